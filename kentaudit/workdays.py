@@ -1,0 +1,87 @@
+"""Working days in England and Wales, for statutory timescales.
+
+"Working days" exclude Saturdays, Sundays and bank holidays in England and
+Wales. Bank holidays come from the ``holidays`` package, which computes them
+offline from rules plus the one-off days (for example 29 April 2011 and
+5 June 2012); nothing is downloaded.
+
+Convention (documented in ``docs/data-dictionary.md``): the number of working
+days from ``start`` to ``end`` counts the working days ``d`` with
+``start < d <= end``. A conference held 15 working days after the strategy
+discussion is therefore within "15 working days".
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import holidays
+import numpy as np
+import pandas as pd
+
+__all__ = ["bank_holidays", "working_days_between", "add_working_days", "within_months"]
+
+_FIRST_YEAR, _LAST_YEAR = 1990, 2040
+
+
+@lru_cache(maxsize=1)
+def _calendar() -> np.busdaycalendar:
+    return np.busdaycalendar(weekmask="1111100", holidays=bank_holidays())
+
+
+def bank_holidays(first_year: int = _FIRST_YEAR, last_year: int = _LAST_YEAR) -> np.ndarray:
+    """Bank holidays in England and Wales as a sorted ``datetime64[D]`` array.
+
+    Validated against the GOV.UK list for 2011-2012 (including the royal
+    wedding, 29 April 2011, and the Diamond Jubilee, 5 June 2012) in
+    ``tests/test_workdays.py``.
+    """
+    cal = holidays.country_holidays("GB", subdiv="ENG", years=range(first_year, last_year + 1))
+    return np.array(sorted(cal.keys()), dtype="datetime64[D]")
+
+
+def _as_days(x) -> tuple[np.ndarray, np.ndarray]:
+    s = pd.to_datetime(pd.Series(x) if not isinstance(x, pd.Series) else x, errors="raise")
+    mask = s.isna().to_numpy()
+    days = s.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
+    return days, mask
+
+
+def working_days_between(start, end):
+    """Working days ``d`` with ``start < d <= end`` (negative if ``end < start``).
+
+    Vectorised over array-likes; missing dates give ``<NA>``. Returns a pandas
+    ``Int64`` Series for array input and an ``int`` (or ``None``) for scalars.
+    """
+    scalar = np.isscalar(start) or isinstance(start, (pd.Timestamp,)) or hasattr(start, "year")
+    s, ms = _as_days([start] if scalar else start)
+    e, me = _as_days([end] if scalar else end)
+    missing = ms | me
+    s = np.where(missing, np.datetime64("2000-01-03"), s).astype("datetime64[D]")
+    e = np.where(missing, np.datetime64("2000-01-03"), e).astype("datetime64[D]")
+    # busday_count counts [begin, end): shift both by one day to get (start, end]
+    n = np.busday_count(s + 1, e + 1, busdaycal=_calendar())
+    out = pd.array(n, dtype="Int64")
+    out[missing] = pd.NA
+    if scalar:
+        return None if missing[0] else int(out[0])
+    return pd.Series(out, index=getattr(start, "index", None))
+
+
+def add_working_days(start, n: int):
+    """The date ``n`` working days after ``start`` (``start`` itself not counted)."""
+    d = np.datetime64(pd.Timestamp(start).date(), "D")
+    return pd.Timestamp(np.busday_offset(d, n, roll="forward", busdaycal=_calendar()) if n > 0 else d)
+
+
+def within_months(start, end, months: int = 3):
+    """True where ``end`` is on or before ``start`` plus ``months`` calendar months.
+
+    Calendar months follow ``pandas.DateOffset`` (31 January + 1 month is
+    28/29 February). Missing dates give ``<NA>``.
+    """
+    s = pd.to_datetime(pd.Series(start))
+    e = pd.to_datetime(pd.Series(end))
+    ok = e <= s + pd.DateOffset(months=months)
+    out = pd.array(ok, dtype="boolean")
+    out[(s.isna() | e.isna()).to_numpy()] = pd.NA
+    return pd.Series(out, index=s.index)
