@@ -1,0 +1,754 @@
+"""Validated ingest of audit-tool exports (CSV in UTF-8 or Windows-1252, XLSX).
+
+:func:`read_audits` reads one or more exports, normalises headers and answer
+codes, validates every value against :mod:`kentaudit.model`, pseudonymises
+``case_ref`` (:mod:`kentaudit.pseudonym`) and returns an :class:`IngestResult`
+with the accepted audits, one row per problem found in the rejected rows,
+a per-file reconciliation (rows read = accepted + rejected, always) and
+warnings. :func:`validate_paths` is what ``kentaudit validate`` runs.
+
+Nothing is guessed and nothing is dropped silently: a value that is not one of
+the documented spellings is rejected with the file, row, column, value and the
+id of the rule it breaks (every rule id is listed in :data:`RULES` and in
+``docs/data-dictionary.md``).
+
+Why a hand-written validator rather than pandera: the rules need the raw text
+as typed (to report it and to normalise it in one documented step), rules
+across files (duplicate ``audit_id``), rules across rows (same case twice in a
+sample), redaction of ``case_ref`` in every message, and a stable rule id per
+problem. pandera's failure cases report the check name and the coerced value
+after the fact; mapping them back to these messages would be more code than
+the checks themselves, so each rule is a few explicit lines here instead.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as _dt
+import hashlib
+import io
+import re
+import sys
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from . import model, reference
+from .errors import EmptyInputError, InputError, KentauditError, PseudonymKeyError
+from .pseudonym import DEMO_KEY, SYNTHETIC_PREFIX, is_synthetic_ref, load_key, pseudonymise
+from .safetext import FORMULA_PREFIXES, neutralise_frame
+
+__all__ = [
+    "IngestResult", "read_audits", "validate_paths", "RULES", "ANSWER_SPELLINGS",
+    "HEADER_ALIASES", "normalise_header", "normalise_answer", "canonical_dtypes",
+]
+
+#: Every rule id ingest uses, with its meaning. ``level`` is ``file`` (the
+#: file is not read), ``row`` (the row is rejected) or ``warning``.
+RULES: dict[str, tuple[str, str]] = {
+    "unreadable_file": ("file", "The file does not exist or is not a readable CSV/XLSX file."),
+    "encoding": ("file", "The file is neither UTF-8 (with or without BOM) nor Windows-1252 text (e.g. UTF-16 or binary)."),
+    "empty_file": ("file", "The file (or sheet) is empty."),
+    "header_only": ("file", "The file has a header but no data rows."),
+    "missing_column": ("file", "A required column of the data model is missing."),
+    "duplicate_column": ("file", "Two headers normalise to the same column name."),
+    "field_count": ("row", "The row has a different number of fields from the header."),
+    "required_value": ("row", "A required value is blank."),
+    "cycle_format": ("row", "cycle is not a four-digit year such as 2009."),
+    "unknown_district": ("row", "district is not one of the districts of the reference table (name or 3-letter code)."),
+    "unknown_category": ("row", "A coded column (sample, case_status, cp_category, age_band, record_source) has a value outside its allowed set."),
+    "unknown_answer_code": ("row", "A criterion answer is not one of the spellings of Y, N or NA (blank = missing)."),
+    "unknown_flag_code": ("row", "A risk flag is not one of the spellings of Y or N (blank = missing)."),
+    "grade_not_integer": ("row", "A grade is not a whole number."),
+    "grade_range": ("row", "A grade is outside 1-4."),
+    "date_format": ("row", "A date is not a real calendar date written YYYY-MM-DD or DD/MM/YYYY."),
+    "audit_date_future": ("row", "audit_date is after the day of ingest."),
+    "icpc_before_strategy": ("row", "icpc_date is before strategy_date."),
+    "core_group_before_icpc": ("row", "first_core_group_date is before icpc_date."),
+    "review_before_icpc": ("row", "first_review_date is before icpc_date."),
+    "process_date_after_audit": ("row", "A process date is after audit_date."),
+    "moderated_without_moderator": ("row", "moderated_grade is given but moderator is blank."),
+    "cp_category_without_plan": ("row", "cp_category is given but case_status is not cp_plan."),
+    "duplicate_audit_id": ("row", "audit_id already appeared earlier (in any file read together); every later occurrence is rejected."),
+    "duplicate_case_in_sample": ("row", "The same case_ref appears again in the same cycle and sample; every later occurrence is rejected."),
+    "unknown_column": ("warning", "A column is not in the data model; it is dropped and named in a warning."),
+    "formula_text": ("warning", "Free text begins with = + - @, tab or CR (spreadsheet formula text): kept as text, never evaluated, neutralised on output."),
+    "blank_rows": ("warning", "Completely blank lines or rows are skipped and counted in a warning."),
+}
+
+#: Accepted spellings of answer codes (matched after stripping surrounding
+#: whitespace, case-insensitively). Blank or whitespace-only = missing.
+ANSWER_SPELLINGS: dict[str, tuple[str, ...]] = {
+    "Y": ("y", "yes", "1", "true"),
+    "N": ("n", "no", "0", "false"),
+    "NA": ("na", "n/a", "n.a.", "not applicable"),
+}
+_ANSWER_LOOKUP = {s: code for code, spellings in ANSWER_SPELLINGS.items() for s in spellings}
+
+#: Known header spellings of audit tools, after :func:`normalise_header`.
+#: A header equal to a criterion id (e.g. ``seen_alone``) maps to ``c_<id>``,
+#: and ``<domain>_grade`` maps to ``grade_<domain>``.
+HEADER_ALIASES: dict[str, str] = {
+    "case_reference": "case_ref", "case_ref_no": "case_ref", "case_number": "case_ref",
+    "case_no": "case_ref", "case_id": "case_ref",
+    "audit_ref": "audit_id", "audit_no": "audit_id", "audit_number": "audit_id",
+    "qa_cycle": "cycle", "sample_type": "sample", "team_name": "team",
+    "status": "case_status", "cp_plan_category": "cp_category", "category_of_plan": "cp_category",
+    "age_group": "age_band", "records_read": "record_source",
+    "auditor_code": "auditor", "auditor_id": "auditor", "date_of_audit": "audit_date",
+    "overall": "overall_grade", "overall_judgement": "overall_grade",
+    "moderator_code": "moderator", "moderated_overall_grade": "moderated_grade",
+    "strategy_discussion_date": "strategy_date", "section_47_start_date": "s47_start_date",
+    "initial_conference_date": "icpc_date", "icpc": "icpc_date",
+    "core_group_date": "first_core_group_date", "first_review_conference_date": "first_review_date",
+    "comments": "notes", "auditor_notes": "notes", "note": "notes",
+}
+
+_ID_TEXT_KINDS = ("id", "text")
+_DATE_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[ T]00:00(?::00(?:\.0+)?)?)?$")
+_DATE_UK = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+_INTEGER = re.compile(r"^[+-]?\d+(?:\.0+)?$")
+_CYCLE = re.compile(r"^\d{4}$")
+_RECON_COLUMNS = ["file", "sha256", "encoding", "rows_read", "accepted", "rejected"]
+_REJECT_COLUMNS = ["file", "row", "column", "value", "rule", "message"]
+
+
+def normalise_header(header) -> str:
+    """Lower-case a header and turn every run of other characters into ``_``.
+
+    ``"Case Ref"`` -> ``"case_ref"``, ``"C - Seen alone"`` -> ``"c_seen_alone"``.
+    Aliases (:data:`HEADER_ALIASES`) are applied by ingest afterwards.
+    """
+    text = "" if header is None else str(header)
+    return re.sub(r"[^0-9a-z]+", "_", text.strip().lower()).strip("_")
+
+
+def normalise_answer(value):
+    """Canonical answer code for a raw cell: ``"Y"``, ``"N"``, ``"NA"`` or ``pd.NA``.
+
+    Raises
+    ------
+    KeyError
+        If the value is not one of :data:`ANSWER_SPELLINGS` (ingest rejects the row).
+    """
+    text = "" if value is None else str(value).strip()
+    if text == "":
+        return pd.NA
+    return _ANSWER_LOOKUP[text.lower()]
+
+
+def _code_key(text: str) -> str:
+    return re.sub(r"[\s_\-]+", "_", text.strip().lower().replace("&", "and"))
+
+
+def canonical_dtypes(criteria=None) -> dict[str, str]:
+    """The dtype of every column of ``IngestResult.accepted``, in order.
+
+    Text, codes and answers are pandas ``string`` (missing = ``pd.NA``), dates
+    ``datetime64[ns]``, grades ``Int64``; ``area`` follows ``district`` and
+    ``source_file``/``source_row`` come last.
+    """
+    out: dict[str, str] = {}
+    for c in model.columns(criteria):
+        out[c.name] = {"date": "datetime64[ns]", "grade": "Int64"}.get(c.kind, "string")
+        if c.name == "district":
+            out["area"] = "string"
+    out["source_file"] = "string"
+    out["source_row"] = "Int64"
+    return out
+
+
+@dataclass
+class IngestResult:
+    """What :func:`read_audits` returns.
+
+    Attributes
+    ----------
+    accepted : DataFrame
+        One row per accepted audit, columns and dtypes of :func:`canonical_dtypes`
+        (``case_ref`` pseudonymised; ``area`` from the districts reference;
+        ``source_file`` and ``source_row``, the 1-based line or sheet row).
+    rejected : DataFrame
+        One row per problem: ``file``, ``row``, ``column``, ``value`` (as typed,
+        except ``case_ref`` which shows its pseudonym), ``rule`` (see
+        :data:`RULES`) and ``message``. A rejected input row appears once per problem.
+    reconciliation : DataFrame
+        One row per file read: ``file``, ``sha256`` (of the bytes read),
+        ``encoding``, ``rows_read``, ``accepted`` and ``rejected`` (rows, not
+        problems); ``rows_read == accepted + rejected`` always.
+    warnings : list of str
+        Unknown columns dropped, formula text kept, blank rows skipped.
+    file_errors : list of InputError
+        Files not read at all (only filled by :func:`validate_paths`;
+        :func:`read_audits` raises instead).
+    """
+
+    accepted: pd.DataFrame
+    rejected: pd.DataFrame
+    reconciliation: pd.DataFrame
+    warnings: list[str] = field(default_factory=list)
+    file_errors: list[InputError] = field(default_factory=list)
+
+    def report(self) -> str:
+        """Human-readable report: reconciliation, every rejection, warnings."""
+        lines = ["Reconciliation (rows read = accepted + rejected):"]
+        if self.reconciliation.empty:
+            lines.append("  no file was read")
+        for _, r in self.reconciliation.iterrows():
+            lines.append(f"  {r['file']}: {r['rows_read']} rows read = {r['accepted']} accepted"
+                         f" + {r['rejected']} rejected ({r['encoding']}, sha256 {r['sha256'][:12]})")
+        if len(self.reconciliation) > 1:
+            tot = self.reconciliation[["rows_read", "accepted", "rejected"]].sum()
+            lines.append(f"  total: {tot['rows_read']} rows read = {tot['accepted']} accepted"
+                         f" + {tot['rejected']} rejected")
+        if self.file_errors:
+            lines.append(f"File-level errors ({len(self.file_errors)} file(s) not read):")
+            lines += [f"  {e}" for e in self.file_errors]
+        if not self.rejected.empty:
+            n_rows = self.rejected[["file", "row"]].drop_duplicates().shape[0]
+            lines.append(f"Rejected: {n_rows} row(s), {len(self.rejected)} problem(s):")
+            for _, r in self.rejected.iterrows():
+                lines.append("  " + _format_problem(r["file"], r["row"], r["column"], r["value"],
+                                                    r["message"], r["rule"]))
+        if self.warnings:
+            lines.append(f"Warnings ({len(self.warnings)}):")
+            lines += [f"  {w}" for w in self.warnings]
+        return "\n".join(lines)
+
+
+def _format_problem(file, row, column, value, message, rule) -> str:
+    def given(x):
+        return x is not None and not (isinstance(x, float) and pd.isna(x)) and x is not pd.NA
+    return str(InputError(message, file=file, row=int(row) if given(row) else None,
+                          column=column if given(column) else None,
+                          value=value if given(value) else None, rule=rule))
+
+
+# --------------------------------------------------------------------------- reading
+
+
+@dataclass
+class _RawFile:
+    name: str
+    sha256: str
+    encoding: str
+    header: list[str]
+    records: list[tuple[int, list[str]]]  # (1-based line/sheet row, fields)
+    blank_rows: int
+
+
+def _decode(raw: bytes, name: str) -> tuple[str, str]:
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in raw:
+        raise InputError(
+            "the file is not UTF-8 or Windows-1252 text (it contains NUL bytes: it looks like "
+            "UTF-16 or a binary file). Save it again as 'CSV UTF-8 (comma delimited)'.",
+            file=name, rule="encoding")
+    try:
+        return raw.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return raw.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError as e:
+        raise InputError(
+            f"the file is neither UTF-8 nor Windows-1252 text (byte 0x{raw[e.start]:02x} at "
+            f"offset {e.start} is undefined in both). Save it again as 'CSV UTF-8 (comma delimited)'.",
+            file=name, rule="encoding") from None
+
+
+def _read_csv(raw: bytes, name: str) -> _RawFile:
+    text, encoding = _decode(raw, name)
+    sha = hashlib.sha256(raw).hexdigest()
+    if text.strip() == "":
+        raise EmptyInputError("the file is empty; export the audits again.", file=name, rule="empty_file")
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    header, records, blank, start = None, [], 0, 1
+    try:
+        for fields in reader:
+            line = start
+            start = reader.line_num + 1
+            if header is None:
+                header = fields
+                continue
+            if not fields or all(f.strip() == "" for f in fields):
+                blank += 1
+                continue
+            records.append((line, fields))
+    except csv.Error as e:
+        raise InputError(f"the file is not well-formed CSV ({e}).", file=name, row=start,
+                         rule="unreadable_file") from None
+    return _RawFile(name, sha, encoding, header or [], records, blank)
+
+
+def _cell_text(v) -> str:
+    # XLSX cell values to text exactly as an export would have written them.
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "TRUE" if v else "FALSE"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        return str(int(v)) if v.is_integer() else repr(v)
+    if isinstance(v, _dt.datetime):
+        return v.date().isoformat() if v.time() == _dt.time(0) else v.isoformat(sep=" ")
+    if isinstance(v, _dt.date):
+        return v.isoformat()
+    return str(v)
+
+
+def _read_xlsx(raw: bytes, name: str) -> _RawFile:
+    import openpyxl
+
+    sha = hashlib.sha256(raw).hexdigest()
+    try:
+        # data_only=False: a formula cell is read as its formula text and never evaluated.
+        wb = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=False)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as e:
+        raise InputError(f"the file is not a readable XLSX workbook ({type(e).__name__}: {e}).",
+                         file=name, rule="unreadable_file") from None
+    try:
+        names = wb.sheetnames
+        sheet = next((s for s in names if s.strip().lower() == "audits"), names[0])
+        rows = wb[sheet].iter_rows(values_only=True)
+        header, records, blank = None, [], 0
+        for i, values in enumerate(rows, start=1):
+            fields = [_cell_text(v) for v in values]
+            if header is None:
+                if all(f.strip() == "" for f in fields):
+                    raise EmptyInputError(f"sheet {sheet!r} is empty (row 1 holds no header).",
+                                          file=name, rule="empty_file")
+                while fields and fields[-1].strip() == "":
+                    fields.pop()
+                header = fields
+                continue
+            if all(f.strip() == "" for f in fields):
+                blank += 1
+                continue
+            if len(fields) > len(header) and all(f.strip() == "" for f in fields[len(header):]):
+                fields = fields[:len(header)]
+            records.append((i, fields))
+    finally:
+        wb.close()
+    if header is None:
+        raise EmptyInputError(f"sheet {sheet!r} is empty.", file=name, rule="empty_file")
+    return _RawFile(name, sha, f"xlsx:{sheet}", header, records, blank)
+
+
+def _read_raw(path) -> _RawFile:
+    name = str(path)
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except OSError as e:
+        raise InputError(f"cannot read the file ({e.strerror or e}).", file=name,
+                         rule="unreadable_file") from None
+    if p.suffix.lower() == ".xls":
+        raise InputError("old binary Excel (.xls) files are not read; save it as .xlsx or CSV UTF-8.",
+                         file=name, rule="unreadable_file")
+    if len(raw) == 0:
+        raise EmptyInputError("the file is empty (0 bytes); export the audits again.",
+                              file=name, rule="empty_file")
+    if p.suffix.lower() in (".xlsx", ".xlsm") or raw.startswith(b"PK\x03\x04"):
+        rf = _read_xlsx(raw, name)
+    else:
+        rf = _read_csv(raw, name)
+    if not rf.records:
+        raise EmptyInputError("the file has a header but no data rows.", file=name, rule="header_only")
+    return rf
+
+
+def _expand(paths) -> list:
+    if isinstance(paths, (str, Path)):
+        paths = [paths]
+    out = []
+    for p in paths:
+        pp = Path(p)
+        if pp.is_dir():
+            out += sorted(x for x in pp.iterdir() if x.suffix.lower() in (".csv", ".xlsx"))
+        else:
+            out.append(p)
+    return out
+
+
+# --------------------------------------------------------------------------- headers
+
+
+def _map_headers(rf: _RawFile, cols: dict, crit_ids: set, warnings: list) -> dict[str, int]:
+    """Model column name -> field index; unknown columns go to warnings."""
+    mapping: dict[str, int] = {}
+    original: dict[str, str] = {}
+    unknown = []
+    for i, h in enumerate(rf.header):
+        key = normalise_header(h)
+        if key == "" and all(i >= len(f) or f[i].strip() == "" for _, f in rf.records):
+            continue  # an unnamed, empty trailing column of a spreadsheet
+        key = HEADER_ALIASES.get(key, key)
+        if key not in cols:
+            if key in crit_ids:
+                key = f"c_{key}"
+            elif key.endswith("_grade") and f"grade_{key[:-6]}" in cols:
+                key = f"grade_{key[:-6]}"
+        if key not in cols:
+            unknown.append(f"{h!r}" + (f" (read as {key!r})" if key != h else ""))
+            continue
+        if key in mapping:
+            raise InputError(f"headers {original[key]!r} and {h!r} both mean column {key!r}; "
+                             "keep one of them.", file=rf.name, column=key, rule="duplicate_column")
+        mapping[key] = i
+        original[key] = h
+    if unknown:
+        warnings.append(f"{rf.name}: {len(unknown)} column(s) not in the data model were ignored and "
+                        f"dropped: {', '.join(unknown)} [rule: unknown_column]")
+    missing = [c.name for c in cols.values() if c.required and c.name not in mapping]
+    if missing:
+        hint = ""
+        if len(rf.header) == 1 and any(s in rf.header[0] for s in (";", "\t")):
+            hint = " The header looks separated by ';' or tabs: kentaudit reads comma-separated files."
+        raise InputError(
+            f"required column(s) missing: {', '.join(missing)}. Add them (see docs/data-dictionary.md; "
+            f"headers match ignoring case, spaces and hyphens).{hint}",
+            file=rf.name, column=missing[0], rule="missing_column")
+    return mapping
+
+
+# --------------------------------------------------------------------------- values
+
+
+def _given(x) -> bool:
+    """A parsed value that is neither unusable (None) nor missing (pd.NA)."""
+    return x is not None and x is not pd.NA
+
+
+class _Problem(Exception):
+    def __init__(self, rule, message):
+        self.rule, self.message = rule, message
+
+
+def _parse_date(text: str):
+    m = _DATE_ISO.match(text)
+    if m:
+        y, mo, d = int(m[1]), int(m[2]), int(m[3])
+    else:
+        m = _DATE_UK.match(text)
+        if not m:
+            raise _Problem("date_format", "not a date; write YYYY-MM-DD (or DD/MM/YYYY)")
+        d, mo, y = int(m[1]), int(m[2]), int(m[3])
+    try:
+        return _dt.date(y, mo, d)
+    except ValueError as e:
+        raise _Problem("date_format", f"not a real calendar date ({e})") from None
+
+
+def _parse_grade(text: str):
+    if not _INTEGER.match(text):
+        raise _Problem("grade_not_integer", "a grade must be a whole number from 1 (best) to 4")
+    g = int(float(text))
+    if not 1 <= g <= 4:
+        raise _Problem("grade_range", f"grade {g} is outside 1-4 (1 = Outstanding, 4 = Inadequate)")
+    return g
+
+
+def _category_lookup(allowed) -> dict[str, str]:
+    return {_code_key(a): a for a in allowed}
+
+
+class _Validator:
+    def __init__(self, criteria, districts, key, as_of):
+        self.criteria = criteria
+        self.cols = {c.name: c for c in model.columns(criteria)}
+        self.crit_ids = set(criteria["id"])
+        self.key = key
+        self.as_of = as_of
+        self.district_lookup = {}
+        self.area = {}
+        for _, r in districts.iterrows():
+            self.district_lookup[_code_key(r["district"])] = r["district"]
+            self.district_lookup[_code_key(r["district_code"])] = r["district"]
+            self.area[r["district"]] = r["area"]
+        self.categories = {n: _category_lookup(c.allowed) for n, c in self.cols.items()
+                           if c.kind == "category" and c.allowed and n != "district"}
+
+    def value(self, col: model.Column, raw: str):
+        """Normalised value of one cell, or raise _Problem."""
+        text = raw.strip()
+        if col.kind == "answer":
+            try:
+                return normalise_answer(raw)
+            except KeyError:
+                raise _Problem("unknown_answer_code",
+                               "not an answer code; use Y/Yes/1/TRUE, N/No/0/FALSE, NA/N/A/Not applicable, "
+                               "or leave blank for missing") from None
+        if text == "":
+            if col.required:
+                raise _Problem("required_value", f"{col.name} is required and is blank")
+            return pd.NA
+        if col.kind == "flag":
+            code = _ANSWER_LOOKUP.get(text.lower())
+            if code not in ("Y", "N"):
+                raise _Problem("unknown_flag_code", "a risk flag must be Y/Yes/1/TRUE or N/No/0/FALSE, or blank")
+            return code
+        if col.kind == "grade":
+            return _parse_grade(text)
+        if col.kind == "date":
+            return _parse_date(text)
+        if col.name == "district":
+            d = self.district_lookup.get(_code_key(text))
+            if d is None:
+                raise _Problem("unknown_district", "not one of Kent's 12 districts of the reference table "
+                                                   "(name or 3-letter code)")
+            return d
+        if col.name == "cycle":
+            if not _CYCLE.match(text):
+                raise _Problem("cycle_format", "cycle must be a four-digit year such as 2009")
+            return text
+        if col.name in self.categories:
+            v = self.categories[col.name].get(_code_key(text))
+            if v is None:
+                raise _Problem("unknown_category",
+                               f"not an allowed {col.name}; allowed: {', '.join(col.allowed)}")
+            return v
+        if col.free_text:
+            return raw  # notes are kept verbatim (only blank becomes missing)
+        return text
+
+    def row(self, fields: list[str], mapping: dict[str, int]):
+        """(values, problems, raw) for one record; problems are (column, raw, rule, message)."""
+        vals, problems, raw_of = {}, [], {}
+        for name, col in self.cols.items():
+            raw = fields[mapping[name]] if name in mapping else ""
+            raw_of[name] = raw
+            try:
+                vals[name] = self.value(col, raw)
+            except _Problem as p:
+                vals[name] = None  # unusable for the cross-field rules
+                problems.append((name, raw, p.rule, p.message))
+        def ok(n):
+            return _given(vals.get(n))
+        if ok("cp_category") and ok("case_status") and vals["case_status"] != "cp_plan":
+            problems.append(("cp_category", raw_of["cp_category"], "cp_category_without_plan",
+                             f"cp_category is given but case_status is {vals['case_status']!r}, not 'cp_plan'; "
+                             "leave cp_category blank unless the child is on a plan"))
+        if ok("moderated_grade") and vals.get("moderator") is pd.NA:
+            problems.append(("moderated_grade", raw_of["moderated_grade"], "moderated_without_moderator",
+                             "moderated_grade is given but moderator is blank; name the moderator"))
+        for later, earlier, rule in (("icpc_date", "strategy_date", "icpc_before_strategy"),
+                                     ("first_core_group_date", "icpc_date", "core_group_before_icpc"),
+                                     ("first_review_date", "icpc_date", "review_before_icpc")):
+            if ok(later) and ok(earlier) and vals[later] < vals[earlier]:
+                problems.append((later, raw_of[later], rule,
+                                 f"{later} {vals[later]} is before {earlier} {vals[earlier]}"))
+        if ok("audit_date"):
+            if vals["audit_date"] > self.as_of:
+                problems.append(("audit_date", raw_of["audit_date"], "audit_date_future",
+                                 f"audit_date {vals['audit_date']} is in the future (today is {self.as_of})"))
+            for d in model.PROCESS_DATES:
+                if ok(d) and vals[d] > vals["audit_date"]:
+                    problems.append((d, raw_of[d], "process_date_after_audit",
+                                     f"{d} {vals[d]} is after audit_date {vals['audit_date']}"))
+        return vals, problems, raw_of
+
+
+def _empty_accepted(dtypes) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series([], dtype=t) for c, t in dtypes.items()})
+
+
+def _build_accepted(rows: list[dict], dtypes: dict) -> pd.DataFrame:
+    if not rows:
+        return _empty_accepted(dtypes)
+    data = {}
+    for c, t in dtypes.items():
+        values = [r.get(c, pd.NA) for r in rows]
+        if t.startswith("datetime64"):
+            data[c] = pd.Series(pd.to_datetime([None if v is pd.NA else v for v in values])).astype(t)
+        else:
+            data[c] = pd.Series(values, dtype=t)
+    return pd.DataFrame(data)
+
+
+def _ingest(paths, *, synthetic, key, key_file, criteria_file, districts_file, collect, as_of):
+    criteria = reference.criteria(criteria_file)
+    districts = reference.districts(districts_file)
+    warnings: list[str] = []
+    file_errors: list[InputError] = []
+    raws: list[tuple[_RawFile, dict]] = []
+    cols = {c.name: c for c in model.columns(criteria)}
+    crit_ids = set(criteria["id"])
+    for path in _expand(paths):
+        try:
+            rf = _read_raw(path)
+            mapping = _map_headers(rf, cols, crit_ids, warnings)
+        except InputError as e:
+            if not collect:
+                raise
+            file_errors.append(e)
+            continue
+        if rf.blank_rows:
+            warnings.append(f"{rf.name}: {rf.blank_rows} completely blank line(s)/row(s) skipped "
+                            "(not counted as rows read) [rule: blank_rows]")
+        raws.append((rf, mapping))
+
+    if synthetic:
+        for rf, mapping in raws:
+            i = mapping["case_ref"]
+            for line, fields in rf.records:
+                ref = fields[i].strip() if i < len(fields) else ""
+                if ref and not is_synthetic_ref(ref):
+                    raise PseudonymKeyError(
+                        f"{rf.name}, row {line}: --synthetic was given but this case_ref does not start "
+                        f"with {SYNTHETIC_PREFIX!r}; the public demo key is only for kentaudit's synthetic "
+                        "data. Real data needs your own key (--key-file or $KENTAUDIT_KEY_FILE).")
+        k = load_key(key, key_file=key_file) if (key is not None or key_file is not None) else DEMO_KEY
+    else:
+        k = load_key(key, key_file=key_file)
+
+    v = _Validator(criteria, districts, k, as_of or _dt.date.today())
+    dtypes = canonical_dtypes(criteria)
+    text_cols = [c.name for c in cols.values() if c.kind in _ID_TEXT_KINDS and c.name != "case_ref"]
+    accepted_rows, problems, recon = [], [], []
+    seen_ids: dict[str, tuple[str, int]] = {}
+    seen_cases: dict[tuple, tuple[str, int]] = {}
+    seen_pseudonyms: dict[str, str] = {}
+    for rf, mapping in raws:
+        n_acc = n_rej = 0
+        for line, fields in rf.records:
+            if len(fields) != len(rf.header):
+                problems.append((rf.name, line, pd.NA, pd.NA, "field_count",
+                                 f"the row has {len(fields)} fields but the header has {len(rf.header)}; "
+                                 "check for unquoted commas"))
+                n_rej += 1
+                continue
+            vals, row_problems, raw_of = v.row(fields, mapping)
+            ref = raw_of["case_ref"].strip()
+            px = pseudonymise(ref, k) if ref else pd.NA
+            if ref:
+                other = seen_pseudonyms.setdefault(px, ref)
+                if other != ref:  # pragma: no cover - 64-bit collision, practically impossible
+                    raise KentauditError(f"pseudonym collision at {rf.name}, row {line}; "
+                                         "increase pseudonym.DIGEST_HEX_CHARS.")
+            vals["case_ref"] = px
+            aid = raw_of["audit_id"].strip()
+            if aid:
+                first = seen_ids.setdefault(aid, (rf.name, line))
+                if first != (rf.name, line):
+                    row_problems.append(("audit_id", raw_of["audit_id"], "duplicate_audit_id",
+                                         f"audit_id duplicates {first[0]}, row {first[1]}"))
+            if ref and all(_given(vals.get(n)) for n in ("cycle", "sample")):
+                ck = (vals["cycle"], vals["sample"], ref)
+                first = seen_cases.setdefault(ck, (rf.name, line))
+                if first != (rf.name, line):
+                    row_problems.append(("case_ref", ref, "duplicate_case_in_sample",
+                                         f"the same case is already audited in cycle {ck[0]}, sample "
+                                         f"{ck[1]!r} at {first[0]}, row {first[1]}"))
+            for name in text_cols:
+                s = vals.get(name)
+                s = s if isinstance(s, str) else raw_of[name]
+                if isinstance(s, str) and s.startswith(FORMULA_PREFIXES):
+                    warnings.append(f"{rf.name}, row {line}, column {name!r}: value begins with {s[0]!r} "
+                                    "(spreadsheet formula text); kept as text, never evaluated, and "
+                                    "neutralised with a leading ' on spreadsheet/CSV output [rule: formula_text]")
+            if row_problems:
+                n_rej += 1
+                for col, raw, rule, msg in row_problems:
+                    if col == "case_ref":
+                        raw = px if ref else raw  # never show the raw case reference
+                    problems.append((rf.name, line, col, raw, rule, msg))
+                continue
+            n_acc += 1
+            vals["area"] = v.area[vals["district"]]
+            vals["source_file"] = rf.name
+            vals["source_row"] = line
+            accepted_rows.append(vals)
+        recon.append((rf.name, rf.sha256, rf.encoding, len(rf.records), n_acc, n_rej))
+
+    accepted = _build_accepted(accepted_rows, dtypes)
+    rejected = pd.DataFrame(problems, columns=_REJECT_COLUMNS)
+    rejected = rejected.astype({"file": "string", "row": "Int64", "column": "string",
+                                "value": "string", "rule": "string", "message": "string"})
+    reconciliation = pd.DataFrame(recon, columns=_RECON_COLUMNS).astype(
+        {"file": "string", "sha256": "string", "encoding": "string",
+         "rows_read": "int64", "accepted": "int64", "rejected": "int64"})
+    return IngestResult(accepted, rejected, reconciliation, warnings, file_errors)
+
+
+def read_audits(paths, *, synthetic=False, key=None, key_file=None, criteria_file=None,
+                districts_file=None, as_of=None) -> IngestResult:
+    """Read and validate audit exports.
+
+    Parameters
+    ----------
+    paths : path or list of paths
+        CSV files (UTF-8 with or without BOM, or Windows-1252; comma-separated)
+        or XLSX workbooks (the sheet named ``audits``, else the first sheet).
+        A folder stands for its ``*.csv`` and ``*.xlsx`` files. Files read
+        together are checked together for duplicate ``audit_id`` and cases.
+    synthetic : bool, default False
+        The files are kentaudit's synthetic data: every ``case_ref`` must start
+        with ``SYN-`` and the public demo key is used unless a key is given.
+    key, key_file : optional
+        Pseudonymisation key or key file (see :func:`kentaudit.pseudonym.load_key`).
+    criteria_file, districts_file : path, optional
+        Replacement reference tables (default: the bundled ones).
+    as_of : datetime.date, optional
+        The day of ingest for the "audit in the future" rule (default today).
+
+    Returns
+    -------
+    IngestResult
+        ``accepted``, ``rejected``, ``reconciliation`` and ``warnings`` as
+        documented on :class:`IngestResult`.
+
+    Raises
+    ------
+    InputError, EmptyInputError
+        A file-level problem (missing required column, empty or header-only
+        file, undecodable encoding, unreadable file), naming the file and rule.
+    PseudonymKeyError
+        No key for real data, or ``synthetic=True`` with a non-synthetic reference.
+
+    Notes
+    -----
+    Every rule is listed in :data:`RULES` and ``docs/data-dictionary.md``. The
+    behaviour is checked against the bad-input corpus in ``tests/bad_input``
+    and by property tests (``tests/test_ingest_properties.py``).
+    """
+    return _ingest(paths, synthetic=synthetic, key=key, key_file=key_file,
+                   criteria_file=criteria_file, districts_file=districts_file,
+                   collect=False, as_of=as_of)
+
+
+def validate_paths(paths, *, synthetic=False, key_file=None, report_dir=None, criteria_file=None,
+                   districts_file=None) -> int:
+    """Validate exports and print the report; what ``kentaudit validate`` runs.
+
+    Prints the reconciliation, every rejection as ``FILE, row R, column 'C',
+    value 'V': message [rule: RULE]``, file-level errors (other files are
+    still read) and warnings. With ``report_dir``, writes
+    ``reconciliation.csv``, ``rejected.csv`` and ``file_errors.csv`` there
+    (text neutralised with :func:`kentaudit.safetext.neutralise_frame`).
+
+    Returns
+    -------
+    int
+        0 if every row of every file was accepted (warnings allowed), 1 if any
+        row was rejected, 2 if any file could not be read at all.
+    """
+    res = _ingest(paths, synthetic=synthetic, key=None, key_file=key_file,
+                  criteria_file=criteria_file, districts_file=districts_file,
+                  collect=True, as_of=None)
+    print(res.report())
+    for e in res.file_errors:
+        print(f"kentaudit: error: {e}", file=sys.stderr)
+    if report_dir is not None:
+        out = Path(report_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        neutralise_frame(res.reconciliation).to_csv(out / "reconciliation.csv", index=False)
+        neutralise_frame(res.rejected).to_csv(out / "rejected.csv", index=False)
+        fe = pd.DataFrame([(e.file, e.row, e.column, e.rule, e.message) for e in res.file_errors],
+                          columns=["file", "row", "column", "rule", "message"], dtype=object)
+        neutralise_frame(fe).to_csv(out / "file_errors.csv", index=False)
+        print(f"Report written to {out}/ (reconciliation.csv, rejected.csv, file_errors.csv)")
+    if res.file_errors:
+        return InputError.exit_code
+    return 1 if len(res.rejected) else 0
