@@ -1,0 +1,66 @@
+"""Adjusting p-values for multiple comparisons, with the family stated."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from statsmodels.stats.multitest import multipletests
+
+from .errors import KentauditError
+from .methods import check_method
+
+__all__ = ["ADJUST_METHODS", "adjust"]
+
+#: kentaudit name -> (statsmodels name, R p.adjust name)
+ADJUST_METHODS = {"holm": ("holm", "holm"), "fdr_bh": ("fdr_bh", "BH"),
+                  "bonferroni": ("bonferroni", "bonferroni")}
+
+
+def adjust(pvalues, method: str = "holm", family: str | None = None, alpha: float = 0.05) -> pd.DataFrame:
+    """Adjust a family of p-values; raw and adjusted side by side.
+
+    Parameters
+    ----------
+    pvalues : array-like or Series
+        Raw p-values of one family of tests. A Series keeps its index (e.g.
+        district names) as the ``label`` column. Missing p-values (NaN) are
+        kept as NaN and do not count towards the family size.
+    method : {"holm", "fdr_bh", "bonferroni"}
+        Holm (1979) step-down (default; controls the family-wise error rate),
+        Benjamini-Hochberg (1995) false discovery rate, or Bonferroni.
+    family : str, optional
+        Words naming the family, e.g. "12 districts x 1 criterion"; default
+        "<m> tests".
+    alpha : float
+        Level for the ``reject`` column.
+
+    Returns
+    -------
+    DataFrame, one row per p-value in input order: ``label``, ``p_value``,
+    ``p_adjusted``, ``reject`` (p_adjusted < alpha), ``adjust_method``,
+    ``family``, ``n_tests`` (m, the non-missing p-values), ``alpha``.
+
+    Notes
+    -----
+    Computed by statsmodels ``multipletests``; validated against R
+    ``p.adjust(p, method = "holm" | "BH" | "bonferroni")`` in
+    ``tests/r/reference_more.R``.
+    """
+    check_method(method, ADJUST_METHODS)
+    if isinstance(pvalues, pd.Series):
+        labels = list(pvalues.index)
+        p = pvalues.to_numpy(dtype=float)
+    else:
+        p = np.asarray(pvalues, dtype=float).ravel()
+        labels = list(range(len(p)))
+    if ((p < 0) | (p > 1)).any():
+        raise KentauditError("p-values must lie between 0 and 1.")
+    ok = ~np.isnan(p)
+    padj = np.full(p.shape, np.nan)
+    if ok.any():
+        padj[ok] = multipletests(p[ok], alpha=alpha, method=ADJUST_METHODS[method][0])[1]
+    m = int(ok.sum())
+    return pd.DataFrame({
+        "label": labels, "p_value": p, "p_adjusted": padj,
+        "reject": np.where(ok, padj < alpha, False),
+        "adjust_method": method, "family": family or f"{m} tests", "n_tests": m, "alpha": alpha,
+    })
