@@ -1,0 +1,428 @@
+"""Cycle parameters: one YAML file per quality-assurance cycle, validated strictly.
+
+papermill only warns about unknown notebook parameters; kentaudit refuses to
+run on a parameter file that is not exactly right. :func:`load_params` reads
+``params/<cycle>.yaml`` and raises :class:`~kentaudit.errors.ParamsError`,
+naming the file and the key, for an unknown key, a wrong type, a missing
+input file, an unknown method, district, notebook or grade scale, or a YAML
+syntax error (with its line number). Relative paths in the file are relative
+to the repository root, the folder that holds ``params/``, never the current
+directory. The file format is documented in ``docs/running.md``.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import MethodError, ParamsError
+from .methods import check_method
+
+__all__ = [
+    "CycleParams",
+    "CycleInputs",
+    "load_params",
+    "sha256_file",
+    "INTERVAL_METHODS",
+    "ADJUST_METHODS",
+    "FUNNEL_METHODS",
+    "SAMPLES",
+]
+
+INTERVAL_METHODS = ("wilson", "clopper-pearson", "jeffreys", "agresti-coull")
+ADJUST_METHODS = ("holm", "fdr_bh", "bonferroni")
+FUNNEL_METHODS = ("binomial-interpolated", "normal", "arcsine")
+SAMPLES = ("initial", "extended", "reaudit", "annual")
+
+_TOP_KEYS = (
+    "cycle", "title", "synthetic", "inputs", "samples", "districts", "notebooks",
+    "confidence_level", "interval_method", "adjust_method", "suppression_threshold",
+    "grade_scale", "target", "funnel_method", "seed", "output_dir", "cell_timeout", "jobs",
+)
+_REQUIRED = ("cycle", "title", "inputs", "samples", "seed")
+_INPUT_KEYS = ("audits", "previous_audits", "sampling_frame", "criteria", "districts")
+
+
+@dataclass(frozen=True)
+class CycleInputs:
+    """Absolute paths of a cycle's input files (each checked to exist)."""
+
+    audits: tuple[Path, ...]
+    previous_audits: tuple[Path, ...] = ()
+    sampling_frame: Path | None = None
+    criteria: Path | None = None
+    districts: Path | None = None
+
+    def files(self) -> list[tuple[str, Path]]:
+        """Every input file as ``(role, path)``, in a fixed order."""
+        out = [("audits", p) for p in self.audits]
+        out += [("previous_audits", p) for p in self.previous_audits]
+        for role in ("sampling_frame", "criteria", "districts"):
+            p = getattr(self, role)
+            if p is not None:
+                out.append((role, p))
+        return out
+
+
+@dataclass(frozen=True)
+class CycleParams:
+    """Validated parameters of one QA cycle (see ``docs/running.md``).
+
+    ``districts`` is always the explicit tuple of district names (``all`` in the
+    file is expanded, in the order of the districts table); ``districts_all``
+    records whether the file said ``all``. ``notebooks`` likewise.
+    ``source`` is the absolute path of the YAML file and ``root`` the repository
+    root that relative paths were resolved against.
+    """
+
+    cycle: str
+    title: str
+    inputs: CycleInputs
+    samples: tuple[str, ...]
+    seed: int
+    source: Path
+    root: Path
+    synthetic: bool = False
+    districts: tuple[str, ...] = ()
+    districts_all: bool = True
+    notebooks: tuple[str, ...] = ()
+    confidence_level: float = 0.95
+    interval_method: str = "wilson"
+    adjust_method: str = "holm"
+    suppression_threshold: int = 5
+    grade_scale: str = "ofsted_2009"
+    target: float | str = 0.8
+    funnel_method: str = "binomial-interpolated"
+    output_dir: Path = field(default=Path("outputs"))
+    cell_timeout: int = 600
+    jobs: int | None = None
+
+    @property
+    def notebooks_dir(self) -> Path:
+        """The folder holding the notebook templates (``<root>/notebooks``)."""
+        return self.root / "notebooks"
+
+    @property
+    def cycle_dir(self) -> Path:
+        """Where the runner publishes this cycle: ``<output_dir>/<cycle>``."""
+        return self.output_dir / self.cycle
+
+    def district_codes(self) -> dict[str, str]:
+        """Mapping district name -> district code for :attr:`districts`."""
+        from .reference import districts as _districts
+
+        table = _districts(self.inputs.districts)
+        codes = dict(zip(table["district"], table["district_code"]))
+        return {d: codes[d] for d in self.districts}
+
+    def input_hashes(self) -> dict[str, str]:
+        """SHA-256 (hex) of every input file, keyed by path relative to :attr:`root`."""
+        return {self._rel(p): sha256_file(p) for _, p in self.inputs.files()}
+
+    def _rel(self, p: Path) -> str:
+        try:
+            return p.relative_to(self.root).as_posix()
+        except ValueError:
+            return p.as_posix()
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-serialisable dict of the parameters (paths relative to the root where possible)."""
+        i = self.inputs
+        return {
+            "cycle": self.cycle,
+            "title": self.title,
+            "synthetic": self.synthetic,
+            "inputs": {
+                "audits": [self._rel(p) for p in i.audits],
+                "previous_audits": [self._rel(p) for p in i.previous_audits],
+                "sampling_frame": self._rel(i.sampling_frame) if i.sampling_frame else None,
+                "criteria": self._rel(i.criteria) if i.criteria else None,
+                "districts": self._rel(i.districts) if i.districts else None,
+            },
+            "samples": list(self.samples),
+            "districts": "all" if self.districts_all else list(self.districts),
+            "districts_run": list(self.districts),
+            "notebooks": list(self.notebooks),
+            "confidence_level": self.confidence_level,
+            "interval_method": self.interval_method,
+            "adjust_method": self.adjust_method,
+            "suppression_threshold": self.suppression_threshold,
+            "grade_scale": self.grade_scale,
+            "target": self.target,
+            "funnel_method": self.funnel_method,
+            "seed": self.seed,
+            "output_dir": self._rel(self.output_dir),
+            "cell_timeout": self.cell_timeout,
+            "jobs": self.jobs,
+            "params_file": self._rel(self.source),
+        }
+
+
+def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
+    """SHA-256 hex digest of a file's bytes."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader that refuses duplicate keys (PyYAML silently keeps the last one)."""
+
+
+def _construct_mapping(loader, node, deep=False):
+    seen = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r} (first on line {seen[key] + 1})",
+                key_node.start_mark)
+        seen[key] = key_node.start_mark.line
+    return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def _tname(v) -> str:
+    return "null" if v is None else type(v).__name__
+
+
+class _Checker:
+    def __init__(self, file: Path):
+        self.file = file
+
+    def fail(self, key, message):
+        raise ParamsError(message, file=self.file, key=key)
+
+    def str_(self, key, v):
+        if not isinstance(v, str) or not v.strip():
+            hint = f'; quote it: {key.split(".")[-1]}: "{v}"' if isinstance(v, (int, float)) and not isinstance(v, bool) else ""
+            self.fail(key, f"must be a non-empty string, got {_tname(v)} {v!r}{hint}")
+        return v
+
+    def bool_(self, key, v):
+        if not isinstance(v, bool):
+            self.fail(key, f"must be true or false, got {_tname(v)} {v!r}")
+        return v
+
+    def int_(self, key, v, *, minimum=None, allow_none=False):
+        if v is None and allow_none:
+            return None
+        if isinstance(v, bool) or not isinstance(v, int):
+            self.fail(key, f"must be an integer{' or null' if allow_none else ''}, got {_tname(v)} {v!r}")
+        if minimum is not None and v < minimum:
+            self.fail(key, f"must be >= {minimum}, got {v}")
+        return v
+
+    def prob(self, key, v):
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 < float(v) < 1:
+            self.fail(key, f"must be a number strictly between 0 and 1 (for example 0.95), got {_tname(v)} {v!r}")
+        return float(v)
+
+    def method(self, key, v, allowed):
+        self.str_(key, v)
+        try:
+            return check_method(v, allowed, param=key)
+        except MethodError:
+            pass
+        self.fail(key, f"unknown method {v!r}; allowed: {', '.join(allowed)}")
+
+    def file_(self, key, v, root: Path, *, allow_none=False):
+        if v is None and allow_none:
+            return None
+        self.str_(key, v)
+        p = Path(v)
+        p = p if p.is_absolute() else root / p
+        if not p.is_file():
+            self.fail(key, f"input file not found: {p} (relative paths are relative to the "
+                           f"repository root {root}, not the current directory)")
+        return p.resolve()
+
+    def files(self, key, v, root: Path, *, allow_empty: bool):
+        if isinstance(v, str):
+            v = [v]
+        if v is None:
+            v = []
+        if not isinstance(v, list):
+            self.fail(key, f"must be a list of file paths, got {_tname(v)} {v!r}")
+        if not v and not allow_empty:
+            self.fail(key, "must list at least one file")
+        return tuple(self.file_(f"{key}[{n}]", x, root) for n, x in enumerate(v))
+
+
+def _read_yaml(path: Path):
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ParamsError(f"parameter file not found: {path}", file=path) from None
+    except UnicodeDecodeError as e:
+        raise ParamsError(f"parameter file is not UTF-8 text ({e})", file=path) from None
+    try:
+        data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
+        line = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = getattr(e, "problem", None) or str(e)
+        raise ParamsError(f"YAML syntax error at {line}{problem}", file=path) from None
+    if not isinstance(data, dict):
+        raise ParamsError(f"the file must be a YAML mapping of keys to values, got {_tname(data)}",
+                          file=path)
+    return data
+
+
+def load_params(path: str | Path) -> CycleParams:
+    """Read and validate a cycle parameter file.
+
+    Parameters
+    ----------
+    path : str or Path
+        ``params/<cycle>.yaml``. Relative paths inside it are resolved against
+        the repository root, the parent of the folder holding the file.
+
+    Returns
+    -------
+    CycleParams
+        Frozen, validated parameters with absolute paths.
+
+    Raises
+    ------
+    ParamsError
+        Naming the file and the key, for: an unknown or duplicate key, a missing
+        required key, a wrong type, an input file that does not exist, an unknown
+        interval/adjustment/funnel method, sample, district, notebook or grade
+        scale, and YAML syntax errors (with line and column).
+    """
+    path = Path(path).resolve()
+    data = _read_yaml(path)
+    c = _Checker(path)
+    root = path.parent.parent
+
+    unknown = [k for k in data if k not in _TOP_KEYS]
+    if unknown:
+        c.fail(unknown[0], f"unknown key; allowed keys: {', '.join(_TOP_KEYS)}")
+    for k in _REQUIRED:
+        if k not in data:
+            c.fail(k, "required key is missing")
+
+    cycle = c.str_("cycle", data["cycle"])
+    title = c.str_("title", data["title"])
+    synthetic = c.bool_("synthetic", data.get("synthetic", False))
+
+    raw_inputs = data["inputs"]
+    if not isinstance(raw_inputs, dict):
+        c.fail("inputs", f"must be a mapping with keys {', '.join(_INPUT_KEYS)}, got {_tname(raw_inputs)}")
+    bad = [k for k in raw_inputs if k not in _INPUT_KEYS]
+    if bad:
+        c.fail(f"inputs.{bad[0]}", f"unknown key; allowed keys: {', '.join(_INPUT_KEYS)}")
+    if "audits" not in raw_inputs:
+        c.fail("inputs.audits", "required key is missing")
+    inputs = CycleInputs(
+        audits=c.files("inputs.audits", raw_inputs["audits"], root, allow_empty=False),
+        previous_audits=c.files("inputs.previous_audits", raw_inputs.get("previous_audits"),
+                                root, allow_empty=True),
+        sampling_frame=c.file_("inputs.sampling_frame", raw_inputs.get("sampling_frame"),
+                               root, allow_none=True),
+        criteria=c.file_("inputs.criteria", raw_inputs.get("criteria"), root, allow_none=True),
+        districts=c.file_("inputs.districts", raw_inputs.get("districts"), root, allow_none=True),
+    )
+
+    samples = data["samples"]
+    if isinstance(samples, str):
+        samples = [samples]
+    if not isinstance(samples, list) or not samples:
+        c.fail("samples", f"must be a non-empty list drawn from {', '.join(SAMPLES)}, got {samples!r}")
+    for s in samples:
+        if s not in SAMPLES:
+            c.fail("samples", f"unknown sample {s!r}; allowed: {', '.join(SAMPLES)}")
+    if len(set(samples)) != len(samples):
+        c.fail("samples", "lists a sample twice")
+
+    from .reference import districts as _districts
+    from .reference import grade_scales as _grade_scales
+
+    known_districts = list(_districts(inputs.districts)["district"])
+    raw_d = data.get("districts", "all")
+    if raw_d == "all":
+        districts, districts_all = tuple(known_districts), True
+    else:
+        if not isinstance(raw_d, list) or not raw_d:
+            c.fail("districts", f'must be "all" or a non-empty list of district names, got {raw_d!r}')
+        for d in raw_d:
+            if d not in known_districts:
+                c.fail("districts", f"unknown district {d!r}; allowed: {', '.join(known_districts)}")
+        if len(set(raw_d)) != len(raw_d):
+            c.fail("districts", "lists a district twice")
+        districts, districts_all = tuple(raw_d), False
+
+    nb_dir = root / "notebooks"
+    available = sorted(p.stem for p in nb_dir.glob("*.ipynb")) if nb_dir.is_dir() else []
+    raw_nb = data.get("notebooks", "all")
+    if raw_nb == "all":
+        if not available:
+            c.fail("notebooks", f"no notebooks found in {nb_dir}")
+        notebooks = tuple(available)
+    else:
+        if not isinstance(raw_nb, list) or not raw_nb:
+            c.fail("notebooks", f'must be "all" or a non-empty list of notebook names, got {raw_nb!r}')
+        for n in raw_nb:
+            if n not in available:
+                c.fail("notebooks", f"unknown notebook {n!r} (no {nb_dir / f'{n}.ipynb'}); "
+                                    f"available: {', '.join(available) or 'none'}")
+        if len(set(raw_nb)) != len(raw_nb):
+            c.fail("notebooks", "lists a notebook twice")
+        notebooks = tuple(raw_nb)
+
+    scales = list(dict.fromkeys(_grade_scales()["scale"]))
+    if "grade_scale" in data:
+        grade_scale = c.str_("grade_scale", data["grade_scale"])
+        if grade_scale not in scales:
+            c.fail("grade_scale", f"unknown grade scale {grade_scale!r}; allowed: {', '.join(scales)}")
+    else:
+        from .reference import scale_for_cycle
+
+        try:
+            grade_scale = scale_for_cycle(cycle)
+        except ValueError:
+            c.fail("grade_scale", f"no grade scale covers cycle {cycle!r}; set one of: {', '.join(scales)}")
+
+    target = data.get("target", 0.8)
+    if target != "overall":
+        if isinstance(target, bool) or not isinstance(target, (int, float)) or not 0 < float(target) <= 1:
+            c.fail("target", f'must be a proportion in (0, 1] or "overall", got {_tname(target)} {target!r}')
+        target = float(target)
+
+    output_dir = data.get("output_dir", "outputs")
+    c.str_("output_dir", output_dir)
+    output_dir = Path(output_dir)
+    output_dir = (output_dir if output_dir.is_absolute() else root / output_dir).resolve()
+
+    return CycleParams(
+        cycle=cycle,
+        title=title,
+        synthetic=synthetic,
+        inputs=inputs,
+        samples=tuple(samples),
+        districts=districts,
+        districts_all=districts_all,
+        notebooks=notebooks,
+        confidence_level=c.prob("confidence_level", data.get("confidence_level", 0.95)),
+        interval_method=c.method("interval_method", data.get("interval_method", "wilson"), INTERVAL_METHODS),
+        adjust_method=c.method("adjust_method", data.get("adjust_method", "holm"), ADJUST_METHODS),
+        suppression_threshold=c.int_("suppression_threshold", data.get("suppression_threshold", 5), minimum=0),
+        grade_scale=grade_scale,
+        target=target,
+        funnel_method=c.method("funnel_method", data.get("funnel_method", "binomial-interpolated"),
+                               FUNNEL_METHODS),
+        seed=c.int_("seed", data["seed"], minimum=0),
+        output_dir=output_dir,
+        cell_timeout=c.int_("cell_timeout", data.get("cell_timeout", 600), minimum=1),
+        jobs=c.int_("jobs", data.get("jobs"), minimum=1, allow_none=True),
+        source=path,
+        root=root,
+    )
