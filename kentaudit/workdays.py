@@ -52,7 +52,7 @@ def working_days_between(start, end):
     Vectorised over array-likes; missing dates give ``<NA>``. Returns a pandas
     ``Int64`` Series for array input and an ``int`` (or ``None``) for scalars.
     """
-    scalar = np.isscalar(start) or isinstance(start, (pd.Timestamp,)) or hasattr(start, "year")
+    scalar = not pd.api.types.is_list_like(start)
     s, ms = _as_days([start] if scalar else start)
     e, me = _as_days([end] if scalar else end)
     missing = ms | me
@@ -68,9 +68,21 @@ def working_days_between(start, end):
 
 
 def add_working_days(start, n: int):
-    """The date ``n`` working days after ``start`` (``start`` itself not counted)."""
+    """The date ``n`` working days after ``start`` (``start`` itself not counted).
+
+    Consistent with :func:`working_days_between`:
+    ``working_days_between(start, add_working_days(start, n)) == n`` for every
+    ``start`` (also a weekend or bank holiday) and every integer ``n``
+    (negative ``n`` counts backwards). ``n == 0`` returns ``start``.
+    """
+    if isinstance(n, bool) or int(n) != n:
+        raise TypeError(f"n must be a whole number of working days, not {n!r}")
     d = np.datetime64(pd.Timestamp(start).date(), "D")
-    return pd.Timestamp(np.busday_offset(d, n, roll="forward", busdaycal=_calendar()) if n > 0 else d)
+    if n == 0:
+        return pd.Timestamp(d)
+    # roll="backward": from a non-working day, the first working day after it is
+    # one step on from the previous working day (rolling forward would skip one).
+    return pd.Timestamp(np.busday_offset(d, int(n), roll="backward", busdaycal=_calendar()))
 
 
 def within_months(start, end, months: int = 3):
