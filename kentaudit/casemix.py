@@ -1,0 +1,237 @@
+"""Case-mix adjusted comparison of districts: logistic regression and a likelihood-ratio test.
+
+A criterion (Y = 1, N = 0; "NA" and missing answers excluded) is modelled
+by logistic regression on district plus case-mix terms (case status, age
+band, risk flags). Districts are compared with a stated reference district.
+"""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+from scipy import stats
+
+from .errors import KentauditError
+from . import model as _model
+
+__all__ = ["DEFAULT_COVARIATES", "SeparationWarning", "casemix_design", "casemix_odds_ratios",
+           "casemix_lr_test"]
+
+DEFAULT_COVARIATES = ("case_status", "age_band") + _model.RISK_FLAGS
+
+_LEVELS = {"case_status": _model.CASE_STATUSES, "age_band": _model.AGE_BANDS,
+           "cp_category": _model.CP_CATEGORIES}
+
+
+class SeparationWarning(UserWarning):
+    """The logistic model shows (quasi-)complete separation: some estimates are not finite."""
+
+
+def _criterion_col(audits, criterion):
+    for c in (criterion, f"c_{criterion}"):
+        if c in audits.columns:
+            return c
+    raise KentauditError(f"the audits have no criterion column {criterion!r} (or 'c_{criterion}').")
+
+
+def casemix_design(audits: pd.DataFrame, criterion: str, district: str = "district",
+                   covariates=DEFAULT_COVARIATES, reference_district: str | None = None):
+    """Build the response and design matrix (treatment coding, explicit references).
+
+    Returns
+    -------
+    y : Series (0/1), X : DataFrame (with ``const``), info : dict with
+    ``reference`` (term -> reference level), ``n_used``, ``n_excluded_answer``
+    (NA or missing criterion answers) and ``n_excluded_covariate`` (rows with a
+    missing covariate; complete-case analysis).
+
+    Notes
+    -----
+    Factor levels follow ``kentaudit.model`` order (e.g. case status s47,
+    cp_plan, cin, lac; reference = the first level present); districts are in
+    name order with reference ``reference_district`` (default: the first in
+    name order, as R's default for a factor). Risk flags are coded Y = 1, N = 0.
+    """
+    col = _criterion_col(audits, criterion)
+    for c in (district, *covariates):
+        if c not in audits.columns:
+            raise KentauditError(f"the audits have no column {c!r} for the case-mix model.")
+    ans = audits[col].astype("string")
+    use = ans.isin(["Y", "N"]).fillna(False).to_numpy(bool)
+    n_excl_answer = int((~use).sum())
+    d = audits.loc[use, [district, *covariates]].copy()
+    y = (ans[use] == "Y").astype(int)
+    cov_ok = d.notna().all(axis=1) & ~(d.astype("string") == "").any(axis=1)
+    n_excl_cov = int((~cov_ok).sum())
+    d, y = d[cov_ok], y[cov_ok]
+    if len(d) == 0:
+        raise KentauditError(f"no audits with a Y/N answer to {col!r} and complete case-mix data.")
+    parts = [pd.DataFrame({"const": 1.0}, index=d.index)]
+    reference = {}
+    dl = sorted(d[district].astype(str).unique())
+    ref = reference_district if reference_district is not None else dl[0]
+    if ref not in dl:
+        raise KentauditError(f"reference district {ref!r} has no usable audits; choose one of {dl}.")
+    levels = [ref] + [x for x in dl if x != ref]
+    reference[district] = ref
+    dv = pd.Categorical(d[district].astype(str), categories=levels)
+    parts.append(pd.get_dummies(dv, prefix=district, prefix_sep="[", dtype=float)
+                 .iloc[:, 1:].rename(columns=lambda c: c + "]").set_index(d.index))
+    for c in covariates:
+        v = d[c].astype(str)
+        if c.startswith("risk_"):
+            bad = set(v.unique()) - {"Y", "N"}
+            if bad:
+                raise KentauditError(f"risk flag {c!r} has value(s) {sorted(bad)}; expected Y or N.")
+            parts.append(pd.DataFrame({c: (v == "Y").astype(float)}, index=d.index))
+            reference[c] = "N"
+            continue
+        order = [x for x in _LEVELS.get(c, sorted(v.unique())) if x in set(v)]
+        order += sorted(set(v) - set(order))
+        reference[c] = order[0]
+        cat = pd.Categorical(v, categories=order)
+        parts.append(pd.get_dummies(cat, prefix=c, prefix_sep="[", dtype=float)
+                     .iloc[:, 1:].rename(columns=lambda s: s + "]").set_index(d.index))
+    X = pd.concat(parts, axis=1)
+    info = {"reference": reference, "n_used": int(len(y)), "n_excluded_answer": n_excl_answer,
+            "n_excluded_covariate": n_excl_cov, "criterion": col}
+    return y.astype(float), X, info
+
+
+def _fit(y, X):
+    notes = []
+    rank = np.linalg.matrix_rank(X.to_numpy())
+    if rank < X.shape[1]:
+        # drop constant (all-zero) columns: a level absent after exclusions
+        zero = [c for c in X.columns if c != "const" and X[c].abs().sum() == 0]
+        if zero:
+            X = X.drop(columns=zero)
+            notes.append(f"dropped terms with no audits: {', '.join(zero)}")
+        if np.linalg.matrix_rank(X.to_numpy()) < X.shape[1]:
+            raise KentauditError("the case-mix design is rank deficient (some terms are aliased, e.g. a "
+                                 "risk flag identical to an age band); drop a covariate.")
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        res = sm.GLM(y, X, family=sm.families.Binomial()).fit(tol=1e-12, maxiter=200)
+    sep = [str(x.message) for x in w if "separation" in str(x.message).lower()]
+    mu = res.fittedvalues.to_numpy()
+    # quasi-complete separation: a 0/1 column whose audits are all Y or all N
+    flagged = []
+    for c in X.columns:
+        if c == "const":
+            continue
+        on = X[c].to_numpy() == 1
+        if on.any() and (y[on].nunique() == 1):
+            flagged.append(c)
+    if sep or flagged or (mu < 1e-8).any() or (mu > 1 - 1e-8).any():
+        msg = ("possible separation: " + (", ".join(f"all audits with {c} answered "
+               f"{'Y' if y[X[c] == 1].iloc[0] == 1 else 'N'}" for c in flagged) or "fitted probabilities of 0 or 1")
+               + "; those odds ratios and intervals are not reliable (estimates diverge)")
+        notes.append(msg)
+        warnings.warn(msg, SeparationWarning, stacklevel=3)
+    return res, X, notes, flagged
+
+
+def casemix_odds_ratios(audits: pd.DataFrame, criterion: str, district: str = "district",
+                        covariates=DEFAULT_COVARIATES, reference_district: str | None = None,
+                        conf_level: float = 0.95) -> pd.DataFrame:
+    """Case-mix adjusted odds ratios of meeting a criterion, by district.
+
+    Parameters
+    ----------
+    audits : DataFrame
+        Audits; the criterion column holds Y/N/NA/missing; only Y/N rows with
+        complete covariates are used.
+    criterion : str
+        Criterion id or ``c_`` column.
+    district : str
+        Column compared (``district`` or ``area``).
+    covariates : sequence of str
+        Case-mix terms (default case status, age band and the risk flags).
+    reference_district : str, optional
+        The district every other is compared with (default: first by name).
+    conf_level : float
+        Level of the Wald intervals.
+
+    Returns
+    -------
+    DataFrame, one row per model term (``const`` excluded):
+
+    - ``term`` (e.g. ``district[Dover]``, ``age_band[1-4]``, ``risk_substance``),
+      ``variable``, ``level``, ``reference`` (the reference level of that variable);
+    - ``coef`` (log odds ratio), ``se``, ``z``, ``p_value`` (Wald);
+    - ``odds_ratio``, ``ci_low``, ``ci_high`` (Wald, exp(coef +/- z se));
+    - ``criterion``, ``n_used``, ``n_excluded_answer``, ``n_excluded_covariate``;
+    - ``method`` ("logistic regression (GLM binomial, logit link), ML"),
+      ``test`` ("Wald z"), ``conf_level``, ``separation`` (bool), ``note``.
+
+    Notes
+    -----
+    Coefficients and SEs validated against R ``glm(family = binomial)`` on
+    ``tests/r/reference_more_casemix_data.csv`` (``tests/r/reference_more.R``).
+    Separation (a level whose audits are all Y or all N, or fitted
+    probabilities of 0 or 1) raises :class:`SeparationWarning` and is noted in
+    the rows: such estimates diverge and their intervals are meaningless.
+    """
+    if not 0 < conf_level < 1:
+        raise KentauditError(f"conf_level must be between 0 and 1, not {conf_level!r}.")
+    y, X, info = casemix_design(audits, criterion, district, covariates, reference_district)
+    res, X, notes, flagged = _fit(y, X)
+    z = stats.norm.ppf(0.5 + conf_level / 2)
+    rows = []
+    for t in X.columns:
+        if t == "const":
+            continue
+        var, lvl = (t.split("[", 1)[0], t.split("[", 1)[1].rstrip("]")) if "[" in t else (t, "Y")
+        b, se = float(res.params[t]), float(res.bse[t])
+        rows.append({"term": t, "variable": var, "level": lvl, "reference": info["reference"].get(var),
+                     "coef": b, "se": se, "z": b / se, "p_value": float(2 * stats.norm.sf(abs(b / se))),
+                     "odds_ratio": float(np.exp(b)), "ci_low": float(np.exp(b - z * se)),
+                     "ci_high": float(np.exp(b + z * se)), "separation": t in flagged})
+    out = pd.DataFrame(rows)
+    out["criterion"] = info["criterion"]
+    out["n_used"] = info["n_used"]
+    out["n_excluded_answer"] = info["n_excluded_answer"]
+    out["n_excluded_covariate"] = info["n_excluded_covariate"]
+    out["method"] = "logistic regression (GLM binomial, logit link), ML"
+    out["test"] = "Wald z"
+    out["conf_level"] = conf_level
+    out["note"] = "; ".join(notes)
+    return out
+
+
+def casemix_lr_test(audits: pd.DataFrame, criterion: str, district: str = "district",
+                    covariates=DEFAULT_COVARIATES, reference_district: str | None = None) -> pd.DataFrame:
+    """Likelihood-ratio test for district, adjusted for case mix.
+
+    Returns
+    -------
+    One-row DataFrame: ``criterion``, ``term`` (the district column), ``test``
+    ("likelihood-ratio chi-square"), ``method``, ``statistic`` (deviance of
+    the model without district minus that of the full model), ``df``,
+    ``p_value``, ``deviance_full``, ``deviance_reduced``, ``n_used``,
+    ``covariates``, ``separation``, ``note``.
+
+    Notes
+    -----
+    Validated against R ``anova(glm(y ~ covariates), glm(y ~ district +
+    covariates), test = "LRT")`` in ``tests/r/reference_more.R``.
+    """
+    y, X, info = casemix_design(audits, criterion, district, covariates, reference_district)
+    full, Xf, notes, flagged = _fit(y, X)
+    dcols = [c for c in Xf.columns if c.startswith(f"{district}[")]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SeparationWarning)
+        red, Xr, notes_r, _ = _fit(y, Xf.drop(columns=dcols))
+    stat = float(red.deviance - full.deviance)
+    df = len(dcols)
+    return pd.DataFrame([{
+        "criterion": info["criterion"], "term": district, "test": "likelihood-ratio chi-square",
+        "method": "deviance difference of nested logistic GLMs (binomial, logit), ML",
+        "statistic": stat, "df": df, "p_value": float(stats.chi2.sf(stat, df)) if df else np.nan,
+        "deviance_full": float(full.deviance), "deviance_reduced": float(red.deviance),
+        "n_used": info["n_used"], "covariates": ",".join(covariates), "separation": bool(flagged) or bool(notes and "separation" in notes[-1]),
+        "note": "; ".join(dict.fromkeys(notes + notes_r)),
+    }])
