@@ -58,8 +58,13 @@ def working_days_between(start, end):
     missing = ms | me
     s = np.where(missing, np.datetime64("2000-01-03"), s).astype("datetime64[D]")
     e = np.where(missing, np.datetime64("2000-01-03"), e).astype("datetime64[D]")
-    # busday_count counts [begin, end): shift both by one day to get (start, end]
-    n = np.busday_count(s + 1, e + 1, busdaycal=_calendar())
+    # busday_count counts [begin, end): shift both by one day to get (start, end].
+    # For end < start the count is minus the working days in (end, start]; numpy's
+    # own reversed count covers (end, start + 1] instead, so swap explicitly.
+    fwd = s <= e
+    lo, hi = np.where(fwd, s, e), np.where(fwd, e, s)
+    n = np.busday_count(lo + 1, hi + 1, busdaycal=_calendar())
+    n = np.where(fwd, n, -n)
     out = pd.array(n, dtype="Int64")
     out[missing] = pd.NA
     if scalar:
