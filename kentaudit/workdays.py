@@ -47,7 +47,7 @@ def _as_days(x) -> tuple[np.ndarray, np.ndarray]:
 
 
 def working_days_between(start, end):
-    """Working days ``d`` with ``start < d <= end`` (negative if ``end < start``).
+    """Working days ``d`` with ``start < d <= end``; for ``end < start``, minus those in ``(end, start]``.
 
     Vectorised over array-likes; missing dates give ``<NA>``. Returns a pandas
     ``Int64`` Series for array input and an ``int`` (or ``None``) for scalars.
