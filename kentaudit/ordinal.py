@@ -273,6 +273,10 @@ def compare_grades(a, b, grade: str = "overall_grade", conf_level: float = 0.95,
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             res = OrderedModel(endog, x, distr="logit").fit(method="bfgs", disp=False, maxiter=2000, gtol=1e-10)
+        if not res.mle_retvals.get("converged", True):
+            row["method"] += "; WARNING: the optimiser did not report convergence"
+            warnings.warn("proportional-odds fit did not converge; the odds ratio may be inaccurate",
+                          RuntimeWarning, stacklevel=2)
         beta = float(res.params["b"])
         se = float(res.bse["b"])
         z = stats.norm.ppf(0.5 + conf_level / 2)

@@ -33,7 +33,7 @@ for (cc in c(TRUE, FALSE)) {
 }
 df <- data.frame(y = factor(c(ga, gb), levels = 1:4, ordered = TRUE),
                  s = c(rep(0, length(ga)), rep(1, length(gb))))
-pm <- polr(y ~ s, data = df, method = "logistic", Hess = TRUE)
+pm <- polr(y ~ s, data = df, method = "logistic", Hess = TRUE, control = list(reltol = 1e-14))
 add("ordinal", "polr", "coef", coef(pm)["s"])
 add("ordinal", "polr", "se", sqrt(vcov(pm)["s", "s"]))
 for (k in 1:3) add("ordinal", "polr", paste0("zeta", k), pm$zeta[k])
