@@ -80,21 +80,19 @@ def criterion_ids(audits: pd.DataFrame, criteria: Sequence[str] | None = None) -
 
 def _answer_codes(col: pd.Series) -> np.ndarray:
     """Codes 0 = Y, 1 = N, 2 = NA (not applicable), 3 = missing; raise on anything else."""
-    # Categorical codes are a hashed, vectorised lookup: much faster than
-    # comparing strings one code at a time (count first, then compute).
-    cat = pd.Categorical(col, categories=_CODES)
-    codes = np.asarray(cat.codes, dtype=np.int64)
-    bad = codes < 0
-    if bad.any():
-        missing = np.asarray(col.isna())
-        invalid = bad & ~missing
-        if invalid.any():
-            pos = int(np.flatnonzero(invalid)[0])
+    # A hashed, vectorised lookup of the codes: much faster than comparing
+    # strings one code at a time or melting (count first, then compute).
+    raw, uniques = pd.factorize(col, use_na_sentinel=True)
+    lookup = np.empty(len(uniques) + 1, dtype=np.int64)
+    lookup[-1] = 3  # factorize marks missing with -1, which indexes the last slot
+    for i, u in enumerate(uniques):
+        if u not in _CODES:
+            pos = int(np.flatnonzero(raw == i)[0])
             raise InputError("criterion answers must be 'Y', 'N', 'NA' (not applicable) "
                              "or missing; fix the value or re-run ingest",
                              column=str(col.name), value=col.iloc[pos], rule="answer codes")
-        codes = np.where(bad, 3, codes)
-    return codes
+        lookup[i] = _CODES.index(u)
+    return lookup[raw]
 
 
 def _group_ids(audits: pd.DataFrame, by: list[str]) -> tuple[np.ndarray, pd.DataFrame]:
