@@ -1,0 +1,94 @@
+"""Tests of kentaudit.compare.
+
+References: tests/r/reference_core.R section 2 (R 4.2 chisq.test(correct =
+FALSE) x (N-1)/N, fisher.test, Newcombe's formula on prop.test Wilson
+limits) and Newcombe (1998b), Statistics in Medicine 17:873-890.
+"""
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from kentaudit.compare import compare_independent, compare_samples
+from kentaudit.errors import InputError, MethodError
+
+R = Path(__file__).parent / "r"
+REF = pd.read_csv(R / "reference_core_twoindep.csv")
+
+
+def test_newcombe_published_example():
+    # Newcombe (1998b), method 10: 56/70 vs 48/80 -> 0.0524 to 0.3339
+    o = compare_independent(56, 70, 48, 80).iloc[0]
+    assert round(o.ci_lower, 4) == 0.0524 and round(o.ci_upper, 4) == 0.3339
+
+
+def test_interval_matches_r():
+    ok = REF.n1.gt(0) & REF.n2.gt(0)
+    o = compare_independent(REF.x1, REF.n1, REF.x2, REF.n2)
+    np.testing.assert_allclose(o.loc[ok, "ci_lower"], REF.loc[ok, "ci_lower"], rtol=1e-6)
+    np.testing.assert_allclose(o.loc[ok, "ci_upper"], REF.loc[ok, "ci_upper"], rtol=1e-6)
+
+
+def test_n1_chisq_matches_r_where_every_expected_count_is_at_least_one():
+    big = REF.min_expected >= 1
+    o = compare_independent(REF.x1, REF.n1, REF.x2, REF.n2)
+    assert (o.loc[big, "test"] == "n-1 chi-square").all()
+    np.testing.assert_allclose(o.loc[big, "statistic"], REF.loc[big, "n1_chi2"], rtol=1e-6)
+    np.testing.assert_allclose(o.loc[big, "p_value"], REF.loc[big, "n1_chi2_p"], rtol=1e-6)
+
+
+def test_fisher_used_and_matches_r_below_the_threshold():
+    small = REF.min_expected < 1
+    o = compare_independent(REF.x1, REF.n1, REF.x2, REF.n2)
+    assert (o.loc[small, "test"] == "fisher exact").all()
+    np.testing.assert_allclose(o.loc[small, "p_value"], REF.loc[small, "fisher_p"], rtol=1e-6)
+
+
+def test_fisher_policy_matches_r_everywhere():
+    o = compare_independent(REF.x1, REF.n1, REF.x2, REF.n2, test_policy="fisher")
+    np.testing.assert_allclose(o["p_value"], REF["fisher_p"], rtol=1e-6)
+
+
+def test_p_value_is_never_blank():
+    o = compare_independent([0, 0, 10, 5], [0, 10, 10, 5], [0, 0, 20, 0], [0, 20, 20, 0])
+    assert o["p_value"].notna().all() and (o["p_value"] == 1).all()
+    assert o["note"].str.contains("degenerate").all()
+
+
+def test_every_row_names_test_policy_and_threshold():
+    o = compare_independent([5, 1], [10, 10], [7, 0], [10, 10])
+    assert o["test"].tolist() == ["n-1 chi-square", "fisher exact"]
+    assert set(o.test_policy) == {"n-1-chisq-or-fisher"} and set(o.policy_threshold) == {1.0}
+    assert set(o.method) == {"newcombe"} and set(o.conf_level) == {0.95}
+
+
+def test_unknown_policy_is_refused():
+    with pytest.raises(MethodError):
+        compare_independent(1, 2, 1, 2, test_policy="chisq")
+
+
+def _audits():
+    return pd.DataFrame({
+        "case_ref": ["a", "b", "c", "d", "e", "f", "g", "a"],
+        "cycle": ["2009"] * 8,
+        "sample": ["initial", "initial", "initial", "extended", "extended", "extended", "extended", "reaudit"],
+        "c_seen": ["Y", "Y", "N", "N", "N", "Y", "NA", "N"],
+    })
+
+
+def test_compare_samples_uses_the_additional_cases_only():
+    o = compare_samples(_audits()).iloc[0]
+    assert (o.x1, o.n1, o.x2, o.n2) == (2, 3, 1, 3)
+    assert o.n_not_applicable_2 == 1 and o.sample_2 == "extended"
+    assert o.difference == pytest.approx(2 / 3 - 1 / 3)
+
+
+def test_compare_samples_refuses_overlapping_groups():
+    with pytest.raises(InputError, match="share"):
+        compare_samples(_audits(), a="initial", b="reaudit")
+
+
+def test_compare_samples_refuses_a_sample_with_itself():
+    with pytest.raises(InputError):
+        compare_samples(_audits(), a="initial", b="initial")
