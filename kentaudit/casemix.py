@@ -184,13 +184,22 @@ def casemix_odds_ratios(audits: pd.DataFrame, criterion: str, district: str = "d
     for t in X.columns:
         if t == "const":
             continue
-        var, lvl = (t.split("[", 1)[0], t.split("[", 1)[1].rstrip("]")) if "[" in t else (t, "Y")
-        b, se = float(res.params[t]), float(res.bse[t])
-        rows.append({"term": t, "variable": var, "level": lvl, "reference": info["reference"].get(var),
-                     "coef": b, "se": se, "z": b / se, "p_value": float(2 * stats.norm.sf(abs(b / se))),
-                     "odds_ratio": float(np.exp(b)), "ci_low": float(np.exp(b - z * se)),
-                     "ci_high": float(np.exp(b + z * se)), "separation": t in flagged})
+        with np.errstate(over="ignore"):  # diverging estimates under separation give inf, noted
+            rows.append(_or_row(t, res, z, info, flagged))
     out = pd.DataFrame(rows)
+    return _finish_or(out, info, conf_level, notes)
+
+
+def _or_row(t, res, z, info, flagged):
+    var, lvl = (t.split("[", 1)[0], t.split("[", 1)[1].rstrip("]")) if "[" in t else (t, "Y")
+    b, se = float(res.params[t]), float(res.bse[t])
+    return {"term": t, "variable": var, "level": lvl, "reference": info["reference"].get(var),
+            "coef": b, "se": se, "z": b / se, "p_value": float(2 * stats.norm.sf(abs(b / se))),
+            "odds_ratio": float(np.exp(b)), "ci_low": float(np.exp(b - z * se)),
+            "ci_high": float(np.exp(b + z * se)), "separation": t in flagged}
+
+
+def _finish_or(out, info, conf_level, notes):
     out["criterion"] = info["criterion"]
     out["n_used"] = info["n_used"]
     out["n_excluded_answer"] = info["n_excluded_answer"]
