@@ -1,0 +1,376 @@
+"""Assemble a cycle's statistical appendix from the saved results tables.
+
+``kentaudit appendix params/<cycle>.yaml`` calls :func:`build_appendix_cli`;
+the runner calls :func:`build_appendix` at the end of ``kentaudit run``. The
+appendix is built from ``results/*.csv`` (the tidy tables the notebooks saved,
+never notebook text) according to the declarative spec
+``kentaudit/data/appendix_spec.yaml``, then:
+
+* ``restricted/`` receives the unsuppressed tables and the suppression audit
+  trail, every file named ``RESTRICTED_*`` and marked RESTRICTED inside;
+* ``publish/`` receives the disclosure-controlled appendix - ``appendix.html``,
+  ``appendix.xlsx``, ``csv/<table id>.csv`` (+ ``csv/metadata.json``, the
+  columns and additive structure) and ``figures/`` - built in a staging folder,
+  checked by :func:`kentaudit.pubcheck.check_publication`, and only then moved
+  into place. If the check finds anything, the staging folder is kept as
+  ``publish_rejected/`` and :class:`~kentaudit.errors.PublicationCheckError` is
+  raised.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import shutil
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from . import __version__
+from .disclosure import suppress
+from .errors import ParamsError, PublicationCheckError
+from .pubcheck import check_publication
+from .publish_html import write_html
+from .publish_xlsx import write_xlsx
+from .pubtable import AppendixContent, Column, Figure, PublicationTable, PublicationTableError
+from .reference import AREA_ASSUMPTION
+from .safetext import neutralise_frame
+
+__all__ = ["AppendixResult", "load_spec", "build_tables", "build_appendix", "build_appendix_cli",
+           "RESTRICTED_MARK"]
+
+RESTRICTED_MARK = "RESTRICTED - unsuppressed figures for internal use only; do not publish"
+
+_INTERVAL_NAMES = {
+    "wilson": "Wilson score interval",
+    "clopper-pearson": "Clopper-Pearson exact interval",
+    "jeffreys": "Jeffreys interval",
+    "agresti-coull": "Agresti-Coull interval",
+}
+_ADJUST_NAMES = {
+    "holm": "Holm's step-down method (family-wise error rate)",
+    "fdr_bh": "Benjamini-Hochberg false discovery rate",
+    "bonferroni": "Bonferroni correction",
+}
+
+
+@dataclass
+class AppendixResult:
+    """What :func:`build_appendix` wrote.
+
+    Attributes
+    ----------
+    publish_dir, restricted_dir : Path
+    tables : list of str (ids of the published tables, in order)
+    figures : list of str (ids of the published figures)
+    skipped : list of (id, title, reason)
+    suppressed : DataFrame (the audit trail of suppression; restricted)
+    files : list of Path (every published file)
+    """
+
+    publish_dir: Path
+    restricted_dir: Path
+    tables: list
+    figures: list
+    skipped: list
+    suppressed: pd.DataFrame
+    files: list = field(default_factory=list)
+
+
+# ------------------------------------------------------------------ params
+def _get(params, key, default=None):
+    if isinstance(params, Mapping):
+        return params.get(key, default)
+    return getattr(params, key, default)
+
+
+def _inputs(params) -> dict:
+    inp = _get(params, "inputs", {}) or {}
+    if not isinstance(inp, Mapping):
+        inp = {k: getattr(inp, k, None) for k in ("audits", "previous_audits", "sampling_frame")}
+    return dict(inp)
+
+
+# -------------------------------------------------------------------- spec
+def load_spec(path=None) -> dict:
+    """The appendix spec (bundled ``kentaudit/data/appendix_spec.yaml`` unless ``path``)."""
+    if path is None:
+        text = (resources.files("kentaudit") / "data" / "appendix_spec.yaml").read_text(encoding="utf-8")
+    else:
+        text = Path(path).read_text(encoding="utf-8")
+    spec = yaml.safe_load(text)
+    ids = [t["id"] for t in spec.get("tables", [])] + [f["id"] for f in spec.get("figures", [])]
+    if len(ids) != len(set(ids)):
+        raise PublicationTableError(f"appendix spec {path or 'bundled'}: ids are not unique: {ids}.")
+    return spec
+
+
+def _read_results(results_dir: Path, name: str) -> pd.DataFrame | None:
+    f = results_dir / "results" / f"{name}.csv"
+    if not f.exists():
+        return None
+    return pd.read_csv(f, keep_default_na=False, na_values=[""], dtype=object).pipe(_numbers)
+
+
+def _numbers(df: pd.DataFrame) -> pd.DataFrame:
+    for c in df.columns:
+        conv = pd.to_numeric(df[c], errors="coerce")
+        if conv.notna().sum() == df[c].notna().sum():
+            df[c] = conv
+    return df
+
+
+def _applies(entry: dict, samples: list, has_previous: bool) -> str | None:
+    """None if the entry applies to the cycle, else the reason it does not."""
+    want = entry.get("applies_to")
+    if want and not set(want) & set(samples):
+        return f"the cycle has no {' or '.join(want)} sample"
+    if entry.get("requires_previous") and not has_previous:
+        return "no earlier cycle was given (inputs.previous_audits is empty)"
+    return None
+
+
+def build_tables(spec: dict, results_dir, *, cycle: str, samples, has_previous: bool,
+                 synthetic: bool = False):
+    """Build the unsuppressed publication tables named by the spec.
+
+    Returns
+    -------
+    tables : list of PublicationTable
+    skipped : list of (id, title, reason)
+
+    Raises
+    ------
+    PublicationTableError
+        A results table lacks a column the spec publishes.
+    """
+    results_dir = Path(results_dir)
+    tables, skipped = [], []
+    for e in spec["tables"]:
+        why = _applies(e, list(samples), has_previous)
+        if why:
+            skipped.append((e["id"], e["title"], why))
+            continue
+        df = _read_results(results_dir, e["source"])
+        if df is None:
+            skipped.append((e["id"], e["title"], f"results table {e['source']!r} was not produced"))
+            continue
+        cols = [Column(c["name"], c["label"], c["kind"], c.get("unit"), tuple(c.get("from", ())),
+                       float(c.get("scale", 1.0)), c.get("decimals")) for c in e["columns"]]
+        missing = [c.name for c in cols if c.name not in df.columns]
+        if missing:
+            raise PublicationTableError(
+                f"results table {e['source']!r} (for {e['id']}) lacks columns {missing}. How to fix: "
+                f"save them in the notebook that writes {e['source']!r}, or change the appendix spec.")
+        notes = list(e.get("notes", []))
+        if synthetic and not tables:
+            notes = ["synthetic"] + notes
+        tables.append(PublicationTable(
+            e["id"], e["title"], df[[c.name for c in cols]].reset_index(drop=True), cols,
+            scope=f"Kent case-file audit, cycle {cycle}.",
+            source=f"kentaudit results table '{e['source']}', cycle {cycle}.",
+            notes=notes, sums=e.get("sums", ()), total_rows=e.get("total_rows", ()),
+            links=e.get("links", ())))
+    return tables, skipped
+
+
+def _figures(spec, results_dir: Path, samples, has_previous):
+    out, skipped = [], []
+    for e in spec.get("figures", []):
+        why = _applies(e, list(samples), has_previous)
+        img = next((results_dir / "figures" / f"{e['source']}{ext}" for ext in (".svg", ".png")
+                    if (results_dir / "figures" / f"{e['source']}{ext}").exists()), None)
+        if why or img is None:
+            skipped.append((e["id"], e["title"], why or f"figure {e['source']!r} was not produced"))
+            continue
+        meta_f = results_dir / "figures" / f"{e['source']}.json"
+        meta = json.loads(meta_f.read_text(encoding="utf-8")) if meta_f.exists() else {}
+        alt = meta.get("alt") or meta.get("alt_text") or ""
+        out.append(Figure(e["id"], e["title"], alt, meta.get("caption") or e["title"], img,
+                          list(e.get("notes", []))))
+    return out, skipped
+
+
+def _methods(params, manifest: dict, tables) -> list:
+    conf = _get(params, "confidence_level", 0.95)
+    im = _get(params, "interval_method", "wilson")
+    am = _get(params, "adjust_method", "holm")
+    thr = _get(params, "suppression_threshold", 5)
+    tests = sorted({str(v) for t in tables for c in ("test",) if c in t.data.columns
+                    for v in t.data[c].dropna() if str(v) not in ("[c]", "[x]", "[z]")})
+    m = [
+        ("Confidence intervals", f"{conf:.0%} {_INTERVAL_NAMES.get(im, im)} for each proportion "
+                                 f"(interval_method = {im})."),
+        ("Tests", ("Tests used, as named in the tables: " + "; ".join(tests) + ".") if tests
+         else "No hypothesis tests appear in the published tables."),
+        ("Adjustment for multiple comparisons", f"{_ADJUST_NAMES.get(am, am)} (adjust_method = {am})."),
+        ("Funnel plots", f"Limits by the {_get(params, 'funnel_method', 'binomial-interpolated')} method "
+                         f"around the audit standard ({_get(params, 'target', 0.8)}), at 95% and 99.8%."),
+        ("Disclosure control", (f"Counts from 1 to {thr} are suppressed and shown as [c]; further counts are "
+                                "suppressed where totals or other tables would reveal them (secondary "
+                                "suppression), as are percentages, intervals and tests calculated from a "
+                                "suppressed count. Zeros are true zeros.") if thr else
+         "No counts are suppressed (suppression_threshold = 0)."),
+        ("Random seed", f"{_get(params, 'seed', 'not set')} (for Monte Carlo methods)."),
+    ]
+    pk = manifest.get("packages") or manifest.get("package_versions") or {}
+    soft = [f"kentaudit {__version__}"] + [f"{k} {v}" for k, v in sorted(pk.items()) if k != "kentaudit"]
+    m.append(("Software", ", ".join(soft) + "."))
+    if manifest.get("git_commit"):
+        m.append(("Code version", f"git commit {manifest['git_commit']}."))
+    return m
+
+
+def _caveats(params, synthetic: bool) -> list:
+    c = [AREA_ASSUMPTION,
+         "Audit findings describe the recorded evidence on the files audited; a file may not "
+         "record work that was done.",
+         "Intervals describe sampling uncertainty only; they do not cover differences between "
+         "auditors, which the moderation table describes."]
+    if synthetic:
+        c.insert(0, "The data are synthetic: they were generated by kentaudit to resemble Kent's "
+                    "audits and describe no real child, case or member of staff.")
+    return c
+
+
+# -------------------------------------------------------------------- write
+def _write_restricted(rdir: Path, tables, audit: pd.DataFrame):
+    rdir.mkdir(parents=True, exist_ok=True)
+    for old in rdir.glob("RESTRICTED_*"):
+        old.unlink()
+    (rdir / "RESTRICTED_README.txt").write_text(
+        f"{RESTRICTED_MARK}.\nThese tables hold the unsuppressed counts behind the published "
+        "appendix, and RESTRICTED_suppression_audit.csv says which cells were suppressed and why.\n",
+        encoding="utf-8")
+    for t in tables:
+        df = neutralise_frame(t.data.copy())
+        df.insert(0, "restricted", RESTRICTED_MARK)
+        df.to_csv(rdir / f"RESTRICTED_{t.id}.csv", index=False)
+    a = neutralise_frame(audit.copy())
+    a.insert(0, "restricted", RESTRICTED_MARK)
+    a.to_csv(rdir / "RESTRICTED_suppression_audit.csv", index=False)
+
+
+def _write_csvs(cdir: Path, tables):
+    cdir.mkdir(parents=True, exist_ok=True)
+    for t in tables:
+        neutralise_frame(t.display_frame()).to_csv(cdir / f"{t.id}.csv", index=False)
+    (cdir / "metadata.json").write_text(json.dumps({"tables": [t.metadata() for t in tables]}, indent=1),
+                                        encoding="utf-8")
+
+
+def build_appendix(params, results_dir=None, *, spec_path=None) -> AppendixResult:
+    """Build, disclosure-control, write and check the appendix of one cycle.
+
+    Parameters
+    ----------
+    params : kentaudit.params.CycleParams or mapping
+        The cycle parameters (keys as in the params contract: cycle, title,
+        synthetic, samples, confidence_level, interval_method, adjust_method,
+        suppression_threshold, target, funnel_method, seed, inputs, output_dir).
+    results_dir : path-like, optional
+        The cycle's output folder holding ``results/``, ``figures/`` and
+        ``manifest.json`` (default ``<output_dir>/<cycle>``).
+    spec_path : path-like, optional
+        Another appendix spec (default: the bundled one).
+
+    Returns
+    -------
+    AppendixResult
+
+    Raises
+    ------
+    PublicationCheckError
+        The publication check found a leak in the files to publish; nothing
+        was moved into ``publish/`` (the candidate is kept in ``publish_rejected/``).
+    DisclosureError, PublicationTableError
+        Suppression or a table could not be built safely.
+    """
+    cycle = str(_get(params, "cycle"))
+    if results_dir is None:
+        results_dir = Path(_get(params, "output_dir", "outputs")) / cycle
+    results_dir = Path(results_dir)
+    if not (results_dir / "results").is_dir():
+        raise ParamsError(f"no results folder at {results_dir / 'results'}; run the cycle's notebooks "
+                          "first (kentaudit run) or pass --results.", key="results_dir")
+    spec = load_spec(spec_path)
+    samples = list(_get(params, "samples", []) or [])
+    inputs = _inputs(params)
+    has_prev = bool(inputs.get("previous_audits"))
+    synthetic = bool(_get(params, "synthetic", False))
+    threshold = int(_get(params, "suppression_threshold", 5))
+    mf = results_dir / "manifest.json"
+    manifest = json.loads(mf.read_text(encoding="utf-8")) if mf.exists() else {}
+
+    tables, skipped = build_tables(spec, results_dir, cycle=cycle, samples=samples,
+                                   has_previous=has_prev, synthetic=synthetic)
+    figures, fskipped = _figures(spec, results_dir, samples, has_prev)
+    sup = suppress(tables, threshold=threshold)
+    _write_restricted(results_dir / "restricted", tables, sup.audit)
+
+    notes = dict(spec.get("notes", {}))
+    title = _get(params, "title") or f"Case-file audit {cycle}: statistical appendix"
+    now = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    content = AppendixContent(
+        title=title,
+        intro=(f"Statistical appendix to the report of the {cycle} case-file audit cycle "
+               f"(samples: {', '.join(samples) or 'not stated'}). Tables are numbered with stable ids; "
+               "every table is also available as a CSV file and in the Excel workbook."),
+        tables=sup.tables, figures=figures, notes=notes,
+        methods=_methods(params, manifest, sup.tables), caveats=_caveats(params, synthetic),
+        skipped=skipped + fskipped, synthetic=synthetic,
+        generated=f"Generated by kentaudit {__version__} on {now}.")
+
+    stage = results_dir / "publish.staging"
+    if stage.exists():
+        shutil.rmtree(stage)
+    stage.mkdir(parents=True)
+    write_html(stage / "appendix.html", content)
+    write_xlsx(stage / "appendix.xlsx", content)
+    _write_csvs(stage / "csv", sup.tables)
+    if figures:
+        (stage / "figures").mkdir()
+        for f in figures:
+            shutil.copyfile(f.path, stage / "figures" / f"{f.id}{Path(f.path).suffix.lower()}")
+
+    extra = [Path(p) for p in (inputs.get("audits") or [])]
+    findings = check_publication(stage, restricted_dir=results_dir / "restricted",
+                                 threshold=threshold, audit_files=extra)
+    final = results_dir / "publish"
+    if findings:
+        rej = results_dir / "publish_rejected"
+        if rej.exists():
+            shutil.rmtree(rej)
+        stage.rename(rej)
+        raise PublicationCheckError(findings)
+    if final.exists():
+        shutil.rmtree(final)
+    stage.rename(final)
+    files = sorted(p for p in final.rglob("*") if p.is_file())
+    return AppendixResult(final, results_dir / "restricted", [t.id for t in sup.tables],
+                          [f.id for f in figures], skipped + fskipped, sup.audit, files)
+
+
+def build_appendix_cli(params_path, results_dir=None) -> int:
+    """``kentaudit appendix``: load the parameters, build the appendix, print where it is.
+
+    Returns 0 on success; errors are raised as :class:`~kentaudit.errors.KentauditError`
+    (the CLI prints them and exits non-zero).
+    """
+    try:
+        from .params import load_params
+    except ImportError:  # params.py is written by another engineer; accept plain YAML meanwhile
+        load_params = None
+    if load_params is not None:
+        params = load_params(params_path)
+    else:
+        params = yaml.safe_load(Path(params_path).read_text(encoding="utf-8"))
+    res = build_appendix(params, results_dir)
+    print(f"appendix: {len(res.tables)} tables, {len(res.figures)} figures -> {res.publish_dir}")
+    for id_, title, why in res.skipped:
+        print(f"  skipped {id_} ({title}): {why}")
+    print(f"restricted (unsuppressed, internal only): {res.restricted_dir}")
+    return 0

@@ -1,0 +1,543 @@
+"""The publication check: scan every file meant for publication for disclosure leaks.
+
+This module is deliberately **independent of the code that suppresses**
+(:mod:`kentaudit.disclosure`) and of the table model: it imports neither, and
+re-derives everything from the published files themselves - the HTML, the
+XLSX workbook, the CSVs and the ``csv/metadata.json`` that describes their
+columns and additive structure - so that a bug in suppression cannot hide
+itself from the check.
+
+What it finds (``Finding.kind``):
+
+``notebook``
+    an executed notebook (``.ipynb``, or JSON holding ``nbformat``) - never published.
+``case_reference``
+    ``SYN-`` + 7 digits, a pseudonym ``px_`` + hex, or any case_ref/audit_id
+    value found in the restricted folder or the audit files given.
+``auditor``
+    ``AUD`` + digits, or any auditor/moderator value from those files.
+``row_level``
+    a table with row-level columns (audit_id, case_ref, auditor, moderator,
+    notes, audit date, date of birth, per-audit answers ``c_*``/grades with no
+    counts) or a column of dates.
+``small_count``
+    a value from 1 to ``threshold`` in a count column (metadata kind
+    ``count``, a name ``n_*``, or a header with the unit ``(count)``).
+``total_gives_away``
+    a ``[c]`` recoverable from totals: an additive relation (declared in the
+    metadata, or a row labelled ``Total``/a ``n_total`` column) holding
+    exactly one ``[c]``, or a ``[c]`` fixed uniquely by all relations
+    together (including cells repeated in other tables).
+``unexpected_file``
+    a file type the check cannot read (only HTML, XLSX, CSV, JSON, SVG, TXT
+    and PNG images may be published).
+``unreadable``
+    a file of a known type that could not be parsed.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["Finding", "KINDS", "check_publication", "check_publication_cli"]
+
+KINDS = ("notebook", "case_reference", "auditor", "row_level", "small_count",
+         "total_gives_away", "unexpected_file", "unreadable")
+
+CASE_REF_RE = re.compile(r"SYN-\d{7}|\bpx_[0-9a-f]+\b")
+AUDITOR_RE = re.compile(r"\bAUD\d+\b")
+ROW_LEVEL_COLUMNS = {"audit_id", "case_ref", "case_reference", "auditor", "moderator", "notes",
+                     "audit_date", "date_of_audit", "date_audited", "dob", "date_of_birth",
+                     "child_name", "name", "team_manager", "social_worker"}
+PER_AUDIT_RE = re.compile(r"^(c_|grade_|overall_grade$|moderated_grade$|risk_)")
+DATE_RE = re.compile(r"^\s*(\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2})?)?|\d{1,2}/\d{1,2}/\d{2,4})\s*$")
+TOTAL_LABEL_RE = re.compile(r"^\s*(total|all\b.*|kent)\s*$", re.I)
+SUPPRESSED = "[c]"
+_TEXT_TYPES = {".json", ".svg", ".txt", ".md"}
+_IMAGE_TYPES = {".png"}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One leak: ``file`` (relative to the folder checked), ``location``, ``kind``
+    (one of :data:`KINDS`) and ``detail``."""
+
+    file: str
+    location: str
+    kind: str
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{self.file} [{self.location}] {self.kind}: {self.detail}"
+
+
+# ----------------------------------------------------------------- known ids
+def _norm(name) -> str:
+    s = str(name).split("\n")[0].strip().lower()
+    return re.sub(r"[^a-z0-9]+", "_", s).strip("_")
+
+
+def _read_any_table(path: Path) -> list[pd.DataFrame]:
+    if path.suffix.lower() == ".csv":
+        return [pd.read_csv(path, dtype=str, keep_default_na=False, encoding_errors="replace")]
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        return list(pd.read_excel(path, sheet_name=None, dtype=str, keep_default_na=False).values())
+    if path.suffix.lower() == ".parquet":
+        return [pd.read_parquet(path).astype(str)]
+    return []
+
+
+def _known_identifiers(restricted_dir, audit_files) -> tuple[set, set]:
+    ids, people = set(), set()
+    files = []
+    if restricted_dir is not None and Path(restricted_dir).is_dir():
+        files += [p for p in Path(restricted_dir).rglob("*") if p.is_file()]
+    files += [Path(p) for p in audit_files or ()]
+    for f in files:
+        try:
+            frames = _read_any_table(f)
+        except Exception:  # an unreadable restricted file just contributes nothing
+            continue
+        for df in frames:
+            for c in df.columns:
+                n = _norm(c)
+                vals = {str(v).strip() for v in df[c] if isinstance(v, str)}
+                vals = {v for v in vals if len(v) >= 3 and v.upper() not in ("NA", "N/A", "NONE", "NAN")}
+                if n in ("case_ref", "audit_id", "case_reference"):
+                    ids |= vals
+                elif n in ("auditor", "moderator"):
+                    people |= vals
+    return ids, people
+
+
+# ------------------------------------------------------------- text scanning
+class _Scanner:
+    def __init__(self, ids, people):
+        self.ids = sorted(ids, key=len, reverse=True)
+        self.people = sorted(people, key=len, reverse=True)
+        self._id_re = re.compile("|".join(rf"(?<![\w-]){re.escape(v)}(?![\w-])" for v in self.ids)) if self.ids else None
+        self._pp_re = re.compile("|".join(rf"(?<!\w){re.escape(v)}(?!\w)" for v in self.people)) if self.people else None
+
+    def scan(self, text: str, file: str, location: str) -> list[Finding]:
+        out = []
+        for m in CASE_REF_RE.finditer(text):
+            out.append(Finding(file, location, "case_reference", f"case reference {m.group(0)!r}"))
+        if self._id_re is not None:
+            for m in self._id_re.finditer(text):
+                out.append(Finding(file, location, "case_reference",
+                                   f"identifier {m.group(0)!r} from the restricted data"))
+        for m in AUDITOR_RE.finditer(text):
+            out.append(Finding(file, location, "auditor", f"auditor code {m.group(0)!r}"))
+        if self._pp_re is not None:
+            for m in self._pp_re.finditer(text):
+                out.append(Finding(file, location, "auditor",
+                                   f"auditor or moderator {m.group(0)!r} from the restricted data"))
+        return out
+
+
+# ------------------------------------------------------------ table readers
+@dataclass
+class _Table:
+    """A table read back from a published file: cell texts, column names and kinds."""
+
+    file: str
+    table_id: str | None
+    names: list          # column names (metadata name, data-column, or normalised header)
+    headers: list        # header texts as published
+    cells: list          # list of rows of strings
+    where: callable      # (row index, column index) -> location text
+
+
+def _num(s):
+    if not isinstance(s, str):
+        s = "" if s is None else str(s)
+    t = s.strip().replace(",", "")
+    try:
+        return float(t)
+    except ValueError:
+        return None
+
+
+def _csv_tables(path: Path, rel: str, meta) -> list[_Table]:
+    df = pd.read_csv(path, dtype=str, keep_default_na=False, header=None)
+    if df.empty:
+        return []
+    headers = [str(h) for h in df.iloc[0]]
+    cells = df.iloc[1:].values.tolist()
+    return [_Table(rel, path.stem, headers, headers, cells,
+                   lambda i, j, h=headers: f"line {i + 2}, column {h[j]!r}")]
+
+
+def _xlsx_tables(path: Path, rel: str, meta, scanner) -> tuple[list[_Table], list[Finding]]:
+    import openpyxl
+    wb = openpyxl.load_workbook(path, read_only=False, data_only=False)
+    tables, findings = [], []
+    for ws in wb.worksheets:
+        rows = []
+        for row in ws.iter_rows():
+            vals = []
+            for cell in row:
+                v = cell.value
+                if v is not None and not isinstance(v, (int, float)):
+                    findings += scanner.scan(str(v), rel, f"sheet {ws.title!r}, cell {cell.coordinate}")
+                elif isinstance(v, (int, float)):
+                    findings += scanner.scan(str(v), rel, f"sheet {ws.title!r}, cell {cell.coordinate}")
+                vals.append("" if v is None else (repr(v) if isinstance(v, float) else str(v)))
+            rows.append(vals)
+        hdr = next((k for k, r in enumerate(rows) if sum(1 for v in r if v.strip()) >= 2), None)
+        if hdr is None:
+            continue
+        width = max(j + 1 for j, v in enumerate(rows[hdr]) if v.strip())
+        headers = rows[hdr][:width]
+        cells = [r[:width] + [""] * (width - len(r[:width])) for r in rows[hdr + 1:]]
+        cells = [r for r in cells if any(v.strip() for v in r)]
+        tid = ws.title
+        m = meta.get(tid)
+        names = ([c["name"] for c in m["columns"]] if m and len(m["columns"]) == width
+                 else [_norm(h) for h in headers])
+        title = ws.title
+        tables.append(_Table(rel, tid, names, headers, cells,
+                             lambda i, j, h=hdr, t=title: f"sheet {t!r}, cell "
+                             f"{openpyxl.utils.get_column_letter(j + 1)}{h + i + 2}"))
+    return tables, findings
+
+
+class _HTMLTables(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.texts = []       # (line, text)
+        self.tables = []      # dicts
+        self._cur = None
+        self._cell = None
+        self._row = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        line = self.getpos()[0]
+        for k, v in attrs:
+            if v and k in ("alt", "title", "aria-label", "content", "value", "href", "src") and not v.startswith("data:image"):
+                self.texts.append((line, v))
+            elif v and k.startswith("data-"):
+                self.texts.append((line, v))
+        if tag == "table":
+            self._cur = {"id": a.get("data-table-id") or a.get("id"), "header": [], "rows": [], "in_head": False}
+        elif self._cur is not None:
+            if tag == "thead":
+                self._cur["in_head"] = True
+            elif tag == "tbody":
+                self._cur["in_head"] = False
+            elif tag == "tr":
+                self._row = []
+            elif tag in ("td", "th"):
+                self._cell = {"text": "", "column": a.get("data-column"), "kind": a.get("data-kind")}
+
+    def handle_endtag(self, tag):
+        if self._cur is None:
+            return
+        if tag in ("td", "th") and self._cell is not None and self._row is not None:
+            self._row.append(self._cell)
+            self._cell = None
+        elif tag == "tr" and self._row is not None:
+            if self._cur["in_head"] or (not self._cur["header"] and all(c.get("column") for c in self._row) and self._row):
+                self._cur["header"] = self._row
+            else:
+                self._cur["rows"].append([c["text"].strip() for c in self._row])
+            self._row = None
+        elif tag == "table":
+            self.tables.append(self._cur)
+            self._cur = None
+
+    def handle_data(self, data):
+        self.texts.append((self.getpos()[0], data))
+        if self._cell is not None:
+            self._cell["text"] += data
+
+
+def _html_tables(path: Path, rel: str, scanner) -> tuple[list[_Table], list[Finding]]:
+    p = _HTMLTables()
+    text = path.read_text(encoding="utf-8", errors="replace")
+    p.feed(text)
+    p.close()
+    findings = []
+    for line, t in p.texts:
+        findings += scanner.scan(t, rel, f"line {line}")
+    tables = []
+    for k, t in enumerate(p.tables):
+        hdr = t["header"]
+        headers = [re.sub(r"\s+", " ", c["text"]).strip() for c in hdr]
+        names = [c.get("column") or _norm(h) for c, h in zip(hdr, headers)]
+        tid = t["id"] or f"table {k + 1}"
+        width = len(names)
+        cells = [r[:width] + [""] * (width - len(r)) for r in t["rows"]]
+        tables.append(_Table(rel, t["id"], names, headers, cells,
+                             lambda i, j, tid=tid, n=names: f"table {tid}, row {i + 1}, column {n[j]!r}"))
+    return tables, findings
+
+
+# ------------------------------------------------------------- table checks
+def _count_columns(t: _Table, meta) -> list[int]:
+    m = meta.get(t.table_id) if t.table_id else None
+    kinds = {c["name"]: c["kind"] for c in m["columns"]} if m else {}
+    out = []
+    for j, (n, h) in enumerate(zip(t.names, t.headers)):
+        if kinds.get(n) == "count" or str(n).startswith("n_") or "(count)" in str(h).lower():
+            out.append(j)
+    return out
+
+
+def _row_level(t: _Table, counts: list[int]) -> list[Finding]:
+    out = []
+    normed = [_norm(n) for n in t.names]
+    hnorm = [_norm(h) for h in t.headers]
+    for j, (n, h) in enumerate(zip(normed, hnorm)):
+        if n in ROW_LEVEL_COLUMNS or h in ROW_LEVEL_COLUMNS:
+            out.append(Finding(t.file, t.where(-1, j), "row_level",
+                               f"column {t.headers[j]!r} holds row-level (per-audit) data"))
+            continue
+        vals = [r[j] for r in t.cells if r[j].strip()]
+        if len(vals) >= 3 and sum(bool(DATE_RE.match(v)) for v in vals) > len(vals) / 2:
+            out.append(Finding(t.file, t.where(-1, j), "row_level",
+                               f"column {t.headers[j]!r} holds dates, as a list of audits would"))
+    per_audit = [j for j, n in enumerate(normed) if PER_AUDIT_RE.match(n)]
+    if per_audit and not counts:
+        out.append(Finding(t.file, t.where(-1, per_audit[0]), "row_level",
+                           "per-audit answers or grades with no counts: the rows look like individual audits"))
+    return out
+
+
+def _small_counts(t: _Table, counts: list[int], threshold: int) -> list[Finding]:
+    out = []
+    for i, r in enumerate(t.cells):
+        for j in counts:
+            v = _num(r[j])
+            if v is not None and v == int(v) and 1 <= v <= threshold:
+                out.append(Finding(t.file, t.where(i, j), "small_count",
+                                   f"count {int(v)} is between 1 and {threshold} and is not suppressed"))
+    return out
+
+
+def _match_rows(t: _Table, where: dict) -> list[int]:
+    idx = {n: j for j, n in enumerate(t.names)}
+    if any(k not in idx for k in where):
+        return []
+    return [i for i, r in enumerate(t.cells) if all(r[idx[k]].strip() == str(v) for k, v in where.items())]
+
+
+def _equations(tables: dict, meta: dict) -> list[tuple[str, list]]:
+    """Equations as (name, [(table id, row, col index, coefficient)])."""
+    eqs = []
+    for tid, t in tables.items():
+        idx = {n: j for j, n in enumerate(t.names)}
+        m = meta.get(tid)
+        declared = bool(m)
+        if m:
+            for s in m.get("sums", []):
+                if all(c in idx for c in [s["total"], *s["parts"]]):
+                    for i in range(len(t.cells)):
+                        eqs.append((f"{t.file}: row {i + 1} {s['total']} = sum of {s['parts']}",
+                                    [(tid, i, idx[s["total"]], 1)] + [(tid, i, idx[p], -1) for p in s["parts"]]))
+            for r in m.get("total_rows", []):
+                tot = set(_match_rows(t, r["where"]))
+                parts_ok = set(_match_rows(t, r["parts_where"])) if r.get("parts_where") else \
+                    set(range(len(t.cells))) - tot
+                within = [idx[w] for w in r.get("within", []) if w in idx]
+                groups: dict = {}
+                for i in range(len(t.cells)):
+                    groups.setdefault(tuple(t.cells[i][w] for w in within), []).append(i)
+                for key, rows in groups.items():
+                    tr = [i for i in rows if i in tot]
+                    pr = [i for i in rows if i in parts_ok and i not in tot]
+                    if len(tr) != 1 or not pr:
+                        continue
+                    for c in r.get("columns", []):
+                        if c in idx:
+                            eqs.append((f"{t.file}: column {c}, total row {tr[0] + 1} = sum of rows "
+                                        f"{[p + 1 for p in pr]}",
+                                        [(tid, tr[0], idx[c], 1)] + [(tid, p, idx[c], -1) for p in pr]))
+            for lk in m.get("links", []):
+                other = tables.get(lk["table"])
+                if other is None:
+                    continue
+                oidx = {n: j for j, n in enumerate(other.names)}
+                if any(o not in oidx or o not in idx for o in lk["on"]):
+                    continue
+                okey = {tuple(other.cells[j][oidx[o]] for o in lk["on"]): j
+                        for j in _match_rows(other, lk.get("other_where", {})) or
+                        (range(len(other.cells)) if not lk.get("other_where") else [])}
+                mine = _match_rows(t, lk.get("where", {})) if lk.get("where") else range(len(t.cells))
+                for i in mine:
+                    j = okey.get(tuple(t.cells[i][idx[o]] for o in lk["on"]))
+                    if j is None:
+                        continue
+                    for a, b in lk["columns"].items():
+                        if a in idx and b in oidx:
+                            eqs.append((f"{t.file}: {tid} row {i + 1} {a} = {lk['table']} row {j + 1} {b}",
+                                        [(tid, i, idx[a], 1), (lk["table"], j, oidx[b], -1)]))
+        if declared:
+            continue
+        # no metadata: recognise a total row (first column 'Total'/'All ...') and an n_total column,
+        # and keep a guessed relation only if it holds wherever all its cells are shown
+        counts = [j for j, n in enumerate(t.names) if str(n).startswith("n_") or "(count)" in str(t.headers[j]).lower()]
+        totals = [i for i, r in enumerate(t.cells) if r and TOTAL_LABEL_RE.match(r[0])]
+        if len(totals) == 1:
+            parts = [i for i in range(len(t.cells)) if i != totals[0]]
+            for j in counts:
+                eqs.append((f"{t.file}: column {t.headers[j]!r}, total row {totals[0] + 1}",
+                            [(tid, totals[0], j, 1)] + [(tid, p, j, -1) for p in parts]))
+        tcols = [j for j in counts if _norm(t.names[j]) in ("n_total", "total") or _norm(t.headers[j]).startswith("total")]
+        if len(tcols) == 1:
+            parts = [j for j in counts if j != tcols[0]]
+            for i in range(len(t.cells)):
+                eqs.append((f"{t.file}: row {i + 1} total column", [(tid, i, tcols[0], 1)] + [(tid, i, j, -1) for j in parts]))
+    return eqs
+
+
+def _total_leaks(tables: dict, meta: dict) -> list[Finding]:
+    eqs = _equations(tables, meta)
+
+    def val(c):
+        t = tables[c[0]]
+        return t.cells[c[1]][c[2]]
+
+    # drop guessed or declared relations that the shown numbers contradict (not a relation)
+    kept = []
+    for name, cells in eqs:
+        vals = [_num(val(c)) for c in cells]
+        if all(v is not None for v in vals) and abs(sum(v * c[3] for v, c in zip(vals, cells))) > 1e-6:
+            continue
+        kept.append((name, cells))
+    out, seen = [], set()
+    for name, cells in kept:
+        hidden = [c for c in cells if _num(val(c)) is None]
+        if len(hidden) == 1 and val(hidden[0]).strip() == SUPPRESSED:
+            c = hidden[0]
+            rec = -sum(_num(val(x)) * x[3] for x in cells if x is not c) / c[3]
+            key = c[:3]
+            if key not in seen:
+                seen.add(key)
+                t = tables[c[0]]
+                out.append(Finding(t.file, t.where(c[1], c[2]), "total_gives_away",
+                                   f"[c] equals {rec:g} by subtraction ({name})"))
+    # all relations together: a [c] fixed uniquely by the linear system
+    unknown = sorted({c[:3] for _, cells in kept for c in cells if _num(val(c)) is None})
+    if unknown:
+        col = {u: k for k, u in enumerate(unknown)}
+        rows = []
+        for _, cells in kept:
+            if any(c[:3] in col for c in cells):
+                r = np.zeros(len(unknown))
+                for c in cells:
+                    if c[:3] in col:
+                        r[col[c[:3]]] += c[3]
+                rows.append(r)
+        a = np.array(rows)
+        _, s, vt = np.linalg.svd(a)
+        rank = int((s > 1e-9 * max(1.0, s.max() if s.size else 1.0)).sum())
+        nullv = vt[rank:]
+        for u in unknown:
+            if val(u).strip() != SUPPRESSED or u in seen:
+                continue
+            if nullv.shape[0] == 0 or np.abs(nullv[:, col[u]]).max() < 1e-9:
+                seen.add(u)
+                t = tables[u[0]]
+                out.append(Finding(t.file, t.where(u[1], u[2]), "total_gives_away",
+                                   "[c] is fixed uniquely by the totals and linked tables taken together"))
+    return out
+
+
+# ------------------------------------------------------------------- driver
+def check_publication(publish_dir, *, restricted_dir=None, threshold: int = 5,
+                      audit_files=()) -> list[Finding]:
+    """Scan every file under ``publish_dir`` for disclosure leaks.
+
+    Parameters
+    ----------
+    publish_dir : path-like
+        The folder to be published (``outputs/<cycle>/publish``).
+    restricted_dir : path-like, optional
+        A restricted folder whose files' ``case_ref``/``audit_id`` and
+        ``auditor``/``moderator`` values must not appear in anything published.
+    threshold : int, default 5
+        Counts from 1 to ``threshold`` must not be shown.
+    audit_files : iterable of path-like
+        Audit data files (CSV/XLSX) to take identifiers from, like ``restricted_dir``.
+
+    Returns
+    -------
+    list of Finding
+        Empty when the folder is clean. Each finding gives the file (relative
+        to ``publish_dir``), where in it, the kind (see :data:`KINDS`) and detail.
+    """
+    root = Path(publish_dir)
+    if not root.is_dir():
+        return [Finding(str(root), "-", "unreadable", "the folder to check does not exist")]
+    ids, people = _known_identifiers(restricted_dir, audit_files)
+    scanner = _Scanner(ids, people)
+    meta = {}
+    mf = root / "csv" / "metadata.json"
+    if mf.exists():
+        try:
+            meta = {t["id"]: t for t in json.loads(mf.read_text(encoding="utf-8")).get("tables", [])}
+        except (ValueError, KeyError, TypeError):
+            meta = {}
+    findings: list[Finding] = []
+    by_format: dict[str, dict] = {}
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        rel = path.relative_to(root).as_posix()
+        ext = path.suffix.lower()
+        if ext == ".ipynb":
+            findings.append(Finding(rel, "-", "notebook", "executed notebooks are never published"))
+            continue
+        try:
+            if ext == ".csv":
+                findings += scanner.scan(path.read_text(encoding="utf-8", errors="replace"), rel, "file")
+                tabs = _csv_tables(path, rel, meta)
+            elif ext in (".xlsx", ".xlsm"):
+                tabs, f = _xlsx_tables(path, rel, meta, scanner)
+                findings += f
+            elif ext in (".html", ".htm"):
+                tabs, f = _html_tables(path, rel, scanner)
+                findings += f
+            elif ext in _TEXT_TYPES:
+                text = path.read_text(encoding="utf-8", errors="replace")
+                if ext == ".json" and '"nbformat"' in text:
+                    findings.append(Finding(rel, "-", "notebook", "a notebook saved under another name"))
+                findings += scanner.scan(text, rel, "file")
+                tabs = []
+            elif ext in _IMAGE_TYPES:
+                tabs = []
+            else:
+                findings.append(Finding(rel, "-", "unexpected_file",
+                                        f"{ext or 'extensionless'} files cannot be checked; publish HTML, XLSX, CSV or PNG"))
+                tabs = []
+        except Exception as e:  # a file we cannot parse cannot be shown to be safe
+            findings.append(Finding(rel, "-", "unreadable", f"{type(e).__name__}: {e}"))
+            continue
+        fmt = "csv" if ext == ".csv" else rel
+        for t in tabs:
+            counts = _count_columns(t, meta)
+            findings += _row_level(t, counts)
+            findings += _small_counts(t, counts, threshold)
+            key = t.table_id or f"{rel}#{len(by_format.get(fmt, {}))}"
+            by_format.setdefault(fmt, {})[key] = t
+    for tables in by_format.values():
+        findings += _total_leaks(tables, meta)
+    return findings
+
+
+def check_publication_cli(path, restricted=None, threshold=5) -> int:
+    """``kentaudit check-publication``: print the findings; 1 if any, else 0."""
+    findings = check_publication(path, restricted_dir=restricted, threshold=threshold)
+    for f in findings:
+        print(f)
+    if findings:
+        print(f"publication check: {len(findings)} finding(s) in {path}")
+        return 1
+    print(f"publication check: {path} is clean")
+    return 0
