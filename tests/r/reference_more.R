@@ -214,7 +214,7 @@ cases <- list(
   list("kent_equal_600", Nk, 600, rep(1, 12), 0),          # caps bind (Tunbridge Wells 56, ...)
   list("kent_equal_1000", Nk, 1000, rep(1, 12), 0),
   list("kent_neyman_300", Nk, 300, Nk * sqrt(pk * (1 - pk)), 0),
-  list("kent_prop_60_min8", Nk, 60, Nk, 8),
+  list("kent_prop_120_min8", Nk, 120, Nk, 8),
   list("stratallo_neyman_190", c(3000, 4000, 5000, 2000), 190, c(3000, 4000, 5000, 2000) * c(48, 79, 76, 16), 0),
   list("exam_neyman_10", c(500, 300, 200), 10, c(500, 300, 200) * c(1, 5, 5), 0))
 for (cc in cases) {
