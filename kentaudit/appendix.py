@@ -217,7 +217,7 @@ def _methods(params, manifest: dict, tables) -> list:
         ("Random seed", f"{_get(params, 'seed', 'not set')} (for Monte Carlo methods)."),
     ]
     pk = manifest.get("packages") or manifest.get("package_versions") or {}
-    soft = [f"kentaudit {__version__}"] + [f"{k} {v}" for k, v in sorted(pk.items()) if k != "kentaudit"]
+    soft = [f"kentaudit {__version__}"] + [f"{k} {v}" for k, v in sorted(pk.items()) if k != "kentaudit" and v]
     m.append(("Software", ", ".join(soft) + "."))
     if manifest.get("git_commit"):
         m.append(("Code version", f"git commit {manifest['git_commit']}."))
