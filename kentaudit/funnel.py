@@ -332,7 +332,8 @@ def funnel_table(counts_df: pd.DataFrame, x: str = "n_yes", n: str = "n_applicab
                  conf_levels: Sequence[float] = (0.95, 0.998),
                  overdispersion: str = "auto", adjust_rule: str = "significant",
                  alpha: float = 0.05, winsorise: float = 0.1,
-                 winsorise_method: str = "order-statistic") -> pd.DataFrame:
+                 winsorise_method: str = "order-statistic",
+                 dispersion_centre: str = "overall") -> pd.DataFrame:
     """Funnel-plot table: each unit's proportion, z-score, limits and flags.
 
     Parameters
@@ -365,6 +366,14 @@ def funnel_table(counts_df: pd.DataFrame, x: str = "n_yes", n: str = "n_applicab
         Fraction winsorised in each tail before computing phi.
     winsorise_method : {"order-statistic", "quantile"}
         See :func:`kentaudit.funnel.winsorise`.
+    dispersion_centre : {"overall", "target"}
+        Where the z-scores for phi are centred. ``"overall"`` (default): the pooled
+        proportion, so that phi measures spread between units and not their distance
+        from an audit standard (with a standard of 80% and every district near 64%,
+        z-scores around the standard would make phi large and the adjusted limits would
+        absorb the whole shortfall). ``"target"``: centred on the target, as in
+        Spiegelhalter's own code. The two coincide when ``target="overall"``. The
+        ``z`` column is always relative to the target.
 
     Returns
     -------
@@ -372,8 +381,9 @@ def funnel_table(counts_df: pd.DataFrame, x: str = "n_yes", n: str = "n_applicab
 
     - ``<unit>``, ``x``, ``n``: the unit and its counts;
     - ``p``: x / n; ``target``: p0; ``target_source``: ``"overall"`` or ``"standard"``;
-    - ``z``: z-score on the overdispersion scale (see :func:`dispersion_test`);
-      ``z_winsorised``: the winsorised score used for phi;
+    - ``z``: z-score against the target on the overdispersion scale (see
+      :func:`dispersion_test`); ``z_winsorised``: the winsorised score used for phi
+      (centred as ``dispersion_centre`` says); ``dispersion_centre``;
     - for each level L (label ``95``, ``99_8``): ``lower_L``, ``upper_L`` (limits
       actually used, adjusted or not) and ``flag_L`` (``"above"``, ``"below"`` or
       ``"within"``; a point exactly on a limit is within);
@@ -426,7 +436,11 @@ def funnel_table(counts_df: pd.DataFrame, x: str = "n_yes", n: str = "n_applicab
     else:
         p0, source = _check_target(target), "standard"
     p0 = _check_target(p0)
-    disp, z, zw = _dispersion(xs, ns, p0, method, winsorise, winsorise_method)
+    check_method(dispersion_centre, ("overall", "target"), "dispersion_centre")
+    centre = xs.sum() / ns.sum() if dispersion_centre == "overall" else p0
+    disp, _, zw = _dispersion(xs, ns, _check_target(centre), method, winsorise,
+                              winsorise_method)
+    z = _scale(method, xs / ns, ns, p0)[0]
     d = disp.iloc[0]
     rule_holds = (d["p_value"] < alpha) if adjust_rule == "significant" else (d["phi"] > 1)
     adjusted = bool(d["tau2"] > 0 and (overdispersion == "always"
@@ -460,6 +474,7 @@ def funnel_table(counts_df: pd.DataFrame, x: str = "n_yes", n: str = "n_applicab
     out["alpha"] = float(alpha)
     out["winsorise"] = float(winsorise)
     out["winsorise_method"] = winsorise_method
+    out["dispersion_centre"] = dispersion_centre
     out["test"] = d["test"]
     out["conf_levels"] = ";".join(f"{c:g}" for c in levels)
     out.attrs["dropped_units"] = dropped

@@ -1,0 +1,613 @@
+"""Charts in one house style, each with a caption and generated alt text.
+
+Every function takes a tidy result table from kentaudit (a funnel table, an XmR or
+p-chart table, an estimates table) and returns a :class:`Figure`: the matplotlib
+figure, a caption naming the method, limits, confidence levels and target, and an
+``alt_text`` that describes what the chart shows in words (which units are flagged,
+which periods signal), for the HTML outputs and screen-reader users.
+
+House style (:func:`house_style`): seaborn's ``whitegrid`` base, the Okabe-Ito
+colour-blind-safe palette, 11-point text, no top/right spines. Status is never shown
+by colour alone: flagged points also change marker shape. Figures are built with
+``matplotlib.figure.Figure`` directly (no pyplot), so nothing global changes and no
+display backend is needed. :meth:`Figure.save` writes PNG and SVG that are
+byte-for-byte reproducible (fixed SVG hash salt and ids, no dates or software
+version in the metadata).
+"""
+from __future__ import annotations
+
+import contextlib
+import io
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import matplotlib
+import matplotlib.figure
+import numpy as np
+import pandas as pd
+import seaborn as sns
+
+from .errors import InputError
+from .funnel import funnel_limits, level_label
+from .methods import check_method
+
+__all__ = [
+    "OKABE_ITO",
+    "Figure",
+    "house_style",
+    "plot_funnel",
+    "plot_xmr",
+    "plot_p_chart",
+    "plot_forest",
+    "plot_grade_distribution",
+]
+
+#: Okabe & Ito (2008) colour-blind-safe palette.
+OKABE_ITO = {
+    "black": "#000000", "orange": "#E69F00", "sky_blue": "#56B4E9",
+    "bluish_green": "#009E73", "yellow": "#F0E442", "blue": "#0072B2",
+    "vermillion": "#D55E00", "reddish_purple": "#CC79A7",
+}
+_GREY = "#6E6E6E"  # neutral points; 5.1:1 contrast on white
+_STATUS = {  # colour, marker
+    "within": (_GREY, "o"), "above": (OKABE_ITO["blue"], "^"),
+    "below": (OKABE_ITO["vermillion"], "v"),
+}
+_POINT_TYPES = {  # colour, marker, legend label
+    "common_cause": (_GREY, "o", "Common cause"),
+    "special_cause_improvement": (OKABE_ITO["blue"], "^", "Special cause: improvement"),
+    "special_cause_concern": (OKABE_ITO["orange"], "v", "Special cause: concern"),
+    "special_cause_neutral_high": (OKABE_ITO["reddish_purple"], "^", "Special cause: high"),
+    "special_cause_neutral_low": (OKABE_ITO["reddish_purple"], "v", "Special cause: low"),
+}
+_GRADE_COLOURS = [OKABE_ITO["blue"], OKABE_ITO["bluish_green"], OKABE_ITO["orange"],
+                  OKABE_ITO["vermillion"]]
+
+
+def _rc() -> dict:
+    rc = dict(sns.axes_style("whitegrid"))
+    rc.update({
+        "font.family": "DejaVu Sans", "font.size": 11, "axes.titlesize": 13,
+        "axes.labelsize": 11, "xtick.labelsize": 10, "ytick.labelsize": 10,
+        "legend.fontsize": 10, "axes.spines.top": False, "axes.spines.right": False,
+        "axes.edgecolor": "#444444", "grid.color": "#DDDDDD", "grid.linewidth": 0.6,
+        "axes.prop_cycle": matplotlib.cycler(color=list(OKABE_ITO.values())[1:]),
+        "svg.hashsalt": "kentaudit", "svg.id": "kentaudit", "svg.fonttype": "path",
+        "savefig.dpi": 150, "figure.dpi": 100,
+    })
+    return rc
+
+
+@contextlib.contextmanager
+def house_style():
+    """Context manager applying the kentaudit chart style (restores settings on exit)."""
+    with matplotlib.rc_context(_rc()):
+        yield
+
+
+@dataclass
+class Figure:
+    """A chart with its caption and alt text.
+
+    Attributes
+    ----------
+    figure : matplotlib.figure.Figure
+    caption : str
+        Names the method, limits, confidence levels, target and, for funnels, phi, its
+        p-value and tau-squared.
+    alt_text : str
+        A specific description of what the chart shows, for HTML ``alt`` attributes.
+    title : str
+    kind : str
+        ``"funnel"``, ``"xmr"``, ``"p_chart"``, ``"forest"`` or ``"grade_distribution"``.
+    """
+
+    figure: matplotlib.figure.Figure
+    caption: str
+    alt_text: str
+    title: str = ""
+    kind: str = ""
+    meta: dict = field(default_factory=dict)
+
+    def save(self, path_stem: str | Path, formats: Sequence[str] = ("png", "svg"),
+             dpi: int = 150) -> list[Path]:
+        """Write ``<path_stem>.png`` and ``<path_stem>.svg``; return the paths.
+
+        Output is deterministic: the same figure gives the same bytes (SVG hash salt
+        and ids fixed, ``Date``/``Creator``/``Software`` metadata removed).
+        """
+        stem = Path(path_stem)
+        stem.parent.mkdir(parents=True, exist_ok=True)
+        paths = []
+        for fmt in formats:
+            check_method(fmt, ("png", "svg"), "formats")
+            path = stem.with_name(stem.name + "." + fmt)
+            meta = {"Software": None} if fmt == "png" else {"Date": None, "Creator": None}
+            with house_style():
+                self.figure.savefig(path, format=fmt, dpi=dpi, metadata=meta,
+                                    bbox_inches="tight")
+            paths.append(path)
+        return paths
+
+    def _repr_png_(self) -> bytes:  # shown inline in Jupyter
+        buf = io.BytesIO()
+        with house_style():
+            self.figure.savefig(buf, format="png", dpi=100, metadata={"Software": None},
+                                bbox_inches="tight")
+        return buf.getvalue()
+
+
+# --- formatting helpers --------------------------------------------------------------------
+
+def _pct(v: float, digits: int = 1) -> str:
+    return f"{100 * v:.{digits}f}%"
+
+
+def _num(v: float, digits: int = 3) -> str:
+    return f"{v:.{digits}g}" if abs(v) < 1000 else f"{v:,.0f}"
+
+
+def _join(items: Sequence[str]) -> str:
+    items = [str(i) for i in items]
+    if not items:
+        return ""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _level_text(c: float) -> str:
+    return f"{100 * c:.10g}%"
+
+
+def _p_text(p: float) -> str:
+    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+
+
+def _new_figure(figsize=(8, 5.5)):
+    with house_style():
+        fig = matplotlib.figure.Figure(figsize=figsize, layout="constrained")
+        ax = fig.add_subplot()
+    return fig, ax
+
+
+# --- funnel --------------------------------------------------------------------------------
+
+def plot_funnel(table: pd.DataFrame, measure: str = "compliance", unit_label: str | None = None,
+                label: str = "flagged", title: str | None = None,
+                x_label: str = "Files audited where the criterion applied (number)",
+                y_label: str | None = None) -> Figure:
+    """Funnel plot of a :func:`kentaudit.funnel.funnel_table` result.
+
+    Parameters
+    ----------
+    table : DataFrame from :func:`kentaudit.funnel.funnel_table`.
+    measure : str
+        What the proportion is, for the title, caption and alt text
+        (for example ``"child seen alone"``).
+    unit_label : str, optional
+        Singular noun for the units (default: the table's unit column name).
+    label : {"flagged", "all", "none"}
+        Which points get a text label.
+    title, x_label, y_label : str, optional
+
+    Returns
+    -------
+    Figure with caption and alt text. Points are shaped by status at the outer level
+    (triangle up = above, down = below, circle = within).
+    """
+    check_method(label, ("flagged", "all", "none"), "label")
+    unit = table.attrs.get("unit") or table.columns[0]
+    unit_label = unit_label or unit
+    levels = [float(c) for c in str(table["conf_levels"].iloc[0]).split(";")]
+    inner, outer = min(levels), max(levels)
+    lin, lout = level_label(inner), level_label(outer)
+    target = float(table["target"].iloc[0])
+    adjusted = bool(table["adjusted"].iloc[0])
+    limits_method = table["limits_method"].iloc[0]
+    tau2 = float(table["tau2"].iloc[0]) if adjusted else 0.0
+    n_max = int(table["n"].max())
+    grid = np.arange(1, int(np.ceil(n_max * 1.1)) + 2)
+    lim = funnel_limits(grid, target, levels, limits_method, tau2)
+
+    fig, ax = _new_figure()
+    with house_style():
+        styles = {inner: "--", outer: ":"}
+        for c in levels:
+            part = lim[lim["conf_level"] == c]
+            ls = styles.get(c, "-.")
+            ax.plot(part["n"], 100 * part["lower"], ls=ls, color="#333333", lw=1.3,
+                    label=f"{_level_text(c)} limits" + (" (adjusted)" if adjusted else ""))
+            ax.plot(part["n"], 100 * part["upper"], ls=ls, color="#333333", lw=1.3)
+        ax.axhline(100 * target, color=OKABE_ITO["bluish_green"], lw=1.6,
+                   label=f"Target {_pct(target)}")
+        status = table[f"flag_{lout}"].where(table[f"flag_{lout}"] != "within",
+                                             table[f"flag_{lin}"])
+        for key, (colour, marker) in _STATUS.items():
+            sel = status == key
+            if sel.any():
+                name = {"within": f"Within {_level_text(inner)} limits",
+                        "above": "Above a limit", "below": "Below a limit"}[key]
+                ax.scatter(table.loc[sel, "n"], 100 * table.loc[sel, "p"], s=55,
+                           color=colour, marker=marker, edgecolor="white", linewidth=0.6,
+                           zorder=3, label=name)
+        for _, row in table.iterrows():
+            flagged = row[f"flag_{lin}"] != "within" or row[f"flag_{lout}"] != "within"
+            if label == "all" or (label == "flagged" and flagged):
+                ax.annotate(str(row[unit]), (row["n"], 100 * row["p"]), xytext=(5, 3),
+                            textcoords="offset points", fontsize=9)
+        ax.set_xlim(0, grid[-1])
+        ax.set_ylim(-2, 102)
+        ax.set_xlabel(x_label)
+        ax.set_ylabel(y_label or f"{measure[:1].upper()}{measure[1:]} (% of files)")
+        title = title or f"{measure[:1].upper()}{measure[1:]} by {unit_label}: funnel plot"
+        ax.set_title(_wrap(title), loc="left")
+        ax.legend(loc="lower right", frameon=True, framealpha=0.9)
+
+    caption = _funnel_caption(table, measure, levels)
+    alt = _funnel_alt(table, measure, unit, unit_label, inner, outer)
+    return Figure(fig, caption, alt, title, "funnel")
+
+
+def _funnel_caption(table, measure, levels) -> str:
+    method_text = table.attrs.get("method_text") or table["limits_method"].iloc[0]
+    target = float(table["target"].iloc[0])
+    source = table["target_source"].iloc[0]
+    tgt = (f"target {_pct(target)} (the authority-wide proportion)" if source == "overall"
+           else f"target {_pct(target)} (audit standard)")
+    lv = " and ".join(_level_text(c) for c in levels)
+    phi, p, tau2 = (float(table[c].iloc[0]) for c in ("phi", "phi_p_value", "tau2"))
+    rule = ("adjust only when phi is significantly above 1 (chi-square test at "
+            f"{float(table['alpha'].iloc[0]):g})" if table["adjust_rule"].iloc[0] == "significant"
+            else "adjust whenever phi > 1")
+    wins = (f"{_pct(float(table['winsorise'].iloc[0]), 0)} winsorised z-scores, "
+            f"{table['winsorise_method'].iloc[0]} rule")
+    if bool(table["adjusted"].iloc[0]):
+        adj = f"limits adjusted with random effects (tau\u00b2 = {tau2:.3g})"
+    else:
+        policy = table["overdispersion"].iloc[0]
+        adj = ("limits not adjusted (overdispersion adjustment switched off)"
+               if policy == "none" else "limits not adjusted")
+    unit = table.attrs.get("unit") or "unit"
+    return (f"Funnel plot of {measure}: each point is one {unit}'s proportion against its "
+            f"number of applicable files; {tgt}; {lv} control limits, {method_text}. "
+            f"Overdispersion: phi = {phi:.2f} ({wins}), chi-square {_p_text(p)}, "
+            f"tau\u00b2 = {tau2:.3g}; {adj}; policy: {rule}.")
+
+
+def _funnel_alt(table, measure, unit, unit_label, inner, outer) -> str:
+    lin, lout = level_label(inner), level_label(outer)
+    k = len(table)
+    parts = [f"Funnel plot of {measure} for {k} {unit_label}s, with between "
+             f"{int(table['n'].min())} and {int(table['n'].max())} applicable files each. "
+             f"The target line is at {_pct(float(table['target'].iloc[0]))}."]
+    counted = set()
+    for side in ("below", "above"):
+        out_units = table.loc[table[f"flag_{lout}"] == side, unit].tolist()
+        if out_units:
+            verb = "is" if len(out_units) == 1 else "are"
+            parts.append(f"{_join(out_units)} {verb} {side} the {_level_text(outer)} limit.")
+            counted.update(out_units)
+        only = table.loc[(table[f"flag_{lin}"] == side) & (table[f"flag_{lout}"] == "within"),
+                         unit].tolist()
+        if only:
+            verb = "is" if len(only) == 1 else "are"
+            parts.append(f"{_join(only)} {verb} {side} the {_level_text(inner)} limit only.")
+            counted.update(only)
+    rest = k - len(counted)
+    if rest == k:
+        parts.append(f"All {k} {unit_label}s are within the {_level_text(inner)} limits.")
+    elif rest:
+        parts.append(f"The other {rest} {unit_label}{'s are' if rest > 1 else ' is'} within "
+                     f"the {_level_text(inner)} limits.")
+    if bool(table["adjusted"].iloc[0]):
+        parts.append("Limits are widened for overdispersion.")
+    return " ".join(parts)
+
+
+# --- control charts ------------------------------------------------------------------------
+
+def _x_values(periods: pd.Series):
+    if isinstance(periods.dtype, pd.PeriodDtype):
+        return periods.dt.to_timestamp()
+    return periods
+
+
+def _period_text(v) -> str:
+    if isinstance(v, pd.Period):
+        return str(v)
+    if isinstance(v, pd.Timestamp):
+        return v.strftime("%Y-%m-%d") if (v.hour or v.minute) == 0 and v.day != 1 else v.strftime("%b %Y")
+    return str(v)
+
+
+def _fmt_value(v: float, percent: bool) -> str:
+    return _pct(v) if percent else _num(v)
+
+
+def _control_chart(table, kind, measure, y_label, title, percent):
+    x = _x_values(table["period"])
+    scale = 100 if percent else 1
+    fig, ax = _new_figure((9, 5))
+    with house_style():
+        ax.plot(x, scale * table["value"], color="#9A9A9A", lw=1.2, zorder=1)
+        step = "mid" if kind == "p_chart" else None
+        for g, part in table.groupby("rebase_group"):
+            px = _x_values(part["period"])
+            lw_lab = g == table["rebase_group"].min()
+            if step:
+                ax.step(px, scale * part["upl"], where="mid", ls="--", color="#333333", lw=1.1,
+                        label="Process limits (3 sigma)" if lw_lab else None)
+                ax.step(px, scale * part["lpl"], where="mid", ls="--", color="#333333", lw=1.1)
+            else:
+                ax.plot(px, scale * part["upl"], ls="--", color="#333333", lw=1.1,
+                        label="Process limits" if lw_lab else None)
+                ax.plot(px, scale * part["lpl"], ls="--", color="#333333", lw=1.1)
+            ax.plot(px, scale * part["mean"], color=OKABE_ITO["black"], lw=1.4,
+                    label=("Centre (pooled proportion)" if kind == "p_chart" else "Mean")
+                    if lw_lab else None)
+        target = table["target"].iloc[0]
+        if pd.notna(target):
+            ax.axhline(scale * target, color=OKABE_ITO["bluish_green"], ls="-.", lw=1.4,
+                       label=f"Target {_fmt_value(float(target), percent)}")
+        for key, (colour, marker, name) in _POINT_TYPES.items():
+            sel = table["point_type"] == key
+            if sel.any():
+                ax.scatter(x[sel], scale * table.loc[sel, "value"], color=colour, marker=marker,
+                           s=50, zorder=3, edgecolor="white", linewidth=0.6, label=name)
+        ax.set_ylabel(y_label)
+        ax.set_xlabel("Period")
+        ax.set_title(_wrap(title), loc="left")
+        ax.legend(loc="best", frameon=True, framealpha=0.9, fontsize=9)
+    return fig
+
+
+def _signal_alt(table, percent) -> list[str]:
+    parts = []
+    labels = {"special_cause_improvement": "improvement", "special_cause_concern": "concern",
+              "special_cause_neutral_high": "high (neutral)", "special_cause_neutral_low": "low (neutral)"}
+    any_signal = False
+    for key, word in labels.items():
+        sel = table[table["point_type"] == key]
+        if len(sel):
+            any_signal = True
+            kinds = sorted({_sct_words(t) for t in sel["special_cause_type"]})
+            per = [_period_text(p) for p in sel["period"]]
+            parts.append(f"{len(sel)} point{'s' if len(sel) > 1 else ''} show special cause "
+                         f"{word} ({_join(kinds)}): {_join(per)}.")
+    if not any_signal:
+        parts.append("All points show common-cause variation only.")
+    miss = table.loc[table["missing"], "period"]
+    if len(miss):
+        parts.append(f"No data for {_join([_period_text(p) for p in miss])}.")
+    a = table["assurance"].dropna()
+    if len(a):
+        verb = {"inconsistent": "will sometimes meet and sometimes miss it",
+                "consistently passes": "can be expected to meet it consistently",
+                "consistently fails": "can be expected to miss it consistently"}[a.iloc[-1]]
+        parts.append(f"Against the target of {_fmt_value(float(table['target'].iloc[0]), percent)} "
+                     f"the process {verb} ({a.iloc[-1]}).")
+    return parts
+
+
+def _sct_words(t: str) -> str:
+    """Plain words for a special-cause type such as '7 Points Above CL'."""
+    t = (t.replace("Above UCL", "above the upper limit").replace("Below LCL", "below the lower limit")
+         .replace("Points Above CL", "points above the mean")
+         .replace("Points Below CL", "points below the mean")
+         .replace("2 in 3 Above CL", "2 of 3 near the upper limit")
+         .replace("2 in 3 Below CL", "2 of 3 near the lower limit"))
+    return t.replace("Point Trend (Increasing)", "point rising trend").replace(
+        "Point Trend (Decreasing)", "point falling trend")
+
+
+def _wrap(title: str, width: int = 70) -> str:
+    import textwrap
+    return "\n".join(textwrap.wrap(title, width)) if len(title) > width else title
+
+
+def _rules_caption(method: str) -> str:
+    i = method.find("rules:")
+    return method[i:] if i >= 0 else ""
+
+
+def plot_xmr(table: pd.DataFrame, measure: str = "the measure", y_label: str | None = None,
+             title: str | None = None, percent: bool = False) -> Figure:
+    """XmR chart of a :func:`kentaudit.spc.xmr` result (Making Data Count style).
+
+    Points are coloured and shaped by point type (blue up-triangle improvement, orange
+    down-triangle concern, purple neutral, grey circle common cause); process limits
+    dashed, mean solid, target dash-dot. ``percent=True`` shows proportions as %.
+    """
+    if (table.get("chart") is None) or table["chart"].iloc[0] != "xmr":
+        raise InputError("plot_xmr needs the table returned by kentaudit.spc.xmr.")
+    y_label = y_label or (f"{measure[:1].upper()}{measure[1:]}" + (" (%)" if percent else ""))
+    title = title or f"{measure[:1].upper()}{measure[1:]}: XmR chart"
+    fig = _control_chart(table, "xmr", measure, y_label, title, percent)
+    last = table[table["rebase_group"] == table["rebase_group"].max()].iloc[0]
+    trial = bool(table["trial"].any())
+    screened = "moving ranges >= 3.267" in table["method"].iloc[0]
+    caption = (f"XmR chart of {measure} (Making Data Count rules as implemented by "
+               f"NHSRplotthedots): mean {_fmt_value(last['mean'], percent)}, process limits "
+               f"{_fmt_value(last['lpl'], percent)} to {_fmt_value(last['upl'], percent)} "
+               "(mean \u00b1 2.66 \u00d7 mean moving range"
+               + (", moving ranges of 3.267 \u00d7 the mean or more screened out" if screened else "")
+               + "). "
+               f"Special-cause {_rules_caption(table['method'].iloc[0])}."
+               + (" Trial limits: fewer than 13 points in a baseline." if trial else "")
+               + (f" Rebased {table['rebase_group'].max()} time(s); limits shown are for the "
+                  "last baseline." if table["rebase_group"].max() > 0 else ""))
+    if pd.notna(table["target"].iloc[0]):
+        caption += f" Target {_fmt_value(float(table['target'].iloc[0]), percent)}."
+    present = table[~table["missing"]]
+    alt = " ".join([
+        f"XmR control chart of {measure} over {len(table)} periods from "
+        f"{_period_text(table['period'].iloc[0])} to {_period_text(table['period'].iloc[-1])}. "
+        f"Mean {_fmt_value(last['mean'], percent)}; process limits "
+        f"{_fmt_value(last['lpl'], percent)} to {_fmt_value(last['upl'], percent)}"
+        + (" (trial)." if trial else ".")
+        + f" Values range from {_fmt_value(present['value'].min(), percent)} to "
+          f"{_fmt_value(present['value'].max(), percent)}.",
+        *_signal_alt(table, percent)])
+    return Figure(fig, caption, alt, title, "xmr")
+
+
+def plot_p_chart(table: pd.DataFrame, measure: str = "compliance", y_label: str | None = None,
+                 title: str | None = None) -> Figure:
+    """p-chart of a :func:`kentaudit.spc.p_chart` result; limits step with each period's n."""
+    if (table.get("chart") is None) or table["chart"].iloc[0] != "p":
+        raise InputError("plot_p_chart needs the table returned by kentaudit.spc.p_chart.")
+    y_label = y_label or f"{measure[:1].upper()}{measure[1:]} (% of files)"
+    title = title or f"{measure[:1].upper()}{measure[1:]}: p-chart"
+    fig = _control_chart(table, "p_chart", measure, y_label, title, True)
+    last = table[table["rebase_group"] == table["rebase_group"].max()]
+    present = table[~table["missing"]]
+    trial = bool(table["trial"].any())
+    caption = (f"p-chart of {measure}: centre line {_pct(last['mean'].iloc[0])} (pooled "
+               f"proportion); 3-sigma binomial limits that vary with each period's number of "
+               f"files (from {int(present['n'].min())} to {int(present['n'].max())}), "
+               f"2-sigma near limits used by the two-in-three rule. Special-cause "
+               f"{_rules_caption(table['method'].iloc[0])}."
+               + (" Trial limits: fewer than 13 periods." if trial else ""))
+    if pd.notna(table["target"].iloc[0]):
+        caption += f" Target {_pct(float(table['target'].iloc[0]))}."
+    alt = " ".join([
+        f"p-chart of {measure} over {len(table)} periods from "
+        f"{_period_text(table['period'].iloc[0])} to {_period_text(table['period'].iloc[-1])}, "
+        f"{int(present['n'].min())} to {int(present['n'].max())} files a period. Centre line "
+        f"{_pct(last['mean'].iloc[0])}; values range from {_pct(present['value'].min())} to "
+        f"{_pct(present['value'].max())}" + (" (trial limits)." if trial else "."),
+        *_signal_alt(table, True)])
+    return Figure(fig, caption, alt, title, "p_chart")
+
+
+# --- forest --------------------------------------------------------------------------------
+
+def plot_forest(table: pd.DataFrame, label: str = "label", estimate: str = "estimate",
+                lower: str = "lower", upper: str = "upper", reference: float | None = 0.0,
+                x_label: str = "Difference (percentage points)", percent: bool = True,
+                title: str = "Estimates with confidence intervals", method: str | None = None,
+                conf_level: float | None = None, subject: str = "estimates") -> Figure:
+    """Forest plot: one row per estimate with its interval and a reference line.
+
+    Parameters
+    ----------
+    table : DataFrame with columns ``label``, ``estimate``, ``lower``, ``upper`` (names
+        configurable). ``method`` and ``conf_level`` default to the table's ``method``
+        and ``conf_level`` columns when present (kentaudit result tables carry them).
+    reference : float or None
+        Vertical reference (0 for differences, a target for proportions).
+    percent : bool
+        Multiply by 100 for display (proportions and differences of proportions).
+    subject : str
+        What the rows are, for the alt text ("criteria: district vs rest of Kent").
+    """
+    for col in (label, estimate, lower, upper):
+        if col not in table.columns:
+            raise InputError(f"column {col!r} not found.", column=col)
+    if method is None and "method" in table.columns:
+        method = str(table["method"].iloc[0])
+    if conf_level is None and "conf_level" in table.columns:
+        conf_level = float(table["conf_level"].iloc[0])
+    scale = 100 if percent else 1
+    k = len(table)
+    fig, ax = _new_figure((8, max(2.5, 0.38 * k + 1.4)))
+    y = np.arange(k)[::-1]
+    with house_style():
+        est = scale * table[estimate].to_numpy(dtype=float)
+        lo = scale * table[lower].to_numpy(dtype=float)
+        up = scale * table[upper].to_numpy(dtype=float)
+        below = up < (scale * reference if reference is not None else -np.inf)
+        above = lo > (scale * reference if reference is not None else np.inf)
+        colours = np.where(below, OKABE_ITO["vermillion"],
+                           np.where(above, OKABE_ITO["blue"], _GREY))
+        ax.hlines(y, lo, up, color=colours, lw=2)
+        for st, mk in ((below, "v"), (above, "^"), (~below & ~above, "o")):
+            if st.any():
+                ax.scatter(est[st], y[st], color=colours[st], marker=mk, s=45, zorder=3)
+        if reference is not None:
+            ax.axvline(scale * reference, color=OKABE_ITO["black"], lw=1)
+        ax.set_yticks(y, table[label].astype(str))
+        ax.grid(axis="y", visible=False)
+        ax.set_xlabel(x_label)
+        ax.set_title(_wrap(title), loc="left")
+    lvl = f"{_level_text(conf_level)} " if conf_level else ""
+    caption = (f"Forest plot of {subject}: points are estimates and bars {lvl}confidence "
+               f"intervals" + (f" ({method})" if method else "")
+               + (f"; the vertical line marks {_num(scale * reference)}" if reference is not None else "")
+               + ".")
+    lab = table[label].astype(str).to_numpy()
+    parts = [f"Forest plot of {k} {subject}, shown as {x_label.lower()}."]
+    if reference is not None:
+        if below.any():
+            parts.append(f"Intervals wholly below {_num(scale * reference)}: {_join(list(lab[below]))}.")
+        if above.any():
+            parts.append(f"Intervals wholly above {_num(scale * reference)}: {_join(list(lab[above]))}.")
+        rest = int((~below & ~above).sum())
+        if rest:
+            parts.append(f"{rest} interval{'s' if rest != 1 else ''} include"
+                         f"{'' if rest != 1 else 's'} {_num(scale * reference)}.")
+    i_max, i_min = int(np.nanargmax(est)), int(np.nanargmin(est))
+    parts.append(f"Largest estimate {_num(est[i_max])} ({lab[i_max]}); smallest "
+                 f"{_num(est[i_min])} ({lab[i_min]}).")
+    return Figure(fig, caption, " ".join(parts), title, "forest")
+
+
+# --- grade distribution --------------------------------------------------------------------
+
+def plot_grade_distribution(table: pd.DataFrame, group: str = "district", grade: str = "grade",
+                            count: str = "n", labels: Mapping[int, str] | None = None,
+                            title: str = "Overall grades", subject: str = "audited files") -> Figure:
+    """100% stacked horizontal bars of grade counts per group (1 = best).
+
+    Parameters
+    ----------
+    table : tidy DataFrame with one row per (group, grade) and a count column.
+    labels : mapping grade -> label, default :func:`kentaudit.reference.grade_labels`.
+    """
+    for col in (group, grade, count):
+        if col not in table.columns:
+            raise InputError(f"column {col!r} not found.", column=col)
+    if labels is None:
+        from .reference import grade_labels
+        labels = grade_labels()
+    wide = (table.pivot_table(index=group, columns=grade, values=count, aggfunc="sum",
+                              fill_value=0, observed=True)
+            .reindex(columns=sorted(labels), fill_value=0))
+    totals = wide.sum(axis=1)
+    if (totals == 0).any():
+        raise InputError("a group has no graded files; drop it before plotting.", column=count)
+    share = wide.div(totals, axis=0)
+    k = len(wide)
+    fig, ax = _new_figure((8.5, max(2.5, 0.42 * k + 1.6)))
+    y = np.arange(k)[::-1]
+    with house_style():
+        left = np.zeros(k)
+        for j, g in enumerate(share.columns):
+            vals = 100 * share[g].to_numpy()
+            ax.barh(y, vals, left=left, color=_GRADE_COLOURS[j % 4], edgecolor="white",
+                    label=f"{g} {labels[g]}", height=0.7,
+                    hatch=["", "", "//", "xx"][j % 4])
+            left += vals
+        for yi, n in zip(y, totals):
+            ax.text(101, yi, f"n={int(n)}", va="center", fontsize=9)
+        ax.set_yticks(y, wide.index.astype(str))
+        ax.set_xlim(0, 110)
+        ax.set_xlabel(f"Percentage of {subject}")
+        ax.grid(axis="y", visible=False)
+        ax.set_title(_wrap(title), loc="left")
+        ax.legend(ncols=min(4, len(labels)), loc="upper center", bbox_to_anchor=(0.5, -0.15),
+                  frameon=False)
+    worst = max(labels)
+    order = ", ".join(f"{g} = {labels[g]}" for g in sorted(labels))
+    caption = (f"{title}: percentage of {subject} at each grade by {group} ({order}); "
+               f"n = number of graded files in each bar.")
+    overall = wide.sum(axis=0) / totals.sum()
+    hi = share[worst].idxmax()
+    good = share[[g for g in share.columns if g <= 2]].sum(axis=1)
+    alt = (f"Stacked bar chart of {subject} by grade for {k} {group}s "
+           f"({int(totals.sum())} files). Overall {_pct(float(good.mul(totals).sum() / totals.sum()), 0)} "
+           f"are {labels[1]} or {labels[2]} and {_pct(float(overall[worst]), 0)} {labels[worst]}. "
+           f"{hi} has the largest share {labels[worst]} ({_pct(float(share.loc[hi, worst]), 0)} "
+           f"of {int(totals[hi])}); {good.idxmax()} has the largest share {labels[1]} or "
+           f"{labels[2]} ({_pct(float(good.max()), 0)} of {int(totals[good.idxmax()])}).")
+    return Figure(fig, caption, alt, title, "grade_distribution")
