@@ -45,7 +45,7 @@ from . import model, reference, workdays
 from .errors import KentauditError
 
 __all__ = [
-    "SyntheticData", "generate", "write_synthetic", "applicable",
+    "SyntheticData", "generate", "write_synthetic", "applicable", "model_probability",
     "FRAME_DATE", "ANNUAL_CYCLES", "DISTRICT_EFFECTS", "CYCLE_EFFECTS",
     "CRITERION_BASELINE", "ELECTRONIC_SEES_YES", "GRADE_THRESHOLDS",
     "SYNTHETIC_FILES",
@@ -622,7 +622,6 @@ def generate(seed: int = 1) -> SyntheticData:
     wd_i = _working_days_in(*INITIAL_WINDOW)
     wd_e = _working_days_in(*EXTENDED_WINDOW)
     parts = []
-    gins = {}
     plan = [("initial", initial, "electronic", wd_i), ("extended", extended, "comprehensive", wd_e),
             ("reaudit", reaudit, "comprehensive", wd_e)]
     first_auditor = {}
@@ -633,11 +632,10 @@ def generate(seed: int = 1) -> SyntheticData:
         if sample == "reaudit":  # a different auditor reads the comprehensive file
             aud = np.array([auditors[(auditors.index(first_auditor[r]) + 1 + k) % 10]
                             for r, k in zip(c["case_ref"], rng.integers(0, 9, len(idx)))], dtype=object)
-        rows, gin = _audit_rows(rng, "2009", sample, source, c, pop_truth.iloc[idx],
+        rows, _ = _audit_rows(rng, "2009", sample, source, c, pop_truth.iloc[idx],
                                 pop_dates.iloc[idx], ad, aud, crit_cat)
         if sample == "initial":
             first_auditor = dict(zip(rows["case_ref"], rows["auditor"]))
-        gins[sample] = (idx, gin)
         parts.append(rows)
     a09 = pd.concat(parts, ignore_index=True)
 
