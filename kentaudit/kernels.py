@@ -53,7 +53,8 @@ class IPCKernelManager(AsyncKernelManager):
 
     Before the kernel starts, the manager creates a folder with
     :func:`tempfile.mkdtemp` (mode ``0700``), writes the connection file there
-    and points the socket addresses (``ip``) at ``<folder>/kernel-ipc-<n>``.
+    and points the socket addresses (``ip``) at ``<folder>/kernel-ipc-<n>``
+    (short names: Unix socket paths are limited to about 100 characters).
     The folder is removed when the kernel's resources are cleaned up.
     """
 
@@ -67,7 +68,10 @@ class IPCKernelManager(AsyncKernelManager):
     def _make_private_dir(self) -> None:
         # mkdtemp creates the folder with mode 0700 already; chmod again in case a
         # permissive umask or platform default interfered.
-        d = tempfile.mkdtemp(prefix="kentaudit-kernel-")
+        # KENTAUDIT_KERNEL_DIR (set by the batch runner) groups a run's kernels in one
+        # private folder that the runner removes at the end, even if a kernel was killed.
+        base = os.environ.get("KENTAUDIT_KERNEL_DIR") or None
+        d = tempfile.mkdtemp(prefix="ka-kernel-", dir=base)
         os.chmod(d, 0o700)
         self._private_dir = d
         self.connection_file = os.path.join(d, "kernel.json")

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import html
 import re
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -60,6 +61,19 @@ _CSS = """
 .kentaudit-toc{max-width:1100px;margin:0 auto 1em;padding:0 1.5em;font-family:system-ui,Arial,sans-serif}
 .kentaudit-figure img{max-width:100%;height:auto}
 """
+
+
+@lru_cache(maxsize=1)
+def _exporter():
+    # Building the exporter loads the template and its CSS (most of the export time):
+    # one per process is enough, the configuration never changes.
+    from nbconvert import HTMLExporter
+
+    return HTMLExporter(
+        template_name="lab", exclude_input=True, exclude_input_prompt=True,
+        exclude_output_prompt=True, embed_images=True, anchor_link_text="¶",
+        mathjax_url="", require_js_url="", jquery_url="", widget_renderer_url="",
+    )
 
 
 def find_external_loads(text: str) -> list[str]:
@@ -164,18 +178,11 @@ def export_notebook_html(notebook_path: str | Path, html_path: str | Path, *,
         ``images_without_alt`` (images with no or placeholder alt text) and
         ``external_loads`` (always 0 after export; the page is checked).
     """
-    from nbconvert import HTMLExporter
-
     notebook_path, html_path = Path(notebook_path), Path(html_path)
     prov = dict(provenance or {})
     title = title or prov.get("title") or notebook_path.stem
     nb = nbformat.read(notebook_path, as_version=4)
-    exporter = HTMLExporter(
-        template_name="lab", exclude_input=True, exclude_input_prompt=True,
-        exclude_output_prompt=True, embed_images=True, anchor_link_text="¶",
-        mathjax_url="", require_js_url="", jquery_url="", widget_renderer_url="",
-    )
-    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
+    body, _ = _exporter().from_notebook_node(nb, resources={"metadata": {"name": title}})
     body = _SCRIPT.sub("", body)
     head_extra = (f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
                   f"<style>{_CSS}</style>")

@@ -1,0 +1,549 @@
+"""The batch runner: one command regenerates a QA cycle for every district.
+
+:func:`run_cycle` (``kentaudit run params/<cycle>.yaml``) validates the
+parameters, then executes each notebook of the cycle through the papermill
+Python API in a process pool (papermill is not thread-safe), per-district
+notebooks (names starting ``district_``) once per district. Kernels talk to
+the runner over IPC sockets (:class:`kentaudit.kernels.IPCKernelManager`).
+
+Outputs are written atomically. A run builds everything in
+``<output_dir>/.staging-<cycle>-<pid>/`` and, only if every notebook, the
+appendix and the reviewer HTML succeeded, swaps it in as
+``<output_dir>/<cycle>/`` by renames (old folder aside, staging into place,
+old folder deleted). Otherwise the last good ``<cycle>/`` is untouched and the
+staging folder is kept for inspection as ``<cycle>.failed-<UTC time>/`` (or
+``<cycle>.interrupted-<UTC time>/`` after Ctrl-C or SIGTERM), with its
+manifest. A run restricted with ``districts=``/``notebooks=`` publishes to
+``<cycle>-partial/`` instead, so it never replaces a full cycle's outputs.
+See ``docs/running.md``.
+"""
+from __future__ import annotations
+
+import contextlib
+import logging
+import multiprocessing
+import os
+import shutil
+import signal
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from .errors import ParamsError, RunError
+from .manifest import new_manifest, utc_now, write_manifest
+from .params import CycleParams, load_params
+
+__all__ = ["run_cycle", "build_jobs", "DEFAULT_KERNEL_MANAGER", "MAX_START_RETRIES"]
+
+DEFAULT_KERNEL_MANAGER = "kentaudit.kernels.IPCKernelManager"
+#: Retries after a kernel start-up failure (never after an error in a cell).
+MAX_START_RETRIES = 2
+_START_TIMEOUT = 60
+_EXIT_INTERRUPTED = {signal.SIGINT: 130, signal.SIGTERM: 143}
+
+log = logging.getLogger("kentaudit.runner")
+
+
+class _Interrupted(BaseException):
+    """Raised in the main process when the run receives SIGINT or SIGTERM."""
+
+    def __init__(self, signum: int):
+        self.signum = signum
+        super().__init__(signal.Signals(signum).name)
+
+
+# --------------------------------------------------------------------------- jobs
+
+def build_jobs(params: CycleParams, *, districts=None, notebooks=None) -> list[dict[str, Any]]:
+    """The list of notebook executions of a run, in a stable order.
+
+    Each notebook runs once, except notebooks whose names start with
+    ``district_``, which run once per district. Returns dicts with keys
+    ``notebook``, ``district`` (name or None), ``district_code`` and ``stem``
+    (output file stem: ``<notebook>`` or ``<notebook>__<district code>``).
+    """
+    from .reference import districts as _districts
+
+    table = _districts(params.inputs.districts)
+    codes = dict(zip(table["district"], table["district_code"]))
+    if districts is not None:
+        districts = list(districts)
+        for d in districts:
+            if d not in codes:
+                raise ParamsError(f"unknown district {d!r} in --districts; allowed: {', '.join(codes)}",
+                                  file=params.source, key="districts")
+    else:
+        districts = list(params.districts)
+    if notebooks is not None:
+        notebooks = list(notebooks)
+        available = sorted(p.stem for p in params.notebooks_dir.glob("*.ipynb"))
+        for n in notebooks:
+            if n not in available:
+                raise ParamsError(f"unknown notebook {n!r} in --notebooks; available: {', '.join(available)}",
+                                  file=params.source, key="notebooks")
+    else:
+        notebooks = list(params.notebooks)
+    jobs = []
+    for nb in notebooks:
+        if nb.startswith("district_"):
+            for d in districts:
+                jobs.append({"notebook": nb, "district": d, "district_code": codes[d],
+                             "stem": f"{nb}__{codes[d]}"})
+        else:
+            jobs.append({"notebook": nb, "district": None, "district_code": None, "stem": nb})
+    return jobs
+
+
+def _is_startup_failure(exc: BaseException) -> bool:
+    from jupyter_client.kernelspec import NoSuchKernel
+    from papermill.exceptions import PapermillException
+
+    if isinstance(exc, (PapermillException, NoSuchKernel)):
+        return False
+    import zmq
+
+    return isinstance(exc, (RuntimeError, TimeoutError, OSError, zmq.ZMQError))
+
+
+def _error_line(exc: BaseException) -> str:
+    from papermill.exceptions import PapermillExecutionError
+
+    if isinstance(exc, PapermillExecutionError):
+        return f"cell {exc.cell_index}: {exc.ename}: {exc.evalue}".strip()
+    msg = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {msg[0] if msg else ''}".strip()
+
+
+def _execute_job(job: dict[str, Any]) -> dict[str, Any]:
+    """Run one notebook in this worker process; never raises for notebook errors.
+
+    A kernel start-up failure (an error before the kernel client is ready:
+    RuntimeError, TimeoutError, OSError or a ZeroMQ error, but not a missing
+    kernel spec) is retried up to ``job["max_retries"]`` times; an error in a
+    cell never is.
+    """
+    import papermill as pm
+
+    t0 = time.monotonic()
+    retry_errors: list[str] = []
+    while True:
+        started = {"ok": False}
+
+        def _on_start(**_kw):
+            started["ok"] = True
+
+        try:
+            pm.execute_notebook(
+                job["input_path"], job["output_path"], parameters=job["parameters"],
+                progress_bar=False, log_output=False, request_save_on_cell_execute=True,
+                start_timeout=job["start_timeout"], execution_timeout=job["cell_timeout"],
+                kernel_manager_class=job["kernel_manager_class"], on_notebook_start=_on_start,
+                cwd=job["cwd"],
+            )
+            status, error = "ok", None
+        except Exception as exc:  # noqa: BLE001 - every failure is recorded, none stops the batch
+            if (not started["ok"] and _is_startup_failure(exc)
+                    and len(retry_errors) < job["max_retries"]):
+                retry_errors.append(f"kernel start-up failed: {_error_line(exc)}")
+                time.sleep(0.5 * len(retry_errors))
+                continue
+            status, error = "failed", _error_line(exc)
+            if not started["ok"]:
+                error = f"kernel start-up failed: {error}" if _is_startup_failure(exc) else error
+        return {"stem": job["stem"], "status": status, "error": error,
+                "seconds": round(time.monotonic() - t0, 3), "retries": len(retry_errors),
+                "retry_errors": retry_errors}
+
+
+def _worker_init(kernel_dir: str) -> None:
+    # Ctrl-C is handled by the main process, which stops the workers itself.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    os.environ["KENTAUDIT_KERNEL_DIR"] = kernel_dir
+
+
+def _mp_context():
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+
+
+def _stop_workers(executor: ProcessPoolExecutor, grace: float = 5.0) -> None:
+    """Terminate the pool's worker processes by pid (SIGTERM, then SIGKILL after ``grace``).
+
+    Each kernel notices that its parent (the worker) has gone and exits
+    (ipykernel's parent poller), and the run's kernel folder is removed.
+    """
+    procs = list(getattr(executor, "_processes", {}).values())
+    executor.shutdown(wait=False, cancel_futures=True)
+    for p in procs:
+        with contextlib.suppress(Exception):
+            p.terminate()
+    deadline = time.monotonic() + grace
+    for p in procs:
+        p.join(max(0.0, deadline - time.monotonic()))
+        if p.is_alive():
+            with contextlib.suppress(Exception):
+                p.kill()
+                p.join(2)
+
+
+# ------------------------------------------------------------------- folders
+
+def _stamp() -> str:
+    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+
+
+def _publish(staging: Path, final: Path, run_id: str) -> None:
+    """Replace ``final`` by ``staging`` with renames (same filesystem)."""
+    old = final.parent / f".old-{final.name}-{run_id}"
+    if final.exists():
+        os.replace(final, old)
+    try:
+        os.replace(staging, final)
+    except BaseException:
+        if old.exists() and not final.exists():
+            os.replace(old, final)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _set_aside(staging: Path, output_dir: Path, name: str, status: str) -> Path:
+    dest = output_dir / f"{name}.{status}-{_stamp()}"
+    n = 1
+    while dest.exists():
+        n += 1
+        dest = output_dir / f"{name}.{status}-{_stamp()}-{n}"
+    os.replace(staging, dest)
+    return dest
+
+
+@contextlib.contextmanager
+def _cycle_lock(output_dir: Path, name: str, params_file: Path):
+    """Refuse a second concurrent run of the same cycle (POSIX advisory lock)."""
+    path = output_dir / f".{name}.lock"
+    f = open(path, "a+")
+    try:
+        try:
+            import fcntl
+
+            try:
+                fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise RunError(f"another run of {name!r} is writing to {output_dir}; wait for it to "
+                               f"finish (lock file {path})") from None
+        except ImportError:  # pragma: no cover - Windows: no lock
+            pass
+        yield
+    finally:
+        f.close()
+
+
+@contextlib.contextmanager
+def _signals_raise():
+    """Turn SIGTERM (and SIGINT) into :class:`_Interrupted` in the main thread."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum, _frame):
+        raise _Interrupted(signum)
+
+    old = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
+
+
+@contextlib.contextmanager
+def _run_log(path: Path):
+    handler = logging.FileHandler(path, encoding="utf-8")
+    fmt = logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%Y-%m-%dT%H:%M:%S%z")
+    fmt.converter = time.gmtime
+    handler.setFormatter(fmt)
+    log.addHandler(handler)
+    old_level = log.level
+    log.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        log.removeHandler(handler)
+        log.setLevel(old_level)
+        handler.close()
+
+
+# ---------------------------------------------------------------------- summary
+
+def _summary_table(entries: list[dict[str, Any]]) -> str:
+    head = ("notebook", "district", "status", "seconds", "retries", "error")
+    rows = [(e["notebook"], e["district"] or "-", e["status"],
+             "" if e["seconds"] is None else f"{e['seconds']:.1f}", str(e["retries"]),
+             (e["error"] or "")[:100]) for e in entries]
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(head)]
+    line = lambda r: "  ".join(str(v).ljust(w) for v, w in zip(r, widths)).rstrip()  # noqa: E731
+    return "\n".join([line(head), line(["-" * w for w in widths]), *map(line, rows)])
+
+
+# ------------------------------------------------------------------------- run
+
+def run_cycle(params, *, districts=None, notebooks=None, jobs=None, cell_timeout=600,
+              appendix=True, kernel_manager_class: str | None = None) -> int:
+    """Run a QA cycle's notebooks through papermill and publish the outputs atomically.
+
+    Parameters
+    ----------
+    params : str, Path or CycleParams
+        ``params/<cycle>.yaml`` (validated with :func:`~kentaudit.params.load_params`
+        before anything runs) or already-loaded parameters.
+    districts : list of str, optional
+        District names for the per-district notebooks (default: the file's).
+        A restricted run publishes to ``<cycle>-partial/``.
+    notebooks : list of str, optional
+        Notebook names (default: the file's). Restricts the run likewise.
+    jobs : int, optional
+        Worker processes (default: ``jobs`` in the file, else the CPU count).
+    cell_timeout : int, optional
+        Seconds allowed per cell; None takes ``cell_timeout`` from the file.
+        (The CLI passes 600 unless ``--cell-timeout`` is given.)
+    appendix : bool
+        Build the appendix with :func:`kentaudit.appendix.build_appendix` after
+        a fully successful full run.
+    kernel_manager_class : str, optional
+        Dotted name of the kernel manager class (default
+        :data:`DEFAULT_KERNEL_MANAGER`); for tests and special platforms.
+
+    Returns
+    -------
+    int
+        0 if every notebook (and the appendix and HTML) succeeded, 1 if any
+        failed, 130/143 if interrupted by SIGINT/SIGTERM.
+
+    Raises
+    ------
+    ParamsError
+        Invalid parameters, before anything runs.
+    RunError
+        Another run of the same cycle is in progress.
+    """
+    if not isinstance(params, CycleParams):
+        params = load_params(params)
+    job_list = build_jobs(params, districts=districts, notebooks=notebooks)
+    partial = (districts is not None and list(districts) != list(params.districts)) or (
+        notebooks is not None and list(notebooks) != list(params.notebooks))
+    n_jobs = jobs if jobs is not None else (params.jobs or os.cpu_count() or 1)
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs < 1:
+        raise ParamsError(f"jobs must be a positive integer, got {n_jobs!r}", file=params.source, key="jobs")
+    timeout = params.cell_timeout if cell_timeout is None else cell_timeout
+    if isinstance(timeout, bool) or not isinstance(timeout, int) or timeout < 1:
+        raise ParamsError(f"cell_timeout must be a positive integer of seconds, got {timeout!r}",
+                          file=params.source, key="cell_timeout")
+    kmc = kernel_manager_class or DEFAULT_KERNEL_MANAGER
+    from .kernels import DEFAULT_TRANSPORT
+
+    out_dir = params.output_dir
+    out_dir.mkdir(parents=True, exist_ok=True)
+    name = params.cycle + ("-partial" if partial else "")
+    with _cycle_lock(out_dir, name, params.source):
+        return _run_locked(params, job_list, name=name, partial=partial, n_jobs=n_jobs,
+                           timeout=timeout, appendix=appendix, kmc=kmc, transport=DEFAULT_TRANSPORT)
+
+
+def _run_locked(params: CycleParams, job_list, *, name, partial, n_jobs, timeout, appendix, kmc,
+                transport) -> int:
+    from tqdm.auto import tqdm
+
+    out_dir = params.output_dir
+    run_id = f"{_stamp()}-{os.getpid()}"
+    staging = out_dir / f".staging-{name}-{os.getpid()}"
+    if staging.exists():
+        shutil.rmtree(staging)
+    for sub in ("notebooks", "results", "figures", "html"):
+        (staging / sub).mkdir(parents=True)
+    manifest = new_manifest(params, jobs=n_jobs, cell_timeout=timeout, transport=transport,
+                            appendix=appendix, run_id=run_id)
+    manifest["partial"] = partial
+    if kmc != DEFAULT_KERNEL_MANAGER:
+        manifest["kernel_manager_class"] = kmc
+    entries = {j["stem"]: {"notebook": j["notebook"], "district": j["district"],
+                           "district_code": j["district_code"],
+                           "output": f"notebooks/{j['stem']}.ipynb", "html": None,
+                           "status": "pending", "seconds": None, "retries": 0,
+                           "retry_errors": [], "error": None} for j in job_list}
+    manifest["notebooks"] = list(entries.values())
+    write_manifest(staging / "manifest.json", manifest)
+    t_start = time.monotonic()
+    kernel_dir = tempfile.mkdtemp(prefix="ka-run-")
+    os.chmod(kernel_dir, 0o700)
+    interrupted: _Interrupted | None = None
+    failed = False
+
+    with _run_log(staging / "run.log"):
+        log.info("run %s of cycle %s (%s): %d notebook executions, %d processes, kernel transport %s, "
+                 "cell timeout %ss", run_id, params.cycle, params.source, len(job_list), n_jobs,
+                 transport, timeout)
+        if transport != "ipc":
+            log.warning("IPC sockets are not available on this platform: kernels use TCP on localhost")
+        work = []
+        for j in job_list:
+            work.append({
+                **j,
+                "input_path": str(params.notebooks_dir / f"{j['notebook']}.ipynb"),
+                "output_path": str(staging / "notebooks" / f"{j['stem']}.ipynb"),
+                "parameters": {"params_file": str(params.source),
+                               "results_dir": str(staging / "results"),
+                               "figures_dir": str(staging / "figures"),
+                               "district": j["district"]},
+                "cwd": str(params.notebooks_dir),
+                "kernel_manager_class": kmc,
+                "cell_timeout": timeout,
+                "start_timeout": _START_TIMEOUT,
+                "max_retries": MAX_START_RETRIES,
+            })
+        executor = ProcessPoolExecutor(max_workers=min(n_jobs, max(1, len(work))),
+                                       mp_context=_mp_context(), initializer=_worker_init,
+                                       initargs=(kernel_dir,))
+        bar = tqdm(total=len(work), desc=f"cycle {params.cycle}", unit="notebook", file=sys.stderr,
+                   dynamic_ncols=True)
+        try:
+            with _signals_raise():
+                try:
+                    futures = {executor.submit(_execute_job, w): w["stem"] for w in work}
+                    for stem in entries:
+                        entries[stem]["status"] = "running"
+                    pending = set(futures)
+                    while pending:
+                        done, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
+                        for fut in done:
+                            stem = futures[fut]
+                            e = entries[stem]
+                            try:
+                                res = fut.result()
+                            except Exception as exc:  # the worker process itself died
+                                res = {"status": "failed", "error": f"worker process failed: {exc!r}",
+                                       "seconds": None, "retries": 0, "retry_errors": []}
+                            e.update({k: res[k] for k in ("status", "error", "seconds", "retries",
+                                                          "retry_errors")})
+                            for r in e["retry_errors"]:
+                                log.warning("%s: retried after %s", stem, r)
+                            if e["status"] == "ok":
+                                log.info("%s: ok in %.1f s", stem, e["seconds"])
+                            else:
+                                failed = True
+                                log.error("%s: FAILED after %s s: %s", stem, e["seconds"], e["error"])
+                            bar.update(1)
+                            bar.set_postfix_str(f"{stem}: {e['status']}")
+                    executor.shutdown(wait=True)
+                except _Interrupted as exc:
+                    interrupted = exc
+                except KeyboardInterrupt:
+                    interrupted = _Interrupted(signal.SIGINT)
+                if interrupted is not None:
+                    log.error("interrupted by %s: stopping workers and kernels", interrupted)
+                    _stop_workers(executor)
+        finally:
+            bar.close()
+            shutil.rmtree(kernel_dir, ignore_errors=True)
+
+        for e in entries.values():
+            if e["status"] in ("pending", "running"):
+                e["status"] = "interrupted" if interrupted else "not run"
+                failed = True
+            if not (staging / e["output"]).exists():
+                e["output"] = None
+
+        # Appendix: only after a complete, fully successful full run.
+        if interrupted is None and not failed:
+            manifest["appendix"].update(_build_appendix(params, staging, appendix, partial))
+            if manifest["appendix"].get("error"):
+                failed = True
+
+        # Reviewer HTML for every executed notebook (also for failed runs, for inspection).
+        if interrupted is None:
+            if not _export_html(params, staging, manifest, entries):
+                failed = True
+
+        status = "interrupted" if interrupted else ("failed" if failed else "complete")
+        manifest.update({"status": status, "finished_utc": utc_now(),
+                         "seconds": round(time.monotonic() - t_start, 3)})
+        code = _EXIT_INTERRUPTED.get(interrupted.signum, 130) if interrupted else (1 if failed else 0)
+        manifest["exit_code"] = code
+        log.info("run finished: %s (exit code %d)", status, code)
+        write_manifest(staging / "manifest.json", manifest)
+
+    summary = _summary_table(list(entries.values()))
+    final = out_dir / name
+    if status == "complete":
+        _publish(staging, final, run_id)
+        where = f"outputs published to {final}"
+    else:
+        kept = _set_aside(staging, out_dir, name, status)
+        where = (f"run {status}: the last good outputs in {final} were left untouched; "
+                 f"this run's files and manifest are in {kept}" if final.exists() else
+                 f"run {status}: nothing published; this run's files and manifest are in {kept}")
+    print(summary)
+    print(where)
+    return code
+
+
+def _build_appendix(params, staging: Path, requested: bool, partial: bool) -> dict[str, Any]:
+    if not requested:
+        return {"built": False, "reason": "not requested (--no-appendix)"}
+    if partial:
+        return {"built": False, "reason": "partial run (--districts/--notebooks): the appendix needs every table"}
+    try:
+        from .appendix import build_appendix
+    except ModuleNotFoundError as exc:
+        if exc.name not in ("kentaudit.appendix",):
+            raise
+        msg = ("kentaudit.appendix is not available in this installation, so the appendix was "
+               "not built; build it later with `kentaudit appendix`")
+        log.warning(msg)
+        print(f"kentaudit: warning: {msg}", file=sys.stderr)
+        return {"built": False, "reason": msg}
+    log.info("building the appendix")
+    try:
+        build_appendix(params, results_dir=staging)
+    except Exception as exc:  # noqa: BLE001 - recorded; the run fails and keeps the last good outputs
+        log.exception("appendix failed")
+        return {"built": False, "reason": "failed", "error": _error_line(exc)}
+    return {"built": True, "reason": None}
+
+
+def _export_html(params, staging: Path, manifest: dict, entries: dict) -> bool:
+    from .reviewer import build_index, export_notebook_html
+
+    base = {k: manifest.get(k) for k in ("cycle", "started_utc", "git_commit", "params_file",
+                                         "params_sha256", "params", "input_hashes")}
+    base["kentaudit_version"] = manifest["packages"].get("kentaudit")
+    base["finished_utc"] = utc_now()
+    ok, no_alt, pages = True, 0, []
+    for stem, e in entries.items():
+        if e["output"]:
+            prov = {**base, "notebook": e["notebook"], "district": e["district"],
+                    "status": e["status"], "error": e["error"]}
+            title = f"{params.title}: {e['notebook']}" + (f" ({e['district']})" if e["district"] else "")
+            try:
+                info = export_notebook_html(staging / e["output"], staging / "html" / f"{stem}.html",
+                                            provenance=prov, title=title)
+            except Exception as exc:  # noqa: BLE001
+                ok = False
+                log.error("%s: reviewer HTML export failed: %s", stem, _error_line(exc))
+                e["html_error"] = _error_line(exc)
+            else:
+                e["html"] = f"html/{stem}.html"
+                no_alt += info["images_without_alt"]
+                if info["images_without_alt"]:
+                    log.warning("%s: %d image(s) without alt text (display figures with "
+                                "kentaudit.results.show_figure)", stem, info["images_without_alt"])
+        pages.append({**e, "html": f"{stem}.html" if e["html"] else None})
+    build_index(staging / "html", pages, title=params.title,
+                provenance={**base, "notebook": "index", "status": "failed" if not ok or any(
+                    e["status"] != "ok" for e in entries.values()) else "ok"})
+    manifest["html"] = {"index": "html/index.html", "pages": sum(1 for e in entries.values() if e["html"]),
+                        "images_without_alt": no_alt}
+    return ok
