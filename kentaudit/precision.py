@@ -1,8 +1,6 @@
 """How much confidence the extension bought, and the sample size a precision needs."""
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 import pandas as pd
 from scipy import stats

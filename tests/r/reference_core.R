@@ -36,7 +36,7 @@ for (i in seq_len(nrow(grid))) {
 out(do.call(rbind, rows), "single")
 
 ## ---- 1b. one proportion with a finite population correction ----
-## Effective sample size n* = n (N - 1) / (N - n) and x* = x n / n... i.e. x* = p n*
+## Effective sample size n* = n (N - 1) / (N - n) and count x* = p n*, p = x / n
 ## (Cochran 1977, eq. 3.4: Var(p) = (N - n) / (N - 1) * PQ / n), then the ordinary
 ## formula with (x*, n*).  Written out here for Wilson and Clopper-Pearson / Jeffreys.
 fp <- data.frame(x = c(12, 40, 3, 20), n = c(20, 60, 15, 118), N = c(56, 118, 1360, 118))
