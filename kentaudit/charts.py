@@ -357,7 +357,8 @@ def _control_chart(table, kind, measure, y_label, title, percent):
         ax.set_ylabel(y_label)
         ax.set_xlabel("Period")
         ax.set_title(_wrap(title), loc="left")
-        ax.legend(loc="best", frameon=True, framealpha=0.9, fontsize=9)
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncols=3, frameon=False,
+                  fontsize=9)
     return fig
 
 
@@ -510,7 +511,7 @@ def plot_forest(table: pd.DataFrame, label: str = "label", estimate: str = "esti
         conf_level = float(table["conf_level"].iloc[0])
     scale = 100 if percent else 1
     k = len(table)
-    fig, ax = _new_figure((8, max(2.5, 0.38 * k + 1.4)))
+    fig, ax = _new_figure((10, max(2.5, 0.42 * k + 1.4)))
     y = np.arange(k)[::-1]
     with house_style():
         est = scale * table[estimate].to_numpy(dtype=float)
@@ -526,7 +527,9 @@ def plot_forest(table: pd.DataFrame, label: str = "label", estimate: str = "esti
                 ax.scatter(est[st], y[st], color=colours[st], marker=mk, s=45, zorder=3)
         if reference is not None:
             ax.axvline(scale * reference, color=OKABE_ITO["black"], lw=1)
-        ax.set_yticks(y, table[label].astype(str))
+        import textwrap
+        ax.set_yticks(y, ["\n".join(textwrap.wrap(t, 38)) for t in table[label].astype(str)],
+                      fontsize=9)
         ax.grid(axis="y", visible=False)
         ax.set_xlabel(x_label)
         ax.set_title(_wrap(title), loc="left")

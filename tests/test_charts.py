@@ -1,0 +1,148 @@
+"""Tests for kentaudit.charts: figures, captions, alt text, deterministic files."""
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+
+from kentaudit.charts import (OKABE_ITO, Figure, house_style, plot_forest,  # noqa: E402
+                              plot_funnel, plot_grade_distribution, plot_p_chart, plot_xmr)
+from kentaudit.errors import InputError  # noqa: E402
+from kentaudit.funnel import funnel_table  # noqa: E402
+from kentaudit.spc import p_chart, xmr  # noqa: E402
+
+NAMES = ["Ashford", "Canterbury", "Dartford", "Dover", "Gravesham", "Maidstone",
+         "Sevenoaks", "Shepway", "Swale", "Thanet", "Tonbridge and Malling", "Tunbridge Wells"]
+
+
+@pytest.fixture(scope="module")
+def funnel_tab():
+    rng = np.random.default_rng(20100831)
+    n = rng.integers(25, 41, size=12)
+    p = np.full(12, 0.8)
+    p[NAMES.index("Thanet")], p[NAMES.index("Swale")] = 0.35, 0.40
+    counts = pd.DataFrame({"district": NAMES, "n_yes": rng.binomial(n, p), "n_applicable": n})
+    return funnel_table(counts, target=0.8, overdispersion="none")
+
+
+@pytest.fixture(scope="module")
+def xmr_tab():
+    y = [1, 2, 1, 2, 10, 1, 2, 1, 2, 1, 2, 1, 2, 1, 2, 1, 2, 1]
+    return xmr(y, periods=pd.period_range("2011-01", periods=18, freq="M"), target=3.0)
+
+
+def test_funnel_alt_text_names_flagged_districts_and_counts(funnel_tab):
+    fig = plot_funnel(funnel_tab, measure="child seen alone", unit_label="district")
+    assert "12 districts" in fig.alt_text
+    assert "below the 99.8% limit" in fig.alt_text
+    assert "Swale" in fig.alt_text and "Thanet" in fig.alt_text
+    assert "Maidstone" not in fig.alt_text
+
+
+def test_funnel_caption_names_method_levels_target_and_dispersion(funnel_tab):
+    cap = plot_funnel(funnel_tab, measure="child seen alone").caption
+    for part in ("Spiegelhalter's interpolation", "95% and 99.8%", "target 80.0%",
+                 "phi =", "tau\u00b2 =", "chi-square p", "not adjusted"):
+        assert part in cap, part
+
+
+def test_funnel_caption_says_when_limits_are_adjusted(funnel_tab):
+    counts = funnel_tab.rename(columns={"x": "n_yes", "n": "n_applicable"})
+    tab = funnel_table(counts, target=0.8, overdispersion="always")
+    fig = plot_funnel(tab, measure="child seen alone")
+    assert "limits adjusted with random effects" in fig.caption
+    assert "widened for overdispersion" in fig.alt_text
+
+
+def test_funnel_axes_are_labelled_with_units(funnel_tab):
+    ax = plot_funnel(funnel_tab, measure="child seen alone").figure.axes[0]
+    assert "(number)" in ax.get_xlabel() and "%" in ax.get_ylabel()
+
+
+def test_xmr_alt_text_reports_special_cause_periods_and_assurance(xmr_tab):
+    fig = plot_xmr(xmr_tab, measure="repeat plans", percent=False)
+    assert "2011-05" in fig.alt_text and "improvement" in fig.alt_text
+    assert "above the upper limit" in fig.alt_text
+    assert "target of 3" in fig.alt_text
+
+
+def test_xmr_caption_names_rules_limits_and_screening(xmr_tab):
+    cap = plot_xmr(xmr_tab, measure="repeat plans").caption
+    for part in ("2.66", "3.267", "NHSRplotthedots", "trend of 7", "run of 7", "Target 3"):
+        assert part in cap, part
+
+
+def test_xmr_caption_flags_trial_limits():
+    cap = plot_xmr(xmr([1.0, 2.0, 3.0, 2.0, 1.0]), measure="x").caption
+    assert "Trial limits" in cap
+
+
+def test_p_chart_caption_and_alt_text():
+    rng = np.random.default_rng(5)
+    n = rng.integers(20, 40, size=24)
+    x = rng.binomial(n, 0.8)
+    x[17] = int(0.2 * n[17])
+    tab = p_chart(pd.DataFrame({"period": pd.period_range("2011-01", periods=24, freq="M"),
+                                "x": x, "n": n}))
+    fig = plot_p_chart(tab, measure="child seen")
+    assert "vary with each period's number of files" in fig.caption
+    assert "2012-06" in fig.alt_text and "concern" in fig.alt_text
+
+
+def test_plot_xmr_refuses_a_p_chart_table():
+    tab = p_chart(pd.DataFrame({"period": [1, 2, 3], "x": [1, 2, 3], "n": [5, 5, 5]}))
+    with pytest.raises(InputError):
+        plot_xmr(tab)
+
+
+def test_forest_alt_text_lists_intervals_excluding_reference():
+    t = pd.DataFrame({"label": ["seen", "voice", "plan"], "estimate": [-0.2, 0.01, 0.15],
+                      "lower": [-0.3, -0.1, 0.05], "upper": [-0.1, 0.1, 0.25],
+                      "method": "newcombe", "conf_level": 0.95})
+    fig = plot_forest(t, subject="criteria: Thanet minus the rest of Kent")
+    assert "wholly below 0: seen" in fig.alt_text and "wholly above 0: plan" in fig.alt_text
+    assert "1 interval includes 0" in fig.alt_text
+    assert "95% confidence intervals (newcombe)" in fig.caption
+
+
+def test_grade_distribution_alt_text_names_extremes():
+    rows = []
+    for d, counts in {"Thanet": [1, 5, 10, 9], "Maidstone": [5, 15, 4, 1]}.items():
+        rows += [{"district": d, "grade": g + 1, "n": c} for g, c in enumerate(counts)]
+    fig = plot_grade_distribution(pd.DataFrame(rows))
+    assert "Thanet has the largest share Inadequate (36% of 25)" in fig.alt_text
+    assert "Maidstone has the largest share Outstanding or Good (80% of 25)" in fig.alt_text
+    assert "1 = Outstanding" in fig.caption
+
+
+def test_every_plot_returns_a_figure_with_text(funnel_tab, xmr_tab):
+    figs = [plot_funnel(funnel_tab), plot_xmr(xmr_tab)]
+    for f in figs:
+        assert isinstance(f, Figure) and f.alt_text and f.caption and f.figure.axes
+
+
+def test_save_writes_png_and_svg_deterministically(tmp_path, funnel_tab):
+    a = plot_funnel(funnel_tab).save(tmp_path / "a" / "funnel")
+    b = plot_funnel(funnel_tab).save(tmp_path / "b" / "funnel")
+    assert [p.suffix for p in a] == [".png", ".svg"]
+    for pa, pb in zip(a, b):
+        assert pa.read_bytes() == pb.read_bytes(), pa.suffix
+    svg = a[1].read_text()
+    assert "<dc:date>" not in svg and "Matplotlib v" not in svg
+
+
+def test_house_style_does_not_leak_global_settings(funnel_tab):
+    before = dict(matplotlib.rcParams)
+    plot_funnel(funnel_tab)
+    with house_style():
+        assert matplotlib.rcParams["svg.hashsalt"] == "kentaudit"
+    assert matplotlib.rcParams["svg.hashsalt"] == before["svg.hashsalt"]
+    assert matplotlib.rcParams["font.size"] == before["font.size"]
+
+
+def test_palette_is_okabe_ito():
+    assert OKABE_ITO["vermillion"] == "#D55E00" and OKABE_ITO["blue"] == "#0072B2"
