@@ -385,7 +385,7 @@ def _equations(tables: dict, meta: dict) -> list[tuple[str, list]]:
         # and keep a guessed relation only if it holds wherever all its cells are shown
         counts = [j for j, n in enumerate(t.names) if str(n).startswith("n_") or "(count)" in str(t.headers[j]).lower()]
         totals = [i for i, r in enumerate(t.cells) if r and TOTAL_LABEL_RE.match(r[0])]
-        if len(totals) == 1:
+        if len(totals) == 1 and len(t.cells) > 1:
             parts = [i for i in range(len(t.cells)) if i != totals[0]]
             for j in counts:
                 eqs.append((f"{t.file}: column {t.headers[j]!r}, total row {totals[0] + 1}",

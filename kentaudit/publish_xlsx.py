@@ -91,6 +91,8 @@ def write_xlsx(path, content: AppendixContent) -> Path:
     with warnings.catch_warnings():
         # notes referenced only by figures are listed after the table notes, as numbered
         warnings.filterwarnings("ignore", message="The following notes are not referenced")
+        # gptables 2.0.2 uses pandas idioms that pandas 3 deprecates; not ours to fix
+        warnings.filterwarnings("ignore", module=r"gptables\..*")
         gpt.write_workbook(
             filename=str(path), sheets=sheets, cover=cover, notes_table=notes_table,
             contentsheet_label="Contents", notesheet_label="Notes",

@@ -1,0 +1,258 @@
+"""The publication check catches each kind of leak, planted into a copy of a clean appendix."""
+import json
+import shutil
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from appendix_fake import write_fake_cycle
+from kentaudit.appendix import build_appendix
+from kentaudit.pubcheck import KINDS, check_publication, check_publication_cli
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    out = tmp_path_factory.mktemp("cycle") / "2009"
+    params = write_fake_cycle(out)
+    res = build_appendix(params, out)
+    return res, params
+
+
+@pytest.fixture
+def pub(built, tmp_path):
+    res, _ = built
+    dst = tmp_path / "publish"
+    shutil.copytree(res.publish_dir, dst)
+    return dst
+
+
+def kinds(findings):
+    return {f.kind for f in findings}
+
+
+def test_clean_appendix_passes(built):
+    res, params = built
+    assert check_publication(res.publish_dir, restricted_dir=res.restricted_dir,
+                             audit_files=params["inputs"]["audits"]) == []
+
+
+def test_cli_exit_codes(built, pub, capsys):
+    assert check_publication_cli(str(built[0].publish_dir)) == 0
+    (pub / "x.ipynb").write_text("{}")
+    assert check_publication_cli(str(pub)) == 1
+    assert "notebook" in capsys.readouterr().out
+
+
+# ---------------------------------------------------------------- planting helpers
+def csv_set(pub, table, row, col, value):
+    f = pub / "csv" / f"{table}.csv"
+    df = pd.read_csv(f, dtype=str, keep_default_na=False)
+    df.loc[row, col] = str(value)
+    df.to_csv(f, index=False)
+
+
+def xlsx_set(pub, sheet, label, col_header_start, value):
+    """Set the cell in the row whose first cell is ``label`` and the column whose header starts so."""
+    f = pub / "appendix.xlsx"
+    wb = openpyxl.load_workbook(f)
+    ws = wb[sheet]
+    hdr = next(r for r in ws.iter_rows() if sum(c.value is not None for c in r) >= 2)
+    j = next(c.column for c in hdr if str(c.value).startswith(col_header_start))
+    row = next(r for r in ws.iter_rows(min_row=hdr[0].row + 1) if r[0].value == label)
+    ws.cell(row=row[0].row, column=j).value = value
+    wb.save(f)
+
+
+def html_sub(pub, old, new, count=1):
+    f = pub / "appendix.html"
+    text = f.read_text(encoding="utf-8")
+    assert old in text
+    f.write_text(text.replace(old, new, count), encoding="utf-8")
+
+
+def html_set(pub, table, label, column, value):
+    """Replace the cell (row labelled ``label``, ``data-column`` ``column``) of a table."""
+    import re
+    f = pub / "appendix.html"
+    text = f.read_text(encoding="utf-8")
+    start = text.index(f'<table data-table-id="{table}">')
+    end = text.index("</table>", start)
+    part = text[start:end]
+    heads = re.findall(r'data-column="([^"]+)"', part)
+    j = heads.index(column)
+    rows = part.split("<tr>")
+    for k, r in enumerate(rows):
+        if f'<th scope="row">{label}</th>' in r:
+            cells = re.findall(r"<t[hd][^>]*>.*?</t[hd]>", r)
+            cell = cells[j]
+            new = re.sub(r">.*?<", f">{value}<", cell, count=1)
+            rows[k] = r.replace(cell, new, 1)
+            break
+    else:
+        raise AssertionError(label)
+    f.write_text(text[:start] + "<tr>".join(rows) + text[end:], encoding="utf-8")
+
+
+# ---------------------------------------------------------------- case references
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "html"])
+def test_case_reference_caught(pub, fmt):
+    ref = "SYN-1000007"
+    if fmt == "csv":
+        csv_set(pub, "T4", 0, "criterion_label", ref)
+    elif fmt == "xlsx":
+        xlsx_set(pub, "T4", "seen", "Description", ref)
+    else:
+        html_sub(pub, "<h1>", f"<p>see {ref}</p><h1>")
+    f = check_publication(pub)
+    assert "case_reference" in kinds(f)
+    assert any(ref in x.detail for x in f)
+
+
+def test_pseudonym_caught_in_alt_text(pub):
+    html_sub(pub, 'alt="', 'alt="case px_3f2a9b01c4d5e6f7: ')
+    assert "case_reference" in kinds(check_publication(pub))
+
+
+def test_identifier_from_restricted_data_caught(built, pub):
+    _, params = built
+    csv_set(pub, "T2", 1, "outcome", "Rejected: A2009-0003")
+    assert "case_reference" not in kinds(check_publication(pub))  # not a known pattern...
+    f = check_publication(pub, audit_files=params["inputs"]["audits"])  # ...but a known audit id
+    assert "case_reference" in kinds(f)
+
+
+# ---------------------------------------------------------------- auditors
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "html"])
+def test_auditor_code_caught(pub, fmt):
+    if fmt == "csv":
+        csv_set(pub, "T9", 0, "method", "linear (AUD03)")
+    elif fmt == "xlsx":
+        xlsx_set(pub, "T9", "All samples", "Weights", "AUD03")
+    else:
+        html_sub(pub, "</footer>", "<p>Moderated by AUD03</p></footer>")
+    assert "auditor" in kinds(check_publication(pub))
+
+
+def test_auditor_name_from_restricted_folder_caught(pub, tmp_path):
+    r = tmp_path / "restricted"
+    r.mkdir()
+    pd.DataFrame({"audit_id": ["A1"], "auditor": ["Jane Marsh"]}).to_csv(r / "audits.csv", index=False)
+    html_sub(pub, "</footer>", "<p>Thanks to Jane Marsh</p></footer>")
+    assert "auditor" not in kinds(check_publication(pub))
+    assert "auditor" in kinds(check_publication(pub, restricted_dir=r))
+
+
+# ---------------------------------------------------------------- row-level records
+def test_row_level_csv_caught(pub):
+    pd.DataFrame({"audit_id": ["x1", "x2"], "district": ["Dover", "Swale"],
+                  "overall_grade": [2, 3]}).to_csv(pub / "csv" / "extra.csv", index=False)
+    assert "row_level" in kinds(check_publication(pub))
+
+
+def test_row_level_xlsx_caught(pub):
+    f = pub / "appendix.xlsx"
+    wb = openpyxl.load_workbook(f)
+    ws = wb.create_sheet("Extra")
+    for r in (["district", "overall_grade", "c_seen"], ["Dover", 2, "Y"], ["Swale", 3, "N"]):
+        ws.append(r)
+    wb.save(f)
+    assert "row_level" in kinds(check_publication(pub))
+
+
+def test_row_level_html_dates_caught(pub):
+    table = ("<table><thead><tr><th scope='col'>District</th><th scope='col'>Audited on</th></tr></thead><tbody>"
+             + "".join(f"<tr><td>Dover</td><td>2009-03-0{i}</td></tr>" for i in range(1, 5))
+             + "</tbody></table>")
+    html_sub(pub, "</main>", table + "</main>")
+    f = check_publication(pub)
+    assert "row_level" in kinds(f)
+    assert any("dates" in x.detail for x in f)
+
+
+# ---------------------------------------------------------------- small counts
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "html"])
+def test_unsuppressed_small_count_caught(pub, fmt):
+    # T2's rejected row holds 2 records, published as [c]; plant the 2
+    if fmt == "csv":
+        csv_set(pub, "T2", 1, "n_records", 2)
+    elif fmt == "xlsx":
+        xlsx_set(pub, "T2", "Rejected: district not recognised", "Records", 2)
+    else:
+        html_set(pub, "T2", "Rejected: district not recognised", "n_records", "2")
+    f = [x for x in check_publication(pub) if x.kind == "small_count"]
+    assert len(f) == 1 and "count 2" in f[0].detail
+
+
+def test_small_count_without_metadata_recognised_by_name(pub):
+    (pub / "csv" / "metadata.json").unlink()
+    pd.DataFrame({"district": ["Dover"], "n_cases": [3]}).to_csv(pub / "csv" / "T99.csv", index=False)
+    assert "small_count" in kinds(check_publication(pub))
+
+
+# ---------------------------------------------------------------- totals give away
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "html"])
+def test_single_suppressed_cell_in_a_total_row_caught(pub, fmt):
+    # T1 (audits by sample, with a Total row) has nothing suppressed; hide one cell only
+    if fmt == "csv":
+        csv_set(pub, "T1", 0, "n_audits", "[c]")
+    elif fmt == "xlsx":
+        xlsx_set(pub, "T1", "initial", "Audits", "[c]")
+    else:
+        html_set(pub, "T1", "initial", "n_audits", "[c]")
+    f = [x for x in check_publication(pub) if x.kind == "total_gives_away"]
+    assert f and "60" in f[0].detail  # recovered value: 60 initial audits
+
+
+def test_single_suppressed_cell_in_a_row_sum_caught(pub):
+    csv_set(pub, "T4", 0, "n_no", "[c]")  # n_no = n_denominator - n_yes
+    assert "total_gives_away" in kinds(check_publication(pub))
+
+
+def test_suppressed_cell_revealed_by_linked_table_caught(pub):
+    # T4 hides a count that T7's Kent row repeats: show the Kent copy
+    t4 = pd.read_csv(pub / "csv" / "T4.csv", dtype=str, keep_default_na=False)
+    i = next(i for i, v in enumerate(t4.n_yes) if v == "[c]")
+    crit = t4.criterion[i]
+    t7 = pd.read_csv(pub / "csv" / "T7.csv", dtype=str, keep_default_na=False)
+    k = t7.index[(t7.criterion == crit) & (t7.area == "Kent")][0]
+    assert t7.at[k, "n_yes"] == "[c]"
+    t7.at[k, "n_yes"] = "119"
+    t7.to_csv(pub / "csv" / "T7.csv", index=False)
+    assert "total_gives_away" in kinds(check_publication(pub))
+
+
+def test_total_row_without_metadata_recognised_by_label(pub):
+    (pub / "csv" / "metadata.json").unlink()
+    pd.DataFrame({"district": ["Dover", "Swale", "Total"], "n_cases": ["[c]", "40", "43"]}).to_csv(
+        pub / "csv" / "T99.csv", index=False)
+    f = [x for x in check_publication(pub) if x.kind == "total_gives_away" and x.file == "csv/T99.csv"]
+    assert len(f) == 1 and "equals 3" in f[0].detail
+
+
+# ---------------------------------------------------------------- notebooks and other files
+def test_executed_notebook_refused(pub):
+    (pub / "figures" / "districts.ipynb").write_text(json.dumps({"nbformat": 4, "cells": []}))
+    assert "notebook" in kinds(check_publication(pub))
+
+
+def test_notebook_under_another_name_refused(pub):
+    (pub / "figures" / "data.json").write_text(json.dumps({"nbformat": 4, "cells": []}))
+    assert "notebook" in kinds(check_publication(pub))
+
+
+def test_unreadable_file_type_refused(pub):
+    (pub / "csv" / "T4.parquet").write_bytes(b"PAR1")
+    assert "unexpected_file" in kinds(check_publication(pub))
+
+
+def test_findings_name_file_location_and_kind(pub):
+    csv_set(pub, "T2", 1, "n_records", 2)
+    f = next(x for x in check_publication(pub) if x.kind == "small_count")
+    assert f.file == "csv/T2.csv" and "line 3" in f.location and f.kind in KINDS
+    assert str(f).startswith("csv/T2.csv [line 3")
+
+
+def test_heuristics_raise_no_false_alarm_on_a_clean_appendix_without_metadata(pub):
+    (pub / "csv" / "metadata.json").unlink()
+    assert check_publication(pub) == []
