@@ -155,8 +155,9 @@ def funnel_limits(n, target: float, conf_levels: Sequence[float] = (0.95, 0.998)
     ----------
     1. Spiegelhalter DJ (2005). Funnel plots for comparing institutional performance.
        Statistics in Medicine 24:1185-1202.
-    2. Spiegelhalter DJ, Panagiotopoulou, ... funnel4 code (2016), github gmp26/funnel.
-    3. Fishwick C (FunnelPlotR), github nhs-r-community/FunnelPlotR.
+    2. Spiegelhalter's ``funnel4`` R code (2016), github gmp26/funnel, ``R/funnel4.R``.
+    3. FunnelPlotR (NHS-R Community), github nhs-r-community/FunnelPlotR.
+    4. UKHSA/PHE PHEindicatormethods, github ukhsa-collaboration/PHEindicatormethods.
 
     Examples
     --------
