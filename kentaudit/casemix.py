@@ -110,8 +110,19 @@ def _fit(y, X):
             X = X.drop(columns=zero)
             notes.append(f"dropped terms with no audits: {', '.join(zero)}")
         if np.linalg.matrix_rank(X.to_numpy()) < X.shape[1]:
-            raise KentauditError("the case-mix design is rank deficient (some terms are aliased, e.g. a "
-                                 "risk flag identical to an age band); drop a covariate.")
+            # aliased terms (e.g. risk_under1 determined by age band): keep each column only if
+            # it adds to the rank, in design order - the terms R's glm reports as NA
+            keep, aliased = [], []
+            for c in X.columns:
+                if np.linalg.matrix_rank(X[keep + [c]].to_numpy()) > len(keep):
+                    keep.append(c)
+                else:
+                    aliased.append(c)
+            X = X[keep]
+            msg = (f"aliased terms dropped (determined by earlier terms, as R glm reports NA): "
+                   f"{', '.join(aliased)}")
+            notes.append(msg)
+            warnings.warn(msg, UserWarning, stacklevel=3)
     with warnings.catch_warnings(record=True) as w:
         warnings.simplefilter("always")
         res = sm.GLM(y, X, family=sm.families.Binomial()).fit(tol=1e-12, maxiter=200)

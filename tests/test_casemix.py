@@ -78,3 +78,11 @@ def test_separation_warns_and_notes_the_rows():
 def test_unknown_reference_district_is_an_error():
     with pytest.raises(KentauditError, match="reference district"):
         casemix_odds_ratios(DATA, "seen", reference_district="Medway")
+
+
+def test_aliased_term_is_dropped_with_a_note():
+    d = DATA.copy()
+    d["risk_under1"] = np.where(d["age_band"].isin(["unborn", "under_1"]), "Y", "N")
+    with pytest.warns(UserWarning, match="aliased"):
+        out = casemix_odds_ratios(d, "seen")
+    assert "risk_under1" not in set(out["term"]) and "aliased" in out["note"].iloc[0]
