@@ -742,12 +742,16 @@ def validate_paths(paths, *, synthetic=False, key_file=None, report_dir=None, cr
         print(f"kentaudit: error: {e}", file=sys.stderr)
     if report_dir is not None:
         out = Path(report_dir)
-        out.mkdir(parents=True, exist_ok=True)
-        neutralise_frame(res.reconciliation).to_csv(out / "reconciliation.csv", index=False)
-        neutralise_frame(res.rejected).to_csv(out / "rejected.csv", index=False)
         fe = pd.DataFrame([(e.file, e.row, e.column, e.rule, e.message) for e in res.file_errors],
                           columns=["file", "row", "column", "rule", "message"], dtype=object)
-        neutralise_frame(fe).to_csv(out / "file_errors.csv", index=False)
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+            neutralise_frame(res.reconciliation).to_csv(out / "reconciliation.csv", index=False)
+            neutralise_frame(res.rejected).to_csv(out / "rejected.csv", index=False)
+            neutralise_frame(fe).to_csv(out / "file_errors.csv", index=False)
+        except OSError as e:
+            raise KentauditError(f"cannot write the report to {str(out)!r} ({e.strerror or e}); "
+                                 "choose a folder you can write to with --report.") from None
         print(f"Report written to {out}/ (reconciliation.csv, rejected.csv, file_errors.csv)")
     if res.file_errors:
         return InputError.exit_code

@@ -421,3 +421,48 @@ def test_bundled_synthetic_xlsx_is_accepted_and_equals_the_csv():
         if csv_twin.exists():
             c = read_audits(csv_twin, synthetic=True).accepted.drop(columns="source_file")
             pd.testing.assert_frame_equal(res.accepted.drop(columns="source_file"), c)
+
+
+# ----------------------------------------------------------------------------- safetext
+
+from kentaudit.safetext import is_formula_text, neutralise_formula, neutralise_frame  # noqa: E402
+
+
+@pytest.mark.parametrize("value", ["=1+1", "+44 1234", "-2+3", "@SUM(A1)", "\tx", "\rx"])
+def test_formula_text_is_prefixed_with_a_single_quote(value):
+    assert is_formula_text(value)
+    assert neutralise_formula(value) == "'" + value
+
+
+@pytest.mark.parametrize("value", ["seen alone", "'=already", " =x", "", -1, 2.5, None, pd.NA])
+def test_other_values_are_left_unchanged(value):
+    out = neutralise_formula(value)
+    assert out is value or out == value
+
+
+def test_neutralise_frame_touches_text_columns_only_and_keeps_dtypes():
+    df = pd.DataFrame({"t": pd.array(["=cmd", pd.NA, "ok"], dtype="string"),
+                       "n": [-1, 2, 3], "o": pd.Series(["-x", None, 5], dtype=object)})
+    out = neutralise_frame(df)
+    assert out["t"].tolist()[0] == "'=cmd" and out["t"].tolist()[1] is pd.NA
+    assert out["n"].tolist() == [-1, 2, 3] and out["o"].tolist()[0] == "'-x" and out["o"].tolist()[2] == 5
+    assert (out.dtypes == df.dtypes).all()
+    assert df.loc[0, "t"] == "=cmd"  # the input is not modified
+    assert list(neutralise_frame(pd.DataFrame({"=h": [1]}), include_header=True).columns) == ["'=h"]
+
+
+def test_a_quoted_note_over_two_lines_is_kept_and_later_rows_keep_their_line(tmp_path):
+    rows = corpus.valid_rows(2)
+    rows[0]["notes"] = "first line\nsecond line"
+    res = read_audits(write(tmp_path, rows), synthetic=True)
+    assert res.accepted["notes"].tolist()[0] == "first line\nsecond line"
+    assert res.accepted["source_row"].tolist() == [2, 4]
+
+
+def test_unwritable_report_folder_is_a_clear_error_not_a_traceback(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    p = write(tmp_path, corpus.valid_rows(1))
+    code = cli.main(["validate", "--synthetic", "--report", str(blocker / "rep"), str(p)])
+    err = capsys.readouterr().err
+    assert code == 2 and "cannot write the report" in err and "Traceback" not in err
