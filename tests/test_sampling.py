@@ -56,13 +56,15 @@ def test_neyman_stratallo_vignette_population():
 
 
 def test_neyman_textbook_exercise():
-    # N = 500, 300, 200; sigma = 1, 5, 5; n = 10: Neyman gives n_2 = 10 * 1500 / 3000 = 5
+    # Exam exercise (CESPE, Brazil; N = 500, 300, 200; sigma = 1, 5, 5; n = 10): the published
+    # answer is n_2 = 10 * 1500 / 3000 = 5; n_1 = 1.67 and n_3 = 3.33 round to 2 and 3
     out = allocate({"1": 500, "2": 300, "3": 200}, 10, "neyman", sd={"1": 1, "2": 5, "3": 5})
     assert out["n"].tolist() == [2, 5, 3]
 
 
 def test_proportional_textbook_example():
-    # 60 from strata of 500, 300, 200 -> 30, 18, 12 (Cochran 1977, section 5.3, n_h = n N_h / N)
+    # 60 from strata of 500, 300, 200 -> 30, 18, 12: the formula n_h = n N_h / N (Cochran 1977,
+    # ch. 5) worked by hand; an illustration, not a value quoted from the book
     assert allocate({"a": 500, "b": 300, "c": 200}, 60)["n"].tolist() == [30, 18, 12]
 
 
