@@ -150,7 +150,7 @@ def _execute_job(job: dict[str, Any]) -> dict[str, Any]:
             if (not started["ok"] and _is_startup_failure(exc)
                     and len(retry_errors) < job["max_retries"]):
                 retry_errors.append(f"kernel start-up failed: {_error_line(exc)}")
-                time.sleep(0.5 * len(retry_errors))
+                time.sleep(0.25 * len(retry_errors))
                 continue
             status, error = "failed", _error_line(exc)
             if not started["ok"]:
