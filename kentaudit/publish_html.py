@@ -51,7 +51,8 @@ def _note_refs(keys, numbers) -> str:
 def _table_html(t: PublicationTable, numbers: dict) -> str:
     name = table_number(t.id)
     disp = t.display_frame()
-    out = [f'<section id="{_e(t.id)}" aria-labelledby="{_e(t.id)}-h">',
+    # the section is not named (so not a landmark); the scrollable wrapper is the named region
+    out = [f'<section id="{_e(t.id)}">',
            f'<h3 id="{_e(t.id)}-h">{_e(name)}: {_e(t.title)}</h3>']
     if t.scope:
         out.append(f'<p class="meta">Scope: {_e(t.scope)}</p>')
@@ -142,7 +143,7 @@ def render_html(content: AppendixContent) -> str:
     if content.figures:
         p.append('<section aria-labelledby="figures-h"><h2 id="figures-h">Figures</h2>')
         for f in content.figures:
-            p.append(f'<section id="{_e(f.id)}" aria-labelledby="{_e(f.id)}-h">'
+            p.append(f'<section id="{_e(f.id)}">'
                      f'<h3 id="{_e(f.id)}-h">{_e(table_number(f.id))}: {_e(f.title)}</h3>'
                      f'<figure><img src="{_img_src(f.path)}" alt="{_e(f.alt)}">'
                      f"<figcaption>{_e(table_number(f.id))}: {_e(f.caption or f.title)}</figcaption>"
