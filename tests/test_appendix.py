@@ -1,0 +1,128 @@
+"""Assembling the appendix from results tables: spec, skipping, restricted copy, check gate, CLI."""
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import kentaudit.appendix as appendix_mod
+from appendix_fake import write_fake_cycle
+from kentaudit.appendix import build_appendix, load_spec
+from kentaudit.cli import main
+from kentaudit.errors import PublicationCheckError
+from kentaudit.pubtable import PublicationTableError
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    out = tmp_path_factory.mktemp("cycle") / "2009"
+    params = write_fake_cycle(out)
+    return build_appendix(params, out), out
+
+
+def test_spec_ids_are_stable_and_unique():
+    spec = load_spec()
+    ids = [t["id"] for t in spec["tables"]]
+    assert ids == [f"T{i}" for i in range(1, len(ids) + 1)]
+    assert [f["id"] for f in spec["figures"]] == ["F1", "F2", "F3"]
+
+
+def test_publish_holds_html_xlsx_csvs_and_figures(built):
+    res, _ = built
+    names = {p.relative_to(res.publish_dir).as_posix() for p in res.files}
+    assert {"appendix.html", "appendix.xlsx", "csv/metadata.json", "figures/F1.png"} <= names
+    assert {f"csv/{t}.csv" for t in res.tables} <= names
+    assert res.tables == [f"T{i}" for i in range(1, 10)]
+
+
+def test_restricted_files_are_marked_in_name_and_content(built):
+    res, _ = built
+    files = list(res.restricted_dir.iterdir())
+    assert files and all(f.name.startswith("RESTRICTED_") for f in files)
+    assert all("RESTRICTED" in f.read_text() for f in files)
+
+
+def test_restricted_tables_equal_the_results_exactly(built):
+    res, out = built
+    r = pd.read_csv(res.restricted_dir / "RESTRICTED_T4.csv")
+    src = pd.read_csv(out / "results" / "compliance_by_criterion.csv")
+    assert (r["n_yes"] == src["n_yes"]).all()
+    np.testing.assert_array_equal(r["estimate"].to_numpy(), src["estimate"].to_numpy())  # unrounded
+
+
+def test_published_figures_equal_results_where_shown(built):
+    res, out = built
+    pub = pd.read_csv(res.publish_dir / "csv" / "T4.csv", dtype=str, keep_default_na=False)
+    src = pd.read_csv(out / "results" / "compliance_by_criterion.csv")
+    for i in range(len(pub)):
+        if pub.at[i, "n_yes"] != "[c]":
+            assert int(pub.at[i, "n_yes"]) == src.at[i, "n_yes"]
+        if pub.at[i, "estimate"] != "[c]":
+            assert float(pub.at[i, "estimate"]) == round(100 * src.at[i, "estimate"], 1)
+
+
+def test_suppression_audit_is_restricted_and_complete(built):
+    res, _ = built
+    a = pd.read_csv(res.restricted_dir / "RESTRICTED_suppression_audit.csv")
+    n_c = sum((pd.read_csv(res.publish_dir / "csv" / f"{t}.csv", dtype=str) == "[c]").to_numpy().sum()
+              for t in res.tables)
+    assert len(a) == n_c and set(a.reason) <= {"primary", "secondary", "derived"}
+
+
+def test_tables_of_absent_samples_are_skipped_with_reason(tmp_path):
+    out = tmp_path / "2009"
+    res = build_appendix(write_fake_cycle(out, samples=("initial",)), out)
+    skipped = {i: why for i, _, why in res.skipped}
+    assert "T5" not in res.tables and "the cycle has no extended sample" in skipped["T5"]
+    assert "T6" not in res.tables and "reaudit" in skipped["T6"]
+
+
+def test_change_and_trend_tables_when_previous_cycles_given(tmp_path):
+    out = tmp_path / "2010"
+    res = build_appendix(write_fake_cycle(out, previous=True), out)
+    assert {"T10", "T11"} <= set(res.tables)
+
+
+def test_absent_results_table_is_skipped_with_note(tmp_path):
+    out = tmp_path / "2009"
+    params = write_fake_cycle(out)
+    (out / "results" / "grades.csv").unlink()
+    res = build_appendix(params, out)
+    assert ("T8", "Overall grades by sample", "results table 'grades' was not produced") in res.skipped
+
+
+def test_results_table_missing_a_column_is_an_error(tmp_path):
+    out = tmp_path / "2009"
+    params = write_fake_cycle(out)
+    f = out / "results" / "compliance_by_criterion.csv"
+    pd.read_csv(f).drop(columns=["n_missing"]).to_csv(f, index=False)
+    with pytest.raises(PublicationTableError, match="n_missing"):
+        build_appendix(params, out)
+
+
+def test_failed_publication_check_publishes_nothing(tmp_path, monkeypatch):
+    out = tmp_path / "2009"
+    params = write_fake_cycle(out)
+    real = appendix_mod.suppress
+    monkeypatch.setattr(appendix_mod, "suppress", lambda tables, threshold: real(tables, threshold=0))
+    with pytest.raises(PublicationCheckError, match="small_count"):
+        build_appendix(params, out)
+    assert not (out / "publish").exists() and (out / "publish_rejected" / "appendix.html").exists()
+
+
+def test_rebuild_replaces_the_previous_publication(built):
+    res, out = built
+    (res.publish_dir / "stale.txt").write_text("old")
+    params = json.loads(json.dumps(write_fake_cycle(out)))
+    res2 = build_appendix(params, out)
+    assert not (res2.publish_dir / "stale.txt").exists()
+
+
+def test_cli_builds_the_appendix(tmp_path, monkeypatch, capsys):
+    out = tmp_path / "2009"
+    params = write_fake_cycle(out)
+    import kentaudit.params
+    monkeypatch.setattr(kentaudit.params, "load_params", lambda path: params)
+    assert main(["appendix", "params/x.yaml", "--results", str(out)]) == 0
+    assert "9 tables" in capsys.readouterr().out
+    assert main(["check-publication", str(out / "publish")]) == 0
