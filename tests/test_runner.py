@@ -351,3 +351,17 @@ def _alive(pid: int) -> bool:
     if status.exists():
         return "\nState:\tZ" not in status.read_text()
     return True
+
+
+@pytest.mark.browser
+def test_runner_reviewer_pages_render_offline_in_a_browser(good):
+    from test_reviewer import run_browser
+
+    pages = run_browser(sorted((good["out"] / "html").glob("*.html")))
+    assert len(pages) == 6
+    for p in pages:
+        assert p["external"] == [] and p["failed"] == [] and p["brokenAnchors"] == [], p
+        assert p["imagesWithoutAlt"] == 0 and p["visibleImages"] == p["images"], p
+        assert p["visibleTables"] == p["tables"] > 0, p
+    fig = next(p for p in pages if p["file"].endswith("figure_demo.html"))
+    assert fig["images"] == 1
