@@ -5,7 +5,6 @@ import csv
 import datetime as dt
 import hashlib
 import importlib.util
-import io
 import os
 import subprocess
 import sys
