@@ -1,0 +1,781 @@
+"""The analyses behind each notebook: named results tables and figures.
+
+Each public function takes the data of one QA cycle (:func:`load_cycle`) and
+returns a :class:`Section`: a dict of tidy results tables (the names the
+statistical appendix reads, see ``docs/results.md``) and a dict of figures.
+Notebooks call these functions, display what they return and save it with
+:meth:`Section.save`; they hold no logic of their own.
+
+The functions only combine the validated statistics modules
+(:mod:`kentaudit.proportions`, :mod:`kentaudit.compare`, :mod:`kentaudit.paired`,
+:mod:`kentaudit.funnel`, ...); every number is computed there, and every
+table keeps the method, test, confidence level and seed columns those modules
+return.
+
+Conventions
+-----------
+* ``estimate``, ``lower``, ``upper`` are proportions (0-1); the appendix
+  scales them to percentages on publication.
+* ``n_denominator`` = yes + no: not applicable and missing answers are
+  counted beside it and excluded from it.
+* The "main" audits of a cycle are the ``initial``, ``extended`` and
+  ``annual`` samples: each case once. Re-audits are used only in the paired
+  comparison, never counted twice.
+"""
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import (agreement, association, casemix, charts, compare, funnel, ingest, multiplicity,
+               ordinal, paired, precision, proportions, reference, results, spc, survey, timeliness)
+from .errors import KentauditError
+from .params import CycleParams, load_params
+
+__all__ = ["CycleData", "Section", "load_cycle", "data_quality", "compliance_summary",
+           "initial_vs_extended", "districts", "district_profile", "trends", "MAIN_SAMPLES"]
+
+#: samples in which each case is audited once (the re-audit repeats initial cases)
+MAIN_SAMPLES = ("initial", "extended", "annual")
+_ANSWERED = "yes / (yes + no)"
+
+
+@dataclass
+class CycleData:
+    """The validated audits of one QA cycle and of the cycles before it.
+
+    Attributes
+    ----------
+    params : CycleParams
+    audits : DataFrame
+        Accepted audits of the cycle, restricted to ``params.samples``.
+    previous : DataFrame
+        Accepted audits of earlier cycles (``inputs.previous_audits``); may be empty.
+    ingest, previous_ingest : IngestResult
+        What ingest accepted and rejected, per file.
+    criteria : DataFrame
+        The criteria catalogue in use.
+    districts : DataFrame
+        Districts, areas and frame sizes in use.
+    """
+
+    params: CycleParams
+    audits: pd.DataFrame
+    previous: pd.DataFrame
+    ingest: ingest.IngestResult
+    previous_ingest: ingest.IngestResult | None
+    criteria: pd.DataFrame
+    districts: pd.DataFrame
+
+    def describe(self) -> pd.DataFrame:
+        """One-row summary of what was read: cycle, samples, audits, files."""
+        P = self.params
+        return pd.DataFrame([{
+            "cycle": P.cycle, "title": P.title, "samples": ", ".join(P.samples),
+            "audits": len(self.audits), "earlier cycles' audits": len(self.previous),
+            "records rejected": int(self.ingest.reconciliation["rejected"].sum()),
+            "synthetic data": P.synthetic, "confidence level": P.confidence_level,
+            "interval method": P.interval_method, "adjustment": P.adjust_method}])
+
+    @property
+    def main(self) -> pd.DataFrame:
+        """Audits of the main samples (each case once)."""
+        return self.audits[self.audits["sample"].isin(MAIN_SAMPLES)]
+
+    @property
+    def criterion_ids(self) -> list[str]:
+        return list(self.criteria["id"])
+
+    @property
+    def labels(self) -> dict[str, str]:
+        return dict(zip(self.criteria["id"], self.criteria["label"]))
+
+    @property
+    def headline(self) -> str:
+        """The criterion shown in the headline figures (``params.headline_criterion``)."""
+        return getattr(self.params, "headline_criterion", None) or self.criterion_ids[0]
+
+    @property
+    def target(self):
+        t = self.params.target
+        return "overall" if t == "overall" else float(t)
+
+
+@dataclass
+class Section:
+    """Results tables and figures of one analysis.
+
+    ``tables`` maps a results-table name (``docs/results.md``) to a tidy
+    DataFrame; ``figures`` maps a figure id to a :class:`kentaudit.charts.Figure`.
+    """
+
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    figures: dict[str, object] = field(default_factory=dict)
+
+    def save(self, results_dir, figures_dir=None, district: str | None = None) -> None:
+        """Save every table (CSV + Parquet) and figure (PNG + SVG + alt text).
+
+        With ``results_dir=None`` (exploring in JupyterLab) nothing is written.
+        """
+        if results_dir is None:
+            return
+        code = None
+        if district is not None:
+            d = reference.districts()
+            code = dict(zip(d["district"], d["district_code"])).get(district, district)
+        for name, df in self.tables.items():
+            results.save_table(df, name, results_dir, district=code)
+        if figures_dir is not None:
+            for fid, fig in self.figures.items():
+                results.save_figure(fig, fid, figures_dir, district=code)
+
+
+    def show(self, name: str, max_rows: int = 60):
+        """The table ``name`` for display: proportions shown to 3 decimals.
+
+        Rounding happens here, on display only; saved tables keep full precision.
+        A table the cycle does not have gives a one-line explanation instead.
+        """
+        if name not in self.tables:
+            return _Note(f"No table {name!r} for this cycle (its samples or earlier cycles are not there).")
+        df = self.tables[name]
+        with pd.option_context("display.max_rows", max_rows):
+            return df.style.format(precision=3, na_rep="").hide(axis="index")
+
+    def figure(self, fid: str):
+        """Display figure ``fid`` with its alt text and caption."""
+        if fid not in self.figures:
+            return _Note(f"No figure {fid!r} for this cycle.")
+        results.show_figure(self.figures[fid])
+        return None
+
+
+class _Note(str):
+    """A plain-text message that displays as Markdown in a notebook."""
+
+    def _repr_markdown_(self):
+        return f"*{self}*"
+
+
+def load_cycle(params: CycleParams | str | Path) -> CycleData:
+    """Read and validate a cycle's audits (and earlier cycles' for trends).
+
+    Rejected rows are kept in ``ingest.rejected`` and reported by
+    :func:`data_quality`; analyses use accepted rows only.
+    """
+    P = params if isinstance(params, CycleParams) else load_params(params)
+    kw = dict(synthetic=P.synthetic, criteria_file=P.inputs.criteria, districts_file=P.inputs.districts)
+    cur = ingest.read_audits(list(P.inputs.audits), **kw)
+    prev = ingest.read_audits(list(P.inputs.previous_audits), **kw) if P.inputs.previous_audits else None
+    audits = cur.accepted[cur.accepted["sample"].isin(P.samples)].reset_index(drop=True)
+    previous = prev.accepted.reset_index(drop=True) if prev is not None else audits.iloc[0:0]
+    return CycleData(P, audits, previous, cur, prev, reference.criteria(P.inputs.criteria),
+                     reference.districts(P.inputs.districts))
+
+
+# ----------------------------------------------------------------------------- helpers
+
+def _counts(audits: pd.DataFrame, by=None, criteria=None) -> pd.DataFrame:
+    c = proportions.criterion_counts(audits, by=by, criteria=criteria)
+    return c.rename(columns={"n_applicable": "n_denominator", "n_total": "n_audits"})
+
+
+def _with_ci(counts: pd.DataFrame, P: CycleParams, population=None) -> pd.DataFrame:
+    ci = proportions.proportion_ci(counts["n_yes"].to_numpy(), counts["n_denominator"].to_numpy(),
+                                   method=P.interval_method, conf_level=P.confidence_level,
+                                   population=population)
+    out = counts.copy()
+    out["estimate"] = ci["proportion"].to_numpy()
+    out["lower"] = ci["ci_lower"].to_numpy()
+    out["upper"] = ci["ci_upper"].to_numpy()
+    out["method"] = P.interval_method
+    out["conf_level"] = P.confidence_level
+    out["denominator"] = _ANSWERED
+    return out
+
+
+def _label(df: pd.DataFrame, cd: CycleData, col: str = "criterion") -> pd.DataFrame:
+    df = df.copy()
+    ids = df[col].astype(str).str.replace(r"^c_", "", regex=True)
+    df[col] = ids
+    df.insert(df.columns.get_loc(col) + 1, "criterion_label", ids.map(cd.labels))
+    return df
+
+
+def _adjust(p, P: CycleParams, family: str) -> pd.DataFrame:
+    return multiplicity.adjust(np.asarray(p, dtype=float), method=P.adjust_method, family=family)
+
+
+def _grade_label(cd: CycleData) -> dict[int, str]:
+    labels = reference.grade_labels(cd.params.grade_scale)
+    return {g: f"{g} {lab}" for g, lab in labels.items()}
+
+
+# ----------------------------------------------------------------------------- data quality
+
+def data_quality(cd: CycleData) -> Section:
+    """Reconciliation, rejections, completeness, timeliness and moderation.
+
+    Tables
+    ------
+    reconciliation : outcome, n_records
+        Records read, accepted and rejected (by the first rule each rejected
+        row broke), with a Total row (= records read).
+    reconciliation_by_file : file, sha256, encoding, rows_read, accepted, rejected
+    rejections_by_rule : rule, column, n_problems, n_rows
+    sample_summary : sample, n_audits (+ Total)
+    sample_by_district : sample, area, district, n_audits (+ a Total row per sample)
+    completeness : criterion, criterion_label, sample, n_audits, n_yes, n_no,
+        n_denominator, n_not_applicable, n_missing, share_not_applicable, share_missing
+    timeliness_agreement : derived versus recorded timeliness (see
+        :func:`kentaudit.timeliness.compare_timeliness`)
+    auditor_agreement : sample, n_moderated, n_agreed, n_downgraded,
+        n_upgraded, kappa, lower, upper, method (linear weights), conf_level
+    moderation_kappa : every agreement statistic of
+        :func:`kentaudit.agreement.moderation_agreement`, by sample and overall
+    auditor_grades : per-auditor grade distribution (restricted: auditor codes)
+    """
+    P, ig = cd.params, cd.ingest
+    rec = ig.reconciliation
+    rej = ig.rejected
+    first = rej.drop_duplicates(["file", "row"]) if len(rej) else rej
+    rows = [{"outcome": "Accepted", "n_records": int(rec["accepted"].sum())}]
+    for rule, n in first.groupby("rule").size().sort_index().items() if len(first) else []:
+        rows.append({"outcome": f"Rejected: {rule}", "n_records": int(n)})
+    rows.append({"outcome": "Total", "n_records": int(rec["rows_read"].sum())})
+    recon = pd.DataFrame(rows)
+    by_file = rec.copy()
+    by_file["file"] = by_file["file"].map(lambda f: Path(str(f)).name)
+    if len(rej):
+        by_rule = (rej.groupby(["rule", "column"], dropna=False)
+                   .agg(n_problems=("row", "size"), n_rows=("row", "nunique")).reset_index())
+    else:
+        by_rule = pd.DataFrame(columns=["rule", "column", "n_problems", "n_rows"])
+
+    a = cd.audits
+    order = [s for s in ("initial", "extended", "reaudit", "annual") if s in set(a["sample"])]
+    summary = pd.DataFrame([{"sample": s, "n_audits": int((a["sample"] == s).sum())} for s in order]
+                           + [{"sample": "Total", "n_audits": len(a)}])
+    rows = []
+    for s in order:
+        sub = a[a["sample"] == s]
+        counts = sub["district"].value_counts()
+        for _, r in cd.districts.iterrows():
+            rows.append({"sample": s, "area": r["area"], "district": r["district"],
+                         "n_audits": int(counts.get(r["district"], 0))})
+        rows.append({"sample": s, "area": "Kent", "district": "Total", "n_audits": len(sub)})
+    by_district = pd.DataFrame(rows)
+
+    comp = _counts(a, by="sample", criteria=cd.criterion_ids)
+    comp["share_not_applicable"] = comp["n_not_applicable"] / comp["n_audits"]
+    comp["share_missing"] = comp["n_missing"] / comp["n_audits"]
+    comp = _label(comp[["criterion", "sample", "n_audits", "n_yes", "n_no", "n_denominator",
+                        "n_not_applicable", "n_missing", "share_not_applicable", "share_missing"]], cd)
+
+    timely = timeliness.compare_timeliness(a, criteria=cd.criteria)
+
+    agree_rows, kappa_rows = [], []
+    groups = [(s, a[a["sample"] == s]) for s in order] + [("All samples", a)]
+    for s, sub in groups:
+        mod = sub[sub["moderated_grade"].notna() & sub["overall_grade"].notna()]
+        n_mod = len(mod)
+        if n_mod == 0:
+            continue
+        ma = agreement.moderation_agreement(mod, conf_level=P.confidence_level)
+        ma.insert(0, "sample", s)
+        kappa_rows.append(ma)
+        lin = ma[(ma["statistic"] == "Cohen's kappa") & (ma["weights"] == "linear")].iloc[0]
+        down = int((mod["moderated_grade"] > mod["overall_grade"]).sum())
+        up = int((mod["moderated_grade"] < mod["overall_grade"]).sum())
+        agree_rows.append({"sample": s, "n_moderated": n_mod, "n_agreed": n_mod - down - up,
+                           "n_downgraded": down, "n_upgraded": up, "kappa": lin["estimate"],
+                           "lower": lin["ci_low"], "upper": lin["ci_high"], "method": "linear",
+                           "se_method": lin["method"], "conf_level": P.confidence_level})
+    agree = pd.DataFrame(agree_rows, columns=["sample", "n_moderated", "n_agreed", "n_downgraded",
+                                              "n_upgraded", "kappa", "lower", "upper", "method",
+                                              "se_method", "conf_level"])
+    kappa = pd.concat(kappa_rows, ignore_index=True) if kappa_rows else pd.DataFrame()
+    aud = agreement.auditor_grade_distribution(a, conf_level=P.confidence_level,
+                                               method=P.interval_method)
+    return Section({"reconciliation": recon, "reconciliation_by_file": by_file,
+                    "rejections_by_rule": by_rule, "sample_summary": summary,
+                    "sample_by_district": by_district, "completeness": comp,
+                    "timeliness_agreement": timely, "auditor_agreement": agree,
+                    "moderation_kappa": kappa, "auditor_grades": aud})
+
+
+# ----------------------------------------------------------------------------- compliance
+
+def compliance_summary(cd: CycleData) -> Section:
+    """Compliance by criterion with intervals, the design-based estimate, and grades.
+
+    Tables
+    ------
+    compliance_by_criterion : criterion, criterion_label, n_audits, n_yes, n_no,
+        n_denominator, n_not_applicable, n_missing, estimate, lower, upper,
+        method, conf_level, denominator - over the main samples.
+    compliance_by_sample : the same by sample (re-audit included, as its own sample).
+    authority_estimate : design-based authority-wide proportion per criterion
+        (stratified by district, weights N_h/n_h, FPC) from the sample drawn
+        to represent the authority (``extended`` or ``annual``); see
+        :func:`kentaudit.survey.stratified_proportion` (validated against R survey).
+    grades : sample, grade, n_audits, percent (+ Total per sample).
+    grade_distribution : grade shares with intervals by sample.
+    grade_collapsed : good-or-better and inadequate shares with intervals by sample.
+
+    Figures
+    -------
+    grades_by_sample : stacked grade distribution by sample.
+    """
+    P, a = cd.params, cd.audits
+    main = cd.main
+    by_crit = _label(_with_ci(_counts(main, criteria=cd.criterion_ids), P), cd)
+    by_sample = _label(_with_ci(_counts(a, by="sample", criteria=cd.criterion_ids), P), cd)
+
+    rep = "extended" if "extended" in set(a["sample"]) else ("annual" if "annual" in set(a["sample"]) else None)
+    tables = {"compliance_by_criterion": by_crit, "compliance_by_sample": by_sample}
+    if rep is not None:
+        sub = a[a["sample"] == rep]
+        frame = cd.districts.set_index("district")["children_on_plans"].astype(float)
+        if rep == "extended":
+            # the extended sample was drawn from the frame less the initial cases
+            ini = a[a["sample"] == "initial"]["district"].value_counts()
+            frame = frame - ini.reindex(frame.index, fill_value=0)
+        frame = frame[frame.index.isin(sub["district"].unique())]
+        est = survey.stratified_proportion(sub, strata="district", population=frame.to_dict(),
+                                           criteria=cd.criterion_ids, method="logit",
+                                           conf_level=P.confidence_level)
+        est = est.rename(columns={"proportion": "estimate", "ci_lower": "lower", "ci_upper": "upper"})
+        est.insert(1, "sample", rep)
+        tables["authority_estimate"] = _label(est, cd)
+
+    labels = _grade_label(cd)
+    order = [s for s in ("initial", "extended", "reaudit", "annual") if s in set(a["sample"])]
+    rows = []
+    for s in order:
+        g = a.loc[a["sample"] == s, "overall_grade"].dropna().astype(int)
+        for k, lab in labels.items():
+            n = int((g == k).sum())
+            rows.append({"sample": s, "grade": lab, "n_audits": n, "percent": n / len(g) if len(g) else np.nan})
+        rows.append({"sample": s, "grade": "Total", "n_audits": len(g), "percent": 1.0 if len(g) else np.nan})
+    tables["grades"] = pd.DataFrame(rows)
+    tables["grade_distribution"] = ordinal.grade_distribution(
+        a, by="sample", conf_level=P.confidence_level, method=P.interval_method, scale=P.grade_scale)
+    tables["grade_collapsed"] = ordinal.collapse_grades(
+        a, by="sample", conf_level=P.confidence_level, method=P.interval_method)
+    gplot = tables["grades"][tables["grades"]["grade"] != "Total"].copy()
+    gplot["grade_num"] = gplot["grade"].str.slice(0, 1).astype(int)
+    fig = charts.plot_grade_distribution(gplot, group="sample", grade="grade_num", count="n_audits",
+                                         labels=reference.grade_labels(P.grade_scale),
+                                         title=f"Overall grades by sample, {P.cycle}")
+    return Section(tables, {"grades_by_sample": fig})
+
+
+# ----------------------------------------------------------------------------- initial vs extended
+
+def initial_vs_extended(cd: CycleData) -> Section:
+    """The initial sample against the additional cases, and the paired re-audit.
+
+    Tables
+    ------
+    initial_vs_extended : criterion, criterion_label, n_yes_initial,
+        n_denominator_initial, estimate_initial, n_yes_extended,
+        n_denominator_extended, estimate_extended, difference (extended minus
+        initial), lower, upper (Newcombe hybrid score), test (chosen by the
+        stated small-count policy), statistic, p_value, p_adjusted,
+        adjust_method, family, method, conf_level, test_policy.
+        Only the **additional** cases (``sample == "extended"``) are compared
+        with the initial cases: the full extended sample contains the initial one.
+    reaudit_paired : criterion, criterion_label, n_pairs, n_yes_yes, n_yes_no,
+        n_no_yes, n_no_no, difference (re-audit minus initial), lower, upper
+        (Newcombe's paired method 10), test (exact McNemar), p_value,
+        p_adjusted, plus the asymptotic McNemar with and without continuity
+        correction in ``reaudit_mcnemar``.
+    reaudit_grades : Stuart-Maxwell, Bowker and sign tests with the direction
+        of change (n_worse: graded worse once the hard copy was read).
+    reaudit_grade_table : the 4 x 4 table of paired grades.
+    precision_gain : interval widths on the initial sample alone and on the
+        full extended sample (initial + additional), and their ratio.
+    sample_size : files needed for +/-5 and +/-10 points, authority-wide and
+        per district, with the finite population correction.
+    grade_comparison : initial against additional cases by rank-sum test and
+        proportional-odds model.
+
+    Figures
+    -------
+    initial_vs_extended_forest : differences with intervals.
+    """
+    P, a = cd.params, cd.audits
+    present = set(a["sample"])
+    tables, figures = {}, {}
+    if {"initial", "extended"} <= present:
+        cmp_ = compare.compare_samples(a, a="extended", b="initial", criteria=cd.criterion_ids,
+                                       conf_level=P.confidence_level)
+        adj = _adjust(cmp_["p_value"], P, f"{len(cmp_)} criteria, additional against initial cases")
+        t = pd.DataFrame({
+            "criterion": cmp_["criterion"],
+            "n_yes_initial": cmp_["x2"].astype(int), "n_denominator_initial": cmp_["n2"].astype(int),
+            "estimate_initial": cmp_["p2"],
+            "n_yes_extended": cmp_["x1"].astype(int), "n_denominator_extended": cmp_["n1"].astype(int),
+            "estimate_extended": cmp_["p1"],
+            "difference": cmp_["difference"], "lower": cmp_["ci_lower"], "upper": cmp_["ci_upper"],
+            "test": cmp_["test"], "statistic": cmp_["statistic"], "p_value": cmp_["p_value"],
+            "p_adjusted": adj["p_adjusted"].to_numpy(), "adjust_method": P.adjust_method,
+            "family": adj["family"].to_numpy(), "method": cmp_["method"],
+            "conf_level": cmp_["conf_level"], "test_policy": cmp_["test_policy"],
+            "note": cmp_["note"]})
+        tables["initial_vs_extended"] = _label(t, cd)
+        forest = tables["initial_vs_extended"].assign(label=lambda d: d["criterion_label"],
+                                                      estimate=lambda d: d["difference"])
+        figures["initial_vs_extended_forest"] = charts.plot_forest(
+            forest, title="Additional cases minus initial cases: compliance by criterion",
+            method="Newcombe hybrid score", conf_level=P.confidence_level, subject="criteria")
+
+        ini_c = _counts(a[a["sample"] == "initial"], criteria=cd.criterion_ids)
+        ext_c = _counts(a[a["sample"].isin(["initial", "extended"])], criteria=cd.criterion_ids)
+        widths = precision.interval_widths(
+            ini_c.rename(columns={"n_denominator": "n_applicable"}),
+            ext_c.rename(columns={"n_denominator": "n_applicable"}),
+            method=P.interval_method, conf_level=P.confidence_level)
+        tables["precision_gain"] = _label(widths, cd)
+        ga, gb = a[a["sample"] == "initial"], a[a["sample"] == "extended"]
+        tables["grade_comparison"] = ordinal.compare_grades(ga, gb, conf_level=P.confidence_level,
+                                                            names=("initial", "extended"))
+    if {"initial", "reaudit"} <= present:
+        pb = paired.paired_binary(a, first="initial", second="reaudit", criteria=cd.criterion_ids,
+                                  conf_level=P.confidence_level)
+        exact = pb[pb["test"] == "mcnemar-exact"].reset_index(drop=True)
+        adj = _adjust(exact["p_value"], P, f"{len(exact)} criteria, re-audit against initial audit")
+        t = pd.DataFrame({
+            "criterion": exact["criterion"], "n_pairs": exact["n_pairs"].astype(int),
+            "n_yes_yes": exact["a"].astype(int), "n_yes_no": exact["b"].astype(int),
+            "n_no_yes": exact["c"].astype(int), "n_no_no": exact["d"].astype(int),
+            "estimate_initial": exact["p_first"], "estimate_reaudit": exact["p_second"],
+            "difference": exact["difference"], "lower": exact["ci_lower"], "upper": exact["ci_upper"],
+            "method": exact["method"], "conf_level": exact["conf_level"], "test": exact["test"],
+            "p_value": exact["p_value"], "p_adjusted": adj["p_adjusted"].to_numpy(),
+            "adjust_method": P.adjust_method, "family": adj["family"].to_numpy(),
+            "n_excluded": exact["n_excluded"].astype(int), "note": exact["note"]})
+        tables["reaudit_paired"] = _label(t, cd)
+        tables["reaudit_mcnemar"] = _label(pb, cd)
+        tables["reaudit_grades"] = paired.paired_grades(a, first="initial", second="reaudit")
+        tables["reaudit_grade_table"] = paired.paired_grade_table(a, first="initial", second="reaudit")
+    rows = []
+    for margin in (0.05, 0.10):
+        total = precision.sample_size_for_precision(
+            margin=margin, conf_level=P.confidence_level,
+            population=int(cd.districts["children_on_plans"].sum()))
+        total.insert(0, "district", "Kent")
+        rows.append(total)
+        per = precision.sample_size_by_district(margin=margin, conf_level=P.confidence_level,
+                                                districts=cd.districts)
+        rows.append(per)
+    tables["sample_size"] = pd.concat(rows, ignore_index=True)
+    return Section(tables, figures)
+
+
+# ----------------------------------------------------------------------------- districts
+
+def _funnels(cd: CycleData, audits: pd.DataFrame) -> pd.DataFrame:
+    P = cd.params
+    counts = proportions.criterion_counts(audits, by="district", criteria=cd.criterion_ids)
+    parts = []
+    for crit, sub in counts.groupby("criterion", sort=False):
+        sub = sub[sub["n_applicable"] > 0]
+        if len(sub) < 2:
+            continue
+        ft = funnel.funnel_table(sub, x="n_yes", n="n_applicable", unit="district",
+                                 target=cd.target, method=P.funnel_method)
+        ft.insert(0, "criterion", crit)
+        parts.append(ft)
+    return pd.concat(parts, ignore_index=True)
+
+
+def districts(cd: CycleData) -> Section:
+    """Districts and areas compared fairly: funnels, tests and a case-mix model.
+
+    Tables
+    ------
+    funnel : per criterion and district, the proportion, z-score, limits at
+        95% and 99.8%, flags, and the overdispersion result (phi, its p-value,
+        tau-squared, whether limits were adjusted) - :func:`kentaudit.funnel.funnel_table`.
+    compliance_by_district : criterion, area, district, n_yes, n_denominator,
+        estimate, lower, upper, funnel_band (99.8% flag), p_adjusted (the
+        district, or the area, against the rest of Kent), adjust_method.
+        Rows ``district == "All districts"`` are areas; ``area == "Kent"`` the authority.
+    district_tests : chi-square (or exact/Monte Carlo when sparse, seed
+        recorded) of independence of compliance and district, and of area,
+        per criterion, with Cramer's V and adjusted p-values across criteria.
+    district_vs_rest, area_vs_rest : each district (area) against the rest of
+        Kent, per criterion, raw and adjusted p-values side by side.
+    casemix_lr : likelihood-ratio test for district after case-mix
+        adjustment (case status, age band, risk flags), per criterion.
+    casemix_odds_ratios : odds ratios for the headline criterion.
+
+    Figures
+    -------
+    funnel_compliance : funnel plot of the headline criterion;
+    funnel_<criterion> : funnel plot of every criterion.
+    """
+    P, main = cd.params, cd.main
+    ft = _funnels(cd, main)
+    ft["criterion"] = ft["criterion"].astype(str)
+    tables = {"funnel": _label(ft, cd)}
+    flag = ft.set_index(["criterion", "district"])["flag_99_8"]
+
+    dvr = association.one_vs_rest(main, criteria=cd.criterion_ids, group="district",
+                                  conf_level=P.confidence_level, adjust_method=P.adjust_method)
+    avr = association.one_vs_rest(main, criteria=cd.criterion_ids, group="area",
+                                  conf_level=P.confidence_level, adjust_method=P.adjust_method)
+    tables["district_vs_rest"] = _label(dvr, cd)
+    tables["area_vs_rest"] = _label(avr, cd)
+    padj_d = dvr.assign(criterion=dvr["criterion"].str.replace(r"^c_", "", regex=True)).set_index(["criterion", "level"])["p_adjusted"]
+    padj_a = avr.assign(criterion=avr["criterion"].str.replace(r"^c_", "", regex=True)).set_index(["criterion", "level"])["p_adjusted"]
+
+    rows = []
+    area_of = dict(zip(cd.districts["district"], cd.districts["area"]))
+    cnt_d = _counts(main, by="district", criteria=cd.criterion_ids).set_index(["criterion", "district"])
+    cnt_a = _counts(main, by="area", criteria=cd.criterion_ids).set_index(["criterion", "area"])
+    cnt_k = _counts(main, criteria=cd.criterion_ids).set_index("criterion")
+    for crit in cd.criterion_ids:
+        for area in sorted(cd.districts["area"].unique()):
+            for dist in cd.districts.loc[cd.districts["area"] == area, "district"]:
+                k = cnt_d.loc[(crit, dist)] if (crit, dist) in cnt_d.index else None
+                rows.append({"criterion": crit, "area": area, "district": dist,
+                             "n_yes": int(k["n_yes"]) if k is not None else 0,
+                             "n_denominator": int(k["n_denominator"]) if k is not None else 0,
+                             "funnel_band": flag.get((crit, dist), "not assessed"),
+                             "p_adjusted": padj_d.get((crit, dist), np.nan)})
+            k = cnt_a.loc[(crit, area)]
+            rows.append({"criterion": crit, "area": area, "district": "All districts",
+                         "n_yes": int(k["n_yes"]), "n_denominator": int(k["n_denominator"]),
+                         "funnel_band": "not assessed", "p_adjusted": padj_a.get((crit, area), np.nan)})
+        k = cnt_k.loc[crit]
+        rows.append({"criterion": crit, "area": "Kent", "district": "All districts",
+                     "n_yes": int(k["n_yes"]), "n_denominator": int(k["n_denominator"]),
+                     "funnel_band": "not assessed", "p_adjusted": np.nan})
+    cbd = pd.DataFrame(rows)
+    ci = proportions.proportion_ci(cbd["n_yes"].to_numpy(), cbd["n_denominator"].to_numpy(),
+                                   method=P.interval_method, conf_level=P.confidence_level)
+    cbd.insert(5, "estimate", ci["proportion"].to_numpy())
+    cbd.insert(6, "lower", ci["ci_lower"].to_numpy())
+    cbd.insert(7, "upper", ci["ci_upper"].to_numpy())
+    cbd["method"], cbd["conf_level"], cbd["adjust_method"] = P.interval_method, P.confidence_level, P.adjust_method
+    del area_of
+    tables["compliance_by_district"] = _label(cbd, cd)
+
+    tests = []
+    for group in ("district", "area"):
+        for crit in cd.criterion_ids:
+            r = association.independence_test(main, criterion=f"c_{crit}", group=group, seed=P.seed)
+            r.insert(0, "criterion", crit)
+            r.insert(1, "group", group)
+            tests.append(r)
+    dt = pd.concat(tests, ignore_index=True)
+    dt["p_adjusted"] = np.nan
+    for group, idx in dt.groupby("group").groups.items():
+        adj = _adjust(dt.loc[idx, "p_value"], P, f"{len(idx)} criteria, compliance by {group}")
+        dt.loc[idx, "p_adjusted"] = adj["p_adjusted"].to_numpy()
+        dt.loc[idx, "family"] = adj["family"].to_numpy()
+    dt["adjust_method"] = P.adjust_method
+    tables["district_tests"] = _label(dt, cd)
+
+    lr = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for crit in cd.criterion_ids:
+            try:
+                lr.append(casemix.casemix_lr_test(main, f"c_{crit}"))
+            except KentauditError as e:  # e.g. too few answered files: say so in the table
+                lr.append(pd.DataFrame([{"criterion": f"c_{crit}", "term": "district",
+                                         "test": "likelihood-ratio chi-square", "note": str(e)}]))
+        tables["casemix_lr"] = _label(pd.concat(lr, ignore_index=True), cd)
+        tables["casemix_odds_ratios"] = _label(casemix.casemix_odds_ratios(
+            main, f"c_{cd.headline}", conf_level=P.confidence_level), cd)
+
+    figures = {}
+    for crit, sub in ft.groupby("criterion", sort=False):
+        fig = charts.plot_funnel(sub, measure=cd.labels.get(crit, crit), unit_label="district")
+        figures[f"funnel_{crit}"] = fig
+        if crit == cd.headline:
+            figures["funnel_compliance"] = fig
+    return Section(tables, figures)
+
+
+# ----------------------------------------------------------------------------- one district
+
+def district_profile(cd: CycleData, district: str) -> Section:
+    """One district against the rest of Kent and against its previous cycle.
+
+    Tables (saved with the district code appended: ``profile__THA``)
+    ------
+    profile : criterion, criterion_label, n_yes, n_denominator, estimate,
+        lower, upper (the district), rest_estimate, difference (district minus
+        rest of Kent), diff_lower, diff_upper (Newcombe hybrid score), test,
+        p_value, p_adjusted (across the criteria), previous_estimate,
+        change (this cycle minus the previous one, for the district),
+        change_lower, change_upper, change_p_value.
+    profile_grades : grade distribution of the district and of the rest.
+    profile_grade_test : rank-sum and proportional-odds comparison of grades.
+
+    Figures
+    -------
+    profile_forest : differences from the rest of Kent with intervals.
+    """
+    P, main = cd.params, cd.main
+    if district not in set(cd.districts["district"]):
+        raise KentauditError(f"unknown district {district!r}; choose one of "
+                             f"{', '.join(cd.districts['district'])}.")
+    ids = cd.criterion_ids
+    inside = _counts(main[main["district"] == district], criteria=ids).set_index("criterion").reindex(ids)
+    rest = _counts(main[main["district"] != district], criteria=ids).set_index("criterion").reindex(ids)
+    x1, n1 = inside["n_yes"].fillna(0).to_numpy(int), inside["n_denominator"].fillna(0).to_numpy(int)
+    x2, n2 = rest["n_yes"].fillna(0).to_numpy(int), rest["n_denominator"].fillna(0).to_numpy(int)
+    cmp_ = compare.compare_independent(x1, n1, x2, n2, conf_level=P.confidence_level)
+    ci = proportions.proportion_ci(x1, n1, method=P.interval_method, conf_level=P.confidence_level)
+    adj = _adjust(cmp_["p_value"], P, f"{len(ids)} criteria, {district} against the rest of Kent")
+    prof = pd.DataFrame({
+        "criterion": ids, "district": district, "n_yes": x1, "n_denominator": n1,
+        "estimate": ci["proportion"].to_numpy(), "lower": ci["ci_lower"].to_numpy(),
+        "upper": ci["ci_upper"].to_numpy(), "rest_n_yes": x2, "rest_n_denominator": n2,
+        "rest_estimate": cmp_["p2"].to_numpy(), "difference": cmp_["difference"].to_numpy(),
+        "diff_lower": cmp_["ci_lower"].to_numpy(), "diff_upper": cmp_["ci_upper"].to_numpy(),
+        "test": cmp_["test"].to_numpy(), "p_value": cmp_["p_value"].to_numpy(),
+        "p_adjusted": adj["p_adjusted"].to_numpy(), "adjust_method": P.adjust_method,
+        "family": adj["family"].to_numpy(), "method": P.interval_method,
+        "diff_method": cmp_["method"].to_numpy(), "conf_level": P.confidence_level})
+    prev = cd.previous
+    if len(prev):
+        last = sorted(prev["cycle"].astype(str).unique())[-1]
+        pv = prev[(prev["cycle"].astype(str) == last) & prev["sample"].isin(MAIN_SAMPLES)
+                  & (prev["district"] == district)]
+        pc = _counts(pv, criteria=ids).set_index("criterion").reindex(ids)
+        xp, np_ = pc["n_yes"].fillna(0).to_numpy(int), pc["n_denominator"].fillna(0).to_numpy(int)
+        ch = compare.compare_independent(x1, n1, xp, np_, conf_level=P.confidence_level)
+        prof["previous_cycle"] = last
+        prof["previous_n_yes"], prof["previous_n_denominator"] = xp, np_
+        prof["previous_estimate"] = ch["p2"].to_numpy()
+        prof["change"] = ch["difference"].to_numpy()
+        prof["change_lower"], prof["change_upper"] = ch["ci_lower"].to_numpy(), ch["ci_upper"].to_numpy()
+        prof["change_test"], prof["change_p_value"] = ch["test"].to_numpy(), ch["p_value"].to_numpy()
+    prof = _label(prof, cd)
+    grouped = main.assign(group=np.where(main["district"] == district, district, "Rest of Kent"))
+    grades = ordinal.grade_distribution(grouped, by="group", conf_level=P.confidence_level,
+                                        method=P.interval_method, scale=P.grade_scale)
+    gtest = ordinal.compare_grades(grouped[grouped["group"] == "Rest of Kent"],
+                                   grouped[grouped["group"] == district],
+                                   conf_level=P.confidence_level, names=("Rest of Kent", district))
+    forest = prof.assign(label=prof["criterion_label"], lower=prof["diff_lower"], upper=prof["diff_upper"],
+                         estimate=prof["difference"])
+    fig = charts.plot_forest(forest, title=f"{district} minus the rest of Kent: compliance by criterion",
+                             method="Newcombe hybrid score", conf_level=P.confidence_level,
+                             subject="criteria")
+    return Section({"profile": prof, "profile_grades": grades, "profile_grade_test": gtest},
+                   {"profile_forest": fig})
+
+
+# ----------------------------------------------------------------------------- trends
+
+def trends(cd: CycleData) -> Section:
+    """Change since the previous cycle, trend over the programme, control charts.
+
+    Tables
+    ------
+    trend : criterion, criterion_label, cycle, n_yes, n_denominator,
+        estimate, lower, upper, method, conf_level (every cycle, main samples).
+    trend_tests : Cochran-Armitage trend test over ordered cycles per
+        criterion (as R ``prop.trend.test``), raw and adjusted p-values.
+    change_since_previous : criterion, n_yes_previous, n_denominator_previous,
+        estimate_previous, n_yes, n_denominator, estimate, difference (this
+        cycle minus previous), lower, upper, test, p_value, p_adjusted.
+    grade_trend : good-or-better and inadequate shares by cycle, with their
+        Cochran-Armitage trend tests in ``grade_trend_tests``.
+    p_chart : monthly compliance of the headline criterion as a p-chart
+        (limits vary with each month's denominator).
+    xmr : monthly compliance percentage of the headline criterion as an XmR
+        chart (Making Data Count rules, as NHSRplotthedots).
+
+    Figures
+    -------
+    trend_compliance : p-chart of the headline criterion;
+    xmr_compliance : XmR chart of the headline criterion.
+    """
+    P = cd.params
+    allm = pd.concat([cd.previous, cd.audits], ignore_index=True)
+    allm = allm[allm["sample"].isin(MAIN_SAMPLES)].copy()
+    allm["cycle"] = allm["cycle"].astype(str)
+    cycles = sorted(allm["cycle"].unique())
+    tr = _label(_with_ci(_counts(allm, by="cycle", criteria=cd.criterion_ids), P), cd)
+    tables = {"trend": tr[["criterion", "criterion_label", "cycle", "n_yes", "n_denominator", "n_not_applicable",
+                           "n_missing", "estimate", "lower", "upper", "method", "conf_level", "denominator"]]}
+    tests = []
+    for crit, sub in tr.groupby("criterion", sort=False):
+        sub = sub.sort_values("cycle")
+        if len(sub) >= 2 and (sub["n_denominator"] > 0).all():
+            t = ordinal.trend_test(sub["n_yes"].to_numpy(), sub["n_denominator"].to_numpy(),
+                                   scores=[int(c) for c in sub["cycle"]], labels=list(sub["cycle"]))
+            t.insert(0, "criterion", crit)
+            tests.append(t)
+    if tests:
+        tt = pd.concat(tests, ignore_index=True)
+        adj = _adjust(tt["p_value"], P, f"{len(tt)} criteria, trend over cycles {', '.join(cycles)}")
+        tt["p_adjusted"], tt["adjust_method"], tt["family"] = adj["p_adjusted"].to_numpy(), P.adjust_method, adj["family"].to_numpy()
+        tables["trend_tests"] = tt
+
+    if len(cycles) >= 2:
+        cur, prev = cycles[-1], cycles[-2]
+        c1 = _counts(allm[allm["cycle"] == cur], criteria=cd.criterion_ids).set_index("criterion")
+        c0 = _counts(allm[allm["cycle"] == prev], criteria=cd.criterion_ids).set_index("criterion")
+        ids = cd.criterion_ids
+        c1, c0 = c1.reindex(ids).fillna(0), c0.reindex(ids).fillna(0)
+        ch = compare.compare_independent(c1["n_yes"].to_numpy(int), c1["n_denominator"].to_numpy(int),
+                                         c0["n_yes"].to_numpy(int), c0["n_denominator"].to_numpy(int),
+                                         conf_level=P.confidence_level)
+        adj = _adjust(ch["p_value"], P, f"{len(ids)} criteria, {cur} against {prev}")
+        tables["change_since_previous"] = _label(pd.DataFrame({
+            "criterion": ids, "previous_cycle": prev, "cycle": cur,
+            "n_yes_previous": c0["n_yes"].to_numpy(int), "n_denominator_previous": c0["n_denominator"].to_numpy(int),
+            "estimate_previous": ch["p2"].to_numpy(),
+            "n_yes": c1["n_yes"].to_numpy(int), "n_denominator": c1["n_denominator"].to_numpy(int),
+            "estimate": ch["p1"].to_numpy(), "difference": ch["difference"].to_numpy(),
+            "lower": ch["ci_lower"].to_numpy(), "upper": ch["ci_upper"].to_numpy(),
+            "method": ch["method"].to_numpy(), "conf_level": P.confidence_level,
+            "test": ch["test"].to_numpy(), "p_value": ch["p_value"].to_numpy(),
+            "p_adjusted": adj["p_adjusted"].to_numpy(), "adjust_method": P.adjust_method,
+            "family": adj["family"].to_numpy()}), cd)
+
+    gc = ordinal.collapse_grades(allm, by="cycle", conf_level=P.confidence_level, method=P.interval_method)
+    tables["grade_trend"] = gc
+    gt = []
+    for col, sub in gc.groupby("collapse", sort=False):
+        sub = sub.sort_values("cycle")
+        if len(sub) >= 2:
+            t = ordinal.trend_test(sub["n"].to_numpy(), sub["n_graded"].to_numpy(),
+                                   scores=[int(c) for c in sub["cycle"]], labels=list(sub["cycle"]))
+            t.insert(0, "collapse", col)
+            gt.append(t)
+    if gt:
+        tables["grade_trend_tests"] = pd.concat(gt, ignore_index=True)
+
+    head = f"c_{cd.headline}"
+    m = allm[allm[head].isin(["Y", "N"])]
+    monthly = (m.assign(period=m["audit_date"].dt.to_period("M").dt.to_timestamp())
+               .groupby("period").agg(x=(head, lambda s: int((s == "Y").sum())), n=(head, "size"))
+               .reset_index())
+    figures = {}
+    if len(monthly) >= 2:
+        pc = spc.p_chart(monthly, x="x", n="n", period="period", improvement="increase",
+                         target=None if cd.target == "overall" else cd.target, freq="M")
+        pc.insert(0, "criterion", cd.headline)
+        tables["p_chart"] = pc
+        figures["trend_compliance"] = charts.plot_p_chart(pc, measure=cd.labels[cd.headline])
+        xm = spc.xmr(monthly["x"] / monthly["n"], periods=monthly["period"], improvement="increase",
+                     target=None if cd.target == "overall" else cd.target, freq="M")
+        xm.insert(0, "criterion", cd.headline)
+        tables["xmr"] = xm
+        figures["xmr_compliance"] = charts.plot_xmr(xm, measure=cd.labels[cd.headline], percent=True)
+    return Section(tables, figures)
