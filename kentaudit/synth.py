@@ -14,8 +14,11 @@ Outline of the model
   (1,360 in all, uneven). Each case has a status, plan category, age band,
   risk flags, a team, process dates and a latent "true" answer to every
   criterion: what a comprehensive (electronic and hard-copy) reading of the
-  file shows. ``logit P(Y) = intercept[criterion] + district effect
-  + cycle effect + risk slope x risk score + case quality``.
+  file shows. ``logit P(Y) = intercept[criterion] + district effect[criterion]
+  + cycle effect + risk slope x risk score + case quality``; the district
+  effect is a modest general effect plus large built-in differences on a few
+  criteria for Thanet, Swale (worse) and Tunbridge Wells (better), and exactly
+  0 for Maidstone (:func:`district_effect`, :func:`large_effects`).
 * **2009**: an ``initial`` sample of 120 high-risk cases (selection weight
   grows with the number of risk flags) read from electronic records only, an
   ``extended`` sample of 360 further cases stratified by district
@@ -46,7 +49,8 @@ from .errors import KentauditError
 
 __all__ = [
     "SyntheticData", "generate", "write_synthetic", "applicable", "model_probability",
-    "FRAME_DATE", "ANNUAL_CYCLES", "DISTRICT_EFFECTS", "CYCLE_EFFECTS",
+    "FRAME_DATE", "ANNUAL_CYCLES", "DISTRICT_EFFECTS", "CRITERION_EFFECTS",
+    "LARGE_EFFECT_THRESHOLD", "district_effect", "large_effects", "CYCLE_EFFECTS",
     "CRITERION_BASELINE", "ELECTRONIC_SEES_YES", "GRADE_THRESHOLDS",
     "SYNTHETIC_FILES",
 ]
@@ -87,15 +91,71 @@ CRITERION_BASELINE = {
     "agency_attendance": 0.70, "recording_current": 0.55,
     "ics_exemplars": 0.50, "records_consistent": 0.55,
 }
-#: District effects on the logit scale (fixed, not drawn: the same for every
-#: seed). Thanet and Swale are genuinely worse, Tunbridge Wells better,
-#: Maidstone exactly average (0); the effects sum to zero.
+#: General district effects on the logit scale, on every criterion (fixed, not
+#: drawn: the same for every seed). Thanet and Swale are somewhat worse,
+#: Tunbridge Wells somewhat better, Maidstone exactly average (0); they sum to
+#: zero. The large, criterion-specific differences are in CRITERION_EFFECTS.
 DISTRICT_EFFECTS = {
-    "Ashford": 0.05, "Canterbury": 0.05, "Dartford": 0.05, "Dover": 0.05,
-    "Gravesham": 0.05, "Maidstone": 0.0, "Sevenoaks": 0.05, "Shepway": 0.05,
-    "Swale": -0.45, "Thanet": -0.55, "Tonbridge and Malling": 0.05,
-    "Tunbridge Wells": 0.6,
+    "Ashford": 0.03125, "Canterbury": 0.03125, "Dartford": 0.03125, "Dover": 0.03125,
+    "Gravesham": 0.03125, "Maidstone": 0.0, "Sevenoaks": 0.03125, "Shepway": 0.03125,
+    "Swale": -0.25, "Thanet": -0.3, "Tonbridge and Malling": 0.03125,
+    "Tunbridge Wells": 0.3,
 }
+#: Built-in criterion-specific differences (logit scale, added to the general
+#: effect). Criteria chosen among those that apply to (nearly) every annual
+#: file, so district denominators are large. Thanet's and Swale's criteria do
+#: not overlap, and neither overlaps Tunbridge Wells's (see docs/synthetic-data.md:
+#: one extreme district per criterion and side is what the funnel's winsorised
+#: overdispersion estimate is built to set aside).
+CRITERION_EFFECTS = {
+    "Thanet": {"chronology": -1.7, "supervision": -1.7, "mgmt_oversight": -1.7,
+               "smart_plan": -1.7, "recording_current": -1.7},
+    "Swale": {"risk_analysis": -1.7, "genogram": -1.7, "ics_exemplars": -1.7,
+              "records_consistent": -1.7, "multi_agency": -1.7},
+    "Tunbridge Wells": {"voice": 1.5, "seen_alone": 1.5},
+}
+#: The districts that carry no built-in criterion effect of their own and
+#: absorb, equally, minus the sum of the others on each criterion, so that on
+#: every criterion the district effects sum to zero (Maidstone stays exactly 0
+#: and exactly at the mean of the district effects).
+_CENTRING_DISTRICTS = tuple(d for d in DISTRICT_EFFECTS
+                            if d not in CRITERION_EFFECTS and d != "Maidstone")
+#: A (district, criterion) cell is "large" when |total effect| >= this.
+LARGE_EFFECT_THRESHOLD = 1.0
+
+
+def district_effect(district: str, criterion: str) -> float:
+    """Total district effect on the logit scale for one criterion.
+
+    ``DISTRICT_EFFECTS[district] + CRITERION_EFFECTS[district][criterion]``,
+    plus, for the eight districts in ``_CENTRING_DISTRICTS``, the centring
+    term ``-sum(built-in criterion effects) / 8`` that makes the effects sum to
+    zero over districts on every criterion. Maidstone's is exactly 0.
+    """
+    eff = DISTRICT_EFFECTS[district] + CRITERION_EFFECTS.get(district, {}).get(criterion, 0.0)
+    if district in _CENTRING_DISTRICTS:
+        eff -= sum(v.get(criterion, 0.0) for v in CRITERION_EFFECTS.values()) / len(_CENTRING_DISTRICTS)
+    return float(eff)
+
+
+def large_effects(criteria=None) -> list[dict]:
+    """The (district, criterion) cells whose total effect is large.
+
+    Returns a list of ``{"district", "criterion", "effect", "direction"}``
+    (direction ``"below"`` or ``"above"`` the average), sorted by district and
+    criterion, for every cell with ``|district_effect| >= LARGE_EFFECT_THRESHOLD``.
+    """
+    crits = list(CRITERION_BASELINE) if criteria is None else list(criteria)
+    out = []
+    for d in sorted(DISTRICT_EFFECTS):
+        for c in crits:
+            e = district_effect(d, c)
+            if abs(e) >= LARGE_EFFECT_THRESHOLD:
+                out.append({"district": d, "criterion": c, "effect": _f(e),
+                            "direction": "below" if e < 0 else "above"})
+    return out
+
+
 #: Improvement over cycles on the logit scale (2009 = 0).
 CYCLE_EFFECTS = {"2009": 0.0, "2010": 0.45, "2011": 0.8, "2012": 1.2, "2013": 1.5}
 #: Risk slope per risk flag (domestic abuse, mental health, substance,
@@ -287,11 +347,13 @@ def _risk_score(cases: pd.DataFrame) -> np.ndarray:
 
 def _true_answers(rng, cases: pd.DataFrame, cycle: str, crit_ids) -> pd.DataFrame:
     """Latent comprehensive-file answers (bool) for every criterion."""
-    eta0 = (cases["district"].map(DISTRICT_EFFECTS).to_numpy(dtype=float) + CYCLE_EFFECTS[cycle]
-            + RISK_SLOPE * _risk_score(cases) + cases["quality"].to_numpy())
+    eta0 = (CYCLE_EFFECTS[cycle] + RISK_SLOPE * _risk_score(cases) + cases["quality"].to_numpy())
     u = rng.random((len(cases), len(crit_ids)))
     a = np.array([logit(CRITERION_BASELINE[c]) for c in crit_ids])
-    p = expit(eta0[:, None] + a[None, :])
+    dnames = sorted(DISTRICT_EFFECTS)
+    eff = np.array([[district_effect(d, c) for c in crit_ids] for d in dnames])
+    row = pd.Categorical(cases["district"], categories=dnames).codes
+    p = expit(eta0[:, None] + a[None, :] + eff[row])
     return pd.DataFrame(u < p, columns=[f"t_{c}" for c in crit_ids], index=cases.index)
 
 
@@ -537,7 +599,7 @@ def model_probability(crit: str, district: str, cycle: str) -> float:
     """
     st, ag, sc, pr = _case_types()
     x, w = _nodes()
-    eta = (logit(CRITERION_BASELINE[crit]) + DISTRICT_EFFECTS[district] + CYCLE_EFFECTS[cycle]
+    eta = (logit(CRITERION_BASELINE[crit]) + district_effect(district, crit) + CYCLE_EFFECTS[cycle]
            + RISK_SLOPE * sc)
     p_case = (expit(eta[:, None] + CASE_SD * x[None, :]) * w).sum(1)
     if crit == "review_3m":
@@ -762,7 +824,8 @@ def _truth(seed, pop, pop_truth, pop_dates, initial, extended, reaudit, audits, 
         "generator": "kentaudit.synth.generate",
         "conventions": {
             "p": "proportion of Y among applicable cases (true comprehensive-file answers)",
-            "logit_model": "logit P(Y) = logit(baseline[criterion]) + district_effect + cycle_effect "
+            "logit_model": "logit P(Y) = logit(baseline[criterion]) + district_criterion_effect[district]"
+                           "[criterion] + cycle_effect "
                            "+ risk_slope * risk_score + quality, quality ~ N(0, case_sd)",
             "grades": "1 = best (Outstanding) .. 4 = worst (Inadequate)",
             "review_3m_applicability_in_population": "conference at least 3 months before "
@@ -778,6 +841,15 @@ def _truth(seed, pop, pop_truth, pop_dates, initial, extended, reaudit, audits, 
                                    "(largest remainder), simple random sampling within district",
             "criterion_baseline": {c: CRITERION_BASELINE[c] for c in crit_ids},
             "district_effects": DISTRICT_EFFECTS,
+            "criterion_effects": CRITERION_EFFECTS,
+            "centring_districts": list(_CENTRING_DISTRICTS),
+            "district_criterion_effects": {d: {c: _f(district_effect(d, c)) for c in crit_ids}
+                                           for d in sorted(DISTRICT_EFFECTS)},
+            "large_effects": {
+                "threshold": LARGE_EFFECT_THRESHOLD,
+                "rule": "|district_criterion_effect| >= threshold (logit scale); direction 'below' "
+                        "for a negative effect, 'above' for a positive one",
+                "cells": large_effects(crit_ids)},
             "districts_worse": [d for d in ranked if DISTRICT_EFFECTS[d] < -0.2],
             "districts_better": [d for d in ranked if DISTRICT_EFFECTS[d] > 0.2],
             "districts_average": [d for d in ranked if DISTRICT_EFFECTS[d] == 0.0],

@@ -464,6 +464,40 @@ def test_truth_names_the_worse_better_and_average_districts(data):
     assert abs(sum(p["district_effects"].values())) < 1e-12
 
 
+def test_maidstone_effect_is_exactly_zero_on_every_criterion(data):
+    eff = data.truth["parameters"]["district_criterion_effects"]
+    assert set(eff["Maidstone"].values()) == {0.0}
+    assert set(eff["Maidstone"]) == set(reference.criteria()["id"])
+
+
+def test_district_effects_sum_to_zero_on_every_criterion(data):
+    eff = data.truth["parameters"]["district_criterion_effects"]
+    for c in reference.criteria()["id"]:
+        assert abs(sum(eff[d][c] for d in eff)) < 1e-9, c
+
+
+def test_large_cells_are_exactly_those_at_or_over_the_threshold(data):
+    p = data.truth["parameters"]
+    thr = p["large_effects"]["threshold"]
+    expected = {(d, c, "below" if e < 0 else "above")
+                for d, row in p["district_criterion_effects"].items() for c, e in row.items()
+                if abs(e) >= thr}
+    got = {(x["district"], x["criterion"], x["direction"]) for x in p["large_effects"]["cells"]}
+    assert got == expected
+    # a handful per worse district, a couple for the better one, and nothing else
+    per = pd.Series([d for d, _, _ in got]).value_counts().to_dict()
+    assert per == {"Thanet": 5, "Swale": 5, "Tunbridge Wells": 2}
+
+
+def test_criterion_effect_moves_the_generated_answers(data):
+    # Thanet's built-in deficit on chronology shows in the annual data against Maidstone
+    a = data.audits[data.audits["sample"] == "annual"]
+    share = {d: (a.loc[a["district"] == d, "c_chronology"] == "Y").sum()
+             / a.loc[a["district"] == d, "c_chronology"].isin(["Y", "N"]).sum()
+             for d in ("Thanet", "Maidstone")}
+    assert share["Maidstone"] - share["Thanet"] > 0.25, share
+
+
 def test_truth_population_values_recount_from_the_cases(data):
     pop = data.truth["population_2009"]
     fr = data.frame.set_index("case_ref")
