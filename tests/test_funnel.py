@@ -319,6 +319,18 @@ def test_dispersion_centred_on_overall_ignores_distance_from_a_standard():
 
 SYN = ROOT / "data" / "synthetic"
 ANNUAL = [SYN / f"audits_{y}.csv" for y in range(2010, 2014)]
+# Seeds for the property-style check; generated in memory with synth.generate (about
+# 0.6 s each). Seed 1 is the committed data set, read by the fixture below.
+PROPERTY_SEEDS = (2, 3, 4, 5, 6, 7)
+
+
+def _annual_funnels(audits: pd.DataFrame) -> dict:
+    """Default funnel tables (target "overall") per criterion, 2010-2013 pooled."""
+    from kentaudit.proportions import criterion_counts
+    annual = audits[audits["sample"] == "annual"]
+    counts = criterion_counts(annual, by="district")
+    return {crit: funnel_table(g, target="overall").set_index("district")
+            for crit, g in counts.groupby("criterion")}
 
 
 @pytest.fixture(scope="module")
@@ -326,33 +338,67 @@ def synthetic_funnels():
     if not (SYN / "truth.json").exists() or not all(p.exists() for p in ANNUAL):
         pytest.skip("data/synthetic/ (audits_2010..2013.csv, truth.json) not bundled")
     from kentaudit.ingest import read_audits
-    from kentaudit.proportions import criterion_counts
     truth = json.loads((SYN / "truth.json").read_text())["parameters"]
     audits = read_audits(ANNUAL, synthetic=True).accepted
-    counts = criterion_counts(audits, by="district")
-    tabs = {crit: funnel_table(g, target="overall") for crit, g in counts.groupby("criterion")}
-    return truth, tabs
+    return truth, _annual_funnels(audits)
 
 
-def test_synthetic_worse_districts_are_below_998_on_some_criterion(synthetic_funnels):
-    # truth.json: district effect about -0.5 on the logit scale for the worse districts;
-    # with about 90 applicable files per district over the 2010-2013 annual audits that
-    # gives a 99.8% signal only on the criteria where the shortfall is largest.
+def test_synthetic_truth_lists_large_cells_for_worse_and_better_districts(synthetic_funnels):
+    # Guards the tests below against passing vacuously on an empty list.
+    truth, _ = synthetic_funnels
+    cells = truth["large_effects"]["cells"]
+    assert {c["district"] for c in cells if c["direction"] == "below"} == set(truth["districts_worse"])
+    assert {c["district"] for c in cells if c["direction"] == "above"} == set(truth["districts_better"])
+    assert not [c for c in cells if c["district"] in truth["districts_average"]]
+
+
+def test_synthetic_large_cells_flagged_at_998_on_pooled_annual_data(synthetic_funnels):
+    """Every built-in large cell of truth.json is outside the 99.8% limit on its side.
+
+    Default funnel settings, target "overall", on the committed seed-1 data with the
+    2010-2013 annual audits pooled (about 90-100 applicable files per district). Pooled,
+    not per cycle: with about 25 files per district a year a total effect of -2.0 on the
+    logit scale is flagged in a single cycle only about 65% of the time (measured over
+    10 seeds), which is not reliable; pooled it was flagged in every (seed, cell) case.
+    """
     truth, tabs = synthetic_funnels
-    for d in truth["districts_worse"]:
-        below = [c for c, t in tabs.items() if t.set_index("district").loc[d, "flag_99_8"] == "below"]
-        assert below, f"{d} is not below the 99.8% limit on any criterion"
-
-
-def test_synthetic_worse_districts_score_below_target_on_most_criteria(synthetic_funnels):
-    truth, tabs = synthetic_funnels
-    for d in truth["districts_worse"]:
-        z = np.array([t.set_index("district").loc[d, "z"] for t in tabs.values()])
-        assert (z < 0).mean() >= 0.75, d
+    missed = []
+    for cell in truth["large_effects"]["cells"]:
+        flag = tabs[cell["criterion"]].loc[cell["district"], "flag_99_8"]
+        if flag != cell["direction"]:
+            missed.append((cell["district"], cell["criterion"], cell["direction"], flag))
+    assert not missed, missed
 
 
 def test_synthetic_average_district_is_never_outside_998(synthetic_funnels):
     truth, tabs = synthetic_funnels
     for d in truth["districts_average"]:
-        flags = [t.set_index("district").loc[d, "flag_99_8"] for t in tabs.values()]
-        assert all(f == "within" for f in flags), d
+        flagged = {c: t.loc[d, "flag_99_8"] for c, t in tabs.items() if t.loc[d, "flag_99_8"] != "within"}
+        assert not flagged, (d, flagged)
+
+
+def test_synthetic_large_cells_flagged_and_average_district_quiet_over_seeds():
+    """The funnel claim holds for the generator, not only for the committed seed.
+
+    For each seed in PROPERTY_SEEDS, data generated in memory (synth.generate), annual
+    audits 2010-2013 pooled, default funnel settings against target "overall":
+    the large cells of truth.json are flagged on their side at 99.8% in at least 90% of
+    (seed, cell) cases, and Maidstone (built to be average: effect exactly 0 on every
+    criterion) is flagged at 99.8% in at most 1% of (seed, criterion) cases (with
+    20 criteria x 6 seeds = 120 cases, that is at most one false alarm).
+    """
+    from kentaudit import synth
+    hits, maidstone_flags, cases = [], 0, 0
+    for seed in PROPERTY_SEEDS:
+        data = synth.generate(seed)
+        tabs = _annual_funnels(data.audits)
+        cells = data.truth["parameters"]["large_effects"]["cells"]
+        assert cells
+        for cell in cells:
+            hits.append(tabs[cell["criterion"]].loc[cell["district"], "flag_99_8"] == cell["direction"])
+        for d in data.truth["parameters"]["districts_average"]:
+            for t in tabs.values():
+                cases += 1
+                maidstone_flags += t.loc[d, "flag_99_8"] != "within"
+    assert np.mean(hits) >= 0.9, np.mean(hits)
+    assert maidstone_flags <= 0.01 * cases, (maidstone_flags, cases)
