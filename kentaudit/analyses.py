@@ -397,7 +397,8 @@ def initial_vs_extended(cd: CycleData) -> Section:
         correction in ``reaudit_mcnemar``.
     reaudit_grades : Stuart-Maxwell, Bowker and sign tests with the direction
         of change (n_worse: graded worse once the hard copy was read).
-    reaudit_grade_table : the 4 x 4 table of paired grades.
+    reaudit_grade_table : initial_grade, reaudit_grade, n_pairs - the 4 x 4
+        table of paired grades in tidy form.
     precision_gain : interval widths on the initial sample alone and on the
         full extended sample (initial + additional), and their ratio.
     sample_size : files needed for +/-5 and +/-10 points, authority-wide and
@@ -463,7 +464,10 @@ def initial_vs_extended(cd: CycleData) -> Section:
         tables["reaudit_paired"] = _label(t, cd)
         tables["reaudit_mcnemar"] = _label(pb, cd)
         tables["reaudit_grades"] = paired.paired_grades(a, first="initial", second="reaudit")
-        tables["reaudit_grade_table"] = paired.paired_grade_table(a, first="initial", second="reaudit")
+        square = paired.paired_grade_table(a, first="initial", second="reaudit")
+        tables["reaudit_grade_table"] = pd.DataFrame(
+            [{"initial_grade": int(i), "reaudit_grade": int(j), "n_pairs": int(square.loc[i, j])}
+             for i in square.index for j in square.columns])
     rows = []
     for margin in (0.05, 0.10):
         total = precision.sample_size_for_precision(

@@ -90,7 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--districts", nargs="+")
     r.add_argument("--notebooks", nargs="+")
     r.add_argument("--jobs", type=int)
-    r.add_argument("--cell-timeout", type=int, default=600)
+    r.add_argument("--cell-timeout", type=int, default=None, help="seconds per cell (default: cell_timeout in the parameter file)")
     r.add_argument("--no-appendix", action="store_true", help="skip building the appendix at the end")
     r.set_defaults(func=_cmd_run)
 
