@@ -1,0 +1,231 @@
+"""``make bench``: kentaudit's benchmarks, each comparison side by side in one invocation.
+
+Usage::
+
+    .venv/bin/python benchmarks/run.py              # everything (about 15-20 minutes)
+    .venv/bin/python benchmarks/run.py --quick      # smoke mode (about 3 minutes)
+    .venv/bin/python benchmarks/run.py --only summary --repeats 9
+
+Prints a table of medians and writes ``benchmarks/results.md`` (with the
+machine described). See ``benchmarks/README.md`` for what each benchmark
+measures and why.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+import machine  # noqa: E402
+
+BENCHES = ("summary", "cycle", "scale")
+TARGETS = {"summary": 50.0, "cycle_speedup": 3.0, "cycle_floor": 1.5, "scale_mib": 1024.0}
+
+
+def _fmt_s(x: float) -> str:
+    return f"{x * 1000:.0f} ms" if x < 1 else f"{x:.1f} s"
+
+
+def _runs(xs) -> str:
+    return ", ".join(f"{x:.3f}" if x < 1 else f"{x:.1f}" for x in xs)
+
+
+def _ok(flag: bool) -> str:
+    return "met" if flag else "**not met**"
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--repeats", type=int, default=5,
+                    help="runs of the fast sides (kentaudit summary, runner); medians are reported (default 5)")
+    ap.add_argument("--quick", action="store_true",
+                    help="smoke mode: 10,000 rows for the summary, one district for the cycle, "
+                         "10,000 and 100,000 rows for scale, one run of each")
+    ap.add_argument("--only", nargs="+", choices=BENCHES, default=list(BENCHES))
+    ap.add_argument("--tableone-repeats", type=int, default=1,
+                    help="runs of tableone (about 45 s each; default 1)")
+    ap.add_argument("--runner-repeats", type=int, default=3, help="runs of kentaudit run (default 3)")
+    ap.add_argument("--loop-repeats", type=int, default=1,
+                    help="runs of the serial papermill loop (minutes each; default 1)")
+    ap.add_argument("--scale-repeats", type=int, default=1, help="runs of each scale size (default 1)")
+    ap.add_argument("--params", default=str(ROOT / "params" / "cycle-2009.yaml"),
+                    help="parameter file of the cycle benchmark")
+    ap.add_argument("--notebooks-dir", default=str(ROOT / "notebooks"),
+                    help="notebooks of the cycle benchmark (development: tests/fixtures/notebooks)")
+    ap.add_argument("--notebooks", nargs="+", help="override the file's notebooks (development)")
+    ap.add_argument("--districts", nargs="+", help="override the file's districts")
+    ap.add_argument("--no-appendix", action="store_true", help="runner without the appendix (development)")
+    ap.add_argument("--out", default=str(HERE / "results.md"))
+    a = ap.parse_args(argv)
+
+    info = machine.describe()
+    started = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    rows, sections, raw = [], [], {"machine": info, "started_utc": started, "args": vars(a)}
+    repeats = 1 if a.quick else a.repeats
+
+    if "summary" in a.only:
+        import bench_summary
+
+        n = 10_000 if a.quick else 100_000
+        print(f"[summary] {n:,} rows x 20 criteria x 12 districts: kentaudit x{repeats}, "
+              f"tableone x{a.tableone_repeats} ...", flush=True)
+        r = bench_summary.run(repeats, a.tableone_repeats, rows=n)
+        raw["summary"] = r
+        rows.append((f"District x criterion summary, {n:,} rows x 20 x 12", "kentaudit (counts, Wilson, chi-square)",
+                     _fmt_s(r["kentaudit_median"]), len(r["kentaudit_s"]), ""))
+        rows.append(("", "tableone TableOne(..., pval=True)", _fmt_s(r["tableone_median"]),
+                     len(r["tableone_s"]), f"{r['ratio']:.0f}x faster (target >= 50x: "
+                     f"{_ok(r['ratio'] >= TARGETS['summary'])})"))
+        sections.append("\n".join([
+            f"## District-by-criterion summary ({n:,} rows x {r['n_criteria']} criteria x {r['n_districts']} districts)",
+            "",
+            "Same seeded frame for both. kentaudit: `criterion_counts(by=\"district\")`, Wilson intervals from "
+            "the counts (`proportion_ci`) and one `independence_test` per criterion on districts x (yes, no) "
+            f"({', '.join(f'{v} {k}' for k, v in r['tests'].items())}); {r['n_summary_rows']} summary rows. "
+            "tableone: `TableOne(df, columns=cols, categorical=cols, groupby=\"district\", pval=True)`. "
+            f"kentaudit was warmed up once, then run {len(r['kentaudit_s'])} times; tableone (about 45 s a run) "
+            f"was run {len(r['tableone_s'])} time(s).",
+            "",
+            "| tool | median | runs (s) |",
+            "|---|---|---|",
+            f"| kentaudit | {_fmt_s(r['kentaudit_median'])} | {_runs(r['kentaudit_s'])} |",
+            f"| tableone {info['packages'].get('tableone')} | {_fmt_s(r['tableone_median'])} | {_runs(r['tableone_s'])} |",
+            "",
+            f"**Ratio: {r['ratio']:.0f}x** (target at least 50x: {_ok(r['ratio'] >= TARGETS['summary'])}).",
+        ]))
+
+    if "cycle" in a.only:
+        import bench_cycle
+
+        districts = a.districts or (["Thanet"] if a.quick else None)
+        rr = 1 if a.quick else a.runner_repeats
+        lr = 1 if a.quick else a.loop_repeats
+        print(f"[cycle] {a.params} ({a.notebooks_dir}): kentaudit run x{rr}, papermill loop x{lr}, "
+              "kernel start + imports x3 ...", flush=True)
+        r = bench_cycle.run(rr, lr, params_file=Path(a.params), notebooks_dir=Path(a.notebooks_dir),
+                            districts=districts, notebooks=a.notebooks, jobs=2,
+                            appendix=not a.no_appendix)
+        raw["cycle"] = r
+        label = f"Cycle {Path(a.params).name}, {r['n_executions']} notebook runs" + (
+            f" ({', '.join(districts)} only)" if districts else "")
+        rows.append((label, "kentaudit run --jobs 2", _fmt_s(r["runner_median"]), len(r["runner_s"]),
+                     f"{r['speedup']:.1f}x faster than the loop (target >= 3x: "
+                     f"{_ok(r['speedup'] >= TARGETS['cycle_speedup'])})"))
+        rows.append(("", "serial papermill loop", _fmt_s(r["loop_median"]), len(r["loop_s"]), ""))
+        rows.append(("", "floor: n x kernel start+imports / 2", _fmt_s(r["floor"]), len(r["kernel_import_s"]),
+                     f"runner = {r['vs_floor']:.2f}x the floor (target <= 1.5x: "
+                     f"{_ok(r['vs_floor'] <= TARGETS['cycle_floor'])})"))
+        sections.append("\n".join([
+            f"## Cycle: `kentaudit run` against a serial loop of `papermill` commands",
+            "",
+            f"Parameter file: a copy of `{Path(a.params).relative_to(ROOT) if Path(a.params).is_relative_to(ROOT) else a.params}` "
+            f"(output_dir under benchmarks/.work/); notebooks: `{Path(a.notebooks_dir).resolve().relative_to(ROOT) if Path(a.notebooks_dir).resolve().is_relative_to(ROOT) else a.notebooks_dir}`"
+            + (f"; districts: {', '.join(districts)}" if districts else "")
+            + (f"; notebooks: {', '.join(a.notebooks)}" if a.notebooks else "")
+            + f". {r['n_executions']} notebook executions. The runner ran with 2 processes"
+            + (" and built the appendix and the reviewer HTML as well (the loop builds neither)"
+               if r["appendix"] else " without the appendix (reviewer HTML still built)")
+            + ". The loop runs one `papermill IN OUT -f job.yaml --cwd notebooks` command per execution, "
+            "with the same four injected parameters. Floor = executions x (start a python3 kernel, import "
+            "pandas, seaborn, scipy.stats and statsmodels.api in it, shut it down) / 2 cores.",
+            "",
+            "| side | median | runs (s) |",
+            "|---|---|---|",
+            f"| kentaudit run --jobs 2 | {_fmt_s(r['runner_median'])} | {_runs(r['runner_s'])} |",
+            f"| serial papermill loop | {_fmt_s(r['loop_median'])} | {_runs(r['loop_s'])} |",
+            f"| kernel start + imports (one) | {_fmt_s(r['kernel_import_median'])} | {_runs(r['kernel_import_s'])} |",
+            f"| imports alone, `python -c` (one) | {_fmt_s(r['imports_alone_median'])} | {_runs(r['imports_alone_s'])} |",
+            f"| floor ({r['n_executions']} x kernel+imports / 2) | {_fmt_s(r['floor'])} | |",
+            "",
+            f"**Runner {r['speedup']:.1f}x faster than the loop** (target at least 3x: "
+            f"{_ok(r['speedup'] >= TARGETS['cycle_speedup'])}); **runner = {r['vs_floor']:.2f}x the floor** "
+            f"(target at most 1.5x: {_ok(r['vs_floor'] <= TARGETS['cycle_floor'])}).",
+        ]))
+
+    if "scale" in a.only:
+        import bench_scale
+
+        sizes = (10_000, 100_000) if a.quick else (10_000, 100_000, 1_000_000)
+        sr = 1 if a.quick else a.scale_repeats
+        print(f"[scale] {', '.join(f'{s:,}' for s in sizes)} rows (files written first), x{sr} ...", flush=True)
+        r = bench_scale.run(sizes, repeats=sr)
+        raw["scale"] = r
+        lines = ["| rows | file | ingest | tables | total | peak RSS | rows/s (ingest) |",
+                 "|---|---|---|---|---|---|---|"]
+        for n, s in r["sizes"].items():
+            t = s["times"]
+            lines.append(f"| {n:,} | {s['file_mib']:.0f} MiB | {_fmt_s(t['ingest'])} | {_fmt_s(t['tables'])} | "
+                         f"{_fmt_s(t['total'])} | {s['peak_rss_mib']:.0f} MiB | {n / t['ingest']:,.0f} |")
+            rows.append((f"Scale, {n:,} rows" if n == sizes[0] else f"{n:,} rows", "ingest + results tables",
+                         _fmt_s(t["total"]), s["repeats"],
+                         f"peak {s['peak_rss_mib']:.0f} MiB" + (
+                             f" (target < 1 GiB: {_ok(s['peak_rss_mib'] < TARGETS['scale_mib'])})"
+                             if n == max(sizes) else "")))
+        lo, hi = r["sizes"][min(sizes)], r["sizes"][max(sizes)]
+        growth_t = hi["times"]["total"] / lo["times"]["total"]
+        growth_m = (hi["peak_rss_mib"] - r["baseline_rss_mib"]) / max(1e-9, lo["peak_rss_mib"] - r["baseline_rss_mib"])
+        big = max(sizes)
+        sections.append("\n".join([
+            "## Scale: ingest and the results tables",
+            "",
+            "Each size is an export resampled from the bundled synthetic audits (fresh audit_id and case_ref), "
+            "written before timing. Each run is a fresh Python process: `read_audits(file, synthetic=True)`, "
+            "then criterion counts by district, sample and cycle, compliance with Wilson intervals by cycle x "
+            "sample x district, funnel limits (95%, 99.8%) and dispersion tests per cycle x criterion, the "
+            "districts x (yes, no) independence test per cycle x criterion and each district against the rest "
+            "(Holm). Peak RSS is the child's `ru_maxrss` (`os.wait4`), which includes the interpreter and "
+            f"imports: a child that only imports peaks at {r['baseline_rss_mib']:.0f} MiB "
+            f"(imports {_fmt_s(r['import_s'])}, not counted in the times).",
+            "",
+            *lines,
+            "",
+            f"Growth from {min(sizes):,} to {big:,} rows ({big // min(sizes)}x the rows): time "
+            f"{growth_t:.0f}x, memory above the import baseline {growth_m:.0f}x. Peak at {big:,} rows: "
+            f"{hi['peak_rss_mib']:.0f} MiB (target under 1 GiB: {_ok(hi['peak_rss_mib'] < TARGETS['scale_mib'])}).",
+            "",
+            "Results table sizes at the largest size: "
+            + ", ".join(f"{k} {v:,} rows" for k, v in hi["table_rows"].items()) + ".",
+        ]))
+
+    head = ("benchmark", "side", "median", "runs", "result")
+    w = [max(len(str(r[i])) for r in [head, *rows]) for i in range(5)]
+    table = "\n".join("  ".join(str(v).ljust(w[i]) for i, v in enumerate(r)).rstrip()
+                      for r in [head, tuple("-" * x for x in w), *rows])
+    print()
+    print(table)
+
+    md = "\n".join([
+        "# kentaudit benchmarks",
+        "",
+        f"Written by `make bench` (`benchmarks/run.py{' ' + ' '.join(argv or sys.argv[1:]) if (argv or sys.argv[1:]) else ''}`) "
+        f"on {started}. Medians of the runs shown; "
+        "see `benchmarks/README.md` for what each benchmark measures. The machine is shared: the "
+        "load average below says how busy it was.",
+        "",
+        "## Machine",
+        "",
+        machine.as_markdown(info),
+        "",
+        "## Summary",
+        "",
+        "```",
+        table,
+        "```",
+        "",
+        *[s + "\n" for s in sections],
+    ])
+    Path(a.out).write_text(md, encoding="utf-8")
+    (HERE / ".work").mkdir(exist_ok=True)
+    (HERE / ".work" / "results.json").write_text(json.dumps(raw, indent=1, default=str), encoding="utf-8")
+    print(f"\nwritten {a.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
