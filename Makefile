@@ -7,7 +7,9 @@ VENV ?= .venv
 PYTHON ?= python3
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.kentaudit-installed
-CYCLE ?= params/cycle-2009.yaml
+# the default synthetic cycles: the 2009 review (initial, extended, re-audit) and the
+# 2013 annual audit with 2010-2012 for trends
+CYCLES ?= params/cycle-2009.yaml params/cycle-2013.yaml
 PYTEST_ARGS ?=
 # conda environments already hold the dependencies: install kentaudit alone there
 PIP_FLAGS := $(if $(wildcard $(VENV)/conda-meta),--no-deps,)
@@ -26,10 +28,16 @@ $(STAMP): pyproject.toml | $(PY)
 install: $(STAMP)
 
 test: install
-	$(PY) -m pytest -n 2 $(PYTEST_ARGS)
+	$(PY) -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 cycle: install
-	$(PY) -m kentaudit run $(CYCLE)
+	@for c in $(CYCLES); do $(PY) -m kentaudit run $$c || exit $$?; done
+	@echo
+	@echo "Outputs (git-ignored) for each cycle are under outputs/<cycle>/:"
+	@echo "  publish/appendix.html, publish/appendix.xlsx, publish/csv/  the disclosure-controlled appendix"
+	@echo "  html/index.html                                            reviewer pages of the executed notebooks"
+	@echo "  results/, figures/, manifest.json, run.log                 tables, charts and provenance"
+	@echo "  restricted/                                                unsuppressed tables: internal use only"
 
 bench: install
 	$(PY) benchmarks/run.py

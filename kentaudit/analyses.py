@@ -144,7 +144,8 @@ class Section:
             return _Note(f"No table {name!r} for this cycle (its samples or earlier cycles are not there).")
         df = self.tables[name]
         with pd.option_context("display.max_rows", max_rows):
-            return df.style.format(precision=3, na_rep="").hide(axis="index")
+            # a fixed uuid keeps the HTML the same from run to run (golden notebooks)
+            return df.style.set_uuid(name).format(precision=3, na_rep="").hide(axis="index")
 
     def figure(self, fid: str):
         """Display figure ``fid`` with its alt text and caption."""

@@ -39,7 +39,10 @@ from .errors import EmptyInputError, InputError, KentauditError, PseudonymKeyErr
 from .pseudonym import DEMO_KEY, SYNTHETIC_PREFIX, is_synthetic_ref, load_key, pseudonymise
 from .safetext import FORMULA_PREFIXES, neutralise_frame
 
+WARNINGS_EXIT_CODE = 3
+
 __all__ = [
+    "WARNINGS_EXIT_CODE",
     "IngestResult", "read_audits", "validate_paths", "RULES", "ANSWER_SPELLINGS",
     "HEADER_ALIASES", "normalise_header", "normalise_answer", "canonical_dtypes",
 ]
@@ -732,7 +735,9 @@ def validate_paths(paths, *, synthetic=False, key_file=None, report_dir=None, cr
     -------
     int
         0 if every row of every file was accepted (warnings allowed), 1 if any
-        row was rejected, 2 if any file could not be read at all.
+        row was rejected, 2 if any file could not be read at all, and
+        3 (``WARNINGS_EXIT_CODE``) if every row was accepted but there were warnings
+        (for example an unknown column dropped, or formula text in a free-text field).
     """
     res = _ingest(paths, synthetic=synthetic, key=None, key_file=key_file,
                   criteria_file=criteria_file, districts_file=districts_file,
@@ -755,4 +760,8 @@ def validate_paths(paths, *, synthetic=False, key_file=None, report_dir=None, cr
         print(f"Report written to {out}/ (reconciliation.csv, rejected.csv, file_errors.csv)")
     if res.file_errors:
         return InputError.exit_code
-    return 1 if len(res.rejected) else 0
+    if len(res.rejected):
+        return 1
+    # Every row was accepted, but something needs a person to look (an unknown
+    # column dropped, formula text in a free-text field): say so in the exit code.
+    return WARNINGS_EXIT_CODE if res.warnings else 0

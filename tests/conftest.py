@@ -1,0 +1,82 @@
+"""Shared fixtures: one run of each default synthetic cycle for the whole session.
+
+Running a cycle executes every notebook through the runner (about a minute on
+2 cores), so the runs are shared: the first test that needs a cycle runs it
+into a folder shared by all pytest-xdist workers, under a file lock, and every
+other test (on any worker) reuses the result.
+"""
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def make_scratch_repo(dest: Path, cycle: str) -> Path:
+    """A scratch repository root that reuses this checkout's notebooks and data.
+
+    Returns the path of a copy of ``params/cycle-<cycle>.yaml`` whose
+    ``output_dir`` points inside ``dest`` (relative input paths resolve
+    against ``dest``, where ``data`` and ``notebooks`` are symlinks).
+    """
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in ("data", "notebooks"):
+        link = dest / name
+        if not link.exists():
+            link.symlink_to(ROOT / name, target_is_directory=True)
+    (dest / "params").mkdir(exist_ok=True)
+    doc = yaml.safe_load((ROOT / "params" / f"cycle-{cycle}.yaml").read_text())
+    doc["output_dir"] = str(dest / "outputs")
+    out = dest / "params" / f"cycle-{cycle}.yaml"
+    out.write_text(yaml.safe_dump(doc, sort_keys=False))
+    return out
+
+
+def run_cycle_once(base: Path, cycle: str) -> dict:
+    """Run ``cycle`` once per test session (across xdist workers); return paths and exit code."""
+    from kentaudit.runner import run_cycle
+
+    work = base / f"cycle-{cycle}"
+    work.mkdir(parents=True, exist_ok=True)
+    done = work / "done.json"
+    with open(work / "lock", "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        if not done.exists():
+            params = make_scratch_repo(work / "repo", cycle)
+            code = run_cycle(params, jobs=2)
+            done.write_text(json.dumps({"code": code, "params": str(params)}))
+        fcntl.flock(fh, fcntl.LOCK_UN)
+    info = json.loads(done.read_text())
+    info["cycle_dir"] = work / "repo" / "outputs" / cycle
+    info["params"] = Path(info["params"])
+    return info
+
+
+@pytest.fixture(scope="session")
+def shared_tmp(tmp_path_factory) -> Path:
+    """A folder shared by every xdist worker of this session."""
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent
+    path = base / "shared"
+    path.mkdir(exist_ok=True)
+    return path
+
+
+@pytest.fixture(scope="session")
+def cycle_2009(shared_tmp) -> dict:
+    """The default 2009 synthetic cycle (initial, extended, re-audit), run once."""
+    return run_cycle_once(shared_tmp, "2009")
+
+
+@pytest.fixture(scope="session")
+def cycle_2013(shared_tmp) -> dict:
+    """The 2013 annual synthetic cycle with 2010-2012 for trends, run once."""
+    return run_cycle_once(shared_tmp, "2013")

@@ -1,0 +1,135 @@
+"""The default synthetic cycles end to end: notebooks, results tables, appendix.
+
+These tests share one run of each cycle (see ``conftest.py``).
+"""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+
+from expected.update_expected import EXPECTED
+from conftest import ROOT
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("cycles")]
+
+
+@pytest.fixture(scope="module", params=["2009", "2013"])
+def cycle(request):
+    return request.getfixturevalue(f"cycle_{request.param}") | {"cycle": request.param}
+
+
+def test_every_notebook_of_the_default_cycles_runs_ok(cycle):
+    manifest = json.loads((cycle["cycle_dir"] / "manifest.json").read_text())
+    assert cycle["code"] == 0
+    assert manifest["status"] == "complete"
+    statuses = {(n["notebook"], n.get("district")): n["status"] for n in manifest["notebooks"]}
+    assert set(statuses.values()) == {"ok"}
+    # every notebook named in the parameter file ran, district_profile once per district
+    assert {nb for nb, _ in statuses} == set(manifest["params"]["notebooks"])
+    assert sum(1 for nb, _ in statuses if nb == "district_profile") == 12
+
+
+def test_manifest_records_input_hashes_versions_and_ipc_transport(cycle):
+    manifest = json.loads((cycle["cycle_dir"] / "manifest.json").read_text())
+    assert all(len(h) == 64 for h in manifest["input_hashes"].values())
+    assert {"pandas", "scipy", "statsmodels", "papermill"} <= set(manifest["packages"])
+    assert manifest["kernel_transport"] == "ipc"
+
+
+@pytest.mark.parametrize("cycle_id,name", [(c, n) for c, names in EXPECTED.items() for n in names])
+def test_results_table_equals_committed_expected_table(cycle_id, name, request):
+    run = request.getfixturevalue(f"cycle_{cycle_id}")
+    got = pd.read_csv(run["cycle_dir"] / "results" / f"{name}.csv", keep_default_na=False)
+    want = pd.read_csv(ROOT / "tests" / "expected" / cycle_id / f"{name}.csv", keep_default_na=False)
+    pd.testing.assert_frame_equal(got, want, check_exact=False, rtol=1e-9, atol=1e-12)
+
+
+def test_results_tables_are_saved_as_csv_and_parquet_with_the_same_content(cycle_2009):
+    results = cycle_2009["cycle_dir"] / "results"
+    for csv in sorted(results.glob("*.csv")):
+        pq = pd.read_parquet(csv.with_suffix(".parquet"))
+        assert len(pq) == len(pd.read_csv(csv, keep_default_na=False)), csv.name
+
+
+def _published(cycle_dir, table_id):
+    return pd.read_csv(cycle_dir / "publish" / "csv" / f"{table_id}.csv", dtype=str, keep_default_na=False)
+
+
+def _count_columns(cycle_dir) -> dict[str, list[str]]:
+    meta = json.loads((cycle_dir / "publish" / "csv" / "metadata.json").read_text())
+    return {t["id"]: [c["name"] for c in t["columns"] if c["kind"] == "count"] for t in meta["tables"]}
+
+
+def test_published_compliance_counts_equal_the_results_table_where_shown(cycle_2009):
+    d = cycle_2009["cycle_dir"]
+    res = pd.read_csv(d / "results" / "compliance_by_criterion.csv", keep_default_na=False)
+    pub = _published(d, "T4")
+    assert list(pub["criterion"]) == list(res["criterion"])
+    shown = 0
+    for col in _count_columns(d)["T4"]:
+        for got, want in zip(pub[col], res[col]):
+            if got != "[c]":
+                assert int(got) == int(want), col
+                shown += 1
+    assert shown > 0
+
+
+def test_published_percentages_are_the_results_proportions_rounded_on_display(cycle_2009):
+    d = cycle_2009["cycle_dir"]
+    res = pd.read_csv(d / "results" / "compliance_by_criterion.csv", keep_default_na=False)
+    pub = _published(d, "T4")
+    for col in ("estimate", "lower", "upper"):
+        for est, cell in zip(res[col], pub[col]):
+            if cell not in ("[c]", "[x]", "[z]"):
+                assert float(cell) == pytest.approx(round(float(est) * 100, 1), abs=1e-9)
+
+
+def test_published_small_counts_are_suppressed_and_true_zeros_shown(cycle_2009):
+    d = cycle_2009["cycle_dir"]
+    threshold = json.loads((d / "manifest.json").read_text())["params"]["suppression_threshold"]
+    n_suppressed = 0
+    for table_id, cols in _count_columns(d).items():
+        pub = _published(d, table_id)
+        for col in cols:
+            n_suppressed += int((pub[col] == "[c]").sum())
+            vals = pub[col][pub[col].str.fullmatch(r"\d+")].astype(int)
+            assert not ((vals >= 1) & (vals <= threshold)).any(), (table_id, col)
+    assert n_suppressed > 0  # the synthetic cycle has small district counts to protect
+
+
+def test_excel_workbook_has_cover_contents_notes_and_one_table_per_sheet(cycle_2009):
+    wb = openpyxl.load_workbook(cycle_2009["cycle_dir"] / "publish" / "appendix.xlsx")
+    names = wb.sheetnames
+    assert names[:3] == ["Cover", "Contents", "Notes"]
+    table_ids = sorted(p.stem for p in (cycle_2009["cycle_dir"] / "publish" / "csv").glob("T*.csv"))
+    assert sorted(names[3:]) == table_ids
+    for ws in wb.worksheets:
+        assert not ws.merged_cells.ranges, ws.title
+
+
+def test_html_appendix_has_every_published_table_with_a_caption(cycle_2009):
+    html = (cycle_2009["cycle_dir"] / "publish" / "appendix.html").read_text()
+    for csv in (cycle_2009["cycle_dir"] / "publish" / "csv").glob("T*.csv"):
+        assert f'id="{csv.stem}"' in html or f"id='{csv.stem}'" in html or csv.stem in html
+    assert html.count("<caption") >= len(list((cycle_2009["cycle_dir"] / "publish" / "csv").glob("T*.csv")))
+    assert "http://" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "")
+
+
+def test_no_executed_notebook_or_row_level_file_is_published(cycle):
+    pub = cycle["cycle_dir"] / "publish"
+    assert not list(pub.rglob("*.ipynb"))
+    for csv in pub.rglob("*.csv"):
+        header = csv.read_text().splitlines()[0].lower()
+        for col in ("case_ref", "audit_id", "auditor", "notes"):
+            assert col not in header.split(","), (csv, col)
+
+
+def test_reviewer_html_exists_for_every_executed_notebook(cycle):
+    d = cycle["cycle_dir"]
+    pages = {p.stem for p in (d / "html").glob("*.html")} - {"index"}
+    notebooks = {p.stem for p in (d / "notebooks").glob("*.ipynb")}
+    assert pages == notebooks
