@@ -80,3 +80,11 @@ def cycle_2009(shared_tmp) -> dict:
 def cycle_2013(shared_tmp) -> dict:
     """The 2013 annual synthetic cycle with 2010-2012 for trends, run once."""
     return run_cycle_once(shared_tmp, "2013")
+
+
+# Golden notebooks (tests/golden/*.ipynb) are re-run by nbval (--nbval-lax in the
+# pytest options); the fixture notebooks under tests/fixtures are run only by the
+# runner tests, never collected as tests themselves. `make test` uses
+# `--dist loadfile`, so all cells of a notebook run on one worker, in order.
+collect_ignore_glob = ["fixtures/*"]
+
