@@ -133,3 +133,27 @@ def test_reviewer_html_exists_for_every_executed_notebook(cycle):
     pages = {p.stem for p in (d / "html").glob("*.html")} - {"index"}
     notebooks = {p.stem for p in (d / "notebooks").glob("*.ipynb")}
     assert pages == notebooks
+
+
+def test_real_appendix_has_no_serious_axe_violations_and_loads_nothing(cycle_2013, tmp_path):
+    """The appendix of the default synthetic cycle, not only a fabricated one, passes axe-core."""
+    import subprocess
+
+    from test_accessibility import CHROMIUM, MODULES, NODE, SCRIPT
+
+    if CHROMIUM is None or NODE is None or not (MODULES / "axe-core").is_dir():
+        pytest.skip("needs chromium and tools/browser/node_modules: apt-get install -y chromium && make browser-tools")
+    p = subprocess.run([NODE, str(SCRIPT), str(cycle_2013["cycle_dir"] / "publish" / "appendix.html"),
+                        CHROMIUM, str(tmp_path / "profile")], capture_output=True, text=True, timeout=180)
+    assert p.returncode == 0, p.stderr
+    axe = json.loads(p.stdout.strip().splitlines()[-1])
+    assert [v for v in axe["violations"] if v["impact"] in ("serious", "critical")] == []
+    assert axe["passes"] > 10
+    assert axe["requests"] == [] and axe["failed"] == []
+
+
+def test_publication_check_passes_on_everything_published(cycle):
+    from kentaudit.pubcheck import check_publication
+
+    d = cycle["cycle_dir"]
+    assert check_publication(d / "publish", restricted_dir=d / "restricted") == []
