@@ -252,8 +252,9 @@ def data_quality(cd: CycleData) -> Section:
     by_file = rec.copy()
     by_file["file"] = by_file["file"].map(lambda f: Path(str(f)).name)
     if len(rej):
-        by_rule = (rej.groupby(["rule", "column"], dropna=False)
-                   .agg(n_problems=("row", "size"), n_rows=("row", "nunique")).reset_index())
+        keyed = rej.assign(file_row=rej["file"].astype(str) + "\x00" + rej["row"].astype(str))
+        by_rule = (keyed.groupby(["rule", "column"], dropna=False)
+                   .agg(n_problems=("row", "size"), n_rows=("file_row", "nunique")).reset_index())
     else:
         by_rule = pd.DataFrame(columns=["rule", "column", "n_problems", "n_rows"])
 
@@ -437,12 +438,11 @@ def initial_vs_extended(cd: CycleData) -> Section:
             forest, title="Additional cases minus initial cases: compliance by criterion",
             method="Newcombe hybrid score", conf_level=P.confidence_level, subject="criteria")
 
-        ini_c = _counts(a[a["sample"] == "initial"], criteria=cd.criterion_ids)
-        ext_c = _counts(a[a["sample"].isin(["initial", "extended"])], criteria=cd.criterion_ids)
-        widths = precision.interval_widths(
-            ini_c.rename(columns={"n_denominator": "n_applicable"}),
-            ext_c.rename(columns={"n_denominator": "n_applicable"}),
-            method=P.interval_method, conf_level=P.confidence_level)
+        ini_c = proportions.criterion_counts(a[a["sample"] == "initial"], criteria=cd.criterion_ids)
+        ext_c = proportions.criterion_counts(a[a["sample"].isin(["initial", "extended"])],
+                                             criteria=cd.criterion_ids)
+        widths = precision.interval_widths(ini_c, ext_c, method=P.interval_method,
+                                           conf_level=P.confidence_level)
         tables["precision_gain"] = _label(widths, cd)
         ga, gb = a[a["sample"] == "initial"], a[a["sample"] == "extended"]
         tables["grade_comparison"] = ordinal.compare_grades(ga, gb, conf_level=P.confidence_level,
@@ -471,11 +471,7 @@ def initial_vs_extended(cd: CycleData) -> Section:
              for i in square.index for j in square.columns])
     rows = []
     for margin in (0.05, 0.10):
-        total = precision.sample_size_for_precision(
-            margin=margin, conf_level=P.confidence_level,
-            population=int(cd.districts["children_on_plans"].sum()))
-        total.insert(0, "district", "Kent")
-        rows.append(total)
+        # one row per district plus the authority-wide row ("Kent (all districts)")
         per = precision.sample_size_by_district(margin=margin, conf_level=P.confidence_level,
                                                 districts=cd.districts)
         rows.append(per)

@@ -241,6 +241,13 @@ class _RawFile:
     blank_rows: int
 
 
+#: a well-formed UTF-8 character of two to four bytes
+_UTF8_MULTIBYTE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}"
+    rb"|\xed[\x80-\x9f][\x80-\xbf]|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}"
+    rb"|\xf4[\x80-\x8f][\x80-\xbf]{2}")
+
+
 def _decode(raw: bytes, name: str) -> tuple[str, str]:
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in raw:
         raise InputError(
@@ -249,8 +256,18 @@ def _decode(raw: bytes, name: str) -> tuple[str, str]:
             file=name, rule="encoding")
     try:
         return raw.decode("utf-8-sig"), "utf-8"
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as e:
+        bad_at = e.start
+    # Not UTF-8. If it nevertheless holds well-formed UTF-8 multi-byte characters
+    # (e.g. "é" as C3 A9) it is a mix of encodings: decoding it all as Windows-1252
+    # would silently turn those into mojibake ("Ã©"), so refuse and say where.
+    mixed = _UTF8_MULTIBYTE.search(raw)
+    if mixed is not None:
+        raise InputError(
+            f"the file mixes encodings: line {raw[:mixed.start()].count(chr(10).encode()) + 1} has "
+            f"UTF-8 text but line {raw[:bad_at].count(chr(10).encode()) + 1} has a byte "
+            f"(0x{raw[bad_at]:02x}) that is not UTF-8. Save the whole file again as "
+            "'CSV UTF-8 (comma delimited)'.", file=name, rule="encoding")
     try:
         return raw.decode("cp1252"), "cp1252"
     except UnicodeDecodeError as e:

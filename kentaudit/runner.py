@@ -477,14 +477,31 @@ def _run_locked(params: CycleParams, job_list, *, name, partial, n_jobs, timeout
 
     summary = _summary_table(list(entries.values()))
     final = out_dir / name
+    publish_error = None
     if status == "complete":
-        _publish(staging, final, run_id)
-        where = f"outputs published to {final}"
-    else:
-        kept = _set_aside(staging, out_dir, name, status)
+        try:
+            _publish(staging, final, run_id)
+            where = f"outputs published to {final}"
+        except OSError as exc:  # e.g. disk full: a failed publish is a failed run, not a traceback
+            publish_error = f"could not move this run's outputs into {final}: {exc}"
+            log.error(publish_error)
+            status, code = "failed", 1
+            manifest.update({"status": status, "exit_code": code, "publish_error": publish_error})
+            try:
+                write_manifest(staging / "manifest.json", manifest)
+            except OSError:
+                pass
+    if status != "complete":
+        try:
+            kept = _set_aside(staging, out_dir, name, status)
+        except OSError as exc:
+            kept = staging
+            log.error("could not set this run's folder aside (%s); it is left at %s", exc, staging)
         where = (f"run {status}: the last good outputs in {final} were left untouched; "
                  f"this run's files and manifest are in {kept}" if final.exists() else
                  f"run {status}: nothing published; this run's files and manifest are in {kept}")
+        if publish_error:
+            where += f"\n{publish_error}"
     print(summary)
     print(where)
     return code

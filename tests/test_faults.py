@@ -277,16 +277,12 @@ def test_swap_out_of_space_keeps_the_last_good_outputs(swap_full):
     assert swap_full["after"] == swap_full["before"]
 
 
-@pytest.mark.xfail(strict=True, reason="runner._publish lets OSError escape run_cycle and leaves "
-                   "the staging folder (manifest 'complete') behind; see the issue 7 report")
 def test_swap_out_of_space_is_reported_not_raised(swap_full):
     # A failed publish is a failed run: exit code 1 and a message, not a traceback.
     assert swap_full["error"] is None, f"run_cycle raised {swap_full['error']!r}"
     assert swap_full["code"] == 1
 
 
-@pytest.mark.xfail(strict=True, reason="runner._publish lets OSError escape run_cycle and leaves "
-                   "the staging folder (manifest 'complete') behind; see the issue 7 report")
 def test_swap_out_of_space_keeps_this_runs_files_with_a_manifest_saying_so(repo, swap_full):
     assert not [n for n in swap_full["left"] if n.startswith(".staging-")], swap_full["left"]
     assert not [n for n in swap_full["left"] if n.startswith(".old-")], swap_full["left"]

@@ -129,9 +129,6 @@ def test_non_ascii_free_text_comes_back_exactly(tmp_path, encoding):
     assert res.reconciliation.iloc[0]["encoding"] == ("cp1252" if encoding == "cp1252" else "utf-8")
 
 
-@pytest.mark.xfail(strict=True, reason="ingest decodes a mixed UTF-8/Windows-1252 file wholly as "
-                                       "Windows-1252, turning the UTF-8 'é' into 'Ã©' without a word; "
-                                       "see the issue 7 report")
 def test_mixed_utf8_and_cp1252_bytes_are_not_silently_re_decoded(tmp_path):
     rows = corpus.valid_rows(2)
     rows[0]["notes"] = "Café visit"

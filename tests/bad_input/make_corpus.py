@@ -99,6 +99,16 @@ def build() -> None:
     variant("windows_1252_valid.csv", lambda rs: [r.update(team="Équipe Thanet – North", notes="café visit, £5 fare")
                                                   for r in rs], encoding="cp1252")
 
+    # one row saved as UTF-8, another as Windows-1252: refused, never turned into mojibake
+    rows = [dict(r) for r in base]
+    rows[0]["notes"], rows[1]["notes"] = "Café visit", "£20 voucher"
+    text = to_csv_text(rows, cols)
+    head, first, second, *rest = text.split("\r\n") if "\r\n" in text else text.split("\n")
+    nl = "\r\n" if "\r\n" in text else "\n"
+    (HERE / "mixed_encoding.csv").write_bytes(
+        (head + nl + first + nl).encode("utf-8") + (second + nl).encode("cp1252")
+        + nl.join(rest).encode("utf-8"))
+
     # headers as an audit tool writes them, and answers in its spellings: all valid
     def tool_spelling(rs):
         for r in rs:
