@@ -151,11 +151,19 @@ def run(repeats: int, loop_repeats: int, *, params_file: Path, notebooks_dir: Pa
         if i < loop_repeats:
             loop.append(time_papermill_loop(p))
     floor = n_nb * float(np.median(kernel)) / jobs
+    # where the runner's time went, from the last run's manifest
+    import json
+
+    params = load_params(p)
+    m = json.loads((params.cycle_dir / "manifest.json").read_text(encoding="utf-8"))
+    per_nb = {e["notebook"] + (f"__{e['district_code']}" if e["district_code"] else ""): e["seconds"]
+              for e in m["notebooks"]}
     return {"params_file": str(Path(params_file)), "notebooks_dir": str(notebooks_dir),
             "n_executions": n_nb, "jobs": jobs, "appendix": appendix,
             "runner_s": runner, "loop_s": loop, "kernel_import_s": kernel, "imports_alone_s": imports,
             "runner_median": float(np.median(runner)), "loop_median": float(np.median(loop)),
             "kernel_import_median": float(np.median(kernel)),
             "imports_alone_median": float(np.median(imports)),
+            "runner_manifest_seconds": m["seconds"], "notebook_seconds": per_nb,
             "floor": floor, "speedup": float(np.median(loop) / np.median(runner)),
             "vs_floor": float(np.median(runner) / floor)}

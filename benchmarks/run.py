@@ -143,6 +143,12 @@ def main(argv=None) -> int:
             f"| imports alone, `python -c` (one) | {_fmt_s(r['imports_alone_median'])} | {_runs(r['imports_alone_s'])} |",
             f"| floor ({r['n_executions']} x kernel+imports / 2) | {_fmt_s(r['floor'])} | |",
             "",
+            f"Inside the last runner run (its manifest): {r['runner_manifest_seconds']:.1f} s from start to "
+            f"finish; notebook executions took {sum(r['notebook_seconds'].values()):.1f} s in all "
+            f"({sum(r['notebook_seconds'].values()) / r['jobs']:.1f} s per process), the longest "
+            + ", ".join(f"{k} {v:.1f} s" for k, v in sorted(r["notebook_seconds"].items(), key=lambda kv: -kv[1])[:3])
+            + "; the rest is the appendix, the reviewer HTML and start-up.",
+            "",
             f"**Runner {r['speedup']:.1f}x faster than the loop** (target at least 3x: "
             f"{_ok(r['speedup'] >= TARGETS['cycle_speedup'])}); **runner = {r['vs_floor']:.2f}x the floor** "
             f"(target at most 1.5x: {_ok(r['vs_floor'] <= TARGETS['cycle_floor'])}).",
@@ -179,7 +185,8 @@ def main(argv=None) -> int:
             "then criterion counts by district, sample and cycle, compliance with Wilson intervals by cycle x "
             "sample x district, funnel limits (95%, 99.8%) and dispersion tests per cycle x criterion, the "
             "districts x (yes, no) independence test per cycle x criterion and each district against the rest "
-            "(Holm). Peak RSS is the child's `ru_maxrss` (`os.wait4`), which includes the interpreter and "
+            "(Holm). Peak RSS is the child's own high-water mark (`VmHWM` in /proc/self/status; `ru_maxrss` "
+            "would include this benchmark process's size at fork), which includes the interpreter and "
             f"imports: a child that only imports peaks at {r['baseline_rss_mib']:.0f} MiB "
             f"(imports {_fmt_s(r['import_s'])}, not counted in the times).",
             "",
