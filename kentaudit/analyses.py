@@ -523,7 +523,8 @@ def districts(cd: CycleData) -> Section:
     Figures
     -------
     funnel_compliance : funnel plot of the headline criterion;
-    funnel_<criterion> : funnel plot of every criterion.
+    funnel_<criterion> : funnel plot of each other criterion where a district
+        lies outside the 99.8% limits.
     """
     P, main = cd.params, cd.main
     ft = _funnels(cd, main)
@@ -612,12 +613,17 @@ def districts(cd: CycleData) -> Section:
         fp.insert(1, "cycles", ", ".join(sorted(pooled["cycle"].astype(str).unique())))
         tables["funnel_programme"] = _label(fp, cd)
 
+    # Drawing and saving a chart costs about 0.6 s, so beyond the headline criterion
+    # only the criteria where some district lies outside the 99.8% limits get a
+    # figure; the funnel table holds every criterion's limits and flags.
     figures = {}
     for crit, sub in ft.groupby("criterion", sort=False):
-        fig = charts.plot_funnel(sub, measure=cd.labels.get(crit, crit), unit_label="district")
-        figures[f"funnel_{crit}"] = fig
         if crit == cd.headline:
-            figures["funnel_compliance"] = fig
+            figures["funnel_compliance"] = charts.plot_funnel(sub, measure=cd.labels.get(crit, crit),
+                                                              unit_label="district")
+        elif (sub["flag_99_8"] != "within").any():
+            figures[f"funnel_{crit}"] = charts.plot_funnel(sub, measure=cd.labels.get(crit, crit),
+                                                           unit_label="district")
     return Section(tables, figures)
 
 
