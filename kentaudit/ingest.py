@@ -32,6 +32,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from . import model, reference
@@ -237,8 +238,26 @@ class _RawFile:
     sha256: str
     encoding: str
     header: list[str]
-    records: list[tuple[int, list[str]]]  # (1-based line/sheet row, fields)
+    #: XLSX: every (1-based sheet row, fields). CSV: None - the text is parsed
+    #: again, chunk by chunk, when the rows are validated (see _iter_records).
+    records: list[tuple[int, list[str]]] | None
     blank_rows: int
+    n_records: int = 0
+    #: indices of blank-named header columns that hold a value in some record
+    filled: set = field(default_factory=set)
+    #: line of the first record whose case_ref is given but not synthetic
+    first_non_synthetic: int | None = None
+    path: str = ""
+
+
+#: One physical line as io.StringIO(text, newline="") yields it: up to and
+#: including "\r\n", "\r" or "\n", or the unterminated rest of the text. Using
+#: this instead of a StringIO avoids StringIO's 4-bytes-a-character copy of
+#: the whole file; csv.reader counts lines (line_num) the same way.
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
+
+#: Records validated at a time; bounds the memory of the raw text fields.
+_CHUNK_ROWS = 20_000
 
 
 #: a well-formed UTF-8 character of two to four bytes
@@ -277,28 +296,80 @@ def _decode(raw: bytes, name: str) -> tuple[str, str]:
             file=name, rule="encoding") from None
 
 
-def _read_csv(raw: bytes, name: str) -> _RawFile:
-    text, encoding = _decode(raw, name)
-    sha = hashlib.sha256(raw).hexdigest()
-    if text.strip() == "":
-        raise EmptyInputError("the file is empty; export the audits again.", file=name, rule="empty_file")
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    header, records, blank, start = None, [], 0, 1
+def _csv_records(text: str, name: str, out: dict):
+    """Yield (1-based line, fields) of every non-blank record after the header.
+
+    ``out`` receives ``header`` and ``blank`` (blank lines skipped). The line of
+    a record is the physical line it starts on (quoted fields may hold newlines).
+    """
+    reader = csv.reader((m.group() for m in _LINE.finditer(text)), strict=True)
+    out["header"], out["blank"] = None, 0
+    start = 1
     try:
         for fields in reader:
             line = start
             start = reader.line_num + 1
-            if header is None:
-                header = fields
+            if out["header"] is None:
+                out["header"] = fields
                 continue
             if not fields or all(f.strip() == "" for f in fields):
-                blank += 1
+                out["blank"] += 1
                 continue
-            records.append((line, fields))
+            yield line, fields
     except csv.Error as e:
         raise InputError(f"the file is not well-formed CSV ({e}).", file=name, row=start,
                          rule="unreadable_file") from None
-    return _RawFile(name, sha, encoding, header or [], records, blank)
+
+
+def _csv_text(raw: bytes, name: str) -> tuple[str, str]:
+    text, encoding = _decode(raw, name)
+    if not text or text.isspace():  # same as text.strip() == "", without the copy
+        raise EmptyInputError("the file is empty; export the audits again.", file=name, rule="empty_file")
+    return text, encoding
+
+
+def _case_ref_index(header) -> int | None:
+    # the field _map_headers maps to case_ref (if two do, it raises duplicate_column)
+    for i, h in enumerate(header):
+        key = normalise_header(h)
+        if HEADER_ALIASES.get(key, key) == "case_ref":
+            return i
+    return None
+
+
+def _scan(rf: _RawFile, records) -> None:
+    """File-level facts from one pass over the records (nothing is kept)."""
+    blank_named = [i for i, h in enumerate(rf.header) if normalise_header(h) == ""]
+    ci = _case_ref_index(rf.header)
+    n = 0
+    for line, fields in records:
+        n += 1
+        for i in blank_named:
+            if i < len(fields) and fields[i].strip() != "":
+                rf.filled.add(i)
+        if rf.first_non_synthetic is None and ci is not None and ci < len(fields):
+            ref = fields[ci].strip()
+            if ref and not is_synthetic_ref(ref):
+                rf.first_non_synthetic = line
+    rf.n_records = n
+
+
+def _read_csv(raw: bytes, name: str) -> _RawFile:
+    text, encoding = _csv_text(raw, name)
+    sha = hashlib.sha256(raw).hexdigest()
+    out: dict = {}
+    rf = _RawFile(name, sha, encoding, [], None, 0)
+    gen = _csv_records(text, name, out)
+    first = next(gen, None)
+    rf.header = out["header"] or []
+    _scan(rf, gen if first is None else _chain(first, gen))
+    rf.blank_rows = out["blank"]
+    return rf
+
+
+def _chain(first, rest):
+    yield first
+    yield from rest
 
 
 def _cell_text(v) -> str:
@@ -353,7 +424,9 @@ def _read_xlsx(raw: bytes, name: str) -> _RawFile:
         wb.close()
     if header is None:
         raise EmptyInputError(f"sheet {sheet!r} is empty.", file=name, rule="empty_file")
-    return _RawFile(name, sha, f"xlsx:{sheet}", header, records, blank)
+    rf = _RawFile(name, sha, f"xlsx:{sheet}", header, records, blank)
+    _scan(rf, records)
+    return rf
 
 
 def _read_raw(path) -> _RawFile:
@@ -374,7 +447,8 @@ def _read_raw(path) -> _RawFile:
         rf = _read_xlsx(raw, name)
     else:
         rf = _read_csv(raw, name)
-    if not rf.records:
+    rf.path = path
+    if not rf.n_records:
         raise EmptyInputError("the file has a header but no data rows.", file=name, rule="header_only")
     return rf
 
@@ -402,7 +476,7 @@ def _map_headers(rf: _RawFile, cols: dict, crit_ids: set, warnings: list) -> dic
     unknown = []
     for i, h in enumerate(rf.header):
         key = normalise_header(h)
-        if key == "" and all(i >= len(f) or f[i].strip() == "" for _, f in rf.records):
+        if key == "" and i not in rf.filled:
             continue  # an unnamed, empty trailing column of a spreadsheet
         key = HEADER_ALIASES.get(key, key)
         if key not in cols:
@@ -574,17 +648,291 @@ def _empty_accepted(dtypes) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series([], dtype=t) for c, t in dtypes.items()})
 
 
-def _build_accepted(rows: list[dict], dtypes: dict) -> pd.DataFrame:
-    if not rows:
-        return _empty_accepted(dtypes)
-    data = {}
-    for c, t in dtypes.items():
-        values = [r.get(c, pd.NA) for r in rows]
-        if t.startswith("datetime64"):
-            data[c] = pd.Series(pd.to_datetime([None if v is pd.NA else v for v in values])).astype(t)
+def _iter_records(rf: _RawFile):
+    """(line, fields) of every record of a file that _read_raw has checked."""
+    if rf.records is not None:
+        yield from rf.records
+        return
+    try:
+        raw = Path(rf.path).read_bytes()
+    except OSError as e:
+        raise InputError(f"cannot read the file ({e.strerror or e}).", file=rf.name,
+                         rule="unreadable_file") from None
+    if hashlib.sha256(raw).hexdigest() != rf.sha256:
+        raise InputError("the file changed while it was being read; read it again.",
+                         file=rf.name, rule="unreadable_file")
+    text, _ = _csv_text(raw, rf.name)
+    del raw
+    yield from _csv_records(text, rf.name, {})
+
+
+def _chunks(records, size):
+    chunk = []
+    for rec in records:
+        chunk.append(rec)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+class _Column:
+    """One model column of a chunk, factorised: each distinct raw text is
+    validated once (by the same _Validator.value the per-row path uses) and
+    mapped back to the rows, so values and rules are exactly the per-row ones."""
+
+    def __init__(self, v, col, raw, n):
+        if raw is None:  # column absent from the file: "" in every row
+            self.codes = np.zeros(n, dtype=np.intp)
+            self.uniq = [""]
         else:
-            data[c] = pd.Series(values, dtype=t)
-    return pd.DataFrame(data)
+            codes, uniq = pd.factorize(np.asarray(raw, dtype=object), use_na_sentinel=False)
+            self.codes, self.uniq = codes, list(uniq)
+        vals = np.empty(len(self.uniq), dtype=object)
+        bad = np.zeros(len(self.uniq), dtype=bool)
+        for j, u in enumerate(self.uniq):
+            try:
+                vals[j] = v.value(col, u)
+            except _Problem:
+                vals[j] = None
+                bad[j] = True
+        self.vals_u, self.bad_u = vals, bad
+        self.given_u = np.array([_given(x) for x in vals], dtype=bool)
+
+    def rows(self, arr_u):
+        return np.asarray(arr_u)[self.codes]
+
+
+class _Run:
+    """State of one ingest across chunks and files."""
+
+    def __init__(self, v, key, dtypes, text_cols):
+        self.v, self.key, self.dtypes, self.text_cols = v, key, dtypes, text_cols
+        self.problems: list[tuple] = []      # ((file index, line), problem row)
+        self.formula_warnings: list[str] = []
+        self.frames: list[pd.DataFrame] = []  # accepted so far (before duplicate checks)
+        self.frame_seq: list[np.ndarray] = []
+        self.n_rej: dict[int, int] = {}
+        # per validated row (field count right), in reading order ("seq"):
+        self.row_file: list[np.ndarray] = []
+        self.row_line: list[np.ndarray] = []
+        self.row_aid: list = []               # stripped audit_id, NA if blank
+        self.row_case: list = []              # "cycle\x1fsample\x1fref", NA if not checkable
+        self.row_px: list = []                # pseudonym (NA if no ref)
+        self.row_ref: list = []               # stripped case_ref (NA if blank)
+        self.rejected_seq: list[np.ndarray] = []  # rejected before the duplicate checks
+        self.raw_aid: dict[int, str] = {}     # seq -> raw audit_id where it differs from stripped
+        self.nseq = 0
+
+    def chunk(self, fidx: int, rf: _RawFile, mapping: dict, recs: list) -> None:
+        v = self.v
+        name, nh = rf.name, len(rf.header)
+        lines, fields_list = [], []
+        for line, fields in recs:
+            if len(fields) != nh:
+                self.problems.append(((fidx, line), (
+                    name, line, pd.NA, pd.NA, "field_count",
+                    f"the row has {len(fields)} fields but the header has {nh}; check for unquoted commas")))
+                self.n_rej[fidx] = self.n_rej.get(fidx, 0) + 1
+            else:
+                lines.append(line)
+                fields_list.append(fields)
+        n = len(lines)
+        if n == 0:
+            return
+        lines = np.asarray(lines, dtype=np.int64)
+        by_index = list(zip(*fields_list))
+        cols = {cname: _Column(v, col, by_index[mapping[cname]] if cname in mapping else None, n)
+                for cname, col in v.cols.items()}
+        bad = np.zeros(n, dtype=bool)
+        for c in cols.values():
+            bad |= c.rows(c.bad_u)
+
+        def given(cname):
+            c = cols.get(cname)
+            return np.zeros(n, dtype=bool) if c is None else c.rows(c.given_u)
+
+        def ordinal(cname):
+            c = cols[cname]
+            return c.rows([x.toordinal() if _given(x) else 0 for x in c.vals_u])
+
+        # the cross-field rules of _Validator.row, vectorised; rows they flag are
+        # re-run through _Validator.row, which writes the messages
+        if "cp_category" in cols and "case_status" in cols:
+            cs = cols["case_status"]
+            bad |= given("cp_category") & cs.rows([_given(x) and x != "cp_plan" for x in cs.vals_u])
+        if "moderated_grade" in cols and "moderator" in cols:
+            m = cols["moderator"]
+            bad |= given("moderated_grade") & m.rows([x is pd.NA for x in m.vals_u])
+        for later, earlier in (("icpc_date", "strategy_date"), ("first_core_group_date", "icpc_date"),
+                               ("first_review_date", "icpc_date")):
+            if later in cols and earlier in cols:
+                bad |= given(later) & given(earlier) & (ordinal(later) < ordinal(earlier))
+        if "audit_date" in cols:
+            a = cols["audit_date"]
+            ga = given("audit_date")
+            bad |= ga & a.rows([_given(x) and x > v.as_of for x in a.vals_u])
+            oa = ordinal("audit_date")
+            for d in model.PROCESS_DATES:
+                if d in cols:
+                    bad |= ga & given(d) & (ordinal(d) > oa)
+
+        # pseudonyms, once per distinct reference
+        rc = cols["case_ref"]
+        ref_u = [u.strip() for u in rc.uniq]
+        px_u = np.array([pseudonymise(r, self.key) if r else pd.NA for r in ref_u], dtype=object)
+        px = rc.rows(px_u)
+        ref = rc.rows(np.array([r if r else pd.NA for r in ref_u], dtype=object))
+
+        # formula text in id/text columns (warnings in row order, then column order)
+        found = []
+        for ti, tname in enumerate(self.text_cols):
+            c = cols[tname]
+            s_u = [x if isinstance(x, str) else u for x, u in zip(c.vals_u, c.uniq)]
+            f_u = np.array([isinstance(s, str) and s.startswith(FORMULA_PREFIXES) for s in s_u], dtype=bool)
+            if f_u.any():
+                for r in np.flatnonzero(f_u[c.codes]):
+                    s = s_u[c.codes[r]]
+                    found.append((int(lines[r]), ti, (
+                        f"{name}, row {lines[r]}, column {tname!r}: value begins with {s[0]!r} "
+                        "(spreadsheet formula text); kept as text, never evaluated, and "
+                        "neutralised with a leading ' on spreadsheet/CSV output [rule: formula_text]")))
+        found.sort(key=lambda t: (t[0], t[1]))
+        self.formula_warnings += [t[2] for t in found]
+
+        # keys of the duplicate checks (done across all files at the end)
+        seq = self.nseq + np.arange(n)
+        self.nseq += n
+        ac = cols["audit_id"]
+        aid_u = [u.strip() for u in ac.uniq]
+        for j in np.flatnonzero(np.array([a != u for a, u in zip(aid_u, ac.uniq)], dtype=bool)):
+            for r in np.flatnonzero(ac.codes == j):
+                self.raw_aid[int(seq[r])] = ac.uniq[j]
+        aid = ac.rows(np.array([a if a else pd.NA for a in aid_u], dtype=object))
+        checkable = given("cycle") & given("sample") & (px_u[rc.codes] is not pd.NA)
+        checkable &= rc.rows([bool(r) for r in ref_u])
+        case = np.full(n, pd.NA, dtype=object)
+        if checkable.any():
+            cy, sa = cols["cycle"], cols["sample"]
+            cyv, sav = cy.rows(cy.vals_u), sa.rows(sa.vals_u)
+            for r in np.flatnonzero(checkable):
+                case[r] = f"{cyv[r]}\x1f{sav[r]}\x1f{ref[r]}"
+        self.row_file.append(np.full(n, fidx, dtype=np.int32))
+        self.row_line.append(lines)
+        self.row_aid.append(pd.array(aid, dtype="string"))
+        self.row_case.append(pd.array(case, dtype="string"))
+        self.row_px.append(pd.array(px, dtype="string"))
+        self.row_ref.append(pd.array(ref, dtype="string"))
+
+        # rows flagged: the per-row validator gives their problems, in its order
+        rejected = np.zeros(n, dtype=bool)
+        for r in np.flatnonzero(bad):
+            _, row_problems, raw_of = v.row(list(fields_list[r]), mapping)
+            if not row_problems:
+                continue
+            rejected[r] = True
+            line = int(lines[r])
+            for col, raw, rule, msg in row_problems:
+                if col == "case_ref":
+                    raw = px[r] if ref_u[rc.codes[r]] else raw  # never show the raw case reference
+                self.problems.append(((fidx, line), (name, line, col, raw, rule, msg)))
+        if rejected.any():
+            self.n_rej[fidx] = self.n_rej.get(fidx, 0) + int(rejected.sum())
+            self.rejected_seq.append(seq[rejected])
+
+        keep = np.flatnonzero(~rejected)
+        if len(keep) == 0:
+            return
+        data = {}
+        for c, t in self.dtypes.items():
+            if c == "case_ref":
+                data[c] = pd.array(px[keep], dtype=t)
+            elif c == "area":
+                d = cols["district"]
+                data[c] = pd.array(d.rows([v.area.get(x) if _given(x) else pd.NA for x in d.vals_u])[keep],
+                                   dtype=t)
+            elif c == "source_file":
+                data[c] = pd.array(np.full(len(keep), name, dtype=object), dtype=t)
+            elif c == "source_row":
+                data[c] = pd.array(lines[keep], dtype=t)
+            elif t.startswith("datetime64"):
+                col = cols[c]
+                conv = np.array([np.datetime64(x, "ns") if _given(x) else np.datetime64("NaT", "ns")
+                                 for x in col.vals_u], dtype="datetime64[ns]")
+                data[c] = pd.Series(conv[col.codes[keep]]).astype(t).array
+            elif t == "Int64":
+                col = cols[c]
+                ints = np.array([int(x) if _given(x) else 0 for x in col.vals_u], dtype=np.int64)
+                mask = ~col.given_u
+                data[c] = pd.arrays.IntegerArray(ints[col.codes[keep]], mask[col.codes[keep]])
+            else:
+                col = cols[c]
+                data[c] = pd.array(col.vals_u[col.codes[keep]], dtype=t)
+        self.frames.append(pd.DataFrame(data))
+        self.frame_seq.append(seq[keep])
+
+    def finish(self, files: list[_RawFile]):
+        n = self.nseq
+        if n:
+            fidx = np.concatenate(self.row_file)
+            line = np.concatenate(self.row_line)
+            px = pd.Series(pd.concat([pd.Series(a) for a in self.row_px], ignore_index=True))
+            ref = pd.Series(pd.concat([pd.Series(a) for a in self.row_ref], ignore_index=True))
+            self.row_px = self.row_ref = None
+            # pseudonym collisions (two references, one pseudonym)
+            pairs = pd.DataFrame({"px": px, "ref": ref}).dropna().drop_duplicates()
+            dup_px = pairs["px"].duplicated(keep=False)
+            if dup_px.any():  # pragma: no cover - 64-bit collision, practically impossible
+                at = pairs.index[dup_px][1]
+                raise KentauditError(f"pseudonym collision at {files[fidx[at]].name}, row {line[at]}; "
+                                     "increase pseudonym.DIGEST_HEX_CHARS.")
+            del ref, pairs
+        extra: list[tuple] = []  # (seq, order, problem)
+        if n:
+            for order, keys in ((0, self.row_aid), (1, self.row_case)):
+                s = pd.Series(pd.concat([pd.Series(a) for a in keys], ignore_index=True))
+                codes, _ = pd.factorize(s)
+                has = np.flatnonzero(codes >= 0)
+                _, first_at = np.unique(codes[has], return_index=True)
+                first = np.full(codes.max() + 1 if len(has) else 0, -1, dtype=np.int64)
+                first[codes[has][first_at]] = has[first_at]
+                later = has[first[codes[has]] != has]
+                for r in later:
+                    f = first[codes[r]]
+                    where = f"{files[fidx[f]].name}, row {line[f]}"
+                    if order == 0:
+                        raw = self.raw_aid.get(int(r), s.iat[r])
+                        prob = ("audit_id", raw, "duplicate_audit_id", f"audit_id duplicates {where}")
+                    else:
+                        cycle, sample, _ = s.iat[r].split("\x1f", 2)
+                        prob = ("case_ref", px.iat[r], "duplicate_case_in_sample",
+                                f"the same case is already audited in cycle {cycle}, sample "
+                                f"{sample!r} at {where}")
+                    extra.append((int(r), order, prob))
+                del s, codes
+        self.row_aid = self.row_case = None
+        extra.sort(key=lambda t: (t[0], t[1]))
+        already = (set(np.concatenate(self.rejected_seq).tolist()) if self.rejected_seq else set())
+        newly = set()
+        for r, _, (col, raw, rule, msg) in extra:
+            fi, ln = int(fidx[r]), int(line[r])
+            self.problems.append(((fi, ln), (files[fi].name, ln, col, raw, rule, msg)))
+            if r not in already and r not in newly:
+                newly.add(r)
+                self.n_rej[fi] = self.n_rej.get(fi, 0) + 1
+        self.problems.sort(key=lambda t: t[0])  # stable: a row's own problems, then duplicates
+
+        if self.frames:
+            accepted = pd.concat(self.frames, ignore_index=True)
+            self.frames = None
+            if newly:
+                seqs = np.concatenate(self.frame_seq)
+                accepted = accepted[~np.isin(seqs, np.fromiter(newly, dtype=np.int64))]
+            accepted = accepted.reset_index(drop=True)
+        else:
+            accepted = _empty_accepted(self.dtypes)
+        return accepted
 
 
 def _ingest(paths, *, synthetic, key, key_file, criteria_file, districts_file, collect, as_of):
@@ -611,14 +959,11 @@ def _ingest(paths, *, synthetic, key, key_file, criteria_file, districts_file, c
 
     if synthetic:
         for rf, mapping in raws:
-            i = mapping["case_ref"]
-            for line, fields in rf.records:
-                ref = fields[i].strip() if i < len(fields) else ""
-                if ref and not is_synthetic_ref(ref):
-                    raise PseudonymKeyError(
-                        f"{rf.name}, row {line}: --synthetic was given but this case_ref does not start "
-                        f"with {SYNTHETIC_PREFIX!r}; the public demo key is only for kentaudit's synthetic "
-                        "data. Real data needs your own key (--key-file or $KENTAUDIT_KEY_FILE).")
+            if rf.first_non_synthetic is not None:
+                raise PseudonymKeyError(
+                    f"{rf.name}, row {rf.first_non_synthetic}: --synthetic was given but this case_ref does not start "
+                    f"with {SYNTHETIC_PREFIX!r}; the public demo key is only for kentaudit's synthetic "
+                    "data. Real data needs your own key (--key-file or $KENTAUDIT_KEY_FILE).")
         k = load_key(key, key_file=key_file) if (key is not None or key_file is not None) else DEMO_KEY
     else:
         k = load_key(key, key_file=key_file)
@@ -626,64 +971,21 @@ def _ingest(paths, *, synthetic, key, key_file, criteria_file, districts_file, c
     v = _Validator(criteria, districts, k, as_of or _dt.date.today())
     dtypes = canonical_dtypes(criteria)
     text_cols = [c.name for c in cols.values() if c.kind in _ID_TEXT_KINDS and c.name != "case_ref"]
-    accepted_rows, problems, recon = [], [], []
-    seen_ids: dict[str, tuple[str, int]] = {}
-    seen_cases: dict[tuple, tuple[str, int]] = {}
-    seen_pseudonyms: dict[str, str] = {}
-    for rf, mapping in raws:
-        n_acc = n_rej = 0
-        for line, fields in rf.records:
-            if len(fields) != len(rf.header):
-                problems.append((rf.name, line, pd.NA, pd.NA, "field_count",
-                                 f"the row has {len(fields)} fields but the header has {len(rf.header)}; "
-                                 "check for unquoted commas"))
-                n_rej += 1
-                continue
-            vals, row_problems, raw_of = v.row(fields, mapping)
-            ref = raw_of["case_ref"].strip()
-            px = pseudonymise(ref, k) if ref else pd.NA
-            if ref:
-                other = seen_pseudonyms.setdefault(px, ref)
-                if other != ref:  # pragma: no cover - 64-bit collision, practically impossible
-                    raise KentauditError(f"pseudonym collision at {rf.name}, row {line}; "
-                                         "increase pseudonym.DIGEST_HEX_CHARS.")
-            vals["case_ref"] = px
-            aid = raw_of["audit_id"].strip()
-            if aid:
-                first = seen_ids.setdefault(aid, (rf.name, line))
-                if first != (rf.name, line):
-                    row_problems.append(("audit_id", raw_of["audit_id"], "duplicate_audit_id",
-                                         f"audit_id duplicates {first[0]}, row {first[1]}"))
-            if ref and all(_given(vals.get(n)) for n in ("cycle", "sample")):
-                ck = (vals["cycle"], vals["sample"], ref)
-                first = seen_cases.setdefault(ck, (rf.name, line))
-                if first != (rf.name, line):
-                    row_problems.append(("case_ref", ref, "duplicate_case_in_sample",
-                                         f"the same case is already audited in cycle {ck[0]}, sample "
-                                         f"{ck[1]!r} at {first[0]}, row {first[1]}"))
-            for name in text_cols:
-                s = vals.get(name)
-                s = s if isinstance(s, str) else raw_of[name]
-                if isinstance(s, str) and s.startswith(FORMULA_PREFIXES):
-                    warnings.append(f"{rf.name}, row {line}, column {name!r}: value begins with {s[0]!r} "
-                                    "(spreadsheet formula text); kept as text, never evaluated, and "
-                                    "neutralised with a leading ' on spreadsheet/CSV output [rule: formula_text]")
-            if row_problems:
-                n_rej += 1
-                for col, raw, rule, msg in row_problems:
-                    if col == "case_ref":
-                        raw = px if ref else raw  # never show the raw case reference
-                    problems.append((rf.name, line, col, raw, rule, msg))
-                continue
-            n_acc += 1
-            vals["area"] = v.area[vals["district"]]
-            vals["source_file"] = rf.name
-            vals["source_row"] = line
-            accepted_rows.append(vals)
-        recon.append((rf.name, rf.sha256, rf.encoding, len(rf.records), n_acc, n_rej))
-
-    accepted = _build_accepted(accepted_rows, dtypes)
-    rejected = pd.DataFrame(problems, columns=_REJECT_COLUMNS)
+    run = _Run(v, k, dtypes, text_cols)
+    files = [rf for rf, _ in raws]
+    # Rows are validated in chunks (memory bounded by the chunk, not the file);
+    # the duplicate checks across rows and files run once all chunks are read.
+    for fidx, (rf, mapping) in enumerate(raws):
+        for recs in _chunks(_iter_records(rf), _CHUNK_ROWS):
+            run.chunk(fidx, rf, mapping, recs)
+        rf.records = None
+    accepted = run.finish(files)
+    recon = []
+    for fidx, rf in enumerate(files):
+        n_rej = run.n_rej.get(fidx, 0)
+        recon.append((rf.name, rf.sha256, rf.encoding, rf.n_records, rf.n_records - n_rej, n_rej))
+    warnings += run.formula_warnings
+    rejected = pd.DataFrame([p for _, p in run.problems], columns=_REJECT_COLUMNS)
     rejected = rejected.astype({"file": "string", "row": "Int64", "column": "string",
                                 "value": "string", "rule": "string", "message": "string"})
     reconciliation = pd.DataFrame(recon, columns=_RECON_COLUMNS).astype(
