@@ -12,6 +12,14 @@ says so in :data:`DEFAULT_TRANSPORT`, which the runner records in the
 manifest. papermill takes the class by name::
 
     papermill.execute_notebook(..., kernel_manager_class="kentaudit.kernels.IPCKernelManager")
+
+When the environment variable ``KENTAUDIT_ZYGOTE`` names a running zygote
+(:mod:`kentaudit.zygote`, started by the runner) and the kernel is this
+Python's ipykernel, the manager starts the kernel by forking it from the
+zygote, which has already imported the heavy libraries, instead of running
+``python -m ipykernel_launcher``. Otherwise (no zygote, a zygote that does not
+answer, another kernel) it launches the kernel normally. Each launch is
+recorded in :data:`LAUNCHES` (the runner copies it into the manifest).
 """
 from __future__ import annotations
 
@@ -24,7 +32,11 @@ import typing as t
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import CaselessStrEnum
 
-__all__ = ["IPCKernelManager", "DEFAULT_TRANSPORT", "ipc_supported"]
+__all__ = ["IPCKernelManager", "DEFAULT_TRANSPORT", "ipc_supported", "LAUNCHES"]
+
+#: How each kernel of this process was launched, in order: dicts with ``mode``
+#: ("zygote" or "direct") and ``reason`` (why not from the zygote; None if it was).
+LAUNCHES: list[dict] = []
 
 
 def ipc_supported() -> bool:
@@ -81,6 +93,29 @@ class IPCKernelManager(AsyncKernelManager):
         if self.transport == "ipc" and self._private_dir is None:
             self._make_private_dir()
         return await super()._async_pre_start_kernel(**kw)
+
+    def format_kernel_cmd(self, extra_arguments=None):
+        cmd = super().format_kernel_cmd(extra_arguments)
+        from . import zygote
+
+        path = os.environ.get(zygote.ZYGOTE_ENV)
+        reason = None
+        if not path:
+            reason = f"{zygote.ZYGOTE_ENV} not set"
+        else:
+            try:
+                info = zygote.ping(path, timeout=float(os.environ.get("KENTAUDIT_ZYGOTE_WAIT", "60")))
+            except (OSError, ValueError) as exc:
+                reason = f"zygote did not answer: {type(exc).__name__}: {exc}"
+            else:
+                if zygote.is_ipykernel_command(cmd, info.get("executable", "")):
+                    LAUNCHES.append({"mode": "zygote", "reason": None})
+                    return zygote.shim_command(cmd)
+                reason = "kernel command is not the zygote's Python's ipykernel_launcher"
+        LAUNCHES.append({"mode": "direct", "reason": reason})
+        if path:
+            self.log.warning("kentaudit: starting the kernel directly: %s", reason)
+        return cmd
 
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
         await super()._async_cleanup_resources(restart=restart)

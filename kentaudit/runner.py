@@ -5,6 +5,10 @@ parameters, then executes each notebook of the cycle through the papermill
 Python API in a process pool (papermill is not thread-safe), per-district
 notebooks (names starting ``district_``) once per district. Kernels talk to
 the runner over IPC sockets (:class:`kentaudit.kernels.IPCKernelManager`).
+By default kernels are forked from a pre-warmed process that has already
+imported the libraries (:mod:`kentaudit.zygote`), started for the run and
+stopped at its end; the manifest records it under ``kernel_zygote`` and each
+notebook's ``kernel_start`` ("zygote" or "direct").
 
 Outputs are written atomically. A run builds everything in
 ``<output_dir>/.staging-<cycle>-<pid>/`` and, only if every notebook, the
@@ -129,7 +133,10 @@ def _execute_job(job: dict[str, Any]) -> dict[str, Any]:
     """
     import papermill as pm
 
+    from . import kernels
+
     t0 = time.monotonic()
+    del kernels.LAUNCHES[:]
     retry_errors: list[str] = []
     while True:
         started = {"ok": False}
@@ -157,13 +164,19 @@ def _execute_job(job: dict[str, Any]) -> dict[str, Any]:
                 error = f"kernel start-up failed: {error}" if _is_startup_failure(exc) else error
         return {"stem": job["stem"], "status": status, "error": error,
                 "seconds": round(time.monotonic() - t0, 3), "retries": len(retry_errors),
-                "retry_errors": retry_errors}
+                "retry_errors": retry_errors, "kernel_launches": list(kernels.LAUNCHES)}
 
 
-def _worker_init(kernel_dir: str) -> None:
+def _worker_init(kernel_dir: str, zygote_path: str | None = None) -> None:
     # Ctrl-C is handled by the main process, which stops the workers itself.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.environ["KENTAUDIT_KERNEL_DIR"] = kernel_dir
+    from .zygote import ZYGOTE_ENV
+
+    if zygote_path:
+        os.environ[ZYGOTE_ENV] = zygote_path
+    else:
+        os.environ.pop(ZYGOTE_ENV, None)
 
 
 def _mp_context():
@@ -292,7 +305,7 @@ def _summary_table(entries: list[dict[str, Any]]) -> str:
 # ------------------------------------------------------------------------- run
 
 def run_cycle(params, *, districts=None, notebooks=None, jobs=None, cell_timeout=600,
-              appendix=True, kernel_manager_class: str | None = None) -> int:
+              appendix=True, kernel_manager_class: str | None = None, zygote: bool | None = None) -> int:
     """Run a QA cycle's notebooks through papermill and publish the outputs atomically.
 
     Parameters
@@ -316,6 +329,11 @@ def run_cycle(params, *, districts=None, notebooks=None, jobs=None, cell_timeout
     kernel_manager_class : str, optional
         Dotted name of the kernel manager class (default
         :data:`DEFAULT_KERNEL_MANAGER`); for tests and special platforms.
+    zygote : bool, optional
+        Fork kernels from a pre-warmed process (:mod:`kentaudit.zygote`) that
+        imports the heavy libraries once per run. Default: yes, unless the
+        environment variable ``KENTAUDIT_NO_ZYGOTE`` is ``1``. If the zygote
+        cannot start, kernels start normally and the manifest says why.
 
     Returns
     -------
@@ -343,6 +361,8 @@ def run_cycle(params, *, districts=None, notebooks=None, jobs=None, cell_timeout
         raise ParamsError(f"cell_timeout must be a positive integer of seconds, got {timeout!r}",
                           file=params.source, key="cell_timeout")
     kmc = kernel_manager_class or DEFAULT_KERNEL_MANAGER
+    if zygote is None:
+        zygote = os.environ.get("KENTAUDIT_NO_ZYGOTE", "") != "1"
     from .kernels import DEFAULT_TRANSPORT
 
     out_dir = params.output_dir
@@ -350,11 +370,12 @@ def run_cycle(params, *, districts=None, notebooks=None, jobs=None, cell_timeout
     name = params.cycle + ("-partial" if partial else "")
     with _cycle_lock(out_dir, name, params.source):
         return _run_locked(params, job_list, name=name, partial=partial, n_jobs=n_jobs,
-                           timeout=timeout, appendix=appendix, kmc=kmc, transport=DEFAULT_TRANSPORT)
+                           timeout=timeout, appendix=appendix, kmc=kmc, transport=DEFAULT_TRANSPORT,
+                           zygote=bool(zygote))
 
 
 def _run_locked(params: CycleParams, job_list, *, name, partial, n_jobs, timeout, appendix, kmc,
-                transport) -> int:
+                transport, zygote=False) -> int:
     from tqdm.auto import tqdm
 
     out_dir = params.output_dir
@@ -381,6 +402,9 @@ def _run_locked(params: CycleParams, job_list, *, name, partial, n_jobs, timeout
     os.chmod(kernel_dir, 0o700)
     interrupted: _Interrupted | None = None
     failed = False
+    zyg = None
+    zinfo: dict[str, Any] = {"requested": zygote, "used": False}
+    manifest["kernel_zygote"] = zinfo
 
     with _run_log(staging / "run.log"):
         log.info("run %s of cycle %s (%s): %d notebook executions, %d processes, kernel transport %s, "
@@ -404,12 +428,23 @@ def _run_locked(params: CycleParams, job_list, *, name, partial, n_jobs, timeout
                 "start_timeout": _START_TIMEOUT,
                 "max_retries": MAX_START_RETRIES,
             })
-        executor = ProcessPoolExecutor(max_workers=min(n_jobs, max(1, len(work))),
-                                       mp_context=_mp_context(), initializer=_worker_init,
-                                       initargs=(kernel_dir,))
+        if zygote:
+            # Started before the pool, so its imports overlap the workers' start-up.
+            from .zygote import PRELOAD, start_zygote
+
+            try:
+                zyg = start_zygote()
+                zinfo["preloaded"] = list(PRELOAD)
+            except Exception as exc:  # noqa: BLE001 - kernels then start normally; recorded
+                zinfo["error"] = _error_line(exc)
+                log.warning("kernel zygote did not start (%s): kernels start normally", zinfo["error"])
+        executor = None
         bar = tqdm(total=len(work), desc=f"cycle {params.cycle}", unit="notebook", file=sys.stderr,
                    dynamic_ncols=True)
         try:
+            executor = ProcessPoolExecutor(max_workers=min(n_jobs, max(1, len(work))),
+                                           mp_context=_mp_context(), initializer=_worker_init,
+                                           initargs=(kernel_dir, zyg.path if zyg else None))
             with _signals_raise():
                 try:
                     futures = {executor.submit(_execute_job, w): w["stem"] for w in work}
@@ -428,6 +463,11 @@ def _run_locked(params: CycleParams, job_list, *, name, partial, n_jobs, timeout
                                        "seconds": None, "retries": 0, "retry_errors": []}
                             e.update({k: res[k] for k in ("status", "error", "seconds", "retries",
                                                           "retry_errors")})
+                            launches = res.get("kernel_launches") or []
+                            if launches:
+                                e["kernel_start"] = launches[-1]["mode"]
+                                if launches[-1]["reason"]:
+                                    e["kernel_start_reason"] = launches[-1]["reason"]
                             for r in e["retry_errors"]:
                                 log.warning("%s: retried after %s", stem, r)
                             if e["status"] == "ok":
@@ -447,6 +487,8 @@ def _run_locked(params: CycleParams, job_list, *, name, partial, n_jobs, timeout
                     _stop_workers(executor)
         finally:
             bar.close()
+            if zyg is not None:
+                zinfo.update(_stop_zygote(zyg, entries))
             shutil.rmtree(kernel_dir, ignore_errors=True)
 
         for e in entries.values():
@@ -505,6 +547,21 @@ def _run_locked(params: CycleParams, job_list, *, name, partial, n_jobs, timeout
     print(summary)
     print(where)
     return code
+
+
+def _stop_zygote(zyg, entries: dict) -> dict[str, Any]:
+    """Stop the run's zygote; what to record in the manifest under ``kernel_zygote``."""
+    info = zyg.stop()
+    starts = [e.get("kernel_start") for e in entries.values()]
+    res = {"used": starts.count("zygote") > 0, "ready": info["ready"],
+           "preload_seconds": info.get("preload_seconds"),
+           "kernels_forked": starts.count("zygote"), "kernels_direct": starts.count("direct")}
+    if info.get("stderr"):
+        res["stderr"] = info["stderr"]
+        log.warning("kernel zygote wrote to stderr: %s", info["stderr"])
+    log.info("kernel zygote stopped: %d kernel(s) forked from it, %d started directly",
+             res["kernels_forked"], res["kernels_direct"])
+    return res
 
 
 def _build_appendix(params, staging: Path, requested: bool, partial: bool) -> dict[str, Any]:
