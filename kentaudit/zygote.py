@@ -167,7 +167,8 @@ def _exit_like(status: int) -> None:
     if status < 0:
         sig = -status
         try:
-            signal.signal(sig, signal.SIG_DFL)
+            if sig not in (signal.SIGKILL, signal.SIGSTOP):
+                signal.signal(sig, signal.SIG_DFL)
             os.kill(os.getpid(), sig)
             time.sleep(1)
         except (OSError, ValueError):
