@@ -35,7 +35,7 @@ def axe(tmp_path_factory):
     res = build_appendix(write_fake_cycle(out), out)
     user = tmp_path_factory.mktemp("chromium-profile")
     p = subprocess.run([NODE, str(SCRIPT), str(res.publish_dir / "appendix.html"), CHROMIUM, str(user)],
-                       capture_output=True, text=True, timeout=120)
+                       capture_output=True, text=True, timeout=600)
     assert p.returncode == 0, p.stderr
     return json.loads(p.stdout.strip().splitlines()[-1])
 

@@ -5,6 +5,7 @@ These tests share one run of each cycle (see ``conftest.py``).
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import openpyxl
@@ -144,7 +145,7 @@ def test_real_appendix_has_no_serious_axe_violations_and_loads_nothing(cycle_201
     if CHROMIUM is None or NODE is None or not (MODULES / "axe-core").is_dir():
         pytest.skip("needs chromium and tools/browser/node_modules: apt-get install -y chromium && make browser-tools")
     p = subprocess.run([NODE, str(SCRIPT), str(cycle_2013["cycle_dir"] / "publish" / "appendix.html"),
-                        CHROMIUM, str(tmp_path / "profile")], capture_output=True, text=True, timeout=180)
+                        CHROMIUM, str(tmp_path / "profile")], capture_output=True, text=True, timeout=600)
     assert p.returncode == 0, p.stderr
     axe = json.loads(p.stdout.strip().splitlines()[-1])
     assert [v for v in axe["violations"] if v["impact"] in ("serious", "critical")] == []
@@ -157,3 +158,20 @@ def test_publication_check_passes_on_everything_published(cycle):
 
     d = cycle["cycle_dir"]
     assert check_publication(d / "publish", restricted_dir=d / "restricted") == []
+
+
+def test_real_reviewer_pages_render_offline_with_visible_tables_and_alt_text(cycle_2013):
+    """The reviewer pages of the default cycle load in headless Chromium with no network."""
+    from test_reviewer import _browser_or_skip, run_browser
+
+    _browser_or_skip()
+    html = cycle_2013["cycle_dir"] / "html"
+    pages = run_browser([html / "index.html", html / "districts.html", html / "trends.html",
+                         html / "district_profile__THA.html"])
+    for page in pages:
+        assert page["failed"] == [] and page["external"] == [], page["file"]
+        assert page["imagesWithoutAlt"] == 0, page["file"]
+        assert page["brokenAnchors"] == [], page["file"]
+    by_name = {Path(p["file"]).name: p for p in pages}
+    for name in ("districts.html", "trends.html", "district_profile__THA.html"):
+        assert by_name[name]["visibleTables"] > 0 and by_name[name]["visibleImages"] > 0, name

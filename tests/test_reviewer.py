@@ -186,8 +186,9 @@ def _browser_or_skip() -> str:
 
 def run_browser(files: list[Path]) -> list[dict]:
     chromium = _browser_or_skip()
+    # generous timeout: under a loaded 2-core CI machine Chromium can take a while to start
     res = subprocess.run(["node", str(CHECKER), chromium, str(TOOLS), *map(str, files)],
-                         capture_output=True, text=True, timeout=120)
+                         capture_output=True, text=True, timeout=600)
     assert res.returncode == 0, res.stderr
     return json.loads(res.stdout)["pages"]
 

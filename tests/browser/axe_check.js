@@ -12,7 +12,7 @@ const axeSource = require("fs").readFileSync(path.join(modules, "axe-core", "axe
   const [file, exe, userDir] = process.argv.slice(2);
   const pageUrl = "file://" + path.resolve(file);
   const context = await chromium.launchPersistentContext(userDir, {
-    executablePath: exe, headless: true,
+    executablePath: exe, headless: true, timeout: 300000,
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
            "--disable-component-update", "--disable-sync", "--no-first-run"],
   });
@@ -25,7 +25,8 @@ const axeSource = require("fs").readFileSync(path.join(modules, "axe-core", "axe
     return route.abort();
   });
   page.on("requestfailed", (r) => failed.push(r.url()));
-  await page.goto(pageUrl, { waitUntil: "load" });
+  page.setDefaultTimeout(300000);
+  await page.goto(pageUrl, { waitUntil: "load", timeout: 300000 });
   await page.addScriptTag({ content: axeSource });
   const result = await page.evaluate(async () => {
     return await window.axe.run(document, {

@@ -15,6 +15,7 @@ const { chromium } = requireTools("playwright-core");
 
 (async () => {
   const browser = await chromium.launch({
+    timeout: 300000,  // a loaded 2-core CI machine can be slow to start Chromium
     executablePath: chromiumPath,
     headless: true,
     args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -37,7 +38,8 @@ const { chromium } = requireTools("playwright-core");
       page.on("requestfailed", (r) => rec.failed.push(`${r.url()} ${r.failure() && r.failure().errorText}`));
       page.on("console", (m) => { if (m.type() === "error") rec.consoleErrors.push(m.text()); });
       page.on("pageerror", (e) => rec.consoleErrors.push(String(e)));
-      await page.goto("file://" + path.resolve(file), { waitUntil: "load" });
+      page.setDefaultTimeout(300000);
+      await page.goto("file://" + path.resolve(file), { waitUntil: "load", timeout: 300000 });
       Object.assign(rec, await page.evaluate(() => {
         const visible = (el) => {
           const r = el.getBoundingClientRect();
