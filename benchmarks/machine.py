@@ -36,7 +36,9 @@ def _memory_gib() -> float | None:
 
 def describe() -> dict:
     """CPU, cores, memory, OS, Python and package versions, BLAS thread variables, load."""
-    from kentaudit.manifest import package_versions
+    from pathlib import Path
+
+    from kentaudit.manifest import git_info, package_versions
 
     pk = package_versions()
     for name in EXTRA_PACKAGES:
@@ -68,6 +70,7 @@ def describe() -> dict:
         "env": {k: os.environ.get(k) for k in ENV_VARS},
         "load_average": os.getloadavg() if hasattr(os, "getloadavg") else None,
         "packages": pk,
+        "git": git_info(Path(__file__).resolve().parent.parent),
     }
 
 
@@ -84,4 +87,6 @@ def as_markdown(m: dict) -> str:
         f"- Thread variables: {env}",
         f"- Load average (1, 5, 15 min) when the benchmarks started: {load}",
         f"- Packages: {pkgs}",
+        f"- kentaudit code: git commit {m['git']['commit']}"
+        + (" with uncommitted changes" if m["git"]["dirty"] else ""),
     ])

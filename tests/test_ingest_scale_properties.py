@@ -41,6 +41,7 @@ N_ROWS = 300
 ROWS = corpus.valid_rows(N_ROWS)
 COLS = list(ROWS[0])
 SOURCE_COLS = ["source_file", "source_row"]
+MODEL_COLUMNS = {c.name: c for c in model.columns()}
 # text a Kent export can carry in free text, representable in Windows-1252
 NON_ASCII = ["Café visit", "£20 voucher", "‘seen’ alone", "naïve – recorded", "Zoë’s plan", "Ümit"]
 
@@ -150,7 +151,7 @@ def test_mixed_utf8_and_cp1252_bytes_are_not_silently_re_decoded(tmp_path):
 
 def _typed(name: str, text: str):
     """The cell Excel would store for ``text`` in column ``name``."""
-    col = {c.name: c for c in model.columns()}[name]
+    col = MODEL_COLUMNS[name]
     if text == "":
         return None
     if col.kind == "date":
