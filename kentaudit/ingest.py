@@ -22,6 +22,7 @@ the checks themselves, so each rule is a few explicit lines here instead.
 """
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as _dt
 import hashlib
@@ -34,6 +35,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from . import model, reference
 from .errors import EmptyInputError, InputError, KentauditError, PseudonymKeyError
@@ -257,7 +259,10 @@ class _RawFile:
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
 
 #: Records validated at a time; bounds the memory of the raw text fields.
-_CHUNK_ROWS = 20_000
+_CHUNK_ROWS = 5_000
+
+#: Bytes of a CSV decoded at a time when its rows are validated.
+_BLOCK_BYTES = 1 << 22
 
 
 #: a well-formed UTF-8 character of two to four bytes
@@ -296,13 +301,13 @@ def _decode(raw: bytes, name: str) -> tuple[str, str]:
             file=name, rule="encoding") from None
 
 
-def _csv_records(text: str, name: str, out: dict):
+def _csv_records(lines, name: str, out: dict):
     """Yield (1-based line, fields) of every non-blank record after the header.
 
     ``out`` receives ``header`` and ``blank`` (blank lines skipped). The line of
     a record is the physical line it starts on (quoted fields may hold newlines).
     """
-    reader = csv.reader((m.group() for m in _LINE.finditer(text)), strict=True)
+    reader = csv.reader(lines, strict=True)
     out["header"], out["blank"] = None, 0
     start = 1
     try:
@@ -319,6 +324,43 @@ def _csv_records(text: str, name: str, out: dict):
     except csv.Error as e:
         raise InputError(f"the file is not well-formed CSV ({e}).", file=name, row=start,
                          rule="unreadable_file") from None
+
+
+def _stream_lines(rf: _RawFile):
+    """The lines of a CSV that _read_raw has checked, decoded block by block.
+
+    Yields exactly the lines _LINE finds in the whole decoded text (a block is
+    cut only after a line end whose next character is known), while holding one
+    block of text rather than the whole file. The bytes must hash as in the
+    first reading.
+    """
+    changed = InputError("the file changed while it was being read; read it again.",
+                         file=rf.name, rule="unreadable_file")
+    decoder = codecs.getincrementaldecoder("utf-8-sig" if rf.encoding == "utf-8" else "cp1252")()
+    digest = hashlib.sha256()
+    buf = ""
+    try:
+        f = open(rf.path, "rb")
+    except OSError as e:
+        raise InputError(f"cannot read the file ({e.strerror or e}).", file=rf.name,
+                         rule="unreadable_file") from None
+    with f:
+        while True:
+            block = f.read(_BLOCK_BYTES)
+            digest.update(block)
+            try:
+                buf += decoder.decode(block, final=not block)
+            except UnicodeDecodeError:
+                raise changed from None
+            if not block:
+                break
+            cut = max(buf.rfind("\n"), buf.rfind("\r", 0, len(buf) - 1)) + 1
+            if cut:
+                yield from (m.group() for m in _LINE.finditer(buf, 0, cut))
+                buf = buf[cut:]
+    yield from (m.group() for m in _LINE.finditer(buf))
+    if digest.hexdigest() != rf.sha256:
+        raise changed
 
 
 def _csv_text(raw: bytes, name: str) -> tuple[str, str]:
@@ -359,7 +401,7 @@ def _read_csv(raw: bytes, name: str) -> _RawFile:
     sha = hashlib.sha256(raw).hexdigest()
     out: dict = {}
     rf = _RawFile(name, sha, encoding, [], None, 0)
-    gen = _csv_records(text, name, out)
+    gen = _csv_records((m.group() for m in _LINE.finditer(text)), name, out)
     first = next(gen, None)
     rf.header = out["header"] or []
     _scan(rf, gen if first is None else _chain(first, gen))
@@ -653,17 +695,7 @@ def _iter_records(rf: _RawFile):
     if rf.records is not None:
         yield from rf.records
         return
-    try:
-        raw = Path(rf.path).read_bytes()
-    except OSError as e:
-        raise InputError(f"cannot read the file ({e.strerror or e}).", file=rf.name,
-                         rule="unreadable_file") from None
-    if hashlib.sha256(raw).hexdigest() != rf.sha256:
-        raise InputError("the file changed while it was being read; read it again.",
-                         file=rf.name, rule="unreadable_file")
-    text, _ = _csv_text(raw, rf.name)
-    del raw
-    yield from _csv_records(text, rf.name, {})
+    yield from _csv_records(_stream_lines(rf), rf.name, {})
 
 
 def _chunks(records, size):
@@ -675,6 +707,13 @@ def _chunks(records, size):
             chunk = []
     if chunk:
         yield chunk
+
+
+def _string_array(values_u, codes) -> pd.arrays.ArrowStringArray:
+    """pandas ``string`` array of ``values_u[codes]`` (pd.NA = missing), built
+    by one Arrow ``take`` so its buffers are allocated once at their final size."""
+    uniq = pa.array([None if x is pd.NA else x for x in values_u], type=pa.large_string())
+    return pd.arrays.ArrowStringArray(uniq.take(pa.array(np.asarray(codes, dtype=np.int64))))
 
 
 class _Column:
@@ -704,23 +743,44 @@ class _Column:
         return np.asarray(arr_u)[self.codes]
 
 
+def _later_occurrences(keys, valid):
+    """(rows, first rows): every valid row whose key appeared in an earlier
+    valid row, ascending, with the row of that key's first appearance."""
+    pos = np.flatnonzero(valid)
+    if not len(pos):
+        return pos, pos
+    _, first_idx, inverse = np.unique(keys[pos], return_index=True, return_inverse=True)
+    first = pos[first_idx[inverse.ravel()]]
+    later = first != pos
+    return pos[later], first[later]
+
+
 class _Run:
     """State of one ingest across chunks and files."""
 
-    def __init__(self, v, key, dtypes, text_cols):
+    def __init__(self, v, key, dtypes, text_cols, max_rows):
         self.v, self.key, self.dtypes, self.text_cols = v, key, dtypes, text_cols
+        # grades and dates go straight into arrays of the final size (at most
+        # every record read is accepted): no concatenation copy at the end
+        self.fixed = {}
+        for c, t in dtypes.items():
+            if t == "Int64":
+                self.fixed[c] = (np.zeros(max_rows, dtype=np.int64), np.ones(max_rows, dtype=bool))
+            elif t.startswith("datetime64"):
+                self.fixed[c] = (np.full(max_rows, np.datetime64("NaT", "ns"), dtype=t), None)
+        self.n_acc = 0
         self.problems: list[tuple] = []      # ((file index, line), problem row)
         self.formula_warnings: list[str] = []
-        self.frames: list[pd.DataFrame] = []  # accepted so far (before duplicate checks)
+        self.parts: dict[str, list] = {c: [] for c in dtypes if c not in self.fixed}  # text columns
         self.frame_seq: list[np.ndarray] = []
         self.n_rej: dict[int, int] = {}
         # per validated row (field count right), in reading order ("seq"):
         self.row_file: list[np.ndarray] = []
         self.row_line: list[np.ndarray] = []
         self.row_aid: list = []               # stripped audit_id, NA if blank
-        self.row_case: list = []              # "cycle\x1fsample\x1fref", NA if not checkable
-        self.row_px: list = []                # pseudonym (NA if no ref)
-        self.row_ref: list = []               # stripped case_ref (NA if blank)
+        self.row_case: list = []              # "cycle\x1fsample\x1fpseudonym", NA if not checkable
+        self.row_key_hashes: tuple[list, list] = ([], [])  # (hash, given) of the two keys
+        self.row_hashes: list = []            # (hash of pseudonym, hash of reference), rows with a reference
         self.rejected_seq: list[np.ndarray] = []  # rejected before the duplicate checks
         self.raw_aid: dict[int, str] = {}     # seq -> raw audit_id where it differs from stripped
         self.nseq = 0
@@ -817,13 +877,20 @@ class _Run:
             cy, sa = cols["cycle"], cols["sample"]
             cyv, sav = cy.rows(cy.vals_u), sa.rows(sa.vals_u)
             for r in np.flatnonzero(checkable):
-                case[r] = f"{cyv[r]}\x1f{sav[r]}\x1f{ref[r]}"
+                case[r] = f"{cyv[r]}\x1f{sav[r]}\x1f{px[r]}"
         self.row_file.append(np.full(n, fidx, dtype=np.int32))
         self.row_line.append(lines)
         self.row_aid.append(pd.array(aid, dtype="string"))
         self.row_case.append(pd.array(case, dtype="string"))
-        self.row_px.append(pd.array(px, dtype="string"))
-        self.row_ref.append(pd.array(ref, dtype="string"))
+        aid_h = pd.util.hash_array(np.array(aid_u, dtype=object))[ac.codes]
+        case_h = np.zeros(n, dtype=np.uint64)
+        case_h[checkable] = pd.util.hash_array(case[checkable].astype(object))
+        self.row_key_hashes[0].append((aid_h, ac.rows([bool(a) for a in aid_u])))
+        self.row_key_hashes[1].append((case_h, checkable))
+        has_ref = rc.rows([bool(r) for r in ref_u])
+        ref_h = pd.util.hash_array(np.array(ref_u, dtype=object))
+        px_h = pd.util.hash_array(np.array([x if isinstance(x, str) else "" for x in px_u], dtype=object))
+        self.row_hashes.append((seq[has_ref], px_h[rc.codes[has_ref]], ref_h[rc.codes[has_ref]]))
 
         # rows flagged: the per-row validator gives their problems, in its order
         rejected = np.zeros(n, dtype=bool)
@@ -845,31 +912,36 @@ class _Run:
         if len(keep) == 0:
             return
         data = {}
+        at = slice(self.n_acc, self.n_acc + len(keep))
+        self.n_acc += len(keep)
         for c, t in self.dtypes.items():
             if c == "case_ref":
-                data[c] = pd.array(px[keep], dtype=t)
+                data[c] = _string_array(px_u, rc.codes[keep])
             elif c == "area":
                 d = cols["district"]
-                data[c] = pd.array(d.rows([v.area.get(x) if _given(x) else pd.NA for x in d.vals_u])[keep],
-                                   dtype=t)
+                data[c] = _string_array([v.area.get(x) if _given(x) else pd.NA for x in d.vals_u],
+                                        d.codes[keep])
             elif c == "source_file":
-                data[c] = pd.array(np.full(len(keep), name, dtype=object), dtype=t)
+                data[c] = _string_array([name], np.zeros(len(keep), dtype=np.intp))
             elif c == "source_row":
-                data[c] = pd.array(lines[keep], dtype=t)
+                values, mask = self.fixed[c]
+                values[at] = lines[keep]
+                mask[at] = False
             elif t.startswith("datetime64"):
                 col = cols[c]
                 conv = np.array([np.datetime64(x, "ns") if _given(x) else np.datetime64("NaT", "ns")
                                  for x in col.vals_u], dtype="datetime64[ns]")
-                data[c] = pd.Series(conv[col.codes[keep]]).astype(t).array
+                self.fixed[c][0][at] = conv[col.codes[keep]]
             elif t == "Int64":
                 col = cols[c]
-                ints = np.array([int(x) if _given(x) else 0 for x in col.vals_u], dtype=np.int64)
-                mask = ~col.given_u
-                data[c] = pd.arrays.IntegerArray(ints[col.codes[keep]], mask[col.codes[keep]])
+                values, mask = self.fixed[c]
+                values[at] = np.array([int(x) if _given(x) else 0 for x in col.vals_u], dtype=np.int64)[col.codes[keep]]
+                mask[at] = (~col.given_u)[col.codes[keep]]
             else:
                 col = cols[c]
-                data[c] = pd.array(col.vals_u[col.codes[keep]], dtype=t)
-        self.frames.append(pd.DataFrame(data))
+                data[c] = _string_array(col.vals_u, col.codes[keep])
+        for c, arr in data.items():
+            self.parts[c].append(arr)
         self.frame_seq.append(seq[keep])
 
     def finish(self, files: list[_RawFile]):
@@ -877,41 +949,41 @@ class _Run:
         if n:
             fidx = np.concatenate(self.row_file)
             line = np.concatenate(self.row_line)
-            px = pd.Series(pd.concat([pd.Series(a) for a in self.row_px], ignore_index=True))
-            ref = pd.Series(pd.concat([pd.Series(a) for a in self.row_ref], ignore_index=True))
-            self.row_px = self.row_ref = None
-            # pseudonym collisions (two references, one pseudonym)
-            pairs = pd.DataFrame({"px": px, "ref": ref}).dropna().drop_duplicates()
-            dup_px = pairs["px"].duplicated(keep=False)
-            if dup_px.any():  # pragma: no cover - 64-bit collision, practically impossible
-                at = pairs.index[dup_px][1]
+            # pseudonym collisions: two references, one pseudonym. The pseudonym
+            # is a function of the reference, so fewer distinct pseudonyms than
+            # distinct references means a collision (compared by 64-bit hashes
+            # of both, so no string is held for the check)
+            seqs, pxh, refh = (np.concatenate(a) for a in zip(*self.row_hashes))
+            self.row_hashes = None
+            if len(np.unique(pxh)) < len(np.unique(refh)):  # pragma: no cover - 64-bit collision, practically impossible
+                pairs = pd.DataFrame({"px": pxh, "ref": refh, "seq": seqs}).drop_duplicates(["px", "ref"])
+                at = pairs.loc[pairs["px"].duplicated(), "seq"].iloc[0]
                 raise KentauditError(f"pseudonym collision at {files[fidx[at]].name}, row {line[at]}; "
                                      "increase pseudonym.DIGEST_HEX_CHARS.")
-            del ref, pairs
+            del seqs, pxh, refh
         extra: list[tuple] = []  # (seq, order, problem)
         if n:
             for order, keys in ((0, self.row_aid), (1, self.row_case)):
-                s = pd.Series(pd.concat([pd.Series(a) for a in keys], ignore_index=True))
-                codes, _ = pd.factorize(s)
-                has = np.flatnonzero(codes >= 0)
-                _, first_at = np.unique(codes[has], return_index=True)
-                first = np.full(codes.max() + 1 if len(has) else 0, -1, dtype=np.int64)
-                first[codes[has][first_at]] = has[first_at]
-                later = has[first[codes[has]] != has]
-                for r in later:
-                    f = first[codes[r]]
+                s = pd.Series(type(keys[0])._concat_same_type(keys))
+                h, valid = (np.concatenate(a) for a in zip(*self.row_key_hashes[order]))
+                later, first = _later_occurrences(h, valid)
+                if any(s.iat[r] != s.iat[f] for r, f in zip(later, first)):  # pragma: no cover
+                    # two different keys with one 64-bit hash: compare the keys themselves
+                    codes, _ = pd.factorize(s)
+                    later, first = _later_occurrences(codes, codes >= 0)
+                for r, f in zip(later, first):
                     where = f"{files[fidx[f]].name}, row {line[f]}"
                     if order == 0:
                         raw = self.raw_aid.get(int(r), s.iat[r])
                         prob = ("audit_id", raw, "duplicate_audit_id", f"audit_id duplicates {where}")
                     else:
-                        cycle, sample, _ = s.iat[r].split("\x1f", 2)
-                        prob = ("case_ref", px.iat[r], "duplicate_case_in_sample",
+                        cycle, sample, pseudonym = s.iat[r].split("\x1f", 2)
+                        prob = ("case_ref", pseudonym, "duplicate_case_in_sample",
                                 f"the same case is already audited in cycle {cycle}, sample "
                                 f"{sample!r} at {where}")
                     extra.append((int(r), order, prob))
-                del s, codes
-        self.row_aid = self.row_case = None
+                del s, h, valid
+        self.row_aid = self.row_case = self.row_key_hashes = None
         extra.sort(key=lambda t: (t[0], t[1]))
         already = (set(np.concatenate(self.rejected_seq).tolist()) if self.rejected_seq else set())
         newly = set()
@@ -923,16 +995,31 @@ class _Run:
                 self.n_rej[fi] = self.n_rej.get(fi, 0) + 1
         self.problems.sort(key=lambda t: t[0])  # stable: a row's own problems, then duplicates
 
-        if self.frames:
-            accepted = pd.concat(self.frames, ignore_index=True)
-            self.frames = None
-            if newly:
-                seqs = np.concatenate(self.frame_seq)
-                accepted = accepted[~np.isin(seqs, np.fromiter(newly, dtype=np.int64))]
-            accepted = accepted.reset_index(drop=True)
-        else:
-            accepted = _empty_accepted(self.dtypes)
-        return accepted
+        if not self.frame_seq:
+            return _empty_accepted(self.dtypes)
+        keep = None
+        if newly:
+            keep = ~np.isin(np.concatenate(self.frame_seq), np.fromiter(newly, dtype=np.int64))
+        # one column at a time, freeing its chunks as it goes; text columns stay
+        # chunked Arrow arrays (no copy), so the peak is the frame plus one column
+        data = {}
+        for c, t in self.dtypes.items():
+            if c in self.fixed:
+                values, mask = self.fixed.pop(c)
+                values = values[:self.n_acc]
+                mask = None if mask is None else mask[:self.n_acc]
+                if keep is not None:
+                    values = values[keep]
+                    mask = None if mask is None else mask[keep]
+                arr = values if mask is None else pd.arrays.IntegerArray(values, mask)
+            else:
+                chunks = self.parts.pop(c)
+                arr = type(chunks[0])._concat_same_type(chunks)
+                del chunks
+                if keep is not None:
+                    arr = arr[keep]
+            data[c] = arr
+        return pd.DataFrame(data, copy=False)
 
 
 def _ingest(paths, *, synthetic, key, key_file, criteria_file, districts_file, collect, as_of):
@@ -971,7 +1058,7 @@ def _ingest(paths, *, synthetic, key, key_file, criteria_file, districts_file, c
     v = _Validator(criteria, districts, k, as_of or _dt.date.today())
     dtypes = canonical_dtypes(criteria)
     text_cols = [c.name for c in cols.values() if c.kind in _ID_TEXT_KINDS and c.name != "case_ref"]
-    run = _Run(v, k, dtypes, text_cols)
+    run = _Run(v, k, dtypes, text_cols, sum(rf.n_records for rf, _ in raws))
     files = [rf for rf, _ in raws]
     # Rows are validated in chunks (memory bounded by the chunk, not the file);
     # the duplicate checks across rows and files run once all chunks are read.
