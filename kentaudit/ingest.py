@@ -39,7 +39,8 @@ import pyarrow as pa
 
 from . import model, reference
 from .errors import EmptyInputError, InputError, KentauditError, PseudonymKeyError
-from .pseudonym import DEMO_KEY, SYNTHETIC_PREFIX, is_synthetic_ref, load_key, pseudonymise
+from .pseudonym import DEMO_KEY, DIGEST_HEX_CHARS, SYNTHETIC_PREFIX, is_synthetic_ref, load_key, pseudonymise
+from .pseudonym import PREFIX as PSEUDONYM_PREFIX
 from .safetext import FORMULA_PREFIXES, neutralise_frame
 
 WARNINGS_EXIT_CODE = 3
@@ -743,6 +744,21 @@ class _Column:
         return np.asarray(arr_u)[self.codes]
 
 
+_CASE_KEY = np.dtype([("pair", np.uint16), ("px", np.uint64)])
+
+
+def _pseudonym_bits(px) -> int:
+    """The 64 bits of a pseudonym ``px_`` + 16 hex digits (0 for none), checked
+    to give the pseudonym back exactly."""
+    if not isinstance(px, str):
+        return 0
+    bits = int(px[len(PSEUDONYM_PREFIX):], 16)
+    if DIGEST_HEX_CHARS > 16 or f"{PSEUDONYM_PREFIX}{bits:0{DIGEST_HEX_CHARS}x}" != px:
+        raise KentauditError("internal error: ingest's duplicate-case check assumes pseudonyms of "
+                             "at most 16 lower-case hex digits; update kentaudit.ingest with pseudonym.")
+    return bits
+
+
 def _later_occurrences(keys, valid):
     """(rows, first rows): every valid row whose key appeared in an earlier
     valid row, ascending, with the row of that key's first appearance."""
@@ -778,8 +794,8 @@ class _Run:
         self.row_file: list[np.ndarray] = []
         self.row_line: list[np.ndarray] = []
         self.row_aid: list = []               # stripped audit_id, NA if blank
-        self.row_case: list = []              # "cycle\x1fsample\x1fpseudonym", NA if not checkable
         self.row_key_hashes: tuple[list, list] = ([], [])  # (hash, given) of the two keys
+        self.pairs: dict[tuple, int] = {}     # (cycle, sample) -> code
         self.row_hashes: list = []            # (hash of pseudonym, hash of reference), rows with a reference
         self.rejected_seq: list[np.ndarray] = []  # rejected before the duplicate checks
         self.raw_aid: dict[int, str] = {}     # seq -> raw audit_id where it differs from stripped
@@ -870,27 +886,34 @@ class _Run:
             for r in np.flatnonzero(ac.codes == j):
                 self.raw_aid[int(seq[r])] = ac.uniq[j]
         aid = ac.rows(np.array([a if a else pd.NA for a in aid_u], dtype=object))
-        checkable = given("cycle") & given("sample") & (px_u[rc.codes] is not pd.NA)
+        checkable = given("cycle") & given("sample")
         checkable &= rc.rows([bool(r) for r in ref_u])
-        case = np.full(n, pd.NA, dtype=object)
+        # the case key (cycle, sample, pseudonym) as (code of the pair, the
+        # pseudonym's 64 bits): exact, and 10 bytes a row instead of a string
+        case = np.zeros(n, dtype=_CASE_KEY)
+        px_bits_u = np.array([_pseudonym_bits(x) for x in px_u], dtype=np.uint64)
+        case["px"] = px_bits_u[rc.codes]
         if checkable.any():
             cy, sa = cols["cycle"], cols["sample"]
-            cyv, sav = cy.rows(cy.vals_u), sa.rows(sa.vals_u)
+            pair_u = {}
+            for i in range(len(cy.uniq)):
+                for j in range(len(sa.uniq)):
+                    if cy.given_u[i] and sa.given_u[j]:
+                        pk = (cy.vals_u[i], sa.vals_u[j])
+                        pair_u[i, j] = self.pairs.setdefault(pk, len(self.pairs))
+            pair = np.zeros(n, dtype=np.uint16)
             for r in np.flatnonzero(checkable):
-                case[r] = f"{cyv[r]}\x1f{sav[r]}\x1f{px[r]}"
+                pair[r] = pair_u[cy.codes[r], sa.codes[r]]
+            case["pair"] = pair
         self.row_file.append(np.full(n, fidx, dtype=np.int32))
         self.row_line.append(lines)
         self.row_aid.append(pd.array(aid, dtype="string"))
-        self.row_case.append(pd.array(case, dtype="string"))
         aid_h = pd.util.hash_array(np.array(aid_u, dtype=object))[ac.codes]
-        case_h = np.zeros(n, dtype=np.uint64)
-        case_h[checkable] = pd.util.hash_array(case[checkable].astype(object))
         self.row_key_hashes[0].append((aid_h, ac.rows([bool(a) for a in aid_u])))
-        self.row_key_hashes[1].append((case_h, checkable))
+        self.row_key_hashes[1].append((case, checkable))
         has_ref = rc.rows([bool(r) for r in ref_u])
         ref_h = pd.util.hash_array(np.array(ref_u, dtype=object))
-        px_h = pd.util.hash_array(np.array([x if isinstance(x, str) else "" for x in px_u], dtype=object))
-        self.row_hashes.append((seq[has_ref], px_h[rc.codes[has_ref]], ref_h[rc.codes[has_ref]]))
+        self.row_hashes.append((has_ref, ref_h[rc.codes]))
 
         # rows flagged: the per-row validator gives their problems, in its order
         rejected = np.zeros(n, dtype=bool)
@@ -953,37 +976,45 @@ class _Run:
             # is a function of the reference, so fewer distinct pseudonyms than
             # distinct references means a collision (compared by 64-bit hashes
             # of both, so no string is held for the check)
-            seqs, pxh, refh = (np.concatenate(a) for a in zip(*self.row_hashes))
+            has_ref, refh = (np.concatenate(a) for a in zip(*self.row_hashes))
             self.row_hashes = None
+            seqs = np.flatnonzero(has_ref)
+            pxh = np.concatenate([c for c, _ in self.row_key_hashes[1]])["px"][seqs]
+            refh = refh[seqs]
             if len(np.unique(pxh)) < len(np.unique(refh)):  # pragma: no cover - 64-bit collision, practically impossible
                 pairs = pd.DataFrame({"px": pxh, "ref": refh, "seq": seqs}).drop_duplicates(["px", "ref"])
                 at = pairs.loc[pairs["px"].duplicated(), "seq"].iloc[0]
                 raise KentauditError(f"pseudonym collision at {files[fidx[at]].name}, row {line[at]}; "
                                      "increase pseudonym.DIGEST_HEX_CHARS.")
-            del seqs, pxh, refh
+            del seqs, pxh, refh, has_ref
+            pair_names = {code: pk for pk, code in self.pairs.items()}
         extra: list[tuple] = []  # (seq, order, problem)
         if n:
-            for order, keys in ((0, self.row_aid), (1, self.row_case)):
-                s = pd.Series(type(keys[0])._concat_same_type(keys))
+            for order in (0, 1):
                 h, valid = (np.concatenate(a) for a in zip(*self.row_key_hashes[order]))
+                self.row_key_hashes[order].clear()
                 later, first = _later_occurrences(h, valid)
-                if any(s.iat[r] != s.iat[f] for r, f in zip(later, first)):  # pragma: no cover
-                    # two different keys with one 64-bit hash: compare the keys themselves
-                    codes, _ = pd.factorize(s)
-                    later, first = _later_occurrences(codes, codes >= 0)
+                if order == 0:
+                    s = pd.Series(type(self.row_aid[0])._concat_same_type(self.row_aid))
+                    self.row_aid = None
+                    if any(s.iat[r] != s.iat[f] for r, f in zip(later, first)):  # pragma: no cover
+                        # two different audit_ids with one 64-bit hash: compare the ids themselves
+                        codes, _ = pd.factorize(s)
+                        later, first = _later_occurrences(codes, codes >= 0)
                 for r, f in zip(later, first):
                     where = f"{files[fidx[f]].name}, row {line[f]}"
                     if order == 0:
                         raw = self.raw_aid.get(int(r), s.iat[r])
                         prob = ("audit_id", raw, "duplicate_audit_id", f"audit_id duplicates {where}")
                     else:
-                        cycle, sample, pseudonym = s.iat[r].split("\x1f", 2)
+                        cycle, sample = pair_names[int(h[r]["pair"])]
+                        pseudonym = f"{PSEUDONYM_PREFIX}{int(h[r]['px']):0{DIGEST_HEX_CHARS}x}"
                         prob = ("case_ref", pseudonym, "duplicate_case_in_sample",
                                 f"the same case is already audited in cycle {cycle}, sample "
                                 f"{sample!r} at {where}")
                     extra.append((int(r), order, prob))
-                del s, h, valid
-        self.row_aid = self.row_case = self.row_key_hashes = None
+                del h, valid
+        self.row_aid = self.row_key_hashes = None
         extra.sort(key=lambda t: (t[0], t[1]))
         already = (set(np.concatenate(self.rejected_seq).tolist()) if self.rejected_seq else set())
         newly = set()
