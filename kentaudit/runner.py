@@ -24,6 +24,7 @@ See ``docs/running.md``.
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import multiprocessing
 import os
@@ -428,6 +429,7 @@ def _run_locked(params: CycleParams, job_list, *, name, partial, n_jobs, timeout
                 "start_timeout": _START_TIMEOUT,
                 "max_retries": MAX_START_RETRIES,
             })
+        work = _longest_first(work, out_dir / name / "manifest.json")
         if zygote:
             # Started before the pool, so its imports overlap the workers' start-up.
             from .zygote import PRELOAD, start_zygote
@@ -562,6 +564,22 @@ def _stop_zygote(zyg, entries: dict) -> dict[str, Any]:
     log.info("kernel zygote stopped: %d kernel(s) forked from it, %d started directly",
              res["kernels_forked"], res["kernels_direct"])
     return res
+
+
+def _longest_first(work: list[dict[str, Any]], last_manifest: Path) -> list[dict[str, Any]]:
+    """Order jobs longest first by the last good run's timings (LPT scheduling).
+
+    With two processes and one notebook that takes several times longer than
+    the others, starting it first keeps it from running alone at the end.
+    Without a previous run the parameter file's order is kept. Only the order
+    of submission changes; results do not depend on it.
+    """
+    try:
+        seconds = {(n["notebook"], n.get("district")): float(n["seconds"])
+                   for n in json.loads(last_manifest.read_text())["notebooks"] if n.get("seconds")}
+    except (OSError, ValueError, KeyError, TypeError):
+        return work
+    return sorted(work, key=lambda w: -seconds.get((w["notebook"], w["district"]), 0.0))
 
 
 def _build_appendix(params, staging: Path, requested: bool, partial: bool) -> dict[str, Any]:
