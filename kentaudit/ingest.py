@@ -744,6 +744,9 @@ class _Column:
         return np.asarray(arr_u)[self.codes]
 
 
+#: text columns kept as Arrow arrays per chunk (values mostly distinct)
+_CHUNKED_TEXT = ("audit_id", "case_ref", "notes")
+
 _CASE_KEY = np.dtype([("pair", np.uint16), ("px", np.uint64)])
 
 
@@ -787,7 +790,15 @@ class _Run:
         self.n_acc = 0
         self.problems: list[tuple] = []      # ((file index, line), problem row)
         self.formula_warnings: list[str] = []
-        self.parts: dict[str, list] = {c: [] for c in dtypes if c not in self.fixed}  # text columns
+        # text columns with few distinct values (codes, districts, answers, teams,
+        # file names): an int32 code per row into one dictionary per column, so
+        # each column is built once, contiguous, at the end
+        self.coded = {}
+        for c, t in dtypes.items():
+            if c not in self.fixed and c not in _CHUNKED_TEXT:
+                self.coded[c] = (np.empty(max_rows, dtype=np.int32), {}, [])
+        # identifiers and free text: one Arrow array per chunk
+        self.parts: dict[str, list] = {c: [] for c in dtypes if c not in self.fixed and c not in self.coded}
         self.frame_seq: list[np.ndarray] = []
         self.n_rej: dict[int, int] = {}
         # per validated row (field count right), in reading order ("seq"):
@@ -942,10 +953,9 @@ class _Run:
                 data[c] = _string_array(px_u, rc.codes[keep])
             elif c == "area":
                 d = cols["district"]
-                data[c] = _string_array([v.area.get(x) if _given(x) else pd.NA for x in d.vals_u],
-                                        d.codes[keep])
+                self._code(c, at, [v.area.get(x) if _given(x) else pd.NA for x in d.vals_u], d.codes[keep])
             elif c == "source_file":
-                data[c] = _string_array([name], np.zeros(len(keep), dtype=np.intp))
+                self._code(c, at, [name], np.zeros(len(keep), dtype=np.intp))
             elif c == "source_row":
                 values, mask = self.fixed[c]
                 values[at] = lines[keep]
@@ -960,12 +970,28 @@ class _Run:
                 values, mask = self.fixed[c]
                 values[at] = np.array([int(x) if _given(x) else 0 for x in col.vals_u], dtype=np.int64)[col.codes[keep]]
                 mask[at] = (~col.given_u)[col.codes[keep]]
+            elif c in self.coded:
+                col = cols[c]
+                self._code(c, at, col.vals_u, col.codes[keep])
             else:
                 col = cols[c]
                 data[c] = _string_array(col.vals_u, col.codes[keep])
         for c, arr in data.items():
             self.parts[c].append(arr)
         self.frame_seq.append(seq[keep])
+
+    def _code(self, c, at, values_u, codes) -> None:
+        out, index, values = self.coded[c]
+        g = np.empty(len(values_u), dtype=np.int32)
+        for j, x in enumerate(values_u):
+            if x is pd.NA:
+                g[j] = -1
+            else:
+                g[j] = index.get(x, -2)
+                if g[j] == -2:
+                    g[j] = index[x] = len(values)
+                    values.append(x)
+        out[at] = g[codes]
 
     def finish(self, files: list[_RawFile]):
         n = self.nseq
@@ -1031,8 +1057,8 @@ class _Run:
         keep = None
         if newly:
             keep = ~np.isin(np.concatenate(self.frame_seq), np.fromiter(newly, dtype=np.int64))
-        # one column at a time, freeing its chunks as it goes; text columns stay
-        # chunked Arrow arrays (no copy), so the peak is the frame plus one column
+        # one column at a time, freeing its chunks as it goes, so the peak is
+        # the frame plus one column
         data = {}
         for c, t in self.dtypes.items():
             if c in self.fixed:
@@ -1043,12 +1069,22 @@ class _Run:
                     values = values[keep]
                     mask = None if mask is None else mask[keep]
                 arr = values if mask is None else pd.arrays.IntegerArray(values, mask)
+            elif c in self.coded:
+                codes, _, values = self.coded.pop(c)
+                codes = codes[:self.n_acc]
+                if keep is not None:
+                    codes = codes[keep]
+                taken = pa.array(values, type=pa.large_string()).take(pa.array(codes, mask=codes < 0))
+                arr = pd.arrays.ArrowStringArray(taken)
+                del codes
             else:
                 chunks = self.parts.pop(c)
                 arr = type(chunks[0])._concat_same_type(chunks)
                 del chunks
                 if keep is not None:
                     arr = arr[keep]
+                # one contiguous buffer, as downstream group-bys are faster on it
+                arr = pd.arrays.ArrowStringArray(arr._pa_array.combine_chunks())
             data[c] = arr
         return pd.DataFrame(data, copy=False)
 
