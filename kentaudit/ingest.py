@@ -19,6 +19,16 @@ sample), redaction of ``case_ref`` in every message, and a stable rule id per
 problem. pandera's failure cases report the check name and the coerced value
 after the fact; mapping them back to these messages would be more code than
 the checks themselves, so each rule is a few explicit lines here instead.
+
+Scale: a CSV is read twice, never held as rows. The first pass checks the
+file (encoding, CSV structure, header, blank lines, synthetic references);
+the second decodes it block by block and validates ``_CHUNK_ROWS`` records at
+a time. Within a chunk each distinct raw value of a column is validated once by
+the same code as a single cell, and the cross-field rules are vectorised; only
+rows that break a rule go through the per-row validator, which writes their
+messages. Duplicate ``audit_id`` and case checks run once over all files at
+the end, on 64-bit hashes or exact integer keys (every hash match is compared
+exactly). XLSX workbooks are read whole (openpyxl), then validated the same way.
 """
 from __future__ import annotations
 
