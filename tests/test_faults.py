@@ -190,6 +190,14 @@ def interrupted(repo, rerun_after_swap):
             time.sleep(0.2)
         assert marker.exists(), "the sleeping notebook never started"
         kernel_pid = int(marker.read_text())
+        # The runner may start Thanet first (it orders jobs by the last run's timings), so
+        # wait until the other districts have finished (the staging run log says so).
+        others = [f"district_fault__{CODES[d]}: ok" for d in DISTRICTS if d != "Thanet"]
+        while time.monotonic() < deadline + 60 and proc.poll() is None:
+            logs = " ".join(p.read_text() for p in repo["out"].glob(".staging-*/run.log"))
+            if all(o in logs for o in others):
+                break
+            time.sleep(0.2)
         time.sleep(0.5)
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=60)
