@@ -46,17 +46,17 @@ def _yes_no_counts(audits: pd.DataFrame, criterion: str, group: str) -> pd.DataF
     col = _criterion_col(audits, criterion)
     if group not in audits.columns:
         raise KentauditError(f"the audits have no column {group!r} to group by.")
-    ans = audits[col].astype("string")
-    bad = ans.dropna()
-    bad = bad[~bad.isin(["Y", "N", "NA"])]
-    if not bad.empty:
-        raise KentauditError(f"criterion {col!r} has answer {bad.iloc[0]!r}; answers must be Y, N, NA or missing.")
-    g = audits[group].astype("string")
-    df = pd.DataFrame({"g": g, "yes": ans.eq("Y").fillna(False), "no": ans.eq("N").fillna(False),
-                       "na": ans.eq("NA").fillna(False), "missing": ans.isna()})
-    out = df.groupby("g", sort=True)[["yes", "no", "na", "missing"]].sum().astype(int)
-    out.index.name = group
-    return out
+    # Count first with the vectorised counter of kentaudit.proportions (answer codes
+    # checked there): no per-criterion string copies of the whole frame.
+    from .proportions import criterion_counts
+
+    c = criterion_counts(audits[[group, col]], by=group, criteria=[col])
+    c = c[c[group].notna()]
+    out = pd.DataFrame({"yes": c["n_yes"].to_numpy(int), "no": c["n_no"].to_numpy(int),
+                        "na": c["n_not_applicable"].to_numpy(int),
+                        "missing": c["n_missing"].to_numpy(int)},
+                       index=pd.Index(c[group].astype(str).to_numpy(), name=group))
+    return out.sort_index()
 
 
 def criterion_table(audits: pd.DataFrame, criterion: str, group: str = "district") -> pd.DataFrame:
