@@ -1,7 +1,7 @@
 """Privacy of a regenerated cycle (issue 7).
 
 The default cycle (``params/cycle-2009.yaml``, every district, the real
-notebooks) runs once into a temporary folder; then everything under
+notebooks) runs once per test session (the shared ``cycle_2009`` fixture); then everything under
 ``publish/`` is scanned with :func:`kentaudit.pubcheck.check_publication`
 (which re-derives its checks from the published files, independently of the
 code that suppressed them), with the restricted folder and the cycle's audit
@@ -14,15 +14,12 @@ import subprocess
 from pathlib import Path
 
 import pytest
-import yaml
 
 from kentaudit.manifest import read_manifest
 from kentaudit.params import load_params
 from kentaudit.pubcheck import check_publication
-from kentaudit.runner import run_cycle
 
 ROOT = Path(__file__).resolve().parent.parent
-PARAMS = ROOT / "params" / "cycle-2009.yaml"
 
 
 def _git(*args) -> subprocess.CompletedProcess:
@@ -30,23 +27,10 @@ def _git(*args) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture(scope="module")
-def default_cycle(tmp_path_factory):
-    root = tmp_path_factory.mktemp("default-cycle")
-    (root / "params").mkdir()
-    (root / "notebooks").symlink_to(ROOT / "notebooks", target_is_directory=True)
-    data = yaml.safe_load(PARAMS.read_text(encoding="utf-8"))
-
-    def absolute(p):
-        return p if p is None or Path(p).is_absolute() else str((ROOT / p).resolve())
-
-    data["inputs"] = {k: [absolute(x) for x in v] if isinstance(v, list) else absolute(v)
-                      for k, v in data["inputs"].items()}
-    data["output_dir"] = "outputs"  # everything else exactly as in the repository's file
-    p = root / "params" / PARAMS.name
-    p.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-    code = run_cycle(p, jobs=2)
-    cycle = root / "outputs" / "2009"
-    return {"code": code, "params": load_params(p), "dir": cycle}
+def default_cycle(cycle_2009):
+    """The session's single run of the default cycle (see conftest.py)."""
+    return {"code": cycle_2009["code"], "params": load_params(cycle_2009["params"]),
+            "dir": cycle_2009["cycle_dir"]}
 
 
 @pytest.mark.slow
