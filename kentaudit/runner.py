@@ -163,9 +163,26 @@ def _execute_job(job: dict[str, Any]) -> dict[str, Any]:
             status, error = "failed", _error_line(exc)
             if not started["ok"]:
                 error = f"kernel start-up failed: {error}" if _is_startup_failure(exc) else error
-        return {"stem": job["stem"], "status": status, "error": error,
-                "seconds": round(time.monotonic() - t0, 3), "retries": len(retry_errors),
-                "retry_errors": retry_errors, "kernel_launches": list(kernels.LAUNCHES)}
+        result = {"stem": job["stem"], "status": status, "error": error,
+                  "seconds": round(time.monotonic() - t0, 3), "retries": len(retry_errors),
+                  "retry_errors": retry_errors, "kernel_launches": list(kernels.LAUNCHES)}
+        page = job.get("html")
+        if page and Path(job["output_path"]).exists():
+            # The reviewer page is exported here, in the worker, as soon as the notebook
+            # has run: the pages are made in parallel instead of one by one at the end.
+            from .reviewer import export_notebook_html
+
+            prov = {**page["provenance"], "status": status, "error": error,
+                    "finished_utc": utc_now()}
+            try:
+                info = export_notebook_html(job["output_path"], page["path"], provenance=prov,
+                                            title=page["title"])
+            except Exception as exc:  # noqa: BLE001 - recorded; the run then fails
+                result["html_error"] = _error_line(exc)
+            else:
+                result["html"] = page["rel"]
+                result["images_without_alt"] = info["images_without_alt"]
+        return result
 
 
 def _worker_init(kernel_dir: str, zygote_path: str | None = None) -> None:
@@ -428,6 +445,12 @@ def _run_locked(params: CycleParams, job_list, *, name, partial, n_jobs, timeout
                 "cell_timeout": timeout,
                 "start_timeout": _START_TIMEOUT,
                 "max_retries": MAX_START_RETRIES,
+                "html": {"provenance": {**_html_base(manifest), "notebook": j["notebook"],
+                                        "district": j["district"]},
+                         "path": str(staging / "html" / f"{j['stem']}.html"),
+                         "rel": f"html/{j['stem']}.html",
+                         "title": f"{params.title}: {j['notebook']}"
+                                  + (f" ({j['district']})" if j["district"] else "")},
             })
         work = _longest_first(work, out_dir / name / "manifest.json")
         if zygote:
@@ -465,6 +488,8 @@ def _run_locked(params: CycleParams, job_list, *, name, partial, n_jobs, timeout
                                        "seconds": None, "retries": 0, "retry_errors": []}
                             e.update({k: res[k] for k in ("status", "error", "seconds", "retries",
                                                           "retry_errors")})
+                            e.update({k: res[k] for k in ("html", "images_without_alt", "html_error")
+                                      if k in res})
                             launches = res.get("kernel_launches") or []
                             if launches:
                                 e["kernel_start"] = launches[-1]["mode"]
@@ -606,16 +631,26 @@ def _build_appendix(params, staging: Path, requested: bool, partial: bool) -> di
     return {"built": True, "reason": None}
 
 
-def _export_html(params, staging: Path, manifest: dict, entries: dict) -> bool:
-    from .reviewer import build_index, export_notebook_html
-
+def _html_base(manifest: dict) -> dict[str, Any]:
+    """Provenance shown at the top of every reviewer page (from the manifest)."""
     base = {k: manifest.get(k) for k in ("cycle", "started_utc", "git_commit", "params_file",
                                          "params_sha256", "params", "input_hashes")}
     base["kentaudit_version"] = manifest["packages"].get("kentaudit")
-    base["finished_utc"] = utc_now()
+    return base
+
+
+def _export_html(params, staging: Path, manifest: dict, entries: dict) -> bool:
+    from .reviewer import build_index, export_notebook_html
+
+    base = {**_html_base(manifest), "finished_utc": utc_now()}
     ok, no_alt, pages = True, 0, []
     for stem, e in entries.items():
-        if e["output"]:
+        if e.get("html_error"):
+            ok = False
+            log.error("%s: reviewer HTML export failed: %s", stem, e["html_error"])
+        elif e.get("html"):  # exported by the worker right after the notebook ran
+            no_alt += int(e.get("images_without_alt") or 0)
+        elif e["output"]:
             prov = {**base, "notebook": e["notebook"], "district": e["district"],
                     "status": e["status"], "error": e["error"]}
             title = f"{params.title}: {e['notebook']}" + (f" ({e['district']})" if e["district"] else "")
