@@ -84,6 +84,16 @@ def _groups(audits, by):
     return [((k,) if not isinstance(k, tuple) else k, g) for k, g in audits.groupby(by, sort=True, dropna=False)]
 
 
+def _with_proportions(out: pd.DataFrame, conf_level: float, method: str) -> pd.DataFrame:
+    """Add ``proportion`` = n / n_graded with its interval, method and level."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["proportion"] = np.where(out["n_graded"] > 0, out["n"] / out["n_graded"].clip(lower=1), np.nan)
+    out["ci_low"], out["ci_high"] = _ci(out["n"], out["n_graded"], conf_level, method)
+    out["method"] = method
+    out["conf_level"] = conf_level
+    return out
+
+
 def grade_distribution(audits: pd.DataFrame, by=None, grade: str = "overall_grade",
                        conf_level: float = 0.95, method: str = "wilson",
                        scale: str | None = None) -> pd.DataFrame:
@@ -136,12 +146,7 @@ def grade_distribution(audits: pd.DataFrame, by=None, grade: str = "overall_grad
             rows.append({**dict(zip(bycols, key)), "grade": gr, "label": labels[gr],
                          "n": int(counts.get(gr, 0)), "n_graded": n_graded, "n_missing": n_missing})
     out = pd.DataFrame(rows)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out["proportion"] = np.where(out["n_graded"] > 0, out["n"] / out["n_graded"].clip(lower=1), np.nan)
-    out["ci_low"], out["ci_high"] = _ci(out["n"], out["n_graded"], conf_level, method)
-    out["method"] = method
-    out["conf_level"] = conf_level
-    return out
+    return _with_proportions(out, conf_level, method)
 
 
 def collapse_grades(audits: pd.DataFrame, by=None, grade: str = "overall_grade",
@@ -176,12 +181,7 @@ def collapse_grades(audits: pd.DataFrame, by=None, grade: str = "overall_grade",
                      "n": int((graded == 4).sum())})
     out = pd.DataFrame(rows)
     out = out[bycols + ["collapse", "definition", "n", "n_graded", "n_missing"]]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out["proportion"] = np.where(out["n_graded"] > 0, out["n"] / out["n_graded"].clip(lower=1), np.nan)
-    out["ci_low"], out["ci_high"] = _ci(out["n"], out["n_graded"], conf_level, method)
-    out["method"] = method
-    out["conf_level"] = conf_level
-    return out
+    return _with_proportions(out, conf_level, method)
 
 
 def compare_grades(a, b, grade: str = "overall_grade", conf_level: float = 0.95,

@@ -276,6 +276,15 @@ def _read_yaml(path: Path):
     return data
 
 
+def _check_members(c, key: str, what: str, values: list, allowed) -> None:
+    """Every value is one of ``allowed`` and none is listed twice."""
+    for v in values:
+        if v not in allowed:
+            c.fail(key, f"unknown {what} {v!r}; allowed: {', '.join(allowed)}")
+    if len(set(values)) != len(values):
+        c.fail(key, f"lists a {what} twice")
+
+
 def load_params(path: str | Path) -> CycleParams:
     """Read and validate a cycle parameter file.
 
@@ -337,11 +346,7 @@ def load_params(path: str | Path) -> CycleParams:
         samples = [samples]
     if not isinstance(samples, list) or not samples:
         c.fail("samples", f"must be a non-empty list drawn from {', '.join(SAMPLES)}, got {samples!r}")
-    for s in samples:
-        if s not in SAMPLES:
-            c.fail("samples", f"unknown sample {s!r}; allowed: {', '.join(SAMPLES)}")
-    if len(set(samples)) != len(samples):
-        c.fail("samples", "lists a sample twice")
+    _check_members(c, "samples", "sample", samples, SAMPLES)
 
     from .reference import districts as _districts
     from .reference import grade_scales as _grade_scales
@@ -353,11 +358,7 @@ def load_params(path: str | Path) -> CycleParams:
     else:
         if not isinstance(raw_d, list) or not raw_d:
             c.fail("districts", f'must be "all" or a non-empty list of district names, got {raw_d!r}')
-        for d in raw_d:
-            if d not in known_districts:
-                c.fail("districts", f"unknown district {d!r}; allowed: {', '.join(known_districts)}")
-        if len(set(raw_d)) != len(raw_d):
-            c.fail("districts", "lists a district twice")
+        _check_members(c, "districts", "district", raw_d, known_districts)
         districts, districts_all = tuple(raw_d), False
 
     nb_dir = root / "notebooks"

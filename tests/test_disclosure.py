@@ -9,7 +9,6 @@ import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings, strategies as st
-from scipy.linalg import null_space
 
 from kentaudit.disclosure import equations, suppress
 from kentaudit.errors import DisclosureError
@@ -126,23 +125,45 @@ def test_link_makes_a_large_twin_a_complement():
 
 
 def _determined(tables):
-    """Independent re-check: hidden cells fixed by the equations (null-space test)."""
+    """Independent re-check, as an intruder would do it: hidden cells whose value is fixed.
+
+    For every hidden cell, linear programming (scipy ``linprog``) finds the
+    smallest and largest value it can take given every published equation, the
+    published values and non-negativity. A cell whose range is a single value
+    is recovered. This is a different method from the null-space test inside
+    ``disclosure.py`` (and stronger: it also uses non-negativity).
+    """
+    from scipy.optimize import linprog
+
+    by_id = {t.id: t for t in tables}
     eqs = equations(tables)
-    hid = {(t.id, i, c) for t in tables for (i, c) in hidden(t)}
-    unk = sorted({c for _, cells, _ in eqs for c in cells if c in hid})
-    if not unk:
+    hid = sorted({(t.id, i, c) for t in tables for (i, c) in hidden(t)})
+    if not hid:
         return []
-    col = {c: k for k, c in enumerate(unk)}
-    rows = []
+    col = {h: k for k, h in enumerate(hid)}
+    a_eq, b_eq = [], []
     for _, cells, coefs in eqs:
-        if any(c in col for c in cells):
-            r = np.zeros(len(unk))
-            for c, a in zip(cells, coefs):
-                if c in col:
-                    r[col[c]] += a
-            rows.append(r)
-    ns = null_space(np.array(rows))
-    return [c for k, c in enumerate(unk) if ns.size == 0 or np.abs(ns[k]).max() < 1e-9]
+        row, rhs = np.zeros(len(hid)), 0.0
+        for cell, a in zip(cells, coefs):
+            if cell in col:
+                row[col[cell]] += a
+            else:
+                tid, i, c = cell
+                rhs -= a * float(by_id[tid].data.at[i, c])
+        if row.any():
+            a_eq.append(row)
+            b_eq.append(rhs)
+    if not a_eq:
+        return []
+    fixed = []
+    for h, k in col.items():
+        cost = np.zeros(len(hid))
+        cost[k] = 1.0
+        lo = linprog(cost, A_eq=np.array(a_eq), b_eq=b_eq, bounds=(0, None), method="highs")
+        hi = linprog(-cost, A_eq=np.array(a_eq), b_eq=b_eq, bounds=(0, None), method="highs")
+        if lo.status == 0 and hi.status == 0 and -hi.fun - lo.fun < 1e-6:
+            fixed.append(h)
+    return fixed
 
 
 def test_bridge_cell_between_two_blocks_is_protected():
@@ -190,3 +211,13 @@ def test_no_hidden_cell_is_ever_recoverable(m):
     assert _determined(res.tables) == []
     for v in t.data[[c for c in t.count_columns]].to_numpy().ravel():
         assert v == C or v == 0 or v > 5
+
+
+def test_intruder_check_recovers_a_cell_left_alone_in_its_row():
+    # The re-check must be able to fail: undo the secondary suppression of one row
+    # and the primary cell beside it becomes recoverable from the row total.
+    res = suppress([row_table([(3, 12), (20, 30)])])
+    t = res.tables[0]
+    sec = res.audit[res.audit.reason == "secondary"].iloc[0]
+    t.data.at[sec.row, sec.column] = sec.value
+    assert _determined(res.tables) == [(t.id, 0, "n_a")]
