@@ -159,18 +159,40 @@ def _code_key(text: str) -> str:
     return re.sub(r"[\s_\-]+", "_", text.strip().lower().replace("&", "and"))
 
 
-def canonical_dtypes(criteria=None) -> dict[str, str]:
+def canonical_dtypes(criteria=None, districts=None) -> dict:
     """The dtype of every column of ``IngestResult.accepted``, in order.
 
-    Text, codes and answers are pandas ``string`` (missing = ``pd.NA``), dates
-    ``datetime64[ns]``, grades ``Int64``; ``area`` follows ``district`` and
-    ``source_file``/``source_row`` come last.
+    Coded columns whose values come from a closed list (``sample``,
+    ``district``, ``area``, ``case_status``, ``cp_category``, ``age_band``,
+    ``record_source``, every answer ``c_*`` and every risk flag) are unordered
+    ``category`` with the allowed values, sorted, as categories: the same
+    categories whatever the data, so frames concatenate and group alike, and
+    one byte a row instead of a string (at 1,000,000 rows the frame is about
+    a third of its size as strings). Sorting the categories keeps group-by
+    order the same as for text. Other text (``audit_id``, ``case_ref``,
+    ``cycle``, ``team``, ``auditor``, ``moderator``, ``notes``,
+    ``source_file``) is pandas ``string``; missing is ``pd.NA`` or ``NaN`` in
+    a category. Dates are ``datetime64[ns]``, grades ``Int64``; ``area``
+    follows ``district`` and ``source_file``/``source_row`` come last.
+
+    Parameters
+    ----------
+    criteria, districts : DataFrame, optional
+        Reference tables (default: the bundled ones); they set the ``c_*``
+        columns and the ``district``/``area`` categories.
     """
-    out: dict[str, str] = {}
+    ref = reference.districts() if districts is None else districts
+    out: dict = {}
     for c in model.columns(criteria):
-        out[c.name] = {"date": "datetime64[ns]", "grade": "Int64"}.get(c.kind, "string")
-        if c.name == "district":
-            out["area"] = "string"
+        if c.kind in ("date", "grade"):
+            out[c.name] = {"date": "datetime64[ns]", "grade": "Int64"}[c.kind]
+        elif c.name == "district":
+            out[c.name] = pd.CategoricalDtype(sorted(set(ref["district"])))
+            out["area"] = pd.CategoricalDtype(sorted(set(ref["area"])))
+        elif c.kind in ("answer", "flag") or (c.kind == "category" and c.allowed):
+            out[c.name] = pd.CategoricalDtype(sorted(c.allowed))
+        else:
+            out[c.name] = "string"
     out["source_file"] = "string"
     out["source_row"] = "Int64"
     return out
@@ -795,7 +817,7 @@ class _Run:
         for c, t in dtypes.items():
             if t == "Int64":
                 self.fixed[c] = (np.zeros(max_rows, dtype=np.int64), np.ones(max_rows, dtype=bool))
-            elif t.startswith("datetime64"):
+            elif isinstance(t, str) and t.startswith("datetime64"):
                 self.fixed[c] = (np.full(max_rows, np.datetime64("NaT", "ns"), dtype=t), None)
         self.n_acc = 0
         self.problems: list[tuple] = []      # ((file index, line), problem row)
@@ -970,7 +992,7 @@ class _Run:
                 values, mask = self.fixed[c]
                 values[at] = lines[keep]
                 mask[at] = False
-            elif t.startswith("datetime64"):
+            elif isinstance(t, str) and t.startswith("datetime64"):
                 col = cols[c]
                 conv = np.array([np.datetime64(x, "ns") if _given(x) else np.datetime64("NaT", "ns")
                                  for x in col.vals_u], dtype="datetime64[ns]")
@@ -1084,8 +1106,17 @@ class _Run:
                 codes = codes[:self.n_acc]
                 if keep is not None:
                     codes = codes[keep]
-                taken = pa.array(values, type=pa.large_string()).take(pa.array(codes, mask=codes < 0))
-                arr = pd.arrays.ArrowStringArray(taken)
+                if isinstance(t, pd.CategoricalDtype):
+                    # discovery-order codes -> positions in the fixed categories
+                    # (None is the value of a cell that failed validation: its rows were rejected)
+                    pos = t.categories.get_indexer(pd.Index(values, dtype=object))
+                    if any(p < 0 and x is not None for p, x in zip(pos, values)):  # pragma: no cover
+                        raise KentauditError(f"internal error: {c} value outside its categories")
+                    lut = np.append(pos, -1).astype(np.int8 if len(t.categories) < 127 else np.int32)
+                    arr = pd.Categorical.from_codes(lut[codes], dtype=t)
+                else:
+                    taken = pa.array(values, type=pa.large_string()).take(pa.array(codes, mask=codes < 0))
+                    arr = pd.arrays.ArrowStringArray(taken)
                 del codes
             else:
                 chunks = self.parts.pop(c)
@@ -1163,7 +1194,7 @@ def _ingest(paths, *, synthetic, key, key_file, criteria_file, districts_file, c
         k = load_key(key, key_file=key_file)
 
     v = _Validator(criteria, districts, k, as_of or _dt.date.today())
-    dtypes = canonical_dtypes(criteria)
+    dtypes = canonical_dtypes(criteria, districts)
     text_cols = [c.name for c in cols.values() if c.kind in _ID_TEXT_KINDS and c.name != "case_ref"]
     run = _Run(v, k, dtypes, text_cols, sum(rf.n_records for rf, _ in raws))
     files = [rf for rf, _ in raws]

@@ -4,10 +4,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from kentaudit import model, reference
-from kentaudit.ingest import ANSWER_SPELLINGS, HEADER_ALIASES, RULES
+from kentaudit.ingest import ANSWER_SPELLINGS, HEADER_ALIASES, RULES, canonical_dtypes
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = (ROOT / "docs" / "data-dictionary.md").read_text(encoding="utf-8")
@@ -69,3 +70,11 @@ def test_doc_lists_every_criterion_district_and_grade_label():
 def test_doc_states_the_working_day_convention_and_pseudonym_scheme():
     assert "`start < d <= end`" in DOC
     assert "HMAC-SHA256" in DOC and "`px_`" in DOC and "KENTAUDIT_KEY_FILE" in DOC
+
+
+@pytest.mark.parametrize("column", list(canonical_dtypes()))
+def test_doc_gives_each_column_the_dtype_ingest_returns(column):
+    t = canonical_dtypes()[column]
+    name = "category" if isinstance(t, pd.CategoricalDtype) else str(t)
+    row = re.search(rf"^\| `{re.escape(column)}` \| [^|]*\(`([^`]+)`\) \|", DOC, re.M)
+    assert row and row.group(1) == name, (column, name)

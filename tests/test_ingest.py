@@ -14,7 +14,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from kentaudit import cli
+from kentaudit import cli, reference
 from kentaudit.errors import EmptyInputError, InputError, PseudonymKeyError
 from kentaudit.ingest import (ANSWER_SPELLINGS, RULES, canonical_dtypes, normalise_answer,
                               read_audits, validate_paths)
@@ -87,7 +87,21 @@ def test_real_data_without_a_key_is_refused_by_the_cli_without_traceback():
 def test_accepted_frame_has_the_canonical_columns_and_dtypes(tmp_path):
     res = read_audits(write(tmp_path, corpus.valid_rows(4)), synthetic=True)
     assert list(res.accepted.columns) == list(canonical_dtypes())
-    assert {c: str(t) for c, t in res.accepted.dtypes.items()} == canonical_dtypes()
+    for c, t in canonical_dtypes().items():
+        assert res.accepted[c].dtype == t, c
+        if isinstance(t, pd.CategoricalDtype):  # "category" == any CategoricalDtype: check the categories too
+            assert list(res.accepted[c].cat.categories) == list(t.categories), c
+
+
+def test_closed_list_columns_are_categories_of_the_allowed_values_whatever_the_data(tmp_path):
+    res = read_audits(write(tmp_path, corpus.valid_rows(2)), synthetic=True)
+    a = res.accepted
+    assert list(a["c_seen"].cat.categories) == ["N", "NA", "Y"]
+    assert list(a["risk_under1"].cat.categories) == ["N", "Y"]
+    assert list(a["district"].cat.categories) == sorted(reference.districts()["district"])
+    assert list(a["sample"].cat.categories) == sorted(["initial", "extended", "reaudit", "annual"])
+    assert not a["district"].cat.ordered
+    assert a["audit_id"].dtype == "string" and a["team"].dtype == "string"
 
 
 def test_string_na_is_not_applicable_and_blank_is_missing(tmp_path):
@@ -95,8 +109,9 @@ def test_string_na_is_not_applicable_and_blank_is_missing(tmp_path):
     rows[0].update(c_seen="NA", c_genogram="", c_chronology="  ")
     a = read_audits(write(tmp_path, rows), synthetic=True).accepted
     assert a.loc[0, "c_seen"] == "NA"
-    assert a.loc[0, "c_genogram"] is pd.NA
-    assert a.loc[0, "c_chronology"] is pd.NA
+    assert pd.isna(a.loc[0, "c_genogram"])
+    assert pd.isna(a.loc[0, "c_chronology"])
+    assert a["c_genogram"].isna().tolist() == [True]
 
 
 SPELLINGS = [(s, code) for code, ss in ANSWER_SPELLINGS.items() for s in ss] + [
