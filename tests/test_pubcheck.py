@@ -8,7 +8,9 @@ import pytest
 
 from appendix_fake import write_fake_cycle
 from kentaudit.appendix import build_appendix
-from kentaudit.pubcheck import KINDS, check_publication, check_publication_cli
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from kentaudit.pubcheck import _ID_TOKEN_RE, _WORD_TOKEN_RE, KINDS, _Matcher, check_publication, check_publication_cli
 
 
 @pytest.fixture(scope="module")
@@ -256,3 +258,29 @@ def test_findings_name_file_location_and_kind(pub):
 def test_heuristics_raise_no_false_alarm_on_a_clean_appendix_without_metadata(pub):
     (pub / "csv" / "metadata.json").unlink()
     assert check_publication(pub) == []
+
+
+# ------------------------------------------------- known-identifier matching
+ID_ALPHABET = "SYN-0123AB xé/_."
+
+
+def _one_regex(values, boundary):
+    """The definition: one alternation, longest first, with the boundary on each side."""
+    import re
+    vals = sorted(set(values), key=len, reverse=True)
+    rx = re.compile("|".join(rf"(?<!{boundary}){re.escape(v)}(?!{boundary})" for v in vals))
+    return rx
+
+
+@settings(max_examples=300, deadline=None)
+@given(values=st.lists(st.text(ID_ALPHABET, min_size=1, max_size=6), min_size=1, max_size=8),
+       text=st.text(ID_ALPHABET, max_size=60))
+def test_known_identifier_matching_agrees_with_one_boundary_regex(values, text):
+    for token_re, boundary in ((_ID_TOKEN_RE, r"[\w-]"), (_WORD_TOKEN_RE, r"\w")):
+        expected = [m.group(0) for m in _one_regex(values, boundary).finditer(text)]
+        assert _Matcher(values, token_re, boundary).finditer(text) == expected
+
+
+def test_identifier_with_a_space_is_matched_whole_and_not_inside_a_longer_token():
+    m = _Matcher({"SYN-0001", "J Smith"}, _ID_TOKEN_RE, r"[\w-]")
+    assert m.finditer("seen by J Smith about SYN-0001, not SYN-00012 or XSYN-0001") == ["J Smith", "SYN-0001"]

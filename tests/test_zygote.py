@@ -295,3 +295,73 @@ def test_runner_without_zygote_starts_kernels_directly(tmp_path):
     m = read_manifest(tmp_path / "outputs" / "2009" / "manifest.json")
     assert m["kernel_zygote"] == {"requested": False, "used": False}
     assert m["notebooks"][0]["kernel_start"] == "direct"
+
+
+def test_kernel_exit_reaches_the_shim_without_waiting_for_the_zygotes_poll(monkeypatch):
+    # A zygote that otherwise wakes only every 60 s: the kernel's exit status must
+    # still reach its shim at once (SIGCHLD wakes the zygote), or the shim would give
+    # up after 2 s and exit 1 instead of with the kernel's status.
+    monkeypatch.setenv("KENTAUDIT_ZYGOTE_POLL", "60")
+    z = zygote.start_zygote()
+    try:
+        zygote.ping(z.path, timeout=60)
+        monkeypatch.setenv(zygote.ZYGOTE_ENV, z.path)
+
+        async def go():
+            km, kc, pid = await _start()
+            try:
+                os.kill(pid, signal.SIGKILL)
+                proc = km.provisioner.process
+                deadline = time.monotonic() + 10
+                while proc.poll() is None and time.monotonic() < deadline:
+                    await asyncio.sleep(0.05)
+                assert proc.returncode == -signal.SIGKILL
+            finally:
+                await _stop(km, kc)
+        asyncio.run(go())
+    finally:
+        z.stop()
+
+
+def test_kernel_client_is_ready_when_the_kernel_answers_and_runs_code_after(use_zygote):
+    async def go():
+        km, kc, pid = await _start()
+        try:
+            assert isinstance(kc, kernels.IPCKernelClient)
+            assert (await _run(kc, "print(6 * 7)"))["text"].strip() == "42"
+        finally:
+            await _stop(km, kc)
+    asyncio.run(go())
+
+
+def test_ready_check_fails_for_a_kernel_that_died_before_answering(use_zygote):
+    async def go():
+        km = kernels.IPCKernelManager(kernel_name="python3")
+        await km.start_kernel()
+        kc = km.client()
+        kc.start_channels()
+        try:
+            os.kill(km.provisioner.process.pid, signal.SIGKILL)  # the shim, and so the kernel
+            with pytest.raises(RuntimeError, match="died before replying"):
+                await kc.wait_for_ready(timeout=30)
+        finally:
+            await _stop(km, kc)
+    asyncio.run(go())
+
+
+def test_zygote_removes_its_private_folder_when_its_runner_is_killed(tmp_path):
+    import subprocess
+    code = ("import sys, time\nfrom kentaudit import zygote\nz = zygote.start_zygote(sys.argv[1])\n"
+            "zygote.ping(z.path, timeout=60)\nprint(z.folder, z.process.pid, flush=True)\ntime.sleep(600)\n")
+    parent = subprocess.Popen([sys.executable, "-c", code, str(tmp_path)], stdout=subprocess.PIPE, text=True)
+    try:
+        folder, zpid = parent.stdout.readline().split()
+        assert Path(folder).is_dir()
+    finally:
+        parent.kill()
+        parent.wait()
+    assert _wait_gone(int(zpid), 10), "the zygote outlived its runner"
+    deadline = time.monotonic() + 5
+    while Path(folder).exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not Path(folder).exists(), "the zygote left its private folder behind"
