@@ -515,4 +515,10 @@ def draw_sample_cli(frame, out, n, allocation="proportional", seed=None, stratum
         "outputs": ["selection.csv", "allocation.csv"],
     }
     (outp / "draw.json").write_text(json.dumps(record, indent=2, sort_keys=False) + "\n", encoding="utf-8")
+    c = record["counts"]
+    print(f"drew {c['selected']:,} of {c['available']:,} available files ({c['frame_rows']:,} in the frame, "
+          f"{c['excluded']:,} excluded) across {len(alloc)} strata by {record['method']} allocation, "
+          f"seed {record['seed']}, as of {record['as_of']}\n"
+          f"wrote {outp / 'selection.csv'} (the list for auditors), {outp / 'allocation.csv'} and "
+          f"{outp / 'draw.json'} (the record to reproduce the draw)")
     return 0

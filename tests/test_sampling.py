@@ -176,6 +176,16 @@ def test_cli_writes_selection_allocation_and_draw_record(tmp_path):
     assert (tmp_path / "out" / "selection.csv").read_bytes() == (tmp_path / "out2" / "selection.csv").read_bytes()
 
 
+def test_cli_says_what_it_drew_and_where_it_wrote(tmp_path, capsys):
+    make_frame().to_csv(tmp_path / "frame.csv", index=False)
+    rc = cli.main(["sample", "--frame", str(tmp_path / "frame.csv"), "--out", str(tmp_path / "out"),
+                   "--n", "60", "--seed", "2009", "--as-of", "2010-09-01"])
+    out = capsys.readouterr().out
+    assert rc == 0
+    assert "drew 60 of 400 available files" in out and "seed 2009" in out
+    assert str(tmp_path / "out" / "selection.csv") in out and "draw.json" in out
+
+
 def test_cli_neyman_with_sd_column(tmp_path):
     f = make_frame()
     f["sd"] = f["district"].map({"Dover": 0.5, "Swale": 0.3, "Thanet": 0.4, "Ashford": 0.2})
