@@ -109,6 +109,20 @@ def _locked(path: Path):
         f.close()  # closing releases the lock
 
 
+def _without_categoricals(df: pd.DataFrame) -> pd.DataFrame:
+    """Categorical columns as plain columns of their categories' dtype.
+
+    Ingest keeps coded columns as categoricals (to save memory); a results
+    table must not depend on that: its Parquet would carry dictionary columns
+    listing unobserved categories, and the same table would change type with
+    how it was computed.
+    """
+    cats = [c for c, t in df.dtypes.items() if isinstance(t, pd.CategoricalDtype)]
+    if not cats:
+        return df
+    return df.astype({c: df[c].cat.categories.dtype for c in cats})
+
+
 def _csv_bytes(df: pd.DataFrame) -> bytes:
     # float_format=None: pandas writes repr(float), the shortest string that reads
     # back to the same double, so CSV and Parquet hold identical values.
@@ -168,7 +182,8 @@ def save_table(df: pd.DataFrame, name: str, results_dir: str | Path, *,
 
     Notes
     -----
-    Same data gives the same bytes: CSV is UTF-8 without index, ``\\n`` line
+    Categorical columns are saved as plain columns of their categories'
+    dtype (text as ``str``). Same data gives the same bytes: CSV is UTF-8 without index, ``\\n`` line
     ends, floats in shortest round-trip form, missing values empty; Parquet is
     written with fixed pyarrow options. Files are replaced atomically.
     """
@@ -179,6 +194,7 @@ def save_table(df: pd.DataFrame, name: str, results_dir: str | Path, *,
         raise KentauditError(f"table {name!r}: column names must be unique strings, got {list(df.columns)!r}")
     results_dir = Path(results_dir)
     results_dir.mkdir(parents=True, exist_ok=True)
+    df = _without_categoricals(df)
     csv_b, pq_b = _csv_bytes(df), _parquet_bytes(df)
     _atomic_write(results_dir / f"{name}.csv", csv_b)
     _atomic_write(results_dir / f"{name}.parquet", pq_b)

@@ -55,6 +55,17 @@ def test_parquet_round_trips_values_and_dtypes(tmp_path):
     assert back.loc[0, "answer"] == "NA" and pd.isna(back.loc[1, "answer"])
 
 
+def test_categorical_columns_are_saved_as_plain_text_whatever_their_categories(tmp_path):
+    plain = pd.DataFrame({"district": pd.array(["Dover", "Thanet"], dtype="str"), "n": [3, 4]})
+    cat = plain.assign(district=pd.Categorical(plain["district"], categories=["Ashford", "Dover", "Thanet"]))
+    a = save_table(plain, "t_plain", tmp_path)
+    b = save_table(cat, "t_cat", tmp_path)
+    assert a["columns"] == b["columns"] and a["sha256"] == b["sha256"]
+    import pyarrow.parquet as pq
+    assert "dictionary" not in str(pq.read_schema(tmp_path / "t_cat.parquet").field("district").type)
+    assert str(load_table("t_cat", tmp_path)["district"].dtype) == "str"
+
+
 def test_same_data_gives_same_bytes(tmp_path):
     save_table(sample_df(), "t", tmp_path / "a")
     save_table(sample_df().copy(), "t", tmp_path / "b")
