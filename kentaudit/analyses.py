@@ -172,7 +172,9 @@ def load_cycle(params: CycleParams | str | Path) -> CycleData:
     kw = dict(synthetic=P.synthetic, criteria_file=P.inputs.criteria, districts_file=P.inputs.districts)
     cur = ingest.read_audits(list(P.inputs.audits), **kw)
     prev = ingest.read_audits(list(P.inputs.previous_audits), **kw) if P.inputs.previous_audits else None
-    audits = cur.accepted[cur.accepted["sample"].isin(P.samples)].reset_index(drop=True)
+    keep = cur.accepted["sample"].isin(P.samples)
+    # all rows kept (the usual case): the same frame, not a copy of it
+    audits = cur.accepted if keep.all() else cur.accepted[keep].reset_index(drop=True)
     previous = prev.accepted.reset_index(drop=True) if prev is not None else audits.iloc[0:0]
     return CycleData(P, audits, previous, cur, prev, reference.criteria(P.inputs.criteria),
                      reference.districts(P.inputs.districts))

@@ -54,20 +54,56 @@ def casemix_design(audits: pd.DataFrame, criterion: str, district: str = "distri
     name order with reference ``reference_district`` (default: the first in
     name order, as R's default for a factor). Risk flags are coded Y = 1, N = 0.
     """
+    col, d, y, n_excl_answer, n_excl_cov = _usable(audits, criterion, district, covariates)
+    X, reference = _design_matrix(d, district, covariates, reference_district)
+    info = {"reference": reference, "n_used": int(len(y)), "n_excluded_answer": n_excl_answer,
+            "n_excluded_covariate": n_excl_cov, "criterion": col}
+    return pd.Series(y.astype(float), index=d.index), X, info
+
+
+def _usable(audits, criterion, district, covariates):
+    """(column, covariate frame, 0/1 answers, n excluded for the answer, n excluded
+    for a covariate) of the audits with a Y/N answer and complete covariates."""
     col = _criterion_col(audits, criterion)
     for c in (district, *covariates):
         if c not in audits.columns:
             raise KentauditError(f"the audits have no column {c!r} for the case-mix model.")
-    ans = audits[col].astype("string")
-    use = ans.isin(["Y", "N"]).fillna(False).to_numpy(bool)
+    ans = audits[col]
+    is_y = np.array(ans.eq("Y").fillna(False), dtype=bool)
+    use = is_y | np.asarray(ans.eq("N").fillna(False), dtype=bool)
     n_excl_answer = int((~use).sum())
-    d = audits.loc[use, [district, *covariates]].copy()
-    y = (ans[use] == "Y").astype(int)
-    cov_ok = d.notna().all(axis=1) & ~(d.astype("string") == "").any(axis=1)
+    d = audits.loc[use, [district, *covariates]]
+    cov_ok = np.array(d.notna().all(axis=1), dtype=bool)
+    for c in d.columns:  # a blank text value is missing too
+        cov_ok &= ~np.asarray(d[c].eq("").fillna(False), dtype=bool)
     n_excl_cov = int((~cov_ok).sum())
-    d, y = d[cov_ok], y[cov_ok]
+    d, y = d[cov_ok], is_y[use][cov_ok].astype(int)
     if len(d) == 0:
         raise KentauditError(f"no audits with a Y/N answer to {col!r} and complete case-mix data.")
+    return col, d, y, n_excl_answer, n_excl_cov
+
+
+def _counted_design(audits, criterion, district, covariates, reference_district):
+    """The design over the distinct (district, covariates, answer) combinations.
+
+    Returns (y, X, weights, info): one row per combination present, ``weights``
+    the number of audits with it. A binomial GLM fitted with these frequency
+    weights has the estimates, standard errors, deviance and log-likelihood of
+    the fit with one row per audit (Y/N is the only response), at a cost set by
+    the number of combinations, not of audits.
+    """
+    col, d, y, n_excl_answer, n_excl_cov = _usable(audits, criterion, district, covariates)
+    keys = [district, *covariates]
+    cells = (d.assign(_y=y).groupby([*keys, "_y"], observed=True, sort=True, dropna=False)
+             .size().reset_index(name="_n"))
+    X, reference = _design_matrix(cells[keys], district, covariates, reference_district)
+    info = {"reference": reference, "n_used": int(len(y)), "n_excluded_answer": n_excl_answer,
+            "n_excluded_covariate": n_excl_cov, "criterion": col}
+    return cells["_y"].astype(float), X, cells["_n"].to_numpy(dtype=float), info
+
+
+def _design_matrix(d, district, covariates, reference_district):
+    """Treatment-coded design (with ``const``) of a covariate frame; (X, reference levels)."""
     parts = [pd.DataFrame({"const": 1.0}, index=d.index)]
     reference = {}
     dl = sorted(d[district].astype(str).unique())
@@ -94,10 +130,7 @@ def casemix_design(audits: pd.DataFrame, criterion: str, district: str = "distri
         cat = pd.Categorical(v, categories=order)
         parts.append(pd.get_dummies(cat, prefix=c, prefix_sep="[", dtype=float)
                      .iloc[:, 1:].rename(columns=lambda s: s + "]").set_index(d.index))
-    X = pd.concat(parts, axis=1)
-    info = {"reference": reference, "n_used": int(len(y)), "n_excluded_answer": n_excl_answer,
-            "n_excluded_covariate": n_excl_cov, "criterion": col}
-    return y.astype(float), X, info
+    return pd.concat(parts, axis=1), reference
 
 
 def _independent_columns(A: np.ndarray, tol: float = 1e-7) -> list[int]:
@@ -125,7 +158,8 @@ def _independent_columns(A: np.ndarray, tol: float = 1e-7) -> list[int]:
     return keep
 
 
-def _fit(y, X):
+def _fit(y, X, weights=None):
+    """Binomial GLM of ``y`` on ``X`` (``weights``: frequency weights, one per row)."""
     notes = []
     if len(_independent_columns(X.to_numpy())) < X.shape[1]:
         # drop constant (all-zero) columns: a level absent after exclusions
@@ -145,7 +179,7 @@ def _fit(y, X):
             warnings.warn(msg, UserWarning, stacklevel=3)
     with warnings.catch_warnings(record=True) as w:
         warnings.simplefilter("always")
-        res = sm.GLM(y, X, family=sm.families.Binomial()).fit(tol=1e-12, maxiter=200)
+        res = sm.GLM(y, X, family=sm.families.Binomial(), freq_weights=weights).fit(tol=1e-12, maxiter=200)
     sep = [str(x.message) for x in w if "separation" in str(x.message).lower()]
     mu = res.fittedvalues.to_numpy()
     # quasi-complete separation: a 0/1 column whose audits are all Y or all N
@@ -208,8 +242,8 @@ def casemix_odds_ratios(audits: pd.DataFrame, criterion: str, district: str = "d
     """
     if not 0 < conf_level < 1:
         raise KentauditError(f"conf_level must be between 0 and 1, not {conf_level!r}.")
-    y, X, info = casemix_design(audits, criterion, district, covariates, reference_district)
-    res, X, notes, flagged = _fit(y, X)
+    y, X, w, info = _counted_design(audits, criterion, district, covariates, reference_district)
+    res, X, notes, flagged = _fit(y, X, w)
     z = stats.norm.ppf(0.5 + conf_level / 2)
     rows = []
     for t in X.columns:
@@ -259,12 +293,12 @@ def casemix_lr_test(audits: pd.DataFrame, criterion: str, district: str = "distr
     Validated against R ``anova(glm(y ~ covariates), glm(y ~ district +
     covariates), test = "LRT")`` in ``tests/r/reference_more.R``.
     """
-    y, X, info = casemix_design(audits, criterion, district, covariates, reference_district)
-    full, Xf, notes, flagged = _fit(y, X)
+    y, X, w, info = _counted_design(audits, criterion, district, covariates, reference_district)
+    full, Xf, notes, flagged = _fit(y, X, w)
     dcols = [c for c in Xf.columns if c.startswith(f"{district}[")]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SeparationWarning)
-        red, Xr, notes_r, _ = _fit(y, Xf.drop(columns=dcols))
+        red, Xr, notes_r, _ = _fit(y, Xf.drop(columns=dcols), w)
     stat = float(red.deviance - full.deviance)
     df = len(dcols)
     return pd.DataFrame([{

@@ -74,14 +74,20 @@ def _ci(count, nobs, conf_level, method):
     return lo, hi
 
 
-def _groups(audits, by):
+def _groups(audits, by, grade: str):
+    """(key, group) pairs; each group holds only the columns read from it (the
+    grade and ``cycle``), not a copy of every column of the audits."""
     if by is None:
         return [((), audits)]
     by = [by] if isinstance(by, str) else list(by)
     missing = [b for b in by if b not in audits.columns]
     if missing:
         raise KentauditError(f"the audits have no column(s) {missing} to group by.")
-    return [((k,) if not isinstance(k, tuple) else k, g) for k, g in audits.groupby(by, sort=True, dropna=False)]
+    if grade not in audits.columns:
+        raise KentauditError(f"the audits have no column {grade!r}.")
+    cols = list(dict.fromkeys([*by, grade, *(["cycle"] if "cycle" in audits.columns else [])]))
+    return [((k,) if not isinstance(k, tuple) else k, g)
+            for k, g in audits[cols].groupby(by, sort=True, dropna=False)]
 
 
 def _with_proportions(out: pd.DataFrame, conf_level: float, method: str) -> pd.DataFrame:
@@ -136,7 +142,7 @@ def grade_distribution(audits: pd.DataFrame, by=None, grade: str = "overall_grad
     conf_level = _check_level(conf_level)
     rows = []
     bycols = [] if by is None else ([by] if isinstance(by, str) else list(by))
-    for key, g in _groups(audits, by):
+    for key, g in _groups(audits, by, grade):
         s = _grades(g, grade)
         labels = _labels_for(g, scale)
         n_missing = int(s.isna().sum())
@@ -171,7 +177,7 @@ def collapse_grades(audits: pd.DataFrame, by=None, grade: str = "overall_grade",
     conf_level = _check_level(conf_level)
     bycols = [] if by is None else ([by] if isinstance(by, str) else list(by))
     rows = []
-    for key, g in _groups(audits, by):
+    for key, g in _groups(audits, by, grade):
         s = _grades(g, grade)
         graded = s.dropna().astype(int)
         base = {**dict(zip(bycols, key)), "n_graded": int(len(graded)), "n_missing": int(s.isna().sum())}
@@ -239,8 +245,6 @@ def compare_grades(a, b, grade: str = "overall_grade", conf_level: float = 0.95,
     2. Kerby, D. S. (2014). The simple difference formula: an approach to teaching
        nonparametric correlation. Comprehensive Psychology 3:11.IT.3.1.
     """
-    from statsmodels.miscmodels.ordinal_model import OrderedModel
-
     conf_level = _check_level(conf_level)
     ga, gb = _grades(a, grade), _grades(b, grade)
     xa, xb = ga.dropna().astype(int).to_numpy(), gb.dropna().astype(int).to_numpy()
@@ -258,7 +262,6 @@ def compare_grades(a, b, grade: str = "overall_grade", conf_level: float = 0.95,
              "direction": f"estimate = P({names[1]} worse than {names[0]}) + P(tie)/2; > 0.5 means {names[1]} has worse grades"}]
 
     y = np.concatenate([xa, xb])
-    x = pd.DataFrame({"b": np.r_[np.zeros(len(xa)), np.ones(len(xb))]})
     levels = sorted(set(y))
     row = {**base, "test": "proportional odds (cumulative logit)",
            "method": "statsmodels OrderedModel(distr='logit'), ML; Wald interval and test",
@@ -269,8 +272,11 @@ def compare_grades(a, b, grade: str = "overall_grade", conf_level: float = 0.95,
                      "ci_high": np.nan, "se": np.nan,
                      "method": row["method"] + "; not fitted: every audit has the same grade"})
     else:
-        endog = pd.Series(pd.Categorical(y, categories=levels, ordered=True))
-        mod = OrderedModel(endog, x, distr="logit")
+        # count first: one row per (sample, grade) present, weighted by its audits
+        cells = pd.DataFrame({"b": np.r_[np.zeros(len(xa)), np.ones(len(xb))], "grade": y}) \
+            .value_counts(sort=False).sort_index().reset_index(name="n")
+        endog = pd.Series(pd.Categorical(cells["grade"], categories=levels, ordered=True))
+        mod = _counted_ordered_model()(endog, cells[["b"]], distr="logit", freq=cells["n"].to_numpy())
         with warnings.catch_warnings():
             # scipy's BFGS often reports "precision loss" at gtol=1e-10 after reaching the
             # optimum; convergence is judged below by the score (gradient) instead
@@ -290,6 +296,41 @@ def compare_grades(a, b, grade: str = "overall_grade", conf_level: float = 0.95,
     out = pd.DataFrame(rows)
     out["conf_level"] = conf_level
     return out
+
+
+_COUNTED_ORDERED_MODEL = None
+
+
+def _counted_ordered_model():
+    """statsmodels ``OrderedModel`` over counted rows (frequency weights).
+
+    Written here because OrderedModel takes no weights: the log-likelihood is
+    the count-weighted sum of ``loglikeobs`` (and the start values use the
+    weighted grade frequencies), which is exactly the log-likelihood of the
+    model with one row per audit, so the estimates and the (numerical)
+    Hessian are those of that model; the cost depends on the number of
+    distinct (sample, grade) rows, at most eight, not on the audits.
+    """
+    global _COUNTED_ORDERED_MODEL
+    if _COUNTED_ORDERED_MODEL is None:
+        from statsmodels.miscmodels.ordinal_model import OrderedModel
+
+        class CountedOrderedModel(OrderedModel):
+            def __init__(self, endog, exog, *, freq, **kw):
+                super().__init__(endog, exog, **kw)
+                self.freq = np.asarray(freq, dtype=float)
+
+            def loglike(self, params):
+                return float(np.sum(self.freq * self.loglikeobs(params)))
+
+            @property
+            def start_params(self):
+                p = np.bincount(self.endog, weights=self.freq) / self.freq.sum()
+                start = self.transform_reverse_threshold_params(self.distr.ppf(np.clip(p.cumsum(), 0, 1)))
+                return np.concatenate((np.zeros(self.k_vars), start))
+
+        _COUNTED_ORDERED_MODEL = CountedOrderedModel
+    return _COUNTED_ORDERED_MODEL
 
 
 def trend_test(events, totals, scores=None, method: str = "cochran_armitage", labels=None) -> pd.DataFrame:

@@ -103,36 +103,16 @@ def derive_timeliness(accepted: pd.DataFrame, criteria=None) -> pd.DataFrame:
     """
     rules = timeliness_rules(criteria)
     frames = []
-    n = len(accepted)
     for _, r in rules.iterrows():
-        for col in (r["start"], r["end"]):
-            if col not in accepted.columns:
-                raise InputError(f"the accepted audits have no column {col!r}, needed to derive "
-                                 f"{r['criterion']}.", column=col, rule="missing_column")
-        s = pd.to_datetime(accepted[r["start"]]).reset_index(drop=True)
-        e = pd.to_datetime(accepted[r["end"]]).reset_index(drop=True)
-        wd = workdays.working_days_between(s, e) if n else pd.Series([], dtype="Int64")
-        cd = pd.array((e - s).dt.days, dtype="Int64")
-        if r["case_statuses"]:
-            applies = accepted["case_status"].reset_index(drop=True).isin(r["case_statuses"]).fillna(False)
-        else:
-            applies = pd.Series(True, index=s.index)
-        applies = applies.astype(bool).to_numpy()
-        if r["unit"] == "working days":
-            ok = pd.array(wd <= r["limit"], dtype="boolean")
-        else:
-            ok = pd.array(workdays.within_months(s, e, r["limit"]), dtype="boolean")
-        derived = pd.Series(pd.NA, index=s.index, dtype="string")
-        known = (~pd.isna(ok)) & applies
-        okv = np.asarray(ok.fillna(False), dtype=bool)
-        derived[known & okv] = "Y"
-        derived[known & ~okv] = "N"
+        s, e, wd, applies, code = _derive_rule(accepted, r, working_days=True)
+        derived = pd.array(_DERIVED_TEXT[code], dtype="string")
         recorded = (accepted[r["column"]].reset_index(drop=True).astype("string")
                     if r["column"] in accepted.columns else pd.Series(pd.NA, index=s.index, dtype="string"))
         frames.append(pd.DataFrame({
             "audit_id": accepted["audit_id"].reset_index(drop=True).astype("string"),
             "criterion": r["criterion"], "start_date": s, "end_date": e,
-            "working_days": pd.array(wd, dtype="Int64"), "calendar_days": cd,
+            "working_days": pd.array(wd, dtype="Int64"),
+            "calendar_days": pd.array((e - s).dt.days, dtype="Int64"),
             "limit": r["limit"], "unit": r["unit"], "applies": applies,
             "derived": derived, "recorded": recorded, "method": METHOD,
         }))
@@ -141,6 +121,41 @@ def derive_timeliness(accepted: pd.DataFrame, criteria=None) -> pd.DataFrame:
     if not frames:
         return pd.DataFrame(columns=cols)
     return pd.concat(frames, ignore_index=True)[cols]
+
+
+#: text of a derived code: 0 "N", 1 "Y", -1 missing (the last element)
+_DERIVED_TEXT = np.array(["N", "Y", None], dtype=object)
+
+
+def _derive_rule(accepted: pd.DataFrame, r, *, working_days: bool):
+    """One rule over every audit: start and end dates (Series), working days
+    (Int64, or None when not asked for and the rule is in months), applies
+    (bool array) and the derived answer as int8 codes (1 Y, 0 N, -1 missing)."""
+    for col in (r["start"], r["end"]):
+        if col not in accepted.columns:
+            raise InputError(f"the accepted audits have no column {col!r}, needed to derive "
+                             f"{r['criterion']}.", column=col, rule="missing_column")
+    n = len(accepted)
+    s = pd.to_datetime(accepted[r["start"]]).reset_index(drop=True)
+    e = pd.to_datetime(accepted[r["end"]]).reset_index(drop=True)
+    wd = None
+    if working_days or r["unit"] == "working days":
+        wd = workdays.working_days_between(s, e) if n else pd.Series([], dtype="Int64")
+    if r["case_statuses"]:
+        applies = accepted["case_status"].reset_index(drop=True).isin(r["case_statuses"]).fillna(False)
+    else:
+        applies = pd.Series(True, index=s.index)
+    applies = applies.astype(bool).to_numpy()
+    if r["unit"] == "working days":
+        ok = pd.array(wd <= r["limit"], dtype="boolean")
+    else:
+        ok = pd.array(workdays.within_months(s, e, r["limit"]), dtype="boolean")
+    known = np.asarray(~pd.isna(ok), dtype=bool) & applies
+    okv = np.asarray(ok.fillna(False), dtype=bool)
+    code = np.full(n, -1, dtype=np.int8)
+    code[known & okv] = 1
+    code[known & ~okv] = 0
+    return s, e, wd, applies, code
 
 
 def compare_timeliness(accepted: pd.DataFrame, criteria=None) -> pd.DataFrame:
@@ -171,27 +186,30 @@ def compare_timeliness(accepted: pd.DataFrame, criteria=None) -> pd.DataFrame:
         * ``agreement``: ``n_agree / n_both`` (NaN if ``n_both`` is 0), unrounded;
         * ``method``.
     """
-    d = derive_timeliness(accepted, criteria)
+    # Counted straight from the arrays of each rule (count first, then compute):
+    # derive_timeliness's row-level frame is never built (at 1,000,000 audits it
+    # would be several GiB of repeated text).
     rules = timeliness_rules(criteria)
     out = []
     for _, r in rules.iterrows():
-        sub = d[d["criterion"] == r["criterion"]]
-        rec = sub["recorded"]
-        der = sub["derived"]
-        rec_yn = rec.isin(["Y", "N"]).fillna(False).to_numpy(dtype=bool)
-        der_yn = der.notna().to_numpy(dtype=bool)
-        rec_v = rec.fillna("").to_numpy(dtype=object)
-        der_v = der.fillna("").to_numpy(dtype=object)
+        _, _, _, _, code = _derive_rule(accepted, r, working_days=False)
+        if r["column"] in accepted.columns:
+            rec = accepted[r["column"]]
+            rec_y, rec_n, rec_na = (np.asarray(rec.eq(v).fillna(False), dtype=bool) for v in ("Y", "N", "NA"))
+        else:
+            rec_y = rec_n = rec_na = np.zeros(len(accepted), dtype=bool)
+        rec_yn = rec_y | rec_n
+        der_yn = code >= 0
         both = rec_yn & der_yn
         n_both = int(both.sum())
-        n_agree = int((both & (rec_v == der_v)).sum())
+        n_agree = int((both & ((rec_y & (code == 1)) | (rec_n & (code == 0)))).sum())
         out.append({
-            "criterion": r["criterion"], "rule": r["rule"], "n_audits": len(sub),
+            "criterion": r["criterion"], "rule": r["rule"], "n_audits": len(accepted),
             "n_both": n_both, "n_agree": n_agree,
-            "n_recorded_yes_derived_no": int((both & (rec_v == "Y") & (der_v == "N")).sum()),
-            "n_recorded_no_derived_yes": int((both & (rec_v == "N") & (der_v == "Y")).sum()),
+            "n_recorded_yes_derived_no": int((both & rec_y & (code == 0)).sum()),
+            "n_recorded_no_derived_yes": int((both & rec_n & (code == 1)).sum()),
             "n_derived_only": int((der_yn & ~rec_yn).sum()),
-            "n_recorded_na_derived": int((der_yn & (rec_v == "NA")).sum()),
+            "n_recorded_na_derived": int((der_yn & rec_na).sum()),
             "n_recorded_only": int((rec_yn & ~der_yn).sum()),
             "n_neither": int((~rec_yn & ~der_yn).sum()),
             "agreement": n_agree / n_both if n_both else float("nan"),

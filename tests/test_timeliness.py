@@ -124,3 +124,33 @@ def test_an_unreadable_rule_is_a_clear_error():
 def test_empty_accepted_frame_gives_zero_counts(accepted):
     c = compare_timeliness(accepted.iloc[0:0])
     assert c["n_audits"].tolist() == [0, 0, 0]
+
+
+def _counts_from_rows(rows: pd.DataFrame) -> pd.DataFrame:
+    """compare_timeliness's counts, recomputed from derive_timeliness's row-level frame."""
+    out = []
+    for crit, g in rows.groupby("criterion", sort=False):
+        rec, der = g["recorded"].fillna(""), g["derived"].fillna("")
+        rec_yn, der_yn = rec.isin(["Y", "N"]), der.isin(["Y", "N"])
+        both = rec_yn & der_yn
+        out.append({"criterion": crit, "n_audits": len(g), "n_both": int(both.sum()),
+                    "n_agree": int((both & (rec == der)).sum()),
+                    "n_recorded_yes_derived_no": int((both & (rec == "Y") & (der == "N")).sum()),
+                    "n_recorded_no_derived_yes": int((both & (rec == "N") & (der == "Y")).sum()),
+                    "n_derived_only": int((der_yn & ~rec_yn).sum()),
+                    "n_recorded_na_derived": int((der_yn & (rec == "NA")).sum()),
+                    "n_recorded_only": int((rec_yn & ~der_yn).sum()),
+                    "n_neither": int((~rec_yn & ~der_yn).sum())})
+    return pd.DataFrame(out)
+
+
+@pytest.mark.parametrize("as_text", [False, True], ids=["categorical answers", "text answers"])
+def test_counts_agree_with_the_row_level_derivation_on_the_synthetic_audits(as_text):
+    a = read_audits(Path(__file__).resolve().parents[1] / "data" / "synthetic" / "audits_2009.csv",
+                    synthetic=True).accepted
+    if as_text:
+        a = a.astype({c: "string" for c in a.columns if isinstance(a[c].dtype, pd.CategoricalDtype)})
+    got = compare_timeliness(a)
+    want = _counts_from_rows(derive_timeliness(a))
+    pd.testing.assert_frame_equal(got[want.columns].reset_index(drop=True), want, check_dtype=False)
+    assert got["n_both"].sum() > 0 and got["n_derived_only"].sum() + got["n_recorded_only"].sum() > 0
