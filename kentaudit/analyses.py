@@ -24,6 +24,8 @@ Conventions
 """
 from __future__ import annotations
 
+import functools
+
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +43,8 @@ __all__ = ["CycleData", "Section", "load_cycle", "data_quality", "compliance_sum
 
 #: samples in which each case is audited once (the re-audit repeats initial cases)
 MAIN_SAMPLES = ("initial", "extended", "annual")
+#: columns :attr:`CycleData.main` leaves out (with the ``*_date`` columns)
+_NOT_IN_MAIN = ("audit_id", "team", "auditor", "moderator", "notes", "source_file", "source_row")
 _ANSWERED = "yes / (yes + no)"
 
 
@@ -81,10 +85,17 @@ class CycleData:
             "synthetic data": P.synthetic, "confidence level": P.confidence_level,
             "interval method": P.interval_method, "adjustment": P.adjust_method}])
 
-    @property
+    @functools.cached_property
     def main(self) -> pd.DataFrame:
-        """Audits of the main samples (each case once)."""
-        return self.audits[self.audits["sample"].isin(MAIN_SAMPLES)]
+        """Audits of the main samples (each case once), without the columns no
+        analysis of them reads (free text, team, auditor, moderator, dates,
+        identifiers other than ``case_ref``, source); the audits themselves when
+        every audit is in a main sample. Computed once."""
+        keep = self.audits["sample"].isin(MAIN_SAMPLES)
+        if keep.all():
+            return self.audits
+        cols = [c for c in self.audits.columns if c not in _NOT_IN_MAIN and not c.endswith("_date")]
+        return self.audits.loc[keep, cols]
 
     @property
     def criterion_ids(self) -> list[str]:
@@ -182,6 +193,16 @@ def load_cycle(params: CycleParams | str | Path) -> CycleData:
 
 # ----------------------------------------------------------------------------- helpers
 
+def _criterion_columns(audits: pd.DataFrame, cd: CycleData) -> list[str]:
+    """The ``c_<id>`` columns of the cycle's criteria present in ``audits``."""
+    return [c for c in (f"c_{i}" for i in cd.criterion_ids) if c in audits.columns]
+
+
+def _present(values: pd.Series) -> set:
+    """The distinct non-missing values of a column (without one Python object per row)."""
+    return set(values.dropna().unique())
+
+
 def _counts(audits: pd.DataFrame, by=None, criteria=None) -> pd.DataFrame:
     c = proportions.criterion_counts(audits, by=by, criteria=criteria)
     return c.rename(columns={"n_applicable": "n_denominator", "n_total": "n_audits"})
@@ -261,17 +282,16 @@ def data_quality(cd: CycleData) -> Section:
         by_rule = pd.DataFrame(columns=["rule", "column", "n_problems", "n_rows"])
 
     a = cd.audits
-    order = [s for s in ("initial", "extended", "reaudit", "annual") if s in set(a["sample"])]
+    order = [s for s in ("initial", "extended", "reaudit", "annual") if s in _present(a["sample"])]
     summary = pd.DataFrame([{"sample": s, "n_audits": int((a["sample"] == s).sum())} for s in order]
                            + [{"sample": "Total", "n_audits": len(a)}])
     rows = []
     for s in order:
-        sub = a[a["sample"] == s]
-        counts = sub["district"].value_counts()
+        counts = a.loc[a["sample"] == s, "district"].value_counts()
         for _, r in cd.districts.iterrows():
             rows.append({"sample": s, "area": r["area"], "district": r["district"],
                          "n_audits": int(counts.get(r["district"], 0))})
-        rows.append({"sample": s, "area": "Kent", "district": "Total", "n_audits": len(sub)})
+        rows.append({"sample": s, "area": "Kent", "district": "Total", "n_audits": int(counts.sum())})
     by_district = pd.DataFrame(rows)
 
     comp = _counts(a, by="sample", criteria=cd.criterion_ids)
@@ -283,9 +303,11 @@ def data_quality(cd: CycleData) -> Section:
     timely = timeliness.compare_timeliness(a, criteria=cd.criteria)
 
     agree_rows, kappa_rows = [], []
-    groups = [(s, a[a["sample"] == s]) for s in order] + [("All samples", a)]
-    for s, sub in groups:
-        mod = sub[sub["moderated_grade"].notna() & sub["overall_grade"].notna()]
+    # only moderated audits, and only the columns the agreement statistics read
+    moderated = a.loc[a["moderated_grade"].notna() & a["overall_grade"].notna(),
+                      ["sample", "overall_grade", "moderated_grade"]]
+    groups = [(s, moderated[moderated["sample"] == s]) for s in order] + [("All samples", moderated)]
+    for s, mod in groups:
         n_mod = len(mod)
         if n_mod == 0:
             continue
@@ -340,14 +362,14 @@ def compliance_summary(cd: CycleData) -> Section:
     by_crit = _label(_with_ci(_counts(main, criteria=cd.criterion_ids), P), cd)
     by_sample = _label(_with_ci(_counts(a, by="sample", criteria=cd.criterion_ids), P), cd)
 
-    rep = "extended" if "extended" in set(a["sample"]) else ("annual" if "annual" in set(a["sample"]) else None)
+    rep = "extended" if "extended" in _present(a["sample"]) else ("annual" if "annual" in _present(a["sample"]) else None)
     tables = {"compliance_by_criterion": by_crit, "compliance_by_sample": by_sample}
     if rep is not None:
-        sub = a[a["sample"] == rep]
+        sub = a.loc[a["sample"] == rep, ["district", *_criterion_columns(a, cd)]]
         frame = cd.districts.set_index("district")["children_on_plans"].astype(float)
         if rep == "extended":
             # the extended sample was drawn from the frame less the initial cases
-            ini = a[a["sample"] == "initial"]["district"].value_counts()
+            ini = a.loc[a["sample"] == "initial", "district"].value_counts()
             frame = frame - ini.reindex(frame.index, fill_value=0)
         frame = frame[frame.index.isin(sub["district"].unique())]
         est = survey.stratified_proportion(sub, strata="district", population=frame.to_dict(),
@@ -358,7 +380,7 @@ def compliance_summary(cd: CycleData) -> Section:
         tables["authority_estimate"] = _label(est, cd)
 
     labels = _grade_label(cd)
-    order = [s for s in ("initial", "extended", "reaudit", "annual") if s in set(a["sample"])]
+    order = [s for s in ("initial", "extended", "reaudit", "annual") if s in _present(a["sample"])]
     rows = []
     for s in order:
         g = a.loc[a["sample"] == s, "overall_grade"].dropna().astype(int)
@@ -415,7 +437,7 @@ def initial_vs_extended(cd: CycleData) -> Section:
     initial_vs_extended_forest : differences with intervals.
     """
     P, a = cd.params, cd.audits
-    present = set(a["sample"])
+    present = _present(a["sample"])
     tables, figures = {}, {}
     if {"initial", "extended"} <= present:
         cmp_ = compare.compare_samples(a, a="extended", b="initial", criteria=cd.criterion_ids,
@@ -440,13 +462,16 @@ def initial_vs_extended(cd: CycleData) -> Section:
             forest, title="Additional cases minus initial cases: compliance by criterion",
             method="Newcombe hybrid score", conf_level=P.confidence_level, subject="criteria")
 
-        ini_c = proportions.criterion_counts(a[a["sample"] == "initial"], criteria=cd.criterion_ids)
-        ext_c = proportions.criterion_counts(a[a["sample"].isin(["initial", "extended"])],
+        crit_cols = _criterion_columns(a, cd)
+        ini_c = proportions.criterion_counts(a.loc[a["sample"] == "initial", crit_cols],
+                                             criteria=cd.criterion_ids)
+        ext_c = proportions.criterion_counts(a.loc[a["sample"].isin(["initial", "extended"]), crit_cols],
                                              criteria=cd.criterion_ids)
         widths = precision.interval_widths(ini_c, ext_c, method=P.interval_method,
                                            conf_level=P.confidence_level)
         tables["precision_gain"] = _label(widths, cd)
-        ga, gb = a[a["sample"] == "initial"], a[a["sample"] == "extended"]
+        ga = a.loc[a["sample"] == "initial", ["overall_grade", "cycle"]]
+        gb = a.loc[a["sample"] == "extended", ["overall_grade", "cycle"]]
         tables["grade_comparison"] = ordinal.compare_grades(ga, gb, conf_level=P.confidence_level,
                                                             names=("initial", "extended"))
     if {"initial", "reaudit"} <= present:
@@ -605,7 +630,7 @@ def districts(cd: CycleData) -> Section:
             main, f"c_{cd.headline}", conf_level=P.confidence_level), cd)
 
     prev = cd.previous
-    if len(prev) and "annual" in set(cd.audits["sample"]):
+    if len(prev) and "annual" in _present(cd.audits["sample"]):
         # The programme to date: annual cycles pooled. With ~25 files per district a
         # year a single cycle detects only large differences; pooling the cycles
         # gives each district ~100 files (docs/synthetic-data.md shows the effect).
@@ -654,8 +679,11 @@ def district_profile(cd: CycleData, district: str) -> Section:
         raise KentauditError(f"unknown district {district!r}; choose one of "
                              f"{', '.join(cd.districts['district'])}.")
     ids = cd.criterion_ids
-    inside = _counts(main[main["district"] == district], criteria=ids).set_index("criterion").reindex(ids)
-    rest = _counts(main[main["district"] != district], criteria=ids).set_index("criterion").reindex(ids)
+    # counted once by district, then split: no copy of the audits per district
+    by_d = _counts(main.assign(_in=main["district"] == district)[["_in", *_criterion_columns(main, cd)]],
+                   by="_in", criteria=ids)
+    inside = by_d[by_d["_in"]].set_index("criterion").reindex(ids)
+    rest = by_d[~by_d["_in"]].set_index("criterion").reindex(ids)
     x1, n1 = inside["n_yes"].fillna(0).to_numpy(int), inside["n_denominator"].fillna(0).to_numpy(int)
     x2, n2 = rest["n_yes"].fillna(0).to_numpy(int), rest["n_denominator"].fillna(0).to_numpy(int)
     cmp_ = compare.compare_independent(x1, n1, x2, n2, conf_level=P.confidence_level)
@@ -686,7 +714,10 @@ def district_profile(cd: CycleData, district: str) -> Section:
         prof["change_lower"], prof["change_upper"] = ch["ci_lower"].to_numpy(), ch["ci_upper"].to_numpy()
         prof["change_test"], prof["change_p_value"] = ch["test"].to_numpy(), ch["p_value"].to_numpy()
     prof = _label(prof, cd)
-    grouped = main.assign(group=np.where(main["district"] == district, district, "Rest of Kent"))
+    is_d = np.asarray(main["district"] == district, dtype=bool)
+    groups = sorted([district, "Rest of Kent"])  # the order of the groups as text
+    grouped = main[["overall_grade", "cycle"]].assign(group=pd.Categorical.from_codes(
+        np.where(is_d, groups.index(district), groups.index("Rest of Kent")), categories=groups))
     grades = ordinal.grade_distribution(grouped, by="group", conf_level=P.confidence_level,
                                         method=P.interval_method, scale=P.grade_scale)
     gtest = ordinal.compare_grades(grouped[grouped["group"] == "Rest of Kent"],

@@ -172,6 +172,26 @@ def _new_figure(figsize=(8, 5.5)):
 
 # --- funnel --------------------------------------------------------------------------------
 
+#: Up to this many units, funnel limits are drawn at every whole number (where
+#: their steps can be seen); beyond it, at about as many points again, spaced evenly
+#: on a log scale (the limits are smooth there).
+FUNNEL_GRID_EXACT = 1000
+
+
+def _funnel_grid(n_max: int) -> np.ndarray:
+    """Whole numbers of units at which to draw the limits, from 1 to about 1.1 x ``n_max``.
+
+    Every number up to :data:`FUNNEL_GRID_EXACT`, then log-spaced: a figure
+    of a million audits draws about 2,000 points per curve instead of tens of
+    thousands (each held several times by matplotlib).
+    """
+    top = int(np.ceil(n_max * 1.1)) + 1
+    if top <= 2 * FUNNEL_GRID_EXACT:
+        return np.arange(1, top + 1)
+    far = np.unique(np.round(np.geomspace(FUNNEL_GRID_EXACT + 1, top, FUNNEL_GRID_EXACT)).astype(int))
+    return np.concatenate([np.arange(1, FUNNEL_GRID_EXACT + 1), far])
+
+
 def plot_funnel(table: pd.DataFrame, measure: str = "compliance", unit_label: str | None = None,
                 label: str = "flagged", title: str | None = None,
                 x_label: str = "Files audited where the criterion applied (number)",
@@ -206,7 +226,7 @@ def plot_funnel(table: pd.DataFrame, measure: str = "compliance", unit_label: st
     limits_method = table["limits_method"].iloc[0]
     tau2 = float(table["tau2"].iloc[0]) if adjusted else 0.0
     n_max = int(table["n"].max())
-    grid = np.arange(1, int(np.ceil(n_max * 1.1)) + 2)
+    grid = _funnel_grid(n_max)
     lim = funnel_limits(grid, target, levels, limits_method, tau2)
 
     fig, ax = _new_figure()

@@ -16,7 +16,7 @@ from scipy import stats
 
 from .errors import InputError
 from .methods import check_method
-from .proportions import criterion_counts, proportion_ci
+from .proportions import criterion_counts, criterion_ids, proportion_ci
 
 __all__ = ["DIFF_METHODS", "TEST_POLICIES", "compare_independent", "compare_samples"]
 
@@ -212,7 +212,9 @@ def compare_samples(audits: pd.DataFrame, a: str = "initial", b: str = "extended
     for col in ("sample", "case_ref", "cycle"):
         if col not in audits.columns:
             raise InputError(f"the audit frame has no {col!r} column", column=col)
-    sel = audits[audits["sample"].isin([a, b])]
+    # only the columns read below: a copy of whole audit rows would cost the frame's size
+    cols = ["sample", "case_ref", "cycle", *criterion_ids(audits, criteria)]
+    sel = audits.loc[audits["sample"].isin([a, b]), cols]
     if cycle is not None:
         sel = sel[sel["cycle"].astype(str) == str(cycle)]
     cycles = sel["cycle"].dropna().astype(str).unique()
@@ -224,8 +226,8 @@ def compare_samples(audits: pd.DataFrame, a: str = "initial", b: str = "extended
         if g.empty:
             raise InputError(f"no audits with sample == {name!r}" + (f" in cycle {cycle}" if cycle else ""),
                              column="sample", value=name)
-    shared = set(ga["case_ref"]) & set(gb["case_ref"])
-    if shared:
+    shared = ga.loc[ga["case_ref"].isin(gb["case_ref"]), "case_ref"].unique()
+    if len(shared):
         raise InputError(f"samples {a!r} and {b!r} share {len(shared)} case(s) (e.g. "
                          f"{sorted(map(str, shared))[0]}); an independent comparison needs disjoint "
                          "groups: compare the initial cases with the additional cases only, "

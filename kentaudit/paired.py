@@ -81,7 +81,8 @@ def paired_binary_counts(audits: pd.DataFrame, first: str = "initial", second: s
         ``d`` (N then N).
     """
     cols = criterion_ids(audits, criteria)
-    pairs = pair_audits(audits, first, second, cycle)
+    keys = [c for c in ("sample", "case_ref", "cycle") if c in audits.columns]
+    pairs = pair_audits(audits[[*keys, *cols]], first, second, cycle)  # only the columns counted
     rows = []
     for col in cols:
         c1 = _answer_codes(pairs[f"{col}_first"].rename(col))
@@ -232,7 +233,8 @@ def paired_grade_table(audits: pd.DataFrame, first: str = "initial", second: str
     InputError
         If a grade outside ``levels`` is found.
     """
-    pairs = pair_audits(audits, first, second, cycle)
+    keys = [c for c in ("sample", "case_ref", "cycle") if c in audits.columns]
+    pairs = pair_audits(audits[[*keys, *([grade] if grade in audits.columns else [])]], first, second, cycle)
     g1 = pd.to_numeric(pairs[f"{grade}_first"], errors="coerce")
     g2 = pd.to_numeric(pairs[f"{grade}_second"], errors="coerce")
     ok = g1.notna() & g2.notna()

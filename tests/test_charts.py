@@ -146,3 +146,13 @@ def test_house_style_does_not_leak_global_settings(funnel_tab):
 
 def test_palette_is_okabe_ito():
     assert OKABE_ITO["vermillion"] == "#D55E00" and OKABE_ITO["blue"] == "#0072B2"
+
+
+def test_funnel_grid_is_every_whole_number_for_small_counts_and_log_spaced_beyond():
+    from kentaudit.charts import FUNNEL_GRID_EXACT, _funnel_grid
+    small = _funnel_grid(40)
+    assert small.tolist() == list(range(1, 46))
+    big = _funnel_grid(80_000)
+    assert big[:FUNNEL_GRID_EXACT].tolist() == list(range(1, FUNNEL_GRID_EXACT + 1))
+    assert big[-1] >= 88_000 and len(big) <= 2 * FUNNEL_GRID_EXACT
+    assert (np.diff(big) > 0).all()
