@@ -1,22 +1,21 @@
-"""Scale: 10,000 to 1,000,000 synthetic audit rows through ingest and the results tables.
+"""Scale: 10,000 to 1,000,000 synthetic audit rows through ingest and every results table.
 
-For each size, a CSV export of that many rows is written first (outside the
-timing) by resampling the bundled synthetic audits of 2009-2013 with fresh
-``audit_id`` and ``case_ref`` values (so no row breaks the duplicate rules).
-Then a fresh Python process (``python bench_scale.py --child FILE``) imports
-kentaudit, ingests the file with :func:`kentaudit.ingest.read_audits` and
-computes the results tables that need no notebook:
+For each size, a cycle of that many audit rows is written first (outside the
+timing): the bundled synthetic 2009 cycle (initial sample, extended sample and
+re-audit) repeated with fresh ``audit_id`` and ``case_ref`` values per copy, so
+each copy keeps its re-audit pairs and no row breaks the duplicate rules, and a
+districts table whose frame sizes are scaled by the number of copies (the
+survey estimates' finite population correction needs a population at least as
+large as the sample). A parameter file like ``params/cycle-2009.yaml`` points
+at both.
 
-* criterion counts by district, by sample and by cycle
-  (:func:`kentaudit.proportions.criterion_counts`);
-* compliance with Wilson intervals by cycle x sample x district
-  (:func:`kentaudit.proportions.compliance`);
-* funnel tables: limits at 95% and 99.8% for every cycle x criterion x district
-  denominator and the dispersion test per cycle x criterion
-  (:mod:`kentaudit.funnel`);
-* district tests: districts x (yes, no) independence test per cycle x
-  criterion (:func:`kentaudit.association.independence_test`) and each district
-  against the rest (:func:`kentaudit.association.one_vs_rest`, Holm).
+Then a fresh Python process (``python bench_scale.py --child PARAMS``) imports
+kentaudit, reads and validates the export (:func:`kentaudit.analyses.load_cycle`,
+which runs :func:`kentaudit.ingest.read_audits`) and computes and saves every
+results table of the cycle's notebooks, as the notebooks do: data quality,
+compliance, initial against extended, districts (funnels, tests, case-mix
+models) and the profile of each of the 12 districts
+(:mod:`kentaudit.analyses`; ``Section.save`` without figures).
 
 The child's peak resident memory is its ``VmHWM`` (``/proc/self/status``,
 the high-water mark of the process's own address space, read at its end):
@@ -24,7 +23,9 @@ numpy and pandas allocate outside ``tracemalloc``'s view. ``ru_maxrss`` from
 ``os.wait4`` is recorded as well, but Linux carries the parent's resident size
 at ``fork`` into the child's ``ru_maxrss`` across ``exec``, so a large parent
 (this benchmark after tableone) inflates it; where ``/proc`` is missing it is
-the fallback. A child that only imports gives the baseline.
+the fallback. A child that only imports gives the baseline. (The runner runs
+each notebook in its own kernel, so a real run's peak per process is lower
+than this child's, which holds one ingest for all of them.)
 """
 from __future__ import annotations
 
@@ -38,32 +39,48 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "benchmarks" / ".work" / "scale"
-SOURCES = sorted((ROOT / "data" / "synthetic").glob("audits_20*.csv"))
+SOURCE = ROOT / "data" / "synthetic" / "audits_2009.csv"
 
 __all__ = ["make_csv", "measure", "run"]
 
 
-def make_csv(rows: int, seed: int = 20090212) -> Path:
-    """Write (once) an export of ``rows`` audits resampled from the synthetic data."""
+def make_csv(rows: int) -> Path:
+    """Write (once) a 2009-shaped cycle of ``rows`` audits and its parameter file; return the latter."""
     import numpy as np
     import pandas as pd
+    import yaml
 
     WORK.mkdir(parents=True, exist_ok=True)
-    path = WORK / f"audits_{rows}.csv"
-    if path.exists():
-        return path
-    src = pd.concat([pd.read_csv(p, dtype=str, keep_default_na=False) for p in SOURCES],
-                    ignore_index=True)
-    rng = np.random.default_rng(seed)
-    out = src.iloc[rng.integers(0, len(src), size=rows)].reset_index(drop=True)
-    n = np.arange(1, rows + 1)
-    out["audit_id"] = [f"B{i:08d}" for i in n]
-    # unique references, so the same-case-twice-in-a-sample rule never fires
-    out["case_ref"] = [f"SYN-{i:07d}" for i in n]
-    tmp = path.with_suffix(".tmp")
+    params = WORK / "params" / f"cycle_{rows}.yaml"
+    if params.exists():
+        return params
+    src = pd.read_csv(SOURCE, dtype=str, keep_default_na=False)
+    copies = -(-rows // len(src))
+    out = pd.concat([src] * copies, ignore_index=True).iloc[:rows].copy()
+    rep = np.repeat(np.arange(copies), len(src))[:rows]
+    out["audit_id"] = [f"B{r:05d}-{a}" for r, a in zip(rep, out["audit_id"])]
+    # SYN- + copy + the original digits: unique per copy, the same in a case's re-audit
+    out["case_ref"] = [f"SYN-{r:05d}{c[4:]}" for r, c in zip(rep, out["case_ref"])]
+    csv = WORK / f"audits_{rows}.csv"
+    tmp = csv.with_suffix(".tmp")
     out.to_csv(tmp, index=False, lineterminator="\n")
-    os.replace(tmp, path)
-    return path
+    os.replace(tmp, csv)
+    districts = pd.read_csv(ROOT / "kentaudit" / "data" / "districts.csv")
+    districts["children_on_plans"] *= copies
+    dfile = WORK / f"districts_{rows}.csv"
+    districts.to_csv(dfile, index=False)
+    p = yaml.safe_load((ROOT / "params" / "cycle-2009.yaml").read_text(encoding="utf-8"))
+    p["inputs"].update(audits=[str(csv)], previous_audits=[], sampling_frame=None, districts=str(dfile))
+    p["output_dir"] = str(WORK / "outputs")
+    params.parent.mkdir(parents=True, exist_ok=True)
+    (params.parent.parent / "notebooks").mkdir(exist_ok=True)  # load_params checks the notebooks folder
+    for nb in p["notebooks"]:
+        src_nb = ROOT / "notebooks" / f"{nb}.ipynb"
+        dst = params.parent.parent / "notebooks" / src_nb.name
+        if not dst.exists():
+            dst.write_bytes(src_nb.read_bytes())
+    params.write_text(yaml.safe_dump(p, sort_keys=False), encoding="utf-8")
+    return params
 
 
 def _vmhwm_kib() -> int | None:
@@ -77,65 +94,38 @@ def _vmhwm_kib() -> int | None:
     return None
 
 
-def _child(path: str | None) -> dict:
-    """Run in the child: import, ingest, tables; return stage times (s)."""
+def _child(params: str | None) -> dict:
+    """Run in the child: import, ingest, every notebook's tables; return stage times (s)."""
     t0 = time.perf_counter()
-    import numpy as np
-    import pandas as pd
-
-    from kentaudit.association import independence_test, one_vs_rest
-    from kentaudit.funnel import dispersion_test, funnel_limits
-    from kentaudit.ingest import read_audits
-    from kentaudit.proportions import compliance, criterion_counts
+    from kentaudit import analyses
 
     times = {"import": time.perf_counter() - t0}
-    if path is None:
+    if params is None:
         return {"times": times, "vmhwm_kib": _vmhwm_kib()}
     t = time.perf_counter()
-    res = read_audits(path, synthetic=True)
-    a = res.accepted
+    cd = analyses.load_cycle(params)
     times["ingest"] = time.perf_counter() - t
-    rec = res.reconciliation.iloc[0]
-
+    rec = cd.ingest.reconciliation.iloc[0]
     t = time.perf_counter()
-    tables = {}
-    for by in ("district", "sample", "cycle"):
-        tables[f"counts_by_{by}"] = criterion_counts(a, by=by)
-    comp = compliance(a, by=["cycle", "sample", "district"], method="wilson", conf_level=0.95)
-    tables["compliance"] = comp
-    cd = criterion_counts(a, by=["cycle", "district"])
-    limits, disp, indep = [], [], []
-    for (cyc, crit), g in cd.groupby(["cycle", "criterion"], sort=True):
-        g = g[g["n_applicable"] > 0]
-        if len(g) < 2:
-            continue
-        lim = funnel_limits(g["n_applicable"].to_numpy(), target=0.8, conf_levels=(0.95, 0.998))
-        lim.insert(0, "criterion", crit)
-        lim.insert(0, "cycle", cyc)
-        limits.append(lim)
-        d = dispersion_test(g["n_yes"].to_numpy(), g["n_applicable"].to_numpy(), target=0.8)
-        d.insert(0, "criterion", crit)
-        d.insert(0, "cycle", cyc)
-        disp.append(d)
-        it = independence_test(g.set_index("district")[["n_yes", "n_no"]], method="auto")
-        it.insert(0, "criterion", crit)
-        it.insert(0, "cycle", cyc)
-        indep.append(it)
-    tables["funnel_limits"] = pd.concat(limits, ignore_index=True)
-    tables["funnel_dispersion"] = pd.concat(disp, ignore_index=True)
-    tables["district_independence"] = pd.concat(indep, ignore_index=True)
-    # select one cycle and only the columns the comparison reads: grouping the whole
-    # frame would make a sorted copy of every text column (about 600 MiB at 1,000,000 rows)
-    needed = ["cycle", "district", *[c for c in a.columns if c.startswith("c_")]]
-    ovr = [one_vs_rest(a.loc[a["cycle"] == cyc, needed], group="district",
-                       adjust_method="holm").assign(cycle=cyc)
-           for cyc in sorted(a["cycle"].dropna().unique())]
-    tables["district_vs_rest"] = pd.concat(ovr, ignore_index=True)
+    sections = [("data_quality", None, analyses.data_quality), ("compliance", None, analyses.compliance_summary),
+                ("initial_vs_extended", None, analyses.initial_vs_extended),
+                ("districts", None, analyses.districts)]
+    sections += [("district_profile", d, lambda c, d=d: analyses.district_profile(c, d))
+                 for d in cd.districts["district"]]
+    table_rows: dict[str, int] = {}
+    with tempfile.TemporaryDirectory() as out:
+        for name, district, fn in sections:
+            sec = fn(cd)
+            sec.save(out, None, district=district)  # tables only, as the notebook saves them
+            for k, v in sec.tables.items():
+                table_rows[k if district is None else f"{k} (each district)"] = len(v)
+            del sec
+        n_files = len(list(Path(out).glob("*.csv")))
     times["tables"] = time.perf_counter() - t
     times["total"] = times["ingest"] + times["tables"]
     return {"times": times, "rows_read": int(rec["rows_read"]), "accepted": int(rec["accepted"]),
-            "rejected": int(rec["rejected"]),
-            "table_rows": {k: len(v) for k, v in tables.items()}, "vmhwm_kib": _vmhwm_kib()}
+            "rejected": int(rec["rejected"]), "table_rows": table_rows, "n_tables": n_files,
+            "vmhwm_kib": _vmhwm_kib()}
 
 
 def measure(path: Path | None) -> dict:
@@ -169,11 +159,13 @@ def run(sizes=(10_000, 100_000, 1_000_000), repeats: int = 1) -> dict:
     for n in sizes:
         path = make_csv(n)
         runs = [measure(path) for _ in range(repeats)]
+        csv = path.parent.parent / f"audits_{n}.csv"
         med = {k: float(np.median([r["times"][k] for r in runs])) for k in runs[0]["times"]}
         out["sizes"][n] = {"times": med, "peak_rss_mib": max(r["peak_rss_mib"] for r in runs),
                            "rows_read": runs[0]["rows_read"], "accepted": runs[0]["accepted"],
                            "rejected": runs[0]["rejected"], "table_rows": runs[0]["table_rows"],
-                           "file_mib": path.stat().st_size / 2**20, "repeats": repeats}
+                           "n_tables": runs[0]["n_tables"],
+                           "file_mib": csv.stat().st_size / 2**20, "repeats": repeats}
     return out
 
 

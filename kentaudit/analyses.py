@@ -24,7 +24,6 @@ Conventions
 """
 from __future__ import annotations
 
-import functools
 
 import warnings
 from dataclasses import dataclass, field
@@ -85,12 +84,13 @@ class CycleData:
             "synthetic data": P.synthetic, "confidence level": P.confidence_level,
             "interval method": P.interval_method, "adjustment": P.adjust_method}])
 
-    @functools.cached_property
+    @property
     def main(self) -> pd.DataFrame:
         """Audits of the main samples (each case once), without the columns no
         analysis of them reads (free text, team, auditor, moderator, dates,
         identifiers other than ``case_ref``, source); the audits themselves when
-        every audit is in a main sample. Computed once."""
+        every audit is in a main sample. Not kept: each call selects afresh, so
+        the copy lives only as long as the analysis using it."""
         keep = self.audits["sample"].isin(MAIN_SAMPLES)
         if keep.all():
             return self.audits
