@@ -6,6 +6,8 @@ SIGTERM of a run. This module adds the faults it does not cover, each followed
 by a rerun that completes the cycle:
 
 - a kernel killed mid-run (the notebook sends its own kernel SIGKILL);
+- one district's notebook raising, in the same run as the other faults (so
+  the rerun below also shows a raising notebook's cycle completing);
 - the staging disk full, simulated twice: a notebook's write into the staging
   folder fails with ``ENOSPC``, and the final swap of the staging folder into
   place fails with ``ENOSPC`` (``os.replace`` patched in the runner's process);
@@ -39,9 +41,9 @@ from kentaudit.runner import run_cycle
 pytestmark = pytest.mark.slow
 
 FIXTURES = Path(__file__).parent / "fixtures" / "notebooks"
-DISTRICTS = ["Ashford", "Canterbury", "Dover", "Thanet"]
-CODES = {"Ashford": "ASH", "Canterbury": "CAN", "Dover": "DOV", "Thanet": "THA"}
-AUDITS = "audit_id,district,c_seen\nA1,Ashford,Y\nA2,Canterbury,N\nA3,Dover,Y\nA4,Thanet,NA\n"
+DISTRICTS = ["Ashford", "Canterbury", "Dover", "Swale", "Thanet"]
+CODES = {"Ashford": "ASH", "Canterbury": "CAN", "Dover": "DOV", "Swale": "SWA", "Thanet": "THA"}
+AUDITS = "audit_id,district,c_seen\nA1,Ashford,Y\nA2,Canterbury,N\nA3,Dover,Y\nA4,Thanet,NA\nA5,Swale,Y\n"
 
 FAULT_SOURCE = '''\
 import errno, json, os, signal, time
@@ -53,6 +55,8 @@ faults_file = Path(params_file).with_name("faults.json")
 fault = json.loads(faults_file.read_text())["faults"].get(district) if faults_file.exists() else None
 if fault == "kill":
     os.kill(os.getpid(), signal.SIGKILL)
+if fault == "raise":
+    raise ValueError(f"fault injected: {district}'s notebook raises")
 if fault == "enospc":
     raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(Path(results_dir) / "fault_probe.csv"))
 if fault == "sleep":
@@ -124,8 +128,9 @@ def good(repo):
 
 @pytest.fixture(scope="module")
 def faulty(repo, good):
-    """One run: Ashford's kernel is killed, Dover's staging write fails with ENOSPC."""
-    set_faults(repo["params"], {"Ashford": "kill", "Dover": "enospc"})
+    """One run: Ashford's kernel is killed, Dover's staging write fails with ENOSPC,
+    Swale's notebook raises."""
+    set_faults(repo["params"], {"Ashford": "kill", "Dover": "enospc", "Swale": "raise"})
     code = run_cycle(repo["params"], jobs=2, appendix=False)
     (kept,) = kept_folders(repo["out"], "failed")
     return {"code": code, "kept": kept, "manifest": read_manifest(kept / "manifest.json"),
@@ -254,6 +259,17 @@ def test_killed_kernel_leaves_the_last_good_outputs_byte_identical(good, faulty)
     assert faulty["final"] == good["files"]
 
 
+# ------------------------------------------------------- a notebook that raises
+
+def test_raising_notebook_fails_only_its_district_and_is_named(faulty):
+    e = entries(faulty["manifest"])
+    assert e[("district_fault", "Swale")]["status"] == "failed"
+    assert "ValueError: fault injected: Swale's notebook raises" in e[("district_fault", "Swale")]["error"]
+    assert "district_fault__SWA: FAILED" in (faulty["kept"] / "run.log").read_text()
+    assert (faulty["kept"] / "results" / "fault_probe__CAN.csv").exists()
+    assert not (faulty["kept"] / "results" / "fault_probe__SWA.csv").exists()
+
+
 # ------------------------------------------------ disk full in the staging folder
 
 def test_staging_write_out_of_space_fails_only_its_district(faulty):
@@ -320,7 +336,7 @@ def test_sigint_lets_finished_districts_keep_their_status(interrupted):
     e = entries(read_manifest(kept / "manifest.json"))
     done = [d for d in DISTRICTS if d != "Thanet" and e[("district_fault", d)]["status"] == "ok"]
     # With two processes, the other districts finish while Thanet sleeps.
-    assert done == ["Ashford", "Canterbury", "Dover"]
+    assert done == ["Ashford", "Canterbury", "Dover", "Swale"]
     assert all((kept / "results" / f"fault_probe__{CODES[d]}.csv").exists() for d in done)
 
 
