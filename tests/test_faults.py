@@ -36,6 +36,7 @@ import pandas as pd
 import pytest
 
 from kentaudit.manifest import read_manifest
+from processes import wait_gone
 from kentaudit.runner import run_cycle
 
 pytestmark = pytest.mark.slow
@@ -346,10 +347,7 @@ def test_sigint_keeps_the_last_good_outputs_and_leaves_no_staging(interrupted):
 
 
 def test_sigint_stops_the_sleeping_kernel(interrupted):
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline and _alive(interrupted["kernel_pid"]):
-        time.sleep(0.2)
-    assert not _alive(interrupted["kernel_pid"])
+    assert wait_gone(interrupted["kernel_pid"], 15)
 
 
 def test_rerun_after_sigint_completes(repo, rerun_after_interrupt):
@@ -357,12 +355,3 @@ def test_rerun_after_sigint_completes(repo, rerun_after_interrupt):
     assert rerun_after_interrupt["manifest"]["status"] == "complete"
     rows = pd.read_csv(repo["out"] / "2009" / "results" / "fault_probe__THA.csv")
     assert rows.to_dict("records") == [{"district": "Thanet", "fault": "none"}]
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    status = Path(f"/proc/{pid}/status")
-    return not (status.exists() and "\nState:\tZ" in status.read_text())

@@ -28,6 +28,7 @@ import pytest
 
 from kentaudit.errors import ParamsError
 from kentaudit.manifest import read_manifest
+from processes import wait_gone
 from kentaudit.runner import build_jobs, run_cycle
 from kentaudit.params import load_params
 
@@ -336,21 +337,7 @@ def test_sigterm_keeps_last_good_outputs_and_marks_run_interrupted(repo, good):
     assert read_manifest(good["out"] / "manifest.json")["run_id"] == good["manifest"]["run_id"]
     assert not list((repo / "outputs").glob(".staging-*"))
     # the kernel went away with its worker
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and _alive(kernel_pid):
-        time.sleep(0.2)
-    assert not _alive(kernel_pid)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    status = Path(f"/proc/{pid}/status")
-    if status.exists():
-        return "\nState:\tZ" not in status.read_text()
-    return True
+    assert wait_gone(kernel_pid, 10)
 
 
 @pytest.mark.browser

@@ -19,6 +19,7 @@ import pytest
 
 from kentaudit import kernels, zygote
 from kentaudit.manifest import read_manifest
+from processes import alive, wait_gone
 
 pytestmark = pytest.mark.slow
 
@@ -41,24 +42,6 @@ def use_zygote(zyg, monkeypatch):
     monkeypatch.setenv(zygote.ZYGOTE_ENV, zyg.path)
     del kernels.LAUNCHES[:]
     return zyg
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
-    except OSError:
-        return False
-
-
-def _wait_gone(pid: int, seconds: float = 10) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline and _alive(pid):
-        time.sleep(0.1)
-    return not _alive(pid)
 
 
 PROBE = [
@@ -163,6 +146,16 @@ async def _start():
     return km, kc, pid
 
 
+async def _kill_kernel_and_wait_for_shim(km, pid: int, seconds: float):
+    """SIGKILL the forked kernel; the shim's exit status (None if it is still running)."""
+    os.kill(pid, signal.SIGKILL)
+    proc = km.provisioner.process
+    deadline = time.monotonic() + seconds
+    while proc.poll() is None and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    return proc.returncode
+
+
 async def _stop(km, kc):
     kc.stop_channels()
     try:
@@ -195,7 +188,7 @@ def test_interrupt_reaches_a_forked_kernel(use_zygote):
             assert (await _run(kc, "print(6 * 7)"))["text"] == "42\n"  # still usable
         finally:
             await _stop(km, kc)
-        assert _wait_gone(pid)
+        assert wait_gone(pid)
     asyncio.run(go())
 
 
@@ -204,7 +197,7 @@ def test_killing_the_shim_kills_the_kernel(use_zygote):
         km, kc, pid = await _start()
         try:
             os.kill(km.provisioner.process.pid, signal.SIGKILL)
-            assert _wait_gone(pid, 5), "the forked kernel outlived its shim"
+            assert wait_gone(pid, 5), "the forked kernel outlived its shim"
         finally:
             await _stop(km, kc)
     asyncio.run(go())
@@ -214,12 +207,7 @@ def test_killing_the_kernel_makes_the_shim_exit(use_zygote):
     async def go():
         km, kc, pid = await _start()
         try:
-            os.kill(pid, signal.SIGKILL)
-            proc = km.provisioner.process
-            deadline = time.monotonic() + 5
-            while proc.poll() is None and time.monotonic() < deadline:
-                await asyncio.sleep(0.1)
-            assert proc.returncode == -signal.SIGKILL
+            assert await _kill_kernel_and_wait_for_shim(km, pid, 5) == -signal.SIGKILL
             assert not await km.is_alive()
         finally:
             await _stop(km, kc)
@@ -310,12 +298,7 @@ def test_kernel_exit_reaches_the_shim_without_waiting_for_the_zygotes_poll(monke
         async def go():
             km, kc, pid = await _start()
             try:
-                os.kill(pid, signal.SIGKILL)
-                proc = km.provisioner.process
-                deadline = time.monotonic() + 10
-                while proc.poll() is None and time.monotonic() < deadline:
-                    await asyncio.sleep(0.05)
-                assert proc.returncode == -signal.SIGKILL
+                assert await _kill_kernel_and_wait_for_shim(km, pid, 10) == -signal.SIGKILL
             finally:
                 await _stop(km, kc)
         asyncio.run(go())
@@ -360,7 +343,7 @@ def test_zygote_removes_its_private_folder_when_its_runner_is_killed(tmp_path):
     finally:
         parent.kill()
         parent.wait()
-    assert _wait_gone(int(zpid), 10), "the zygote outlived its runner"
+    assert wait_gone(int(zpid), 10), "the zygote outlived its runner"
     deadline = time.monotonic() + 5
     while Path(folder).exists() and time.monotonic() < deadline:
         time.sleep(0.05)
