@@ -76,23 +76,11 @@ def build_jobs(params: CycleParams, *, districts=None, notebooks=None) -> list[d
 
     table = _districts(params.inputs.districts)
     codes = dict(zip(table["district"], table["district_code"]))
-    if districts is not None:
-        districts = list(districts)
-        for d in districts:
-            if d not in codes:
-                raise ParamsError(f"unknown district {d!r} in --districts; allowed: {', '.join(codes)}",
-                                  file=params.source, key="districts")
-    else:
-        districts = list(params.districts)
-    if notebooks is not None:
-        notebooks = list(notebooks)
-        available = sorted(p.stem for p in params.notebooks_dir.glob("*.ipynb"))
-        for n in notebooks:
-            if n not in available:
-                raise ParamsError(f"unknown notebook {n!r} in --notebooks; available: {', '.join(available)}",
-                                  file=params.source, key="notebooks")
-    else:
-        notebooks = list(params.notebooks)
+    districts = (list(params.districts) if districts is None else
+                 _chosen(districts, list(codes), params, "district", "districts", "allowed"))
+    notebooks = (list(params.notebooks) if notebooks is None else
+                 _chosen(notebooks, sorted(p.stem for p in params.notebooks_dir.glob("*.ipynb")),
+                         params, "notebook", "notebooks", "available"))
     jobs = []
     for nb in notebooks:
         if nb.startswith("district_"):
@@ -102,6 +90,16 @@ def build_jobs(params: CycleParams, *, districts=None, notebooks=None) -> list[d
         else:
             jobs.append({"notebook": nb, "district": None, "district_code": None, "stem": nb})
     return jobs
+
+
+def _chosen(given, allowed: list, params: CycleParams, what: str, key: str, word: str) -> list:
+    """``given`` (from ``--<key>``) as a list, each checked against ``allowed``."""
+    given = list(given)
+    for g in given:
+        if g not in allowed:
+            raise ParamsError(f"unknown {what} {g!r} in --{key}; {word}: {', '.join(allowed)}",
+                              file=params.source, key=key)
+    return given
 
 
 def _is_startup_failure(exc: BaseException) -> bool:
