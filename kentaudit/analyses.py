@@ -24,7 +24,6 @@ Conventions
 """
 from __future__ import annotations
 
-
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path

@@ -236,6 +236,9 @@ def casemix_odds_ratios(audits: pd.DataFrame, criterion: str, district: str = "d
     -----
     Coefficients and SEs validated against R ``glm(family = binomial)`` on
     ``tests/r/reference_more_casemix_data.csv`` (``tests/r/reference_more.R``).
+    The model is fitted on the distinct (district, covariates, answer)
+    combinations with frequency weights, which gives the one-row-per-audit
+    estimates at a cost set by the combinations, not the audits.
     Separation (a level whose audits are all Y or all N, or fitted
     probabilities of 0 or 1) raises :class:`SeparationWarning` and is noted in
     the rows: such estimates diverge and their intervals are meaningless.

@@ -11,6 +11,7 @@ import warnings
 import numpy as np
 import pandas as pd
 from scipy import stats
+from statsmodels.miscmodels.ordinal_model import OrderedModel
 from statsmodels.stats.proportion import proportion_confint
 
 from .errors import KentauditError
@@ -276,7 +277,7 @@ def compare_grades(a, b, grade: str = "overall_grade", conf_level: float = 0.95,
         cells = pd.DataFrame({"b": np.r_[np.zeros(len(xa)), np.ones(len(xb))], "grade": y}) \
             .value_counts(sort=False).sort_index().reset_index(name="n")
         endog = pd.Series(pd.Categorical(cells["grade"], categories=levels, ordered=True))
-        mod = _counted_ordered_model()(endog, cells[["b"]], distr="logit", freq=cells["n"].to_numpy())
+        mod = _CountedOrderedModel(endog, cells[["b"]], distr="logit", freq=cells["n"].to_numpy())
         with warnings.catch_warnings():
             # scipy's BFGS often reports "precision loss" at gtol=1e-10 after reaching the
             # optimum; convergence is judged below by the score (gradient) instead
@@ -298,11 +299,8 @@ def compare_grades(a, b, grade: str = "overall_grade", conf_level: float = 0.95,
     return out
 
 
-_COUNTED_ORDERED_MODEL = None
-
-
-def _counted_ordered_model():
-    """statsmodels ``OrderedModel`` over counted rows (frequency weights).
+class _CountedOrderedModel(OrderedModel):
+    """statsmodels ``OrderedModel`` over counted rows (frequency weights ``freq``).
 
     Written here because OrderedModel takes no weights: the log-likelihood is
     the count-weighted sum of ``loglikeobs`` (and the start values use the
@@ -311,26 +309,19 @@ def _counted_ordered_model():
     Hessian are those of that model; the cost depends on the number of
     distinct (sample, grade) rows, at most eight, not on the audits.
     """
-    global _COUNTED_ORDERED_MODEL
-    if _COUNTED_ORDERED_MODEL is None:
-        from statsmodels.miscmodels.ordinal_model import OrderedModel
 
-        class CountedOrderedModel(OrderedModel):
-            def __init__(self, endog, exog, *, freq, **kw):
-                super().__init__(endog, exog, **kw)
-                self.freq = np.asarray(freq, dtype=float)
+    def __init__(self, endog, exog, *, freq, **kw):
+        super().__init__(endog, exog, **kw)
+        self.freq = np.asarray(freq, dtype=float)
 
-            def loglike(self, params):
-                return float(np.sum(self.freq * self.loglikeobs(params)))
+    def loglike(self, params):
+        return float(np.sum(self.freq * self.loglikeobs(params)))
 
-            @property
-            def start_params(self):
-                p = np.bincount(self.endog, weights=self.freq) / self.freq.sum()
-                start = self.transform_reverse_threshold_params(self.distr.ppf(np.clip(p.cumsum(), 0, 1)))
-                return np.concatenate((np.zeros(self.k_vars), start))
-
-        _COUNTED_ORDERED_MODEL = CountedOrderedModel
-    return _COUNTED_ORDERED_MODEL
+    @property
+    def start_params(self):
+        p = np.bincount(self.endog, weights=self.freq) / self.freq.sum()
+        start = self.transform_reverse_threshold_params(self.distr.ppf(np.clip(p.cumsum(), 0, 1)))
+        return np.concatenate((np.zeros(self.k_vars), start))
 
 
 def trend_test(events, totals, scores=None, method: str = "cochran_armitage", labels=None) -> pd.DataFrame:
