@@ -27,15 +27,18 @@ PAIRED_CI_METHODS = ("newcombe-paired",)
 
 
 def pair_audits(audits: pd.DataFrame, first: str = "initial", second: str = "reaudit",
-                cycle: str | None = None) -> pd.DataFrame:
+                cycle: str | None = None, columns=None) -> pd.DataFrame:
     """Join the ``first`` and ``second`` audits of each case within a cycle.
+
+    ``columns`` (optional) limits the joined columns to those named, besides
+    ``sample``, ``case_ref`` and ``cycle``: the join then copies only them.
 
     Returns
     -------
     DataFrame
         One row per case audited in both samples of the same cycle: ``cycle``,
-        ``case_ref``, then every other column twice, suffixed ``_first`` and
-        ``_second``.
+        ``case_ref``, then every other column (or every one of ``columns``)
+        twice, suffixed ``_first`` and ``_second``.
 
     Raises
     ------
@@ -47,7 +50,7 @@ def pair_audits(audits: pd.DataFrame, first: str = "initial", second: str = "rea
             raise InputError(f"the audit frame has no {col!r} column", column=col)
     if first == second:
         raise InputError(f"pairing needs two different samples, got {first!r} twice")
-    sel = audits
+    sel = audits if columns is None else audits[["sample", "case_ref", "cycle", *columns]]
     if cycle is not None:
         sel = sel[sel["cycle"].astype(str) == str(cycle)]
     parts = []
@@ -81,8 +84,7 @@ def paired_binary_counts(audits: pd.DataFrame, first: str = "initial", second: s
         ``d`` (N then N).
     """
     cols = criterion_ids(audits, criteria)
-    keys = [c for c in ("sample", "case_ref", "cycle") if c in audits.columns]
-    pairs = pair_audits(audits[[*keys, *cols]], first, second, cycle)  # only the columns counted
+    pairs = pair_audits(audits, first, second, cycle, columns=cols)
     rows = []
     for col in cols:
         c1 = _answer_codes(pairs[f"{col}_first"].rename(col))
@@ -233,8 +235,8 @@ def paired_grade_table(audits: pd.DataFrame, first: str = "initial", second: str
     InputError
         If a grade outside ``levels`` is found.
     """
-    keys = [c for c in ("sample", "case_ref", "cycle") if c in audits.columns]
-    pairs = pair_audits(audits[[*keys, *([grade] if grade in audits.columns else [])]], first, second, cycle)
+    pairs = pair_audits(audits, first, second, cycle,
+                        columns=[grade] if grade in audits.columns else [])
     g1 = pd.to_numeric(pairs[f"{grade}_first"], errors="coerce")
     g2 = pd.to_numeric(pairs[f"{grade}_second"], errors="coerce")
     ok = g1.notna() & g2.notna()

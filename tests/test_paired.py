@@ -133,3 +133,13 @@ def test_grades_without_off_diagonal_counts_are_left_out_of_stuart_maxwell():
     assert o.loc["stuart-maxwell", "df"] == 1
     # With two categories Stuart-Maxwell is McNemar: (3 - 1)^2 / (3 + 1) = 1
     assert o.loc["stuart-maxwell", "statistic"] == pytest.approx(1.0)
+
+
+def test_pair_audits_can_join_only_the_columns_asked_for():
+    from kentaudit.paired import pair_audits
+    df = _pairs_frame(2, 1, 1, 2).assign(notes="free text")
+    full = pair_audits(df)
+    narrow = pair_audits(df, columns=["c_x"])
+    assert {"notes_first", "c_x_first"} <= set(full.columns)
+    assert list(narrow.columns) == ["sample_first", "case_ref", "cycle", "c_x_first", "sample_second", "c_x_second"]
+    assert narrow["c_x_first"].tolist() == full["c_x_first"].tolist()
