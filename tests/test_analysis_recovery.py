@@ -22,18 +22,21 @@ def draws():
     return [synth.generate(seed) for seed in SEEDS]
 
 
-def _extended_frame(data) -> dict[str, float]:
+def _sample_2009(data, sample: str):
     a = data.audits
+    return a[(a["cycle"].astype(str) == "2009") & (a["sample"] == sample)]
+
+
+def _extended_frame(data) -> dict[str, float]:
     frame = reference.districts().set_index("district")["children_on_plans"].astype(float)
-    ini = a[(a["cycle"].astype(str) == "2009") & (a["sample"] == "initial")]["district"].value_counts()
+    ini = _sample_2009(data, "initial")["district"].value_counts()
     return (frame - ini.reindex(frame.index, fill_value=0)).to_dict()
 
 
 def test_stratified_estimate_covers_the_2009_population_value_at_the_nominal_rate(draws):
     hits = []
     for data in draws:
-        a = data.audits
-        ext = a[(a["cycle"].astype(str) == "2009") & (a["sample"] == "extended")]
+        ext = _sample_2009(data, "extended")
         est = survey.stratified_proportion(ext, strata="district", population=_extended_frame(data),
                                            method="logit", conf_level=0.95)
         truth = data.truth["population_2009_excluding_initial"]["overall"]
@@ -48,8 +51,7 @@ def test_stratified_estimate_covers_the_2009_population_value_at_the_nominal_rat
 def test_stratified_estimate_is_unbiased_for_the_population_value(draws):
     errors = []
     for data in draws:
-        a = data.audits
-        ext = a[(a["cycle"].astype(str) == "2009") & (a["sample"] == "extended")]
+        ext = _sample_2009(data, "extended")
         est = survey.stratified_proportion(ext, strata="district", population=_extended_frame(data))
         truth = data.truth["population_2009_excluding_initial"]["overall"]
         errors += [r["proportion"] - truth[r["criterion"]]["p"] for _, r in est.iterrows()]
@@ -61,8 +63,7 @@ def test_stratified_estimate_is_unbiased_for_the_population_value(draws):
 def test_district_compliance_intervals_with_fpc_cover_district_population_values(draws):
     hits = []
     for data in draws:
-        a = data.audits
-        ext = a[(a["cycle"].astype(str) == "2009") & (a["sample"] == "extended")]
+        ext = _sample_2009(data, "extended")
         res = proportions.compliance(ext, by="district", population=_extended_frame(data))
         truth = data.truth["population_2009_excluding_initial"]["by_district"]
         for _, r in res[res["n_applicable"] > 0].iterrows():
