@@ -51,7 +51,7 @@ from . import model, reference
 from .errors import EmptyInputError, InputError, KentauditError, PseudonymKeyError
 from .pseudonym import DEMO_KEY, DIGEST_HEX_CHARS, SYNTHETIC_PREFIX, is_synthetic_ref, load_key, pseudonymise
 from .pseudonym import PREFIX as PSEUDONYM_PREFIX
-from .safetext import FORMULA_PREFIXES, neutralise_frame
+from .safetext import is_formula_text, write_csv
 
 WARNINGS_EXIT_CODE = 3
 
@@ -909,7 +909,7 @@ class _Run:
         for ti, tname in enumerate(self.text_cols):
             c = cols[tname]
             s_u = [x if isinstance(x, str) else u for x, u in zip(c.vals_u, c.uniq)]
-            f_u = np.array([isinstance(s, str) and s.startswith(FORMULA_PREFIXES) for s in s_u], dtype=bool)
+            f_u = np.array([is_formula_text(s) for s in s_u], dtype=bool)
             if f_u.any():
                 for r in np.flatnonzero(f_u[c.codes]):
                     s = s_u[c.codes[r]]
@@ -1297,9 +1297,9 @@ def validate_paths(paths, *, synthetic=False, key_file=None, report_dir=None, cr
                           columns=["file", "row", "column", "rule", "message"], dtype=object)
         try:
             out.mkdir(parents=True, exist_ok=True)
-            neutralise_frame(res.reconciliation).to_csv(out / "reconciliation.csv", index=False)
-            neutralise_frame(res.rejected).to_csv(out / "rejected.csv", index=False)
-            neutralise_frame(fe).to_csv(out / "file_errors.csv", index=False)
+            write_csv(res.reconciliation, out / "reconciliation.csv", index=False)
+            write_csv(res.rejected, out / "rejected.csv", index=False)
+            write_csv(fe, out / "file_errors.csv", index=False)
         except OSError as e:
             raise KentauditError(f"cannot write the report to {str(out)!r} ({e.strerror or e}); "
                                  "choose a folder you can write to with --report.") from None

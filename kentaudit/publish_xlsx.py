@@ -19,7 +19,7 @@ import pandas as pd
 
 from .publish_html import table_number
 from .pubtable import AppendixContent, PublicationTable
-from .safetext import neutralise_formula, neutralise_frame
+from .safetext import XLSXWRITER_OPTIONS, neutralise_formula, neutralise_frame
 
 __all__ = ["write_xlsx", "gptable_for"]
 
@@ -94,8 +94,12 @@ def write_xlsx(path, content: AppendixContent) -> Path:
         # gptables 2.0.2 uses pandas idioms that pandas 3 deprecates; not ours to fix
         warnings.filterwarnings("ignore", module=r"gptables\..*")
         gpt.write_workbook(
-            filename=str(path), sheets=sheets, cover=cover, notes_table=notes_table,
+            # gptables refuses an empty notes table (a cycle whose tables carry no notes)
+            filename=str(path), sheets=sheets, cover=cover,
+            notes_table=notes_table if len(notes_table) else None,
             contentsheet_label="Contents", notesheet_label="Notes",
+            # no string becomes a formula ({=...} included), a number or a hyperlink
+            workbook_options=dict(XLSXWRITER_OPTIONS),
             contentsheet_options={"additional_elements": ["scope"]} if any(t.scope for t in content.tables) else None,
         )
     return path

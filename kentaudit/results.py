@@ -30,6 +30,7 @@ from typing import Any
 import pandas as pd
 
 from .errors import KentauditError
+from .safetext import write_csv
 
 __all__ = [
     "save_table",
@@ -126,7 +127,8 @@ def _without_categoricals(df: pd.DataFrame) -> pd.DataFrame:
 def _csv_bytes(df: pd.DataFrame) -> bytes:
     # float_format=None: pandas writes repr(float), the shortest string that reads
     # back to the same double, so CSV and Parquet hold identical values.
-    return df.to_csv(index=False, lineterminator="\n", na_rep="").encode("utf-8")
+    # formula text (an auditor code '=HYPERLINK(...)') is neutralised like every CSV writer's
+    return write_csv(df, index=False, lineterminator="\n", na_rep="").encode("utf-8")
 
 
 def _parquet_bytes(df: pd.DataFrame) -> bytes:

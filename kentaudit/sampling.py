@@ -22,6 +22,7 @@ import pandas as pd
 
 from .errors import InputError, KentauditError
 from .methods import check_method
+from .safetext import write_csv
 
 __all__ = ["ALLOCATION_METHODS", "allocate", "draw_sample", "draw_sample_cli"]
 
@@ -486,8 +487,8 @@ def draw_sample_cli(frame, out, n, allocation="proportional", seed=None, stratum
                                    min_per_stratum=min_per_stratum, sd=sd)
     outp = Path(out)
     outp.mkdir(parents=True, exist_ok=True)
-    selection.to_csv(outp / "selection.csv", index=False)
-    alloc.to_csv(outp / "allocation.csv", index=False)
+    write_csv(selection, outp / "selection.csv", index=False)
+    write_csv(alloc, outp / "allocation.csv", index=False)
     record = {
         "tool": "kentaudit sample",
         "seed": int(seed),

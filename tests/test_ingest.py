@@ -442,13 +442,13 @@ def test_bundled_synthetic_xlsx_is_accepted_and_equals_the_csv():
 from kentaudit.safetext import is_formula_text, neutralise_formula, neutralise_frame  # noqa: E402
 
 
-@pytest.mark.parametrize("value", ["=1+1", "+44 1234", "-2+3", "@SUM(A1)", "\tx", "\rx"])
+@pytest.mark.parametrize("value", ["=1+1", "+44 1234", "-2+3", "@SUM(A1)", "\tx", "\rx", " =x", "{=1+1}", "\n=x"])
 def test_formula_text_is_prefixed_with_a_single_quote(value):
     assert is_formula_text(value)
     assert neutralise_formula(value) == "'" + value
 
 
-@pytest.mark.parametrize("value", ["seen alone", "'=already", " =x", "", -1, 2.5, None, pd.NA])
+@pytest.mark.parametrize("value", ["seen alone", "'=already", "-0.25", "+3", "", -1, 2.5, None, pd.NA])
 def test_other_values_are_left_unchanged(value):
     out = neutralise_formula(value)
     assert out is value or out == value
