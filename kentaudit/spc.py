@@ -1,4 +1,10 @@
-"""Statistical process control for the audit programme: XmR charts and p-charts.
+"""Statistical process control for the audit programme: XmR, p, Laney p' and run charts.
+
+:func:`run_chart` applies the Anhoej rules (longest run, number of crossings) to a
+short series (under 20 points, such as the annual cycles of the programme), as the
+R package qicharts2 does; :func:`laney_p_chart` widens a p-chart's limits by the
+between-period variation of the standardised proportions (Laney 2002), for large
+denominators where binomial limits flag nearly every point.
 
 :func:`xmr` follows the NHS England "Making Data Count" rules as the R package
 NHSRplotthedots (version 0.2.0) implements them; :func:`p_chart` applies the same
@@ -39,11 +45,13 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from .errors import InputError
 from .methods import check_method
 
-__all__ = ["IMPROVEMENT_DIRECTIONS", "ASSURANCE_LABELS", "xmr", "p_chart"]
+__all__ = ["IMPROVEMENT_DIRECTIONS", "ASSURANCE_LABELS", "RUN_CHART_CENTRES", "xmr", "p_chart",
+           "anhoej_limits", "run_chart", "laney_p_chart"]
 
 IMPROVEMENT_DIRECTIONS = ("increase", "decrease", "neither")
 ASSURANCE_LABELS = ("consistently passes", "consistently fails", "inconsistent")
@@ -486,4 +494,223 @@ def p_chart(data: pd.DataFrame, x: str = "x", n: str = "n", period: str = "perio
                      "baseline; " + _rule_text(trend_length, run_length, two_in_three,
                                                count_beyond_three_sigma)
                      + "; gaps split the series")
+    return out
+
+
+# --- run charts with the Anhoej rules ------------------------------------------------------
+
+RUN_CHART_CENTRES = ("median", "mean")
+
+
+def anhoej_limits(n_useful) -> tuple[np.ndarray, np.ndarray]:
+    """Anhoej's signal limits for ``n_useful`` points not on the centre line.
+
+    Returns ``(longest_run_max, n_crossings_min)``: a run longer than
+    ``round(log2(n)) + 3`` (Schilling 2012) or fewer crossings than the 5th
+    percentile of Binomial(n - 1, 0.5) (Chen 2010) signals non-random variation.
+    Vectorised over ``n_useful``; both are NaN where ``n_useful`` is 0.
+    Validated against qicharts2 0.8.1 ``qic(chart = "run")`` (``tests/r/reference_spc_short.R``).
+    """
+    n = np.asarray(n_useful, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lr = np.where(n > 0, np.round(np.log2(np.maximum(n, 1))) + 3, np.nan)
+        nc = np.where(n > 0, stats.binom.ppf(0.05, np.maximum(n - 1, 0), 0.5), np.nan)
+    return lr, nc
+
+
+def run_chart(values, periods=None, centre: str = "median", baseline_points: int | None = None,
+              freq: str | None = None) -> pd.DataFrame:
+    """Run chart with the Anhoej rules, for short series (fewer than 20 points).
+
+    Parameters
+    ----------
+    values : array-like of float
+        One value per period; missing values (NaN) are left out of the analysis.
+    periods : array-like, optional
+        Period labels (as :func:`xmr`); default 1..len(values). Rows are sorted by period.
+    centre : {"median", "mean"}
+        Centre line: the median (qicharts2's default for run charts) or the mean of the
+        baseline points.
+    baseline_points : int, optional
+        Compute the centre from the first ``baseline_points`` present points only
+        (qicharts2's ``freeze``); the runs analysis still covers every point.
+
+    Returns
+    -------
+    DataFrame, one row per period:
+
+    - ``period``, ``value``, ``missing`` (bool);
+    - ``centre`` (the centre line), ``centre_method``;
+    - ``relative_to_centre`` (-1 below, 0 on the line, 1 above; points on the line
+      are not useful: they neither break nor extend a run);
+    - ``run_id`` (the run a useful point belongs to, 0, 1, ...; -1 otherwise) and
+      ``run_length`` (its length);
+    - ``n_obs`` (present points), ``n_useful`` (present points off the centre line),
+      ``longest_run``, ``longest_run_max``, ``n_crossings``, ``n_crossings_min``;
+    - ``rule_longest_run`` (bool, same on every row: longest run > longest_run_max),
+      ``rule_crossings`` (bool: crossings < n_crossings_min), ``runs_signal``
+      (either rule), ``in_longest_run`` (bool: the point is part of a run longer than
+      the limit);
+    - ``chart`` (``"run"``), ``method`` (the rules in words).
+
+    Notes
+    -----
+    Anhoej's rules (Anhoej & Olesen 2014) replace the run, trend and two-in-three
+    rules for short series: their false-alarm rate stays near 5-10% whatever the
+    length, where the 7-point rules' grows with it. Unlike :func:`xmr`, a gap in the
+    periods does not split the series (qicharts2 does not either).
+
+    Validated against qicharts2 0.8.1 (``qic(chart = "run")`` summary columns
+    ``longest.run``, ``longest.run.max``, ``n.crossings``, ``n.crossings.min``,
+    ``runs.signal``) on its own example data and on seeded series
+    (``tests/r/reference_spc_short.R``).
+
+    References
+    ----------
+    1. Anhoej J, Olesen AV (2014). Run charts revisited: a simulation study of run chart
+       rules for detection of non-random variation in health care processes.
+       PLoS ONE 9(11): e113825.
+    2. Anhoej J (2015). Diagnostic value of run chart analysis. PLoS ONE 10(3): e0121349.
+    3. Schilling MF (2012). The surprising predictability of long runs. Mathematics
+       Magazine 85:141-149. Chen Z (2010). A note on the runs test. Model Assisted
+       Statistics and Applications 5:73-77.
+    """
+    check_method(centre, RUN_CHART_CENTRES, "centre")
+    if baseline_points is not None and (int(baseline_points) != baseline_points
+                                        or baseline_points < 1):
+        raise InputError("baseline_points must be a whole number of at least 1.",
+                         column="baseline_points")
+    per, y, missing, _, _, _ = _prepare(values, periods, None, freq)
+    present = np.flatnonzero(~missing)
+    base = present if baseline_points is None else present[:int(baseline_points)]
+    if base.size:
+        c = float(np.median(y[base]) if centre == "median" else y[base].mean())
+    else:
+        c = np.nan
+    with np.errstate(invalid="ignore"):
+        rel = np.where(missing, 0, np.sign(y - c)).astype(int)
+    useful = np.flatnonzero(rel != 0)
+    run_id = np.full(y.size, -1, dtype=int)
+    run_len = np.zeros(y.size, dtype=int)
+    if useful.size:
+        signs = rel[useful]
+        starts = np.r_[True, signs[1:] != signs[:-1]]
+        ids = np.cumsum(starts) - 1
+        lengths = np.bincount(ids)
+        run_id[useful] = ids
+        run_len[useful] = lengths[ids]
+        longest, crossings = int(lengths.max()), int(lengths.size - 1)
+    else:
+        longest = crossings = 0
+    lr_max, nc_min = anhoej_limits(useful.size)
+    lr_max, nc_min = float(lr_max), float(nc_min)
+    rule_lr = bool(useful.size and longest > lr_max)
+    rule_nc = bool(useful.size and crossings < nc_min)
+    out = pd.DataFrame({"period": per, "value": y, "missing": missing, "centre": c,
+                        "centre_method": centre, "relative_to_centre": rel, "run_id": run_id,
+                        "run_length": run_len, "n_obs": int(present.size),
+                        "n_useful": int(useful.size),
+                        "longest_run": longest if useful.size else np.nan,
+                        "longest_run_max": lr_max,
+                        "n_crossings": crossings if useful.size else np.nan,
+                        "n_crossings_min": nc_min, "rule_longest_run": rule_lr,
+                        "rule_crossings": rule_nc, "runs_signal": rule_lr or rule_nc,
+                        "in_longest_run": (run_len > lr_max) if useful.size else False})
+    out["chart"] = "run"
+    out["method"] = (f"run chart, centre = {centre}"
+                     + ("" if baseline_points is None else f" of the first {int(baseline_points)} points")
+                     + "; Anhoej rules: longest run > round(log2(n)) + 3 or crossings < "
+                       "5th percentile of Binomial(n - 1, 0.5), n = points off the centre line "
+                       "(as qicharts2)")
+    return out
+
+
+def laney_p_chart(data: pd.DataFrame, x: str = "x", n: str = "n", period: str = "period",
+                  improvement: str = "increase", target: float | None = None,
+                  screen_outliers: bool = False, trend_length: int = 7, run_length: int = 7,
+                  two_in_three: bool = True, count_beyond_three_sigma: bool = False,
+                  freq: str | None = None) -> pd.DataFrame:
+    """Laney p' chart: a p-chart whose limits include between-period variation.
+
+    With centre pbar = sum(x) / sum(n), sigma_i = sqrt(pbar (1 - pbar) / n_i) and
+    z_i = (p_i - pbar) / sigma_i, the between-period factor is
+    sigma_z = mean moving range of z (in period order) / 1.128; the limits are
+    pbar +/- 3 sigma_i sigma_z (near limits 2 sigma_i sigma_z), clamped to [0, 1].
+    sigma_z = 1 gives the ordinary p-chart; sigma_z > 1 says the periods vary more
+    than binomial sampling explains (overdispersion), which with large denominators
+    makes an ordinary p-chart flag almost every point.
+
+    Parameters
+    ----------
+    data, x, n, period, improvement, target, trend_length, run_length, two_in_three,
+    count_beyond_three_sigma, freq
+        As :func:`p_chart`; the special-cause rules of :func:`xmr` apply to the p'
+        limits.
+    screen_outliers : bool, default False
+        Drop moving ranges of z at or above 3.267 x their mean once (qicharts2's
+        option ``qic.screenedmr``, off by default there as here).
+
+    Returns
+    -------
+    The columns of :func:`p_chart` (``sigma`` is sigma_i x sigma_z, the p' standard
+    error), plus ``sigma_binomial`` (sigma_i), ``z`` (z_i), ``sigma_z`` (same on every
+    row) and ``chart`` = ``"laney p'"``. Missing periods (n = 0) are left out of the
+    moving ranges.
+
+    Validated against qicharts2 0.8.1 ``qic(chart = "pp")`` (``cl``, ``lcl``, ``ucl``)
+    on its example data and on simulated overdispersed series
+    (``tests/r/reference_spc_short.R``).
+
+    References
+    ----------
+    Laney DB (2002). Improved control charts for attributes. Quality Engineering
+    14:531-537.
+    """
+    _check_common(improvement, trend_length, run_length, target)
+    pc = p_chart(data, x=x, n=n, period=period, improvement=improvement, target=target,
+                 trend_length=trend_length, run_length=run_length, two_in_three=two_in_three,
+                 count_beyond_three_sigma=count_beyond_three_sigma, freq=freq)
+    present = ~pc["missing"].to_numpy()
+    xs, ns = pc["x"].to_numpy(float), pc["n"].to_numpy(float)
+    pbar = xs[present].sum() / ns[present].sum() if present.any() else np.nan
+    with np.errstate(invalid="ignore", divide="ignore"):
+        s_bin = np.where(present, np.sqrt(pbar * (1 - pbar) / ns), np.nan)
+        z = np.where(present, (pc["value"].to_numpy() - pbar) / s_bin, np.nan)
+    zp = z[present]
+    mr = np.abs(np.diff(zp))
+    amr = mr.mean() if mr.size else np.nan
+    if screen_outliers and mr.size and amr > 0:
+        keep = mr[mr < MR_SCREEN * amr]
+        amr = keep.mean() if keep.size else np.nan
+    sigma_z = amr / 1.128
+    sigma = s_bin * sigma_z
+    lpl, upl = np.clip(pbar - 3 * sigma, 0, 1), np.clip(pbar + 3 * sigma, 0, 1)
+    nlpl, nupl = np.clip(pbar - 2 * sigma, 0, 1), np.clip(pbar + 2 * sigma, 0, 1)
+    seg = pc["segment"].to_numpy()
+    rules = _apply_rules(pc["value"].to_numpy(), np.full(len(pc), pbar), lpl, upl, nlpl, nupl,
+                         seg, improvement=improvement, trend_length=trend_length,
+                         run_length=run_length, two_in_three=two_in_three,
+                         count_beyond_three_sigma=count_beyond_three_sigma)
+    out = pc.drop(columns=list(rules) + ["target", "assurance", "improvement", "chart", "method"])
+    out["mean"], out["sigma"] = pbar, sigma
+    out["lpl"], out["upl"], out["nlpl"], out["nupl"] = lpl, upl, nlpl, nupl
+    for k, v in rules.items():
+        out[k] = v
+    out["sigma_binomial"], out["z"], out["sigma_z"] = s_bin, z, sigma_z
+    if present.any() and np.isfinite(sigma_z):
+        s = np.sqrt(pbar * (1 - pbar) / float(np.median(ns[present]))) * sigma_z
+        a = _assurance(None if target is None else float(target), improvement,
+                       max(0.0, pbar - 3 * s), min(1.0, pbar + 3 * s))
+    else:
+        a = None
+    out["target"] = np.nan if target is None else float(target)
+    out["assurance"] = a
+    out["improvement"] = improvement
+    out["chart"] = "laney p'"
+    out["method"] = ("Laney p' chart: centre = pooled proportion; limits centre +/- 3 sigma_i "
+                     "sigma_z, sigma_i = sqrt(p(1-p)/n_i), sigma_z = mean moving range of the "
+                     "z-scores / 1.128"
+                     + (" (moving ranges >= 3.267 x mean screened once)" if screen_outliers else "")
+                     + "; clamped to [0, 1]; " + _rule_text(trend_length, run_length,
+                                                            two_in_three, count_beyond_three_sigma))
     return out
