@@ -1,0 +1,39 @@
+"""Caterpillar plot of shrunken estimates (kentaudit.chart_ranks)."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from kentaudit.chart_ranks import plot_caterpillar
+from kentaudit.errors import InputError
+from kentaudit.shrinkage import shrink
+
+COUNTS = pd.DataFrame({"district": ["Ashford", "Dover", "Swale", "Thanet", "Maidstone"],
+                       "n_yes": [20, 21, 9, 6, 22], "n_denominator": [25, 25, 25, 25, 25]})
+
+
+def test_alt_text_names_the_districts_probably_below_the_standard():
+    fig = plot_caterpillar(shrink(COUNTS, target=0.8))
+    assert "Probably below the standard of 80%: Thanet and Swale." in fig.alt_text
+    assert "Lowest estimate" in fig.alt_text and "(Thanet)" in fig.alt_text
+    assert "rank interval 1 to" in fig.alt_text
+
+
+def test_caption_names_the_model_the_level_and_the_seed():
+    fig = plot_caterpillar(shrink(COUNTS, target=0.8, seed=11))
+    assert "beta-binomial" in fig.caption and "95%" in fig.caption and "seed 11" in fig.caption
+
+
+def test_without_a_standard_no_district_is_called_below():
+    fig = plot_caterpillar(shrink(COUNTS))
+    assert "Probably below" not in fig.alt_text
+
+
+def test_saved_figure_has_png_and_svg(tmp_path):
+    paths = plot_caterpillar(shrink(COUNTS, target=0.8)).save(tmp_path / "cat")
+    assert [p.suffix for p in paths] == [".png", ".svg"] and all(p.stat().st_size for p in paths)
+
+
+def test_a_table_that_is_not_a_shrinkage_table_is_refused():
+    with pytest.raises(InputError, match="rank_lower"):
+        plot_caterpillar(COUNTS.assign(estimate=0.5, lower=0.4, upper=0.6, raw=0.5))
