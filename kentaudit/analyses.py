@@ -180,7 +180,8 @@ def load_cycle(params: CycleParams | str | Path) -> CycleData:
     """
     P = params if isinstance(params, CycleParams) else load_params(params)
     kw = dict(synthetic=P.synthetic, criteria_file=P.inputs.criteria, districts_file=P.inputs.districts)
-    cur = ingest.read_audits(list(P.inputs.audits), **kw)
+    # rows of another cycle in this cycle's exports are rejected (rule cycle_mismatch)
+    cur = ingest.read_audits(list(P.inputs.audits), cycle=P.cycle, **kw)
     prev = ingest.read_audits(list(P.inputs.previous_audits), **kw) if P.inputs.previous_audits else None
     keep = cur.accepted["sample"].isin(P.samples)
     # all rows kept (the usual case): the same frame, not a copy of it

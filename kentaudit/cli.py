@@ -1,9 +1,14 @@
 """Command-line interface: a thin adapter over public functions.
 
 Each subcommand parses its arguments and calls exactly one public function of
-the library, which returns the process exit code. Errors that kentaudit raises
-on purpose (:class:`~kentaudit.errors.KentauditError`) are printed as one clear
-message with no traceback; set ``KENTAUDIT_DEBUG=1`` to see tracebacks.
+the library, which returns the process exit code. Every argument is checked
+when it is parsed (numbers in range, files that are regular files, output
+folders that are folders): a bad one exits 2 with a message naming the
+option and the fix. Errors that kentaudit raises on purpose
+(:class:`~kentaudit.errors.KentauditError`) are printed as one clear message
+with no traceback; any other error (an operating-system error such as a full
+disk, or a bug) is printed as one line too, with exit code 70 for a bug (74 for
+an operating-system error); set ``KENTAUDIT_DEBUG=1`` to see tracebacks.
 """
 from __future__ import annotations
 
@@ -13,14 +18,98 @@ import sys
 
 from .errors import KentauditError
 
-__all__ = ["main", "build_parser"]
+__all__ = ["main", "build_parser", "EXIT_OS_ERROR", "EXIT_INTERNAL"]
+
+#: Exit codes of the top-level guard (BSD sysexits: EX_IOERR, EX_SOFTWARE).
+EXIT_OS_ERROR = 74
+EXIT_INTERNAL = 70
+#: Seeds are recorded and reproduced with numpy; kept to what every generator accepts.
+MAX_SEED = 2**32 - 1
+
+
+def _int_type(minimum: int, maximum: int | None = None):
+    def parse(text: str) -> int:
+        t = text.strip()
+        if not (t.lstrip("+-").isascii() and t.lstrip("+-").isdigit()):
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number")
+        v = int(t)
+        if v < minimum or (maximum is not None and v > maximum):
+            rng = f"from {minimum} to {maximum}" if maximum is not None else f">= {minimum}"
+            raise argparse.ArgumentTypeError(f"{v} is out of range: give a whole number {rng}")
+        return v
+    parse.__name__ = "whole number"
+    return parse
+
+
+def _existing_file(text: str) -> str:
+    """A path that is an existing regular file (not a folder, FIFO or device)."""
+    import stat
+
+    try:
+        st = os.stat(text)
+    except OSError as e:
+        raise argparse.ArgumentTypeError(f"{text!r}: {e.strerror or e}") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise argparse.ArgumentTypeError(f"{text!r} is a folder; give a file")
+    if not stat.S_ISREG(st.st_mode):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a regular file (a FIFO, device or socket)")
+    return text
+
+
+def _output_folder(text: str) -> str:
+    """A folder to write into: an existing folder, or one that can be created."""
+    from pathlib import Path
+
+    p = Path(text).expanduser()
+    if p.exists() and not p.is_dir():
+        raise argparse.ArgumentTypeError(f"{text!r} exists and is not a folder; give a folder to write into")
+    probe = p
+    while not probe.exists():
+        if probe.parent == probe:
+            break
+        probe = probe.parent
+    if not probe.is_dir():
+        raise argparse.ArgumentTypeError(f"{text!r}: {str(probe)!r} is not a folder")
+    real = probe.resolve()
+    if real.parts[:2] in (("/", "proc"), ("/", "sys"), ("/", "dev")):
+        raise argparse.ArgumentTypeError(f"{text!r} is inside {'/'.join(real.parts[:2])[1:]}, which is not "
+                                         "a place for files; give a folder of your own")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise argparse.ArgumentTypeError(f"{text!r}: you cannot write to {str(probe)!r}")
+    return text
+
+
+def _date(text: str) -> str:
+    import datetime as dt
+    import re
+
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text.strip(), re.ASCII):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date written YYYY-MM-DD")
+    try:
+        dt.date.fromisoformat(text.strip())
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a real date ({e})") from None
+    return text.strip()
+
+
+def _cycle(text: str) -> str:
+    import re
+
+    if not re.fullmatch(r"[0-9]{4}", text.strip(), re.ASCII):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a cycle: give a four-digit year such as 2009")
+    return text.strip()
+
+
+_POSITIVE = _int_type(1)
+_NONNEG = _int_type(0)
+_SEED = _int_type(0, MAX_SEED)
 
 
 def _cmd_validate(a):
     from .ingest import validate_paths
     return validate_paths(a.paths, synthetic=a.synthetic, key_file=a.key_file,
                           report_dir=a.report, criteria_file=a.criteria,
-                          districts_file=a.districts)
+                          districts_file=a.districts, cycle=a.cycle)
 
 
 def _cmd_synth(a):
@@ -59,66 +148,106 @@ def build_parser() -> argparse.ArgumentParser:
     v = sub.add_parser("validate", help="validate audit exports (CSV/XLSX) and report accepted and rejected rows")
     v.add_argument("paths", nargs="+", help="audit export files (CSV in UTF-8 or Windows-1252, or XLSX)")
     v.add_argument("--synthetic", action="store_true", help="the files are kentaudit's synthetic data: use the public demo key")
-    v.add_argument("--key-file", help="pseudonymisation key file (default: $KENTAUDIT_KEY or $KENTAUDIT_KEY_FILE)")
-    v.add_argument("--report", help="folder to write the reconciliation and rejected rows to")
-    v.add_argument("--criteria", help="criteria catalogue CSV (default: bundled)")
-    v.add_argument("--districts", help="districts reference CSV (default: bundled)")
+    v.add_argument("--key-file", type=_existing_file, help="pseudonymisation key file (default: $KENTAUDIT_KEY or $KENTAUDIT_KEY_FILE)")
+    v.add_argument("--report", type=_output_folder, help="folder to write the reconciliation and rejected rows to")
+    v.add_argument("--criteria", type=_existing_file, help="criteria catalogue CSV (default: bundled)")
+    v.add_argument("--districts", type=_existing_file, help="districts reference CSV (default: bundled)")
+    v.add_argument("--cycle", type=_cycle, help="the cycle the files hold (four-digit year): rows of another cycle are rejected")
     v.set_defaults(func=_cmd_validate)
 
     s = sub.add_parser("synth", help="write the synthetic Kent audit data set")
-    s.add_argument("--seed", type=int, default=1)
-    s.add_argument("--out", required=True)
+    s.add_argument("--seed", type=_SEED, default=1)
+    s.add_argument("--out", required=True, type=_output_folder)
     s.add_argument("--formats", nargs="+", default=["csv", "xlsx"], choices=["csv", "xlsx"])
     s.set_defaults(func=_cmd_synth)
 
     m = sub.add_parser("sample", help="draw a stratified audit sample from a sampling frame")
-    m.add_argument("--frame", required=True, help="CSV of open cases (case_ref, district, ...)")
-    m.add_argument("--out", required=True, help="folder for the list for auditors and the allocation table")
-    m.add_argument("--n", type=int, required=True, help="total number of files to draw")
+    m.add_argument("--frame", required=True, type=_existing_file, help="CSV of open cases (case_ref, district, ...)")
+    m.add_argument("--out", required=True, type=_output_folder, help="folder for the list for auditors and the allocation table")
+    m.add_argument("--n", type=_POSITIVE, required=True, help="total number of files to draw")
     m.add_argument("--allocation", default="proportional", help="proportional, equal or neyman")
-    m.add_argument("--seed", type=int, required=True, help="random seed, recorded so the draw can be reproduced")
+    m.add_argument("--seed", type=_SEED, required=True, help="random seed, recorded so the draw can be reproduced")
     m.add_argument("--stratum", default="district")
-    m.add_argument("--exclude", help="CSV of earlier audits (case_ref, audit_date) to exclude")
-    m.add_argument("--exclude-months", type=int, default=12, help="exclude files audited in the last N months")
-    m.add_argument("--as-of", help="date of the draw (YYYY-MM-DD, default today)")
-    m.add_argument("--min-per-stratum", type=int, default=0)
+    m.add_argument("--exclude", type=_existing_file, help="CSV of earlier audits (case_ref, audit_date) to exclude")
+    m.add_argument("--exclude-months", type=_NONNEG, default=12, help="exclude files audited in the last N months")
+    m.add_argument("--as-of", type=_date, help="date of the draw (YYYY-MM-DD, default today)")
+    m.add_argument("--min-per-stratum", type=_NONNEG, default=0)
     m.add_argument("--sd-column", help="for Neyman allocation: frame column or stratum table giving the anticipated SD")
     m.set_defaults(func=_cmd_sample)
 
     r = sub.add_parser("run", help="run a QA cycle's notebooks for every district through papermill")
-    r.add_argument("params", help="params/<cycle>.yaml")
+    r.add_argument("params", type=_existing_file, help="params/<cycle>.yaml")
     r.add_argument("--districts", nargs="+")
     r.add_argument("--notebooks", nargs="+")
-    r.add_argument("--jobs", type=int)
-    r.add_argument("--cell-timeout", type=int, default=None, help="seconds per cell (default: cell_timeout in the parameter file)")
+    r.add_argument("--jobs", type=_POSITIVE)
+    r.add_argument("--cell-timeout", type=_POSITIVE, default=None, help="seconds per cell (default: cell_timeout in the parameter file)")
     r.add_argument("--no-appendix", action="store_true", help="skip building the appendix at the end")
     r.set_defaults(func=_cmd_run)
 
     ap = sub.add_parser("appendix", help="build the disclosure-controlled statistical appendix of a cycle")
-    ap.add_argument("params")
+    ap.add_argument("params", type=_existing_file)
     ap.add_argument("--results", help="results folder (default outputs/<cycle>)")
     ap.set_defaults(func=_cmd_appendix)
 
     c = sub.add_parser("check-publication", help="scan a publish/ folder for disclosure leaks")
     c.add_argument("path")
     c.add_argument("--restricted", help="restricted folder, to look for known case references")
-    c.add_argument("--threshold", type=int, default=5)
+    c.add_argument("--threshold", type=_POSITIVE, default=5,
+                   help="counts from 1 to this are disclosive (default 5; at least 1)")
     c.set_defaults(func=_cmd_check)
     return p
 
 
+def _one_line(text: str) -> str:
+    lines = [x for x in str(text).strip().splitlines() if x.strip()]
+    return lines[0] if lines else ""
+
+
 def main(argv=None) -> int:
+    """Run one command; the top-level guard: no error ever ends in a traceback.
+
+    A :class:`KentauditError` prints its message (exit code of the error); an
+    operating-system error (``OSError``: full disk, no permission) prints the
+    file and the reason (exit 74); anything else is a bug and prints one line
+    saying so (exit 70). ``KENTAUDIT_DEBUG=1`` re-raises, for a traceback.
+    """
     args = build_parser().parse_args(argv)
+    debug = bool(os.environ.get("KENTAUDIT_DEBUG"))
     try:
         return int(args.func(args) or 0)
     except KentauditError as e:
-        if os.environ.get("KENTAUDIT_DEBUG"):
+        if debug:
             raise
         print(f"kentaudit: error: {e}", file=sys.stderr)
         return e.exit_code
     except KeyboardInterrupt:
         print("kentaudit: interrupted", file=sys.stderr)
         return 130
+    except OSError as e:
+        if debug:
+            raise
+        where = f"{e.filename}: " if getattr(e, "filename", None) else ""
+        print(f"kentaudit: error: {where}{e.strerror or _one_line(e) or type(e).__name__}"
+              + (" (the disk is full: free some space and run the command again)"
+                 if getattr(e, "errno", None) == 28 else ""), file=sys.stderr)
+        return EXIT_OS_ERROR
+    except RecursionError:
+        if debug:
+            raise
+        print("kentaudit: error: the input is nested too deeply to read", file=sys.stderr)
+        return 2
+    except MemoryError:
+        if debug:
+            raise
+        print("kentaudit: error: out of memory (an input is far larger than expected)", file=sys.stderr)
+        return EXIT_OS_ERROR
+    except Exception as e:  # noqa: BLE001 - the guard: a bug, but never a traceback
+        if debug:
+            raise
+        print(f"kentaudit: internal error ({type(e).__name__}: {_one_line(e)[:300]}); this is a bug in "
+              "kentaudit: please report it with the command you ran (KENTAUDIT_DEBUG=1 shows a traceback)",
+              file=sys.stderr)
+        return EXIT_INTERNAL
 
 
 if __name__ == "__main__":  # pragma: no cover

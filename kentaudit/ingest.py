@@ -49,8 +49,10 @@ import pyarrow as pa
 
 from . import model, reference
 from .errors import EmptyInputError, InputError, KentauditError, PseudonymKeyError
-from .pseudonym import DEMO_KEY, DIGEST_HEX_CHARS, SYNTHETIC_PREFIX, is_synthetic_ref, load_key, pseudonymise
+from .pseudonym import (DEMO_KEY, DIGEST_HEX_CHARS, HOW_TO_MAKE_A_KEY, SYNTHETIC_PREFIX, is_synthetic_ref,
+                        load_key, pseudonymise)
 from .pseudonym import PREFIX as PSEUDONYM_PREFIX
+from .safeio import read_regular
 from .safetext import is_formula_text, write_csv
 
 WARNINGS_EXIT_CODE = 3
@@ -64,7 +66,10 @@ __all__ = [
 #: Every rule id ingest uses, with its meaning. ``level`` is ``file`` (the
 #: file is not read), ``row`` (the row is rejected) or ``warning``.
 RULES: dict[str, tuple[str, str]] = {
-    "unreadable_file": ("file", "The file does not exist or is not a readable CSV/XLSX file."),
+    "unreadable_file": ("file", "The file does not exist, is not a regular file (a folder, FIFO, device or socket), or is not a readable CSV/XLSX file (corrupt XML, too large when decompressed, too slow to read)."),
+    "field_too_large": ("file", "A CSV field is longer than MAX_FIELD_CHARS (1,000,000 characters)."),
+    "no_files": ("file", "A folder given to read holds no .csv or .xlsx file."),
+    "reference_table": ("file", "A replaced reference table (--criteria, --districts) is not a readable table with the columns, rows and unique ids it needs."),
     "encoding": ("file", "The file is neither UTF-8 (with or without BOM) nor Windows-1252 text (e.g. UTF-16 or binary)."),
     "empty_file": ("file", "The file (or sheet) is empty."),
     "header_only": ("file", "The file has a header but no data rows."),
@@ -72,14 +77,16 @@ RULES: dict[str, tuple[str, str]] = {
     "duplicate_column": ("file", "Two headers normalise to the same column name."),
     "field_count": ("row", "The row has a different number of fields from the header."),
     "required_value": ("row", "A required value is blank."),
-    "cycle_format": ("row", "cycle is not a four-digit year such as 2009."),
+    "cycle_format": ("row", "cycle is not a four-digit year such as 2009 (ASCII digits)."),
     "unknown_district": ("row", "district is not one of the districts of the reference table (name or 3-letter code)."),
     "unknown_category": ("row", "A coded column (sample, case_status, cp_category, age_band, record_source) has a value outside its allowed set."),
     "unknown_answer_code": ("row", "A criterion answer is not one of the spellings of Y, N or NA (blank = missing)."),
     "unknown_flag_code": ("row", "A risk flag is not one of the spellings of Y or N (blank = missing)."),
-    "grade_not_integer": ("row", "A grade is not a whole number."),
+    "grade_not_integer": ("row", "A grade is not a whole number written in ASCII digits."),
     "grade_range": ("row", "A grade is outside 1-4."),
-    "date_format": ("row", "A date is not a real calendar date written YYYY-MM-DD or DD/MM/YYYY."),
+    "date_format": ("row", "A date is not a real calendar date written YYYY-MM-DD or DD/MM/YYYY (ASCII digits)."),
+    "date_range": ("row", "A date is before 1990-01-01 (MIN_DATE) or, for a process date, after the day of ingest."),
+    "cycle_mismatch": ("row", "cycle differs from the cycle being read (the cycle of the parameter file)."),
     "audit_date_future": ("row", "audit_date is after the day of ingest."),
     "icpc_before_strategy": ("row", "icpc_date is before strategy_date."),
     "core_group_before_icpc": ("row", "first_core_group_date is before icpc_date."),
@@ -92,7 +99,23 @@ RULES: dict[str, tuple[str, str]] = {
     "unknown_column": ("warning", "A column is not in the data model; it is dropped and named in a warning."),
     "formula_text": ("warning", "Free text begins with = + - @, tab or CR (spreadsheet formula text): kept as text, never evaluated, neutralised on output."),
     "blank_rows": ("warning", "Completely blank lines or rows are skipped and counted in a warning."),
+    "mixed_cycles": ("warning", "One file holds audits of more than one cycle (counted by cycle in the warning)."),
+    "unpaired_reaudit": ("warning", "A reaudit has no initial audit of the same case in its cycle: it cannot be paired (counted in the warning and IngestResult.quality)."),
 }
+
+#: Earliest date accepted in any date column (rule ``date_range``): before any audit
+#: kentaudit is for, and well inside what pandas' datetime64[ns] can hold.
+MIN_DATE = _dt.date(1990, 1, 1)
+#: Longest CSV field read, in characters (rule ``field_too_large``): far above any
+#: real note (the longest in Kent's tools is a few thousand characters).
+MAX_FIELD_CHARS = 1_000_000
+#: Largest XLSX accepted, decompressed (all parts together), and the largest
+#: compression ratio of any part over 1 MiB: a zip bomb is refused before it is read.
+MAX_XLSX_UNCOMPRESSED = 1 << 30
+MAX_XLSX_RATIO = 200
+#: Most columns read from an XLSX sheet, and seconds allowed to read it.
+MAX_XLSX_COLUMNS = 1_000
+MAX_XLSX_SECONDS = 60.0
 
 #: Accepted spellings of answer codes (matched after stripping surrounding
 #: whitespace, case-insensitively). Blank or whitespace-only = missing.
@@ -123,10 +146,11 @@ HEADER_ALIASES: dict[str, str] = {
 }
 
 _ID_TEXT_KINDS = ("id", "text")
-_DATE_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[ T]00:00(?::00(?:\.0+)?)?)?$")
-_DATE_UK = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
-_INTEGER = re.compile(r"^[+-]?\d+(?:\.0+)?$")
-_CYCLE = re.compile(r"^\d{4}$")
+# ASCII digits only ([0-9], not \d, which also matches full-width and Arabic-Indic digits)
+_DATE_ISO = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})(?:[ T]00:00(?::00(?:\.0+)?)?)?$")
+_DATE_UK = re.compile(r"^([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})$")
+_INTEGER = re.compile(r"^[+-]?[0-9]+(?:\.0+)?$")
+_CYCLE = re.compile(r"^[0-9]{4}$")
 _RECON_COLUMNS = ["file", "sha256", "encoding", "rows_read", "accepted", "rejected"]
 _REJECT_COLUMNS = ["file", "row", "column", "value", "rule", "message"]
 
@@ -221,6 +245,10 @@ class IngestResult:
     file_errors : list of InputError
         Files not read at all (only filled by :func:`validate_paths`;
         :func:`read_audits` raises instead).
+    quality : dict
+        Data-quality counts: ``unpaired_reaudits`` (re-audits with no initial
+        audit of the case in their cycle) and ``cycles_by_file`` (file ->
+        {cycle: accepted audits}, for files holding more than one cycle).
     """
 
     accepted: pd.DataFrame
@@ -228,6 +256,7 @@ class IngestResult:
     reconciliation: pd.DataFrame
     warnings: list[str] = field(default_factory=list)
     file_errors: list[InputError] = field(default_factory=list)
+    quality: dict = field(default_factory=dict)
 
     def report(self) -> str:
         """Human-readable report: reconciliation, every rejection, warnings."""
@@ -305,6 +334,14 @@ _UTF8_MULTIBYTE = re.compile(
     rb"|\xf4[\x80-\x8f][\x80-\xbf]{2}")
 
 
+def _utf8_evidence(seq: bytes) -> bool:
+    """Whether a well-formed UTF-8 sequence is a character a UTF-8 export would hold:
+    Latin letters with accents and symbols (U+00A0-U+024F), general punctuation
+    (U+2000-U+206F: smart quotes, dashes, ellipsis), the euro sign and trade mark."""
+    c = ord(seq.decode("utf-8"))
+    return 0xA0 <= c <= 0x24F or 0x2000 <= c <= 0x206F or c in (0x20AC, 0x2122)
+
+
 def _decode(raw: bytes, name: str) -> tuple[str, str]:
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in raw:
         raise InputError(
@@ -316,9 +353,12 @@ def _decode(raw: bytes, name: str) -> tuple[str, str]:
     except UnicodeDecodeError as e:
         bad_at = e.start
     # Not UTF-8. If it nevertheless holds well-formed UTF-8 multi-byte characters
-    # (e.g. "é" as C3 A9) it is a mix of encodings: decoding it all as Windows-1252
-    # would silently turn those into mojibake ("Ã©"), so refuse and say where.
-    mixed = _UTF8_MULTIBYTE.search(raw)
+    # of the kinds a UTF-8 export of English text has (e.g. "é" as C3 A9, "’" as
+    # E2 80 99) it is a mix of encodings: decoding it all as Windows-1252 would
+    # silently turn those into mojibake ("Ã©"), so refuse and say where. Windows-1252
+    # text can form other byte runs that happen to be valid UTF-8 ("é’…" is E9 92 85,
+    # UTF-8 for a CJK character): those are not evidence of UTF-8.
+    mixed = next((m for m in _UTF8_MULTIBYTE.finditer(raw) if _utf8_evidence(m.group())), None)
     if mixed is not None:
         raise InputError(
             f"the file mixes encodings: line {raw[:mixed.start()].count(chr(10).encode()) + 1} has "
@@ -340,6 +380,7 @@ def _csv_records(lines, name: str, out: dict):
     ``out`` receives ``header`` and ``blank`` (blank lines skipped). The line of
     a record is the physical line it starts on (quoted fields may hold newlines).
     """
+    csv.field_size_limit(MAX_FIELD_CHARS)
     reader = csv.reader(lines, strict=True)
     out["header"], out["blank"] = None, 0
     start = 1
@@ -355,6 +396,10 @@ def _csv_records(lines, name: str, out: dict):
                 continue
             yield line, fields
     except csv.Error as e:
+        if "field larger than field limit" in str(e):
+            raise InputError(f"a field is longer than {MAX_FIELD_CHARS:,} characters (the most kentaudit "
+                             "reads in one field); check the file is an audit export, or shorten the note.",
+                             file=name, row=start, rule="field_too_large") from None
         raise InputError(f"the file is not well-formed CSV ({e}).", file=name, row=start,
                          rule="unreadable_file") from None
 
@@ -464,39 +509,108 @@ def _cell_text(v) -> str:
     return str(v)
 
 
+def _check_zip(raw: bytes, name: str) -> None:
+    """Refuse a workbook whose parts decompress to more than the limits (a zip bomb).
+
+    The sizes come from the zip's central directory; Python's zipfile never
+    inflates a part beyond its recorded size (and checks its CRC), so the
+    limits hold while the file is read.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as z:
+            infos = z.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError) as e:
+        raise InputError(f"the file is not a readable XLSX workbook (not a zip archive: {e}).",
+                         file=name, rule="unreadable_file") from None
+    total = sum(i.file_size for i in infos)
+    if total > MAX_XLSX_UNCOMPRESSED:
+        raise InputError(f"the workbook would decompress to {total:,} bytes, more than the "
+                         f"{MAX_XLSX_UNCOMPRESSED:,} kentaudit reads (a zip bomb, or far larger than an "
+                         "audit export); save the audits as CSV.", file=name, rule="unreadable_file")
+    for i in infos:
+        if i.file_size > (1 << 20) and i.file_size > MAX_XLSX_RATIO * max(i.compress_size, 1):
+            raise InputError(f"part {i.filename!r} of the workbook is compressed {i.file_size // max(i.compress_size, 1):,} "
+                             f"to 1 (more than {MAX_XLSX_RATIO} to 1): it looks like a zip bomb, so it is "
+                             "not read. Save the audits as CSV.", file=name, rule="unreadable_file")
+
+
 def _read_xlsx(raw: bytes, name: str) -> _RawFile:
+    import time
+    from xml.etree.ElementTree import ParseError
+
     import openpyxl
 
     sha = hashlib.sha256(raw).hexdigest()
+    _check_zip(raw, name)
     try:
         # data_only=False: a formula cell is read as its formula text and never evaluated.
         wb = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=False)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as e:
-        raise InputError(f"the file is not a readable XLSX workbook ({type(e).__name__}: {e}).",
+    except InputError:
+        raise
+    except Exception as e:  # noqa: BLE001 - any failure of openpyxl is a file-level error
+        raise InputError(f"the file is not a readable XLSX workbook ({type(e).__name__}: {_first_line(e)}).",
                          file=name, rule="unreadable_file") from None
+    deadline = time.monotonic() + MAX_XLSX_SECONDS
     try:
-        names = wb.sheetnames
-        sheet = next((s for s in names if s.strip().lower() == "audits"), names[0])
-        rows = wb[sheet].iter_rows(values_only=True)
-        header, records, blank = None, [], 0
-        for i, values in enumerate(rows, start=1):
-            fields = [_cell_text(v) for v in values]
-            if header is None:
-                if all(f.strip() == "" for f in fields):
-                    raise EmptyInputError(f"sheet {sheet!r} is empty (row 1 holds no header).",
-                                          file=name, rule="empty_file")
-                while fields and fields[-1].strip() == "":
-                    fields.pop()
-                header = fields
-                continue
-            if all(f.strip() == "" for f in fields):
-                blank += 1
-                continue
-            if len(fields) > len(header) and all(f.strip() == "" for f in fields[len(header):]):
-                fields = fields[:len(header)]
-            records.append((i, fields))
+        return _xlsx_records(wb, raw, sha, name, deadline)
+    except InputError:
+        raise
+    except (ParseError, Exception) as e:  # noqa: BLE001 - corrupt sheet XML and the like
+        raise InputError(f"the file is not a readable XLSX workbook ({type(e).__name__}: {_first_line(e)}).",
+                         file=name, rule="unreadable_file") from None
     finally:
         wb.close()
+
+
+def _first_line(e: BaseException) -> str:
+    lines = str(e).strip().splitlines()
+    return lines[0][:200] if lines else ""
+
+
+def _xlsx_records(wb, raw, sha, name, deadline) -> _RawFile:
+    import time
+
+    names = wb.sheetnames
+    if not names:
+        raise EmptyInputError("the workbook has no sheet.", file=name, rule="empty_file")
+    sheet = next((s for s in names if s.strip().lower() == "audits"), names[0])
+    ws = wb[sheet]
+    # The sheet's recorded dimension may be wrong (openpyxl would then drop rows
+    # below it and pad every row to its width): read the cells that are there.
+    ws.reset_dimensions()
+    rows = ws.iter_rows(values_only=True)
+    header, records, blank = None, [], 0
+    for i, values in enumerate(rows, start=1):
+        if i % 100 == 0 and time.monotonic() > deadline:
+            raise InputError(f"reading the workbook took more than {MAX_XLSX_SECONDS:.0f} s (at sheet "
+                             f"row {i:,}); save the audits as CSV.", file=name, row=i,
+                             rule="unreadable_file")
+        if len(values) > MAX_XLSX_COLUMNS:
+            far = next((j for j in range(len(values) - 1, MAX_XLSX_COLUMNS - 1, -1)
+                        if values[j] is not None and str(values[j]).strip() != ""), None)
+            if far is not None:
+                raise InputError(f"sheet {sheet!r} has a value in column {far + 1:,}, beyond the "
+                                 f"{MAX_XLSX_COLUMNS:,} columns kentaudit reads; delete the columns to the "
+                                 "right of the data or save it as CSV.", file=name, row=i,
+                                 rule="unreadable_file")
+            values = values[:MAX_XLSX_COLUMNS]
+        fields = [_cell_text(v) for v in values]
+        if header is None:
+            if all(f.strip() == "" for f in fields):
+                raise EmptyInputError(f"sheet {sheet!r} is empty (row 1 holds no header).",
+                                      file=name, rule="empty_file")
+            while fields and fields[-1].strip() == "":
+                fields.pop()
+            header = fields
+            continue
+        if all(f.strip() == "" for f in fields):
+            blank += 1
+            continue
+        if len(fields) > len(header) and all(f.strip() == "" for f in fields[len(header):]):
+            fields = fields[:len(header)]
+        elif len(fields) < len(header):  # trailing empty cells are not stored in the sheet
+            fields += [""] * (len(header) - len(fields))
+        records.append((i, fields))
     if header is None:
         raise EmptyInputError(f"sheet {sheet!r} is empty.", file=name, rule="empty_file")
     rf = _RawFile(name, sha, f"xlsx:{sheet}", header, records, blank)
@@ -507,11 +621,7 @@ def _read_xlsx(raw: bytes, name: str) -> _RawFile:
 def _read_raw(path) -> _RawFile:
     name = str(path)
     p = Path(path)
-    try:
-        raw = p.read_bytes()
-    except OSError as e:
-        raise InputError(f"cannot read the file ({e.strerror or e}).", file=name,
-                         rule="unreadable_file") from None
+    raw = read_regular(path, name)
     if p.suffix.lower() == ".xls":
         raise InputError("old binary Excel (.xls) files are not read; save it as .xlsx or CSV UTF-8.",
                          file=name, rule="unreadable_file")
@@ -528,14 +638,31 @@ def _read_raw(path) -> _RawFile:
     return rf
 
 
-def _expand(paths) -> list:
+def _expand(paths, file_errors=None) -> list:
+    """Files to read: each path, a folder standing for its ``*.csv`` and ``*.xlsx``.
+
+    A folder with none of them is a file-level error (``no_files``): added to
+    ``file_errors`` when given (validate goes on with the other paths), else raised.
+    """
     if isinstance(paths, (str, Path)):
         paths = [paths]
     out = []
     for p in paths:
         pp = Path(p)
         if pp.is_dir():
-            out += sorted(x for x in pp.iterdir() if x.suffix.lower() in (".csv", ".xlsx"))
+            try:
+                found = sorted(x for x in pp.iterdir() if x.suffix.lower() in (".csv", ".xlsx"))
+            except OSError as e:
+                found, why = [], f"the folder cannot be listed ({e.strerror or e})"
+            else:
+                why = "the folder holds no .csv or .xlsx file"
+            if not found:
+                err = EmptyInputError(f"{why}; give the audit exports themselves or a folder "
+                                      "that holds them.", file=str(p), rule="no_files")
+                if file_errors is None:
+                    raise err
+                file_errors.append(err)
+            out += found
         else:
             out.append(p)
     return out
@@ -624,12 +751,13 @@ def _category_lookup(allowed) -> dict[str, str]:
 
 
 class _Validator:
-    def __init__(self, criteria, districts, key, as_of):
+    def __init__(self, criteria, districts, key, as_of, cycle=None):
         self.criteria = criteria
         self.cols = {c.name: c for c in model.columns(criteria)}
         self.crit_ids = set(criteria["id"])
         self.key = key
         self.as_of = as_of
+        self.cycle = cycle
         self.district_lookup = {}
         self.area = {}
         for _, r in districts.iterrows():
@@ -661,7 +789,14 @@ class _Validator:
         if col.kind == "grade":
             return _parse_grade(text)
         if col.kind == "date":
-            return _parse_date(text)
+            d = _parse_date(text)
+            if d < MIN_DATE:
+                raise _Problem("date_range", f"{col.name} {d} is before {MIN_DATE} (the earliest date "
+                                             "kentaudit accepts); check the year")
+            if col.name != "audit_date" and d > self.as_of:  # audit_date: rule audit_date_future
+                raise _Problem("date_range", f"{col.name} {d} is after the day of ingest ({self.as_of}); "
+                                             "check the year")
+            return d
         if col.name == "district":
             d = self.district_lookup.get(_code_key(text))
             if d is None:
@@ -671,6 +806,9 @@ class _Validator:
         if col.name == "cycle":
             if not _CYCLE.match(text):
                 raise _Problem("cycle_format", "cycle must be a four-digit year such as 2009")
+            if self.cycle is not None and text != self.cycle:
+                raise _Problem("cycle_mismatch", f"this row is an audit of cycle {text}, but cycle "
+                                                 f"{self.cycle} is being read; move it to that cycle's export")
             return text
         if col.name in self.categories:
             v = self.categories[col.name].get(_code_key(text))
@@ -1160,7 +1298,8 @@ def _load_libc():
 _LIBC = _load_libc()
 
 
-def _ingest(paths, *, synthetic, key, key_file, criteria_file, districts_file, collect, as_of):
+def _ingest(paths, *, synthetic, key, key_file, criteria_file, districts_file, collect, as_of,
+            cycle=None):
     criteria = reference.criteria(criteria_file)
     districts = reference.districts(districts_file)
     warnings: list[str] = []
@@ -1168,7 +1307,10 @@ def _ingest(paths, *, synthetic, key, key_file, criteria_file, districts_file, c
     raws: list[tuple[_RawFile, dict]] = []
     cols = {c.name: c for c in model.columns(criteria)}
     crit_ids = set(criteria["id"])
-    for path in _expand(paths):
+    paths = _expand(paths, file_errors if collect else None)
+    if not paths and not file_errors:
+        raise EmptyInputError("no audit export was given to read.", rule="no_files")
+    for path in paths:
         try:
             rf = _read_raw(path)
             mapping = _map_headers(rf, cols, crit_ids, warnings)
@@ -1192,8 +1334,16 @@ def _ingest(paths, *, synthetic, key, key_file, criteria_file, districts_file, c
         k = load_key(key, key_file=key_file) if (key is not None or key_file is not None) else DEMO_KEY
     else:
         k = load_key(key, key_file=key_file)
+    if k == DEMO_KEY:
+        for rf, _ in raws:
+            if rf.first_non_synthetic is not None:
+                raise PseudonymKeyError(
+                    f"{rf.name}, row {rf.first_non_synthetic}: the key given is kentaudit's public demo key, "
+                    f"which protects nothing, and this case_ref does not start with {SYNTHETIC_PREFIX!r}: "
+                    "real case references need your own secret key. " + HOW_TO_MAKE_A_KEY)
 
-    v = _Validator(criteria, districts, k, as_of or _dt.date.today())
+    v = _Validator(criteria, districts, k, as_of or _dt.date.today(),
+                   None if cycle is None else str(cycle))
     dtypes = canonical_dtypes(criteria, districts)
     text_cols = [c.name for c in cols.values() if c.kind in _ID_TEXT_KINDS and c.name != "case_ref"]
     run = _Run(v, k, dtypes, text_cols, sum(rf.n_records for rf, _ in raws))
@@ -1212,17 +1362,54 @@ def _ingest(paths, *, synthetic, key, key_file, criteria_file, districts_file, c
         n_rej = run.n_rej.get(fidx, 0)
         recon.append((rf.name, rf.sha256, rf.encoding, rf.n_records, rf.n_records - n_rej, n_rej))
     warnings += run.formula_warnings
+    quality = _quality(accepted, warnings)
     rejected = pd.DataFrame([p for _, p in run.problems], columns=_REJECT_COLUMNS)
     rejected = rejected.astype({"file": "string", "row": "Int64", "column": "string",
                                 "value": "string", "rule": "string", "message": "string"})
     reconciliation = pd.DataFrame(recon, columns=_RECON_COLUMNS).astype(
         {"file": "string", "sha256": "string", "encoding": "string",
          "rows_read": "int64", "accepted": "int64", "rejected": "int64"})
-    return IngestResult(accepted, rejected, reconciliation, warnings, file_errors)
+    return IngestResult(accepted, rejected, reconciliation, warnings, file_errors, quality)
+
+
+def _quality(accepted: pd.DataFrame, warnings: list) -> dict:
+    """Data-quality counts of the accepted audits, each with a warning when not zero.
+
+    ``unpaired_reaudits``: re-audits with no initial audit of the same case in
+    their cycle (they cannot be paired; the paired analyses leave them out).
+    ``cycles_by_file``: accepted audits by cycle, for each file holding more than one.
+    """
+    out: dict = {"unpaired_reaudits": 0, "cycles_by_file": {}}
+    if accepted.empty:
+        return out
+    s = accepted["sample"].astype(object)
+    re_ = accepted[s == "reaudit"]
+    if len(re_):
+        ini = accepted[s == "initial"]
+        have = set(zip(ini["cycle"].astype(object), ini["case_ref"].astype(object)))
+        lone = re_[[(c, r) not in have for c, r in zip(re_["cycle"].astype(object),
+                                                       re_["case_ref"].astype(object))]]
+        out["unpaired_reaudits"] = len(lone)
+        if len(lone):
+            where = ", ".join(f"{f} row {r}" for f, r in zip(lone["source_file"].head(5),
+                                                            lone["source_row"].head(5)))
+            more = f" and {len(lone) - 5} more" if len(lone) > 5 else ""
+            warnings.append(f"{len(lone)} re-audit(s) have no initial audit of the same case in their "
+                            f"cycle and cannot be paired ({where}{more}); they are kept, counted here, and "
+                            "left out of the paired analyses [rule: unpaired_reaudit]")
+    by = accepted.groupby([accepted["source_file"].astype(object), accepted["cycle"].astype(object)]).size()
+    for f, sub in by.groupby(level=0):
+        if len(sub) > 1:
+            counts = {str(c): int(n) for (_, c), n in sub.items()}
+            out["cycles_by_file"][str(f)] = counts
+            warnings.append(f"{f}: audits of {len(counts)} cycles in one file ("
+                            + ", ".join(f"{c}: {n}" for c, n in counts.items())
+                            + ") [rule: mixed_cycles]")
+    return out
 
 
 def read_audits(paths, *, synthetic=False, key=None, key_file=None, criteria_file=None,
-                districts_file=None, as_of=None) -> IngestResult:
+                districts_file=None, as_of=None, cycle=None) -> IngestResult:
     """Read and validate audit exports.
 
     Parameters
@@ -1241,6 +1428,9 @@ def read_audits(paths, *, synthetic=False, key=None, key_file=None, criteria_fil
         Replacement reference tables (default: the bundled ones).
     as_of : datetime.date, optional
         The day of ingest for the "audit in the future" rule (default today).
+    cycle : str, optional
+        The cycle being read (the parameter file's ``cycle``): a row of any
+        other cycle is rejected (rule ``cycle_mismatch``). Default: any cycle.
 
     Returns
     -------
@@ -1264,11 +1454,11 @@ def read_audits(paths, *, synthetic=False, key=None, key_file=None, criteria_fil
     """
     return _ingest(paths, synthetic=synthetic, key=key, key_file=key_file,
                    criteria_file=criteria_file, districts_file=districts_file,
-                   collect=False, as_of=as_of)
+                   collect=False, as_of=as_of, cycle=cycle)
 
 
 def validate_paths(paths, *, synthetic=False, key_file=None, report_dir=None, criteria_file=None,
-                   districts_file=None) -> int:
+                   districts_file=None, cycle=None) -> int:
     """Validate exports and print the report; what ``kentaudit validate`` runs.
 
     Prints the reconciliation, every rejection as ``FILE, row R, column 'C',
@@ -1287,7 +1477,7 @@ def validate_paths(paths, *, synthetic=False, key_file=None, report_dir=None, cr
     """
     res = _ingest(paths, synthetic=synthetic, key=None, key_file=key_file,
                   criteria_file=criteria_file, districts_file=districts_file,
-                  collect=True, as_of=None)
+                  collect=True, as_of=None, cycle=cycle)
     print(res.report())
     for e in res.file_errors:
         print(f"kentaudit: error: {e}", file=sys.stderr)

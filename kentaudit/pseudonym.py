@@ -17,9 +17,13 @@ Where the key comes from (first found wins):
 3. the environment variable ``KENTAUDIT_KEY`` (the key itself);
 4. the environment variable ``KENTAUDIT_KEY_FILE`` (a path to a key file).
 
-A key must be at least 32 characters. A key file must live **outside** any
-git work tree (a key inside the repository could be committed); one inside a
-git work tree is refused. Make a key with::
+A key must be at least 32 characters and look random: at least
+:data:`MIN_KEY_BITS` bits by the Shannon entropy of its characters (so ``"a" * 32``
+or a repeated word is refused). The public demo key is refused for any case
+reference that is not synthetic (ingest checks every reference). A key file
+must be a regular file that only its owner can read (mode ``0600``; a key
+file readable by group or others is refused) and must live **outside** any
+git work tree (a key inside the repository could be committed). Make a key with::
 
     python -m kentaudit.pseudonym ~/.kentaudit/key
 
@@ -43,13 +47,18 @@ from pathlib import Path
 
 from .errors import PseudonymKeyError
 
-__all__ = ["PREFIX", "DIGEST_HEX_CHARS", "DEMO_KEY", "SYNTHETIC_PREFIX", "MIN_KEY_CHARS",
+__all__ = ["PREFIX", "DIGEST_HEX_CHARS", "DEMO_KEY", "SYNTHETIC_PREFIX", "MIN_KEY_CHARS", "MIN_KEY_BITS",
+           "key_entropy_bits",
            "pseudonymise", "load_key", "is_synthetic_ref", "new_key", "write_key_file",
            "HOW_TO_MAKE_A_KEY"]
 
 PREFIX = "px_"
 DIGEST_HEX_CHARS = 16
 MIN_KEY_CHARS = 32
+#: Least entropy of a key, in bits: length times the Shannon entropy of its
+#: characters' frequencies. A random 32-character hex key has about 115 bits,
+#: a 64-character one (what ``write_key_file`` makes) about 245; "a" * 32 has 0.
+MIN_KEY_BITS = 96
 SYNTHETIC_PREFIX = "SYN-"
 #: Public demo key for kentaudit's synthetic data only. It is NOT a secret.
 DEMO_KEY = b"kentaudit-public-demo-key-for-synthetic-data-only"
@@ -93,27 +102,65 @@ def _git_work_tree(path: Path) -> Path | None:
     return None
 
 
+def key_entropy_bits(key: bytes) -> float:
+    """Estimated entropy of a key in bits: ``len(key) * H``, H the Shannon entropy
+    (bits per character) of the frequencies of its bytes. An estimate from the key
+    alone: it catches repeated and low-variety keys, not every guessable one."""
+    import math
+    from collections import Counter
+
+    n = len(key)
+    if not n:
+        return 0.0
+    return -n * sum(c / n * math.log2(c / n) for c in Counter(key).values())
+
+
 def _check_key(key: bytes, source: str) -> bytes:
     if len(key) < MIN_KEY_CHARS:
         raise PseudonymKeyError(
             f"the pseudonymisation key from {source} is {len(key)} characters long; "
             f"it must be at least {MIN_KEY_CHARS}. {HOW_TO_MAKE_A_KEY}")
+    bits = key_entropy_bits(key)
+    if key != DEMO_KEY and bits < MIN_KEY_BITS:
+        raise PseudonymKeyError(
+            f"the pseudonymisation key from {source} is not random enough (about {bits:.0f} bits of "
+            f"entropy by its characters; at least {MIN_KEY_BITS} are needed): a repeated or simple key "
+            f"can be guessed, and then every pseudonym reversed. {HOW_TO_MAKE_A_KEY}")
     return key
 
 
 def _read_key_file(path, source: str) -> bytes:
+    import stat
+
+    from .errors import InputError
+    from .safeio import read_regular
+
     p = Path(path).expanduser()
     try:
         resolved = p.resolve(strict=True)
-    except (FileNotFoundError, OSError):
+    except (FileNotFoundError, OSError, RuntimeError):
         raise PseudonymKeyError(f"key file {str(p)!r} ({source}) does not exist. {HOW_TO_MAKE_A_KEY}") from None
+    if resolved.is_dir():
+        raise PseudonymKeyError(f"key file {str(p)!r} ({source}) is a folder; give the key file itself "
+                                f"(for example ~/.kentaudit/key). {HOW_TO_MAKE_A_KEY}")
     tree = _git_work_tree(resolved)
     if tree is not None:
         raise PseudonymKeyError(
             f"key file {str(p)!r} is inside the git work tree {str(tree)!r}; a key must live "
             f"outside any repository so it can never be committed. Move it, e.g. to "
             f"~/.kentaudit/key, and point to it again.")
-    key = resolved.read_bytes().strip()
+    try:
+        mode = resolved.stat().st_mode
+    except OSError as e:
+        raise PseudonymKeyError(f"key file {str(p)!r} cannot be read ({e.strerror or e}).") from None
+    if os.name == "posix" and stat.S_IMODE(mode) & 0o077:
+        raise PseudonymKeyError(
+            f"key file {str(p)!r} can be read by other users (mode {stat.S_IMODE(mode):04o}); a key must "
+            f"be readable only by you. Run `chmod 600 {str(p)}` and try again.")
+    try:
+        key = read_regular(resolved, str(p)).strip()
+    except InputError as e:
+        raise PseudonymKeyError(f"key file {str(p)!r} ({source}): {e.message}") from None
     return _check_key(key, f"key file {str(p)!r}")
 
 
@@ -162,16 +209,28 @@ def write_key_file(path) -> Path:
     The file is created with permissions 0600.
     """
     p = Path(path).expanduser().absolute()
-    if p.exists():
+    if p.exists() or p.is_symlink():
         raise PseudonymKeyError(f"{str(p)!r} already exists; kentaudit will not overwrite a key.")
+    if p.name in ("", ".", ".."):
+        raise PseudonymKeyError(f"{str(path)!r} is not a file name; give a path such as ~/.kentaudit/key.")
     tree = _git_work_tree(p)
     if tree is not None:
         raise PseudonymKeyError(f"{str(p)!r} is inside the git work tree {str(tree)!r}; "
                                 "choose a path outside any repository, e.g. ~/.kentaudit/key.")
-    p.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(p, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(new_key() + "\n")
+    try:
+        # folders made for the key are private (0700), whatever the umask
+        missing = [d for d in [p.parent, *p.parent.parents] if not d.exists()]
+        for d in reversed(missing):
+            d.mkdir(mode=0o700)
+            os.chmod(d, 0o700)
+        if not p.parent.is_dir():
+            raise PseudonymKeyError(f"{str(p.parent)!r} is not a folder; choose a path such as ~/.kentaudit/key.")
+        fd = os.open(p, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(new_key() + "\n")
+    except OSError as e:
+        raise PseudonymKeyError(f"cannot write a key to {str(p)!r} ({e.strerror or e}); choose a path "
+                                "in a folder you own, such as ~/.kentaudit/key.") from None
     return p
 
 

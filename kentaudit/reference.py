@@ -7,6 +7,7 @@ in 2009 is not published).
 """
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -29,7 +30,48 @@ def _bundled(name: str) -> Path:
 
 @lru_cache(maxsize=8)
 def _read(path: str) -> pd.DataFrame:
-    return pd.read_csv(path, keep_default_na=False, dtype=str)
+    # regular files only (no FIFO, device or folder), strict UTF-8, one table
+    import io
+
+    from .errors import InputError
+    from .safeio import read_regular_text
+
+    text = read_regular_text(path, rule="reference_table")
+    try:
+        return pd.read_csv(io.StringIO(text), keep_default_na=False, dtype=str)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as e:
+        raise InputError(f"not a readable CSV table ({_first(e)}).", file=path, rule="reference_table") from None
+
+
+def _first(e) -> str:
+    lines = str(e).strip().splitlines()
+    return lines[0][:200] if lines else type(e).__name__
+
+
+_ID = re.compile(r"[a-z][a-z0-9_]*", re.ASCII)
+
+
+def _check_table(df: pd.DataFrame, path, what: str, columns: tuple, unique: tuple) -> None:
+    """A replaced reference table has the columns, rows and unique keys kentaudit needs."""
+    from .errors import InputError
+
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise InputError(f"this is not a {what} table: column(s) {', '.join(missing)} missing (it needs "
+                         f"{', '.join(columns)}; see docs/data-dictionary.md).", file=str(path),
+                         column=missing[0], rule="reference_table")
+    if df.empty:
+        raise InputError(f"the {what} table has no rows.", file=str(path), rule="reference_table")
+    for c in unique:
+        vals = df[c].str.strip()
+        for i, v in enumerate(vals):
+            if v == "":
+                raise InputError(f"{c} is blank.", file=str(path), row=i + 2, column=c,
+                                 rule="reference_table")
+        dup = vals[vals.duplicated()]
+        if len(dup):
+            raise InputError(f"{c} {dup.iloc[0]!r} is listed twice.", file=str(path),
+                             row=int(dup.index[0]) + 2, column=c, value=dup.iloc[0], rule="reference_table")
 
 
 def districts(path: str | Path | None = None) -> pd.DataFrame:
@@ -43,6 +85,19 @@ def districts(path: str | Path | None = None) -> pd.DataFrame:
     as at August 2010).
     """
     df = _read(str(path or _bundled("districts.csv"))).copy()
+    if path is not None:
+        from .errors import InputError
+
+        _check_table(df, path, "districts", ("district", "district_code", "area", "children_on_plans"),
+                     ("district", "district_code"))
+        for i, (v, a) in enumerate(zip(df["children_on_plans"], df["area"])):
+            if not re.fullmatch(r"[0-9]+", v.strip(), re.ASCII):
+                raise InputError("children_on_plans must be a whole number written in ASCII digits.",
+                                 file=str(path), row=i + 2, column="children_on_plans", value=v,
+                                 rule="reference_table")
+            if not a.strip():
+                raise InputError("area is blank.", file=str(path), row=i + 2, column="area",
+                                 rule="reference_table")
     df["children_on_plans"] = df["children_on_plans"].astype(int)
     return df
 
@@ -57,7 +112,20 @@ def criteria(path: str | Path | None = None) -> pd.DataFrame:
     lives), ``applies_when`` (human-readable rule) and ``derived_from``
     (for timeliness criteria that can be derived from process dates).
     """
-    return _read(str(path or _bundled("criteria.csv"))).copy()
+    df = _read(str(path or _bundled("criteria.csv"))).copy()
+    if path is not None:
+        from .errors import InputError
+
+        _check_table(df, path, "criteria", ("id", "label", "domain", "kind", "evidence", "applies_when"),
+                     ("id",))
+        for i, v in enumerate(df["id"]):
+            if not _ID.fullmatch(v.strip()):
+                raise InputError("a criterion id must be lower-case ASCII letters, digits and _ "
+                                 "(it names the column c_<id>).", file=str(path), row=i + 2, column="id",
+                                 value=v, rule="reference_table")
+        if "derived_from" not in df.columns:
+            df["derived_from"] = ""
+    return df
 
 
 def grade_scales(path: str | Path | None = None) -> pd.DataFrame:

@@ -412,13 +412,30 @@ def _sha256(path: Path) -> str:
 
 
 def _read_csv(path, what: str) -> pd.DataFrame:
+    import io
+
+    from .safeio import read_regular
+
     p = Path(path)
-    if not p.is_file():
+    if not p.exists():
         raise InputError(f"the {what} file does not exist; check the path.", file=str(p))
+    raw = read_regular(p, str(p))  # regular files only: no folder, FIFO or device
+    if raw.startswith(b"PK\x03\x04") or p.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
+        raise InputError(f"the {what} must be a CSV file, and this is a spreadsheet workbook; save it "
+                         "as 'CSV UTF-8 (comma delimited)'.", file=str(p), rule="unreadable_file")
     try:
-        return pd.read_csv(p, keep_default_na=False, dtype=str, encoding="utf-8-sig")
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise InputError(f"the {what} file is not UTF-8 text (byte 0x{raw[e.start]:02x} at offset {e.start}); "
+                         "save it as 'CSV UTF-8 (comma delimited)'.", file=str(p), rule="encoding") from None
+    try:
+        return pd.read_csv(io.StringIO(text), keep_default_na=False, dtype=str)
     except pd.errors.EmptyDataError:
         raise InputError(f"the {what} file is empty.", file=str(p)) from None
+    except (pd.errors.ParserError, ValueError) as e:
+        first = (str(e).strip().splitlines() or [""])[0]
+        raise InputError(f"the {what} file is not well-formed CSV ({first}).", file=str(p),
+                         rule="unreadable_file") from None
 
 
 def draw_sample_cli(frame, out, n, allocation="proportional", seed=None, stratum="district",
@@ -486,9 +503,13 @@ def draw_sample_cli(frame, out, n, allocation="proportional", seed=None, stratum
                                    exclude=ex, exclude_months=exclude_months, as_of=as_of_ts,
                                    min_per_stratum=min_per_stratum, sd=sd)
     outp = Path(out)
-    outp.mkdir(parents=True, exist_ok=True)
-    write_csv(selection, outp / "selection.csv", index=False)
-    write_csv(alloc, outp / "allocation.csv", index=False)
+    try:
+        outp.mkdir(parents=True, exist_ok=True)
+        write_csv(selection, outp / "selection.csv", index=False)
+        write_csv(alloc, outp / "allocation.csv", index=False)
+    except OSError as e:
+        raise KentauditError(f"cannot write the sample to {str(outp)!r} ({e.strerror or e}); choose a "
+                             "folder you can write to with --out.") from None
     record = {
         "tool": "kentaudit sample",
         "seed": int(seed),
