@@ -234,6 +234,15 @@ def _adjust(p, P: CycleParams, family: str) -> pd.DataFrame:
     return multiplicity.adjust(np.asarray(p, dtype=float), method=P.adjust_method, family=family)
 
 
+_ADJUST_WORDS = {"holm": "Holm", "fdr_bh": "Benjamini-Hochberg", "bonferroni": "Bonferroni"}
+
+
+def _decision_text(P: CycleParams) -> str:
+    """The decision forest plots colour by: the adjusted test the tables report."""
+    return (f"significant ({_ADJUST_WORDS.get(P.adjust_method, P.adjust_method)}-adjusted "
+            f"p < {1 - P.confidence_level:g})")
+
+
 def _grade_label(cd: CycleData) -> dict[int, str]:
     labels = reference.grade_labels(cd.params.grade_scale)
     return {g: f"{g} {lab}" for g, lab in labels.items()}
@@ -456,11 +465,14 @@ def initial_vs_extended(cd: CycleData) -> Section:
             "conf_level": cmp_["conf_level"], "test_policy": cmp_["test_policy"],
             "note": cmp_["note"]})
         tables["initial_vs_extended"] = _label(t, cd)
+        alpha = 1 - P.confidence_level
         forest = tables["initial_vs_extended"].assign(label=lambda d: d["criterion_label"],
-                                                      estimate=lambda d: d["difference"])
+                                                      estimate=lambda d: d["difference"],
+                                                      significant=lambda d: d["p_adjusted"] < alpha)
         figures["initial_vs_extended_forest"] = charts.plot_forest(
             forest, title="Additional cases minus initial cases: compliance by criterion",
-            method="Newcombe hybrid score", conf_level=P.confidence_level, subject="criteria")
+            method="Newcombe hybrid score", conf_level=P.confidence_level, subject="criteria",
+            decision="significant", decision_text=_decision_text(P))
 
         crit_cols = _criterion_columns(a, cd)
         ini_c = proportions.criterion_counts(a.loc[a["sample"] == "initial", crit_cols],
@@ -647,10 +659,10 @@ def districts(cd: CycleData) -> Section:
     for crit, sub in ft.groupby("criterion", sort=False):
         if crit == cd.headline:
             figures["funnel_compliance"] = charts.plot_funnel(sub, measure=cd.labels.get(crit, crit),
-                                                              unit_label="district")
+                                                              unit="district", unit_label="district")
         elif (sub["flag_99_8"] != "within").any():
             figures[f"funnel_{crit}"] = charts.plot_funnel(sub, measure=cd.labels.get(crit, crit),
-                                                           unit_label="district")
+                                                           unit="district", unit_label="district")
     return Section(tables, figures)
 
 
@@ -723,11 +735,13 @@ def district_profile(cd: CycleData, district: str) -> Section:
     gtest = ordinal.compare_grades(grouped[grouped["group"] == "Rest of Kent"],
                                    grouped[grouped["group"] == district],
                                    conf_level=P.confidence_level, names=("Rest of Kent", district))
+    alpha = 1 - P.confidence_level
     forest = prof.assign(label=prof["criterion_label"], lower=prof["diff_lower"], upper=prof["diff_upper"],
-                         estimate=prof["difference"])
+                         estimate=prof["difference"], significant=prof["p_adjusted"] < alpha)
     fig = charts.plot_forest(forest, title=f"{district} minus the rest of Kent: compliance by criterion",
                              method="Newcombe hybrid score", conf_level=P.confidence_level,
-                             subject="criteria")
+                             subject="criteria", decision="significant",
+                             decision_text=_decision_text(P))
     return Section({"profile": prof, "profile_grades": grades, "profile_grade_test": gtest},
                    {"profile_forest": fig})
 

@@ -41,6 +41,7 @@ __all__ = [
     "plot_p_chart",
     "plot_forest",
     "plot_grade_distribution",
+    "mdc_icons",
 ]
 
 #: Okabe & Ito (2008) colour-blind-safe palette.
@@ -192,10 +193,68 @@ def _funnel_grid(n_max: int) -> np.ndarray:
     return np.concatenate([np.arange(1, FUNNEL_GRID_EXACT + 1), far])
 
 
+def _funnel_unit(table: pd.DataFrame, unit: str | None) -> str:
+    """The column naming the funnel's units: ``unit``, else ``table.attrs["unit"]``.
+
+    Never guessed: a table that lost its attributes (``pd.concat`` drops them) and
+    no ``unit=`` is an error, as is a unit column whose names repeat (a table of
+    several criteria passed whole), because the labels and alt text would name
+    the wrong thing.
+    """
+    unit = unit or table.attrs.get("unit")
+    if not unit:
+        raise InputError("plot_funnel: which column names the units is not known (the table has "
+                         "no 'unit' attribute, which pd.concat drops); pass unit='district'.")
+    if unit not in table.columns:
+        raise InputError(f"plot_funnel: unit column {unit!r} not found.", column=unit)
+    dup = table[unit][table[unit].duplicated()]
+    if len(dup):
+        raise InputError(f"plot_funnel: unit {dup.iloc[0]!r} appears more than once; plot one "
+                         "criterion at a time (one row per unit).", column=unit)
+    return unit
+
+
+def _place_labels(ax, xs, ys, texts, *, min_gap: float = 13.0, dx: float = 6.0) -> list:
+    """Annotate points so that no two labels overlap (deterministic).
+
+    Labels start just right of their points; working up the plot, a label that would
+    sit within ``min_gap`` points (vertically) of a label whose horizontal extent it
+    shares is moved up, with a leader line to its point. Returns the annotations.
+    """
+    if not len(texts):
+        return []
+    fig = ax.figure
+    fig.draw_without_rendering()  # run the layout so that data -> points is final
+    trans = ax.transData
+    pts_per_px = 72.0 / fig.dpi
+    disp = trans.transform(np.column_stack([xs, ys])) * pts_per_px  # in points
+    order = np.lexsort((disp[:, 0], disp[:, 1]))
+    placed: list[tuple[float, float, float]] = []  # (x0, x1, y) in points
+    out = [None] * len(texts)
+    for i in order:
+        x0 = disp[i, 0] + dx
+        width = 6.2 * len(str(texts[i])) + 4
+        y = disp[i, 1]
+        moved = True
+        while moved:  # y only increases, so this ends
+            moved = False
+            for (a0, a1, ay) in placed:
+                if x0 < a1 and a0 < x0 + width and abs(y - ay) < min_gap - 1e-6:
+                    y = ay + min_gap
+                    moved = True
+        placed.append((x0, x0 + width, y))
+        off = y - disp[i, 1]
+        out[i] = ax.annotate(
+            str(texts[i]), (xs[i], ys[i]), xytext=(dx, off), textcoords="offset points",
+            fontsize=9, va="center",
+            arrowprops=dict(arrowstyle="-", color="#6E6E6E", lw=0.6) if off > 1 else None)
+    return out
+
+
 def plot_funnel(table: pd.DataFrame, measure: str = "compliance", unit_label: str | None = None,
                 label: str = "flagged", title: str | None = None,
                 x_label: str = "Files audited where the criterion applied (number)",
-                y_label: str | None = None) -> Figure:
+                y_label: str | None = None, unit: str | None = None) -> Figure:
     """Funnel plot of a :func:`kentaudit.funnel.funnel_table` result.
 
     Parameters
@@ -209,14 +268,24 @@ def plot_funnel(table: pd.DataFrame, measure: str = "compliance", unit_label: st
     label : {"flagged", "all", "none"}
         Which points get a text label.
     title, x_label, y_label : str, optional
+    unit : str, optional
+        The column naming the units (default ``table.attrs["unit"]``, which
+        :func:`kentaudit.funnel.funnel_table` sets); required when the attribute
+        was lost. Units must be unique (one criterion per plot).
 
     Returns
     -------
     Figure with caption and alt text. Points are shaped by status at the outer level
-    (triangle up = above, down = below, circle = within).
+    (triangle up = above, down = below, circle = within); labels name the units and
+    never overlap.
+
+    Raises
+    ------
+    InputError
+        The unit column is unknown or a unit appears twice.
     """
     check_method(label, ("flagged", "all", "none"), "label")
-    unit = table.attrs.get("unit") or table.columns[0]
+    unit = _funnel_unit(table, unit)
     unit_label = unit_label or unit
     levels = [float(c) for c in str(table["conf_levels"].iloc[0]).split(";")]
     inner, outer = min(levels), max(levels)
@@ -250,25 +319,29 @@ def plot_funnel(table: pd.DataFrame, measure: str = "compliance", unit_label: st
                 ax.scatter(table.loc[sel, "n"], 100 * table.loc[sel, "p"], s=55,
                            color=colour, marker=marker, edgecolor="white", linewidth=0.6,
                            zorder=3, label=name)
-        for _, row in table.iterrows():
-            flagged = row[f"flag_{lin}"] != "within" or row[f"flag_{lout}"] != "within"
-            if label == "all" or (label == "flagged" and flagged):
-                ax.annotate(str(row[unit]), (row["n"], 100 * row["p"]), xytext=(5, 3),
-                            textcoords="offset points", fontsize=9)
         ax.set_xlim(0, grid[-1])
         ax.set_ylim(-2, 102)
         ax.set_xlabel(x_label)
         ax.set_ylabel(y_label or f"{measure[:1].upper()}{measure[1:]} (% of files)")
         title = title or f"{measure[:1].upper()}{measure[1:]} by {unit_label}: funnel plot"
         ax.set_title(_wrap(title), loc="left")
-        ax.legend(loc="lower right", frameon=True, framealpha=0.9)
+        # the legend below the plot, where it cannot hide a point or a label
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncols=3, frameon=False,
+                  fontsize=9)
+        # labels last: their positions depend on the final layout
+        flagged = (table[f"flag_{lin}"] != "within") | (table[f"flag_{lout}"] != "within")
+        show = flagged if label == "flagged" else pd.Series(label == "all", index=table.index)
+        lab = table[show.to_numpy()]
+        _place_labels(ax, lab["n"].to_numpy(float), 100 * lab["p"].to_numpy(float),
+                      lab[unit].astype(str).tolist())
 
-    caption = _funnel_caption(table, measure, levels)
+    caption = _funnel_caption(table, measure, levels, unit_label)
     alt = _funnel_alt(table, measure, unit, unit_label, inner, outer)
-    return Figure(fig, caption, alt, title, "funnel")
+    return Figure(fig, caption, alt, title, "funnel",
+                  meta={"unit": unit, "units": table[unit].astype(str).tolist()})
 
 
-def _funnel_caption(table, measure, levels) -> str:
+def _funnel_caption(table, measure, levels, unit_label=None) -> str:
     method_text = table.attrs.get("method_text") or table["limits_method"].iloc[0]
     target = float(table["target"].iloc[0])
     source = table["target_source"].iloc[0]
@@ -287,7 +360,7 @@ def _funnel_caption(table, measure, levels) -> str:
         policy = table["overdispersion"].iloc[0]
         adj = ("limits not adjusted (overdispersion adjustment switched off)"
                if policy == "none" else "limits not adjusted")
-    unit = table.attrs.get("unit") or "unit"
+    unit = unit_label or table.attrs.get("unit") or "unit"
     return (f"Funnel plot of {measure}: each point is one {unit}'s proportion against its "
             f"number of applicable files; {tgt}; {lv} control limits, {method_text}. "
             f"Overdispersion: phi = {phi:.2f} ({wins}), chi-square {_p_text(p)}, "
@@ -300,20 +373,21 @@ def _funnel_alt(table, measure, unit, unit_label, inner, outer) -> str:
     parts = [f"Funnel plot of {measure} for {k} {unit_label}s, with between "
              f"{int(table['n'].min())} and {int(table['n'].max())} applicable files each. "
              f"The target line is at {_pct(float(table['target'].iloc[0]))}."]
-    counted = set()
+    counted = np.zeros(k, dtype=bool)  # rows described so far (rows, not names)
     for side in ("below", "above"):
-        out_units = table.loc[table[f"flag_{lout}"] == side, unit].tolist()
+        sel = (table[f"flag_{lout}"] == side).to_numpy()
+        out_units = table.loc[sel, unit].astype(str).tolist()
         if out_units:
             verb = "is" if len(out_units) == 1 else "are"
             parts.append(f"{_join(out_units)} {verb} {side} the {_level_text(outer)} limit.")
-            counted.update(out_units)
-        only = table.loc[(table[f"flag_{lin}"] == side) & (table[f"flag_{lout}"] == "within"),
-                         unit].tolist()
+            counted |= sel
+        sel = ((table[f"flag_{lin}"] == side) & (table[f"flag_{lout}"] == "within")).to_numpy()
+        only = table.loc[sel, unit].astype(str).tolist()
         if only:
             verb = "is" if len(only) == 1 else "are"
             parts.append(f"{_join(only)} {verb} {side} the {_level_text(inner)} limit only.")
-            counted.update(only)
-    rest = k - len(counted)
+            counted |= sel
+    rest = k - int(counted.sum())
     if rest == k:
         parts.append(f"All {k} {unit_label}s are within the {_level_text(inner)} limits.")
     elif rest:
@@ -344,7 +418,70 @@ def _fmt_value(v: float, percent: bool) -> str:
     return _pct(v) if percent else _num(v)
 
 
+def _capped(table: pd.DataFrame) -> pd.DataFrame:
+    """Process limits of a proportion kept within 0 and 1 (a percentage cannot pass 100%)."""
+    out = table.copy()
+    for c in ("lpl", "upl", "nlpl", "nupl"):
+        if c in out.columns:
+            out[c] = out[c].clip(0.0, 1.0)
+    return out
+
+
+#: Making Data Count icons: variation of the latest point and assurance against the target
+#: (NHS England, "Making data count: getting started", 2019): colour, letter, words.
+_VARIATION_ICONS = {
+    "common_cause": (_GREY, "~", "common cause variation"),
+    "special_cause_improvement": (OKABE_ITO["blue"], None, "special cause variation: improvement"),
+    "special_cause_concern": (OKABE_ITO["orange"], None, "special cause variation: concern"),
+    "special_cause_neutral_high": (OKABE_ITO["reddish_purple"], "H", "special cause variation: high"),
+    "special_cause_neutral_low": (OKABE_ITO["reddish_purple"], "L", "special cause variation: low"),
+}
+_ASSURANCE_ICONS = {
+    "consistently passes": (OKABE_ITO["blue"], "P", "the process will consistently meet the target"),
+    "consistently fails": (OKABE_ITO["orange"], "F", "the process will consistently miss the target"),
+    "inconsistent": (_GREY, "?", "the process will sometimes meet and sometimes miss the target"),
+}
+
+
+def mdc_icons(table: pd.DataFrame) -> list[tuple[str, str, str, str]]:
+    """The Making Data Count icons of an SPC table: ``[(kind, colour, letter, words)]``.
+
+    ``kind`` is ``"variation"`` (from the latest point: common cause, or special cause
+    improvement/concern, high ``H`` or low ``L``) and, when the table has a target,
+    ``"assurance"`` (``P`` passes, ``F`` fails, ``?`` inconsistent).
+    """
+    present = table[~table["missing"]] if "missing" in table.columns else table
+    if not len(present):
+        return []
+    last = present.iloc[-1]
+    colour, letter, words = _VARIATION_ICONS[last["point_type"]]
+    if letter is None:
+        letter = "H" if float(last["value"]) > float(last["mean"]) else "L"
+    icons = [("variation", colour, letter, words)]
+    a = table["assurance"].dropna() if "assurance" in table.columns else pd.Series(dtype=object)
+    if len(a):
+        icons.append(("assurance", *_ASSURANCE_ICONS[a.iloc[-1]]))
+    return icons
+
+
+def _draw_icons(fig, icons) -> None:
+    import matplotlib.patches as mpatches
+
+    for i, (kind, colour, letter, words) in enumerate(icons):
+        iax = fig.add_axes((0.83 + 0.085 * i, 0.885, 0.07, 0.1))
+        iax.set_aspect("equal")
+        iax.set_xlim(-1.1, 1.1)
+        iax.set_ylim(-1.1, 1.1)
+        iax.axis("off")
+        iax.add_patch(mpatches.Circle((0, 0), 1, facecolor="white", edgecolor=colour, lw=2.5))
+        iax.text(0, 0, letter, ha="center", va="center", fontsize=13, fontweight="bold",
+                 color=colour)
+        iax.set_title(kind.capitalize(), fontsize=7, pad=1, color="#333333")
+
+
 def _control_chart(table, kind, measure, y_label, title, percent):
+    if percent:
+        table = _capped(table)
     x = _x_values(table["period"])
     scale = 100 if percent else 1
     fig, ax = _new_figure((9, 5))
@@ -379,7 +516,17 @@ def _control_chart(table, kind, measure, y_label, title, percent):
         ax.set_title(_wrap(title), loc="left")
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncols=3, frameon=False,
                   fontsize=9)
+        fig.get_layout_engine().set(rect=(0, 0, 0.82, 1))
+        _draw_icons(fig, mdc_icons(table))
     return fig
+
+
+def _icons_text(table) -> str:
+    icons = mdc_icons(table)
+    if not icons:
+        return ""
+    return "Making Data Count icons: " + "; ".join(
+        f"{kind} {letter} ({words})" for kind, _, letter, words in icons) + "."
 
 
 def _signal_alt(table, percent) -> list[str]:
@@ -444,7 +591,10 @@ def plot_xmr(table: pd.DataFrame, measure: str = "the measure", y_label: str | N
     y_label = y_label or (f"{measure[:1].upper()}{measure[1:]}" + (" (%)" if percent else ""))
     title = title or f"{measure[:1].upper()}{measure[1:]}: XmR chart"
     fig = _control_chart(table, "xmr", measure, y_label, title, percent)
-    last = table[table["rebase_group"] == table["rebase_group"].max()].iloc[0]
+    raw_last = table[table["rebase_group"] == table["rebase_group"].max()].iloc[0]
+    capped = percent and (raw_last["upl"] > 1 or raw_last["lpl"] < 0)
+    last = (_capped(table) if percent else table)
+    last = last[last["rebase_group"] == last["rebase_group"].max()].iloc[0]
     trial = bool(table["trial"].any())
     screened = "moving ranges >= 3.267" in table["method"].iloc[0]
     caption = (f"XmR chart of {measure} (Making Data Count rules as implemented by "
@@ -457,8 +607,14 @@ def plot_xmr(table: pd.DataFrame, measure: str = "the measure", y_label: str | N
                + (" Trial limits: fewer than 13 points in a baseline." if trial else "")
                + (f" Rebased {table['rebase_group'].max()} time(s); limits shown are for the "
                   "last baseline." if table["rebase_group"].max() > 0 else ""))
+    if capped:
+        caption += (f" The calculated limits ({_fmt_value(raw_last['lpl'], True)} to "
+                    f"{_fmt_value(raw_last['upl'], True)}) pass 0% or 100%; a percentage cannot, "
+                    "so they are drawn at 0% and 100% (a p-chart, whose limits respect the "
+                    "bounds, is the chart to read for a proportion).")
     if pd.notna(table["target"].iloc[0]):
         caption += f" Target {_fmt_value(float(table['target'].iloc[0]), percent)}."
+    caption += " " + _icons_text(table)
     present = table[~table["missing"]]
     alt = " ".join([
         f"XmR control chart of {measure} over {len(table)} periods from "
@@ -468,8 +624,8 @@ def plot_xmr(table: pd.DataFrame, measure: str = "the measure", y_label: str | N
         + (" (trial)." if trial else ".")
         + f" Values range from {_fmt_value(present['value'].min(), percent)} to "
           f"{_fmt_value(present['value'].max(), percent)}.",
-        *_signal_alt(table, percent)])
-    return Figure(fig, caption, alt, title, "xmr")
+        *_signal_alt(table, percent), _icons_text(table)])
+    return Figure(fig, caption.strip(), alt.strip(), title, "xmr")
 
 
 def plot_p_chart(table: pd.DataFrame, measure: str = "compliance", y_label: str | None = None,
@@ -491,14 +647,15 @@ def plot_p_chart(table: pd.DataFrame, measure: str = "compliance", y_label: str 
                + (" Trial limits: fewer than 13 periods." if trial else ""))
     if pd.notna(table["target"].iloc[0]):
         caption += f" Target {_pct(float(table['target'].iloc[0]))}."
+    caption += " " + _icons_text(table)
     alt = " ".join([
         f"p-chart of {measure} over {len(table)} periods from "
         f"{_period_text(table['period'].iloc[0])} to {_period_text(table['period'].iloc[-1])}, "
         f"{int(present['n'].min())} to {int(present['n'].max())} files a period. Centre line "
         f"{_pct(last['mean'].iloc[0])}; values range from {_pct(present['value'].min())} to "
         f"{_pct(present['value'].max())}" + (" (trial limits)." if trial else "."),
-        *_signal_alt(table, True)])
-    return Figure(fig, caption, alt, title, "p_chart")
+        *_signal_alt(table, True), _icons_text(table)])
+    return Figure(fig, caption.strip(), alt.strip(), title, "p_chart")
 
 
 # --- forest --------------------------------------------------------------------------------
@@ -507,7 +664,8 @@ def plot_forest(table: pd.DataFrame, label: str = "label", estimate: str = "esti
                 lower: str = "lower", upper: str = "upper", reference: float | None = 0.0,
                 x_label: str = "Difference (percentage points)", percent: bool = True,
                 title: str = "Estimates with confidence intervals", method: str | None = None,
-                conf_level: float | None = None, subject: str = "estimates") -> Figure:
+                conf_level: float | None = None, subject: str = "estimates",
+                decision: str | None = None, decision_text: str | None = None) -> Figure:
     """Forest plot: one row per estimate with its interval and a reference line.
 
     Parameters
@@ -521,6 +679,13 @@ def plot_forest(table: pd.DataFrame, label: str = "label", estimate: str = "esti
         Multiply by 100 for display (proportions and differences of proportions).
     subject : str
         What the rows are, for the alt text ("criteria: district vs rest of Kent").
+    decision : str, optional
+        A boolean column: the decision the text reports (for example adjusted
+        p-value below 0.05). When given, rows are coloured and shaped by it and the
+        estimate's side of ``reference`` - not by whether the (unadjusted) interval
+        excludes the reference - so the chart says what the tables and findings
+        say. ``decision_text`` names it in the legend, caption and alt text
+        (default "significant").
     """
     for col in (label, estimate, lower, upper):
         if col not in table.columns:
@@ -537,16 +702,31 @@ def plot_forest(table: pd.DataFrame, label: str = "label", estimate: str = "esti
         est = scale * table[estimate].to_numpy(dtype=float)
         lo = scale * table[lower].to_numpy(dtype=float)
         up = scale * table[upper].to_numpy(dtype=float)
-        below = up < (scale * reference if reference is not None else -np.inf)
-        above = lo > (scale * reference if reference is not None else np.inf)
+        ref = scale * reference if reference is not None else None
+        if decision is not None:
+            if decision not in table.columns:
+                raise InputError(f"decision column {decision!r} not found.", column=decision)
+            sig = table[decision].fillna(False).astype(bool).to_numpy()
+            below = sig & (est < (ref if ref is not None else 0))
+            above = sig & ~below
+        else:
+            below = up < (ref if ref is not None else -np.inf)
+            above = lo > (ref if ref is not None else np.inf)
         colours = np.where(below, OKABE_ITO["vermillion"],
                            np.where(above, OKABE_ITO["blue"], _GREY))
         ax.hlines(y, lo, up, color=colours, lw=2)
-        for st, mk in ((below, "v"), (above, "^"), (~below & ~above, "o")):
+        dword = decision_text or "significant"
+        names = ((f"Lower, {dword}", f"Higher, {dword}", f"Not {dword}") if decision is not None
+                 else ("Interval wholly below the line", "Interval wholly above the line",
+                       "Interval includes the line"))
+        for st, mk, nm in ((below, "v", names[0]), (above, "^", names[1]),
+                           (~below & ~above, "o", names[2])):
             if st.any():
-                ax.scatter(est[st], y[st], color=colours[st], marker=mk, s=45, zorder=3)
+                ax.scatter(est[st], y[st], color=colours[st], marker=mk, s=45, zorder=3, label=nm)
         if reference is not None:
             ax.axvline(scale * reference, color=OKABE_ITO["black"], lw=1)
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.9 / max(2.5, 0.42 * k + 1.4)),
+                  ncols=3, frameon=False, fontsize=9)
         import textwrap
         ax.set_yticks(y, ["\n".join(textwrap.wrap(t, 38)) for t in table[label].astype(str)],
                       fontsize=9)
@@ -558,9 +738,23 @@ def plot_forest(table: pd.DataFrame, label: str = "label", estimate: str = "esti
                f"intervals" + (f" ({method})" if method else "")
                + (f"; the vertical line marks {_num(scale * reference)}" if reference is not None else "")
                + ".")
+    if decision is not None:
+        caption += (f" Colour and shape show the decision reported in the tables ({dword}); "
+                    "the bars are not adjusted for multiple comparisons, so a bar can exclude "
+                    "the line while the adjusted test is not significant.")
     lab = table[label].astype(str).to_numpy()
     parts = [f"Forest plot of {k} {subject}, shown as {x_label.lower()}."]
-    if reference is not None:
+    if decision is not None:
+        for st, word in ((below, "lower"), (above, "higher")):
+            if st.any():
+                parts.append(f"{word[:1].upper()}{word[1:]}, {dword}: {_join(list(lab[st]))}.")
+        none = np.isnan(est)
+        rest = int((~below & ~above & ~none).sum())
+        if rest:
+            parts.append(f"{rest} of {k} {'are' if rest != 1 else 'is'} not {dword}.")
+        if none.any():
+            parts.append(f"No estimate for {_join(list(lab[none]))}.")
+    elif reference is not None:
         if below.any():
             parts.append(f"Intervals wholly below {_num(scale * reference)}: {_join(list(lab[below]))}.")
         if above.any():

@@ -12,6 +12,7 @@ directory. The file format is documented in ``docs/running.md``.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,8 @@ __all__ = [
     "ADJUST_METHODS",
     "FUNNEL_METHODS",
     "SAMPLES",
+    "Publication",
+    "PUBLICATION_STATUSES",
 ]
 
 INTERVAL_METHODS = ("wilson", "clopper-pearson", "jeffreys", "agresti-coull")
@@ -41,7 +44,13 @@ _TOP_KEYS = (
     "cycle", "title", "synthetic", "inputs", "samples", "districts", "notebooks",
     "confidence_level", "interval_method", "adjust_method", "suppression_threshold",
     "grade_scale", "target", "funnel_method", "seed", "output_dir", "cell_timeout", "jobs",
+    "headline_criterion", "publication",
 )
+_PUBLICATION_KEYS = ("producer", "contact_name", "contact_email", "publication_date", "next_update",
+                     "status")
+#: statuses of a statistical release, as a reader would need them on the cover
+PUBLICATION_STATUSES = ("official statistics", "official statistics in development",
+                        "management information", "synthetic demonstration data")
 _REQUIRED = ("cycle", "title", "inputs", "samples", "seed")
 _INPUT_KEYS = ("audits", "previous_audits", "sampling_frame", "criteria", "districts")
 
@@ -65,6 +74,25 @@ class CycleInputs:
             if p is not None:
                 out.append((role, p))
         return out
+
+
+@dataclass(frozen=True)
+class Publication:
+    """Who publishes the appendix and when (the cover of the XLSX/ODS/HTML/PDF).
+
+    ``status`` is one of :data:`PUBLICATION_STATUSES`; dates are ISO strings
+    (``YYYY-MM-DD``) or free text such as ``"To be announced"`` for ``next_update``.
+    """
+
+    producer: str = "Kent County Council, Children's Social Care Quality Assurance"
+    contact_name: str | None = None
+    contact_email: str | None = None
+    publication_date: str | None = None
+    next_update: str | None = None
+    status: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in _PUBLICATION_KEYS}
 
 
 @dataclass(frozen=True)
@@ -99,6 +127,8 @@ class CycleParams:
     output_dir: Path = field(default=Path("outputs"))
     cell_timeout: int = 600
     jobs: int | None = None
+    headline_criterion: str | None = None
+    publication: Publication = field(default_factory=Publication)
 
     @property
     def notebooks_dir(self) -> Path:
@@ -157,6 +187,8 @@ class CycleParams:
             "output_dir": self._rel(self.output_dir),
             "cell_timeout": self.cell_timeout,
             "jobs": self.jobs,
+            "headline_criterion": self.headline_criterion,
+            "publication": self.publication.to_dict(),
             "params_file": self._rel(self.source),
         }
 
@@ -398,6 +430,17 @@ def load_params(path: str | Path) -> CycleParams:
             c.fail("target", f'must be a proportion in (0, 1] or "overall", got {_tname(target)} {target!r}')
         target = float(target)
 
+    from .reference import criteria as _criteria
+
+    headline = data.get("headline_criterion")
+    if headline is not None:
+        c.str_("headline_criterion", headline)
+        ids = list(_criteria(inputs.criteria)["id"])
+        if headline not in ids:
+            c.fail("headline_criterion", f"unknown criterion {headline!r}; choose one of the "
+                                         f"catalogue's ids: {', '.join(ids)}")
+    publication = _publication(c, data.get("publication"), synthetic)
+
     output_dir = data.get("output_dir", "outputs")
     c.str_("output_dir", output_dir)
     output_dir = Path(output_dir)
@@ -424,6 +467,41 @@ def load_params(path: str | Path) -> CycleParams:
         output_dir=output_dir,
         cell_timeout=c.int_("cell_timeout", data.get("cell_timeout", 600), minimum=1),
         jobs=c.int_("jobs", data.get("jobs"), minimum=1, allow_none=True),
+        headline_criterion=headline,
+        publication=publication,
         source=path,
         root=root,
     )
+
+
+def _publication(c: _Checker, raw, synthetic: bool) -> Publication:
+    """The ``publication`` block: producer, contact, dates and status of the release."""
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        c.fail("publication", f"must be a mapping with keys {', '.join(_PUBLICATION_KEYS)}, got {raw!r}")
+    bad = [k for k in raw if k not in _PUBLICATION_KEYS]
+    if bad:
+        c.fail(f"publication.{bad[0]}", f"unknown key; allowed keys: {', '.join(_PUBLICATION_KEYS)}")
+    out = {}
+    for k in _PUBLICATION_KEYS:
+        v = raw.get(k)
+        if v is None:
+            continue
+        if hasattr(v, "isoformat"):  # YAML reads 2009-03-01 as a date
+            v = v.isoformat()
+        c.str_(f"publication.{k}", v)
+        out[k] = v.strip()
+    email = out.get("contact_email")
+    if email is not None and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
+        c.fail("publication.contact_email", f"is not an email address: {email!r}")
+    for k in ("publication_date",):
+        if k in out and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", out[k]):
+            c.fail(f"publication.{k}", f"must be a date YYYY-MM-DD, got {out[k]!r}")
+    status = out.get("status") or ("synthetic demonstration data" if synthetic else None)
+    if status is not None and status not in PUBLICATION_STATUSES:
+        c.fail("publication.status", f"unknown status {status!r}; allowed: {', '.join(PUBLICATION_STATUSES)}")
+    if synthetic and status != "synthetic demonstration data":
+        c.fail("publication.status", "synthetic data can only be published as 'synthetic demonstration data'")
+    out["status"] = status
+    return Publication(**out)

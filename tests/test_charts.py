@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import matplotlib
+import matplotlib.text
 
 matplotlib.use("Agg")
 
@@ -156,3 +157,107 @@ def test_funnel_grid_is_every_whole_number_for_small_counts_and_log_spaced_beyon
     assert big[:FUNNEL_GRID_EXACT].tolist() == list(range(1, FUNNEL_GRID_EXACT + 1))
     assert big[-1] >= 88_000 and len(big) <= 2 * FUNNEL_GRID_EXACT
     assert (np.diff(big) > 0).all()
+
+
+# --- charts name the right thing (issue 14) ---------------------------------------------
+
+def _concatenated(funnel_tab):
+    """Two criteria's funnel tables joined as analyses does; pd.concat drops attrs that
+    differ between its inputs (dropped units, methods), so they may be gone."""
+    a = funnel_tab.assign(criterion="seen")
+    b = funnel_tab.assign(criterion="voice")
+    both = pd.concat([a[["criterion", *funnel_tab.columns]], b[["criterion", *funnel_tab.columns]]],
+                     ignore_index=True)
+    both.attrs = {}
+    return both
+
+
+def test_funnel_without_unit_attribute_or_argument_is_refused(funnel_tab):
+    one = _concatenated(funnel_tab).query("criterion == 'seen'").reset_index(drop=True)
+    with pytest.raises(InputError, match="unit='district'"):
+        plot_funnel(one, measure="child seen")
+
+
+def test_funnel_labels_and_alt_text_name_districts_when_attrs_were_lost(funnel_tab):
+    one = _concatenated(funnel_tab).query("criterion == 'seen'").reset_index(drop=True)
+    fig = plot_funnel(one, measure="child seen", unit="district", unit_label="district")
+    texts = [t.get_text() for t in fig.figure.axes[0].texts]
+    flagged = one.loc[(one["flag_95"] != "within") | (one["flag_99_8"] != "within"), "district"]
+    assert sorted(texts) == sorted(flagged) and "seen" not in texts
+    assert "seen and seen" not in fig.alt_text and "Thanet" in fig.alt_text
+
+
+def test_funnel_refuses_a_table_of_several_criteria(funnel_tab):
+    with pytest.raises(InputError, match="more than once"):
+        plot_funnel(_concatenated(funnel_tab), unit="district")
+
+
+def test_funnel_alt_text_accounts_for_every_unit_exactly_once(funnel_tab):
+    alt = plot_funnel(funnel_tab, unit_label="district").alt_text
+    named = sum(alt.count(n) for n in NAMES if n != "Tunbridge Wells" and n != "Tonbridge and Malling")
+    named += alt.count("Tunbridge Wells") + alt.count("Tonbridge and Malling")
+    import re
+    m = re.search(r"The other (\d+) districts? (?:are|is) within", alt)
+    other = int(m.group(1)) if m else 0
+    assert named + other == len(funnel_tab)
+
+
+def _overlap(a, b):
+    return not (a.x1 <= b.x0 or b.x1 <= a.x0 or a.y1 <= b.y0 or b.y1 <= a.y0)
+
+
+def test_funnel_labels_of_crowded_points_do_not_overlap():
+    # eight districts at nearly the same place, all below the limits
+    counts = pd.DataFrame({"district": NAMES, "n_yes": [10] * 8 + [36] * 4,
+                           "n_applicable": [40, 40, 41, 41, 40, 42, 41, 40, 40, 40, 40, 40]})
+    tab = funnel_table(counts, target=0.8, overdispersion="none")
+    fig = plot_funnel(tab, unit_label="district", label="all")
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    r = FigureCanvasAgg(fig.figure).get_renderer()
+    fig.figure.draw(r)
+    # the text itself, without its leader line
+    boxes = [matplotlib.text.Text.get_window_extent(t, r) for t in fig.figure.axes[0].texts]
+    assert len(boxes) == 12
+    assert not any(_overlap(boxes[i], boxes[j]) for i in range(12) for j in range(i + 1, 12))
+
+
+def test_forest_colours_by_the_decision_given_not_by_the_interval():
+    t = pd.DataFrame({"label": ["a", "b", "c"], "estimate": [0.2, 0.1, -0.1],
+                      "lower": [0.1, 0.02, -0.2], "upper": [0.3, 0.2, 0.0],
+                      "sig": [True, False, False]})
+    fig = plot_forest(t, decision="sig", decision_text="significant (Holm-adjusted p < 0.05)")
+    ax = fig.figure.axes[0]
+    colours = [tuple(c) for c in ax.collections[0].get_colors()]
+    blue, grey = matplotlib.colors.to_rgba(OKABE_ITO["blue"]), matplotlib.colors.to_rgba("#6E6E6E")
+    # b's interval excludes 0 but its adjusted test is not significant: grey, like the text says
+    assert colours[:2] == [blue, grey]
+    labels = [x.get_text() for x in ax.get_legend().get_texts()]
+    assert "Higher, significant (Holm-adjusted p < 0.05)" in labels
+    assert "Higher, significant (Holm-adjusted p < 0.05): a." in fig.alt_text
+    assert "not adjusted for multiple comparisons" in fig.caption
+
+
+def test_xmr_of_a_percentage_keeps_limits_within_0_and_100_and_says_so():
+    y = [0.9, 0.98, 0.7, 0.99, 0.6, 0.95, 0.97, 0.75, 0.99, 0.92, 0.65, 0.98, 0.9, 0.97]
+    tab = xmr(y, periods=pd.period_range("2012-01", periods=14, freq="M"))
+    assert tab["upl"].max() > 1  # the calculation passes 100%
+    fig = plot_xmr(tab, measure="child seen", percent=True)
+    ys = np.concatenate([ln.get_ydata() for ln in fig.figure.axes[0].get_lines()
+                         if ln.get_linestyle() == "--"])
+    assert ys.max() <= 100 and ys.min() >= 0
+    assert "drawn at 0% and 100%" in fig.caption
+
+
+def test_spc_charts_carry_making_data_count_icons_in_the_figure_and_words():
+    from kentaudit.charts import mdc_icons
+    y = [0.5] * 6 + [0.52, 0.48] * 4 + [0.9] * 8
+    tab = p_chart(pd.DataFrame({"x": [int(v * 40) for v in y], "n": [40] * len(y),
+                                "period": pd.period_range("2012-01", periods=len(y), freq="M")}),
+                  x="x", n="n", period="period", improvement="increase", target=0.8)
+    icons = mdc_icons(tab)
+    assert [i[0] for i in icons] == ["variation", "assurance"]
+    assert icons[0][2] == "H" and "improvement" in icons[0][3]
+    fig = plot_p_chart(tab, measure="child seen")
+    letters = {t.get_text() for ax in fig.figure.axes[1:] for t in ax.texts}
+    assert {"H", icons[1][2]} <= letters
+    assert "Making Data Count icons: variation H" in fig.alt_text

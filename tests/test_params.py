@@ -260,3 +260,39 @@ def test_committed_cycle_files_validate(path):
         pytest.skip(f"not written yet: {', '.join(missing)} (data: `kentaudit synth --out data/synthetic`; notebooks come with the analysis)")
     p = load_params(path)
     assert p.cycle == data["cycle"] and p.synthetic is True
+
+
+# --- headline criterion and publication block (issue 14) --------------------------------
+
+PUB = """publication:
+  producer: Kent County Council
+  contact_name: QA team
+  contact_email: qa@example.org
+  publication_date: 2009-06-30
+  next_update: To be announced
+"""
+
+
+def test_headline_criterion_and_publication_are_read(repo):
+    p = load_params(write(repo, BASE + "headline_criterion: smart_plan\n" + PUB))
+    assert p.headline_criterion == "smart_plan"
+    assert p.publication.contact_email == "qa@example.org"
+    assert p.publication.publication_date == "2009-06-30"
+    # synthetic data are never published as official statistics
+    assert p.publication.status == "synthetic demonstration data"
+    assert p.to_dict()["publication"]["producer"] == "Kent County Council"
+
+
+def test_unknown_headline_criterion_names_the_catalogue(repo):
+    e = error(repo, BASE + "headline_criterion: smart\n")
+    assert e.key == "headline_criterion" and "smart_plan" in str(e)
+
+
+@pytest.mark.parametrize("line,key", [
+    ("  contact_email: not-an-address", "publication.contact_email"),
+    ("  publication_date: June 2009", "publication.publication_date"),
+    ("  status: official statistics", "publication.status"),
+    ("  contact: someone", "publication.contact"),
+])
+def test_bad_publication_values_name_the_key(repo, line, key):
+    assert error(repo, BASE + "publication:\n" + line + "\n").key == key
