@@ -8,11 +8,21 @@ input file, an unknown method, district, notebook or grade scale, or a YAML
 syntax error (with its line number). Relative paths in the file are relative
 to the repository root, the folder that holds ``params/``, never the current
 directory. The file format is documented in ``docs/running.md``.
+
+Safety (``docs/running.md``, "What is refused and why"): the file must be a
+regular file of at most :data:`MAX_PARAMS_BYTES`, nested at most
+:data:`MAX_YAML_DEPTH` levels with at most :data:`MAX_YAML_ALIASES` aliases
+(no "billion laughs"); the cycle id matches :data:`CYCLE_ID` (so it is one
+plain folder name: no ``/``, ``..`` or absolute path); and ``output_dir`` may
+not be the repository root or a folder above it, a folder holding files
+tracked by git (other than an outputs folder's README), or a folder holding
+the inputs, the parameter file or the notebooks.
 """
 from __future__ import annotations
 
 import hashlib
 import re
+import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +33,12 @@ from .errors import MethodError, ParamsError
 from .methods import check_method
 
 __all__ = [
+    "CYCLE_ID",
+    "MAX_SEED",
+    "MAX_PARAMS_BYTES",
+    "MAX_YAML_DEPTH",
+    "MAX_YAML_ALIASES",
+    "check_output_dir",
     "CycleParams",
     "CycleInputs",
     "load_params",
@@ -39,6 +55,18 @@ INTERVAL_METHODS = ("wilson", "clopper-pearson", "jeffreys", "agresti-coull")
 ADJUST_METHODS = ("holm", "fdr_bh", "bonferroni")
 FUNNEL_METHODS = ("binomial-interpolated", "normal", "arcsine")
 SAMPLES = ("initial", "extended", "reaudit", "annual")
+
+#: A cycle id: one plain folder name (letters, digits, ``_`` and ``-``, starting
+#: with a letter or digit, at most 64 characters). Audit exports hold four-digit years.
+CYCLE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}", re.ASCII)
+#: Largest seed: what every numpy generator (including the legacy RandomState) accepts.
+MAX_SEED = 2**32 - 1
+#: Limits of the YAML parameter file (checked on the event stream, before building anything).
+MAX_PARAMS_BYTES = 1 << 20
+MAX_YAML_DEPTH = 20
+MAX_YAML_ALIASES = 50
+#: Files an outputs folder may hold that git tracks (``outputs/README.md``).
+_OUTPUTS_TRACKED_OK = re.compile(r"(?:README(?:\.[A-Za-z]+)?|\.gitignore|\.gitkeep)")
 
 _TOP_KEYS = (
     "cycle", "title", "synthetic", "inputs", "samples", "districts", "notebooks",
@@ -288,14 +316,45 @@ class _Checker:
         return tuple(self.file_(f"{key}[{n}]", x, root) for n, x in enumerate(v))
 
 
+def _check_yaml_shape(text: str, path: Path) -> None:
+    """Refuse YAML nested too deeply or with too many aliases, from the event stream
+    (iterative: a file nested 5,000 deep never reaches the recursive composer)."""
+    depth = aliases = 0
+    for ev in yaml.parse(text, Loader=_StrictLoader):
+        if isinstance(ev, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_YAML_DEPTH:
+                raise ParamsError(f"line {ev.start_mark.line + 1}: the YAML is nested more than "
+                                  f"{MAX_YAML_DEPTH} levels deep; a parameter file is a flat mapping "
+                                  "(see docs/running.md)", file=path)
+        elif isinstance(ev, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
+        elif isinstance(ev, yaml.AliasEvent):
+            aliases += 1
+            if aliases > MAX_YAML_ALIASES:
+                raise ParamsError(f"line {ev.start_mark.line + 1}: the YAML uses more than "
+                                  f"{MAX_YAML_ALIASES} aliases (*name); write the values out", file=path)
+
+
 def _read_yaml(path: Path):
+    from .errors import InputError
+    from .safeio import read_regular
+
+    if not path.exists():
+        raise ParamsError(f"parameter file not found: {path}", file=path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ParamsError(f"parameter file not found: {path}", file=path) from None
+        raw = read_regular(path, str(path))
+    except InputError as e:
+        raise ParamsError(f"cannot read the parameter file: {e.message}", file=path) from None
+    if len(raw) > MAX_PARAMS_BYTES:
+        raise ParamsError(f"the parameter file is {len(raw):,} bytes; a parameter file is a few "
+                          f"hundred bytes (at most {MAX_PARAMS_BYTES:,})", file=path)
+    try:
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
         raise ParamsError(f"parameter file is not UTF-8 text ({e})", file=path) from None
     try:
+        _check_yaml_shape(text, path)
         data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
@@ -306,6 +365,88 @@ def _read_yaml(path: Path):
         raise ParamsError(f"the file must be a YAML mapping of keys to values, got {_tname(data)}",
                           file=path)
     return data
+
+
+def _seed(c, v) -> int:
+    v = c.int_("seed", v, minimum=0)
+    if v > MAX_SEED:
+        c.fail("seed", f"must be at most {MAX_SEED} (2**32 - 1, what every random generator accepts), got {v}")
+    return v
+
+
+def _git_tracked(folder: Path) -> list[str] | None:
+    """Files git tracks under ``folder``, relative to it (None outside a git work tree or without git)."""
+    probe = folder
+    while not probe.exists() and probe.parent != probe:
+        probe = probe.parent
+    if not probe.is_dir():
+        return None
+    try:
+        top = subprocess.run(["git", "-C", str(probe), "rev-parse", "--show-toplevel"], capture_output=True,
+                             text=True, timeout=10)
+        if top.returncode != 0:
+            return None
+        if not folder.exists():
+            return []
+        out = subprocess.run(["git", "-C", str(folder), "ls-files", "-z", "--", "."],
+                             capture_output=True, timeout=20)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if out.returncode != 0:
+        return None
+    return [x for x in out.stdout.decode("utf-8", "replace").split("\0") if x]
+
+
+def _git_ignored(path: Path) -> bool:
+    probe = path
+    while not probe.exists() and probe.parent != probe:
+        probe = probe.parent
+    try:
+        r = subprocess.run(["git", "-C", str(probe), "check-ignore", "-q", "--no-index", str(path)],
+                           capture_output=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return True  # git unavailable: nothing to check against
+    return r.returncode == 0
+
+
+def check_output_dir(output_dir: Path, *, root: Path, cycle: str, inputs=(), checker=None) -> None:
+    """Refuse an ``output_dir`` a run could damage (raises :class:`ParamsError`, key ``output_dir``).
+
+    Refused: the repository root or any folder above it; a folder holding files
+    tracked by git, other than an outputs folder's README or .gitignore (so
+    ``output_dir: docs`` or ``"."`` cannot replace the repository's folders);
+    a folder inside the repository's ``.git``; a folder that holds any
+    input file, the parameter file or the notebooks (a run must never write
+    among its inputs); and, inside a git work tree, a cycle folder git does
+    not ignore (restricted outputs could be committed).
+    """
+    def fail(msg):
+        if checker is not None:
+            checker.fail("output_dir", msg)
+        raise ParamsError(msg, key="output_dir")
+
+    out = Path(output_dir).resolve()
+    rootr = Path(root).resolve()
+    fix = ' Use a folder of its own for outputs, such as output_dir: outputs.'
+    if out == rootr or rootr.is_relative_to(out):
+        fail(f"{out} is the repository root or a folder above it; a run there could replace the "
+             f"repository's own folders.{fix}")
+    if ".git" in out.parts:
+        fail(f"{out} is inside a git folder.{fix}")
+    for p in list(inputs) + [rootr / "notebooks"]:
+        pr = Path(p).resolve()
+        if pr.is_relative_to(out):
+            fail(f"{out} holds {pr}, an input of this run; outputs never go among the inputs.{fix}")
+    tracked = _git_tracked(out)
+    if tracked:
+        other = [t for t in tracked if "/" in t or not _OUTPUTS_TRACKED_OK.fullmatch(t)]
+        if other:
+            fail(f"{out} holds files tracked by git (for example {other[0]}); a run replaces "
+                 f"{out / cycle} and must never touch the repository's files.{fix}")
+    if tracked is not None and not _git_ignored(out / cycle):
+        fail(f"{out / cycle} is inside a git work tree but not ignored by git, so the run's restricted "
+             f"outputs would sit in the work tree where they could be committed.{fix} (The repository's "
+             "outputs/ folder is git-ignored; elsewhere add the folder to .gitignore.)")
 
 
 def _check_members(c, key: str, what: str, values: list, allowed) -> None:
@@ -341,6 +482,9 @@ def load_params(path: str | Path) -> CycleParams:
     """
     path = Path(path).resolve()
     data = _read_yaml(path)
+    if any(not isinstance(k, str) for k in data):
+        bad = next(k for k in data if not isinstance(k, str))
+        raise ParamsError(f"keys must be names, got {_tname(bad)} {bad!r}", file=path)
     c = _Checker(path)
     root = path.parent.parent
 
@@ -352,6 +496,10 @@ def load_params(path: str | Path) -> CycleParams:
             c.fail(k, "required key is missing")
 
     cycle = c.str_("cycle", data["cycle"])
+    if not CYCLE_ID.fullmatch(cycle):
+        c.fail("cycle", f"{cycle!r} is not a cycle id: use letters, digits, '_' and '-' only, starting "
+                        "with a letter or digit (it names the output folder, so no '/', '..', spaces or "
+                        'absolute paths), for example cycle: "2009"')
     title = c.str_("title", data["title"])
     synthetic = c.bool_("synthetic", data.get("synthetic", False))
 
@@ -385,6 +533,8 @@ def load_params(path: str | Path) -> CycleParams:
 
     known_districts = list(_districts(inputs.districts)["district"])
     raw_d = data.get("districts", "all")
+    if isinstance(raw_d, str) and raw_d != "all":
+        raw_d = [raw_d]
     if raw_d == "all":
         districts, districts_all = tuple(known_districts), True
     else:
@@ -443,8 +593,12 @@ def load_params(path: str | Path) -> CycleParams:
 
     output_dir = data.get("output_dir", "outputs")
     c.str_("output_dir", output_dir)
-    output_dir = Path(output_dir)
+    if "\x00" in output_dir:
+        c.fail("output_dir", "contains a NUL character")
+    output_dir = Path(output_dir).expanduser()
     output_dir = (output_dir if output_dir.is_absolute() else root / output_dir).resolve()
+    check_output_dir(output_dir, root=root, cycle=cycle, inputs=[p for _, p in inputs.files()] + [path],
+                     checker=c)
 
     return CycleParams(
         cycle=cycle,
@@ -463,7 +617,7 @@ def load_params(path: str | Path) -> CycleParams:
         target=target,
         funnel_method=c.method("funnel_method", data.get("funnel_method", "binomial-interpolated"),
                                FUNNEL_METHODS),
-        seed=c.int_("seed", data["seed"], minimum=0),
+        seed=_seed(c, data["seed"]),
         output_dir=output_dir,
         cell_timeout=c.int_("cell_timeout", data.get("cell_timeout", 600), minimum=1),
         jobs=c.int_("jobs", data.get("jobs"), minimum=1, allow_none=True),

@@ -31,7 +31,6 @@ import os
 import shutil
 import signal
 import sys
-import tempfile
 import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -39,7 +38,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from .errors import ParamsError, RunError
+from . import rundirs
+from .errors import InputError, ParamsError, RunError
 from .manifest import new_manifest, utc_now, write_manifest
 from .params import CycleParams, load_params
 
@@ -184,6 +184,11 @@ def _execute_job(job: dict[str, Any]) -> dict[str, Any]:
 
 
 def _worker_init(kernel_dir: str, zygote_path: str | None = None) -> None:
+    # A worker dies with its parent (the forkserver, which dies with the runner),
+    # even if the runner is killed with SIGKILL.
+    from .deathsig import die_with_parent
+
+    die_with_parent(signal.SIGKILL)
     # Ctrl-C is handled by the main process, which stops the workers itself.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.environ["KENTAUDIT_KERNEL_DIR"] = kernel_dir
@@ -198,6 +203,45 @@ def _worker_init(kernel_dir: str, zygote_path: str | None = None) -> None:
 def _mp_context():
     methods = multiprocessing.get_all_start_methods()
     return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+
+
+@contextlib.contextmanager
+def _private_multiprocessing(run_tmp: str):
+    """The run's own forkserver, dying with the runner, with its files in the run's folder.
+
+    The forkserver is (re)started for the run with :mod:`kentaudit._forkserver_preload`
+    (it sets the forkserver's parent-death signal) and stopped at the end;
+    multiprocessing's temporary folder (``pymp-*``, holding the forkserver's
+    socket) is made inside the run's private folder, so a killed run leaves
+    nothing in the system's temporary folder that the next run does not remove.
+    """
+    ctx = _mp_context()
+    fs = None
+    cfg = getattr(multiprocessing.process.current_process(), "_config", None)
+    missing = object()
+    old_tmp = cfg.get("tempdir", missing) if cfg is not None else missing
+    if ctx.get_start_method() == "forkserver":
+        from multiprocessing import forkserver
+
+        fs = getattr(forkserver, "_forkserver", None)
+        with contextlib.suppress(Exception):
+            fs._stop()
+        ctx.set_forkserver_preload(["__main__", "kentaudit._forkserver_preload"])
+    if cfg is not None:
+        pymp = os.path.join(run_tmp, "pymp")
+        os.mkdir(pymp, 0o700)
+        cfg["tempdir"] = pymp
+    try:
+        yield ctx
+    finally:
+        if fs is not None:
+            with contextlib.suppress(Exception):
+                fs._stop()
+        if cfg is not None:
+            if old_tmp is missing:
+                cfg.pop("tempdir", None)
+            else:
+                cfg["tempdir"] = old_tmp
 
 
 def _stop_workers(executor: ProcessPoolExecutor, grace: float = 5.0) -> None:
@@ -226,9 +270,17 @@ def _stamp() -> str:
     return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
 
 
-def _publish(staging: Path, final: Path, run_id: str) -> None:
-    """Replace ``final`` by ``staging`` with renames (same filesystem)."""
-    old = final.parent / f".old-{final.name}-{run_id}"
+def _publish(staging: Path, final: Path, run_id: str, cycle: str | None = None) -> None:
+    """Replace ``final`` by ``staging`` with renames (same filesystem).
+
+    ``final`` is replaced only if a kentaudit run made it
+    (:func:`kentaudit.rundirs.check_replaceable`); the cycle folder is made
+    ``0755`` with its private sub-folders ``0700`` before it appears.
+    """
+    rundirs.confined(final, final.parent)
+    old = rundirs.confined(final.parent / f".old-{final.name}-{run_id}", final.parent)
+    rundirs.check_replaceable(final, cycle if cycle is not None else final.name.removesuffix("-partial"))
+    rundirs.apply_permissions(staging)
     if final.exists():
         os.replace(final, old)
     try:
@@ -246,6 +298,8 @@ def _set_aside(staging: Path, output_dir: Path, name: str, status: str) -> Path:
     while dest.exists():
         n += 1
         dest = output_dir / f"{name}.{status}-{_stamp()}-{n}"
+    rundirs.confined(dest, output_dir)
+    rundirs.make_private(staging)  # a kept run holds unsuppressed tables: private (0700)
     os.replace(staging, dest)
     return dest
 
@@ -381,29 +435,130 @@ def run_cycle(params, *, districts=None, notebooks=None, jobs=None, cell_timeout
         zygote = os.environ.get("KENTAUDIT_NO_ZYGOTE", "") != "1"
     from .kernels import DEFAULT_TRANSPORT
 
+    checks = check_data(params)
+    for w in checks.get("warnings", []):
+        print(f"kentaudit: warning: {w}", file=sys.stderr)
     out_dir = params.output_dir
-    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise RunError(f"cannot create the output folder {out_dir} ({exc.strerror or exc}); choose an "
+                       "output_dir you can write to.") from None
     name = params.cycle + ("-partial" if partial else "")
     with _cycle_lock(out_dir, name, params.source):
-        return _run_locked(params, job_list, name=name, partial=partial, n_jobs=n_jobs,
-                           timeout=timeout, appendix=appendix, kmc=kmc, transport=DEFAULT_TRANSPORT,
-                           zygote=bool(zygote))
+        # refused before anything runs: a folder kentaudit did not make is never replaced
+        rundirs.check_replaceable(out_dir / name, params.cycle)
+        cleaned = rundirs.clean_stale(out_dir, name)
+        for m in cleaned:
+            print(f"kentaudit: {m}", file=sys.stderr)
+        try:
+            with rundirs.run_temp_dir() as run_tmp, _private_multiprocessing(run_tmp):
+                return _run_locked(params, job_list, name=name, partial=partial, n_jobs=n_jobs,
+                                   timeout=timeout, appendix=appendix, kmc=kmc,
+                                   transport=DEFAULT_TRANSPORT, zygote=bool(zygote), kernel_dir=run_tmp,
+                                   extra={"data_checks": checks, "stale_cleaned": cleaned})
+        except OSError as exc:  # e.g. the disk filled up: a clean failed run, never a traceback
+            return _failed_on_os_error(exc, out_dir, name)
+
+
+def _failed_on_os_error(exc: OSError, out_dir: Path, name: str) -> int:
+    """End a run that an operating-system error stopped: keep the last good outputs, free the disk."""
+    staging = out_dir / f".staging-{name}-{os.getpid()}"
+    full = rundirs.is_disk_full(exc)
+    why = (f"the disk is full ({exc.filename or out_dir}): free some space and run again" if full
+           else f"{type(exc).__name__}: {exc}")
+    kept = None
+    if staging.exists():
+        with contextlib.suppress(Exception):
+            from .manifest import read_manifest
+
+            m = read_manifest(staging / "manifest.json")
+            m.update({"status": "failed", "exit_code": 1, "error": why, "finished_utc": utc_now()})
+            write_manifest(staging / "manifest.json", m)
+        if full and rundirs.low_on_space(out_dir):
+            # keep only the manifest and log, so the failed run does not keep the disk full
+            rundirs.trim_for_disk_full(staging)
+        try:
+            kept = _set_aside(staging, out_dir, name, "failed")
+        except OSError:
+            shutil.rmtree(staging, ignore_errors=True)
+    final = out_dir / name
+    print(f"run failed: {why}; " + (f"the last good outputs in {final} were left untouched" if final.exists()
+                                     else "nothing published")
+          + (f"; this run's manifest and log are in {kept}" if kept else ""))
+    print(f"kentaudit: error: run failed: {why}", file=sys.stderr)
+    return 1
+
+
+def check_data(params: CycleParams) -> dict[str, Any]:
+    """Check the parameter file against the audits, before any notebook runs.
+
+    Raises :class:`ParamsError` when the cycle id is not the cycle of any audit
+    in ``inputs.audits``, or a listed sample has no audit of that cycle (the
+    notebooks would fail or publish the wrong cycle). Returns what the manifest
+    records under ``data_checks``: ``cycles`` and ``samples`` found (accepted
+    audits), ``other_cycle_rows`` (rows of another cycle, rejected when the
+    notebooks read the cycle), ``unpaired_reaudits`` and ``warnings``. An
+    export that cannot be read at all is recorded (``error``) and left to the
+    notebooks, which report it with the file and rule.
+    """
+    from . import ingest
+
+    try:
+        res = ingest.read_audits(list(params.inputs.audits), synthetic=params.synthetic,
+                                 criteria_file=params.inputs.criteria,
+                                 districts_file=params.inputs.districts)
+    except InputError as exc:
+        return {"error": str(exc), "warnings": [f"the audits could not be checked against the parameter "
+                                                f"file: {exc}"]}
+    acc = res.accepted
+    cycles = acc["cycle"].astype(object).value_counts().sort_index()
+    out: dict[str, Any] = {"cycles": {str(k): int(v) for k, v in cycles.items()}, "warnings": []}
+    if len(acc) and params.cycle not in out["cycles"]:
+        raise ParamsError(f"cycle {params.cycle!r} is not the cycle of any audit in inputs.audits (they hold "
+                          f"cycle(s) {', '.join(out['cycles'])}); set cycle to the cycle of the exports, or "
+                          "give this cycle's exports", file=params.source, key="cycle")
+    mine = acc[acc["cycle"].astype(object) == params.cycle]
+    samples = mine["sample"].astype(object).value_counts()
+    out["samples"] = {str(k): int(v) for k, v in samples.items()}
+    if len(mine):
+        absent = [s for s in params.samples if s not in out["samples"]]
+        if absent:
+            raise ParamsError(f"samples lists {', '.join(map(repr, absent))} but the cycle {params.cycle} audits "
+                              f"hold none (they hold {', '.join(out['samples']) or 'no sample'}); list only "
+                              "samples the exports hold", file=params.source, key="samples")
+    other = int(len(acc) - len(mine))
+    out["other_cycle_rows"] = other
+    if other:
+        out["warnings"].append(f"{other} audit(s) in inputs.audits belong to another cycle than {params.cycle}; "
+                               "they are rejected (rule cycle_mismatch) and shown in the data quality notebook")
+    lone = mine[mine["sample"].astype(object) == "reaudit"]
+    ini = set(mine.loc[mine["sample"].astype(object) == "initial", "case_ref"].astype(object))
+    out["unpaired_reaudits"] = int(sum(r not in ini for r in lone["case_ref"].astype(object)))
+    if out["unpaired_reaudits"]:
+        out["warnings"].append(f"{out['unpaired_reaudits']} re-audit(s) of cycle {params.cycle} have no initial "
+                               "audit of the same case and cannot be paired [rule: unpaired_reaudit]")
+    out["rejected_rows"] = int(res.reconciliation["rejected"].sum())
+    return out
 
 
 def _run_locked(params: CycleParams, job_list, *, name, partial, n_jobs, timeout, appendix, kmc,
-                transport, zygote=False) -> int:
+                transport, zygote=False, kernel_dir: str, extra: dict | None = None) -> int:
     from tqdm.auto import tqdm
 
     out_dir = params.output_dir
     run_id = f"{_stamp()}-{os.getpid()}"
-    staging = out_dir / f".staging-{name}-{os.getpid()}"
+    staging = rundirs.confined(out_dir / f".staging-{name}-{os.getpid()}", out_dir)
     if staging.exists():
         shutil.rmtree(staging)
+    staging.mkdir(mode=0o700)
+    os.chmod(staging, 0o700)  # private while the run builds it, whatever the umask
     for sub in ("notebooks", "results", "figures", "html"):
-        (staging / sub).mkdir(parents=True)
+        (staging / sub).mkdir(mode=0o700)
     manifest = new_manifest(params, jobs=n_jobs, cell_timeout=timeout, transport=transport,
                             appendix=appendix, run_id=run_id)
     manifest["partial"] = partial
+    manifest.update(extra or {})
     if kmc != DEFAULT_KERNEL_MANAGER:
         manifest["kernel_manager_class"] = kmc
     entries = {j["stem"]: {"notebook": j["notebook"], "district": j["district"],
@@ -414,8 +569,6 @@ def _run_locked(params: CycleParams, job_list, *, name, partial, n_jobs, timeout
     manifest["notebooks"] = list(entries.values())
     write_manifest(staging / "manifest.json", manifest)
     t_start = time.monotonic()
-    kernel_dir = tempfile.mkdtemp(prefix="ka-run-")
-    os.chmod(kernel_dir, 0o700)
     interrupted: _Interrupted | None = None
     failed = False
     zyg = None
@@ -428,6 +581,10 @@ def _run_locked(params: CycleParams, job_list, *, name, partial, n_jobs, timeout
                  transport, timeout)
         if transport != "ipc":
             log.warning("IPC sockets are not available on this platform: kernels use TCP on localhost")
+        for m in manifest.get("stale_cleaned") or []:
+            log.warning(m)
+        for w in (manifest.get("data_checks") or {}).get("warnings", []):
+            log.warning(w)
         work = []
         for j in job_list:
             work.append({
@@ -514,7 +671,6 @@ def _run_locked(params: CycleParams, job_list, *, name, partial, n_jobs, timeout
             bar.close()
             if zyg is not None:
                 zinfo.update(_stop_zygote(zyg, entries))
-            shutil.rmtree(kernel_dir, ignore_errors=True)
 
         for e in entries.values():
             if e["status"] in ("pending", "running"):
@@ -547,9 +703,9 @@ def _run_locked(params: CycleParams, job_list, *, name, partial, n_jobs, timeout
     publish_error = None
     if status == "complete":
         try:
-            _publish(staging, final, run_id)
+            _publish(staging, final, run_id, params.cycle)
             where = f"outputs published to {final}"
-        except OSError as exc:  # e.g. disk full: a failed publish is a failed run, not a traceback
+        except (OSError, RunError) as exc:  # e.g. disk full: a failed publish is a failed run, not a traceback
             publish_error = f"could not move this run's outputs into {final}: {exc}"
             log.error(publish_error)
             status, code = "failed", 1
@@ -558,6 +714,13 @@ def _run_locked(params: CycleParams, job_list, *, name, partial, n_jobs, timeout
                 write_manifest(staging / "manifest.json", manifest)
             except OSError:
                 pass
+    trimmed = False
+    if status != "complete" and rundirs.low_on_space(out_dir):
+        # the disk is (nearly) full: keep only this run's manifest and log, so the
+        # failed run does not keep it full and the rerun can complete once space is freed
+        with contextlib.suppress(OSError):
+            rundirs.trim_for_disk_full(staging)
+            trimmed = True
     if status != "complete":
         try:
             kept = _set_aside(staging, out_dir, name, status)
@@ -569,6 +732,9 @@ def _run_locked(params: CycleParams, job_list, *, name, partial, n_jobs, timeout
                  f"run {status}: nothing published; this run's files and manifest are in {kept}")
         if publish_error:
             where += f"\n{publish_error}"
+        if trimmed:
+            where += ("\nthe disk is nearly full, so only this run's manifest and log were kept; free some "
+                      "space and run again")
     print(summary)
     print(where)
     return code

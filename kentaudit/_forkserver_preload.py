@@ -1,0 +1,10 @@
+"""Imported by the runner's multiprocessing forkserver only: it dies with the runner.
+
+Never import this module elsewhere: importing it sets the importing process's
+parent-death signal (:func:`kentaudit.deathsig.die_with_parent`).
+"""
+import signal
+
+from .deathsig import die_with_parent
+
+die_with_parent(signal.SIGKILL)
