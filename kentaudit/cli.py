@@ -192,8 +192,8 @@ def build_parser() -> argparse.ArgumentParser:
     c = sub.add_parser("check-publication", help="scan a publish/ folder for disclosure leaks")
     c.add_argument("path")
     c.add_argument("--restricted", help="restricted folder, to look for known case references")
-    c.add_argument("--threshold", type=_POSITIVE, default=5,
-                   help="counts from 1 to this are disclosive (default 5; at least 1)")
+    c.add_argument("--threshold", type=_int_type(1, 1000), default=5,
+                   help="counts from 1 to this are disclosive (default 5; from 1 to 1000)")
     c.set_defaults(func=_cmd_check)
     return p
 

@@ -569,6 +569,9 @@ def load_params(path: str | Path) -> CycleParams:
     else:
         from .reference import scale_for_cycle
 
+        if not re.fullmatch(r"[0-9]{4}", cycle):
+            c.fail("cycle", f"{cycle!r} is not a four-digit year, and audit exports name their cycle by year "
+                            '(the runner checks the cycle against them): use the year, e.g. cycle: "2009"')
         try:
             grade_scale = scale_for_cycle(cycle)
         except ValueError:
