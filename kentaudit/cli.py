@@ -79,6 +79,21 @@ def _output_folder(text: str) -> str:
     return text
 
 
+def _existing_folder(text: str) -> str:
+    """An existing folder of files to scan (not ``/``, ``/proc``, ``/sys`` or ``/dev``)."""
+    from pathlib import Path
+
+    p = Path(text).expanduser()
+    if not p.exists():
+        raise argparse.ArgumentTypeError(f"{text!r} does not exist; give a folder")
+    if not p.is_dir():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a folder; give a folder")
+    real = p.resolve()
+    if real == Path(real.anchor) or real.parts[1:2] in (("proc",), ("sys",), ("dev",)):
+        raise argparse.ArgumentTypeError(f"{text!r} is a system folder, not a folder of kentaudit's outputs")
+    return text
+
+
 def _date(text: str) -> str:
     import datetime as dt
     import re
@@ -190,8 +205,8 @@ def build_parser() -> argparse.ArgumentParser:
     ap.set_defaults(func=_cmd_appendix)
 
     c = sub.add_parser("check-publication", help="scan a publish/ folder for disclosure leaks")
-    c.add_argument("path")
-    c.add_argument("--restricted", help="restricted folder, to look for known case references")
+    c.add_argument("path", type=_existing_folder)
+    c.add_argument("--restricted", type=_existing_folder, help="restricted folder, to look for known case references")
     c.add_argument("--threshold", type=_int_type(1, 1000), default=5,
                    help="counts from 1 to this are disclosive (default 5; from 1 to 1000)")
     c.set_defaults(func=_cmd_check)

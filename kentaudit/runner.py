@@ -684,6 +684,9 @@ def _run_locked(params: CycleParams, job_list, *, name, partial, n_jobs, timeout
             manifest["appendix"].update(_build_appendix(params, staging, appendix, partial))
             if manifest["appendix"].get("error"):
                 failed = True
+        elif appendix and not partial:
+            manifest["appendix"]["reason"] = ("not built: " + _why_failed(entries) if interrupted is None
+                                              else "not built: the run was interrupted")
 
         # Reviewer HTML for every executed notebook (also for failed runs, for inspection).
         if interrupted is None:
@@ -732,12 +735,33 @@ def _run_locked(params: CycleParams, job_list, *, name, partial, n_jobs, timeout
                  f"run {status}: nothing published; this run's files and manifest are in {kept}")
         if publish_error:
             where += f"\n{publish_error}"
+        why = _why_failed(entries)
+        if status == "failed" and why:
+            where += f"\nwhy: {why}"
+        if manifest["appendix"].get("error"):
+            where += f"\nthe appendix could not be built: {manifest['appendix']['error']}"
         if trimmed:
             where += ("\nthe disk is nearly full, so only this run's manifest and log were kept; free some "
                       "space and run again")
     print(summary)
     print(where)
     return code
+
+
+def _why_failed(entries: dict) -> str:
+    """One line: which notebooks failed and why (each distinct error once, with its notebooks)."""
+    by_error: dict[str, list[str]] = {}
+    for e in entries.values():
+        if e["status"] not in ("ok", "pending", "running"):
+            label = e["notebook"] + (f" ({e['district']})" if e["district"] else "")
+            by_error.setdefault(e["error"] or e["status"], []).append(label)
+    if not by_error:
+        return ""
+    parts = []
+    for err, names in by_error.items():
+        shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+        parts.append(f"{shown}: {err}")
+    return f"{sum(map(len, by_error.values()))} notebook(s) failed, so the appendix was not built; " + "; ".join(parts)
 
 
 def _stop_zygote(zyg, entries: dict) -> dict[str, Any]:

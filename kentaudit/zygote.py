@@ -338,6 +338,11 @@ def _serve(path: str) -> None:
 
     signal.signal(signal.SIGTERM, on_term)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the runner stops us with SIGTERM
+    # If the runner dies (even by SIGKILL) the kernel sends us SIGTERM at once, so we stop
+    # our kernels and remove our folder without waiting for the next parent check.
+    from kentaudit.deathsig import die_with_parent
+
+    die_with_parent(signal.SIGTERM, expected_parent=parent)
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     old = os.umask(0o077)
     try:

@@ -171,14 +171,38 @@ def test_publish_folder_is_readable_by_others(tmp_path):
     assert _mode(tmp_path / "restricted" / "RESTRICTED_T1.csv") == 0o600
 
 
-def test_a_failed_run_is_set_aside_private(repo):
+@pytest.fixture(scope="module")
+def failed_run(repo):
+    import contextlib
+    import io
+
     set_faults(repo["params"], {"Swale": "raise"})
+    buf = io.StringIO()
     try:
-        assert run_cycle(repo["params"], jobs=2, appendix=False) == 1
+        with contextlib.redirect_stdout(buf):
+            code = run_cycle(repo["params"], jobs=2)
     finally:
         set_faults(repo["params"], {})
     kept = sorted(repo["out"].glob("2009.failed-*"))[-1]
-    assert _mode(kept) == 0o700
+    from kentaudit.manifest import read_manifest
+
+    return {"code": code, "kept": kept, "out": buf.getvalue(), "manifest": read_manifest(kept / "manifest.json")}
+
+
+def test_a_failed_run_is_set_aside_private(failed_run):
+    assert failed_run["code"] == 1
+    assert _mode(failed_run["kept"]) == 0o700
+
+
+def test_a_failed_run_says_which_notebook_failed_and_why(failed_run):
+    assert "why: 1 notebook(s) failed" in failed_run["out"]
+    line = next(x for x in failed_run["out"].splitlines() if x.startswith("why: "))
+    assert "district_fault (Swale): cell" in line and "ValueError: fault injected" in line, line
+
+
+def test_the_manifest_says_why_the_appendix_was_not_built(failed_run):
+    reason = failed_run["manifest"]["appendix"]["reason"]
+    assert reason.startswith("not built: 1 notebook(s) failed") and "Swale" in reason
 
 
 # --------------------------------------------------------------------- never overwrite

@@ -396,7 +396,12 @@ def cli_cases(d: Path) -> list[Case]:
     for t in ("-3", "0", "abc", "1.5", "٣", "99999999999999999999999"):
         refuse(f"check-publication --threshold {t}", ["check-publication", str(d / "pub"), "--threshold", t],
                "--threshold")
-    refuse("check-publication missing folder", ["check-publication", str(d / "nope")], "nope", codes=(1, 2))
+    refuse("check-publication missing folder", ["check-publication", str(d / "nope")], "nope", "does not exist")
+    refuse("check-publication /", ["check-publication", "/"], "system folder")
+    refuse("check-publication /proc", ["check-publication", "/proc/self"], "system folder")
+    refuse("check-publication a file", ["check-publication", str(d / "file")], "not a folder")
+    refuse("check-publication --restricted /dev", ["check-publication", str(d / "pub"), "--restricted", "/dev"],
+           "--restricted")
     for nval in ("0", "-1", "x", "1e3"):
         refuse(f"sample --n {nval}", ["sample", "--frame", str(frame), "--out", str(d / "s"), "--n", nval,
                                       "--seed", "1"], "--n")
