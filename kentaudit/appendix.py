@@ -214,6 +214,16 @@ def _methods(params, manifest: dict, tables) -> list:
                                 "suppression), as are percentages, intervals and tests calculated from a "
                                 "suppressed count. Zeros are true zeros.") if thr else
          "No counts are suppressed (suppression_threshold = 0)."),
+        ("Shrunken estimates", "Beta-binomial model of districts' compliance with the mean and spread "
+                               "of the districts integrated over a grid (uniform priors on the mean and "
+                               "the intra-class correlation); posterior means, 95% posterior intervals, "
+                               "the probability of being below the standard and rank intervals from "
+                               "posterior draws (table T12, figure F4)."),
+        ("Error rates of the flags", "Each flag (funnel limits at 95% and 99.8% with the overdispersion "
+                                     "policy; each district against the rest with the adjustment above) "
+                                     "applied to simulated cycles with this cycle's numbers of answered "
+                                     "files: the false-positive rate for a district at the reference and "
+                                     "the power for one 10, 15 or 20 points below it (table T13)."),
         ("Random seed", f"{_get(params, 'seed', 'not set')} (for Monte Carlo methods)."),
     ]
     pk = manifest.get("packages") or manifest.get("package_versions") or {}

@@ -50,6 +50,15 @@ _ADJUST = ("holm", "fdr_bh", "bonferroni")
 
 # --- funnel flags, vectorised over replicates ------------------------------------------------
 
+@lru_cache(maxsize=256)
+def _standard_limits(n: tuple, target: float, level: float):
+    """Interpolated binomial limits around a standard (cached: the same for every scenario)."""
+    lim = funnel_limits(np.asarray(n), target, (level,), "binomial-interpolated")
+    lo, up = lim["lower"].to_numpy(), lim["upper"].to_numpy()
+    lo.flags.writeable = up.flags.writeable = False
+    return lo, up
+
+
 def simulate_funnel_flags(X: np.ndarray, n: np.ndarray, target="overall",
                           method: str = "binomial-interpolated",
                           conf_levels=(0.95, 0.998), alpha: float = 0.05,
@@ -125,9 +134,8 @@ def simulate_funnel_flags(X: np.ndarray, n: np.ndarray, target="overall",
 
         if method == "binomial-interpolated":
             if standard:
-                lim = funnel_limits(n, float(target), (cl,), method)
-                below = P < lim["lower"].to_numpy()[None, :]
-                above = P > lim["upper"].to_numpy()[None, :]
+                lo_s, up_s = _standard_limits(tuple(n.tolist()), float(target), float(cl))
+                below, above = P < lo_s[None, :], P > up_s[None, :]
             else:
                 # the limits depend on the replicate's pooled level only: computed once for
                 # each distinct total, in one vectorised call
