@@ -18,7 +18,7 @@ from .chart_ranks import plot_caterpillar
 __all__ = ["district_ranks", "SHORTFALLS", "N_SIMS", "N_DRAWS"]
 
 #: shortfalls (proportions) at which the power of each flag is simulated
-SHORTFALLS = (0.10, 0.15, 0.20)
+SHORTFALLS = (0.10, 0.20)
 #: simulated cycles per scenario (Monte Carlo SE of a rate at most 0.016)
 N_SIMS = 1000
 #: posterior draws for the ranks and intervals of the shrunken estimates
@@ -80,7 +80,7 @@ def district_ranks(cd: CycleData) -> Section:
         and the earlier ones), when earlier cycles are given.
     flag_operating_characteristics : per criterion, district and rule (funnel 95%, funnel
         99.8%, district against the rest), the simulated chance of a flag when the
-        district is at the rule's reference and when it is 10, 15 or 20 points below
+        district is at the rule's reference and when it is 10 or 20 points below
         (:func:`kentaudit.flag_oc.flag_operating_characteristics`).
     flag_oc_summary : one row per rule and scenario over every district x criterion,
         with ``statement``: the plain-words sentence.

@@ -42,7 +42,7 @@ __all__ = ["SHRINKAGE_METHODS", "fit_beta_binomial", "shrink"]
 SHRINKAGE_METHODS = ("hierarchical", "empirical-bayes")
 #: bounds of log M in the fit; at the upper bound the districts are taken as equal
 _LOG_M_BOUNDS = (np.log(1e-2), np.log(1e7))
-_GRID = 81
+_GRID = 61
 
 
 def _check_counts(x, n):

@@ -83,3 +83,22 @@ def test_too_few_auditors_is_an_error():
     x = INPUT[INPUT["set"] == "spread_0_3"]
     with pytest.raises(InputError, match="three auditors"):
         auditor_leniency(x[x["auditor"].isin(["AUD01", "AUD02"])])
+@pytest.mark.slow
+@pytest.mark.xdist_group("cycles")
+def test_auditor_codes_and_leniency_never_reach_publish_of_a_real_run(cycle_2013):
+    d = cycle_2013["cycle_dir"]
+    results = d / "results"
+    assert (results / "auditor_leniency.csv").exists()
+    codes = set(pd.read_csv(results / "auditor_leniency.csv")["auditor"])
+    assert codes and all(c.startswith("AUD") for c in codes)
+    assert (results.stat().st_mode & 0o077) == 0  # restricted: private to the owner
+    for f in (d / "publish").rglob("*"):
+        if f.is_file() and f.suffix in (".csv", ".html", ".json", ".svg"):
+            text = f.read_text(errors="replace")
+            assert not any(c in text for c in codes), f
+            assert "leniency" not in text.lower(), f
+    import openpyxl
+    wb = openpyxl.load_workbook(d / "publish" / "appendix.xlsx", read_only=True)
+    cells = {str(v) for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for v in row
+             if v is not None}
+    assert not any(c in v for v in cells for c in codes)

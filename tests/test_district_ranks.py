@@ -1,0 +1,113 @@
+"""The districts notebook's shrinkage and error-rate section (kentaudit.district_ranks) and
+the data-quality notebook's calibration section (kentaudit.calibration), on the default
+synthetic cycles, and what a real run publishes from them."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from kentaudit import analyses
+from kentaudit.calibration import auditor_calibration
+from kentaudit.district_ranks import district_ranks
+
+from conftest import ROOT
+
+
+@pytest.fixture(scope="module")
+def cycle13():
+    return analyses.load_cycle(ROOT / "params" / "cycle-2013.yaml")
+
+
+@pytest.fixture(scope="module")
+def ranks13(cycle13):
+    return district_ranks(cycle13)
+
+
+def test_shrunken_estimates_cover_every_district_and_criterion(ranks13, cycle13):
+    sd = ranks13.tables["shrunken_by_district"]
+    assert len(sd) == 12 * len(cycle13.criterion_ids)
+    assert ((sd["lower"] <= sd["estimate"]) & (sd["estimate"] <= sd["upper"])).all()
+    assert ((sd["rank_lower"] <= sd["rank_median"]) & (sd["rank_median"] <= sd["rank_upper"])).all()
+    # counts are the cycle's own: the same as the compliance-by-district table
+    cbd = analyses.districts(cycle13).tables["compliance_by_district"]
+    cbd = cbd[cbd["district"] != "All districts"].set_index(["criterion", "district"])
+    got = sd.set_index(["criterion", "district"])
+    assert (got["n_yes"] == cbd.loc[got.index, "n_yes"]).all()
+
+
+def test_thanet_is_probably_below_the_standard_on_its_built_in_deficits(ranks13):
+    sd = ranks13.tables["shrunken_programme"]
+    th = sd[(sd["district"] == "Thanet") & sd["criterion"].isin(["chronology", "supervision"])]
+    # pooled over four annual cycles, the synthetic Thanet deficit (-1.7 logits) shows
+    assert (th["prob_below_target"] > 0.95).all()
+    assert (th["rank_upper"] <= 3).all()
+
+
+def test_programme_pooling_narrows_intervals_and_rank_intervals(ranks13):
+    one = ranks13.tables["shrunken_by_district"]
+    pooled = ranks13.tables["shrunken_programme"]
+    assert (pooled["upper"] - pooled["lower"]).mean() < (one["upper"] - one["lower"]).mean()
+    assert ((pooled["rank_upper"] - pooled["rank_lower"]).mean()
+            < (one["rank_upper"] - one["rank_lower"]).mean())
+
+
+def test_flag_error_rates_are_reported_for_every_rule_with_a_statement(ranks13):
+    s = ranks13.tables["flag_oc_summary"]
+    assert set(s["rule"]) == {"funnel_95", "funnel_99_8", "district_vs_rest"}
+    null = s[s["scenario"] == "null"].set_index("rule")["p_flag_mean"]
+    assert null["funnel_99_8"] < 0.01 and null["funnel_95"] < 0.06
+    stmt = s.loc[s["scenario"] == "shortfall", "statement"]
+    assert stmt.str.startswith("With a median of").all()
+    assert s["n_cells"].eq(240).all()
+
+
+def test_spc_rules_error_rates_on_the_monthly_chart(ranks13):
+    so = ranks13.tables["spc_operating_characteristics"]
+    assert set(so["rule"]) == {"outside_limits", "trend", "two_in_three", "run",
+                               "any_special_cause", "anhoej_runs"}
+    stable = so[so["scenario"] == "stable"].set_index("rule")["p_signal"]
+    big = so[(so["scenario"] == "shift") & (so["shift"] == 0.2)].set_index("rule")["p_signal"]
+    assert big["any_special_cause"] > stable["any_special_cause"]
+
+
+def test_caterpillar_figures_have_alt_text(ranks13):
+    for fid in ("caterpillar_compliance", "caterpillar_programme"):
+        assert "rank interval" in ranks13.figures[fid].alt_text
+
+
+def test_calibration_reports_ac1_alpha_beside_kappa_and_moderation_over_cycles(cycle13):
+    c = auditor_calibration(cycle13)
+    ac = c.tables["agreement_coefficients"]
+    stats_ = set(zip(ac["statistic"], ac["weights"]))
+    assert {("Gwet's AC1", "unweighted"), ("Krippendorff's alpha", "ordinal"),
+            ("Cohen's kappa", "linear")} <= stats_
+    mod = c.tables["moderation_by_cycle"]
+    assert mod["cycle"].tolist() == ["2010", "2011", "2012", "2013"]
+    assert (mod["n_changed"] == mod["n_moderated_worse"] + mod["n_moderated_better"]).all()
+    assert c.tables["moderation_p_chart"]["n"].tolist() == mod["n_moderated"].tolist()
+    assert "moderation_change_chart" in c.figures
+    rc = c.tables["moderation_run_chart"]
+    assert rc["n_obs"].iloc[0] == 4
+
+
+def test_synthetic_auditors_are_not_called_lenient(cycle13):
+    # the synthetic data give auditors no effect of their own: none should stand out
+    lt = auditor_calibration(cycle13).tables["auditor_leniency"]
+    assert len(lt) == 14 and (lt["direction"] == "not distinguishable").mean() >= 0.85
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("cycles")
+def test_real_run_publishes_shrunken_estimates_error_rates_and_the_caterpillar(cycle_2013):
+    pub = cycle_2013["cycle_dir"] / "publish"
+    t12 = pd.read_csv(pub / "csv" / "T12.csv", dtype=str, keep_default_na=False)
+    t13 = pd.read_csv(pub / "csv" / "T13.csv", dtype=str, keep_default_na=False)
+    assert len(t12) == 12 and "Rank interval from" in t12.columns
+    assert any(v.startswith("With a median of") for v in t13["In words"])
+    html = (pub / "appendix.html").read_text()
+    assert "Shrunken estimates" in html and "Error rates of the flags" in html
+    figs = json.loads((pub / "csv" / "metadata.json").read_text()) if (pub / "csv" / "metadata.json").exists() else {}
+    assert "F4" in html or "F4" in json.dumps(figs)
