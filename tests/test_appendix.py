@@ -24,7 +24,7 @@ def test_spec_ids_are_stable_and_unique():
     spec = load_spec()
     ids = [t["id"] for t in spec["tables"]]
     assert ids == [f"T{i}" for i in range(1, len(ids) + 1)]
-    assert [f["id"] for f in spec["figures"]] == ["F1", "F2", "F3"]
+    assert [f["id"] for f in spec["figures"]] == ["F1", "F2", "F3", "F4"]
 
 
 def test_publish_holds_html_xlsx_csvs_and_figures(built):
