@@ -431,6 +431,8 @@ def check_output_dir(output_dir: Path, *, root: Path, cycle: str, inputs=(), che
     if out == rootr or rootr.is_relative_to(out):
         fail(f"{out} is the repository root or a folder above it; a run there could replace the "
              f"repository's own folders.{fix}")
+    if out.parts[1:2] in (("proc",), ("sys",), ("dev",)):
+        fail(f"{out} is a system folder, not a place for files.{fix}")
     if ".git" in out.parts:
         fail(f"{out} is inside a git folder.{fix}")
     for p in list(inputs) + [rootr / "notebooks"]:

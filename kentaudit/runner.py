@@ -308,7 +308,11 @@ def _set_aside(staging: Path, output_dir: Path, name: str, status: str) -> Path:
 def _cycle_lock(output_dir: Path, name: str, params_file: Path):
     """Refuse a second concurrent run of the same cycle (POSIX advisory lock)."""
     path = output_dir / f".{name}.lock"
-    f = open(path, "a+")
+    try:
+        f = open(path, "a+")
+    except OSError as exc:
+        raise RunError(f"cannot write to the output folder {output_dir} ({exc.strerror or exc}); choose an "
+                       "output_dir you can write to.") from None
     try:
         try:
             import fcntl
