@@ -37,6 +37,7 @@ import csv
 import datetime as _dt
 import hashlib
 import io
+import os
 import re
 import sys
 import zipfile
@@ -1486,10 +1487,12 @@ def validate_paths(paths, *, synthetic=False, key_file=None, report_dir=None, cr
         fe = pd.DataFrame([(e.file, e.row, e.column, e.rule, e.message) for e in res.file_errors],
                           columns=["file", "row", "column", "rule", "message"], dtype=object)
         try:
-            out.mkdir(parents=True, exist_ok=True)
-            write_csv(res.reconciliation, out / "reconciliation.csv", index=False)
-            write_csv(res.rejected, out / "rejected.csv", index=False)
-            write_csv(fe, out / "file_errors.csv", index=False)
+            # the report holds rejected values as typed (notes, team names): private, 0700/0600
+            out.mkdir(mode=0o700, parents=True, exist_ok=True)
+            for fname, frame in (("reconciliation.csv", res.reconciliation), ("rejected.csv", res.rejected),
+                                 ("file_errors.csv", fe)):
+                write_csv(frame, out / fname, index=False)
+                os.chmod(out / fname, 0o600)
         except OSError as e:
             raise KentauditError(f"cannot write the report to {str(out)!r} ({e.strerror or e}); "
                                  "choose a folder you can write to with --report.") from None
