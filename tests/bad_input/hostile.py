@@ -296,6 +296,7 @@ def params_cases(repo: Path) -> list[Case]:
 
     def refuse(name, path_or_doc, *says, codes=(2,)):
         p = path_or_doc if isinstance(path_or_doc, Path) else write(path_or_doc)
+        name = name.replace(str(repo), "<repo>")  # case names are the same on every machine
         cases.append(Case(f"params:{name}", ["run", str(p)], "refuse", codes, says))
 
     # confinement
@@ -370,7 +371,7 @@ def cli_cases(d: Path) -> list[Case]:
     cases: list[Case] = []
 
     def refuse(name, argv, *says, codes=(2,), env=None):
-        cases.append(Case(f"cli:{name}", argv, "refuse", codes, says, env or {}))
+        cases.append(Case(f"cli:{name.replace(str(d), '<dir>')}", argv, "refuse", codes, says, env or {}))
 
     frame = d / "frame.csv"
     frame.write_text("case_ref,district\n" + "".join(f"SYN-{i:07d},{['Dover', 'Thanet'][i % 2]}\n"
