@@ -30,10 +30,12 @@ import pandas as pd
 import yaml
 
 from . import __version__
-from .disclosure import suppress
+from .cellmodel import ACCEPTED, Universe
+from .disclosure import DEFAULT_WIDTH, Context, suppress
 from .errors import ParamsError, PublicationCheckError
 from .pubcheck import check_publication
 from .publish_html import write_html
+from .pubfigures import draw_figures
 from .publish_xlsx import write_xlsx
 from .pubtable import AppendixContent, Column, Figure, PublicationTable, PublicationTableError
 from .reference import AREA_ASSUMPTION
@@ -158,8 +160,11 @@ def build_tables(spec: dict, results_dir, *, cycle: str, samples, has_previous: 
         if df is None:
             skipped.append((e["id"], e["title"], f"results table {e['source']!r} was not produced"))
             continue
+        for j in e.get("join", ()):
+            df = _join(df, _read_results(results_dir, j["source"]), j, e["id"])
         cols = [Column(c["name"], c["label"], c["kind"], c.get("unit"), tuple(c.get("from", ())),
-                       float(c.get("scale", 1.0)), c.get("decimals")) for c in e["columns"]]
+                       float(c.get("scale", 1.0)), c.get("decimals"), c.get("share_of"))
+                for c in e["columns"]]
         missing = [c.name for c in cols if c.name not in df.columns]
         if missing:
             raise PublicationTableError(
@@ -173,28 +178,41 @@ def build_tables(spec: dict, results_dir, *, cycle: str, samples, has_previous: 
             scope=f"Kent case-file audit, cycle {cycle}.",
             source=f"kentaudit results table '{e['source']}', cycle {cycle}.",
             notes=notes, sums=e.get("sums", ()), total_rows=e.get("total_rows", ()),
-            links=e.get("links", ())))
+            links=e.get("links", ()), defines=e.get("defines")))
+        tables[-1].adjustments = {c["name"]: {"raw": c["adjusts"], "family": list(c.get("family", ()))}
+                                  for c in e["columns"] if c.get("adjusts")}
     return tables, skipped
 
 
-def _figures(spec, results_dir: Path, samples, has_previous):
-    out, skipped = [], []
-    for e in spec.get("figures", []):
-        why = _applies(e, list(samples), has_previous)
-        img = next((results_dir / "figures" / f"{e['source']}{ext}" for ext in (".svg", ".png")
-                    if (results_dir / "figures" / f"{e['source']}{ext}").exists()), None)
-        if why or img is None:
-            skipped.append((e["id"], e["title"], why or f"figure {e['source']!r} was not produced"))
+def _join(df: pd.DataFrame, other: pd.DataFrame | None, j: dict, tid: str) -> pd.DataFrame:
+    """Columns of another results table joined onto ``df`` (rows matching ``where``, matched ``by``);
+    a value already present is kept."""
+    df = df.copy()
+    for mine in j["columns"]:
+        if mine not in df.columns:
+            df[mine] = float("nan")
+    if other is None:
+        return df
+    on = dict(j["by"])
+    missing = [c for c in on.values() if c not in other.columns] + [c for c in j["columns"].values()
+                                                                    if c not in other.columns]
+    if missing:
+        raise PublicationTableError(f"results table {j['source']!r} (joined into {tid}) lacks columns {missing}.")
+    look = {tuple(str(r[c]) for c in on.values()): r for _, r in other.iterrows()}
+    sel = pd.Series(True, index=df.index)
+    for c, v in (j.get("where") or {}).items():
+        sel &= df[c].astype(str) == str(v)
+    for i in df.index[sel]:
+        r = look.get(tuple(str(df.at[i, c]) for c in on))
+        if r is None:
             continue
-        meta_f = results_dir / "figures" / f"{e['source']}.json"
-        meta = json.loads(meta_f.read_text(encoding="utf-8")) if meta_f.exists() else {}
-        alt = meta.get("alt") or meta.get("alt_text") or ""
-        out.append(Figure(e["id"], e["title"], alt, meta.get("caption") or e["title"], img,
-                          list(e.get("notes", []))))
-    return out, skipped
+        for mine, theirs in j["columns"].items():
+            if pd.isna(df.at[i, mine]):
+                df.at[i, mine] = r[theirs]
+    return df
 
 
-def _methods(params, manifest: dict, tables) -> list:
+def _methods(params, manifest: dict, tables, *, sup=None, earlier=()) -> list:
     conf = _get(params, "confidence_level", 0.95)
     im = _get(params, "interval_method", "wilson")
     am = _get(params, "adjust_method", "holm")
@@ -209,11 +227,7 @@ def _methods(params, manifest: dict, tables) -> list:
         ("Adjustment for multiple comparisons", f"{_ADJUST_NAMES.get(am, am)} (adjust_method = {am})."),
         ("Funnel plots", f"Limits by the {_get(params, 'funnel_method', 'binomial-interpolated')} method "
                          f"around the audit standard ({_get(params, 'target', 0.8)}), at 95% and 99.8%."),
-        ("Disclosure control", (f"Counts from 1 to {thr} are suppressed and shown as [c]; further counts are "
-                                "suppressed where totals or other tables would reveal them (secondary "
-                                "suppression), as are percentages, intervals and tests calculated from a "
-                                "suppressed count. Zeros are true zeros.") if thr else
-         "No counts are suppressed (suppression_threshold = 0)."),
+        ("Disclosure control", _disclosure_text(thr, sup, earlier)),
         ("Shrunken estimates", "Beta-binomial model of districts' compliance with the mean and spread "
                                "of the districts integrated over a grid (uniform priors on the mean and "
                                "the intra-class correlation); posterior means, 95% posterior intervals, "
@@ -234,6 +248,34 @@ def _methods(params, manifest: dict, tables) -> list:
     return m
 
 
+def _disclosure_text(thr, sup, earlier) -> str:
+    if not thr:
+        return "No counts are suppressed (suppression_threshold = 0)."
+    txt = (f"Counts from 1 to {thr} are suppressed and shown as [c]. Every count is defined by the audit "
+           "records it counts, and the relations between all published counts (totals, pooled samples, "
+           "the same count in two tables, this cycle's row of the trend table) are derived from those "
+           "definitions. Further counts are suppressed (secondary suppression, chosen at least cost) until, "
+           "for every suppressed count of 1 to "
+           f"{thr}, the range of values a reader can prove from everything published by linear programming "
+           f"is at least {sup.width if sup else DEFAULT_WIDTH} wide (the protection width). Percentages, "
+           "intervals and test results calculated from a suppressed count are suppressed too, and "
+           "adjusted p-values are adjusted within the family of rows shown. Zeros are true zeros.")
+    if earlier:
+        txt += (f" The protection also covers the {len({str(p) for _, _, p in earlier})} earlier appendix(es) "
+                "of the programme found beside this one.")
+    if sup is not None and sup.loss is not None and len(sup.loss):
+        lo = sup.loss
+        parts = [f"{r.table_id} {int(r.n_hidden_counts)} of {int(r.n_count_cells)}"
+                 for r in lo.itertuples() if r.n_hidden_counts]
+        tot_h, tot_n = int(lo["n_hidden_counts"].sum()), int(lo["n_count_cells"].sum())
+        txt += (f" Information loss: {tot_h} of {tot_n} published count cells are suppressed "
+                f"({100.0 * tot_h / tot_n if tot_n else 0:.1f}%; {int(lo['n_primary'].sum())} primary, "
+                f"{int(lo['n_secondary'].sum())} secondary)"
+                + (": " + "; ".join(parts) if parts else "") +
+                f"; {int(lo['n_hidden_derived'].sum())} derived figures are suppressed with them.")
+    return txt
+
+
 def _caveats(params, synthetic: bool) -> list:
     c = [AREA_ASSUMPTION,
          "Audit findings describe the recorded evidence on the files audited; a file may not "
@@ -246,8 +288,152 @@ def _caveats(params, synthetic: bool) -> list:
     return c
 
 
+# ------------------------------------------------------------- disclosure
+#: Samples that make up a cycle's main results (``@main`` in count definitions); earlier
+#: cycles of the programme (trend tables) are annual audits.
+MAIN_SAMPLES = ("initial", "extended", "annual")
+EARLIER_MAIN = ("annual",)
+
+
+def disclosure_context(tables, results_dir: Path, *, cycle: str, samples, districts_path=None) -> Context:
+    """The universe of records an appendix's counts are about, and what ``@`` references mean.
+
+    Cycles: this one (its samples from the parameters) and every cycle named in the
+    tables (trend rows, the previous cycle of the change table), whose records are
+    annual audits. Districts and areas from the district reference. Record statuses
+    (accepted, or each rejection rule) from the reconciliation table. Criteria from
+    the tables' criterion labels.
+    """
+    from .reference import districts as _districts
+    dref = _districts(districts_path) if districts_path else _districts()
+    dist = {str(r.district): str(r.area) for r in dref.itertuples()}
+    cycles = {cycle: list(samples)}
+    previous = None
+    ch = _read_results(results_dir, "change_since_previous")
+    if ch is not None and "previous_cycle" in ch.columns and len(ch):
+        previous = str(ch["previous_cycle"].iloc[0])
+    criteria, statuses = [], [ACCEPTED]
+    for t in tables:
+        for c, dim in ((t.defines or {}).get("labels") or {}).items():
+            vals = [str(v) for v in t.data[c]]
+            if dim == "cycle":
+                for v in vals:
+                    cycles.setdefault(v, list(EARLIER_MAIN))
+            elif dim == "criterion":
+                criteria += [v for v in vals if v not in criteria]
+            elif dim == "status":
+                statuses += [v for v in vals if v.strip().lower() not in ("accepted", "total", "all")
+                             and v not in statuses]
+    if previous is not None:
+        cycles.setdefault(previous, list(EARLIER_MAIN))
+    main = {c: ([s for s in v if s in MAIN_SAMPLES] if c == cycle else list(EARLIER_MAIN))
+            for c, v in cycles.items()}
+    return Context(cycle, Universe(cycles, dist, {cycle: statuses}, criteria), main, previous)
+
+
+def earlier_releases(output_dir: Path, cycle: str, ctx: Context, *, exclude=None) -> list:
+    """Counts published by the programme's other appendices under ``output_dir``.
+
+    Reads ``<output_dir>/<other cycle>/publish/csv/metadata.json`` (the ``release``
+    block: every count cell's definition and its published value, ``None`` where
+    hidden). Releases about cycles this appendix does not cover are independent of it
+    and left out; the universe is extended with any sample an earlier release names.
+
+    Returns
+    -------
+    list of (Definition, value or None, metadata path)
+    """
+    from .cellmodel import Definition
+    out = []
+    if not Path(output_dir).is_dir():
+        return out
+    ex = Path(exclude).resolve() if exclude is not None else None
+    for mf in sorted(Path(output_dir).glob("*/publish/csv/metadata.json")):
+        if ex is not None and mf.parents[2].resolve() == ex:
+            continue
+        try:
+            rel = json.loads(mf.read_text(encoding="utf-8")).get("release") or {}
+        except ValueError:
+            continue
+        if str(rel.get("cycle")) == cycle or not rel.get("cells"):
+            continue
+        cells = []
+        for c in rel["cells"]:
+            d = dict(c["definition"])
+            if c.get("value") is None and not c.get("hidden", True):
+                continue
+            cyc = d.get("cycle", [])
+            if not set(cyc) & set(ctx.universe.cycles):
+                continue
+            cells.append((d, c.get("value")))
+        for d, v in cells:
+            for cy in d.get("cycle", []):
+                for smp in d.get("sample", []):
+                    if cy in ctx.universe.cycles and smp not in ctx.universe.cycles[cy]:
+                        ctx.universe.cycles[cy].append(smp)
+        for d, v in cells:
+            br = tuple(d.pop("branch")) if "branch" in d else None
+            out.append((Definition(d, br, ctx.universe), v, mf))
+    return out
+
+
+def readjust_p_values(tables, method: str) -> None:
+    """Adjusted p-values recomputed within the family of rows that are shown.
+
+    For every column declared ``adjusts: <raw p column>``, the rows whose adjusted
+    p-value is hidden (derived from a hidden count) or whose raw p-value is missing
+    leave the family, and the others are adjusted again among themselves
+    (:func:`kentaudit.multiplicity.adjust`), within groups of the ``family`` label
+    columns (``district_is_total`` groups district rows apart from area rows). So no
+    shown adjusted p-value depends on a hidden row's p-value or rank. The families
+    are recorded in ``table.adjustments`` (published in ``metadata.json``).
+    """
+    import numpy as np
+
+    from .multiplicity import adjust
+    for t in tables:
+        for col, a in (t.adjustments or {}).items():
+            df = t.data
+            raw = a["raw"]
+            fam_cols = a.get("family") or []
+
+            def key(i):
+                k = []
+                for c in fam_cols:
+                    if c == "district_is_total":
+                        k.append(str(df.at[i, "district"]) == "All districts")
+                    else:
+                        k.append(str(df.at[i, c]))
+                return tuple(k)
+
+            members = {}
+            for i in range(len(df)):
+                pv, av = df.at[i, raw], df.at[i, col]
+                if isinstance(pv, str) or isinstance(av, str):
+                    continue
+                try:
+                    f = float(pv)
+                except (TypeError, ValueError):
+                    continue
+                if not np.isfinite(f):
+                    continue
+                members.setdefault(key(i), []).append(i)
+            new = df.copy()
+            for i in range(len(df)):
+                if not isinstance(df.at[i, col], str):
+                    new.at[i, col] = float("nan")
+            fams = []
+            for k, rows in members.items():
+                res = adjust(np.array([float(df.at[i, raw]) for i in rows]), method=method)
+                for i, v in zip(rows, res["p_adjusted"]):
+                    new.at[i, col] = float(v)
+                fams.append({"key": list(map(str, k)), "rows": rows})
+            t.data = new
+            a.update({"method": method, "families": fams})
+
+
 # -------------------------------------------------------------------- write
-def _write_restricted(rdir: Path, tables, audit: pd.DataFrame):
+def _write_restricted(rdir: Path, tables, audit: pd.DataFrame, equations: pd.DataFrame | None = None):
     rdir.mkdir(parents=True, exist_ok=True)
     for old in rdir.glob("RESTRICTED_*"):
         old.unlink()
@@ -262,14 +448,35 @@ def _write_restricted(rdir: Path, tables, audit: pd.DataFrame):
     a = neutralise_frame(audit.copy())
     a.insert(0, "restricted", RESTRICTED_MARK)
     a.to_csv(rdir / "RESTRICTED_suppression_audit.csv", index=False)
+    if equations is not None:
+        e = neutralise_frame(equations.copy())
+        e.insert(0, "restricted", RESTRICTED_MARK)
+        e.to_csv(rdir / "RESTRICTED_equations.csv", index=False)
 
 
-def _write_csvs(cdir: Path, tables):
+def _write_csvs(cdir: Path, tables, *, ctx=None, sup=None, earlier=()):
     cdir.mkdir(parents=True, exist_ok=True)
     for t in tables:
         neutralise_frame(t.display_frame()).to_csv(cdir / f"{t.id}.csv", index=False)
-    (cdir / "metadata.json").write_text(json.dumps({"tables": [t.metadata() for t in tables]}, indent=1),
-                                        encoding="utf-8")
+    meta = {"tables": [t.metadata() for t in tables]}
+    if ctx is not None:
+        u = ctx.universe
+        meta["universe"] = {"cycle": ctx.cycle, "cycles": u.cycles, "main": ctx.main,
+                            "previous": ctx.previous, "districts": u.districts,
+                            "statuses": u.statuses, "criteria": u.criteria}
+    if sup is not None:
+        meta["disclosure"] = {"threshold": sup.threshold, "protection_width": sup.width,
+                              "earlier_releases": sorted({str(p) for _, _, p in earlier})}
+        by_id = {t.id: t for t in tables}
+        cells = []
+        for (tid, i, c), d in sup.cells.items():
+            v = by_id[tid].data.at[i, c]
+            if isinstance(v, str) and v != "[c]" or not isinstance(v, str) and pd.isna(v):
+                continue  # [x]: not available, says nothing
+            cells.append({"table": tid, "row": i, "column": c, "definition": d.as_dict(),
+                          "value": None if isinstance(v, str) else int(v)})
+        meta["release"] = {"cycle": ctx.cycle if ctx is not None else None, "cells": cells}
+    (cdir / "metadata.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
 
 
 def build_appendix(params, results_dir=None, *, spec_path=None) -> AppendixResult:
@@ -317,9 +524,31 @@ def build_appendix(params, results_dir=None, *, spec_path=None) -> AppendixResul
 
     tables, skipped = build_tables(spec, results_dir, cycle=cycle, samples=samples,
                                    has_previous=has_prev, synthetic=synthetic)
-    figures, fskipped = _figures(spec, results_dir, samples, has_prev)
-    sup = suppress(tables, threshold=threshold)
-    _write_restricted(results_dir / "restricted", tables, sup.audit)
+    width = int(_get(params, "protection_width", None) or
+                (spec.get("disclosure") or {}).get("protection_width", DEFAULT_WIDTH))
+    ctx = disclosure_context(tables, results_dir, cycle=cycle, samples=samples,
+                             districts_path=inputs.get("districts"))
+    earlier = earlier_releases(Path(_get(params, "output_dir", "outputs")), cycle, ctx,
+                               exclude=results_dir)
+    sup = suppress(tables, threshold=threshold, context=ctx, width=width,
+                   earlier=[(d, v) for d, v, _ in earlier])
+    readjust_p_values(sup.tables, _get(params, "adjust_method", "holm"))
+    _write_restricted(results_dir / "restricted", tables, sup.audit, sup.equations)
+
+    stage = results_dir / "publish.staging"
+    if stage.exists():
+        shutil.rmtree(stage)
+    stage.mkdir(parents=True)
+    labels = {}
+    for t in tables:
+        if "criterion_label" in t.data.columns:
+            labels.update(zip(t.data["criterion"].astype(str), t.data["criterion_label"].astype(str)))
+    headline = _get(params, "headline_criterion", None) or (ctx.universe.criteria[0] if ctx.universe.criteria else "")
+    figures, fskipped = draw_figures(
+        spec.get("figures", []), sup.tables, stage / "figures", headline=headline, labels=labels,
+        target=float(_get(params, "target", 0.8)) if not isinstance(_get(params, "target", 0.8), str) else 0.8,
+        funnel_method=_get(params, "funnel_method", "binomial-interpolated"), threshold=threshold,
+        skip_reason=lambda e: _applies(e, samples, has_prev))
 
     notes = dict(spec.get("notes", {}))
     title = _get(params, "title") or f"Case-file audit {cycle}: statistical appendix"
@@ -330,25 +559,19 @@ def build_appendix(params, results_dir=None, *, spec_path=None) -> AppendixResul
                f"(samples: {', '.join(samples) or 'not stated'}). Tables are numbered with stable ids; "
                "every table is also available as a CSV file and in the Excel workbook."),
         tables=sup.tables, figures=figures, notes=notes,
-        methods=_methods(params, manifest, sup.tables), caveats=_caveats(params, synthetic),
+        methods=_methods(params, manifest, sup.tables, sup=sup, earlier=earlier),
+        caveats=_caveats(params, synthetic),
         skipped=skipped + fskipped, synthetic=synthetic,
         generated=f"Generated by kentaudit {__version__} on {now}.")
 
-    stage = results_dir / "publish.staging"
-    if stage.exists():
-        shutil.rmtree(stage)
-    stage.mkdir(parents=True)
     write_html(stage / "appendix.html", content)
     write_xlsx(stage / "appendix.xlsx", content)
-    _write_csvs(stage / "csv", sup.tables)
-    if figures:
-        (stage / "figures").mkdir()
-        for f in figures:
-            shutil.copyfile(f.path, stage / "figures" / f"{f.id}{Path(f.path).suffix.lower()}")
+    _write_csvs(stage / "csv", sup.tables, ctx=ctx, sup=sup, earlier=earlier)
 
     extra = [Path(p) for p in (inputs.get("audits") or [])]
     findings = check_publication(stage, restricted_dir=results_dir / "restricted",
-                                 threshold=threshold, audit_files=extra)
+                                 threshold=threshold, audit_files=extra, width=width,
+                                 earlier=sorted({str(p) for _, _, p in earlier}))
     final = results_dir / "publish"
     if findings:
         rej = results_dir / "publish_rejected"

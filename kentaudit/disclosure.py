@@ -1,45 +1,75 @@
-"""Disclosure control of the appendix tables: primary, secondary and derived suppression.
+"""Disclosure control of the appendix: primary suppression, protection intervals, complements.
 
-Written here rather than taken from a library: the standard tool for cell
-suppression, sdcTable, is R-only, and no well-kept Python package does
-secondary suppression over linked tables. The method is deliberately simple
-and checkable:
+Written here rather than taken from a library: the standard tools for cell
+suppression (sdcTable, tau-ARGUS) are R or Java, and no well-kept Python
+package protects linked tables.
 
-1. **Primary**: every count from 1 to ``threshold`` (default 5, as in the
-   Department for Education's children-in-need statistics) is shown as ``[c]``.
-   Zeros are true zeros and are shown.
-2. **Secondary**: every additive relation between published counts (a total
-   column, a total row, a cell equal to a cell of another table) is an
-   equation. Repeat until stable: (a) any equation holding exactly one hidden
-   cell gets a complementary suppression - the smallest non-zero shown count of
-   that equation, ties broken by position (table order, row, column); (b) then
-   the whole system of equations is solved for the hidden cells (null space of
-   the coefficient matrix): a hidden cell with a unique solution is exactly
-   recoverable even though each equation has two hidden cells (for example a
-   cell bridging two blocks of a cross-table), and gets a complement in the
-   same way from one of its equations.
-3. **Derived**: a percentage, interval bound or test result calculated from a
-   hidden count of the same row is shown as ``[c]``.
+1. **Every count carries its definition** - the records it counts - given by
+   the table's ``defines`` entry of the appendix spec (label columns name
+   dimensions; columns fix answers, samples, cycles). The linear system is
+   derived from the definitions (:class:`kentaudit.cellmodel.LinearSystem`):
+   each count is a sum of the finest cells, so totals, pooled samples, this
+   cycle's row of a trend table and a count repeated in another table are
+   related without anyone listing them. Equal definitions are one count: it is
+   shown everywhere or hidden everywhere.
+2. **Primary**: every count from 1 to ``threshold`` (default 5, as in the
+   Department for Education's children-in-need statistics) is hidden. Zeros are
+   true zeros and are shown.
+3. **Protection intervals**: for every hidden primary count, the range an
+   attacker can prove from everything shown (linear programming: minimise and
+   maximise the count subject to every shown count, cells >= 0, hidden primary
+   counts >= 1) must be at least ``width`` wide. While one is narrower, a
+   complement is hidden: candidates are the non-zero shown counts under the
+   smallest shown totals that contain the failing count (its siblings, then the
+   totals themselves), cheapest first, where the cost is the count times the
+   number of places it is published, times 1000 for a Kent-wide count (so a
+   Kent-wide headline is used only when no smaller cell serves); the first
+   candidate that widens the range is kept.
+4. **Derived**: a percentage, interval bound or test result calculated from a
+   hidden count is hidden.
 
-Guarantee: no hidden count is exactly recoverable by linear algebra from the
-published counts and declared relations. Not guaranteed (the analyst owns it):
-a minimum width of the range a hidden count could take (sdcTable's protection
-intervals), relations that are not declared in the appendix spec, and figures.
+Guarantee: for the published counts and the definitions declared in the spec,
+no hidden primary count can be narrowed below ``width`` by linear programming
+(an integer attack is at most as strong as its LP relaxation rounded inwards:
+the publication check runs that one). Limits: see ``docs/appendix.md``.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy.linalg import null_space
 
+from .cellmodel import ACCEPTED, Definition, LinearSystem, Universe
 from .errors import DisclosureError
 from .pubtable import PublicationTable
 
-__all__ = ["SuppressionResult", "suppress", "equations"]
+__all__ = ["SuppressionResult", "Context", "suppress", "definitions", "DEFAULT_WIDTH", "MARK"]
 
 MARK = "[c]"
+#: Default protection width: an attacker must not be able to prove a hidden count
+#: lies in a range narrower than this (see docs/appendix.md, "Choosing the protection width").
+DEFAULT_WIDTH = 3
+_TOTAL_WORDS = {"total", "all", "all samples", "all districts", "kent", "all areas", "all cycles"}
+KENT_PENALTY = 1000.0
+
+
+@dataclass
+class Context:
+    """What the definitions of one appendix refer to.
+
+    Attributes
+    ----------
+    cycle : str (this cycle)
+    universe : Universe
+    main : dict ``{cycle: [samples]}`` - the samples "@main" means in each cycle
+    previous : str or None - the cycle "@previous" means
+    """
+
+    cycle: str
+    universe: Universe
+    main: dict = field(default_factory=dict)
+    previous: str | None = None
 
 
 @dataclass
@@ -51,22 +81,31 @@ class SuppressionResult:
     tables : list of PublicationTable
         Copies of the input tables with hidden cells shown as ``[c]``.
     audit : DataFrame
-        One row per hidden cell: ``table_id``, ``row`` (0-based position),
-        ``row_label`` (the row's label values joined by " / "), ``column``,
-        ``value`` (the unsuppressed value - restricted, never publish),
-        ``reason`` (``primary``, ``secondary`` or ``derived``) and ``detail``
-        (the rule: the threshold, the equation that needed a complement, or the
-        count a derived figure comes from).
-    threshold : int
+        One row per hidden cell: ``table_id``, ``row`` (0-based), ``row_label``,
+        ``column``, ``value`` (unsuppressed - restricted), ``reason``
+        (``primary``, ``secondary``, ``earlier release`` or ``derived``), ``detail``,
+        ``lower`` and ``upper`` (the range an attacker can prove, counts only).
+    equations : DataFrame
+        The linear system, restricted: one row per published count cell with
+        ``table_id``, ``row``, ``row_label``, ``column``, ``count`` (its number in the
+        system: equal numbers are the same count), ``definition`` (JSON) and
+        ``cells`` (the finest cells it sums).
+    loss : DataFrame
+        Information loss per table: ``table_id``, ``n_count_cells``, ``n_primary``,
+        ``n_secondary``, ``n_hidden_counts``, ``n_hidden_derived``, ``percent_counts_hidden``.
+    threshold, width : int
     """
 
     tables: list
     audit: pd.DataFrame
     threshold: int
+    width: int = DEFAULT_WIDTH
+    equations: pd.DataFrame | None = None
+    loss: pd.DataFrame | None = None
+    cells: dict = field(default_factory=dict)
 
 
 def _num(v):
-    """The count as a float, or None when the cell is missing or shorthand (unknown)."""
     if v is None or v is pd.NA or isinstance(v, str):
         return None
     try:
@@ -76,205 +115,353 @@ def _num(v):
     return None if np.isnan(f) else f
 
 
-def _match(df: pd.DataFrame, where) -> np.ndarray:
-    m = np.ones(len(df), dtype=bool)
-    for k, v in (where or {}).items():
-        m &= (df[k].astype(str) == str(v)).to_numpy()
-    return m
+def _is_total(v) -> bool:
+    return str(v).strip().lower() in _TOTAL_WORDS
 
 
-def equations(tables: list[PublicationTable]) -> list[tuple[str, list[tuple], list[int]]]:
-    """The additive relations of ``tables`` as equations ``sum(coef * cell) = 0``.
+def _resolve(token, row_cycle, ctx: Context):
+    if isinstance(token, str) and token.startswith("@"):
+        if token == "@this":
+            return [ctx.cycle]
+        if token == "@previous":
+            if ctx.previous is None:
+                raise DisclosureError("a count refers to the previous cycle but none is known.")
+            return [ctx.previous]
+        if token == "@main":
+            return list(ctx.main.get(row_cycle, ()))
+        raise DisclosureError(f"unknown reference {token!r} in a count definition.")
+    if isinstance(token, (list, tuple)):
+        out = []
+        for t in token:
+            out += _resolve(t, row_cycle, ctx) if isinstance(t, str) and t.startswith("@") else [str(t)]
+        return out
+    return [str(token)]
 
-    Returns
-    -------
-    list of (name, cells, coefficients)
-        ``cells`` are ``(table_id, row, column)``; ``name`` describes the rule.
+
+def definitions(table: PublicationTable, ctx: Context) -> dict:
+    """The definition of every count cell of ``table``: ``{(row, column): Definition}``.
+
+    The table's ``defines`` mapping has ``labels`` (``{label column: dimension}``,
+    dimensions ``cycle``, ``sample``, ``district``, ``area``, ``criterion``, ``grade``,
+    ``status``), ``fixed`` (dimension sets for every count) and ``columns``
+    (``{count column: dimension sets}``). Values ``@this``, ``@previous`` and
+    ``@main`` refer to this cycle, the previous cycle and the cycle's main samples.
+    Label values "Total", "All ...", "Kent" mean all values (for a district, all
+    districts of the row's area).
     """
-    by_id = {t.id: t for t in tables}
-    eqs = []
-    for t in tables:
-        df = t.data
-        for s in t.sums:
-            for i in range(len(df)):
-                cells = [(t.id, i, s.total)] + [(t.id, i, p) for p in s.parts]
-                eqs.append((f"{t.id} row {i}: {s.total} = {' + '.join(s.parts)}", cells,
-                            [1] + [-1] * len(s.parts)))
-        for r in t.total_rows:
-            is_total = _match(df, r.where)
-            parts_ok = _match(df, r.parts_where) if r.parts_where else ~is_total
-            keys = df[list(r.within)].astype(str).agg("\x1f".join, axis=1) if r.within else pd.Series([""] * len(df))
-            for key in dict.fromkeys(keys):
-                in_group = (keys == key).to_numpy()
-                tot = np.flatnonzero(in_group & is_total)
-                parts = np.flatnonzero(in_group & parts_ok & ~is_total)
-                if len(tot) != 1 or len(parts) == 0:
+    spec = table.defines
+    if not spec:
+        raise DisclosureError(f"table {table.id} has no count definitions ('defines' in the appendix "
+                              "spec); every published count must say which records it counts.")
+    u = ctx.universe
+    areas = u.areas()
+    labels = dict(spec.get("labels", {}))
+    fixed = dict(spec.get("fixed", {}))
+    colspec = dict(spec.get("columns", {}))
+    df = table.data
+    out = {}
+    for i in range(len(df)):
+        row = {c: df.at[i, c] for c in labels}
+        cyc = None
+        for c, dim in labels.items():
+            if dim == "cycle" and not _is_total(row[c]):
+                cyc = str(row[c])
+        for col in table.count_columns:
+            if col not in colspec:
+                raise DisclosureError(f"table {table.id}: count column {col!r} has no definition in "
+                                      "'defines.columns' of the appendix spec.")
+            sets: dict = {}
+            branch = None
+            merged = {**fixed, **(colspec[col] or {})}
+            c_cycle = merged.get("cycle")
+            row_cycle = cyc or (_resolve(c_cycle, None, ctx)[0] if c_cycle else ctx.cycle)
+            sets["cycle"] = [row_cycle]
+            area_val = None
+            for c, dim in labels.items():
+                if dim == "area":
+                    area_val = row[c]
+            for c, dim in labels.items():
+                v = row[c]
+                if dim == "cycle":
                     continue
-                for col in r.columns:
-                    cells = [(t.id, int(tot[0]), col)] + [(t.id, int(p), col) for p in parts]
-                    eqs.append((f"{t.id} column {col}: total row {int(tot[0])} = sum of rows "
-                                f"{[int(p) for p in parts]}", cells, [1] + [-1] * len(parts)))
-        for lk in t.links:
-            other = by_id.get(lk.table)
-            if other is None:
-                continue
-            mine = np.flatnonzero(_match(df, lk.where))
-            cand = np.flatnonzero(_match(other.data, lk.other_where))
-            okeys = {tuple(str(other.data.at[j, c]) for c in lk.on): int(j) for j in cand}
-            for i in mine:
-                j = okeys.get(tuple(str(df.at[i, c]) for c in lk.on))
-                if j is None:
+                if dim == "criterion":
+                    branch = ("criterion", str(v))
+                elif dim == "sample":
+                    sets["sample"] = list(u.domain("sample", row_cycle)) if _is_total(v) else [str(v)]
+                elif dim == "district":
+                    if _is_total(v):
+                        if area_val is not None and not _is_total(area_val) and str(area_val) in areas:
+                            sets["district"] = areas[str(area_val)]
+                    else:
+                        sets["district"] = [str(v)]
+                elif dim == "area":
+                    if "district" not in labels.values() and not _is_total(v):
+                        sets["district"] = areas[str(v)]
+                elif dim == "grade":
+                    branch = ("grade",)
+                    sets["grade"] = ["1", "2", "3", "4"] if _is_total(v) else [str(v).strip()[:1]]
+                elif dim == "status":
+                    sets["status"] = (list(u.domain("status", row_cycle)) if _is_total(v) else
+                                      [ACCEPTED if str(v).strip().lower() == "accepted" else str(v)])
+                else:
+                    raise DisclosureError(f"table {table.id}: label dimension {dim!r} is not known.")
+            for dim, val in merged.items():
+                if dim == "cycle":
                     continue
-                for a, b in lk.columns.items():
-                    eqs.append((f"{t.id} row {int(i)} {a} = {other.id} row {j} {b}",
-                                [(t.id, int(i), a), (other.id, j, b)], [1, -1]))
-    return eqs
+                vals = _resolve(val, row_cycle, ctx)
+                if dim == "moderation":
+                    branch = ("moderation",)
+                if dim in ("sample", "district") and dim in sets:
+                    sets[dim] = [x for x in sets[dim] if x in vals]
+                else:
+                    sets[dim] = vals
+            if branch is None and any(k in sets for k in ("answer", "answer_initial")):
+                raise DisclosureError(f"table {table.id}: column {col!r} restricts answers but the "
+                                      "table has no criterion label.")
+            out[(i, col)] = Definition(sets, branch, u)
+    return out
 
 
-def _determined(eqs, hidden: set, values: dict) -> list:
-    """Hidden cells whose value the equations fix uniquely (zero in every null vector)."""
-    unknown = sorted({c for _, cells, _ in eqs for c in cells if c in hidden})
-    if not unknown:
-        return []
-    col = {c: k for k, c in enumerate(unknown)}
-    rows = []
-    for _, cells, coefs in eqs:
-        if any(c in col for c in cells):
-            r = np.zeros(len(unknown))
-            for c, a in zip(cells, coefs):
-                if c in col:
-                    r[col[c]] += a
-            rows.append(r)
-    a = np.array(rows)
-    ns = null_space(a)  # columns span the solutions' freedom
-    free = np.abs(ns).max(axis=1) > 1e-9 if ns.size else np.zeros(len(unknown), dtype=bool)
-    return [c for c, f in zip(unknown, free) if not f]
-
-
-def suppress(tables: list[PublicationTable], threshold: int = 5, *, max_rounds: int = 10_000) -> SuppressionResult:
-    """Apply primary, secondary and derived suppression to the tables of an appendix.
+def suppress(tables: list[PublicationTable], threshold: int = 5, *, context: Context | None = None,
+             width: int = DEFAULT_WIDTH, earlier: list | None = None,
+             max_rounds: int = 2_000) -> SuppressionResult:
+    """Protect the counts of an appendix: primary suppression, protection intervals, derived.
 
     Parameters
     ----------
     tables : list of PublicationTable
-        All tables of the appendix (links between them are honoured).
+        All tables of the appendix, each with count definitions (``defines``).
     threshold : int, default 5
-        Counts from 1 to ``threshold`` inclusive are suppressed; 0 turns
-        suppression off (the audit trail is then empty).
+        Counts from 1 to ``threshold`` inclusive are hidden; 0 turns suppression off.
+    context : Context
+        Cycle, universe of records and the meaning of ``@`` references.
+    width : int, default :data:`DEFAULT_WIDTH`
+        Every hidden primary count's provable range must be at least this wide.
+    earlier : list of (Definition, value or None), optional
+        Counts published by earlier releases of the programme (``None`` = hidden there):
+        a count hidden there stays hidden; a count shown there is known to the attacker.
     max_rounds : int
-        Safety limit on the number of complementary suppressions.
+        Safety limit on the number of complements.
 
     Returns
     -------
     SuppressionResult
-        Published copies of the tables and the audit trail (see the class).
 
     Raises
     ------
     DisclosureError
-        ``threshold`` is negative, or a hidden cell cannot be protected because
-        its equations hold no non-zero shown count to use as a complement.
-
-    Notes
-    -----
-    Complementary cells are chosen deterministically: the smallest non-zero
-    shown count of the equation, ties broken by (table order, row, column
-    order). True zeros are never used as complements. See the module docstring
-    for what is and is not guaranteed. Validated by the independent checker
-    :func:`kentaudit.pubcheck.check_publication` and by hand-worked examples in
-    ``tests/test_disclosure.py``.
+        A bad threshold or width, a count without a definition, two cells with equal
+        definitions but different values, or a hidden count that cannot be protected.
     """
     if not isinstance(threshold, (int, np.integer)) or isinstance(threshold, bool) or threshold < 0:
         raise DisclosureError(f"suppression threshold must be a whole number >= 0, got {threshold!r}.")
+    if not isinstance(width, (int, np.integer)) or isinstance(width, bool) or width < 0:
+        raise DisclosureError(f"protection width must be a whole number >= 0, got {width!r}.")
     ids = [t.id for t in tables]
     if len(set(ids)) != len(ids):
         raise DisclosureError(f"table ids are not unique: {ids}; give every table its own id.")
+    if context is None:
+        raise DisclosureError("suppress needs a Context (cycle and universe of records).")
     order = {t.id: k for k, t in enumerate(tables)}
-    colpos = {(t.id, c.name): k for t in tables for k, c in enumerate(t.columns)}
     by_id = {t.id: t for t in tables}
-    values = {}
+    cell_def: dict = {}
     for t in tables:
-        for c in t.count_columns:
-            for i, v in enumerate(t.data[c]):
-                values[(t.id, i, c)] = _num(v)
-    unknown_anyway = {cell for cell, v in values.items() if v is None}
-
-    hidden: dict[tuple, tuple[str, str]] = {}
-    if threshold > 0:
-        for cell, v in values.items():
-            if v is not None and 1 <= v <= threshold:
-                hidden[cell] = ("primary", f"count {int(v)} is between 1 and {threshold}")
-
-    eqs = equations(tables) if threshold > 0 else []
-    eqs = [(n, cells, coefs) for n, cells, coefs in eqs if all(c in values for c in cells)]
-    cell_eqs: dict[tuple, list[int]] = {}
-    for k, (_, cells, _) in enumerate(eqs):
-        for c in cells:
-            cell_eqs.setdefault(c, []).append(k)
-
-    def poskey(cell):
-        return (order[cell[0]], cell[1], colpos[(cell[0], cell[2])])
-
-    def complement(eq_idx: list[int], why: str, target):
-        cands = []
-        for k in eq_idx:
-            for c in eqs[k][1]:
-                if c in hidden or c in unknown_anyway or values[c] == 0:
-                    continue
-                cands.append((values[c], poskey(c), c))
-        if not cands:
+        for (i, c), d in definitions(t, context).items():
+            cell_def[(t.id, i, c)] = d
+    earlier = list(earlier or [])
+    system = LinearSystem(context.universe, list(cell_def.values()) + [d for d, _ in earlier])
+    occurrences: dict[int, list] = {}
+    value: dict[int, float | None] = {}
+    for cell, d in cell_def.items():
+        k = system.index[d]
+        occurrences.setdefault(k, []).append(cell)
+        v = _num(by_id[cell[0]].data.at[cell[1], cell[2]])
+        if k in value and value[k] is not None and v is not None and value[k] != v:
             raise DisclosureError(
-                f"cannot protect hidden cell {target} ({why}): its equations have no non-zero "
-                "shown count to suppress as a complement. Declare fewer relations or publish "
-                "the table at a coarser level.")
-        _, _, best = min(cands)
-        hidden[best] = ("secondary", why)
+                f"{cell[0]} row {cell[1]} {cell[2]} = {v:g} counts the same records as "
+                f"{occurrences[k][0]} = {value[k]:g}; the results tables disagree (a bug upstream) "
+                "or the definitions in the appendix spec are wrong.")
+        if v is not None or k not in value:
+            value[k] = v
+    earlier_hidden, earlier_known = set(), {}
+    for d, v in earlier:
+        k = system.index[d]
+        if v is None:
+            earlier_hidden.add(k)
+        else:
+            earlier_known[k] = float(v)
+            if value.get(k) is not None and value[k] != float(v):
+                raise DisclosureError(f"a count published earlier as {v:g} is now {value[k]:g}: "
+                                      "revisions of published counts are not protected; publish "
+                                      "a revision notice instead.")
 
-    for _ in range(max_rounds):
-        changed = False
-        for k, (name, cells, _) in enumerate(eqs):
-            unk = [c for c in cells if c in hidden or c in unknown_anyway]
-            if len(unk) == 1 and unk[0] in hidden:
-                complement([k], f"complement in equation: {name}", unk[0])
-                changed = True
-        if changed:
-            continue
-        det = sorted(_determined(eqs, set(hidden) | unknown_anyway, values), key=poskey)
-        det = [c for c in det if c in hidden]
-        if not det:
-            break
-        complement(cell_eqs[det[0]], f"cell {det[0][0]} row {det[0][1]} {det[0][2]} was recoverable "
-                                     "from the equations together", det[0])
-    else:  # pragma: no cover - defensive
-        raise DisclosureError("secondary suppression did not converge; report this as a bug.")
+    reason: dict[int, tuple[str, str]] = {}
+    bounds: dict[int, tuple] = {}
+    if threshold > 0:
+        for k, v in value.items():
+            if v is not None and 1 <= v <= threshold:
+                reason[k] = ("primary", f"count {int(v)} is between 1 and {threshold}")
+        for k in earlier_hidden:
+            if k in value and k not in reason:
+                reason[k] = ("earlier release", "hidden in an earlier appendix of the programme")
+        primary = {k for k, (r, _) in reason.items() if r == "primary" or
+                   (r == "earlier release" and value.get(k) is not None and 1 <= value[k] <= threshold)}
 
-    # derived figures of hidden counts
+        def known():
+            kn = {k: v for k, v in value.items() if v is not None and k not in reason}
+            for k, v in earlier_known.items():
+                kn.setdefault(k, v)
+            return kn
+
+        def cost(k):
+            d = system.defs[k]
+            c = (value[k] or 0) * len(occurrences.get(k, [1]))
+            return c * (KENT_PENALTY if "district" not in d.sets else 1.0)
+
+        vecsets = [frozenset(map(int, v)) for v in system.vectors]
+
+        def candidates(h):
+            hv = vecsets[h]
+            kn = known()
+            parents = sorted((k for k in kn if k != h and hv and hv <= vecsets[k]), key=lambda k: len(vecsets[k]))
+            seen, out = set(), []
+            for p in parents:
+                pv = vecsets[p]
+                sib = sorted((k for k in kn if k not in seen and k != p and vecsets[k] and vecsets[k] <= pv
+                              and not (vecsets[k] & hv) and value.get(k)), key=lambda k: (cost(k), k))
+                for k in sib + ([p] if p not in seen and value.get(p) else []):
+                    if k not in seen:
+                        seen.add(k)
+                        out.append(k)
+            return out
+
+        # Hiding more never narrows a range (it removes constraints), so a primary
+        # count found protected stays protected: only failing ones are looked at again.
+        hidden_p = sorted(primary, key=lambda k: _poskey(occurrences[k][0], order, by_id))
+        todo = hidden_p
+        fixed_known = set(earlier_known)
+        for _round in range(max_rounds):
+            kn = known()
+            iv = system.intervals(kn, todo, lower_one=set(reason)) if todo else {}
+            bounds.update(iv)
+            failing = [k for k in todo if iv[k][1] - iv[k][0] < width - 1e-9]
+            if not failing:
+                break
+            weights = {k: cost(k) for k in kn}
+            added = False
+            for h in failing:
+                if added:  # an earlier complement of this round may already protect h
+                    lo, hi = system.intervals(kn, [h], lower_one=set(reason))[h]
+                    if hi - lo >= width - 1e-9:
+                        bounds[h] = (lo, hi)
+                        continue
+                # an alternative table in which h is at least `width` above its value:
+                # then the attacker's range [<= value, >= value + width] is wide enough
+                for direction, bound in (("up", value[h] + width),):
+                    comp = system.complements(kn, h, bound, direction, lower_one=set(reason),
+                                              weights=weights, fixed_known=fixed_known)
+                    if comp is None:
+                        cell = occurrences[h][0]
+                        raise DisclosureError(
+                            f"cannot protect hidden count {cell[0]} row {cell[1]} {cell[2]}: no set of "
+                            f"shown counts widens its provable range {_fmt(iv[h])} to {width}. Publish "
+                            "the table at a coarser level or lower the protection width.")
+                    hc = occurrences[h][0]
+                    for k in comp:
+                        if k not in reason:
+                            reason[k] = ("secondary", f"complement protecting {hc[0]} row {hc[1]} {hc[2]} "
+                                                      f"(range {_fmt(iv[h])} narrower than {width})")
+                            kn.pop(k, None)
+                            added = True
+            if not added:
+                raise DisclosureError("secondary suppression made no progress; report this as a bug.")
+            # complements must be protected as well: a reader cannot tell them from primaries
+            todo = failing + [k for k in reason if k not in bounds]
+        else:  # pragma: no cover - defensive
+            raise DisclosureError("secondary suppression did not converge; report this as a bug.")
+
+    hidden_cells = {cell: reason[k] for k, cells in occurrences.items() if k in reason for cell in cells}
     derived: dict[tuple, tuple[str, str]] = {}
     for t in tables:
         for c in t.columns:
             if c.kind != "derived":
                 continue
             for i in range(len(t.data)):
-                srcs = [b for b in c.derived_from if (t.id, i, b) in hidden]
-                if srcs:
-                    derived[(t.id, i, c.name)] = ("derived", f"calculated from hidden {', '.join(srcs)}")
+                srcs = [(t.id, i, b) for b in c.derived_from]
+                if c.share_of:
+                    srcs += [(t.id, j, b) for j in _share_rows(t, i, c.share_of) for b in c.derived_from]
+                hid = [s for s in srcs if s in hidden_cells]
+                if hid:
+                    derived[(t.id, i, c.name)] = ("derived", "calculated from hidden " +
+                                                  ", ".join(f"row {s[1]} {s[2]}" if s[1] != i else s[2] for s in hid))
 
     published = []
     for t in tables:
         df = t.data.copy().astype(object)
-        for (tid, i, col) in list(hidden) + list(derived):
+        for (tid, i, col) in list(hidden_cells) + list(derived):
             if tid == t.id:
                 df.at[i, col] = MARK
         published.append(t.with_data(df))
 
     rows = []
-    for cell, (reason, detail) in list(hidden.items()) + list(derived.items()):
+    for cell, (r, detail) in list(hidden_cells.items()) + list(derived.items()):
         t = by_id[cell[0]]
         lab = " / ".join(str(t.data.at[cell[1], c]) for c in t.label_columns)
-        v = t.data.at[cell[1], cell[2]]
+        k = system.index[cell_def[cell]] if cell in cell_def else None
+        lo, hi = bounds.get(k, (np.nan, np.nan)) if k is not None else (np.nan, np.nan)
         rows.append({"table_id": cell[0], "row": cell[1], "row_label": lab, "column": cell[2],
-                     "value": v, "reason": reason, "detail": detail, "_k": poskey(cell)})
-    audit = pd.DataFrame(rows, columns=["table_id", "row", "row_label", "column", "value",
-                                        "reason", "detail", "_k"])
+                     "value": t.data.at[cell[1], cell[2]], "reason": r, "detail": detail,
+                     "lower": lo, "upper": hi, "_k": _poskey(cell, order, by_id)})
+    audit = pd.DataFrame(rows, columns=["table_id", "row", "row_label", "column", "value", "reason",
+                                        "detail", "lower", "upper", "_k"])
     audit = audit.sort_values("_k", kind="stable").drop(columns="_k").reset_index(drop=True)
-    return SuppressionResult(published, audit, int(threshold))
+
+    import json
+    eq_rows = []
+    for cell, d in sorted(cell_def.items(), key=lambda kv: _poskey(kv[0], order, by_id)):
+        t = by_id[cell[0]]
+        k = system.index[d]
+        eq_rows.append({"table_id": cell[0], "row": cell[1],
+                        "row_label": " / ".join(str(t.data.at[cell[1], c]) for c in t.label_columns),
+                        "column": cell[2], "count": k, "definition": json.dumps(d.as_dict(), sort_keys=True),
+                        "cells": " + ".join(f"x{int(v)}" for v in system.vectors[k])})
+    eqs = pd.DataFrame(eq_rows, columns=["table_id", "row", "row_label", "column", "count", "definition", "cells"])
+
+    loss = []
+    for t in tables:
+        n = sum(1 for (tid, _, _) in cell_def if tid == t.id)
+        hid = [v for c, v in hidden_cells.items() if c[0] == t.id]
+        loss.append({"table_id": t.id, "n_count_cells": n,
+                     "n_primary": sum(1 for r, _ in hid if r == "primary"),
+                     "n_secondary": sum(1 for r, _ in hid if r != "primary"),
+                     "n_hidden_counts": len(hid),
+                     "n_hidden_derived": sum(1 for c in derived if c[0] == t.id),
+                     "percent_counts_hidden": (100.0 * len(hid) / n) if n else 0.0})
+    loss = pd.DataFrame(loss)
+    cells = {cell: system.defs[system.index[d]] for cell, d in cell_def.items()}
+    return SuppressionResult(published, audit, int(threshold), int(width), eqs, loss, cells)
+
+
+def _share_rows(t: PublicationTable, i: int, share_of) -> list[int]:
+    """Rows whose counts a figure of row ``i`` also uses: ``share_of`` is
+    ``{"where": {label: value}, "within": [label columns]}`` - the rows matching
+    ``where`` that agree with row ``i`` on ``within`` (e.g. the Total row of the
+    same sample for a share, the Kent row of the same criterion for a test
+    against the rest of Kent)."""
+    df = t.data
+    where = dict(share_of.get("where", {}))
+    within = list(share_of.get("within", ()))
+    return [j for j in range(len(df))
+            if all(str(df.at[j, c]) == str(v) for c, v in where.items())
+            and all(str(df.at[j, c]) == str(df.at[i, c]) for c in within)]
+
+
+def _poskey(cell, order, by_id):
+    t = by_id[cell[0]]
+    names = [c.name for c in t.columns]
+    return (order[cell[0]], cell[1], names.index(cell[2]) if cell[2] in names else 0)
+
+
+def _fmt(iv) -> str:
+    lo, hi = iv
+    return f"[{lo:g}, {hi:g}]"

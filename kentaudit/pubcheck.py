@@ -28,6 +28,19 @@ What it finds (``Finding.kind``):
     metadata, or a row labelled ``Total``/a ``n_total`` column) holding
     exactly one ``[c]``, or a ``[c]`` fixed uniquely by all relations
     together (including cells repeated in other tables).
+``narrowed``
+    the interval attack (:mod:`kentaudit.attack`, integer programming over every
+    count of the appendix and of earlier appendices given, each defined by the
+    records its row labels name) proves a ``[c]`` lies in a range narrower than
+    the protection width, or recovers it.
+``figure``
+    a figure mark (SVG geometry, declared in the figure's JSON) that draws a
+    hidden cell, disagrees with its table, or is not traceable to a shown cell;
+    a figure with no declared marks.
+``derived``
+    an adjusted p-value whose family holds a row that is not shown, or that does
+    not match a re-adjustment of the shown rows' raw p-values; a cell shown in the
+    XLSX or HTML that the CSV hides.
 ``unexpected_file``
     a file type the check cannot read (only HTML, XLSX, CSV, JSON, SVG, TXT
     and PNG images may be published).
@@ -48,7 +61,7 @@ import pandas as pd
 __all__ = ["Finding", "KINDS", "check_publication", "check_publication_cli"]
 
 KINDS = ("notebook", "case_reference", "auditor", "row_level", "small_count",
-         "total_gives_away", "unexpected_file", "unreadable")
+         "total_gives_away", "narrowed", "figure", "derived", "unexpected_file", "unreadable")
 
 CASE_REF_RE = re.compile(r"SYN-\d{7}|\bpx_[0-9a-f]+\b")
 AUDITOR_RE = re.compile(r"\bAUD\d+\b")
@@ -485,7 +498,7 @@ def _total_leaks(tables: dict, meta: dict) -> list[Finding]:
 
 # ------------------------------------------------------------------- driver
 def check_publication(publish_dir, *, restricted_dir=None, threshold: int = 5,
-                      audit_files=()) -> list[Finding]:
+                      audit_files=(), width: int | None = None, earlier=()) -> list[Finding]:
     """Scan every file under ``publish_dir`` for disclosure leaks.
 
     Parameters
@@ -499,6 +512,11 @@ def check_publication(publish_dir, *, restricted_dir=None, threshold: int = 5,
         Counts from 1 to ``threshold`` must not be shown.
     audit_files : iterable of path-like
         Audit data files (CSV/XLSX) to take identifiers from, like ``restricted_dir``.
+    width : int, optional
+        Protection width the attack requires (default: as stated in ``metadata.json``).
+    earlier : iterable of path-like
+        ``publish/`` folders of earlier appendices of the programme: the attack
+        uses their counts too.
 
     Returns
     -------
@@ -558,8 +576,22 @@ def check_publication(publish_dir, *, restricted_dir=None, threshold: int = 5,
             findings += _small_counts(t, counts, threshold)
             key = t.table_id or f"{rel}#{len(by_format.get(fmt, {}))}"
             by_format.setdefault(fmt, {})[key] = t
-    for tables in by_format.values():
-        findings += _total_leaks(tables, meta)
+    full_meta = {}
+    if mf.exists():
+        try:
+            full_meta = json.loads(mf.read_text(encoding="utf-8"))
+        except ValueError:
+            full_meta = {}
+    if full_meta.get("universe"):
+        from .attack import attack
+        res = attack(root, [Path(p) for p in earlier], width=width)
+        findings += [Finding(f, loc, "narrowed", d) for f, loc, d in res.findings]
+        findings += _figure_checks(root, full_meta)
+        findings += _pvalue_checks(root, full_meta)
+        findings += _cross_format(by_format)
+    else:
+        for tables in by_format.values():
+            findings += _total_leaks(tables, meta)
     return findings
 
 
@@ -573,3 +605,192 @@ def check_publication_cli(path, restricted=None, threshold=5) -> int:
         return 1
     print(f"publication check: {path} is clean")
     return 0
+
+
+# ------------------------------------------------------------ figures, p-values, formats
+def _svg_marks(path: Path) -> dict:
+    """``{element id: ("segment", width px) | ("point", (x px, y px))}`` for ``mark-*`` and
+    ``hidden-*`` elements of an SVG drawn by matplotlib."""
+    import xml.etree.ElementTree as ET
+    ns = "{http://www.w3.org/2000/svg}"
+    out = {}
+    root = ET.parse(path).getroot()
+    for g in root.iter():
+        gid = g.get("id") or ""
+        if not (gid.startswith("mark-") or gid.startswith("hidden-")):
+            continue
+        use = next((u for u in g.iter(f"{ns}use")), None)
+        if use is not None and use.get("x") is not None:
+            out[gid] = ("point", (float(use.get("x")), float(use.get("y"))))
+            continue
+        path_el = next((p for p in g.iter(f"{ns}path") if p.get("d")), None)
+        if path_el is not None:
+            nums = [float(v) for v in re.findall(r"-?\d+(?:\.\d+)?(?:e-?\d+)?", path_el.get("d"))]
+            xs = nums[0::2]
+            out[gid] = ("segment", max(xs) - min(xs) if xs else 0.0)
+    return out
+
+
+def _figure_checks(root: Path, meta: dict) -> list[Finding]:
+    out = []
+    csv = {}
+    for f in (root / "csv").glob("*.csv"):
+        csv[f.stem] = pd.read_csv(f, dtype=str, keep_default_na=False)
+    fdir = root / "figures"
+    if not fdir.is_dir():
+        return out
+    for img in sorted(p for p in fdir.iterdir() if p.suffix.lower() in (".svg", ".png")):
+        rel = img.relative_to(root).as_posix()
+        side = img.with_suffix(".json")
+        try:
+            fmeta = json.loads(side.read_text(encoding="utf-8")) if side.exists() else {}
+        except ValueError:
+            fmeta = {}
+        marks = fmeta.get("marks")
+        if img.suffix.lower() == ".png" or not marks:
+            out.append(Finding(rel, "-", "figure", "the figure declares no marks traceable to shown table "
+                               "cells (draw it from the published tables with kentaudit.pubfigures)"))
+            continue
+        try:
+            geo = _svg_marks(img)
+        except Exception as e:  # noqa: BLE001 - an unreadable figure cannot be shown safe
+            out.append(Finding(rel, "-", "unreadable", f"{type(e).__name__}: {e}"))
+            continue
+        declared = {m["id"]: m for m in marks}
+        for gid in geo:
+            if gid not in declared:
+                out.append(Finding(rel, gid, "figure", "a mark the figure's JSON does not declare"))
+        seg_ratio = [geo[m["id"]][1] / m["width_percent"] for m in marks
+                     if m["kind"] == "segment" and m["id"] in geo and m.get("width_percent")]
+        ratio = float(np.median(seg_ratio)) if seg_ratio else None
+        for m in marks:
+            if m["id"] not in geo:
+                out.append(Finding(rel, m["id"], "figure", "a declared mark is missing from the SVG"))
+                continue
+            t = csv.get(m.get("table"))
+            if t is None:
+                out.append(Finding(rel, m["id"], "figure", f"draws from table {m.get('table')!r}, which is not published"))
+                continue
+            if m["kind"] == "hidden_segment":
+                tot_row = m["total"]["row"]
+                bar = [i for i in range(len(t)) if t.iloc[i].get("sample") == m["bar"] and i != tot_row]
+                total = _num(t.at[tot_row, m["total"]["column"]])
+                shown = sum(_num(t.at[i, m["total"]["column"]]) or 0 for i in bar)
+                if total is None:
+                    out.append(Finding(rel, m["id"], "figure", "a bar drawn for a hidden total"))
+                elif ratio is not None and abs(geo[m["id"]][1] / ratio - 100 * (total - shown) / total) > 0.6:
+                    out.append(Finding(rel, m["id"], "figure", "the suppressed segment's width is not total "
+                                       "minus the shown grades"))
+                continue
+            row = int(m["row"])
+            cols = ([m["value"]["column"]] if "value" in m else []) + list(m.get("y", {}).get("columns", []))
+            if "column" in m.get("x", {}):
+                cols.append(m["x"]["column"])
+            if m["kind"] == "segment":
+                cols.append(m["total"]["column"])
+            for c in dict.fromkeys(cols):
+                v = t.at[row, c] if c in t.columns and row < len(t) else None
+                if v is None or _num(v) is None:
+                    rec = ""
+                    if m["kind"] == "segment" and ratio:
+                        tot = _num(t.at[int(m["total"]["row"]), m["total"]["column"]])
+                        if tot is not None:
+                            rec = f"; its geometry gives {geo[m['id']][1] / ratio * tot / 100:.1f}"
+                    out.append(Finding(rel, m["id"], "figure",
+                                       f"draws {m['table']} row {row + 1} {c}, which the table hides ({v!r}){rec}"))
+            if m["kind"] == "segment" and ratio:
+                v, tot = _num(t.at[row, m["value"]["column"]]), _num(t.at[int(m["total"]["row"]), m["total"]["column"]])
+                if v is not None and tot and abs(geo[m["id"]][1] / ratio - 100 * v / tot) > 0.6:
+                    out.append(Finding(rel, m["id"], "figure", f"segment width disagrees with {m['table']} row {row + 1}"))
+            if m["kind"] == "point" and m.get("y", {}).get("columns"):
+                a, b = (t.at[row, c] if c in t.columns else "" for c in m["y"]["columns"][:2])
+                if _num(a) is not None and _num(b):
+                    if abs(100 * _num(a) / _num(b) - float(m["y"]["value"])) > 0.05:
+                        out.append(Finding(rel, m["id"], "figure", f"plotted value disagrees with {m['table']} row {row + 1}"))
+    return out
+
+
+def _adjust_own(p: np.ndarray, method: str) -> np.ndarray:
+    """Holm, Benjamini-Hochberg or Bonferroni adjustment written out here (not the library's)."""
+    m = len(p)
+    if m == 0:
+        return p
+    order = np.argsort(p, kind="stable")
+    ps = p[order]
+    if method == "bonferroni":
+        adj = np.minimum(1.0, ps * m)
+    elif method == "holm":
+        adj = np.minimum(1.0, np.maximum.accumulate((m - np.arange(m)) * ps))
+    elif method == "fdr_bh":
+        adj = np.minimum(1.0, np.minimum.accumulate((ps * m / np.arange(1, m + 1))[::-1])[::-1])
+    else:
+        return np.full(m, np.nan)
+    out = np.empty(m)
+    out[order] = adj
+    return out
+
+
+def _pvalue_checks(root: Path, meta: dict) -> list[Finding]:
+    out = []
+    for tm in meta.get("tables", []):
+        adjs = tm.get("adjustments") or {}
+        if not adjs:
+            continue
+        f = root / "csv" / f"{tm['id']}.csv"
+        if not f.exists():
+            continue
+        t = pd.read_csv(f, dtype=str, keep_default_na=False)
+        rel = f"csv/{tm['id']}.csv"
+        for col, a in adjs.items():
+            raw, fams = a.get("raw"), a.get("families")
+            if fams is None:
+                out.append(Finding(rel, col, "derived", "adjusted p-values with no stated family"))
+                continue
+            in_fam = set()
+            for fam in fams:
+                rows = [int(r) for r in fam["rows"]]
+                in_fam.update(rows)
+                bad = [r for r in rows if _num(t.at[r, col]) is None or _num(t.at[r, raw]) is None]
+                if bad:
+                    out.append(Finding(rel, f"{col}, rows {[r + 1 for r in bad]}", "derived",
+                                       "the family of adjusted p-values holds rows whose p-values are not shown: "
+                                       "their rank shapes the shown adjusted p-values"))
+                    continue
+                p = np.array([_num(t.at[r, raw]) for r in rows])
+                dec = max((len(str(t.at[r, raw]).split(".")[1]) if "." in str(t.at[r, raw]) else 0) for r in rows)
+                half = 0.5 * 10 ** (-dec)
+                lo = _adjust_own(np.clip(p - half, 0, 1), a.get("method", "holm"))
+                hi = _adjust_own(np.clip(p + half, 0, 1), a.get("method", "holm"))
+                for r, l, h in zip(rows, lo, hi):
+                    v = _num(t.at[r, col])
+                    s = str(t.at[r, col])
+                    d2 = len(s.split(".")[1]) if "." in s else 0
+                    tol = 0.5 * 10 ** (-d2) + 1e-9
+                    if not (l - tol <= v <= h + tol):
+                        out.append(Finding(rel, f"line {r + 2}, column {col!r}", "derived",
+                                           f"adjusted p-value {s} is not the {a.get('method')} adjustment of the "
+                                           f"shown rows' p-values (expected {l:.4f} to {h:.4f}): hidden rows "
+                                           "influence it"))
+            for r in range(len(t)):
+                if r not in in_fam and _num(t.at[r, col]) is not None:
+                    out.append(Finding(rel, f"line {r + 2}, column {col!r}", "derived",
+                                       "an adjusted p-value outside every stated family"))
+    return out
+
+
+def _cross_format(by_format: dict) -> list[Finding]:
+    out = []
+    csv = by_format.get("csv", {})
+    for fmt, tables in by_format.items():
+        if fmt == "csv":
+            continue
+        for tid, t in tables.items():
+            c = csv.get(tid)
+            if c is None or len(c.cells) != len(t.cells):
+                continue
+            for i, (ra, rb) in enumerate(zip(c.cells, t.cells)):
+                for j, (a, b) in enumerate(zip(ra, rb)):
+                    if str(a).strip() == SUPPRESSED and str(b).strip() not in (SUPPRESSED, ""):
+                        out.append(Finding(t.file, t.where(i, j), "derived",
+                                           f"shows {b!r} where csv/{tid}.csv hides the cell"))
+    return out

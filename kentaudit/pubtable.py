@@ -35,6 +35,7 @@ __all__ = [
     "PublicationTable",
     "PublicationTableError",
     "number_notes",
+    "round_half_away",
     "Figure",
     "AppendixContent",
 ]
@@ -84,7 +85,12 @@ class Column:
         percentage).
     decimals : int or None
         Decimal places shown on publication (derived columns); rounding is
-        display only.
+        display only, half away from zero (81.25 -> 81.3, as Excel and ONS
+        publications show it).
+    share_of : mapping, optional
+        For a share of a total row (e.g. ``{"grade": "Total"}``): the figure is
+        also calculated from that row's ``derived_from`` counts and is hidden
+        with them.
     """
 
     name: str
@@ -94,6 +100,7 @@ class Column:
     derived_from: tuple = ()
     scale: float = 1.0
     decimals: int | None = None
+    share_of: Mapping | None = None
 
 
 @dataclass(frozen=True)
@@ -159,7 +166,11 @@ class PublicationTable:
     notes : iterable of str
         Keys of notes (numbered across the appendix by :func:`number_notes`).
     sums, total_rows, links : iterables of SumRule, TotalRowRule, LinkRule
-        The additive structure of the counts.
+        Additive structure stated for readers (disclosure control derives the
+        complete system from ``defines`` and checks these hold).
+    defines : mapping, optional
+        What every count counts (``labels``, ``fixed``, ``columns``; see
+        :func:`kentaudit.disclosure.definitions`).
 
     Notes
     -----
@@ -169,7 +180,7 @@ class PublicationTable:
     """
 
     def __init__(self, id, title, data, columns, *, scope=None, source=None, notes=(),
-                 sums=(), total_rows=(), links=()):
+                 sums=(), total_rows=(), links=(), defines=None):
         self.set_id(id)
         self.set_title(title)
         self.set_columns(columns)
@@ -178,6 +189,9 @@ class PublicationTable:
         self.source = self._opt_text(source, "source")
         self.set_notes(notes)
         self.set_structure(sums=sums, total_rows=total_rows, links=links)
+        self.defines = dict(defines) if defines else None
+        #: ``{adjusted column: {"raw": column, "family": [label columns], "method": str}}``
+        self.adjustments = {}
 
     # ------------------------------------------------------------------ setters
     def set_id(self, value) -> None:
@@ -409,7 +423,10 @@ class PublicationTable:
             "id": self.id, "title": self.title, "scope": self.scope, "source": self.source,
             "notes": list(self.notes),
             "columns": [{"name": c.name, "label": c.label, "kind": c.kind, "unit": c.unit,
-                         "derived_from": list(c.derived_from)} for c in self.columns],
+                         "derived_from": list(c.derived_from),
+                         **({"share_of": dict(c.share_of)} if c.share_of else {})} for c in self.columns],
+            "defines": self.defines,
+            "adjustments": self.adjustments,
             "sums": [{"total": s.total, "parts": list(s.parts)} for s in self.sums],
             "total_rows": [{"where": dict(r.where), "within": list(r.within),
                             "parts_where": dict(r.parts_where) if r.parts_where else None,
@@ -452,10 +469,27 @@ def _display_value(v, c: Column):
             return v
         if not math.isfinite(f):
             return "[x]"
-        return round(f, c.decimals) if c.decimals is not None else f
+        return round_half_away(f, c.decimals) if c.decimals is not None else f
     if isinstance(v, (np.integer,)):
         return int(v)
     return v if isinstance(v, (int, float)) else str(v)
+
+
+def round_half_away(x: float, decimals: int) -> float:
+    """Round ``x`` to ``decimals`` places, halves away from zero (13/16 = 81.25 -> 81.3).
+
+    Python's ``round`` rounds halves to even and works on the binary value (81.25 -> 81.2;
+    2.675 -> 2.67); readers expect the rule of Excel's ROUND and ONS tables. The value is
+    first taken to 12 significant decimal digits, so a proportion computed as 13/16*100
+    rounds as the decimal number it stands for.
+    """
+    from decimal import ROUND_HALF_UP, Decimal
+    if not math.isfinite(x):
+        return x
+    d = Decimal(repr(x))
+    d = Decimal(f"{d:.12g}") if d != 0 else d
+    q = Decimal(1).scaleb(-int(decimals))
+    return float(d.quantize(q, rounding=ROUND_HALF_UP))
 
 
 def number_notes(tables: Iterable[PublicationTable], texts: Mapping[str, str],
