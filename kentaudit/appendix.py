@@ -324,6 +324,9 @@ def disclosure_context(tables, results_dir: Path, *, cycle: str, samples, distri
             elif dim == "status":
                 statuses += [v for v in vals if v.strip().lower() not in ("accepted", "total", "all")
                              and v not in statuses]
+    if previous is None:
+        earlier = sorted(c for c in cycles if c < cycle)
+        previous = earlier[-1] if earlier else None
     if previous is not None:
         cycles.setdefault(previous, list(EARLIER_MAIN))
     main = {c: ([s for s in v if s in MAIN_SAMPLES] if c == cycle else list(EARLIER_MAIN))

@@ -790,7 +790,11 @@ def _cross_format(by_format: dict) -> list[Finding]:
                 continue
             for i, (ra, rb) in enumerate(zip(c.cells, t.cells)):
                 for j, (a, b) in enumerate(zip(ra, rb)):
-                    if str(a).strip() == SUPPRESSED and str(b).strip() not in (SUPPRESSED, ""):
+                    a, b = str(a).strip(), str(b).strip()
+                    if a == SUPPRESSED and b not in (SUPPRESSED, ""):
                         out.append(Finding(t.file, t.where(i, j), "derived",
-                                           f"shows {b!r} where csv/{tid}.csv hides the cell"))
+                                           f"shows {b!r} where csv/{tid}.csv hides the cell: recovered {b}"))
+                    elif b == SUPPRESSED and a not in (SUPPRESSED, ""):
+                        out.append(Finding(t.file, t.where(i, j), "derived",
+                                           f"hides a cell csv/{tid}.csv shows: recovered {a}"))
     return out

@@ -111,7 +111,7 @@ def results_tables(df: pd.DataFrame, samples=("initial", "extended", "reaudit"),
                          "estimate_initial": pa, "n_yes_extended": b["n_yes"],
                          "n_denominator_extended": b["n_denominator"], "estimate_extended": pb,
                          "difference": pb - pa, "lower": pb - pa - 0.1, "upper": pb - pa + 0.1,
-                         "p_adjusted": 0.5, "test": "two-proportion z test"})
+                         "p_value": 0.1, "p_adjusted": 0.5, "test": "two-proportion z test"})
         out["initial_vs_extended"] = pd.DataFrame(rows)
     if "reaudit" in order:
         ini = df[df["sample"] == "initial"].set_index("case_ref")
@@ -126,7 +126,7 @@ def results_tables(df: pd.DataFrame, samples=("initial", "extended", "reaudit"),
             n = int(ok.sum())
             rows.append({"criterion": c, "n_pairs": n, **cnt,
                          "difference": (cnt["n_no_yes"] - cnt["n_yes_no"]) / n if n else np.nan,
-                         "p_adjusted": 1.0, "test": "McNemar exact"})
+                         "p_value": 0.5, "p_adjusted": 1.0, "test": "McNemar exact"})
         out["reaudit_paired"] = pd.DataFrame(rows)
     rows = []
     for c in CRITERIA:
@@ -163,10 +163,10 @@ def results_tables(df: pd.DataFrame, samples=("initial", "extended", "reaudit"),
         rows, trend = [], []
         for c in CRITERIA:
             a, b = _crit_counts(pm, c), _crit_counts(main, c)
-            rows.append({"criterion": c, "n_yes_previous": a["n_yes"], "n_denominator_previous": a["n_denominator"],
+            rows.append({"criterion": c, "previous_cycle": "2009", "n_yes_previous": a["n_yes"], "n_denominator_previous": a["n_denominator"],
                          "estimate_previous": a["n_yes"] / a["n_denominator"], "n_yes": b["n_yes"],
                          "n_denominator": b["n_denominator"], "estimate": b["n_yes"] / b["n_denominator"],
-                         "difference": 0.01, "lower": -0.1, "upper": 0.12, "p_adjusted": 0.8})
+                         "difference": 0.01, "lower": -0.1, "upper": 0.12, "p_value": 0.2, "p_adjusted": 0.8})
             for cyc, k in (("2009", a), ("2010", b)):
                 lo, hi = _ci(k["n_yes"], k["n_denominator"])
                 trend.append({"criterion": c, "cycle": cyc, "n_yes": k["n_yes"], "n_denominator": k["n_denominator"],

@@ -30,7 +30,7 @@ def test_spec_ids_are_stable_and_unique():
 def test_publish_holds_html_xlsx_csvs_and_figures(built):
     res, _ = built
     names = {p.relative_to(res.publish_dir).as_posix() for p in res.files}
-    assert {"appendix.html", "appendix.xlsx", "csv/metadata.json", "figures/F1.png"} <= names
+    assert {"appendix.html", "appendix.xlsx", "csv/metadata.json", "figures/F2.svg", "figures/F2.json"} <= names
     assert {f"csv/{t}.csv" for t in res.tables} <= names
     assert res.tables == [f"T{i}" for i in range(1, 10)]
 
@@ -104,7 +104,7 @@ def test_failed_publication_check_publishes_nothing(tmp_path, monkeypatch):
     out = tmp_path / "2009"
     params = write_fake_cycle(out)
     real = appendix_mod.suppress
-    monkeypatch.setattr(appendix_mod, "suppress", lambda tables, threshold: real(tables, threshold=0))
+    monkeypatch.setattr(appendix_mod, "suppress", lambda tables, threshold, **kw: real(tables, threshold=0, **kw))
     with pytest.raises(PublicationCheckError, match="small_count"):
         build_appendix(params, out)
     assert not (out / "publish").exists() and (out / "publish_rejected" / "appendix.html").exists()
