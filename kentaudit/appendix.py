@@ -524,6 +524,13 @@ def build_appendix(params, results_dir=None, *, spec_path=None) -> AppendixResul
     threshold = int(_get(params, "suppression_threshold", 5))
     mf = results_dir / "manifest.json"
     manifest = json.loads(mf.read_text(encoding="utf-8")) if mf.exists() else {}
+    if manifest.get("partial") or results_dir.name.endswith("-partial"):
+        raise ParamsError(f"{results_dir} holds results of a partial run (--districts/--notebooks): an "
+                          "appendix needs every table of a full run. Run the whole cycle (kentaudit run).",
+                          key="results_dir")
+    if manifest.get("status") in ("failed", "interrupted") or ".failed-" in results_dir.name:
+        raise ParamsError(f"{results_dir} holds results of a run that {manifest.get('status') or 'failed'}: "
+                          "fix the failure and run the cycle again before publishing.", key="results_dir")
 
     tables, skipped = build_tables(spec, results_dir, cycle=cycle, samples=samples,
                                    has_previous=has_prev, synthetic=synthetic)

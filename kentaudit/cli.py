@@ -153,7 +153,8 @@ def _cmd_appendix(a):
 
 def _cmd_check(a):
     from .pubcheck import check_publication_cli
-    return check_publication_cli(a.path, restricted=a.restricted, threshold=a.threshold)
+    return check_publication_cli(a.path, restricted=a.restricted, threshold=a.threshold,
+                                 width=a.width, earlier=a.earlier)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -209,6 +210,10 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--restricted", type=_existing_folder, help="restricted folder, to look for known case references")
     c.add_argument("--threshold", type=_int_type(1, 1000), default=5,
                    help="counts from 1 to this are disclosive (default 5; from 1 to 1000)")
+    c.add_argument("--width", type=_int_type(0, 1000), default=None,
+                   help="protection width the attack requires (default: as the metadata states, else 3)")
+    c.add_argument("--earlier", action="append", default=[], metavar="DIR",
+                   help="publish/ folder of an earlier appendix of the programme (repeatable)")
     c.set_defaults(func=_cmd_check)
     return p
 

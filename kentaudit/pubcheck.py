@@ -595,9 +595,10 @@ def check_publication(publish_dir, *, restricted_dir=None, threshold: int = 5,
     return findings
 
 
-def check_publication_cli(path, restricted=None, threshold=5) -> int:
+def check_publication_cli(path, restricted=None, threshold=5, width=None, earlier=()) -> int:
     """``kentaudit check-publication``: print the findings; 1 if any, else 0."""
-    findings = check_publication(path, restricted_dir=restricted, threshold=threshold)
+    findings = check_publication(path, restricted_dir=restricted, threshold=threshold, width=width,
+                                 earlier=earlier)
     for f in findings:
         print(f)
     if findings:

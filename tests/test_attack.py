@@ -1,0 +1,196 @@
+"""The publication check attacks: real appendices pass, and every leak class planted in a copy is caught.
+
+The default cycles are run once per session (tests/conftest.py). Each test copies a
+real ``publish/`` folder, plants one leak of a class the issue names (a repeated
+this-cycle row in the trend table, an undeclared total, a pooled-sample bridge, chart
+geometry, an adjusted-p rank, a percentage of a hidden count, a cell shown in one
+format and hidden in another) using the true values from ``restricted/``, and checks
+that ``check_publication`` (whose attack, kentaudit/attack.py, imports nothing of the
+suppression code) names it.
+"""
+import json
+import shutil
+
+import pandas as pd
+import pytest
+
+from kentaudit.attack import attack
+from kentaudit.pubcheck import check_publication
+
+C = "[c]"
+
+
+@pytest.fixture
+def pub2009(cycle_2009, tmp_path):
+    assert cycle_2009["code"] == 0
+    dst = tmp_path / "publish"
+    shutil.copytree(cycle_2009["cycle_dir"] / "publish", dst)
+    return dst, cycle_2009["cycle_dir"]
+
+
+@pytest.fixture
+def pub2013(cycle_2013, tmp_path):
+    assert cycle_2013["code"] == 0
+    dst = tmp_path / "publish"
+    shutil.copytree(cycle_2013["cycle_dir"] / "publish", dst)
+    return dst, cycle_2013["cycle_dir"]
+
+
+def csv(pub, tid):
+    return pd.read_csv(pub / "csv" / f"{tid}.csv", dtype=str, keep_default_na=False)
+
+
+def restricted(cdir, tid):
+    return pd.read_csv(cdir / "restricted" / f"RESTRICTED_{tid}.csv", dtype=str, keep_default_na=False)
+
+
+def kinds(findings):
+    return {f.kind for f in findings}
+
+
+@pytest.mark.parametrize("which", ["2009", "2013"])
+def test_real_appendices_pass_the_attack(which, request):
+    pub, cdir = request.getfixturevalue(f"pub{which}")
+    res = attack(pub)
+    assert res.ranges, "the appendix hides counts"
+    assert res.findings == []
+    width = json.loads((pub / "csv" / "metadata.json").read_text())["disclosure"]["protection_width"]
+    assert all(hi - lo >= width for lo, hi in res.ranges.values())
+    assert check_publication(pub, restricted_dir=cdir / "restricted") == []
+
+
+def test_attack_recovers_nothing_the_restricted_tables_hold(pub2009):
+    # every proven range contains the true value (the attack is sound)
+    pub, cdir = pub2009
+    res = attack(pub)
+    for (_, tid, i, col), (lo, hi) in res.ranges.items():
+        true = float(restricted(cdir, tid).at[i, col])
+        assert lo - 1e-6 <= true <= hi + 1e-6
+
+
+def test_repeated_this_cycle_row_in_the_trend_table_caught(pub2013):
+    pub, cdir = pub2013
+    t11, r11 = csv(pub, "T11"), restricted(cdir, "T11")
+    i = next(i for i in range(len(t11)) if t11.at[i, "cycle"] == "2013" and t11.at[i, "n_denominator"] == C)
+    t11.at[i, "n_denominator"] = r11.at[i, "n_denominator"]
+    t11.to_csv(pub / "csv" / "T11.csv", index=False)
+    f = [x for x in check_publication(pub) if x.kind == "narrowed"]
+    assert any(x.file == "csv/T4.csv" and "shown elsewhere" in x.detail for x in f)
+
+
+def test_undeclared_total_row_caught(pub2009):
+    # a West-area total of the re-audit sample, a row the metadata never mentions
+    pub, cdir = pub2009
+    t3, r3 = csv(pub, "T3"), restricted(cdir, "T3")
+    west = [i for i in range(len(t3)) if t3.at[i, "sample"] == "reaudit" and t3.at[i, "area"] == "West"]
+    assert any(t3.at[i, "n_audits"] == C for i in west)
+    total = sum(int(r3.at[i, "n_audits"]) for i in west)
+    t3 = pd.concat([t3, pd.DataFrame([{"sample": "reaudit", "area": "West", "district": "All districts",
+                                       "n_audits": str(total)}])], ignore_index=True)
+    t3.to_csv(pub / "csv" / "T3.csv", index=False)
+    assert "narrowed" in kinds(check_publication(pub))
+
+
+def test_pooled_sample_bridge_caught(pub2009):
+    # T7 pools the initial and extended samples: showing the pooled answered counts the
+    # suppression hid to protect T3's initial districts pins those districts again
+    pub, cdir = pub2009
+    audit = pd.read_csv(cdir / "restricted" / "RESTRICTED_suppression_audit.csv", dtype=str, keep_default_na=False)
+    rows = audit[(audit.table_id == "T7") & (audit.column == "n_denominator") & (audit.reason == "secondary")]
+    assert len(rows), "2009's T7 hides pooled answered counts to protect T3"
+    t7, r7 = csv(pub, "T7"), restricted(cdir, "T7")
+    for i in rows.row.astype(int):
+        t7.at[i, "n_denominator"] = r7.at[i, "n_denominator"]
+    t7.to_csv(pub / "csv" / "T7.csv", index=False)
+    f = [x for x in check_publication(pub) if x.kind == "narrowed"]
+    assert any(x.file == "csv/T3.csv" for x in f)
+
+
+def test_chart_geometry_of_a_hidden_segment_caught(pub2009):
+    # F2 redrawn from the unsuppressed grades: its segment widths give the hidden counts
+    from kentaudit import pubfigures
+    from kentaudit.pubtable import Column, PublicationTable
+    pub, cdir = pub2009
+    r8 = restricted(cdir, "T8").drop(columns="restricted")
+    r8["n_audits"] = r8["n_audits"].astype(int)
+    t8 = PublicationTable("T8", "Grades", r8[["sample", "grade", "n_audits"]],
+                          [Column("sample", "Sample", "label"), Column("grade", "Grade", "label"),
+                           Column("n_audits", "Audits", "count", "count")])
+    kind, fig, cap, alt, marks = pubfigures._grades(t8, pub / "figures")
+    pubfigures._save(fig, pub / "figures", "F2", {"id": "F2", "marks": marks, "alt": alt, "caption": cap})
+    f = [x for x in check_publication(pub) if x.kind == "figure"]
+    assert any("which the table hides" in x.detail and "geometry gives" in x.detail for x in f)
+
+
+def test_notebook_figure_with_undeclared_marks_caught(pub2009):
+    pub, cdir = pub2009
+    shutil.copyfile(cdir / "figures" / "grades_by_sample.svg", pub / "figures" / "F2.svg")
+    (pub / "figures" / "F2.json").write_text(json.dumps({"alt": "grades", "caption": "grades"}))
+    assert "figure" in kinds(check_publication(pub))
+
+
+def test_adjusted_p_rank_of_hidden_rows_caught(pub2009):
+    # T6's adjusted p-values as computed over all 20 criteria, hidden ones included
+    pub, cdir = pub2009
+    t6 = csv(pub, "T6")
+    src = pd.read_csv(cdir / "results" / "reaudit_paired.csv")
+    for i in range(len(t6)):
+        if t6.at[i, "p_adjusted"] not in (C, "[x]"):
+            t6.at[i, "p_adjusted"] = f"{src.at[i, 'p_adjusted']:.3f}"
+    t6.to_csv(pub / "csv" / "T6.csv", index=False)
+    f = [x for x in check_publication(pub) if x.kind == "derived"]
+    assert any("T6" in x.file and "hidden rows influence it" in x.detail for x in f)
+
+
+def test_adjusted_p_family_with_a_hidden_member_caught(pub2009):
+    pub, _ = pub2009
+    meta = json.loads((pub / "csv" / "metadata.json").read_text())
+    t6 = next(t for t in meta["tables"] if t["id"] == "T6")
+    fam = t6["adjustments"]["p_adjusted"]["families"][0]
+    hidden_row = next(i for i, v in enumerate(csv(pub, "T6").p_adjusted) if v == C)
+    fam["rows"] = sorted(fam["rows"] + [hidden_row])
+    (pub / "csv" / "metadata.json").write_text(json.dumps(meta))
+    f = [x for x in check_publication(pub) if x.kind == "derived"]
+    assert any("not shown" in x.detail for x in f)
+
+
+def test_percentage_of_a_hidden_count_caught(pub2013):
+    # showing the Kent-wide percentage whose answered count is hidden: yes / 89.6% = answered
+    pub, cdir = pub2013
+    t4, r4 = csv(pub, "T4"), restricted(cdir, "T4")
+    i = next(i for i in range(len(t4)) if t4.at[i, "n_denominator"] == C and t4.at[i, "n_yes"] != C)
+    t4.at[i, "estimate"] = f"{100 * float(r4.at[i, 'estimate']):.1f}"
+    t4.to_csv(pub / "csv" / "T4.csv", index=False)
+    assert "narrowed" in kinds(check_publication(pub))
+
+
+def test_cell_shown_in_the_workbook_but_hidden_in_the_csv_caught(pub2009):
+    import openpyxl
+    pub, cdir = pub2009
+    wb = openpyxl.load_workbook(pub / "appendix.xlsx")
+    ws = wb["T3"]
+    cell = next(c for row in ws.iter_rows() for c in row if c.value == C)
+    cell.value = 3
+    wb.save(pub / "appendix.xlsx")
+    f = [x for x in check_publication(pub) if x.kind in ("derived", "small_count")]
+    assert f
+
+
+def test_table_without_metadata_cannot_be_shown_safe(pub2009):
+    pub, _ = pub2009
+    pd.DataFrame({"district": ["Dover", "Swale"], "n_cases": ["12", "40"]}).to_csv(pub / "csv" / "T99.csv", index=False)
+    f = check_publication(pub)
+    assert any(x.file == "csv/T99.csv" and x.kind == "narrowed" for x in f)
+
+
+def test_earlier_release_counts_are_used(pub2013, tmp_path):
+    # an "earlier release" showing the 2013 answered count that this release hides
+    pub, cdir = pub2013
+    other = tmp_path / "earlier" / "publish"
+    shutil.copytree(pub, other)
+    t4, r4 = csv(other, "T4"), restricted(cdir, "T4")
+    i = next(i for i in range(len(t4)) if t4.at[i, "n_denominator"] == C)
+    t4.at[i, "n_denominator"] = r4.at[i, "n_denominator"]
+    t4.to_csv(other / "csv" / "T4.csv", index=False)
+    assert attack(pub).findings == []
+    assert attack(pub, [other]).findings
