@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 from scipy.sparse import csr_matrix
 
 __all__ = ["Release", "read_release", "attack", "AttackResult"]
@@ -445,39 +445,64 @@ class _Solver:
         self.find = find
         self.cache = {}
 
-    def range(self, vs):
-        const = sum(self.fixed.get(x, 0.0) for x in vs)
-        free = [x for x in vs if x not in self.fixed]
-        if not free:
-            return (const, const)
-        root = self.find(free[0])
+    def _component(self, root):
+        if root in self.cache:
+            return self.cache[root]
         eq, ub = self.comp_rows[root]
-        cols = sorted({x for r in eq + ub for x in r[0]} | set(free))
+        cols = sorted({x for r in eq + ub for x in r[0]})
         col = {x: j for j, x in enumerate(cols)}
-        cons = []
+        mats = {}
         for rows, kind in ((eq, "eq"), (ub, "ub")):
             if not rows:
+                mats[kind] = (None, None)
                 continue
             d, ri, ci, b = [], [], [], []
             for r, (xs, cs, rhs) in enumerate(rows):
                 for x, c in zip(xs, cs):
                     ri.append(r); ci.append(col[x]); d.append(c)
                 b.append(rhs)
-            a = csr_matrix((d, (ri, ci)), shape=(len(rows), len(cols)))
-            b = np.array(b)
-            cons.append(LinearConstraint(a, b if kind == "eq" else -np.inf, b))
+            mats[kind] = (csr_matrix((d, (ri, ci)), shape=(len(rows), len(cols))), np.array(b))
+        self.cache[root] = (cols, col, mats)
+        return self.cache[root]
+
+    def range(self, vs):
+        """Smallest and largest whole value of the sum of cells ``vs``.
+
+        The LP relaxation is solved first (HiGHS simplex); when its optimal vertex is
+        integral it is the integer optimum. Otherwise the integer programme is solved
+        (``milp``), and if that stops at the time limit its dual bound is used (a valid
+        outer bound, so a finding is never missed for want of time)."""
+        const = sum(self.fixed.get(x, 0.0) for x in vs)
+        free = [x for x in vs if x not in self.fixed]
+        if not free:
+            return (const, const)
+        cols, col, mats = self._component(self.find(free[0]))
+        if any(x not in col for x in free):  # a cell in no relation at all: unbounded above
+            return (const, np.inf)
         c = np.zeros(len(cols))
         for x in free:
             c[col[x]] = 1.0
+        (a_eq, b_eq), (a_ub, b_ub) = mats["eq"], mats["ub"]
         out = []
         for sign in (1.0, -1.0):
+            r = linprog(sign * c, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
+            if r.status == 3:
+                out.append(np.inf if sign < 0 else 0.0)
+                continue
+            if r.status == 0 and np.all(np.abs(r.x - np.round(r.x)) < 1e-7):
+                out.append(sign * r.fun)
+                continue
+            cons = [LinearConstraint(a, b, b) for a, b in [(a_eq, b_eq)] if a is not None]
+            cons += [LinearConstraint(a, -np.inf, b) for a, b in [(a_ub, b_ub)] if a is not None]
             res = milp(sign * c, constraints=cons, integrality=np.ones(len(cols)), bounds=Bounds(0, np.inf),
                        options={"time_limit": self.time_limit, "disp": False})
-            if res.status == 0 or (res.status == 1 and getattr(res, "mip_dual_bound", None) is not None):
-                val = res.fun if res.status == 0 else res.mip_dual_bound
-                out.append(sign * val)
+            if res.status == 0:
+                out.append(sign * res.fun)
+            elif getattr(res, "mip_dual_bound", None) is not None and np.isfinite(res.mip_dual_bound):
+                out.append(sign * res.mip_dual_bound)
             else:
-                # unbounded, or unsolved in the time limit: the widest possible bound
                 out.append(np.inf if sign < 0 else 0.0)
         lo, hi = out[0], out[1]
-        return (const + max(0.0, round(lo, 6)), const + (round(hi, 6) if np.isfinite(hi) else np.inf))
+        lo = math.ceil(lo - 1e-6) if np.isfinite(lo) else 0.0
+        hi = math.floor(hi + 1e-6) if np.isfinite(hi) else np.inf
+        return (const + max(0.0, lo), const + hi)
