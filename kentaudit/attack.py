@@ -262,13 +262,20 @@ def _ratio_rows(tmeta, df, cell_vec, pct_decimals_default=1):
             continue
         src = c.get("derived_from") or []
         share = c.get("share_of")
+        col_vals = df[c["name"]].tolist()
+        if share:
+            lab = {k: [str(x) for x in df[k].tolist()] for k in set(share.get("where", {})) | set(share.get("within", []))
+                   if k in df.columns}
+            tot_of = defaultdict(list)
+            for j in range(len(df)):
+                if all(k in lab and lab[k][j] == str(x) for k, x in share.get("where", {}).items()):
+                    tot_of[tuple(lab[k][j] for k in share.get("within", []) if k in lab)].append(j)
         for i in range(len(df)):
-            v = _num(df.at[i, c["name"]])
+            v = _num(col_vals[i])
             if v is None:
                 continue
             if share and len(src) == 1:
-                tot = [j for j in range(len(df)) if all(str(df.at[j, k]) == str(x) for k, x in share.get("where", {}).items())
-                       and all(str(df.at[j, k]) == str(df.at[i, k]) for k in share.get("within", []))]
+                tot = tot_of.get(tuple(lab[k][i] for k in share.get("within", []) if k in lab), [])
                 if len(tot) != 1:
                     continue
                 a, b = (i, src[0]), (tot[0], src[0])
@@ -278,7 +285,7 @@ def _ratio_rows(tmeta, df, cell_vec, pct_decimals_default=1):
                 continue
             if a not in cell_vec or b not in cell_vec:
                 continue
-            dec = str(df.at[i, c["name"]]).strip()
+            dec = str(col_vals[i]).strip()
             places = len(dec.split(".")[1]) if "." in dec else 0
             half = 0.5 * 10 ** (-places)
             lo, hi = (v - half) / 100.0, (v + half) / 100.0

@@ -382,6 +382,7 @@ def suppress(tables: list[PublicationTable], threshold: int = 5, *, context: Con
 
     hidden_cells = {cell: reason[k] for k, cells in occurrences.items() if k in reason for cell in cells}
     derived: dict[tuple, tuple[str, str]] = {}
+    share_cache: dict = {}
     for t in tables:
         for c in t.columns:
             if c.kind != "derived":
@@ -389,7 +390,8 @@ def suppress(tables: list[PublicationTable], threshold: int = 5, *, context: Con
             for i in range(len(t.data)):
                 srcs = [(t.id, i, b) for b in c.derived_from]
                 if c.share_of:
-                    srcs += [(t.id, j, b) for j in _share_rows(t, i, c.share_of) for b in c.derived_from]
+                    srcs += [(t.id, j, b) for j in _share_rows(t, i, c.share_of, share_cache)
+                             for b in c.derived_from]
                 hid = [s for s in srcs if s in hidden_cells]
                 if hid:
                     derived[(t.id, i, c.name)] = ("derived", "calculated from hidden " +
@@ -442,18 +444,24 @@ def suppress(tables: list[PublicationTable], threshold: int = 5, *, context: Con
     return SuppressionResult(published, audit, int(threshold), int(width), eqs, loss, cells)
 
 
-def _share_rows(t: PublicationTable, i: int, share_of) -> list[int]:
+def _share_rows(t: PublicationTable, i: int, share_of, _cache: dict) -> list[int]:
     """Rows whose counts a figure of row ``i`` also uses: ``share_of`` is
     ``{"where": {label: value}, "within": [label columns]}`` - the rows matching
     ``where`` that agree with row ``i`` on ``within`` (e.g. the Total row of the
     same sample for a share, the Kent row of the same criterion for a test
     against the rest of Kent)."""
-    df = t.data
     where = dict(share_of.get("where", {}))
     within = list(share_of.get("within", ()))
-    return [j for j in range(len(df))
-            if all(str(df.at[j, c]) == str(v) for c, v in where.items())
-            and all(str(df.at[j, c]) == str(df.at[i, c]) for c in within)]
+    key = (t.id, tuple(sorted(where.items())), tuple(within))
+    if key not in _cache:
+        cols = {c: [str(v) for v in t.data[c].tolist()] for c in set(where) | set(within)}
+        idx: dict = {}
+        for j in range(len(t.data)):
+            if all(cols[c][j] == str(v) for c, v in where.items()):
+                idx.setdefault(tuple(cols[c][j] for c in within), []).append(j)
+        _cache[key] = (idx, cols)
+    idx, cols = _cache[key]
+    return idx.get(tuple(cols[c][i] for c in within), [])
 
 
 def _poskey(cell, order, by_id):
