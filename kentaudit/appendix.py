@@ -534,8 +534,8 @@ def build_appendix(params, results_dir=None, *, spec_path=None) -> AppendixResul
 
     tables, skipped = build_tables(spec, results_dir, cycle=cycle, samples=samples,
                                    has_previous=has_prev, synthetic=synthetic)
-    width = int(_get(params, "protection_width", None) or
-                (spec.get("disclosure") or {}).get("protection_width", DEFAULT_WIDTH))
+    width = _get(params, "protection_width", None)
+    width = int(DEFAULT_WIDTH if width is None else width)
     ctx = disclosure_context(tables, results_dir, cycle=cycle, samples=samples,
                              districts_path=inputs.get("districts"))
     earlier = earlier_releases(Path(_get(params, "output_dir", "outputs")), cycle, ctx,

@@ -71,7 +71,7 @@ _OUTPUTS_TRACKED_OK = re.compile(r"(?:README(?:\.[A-Za-z]+)?|\.gitignore|\.gitke
 _TOP_KEYS = (
     "cycle", "title", "synthetic", "inputs", "samples", "districts", "notebooks",
     "confidence_level", "interval_method", "adjust_method", "suppression_threshold",
-    "grade_scale", "target", "funnel_method", "seed", "output_dir", "cell_timeout", "jobs",
+    "protection_width", "grade_scale", "target", "funnel_method", "seed", "output_dir", "cell_timeout", "jobs",
     "headline_criterion", "publication",
 )
 _PUBLICATION_KEYS = ("producer", "contact_name", "contact_email", "publication_date", "next_update",
@@ -149,6 +149,7 @@ class CycleParams:
     interval_method: str = "wilson"
     adjust_method: str = "holm"
     suppression_threshold: int = 5
+    protection_width: int = 3
     grade_scale: str = "ofsted_2009"
     target: float | str = 0.8
     funnel_method: str = "binomial-interpolated"
@@ -208,6 +209,7 @@ class CycleParams:
             "interval_method": self.interval_method,
             "adjust_method": self.adjust_method,
             "suppression_threshold": self.suppression_threshold,
+            "protection_width": self.protection_width,
             "grade_scale": self.grade_scale,
             "target": self.target,
             "funnel_method": self.funnel_method,
@@ -618,6 +620,7 @@ def load_params(path: str | Path) -> CycleParams:
         interval_method=c.method("interval_method", data.get("interval_method", "wilson"), INTERVAL_METHODS),
         adjust_method=c.method("adjust_method", data.get("adjust_method", "holm"), ADJUST_METHODS),
         suppression_threshold=c.int_("suppression_threshold", data.get("suppression_threshold", 5), minimum=0),
+        protection_width=c.int_("protection_width", data.get("protection_width", 3), minimum=0),
         grade_scale=grade_scale,
         target=target,
         funnel_method=c.method("funnel_method", data.get("funnel_method", "binomial-interpolated"),
