@@ -126,3 +126,50 @@ def test_cli_builds_the_appendix(tmp_path, monkeypatch, capsys):
     assert main(["appendix", "params/x.yaml", "--results", str(out)]) == 0
     assert "9 tables" in capsys.readouterr().out
     assert main(["check-publication", str(out / "publish")]) == 0
+
+
+def test_threshold_governs_figures_as_tables(tmp_path):
+    # every count hidden: no table cell above zero is shown and no figure is drawn
+    out = tmp_path / "2009"
+    params = write_fake_cycle(out)
+    params["suppression_threshold"] = 10 ** 9
+    res = build_appendix(params, out)
+    assert res.figures == []
+    for t in res.tables:
+        df = pd.read_csv(res.publish_dir / "csv" / f"{t}.csv", dtype=str, keep_default_na=False)
+        counts = [c for c in df.columns if c.startswith("n_")]
+        assert set(df[counts].to_numpy().ravel()) <= {"[c]", "0", "[x]"}
+
+
+def test_figures_are_drawn_from_the_published_tables(built):
+    res, _ = built
+    meta = json.loads((res.publish_dir / "figures" / "F2.json").read_text())
+    t8 = pd.read_csv(res.publish_dir / "csv" / "T8.csv", dtype=str, keep_default_na=False)
+    assert meta["marks"]
+    for m in meta["marks"]:
+        if m["kind"] == "segment":
+            assert t8.at[m["row"], "n_audits"] not in ("[c]", "[x]")
+            assert float(t8.at[m["row"], "n_audits"]) == m["value"]["value"]
+
+
+@pytest.mark.parametrize("manifest", [{"partial": True}, {"status": "failed"}, {"status": "interrupted"}])
+def test_appendix_refuses_results_of_a_partial_or_failed_run(tmp_path, manifest):
+    from kentaudit.errors import ParamsError
+    out = tmp_path / "2009"
+    params = write_fake_cycle(out)
+    m = json.loads((out / "manifest.json").read_text())
+    (out / "manifest.json").write_text(json.dumps({**m, **manifest}))
+    with pytest.raises(ParamsError, match="partial|failed|interrupted"):
+        build_appendix(params, out)
+    assert not (out / "publish").exists()
+
+
+@pytest.mark.parametrize("seed", [3, 4])
+def test_appendices_of_other_data_pass_the_attack(tmp_path, seed):
+    # fabricated audits of other seeds and sizes: the build's own check (the attack) passes,
+    # and re-run on the published folder it finds nothing
+    from kentaudit.attack import attack
+    out = tmp_path / "2009"
+    params = write_fake_cycle(out, seed=seed)
+    res = build_appendix(params, out)
+    assert attack(res.publish_dir).findings == []

@@ -79,16 +79,22 @@ def test_repeated_this_cycle_row_in_the_trend_table_caught(pub2013):
 
 
 def test_undeclared_total_row_caught(pub2009):
-    # a West-area total of the re-audit sample, a row the metadata never mentions
+    # an area total of the re-audit sample, a row the metadata never mentions, for the
+    # area with fewest hidden districts (one hidden: recovered by subtraction)
     pub, cdir = pub2009
     t3, r3 = csv(pub, "T3"), restricted(cdir, "T3")
-    west = [i for i in range(len(t3)) if t3.at[i, "sample"] == "reaudit" and t3.at[i, "area"] == "West"]
-    assert any(t3.at[i, "n_audits"] == C for i in west)
-    total = sum(int(r3.at[i, "n_audits"]) for i in west)
-    t3 = pd.concat([t3, pd.DataFrame([{"sample": "reaudit", "area": "West", "district": "All districts",
+    areas = {}
+    for i in range(len(t3)):
+        if t3.at[i, "sample"] == "reaudit" and t3.at[i, "area"] != "Kent":
+            areas.setdefault(t3.at[i, "area"], []).append(i)
+    area, rows = min(((a, r) for a, r in areas.items() if any(t3.at[i, "n_audits"] == C for i in r)),
+                     key=lambda ar: sum(t3.at[i, "n_audits"] == C for i in ar[1]))
+    total = sum(int(r3.at[i, "n_audits"]) for i in rows)
+    t3 = pd.concat([t3, pd.DataFrame([{"sample": "reaudit", "area": area, "district": "All districts",
                                        "n_audits": str(total)}])], ignore_index=True)
     t3.to_csv(pub / "csv" / "T3.csv", index=False)
-    assert "narrowed" in kinds(check_publication(pub))
+    f = [x for x in check_publication(pub) if x.kind == "narrowed"]
+    assert any(x.file == "csv/T3.csv" for x in f)
 
 
 def test_pooled_sample_bridge_caught(pub2009):
@@ -102,8 +108,7 @@ def test_pooled_sample_bridge_caught(pub2009):
     for i in rows.row.astype(int):
         t7.at[i, "n_denominator"] = r7.at[i, "n_denominator"]
     t7.to_csv(pub / "csv" / "T7.csv", index=False)
-    f = [x for x in check_publication(pub) if x.kind == "narrowed"]
-    assert any(x.file == "csv/T3.csv" for x in f)
+    assert "narrowed" in kinds(check_publication(pub))
 
 
 def test_chart_geometry_of_a_hidden_segment_caught(pub2009):
