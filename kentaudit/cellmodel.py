@@ -117,7 +117,7 @@ class Definition:
             raise DisclosureError(f"a count with no branch restricts {sorted(set(s) - set(BASE_DIMENSIONS))}.")
         if universe is not None:
             for k in list(s):
-                if k in ("sample", "status") or k not in BASE_DIMENSIONS:
+                if k in ("cycle", "sample", "status") or k not in BASE_DIMENSIONS:
                     continue
                 if s[k] >= frozenset(universe.domain(k)):
                     del s[k]
