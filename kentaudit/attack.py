@@ -262,6 +262,9 @@ def _ratio_rows(tmeta, df, cell_vec, pct_decimals_default=1):
             continue
         src = c.get("derived_from") or []
         share = c.get("share_of")
+        # only plain shares are a ratio of their counts (not interval bounds, not model estimates)
+        if not (c["name"].startswith("estimate") or c["name"] == "percent") or (share and len(src) != 1):
+            continue
         col_vals = df[c["name"]].tolist()
         if share:
             lab = {k: [str(x) for x in df[k].tolist()] for k in set(share.get("where", {})) | set(share.get("within", []))
@@ -332,6 +335,8 @@ def attack(publish_dir, earlier=(), *, width: int | None = None, time_limit: flo
                 findings.append((f"csv/{tid}.csv", "-", "the table has no metadata: what its counts count is "
                                  "unknown, so it cannot be shown to be safe"))
                 continue
+            if (tm.get("defines") or {}).get("not_records"):
+                continue  # counts of something other than records (e.g. simulated cells)
             defs = _resolve(tid, tm, df, u, main, str(u.get("cycle")), u.get("previous"))
             for (i, col), d in defs.items():
                 txt = str(df.at[i, col]).strip() if col in df.columns else ""

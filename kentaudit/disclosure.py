@@ -150,6 +150,8 @@ def definitions(table: PublicationTable, ctx: Context) -> dict:
     districts of the row's area).
     """
     spec = table.defines
+    if spec and spec.get("not_records"):
+        return {}
     if not spec:
         raise DisclosureError(f"table {table.id} has no count definitions ('defines' in the appendix "
                               "spec); every published count must say which records it counts.")

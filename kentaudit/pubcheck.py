@@ -685,6 +685,8 @@ def _figure_checks(root: Path, meta: dict) -> list[Finding]:
                 continue
             row = int(m["row"])
             cols = ([m["value"]["column"]] if "value" in m else []) + list(m.get("y", {}).get("columns", []))
+            if m.get("y", {}).get("column"):
+                cols.append(m["y"]["column"])
             if "column" in m.get("x", {}):
                 cols.append(m["x"]["column"])
             if m["kind"] == "segment":

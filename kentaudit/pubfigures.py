@@ -13,6 +13,7 @@ notebooks' figures, which are drawn from every record):
   published); a sample whose total is hidden is not drawn.
 * **F3** compliance with the headline criterion by cycle, from T11: a point and
   interval per cycle whose counts are shown.
+* **F4** shrunken estimates by district with their intervals, from T12 (rows shown).
 
 Every plotted mark carries an SVG id ``mark-<table>-<row>-<column>`` and the JSON
 sidecar lists the marks with the table cell and value each one draws, so the
@@ -216,6 +217,35 @@ def _trend(t11, out_dir, *, headline, label):
     return "trend", fig, cap, alt, marks
 
 
+def _caterpillar(t12, out_dir, *, label):
+    df = t12.data
+    rows = [i for i in range(len(df)) if all(_shown(df.at[i, c]) for c in ("estimate", "lower", "upper"))]
+    hidden = [str(df.at[i, "district"]) for i in range(len(df)) if i not in rows]
+    if not rows:
+        return None
+    rows = sorted(rows, key=lambda i: float(df.at[i, "estimate"]))
+    marks = []
+    with house_style():
+        fig, ax = plt.subplots(figsize=(8, max(3, 0.4 * len(rows) + 1.5)))
+        for k, i in enumerate(rows):
+            est, lo, hi = (100 * float(df.at[i, c]) for c in ("estimate", "lower", "upper"))
+            ax.plot([lo, hi], [k, k], color="#555555", lw=1.4)
+            (pt,) = ax.plot([est], [k], "o", color=OKABE_ITO["blue"], ms=7)
+            _mark(pt, t12.id, i, "estimate")
+            marks.append({"id": f"mark-{t12.id}-{i}-estimate", "kind": "point", "table": t12.id, "row": i,
+                          "y": {"column": "estimate", "value": est, "unit": "%"}})
+        ax.set_yticks(range(len(rows)), [str(df.at[i, "district"]) for i in rows])
+        ax.set_xlim(0, 100)
+        ax.set_xlabel(f"{label}: shrunken estimate (% of files)")
+        ax.set_title(f"{label}: shrunken estimates by district", loc="left")
+    cap = ("Shrunken estimates by district with 95% posterior intervals, from table T12.")
+    if hidden:
+        cap += f" Not plotted because their figures are suppressed: {', '.join(hidden)}."
+    alt = (f"Dot plot of shrunken estimates of {label} for {len(rows)} districts, from "
+           f"{_pct(float(df.at[rows[0], 'estimate']))} to {_pct(float(df.at[rows[-1], 'estimate']))}.")
+    return "caterpillar", fig, cap, alt, marks
+
+
 def draw_figures(spec_figures, tables, out_dir, *, headline: str, labels: dict, target: float,
                  funnel_method: str, threshold: int, skip_reason) -> tuple[list, list]:
     """Draw the appendix figures from the published (suppressed) tables.
@@ -242,7 +272,8 @@ def draw_figures(spec_figures, tables, out_dir, *, headline: str, labels: dict, 
                                                           threshold=threshold)),
             "grades_by_sample": ("T8", lambda t: _grades(t, out_dir)),
             "trend_compliance": ("T11", lambda t: _trend(t, out_dir, headline=headline,
-                                                         label=labels.get(headline, headline)))}
+                                                         label=labels.get(headline, headline))),
+            "caterpillar_compliance": ("T12", lambda t: _caterpillar(t, out_dir, label=labels.get(headline, headline)))}
     figs, skipped = [], []
     for e in spec_figures:
         why = skip_reason(e)
