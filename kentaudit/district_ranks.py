@@ -19,10 +19,11 @@ __all__ = ["district_ranks", "SHORTFALLS", "N_SIMS", "N_DRAWS"]
 
 #: shortfalls (proportions) at which the power of each flag is simulated
 SHORTFALLS = (0.10, 0.20)
-#: simulated cycles per scenario (Monte Carlo SE of a rate at most 0.016)
-N_SIMS = 1000
+#: simulated cycles per scenario (Monte Carlo SE of a rate at most 0.025; kept small so the
+#: districts notebook stays within 1.2x of its time without this section)
+N_SIMS = 400
 #: posterior draws for the ranks and intervals of the shrunken estimates
-N_DRAWS = 2000
+N_DRAWS = 1000
 
 
 _RULE_LABELS = {"funnel_95": "Funnel plot, outside the 95% limits",
