@@ -253,6 +253,42 @@ def _xlsx_tables(path: Path, rel: str, meta, scanner) -> tuple[list[_Table], lis
     return tables, findings
 
 
+def _ods_tables(path: Path, rel: str, meta, scanner) -> tuple[list[_Table], list[Finding]]:
+    """Tables of an OpenDocument spreadsheet, read like the XLSX sheets (every cell scanned)."""
+    sheets = pd.read_excel(path, sheet_name=None, header=None, dtype=object, engine="odf")
+    tables, findings = [], []
+    for title, df in sheets.items():
+        rows = []
+        for r, row in enumerate(df.itertuples(index=False)):
+            vals = []
+            for c, v in enumerate(row):
+                if v is None or (isinstance(v, float) and v != v):
+                    vals.append("")
+                    continue
+                findings += scanner.scan(str(v), rel, f"sheet {title!r}, row {r + 1}, column {c + 1}")
+                vals.append(repr(v) if isinstance(v, float) else str(v))
+            rows.append(vals)
+        hdr = next((k for k, r in enumerate(rows) if sum(1 for v in r if v.strip()) >= 2), None)
+        if hdr is None:
+            continue
+        width = max(j + 1 for j, v in enumerate(rows[hdr]) if v.strip())
+        headers = rows[hdr][:width]
+        cells = [r[:width] + [""] * (width - len(r[:width])) for r in rows[hdr + 1:]]
+        cells = [r for r in cells if any(v.strip() for v in r)]
+        m = meta.get(title)
+        names = ([c["name"] for c in m["columns"]] if m and len(m["columns"]) == width
+                 else [_norm(h) for h in headers])
+        tables.append(_Table(rel, title, names, headers, cells,
+                             lambda i, j, h=hdr, t=title: f"sheet {t!r}, row {h + i + 2}, column {j + 1}"))
+    return tables, findings
+
+
+def _pdf_text(path: Path) -> str:
+    """The text of every page of a PDF (scanned like any text file)."""
+    from pypdf import PdfReader
+    return "\n".join(page.extract_text() or "" for page in PdfReader(str(path)).pages)
+
+
 class _HTMLTables(HTMLParser):
     def __init__(self):
         super().__init__(convert_charrefs=True)
@@ -554,6 +590,13 @@ def check_publication(publish_dir, *, restricted_dir=None, threshold: int = 5,
             elif ext in (".html", ".htm"):
                 tabs, f = _html_tables(path, rel, scanner)
                 findings += f
+            elif ext == ".ods":
+                tabs, f = _ods_tables(path, rel, meta, scanner)
+                findings += f
+            elif ext == ".pdf":
+                # the print of the checked HTML; its text is scanned all the same
+                findings += scanner.scan(_pdf_text(path), rel, "text")
+                tabs = []
             elif ext in _TEXT_TYPES:
                 text = path.read_text(encoding="utf-8", errors="replace")
                 if ext == ".json" and '"nbformat"' in text:
@@ -564,7 +607,7 @@ def check_publication(publish_dir, *, restricted_dir=None, threshold: int = 5,
                 tabs = []
             else:
                 findings.append(Finding(rel, "-", "unexpected_file",
-                                        f"{ext or 'extensionless'} files cannot be checked; publish HTML, XLSX, CSV or PNG"))
+                                        f"{ext or 'extensionless'} files cannot be checked; publish HTML, PDF, XLSX, ODS, CSV or PNG"))
                 tabs = []
         except Exception as e:  # a file we cannot parse cannot be shown to be safe
             findings.append(Finding(rel, "-", "unreadable", f"{type(e).__name__}: {e}"))

@@ -562,6 +562,10 @@ class AppendixContent:
     skipped : list of ``(id, title, reason)`` for tables not produced this cycle
     synthetic : bool
     generated : str (provenance line: kentaudit version, time)
+    findings : list of :class:`kentaudit.findings.Finding` (main findings, at the top)
+    words : dict (``{"criteria": {id: description}}``: codes in words for readers)
+    publication : dict (producer, contact, dates, status: the cover)
+    downloads : list of ``(file name relative to the HTML, what it is)``
     """
 
     title: str
@@ -574,6 +578,16 @@ class AppendixContent:
     skipped: list = field(default_factory=list)
     synthetic: bool = False
     generated: str = ""
+    findings: list = field(default_factory=list)
+    words: dict = field(default_factory=dict)
+    publication: dict = field(default_factory=dict)
+    downloads: list = field(default_factory=list)
+
+    def numbers(self) -> dict:
+        """Reader-facing numbers of this edition (``{"T7": "Table 5", "F1": "Figure 1"}``):
+        consecutive in reading order; the stable ids name files and sheets."""
+        from .pubview import numbering
+        return numbering([t.id for t in self.tables] + [f.id for f in self.figures])
 
     def note_numbers(self) -> dict:
         """Note numbers in reading order: tables first, then figures."""

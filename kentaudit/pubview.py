@@ -1,0 +1,202 @@
+"""What a reader of the appendix sees: words for codes, real units, p-values, numbering.
+
+The publication tables (:mod:`kentaudit.pubtable`) hold the disclosure-controlled
+figures with machine labels (criterion ids, sample names as stored). This module
+turns one into the table a person reads, the same way for the HTML, PDF, XLSX and
+ODS appendix:
+
+* criterion ids become the catalogue's descriptions (the CSV keeps both columns);
+  samples are named as a reader would write them (:data:`SAMPLE_WORDS`);
+* p-values read ``<0.001`` below 0.001 and three decimals otherwise; a test that
+  could not be done (a denominator of 0, or no discordant pairs) is ``[z]`` (not
+  applicable), never ``1.000``;
+* units are shown in a header only when they are units (``%``, percentage points);
+  "p-value", "kappa" and "band" are what the column is, not units;
+* tables are numbered 1, 2, ... in the order of the edition (:func:`numbering`);
+  the stable id (``T7``) names the CSV file and the workbook sheet;
+* a district x criterion table is pivoted for reading (:func:`pivot_districts`):
+  districts down, criteria across, in parts narrow enough for an A4 page.
+
+Nothing here computes a figure: every number shown is a cell of the published
+table, formatted.
+"""
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from .pubtable import SHORTHAND, PublicationTable
+
+__all__ = ["SAMPLE_WORDS", "REAL_UNITS", "numbering", "reader_value", "reader_frame",
+           "reader_headers", "csv_frame", "pivot_districts", "legend_symbols", "format_p_cell",
+           "PIVOT_PART"]
+
+#: samples as a reader writes them
+SAMPLE_WORDS = {
+    "initial": "Initial sample",
+    "extended": "Additional cases (extended sample)",
+    "reaudit": "Re-audit of initial cases",
+    "annual": "Annual audit",
+    "All samples": "All samples",
+    "Total": "Total",
+}
+#: units worth showing in a header (others, such as "p-value", are what the column is)
+REAL_UNITS = {"%": "%", "percentage points": "percentage points"}
+#: criteria per part of a pivoted district x criterion table (fits A4 landscape)
+PIVOT_PART = 5
+#: band markers in the pivoted view, defined beside the table
+BAND_MARKS = {"below": " \u25bc", "above": " \u25b2"}
+
+
+def numbering(ids) -> dict:
+    """Reader-facing numbers of an edition: ``{"T1": "Table 1", "T4": "Table 3", "F1": "Figure 1"}``,
+    tables and figures each numbered 1, 2, ... in order, whatever their stable ids."""
+    out, nt, nf = {}, 0, 0
+    for i in ids:
+        if str(i).startswith("T"):
+            nt += 1
+            out[i] = f"Table {nt}"
+        else:
+            nf += 1
+            out[i] = f"Figure {nf}"
+    return out
+
+
+def _is_p(c) -> bool:
+    return c.kind == "derived" and (c.unit or "") == "p-value"
+
+
+def format_p_cell(v):
+    """A published p-value cell: shorthand kept, ``<0.001`` below 0.001, else 3 decimals."""
+    if isinstance(v, str):
+        return v
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return v
+    if not math.isfinite(f):
+        return "[x]"
+    return "<0.001" if f < 0.001 else f"{f:.3f}"
+
+
+def _untestable(t: PublicationTable, i: int, c) -> bool:
+    """A test is not applicable when a denominator it uses is 0, or all its counts are 0."""
+    vals = []
+    for name in c.derived_from:
+        v = t.data.at[i, name]
+        if isinstance(v, str):
+            return False  # suppressed: [c] already
+        try:
+            vals.append((name, float(v)))
+        except (TypeError, ValueError):
+            return False
+    if not vals:
+        return False
+    if all(v == 0 for _, v in vals):
+        return True
+    return any(v == 0 for name, v in vals if "denominator" in name or name == "n_pairs")
+
+
+def csv_frame(t: PublicationTable) -> pd.DataFrame:
+    """The published table as its CSV holds it: :meth:`PublicationTable.display_frame`
+    with p-values formatted and untestable p-values ``[z]``; labels as in the data."""
+    disp = t.display_frame()
+    for c in t.columns:
+        if _is_p(c):
+            disp[c.name] = [("[z]" if _untestable(t, i, c) and not isinstance(v, str) else format_p_cell(v))
+                            for i, v in enumerate(disp[c.name])]
+        elif c.kind == "derived" and c.decimals is not None:
+            disp[c.name] = [v if isinstance(v, str) else f"{float(v):.{c.decimals}f}"
+                            for v in disp[c.name]]
+    return disp
+
+
+def reader_value(column: str, v, words) -> str:
+    """A label cell in words: criterion ids -> descriptions, samples -> :data:`SAMPLE_WORDS`."""
+    if isinstance(v, str):
+        if column == "criterion":
+            return (words.get("criteria") or {}).get(v, v)
+        if column == "sample":
+            return SAMPLE_WORDS.get(v, v)
+    return "" if v is None else str(v)
+
+
+def reader_headers(t: PublicationTable) -> list:
+    """``[(column name, header text)]`` of the reader view (the criterion code column,
+    duplicated by its description, is left out)."""
+    out = []
+    skip_code = "criterion_label" in [c.name for c in t.columns]
+    for c in t.columns:
+        if skip_code and c.name == "criterion":
+            continue
+        unit = REAL_UNITS.get(c.unit or "")
+        out.append((c.name, f"{c.label} ({unit})" if unit else c.label))
+    return out
+
+
+def reader_frame(t: PublicationTable, words) -> pd.DataFrame:
+    """The table as a reader sees it: text cells, columns named as in the data
+    (headers from :func:`reader_headers`), labels in words, numbers formatted."""
+    disp = csv_frame(t)
+    cols = [n for n, _ in reader_headers(t)]
+    out = pd.DataFrame(index=disp.index)
+    for n in cols:
+        c = t.column(n)
+        if c.kind == "label":
+            out[n] = [reader_value(n, v, words) for v in disp[n]]
+        else:
+            out[n] = ["" if v is None else (str(v) if not isinstance(v, float) else f"{v:g}")
+                      for v in disp[n]]
+    return out
+
+
+def legend_symbols(frames) -> list:
+    """Every shorthand symbol shown in the given frames, in the legend's order."""
+    present = set()
+    for f in frames:
+        for v in f.to_numpy().ravel():
+            if isinstance(v, str):
+                for s in SHORTHAND:
+                    if s in v:
+                        present.add(s)
+    return [s for s in SHORTHAND if s in present]
+
+
+def pivot_districts(t: PublicationTable, words, part: int = PIVOT_PART) -> list:
+    """A district x criterion table (rows ``criterion, area, district``) pivoted for reading.
+
+    Returns
+    -------
+    list of (title suffix, DataFrame)
+        One frame per group of ``part`` criteria: columns ``Area``, ``District`` and one
+        column per criterion (its description) holding the published compliance
+        percentage, with a band mark (:data:`BAND_MARKS`) when the district is outside
+        the 99.8% funnel limits. Rows keep the table's order (districts by area, the
+        area rows, then Kent).
+    """
+    disp = csv_frame(t)
+    crits = list(dict.fromkeys(disp["criterion"]))
+    keys = list(dict.fromkeys(zip(disp["area"], disp["district"])))
+    has_band = "funnel_band" in disp.columns
+    cell = {}
+    for i in range(len(disp)):
+        v = disp.at[i, "estimate"]
+        txt = v if isinstance(v, str) else f"{float(v):.1f}"
+        if has_band:
+            txt += BAND_MARKS.get(str(disp.at[i, "funnel_band"]), "")
+        cell[(disp.at[i, "criterion"], disp.at[i, "area"], disp.at[i, "district"])] = txt
+    parts = []
+    for k in range(0, len(crits), part):
+        group = crits[k:k + part]
+        rows = []
+        for area, dist in keys:
+            r = {"Area": area, "District": "All districts in the area" if dist == "All districts" and area != "Kent"
+                 else ("All of Kent" if area == "Kent" else dist)}
+            for c in group:
+                r[reader_value("criterion", c, words)] = cell.get((c, area, dist), "[x]")
+            rows.append(r)
+        n = len(crits)
+        suffix = (f"criteria {k + 1} to {min(k + part, n)} of {n}" if n > part else "")
+        parts.append((suffix, pd.DataFrame(rows)))
+    return parts
