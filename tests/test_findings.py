@@ -1,0 +1,134 @@
+"""Main findings: every number of every sentence is a published cell, a count of rows, or a parameter.
+
+The check reads only the published files (``publish/csv/*.csv``) and the restricted
+bindings; counts of rows are recounted here independently of kentaudit.findings.
+"""
+from __future__ import annotations
+
+import json
+import re
+
+import pandas as pd
+import pytest
+
+from appendix_fake import write_fake_cycle
+from kentaudit.appendix import build_appendix
+
+NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?")
+QUOTED = re.compile(r"\u2018[^\u2019]*\u2019|\b(?:Table|Figure) \d+")  # wording and references
+
+
+def _num(v):
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return None
+
+
+def _recount(csv: pd.DataFrame, cond: str, headline: str, alpha: float = 0.05) -> int:
+    """An independent count of the rows a finding describes."""
+    sig = csv.get("p_adjusted", pd.Series(dtype=str)).map(
+        lambda v: v == "<0.001" or (_num(v) is not None and _num(v) < alpha))
+    if cond == "compliance shown":
+        return int(csv["estimate"].map(_num).notna().sum())
+    if cond == "difference > 0":
+        return int((csv["difference"].map(_num) > 0).sum())
+    if cond == "difference shown":
+        return int(csv["difference"].map(_num).notna().sum())
+    if cond == f"p_adjusted < {alpha:g}":
+        return int(sig.sum())
+    if cond == f"difference shown and not p_adjusted < {alpha:g}":
+        return int((csv["difference"].map(_num).notna() & ~sig).sum())
+    if cond == "cells == [c]":
+        return int((csv == "[c]").to_numpy().sum())
+    m = re.fullmatch(r"(\w+) == \[z\]", cond)
+    if m:
+        return int((csv[m.group(1)] == "[z]").sum())
+    d = csv[(csv["district"] != "All districts") & csv["funnel_band"].isin(["above", "below", "within"])]
+    h = d[d["criterion"] == headline]
+    return {
+        "criteria with districts in the funnel": d["criterion"].nunique(),
+        "district rows above or below": int(d["funnel_band"].isin(["above", "below"]).sum()),
+        "district rows in the funnel": len(d),
+        "district rows below": int((d["funnel_band"] == "below").sum()),
+        "district rows above": int((d["funnel_band"] == "above").sum()),
+        "headline criterion, district rows in the funnel": len(h),
+        "headline criterion, district rows within": int((h["funnel_band"] == "within").sum()),
+    }[cond]
+
+
+def check_findings(publish_dir, restricted_dir, params: dict):
+    """Every number of every finding against the published tables; returns the sentences."""
+    b = pd.read_csv(restricted_dir / "RESTRICTED_findings.csv", dtype=str, keep_default_na=False)
+    html = (publish_dir / "appendix.html").read_text(encoding="utf-8")
+    csvs = {p.stem: pd.read_csv(p, dtype=str, keep_default_na=False) for p in (publish_dir / "csv").glob("T*.csv")}
+    sentences = []
+    for k, g in b.groupby("finding", sort=False):
+        sentence = g["sentence"].iloc[0]
+        sentences.append(sentence)
+        assert sentence.replace("'", "&#x27;") in html or sentence in html.replace("&#x27;", "'")
+        # the numbers a reader sees, outside the criteria's own wording (which has numbers)
+        seen = NUMBER.findall(QUOTED.sub("", sentence))
+        bound = [n for t in g["text"] for n in NUMBER.findall(t)]
+        assert seen == bound, (sentence, seen, bound)
+        for r in g.itertuples():
+            if r.kind == "cell":
+                assert csvs[r.table].at[int(float(r.row)), r.column] == r.value, (sentence, r)
+                assert r.value in r.text or (r.value == "<0.001" and "< 0.001" in r.text)
+            elif r.kind == "rows":
+                assert int(r.value) == _recount(csvs[r.table], r.condition, params["headline"]), (sentence, r)
+            else:
+                assert r.kind == "parameter"
+                assert float(r.value) == params[r.column], (sentence, r)
+    return sentences
+
+
+@pytest.fixture(scope="module")
+def fake(tmp_path_factory):
+    out = tmp_path_factory.mktemp("cycle") / "2009"
+    return build_appendix(write_fake_cycle(out), out)
+
+
+def test_findings_open_the_appendix_before_the_tables(fake):
+    html = (fake.publish_dir / "appendix.html").read_text(encoding="utf-8")
+    assert html.index('id="findings"') < html.index('id="contents-h"') < html.index('id="tables-h"')
+
+
+def test_every_number_of_every_finding_is_a_published_cell_or_count(fake):
+    params = {"headline": "seen", "confidence_level": 0.95, "funnel_outer_limit": 0.998}
+    sentences = check_findings(fake.publish_dir, fake.restricted_dir, params)
+    topics = pd.read_csv(fake.restricted_dir / "RESTRICTED_findings.csv")["topic"]
+    assert {"headline", "extension", "districts"} <= set(topics)
+    assert len(sentences) >= 5
+
+
+def test_the_check_fails_on_a_planted_wrong_number(fake, tmp_path):
+    import shutil
+    pub, res = tmp_path / "publish", tmp_path / "restricted"
+    shutil.copytree(fake.publish_dir, pub)
+    shutil.copytree(fake.restricted_dir, res)
+    f = res / "RESTRICTED_findings.csv"
+    b = pd.read_csv(f, dtype=str, keep_default_na=False)
+    i = b.index[b["kind"] == "cell"][0]
+    b.at[i, "value"] = "99.9"
+    b.to_csv(f, index=False)
+    with pytest.raises(AssertionError):
+        check_findings(pub, res, {"headline": "seen", "confidence_level": 0.95, "funnel_outer_limit": 0.998})
+
+
+def test_findings_never_show_a_suppressed_number(fake):
+    b = pd.read_csv(fake.restricted_dir / "RESTRICTED_findings.csv", dtype=str, keep_default_na=False)
+    assert not b["value"].isin(["[c]", "[x]", "[z]"]).any()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("cycle_id", ["2009", "2013"])
+def test_findings_of_the_default_cycles_match_their_tables(cycle_id, request):
+    run = request.getfixturevalue(f"cycle_{cycle_id}")
+    d = run["cycle_dir"]
+    manifest = json.loads((d / "manifest.json").read_text())
+    p = manifest["params"]
+    params = {"headline": p.get("headline_criterion") or "seen", "confidence_level": p["confidence_level"],
+              "funnel_outer_limit": 0.998}
+    sentences = check_findings(d / "publish", d / "restricted", params)
+    assert any(s.startswith("Across Kent") for s in sentences)
