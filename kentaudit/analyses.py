@@ -37,7 +37,7 @@ from .errors import KentauditError
 from .params import CycleParams, load_params
 
 __all__ = ["CycleData", "Section", "load_cycle", "data_quality", "compliance_summary",
-           "initial_vs_extended", "districts", "district_profile", "trends", "MAIN_SAMPLES"]
+           "initial_vs_extended", "districts", "district_profile", "trends", "findings", "MAIN_SAMPLES"]
 
 #: samples in which each case is audited once (the re-audit repeats initial cases)
 MAIN_SAMPLES = ("initial", "extended", "annual")
@@ -73,15 +73,20 @@ class CycleData:
     criteria: pd.DataFrame
     districts: pd.DataFrame
 
-    def describe(self) -> pd.DataFrame:
-        """One-row summary of what was read: cycle, samples, audits, files."""
+    def describe(self):
+        """What was read, for reading: a two-column table (setting, value) of the cycle,
+        samples, audits, rejected records and the methods in use."""
+        from .display import style_table
         P = self.params
-        return pd.DataFrame([{
-            "cycle": P.cycle, "title": P.title, "samples": ", ".join(P.samples),
-            "audits": len(self.audits), "earlier cycles' audits": len(self.previous),
-            "records rejected": int(self.ingest.reconciliation["rejected"].sum()),
-            "synthetic data": P.synthetic, "confidence level": P.confidence_level,
-            "interval method": P.interval_method, "adjustment": P.adjust_method}])
+        rows = [("Cycle", P.cycle), ("Title", P.title), ("Samples", ", ".join(P.samples)),
+                ("Audits", f"{len(self.audits):,}"), ("Earlier cycles' audits", f"{len(self.previous):,}"),
+                ("Records rejected", f"{int(self.ingest.reconciliation['rejected'].sum()):,}"),
+                ("Synthetic data", "yes" if P.synthetic else "no"),
+                ("Confidence level", f"{100 * P.confidence_level:g}%"),
+                ("Interval method", P.interval_method), ("Adjustment", P.adjust_method),
+                ("Headline criterion", self.labels.get(self.headline, self.headline))]
+        return style_table(pd.DataFrame(rows, columns=["setting", "value"]), "cycle",
+                           caption="What this notebook read")
 
     @property
     def main(self) -> pd.DataFrame:
@@ -144,18 +149,19 @@ class Section:
                 results.save_figure(fig, fid, figures_dir, district=code)
 
 
-    def show(self, name: str, max_rows: int = 60):
-        """The table ``name`` for display: proportions shown to 3 decimals.
+    def show(self, name: str, max_rows: int = 25):
+        """The table ``name`` for reading, through :func:`kentaudit.display.style_table`:
+        human headers, estimates with their intervals in one cell, p-values formatted,
+        the method stated once in the caption, no index, tables longer than
+        ``max_rows`` collapsed behind a summary.
 
         Rounding happens here, on display only; saved tables keep full precision.
         A table the cycle does not have gives a one-line explanation instead.
         """
         if name not in self.tables:
             return _Note(f"No table {name!r} for this cycle (its samples or earlier cycles are not there).")
-        df = self.tables[name]
-        with pd.option_context("display.max_rows", max_rows):
-            # a fixed uuid keeps the HTML the same from run to run (golden notebooks)
-            return df.style.set_uuid(name).format(precision=3, na_rep="").hide(axis="index")
+        from .display import style_table
+        return style_table(self.tables[name], name, max_rows=max_rows)
 
     def figure(self, fid: str):
         """Display figure ``fid`` with its alt text and caption."""
@@ -163,6 +169,25 @@ class Section:
             return _Note(f"No figure {fid!r} for this cycle.")
         results.show_figure(self.figures[fid])
         return None
+
+
+class _Findings(list):
+    """Main findings of a notebook, shown as a Markdown list at the top of its page."""
+
+    def _repr_markdown_(self):
+        if not self:
+            return "*No findings for this notebook's tables.*"
+        return "**Main findings** (written from the tables below by kentaudit's templates)\n\n" + \
+            "\n".join(f"- {f.text}" for f in self)
+
+
+def findings(cd: CycleData, section: Section) -> _Findings:
+    """The main findings of ``section`` in plain English (:func:`kentaudit.findings.section_findings`):
+    every number is a cell of one of the section's tables or a count of its rows."""
+    from .findings import section_findings
+    P = cd.params
+    return _Findings(section_findings(section.tables, headline=cd.headline, conf_level=P.confidence_level,
+                                      adjust_method=P.adjust_method, criterion_words=cd.labels))
 
 
 class _Note(str):

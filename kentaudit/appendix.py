@@ -163,8 +163,12 @@ def source_line(params, synthetic: bool) -> str:
 
 
 def build_tables(spec: dict, results_dir, *, cycle: str, samples, has_previous: bool,
-                 synthetic: bool = False, source: str | None = None, criterion_words=None):
+                 synthetic: bool = False, source: str | None = None, criterion_words=None,
+                 frames=None):
     """Build the unsuppressed publication tables named by the spec.
+
+    ``frames`` (``{results table name: DataFrame}``) replaces reading ``results_dir``
+    (the reviewer pages' findings, from a notebook's own tables).
 
     Returns
     -------
@@ -183,7 +187,8 @@ def build_tables(spec: dict, results_dir, *, cycle: str, samples, has_previous: 
         if why:
             skipped.append((e["id"], e["title"], why))
             continue
-        df = _read_results(results_dir, e["source"])
+        df = (_read_results(results_dir, e["source"]) if frames is None
+              else (frames[e["source"]].reset_index(drop=True) if e["source"] in frames else None))
         if df is None:
             skipped.append((e["id"], e["title"], f"results table {e['source']!r} was not produced"))
             continue

@@ -26,9 +26,10 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from .display import format_p
 from .pubview import csv_frame
 
-__all__ = ["Binding", "Finding", "main_findings", "bindings_frame"]
+__all__ = ["Binding", "Finding", "main_findings", "bindings_frame", "section_findings"]
 
 
 @dataclass(frozen=True)
@@ -258,6 +259,72 @@ def _untested(tables, names):
         out.append(Finding("untested").add(
             "Figures that would reveal small numbers of files are suppressed (shown as [c]): ",
             *_list(cparts), "."))
+    return out
+
+
+def _reconciliation(t):
+    df = csv_frame(t).astype(str)
+    tot = df.index[df["outcome"] == "Total"].tolist()
+    acc = df.index[df["outcome"] == "Accepted"].tolist()
+    if not tot or not acc:
+        return []
+    rej = [i for i in df.index if df.at[i, "outcome"].startswith("Rejected")]
+    f = Finding("quality").add("Of the ", _cell(t.id, df, tot[0], "n_records"), " records received, ",
+                               _cell(t.id, df, acc[0], "n_records"), " were accepted")
+    if rej:
+        items = [[_cell(t.id, df, i, "n_records"), f" ({df.at[i, 'outcome'].split(':', 1)[1].strip()})"]
+                 for i in rej]
+        f.add(" and the others rejected, each under the first rule it broke: ", *_list(items), ".")
+    else:
+        f.add("; none was rejected.")
+    return [f]
+
+
+def _profile(df: pd.DataFrame, alpha: float, name: str = "profile"):
+    """A district against the rest of Kent (the ``profile`` results table, unrounded)."""
+    if not len(df) or "p_adjusted" not in df.columns:
+        return []
+    district = str(df["district"].iloc[0])
+    out = []
+    for side, sel in (("lower", df["difference"] < 0), ("higher", df["difference"] > 0)):
+        rows = df.index[sel & (df["p_adjusted"] < alpha)].tolist()
+        if rows:
+            items = [[f"\u2018{df.at[i, 'criterion_label']}\u2019 (",
+                      Binding(f"{100 * df.at[i, 'difference']:.1f}", "cell", name, "difference",
+                              f"{100 * df.at[i, 'difference']:.1f}", row=int(i)), " percentage points, ",
+                      Binding(format_p(df.at[i, 'p_adjusted'], prefix=True).replace("p", "adjusted p", 1),
+                              "cell", name, "p_adjusted", format_p(df.at[i, "p_adjusted"]), row=int(i)), ")"]
+                     for i in rows]
+            out.append(Finding("profile").add(
+                f"{district} was significantly {side} than the rest of Kent on ",
+                Binding(str(len(rows)), "rows", name, "", str(len(rows)),
+                        condition=f"difference {'<' if side == 'lower' else '>'} 0 and p_adjusted < {alpha:g}"),
+                f" criteri{'on' if len(rows) == 1 else 'a'}: ", *_list(items), "."))
+    if not out:
+        out.append(Finding("profile").add(
+            f"After adjustment for multiple comparisons, {district} did not differ significantly from the "
+            "rest of Kent on any criterion."))
+    return out
+
+
+def section_findings(frames: dict, *, headline: str, conf_level: float = 0.95,
+                     adjust_method: str = "holm", criterion_words=None) -> list:
+    """Findings of one notebook (reviewer page) from its own results tables (unsuppressed:
+    the pages are restricted). The same templates as the appendix, on the tables the
+    appendix spec builds from these results, plus the data-quality and district-profile
+    templates."""
+    from .appendix import build_tables, load_spec
+    tables, _ = build_tables(load_spec(), ".", cycle="", samples=("initial", "extended", "reaudit", "annual"),
+                             has_previous=True, criterion_words=criterion_words, frames=frames)
+    out = []
+    by = {t.id: t for t in tables}
+    if "T2" in by:
+        out += _reconciliation(by["T2"])
+    out += [f for f in main_findings([t for t in tables if t.id != "T2"], headline=headline,
+                                     conf_level=conf_level, adjust_method=adjust_method)
+            if f.topic != "untested"]
+    if "profile" in frames:
+        out += _profile(frames["profile"].reset_index(drop=True), 1 - conf_level)
     return out
 
 

@@ -60,7 +60,12 @@ _CSS = """
 .kentaudit-status-failed,.kentaudit-status-interrupted{color:#b10e1e;font-weight:bold}
 .kentaudit-toc{max-width:1100px;margin:0 auto 1em;padding:0 1.5em;font-family:system-ui,Arial,sans-serif}
 .kentaudit-figure img{max-width:100%;height:auto}
+a.anchor-link{display:inline-block;min-width:24px;min-height:24px;line-height:24px;text-align:center}
+.kentaudit-toc a{display:inline-block;min-height:24px;line-height:24px}
 """
+
+#: markdown that explains code, dropped from pages that hide the code
+_CODE_ONLY = re.compile(r"tagged\s+`?parameters`?|the cell below", re.I)
 
 
 @lru_cache(maxsize=1)
@@ -99,9 +104,9 @@ def _provenance_html(title: str, prov: dict[str, Any]) -> str:
     params = prov.get("params") or {}
     flat = []
     for k, v in params.items():
-        if k == "inputs" and isinstance(v, dict):
+        if isinstance(v, dict):
             for ik, iv in v.items():
-                flat.append((f"inputs.{ik}", ", ".join(iv) if isinstance(iv, list) else iv))
+                flat.append((f"{k}.{ik}", ", ".join(map(str, iv)) if isinstance(iv, list) else iv))
         else:
             flat.append((k, ", ".join(map(str, v)) if isinstance(v, list) else v))
     run = [
@@ -182,6 +187,8 @@ def export_notebook_html(notebook_path: str | Path, html_path: str | Path, *,
     prov = dict(provenance or {})
     title = title or prov.get("title") or notebook_path.stem
     nb = nbformat.read(notebook_path, as_version=4)
+    # the page hides code, so markdown explaining a code cell (the parameters cell) goes too
+    nb.cells = [c for c in nb.cells if not (c.cell_type == "markdown" and _CODE_ONLY.search(c.source))]
     body, _ = _exporter().from_notebook_node(nb, resources={"metadata": {"name": title}})
     body = _SCRIPT.sub("", body)
     head_extra = (f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'

@@ -177,3 +177,99 @@ def test_real_reviewer_pages_render_offline_with_visible_tables_and_alt_text(cyc
     by_name = {Path(p["file"]).name: p for p in pages}
     for name in ("districts.html", "trends.html", "district_profile__THA.html"):
         assert by_name[name]["visibleTables"] > 0 and by_name[name]["visibleImages"] > 0, name
+
+
+# --- what readers receive (issue 14) ------------------------------------------------------
+
+def _districts():
+    from kentaudit.reference import districts
+    return list(districts()["district"])
+
+
+def _alt_counts(alt: str, names: list) -> int:
+    """Districts the alt text accounts for: those it names plus 'the other N' / 'All N'."""
+    import re
+    named = 0
+    rest = alt
+    for n in sorted(names, key=len, reverse=True):  # "Tunbridge Wells" before "Wells"
+        named += rest.count(n)
+        rest = rest.replace(n, "")
+    m = re.search(r"(?:The other|All) (\d+) districts?", alt)
+    return named + (int(m.group(1)) if m else 0)
+
+
+def test_funnel_figures_the_runner_wrote_name_districts_and_count_them_right(cycle):
+    names = _districts()
+    figs = sorted((cycle["cycle_dir"] / "figures").glob("funnel_*.json"))
+    assert figs
+    for f in figs:
+        alt = json.loads(f.read_text())["alt_text"]
+        assert "seen and seen" not in alt
+        assert _alt_counts(alt, names) == 12, (f.name, alt)
+
+
+def test_published_figure_1_is_the_headline_criterion_and_names_districts(cycle):
+    html = (cycle["cycle_dir"] / "publish" / "appendix.html").read_text(encoding="utf-8")
+    manifest = json.loads((cycle["cycle_dir"] / "manifest.json").read_text())
+    from kentaudit.reference import criteria
+    c = criteria()
+    label = dict(zip(c["id"], c["label"]))[manifest["params"]["headline_criterion"]]
+    import re
+    h = re.search(r'<h3 id="F1-h">([^<]*)</h3>', html).group(1)
+    assert label.replace("'", "&#x27;") in h
+    alt = re.search(r'<section id="F1".*?alt="([^"]*)"', html, re.S).group(1)
+    assert _alt_counts(alt, _districts()) == 12
+
+
+def test_every_published_figure_has_a_data_table(cycle):
+    import re
+    html = (cycle["cycle_dir"] / "publish" / "appendix.html").read_text(encoding="utf-8")
+    figs = re.findall(r'<section id="(F\d+)" class="figure-section">', html)
+    assert figs
+    for f in figs:
+        assert f'data-table-id="{f}-data"' in html, f
+
+
+def test_no_published_row_label_is_a_code(cycle):
+    """HTML rows and XLSX label cells are words: no criterion id, no stored sample name."""
+    import re
+    from kentaudit.reference import criteria
+    ids = set(criteria()["id"])
+    html = (cycle["cycle_dir"] / "publish" / "appendix.html").read_text(encoding="utf-8")
+    rows = set(re.findall(r'<th scope="row">([^<]*)</th>', html))
+    assert not rows & ids and not rows & {"initial", "extended", "reaudit", "annual"}
+    wb = openpyxl.load_workbook(cycle["cycle_dir"] / "publish" / "appendix.xlsx")
+    for ws in wb.worksheets[3:]:
+        first = [r[0] for r in ws.iter_rows(values_only=True) if r and r[0] is not None]
+        assert not set(first) & ids, ws.title
+
+
+def test_published_p_values_read_for_people(cycle):
+    meta = json.loads((cycle["cycle_dir"] / "publish" / "csv" / "metadata.json").read_text())
+    seen = 0
+    for t in meta["tables"]:
+        for c in t["columns"]:
+            if c["unit"] == "p-value":
+                vals = _published(cycle["cycle_dir"], t["id"])[c["name"]]
+                assert not vals.isin(["0.0", "0.000", "0"]).any(), t["id"]
+                assert vals.map(lambda v: v in ("[c]", "[x]", "[z]", "<0.001") or
+                                (len(v.split(".")[-1]) == 3 and 0.001 <= float(v) <= 1)).all(), t["id"]
+                seen += len(vals)
+    assert seen
+
+
+def test_every_shorthand_shown_is_in_the_legend(cycle):
+    import re
+    html = (cycle["cycle_dir"] / "publish" / "appendix.html").read_text(encoding="utf-8")
+    legend = html[html.index('id="legend"'):html.index('id="methods"')]
+    body = html[:html.index('id="notes"')]
+    for s in ("[c]", "[x]", "[z]"):
+        if re.search(re.escape(f">{s}<"), body):
+            assert f"<dt>{s}</dt>" in legend, s
+
+
+def test_annual_edition_has_no_extended_sample_note_and_names_its_tests(cycle_2013):
+    html = (cycle_2013["cycle_dir"] / "publish" / "appendix.html").read_text(encoding="utf-8")
+    assert "only the cases added in the extended audit" not in html
+    methods = html[html.index('id="methods"'):html.index('id="caveats"')]
+    assert "No hypothesis tests appear" not in methods and "Tests" in methods

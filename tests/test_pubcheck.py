@@ -103,7 +103,7 @@ def test_case_reference_caught(pub, fmt):
     if fmt == "csv":
         csv_set(pub, "T4", 0, "criterion_label", ref)
     elif fmt == "xlsx":
-        xlsx_set(pub, "T4", "seen", "Description", ref)
+        xlsx_set(pub, "T4", "Criterion seen", "Criterion code", ref)
     else:
         html_sub(pub, "<h1>", f"<p>see {ref}</p><h1>")
     f = check_publication(pub)
@@ -199,9 +199,9 @@ def test_single_suppressed_cell_in_a_total_row_caught(pub, fmt):
     if fmt == "csv":
         csv_set(pub, "T1", 0, "n_audits", "[c]")
     elif fmt == "xlsx":
-        xlsx_set(pub, "T1", "initial", "Audits", "[c]")
+        xlsx_set(pub, "T1", "Initial sample", "Audits", "[c]")
     else:
-        html_set(pub, "T1", "initial", "n_audits", "[c]")
+        html_set(pub, "T1", "Initial sample", "n_audits", "[c]")
     f = [x for x in check_publication(pub) if x.kind in ("narrowed", "derived")]
     assert f and "60" in f[0].detail  # recovered value: 60 initial audits
 
