@@ -10,7 +10,7 @@ const axeSource = require("fs").readFileSync(path.join(modules, "axe-core", "axe
 (async () => {
   const [exe, userDir, ...files] = process.argv.slice(2);
   const context = await chromium.launchPersistentContext(userDir, {
-    executablePath: exe, headless: true, timeout: 300000,
+    executablePath: exe, headless: true, timeout: 300000, bypassCSP: true,  // to inject axe
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
            "--disable-component-update", "--disable-sync", "--no-first-run"],
   });
