@@ -177,8 +177,7 @@ class _Findings(list):
     def _repr_markdown_(self):
         if not self:
             return "*No findings for this notebook's tables.*"
-        return "**Main findings** (written from the tables below by kentaudit's templates)\n\n" + \
-            "\n".join(f"- {f.text}" for f in self)
+        return "\n".join(f"- {f.text}" for f in self)
 
 
 def findings(cd: CycleData, section: Section) -> _Findings:

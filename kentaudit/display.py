@@ -146,7 +146,9 @@ def format_value(v, fmt: str, decimals: int | None = None) -> str:
         return f"{int(round(f)):,}" if f == round(f) else f"{f:,.1f}"
     if fmt in ("percent", "pp"):
         return f"{100 * f:.{1 if decimals is None else decimals}f}"
-    if fmt == "number":
+    if fmt in ("number", "text"):  # a number in a column documented as text is still a number
+        if fmt == "text" and isinstance(v, (int, np.integer)):
+            return str(v)
         if decimals is not None:
             return f"{f:.{decimals}f}"
         return f"{f:.3g}" if abs(f) < 1000 else f"{f:,.0f}"
@@ -234,9 +236,9 @@ class TableView:
         style = ("<style>.kentaudit-table{border-collapse:collapse;font-size:.9em;margin:.5em 0}"
                  ".kentaudit-table caption{text-align:left;font-weight:600;padding:.3em 0}"
                  ".kentaudit-table th,.kentaudit-table td{border-bottom:1px solid #c8c8c8;"
-                 "padding:.25em .6em;text-align:left;vertical-align:top}"
+                 "padding:.25em .6em;text-align:left!important;vertical-align:top}"
                  ".kentaudit-table thead th{border-bottom:2px solid #505050}"
-                 ".kentaudit-table .num{text-align:right;font-variant-numeric:tabular-nums}"
+                 ".kentaudit-table .num{text-align:right!important;font-variant-numeric:tabular-nums}"
                  ".kentaudit-table tbody th{font-weight:normal}"
                  "details.kentaudit-long>summary{cursor:pointer;padding:.4em 0;min-height:24px}"
                  "</style>")

@@ -106,6 +106,22 @@ def test_printed_tables_fit_the_page_and_repeat_their_headers(built, tmp_path):
     assert all(t["header"] == "table-header-group" for t in tables)
 
 
+@pytest.mark.browser
+@pytest.mark.skipif(no_browser, reason="chromium, node or playwright-core missing: `make browser-tools`")
+def test_print_fit_check_catches_a_table_too_wide_for_the_page(built, tmp_path):
+    html = (built.publish_dir / "appendix.html").read_text(encoding="utf-8")
+    wide_row = "".join(f"<td>{'9' * 40}</td>" for _ in range(12))
+    planted = html.replace("</main>", '<div class="table-wrap"><table data-table-id="X"><thead><tr>'
+                           + "<th>h</th>" * 12 + f"</tr></thead><tbody><tr>{wide_row}</tr></tbody>"
+                           "</table></div></main>")
+    f = tmp_path / "appendix.html"
+    f.write_text(planted, encoding="utf-8")
+    p = subprocess.run([NODE, str(ROOT / "tests" / "browser" / "print_fit.js"), str(f), CHROMIUM,
+                        str(tmp_path / "prof")], capture_output=True, text=True, timeout=600)
+    tables = json.loads(p.stdout.strip().splitlines()[-1])["tables"]
+    assert [t["id"] for t in tables if t["width"] > t["limit"]] == ["X"]
+
+
 # ----------------------------------------------------------------------------- spreadsheets
 def _cover_text(ws) -> str:
     return "\n".join(str(v) for r in ws.iter_rows(values_only=True) for v in r if v is not None)
