@@ -40,7 +40,7 @@ from .findings import bindings_frame, main_findings
 from .publish_ods import write_ods
 from .publish_pdf import finish_pdf, start_pdf
 from .publish_xlsx import write_xlsx
-from .pubview import csv_frame
+from .pubview import csv_frame, mark_untestable
 from .pubtable import AppendixContent, Column, Figure, PublicationTable, PublicationTableError
 from .reference import AREA_ASSUMPTION
 from .safetext import neutralise_frame
@@ -660,6 +660,7 @@ def build_appendix(params, results_dir=None, *, spec_path=None) -> AppendixResul
                                exclude=results_dir)
     sup = suppress(tables, threshold=threshold, context=ctx, width=width,
                    earlier=[(d, v) for d, v, _ in earlier])
+    mark_untestable(sup.tables)  # no test possible: [z], and out of every adjustment family
     readjust_p_values(sup.tables, _get(params, "adjust_method", "holm"))
     _write_restricted(results_dir / "restricted", tables, sup.audit, sup.equations)
 

@@ -94,7 +94,11 @@ def _rows(tid, n, cond) -> Binding:
 
 
 def _p_text(b: Binding) -> str:
-    return "adjusted p < 0.001" if b.value == "<0.001" else f"adjusted p = {b.value}"
+    """A p-value cell (as the CSV holds it) in words: ``adjusted p < 0.001`` or ``= 0.004``."""
+    f = _num(b.value)
+    if b.value == "<0.001" or (f is not None and f < 0.001):
+        return "adjusted p < 0.001"
+    return f"adjusted p = {f:.3f}" if f is not None else f"adjusted p {b.value}"
 
 
 def _significant(v, alpha) -> bool:

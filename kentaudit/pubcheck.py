@@ -834,9 +834,16 @@ def _cross_format(by_format: dict) -> list[Finding]:
             c = csv.get(tid)
             if c is None or len(c.cells) != len(t.cells):
                 continue
+            # columns matched by name (a reader's view may leave out or reorder columns,
+            # e.g. the criterion code beside its description); by position otherwise
+            cidx = {n: k for k, n in enumerate(c.names)}
+            pairs = ([(cidx[n], j) for j, n in enumerate(t.names) if n in cidx]
+                     if any(n in cidx for n in t.names) else [(j, j) for j in range(len(t.names))])
             for i, (ra, rb) in enumerate(zip(c.cells, t.cells)):
-                for j, (a, b) in enumerate(zip(ra, rb)):
-                    a, b = str(a).strip(), str(b).strip()
+                for ja, j in pairs:
+                    if ja >= len(ra) or j >= len(rb):
+                        continue
+                    a, b = str(ra[ja]).strip(), str(rb[j]).strip()
                     if a == SUPPRESSED and b not in (SUPPRESSED, ""):
                         out.append(Finding(t.file, t.where(i, j), "derived",
                                            f"shows {b!r} where csv/{tid}.csv hides the cell: recovered {b}"))

@@ -19,7 +19,7 @@ import pandas as pd
 
 from .publish_html import table_number
 from .pubtable import SHORTHAND, AppendixContent, PublicationTable
-from .pubview import REAL_UNITS, csv_frame, legend_symbols, reader_value
+from .pubview import REAL_UNITS, csv_frame, legend_symbols, reader_p, reader_value
 from .safetext import XLSXWRITER_OPTIONS, neutralise_formula, neutralise_frame
 
 __all__ = ["write_xlsx", "gptable_for", "cover_lines", "properties", "number_format", "sheet_frame"]
@@ -46,7 +46,7 @@ def sheet_frame(t: PublicationTable, words=None) -> pd.DataFrame:
     """The cells of a table's sheet: numbers as numbers (formatted by :func:`number_format`),
     shorthand and ``<0.001`` as text, criterion ids and samples in words (the code kept
     beside the description)."""
-    disp = csv_frame(t)
+    disp = reader_p(t, csv_frame(t))
     out = pd.DataFrame(index=disp.index)
     for c in t.columns:
         vals = []

@@ -28,7 +28,7 @@ import pandas as pd
 
 from .pubtable import SHORTHAND, PublicationTable
 
-__all__ = ["SAMPLE_WORDS", "REAL_UNITS", "numbering", "reader_value", "reader_frame",
+__all__ = ["SAMPLE_WORDS", "REAL_UNITS", "numbering", "mark_untestable", "reader_p", "reader_value", "reader_frame",
            "reader_headers", "csv_frame", "pivot_districts", "legend_symbols", "format_p_cell",
            "PIVOT_PART"]
 
@@ -98,18 +98,54 @@ def _untestable(t: PublicationTable, i: int, c) -> bool:
     return any(v == 0 for name, v in vals if "denominator" in name or name == "n_pairs")
 
 
+def mark_untestable(tables) -> None:
+    """Set ``[z]`` (not applicable) in every p-value cell whose test could not be done
+    (a denominator of 0, or all its counts 0), in the tables' data - before adjusted
+    p-values are recomputed, so such a row is in no family of adjusted p-values."""
+    for t in tables:
+        pcols = [c for c in t.columns if _is_p(c)]
+        if not pcols:
+            continue
+        data = t.data.copy()
+        for c in pcols:
+            data[c.name] = data[c.name].astype(object)
+            for i in range(len(data)):
+                if not isinstance(data.at[i, c.name], str) and _untestable(t, i, c):
+                    data.at[i, c.name] = "[z]"
+        t.data = data
+
+
 def csv_frame(t: PublicationTable) -> pd.DataFrame:
     """The published table as its CSV holds it: :meth:`PublicationTable.display_frame`
     with p-values formatted and untestable p-values ``[z]``; labels as in the data."""
     disp = t.display_frame()
     for c in t.columns:
         if _is_p(c):
-            disp[c.name] = [("[z]" if _untestable(t, i, c) and not isinstance(v, str) else format_p_cell(v))
+            disp[c.name] = ["[z]" if not isinstance(v, str) and _untestable(t, i, c) else v
                             for i, v in enumerate(disp[c.name])]
-        elif c.kind == "derived" and c.decimals is not None:
+        if c.kind == "derived" and c.decimals is not None:
             disp[c.name] = [v if isinstance(v, str) else f"{float(v):.{c.decimals}f}"
                             for v in disp[c.name]]
     return disp
+
+
+def reader_p(t: PublicationTable, disp: pd.DataFrame) -> pd.DataFrame:
+    """p-value cells for reading: ``<0.001`` below 0.001, three decimals otherwise (the CSV
+    keeps the declared decimals, so adjusted p-values can be recomputed from it)."""
+    disp = disp.copy()
+    for c in t.columns:
+        if _is_p(c):
+            disp[c.name] = [format_p_cell(float(v)) if isinstance(v, str) and _isnum(v) else format_p_cell(v)
+                            for v in disp[c.name]]
+    return disp
+
+
+def _isnum(v) -> bool:
+    try:
+        float(v)
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 def reader_value(column: str, v, words) -> str:
@@ -138,7 +174,7 @@ def reader_headers(t: PublicationTable) -> list:
 def reader_frame(t: PublicationTable, words) -> pd.DataFrame:
     """The table as a reader sees it: text cells, columns named as in the data
     (headers from :func:`reader_headers`), labels in words, numbers formatted."""
-    disp = csv_frame(t)
+    disp = reader_p(t, csv_frame(t))
     cols = [n for n, _ in reader_headers(t)]
     out = pd.DataFrame(index=disp.index)
     for n in cols:

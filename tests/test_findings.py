@@ -75,7 +75,11 @@ def check_findings(publish_dir, restricted_dir, params: dict):
         for r in g.itertuples():
             if r.kind == "cell":
                 assert csvs[r.table].at[int(float(r.row)), r.column] == r.value, (sentence, r)
-                assert r.value in r.text or (r.value == "<0.001" and "< 0.001" in r.text)
+                if r.column.startswith("p_"):  # p-values in words: < 0.001, else 3 decimals
+                    v = float(r.value) if r.value != "<0.001" else 0.0
+                    assert (v < 0.001 and "< 0.001" in r.text) or f"= {v:.3f}" in r.text, r
+                else:
+                    assert r.value in r.text
             elif r.kind == "rows":
                 assert int(r.value) == _recount(csvs[r.table], r.condition, params["headline"]), (sentence, r)
             else:
