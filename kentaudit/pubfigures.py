@@ -106,6 +106,11 @@ def _funnel(t7, out_dir, *, headline, label, target, method, threshold):
         ax.set_ylabel(f"{label} (% of files)")
         ax.set_title(f"{label} by district: funnel plot", loc="left")
         ax.legend(loc="lower right")
+        # districts outside the 99.8% limits (T7's published funnel band) are named, labels apart
+        band = [str(df.at[i, "funnel_band"]) if "funnel_band" in df.columns else "" for i in shown]
+        flagged = [k for k, b in enumerate(band) if b in ("above", "below")]
+        from .charts import _place_labels
+        _place_labels(ax, n[flagged], 100 * y[flagged], [str(df.at[shown[k], "district"]) for k in flagged])
     out = [float(y[k]) for k in range(len(shown))]
     cap = (f"Funnel plot of {label}: each point is one district's percentage against its number of "
            f"files answered, from table T7; target {_pct(target)}; 95% and 99.8% limits ({method}).")
@@ -114,6 +119,18 @@ def _funnel(t7, out_dir, *, headline, label, target, method, threshold):
     alt = (f"Funnel plot of {label} for {len(shown)} districts with between {int(n.min())} and "
            f"{int(n.max())} files answered; percentages from {_pct(min(out))} to {_pct(max(out))}; "
            f"target {_pct(target)}." + (f" {len(hidden)} district(s) not plotted: counts suppressed." if hidden else ""))
+    named = 0
+    for side in ("below", "above"):
+        ds = [str(df.at[shown[k], "district"]) for k, b in enumerate(band) if b == side]
+        if ds:
+            alt += (f" {', '.join(ds[:-1]) + ' and ' + ds[-1] if len(ds) > 1 else ds[0]} "
+                    f"{'is' if len(ds) == 1 else 'are'} {side} the 99.8% limit.")
+            named += len(ds)
+    rest = len(shown) - named
+    if rest == len(shown):
+        alt += f" All {rest} districts are within the 99.8% limits."
+    elif rest:
+        alt += f" The other {rest} district{'s are' if rest > 1 else ' is'} within the 99.8% limits."
     return "funnel", fig, cap, alt, marks
 
 
