@@ -201,7 +201,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.set_defaults(func=_cmd_run)
 
     ap = sub.add_parser("appendix", help="build the disclosure-controlled statistical appendix of a cycle")
-    ap.add_argument("params", type=_existing_file)
+    ap.add_argument("params")  # load_params refuses a missing file, a folder or a device with the fix
     ap.add_argument("--results", help="results folder (default outputs/<cycle>)")
     ap.set_defaults(func=_cmd_appendix)
 
