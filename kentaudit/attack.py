@@ -29,6 +29,8 @@ import pandas as pd
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 from scipy.sparse import csr_matrix
 
+from .safetext import neutralise_formula
+
 __all__ = ["Release", "read_release", "attack", "AttackResult"]
 
 HIDDEN = "[c]"
@@ -60,10 +62,24 @@ def read_release(publish_dir) -> Release:
     root = Path(publish_dir)
     mf = root / "csv" / "metadata.json"
     meta = json.loads(mf.read_text(encoding="utf-8")) if mf.exists() else {}
+    if isinstance(meta.get("universe"), dict):
+        # every label cell of a published CSV went through the formula neutraliser, so a
+        # label read from the metadata is matched in the form its CSV cell has
+        meta["universe"] = _as_in_csv(meta["universe"])
     tables = {}
     for f in sorted((root / "csv").glob("*.csv")):
         tables[f.stem] = pd.read_csv(f, dtype=str, keep_default_na=False)
     return Release(root, meta, tables)
+
+
+def _as_in_csv(v):
+    """``v`` (nested dicts, lists, strings) with every string, keys included, as a
+    published CSV cell shows it (:func:`kentaudit.safetext.neutralise_formula`)."""
+    if isinstance(v, dict):
+        return {_as_in_csv(k): _as_in_csv(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [_as_in_csv(x) for x in v]
+    return neutralise_formula(v)
 
 
 def _is_all(v) -> bool:

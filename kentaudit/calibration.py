@@ -107,7 +107,8 @@ def auditor_calibration(cd: CycleData) -> Section:
 
     first = allm[allm["auditor"].notna()] if "auditor" in allm.columns else allm.iloc[0:0]
     try:
-        tables["auditor_leniency"] = leniency.auditor_leniency(first, conf_level=P.confidence_level)
+        tables["auditor_leniency"] = leniency.auditor_leniency(first, conf_level=P.confidence_level,
+                                                                 seed=P.seed)
     except KentauditError as e:  # too few auditors or grades: say so, do not fail the notebook
         tables["auditor_leniency"] = pd.DataFrame([{"note": str(e)}])
     return Section(tables, figures)

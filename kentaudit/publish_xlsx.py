@@ -167,10 +167,11 @@ def write_xlsx(path, content: AppendixContent) -> Path:
     cl = cover_lines(content)
     cover = gpt.Cover(title=_txt(content.title), intro=cl["intro"], about=cl["about"], contact=cl["contact"])
     ordered = sorted(numbers, key=numbers.get)
+    # gptables refuses an all-empty notes table; an edition without notes has no notes sheet
     notes_table = pd.DataFrame({
         "Note reference": ordered,
         "Note text": [_txt(content.notes[k]) for k in ordered],
-    })
+    }) if ordered else None
     with warnings.catch_warnings():
         # notes referenced only by figures are listed after the table notes, as numbered
         warnings.filterwarnings("ignore", message="The following notes are not referenced")
@@ -178,7 +179,7 @@ def write_xlsx(path, content: AppendixContent) -> Path:
         warnings.filterwarnings("ignore", module=r"gptables\..*")
         wb = gpt.produce_workbook(
             filename=str(path), sheets=sheets, cover=cover, notes_table=notes_table,
-            contentsheet_label="Contents", notesheet_label="Notes",
+            contentsheet_label="Contents", notesheet_label="Notes" if ordered else None,
             contentsheet_options={"additional_elements": ["scope"]} if any(t.scope for t in content.tables) else None,
             workbook_options=dict(XLSXWRITER_OPTIONS),
         )

@@ -71,6 +71,15 @@ def test_lenient_and_strict_auditors_are_labelled(fits):
     assert (d.loc[d["direction"] == "stricter", "lower"] > 0).all()
 
 
+def test_same_seed_gives_identical_fits_and_another_seed_the_same_to_1e_7():
+    sub = INPUT[INPUT["set"] == SETS[0]]
+    a, b = auditor_leniency(sub, seed=11), auditor_leniency(sub, seed=11)
+    pd.testing.assert_frame_equal(a, b, check_exact=True)
+    c = auditor_leniency(sub, seed=12)
+    assert (c["seed"] == 12).all()
+    np.testing.assert_allclose(c["effect"], a["effect"], rtol=0, atol=1e-7)
+
+
 def test_audits_with_a_missing_covariate_are_counted_not_guessed():
     x = INPUT[INPUT["set"] == "spread_0_3"].copy()
     x.loc[x.index[:7], "case_status"] = None
