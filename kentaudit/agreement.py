@@ -62,8 +62,10 @@ def kappa_from_table(table, conf_level: float = 0.95) -> pd.DataFrame:
       (1969) (for the interval); for percent agreement the binomial SE;
     - ``se_null``: SE under kappa = 0 (Fleiss, Cohen & Everitt 1969), used
       for ``z`` = estimate / se_null and the two-sided ``p_value``;
-    - ``ci_low``, ``ci_high``: estimate +/- z * se (Wald) for kappa; Wilson
-      interval for percent agreement;
+    - ``ci_low``, ``ci_high``: estimate +/- z * se (Wald) for kappa,
+      clamped to [-1, 1] (the range of kappa; R ``vcd::confint.Kappa``
+      clamps the same way), so a near-perfect agreement on a few pairs gives
+      an upper limit of 1, not 1.04; Wilson interval for percent agreement;
     - ``n_pairs``, ``method``, ``test``, ``conf_level``.
 
     Notes
@@ -98,11 +100,15 @@ def kappa_from_table(table, conf_level: float = 0.95) -> pd.DataFrame:
     for name, wt in KAPPA_WEIGHTS.items():
         r = _sm_kappa(t, wt=wt) if wt else _sm_kappa(t)
         k, se, se0 = float(r.kappa), float(r.std_kappa), float(r.std_kappa0)
+        if np.isnan(se) and abs(float(r.var_kappa)) < 1e-12:
+            se = 0.0  # perfect agreement: the variance is 0 up to rounding (R vcd: ASE 0)
         zz = k / se0 if se0 > 0 else np.nan
         rows.append({"statistic": "Cohen's kappa", "weights": name, "estimate": k, "se": se,
                      "se_null": se0, "z": zz,
                      "p_value": float(2 * stats.norm.sf(abs(zz))) if np.isfinite(zz) else np.nan,
-                     "ci_low": k - z * se, "ci_high": k + z * se, "n_pairs": int(n),
+                     # clamped to kappa's range [-1, 1], as R vcd's confint.Kappa
+                     "ci_low": max(-1.0, k - z * se), "ci_high": min(1.0, k + z * se),
+                     "n_pairs": int(n),
                      "method": "asymptotic SE of Fleiss, Cohen & Everitt (1969); Wald interval",
                      "test": "z test of kappa = 0 with the null SE"})
     out = pd.DataFrame(rows)

@@ -17,7 +17,7 @@ from .errors import KentauditError
 from . import model as _model
 
 __all__ = ["DEFAULT_COVARIATES", "SeparationWarning", "casemix_design", "casemix_odds_ratios",
-           "casemix_lr_test"]
+           "casemix_lr_test", "separated_terms"]
 
 DEFAULT_COVARIATES = ("case_status", "age_band") + _model.RISK_FLAGS
 
@@ -158,6 +158,57 @@ def _independent_columns(A: np.ndarray, tol: float = 1e-7) -> list[int]:
     return keep
 
 
+def separated_terms(y: np.ndarray, X: np.ndarray, tol: float = 1e-7) -> np.ndarray:
+    """Which coefficients of a logistic model are infinite (complete or quasi-complete separation).
+
+    Parameters
+    ----------
+    y : array of 0/1
+        Responses (one per row of ``X``; counted rows may repeat a covariate
+        pattern with both responses).
+    X : 2-D array
+        Design matrix of full column rank (aliased columns removed).
+
+    Returns
+    -------
+    array of int, one per column: +1 or -1 if the maximum-likelihood
+    estimate of that coefficient is +inf or -inf, 0 if it is finite.
+
+    Notes
+    -----
+    The maximum-likelihood estimate exists (is finite in every coordinate)
+    if and only if no direction d != 0 has s_i x_i'd >= 0 for every row
+    (s_i = +1 for y = 1, -1 for y = 0) with at least one inequality strict
+    (Albert and Anderson 1984). Following Konis (2007), the linear program
+
+        maximise sum_i s_i x_i'd  subject to  s_i x_i'd >= 0,  -1 <= d_j <= 1
+
+    has optimum 0 when the estimate exists; otherwise its solution is a
+    direction of recession of the log-likelihood, and the coefficients with
+    d_j != 0 are those the iterations drive to infinity (R
+    ``detectseparation::detect_separation`` reports the same signs). Solved
+    with scipy's HiGHS; a row pattern with both responses forces x_i'd = 0.
+
+    References
+    ----------
+    1. Albert A, Anderson JA (1984). On the existence of maximum likelihood
+       estimates in logistic regression models. Biometrika 71:1-10.
+    2. Konis K (2007). Linear programming algorithms for detecting separated
+       data in binary logistic regression models. DPhil thesis, University
+       of Oxford.
+    """
+    from scipy.optimize import linprog
+
+    A = np.asarray(X, dtype=float) * np.where(np.asarray(y) > 0.5, 1.0, -1.0)[:, None]
+    p = A.shape[1]
+    res = linprog(-A.sum(axis=0), A_ub=-A, b_ub=np.zeros(len(A)), bounds=[(-1, 1)] * p,
+                  method="highs")
+    if res.status != 0 or -res.fun <= tol * max(1.0, len(A)):
+        return np.zeros(p, dtype=int)
+    d = res.x
+    return np.where(d > tol, 1, np.where(d < -tol, -1, 0)).astype(int)
+
+
 def _fit(y, X, weights=None):
     """Binomial GLM of ``y`` on ``X`` (``weights``: frequency weights, one per row)."""
     notes = []
@@ -180,20 +231,13 @@ def _fit(y, X, weights=None):
     with warnings.catch_warnings(record=True) as w:
         warnings.simplefilter("always")
         res = sm.GLM(y, X, family=sm.families.Binomial(), freq_weights=weights).fit(tol=1e-12, maxiter=200)
-    sep = [str(x.message) for x in w if "separation" in str(x.message).lower()]
-    mu = res.fittedvalues.to_numpy()
-    # quasi-complete separation: a 0/1 column whose audits are all Y or all N
-    flagged = []
-    for c in X.columns:
-        if c == "const":
-            continue
-        on = X[c].to_numpy() == 1
-        if on.any() and (y[on].nunique() == 1):
-            flagged.append(c)
-    if sep or flagged or (mu < 1e-8).any() or (mu > 1 - 1e-8).any():
-        msg = ("possible separation: " + (", ".join(f"all audits with {c} answered "
-               f"{'Y' if y[X[c] == 1].iloc[0] == 1 else 'N'}" for c in flagged) or "fitted probabilities of 0 or 1")
-               + "; those odds ratios and intervals are not reliable (estimates diverge)")
+    direction = separated_terms(y.to_numpy(), X.to_numpy())
+    flagged = [c for c, d in zip(X.columns, direction) if d != 0 and c != "const"]
+    if (direction != 0).any():
+        which = ", ".join(f"{c} ({'+' if d > 0 else '-'}inf)" for c, d in zip(X.columns, direction) if d != 0)
+        msg = ("separation (quasi-complete, found by linear programming as Konis 2007): the "
+               f"maximum-likelihood estimates of {which} are infinite; their odds ratios, SEs, "
+               "p-values and intervals are left missing")
         notes.append(msg)
         warnings.warn(msg, SeparationWarning, stacklevel=3)
     return res, X, notes, flagged
@@ -239,9 +283,13 @@ def casemix_odds_ratios(audits: pd.DataFrame, criterion: str, district: str = "d
     The model is fitted on the distinct (district, covariates, answer)
     combinations with frequency weights, which gives the one-row-per-audit
     estimates at a cost set by the combinations, not the audits.
-    Separation (a level whose audits are all Y or all N, or fitted
-    probabilities of 0 or 1) raises :class:`SeparationWarning` and is noted in
-    the rows: such estimates diverge and their intervals are meaningless.
+    Separation is detected from the data and design, not from the fitted
+    values: :func:`separated_terms` solves Konis's (2007) linear program and
+    names each term whose maximum-likelihood estimate is infinite
+    (complete or quasi-complete separation, over any combination of
+    columns). Such a term has ``separation`` True and missing ``coef``,
+    ``se``, ``z``, ``p_value``, ``odds_ratio`` and interval, and the note
+    says which way it diverges; :class:`SeparationWarning` is raised.
     """
     if not 0 < conf_level < 1:
         raise KentauditError(f"conf_level must be between 0 and 1, not {conf_level!r}.")
@@ -260,11 +308,16 @@ def casemix_odds_ratios(audits: pd.DataFrame, criterion: str, district: str = "d
 
 def _or_row(t, res, z, info, flagged):
     var, lvl = (t.split("[", 1)[0], t.split("[", 1)[1].rstrip("]")) if "[" in t else (t, "Y")
+    row = {"term": t, "variable": var, "level": lvl, "reference": info["reference"].get(var)}
+    if t in flagged:
+        # the estimate is infinite: whatever the iterations stopped at means nothing
+        nan = float("nan")
+        return {**row, "coef": nan, "se": nan, "z": nan, "p_value": nan, "odds_ratio": nan,
+                "ci_low": nan, "ci_high": nan, "separation": True}
     b, se = float(res.params[t]), float(res.bse[t])
-    return {"term": t, "variable": var, "level": lvl, "reference": info["reference"].get(var),
-            "coef": b, "se": se, "z": b / se, "p_value": float(2 * stats.norm.sf(abs(b / se))),
+    return {**row, "coef": b, "se": se, "z": b / se, "p_value": float(2 * stats.norm.sf(abs(b / se))),
             "odds_ratio": float(np.exp(b)), "ci_low": float(np.exp(b - z * se)),
-            "ci_high": float(np.exp(b + z * se)), "separation": t in flagged}
+            "ci_high": float(np.exp(b + z * se)), "separation": False}
 
 
 def _finish_or(out, info, conf_level, notes):
@@ -309,6 +362,6 @@ def casemix_lr_test(audits: pd.DataFrame, criterion: str, district: str = "distr
         "method": "deviance difference of nested logistic GLMs (binomial, logit), ML",
         "statistic": stat, "df": df, "p_value": float(stats.chi2.sf(stat, df)) if df else np.nan,
         "deviance_full": float(full.deviance), "deviance_reduced": float(red.deviance),
-        "n_used": info["n_used"], "covariates": ",".join(covariates), "separation": bool(flagged) or bool(notes and "separation" in notes[-1]),
+        "n_used": info["n_used"], "covariates": ",".join(covariates), "separation": bool(flagged),
         "note": "; ".join(dict.fromkeys(notes + notes_r)),
     }])

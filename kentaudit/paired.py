@@ -19,7 +19,7 @@ from .errors import InputError
 from .methods import check_method
 from .proportions import _answer_codes, criterion_ids, proportion_ci
 
-__all__ = ["PAIRED_CI_METHODS", "pair_audits", "paired_binary_counts", "paired_binary",
+__all__ = ["PAIRED_CI_METHODS", "mcnemar_midp", "pair_audits", "paired_binary_counts", "paired_binary",
            "paired_grade_table", "paired_grades", "square_table_tests"]
 
 #: Closed set of interval methods for a paired difference.
@@ -121,6 +121,40 @@ def _newcombe_paired(a, b, c, d, conf_level):
     return p1, p2, theta, theta - dl, theta + du
 
 
+def mcnemar_midp(b: int, c: int) -> float:
+    """Two-sided McNemar mid-p value from the discordant counts ``b`` and ``c``.
+
+    With X ~ Bin(b + c, 1/2) and k = min(b, c) (Fagerland, Lydersen and Laake
+    2013, eq. 3; Lancaster 1961):
+
+    * b != c: mid-p = 2 P(X <= k) - P(X = k), i.e. twice the one-sided
+      mid-p, 2 [P(X <= k - 1) + P(X = k) / 2];
+    * b = c: mid-p = 1 - P(X = b) / 2 (the observed table is the central
+      one: all other tables are less probable, and half of its own
+      probability counts), so 40/13/13/4 gives 0.922509 and 7/3/3/0 gives
+      0.843750, where doubling the one-sided value would give 1.
+
+    Both cases are the probability of the tables less probable than the
+    observed one plus half the probability of those as probable, the mid-p
+    form of R's ``binom.test`` two-sided p-value. Undefined (NaN) when
+    b + c = 0.
+
+    References
+    ----------
+    Fagerland MW, Lydersen S, Laake P (2013). The McNemar test for binary
+    matched-pairs data: mid-p and asymptotic are better than exact
+    conditional. BMC Medical Research Methodology 13:91.
+    """
+    b, c = int(b), int(c)
+    m = b + c
+    if m == 0:
+        return float("nan")
+    if b == c:
+        return float(1.0 - 0.5 * stats.binom.pmf(b, m, 0.5))
+    k = min(b, c)
+    return float(min(1.0, 2.0 * stats.binom.cdf(k, m, 0.5) - stats.binom.pmf(k, m, 0.5)))
+
+
 def paired_binary(audits: pd.DataFrame, first: str = "initial", second: str = "reaudit",
                   criteria: Sequence[str] | None = None, cycle: str | None = None,
                   conf_level: float = 0.95, method: str = "newcombe-paired") -> pd.DataFrame:
@@ -159,15 +193,19 @@ def paired_binary(audits: pd.DataFrame, first: str = "initial", second: str = "r
           ``"mcnemar-cc"`` (continuity corrected, as R's default),
           ``"mcnemar-exact"`` (two-sided binomial test of b out of b + c at
           1/2, as R's ``binom.test``) or ``"mcnemar-midp"``
-          (the exact p-value minus the probability of the observed b);
+          (Fagerland et al. 2013: 2 P(X <= min(b, c)) - P(X = min(b, c))
+          with X ~ Bin(b + c, 1/2) when b != c, and 1 - P(X = b)/2 when
+          b = c; see :func:`mcnemar_midp`);
         * ``statistic`` (chi-square on 1 df, NaN for the exact tests),
           ``df``, ``p_value``;
         * ``note`` - why a value is NaN or a degenerate case.
 
     Notes
     -----
-    With no discordant pairs (b = c = 0) the asymptotic statistics are
-    undefined (NaN, as R) and the exact p-values are 1. Newcombe's method 10
+    With no discordant pairs (b = c = 0) every McNemar test is undefined
+    (R's ``mcnemar.test`` gives NaN and ``binom.test`` refuses n = 0): the
+    row's p-values are missing and the note says ``not testable``, so the
+    row never enters a multiplicity family. Newcombe's method 10
     applies the square-and-add method to the Wilson limits of the two
     marginal proportions, allowing for their correlation phi, estimated with
     Newcombe's correction (AD - BC reduced by N/2 towards zero when
@@ -198,17 +236,18 @@ def paired_binary(audits: pd.DataFrame, first: str = "initial", second: str = "r
     with np.errstate(divide="ignore", invalid="ignore"):
         chi = np.where(disc > 0, (b - c) ** 2 / disc, np.nan)
         chi_cc = np.where(disc > 0, np.maximum(np.abs(b - c) - 1, 0) ** 2 / disc, np.nan)
-    exact = np.ones(len(b))
-    midp = np.ones(len(b))
+    exact = np.full(len(b), np.nan)
+    midp = np.full(len(b), np.nan)
     for i in range(len(b)):
         if disc[i] > 0:
-            k, m = int(b[i]), int(disc[i])
-            exact[i] = stats.binomtest(k, m, 0.5).pvalue
-            one = min(stats.binom.cdf(k, m, 0.5), stats.binom.sf(k - 1, m, 0.5))
-            midp[i] = min(1.0, 2 * (one - 0.5 * stats.binom.pmf(k, m, 0.5)))
-    note_none = np.where(disc == 0, "no discordant pairs: asymptotic McNemar undefined, exact p = 1", "")
-    note_none = np.where(counts["n_pairs"].to_numpy() == 0,
-                         "no pair with a yes/no answer on both sides", note_none)
+            m = int(disc[i])
+            exact[i] = stats.binomtest(int(b[i]), m, 0.5).pvalue
+            midp[i] = mcnemar_midp(int(b[i]), int(c[i]))
+    n_pairs = counts["n_pairs"].to_numpy()
+    note_none = np.where(disc == 0, "not testable: no discordant pairs (b + c = 0), so McNemar's "
+                         "tests are undefined; p-values left missing", "")
+    note_none = np.where(n_pairs == 0, "not testable: no pair with a yes/no answer on both sides",
+                         note_none)
     base = counts.assign(p_first=p1, p_second=p2, difference=diff, ci_lower=lo, ci_upper=hi,
                          method=method, conf_level=float(conf_level))
     parts = []

@@ -86,3 +86,18 @@ def test_nothing_moderated_is_an_error():
     df = _moderated().assign(moderated_grade=pd.array([pd.NA] * 12, dtype="Int64"))
     with pytest.raises(KentauditError, match="nothing was moderated"):
         moderation_agreement(df)
+
+
+# tests/r/reference_edge.R: vcd::Kappa and its confint, which clamps the limits to [-1, 1]
+EDGE = pd.read_csv(Path(__file__).parent / "r" / "reference_edge_kappa.csv")
+
+
+@pytest.mark.parametrize("i", range(len(EDGE)))
+def test_kappa_limits_are_clamped_to_minus_one_and_one_as_r_vcd(i):
+    r = EDGE.iloc[i]
+    t = np.array(r["cells"].split(), dtype=float).reshape(4, 4)
+    got = kappa_from_table(t).set_index("weights").loc[r["weights"]]
+    assert got["estimate"] == pytest.approx(r["kappa"], rel=1e-9, abs=1e-12)
+    assert got["ci_low"] == pytest.approx(r["ci_low"], rel=1e-6, abs=1e-9)
+    assert got["ci_high"] == pytest.approx(r["ci_high"], rel=1e-6, abs=1e-9)
+    assert -1 <= got["ci_low"] <= got["ci_high"] <= 1

@@ -86,3 +86,55 @@ def test_aliased_term_is_dropped_with_a_note():
     with pytest.warns(UserWarning, match="aliased"):
         out = casemix_odds_ratios(d, "seen")
     assert "risk_under1" not in set(out["term"]) and "aliased" in out["note"].iloc[0]
+
+
+# ----------------------------------------------------------------------------- separation from the fit
+# tests/r/reference_edge.R: every audit of a child aged 16-17 or with risk_a = Y meets the
+# criterion; R glm's estimates of those two terms diverge with more iterations (SE > 1000)
+SEP_DATA = pd.read_csv(HERE / "reference_edge_separation_data.csv", dtype=str)
+SEP_R = pd.read_csv(HERE / "reference_edge_separation.csv")
+_R_TERM = {"districtB": "district[B]", "districtC": "district[C]", "age_band5-9": "age_band[5-9]",
+           "age_band10-15": "age_band[10-15]", "age_band16-17": "age_band[16-17]",
+           "risk_aY": "risk_a", "risk_bY": "risk_b"}
+
+
+def _sep_fit():
+    d = SEP_DATA.assign(c_seen=np.where(SEP_DATA["y"] == "1", "Y", "N"))
+    with pytest.warns(SeparationWarning, match="separation"):
+        return casemix_odds_ratios(d, "seen", covariates=("age_band", "risk_a", "risk_b")).set_index("term")
+
+
+def test_separation_across_several_columns_is_flagged_on_each_term_as_r_glm_diverges():
+    got = _sep_fit()
+    for _, r in SEP_R[SEP_R["term"] != "(Intercept)"].iterrows():
+        assert bool(got.loc[_R_TERM[r["term"]], "separation"]) == bool(r["separated"]), r["term"]
+
+
+def test_separated_terms_have_missing_estimates_and_the_rest_match_r_glm():
+    got = _sep_fit()
+    for _, r in SEP_R[SEP_R["term"] != "(Intercept)"].iterrows():
+        row = got.loc[_R_TERM[r["term"]]]
+        if r["separated"]:
+            assert np.isnan(row["coef"]) and np.isnan(row["p_value"]) and np.isnan(row["ci_high"])
+        else:  # quasi-complete separation: the other estimates converge (R maxit 60)
+            assert row["coef"] == pytest.approx(r["coef_more_iterations"], rel=1e-6, abs=1e-8)
+    assert "age_band[16-17] (+inf)" in got["note"].iloc[0] and "risk_a (+inf)" in got["note"].iloc[0]
+
+
+def test_a_model_without_separation_flags_no_term(fit):
+    assert not fit["separation"].any()
+
+
+def test_separated_terms_gives_the_direction_of_divergence():
+    from kentaudit.casemix import separated_terms
+    X = np.column_stack([np.ones(6), [0, 0, 0, 1, 1, 1], [1, 0, 1, 0, 1, 0]])
+    assert separated_terms(np.array([0, 1, 0, 1, 1, 1]), X)[1] == 1   # x1 = 1 -> always 1
+    assert (separated_terms(np.array([0, 1, 1, 0, 1, 0]), X) == 0).all()  # overlap: finite
+
+
+def test_lr_test_reports_separation_in_the_full_model():
+    d = SEP_DATA.assign(c_seen=np.where(SEP_DATA["y"] == "1", "Y", "N"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out = casemix_lr_test(d, "seen", covariates=("age_band", "risk_a", "risk_b")).iloc[0]
+    assert out["separation"] and "risk_a (+inf)" in out["note"]

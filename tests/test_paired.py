@@ -50,10 +50,12 @@ def test_mcnemar_matches_r(i):
         for test, s, p in (("mcnemar", "mcnemar_chi2", "mcnemar_p"), ("mcnemar-cc", "mcnemar_cc_chi2", "mcnemar_cc_p")):
             assert _test(o, test).statistic == pytest.approx(r[s], rel=1e-6, abs=1e-12)
             assert _test(o, test).p_value == pytest.approx(r[p], rel=1e-6)
-    else:
+        assert _test(o, "mcnemar-exact").p_value == pytest.approx(r.exact_p, rel=1e-6)
+        assert _test(o, "mcnemar-midp").p_value == pytest.approx(r.midp, rel=1e-6)
+    else:  # b + c = 0: not testable, every p-value missing (R: NaN, binom.test refuses n = 0)
         assert np.isnan(_test(o, "mcnemar").statistic) and "no discordant" in _test(o, "mcnemar").note
-    assert _test(o, "mcnemar-exact").p_value == pytest.approx(r.exact_p, rel=1e-6)
-    assert _test(o, "mcnemar-midp").p_value == pytest.approx(r.midp, rel=1e-6)
+        assert np.isnan(_test(o, "mcnemar-exact").p_value) and np.isnan(r.exact_p)
+        assert np.isnan(_test(o, "mcnemar-midp").p_value) and np.isnan(r.midp)
 
 
 def test_newcombe_paired_interval_matches_fagerland_cavo_example():
@@ -143,3 +145,29 @@ def test_pair_audits_can_join_only_the_columns_asked_for():
     assert {"notes_first", "c_x_first"} <= set(full.columns)
     assert list(narrow.columns) == ["sample_first", "case_ref", "cycle", "c_x_first", "sample_second", "c_x_second"]
     assert narrow["c_x_first"].tolist() == full["c_x_first"].tolist()
+
+
+# tests/r/reference_edge.R: the mid-p of Fagerland, Lydersen & Laake (2013), BMC Medical
+# Research Methodology 13:91, as the mid-p form of binom.test's two-sided p-value
+MIDP = pd.read_csv(R / "reference_edge_midp.csv")
+
+
+@pytest.mark.parametrize("i", range(len(MIDP)))
+def test_mcnemar_midp_matches_fagerland_2013_including_b_equal_to_c(i):
+    r = MIDP.iloc[i]
+    o = paired_binary(_pairs_frame(int(r.a), int(r.b), int(r.c), int(r.d)))
+    assert _test(o, "mcnemar-midp").p_value == pytest.approx(r.midp, rel=1e-9)
+    assert _test(o, "mcnemar-exact").p_value == pytest.approx(r.exact_p, rel=1e-9)
+
+
+def test_mcnemar_midp_published_values_when_b_equals_c():
+    from kentaudit.paired import mcnemar_midp
+    # Fagerland et al. 2013: mid-p = 1 - P(X = b)/2 when b = c
+    assert mcnemar_midp(13, 13) == pytest.approx(0.922509, abs=5e-7)
+    assert mcnemar_midp(3, 3) == pytest.approx(0.843750, abs=5e-7)
+
+
+def test_no_discordant_pairs_is_not_testable_with_missing_p_values():
+    o = paired_binary(_pairs_frame(5, 0, 0, 9))
+    assert o["p_value"].isna().all()
+    assert o["note"].str.startswith("not testable").all()

@@ -105,9 +105,12 @@ for (i in seq_len(nrow(pb))) {
     m0 <- mcnemar.test(tab, correct = FALSE); m1 <- mcnemar.test(tab, correct = TRUE)
     s0 <- m0$statistic[[1]]; p0 <- m0$p.value; s1 <- m1$statistic[[1]]; p1 <- m1$p.value
     ex <- binom.test(b, b + c, 0.5)$p.value
-    midp <- min(1, 2 * (min(pbinom(b, b + c, 0.5), pbinom(b - 1, b + c, 0.5, lower.tail = FALSE)) -
-                          0.5 * dbinom(b, b + c, 0.5)))
-  } else { s0 <- NA; p0 <- NA; s1 <- NA; p1 <- NA; ex <- 1; midp <- 1 }
+    ## mid-p of Fagerland, Lydersen & Laake (2013): 2 P(X <= min) - P(X = min), and
+    ## 1 - P(X = b) / 2 when b = c (see tests/r/reference_edge.R)
+    k <- min(b, c)
+    midp <- if (b == c) 1 - dbinom(b, b + c, 0.5) / 2 else
+      2 * pbinom(k, b + c, 0.5) - dbinom(k, b + c, 0.5)
+  } else { s0 <- NA; p0 <- NA; s1 <- NA; p1 <- NA; ex <- NA; midp <- NA }  # untestable
   rows[[i]] <- data.frame(a = a, b = b, c = c, d = d, mcnemar_chi2 = s0, mcnemar_p = p0,
                           mcnemar_cc_chi2 = s1, mcnemar_cc_p = p1, exact_p = ex, midp = midp)
 }
