@@ -14,14 +14,20 @@ PYTEST_ARGS ?=
 # conda environments already hold the dependencies: install kentaudit alone there
 PIP_FLAGS := $(if $(wildcard $(VENV)/conda-meta),--no-deps,)
 
-.PHONY: install test cycle bench browser-tools clean
+# extra uv flags for `make lock`, e.g. LOCK_FLAGS="-c constraints.txt" to lock what is installed
+LOCK_FLAGS ?=
+
+.PHONY: install test cycle bench browser-tools clean lock
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): pyproject.toml | $(PY)
+# requirements.lock pins every package (exact versions compiled from pyproject.toml by
+# `make lock`); a venv installs exactly those, then kentaudit without dependencies
+$(STAMP): pyproject.toml requirements.lock | $(PY)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet $(PIP_FLAGS) -e '.[test,bench]'
+	$(if $(PIP_FLAGS),,$(PY) -m pip install --quiet -r requirements.lock)
+	$(PY) -m pip install --quiet --no-deps -e '.[test,bench]'
 	$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
 	touch $(STAMP)
 
@@ -38,6 +44,13 @@ cycle: install
 	@echo "  html/index.html                                            reviewer pages of the executed notebooks"
 	@echo "  results/, figures/, manifest.json, run.log                 tables, charts and provenance"
 	@echo "  restricted/                                                unsuppressed tables: internal use only"
+
+lock: | $(PY)
+	$(PY) -m pip install --quiet uv
+	$(VENV)/bin/uv pip compile pyproject.toml --extra test --extra bench --universal \
+	  --python-version 3.11.5 --no-header --annotation-style line $(LOCK_FLAGS) -o requirements.lock.new
+	{ sed -n '1,/^# tests\/test_packaging.py/p' requirements.lock; cat requirements.lock.new; } > requirements.lock
+	rm -f requirements.lock.new
 
 bench: install
 	$(PY) benchmarks/run.py

@@ -307,8 +307,11 @@ def proportion_ci(count, nobs, method: str = "wilson", conf_level: float = 0.95,
             lo[ok] = np.where(x[ok] == 0, 0.0, l_)
             hi[ok] = np.where(x[ok] == n[ok], 1.0, u_)
         else:
+            # Wilson's limits at x = 0 and x = n are exactly 0 and 1 (Agresti-Coull's
+            # are truncated there): snapped, so rounding error never writes 3.5e-18
             l_, u_ = proportion_confint(xe, ne, alpha=alpha, method=_SM_METHOD[method])
-            lo[ok], hi[ok] = l_, u_
+            lo[ok] = np.where(x[ok] == 0, 0.0, np.clip(l_, 0.0, 1.0))
+            hi[ok] = np.where(x[ok] == n[ok], 1.0, np.clip(u_, 0.0, 1.0))
     lo = np.where(census, p, lo)
     hi = np.where(census, p, hi)
     note = np.where(empty, "no applicable answers (nobs = 0): proportion and interval undefined",

@@ -8,10 +8,14 @@ and a JSON file with alt text and caption) and shown in the notebook with
 :func:`show_figure`, which embeds the image with its alt text so the reviewer
 HTML is accessible.
 
-Determinism: the same DataFrame always gives the same bytes. CSV floats are
-written with Python's shortest round-trip representation (``repr``), so no
-digit is lost and none is invented; Parquet files are written by pyarrow with
-fixed options and no timestamps; the index is sorted by table name.
+Determinism: the same DataFrame always gives the same bytes, and so do two
+machines whose BLAS kernels or libm differ in the last bits. Every float is
+first put in one canonical form (:func:`canonical_floats`): rounded to
+:data:`SIGNIFICANT_DIGITS` (12) significant digits, ``-0`` written as ``0``;
+CSV then writes the shortest representation that reads back to that double
+(``repr``: ``7.75``, not ``7.750000000000001``) and Parquet holds the same
+double. Parquet files are written by pyarrow with fixed options and no
+timestamps; the index is sorted by table name.
 """
 from __future__ import annotations
 
@@ -27,6 +31,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .errors import KentauditError
@@ -41,7 +46,12 @@ __all__ = [
     "show_figure",
     "figure_html",
     "INDEX_FILE",
+    "SIGNIFICANT_DIGITS",
+    "canonical_floats",
 ]
+
+#: Significant digits every saved float is rounded to (see :func:`canonical_floats`).
+SIGNIFICANT_DIGITS = 12
 
 INDEX_FILE = "index.json"
 _NAME = re.compile(r"^[a-z0-9]+(?:_[a-z0-9]+)*(?:__[A-Za-z0-9]+)?$")
@@ -124,9 +134,52 @@ def _without_categoricals(df: pd.DataFrame) -> pd.DataFrame:
     return df.astype({c: df[c].cat.categories.dtype for c in cats})
 
 
+def _canonical(values: np.ndarray) -> np.ndarray:
+    out = np.array(values, dtype=np.float64, copy=True)
+    fin = np.isfinite(out) & (out != 0)
+    if fin.any():
+        fmt = f"{{:.{SIGNIFICANT_DIGITS}g}}".format
+        # correctly rounded decimal (Python's float formatting), read back as the nearest double
+        out[fin] = np.fromiter((float(fmt(v)) for v in out[fin].tolist()), np.float64, int(fin.sum()))
+    out[out == 0] = 0.0   # -0.0 -> 0.0
+    return out
+
+
+def canonical_floats(df: pd.DataFrame) -> pd.DataFrame:
+    """The table with every float in canonical form: the same numbers on every machine.
+
+    Each float column (``float64``, ``float32``, ``Float64``) is rounded to
+    :data:`SIGNIFICANT_DIGITS` significant digits (correctly rounded decimal,
+    then the nearest double), and a negative zero becomes ``0``; missing
+    values stay missing, infinities stay infinite. Results differing only in
+    the last bits (another BLAS kernel, another order of summation: relative
+    differences near 1e-16) therefore write the same bytes, while every value
+    keeps far more precision than any statistic here carries (checks against
+    R use 1e-6). Exact bounds are exact at the source (a Wilson limit for 0
+    of n is 0, not 3.5e-18: :func:`kentaudit.proportions.proportion_ci`).
+    Other columns are returned unchanged.
+    """
+    cols = {}
+    for c, t in df.dtypes.items():
+        if isinstance(t, pd.Float64Dtype) or isinstance(t, pd.Float32Dtype):
+            v = df[c]
+            vals = _canonical(v.to_numpy(dtype=np.float64, na_value=np.nan))
+            cols[c] = pd.array(vals, dtype="Float64")
+            cols[c][v.isna().to_numpy()] = pd.NA
+        elif pd.api.types.is_float_dtype(t):
+            cols[c] = _canonical(df[c].to_numpy()).astype(t)
+    if not cols:
+        return df
+    out = df.copy()
+    for c, v in cols.items():
+        out[c] = v
+    return out
+
+
 def _csv_bytes(df: pd.DataFrame) -> bytes:
     # float_format=None: pandas writes repr(float), the shortest string that reads
-    # back to the same double, so CSV and Parquet hold identical values.
+    # back to the same double, so CSV and Parquet hold identical values (floats are
+    # already canonical: canonical_floats).
     # formula text (an auditor code '=HYPERLINK(...)') is neutralised like every CSV writer's
     return write_csv(df, index=False, lineterminator="\n", na_rep="").encode("utf-8")
 
@@ -185,7 +238,9 @@ def save_table(df: pd.DataFrame, name: str, results_dir: str | Path, *,
     Notes
     -----
     Categorical columns are saved as plain columns of their categories'
-    dtype (text as ``str``). Same data gives the same bytes: CSV is UTF-8 without index, ``\\n`` line
+    dtype (text as ``str``). Floats are saved in canonical form
+    (:func:`canonical_floats`: 12 significant digits, no ``-0``). Same data gives
+    the same bytes: CSV is UTF-8 without index, ``\\n`` line
     ends, floats in shortest round-trip form, missing values empty; Parquet is
     written with fixed pyarrow options. Files are replaced atomically.
     """
@@ -196,7 +251,7 @@ def save_table(df: pd.DataFrame, name: str, results_dir: str | Path, *,
         raise KentauditError(f"table {name!r}: column names must be unique strings, got {list(df.columns)!r}")
     results_dir = Path(results_dir)
     results_dir.mkdir(parents=True, exist_ok=True)
-    df = _without_categoricals(df)
+    df = canonical_floats(_without_categoricals(df))
     csv_b, pq_b = _csv_bytes(df), _parquet_bytes(df)
     _atomic_write(results_dir / f"{name}.csv", csv_b)
     _atomic_write(results_dir / f"{name}.parquet", pq_b)

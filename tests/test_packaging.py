@@ -6,6 +6,7 @@ import subprocess
 import tomllib
 from pathlib import Path
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -82,3 +83,60 @@ def test_outputs_and_raw_data_are_git_ignored():
     for probe in ["outputs/2009/manifest.json", "data/raw/export.csv"]:
         res = subprocess.run(["git", "check-ignore", "-q", probe], cwd=ROOT)
         assert res.returncode == 0, probe
+
+
+# ----------------------------------------------------------------------------- the lock file
+
+def _locked() -> dict[str, tuple[str, str]]:
+    """requirements.lock: name -> (exact version, environment marker)."""
+    out = {}
+    for line in (ROOT / "requirements.lock").read_text().splitlines():
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        req, _, marker = line.partition(";")
+        assert "==" in req, f"requirements.lock: {line!r} is not pinned to one version"
+        name, version = req.split("==")
+        out[_name(name)] = (version.strip(), marker.strip())
+    return out
+
+
+def test_lock_file_pins_every_pyproject_dependency_within_its_range():
+    from packaging.specifiers import SpecifierSet
+    locked = _locked()
+    for name, spec in _pyproject_specs().items():
+        assert name in locked, f"{name} (pyproject.toml) is missing from requirements.lock"
+        version, marker = locked[name]
+        assert not marker, f"{name} is a direct dependency but locked only for {marker!r}"
+        rng = SpecifierSet(spec[len(name):].split(";")[0])
+        assert rng.contains(version, prereleases=True), f"{name}=={version} is outside {spec}"
+
+
+def test_lock_file_satisfies_every_environment_yml_spec():
+    from packaging.specifiers import SpecifierSet
+    locked = _locked()
+    for name, spec in _conda_specs().items():
+        assert SpecifierSet(spec[len(name):]).contains(locked[name][0], prereleases=True), (
+            f"environment.yml {spec} disagrees with requirements.lock {name}=={locked[name][0]}")
+
+
+def test_make_install_installs_from_the_lock_file():
+    make = (ROOT / "Makefile").read_text()
+    stamp = make[make.index("$(STAMP):"):make.index("install: $(STAMP)")]
+    assert "requirements.lock" in stamp.splitlines()[0]       # a changed lock reinstalls
+    assert "-r requirements.lock" in stamp and "--no-deps -e" in stamp
+
+
+def test_installed_versions_are_the_locked_ones():
+    import sys
+    from importlib.metadata import PackageNotFoundError, version
+    if (Path(sys.prefix) / "conda-meta").exists():
+        pytest.skip("a conda environment resolves its own versions from environment.yml")
+    for name, (want, marker) in _locked().items():
+        if marker:
+            continue
+        try:
+            got = version(name)
+        except PackageNotFoundError:  # pragma: no cover - a conda env installs kentaudit alone
+            continue
+        assert got == want, f"{name}: installed {got}, requirements.lock says {want}"
