@@ -254,8 +254,17 @@ def _label(df: pd.DataFrame, cd: CycleData, col: str = "criterion") -> pd.DataFr
     return df
 
 
-def _adjust(p, P: CycleParams, family: str) -> pd.DataFrame:
-    return multiplicity.adjust(np.asarray(p, dtype=float), method=P.adjust_method, family=family)
+def _adjust(p, P: CycleParams, what: str) -> pd.DataFrame:
+    """Adjust one family: the testable p-values given (missing ones are not tests).
+
+    ``what`` names the family's members and comparison ("criteria, additional
+    against initial cases"); the family text is "<m> <what>", m the number of
+    testable (non-missing) p-values, as :data:`kentaudit.multiplicity.FAMILY_RULES`
+    documents for each table.
+    """
+    p = np.asarray(p, dtype=float)
+    m = int(np.sum(~np.isnan(p)))
+    return multiplicity.adjust(p, method=P.adjust_method, family=f"{m} {what}")
 
 
 _ADJUST_WORDS = {"holm": "Holm", "fdr_bh": "Benjamini-Hochberg", "bonferroni": "Bonferroni"}
@@ -270,6 +279,25 @@ def _decision_text(P: CycleParams) -> str:
 def _grade_label(cd: CycleData) -> dict[int, str]:
     labels = reference.grade_labels(cd.params.grade_scale)
     return {g: f"{g} {lab}" for g, lab in labels.items()}
+
+
+def _notice_figure(title: str, reason: str):
+    """A figure that says why the chart it stands for cannot be drawn (alt text and caption too)."""
+    import matplotlib.pyplot as plt
+
+    reason = reason[:1].upper() + reason[1:]
+    with charts.house_style():
+        fig, ax = plt.subplots(figsize=(7, 2.2))
+        ax.axis("off")
+        ax.set_title(title, loc="left")
+        ax.text(0.0, 0.5, "\n".join(_wrap(reason, 80)), va="center", ha="left", fontsize=11,
+                transform=ax.transAxes)
+    return charts.Figure(fig, f"{title}. {reason}.", f"{title}: no chart. {reason}.", title, "notice")
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    import textwrap
+    return textwrap.wrap(text, width) or [""]
 
 
 # ----------------------------------------------------------------------------- data quality
@@ -378,10 +406,13 @@ def compliance_summary(cd: CycleData) -> Section:
         n_denominator, n_not_applicable, n_missing, estimate, lower, upper,
         method, conf_level, denominator - over the main samples.
     compliance_by_sample : the same by sample (re-audit included, as its own sample).
-    authority_estimate : design-based authority-wide proportion per criterion
-        (stratified by district, weights N_h/n_h, FPC) from the sample drawn
-        to represent the authority (``extended`` or ``annual``); see
-        :func:`kentaudit.survey.stratified_proportion` (validated against R survey).
+    authority_estimate : design-based authority-wide proportion per criterion.
+        With an initial and an extended sample: the initial high-risk cases are
+        a stratum taken in full in each district and the extended sample the
+        random part (:func:`kentaudit.survey.authority_proportion`), covering
+        the whole frame; an annual sample: stratified by district, weights
+        N_h/n_h, FPC (:func:`kentaudit.survey.stratified_proportion`). Both
+        validated against R survey.
     grades : sample, grade, n_audits, percent (+ Total per sample).
     grade_distribution : grade shares with intervals by sample.
     grade_collapsed : good-or-better and inadequate shares with intervals by sample.
@@ -398,16 +429,21 @@ def compliance_summary(cd: CycleData) -> Section:
     rep = "extended" if "extended" in _present(a["sample"]) else ("annual" if "annual" in _present(a["sample"]) else None)
     tables = {"compliance_by_criterion": by_crit, "compliance_by_sample": by_sample}
     if rep is not None:
-        sub = a.loc[a["sample"] == rep, ["district", *_criterion_columns(a, cd)]]
         frame = cd.districts.set_index("district")["children_on_plans"].astype(float)
         if rep == "extended":
-            # the extended sample was drawn from the frame less the initial cases
-            ini = a.loc[a["sample"] == "initial", "district"].value_counts()
-            frame = frame - ini.reindex(frame.index, fill_value=0)
-        frame = frame[frame.index.isin(sub["district"].unique())]
-        est = survey.stratified_proportion(sub, strata="district", population=frame.to_dict(),
-                                           criteria=cd.criterion_ids, method="logit",
-                                           conf_level=P.confidence_level)
+            # the design: the initial (high-risk) cases a stratum taken in full, the extended
+            # sample random from the rest of each district's frame - the whole frame covered
+            sub = a.loc[a["sample"].isin(["initial", "extended"]),
+                        ["sample", "district", *_criterion_columns(a, cd)]]
+            est = survey.authority_proportion(sub, frame.to_dict(), criteria=cd.criterion_ids,
+                                              method="logit", conf_level=P.confidence_level)
+            rep = "initial + extended"
+        else:
+            sub = a.loc[a["sample"] == rep, ["district", *_criterion_columns(a, cd)]]
+            frame = frame[frame.index.isin(sub["district"].unique())]
+            est = survey.stratified_proportion(sub, strata="district", population=frame.to_dict(),
+                                               criteria=cd.criterion_ids, method="logit",
+                                               conf_level=P.confidence_level)
         est = est.rename(columns={"proportion": "estimate", "ci_lower": "lower", "ci_upper": "upper"})
         est.insert(1, "sample", rep)
         tables["authority_estimate"] = _label(est, cd)
@@ -475,7 +511,7 @@ def initial_vs_extended(cd: CycleData) -> Section:
     if {"initial", "extended"} <= present:
         cmp_ = compare.compare_samples(a, a="extended", b="initial", criteria=cd.criterion_ids,
                                        conf_level=P.confidence_level)
-        adj = _adjust(cmp_["p_value"], P, f"{len(cmp_)} criteria, additional against initial cases")
+        adj = _adjust(cmp_["p_value"], P, "criteria, additional against initial cases")
         t = pd.DataFrame({
             "criterion": cmp_["criterion"],
             "n_yes_initial": cmp_["x2"].astype(int), "n_denominator_initial": cmp_["n2"].astype(int),
@@ -514,7 +550,7 @@ def initial_vs_extended(cd: CycleData) -> Section:
         pb = paired.paired_binary(a, first="initial", second="reaudit", criteria=cd.criterion_ids,
                                   conf_level=P.confidence_level)
         exact = pb[pb["test"] == "mcnemar-exact"].reset_index(drop=True)
-        adj = _adjust(exact["p_value"], P, f"{len(exact)} criteria, re-audit against initial audit")
+        adj = _adjust(exact["p_value"], P, "criteria, re-audit against initial audit")
         t = pd.DataFrame({
             "criterion": exact["criterion"], "n_pairs": exact["n_pairs"].astype(int),
             "n_yes_yes": exact["a"].astype(int), "n_yes_no": exact["b"].astype(int),
@@ -549,11 +585,18 @@ def _funnels(cd: CycleData, audits: pd.DataFrame) -> pd.DataFrame:
     counts = proportions.criterion_counts(audits, by="district", criteria=cd.criterion_ids)
     parts = []
     for crit, sub in counts.groupby("criterion", sort=False):
-        sub = sub[sub["n_applicable"] > 0]
-        if len(sub) < 2:
-            continue
-        ft = funnel.funnel_table(sub, x="n_yes", n="n_applicable", unit="district",
-                                 target=cd.target, method=P.funnel_method)
+        answered = sub[sub["n_applicable"] > 0]
+        if len(answered) < 2:
+            reason = ("not testable: the criterion never applied (no yes/no answer in any district)"
+                      if len(answered) == 0 else
+                      "not testable: fewer than two districts have yes/no answers, so there is "
+                      "nothing to compare")
+            ft = funnel.not_testable_table(answered if len(answered) else sub, reason, x="n_yes",
+                                           n="n_applicable", unit="district", target=cd.target,
+                                           method=P.funnel_method)
+        else:
+            ft = funnel.funnel_table(answered, x="n_yes", n="n_applicable", unit="district",
+                                     target=cd.target, method=P.funnel_method)
         ft.insert(0, "criterion", crit)
         parts.append(ft)
     return pd.concat(parts, ignore_index=True)
@@ -618,9 +661,10 @@ def districts(cd: CycleData) -> Section:
                              "n_denominator": int(k["n_denominator"]) if k is not None else 0,
                              "funnel_band": flag.get((crit, dist), "not assessed"),
                              "p_adjusted": padj_d.get((crit, dist), np.nan)})
-            k = cnt_a.loc[(crit, area)]
+            k = cnt_a.loc[(crit, area)] if (crit, area) in cnt_a.index else None  # None: no audits
             rows.append({"criterion": crit, "area": area, "district": "All districts",
-                         "n_yes": int(k["n_yes"]), "n_denominator": int(k["n_denominator"]),
+                         "n_yes": int(k["n_yes"]) if k is not None else 0,
+                         "n_denominator": int(k["n_denominator"]) if k is not None else 0,
                          "funnel_band": "not assessed", "p_adjusted": padj_a.get((crit, area), np.nan)})
         k = cnt_k.loc[crit]
         rows.append({"criterion": crit, "area": "Kent", "district": "All districts",
@@ -646,24 +690,44 @@ def districts(cd: CycleData) -> Section:
     dt = pd.concat(tests, ignore_index=True)
     dt["p_adjusted"] = np.nan
     for group, idx in dt.groupby("group").groups.items():
-        adj = _adjust(dt.loc[idx, "p_value"], P, f"{len(idx)} criteria, compliance by {group}")
+        adj = _adjust(dt.loc[idx, "p_value"], P, f"criteria, compliance by {group}")
         dt.loc[idx, "p_adjusted"] = adj["p_adjusted"].to_numpy()
         dt.loc[idx, "family"] = adj["family"].to_numpy()
     dt["adjust_method"] = P.adjust_method
     tables["district_tests"] = _label(dt, cd)
 
     lr = []
+    # the sample design: with more than one main sample (2009: initial high-risk cases read
+    # from the electronic record, additional random cases from the comprehensive file) the
+    # sample - and with it the record source - is a case-mix term, so a district with more
+    # initial cases is not made to look worse for reasons that are not practice
+    covariates = tuple(casemix.DEFAULT_COVARIATES)
+    if main["sample"].nunique() > 1:
+        covariates += ("sample",)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for crit in cd.criterion_ids:
             try:
-                lr.append(casemix.casemix_lr_test(main, f"c_{crit}"))
+                lr.append(casemix.casemix_lr_test(main, f"c_{crit}", covariates=covariates))
             except KentauditError as e:  # e.g. too few answered files: say so in the table
                 lr.append(pd.DataFrame([{"criterion": f"c_{crit}", "term": "district",
-                                         "test": "likelihood-ratio chi-square", "note": str(e)}]))
-        tables["casemix_lr"] = _label(pd.concat(lr, ignore_index=True), cd)
-        tables["casemix_odds_ratios"] = _label(casemix.casemix_odds_ratios(
-            main, f"c_{cd.headline}", conf_level=P.confidence_level), cd)
+                                         "test": "not testable", "note": f"not testable: {e}"}]))
+        lrt = pd.concat(lr, ignore_index=True)
+        if "p_value" not in lrt.columns:
+            lrt["p_value"] = np.nan
+        # one family with district_tests' rule: the criteria of one comparison (here district
+        # after case-mix adjustment); untestable criteria (no p-value) are not in it
+        adj = _adjust(lrt["p_value"], P, "criteria, district after case-mix adjustment")
+        lrt["p_adjusted"], lrt["adjust_method"], lrt["family"] = (
+            adj["p_adjusted"].to_numpy(), P.adjust_method, adj["family"].to_numpy())
+        tables["casemix_lr"] = _label(lrt, cd)
+        try:
+            ors = casemix.casemix_odds_ratios(main, f"c_{cd.headline}", covariates=covariates,
+                                              conf_level=P.confidence_level)
+        except KentauditError as e:  # e.g. the headline criterion never applied: say so
+            ors = pd.DataFrame([{"term": "", "criterion": f"c_{cd.headline}",
+                                 "note": f"not testable: {e}"}])
+        tables["casemix_odds_ratios"] = _label(ors, cd)
 
     prev = cd.previous
     if len(prev) and "annual" in _present(cd.audits["sample"]):
@@ -681,16 +745,46 @@ def districts(cd: CycleData) -> Section:
     # figure; the funnel table holds every criterion's limits and flags.
     figures = {}
     for crit, sub in ft.groupby("criterion", sort=False):
+        if (sub["flag_99_8"] == "not testable").all():
+            if crit == cd.headline:
+                figures["funnel_compliance"] = _notice_figure(
+                    f"{cd.labels.get(crit, crit)}: funnel plot", sub["note"].iloc[0])
+            continue
         if crit == cd.headline:
             figures["funnel_compliance"] = charts.plot_funnel(sub, measure=cd.labels.get(crit, crit),
                                                               unit="district", unit_label="district")
-        elif (sub["flag_99_8"] != "within").any():
+        elif (sub["flag_99_8"].isin(["above", "below"])).any():
             figures[f"funnel_{crit}"] = charts.plot_funnel(sub, measure=cd.labels.get(crit, crit),
                                                            unit="district", unit_label="district")
     return Section(tables, figures)
 
 
 # ----------------------------------------------------------------------------- one district
+
+def _vs_rest_family(main: pd.DataFrame, cd: CycleData, P: CycleParams) -> pd.DataFrame:
+    """Every district against the rest, per criterion, adjusted within the criterion.
+
+    Returns a frame indexed by (criterion, district) with ``p_value``,
+    ``p_adjusted`` and ``family``: the numbers :func:`association.one_vs_rest`
+    gives in ``district_vs_rest`` (same test policy, same family), so a district
+    profile adjusts each p-value exactly as the districts table does.
+    """
+    ids = cd.criterion_ids
+    c = _counts(main[["district", *_criterion_columns(main, cd)]], by="district", criteria=ids)
+    parts = []
+    for crit, g in c.groupby("criterion", sort=False):
+        x1, n1 = g["n_yes"].to_numpy(int), g["n_denominator"].to_numpy(int)
+        r = compare.compare_independent(x1, n1, x1.sum() - x1, n1.sum() - n1,
+                                        conf_level=P.confidence_level)
+        p = r["p_value"].to_numpy(float)
+        m = int(np.sum(~np.isnan(p)))
+        adj = multiplicity.adjust(p, method=P.adjust_method,
+                                  family=f"{m} districts x 1 criterion (c_{crit}), each against the rest")
+        parts.append(pd.DataFrame({"criterion": crit, "district": g["district"].astype(str).to_numpy(),
+                                   "p_value": p, "p_adjusted": adj["p_adjusted"].to_numpy(),
+                                   "family": adj["family"].to_numpy()}))
+    return pd.concat(parts, ignore_index=True).set_index(["criterion", "district"])
+
 
 def district_profile(cd: CycleData, district: str) -> Section:
     """One district against the rest of Kent and against its previous cycle.
@@ -724,7 +818,14 @@ def district_profile(cd: CycleData, district: str) -> Section:
     x2, n2 = rest["n_yes"].fillna(0).to_numpy(int), rest["n_denominator"].fillna(0).to_numpy(int)
     cmp_ = compare.compare_independent(x1, n1, x2, n2, conf_level=P.confidence_level)
     ci = proportions.proportion_ci(x1, n1, method=P.interval_method, conf_level=P.confidence_level)
-    adj = _adjust(cmp_["p_value"], P, f"{len(ids)} criteria, {district} against the rest of Kent")
+    # the family of a district-against-the-rest test is the districts of one criterion
+    # (multiplicity.FAMILY_RULES): the same p_adjusted as district_vs_rest shows
+    allfam = _vs_rest_family(main, cd, P)
+    fam = allfam.reindex([(c, district) for c in ids])
+    # a district with no audits is in no family, but its rows still name the family
+    crit_family = allfam.reset_index().drop_duplicates("criterion").set_index("criterion")["family"]
+    fam["family"] = fam["family"].fillna(pd.Series(ids, index=fam.index).map(crit_family))
+    adj = pd.DataFrame({"p_adjusted": fam["p_adjusted"].to_numpy(), "family": fam["family"].to_numpy()})
     prof = pd.DataFrame({
         "criterion": ids, "district": district, "n_yes": x1, "n_denominator": n1,
         "estimate": ci["proportion"].to_numpy(), "lower": ci["ci_lower"].to_numpy(),
@@ -762,10 +863,14 @@ def district_profile(cd: CycleData, district: str) -> Section:
     alpha = 1 - P.confidence_level
     forest = prof.assign(label=prof["criterion_label"], lower=prof["diff_lower"], upper=prof["diff_upper"],
                          estimate=prof["difference"], significant=prof["p_adjusted"] < alpha)
-    fig = charts.plot_forest(forest, title=f"{district} minus the rest of Kent: compliance by criterion",
-                             method="Newcombe hybrid score", conf_level=P.confidence_level,
-                             subject="criteria", decision="significant",
-                             decision_text=_decision_text(P))
+    title = f"{district} minus the rest of Kent: compliance by criterion"
+    if forest["estimate"].notna().any():
+        fig = charts.plot_forest(forest, title=title, method="Newcombe hybrid score",
+                                 conf_level=P.confidence_level, subject="criteria",
+                                 decision="significant", decision_text=_decision_text(P))
+    else:
+        fig = _notice_figure(title, f"not testable: {district} has no audit with a yes/no answer "
+                                    "in this cycle's main samples, so there is nothing to compare")
     return Section({"profile": prof, "profile_grades": grades, "profile_grade_test": gtest},
                    {"profile_forest": fig})
 
@@ -814,7 +919,7 @@ def trends(cd: CycleData) -> Section:
             tests.append(t)
     if tests:
         tt = pd.concat(tests, ignore_index=True)
-        adj = _adjust(tt["p_value"], P, f"{len(tt)} criteria, trend over cycles {', '.join(cycles)}")
+        adj = _adjust(tt["p_value"], P, f"criteria, trend over cycles {', '.join(cycles)}")
         tt["p_adjusted"], tt["adjust_method"], tt["family"] = adj["p_adjusted"].to_numpy(), P.adjust_method, adj["family"].to_numpy()
         tables["trend_tests"] = tt
 
@@ -827,7 +932,7 @@ def trends(cd: CycleData) -> Section:
         ch = compare.compare_independent(c1["n_yes"].to_numpy(int), c1["n_denominator"].to_numpy(int),
                                          c0["n_yes"].to_numpy(int), c0["n_denominator"].to_numpy(int),
                                          conf_level=P.confidence_level)
-        adj = _adjust(ch["p_value"], P, f"{len(ids)} criteria, {cur} against {prev}")
+        adj = _adjust(ch["p_value"], P, f"criteria, {cur} against {prev}")
         tables["change_since_previous"] = _label(pd.DataFrame({
             "criterion": ids, "previous_cycle": prev, "cycle": cur,
             "n_yes_previous": c0["n_yes"].to_numpy(int), "n_denominator_previous": c0["n_denominator"].to_numpy(int),

@@ -121,7 +121,10 @@ def independence_test(data, criterion: str | None = None, group: str = "district
       (cells with expected count below the threshold);
     - ``cramers_v`` and ``cramers_v_bias_corrected`` (Bergsma 2013);
     - ``seed``, ``n_resamples`` (Monte Carlo only, else missing);
-    - ``rows_dropped``: groups with no applicable answer, left out of the table.
+    - ``rows_dropped``: groups with no applicable answer, left out of the table;
+    - ``note``: empty, or ``"not testable: <reason>"`` when fewer than two groups
+      have answers or every answer is in one category (0% or 100%): then
+      ``test`` is ``"not testable"`` and the statistic and p-value are missing.
 
     Notes
     -----
@@ -151,9 +154,24 @@ def independence_test(data, criterion: str | None = None, group: str = "district
     keep_r = table.sum(axis=1) > 0
     dropped = [str(labels[i]) for i in np.flatnonzero(~keep_r)]
     table = table[keep_r][:, table.sum(axis=0) > 0]
+    cols = ["test", "method", "policy", "statistic", "df", "p_value", "n", "n_rows", "n_cols",
+            "min_expected", "n_expected_below", "cramers_v", "cramers_v_bias_corrected", "seed",
+            "n_resamples", "rows_dropped", "note"]
     if table.shape[0] < 2 or table.shape[1] < 2:
-        raise KentauditError("the table needs at least 2 non-empty rows and 2 non-empty columns "
-                             "(e.g. two districts with answers, and both yes and no).")
+        # not an error: a criterion at 0% or 100%, never applicable, or answered in one
+        # group only is a result, with the p-value missing (never 1) and the reason given
+        if table.size == 0 or table.sum() == 0:
+            why = "no yes/no answer in any group"
+        elif table.shape[0] < 2:
+            why = "fewer than two groups have yes/no answers"
+        else:
+            why = "every answer is in one outcome category (0% or 100% compliance)"
+        return pd.DataFrame([{
+            "test": "not testable", "method": "", "policy": "", "statistic": np.nan, "df": pd.NA,
+            "p_value": np.nan, "n": int(table.sum()), "n_rows": int(table.shape[0]),
+            "n_cols": int(table.shape[1]), "min_expected": np.nan, "n_expected_below": pd.NA,
+            "cramers_v": np.nan, "cramers_v_bias_corrected": np.nan, "seed": pd.NA,
+            "n_resamples": pd.NA, "rows_dropped": ";".join(dropped), "note": f"not testable: {why}"}])[cols]
     expected = stats.contingency.expected_freq(table)
     emin = float(expected.min())
     nbelow = int((expected < min_expected).sum())
@@ -190,9 +208,7 @@ def independence_test(data, criterion: str | None = None, group: str = "district
     row["cramers_v"], row["cramers_v_bias_corrected"] = _cramers_v(table, chi2)
     row["policy"] = policy
     row["rows_dropped"] = ";".join(dropped)
-    cols = ["test", "method", "policy", "statistic", "df", "p_value", "n", "n_rows", "n_cols",
-            "min_expected", "n_expected_below", "cramers_v", "cramers_v_bias_corrected", "seed",
-            "n_resamples", "rows_dropped"]
+    row["note"] = ""
     return pd.DataFrame([row])[cols]
 
 
@@ -215,7 +231,7 @@ def two_group_test(x1: int, n1: int, x2: int, n2: int, conf_level: float = 0.95)
            "policy": "N-1 chi-square if every expected count >= 1, else Fisher exact"}
     if n1 == 0 or n2 == 0:
         out.update(p1=x1 / n1 if n1 else np.nan, p2=x2 / n2 if n2 else np.nan, difference=np.nan,
-                   ci_low=np.nan, ci_high=np.nan, test="not tested: a group has no applicable answer",
+                   ci_low=np.nan, ci_high=np.nan, test="not testable: a group has no applicable answer",
                    statistic=np.nan, p_value=np.nan, min_expected=np.nan)
         return out
     p1, p2 = x1 / n1, x2 / n2
@@ -230,8 +246,8 @@ def two_group_test(x1: int, n1: int, x2: int, n2: int, conf_level: float = 0.95)
     else:
         emin = 0.0
     if not margins_ok:
-        # every answer the same in both groups: no evidence of a difference
-        test, stat, p = "Fisher exact", np.nan, 1.0
+        # every answer the same in both groups: not testable (p missing, never 1)
+        test, stat, p = "not testable: every answer the same in both groups", np.nan, np.nan
     elif emin >= 1:
         chi2 = float(stats.chi2_contingency(table, correction=False).statistic)
         stat = chi2 * (N - 1) / N
@@ -259,7 +275,8 @@ def _finish(rows, adjust_method, family_by, alpha, family_words):
     out["family"] = ""
     keys = out[family_by] if family_by else pd.Series(0, index=out.index)
     for k, idx in out.groupby(keys).groups.items():
-        fam = family_words(k, len(idx))
+        # the family is the testable comparisons only: a missing p-value is not a test
+        fam = family_words(k, int(out.loc[idx, "p_value"].notna().sum()))
         adj = adjust(out.loc[idx, "p_value"], method=adjust_method, family=fam, alpha=alpha)
         out.loc[idx, "p_adjusted"] = adj["p_adjusted"].to_numpy()
         out.loc[idx, "family"] = fam

@@ -209,6 +209,16 @@ def separated_terms(y: np.ndarray, X: np.ndarray, tol: float = 1e-7) -> np.ndarr
     return np.where(d > tol, 1, np.where(d < -tol, -1, 0)).astype(int)
 
 
+def _untestable(y, X, district) -> str:
+    """Why a model cannot compare districts ("" when it can)."""
+    if y.nunique() < 2:
+        return (f"not testable: every used answer is {'Y' if y.iloc[0] == 1 else 'N'} "
+                "(0% or 100% compliance), so there is nothing to model")
+    if not any(c.startswith(f"{district}[") for c in X.columns):
+        return f"not testable: only one {district} has usable audits"
+    return ""
+
+
 def _fit(y, X, weights=None):
     """Binomial GLM of ``y`` on ``X`` (``weights``: frequency weights, one per row)."""
     notes = []
@@ -294,6 +304,13 @@ def casemix_odds_ratios(audits: pd.DataFrame, criterion: str, district: str = "d
     if not 0 < conf_level < 1:
         raise KentauditError(f"conf_level must be between 0 and 1, not {conf_level!r}.")
     y, X, w, info = _counted_design(audits, criterion, district, covariates, reference_district)
+    why = _untestable(y, X, district)
+    if why:
+        nan = float("nan")
+        out = pd.DataFrame([{"term": "", "variable": "", "level": "", "reference": "", "coef": nan,
+                             "se": nan, "z": nan, "p_value": nan, "odds_ratio": nan, "ci_low": nan,
+                             "ci_high": nan, "separation": False}])
+        return _finish_or(out, info, conf_level, [why])
     res, X, notes, flagged = _fit(y, X, w)
     z = stats.norm.ppf(0.5 + conf_level / 2)
     rows = []
@@ -339,7 +356,9 @@ def casemix_lr_test(audits: pd.DataFrame, criterion: str, district: str = "distr
     Returns
     -------
     One-row DataFrame: ``criterion``, ``term`` (the district column), ``test``
-    ("likelihood-ratio chi-square"), ``method``, ``statistic`` (deviance of
+    ("likelihood-ratio chi-square", or "not testable" with missing statistic and
+    p-value when every answer is the same or one district has usable audits:
+    the note says which), ``method``, ``statistic`` (deviance of
     the model without district minus that of the full model), ``df``,
     ``p_value``, ``deviance_full``, ``deviance_reduced``, ``n_used``,
     ``covariates``, ``separation``, ``note``.
@@ -350,6 +369,13 @@ def casemix_lr_test(audits: pd.DataFrame, criterion: str, district: str = "distr
     covariates), test = "LRT")`` in ``tests/r/reference_more.R``.
     """
     y, X, w, info = _counted_design(audits, criterion, district, covariates, reference_district)
+    why = _untestable(y, X, district)
+    if why:
+        return pd.DataFrame([{
+            "criterion": info["criterion"], "term": district, "test": "not testable",
+            "method": "", "statistic": np.nan, "df": pd.NA, "p_value": np.nan,
+            "deviance_full": np.nan, "deviance_reduced": np.nan, "n_used": info["n_used"],
+            "covariates": ",".join(covariates), "separation": False, "note": why}])
     full, Xf, notes, flagged = _fit(y, X, w)
     dcols = [c for c in Xf.columns if c.startswith(f"{district}[")]
     with warnings.catch_warnings():

@@ -74,7 +74,8 @@ def compare_independent(x1, n1, x2, n2, conf_level: float = 0.95, method: str = 
         * ``statistic``, ``statistic_name`` - the N-1 chi-square
           (df 1), or the sample odds ratio for Fisher's test;
         * ``df`` - 1 for chi-square, NaN for Fisher;
-        * ``p_value`` - two-sided; never blank (see Notes);
+        * ``p_value`` - two-sided; missing when the comparison is not
+          testable (see Notes);
         * ``note`` - why a value is missing or a degenerate case.
 
     Notes
@@ -82,10 +83,12 @@ def compare_independent(x1, n1, x2, n2, conf_level: float = 0.95, method: str = 
     The N-1 chi-square is Pearson's X^2 (no continuity correction) times
     (N - 1) / N (Campbell 2007; Richardson 2011). A table with a zero margin
     (a group with no applicable answers, or no "yes" or no "no" answers at
-    all) has expected counts of zero, so the policy picks Fisher's exact
-    test, whose conditional distribution has a single table: p = 1, which
-    the note states. The difference and its interval are NaN when a group
-    has no applicable answers.
+    all) is **not testable**: its conditional distribution has a single table
+    (R's ``fisher.test`` returns p = 1 there, which says nothing), so
+    ``test`` is ``"not testable"``, the p-value is missing and the note gives
+    the reason; a missing p-value is never counted in a multiplicity family
+    (:func:`kentaudit.multiplicity.adjust`). The difference and its interval
+    are NaN when a group has no applicable answers.
 
     Validated against R 4.2 (``chisq.test(correct = FALSE)`` times
     (N - 1)/N, ``fisher.test``, Newcombe's formula on ``prop.test`` Wilson
@@ -145,15 +148,20 @@ def compare_independent(x1, n1, x2, n2, conf_level: float = 0.95, method: str = 
                 notes[i].append("N-1 chi-square undefined (an expected count is 0): Fisher's exact test used")
         else:
             use_chi = min_exp[i] >= min_expected
+        if n1[i] == 0 or n2[i] == 0 or min_exp[i] == 0:
+            # untestable: a group without answers, or every answer the same in both
+            # groups; the p-value is missing (never 1), so no family counts the row
+            test[i] = "not testable"
+            notes[i].append("not testable: " + ("a group has no yes/no answers"
+                                                if n1[i] == 0 or n2[i] == 0 else
+                                                f"every answer is {'Y' if no[i] == 0 else 'N'} in "
+                                                "both groups (a margin of the table is zero)"))
+            continue
         if use_chi:
             test[i], stat[i], stat_name[i], df[i], pval[i] = "n-1 chi-square", chi[i], "chi2 (N-1)", 1.0, chi_p[i]
         else:
             odds, p = _fisher_p(x1[i], n1[i] - x1[i], x2[i], n2[i] - x2[i])
             test[i], stat[i], stat_name[i], pval[i] = "fisher exact", odds, "sample odds ratio", p
-            if min_exp[i] == 0:
-                notes[i].append("degenerate table (a margin is zero): only one table is possible, p = 1")
-        if n1[i] == 0 or n2[i] == 0:
-            notes[i].append("a group has no applicable answers: difference undefined")
     out = pd.DataFrame({
         "x1": x1, "n1": n1, "x2": x2, "n2": n2, "p1": p1, "p2": p2, "difference": d,
         "ci_lower": lo, "ci_upper": hi, "method": method, "conf_level": float(conf_level),

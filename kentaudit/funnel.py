@@ -39,6 +39,7 @@ __all__ = [
     "winsorise",
     "dispersion_test",
     "funnel_table",
+    "not_testable_table",
     "level_label",
 ]
 
@@ -327,6 +328,69 @@ def _flag(p, lower, upper):
     return np.where(p > upper, "above", np.where(p < lower, "below", "within"))
 
 
+def _not_testable(df, unit, p0, source, method, levels, overdispersion, adjust_rule, alpha,
+                  winsorise, winsorise_method, dispersion_centre, note, dropped=()):
+    """Funnel rows for units that cannot be compared: every limit, score and flag missing."""
+    out = df.copy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["p"] = np.where(out["n"] > 0, out["x"] / out["n"].where(out["n"] > 0, 1), np.nan)
+    out["target"] = p0
+    out["target_source"] = source
+    out["z"] = np.nan
+    out["z_winsorised"] = np.nan
+    out["dispersion_centre"] = dispersion_centre
+    for c in levels:
+        lab = level_label(c)
+        out[f"lower_{lab}"] = np.nan
+        out[f"upper_{lab}"] = np.nan
+        out[f"flag_{lab}"] = "not testable"
+    for col in ("phi", "phi_statistic", "phi_p_value", "tau2"):
+        out[col] = np.nan
+    out["phi_df"] = len(out)
+    out["adjusted"] = False
+    out["limits_method"] = method
+    out["method"] = method
+    out["overdispersion"] = overdispersion
+    out["adjust_rule"] = adjust_rule
+    out["alpha"] = float(alpha)
+    out["winsorise"] = float(winsorise)
+    out["winsorise_method"] = winsorise_method
+    out["test"] = "chi-square dispersion test"
+    out["conf_levels"] = ";".join(f"{c:g}" for c in levels)
+    out["note"] = note
+    cols = [unit, "x", "n", "p", "target", "target_source", "z", "z_winsorised"]
+    for c in levels:
+        lab = level_label(c)
+        cols += [f"lower_{lab}", f"upper_{lab}", f"flag_{lab}"]
+    cols += ["phi", "phi_statistic", "phi_df", "phi_p_value", "tau2", "adjusted", "limits_method",
+             "method", "overdispersion", "adjust_rule", "alpha", "winsorise", "winsorise_method",
+             "dispersion_centre", "test", "conf_levels", "note"]
+    out = out[cols]
+    out.attrs["dropped_units"] = list(dropped)
+    out.attrs["unit"] = unit
+    out.attrs["method_text"] = _METHOD_TEXT[method]
+    out.attrs["not_testable"] = True
+    return out
+
+
+def not_testable_table(counts_df: pd.DataFrame, reason: str, x: str = "n_yes",
+                       n: str = "n_applicable", unit: str = "district", target="overall",
+                       method: str = "binomial-interpolated",
+                       conf_levels: Sequence[float] = (0.95, 0.998)) -> pd.DataFrame:
+    """A :func:`funnel_table` for units that cannot be compared (e.g. fewer than two
+    units with answers): the same columns, flags ``"not testable"``, limits, z-scores
+    and dispersion missing, and ``note`` = ``reason`` (which should start
+    ``"not testable: "``)."""
+    levels = _check_levels(conf_levels)
+    df = counts_df[[unit, x, n]].copy()
+    df.columns = [unit, "x", "n"]
+    xs, ns = df["x"].to_numpy(float), df["n"].to_numpy(float)
+    p0 = (xs.sum() / ns.sum() if ns.sum() > 0 else np.nan) if isinstance(target, str) else float(target)
+    return _not_testable(df, unit, p0, "overall" if isinstance(target, str) else "standard",
+                         method, levels, "auto", "significant", 0.05, 0.1, "order-statistic",
+                         "overall", reason)
+
+
 def funnel_table(counts_df: pd.DataFrame, x: str = "n_yes", n: str = "n_applicable",
                  unit: str = "district", target="overall",
                  method: str = "binomial-interpolated",
@@ -396,7 +460,14 @@ def funnel_table(counts_df: pd.DataFrame, x: str = "n_yes", n: str = "n_applicab
       normal on the proportion scale); ``method``: the method requested;
     - ``overdispersion``, ``adjust_rule``, ``alpha``, ``winsorise``,
       ``winsorise_method``, ``test`` (``"chi-square dispersion test"``) and
-      ``conf_levels`` (text such as ``"0.95;0.998"``).
+      ``conf_levels`` (text such as ``"0.95;0.998"``);
+    - ``note``: empty, or why something is missing. When every applicable answer
+      is the same (0% or 100% compliance) and the target is the overall
+      proportion, nothing can be compared: each row's flags say
+      ``"not testable"``, its limits and z are missing, and the note says why
+      (no error is raised, so a cycle with such a criterion completes). Against
+      a set standard the limits still exist, but phi cannot be estimated (it is
+      missing and the limits are not adjusted).
 
     Validated against: R (``tests/r/reference_funnel.R``) for limits, phi, p-value,
     tau2 and the adjusted limits; published limits cited in ``tests/test_funnel.py``.
@@ -436,14 +507,27 @@ def funnel_table(counts_df: pd.DataFrame, x: str = "n_yes", n: str = "n_applicab
         p0, source = xs.sum() / ns.sum(), "overall"
     else:
         p0, source = _check_target(target), "standard"
-    p0 = _check_target(p0)
     check_method(dispersion_centre, ("overall", "target"), "dispersion_centre")
+    note = ""
+    if not 0 < p0 < 1:
+        # every applicable answer the same: limits around 0% or 100% are degenerate
+        return _not_testable(df, unit, p0, source, method, levels, overdispersion, adjust_rule,
+                             alpha, winsorise, winsorise_method, dispersion_centre,
+                             f"not testable: every applicable answer is {'Y' if p0 == 1 else 'N'} "
+                             f"({100 * p0:.0f}% compliance in every {unit}), so there is no "
+                             "variation to compare and the limits are degenerate", dropped)
     centre = xs.sum() / ns.sum() if dispersion_centre == "overall" else p0
-    disp, _, zw = _dispersion(xs, ns, _check_target(centre), method, winsorise,
-                              winsorise_method)
     z = _scale(method, xs / ns, ns, p0)[0]
-    d = disp.iloc[0]
-    rule_holds = (d["p_value"] < alpha) if adjust_rule == "significant" else (d["phi"] > 1)
+    if 0 < centre < 1:
+        disp, _, zw = _dispersion(xs, ns, centre, method, winsorise, winsorise_method)
+        d = disp.iloc[0]
+    else:  # every answer the same, against a set standard: limits fine, no dispersion
+        zw = np.full(len(xs), np.nan)
+        d = pd.Series({"phi": np.nan, "statistic": np.nan, "df": len(xs), "p_value": np.nan,
+                       "tau2": 0.0, "test": "chi-square dispersion test"})
+        note = (f"overdispersion not estimable: every applicable answer is "
+                f"{'Y' if centre == 1 else 'N'}; limits not adjusted")
+    rule_holds = bool((d["p_value"] < alpha) if adjust_rule == "significant" else (d["phi"] > 1))
     adjusted = bool(d["tau2"] > 0 and (overdispersion == "always"
                                        or (overdispersion == "auto" and rule_holds)))
     tau2 = float(d["tau2"]) if adjusted else 0.0
@@ -478,6 +562,7 @@ def funnel_table(counts_df: pd.DataFrame, x: str = "n_yes", n: str = "n_applicab
     out["dispersion_centre"] = dispersion_centre
     out["test"] = d["test"]
     out["conf_levels"] = ";".join(f"{c:g}" for c in levels)
+    out["note"] = note
     out.attrs["dropped_units"] = dropped
     out.attrs["unit"] = unit
     out.attrs["method_text"] = _METHOD_TEXT[limits_method]

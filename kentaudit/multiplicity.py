@@ -8,11 +8,28 @@ from statsmodels.stats.multitest import multipletests
 from .errors import KentauditError
 from .methods import check_method
 
-__all__ = ["ADJUST_METHODS", "adjust"]
+__all__ = ["FAMILY_RULES", "ADJUST_METHODS", "adjust"]
 
 #: kentaudit name -> (statsmodels name, R p.adjust name)
 ADJUST_METHODS = {"holm": ("holm", "holm"), "fdr_bh": ("fdr_bh", "BH"),
                   "bonferroni": ("bonferroni", "bonferroni")}
+
+
+#: What forms a multiplicity family in each results table (defined once; docs/results.md
+#: "Multiplicity families"). Untestable rows (missing p-value) are never members, and a
+#: family's text starts with its size m, the number of testable p-values in it.
+FAMILY_RULES = {
+    "initial_vs_extended": "the criteria of the comparison (additional against initial cases)",
+    "reaudit_paired": "the criteria of the comparison (re-audit against initial audit, exact McNemar)",
+    "district_tests": "the criteria, for each grouping (district; area)",
+    "casemix_lr": "the criteria (district after case-mix adjustment)",
+    "district_vs_rest": "the districts of one criterion, each against the rest",
+    "area_vs_rest": "the areas of one criterion, each against the rest",
+    "compliance_by_district": "as district_vs_rest (districts) and area_vs_rest (areas): the same adjusted p-values",
+    "profile": "as district_vs_rest: the districts of one criterion, so a profile shows the same adjusted p-value as the districts table",
+    "trend_tests": "the criteria with a trend test",
+    "change_since_previous": "the criteria of the comparison (this cycle against the previous one)",
+}
 
 
 def _holm(p: np.ndarray) -> np.ndarray:

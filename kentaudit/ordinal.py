@@ -225,6 +225,9 @@ def compare_grades(a, b, grade: str = "overall_grade", conf_level: float = 0.95,
     - ``rank_biserial``: 2 * estimate - 1 for the rank test (NaN for the model);
     - ``se``: SE of the log odds ratio (model row);
     - ``direction``: how to read the estimate;
+    - ``note``: empty, or ``"not testable: <reason>"`` (a sample with no graded
+      audit, or every audit with the same grade for the model): then the
+      statistic, p-value and estimate are missing;
     - ``conf_level``.
 
     Notes
@@ -249,10 +252,20 @@ def compare_grades(a, b, grade: str = "overall_grade", conf_level: float = 0.95,
     conf_level = _check_level(conf_level)
     ga, gb = _grades(a, grade), _grades(b, grade)
     xa, xb = ga.dropna().astype(int).to_numpy(), gb.dropna().astype(int).to_numpy()
-    if len(xa) == 0 or len(xb) == 0:
-        raise KentauditError("compare_grades needs at least one graded audit in each sample.")
     base = {"sample_a": names[0], "sample_b": names[1], "n_a": len(xa), "n_b": len(xb),
             "n_missing_a": int(ga.isna().sum()), "n_missing_b": int(gb.isna().sum())}
+    if len(xa) == 0 or len(xb) == 0:
+        # a district with no audits, or no graded audits, is a result, not an error
+        empty = [nm for nm, x in zip(names, (xa, xb)) if len(x) == 0]
+        note = f"not testable: no graded audit in {' or '.join(empty)}"
+        nan = float("nan")
+        out = pd.DataFrame([{**base, "test": t, "method": "", "statistic": nan, "p_value": nan,
+                             "estimate": nan, "ci_low": nan, "ci_high": nan, "rank_biserial": nan,
+                             "se": nan, "direction": "", "note": note}
+                            for t in ("Wilcoxon-Mann-Whitney rank-sum",
+                                      "proportional odds (cumulative logit)")])
+        out["conf_level"] = conf_level
+        return out
     mw = stats.mannwhitneyu(xb, xa, use_continuity=correction, alternative="two-sided",
                             method="asymptotic")
     ps = float(mw.statistic) / (len(xa) * len(xb))
@@ -260,18 +273,21 @@ def compare_grades(a, b, grade: str = "overall_grade", conf_level: float = 0.95,
              "method": "normal approximation with tie correction" + (", continuity correction" if correction else ""),
              "statistic": float(mw.statistic), "p_value": float(mw.pvalue), "estimate": ps,
              "ci_low": np.nan, "ci_high": np.nan, "rank_biserial": 2 * ps - 1, "se": np.nan,
-             "direction": f"estimate = P({names[1]} worse than {names[0]}) + P(tie)/2; > 0.5 means {names[1]} has worse grades"}]
+             "direction": f"estimate = P({names[1]} worse than {names[0]}) + P(tie)/2; > 0.5 means {names[1]} has worse grades",
+             "note": ""}]
 
     y = np.concatenate([xa, xb])
     levels = sorted(set(y))
     row = {**base, "test": "proportional odds (cumulative logit)",
            "method": "statsmodels OrderedModel(distr='logit'), ML; Wald interval and test",
            "rank_biserial": np.nan,
-           "direction": f"odds ratio > 1 means {names[1]} has worse (higher-numbered) grades than {names[0]}"}
+           "direction": f"odds ratio > 1 means {names[1]} has worse (higher-numbered) grades than {names[0]}",
+           "note": ""}
     if len(levels) < 2:
         rows.append({**row, "statistic": np.nan, "p_value": np.nan, "estimate": np.nan, "ci_low": np.nan,
                      "ci_high": np.nan, "se": np.nan,
-                     "method": row["method"] + "; not fitted: every audit has the same grade"})
+                     "method": row["method"] + "; not fitted: every audit has the same grade",
+                     "note": "not testable: every audit has the same grade"})
     else:
         # count first: one row per (sample, grade) present, weighted by its audits
         cells = pd.DataFrame({"b": np.r_[np.zeros(len(xa)), np.ones(len(xb))], "grade": y}) \

@@ -21,7 +21,8 @@ from .errors import InputError
 from .methods import check_method
 from .proportions import criterion_counts
 
-__all__ = ["SURVEY_METHODS", "stratified_proportion"]
+__all__ = ["SURVEY_METHODS", "AUTHORITY_DESIGN", "authority_proportion", "authority_strata",
+           "stratified_proportion"]
 
 #: Closed set of interval methods, named as in ``survey::svyciprop``.
 SURVEY_METHODS = ("logit", "likelihood", "beta", "mean", "xlogit", "asin")
@@ -94,6 +95,83 @@ def _profile_interval(p: float, v: float, t: float, dispersion: float) -> tuple[
     lo = optimize.brentq(f, 1e-300, p, xtol=1e-15, rtol=1e-14)
     hi = optimize.brentq(f, p, 1 - 1e-16, xtol=1e-15, rtol=1e-14)
     return lo, hi
+
+
+#: the design of :func:`authority_proportion`, in words (Lohr 2022, sections 3.2 and 6.1)
+AUTHORITY_DESIGN = ("stratified by district and sample: the initial (high-risk) cases a certainty "
+                    "stratum taken in full in each district (weight 1, no sampling error), the extended "
+                    "sample a simple random sample without replacement of the rest of the district's "
+                    "frame (weights N_h/n_h, FPC 1 - n_h/N_h); covers every child in the frame")
+
+
+def authority_strata(audits: pd.DataFrame, frame, certainty: str = "initial",
+                     random: str = "extended", district: str = "district"):
+    """The audits of the authority-wide design with a ``stratum`` column and stratum sizes.
+
+    Parameters
+    ----------
+    audits : DataFrame
+        Audits with ``sample`` and ``district``; rows of other samples are ignored.
+    frame : mapping or Series
+        Children in the frame per district (``children_on_plans``).
+    certainty, random : str
+        The sample taken in full (the initial high-risk cases) and the random
+        sample drawn from the rest of the frame (the extended sample).
+
+    Returns
+    -------
+    (DataFrame, dict)
+        The selected audits with ``stratum`` = ``"<district>: <sample>"``, and
+        the stratum sizes: n_h for a certainty stratum (N_h = n_h), the district
+        frame less its certainty cases for the random stratum.
+    """
+    frame = pd.Series(frame, dtype=float)
+    sel = audits[audits["sample"].isin([certainty, random])]
+    cnt = sel.groupby([district, "sample"], observed=True).size()
+    sizes = {}
+    for (d, smp), n in cnt.items():
+        key = f"{d}: {smp}"
+        if smp == certainty:
+            sizes[key] = float(n)
+        else:
+            if d not in frame.index:
+                raise InputError(f"no frame size for {district} {d!r}", column=district, value=d)
+            sizes[key] = float(frame[d] - cnt.get((d, certainty), 0))
+    strata = sel[district].astype(str) + ": " + sel["sample"].astype(str)
+    return sel.assign(stratum=strata.to_numpy()), sizes
+
+
+def authority_proportion(audits: pd.DataFrame, frame, criteria=None, certainty: str = "initial",
+                         random: str = "extended", method: str = "logit",
+                         conf_level: float = 0.95) -> pd.DataFrame:
+    """Authority-wide compliance from the initial cases taken in full plus the random sample.
+
+    The initial high-risk cases were chosen, not sampled: they are a certainty
+    stratum in each district (every such case audited; weight 1, no sampling
+    variance). The extended sample is a simple random sample of the rest of
+    each district's frame (weight (N_d - n_initial,d) / n_extended,d). Together
+    they cover every child in the frame (1,360 in the Kent default), so the
+    estimate is of the whole authority. Computed by
+    :func:`stratified_proportion` with strata district x sample.
+
+    Returns
+    -------
+    The columns of :func:`stratified_proportion`, with ``design`` =
+    :data:`AUTHORITY_DESIGN` and ``population`` the whole frame.
+
+    Notes
+    -----
+    Validated against R ``survey::svydesign(ids = ~1, strata = ~stratum,
+    fpc = ~N)`` and ``svyciprop`` (``tests/r/reference_edge.R``). A certainty
+    stratum contributes its total without error (FPC 0), as Lohr (2022,
+    Sampling: Design and Analysis, 3rd ed., section 3.2 on strata sampled in
+    full) describes.
+    """
+    sel, sizes = authority_strata(audits, frame, certainty, random)
+    out = stratified_proportion(sel, strata="stratum", population=sizes, criteria=criteria,
+                                method=method, conf_level=conf_level)
+    out["design"] = AUTHORITY_DESIGN
+    return out
 
 
 def stratified_proportion(data: pd.DataFrame, strata: str = "district", population=None,

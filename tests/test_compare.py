@@ -38,22 +38,29 @@ def test_n1_chisq_matches_r_where_every_expected_count_is_at_least_one():
     np.testing.assert_allclose(o.loc[big, "p_value"], REF.loc[big, "n1_chi2_p"], rtol=1e-6)
 
 
-def test_fisher_used_and_matches_r_below_the_threshold():
+def test_fisher_used_below_the_threshold_and_zero_margins_not_tested():
+    # every R case below the policy threshold (min expected < 1) has a zero margin: not testable
     small = REF.min_expected < 1
+    assert small.sum() == 3
     o = compare_independent(REF.x1, REF.n1, REF.x2, REF.n2)
-    assert (o.loc[small, "test"] == "fisher exact").all()
-    np.testing.assert_allclose(o.loc[small, "p_value"], REF.loc[small, "fisher_p"], rtol=1e-6)
+    assert (o.loc[small, "test"] == "not testable").all() and o.loc[small, "p_value"].isna().all()
+    # 1/12 against 0/3: min expected 0.2 > 0, so Fisher; R fisher.test(matrix(c(1, 11, 0, 3), 2)) = 1
+    f = compare_independent([1, 2], [12, 3], [0, 9], [3, 10]).iloc[1]
+    assert f["test"] == "fisher exact"
 
 
-def test_fisher_policy_matches_r_everywhere():
+def test_fisher_policy_matches_r_everywhere_a_test_is_possible():
     o = compare_independent(REF.x1, REF.n1, REF.x2, REF.n2, test_policy="fisher")
-    np.testing.assert_allclose(o["p_value"], REF["fisher_p"], rtol=1e-6)
+    # a zero margin leaves one possible table: R's fisher.test says p = 1; kentaudit: not testable
+    degenerate = ((REF.x1 + REF.x2) == 0) | ((REF.x1 + REF.x2) == (REF.n1 + REF.n2)) | (REF.n1 == 0) | (REF.n2 == 0)
+    np.testing.assert_allclose(o.loc[~degenerate, "p_value"], REF.loc[~degenerate, "fisher_p"], rtol=1e-6)
+    assert o.loc[degenerate, "p_value"].isna().all()
 
 
-def test_p_value_is_never_blank():
+def test_untestable_comparisons_have_a_missing_p_value_and_say_why():
     o = compare_independent([0, 0, 10, 5], [0, 10, 10, 5], [0, 0, 20, 0], [0, 20, 20, 0])
-    assert o["p_value"].notna().all() and (o["p_value"] == 1).all()
-    assert o["note"].str.contains("degenerate").all()
+    assert o["p_value"].isna().all() and (o["test"] == "not testable").all()
+    assert o["note"].str.startswith("not testable: ").all()
 
 
 def test_every_row_names_test_policy_and_threshold():

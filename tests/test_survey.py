@@ -101,3 +101,39 @@ def test_full_census_has_no_sampling_error():
     d["N"] = d.groupby("district")["district"].transform("size")
     o = stratified_proportion(d, population="N", criteria=["c_a"], method="mean").iloc[0]
     assert o.se == 0.0 and o.ci_lower == o.ci_upper == o.proportion
+
+
+# ----------------------------------------------------------------------------- the authority-wide design
+# tests/r/reference_edge.R section 4: svydesign(ids = ~1, strata = ~stratum, fpc = ~N) with the
+# initial cases a certainty stratum (N = n) and the extended sample random from the rest
+DESIGN_IN = pd.read_csv(Path(__file__).parent / "r" / "reference_edge_design_input.csv",
+                        dtype=str, keep_default_na=False).replace({"": pd.NA})
+DESIGN_R = pd.read_csv(Path(__file__).parent / "r" / "reference_edge_design.csv")
+
+
+def _frame():
+    d = DESIGN_IN.assign(N=DESIGN_IN["N"].astype(float)).drop_duplicates("stratum")
+    return d.groupby("district")["N"].sum().to_dict()
+
+
+def test_authority_estimate_covers_the_whole_frame_and_matches_r_svyciprop():
+    from kentaudit.survey import authority_proportion
+    got = authority_proportion(DESIGN_IN, _frame(), method="logit").set_index("criterion")
+    assert sum(_frame().values()) == 1360
+    for _, r in DESIGN_R.iterrows():
+        g = got.loc[r["criterion"].removeprefix("c_")]
+        assert g["population"] == r["population"] == 1360
+        for col in ("proportion", "se", "ci_lower", "ci_upper"):
+            assert g[col] == pytest.approx(r[col], rel=1e-6), (r["criterion"], col)
+        assert g["df"] == r["df"]
+
+
+def test_initial_cases_are_a_certainty_stratum_without_sampling_variance():
+    from kentaudit.survey import authority_strata
+    sel, sizes = authority_strata(DESIGN_IN, _frame())
+    n = sel.groupby("stratum").size()
+    for stratum, size in sizes.items():
+        if stratum.endswith(": initial"):
+            assert size == n[stratum]          # taken in full: N_h = n_h, FPC 0
+        else:
+            assert size > n[stratum]           # random part of the district's frame

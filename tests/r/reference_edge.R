@@ -85,3 +85,29 @@ big <- s1[, 2] > 1000
 stopifnot(all(grow == big))
 out(data.frame(term = rownames(s1), coef = s1[, 1], se = s1[, 2], coef_more_iterations = s2[, 1],
                separated = grow, direction = ifelse(grow, sign(s2[, 1]), 0)), "separation")
+
+## ---- 4. authority-wide estimate: initial cases a certainty stratum, extended sample random ----
+## tests/r/reference_edge_design_input.csv: the 2009 synthetic initial and extended audits
+## (written by kentaudit.survey.authority_strata), one row per audit with its stratum
+## (district: sample) and stratum size N: n_h for the initial cases (taken in full), the
+## district's frame less its initial cases for the extended sample. 24 strata, N = 1,360.
+dat <- read.csv(file.path("tests", "r", "reference_edge_design_input.csv"),
+                na.strings = c("", "NA"), stringsAsFactors = FALSE)
+stopifnot(abs(sum(tapply(dat$N, dat$stratum, `[`, 1)) - 1360) < 1e-9)
+des <- svydesign(ids = ~1, strata = ~stratum, fpc = ~N, data = dat)
+rows <- list()
+for (crit in grep("^c_", names(dat), value = TRUE)) {
+  des <- update(des, y = ifelse(dat[[crit]] == "Y", 1, ifelse(dat[[crit]] == "N", 0, NA)))
+  dd <- subset(des, !is.na(y))
+  if (nrow(dd$variables[!is.na(dd$variables$y), , drop = FALSE]) == 0) {
+    rows[[length(rows) + 1]] <- data.frame(criterion = crit, proportion = NA, se = NA, df = NA,
+                                           ci_lower = NA, ci_upper = NA, population = 1360)
+    next
+  }
+  m <- svymean(~y, dd)
+  ci <- svyciprop(~y, dd, method = "logit", level = 0.95)
+  rows[[length(rows) + 1]] <- data.frame(criterion = crit, proportion = coef(m)[[1]], se = SE(m)[[1]],
+                                         df = degf(dd), ci_lower = confint(ci)[1], ci_upper = confint(ci)[2],
+                                         population = sum(weights(des)))
+}
+out(do.call(rbind, rows), "design")
