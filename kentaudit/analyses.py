@@ -541,6 +541,25 @@ def initial_vs_extended(cd: CycleData) -> Section:
                                              criteria=cd.criterion_ids)
         widths = precision.interval_widths(ini_c, ext_c, method=P.interval_method,
                                            conf_level=P.confidence_level)
+        # "after" under the design (the initial cases taken in full, the extended sample
+        # random): the authority-wide interval of authority_estimate, not initial +
+        # additional pooled as if one simple random sample
+        frame = cd.districts.set_index("district")["children_on_plans"].astype(float).to_dict()
+        design = survey.authority_proportion(
+            a.loc[a["sample"].isin(["initial", "extended"]), ["sample", "district", *crit_cols]],
+            frame, criteria=cd.criterion_ids, method="logit",
+            conf_level=P.confidence_level).set_index("criterion").reindex(widths["criterion"])
+        widths["n_after"] = design["n_applicable"].to_numpy(float)
+        widths["proportion_after"] = design["proportion"].to_numpy()
+        widths["ci_lower_after"] = design["ci_lower"].to_numpy()
+        widths["ci_upper_after"] = design["ci_upper"].to_numpy()
+        widths["width_after"] = widths["ci_upper_after"] - widths["ci_lower_after"]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            widths["width_ratio"] = np.where(widths["width_before"] > 0,
+                                             widths["width_after"] / widths["width_before"], np.nan)
+        widths["method"] = (f"before: {P.interval_method}, the initial cases alone; after: logit, "
+                            "design-based (survey.authority_proportion)")
+        widths["design_after"] = survey.AUTHORITY_DESIGN
         tables["precision_gain"] = _label(widths, cd)
         ga = a.loc[a["sample"] == "initial", ["overall_grade", "cycle"]]
         gb = a.loc[a["sample"] == "extended", ["overall_grade", "cycle"]]
@@ -571,8 +590,11 @@ def initial_vs_extended(cd: CycleData) -> Section:
     rows = []
     for margin in (0.05, 0.10):
         # one row per district plus the authority-wide row ("Kent (all districts)")
+        # the design: the initial cases (if any) are taken in full, the rest sampled at random
+        certainty = (a.loc[a["sample"] == "initial", "district"].astype(str).value_counts()
+                     if {"initial", "extended"} <= present else None)
         per = precision.sample_size_by_district(margin=margin, conf_level=P.confidence_level,
-                                                districts=cd.districts)
+                                                districts=cd.districts, certainty=certainty)
         rows.append(per)
     tables["sample_size"] = pd.concat(rows, ignore_index=True)
     return Section(tables, figures)

@@ -152,7 +152,8 @@ def sample_size_for_precision(margin=0.05, conf_level: float = 0.95, p=0.5,
 
 def sample_size_by_district(margin=0.05, conf_level: float = 0.95, p=0.5,
                             districts: pd.DataFrame | None = None,
-                            frame_column: str = "children_on_plans") -> pd.DataFrame:
+                            frame_column: str = "children_on_plans",
+                            certainty=None) -> pd.DataFrame:
     """Sample size for a precision in each district and authority-wide.
 
     Parameters
@@ -173,6 +174,16 @@ def sample_size_by_district(margin=0.05, conf_level: float = 0.95, p=0.5,
         and the columns of :func:`sample_size_for_precision`. The per-district
         rows answer "how many files for this precision *within* the
         district"; their sum is far larger than the authority-wide row.
+
+        With ``certainty`` (a mapping or Series: district -> cases taken in
+        full, the initial high-risk cases of 2009) the design of
+        :func:`kentaudit.survey.authority_proportion` is used: those cases
+        carry no sampling error, so only the rest of the frame, N_r = N - c,
+        is sampled, and a margin m on the whole needs the margin m N / N_r on
+        the random part (the estimate is (c p_c + N_r p_r) / N; Lohr 2022,
+        section 3.4). ``n0``, ``n`` and ``n_required`` are then files to draw
+        at random from the N_r, and the extra columns ``n_certainty`` (c),
+        ``population_random`` (N_r) and ``n_total`` (c + n_required) say so.
     """
     if districts is None:
         from .reference import districts as _districts
@@ -183,6 +194,27 @@ def sample_size_by_district(margin=0.05, conf_level: float = 0.95, p=0.5,
     sizes = districts.set_index("district")[frame_column].astype(float)
     total = pd.Series([sizes.sum()], index=["Kent (all districts)"])
     frames = pd.concat([sizes, total])
-    out = sample_size_for_precision(margin, conf_level, p, population=frames)
-    out.index.name = "district"
-    return out.reset_index()
+    if certainty is None:
+        out = sample_size_for_precision(margin, conf_level, p, population=frames)
+        out.index.name = "district"
+        return out.reset_index()
+    c = pd.Series(certainty, dtype=float).reindex(sizes.index, fill_value=0.0)
+    c = pd.concat([c, pd.Series([c.sum()], index=total.index)])
+    rest = frames - c
+    if (rest < 1).any():
+        bad = rest.index[rest < 1][0]
+        raise InputError(f"{bad}: the cases taken in full leave no frame to sample from",
+                         column="certainty", value=bad)
+    part = sample_size_for_precision(np.asarray(margin, float) * frames.to_numpy() / rest.to_numpy(),
+                                     conf_level, p, population=rest)
+    part.index = frames.index
+    part["margin"] = float(margin)
+    part["population"] = frames.to_numpy()
+    part.insert(part.columns.get_loc("population") + 1, "n_certainty", c.to_numpy().astype(int))
+    part.insert(part.columns.get_loc("n_certainty") + 1, "population_random", rest.to_numpy())
+    part.insert(part.columns.get_loc("n_required") + 1, "n_total",
+                part["n_required"].to_numpy() + c.to_numpy().astype(int))
+    part["sampling_fraction"] = part["n_required"] / part["population_random"]
+    part["method"] = SAMPLE_SIZE_METHOD + "; cases taken in full form a certainty stratum"
+    part.index.name = "district"
+    return part.reset_index()
