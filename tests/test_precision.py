@@ -73,3 +73,17 @@ def test_interval_widths_need_a_criterion_column():
     with pytest.raises(InputError):
         interval_widths(pd.DataFrame({"n_yes": [1], "n_applicable": [2]}),
                         pd.DataFrame({"n_yes": [1], "n_applicable": [2]}))
+
+
+def test_sample_size_with_cases_taken_in_full_samples_only_the_rest_of_the_frame():
+    # 120 of 1,360 taken in full: the estimate (120 p_c + 1,240 p_r) / 1,360 has margin
+    # 1,240/1,360 x the random part's, so +/-10 points needs +/-10.97 on the random part:
+    # n0 = 1.959964^2 x 0.25 / (0.1 x 1360/1240)^2 = 79.8365, n = n0 / (1 + (n0 - 1)/1240) = 75.064
+    import pandas as pd
+    from kentaudit.precision import sample_size_by_district
+    d = pd.DataFrame({"district": ["A", "B"], "children_on_plans": [700, 660]})
+    out = sample_size_by_district(0.10, districts=d, certainty={"A": 70, "B": 50}).set_index("district")
+    k = out.loc["Kent (all districts)"]
+    assert (k["n_certainty"], k["population_random"]) == (120, 1240)
+    assert k["n0"] == pytest.approx(79.836547, rel=1e-6) and k["n"] == pytest.approx(75.064130, rel=1e-6)
+    assert (k["n_required"], k["n_total"]) == (76, 196)
