@@ -240,7 +240,7 @@ def _fit(y, X, weights=None):
             warnings.warn(msg, UserWarning, stacklevel=3)
     with warnings.catch_warnings(record=True) as w:
         warnings.simplefilter("always")
-        res = sm.GLM(y, X, family=sm.families.Binomial(), freq_weights=weights).fit(tol=1e-12, maxiter=200)
+        res = sm.GLM(y, X, family=sm.families.Binomial(), freq_weights=weights).fit(tol=1e-15, maxiter=300)
     direction = separated_terms(y.to_numpy(), X.to_numpy())
     flagged = [c for c, d in zip(X.columns, direction) if d != 0 and c != "const"]
     if (direction != 0).any():
