@@ -11,7 +11,7 @@ HTML is accessible.
 Determinism: the same DataFrame always gives the same bytes, and so do two
 machines whose BLAS kernels or libm differ in the last bits. Every float is
 first put in one canonical form (:func:`canonical_floats`): rounded to
-:data:`SIGNIFICANT_DIGITS` (12) significant digits, ``-0`` written as ``0``;
+:data:`SIGNIFICANT_DIGITS` (10) significant digits, ``-0`` written as ``0``;
 CSV then writes the shortest representation that reads back to that double
 (``repr``: ``7.75``, not ``7.750000000000001``) and Parquet holds the same
 double. Parquet files are written by pyarrow with fixed options and no
@@ -51,7 +51,7 @@ __all__ = [
 ]
 
 #: Significant digits every saved float is rounded to (see :func:`canonical_floats`).
-SIGNIFICANT_DIGITS = 12
+SIGNIFICANT_DIGITS = 10
 
 INDEX_FILE = "index.json"
 _NAME = re.compile(r"^[a-z0-9]+(?:_[a-z0-9]+)*(?:__[A-Za-z0-9]+)?$")
@@ -239,7 +239,7 @@ def save_table(df: pd.DataFrame, name: str, results_dir: str | Path, *,
     -----
     Categorical columns are saved as plain columns of their categories'
     dtype (text as ``str``). Floats are saved in canonical form
-    (:func:`canonical_floats`: 12 significant digits, no ``-0``). Same data gives
+    (:func:`canonical_floats`: 10 significant digits, no ``-0``). Same data gives
     the same bytes: CSV is UTF-8 without index, ``\\n`` line
     ends, floats in shortest round-trip form, missing values empty; Parquet is
     written with fixed pyarrow options. Files are replaced atomically.

@@ -142,7 +142,7 @@ def test_trend_rejects_events_above_totals():
 
 def test_proportional_odds_estimate_does_not_depend_on_where_the_optimiser_stopped():
     # another BLAS kernel stops BFGS elsewhere (1e-9 apart); the exact Newton polish lands
-    # on the same optimum, so the canonical (12-digit) estimate and SE are identical
+    # on the same optimum, so the canonical (10-digit) estimate and SE are identical
     from kentaudit.ordinal import _polish_cumulative_logit
     from kentaudit.results import canonical_floats
     x = np.array([0, 0, 0, 0, 1, 1, 1, 1.0])

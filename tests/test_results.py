@@ -38,11 +38,11 @@ def test_csv_writes_canonical_floats_and_keeps_na_string_apart_from_missing(tmp_
     assert text.splitlines() == [
         "district,criterion,answer,n,estimate,method",
         "Ashford,seen,NA,12,0.3,wilson",
-        "Dover,seen,,,0.333333333333,wilson",
+        "Dover,seen,,,0.3333333333,wilson",
         "Thanet,seen,Y,3,2.5e-17,wilson",
     ]
     back = pd.read_csv(tmp_path / "compliance.csv", keep_default_na=False)
-    assert list(back["estimate"]) == [0.3, 0.333333333333, 2.5e-17]  # 12 significant digits
+    assert list(back["estimate"]) == [0.3, 0.3333333333, 2.5e-17]  # 10 significant digits
 
 
 def test_parquet_round_trips_values_and_dtypes(tmp_path):
@@ -51,7 +51,7 @@ def test_parquet_round_trips_values_and_dtypes(tmp_path):
     back = load_table("compliance", tmp_path)
     assert list(back.columns) == list(df.columns)
     assert str(back["n"].dtype) == "Int64"
-    assert back["estimate"].tolist() == [0.3, 0.333333333333, 2.5e-17]  # as the CSV
+    assert back["estimate"].tolist() == [0.3, 0.3333333333, 2.5e-17]  # as the CSV
     assert back.loc[0, "answer"] == "NA" and pd.isna(back.loc[1, "answer"])
 
 
@@ -136,8 +136,8 @@ def test_csv_floats_read_back_exactly(tmp_path_factory, xs):
     save_table(pd.DataFrame({"x": xs}), "floats", d)
     lines = (d / "floats.csv").read_text().splitlines()[1:]
     back = [float(v) for v in lines]  # Python's parser is exact
-    # the canonical value (12 significant digits) reads back exactly, in CSV and Parquet
-    assert back == [float(f"{x:.12g}") + 0.0 for x in xs]
+    # the canonical value (10 significant digits) reads back exactly, in CSV and Parquet
+    assert back == [float(f"{x:.10g}") + 0.0 for x in xs]
     assert pd.read_parquet(d / "floats.parquet")["x"].tolist() == back
 
 
@@ -211,13 +211,13 @@ def test_show_figure_displays_html_with_alt_and_closes_figure(monkeypatch):
 
 # ----------------------------------------------------------------------------- canonical numbers
 
-def test_saved_floats_are_rounded_to_twelve_significant_digits_without_negative_zero(tmp_path):
+def test_saved_floats_are_rounded_to_ten_significant_digits_without_negative_zero(tmp_path):
     from kentaudit.results import save_table
     df = pd.DataFrame({"x": [7.750000000000001, 7.749999999999999, -0.0, -2.0000000000000004,
                              0.4999999999999999, float("nan"), 1.2345678901234567e-30], "k": 1})
     save_table(df, "canon", tmp_path)
     lines = (tmp_path / "canon.csv").read_text().splitlines()
-    assert lines[1:] == [f"{v},1" for v in ("7.75", "7.75", "0.0", "-2.0", "0.5", "", "1.23456789012e-30")]
+    assert lines[1:] == [f"{v},1" for v in ("7.75", "7.75", "0.0", "-2.0", "0.5", "", "1.23456789e-30")]
     assert pd.read_parquet(tmp_path / "canon.parquet")["x"].iloc[0] == 7.75
 
 
@@ -231,7 +231,7 @@ def test_tables_differing_in_the_last_bits_save_byte_identical_files(tmp_path):
     b = save_table(pd.DataFrame({"v": y, "w": pd.array(y, dtype="Float64")}), "a", tmp_path / "b")
     diff = int(np.sum(np.array((tmp_path / "a" / "a.csv").read_text().splitlines())
                       != np.array((tmp_path / "b" / "a.csv").read_text().splitlines())))
-    # a value within a few ulps of a 12-digit rounding boundary may still round apart:
+    # a value within a few ulps of a 10-digit rounding boundary may still round apart:
     # about 1e-4 of values; none here
     assert diff == 0 and a["sha256"] == b["sha256"]
 
