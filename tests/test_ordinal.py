@@ -152,3 +152,12 @@ def test_proportional_odds_estimate_does_not_depend_on_where_the_optimiser_stopp
     b = _polish_cumulative_logit(x, j, n, 4, 0.5 + 1e-6, np.array([-1.5 - 1e-7, 0.2, 2.0 + 1e-7]))
     ca, cb = (canonical_floats(pd.DataFrame({"v": v})) for v in (a, b))
     assert ca.equals(cb)
+
+
+def test_a_sample_without_graded_audits_is_not_testable_rather_than_an_error():
+    from kentaudit.ordinal import compare_grades
+    out = compare_grades(pd.DataFrame({"overall_grade": [1, 2, 3]}),
+                         pd.DataFrame({"overall_grade": pd.array([None, None], dtype="Int64")}),
+                         names=("Rest of Kent", "Dover"))
+    assert len(out) == 2 and out["p_value"].isna().all() and out["estimate"].isna().all()
+    assert (out["note"] == "not testable: no graded audit in Dover").all()
