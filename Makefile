@@ -49,7 +49,10 @@ lock: | $(PY)
 	$(PY) -m pip install --quiet uv
 	$(VENV)/bin/uv pip compile pyproject.toml --extra test --extra bench --universal \
 	  --python-version 3.11.5 --no-header --annotation-style line $(LOCK_FLAGS) -o requirements.lock.new
-	{ sed -n '1,/^# tests\/test_packaging.py/p' requirements.lock; cat requirements.lock.new; } > requirements.lock
+	# header first, into a new file: redirecting into requirements.lock itself would empty
+	# it before sed read the header
+	{ sed -n '1,/^# tests\/test_packaging.py/p' requirements.lock; cat requirements.lock.new; } > requirements.lock.tmp
+	mv requirements.lock.tmp requirements.lock
 	rm -f requirements.lock.new
 
 bench: install
