@@ -87,9 +87,11 @@ def test_outputs_and_raw_data_are_git_ignored():
 
 # ----------------------------------------------------------------------------- the lock file
 
-def _locked() -> dict[str, tuple[str, str]]:
-    """requirements.lock: name -> (exact version, environment marker)."""
-    out = {}
+def _locked_entries() -> dict[str, list[tuple[str, str]]]:
+    """requirements.lock: name -> [(exact version, environment marker)], one entry per
+    marker-split resolution (a universal lock may pin e.g. numpy 2.4 below Python 3.12
+    and 2.5 from 3.12, where the newer version needs the newer Python)."""
+    out: dict[str, list[tuple[str, str]]] = {}
     for line in (ROOT / "requirements.lock").read_text().splitlines():
         line = line.split("#", 1)[0].strip()
         if not line:
@@ -97,27 +99,43 @@ def _locked() -> dict[str, tuple[str, str]]:
         req, _, marker = line.partition(";")
         assert "==" in req, f"requirements.lock: {line!r} is not pinned to one version"
         name, version = req.split("==")
-        out[_name(name)] = (version.strip(), marker.strip())
+        out.setdefault(_name(name), []).append((version.strip(), marker.strip()))
+    return out
+
+
+def _locked() -> dict[str, tuple[str, str]]:
+    """requirements.lock: name -> (exact version, marker) of the entry that applies to this
+    interpreter (the first entry if none does)."""
+    from packaging.markers import Marker
+    out = {}
+    for name, entries in _locked_entries().items():
+        here = [e for e in entries if not e[1] or Marker(e[1]).evaluate()]
+        out[name] = (here or entries)[0]
     return out
 
 
 def test_lock_file_pins_every_pyproject_dependency_within_its_range():
+    from packaging.markers import Marker
     from packaging.specifiers import SpecifierSet
-    locked = _locked()
+    entries = _locked_entries()
     for name, spec in _pyproject_specs().items():
-        assert name in locked, f"{name} (pyproject.toml) is missing from requirements.lock"
-        version, marker = locked[name]
-        assert not marker, f"{name} is a direct dependency but locked only for {marker!r}"
+        assert name in entries, f"{name} (pyproject.toml) is missing from requirements.lock"
         rng = SpecifierSet(spec[len(name):].split(";")[0])
-        assert rng.contains(version, prereleases=True), f"{name}=={version} is outside {spec}"
+        for version, marker in entries[name]:
+            assert rng.contains(version, prereleases=True), f"{name}=={version} is outside {spec}"
+        # a direct dependency is pinned for every interpreter: unconditionally, or by markers
+        # of which one holds here (and the lock's supported Pythons are 3.11 and later)
+        applies = [m for _, m in entries[name] if not m or Marker(m).evaluate()]
+        assert len(applies) == 1, f"{name}: {len(applies)} lock entries apply to this interpreter"
 
 
 def test_lock_file_satisfies_every_environment_yml_spec():
     from packaging.specifiers import SpecifierSet
-    locked = _locked()
+    entries = _locked_entries()
     for name, spec in _conda_specs().items():
-        assert SpecifierSet(spec[len(name):]).contains(locked[name][0], prereleases=True), (
-            f"environment.yml {spec} disagrees with requirements.lock {name}=={locked[name][0]}")
+        for version, _ in entries[name]:
+            assert SpecifierSet(spec[len(name):]).contains(version, prereleases=True), (
+                f"environment.yml {spec} disagrees with requirements.lock {name}=={version}")
 
 
 def test_make_install_installs_from_the_lock_file():
@@ -132,9 +150,10 @@ def test_installed_versions_are_the_locked_ones():
     from importlib.metadata import PackageNotFoundError, version
     if (Path(sys.prefix) / "conda-meta").exists():
         pytest.skip("a conda environment resolves its own versions from environment.yml")
+    from packaging.markers import Marker
     for name, (want, marker) in _locked().items():
-        if marker:
-            continue
+        if marker and not Marker(marker).evaluate():
+            continue  # not for this interpreter or platform
         try:
             got = version(name)
         except PackageNotFoundError:  # pragma: no cover - a conda env installs kentaudit alone
