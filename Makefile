@@ -1,6 +1,8 @@
 # kentaudit: two commands on a fresh machine with Python 3.11+ and make:
 #   make cycle   # set up .venv, run the default synthetic cycle, print where outputs are
 #   make test    # set up .venv, run the whole test suite
+#   make docs    # the API reference from the docstrings, in docs/api/index.html
+# Without make (Windows, conda): see docs/running.md, "Without make".
 # conda users: conda env create -f environment.yml; conda activate kentaudit;
 #   make test VENV=$$CONDA_PREFIX
 VENV ?= .venv
@@ -17,7 +19,7 @@ PIP_FLAGS := $(if $(wildcard $(VENV)/conda-meta),--no-deps,)
 # extra uv flags for `make lock`, e.g. LOCK_FLAGS="-c constraints.txt" to lock what is installed
 LOCK_FLAGS ?=
 
-.PHONY: install test cycle bench browser-tools clean lock
+.PHONY: install test cycle bench docs browser-tools clean lock
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -27,7 +29,7 @@ $(PY):
 $(STAMP): pyproject.toml requirements.lock | $(PY)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(if $(PIP_FLAGS),,$(PY) -m pip install --quiet -r requirements.lock)
-	$(PY) -m pip install --quiet --no-deps -e '.[test,bench]'
+	$(PY) -m pip install --quiet --no-deps -e '.[test,bench,lab]'
 	$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
 	touch $(STAMP)
 
@@ -47,7 +49,7 @@ cycle: install
 
 lock: | $(PY)
 	$(PY) -m pip install --quiet uv
-	$(VENV)/bin/uv pip compile pyproject.toml --extra test --extra bench --universal \
+	$(VENV)/bin/uv pip compile pyproject.toml --extra test --extra bench --extra lab --universal \
 	  --python-version 3.11.5 --no-header --annotation-style line $(LOCK_FLAGS) -o requirements.lock.new
 	# header first, into a new file: redirecting into requirements.lock itself would empty
 	# it before sed read the header
@@ -57,6 +59,11 @@ lock: | $(PY)
 
 bench: install
 	$(PY) benchmarks/run.py
+
+# API reference generated from the docstrings (pdoc, numpy docstring style);
+# tests/test_docs.py builds it too, so it cannot rot
+docs: install
+	$(PY) docs/build_api.py docs/api
 
 browser-tools:
 	cd tools/browser && npm install --no-audit --no-fund --silent

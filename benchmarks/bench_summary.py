@@ -55,7 +55,7 @@ def kentaudit_summary(df: pd.DataFrame) -> pd.DataFrame:
     from kentaudit.proportions import criterion_counts, proportion_ci
 
     counts = criterion_counts(df, by="district")
-    ci = proportion_ci(counts["n_yes"].to_numpy(), counts["n_applicable"].to_numpy(),
+    ci = proportion_ci(counts["n_yes"].to_numpy(), counts["n_denominator"].to_numpy(),
                        method="wilson", conf_level=0.95)
     summary = pd.concat([counts, ci.drop(columns=["count", "nobs"]).set_index(counts.index)], axis=1)
     tests = []

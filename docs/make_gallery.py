@@ -47,13 +47,13 @@ def main() -> None:
     # 2. p-chart: authority-wide monthly compliance for the criterion.
     annual = annual.assign(month=annual["audit_date"].dt.to_period("M"))
     monthly = criterion_counts(annual, by="month", criteria=[CRITERION])
-    pc = p_chart(monthly, x="n_yes", n="n_applicable", period="month", target=0.8,
+    pc = p_chart(monthly, x="n_yes", n="n_denominator", period="month", target=0.8,
                  improvement="increase")
     sections.append(("p-chart", plot_p_chart(pc, measure="SMART plans",
                                              title=f"{label}: Kent, by month"), "p_chart"))
 
     # 3. XmR: the same monthly percentages as an XmR chart, rebased at April 2012.
-    xm = xmr(monthly["n_yes"] / monthly["n_applicable"], periods=monthly["month"],
+    xm = xmr(monthly["n_yes"] / monthly["n_denominator"], periods=monthly["month"],
              improvement="increase", target=0.8, rebase_at=[monthly["month"].iloc[27]])
     sections.append(("XmR chart", plot_xmr(xm, measure="SMART plans", percent=True,
                                            title=f"{label}: Kent, by month (XmR)"), "xmr"))
@@ -61,12 +61,12 @@ def main() -> None:
     # 4. Forest: Thanet against the rest of Kent, every criterion, 2010-2013.
     by_d = criterion_counts(annual, by="district")
     th = by_d[by_d["district"] == "Thanet"].set_index("criterion")
-    rest = by_d[by_d["district"] != "Thanet"].groupby("criterion")[["n_yes", "n_applicable"]].sum()
+    rest = by_d[by_d["district"] != "Thanet"].groupby("criterion")[["n_yes", "n_denominator"]].sum()
     rest = rest.loc[th.index]
-    cmp = compare_independent(th["n_yes"], th["n_applicable"], rest["n_yes"], rest["n_applicable"])
+    cmp = compare_independent(th["n_yes"], th["n_denominator"], rest["n_yes"], rest["n_denominator"])
     cmp = cmp.assign(label=[dict(zip(criteria()["id"], criteria()["label"]))[c] for c in th.index])
     sections.append(("Forest plot", plot_forest(
-        cmp, label="label", estimate="difference", lower="ci_lower", upper="ci_upper",
+        cmp, label="label", estimate="difference", lower="conf_low", upper="conf_high",
         title="Thanet minus the rest of Kent, annual audits 2010-2013",
         subject="criteria: Thanet minus the rest of Kent"), "forest"))
 

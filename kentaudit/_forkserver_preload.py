@@ -7,4 +7,6 @@ import signal
 
 from .deathsig import die_with_parent
 
+__all__: list[str] = []  # exports nothing: imported for its effect
+
 die_with_parent(signal.SIGKILL)

@@ -62,7 +62,7 @@ def kappa_from_table(table, conf_level: float = 0.95) -> pd.DataFrame:
       (1969) (for the interval); for percent agreement the binomial SE;
     - ``se_null``: SE under kappa = 0 (Fleiss, Cohen & Everitt 1969), used
       for ``z`` = estimate / se_null and the two-sided ``p_value``;
-    - ``ci_low``, ``ci_high``: estimate +/- z * se (Wald) for kappa,
+    - ``conf_low``, ``conf_high``: estimate +/- z * se (Wald) for kappa,
       clamped to [-1, 1] (the range of kappa; R ``vcd::confint.Kappa``
       clamps the same way), so a near-perfect agreement on a few pairs gives
       an upper limit of 1, not 1.04; Wilson interval for percent agreement;
@@ -95,7 +95,7 @@ def kappa_from_table(table, conf_level: float = 0.95) -> pd.DataFrame:
     lo, hi = proportion_confint(agree, n, alpha=1 - conf_level, method="wilson")
     rows = [{"statistic": "percent agreement", "weights": "none", "estimate": agree / n,
              "se": np.sqrt(agree / n * (1 - agree / n) / n), "se_null": np.nan, "z": np.nan,
-             "p_value": np.nan, "ci_low": float(lo), "ci_high": float(hi), "n_pairs": int(n),
+             "p_value": np.nan, "conf_low": float(lo), "conf_high": float(hi), "n_pairs": int(n),
              "method": "Wilson score interval", "test": "none"}]
     for name, wt in KAPPA_WEIGHTS.items():
         r = _sm_kappa(t, wt=wt) if wt else _sm_kappa(t)
@@ -107,7 +107,7 @@ def kappa_from_table(table, conf_level: float = 0.95) -> pd.DataFrame:
                      "se_null": se0, "z": zz,
                      "p_value": float(2 * stats.norm.sf(abs(zz))) if np.isfinite(zz) else np.nan,
                      # clamped to kappa's range [-1, 1], as R vcd's confint.Kappa
-                     "ci_low": max(-1.0, k - z * se), "ci_high": min(1.0, k + z * se),
+                     "conf_low": max(-1.0, k - z * se), "conf_high": min(1.0, k + z * se),
                      "n_pairs": int(n),
                      "method": "asymptotic SE of Fleiss, Cohen & Everitt (1969); Wald interval",
                      "test": "z test of kappa = 0 with the null SE"})

@@ -14,7 +14,7 @@ return.
 
 Conventions
 -----------
-* ``estimate``, ``lower``, ``upper`` are proportions (0-1); the appendix
+* ``estimate``, ``conf_low``, ``conf_high`` are proportions (0-1); the appendix
   scales them to percentages on publication.
 * ``n_denominator`` = yes + no: not applicable and missing answers are
   counted beside it and excluded from it.
@@ -31,19 +31,44 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import (agreement, association, casemix, charts, compare, funnel, ingest, multiplicity,
+from . import (agreement, association, casemix, charts, compare, funnel, ingest, multiplicity, notebook,
                ordinal, paired, precision, proportions, reference, results, spc, survey, timeliness)
 from .errors import KentauditError
 from .params import CycleParams, load_params
 
 __all__ = ["CycleData", "Section", "load_cycle", "data_quality", "compliance_summary",
-           "initial_vs_extended", "districts", "district_profile", "trends", "findings", "MAIN_SAMPLES"]
+           "initial_vs_extended", "districts", "district_profile", "trends", "findings", "MAIN_SAMPLES",
+           "TABLES", "FIGURES"]
 
 #: samples in which each case is audited once (the re-audit repeats initial cases)
 MAIN_SAMPLES = ("initial", "extended", "annual")
 #: columns :attr:`CycleData.main` leaves out (with the ``*_date`` columns)
 _NOT_IN_MAIN = ("audit_id", "team", "auditor", "moderator", "notes", "source_file", "source_row")
 _ANSWERED = "yes / (yes + no)"
+
+
+#: Every results table an analysis can save (each documented in docs/results.md).
+TABLES = frozenset({
+    "reconciliation", "reconciliation_by_file", "rejections_by_rule", "sample_summary",
+    "sample_by_district", "completeness", "timeliness_agreement", "auditor_agreement",
+    "moderation_kappa", "auditor_grades", "compliance_by_criterion", "compliance_by_sample",
+    "authority_estimate", "grades", "grade_distribution", "grade_collapsed", "initial_vs_extended",
+    "reaudit_paired", "reaudit_mcnemar", "reaudit_grades", "reaudit_grade_table", "precision_gain",
+    "sample_size", "grade_comparison", "funnel", "compliance_by_district", "district_tests",
+    "district_vs_rest", "area_vs_rest", "casemix_lr", "casemix_odds_ratios", "funnel_programme",
+    "profile", "profile_grades", "profile_grade_test", "trend", "trend_tests",
+    "change_since_previous", "grade_trend", "grade_trend_tests", "p_chart", "xmr",
+    # district_ranks section (kentaudit.district_ranks)
+    "shrunken_by_district", "shrunken_by_area", "shrunken_headline", "shrunken_programme",
+    "flag_operating_characteristics", "flag_oc_summary", "spc_operating_characteristics",
+    # calibration section (kentaudit.calibration)
+    "agreement_coefficients", "moderation_by_cycle", "moderation_p_chart", "moderation_run_chart",
+    "auditor_leniency",
+})
+#: Every figure an analysis can save.
+FIGURES = frozenset({"grades_by_sample", "initial_vs_extended_forest", "funnel_compliance",
+                     "profile_forest", "trend_compliance", "xmr_compliance",
+                     "caterpillar_compliance", "caterpillar_programme", "moderation_change_chart"})
 
 
 @dataclass
@@ -141,7 +166,8 @@ class Section:
         code = None
         if district is not None:
             d = reference.districts()
-            code = dict(zip(d["district"], d["district_code"])).get(district, district)
+            name = reference.resolve_district(district, d)  # a name or code, any case
+            code = dict(zip(d["district"], d["district_code"]))[name]
         for name, df in self.tables.items():
             results.save_table(df, name, results_dir, district=code)
         if figures_dir is not None:
@@ -159,14 +185,18 @@ class Section:
         A table the cycle does not have gives a one-line explanation instead.
         """
         if name not in self.tables:
-            return _Note(f"No table {name!r} for this cycle (its samples or earlier cycles are not there).")
+            if name in TABLES:
+                return _Note(f"No table {name!r} for this cycle (its samples or earlier cycles are not there).")
+            raise KentauditError(_unknown("table", name, self.tables, TABLES))
         from .display import style_table
         return style_table(self.tables[name], name, max_rows=max_rows)
 
     def figure(self, fid: str):
         """Display figure ``fid`` with its alt text and caption."""
         if fid not in self.figures:
-            return _Note(f"No figure {fid!r} for this cycle.")
+            if fid in FIGURES:
+                return _Note(f"No figure {fid!r} for this cycle.")
+            raise KentauditError(_unknown("figure", fid, self.figures, FIGURES))
         results.show_figure(self.figures[fid])
         return None
 
@@ -189,6 +219,16 @@ def findings(cd: CycleData, section: Section) -> _Findings:
                                       adjust_method=P.adjust_method, criterion_words=cd.labels))
 
 
+def _unknown(kind: str, name: str, here, known) -> str:
+    """The message for a misspelt table or figure name: the valid names and the nearest."""
+    import difflib
+
+    near = difflib.get_close_matches(str(name), list(here) or list(known), n=1, cutoff=0.6)
+    hint = f" Did you mean {near[0]!r}?" if near else ""
+    return (f"unknown {kind} {name!r}.{hint} This section's {kind}s are: "
+            f"{', '.join(sorted(here)) or 'none'}.")
+
+
 class _Note(str):
     """A plain-text message that displays as Markdown in a notebook."""
 
@@ -202,7 +242,9 @@ def load_cycle(params: CycleParams | str | Path) -> CycleData:
     Rejected rows are kept in ``ingest.rejected`` and reported by
     :func:`data_quality`; analyses use accepted rows only.
     """
-    P = params if isinstance(params, CycleParams) else load_params(params)
+    # a relative path is found from the notebook's folder or the repository as well as the
+    # current folder, so a notebook runs under papermill from anywhere
+    P = params if isinstance(params, CycleParams) else load_params(notebook.resolve_params_file(params))
     kw = dict(synthetic=P.synthetic, criteria_file=P.inputs.criteria, districts_file=P.inputs.districts)
     # rows of another cycle in this cycle's exports are rejected (rule cycle_mismatch)
     cur = ingest.read_audits(list(P.inputs.audits), cycle=P.cycle, **kw)
@@ -229,7 +271,7 @@ def _present(values: pd.Series) -> set:
 
 def _counts(audits: pd.DataFrame, by=None, criteria=None) -> pd.DataFrame:
     c = proportions.criterion_counts(audits, by=by, criteria=criteria)
-    return c.rename(columns={"n_applicable": "n_denominator", "n_total": "n_audits"})
+    return c
 
 
 def _with_ci(counts: pd.DataFrame, P: CycleParams, population=None) -> pd.DataFrame:
@@ -237,9 +279,9 @@ def _with_ci(counts: pd.DataFrame, P: CycleParams, population=None) -> pd.DataFr
                                    method=P.interval_method, conf_level=P.confidence_level,
                                    population=population)
     out = counts.copy()
-    out["estimate"] = ci["proportion"].to_numpy()
-    out["lower"] = ci["ci_lower"].to_numpy()
-    out["upper"] = ci["ci_upper"].to_numpy()
+    out["estimate"] = ci["estimate"].to_numpy()
+    out["conf_low"] = ci["conf_low"].to_numpy()
+    out["conf_high"] = ci["conf_high"].to_numpy()
     out["method"] = P.interval_method
     out["conf_level"] = P.confidence_level
     out["denominator"] = _ANSWERED
@@ -319,7 +361,7 @@ def data_quality(cd: CycleData) -> Section:
     timeliness_agreement : derived versus recorded timeliness (see
         :func:`kentaudit.timeliness.compare_timeliness`)
     auditor_agreement : sample, n_moderated, n_agreed, n_downgraded,
-        n_upgraded, kappa, lower, upper, method (linear weights), conf_level
+        n_upgraded, kappa, conf_low, conf_high, method (linear weights), conf_level
     moderation_kappa : every agreement statistic of
         :func:`kentaudit.agreement.moderation_agreement`, by sample and overall
     auditor_grades : per-auditor grade distribution (restricted: auditor codes)
@@ -380,10 +422,10 @@ def data_quality(cd: CycleData) -> Section:
         up = int((mod["moderated_grade"] < mod["overall_grade"]).sum())
         agree_rows.append({"sample": s, "n_moderated": n_mod, "n_agreed": n_mod - down - up,
                            "n_downgraded": down, "n_upgraded": up, "kappa": lin["estimate"],
-                           "lower": lin["ci_low"], "upper": lin["ci_high"], "method": "linear",
+                           "conf_low": lin["conf_low"], "conf_high": lin["conf_high"], "method": "linear",
                            "se_method": lin["method"], "conf_level": P.confidence_level})
     agree = pd.DataFrame(agree_rows, columns=["sample", "n_moderated", "n_agreed", "n_downgraded",
-                                              "n_upgraded", "kappa", "lower", "upper", "method",
+                                              "n_upgraded", "kappa", "conf_low", "conf_high", "method",
                                               "se_method", "conf_level"])
     kappa = pd.concat(kappa_rows, ignore_index=True) if kappa_rows else pd.DataFrame()
     aud = agreement.auditor_grade_distribution(a, conf_level=P.confidence_level,
@@ -403,7 +445,7 @@ def compliance_summary(cd: CycleData) -> Section:
     Tables
     ------
     compliance_by_criterion : criterion, criterion_label, n_audits, n_yes, n_no,
-        n_denominator, n_not_applicable, n_missing, estimate, lower, upper,
+        n_denominator, n_not_applicable, n_missing, estimate, conf_low, conf_high,
         method, conf_level, denominator - over the main samples.
     compliance_by_sample : the same by sample (re-audit included, as its own sample).
     authority_estimate : design-based authority-wide proportion per criterion.
@@ -413,7 +455,7 @@ def compliance_summary(cd: CycleData) -> Section:
         the whole frame; an annual sample: stratified by district, weights
         N_h/n_h, FPC (:func:`kentaudit.survey.stratified_proportion`). Both
         validated against R survey.
-    grades : sample, grade, n_audits, percent (+ Total per sample).
+    grades : sample, grade, n_audits, estimate (+ Total per sample).
     grade_distribution : grade shares with intervals by sample.
     grade_collapsed : good-or-better and inadequate shares with intervals by sample.
 
@@ -444,7 +486,6 @@ def compliance_summary(cd: CycleData) -> Section:
             est = survey.stratified_proportion(sub, strata="district", population=frame.to_dict(),
                                                criteria=cd.criterion_ids, method="logit",
                                                conf_level=P.confidence_level)
-        est = est.rename(columns={"proportion": "estimate", "ci_lower": "lower", "ci_upper": "upper"})
         est.insert(1, "sample", rep)
         tables["authority_estimate"] = _label(est, cd)
 
@@ -455,8 +496,8 @@ def compliance_summary(cd: CycleData) -> Section:
         g = a.loc[a["sample"] == s, "overall_grade"].dropna().astype(int)
         for k, lab in labels.items():
             n = int((g == k).sum())
-            rows.append({"sample": s, "grade": lab, "n_audits": n, "percent": n / len(g) if len(g) else np.nan})
-        rows.append({"sample": s, "grade": "Total", "n_audits": len(g), "percent": 1.0 if len(g) else np.nan})
+            rows.append({"sample": s, "grade": lab, "n_audits": n, "estimate": n / len(g) if len(g) else np.nan})
+        rows.append({"sample": s, "grade": "Total", "n_audits": len(g), "estimate": 1.0 if len(g) else np.nan})
     tables["grades"] = pd.DataFrame(rows)
     tables["grade_distribution"] = ordinal.grade_distribution(
         a, by="sample", conf_level=P.confidence_level, method=P.interval_method, scale=P.grade_scale)
@@ -480,13 +521,13 @@ def initial_vs_extended(cd: CycleData) -> Section:
     initial_vs_extended : criterion, criterion_label, n_yes_initial,
         n_denominator_initial, estimate_initial, n_yes_extended,
         n_denominator_extended, estimate_extended, difference (extended minus
-        initial), lower, upper (Newcombe hybrid score), test (chosen by the
+        initial), conf_low, conf_high (Newcombe hybrid score), test (chosen by the
         stated small-count policy), statistic, p_value, p_adjusted,
         adjust_method, family, method, conf_level, test_policy.
         Only the **additional** cases (``sample == "extended"``) are compared
         with the initial cases: the full extended sample contains the initial one.
     reaudit_paired : criterion, criterion_label, n_pairs, n_yes_yes, n_yes_no,
-        n_no_yes, n_no_no, difference (re-audit minus initial), lower, upper
+        n_no_yes, n_no_no, difference (re-audit minus initial), conf_low, conf_high
         (Newcombe's paired method 10), test (exact McNemar), p_value,
         p_adjusted, plus the asymptotic McNemar with and without continuity
         correction in ``reaudit_mcnemar``.
@@ -514,11 +555,11 @@ def initial_vs_extended(cd: CycleData) -> Section:
         adj = _adjust(cmp_["p_value"], P, "criteria, additional against initial cases")
         t = pd.DataFrame({
             "criterion": cmp_["criterion"],
-            "n_yes_initial": cmp_["x2"].astype(int), "n_denominator_initial": cmp_["n2"].astype(int),
-            "estimate_initial": cmp_["p2"],
-            "n_yes_extended": cmp_["x1"].astype(int), "n_denominator_extended": cmp_["n1"].astype(int),
-            "estimate_extended": cmp_["p1"],
-            "difference": cmp_["difference"], "lower": cmp_["ci_lower"], "upper": cmp_["ci_upper"],
+            "n_yes_initial": cmp_["n_yes_b"], "n_denominator_initial": cmp_["n_denominator_b"],
+            "estimate_initial": cmp_["estimate_b"],
+            "n_yes_extended": cmp_["n_yes_a"], "n_denominator_extended": cmp_["n_denominator_a"],
+            "estimate_extended": cmp_["estimate_a"],
+            "difference": cmp_["difference"], "conf_low": cmp_["conf_low"], "conf_high": cmp_["conf_high"],
             "test": cmp_["test"], "statistic": cmp_["statistic"], "p_value": cmp_["p_value"],
             "p_adjusted": adj["p_adjusted"].to_numpy(), "adjust_method": P.adjust_method,
             "family": adj["family"].to_numpy(), "method": cmp_["method"],
@@ -549,11 +590,11 @@ def initial_vs_extended(cd: CycleData) -> Section:
             a.loc[a["sample"].isin(["initial", "extended"]), ["sample", "district", *crit_cols]],
             frame, criteria=cd.criterion_ids, method="logit",
             conf_level=P.confidence_level).set_index("criterion").reindex(widths["criterion"])
-        widths["n_after"] = design["n_applicable"].to_numpy(float)
-        widths["proportion_after"] = design["proportion"].to_numpy()
-        widths["ci_lower_after"] = design["ci_lower"].to_numpy()
-        widths["ci_upper_after"] = design["ci_upper"].to_numpy()
-        widths["width_after"] = widths["ci_upper_after"] - widths["ci_lower_after"]
+        widths["n_denominator_after"] = design["n_denominator"].astype("Int64").array
+        widths["estimate_after"] = design["estimate"].to_numpy()
+        widths["conf_low_after"] = design["conf_low"].to_numpy()
+        widths["conf_high_after"] = design["conf_high"].to_numpy()
+        widths["width_after"] = widths["conf_high_after"] - widths["conf_low_after"]
         with np.errstate(divide="ignore", invalid="ignore"):
             widths["width_ratio"] = np.where(widths["width_before"] > 0,
                                              widths["width_after"] / widths["width_before"], np.nan)
@@ -572,10 +613,10 @@ def initial_vs_extended(cd: CycleData) -> Section:
         adj = _adjust(exact["p_value"], P, "criteria, re-audit against initial audit")
         t = pd.DataFrame({
             "criterion": exact["criterion"], "n_pairs": exact["n_pairs"].astype(int),
-            "n_yes_yes": exact["a"].astype(int), "n_yes_no": exact["b"].astype(int),
-            "n_no_yes": exact["c"].astype(int), "n_no_no": exact["d"].astype(int),
-            "estimate_initial": exact["p_first"], "estimate_reaudit": exact["p_second"],
-            "difference": exact["difference"], "lower": exact["ci_lower"], "upper": exact["ci_upper"],
+            "n_yes_yes": exact["n_yes_yes"].astype(int), "n_yes_no": exact["n_yes_no"].astype(int),
+            "n_no_yes": exact["n_no_yes"].astype(int), "n_no_no": exact["n_no_no"].astype(int),
+            "estimate_initial": exact["estimate_first"], "estimate_reaudit": exact["estimate_second"],
+            "difference": exact["difference"], "conf_low": exact["conf_low"], "conf_high": exact["conf_high"],
             "method": exact["method"], "conf_level": exact["conf_level"], "test": exact["test"],
             "p_value": exact["p_value"], "p_adjusted": adj["p_adjusted"].to_numpy(),
             "adjust_method": P.adjust_method, "family": adj["family"].to_numpy(),
@@ -607,17 +648,17 @@ def _funnels(cd: CycleData, audits: pd.DataFrame) -> pd.DataFrame:
     counts = proportions.criterion_counts(audits, by="district", criteria=cd.criterion_ids)
     parts = []
     for crit, sub in counts.groupby("criterion", sort=False):
-        answered = sub[sub["n_applicable"] > 0]
+        answered = sub[sub["n_denominator"] > 0]
         if len(answered) < 2:
             reason = ("not testable: the criterion never applied (no yes/no answer in any district)"
                       if len(answered) == 0 else
                       "not testable: fewer than two districts have yes/no answers, so there is "
                       "nothing to compare")
             ft = funnel.not_testable_table(answered if len(answered) else sub, reason, x="n_yes",
-                                           n="n_applicable", unit="district", target=cd.target,
+                                           n="n_denominator", unit="district", target=cd.target,
                                            method=P.funnel_method)
         else:
-            ft = funnel.funnel_table(answered, x="n_yes", n="n_applicable", unit="district",
+            ft = funnel.funnel_table(answered, x="n_yes", n="n_denominator", unit="district",
                                      target=cd.target, method=P.funnel_method)
         ft.insert(0, "criterion", crit)
         parts.append(ft)
@@ -633,7 +674,7 @@ def districts(cd: CycleData) -> Section:
         95% and 99.8%, flags, and the overdispersion result (phi, its p-value,
         tau-squared, whether limits were adjusted) - :func:`kentaudit.funnel.funnel_table`.
     compliance_by_district : criterion, area, district, n_yes, n_denominator,
-        estimate, lower, upper, funnel_band (99.8% flag), p_adjusted (the
+        estimate, conf_low, conf_high, funnel_band (99.8% flag), p_adjusted (the
         district, or the area, against the rest of Kent), adjust_method.
         Rows ``district == "All districts"`` are areas; ``area == "Kent"`` the authority.
     district_tests : chi-square (or exact/Monte Carlo when sparse, seed
@@ -695,9 +736,9 @@ def districts(cd: CycleData) -> Section:
     cbd = pd.DataFrame(rows)
     ci = proportions.proportion_ci(cbd["n_yes"].to_numpy(), cbd["n_denominator"].to_numpy(),
                                    method=P.interval_method, conf_level=P.confidence_level)
-    cbd.insert(5, "estimate", ci["proportion"].to_numpy())
-    cbd.insert(6, "lower", ci["ci_lower"].to_numpy())
-    cbd.insert(7, "upper", ci["ci_upper"].to_numpy())
+    cbd.insert(5, "estimate", ci["estimate"].to_numpy())
+    cbd.insert(6, "conf_low", ci["conf_low"].to_numpy())
+    cbd.insert(7, "conf_high", ci["conf_high"].to_numpy())
     cbd["method"], cbd["conf_level"], cbd["adjust_method"] = P.interval_method, P.confidence_level, P.adjust_method
     del area_of
     tables["compliance_by_district"] = _label(cbd, cd)
@@ -814,11 +855,11 @@ def district_profile(cd: CycleData, district: str) -> Section:
     Tables (saved with the district code appended: ``profile__THA``)
     ------
     profile : criterion, criterion_label, n_yes, n_denominator, estimate,
-        lower, upper (the district), rest_estimate, difference (district minus
-        rest of Kent), diff_lower, diff_upper (Newcombe hybrid score), test,
-        p_value, p_adjusted (across the criteria), previous_estimate,
+        conf_low, conf_high (the district), estimate_rest, difference (district minus
+        rest of Kent), difference_conf_low, difference_conf_high (Newcombe hybrid score), test,
+        p_value, p_adjusted (across the criteria), estimate_previous,
         change (this cycle minus the previous one, for the district),
-        change_lower, change_upper, change_p_value.
+        change_conf_low, change_conf_high, change_p_value.
     profile_grades : grade distribution of the district and of the rest.
     profile_grade_test : rank-sum and proportional-odds comparison of grades.
 
@@ -827,9 +868,8 @@ def district_profile(cd: CycleData, district: str) -> Section:
     profile_forest : differences from the rest of Kent with intervals.
     """
     P, main = cd.params, cd.main
-    if district not in set(cd.districts["district"]):
-        raise KentauditError(f"unknown district {district!r}; choose one of "
-                             f"{', '.join(cd.districts['district'])}.")
+    # a name or a code in any case ("THA", "thanet"), as ingest and the runner accept
+    district = reference.resolve_district(district, cd.districts)
     ids = cd.criterion_ids
     # counted once by district, then split: no copy of the audits per district
     by_d = _counts(main.assign(_in=main["district"] == district)[["_in", *_criterion_columns(main, cd)]],
@@ -850,14 +890,14 @@ def district_profile(cd: CycleData, district: str) -> Section:
     adj = pd.DataFrame({"p_adjusted": fam["p_adjusted"].to_numpy(), "family": fam["family"].to_numpy()})
     prof = pd.DataFrame({
         "criterion": ids, "district": district, "n_yes": x1, "n_denominator": n1,
-        "estimate": ci["proportion"].to_numpy(), "lower": ci["ci_lower"].to_numpy(),
-        "upper": ci["ci_upper"].to_numpy(), "rest_n_yes": x2, "rest_n_denominator": n2,
-        "rest_estimate": cmp_["p2"].to_numpy(), "difference": cmp_["difference"].to_numpy(),
-        "diff_lower": cmp_["ci_lower"].to_numpy(), "diff_upper": cmp_["ci_upper"].to_numpy(),
+        "estimate": ci["estimate"].to_numpy(), "conf_low": ci["conf_low"].to_numpy(),
+        "conf_high": ci["conf_high"].to_numpy(), "n_yes_rest": x2, "n_denominator_rest": n2,
+        "estimate_rest": cmp_["estimate_b"].to_numpy(), "difference": cmp_["difference"].to_numpy(),
+        "difference_conf_low": cmp_["conf_low"].to_numpy(), "difference_conf_high": cmp_["conf_high"].to_numpy(),
         "test": cmp_["test"].to_numpy(), "p_value": cmp_["p_value"].to_numpy(),
         "p_adjusted": adj["p_adjusted"].to_numpy(), "adjust_method": P.adjust_method,
         "family": adj["family"].to_numpy(), "method": P.interval_method,
-        "diff_method": cmp_["method"].to_numpy(), "conf_level": P.confidence_level})
+        "difference_method": cmp_["method"].to_numpy(), "conf_level": P.confidence_level})
     prev = cd.previous
     if len(prev):
         last = sorted(prev["cycle"].astype(str).unique())[-1]
@@ -867,10 +907,10 @@ def district_profile(cd: CycleData, district: str) -> Section:
         xp, np_ = pc["n_yes"].fillna(0).to_numpy(int), pc["n_denominator"].fillna(0).to_numpy(int)
         ch = compare.compare_independent(x1, n1, xp, np_, conf_level=P.confidence_level)
         prof["previous_cycle"] = last
-        prof["previous_n_yes"], prof["previous_n_denominator"] = xp, np_
-        prof["previous_estimate"] = ch["p2"].to_numpy()
+        prof["n_yes_previous"], prof["n_denominator_previous"] = xp, np_
+        prof["estimate_previous"] = ch["estimate_b"].to_numpy()
         prof["change"] = ch["difference"].to_numpy()
-        prof["change_lower"], prof["change_upper"] = ch["ci_lower"].to_numpy(), ch["ci_upper"].to_numpy()
+        prof["change_conf_low"], prof["change_conf_high"] = ch["conf_low"].to_numpy(), ch["conf_high"].to_numpy()
         prof["change_test"], prof["change_p_value"] = ch["test"].to_numpy(), ch["p_value"].to_numpy()
     prof = _label(prof, cd)
     is_d = np.asarray(main["district"] == district, dtype=bool)
@@ -883,8 +923,9 @@ def district_profile(cd: CycleData, district: str) -> Section:
                                    grouped[grouped["group"] == district],
                                    conf_level=P.confidence_level, names=("Rest of Kent", district))
     alpha = 1 - P.confidence_level
-    forest = prof.assign(label=prof["criterion_label"], lower=prof["diff_lower"], upper=prof["diff_upper"],
-                         estimate=prof["difference"], significant=prof["p_adjusted"] < alpha)
+    forest = prof.assign(label=prof["criterion_label"], conf_low=prof["difference_conf_low"],
+                         conf_high=prof["difference_conf_high"], estimate=prof["difference"],
+                         significant=prof["p_adjusted"] < alpha)
     title = f"{district} minus the rest of Kent: compliance by criterion"
     if forest["estimate"].notna().any():
         fig = charts.plot_forest(forest, title=title, method="Newcombe hybrid score",
@@ -905,12 +946,12 @@ def trends(cd: CycleData) -> Section:
     Tables
     ------
     trend : criterion, criterion_label, cycle, n_yes, n_denominator,
-        estimate, lower, upper, method, conf_level (every cycle, main samples).
+        estimate, conf_low, conf_high, method, conf_level (every cycle, main samples).
     trend_tests : Cochran-Armitage trend test over ordered cycles per
         criterion (as R ``prop.trend.test``), raw and adjusted p-values.
     change_since_previous : criterion, n_yes_previous, n_denominator_previous,
         estimate_previous, n_yes, n_denominator, estimate, difference (this
-        cycle minus previous), lower, upper, test, p_value, p_adjusted.
+        cycle minus previous), conf_low, conf_high, test, p_value, p_adjusted.
     grade_trend : good-or-better and inadequate shares by cycle, with their
         Cochran-Armitage trend tests in ``grade_trend_tests``.
     p_chart : monthly compliance of the headline criterion as a p-chart
@@ -930,7 +971,7 @@ def trends(cd: CycleData) -> Section:
     cycles = sorted(allm["cycle"].unique())
     tr = _label(_with_ci(_counts(allm, by="cycle", criteria=cd.criterion_ids), P), cd)
     tables = {"trend": tr[["criterion", "criterion_label", "cycle", "n_yes", "n_denominator", "n_not_applicable",
-                           "n_missing", "estimate", "lower", "upper", "method", "conf_level", "denominator"]]}
+                           "n_missing", "estimate", "conf_low", "conf_high", "method", "conf_level", "denominator"]]}
     tests = []
     for crit, sub in tr.groupby("criterion", sort=False):
         sub = sub.sort_values("cycle")
@@ -958,10 +999,10 @@ def trends(cd: CycleData) -> Section:
         tables["change_since_previous"] = _label(pd.DataFrame({
             "criterion": ids, "previous_cycle": prev, "cycle": cur,
             "n_yes_previous": c0["n_yes"].to_numpy(int), "n_denominator_previous": c0["n_denominator"].to_numpy(int),
-            "estimate_previous": ch["p2"].to_numpy(),
+            "estimate_previous": ch["estimate_b"].to_numpy(),
             "n_yes": c1["n_yes"].to_numpy(int), "n_denominator": c1["n_denominator"].to_numpy(int),
-            "estimate": ch["p1"].to_numpy(), "difference": ch["difference"].to_numpy(),
-            "lower": ch["ci_lower"].to_numpy(), "upper": ch["ci_upper"].to_numpy(),
+            "estimate": ch["estimate_a"].to_numpy(), "difference": ch["difference"].to_numpy(),
+            "conf_low": ch["conf_low"].to_numpy(), "conf_high": ch["conf_high"].to_numpy(),
             "method": ch["method"].to_numpy(), "conf_level": P.confidence_level,
             "test": ch["test"].to_numpy(), "p_value": ch["p_value"].to_numpy(),
             "p_adjusted": adj["p_adjusted"].to_numpy(), "adjust_method": P.adjust_method,

@@ -271,7 +271,7 @@ def _methods(params, manifest: dict, tables, *, sup=None, earlier=(), names=None
         if found:
             tests_by[t.id] = sorted(found)
     m = []
-    if any({"lower", "upper"} & c for c in cols.values()):
+    if any({"conf_low", "conf_high"} & c for c in cols.values()):
         m.append(("Confidence intervals", f"{conf:.0%} {_INTERVAL_NAMES.get(im, im)} for each proportion "
                                           f"(interval_method = {im}); differences of proportions with "
                                           "Newcombe's hybrid score interval."))

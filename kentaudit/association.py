@@ -215,10 +215,13 @@ def independence_test(data, criterion: str | None = None, group: str = "district
 def two_group_test(x1: int, n1: int, x2: int, n2: int, conf_level: float = 0.95) -> dict:
     """Difference of two independent proportions with the 'N-1' chi-square / Fisher policy.
 
-    Returns a dict with ``p1``, ``p2``, ``difference`` (p1 - p2), ``ci_low``,
-    ``ci_high`` (Newcombe 1998 hybrid score, method 10, via statsmodels
+    Returns a dict with ``n_yes``, ``n_denominator`` (the inputs ``x1``,
+    ``n1``), ``n_yes_rest``, ``n_denominator_rest`` (``x2``, ``n2``: the
+    other group), ``estimate``, ``estimate_rest``, ``difference``
+    (estimate - estimate_rest), ``conf_low``,
+    ``conf_high`` (Newcombe 1998 hybrid score, method 10, via statsmodels
     ``confint_proportions_2indep(method="newcomb")``), ``test``,
-    ``statistic``, ``p_value``, ``min_expected``, ``policy``.
+    ``statistic``, ``p_value``, ``min_expected``, ``policy``, ``conf_level``.
 
     Notes
     -----
@@ -227,12 +230,12 @@ def two_group_test(x1: int, n1: int, x2: int, n2: int, conf_level: float = 0.95)
     test. Validated against Newcombe's example 56/70 vs 48/80 (0.0524 to
     0.3339) and R ``chisq.test(correct = FALSE)`` and ``fisher.test``.
     """
-    out = {"x1": int(x1), "n1": int(n1), "x2": int(x2), "n2": int(n2),
+    out = {"n_yes": int(x1), "n_denominator": int(n1), "n_yes_rest": int(x2), "n_denominator_rest": int(n2),
            "policy": "N-1 chi-square if every expected count >= 1, else Fisher exact"}
     if n1 == 0 or n2 == 0:
-        out.update(p1=x1 / n1 if n1 else np.nan, p2=x2 / n2 if n2 else np.nan, difference=np.nan,
-                   ci_low=np.nan, ci_high=np.nan, test="not testable: a group has no applicable answer",
-                   statistic=np.nan, p_value=np.nan, min_expected=np.nan)
+        out.update(estimate=x1 / n1 if n1 else np.nan, estimate_rest=x2 / n2 if n2 else np.nan, difference=np.nan,
+                   conf_low=np.nan, conf_high=np.nan, test="not testable: a group has no applicable answer",
+                   statistic=np.nan, p_value=np.nan, min_expected=np.nan, conf_level=float(conf_level))
         return out
     p1, p2 = x1 / n1, x2 / n2
     lo, hi = confint_proportions_2indep(x1, n1, x2, n2, method="newcomb", compare="diff",
@@ -255,8 +258,8 @@ def two_group_test(x1: int, n1: int, x2: int, n2: int, conf_level: float = 0.95)
     else:
         test, stat = "Fisher exact", np.nan
         p = float(stats.fisher_exact(table.astype(int), alternative="two-sided").pvalue)
-    out.update(p1=p1, p2=p2, difference=p1 - p2, ci_low=float(lo), ci_high=float(hi), test=test,
-               statistic=stat, p_value=p, min_expected=emin)
+    out.update(estimate=p1, estimate_rest=p2, difference=p1 - p2, conf_low=float(lo), conf_high=float(hi), test=test,
+               statistic=stat, p_value=p, min_expected=emin, conf_level=float(conf_level))
     return out
 
 
@@ -309,9 +312,11 @@ def one_vs_rest(audits: pd.DataFrame, criteria=None, group: str = "district",
     DataFrame, one row per group x criterion:
 
     - ``criterion``, ``group`` (the grouping column name), ``level`` (e.g. the district);
-    - ``x1``, ``n1``: yes and yes + no in the group; ``x2``, ``n2``: in the rest;
-    - ``n_na``, ``n_missing``: not applicable and missing answers in the group;
-    - ``p1``, ``p2``, ``difference`` (p1 - p2), ``ci_low``, ``ci_high``
+    - ``n_yes``, ``n_denominator``: yes and yes + no in the group;
+      ``n_yes_rest``, ``n_denominator_rest``: in the rest;
+    - ``n_not_applicable``, ``n_missing``: not applicable and missing answers in the group;
+    - ``estimate``, ``estimate_rest``, ``difference`` (estimate - estimate_rest),
+      ``conf_low``, ``conf_high``
       (Newcombe hybrid score), ``method`` ("Newcombe hybrid score (method 10)");
     - ``test``, ``statistic``, ``p_value``, ``min_expected``, ``policy``;
     - ``p_adjusted``, ``adjust_method``, ``family``; ``conf_level``.
@@ -326,8 +331,9 @@ def one_vs_rest(audits: pd.DataFrame, criteria=None, group: str = "district",
         for lvl, r in counts.iterrows():
             x1, n1 = int(r["yes"]), int(r["yes"] + r["no"])
             res = two_group_test(x1, n1, int(tot_y - x1), int(tot_n - n1), conf_level)
+            del res["conf_level"]  # placed last below, as the table documents
             rows.append({"criterion": col, "group": group, "level": lvl, **res,
-                         "n_na": int(r["na"]), "n_missing": int(r["missing"]),
+                         "n_not_applicable": int(r["na"]), "n_missing": int(r["missing"]),
                          "method": "Newcombe hybrid score (method 10)", "conf_level": conf_level})
     ngroups = audits[group].nunique()
     ncrit = len(_criteria_list(audits, criteria))
@@ -338,6 +344,12 @@ def one_vs_rest(audits: pd.DataFrame, criteria=None, group: str = "district",
                    lambda k, m: f"{ngroups} {group}s x {ncrit} criteria, each against the rest ({m} tests)")
 
 
+# two_group_test names its second group "rest"; in a pair the groups are a and b
+_PAIR_NAMES = {"n_yes": "n_yes_a", "n_denominator": "n_denominator_a", "estimate": "estimate_a",
+               "n_yes_rest": "n_yes_b", "n_denominator_rest": "n_denominator_b",
+               "estimate_rest": "estimate_b"}
+
+
 def all_pairs(audits: pd.DataFrame, criteria=None, group: str = "district",
               conf_level: float = 0.95, adjust_method: str = "holm",
               family: str = "per_criterion", alpha: float = 0.05) -> pd.DataFrame:
@@ -346,9 +358,9 @@ def all_pairs(audits: pd.DataFrame, criteria=None, group: str = "district",
     Returns
     -------
     DataFrame, one row per pair x criterion with ``criterion``, ``group``,
-    ``level_1``, ``level_2`` (pairs in name order; difference = p1 - p2) and
-    the columns of :func:`one_vs_rest` (``x1``, ``n1``, ``x2``, ``n2``, ``p1``,
-    ``p2``, ``difference``, ``ci_low``, ``ci_high``, ``method``, ``test``,
+    ``level_a``, ``level_b`` (pairs in name order; difference =
+    estimate_a - estimate_b), ``n_yes_a``, ``n_denominator_a``, ``n_yes_b``,
+    ``n_denominator_b``, ``estimate_a``, ``estimate_b``, ``difference``, ``conf_low``, ``conf_high``, ``method``, ``test``,
     ``statistic``, ``p_value``, ``min_expected``, ``policy``, ``p_adjusted``,
     ``adjust_method``, ``family``, ``conf_level``).
     """
@@ -363,7 +375,8 @@ def all_pairs(audits: pd.DataFrame, criteria=None, group: str = "district",
             ra, rb = counts.loc[a], counts.loc[b]
             res = two_group_test(int(ra["yes"]), int(ra["yes"] + ra["no"]),
                                  int(rb["yes"]), int(rb["yes"] + rb["no"]), conf_level)
-            rows.append({"criterion": col, "group": group, "level_1": a, "level_2": b, **res,
+            res = {_PAIR_NAMES.get(k, k): v for k, v in res.items() if k != "conf_level"}
+            rows.append({"criterion": col, "group": group, "level_a": a, "level_b": b, **res,
                          "method": "Newcombe hybrid score (method 10)", "conf_level": conf_level})
     if family == "per_criterion":
         return _finish(rows, adjust_method, "criterion", alpha,

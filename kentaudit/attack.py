@@ -279,7 +279,7 @@ def _ratio_rows(tmeta, df, cell_vec, pct_decimals_default=1):
         src = c.get("derived_from") or []
         share = c.get("share_of")
         # only plain shares are a ratio of their counts (not interval bounds, not model estimates)
-        if not (c["name"].startswith("estimate") or c["name"] == "percent") or (share and len(src) != 1):
+        if not (c["name"].startswith("estimate")) or (share and len(src) != 1):
             continue
         col_vals = df[c["name"]].tolist()
         if share:

@@ -281,7 +281,7 @@ def casemix_odds_ratios(audits: pd.DataFrame, criterion: str, district: str = "d
     - ``term`` (e.g. ``district[Dover]``, ``age_band[1-4]``, ``risk_substance``),
       ``variable``, ``level``, ``reference`` (the reference level of that variable);
     - ``coef`` (log odds ratio), ``se``, ``z``, ``p_value`` (Wald);
-    - ``odds_ratio``, ``ci_low``, ``ci_high`` (Wald, exp(coef +/- z se));
+    - ``odds_ratio``, ``conf_low``, ``conf_high`` (Wald, exp(coef +/- z se));
     - ``criterion``, ``n_used``, ``n_excluded_answer``, ``n_excluded_covariate``;
     - ``method`` ("logistic regression (GLM binomial, logit link), ML"),
       ``test`` ("Wald z"), ``conf_level``, ``separation`` (bool), ``note``.
@@ -308,8 +308,8 @@ def casemix_odds_ratios(audits: pd.DataFrame, criterion: str, district: str = "d
     if why:
         nan = float("nan")
         out = pd.DataFrame([{"term": "", "variable": "", "level": "", "reference": "", "coef": nan,
-                             "se": nan, "z": nan, "p_value": nan, "odds_ratio": nan, "ci_low": nan,
-                             "ci_high": nan, "separation": False}])
+                             "se": nan, "z": nan, "p_value": nan, "odds_ratio": nan, "conf_low": nan,
+                             "conf_high": nan, "separation": False}])
         return _finish_or(out, info, conf_level, [why])
     res, X, notes, flagged = _fit(y, X, w)
     z = stats.norm.ppf(0.5 + conf_level / 2)
@@ -330,11 +330,11 @@ def _or_row(t, res, z, info, flagged):
         # the estimate is infinite: whatever the iterations stopped at means nothing
         nan = float("nan")
         return {**row, "coef": nan, "se": nan, "z": nan, "p_value": nan, "odds_ratio": nan,
-                "ci_low": nan, "ci_high": nan, "separation": True}
+                "conf_low": nan, "conf_high": nan, "separation": True}
     b, se = float(res.params[t]), float(res.bse[t])
     return {**row, "coef": b, "se": se, "z": b / se, "p_value": float(2 * stats.norm.sf(abs(b / se))),
-            "odds_ratio": float(np.exp(b)), "ci_low": float(np.exp(b - z * se)),
-            "ci_high": float(np.exp(b + z * se)), "separation": False}
+            "odds_ratio": float(np.exp(b)), "conf_low": float(np.exp(b - z * se)),
+            "conf_high": float(np.exp(b + z * se)), "separation": False}
 
 
 def _finish_or(out, info, conf_level, notes):

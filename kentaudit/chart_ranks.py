@@ -17,7 +17,7 @@ from .errors import InputError
 __all__ = ["plot_caterpillar"]
 
 _GREY = "#6E6E6E"
-_COLUMNS = ("estimate", "lower", "upper", "raw", "rank_lower", "rank_upper", "rank_median",
+_COLUMNS = ("estimate", "conf_low", "conf_high", "raw", "rank_low", "rank_high", "rank_median",
             "prob_below_target", "conf_level", "method")
 
 
@@ -63,7 +63,7 @@ def plot_caterpillar(table: pd.DataFrame, unit: str = "district", measure: str =
         fig = matplotlib.figure.Figure(figsize=(10, max(3.0, 0.38 * k + 1.6)), layout="constrained")
         ax, axr = fig.subplots(1, 2, sharey=True, gridspec_kw={"width_ratios": [3, 2]})
         y = np.arange(k)
-        ax.hlines(y, 100 * t["lower"], 100 * t["upper"], color=colours, lw=2)
+        ax.hlines(y, 100 * t["conf_low"], 100 * t["conf_high"], color=colours, lw=2)
         for mk in ("v", "^", "o"):
             s = markers == mk
             if s.any():
@@ -78,7 +78,7 @@ def plot_caterpillar(table: pd.DataFrame, unit: str = "district", measure: str =
         ax.grid(axis="y", visible=False)
         ax.set_xlabel(f"{measure[:1].upper()}{measure[1:]} (%)")
         ax.legend(loc="lower right", fontsize=8, frameon=False)
-        axr.hlines(y, t["rank_lower"], t["rank_upper"], color=colours, lw=2)
+        axr.hlines(y, t["rank_low"], t["rank_high"], color=colours, lw=2)
         axr.scatter(t["rank_median"], y, color=colours, s=30, zorder=3)
         axr.set_xlim(0.5, k + 0.5)
         axr.set_xticks(range(1, k + 1))
@@ -97,13 +97,13 @@ def plot_caterpillar(table: pd.DataFrame, unit: str = "district", measure: str =
     names = t[unit].astype(str).to_numpy()
     parts = [f"Caterpillar plot of {k} {unit}s' shrunken {measure}, lowest first."]
     parts.append(f"Lowest estimate {100 * t['estimate'].iloc[0]:.1f}% ({names[0]}), rank "
-                 f"interval {int(t['rank_lower'].iloc[0])} to {int(t['rank_upper'].iloc[0])}; "
+                 f"interval {int(t['rank_low'].iloc[0])} to {int(t['rank_high'].iloc[0])}; "
                  f"highest {100 * t['estimate'].iloc[-1]:.1f}% ({names[-1]}).")
     if has_target:
         parts.append(f"Probably below the standard of {100 * target:.0f}%: "
                      f"{_join(list(names[below])) or f'no {unit}'}."
                      + (f" Probably above: {_join(list(names[above]))}." if above.any() else ""))
-    wide = int(((t["rank_upper"] - t["rank_lower"]) >= k / 2).sum())
+    wide = int(((t["rank_high"] - t["rank_low"]) >= k / 2).sum())
     parts.append(f"{wide} of {k} rank intervals span half the ranks or more: "
                  + ("the ranking is largely uncertain." if wide > k / 2 else
                     "some ranks are reasonably clear."))

@@ -294,7 +294,7 @@ def plot_funnel(table: pd.DataFrame, measure: str = "compliance", unit_label: st
     adjusted = bool(table["adjusted"].iloc[0])
     limits_method = table["limits_method"].iloc[0]
     tau2 = float(table["tau2"].iloc[0]) if adjusted else 0.0
-    n_max = int(table["n"].max())
+    n_max = int(table["n_denominator"].max())
     grid = _funnel_grid(n_max)
     lim = funnel_limits(grid, target, levels, limits_method, tau2)
 
@@ -304,9 +304,9 @@ def plot_funnel(table: pd.DataFrame, measure: str = "compliance", unit_label: st
         for c in levels:
             part = lim[lim["conf_level"] == c]
             ls = styles.get(c, "-.")
-            ax.plot(part["n"], 100 * part["lower"], ls=ls, color="#333333", lw=1.3,
+            ax.plot(part["n"], 100 * part["limit_low"], ls=ls, color="#333333", lw=1.3,
                     label=f"{_level_text(c)} limits" + (" (adjusted)" if adjusted else ""))
-            ax.plot(part["n"], 100 * part["upper"], ls=ls, color="#333333", lw=1.3)
+            ax.plot(part["n"], 100 * part["limit_high"], ls=ls, color="#333333", lw=1.3)
         ax.axhline(100 * target, color=OKABE_ITO["bluish_green"], lw=1.6,
                    label=f"Target {_pct(target)}")
         status = table[f"flag_{lout}"].where(table[f"flag_{lout}"] != "within",
@@ -316,7 +316,7 @@ def plot_funnel(table: pd.DataFrame, measure: str = "compliance", unit_label: st
             if sel.any():
                 name = {"within": f"Within {_level_text(inner)} limits",
                         "above": "Above a limit", "below": "Below a limit"}[key]
-                ax.scatter(table.loc[sel, "n"], 100 * table.loc[sel, "p"], s=55,
+                ax.scatter(table.loc[sel, "n_denominator"], 100 * table.loc[sel, "estimate"], s=55,
                            color=colour, marker=marker, edgecolor="white", linewidth=0.6,
                            zorder=3, label=name)
         ax.set_xlim(0, grid[-1])
@@ -332,7 +332,7 @@ def plot_funnel(table: pd.DataFrame, measure: str = "compliance", unit_label: st
         flagged = (table[f"flag_{lin}"] != "within") | (table[f"flag_{lout}"] != "within")
         show = flagged if label == "flagged" else pd.Series(label == "all", index=table.index)
         lab = table[show.to_numpy()]
-        _place_labels(ax, lab["n"].to_numpy(float), 100 * lab["p"].to_numpy(float),
+        _place_labels(ax, lab["n_denominator"].to_numpy(float), 100 * lab["estimate"].to_numpy(float),
                       lab[unit].astype(str).tolist())
 
     caption = _funnel_caption(table, measure, levels, unit_label)
@@ -371,7 +371,7 @@ def _funnel_alt(table, measure, unit, unit_label, inner, outer) -> str:
     lin, lout = level_label(inner), level_label(outer)
     k = len(table)
     parts = [f"Funnel plot of {measure} for {k} {unit_label}s, with between "
-             f"{int(table['n'].min())} and {int(table['n'].max())} applicable files each. "
+             f"{int(table['n_denominator'].min())} and {int(table['n_denominator'].max())} applicable files each. "
              f"The target line is at {_pct(float(table['target'].iloc[0]))}."]
     counted = np.zeros(k, dtype=bool)  # rows described so far (rows, not names)
     for side in ("below", "above"):
@@ -661,7 +661,7 @@ def plot_p_chart(table: pd.DataFrame, measure: str = "compliance", y_label: str 
 # --- forest --------------------------------------------------------------------------------
 
 def plot_forest(table: pd.DataFrame, label: str = "label", estimate: str = "estimate",
-                lower: str = "lower", upper: str = "upper", reference: float | None = 0.0,
+                lower: str = "conf_low", upper: str = "conf_high", reference: float | None = 0.0,
                 x_label: str = "Difference (percentage points)", percent: bool = True,
                 title: str = "Estimates with confidence intervals", method: str | None = None,
                 conf_level: float | None = None, subject: str = "estimates",
@@ -670,7 +670,7 @@ def plot_forest(table: pd.DataFrame, label: str = "label", estimate: str = "esti
 
     Parameters
     ----------
-    table : DataFrame with columns ``label``, ``estimate``, ``lower``, ``upper`` (names
+    table : DataFrame with columns ``label``, ``estimate``, ``conf_low``, ``conf_high`` (names
         configurable). ``method`` and ``conf_level`` default to the table's ``method``
         and ``conf_level`` columns when present (kentaudit result tables carry them).
     reference : float or None

@@ -157,11 +157,53 @@ def _cmd_check(a):
                                  width=a.width, earlier=a.earlier)
 
 
+#: Exit codes every command shares (printed in each command's help).
+_COMMON_EXIT = ("  2   an invalid argument or input (the message names it)\n"
+                "  70  an internal error (a bug: please report it)\n"
+                "  74  an operating-system error (no permission, disk full)")
+
+#: Per command: an example and the exit codes (shown by ``kentaudit COMMAND --help``).
+_EPILOGS = {
+    "validate": ("kentaudit validate data/synthetic/audits_2009.csv --synthetic --report outputs/validate",
+                 "  0   every row accepted\n  1   some rows rejected (listed, with file, row, column, value and rule)\n"
+                 "  3   every row accepted, with warnings to look at"),
+    "synth": ("kentaudit synth --out data/synthetic --seed 1", "  0   written"),
+    "sample": ("kentaudit sample --frame frame.csv --out outputs/sample --n 120 --seed 20090212",
+               "  0   drawn and written"),
+    "run": ("kentaudit run params/cycle-2009.yaml --districts Thanet SWA --notebooks district_profile",
+            "  0   every notebook (and the appendix) succeeded: outputs published\n"
+            "  1   a notebook, the appendix or the reviewer HTML failed: nothing published\n"
+            "  130 interrupted (Ctrl-C); 143 terminated (SIGTERM)"),
+    "appendix": ("kentaudit appendix params/cycle-2009.yaml", "  0   built and checked"),
+    "check-publication": ("kentaudit check-publication outputs/2009/publish --restricted outputs/2009/restricted",
+                          "  0   no leak found\n  1   a leak found (each finding listed)"),
+}
+
+
+def _epilog(command: str) -> str:
+    example, codes = _EPILOGS[command]
+    return f"example:\n  {example}\n\nexit codes:\n{codes}\n{_COMMON_EXIT}"
+
+
+def _add(sub, command: str, help: str):
+    return sub.add_parser(command, help=help, description=help[:1].upper() + help[1:] + ".",
+                          epilog=_epilog(command), formatter_class=argparse.RawDescriptionHelpFormatter)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="kentaudit", description=__doc__.splitlines()[0])
+    from . import __version__
+
+    p = argparse.ArgumentParser(
+        prog="kentaudit", description=__doc__.splitlines()[0],
+        epilog=("example:\n  kentaudit run params/cycle-2009.yaml\n  python -m kentaudit run params/cycle-2009.yaml"
+                "   (the same, where the kentaudit command is not on PATH)\n\n"
+                "'kentaudit COMMAND --help' shows each command's options, an example and its exit codes."),
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--version", action="version", version=f"kentaudit {__version__}",
+                   help="print kentaudit's version and exit")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    v = sub.add_parser("validate", help="validate audit exports (CSV/XLSX) and report accepted and rejected rows")
+    v = _add(sub, "validate", "validate audit exports (CSV/XLSX) and report accepted and rejected rows")
     v.add_argument("paths", nargs="+", help="audit export files (CSV in UTF-8 or Windows-1252, or XLSX)")
     v.add_argument("--synthetic", action="store_true", help="the files are kentaudit's synthetic data: use the public demo key")
     v.add_argument("--key-file", type=_existing_file, help="pseudonymisation key file (default: $KENTAUDIT_KEY or $KENTAUDIT_KEY_FILE)")
@@ -171,43 +213,49 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--cycle", type=_cycle, help="the cycle the files hold (four-digit year): rows of another cycle are rejected")
     v.set_defaults(func=_cmd_validate)
 
-    s = sub.add_parser("synth", help="write the synthetic Kent audit data set")
-    s.add_argument("--seed", type=_SEED, default=1)
-    s.add_argument("--out", required=True, type=_output_folder)
-    s.add_argument("--formats", nargs="+", default=["csv", "xlsx"], choices=["csv", "xlsx"])
+    s = _add(sub, "synth", "write the synthetic Kent audit data set")
+    s.add_argument("--seed", type=_SEED, default=1, help="random seed of the synthetic data (default 1, the bundled set)")
+    s.add_argument("--out", required=True, type=_output_folder, help="folder to write the files to (created if needed)")
+    s.add_argument("--formats", nargs="+", default=["csv", "xlsx"], choices=["csv", "xlsx"],
+                   help="file formats to write (default: csv xlsx)")
     s.set_defaults(func=_cmd_synth)
 
-    m = sub.add_parser("sample", help="draw a stratified audit sample from a sampling frame")
+    m = _add(sub, "sample", "draw a stratified audit sample from a sampling frame")
     m.add_argument("--frame", required=True, type=_existing_file, help="CSV of open cases (case_ref, district, ...)")
     m.add_argument("--out", required=True, type=_output_folder, help="folder for the list for auditors and the allocation table")
     m.add_argument("--n", type=_POSITIVE, required=True, help="total number of files to draw")
-    m.add_argument("--allocation", default="proportional", help="proportional, equal or neyman")
+    m.add_argument("--allocation", default="proportional", help="proportional (default), equal or neyman")
     m.add_argument("--seed", type=_SEED, required=True, help="random seed, recorded so the draw can be reproduced")
-    m.add_argument("--stratum", default="district")
+    m.add_argument("--stratum", default="district", help="frame column to stratify by (default district)")
     m.add_argument("--exclude", type=_existing_file, help="CSV of earlier audits (case_ref, audit_date) to exclude")
     m.add_argument("--exclude-months", type=_NONNEG, default=12, help="exclude files audited in the last N months")
     m.add_argument("--as-of", type=_date, help="date of the draw (YYYY-MM-DD, default today)")
-    m.add_argument("--min-per-stratum", type=_NONNEG, default=0)
+    m.add_argument("--min-per-stratum", type=_NONNEG, default=0, help="at least this many files from each stratum (default 0)")
     m.add_argument("--sd-column", help="for Neyman allocation: frame column or stratum table giving the anticipated SD")
     m.set_defaults(func=_cmd_sample)
 
-    r = sub.add_parser("run", help="run a QA cycle's notebooks for every district through papermill")
-    r.add_argument("params", type=_existing_file, help="params/<cycle>.yaml")
-    r.add_argument("--districts", nargs="+")
-    r.add_argument("--notebooks", nargs="+")
-    r.add_argument("--jobs", type=_POSITIVE)
+    r = _add(sub, "run", "run a QA cycle's notebooks for every district through papermill")
+    r.add_argument("params", type=_existing_file, help="the cycle's parameter file, e.g. params/cycle-2009.yaml")
+    r.add_argument("--districts", nargs="+", metavar="DISTRICT",
+                   help="run the district notebooks for these districts only: names or codes, any case "
+                        "(Thanet, tha, SWA); a partial run, published to <cycle>-partial")
+    r.add_argument("--notebooks", nargs="+", metavar="NOTEBOOK",
+                   help="run these notebooks only (names in notebooks/ without .ipynb); a partial run")
+    r.add_argument("--jobs", type=_POSITIVE, help="notebooks run at once (default: jobs in the file, else the number of CPUs)")
     r.add_argument("--cell-timeout", type=_POSITIVE, default=None, help="seconds per cell (default: cell_timeout in the parameter file)")
     r.add_argument("--no-appendix", action="store_true", help="skip building the appendix at the end")
     r.set_defaults(func=_cmd_run)
 
-    ap = sub.add_parser("appendix", help="build the disclosure-controlled statistical appendix of a cycle")
-    ap.add_argument("params")  # load_params refuses a missing file, a folder or a device with the fix
-    ap.add_argument("--results", help="results folder (default outputs/<cycle>)")
+    ap = _add(sub, "appendix", "build the disclosure-controlled statistical appendix of a cycle")
+    # load_params refuses a missing file, a folder or a device with the fix
+    ap.add_argument("params", help="the cycle's parameter file, e.g. params/cycle-2009.yaml")
+    ap.add_argument("--results", help="the cycle's output folder holding results/ (default outputs/<cycle>)")
     ap.set_defaults(func=_cmd_appendix)
 
-    c = sub.add_parser("check-publication", help="scan a publish/ folder for disclosure leaks")
-    c.add_argument("path", type=_existing_folder)
-    c.add_argument("--restricted", type=_existing_folder, help="restricted folder, to look for known case references")
+    c = _add(sub, "check-publication", "scan a publish/ folder for disclosure leaks")
+    c.add_argument("path", type=_existing_folder, help="the publish/ folder to check")
+    c.add_argument("--restricted", type=_existing_folder,
+                   help="the restricted/ folder, to look for known case references")
     c.add_argument("--threshold", type=_int_type(1, 1000), default=5,
                    help="counts from 1 to this are disclosive (default 5; from 1 to 1000)")
     c.add_argument("--width", type=_int_type(0, 1000), default=None,

@@ -62,10 +62,12 @@ def compare_independent(x1, n1, x2, n2, conf_level: float = 0.95, method: str = 
     DataFrame
         One row per comparison, with columns
 
-        * ``x1``, ``n1``, ``x2``, ``n2``;
-        * ``p1``, ``p2`` - proportions (NaN when the denominator is 0);
-        * ``difference`` - ``p1 - p2``;
-        * ``ci_lower``, ``ci_upper`` - the interval for the difference;
+        * ``n_yes_a``, ``n_denominator_a``, ``n_yes_b``, ``n_denominator_b``
+          (the inputs ``x1``, ``n1``, ``x2``, ``n2``), integers;
+        * ``estimate_a``, ``estimate_b`` - proportions (NaN when the
+          denominator is 0);
+        * ``difference`` - ``estimate_a - estimate_b``;
+        * ``conf_low``, ``conf_high`` - the interval for the difference;
         * ``method``, ``conf_level``;
         * ``min_expected`` - the smallest expected count of the 2 x 2 table;
         * ``test_policy``, ``policy_threshold`` - the policy and its threshold;
@@ -113,10 +115,12 @@ def compare_independent(x1, n1, x2, n2, conf_level: float = 0.95, method: str = 
         raise InputError("counts must not be missing")
     if np.any((x1 < 0) | (x1 > n1) | (x2 < 0) | (x2 > n2)):
         raise InputError("counts must satisfy 0 <= x <= n in both groups")
+    if np.any((x1 % 1 != 0) | (n1 % 1 != 0) | (x2 % 1 != 0) | (n2 % 1 != 0)):
+        raise InputError("counts must be whole numbers")
     w1 = proportion_ci(x1, n1, method="wilson", conf_level=conf_level)
     w2 = proportion_ci(x2, n2, method="wilson", conf_level=conf_level)
-    p1, l1, u1 = (w1[c].to_numpy() for c in ("proportion", "ci_lower", "ci_upper"))
-    p2, l2, u2 = (w2[c].to_numpy() for c in ("proportion", "ci_lower", "ci_upper"))
+    p1, l1, u1 = (w1[c].to_numpy() for c in ("estimate", "conf_low", "conf_high"))
+    p2, l2, u2 = (w2[c].to_numpy() for c in ("estimate", "conf_low", "conf_high"))
     d = p1 - p2
     lo = d - np.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2)
     hi = d + np.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
@@ -163,8 +167,10 @@ def compare_independent(x1, n1, x2, n2, conf_level: float = 0.95, method: str = 
             odds, p = _fisher_p(x1[i], n1[i] - x1[i], x2[i], n2[i] - x2[i])
             test[i], stat[i], stat_name[i], pval[i] = "fisher exact", odds, "sample odds ratio", p
     out = pd.DataFrame({
-        "x1": x1, "n1": n1, "x2": x2, "n2": n2, "p1": p1, "p2": p2, "difference": d,
-        "ci_lower": lo, "ci_upper": hi, "method": method, "conf_level": float(conf_level),
+        "n_yes_a": x1.astype(np.int64), "n_denominator_a": n1.astype(np.int64),
+        "n_yes_b": x2.astype(np.int64), "n_denominator_b": n2.astype(np.int64),
+        "estimate_a": p1, "estimate_b": p2, "difference": d,
+        "conf_low": lo, "conf_high": hi, "method": method, "conf_level": float(conf_level),
         "min_expected": min_exp, "test_policy": test_policy, "policy_threshold": float(min_expected),
         "test": test, "statistic": stat, "statistic_name": stat_name, "df": df, "p_value": pval,
         "note": ["; ".join(n) for n in notes],
@@ -198,11 +204,12 @@ def compare_samples(audits: pd.DataFrame, a: str = "initial", b: str = "extended
     Returns
     -------
     DataFrame
-        One row per criterion: ``criterion``, ``sample_1`` (= a),
-        ``sample_2`` (= b), the counts of each (``n_not_applicable_1``,
-        ``n_missing_1``, ... as in :func:`kentaudit.proportions.criterion_counts`),
-        ``denominator``, then the columns of :func:`compare_independent`
-        (``p1`` belongs to ``a``; ``difference`` is p(a) - p(b)).
+        One row per criterion: ``criterion``, ``sample_a`` (= a),
+        ``sample_b`` (= b), the counts of each (``n_not_applicable_a``,
+        ``n_missing_a``, ``n_audits_a``, ... as in
+        :func:`kentaudit.proportions.criterion_counts`), ``denominator``,
+        then the columns of :func:`compare_independent` (``estimate_a``
+        belongs to ``a``; ``difference`` is p(a) - p(b)).
 
     Raises
     ------
@@ -242,12 +249,12 @@ def compare_samples(audits: pd.DataFrame, a: str = "initial", b: str = "extended
                          "or use kentaudit.paired for re-audits", column="case_ref")
     ca = criterion_counts(ga, criteria=criteria).set_index("criterion")
     cb = criterion_counts(gb, criteria=criteria).set_index("criterion")
-    res = compare_independent(ca["n_yes"].to_numpy(), ca["n_applicable"].to_numpy(),
-                              cb["n_yes"].to_numpy(), cb["n_applicable"].to_numpy(),
+    res = compare_independent(ca["n_yes"].to_numpy(), ca["n_denominator"].to_numpy(),
+                              cb["n_yes"].to_numpy(), cb["n_denominator"].to_numpy(),
                               conf_level=conf_level, method=method, test_policy=test_policy)
-    head = pd.DataFrame({"criterion": ca.index, "sample_1": a, "sample_2": b})
-    for suffix, c in (("_1", ca), ("_2", cb)):
-        for col in ("n_not_applicable", "n_missing", "n_total"):
+    head = pd.DataFrame({"criterion": ca.index, "sample_a": a, "sample_b": b})
+    for suffix, c in (("_a", ca), ("_b", cb)):
+        for col in ("n_not_applicable", "n_missing", "n_audits"):
             head[col + suffix] = c[col].to_numpy()
     head["denominator"] = ca["denominator"].to_numpy()
     return pd.concat([head, res.reset_index(drop=True)], axis=1)

@@ -415,9 +415,9 @@ def suppress(tables: list[PublicationTable], threshold: int = 5, *, context: Con
         lo, hi = bounds.get(k, (np.nan, np.nan)) if k is not None else (np.nan, np.nan)
         rows.append({"table_id": cell[0], "row": cell[1], "row_label": lab, "column": cell[2],
                      "value": t.data.at[cell[1], cell[2]], "reason": r, "detail": detail,
-                     "lower": lo, "upper": hi, "_k": _poskey(cell, order, by_id)})
+                     "protection_low": lo, "protection_high": hi, "_k": _poskey(cell, order, by_id)})
     audit = pd.DataFrame(rows, columns=["table_id", "row", "row_label", "column", "value", "reason",
-                                        "detail", "lower", "upper", "_k"])
+                                        "detail", "protection_low", "protection_high", "_k"])
     audit = audit.sort_values("_k", kind="stable").drop(columns="_k").reset_index(drop=True)
 
     import json

@@ -44,21 +44,22 @@ MAX_ROWS = 25
 
 #: estimate column -> (lower, upper) columns shown with it as one cell
 _INTERVALS = (
-    ("estimate", "lower", "upper"), ("difference", "lower", "upper"), ("kappa", "lower", "upper"),
-    ("estimate", "ci_low", "ci_high"), ("estimate", "ci_lower", "ci_upper"),
-    ("difference", "ci_lower", "ci_upper"), ("proportion", "ci_lower", "ci_upper"),
-    ("odds_ratio", "ci_lower", "ci_upper"), ("coef", "ci_lower", "ci_upper"),
-    ("difference", "diff_lower", "diff_upper"), ("change", "change_lower", "change_upper"),
-    ("proportion_before", "ci_lower_before", "ci_upper_before"),
-    ("proportion_after", "ci_lower_after", "ci_upper_after"),
+    ("estimate", "conf_low", "conf_high"), ("difference", "conf_low", "conf_high"),
+    ("kappa", "conf_low", "conf_high"), ("odds_ratio", "conf_low", "conf_high"),
+    ("coef", "conf_low", "conf_high"),
+    ("difference", "difference_conf_low", "difference_conf_high"),
+    ("change", "change_conf_low", "change_conf_high"),
+    ("estimate_before", "conf_low_before", "conf_high_before"),
+    ("estimate_after", "conf_low_after", "conf_high_after"),
+    ("estimate_a", "conf_low_a", "conf_high_a"), ("estimate_b", "conf_low_b", "conf_high_b"),
 )
 #: the same column means another thing in these tables
 _TABLE_FORMATS = {
-    "moderation_kappa": {"estimate": "number", "ci_low": "number", "ci_high": "number"},
-    "auditor_agreement": {"lower": "number", "upper": "number"},
-    "grade_comparison": {"estimate": "number", "lower": "number", "upper": "number",
-                         "ci_lower": "number", "ci_upper": "number"},
-    "casemix_odds_ratios": {"ci_lower": "number", "ci_upper": "number"},
+    "moderation_kappa": {"estimate": "number", "conf_low": "number", "conf_high": "number"},
+    "auditor_agreement": {"conf_low": "number", "conf_high": "number"},
+    "grade_comparison": {"estimate": "number", "conf_low": "number", "conf_high": "number"},
+    "profile_grade_test": {"estimate": "number", "conf_low": "number", "conf_high": "number"},
+    "casemix_odds_ratios": {"conf_low": "number", "conf_high": "number"},
     "reaudit_grades": {"estimate": "number"},
 }
 _FLAG_COLUMNS = ("flag_99_8", "funnel_band", "point_type")

@@ -32,8 +32,7 @@ _RULE_LABELS = {"funnel_95": "Funnel plot, outside the 95% limits",
 
 
 def _counts(audits, by, cd):
-    c = proportions.criterion_counts(audits, by=by, criteria=cd.criterion_ids)
-    return c.rename(columns={"n_applicable": "n_denominator"})
+    return proportions.criterion_counts(audits, by=by, criteria=cd.criterion_ids)
 
 
 def _shrunk(counts, unit, cd, extra=None):
@@ -48,7 +47,7 @@ def _shrunk(counts, unit, cd, extra=None):
         s.insert(0, "criterion", crit)
         s.insert(1, "criterion_label", cd.labels.get(crit, crit))
         parts.append(s)
-    out = pd.concat(parts, ignore_index=True).rename(columns={"x": "n_yes", "n": "n_denominator"})
+    out = pd.concat(parts, ignore_index=True)
     if extra:
         for k, v in extra.items():
             out.insert(2, k, v)

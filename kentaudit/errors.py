@@ -76,6 +76,8 @@ class ParamsError(KentauditError):
 
     def __init__(self, message: str, *, file=None, key=None):
         self.file, self.key = file, key
+        #: every (key, message) of the file when several problems were found at once
+        self.problems = [(key, message)]
         where = ", ".join(x for x in (str(file) if file else None, f"key {key!r}" if key else None) if x)
         super().__init__(f"{where}: {message}" if where else message)
 

@@ -133,10 +133,10 @@ def _headline(t, headline, conf):
         if _shown(df.at[i, "estimate"]):
             f.add(_cell(t.id, df, i, "estimate", "{}%"), f" of the files where it applied met the headline "
                   f"criterion, \u2018{_desc(df, i)}\u2019")
-            if _shown(df.at[i, "lower"]) and _shown(df.at[i, "upper"]):
+            if _shown(df.at[i, "conf_low"]) and _shown(df.at[i, "conf_high"]):
                 f.add(" (", Binding(f"{100 * conf:g}%", "parameter", "params", "confidence_level", f"{conf:g}"),
-                      " confidence interval ", _cell(t.id, df, i, "lower", "{}%"), " to ",
-                      _cell(t.id, df, i, "upper", "{}%"), ")")
+                      " confidence interval ", _cell(t.id, df, i, "conf_low", "{}%"), " to ",
+                      _cell(t.id, df, i, "conf_high", "{}%"), ")")
             if _shown(df.at[i, "n_yes"]) and _shown(df.at[i, "n_denominator"]):
                 f.add(": ", _cell(t.id, df, i, "n_yes"), " of ", _cell(t.id, df, i, "n_denominator"), " files")
             f.add(".")

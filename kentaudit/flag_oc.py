@@ -54,7 +54,7 @@ _ADJUST = ("holm", "fdr_bh", "bonferroni")
 def _standard_limits(n: tuple, target: float, level: float):
     """Interpolated binomial limits around a standard (cached: the same for every scenario)."""
     lim = funnel_limits(np.asarray(n), target, (level,), "binomial-interpolated")
-    lo, up = lim["lower"].to_numpy(), lim["upper"].to_numpy()
+    lo, up = lim["limit_low"].to_numpy(), lim["limit_high"].to_numpy()
     lo.flags.writeable = up.flags.writeable = False
     return lo, up
 
@@ -384,14 +384,14 @@ def summarise_operating_characteristics(oc: pd.DataFrame, unit: str = "district"
     Returns
     -------
     DataFrame: ``rule``, ``scenario``, ``shortfall``, ``reference``, ``n_cells``,
-    ``n_median`` (median denominator), ``n_min``, ``n_max``, ``p_flag_mean``,
+    ``median_files`` (median denominator), ``n_min``, ``n_max``, ``p_flag_mean``,
     ``p_flag_min``, ``p_flag_max`` (over cells), ``expected_flags`` (sum of p_flag over
     the cells: under the null, the false flags expected in one cycle), ``n_sims``,
     ``seed``, ``method``.
     """
     g = oc.groupby(["rule", "scenario", "shortfall"], sort=False)
     out = g.agg(reference=("reference", "first"), n_cells=("p_flag", "size"),
-                n_median=("n", "median"), n_min=("n", "min"), n_max=("n", "max"),
+                median_files=("n", "median"), n_min=("n", "min"), n_max=("n", "max"),
                 p_flag_mean=("p_flag", "mean"), p_flag_min=("p_flag", "min"),
                 p_flag_max=("p_flag", "max"), expected_flags=("p_flag", "sum"),
                 n_sims=("n_sims", "first"), seed=("seed", "first"),
@@ -416,7 +416,7 @@ def power_sentence(summary: pd.DataFrame, rule: str = "funnel_99_8", shortfall: 
             "rest of Kent": "the rest of Kent"}[s["reference"]]
     rule_words = {"funnel_95": "the 95% funnel", "funnel_99_8": "the 99.8% funnel",
                   "district_vs_rest": "the adjusted district-vs-rest test"}[rule]
-    return (f"With a median of {s['n_median']:.0f} answered files, a district "
+    return (f"With a median of {s['median_files']:.0f} answered files, a district "
             f"{100 * shortfall:.0f} points below {what} is flagged by {rule_words} in "
             f"{100 * s['p_flag_mean']:.0f}% of cycles (range {100 * s['p_flag_min']:.0f}-"
             f"{100 * s['p_flag_max']:.0f}% over districts and criteria); a district exactly at "
@@ -512,7 +512,7 @@ def spc_operating_characteristics(n, segment=None, p: float = 0.8, shifts=(0.10,
     rules of a run chart on the same proportions), ``scenario`` (``"stable"`` or
     ``"shift"``), ``shift``, ``p_signal`` (share of simulated charts with at least one
     signal; for a shift, a signal in the shifted periods - the Anhoej rules judge the
-    whole series), ``mc_se``, ``n_periods``, ``n_median``, ``shift_from``, ``p``,
+    whole series), ``mc_se``, ``n_periods``, ``median_files``, ``shift_from``, ``p_stable``,
     ``n_sims``, ``seed``.
     """
     n = np.asarray(n, dtype=float)
@@ -543,9 +543,9 @@ def spc_operating_characteristics(n, segment=None, p: float = 0.8, shifts=(0.10,
     out = pd.DataFrame(rows, columns=["rule", "scenario", "shift", "p_signal"])
     out["mc_se"] = np.sqrt(out["p_signal"] * (1 - out["p_signal"]) / R)
     out["n_periods"] = T
-    out["n_median"] = float(np.median(n))
+    out["median_files"] = float(np.median(n))
     out["shift_from"] = start
-    out["p"] = float(p)
+    out["p_stable"] = float(p)
     out["n_sims"] = R
     out["seed"] = int(seed)
     return out

@@ -134,7 +134,7 @@ def funnel_limits(n, target: float, conf_levels: Sequence[float] = (0.95, 0.998)
     - ``target``: p0;
     - ``conf_level``: coverage of the limits;
     - ``z``: standard normal quantile for the level;
-    - ``lower``, ``upper``: the limits as proportions, clamped to [0, 1];
+    - ``limit_low``, ``limit_high``: the limits as proportions, clamped to [0, 1];
     - ``method``: the method name; ``tau2``: the tau-squared used.
 
     Notes
@@ -162,7 +162,7 @@ def funnel_limits(n, target: float, conf_levels: Sequence[float] = (0.95, 0.998)
 
     Examples
     --------
-    >>> funnel_limits([50, 100], 0.2)[["n", "conf_level", "lower", "upper"]]  # doctest: +SKIP
+    >>> funnel_limits([50, 100], 0.2)[["n", "conf_level", "limit_low", "limit_high"]]  # doctest: +SKIP
     """
     method = check_method(method, LIMIT_METHODS)
     p0 = _check_target(target)
@@ -194,7 +194,7 @@ def funnel_limits(n, target: float, conf_levels: Sequence[float] = (0.95, 0.998)
             up = np.sin(np.clip(t + z * se, 0, np.pi / 2)) ** 2
         rows.append(pd.DataFrame({
             "n": n_arr, "target": p0, "conf_level": c, "z": z,
-            "lower": np.clip(lo, 0.0, 1.0), "upper": np.clip(up, 0.0, 1.0),
+            "limit_low": np.clip(lo, 0.0, 1.0), "limit_high": np.clip(up, 0.0, 1.0),
             "method": method, "tau2": tau2,
         }))
     return pd.concat(rows, ignore_index=True)
@@ -210,7 +210,7 @@ def poisson_ratio_limits(expected, target: float = 1.0,
     Returns
     -------
     DataFrame, one row per (expected, conf_level): ``expected``, ``target``,
-    ``conf_level``, ``lower``, ``upper``, ``method`` (``"poisson-exact"``).
+    ``conf_level``, ``limit_low``, ``limit_high``, ``method`` (``"poisson-exact"``).
 
     Validated against FunnelPlotR's ``tests/testthat/test-poisson_limits.R`` (expected 15,
     20, 30 at target 1) and R's ``qchisq`` (``tests/r/reference_funnel.R``).
@@ -224,8 +224,8 @@ def poisson_ratio_limits(expected, target: float = 1.0,
         tail = (1 - c) / 2
         rows.append(pd.DataFrame({
             "expected": e, "target": float(target), "conf_level": c,
-            "lower": target * stats.chi2.ppf(tail, 2 * e) / (2 * e),
-            "upper": target * stats.chi2.ppf(1 - tail, 2 * (e + 1)) / (2 * e),
+            "limit_low": target * stats.chi2.ppf(tail, 2 * e) / (2 * e),
+            "limit_high": target * stats.chi2.ppf(1 - tail, 2 * (e + 1)) / (2 * e),
             "method": "poisson-exact",
         }))
     return pd.concat(rows, ignore_index=True)
@@ -341,8 +341,8 @@ def _not_testable(df, unit, p0, source, method, levels, overdispersion, adjust_r
     out["dispersion_centre"] = dispersion_centre
     for c in levels:
         lab = level_label(c)
-        out[f"lower_{lab}"] = np.nan
-        out[f"upper_{lab}"] = np.nan
+        out[f"limit_low_{lab}"] = np.nan
+        out[f"limit_high_{lab}"] = np.nan
         out[f"flag_{lab}"] = "not testable"
     for col in ("phi", "phi_statistic", "phi_p_value", "tau2"):
         out[col] = np.nan
@@ -361,11 +361,11 @@ def _not_testable(df, unit, p0, source, method, levels, overdispersion, adjust_r
     cols = [unit, "x", "n", "p", "target", "target_source", "z", "z_winsorised"]
     for c in levels:
         lab = level_label(c)
-        cols += [f"lower_{lab}", f"upper_{lab}", f"flag_{lab}"]
+        cols += [f"limit_low_{lab}", f"limit_high_{lab}", f"flag_{lab}"]
     cols += ["phi", "phi_statistic", "phi_df", "phi_p_value", "tau2", "adjusted", "limits_method",
              "method", "overdispersion", "adjust_rule", "alpha", "winsorise", "winsorise_method",
              "dispersion_centre", "test", "conf_levels", "note"]
-    out = out[cols]
+    out = out[cols].rename(columns={"x": "n_yes", "n": "n_denominator", "p": "estimate"})
     out.attrs["dropped_units"] = list(dropped)
     out.attrs["unit"] = unit
     out.attrs["method_text"] = _METHOD_TEXT[method]
@@ -374,7 +374,7 @@ def _not_testable(df, unit, p0, source, method, levels, overdispersion, adjust_r
 
 
 def not_testable_table(counts_df: pd.DataFrame, reason: str, x: str = "n_yes",
-                       n: str = "n_applicable", unit: str = "district", target="overall",
+                       n: str = "n_denominator", unit: str = "district", target="overall",
                        method: str = "binomial-interpolated",
                        conf_levels: Sequence[float] = (0.95, 0.998)) -> pd.DataFrame:
     """A :func:`funnel_table` for units that cannot be compared (e.g. fewer than two
@@ -391,7 +391,7 @@ def not_testable_table(counts_df: pd.DataFrame, reason: str, x: str = "n_yes",
                          "overall", reason)
 
 
-def funnel_table(counts_df: pd.DataFrame, x: str = "n_yes", n: str = "n_applicable",
+def funnel_table(counts_df: pd.DataFrame, x: str = "n_yes", n: str = "n_denominator",
                  unit: str = "district", target="overall",
                  method: str = "binomial-interpolated",
                  conf_levels: Sequence[float] = (0.95, 0.998),
@@ -444,12 +444,13 @@ def funnel_table(counts_df: pd.DataFrame, x: str = "n_yes", n: str = "n_applicab
     -------
     DataFrame, one row per unit, columns:
 
-    - ``<unit>``, ``x``, ``n``: the unit and its counts;
-    - ``p``: x / n; ``target``: p0; ``target_source``: ``"overall"`` or ``"standard"``;
+    - ``<unit>``, ``n_yes``, ``n_denominator``: the unit and its counts (the columns
+      ``x`` and ``n`` of ``counts_df``), integers;
+    - ``estimate``: n_yes / n_denominator; ``target``: p0; ``target_source``: ``"overall"`` or ``"standard"``;
     - ``z``: z-score against the target on the overdispersion scale (see
       :func:`dispersion_test`); ``z_winsorised``: the winsorised score used for phi
       (centred as ``dispersion_centre`` says); ``dispersion_centre``;
-    - for each level L (label ``95``, ``99_8``): ``lower_L``, ``upper_L`` (limits
+    - for each level L (label ``95``, ``99_8``): ``limit_low_L``, ``limit_high_L`` (control limits
       actually used, adjusted or not) and ``flag_L`` (``"above"``, ``"below"`` or
       ``"within"``; a point exactly on a limit is within);
     - ``phi``, ``phi_statistic``, ``phi_df``, ``phi_p_value``, ``tau2``: the
@@ -542,10 +543,10 @@ def funnel_table(counts_df: pd.DataFrame, x: str = "n_yes", n: str = "n_applicab
     for c in levels:
         part = lim[lim["conf_level"] == c]
         lab = level_label(c)
-        out[f"lower_{lab}"] = part["lower"].to_numpy()
-        out[f"upper_{lab}"] = part["upper"].to_numpy()
-        out[f"flag_{lab}"] = _flag(out["p"].to_numpy(), out[f"lower_{lab}"].to_numpy(),
-                                   out[f"upper_{lab}"].to_numpy())
+        out[f"limit_low_{lab}"] = part["limit_low"].to_numpy()
+        out[f"limit_high_{lab}"] = part["limit_high"].to_numpy()
+        out[f"flag_{lab}"] = _flag(out["p"].to_numpy(), out[f"limit_low_{lab}"].to_numpy(),
+                                   out[f"limit_high_{lab}"].to_numpy())
     out["phi"] = d["phi"]
     out["phi_statistic"] = d["statistic"]
     out["phi_df"] = int(d["df"])
@@ -563,6 +564,8 @@ def funnel_table(counts_df: pd.DataFrame, x: str = "n_yes", n: str = "n_applicab
     out["test"] = d["test"]
     out["conf_levels"] = ";".join(f"{c:g}" for c in levels)
     out["note"] = note
+    # the library's vocabulary: counts and the proportion as in every compliance table
+    out = out.rename(columns={"x": "n_yes", "n": "n_denominator", "p": "estimate"})
     out.attrs["dropped_units"] = dropped
     out.attrs["unit"] = unit
     out.attrs["method_text"] = _METHOD_TEXT[limits_method]

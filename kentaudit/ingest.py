@@ -259,8 +259,11 @@ class IngestResult:
     file_errors: list[InputError] = field(default_factory=list)
     quality: dict = field(default_factory=dict)
 
-    def report(self) -> str:
-        """Human-readable report: reconciliation, every rejection, warnings."""
+    def report(self, file_errors: bool = True) -> str:
+        """Human-readable report: reconciliation, every rejection, warnings.
+
+        ``file_errors=False`` leaves out the file-level errors (for a caller that
+        prints them itself, to standard error, so that each is printed once)."""
         lines = ["Reconciliation (rows read = accepted + rejected):"]
         if self.reconciliation.empty:
             lines.append("  no file was read")
@@ -271,7 +274,7 @@ class IngestResult:
             tot = self.reconciliation[["rows_read", "accepted", "rejected"]].sum()
             lines.append(f"  total: {tot['rows_read']} rows read = {tot['accepted']} accepted"
                          f" + {tot['rejected']} rejected")
-        if self.file_errors:
+        if self.file_errors and file_errors:
             lines.append(f"File-level errors ({len(self.file_errors)} file(s) not read):")
             lines += [f"  {e}" for e in self.file_errors]
         if not self.rejected.empty:
@@ -700,12 +703,19 @@ def _map_headers(rf: _RawFile, cols: dict, crit_ids: set, warnings: list) -> dic
                         f"dropped: {', '.join(unknown)} [rule: unknown_column]")
     missing = [c.name for c in cols.values() if c.required and c.name not in mapping]
     if missing:
-        hint = ""
-        if len(rf.header) == 1 and any(s in rf.header[0] for s in (";", "\t")):
-            hint = " The header looks separated by ';' or tabs: kentaudit reads comma-separated files."
+        sep = next(((s, name) for s, name in ((";", "semicolon"), ("\t", "tab"), ("|", "pipe"))
+                    if len(rf.header) == 1 and s in rf.header[0]), None)
+        if sep is not None:
+            # one wrong delimiter, not 30 missing columns: say that first
+            sym, sep = sep
+            raise InputError(
+                f"the header is one column holding {sym!r} ({sep}s): the file looks {sep}-separated, but kentaudit "
+                "reads comma-separated files. Save it as 'CSV UTF-8 (Comma delimited)' and validate "
+                f"again ({len(missing)} required columns are missing as it stands).",
+                file=rf.name, column=missing[0], rule="missing_column")
         raise InputError(
             f"required column(s) missing: {', '.join(missing)}. Add them (see docs/data-dictionary.md; "
-            f"headers match ignoring case, spaces and hyphens).{hint}",
+            f"headers match ignoring case, spaces and hyphens).",
             file=rf.name, column=missing[0], rule="missing_column")
     return mapping
 
@@ -1479,8 +1489,8 @@ def validate_paths(paths, *, synthetic=False, key_file=None, report_dir=None, cr
     res = _ingest(paths, synthetic=synthetic, key=None, key_file=key_file,
                   criteria_file=criteria_file, districts_file=districts_file,
                   collect=True, as_of=None, cycle=cycle)
-    print(res.report())
-    for e in res.file_errors:
+    print(res.report(file_errors=False))
+    for e in res.file_errors:  # each once, on standard error
         print(f"kentaudit: error: {e}", file=sys.stderr)
     if report_dir is not None:
         out = Path(report_dir)

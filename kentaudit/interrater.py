@@ -138,7 +138,7 @@ def gwet_ac(counts: pd.DataFrame, weights: str = "unweighted", conf_level: float
     Returns
     -------
     One-row DataFrame: ``statistic`` (``"Gwet's AC1"`` or ``"Gwet's AC2"``),
-    ``weights``, ``estimate``, ``se``, ``ci_low``, ``ci_high``, ``p_agreement``
+    ``weights``, ``estimate``, ``se``, ``conf_low``, ``conf_high``, ``p_agreement``
     (weighted percent agreement pa), ``p_chance`` (chance agreement pe), ``n_units``
     (units rated), ``n_units_paired`` (units with two or more ratings), ``n_ratings``,
     ``method``, ``conf_level``.
@@ -193,7 +193,7 @@ def gwet_ac(counts: pd.DataFrame, weights: str = "unweighted", conf_level: float
     lo, hi = _interval(ac, se, n - 1, conf_level)
     return pd.DataFrame([{
         "statistic": "Gwet's AC1" if weights == "unweighted" else "Gwet's AC2",
-        "weights": weights, "estimate": float(ac), "se": float(se), "ci_low": lo, "ci_high": hi,
+        "weights": weights, "estimate": float(ac), "se": float(se), "conf_low": lo, "conf_high": hi,
         "p_agreement": float(pa), "p_chance": float(pe), "n_units": int(n),
         "n_units_paired": int(n2), "n_ratings": int((f * ri).sum()),
         "method": "Gwet (2008, 2014) linearisation SE; t interval with n - 1 df, upper limit capped at 1",
@@ -233,7 +233,7 @@ def krippendorff_alpha(counts: pd.DataFrame, level: str = "ordinal", conf_level:
     Returns
     -------
     One-row DataFrame: ``statistic`` (``"Krippendorff's alpha"``), ``weights`` (the
-    level), ``estimate``, ``se``, ``ci_low``, ``ci_high``, ``p_agreement``,
+    level), ``estimate``, ``se``, ``conf_low``, ``conf_high``, ``p_agreement``,
     ``p_chance``, ``n_units``, ``n_units_paired``, ``n_ratings`` (pairable ratings),
     ``method``, ``conf_level``.
 
@@ -289,7 +289,7 @@ def krippendorff_alpha(counts: pd.DataFrame, level: str = "ordinal", conf_level:
     lo, hi = _interval(alpha, se, n0 - 1, conf_level)
     return pd.DataFrame([{
         "statistic": "Krippendorff's alpha", "weights": level, "estimate": float(alpha),
-        "se": float(se), "ci_low": lo, "ci_high": hi, "p_agreement": float(pa),
+        "se": float(se), "conf_low": lo, "conf_high": hi, "p_agreement": float(pa),
         "p_chance": pe, "n_units": int(n0), "n_units_paired": int(n),
         "n_ratings": int((f * ri).sum()),
         "method": (f"Krippendorff's {level} difference function; Gwet (2014) linearisation SE; "
@@ -313,7 +313,7 @@ def agreement_coefficients(first, second, categories: Sequence = GRADES,
     Krippendorff's alpha (nominal, ordinal, interval), then the rows of
     :func:`kentaudit.agreement.kappa_from_table` (percent agreement, Cohen's kappa
     unweighted, linear, quadratic), with the columns of :func:`gwet_ac` (``se``,
-    ``ci_low``, ``ci_high``; kappa rows also ``se_null``, ``z``, ``p_value``) and
+    ``conf_low``, ``conf_high``; kappa rows also ``se_null``, ``z``, ``p_value``) and
     ``n_pairs``.
     """
     from .agreement import agreement_table, kappa_from_table
@@ -333,4 +333,8 @@ def agreement_coefficients(first, second, categories: Sequence = GRADES,
     out = pd.concat(rows, ignore_index=True)
     out["n_pairs"] = len(a)
     kap = kappa_from_table(agreement_table(a.astype(int), b.astype(int), categories), conf_level)
-    return pd.concat([out, kap], ignore_index=True)
+    out = pd.concat([out, kap], ignore_index=True)
+    for c in ("n_units", "n_units_paired", "n_ratings", "n_pairs"):
+        if c in out.columns:  # kappa rows have no unit counts: integers with missing values
+            out[c] = out[c].astype("Int64")
+    return out

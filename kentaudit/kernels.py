@@ -7,9 +7,11 @@ file). :class:`IPCKernelManager` puts the kernel's five ZeroMQ sockets and its
 connection file in a private temporary folder (mode ``0700``), so only the
 user running the batch can reach the kernel.
 
-Windows has no ZeroMQ IPC transport; there the manager falls back to TCP and
-says so in :data:`DEFAULT_TRANSPORT`, which the runner records in the
-manifest. papermill takes the class by name::
+Windows has no ZeroMQ IPC transport; there the manager falls back to TCP bound
+to the loopback interface (127.0.0.1), with the connection file still in the
+private folder, and says so in :data:`DEFAULT_TRANSPORT`, which the runner
+records in the manifest. ``KENTAUDIT_KERNEL_TRANSPORT=tcp`` forces the fallback
+(to test it on a platform that has IPC). papermill takes the class by name::
 
     papermill.execute_notebook(..., kernel_manager_class="kentaudit.kernels.IPCKernelManager")
 
@@ -33,9 +35,10 @@ from queue import Empty
 
 from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.manager import AsyncKernelManager
-from traitlets import CaselessStrEnum, Type
+from traitlets import CaselessStrEnum, Type, default
 
-__all__ = ["IPCKernelManager", "IPCKernelClient", "DEFAULT_TRANSPORT", "ipc_supported", "LAUNCHES"]
+__all__ = ["IPCKernelManager", "IPCKernelClient", "DEFAULT_TRANSPORT", "TRANSPORT_ENV", "chosen_transport",
+           "ipc_supported", "LAUNCHES"]
 
 #: How each kernel of this process was launched, in order: dicts with ``mode``
 #: ("zygote" or "direct") and ``reason`` (why not from the zygote; None if it was).
@@ -54,9 +57,22 @@ def ipc_supported() -> bool:
         return False
 
 
+#: Environment variable forcing the transport ("tcp" or "ipc"), e.g. to test the fallback.
+TRANSPORT_ENV = "KENTAUDIT_KERNEL_TRANSPORT"
+
+
+def chosen_transport() -> str:
+    """The transport kernels use: ``$KENTAUDIT_KERNEL_TRANSPORT`` if set, else "ipc" where
+    ZeroMQ supports it and "tcp" (loopback, 127.0.0.1) where it does not (Windows)."""
+    forced = os.environ.get(TRANSPORT_ENV, "").strip().lower()
+    if forced in ("tcp", "ipc"):
+        return forced if forced == "tcp" or ipc_supported() else "tcp"
+    return "ipc" if ipc_supported() else "tcp"
+
+
 #: The transport :class:`IPCKernelManager` uses on this platform: "ipc", or "tcp" where
-#: IPC sockets are not available (Windows).
-DEFAULT_TRANSPORT = "ipc" if ipc_supported() else "tcp"
+#: IPC sockets are not available (Windows) or ``$KENTAUDIT_KERNEL_TRANSPORT`` says so.
+DEFAULT_TRANSPORT = chosen_transport()
 
 
 class IPCKernelClient(AsyncKernelClient):
@@ -136,9 +152,13 @@ class IPCKernelManager(AsyncKernelManager):
     """
 
     transport = CaselessStrEnum(
-        ["tcp", "ipc"], default_value=DEFAULT_TRANSPORT, config=True,
-        help="ZeroMQ transport: 'ipc' (default where supported) or 'tcp'.",
+        ["tcp", "ipc"], config=True,
+        help="ZeroMQ transport: 'ipc' (default where supported) or 'tcp' (loopback only).",
     )
+
+    @default("transport")
+    def _default_transport(self):
+        return chosen_transport()
 
     client_class = "kentaudit.kernels.IPCKernelClient"
     client_factory = Type(klass="kentaudit.kernels.IPCKernelClient")
@@ -155,12 +175,24 @@ class IPCKernelManager(AsyncKernelManager):
         os.chmod(d, 0o700)
         self._private_dir = d
         self.connection_file = os.path.join(d, "kernel.json")
-        self.ip = os.path.join(d, "kernel-ipc")
+        # IPC: the sockets are files in the private folder; TCP (where IPC is not
+        # available): ports bound to the loopback interface only, never 0.0.0.0.
+        self.ip = os.path.join(d, "kernel-ipc") if self.transport == "ipc" else "127.0.0.1"
 
     async def _async_pre_start_kernel(self, **kw: t.Any):
-        if self.transport == "ipc" and self._private_dir is None:
+        # the connection file (which holds the signing key) is private with either transport
+        if self._private_dir is None:
             self._make_private_dir()
         return await super()._async_pre_start_kernel(**kw)
+
+    async def _async_interrupt_kernel(self) -> None:
+        # jupyter_client sends SIGINT before every shutdown request; an idle kernel then
+        # logs "[IPKernelApp] ERROR | KeyboardInterrupt caught in kernel" in a run that
+        # succeeded. A clean shutdown needs no interrupt: the shutdown request follows,
+        # then SIGTERM and SIGKILL if the kernel does not exit.
+        if getattr(self, "shutting_down", False):
+            return
+        await super()._async_interrupt_kernel()
 
     def format_kernel_cmd(self, extra_arguments=None):
         cmd = super().format_kernel_cmd(extra_arguments)
@@ -204,3 +236,4 @@ class IPCKernelManager(AsyncKernelManager):
     # at class creation, so the overrides above must be re-bound here.
     pre_start_kernel = _async_pre_start_kernel
     cleanup_resources = _async_cleanup_resources
+    interrupt_kernel = _async_interrupt_kernel

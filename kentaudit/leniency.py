@@ -127,9 +127,9 @@ def auditor_leniency(audits: pd.DataFrame, auditor: str = "auditor", grade: str 
     - ``auditor``, ``n_graded`` (audits in the model), ``n_worse`` (of them graded
       ``worse_from`` or worse), ``share_worse``;
     - ``effect``: the auditor's random effect (log odds of a worse grade against an
-      average auditor for the same case mix), ``se``, ``lower``, ``upper``;
+      average auditor for the same case mix), ``se``, ``conf_low``, ``conf_high``;
       ``odds_ratio`` = exp(effect);
-    - ``direction``: ``"more lenient"`` (upper < 0), ``"stricter"`` (lower > 0) or
+    - ``direction``: ``"more lenient"`` (conf_high < 0), ``"stricter"`` (conf_low > 0) or
       ``"not distinguishable"``;
     - ``sd_auditor``: estimated SD of the auditor effects (same on every row);
     - ``n_auditors``, ``n_audits``, ``n_excluded`` (audits left out for a missing grade,
@@ -185,7 +185,7 @@ def auditor_leniency(audits: pd.DataFrame, auditor: str = "auditor", grade: str 
     n_w = np.bincount(idx, weights=y, minlength=len(codes)).astype(int)
     out = pd.DataFrame({
         "auditor": codes, "n_graded": n_g, "n_worse": n_w, "share_worse": n_w / n_g,
-        "effect": eff, "se": se, "lower": lo, "upper": hi, "odds_ratio": np.exp(eff),
+        "effect": eff, "se": se, "conf_low": lo, "conf_high": hi, "odds_ratio": np.exp(eff),
         "direction": np.where(hi < 0, "more lenient", np.where(lo > 0, "stricter",
                                                                "not distinguishable")),
         "sd_auditor": float(np.exp(res.vcp_mean[0])), "n_auditors": len(codes),

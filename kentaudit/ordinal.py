@@ -92,10 +92,10 @@ def _groups(audits, by, grade: str):
 
 
 def _with_proportions(out: pd.DataFrame, conf_level: float, method: str) -> pd.DataFrame:
-    """Add ``proportion`` = n / n_graded with its interval, method and level."""
+    """Add ``estimate`` = n / n_graded with its interval, method and level."""
     with np.errstate(invalid="ignore", divide="ignore"):
-        out["proportion"] = np.where(out["n_graded"] > 0, out["n"] / out["n_graded"].clip(lower=1), np.nan)
-    out["ci_low"], out["ci_high"] = _ci(out["n"], out["n_graded"], conf_level, method)
+        out["estimate"] = np.where(out["n_graded"] > 0, out["n"] / out["n_graded"].clip(lower=1), np.nan)
+    out["conf_low"], out["conf_high"] = _ci(out["n"], out["n_graded"], conf_level, method)
     out["method"] = method
     out["conf_level"] = conf_level
     return out
@@ -130,8 +130,8 @@ def grade_distribution(audits: pd.DataFrame, by=None, grade: str = "overall_grad
     - ``n``: audits at that grade;
     - ``n_graded``: audits with a grade (the denominator);
     - ``n_missing``: audits in the group with no grade (not in the denominator);
-    - ``proportion``: n / n_graded (NaN if nothing graded);
-    - ``ci_low``, ``ci_high``: interval for the proportion;
+    - ``estimate``: n / n_graded (NaN if nothing graded);
+    - ``conf_low``, ``conf_high``: interval for the proportion;
     - ``method``, ``conf_level``.
 
     Notes
@@ -167,7 +167,7 @@ def collapse_grades(audits: pd.DataFrame, by=None, grade: str = "overall_grade",
     - ``collapse``: ``"good_or_better"`` (grades 1-2) or ``"inadequate"`` (grade 4);
     - ``definition``: the rule in words;
     - ``n``: audits meeting the rule; ``n_graded``: denominator; ``n_missing``;
-    - ``proportion``, ``ci_low``, ``ci_high``, ``method``, ``conf_level``.
+    - ``estimate``, ``conf_low``, ``conf_high``, ``method``, ``conf_level``.
 
     Notes
     -----
@@ -215,13 +215,14 @@ def compare_grades(a, b, grade: str = "overall_grade", conf_level: float = 0.95,
     DataFrame with two rows (``test`` = "Wilcoxon-Mann-Whitney rank-sum",
     "proportional odds (cumulative logit)") and columns
 
-    - ``sample_a``, ``sample_b``, ``n_a``, ``n_b``, ``n_missing_a``, ``n_missing_b``;
+    - ``sample_a``, ``sample_b``, ``n_graded_a``, ``n_graded_b`` (audits with a grade),
+      ``n_missing_a``, ``n_missing_b``;
     - ``test``, ``method`` (how the p-value or interval was computed);
     - ``statistic``: U of sample b (number of pairs where b's grade is worse,
       plus half the ties; R's W for ``wilcox.test(b, a)``), or the log odds ratio;
     - ``p_value``: two-sided (normal approximation with tie correction; Wald for the model);
     - ``estimate``: probability of superiority P(b worse) + P(tie)/2, or the common odds ratio;
-    - ``ci_low``, ``ci_high``: Wald interval of the odds ratio (NaN for the rank test);
+    - ``conf_low``, ``conf_high``: Wald interval of the odds ratio (NaN for the rank test);
     - ``rank_biserial``: 2 * estimate - 1 for the rank test (NaN for the model);
     - ``se``: SE of the log odds ratio (model row);
     - ``direction``: how to read the estimate;
@@ -252,7 +253,7 @@ def compare_grades(a, b, grade: str = "overall_grade", conf_level: float = 0.95,
     conf_level = _check_level(conf_level)
     ga, gb = _grades(a, grade), _grades(b, grade)
     xa, xb = ga.dropna().astype(int).to_numpy(), gb.dropna().astype(int).to_numpy()
-    base = {"sample_a": names[0], "sample_b": names[1], "n_a": len(xa), "n_b": len(xb),
+    base = {"sample_a": names[0], "sample_b": names[1], "n_graded_a": len(xa), "n_graded_b": len(xb),
             "n_missing_a": int(ga.isna().sum()), "n_missing_b": int(gb.isna().sum())}
     if len(xa) == 0 or len(xb) == 0:
         # a district with no audits, or no graded audits, is a result, not an error
@@ -260,7 +261,7 @@ def compare_grades(a, b, grade: str = "overall_grade", conf_level: float = 0.95,
         note = f"not testable: no graded audit in {' or '.join(empty)}"
         nan = float("nan")
         out = pd.DataFrame([{**base, "test": t, "method": "", "statistic": nan, "p_value": nan,
-                             "estimate": nan, "ci_low": nan, "ci_high": nan, "rank_biserial": nan,
+                             "estimate": nan, "conf_low": nan, "conf_high": nan, "rank_biserial": nan,
                              "se": nan, "direction": "", "note": note}
                             for t in ("Wilcoxon-Mann-Whitney rank-sum",
                                       "proportional odds (cumulative logit)")])
@@ -272,7 +273,7 @@ def compare_grades(a, b, grade: str = "overall_grade", conf_level: float = 0.95,
     rows = [{**base, "test": "Wilcoxon-Mann-Whitney rank-sum",
              "method": "normal approximation with tie correction" + (", continuity correction" if correction else ""),
              "statistic": float(mw.statistic), "p_value": float(mw.pvalue), "estimate": ps,
-             "ci_low": np.nan, "ci_high": np.nan, "rank_biserial": 2 * ps - 1, "se": np.nan,
+             "conf_low": np.nan, "conf_high": np.nan, "rank_biserial": 2 * ps - 1, "se": np.nan,
              "direction": f"estimate = P({names[1]} worse than {names[0]}) + P(tie)/2; > 0.5 means {names[1]} has worse grades",
              "note": ""}]
 
@@ -284,8 +285,8 @@ def compare_grades(a, b, grade: str = "overall_grade", conf_level: float = 0.95,
            "direction": f"odds ratio > 1 means {names[1]} has worse (higher-numbered) grades than {names[0]}",
            "note": ""}
     if len(levels) < 2:
-        rows.append({**row, "statistic": np.nan, "p_value": np.nan, "estimate": np.nan, "ci_low": np.nan,
-                     "ci_high": np.nan, "se": np.nan,
+        rows.append({**row, "statistic": np.nan, "p_value": np.nan, "estimate": np.nan, "conf_low": np.nan,
+                     "conf_high": np.nan, "se": np.nan,
                      "method": row["method"] + "; not fitted: every audit has the same grade",
                      "note": "not testable: every audit has the same grade"})
     else:
@@ -314,8 +315,8 @@ def compare_grades(a, b, grade: str = "overall_grade", conf_level: float = 0.95,
                                             float(res.params["b"]), ths)
         z = stats.norm.ppf(0.5 + conf_level / 2)
         rows.append({**row, "statistic": beta, "p_value": float(2 * stats.norm.sf(abs(beta / se))),
-                     "estimate": float(np.exp(beta)), "ci_low": float(np.exp(beta - z * se)),
-                     "ci_high": float(np.exp(beta + z * se)), "se": se})
+                     "estimate": float(np.exp(beta)), "conf_low": float(np.exp(beta - z * se)),
+                     "conf_high": float(np.exp(beta + z * se)), "se": se})
     out = pd.DataFrame(rows)
     out["conf_level"] = conf_level
     return out

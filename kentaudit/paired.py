@@ -19,11 +19,14 @@ from .errors import InputError
 from .methods import check_method
 from .proportions import _answer_codes, criterion_ids, proportion_ci
 
-__all__ = ["PAIRED_CI_METHODS", "mcnemar_midp", "pair_audits", "paired_binary_counts", "paired_binary",
+__all__ = ["PAIRED_CI_METHODS", "mcnemar_midp", "PAIRED_CELLS", "pair_audits", "paired_binary_counts", "paired_binary",
            "paired_grade_table", "paired_grades", "square_table_tests"]
 
 #: Closed set of interval methods for a paired difference.
 PAIRED_CI_METHODS = ("newcombe-paired",)
+
+#: The cells a, b, c, d of a paired 2 x 2 table (first answer, then second).
+PAIRED_CELLS = ("n_yes_yes", "n_yes_no", "n_no_yes", "n_no_no")
 
 
 def pair_audits(audits: pd.DataFrame, first: str = "initial", second: str = "reaudit",
@@ -80,8 +83,9 @@ def paired_binary_counts(audits: pd.DataFrame, first: str = "initial", second: s
         One row per criterion: ``criterion``, ``n_pairs_total`` (cases in both
         samples), ``n_pairs`` (pairs where both answers are Y or N),
         ``n_excluded`` (the rest: a not-applicable or missing answer on
-        either side), and ``a`` (Y then Y), ``b`` (Y then N), ``c`` (N then Y),
-        ``d`` (N then N).
+        either side), and ``n_yes_yes`` (Y then Y), ``n_yes_no`` (Y then N),
+        ``n_no_yes`` (N then Y), ``n_no_no`` (N then N): the cells a, b, c, d
+        of the paired 2 x 2 table.
     """
     cols = criterion_ids(audits, criteria)
     pairs = pair_audits(audits, first, second, cycle, columns=cols)
@@ -92,8 +96,8 @@ def paired_binary_counts(audits: pd.DataFrame, first: str = "initial", second: s
         both = (c1 <= 1) & (c2 <= 1)
         t = np.bincount(c1[both] * 2 + c2[both], minlength=4)
         rows.append({"criterion": col[2:], "n_pairs_total": len(pairs), "n_pairs": int(both.sum()),
-                     "n_excluded": int((~both).sum()), "a": int(t[0]), "b": int(t[1]),
-                     "c": int(t[2]), "d": int(t[3])})
+                     "n_excluded": int((~both).sum()), "n_yes_yes": int(t[0]), "n_yes_no": int(t[1]),
+                     "n_no_yes": int(t[2]), "n_no_no": int(t[3])})
     return pd.DataFrame(rows)
 
 
@@ -102,8 +106,8 @@ def _newcombe_paired(a, b, c, d, conf_level):
     n = a + b + c + d
     w1 = proportion_ci(a + b, n, method="wilson", conf_level=conf_level)
     w2 = proportion_ci(a + c, n, method="wilson", conf_level=conf_level)
-    p1, l1, u1 = (w1[k].to_numpy() for k in ("proportion", "ci_lower", "ci_upper"))
-    p2, l2, u2 = (w2[k].to_numpy() for k in ("proportion", "ci_lower", "ci_upper"))
+    p1, l1, u1 = (w1[k].to_numpy() for k in ("estimate", "conf_low", "conf_high"))
+    p2, l2, u2 = (w2[k].to_numpy() for k in ("estimate", "conf_low", "conf_high"))
     # Newcombe's estimate of the correlation phi, with his correction towards
     # zero: (AD - BC - N/2) when AD - BC > N/2, 0 when 0 <= AD - BC <= N/2,
     # AD - BC when negative; 0 when a margin is zero (Newcombe 1998c, p. 2639;
@@ -183,12 +187,14 @@ def paired_binary(audits: pd.DataFrame, first: str = "initial", second: str = "r
         Four rows per criterion, one per test, with columns
 
         * ``criterion``, ``n_pairs_total``, ``n_pairs``, ``n_excluded``,
-          ``a``, ``b``, ``c``, ``d`` as in :func:`paired_binary_counts`
-          (``b``: yes first, no second; ``c``: no first, yes second);
-        * ``p_first``, ``p_second`` - proportions of "yes" among the pairs;
-        * ``difference`` - ``p_second - p_first`` = (c - b) / n_pairs, the
+          ``n_yes_yes``, ``n_yes_no``, ``n_no_yes``, ``n_no_no`` as in
+          :func:`paired_binary_counts` (the cells a, b, c, d; ``n_yes_no``
+          = b: yes first, no second; ``n_no_yes`` = c: no first, yes second);
+        * ``estimate_first``, ``estimate_second`` - proportions of "yes"
+          among the pairs;
+        * ``difference`` - ``estimate_second - estimate_first`` = (c - b) / n_pairs, the
           change once the comprehensive file was read;
-        * ``ci_lower``, ``ci_upper``, ``method``, ``conf_level``;
+        * ``conf_low``, ``conf_high``, ``method``, ``conf_level``;
         * ``test`` - ``"mcnemar"`` (asymptotic, no correction),
           ``"mcnemar-cc"`` (continuity corrected, as R's default),
           ``"mcnemar-exact"`` (two-sided binomial test of b out of b + c at
@@ -230,7 +236,7 @@ def paired_binary(audits: pd.DataFrame, first: str = "initial", second: str = "r
     if not (isinstance(conf_level, (int, float)) and 0 < conf_level < 1):
         raise InputError(f"conf_level must be strictly between 0 and 1, got {conf_level!r}")
     counts = paired_binary_counts(audits, first, second, criteria, cycle)
-    a, b, c, d = (counts[k].to_numpy(np.float64) for k in "abcd")
+    a, b, c, d = (counts[k].to_numpy(np.float64) for k in PAIRED_CELLS)
     p1, p2, diff, lo, hi = _newcombe_paired(a, b, c, d, conf_level)
     disc = b + c
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -248,7 +254,7 @@ def paired_binary(audits: pd.DataFrame, first: str = "initial", second: str = "r
                          "tests are undefined; p-values left missing", "")
     note_none = np.where(n_pairs == 0, "not testable: no pair with a yes/no answer on both sides",
                          note_none)
-    base = counts.assign(p_first=p1, p_second=p2, difference=diff, ci_lower=lo, ci_upper=hi,
+    base = counts.assign(estimate_first=p1, estimate_second=p2, difference=diff, conf_low=lo, conf_high=hi,
                          method=method, conf_level=float(conf_level))
     parts = []
     for test, stat, df, p in (("mcnemar", chi, 1.0, stats.chi2.sf(chi, 1)),

@@ -5,9 +5,10 @@ run on a parameter file that is not exactly right. :func:`load_params` reads
 ``params/<cycle>.yaml`` and raises :class:`~kentaudit.errors.ParamsError`,
 naming the file and the key, for an unknown key, a wrong type, a missing
 input file, an unknown method, district, notebook or grade scale, or a YAML
-syntax error (with its line number). Relative paths in the file are relative
-to the repository root, the folder that holds ``params/``, never the current
-directory. The file format is documented in ``docs/running.md``.
+syntax error (with its line number). Every problem of a file is reported at
+once, not only the first. Relative paths in the file are relative to the
+folder the parameter file is in, never the current directory. The file
+format is documented in ``docs/running.md``.
 
 Safety (``docs/running.md``, "What is refused and why"): the file must be a
 regular file of at most :data:`MAX_PARAMS_BYTES`, nested at most
@@ -255,12 +256,40 @@ def _tname(v) -> str:
     return "null" if v is None else type(v).__name__
 
 
+class _Bad(Exception):
+    """One value of the file is wrong (recorded by :meth:`_Checker.fail`)."""
+
+
 class _Checker:
+    """Checks values; :meth:`fail` records a problem and abandons that value only,
+    so that :func:`load_params` reports every problem of the file at once."""
+
     def __init__(self, file: Path):
         self.file = file
+        self.problems: list[tuple[str, str]] = []
 
     def fail(self, key, message):
-        raise ParamsError(message, file=self.file, key=key)
+        self.problems.append((key, message))
+        raise _Bad(key)
+
+    def get(self, check, default=None):
+        """``check()``, or ``default`` if it recorded a problem."""
+        try:
+            return check()
+        except _Bad:
+            return default
+
+    def raise_problems(self) -> None:
+        if not self.problems:
+            return
+        if len(self.problems) == 1:
+            key, message = self.problems[0]
+            raise ParamsError(message, file=self.file, key=key)
+        lines = "\n".join(f"  - key {k!r}: {m}" for k, m in self.problems)
+        err = ParamsError(f"{len(self.problems)} problems:\n{lines}", file=self.file)
+        err.key = self.problems[0][0]  # the first, as with one problem
+        err.problems = list(self.problems)
+        raise err
 
     def str_(self, key, v):
         if not isinstance(v, str) or not v.strip():
@@ -299,11 +328,16 @@ class _Checker:
         if v is None and allow_none:
             return None
         self.str_(key, v)
-        p = Path(v)
+        p = Path(v).expanduser()
         p = p if p.is_absolute() else root / p
         if not p.is_file():
+            hint = ""
+            old = root.parent / v
+            if not Path(v).is_absolute() and old.is_file():
+                # kentaudit 0.1.0 read paths relative to the parent of params/
+                hint = f"; did you mean {Path('..', v).as_posix()!r} ({old.resolve()})?"
             self.fail(key, f"input file not found: {p} (relative paths are relative to the "
-                           f"repository root {root}, not the current directory)")
+                           f"parameter file's folder {root}, not the current directory){hint}")
         return p.resolve()
 
     def files(self, key, v, root: Path, *, allow_empty: bool):
@@ -315,7 +349,10 @@ class _Checker:
             self.fail(key, f"must be a list of file paths, got {_tname(v)} {v!r}")
         if not v and not allow_empty:
             self.fail(key, "must list at least one file")
-        return tuple(self.file_(f"{key}[{n}]", x, root) for n, x in enumerate(v))
+        out = [self.get(lambda n=n, x=x: self.file_(f"{key}[{n}]", x, root)) for n, x in enumerate(v)]
+        if any(o is None for o in out):
+            raise _Bad(key)
+        return tuple(out)
 
 
 def _check_yaml_shape(text: str, path: Path) -> None:
@@ -453,6 +490,18 @@ def check_output_dir(output_dir: Path, *, root: Path, cycle: str, inputs=(), che
              "outputs/ folder is git-ignored; elsewhere add the folder to .gitignore.)")
 
 
+def _repository_root(folder: Path) -> Path:
+    """The folder holding ``notebooks/``: the parameter file's folder or the nearest one above it,
+    else the repository of an editable kentaudit install, else the file's own folder."""
+    for d in (folder, *folder.parents):
+        if (d / "notebooks").is_dir() and any((d / "notebooks").glob("*.ipynb")):
+            return d
+    repo = Path(__file__).resolve().parents[1]
+    if (repo / "notebooks").is_dir():
+        return repo
+    return folder
+
+
 def _check_members(c, key: str, what: str, values: list, allowed) -> None:
     """Every value is one of ``allowed`` and none is listed twice."""
     for v in values:
@@ -468,8 +517,10 @@ def load_params(path: str | Path) -> CycleParams:
     Parameters
     ----------
     path : str or Path
-        ``params/<cycle>.yaml``. Relative paths inside it are resolved against
-        the repository root, the parent of the folder holding the file.
+        ``params/<cycle>.yaml``. Relative paths inside it (inputs,
+        ``output_dir``) are resolved against the folder holding the file. The
+        notebooks are those of the nearest folder at or above it that holds
+        ``notebooks/`` (the repository).
 
     Returns
     -------
@@ -479,7 +530,8 @@ def load_params(path: str | Path) -> CycleParams:
     Raises
     ------
     ParamsError
-        Naming the file and the key, for: an unknown or duplicate key, a missing
+        Naming the file and the key (every problem of the file, each on its
+        own line, when there are several), for: an unknown or duplicate key, a missing
         required key, a wrong type, an input file that does not exist, an unknown
         interval/adjustment/funnel method, sample, district, notebook or grade
         scale, and YAML syntax errors (with line and column).
@@ -490,122 +542,205 @@ def load_params(path: str | Path) -> CycleParams:
         bad = next(k for k in data if not isinstance(k, str))
         raise ParamsError(f"keys must be names, got {_tname(bad)} {bad!r}", file=path)
     c = _Checker(path)
-    root = path.parent.parent
+    base = path.parent             # relative paths in the file are relative to its folder
+    root = _repository_root(base)  # where notebooks/ is
 
     unknown = [k for k in data if k not in _TOP_KEYS]
-    if unknown:
-        c.fail(unknown[0], f"unknown key; allowed keys: {', '.join(_TOP_KEYS)}")
+    for k in unknown:
+        c.get(lambda k=k: c.fail(k, f"unknown key; allowed keys: {', '.join(_TOP_KEYS)}"))
     for k in _REQUIRED:
         if k not in data:
-            c.fail(k, "required key is missing")
+            c.get(lambda k=k: c.fail(k, "required key is missing"))
 
-    cycle = c.str_("cycle", data["cycle"])
-    if not CYCLE_ID.fullmatch(cycle):
-        c.fail("cycle", f"{cycle!r} is not a cycle id: use letters, digits, '_' and '-' only, starting "
-                        "with a letter or digit (it names the output folder, so no '/', '..', spaces or "
-                        'absolute paths), for example cycle: "2009"')
-    title = c.str_("title", data["title"])
-    synthetic = c.bool_("synthetic", data.get("synthetic", False))
+    def _cycle():
+        cycle = c.str_("cycle", data["cycle"])
+        if not CYCLE_ID.fullmatch(cycle):
+            c.fail("cycle", f"{cycle!r} is not a cycle id: use letters, digits, '_' and '-' only, starting "
+                            "with a letter or digit (it names the output folder, so no '/', '..', spaces or "
+                            'absolute paths), for example cycle: "2009"')
+        return cycle
 
-    raw_inputs = data["inputs"]
-    if not isinstance(raw_inputs, dict):
-        c.fail("inputs", f"must be a mapping with keys {', '.join(_INPUT_KEYS)}, got {_tname(raw_inputs)}")
-    bad = [k for k in raw_inputs if k not in _INPUT_KEYS]
-    if bad:
-        c.fail(f"inputs.{bad[0]}", f"unknown key; allowed keys: {', '.join(_INPUT_KEYS)}")
-    if "audits" not in raw_inputs:
-        c.fail("inputs.audits", "required key is missing")
-    inputs = CycleInputs(
-        audits=c.files("inputs.audits", raw_inputs["audits"], root, allow_empty=False),
-        previous_audits=c.files("inputs.previous_audits", raw_inputs.get("previous_audits"),
-                                root, allow_empty=True),
-        sampling_frame=c.file_("inputs.sampling_frame", raw_inputs.get("sampling_frame"),
-                               root, allow_none=True),
-        criteria=c.file_("inputs.criteria", raw_inputs.get("criteria"), root, allow_none=True),
-        districts=c.file_("inputs.districts", raw_inputs.get("districts"), root, allow_none=True),
-    )
+    cycle = c.get(_cycle) if "cycle" in data else None
+    title = c.get(lambda: c.str_("title", data["title"])) if "title" in data else None
+    synthetic = c.get(lambda: c.bool_("synthetic", data.get("synthetic", False)), False)
 
-    samples = data["samples"]
-    if isinstance(samples, str):
-        samples = [samples]
-    if not isinstance(samples, list) or not samples:
-        c.fail("samples", f"must be a non-empty list drawn from {', '.join(SAMPLES)}, got {samples!r}")
-    _check_members(c, "samples", "sample", samples, SAMPLES)
+    raw_inputs = data.get("inputs", {})
+    inputs = None
+
+    def _inputs():
+        if not isinstance(raw_inputs, dict):
+            c.fail("inputs", f"must be a mapping with keys {', '.join(_INPUT_KEYS)}, got {_tname(raw_inputs)}")
+        for k in raw_inputs:
+            if k not in _INPUT_KEYS:
+                c.get(lambda k=k: c.fail(f"inputs.{k}", f"unknown key; allowed keys: {', '.join(_INPUT_KEYS)}"))
+        if "audits" not in raw_inputs:
+            c.get(lambda: c.fail("inputs.audits", "required key is missing"))
+        parts = {
+            "audits": c.get(lambda: c.files("inputs.audits", raw_inputs["audits"], base, allow_empty=False))
+            if "audits" in raw_inputs else None,
+            "previous_audits": c.get(lambda: c.files("inputs.previous_audits", raw_inputs.get("previous_audits"),
+                                                     base, allow_empty=True), ()),
+            "sampling_frame": c.get(lambda: c.file_("inputs.sampling_frame", raw_inputs.get("sampling_frame"),
+                                                    base, allow_none=True)),
+            "criteria": c.get(lambda: c.file_("inputs.criteria", raw_inputs.get("criteria"), base,
+                                              allow_none=True), False),
+            "districts": c.get(lambda: c.file_("inputs.districts", raw_inputs.get("districts"), base,
+                                               allow_none=True), False),
+        }
+        return parts
+
+    if "inputs" in data:
+        parts = c.get(_inputs)
+        if parts is not None and parts["audits"] is not None:
+            inputs = CycleInputs(audits=parts["audits"], previous_audits=parts["previous_audits"],
+                                 sampling_frame=parts["sampling_frame"],
+                                 criteria=parts["criteria"] or None, districts=parts["districts"] or None)
+        # reference tables for the checks below: the bundled ones where a file failed
+        ref_criteria = (parts or {}).get("criteria") or None
+        ref_districts = (parts or {}).get("districts") or None
+    else:
+        ref_criteria = ref_districts = None
+
+    def _samples():
+        samples = data["samples"]
+        if isinstance(samples, str):
+            samples = [samples]
+        if not isinstance(samples, list) or not samples:
+            c.fail("samples", f"must be a non-empty list drawn from {', '.join(SAMPLES)}, got {samples!r}")
+        _check_members(c, "samples", "sample", samples, SAMPLES)
+        return samples
+
+    samples = c.get(_samples) if "samples" in data else None
 
     from .reference import districts as _districts
     from .reference import grade_scales as _grade_scales
 
-    known_districts = list(_districts(inputs.districts)["district"])
-    raw_d = data.get("districts", "all")
-    if isinstance(raw_d, str) and raw_d != "all":
-        raw_d = [raw_d]
-    if raw_d == "all":
-        districts, districts_all = tuple(known_districts), True
-    else:
+    district_table = _districts(ref_districts)
+    known_districts = list(district_table["district"])
+
+    def _district_list():
+        raw_d = data.get("districts", "all")
+        if isinstance(raw_d, str) and raw_d != "all":
+            raw_d = [raw_d]
+        if raw_d == "all":
+            return tuple(known_districts), True
         if not isinstance(raw_d, list) or not raw_d:
-            c.fail("districts", f'must be "all" or a non-empty list of district names, got {raw_d!r}')
-        _check_members(c, "districts", "district", raw_d, known_districts)
-        districts, districts_all = tuple(raw_d), False
+            c.fail("districts", f'must be "all" or a non-empty list of district names or codes, got {raw_d!r}')
+        from .errors import InputError
+        from .reference import resolve_district
+
+        names, bad = [], []
+        for d in raw_d:
+            try:
+                names.append(resolve_district(d, district_table))  # a name or a code, any case
+            except InputError:
+                bad.append(repr(d))
+        if bad:
+            valid = ", ".join(f"{n} ({k})" for n, k in zip(district_table["district"],
+                                                          district_table["district_code"]))
+            c.fail("districts", f"unknown district {', '.join(bad)}; allowed (names or codes, any case): {valid}")
+        if len(set(names)) != len(names):
+            c.fail("districts", "lists a district twice")
+        return tuple(names), False
+
+    districts, districts_all = c.get(_district_list, ((), False))
 
     nb_dir = root / "notebooks"
     available = sorted(p.stem for p in nb_dir.glob("*.ipynb")) if nb_dir.is_dir() else []
-    raw_nb = data.get("notebooks", "all")
-    if raw_nb == "all":
-        if not available:
-            c.fail("notebooks", f"no notebooks found in {nb_dir}")
-        notebooks = tuple(available)
-    else:
+
+    def _notebooks():
+        raw_nb = data.get("notebooks", "all")
+        if raw_nb == "all":
+            if not available:
+                c.fail("notebooks", f"no notebooks found in {nb_dir}")
+            return tuple(available)
         if not isinstance(raw_nb, list) or not raw_nb:
             c.fail("notebooks", f'must be "all" or a non-empty list of notebook names, got {raw_nb!r}')
-        for n in raw_nb:
-            if n not in available:
-                c.fail("notebooks", f"unknown notebook {n!r} (no {nb_dir / f'{n}.ipynb'}); "
-                                    f"available: {', '.join(available) or 'none'}")
+        missing = [n for n in raw_nb if n not in available]
+        if missing:
+            c.fail("notebooks", f"unknown notebook {', '.join(map(repr, missing))} (not in {nb_dir}); "
+                                f"available: {', '.join(available) or 'none'}")
         if len(set(raw_nb)) != len(raw_nb):
             c.fail("notebooks", "lists a notebook twice")
-        notebooks = tuple(raw_nb)
+        return tuple(raw_nb)
+
+    notebooks = c.get(_notebooks, ())
 
     scales = list(dict.fromkeys(_grade_scales()["scale"]))
-    if "grade_scale" in data:
-        grade_scale = c.str_("grade_scale", data["grade_scale"])
-        if grade_scale not in scales:
-            c.fail("grade_scale", f"unknown grade scale {grade_scale!r}; allowed: {', '.join(scales)}")
-    else:
+
+    def _scale():
+        if "grade_scale" in data:
+            grade_scale = c.str_("grade_scale", data["grade_scale"])
+            if grade_scale not in scales:
+                c.fail("grade_scale", f"unknown grade scale {grade_scale!r}; allowed: {', '.join(scales)}")
+            return grade_scale
         from .reference import scale_for_cycle
 
-        if not re.fullmatch(r"[0-9]{4}", cycle):
+        if cycle is not None and not re.fullmatch(r"[0-9]{4}", cycle):
             c.fail("cycle", f"{cycle!r} is not a four-digit year, and audit exports name their cycle by year "
                             '(the runner checks the cycle against them): use the year, e.g. cycle: "2009"')
         try:
-            grade_scale = scale_for_cycle(cycle)
-        except ValueError:
+            return scale_for_cycle(cycle)
+        except (ValueError, TypeError):
+            if cycle is None:
+                raise _Bad("grade_scale") from None  # the cycle's own problem is reported
             c.fail("grade_scale", f"no grade scale covers cycle {cycle!r}; set one of: {', '.join(scales)}")
 
-    target = data.get("target", 0.8)
-    if target != "overall":
-        if isinstance(target, bool) or not isinstance(target, (int, float)) or not 0 < float(target) <= 1:
-            c.fail("target", f'must be a proportion in (0, 1] or "overall", got {_tname(target)} {target!r}')
-        target = float(target)
+    grade_scale = c.get(_scale)
+
+    def _target():
+        target = data.get("target", 0.8)
+        if target != "overall":
+            if isinstance(target, bool) or not isinstance(target, (int, float)) or not 0 < float(target) <= 1:
+                c.fail("target", f'must be a proportion in (0, 1] or "overall", got {_tname(target)} {target!r}')
+            target = float(target)
+        return target
+
+    target = c.get(_target)
 
     from .reference import criteria as _criteria
 
     headline = data.get("headline_criterion")
-    if headline is not None:
+
+    def _headline():
         c.str_("headline_criterion", headline)
-        ids = list(_criteria(inputs.criteria)["id"])
+        ids = list(_criteria(ref_criteria)["id"])
         if headline not in ids:
             c.fail("headline_criterion", f"unknown criterion {headline!r}; choose one of the "
                                          f"catalogue's ids: {', '.join(ids)}")
-    publication = _publication(c, data.get("publication"), synthetic)
+        return headline
 
-    output_dir = data.get("output_dir", "outputs")
-    c.str_("output_dir", output_dir)
-    if "\x00" in output_dir:
-        c.fail("output_dir", "contains a NUL character")
-    output_dir = Path(output_dir).expanduser()
-    output_dir = (output_dir if output_dir.is_absolute() else root / output_dir).resolve()
-    check_output_dir(output_dir, root=root, cycle=cycle, inputs=[p for _, p in inputs.files()] + [path],
-                     checker=c)
+    if headline is not None:
+        headline = c.get(_headline)
+    publication = c.get(lambda: _publication(c, data.get("publication"), synthetic))
+
+    def _output_dir():
+        if "output_dir" not in data:  # the repository's outputs/ folder
+            return (root / "outputs").resolve()
+        out = data["output_dir"]
+        c.str_("output_dir", out)
+        if "\x00" in out:
+            c.fail("output_dir", "contains a NUL character")
+        out = Path(out).expanduser()
+        return (out if out.is_absolute() else base / out).resolve()
+
+    output_dir = c.get(_output_dir)
+    if output_dir is not None and cycle is not None:
+        c.get(lambda: check_output_dir(output_dir, root=root, cycle=cycle, checker=c,
+                                       inputs=([p for _, p in inputs.files()] if inputs else []) + [path]))
+    confidence_level = c.get(lambda: c.prob("confidence_level", data.get("confidence_level", 0.95)))
+    interval_method = c.get(lambda: c.method("interval_method", data.get("interval_method", "wilson"),
+                                             INTERVAL_METHODS))
+    adjust_method = c.get(lambda: c.method("adjust_method", data.get("adjust_method", "holm"), ADJUST_METHODS))
+    suppression_threshold = c.get(lambda: c.int_("suppression_threshold", data.get("suppression_threshold", 5),
+                                                 minimum=0))
+    protection_width = c.get(lambda: c.int_("protection_width", data.get("protection_width", 3), minimum=0))
+    funnel_method = c.get(lambda: c.method("funnel_method", data.get("funnel_method", "binomial-interpolated"),
+                                           FUNNEL_METHODS))
+    seed = c.get(lambda: _seed(c, data["seed"])) if "seed" in data else None
+    cell_timeout = c.get(lambda: c.int_("cell_timeout", data.get("cell_timeout", 600), minimum=1))
+    jobs = c.get(lambda: c.int_("jobs", data.get("jobs"), minimum=1, allow_none=True))
+    c.raise_problems()  # every problem of the file at once
 
     return CycleParams(
         cycle=cycle,
@@ -616,19 +751,18 @@ def load_params(path: str | Path) -> CycleParams:
         districts=districts,
         districts_all=districts_all,
         notebooks=notebooks,
-        confidence_level=c.prob("confidence_level", data.get("confidence_level", 0.95)),
-        interval_method=c.method("interval_method", data.get("interval_method", "wilson"), INTERVAL_METHODS),
-        adjust_method=c.method("adjust_method", data.get("adjust_method", "holm"), ADJUST_METHODS),
-        suppression_threshold=c.int_("suppression_threshold", data.get("suppression_threshold", 5), minimum=0),
-        protection_width=c.int_("protection_width", data.get("protection_width", 3), minimum=0),
+        confidence_level=confidence_level,
+        interval_method=interval_method,
+        adjust_method=adjust_method,
+        suppression_threshold=suppression_threshold,
+        protection_width=protection_width,
         grade_scale=grade_scale,
         target=target,
-        funnel_method=c.method("funnel_method", data.get("funnel_method", "binomial-interpolated"),
-                               FUNNEL_METHODS),
-        seed=_seed(c, data["seed"]),
+        funnel_method=funnel_method,
+        seed=seed,
         output_dir=output_dir,
-        cell_timeout=c.int_("cell_timeout", data.get("cell_timeout", 600), minimum=1),
-        jobs=c.int_("jobs", data.get("jobs"), minimum=1, allow_none=True),
+        cell_timeout=cell_timeout,
+        jobs=jobs,
         headline_criterion=headline,
         publication=publication,
         source=path,

@@ -14,7 +14,7 @@ SAMPLE_SIZE_METHOD = "normal approximation with FPC (Cochran 1977, eqs 4.1-4.2)"
 
 
 def _keys(before: pd.DataFrame, after: pd.DataFrame) -> list[str]:
-    skip = set(COUNT_COLUMNS) | {"proportion", "ci_lower", "ci_upper", "method", "conf_level",
+    skip = set(COUNT_COLUMNS) | {"estimate", "conf_low", "conf_high", "method", "conf_level",
                                  "population", "effective_nobs", "note"}
     keys = [c for c in before.columns if c not in skip and c in after.columns]
     if "criterion" not in keys:
@@ -45,12 +45,12 @@ def interval_widths(before_counts: pd.DataFrame, after_counts: pd.DataFrame,
     -------
     DataFrame
         One row per criterion (and group), matched on the key columns shared
-        by both tables, with columns: the keys; ``n_before``, ``n_after``
-        (applicable answers); ``proportion_before``, ``proportion_after``;
-        ``ci_lower_before``, ``ci_upper_before``, ``ci_lower_after``,
-        ``ci_upper_after``; ``width_before``, ``width_after`` (upper minus
+        by both tables, with columns: the keys; ``n_denominator_before``, ``n_denominator_after``
+        (applicable answers); ``estimate_before``, ``estimate_after``;
+        ``conf_low_before``, ``conf_high_before``, ``conf_low_after``,
+        ``conf_high_after``; ``width_before``, ``width_after`` (upper minus
         lower); ``width_ratio`` (after / before; NaN when undefined);
-        ``n_ratio`` (n_after / n_before); ``method``, ``conf_level``.
+        ``n_ratio`` (n_denominator_after / n_denominator_before); ``method``, ``conf_level``.
 
     Notes
     -----
@@ -59,23 +59,23 @@ def interval_widths(before_counts: pd.DataFrame, after_counts: pd.DataFrame,
     close a given criterion came to that. Validated as ``proportion_ci`` is.
     """
     keys = _keys(before_counts, after_counts)
-    merged = before_counts[keys + ["n_yes", "n_applicable"]].merge(
-        after_counts[keys + ["n_yes", "n_applicable"]], on=keys, how="outer",
+    merged = before_counts[keys + ["n_yes", "n_denominator"]].merge(
+        after_counts[keys + ["n_yes", "n_denominator"]], on=keys, how="outer",
         suffixes=("_before", "_after"), validate="one_to_one")
-    for col in ("n_yes_before", "n_applicable_before", "n_yes_after", "n_applicable_after"):
+    for col in ("n_yes_before", "n_denominator_before", "n_yes_after", "n_denominator_after"):
         merged[col] = merged[col].fillna(0)
     out = merged[keys].copy()
     for when in ("before", "after"):
-        ci = proportion_ci(merged[f"n_yes_{when}"].to_numpy(), merged[f"n_applicable_{when}"].to_numpy(),
+        ci = proportion_ci(merged[f"n_yes_{when}"].to_numpy(), merged[f"n_denominator_{when}"].to_numpy(),
                            method=method, conf_level=conf_level, population=population)
-        out[f"n_{when}"] = merged[f"n_applicable_{when}"].to_numpy()
-        out[f"proportion_{when}"] = ci["proportion"].to_numpy()
-        out[f"ci_lower_{when}"] = ci["ci_lower"].to_numpy()
-        out[f"ci_upper_{when}"] = ci["ci_upper"].to_numpy()
-        out[f"width_{when}"] = (ci["ci_upper"] - ci["ci_lower"]).to_numpy()
+        out[f"n_denominator_{when}"] = merged[f"n_denominator_{when}"].to_numpy()
+        out[f"estimate_{when}"] = ci["estimate"].to_numpy()
+        out[f"conf_low_{when}"] = ci["conf_low"].to_numpy()
+        out[f"conf_high_{when}"] = ci["conf_high"].to_numpy()
+        out[f"width_{when}"] = (ci["conf_high"] - ci["conf_low"]).to_numpy()
     with np.errstate(divide="ignore", invalid="ignore"):
         out["width_ratio"] = np.where(out["width_before"] > 0, out["width_after"] / out["width_before"], np.nan)
-        out["n_ratio"] = np.where(out["n_before"] > 0, out["n_after"] / out["n_before"], np.nan)
+        out["n_ratio"] = np.where(out["n_denominator_before"] > 0, out["n_denominator_after"] / out["n_denominator_before"], np.nan)
     out["method"] = method
     out["conf_level"] = float(conf_level)
     return out
@@ -100,7 +100,8 @@ def sample_size_for_precision(margin=0.05, conf_level: float = 0.95, p=0.5,
     Returns
     -------
     DataFrame
-        One row per input, with columns ``margin``, ``conf_level``, ``p``,
+        One row per input, with columns ``margin``, ``conf_level``, ``p_assumed`` (the
+        input ``p``),
         ``population``; ``n0`` = z^2 p (1 - p) / margin^2 (no correction);
         ``n`` = n0 / (1 + (n0 - 1) / N) (unrounded); ``n_required`` (``n``
         rounded up, at most N); ``sampling_fraction`` (n_required / N) and
@@ -142,7 +143,7 @@ def sample_size_for_precision(margin=0.05, conf_level: float = 0.95, p=0.5,
     n = np.where(np.isnan(N), n0, n0 / (1 + (n0 - 1) / np.where(np.isnan(N), 1.0, N)))
     need = np.ceil(n - 1e-9)
     need = np.where(np.isnan(N), need, np.minimum(need, N))
-    out = pd.DataFrame({"margin": m, "conf_level": float(conf_level), "p": pp, "population": N,
+    out = pd.DataFrame({"margin": m, "conf_level": float(conf_level), "p_assumed": pp, "population": N,
                         "n0": n0, "n": n, "n_required": need.astype(np.int64),
                         "sampling_fraction": need / N, "method": SAMPLE_SIZE_METHOD})
     if index is not None and len(index) == len(out):
@@ -183,7 +184,7 @@ def sample_size_by_district(margin=0.05, conf_level: float = 0.95, p=0.5,
         the random part (the estimate is (c p_c + N_r p_r) / N; Lohr 2022,
         section 3.4). ``n0``, ``n`` and ``n_required`` are then files to draw
         at random from the N_r, and the extra columns ``n_certainty`` (c),
-        ``population_random`` (N_r) and ``n_total`` (c + n_required) say so.
+        ``population_random`` (N_r) and ``n_required_total`` (c + n_required) say so.
     """
     if districts is None:
         from .reference import districts as _districts
@@ -212,7 +213,7 @@ def sample_size_by_district(margin=0.05, conf_level: float = 0.95, p=0.5,
     part["population"] = frames.to_numpy()
     part.insert(part.columns.get_loc("population") + 1, "n_certainty", c.to_numpy().astype(int))
     part.insert(part.columns.get_loc("n_certainty") + 1, "population_random", rest.to_numpy())
-    part.insert(part.columns.get_loc("n_required") + 1, "n_total",
+    part.insert(part.columns.get_loc("n_required") + 1, "n_required_total",
                 part["n_required"].to_numpy() + c.to_numpy().astype(int))
     part["sampling_fraction"] = part["n_required"] / part["population_random"]
     part["method"] = SAMPLE_SIZE_METHOD + "; cases taken in full form a certainty stratum"

@@ -44,8 +44,8 @@ CI_METHODS = ("wilson", "clopper-pearson", "jeffreys", "agresti-coull")
 DENOMINATOR = "yes / (yes + no)"
 
 #: Count columns written by :func:`criterion_counts` (besides grouping keys).
-COUNT_COLUMNS = ("n_yes", "n_no", "n_applicable", "n_not_applicable", "n_missing",
-                 "n_total", "denominator")
+COUNT_COLUMNS = ("n_yes", "n_no", "n_denominator", "n_not_applicable", "n_missing",
+                 "n_audits", "denominator")
 
 # statsmodels' names for our methods (always passed explicitly).
 _SM_METHOD = {"wilson": "wilson", "clopper-pearson": "beta", "jeffreys": "jeffreys",
@@ -135,10 +135,10 @@ def criterion_counts(audits: pd.DataFrame, by: str | Sequence[str] | None = None
         * the ``by`` columns, if any;
         * ``criterion`` - the criterion id (column name without ``c_``);
         * ``n_yes``, ``n_no`` - answers ``"Y"`` and ``"N"``;
-        * ``n_applicable`` - ``n_yes + n_no``, the denominator;
+        * ``n_denominator`` - ``n_yes + n_no``, the denominator;
         * ``n_not_applicable`` - answers ``"NA"``;
         * ``n_missing`` - blank answers (``pd.NA``);
-        * ``n_total`` - all rows in the group;
+        * ``n_audits`` - all rows in the group;
         * ``denominator`` - the rule ``"yes / (yes + no)"``.
 
     Raises
@@ -165,10 +165,10 @@ def criterion_counts(audits: pd.DataFrame, by: str | Sequence[str] | None = None
     out["criterion"] = np.tile([c[2:] for c in cols], n_groups)
     out["n_yes"] = flat[:, 0]
     out["n_no"] = flat[:, 1]
-    out["n_applicable"] = flat[:, 0] + flat[:, 1]
+    out["n_denominator"] = flat[:, 0] + flat[:, 1]
     out["n_not_applicable"] = flat[:, 2]
     out["n_missing"] = flat[:, 3]
-    out["n_total"] = flat.sum(axis=1)
+    out["n_audits"] = flat.sum(axis=1)
     out["denominator"] = DENOMINATOR
     return out
 
@@ -199,9 +199,9 @@ def proportion_ci(count, nobs, method: str = "wilson", conf_level: float = 0.95,
     DataFrame
         One row per input, with columns
 
-        * ``count``, ``nobs`` - the inputs;
-        * ``proportion`` - ``count / nobs`` (NaN when ``nobs`` is 0);
-        * ``ci_lower``, ``ci_upper`` - the interval (NaN when ``nobs`` is 0);
+        * ``n_yes``, ``n_denominator`` - the inputs ``count`` and ``nobs``;
+        * ``estimate`` - ``n_yes / n_denominator`` (NaN when ``nobs`` is 0);
+        * ``conf_low``, ``conf_high`` - the interval (NaN when ``nobs`` is 0);
         * ``method``, ``conf_level`` - as given;
         * ``population`` - N, or NaN without a correction;
         * ``effective_nobs`` - the sample size the interval formula used
@@ -255,8 +255,8 @@ def proportion_ci(count, nobs, method: str = "wilson", conf_level: float = 0.95,
 
     Examples
     --------
-    >>> proportion_ci(81, 263)[["ci_lower", "ci_upper"]].round(4)
-       ci_lower  ci_upper
+    >>> proportion_ci(81, 263)[["conf_low", "conf_high"]].round(4)
+       conf_low  conf_high
     0    0.2553    0.3662
     """
     check_method(method, CI_METHODS)
@@ -274,6 +274,8 @@ def proportion_ci(count, nobs, method: str = "wilson", conf_level: float = 0.95,
     n = np.atleast_1d(n).astype(np.float64)
     if np.any(x < 0) or np.any(n < 0) or np.any(x > n) or np.any(np.isnan(x) | np.isnan(n)):
         raise InputError("counts must satisfy 0 <= count <= nobs and not be missing")
+    if np.any(x % 1 != 0) or np.any(n % 1 != 0):
+        raise InputError("counts must be whole numbers (count and nobs are numbers of files)")
     if population is None:
         N = np.full(x.shape, np.nan)
     else:
@@ -317,7 +319,7 @@ def proportion_ci(count, nobs, method: str = "wilson", conf_level: float = 0.95,
     note = np.where(empty, "no applicable answers (nobs = 0): proportion and interval undefined",
                     np.where(census, "census: nobs equals the population, no sampling error", ""))
     out = pd.DataFrame({
-        "count": x, "nobs": n, "proportion": p, "ci_lower": lo, "ci_upper": hi,
+        "n_yes": x.astype(np.int64), "n_denominator": n.astype(np.int64), "estimate": p, "conf_low": lo, "conf_high": hi,
         "method": method, "conf_level": float(conf_level), "population": N,
         "effective_nobs": n_eff, "note": note,
     })
@@ -369,8 +371,8 @@ def compliance(audits: pd.DataFrame, by: str | Sequence[str] | None = None,
     Returns
     -------
     DataFrame
-        The columns of :func:`criterion_counts`, then ``proportion``
-        (``n_yes / n_applicable``), ``ci_lower``, ``ci_upper``, ``method``,
+        The columns of :func:`criterion_counts`, then ``estimate``
+        (``n_yes / n_denominator``), ``conf_low``, ``conf_high``, ``method``,
         ``conf_level``, ``population``, ``effective_nobs`` and ``note``, as
         described in :func:`proportion_ci`.
 
@@ -383,7 +385,7 @@ def compliance(audits: pd.DataFrame, by: str | Sequence[str] | None = None,
     if counts.empty:
         raise EmptyInputError("no audits to summarise")
     pop = _population_for(counts, by_list, population)
-    ci = proportion_ci(counts["n_yes"].to_numpy(), counts["n_applicable"].to_numpy(),
+    ci = proportion_ci(counts["n_yes"].to_numpy(), counts["n_denominator"].to_numpy(),
                        method=method, conf_level=conf_level, population=pop)
-    ci = ci.drop(columns=["count", "nobs"]).set_index(counts.index)
+    ci = ci.drop(columns=["n_yes", "n_denominator"]).set_index(counts.index)
     return pd.concat([counts, ci], axis=1)

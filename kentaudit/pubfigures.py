@@ -89,9 +89,9 @@ def _funnel(t7, out_dir, *, headline, label, target, method, threshold):
         fig, ax = plt.subplots(figsize=(8, 5.5))
         for c, ls in zip(levels, ("--", ":")):
             part = lim[lim["conf_level"] == c]
-            ax.plot(part["n"], 100 * part["lower"], ls=ls, color="#333333", lw=1.2,
+            ax.plot(part["n"], 100 * part["limit_low"], ls=ls, color="#333333", lw=1.2,
                     label=f"{c:.1%} limits".replace(".0%", "%"))
-            ax.plot(part["n"], 100 * part["upper"], ls=ls, color="#333333", lw=1.2)
+            ax.plot(part["n"], 100 * part["limit_high"], ls=ls, color="#333333", lw=1.2)
         ax.axhline(100 * target, color=OKABE_ITO["bluish_green"], lw=1.5, label=f"Target {_pct(target)}")
         for k, i in enumerate(shown):
             (pt,) = ax.plot([n[k]], [100 * y[k]], "o", color=OKABE_ITO["blue"], ms=7,
@@ -203,7 +203,7 @@ def _grades(t8, out_dir):
 def _trend(t11, out_dir, *, headline, label):
     df = t11.data
     rows = [i for i in range(len(df)) if str(df.at[i, "criterion"]) == headline]
-    shown = [i for i in rows if all(_shown(df.at[i, c]) for c in ("n_yes", "n_denominator", "lower", "upper"))]
+    shown = [i for i in rows if all(_shown(df.at[i, c]) for c in ("n_yes", "n_denominator", "conf_low", "conf_high"))]
     hidden = [str(df.at[i, "cycle"]) for i in rows if i not in shown]
     if not shown:
         return None
@@ -213,7 +213,7 @@ def _trend(t11, out_dir, *, headline, label):
         xs = [str(df.at[i, "cycle"]) for i in shown]
         for k, i in enumerate(shown):
             p = float(df.at[i, "n_yes"]) / float(df.at[i, "n_denominator"])
-            lo, hi = float(df.at[i, "lower"]), float(df.at[i, "upper"])
+            lo, hi = float(df.at[i, "conf_low"]), float(df.at[i, "conf_high"])
             ax.plot([k, k], [100 * lo, 100 * hi], color="#555555", lw=1.4)
             (pt,) = ax.plot([k], [100 * p], "o", color=OKABE_ITO["blue"], ms=7)
             _mark(pt, t11.id, i, "n_yes")
@@ -236,7 +236,7 @@ def _trend(t11, out_dir, *, headline, label):
 
 def _caterpillar(t12, out_dir, *, label):
     df = t12.data
-    rows = [i for i in range(len(df)) if all(_shown(df.at[i, c]) for c in ("estimate", "lower", "upper"))]
+    rows = [i for i in range(len(df)) if all(_shown(df.at[i, c]) for c in ("estimate", "conf_low", "conf_high"))]
     hidden = [str(df.at[i, "district"]) for i in range(len(df)) if i not in rows]
     if not rows:
         return None
@@ -245,7 +245,7 @@ def _caterpillar(t12, out_dir, *, label):
     with house_style():
         fig, ax = plt.subplots(figsize=(8, max(3, 0.4 * len(rows) + 1.5)))
         for k, i in enumerate(rows):
-            est, lo, hi = (100 * float(df.at[i, c]) for c in ("estimate", "lower", "upper"))
+            est, lo, hi = (100 * float(df.at[i, c]) for c in ("estimate", "conf_low", "conf_high"))
             ax.plot([lo, hi], [k, k], color="#555555", lw=1.4)
             (pt,) = ax.plot([est], [k], "o", color=OKABE_ITO["blue"], ms=7)
             _mark(pt, t12.id, i, "estimate")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["districts", "criteria", "grade_scales", "grade_labels", "scale_for_cycle",
+__all__ = ["districts", "resolve_district", "criteria", "grade_scales", "grade_labels", "scale_for_cycle",
            "AREA_ASSUMPTION"]
 
 AREA_ASSUMPTION = (
@@ -100,6 +100,24 @@ def districts(path: str | Path | None = None) -> pd.DataFrame:
                                  rule="reference_table")
     df["children_on_plans"] = df["children_on_plans"].astype(int)
     return df
+
+
+def resolve_district(value, table: pd.DataFrame | None = None) -> str:
+    """The district name for a name or a code in any case (``"THA"``, ``"thanet"`` -> ``"Thanet"``).
+
+    Surrounding spaces are ignored. Raises :class:`kentaudit.errors.InputError`
+    naming the valid names and codes when ``value`` is neither.
+    """
+    from .errors import InputError
+
+    t = districts() if table is None else table
+    key = str(value).strip().casefold()
+    for name, code in zip(t["district"], t["district_code"]):
+        if key in (str(name).casefold(), str(code).casefold()):
+            return str(name)
+    valid = ", ".join(f"{n} ({c})" for n, c in zip(t["district"], t["district_code"]))
+    raise InputError(f"unknown district {value!r}; use a name or code (any case): {valid}",
+                     column="district", value=str(value))
 
 
 def criteria(path: str | Path | None = None) -> pd.DataFrame:

@@ -60,15 +60,16 @@ _NAME = re.compile(r"^[a-z0-9]+(?:_[a-z0-9]+)*(?:__[A-Za-z0-9]+)?$")
 def _district_code(district: str) -> str:
     from .reference import districts
 
+    from .reference import resolve_district
+
     t = districts()
-    if district in set(t["district_code"]):
-        return district
-    hit = t.loc[t["district"] == district, "district_code"]
-    if hit.empty:
+    try:
+        name = resolve_district(district, t)  # a name or a code, in any case
+    except KentauditError:
         raise KentauditError(
             f"unknown district {district!r}; use a district name or code from "
-            f"kentaudit/data/districts.csv ({', '.join(t['district'])})")
-    return str(hit.iloc[0])
+            f"kentaudit/data/districts.csv ({', '.join(t['district'])})") from None
+    return str(t.loc[t["district"] == name, "district_code"].iloc[0])
 
 
 def table_name(name: str, district: str | None = None) -> str:
@@ -271,13 +272,21 @@ def save_table(df: pd.DataFrame, name: str, results_dir: str | Path, *,
 
 
 def load_table(name: str, results_dir: str | Path, *, district: str | None = None) -> pd.DataFrame:
-    """Read a table saved by :func:`save_table` (from Parquet, so dtypes round-trip)."""
+    """Read a table saved by :func:`save_table` (from Parquet, so dtypes round-trip).
+
+    A table saved by an earlier kentaudit with old column names (``lower``,
+    ``ci_low``, ``proportion``, ...) is returned with the current names of
+    ``docs/results.md`` ("Column vocabulary") and a
+    :class:`kentaudit.vocabulary.KentauditDeprecationWarning` listing them.
+    """
+    from .vocabulary import upgrade_columns
+
     name = table_name(name, district)
     path = Path(results_dir) / f"{name}.parquet"
     if not path.exists():
         raise KentauditError(f"results table {name!r} not found: {path} does not exist "
                              "(was the notebook that saves it run?)")
-    return pd.read_parquet(path)
+    return upgrade_columns(pd.read_parquet(path), name)
 
 
 def table_index(results_dir: str | Path) -> dict[str, dict]:

@@ -77,7 +77,7 @@ def build_jobs(params: CycleParams, *, districts=None, notebooks=None) -> list[d
     table = _districts(params.inputs.districts)
     codes = dict(zip(table["district"], table["district_code"]))
     districts = (list(params.districts) if districts is None else
-                 _chosen(districts, list(codes), params, "district", "districts", "allowed"))
+                 _chosen_districts(districts, table, params))
     notebooks = (list(params.notebooks) if notebooks is None else
                  _chosen(notebooks, sorted(p.stem for p in params.notebooks_dir.glob("*.ipynb")),
                          params, "notebook", "notebooks", "available"))
@@ -90,6 +90,28 @@ def build_jobs(params: CycleParams, *, districts=None, notebooks=None) -> list[d
         else:
             jobs.append({"notebook": nb, "district": None, "district_code": None, "stem": nb})
     return jobs
+
+
+def _chosen_districts(given, table, params: CycleParams) -> list:
+    """``--districts`` as district names: names or codes in any case, as ingest accepts;
+    every unknown one reported at once."""
+    from .errors import InputError
+    from .reference import resolve_district
+
+    names, bad = [], []
+    for g in given:
+        try:
+            name = resolve_district(g, table)
+        except InputError:
+            bad.append(repr(str(g)))
+            continue
+        if name not in names:
+            names.append(name)
+    if bad:
+        valid = ", ".join(f"{n} ({c})" for n, c in zip(table["district"], table["district_code"]))
+        raise ParamsError(f"unknown district{'s' if len(bad) > 1 else ''} {', '.join(bad)} in --districts; "
+                          f"give names or codes, in any case: {valid}", file=params.source, key="districts")
+    return names
 
 
 def _chosen(given, allowed: list, params: CycleParams, what: str, key: str, word: str) -> list:
@@ -201,8 +223,12 @@ def _worker_init(kernel_dir: str, zygote_path: str | None = None) -> None:
 
 
 def _mp_context():
+    """forkserver where the platform has it, else spawn (Windows, or KENTAUDIT_NO_FORK=1)."""
+    from .zygote import NO_FORK_ENV
+
     methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    no_fork = os.environ.get(NO_FORK_ENV, "") == "1"
+    return multiprocessing.get_context("forkserver" if "forkserver" in methods and not no_fork else "spawn")
 
 
 @contextlib.contextmanager
@@ -425,6 +451,10 @@ def run_cycle(params, *, districts=None, notebooks=None, jobs=None, cell_timeout
     if not isinstance(params, CycleParams):
         params = load_params(params)
     job_list = build_jobs(params, districts=districts, notebooks=notebooks)
+    if districts is not None:  # names or codes in any case -> the district names
+        from .reference import districts as _districts
+
+        districts = _chosen_districts(districts, _districts(params.inputs.districts), params)
     partial = (districts is not None and list(districts) != list(params.districts)) or (
         notebooks is not None and list(notebooks) != list(params.notebooks))
     n_jobs = jobs if jobs is not None else (params.jobs or os.cpu_count() or 1)
@@ -437,7 +467,7 @@ def run_cycle(params, *, districts=None, notebooks=None, jobs=None, cell_timeout
     kmc = kernel_manager_class or DEFAULT_KERNEL_MANAGER
     if zygote is None:
         zygote = os.environ.get("KENTAUDIT_NO_ZYGOTE", "") != "1"
-    from .kernels import DEFAULT_TRANSPORT
+    from .kernels import chosen_transport
 
     checks = check_data(params)
     for w in checks.get("warnings", []):
@@ -459,7 +489,7 @@ def run_cycle(params, *, districts=None, notebooks=None, jobs=None, cell_timeout
             with rundirs.run_temp_dir() as run_tmp, _private_multiprocessing(run_tmp):
                 return _run_locked(params, job_list, name=name, partial=partial, n_jobs=n_jobs,
                                    timeout=timeout, appendix=appendix, kmc=kmc,
-                                   transport=DEFAULT_TRANSPORT, zygote=bool(zygote), kernel_dir=run_tmp,
+                                   transport=chosen_transport(), zygote=bool(zygote), kernel_dir=run_tmp,
                                    extra={"data_checks": checks, "stale_cleaned": cleaned})
         except OSError as exc:  # e.g. the disk filled up: a clean failed run, never a traceback
             return _failed_on_os_error(exc, out_dir, name)
@@ -578,13 +608,16 @@ def _run_locked(params: CycleParams, job_list, *, name, partial, n_jobs, timeout
     zyg = None
     zinfo: dict[str, Any] = {"requested": zygote, "used": False}
     manifest["kernel_zygote"] = zinfo
+    manifest["process_start_method"] = _mp_context().get_start_method()
 
     with _run_log(staging / "run.log"):
         log.info("run %s of cycle %s (%s): %d notebook executions, %d processes, kernel transport %s, "
                  "cell timeout %ss", run_id, params.cycle, params.source, len(job_list), n_jobs,
                  transport, timeout)
         if transport != "ipc":
-            log.warning("IPC sockets are not available on this platform: kernels use TCP on localhost")
+            log.warning("kernels use TCP on the loopback interface (127.0.0.1), connection files in a "
+                        "private folder: %s", "forced by KENTAUDIT_KERNEL_TRANSPORT" if
+                        os.environ.get("KENTAUDIT_KERNEL_TRANSPORT") else "IPC sockets are not available here")
         for m in manifest.get("stale_cleaned") or []:
             log.warning(m)
         for w in (manifest.get("data_checks") or {}).get("warnings", []):
@@ -612,6 +645,14 @@ def _run_locked(params: CycleParams, job_list, *, name, partial, n_jobs, timeout
                                   + (f" ({j['district']})" if j["district"] else "")},
             })
         work = _longest_first(work, out_dir / name / "manifest.json")
+        if zygote:
+            from .zygote import unavailable_reason
+
+            why = unavailable_reason()
+            if why:
+                zygote = False
+                zinfo["error"] = why
+                log.info("kernels start normally (no pre-warmed zygote): %s", why)
         if zygote:
             # Started before the pool, so its imports overlap the workers' start-up.
             from .zygote import PRELOAD, start_zygote
@@ -711,7 +752,9 @@ def _run_locked(params: CycleParams, job_list, *, name, partial, n_jobs, timeout
     if status == "complete":
         try:
             _publish(staging, final, run_id, params.cycle)
-            where = f"outputs published to {final}"
+            where = (f"partial run (--districts/--notebooks): its outputs are in {final}; the full "
+                     f"cycle's outputs in {out_dir / params.cycle} were not changed and no appendix was "
+                     "built" if partial else f"outputs published to {final}")
         except (OSError, RunError) as exc:  # e.g. disk full: a failed publish is a failed run, not a traceback
             publish_error = f"could not move this run's outputs into {final}: {exc}"
             log.error(publish_error)

@@ -186,14 +186,15 @@ def shrink(counts: pd.DataFrame, x: str = "n_yes", n: str = "n_denominator",
     -------
     DataFrame, one row per unit, in the order given:
 
-    - ``<unit>``, ``x``, ``n``, ``raw`` (x / n; empty when n = 0);
-    - ``estimate``: posterior mean of p_i; ``lower``, ``upper``: equal-tailed posterior
+    - ``<unit>``, ``n_yes``, ``n_denominator`` (the columns ``x`` and ``n``), ``raw``
+      (n_yes / n_denominator; empty when it is 0);
+    - ``estimate``: posterior mean of p_i; ``conf_low``, ``conf_high``: equal-tailed posterior
       interval at ``conf_level``;
     - ``shrinkage``: weight M / (n_i + M) given to the mean mu (at the ML fit; 0 = none,
       1 = complete pooling);
     - ``prob_below_target``: P(p_i < target) (empty without a target);
     - ``rank``: rank of the posterior mean (1 = lowest compliance; ties share the lower
-      rank); ``rank_median``, ``rank_lower``, ``rank_upper``: median and equal-tailed
+      rank); ``rank_median``, ``rank_low``, ``rank_high``: median and equal-tailed
       interval of the unit's rank over the posterior draws; ``prob_lowest``: share of
       draws in which the unit is the lowest;
     - ``prior_mean`` (mu), ``prior_m`` (M = a + b; infinite when rho = 0), ``rho``
@@ -274,11 +275,11 @@ def shrink(counts: pd.DataFrame, x: str = "n_yes", n: str = "n_denominator",
         raw = np.where(ns > 0, xs / ns, np.nan)
     shrink_w = np.ones(k) if fit["boundary"] else fit["m"] / (ns + fit["m"])
     out = pd.DataFrame({
-        unit: counts[unit].to_numpy(), "x": xs.astype(int), "n": ns.astype(int), "raw": raw,
-        "estimate": est, "lower": lower, "upper": upper, "shrinkage": shrink_w,
+        unit: counts[unit].to_numpy(), "n_yes": xs.astype(int), "n_denominator": ns.astype(int), "raw": raw,
+        "estimate": est, "conf_low": lower, "conf_high": upper, "shrinkage": shrink_w,
         "prob_below_target": below if below is not None else np.nan,
-        "rank": rank, "rank_median": rank_med.astype(int), "rank_lower": rank_lo.astype(int),
-        "rank_upper": rank_hi.astype(int), "prob_lowest": prob_lowest,
+        "rank": rank, "rank_median": rank_med.astype(int), "rank_low": rank_lo.astype(int),
+        "rank_high": rank_hi.astype(int), "prob_lowest": prob_lowest,
         "prior_mean": fit["mu"], "prior_m": fit["m"], "rho": fit["rho"],
         "rho_boundary": fit["boundary"],
         "target": np.nan if target is None else float(target), "method": used,

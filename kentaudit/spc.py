@@ -612,8 +612,11 @@ def run_chart(values, periods=None, centre: str = "median", baseline_points: int
                         "n_useful": int(useful.size),
                         "longest_run": longest if useful.size else np.nan,
                         "longest_run_max": lr_max,
-                        "n_crossings": crossings if useful.size else np.nan,
-                        "n_crossings_min": nc_min, "rule_longest_run": rule_lr,
+                        # counts stay integers (missing, not NaN, without useful points)
+                        "n_crossings": pd.array([crossings if useful.size else pd.NA] * len(per), dtype="Int64"),
+                        "n_crossings_min": pd.array([int(nc_min) if useful.size else pd.NA] * len(per),
+                                                    dtype="Int64"),
+                        "rule_longest_run": rule_lr,
                         "rule_crossings": rule_nc, "runs_signal": rule_lr or rule_nc,
                         "in_longest_run": (run_len > lr_max) if useful.size else False})
     out["chart"] = "run"

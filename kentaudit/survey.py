@@ -52,7 +52,7 @@ def _populations(counts: pd.DataFrame, strata: str, population) -> np.ndarray:
 def _stratum_counts(data: pd.DataFrame, strata: str, population, criteria) -> pd.DataFrame:
     if strata not in data.columns:
         raise InputError(f"strata column {strata!r} is not in the data", column=strata)
-    if {"n_yes", "n_applicable", "n_total", "criterion"} <= set(data.columns):
+    if {"n_yes", "n_denominator", "n_audits", "criterion"} <= set(data.columns):
         counts = data.copy()
         if criteria is not None:
             wanted = [c[2:] if str(c).startswith("c_") else c for c in
@@ -184,8 +184,8 @@ def stratified_proportion(data: pd.DataFrame, strata: str = "district", populati
     data : DataFrame
         Either audits in the wide form of :mod:`kentaudit.model`, or a counts
         frame from :func:`kentaudit.proportions.criterion_counts` grouped by
-        ``strata`` (columns ``criterion``, ``n_yes``, ``n_applicable``,
-        ``n_total``).
+        ``strata`` (columns ``criterion``, ``n_yes``, ``n_denominator``,
+        ``n_audits``).
     strata : str
         Stratum column (default ``"district"``).
     population : mapping, Series, str or None
@@ -205,15 +205,15 @@ def stratified_proportion(data: pd.DataFrame, strata: str = "district", populati
         One row per criterion, with columns
 
         * ``criterion``;
-        * ``proportion`` - sum_h N_h y_h / n_h divided by sum_h N_h m_h / n_h
+        * ``estimate`` - sum_h N_h y_h / n_h divided by sum_h N_h m_h / n_h
           (y_h yes, m_h applicable, n_h sampled in stratum h);
         * ``se`` - linearisation standard error with FPC (``SE(svymean)``);
         * ``deff`` - design effect against a simple random sample of the same
           size without replacement (``deff(svymean(..., deff = TRUE))``);
         * ``df`` - degrees of freedom, applicable answers minus strata with
           any (``degf`` of the domain design);
-        * ``ci_lower``, ``ci_upper``;
-        * ``n_sampled``, ``n_applicable``, ``n_strata``, ``population`` (sum N_h),
+        * ``conf_low``, ``conf_high``;
+        * ``n_sampled``, ``n_denominator``, ``n_strata``, ``population`` (sum N_h),
           ``population_applicable`` (estimated N of the domain);
         * ``method``, ``conf_level``, ``design`` and ``note`` (empty, or why
           an interval is not available).
@@ -262,8 +262,8 @@ def stratified_proportion(data: pd.DataFrame, strata: str = "district", populati
     alpha = 1 - conf_level
     rows = []
     for crit, g in counts.groupby("criterion", sort=False):
-        n = g["n_total"].to_numpy(np.float64)
-        m = g["n_applicable"].to_numpy(np.float64)
+        n = g["n_audits"].to_numpy(np.float64)
+        m = g["n_denominator"].to_numpy(np.float64)
         y = g["n_yes"].to_numpy(np.float64)
         N = g["_N"].to_numpy(np.float64)
         if np.any(n > N):
@@ -280,9 +280,9 @@ def stratified_proportion(data: pd.DataFrame, strata: str = "district", populati
         n, m, y, N = n[keep], m[keep], y[keep], N[keep]
         m_tot = m.sum()
         h_dom = int((m > 0).sum())
-        row = {"criterion": crit, "proportion": np.nan, "se": np.nan, "deff": np.nan,
-               "df": m_tot - h_dom, "ci_lower": np.nan, "ci_upper": np.nan,
-               "n_sampled": int(n.sum()), "n_applicable": int(m_tot), "n_strata": int(keep.sum()),
+        row = {"criterion": crit, "estimate": np.nan, "se": np.nan, "deff": np.nan,
+               "df": m_tot - h_dom, "conf_low": np.nan, "conf_high": np.nan,
+               "n_sampled": int(n.sum()), "n_denominator": int(m_tot), "n_strata": int(keep.sum()),
                "population": float(N.sum()), "population_applicable": np.nan,
                "method": method, "conf_level": float(conf_level), "design": DESIGN, "note": ""}
         if m_tot == 0:
@@ -300,7 +300,7 @@ def stratified_proportion(data: pd.DataFrame, strata: str = "district", populati
         var = float(np.sum((1 - n / N) * ss))
         se = np.sqrt(var)
         df = m_tot - h_dom
-        row.update(proportion=p, se=se, population_applicable=n_dom)
+        row.update(estimate=p, se=se, population_applicable=n_dom)
         if m_tot > 1 and n_dom > m_tot and 0 < p < 1:
             vsrs = m_tot / (m_tot - 1) * p * (1 - p) * (n_dom - m_tot) / (n_dom * m_tot)
             row["deff"] = var / vsrs
@@ -333,6 +333,6 @@ def stratified_proportion(data: pd.DataFrame, strata: str = "district", populati
             # scaled to mean one over the domain: sum w r^2 / (m - 1) = m / (m - 1).
             dispersion = m_tot / (m_tot - 1)
             lo, hi = _profile_interval(p, var, t, dispersion)
-        row.update(ci_lower=float(lo), ci_upper=float(hi))
+        row.update(conf_low=float(lo), conf_high=float(hi))
         rows.append(row)
     return pd.DataFrame(rows)

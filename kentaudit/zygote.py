@@ -54,7 +54,7 @@ import struct
 import sys
 import time
 
-__all__ = ["ZYGOTE_ENV", "PRELOAD", "Zygote", "start_zygote", "ping", "shim_command",
+__all__ = ["ZYGOTE_ENV", "NO_FORK_ENV", "PRELOAD", "Zygote", "start_zygote", "ping", "shim_command", "unavailable_reason",
            "is_ipykernel_command"]
 
 #: Environment variable naming the zygote's socket (set by the runner in its workers).
@@ -123,6 +123,28 @@ def _connect(path: str, timeout: float) -> socket.socket:
         s.close()
         raise
     return s
+
+
+#: Set to 1 to behave as a platform without fork() (Windows), to test the fallback.
+NO_FORK_ENV = "KENTAUDIT_NO_FORK"
+
+
+def unavailable_reason() -> str | None:
+    """Why kernels cannot be forked from a zygote here (None if they can).
+
+    The zygote needs ``os.fork`` and Unix domain sockets; Windows has
+    neither. ``KENTAUDIT_NO_FORK=1`` reports them missing, to test the
+    fallback on a platform that has them.
+    """
+    import socket
+
+    if os.environ.get(NO_FORK_ENV, "") == "1":
+        return f"{NO_FORK_ENV}=1: fork() treated as unavailable"
+    if not hasattr(os, "fork"):
+        return "this platform has no fork()"
+    if not hasattr(socket, "AF_UNIX"):
+        return "this platform has no Unix domain sockets"
+    return None
 
 
 def ping(path: str, timeout: float = 30.0) -> dict:

@@ -98,7 +98,7 @@ def results_tables(df: pd.DataFrame, samples=("initial", "extended", "reaudit"),
         k = _crit_counts(main, c)
         lo, hi = _ci(k["n_yes"], k["n_denominator"])
         rows.append({"criterion": c, "criterion_label": f"Criterion {c}", **k,
-                     "estimate": k["n_yes"] / k["n_denominator"], "lower": lo, "upper": hi,
+                     "estimate": k["n_yes"] / k["n_denominator"], "conf_low": lo, "conf_high": hi,
                      "method": "wilson", "conf_level": 0.95})
     out["compliance_by_criterion"] = pd.DataFrame(rows)
     if "extended" in order:
@@ -110,7 +110,7 @@ def results_tables(df: pd.DataFrame, samples=("initial", "extended", "reaudit"),
             rows.append({"criterion": c, "n_yes_initial": a["n_yes"], "n_denominator_initial": a["n_denominator"],
                          "estimate_initial": pa, "n_yes_extended": b["n_yes"],
                          "n_denominator_extended": b["n_denominator"], "estimate_extended": pb,
-                         "difference": pb - pa, "lower": pb - pa - 0.1, "upper": pb - pa + 0.1,
+                         "difference": pb - pa, "conf_low": pb - pa - 0.1, "conf_high": pb - pa + 0.1,
                          "p_value": 0.1, "p_adjusted": 0.5, "test": "two-proportion z test"})
         out["initial_vs_extended"] = pd.DataFrame(rows)
     if "reaudit" in order:
@@ -135,7 +135,7 @@ def results_tables(df: pd.DataFrame, samples=("initial", "extended", "reaudit"),
             est = k["n_yes"] / k["n_denominator"] if k["n_denominator"] else np.nan
             lo, hi = _ci(k["n_yes"], k["n_denominator"]) if k["n_denominator"] else (np.nan, np.nan)
             return {"criterion": c, "area": area, "district": district, "n_yes": k["n_yes"],
-                    "n_denominator": k["n_denominator"], "estimate": est, "lower": lo, "upper": hi,
+                    "n_denominator": k["n_denominator"], "estimate": est, "conf_low": lo, "conf_high": hi,
                     "funnel_band": "within", "p_adjusted": p}
         for area in sorted(d.area.unique()):
             for dist in d[d.area == area].district:
@@ -148,8 +148,8 @@ def results_tables(df: pd.DataFrame, samples=("initial", "extended", "reaudit"),
         sub = df[df["sample"] == s]
         for g, lab in GRADES.items():
             n = int((sub.overall_grade == g).sum())
-            rows.append({"sample": s, "grade": lab, "n_audits": n, "percent": n / len(sub)})
-        rows.append({"sample": s, "grade": "Total", "n_audits": len(sub), "percent": 1.0})
+            rows.append({"sample": s, "grade": lab, "n_audits": n, "estimate": n / len(sub)})
+        rows.append({"sample": s, "grade": "Total", "n_audits": len(sub), "estimate": 1.0})
     out["grades"] = pd.DataFrame(rows)
     m = df[df.moderated_grade > 0]
     out["auditor_agreement"] = pd.DataFrame([{
@@ -157,7 +157,7 @@ def results_tables(df: pd.DataFrame, samples=("initial", "extended", "reaudit"),
         "n_agreed": int((m.moderated_grade == m.overall_grade).sum()),
         "n_downgraded": int((m.moderated_grade > m.overall_grade).sum()),
         "n_upgraded": int((m.moderated_grade < m.overall_grade).sum()),
-        "kappa": 0.61, "lower": 0.4, "upper": 0.8, "method": "linear"}])
+        "kappa": 0.61, "conf_low": 0.4, "conf_high": 0.8, "method": "linear"}])
     if previous is not None:
         pm = previous[previous["sample"].isin(["initial", "extended", "annual"])]
         rows, trend = [], []
@@ -166,11 +166,11 @@ def results_tables(df: pd.DataFrame, samples=("initial", "extended", "reaudit"),
             rows.append({"criterion": c, "previous_cycle": "2009", "n_yes_previous": a["n_yes"], "n_denominator_previous": a["n_denominator"],
                          "estimate_previous": a["n_yes"] / a["n_denominator"], "n_yes": b["n_yes"],
                          "n_denominator": b["n_denominator"], "estimate": b["n_yes"] / b["n_denominator"],
-                         "difference": 0.01, "lower": -0.1, "upper": 0.12, "p_value": 0.2, "p_adjusted": 0.8})
+                         "difference": 0.01, "conf_low": -0.1, "conf_high": 0.12, "p_value": 0.2, "p_adjusted": 0.8})
             for cyc, k in (("2009", a), ("2010", b)):
                 lo, hi = _ci(k["n_yes"], k["n_denominator"])
                 trend.append({"criterion": c, "cycle": cyc, "n_yes": k["n_yes"], "n_denominator": k["n_denominator"],
-                              "estimate": k["n_yes"] / k["n_denominator"], "lower": lo, "upper": hi})
+                              "estimate": k["n_yes"] / k["n_denominator"], "conf_low": lo, "conf_high": hi})
         out["change_since_previous"] = pd.DataFrame(rows)
         out["trend"] = pd.DataFrame(trend)
     return out

@@ -36,14 +36,14 @@ def test_kappa_matches_r_vcd(table, name, weights):
     assert k["estimate"] == pytest.approx(ref(case, "kappa"), rel=1e-6)
     assert k["se"] == pytest.approx(ref(case, "ase"), rel=1e-6)
     assert k["se_null"] == pytest.approx(ref(case, "se_null"), rel=1e-6)
-    assert k["ci_low"] == pytest.approx(ref(case, "ci_low"), rel=1e-6)
-    assert k["ci_high"] == pytest.approx(ref(case, "ci_high"), rel=1e-6)
+    assert k["conf_low"] == pytest.approx(ref(case, "ci_low"), rel=1e-6)
+    assert k["conf_high"] == pytest.approx(ref(case, "ci_high"), rel=1e-6)
 
 
 def test_percent_agreement_with_wilson_interval():
     row = kappa_from_table(PATH).iloc[0]
     assert row["estimate"] == pytest.approx(ref("pathologists_percent", "agreement"), rel=1e-12)
-    assert row["ci_low"] < row["estimate"] < row["ci_high"]
+    assert row["conf_low"] < row["estimate"] < row["conf_high"]
 
 
 def _moderated():
@@ -98,6 +98,6 @@ def test_kappa_limits_are_clamped_to_minus_one_and_one_as_r_vcd(i):
     t = np.array(r["cells"].split(), dtype=float).reshape(4, 4)
     got = kappa_from_table(t).set_index("weights").loc[r["weights"]]
     assert got["estimate"] == pytest.approx(r["kappa"], rel=1e-9, abs=1e-12)
-    assert got["ci_low"] == pytest.approx(r["ci_low"], rel=1e-6, abs=1e-9)
-    assert got["ci_high"] == pytest.approx(r["ci_high"], rel=1e-6, abs=1e-9)
-    assert -1 <= got["ci_low"] <= got["ci_high"] <= 1
+    assert got["conf_low"] == pytest.approx(r["ci_low"], rel=1e-6, abs=1e-9)  # R's names in the CSV
+    assert got["conf_high"] == pytest.approx(r["ci_high"], rel=1e-6, abs=1e-9)
+    assert -1 <= got["conf_low"] <= got["conf_high"] <= 1

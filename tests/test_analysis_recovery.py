@@ -42,7 +42,7 @@ def test_stratified_estimate_covers_the_2009_population_value_at_the_nominal_rat
         truth = data.truth["population_2009_excluding_initial"]["overall"]
         for _, r in est.iterrows():
             p = truth[r["criterion"]]["p"]
-            hits.append(r["ci_lower"] <= p <= r["ci_upper"])
+            hits.append(r["conf_low"] <= p <= r["conf_high"])
     rate = float(np.mean(hits))
     # 8 seeds x 20 criteria; a 95% interval should cover in about 95% (binomial SE ~1.7 points)
     assert 0.89 <= rate <= 0.995, rate
@@ -54,7 +54,7 @@ def test_stratified_estimate_is_unbiased_for_the_population_value(draws):
         ext = _sample_2009(data, "extended")
         est = survey.stratified_proportion(ext, strata="district", population=_extended_frame(data))
         truth = data.truth["population_2009_excluding_initial"]["overall"]
-        errors += [r["proportion"] - truth[r["criterion"]]["p"] for _, r in est.iterrows()]
+        errors += [r["estimate"] - truth[r["criterion"]]["p"] for _, r in est.iterrows()]
     errors = np.asarray(errors)
     # mean error within 3 standard errors of zero
     assert abs(errors.mean()) < 3 * errors.std(ddof=1) / np.sqrt(len(errors))
@@ -66,9 +66,9 @@ def test_district_compliance_intervals_with_fpc_cover_district_population_values
         ext = _sample_2009(data, "extended")
         res = proportions.compliance(ext, by="district", population=_extended_frame(data))
         truth = data.truth["population_2009_excluding_initial"]["by_district"]
-        for _, r in res[res["n_applicable"] > 0].iterrows():
+        for _, r in res[res["n_denominator"] > 0].iterrows():
             p = truth[r["district"]][r["criterion"]]["p"]
-            hits.append(r["ci_lower"] <= p <= r["ci_upper"])
+            hits.append(r["conf_low"] <= p <= r["conf_high"])
     rate = float(np.mean(hits))
     # frame sizes count every file, not only those where the criterion applies, so the
     # correction is slightly understated and the intervals a little conservative

@@ -27,8 +27,8 @@ SPARSE = np.array([[10, 2], [8, 4], [3, 9], [5, 5], [1, 3], [7, 1]])
 def test_newcombe_published_example():
     # Newcombe (1998), method 10: 56/70 vs 48/80 -> 0.0524 to 0.3339
     r = two_group_test(56, 70, 48, 80)
-    assert r["ci_low"] == pytest.approx(0.0524, abs=5e-5)
-    assert r["ci_high"] == pytest.approx(0.3339, abs=5e-5)
+    assert r["conf_low"] == pytest.approx(0.0524, abs=5e-5)
+    assert r["conf_high"] == pytest.approx(0.3339, abs=5e-5)
 
 
 @pytest.mark.parametrize("case", [f"pair{i}" for i in range(1, 6)])
@@ -36,8 +36,8 @@ def test_two_group_test_matches_r(case):
     x1, n1, x2, n2 = (int(ref(case, k)) for k in ("x1", "n1", "x2", "n2"))
     r = two_group_test(x1, n1, x2, n2)
     # Newcombe limits from R prop.test(correct = FALSE) Wilson limits
-    assert r["ci_low"] == pytest.approx(ref(case, "newcombe_low"), rel=1e-6)
-    assert r["ci_high"] == pytest.approx(ref(case, "newcombe_high"), rel=1e-6)
+    assert r["conf_low"] == pytest.approx(ref(case, "newcombe_low"), rel=1e-6)
+    assert r["conf_high"] == pytest.approx(ref(case, "newcombe_high"), rel=1e-6)
     assert r["min_expected"] == pytest.approx(ref(case, "min_expected"), rel=1e-9)
     if r["min_expected"] >= 1:
         assert r["test"] == "N-1 chi-square"
@@ -113,8 +113,8 @@ def test_independence_from_audits_excludes_na_and_missing():
 
 def test_one_vs_rest_counts_and_denominators():
     out = one_vs_rest(_audits(), "seen").set_index("level")
-    assert (out.loc["A", ["x1", "n1", "x2", "n2"]].tolist()) == [30, 40, 25, 47]
-    assert out.loc["A", "n_na"] == 3 and out.loc["A", "n_missing"] == 1
+    assert (out.loc["A", ["n_yes", "n_denominator", "n_yes_rest", "n_denominator_rest"]].tolist()) == [30, 40, 25, 47]
+    assert out.loc["A", "n_not_applicable"] == 3 and out.loc["A", "n_missing"] == 1
     assert out.loc["A", "difference"] == pytest.approx(30 / 40 - 25 / 47)
     assert set(out["family"]) == {"3 districts x 1 criterion (c_seen), each against the rest"}
     assert out["p_value"].notna().all() and out["test"].notna().all()
@@ -132,5 +132,5 @@ def test_one_vs_rest_adjusts_with_holm_by_default():
 
 def test_all_pairs_has_one_row_per_pair():
     out = all_pairs(_audits(), "seen", adjust_method="bonferroni")
-    assert list(zip(out["level_1"], out["level_2"])) == [("A", "B"), ("A", "C"), ("B", "C")]
+    assert list(zip(out["level_a"], out["level_b"])) == [("A", "B"), ("A", "C"), ("B", "C")]
     np.testing.assert_allclose(out["p_adjusted"], np.minimum(1, out["p_value"] * 3))

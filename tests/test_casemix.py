@@ -39,7 +39,7 @@ def test_coefficients_and_ses_match_r_glm(fit):
 def test_odds_ratio_interval_is_wald_on_the_log_scale(fit):
     r = fit.iloc[0]
     assert r["odds_ratio"] == pytest.approx(np.exp(r["coef"]))
-    assert r["ci_low"] == pytest.approx(np.exp(r["coef"] - 1.959963984540054 * r["se"]))
+    assert r["conf_low"] == pytest.approx(np.exp(r["coef"] - 1.959963984540054 * r["se"]))
 
 
 def test_reference_levels_and_exclusions_are_stated(fit):
@@ -115,7 +115,7 @@ def test_separated_terms_have_missing_estimates_and_the_rest_match_r_glm():
     for _, r in SEP_R[SEP_R["term"] != "(Intercept)"].iterrows():
         row = got.loc[_R_TERM[r["term"]]]
         if r["separated"]:
-            assert np.isnan(row["coef"]) and np.isnan(row["p_value"]) and np.isnan(row["ci_high"])
+            assert np.isnan(row["coef"]) and np.isnan(row["p_value"]) and np.isnan(row["conf_high"])
         else:  # quasi-complete separation: the other estimates converge (R maxit 60)
             assert row["coef"] == pytest.approx(r["coef_more_iterations"], rel=1e-6, abs=1e-8)
     assert "age_band[16-17] (+inf)" in got["note"].iloc[0] and "risk_a (+inf)" in got["note"].iloc[0]

@@ -35,5 +35,5 @@ def test_saved_figure_has_png_and_svg(tmp_path):
 
 
 def test_a_table_that_is_not_a_shrinkage_table_is_refused():
-    with pytest.raises(InputError, match="rank_lower"):
-        plot_caterpillar(COUNTS.assign(estimate=0.5, lower=0.4, upper=0.6, raw=0.5))
+    with pytest.raises(InputError, match="rank_low"):
+        plot_caterpillar(COUNTS.assign(estimate=0.5, conf_low=0.4, conf_high=0.6, raw=0.5))

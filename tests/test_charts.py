@@ -26,7 +26,7 @@ def funnel_tab():
     n = rng.integers(25, 41, size=12)
     p = np.full(12, 0.8)
     p[NAMES.index("Thanet")], p[NAMES.index("Swale")] = 0.35, 0.40
-    counts = pd.DataFrame({"district": NAMES, "n_yes": rng.binomial(n, p), "n_applicable": n})
+    counts = pd.DataFrame({"district": NAMES, "n_yes": rng.binomial(n, p), "n_denominator": n})
     return funnel_table(counts, target=0.8, overdispersion="none")
 
 
@@ -52,7 +52,7 @@ def test_funnel_caption_names_method_levels_target_and_dispersion(funnel_tab):
 
 
 def test_funnel_caption_says_when_limits_are_adjusted(funnel_tab):
-    counts = funnel_tab.rename(columns={"x": "n_yes", "n": "n_applicable"})
+    counts = funnel_tab.rename(columns={"x": "n_yes", "n": "n_denominator"})
     tab = funnel_table(counts, target=0.8, overdispersion="always")
     fig = plot_funnel(tab, measure="child seen alone")
     assert "limits adjusted with random effects" in fig.caption
@@ -102,7 +102,7 @@ def test_plot_xmr_refuses_a_p_chart_table():
 
 def test_forest_alt_text_lists_intervals_excluding_reference():
     t = pd.DataFrame({"label": ["seen", "voice", "plan"], "estimate": [-0.2, 0.01, 0.15],
-                      "lower": [-0.3, -0.1, 0.05], "upper": [-0.1, 0.1, 0.25],
+                      "conf_low": [-0.3, -0.1, 0.05], "conf_high": [-0.1, 0.1, 0.25],
                       "method": "newcombe", "conf_level": 0.95})
     fig = plot_forest(t, subject="criteria: Thanet minus the rest of Kent")
     assert "wholly below 0: seen" in fig.alt_text and "wholly above 0: plan" in fig.alt_text
@@ -209,7 +209,7 @@ def _overlap(a, b):
 def test_funnel_labels_of_crowded_points_do_not_overlap():
     # eight districts at nearly the same place, all below the limits
     counts = pd.DataFrame({"district": NAMES, "n_yes": [10] * 8 + [36] * 4,
-                           "n_applicable": [40, 40, 41, 41, 40, 42, 41, 40, 40, 40, 40, 40]})
+                           "n_denominator": [40, 40, 41, 41, 40, 42, 41, 40, 40, 40, 40, 40]})
     tab = funnel_table(counts, target=0.8, overdispersion="none")
     fig = plot_funnel(tab, unit_label="district", label="all")
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -223,7 +223,7 @@ def test_funnel_labels_of_crowded_points_do_not_overlap():
 
 def test_forest_colours_by_the_decision_given_not_by_the_interval():
     t = pd.DataFrame({"label": ["a", "b", "c"], "estimate": [0.2, 0.1, -0.1],
-                      "lower": [0.1, 0.02, -0.2], "upper": [0.3, 0.2, 0.0],
+                      "conf_low": [0.1, 0.02, -0.2], "conf_high": [0.3, 0.2, 0.0],
                       "sig": [True, False, False]})
     fig = plot_forest(t, decision="sig", decision_text="significant (Holm-adjusted p < 0.05)")
     ax = fig.figure.axes[0]

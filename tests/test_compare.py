@@ -14,20 +14,21 @@ from kentaudit.compare import compare_independent, compare_samples
 from kentaudit.errors import InputError, MethodError
 
 R = Path(__file__).parent / "r"
-REF = pd.read_csv(R / "reference_core_twoindep.csv")
+REF = pd.read_csv(R / "reference_core_twoindep.csv").rename(
+    columns={"ci_lower": "conf_low", "ci_upper": "conf_high"})  # R names -> the vocabulary
 
 
 def test_newcombe_published_example():
     # Newcombe (1998b), method 10: 56/70 vs 48/80 -> 0.0524 to 0.3339
     o = compare_independent(56, 70, 48, 80).iloc[0]
-    assert round(o.ci_lower, 4) == 0.0524 and round(o.ci_upper, 4) == 0.3339
+    assert round(o.conf_low, 4) == 0.0524 and round(o.conf_high, 4) == 0.3339
 
 
 def test_interval_matches_r():
     ok = REF.n1.gt(0) & REF.n2.gt(0)
     o = compare_independent(REF.x1, REF.n1, REF.x2, REF.n2)
-    np.testing.assert_allclose(o.loc[ok, "ci_lower"], REF.loc[ok, "ci_lower"], rtol=1e-6)
-    np.testing.assert_allclose(o.loc[ok, "ci_upper"], REF.loc[ok, "ci_upper"], rtol=1e-6)
+    np.testing.assert_allclose(o.loc[ok, "conf_low"], REF.loc[ok, "conf_low"], rtol=1e-6)
+    np.testing.assert_allclose(o.loc[ok, "conf_high"], REF.loc[ok, "conf_high"], rtol=1e-6)
 
 
 def test_n1_chisq_matches_r_where_every_expected_count_is_at_least_one():
@@ -63,6 +64,19 @@ def test_untestable_comparisons_have_a_missing_p_value_and_say_why():
     assert o["note"].str.startswith("not testable: ").all()
 
 
+@pytest.mark.parametrize("x1,n1,x2,n2", [(0, 0, 0, 0), (3, 5, 0, 0), (0, 0, 2, 4)])
+def test_a_group_with_no_answers_is_not_testable_and_p_is_missing(x1, n1, x2, n2):
+    # R: prop.test(c(0, 0), c(0, 0)) stops; chisq.test(matrix(0, 2, 2)) gives NaN: not p = 1
+    o = compare_independent(x1, n1, x2, n2).iloc[0]
+    assert np.isnan(o.p_value) and np.isnan(o.statistic) and np.isnan(o.difference)
+    assert o.test == "not testable" and "a group has no yes/no answers" in o.note
+
+
+def test_non_whole_counts_are_refused():
+    with pytest.raises(InputError, match="whole"):
+        compare_independent(1.5, 3, 1, 3)
+
+
 def test_every_row_names_test_policy_and_threshold():
     o = compare_independent([5, 1], [10, 10], [7, 0], [10, 10])
     assert o["test"].tolist() == ["n-1 chi-square", "fisher exact"]
@@ -86,8 +100,8 @@ def _audits():
 
 def test_compare_samples_uses_the_additional_cases_only():
     o = compare_samples(_audits()).iloc[0]
-    assert (o.x1, o.n1, o.x2, o.n2) == (2, 3, 1, 3)
-    assert o.n_not_applicable_2 == 1 and o.sample_2 == "extended"
+    assert (o.n_yes_a, o.n_denominator_a, o.n_yes_b, o.n_denominator_b) == (2, 3, 1, 3)
+    assert o.n_not_applicable_b == 1 and o.sample_b == "extended"
     assert o.difference == pytest.approx(2 / 3 - 1 / 3)
 
 

@@ -88,7 +88,7 @@ def test_published_percentages_are_the_results_proportions_rounded_on_display(cy
     d = cycle_2009["cycle_dir"]
     res = pd.read_csv(d / "results" / "compliance_by_criterion.csv", keep_default_na=False)
     pub = _published(d, "T4")
-    for col in ("estimate", "lower", "upper"):
+    for col in ("estimate", "conf_low", "conf_high"):
         for est, cell in zip(res[col], pub[col]):
             if cell not in ("[c]", "[x]", "[z]"):
                 assert float(cell) == pytest.approx(round_half_away(float(est) * 100, 1), abs=1e-9)

@@ -32,11 +32,11 @@ def copy_cycle(dest: Path, *, districts=None) -> Path:
     data = yaml.safe_load(PARAMS.read_text(encoding="utf-8"))
 
     def absolute(p):
-        return p if p is None or Path(p).is_absolute() else str((ROOT / p).resolve())
+        return p if p is None or Path(p).is_absolute() else str((PARAMS.parent / p).resolve())
 
     data["inputs"] = {k: [absolute(x) for x in v] if isinstance(v, list) else absolute(v)
                       for k, v in data["inputs"].items()}
-    data["output_dir"] = "outputs"
+    data["output_dir"] = "../outputs"
     if districts is not None:
         data["districts"] = list(districts)
     p = dest / "params" / PARAMS.name

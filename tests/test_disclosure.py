@@ -86,7 +86,7 @@ def test_hidden_count_gets_a_range_at_least_the_protection_width():
     out = res.tables[0].data
     assert out.at[3, "n_audits"] == C and out.at[4, "n_audits"] == C
     a = res.audit.set_index(["row", "column"])
-    lo, hi = a.loc[(3, "n_audits"), ["lower", "upper"]]
+    lo, hi = a.loc[(3, "n_audits"), ["protection_low", "protection_high"]]
     assert hi - lo >= 3
 
 
@@ -129,7 +129,7 @@ def test_this_cycles_row_of_a_trend_table_is_the_same_count():
     assert t4p.at[0, "n_missing"] == C
     assert (t4p.at[0, "n_denominator"] == C) == (tr.at[1, "n_denominator"] == C)
     m = res.audit[res.audit.column == "n_missing"].iloc[0]
-    assert m.upper - m.lower >= 3
+    assert m.protection_high - m.protection_low >= 3
 
 
 def test_pooled_samples_bridge_two_tables():
@@ -153,7 +153,7 @@ def test_pooled_samples_bridge_two_tables():
     kent = answers(150, 63, 0, 0, sample="@main", pct=False)
     res = suppress([ini, ext, t7, kent], context=c, width=3)
     a = res.audit[(res.audit.table_id == "T3") & (res.audit.row == 0)]
-    assert len(a) == 1 and a.upper.iloc[0] - a.lower.iloc[0] >= 3
+    assert len(a) == 1 and a.protection_high.iloc[0] - a.protection_low.iloc[0] >= 3
     # something on the bridge (T3b's A or T7's A) had to be hidden too
     assert res.tables[1].data.at[0, "n_audits"] == C or res.tables[2].data.at[0, "n_denominator"] == C
 
@@ -173,7 +173,7 @@ def test_few_unanswered_need_the_audits_or_the_answered_count_hidden():
     out = res.tables[0].data
     assert out.at[0, "n_audits"] == C or out.at[0, "n_denominator"] == C
     m = res.audit[res.audit.column == "n_missing"].iloc[0]
-    assert m.upper - m.lower >= 3
+    assert m.protection_high - m.protection_low >= 3
 
 
 def test_derived_figures_of_a_hidden_count_are_hidden():

@@ -40,7 +40,7 @@ def compliance():
     return pd.DataFrame({
         "criterion": ["seen", "voice"], "criterion_label": ["Child seen", "Child's wishes recorded"],
         "n_yes": [38, 12], "n_denominator": [60, 40], "estimate": [0.6333, 0.3],
-        "lower": [0.5071, 0.1806], "upper": [0.7444, 0.4545], "method": "wilson",
+        "conf_low": [0.5071, 0.1806], "conf_high": [0.7444, 0.4545], "method": "wilson",
         "conf_level": 0.95, "p_value": [0.00001, 0.5]})
 
 

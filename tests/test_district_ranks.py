@@ -27,8 +27,8 @@ def ranks13(cycle13):
 def test_shrunken_estimates_cover_every_district_and_criterion(ranks13, cycle13):
     sd = ranks13.tables["shrunken_by_district"]
     assert len(sd) == 12 * len(cycle13.criterion_ids)
-    assert ((sd["lower"] <= sd["estimate"]) & (sd["estimate"] <= sd["upper"])).all()
-    assert ((sd["rank_lower"] <= sd["rank_median"]) & (sd["rank_median"] <= sd["rank_upper"])).all()
+    assert ((sd["conf_low"] <= sd["estimate"]) & (sd["estimate"] <= sd["conf_high"])).all()
+    assert ((sd["rank_low"] <= sd["rank_median"]) & (sd["rank_median"] <= sd["rank_high"])).all()
     # counts are the cycle's own: the same as the compliance-by-district table
     cbd = analyses.districts(cycle13).tables["compliance_by_district"]
     cbd = cbd[cbd["district"] != "All districts"].set_index(["criterion", "district"])
@@ -41,15 +41,15 @@ def test_thanet_is_probably_below_the_standard_on_its_built_in_deficits(ranks13)
     th = sd[(sd["district"] == "Thanet") & sd["criterion"].isin(["chronology", "supervision"])]
     # pooled over four annual cycles, the synthetic Thanet deficit (-1.7 logits) shows
     assert (th["prob_below_target"] > 0.95).all()
-    assert (th["rank_upper"] <= 3).all()
+    assert (th["rank_high"] <= 3).all()
 
 
 def test_programme_pooling_narrows_intervals_and_rank_intervals(ranks13):
     one = ranks13.tables["shrunken_by_district"]
     pooled = ranks13.tables["shrunken_programme"]
-    assert (pooled["upper"] - pooled["lower"]).mean() < (one["upper"] - one["lower"]).mean()
-    assert ((pooled["rank_upper"] - pooled["rank_lower"]).mean()
-            < (one["rank_upper"] - one["rank_lower"]).mean())
+    assert (pooled["conf_high"] - pooled["conf_low"]).mean() < (one["conf_high"] - one["conf_low"]).mean()
+    assert ((pooled["rank_high"] - pooled["rank_low"]).mean()
+            < (one["rank_high"] - one["rank_low"]).mean())
 
 
 def test_flag_error_rates_are_reported_for_every_rule_with_a_statement(ranks13):
@@ -103,7 +103,7 @@ def test_real_run_publishes_shrunken_estimates_error_rates_and_the_caterpillar(c
     pub = cycle_2013["cycle_dir"] / "publish"
     t12 = pd.read_csv(pub / "csv" / "T12.csv", dtype=str, keep_default_na=False)
     t13 = pd.read_csv(pub / "csv" / "T13.csv", dtype=str, keep_default_na=False)
-    assert len(t12) == 12 and {"estimate", "rank_lower", "rank_upper"} <= set(t12.columns)
+    assert len(t12) == 12 and {"estimate", "rank_low", "rank_high"} <= set(t12.columns)
     assert any(v.startswith("With a median of") for v in t13["statement"])
     html = (pub / "appendix.html").read_text()
     assert "Shrunken estimates" in html and "Error rates of the flags" in html

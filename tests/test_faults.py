@@ -90,7 +90,7 @@ def make_repo(root: Path) -> Path:
     (root / "data" / "audits.csv").write_text(AUDITS, encoding="utf-8")
     p = root / "params" / "cycle.yaml"
     p.write_text('cycle: "2009"\ntitle: "Fault cycle"\nsynthetic: true\n'
-                 "inputs:\n  audits: [data/audits.csv]\nsamples: [initial]\n"
+                 "inputs:\n  audits: [../data/audits.csv]\nsamples: [initial]\n"
                  f"districts: {json.dumps(DISTRICTS)}\nnotebooks: [summary, district_fault]\nseed: 1\n",
                  encoding="utf-8")
     return p

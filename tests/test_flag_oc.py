@@ -38,7 +38,7 @@ def test_vectorised_funnel_flags_equal_funnel_table(method, target):
     assert sim["adjusted"].any() and not sim["adjusted"].all()
     for r in range(X.shape[0]):
         ft = funnel.funnel_table(pd.DataFrame({"district": range(12), "n_yes": X[r],
-                                               "n_applicable": N12}),
+                                               "n_denominator": N12}),
                                  target=target, method=method)
         assert bool(ft["adjusted"].iloc[0]) == bool(sim["adjusted"][r])
         for lvl in (0.95, 0.998):
@@ -125,8 +125,8 @@ def test_null_false_positive_rate_of_a_standard_funnel_is_the_exact_binomial_tai
     # with every district at the standard the dispersion test is null: the chance of a flag
     # is P(p < lower) + P(p > upper) under Binomial(n, 0.8) (adjustment is rare)
     lim = funnel.funnel_limits(N12, 0.8, (0.95,))
-    exact = (stats.binom.cdf(np.ceil(lim["lower"] * N12) - 1, N12, 0.8)
-             + stats.binom.sf(np.floor(lim["upper"] * N12), N12, 0.8))
+    exact = (stats.binom.cdf(np.ceil(lim["limit_low"] * N12) - 1, N12, 0.8)
+             + stats.binom.sf(np.floor(lim["limit_high"] * N12), N12, 0.8))
     got = oc[oc["criterion"] == "seen"]["p_flag"].to_numpy()
     assert np.abs(got - exact).max() < 5 * np.sqrt(0.05 * 0.95 / 4000) + 0.01
 

@@ -20,7 +20,7 @@ ROOT = Path(__file__).parent.parent
 
 def _lim(n, target, method="binomial-interpolated", **kw):
     df = funnel_limits(n, target, method=method, **kw)
-    return {(row.n, row.conf_level): (row.lower, row.upper) for row in df.itertuples()}
+    return {(row.n, row.conf_level): (row.limit_low, row.limit_high) for row in df.itertuples()}
 
 
 # --- published values -------------------------------------------------------------------
@@ -73,30 +73,30 @@ def test_poisson_limits_match_funnelplotr_tests():
     df = poisson_ratio_limits([15, 20, 30], 1.0)
     l95 = df[df.conf_level == 0.95]
     l99 = df[df.conf_level == 0.998]
-    np.testing.assert_allclose(l95.lower, [0.5596924, 0.6108260, 0.6746958], atol=5e-8)
-    np.testing.assert_allclose(l95.upper, [1.649348, 1.544419, 1.427562], atol=5e-7)
-    np.testing.assert_allclose(l99.lower, [0.3862650, 0.4479107, 0.5289724], atol=5e-8)
-    np.testing.assert_allclose(l99.upper, [2.082907, 1.902094, 1.702771], atol=5e-7)
+    np.testing.assert_allclose(l95.limit_low, [0.5596924, 0.6108260, 0.6746958], atol=5e-8)
+    np.testing.assert_allclose(l95.limit_high, [1.649348, 1.544419, 1.427562], atol=5e-7)
+    np.testing.assert_allclose(l99.limit_low, [0.3862650, 0.4479107, 0.5289724], atol=5e-8)
+    np.testing.assert_allclose(l99.limit_high, [2.082907, 1.902094, 1.702771], atol=5e-7)
 
 
 # --- R reference (tests/r/reference_funnel.R) ----------------------------------------------
 
 @pytest.mark.parametrize("method", ["binomial-interpolated", "normal", "arcsine"])
 def test_limits_match_r_reference_grid(method):
-    ref = pd.read_csv(R_DIR / "reference_funnel_limits.csv")
+    ref = pd.read_csv(R_DIR / "reference_funnel_limits.csv").rename(columns={"lower": "limit_low", "upper": "limit_high"})  # R names -> the vocabulary
     ref = ref[ref.method == method]
     for (target, level), grp in ref.groupby(["target", "conf_level"]):
         got = funnel_limits(grp.n.to_numpy(), target, conf_levels=(level,), method=method)
         # R writes 15 significant digits; 1e-12 allows for that and float noise.
-        np.testing.assert_allclose(got.lower, grp.lower, atol=1e-12, rtol=0)
-        np.testing.assert_allclose(got.upper, grp.upper, atol=1e-12, rtol=0)
+        np.testing.assert_allclose(got.limit_low, grp.limit_low, atol=1e-12, rtol=0)
+        np.testing.assert_allclose(got.limit_high, grp.limit_high, atol=1e-12, rtol=0)
 
 
 def test_poisson_limits_match_r_qchisq():
-    ref = pd.read_csv(R_DIR / "reference_poisson_limits.csv")
+    ref = pd.read_csv(R_DIR / "reference_poisson_limits.csv").rename(columns={"lower": "limit_low", "upper": "limit_high"})  # R names -> the vocabulary
     got = poisson_ratio_limits([5, 15, 20, 30, 100])
-    np.testing.assert_allclose(got.lower, ref.lower, rtol=1e-12)
-    np.testing.assert_allclose(got.upper, ref.upper, rtol=1e-12)
+    np.testing.assert_allclose(got.limit_low, ref.limit_low, rtol=1e-12)
+    np.testing.assert_allclose(got.limit_high, ref.limit_high, rtol=1e-12)
 
 
 R_X = [30, 22, 35, 18, 40, 12, 27, 33, 9, 25, 38, 20]
@@ -117,17 +117,17 @@ def test_dispersion_matches_r(method, scale, wmethod):
 
 @pytest.mark.parametrize("method,scale", [("normal", "identity"), ("arcsine", "arcsine")])
 def test_adjusted_limits_in_table_match_r(method, scale):
-    adj = pd.read_csv(R_DIR / "reference_funnel_adjusted.csv")
+    adj = pd.read_csv(R_DIR / "reference_funnel_adjusted.csv").rename(columns={"lower": "limit_low", "upper": "limit_high"})  # R names -> the vocabulary
     adj = adj[(adj.scale == scale) & (adj.winsorise_method == "order-statistic")]
-    counts = pd.DataFrame({"district": list("abcdefghijkl"), "n_yes": R_X, "n_applicable": R_N})
+    counts = pd.DataFrame({"district": list("abcdefghijkl"), "n_yes": R_X, "n_denominator": R_N})
     tab = funnel_table(counts, method=method)
     assert bool(tab.adjusted.iloc[0])
     for level in (0.95, 0.998):
         ref = adj[adj.conf_level == level]
         got = funnel_limits(ref.n.to_numpy(), tab.target.iloc[0], (level,), method,
                             tau2=tab.tau2.iloc[0])
-        np.testing.assert_allclose(got.lower, ref.lower, atol=1e-12)
-        np.testing.assert_allclose(got.upper, ref.upper, atol=1e-12)
+        np.testing.assert_allclose(got.limit_low, ref.limit_low, atol=1e-12)
+        np.testing.assert_allclose(got.limit_high, ref.limit_high, atol=1e-12)
 
 
 # --- winsorisation rule -------------------------------------------------------------------
@@ -164,15 +164,15 @@ def test_limits_nested_and_within_unit_interval(target, method):
     df = funnel_limits(np.arange(1, 200), target, method=method)
     a = df[df.conf_level == 0.95].reset_index()
     b = df[df.conf_level == 0.998].reset_index()
-    assert (b.lower <= a.lower + 1e-12).all() and (a.upper <= b.upper + 1e-12).all()
-    assert ((df.lower >= 0) & (df.upper <= 1) & (df.lower <= df.upper)).all()
+    assert (b.limit_low <= a.limit_low + 1e-12).all() and (a.limit_high <= b.limit_high + 1e-12).all()
+    assert ((df.limit_low >= 0) & (df.limit_high <= 1) & (df.limit_low <= df.limit_high)).all()
 
 
 @settings(max_examples=30, deadline=None)
 @given(target=st.floats(0.02, 0.98), method=st.sampled_from(["normal", "arcsine"]))
 def test_smooth_limits_narrow_monotonically_with_n(target, method):
     df = funnel_limits(np.arange(1, 400), target, conf_levels=(0.95,), method=method)
-    assert (np.diff(df.lower) >= -1e-12).all() and (np.diff(df.upper) <= 1e-12).all()
+    assert (np.diff(df.limit_low) >= -1e-12).all() and (np.diff(df.limit_high) <= 1e-12).all()
 
 
 @settings(max_examples=30, deadline=None)
@@ -181,7 +181,7 @@ def test_binomial_limits_narrow_with_n_overall(target):
     # Interpolated limits wiggle by less than 1/n between neighbours; across a doubling of
     # n the band must be narrower.
     df = funnel_limits([25, 50, 100, 200, 400], target, conf_levels=(0.998,))
-    width = (df.upper - df.lower).to_numpy()
+    width = (df.limit_high - df.limit_low).to_numpy()
     assert (np.diff(width) < 0).all()
 
 
@@ -191,12 +191,12 @@ def test_limits_mirror_around_one_half(target, method):
     n = np.arange(1, 120)
     a = funnel_limits(n, target, method=method)
     b = funnel_limits(n, 1 - target, method=method)
-    np.testing.assert_allclose(a.upper, 1 - b.lower, atol=1e-9)
+    np.testing.assert_allclose(a.limit_high, 1 - b.limit_low, atol=1e-9)
 
 
 def test_limits_at_target_one_half_are_symmetric():
     df = funnel_limits(np.arange(1, 300), 0.5)
-    np.testing.assert_allclose(df.lower + df.upper, 1.0, atol=1e-9)
+    np.testing.assert_allclose(df.limit_low + df.limit_high, 1.0, atol=1e-9)
 
 
 # --- funnel_table behaviour ----------------------------------------------------------------
@@ -211,7 +211,7 @@ def _simulated_counts(seed=20100831):
     p[names.index("Thanet")] = 0.35
     p[names.index("Swale")] = 0.40
     x = rng.binomial(n, p)
-    return pd.DataFrame({"district": names, "n_yes": x, "n_applicable": n})
+    return pd.DataFrame({"district": names, "n_yes": x, "n_denominator": n})
 
 
 def test_districts_built_much_worse_are_below_998_and_average_is_within():
@@ -243,7 +243,7 @@ def test_significant_rule_does_not_adjust_when_phi_above_one_but_not_significant
     for seed in range(200):
         rng = np.random.default_rng(seed)
         n = rng.integers(20, 40, size=12)
-        c = pd.DataFrame({"district": range(12), "n_yes": rng.binomial(n, 0.7), "n_applicable": n})
+        c = pd.DataFrame({"district": range(12), "n_yes": rng.binomial(n, 0.7), "n_denominator": n})
         t = funnel_table(c, target=0.7, method="normal")
         if t.phi.iloc[0] > 1.05 and t.phi_p_value.iloc[0] > 0.05 and t.tau2.iloc[0] > 0:
             break
@@ -252,11 +252,11 @@ def test_significant_rule_does_not_adjust_when_phi_above_one_but_not_significant
     assert not t.adjusted.iloc[0]
     t2 = funnel_table(c, target=0.7, method="normal", adjust_rule="phi>1")
     assert t2.adjusted.iloc[0]
-    assert (t2.lower_95 < t.lower_95).all()
+    assert (t2.limit_low_95 < t.limit_low_95).all()
 
 
 def test_overall_target_is_pooled_proportion():
-    c = pd.DataFrame({"district": ["a", "b"], "n_yes": [3, 9], "n_applicable": [10, 10]})
+    c = pd.DataFrame({"district": ["a", "b"], "n_yes": [3, 9], "n_denominator": [10, 10]})
     tab = funnel_table(c)
     assert tab.target.iloc[0] == pytest.approx(0.6) and tab.target_source.iloc[0] == "overall"
 
@@ -268,7 +268,7 @@ def test_point_exactly_on_limit_is_within():
 
 
 def test_zero_denominator_units_are_dropped_and_listed():
-    c = pd.DataFrame({"district": ["a", "b", "c"], "n_yes": [3, 0, 8], "n_applicable": [10, 0, 10]})
+    c = pd.DataFrame({"district": ["a", "b", "c"], "n_yes": [3, 0, 8], "n_denominator": [10, 0, 10]})
     tab = funnel_table(c)
     assert list(tab.district) == ["a", "c"] and tab.attrs["dropped_units"] == ["b"]
 
@@ -276,7 +276,7 @@ def test_zero_denominator_units_are_dropped_and_listed():
 def test_unknown_method_raises_method_error():
     with pytest.raises(MethodError):
         funnel_limits([10], 0.5, method="wilson")
-    c = pd.DataFrame({"district": ["a"], "n_yes": [3], "n_applicable": [10]})
+    c = pd.DataFrame({"district": ["a"], "n_yes": [3], "n_denominator": [10]})
     with pytest.raises(MethodError):
         funnel_table(c, overdispersion="sometimes")
     with pytest.raises(MethodError):
@@ -284,7 +284,7 @@ def test_unknown_method_raises_method_error():
 
 
 def test_numerator_above_denominator_raises():
-    c = pd.DataFrame({"district": ["a"], "n_yes": [11], "n_applicable": [10]})
+    c = pd.DataFrame({"district": ["a"], "n_yes": [11], "n_denominator": [10]})
     with pytest.raises(InputError):
         funnel_table(c)
 
@@ -306,7 +306,7 @@ SYN = ROOT / "data" / "synthetic"
 def test_dispersion_centred_on_overall_ignores_distance_from_a_standard():
     rng = np.random.default_rng(3)
     n = rng.integers(25, 41, size=12)
-    c = pd.DataFrame({"district": range(12), "n_yes": rng.binomial(n, 0.64), "n_applicable": n})
+    c = pd.DataFrame({"district": range(12), "n_yes": rng.binomial(n, 0.64), "n_denominator": n})
     overall = funnel_table(c, target=0.8)
     at_target = funnel_table(c, target=0.8, dispersion_centre="target")
     assert overall.phi.iloc[0] < 2 and not overall.adjusted.iloc[0]

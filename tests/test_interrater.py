@@ -80,7 +80,7 @@ def test_agreement_coefficients_lists_every_coefficient_with_intervals():
                           ("Gwet's AC2", "quadratic"), ("Krippendorff's alpha", "nominal"),
                           ("Krippendorff's alpha", "ordinal"), ("Krippendorff's alpha", "interval")]
     assert ("Cohen's kappa", "linear") in stats_
-    assert (t["ci_low"] <= t["estimate"]).all() and (t["estimate"] <= t["ci_high"]).all()
+    assert (t["conf_low"] <= t["estimate"]).all() and (t["estimate"] <= t["conf_high"]).all()
 
 
 def test_perfect_agreement_gives_one():

@@ -60,15 +60,15 @@ def test_true_auditor_effects_are_recovered(fits):
     # centred truth against the estimates: close and, for large effects, the right direction
     t = truth - truth.mean()
     assert np.corrcoef(t, got.loc[t.index, "effect"])[0, 1] > 0.9
-    inside = (got.loc[t.index, "lower"] <= t) & (t <= got.loc[t.index, "upper"])
+    inside = (got.loc[t.index, "conf_low"] <= t) & (t <= got.loc[t.index, "conf_high"])
     assert inside.mean() >= 0.8
 
 
 def test_lenient_and_strict_auditors_are_labelled(fits):
     d = fits["spread_0_6"]
     assert set(d["direction"]) == {"more lenient", "stricter", "not distinguishable"}
-    assert (d.loc[d["direction"] == "more lenient", "upper"] < 0).all()
-    assert (d.loc[d["direction"] == "stricter", "lower"] > 0).all()
+    assert (d.loc[d["direction"] == "more lenient", "conf_high"] < 0).all()
+    assert (d.loc[d["direction"] == "stricter", "conf_low"] > 0).all()
 
 
 def test_same_seed_gives_identical_fits_and_another_seed_the_same_to_1e_7():

@@ -31,8 +31,8 @@ def test_grade_distribution_wilson_matches_r_prop_test():
     for k in range(1, 5):
         row = out[out["grade"] == k].iloc[0]
         # R: prop.test(sum(ga == k), 20, correct = FALSE)$conf.int
-        assert row["ci_low"] == pytest.approx(ref(f"dist_a_grade{k}", "ci_low"), rel=1e-6)
-        assert row["ci_high"] == pytest.approx(ref(f"dist_a_grade{k}", "ci_high"), rel=1e-6)
+        assert row["conf_low"] == pytest.approx(ref(f"dist_a_grade{k}", "ci_low"), rel=1e-6)
+        assert row["conf_high"] == pytest.approx(ref(f"dist_a_grade{k}", "ci_high"), rel=1e-6)
     assert out["n"].sum() == 20 and set(out["method"]) == {"wilson"}
 
 
@@ -40,7 +40,7 @@ def test_grade_distribution_counts_missing_separately():
     df = audits(GA + [None, None])
     out = grade_distribution(df)
     assert (out["n_missing"] == 2).all() and (out["n_graded"] == 20).all()
-    assert out["proportion"].sum() == pytest.approx(1.0)
+    assert out["estimate"].sum() == pytest.approx(1.0)
 
 
 def test_grade_distribution_labels_follow_the_era():
@@ -68,8 +68,8 @@ def test_collapse_grades_matches_r_at_90_percent():
     out = collapse_grades(audits(GA), conf_level=0.9).set_index("collapse")
     assert out.loc["good_or_better", "n"] == 11 and out.loc["inadequate", "n"] == 2
     for key, case in (("good_or_better", "a_good_or_better_90"), ("inadequate", "a_inadequate_90")):
-        assert out.loc[key, "ci_low"] == pytest.approx(ref(case, "ci_low"), rel=1e-6)
-        assert out.loc[key, "ci_high"] == pytest.approx(ref(case, "ci_high"), rel=1e-6)
+        assert out.loc[key, "conf_low"] == pytest.approx(ref(case, "ci_low"), rel=1e-6)
+        assert out.loc[key, "conf_high"] == pytest.approx(ref(case, "ci_high"), rel=1e-6)
     assert (out["conf_level"] == 0.9).all()
 
 
@@ -97,8 +97,8 @@ def test_proportional_odds_matches_r_polr():
     b, se = ref("polr", "coef"), ref("polr", "se")
     assert np.log(row["estimate"]) == pytest.approx(b, rel=1e-6)
     assert row["se"] == pytest.approx(se, rel=1e-5)
-    assert row["ci_low"] == pytest.approx(np.exp(b - 1.959963984540054 * se), rel=1e-4)
-    assert row["ci_high"] == pytest.approx(np.exp(b + 1.959963984540054 * se), rel=1e-4)
+    assert row["conf_low"] == pytest.approx(np.exp(b - 1.959963984540054 * se), rel=1e-4)
+    assert row["conf_high"] == pytest.approx(np.exp(b + 1.959963984540054 * se), rel=1e-4)
 
 
 def test_proportional_odds_direction_odds_ratio_above_one_when_b_is_worse():
@@ -108,7 +108,7 @@ def test_proportional_odds_direction_odds_ratio_above_one_when_b_is_worse():
 
 def test_compare_grades_accepts_audit_frames_and_counts_missing():
     out = compare_grades(audits(GA + [None]), audits(GB))
-    assert out["n_missing_a"].iloc[0] == 1 and out["n_a"].iloc[0] == 20
+    assert out["n_missing_a"].iloc[0] == 1 and out["n_graded_a"].iloc[0] == 20
 
 
 @pytest.mark.parametrize("case,scores", [("trend_default", None), ("trend_years", [2009, 2010, 2012, 2013])])

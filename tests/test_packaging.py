@@ -50,9 +50,55 @@ def test_environment_yml_python_floor_matches_requires_python():
 
 
 def test_design_card_core_packages_are_dependencies():
-    core = {"jupyterlab", "pandas", "scipy", "statsmodels", "seaborn", "papermill", "nbval"}
+    # the library's own; JupyterLab (where analysts work) and nbval (a test plugin) are extras
+    core = {"pandas", "scipy", "statsmodels", "seaborn", "papermill"}
     meta = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     assert core <= {_name(s) for s in meta["dependencies"]}
+    assert "jupyterlab" in {_name(s) for s in meta["optional-dependencies"]["lab"]}
+    assert "nbval" in {_name(s) for s in meta["optional-dependencies"]["test"]}
+
+
+# import name -> distribution name, where they differ
+_DISTRIBUTION = {"yaml": "pyyaml", "zmq": "pyzmq", "jupyter_client": "jupyter-client", "IPython": "ipython",
+                 "odf": "odfpy"}
+
+
+def _third_party_imports() -> set[str]:
+    """Top-level modules kentaudit imports anywhere (module level or inside functions)."""
+    import ast
+    import sys
+
+    found = set()
+    for path in (ROOT / "kentaudit").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                found |= {a.name.split(".")[0] for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                found.add(node.module.split(".")[0])
+    return {m for m in found if m not in sys.stdlib_module_names and m != "kentaudit"}
+
+
+def test_runtime_dependencies_are_exactly_what_the_library_imports():
+    meta = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    declared = {_name(s) for s in meta["dependencies"]}
+    imported = {_DISTRIBUTION.get(m, m).replace("_", "-") for m in _third_party_imports()}
+    assert sorted(imported - declared) == [], "imported but not a runtime dependency"
+    assert sorted(declared - imported) == [], "a runtime dependency the library never imports"
+
+
+def test_test_plugins_are_not_runtime_dependencies():
+    meta = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    runtime = {_name(s) for s in meta["dependencies"]}
+    assert not runtime & {"nbval", "pytest", "pytest-xdist", "hypothesis", "pandera"}
+
+
+def test_the_package_ships_its_type_marker_and_version():
+    import kentaudit
+
+    assert (ROOT / "kentaudit" / "py.typed").exists()
+    meta = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert "py.typed" in meta["tool"]["setuptools"]["package-data"]["kentaudit"]
+    assert kentaudit.__version__ == meta["project"]["version"]
 
 
 def test_readme_quick_start_is_make_cycle_and_make_test():

@@ -62,7 +62,7 @@ def test_newcombe_paired_interval_matches_fagerland_cavo_example():
     o = paired_binary(_pairs_frame(59, 6, 16, 80)).iloc[0]
     # The book reports first - second; kentaudit reports second - first.
     assert round(-o.difference, 4) == -0.0621
-    assert round(-o.ci_upper, 4) == -0.1186 and round(-o.ci_lower, 4) == -0.0046
+    assert round(-o.conf_high, 4) == -0.1186 and round(-o.conf_low, 4) == -0.0046
 
 
 def test_pairs_with_not_applicable_or_missing_answers_are_excluded():

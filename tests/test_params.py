@@ -21,9 +21,9 @@ cycle: "2009"
 title: "Test cycle"
 synthetic: true
 inputs:
-  audits: [data/audits.csv]
-  previous_audits: [data/prev.csv]
-  sampling_frame: data/frame.csv
+  audits: [../data/audits.csv]
+  previous_audits: [../data/prev.csv]
+  sampling_frame: ../data/frame.csv
 samples: [initial, extended]
 districts: [Ashford, Dover]
 notebooks: [alpha, district_beta]
@@ -35,7 +35,7 @@ grade_scale: ofsted_2009
 target: overall
 funnel_method: normal
 seed: 42
-output_dir: out
+output_dir: ../out
 cell_timeout: 120
 jobs: 2
 """
@@ -144,7 +144,40 @@ def test_wrong_type_or_range_names_the_key(repo, key, value):
 def test_missing_input_file_names_key_and_path(repo):
     e = error(repo, BASE.replace("data/prev.csv", "data/nope.csv"))
     assert e.key == "inputs.previous_audits[0]"
-    assert "nope.csv" in str(e) and "repository root" in str(e)
+    assert "nope.csv" in str(e) and "parameter file's folder" in str(e)
+
+
+def test_relative_paths_are_relative_to_the_parameter_files_folder(tmp_path, repo):
+    # a parameter file outside params/: its paths are read from its own folder, never a grandparent
+    (repo / "elsewhere").mkdir()
+    p = repo / "elsewhere" / "cycle.yaml"
+    p.write_text(BASE.replace("../data/", "../data/").replace("output_dir: ../out", "output_dir: results"),
+                 encoding="utf-8")
+    P = load_params(p)
+    assert P.inputs.audits == ((repo / "data" / "audits.csv").resolve(),)
+    assert P.output_dir == (repo / "elsewhere" / "results").resolve()
+    assert P.notebooks_dir == repo / "notebooks"  # the nearest folder above holding notebooks/
+
+
+def test_a_path_written_the_old_way_gets_a_hint(repo):
+    e = error(repo, BASE.replace("../data/prev.csv", "data/prev.csv"))
+    assert e.key == "inputs.previous_audits[0]" and "did you mean '../data/prev.csv'" in str(e)
+
+
+def test_every_problem_of_a_file_is_reported_at_once(repo):
+    text = replace(replace(replace(BASE, "confidence_level", "1.5"), "interval_method", "wilsn"),
+                   "districts", "[Ashford, Atlantis]")
+    text = text.replace("../data/prev.csv", "../data/nope.csv") + "colour: blue\n"
+    e = error(repo, text)
+    keys = [k for k, _ in e.problems]
+    assert set(keys) == {"colour", "inputs.previous_audits[0]", "districts", "confidence_level",
+                         "interval_method"}
+    assert str(e).count("\n  - key ") == 5
+
+
+def test_districts_may_be_codes_in_any_case(repo):
+    P = load_params(write(repo, replace(BASE, "districts", "[ash, DOV]")))
+    assert P.districts == ("Ashford", "Dover")
 
 
 @pytest.mark.parametrize("key,value,allowed", [
@@ -229,7 +262,7 @@ def test_any_unknown_top_level_key_is_refused(tmp_path_factory, key):
     (root / "data").mkdir()
     (root / "data" / "a.csv").write_text("x\n1\n")
     p = root / "params" / "c.yaml"
-    p.write_text(f'cycle: "2009"\ntitle: t\ninputs: {{audits: [data/a.csv]}}\nsamples: [initial]\n'
+    p.write_text(f'cycle: "2009"\ntitle: t\ninputs: {{audits: [../data/a.csv]}}\nsamples: [initial]\n'
                  f"notebooks: []\nseed: 1\n{key}: 1\n")
     with pytest.raises(ParamsError) as e:
         load_params(p)
@@ -254,7 +287,7 @@ def test_committed_cycle_files_follow_the_contract(path):
 def test_committed_cycle_files_validate(path):
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     files = data["inputs"]["audits"] + data["inputs"]["previous_audits"]
-    missing = [f for f in files if not (REPO / f).exists()]
+    missing = [f for f in files if not (path.parent / f).exists()]  # relative to the file's folder
     missing += [f"notebooks/{n}.ipynb" for n in data["notebooks"] if not (REPO / "notebooks" / f"{n}.ipynb").exists()]
     if missing:
         pytest.skip(f"not written yet: {', '.join(missing)} (data: `kentaudit synth --out data/synthetic`; notebooks come with the analysis)")

@@ -58,11 +58,11 @@ def test_bad_margin_is_refused():
 
 
 def test_interval_widths_before_and_after():
-    before = pd.DataFrame({"criterion": ["seen", "voice"], "n_yes": [30, 10], "n_applicable": [50, 20]})
-    after = pd.DataFrame({"criterion": ["seen", "voice"], "n_yes": [120, 50], "n_applicable": [200, 80]})
+    before = pd.DataFrame({"criterion": ["seen", "voice"], "n_yes": [30, 10], "n_denominator": [50, 20]})
+    after = pd.DataFrame({"criterion": ["seen", "voice"], "n_yes": [120, 50], "n_denominator": [200, 80]})
     o = interval_widths(before, after).set_index("criterion")
     w = proportion_ci(120, 200).iloc[0]
-    assert o.loc["seen", "width_after"] == pytest.approx(w.ci_upper - w.ci_lower)
+    assert o.loc["seen", "width_after"] == pytest.approx(w.conf_high - w.conf_low)
     assert o.loc["seen", "n_ratio"] == 4
     # four times the files roughly halves the width
     assert 0.45 < o.loc["seen", "width_ratio"] < 0.55
@@ -71,8 +71,8 @@ def test_interval_widths_before_and_after():
 
 def test_interval_widths_need_a_criterion_column():
     with pytest.raises(InputError):
-        interval_widths(pd.DataFrame({"n_yes": [1], "n_applicable": [2]}),
-                        pd.DataFrame({"n_yes": [1], "n_applicable": [2]}))
+        interval_widths(pd.DataFrame({"n_yes": [1], "n_denominator": [2]}),
+                        pd.DataFrame({"n_yes": [1], "n_denominator": [2]}))
 
 
 def test_sample_size_with_cases_taken_in_full_samples_only_the_rest_of_the_frame():
@@ -86,4 +86,4 @@ def test_sample_size_with_cases_taken_in_full_samples_only_the_rest_of_the_frame
     k = out.loc["Kent (all districts)"]
     assert (k["n_certainty"], k["population_random"]) == (120, 1240)
     assert k["n0"] == pytest.approx(79.836547, rel=1e-6) and k["n"] == pytest.approx(75.064130, rel=1e-6)
-    assert (k["n_required"], k["n_total"]) == (76, 196)
+    assert (k["n_required"], k["n_required_total"]) == (76, 196)

@@ -59,7 +59,7 @@ def make_repo(root: Path, *, districts, notebooks, cycle="2009", name="cycle.yam
     p = root / "params" / name
     p.write_text(
         f'cycle: "{cycle}"\ntitle: "Fixture cycle"\nsynthetic: true\n'
-        "inputs:\n  audits: [data/audits.csv]\nsamples: [initial]\n"
+        "inputs:\n  audits: [../data/audits.csv]\nsamples: [initial]\n"
         f"districts: {json.dumps(districts)}\nnotebooks: {json.dumps(notebooks)}\nseed: 1\n",
         encoding="utf-8")
     return p

@@ -47,8 +47,8 @@ def test_empirical_bayes_posteriors_match_r(name):
     ref = POST[POST["set"] == name].sort_values("unit")
     s = shrink(d, method="empirical-bayes", target=0.8)
     np.testing.assert_allclose(s["estimate"], ref["estimate"], atol=1e-6, rtol=0)
-    np.testing.assert_allclose(s["lower"], ref["lower"], atol=1e-6, rtol=0)
-    np.testing.assert_allclose(s["upper"], ref["upper"], atol=1e-6, rtol=0)
+    np.testing.assert_allclose(s["conf_low"], ref["lower"], atol=1e-6, rtol=0)
+    np.testing.assert_allclose(s["conf_high"], ref["upper"], atol=1e-6, rtol=0)
     np.testing.assert_allclose(s["prob_below_target"], ref["prob_below_0_8"], atol=1e-6, rtol=0)
 
 
@@ -76,8 +76,8 @@ def test_ranks_are_seeded_and_rank_one_is_the_lowest():
     s1, s2 = shrink(d, seed=7), shrink(d, seed=7)
     pd.testing.assert_frame_equal(s1, s2)
     assert s1["rank"].tolist() == [1, 2, 3, 4, 5]
-    assert (s1["rank_lower"] <= s1["rank_median"]).all()
-    assert (s1["rank_median"] <= s1["rank_upper"]).all()
+    assert (s1["rank_low"] <= s1["rank_median"]).all()
+    assert (s1["rank_median"] <= s1["rank_high"]).all()
     assert s1["prob_lowest"].iloc[0] == s1["prob_lowest"].max()
     assert s1["prob_lowest"].sum() == pytest.approx(1.0)
 
@@ -110,7 +110,7 @@ def _coverage(truth_fn, reps, method, rng):
         x = rng.binomial(n, p)
         s = shrink(pd.DataFrame({"district": range(len(n)), "n_yes": x, "n_denominator": n}),
                    method=method, n_draws=1000, seed=rep)
-        hits.append(((s["lower"] <= p) & (p <= s["upper"])).to_numpy())
+        hits.append(((s["conf_low"] <= p) & (p <= s["conf_high"])).to_numpy())
     return np.concatenate(hits)
 
 
@@ -153,7 +153,7 @@ def test_recovery_coverage_of_the_synthetic_truth_over_seeds():
             x = rng.binomial(n, P[ci])
             s = shrink(pd.DataFrame({"district": ds, "n_yes": x, "n_denominator": n}),
                        n_draws=1000, seed=rep)
-            hits.append(((s["lower"] <= P[ci]) & (P[ci] <= s["upper"])).to_numpy())
+            hits.append(((s["conf_low"] <= P[ci]) & (P[ci] <= s["conf_high"])).to_numpy())
             bigs.append(big[ci])
     hits, bigs = np.concatenate(hits), np.concatenate(bigs)
     print(f"\nsynthetic truth 2013: coverage {hits.mean():.3f} of {hits.size} cells; "

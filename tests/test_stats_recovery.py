@@ -33,7 +33,7 @@ def test_binomial_intervals_cover_at_about_the_nominal_rate(method, low, high):
         for p in (0.15, 0.4, 0.5, 0.8):
             x = _binomial_counts(n, p)
             ci = proportion_ci(x, n, method=method)
-            cover.append(((ci.ci_lower <= p) & (p <= ci.ci_upper)).mean())
+            cover.append(((ci.conf_low <= p) & (p <= ci.conf_high)).mean())
     assert low <= np.mean(cover) <= high
     assert min(cover) >= low - 0.03
 
@@ -43,8 +43,8 @@ def test_fpc_interval_covers_a_finite_population_at_about_the_nominal_rate():
     x = np.array([np.random.default_rng(s).hypergeometric(K, N - K, n) for s in SEEDS])
     with_fpc = proportion_ci(x, n, population=N)
     without = proportion_ci(x, n)
-    c_fpc = ((with_fpc.ci_lower <= 0.4) & (0.4 <= with_fpc.ci_upper)).mean()
-    c_plain = ((without.ci_lower <= 0.4) & (0.4 <= without.ci_upper)).mean()
+    c_fpc = ((with_fpc.conf_low <= 0.4) & (0.4 <= with_fpc.conf_high)).mean()
+    c_plain = ((without.conf_low <= 0.4) & (0.4 <= without.conf_high)).mean()
     assert 0.93 <= c_fpc <= 0.975
     assert c_plain > 0.98                       # ignoring the FPC over-covers at f = 0.5
 
@@ -67,8 +67,8 @@ def _draw(seed, names, N, yes, no, na, frac):
     y, m_no, m_na = np.array([rng.multivariate_hypergeometric([a, b, c], k)
                               for a, b, c, k in zip(yes, no, na, n)]).T
     return pd.DataFrame({"district": names, "criterion": f"seed{seed}", "n_yes": y, "n_no": m_no,
-                         "n_applicable": y + m_no, "n_not_applicable": m_na, "n_missing": 0,
-                         "n_total": n, "N": N})
+                         "n_denominator": y + m_no, "n_not_applicable": m_na, "n_missing": 0,
+                         "n_audits": n, "N": N})
 
 
 def test_stratified_estimator_is_unbiased_and_covers_the_truth():
@@ -77,8 +77,8 @@ def test_stratified_estimator_is_unbiased_and_covers_the_truth():
     # one "criterion" per seed, so a single call estimates every replicate
     counts = pd.concat([_draw(seed, names, N, yes, no, na, frac=0.15) for seed in range(400)])
     o = stratified_proportion(counts, population="N", method="logit")
-    est = o.proportion.to_numpy()
-    cover = ((o.ci_lower <= truth) & (truth <= o.ci_upper)).to_numpy()
+    est = o.estimate.to_numpy()
+    cover = ((o.conf_low <= truth) & (truth <= o.conf_high)).to_numpy()
     # Unbiased (a domain ratio estimator: bias O(1/n), far below the MC error here)
     assert abs(est.mean() - truth) < 3 * est.std(ddof=1) / np.sqrt(len(est))
     assert 0.92 <= np.mean(cover) <= 0.98
@@ -90,5 +90,5 @@ def test_stratified_estimator_without_a_domain_is_exactly_unbiased_in_expectatio
     na = np.zeros_like(na)
     truth = yes.sum() / N.sum()
     counts = pd.concat([_draw(s, names, N, yes, no, na, frac=0.3) for s in range(400)])
-    est = stratified_proportion(counts, population="N", method="mean").proportion.to_numpy()
+    est = stratified_proportion(counts, population="N", method="mean").estimate.to_numpy()
     assert abs(est.mean() - truth) < 3 * est.std(ddof=1) / np.sqrt(len(est))

@@ -262,8 +262,9 @@ def scratch_repo(dest: Path) -> Path:
 
 BASE_PARAMS = {
     "cycle": "2009", "title": "Hostile cycle", "synthetic": True,
-    "inputs": {"audits": ["data/synthetic/audits_2009.csv"]},
-    "samples": ["initial", "extended", "reaudit"], "seed": 1, "output_dir": "outputs",
+    # relative paths are relative to the parameter file's folder (params/)
+    "inputs": {"audits": ["../data/synthetic/audits_2009.csv"]},
+    "samples": ["initial", "extended", "reaudit"], "seed": 1, "output_dir": "../outputs",
 }
 
 
@@ -303,7 +304,9 @@ def params_cases(repo: Path) -> list[Case]:
     for od in (".", "..", "/", str(repo), "docs", "params", "data", "data/synthetic", "notebooks", ".git",
                "docs/sub", "outputs/../docs", str(repo / "new-unignored"), "/proc/x", "/sys/kernel", "/dev/null"):
         label = od.replace(str(repo), "<repo>")  # case names are the same on every machine
-        refuse(f"output_dir {label!r}", with_(output_dir=od), "key 'output_dir'")
+        # relative to the parameter file's folder (params/): "../docs" is the repository's docs/
+        rel = od if od.startswith("/") or od in (".", "..") else f"../{od}"
+        refuse(f"output_dir {label!r}", with_(output_dir=rel), "key 'output_dir'")
     for cyc in ("docs", "../docs", "/etc", "a/b", "..", ".", "", " ", "-x", "x" * 70, "20 09", "２００９",
                 "2009\n", "$(rm -rf ~)", "2009;ls", "a\\b"):
         refuse(f"cycle {cyc!r}", with_(cycle=cyc), "key 'cycle'")
@@ -325,13 +328,14 @@ def params_cases(repo: Path) -> list[Case]:
     fifo = repo / "audits.fifo"
     if not fifo.exists():
         os.mkfifo(fifo)
-    for key, value, says in (("inputs__districts", "bad_districts.csv", "children_on_plans"),
-                             ("inputs__criteria", "unrelated.csv", "id"),
+    for key, value, says in (("inputs__districts", "../bad_districts.csv", "children_on_plans"),
+                             ("inputs__criteria", "../unrelated.csv", "id"),
                              ("inputs__audits", ["nope.csv"], "not found"),
-                             ("inputs__audits", ["data"], "not found"),
+                             ("inputs__audits", ["../data"], "not found"),
                              ("inputs__audits", [str(fifo)], "not found|regular"),
                              ("inputs__audits", [], "at least one")):
-        refuse(f"{key[8:]}={value!r}", with_(**{key: value}), says)
+        # names the same in every process (xdist workers compare them): no temporary path
+        refuse(f"{key[8:]}={value!r}".replace(str(repo), "<repo>"), with_(**{key: value}), says)
     # the file itself
     refuse("nested 5,000 deep", write(text="cycle: " + "[" * 5000 + "]" * 5000 + "\n"), "nested")
     refuse("nested mapping 200 deep", write(text="".join(" " * i + f"k{i}:\n" for i in range(200)) + " " * 200 + "v: 1\n"),

@@ -1,0 +1,80 @@
+"""The public API: a curated top level, __all__ everywhere, names that help when misspelt."""
+from __future__ import annotations
+
+import ast
+import importlib
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import kentaudit
+from kentaudit.analyses import FIGURES, TABLES, Section
+from kentaudit.errors import KentauditError, ParamsError
+
+ROOT = Path(__file__).resolve().parents[1]
+MODULES = sorted(p.stem for p in (ROOT / "kentaudit").glob("*.py") if p.stem != "__init__")
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_every_module_declares_all(name):
+    tree = ast.parse((ROOT / "kentaudit" / f"{name}.py").read_text(encoding="utf-8"))
+    assert any(isinstance(n, (ast.Assign, ast.AnnAssign)) and "__all__" in ast.unparse(n).split("=")[0]
+               for n in tree.body), f"kentaudit/{name}.py has no __all__"
+
+
+# __main__ runs the command line; _forkserver_preload sets the importing process's
+# parent-death signal (it is imported by the runner's forkserver only)
+@pytest.mark.parametrize("name", [m for m in MODULES if m not in ("__main__", "_forkserver_preload")])
+def test_every_name_in_all_exists(name):
+    mod = importlib.import_module(f"kentaudit.{name}")
+    assert [n for n in mod.__all__ if not hasattr(mod, n)] == []
+
+
+def test_the_top_level_api_is_curated_and_every_name_resolves():
+    for n in ("load_cycle", "compare_groups", "compare_grades_by", "run_cycle", "save_table", "load_table",
+              "compliance", "compare_independent", "adjust", "KentauditError", "__version__"):
+        assert n in kentaudit.__all__
+        assert getattr(kentaudit, n) is not None
+    with pytest.raises(AttributeError):
+        kentaudit.no_such_function  # noqa: B018
+
+
+def test_show_with_a_misspelt_table_lists_the_valid_names():
+    s = Section({"compliance_by_criterion": pd.DataFrame({"a": [1]}), "grades": pd.DataFrame({"b": [2]})})
+    with pytest.raises(KentauditError) as e:
+        s.show("complance_by_criterion")
+    msg = str(e.value)
+    assert "Did you mean 'compliance_by_criterion'?" in msg and "compliance_by_criterion, grades" in msg
+
+
+def test_show_of_a_known_table_this_cycle_lacks_explains_why():
+    note = Section({}).show("trend")
+    assert "for this cycle" in str(note)
+    with pytest.raises(KentauditError, match="unknown figure"):
+        Section({}).figure("funel_compliance")
+
+
+def test_the_known_tables_are_the_documented_ones():
+    from test_results_doc import parse_results_doc
+
+    assert set(parse_results_doc((ROOT / "docs" / "results.md").read_text(encoding="utf-8"))) == set(TABLES)
+    assert "funnel_compliance" in FIGURES
+
+
+def test_runner_accepts_district_codes_and_names_in_any_case():
+    from kentaudit.params import load_params
+    from kentaudit.runner import build_jobs
+
+    P = load_params(ROOT / "params" / "cycle-2009.yaml")
+    jobs = build_jobs(P, districts=["THA", "thanet", " swale "], notebooks=["district_profile"])
+    assert [j["stem"] for j in jobs] == ["district_profile__THA", "district_profile__SWA"]
+
+
+def test_runner_reports_every_unknown_district_at_once():
+    from kentaudit.params import load_params
+    from kentaudit.runner import build_jobs
+
+    P = load_params(ROOT / "params" / "cycle-2009.yaml")
+    with pytest.raises(ParamsError, match=r"unknown districts 'THX', 'Atlantis'.*Thanet \(THA\)"):
+        build_jobs(P, districts=["THX", "Thanet", "Atlantis"])
