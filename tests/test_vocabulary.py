@@ -188,6 +188,11 @@ def _public_outputs(a: pd.DataFrame):
         mod["overall_grade"].astype(int), mod["moderated_grade"].astype(int))
     yield "stratified_proportion", survey.stratified_proportion(ex, strata="district", population=pop,
                                                                  criteria=crit)
+    frame = {d: 400.0 for d in a["district"].unique()}
+    yield "authority_proportion", survey.authority_proportion(a, frame, criteria=crit)
+    yield "not_testable_table", funnel.not_testable_table(one, "not testable: a planted reason")
+    yield "sample_size_by_district_certainty", precision.sample_size_by_district(
+        certainty=a[a["sample"] == "initial"]["district"].value_counts())
     # the rest of the statistical API, one call each
     yield "kappa_from_table", agreement.kappa_from_table(
         agreement.agreement_table(mod["overall_grade"].astype(int), mod["moderated_grade"].astype(int)))
@@ -247,6 +252,7 @@ NOT_RESULTS = {
     "grade_scales": "the grade-scale reference list",
     "load_table": "a saved table (upgraded by vocabulary.upgrade_columns)",
     "upgrade_columns": "a saved table, renamed",
+    "canonical_floats": "any table, its floats in canonical form (columns unchanged)",
     "draw_sample": "the drawn sample (the frame's columns) and its allocation (as allocate, walked)",
 }
 
