@@ -77,7 +77,7 @@ def test_a_criterion_at_100_percent_gets_a_funnel_without_dispersion_and_one_nev
     voice = f[f["criterion"] == "voice"]
     assert (voice["phi"] == "").all() and voice["note"].str.startswith("overdispersion not estimable").all()
     never = f[f["criterion"] == "ics_exemplars"]
-    assert len(never) and (never["flag_99_8"] == "not testable").all() and (never["lower_95"] == "").all()
+    assert len(never) and (never["flag_99_8"] == "not testable").all() and (never["limit_low_95"] == "").all()
 
 
 @pytest.mark.slow
