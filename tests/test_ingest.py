@@ -313,6 +313,25 @@ def test_validate_paths_reads_other_files_after_a_file_error(tmp_path, capsys):
     assert f"{bad}: the file is empty" in out.err
 
 
+def test_a_file_level_error_is_printed_once(tmp_path, capsys):
+    bad = write(tmp_path, None, "bad.csv", text="")
+    validate_paths([bad], synthetic=True)
+    out = capsys.readouterr()
+    assert (out.out + out.err).count("the file is empty") == 1
+
+
+@pytest.mark.parametrize("sep,word", [(";", "semicolon"), ("\t", "tab")])
+def test_a_semicolon_or_tab_delimited_file_gets_one_delimiter_hint_not_a_missing_column_each(tmp_path, capsys,
+                                                                                             sep, word):
+    good = write(tmp_path, corpus.valid_rows(2), "good.csv")
+    bad = tmp_path / f"{word}.csv"
+    bad.write_text(good.read_text(encoding="utf-8").replace(",", sep), encoding="utf-8")
+    validate_paths([bad], synthetic=True)
+    out = capsys.readouterr()
+    text = out.out + out.err
+    assert "looks " + word + "-separated" in text and text.count("rule: missing_column") == 1
+
+
 def test_validate_paths_report_files_neutralise_formula_text(tmp_path, capsys):
     rows = corpus.valid_rows(1)
     rows[0]["district"] = "=HYPERLINK(\"x\")"

@@ -99,8 +99,10 @@ def failing(repo, good):
 
 @pytest.fixture(scope="module")
 def again(repo, good):
-    code = run_cycle(repo / "params" / "cycle.yaml", notebooks=["summary"], jobs=1)
-    return {"code": code, "out": repo / "outputs" / "2009-partial"}
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        code = run_cycle(repo / "params" / "cycle.yaml", notebooks=["summary"], jobs=1)
+    return {"code": code, "out": repo / "outputs" / "2009-partial", "stdout": buf.getvalue()}
 
 
 def test_complete_run_exits_zero_and_publishes(good):
@@ -224,6 +226,12 @@ def test_partial_run_publishes_beside_the_full_cycle(good, again):
     assert m["partial"] is True
     assert m["appendix"]["built"] is False and "partial" in m["appendix"]["reason"]
     assert read_manifest(good["out"] / "manifest.json")["run_id"] == good["manifest"]["run_id"]
+
+
+def test_a_partial_run_says_the_full_cycle_was_not_changed_and_not_that_it_published(good, again):
+    last = again["stdout"].strip().splitlines()[-1]
+    assert last.startswith("partial run") and "were not changed" in last and "no appendix" in last
+    assert "outputs published to" not in again["stdout"]
 
 
 def test_kernel_startup_failure_is_retried_and_recorded(tmp_path):
