@@ -171,7 +171,8 @@ def independence_test(data, criterion: str | None = None, group: str = "district
             "p_value": np.nan, "n": int(table.sum()), "n_rows": int(table.shape[0]),
             "n_cols": int(table.shape[1]), "min_expected": np.nan, "n_expected_below": pd.NA,
             "cramers_v": np.nan, "cramers_v_bias_corrected": np.nan, "seed": pd.NA,
-            "n_resamples": pd.NA, "rows_dropped": ";".join(dropped), "note": f"not testable: {why}"}])[cols]
+            "n_resamples": pd.NA, "rows_dropped": ";".join(dropped),
+            "note": f"not testable: {why}"}])[cols].astype(_COUNTS)
     expected = stats.contingency.expected_freq(table)
     emin = float(expected.min())
     nbelow = int((expected < min_expected).sum())
@@ -209,7 +210,11 @@ def independence_test(data, criterion: str | None = None, group: str = "district
     row["policy"] = policy
     row["rows_dropped"] = ";".join(dropped)
     row["note"] = ""
-    return pd.DataFrame([row])[cols]
+    return pd.DataFrame([row])[cols].astype(_COUNTS)
+
+
+#: counts of independence_test that may be missing: integers with missing values, never floats
+_COUNTS = {"n_expected_below": "Int64", "n_resamples": "Int64"}
 
 
 def two_group_test(x1: int, n1: int, x2: int, n2: int, conf_level: float = 0.95) -> dict:
