@@ -24,8 +24,9 @@ sys.path.insert(0, str(HERE))
 
 import machine  # noqa: E402
 
-BENCHES = ("summary", "cycle", "scale")
-TARGETS = {"summary": 50.0, "cycle_speedup": 3.0, "cycle_floor": 1.5, "scale_mib": 1024.0}
+BENCHES = ("summary", "cycle", "scale", "versions")
+TARGETS = {"summary": 50.0, "cycle_speedup": 3.0, "cycle_floor": 1.5, "scale_mib": 1024.0,
+           "versions_ratio": 1.2}
 
 
 def _fmt_s(x: float) -> str:
@@ -61,6 +62,11 @@ def main(argv=None) -> int:
     ap.add_argument("--notebooks", nargs="+", help="override the file's notebooks (development)")
     ap.add_argument("--districts", nargs="+", help="override the file's districts")
     ap.add_argument("--no-appendix", action="store_true", help="runner without the appendix (development)")
+    ap.add_argument("--base", default=None,
+                    help="commit the versions benchmark compares this checkout with "
+                         "(default: bench_versions.DEFAULT_BASE)")
+    ap.add_argument("--versions-repeats", type=int, default=2,
+                    help="runs of both default cycles per side in the versions benchmark (default 2)")
     ap.add_argument("--out", default=str(HERE / "results.md"))
     a = ap.parse_args(argv)
 
@@ -204,6 +210,37 @@ def main(argv=None) -> int:
             "",
             f"Results tables written at the largest size: {hi['n_tables']} files; rows: "
             + ", ".join(f"{k} {v:,}" for k, v in hi["table_rows"].items()) + ".",
+        ]))
+
+    if "versions" in a.only:
+        import bench_versions
+
+        base = a.base or bench_versions.DEFAULT_BASE
+        vr = 1 if a.quick else a.versions_repeats
+        print(f"[versions] both default cycles at {base} and at this checkout, alternating, x{vr} ...",
+              flush=True)
+        r = bench_versions.run(vr, base)
+        raw["versions"] = r
+        ok = r["ratio"] <= TARGETS["versions_ratio"]
+        rows.append(("Both default cycles (kentaudit run)", f"this checkout", _fmt_s(r["head_median"]),
+                     len(r["head_s"]), f"{r['ratio']:.2f}x the base (target <= 1.2x: {_ok(ok)})"))
+        rows.append(("", f"base {r['base_commit']}", _fmt_s(r["base_median"]), len(r["base_s"]), ""))
+        sections.append("\n".join([
+            f"## This checkout against {r['base_commit']}: both default cycles",
+            "",
+            "`python -m kentaudit run` on `params/cycle-2009.yaml` and `params/cycle-2013.yaml` (every "
+            "notebook, the appendix and the reviewer HTML), each side with its own code, notebooks, "
+            "parameter files and data, in one invocation, alternating base and head. The base is "
+            "checked out in a temporary git worktree and imported from there with this checkout's "
+            "virtual environment.",
+            "",
+            "| side | median (both cycles) | cycle-2009 | cycle-2013 | runs (s) |",
+            "|---|---|---|---|---|",
+            *[f"| {lab} | {_fmt_s(r[s + '_median'])} | {_fmt_s(r[s + '_by_cycle']['cycle-2009.yaml'])} | "
+              f"{_fmt_s(r[s + '_by_cycle']['cycle-2013.yaml'])} | {_runs(r[s + '_s'])} |"
+              for s, lab in (("head", "this checkout"), ("base", f"base {r['base_commit']}"))],
+            "",
+            f"**This checkout = {r['ratio']:.2f}x the base** (target at most 1.2x: {_ok(ok)}).",
         ]))
 
     head = ("benchmark", "side", "median", "runs", "result")

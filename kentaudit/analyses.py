@@ -34,14 +34,13 @@ import pandas as pd
 from . import (agreement, association, casemix, charts, compare, funnel, ingest, multiplicity, notebook,
                ordinal, paired, precision, proportions, reference, results, spc, survey, timeliness)
 from .errors import KentauditError
-from .params import CycleParams, load_params
+from .params import MAIN_SAMPLES, RANDOM_SAMPLES, CycleParams, load_params
 
 __all__ = ["CycleData", "Section", "load_cycle", "data_quality", "compliance_summary",
            "initial_vs_extended", "districts", "district_profile", "trends", "findings", "MAIN_SAMPLES",
            "TABLES", "FIGURES"]
 
 #: samples in which each case is audited once (the re-audit repeats initial cases)
-MAIN_SAMPLES = ("initial", "extended", "annual")
 #: columns :attr:`CycleData.main` leaves out (with the ``*_date`` columns)
 _NOT_IN_MAIN = ("audit_id", "team", "auditor", "moderator", "notes", "source_file", "source_row")
 _ANSWERED = "yes / (yes + no)"
@@ -125,6 +124,42 @@ class CycleData:
             return self.audits
         cols = [c for c in self.audits.columns if c not in _NOT_IN_MAIN and not c.endswith("_date")]
         return self.audits.loc[keep, cols]
+
+    @property
+    def district_samples(self) -> list[str]:
+        """The samples district comparisons use (the ``district_samples`` parameter).
+
+        ``random`` (default): the main samples drawn at random within every district
+        (``extended``, ``annual``) present in the cycle: the same design and record
+        source in each district, so a district's figures do not depend on how many
+        initial high-risk cases it had; if the cycle has none, every main sample.
+        ``main``: every main sample pooled. Or the listed samples."""
+        present = _present(self.audits["sample"])
+        rule = self.params.district_samples
+        if not isinstance(rule, str):
+            return [s for s in rule if s in present]
+        main = [s for s in MAIN_SAMPLES if s in present]
+        rnd = [s for s in RANDOM_SAMPLES if s in present]
+        return rnd or main if rule == "random" else main
+
+    @property
+    def district_samples_text(self) -> str:
+        """The samples of the district comparisons in words, for tables and methods text."""
+        used = self.district_samples
+        left = [s for s in MAIN_SAMPLES if s in _present(self.audits["sample"]) and s not in used]
+        text = " + ".join(used) if used else "none"
+        return text + (f" (not {', '.join(left)}: sampled differently between districts)"
+                       if left else "")
+
+    @property
+    def comparable(self) -> pd.DataFrame:
+        """Audits of :attr:`district_samples`, with the columns :attr:`main` keeps: the
+        audits every district comparison (funnels, tests, profiles, case-mix, shrunken
+        estimates) reads."""
+        m = self.main
+        used = self.district_samples
+        keep = m["sample"].isin(used)
+        return m if keep.all() else m.loc[keep]
 
     @property
     def criterion_ids(self) -> list[str]:
@@ -354,6 +389,8 @@ def data_quality(cd: CycleData) -> Section:
         row broke), with a Total row (= records read).
     reconciliation_by_file : file, sha256, encoding, rows_read, accepted, rejected
     rejections_by_rule : rule, column, n_problems, n_rows
+    data_quality_counts : measure, n_records, rule - accepted records that need a
+        reader's attention (re-audits that cannot be paired; files mixing cycles)
     sample_summary : sample, n_audits (+ Total)
     sample_by_district : sample, area, district, n_audits (+ a Total row per sample)
     completeness : criterion, criterion_label, sample, n_audits, n_yes, n_no,
@@ -430,8 +467,17 @@ def data_quality(cd: CycleData) -> Section:
     kappa = pd.concat(kappa_rows, ignore_index=True) if kappa_rows else pd.DataFrame()
     aud = agreement.auditor_grade_distribution(a, conf_level=P.confidence_level,
                                                method=P.interval_method)
+    q = cd.ingest.quality or {}
+    n_multi = len(q.get("cycles_by_file") or {})  # ingest lists only files with more than one cycle
+    quality = pd.DataFrame([
+        {"measure": "re-audits with no initial audit of the same case (kept, not paired)",
+         "n_records": int(q.get("unpaired_reaudits", 0)), "rule": "unpaired_reaudit"},
+        {"measure": "files holding audits of more than one cycle",
+         "n_records": int(n_multi), "rule": "mixed_cycles"},
+    ])
     return Section({"reconciliation": recon, "reconciliation_by_file": by_file,
-                    "rejections_by_rule": by_rule, "sample_summary": summary,
+                    "rejections_by_rule": by_rule, "data_quality_counts": quality,
+                    "sample_summary": summary,
                     "sample_by_district": by_district, "completeness": comp,
                     "timeliness_agreement": timely, "auditor_agreement": agree,
                     "moderation_kappa": kappa, "auditor_grades": aud})
@@ -695,7 +741,7 @@ def districts(cd: CycleData) -> Section:
     funnel_<criterion> : funnel plot of each other criterion where a district
         lies outside the 99.8% limits.
     """
-    P, main = cd.params, cd.main
+    P, main = cd.params, cd.comparable
     ft = _funnels(cd, main)
     ft["criterion"] = ft["criterion"].astype(str)
     tables = {"funnel": _label(ft, cd)}
@@ -732,7 +778,7 @@ def districts(cd: CycleData) -> Section:
         k = cnt_k.loc[crit]
         rows.append({"criterion": crit, "area": "Kent", "district": "All districts",
                      "n_yes": int(k["n_yes"]), "n_denominator": int(k["n_denominator"]),
-                     "funnel_band": "not assessed", "p_adjusted": np.nan})
+                      "funnel_band": "not assessed", "p_adjusted": np.nan})
     cbd = pd.DataFrame(rows)
     ci = proportions.proportion_ci(cbd["n_yes"].to_numpy(), cbd["n_denominator"].to_numpy(),
                                    method=P.interval_method, conf_level=P.confidence_level)
@@ -760,10 +806,12 @@ def districts(cd: CycleData) -> Section:
     tables["district_tests"] = _label(dt, cd)
 
     lr = []
-    # the sample design: with more than one main sample (2009: initial high-risk cases read
-    # from the electronic record, additional random cases from the comprehensive file) the
-    # sample - and with it the record source - is a case-mix term, so a district with more
-    # initial cases is not made to look worse for reasons that are not practice
+    # the sample design: the comparisons read the samples comparable between districts
+    # (cd.district_samples); if more than one is pooled (district_samples: main - in 2009 the
+    # initial high-risk cases read from the electronic record and the additional random cases
+    # from the comprehensive file) the sample, and with it the record source, is a case-mix
+    # term, so a district with more initial cases is not made to look worse for reasons
+    # that are not practice
     covariates = tuple(casemix.DEFAULT_COVARIATES)
     if main["sample"].nunique() > 1:
         covariates += ("sample",)
@@ -819,7 +867,18 @@ def districts(cd: CycleData) -> Section:
         elif (sub["flag_99_8"].isin(["above", "below"])).any():
             figures[f"funnel_{crit}"] = charts.plot_funnel(sub, measure=cd.labels.get(crit, crit),
                                                            unit="district", unit_label="district")
+    note_district_samples(tables, cd, programme=("funnel_programme",))
     return Section(tables, figures)
+
+
+def note_district_samples(tables: dict, cd: CycleData, programme=()) -> None:
+    """Give every district-comparison table a ``samples`` column: the samples it reads
+    (:attr:`CycleData.district_samples`, ``annual`` for the ``programme`` tables of the
+    annual cycles pooled), so no table is read without its part of the sample design."""
+    used = " + ".join(cd.district_samples)
+    for name, t in tables.items():
+        if "samples" not in t.columns:
+            t["samples"] = "annual" if name in programme else used
 
 
 # ----------------------------------------------------------------------------- one district
@@ -867,7 +926,7 @@ def district_profile(cd: CycleData, district: str) -> Section:
     -------
     profile_forest : differences from the rest of Kent with intervals.
     """
-    P, main = cd.params, cd.main
+    P, main = cd.params, cd.comparable
     # a name or a code in any case ("THA", "thanet"), as ingest and the runner accept
     district = reference.resolve_district(district, cd.districts)
     ids = cd.criterion_ids
@@ -933,9 +992,11 @@ def district_profile(cd: CycleData, district: str) -> Section:
                                  decision="significant", decision_text=_decision_text(P))
     else:
         fig = _notice_figure(title, f"not testable: {district} has no audit with a yes/no answer "
-                                    "in this cycle's main samples, so there is nothing to compare")
-    return Section({"profile": prof, "profile_grades": grades, "profile_grade_test": gtest},
-                   {"profile_forest": fig})
+                                    f"in the samples compared between districts ({cd.district_samples_text}), "
+                                    "so there is nothing to compare")
+    tables = {"profile": prof, "profile_grades": grades, "profile_grade_test": gtest}
+    note_district_samples(tables, cd)
+    return Section(tables, {"profile_forest": fig})
 
 
 # ----------------------------------------------------------------------------- trends

@@ -248,8 +248,30 @@ def _join(df: pd.DataFrame, other: pd.DataFrame | None, j: dict, tid: str) -> pd
     return df
 
 
+def district_samples_note(used, main) -> str:
+    """The note on which samples the district and area comparisons read.
+
+    ``used``: the samples the district results tables say they read (their ``samples``
+    column; None: not known, then the main samples); ``main``: the cycle's main samples."""
+    used = list(used or main)
+    words = {"initial": "the initial high-risk cases", "extended": "the additional random sample",
+             "annual": "the annual sample"}
+    left = [s for s in main if s not in used]
+    say = " and ".join(words.get(s, s) for s in used)
+    if "initial" in left:
+        return (f"District and area comparisons use {say} only: it was drawn at random in every "
+                "district and read from the comprehensive files, while the initial high-risk cases "
+                "were chosen differently between districts and read from the electronic record. "
+                "Their Kent rows are of the same sample, so they differ from the Kent-wide "
+                "compliance table.")
+    if "initial" in used and len(used) > 1:
+        return (f"District and area comparisons pool {say}, so a district's share of initial "
+                "high-risk cases affects its figures (district_samples = main).")
+    return f"District and area comparisons use {say}, drawn at random in every district."
+
+
 def _methods(params, manifest: dict, tables, *, sup=None, earlier=(), names=None, figures=(),
-             extra_tests=None) -> list:
+             extra_tests=None, district_note=None) -> list:
     """The methods of this edition only: a section for intervals, tests, adjustment,
     funnels, kappa and the seed only when a published table or figure uses it.
 
@@ -280,6 +302,8 @@ def _methods(params, manifest: dict, tables, *, sup=None, earlier=(), names=None
     if any("p_adjusted" in c for c in cols.values()):
         m.append(("Adjustment for multiple comparisons",
                   f"{_ADJUST_NAMES.get(am, am)} (adjust_method = {am}), across the criteria of each table."))
+    if district_note and ("T7" in cols or "T12" in cols or any(f.id in ("F1", "F4") for f in figures)):
+        m.append(("District comparisons and the sample design", district_note))
     if any("funnel_band" in c for c in cols.values()) or any(f.id == "F1" for f in figures):
         m.append(("Funnel plots", f"Limits by the {_get(params, 'funnel_method', 'binomial-interpolated')} "
                                   f"method around the audit standard ({_get(params, 'target', 0.8):.0%}), "
@@ -303,6 +327,15 @@ def _methods(params, manifest: dict, tables, *, sup=None, earlier=(), names=None
                                               "files: the false-positive rate for a district at the reference and "
                                               "the power for one 10, 15 or 20 points below it "
                                               f"({names.get('T13', 'T13')})."))
+    if "T14" in cols:
+        m.append(("Error rates of the control-chart rules", "Each special-cause rule of the monthly p-chart "
+                                                          "(Making Data Count: a point outside the limits, a "
+                                                          "trend, two of three beyond 2 sigma, a run; and the "
+                                                          "Anhoej run-chart rules) applied to simulated charts "
+                                                          "with the programme's numbers of files a month: the "
+                                                          "false-alarm rate on a stable process and the power "
+                                                          "after a sustained drop of 10 or 20 points "
+                                                          f"({names.get('T14', 'T14')})."))
     if any("monte carlo" in t.lower() for v in tests_by.values() for t in v):
         m.append(("Random seed", f"{_get(params, 'seed', 'not set')} (for the Monte Carlo tests)."))
     pk = manifest.get("packages") or manifest.get("package_versions") or {}
@@ -324,7 +357,12 @@ def _disclosure_text(thr, sup, earlier) -> str:
            f"{thr}, the range of values a reader can prove from everything published by linear programming "
            f"is at least {sup.width if sup else DEFAULT_WIDTH} wide (the protection width). Percentages, "
            "intervals and test results calculated from a suppressed count are suppressed too, and "
-           "adjusted p-values are adjusted within the family of rows shown. Zeros are true zeros.")
+           "adjusted p-values are adjusted within the family of rows shown. A shown zero is a true zero; "
+           "a zero may be hidden as a complement (at the cost of a count of 1), so that a small count "
+           "next to it is protected without hiding a larger total or a headline percentage.")
+    hz = int(getattr(sup, "hidden_zeros", 0) or 0) if sup is not None else 0
+    if hz:
+        txt += f" In this edition {hz} zero{'s are' if hz != 1 else ' is'} hidden so."
     if earlier:
         txt += (f" The protection also covers the {len({str(p) for _, _, p in earlier})} earlier appendix(es) "
                 "of the programme found beside this one.")
@@ -356,7 +394,7 @@ def _caveats(params, synthetic: bool) -> list:
 # ------------------------------------------------------------- disclosure
 #: Samples that make up a cycle's main results (``@main`` in count definitions); earlier
 #: cycles of the programme (trend tables) are annual audits.
-MAIN_SAMPLES = ("initial", "extended", "annual")
+from .params import MAIN_SAMPLES  # noqa: E402  (one definition)
 EARLIER_MAIN = ("annual",)
 
 
@@ -396,7 +434,12 @@ def disclosure_context(tables, results_dir: Path, *, cycle: str, samples, distri
         cycles.setdefault(previous, list(EARLIER_MAIN))
     main = {c: ([s for s in v if s in MAIN_SAMPLES] if c == cycle else list(EARLIER_MAIN))
             for c, v in cycles.items()}
-    return Context(cycle, Universe(cycles, dist, {cycle: statuses}, criteria), main, previous)
+    # the samples the district comparisons read, as the results say (their ``samples`` column)
+    dsamp = {}
+    cbd = _read_results(results_dir, "compliance_by_district")
+    if cbd is not None and "samples" in cbd.columns and len(cbd):
+        dsamp[cycle] = [s.strip() for s in str(cbd["samples"].iloc[0]).split("+") if s.strip()]
+    return Context(cycle, Universe(cycles, dist, {cycle: statuses}, criteria), main, previous, dsamp)
 
 
 def earlier_releases(output_dir: Path, cycle: str, ctx: Context, *, exclude=None) -> list:
@@ -581,10 +624,14 @@ def _write_csvs(cdir: Path, tables, *, ctx=None, sup=None, earlier=()):
     if ctx is not None:
         u = ctx.universe
         meta["universe"] = {"cycle": ctx.cycle, "cycles": u.cycles, "main": ctx.main,
+                            "district_samples": ctx.district_samples,
                             "previous": ctx.previous, "districts": u.districts,
                             "statuses": u.statuses, "criteria": u.criteria}
     if sup is not None:
         meta["disclosure"] = {"threshold": sup.threshold, "protection_width": sup.width,
+                              # what a reader may assume of every [c]: at least 1, or at least 0
+                              # when a zero is hidden as a complement
+                              "hidden_at_least": 0 if getattr(sup, "hidden_zeros", 0) else 1,
                               "earlier_releases": sorted({str(p) for _, _, p in earlier})}
         by_id = {t.id: t for t in tables}
         cells = []
@@ -684,6 +731,9 @@ def build_appendix(params, results_dir=None, *, spec_path=None) -> AppendixResul
         f.data_table = dict(next((e.get("data_table") for e in spec_figs if e["id"] == f.id), None) or {})
 
     notes = dict(spec.get("notes", {}))
+    if "district_samples" in notes:
+        notes["district_samples"] = district_samples_note(ctx.district_samples.get(cycle),
+                                                          [s for s in samples if s in MAIN_SAMPLES])
     title = _get(params, "title") or f"Case-file audit {cycle}: statistical appendix"
     now = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     from .pubview import SAMPLE_WORDS, numbering
@@ -700,7 +750,8 @@ def build_appendix(params, results_dir=None, *, spec_path=None) -> AppendixResul
                "sheet of the spreadsheets, named by its reference (T1, T2, ...)."),
         tables=sup.tables, figures=figures, notes=notes,
         methods=_methods(params, manifest, sup.tables, sup=sup, earlier=earlier, names=names,
-                         figures=figures, extra_tests=_extra_tests(spec, results_dir, sup.tables)),
+                         figures=figures, extra_tests=_extra_tests(spec, results_dir, sup.tables),
+                         district_note=notes.get("district_samples")),
         caveats=_caveats(params, synthetic),
         skipped=skipped + fskipped, synthetic=synthetic,
         generated=f"Generated by kentaudit {__version__} on {now}.",

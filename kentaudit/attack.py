@@ -9,7 +9,8 @@ The attack, for every ``[c]`` count: the records are split into the finest cells
 published counts distinguish (one per cycle, record status, sample, district and
 criterion answer, grade or moderation outcome); every shown count is an equation
 over them; every ``[c]`` count is at least 1 (zeros are shown, so a hidden count is
-never 0); a shown percentage of two counts bounds their ratio (to its rounding);
+never 0), unless ``metadata.json`` says a zero was hidden as a complement
+(``disclosure.hidden_at_least: 0``), when it is at least 0; a shown percentage of two counts bounds their ratio (to its rounding);
 figure marks give the counts their geometry draws. Then the smallest and largest
 whole value of the hidden count are found by integer programming (HiGHS through
 :func:`scipy.optimize.milp`). A hidden count whose range is narrower than the
@@ -110,7 +111,7 @@ class _Cells:
         return out
 
 
-def _resolve(tid, tmeta, df, rel_universe, main, this, previous):
+def _resolve(tid, tmeta, df, rel_universe, main, this, previous, district_samples=None):
     """Own reading of every count cell's definition from its row labels.
 
     Returns ``{(row, column): (sets, branch)}`` with ``sets`` a dict of frozensets and
@@ -135,6 +136,8 @@ def _resolve(tid, tmeta, df, rel_universe, main, this, previous):
             return out
         if tok == "@main":
             return list(main.get(cyc, []))
+        if tok == "@districts":
+            return list((district_samples or {}).get(cyc, main.get(cyc, [])))
         if tok == "@this":
             return [this]
         if tok == "@previous":
@@ -344,6 +347,7 @@ def attack(publish_dir, earlier=(), *, width: int | None = None, time_limit: flo
     for k, r in enumerate(releases):
         u = r.meta.get("universe") or {}
         main = {str(c): v for c, v in (u.get("main") or {}).items()}
+        dsamp = {str(c): v for c, v in (u.get("district_samples") or {}).items()}
         tmetas = {t["id"]: t for t in r.meta.get("tables", [])}
         for tid, df in r.tables.items():
             tm = tmetas.get(tid)
@@ -353,7 +357,7 @@ def attack(publish_dir, earlier=(), *, width: int | None = None, time_limit: flo
                 continue
             if (tm.get("defines") or {}).get("not_records"):
                 continue  # counts of something other than records (e.g. simulated cells)
-            defs = _resolve(tid, tm, df, u, main, str(u.get("cycle")), u.get("previous"))
+            defs = _resolve(tid, tm, df, u, main, str(u.get("cycle")), u.get("previous"), dsamp)
             for (i, col), d in defs.items():
                 txt = str(df.at[i, col]).strip() if col in df.columns else ""
                 if d is None:
@@ -387,7 +391,9 @@ def attack(publish_dir, earlier=(), *, width: int | None = None, time_limit: flo
         elif any(t == HIDDEN for *_, t in occ):
             hidden[v] = occ
     rows = list(model.eq) + [(list(v), [1.0] * len(v), val) for v, val in known.items()]
-    ub = [(list(v), [-1.0] * len(v), -1.0) for v in hidden]
+    # every [c] is at least 1, unless a release says a zero may be hidden as a complement
+    at_least = min(int((r.meta.get("disclosure") or {}).get("hidden_at_least", 1)) for r in releases)
+    ub = [(list(v), [-1.0] * len(v), -1.0) for v in hidden] if at_least >= 1 else []
     for (k, tid, (a, b, lo, hi, name)) in ratio:
         va, vb = vec.get((k, tid) + a), vec.get((k, tid) + b)
         if va is None or vb is None or (tuple(va) in known and tuple(vb) in known):

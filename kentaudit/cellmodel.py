@@ -351,8 +351,11 @@ class LinearSystem:
         Solves the linear programme of the classic cell-suppression model (an
         alternative table, consistent with everything that stays shown, in which
         ``target`` is at least (``direction="up"``) or at most (``"down"``) ``bound``):
-        shown counts may differ from their values at a cost ``weights[k]`` per unit;
-        zeros and counts in ``fixed_known`` may not. The counts that must differ are
+        shown counts, zeros included, may differ from their values at a cost
+        ``weights[k]`` per unit; counts in ``fixed_known`` may not. (A zero may be hidden as
+        a complement: where a "not applicable" count of 0 and a "not recorded" count of 3
+        are the only answers outside a Kent-wide denominator, hiding the 0 protects the 3
+        and keeps the headline percentage shown.) The counts that must differ are
         the complements. With ``x0`` (a table consistent with all true values, from
         :meth:`reference_point`) only the cells within ``hops`` relations of the
         target may move, the rest stay at ``x0``: a smaller programme whose solution
@@ -414,7 +417,7 @@ class LinearSystem:
             r = len(b)
             for v, c in inside:
                 ri.append(r); ci.append(col[v]); data.append(c)
-            if k is not None and known[k] > 0 and k not in fixed_known:
+            if k is not None and k not in fixed_known:
                 j = len(soft)
                 soft.append(k)
                 ri += [r, r]; ci += [n + 2 * j, n + 2 * j + 1]; data += [-1.0, 1.0]

@@ -64,12 +64,15 @@ class Context:
     universe : Universe
     main : dict ``{cycle: [samples]}`` - the samples "@main" means in each cycle
     previous : str or None - the cycle "@previous" means
+    district_samples : dict ``{cycle: [samples]}`` - the samples "@districts" means (those
+        the district comparisons read); a cycle not in it: its main samples
     """
 
     cycle: str
     universe: Universe
     main: dict = field(default_factory=dict)
     previous: str | None = None
+    district_samples: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -94,6 +97,8 @@ class SuppressionResult:
         Information loss per table: ``table_id``, ``n_count_cells``, ``n_primary``,
         ``n_secondary``, ``n_hidden_counts``, ``n_hidden_derived``, ``percent_counts_hidden``.
     threshold, width : int
+    hidden_zeros : int
+        Zeros hidden as complements (a reader then knows only that a ``[c]`` is at least 0).
     """
 
     tables: list
@@ -103,6 +108,7 @@ class SuppressionResult:
     equations: pd.DataFrame | None = None
     loss: pd.DataFrame | None = None
     cells: dict = field(default_factory=dict)
+    hidden_zeros: int = 0
 
 
 def _num(v):
@@ -129,6 +135,8 @@ def _resolve(token, row_cycle, ctx: Context):
             return [ctx.previous]
         if token == "@main":
             return list(ctx.main.get(row_cycle, ()))
+        if token == "@districts":
+            return list(ctx.district_samples.get(row_cycle, ctx.main.get(row_cycle, ())))
         raise DisclosureError(f"unknown reference {token!r} in a count definition.")
     if isinstance(token, (list, tuple)):
         out = []
@@ -145,7 +153,8 @@ def definitions(table: PublicationTable, ctx: Context) -> dict:
     dimensions ``cycle``, ``sample``, ``district``, ``area``, ``criterion``, ``grade``,
     ``status``), ``fixed`` (dimension sets for every count) and ``columns``
     (``{count column: dimension sets}``). Values ``@this``, ``@previous`` and
-    ``@main`` refer to this cycle, the previous cycle and the cycle's main samples.
+    ``@main`` refer to this cycle, the previous cycle and the cycle's main samples;
+    ``@districts`` to the samples the cycle's district comparisons read.
     Label values "Total", "All ...", "Kent" mean all values (for a district, all
     districts of the row's area).
     """
@@ -316,8 +325,10 @@ def suppress(tables: list[PublicationTable], threshold: int = 5, *, context: Con
             return kn
 
         def cost(k):
+            # information lost by hiding count k: its value (a zero counts as 1: hiding it
+            # costs a reader the certainty that it is 0) times the places it is published
             d = system.defs[k]
-            c = (value[k] or 0) * len(occurrences.get(k, [1]))
+            c = max(value[k] or 0, 1) * len(occurrences.get(k, [1]))
             return c * (KENT_PENALTY if "district" not in d.sets else 1.0)
 
         vecsets = [frozenset(map(int, v)) for v in system.vectors]
@@ -342,9 +353,15 @@ def suppress(tables: list[PublicationTable], threshold: int = 5, *, context: Con
         hidden_p = sorted(primary, key=lambda k: _poskey(occurrences[k][0], order, by_id))
         todo = hidden_p
         fixed_known = set(earlier_known)
+        def positive():
+            # hidden counts a reader can be assumed to know are at least 1: every hidden count
+            # but a hidden zero (the assumption is then true of the real table, and stronger
+            # than a reader's, who cannot tell which [c] is which)
+            return {k for k in reason if value.get(k) is None or value[k] >= 1}
+
         for _round in range(max_rounds):
             kn = known()
-            iv = system.intervals(kn, todo, lower_one=set(reason)) if todo else {}
+            iv = system.intervals(kn, todo, lower_one=positive()) if todo else {}
             bounds.update(iv)
             failing = [k for k in todo if iv[k][1] - iv[k][0] < width - 1e-9]
             if not failing:
@@ -353,28 +370,37 @@ def suppress(tables: list[PublicationTable], threshold: int = 5, *, context: Con
             added = False
             for h in failing:
                 if added:  # an earlier complement of this round may already protect h
-                    lo, hi = system.intervals(kn, [h], lower_one=set(reason))[h]
+                    lo, hi = system.intervals(kn, [h], lower_one=positive())[h]
                     if hi - lo >= width - 1e-9:
                         bounds[h] = (lo, hi)
                         continue
-                # an alternative table in which h is at least `width` above its value:
-                # then the attacker's range [<= value, >= value + width] is wide enough
-                for direction, bound in (("up", value[h] + width),):
-                    comp = system.complements(kn, h, bound, direction, lower_one=set(reason),
-                                              weights=weights, fixed_known=fixed_known)
-                    if comp is None:
-                        cell = occurrences[h][0]
-                        raise DisclosureError(
-                            f"cannot protect hidden count {cell[0]} row {cell[1]} {cell[2]}: no set of "
-                            f"shown counts widens its provable range {_fmt(iv[h])} to {width}. Publish "
-                            "the table at a coarser level or lower the protection width.")
-                    hc = occurrences[h][0]
-                    for k in comp:
-                        if k not in reason:
-                            reason[k] = ("secondary", f"complement protecting {hc[0]} row {hc[1]} {hc[2]} "
-                                                      f"(range {_fmt(iv[h])} narrower than {width})")
-                            kn.pop(k, None)
-                            added = True
+                # an alternative table in which h is at least `width` above its value, or at
+                # least `width` below it (while staying >= 1): either makes the attacker's range
+                # [<= value, >= value + width] or [<= value - width, >= value] wide enough. The
+                # cheaper set of complements wins: near the threshold (a 5 beside a 0 outside a
+                # Kent-wide denominator) going down can hide the 0 instead of the headline.
+                options = []
+                for direction, bound in (("up", value[h] + width), ("down", value[h] - width)):
+                    if direction == "down" and bound < 1:
+                        continue
+                    c_ = system.complements(kn, h, bound, direction, lower_one=positive(),
+                                            weights=weights, fixed_known=fixed_known)
+                    if c_ is not None:
+                        options.append((sum(weights.get(k, 1.0) for k in c_), direction, c_))
+                comp = min(options, key=lambda o: (o[0], o[1] != "up"))[2] if options else None
+                if comp is None:
+                    cell = occurrences[h][0]
+                    raise DisclosureError(
+                        f"cannot protect hidden count {cell[0]} row {cell[1]} {cell[2]}: no set of "
+                        f"shown counts widens its provable range {_fmt(iv[h])} to {width}. Publish "
+                        "the table at a coarser level or lower the protection width.")
+                hc = occurrences[h][0]
+                for k in comp:
+                    if k not in reason:
+                        reason[k] = ("secondary", f"complement protecting {hc[0]} row {hc[1]} {hc[2]} "
+                                                  f"(range {_fmt(iv[h])} narrower than {width})")
+                        kn.pop(k, None)
+                        added = True
             if not added:
                 raise DisclosureError("secondary suppression made no progress; report this as a bug.")
             # complements must be protected as well: a reader cannot tell them from primaries
@@ -443,7 +469,8 @@ def suppress(tables: list[PublicationTable], threshold: int = 5, *, context: Con
                      "percent_counts_hidden": (100.0 * len(hid) / n) if n else 0.0})
     loss = pd.DataFrame(loss)
     cells = {cell: system.defs[system.index[d]] for cell, d in cell_def.items()}
-    return SuppressionResult(published, audit, int(threshold), int(width), eqs, loss, cells)
+    zeros = sum(1 for k in reason if value.get(k) == 0)
+    return SuppressionResult(published, audit, int(threshold), int(width), eqs, loss, cells, zeros)
 
 
 def _share_rows(t: PublicationTable, i: int, share_of, _cache: dict) -> list[int]:

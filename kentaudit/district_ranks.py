@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from . import flag_oc, proportions, shrinkage, spc
-from .analyses import MAIN_SAMPLES, CycleData, Section
+from .analyses import MAIN_SAMPLES, CycleData, Section, note_district_samples
 from .chart_ranks import plot_caterpillar
 
 __all__ = ["district_ranks", "SHORTFALLS", "N_SIMS", "N_DRAWS"]
@@ -29,6 +29,13 @@ N_DRAWS = 1000
 _RULE_LABELS = {"funnel_95": "Funnel plot, outside the 95% limits",
                 "funnel_99_8": "Funnel plot, outside the 99.8% limits",
                 "district_vs_rest": "District against the rest of Kent (adjusted p-value)"}
+#: the special-cause rules of the monthly p-chart (flag_oc.SPC_RULES) in words
+_SPC_RULE_LABELS = {"outside_limits": "A point outside the process limits (3 sigma)",
+                    "trend": "A trend of 7 points rising or falling",
+                    "two_in_three": "Two of three points beyond 2 sigma on one side",
+                    "run": "A run of 7 points on one side of the mean",
+                    "any_special_cause": "Any of the four rules above",
+                    "anhoej_runs": "Anhoej run-chart rules (longest run, crossings)"}
 
 
 def _counts(audits, by, cd):
@@ -93,7 +100,7 @@ def district_ranks(cd: CycleData) -> Section:
         by district (beside the funnel plot).
     caterpillar_programme : the same on the pooled annual cycles, when given.
     """
-    P, main = cd.params, cd.main
+    P, main = cd.params, cd.comparable
     area_of = dict(zip(cd.districts["district"], cd.districts["area"]))
     tables, figures = {}, {}
     cnt = _counts(main, "district", cd)
@@ -144,5 +151,11 @@ def district_ranks(cd: CycleData) -> Section:
             pc.loc[ok, "n"].to_numpy(), pc.loc[ok, "segment"].to_numpy(),
             p=float(pc["mean"].iloc[0]), shifts=(0.10, 0.20), n_sims=N_SIMS, seed=P.seed)
         so.insert(0, "criterion", cd.headline)
+        so.insert(2, "rule_label", so["rule"].map(_SPC_RULE_LABELS))
+        so.insert(4, "scenario_label", ["stable process (false alarm)" if sc == "stable" else
+                                        f"sustained drop of {100 * d:.0f} points" for sc, d in
+                                        zip(so["scenario"], so["shift"])])
         tables["spc_operating_characteristics"] = so
+    note_district_samples({k: v for k, v in tables.items() if k != "spc_operating_characteristics"},
+                          cd, programme=("shrunken_programme",))
     return Section(tables, figures)

@@ -56,6 +56,12 @@ INTERVAL_METHODS = ("wilson", "clopper-pearson", "jeffreys", "agresti-coull")
 ADJUST_METHODS = ("holm", "fdr_bh", "bonferroni")
 FUNNEL_METHODS = ("binomial-interpolated", "normal", "arcsine")
 SAMPLES = ("initial", "extended", "reaudit", "annual")
+#: Samples of a cycle's main results, and those of them drawn at random within every
+#: district (the same design in each district, so comparable between districts).
+MAIN_SAMPLES = ("initial", "extended", "annual")
+RANDOM_SAMPLES = ("extended", "annual")
+#: ``district_samples`` choices besides an explicit list of samples.
+DISTRICT_SAMPLE_RULES = ("random", "main")
 
 #: A cycle id: one plain folder name (letters, digits, ``_`` and ``-``, starting
 #: with a letter or digit, at most 64 characters). Audit exports hold four-digit years.
@@ -73,7 +79,7 @@ _TOP_KEYS = (
     "cycle", "title", "synthetic", "inputs", "samples", "districts", "notebooks",
     "confidence_level", "interval_method", "adjust_method", "suppression_threshold",
     "protection_width", "grade_scale", "target", "funnel_method", "seed", "output_dir", "cell_timeout", "jobs",
-    "headline_criterion", "publication",
+    "headline_criterion", "publication", "district_samples",
 )
 _PUBLICATION_KEYS = ("producer", "contact_name", "contact_email", "publication_date", "next_update",
                      "status")
@@ -159,6 +165,7 @@ class CycleParams:
     jobs: int | None = None
     headline_criterion: str | None = None
     publication: Publication = field(default_factory=Publication)
+    district_samples: str | tuple[str, ...] = "random"
 
     @property
     def notebooks_dir(self) -> Path:
@@ -220,6 +227,8 @@ class CycleParams:
             "jobs": self.jobs,
             "headline_criterion": self.headline_criterion,
             "publication": self.publication.to_dict(),
+            "district_samples": (self.district_samples if isinstance(self.district_samples, str)
+                                 else list(self.district_samples)),
             "params_file": self._rel(self.source),
         }
 
@@ -713,6 +722,8 @@ def load_params(path: str | Path) -> CycleParams:
     if headline is not None:
         headline = c.get(_headline)
     publication = c.get(lambda: _publication(c, data.get("publication"), synthetic))
+    district_samples = c.get(lambda: _district_samples(c, data.get("district_samples", "random"),
+                                                       samples or ()), "random")
 
     def _output_dir():
         if "output_dir" not in data:  # the repository's outputs/ folder
@@ -765,9 +776,31 @@ def load_params(path: str | Path) -> CycleParams:
         jobs=jobs,
         headline_criterion=headline,
         publication=publication,
+        district_samples=district_samples,
         source=path,
         root=root,
     )
+
+
+def _district_samples(c: _Checker, raw, samples):
+    """``district_samples``: which samples district comparisons use.
+
+    ``random`` (default): the main samples drawn at random within every district
+    (``extended``, ``annual``), which follow the same design in each district; if the
+    cycle has none, every main sample. ``main``: every main sample pooled (the initial
+    high-risk cases too, so a district's share of them affects its figures). Or a list
+    of main samples of the cycle.
+    """
+    if isinstance(raw, str):
+        if raw not in DISTRICT_SAMPLE_RULES:
+            c.fail("district_samples", f'must be "random", "main" or a list of main samples of the cycle '
+                                       f"({', '.join(s for s in samples if s in MAIN_SAMPLES)}), got {raw!r}")
+        return raw
+    if not isinstance(raw, list) or not raw:
+        c.fail("district_samples", f'must be "random", "main" or a non-empty list of samples, got {_tname(raw)} {raw!r}')
+    _check_members(c, "district_samples", "main sample of the cycle", raw,
+                   [s for s in samples if s in MAIN_SAMPLES])
+    return tuple(raw)
 
 
 def _publication(c: _Checker, raw, synthetic: bool) -> Publication:

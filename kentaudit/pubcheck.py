@@ -22,7 +22,9 @@ What it finds (``Finding.kind``):
     counts) or a column of dates.
 ``small_count``
     a value from 1 to ``threshold`` in a count column (metadata kind
-    ``count``, a name ``n_*``, or a header with the unit ``(count)``).
+    ``count``, a name ``n_*``, or a header with the unit ``(count)``), except in
+    a table whose metadata defines its counts as ``not_records`` (simulation
+    sizes, months of a simulated chart).
 ``total_gives_away``
     a ``[c]`` recoverable from totals: an additive relation (declared in the
     metadata, or a row labelled ``Total``/a ``n_total`` column) holding
@@ -616,7 +618,11 @@ def check_publication(publish_dir, *, restricted_dir=None, threshold: int = 5,
         for t in tabs:
             counts = _count_columns(t, meta)
             findings += _row_level(t, counts)
-            findings += _small_counts(t, counts, threshold)
+            tmeta = (meta.get(t.table_id) if t.table_id else None) or {}
+            if not (tmeta.get("defines") or {}).get("not_records"):
+                # a table whose metadata says its counts are not of records (simulated cells,
+                # months of a simulated chart) has no person behind a small count
+                findings += _small_counts(t, counts, threshold)
             key = t.table_id or f"{rel}#{len(by_format.get(fmt, {}))}"
             by_format.setdefault(fmt, {})[key] = t
     full_meta = {}

@@ -787,6 +787,8 @@ def _run_locked(params: CycleParams, job_list, *, name, partial, n_jobs, timeout
             where += f"\nwhy: {why}"
         if manifest["appendix"].get("error"):
             where += f"\nthe appendix could not be built: {manifest['appendix']['error']}"
+        for s in manifest["appendix"].get("not_published") or ():
+            where += f"\nappendix: {s['id']} ({s['title']}) not published: {s['reason']}"
         if trimmed:
             where += ("\nthe disk is nearly full, so only this run's manifest and log were kept; free some "
                       "space and run again")
@@ -859,11 +861,18 @@ def _build_appendix(params, staging: Path, requested: bool, partial: bool) -> di
         return {"built": False, "reason": msg}
     log.info("building the appendix")
     try:
-        build_appendix(params, results_dir=staging)
+        res = build_appendix(params, results_dir=staging)
     except Exception as exc:  # noqa: BLE001 - recorded; the run fails and keeps the last good outputs
         log.exception("appendix failed")
         return {"built": False, "reason": "failed", "error": _error_line(exc)}
-    return {"built": True, "reason": None}
+    # what the data (or the cycle's design) could not support: said in the manifest and the
+    # summary, table by table, so a thin appendix is never mistaken for a complete one
+    not_published = [{"id": i, "title": t, "reason": r} for i, t, r in getattr(res, "skipped", None) or ()]
+    for s in not_published:
+        log.info("appendix: %s (%s) not published: %s", s["id"], s["title"], s["reason"])
+    return {"built": True, "reason": None, "tables": list(getattr(res, "tables", None) or ()),
+            "figures": list(getattr(res, "figures", None) or ()),
+            "not_published": not_published}
 
 
 def _html_base(manifest: dict) -> dict[str, Any]:

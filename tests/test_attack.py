@@ -98,16 +98,17 @@ def test_undeclared_total_row_caught(pub2009):
 
 
 def test_pooled_sample_bridge_caught(pub2009):
-    # T7 pools the initial and extended samples: showing the pooled answered counts the
-    # suppression hid to protect T3's initial districts pins those districts again
+    # T9's "All samples" row pools the samples (moderation of every sample): showing the
+    # counts of another sample that the suppression hid to protect a small count pins
+    # the small count again through the pooled row
     pub, cdir = pub2009
     audit = pd.read_csv(cdir / "restricted" / "RESTRICTED_suppression_audit.csv", dtype=str, keep_default_na=False)
-    rows = audit[(audit.table_id == "T7") & (audit.column == "n_denominator") & (audit.reason == "secondary")]
-    assert len(rows), "2009's T7 hides pooled answered counts to protect T3"
-    t7, r7 = csv(pub, "T7"), restricted(cdir, "T7")
-    for i in rows.row.astype(int):
-        t7.at[i, "n_denominator"] = r7.at[i, "n_denominator"]
-    t7.to_csv(pub / "csv" / "T7.csv", index=False)
+    rows = audit[(audit.table_id == "T9") & (audit.reason == "secondary")]
+    assert len(rows), "2009's T9 hides counts of other samples to protect a small one"
+    t9, r9 = csv(pub, "T9"), restricted(cdir, "T9")
+    for i, col in zip(rows.row.astype(int), rows.column):
+        t9.at[i, col] = r9.at[i, col]
+    t9.to_csv(pub / "csv" / "T9.csv", index=False)
     assert "narrowed" in kinds(check_publication(pub))
 
 

@@ -176,6 +176,30 @@ def test_few_unanswered_need_the_audits_or_the_answered_count_hidden():
     assert m.protection_high - m.protection_low >= 3
 
 
+def test_a_zero_is_hidden_rather_than_the_headline_when_that_protects_the_small_count():
+    # the 2013 case: 5 not recorded, 0 not applicable, 295 answered of 300. Hiding the 0
+    # leaves the reader only "not applicable + not recorded = 5", so not recorded is in
+    # [1, 5] (width 4): the answered count and the percentage stay shown
+    res = suppress([answers(230, 65, 0, 5)], context=ctx(), width=3)
+    out = res.tables[0].data
+    assert out.at[0, "n_missing"] == C and out.at[0, "n_not_applicable"] == C
+    assert out.at[0, "n_denominator"] == 295 and out.at[0, "estimate"] != C
+    assert res.hidden_zeros == 1
+    m = res.audit[res.audit.column == "n_missing"].iloc[0]
+    assert (m.lower, m.upper) == (1, 5)
+
+
+def test_a_zero_cannot_protect_a_count_whose_sum_with_it_is_too_small():
+    # 2 not recorded and 0 not applicable: hiding the 0 gives [1, 2], narrower than 3, so
+    # the answered count (or the audit count) has to go - the percentage's denominator
+    # alone would tell the reader that 2 files were not answered
+    res = suppress([answers(267, 31, 0, 2)], context=ctx(), width=3)
+    out = res.tables[0].data
+    assert out.at[0, "n_audits"] == C or out.at[0, "n_denominator"] == C
+    m = res.audit[res.audit.column == "n_missing"].iloc[0]
+    assert m.upper - m.lower >= 3
+
+
 def test_derived_figures_of_a_hidden_count_are_hidden():
     out = suppress([answers(200, 4, 10, 10)], context=ctx(), width=3).tables[0].data
     assert out.at[0, "n_no"] == C and out.at[0, "estimate"] == C

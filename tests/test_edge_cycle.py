@@ -126,3 +126,16 @@ def test_one_district_and_one_row_cycles_run_every_analysis(tmp_path, variant):
     assert dt["p_value"].isna().all() and (dt["test"] == "not testable").all()
     assert (tables["funnel"]["flag_95"] == "not testable").all()
     assert not np.any(tables["district_vs_rest"]["p_value"].to_numpy(float) == 1.0)
+
+
+@pytest.mark.slow
+def test_tables_the_data_cannot_support_are_named_with_their_reason_in_manifest_and_log(edge_run):
+    ap = json.loads((edge_run["dir"] / "manifest.json").read_text())["appendix"]
+    log = (edge_run["dir"] / "run.log").read_text(encoding="utf-8")
+    assert ap["built"] is True and ap["not_published"], "the edge cycle has tables it cannot support"
+    published = set(ap["tables"]) | set(ap["figures"])
+    csvs = {p.stem for p in (edge_run["dir"] / "publish" / "csv").glob("T*.csv")}
+    assert csvs == set(ap["tables"])
+    for s in ap["not_published"]:
+        assert s["id"] not in published and s["reason"].strip()
+        assert f"appendix: {s['id']} ({s['title']}) not published: {s['reason']}" in log

@@ -186,6 +186,20 @@ def test_unsuppressed_small_count_caught(pub, fmt):
     assert len(f) == 1 and "count 2" in f[0].detail
 
 
+def test_small_count_in_a_table_of_simulation_sizes_is_not_a_finding(pub):
+    # a table whose counts are not of records (defines.not_records: months of a simulated
+    # chart, cells of a simulation) has no person behind a count of 3
+    import json
+    csv_set(pub, "T2", 1, "n_records", 2)
+    mf = pub / "csv" / "metadata.json"
+    meta = json.loads(mf.read_text())
+    for t in meta["tables"]:
+        if t["id"] == "T2":
+            t["defines"] = {"not_records": True}
+    mf.write_text(json.dumps(meta))
+    assert not [x for x in check_publication(pub) if x.kind == "small_count" and "T2" in x.file]
+
+
 def test_small_count_without_metadata_recognised_by_name(pub):
     (pub / "csv" / "metadata.json").unlink()
     pd.DataFrame({"district": ["Dover"], "n_cases": [3]}).to_csv(pub / "csv" / "T99.csv", index=False)

@@ -289,7 +289,8 @@ def test_appendix_is_built_from_the_staging_folder(tmp_path, monkeypatch):
     fake = _FakeAppendix()
     monkeypatch.setitem(sys.modules, "kentaudit.appendix", fake)
     params = load_params(make_repo(tmp_path, districts=["Ashford"], notebooks=["summary"]))
-    assert runner._build_appendix(params, tmp_path / "stage", True, False) == {"built": True, "reason": None}
+    got = runner._build_appendix(params, tmp_path / "stage", True, False)
+    assert got["built"] is True and got["reason"] is None and got["not_published"] == []
     assert fake.calls == [(params, tmp_path / "stage")]
 
 
