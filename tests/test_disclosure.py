@@ -186,7 +186,7 @@ def test_a_zero_is_hidden_rather_than_the_headline_when_that_protects_the_small_
     assert out.at[0, "n_denominator"] == 295 and out.at[0, "estimate"] != C
     assert res.hidden_zeros == 1
     m = res.audit[res.audit.column == "n_missing"].iloc[0]
-    assert (m.lower, m.upper) == (1, 5)
+    assert (m.protection_low, m.protection_high) == (1, 5)
 
 
 def test_a_zero_cannot_protect_a_count_whose_sum_with_it_is_too_small():
@@ -197,7 +197,7 @@ def test_a_zero_cannot_protect_a_count_whose_sum_with_it_is_too_small():
     out = res.tables[0].data
     assert out.at[0, "n_audits"] == C or out.at[0, "n_denominator"] == C
     m = res.audit[res.audit.column == "n_missing"].iloc[0]
-    assert m.upper - m.lower >= 3
+    assert m.protection_high - m.protection_low >= 3
 
 
 def test_derived_figures_of_a_hidden_count_are_hidden():

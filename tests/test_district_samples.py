@@ -51,9 +51,9 @@ def test_default_2009_district_comparisons_read_the_extended_sample_only(cd_rand
 def test_funnel_counts_are_the_extended_sample_counts_by_district(cd_random):
     a = cd_random.audits
     ext = a[(a["sample"] == "extended") & a["c_seen"].isin(["Y", "N"])]
-    want = ext.groupby("district")["c_seen"].agg(x=lambda s: int((s == "Y").sum()), n="size")
+    want = ext.groupby("district")["c_seen"].agg(n_yes=lambda s: int((s == "Y").sum()), n_denominator="size")
     ft = districts(cd_random).tables["funnel"]
-    got = ft[ft["criterion"] == "seen"].set_index("district")[["x", "n"]].astype(int)
+    got = ft[ft["criterion"] == "seen"].set_index("district")[["n_yes", "n_denominator"]].astype(int)
     pd.testing.assert_frame_equal(got.sort_index(), want.sort_index(), check_names=False,
                                   check_dtype=False)
     assert set(ft["samples"]) == {"extended"}
