@@ -48,7 +48,8 @@ _ANSWERED = "yes / (yes + no)"
 
 #: Every results table an analysis can save (each documented in docs/results.md).
 TABLES = frozenset({
-    "reconciliation", "reconciliation_by_file", "rejections_by_rule", "sample_summary",
+    "reconciliation", "reconciliation_by_file", "rejections_by_rule", "data_quality_counts",
+    "sample_summary",
     "sample_by_district", "completeness", "timeliness_agreement", "auditor_agreement",
     "moderation_kappa", "auditor_grades", "compliance_by_criterion", "compliance_by_sample",
     "authority_estimate", "grades", "grade_distribution", "grade_collapsed", "initial_vs_extended",
