@@ -787,11 +787,12 @@ def _run_locked(params: CycleParams, job_list, *, name, partial, n_jobs, timeout
             where += f"\nwhy: {why}"
         if manifest["appendix"].get("error"):
             where += f"\nthe appendix could not be built: {manifest['appendix']['error']}"
-        for s in manifest["appendix"].get("not_published") or ():
-            where += f"\nappendix: {s['id']} ({s['title']}) not published: {s['reason']}"
         if trimmed:
             where += ("\nthe disk is nearly full, so only this run's manifest and log were kept; free some "
                       "space and run again")
+    # a complete run too: which tables or figures its appendix could not publish, and why
+    for s_ in manifest["appendix"].get("not_published") or ():
+        where += f"\nappendix: {s_['id']} ({s_['title']}) not published: {s_['reason']}"
     print(summary)
     print(where)
     return code
