@@ -237,16 +237,13 @@ def _xlsx_tables(path: Path, rel: str, meta, scanner) -> tuple[list[_Table], lis
                     findings += scanner.scan(str(v), rel, f"sheet {ws.title!r}, cell {cell.coordinate}")
                 vals.append("" if v is None else (repr(v) if isinstance(v, float) else str(v)))
             rows.append(vals)
-        hdr = next((k for k, r in enumerate(rows) if sum(1 for v in r if v.strip()) >= 2), None)
-        if hdr is None:
+        grid = _sheet_grid(rows)
+        if grid is None:
             continue
-        width = max(j + 1 for j, v in enumerate(rows[hdr]) if v.strip())
-        headers = rows[hdr][:width]
-        cells = [r[:width] + [""] * (width - len(r[:width])) for r in rows[hdr + 1:]]
-        cells = [r for r in cells if any(v.strip() for v in r)]
+        hdr, headers, cells = grid
         tid = ws.title
         m = meta.get(tid)
-        names = ([c["name"] for c in m["columns"]] if m and len(m["columns"]) == width
+        names = ([c["name"] for c in m["columns"]] if m and len(m["columns"]) == len(headers)
                  else [_norm(h) for h in headers])
         title = ws.title
         tables.append(_Table(rel, tid, names, headers, cells,
@@ -270,19 +267,28 @@ def _ods_tables(path: Path, rel: str, meta, scanner) -> tuple[list[_Table], list
                 findings += scanner.scan(str(v), rel, f"sheet {title!r}, row {r + 1}, column {c + 1}")
                 vals.append(repr(v) if isinstance(v, float) else str(v))
             rows.append(vals)
-        hdr = next((k for k, r in enumerate(rows) if sum(1 for v in r if v.strip()) >= 2), None)
-        if hdr is None:
+        grid = _sheet_grid(rows)
+        if grid is None:
             continue
-        width = max(j + 1 for j, v in enumerate(rows[hdr]) if v.strip())
-        headers = rows[hdr][:width]
-        cells = [r[:width] + [""] * (width - len(r[:width])) for r in rows[hdr + 1:]]
-        cells = [r for r in cells if any(v.strip() for v in r)]
+        hdr, headers, cells = grid
         m = meta.get(title)
-        names = ([c["name"] for c in m["columns"]] if m and len(m["columns"]) == width
+        names = ([c["name"] for c in m["columns"]] if m and len(m["columns"]) == len(headers)
                  else [_norm(h) for h in headers])
         tables.append(_Table(rel, title, names, headers, cells,
                              lambda i, j, h=hdr, t=title: f"sheet {t!r}, row {h + i + 2}, column {j + 1}"))
     return tables, findings
+
+
+def _sheet_grid(rows):
+    """A spreadsheet sheet's table: the header row (the first with two or more values),
+    its headers and the non-empty rows below it, cut or padded to the header's width;
+    None when the sheet holds no table."""
+    hdr = next((k for k, r in enumerate(rows) if sum(1 for v in r if v.strip()) >= 2), None)
+    if hdr is None:
+        return None
+    width = max(j + 1 for j, v in enumerate(rows[hdr]) if v.strip())
+    cells = [r[:width] + [""] * (width - len(r[:width])) for r in rows[hdr + 1:]]
+    return hdr, rows[hdr][:width], [r for r in cells if any(v.strip() for v in r)]
 
 
 def _pdf_text(path: Path) -> str:
