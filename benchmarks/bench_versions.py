@@ -38,7 +38,12 @@ def _stage(root: Path, work: Path, name: str) -> Path:
     data = yaml.safe_load((root / "params" / name).read_text(encoding="utf-8"))
 
     def absolute(p):
-        return p if p is None or Path(p).is_absolute() else str((root / p).resolve())
+        # relative to the parameter file's folder (since issue 15); to the checkout's root
+        # in older commits (8077ce6): whichever names an existing file
+        if p is None or Path(p).is_absolute():
+            return p
+        beside = (root / "params" / p).resolve()
+        return str(beside if beside.exists() else (root / p).resolve())
 
     data["inputs"] = {k: [absolute(x) for x in v] if isinstance(v, list) else absolute(v)
                       for k, v in data["inputs"].items()}
