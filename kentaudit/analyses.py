@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from . import (agreement, association, casemix, charts, compare, funnel, ingest, multiplicity, notebook,
-               ordinal, paired, precision, proportions, reference, results, spc, survey, timeliness)
+               ordinal, paired, releases, precision, proportions, reference, results, spc, survey, timeliness)
 from .errors import KentauditError
 from .params import MAIN_SAMPLES, RANDOM_SAMPLES, CycleParams, load_params
 
@@ -58,6 +58,7 @@ TABLES = frozenset({
     "district_vs_rest", "area_vs_rest", "casemix_lr", "casemix_odds_ratios", "funnel_programme",
     "profile", "profile_grades", "profile_grade_test", "trend", "trend_tests",
     "change_since_previous", "grade_trend", "grade_trend_tests", "p_chart", "xmr",
+    "programme_counts", "programme_grades",
     # district_ranks section (kentaudit.district_ranks)
     "shrunken_by_district", "shrunken_by_area", "shrunken_headline", "shrunken_programme",
     "flag_operating_characteristics", "flag_oc_summary", "spc_operating_characteristics",
@@ -1020,6 +1021,9 @@ def trends(cd: CycleData) -> Section:
         (limits vary with each month's denominator).
     xmr : monthly compliance percentage of the headline criterion as an XmR
         chart (Making Data Count rules, as NHSRplotthedots).
+    programme_counts, programme_grades : answers to each criterion, and overall
+        grades, by cycle, sample and district (:mod:`kentaudit.releases`): what the
+        appendix models the earlier cycles' appendices from.
 
     Figures
     -------
@@ -1069,6 +1073,12 @@ def trends(cd: CycleData) -> Section:
             "test": ch["test"].to_numpy(), "p_value": ch["p_value"].to_numpy(),
             "p_adjusted": adj["p_adjusted"].to_numpy(), "adjust_method": P.adjust_method,
             "family": adj["family"].to_numpy()}), cd)
+
+    # the counts an annual appendix publishes, every cycle: the appendix models the earlier
+    # cycles' appendices from them (kentaudit.releases), so its protection covers them
+    every = pd.concat([cd.previous, cd.audits], ignore_index=True)
+    tables["programme_counts"] = releases.programme_counts(every, cd.criterion_ids, cd.districts)
+    tables["programme_grades"] = releases.programme_grades(every, cd.districts)
 
     gc = ordinal.collapse_grades(allm, by="cycle", conf_level=P.confidence_level, method=P.interval_method)
     tables["grade_trend"] = gc

@@ -31,6 +31,7 @@ import yaml
 
 from . import __version__
 from .cellmodel import ACCEPTED, Universe
+from .releases import model_releases
 from .disclosure import DEFAULT_WIDTH, Context, suppress
 from .errors import ParamsError, PublicationCheckError
 from .pubcheck import check_publication
@@ -364,8 +365,18 @@ def _disclosure_text(thr, sup, earlier) -> str:
     if hz:
         txt += f" In this edition {hz} zero{'s are' if hz != 1 else ' is'} hidden so."
     if earlier:
-        txt += (f" The protection also covers the {len({str(p) for _, _, p in earlier})} earlier appendix(es) "
-                "of the programme found beside this one.")
+        rel = _release_list(earlier)
+        pub = [str(r["cycle"]) for r in rel if r["source"] == "published"]
+        mod = [str(r["cycle"]) for r in rel if r["source"] == "modelled"]
+        parts = []
+        if pub:
+            parts.append(f"the published appendices of {_and(pub)} found beside this one")
+        if mod:
+            parts.append(f"the appendices of {_and(mod)} as they would have been published (rebuilt from "
+                         "those cycles' audits with the same tables, threshold and protection width, each "
+                         "suppressed knowing those before it)")
+        txt += (" The protection also covers everything the programme has published about the cycles "
+                f"this appendix reports: {' and '.join(parts)}; a count hidden there stays hidden here.")
     if sup is not None and sup.loss is not None and len(sup.loss):
         lo = sup.loss
         parts = [f"{r.table_id} {int(r.n_hidden_counts)} of {int(r.n_count_cells)}"
@@ -442,49 +453,59 @@ def disclosure_context(tables, results_dir: Path, *, cycle: str, samples, distri
     return Context(cycle, Universe(cycles, dist, {cycle: statuses}, criteria), main, previous, dsamp)
 
 
-def earlier_releases(output_dir: Path, cycle: str, ctx: Context, *, exclude=None) -> list:
+def earlier_releases(output_dir: Path, cycle: str, ctx: Context, *, exclude=None, modelled=()) -> list:
     """Counts published by the programme's other appendices under ``output_dir``.
 
     Reads ``<output_dir>/<other cycle>/publish/csv/metadata.json`` (the ``release``
     block: every count cell's definition and its published value, ``None`` where
-    hidden). Releases about cycles this appendix does not cover are independent of it
-    and left out; the universe is extended with any sample an earlier release names.
+    hidden), and the release folders of ``modelled`` (earlier appendices modelled as
+    they would be published, :func:`kentaudit.releases.model_releases`). Releases about
+    cycles this appendix does not cover are independent of it and left out; the
+    universe is extended with any sample an earlier release names.
 
     Returns
     -------
-    list of (Definition, value or None, metadata path)
+    list of (Definition, value or None, release folder)
     """
-    from .cellmodel import Definition
     out = []
-    if not Path(output_dir).is_dir():
-        return out
-    ex = Path(exclude).resolve() if exclude is not None else None
-    for mf in sorted(Path(output_dir).glob("*/publish/csv/metadata.json")):
-        if ex is not None and mf.parents[2].resolve() == ex:
-            continue
+    folders = []
+    if Path(output_dir).is_dir():
+        ex = Path(exclude).resolve() if exclude is not None else None
+        folders = [mf.parents[1] for mf in sorted(Path(output_dir).glob("*/publish/csv/metadata.json"))
+                   if ex is None or mf.parents[2].resolve() != ex]
+    for folder in [*folders, *[Path(m) for m in modelled]]:
+        mf = folder / "csv" / "metadata.json"
         try:
             rel = json.loads(mf.read_text(encoding="utf-8")).get("release") or {}
-        except ValueError:
+        except (OSError, ValueError):
             continue
-        if str(rel.get("cycle")) == cycle or not rel.get("cells"):
+        if str(rel.get("cycle")) == cycle:
             continue
-        cells = []
-        for c in rel["cells"]:
-            d = dict(c["definition"])
-            if c.get("value") is None and not c.get("hidden", True):
-                continue
-            cyc = d.get("cycle", [])
-            if not set(cyc) & set(ctx.universe.cycles):
-                continue
-            cells.append((d, c.get("value")))
-        for d, v in cells:
-            for cy in d.get("cycle", []):
-                for smp in d.get("sample", []):
-                    if cy in ctx.universe.cycles and smp not in ctx.universe.cycles[cy]:
-                        ctx.universe.cycles[cy].append(smp)
-        for d, v in cells:
-            br = tuple(d.pop("branch")) if "branch" in d else None
-            out.append((Definition(d, br, ctx.universe), v, mf))
+        out += [(d, v, folder) for d, v in release_cells(rel, ctx)]
+    return out
+
+
+def release_cells(rel: dict, ctx: Context) -> list:
+    """The count cells of a ``release`` block that concern cycles of ``ctx``'s universe,
+    as ``(Definition, value or None)``; the universe gains any sample they name."""
+    from .cellmodel import Definition
+    cells = []
+    for c in rel.get("cells") or ():
+        d = dict(c["definition"])
+        if c.get("value") is None and not c.get("hidden", True):
+            continue
+        if not set(d.get("cycle", [])) & set(ctx.universe.cycles):
+            continue
+        cells.append((d, c.get("value")))
+    for d, v in cells:
+        for cy in d.get("cycle", []):
+            for smp in d.get("sample", []):
+                if cy in ctx.universe.cycles and smp not in ctx.universe.cycles[cy]:
+                    ctx.universe.cycles[cy].append(smp)
+    out = []
+    for d, v in cells:
+        br = tuple(d.pop("branch")) if "branch" in d else None
+        out.append((Definition(d, br, ctx.universe), v))
     return out
 
 
@@ -616,6 +637,43 @@ def _extra_tests(spec, results_dir: Path, tables) -> dict:
     return out
 
 
+def _and(items) -> str:
+    items = list(items)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _release_list(earlier) -> list:
+    """``[{"cycle", "source"}]`` of the earlier releases used: ``published`` (found as
+    published under ``output_dir``) or ``modelled`` (rebuilt as it would be published)."""
+    out = {}
+    for d, _, folder in earlier:
+        f = Path(folder)
+        src = "modelled" if f.parent.name == "earlier_releases" else "published"
+        out.setdefault(str(f), src)
+    rows = []
+    for f, src in sorted(out.items()):
+        try:
+            cy = json.loads((Path(f) / "csv" / "metadata.json").read_text(encoding="utf-8"))["release"]["cycle"]
+        except (OSError, ValueError, KeyError, TypeError):
+            cy = None
+        rows.append({"cycle": cy, "source": src})
+    return sorted(rows, key=lambda r: (str(r["cycle"]), r["source"]))
+
+
+def _districts_ref(inputs):
+    from .reference import districts as _districts
+    return _districts(inputs.get("districts")) if inputs.get("districts") else _districts()
+
+
+def _grade_words(params) -> dict:
+    """Grade labels (``"1 Outstanding"``...) of the cycle's grade scale, used for the earlier
+    appendices as modelled too: disclosure control counts grades by number, so the words
+    of the rows change nothing that is protected."""
+    from .reference import grade_labels
+    scale = _get(params, "grade_scale", "ofsted_2009") or "ofsted_2009"
+    return {g: f"{g} {lab}" for g, lab in grade_labels(scale).items()}
+
+
 def _write_csvs(cdir: Path, tables, *, ctx=None, sup=None, earlier=()):
     cdir.mkdir(parents=True, exist_ok=True)
     for t in tables:
@@ -632,7 +690,8 @@ def _write_csvs(cdir: Path, tables, *, ctx=None, sup=None, earlier=()):
                               # what a reader may assume of every [c]: at least 1, or at least 0
                               # when a zero is hidden as a complement
                               "hidden_at_least": 0 if getattr(sup, "hidden_zeros", 0) else 1,
-                              "earlier_releases": sorted({str(p) for _, _, p in earlier})}
+                              # which earlier appendices the protection covers (not where they are)
+                              "earlier_releases": _release_list(earlier)}
         by_id = {t.id: t for t in tables}
         cells = []
         for (tid, i, c), d in sup.cells.items():
@@ -703,8 +762,15 @@ def build_appendix(params, results_dir=None, *, spec_path=None) -> AppendixResul
     width = int(DEFAULT_WIDTH if width is None else width)
     ctx = disclosure_context(tables, results_dir, cycle=cycle, samples=samples,
                              districts_path=inputs.get("districts"))
-    earlier = earlier_releases(Path(_get(params, "output_dir", "outputs")), cycle, ctx,
-                               exclude=results_dir)
+    out_root = Path(_get(params, "output_dir", "outputs"))
+    found = [f for f in (mf.parents[1] for mf in sorted(out_root.glob("*/publish/csv/metadata.json")))
+             if f.parent.resolve() != results_dir.resolve()] if out_root.is_dir() else []
+    # the earlier appendices not found as published, modelled as they would have been
+    modelled = model_releases(results_dir, results_dir / "restricted" / "earlier_releases", cycle=cycle,
+                              spec=spec, districts=_districts_ref(inputs), threshold=threshold,
+                              width=width, grade_labels=_grade_words(params), found=found,
+                              criterion_words=words["criteria"])
+    earlier = earlier_releases(out_root, cycle, ctx, exclude=results_dir, modelled=modelled)
     sup = suppress(tables, threshold=threshold, context=ctx, width=width,
                    earlier=[(d, v) for d, v, _ in earlier])
     mark_untestable(sup.tables)  # no test possible: [z], and out of every adjustment family
@@ -775,7 +841,8 @@ def build_appendix(params, results_dir=None, *, spec_path=None) -> AppendixResul
     extra = [Path(p) for p in (inputs.get("audits") or [])]
     findings = check_publication(stage, restricted_dir=results_dir / "restricted",
                                  threshold=threshold, audit_files=extra, width=width,
-                                 earlier=sorted({str(p) for _, _, p in earlier}))
+                                 earlier=sorted({str(p) for _, _, p in earlier}) + [
+                                     str(m) for m in modelled if m not in {p for _, _, p in earlier}])
     final = results_dir / "publish"
     if findings:
         rej = results_dir / "publish_rejected"

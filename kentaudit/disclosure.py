@@ -366,7 +366,8 @@ def suppress(tables: list[PublicationTable], threshold: int = 5, *, context: Con
             failing = [k for k in todo if iv[k][1] - iv[k][0] < width - 1e-9]
             if not failing:
                 break
-            weights = {k: cost(k) for k in kn}
+            # counts known from earlier releases only are fixed: they cannot be hidden
+            weights = {k: cost(k) for k in kn if k in value}
             added = False
             for h in failing:
                 if added:  # an earlier complement of this round may already protect h
