@@ -434,10 +434,20 @@ def suppress(tables: list[PublicationTable], threshold: int = 5, *, context: Con
                 df.at[i, col] = MARK
         published.append(t.with_data(df))
 
+    _labels: dict = {}
+
+    def row_labels(tid):
+        # every row's label text, once per table (not a DataFrame lookup per cell)
+        if tid not in _labels:
+            t = by_id[tid]
+            cols = [[str(v) for v in t.data[c].tolist()] for c in t.label_columns]
+            _labels[tid] = [" / ".join(col[i] for col in cols) for i in range(len(t.data))]
+        return _labels[tid]
+
     rows = []
     for cell, (r, detail) in list(hidden_cells.items()) + list(derived.items()):
         t = by_id[cell[0]]
-        lab = " / ".join(str(t.data.at[cell[1], c]) for c in t.label_columns)
+        lab = row_labels(cell[0])[cell[1]]
         k = system.index[cell_def[cell]] if cell in cell_def else None
         lo, hi = bounds.get(k, (np.nan, np.nan)) if k is not None else (np.nan, np.nan)
         rows.append({"table_id": cell[0], "row": cell[1], "row_label": lab, "column": cell[2],
@@ -450,10 +460,9 @@ def suppress(tables: list[PublicationTable], threshold: int = 5, *, context: Con
     import json
     eq_rows = []
     for cell, d in sorted(cell_def.items(), key=lambda kv: _poskey(kv[0], order, by_id)):
-        t = by_id[cell[0]]
         k = system.index[d]
         eq_rows.append({"table_id": cell[0], "row": cell[1],
-                        "row_label": " / ".join(str(t.data.at[cell[1], c]) for c in t.label_columns),
+                        "row_label": row_labels(cell[0])[cell[1]],
                         "column": cell[2], "count": k, "definition": json.dumps(d.as_dict(), sort_keys=True),
                         "cells": " + ".join(f"x{int(v)}" for v in system.vectors[k])})
     eqs = pd.DataFrame(eq_rows, columns=["table_id", "row", "row_label", "column", "count", "definition", "cells"])

@@ -148,11 +148,13 @@ def write_ods(path, content: AppendixContent) -> Path:
             tab.addElement(_row([_text_cell(f"Source: {t.source}")]))
         heads = [c.label + (f" ({REAL_UNITS[c.unit]})" if c.unit in REAL_UNITS else "") for c in t.columns]
         tab.addElement(_row([_text_cell(h, st.head) for h in heads]))
+        values = {c.name: frame[c.name].tolist() for c in t.columns}  # not a lookup per cell
+        fmts = {c.name: number_format(c) for c in t.columns}
         for i in range(len(frame)):
             cells = []
             for c in t.columns:
-                v = frame.at[i, c.name]
-                fmt = number_format(c)
+                v = values[c.name][i]
+                fmt = fmts[c.name]
                 if fmt and isinstance(v, (int, float)) and not isinstance(v, bool):
                     cell = TableCell(valuetype="float", value=repr(float(v)), stylename=st.number(fmt))
                     shown = f"{float(v):,.{len(fmt.split('.')[1]) if '.' in fmt else 0}f}"

@@ -80,11 +80,14 @@ def format_p_cell(v):
     return "<0.001" if f < 0.001 else f"{f:.3f}"
 
 
-def _untestable(t: PublicationTable, i: int, c) -> bool:
-    """A test is not applicable when a denominator it uses is 0, or all its counts are 0."""
+def _untestable(t: PublicationTable, i: int, c, cols: dict | None = None) -> bool:
+    """A test is not applicable when a denominator it uses is 0, or all its counts are 0.
+
+    ``cols`` (``{column: list of values}``, :func:`_columns`) saves a DataFrame lookup
+    per cell when a whole table is checked."""
     vals = []
     for name in c.derived_from:
-        v = t.data.at[i, name]
+        v = cols[name][i] if cols is not None else t.data.at[i, name]
         if isinstance(v, str):
             return False  # suppressed: [c] already
         try:
@@ -98,6 +101,12 @@ def _untestable(t: PublicationTable, i: int, c) -> bool:
     return any(v == 0 for name, v in vals if "denominator" in name or name == "n_pairs")
 
 
+def _columns(t: PublicationTable, columns) -> dict:
+    """``{name: list of the values}`` of the columns p-value columns are derived from."""
+    names = {n for c in columns for n in c.derived_from}
+    return {n: t.data[n].tolist() for n in names if n in t.data.columns}
+
+
 def mark_untestable(tables) -> None:
     """Set ``[z]`` (not applicable) in every p-value cell whose test could not be done
     (a denominator of 0, or all its counts 0), in the tables' data - before adjusted
@@ -107,21 +116,38 @@ def mark_untestable(tables) -> None:
         if not pcols:
             continue
         data = t.data.copy()
+        cols = _columns(t, pcols)
         for c in pcols:
-            data[c.name] = data[c.name].astype(object)
-            for i in range(len(data)):
-                if not isinstance(data.at[i, c.name], str) and _untestable(t, i, c):
-                    data.at[i, c.name] = "[z]"
+            vals = data[c.name].astype(object).tolist()
+            data[c.name] = pd.Series(["[z]" if not isinstance(v, str) and _untestable(t, i, c, cols) else v
+                                      for i, v in enumerate(vals)], index=data.index, dtype=object)
         t.data = data
 
 
 def csv_frame(t: PublicationTable) -> pd.DataFrame:
     """The published table as its CSV holds it: :meth:`PublicationTable.display_frame`
-    with p-values formatted and untestable p-values ``[z]``; labels as in the data."""
+    with p-values formatted and untestable p-values ``[z]``; labels as in the data.
+
+    The appendix asks for it about 80 times (CSV, spreadsheets, HTML, findings); it is
+    built once per state of the table's data (the frame is kept with the data object it
+    was built from, so new data - ``t.data = ...`` - builds it again) and a copy returned."""
+    cached = getattr(t, "_csv_cache", None)
+    if cached is not None and cached[0] is t.data:
+        return cached[1].copy()
+    disp = _csv_frame(t)
+    try:
+        object.__setattr__(t, "_csv_cache", (t.data, disp))
+    except (AttributeError, TypeError):  # a table type that keeps no attributes: no cache
+        pass
+    return disp.copy()
+
+
+def _csv_frame(t: PublicationTable) -> pd.DataFrame:
     disp = t.display_frame()
+    cols = _columns(t, [c for c in t.columns if _is_p(c)])
     for c in t.columns:
         if _is_p(c):
-            disp[c.name] = ["[z]" if not isinstance(v, str) and _untestable(t, i, c) else v
+            disp[c.name] = ["[z]" if not isinstance(v, str) and _untestable(t, i, c, cols) else v
                             for i, v in enumerate(disp[c.name])]
         if c.kind == "derived" and c.decimals is not None:
             disp[c.name] = [v if isinstance(v, str) else f"{float(v):.{c.decimals}f}"
