@@ -214,7 +214,7 @@ def independence_test(data, criterion: str | None = None, group: str = "district
 
 
 #: counts of independence_test that may be missing: integers with missing values, never floats
-_COUNTS = {"n_expected_below": "Int64", "n_resamples": "Int64"}
+_COUNTS = {"df": "Int64", "n_expected_below": "Int64", "seed": "Int64", "n_resamples": "Int64"}
 
 
 def two_group_test(x1: int, n1: int, x2: int, n2: int, conf_level: float = 0.95) -> dict:

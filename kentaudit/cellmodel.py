@@ -195,7 +195,8 @@ class LinearSystem:
                         branches_by_cycle[c].add(d.branch)
         self.structural = []
         base_var, branch_vars = {}, {}
-        self._branch_index = defaultdict(list)
+        # branch cells by branch, then by base cell: a definition tests each base cell once
+        self._branch_index = defaultdict(dict)
         for c in u.domain("cycle"):
             sclasses = _classes(u.domain("sample", c), self.defs, "sample", c)
             dclasses = _classes(u.domain("district"), self.defs, "district", c)
@@ -224,13 +225,18 @@ class LinearSystem:
                             for combo in _product(doms):
                                 v = self._new(("branch", b, br, combo))
                                 branch_vars[(b, br, combo)] = v
-                                self._branch_index[br].append((b, combo, v))
+                                self._branch_index[br].setdefault(b, []).append((combo, v))
                                 cells.append(v)
                             self.structural.append((np.array(cells + bases),
                                                     np.array([1.0] * len(cells) + [-1.0] * len(bases))))
         self.n_vars = len(self.vars)
         self._base_var, self._branch_vars = base_var, branch_vars
         self.vectors = [self._expand(d) for d in self.defs]
+        # the same as Python lists: the presolve and LP builders loop over them, and a loop
+        # over a numpy array makes a numpy scalar of every element
+        self._lists = [v.tolist() for v in self.vectors]
+        self._ones = [[1.0] * len(v) for v in self._lists]
+        self._structural = [(v.tolist(), c.tolist()) for v, c in self.structural]
 
     def _new(self, desc) -> int:
         self.vars.append(desc)
@@ -244,11 +250,13 @@ class LinearSystem:
                     out.append(v)
         else:
             dims = BRANCHES[d.branch[0]]
-            for b, combo, v in self._branch_index[d.branch]:
+            restrict = [(j, d.sets[dim]) for j, dim in enumerate(dims) if dim in d.sets]
+            for b, cells in self._branch_index[d.branch].items():
                 if not self._base_in(d, *b):
                     continue
-                if all(dim not in d.sets or (val in d.sets[dim]) for dim, val in zip(dims, combo)):
-                    out.append(v)
+                for combo, v in cells:
+                    if all(combo[j] in vals for j, vals in restrict):
+                        out.append(v)
         return np.array(sorted(out), dtype=np.int64)
 
     @staticmethod
@@ -277,9 +285,9 @@ class LinearSystem:
     def equations(self, known: dict) -> list[tuple]:
         """Rows ``(variables, coefficients, rhs, name)`` of the system for shown counts ``known``
         (``{definition index: value}``), structural rows first."""
-        rows = [(v, c, 0.0, "structure") for v, c in self.structural]
+        rows = [(v, c, 0.0, "structure") for v, c in self._structural]
         for k, val in known.items():
-            rows.append((self.vectors[k], np.ones(len(self.vectors[k])), float(val), k))
+            rows.append((self._lists[k], self._ones[k], float(val), k))
         return rows
 
     def intervals(self, known: dict, targets, lower_one=(), *, only=None) -> dict:
@@ -302,7 +310,7 @@ class LinearSystem:
         comp_of, comps = self._components(fixed, rows, [self.vectors[k] for k in set(targets) | set(lower_one)])
         cache = {}
         for t in targets:
-            vec = self.vectors[t]
+            vec = self._lists[t]
             const = float(sum(fixed.get(int(v), 0.0) for v in vec))
             free = [int(v) for v in vec if int(v) not in fixed]
             if not free:
@@ -367,11 +375,11 @@ class LinearSystem:
         """
         weights = weights or {}
         lower_one = [k for k in lower_one if k != target and k not in known]
-        rows = [(vs, cs, 0.0, None) for vs, cs in self.structural]
-        rows += [(self.vectors[k], np.ones(len(self.vectors[k])), float(v), k) for k, v in known.items()]
-        ineq = [(self.vectors[target], -1.0 if direction == "up" else 1.0,
+        rows = [(vs, cs, 0.0, None) for vs, cs in self._structural]
+        rows += [(self._lists[k], self._ones[k], float(v), k) for k, v in known.items()]
+        ineq = [(self._lists[target], -1.0 if direction == "up" else 1.0,
                  (-1.0 if direction == "up" else 1.0) * bound)]
-        ineq += [(self.vectors[k], -1.0, -1.0) for k in lower_one]
+        ineq += [(self._lists[k], -1.0, -1.0) for k in lower_one]
         if x0 is None:
             region = None
         else:
@@ -516,7 +524,7 @@ class LinearSystem:
         a_eq = csr_matrix((data, (ri, ci)), shape=(len(b), len(cols))) if b else None
         ub_d, ub_r, ub_c, ub_b = [], [], [], []
         for k in lower_one:
-            vec = self.vectors[k]
+            vec = self._lists[k]
             free = [int(v) for v in vec if int(v) not in fixed]
             if not free or free[0] not in col:
                 continue

@@ -261,7 +261,9 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--width", type=_int_type(0, 1000), default=None,
                    help="protection width the attack requires (default: as the metadata states, else 3)")
     c.add_argument("--earlier", action="append", default=[], metavar="DIR",
-                   help="publish/ folder of an earlier appendix of the programme (repeatable)")
+                   help="publish/ folder of an earlier appendix of the programme (repeatable); default: "
+                        "the other cycles' publish/ folders beside PATH and the earlier appendices "
+                        "modelled under --restricted (earlier_releases/)")
     c.set_defaults(func=_cmd_check)
     return p
 

@@ -667,8 +667,29 @@ def check_publication(publish_dir, *, restricted_dir=None, threshold: int = 5,
     return findings
 
 
+def programme_releases(publish_dir, restricted_dir=None) -> list[Path]:
+    """The other releases of a programme beside ``publish_dir`` (``<output_dir>/<cycle>/publish``):
+    the other cycles' ``publish/`` folders under the same output folder, and the earlier
+    appendices modelled as they would have been published
+    (``<restricted_dir>/earlier_releases/<cycle>``, :mod:`kentaudit.releases`)."""
+    root = Path(publish_dir).resolve()
+    out = [mf.parents[1] for mf in sorted(root.parent.parent.glob("*/publish/csv/metadata.json"))
+           if mf.parents[1].resolve() != root]
+    if restricted_dir is not None:
+        out += [f for f in sorted((Path(restricted_dir) / "earlier_releases").glob("*"))
+                if (f / "csv" / "metadata.json").is_file()]
+    return out
+
+
 def check_publication_cli(path, restricted=None, threshold=5, width=None, earlier=()) -> int:
-    """``kentaudit check-publication``: print the findings; 1 if any, else 0."""
+    """``kentaudit check-publication``: print the findings; 1 if any, else 0.
+
+    Without ``earlier``, the programme's other releases found beside ``path``
+    (:func:`programme_releases`) are attacked with it, and named."""
+    if not earlier:
+        earlier = programme_releases(path, restricted)
+        if earlier:
+            print("attacked with the programme's other releases: " + ", ".join(str(e) for e in earlier))
     findings = check_publication(path, restricted_dir=restricted, threshold=threshold, width=width,
                                  earlier=earlier)
     for f in findings:

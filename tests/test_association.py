@@ -134,3 +134,15 @@ def test_all_pairs_has_one_row_per_pair():
     out = all_pairs(_audits(), "seen", adjust_method="bonferroni")
     assert list(zip(out["level_a"], out["level_b"])) == [("A", "B"), ("A", "C"), ("B", "C")]
     np.testing.assert_allclose(out["p_adjusted"], np.minimum(1, out["p_value"] * 3))
+
+
+def test_missing_seed_and_df_stay_whole_numbers():
+    # a Pearson test has no seed and a not-testable table no df: missing integers, never floats
+    import pandas as pd
+
+    from kentaudit import association
+    pear = association.independence_test(pd.DataFrame([[30, 40], [50, 60]]))
+    none = association.independence_test(pd.DataFrame([[3, 0], [5, 0]]))
+    for r in (pear, none):
+        assert str(r["df"].dtype) == "Int64" and str(r["seed"].dtype) == "Int64"
+    assert pear["df"].iloc[0] == 1 and pd.isna(pear["seed"].iloc[0]) and pd.isna(none["df"].iloc[0])

@@ -150,3 +150,12 @@ def test_check_publication_catches_a_trend_count_an_earlier_appendix_hid(run13, 
     t11.to_csv(pub / "csv" / "T11.csv", index=False)
     found = check_publication(pub, restricted_dir=run13 / "restricted", earlier=earlier)
     assert any(f.kind == "narrowed" for f in found), found
+
+
+def test_check_publication_cli_attacks_with_the_modelled_releases(run13, capsys):
+    from kentaudit.pubcheck import check_publication_cli, programme_releases
+    found = programme_releases(run13 / "publish", run13 / "restricted")
+    assert [p.name for p in found if p.parent.name == "earlier_releases"] == ["2010", "2011", "2012"]
+    assert check_publication_cli(run13 / "publish", restricted=run13 / "restricted") == 0
+    out = capsys.readouterr().out
+    assert "earlier_releases" in out and "is clean" in out

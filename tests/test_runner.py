@@ -361,3 +361,14 @@ def test_runner_reviewer_pages_render_offline_in_a_browser(good):
         assert p["visibleTables"] == p["tables"] > 0, p
     fig = next(p for p in pages if p["file"].endswith("figure_demo.html"))
     assert fig["images"] == 1
+
+
+def test_a_first_run_starts_the_longest_notebook_first(tmp_path):
+    # no earlier manifest: the typical timings order the jobs (LPT), districts first
+    from kentaudit.runner import _longest_first
+    work = [{"notebook": n, "district": d} for n, d in
+            [("data_quality", None), ("compliance", None), ("district_profile", "Ashford"),
+             ("districts", None), ("trends", None), ("my_extra", None)]]
+    order = [w["notebook"] for w in _longest_first(work, tmp_path / "missing" / "manifest.json")]
+    assert order[0] == "districts" and order[-1] == "my_extra"
+    assert sorted(order) == sorted(w["notebook"] for w in work)
