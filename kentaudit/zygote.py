@@ -65,7 +65,11 @@ ZYGOTE_ENV = "KENTAUDIT_ZYGOTE"
 #: leaves the backend unresolved until a figure is made), so each kernel
 #: still gets ipykernel's inline backend.
 PRELOAD = ("numpy", "pandas", "scipy.stats", "statsmodels.api", "matplotlib", "seaborn",
-           "kentaudit.analyses", "ipykernel.kernelapp")
+           "kentaudit.analyses", "ipykernel.kernelapp",
+           # what every notebook's first table or section imports next (pandas' Styler and
+           # its templates, the display layer, the second sections of two notebooks)
+           "pandas.io.formats.style", "kentaudit.display", "kentaudit.findings",
+           "kentaudit.district_ranks", "kentaudit.calibration")
 
 #: Seconds the zygote sleeps between checks that its parent is alive. Kernel
 #: exits and requests wake it at once (the tests set a long poll through
