@@ -159,6 +159,9 @@ def _public_outputs(a: pd.DataFrame):
     crit = ["seen", "smart_plan"]
     counts = proportions.criterion_counts(a, by="district", criteria=crit)
     yield "criterion_counts", counts
+    from kentaudit import reference, releases
+    yield "programme_counts", releases.programme_counts(a, crit, reference.districts())
+    yield "programme_grades", releases.programme_grades(a, reference.districts())
     yield "proportion_ci", proportions.proportion_ci([3, 0], [10, 0])
     yield "compliance", proportions.compliance(a, by="district", criteria=crit)
     yield "compare_independent", compare.compare_independent([3, 0], [10, 0], [5, 2], [10, 4])
