@@ -6,7 +6,10 @@ parent-death signal (:func:`kentaudit.deathsig.die_with_parent`).
 import signal
 
 from .deathsig import die_with_parent
+from .skip_imports import skip_unused_optional_imports
 
 __all__: list[str] = []  # exports nothing: imported for its effect
 
 die_with_parent(signal.SIGKILL)
+# the workers forked from here read notebooks: see kentaudit.skip_imports
+skip_unused_optional_imports()

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import matplotlib
 import matplotlib.figure
+import matplotlib.layout_engine
 import numpy as np
 import pandas as pd
 import seaborn as sns
@@ -35,7 +36,9 @@ from .methods import check_method
 __all__ = [
     "OKABE_ITO",
     "Figure",
+    "IMAGE_METADATA",
     "house_style",
+    "render_files",
     "plot_funnel",
     "plot_xmr",
     "plot_p_chart",
@@ -111,32 +114,85 @@ class Figure:
     kind: str = ""
     meta: dict = field(default_factory=dict)
 
+    #: The PNG bytes written by the last :meth:`save` (what the reviewer page shows).
+    saved_png: bytes | None = field(default=None, repr=False, compare=False)
+
     def save(self, path_stem: str | Path, formats: Sequence[str] = ("png", "svg"),
              dpi: int = 150) -> list[Path]:
         """Write ``<path_stem>.png`` and ``<path_stem>.svg``; return the paths.
 
         Output is deterministic: the same figure gives the same bytes (SVG hash salt
-        and ids fixed, ``Date``/``Creator``/``Software`` metadata removed).
+        and ids fixed, ``Date``/``Creator``/``Software`` metadata removed). The layout
+        is computed once for all formats (:func:`render_files`). The PNG written is
+        kept as :attr:`saved_png`: :func:`kentaudit.results.figure_html` embeds that
+        image, so a reviewer page shows the file that was saved (save again after
+        changing the figure).
         """
         stem = Path(path_stem)
         stem.parent.mkdir(parents=True, exist_ok=True)
-        paths = []
         for fmt in formats:
             check_method(fmt, ("png", "svg"), "formats")
-            path = stem.with_name(stem.name + "." + fmt)
-            meta = {"Software": None} if fmt == "png" else {"Date": None, "Creator": None}
-            with house_style():
-                self.figure.savefig(path, format=fmt, dpi=dpi, metadata=meta,
-                                    bbox_inches="tight")
-            paths.append(path)
+        paths = [stem.with_name(stem.name + "." + fmt) for fmt in formats]
+        with house_style():
+            images = render_files(self.figure, [(fmt, dpi) for fmt in formats])
+        for path, fmt, data in zip(paths, formats, images):
+            path.write_bytes(data)
+            if fmt == "png":
+                self.saved_png = data
         return paths
 
     def _repr_png_(self) -> bytes:  # shown inline in Jupyter
-        buf = io.BytesIO()
         with house_style():
-            self.figure.savefig(buf, format="png", dpi=100, metadata={"Software": None},
-                                bbox_inches="tight")
-        return buf.getvalue()
+            return render_files(self.figure, [("png", 100)])[0]
+
+
+#: Metadata left out of saved images, so that the same figure gives the same bytes.
+IMAGE_METADATA = {"png": {"Software": None}, "svg": {"Date": None, "Creator": None}}
+
+
+def render_files(fig: matplotlib.figure.Figure, outputs: Sequence[tuple[str, int]],
+                 *, metadata: Mapping[str, Mapping] | None = None) -> list[bytes]:
+    """The figure as image files, ``outputs`` a list of ``(format, dpi)``, cropped to the
+    figure's tight bounding box as ``savefig(bbox_inches="tight")`` crops it.
+
+    ``savefig`` on a figure with a layout engine draws the figure twice for every file:
+    once to run the layout and measure the bounding box, once to render. Here the layout
+    runs once, at the first output's dpi, and is held (the engine set aside) while every
+    file is rendered, each in one draw; the engine is put back afterwards. The first
+    output's bytes are the same as ``savefig(bbox_inches="tight")``'s (tested). For the
+    16 funnel plots of a cycle's districts notebook, PNG and SVG together take about a
+    third less time (``benchmarks/``).
+    """
+    metadata = IMAGE_METADATA if metadata is None else metadata
+    if not outputs:
+        return []
+    engine = fig.get_layout_engine()
+    dpi0 = fig.dpi
+    bbox = "tight"
+    held = False
+    try:
+        if engine is not None and not isinstance(engine, matplotlib.layout_engine.PlaceHolderLayoutEngine):
+            fig.set_dpi(outputs[0][1])
+            fig.draw_without_rendering()  # the layout, at the first file's dpi
+            bbox = fig.get_tightbbox().padded(matplotlib.rcParams["savefig.pad_inches"])
+            # with no engine (and an explicit box), savefig draws once
+            with matplotlib.rc_context({"figure.autolayout": False,
+                                        "figure.constrained_layout.use": False}):
+                fig.set_layout_engine(None)
+            held = True
+            fig.set_dpi(dpi0)
+        out = []
+        for fmt, dpi in outputs:
+            buf = io.BytesIO()
+            fig.savefig(buf, format=fmt, dpi=dpi, metadata=dict(metadata.get(fmt, {})),
+                        bbox_inches=bbox)
+            out.append(buf.getvalue())
+        return out
+    finally:
+        if fig.dpi != dpi0:
+            fig.set_dpi(dpi0)
+        if held:
+            fig.set_layout_engine(engine)
 
 
 # --- formatting helpers --------------------------------------------------------------------

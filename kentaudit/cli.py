@@ -141,6 +141,9 @@ def _cmd_sample(a):
 
 
 def _cmd_run(a):
+    from .skip_imports import skip_unused_optional_imports
+
+    skip_unused_optional_imports()  # this process writes the reviewer pages' index from notebooks
     from .runner import run_cycle
     return run_cycle(a.params, districts=a.districts, notebooks=a.notebooks,
                      jobs=a.jobs, cell_timeout=a.cell_timeout, appendix=not a.no_appendix)

@@ -340,12 +340,15 @@ def save_figure(fig_result, id: str, figures_dir: str | Path, *, alt_text: str |
         fig_result.save(stem)
     import matplotlib
 
-    with matplotlib.rc_context({"svg.hashsalt": id}):
-        if not stem.with_suffix(".png").exists():
-            fig.savefig(stem.with_suffix(".png"), format="png", dpi=150, metadata=_PNG_META,
-                        bbox_inches="tight")
-        if not stem.with_suffix(".svg").exists():
-            fig.savefig(stem.with_suffix(".svg"), format="svg", metadata=_SVG_META, bbox_inches="tight")
+    missing = [fmt for fmt in ("png", "svg") if not stem.with_suffix(f".{fmt}").exists()]
+    if missing:  # a bare matplotlib figure (a chart result has saved both)
+        from .charts import render_files
+
+        with matplotlib.rc_context({"svg.hashsalt": id}):
+            images = render_files(fig, [(fmt, 150 if fmt == "png" else fig.dpi) for fmt in missing],
+                                  metadata={"png": _PNG_META, "svg": _SVG_META})
+        for fmt, data in zip(missing, images):
+            stem.with_suffix(f".{fmt}").write_bytes(data)
     meta = {"id": id, "alt_text": alt, "caption": cap, "png": f"{id}.png", "svg": f"{id}.svg"}
     _atomic_write(stem.with_suffix(".json"),
                   (json.dumps(meta, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8"))
@@ -353,11 +356,19 @@ def save_figure(fig_result, id: str, figures_dir: str | Path, *, alt_text: str |
 
 
 def figure_html(fig_result, *, alt_text: str | None = None, caption: str | None = None) -> str:
-    """HTML ``<figure>`` with the PNG embedded as base64, its alt text and caption."""
+    """HTML ``<figure>`` with the PNG embedded as base64, its alt text and caption.
+
+    A chart result that has been saved (:meth:`kentaudit.charts.Figure.save`, which
+    :func:`save_figure` and ``Section.save`` call) embeds the PNG file it wrote, so the
+    reviewer page shows the saved figure; otherwise the figure is drawn at 100 dpi.
+    """
     fig, alt, cap = _parts(fig_result, alt_text, caption)
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=100, metadata=_PNG_META, bbox_inches="tight")
-    b64 = base64.b64encode(buf.getvalue()).decode("ascii")
+    png = getattr(fig_result, "saved_png", None)
+    if not png:
+        from .charts import render_files
+
+        png = render_files(fig, [("png", 100)], metadata={"png": _PNG_META})[0]
+    b64 = base64.b64encode(png).decode("ascii")
     figcap = f"<figcaption>{html.escape(cap)}</figcaption>" if cap else ""
     return (f'<figure class="kentaudit-figure"><img src="data:image/png;base64,{b64}" '
             f'alt="{html.escape(alt, quote=True)}" style="max-width:100%;height:auto">{figcap}</figure>')

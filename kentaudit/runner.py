@@ -211,6 +211,9 @@ def _worker_init(kernel_dir: str, zygote_path: str | None = None) -> None:
     from .deathsig import die_with_parent
 
     die_with_parent(signal.SIGKILL)
+    from .skip_imports import skip_unused_optional_imports
+
+    skip_unused_optional_imports()  # a worker reads notebooks; also under spawn (no forkserver)
     # Ctrl-C is handled by the main process, which stops the workers itself.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.environ["KENTAUDIT_KERNEL_DIR"] = kernel_dir

@@ -69,7 +69,9 @@ PRELOAD = ("numpy", "pandas", "scipy.stats", "statsmodels.api", "matplotlib", "s
            # what every notebook's first table or section imports next (pandas' Styler and
            # its templates, the display layer, the second sections of two notebooks)
            "pandas.io.formats.style", "kentaudit.display", "kentaudit.findings",
-           "kentaudit.district_ranks", "kentaudit.calibration")
+           "kentaudit.district_ranks", "kentaudit.calibration",
+           # the findings of every notebook read the appendix's spec and table builders
+           "kentaudit.appendix")
 
 #: Seconds the zygote sleeps between checks that its parent is alive. Kernel
 #: exits and requests wake it at once (the tests set a long poll through

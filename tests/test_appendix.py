@@ -27,6 +27,15 @@ def test_spec_ids_are_stable_and_unique():
     assert [f["id"] for f in spec["figures"]] == ["F1", "F2", "F3", "F4"]
 
 
+def test_spec_reads_the_same_with_libyaml_as_with_pyyamls_own_safe_loader():
+    from importlib import resources
+
+    import yaml
+
+    text = (resources.files("kentaudit") / "data" / "appendix_spec.yaml").read_text(encoding="utf-8")
+    assert load_spec() == yaml.safe_load(text)
+
+
 def test_publish_holds_html_xlsx_csvs_and_figures(built):
     res, _ = built
     names = {p.relative_to(res.publish_dir).as_posix() for p in res.files}

@@ -261,3 +261,81 @@ def test_spc_charts_carry_making_data_count_icons_in_the_figure_and_words():
     letters = {t.get_text() for ax in fig.figure.axes[1:] for t in ax.texts}
     assert {"H", icons[1][2]} <= letters
     assert "Making Data Count icons: variation H" in fig.alt_text
+
+
+def _tight_savefig(fig, fmt, dpi):
+    import io
+
+    from kentaudit.charts import IMAGE_METADATA
+    buf = io.BytesIO()
+    with house_style():
+        fig.savefig(buf, format=fmt, dpi=dpi, metadata=IMAGE_METADATA[fmt], bbox_inches="tight")
+    return buf.getvalue()
+
+
+def _svg_size(data: bytes) -> tuple[float, float]:
+    import re
+
+    w, h = re.search(rb'viewBox="0 0 ([0-9.]+) ([0-9.]+)"', data).groups()
+    return float(w), float(h)
+
+
+def test_render_files_png_is_the_same_bytes_as_a_tight_savefig(funnel_tab):
+    from kentaudit.charts import render_files
+
+    def fig():
+        return plot_funnel(funnel_tab, measure="child seen alone", unit_label="district").figure
+
+    with house_style():
+        png, svg = render_files(fig(), [("png", 150), ("svg", 150)])
+    assert png == _tight_savefig(fig(), "png", 150)  # the same figure, drawn afresh
+    # the SVG is cropped to the same box, measured once at 150 dpi (within a point)
+    w0, h0 = _svg_size(_tight_savefig(fig(), "svg", 150))
+    w1, h1 = _svg_size(svg)
+    assert abs(w1 - w0) < 1 and abs(h1 - h0) < 1
+
+
+def test_render_files_puts_the_layout_engine_back_so_a_changed_figure_is_laid_out_again(funnel_tab):
+    from kentaudit.charts import render_files
+
+    fig = plot_funnel(funnel_tab, measure="child seen alone", unit_label="district").figure
+    engine = fig.get_layout_engine()
+    with house_style():
+        render_files(fig, [("png", 150)])
+    assert fig.get_layout_engine() is engine and fig.dpi == 100
+    ax = fig.axes[0]
+    x0 = ax.get_position().x0
+    # a much wider y label after rendering: laid out again, the axes move right to fit it
+    ax.set_ylabel("a much longer label\nover\nthree lines", fontsize=30)
+    with house_style():
+        render_files(fig, [("png", 150)])
+    assert ax.get_position().x0 > x0 + 0.02
+
+
+def test_render_files_of_a_figure_without_a_layout_engine_is_a_tight_savefig():
+    import matplotlib.figure
+
+    from kentaudit.charts import render_files
+
+    fig = matplotlib.figure.Figure(figsize=(4, 3))
+    fig.add_subplot().plot([0, 1], [0, 1])
+    assert fig.get_layout_engine() is None
+    with house_style():
+        (png,) = render_files(fig, [("png", 100)])
+    assert png == _tight_savefig(fig, "png", 100)
+    assert fig.get_layout_engine() is None
+
+
+def test_a_saved_chart_embeds_the_png_file_it_wrote_in_its_html(tmp_path, funnel_tab):
+    import base64
+    import re
+
+    from kentaudit.results import figure_html, save_figure
+
+    chart = plot_funnel(funnel_tab, measure="child seen alone", unit_label="district")
+    unsaved = re.search(r'base64,([^"]+)"', figure_html(chart)).group(1)
+    paths = save_figure(chart, "funnel_seen_alone", tmp_path)
+    shown = re.search(r'base64,([^"]+)"', figure_html(chart)).group(1)
+    assert base64.b64decode(shown) == (tmp_path / "funnel_seen_alone.png").read_bytes()
+    assert shown != unsaved  # before saving, drawn at 100 dpi instead
+    assert set(paths) == {"png", "svg", "json"}

@@ -1,0 +1,58 @@
+"""The runner's processes skip jsonschema's optional IRI grammar (kentaudit.skip_imports);
+an analyst's session is left alone."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+CHECK = """
+import sys
+{setup}
+import nbformat
+nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 + 1")])
+nbformat.validate(nb)
+print(repr(sys.modules.get("rfc3987_syntax", "absent")))
+"""
+
+
+def _run(setup: str) -> str:
+    out = subprocess.run([sys.executable, "-c", CHECK.format(setup=setup)], capture_output=True,
+                         text=True, check=True)
+    return out.stdout.strip()
+
+
+def test_marked_processes_validate_notebooks_without_importing_the_iri_grammar():
+    got = _run("from kentaudit.skip_imports import skip_unused_optional_imports\n"
+               "assert skip_unused_optional_imports() == ['rfc3987_syntax']")
+    assert got == "None"  # marked, never imported; validation still works
+
+
+def test_importing_kentaudit_does_not_change_an_analysts_session():
+    pytest.importorskip("rfc3987_syntax")  # installed with JupyterLab's jupyter-events
+    got = _run("import kentaudit, kentaudit.analyses, kentaudit.runner, kentaudit.results")
+    assert got.startswith("<module 'rfc3987_syntax'")
+
+
+def test_a_module_already_imported_is_left_alone(monkeypatch):
+    from kentaudit import skip_imports
+
+    monkeypatch.setitem(sys.modules, "rfc3987_syntax", object())
+    assert skip_imports.skip_unused_optional_imports() == []
+    assert sys.modules["rfc3987_syntax"] is not None
+
+
+def test_the_runners_workers_and_forkserver_mark_it(monkeypatch, tmp_path):
+    from kentaudit import runner
+
+    monkeypatch.delitem(sys.modules, "rfc3987_syntax", raising=False)
+    monkeypatch.setattr(runner.signal, "signal", lambda *a: None)
+    monkeypatch.setattr("kentaudit.deathsig.die_with_parent", lambda *a: None)
+    monkeypatch.setenv("KENTAUDIT_KERNEL_DIR", str(tmp_path))
+    monkeypatch.delenv("KENTAUDIT_ZYGOTE", raising=False)
+    runner._worker_init(str(tmp_path))
+    assert "rfc3987_syntax" in sys.modules and sys.modules["rfc3987_syntax"] is None
+    monkeypatch.delitem(sys.modules, "rfc3987_syntax")
+    src = (runner.Path(runner.__file__).parent / "_forkserver_preload.py").read_text()
+    assert "skip_unused_optional_imports()" in src
