@@ -26,14 +26,12 @@ import json
 from pathlib import Path
 
 import matplotlib
+import matplotlib.figure
+import numpy as np
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from .charts import OKABE_ITO, house_style  # noqa: E402
-from .funnel import funnel_limits  # noqa: E402
-from .pubtable import Figure, round_half_away  # noqa: E402
+from .charts import OKABE_ITO, house_style
+from .funnel import funnel_limits
+from .pubtable import Figure, round_half_away
 
 __all__ = ["draw_figures"]
 
@@ -60,12 +58,18 @@ def _mark(artist, table, row, column):
     artist.set_gid(f"mark-{table}-{row}-{column}")
 
 
+def _figure(figsize):
+    # a Figure of its own, never pyplot's: importing this module must not choose the
+    # matplotlib backend of the session (or of the kernel zygote) that imports it
+    fig = matplotlib.figure.Figure(figsize=figsize)
+    return fig, fig.add_subplot()
+
+
 def _save(fig, out_dir: Path, fid: str, meta: dict) -> Path:
     out_dir.mkdir(parents=True, exist_ok=True)
     svg = out_dir / f"{fid}.svg"
     with house_style():
         fig.savefig(svg, format="svg", metadata={"Date": None, "Creator": None}, bbox_inches="tight")
-    plt.close(fig)
     (out_dir / f"{fid}.json").write_text(json.dumps(meta, indent=1, sort_keys=True), encoding="utf-8")
     return svg
 
@@ -86,7 +90,7 @@ def _funnel(t7, out_dir, *, headline, label, target, method, threshold):
     lim = funnel_limits(grid, target, levels, method)
     marks = []
     with house_style():
-        fig, ax = plt.subplots(figsize=(8, 5.5))
+        fig, ax = _figure((8, 5.5))
         for c, ls in zip(levels, ("--", ":")):
             part = lim[lim["conf_level"] == c]
             ax.plot(part["n"], 100 * part["limit_low"], ls=ls, color="#333333", lw=1.2,
@@ -151,7 +155,7 @@ def _grades(t8, out_dir):
     marks = []
     any_hidden = False
     with house_style():
-        fig, ax = plt.subplots(figsize=(8.5, max(2.5, 0.5 * len(bars) + 1.8)))
+        fig, ax = _figure((8.5, max(2.5, 0.5 * len(bars) + 1.8)))
         ys = np.arange(len(bars))[::-1]
         labelled = set()
         for yv, (s, ti, parts, total) in zip(ys, bars):
@@ -209,7 +213,7 @@ def _trend(t11, out_dir, *, headline, label):
         return None
     marks = []
     with house_style():
-        fig, ax = plt.subplots(figsize=(8, 4.5))
+        fig, ax = _figure((8, 4.5))
         xs = [str(df.at[i, "cycle"]) for i in shown]
         for k, i in enumerate(shown):
             p = float(df.at[i, "n_yes"]) / float(df.at[i, "n_denominator"])
@@ -243,7 +247,7 @@ def _caterpillar(t12, out_dir, *, label):
     rows = sorted(rows, key=lambda i: float(df.at[i, "estimate"]))
     marks = []
     with house_style():
-        fig, ax = plt.subplots(figsize=(8, max(3, 0.4 * len(rows) + 1.5)))
+        fig, ax = _figure((8, max(3, 0.4 * len(rows) + 1.5)))
         for k, i in enumerate(rows):
             est, lo, hi = (100 * float(df.at[i, c]) for c in ("estimate", "conf_low", "conf_high"))
             ax.plot([lo, hi], [k, k], color="#555555", lw=1.4)

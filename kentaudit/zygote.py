@@ -313,6 +313,10 @@ def _watch_shim(shim_pid: int) -> None:
     threading.Thread(target=run, name="kentaudit-shim-watch", daemon=True).start()
 
 
+#: The zygote's sys.path before it imported :data:`PRELOAD`.
+_PATH_BEFORE_PRELOAD: list[str] = []
+
+
 def _become_kernel(req: dict, fds: list[int], zygote_pid: int) -> None:
     """In the forked child: become a kernel as a fresh ``python -m ipykernel_launcher`` would."""
     for s in (signal.SIGTERM, signal.SIGCHLD, signal.SIGHUP, signal.SIGPIPE):
@@ -333,7 +337,8 @@ def _become_kernel(req: dict, fds: list[int], zygote_pid: int) -> None:
     _watch_shim(int(req["shim_pid"]))
     # sys.path as `python -m ipykernel_launcher` run in cwd leaves it: ipykernel_launcher
     # drops the script folder (InteractiveShellApp.init_path adds '' back), PYTHONPATH first.
-    base = [p for p in sys.path[1:]]
+    # (as before the preload: odfpy appends its own folder to sys.path when imported)
+    base = list((_PATH_BEFORE_PRELOAD or sys.path)[1:])
     extra = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p and p not in base]
     sys.path[:] = extra + base
     sys.argv = [req.get("argv0") or sys.executable, *req["argv"]]
@@ -381,6 +386,7 @@ def _serve(path: str) -> None:
     os.environ.pop("MPLBACKEND", None)  # each kernel sets the backend from its own environment
     import importlib
 
+    _PATH_BEFORE_PRELOAD[:] = sys.path
     for mod in PRELOAD:
         importlib.import_module(mod)
     import threading

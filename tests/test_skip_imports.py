@@ -56,3 +56,12 @@ def test_the_runners_workers_and_forkserver_mark_it(monkeypatch, tmp_path):
     monkeypatch.delitem(sys.modules, "rfc3987_syntax")
     src = (runner.Path(runner.__file__).parent / "_forkserver_preload.py").read_text()
     assert "skip_unused_optional_imports()" in src
+
+
+def test_importing_the_appendix_does_not_choose_the_matplotlib_backend():
+    # the kernel zygote preloads kentaudit.appendix and refuses to fork with a backend chosen
+    code = ("import kentaudit.appendix, kentaudit.findings, matplotlib\n"
+            "print(matplotlib.rcParams._get_backend_or_none())")
+    env = {k: v for k, v in __import__("os").environ.items() if k != "MPLBACKEND"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+    assert out.stdout.strip() == "None"
