@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import html
 import re
+import threading
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable
@@ -68,13 +69,62 @@ a.anchor-link{display:inline-block;min-width:24px;min-height:24px;line-height:24
 _CODE_ONLY = re.compile(r"tagged\s+`?parameters`?|the cell below", re.I)
 
 
+#: opening tags of the elements nbconvert makes keyboard-focusable (``tabindex="0"``):
+#: cell input wrappers and output areas, so that a reader can scroll a wide output
+#: with the keyboard (axe: scrollable-region-focusable)
+_FOCUSABLE = re.compile(r'<div\b(?=[^>]*\bclass="[^"]*\b(?:jp-Cell-inputWrapper|jp-OutputArea-output)\b)'
+                        r'(?![^>]*\btabindex=)([^>]*)>')
+
+
+def _focusable(page: str) -> str:
+    """``tabindex="0"`` on the elements nbconvert's exporter makes focusable."""
+    return _FOCUSABLE.sub(r'<div\1 tabindex="0">', page)
+
+
+class _Unparsed(str):
+    """Stands in for BeautifulSoup in the last step of nbconvert's HTML export: selects
+    no element and prints the page unchanged."""
+
+    def __new__(cls, markup, *_args, **_kw):
+        return str.__new__(cls, markup)
+
+    def select(self, _selector):
+        return []
+
+
+_SWAP = threading.Lock()
+
+
 @lru_cache(maxsize=1)
 def _exporter():
     # Building the exporter loads the template and its CSS (most of the export time):
     # one per process is enough, the configuration never changes.
     from nbconvert import HTMLExporter
 
-    return HTMLExporter(
+    class ReviewerExporter(HTMLExporter):
+        """nbconvert's HTML exporter without the BeautifulSoup pass that ends its
+        ``from_notebook_node`` (nbconvert 7). That pass parses the whole page with
+        html.parser (0.6 s for a 2 MB page, more than half of an export) only to give
+        images without alt text a placeholder and to add ``tabindex="0"`` to inputs and
+        outputs. Here nbconvert's own ``from_notebook_node`` runs (its filters, its
+        template) with :class:`_Unparsed` in the parser's place; images without alt text
+        keep none (they are counted, and fail the run) and :func:`_focusable` adds the
+        attribute to the same elements. Tested to give nbconvert's page, element for
+        element, apart from the placeholder."""
+
+        def from_notebook_node(self, nb, resources=None, **kw):
+            import nbconvert.exporters.html as html_mod
+
+            with _SWAP:
+                real = html_mod.BeautifulSoup
+                html_mod.BeautifulSoup = _Unparsed
+                try:
+                    page, res = super().from_notebook_node(nb, resources, **kw)
+                finally:
+                    html_mod.BeautifulSoup = real
+            return _focusable(str(page)), res
+
+    return ReviewerExporter(
         template_name="lab", exclude_input=True, exclude_input_prompt=True,
         exclude_output_prompt=True, embed_images=True, anchor_link_text="¶",
         mathjax_url="", require_js_url="", jquery_url="", widget_renderer_url="",

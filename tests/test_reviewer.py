@@ -239,3 +239,47 @@ def test_browser_check_detects_a_page_that_needs_the_network(browser_pages):
     p = browser_pages["bad.html"]
     assert len(p["external"]) == 2
     assert p["imagesWithoutAlt"] == 1
+
+
+def _stock_exporter():
+    from nbconvert import HTMLExporter
+
+    return HTMLExporter(template_name="lab", exclude_input=True, exclude_input_prompt=True,
+                        exclude_output_prompt=True, embed_images=True, anchor_link_text="¶",
+                        mathjax_url="", require_js_url="", jquery_url="", widget_renderer_url="")
+
+
+def test_reviewer_export_is_nbconverts_page_element_for_element(tmp_path):
+    from bs4 import BeautifulSoup
+
+    from kentaudit.reviewer import _exporter
+
+    nb = nbformat.read(executed_notebook(tmp_path / "n.ipynb", extra_html='<div style="overflow:auto">'
+                                         '<table><tr><td>wide</td></tr></table></div>'), as_version=4)
+    res = {"metadata": {"name": "t"}}
+    ours, _ = _exporter().from_notebook_node(nb, resources=dict(res))
+    stock, _ = _stock_exporter().from_notebook_node(nb, resources=dict(res))
+    assert BeautifulSoup(ours, "html.parser") == BeautifulSoup(stock, "html.parser")
+    # every output area focusable, as nbconvert makes them (a wide output can be scrolled
+    # with the keyboard)
+    assert ours.count('tabindex="0"') == stock.count('tabindex="0"') >= 2
+
+
+def test_an_image_without_alt_text_keeps_none_and_is_counted(tmp_path):
+    from bs4 import BeautifulSoup
+
+    nb = executed_notebook(tmp_path / "n.ipynb", plain_image=True)
+    info = export_notebook_html(nb, tmp_path / "n.html")
+    text = (tmp_path / "n.html").read_text(encoding="utf-8")
+    imgs = BeautifulSoup(text, "html.parser").find_all("img")
+    assert len(imgs) == 2 and sum(not i.get("alt") for i in imgs) == 1
+    assert "No description has been provided" not in text  # nbconvert's placeholder is not added
+    assert info["images_without_alt"] == 1
+
+
+def test_the_export_leaves_nbconverts_parser_in_place(tmp_path):
+    import bs4
+    import nbconvert.exporters.html as html_mod
+
+    export_notebook_html(executed_notebook(tmp_path / "n.ipynb"), tmp_path / "n.html")
+    assert html_mod.BeautifulSoup is bs4.BeautifulSoup
