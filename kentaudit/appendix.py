@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import shutil
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
@@ -34,7 +35,7 @@ from .cellmodel import ACCEPTED, Universe
 from .releases import model_releases
 from .disclosure import DEFAULT_WIDTH, Context, suppress
 from .errors import ParamsError, PublicationCheckError
-from .pubcheck import check_publication
+from .pubcheck import check_printed, check_publication
 from .publish_html import write_html
 from .pubfigures import draw_figures
 from .findings import bindings_frame, main_findings
@@ -832,22 +833,40 @@ def build_appendix(params, results_dir=None, *, spec_path=None) -> AppendixResul
                    ("appendix.ods", "OpenDocument spreadsheet"),
                    *[(f"csv/{t.id}.csv", f"{t.id}.csv") for t in sup.tables]])
 
-    write_html(stage / "appendix.html", content)
-    job = start_pdf(stage / "appendix.html", stage / "appendix.pdf")  # prints while the rest is written
-    write_xlsx(stage / "appendix.xlsx", content)
-    write_ods(stage / "appendix.ods", content)
-    _write_csvs(stage / "csv", sup.tables, ctx=ctx, sup=sup, earlier=earlier)
-    if finish_pdf(job) is None:
+    def without_pdf():
         content.downloads = [d for d in content.downloads if d[0] != "appendix.pdf"]
         content.skipped = content.skipped + [("P1", "PDF for printing", "Chromium was not found or "
                                               "could not print the appendix")]
         write_html(stage / "appendix.html", content)
 
     extra = [Path(p) for p in (inputs.get("audits") or [])]
-    findings = check_publication(stage, restricted_dir=results_dir / "restricted",
-                                 threshold=threshold, audit_files=extra, width=width,
-                                 earlier=sorted({str(p) for _, _, p in earlier}) + [
-                                     str(m) for m in modelled if m not in {p for _, _, p in earlier}])
+    check_args = dict(restricted_dir=results_dir / "restricted", threshold=threshold,
+                      audit_files=extra, width=width,
+                      earlier=sorted({str(p) for _, _, p in earlier}) + [
+                          str(m) for m in modelled if m not in {p for _, _, p in earlier}])
+    write_html(stage / "appendix.html", content)
+    # Chromium prints into a private folder of its own while the rest is written and the
+    # folder checked; the PDF joins the folder when done and is checked then.
+    printing = Path(tempfile.mkdtemp(prefix="kentaudit-pdf-"))
+    try:
+        job = start_pdf(stage / "appendix.html", printing / "appendix.pdf")
+        write_xlsx(stage / "appendix.xlsx", content)
+        write_ods(stage / "appendix.ods", content)
+        _write_csvs(stage / "csv", sup.tables, ctx=ctx, sup=sup, earlier=earlier)
+        if job is None:
+            without_pdf()
+        findings = check_publication(stage, **check_args)
+        if job is not None:
+            pdf = finish_pdf(job)
+            if pdf is None:  # the page no longer offers the PDF: checked again as changed
+                without_pdf()
+                findings = check_publication(stage, **check_args)
+            else:
+                shutil.move(str(pdf), str(stage / "appendix.pdf"))
+                findings += check_printed(stage / "appendix.pdf", restricted_dir=check_args["restricted_dir"],
+                                          audit_files=extra)
+    finally:
+        shutil.rmtree(printing, ignore_errors=True)
     final = results_dir / "publish"
     if findings:
         rej = results_dir / "publish_rejected"

@@ -60,7 +60,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-__all__ = ["Finding", "KINDS", "check_publication", "check_publication_cli"]
+__all__ = ["Finding", "KINDS", "check_publication", "check_printed", "check_publication_cli"]
 
 KINDS = ("notebook", "case_reference", "auditor", "row_level", "small_count",
          "total_gives_away", "narrowed", "figure", "derived", "unexpected_file", "unreadable")
@@ -665,6 +665,24 @@ def check_publication(publish_dir, *, restricted_dir=None, threshold: int = 5,
         for tables in by_format.values():
             findings += _total_leaks(tables, meta)
     return findings
+
+
+def check_printed(pdf_path, *, restricted_dir=None, audit_files=(), rel: str | None = None) -> list[Finding]:
+    """What :func:`check_publication` finds in one PDF of a folder: its text scanned for
+    case references, auditor codes and the identifiers of ``restricted_dir`` and
+    ``audit_files``. The appendix checks its folder while Chromium prints, then its PDF
+    with this; the findings are the same as one check of the folder with the PDF in it
+    (tested).
+
+    ``rel`` names the file in the findings (default its file name).
+    """
+    path = Path(pdf_path)
+    rel = rel or path.name
+    scanner = _Scanner(*_known_identifiers(restricted_dir, audit_files))
+    try:
+        return scanner.scan(_pdf_text(path), rel, "text")
+    except Exception as e:  # a file we cannot parse cannot be shown to be safe
+        return [Finding(rel, "-", "unreadable", f"{type(e).__name__}: {e}")]
 
 
 def programme_releases(publish_dir, restricted_dir=None) -> list[Path]:

@@ -184,3 +184,17 @@ def test_appendices_of_other_data_pass_the_attack(tmp_path, seed):
     params = write_fake_cycle(out, seed=seed)
     res = build_appendix(params, out)
     assert attack(res.publish_dir).findings == []
+
+
+@pytest.mark.parametrize("chromium", ["/nonexistent/chromium", "/bin/false"])
+def test_without_a_printed_pdf_the_page_does_not_offer_one_and_is_checked_as_published(
+        tmp_path, monkeypatch, chromium):
+    from kentaudit.pubcheck import check_publication
+
+    monkeypatch.setenv("KENTAUDIT_CHROMIUM", chromium)  # missing, or failing to print
+    out = tmp_path / "2009"
+    res = build_appendix(write_fake_cycle(out), out)
+    page = (res.publish_dir / "appendix.html").read_text(encoding="utf-8")
+    assert not (res.publish_dir / "appendix.pdf").exists()
+    assert 'href="appendix.pdf"' not in page and "could not print the appendix" in page
+    assert check_publication(res.publish_dir, restricted_dir=res.restricted_dir) == []

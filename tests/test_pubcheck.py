@@ -298,3 +298,36 @@ def test_known_identifier_matching_agrees_with_one_boundary_regex(values, text):
 def test_identifier_with_a_space_is_matched_whole_and_not_inside_a_longer_token():
     m = _Matcher({"SYN-0001", "J Smith"}, _ID_TOKEN_RE, r"[\w-]")
     assert m.finditer("seen by J Smith about SYN-0001, not SYN-00012 or XSYN-0001") == ["J Smith", "SYN-0001"]
+
+
+def _pdf_with_text(path, text: str):
+    """A one-page PDF whose text is ``text`` (PDFium rebuilds the missing cross-reference table)."""
+    stream = f"BT /F1 12 Tf 10 50 Td ({text}) Tj ET".encode()
+    path.write_bytes(
+        b"%PDF-1.4\n1 0 obj <</Type/Catalog/Pages 2 0 R>> endobj\n"
+        b"2 0 obj <</Type/Pages/Kids[3 0 R]/Count 1>> endobj\n"
+        b"3 0 obj <</Type/Page/Parent 2 0 R/MediaBox[0 0 400 100]/Contents 4 0 R"
+        b"/Resources<</Font<</F1 5 0 R>>>>>> endobj\n"
+        + f"4 0 obj <</Length {len(stream)}>> stream\n".encode() + stream
+        + b"\nendstream endobj\n5 0 obj <</Type/Font/Subtype/Type1/BaseFont/Helvetica>> endobj\n"
+        b"trailer <</Root 1 0 R>>\n%%EOF\n")
+    return path
+
+
+@pytest.mark.parametrize("text, kind", [("SYN-0012345", "case_reference"), ("AUD12", "auditor"),
+                                        ("Compliance 81.3%", None)])
+def test_a_pdf_checked_on_its_own_finds_what_the_folder_check_finds(pub, tmp_path, text, kind):
+    from kentaudit.pubcheck import check_printed
+
+    alone = check_printed(_pdf_with_text(tmp_path / "appendix.pdf", text))
+    shutil.copy(tmp_path / "appendix.pdf", pub / "appendix.pdf")
+    in_folder = [f for f in check_publication(pub) if f.file == "appendix.pdf"]
+    assert [(f.kind, f.detail) for f in alone] == [(f.kind, f.detail) for f in in_folder]
+    assert [f.kind for f in alone] == ([kind] if kind else [])
+
+
+def test_an_unreadable_pdf_is_a_finding(tmp_path):
+    from kentaudit.pubcheck import check_printed
+
+    (tmp_path / "appendix.pdf").write_bytes(b"not a pdf")
+    assert [f.kind for f in check_printed(tmp_path / "appendix.pdf")] == ["unreadable"]
