@@ -608,6 +608,7 @@ def _run_locked(params: CycleParams, job_list, *, name, partial, n_jobs, timeout
     t_start = time.monotonic()
     interrupted: _Interrupted | None = None
     failed = False
+    app_res: dict[str, Any] = {}
     zyg = None
     zinfo: dict[str, Any] = {"requested": zygote, "used": False}
     manifest["kernel_zygote"] = zinfo
@@ -648,6 +649,10 @@ def _run_locked(params: CycleParams, job_list, *, name, partial, n_jobs, timeout
                                   + (f" ({j['district']})" if j["district"] else "")},
             })
         work = _longest_first(work, out_dir / name / "manifest.json")
+        early = bool(appendix) and not partial and n_jobs > 1
+        if early:  # the notebooks the appendix reads first, so that it can start beside the rest
+            work = [w for w in work if w["district"] is None] + [w for w in work if w["district"] is not None]
+        needed = {w["stem"] for w in work if w["district"] is None}
         if zygote:
             from .zygote import unavailable_reason
 
@@ -667,6 +672,7 @@ def _run_locked(params: CycleParams, job_list, *, name, partial, n_jobs, timeout
                 zinfo["error"] = _error_line(exc)
                 log.warning("kernel zygote did not start (%s): kernels start normally", zinfo["error"])
         executor = None
+        app_exec = app_fut = None  # the appendix, built beside the district notebooks
         bar = tqdm(total=len(work), desc=f"cycle {params.cycle}", unit="notebook", file=sys.stderr,
                    dynamic_ncols=True)
         try:
@@ -680,6 +686,9 @@ def _run_locked(params: CycleParams, job_list, *, name, partial, n_jobs, timeout
                         entries[stem]["status"] = "running"
                     pending = set(futures)
                     while pending:
+                        if (early and app_fut is None and not failed
+                                and all(entries[s_]["status"] == "ok" for s_ in needed)):
+                            app_exec, app_fut = _start_appendix(params, staging, kernel_dir, len(pending))
                         done, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
                         for fut in done:
                             stem = futures[fut]
@@ -712,11 +721,25 @@ def _run_locked(params: CycleParams, job_list, *, name, partial, n_jobs, timeout
                     interrupted = exc
                 except KeyboardInterrupt:
                     interrupted = _Interrupted(signal.SIGINT)
+                if interrupted is None and app_fut is not None:
+                    try:
+                        if failed:  # nothing will be published: stop building it
+                            _stop_workers(app_exec)
+                        else:
+                            app_res = _appendix_outcome(app_fut)
+                    except _Interrupted as exc:
+                        interrupted = exc
+                    except KeyboardInterrupt:
+                        interrupted = _Interrupted(signal.SIGINT)
                 if interrupted is not None:
                     log.error("interrupted by %s: stopping workers and kernels", interrupted)
                     _stop_workers(executor)
+                    if app_exec is not None:
+                        _stop_workers(app_exec)
         finally:
             bar.close()
+            if app_exec is not None:
+                app_exec.shutdown(wait=bool(app_res), cancel_futures=True)
             if zyg is not None:
                 zinfo.update(_stop_zygote(zyg, entries))
 
@@ -727,9 +750,14 @@ def _run_locked(params: CycleParams, job_list, *, name, partial, n_jobs, timeout
             if not (staging / e["output"]).exists():
                 e["output"] = None
 
-        # Appendix: only after a complete, fully successful full run.
+        # Appendix: only for a complete, fully successful full run. Built beside the district
+        # notebooks once the notebooks it reads were done (then discarded if one failed),
+        # else here.
+        if app_fut is not None and (interrupted is not None or failed):
+            _discard_appendix(staging)
         if interrupted is None and not failed:
-            manifest["appendix"].update(_build_appendix(params, staging, appendix, partial))
+            manifest["appendix"].update(app_res if app_fut is not None else
+                                        _build_appendix(params, staging, appendix, partial))
             if manifest["appendix"].get("error"):
                 failed = True
         elif appendix and not partial:
@@ -857,7 +885,54 @@ def _longest_first(work: list[dict[str, Any]], last_manifest: Path) -> list[dict
                                                     TYPICAL_SECONDS.get(w["notebook"], 0.0)))
 
 
-def _build_appendix(params, staging: Path, requested: bool, partial: bool) -> dict[str, Any]:
+def _start_appendix(params, staging: Path, kernel_dir: str, left: int):
+    """Start building the appendix in a process of its own, beside the notebooks still
+    running: the notebooks it reads (every notebook run once for the cycle; the district
+    notebooks' tables carry their district's code) are done. Returns the executor and future."""
+    log.info("building the appendix (%d district notebook(s) still to finish)", left)
+    ex = ProcessPoolExecutor(max_workers=1, mp_context=_mp_context(), initializer=_worker_init,
+                             initargs=(kernel_dir, None))
+    return ex, ex.submit(_appendix_job, params, str(staging))
+
+
+def _appendix_job(params, staging: str) -> tuple[dict[str, Any], list[tuple[int, str]]]:
+    """In the appendix's process: :func:`_build_appendix`, and its log records for the run log."""
+    records: list[tuple[int, str]] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record):
+            records.append((record.levelno, self.format(record)))
+
+    handler = Keep()
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    log.addHandler(handler)
+    try:
+        return _build_appendix(params, Path(staging), True, False, announce=False), records
+    finally:
+        log.removeHandler(handler)
+
+
+def _appendix_outcome(fut) -> dict[str, Any]:
+    """The manifest entry of an appendix built beside the notebooks (waits for it)."""
+    try:
+        res, records = fut.result()
+    except Exception as exc:  # noqa: BLE001 - its process died: recorded, the run fails
+        res, records = {"built": False, "reason": "failed", "error": f"appendix process failed: {exc!r}"}, []
+    for level, msg in records:
+        log.log(level, msg)
+    return res
+
+
+def _discard_appendix(staging: Path) -> None:
+    """A run that failed or was interrupted publishes nothing: the appendix built beside
+    its notebooks is removed (what it wrote to ``restricted/`` stays, private, with the
+    run's other files)."""
+    for sub in ("publish", "publish.staging", "publish_rejected"):
+        shutil.rmtree(staging / sub, ignore_errors=True)
+
+
+def _build_appendix(params, staging: Path, requested: bool, partial: bool, *,
+                    announce: bool = True) -> dict[str, Any]:
     if not requested:
         return {"built": False, "reason": "not requested (--no-appendix)"}
     if partial:
@@ -872,7 +947,8 @@ def _build_appendix(params, staging: Path, requested: bool, partial: bool) -> di
         log.warning(msg)
         print(f"kentaudit: warning: {msg}", file=sys.stderr)
         return {"built": False, "reason": msg}
-    log.info("building the appendix")
+    if announce:
+        log.info("building the appendix")
     try:
         res = build_appendix(params, results_dir=staging)
     except Exception as exc:  # noqa: BLE001 - recorded; the run fails and keeps the last good outputs

@@ -289,3 +289,17 @@ def test_annual_edition_has_no_extended_sample_note_and_names_its_tests(cycle_20
     assert "only the cases added in the extended audit" not in html
     methods = html[html.index('id="methods"'):html.index('id="caveats"')]
     assert "No hypothesis tests appear" not in methods and "Tests" in methods
+
+
+def test_the_appendix_is_built_beside_the_district_notebooks(cycle):
+    # it starts once every notebook it reads is done, while district profiles still run,
+    # and is published with the run
+    lines = (cycle["cycle_dir"] / "run.log").read_text(encoding="utf-8").splitlines()
+    start = next(i for i, ln in enumerate(lines) if "building the appendix" in ln)
+    done = {ln.split("INFO ")[1].split(":")[0]: i for i, ln in enumerate(lines) if ": ok in " in ln}
+    cycle_wide = [s for s in done if not s.startswith("district_profile__")]
+    assert all(done[s] < start for s in cycle_wide)
+    assert any(i > start for s, i in done.items() if s.startswith("district_profile__"))
+    manifest = json.loads((cycle["cycle_dir"] / "manifest.json").read_text())
+    assert manifest["appendix"]["built"] is True
+    assert (cycle["cycle_dir"] / "publish" / "appendix.html").is_file()

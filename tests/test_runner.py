@@ -187,6 +187,25 @@ def test_failing_district_does_not_stop_the_others(failing):
     assert m["status"] == "failed" and m["exit_code"] == 1
 
 
+def test_an_appendix_started_beside_the_notebooks_is_discarded_when_one_fails(repo, good):
+    # summary (the notebook the appendix reads) succeeds first, so the appendix starts
+    # while the district notebooks run; Dover's fails 6 s later, so nothing is published
+    p = make_repo(repo, districts=["Ashford", "Dover"], notebooks=["summary", "district_late"],
+                  name="with-dover-appendix.yaml")
+    before = set((repo / "outputs").iterdir())
+    with contextlib.redirect_stdout(io.StringIO()):
+        code = run_cycle(p, jobs=2, appendix=True)
+    (kept,) = [d for d in set((repo / "outputs").iterdir()) - before if d.name.startswith("2009.failed-")]
+    assert code == 1
+    log = (kept / "run.log").read_text(encoding="utf-8")
+    assert "building the appendix" in log
+    assert not any((kept / sub).exists() for sub in ("publish", "publish.staging", "publish_rejected"))
+    m = read_manifest(kept / "manifest.json")
+    assert m["appendix"]["built"] is False
+    assert "district_late (Dover)" in m["appendix"]["reason"]
+    assert read_manifest(good["out"] / "manifest.json")["run_id"] == good["manifest"]["run_id"]
+
+
 def test_failed_notebook_is_kept_with_its_error_visible(failing):
     (kept,) = failing["kept"]
     nb = nbformat.read(kept / "notebooks" / "district_profile__DOV.ipynb", as_version=4)
