@@ -235,6 +235,16 @@ def _mp_context():
 
 
 @contextlib.contextmanager
+#: What the run's forkserver imports before it forks the workers and the appendix's
+#: process, each of which would import it again (papermill and the reviewer pages in
+#: each notebook worker; the appendix's writers, pandas, scipy and matplotlib in the
+#: appendix's process: 2.6 s). It starts beside the kernel zygote, whose imports the
+#: first notebooks wait for anyway. A module that fails to import is skipped (the
+#: process then imports it itself, as before).
+FORKSERVER_PRELOAD = ("kentaudit._forkserver_preload", "papermill", "kentaudit.reviewer",
+                      "kentaudit.appendix")
+
+
 def _private_multiprocessing(run_tmp: str):
     """The run's own forkserver, dying with the runner, with its files in the run's folder.
 
@@ -255,7 +265,7 @@ def _private_multiprocessing(run_tmp: str):
         fs = getattr(forkserver, "_forkserver", None)
         with contextlib.suppress(Exception):
             fs._stop()
-        ctx.set_forkserver_preload(["__main__", "kentaudit._forkserver_preload"])
+        ctx.set_forkserver_preload(["__main__", *FORKSERVER_PRELOAD])
     if cfg is not None:
         pymp = os.path.join(run_tmp, "pymp")
         os.mkdir(pymp, 0o700)

@@ -56,6 +56,22 @@ def test_the_runners_workers_and_forkserver_mark_it(monkeypatch, tmp_path):
     monkeypatch.delitem(sys.modules, "rfc3987_syntax")
     src = (runner.Path(runner.__file__).parent / "_forkserver_preload.py").read_text()
     assert "skip_unused_optional_imports()" in src
+    # and the forkserver imports that module before anything that imports jsonschema
+    assert runner.FORKSERVER_PRELOAD[0] == "kentaudit._forkserver_preload"
+
+
+def test_the_forkserver_never_imports_the_iri_grammar():
+    # what the run's forkserver preloads, in a fresh process, in its order
+    from kentaudit.runner import FORKSERVER_PRELOAD
+
+    code = ("import sys\nfrom kentaudit.skip_imports import skip_unused_optional_imports\n"
+            "import importlib\n"
+            + "".join(f"importlib.import_module({m!r})\n" for m in FORKSERVER_PRELOAD
+                      if m != "kentaudit._forkserver_preload")
+            + "import nbformat\nprint(repr(sys.modules.get('rfc3987_syntax', 'absent')))")
+    code = code.replace("import importlib\n", "import importlib\nskip_unused_optional_imports()\n", 1)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "None"
 
 
 def test_importing_the_appendix_does_not_choose_the_matplotlib_backend():
