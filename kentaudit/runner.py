@@ -234,7 +234,6 @@ def _mp_context():
     return multiprocessing.get_context("forkserver" if "forkserver" in methods and not no_fork else "spawn")
 
 
-@contextlib.contextmanager
 #: What the run's forkserver imports before it forks the workers and the appendix's
 #: process, each of which would import it again (papermill and the reviewer pages in
 #: each notebook worker; the appendix's writers, pandas, scipy and matplotlib in the
@@ -245,6 +244,7 @@ FORKSERVER_PRELOAD = ("kentaudit._forkserver_preload", "papermill", "kentaudit.r
                       "kentaudit.appendix")
 
 
+@contextlib.contextmanager
 def _private_multiprocessing(run_tmp: str):
     """The run's own forkserver, dying with the runner, with its files in the run's folder.
 
