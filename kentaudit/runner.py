@@ -913,13 +913,16 @@ def _appendix_job(params, staging: str) -> tuple[dict[str, Any], list[tuple[int,
         def emit(self, record):
             records.append((record.levelno, self.format(record)))
 
-    handler = Keep()
+    handler = Keep(logging.INFO)
     handler.setFormatter(logging.Formatter("%(message)s"))
+    level = log.level
+    log.setLevel(logging.INFO)  # as the run log records them (this process has no run log)
     log.addHandler(handler)
     try:
         return _build_appendix(params, Path(staging), True, False, announce=False), records
     finally:
         log.removeHandler(handler)
+        log.setLevel(level)
 
 
 def _appendix_outcome(fut) -> dict[str, Any]:

@@ -391,3 +391,23 @@ def test_a_first_run_starts_the_longest_notebook_first(tmp_path):
     order = [w["notebook"] for w in _longest_first(work, tmp_path / "missing" / "manifest.json")]
     assert order[0] == "districts" and order[-1] == "my_extra"
     assert sorted(order) == sorted(w["notebook"] for w in work)
+
+
+def test_the_appendix_process_hands_its_log_records_to_the_run_log(monkeypatch, tmp_path):
+    # it runs in a process of its own, where the run log's handler and level are not set
+    import logging
+
+    from kentaudit import runner
+
+    def fake(params, staging, requested, partial, *, announce=True):
+        runner.log.info("appendix: T6 (Paired re-audit) not published: the cycle has no reaudit sample")
+        runner.log.warning("a warning")
+        return {"built": True}
+
+    monkeypatch.setattr(runner, "_build_appendix", fake)
+    monkeypatch.setattr(runner.log, "level", logging.WARNING)
+    res, records = runner._appendix_job(None, str(tmp_path))
+    assert res == {"built": True}
+    assert records == [(logging.INFO, "appendix: T6 (Paired re-audit) not published: the cycle has no "
+                                      "reaudit sample"), (logging.WARNING, "a warning")]
+    assert runner.log.level == logging.WARNING
