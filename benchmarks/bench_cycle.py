@@ -16,7 +16,7 @@ Both sides execute the same notebooks with the same injected parameters
 The parameter file is a copy of ``params/cycle-2009.yaml`` with absolute input
 paths and ``output_dir`` under ``benchmarks/.work/`` (git-ignored), placed in
 ``benchmarks/.work/cycle/params/`` beside a ``notebooks`` symlink to the
-repository's notebooks, because :func:`kentaudit.params.load_params` resolves
+repository's notebooks, because :func:`kentaudit.inputs.params.load_params` resolves
 the notebooks folder against the parent of the folder holding the file.
 """
 from __future__ import annotations
@@ -81,8 +81,8 @@ def time_runner(params_file: Path, jobs: int, appendix: bool = True) -> float:
 
 def time_papermill_loop(params_file: Path) -> float:
     """Wall time of a serial loop of papermill commands over the runner's jobs."""
-    from kentaudit.params import load_params
-    from kentaudit.runner import build_jobs
+    from kentaudit.inputs.params import load_params
+    from kentaudit.run.runner import build_jobs
 
     params = load_params(params_file)
     jobs = build_jobs(params)
@@ -136,8 +136,8 @@ def time_imports_alone() -> float:
 def run(repeats: int, loop_repeats: int, *, params_file: Path, notebooks_dir: Path,
         districts=None, notebooks=None, jobs: int = 2, appendix: bool = True) -> dict:
     """Time the runner (``repeats``), the loop (``loop_repeats``) and the floor."""
-    from kentaudit.params import load_params
-    from kentaudit.runner import build_jobs
+    from kentaudit.inputs.params import load_params
+    from kentaudit.run.runner import build_jobs
 
     p = prepare(params_file, notebooks_dir, districts=districts, notebooks=notebooks)
     n_nb = len(build_jobs(load_params(p)))

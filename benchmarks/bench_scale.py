@@ -10,12 +10,12 @@ large as the sample). A parameter file like ``params/cycle-2009.yaml`` points
 at both.
 
 Then a fresh Python process (``python bench_scale.py --child PARAMS``) imports
-kentaudit, reads and validates the export (:func:`kentaudit.analyses.load_cycle`,
-which runs :func:`kentaudit.ingest.read_audits`) and computes and saves every
+kentaudit, reads and validates the export (:func:`kentaudit.analysis.load_cycle`,
+which runs :func:`kentaudit.inputs.ingest.read_audits`) and computes and saves every
 results table of the cycle's notebooks, as the notebooks do: data quality,
 compliance, initial against extended, districts (funnels, tests, case-mix
 models) and the profile of each of the 12 districts
-(:mod:`kentaudit.analyses`; ``Section.save`` without figures).
+(:mod:`kentaudit.analysis`; ``Section.save`` without figures).
 
 The child's peak resident memory is its ``VmHWM`` (``/proc/self/status``,
 the high-water mark of the process's own address space, read at its end):
@@ -97,7 +97,7 @@ def _vmhwm_kib() -> int | None:
 def _child(params: str | None) -> dict:
     """Run in the child: import, ingest, every notebook's tables; return stage times (s)."""
     t0 = time.perf_counter()
-    from kentaudit import analyses
+    from kentaudit import analysis as analyses
 
     times = {"import": time.perf_counter() - t0}
     if params is None:

@@ -4,11 +4,11 @@ The frame: ``rows`` audits x ``n_criteria`` criteria x 12 districts, answer
 codes drawn with numpy from a fixed seed (Y, N, NA = not applicable, and
 missing). Both tools summarise the same frame:
 
-* kentaudit counts first (:func:`kentaudit.proportions.criterion_counts` by
+* kentaudit counts first (:func:`kentaudit.stats.proportions.criterion_counts` by
   district), then computes Wilson intervals from the counts
-  (:func:`kentaudit.proportions.proportion_ci`) and one Pearson chi-square test
+  (:func:`kentaudit.stats.proportions.proportion_ci`) and one Pearson chi-square test
   of districts x (yes, no) per criterion from the same counts
-  (:func:`kentaudit.association.independence_test`);
+  (:func:`kentaudit.stats.association.independence_test`);
 * tableone: ``TableOne(df, columns=cols, categorical=cols, groupby="district",
   pval=True)``, which tabulates every level by district and runs a chi-square
   test per variable.
@@ -24,7 +24,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from kentaudit.reference import districts as _districts
+from kentaudit.inputs.reference import districts as _districts
 
 __all__ = ["make_frame", "kentaudit_summary", "tableone_summary"]
 
@@ -51,8 +51,8 @@ def make_frame(rows: int = 100_000, n_criteria: int = 20, seed: int = 20090212) 
 
 def kentaudit_summary(df: pd.DataFrame) -> pd.DataFrame:
     """Counts, Wilson intervals and one chi-square test per criterion; returns the tests."""
-    from kentaudit.association import independence_test
-    from kentaudit.proportions import criterion_counts, proportion_ci
+    from kentaudit.stats.association import independence_test
+    from kentaudit.stats.proportions import criterion_counts, proportion_ci
 
     counts = criterion_counts(df, by="district")
     ci = proportion_ci(counts["n_yes"].to_numpy(), counts["n_denominator"].to_numpy(),

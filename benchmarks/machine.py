@@ -38,7 +38,7 @@ def describe() -> dict:
     """CPU, cores, memory, OS, Python and package versions, BLAS thread variables, load."""
     from pathlib import Path
 
-    from kentaudit.manifest import git_info, package_versions
+    from kentaudit.run.manifest import git_info, package_versions
 
     pk = package_versions()
     for name in EXTRA_PACKAGES:

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kentaudit.charts import (plot_forest, plot_funnel, plot_grade_distribution,
-                              plot_p_chart, plot_xmr)
-from kentaudit.compare import compare_independent
-from kentaudit.funnel import funnel_table
-from kentaudit.ingest import read_audits
-from kentaudit.proportions import criterion_counts
-from kentaudit.reference import criteria
-from kentaudit.spc import p_chart, xmr
+from kentaudit.report.charts import (plot_forest, plot_funnel, plot_grade_distribution, plot_p_chart, plot_xmr)
+from kentaudit.stats.independent import compare_independent
+from kentaudit.stats.funnel import funnel_table
+from kentaudit.inputs.ingest import read_audits
+from kentaudit.stats.proportions import criterion_counts
+from kentaudit.inputs.reference import criteria
+from kentaudit.stats.spc import p_chart, xmr
 
 ROOT = Path(__file__).resolve().parent.parent
 SYN = ROOT / "data" / "synthetic"
@@ -73,7 +72,7 @@ def main() -> None:
     # 5. Grade distribution, 2013 annual audits, by district.
     g = annual[annual["cycle"] == "2013"].dropna(subset=["overall_grade"])
     gcounts = g.groupby(["district", "overall_grade"]).size().rename("n").reset_index()
-    from kentaudit.reference import grade_labels
+    from kentaudit.inputs.reference import grade_labels
     sections.append(("Grade distribution", plot_grade_distribution(
         gcounts, grade="overall_grade", labels=grade_labels("ofsted_2013"),
         title="Overall grades, annual audits 2013"), "grades"))

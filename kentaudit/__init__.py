@@ -1,7 +1,7 @@
 """kentaudit: analysis suite for child-protection case-file audits.
 
 The curated top-level API (everything else lives in its topic module, e.g.
-:mod:`kentaudit.proportions`, :mod:`kentaudit.funnel`):
+:mod:`kentaudit.stats.proportions`, :mod:`kentaudit.stats.funnel`):
 
 >>> import kentaudit
 >>> cycle = kentaudit.load_cycle("params/cycle-2009.yaml")            # doctest: +SKIP
@@ -15,26 +15,33 @@ from __future__ import annotations
 
 import importlib
 
-from .errors import (EmptyInputError, InputError, KentauditError, MethodError, ParamsError,
-                     RunError)
-
-__version__ = "0.1.0"
+from kentaudit.core.errors import (
+    EmptyInputError,
+    InputError,
+    KentauditError,
+    MethodError,
+    ParamsError,
+    RunError,
+)
+from kentaudit.core.version import __version__
 
 # public name -> module that defines it
 _LAZY = {
     # a cycle: read, analyse, run
-    "load_params": "params", "CycleParams": "params",
-    "load_cycle": "analyses", "CycleData": "analyses", "Section": "analyses",
-    "run_cycle": "runner",
+    "load_params": "inputs.params", "CycleParams": "inputs.params",
+    "load_cycle": "analysis.cycle", "CycleData": "analysis.cycle", "Section": "analysis.section",
+    "run_cycle": "run.runner",
     # one-line questions
-    "compare_groups": "groups", "compare_grades_by": "groups", "ComparisonTable": "groups",
-    "compliance": "proportions", "criterion_counts": "proportions", "proportion_ci": "proportions",
-    "compare_independent": "compare", "compare_samples": "compare",
-    "adjust": "multiplicity",
+    "compare_groups": "analysis.groups", "compare_grades_by": "analysis.groups",
+    "ComparisonTable": "analysis.groups",
+    "compliance": "stats.proportions", "criterion_counts": "stats.proportions",
+    "proportion_ci": "stats.proportions",
+    "compare_independent": "stats.independent", "compare_samples": "stats.independent",
+    "adjust": "stats.multiplicity",
     # results, figures and their reading form
-    "save_table": "results", "load_table": "results", "save_figure": "results",
-    "show_figure": "results", "style_table": "display",
-    "KentauditDeprecationWarning": "vocabulary",
+    "save_table": "report.results", "load_table": "report.results", "save_figure": "report.results",
+    "show_figure": "report.results", "style_table": "report.tables",
+    "KentauditDeprecationWarning": "core.vocabulary",
 }
 
 __all__ = ["__version__", "KentauditError", "InputError", "EmptyInputError", "MethodError",

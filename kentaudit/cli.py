@@ -5,7 +5,7 @@ the library, which returns the process exit code. Every argument is checked
 when it is parsed (numbers in range, files that are regular files, output
 folders that are folders): a bad one exits 2 with a message naming the
 option and the fix. Errors that kentaudit raises on purpose
-(:class:`~kentaudit.errors.KentauditError`) are printed as one clear message
+(:class:`~kentaudit.core.errors.KentauditError`) are printed as one clear message
 with no traceback; any other error (an operating-system error such as a full
 disk, or a bug) is printed as one line too, with exit code 70 for a bug (74 for
 an operating-system error); set ``KENTAUDIT_DEBUG=1`` to see tracebacks.
@@ -13,10 +13,14 @@ an operating-system error); set ``KENTAUDIT_DEBUG=1`` to see tracebacks.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
+import re
+import stat
 import sys
+from pathlib import Path
 
-from .errors import KentauditError
+from kentaudit.core.errors import KentauditError
 
 __all__ = ["main", "build_parser", "EXIT_OS_ERROR", "EXIT_INTERNAL"]
 
@@ -43,7 +47,6 @@ def _int_type(minimum: int, maximum: int | None = None):
 
 def _existing_file(text: str) -> str:
     """A path that is an existing regular file (not a folder, FIFO or device)."""
-    import stat
 
     try:
         st = os.stat(text)
@@ -58,7 +61,6 @@ def _existing_file(text: str) -> str:
 
 def _output_folder(text: str) -> str:
     """A folder to write into: an existing folder, or one that can be created."""
-    from pathlib import Path
 
     p = Path(text).expanduser()
     if p.exists() and not p.is_dir():
@@ -81,7 +83,6 @@ def _output_folder(text: str) -> str:
 
 def _existing_folder(text: str) -> str:
     """An existing folder of files to scan (not ``/``, ``/proc``, ``/sys`` or ``/dev``)."""
-    from pathlib import Path
 
     p = Path(text).expanduser()
     if not p.exists():
@@ -95,8 +96,6 @@ def _existing_folder(text: str) -> str:
 
 
 def _date(text: str) -> str:
-    import datetime as dt
-    import re
 
     if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text.strip(), re.ASCII):
         raise argparse.ArgumentTypeError(f"{text!r} is not a date written YYYY-MM-DD")
@@ -108,7 +107,6 @@ def _date(text: str) -> str:
 
 
 def _cycle(text: str) -> str:
-    import re
 
     if not re.fullmatch(r"[0-9]{4}", text.strip(), re.ASCII):
         raise argparse.ArgumentTypeError(f"{text!r} is not a cycle: give a four-digit year such as 2009")
@@ -121,19 +119,22 @@ _SEED = _int_type(0, MAX_SEED)
 
 
 def _cmd_validate(a):
-    from .ingest import validate_paths
+    # deferred: each command imports only what it runs (kentaudit.inputs.ingest 0.37 s, kentaudit.publication.appendix 1.6 s); `kentaudit --help` imports none
+    from kentaudit.inputs.ingest import validate_paths
     return validate_paths(a.paths, synthetic=a.synthetic, key_file=a.key_file,
                           report_dir=a.report, criteria_file=a.criteria,
                           districts_file=a.districts, cycle=a.cycle)
 
 
 def _cmd_synth(a):
-    from .synth import write_synthetic
+    # deferred: each command imports only what it runs (kentaudit.inputs.ingest 0.37 s, kentaudit.publication.appendix 1.6 s); `kentaudit --help` imports none
+    from kentaudit.inputs.synthetic import write_synthetic
     return write_synthetic(a.out, seed=a.seed, formats=tuple(a.formats))
 
 
 def _cmd_sample(a):
-    from .sampling import draw_sample_cli
+    # deferred: each command imports only what it runs (kentaudit.inputs.ingest 0.37 s, kentaudit.publication.appendix 1.6 s); `kentaudit --help` imports none
+    from kentaudit.inputs.sampling import draw_sample_cli
     return draw_sample_cli(frame=a.frame, out=a.out, n=a.n, allocation=a.allocation,
                            seed=a.seed, stratum=a.stratum, exclude=a.exclude,
                            exclude_months=a.exclude_months, as_of=a.as_of,
@@ -141,21 +142,25 @@ def _cmd_sample(a):
 
 
 def _cmd_run(a):
-    from .skip_imports import skip_unused_optional_imports
+    # deferred: each command imports only what it runs (kentaudit.inputs.ingest 0.37 s, kentaudit.publication.appendix 1.6 s); `kentaudit --help` imports none
+    from kentaudit.run.skip_imports import skip_unused_optional_imports
 
     skip_unused_optional_imports()  # this process writes the reviewer pages' index from notebooks
-    from .runner import run_cycle
+    # deferred: each command imports only what it runs (kentaudit.inputs.ingest 0.37 s, kentaudit.publication.appendix 1.6 s); `kentaudit --help` imports none
+    from kentaudit.run.runner import run_cycle
     return run_cycle(a.params, districts=a.districts, notebooks=a.notebooks,
                      jobs=a.jobs, cell_timeout=a.cell_timeout, appendix=not a.no_appendix)
 
 
 def _cmd_appendix(a):
-    from .appendix import build_appendix_cli
+    # deferred: each command imports only what it runs (kentaudit.inputs.ingest 0.37 s, kentaudit.publication.appendix 1.6 s); `kentaudit --help` imports none
+    from kentaudit.publication.appendix import build_appendix_cli
     return build_appendix_cli(a.params, results_dir=a.results)
 
 
 def _cmd_check(a):
-    from .pubcheck import check_publication_cli
+    # deferred: each command imports only what it runs (kentaudit.inputs.ingest 0.37 s, kentaudit.publication.appendix 1.6 s); `kentaudit --help` imports none
+    from kentaudit.publication.check.folder import check_publication_cli
     return check_publication_cli(a.path, restricted=a.restricted, threshold=a.threshold,
                                  width=a.width, earlier=a.earlier)
 
@@ -194,7 +199,8 @@ def _add(sub, command: str, help: str):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import __version__
+    # deferred: each command imports only what it runs (kentaudit.inputs.ingest 0.37 s, kentaudit.publication.appendix 1.6 s); `kentaudit --help` imports none
+    from kentaudit.core.version import __version__
 
     p = argparse.ArgumentParser(
         prog="kentaudit", description=__doc__.splitlines()[0],

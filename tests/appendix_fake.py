@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from statsmodels.stats.proportion import proportion_confint
 
-from kentaudit import reference
+from kentaudit.inputs import reference
 
 CRITERIA = ["seen", "seen_alone", "voice", "ia_timely"]
 GRADES = {1: "1 Outstanding", 2: "2 Good", 3: "3 Adequate", 4: "4 Inadequate"}

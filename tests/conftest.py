@@ -41,7 +41,7 @@ def make_scratch_repo(dest: Path, cycle: str) -> Path:
 
 def run_cycle_once(base: Path, cycle: str) -> dict:
     """Run ``cycle`` once per test session (across xdist workers); return paths and exit code."""
-    from kentaudit.runner import run_cycle
+    from kentaudit.run.runner import run_cycle
 
     work = base / f"cycle-{cycle}"
     work.mkdir(parents=True, exist_ok=True)

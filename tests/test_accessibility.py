@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from appendix_fake import write_fake_cycle
-from kentaudit.appendix import build_appendix
+from kentaudit.publication.appendix import build_appendix
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)

@@ -8,9 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kentaudit.agreement import (agreement_table, auditor_grade_distribution, kappa_from_table,
-                                 moderation_agreement, regrade_direction)
-from kentaudit.errors import KentauditError
+from kentaudit.stats.interrater import (agreement_table, auditor_grade_distribution, kappa_from_table, moderation_agreement, regrade_direction)
+from kentaudit.core.errors import KentauditError
 
 R = pd.read_csv(Path(__file__).parent / "r" / "reference_more_agreement.csv")
 PATH = np.array([[22, 2, 2, 0], [5, 7, 14, 0], [0, 2, 36, 0], [0, 1, 17, 10]])

@@ -1,6 +1,6 @@
 """The analyses recover the true generating values of the synthetic data, over many seeds.
 
-``kentaudit.synth`` writes the finite-population truth of the 2009 frame into
+``kentaudit.inputs.synthetic`` writes the finite-population truth of the 2009 frame into
 ``truth.json``; these tests draw fresh synthetic data sets (seeds 11-18, in
 memory) and check that kentaudit's own estimators cover the truth at about
 their nominal rate: not one lucky seed.
@@ -11,7 +11,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kentaudit import proportions, reference, survey, synth
+from kentaudit.stats import proportions
+from kentaudit.inputs import reference
+from kentaudit.stats import survey
+from kentaudit.inputs import synthetic as synth
 
 pytestmark = pytest.mark.slow
 SEEDS = range(11, 19)

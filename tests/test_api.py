@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 import kentaudit
-from kentaudit.analyses import FIGURES, TABLES, Section
-from kentaudit.errors import KentauditError, ParamsError
+from kentaudit.analysis import FIGURES, TABLES, Section
+from kentaudit.core.errors import KentauditError, ParamsError
 
 ROOT = Path(__file__).resolve().parents[1]
 MODULES = sorted(p.stem for p in (ROOT / "kentaudit").glob("*.py") if p.stem != "__init__")
@@ -63,8 +63,8 @@ def test_the_known_tables_are_the_documented_ones():
 
 
 def test_runner_accepts_district_codes_and_names_in_any_case():
-    from kentaudit.params import load_params
-    from kentaudit.runner import build_jobs
+    from kentaudit.inputs.params import load_params
+    from kentaudit.run.runner import build_jobs
 
     P = load_params(ROOT / "params" / "cycle-2009.yaml")
     jobs = build_jobs(P, districts=["THA", "thanet", " swale "], notebooks=["district_profile"])
@@ -72,8 +72,8 @@ def test_runner_accepts_district_codes_and_names_in_any_case():
 
 
 def test_runner_reports_every_unknown_district_at_once():
-    from kentaudit.params import load_params
-    from kentaudit.runner import build_jobs
+    from kentaudit.inputs.params import load_params
+    from kentaudit.run.runner import build_jobs
 
     P = load_params(ROOT / "params" / "cycle-2009.yaml")
     with pytest.raises(ParamsError, match=r"unknown districts 'THX', 'Atlantis'.*Thanet \(THA\)"):

@@ -5,12 +5,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import kentaudit.appendix as appendix_mod
+import kentaudit.publication.appendix as appendix_mod
 from appendix_fake import write_fake_cycle
-from kentaudit.appendix import build_appendix, load_spec
+from kentaudit.publication.appendix import build_appendix, load_spec
 from kentaudit.cli import main
-from kentaudit.errors import PublicationCheckError
-from kentaudit.pubtable import PublicationTableError
+from kentaudit.core.errors import PublicationCheckError
+from kentaudit.publication.table import PublicationTableError
 
 
 @pytest.fixture(scope="module")
@@ -130,8 +130,8 @@ def test_rebuild_replaces_the_previous_publication(built):
 def test_cli_builds_the_appendix(tmp_path, monkeypatch, capsys):
     out = tmp_path / "2009"
     params = write_fake_cycle(out)
-    import kentaudit.params
-    monkeypatch.setattr(kentaudit.params, "load_params", lambda path: params)
+    import kentaudit.inputs.params
+    monkeypatch.setattr(kentaudit.inputs.params, "load_params", lambda path: params)
     pfile = tmp_path / "x.yaml"   # the CLI checks the file exists; the loader above stands in
     pfile.write_text("cycle: '2009'\n")
     assert main(["appendix", str(pfile), "--results", str(out)]) == 0
@@ -165,7 +165,7 @@ def test_figures_are_drawn_from_the_published_tables(built):
 
 @pytest.mark.parametrize("manifest", [{"partial": True}, {"status": "failed"}, {"status": "interrupted"}])
 def test_appendix_refuses_results_of_a_partial_or_failed_run(tmp_path, manifest):
-    from kentaudit.errors import ParamsError
+    from kentaudit.core.errors import ParamsError
     out = tmp_path / "2009"
     params = write_fake_cycle(out)
     m = json.loads((out / "manifest.json").read_text())
@@ -179,7 +179,7 @@ def test_appendix_refuses_results_of_a_partial_or_failed_run(tmp_path, manifest)
 def test_appendices_of_other_data_pass_the_attack(tmp_path, seed):
     # fabricated audits of other seeds and sizes: the build's own check (the attack) passes,
     # and re-run on the published folder it finds nothing
-    from kentaudit.attack import attack
+    from kentaudit.publication.check.attack import attack
     out = tmp_path / "2009"
     params = write_fake_cycle(out, seed=seed)
     res = build_appendix(params, out)
@@ -189,7 +189,7 @@ def test_appendices_of_other_data_pass_the_attack(tmp_path, seed):
 @pytest.mark.parametrize("chromium", ["/nonexistent/chromium", "/bin/false"])
 def test_without_a_printed_pdf_the_page_does_not_offer_one_and_is_checked_as_published(
         tmp_path, monkeypatch, chromium):
-    from kentaudit.pubcheck import check_publication
+    from kentaudit.publication.check.folder import check_publication
 
     monkeypatch.setenv("KENTAUDIT_CHROMIUM", chromium)  # missing, or failing to print
     out = tmp_path / "2009"

@@ -1,7 +1,7 @@
 """The appendix publishes the error rates of every flag (issue 16, item 2): the district
 flags in T13, and each control-chart rule of the headline's monthly p-chart in T14, with
 the method in the methods section. They are simulated from the cycle's own numbers of
-files (kentaudit.flag_oc.spc_operating_characteristics, seeded)."""
+files (kentaudit.stats.flag_rates.spc_operating_characteristics, seeded)."""
 from __future__ import annotations
 
 import pandas as pd

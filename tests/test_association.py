@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kentaudit.association import all_pairs, independence_test, one_vs_rest, two_group_test
-from kentaudit.errors import KentauditError, MethodError
+from kentaudit.stats.association import all_pairs, independence_test, one_vs_rest, two_group_test
+from kentaudit.core.errors import KentauditError, MethodError
 
 R = pd.read_csv(Path(__file__).parent / "r" / "reference_more_association.csv")
 
@@ -140,7 +140,7 @@ def test_missing_seed_and_df_stay_whole_numbers():
     # a Pearson test has no seed and a not-testable table no df: missing integers, never floats
     import pandas as pd
 
-    from kentaudit import association
+    from kentaudit.stats import association
     pear = association.independence_test(pd.DataFrame([[30, 40], [50, 60]]))
     none = association.independence_test(pd.DataFrame([[3, 0], [5, 0]]))
     for r in (pear, none):

@@ -5,7 +5,7 @@ real ``publish/`` folder, plants one leak of a class the issue names (a repeated
 this-cycle row in the trend table, an undeclared total, a pooled-sample bridge, chart
 geometry, an adjusted-p rank, a percentage of a hidden count, a cell shown in one
 format and hidden in another) using the true values from ``restricted/``, and checks
-that ``check_publication`` (whose attack, kentaudit/attack.py, imports nothing of the
+that ``check_publication`` (whose attack, kentaudit/publication/check/attack.py, imports nothing of the
 suppression code) names it.
 """
 import json
@@ -14,8 +14,8 @@ import shutil
 import pandas as pd
 import pytest
 
-from kentaudit.attack import attack
-from kentaudit.pubcheck import check_publication
+from kentaudit.publication.check.attack import attack
+from kentaudit.publication.check.folder import check_publication
 
 C = "[c]"
 
@@ -114,8 +114,8 @@ def test_pooled_sample_bridge_caught(pub2009):
 
 def test_chart_geometry_of_a_hidden_segment_caught(pub2009):
     # F2 redrawn from the unsuppressed grades: its segment widths give the hidden counts
-    from kentaudit import pubfigures
-    from kentaudit.pubtable import Column, PublicationTable
+    from kentaudit.publication import figures as pubfigures
+    from kentaudit.publication.table import Column, PublicationTable
     pub, cdir = pub2009
     r8 = restricted(cdir, "T8").drop(columns="restricted")
     r8["n_audits"] = r8["n_audits"].astype(int)
@@ -204,9 +204,9 @@ def test_earlier_release_counts_are_used(pub2013, tmp_path):
 
 def test_attack_and_check_import_nothing_of_the_suppression_code():
     import ast
-    import kentaudit.attack
-    import kentaudit.pubcheck
-    for mod in (kentaudit.attack, kentaudit.pubcheck):
+    import kentaudit.publication.check.attack
+    import kentaudit.publication.check.folder
+    for mod in (kentaudit.publication.check.attack, kentaudit.publication.check.folder):
         tree = ast.parse(open(mod.__file__, encoding="utf-8").read())
         names = {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
         names |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}

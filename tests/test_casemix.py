@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kentaudit.casemix import SeparationWarning, casemix_lr_test, casemix_odds_ratios
-from kentaudit.errors import KentauditError
+from kentaudit.stats.casemix import SeparationWarning, casemix_lr_test, casemix_odds_ratios
+from kentaudit.core.errors import KentauditError
 
 HERE = Path(__file__).parent / "r"
 R = pd.read_csv(HERE / "reference_more_casemix.csv")
@@ -126,7 +126,7 @@ def test_a_model_without_separation_flags_no_term(fit):
 
 
 def test_separated_terms_gives_the_direction_of_divergence():
-    from kentaudit.casemix import separated_terms
+    from kentaudit.stats.casemix import separated_terms
     X = np.column_stack([np.ones(6), [0, 0, 0, 1, 1, 1], [1, 0, 1, 0, 1, 0]])
     assert separated_terms(np.array([0, 1, 0, 1, 1, 1]), X)[1] == 1   # x1 = 1 -> always 1
     assert (separated_terms(np.array([0, 1, 1, 0, 1, 0]), X) == 0).all()  # overlap: finite

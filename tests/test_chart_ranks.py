@@ -1,12 +1,12 @@
-"""Caterpillar plot of shrunken estimates (kentaudit.chart_ranks)."""
+"""Caterpillar plot of shrunken estimates (kentaudit.report.caterpillar)."""
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
-from kentaudit.chart_ranks import plot_caterpillar
-from kentaudit.errors import InputError
-from kentaudit.shrinkage import shrink
+from kentaudit.report.caterpillar import plot_caterpillar
+from kentaudit.core.errors import InputError
+from kentaudit.stats.shrinkage import shrink
 
 COUNTS = pd.DataFrame({"district": ["Ashford", "Dover", "Swale", "Thanet", "Maidstone"],
                        "n_yes": [20, 21, 9, 6, 22], "n_denominator": [25, 25, 25, 25, 25]})

@@ -1,4 +1,4 @@
-"""Tests for kentaudit.charts: figures, captions, alt text, deterministic files."""
+"""Tests for kentaudit.report.charts: figures, captions, alt text, deterministic files."""
 from __future__ import annotations
 
 import matplotlib
@@ -10,11 +10,10 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from kentaudit.charts import (OKABE_ITO, Figure, house_style, plot_forest,  # noqa: E402
-                              plot_funnel, plot_grade_distribution, plot_p_chart, plot_xmr)
-from kentaudit.errors import InputError  # noqa: E402
-from kentaudit.funnel import funnel_table  # noqa: E402
-from kentaudit.spc import p_chart, xmr  # noqa: E402
+from kentaudit.report.charts import (OKABE_ITO, Figure, house_style, plot_forest, plot_funnel, plot_grade_distribution, plot_p_chart, plot_xmr)
+from kentaudit.core.errors import InputError  # noqa: E402
+from kentaudit.stats.funnel import funnel_table  # noqa: E402
+from kentaudit.stats.spc import p_chart, xmr  # noqa: E402
 
 NAMES = ["Ashford", "Canterbury", "Dartford", "Dover", "Gravesham", "Maidstone",
          "Sevenoaks", "Shepway", "Swale", "Thanet", "Tonbridge and Malling", "Tunbridge Wells"]
@@ -150,7 +149,7 @@ def test_palette_is_okabe_ito():
 
 
 def test_funnel_grid_is_every_whole_number_for_small_counts_and_log_spaced_beyond():
-    from kentaudit.charts import FUNNEL_GRID_EXACT, _funnel_grid
+    from kentaudit.report.charts import FUNNEL_GRID_EXACT, _funnel_grid
     small = _funnel_grid(40)
     assert small.tolist() == list(range(1, 46))
     big = _funnel_grid(80_000)
@@ -249,7 +248,7 @@ def test_xmr_of_a_percentage_keeps_limits_within_0_and_100_and_says_so():
 
 
 def test_spc_charts_carry_making_data_count_icons_in_the_figure_and_words():
-    from kentaudit.charts import mdc_icons
+    from kentaudit.report.charts import mdc_icons
     y = [0.5] * 6 + [0.52, 0.48] * 4 + [0.9] * 8
     tab = p_chart(pd.DataFrame({"x": [int(v * 40) for v in y], "n": [40] * len(y),
                                 "period": pd.period_range("2012-01", periods=len(y), freq="M")}),
@@ -266,7 +265,7 @@ def test_spc_charts_carry_making_data_count_icons_in_the_figure_and_words():
 def _tight_savefig(fig, fmt, dpi):
     import io
 
-    from kentaudit.charts import IMAGE_METADATA
+    from kentaudit.report.charts import IMAGE_METADATA
     buf = io.BytesIO()
     with house_style():
         fig.savefig(buf, format=fmt, dpi=dpi, metadata=IMAGE_METADATA[fmt], bbox_inches="tight")
@@ -281,7 +280,7 @@ def _svg_size(data: bytes) -> tuple[float, float]:
 
 
 def test_render_files_png_is_the_same_bytes_as_a_tight_savefig(funnel_tab):
-    from kentaudit.charts import render_files
+    from kentaudit.report.charts import render_files
 
     def fig():
         return plot_funnel(funnel_tab, measure="child seen alone", unit_label="district").figure
@@ -296,7 +295,7 @@ def test_render_files_png_is_the_same_bytes_as_a_tight_savefig(funnel_tab):
 
 
 def test_render_files_puts_the_layout_engine_back_so_a_changed_figure_is_laid_out_again(funnel_tab):
-    from kentaudit.charts import render_files
+    from kentaudit.report.charts import render_files
 
     fig = plot_funnel(funnel_tab, measure="child seen alone", unit_label="district").figure
     engine = fig.get_layout_engine()
@@ -315,7 +314,7 @@ def test_render_files_puts_the_layout_engine_back_so_a_changed_figure_is_laid_ou
 def test_render_files_of_a_figure_without_a_layout_engine_is_a_tight_savefig():
     import matplotlib.figure
 
-    from kentaudit.charts import render_files
+    from kentaudit.report.charts import render_files
 
     fig = matplotlib.figure.Figure(figsize=(4, 3))
     fig.add_subplot().plot([0, 1], [0, 1])
@@ -330,7 +329,7 @@ def test_a_saved_chart_embeds_the_png_file_it_wrote_in_its_html(tmp_path, funnel
     import base64
     import re
 
-    from kentaudit.results import figure_html, save_figure
+    from kentaudit.report.results import figure_html, save_figure
 
     chart = plot_funnel(funnel_tab, measure="child seen alone", unit_label="district")
     unsaved = re.search(r'base64,([^"]+)"', figure_html(chart)).group(1)

@@ -1,4 +1,4 @@
-"""Tests of kentaudit.compare.
+"""Tests of kentaudit.stats.independent.
 
 References: tests/r/reference_core.R section 2 (R 4.2 chisq.test(correct =
 FALSE) x (N-1)/N, fisher.test, Newcombe's formula on prop.test Wilson
@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kentaudit.compare import compare_independent, compare_samples
-from kentaudit.errors import InputError, MethodError
+from kentaudit.stats.independent import compare_independent, compare_samples
+from kentaudit.core.errors import InputError, MethodError
 
 R = Path(__file__).parent / "r"
 REF = pd.read_csv(R / "reference_core_twoindep.csv").rename(

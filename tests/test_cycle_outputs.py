@@ -12,7 +12,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from kentaudit.pubtable import round_half_away
+from kentaudit.publication.table import round_half_away
 
 from expected.update_expected import EXPECTED
 from conftest import ROOT
@@ -161,7 +161,7 @@ def test_real_appendix_has_no_serious_axe_violations_and_loads_nothing(cycle_201
 
 
 def test_publication_check_passes_on_everything_published(cycle):
-    from kentaudit.pubcheck import check_publication
+    from kentaudit.publication.check.folder import check_publication
 
     d = cycle["cycle_dir"]
     assert check_publication(d / "publish", restricted_dir=d / "restricted") == []
@@ -187,7 +187,7 @@ def test_real_reviewer_pages_render_offline_with_visible_tables_and_alt_text(cyc
 # --- what readers receive (issue 14) ------------------------------------------------------
 
 def _districts():
-    from kentaudit.reference import districts
+    from kentaudit.inputs.reference import districts
     return list(districts()["district"])
 
 
@@ -216,7 +216,7 @@ def test_funnel_figures_the_runner_wrote_name_districts_and_count_them_right(cyc
 def test_published_figure_1_is_the_headline_criterion_and_names_districts(cycle):
     html = (cycle["cycle_dir"] / "publish" / "appendix.html").read_text(encoding="utf-8")
     manifest = json.loads((cycle["cycle_dir"] / "manifest.json").read_text())
-    from kentaudit.reference import criteria
+    from kentaudit.inputs.reference import criteria
     c = criteria()
     label = dict(zip(c["id"], c["label"]))[manifest["params"]["headline_criterion"]]
     import re
@@ -238,7 +238,7 @@ def test_every_published_figure_has_a_data_table(cycle):
 def test_no_published_row_label_is_a_code(cycle):
     """HTML rows and XLSX label cells are words: no criterion id, no stored sample name."""
     import re
-    from kentaudit.reference import criteria
+    from kentaudit.inputs.reference import criteria
     ids = set(criteria()["id"])
     html = (cycle["cycle_dir"] / "publish" / "appendix.html").read_text(encoding="utf-8")
     rows = set(re.findall(r'<th scope="row">([^<]*)</th>', html))

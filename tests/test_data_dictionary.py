@@ -7,12 +7,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from kentaudit import model, reference
-from kentaudit.ingest import ANSWER_SPELLINGS, HEADER_ALIASES, RULES, canonical_dtypes
+from kentaudit.inputs import schema as model
+from kentaudit.inputs import reference
+from kentaudit.inputs.ingest import ANSWER_SPELLINGS, HEADER_ALIASES, RULES, canonical_dtypes
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = (ROOT / "docs" / "data-dictionary.md").read_text(encoding="utf-8")
-CODE = ["kentaudit/ingest.py", "kentaudit/timeliness.py", "kentaudit/pseudonym.py"]
+CODE = ["kentaudit/inputs/ingest.py", "kentaudit/inputs/timeliness.py", "kentaudit/inputs/pseudonym.py"]
 
 
 def _rule_ids_in_code() -> set[str]:

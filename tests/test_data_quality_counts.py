@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from kentaudit.analyses import data_quality, load_cycle
+from kentaudit.analysis import data_quality, load_cycle
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -5,7 +5,7 @@ twice, each into its own folder: a copy of the repository's ``params/`` file
 (inputs made absolute, ``districts: [Thanet]`` to keep the run short, every
 other key unchanged) in ``<tmp>/run-a/params/`` and ``<tmp>/run-b/params/``,
 beside a ``notebooks`` link to the repository's notebooks, because
-:func:`kentaudit.params.load_params` finds the notebooks and resolves
+:func:`kentaudit.inputs.params.load_params` finds the notebooks and resolves
 ``output_dir`` against the parent of the folder holding the file. Both copies
 are byte-identical, so both runs see the same parameters; only the folders differ.
 """
@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from kentaudit.manifest import read_manifest
-from kentaudit.runner import run_cycle
+from kentaudit.run.manifest import read_manifest
+from kentaudit.run.runner import run_cycle
 
 pytestmark = pytest.mark.slow
 

@@ -1,10 +1,10 @@
 """Disclosure control: relations derived from count definitions, protection intervals, derived values.
 
-Expected patterns are worked by hand from the rule in kentaudit/disclosure.py: counts
+Expected patterns are worked by hand from the rule in kentaudit/publication/disclosure.py: counts
 1..threshold hidden, zeros shown; then complements (cheapest first, Kent-wide counts last)
 until the range a reader can prove for every hidden count, by linear programming over
 everything shown, is at least the protection width. Ranges are re-checked here by
-the independent integer attack of kentaudit/attack.py where a whole appendix is
+the independent integer attack of kentaudit/publication/check/attack.py where a whole appendix is
 involved (tests/test_attack.py).
 """
 import numpy as np
@@ -12,10 +12,10 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from kentaudit.cellmodel import Definition, LinearSystem, Universe
-from kentaudit.disclosure import Context, suppress
-from kentaudit.errors import DisclosureError
-from kentaudit.pubtable import Column, PublicationTable, round_half_away
+from kentaudit.publication.cells import Definition, LinearSystem, Universe
+from kentaudit.publication.disclosure import Context, suppress
+from kentaudit.core.errors import DisclosureError
+from kentaudit.publication.table import Column, PublicationTable, round_half_away
 
 C = "[c]"
 DISTRICTS = {"A": "North", "B": "North", "C": "South", "D": "South"}

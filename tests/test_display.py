@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kentaudit import display
-from kentaudit.display import format_interval, format_p, header, style_table
+from kentaudit.report import tables as display
+from kentaudit.report.tables import format_interval, format_p, header, style_table
 
 ROOT = Path(__file__).resolve().parents[1]
 

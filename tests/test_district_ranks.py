@@ -1,5 +1,5 @@
-"""The districts notebook's shrinkage and error-rate section (kentaudit.district_ranks) and
-the data-quality notebook's calibration section (kentaudit.calibration), on the default
+"""The districts notebook's shrinkage and error-rate section (kentaudit.analysis.ranking) and
+the data-quality notebook's calibration section (kentaudit.analysis.calibration), on the default
 synthetic cycles, and what a real run publishes from them."""
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kentaudit import analyses
-from kentaudit.calibration import auditor_calibration
-from kentaudit.district_ranks import district_ranks
+from kentaudit import analysis as analyses
+from kentaudit.analysis.calibration import auditor_calibration
+from kentaudit.analysis.ranking import district_ranks
 
 from conftest import ROOT
 

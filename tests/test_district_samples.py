@@ -15,10 +15,10 @@ import pandas as pd
 import pytest
 import yaml
 
-from kentaudit.analyses import district_profile, districts, load_cycle
-from kentaudit.appendix import district_samples_note
-from kentaudit.errors import ParamsError
-from kentaudit.params import load_params
+from kentaudit.analysis import district_profile, districts, load_cycle
+from kentaudit.publication.appendix import district_samples_note
+from kentaudit.core.errors import ParamsError
+from kentaudit.inputs.params import load_params
 
 from conftest import make_scratch_repo
 

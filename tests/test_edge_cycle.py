@@ -27,7 +27,7 @@ UNTESTABLE = ("voice", "genogram", "ics_exemplars")
 
 @pytest.fixture(scope="module")
 def edge_run(shared_tmp):
-    from kentaudit.runner import run_cycle
+    from kentaudit.run.runner import run_cycle
     work = shared_tmp / "cycle-edge"
     work.mkdir(parents=True, exist_ok=True)
     done = work / "done.json"
@@ -111,7 +111,7 @@ def test_absent_sample_leaves_its_tables_out_without_stopping_the_cycle(edge_run
 
 @pytest.mark.parametrize("variant", ["one_district", "one_row"])
 def test_one_district_and_one_row_cycles_run_every_analysis(tmp_path, variant):
-    from kentaudit import analyses
+    from kentaudit import analysis as analyses
     params = edge.write_cycle(tmp_path, getattr(edge, variant)(), name=variant)
     cd = analyses.load_cycle(params)
     with warnings.catch_warnings():

@@ -56,7 +56,7 @@ def _start_stop(module: str, cls: str, env: dict) -> dict:
 
 @pytest.mark.slow
 def test_the_tcp_fallback_binds_loopback_and_keeps_the_connection_file_private():
-    info = _start_stop("kentaudit.kernels", "IPCKernelManager", {"KENTAUDIT_KERNEL_TRANSPORT": "tcp"})
+    info = _start_stop("kentaudit.run.kernels", "IPCKernelManager", {"KENTAUDIT_KERNEL_TRANSPORT": "tcp"})
     assert info["transport"] == "tcp" and info["ip"] == "127.0.0.1"
     assert info["folder_mode"] & 0o777 == 0o700 and Path(info["connection_file"]).name == "kernel.json"
 
@@ -66,18 +66,19 @@ def test_a_clean_kernel_shutdown_sends_no_interrupt():
     # jupyter_client's own manager sends SIGINT before every shutdown, which makes an
     # idle kernel log "[IPKernelApp] ERROR | KeyboardInterrupt caught in kernel"
     assert _start_stop("jupyter_client.manager", "AsyncKernelManager", {})["sigint_sent"] is True
-    ours = _start_stop("kentaudit.kernels", "IPCKernelManager", {})
+    ours = _start_stop("kentaudit.run.kernels", "IPCKernelManager", {})
     assert ours["sigint_sent"] is False and "KeyboardInterrupt" not in ours["stderr"]
 
 
 def test_no_fork_is_reported_as_unavailable(monkeypatch):
-    from kentaudit import runner, zygote
+    from kentaudit.run import runner
+    from kentaudit.run import zygote
 
     monkeypatch.setenv("KENTAUDIT_NO_FORK", "1")
     assert "fork() treated as unavailable" in zygote.unavailable_reason()
     assert runner._mp_context().get_start_method() == "spawn"
     monkeypatch.setenv("KENTAUDIT_KERNEL_TRANSPORT", "tcp")
-    from kentaudit.kernels import chosen_transport
+    from kentaudit.run.kernels import chosen_transport
 
     assert chosen_transport() == "tcp"
 

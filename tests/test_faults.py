@@ -35,9 +35,9 @@ import nbformat
 import pandas as pd
 import pytest
 
-from kentaudit.manifest import read_manifest
+from kentaudit.run.manifest import read_manifest
 from processes import wait_gone
-from kentaudit.runner import run_cycle
+from kentaudit.run.runner import run_cycle
 
 pytestmark = pytest.mark.slow
 
@@ -50,7 +50,7 @@ FAULT_SOURCE = '''\
 import errno, json, os, signal, time
 from pathlib import Path
 import pandas as pd
-from kentaudit.results import save_table
+from kentaudit.report.results import save_table
 
 faults_file = Path(params_file).with_name("faults.json")
 fault = json.loads(faults_file.read_text())["faults"].get(district) if faults_file.exists() else None

@@ -1,7 +1,7 @@
 """Main findings: every number of every sentence is a published cell, a count of rows, or a parameter.
 
 The check reads only the published files (``publish/csv/*.csv``) and the restricted
-bindings; counts of rows are recounted here independently of kentaudit.findings.
+bindings; counts of rows are recounted here independently of kentaudit.publication.findings.
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from appendix_fake import write_fake_cycle
-from kentaudit.appendix import build_appendix
+from kentaudit.publication.appendix import build_appendix
 
 NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?")
 QUOTED = re.compile(r"\u2018[^\u2019]*\u2019|\b(?:Table|Figure) \d+")  # wording and references

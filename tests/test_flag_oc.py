@@ -1,4 +1,4 @@
-"""Operating characteristics of the flags (kentaudit.flag_oc).
+"""Operating characteristics of the flags (kentaudit.stats.flag_rates).
 
 The simulation re-implements each rule vectorised over replicates; these tests hold
 each vectorised rule to the library's own function (funnel_table, two_group_test +
@@ -12,13 +12,12 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from kentaudit import association, funnel, multiplicity, spc
-from kentaudit.errors import InputError, MethodError
-from kentaudit.flag_oc import (adjust_rows, flag_operating_characteristics, power_sentence,
-                               simulate_funnel_flags, simulate_vs_rest_flags,
-                               spc_operating_characteristics,
-                               summarise_operating_characteristics, _anhoej, _spc_flags,
-                               _vs_rest_p)
+from kentaudit.stats import association
+from kentaudit.stats import funnel
+from kentaudit.stats import multiplicity
+from kentaudit.stats import spc
+from kentaudit.core.errors import InputError, MethodError
+from kentaudit.stats.flag_rates import (adjust_rows, flag_operating_characteristics, power_sentence, simulate_funnel_flags, simulate_vs_rest_flags, spc_operating_characteristics, summarise_operating_characteristics, _anhoej, _spc_flags, _vs_rest_p)
 
 RNG = np.random.default_rng(160)
 N12 = np.array([22, 25, 19, 24, 26, 23, 21, 25, 24, 20, 25, 18])

@@ -1,4 +1,4 @@
-"""Tests for kentaudit.funnel: limits, winsorisation, overdispersion, flags."""
+"""Tests for kentaudit.stats.funnel: limits, winsorisation, overdispersion, flags."""
 from __future__ import annotations
 
 import json
@@ -10,9 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kentaudit.errors import InputError, MethodError
-from kentaudit.funnel import (dispersion_test, funnel_limits, funnel_table, level_label,
-                              poisson_ratio_limits, winsorise)
+from kentaudit.core.errors import InputError, MethodError
+from kentaudit.stats.funnel import (dispersion_test, funnel_limits, funnel_table, level_label, poisson_ratio_limits, winsorise)
 
 R_DIR = Path(__file__).parent / "r"
 ROOT = Path(__file__).parent.parent
@@ -262,7 +261,7 @@ def test_overall_target_is_pooled_proportion():
 
 
 def test_point_exactly_on_limit_is_within():
-    from kentaudit.funnel import _flag
+    from kentaudit.stats.funnel import _flag
     flags = _flag(np.array([0.2, 0.8, 0.19999, 0.80001]), np.full(4, 0.2), np.full(4, 0.8))
     assert list(flags) == ["within", "within", "below", "above"]
 
@@ -326,7 +325,7 @@ PROPERTY_SEEDS = (2, 3, 4, 5, 6, 7)
 
 def _annual_funnels(audits: pd.DataFrame) -> dict:
     """Default funnel tables (target "overall") per criterion, 2010-2013 pooled."""
-    from kentaudit.proportions import criterion_counts
+    from kentaudit.stats.proportions import criterion_counts
     annual = audits[audits["sample"] == "annual"]
     counts = criterion_counts(annual, by="district")
     return {crit: funnel_table(g, target="overall").set_index("district")
@@ -337,7 +336,7 @@ def _annual_funnels(audits: pd.DataFrame) -> dict:
 def synthetic_funnels():
     if not (SYN / "truth.json").exists() or not all(p.exists() for p in ANNUAL):
         pytest.skip("data/synthetic/ (audits_2010..2013.csv, truth.json) not bundled")
-    from kentaudit.ingest import read_audits
+    from kentaudit.inputs.ingest import read_audits
     truth = json.loads((SYN / "truth.json").read_text())["parameters"]
     audits = read_audits(ANNUAL, synthetic=True).accepted
     return truth, _annual_funnels(audits)
@@ -387,7 +386,7 @@ def test_synthetic_large_cells_flagged_and_average_district_quiet_over_seeds():
     criterion) is flagged at 99.8% in at most 1% of (seed, criterion) cases (with
     20 criteria x 6 seeds = 120 cases, that is at most one false alarm).
     """
-    from kentaudit import synth
+    from kentaudit.inputs import synthetic as synth
     hits, maidstone_flags, cases = [], 0, 0
     for seed in PROPERTY_SEEDS:
         data = synth.generate(seed)

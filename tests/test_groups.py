@@ -20,8 +20,8 @@ from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint
 
 import kentaudit
-from kentaudit.errors import InputError, MethodError
-from kentaudit.vocabulary import vocabulary_problems
+from kentaudit.core.errors import InputError, MethodError
+from kentaudit.core.vocabulary import vocabulary_problems
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -14,11 +14,11 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from kentaudit import cli, reference
-from kentaudit.errors import EmptyInputError, InputError, PseudonymKeyError
-from kentaudit.ingest import (ANSWER_SPELLINGS, RULES, canonical_dtypes, normalise_answer,
-                              read_audits, validate_paths)
-from kentaudit.pseudonym import DEMO_KEY, pseudonymise
+from kentaudit import cli
+from kentaudit.inputs import reference
+from kentaudit.core.errors import EmptyInputError, InputError, PseudonymKeyError
+from kentaudit.inputs.ingest import (ANSWER_SPELLINGS, RULES, canonical_dtypes, normalise_answer, read_audits, validate_paths)
+from kentaudit.inputs.pseudonym import DEMO_KEY, pseudonymise
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "tests" / "bad_input"
@@ -77,7 +77,7 @@ def test_real_data_without_a_key_is_refused_by_the_cli_without_traceback():
     p = subprocess.run([sys.executable, "-m", "kentaudit", "validate", str(CORPUS / "valid.xlsx")],
                        capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
     assert p.returncode == 2
-    assert "no pseudonymisation key" in p.stderr and "python -m kentaudit.pseudonym" in p.stderr
+    assert "no pseudonymisation key" in p.stderr and "python -m kentaudit.inputs.pseudonym" in p.stderr
     assert "Traceback" not in p.stdout + p.stderr
 
 
@@ -419,7 +419,7 @@ def test_synthetic_flag_refuses_a_real_looking_case_ref_without_showing_it(tmp_p
 
 
 def test_real_data_without_a_key_is_refused(tmp_path):
-    with pytest.raises(PseudonymKeyError, match="python -m kentaudit.pseudonym"):
+    with pytest.raises(PseudonymKeyError, match="python -m kentaudit.inputs.pseudonym"):
         read_audits(write(tmp_path, corpus.valid_rows(1)))
 
 
@@ -458,7 +458,7 @@ def test_bundled_synthetic_xlsx_is_accepted_and_equals_the_csv():
 
 # ----------------------------------------------------------------------------- safetext
 
-from kentaudit.safetext import is_formula_text, neutralise_formula, neutralise_frame  # noqa: E402
+from kentaudit.core.safetext import is_formula_text, neutralise_formula, neutralise_frame  # noqa: E402
 
 
 @pytest.mark.parametrize("value", ["=1+1", "+44 1234", "-2+3", "@SUM(A1)", "\tx", "\rx", " =x", "{=1+1}", "\n=x"])

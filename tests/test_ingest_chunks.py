@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kentaudit import ingest
-from kentaudit.ingest import read_audits
+from kentaudit.inputs import ingest
+from kentaudit.inputs.ingest import read_audits
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT / "data" / "synthetic" / "audits_2010.csv"

@@ -7,7 +7,7 @@ pads cells and changes the encoding or the format. Then either ingest raises a
 or the reconciliation adds up (every written row is read, and is accepted or
 rejected) and every accepted value equals the normalised written value.
 
-The normalisation below is written out independently of ``kentaudit.ingest``
+The normalisation below is written out independently of ``kentaudit.inputs.ingest``
 from the tables of ``docs/data-dictionary.md``.
 """
 from __future__ import annotations
@@ -24,10 +24,11 @@ import openpyxl
 import pandas as pd
 from hypothesis import HealthCheck, assume, event, given, settings, strategies as st
 
-from kentaudit import model, reference
-from kentaudit.errors import InputError, KentauditError
-from kentaudit.ingest import read_audits
-from kentaudit.pseudonym import DEMO_KEY, pseudonymise
+from kentaudit.inputs import schema as model
+from kentaudit.inputs import reference
+from kentaudit.core.errors import InputError, KentauditError
+from kentaudit.inputs.ingest import read_audits
+from kentaudit.inputs.pseudonym import DEMO_KEY, pseudonymise
 
 CORPUS = Path(__file__).resolve().parent / "bad_input"
 _spec = importlib.util.spec_from_file_location("make_corpus", CORPUS / "make_corpus.py")

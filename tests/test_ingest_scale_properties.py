@@ -27,9 +27,9 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from kentaudit import model
-from kentaudit.errors import KentauditError
-from kentaudit.ingest import RULES, read_audits
+from kentaudit.inputs import schema as model
+from kentaudit.core.errors import KentauditError
+from kentaudit.inputs.ingest import RULES, read_audits
 
 CORPUS = Path(__file__).resolve().parent / "bad_input"
 _spec = importlib.util.spec_from_file_location("make_corpus", CORPUS / "make_corpus.py")

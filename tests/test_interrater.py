@@ -1,4 +1,4 @@
-"""Gwet's AC1/AC2 and Krippendorff's alpha (kentaudit.interrater) against R.
+"""Gwet's AC1/AC2 and Krippendorff's alpha (kentaudit.stats.interrater) against R.
 
 References: tests/r/reference_interrater.R, R package irrCAC 1.4 (gwet.ac1.raw and
 krippen.alpha.raw, unrounded) and an independent coincidence-matrix implementation of
@@ -13,9 +13,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kentaudit.errors import InputError, MethodError
-from kentaudit.interrater import (agreement_coefficients, gwet_ac, krippendorff_alpha,
-                                  rating_counts)
+from kentaudit.core.errors import InputError, MethodError
+from kentaudit.stats.interrater import agreement_coefficients, gwet_ac, krippendorff_alpha, rating_counts
 
 R_DIR = Path(__file__).parent / "r"
 INPUT = pd.read_csv(R_DIR / "reference_interrater_input.csv")

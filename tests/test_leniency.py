@@ -1,4 +1,4 @@
-"""Auditor leniency (kentaudit.leniency) against R lme4::glmer, recovery, and privacy.
+"""Auditor leniency (kentaudit.stats.leniency) against R lme4::glmer, recovery, and privacy.
 
 R: tests/r/reference_leniency.R - lme4 1.1.31 ``glmer(y ~ case_status + age_band +
 risk_score + cycle + district + (1 | auditor), family = binomial)`` (Laplace) on two
@@ -19,8 +19,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kentaudit.errors import InputError
-from kentaudit.leniency import auditor_leniency, leniency_design
+from kentaudit.core.errors import InputError
+from kentaudit.stats.leniency import auditor_leniency, leniency_design
 
 R_DIR = Path(__file__).parent / "r"
 INPUT = pd.read_csv(R_DIR / "reference_leniency_input.csv", dtype={"cycle": str})

@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from kentaudit.errors import MethodError
-from kentaudit.multiplicity import adjust
+from kentaudit.core.errors import MethodError
+from kentaudit.stats.multiplicity import adjust
 
 R = pd.read_csv(Path(__file__).parent / "r" / "reference_more_multiplicity.csv")
 PV = [0.001, 0.008, 0.039, 0.041, 0.042, 0.06, 0.074, 0.205, 0.212, 0.5, 0.9, 0.03]

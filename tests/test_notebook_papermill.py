@@ -14,8 +14,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from kentaudit.errors import ParamsError
-from kentaudit.notebook import NOTEBOOK_PARAMETERS, check_parameters, resolve_params_file
+from kentaudit.core.errors import ParamsError
+from kentaudit.analysis.notebook import NOTEBOOK_PARAMETERS, check_parameters, resolve_params_file
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kentaudit.errors import KentauditError, MethodError
-from kentaudit.ordinal import collapse_grades, compare_grades, grade_distribution, trend_test
+from kentaudit.core.errors import KentauditError, MethodError
+from kentaudit.stats.ordinal import collapse_grades, compare_grades, grade_distribution, trend_test
 
 R = pd.read_csv(Path(__file__).parent / "r" / "reference_more_ordinal.csv")
 
@@ -143,8 +143,8 @@ def test_trend_rejects_events_above_totals():
 def test_proportional_odds_estimate_does_not_depend_on_where_the_optimiser_stopped():
     # another BLAS kernel stops BFGS elsewhere (1e-9 apart); the exact Newton polish lands
     # on the same optimum, so the canonical (10-digit) estimate and SE are identical
-    from kentaudit.ordinal import _polish_cumulative_logit
-    from kentaudit.results import canonical_floats
+    from kentaudit.stats.ordinal import _polish_cumulative_logit
+    from kentaudit.report.results import canonical_floats
     x = np.array([0, 0, 0, 0, 1, 1, 1, 1.0])
     j = np.array([0, 1, 2, 3, 0, 1, 2, 3])
     n = np.array([12, 30, 25, 8, 5, 20, 30, 15.0])
@@ -155,7 +155,7 @@ def test_proportional_odds_estimate_does_not_depend_on_where_the_optimiser_stopp
 
 
 def test_a_sample_without_graded_audits_is_not_testable_rather_than_an_error():
-    from kentaudit.ordinal import compare_grades
+    from kentaudit.stats.ordinal import compare_grades
     out = compare_grades(pd.DataFrame({"overall_grade": [1, 2, 3]}),
                          pd.DataFrame({"overall_grade": pd.array([None, None], dtype="Int64")}),
                          names=("Rest of Kent", "Dover"))

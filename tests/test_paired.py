@@ -1,4 +1,4 @@
-"""Tests of kentaudit.paired.
+"""Tests of kentaudit.stats.paired.
 
 References: tests/r/reference_core.R sections 3 and 4 (R 4.2 mcnemar.test
 with and without correction, binom.test on the discordant pairs, mcnemar.test
@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kentaudit.errors import InputError
-from kentaudit.paired import paired_binary, paired_grade_table, paired_grades, square_table_tests
+from kentaudit.core.errors import InputError
+from kentaudit.stats.paired import paired_binary, paired_grade_table, paired_grades, square_table_tests
 
 R = Path(__file__).parent / "r"
 
@@ -138,7 +138,7 @@ def test_grades_without_off_diagonal_counts_are_left_out_of_stuart_maxwell():
 
 
 def test_pair_audits_can_join_only_the_columns_asked_for():
-    from kentaudit.paired import pair_audits
+    from kentaudit.stats.paired import pair_audits
     df = _pairs_frame(2, 1, 1, 2).assign(notes="free text")
     full = pair_audits(df)
     narrow = pair_audits(df, columns=["c_x"])
@@ -161,7 +161,7 @@ def test_mcnemar_midp_matches_fagerland_2013_including_b_equal_to_c(i):
 
 
 def test_mcnemar_midp_published_values_when_b_equals_c():
-    from kentaudit.paired import mcnemar_midp
+    from kentaudit.stats.paired import mcnemar_midp
     # Fagerland et al. 2013: mid-p = 1 - P(X = b)/2 when b = c
     assert mcnemar_midp(13, 13) == pytest.approx(0.922509, abs=5e-7)
     assert mcnemar_midp(3, 3) == pytest.approx(0.843750, abs=5e-7)

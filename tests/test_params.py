@@ -11,8 +11,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kentaudit.errors import ParamsError
-from kentaudit.params import load_params
+from kentaudit.core.errors import ParamsError
+from kentaudit.inputs.params import load_params
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -277,7 +277,7 @@ CYCLE_FILES = sorted((REPO / "params").glob("cycle-*.yaml"))
 @pytest.mark.parametrize("path", CYCLE_FILES, ids=lambda p: p.name)
 def test_committed_cycle_files_follow_the_contract(path):
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    from kentaudit.params import _TOP_KEYS
+    from kentaudit.inputs.params import _TOP_KEYS
 
     assert set(data) == set(_TOP_KEYS)
     assert data["cycle"] in path.stem and isinstance(data["cycle"], str)

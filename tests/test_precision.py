@@ -1,4 +1,4 @@
-"""Tests of kentaudit.precision.
+"""Tests of kentaudit.stats.precision.
 
 References: tests/r/reference_core.R section 6 (Cochran 1977 eqs 4.1-4.2
 evaluated in R 4.2) and DOMAIN.md: for about 1,360 children, +/-10 points at
@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from kentaudit.errors import InputError
-from kentaudit.precision import interval_widths, sample_size_by_district, sample_size_for_precision
-from kentaudit.proportions import proportion_ci
+from kentaudit.core.errors import InputError
+from kentaudit.stats.precision import interval_widths, sample_size_by_district, sample_size_for_precision
+from kentaudit.stats.proportions import proportion_ci
 
 R = Path(__file__).parent / "r"
 
@@ -80,7 +80,7 @@ def test_sample_size_with_cases_taken_in_full_samples_only_the_rest_of_the_frame
     # 1,240/1,360 x the random part's, so +/-10 points needs +/-10.97 on the random part:
     # n0 = 1.959964^2 x 0.25 / (0.1 x 1360/1240)^2 = 79.8365, n = n0 / (1 + (n0 - 1)/1240) = 75.064
     import pandas as pd
-    from kentaudit.precision import sample_size_by_district
+    from kentaudit.stats.precision import sample_size_by_district
     d = pd.DataFrame({"district": ["A", "B"], "children_on_plans": [700, 660]})
     out = sample_size_by_district(0.10, districts=d, certainty={"A": 70, "B": 50}).set_index("district")
     k = out.loc["Kent (all districts)"]

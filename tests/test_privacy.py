@@ -2,7 +2,7 @@
 
 The default cycle (``params/cycle-2009.yaml``, every district, the real
 notebooks) runs once per test session (the shared ``cycle_2009`` fixture); then everything under
-``publish/`` is scanned with :func:`kentaudit.pubcheck.check_publication`
+``publish/`` is scanned with :func:`kentaudit.publication.check.folder.check_publication`
 (which re-derives its checks from the published files, independently of the
 code that suppressed them), with the restricted folder and the cycle's audit
 files as sources of identifiers. Separately, nothing under ``outputs/`` may be
@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from kentaudit.manifest import read_manifest
-from kentaudit.params import load_params
-from kentaudit.pubcheck import check_publication
+from kentaudit.run.manifest import read_manifest
+from kentaudit.inputs.params import load_params
+from kentaudit.publication.check.folder import check_publication
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -1,4 +1,4 @@
-"""Tests of kentaudit.proportions: denominators and one-proportion intervals.
+"""Tests of kentaudit.stats.proportions: denominators and one-proportion intervals.
 
 Reference values come from tests/r/reference_core.R (R 4.2: binom.test,
 prop.test(correct = FALSE), qbeta, the Agresti-Coull formula) and from
@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kentaudit.errors import InputError, MethodError
-from kentaudit.proportions import compliance, criterion_counts, proportion_ci
+from kentaudit.core.errors import InputError, MethodError
+from kentaudit.stats.proportions import compliance, criterion_counts, proportion_ci
 
 R = Path(__file__).parent / "r"
 

@@ -6,9 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from kentaudit.errors import PseudonymKeyError
-from kentaudit.pseudonym import (DEMO_KEY, MIN_KEY_CHARS, is_synthetic_ref, load_key, pseudonymise,
-                                 write_key_file)
+from kentaudit.core.errors import PseudonymKeyError
+from kentaudit.inputs.pseudonym import (DEMO_KEY, MIN_KEY_CHARS, is_synthetic_ref, load_key, pseudonymise, write_key_file)
 
 ROOT = Path(__file__).resolve().parents[1]
 K1, K2 = "3f9c1e7a5b2d8046c1e9a7f3b5d20864", "a17e4c9b3f5d2e8061b7c3a9f4e2d5c8"
@@ -150,7 +149,7 @@ def test_demo_key_is_refused_for_real_case_references(tmp_path, monkeypatch):
 
     sys.path.insert(0, str(Path(__file__).parent / "bad_input"))
     from make_corpus import to_csv_text, valid_rows
-    from kentaudit.ingest import read_audits
+    from kentaudit.inputs.ingest import read_audits
 
     rows = valid_rows(2)
     rows[1]["case_ref"] = "K-REAL-001"

@@ -7,10 +7,10 @@ import pandas as pd
 import pytest
 
 from appendix_fake import write_fake_cycle
-from kentaudit.appendix import build_appendix
+from kentaudit.publication.appendix import build_appendix
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from kentaudit.pubcheck import _ID_TOKEN_RE, _WORD_TOKEN_RE, KINDS, _Matcher, check_publication, check_publication_cli
+from kentaudit.publication.check.folder import (_ID_TOKEN_RE, _WORD_TOKEN_RE, KINDS, _Matcher, check_publication, check_publication_cli)
 
 
 @pytest.fixture(scope="module")
@@ -317,7 +317,7 @@ def _pdf_with_text(path, text: str):
 @pytest.mark.parametrize("text, kind", [("SYN-0012345", "case_reference"), ("AUD12", "auditor"),
                                         ("Compliance 81.3%", None)])
 def test_a_pdf_checked_on_its_own_finds_what_the_folder_check_finds(pub, tmp_path, text, kind):
-    from kentaudit.pubcheck import check_printed
+    from kentaudit.publication.check.folder import check_printed
 
     alone = check_printed(_pdf_with_text(tmp_path / "appendix.pdf", text))
     shutil.copy(tmp_path / "appendix.pdf", pub / "appendix.pdf")
@@ -327,7 +327,7 @@ def test_a_pdf_checked_on_its_own_finds_what_the_folder_check_finds(pub, tmp_pat
 
 
 def test_an_unreadable_pdf_is_a_finding(tmp_path):
-    from kentaudit.pubcheck import check_printed
+    from kentaudit.publication.check.folder import check_printed
 
     (tmp_path / "appendix.pdf").write_bytes(b"not a pdf")
     assert [f.kind for f in check_printed(tmp_path / "appendix.pdf")] == ["unreadable"]

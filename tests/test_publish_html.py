@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 
 from appendix_fake import write_fake_cycle
-from kentaudit.appendix import build_appendix
-from kentaudit.pubview import reader_value
-from kentaudit.reference import AREA_ASSUMPTION
+from kentaudit.publication.appendix import build_appendix
+from kentaudit.publication.views import reader_value
+from kentaudit.inputs.reference import AREA_ASSUMPTION
 
 
 class Parse(HTMLParser):

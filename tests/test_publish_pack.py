@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from appendix_fake import write_fake_cycle
-from kentaudit.appendix import build_appendix
+from kentaudit.publication.appendix import build_appendix
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
@@ -194,5 +194,5 @@ def test_ods_shows_one_decimal_for_percentages_and_has_properties(built):
 
 
 def test_publication_check_passes_on_the_pack(built):
-    from kentaudit.pubcheck import check_publication
+    from kentaudit.publication.check.folder import check_publication
     assert check_publication(built.publish_dir, restricted_dir=built.restricted_dir) == []

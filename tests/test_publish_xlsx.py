@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 
 from appendix_fake import write_fake_cycle
-from kentaudit.appendix import build_appendix
-from kentaudit.pubview import reader_value
+from kentaudit.publication.appendix import build_appendix
+from kentaudit.publication.views import reader_value
 
 
 @pytest.fixture(scope="module")

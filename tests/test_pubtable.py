@@ -2,7 +2,7 @@
 import pandas as pd
 import pytest
 
-from kentaudit.pubtable import Column, PublicationTable, PublicationTableError, number_notes
+from kentaudit.publication.table import Column, PublicationTable, PublicationTableError, number_notes
 
 COLS = [Column("district", "District", "label"), Column("n_yes", "Yes", "count", "count"),
         Column("n_den", "Answered", "count", "count"),

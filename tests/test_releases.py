@@ -10,10 +10,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from kentaudit import releases
-from kentaudit.appendix import load_spec
-from kentaudit.pubcheck import check_publication
-from kentaudit.reference import districts
+from kentaudit.publication import releases
+from kentaudit.publication.appendix import load_spec
+from kentaudit.publication.check.folder import check_publication
+from kentaudit.inputs.reference import districts
 
 
 @pytest.fixture(scope="module")
@@ -153,7 +153,7 @@ def test_check_publication_catches_a_trend_count_an_earlier_appendix_hid(run13, 
 
 
 def test_check_publication_cli_attacks_with_the_modelled_releases(run13, capsys):
-    from kentaudit.pubcheck import check_publication_cli, programme_releases
+    from kentaudit.publication.check.folder import check_publication_cli, programme_releases
     found = programme_releases(run13 / "publish", run13 / "restricted")
     assert [p.name for p in found if p.parent.name == "earlier_releases"] == ["2010", "2011", "2012"]
     assert check_publication_cli(run13 / "publish", restricted=run13 / "restricted") == 0

@@ -16,9 +16,8 @@ import pytest  # noqa: E402
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from kentaudit.errors import KentauditError  # noqa: E402
-from kentaudit.results import (figure_html, load_table, save_figure, save_table,  # noqa: E402
-                               table_index, table_name)
+from kentaudit.core.errors import KentauditError  # noqa: E402
+from kentaudit.report.results import (figure_html, load_table, save_figure, save_table, table_index, table_name)
 
 
 def sample_df() -> pd.DataFrame:
@@ -76,7 +75,7 @@ def test_same_data_gives_same_bytes(tmp_path):
 def test_same_data_gives_same_bytes_in_another_process(tmp_path):
     save_table(sample_df(), "t", tmp_path / "a")
     code = ("import sys; sys.path.insert(0, sys.argv[2]); from test_results import sample_df; "
-            "from kentaudit.results import save_table; save_table(sample_df(), 't', sys.argv[1])")
+            "from kentaudit.report.results import save_table; save_table(sample_df(), 't', sys.argv[1])")
     subprocess.run([sys.executable, "-c", code, str(tmp_path / "b"), str(Path(__file__).parent)], check=True)
     assert (tmp_path / "a" / "t.parquet").read_bytes() == (tmp_path / "b" / "t.parquet").read_bytes()
 
@@ -142,7 +141,7 @@ def test_csv_floats_read_back_exactly(tmp_path_factory, xs):
 
 
 class FakeChart:
-    """Stands in for a kentaudit.charts result (.figure, .alt_text, .caption, .save)."""
+    """Stands in for a kentaudit.report.charts result (.figure, .alt_text, .caption, .save)."""
 
     def __init__(self, alt="A bar chart of two groups: A 3, B 5.", caption="Demo"):
         self.figure, ax = plt.subplots(figsize=(3, 2))
@@ -199,7 +198,7 @@ def test_show_figure_displays_html_with_alt_and_closes_figure(monkeypatch):
     import IPython.display
 
     monkeypatch.setattr(IPython.display, "display", lambda obj, raw=False: shown.append((obj, raw)))
-    from kentaudit.results import show_figure
+    from kentaudit.report.results import show_figure
 
     chart = FakeChart()
     show_figure(chart)
@@ -212,7 +211,7 @@ def test_show_figure_displays_html_with_alt_and_closes_figure(monkeypatch):
 # ----------------------------------------------------------------------------- canonical numbers
 
 def test_saved_floats_are_rounded_to_ten_significant_digits_without_negative_zero(tmp_path):
-    from kentaudit.results import save_table
+    from kentaudit.report.results import save_table
     df = pd.DataFrame({"x": [7.750000000000001, 7.749999999999999, -0.0, -2.0000000000000004,
                              0.4999999999999999, float("nan"), 1.2345678901234567e-30], "k": 1})
     save_table(df, "canon", tmp_path)
@@ -222,7 +221,7 @@ def test_saved_floats_are_rounded_to_ten_significant_digits_without_negative_zer
 
 
 def test_tables_differing_in_the_last_bits_save_byte_identical_files(tmp_path):
-    from kentaudit.results import save_table
+    from kentaudit.report.results import save_table
     rng = np.random.default_rng(13)
     x = rng.normal(size=2000) * 10.0 ** rng.integers(-8, 8, 2000)
     y = x * (1 + rng.choice([-4, -2, -1, 1, 2, 4], 2000) * np.finfo(float).eps)  # a few ulps off
@@ -237,7 +236,7 @@ def test_tables_differing_in_the_last_bits_save_byte_identical_files(tmp_path):
 
 
 def test_integers_and_text_are_not_touched_by_the_canonical_form():
-    from kentaudit.results import canonical_floats
+    from kentaudit.report.results import canonical_floats
     df = pd.DataFrame({"n": [123456789012345], "t": ["0.30000000000000004"]})
     assert canonical_floats(df).equals(df)
 

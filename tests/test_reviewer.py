@@ -21,9 +21,9 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output  # noqa: E402
 
-from kentaudit.errors import KentauditError  # noqa: E402
-from kentaudit.results import figure_html  # noqa: E402
-from kentaudit.reviewer import CSP, build_index, export_notebook_html, find_external_loads  # noqa: E402
+from kentaudit.core.errors import KentauditError  # noqa: E402
+from kentaudit.report.results import figure_html  # noqa: E402
+from kentaudit.run.reviewer import CSP, build_index, export_notebook_html, find_external_loads  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 TOOLS = REPO / "tools" / "browser"
@@ -252,7 +252,7 @@ def _stock_exporter():
 def test_reviewer_export_is_nbconverts_page_element_for_element(tmp_path):
     from bs4 import BeautifulSoup
 
-    from kentaudit.reviewer import _exporter
+    from kentaudit.run.reviewer import _exporter
 
     nb = nbformat.read(executed_notebook(tmp_path / "n.ipynb", extra_html='<div style="overflow:auto">'
                                          '<table><tr><td>wide</td></tr></table></div>'), as_version=4)

@@ -28,9 +28,9 @@ from pathlib import Path
 
 import pytest
 
-from kentaudit import rundirs
-from kentaudit.errors import RunError
-from kentaudit.runner import run_cycle
+from kentaudit.run import folders as rundirs
+from kentaudit.core.errors import RunError
+from kentaudit.run.runner import run_cycle
 from processes import alive
 from test_faults import make_repo, set_faults, snapshot
 
@@ -184,7 +184,7 @@ def failed_run(repo):
     finally:
         set_faults(repo["params"], {})
     kept = sorted(repo["out"].glob("2009.failed-*"))[-1]
-    from kentaudit.manifest import read_manifest
+    from kentaudit.run.manifest import read_manifest
 
     return {"code": code, "kept": kept, "out": buf.getvalue(), "manifest": read_manifest(kept / "manifest.json")}
 

@@ -26,11 +26,11 @@ import nbformat
 import pandas as pd
 import pytest
 
-from kentaudit.errors import ParamsError
-from kentaudit.manifest import read_manifest
+from kentaudit.core.errors import ParamsError
+from kentaudit.run.manifest import read_manifest
 from processes import wait_gone
-from kentaudit.runner import build_jobs, run_cycle
-from kentaudit.params import load_params
+from kentaudit.run.runner import build_jobs, run_cycle
+from kentaudit.inputs.params import load_params
 
 pytestmark = pytest.mark.slow
 
@@ -303,10 +303,10 @@ class _FakeAppendix:
 
 
 def test_appendix_is_built_from_the_staging_folder(tmp_path, monkeypatch):
-    from kentaudit import runner
+    from kentaudit.run import runner
 
     fake = _FakeAppendix()
-    monkeypatch.setitem(sys.modules, "kentaudit.appendix", fake)
+    monkeypatch.setitem(sys.modules, "kentaudit.publication.appendix", fake)
     params = load_params(make_repo(tmp_path, districts=["Ashford"], notebooks=["summary"]))
     got = runner._build_appendix(params, tmp_path / "stage", True, False)
     assert got["built"] is True and got["reason"] is None and got["not_published"] == []
@@ -314,18 +314,18 @@ def test_appendix_is_built_from_the_staging_folder(tmp_path, monkeypatch):
 
 
 def test_appendix_failure_is_recorded_as_an_error(tmp_path, monkeypatch):
-    from kentaudit import runner
+    from kentaudit.run import runner
 
-    monkeypatch.setitem(sys.modules, "kentaudit.appendix", _FakeAppendix(fail=True))
+    monkeypatch.setitem(sys.modules, "kentaudit.publication.appendix", _FakeAppendix(fail=True))
     params = load_params(make_repo(tmp_path, districts=["Ashford"], notebooks=["summary"]))
     res = runner._build_appendix(params, tmp_path, True, False)
     assert res["built"] is False and res["error"] == "RuntimeError: appendix exploded"
 
 
 def test_missing_appendix_module_is_reported_not_fatal(tmp_path, monkeypatch, capsys):
-    from kentaudit import runner
+    from kentaudit.run import runner
 
-    monkeypatch.setitem(sys.modules, "kentaudit.appendix", None)  # import raises ModuleNotFoundError
+    monkeypatch.setitem(sys.modules, "kentaudit.publication.appendix", None)  # import raises ModuleNotFoundError
     params = load_params(make_repo(tmp_path, districts=["Ashford"], notebooks=["summary"]))
     res = runner._build_appendix(params, tmp_path, True, False)
     assert res["built"] is False and "not available" in res["reason"] and "error" not in res
@@ -334,7 +334,7 @@ def test_missing_appendix_module_is_reported_not_fatal(tmp_path, monkeypatch, ca
 
 _INTERRUPT_SCRIPT = """
 import sys
-from kentaudit.runner import run_cycle
+from kentaudit.run.runner import run_cycle
 sys.exit(run_cycle(sys.argv[1], jobs=1))
 """
 
@@ -384,7 +384,7 @@ def test_runner_reviewer_pages_render_offline_in_a_browser(good):
 
 def test_a_first_run_starts_the_longest_notebook_first(tmp_path):
     # no earlier manifest: the typical timings order the jobs (LPT), districts first
-    from kentaudit.runner import _longest_first
+    from kentaudit.run.runner import _longest_first
     work = [{"notebook": n, "district": d} for n, d in
             [("data_quality", None), ("compliance", None), ("district_profile", "Ashford"),
              ("districts", None), ("trends", None), ("my_extra", None)]]
@@ -397,7 +397,7 @@ def test_the_appendix_process_hands_its_log_records_to_the_run_log(monkeypatch, 
     # it runs in a process of its own, where the run log's handler and level are not set
     import logging
 
-    from kentaudit import runner
+    from kentaudit.run import runner
 
     def fake(params, staging, requested, partial, *, announce=True):
         runner.log.info("appendix: T6 (Paired re-audit) not published: the cycle has no reaudit sample")

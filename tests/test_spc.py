@@ -1,4 +1,4 @@
-"""Tests for kentaudit.spc: XmR charts (Making Data Count / NHSRplotthedots) and p-charts."""
+"""Tests for kentaudit.stats.spc: XmR charts (Making Data Count / NHSRplotthedots) and p-charts."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kentaudit.errors import InputError, MethodError
-from kentaudit.spc import p_chart, xmr
+from kentaudit.core.errors import InputError, MethodError
+from kentaudit.stats.spc import p_chart, xmr
 
 R_DIR = Path(__file__).parent / "r"
 

@@ -1,4 +1,4 @@
-"""Run charts with the Anhoej rules and Laney p' charts (kentaudit.spc), against qicharts2.
+"""Run charts with the Anhoej rules and Laney p' charts (kentaudit.stats.spc), against qicharts2.
 
 Reference values: tests/r/reference_spc_short.R (qicharts2 0.8.1, installed from its
 source); the example data nhs_accidents is qicharts2's (Mohammed MA, Worthington P,
@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kentaudit.errors import InputError, MethodError
-from kentaudit.spc import anhoej_limits, laney_p_chart, p_chart, run_chart
+from kentaudit.core.errors import InputError, MethodError
+from kentaudit.stats.spc import anhoej_limits, laney_p_chart, p_chart, run_chart
 
 R_DIR = Path(__file__).parent / "r"
 INPUT = pd.read_csv(R_DIR / "reference_spc_short_input.csv")

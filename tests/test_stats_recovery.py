@@ -13,9 +13,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kentaudit.proportions import proportion_ci
-from kentaudit.reference import districts
-from kentaudit.survey import stratified_proportion
+from kentaudit.stats.proportions import proportion_ci
+from kentaudit.inputs.reference import districts
+from kentaudit.stats.survey import stratified_proportion
 
 SEEDS = range(2000)
 

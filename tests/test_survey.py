@@ -1,4 +1,4 @@
-"""Tests of kentaudit.survey against R's survey package.
+"""Tests of kentaudit.stats.survey against R's survey package.
 
 Reference: tests/r/reference_core.R section 5 (R 4.2, survey 4.1):
 svydesign(ids = ~1, strata = ~district, fpc = ~N), subset to the applicable
@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kentaudit.errors import InputError, MethodError
-from kentaudit.proportions import criterion_counts
-from kentaudit.survey import stratified_proportion
+from kentaudit.core.errors import InputError, MethodError
+from kentaudit.stats.proportions import criterion_counts
+from kentaudit.stats.survey import stratified_proportion
 
 R = Path(__file__).parent / "r"
 DATA = pd.read_csv(R / "reference_core_input_stratified.csv", keep_default_na=False, dtype=str)
@@ -118,7 +118,7 @@ def _frame():
 
 
 def test_authority_estimate_covers_the_whole_frame_and_matches_r_svyciprop():
-    from kentaudit.survey import authority_proportion
+    from kentaudit.stats.survey import authority_proportion
     got = authority_proportion(DESIGN_IN, _frame(), method="logit").set_index("criterion")
     assert sum(_frame().values()) == 1360
     for _, r in DESIGN_R.iterrows():
@@ -131,7 +131,7 @@ def test_authority_estimate_covers_the_whole_frame_and_matches_r_svyciprop():
 
 
 def test_initial_cases_are_a_certainty_stratum_without_sampling_variance():
-    from kentaudit.survey import authority_strata
+    from kentaudit.stats.survey import authority_strata
     sel, sizes = authority_strata(DESIGN_IN, _frame())
     n = sel.groupby("stratum").size()
     for stratum, size in sizes.items():

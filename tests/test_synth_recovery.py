@@ -14,7 +14,9 @@ import pandas as pd
 import pytest
 from statsmodels.stats.proportion import proportion_confint
 
-from kentaudit import reference, synth, workdays
+from kentaudit.inputs import reference
+from kentaudit.inputs import synthetic as synth
+from kentaudit.core import workdays
 
 SEEDS = range(101, 121)  # 20 seeds
 CRITERIA = list(reference.criteria()["id"])

@@ -14,10 +14,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from kentaudit import reference
-from kentaudit.errors import InputError
-from kentaudit.ingest import read_audits
-from kentaudit.timeliness import compare_timeliness, derive_timeliness, timeliness_rules
+from kentaudit.inputs import reference
+from kentaudit.core.errors import InputError
+from kentaudit.inputs.ingest import read_audits
+from kentaudit.inputs.timeliness import compare_timeliness, derive_timeliness, timeliness_rules
 
 CORPUS = Path(__file__).resolve().parent / "bad_input"
 _spec = importlib.util.spec_from_file_location("make_corpus", CORPUS / "make_corpus.py")

@@ -2,7 +2,7 @@
 
 Every results table (the committed expected tables, and every table the two
 default cycles save) and the output of every public function is checked
-against the rules of :func:`kentaudit.vocabulary.vocabulary_problems`: no
+against the rules of :func:`kentaudit.core.vocabulary.vocabulary_problems`: no
 retired synonym, intervals in pairs with their level, counts as integers.
 """
 from __future__ import annotations
@@ -15,13 +15,28 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kentaudit import (agreement, association, casemix, compare, flag_oc, funnel, groups, interrater,
-                       leniency, multiplicity, ordinal, paired, precision, proportions, sampling, shrinkage,
-                       spc, survey, timeliness)
-from kentaudit.results import load_table, save_table
-from kentaudit.analyses import load_cycle
-from kentaudit.vocabulary import (RENAMED, KentauditDeprecationWarning, upgrade_columns,
-                                  vocabulary_problems)
+from kentaudit.stats import interrater
+from kentaudit.stats import association
+from kentaudit.stats import casemix
+from kentaudit.stats import independent as compare
+from kentaudit.stats import flag_rates as flag_oc
+from kentaudit.stats import funnel
+from kentaudit.analysis import groups
+from kentaudit.stats import interrater
+from kentaudit.stats import leniency
+from kentaudit.stats import multiplicity
+from kentaudit.stats import ordinal
+from kentaudit.stats import paired
+from kentaudit.stats import precision
+from kentaudit.stats import proportions
+from kentaudit.inputs import sampling
+from kentaudit.stats import shrinkage
+from kentaudit.stats import spc
+from kentaudit.stats import survey
+from kentaudit.inputs import timeliness
+from kentaudit.report.results import load_table, save_table
+from kentaudit.analysis import load_cycle
+from kentaudit.core.vocabulary import (RENAMED, KentauditDeprecationWarning, upgrade_columns, vocabulary_problems)
 
 ROOT = Path(__file__).resolve().parents[1]
 EXPECTED = ROOT / "tests" / "expected"
@@ -159,7 +174,8 @@ def _public_outputs(a: pd.DataFrame):
     crit = ["seen", "smart_plan"]
     counts = proportions.criterion_counts(a, by="district", criteria=crit)
     yield "criterion_counts", counts
-    from kentaudit import reference, releases
+    from kentaudit.inputs import reference
+    from kentaudit.publication import releases
     yield "programme_counts", releases.programme_counts(a, crit, reference.districts())
     yield "programme_grades", releases.programme_grades(a, reference.districts())
     yield "proportion_ci", proportions.proportion_ci([3, 0], [10, 0])
@@ -175,8 +191,8 @@ def _public_outputs(a: pd.DataFrame):
     yield "collapse_grades", ordinal.collapse_grades(a, by="sample")
     yield "compare_grades", ordinal.compare_grades(a[a["sample"] == "initial"], a[a["sample"] == "extended"])
     mod = a[a["moderated_grade"].notna() & a["overall_grade"].notna()]
-    yield "moderation_agreement", agreement.moderation_agreement(mod)
-    yield "auditor_grade_distribution", agreement.auditor_grade_distribution(a)
+    yield "moderation_agreement", interrater.moderation_agreement(mod)
+    yield "auditor_grade_distribution", interrater.auditor_grade_distribution(a)
     yield "funnel_limits", funnel.funnel_limits([20, 50], 0.8)
     one = counts[counts["criterion"] == "seen"]
     yield "funnel_table", funnel.funnel_table(one[one["n_denominator"] > 0])
@@ -197,9 +213,9 @@ def _public_outputs(a: pd.DataFrame):
     yield "sample_size_by_district_certainty", precision.sample_size_by_district(
         certainty=a[a["sample"] == "initial"]["district"].value_counts())
     # the rest of the statistical API, one call each
-    yield "kappa_from_table", agreement.kappa_from_table(
-        agreement.agreement_table(mod["overall_grade"].astype(int), mod["moderated_grade"].astype(int)))
-    yield "regrade_direction", agreement.regrade_direction(mod)
+    yield "kappa_from_table", interrater.kappa_from_table(
+        interrater.agreement_table(mod["overall_grade"].astype(int), mod["moderated_grade"].astype(int)))
+    yield "regrade_direction", interrater.regrade_direction(mod)
     yield "criterion_table", association.criterion_table(a, "seen")
     yield "independence_test", association.independence_test(a, "seen", method="pearson")
     main = a[a["sample"].isin(["initial", "extended"])]

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from kentaudit.workdays import add_working_days, bank_holidays, working_days_between, within_months
+from kentaudit.core.workdays import add_working_days, bank_holidays, working_days_between, within_months
 
 GOVUK_WEEKDAY_BANK_HOLIDAYS = {
     2009: ["2009-01-01", "2009-04-10", "2009-04-13", "2009-05-04", "2009-05-25", "2009-08-31",

@@ -1,8 +1,8 @@
-"""Kernels forked from the pre-warmed zygote (kentaudit.zygote) behave like normal kernels.
+"""Kernels forked from the pre-warmed zygote (kentaudit.run.zygote) behave like normal kernels.
 
 One zygote is shared by the module. Kernels are driven either through
 papermill (as the runner does) or directly through jupyter_client with
-:class:`kentaudit.kernels.IPCKernelManager`, to interrupt and kill them.
+:class:`kentaudit.run.kernels.IPCKernelManager`, to interrupt and kill them.
 """
 from __future__ import annotations
 
@@ -17,13 +17,14 @@ import nbformat
 import papermill as pm
 import pytest
 
-from kentaudit import kernels, zygote
-from kentaudit.manifest import read_manifest
+from kentaudit.run import kernels
+from kentaudit.run import zygote
+from kentaudit.run.manifest import read_manifest
 from processes import alive, wait_gone
 
 pytestmark = pytest.mark.slow
 
-KM = "kentaudit.kernels.IPCKernelManager"
+KM = "kentaudit.run.kernels.IPCKernelManager"
 HERE = Path(__file__).parent
 
 
@@ -251,7 +252,7 @@ def test_runner_forks_kernels_from_a_zygote_and_stops_it(tmp_path, monkeypatch):
     sys.path.insert(0, str(HERE))
     from test_runner import make_repo
 
-    from kentaudit.runner import run_cycle
+    from kentaudit.run.runner import run_cycle
 
     started = []
     real = zygote.start_zygote
@@ -276,7 +277,7 @@ def test_runner_without_zygote_starts_kernels_directly(tmp_path):
     sys.path.insert(0, str(HERE))
     from test_runner import make_repo
 
-    from kentaudit.runner import run_cycle
+    from kentaudit.run.runner import run_cycle
 
     p = make_repo(tmp_path, districts=["Ashford"], notebooks=["summary"])
     assert run_cycle(p, jobs=1, appendix=False, zygote=False) == 0

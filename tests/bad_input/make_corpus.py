@@ -12,7 +12,8 @@ import datetime as dt
 import io
 from pathlib import Path
 
-from kentaudit import model, reference
+from kentaudit.inputs import schema as model
+from kentaudit.inputs import reference
 
 HERE = Path(__file__).resolve().parent
 

@@ -1,0 +1,97 @@
+"""The ``compliance`` notebook's section: compliance by criterion and sample with its
+interval, the design-based authority-wide estimate, and grades.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from kentaudit.analysis.common import (
+    count_answers,
+    criterion_columns,
+    grade_label_map,
+    label_criteria,
+    with_ci,
+)
+from kentaudit.analysis.cycle import CycleData, present_values
+from kentaudit.analysis.section import Section
+from kentaudit.inputs import reference
+from kentaudit.report import charts
+from kentaudit.stats import ordinal, survey
+
+__all__ = ["compliance_summary"]
+
+
+
+# ----------------------------------------------------------------------------- compliance
+
+def compliance_summary(cd: CycleData) -> Section:
+    """Compliance by criterion with intervals, the design-based estimate, and grades.
+
+    Tables
+    ------
+    compliance_by_criterion : criterion, criterion_label, n_audits, n_yes, n_no,
+        n_denominator, n_not_applicable, n_missing, estimate, conf_low, conf_high,
+        method, conf_level, denominator - over the main samples.
+    compliance_by_sample : the same by sample (re-audit included, as its own sample).
+    authority_estimate : design-based authority-wide proportion per criterion.
+        With an initial and an extended sample: the initial high-risk cases are
+        a stratum taken in full in each district and the extended sample the
+        random part (:func:`kentaudit.stats.survey.authority_proportion`), covering
+        the whole frame; an annual sample: stratified by district, weights
+        N_h/n_h, FPC (:func:`kentaudit.stats.survey.stratified_proportion`). Both
+        validated against R survey.
+    grades : sample, grade, n_audits, estimate (+ Total per sample).
+    grade_distribution : grade shares with intervals by sample.
+    grade_collapsed : good-or-better and inadequate shares with intervals by sample.
+
+    Figures
+    -------
+    grades_by_sample : stacked grade distribution by sample.
+    """
+    P, a = cd.params, cd.audits
+    main = cd.main
+    by_crit = label_criteria(with_ci(count_answers(main, criteria=cd.criterion_ids), P), cd)
+    by_sample = label_criteria(with_ci(count_answers(a, by="sample", criteria=cd.criterion_ids), P), cd)
+
+    rep = "extended" if "extended" in present_values(a["sample"]) else ("annual" if "annual" in present_values(a["sample"]) else None)
+    tables = {"compliance_by_criterion": by_crit, "compliance_by_sample": by_sample}
+    if rep is not None:
+        frame = cd.districts.set_index("district")["children_on_plans"].astype(float)
+        if rep == "extended":
+            # the design: the initial (high-risk) cases a stratum taken in full, the extended
+            # sample random from the rest of each district's frame - the whole frame covered
+            sub = a.loc[a["sample"].isin(["initial", "extended"]),
+                        ["sample", "district", *criterion_columns(a, cd)]]
+            est = survey.authority_proportion(sub, frame.to_dict(), criteria=cd.criterion_ids,
+                                              method="logit", conf_level=P.confidence_level)
+            rep = "initial + extended"
+        else:
+            sub = a.loc[a["sample"] == rep, ["district", *criterion_columns(a, cd)]]
+            frame = frame[frame.index.isin(sub["district"].unique())]
+            est = survey.stratified_proportion(sub, strata="district", population=frame.to_dict(),
+                                               criteria=cd.criterion_ids, method="logit",
+                                               conf_level=P.confidence_level)
+        est.insert(1, "sample", rep)
+        tables["authority_estimate"] = label_criteria(est, cd)
+
+    labels = grade_label_map(cd)
+    order = [s for s in ("initial", "extended", "reaudit", "annual") if s in present_values(a["sample"])]
+    rows = []
+    for s in order:
+        g = a.loc[a["sample"] == s, "overall_grade"].dropna().astype(int)
+        for k, lab in labels.items():
+            n = int((g == k).sum())
+            rows.append({"sample": s, "grade": lab, "n_audits": n, "estimate": n / len(g) if len(g) else np.nan})
+        rows.append({"sample": s, "grade": "Total", "n_audits": len(g), "estimate": 1.0 if len(g) else np.nan})
+    tables["grades"] = pd.DataFrame(rows)
+    tables["grade_distribution"] = ordinal.grade_distribution(
+        a, by="sample", conf_level=P.confidence_level, method=P.interval_method, scale=P.grade_scale)
+    tables["grade_collapsed"] = ordinal.collapse_grades(
+        a, by="sample", conf_level=P.confidence_level, method=P.interval_method)
+    gplot = tables["grades"][tables["grades"]["grade"] != "Total"].copy()
+    gplot["grade_num"] = gplot["grade"].str.slice(0, 1).astype(int)
+    fig = charts.plot_grade_distribution(gplot, group="sample", grade="grade_num", count="n_audits",
+                                         labels=reference.grade_labels(P.grade_scale),
+                                         title=f"Overall grades by sample, {P.cycle}")
+    return Section(tables, {"grades_by_sample": fig})

@@ -1,0 +1,163 @@
+"""The data of one QA cycle: its validated audits, the earlier cycles' audits, and the
+reference tables in use (:func:`load_cycle`, :class:`CycleData`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from kentaudit.analysis import notebook
+from kentaudit.inputs import ingest, reference
+from kentaudit.inputs.params import (
+    MAIN_SAMPLES,
+    RANDOM_SAMPLES,
+    CycleParams,
+    load_params,
+)
+from kentaudit.report.tables import style_table
+
+__all__ = ["CycleData", "load_cycle", "present_values"]
+
+#: samples in which each case is audited once (the re-audit repeats initial cases)
+#: columns :attr:`CycleData.main` leaves out (with the ``*_date`` columns)
+_NOT_IN_MAIN = ("audit_id", "team", "auditor", "moderator", "notes", "source_file", "source_row")
+
+
+@dataclass
+class CycleData:
+    """The validated audits of one QA cycle and of the cycles before it.
+
+    Attributes
+    ----------
+    params : CycleParams
+    audits : DataFrame
+        Accepted audits of the cycle, restricted to ``params.samples``.
+    previous : DataFrame
+        Accepted audits of earlier cycles (``inputs.previous_audits``); may be empty.
+    ingest, previous_ingest : IngestResult
+        What ingest accepted and rejected, per file.
+    criteria : DataFrame
+        The criteria catalogue in use.
+    districts : DataFrame
+        Districts, areas and frame sizes in use.
+    """
+
+    params: CycleParams
+    audits: pd.DataFrame
+    previous: pd.DataFrame
+    ingest: ingest.IngestResult
+    previous_ingest: ingest.IngestResult | None
+    criteria: pd.DataFrame
+    districts: pd.DataFrame
+
+    def describe(self):
+        """What was read, for reading: a two-column table (setting, value) of the cycle,
+        samples, audits, rejected records and the methods in use."""
+        P = self.params
+        rows = [("Cycle", P.cycle), ("Title", P.title), ("Samples", ", ".join(P.samples)),
+                ("Audits", f"{len(self.audits):,}"), ("Earlier cycles' audits", f"{len(self.previous):,}"),
+                ("Records rejected", f"{int(self.ingest.reconciliation['rejected'].sum()):,}"),
+                ("Synthetic data", "yes" if P.synthetic else "no"),
+                ("Confidence level", f"{100 * P.confidence_level:g}%"),
+                ("Interval method", P.interval_method), ("Adjustment", P.adjust_method),
+                ("Headline criterion", self.labels.get(self.headline, self.headline))]
+        return style_table(pd.DataFrame(rows, columns=["setting", "value"]), "cycle",
+                           caption="What this notebook read")
+
+    @property
+    def main(self) -> pd.DataFrame:
+        """Audits of the main samples (each case once), without the columns no
+        analysis of them reads (free text, team, auditor, moderator, dates,
+        identifiers other than ``case_ref``, source); the audits themselves when
+        every audit is in a main sample. Not kept: each call selects afresh, so
+        the copy lives only as long as the analysis using it."""
+        keep = self.audits["sample"].isin(MAIN_SAMPLES)
+        if keep.all():
+            return self.audits
+        cols = [c for c in self.audits.columns if c not in _NOT_IN_MAIN and not c.endswith("_date")]
+        return self.audits.loc[keep, cols]
+
+    @property
+    def district_samples(self) -> list[str]:
+        """The samples district comparisons use (the ``district_samples`` parameter).
+
+        ``random`` (default): the main samples drawn at random within every district
+        (``extended``, ``annual``) present in the cycle: the same design and record
+        source in each district, so a district's figures do not depend on how many
+        initial high-risk cases it had; if the cycle has none, every main sample.
+        ``main``: every main sample pooled. Or the listed samples."""
+        present = present_values(self.audits["sample"])
+        rule = self.params.district_samples
+        if not isinstance(rule, str):
+            return [s for s in rule if s in present]
+        main = [s for s in MAIN_SAMPLES if s in present]
+        rnd = [s for s in RANDOM_SAMPLES if s in present]
+        return rnd or main if rule == "random" else main
+
+    @property
+    def district_samples_text(self) -> str:
+        """The samples of the district comparisons in words, for tables and methods text."""
+        used = self.district_samples
+        left = [s for s in MAIN_SAMPLES if s in present_values(self.audits["sample"]) and s not in used]
+        text = " + ".join(used) if used else "none"
+        return text + (f" (not {', '.join(left)}: sampled differently between districts)"
+                       if left else "")
+
+    @property
+    def comparable(self) -> pd.DataFrame:
+        """Audits of :attr:`district_samples`, with the columns :attr:`main` keeps: the
+        audits every district comparison (funnels, tests, profiles, case-mix, shrunken
+        estimates) reads."""
+        m = self.main
+        used = self.district_samples
+        keep = m["sample"].isin(used)
+        return m if keep.all() else m.loc[keep]
+
+    @property
+    def criterion_ids(self) -> list[str]:
+        return list(self.criteria["id"])
+
+    @property
+    def labels(self) -> dict[str, str]:
+        return dict(zip(self.criteria["id"], self.criteria["label"]))
+
+    @property
+    def headline(self) -> str:
+        """The criterion shown in the headline figures (``params.headline_criterion``)."""
+        return getattr(self.params, "headline_criterion", None) or self.criterion_ids[0]
+
+    @property
+    def target(self):
+        t = self.params.target
+        return "overall" if t == "overall" else float(t)
+
+
+
+
+def load_cycle(params: CycleParams | str | Path) -> CycleData:
+    """Read and validate a cycle's audits (and earlier cycles' for trends).
+
+    Rejected rows are kept in ``ingest.rejected`` and reported by
+    :func:`data_quality`; analyses use accepted rows only.
+    """
+    # a relative path is found from the notebook's folder or the repository as well as the
+    # current folder, so a notebook runs under papermill from anywhere
+    P = params if isinstance(params, CycleParams) else load_params(notebook.resolve_params_file(params))
+    kw = dict(synthetic=P.synthetic, criteria_file=P.inputs.criteria, districts_file=P.inputs.districts)
+    # rows of another cycle in this cycle's exports are rejected (rule cycle_mismatch)
+    cur = ingest.read_audits(list(P.inputs.audits), cycle=P.cycle, **kw)
+    prev = ingest.read_audits(list(P.inputs.previous_audits), **kw) if P.inputs.previous_audits else None
+    keep = cur.accepted["sample"].isin(P.samples)
+    # all rows kept (the usual case): the same frame, not a copy of it
+    audits = cur.accepted if keep.all() else cur.accepted[keep].reset_index(drop=True)
+    previous = prev.accepted.reset_index(drop=True) if prev is not None else audits.iloc[0:0]
+    return CycleData(P, audits, previous, cur, prev, reference.criteria(P.inputs.criteria),
+                     reference.districts(P.inputs.districts))
+
+
+
+def present_values(values: pd.Series) -> set:
+    """The distinct non-missing values of a column (without one Python object per row)."""
+    return set(values.dropna().unique())

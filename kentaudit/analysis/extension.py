@@ -1,0 +1,152 @@
+"""The ``initial_vs_extended`` notebook's section: the initial cases against the
+additional cases, the paired re-audit, the gain in precision and the sample sizes.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from kentaudit.analysis.common import (
+    adjust_family,
+    criterion_columns,
+    decision_text,
+    label_criteria,
+)
+from kentaudit.analysis.cycle import CycleData, present_values
+from kentaudit.analysis.section import Section
+from kentaudit.report import charts
+from kentaudit.stats import independent as compare
+from kentaudit.stats import ordinal, paired, precision, proportions, survey
+
+__all__ = ["initial_vs_extended"]
+
+
+
+# ----------------------------------------------------------------------------- initial vs extended
+
+def initial_vs_extended(cd: CycleData) -> Section:
+    """The initial sample against the additional cases, and the paired re-audit.
+
+    Tables
+    ------
+    initial_vs_extended : criterion, criterion_label, n_yes_initial,
+        n_denominator_initial, estimate_initial, n_yes_extended,
+        n_denominator_extended, estimate_extended, difference (extended minus
+        initial), conf_low, conf_high (Newcombe hybrid score), test (chosen by the
+        stated small-count policy), statistic, p_value, p_adjusted,
+        adjust_method, family, method, conf_level, test_policy.
+        Only the **additional** cases (``sample == "extended"``) are compared
+        with the initial cases: the full extended sample contains the initial one.
+    reaudit_paired : criterion, criterion_label, n_pairs, n_yes_yes, n_yes_no,
+        n_no_yes, n_no_no, difference (re-audit minus initial), conf_low, conf_high
+        (Newcombe's paired method 10), test (exact McNemar), p_value,
+        p_adjusted, plus the asymptotic McNemar with and without continuity
+        correction in ``reaudit_mcnemar``.
+    reaudit_grades : Stuart-Maxwell, Bowker and sign tests with the direction
+        of change (n_worse: graded worse once the hard copy was read).
+    reaudit_grade_table : initial_grade, reaudit_grade, n_pairs - the 4 x 4
+        table of paired grades in tidy form.
+    precision_gain : interval widths on the initial sample alone and on the
+        full extended sample (initial + additional), and their ratio.
+    sample_size : files needed for +/-5 and +/-10 points, authority-wide and
+        per district, with the finite population correction.
+    grade_comparison : initial against additional cases by rank-sum test and
+        proportional-odds model.
+
+    Figures
+    -------
+    initial_vs_extended_forest : differences with intervals.
+    """
+    P, a = cd.params, cd.audits
+    present = present_values(a["sample"])
+    tables, figures = {}, {}
+    if {"initial", "extended"} <= present:
+        cmp_ = compare.compare_samples(a, a="extended", b="initial", criteria=cd.criterion_ids,
+                                       conf_level=P.confidence_level)
+        adj = adjust_family(cmp_["p_value"], P, "criteria, additional against initial cases")
+        t = pd.DataFrame({
+            "criterion": cmp_["criterion"],
+            "n_yes_initial": cmp_["n_yes_b"], "n_denominator_initial": cmp_["n_denominator_b"],
+            "estimate_initial": cmp_["estimate_b"],
+            "n_yes_extended": cmp_["n_yes_a"], "n_denominator_extended": cmp_["n_denominator_a"],
+            "estimate_extended": cmp_["estimate_a"],
+            "difference": cmp_["difference"], "conf_low": cmp_["conf_low"], "conf_high": cmp_["conf_high"],
+            "test": cmp_["test"], "statistic": cmp_["statistic"], "p_value": cmp_["p_value"],
+            "p_adjusted": adj["p_adjusted"].to_numpy(), "adjust_method": P.adjust_method,
+            "family": adj["family"].to_numpy(), "method": cmp_["method"],
+            "conf_level": cmp_["conf_level"], "test_policy": cmp_["test_policy"],
+            "note": cmp_["note"]})
+        tables["initial_vs_extended"] = label_criteria(t, cd)
+        alpha = 1 - P.confidence_level
+        forest = tables["initial_vs_extended"].assign(label=lambda d: d["criterion_label"],
+                                                      estimate=lambda d: d["difference"],
+                                                      significant=lambda d: d["p_adjusted"] < alpha)
+        figures["initial_vs_extended_forest"] = charts.plot_forest(
+            forest, title="Additional cases minus initial cases: compliance by criterion",
+            method="Newcombe hybrid score", conf_level=P.confidence_level, subject="criteria",
+            decision="significant", decision_text=decision_text(P))
+
+        crit_cols = criterion_columns(a, cd)
+        ini_c = proportions.criterion_counts(a.loc[a["sample"] == "initial", crit_cols],
+                                             criteria=cd.criterion_ids)
+        ext_c = proportions.criterion_counts(a.loc[a["sample"].isin(["initial", "extended"]), crit_cols],
+                                             criteria=cd.criterion_ids)
+        widths = precision.interval_widths(ini_c, ext_c, method=P.interval_method,
+                                           conf_level=P.confidence_level)
+        # "after" under the design (the initial cases taken in full, the extended sample
+        # random): the authority-wide interval of authority_estimate, not initial +
+        # additional pooled as if one simple random sample
+        frame = cd.districts.set_index("district")["children_on_plans"].astype(float).to_dict()
+        design = survey.authority_proportion(
+            a.loc[a["sample"].isin(["initial", "extended"]), ["sample", "district", *crit_cols]],
+            frame, criteria=cd.criterion_ids, method="logit",
+            conf_level=P.confidence_level).set_index("criterion").reindex(widths["criterion"])
+        widths["n_denominator_after"] = design["n_denominator"].astype("Int64").array
+        widths["estimate_after"] = design["estimate"].to_numpy()
+        widths["conf_low_after"] = design["conf_low"].to_numpy()
+        widths["conf_high_after"] = design["conf_high"].to_numpy()
+        widths["width_after"] = widths["conf_high_after"] - widths["conf_low_after"]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            widths["width_ratio"] = np.where(widths["width_before"] > 0,
+                                             widths["width_after"] / widths["width_before"], np.nan)
+        widths["method"] = (f"before: {P.interval_method}, the initial cases alone; after: logit, "
+                            "design-based (survey.authority_proportion)")
+        widths["design_after"] = survey.AUTHORITY_DESIGN
+        tables["precision_gain"] = label_criteria(widths, cd)
+        ga = a.loc[a["sample"] == "initial", ["overall_grade", "cycle"]]
+        gb = a.loc[a["sample"] == "extended", ["overall_grade", "cycle"]]
+        tables["grade_comparison"] = ordinal.compare_grades(ga, gb, conf_level=P.confidence_level,
+                                                            names=("initial", "extended"))
+    if {"initial", "reaudit"} <= present:
+        pb = paired.paired_binary(a, first="initial", second="reaudit", criteria=cd.criterion_ids,
+                                  conf_level=P.confidence_level)
+        exact = pb[pb["test"] == "mcnemar-exact"].reset_index(drop=True)
+        adj = adjust_family(exact["p_value"], P, "criteria, re-audit against initial audit")
+        t = pd.DataFrame({
+            "criterion": exact["criterion"], "n_pairs": exact["n_pairs"].astype(int),
+            "n_yes_yes": exact["n_yes_yes"].astype(int), "n_yes_no": exact["n_yes_no"].astype(int),
+            "n_no_yes": exact["n_no_yes"].astype(int), "n_no_no": exact["n_no_no"].astype(int),
+            "estimate_initial": exact["estimate_first"], "estimate_reaudit": exact["estimate_second"],
+            "difference": exact["difference"], "conf_low": exact["conf_low"], "conf_high": exact["conf_high"],
+            "method": exact["method"], "conf_level": exact["conf_level"], "test": exact["test"],
+            "p_value": exact["p_value"], "p_adjusted": adj["p_adjusted"].to_numpy(),
+            "adjust_method": P.adjust_method, "family": adj["family"].to_numpy(),
+            "n_excluded": exact["n_excluded"].astype(int), "note": exact["note"]})
+        tables["reaudit_paired"] = label_criteria(t, cd)
+        tables["reaudit_mcnemar"] = label_criteria(pb, cd)
+        tables["reaudit_grades"] = paired.paired_grades(a, first="initial", second="reaudit")
+        square = paired.paired_grade_table(a, first="initial", second="reaudit")
+        tables["reaudit_grade_table"] = pd.DataFrame(
+            [{"initial_grade": int(i), "reaudit_grade": int(j), "n_pairs": int(square.loc[i, j])}
+             for i in square.index for j in square.columns])
+    rows = []
+    for margin in (0.05, 0.10):
+        # one row per district plus the authority-wide row ("Kent (all districts)")
+        # the design: the initial cases (if any) are taken in full, the rest sampled at random
+        certainty = (a.loc[a["sample"] == "initial", "district"].astype(str).value_counts()
+                     if {"initial", "extended"} <= present else None)
+        per = precision.sample_size_by_district(margin=margin, conf_level=P.confidence_level,
+                                                districts=cd.districts, certainty=certainty)
+        rows.append(per)
+    tables["sample_size"] = pd.concat(rows, ignore_index=True)
+    return Section(tables, figures)

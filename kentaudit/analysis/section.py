@@ -1,0 +1,160 @@
+"""What an analysis returns: named results tables and figures (:class:`Section`), the
+registry of every table and figure name, and a notebook's main findings in words.
+"""
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from kentaudit.analysis.cycle import CycleData
+from kentaudit.core.errors import KentauditError
+from kentaudit.inputs import reference
+from kentaudit.publication.appendix import build_tables, load_spec
+from kentaudit.publication.findings import (
+    main_findings,
+    profile_findings,
+    reconciliation_findings,
+)
+from kentaudit.report import results
+from kentaudit.report.tables import style_table
+
+__all__ = ["Section", "TABLES", "FIGURES", "findings", "section_findings", "Findings", "Note",
+           "unknown_name"]
+
+
+#: Every results table an analysis can save (each documented in docs/results.md).
+TABLES = frozenset({
+    "reconciliation", "reconciliation_by_file", "rejections_by_rule", "data_quality_counts",
+    "sample_summary",
+    "sample_by_district", "completeness", "timeliness_agreement", "auditor_agreement",
+    "moderation_kappa", "auditor_grades", "compliance_by_criterion", "compliance_by_sample",
+    "authority_estimate", "grades", "grade_distribution", "grade_collapsed", "initial_vs_extended",
+    "reaudit_paired", "reaudit_mcnemar", "reaudit_grades", "reaudit_grade_table", "precision_gain",
+    "sample_size", "grade_comparison", "funnel", "compliance_by_district", "district_tests",
+    "district_vs_rest", "area_vs_rest", "casemix_lr", "casemix_odds_ratios", "funnel_programme",
+    "profile", "profile_grades", "profile_grade_test", "trend", "trend_tests",
+    "change_since_previous", "grade_trend", "grade_trend_tests", "p_chart", "xmr",
+    "programme_counts", "programme_grades",
+    # district_ranks section (kentaudit.analysis.ranking)
+    "shrunken_by_district", "shrunken_by_area", "shrunken_headline", "shrunken_programme",
+    "flag_operating_characteristics", "flag_oc_summary", "spc_operating_characteristics",
+    # calibration section (kentaudit.analysis.calibration)
+    "agreement_coefficients", "moderation_by_cycle", "moderation_p_chart", "moderation_run_chart",
+    "auditor_leniency",
+})
+#: Every figure an analysis can save.
+FIGURES = frozenset({"grades_by_sample", "initial_vs_extended_forest", "funnel_compliance",
+                     "profile_forest", "trend_compliance", "xmr_compliance",
+                     "caterpillar_compliance", "caterpillar_programme", "moderation_change_chart"})
+
+
+
+
+@dataclass
+class Section:
+    """Results tables and figures of one analysis.
+
+    ``tables`` maps a results-table name (``docs/results.md``) to a tidy
+    DataFrame; ``figures`` maps a figure id to a :class:`kentaudit.report.charts.Figure`.
+    """
+
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    figures: dict[str, object] = field(default_factory=dict)
+
+    def save(self, results_dir, figures_dir=None, district: str | None = None) -> None:
+        """Save every table (CSV + Parquet) and figure (PNG + SVG + alt text).
+
+        With ``results_dir=None`` (exploring in JupyterLab) nothing is written.
+        """
+        if results_dir is None:
+            return
+        code = None
+        if district is not None:
+            d = reference.districts()
+            name = reference.resolve_district(district, d)  # a name or code, any case
+            code = dict(zip(d["district"], d["district_code"]))[name]
+        for name, df in self.tables.items():
+            results.save_table(df, name, results_dir, district=code)
+        if figures_dir is not None:
+            for fid, fig in self.figures.items():
+                results.save_figure(fig, fid, figures_dir, district=code)
+
+
+    def show(self, name: str, max_rows: int = 25):
+        """The table ``name`` for reading, through :func:`kentaudit.report.tables.style_table`:
+        human headers, estimates with their intervals in one cell, p-values formatted,
+        the method stated once in the caption, no index, tables longer than
+        ``max_rows`` collapsed behind a summary.
+
+        Rounding happens here, on display only; saved tables keep full precision.
+        A table the cycle does not have gives a one-line explanation instead.
+        """
+        if name not in self.tables:
+            if name in TABLES:
+                return Note(f"No table {name!r} for this cycle (its samples or earlier cycles are not there).")
+            raise KentauditError(unknown_name("table", name, self.tables, TABLES))
+        return style_table(self.tables[name], name, max_rows=max_rows)
+
+    def figure(self, fid: str):
+        """Display figure ``fid`` with its alt text and caption."""
+        if fid not in self.figures:
+            if fid in FIGURES:
+                return Note(f"No figure {fid!r} for this cycle.")
+            raise KentauditError(unknown_name("figure", fid, self.figures, FIGURES))
+        results.show_figure(self.figures[fid])
+        return None
+
+
+class Findings(list):
+    """Main findings of a notebook, shown as a Markdown list at the top of its page."""
+
+    def _repr_markdown_(self):
+        if not self:
+            return "*No findings for this notebook's tables.*"
+        return "\n".join(f"- {f.text}" for f in self)
+
+
+def findings(cd: CycleData, section: Section) -> Findings:
+    """The main findings of ``section`` in plain English (:func:`section_findings`):
+    every number is a cell of one of the section's tables or a count of its rows."""
+    P = cd.params
+    return Findings(section_findings(section.tables, headline=cd.headline, conf_level=P.confidence_level,
+                                      adjust_method=P.adjust_method, criterion_words=cd.labels))
+
+
+def unknown_name(kind: str, name: str, here, known) -> str:
+    """The message for a misspelt table or figure name: the valid names and the nearest."""
+
+    near = difflib.get_close_matches(str(name), list(here) or list(known), n=1, cutoff=0.6)
+    hint = f" Did you mean {near[0]!r}?" if near else ""
+    return (f"unknown {kind} {name!r}.{hint} This section's {kind}s are: "
+            f"{', '.join(sorted(here)) or 'none'}.")
+
+
+class Note(str):
+    """A plain-text message that displays as Markdown in a notebook."""
+
+    def _repr_markdown_(self):
+        return f"*{self}*"
+
+
+def section_findings(frames: dict, *, headline: str, conf_level: float = 0.95,
+                     adjust_method: str = "holm", criterion_words=None) -> list:
+    """Findings of one notebook (reviewer page) from its own results tables (unsuppressed:
+    the pages are restricted). The same templates as the appendix, on the tables the
+    appendix spec builds from these results, plus the data-quality and district-profile
+    templates."""
+    tables, _ = build_tables(load_spec(), ".", cycle="", samples=("initial", "extended", "reaudit", "annual"),
+                             has_previous=True, criterion_words=criterion_words, frames=frames)
+    out = []
+    by = {t.id: t for t in tables}
+    if "T2" in by:
+        out += reconciliation_findings(by["T2"])
+    out += [f for f in main_findings([t for t in tables if t.id != "T2"], headline=headline,
+                                     conf_level=conf_level, adjust_method=adjust_method)
+            if f.topic != "untested"]
+    if "profile" in frames:
+        out += profile_findings(frames["profile"].reset_index(drop=True), 1 - conf_level)
+    return out

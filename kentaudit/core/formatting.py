@@ -1,0 +1,170 @@
+"""The one place numbers and method names become words.
+
+Every output a person reads (notebook tables, reviewer pages, chart labels and alt
+text, the appendix's cells, findings and methods text) writes its counts,
+percentages, intervals, p-values and method names through these functions, so the
+same number reads the same everywhere:
+
+* **p-values**: ``<0.001`` below 0.001, else three decimals (``0.042``); in running
+  text ``p < 0.001`` / ``p = 0.042`` (``prefix=True``), ``adjusted p = 0.004``
+  (``prefix="adjusted p"``); a missing or undefined p-value is an en dash;
+* **counts** whole with thousands separators, **proportions** as percentages to one
+  decimal, **differences** in percentage points, other numbers to three significant
+  figures;
+* **an estimate with its interval** in one cell: ``63.3 (50.7 to 74.4)``;
+* **confidence levels** as ``95%``; lists as ``a, b and c``;
+* **method names in words** (:func:`method_words`): a closed registry, one entry per
+  method code, in the three forms a text needs (a label, a phrase in a sentence, the
+  full name in a methods section).
+
+Pure functions of their arguments, no pandas objects returned: the presentation
+layers (:mod:`kentaudit.report`, :mod:`kentaudit.publication`) decide where the text
+goes.
+"""
+from __future__ import annotations
+
+import math
+import textwrap
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["DASH", "P_FLOOR", "is_missing", "format_p", "format_value", "format_interval",
+           "level_text", "join_words", "wrap_lines", "wrap_title", "METHOD_WORDS", "method_words"]
+
+#: what a missing value, or a test that could not be done, reads as
+DASH = "\u2013"
+#: p-values below this read as ``<0.001``
+P_FLOOR = 0.001
+
+
+def is_missing(v) -> bool:
+    """True for None, pandas' NA, NaN and blank text: a value nobody can read."""
+    return v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)) or (
+        isinstance(v, str) and not v.strip())
+
+
+def format_p(p, *, prefix: bool | str = False) -> str:
+    """A p-value for reading: ``<0.001``, else three decimals (``0.042``).
+
+    ``prefix=True`` gives running text, ``p < 0.001`` or ``p = 0.042``; a string prefix
+    names the p-value (``prefix="adjusted p"``: ``adjusted p = 0.004``). Missing or
+    not finite (no test possible): an en dash. Text (a published shorthand such as
+    ``[c]``) is returned as it is.
+    """
+    if is_missing(p):
+        return DASH
+    if isinstance(p, str):
+        try:
+            p = float(p)
+        except ValueError:
+            return p
+    try:
+        p = float(p)
+    except (TypeError, ValueError):
+        return str(p)
+    if not math.isfinite(p):
+        return DASH
+    name = "p" if prefix is True else (prefix or "")
+    if p < P_FLOOR:
+        return f"{name} < {P_FLOOR:g}" if name else f"<{P_FLOOR:g}"
+    return f"{name} = {p:.3f}" if name else f"{p:.3f}"
+
+
+def format_value(v, fmt: str, decimals: int | None = None) -> str:
+    """One value in a column format: ``count`` whole with thousands separators;
+    ``percent`` (a proportion) and ``pp`` (a difference of proportions) times 100 to one
+    decimal; ``p`` by :func:`format_p`; ``bool`` yes/no; ``number`` to three
+    significant figures (whole above 1,000); text as it is. Missing: an en dash."""
+    if is_missing(v):
+        return DASH
+    if isinstance(v, str):
+        return v
+    if fmt == "p":
+        return format_p(v)
+    if fmt == "bool":
+        return "yes" if bool(v) else "no"
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return str(v)
+    if not math.isfinite(f):
+        return DASH
+    if fmt == "count":
+        return f"{int(round(f)):,}" if f == round(f) else f"{f:,.1f}"
+    if fmt in ("percent", "pp"):
+        return f"{100 * f:.{1 if decimals is None else decimals}f}"
+    if fmt in ("number", "text"):  # a number in a column documented as text is still a number
+        if fmt == "text" and isinstance(v, (int, np.integer)):
+            return str(v)
+        if decimals is not None:
+            return f"{f:.{decimals}f}"
+        return f"{f:.3g}" if abs(f) < 1000 else f"{f:,.0f}"
+    return str(v)
+
+
+def format_interval(estimate, lower, upper, fmt: str = "percent", decimals: int | None = None) -> str:
+    """``63.3 (50.7 to 74.4)``: an estimate and its interval in one cell (format ``fmt``);
+    an interval that is not available is left out: ``63.3``."""
+    e = format_value(estimate, fmt, decimals)
+    if is_missing(lower) or is_missing(upper):
+        return e
+    return f"{e} ({format_value(lower, fmt, decimals)} to {format_value(upper, fmt, decimals)})"
+
+
+def level_text(conf_level: float) -> str:
+    """A confidence level as a percentage: ``0.95`` -> ``95%``, ``0.998`` -> ``99.8%``."""
+    return f"{100 * float(conf_level):.10g}%"
+
+
+def join_words(items: Sequence) -> str:
+    """``a``, ``a and b``, ``a, b and c``; empty for no items."""
+    items = [str(i) for i in items]
+    if not items:
+        return ""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def wrap_lines(text: str, width: int) -> list[str]:
+    """``text`` broken into lines of at most ``width`` characters (one empty line if blank)."""
+    return textwrap.wrap(text, width) or [""]
+
+
+def wrap_title(title: str, width: int = 70) -> str:
+    """A chart title on lines of at most ``width`` characters (unchanged if it fits)."""
+    return "\n".join(textwrap.wrap(title, width)) if len(title) > width else title
+
+
+#: method code -> (label, phrase in a sentence, full name in a methods section)
+METHOD_WORDS = {
+    # adjustment for multiple comparisons (kentaudit.stats.multiplicity)
+    "holm": ("Holm", "Holm's method", "Holm's step-down method (family-wise error rate)"),
+    "fdr_bh": ("Benjamini-Hochberg", "the Benjamini-Hochberg method",
+               "Benjamini-Hochberg false discovery rate"),
+    "bonferroni": ("Bonferroni", "the Bonferroni correction", "Bonferroni correction"),
+    "none": ("none", "no adjustment", "no adjustment"),
+    # intervals for a proportion (kentaudit.stats.proportions) and a difference
+    "wilson": ("Wilson", "the Wilson score interval", "Wilson score interval"),
+    "clopper-pearson": ("Clopper-Pearson", "the Clopper-Pearson exact interval",
+                        "Clopper-Pearson exact interval"),
+    "jeffreys": ("Jeffreys", "the Jeffreys interval", "Jeffreys interval"),
+    "agresti-coull": ("Agresti-Coull", "the Agresti-Coull interval", "Agresti-Coull interval"),
+    "newcombe": ("Newcombe hybrid score", "Newcombe's hybrid score interval",
+                 "Newcombe hybrid score interval"),
+    # tests of two proportions (kentaudit.stats.independent)
+    "n-1 chi-square": ("'N-1' chi-square", "the 'N-1' chi-square test", "'N-1' chi-square test"),
+    "fisher exact": ("Fisher's exact", "Fisher's exact test", "Fisher's exact test"),
+    "not testable": ("not testable (a group has no answers, or all answers alike)",
+                     "no test (a group has no answers, or all answers alike)",
+                     "no test (a group has no answers, or all answers alike)"),
+}
+_FORMS = {"label": 0, "phrase": 1, "full": 2}
+
+
+def method_words(code: str, form: str = "label") -> str:
+    """A method code in words: ``form`` is ``"label"`` (``Holm``), ``"phrase"`` (``Holm's
+    method``, for a sentence) or ``"full"`` (the methods section's name). A code not in
+    :data:`METHOD_WORDS` is returned as it is, so no method is ever hidden."""
+    entry = METHOD_WORDS.get(code)
+    return code if entry is None else entry[_FORMS[form]]

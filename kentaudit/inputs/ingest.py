@@ -1,0 +1,1528 @@
+"""Validated ingest of audit-tool exports (CSV in UTF-8 or Windows-1252, XLSX).
+
+:func:`read_audits` reads one or more exports, normalises headers and answer
+codes, validates every value against :mod:`kentaudit.inputs.schema`, pseudonymises
+``case_ref`` (:mod:`kentaudit.inputs.pseudonym`) and returns an :class:`IngestResult`
+with the accepted audits, one row per problem found in the rejected rows,
+a per-file reconciliation (rows read = accepted + rejected, always) and
+warnings. :func:`validate_paths` is what ``kentaudit validate`` runs.
+
+Nothing is guessed and nothing is dropped silently: a value that is not one of
+the documented spellings is rejected with the file, row, column, value and the
+id of the rule it breaks (every rule id is listed in :data:`RULES` and in
+``docs/data-dictionary.md``).
+
+Why a hand-written validator rather than pandera: the rules need the raw text
+as typed (to report it and to normalise it in one documented step), rules
+across files (duplicate ``audit_id``), rules across rows (same case twice in a
+sample), redaction of ``case_ref`` in every message, and a stable rule id per
+problem. pandera's failure cases report the check name and the coerced value
+after the fact; mapping them back to these messages would be more code than
+the checks themselves, so each rule is a few explicit lines here instead.
+
+Scale: a CSV is read twice, never held as rows. The first pass checks the
+file (encoding, CSV structure, header, blank lines, synthetic references);
+the second decodes it block by block and validates ``_CHUNK_ROWS`` records at
+a time. Within a chunk each distinct raw value of a column is validated once by
+the same code as a single cell, and the cross-field rules are vectorised; only
+rows that break a rule go through the per-row validator, which writes their
+messages. Duplicate ``audit_id`` and case checks run once over all files at
+the end, on 64-bit hashes or exact integer keys (every hash match is compared
+exactly). XLSX workbooks are read whole (openpyxl), then validated the same way.
+"""
+from __future__ import annotations
+
+import codecs
+import csv
+import ctypes
+import datetime as _dt
+import hashlib
+import io
+import os
+import re
+import sys
+import time
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from xml.etree.ElementTree import ParseError
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pyarrow as pa
+
+from kentaudit.core.errors import (
+    EmptyInputError,
+    InputError,
+    KentauditError,
+    PseudonymKeyError,
+)
+from kentaudit.core.safeio import read_regular
+from kentaudit.core.safetext import is_formula_text, write_csv
+from kentaudit.inputs import reference
+from kentaudit.inputs import schema as model
+from kentaudit.inputs.pseudonym import (
+    DEMO_KEY,
+    DIGEST_HEX_CHARS,
+    HOW_TO_MAKE_A_KEY,
+    SYNTHETIC_PREFIX,
+    is_synthetic_ref,
+    load_key,
+    pseudonymise,
+)
+from kentaudit.inputs.pseudonym import PREFIX as PSEUDONYM_PREFIX
+
+WARNINGS_EXIT_CODE = 3
+
+__all__ = [
+    "WARNINGS_EXIT_CODE",
+    "IngestResult", "read_audits", "validate_paths", "RULES", "ANSWER_SPELLINGS",
+    "HEADER_ALIASES", "normalise_header", "normalise_answer", "canonical_dtypes",
+]
+
+#: Every rule id ingest uses, with its meaning. ``level`` is ``file`` (the
+#: file is not read), ``row`` (the row is rejected) or ``warning``.
+RULES: dict[str, tuple[str, str]] = {
+    "unreadable_file": ("file", "The file does not exist, is not a regular file (a folder, FIFO, device or socket), or is not a readable CSV/XLSX file (corrupt XML, too large when decompressed, too slow to read)."),
+    "field_too_large": ("file", "A CSV field is longer than MAX_FIELD_CHARS (1,000,000 characters)."),
+    "no_files": ("file", "A folder given to read holds no .csv or .xlsx file."),
+    "reference_table": ("file", "A replaced reference table (--criteria, --districts) is not a readable table with the columns, rows and unique ids it needs."),
+    "encoding": ("file", "The file is neither UTF-8 (with or without BOM) nor Windows-1252 text (e.g. UTF-16 or binary)."),
+    "empty_file": ("file", "The file (or sheet) is empty."),
+    "header_only": ("file", "The file has a header but no data rows."),
+    "missing_column": ("file", "A required column of the data model is missing."),
+    "duplicate_column": ("file", "Two headers normalise to the same column name."),
+    "field_count": ("row", "The row has a different number of fields from the header."),
+    "required_value": ("row", "A required value is blank."),
+    "cycle_format": ("row", "cycle is not a four-digit year such as 2009 (ASCII digits)."),
+    "unknown_district": ("row", "district is not one of the districts of the reference table (name or 3-letter code)."),
+    "unknown_category": ("row", "A coded column (sample, case_status, cp_category, age_band, record_source) has a value outside its allowed set."),
+    "unknown_answer_code": ("row", "A criterion answer is not one of the spellings of Y, N or NA (blank = missing)."),
+    "unknown_flag_code": ("row", "A risk flag is not one of the spellings of Y or N (blank = missing)."),
+    "grade_not_integer": ("row", "A grade is not a whole number written in ASCII digits."),
+    "grade_range": ("row", "A grade is outside 1-4."),
+    "date_format": ("row", "A date is not a real calendar date written YYYY-MM-DD or DD/MM/YYYY (ASCII digits)."),
+    "date_range": ("row", "A date is before 1990-01-01 (MIN_DATE) or, for a process date, after the day of ingest."),
+    "cycle_mismatch": ("row", "cycle differs from the cycle being read (the cycle of the parameter file)."),
+    "audit_date_future": ("row", "audit_date is after the day of ingest."),
+    "icpc_before_strategy": ("row", "icpc_date is before strategy_date."),
+    "core_group_before_icpc": ("row", "first_core_group_date is before icpc_date."),
+    "review_before_icpc": ("row", "first_review_date is before icpc_date."),
+    "process_date_after_audit": ("row", "A process date is after audit_date."),
+    "moderated_without_moderator": ("row", "moderated_grade is given but moderator is blank."),
+    "cp_category_without_plan": ("row", "cp_category is given but case_status is not cp_plan."),
+    "duplicate_audit_id": ("row", "audit_id already appeared earlier (in any file read together); every later occurrence is rejected."),
+    "duplicate_case_in_sample": ("row", "The same case_ref appears again in the same cycle and sample; every later occurrence is rejected."),
+    "unknown_column": ("warning", "A column is not in the data model; it is dropped and named in a warning."),
+    "formula_text": ("warning", "Free text begins with = + - @, tab or CR (spreadsheet formula text): kept as text, never evaluated, neutralised on output."),
+    "blank_rows": ("warning", "Completely blank lines or rows are skipped and counted in a warning."),
+    "mixed_cycles": ("warning", "One file holds audits of more than one cycle (counted by cycle in the warning)."),
+    "unpaired_reaudit": ("warning", "A reaudit has no initial audit of the same case in its cycle: it cannot be paired (counted in the warning and IngestResult.quality)."),
+}
+
+#: Earliest date accepted in any date column (rule ``date_range``): before any audit
+#: kentaudit is for, and well inside what pandas' datetime64[ns] can hold.
+MIN_DATE = _dt.date(1990, 1, 1)
+#: Longest CSV field read, in characters (rule ``field_too_large``): far above any
+#: real note (the longest in Kent's tools is a few thousand characters).
+MAX_FIELD_CHARS = 1_000_000
+#: Largest XLSX accepted, decompressed (all parts together), and the largest
+#: compression ratio of any part over 1 MiB: a zip bomb is refused before it is read.
+MAX_XLSX_UNCOMPRESSED = 1 << 30
+MAX_XLSX_RATIO = 200
+#: Most columns read from an XLSX sheet, and seconds allowed to read it.
+MAX_XLSX_COLUMNS = 1_000
+MAX_XLSX_SECONDS = 60.0
+
+#: Accepted spellings of answer codes (matched after stripping surrounding
+#: whitespace, case-insensitively). Blank or whitespace-only = missing.
+ANSWER_SPELLINGS: dict[str, tuple[str, ...]] = {
+    "Y": ("y", "yes", "1", "true"),
+    "N": ("n", "no", "0", "false"),
+    "NA": ("na", "n/a", "n.a.", "not applicable"),
+}
+_ANSWER_LOOKUP = {s: code for code, spellings in ANSWER_SPELLINGS.items() for s in spellings}
+
+#: Known header spellings of audit tools, after :func:`normalise_header`.
+#: A header equal to a criterion id (e.g. ``seen_alone``) maps to ``c_<id>``,
+#: and ``<domain>_grade`` maps to ``grade_<domain>``.
+HEADER_ALIASES: dict[str, str] = {
+    "case_reference": "case_ref", "case_ref_no": "case_ref", "case_number": "case_ref",
+    "case_no": "case_ref", "case_id": "case_ref",
+    "audit_ref": "audit_id", "audit_no": "audit_id", "audit_number": "audit_id",
+    "qa_cycle": "cycle", "sample_type": "sample", "team_name": "team",
+    "status": "case_status", "cp_plan_category": "cp_category", "category_of_plan": "cp_category",
+    "age_group": "age_band", "records_read": "record_source",
+    "auditor_code": "auditor", "auditor_id": "auditor", "date_of_audit": "audit_date",
+    "overall": "overall_grade", "overall_judgement": "overall_grade",
+    "moderator_code": "moderator", "moderated_overall_grade": "moderated_grade",
+    "strategy_discussion_date": "strategy_date", "section_47_start_date": "s47_start_date",
+    "initial_conference_date": "icpc_date", "icpc": "icpc_date",
+    "core_group_date": "first_core_group_date", "first_review_conference_date": "first_review_date",
+    "comments": "notes", "auditor_notes": "notes", "note": "notes",
+}
+
+_ID_TEXT_KINDS = ("id", "text")
+# ASCII digits only ([0-9], not \d, which also matches full-width and Arabic-Indic digits)
+_DATE_ISO = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})(?:[ T]00:00(?::00(?:\.0+)?)?)?$")
+_DATE_UK = re.compile(r"^([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})$")
+_INTEGER = re.compile(r"^[+-]?[0-9]+(?:\.0+)?$")
+_CYCLE = re.compile(r"^[0-9]{4}$")
+_RECON_COLUMNS = ["file", "sha256", "encoding", "rows_read", "accepted", "rejected"]
+_REJECT_COLUMNS = ["file", "row", "column", "value", "rule", "message"]
+
+
+def normalise_header(header) -> str:
+    """Lower-case a header and turn every run of other characters into ``_``.
+
+    ``"Case Ref"`` -> ``"case_ref"``, ``"C - Seen alone"`` -> ``"c_seen_alone"``.
+    Aliases (:data:`HEADER_ALIASES`) are applied by ingest afterwards.
+    """
+    text = "" if header is None else str(header)
+    return re.sub(r"[^0-9a-z]+", "_", text.strip().lower()).strip("_")
+
+
+def normalise_answer(value):
+    """Canonical answer code for a raw cell: ``"Y"``, ``"N"``, ``"NA"`` or ``pd.NA``.
+
+    Raises
+    ------
+    KeyError
+        If the value is not one of :data:`ANSWER_SPELLINGS` (ingest rejects the row).
+    """
+    text = "" if value is None else str(value).strip()
+    if text == "":
+        return pd.NA
+    return _ANSWER_LOOKUP[text.lower()]
+
+
+def _code_key(text: str) -> str:
+    return re.sub(r"[\s_\-]+", "_", text.strip().lower().replace("&", "and"))
+
+
+def canonical_dtypes(criteria=None, districts=None) -> dict:
+    """The dtype of every column of ``IngestResult.accepted``, in order.
+
+    Coded columns whose values come from a closed list (``sample``,
+    ``district``, ``area``, ``case_status``, ``cp_category``, ``age_band``,
+    ``record_source``, every answer ``c_*`` and every risk flag) are unordered
+    ``category`` with the allowed values, sorted, as categories: the same
+    categories whatever the data, so frames concatenate and group alike, and
+    one byte a row instead of a string (at 1,000,000 rows the frame is about
+    a third of its size as strings). Sorting the categories keeps group-by
+    order the same as for text. Other text (``audit_id``, ``case_ref``,
+    ``cycle``, ``team``, ``auditor``, ``moderator``, ``notes``,
+    ``source_file``) is pandas ``string``; missing is ``pd.NA`` or ``NaN`` in
+    a category. Dates are ``datetime64[ns]``, grades ``Int64``; ``area``
+    follows ``district`` and ``source_file``/``source_row`` come last.
+
+    Parameters
+    ----------
+    criteria, districts : DataFrame, optional
+        Reference tables (default: the bundled ones); they set the ``c_*``
+        columns and the ``district``/``area`` categories.
+    """
+    ref = reference.districts() if districts is None else districts
+    out: dict = {}
+    for c in model.columns(criteria):
+        if c.kind in ("date", "grade"):
+            out[c.name] = {"date": "datetime64[ns]", "grade": "Int64"}[c.kind]
+        elif c.name == "district":
+            out[c.name] = pd.CategoricalDtype(sorted(set(ref["district"])))
+            out["area"] = pd.CategoricalDtype(sorted(set(ref["area"])))
+        elif c.kind in ("answer", "flag") or (c.kind == "category" and c.allowed):
+            out[c.name] = pd.CategoricalDtype(sorted(c.allowed))
+        else:
+            out[c.name] = "string"
+    out["source_file"] = "string"
+    out["source_row"] = "Int64"
+    return out
+
+
+@dataclass
+class IngestResult:
+    """What :func:`read_audits` returns.
+
+    Attributes
+    ----------
+    accepted : DataFrame
+        One row per accepted audit, columns and dtypes of :func:`canonical_dtypes`
+        (``case_ref`` pseudonymised; ``area`` from the districts reference;
+        ``source_file`` and ``source_row``, the 1-based line or sheet row).
+    rejected : DataFrame
+        One row per problem: ``file``, ``row``, ``column``, ``value`` (as typed,
+        except ``case_ref`` which shows its pseudonym), ``rule`` (see
+        :data:`RULES`) and ``message``. A rejected input row appears once per problem.
+    reconciliation : DataFrame
+        One row per file read: ``file``, ``sha256`` (of the bytes read),
+        ``encoding``, ``rows_read``, ``accepted`` and ``rejected`` (rows, not
+        problems); ``rows_read == accepted + rejected`` always.
+    warnings : list of str
+        Unknown columns dropped, formula text kept, blank rows skipped.
+    file_errors : list of InputError
+        Files not read at all (only filled by :func:`validate_paths`;
+        :func:`read_audits` raises instead).
+    quality : dict
+        Data-quality counts: ``unpaired_reaudits`` (re-audits with no initial
+        audit of the case in their cycle) and ``cycles_by_file`` (file ->
+        {cycle: accepted audits}, for files holding more than one cycle).
+    """
+
+    accepted: pd.DataFrame
+    rejected: pd.DataFrame
+    reconciliation: pd.DataFrame
+    warnings: list[str] = field(default_factory=list)
+    file_errors: list[InputError] = field(default_factory=list)
+    quality: dict = field(default_factory=dict)
+
+    def report(self, file_errors: bool = True) -> str:
+        """Human-readable report: reconciliation, every rejection, warnings.
+
+        ``file_errors=False`` leaves out the file-level errors (for a caller that
+        prints them itself, to standard error, so that each is printed once)."""
+        lines = ["Reconciliation (rows read = accepted + rejected):"]
+        if self.reconciliation.empty:
+            lines.append("  no file was read")
+        for _, r in self.reconciliation.iterrows():
+            lines.append(f"  {r['file']}: {r['rows_read']} rows read = {r['accepted']} accepted"
+                         f" + {r['rejected']} rejected ({r['encoding']}, sha256 {r['sha256'][:12]})")
+        if len(self.reconciliation) > 1:
+            tot = self.reconciliation[["rows_read", "accepted", "rejected"]].sum()
+            lines.append(f"  total: {tot['rows_read']} rows read = {tot['accepted']} accepted"
+                         f" + {tot['rejected']} rejected")
+        if self.file_errors and file_errors:
+            lines.append(f"File-level errors ({len(self.file_errors)} file(s) not read):")
+            lines += [f"  {e}" for e in self.file_errors]
+        if not self.rejected.empty:
+            n_rows = self.rejected[["file", "row"]].drop_duplicates().shape[0]
+            lines.append(f"Rejected: {n_rows} row(s), {len(self.rejected)} problem(s):")
+            for _, r in self.rejected.iterrows():
+                lines.append("  " + _format_problem(r["file"], r["row"], r["column"], r["value"],
+                                                    r["message"], r["rule"]))
+        if self.warnings:
+            lines.append(f"Warnings ({len(self.warnings)}):")
+            lines += [f"  {w}" for w in self.warnings]
+        return "\n".join(lines)
+
+
+def _format_problem(file, row, column, value, message, rule) -> str:
+    def given(x):
+        return x is not None and not (isinstance(x, float) and pd.isna(x)) and x is not pd.NA
+    return str(InputError(message, file=file, row=int(row) if given(row) else None,
+                          column=column if given(column) else None,
+                          value=value if given(value) else None, rule=rule))
+
+
+# --------------------------------------------------------------------------- reading
+
+
+@dataclass
+class _RawFile:
+    name: str
+    sha256: str
+    encoding: str
+    header: list[str]
+    #: XLSX: every (1-based sheet row, fields). CSV: None - the text is parsed
+    #: again, chunk by chunk, when the rows are validated (see _iter_records).
+    records: list[tuple[int, list[str]]] | None
+    blank_rows: int
+    n_records: int = 0
+    #: indices of blank-named header columns that hold a value in some record
+    filled: set = field(default_factory=set)
+    #: line of the first record whose case_ref is given but not synthetic
+    first_non_synthetic: int | None = None
+    path: str = ""
+
+
+#: One physical line as io.StringIO(text, newline="") yields it: up to and
+#: including "\r\n", "\r" or "\n", or the unterminated rest of the text. Using
+#: this instead of a StringIO avoids StringIO's 4-bytes-a-character copy of
+#: the whole file; csv.reader counts lines (line_num) the same way.
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
+
+#: Records validated at a time; bounds the memory of the raw text fields.
+_CHUNK_ROWS = 5_000
+
+#: Bytes of a CSV decoded at a time when its rows are validated.
+_BLOCK_BYTES = 1 << 22
+
+
+#: a well-formed UTF-8 character of two to four bytes
+_UTF8_MULTIBYTE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}"
+    rb"|\xed[\x80-\x9f][\x80-\xbf]|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}"
+    rb"|\xf4[\x80-\x8f][\x80-\xbf]{2}")
+
+
+def _utf8_evidence(seq: bytes) -> bool:
+    """Whether a well-formed UTF-8 sequence is a character a UTF-8 export would hold:
+    Latin letters with accents and symbols (U+00A0-U+024F), general punctuation
+    (U+2000-U+206F: smart quotes, dashes, ellipsis), the euro sign and trade mark."""
+    c = ord(seq.decode("utf-8"))
+    return 0xA0 <= c <= 0x24F or 0x2000 <= c <= 0x206F or c in (0x20AC, 0x2122)
+
+
+def _decode(raw: bytes, name: str) -> tuple[str, str]:
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in raw:
+        raise InputError(
+            "the file is not UTF-8 or Windows-1252 text (it contains NUL bytes: it looks like "
+            "UTF-16 or a binary file). Save it again as 'CSV UTF-8 (comma delimited)'.",
+            file=name, rule="encoding")
+    try:
+        return raw.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError as e:
+        bad_at = e.start
+    # Not UTF-8. If it nevertheless holds well-formed UTF-8 multi-byte characters
+    # of the kinds a UTF-8 export of English text has (e.g. "é" as C3 A9, "’" as
+    # E2 80 99) it is a mix of encodings: decoding it all as Windows-1252 would
+    # silently turn those into mojibake ("Ã©"), so refuse and say where. Windows-1252
+    # text can form other byte runs that happen to be valid UTF-8 ("é’…" is E9 92 85,
+    # UTF-8 for a CJK character): those are not evidence of UTF-8.
+    mixed = next((m for m in _UTF8_MULTIBYTE.finditer(raw) if _utf8_evidence(m.group())), None)
+    if mixed is not None:
+        raise InputError(
+            f"the file mixes encodings: line {raw[:mixed.start()].count(chr(10).encode()) + 1} has "
+            f"UTF-8 text but line {raw[:bad_at].count(chr(10).encode()) + 1} has a byte "
+            f"(0x{raw[bad_at]:02x}) that is not UTF-8. Save the whole file again as "
+            "'CSV UTF-8 (comma delimited)'.", file=name, rule="encoding")
+    try:
+        return raw.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError as e:
+        raise InputError(
+            f"the file is neither UTF-8 nor Windows-1252 text (byte 0x{raw[e.start]:02x} at "
+            f"offset {e.start} is undefined in both). Save it again as 'CSV UTF-8 (comma delimited)'.",
+            file=name, rule="encoding") from None
+
+
+def _csv_records(lines, name: str, out: dict):
+    """Yield (1-based line, fields) of every non-blank record after the header.
+
+    ``out`` receives ``header`` and ``blank`` (blank lines skipped). The line of
+    a record is the physical line it starts on (quoted fields may hold newlines).
+    """
+    csv.field_size_limit(MAX_FIELD_CHARS)
+    reader = csv.reader(lines, strict=True)
+    out["header"], out["blank"] = None, 0
+    start = 1
+    try:
+        for fields in reader:
+            line = start
+            start = reader.line_num + 1
+            if out["header"] is None:
+                out["header"] = fields
+                continue
+            if not fields or all(f.strip() == "" for f in fields):
+                out["blank"] += 1
+                continue
+            yield line, fields
+    except csv.Error as e:
+        if "field larger than field limit" in str(e):
+            raise InputError(f"a field is longer than {MAX_FIELD_CHARS:,} characters (the most kentaudit "
+                             "reads in one field); check the file is an audit export, or shorten the note.",
+                             file=name, row=start, rule="field_too_large") from None
+        raise InputError(f"the file is not well-formed CSV ({e}).", file=name, row=start,
+                         rule="unreadable_file") from None
+
+
+def _stream_lines(rf: _RawFile):
+    """The lines of a CSV that _read_raw has checked, decoded block by block.
+
+    Yields exactly the lines _LINE finds in the whole decoded text (a block is
+    cut only after a line end whose next character is known), while holding one
+    block of text rather than the whole file. The bytes must hash as in the
+    first reading.
+    """
+    changed = InputError("the file changed while it was being read; read it again.",
+                         file=rf.name, rule="unreadable_file")
+    decoder = codecs.getincrementaldecoder("utf-8-sig" if rf.encoding == "utf-8" else "cp1252")()
+    digest = hashlib.sha256()
+    buf = ""
+    try:
+        f = open(rf.path, "rb")
+    except OSError as e:
+        raise InputError(f"cannot read the file ({e.strerror or e}).", file=rf.name,
+                         rule="unreadable_file") from None
+    with f:
+        while True:
+            block = f.read(_BLOCK_BYTES)
+            digest.update(block)
+            try:
+                buf += decoder.decode(block, final=not block)
+            except UnicodeDecodeError:
+                raise changed from None
+            if not block:
+                break
+            cut = max(buf.rfind("\n"), buf.rfind("\r", 0, len(buf) - 1)) + 1
+            if cut:
+                yield from (m.group() for m in _LINE.finditer(buf, 0, cut))
+                buf = buf[cut:]
+    yield from (m.group() for m in _LINE.finditer(buf))
+    if digest.hexdigest() != rf.sha256:
+        raise changed
+
+
+def _csv_text(raw: bytes, name: str) -> tuple[str, str]:
+    text, encoding = _decode(raw, name)
+    if not text or text.isspace():  # same as text.strip() == "", without the copy
+        raise EmptyInputError("the file is empty; export the audits again.", file=name, rule="empty_file")
+    return text, encoding
+
+
+def _case_ref_index(header) -> int | None:
+    # the field _map_headers maps to case_ref (if two do, it raises duplicate_column)
+    for i, h in enumerate(header):
+        key = normalise_header(h)
+        if HEADER_ALIASES.get(key, key) == "case_ref":
+            return i
+    return None
+
+
+def _scan(rf: _RawFile, records) -> None:
+    """File-level facts from one pass over the records (nothing is kept)."""
+    blank_named = [i for i, h in enumerate(rf.header) if normalise_header(h) == ""]
+    ci = _case_ref_index(rf.header)
+    n = 0
+    for line, fields in records:
+        n += 1
+        for i in blank_named:
+            if i < len(fields) and fields[i].strip() != "":
+                rf.filled.add(i)
+        if rf.first_non_synthetic is None and ci is not None and ci < len(fields):
+            ref = fields[ci].strip()
+            if ref and not is_synthetic_ref(ref):
+                rf.first_non_synthetic = line
+    rf.n_records = n
+
+
+def _read_csv(raw: bytes, name: str) -> _RawFile:
+    text, encoding = _csv_text(raw, name)
+    sha = hashlib.sha256(raw).hexdigest()
+    out: dict = {}
+    rf = _RawFile(name, sha, encoding, [], None, 0)
+    gen = _csv_records((m.group() for m in _LINE.finditer(text)), name, out)
+    first = next(gen, None)
+    rf.header = out["header"] or []
+    _scan(rf, gen if first is None else _chain(first, gen))
+    rf.blank_rows = out["blank"]
+    return rf
+
+
+def _chain(first, rest):
+    yield first
+    yield from rest
+
+
+def _cell_text(v) -> str:
+    # XLSX cell values to text exactly as an export would have written them.
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "TRUE" if v else "FALSE"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        return str(int(v)) if v.is_integer() else repr(v)
+    if isinstance(v, _dt.datetime):
+        return v.date().isoformat() if v.time() == _dt.time(0) else v.isoformat(sep=" ")
+    if isinstance(v, _dt.date):
+        return v.isoformat()
+    return str(v)
+
+
+def _check_zip(raw: bytes, name: str) -> None:
+    """Refuse a workbook whose parts decompress to more than the limits (a zip bomb).
+
+    The sizes come from the zip's central directory; Python's zipfile never
+    inflates a part beyond its recorded size (and checks its CRC), so the
+    limits hold while the file is read.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as z:
+            infos = z.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError) as e:
+        raise InputError(f"the file is not a readable XLSX workbook (not a zip archive: {e}).",
+                         file=name, rule="unreadable_file") from None
+    total = sum(i.file_size for i in infos)
+    if total > MAX_XLSX_UNCOMPRESSED:
+        raise InputError(f"the workbook would decompress to {total:,} bytes, more than the "
+                         f"{MAX_XLSX_UNCOMPRESSED:,} kentaudit reads (a zip bomb, or far larger than an "
+                         "audit export); save the audits as CSV.", file=name, rule="unreadable_file")
+    for i in infos:
+        if i.file_size > (1 << 20) and i.file_size > MAX_XLSX_RATIO * max(i.compress_size, 1):
+            raise InputError(f"part {i.filename!r} of the workbook is compressed {i.file_size // max(i.compress_size, 1):,} "
+                             f"to 1 (more than {MAX_XLSX_RATIO} to 1): it looks like a zip bomb, so it is "
+                             "not read. Save the audits as CSV.", file=name, rule="unreadable_file")
+
+
+def _read_xlsx(raw: bytes, name: str) -> _RawFile:
+
+
+    sha = hashlib.sha256(raw).hexdigest()
+    _check_zip(raw, name)
+    try:
+        # data_only=False: a formula cell is read as its formula text and never evaluated.
+        wb = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=False)
+    except InputError:
+        raise
+    except Exception as e:  # noqa: BLE001 - any failure of openpyxl is a file-level error
+        raise InputError(f"the file is not a readable XLSX workbook ({type(e).__name__}: {_first_line(e)}).",
+                         file=name, rule="unreadable_file") from None
+    deadline = time.monotonic() + MAX_XLSX_SECONDS
+    try:
+        return _xlsx_records(wb, raw, sha, name, deadline)
+    except InputError:
+        raise
+    except (ParseError, Exception) as e:  # noqa: BLE001 - corrupt sheet XML and the like
+        raise InputError(f"the file is not a readable XLSX workbook ({type(e).__name__}: {_first_line(e)}).",
+                         file=name, rule="unreadable_file") from None
+    finally:
+        wb.close()
+
+
+def _first_line(e: BaseException) -> str:
+    lines = str(e).strip().splitlines()
+    return lines[0][:200] if lines else ""
+
+
+def _xlsx_records(wb, raw, sha, name, deadline) -> _RawFile:
+
+    names = wb.sheetnames
+    if not names:
+        raise EmptyInputError("the workbook has no sheet.", file=name, rule="empty_file")
+    sheet = next((s for s in names if s.strip().lower() == "audits"), names[0])
+    ws = wb[sheet]
+    # The sheet's recorded dimension may be wrong (openpyxl would then drop rows
+    # below it and pad every row to its width): read the cells that are there.
+    ws.reset_dimensions()
+    rows = ws.iter_rows(values_only=True)
+    header, records, blank = None, [], 0
+    for i, values in enumerate(rows, start=1):
+        if i % 100 == 0 and time.monotonic() > deadline:
+            raise InputError(f"reading the workbook took more than {MAX_XLSX_SECONDS:.0f} s (at sheet "
+                             f"row {i:,}); save the audits as CSV.", file=name, row=i,
+                             rule="unreadable_file")
+        if len(values) > MAX_XLSX_COLUMNS:
+            far = next((j for j in range(len(values) - 1, MAX_XLSX_COLUMNS - 1, -1)
+                        if values[j] is not None and str(values[j]).strip() != ""), None)
+            if far is not None:
+                raise InputError(f"sheet {sheet!r} has a value in column {far + 1:,}, beyond the "
+                                 f"{MAX_XLSX_COLUMNS:,} columns kentaudit reads; delete the columns to the "
+                                 "right of the data or save it as CSV.", file=name, row=i,
+                                 rule="unreadable_file")
+            values = values[:MAX_XLSX_COLUMNS]
+        fields = [_cell_text(v) for v in values]
+        if header is None:
+            if all(f.strip() == "" for f in fields):
+                raise EmptyInputError(f"sheet {sheet!r} is empty (row 1 holds no header).",
+                                      file=name, rule="empty_file")
+            while fields and fields[-1].strip() == "":
+                fields.pop()
+            header = fields
+            continue
+        if all(f.strip() == "" for f in fields):
+            blank += 1
+            continue
+        if len(fields) > len(header) and all(f.strip() == "" for f in fields[len(header):]):
+            fields = fields[:len(header)]
+        elif len(fields) < len(header):  # trailing empty cells are not stored in the sheet
+            fields += [""] * (len(header) - len(fields))
+        records.append((i, fields))
+    if header is None:
+        raise EmptyInputError(f"sheet {sheet!r} is empty.", file=name, rule="empty_file")
+    rf = _RawFile(name, sha, f"xlsx:{sheet}", header, records, blank)
+    _scan(rf, records)
+    return rf
+
+
+def _read_raw(path) -> _RawFile:
+    name = str(path)
+    p = Path(path)
+    raw = read_regular(path, name)
+    if p.suffix.lower() == ".xls":
+        raise InputError("old binary Excel (.xls) files are not read; save it as .xlsx or CSV UTF-8.",
+                         file=name, rule="unreadable_file")
+    if len(raw) == 0:
+        raise EmptyInputError("the file is empty (0 bytes); export the audits again.",
+                              file=name, rule="empty_file")
+    if p.suffix.lower() in (".xlsx", ".xlsm") or raw.startswith(b"PK\x03\x04"):
+        rf = _read_xlsx(raw, name)
+    else:
+        rf = _read_csv(raw, name)
+    rf.path = path
+    if not rf.n_records:
+        raise EmptyInputError("the file has a header but no data rows.", file=name, rule="header_only")
+    return rf
+
+
+def _expand(paths, file_errors=None) -> list:
+    """Files to read: each path, a folder standing for its ``*.csv`` and ``*.xlsx``.
+
+    A folder with none of them is a file-level error (``no_files``): added to
+    ``file_errors`` when given (validate goes on with the other paths), else raised.
+    """
+    if isinstance(paths, (str, Path)):
+        paths = [paths]
+    out = []
+    for p in paths:
+        pp = Path(p)
+        if pp.is_dir():
+            try:
+                found = sorted(x for x in pp.iterdir() if x.suffix.lower() in (".csv", ".xlsx"))
+            except OSError as e:
+                found, why = [], f"the folder cannot be listed ({e.strerror or e})"
+            else:
+                why = "the folder holds no .csv or .xlsx file"
+            if not found:
+                err = EmptyInputError(f"{why}; give the audit exports themselves or a folder "
+                                      "that holds them.", file=str(p), rule="no_files")
+                if file_errors is None:
+                    raise err
+                file_errors.append(err)
+            out += found
+        else:
+            out.append(p)
+    return out
+
+
+# --------------------------------------------------------------------------- headers
+
+
+def _map_headers(rf: _RawFile, cols: dict, crit_ids: set, warnings: list) -> dict[str, int]:
+    """Model column name -> field index; unknown columns go to warnings."""
+    mapping: dict[str, int] = {}
+    original: dict[str, str] = {}
+    unknown = []
+    for i, h in enumerate(rf.header):
+        key = normalise_header(h)
+        if key == "" and i not in rf.filled:
+            continue  # an unnamed, empty trailing column of a spreadsheet
+        key = HEADER_ALIASES.get(key, key)
+        if key not in cols:
+            if key in crit_ids:
+                key = f"c_{key}"
+            elif key.endswith("_grade") and f"grade_{key[:-6]}" in cols:
+                key = f"grade_{key[:-6]}"
+        if key not in cols:
+            unknown.append(f"{h!r}" + (f" (read as {key!r})" if key != h else ""))
+            continue
+        if key in mapping:
+            raise InputError(f"headers {original[key]!r} and {h!r} both mean column {key!r}; "
+                             "keep one of them.", file=rf.name, column=key, rule="duplicate_column")
+        mapping[key] = i
+        original[key] = h
+    if unknown:
+        warnings.append(f"{rf.name}: {len(unknown)} column(s) not in the data model were ignored and "
+                        f"dropped: {', '.join(unknown)} [rule: unknown_column]")
+    missing = [c.name for c in cols.values() if c.required and c.name not in mapping]
+    if missing:
+        sep = next(((s, name) for s, name in ((";", "semicolon"), ("\t", "tab"), ("|", "pipe"))
+                    if len(rf.header) == 1 and s in rf.header[0]), None)
+        if sep is not None:
+            # one wrong delimiter, not 30 missing columns: say that first
+            sym, sep = sep
+            raise InputError(
+                f"the header is one column holding {sym!r} ({sep}s): the file looks {sep}-separated, but kentaudit "
+                "reads comma-separated files. Save it as 'CSV UTF-8 (Comma delimited)' and validate "
+                f"again ({len(missing)} required columns are missing as it stands).",
+                file=rf.name, column=missing[0], rule="missing_column")
+        raise InputError(
+            f"required column(s) missing: {', '.join(missing)}. Add them (see docs/data-dictionary.md; "
+            f"headers match ignoring case, spaces and hyphens).",
+            file=rf.name, column=missing[0], rule="missing_column")
+    return mapping
+
+
+# --------------------------------------------------------------------------- values
+
+
+def _given(x) -> bool:
+    """A parsed value that is neither unusable (None) nor missing (pd.NA)."""
+    return x is not None and x is not pd.NA
+
+
+class _Problem(Exception):
+    def __init__(self, rule, message):
+        self.rule, self.message = rule, message
+
+
+def _parse_date(text: str):
+    m = _DATE_ISO.match(text)
+    if m:
+        y, mo, d = int(m[1]), int(m[2]), int(m[3])
+    else:
+        m = _DATE_UK.match(text)
+        if not m:
+            raise _Problem("date_format", "not a date; write YYYY-MM-DD (or DD/MM/YYYY)")
+        d, mo, y = int(m[1]), int(m[2]), int(m[3])
+    try:
+        return _dt.date(y, mo, d)
+    except ValueError as e:
+        raise _Problem("date_format", f"not a real calendar date ({e})") from None
+
+
+def _parse_grade(text: str):
+    if not _INTEGER.match(text):
+        raise _Problem("grade_not_integer", "a grade must be a whole number from 1 (best) to 4")
+    g = int(float(text))
+    if not 1 <= g <= 4:
+        raise _Problem("grade_range", f"grade {g} is outside 1-4 (1 = Outstanding, 4 = Inadequate)")
+    return g
+
+
+def _category_lookup(allowed) -> dict[str, str]:
+    return {_code_key(a): a for a in allowed}
+
+
+class _Validator:
+    def __init__(self, criteria, districts, key, as_of, cycle=None):
+        self.criteria = criteria
+        self.cols = {c.name: c for c in model.columns(criteria)}
+        self.crit_ids = set(criteria["id"])
+        self.key = key
+        self.as_of = as_of
+        self.cycle = cycle
+        self.district_lookup = {}
+        self.area = {}
+        for _, r in districts.iterrows():
+            self.district_lookup[_code_key(r["district"])] = r["district"]
+            self.district_lookup[_code_key(r["district_code"])] = r["district"]
+            self.area[r["district"]] = r["area"]
+        self.categories = {n: _category_lookup(c.allowed) for n, c in self.cols.items()
+                           if c.kind == "category" and c.allowed and n != "district"}
+
+    def value(self, col: model.Column, raw: str):
+        """Normalised value of one cell, or raise _Problem."""
+        text = raw.strip()
+        if col.kind == "answer":
+            try:
+                return normalise_answer(raw)
+            except KeyError:
+                raise _Problem("unknown_answer_code",
+                               "not an answer code; use Y/Yes/1/TRUE, N/No/0/FALSE, NA/N/A/Not applicable, "
+                               "or leave blank for missing") from None
+        if text == "":
+            if col.required:
+                raise _Problem("required_value", f"{col.name} is required and is blank")
+            return pd.NA
+        if col.kind == "flag":
+            code = _ANSWER_LOOKUP.get(text.lower())
+            if code not in ("Y", "N"):
+                raise _Problem("unknown_flag_code", "a risk flag must be Y/Yes/1/TRUE or N/No/0/FALSE, or blank")
+            return code
+        if col.kind == "grade":
+            return _parse_grade(text)
+        if col.kind == "date":
+            d = _parse_date(text)
+            if d < MIN_DATE:
+                raise _Problem("date_range", f"{col.name} {d} is before {MIN_DATE} (the earliest date "
+                                             "kentaudit accepts); check the year")
+            if col.name != "audit_date" and d > self.as_of:  # audit_date: rule audit_date_future
+                raise _Problem("date_range", f"{col.name} {d} is after the day of ingest ({self.as_of}); "
+                                             "check the year")
+            return d
+        if col.name == "district":
+            d = self.district_lookup.get(_code_key(text))
+            if d is None:
+                raise _Problem("unknown_district", "not one of Kent's 12 districts of the reference table "
+                                                   "(name or 3-letter code)")
+            return d
+        if col.name == "cycle":
+            if not _CYCLE.match(text):
+                raise _Problem("cycle_format", "cycle must be a four-digit year such as 2009")
+            if self.cycle is not None and text != self.cycle:
+                raise _Problem("cycle_mismatch", f"this row is an audit of cycle {text}, but cycle "
+                                                 f"{self.cycle} is being read; move it to that cycle's export")
+            return text
+        if col.name in self.categories:
+            v = self.categories[col.name].get(_code_key(text))
+            if v is None:
+                raise _Problem("unknown_category",
+                               f"not an allowed {col.name}; allowed: {', '.join(col.allowed)}")
+            return v
+        if col.free_text:
+            return raw  # notes are kept verbatim (only blank becomes missing)
+        return text
+
+    def row(self, fields: list[str], mapping: dict[str, int]):
+        """(values, problems, raw) for one record; problems are (column, raw, rule, message)."""
+        vals, problems, raw_of = {}, [], {}
+        for name, col in self.cols.items():
+            raw = fields[mapping[name]] if name in mapping else ""
+            raw_of[name] = raw
+            try:
+                vals[name] = self.value(col, raw)
+            except _Problem as p:
+                vals[name] = None  # unusable for the cross-field rules
+                problems.append((name, raw, p.rule, p.message))
+        def ok(n):
+            return _given(vals.get(n))
+        if ok("cp_category") and ok("case_status") and vals["case_status"] != "cp_plan":
+            problems.append(("cp_category", raw_of["cp_category"], "cp_category_without_plan",
+                             f"cp_category is given but case_status is {vals['case_status']!r}, not 'cp_plan'; "
+                             "leave cp_category blank unless the child is on a plan"))
+        if ok("moderated_grade") and vals.get("moderator") is pd.NA:
+            problems.append(("moderated_grade", raw_of["moderated_grade"], "moderated_without_moderator",
+                             "moderated_grade is given but moderator is blank; name the moderator"))
+        for later, earlier, rule in (("icpc_date", "strategy_date", "icpc_before_strategy"),
+                                     ("first_core_group_date", "icpc_date", "core_group_before_icpc"),
+                                     ("first_review_date", "icpc_date", "review_before_icpc")):
+            if ok(later) and ok(earlier) and vals[later] < vals[earlier]:
+                problems.append((later, raw_of[later], rule,
+                                 f"{later} {vals[later]} is before {earlier} {vals[earlier]}"))
+        if ok("audit_date"):
+            if vals["audit_date"] > self.as_of:
+                problems.append(("audit_date", raw_of["audit_date"], "audit_date_future",
+                                 f"audit_date {vals['audit_date']} is in the future (today is {self.as_of})"))
+            for d in model.PROCESS_DATES:
+                if ok(d) and vals[d] > vals["audit_date"]:
+                    problems.append((d, raw_of[d], "process_date_after_audit",
+                                     f"{d} {vals[d]} is after audit_date {vals['audit_date']}"))
+        return vals, problems, raw_of
+
+
+def _empty_accepted(dtypes) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series([], dtype=t) for c, t in dtypes.items()})
+
+
+def _iter_records(rf: _RawFile):
+    """(line, fields) of every record of a file that _read_raw has checked."""
+    if rf.records is not None:
+        yield from rf.records
+        return
+    yield from _csv_records(_stream_lines(rf), rf.name, {})
+
+
+def _chunks(records, size):
+    chunk = []
+    for rec in records:
+        chunk.append(rec)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _string_array(values_u, codes) -> pd.arrays.ArrowStringArray:
+    """pandas ``string`` array of ``values_u[codes]`` (pd.NA = missing), built
+    by one Arrow ``take`` so its buffers are allocated once at their final size."""
+    uniq = pa.array([None if x is pd.NA else x for x in values_u], type=pa.large_string())
+    return pd.arrays.ArrowStringArray(uniq.take(pa.array(np.asarray(codes, dtype=np.int64))))
+
+
+class _Column:
+    """One model column of a chunk, factorised: each distinct raw text is
+    validated once (by the same _Validator.value the per-row path uses) and
+    mapped back to the rows, so values and rules are exactly the per-row ones."""
+
+    def __init__(self, v, col, raw, n):
+        if raw is None:  # column absent from the file: "" in every row
+            self.codes = np.zeros(n, dtype=np.intp)
+            self.uniq = [""]
+        else:
+            codes, uniq = pd.factorize(np.asarray(raw, dtype=object), use_na_sentinel=False)
+            self.codes, self.uniq = codes, list(uniq)
+        vals = np.empty(len(self.uniq), dtype=object)
+        bad = np.zeros(len(self.uniq), dtype=bool)
+        for j, u in enumerate(self.uniq):
+            try:
+                vals[j] = v.value(col, u)
+            except _Problem:
+                vals[j] = None
+                bad[j] = True
+        self.vals_u, self.bad_u = vals, bad
+        self.given_u = np.array([_given(x) for x in vals], dtype=bool)
+
+    def rows(self, arr_u):
+        return np.asarray(arr_u)[self.codes]
+
+
+#: text columns kept as Arrow arrays per chunk (values mostly distinct)
+_CHUNKED_TEXT = ("audit_id", "case_ref", "notes")
+
+_CASE_KEY = np.dtype([("pair", np.uint16), ("px", np.uint64)])
+
+
+def _pseudonym_bits(px) -> int:
+    """The 64 bits of a pseudonym ``px_`` + 16 hex digits (0 for none), checked
+    to give the pseudonym back exactly."""
+    if not isinstance(px, str):
+        return 0
+    bits = int(px[len(PSEUDONYM_PREFIX):], 16)
+    if DIGEST_HEX_CHARS > 16 or f"{PSEUDONYM_PREFIX}{bits:0{DIGEST_HEX_CHARS}x}" != px:
+        raise KentauditError("internal error: ingest's duplicate-case check assumes pseudonyms of "
+                             "at most 16 lower-case hex digits; update kentaudit.inputs.ingest with pseudonym.")
+    return bits
+
+
+def _later_occurrences(keys, valid):
+    """(rows, first rows): every valid row whose key appeared in an earlier
+    valid row, ascending, with the row of that key's first appearance."""
+    pos = np.flatnonzero(valid)
+    if not len(pos):
+        return pos, pos
+    _, first_idx, inverse = np.unique(keys[pos], return_index=True, return_inverse=True)
+    first = pos[first_idx[inverse.ravel()]]
+    later = first != pos
+    return pos[later], first[later]
+
+
+class _Run:
+    """State of one ingest across chunks and files."""
+
+    def __init__(self, v, key, dtypes, text_cols, max_rows):
+        self.v, self.key, self.dtypes, self.text_cols = v, key, dtypes, text_cols
+        # grades and dates go straight into arrays of the final size (at most
+        # every record read is accepted): no concatenation copy at the end
+        self.fixed = {}
+        for c, t in dtypes.items():
+            if t == "Int64":
+                self.fixed[c] = (np.zeros(max_rows, dtype=np.int64), np.ones(max_rows, dtype=bool))
+            elif isinstance(t, str) and t.startswith("datetime64"):
+                self.fixed[c] = (np.full(max_rows, np.datetime64("NaT", "ns"), dtype=t), None)
+        self.n_acc = 0
+        self.problems: list[tuple] = []      # ((file index, line), problem row)
+        self.formula_warnings: list[str] = []
+        # text columns with few distinct values (codes, districts, answers, teams,
+        # file names): an int32 code per row into one dictionary per column, so
+        # each column is built once, contiguous, at the end
+        self.coded = {}
+        for c, t in dtypes.items():
+            if c not in self.fixed and c not in _CHUNKED_TEXT:
+                self.coded[c] = (np.empty(max_rows, dtype=np.int32), {}, [])
+        # identifiers and free text: one Arrow array per chunk
+        self.parts: dict[str, list] = {c: [] for c in dtypes if c not in self.fixed and c not in self.coded}
+        self.frame_seq: list[np.ndarray] = []
+        self.n_rej: dict[int, int] = {}
+        # per validated row (field count right), in reading order ("seq"):
+        self.row_file: list[np.ndarray] = []
+        self.row_line: list[np.ndarray] = []
+        self.row_aid: list = []               # stripped audit_id, NA if blank
+        self.row_key_hashes: tuple[list, list] = ([], [])  # (hash, given) of the two keys
+        self.pairs: dict[tuple, int] = {}     # (cycle, sample) -> code
+        self.row_hashes: list = []            # (hash of pseudonym, hash of reference), rows with a reference
+        self.rejected_seq: list[np.ndarray] = []  # rejected before the duplicate checks
+        self.raw_aid: dict[int, str] = {}     # seq -> raw audit_id where it differs from stripped
+        self.nseq = 0
+
+    def chunk(self, fidx: int, rf: _RawFile, mapping: dict, recs: list) -> None:
+        v = self.v
+        name, nh = rf.name, len(rf.header)
+        lines, fields_list = [], []
+        for line, fields in recs:
+            if len(fields) != nh:
+                self.problems.append(((fidx, line), (
+                    name, line, pd.NA, pd.NA, "field_count",
+                    f"the row has {len(fields)} fields but the header has {nh}; check for unquoted commas")))
+                self.n_rej[fidx] = self.n_rej.get(fidx, 0) + 1
+            else:
+                lines.append(line)
+                fields_list.append(fields)
+        n = len(lines)
+        if n == 0:
+            return
+        lines = np.asarray(lines, dtype=np.int64)
+        by_index = list(zip(*fields_list))
+        cols = {cname: _Column(v, col, by_index[mapping[cname]] if cname in mapping else None, n)
+                for cname, col in v.cols.items()}
+        bad = np.zeros(n, dtype=bool)
+        for c in cols.values():
+            bad |= c.rows(c.bad_u)
+
+        def given(cname):
+            c = cols.get(cname)
+            return np.zeros(n, dtype=bool) if c is None else c.rows(c.given_u)
+
+        def ordinal(cname):
+            c = cols[cname]
+            return c.rows([x.toordinal() if _given(x) else 0 for x in c.vals_u])
+
+        # the cross-field rules of _Validator.row, vectorised; rows they flag are
+        # re-run through _Validator.row, which writes the messages
+        if "cp_category" in cols and "case_status" in cols:
+            cs = cols["case_status"]
+            bad |= given("cp_category") & cs.rows([_given(x) and x != "cp_plan" for x in cs.vals_u])
+        if "moderated_grade" in cols and "moderator" in cols:
+            m = cols["moderator"]
+            bad |= given("moderated_grade") & m.rows([x is pd.NA for x in m.vals_u])
+        for later, earlier in (("icpc_date", "strategy_date"), ("first_core_group_date", "icpc_date"),
+                               ("first_review_date", "icpc_date")):
+            if later in cols and earlier in cols:
+                bad |= given(later) & given(earlier) & (ordinal(later) < ordinal(earlier))
+        if "audit_date" in cols:
+            a = cols["audit_date"]
+            ga = given("audit_date")
+            bad |= ga & a.rows([_given(x) and x > v.as_of for x in a.vals_u])
+            oa = ordinal("audit_date")
+            for d in model.PROCESS_DATES:
+                if d in cols:
+                    bad |= ga & given(d) & (ordinal(d) > oa)
+
+        # pseudonyms, once per distinct reference
+        rc = cols["case_ref"]
+        ref_u = [u.strip() for u in rc.uniq]
+        px_u = np.array([pseudonymise(r, self.key) if r else pd.NA for r in ref_u], dtype=object)
+        px = rc.rows(px_u)
+        ref = rc.rows(np.array([r if r else pd.NA for r in ref_u], dtype=object))
+
+        # formula text in id/text columns (warnings in row order, then column order)
+        found = []
+        for ti, tname in enumerate(self.text_cols):
+            c = cols[tname]
+            s_u = [x if isinstance(x, str) else u for x, u in zip(c.vals_u, c.uniq)]
+            f_u = np.array([is_formula_text(s) for s in s_u], dtype=bool)
+            if f_u.any():
+                for r in np.flatnonzero(f_u[c.codes]):
+                    s = s_u[c.codes[r]]
+                    found.append((int(lines[r]), ti, (
+                        f"{name}, row {lines[r]}, column {tname!r}: value begins with {s[0]!r} "
+                        "(spreadsheet formula text); kept as text, never evaluated, and "
+                        "neutralised with a leading ' on spreadsheet/CSV output [rule: formula_text]")))
+        found.sort(key=lambda t: (t[0], t[1]))
+        self.formula_warnings += [t[2] for t in found]
+
+        # keys of the duplicate checks (done across all files at the end)
+        seq = self.nseq + np.arange(n)
+        self.nseq += n
+        ac = cols["audit_id"]
+        aid_u = [u.strip() for u in ac.uniq]
+        for j in np.flatnonzero(np.array([a != u for a, u in zip(aid_u, ac.uniq)], dtype=bool)):
+            for r in np.flatnonzero(ac.codes == j):
+                self.raw_aid[int(seq[r])] = ac.uniq[j]
+        aid = ac.rows(np.array([a if a else pd.NA for a in aid_u], dtype=object))
+        checkable = given("cycle") & given("sample")
+        checkable &= rc.rows([bool(r) for r in ref_u])
+        # the case key (cycle, sample, pseudonym) as (code of the pair, the
+        # pseudonym's 64 bits): exact, and 10 bytes a row instead of a string
+        case = np.zeros(n, dtype=_CASE_KEY)
+        px_bits_u = np.array([_pseudonym_bits(x) for x in px_u], dtype=np.uint64)
+        case["px"] = px_bits_u[rc.codes]
+        if checkable.any():
+            cy, sa = cols["cycle"], cols["sample"]
+            pair_u = {}
+            for i in range(len(cy.uniq)):
+                for j in range(len(sa.uniq)):
+                    if cy.given_u[i] and sa.given_u[j]:
+                        pk = (cy.vals_u[i], sa.vals_u[j])
+                        pair_u[i, j] = self.pairs.setdefault(pk, len(self.pairs))
+            pair = np.zeros(n, dtype=np.uint16)
+            for r in np.flatnonzero(checkable):
+                pair[r] = pair_u[cy.codes[r], sa.codes[r]]
+            case["pair"] = pair
+        self.row_file.append(np.full(n, fidx, dtype=np.int32))
+        self.row_line.append(lines)
+        self.row_aid.append(pd.array(aid, dtype="string"))
+        aid_h = pd.util.hash_array(np.array(aid_u, dtype=object))[ac.codes]
+        self.row_key_hashes[0].append((aid_h, ac.rows([bool(a) for a in aid_u])))
+        self.row_key_hashes[1].append((case, checkable))
+        has_ref = rc.rows([bool(r) for r in ref_u])
+        ref_h = pd.util.hash_array(np.array(ref_u, dtype=object))
+        self.row_hashes.append((has_ref, ref_h[rc.codes]))
+
+        # rows flagged: the per-row validator gives their problems, in its order
+        rejected = np.zeros(n, dtype=bool)
+        for r in np.flatnonzero(bad):
+            _, row_problems, raw_of = v.row(list(fields_list[r]), mapping)
+            if not row_problems:
+                continue
+            rejected[r] = True
+            line = int(lines[r])
+            for col, raw, rule, msg in row_problems:
+                if col == "case_ref":
+                    raw = px[r] if ref_u[rc.codes[r]] else raw  # never show the raw case reference
+                self.problems.append(((fidx, line), (name, line, col, raw, rule, msg)))
+        if rejected.any():
+            self.n_rej[fidx] = self.n_rej.get(fidx, 0) + int(rejected.sum())
+            self.rejected_seq.append(seq[rejected])
+
+        keep = np.flatnonzero(~rejected)
+        if len(keep) == 0:
+            return
+        data = {}
+        at = slice(self.n_acc, self.n_acc + len(keep))
+        self.n_acc += len(keep)
+        for c, t in self.dtypes.items():
+            if c == "case_ref":
+                data[c] = _string_array(px_u, rc.codes[keep])
+            elif c == "area":
+                d = cols["district"]
+                self._code(c, at, [v.area.get(x) if _given(x) else pd.NA for x in d.vals_u], d.codes[keep])
+            elif c == "source_file":
+                self._code(c, at, [name], np.zeros(len(keep), dtype=np.intp))
+            elif c == "source_row":
+                values, mask = self.fixed[c]
+                values[at] = lines[keep]
+                mask[at] = False
+            elif isinstance(t, str) and t.startswith("datetime64"):
+                col = cols[c]
+                conv = np.array([np.datetime64(x, "ns") if _given(x) else np.datetime64("NaT", "ns")
+                                 for x in col.vals_u], dtype="datetime64[ns]")
+                self.fixed[c][0][at] = conv[col.codes[keep]]
+            elif t == "Int64":
+                col = cols[c]
+                values, mask = self.fixed[c]
+                values[at] = np.array([int(x) if _given(x) else 0 for x in col.vals_u], dtype=np.int64)[col.codes[keep]]
+                mask[at] = (~col.given_u)[col.codes[keep]]
+            elif c in self.coded:
+                col = cols[c]
+                self._code(c, at, col.vals_u, col.codes[keep])
+            else:
+                col = cols[c]
+                data[c] = _string_array(col.vals_u, col.codes[keep])
+        for c, arr in data.items():
+            self.parts[c].append(arr)
+        self.frame_seq.append(seq[keep])
+
+    def _code(self, c, at, values_u, codes) -> None:
+        out, index, values = self.coded[c]
+        g = np.empty(len(values_u), dtype=np.int32)
+        for j, x in enumerate(values_u):
+            if x is pd.NA:
+                g[j] = -1
+            else:
+                g[j] = index.get(x, -2)
+                if g[j] == -2:
+                    g[j] = index[x] = len(values)
+                    values.append(x)
+        out[at] = g[codes]
+
+    def finish(self, files: list[_RawFile]):
+        n = self.nseq
+        if n:
+            fidx = np.concatenate(self.row_file)
+            line = np.concatenate(self.row_line)
+            # pseudonym collisions: two references, one pseudonym. The pseudonym
+            # is a function of the reference, so fewer distinct pseudonyms than
+            # distinct references means a collision (compared by 64-bit hashes
+            # of both, so no string is held for the check)
+            has_ref, refh = (np.concatenate(a) for a in zip(*self.row_hashes))
+            self.row_hashes = None
+            seqs = np.flatnonzero(has_ref)
+            pxh = np.concatenate([c for c, _ in self.row_key_hashes[1]])["px"][seqs]
+            refh = refh[seqs]
+            if len(np.unique(pxh)) < len(np.unique(refh)):  # pragma: no cover - 64-bit collision, practically impossible
+                pairs = pd.DataFrame({"px": pxh, "ref": refh, "seq": seqs}).drop_duplicates(["px", "ref"])
+                at = pairs.loc[pairs["px"].duplicated(), "seq"].iloc[0]
+                raise KentauditError(f"pseudonym collision at {files[fidx[at]].name}, row {line[at]}; "
+                                     "increase pseudonym.DIGEST_HEX_CHARS.")
+            del seqs, pxh, refh, has_ref
+            pair_names = {code: pk for pk, code in self.pairs.items()}
+        extra: list[tuple] = []  # (seq, order, problem)
+        if n:
+            for order in (0, 1):
+                h, valid = (np.concatenate(a) for a in zip(*self.row_key_hashes[order]))
+                self.row_key_hashes[order].clear()
+                later, first = _later_occurrences(h, valid)
+                if order == 0:
+                    s = pd.Series(type(self.row_aid[0])._concat_same_type(self.row_aid))
+                    self.row_aid = None
+                    if any(s.iat[r] != s.iat[f] for r, f in zip(later, first)):  # pragma: no cover
+                        # two different audit_ids with one 64-bit hash: compare the ids themselves
+                        codes, _ = pd.factorize(s)
+                        later, first = _later_occurrences(codes, codes >= 0)
+                for r, f in zip(later, first):
+                    where = f"{files[fidx[f]].name}, row {line[f]}"
+                    if order == 0:
+                        raw = self.raw_aid.get(int(r), s.iat[r])
+                        prob = ("audit_id", raw, "duplicate_audit_id", f"audit_id duplicates {where}")
+                    else:
+                        cycle, sample = pair_names[int(h[r]["pair"])]
+                        pseudonym = f"{PSEUDONYM_PREFIX}{int(h[r]['px']):0{DIGEST_HEX_CHARS}x}"
+                        prob = ("case_ref", pseudonym, "duplicate_case_in_sample",
+                                f"the same case is already audited in cycle {cycle}, sample "
+                                f"{sample!r} at {where}")
+                    extra.append((int(r), order, prob))
+                del h, valid
+        self.row_aid = self.row_key_hashes = None
+        extra.sort(key=lambda t: (t[0], t[1]))
+        already = (set(np.concatenate(self.rejected_seq).tolist()) if self.rejected_seq else set())
+        newly = set()
+        for r, _, (col, raw, rule, msg) in extra:
+            fi, ln = int(fidx[r]), int(line[r])
+            self.problems.append(((fi, ln), (files[fi].name, ln, col, raw, rule, msg)))
+            if r not in already and r not in newly:
+                newly.add(r)
+                self.n_rej[fi] = self.n_rej.get(fi, 0) + 1
+        self.problems.sort(key=lambda t: t[0])  # stable: a row's own problems, then duplicates
+
+        if not self.frame_seq:
+            return _empty_accepted(self.dtypes)
+        keep = None
+        if newly:
+            keep = ~np.isin(np.concatenate(self.frame_seq), np.fromiter(newly, dtype=np.int64))
+        # one column at a time, freeing its chunks as it goes, so the peak is
+        # the frame plus one column
+        data = {}
+        for c, t in self.dtypes.items():
+            if c in self.fixed:
+                values, mask = self.fixed.pop(c)
+                values = values[:self.n_acc]
+                mask = None if mask is None else mask[:self.n_acc]
+                if keep is not None:
+                    values = values[keep]
+                    mask = None if mask is None else mask[keep]
+                arr = values if mask is None else pd.arrays.IntegerArray(values, mask)
+            elif c in self.coded:
+                codes, _, values = self.coded.pop(c)
+                codes = codes[:self.n_acc]
+                if keep is not None:
+                    codes = codes[keep]
+                if isinstance(t, pd.CategoricalDtype):
+                    # discovery-order codes -> positions in the fixed categories
+                    # (None is the value of a cell that failed validation: its rows were rejected)
+                    pos = t.categories.get_indexer(pd.Index(values, dtype=object))
+                    if any(p < 0 and x is not None for p, x in zip(pos, values)):  # pragma: no cover
+                        raise KentauditError(f"internal error: {c} value outside its categories")
+                    lut = np.append(pos, -1).astype(np.int8 if len(t.categories) < 127 else np.int32)
+                    arr = pd.Categorical.from_codes(lut[codes], dtype=t)
+                else:
+                    taken = pa.array(values, type=pa.large_string()).take(pa.array(codes, mask=codes < 0))
+                    arr = pd.arrays.ArrowStringArray(taken)
+                del codes
+            else:
+                chunks = self.parts.pop(c)
+                arr = type(chunks[0])._concat_same_type(chunks)
+                del chunks
+                if keep is not None:
+                    arr = arr[keep]
+                # one contiguous buffer, as downstream group-bys are faster on it
+                arr = pd.arrays.ArrowStringArray(arr._pa_array.combine_chunks())
+            data[c] = arr
+            _release_memory()
+        return pd.DataFrame(data, copy=False)
+
+
+def _release_memory() -> None:
+    """Hand freed memory back to the operating system while the frame is assembled.
+
+    Arrow's allocator and glibc's malloc keep freed blocks for reuse; while the
+    accepted frame is built column by column from its chunks, that kept memory
+    is what pushes the peak above the size of the frame (at 1,000,000 rows,
+    about 90 MiB). ``malloc_trim`` exists only in glibc, hence the guard.
+    """
+    pa.default_memory_pool().release_unused()
+    if _LIBC is not None:
+        _LIBC.malloc_trim(0)
+
+
+def _load_libc():
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+
+        libc = ctypes.CDLL("libc.so.6")
+        libc.malloc_trim  # noqa: B018 - glibc only; musl has no malloc_trim
+        return libc
+    except (OSError, AttributeError):
+        return None
+
+
+_LIBC = _load_libc()
+
+
+def _ingest(paths, *, synthetic, key, key_file, criteria_file, districts_file, collect, as_of,
+            cycle=None):
+    criteria = reference.criteria(criteria_file)
+    districts = reference.districts(districts_file)
+    warnings: list[str] = []
+    file_errors: list[InputError] = []
+    raws: list[tuple[_RawFile, dict]] = []
+    cols = {c.name: c for c in model.columns(criteria)}
+    crit_ids = set(criteria["id"])
+    paths = _expand(paths, file_errors if collect else None)
+    if not paths and not file_errors:
+        raise EmptyInputError("no audit export was given to read.", rule="no_files")
+    for path in paths:
+        try:
+            rf = _read_raw(path)
+            mapping = _map_headers(rf, cols, crit_ids, warnings)
+        except InputError as e:
+            if not collect:
+                raise
+            file_errors.append(e)
+            continue
+        if rf.blank_rows:
+            warnings.append(f"{rf.name}: {rf.blank_rows} completely blank line(s)/row(s) skipped "
+                            "(not counted as rows read) [rule: blank_rows]")
+        raws.append((rf, mapping))
+
+    if synthetic:
+        for rf, mapping in raws:
+            if rf.first_non_synthetic is not None:
+                raise PseudonymKeyError(
+                    f"{rf.name}, row {rf.first_non_synthetic}: --synthetic was given but this case_ref does not start "
+                    f"with {SYNTHETIC_PREFIX!r}; the public demo key is only for kentaudit's synthetic "
+                    "data. Real data needs your own key (--key-file or $KENTAUDIT_KEY_FILE).")
+        k = load_key(key, key_file=key_file) if (key is not None or key_file is not None) else DEMO_KEY
+    else:
+        k = load_key(key, key_file=key_file)
+    if k == DEMO_KEY:
+        for rf, _ in raws:
+            if rf.first_non_synthetic is not None:
+                raise PseudonymKeyError(
+                    f"{rf.name}, row {rf.first_non_synthetic}: the key given is kentaudit's public demo key, "
+                    f"which protects nothing, and this case_ref does not start with {SYNTHETIC_PREFIX!r}: "
+                    "real case references need your own secret key. " + HOW_TO_MAKE_A_KEY)
+
+    v = _Validator(criteria, districts, k, as_of or _dt.date.today(),
+                   None if cycle is None else str(cycle))
+    dtypes = canonical_dtypes(criteria, districts)
+    text_cols = [c.name for c in cols.values() if c.kind in _ID_TEXT_KINDS and c.name != "case_ref"]
+    run = _Run(v, k, dtypes, text_cols, sum(rf.n_records for rf, _ in raws))
+    files = [rf for rf, _ in raws]
+    # Rows are validated in chunks (memory bounded by the chunk, not the file);
+    # the duplicate checks across rows and files run once all chunks are read.
+    for fidx, (rf, mapping) in enumerate(raws):
+        for recs in _chunks(_iter_records(rf), _CHUNK_ROWS):
+            run.chunk(fidx, rf, mapping, recs)
+        rf.records = None
+    accepted = run.finish(files)
+    del run.parts, run.coded, run.fixed
+    _release_memory()
+    recon = []
+    for fidx, rf in enumerate(files):
+        n_rej = run.n_rej.get(fidx, 0)
+        recon.append((rf.name, rf.sha256, rf.encoding, rf.n_records, rf.n_records - n_rej, n_rej))
+    warnings += run.formula_warnings
+    quality = _quality(accepted, warnings)
+    rejected = pd.DataFrame([p for _, p in run.problems], columns=_REJECT_COLUMNS)
+    rejected = rejected.astype({"file": "string", "row": "Int64", "column": "string",
+                                "value": "string", "rule": "string", "message": "string"})
+    reconciliation = pd.DataFrame(recon, columns=_RECON_COLUMNS).astype(
+        {"file": "string", "sha256": "string", "encoding": "string",
+         "rows_read": "int64", "accepted": "int64", "rejected": "int64"})
+    return IngestResult(accepted, rejected, reconciliation, warnings, file_errors, quality)
+
+
+def _quality(accepted: pd.DataFrame, warnings: list) -> dict:
+    """Data-quality counts of the accepted audits, each with a warning when not zero.
+
+    ``unpaired_reaudits``: re-audits with no initial audit of the same case in
+    their cycle (they cannot be paired; the paired analyses leave them out).
+    ``cycles_by_file``: accepted audits by cycle, for each file holding more than one.
+    """
+    out: dict = {"unpaired_reaudits": 0, "cycles_by_file": {}}
+    if accepted.empty:
+        return out
+    s = accepted["sample"].astype(object)
+    re_ = accepted[s == "reaudit"]
+    if len(re_):
+        ini = accepted[s == "initial"]
+        have = set(zip(ini["cycle"].astype(object), ini["case_ref"].astype(object)))
+        lone = re_[[(c, r) not in have for c, r in zip(re_["cycle"].astype(object),
+                                                       re_["case_ref"].astype(object))]]
+        out["unpaired_reaudits"] = len(lone)
+        if len(lone):
+            where = ", ".join(f"{f} row {r}" for f, r in zip(lone["source_file"].head(5),
+                                                            lone["source_row"].head(5)))
+            more = f" and {len(lone) - 5} more" if len(lone) > 5 else ""
+            warnings.append(f"{len(lone)} re-audit(s) have no initial audit of the same case in their "
+                            f"cycle and cannot be paired ({where}{more}); they are kept, counted here, and "
+                            "left out of the paired analyses [rule: unpaired_reaudit]")
+    by = accepted.groupby([accepted["source_file"].astype(object), accepted["cycle"].astype(object)]).size()
+    for f, sub in by.groupby(level=0):
+        if len(sub) > 1:
+            counts = {str(c): int(n) for (_, c), n in sub.items()}
+            out["cycles_by_file"][str(f)] = counts
+            warnings.append(f"{f}: audits of {len(counts)} cycles in one file ("
+                            + ", ".join(f"{c}: {n}" for c, n in counts.items())
+                            + ") [rule: mixed_cycles]")
+    return out
+
+
+def read_audits(paths, *, synthetic=False, key=None, key_file=None, criteria_file=None,
+                districts_file=None, as_of=None, cycle=None) -> IngestResult:
+    """Read and validate audit exports.
+
+    Parameters
+    ----------
+    paths : path or list of paths
+        CSV files (UTF-8 with or without BOM, or Windows-1252; comma-separated)
+        or XLSX workbooks (the sheet named ``audits``, else the first sheet).
+        A folder stands for its ``*.csv`` and ``*.xlsx`` files. Files read
+        together are checked together for duplicate ``audit_id`` and cases.
+    synthetic : bool, default False
+        The files are kentaudit's synthetic data: every ``case_ref`` must start
+        with ``SYN-`` and the public demo key is used unless a key is given.
+    key, key_file : optional
+        Pseudonymisation key or key file (see :func:`kentaudit.inputs.pseudonym.load_key`).
+    criteria_file, districts_file : path, optional
+        Replacement reference tables (default: the bundled ones).
+    as_of : datetime.date, optional
+        The day of ingest for the "audit in the future" rule (default today).
+    cycle : str, optional
+        The cycle being read (the parameter file's ``cycle``): a row of any
+        other cycle is rejected (rule ``cycle_mismatch``). Default: any cycle.
+
+    Returns
+    -------
+    IngestResult
+        ``accepted``, ``rejected``, ``reconciliation`` and ``warnings`` as
+        documented on :class:`IngestResult`.
+
+    Raises
+    ------
+    InputError, EmptyInputError
+        A file-level problem (missing required column, empty or header-only
+        file, undecodable encoding, unreadable file), naming the file and rule.
+    PseudonymKeyError
+        No key for real data, or ``synthetic=True`` with a non-synthetic reference.
+
+    Notes
+    -----
+    Every rule is listed in :data:`RULES` and ``docs/data-dictionary.md``. The
+    behaviour is checked against the bad-input corpus in ``tests/bad_input``
+    and by property tests (``tests/test_ingest_properties.py``).
+    """
+    return _ingest(paths, synthetic=synthetic, key=key, key_file=key_file,
+                   criteria_file=criteria_file, districts_file=districts_file,
+                   collect=False, as_of=as_of, cycle=cycle)
+
+
+def validate_paths(paths, *, synthetic=False, key_file=None, report_dir=None, criteria_file=None,
+                   districts_file=None, cycle=None) -> int:
+    """Validate exports and print the report; what ``kentaudit validate`` runs.
+
+    Prints the reconciliation, every rejection as ``FILE, row R, column 'C',
+    value 'V': message [rule: RULE]``, file-level errors (other files are
+    still read) and warnings. With ``report_dir``, writes
+    ``reconciliation.csv``, ``rejected.csv`` and ``file_errors.csv`` there
+    (text neutralised with :func:`kentaudit.core.safetext.neutralise_frame`).
+
+    Returns
+    -------
+    int
+        0 if every row of every file was accepted (warnings allowed), 1 if any
+        row was rejected, 2 if any file could not be read at all, and
+        3 (``WARNINGS_EXIT_CODE``) if every row was accepted but there were warnings
+        (for example an unknown column dropped, or formula text in a free-text field).
+    """
+    res = _ingest(paths, synthetic=synthetic, key=None, key_file=key_file,
+                  criteria_file=criteria_file, districts_file=districts_file,
+                  collect=True, as_of=None, cycle=cycle)
+    print(res.report(file_errors=False))
+    for e in res.file_errors:  # each once, on standard error
+        print(f"kentaudit: error: {e}", file=sys.stderr)
+    if report_dir is not None:
+        out = Path(report_dir)
+        fe = pd.DataFrame([(e.file, e.row, e.column, e.rule, e.message) for e in res.file_errors],
+                          columns=["file", "row", "column", "rule", "message"], dtype=object)
+        try:
+            # the report holds rejected values as typed (notes, team names): private, 0700/0600
+            out.mkdir(mode=0o700, parents=True, exist_ok=True)
+            for fname, frame in (("reconciliation.csv", res.reconciliation), ("rejected.csv", res.rejected),
+                                 ("file_errors.csv", fe)):
+                write_csv(frame, out / fname, index=False)
+                os.chmod(out / fname, 0o600)
+        except OSError as e:
+            raise KentauditError(f"cannot write the report to {str(out)!r} ({e.strerror or e}); "
+                                 "choose a folder you can write to with --report.") from None
+        print(f"Report written to {out}/ (reconciliation.csv, rejected.csv, file_errors.csv)")
+    if res.file_errors:
+        return InputError.exit_code
+    if len(res.rejected):
+        return 1
+    # Every row was accepted, but something needs a person to look (an unknown
+    # column dropped, formula text in a free-text field): say so in the exit code.
+    return WARNINGS_EXIT_CODE if res.warnings else 0

@@ -1,0 +1,564 @@
+"""The linear system behind every published count, derived from what each count counts.
+
+Every count of the appendix carries a **definition**: the set of audit records
+it counts, as a value set per dimension (:data:`DIMENSIONS`: cycle, record
+status, sample, district, and at most one *branch* - one criterion's answers
+(and, for re-audit pairs, the initial audit's answer), the overall grade, or
+the moderation outcome). A :class:`LinearSystem` splits the records into the
+finest cells that the definitions distinguish and writes every count as a sum
+of them, so any two published numbers sharing records are related
+automatically: totals, pooled samples, this cycle's row of a trend table, the
+same count in two tables. Nothing relies on a relation being listed by hand.
+
+Structure of the finest cells (exact for the counts the appendix publishes,
+none of which crosses two branches): a *base* cell is one (cycle, status,
+sample class, district class); each branch splits every base cell again, so
+for every base cell and branch, the branch's cells add up to the base cell.
+
+:meth:`LinearSystem.intervals` gives, for hidden counts, the range an attacker
+can prove from the shown counts by linear programming (HiGHS through
+:func:`scipy.optimize.linprog`): minimise and maximise the count subject to
+every shown count's equation, all cells >= 0 and hidden primary counts >= 1.
+The system is first reduced (cells fixed by a shown count, or forced to zero by
+a shown zero, are substituted) and split into independent components so each
+programme is small.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import linprog
+from scipy.sparse import csr_matrix
+
+from kentaudit.core.errors import DisclosureError
+
+__all__ = ["DIMENSIONS", "BRANCHES", "Universe", "Definition", "LinearSystem"]
+
+#: Base dimensions of a record, then the branch dimensions (one branch per count at most).
+BASE_DIMENSIONS = ("cycle", "status", "sample", "district")
+BRANCHES = {"criterion": ("answer", "answer_initial"), "grade": ("grade",), "moderation": ("moderation",)}
+DIMENSIONS = BASE_DIMENSIONS + ("criterion", "answer", "answer_initial", "grade", "moderation")
+
+ANSWERS = ("yes", "no", "na", "missing")
+PAIR_ANSWERS = ("yes", "no", "na", "missing")
+GRADES = ("1", "2", "3", "4", "missing")
+MODERATION = ("none", "agreed", "down", "up")
+ACCEPTED = "accepted"
+
+
+@dataclass
+class Universe:
+    """The records a programme's appendices can count.
+
+    Attributes
+    ----------
+    cycles : dict ``{cycle: [samples]}``
+    districts : dict ``{district: area}``
+    statuses : dict ``{cycle: [statuses]}`` (``accepted`` plus ``rejected: <rule>``
+        values; a cycle not listed has only ``accepted`` records)
+    criteria : list of criterion ids
+    """
+
+    cycles: dict
+    districts: dict
+    statuses: dict
+    criteria: list
+
+    def domain(self, dim: str, cycle: str | None = None) -> tuple:
+        if dim == "cycle":
+            return tuple(self.cycles)
+        if dim == "sample":
+            return tuple(self.cycles.get(cycle, ())) if cycle is not None else \
+                tuple(dict.fromkeys(s for v in self.cycles.values() for s in v))
+        if dim == "district":
+            return tuple(self.districts)
+        if dim == "status":
+            return tuple(self.statuses.get(cycle, (ACCEPTED,))) if cycle is not None else \
+                tuple(dict.fromkeys([ACCEPTED, *(s for v in self.statuses.values() for s in v)]))
+        if dim == "criterion":
+            return tuple(self.criteria)
+        return {"answer": ANSWERS, "answer_initial": PAIR_ANSWERS, "grade": GRADES,
+                "moderation": MODERATION}[dim]
+
+    def areas(self) -> dict:
+        out: dict = {}
+        for d, a in self.districts.items():
+            out.setdefault(a, []).append(d)
+        return out
+
+
+class Definition:
+    """What one count counts: ``{dimension: frozenset of values}`` (missing = all values).
+
+    ``branch`` is ``None`` (a count of records), ``("criterion", id)``,
+    ``("grade",)`` or ``("moderation",)``. Definitions are normalised: a branch
+    whose value sets are all full is dropped (the count of all records), so
+    equal counts compare equal.
+    """
+
+    __slots__ = ("sets", "branch", "_key")
+
+    def __init__(self, sets: dict, branch=None, universe: Universe | None = None):
+        s = {k: frozenset(str(x) for x in v) for k, v in sets.items() if v is not None}
+        for k in s:
+            if k not in DIMENSIONS or k == "criterion":
+                raise DisclosureError(f"unknown dimension {k!r} in a count definition; use one of "
+                                      f"{[d for d in DIMENSIONS if d != 'criterion']}.")
+        if branch is not None:
+            branch = tuple(str(b) for b in branch)
+            if branch[0] not in BRANCHES:
+                raise DisclosureError(f"unknown branch {branch[0]!r}; use one of {list(BRANCHES)}.")
+            for k in s:
+                if k not in BASE_DIMENSIONS and k not in BRANCHES[branch[0]]:
+                    raise DisclosureError(f"dimension {k!r} does not belong to branch {branch[0]!r}.")
+        elif any(k not in BASE_DIMENSIONS for k in s):
+            raise DisclosureError(f"a count with no branch restricts {sorted(set(s) - set(BASE_DIMENSIONS))}.")
+        if universe is not None:
+            for k in list(s):
+                if k in ("cycle", "sample", "status") or k not in BASE_DIMENSIONS:
+                    continue
+                if s[k] >= frozenset(universe.domain(k)):
+                    del s[k]
+            if branch is not None:
+                full = all(s.get(k, None) is None or s[k] >= frozenset(universe.domain(k))
+                           for k in BRANCHES[branch[0]])
+                for k in BRANCHES[branch[0]]:
+                    if k in s and s[k] >= frozenset(universe.domain(k)):
+                        del s[k]
+                if full:
+                    branch = None
+        self.sets = s
+        self.branch = branch
+        self._key = (branch, tuple(sorted((k, tuple(sorted(v))) for k, v in s.items())))
+
+    def allows(self, dim: str, value) -> bool:
+        v = self.sets.get(dim)
+        return v is None or str(value) in v
+
+    def as_dict(self) -> dict:
+        d = {k: sorted(v) for k, v in sorted(self.sets.items())}
+        if self.branch:
+            d["branch"] = list(self.branch)
+        return d
+
+    def __eq__(self, other):
+        return isinstance(other, Definition) and self._key == other._key
+
+    def __hash__(self):
+        return hash(self._key)
+
+    def __repr__(self):
+        return f"Definition({self.as_dict()})"
+
+
+def _classes(values, defs, dim, cycle) -> list[frozenset]:
+    """Values of ``dim`` (within ``cycle``) grouped by which definitions contain them."""
+    sig = defaultdict(list)
+    rel = [d.sets[dim] for d in defs if dim in d.sets and d.allows("cycle", cycle)]
+    for v in values:
+        sig[tuple(v in r for r in rel)].append(v)
+    return [frozenset(g) for g in sig.values()]
+
+
+class LinearSystem:
+    """Finest cells of a universe as LP variables; every definition as a sum of them.
+
+    Parameters
+    ----------
+    universe : Universe
+    definitions : iterable of Definition
+        Every count to relate (duplicates are fine: equal definitions are one count).
+
+    Attributes
+    ----------
+    defs : list of Definition (unique, in first-seen order)
+    index : dict ``{Definition: position in defs}``
+    vectors : list of numpy int arrays (the variables each definition sums)
+    structural : list of (variables, coefficients): branch cells add up to their base cell
+    n_vars : int
+    """
+
+    def __init__(self, universe: Universe, definitions):
+        self.universe = universe
+        self.defs = list(dict.fromkeys(definitions))
+        self.index = {d: k for k, d in enumerate(self.defs)}
+        u = universe
+        self.base = []          # (cycle, status, sample class, district class)
+        self.vars = []          # descriptions
+        branches_by_cycle = defaultdict(set)
+        for d in self.defs:
+            if d.branch is not None:
+                for c in u.domain("cycle"):
+                    if d.allows("cycle", c):
+                        branches_by_cycle[c].add(d.branch)
+        self.structural = []
+        base_var, branch_vars = {}, {}
+        # branch cells by branch, then by base cell: a definition tests each base cell once
+        self._branch_index = defaultdict(dict)
+        for c in u.domain("cycle"):
+            sclasses = _classes(u.domain("sample", c), self.defs, "sample", c)
+            dclasses = _classes(u.domain("district"), self.defs, "district", c)
+            for st in u.domain("status", c):
+                if st != ACCEPTED:
+                    base_var[(c, st, None, None)] = self._new(("base", c, st))
+                    continue
+                for sc in sclasses:
+                    bvs = {}
+                    for dc in dclasses:
+                        b = (c, st, sc, dc)
+                        bvs[dc] = base_var[b] = self._new(("base", c, st, tuple(sorted(sc)), tuple(sorted(dc))))
+                    for br in sorted(branches_by_cycle[c]):
+                        # A branch whose counts never split this sample by district is
+                        # kept at the sample level: a table with given margins exists
+                        # whenever the margins agree (transportation), so this is exact.
+                        by_d = any(d.branch == br and "district" in d.sets and d.allows("cycle", c)
+                                   and ("sample" not in d.sets or d.sets["sample"] & sc) for d in self.defs)
+                        groups = [(dc, [bvs[dc]]) for dc in dclasses] if by_d else [(None, list(bvs.values()))]
+                        dims = BRANCHES[br[0]]
+                        doms = [(PAIR_ANSWERS if sc == frozenset({"reaudit"}) else ("-",)) if dim == "answer_initial"
+                                else u.domain(dim) for dim in dims]
+                        for dc, bases in groups:
+                            b = (c, st, sc, dc)
+                            cells = []
+                            for combo in _product(doms):
+                                v = self._new(("branch", b, br, combo))
+                                branch_vars[(b, br, combo)] = v
+                                self._branch_index[br].setdefault(b, []).append((combo, v))
+                                cells.append(v)
+                            self.structural.append((np.array(cells + bases),
+                                                    np.array([1.0] * len(cells) + [-1.0] * len(bases))))
+        self.n_vars = len(self.vars)
+        self._base_var, self._branch_vars = base_var, branch_vars
+        self.vectors = [self._expand(d) for d in self.defs]
+        # the same as Python lists: the presolve and LP builders loop over them, and a loop
+        # over a numpy array makes a numpy scalar of every element
+        self._lists = [v.tolist() for v in self.vectors]
+        self._ones = [[1.0] * len(v) for v in self._lists]
+        self._structural = [(v.tolist(), c.tolist()) for v, c in self.structural]
+
+    def _new(self, desc) -> int:
+        self.vars.append(desc)
+        return len(self.vars) - 1
+
+    def _expand(self, d: Definition) -> np.ndarray:
+        out = []
+        if d.branch is None:
+            for (c, st, sc, dc), v in self._base_var.items():
+                if self._base_in(d, c, st, sc, dc):
+                    out.append(v)
+        else:
+            dims = BRANCHES[d.branch[0]]
+            restrict = [(j, d.sets[dim]) for j, dim in enumerate(dims) if dim in d.sets]
+            for b, cells in self._branch_index[d.branch].items():
+                if not self._base_in(d, *b):
+                    continue
+                for combo, v in cells:
+                    if all(combo[j] in vals for j, vals in restrict):
+                        out.append(v)
+        return np.array(sorted(out), dtype=np.int64)
+
+    @staticmethod
+    def _base_in(d, c, st, sc, dc) -> bool:
+        """Whether base cell (cycle, status, sample class, district class) lies in ``d``.
+        A definition with no status counts accepted records (audits) only."""
+        if not d.allows("cycle", c):
+            return False
+        if "status" in d.sets:
+            if st not in d.sets["status"]:
+                return False
+        elif st != ACCEPTED:
+            return False
+        if st != ACCEPTED:
+            return d.branch is None and "sample" not in d.sets and "district" not in d.sets
+        for dim, cls in (("sample", sc), ("district", dc)):
+            if cls is not None and dim in d.sets:
+                inside = cls <= d.sets[dim]
+                if not inside and cls & d.sets[dim]:  # pragma: no cover - classes refine definitions
+                    raise DisclosureError(f"internal: class {sorted(cls)} straddles a definition.")
+                if not inside:
+                    return False
+        return True
+
+    # ---------------------------------------------------------------- solving
+    def equations(self, known: dict) -> list[tuple]:
+        """Rows ``(variables, coefficients, rhs, name)`` of the system for shown counts ``known``
+        (``{definition index: value}``), structural rows first."""
+        rows = [(v, c, 0.0, "structure") for v, c in self._structural]
+        for k, val in known.items():
+            rows.append((self._lists[k], self._ones[k], float(val), k))
+        return rows
+
+    def intervals(self, known: dict, targets, lower_one=(), *, only=None) -> dict:
+        """The range of each target count an attacker can prove from the shown counts.
+
+        Parameters
+        ----------
+        known : dict ``{definition index: value}`` (shown counts)
+        targets : iterable of definition indices (hidden counts)
+        lower_one : iterable of definition indices known to be >= 1 (hidden primary counts)
+
+        Returns
+        -------
+        dict ``{target: (lower, upper)}``; ``upper`` may be ``inf``.
+        """
+        targets = list(targets)
+        fixed, rows = self._presolve(known)
+        lower_one = [k for k in lower_one if k not in known]
+        out = {}
+        comp_of, comps = self._components(fixed, rows, [self.vectors[k] for k in set(targets) | set(lower_one)])
+        cache = {}
+        for t in targets:
+            vec = self._lists[t]
+            const = float(sum(fixed.get(int(v), 0.0) for v in vec))
+            free = [int(v) for v in vec if int(v) not in fixed]
+            if not free:
+                out[t] = (const, const)
+                continue
+            cid = comp_of[free[0]]
+            if cid not in cache:
+                cache[cid] = self._component_lp(comps[cid], rows, fixed, lower_one)
+            lp = cache[cid]
+            out[t] = tuple(const + x for x in lp(free))
+        return out
+
+    def reference_point(self, values: dict) -> np.ndarray:
+        """One table of finest cells consistent with every count's true value
+        (``{definition index: value}``), found by linear programming."""
+        fixed, rows = self._presolve(values)
+        x = np.zeros(self.n_vars)
+        for v, val in fixed.items():
+            x[v] = val
+        free = sorted({int(v) for vs, _, _, _ in rows for v in vs if int(v) not in fixed})
+        if free:
+            col = {v: j for j, v in enumerate(free)}
+            data, ri, ci, b = [], [], [], []
+            for vs, cs, rhs, _ in rows:
+                fr = [(int(v), c) for v, c in zip(vs, cs) if int(v) not in fixed]
+                if not fr:
+                    continue
+                r = len(b)
+                for v, c in fr:
+                    ri.append(r); ci.append(col[v]); data.append(c)
+                b.append(rhs - sum(c * fixed[int(v)] for v, c in zip(vs, cs) if int(v) in fixed))
+            res = linprog(np.zeros(len(free)), A_eq=csr_matrix((data, (ri, ci)), shape=(len(b), len(free))),
+                          b_eq=b, bounds=(0, None), method="highs")
+            if res.status != 0:
+                raise DisclosureError("the published counts are not consistent with their definitions "
+                                      "(no table of records has them all); check the appendix spec's "
+                                      "'defines' and the results tables.")
+            for v, j in col.items():
+                x[v] = res.x[j]
+        return x
+
+    def complements(self, known: dict, target: int, bound: float, direction: str, lower_one=(),
+                    weights: dict | None = None, fixed_known=(), x0=None, hops: int = 1) -> list | None:
+        """Cheapest shown counts to hide so ``target`` can take ``bound``.
+
+        Solves the linear programme of the classic cell-suppression model (an
+        alternative table, consistent with everything that stays shown, in which
+        ``target`` is at least (``direction="up"``) or at most (``"down"``) ``bound``):
+        shown counts, zeros included, may differ from their values at a cost
+        ``weights[k]`` per unit; counts in ``fixed_known`` may not. (A zero may be hidden as
+        a complement: where a "not applicable" count of 0 and a "not recorded" count of 3
+        are the only answers outside a Kent-wide denominator, hiding the 0 protects the 3
+        and keeps the headline percentage shown.) The counts that must differ are
+        the complements. With ``x0`` (a table consistent with all true values, from
+        :meth:`reference_point`) only the cells within ``hops`` relations of the
+        target may move, the rest stay at ``x0``: a smaller programme whose solution
+        is still a genuine alternative table; the region grows until one exists.
+
+        Returns
+        -------
+        list of definition indices, or None when no alternative table exists.
+        """
+        weights = weights or {}
+        lower_one = [k for k in lower_one if k != target and k not in known]
+        rows = [(vs, cs, 0.0, None) for vs, cs in self._structural]
+        rows += [(self._lists[k], self._ones[k], float(v), k) for k, v in known.items()]
+        ineq = [(self._lists[target], -1.0 if direction == "up" else 1.0,
+                 (-1.0 if direction == "up" else 1.0) * bound)]
+        ineq += [(self._lists[k], -1.0, -1.0) for k in lower_one]
+        if x0 is None:
+            region = None
+        else:
+            var_rows = defaultdict(list)
+            for r, (vs, _, _, _) in enumerate(rows):
+                for v in vs:
+                    var_rows[int(v)].append(r)
+            region = {int(v) for v in self.vectors[target]}
+            frontier = set(region)
+            for _ in range(hops):
+                nxt = set()
+                for v in frontier:
+                    for r in var_rows[v]:
+                        if len(rows[r][0]) <= 400:
+                            nxt.update(int(x) for x in rows[r][0])
+                nxt -= region
+                region |= nxt
+                frontier = nxt
+                if not frontier:
+                    break
+        while True:
+            out = self._deviation_lp(rows, ineq, known, weights, fixed_known, x0, region)
+            if out is not None or region is None:
+                return out
+            # no alternative table inside the region: widen it, at last to every cell
+            hops *= 2
+            grown = set(region)
+            for _ in range(hops):
+                grown |= {int(x) for v in list(grown) for r in var_rows[v] for x in rows[r][0]}
+            region = None if len(grown) >= self.n_vars or grown == region else grown
+
+    def _deviation_lp(self, rows, ineq, known, weights, fixed_known, x0, region):
+        cols = sorted(region) if region is not None else list(range(self.n_vars))
+        col = {v: j for j, v in enumerate(cols)}
+        n = len(cols)
+        soft = []
+        data, ri, ci, b = [], [], [], []
+        for vs, cs, rhs, k in rows:
+            inside = [(int(v), c) for v, c in zip(vs, cs) if int(v) in col]
+            if not inside:
+                continue
+            out = rhs - (sum(c * x0[int(v)] for v, c in zip(vs, cs) if int(v) not in col) if region is not None else 0.0)
+            r = len(b)
+            for v, c in inside:
+                ri.append(r); ci.append(col[v]); data.append(c)
+            if k is not None and k not in fixed_known:
+                j = len(soft)
+                soft.append(k)
+                ri += [r, r]; ci += [n + 2 * j, n + 2 * j + 1]; data += [-1.0, 1.0]
+            b.append(out)
+        m = len(soft)
+        a_eq = csr_matrix((data, (ri, ci)), shape=(len(b), n + 2 * m))
+        ud, ur, uc, ub = [], [], [], []
+        for vs, coef, rhs in ineq:
+            inside = [int(v) for v in vs if int(v) in col]
+            if not inside:
+                continue
+            q = len(ub)
+            out = sum(coef * x0[int(v)] for v in vs if int(v) not in col) if region is not None else 0.0
+            for v in inside:
+                ur.append(q); uc.append(col[v]); ud.append(coef)
+            ub.append(rhs - out)
+        a_ub = csr_matrix((ud, (ur, uc)), shape=(len(ub), n + 2 * m)) if ub else None
+        c = np.zeros(n + 2 * m)
+        for j, k in enumerate(soft):
+            c[n + 2 * j] = c[n + 2 * j + 1] = float(weights.get(k, 1.0))
+        res = linprog(c, A_ub=a_ub, b_ub=ub or None, A_eq=a_eq, b_eq=b, bounds=(0, None), method="highs")
+        if res.status != 0:
+            return None
+        dev = res.x[n::2][:m] + res.x[n + 1::2][:m]
+        return [soft[j] for j in np.flatnonzero(dev > 1e-7)]
+
+    def _presolve(self, known):
+        rows = self.equations(known)
+        fixed: dict[int, float] = {}
+        var_rows = defaultdict(list)
+        for r, (vs, _, _, _) in enumerate(rows):
+            for v in vs:
+                var_rows[int(v)].append(r)
+        queue = list(range(len(rows)))
+        while queue:
+            nxt = set()
+            for r in queue:
+                vs, cs, rhs, _ = rows[r]
+                free = [(int(v), c) for v, c in zip(vs, cs) if int(v) not in fixed]
+                if not free:
+                    continue
+                rest = rhs - sum(c * fixed[int(v)] for v, c in zip(vs, cs) if int(v) in fixed)
+                newly = []
+                if len(free) == 1:
+                    newly = [(free[0][0], rest / free[0][1])]
+                elif abs(rest) < 1e-9 and all(c > 0 for _, c in free):
+                    newly = [(v, 0.0) for v, _ in free]
+                for v, val in newly:
+                    fixed[v] = val
+                    nxt.update(var_rows[v])
+            queue = sorted(nxt)
+        return fixed, rows
+
+    def _components(self, fixed, rows, extra):
+        parent = {}
+
+        def find(x):
+            while parent.setdefault(x, x) != x:
+                parent[x] = parent[parent[x]]
+                x = parent[x]
+            return x
+
+        def join(vs):
+            free = [int(v) for v in vs if int(v) not in fixed]
+            for a in free[1:]:
+                ra, rb = find(free[0]), find(a)
+                if ra != rb:
+                    parent[ra] = rb
+            for a in free[:1]:
+                find(a)
+
+        for vs, _, _, _ in rows:
+            join(vs)
+        for vs in extra:
+            join(vs)
+        comps = defaultdict(set)
+        for v in list(parent):
+            comps[find(v)].add(v)
+        comp_of = {v: r for r, vs in comps.items() for v in vs}
+        return comp_of, comps
+
+    def _component_lp(self, comp, rows, fixed, lower_one):
+        cols = sorted(comp)
+        col = {v: j for j, v in enumerate(cols)}
+        data, ri, ci, b = [], [], [], []
+        for vs, cs, rhs, _ in rows:
+            free = [(int(v), c) for v, c in zip(vs, cs) if int(v) not in fixed]
+            if not free or free[0][0] not in col:
+                continue
+            r = len(b)
+            for v, c in free:
+                ri.append(r)
+                ci.append(col[v])
+                data.append(c)
+            b.append(rhs - sum(c * fixed[int(v)] for v, c in zip(vs, cs) if int(v) in fixed))
+        a_eq = csr_matrix((data, (ri, ci)), shape=(len(b), len(cols))) if b else None
+        ub_d, ub_r, ub_c, ub_b = [], [], [], []
+        for k in lower_one:
+            vec = self._lists[k]
+            free = [int(v) for v in vec if int(v) not in fixed]
+            if not free or free[0] not in col:
+                continue
+            const = sum(fixed.get(int(v), 0.0) for v in vec)
+            r = len(ub_b)
+            for v in free:
+                ub_r.append(r)
+                ub_c.append(col[v])
+                ub_d.append(-1.0)
+            ub_b.append(-(1.0 - const))
+        a_ub = csr_matrix((ub_d, (ub_r, ub_c)), shape=(len(ub_b), len(cols))) if ub_b else None
+
+        def solve(free):
+            c = np.zeros(len(cols))
+            for v in free:
+                c[col[v]] = 1.0
+            res = []
+            for sign in (1.0, -1.0):
+                r = linprog(sign * c, A_ub=a_ub, b_ub=ub_b or None, A_eq=a_eq, b_eq=b or None,
+                            bounds=(0, None), method="highs")
+                if r.status == 3:  # unbounded
+                    res.append(-sign * np.inf)
+                elif r.status != 0:
+                    raise DisclosureError(f"the protection programme could not be solved ({r.message}); "
+                                          "report this as a bug.")
+                else:
+                    res.append(sign * r.fun)
+            return max(0.0, res[0]), res[1]
+
+        return solve
+
+
+def _product(doms):
+    out = [()]
+    for d in doms:
+        out = [o + (x,) for o in out for x in d]
+    return out

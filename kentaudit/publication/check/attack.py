@@ -1,0 +1,541 @@
+"""An intruder's attack on a published appendix, independent of the code that suppressed it.
+
+Imports nothing from :mod:`kentaudit.publication.disclosure`, :mod:`kentaudit.publication.cells` or the
+table model: it reads the published files only (CSV tables, ``csv/metadata.json``
+for what each table's labels and columns mean, figure JSON and SVG) and works out
+for itself which records every count counts, from the row labels.
+
+The attack, for every ``[c]`` count: the records are split into the finest cells the
+published counts distinguish (one per cycle, record status, sample, district and
+criterion answer, grade or moderation outcome); every shown count is an equation
+over them; every ``[c]`` count is at least 1 (zeros are shown, so a hidden count is
+never 0), unless ``metadata.json`` says a zero was hidden as a complement
+(``disclosure.hidden_at_least: 0``), when it is at least 0; a shown percentage of two counts bounds their ratio (to its rounding);
+figure marks give the counts their geometry draws. Then the smallest and largest
+whole value of the hidden count are found by integer programming (HiGHS through
+:func:`scipy.optimize.milp`). A hidden count whose range is narrower than the
+protection width, or fixed, is a finding.
+"""
+from __future__ import annotations
+
+import json
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import Bounds, LinearConstraint, linprog, milp
+from scipy.sparse import csr_matrix
+
+from kentaudit.core.safetext import neutralise_formula
+
+__all__ = ["Release", "read_release", "attack", "AttackResult"]
+
+HIDDEN = "[c]"
+_ALL = {"total", "all", "all samples", "all districts", "kent", "all areas", "all cycles"}
+_ANSWERS = ("yes", "no", "na", "missing")
+_GRADES = ("1", "2", "3", "4", "missing")
+_MODERATION = ("none", "agreed", "down", "up")
+
+
+@dataclass
+class Release:
+    """One published appendix as read back: metadata and CSV tables (strings)."""
+
+    path: Path
+    meta: dict
+    tables: dict          # id -> DataFrame of strings
+
+
+@dataclass
+class AttackResult:
+    """``ranges``: ``{(release, table, row, column): (lower, upper)}`` for every hidden count;
+    ``findings``: list of (file, location, detail)."""
+
+    ranges: dict
+    findings: list
+
+
+def read_release(publish_dir) -> Release:
+    root = Path(publish_dir)
+    mf = root / "csv" / "metadata.json"
+    meta = json.loads(mf.read_text(encoding="utf-8")) if mf.exists() else {}
+    if isinstance(meta.get("universe"), dict):
+        # every label cell of a published CSV went through the formula neutraliser, so a
+        # label read from the metadata is matched in the form its CSV cell has
+        meta["universe"] = _as_in_csv(meta["universe"])
+    tables = {}
+    for f in sorted((root / "csv").glob("*.csv")):
+        tables[f.stem] = pd.read_csv(f, dtype=str, keep_default_na=False)
+    return Release(root, meta, tables)
+
+
+def _as_in_csv(v):
+    """``v`` (nested dicts, lists, strings) with every string, keys included, as a
+    published CSV cell shows it (:func:`kentaudit.core.safetext.neutralise_formula`)."""
+    if isinstance(v, dict):
+        return {_as_in_csv(k): _as_in_csv(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [_as_in_csv(x) for x in v]
+    return neutralise_formula(v)
+
+
+def _is_all(v) -> bool:
+    return str(v).strip().lower() in _ALL
+
+
+def _num(s):
+    try:
+        f = float(str(s).replace(",", "").strip())
+    except ValueError:
+        return None
+    return f if math.isfinite(f) else None
+
+
+class _Cells:
+    """The finest cells (variables) of the attack, created from the definitions used."""
+
+    def __init__(self, universe):
+        self.u = universe
+        self.cycles = {str(c): list(v) for c, v in universe.get("cycles", {}).items()}
+        self.districts = dict(universe.get("districts", {}))
+        self.statuses = {str(c): list(v) for c, v in universe.get("statuses", {}).items()}
+
+    def areas(self):
+        out = defaultdict(list)
+        for d, a in self.districts.items():
+            out[a].append(d)
+        return out
+
+
+def _resolve(tid, tmeta, df, rel_universe, main, this, previous, district_samples=None):
+    """Own reading of every count cell's definition from its row labels.
+
+    Returns ``{(row, column): (sets, branch)}`` with ``sets`` a dict of frozensets and
+    ``branch`` None, ("criterion", id), ("grade",) or ("moderation",)."""
+    spec = tmeta.get("defines") or {}
+    labels = spec.get("labels") or {}
+    fixed = spec.get("fixed") or {}
+    cols = spec.get("columns") or {}
+    counts = [c["name"] for c in tmeta.get("columns", []) if c.get("kind") == "count"]
+    counts += [c for c in df.columns if c.startswith("n_") and c not in counts]
+    areas = defaultdict(list)
+    for d, a in rel_universe.get("districts", {}).items():
+        areas[a].append(d)
+    cycles = {str(c): list(v) for c, v in rel_universe.get("cycles", {}).items()}
+    statuses = {str(c): list(v) for c, v in rel_universe.get("statuses", {}).items()}
+
+    def ref(tok, cyc):
+        if isinstance(tok, list):
+            out = []
+            for t in tok:
+                out += ref(t, cyc)
+            return out
+        if tok == "@main":
+            return list(main.get(cyc, []))
+        if tok == "@districts":
+            return list((district_samples or {}).get(cyc, main.get(cyc, [])))
+        if tok == "@this":
+            return [this]
+        if tok == "@previous":
+            return [previous]
+        return [str(tok)]
+
+    out = {}
+    for i in range(len(df)):
+        row = {c: df.at[i, c] for c in labels if c in df.columns}
+        cyc = next((str(row[c]) for c, d in labels.items() if d == "cycle" and c in row and not _is_all(row[c])), None)
+        for col in counts:
+            if col not in cols:
+                out[(i, col)] = None  # a count nobody defined: cannot be shown safe
+                continue
+            merged = {**fixed, **(cols[col] or {})}
+            c_cyc = cyc or (ref(merged["cycle"], None)[0] if "cycle" in merged else this)
+            sets = {"cycle": frozenset([c_cyc])}
+            branch = None
+            area = next((row[c] for c, d in labels.items() if d == "area" and c in row), None)
+            for c, dim in labels.items():
+                if c not in row:
+                    continue
+                v = str(row[c])
+                if dim == "criterion":
+                    branch = ("criterion", v)
+                elif dim == "sample":
+                    sets["sample"] = frozenset(cycles.get(c_cyc, [])) if _is_all(v) else frozenset([v])
+                elif dim == "district":
+                    if not _is_all(v):
+                        sets["district"] = frozenset([v])
+                    elif area is not None and not _is_all(area) and str(area) in areas:
+                        sets["district"] = frozenset(areas[str(area)])
+                elif dim == "area":
+                    if "district" not in labels.values() and not _is_all(v):
+                        sets["district"] = frozenset(areas.get(v, []))
+                elif dim == "grade":
+                    branch = ("grade",)
+                    sets["grade"] = frozenset(["1", "2", "3", "4"]) if _is_all(v) else frozenset([v.strip()[:1]])
+                elif dim == "status":
+                    sets["status"] = (frozenset(statuses.get(c_cyc, ["accepted"])) if _is_all(v) else
+                                      frozenset(["accepted" if v.strip().lower() == "accepted" else v]))
+            for dim, val in merged.items():
+                if dim == "cycle":
+                    continue
+                vals = frozenset(ref(val, c_cyc))
+                if dim == "moderation":
+                    branch = ("moderation",)
+                sets[dim] = sets[dim] & vals if dim in ("sample", "district") and dim in sets else vals
+            out[(i, col)] = (sets, branch)
+    return out
+
+
+class _Model:
+    """Variables and rows of the attack."""
+
+    def __init__(self, defs, universe):
+        self.cycles = {str(c): list(v) for c, v in universe.get("cycles", {}).items()}
+        self.districts = list(universe.get("districts", {}))
+        self.statuses = {str(c): list(v) for c, v in universe.get("statuses", {}).items()}
+        self.nv = 0
+        self.eq = []    # (vars, coefs, rhs)
+        self.base = {}  # (cycle, status, sample, district) -> var
+        self.branch = defaultdict(list)  # branch -> [(cycle, sample, district or None, values, var)]
+        by_cycle = defaultdict(set)
+        split = set()
+        for sets, br in defs:
+            if br is None:
+                continue
+            for c in sets["cycle"]:
+                by_cycle[c].add(br)
+                if "district" in sets:
+                    for s in sets.get("sample", self.cycles.get(c, [])):
+                        split.add((c, s, br))
+        for c, samples in self.cycles.items():
+            for st in self.statuses.get(c, ["accepted"]):
+                if st != "accepted":
+                    self.base[(c, st, None, None)] = self._v()
+                    continue
+                for s in samples:
+                    for d in self.districts:
+                        self.base[(c, st, s, d)] = self._v()
+                    for br in sorted(by_cycle[c]):
+                        if br[0] == "criterion":
+                            dims = [_ANSWERS, _ANSWERS if s == "reaudit" else ("-",)]
+                        elif br[0] == "grade":
+                            dims = [_GRADES]
+                        else:
+                            dims = [_MODERATION]
+                        combos = [()]
+                        for dd in dims:
+                            combos = [x + (y,) for x in combos for y in dd]
+                        groups = ([(d, [self.base[(c, st, s, d)]]) for d in self.districts] if (c, s, br) in split
+                                  else [(None, [self.base[(c, st, s, d)] for d in self.districts])])
+                        for d, bvs in groups:
+                            vs = []
+                            for combo in combos:
+                                v = self._v()
+                                self.branch[br].append((c, s, d, combo, v))
+                                vs.append(v)
+                            self.eq.append((vs + bvs, [1.0] * len(vs) + [-1.0] * len(bvs), 0.0))
+
+    def _v(self):
+        self.nv += 1
+        return self.nv - 1
+
+    def vector(self, sets, br):
+        out = []
+        status = sets.get("status", frozenset(["accepted"]))
+        if br is None:
+            for (c, st, s, d), v in self.base.items():
+                if c not in sets["cycle"] or st not in status:
+                    continue
+                if st != "accepted":
+                    if "sample" not in sets and "district" not in sets:
+                        out.append(v)
+                    continue
+                if "sample" in sets and s not in sets["sample"]:
+                    continue
+                if "district" in sets and d not in sets["district"]:
+                    continue
+                out.append(v)
+            return out
+        if "accepted" not in status:
+            return out
+        dims = {"criterion": ("answer", "answer_initial"), "grade": ("grade",), "moderation": ("moderation",)}[br[0]]
+        for c, s, d, combo, v in self.branch.get(br, []):
+            if c not in sets["cycle"] or ("sample" in sets and s not in sets["sample"]):
+                continue
+            if d is not None and "district" in sets and d not in sets["district"]:
+                continue
+            if all(dim not in sets or val in sets[dim] for dim, val in zip(dims, combo)):
+                out.append(v)
+        return out
+
+
+def _ratio_rows(tmeta, df, cell_vec, pct_decimals_default=1):
+    """Shown percentages of two counts: ``lo <= a / b <= hi`` as two linear inequalities."""
+    out = []
+    for c in tmeta.get("columns", []):
+        if c.get("kind") != "derived" or c.get("unit") != "%" or c["name"] not in df.columns:
+            continue
+        src = c.get("derived_from") or []
+        share = c.get("share_of")
+        # only plain shares are a ratio of their counts (not interval bounds, not model estimates)
+        if not (c["name"].startswith("estimate")) or (share and len(src) != 1):
+            continue
+        col_vals = df[c["name"]].tolist()
+        if share:
+            lab = {k: [str(x) for x in df[k].tolist()] for k in set(share.get("where", {})) | set(share.get("within", []))
+                   if k in df.columns}
+            tot_of = defaultdict(list)
+            for j in range(len(df)):
+                if all(k in lab and lab[k][j] == str(x) for k, x in share.get("where", {}).items()):
+                    tot_of[tuple(lab[k][j] for k in share.get("within", []) if k in lab)].append(j)
+        for i in range(len(df)):
+            v = _num(col_vals[i])
+            if v is None:
+                continue
+            if share and len(src) == 1:
+                tot = tot_of.get(tuple(lab[k][i] for k in share.get("within", []) if k in lab), [])
+                if len(tot) != 1:
+                    continue
+                a, b = (i, src[0]), (tot[0], src[0])
+            elif len(src) == 2:
+                a, b = (i, src[0]), (i, src[1])
+            else:
+                continue
+            if a not in cell_vec or b not in cell_vec:
+                continue
+            dec = str(col_vals[i]).strip()
+            places = len(dec.split(".")[1]) if "." in dec else 0
+            half = 0.5 * 10 ** (-places)
+            lo, hi = (v - half) / 100.0, (v + half) / 100.0
+            out.append((a, b, lo, hi, f"{c['name']} row {i + 1}"))
+    return out
+
+
+def attack(publish_dir, earlier=(), *, width: int | None = None, time_limit: float = 5.0) -> AttackResult:
+    """Attack a published appendix (and the earlier appendices of its programme).
+
+    Parameters
+    ----------
+    publish_dir : path of the ``publish/`` folder
+    earlier : paths of earlier releases' ``publish/`` folders (their counts are known too)
+    width : protection width (default: the one stated in ``metadata.json``, else 3)
+
+    Returns
+    -------
+    AttackResult
+    """
+    releases = [read_release(publish_dir)] + [read_release(p) for p in earlier]
+    main_meta = releases[0].meta
+    width = int(width if width is not None else (main_meta.get("disclosure") or {}).get("protection_width", 3))
+    universe = {"cycles": {}, "districts": {}, "statuses": {}}
+    for r in releases:
+        u = r.meta.get("universe") or {}
+        for c, v in (u.get("cycles") or {}).items():
+            universe["cycles"].setdefault(str(c), [])
+            universe["cycles"][str(c)] += [s for s in v if s not in universe["cycles"][str(c)]]
+        universe["districts"].update(u.get("districts") or {})
+        for c, v in (u.get("statuses") or {}).items():
+            universe["statuses"].setdefault(str(c), [])
+            universe["statuses"][str(c)] += [s for s in v if s not in universe["statuses"][str(c)]]
+    findings = []
+    cells = []   # (release index, table, row, column, (sets, branch) or None, text)
+    ratio = []
+    for k, r in enumerate(releases):
+        u = r.meta.get("universe") or {}
+        main = {str(c): v for c, v in (u.get("main") or {}).items()}
+        dsamp = {str(c): v for c, v in (u.get("district_samples") or {}).items()}
+        tmetas = {t["id"]: t for t in r.meta.get("tables", [])}
+        for tid, df in r.tables.items():
+            tm = tmetas.get(tid)
+            if tm is None:
+                findings.append((f"csv/{tid}.csv", "-", "the table has no metadata: what its counts count is "
+                                 "unknown, so it cannot be shown to be safe"))
+                continue
+            if (tm.get("defines") or {}).get("not_records"):
+                continue  # counts of something other than records (e.g. simulated cells)
+            defs = _resolve(tid, tm, df, u, main, str(u.get("cycle")), u.get("previous"), dsamp)
+            for (i, col), d in defs.items():
+                txt = str(df.at[i, col]).strip() if col in df.columns else ""
+                if d is None:
+                    findings.append((f"csv/{tid}.csv", f"line {i + 2}, column {col!r}",
+                                     "count column with no definition in metadata.json"))
+                    continue
+                cells.append((k, tid, i, col, d, txt))
+            ratio += [(k, tid, row) for row in _ratio_rows(tm, df, {(i, c): True for (i, c) in defs})]
+    model = _Model([c[4] for c in cells], universe)
+    key = {}
+    vec = {}
+    for (k, tid, i, col, d, txt) in cells:
+        sets, br = d
+        kk = (br, tuple(sorted((a, tuple(sorted(b))) for a, b in sets.items())))
+        v = tuple(sorted(model.vector(sets, br)))
+        vec[(k, tid, i, col)] = v
+        key.setdefault(v, []).append((k, tid, i, col, txt))
+    # counts with equal cells are the same count: a value shown anywhere is known everywhere
+    known, hidden = {}, {}
+    for v, occ in key.items():
+        vals = {(_num(t)) for *_, t in occ if _num(t) is not None}
+        if len(vals) > 1:
+            findings.append((f"csv/{occ[0][1]}.csv", f"line {occ[0][2] + 2}", f"the same count is published "
+                             f"with different values {sorted(vals)}"))
+        if vals:
+            known[v] = next(iter(vals))
+            for k, tid, i, col, t in occ:
+                if t == HIDDEN:
+                    findings.append((_file(releases, k, tid), f"line {i + 2}, column {col!r}",
+                                     f"[c] counts the same records as a count shown elsewhere as {known[v]:g}"))
+        elif any(t == HIDDEN for *_, t in occ):
+            hidden[v] = occ
+    rows = list(model.eq) + [(list(v), [1.0] * len(v), val) for v, val in known.items()]
+    # every [c] is at least 1, unless a release says a zero may be hidden as a complement
+    at_least = min(int((r.meta.get("disclosure") or {}).get("hidden_at_least", 1)) for r in releases)
+    ub = [(list(v), [-1.0] * len(v), -1.0) for v in hidden] if at_least >= 1 else []
+    for (k, tid, (a, b, lo, hi, name)) in ratio:
+        va, vb = vec.get((k, tid) + a), vec.get((k, tid) + b)
+        if va is None or vb is None or (tuple(va) in known and tuple(vb) in known):
+            continue
+        # a - hi * b <= 0 and lo * b - a <= 0
+        ub.append((list(va) + list(vb), [1.0] * len(va) + [-hi] * len(vb), 0.0))
+        ub.append((list(va) + list(vb), [-1.0] * len(va) + [lo] * len(vb), 0.0))
+    ranges = {}
+    solver = _Solver(model.nv, rows, ub, time_limit)
+    for v, occ in hidden.items():
+        lo, hi = solver.range(list(v))
+        for k, tid, i, col, t in occ:
+            ranges[(k, tid, i, col)] = (lo, hi)
+        k, tid, i, col, _ = occ[0]
+        if hi - lo < width - 1e-9:
+            what = (f"recovered exactly: {lo:g}" if hi - lo < 0.5 else
+                    f"narrowed to [{lo:g}, {hi:g}] (range {hi - lo:g} < protection width {width})")
+            findings.append((_file(releases, k, tid), f"line {i + 2}, column {col!r}", f"[c] {what}"))
+    return AttackResult(ranges, findings)
+
+
+def _file(releases, k, tid):
+    return f"csv/{tid}.csv" if k == 0 else f"{releases[k].path}/csv/{tid}.csv"
+
+
+class _Solver:
+    """Presolved, decomposed integer programmes over the attack's rows."""
+
+    def __init__(self, nv, eq, ub, time_limit):
+        self.nv, self.time_limit = nv, time_limit
+        fixed = {}
+        var_rows = defaultdict(list)
+        for r, (vs, cs, b) in enumerate(eq):
+            for x in vs:
+                var_rows[x].append(r)
+        queue = list(range(len(eq)))
+        while queue:
+            nxt = set()
+            for r in queue:
+                vs, cs, b = eq[r]
+                free = [(x, c) for x, c in zip(vs, cs) if x not in fixed]
+                if not free:
+                    continue
+                rest = b - sum(c * fixed[x] for x, c in zip(vs, cs) if x in fixed)
+                new = []
+                if len(free) == 1:
+                    new = [(free[0][0], rest / free[0][1])]
+                elif abs(rest) < 1e-9 and all(c > 0 for _, c in free):
+                    new = [(x, 0.0) for x, _ in free]
+                for x, val in new:
+                    fixed[x] = val
+                    nxt.update(var_rows[x])
+            queue = sorted(nxt)
+        self.fixed = fixed
+        parent = {}
+
+        def find(a):
+            while parent.setdefault(a, a) != a:
+                parent[a] = parent[parent[a]]
+                a = parent[a]
+            return a
+
+        def reduce(rows):
+            out = []
+            for vs, cs, b in rows:
+                free = [(x, c) for x, c in zip(vs, cs) if x not in fixed]
+                rest = b - sum(c * fixed[x] for x, c in zip(vs, cs) if x in fixed)
+                if free:
+                    out.append(([x for x, _ in free], [c for _, c in free], rest))
+                    for x, _ in free[1:]:
+                        ra, rb = find(free[0][0]), find(x)
+                        if ra != rb:
+                            parent[ra] = rb
+                    find(free[0][0])
+            return out
+
+        self.eq, self.ub = reduce(eq), reduce(ub)
+        self.comp_rows = defaultdict(lambda: ([], []))
+        for r in self.eq:
+            self.comp_rows[find(r[0][0])][0].append(r)
+        for r in self.ub:
+            self.comp_rows[find(r[0][0])][1].append(r)
+        self.find = find
+        self.cache = {}
+
+    def _component(self, root):
+        if root in self.cache:
+            return self.cache[root]
+        eq, ub = self.comp_rows[root]
+        cols = sorted({x for r in eq + ub for x in r[0]})
+        col = {x: j for j, x in enumerate(cols)}
+        mats = {}
+        for rows, kind in ((eq, "eq"), (ub, "ub")):
+            if not rows:
+                mats[kind] = (None, None)
+                continue
+            d, ri, ci, b = [], [], [], []
+            for r, (xs, cs, rhs) in enumerate(rows):
+                for x, c in zip(xs, cs):
+                    ri.append(r); ci.append(col[x]); d.append(c)
+                b.append(rhs)
+            mats[kind] = (csr_matrix((d, (ri, ci)), shape=(len(rows), len(cols))), np.array(b))
+        self.cache[root] = (cols, col, mats)
+        return self.cache[root]
+
+    def range(self, vs):
+        """Smallest and largest whole value of the sum of cells ``vs``.
+
+        The LP relaxation is solved first (HiGHS simplex); when its optimal vertex is
+        integral it is the integer optimum. Otherwise the integer programme is solved
+        (``milp``), and if that stops at the time limit its dual bound is used (a valid
+        outer bound, so a finding is never missed for want of time)."""
+        const = sum(self.fixed.get(x, 0.0) for x in vs)
+        free = [x for x in vs if x not in self.fixed]
+        if not free:
+            return (const, const)
+        cols, col, mats = self._component(self.find(free[0]))
+        if any(x not in col for x in free):  # a cell in no relation at all: unbounded above
+            return (const, np.inf)
+        c = np.zeros(len(cols))
+        for x in free:
+            c[col[x]] = 1.0
+        (a_eq, b_eq), (a_ub, b_ub) = mats["eq"], mats["ub"]
+        out = []
+        for sign in (1.0, -1.0):
+            r = linprog(sign * c, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
+            if r.status == 3:
+                out.append(np.inf if sign < 0 else 0.0)
+                continue
+            if r.status == 0 and np.all(np.abs(r.x - np.round(r.x)) < 1e-7):
+                out.append(sign * r.fun)
+                continue
+            cons = [LinearConstraint(a, b, b) for a, b in [(a_eq, b_eq)] if a is not None]
+            cons += [LinearConstraint(a, -np.inf, b) for a, b in [(a_ub, b_ub)] if a is not None]
+            res = milp(sign * c, constraints=cons, integrality=np.ones(len(cols)), bounds=Bounds(0, np.inf),
+                       options={"time_limit": self.time_limit, "disp": False})
+            if res.status == 0:
+                out.append(sign * res.fun)
+            elif getattr(res, "mip_dual_bound", None) is not None and np.isfinite(res.mip_dual_bound):
+                out.append(sign * res.mip_dual_bound)
+            else:
+                out.append(np.inf if sign < 0 else 0.0)
+        lo, hi = out[0], out[1]
+        lo = math.ceil(lo - 1e-6) if np.isfinite(lo) else 0.0
+        hi = math.floor(hi + 1e-6) if np.isfinite(hi) else np.inf
+        return (const + max(0.0, lo), const + hi)

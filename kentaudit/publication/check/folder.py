@@ -1,0 +1,922 @@
+"""The publication check: scan every file meant for publication for disclosure leaks.
+
+This module is deliberately **independent of the code that suppresses**
+(:mod:`kentaudit.publication.disclosure`) and of the table model: it imports neither, and
+re-derives everything from the published files themselves - the HTML, the
+XLSX workbook, the CSVs and the ``csv/metadata.json`` that describes their
+columns and additive structure - so that a bug in suppression cannot hide
+itself from the check.
+
+What it finds (``Finding.kind``):
+
+``notebook``
+    an executed notebook (``.ipynb``, or JSON holding ``nbformat``) - never published.
+``case_reference``
+    ``SYN-`` + 7 digits, a pseudonym ``px_`` + hex, or any case_ref/audit_id
+    value found in the restricted folder or the audit files given.
+``auditor``
+    ``AUD`` + digits, or any auditor/moderator value from those files.
+``row_level``
+    a table with row-level columns (audit_id, case_ref, auditor, moderator,
+    notes, audit date, date of birth, per-audit answers ``c_*``/grades with no
+    counts) or a column of dates.
+``small_count``
+    a value from 1 to ``threshold`` in a count column (metadata kind
+    ``count``, a name ``n_*``, or a header with the unit ``(count)``), except in
+    a table whose metadata defines its counts as ``not_records`` (simulation
+    sizes, months of a simulated chart).
+``total_gives_away``
+    a ``[c]`` recoverable from totals: an additive relation (declared in the
+    metadata, or a row labelled ``Total``/a ``n_total`` column) holding
+    exactly one ``[c]``, or a ``[c]`` fixed uniquely by all relations
+    together (including cells repeated in other tables).
+``narrowed``
+    the interval attack (:mod:`kentaudit.publication.check.attack`, integer programming over every
+    count of the appendix and of earlier appendices given, each defined by the
+    records its row labels name) proves a ``[c]`` lies in a range narrower than
+    the protection width, or recovers it.
+``figure``
+    a figure mark (SVG geometry, declared in the figure's JSON) that draws a
+    hidden cell, disagrees with its table, or is not traceable to a shown cell;
+    a figure with no declared marks.
+``derived``
+    an adjusted p-value whose family holds a row that is not shown, or that does
+    not match a re-adjustment of the shown rows' raw p-values; a cell shown in the
+    XLSX or HTML that the CSV hides.
+``unexpected_file``
+    a file type the check cannot read (only HTML, XLSX, CSV, JSON, SVG, TXT
+    and PNG images may be published).
+``unreadable``
+    a file of a known type that could not be parsed.
+"""
+from __future__ import annotations
+
+import json
+import re
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pypdfium2 as pdfium
+
+from kentaudit.publication.check.attack import attack
+
+__all__ = ["Finding", "KINDS", "check_publication", "check_printed", "check_publication_cli"]
+
+KINDS = ("notebook", "case_reference", "auditor", "row_level", "small_count",
+         "total_gives_away", "narrowed", "figure", "derived", "unexpected_file", "unreadable")
+
+CASE_REF_RE = re.compile(r"SYN-\d{7}|\bpx_[0-9a-f]+\b")
+AUDITOR_RE = re.compile(r"\bAUD\d+\b")
+ROW_LEVEL_COLUMNS = {"audit_id", "case_ref", "case_reference", "auditor", "moderator", "notes",
+                     "audit_date", "date_of_audit", "date_audited", "dob", "date_of_birth",
+                     "child_name", "name", "team_manager", "social_worker"}
+PER_AUDIT_RE = re.compile(r"^(c_|grade_|overall_grade$|moderated_grade$|risk_)")
+DATE_RE = re.compile(r"^\s*(\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2})?)?|\d{1,2}/\d{1,2}/\d{2,4})\s*$")
+TOTAL_LABEL_RE = re.compile(r"^\s*(total|all\b.*|kent)\s*$", re.I)
+SUPPRESSED = "[c]"
+_TEXT_TYPES = {".json", ".svg", ".txt", ".md"}
+_IMAGE_TYPES = {".png"}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One leak: ``file`` (relative to the folder checked), ``location``, ``kind``
+    (one of :data:`KINDS`) and ``detail``."""
+
+    file: str
+    location: str
+    kind: str
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{self.file} [{self.location}] {self.kind}: {self.detail}"
+
+
+# ----------------------------------------------------------------- known ids
+def _norm(name) -> str:
+    s = str(name).split("\n")[0].strip().lower()
+    return re.sub(r"[^a-z0-9]+", "_", s).strip("_")
+
+
+def _read_any_table(path: Path) -> list[pd.DataFrame]:
+    if path.suffix.lower() == ".csv":
+        return [pd.read_csv(path, dtype=str, keep_default_na=False, encoding_errors="replace")]
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        return list(pd.read_excel(path, sheet_name=None, dtype=str, keep_default_na=False).values())
+    if path.suffix.lower() == ".parquet":
+        return [pd.read_parquet(path).astype(str)]
+    return []
+
+
+def _known_identifiers(restricted_dir, audit_files) -> tuple[set, set]:
+    ids, people = set(), set()
+    files = []
+    if restricted_dir is not None and Path(restricted_dir).is_dir():
+        files += [p for p in Path(restricted_dir).rglob("*") if p.is_file()]
+    files += [Path(p) for p in audit_files or ()]
+    for f in files:
+        try:
+            frames = _read_any_table(f)
+        except Exception:  # an unreadable restricted file just contributes nothing
+            continue
+        for df in frames:
+            for c in df.columns:
+                n = _norm(c)
+                vals = {str(v).strip() for v in df[c] if isinstance(v, str)}
+                vals = {v for v in vals if len(v) >= 3 and v.upper() not in ("NA", "N/A", "NONE", "NAN")}
+                if n in ("case_ref", "audit_id", "case_reference"):
+                    ids |= vals
+                elif n in ("auditor", "moderator"):
+                    people |= vals
+    return ids, people
+
+
+# ------------------------------------------------------------- text scanning
+_ID_TOKEN_RE = re.compile(r"[\w-]+")
+_WORD_TOKEN_RE = re.compile(r"\w+")
+
+
+class _Matcher:
+    """Whole-token occurrences of known values in a text, left to right.
+
+    A value matches where it is not joined to a ``boundary`` character on
+    either side. A value made only of boundary characters matches exactly
+    when it *is* a maximal run of them, so those values are found by splitting
+    the text into runs and looking each up in a set: one pass over the text,
+    however many values there are. (One regular expression alternating
+    thousands of case references tries every one at every position: about 2 s
+    of a cycle's appendix check.) Values with other characters (a space, a
+    slash) go through a regular expression as before.
+    """
+
+    def __init__(self, values, token_re, boundary: str):
+        simple = {v for v in values if token_re.fullmatch(v)}
+        rest = sorted(set(values) - simple, key=len, reverse=True)
+        self.simple, self.token_re = simple, token_re
+        self.rest_re = (re.compile("|".join(rf"(?<!{boundary}){re.escape(v)}(?!{boundary})" for v in rest))
+                        if rest else None)
+
+    def finditer(self, text: str) -> list[str]:
+        hits = [(m.start(), -len(m.group(0)), m.group(0)) for m in self.token_re.finditer(text)
+                if m.group(0) in self.simple] if self.simple else []
+        if self.rest_re is not None:
+            hits += [(m.start(), -len(m.group(0)), m.group(0)) for m in self.rest_re.finditer(text)]
+            hits.sort()
+        out, end = [], -1
+        for start, neg_len, v in hits:  # leftmost, then longest; no overlaps (as one regex would)
+            if start >= end:
+                out.append(v)
+                end = start - neg_len
+        return out
+
+
+class _Scanner:
+    def __init__(self, ids, people):
+        self._ids = _Matcher(ids, _ID_TOKEN_RE, r"[\w-]")
+        self._people = _Matcher(people, _WORD_TOKEN_RE, r"\w")
+
+    def scan(self, text: str, file: str, location: str) -> list[Finding]:
+        out = []
+        for m in CASE_REF_RE.finditer(text):
+            out.append(Finding(file, location, "case_reference", f"case reference {m.group(0)!r}"))
+        for v in self._ids.finditer(text):
+            out.append(Finding(file, location, "case_reference", f"identifier {v!r} from the restricted data"))
+        for m in AUDITOR_RE.finditer(text):
+            out.append(Finding(file, location, "auditor", f"auditor code {m.group(0)!r}"))
+        for v in self._people.finditer(text):
+            out.append(Finding(file, location, "auditor", f"auditor or moderator {v!r} from the restricted data"))
+        return out
+
+
+# ------------------------------------------------------------ table readers
+@dataclass
+class _Table:
+    """A table read back from a published file: cell texts, column names and kinds."""
+
+    file: str
+    table_id: str | None
+    names: list          # column names (metadata name, data-column, or normalised header)
+    headers: list        # header texts as published
+    cells: list          # list of rows of strings
+    where: callable      # (row index, column index) -> location text
+
+
+def _num(s):
+    if not isinstance(s, str):
+        s = "" if s is None else str(s)
+    t = s.strip().replace(",", "")
+    try:
+        return float(t)
+    except ValueError:
+        return None
+
+
+def _csv_tables(path: Path, rel: str, meta) -> list[_Table]:
+    df = pd.read_csv(path, dtype=str, keep_default_na=False, header=None)
+    if df.empty:
+        return []
+    headers = [str(h) for h in df.iloc[0]]
+    cells = df.iloc[1:].values.tolist()
+    return [_Table(rel, path.stem, headers, headers, cells,
+                   lambda i, j, h=headers: f"line {i + 2}, column {h[j]!r}")]
+
+
+def _xlsx_tables(path: Path, rel: str, meta, scanner) -> tuple[list[_Table], list[Finding]]:
+    wb = openpyxl.load_workbook(path, read_only=False, data_only=False)
+    tables, findings = [], []
+    for ws in wb.worksheets:
+        rows = []
+        for row in ws.iter_rows():
+            vals = []
+            for cell in row:
+                v = cell.value
+                if v is not None and not isinstance(v, (int, float)):
+                    findings += scanner.scan(str(v), rel, f"sheet {ws.title!r}, cell {cell.coordinate}")
+                elif isinstance(v, (int, float)):
+                    findings += scanner.scan(str(v), rel, f"sheet {ws.title!r}, cell {cell.coordinate}")
+                vals.append("" if v is None else (repr(v) if isinstance(v, float) else str(v)))
+            rows.append(vals)
+        grid = _sheet_grid(rows)
+        if grid is None:
+            continue
+        hdr, headers, cells = grid
+        tid = ws.title
+        m = meta.get(tid)
+        names = ([c["name"] for c in m["columns"]] if m and len(m["columns"]) == len(headers)
+                 else [_norm(h) for h in headers])
+        title = ws.title
+        tables.append(_Table(rel, tid, names, headers, cells,
+                             lambda i, j, h=hdr, t=title: f"sheet {t!r}, cell "
+                             f"{openpyxl.utils.get_column_letter(j + 1)}{h + i + 2}"))
+    return tables, findings
+
+
+def _ods_tables(path: Path, rel: str, meta, scanner) -> tuple[list[_Table], list[Finding]]:
+    """Tables of an OpenDocument spreadsheet, read like the XLSX sheets (every cell scanned)."""
+    sheets = pd.read_excel(path, sheet_name=None, header=None, dtype=object, engine="odf")
+    tables, findings = [], []
+    for title, df in sheets.items():
+        rows = []
+        for r, row in enumerate(df.itertuples(index=False)):
+            vals = []
+            for c, v in enumerate(row):
+                if v is None or (isinstance(v, float) and v != v):
+                    vals.append("")
+                    continue
+                findings += scanner.scan(str(v), rel, f"sheet {title!r}, row {r + 1}, column {c + 1}")
+                vals.append(repr(v) if isinstance(v, float) else str(v))
+            rows.append(vals)
+        grid = _sheet_grid(rows)
+        if grid is None:
+            continue
+        hdr, headers, cells = grid
+        m = meta.get(title)
+        names = ([c["name"] for c in m["columns"]] if m and len(m["columns"]) == len(headers)
+                 else [_norm(h) for h in headers])
+        tables.append(_Table(rel, title, names, headers, cells,
+                             lambda i, j, h=hdr, t=title: f"sheet {t!r}, row {h + i + 2}, column {j + 1}"))
+    return tables, findings
+
+
+def _sheet_grid(rows):
+    """A spreadsheet sheet's table: the header row (the first with two or more values),
+    its headers and the non-empty rows below it, cut or padded to the header's width;
+    None when the sheet holds no table."""
+    hdr = next((k for k, r in enumerate(rows) if sum(1 for v in r if v.strip()) >= 2), None)
+    if hdr is None:
+        return None
+    width = max(j + 1 for j, v in enumerate(rows[hdr]) if v.strip())
+    cells = [r[:width] + [""] * (width - len(r[:width])) for r in rows[hdr + 1:]]
+    return hdr, rows[hdr][:width], [r for r in cells if any(v.strip() for v in r)]
+
+
+def _pdf_text(path: Path) -> str:
+    """The text of every page of a PDF (scanned like any text file).
+
+    pypdfium2 (PDFium, the PDF engine of Chromium, which prints the appendix) reads the
+    text about 20 times faster than pypdf's pure-Python parser (0.15 s against 3 s for
+    the 26 pages of the 2013 appendix; benchmarks/results.md), with the same words."""
+    doc = pdfium.PdfDocument(str(path))
+    try:
+        pages = []
+        for i in range(len(doc)):
+            page = doc[i]
+            tp = page.get_textpage()
+            try:
+                pages.append(tp.get_text_bounded())
+            finally:
+                tp.close()
+                page.close()
+    finally:
+        doc.close()
+    return "\n".join(pages).replace("\r\n", "\n").replace("\r", "\n")
+
+
+class _HTMLTables(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.texts = []       # (line, text)
+        self.tables = []      # dicts
+        self._cur = None
+        self._cell = None
+        self._row = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        line = self.getpos()[0]
+        for k, v in attrs:
+            if v and k in ("alt", "title", "aria-label", "content", "value", "href", "src") and not v.startswith("data:image"):
+                self.texts.append((line, v))
+            elif v and k.startswith("data-"):
+                self.texts.append((line, v))
+        if tag == "table":
+            self._cur = {"id": a.get("data-table-id") or a.get("id"), "header": [], "rows": [], "in_head": False}
+        elif self._cur is not None:
+            if tag == "thead":
+                self._cur["in_head"] = True
+            elif tag == "tbody":
+                self._cur["in_head"] = False
+            elif tag == "tr":
+                self._row = []
+            elif tag in ("td", "th"):
+                self._cell = {"text": "", "column": a.get("data-column"), "kind": a.get("data-kind")}
+
+    def handle_endtag(self, tag):
+        if self._cur is None:
+            return
+        if tag in ("td", "th") and self._cell is not None and self._row is not None:
+            self._row.append(self._cell)
+            self._cell = None
+        elif tag == "tr" and self._row is not None:
+            if self._cur["in_head"] or (not self._cur["header"] and all(c.get("column") for c in self._row) and self._row):
+                self._cur["header"] = self._row
+            else:
+                self._cur["rows"].append([c["text"].strip() for c in self._row])
+            self._row = None
+        elif tag == "table":
+            self.tables.append(self._cur)
+            self._cur = None
+
+    def handle_data(self, data):
+        self.texts.append((self.getpos()[0], data))
+        if self._cell is not None:
+            self._cell["text"] += data
+
+
+def _html_tables(path: Path, rel: str, scanner) -> tuple[list[_Table], list[Finding]]:
+    p = _HTMLTables()
+    text = path.read_text(encoding="utf-8", errors="replace")
+    p.feed(text)
+    p.close()
+    findings = []
+    for line, t in p.texts:
+        findings += scanner.scan(t, rel, f"line {line}")
+    tables = []
+    for k, t in enumerate(p.tables):
+        hdr = t["header"]
+        headers = [re.sub(r"\s+", " ", c["text"]).strip() for c in hdr]
+        names = [c.get("column") or _norm(h) for c, h in zip(hdr, headers)]
+        tid = t["id"] or f"table {k + 1}"
+        width = len(names)
+        cells = [r[:width] + [""] * (width - len(r)) for r in t["rows"]]
+        tables.append(_Table(rel, t["id"], names, headers, cells,
+                             lambda i, j, tid=tid, n=names: f"table {tid}, row {i + 1}, column {n[j]!r}"))
+    return tables, findings
+
+
+# ------------------------------------------------------------- table checks
+def _count_columns(t: _Table, meta) -> list[int]:
+    m = meta.get(t.table_id) if t.table_id else None
+    kinds = {c["name"]: c["kind"] for c in m["columns"]} if m else {}
+    out = []
+    for j, (n, h) in enumerate(zip(t.names, t.headers)):
+        if kinds.get(n) == "count" or str(n).startswith("n_") or "(count)" in str(h).lower():
+            out.append(j)
+    return out
+
+
+def _row_level(t: _Table, counts: list[int]) -> list[Finding]:
+    out = []
+    normed = [_norm(n) for n in t.names]
+    hnorm = [_norm(h) for h in t.headers]
+    for j, (n, h) in enumerate(zip(normed, hnorm)):
+        if n in ROW_LEVEL_COLUMNS or h in ROW_LEVEL_COLUMNS:
+            out.append(Finding(t.file, t.where(-1, j), "row_level",
+                               f"column {t.headers[j]!r} holds row-level (per-audit) data"))
+            continue
+        vals = [r[j] for r in t.cells if r[j].strip()]
+        if len(vals) >= 3 and sum(bool(DATE_RE.match(v)) for v in vals) > len(vals) / 2:
+            out.append(Finding(t.file, t.where(-1, j), "row_level",
+                               f"column {t.headers[j]!r} holds dates, as a list of audits would"))
+    per_audit = [j for j, n in enumerate(normed) if PER_AUDIT_RE.match(n)]
+    if per_audit and not counts:
+        out.append(Finding(t.file, t.where(-1, per_audit[0]), "row_level",
+                           "per-audit answers or grades with no counts: the rows look like individual audits"))
+    return out
+
+
+def _small_counts(t: _Table, counts: list[int], threshold: int) -> list[Finding]:
+    out = []
+    for i, r in enumerate(t.cells):
+        for j in counts:
+            v = _num(r[j])
+            if v is not None and v == int(v) and 1 <= v <= threshold:
+                out.append(Finding(t.file, t.where(i, j), "small_count",
+                                   f"count {int(v)} is between 1 and {threshold} and is not suppressed"))
+    return out
+
+
+def _match_rows(t: _Table, where: dict) -> list[int]:
+    idx = {n: j for j, n in enumerate(t.names)}
+    if any(k not in idx for k in where):
+        return []
+    return [i for i, r in enumerate(t.cells) if all(r[idx[k]].strip() == str(v) for k, v in where.items())]
+
+
+def _equations(tables: dict, meta: dict) -> list[tuple[str, list]]:
+    """Equations as (name, [(table id, row, col index, coefficient)])."""
+    eqs = []
+    for tid, t in tables.items():
+        idx = {n: j for j, n in enumerate(t.names)}
+        m = meta.get(tid)
+        declared = bool(m)
+        if m:
+            for s in m.get("sums", []):
+                if all(c in idx for c in [s["total"], *s["parts"]]):
+                    for i in range(len(t.cells)):
+                        eqs.append((f"{t.file}: row {i + 1} {s['total']} = sum of {s['parts']}",
+                                    [(tid, i, idx[s["total"]], 1)] + [(tid, i, idx[p], -1) for p in s["parts"]]))
+            for r in m.get("total_rows", []):
+                tot = set(_match_rows(t, r["where"]))
+                parts_ok = set(_match_rows(t, r["parts_where"])) if r.get("parts_where") else \
+                    set(range(len(t.cells))) - tot
+                within = [idx[w] for w in r.get("within", []) if w in idx]
+                groups: dict = {}
+                for i in range(len(t.cells)):
+                    groups.setdefault(tuple(t.cells[i][w] for w in within), []).append(i)
+                for key, rows in groups.items():
+                    tr = [i for i in rows if i in tot]
+                    pr = [i for i in rows if i in parts_ok and i not in tot]
+                    if len(tr) != 1 or not pr:
+                        continue
+                    for c in r.get("columns", []):
+                        if c in idx:
+                            eqs.append((f"{t.file}: column {c}, total row {tr[0] + 1} = sum of rows "
+                                        f"{[p + 1 for p in pr]}",
+                                        [(tid, tr[0], idx[c], 1)] + [(tid, p, idx[c], -1) for p in pr]))
+            for lk in m.get("links", []):
+                other = tables.get(lk["table"])
+                if other is None:
+                    continue
+                oidx = {n: j for j, n in enumerate(other.names)}
+                if any(o not in oidx or o not in idx for o in lk["on"]):
+                    continue
+                okey = {tuple(other.cells[j][oidx[o]] for o in lk["on"]): j
+                        for j in _match_rows(other, lk.get("other_where", {})) or
+                        (range(len(other.cells)) if not lk.get("other_where") else [])}
+                mine = _match_rows(t, lk.get("where", {})) if lk.get("where") else range(len(t.cells))
+                for i in mine:
+                    j = okey.get(tuple(t.cells[i][idx[o]] for o in lk["on"]))
+                    if j is None:
+                        continue
+                    for a, b in lk["columns"].items():
+                        if a in idx and b in oidx:
+                            eqs.append((f"{t.file}: {tid} row {i + 1} {a} = {lk['table']} row {j + 1} {b}",
+                                        [(tid, i, idx[a], 1), (lk["table"], j, oidx[b], -1)]))
+        if declared:
+            continue
+        # no metadata: recognise a total row (first column 'Total'/'All ...') and an n_total column,
+        # and keep a guessed relation only if it holds wherever all its cells are shown
+        counts = [j for j, n in enumerate(t.names) if str(n).startswith("n_") or "(count)" in str(t.headers[j]).lower()]
+        totals = [i for i, r in enumerate(t.cells) if r and TOTAL_LABEL_RE.match(r[0])]
+        if len(totals) == 1 and len(t.cells) > 1:
+            parts = [i for i in range(len(t.cells)) if i != totals[0]]
+            for j in counts:
+                eqs.append((f"{t.file}: column {t.headers[j]!r}, total row {totals[0] + 1}",
+                            [(tid, totals[0], j, 1)] + [(tid, p, j, -1) for p in parts]))
+        tcols = [j for j in counts if _norm(t.names[j]) in ("n_total", "total") or _norm(t.headers[j]).startswith("total")]
+        if len(tcols) == 1:
+            parts = [j for j in counts if j != tcols[0]]
+            for i in range(len(t.cells)):
+                eqs.append((f"{t.file}: row {i + 1} total column", [(tid, i, tcols[0], 1)] + [(tid, i, j, -1) for j in parts]))
+    return eqs
+
+
+def _total_leaks(tables: dict, meta: dict) -> list[Finding]:
+    eqs = _equations(tables, meta)
+
+    def val(c):
+        t = tables[c[0]]
+        return t.cells[c[1]][c[2]]
+
+    # drop guessed or declared relations that the shown numbers contradict (not a relation)
+    kept = []
+    for name, cells in eqs:
+        vals = [_num(val(c)) for c in cells]
+        if all(v is not None for v in vals) and abs(sum(v * c[3] for v, c in zip(vals, cells))) > 1e-6:
+            continue
+        kept.append((name, cells))
+    out, seen = [], set()
+    for name, cells in kept:
+        hidden = [c for c in cells if _num(val(c)) is None]
+        if len(hidden) == 1 and val(hidden[0]).strip() == SUPPRESSED:
+            c = hidden[0]
+            rec = -sum(_num(val(x)) * x[3] for x in cells if x is not c) / c[3]
+            key = c[:3]
+            if key not in seen:
+                seen.add(key)
+                t = tables[c[0]]
+                out.append(Finding(t.file, t.where(c[1], c[2]), "total_gives_away",
+                                   f"[c] equals {rec:g} by subtraction ({name})"))
+    # all relations together: a [c] fixed uniquely by the linear system
+    unknown = sorted({c[:3] for _, cells in kept for c in cells if _num(val(c)) is None})
+    if unknown:
+        col = {u: k for k, u in enumerate(unknown)}
+        rows = []
+        for _, cells in kept:
+            if any(c[:3] in col for c in cells):
+                r = np.zeros(len(unknown))
+                for c in cells:
+                    if c[:3] in col:
+                        r[col[c[:3]]] += c[3]
+                rows.append(r)
+        a = np.array(rows)
+        _, s, vt = np.linalg.svd(a)
+        rank = int((s > 1e-9 * max(1.0, s.max() if s.size else 1.0)).sum())
+        nullv = vt[rank:]
+        for u in unknown:
+            if val(u).strip() != SUPPRESSED or u in seen:
+                continue
+            if nullv.shape[0] == 0 or np.abs(nullv[:, col[u]]).max() < 1e-9:
+                seen.add(u)
+                t = tables[u[0]]
+                out.append(Finding(t.file, t.where(u[1], u[2]), "total_gives_away",
+                                   "[c] is fixed uniquely by the totals and linked tables taken together"))
+    return out
+
+
+# ------------------------------------------------------------------- driver
+def check_publication(publish_dir, *, restricted_dir=None, threshold: int = 5,
+                      audit_files=(), width: int | None = None, earlier=()) -> list[Finding]:
+    """Scan every file under ``publish_dir`` for disclosure leaks.
+
+    Parameters
+    ----------
+    publish_dir : path-like
+        The folder to be published (``outputs/<cycle>/publish``).
+    restricted_dir : path-like, optional
+        A restricted folder whose files' ``case_ref``/``audit_id`` and
+        ``auditor``/``moderator`` values must not appear in anything published.
+    threshold : int, default 5
+        Counts from 1 to ``threshold`` must not be shown.
+    audit_files : iterable of path-like
+        Audit data files (CSV/XLSX) to take identifiers from, like ``restricted_dir``.
+    width : int, optional
+        Protection width the attack requires (default: as stated in ``metadata.json``).
+    earlier : iterable of path-like
+        ``publish/`` folders of earlier appendices of the programme: the attack
+        uses their counts too.
+
+    Returns
+    -------
+    list of Finding
+        Empty when the folder is clean. Each finding gives the file (relative
+        to ``publish_dir``), where in it, the kind (see :data:`KINDS`) and detail.
+    """
+    root = Path(publish_dir)
+    if not root.is_dir():
+        return [Finding(str(root), "-", "unreadable", "the folder to check does not exist")]
+    ids, people = _known_identifiers(restricted_dir, audit_files)
+    scanner = _Scanner(ids, people)
+    meta = {}
+    mf = root / "csv" / "metadata.json"
+    if mf.exists():
+        try:
+            meta = {t["id"]: t for t in json.loads(mf.read_text(encoding="utf-8")).get("tables", [])}
+        except (ValueError, KeyError, TypeError):
+            meta = {}
+    findings: list[Finding] = []
+    by_format: dict[str, dict] = {}
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        rel = path.relative_to(root).as_posix()
+        ext = path.suffix.lower()
+        if ext == ".ipynb":
+            findings.append(Finding(rel, "-", "notebook", "executed notebooks are never published"))
+            continue
+        try:
+            if ext == ".csv":
+                findings += scanner.scan(path.read_text(encoding="utf-8", errors="replace"), rel, "file")
+                tabs = _csv_tables(path, rel, meta)
+            elif ext in (".xlsx", ".xlsm"):
+                tabs, f = _xlsx_tables(path, rel, meta, scanner)
+                findings += f
+            elif ext in (".html", ".htm"):
+                tabs, f = _html_tables(path, rel, scanner)
+                findings += f
+            elif ext == ".ods":
+                tabs, f = _ods_tables(path, rel, meta, scanner)
+                findings += f
+            elif ext == ".pdf":
+                # the print of the checked HTML; its text is scanned all the same
+                findings += scanner.scan(_pdf_text(path), rel, "text")
+                tabs = []
+            elif ext in _TEXT_TYPES:
+                text = path.read_text(encoding="utf-8", errors="replace")
+                if ext == ".json" and '"nbformat"' in text:
+                    findings.append(Finding(rel, "-", "notebook", "a notebook saved under another name"))
+                findings += scanner.scan(text, rel, "file")
+                tabs = []
+            elif ext in _IMAGE_TYPES:
+                tabs = []
+            else:
+                findings.append(Finding(rel, "-", "unexpected_file",
+                                        f"{ext or 'extensionless'} files cannot be checked; publish HTML, PDF, XLSX, ODS, CSV or PNG"))
+                tabs = []
+        except Exception as e:  # a file we cannot parse cannot be shown to be safe
+            findings.append(Finding(rel, "-", "unreadable", f"{type(e).__name__}: {e}"))
+            continue
+        fmt = "csv" if ext == ".csv" else rel
+        for t in tabs:
+            counts = _count_columns(t, meta)
+            findings += _row_level(t, counts)
+            tmeta = (meta.get(t.table_id) if t.table_id else None) or {}
+            if not (tmeta.get("defines") or {}).get("not_records"):
+                # a table whose metadata says its counts are not of records (simulated cells,
+                # months of a simulated chart) has no person behind a small count
+                findings += _small_counts(t, counts, threshold)
+            key = t.table_id or f"{rel}#{len(by_format.get(fmt, {}))}"
+            by_format.setdefault(fmt, {})[key] = t
+    full_meta = {}
+    if mf.exists():
+        try:
+            full_meta = json.loads(mf.read_text(encoding="utf-8"))
+        except ValueError:
+            full_meta = {}
+    if full_meta.get("universe"):
+        res = attack(root, [Path(p) for p in earlier], width=width)
+        findings += [Finding(f, loc, "narrowed", d) for f, loc, d in res.findings]
+        findings += _figure_checks(root, full_meta)
+        findings += _pvalue_checks(root, full_meta)
+        findings += _cross_format(by_format)
+    else:
+        for tables in by_format.values():
+            findings += _total_leaks(tables, meta)
+    return findings
+
+
+def check_printed(pdf_path, *, restricted_dir=None, audit_files=(), rel: str | None = None) -> list[Finding]:
+    """What :func:`check_publication` finds in one PDF of a folder: its text scanned for
+    case references, auditor codes and the identifiers of ``restricted_dir`` and
+    ``audit_files``. The appendix checks its folder while Chromium prints, then its PDF
+    with this; the findings are the same as one check of the folder with the PDF in it
+    (tested).
+
+    ``rel`` names the file in the findings (default its file name).
+    """
+    path = Path(pdf_path)
+    rel = rel or path.name
+    scanner = _Scanner(*_known_identifiers(restricted_dir, audit_files))
+    try:
+        return scanner.scan(_pdf_text(path), rel, "text")
+    except Exception as e:  # a file we cannot parse cannot be shown to be safe
+        return [Finding(rel, "-", "unreadable", f"{type(e).__name__}: {e}")]
+
+
+def programme_releases(publish_dir, restricted_dir=None) -> list[Path]:
+    """The other releases of a programme beside ``publish_dir`` (``<output_dir>/<cycle>/publish``):
+    the other cycles' ``publish/`` folders under the same output folder, and the earlier
+    appendices modelled as they would have been published
+    (``<restricted_dir>/earlier_releases/<cycle>``, :mod:`kentaudit.publication.releases`)."""
+    root = Path(publish_dir).resolve()
+    out = [mf.parents[1] for mf in sorted(root.parent.parent.glob("*/publish/csv/metadata.json"))
+           if mf.parents[1].resolve() != root]
+    if restricted_dir is not None:
+        out += [f for f in sorted((Path(restricted_dir) / "earlier_releases").glob("*"))
+                if (f / "csv" / "metadata.json").is_file()]
+    return out
+
+
+def check_publication_cli(path, restricted=None, threshold=5, width=None, earlier=()) -> int:
+    """``kentaudit check-publication``: print the findings; 1 if any, else 0.
+
+    Without ``earlier``, the programme's other releases found beside ``path``
+    (:func:`programme_releases`) are attacked with it, and named."""
+    if not earlier:
+        earlier = programme_releases(path, restricted)
+        if earlier:
+            print("attacked with the programme's other releases: " + ", ".join(str(e) for e in earlier))
+    findings = check_publication(path, restricted_dir=restricted, threshold=threshold, width=width,
+                                 earlier=earlier)
+    for f in findings:
+        print(f)
+    if findings:
+        print(f"publication check: {len(findings)} finding(s) in {path}")
+        return 1
+    print(f"publication check: {path} is clean")
+    return 0
+
+
+# ------------------------------------------------------------ figures, p-values, formats
+def _svg_marks(path: Path) -> dict:
+    """``{element id: ("segment", width px) | ("point", (x px, y px))}`` for ``mark-*`` and
+    ``hidden-*`` elements of an SVG drawn by matplotlib."""
+    ns = "{http://www.w3.org/2000/svg}"
+    out = {}
+    root = ET.parse(path).getroot()
+    for g in root.iter():
+        gid = g.get("id") or ""
+        if not (gid.startswith("mark-") or gid.startswith("hidden-")):
+            continue
+        use = next((u for u in g.iter(f"{ns}use")), None)
+        if use is not None and use.get("x") is not None:
+            out[gid] = ("point", (float(use.get("x")), float(use.get("y"))))
+            continue
+        path_el = next((p for p in g.iter(f"{ns}path") if p.get("d")), None)
+        if path_el is not None:
+            nums = [float(v) for v in re.findall(r"-?\d+(?:\.\d+)?(?:e-?\d+)?", path_el.get("d"))]
+            xs = nums[0::2]
+            out[gid] = ("segment", max(xs) - min(xs) if xs else 0.0)
+    return out
+
+
+def _figure_checks(root: Path, meta: dict) -> list[Finding]:
+    out = []
+    csv = {}
+    for f in (root / "csv").glob("*.csv"):
+        csv[f.stem] = pd.read_csv(f, dtype=str, keep_default_na=False)
+    fdir = root / "figures"
+    if not fdir.is_dir():
+        return out
+    for img in sorted(p for p in fdir.iterdir() if p.suffix.lower() in (".svg", ".png")):
+        rel = img.relative_to(root).as_posix()
+        side = img.with_suffix(".json")
+        try:
+            fmeta = json.loads(side.read_text(encoding="utf-8")) if side.exists() else {}
+        except ValueError:
+            fmeta = {}
+        marks = fmeta.get("marks")
+        if img.suffix.lower() == ".png" or not marks:
+            out.append(Finding(rel, "-", "figure", "the figure declares no marks traceable to shown table "
+                               "cells (draw it from the published tables with kentaudit.publication.figures)"))
+            continue
+        try:
+            geo = _svg_marks(img)
+        except Exception as e:  # noqa: BLE001 - an unreadable figure cannot be shown safe
+            out.append(Finding(rel, "-", "unreadable", f"{type(e).__name__}: {e}"))
+            continue
+        declared = {m["id"]: m for m in marks}
+        for gid in geo:
+            if gid not in declared:
+                out.append(Finding(rel, gid, "figure", "a mark the figure's JSON does not declare"))
+        seg_ratio = [geo[m["id"]][1] / m["width_percent"] for m in marks
+                     if m["kind"] == "segment" and m["id"] in geo and m.get("width_percent")]
+        ratio = float(np.median(seg_ratio)) if seg_ratio else None
+        for m in marks:
+            if m["id"] not in geo:
+                out.append(Finding(rel, m["id"], "figure", "a declared mark is missing from the SVG"))
+                continue
+            t = csv.get(m.get("table"))
+            if t is None:
+                out.append(Finding(rel, m["id"], "figure", f"draws from table {m.get('table')!r}, which is not published"))
+                continue
+            if m["kind"] == "hidden_segment":
+                tot_row = m["total"]["row"]
+                bar = [i for i in range(len(t)) if t.iloc[i].get("sample") == m["bar"] and i != tot_row]
+                total = _num(t.at[tot_row, m["total"]["column"]])
+                shown = sum(_num(t.at[i, m["total"]["column"]]) or 0 for i in bar)
+                if total is None:
+                    out.append(Finding(rel, m["id"], "figure", "a bar drawn for a hidden total"))
+                elif ratio is not None and abs(geo[m["id"]][1] / ratio - 100 * (total - shown) / total) > 0.6:
+                    out.append(Finding(rel, m["id"], "figure", "the suppressed segment's width is not total "
+                                       "minus the shown grades"))
+                continue
+            row = int(m["row"])
+            cols = ([m["value"]["column"]] if "value" in m else []) + list(m.get("y", {}).get("columns", []))
+            if m.get("y", {}).get("column"):
+                cols.append(m["y"]["column"])
+            if "column" in m.get("x", {}):
+                cols.append(m["x"]["column"])
+            if m["kind"] == "segment":
+                cols.append(m["total"]["column"])
+            for c in dict.fromkeys(cols):
+                v = t.at[row, c] if c in t.columns and row < len(t) else None
+                if v is None or _num(v) is None:
+                    rec = ""
+                    if m["kind"] == "segment" and ratio:
+                        tot = _num(t.at[int(m["total"]["row"]), m["total"]["column"]])
+                        if tot is not None:
+                            rec = f"; its geometry gives {geo[m['id']][1] / ratio * tot / 100:.1f}"
+                    out.append(Finding(rel, m["id"], "figure",
+                                       f"draws {m['table']} row {row + 1} {c}, which the table hides ({v!r}){rec}"))
+            if m["kind"] == "segment" and ratio:
+                v, tot = _num(t.at[row, m["value"]["column"]]), _num(t.at[int(m["total"]["row"]), m["total"]["column"]])
+                if v is not None and tot and abs(geo[m["id"]][1] / ratio - 100 * v / tot) > 0.6:
+                    out.append(Finding(rel, m["id"], "figure", f"segment width disagrees with {m['table']} row {row + 1}"))
+            if m["kind"] == "point" and m.get("y", {}).get("columns"):
+                a, b = (t.at[row, c] if c in t.columns else "" for c in m["y"]["columns"][:2])
+                if _num(a) is not None and _num(b):
+                    if abs(100 * _num(a) / _num(b) - float(m["y"]["value"])) > 0.05:
+                        out.append(Finding(rel, m["id"], "figure", f"plotted value disagrees with {m['table']} row {row + 1}"))
+    return out
+
+
+def _adjust_own(p: np.ndarray, method: str) -> np.ndarray:
+    """Holm, Benjamini-Hochberg or Bonferroni adjustment written out here (not the library's)."""
+    m = len(p)
+    if m == 0:
+        return p
+    order = np.argsort(p, kind="stable")
+    ps = p[order]
+    if method == "bonferroni":
+        adj = np.minimum(1.0, ps * m)
+    elif method == "holm":
+        adj = np.minimum(1.0, np.maximum.accumulate((m - np.arange(m)) * ps))
+    elif method == "fdr_bh":
+        adj = np.minimum(1.0, np.minimum.accumulate((ps * m / np.arange(1, m + 1))[::-1])[::-1])
+    else:
+        return np.full(m, np.nan)
+    out = np.empty(m)
+    out[order] = adj
+    return out
+
+
+def _pvalue_checks(root: Path, meta: dict) -> list[Finding]:
+    out = []
+    for tm in meta.get("tables", []):
+        adjs = tm.get("adjustments") or {}
+        if not adjs:
+            continue
+        f = root / "csv" / f"{tm['id']}.csv"
+        if not f.exists():
+            continue
+        t = pd.read_csv(f, dtype=str, keep_default_na=False)
+        rel = f"csv/{tm['id']}.csv"
+        for col, a in adjs.items():
+            raw, fams = a.get("raw"), a.get("families")
+            if fams is None:
+                out.append(Finding(rel, col, "derived", "adjusted p-values with no stated family"))
+                continue
+            in_fam = set()
+            for fam in fams:
+                rows = [int(r) for r in fam["rows"]]
+                in_fam.update(rows)
+                bad = [r for r in rows if _num(t.at[r, col]) is None or _num(t.at[r, raw]) is None]
+                if bad:
+                    out.append(Finding(rel, f"{col}, rows {[r + 1 for r in bad]}", "derived",
+                                       "the family of adjusted p-values holds rows whose p-values are not shown: "
+                                       "their rank shapes the shown adjusted p-values"))
+                    continue
+                p = np.array([_num(t.at[r, raw]) for r in rows])
+                dec = max((len(str(t.at[r, raw]).split(".")[1]) if "." in str(t.at[r, raw]) else 0) for r in rows)
+                half = 0.5 * 10 ** (-dec)
+                lo = _adjust_own(np.clip(p - half, 0, 1), a.get("method", "holm"))
+                hi = _adjust_own(np.clip(p + half, 0, 1), a.get("method", "holm"))
+                for r, l, h in zip(rows, lo, hi):
+                    v = _num(t.at[r, col])
+                    s = str(t.at[r, col])
+                    d2 = len(s.split(".")[1]) if "." in s else 0
+                    tol = 0.5 * 10 ** (-d2) + 1e-9
+                    if not (l - tol <= v <= h + tol):
+                        out.append(Finding(rel, f"line {r + 2}, column {col!r}", "derived",
+                                           f"adjusted p-value {s} is not the {a.get('method')} adjustment of the "
+                                           f"shown rows' p-values (expected {l:.4f} to {h:.4f}): hidden rows "
+                                           "influence it"))
+            for r in range(len(t)):
+                if r not in in_fam and _num(t.at[r, col]) is not None:
+                    out.append(Finding(rel, f"line {r + 2}, column {col!r}", "derived",
+                                       "an adjusted p-value outside every stated family"))
+    return out
+
+
+def _cross_format(by_format: dict) -> list[Finding]:
+    out = []
+    csv = by_format.get("csv", {})
+    for fmt, tables in by_format.items():
+        if fmt == "csv":
+            continue
+        for tid, t in tables.items():
+            c = csv.get(tid)
+            if c is None or len(c.cells) != len(t.cells):
+                continue
+            # columns matched by name (a reader's view may leave out or reorder columns,
+            # e.g. the criterion code beside its description); by position otherwise
+            cidx = {n: k for k, n in enumerate(c.names)}
+            pairs = ([(cidx[n], j) for j, n in enumerate(t.names) if n in cidx]
+                     if any(n in cidx for n in t.names) else [(j, j) for j in range(len(t.names))])
+            for i, (ra, rb) in enumerate(zip(c.cells, t.cells)):
+                for ja, j in pairs:
+                    if ja >= len(ra) or j >= len(rb):
+                        continue
+                    a, b = str(ra[ja]).strip(), str(rb[j]).strip()
+                    if a == SUPPRESSED and b not in (SUPPRESSED, ""):
+                        out.append(Finding(t.file, t.where(i, j), "derived",
+                                           f"shows {b!r} where csv/{tid}.csv hides the cell: recovered {b}"))
+                    elif b == SUPPRESSED and a not in (SUPPRESSED, ""):
+                        out.append(Finding(t.file, t.where(i, j), "derived",
+                                           f"hides a cell csv/{tid}.csv shows: recovered {a}"))
+    return out

@@ -1,0 +1,514 @@
+"""Disclosure control of the appendix: primary suppression, protection intervals, complements.
+
+Written here rather than taken from a library: the standard tools for cell
+suppression (sdcTable, tau-ARGUS) are R or Java, and no well-kept Python
+package protects linked tables.
+
+1. **Every count carries its definition** - the records it counts - given by
+   the table's ``defines`` entry of the appendix spec (label columns name
+   dimensions; columns fix answers, samples, cycles). The linear system is
+   derived from the definitions (:class:`kentaudit.publication.cells.LinearSystem`):
+   each count is a sum of the finest cells, so totals, pooled samples, this
+   cycle's row of a trend table and a count repeated in another table are
+   related without anyone listing them. Equal definitions are one count: it is
+   shown everywhere or hidden everywhere.
+2. **Primary**: every count from 1 to ``threshold`` (default 5, as in the
+   Department for Education's children-in-need statistics) is hidden. Zeros are
+   true zeros and are shown.
+3. **Protection intervals**: for every hidden primary count, the range an
+   attacker can prove from everything shown (linear programming: minimise and
+   maximise the count subject to every shown count, cells >= 0, hidden primary
+   counts >= 1) must be at least ``width`` wide. While one is narrower, a
+   complement is hidden: candidates are the non-zero shown counts under the
+   smallest shown totals that contain the failing count (its siblings, then the
+   totals themselves), cheapest first, where the cost is the count times the
+   number of places it is published, times 1000 for a Kent-wide count (so a
+   Kent-wide headline is used only when no smaller cell serves); the first
+   candidate that widens the range is kept.
+4. **Derived**: a percentage, interval bound or test result calculated from a
+   hidden count is hidden.
+
+Guarantee: for the published counts and the definitions declared in the spec,
+no hidden primary count can be narrowed below ``width`` by linear programming
+(an integer attack is at most as strong as its LP relaxation rounded inwards:
+the publication check runs that one). Limits: see ``docs/appendix.md``.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from kentaudit.core.errors import DisclosureError
+from kentaudit.publication.cells import ACCEPTED, Definition, LinearSystem, Universe
+from kentaudit.publication.table import PublicationTable
+
+__all__ = ["SuppressionResult", "Context", "suppress", "definitions", "DEFAULT_WIDTH", "MARK"]
+
+MARK = "[c]"
+#: Default protection width: an attacker must not be able to prove a hidden count
+#: lies in a range narrower than this (see docs/appendix.md, "Choosing the protection width").
+DEFAULT_WIDTH = 3
+_TOTAL_WORDS = {"total", "all", "all samples", "all districts", "kent", "all areas", "all cycles"}
+KENT_PENALTY = 1000.0
+
+
+@dataclass
+class Context:
+    """What the definitions of one appendix refer to.
+
+    Attributes
+    ----------
+    cycle : str (this cycle)
+    universe : Universe
+    main : dict ``{cycle: [samples]}`` - the samples "@main" means in each cycle
+    previous : str or None - the cycle "@previous" means
+    district_samples : dict ``{cycle: [samples]}`` - the samples "@districts" means (those
+        the district comparisons read); a cycle not in it: its main samples
+    """
+
+    cycle: str
+    universe: Universe
+    main: dict = field(default_factory=dict)
+    previous: str | None = None
+    district_samples: dict = field(default_factory=dict)
+
+
+@dataclass
+class SuppressionResult:
+    """Result of :func:`suppress`.
+
+    Attributes
+    ----------
+    tables : list of PublicationTable
+        Copies of the input tables with hidden cells shown as ``[c]``.
+    audit : DataFrame
+        One row per hidden cell: ``table_id``, ``row`` (0-based), ``row_label``,
+        ``column``, ``value`` (unsuppressed - restricted), ``reason``
+        (``primary``, ``secondary``, ``earlier release`` or ``derived``), ``detail``,
+        ``lower`` and ``upper`` (the range an attacker can prove, counts only).
+    equations : DataFrame
+        The linear system, restricted: one row per published count cell with
+        ``table_id``, ``row``, ``row_label``, ``column``, ``count`` (its number in the
+        system: equal numbers are the same count), ``definition`` (JSON) and
+        ``cells`` (the finest cells it sums).
+    loss : DataFrame
+        Information loss per table: ``table_id``, ``n_count_cells``, ``n_primary``,
+        ``n_secondary``, ``n_hidden_counts``, ``n_hidden_derived``, ``percent_counts_hidden``.
+    threshold, width : int
+    hidden_zeros : int
+        Zeros hidden as complements (a reader then knows only that a ``[c]`` is at least 0).
+    """
+
+    tables: list
+    audit: pd.DataFrame
+    threshold: int
+    width: int = DEFAULT_WIDTH
+    equations: pd.DataFrame | None = None
+    loss: pd.DataFrame | None = None
+    cells: dict = field(default_factory=dict)
+    hidden_zeros: int = 0
+
+
+def _num(v):
+    if v is None or v is pd.NA or isinstance(v, str):
+        return None
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return None
+    return None if np.isnan(f) else f
+
+
+def _is_total(v) -> bool:
+    return str(v).strip().lower() in _TOTAL_WORDS
+
+
+def _resolve(token, row_cycle, ctx: Context):
+    if isinstance(token, str) and token.startswith("@"):
+        if token == "@this":
+            return [ctx.cycle]
+        if token == "@previous":
+            if ctx.previous is None:
+                raise DisclosureError("a count refers to the previous cycle but none is known.")
+            return [ctx.previous]
+        if token == "@main":
+            return list(ctx.main.get(row_cycle, ()))
+        if token == "@districts":
+            return list(ctx.district_samples.get(row_cycle, ctx.main.get(row_cycle, ())))
+        raise DisclosureError(f"unknown reference {token!r} in a count definition.")
+    if isinstance(token, (list, tuple)):
+        out = []
+        for t in token:
+            out += _resolve(t, row_cycle, ctx) if isinstance(t, str) and t.startswith("@") else [str(t)]
+        return out
+    return [str(token)]
+
+
+def definitions(table: PublicationTable, ctx: Context) -> dict:
+    """The definition of every count cell of ``table``: ``{(row, column): Definition}``.
+
+    The table's ``defines`` mapping has ``labels`` (``{label column: dimension}``,
+    dimensions ``cycle``, ``sample``, ``district``, ``area``, ``criterion``, ``grade``,
+    ``status``), ``fixed`` (dimension sets for every count) and ``columns``
+    (``{count column: dimension sets}``). Values ``@this``, ``@previous`` and
+    ``@main`` refer to this cycle, the previous cycle and the cycle's main samples;
+    ``@districts`` to the samples the cycle's district comparisons read.
+    Label values "Total", "All ...", "Kent" mean all values (for a district, all
+    districts of the row's area).
+    """
+    spec = table.defines
+    if spec and spec.get("not_records"):
+        return {}
+    if not spec:
+        raise DisclosureError(f"table {table.id} has no count definitions ('defines' in the appendix "
+                              "spec); every published count must say which records it counts.")
+    u = ctx.universe
+    areas = u.areas()
+    labels = dict(spec.get("labels", {}))
+    fixed = dict(spec.get("fixed", {}))
+    colspec = dict(spec.get("columns", {}))
+    df = table.data
+    out = {}
+    for i in range(len(df)):
+        row = {c: df.at[i, c] for c in labels}
+        cyc = None
+        for c, dim in labels.items():
+            if dim == "cycle" and not _is_total(row[c]):
+                cyc = str(row[c])
+        for col in table.count_columns:
+            if col not in colspec:
+                raise DisclosureError(f"table {table.id}: count column {col!r} has no definition in "
+                                      "'defines.columns' of the appendix spec.")
+            sets: dict = {}
+            branch = None
+            merged = {**fixed, **(colspec[col] or {})}
+            c_cycle = merged.get("cycle")
+            row_cycle = cyc or (_resolve(c_cycle, None, ctx)[0] if c_cycle else ctx.cycle)
+            sets["cycle"] = [row_cycle]
+            area_val = None
+            for c, dim in labels.items():
+                if dim == "area":
+                    area_val = row[c]
+            for c, dim in labels.items():
+                v = row[c]
+                if dim == "cycle":
+                    continue
+                if dim == "criterion":
+                    branch = ("criterion", str(v))
+                elif dim == "sample":
+                    sets["sample"] = list(u.domain("sample", row_cycle)) if _is_total(v) else [str(v)]
+                elif dim == "district":
+                    if _is_total(v):
+                        if area_val is not None and not _is_total(area_val) and str(area_val) in areas:
+                            sets["district"] = areas[str(area_val)]
+                    else:
+                        sets["district"] = [str(v)]
+                elif dim == "area":
+                    if "district" not in labels.values() and not _is_total(v):
+                        sets["district"] = areas[str(v)]
+                elif dim == "grade":
+                    branch = ("grade",)
+                    sets["grade"] = ["1", "2", "3", "4"] if _is_total(v) else [str(v).strip()[:1]]
+                elif dim == "status":
+                    sets["status"] = (list(u.domain("status", row_cycle)) if _is_total(v) else
+                                      [ACCEPTED if str(v).strip().lower() == "accepted" else str(v)])
+                else:
+                    raise DisclosureError(f"table {table.id}: label dimension {dim!r} is not known.")
+            for dim, val in merged.items():
+                if dim == "cycle":
+                    continue
+                vals = _resolve(val, row_cycle, ctx)
+                if dim == "moderation":
+                    branch = ("moderation",)
+                if dim in ("sample", "district") and dim in sets:
+                    sets[dim] = [x for x in sets[dim] if x in vals]
+                else:
+                    sets[dim] = vals
+            if branch is None and any(k in sets for k in ("answer", "answer_initial")):
+                raise DisclosureError(f"table {table.id}: column {col!r} restricts answers but the "
+                                      "table has no criterion label.")
+            out[(i, col)] = Definition(sets, branch, u)
+    return out
+
+
+def suppress(tables: list[PublicationTable], threshold: int = 5, *, context: Context | None = None,
+             width: int = DEFAULT_WIDTH, earlier: list | None = None,
+             max_rounds: int = 2_000) -> SuppressionResult:
+    """Protect the counts of an appendix: primary suppression, protection intervals, derived.
+
+    Parameters
+    ----------
+    tables : list of PublicationTable
+        All tables of the appendix, each with count definitions (``defines``).
+    threshold : int, default 5
+        Counts from 1 to ``threshold`` inclusive are hidden; 0 turns suppression off.
+    context : Context
+        Cycle, universe of records and the meaning of ``@`` references.
+    width : int, default :data:`DEFAULT_WIDTH`
+        Every hidden primary count's provable range must be at least this wide.
+    earlier : list of (Definition, value or None), optional
+        Counts published by earlier releases of the programme (``None`` = hidden there):
+        a count hidden there stays hidden; a count shown there is known to the attacker.
+    max_rounds : int
+        Safety limit on the number of complements.
+
+    Returns
+    -------
+    SuppressionResult
+
+    Raises
+    ------
+    DisclosureError
+        A bad threshold or width, a count without a definition, two cells with equal
+        definitions but different values, or a hidden count that cannot be protected.
+    """
+    if not isinstance(threshold, (int, np.integer)) or isinstance(threshold, bool) or threshold < 0:
+        raise DisclosureError(f"suppression threshold must be a whole number >= 0, got {threshold!r}.")
+    if not isinstance(width, (int, np.integer)) or isinstance(width, bool) or width < 0:
+        raise DisclosureError(f"protection width must be a whole number >= 0, got {width!r}.")
+    ids = [t.id for t in tables]
+    if len(set(ids)) != len(ids):
+        raise DisclosureError(f"table ids are not unique: {ids}; give every table its own id.")
+    if context is None:
+        raise DisclosureError("suppress needs a Context (cycle and universe of records).")
+    order = {t.id: k for k, t in enumerate(tables)}
+    by_id = {t.id: t for t in tables}
+    cell_def: dict = {}
+    for t in tables:
+        for (i, c), d in definitions(t, context).items():
+            cell_def[(t.id, i, c)] = d
+    earlier = list(earlier or [])
+    system = LinearSystem(context.universe, list(cell_def.values()) + [d for d, _ in earlier])
+    occurrences: dict[int, list] = {}
+    value: dict[int, float | None] = {}
+    for cell, d in cell_def.items():
+        k = system.index[d]
+        occurrences.setdefault(k, []).append(cell)
+        v = _num(by_id[cell[0]].data.at[cell[1], cell[2]])
+        if k in value and value[k] is not None and v is not None and value[k] != v:
+            raise DisclosureError(
+                f"{cell[0]} row {cell[1]} {cell[2]} = {v:g} counts the same records as "
+                f"{occurrences[k][0]} = {value[k]:g}; the results tables disagree (a bug upstream) "
+                "or the definitions in the appendix spec are wrong.")
+        if v is not None or k not in value:
+            value[k] = v
+    earlier_hidden, earlier_known = set(), {}
+    for d, v in earlier:
+        k = system.index[d]
+        if v is None:
+            earlier_hidden.add(k)
+        else:
+            earlier_known[k] = float(v)
+            if value.get(k) is not None and value[k] != float(v):
+                raise DisclosureError(f"a count published earlier as {v:g} is now {value[k]:g}: "
+                                      "revisions of published counts are not protected; publish "
+                                      "a revision notice instead.")
+
+    reason: dict[int, tuple[str, str]] = {}
+    bounds: dict[int, tuple] = {}
+    if threshold > 0:
+        for k, v in value.items():
+            if v is not None and 1 <= v <= threshold:
+                reason[k] = ("primary", f"count {int(v)} is between 1 and {threshold}")
+        for k in earlier_hidden:
+            if k in value and k not in reason:
+                reason[k] = ("earlier release", "hidden in an earlier appendix of the programme")
+        primary = {k for k, (r, _) in reason.items() if r == "primary" or
+                   (r == "earlier release" and value.get(k) is not None and 1 <= value[k] <= threshold)}
+
+        def known():
+            kn = {k: v for k, v in value.items() if v is not None and k not in reason}
+            for k, v in earlier_known.items():
+                kn.setdefault(k, v)
+            return kn
+
+        def cost(k):
+            # information lost by hiding count k: its value (a zero counts as 1: hiding it
+            # costs a reader the certainty that it is 0) times the places it is published
+            d = system.defs[k]
+            c = max(value[k] or 0, 1) * len(occurrences.get(k, [1]))
+            return c * (KENT_PENALTY if "district" not in d.sets else 1.0)
+
+        vecsets = [frozenset(map(int, v)) for v in system.vectors]
+
+        def candidates(h):
+            hv = vecsets[h]
+            kn = known()
+            parents = sorted((k for k in kn if k != h and hv and hv <= vecsets[k]), key=lambda k: len(vecsets[k]))
+            seen, out = set(), []
+            for p in parents:
+                pv = vecsets[p]
+                sib = sorted((k for k in kn if k not in seen and k != p and vecsets[k] and vecsets[k] <= pv
+                              and not (vecsets[k] & hv) and value.get(k)), key=lambda k: (cost(k), k))
+                for k in sib + ([p] if p not in seen and value.get(p) else []):
+                    if k not in seen:
+                        seen.add(k)
+                        out.append(k)
+            return out
+
+        # Hiding more never narrows a range (it removes constraints), so a primary
+        # count found protected stays protected: only failing ones are looked at again.
+        hidden_p = sorted(primary, key=lambda k: _poskey(occurrences[k][0], order, by_id))
+        todo = hidden_p
+        fixed_known = set(earlier_known)
+        def positive():
+            # hidden counts a reader can be assumed to know are at least 1: every hidden count
+            # but a hidden zero (the assumption is then true of the real table, and stronger
+            # than a reader's, who cannot tell which [c] is which)
+            return {k for k in reason if value.get(k) is None or value[k] >= 1}
+
+        for _round in range(max_rounds):
+            kn = known()
+            iv = system.intervals(kn, todo, lower_one=positive()) if todo else {}
+            bounds.update(iv)
+            failing = [k for k in todo if iv[k][1] - iv[k][0] < width - 1e-9]
+            if not failing:
+                break
+            # counts known from earlier releases only are fixed: they cannot be hidden
+            weights = {k: cost(k) for k in kn if k in value}
+            added = False
+            for h in failing:
+                if added:  # an earlier complement of this round may already protect h
+                    lo, hi = system.intervals(kn, [h], lower_one=positive())[h]
+                    if hi - lo >= width - 1e-9:
+                        bounds[h] = (lo, hi)
+                        continue
+                # an alternative table in which h is at least `width` above its value, or at
+                # least `width` below it (while staying >= 1): either makes the attacker's range
+                # [<= value, >= value + width] or [<= value - width, >= value] wide enough. The
+                # cheaper set of complements wins: near the threshold (a 5 beside a 0 outside a
+                # Kent-wide denominator) going down can hide the 0 instead of the headline.
+                options = []
+                for direction, bound in (("up", value[h] + width), ("down", value[h] - width)):
+                    if direction == "down" and bound < 1:
+                        continue
+                    c_ = system.complements(kn, h, bound, direction, lower_one=positive(),
+                                            weights=weights, fixed_known=fixed_known)
+                    if c_ is not None:
+                        options.append((sum(weights.get(k, 1.0) for k in c_), direction, c_))
+                comp = min(options, key=lambda o: (o[0], o[1] != "up"))[2] if options else None
+                if comp is None:
+                    cell = occurrences[h][0]
+                    raise DisclosureError(
+                        f"cannot protect hidden count {cell[0]} row {cell[1]} {cell[2]}: no set of "
+                        f"shown counts widens its provable range {_fmt(iv[h])} to {width}. Publish "
+                        "the table at a coarser level or lower the protection width.")
+                hc = occurrences[h][0]
+                for k in comp:
+                    if k not in reason:
+                        reason[k] = ("secondary", f"complement protecting {hc[0]} row {hc[1]} {hc[2]} "
+                                                  f"(range {_fmt(iv[h])} narrower than {width})")
+                        kn.pop(k, None)
+                        added = True
+            if not added:
+                raise DisclosureError("secondary suppression made no progress; report this as a bug.")
+            # complements must be protected as well: a reader cannot tell them from primaries
+            todo = failing + [k for k in reason if k not in bounds]
+        else:  # pragma: no cover - defensive
+            raise DisclosureError("secondary suppression did not converge; report this as a bug.")
+
+    hidden_cells = {cell: reason[k] for k, cells in occurrences.items() if k in reason for cell in cells}
+    derived: dict[tuple, tuple[str, str]] = {}
+    share_cache: dict = {}
+    for t in tables:
+        for c in t.columns:
+            if c.kind != "derived":
+                continue
+            for i in range(len(t.data)):
+                srcs = [(t.id, i, b) for b in c.derived_from]
+                if c.share_of:
+                    srcs += [(t.id, j, b) for j in _share_rows(t, i, c.share_of, share_cache)
+                             for b in c.derived_from]
+                hid = [s for s in srcs if s in hidden_cells]
+                if hid:
+                    derived[(t.id, i, c.name)] = ("derived", "calculated from hidden " +
+                                                  ", ".join(f"row {s[1]} {s[2]}" if s[1] != i else s[2] for s in hid))
+
+    published = []
+    for t in tables:
+        df = t.data.copy().astype(object)
+        for (tid, i, col) in list(hidden_cells) + list(derived):
+            if tid == t.id:
+                df.at[i, col] = MARK
+        published.append(t.with_data(df))
+
+    _labels: dict = {}
+
+    def row_labels(tid):
+        # every row's label text, once per table (not a DataFrame lookup per cell)
+        if tid not in _labels:
+            t = by_id[tid]
+            cols = [[str(v) for v in t.data[c].tolist()] for c in t.label_columns]
+            _labels[tid] = [" / ".join(col[i] for col in cols) for i in range(len(t.data))]
+        return _labels[tid]
+
+    rows = []
+    for cell, (r, detail) in list(hidden_cells.items()) + list(derived.items()):
+        t = by_id[cell[0]]
+        lab = row_labels(cell[0])[cell[1]]
+        k = system.index[cell_def[cell]] if cell in cell_def else None
+        lo, hi = bounds.get(k, (np.nan, np.nan)) if k is not None else (np.nan, np.nan)
+        rows.append({"table_id": cell[0], "row": cell[1], "row_label": lab, "column": cell[2],
+                     "value": t.data.at[cell[1], cell[2]], "reason": r, "detail": detail,
+                     "protection_low": lo, "protection_high": hi, "_k": _poskey(cell, order, by_id)})
+    audit = pd.DataFrame(rows, columns=["table_id", "row", "row_label", "column", "value", "reason",
+                                        "detail", "protection_low", "protection_high", "_k"])
+    audit = audit.sort_values("_k", kind="stable").drop(columns="_k").reset_index(drop=True)
+
+    eq_rows = []
+    for cell, d in sorted(cell_def.items(), key=lambda kv: _poskey(kv[0], order, by_id)):
+        k = system.index[d]
+        eq_rows.append({"table_id": cell[0], "row": cell[1],
+                        "row_label": row_labels(cell[0])[cell[1]],
+                        "column": cell[2], "count": k, "definition": json.dumps(d.as_dict(), sort_keys=True),
+                        "cells": " + ".join(f"x{int(v)}" for v in system.vectors[k])})
+    eqs = pd.DataFrame(eq_rows, columns=["table_id", "row", "row_label", "column", "count", "definition", "cells"])
+
+    loss = []
+    for t in tables:
+        n = sum(1 for (tid, _, _) in cell_def if tid == t.id)
+        hid = [v for c, v in hidden_cells.items() if c[0] == t.id]
+        loss.append({"table_id": t.id, "n_count_cells": n,
+                     "n_primary": sum(1 for r, _ in hid if r == "primary"),
+                     "n_secondary": sum(1 for r, _ in hid if r != "primary"),
+                     "n_hidden_counts": len(hid),
+                     "n_hidden_derived": sum(1 for c in derived if c[0] == t.id),
+                     "percent_counts_hidden": (100.0 * len(hid) / n) if n else 0.0})
+    loss = pd.DataFrame(loss)
+    cells = {cell: system.defs[system.index[d]] for cell, d in cell_def.items()}
+    zeros = sum(1 for k in reason if value.get(k) == 0)
+    return SuppressionResult(published, audit, int(threshold), int(width), eqs, loss, cells, zeros)
+
+
+def _share_rows(t: PublicationTable, i: int, share_of, _cache: dict) -> list[int]:
+    """Rows whose counts a figure of row ``i`` also uses: ``share_of`` is
+    ``{"where": {label: value}, "within": [label columns]}`` - the rows matching
+    ``where`` that agree with row ``i`` on ``within`` (e.g. the Total row of the
+    same sample for a share, the Kent row of the same criterion for a test
+    against the rest of Kent)."""
+    where = dict(share_of.get("where", {}))
+    within = list(share_of.get("within", ()))
+    key = (t.id, tuple(sorted(where.items())), tuple(within))
+    if key not in _cache:
+        cols = {c: [str(v) for v in t.data[c].tolist()] for c in set(where) | set(within)}
+        idx: dict = {}
+        for j in range(len(t.data)):
+            if all(cols[c][j] == str(v) for c, v in where.items()):
+                idx.setdefault(tuple(cols[c][j] for c in within), []).append(j)
+        _cache[key] = (idx, cols)
+    idx, cols = _cache[key]
+    return idx.get(tuple(cols[c][i] for c in within), [])
+
+
+def _poskey(cell, order, by_id):
+    t = by_id[cell[0]]
+    names = [c.name for c in t.columns]
+    return (order[cell[0]], cell[1], names.index(cell[2]) if cell[2] in names else 0)
+
+
+def _fmt(iv) -> str:
+    lo, hi = iv
+    return f"[{lo:g}, {hi:g}]"

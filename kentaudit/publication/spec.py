@@ -1,0 +1,167 @@
+"""The appendix spec and the tables it builds: which results table each published table
+comes from, and which columns it publishes (``kentaudit/data/appendix_spec.yaml``).
+
+:func:`load_spec` reads and checks a spec; :func:`build_tables` turns the saved results
+tables (read by :func:`kentaudit.report.results.load_table`, the one reader of
+``results/``) into unsuppressed :class:`~kentaudit.publication.table.PublicationTable`
+objects. The appendix, the reviewer pages' findings and the modelled earlier releases
+all build their tables here.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from importlib import resources
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from kentaudit.publication.table import Column, PublicationTable, PublicationTableError
+from kentaudit.report.results import load_table
+
+__all__ = ["load_spec", "build_tables", "read_results", "applies"]
+
+#: libyaml's safe loader where PyYAML was built with it (8 times faster on the bundled
+#: spec, which every notebook's findings read; the same data, tested), else PyYAML's own.
+_SPEC_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def load_spec(path=None) -> dict:
+    """The appendix spec (bundled ``kentaudit/data/appendix_spec.yaml`` unless ``path``)."""
+    if path is None:
+        text = (resources.files("kentaudit") / "data" / "appendix_spec.yaml").read_text(encoding="utf-8")
+    else:
+        text = Path(path).read_text(encoding="utf-8")
+    spec = yaml.load(text, Loader=_SPEC_LOADER)  # noqa: S506 - a safe loader
+    ids = [t["id"] for t in spec.get("tables", [])] + [f["id"] for f in spec.get("figures", [])]
+    if len(ids) != len(set(ids)):
+        raise PublicationTableError(f"appendix spec {path or 'bundled'}: ids are not unique: {ids}.")
+    return spec
+
+
+def read_results(results_dir, name: str) -> pd.DataFrame | None:
+    """The results table ``name`` of a cycle's output folder ``results_dir`` (which holds
+    ``results/``) for publication, or None when the notebooks did not save it.
+
+    Read by :func:`kentaudit.report.results.load_table` (Parquet, old column names
+    upgraded); a column whose every value is a number is numeric, text stays text.
+    """
+    df = load_table(name, Path(results_dir) / "results", missing_ok=True)
+    return None if df is None else _published_types(df)
+
+
+def _published_types(df: pd.DataFrame) -> pd.DataFrame:
+    for c in df.columns:
+        conv = pd.to_numeric(df[c], errors="coerce")
+        if conv.notna().sum() == df[c].notna().sum():
+            df[c] = conv
+    return df
+
+
+def applies(entry: dict, samples: list, has_previous: bool) -> str | None:
+    """None if the entry applies to the cycle, else the reason it does not."""
+    want = entry.get("applies_to")
+    if want and not set(want) & set(samples):
+        return f"the cycle has no {' or '.join(want)} sample"
+    if entry.get("requires_previous") and not has_previous:
+        return "no earlier cycle was given (inputs.previous_audits is empty)"
+    return None
+
+
+def _note_keys(entries, samples) -> list:
+    """Note keys of a table: plain keys, or ``{key, applies_to}`` kept only when the cycle
+    has one of those samples (no extended-sample note in an annual edition)."""
+    out = []
+    for n in entries:
+        if isinstance(n, Mapping):
+            if n.get("applies_to") and not set(n["applies_to"]) & set(samples):
+                continue
+            n = n["key"]
+        out.append(n)
+    return out
+
+
+def build_tables(spec: dict, results_dir, *, cycle: str, samples, has_previous: bool,
+                 synthetic: bool = False, source: str | None = None, criterion_words=None,
+                 frames=None):
+    """Build the unsuppressed publication tables named by the spec.
+
+    ``frames`` (``{results table name: DataFrame}``) replaces reading ``results_dir``
+    (the reviewer pages' findings, from a notebook's own tables).
+
+    Returns
+    -------
+    tables : list of PublicationTable
+    skipped : list of (id, title, reason)
+
+    Raises
+    ------
+    PublicationTableError
+        A results table lacks a column the spec publishes.
+    """
+    results_dir = Path(results_dir)
+    tables, skipped = [], []
+    for e in spec["tables"]:
+        why = applies(e, list(samples), has_previous)
+        if why:
+            skipped.append((e["id"], e["title"], why))
+            continue
+        df = (read_results(results_dir, e["source"]) if frames is None
+              else (frames[e["source"]].reset_index(drop=True) if e["source"] in frames else None))
+        if df is None:
+            skipped.append((e["id"], e["title"], f"results table {e['source']!r} was not produced"))
+            continue
+        for j in e.get("join", ()):
+            df = _join(df, read_results(results_dir, j["source"]), j, e["id"])
+        cols = [Column(c["name"], c["label"], c["kind"], c.get("unit"), tuple(c.get("from", ())),
+                       float(c.get("scale", 1.0)), c.get("decimals"), c.get("share_of"))
+                for c in e["columns"]]
+        if "criterion_label" not in df.columns and "criterion" in df.columns and criterion_words:
+            # the description of a criterion is the catalogue's: never a guess
+            df.insert(df.columns.get_loc("criterion") + 1, "criterion_label",
+                      df["criterion"].astype(str).map(criterion_words))
+        missing = [c.name for c in cols if c.name not in df.columns]
+        if missing:
+            raise PublicationTableError(
+                f"results table {e['source']!r} (for {e['id']}) lacks columns {missing}. How to fix: "
+                f"save them in the notebook that writes {e['source']!r}, or change the appendix spec.")
+        notes = _note_keys(e.get("notes", []), samples)
+        if synthetic and not tables:
+            notes = ["synthetic"] + notes
+        tables.append(PublicationTable(
+            e["id"], e["title"], df[[c.name for c in cols]].reset_index(drop=True), cols,
+            scope=f"Kent case-file audit, cycle {cycle}.",
+            source=source or f"Kent County Council case-file audits, cycle {cycle}.",
+            notes=notes, sums=e.get("sums", ()), total_rows=e.get("total_rows", ()),
+            links=e.get("links", ()), defines=e.get("defines")))
+        tables[-1].adjustments = {c["name"]: {"raw": c["adjusts"], "family": list(c.get("family", ()))}
+                                  for c in e["columns"] if c.get("adjusts")}
+    return tables, skipped
+
+
+def _join(df: pd.DataFrame, other: pd.DataFrame | None, j: dict, tid: str) -> pd.DataFrame:
+    """Columns of another results table joined onto ``df`` (rows matching ``where``, matched ``by``);
+    a value already present is kept."""
+    df = df.copy()
+    for mine in j["columns"]:
+        if mine not in df.columns:
+            df[mine] = float("nan")
+    if other is None:
+        return df
+    on = dict(j["by"])
+    missing = [c for c in on.values() if c not in other.columns] + [c for c in j["columns"].values()
+                                                                    if c not in other.columns]
+    if missing:
+        raise PublicationTableError(f"results table {j['source']!r} (joined into {tid}) lacks columns {missing}.")
+    look = {tuple(str(r[c]) for c in on.values()): r for _, r in other.iterrows()}
+    sel = pd.Series(True, index=df.index)
+    for c, v in (j.get("where") or {}).items():
+        sel &= df[c].astype(str) == str(v)
+    for i in df.index[sel]:
+        r = look.get(tuple(str(df.at[i, c]) for c in on))
+        if r is None:
+            continue
+        for mine, theirs in j["columns"].items():
+            if pd.isna(df.at[i, mine]):
+                df.at[i, mine] = r[theirs]
+    return df

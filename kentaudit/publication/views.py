@@ -1,0 +1,250 @@
+"""What a reader of the appendix sees: words for codes, real units, p-values.
+
+The publication tables (:mod:`kentaudit.publication.table`) hold the disclosure-controlled
+figures with machine labels (criterion ids, sample names as stored). This module
+turns one into the table a person reads, the same way for the HTML, PDF, XLSX and
+ODS appendix:
+
+* criterion ids become the catalogue's descriptions (the CSV keeps both columns);
+  samples are named as a reader would write them (:data:`SAMPLE_WORDS`);
+* p-values read ``<0.001`` below 0.001 and three decimals otherwise; a test that
+  could not be done (a denominator of 0, or no discordant pairs) is ``[z]`` (not
+  applicable), never ``1.000``;
+* units are shown in a header only when they are units (``%``, percentage points);
+  "p-value", "kappa" and "band" are what the column is, not units;
+* tables and figures are numbered by their ids (:mod:`kentaudit.publication.numbering`);
+  the stable id (``T7``) names the CSV file and the workbook sheet;
+* a district x criterion table is pivoted for reading (:func:`pivot_districts`):
+  districts down, criteria across, in parts narrow enough for an A4 page.
+
+Nothing here computes a figure: every number shown is a cell of the published
+table, formatted.
+"""
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from kentaudit.core.formatting import format_p
+from kentaudit.publication.table import SHORTHAND, PublicationTable
+
+__all__ = ["SAMPLE_WORDS", "REAL_UNITS", "mark_untestable", "reader_p", "reader_value", "reader_frame",
+           "reader_headers", "csv_frame", "pivot_districts", "legend_symbols", "format_p_cell",
+           "PIVOT_PART"]
+
+#: samples as a reader writes them
+SAMPLE_WORDS = {
+    "initial": "Initial sample",
+    "extended": "Additional cases (extended sample)",
+    "reaudit": "Re-audit of initial cases",
+    "annual": "Annual audit",
+    "All samples": "All samples",
+    "Total": "Total",
+}
+#: units worth showing in a header (others, such as "p-value", are what the column is)
+REAL_UNITS = {"%": "%", "percentage points": "percentage points"}
+#: criteria per part of a pivoted district x criterion table (fits A4 landscape)
+PIVOT_PART = 5
+#: band markers in the pivoted view, defined beside the table
+BAND_MARKS = {"below": " \u25bc", "above": " \u25b2"}
+
+
+def _is_p(c) -> bool:
+    return c.kind == "derived" and (c.unit or "") == "p-value"
+
+
+def format_p_cell(v):
+    """A published p-value cell: shorthand kept, ``[x]`` when undefined, otherwise
+    :func:`kentaudit.core.formatting.format_p` (``<0.001`` or three decimals)."""
+    if isinstance(v, str):
+        return v
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return v
+    return "[x]" if not math.isfinite(f) else format_p(f)
+
+
+def _untestable(t: PublicationTable, i: int, c, cols: dict | None = None) -> bool:
+    """A test is not applicable when a denominator it uses is 0, or all its counts are 0.
+
+    ``cols`` (``{column: list of values}``, :func:`_columns`) saves a DataFrame lookup
+    per cell when a whole table is checked."""
+    vals = []
+    for name in c.derived_from:
+        v = cols[name][i] if cols is not None else t.data.at[i, name]
+        if isinstance(v, str):
+            return False  # suppressed: [c] already
+        try:
+            vals.append((name, float(v)))
+        except (TypeError, ValueError):
+            return False
+    if not vals:
+        return False
+    if all(v == 0 for _, v in vals):
+        return True
+    return any(v == 0 for name, v in vals if "denominator" in name or name == "n_pairs")
+
+
+def _columns(t: PublicationTable, columns) -> dict:
+    """``{name: list of the values}`` of the columns p-value columns are derived from."""
+    names = {n for c in columns for n in c.derived_from}
+    return {n: t.data[n].tolist() for n in names if n in t.data.columns}
+
+
+def mark_untestable(tables) -> None:
+    """Set ``[z]`` (not applicable) in every p-value cell whose test could not be done
+    (a denominator of 0, or all its counts 0), in the tables' data - before adjusted
+    p-values are recomputed, so such a row is in no family of adjusted p-values."""
+    for t in tables:
+        pcols = [c for c in t.columns if _is_p(c)]
+        if not pcols:
+            continue
+        data = t.data.copy()
+        cols = _columns(t, pcols)
+        for c in pcols:
+            vals = data[c.name].astype(object).tolist()
+            data[c.name] = pd.Series(["[z]" if not isinstance(v, str) and _untestable(t, i, c, cols) else v
+                                      for i, v in enumerate(vals)], index=data.index, dtype=object)
+        t.data = data
+
+
+def csv_frame(t: PublicationTable) -> pd.DataFrame:
+    """The published table as its CSV holds it: :meth:`PublicationTable.display_frame`
+    with p-values formatted and untestable p-values ``[z]``; labels as in the data.
+
+    The appendix asks for it about 80 times (CSV, spreadsheets, HTML, findings); it is
+    built once per state of the table's data (the frame is kept with the data object it
+    was built from, so new data - ``t.data = ...`` - builds it again) and a copy returned."""
+    cached = getattr(t, "_csv_cache", None)
+    if cached is not None and cached[0] is t.data:
+        return cached[1].copy()
+    disp = _csv_frame(t)
+    try:
+        object.__setattr__(t, "_csv_cache", (t.data, disp))
+    except (AttributeError, TypeError):  # a table type that keeps no attributes: no cache
+        pass
+    return disp.copy()
+
+
+def _csv_frame(t: PublicationTable) -> pd.DataFrame:
+    disp = t.display_frame()
+    cols = _columns(t, [c for c in t.columns if _is_p(c)])
+    for c in t.columns:
+        if _is_p(c):
+            disp[c.name] = ["[z]" if not isinstance(v, str) and _untestable(t, i, c, cols) else v
+                            for i, v in enumerate(disp[c.name])]
+        if c.kind == "derived" and c.decimals is not None:
+            disp[c.name] = [v if isinstance(v, str) else f"{float(v):.{c.decimals}f}"
+                            for v in disp[c.name]]
+    return disp
+
+
+def reader_p(t: PublicationTable, disp: pd.DataFrame) -> pd.DataFrame:
+    """p-value cells for reading: ``<0.001`` below 0.001, three decimals otherwise (the CSV
+    keeps the declared decimals, so adjusted p-values can be recomputed from it)."""
+    disp = disp.copy()
+    for c in t.columns:
+        if _is_p(c):
+            disp[c.name] = [format_p_cell(float(v)) if isinstance(v, str) and _isnum(v) else format_p_cell(v)
+                            for v in disp[c.name]]
+    return disp
+
+
+def _isnum(v) -> bool:
+    try:
+        float(v)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def reader_value(column: str, v, words) -> str:
+    """A label cell in words: criterion ids -> descriptions, samples -> :data:`SAMPLE_WORDS`."""
+    if isinstance(v, str):
+        if column == "criterion":
+            return (words.get("criteria") or {}).get(v, v)
+        if column == "sample":
+            return SAMPLE_WORDS.get(v, v)
+    return "" if v is None else str(v)
+
+
+def reader_headers(t: PublicationTable) -> list:
+    """``[(column name, header text)]`` of the reader view (the criterion code column,
+    duplicated by its description, is left out)."""
+    out = []
+    skip_code = "criterion_label" in [c.name for c in t.columns]
+    for c in t.columns:
+        if skip_code and c.name == "criterion":
+            continue
+        unit = REAL_UNITS.get(c.unit or "")
+        out.append((c.name, f"{c.label} ({unit})" if unit else c.label))
+    return out
+
+
+def reader_frame(t: PublicationTable, words) -> pd.DataFrame:
+    """The table as a reader sees it: text cells, columns named as in the data
+    (headers from :func:`reader_headers`), labels in words, numbers formatted."""
+    disp = reader_p(t, csv_frame(t))
+    cols = [n for n, _ in reader_headers(t)]
+    out = pd.DataFrame(index=disp.index)
+    for n in cols:
+        c = t.column(n)
+        if c.kind == "label":
+            out[n] = [reader_value(n, v, words) for v in disp[n]]
+        else:
+            out[n] = ["" if v is None else (str(v) if not isinstance(v, float) else f"{v:g}")
+                      for v in disp[n]]
+    return out
+
+
+def legend_symbols(frames) -> list:
+    """Every shorthand symbol shown in the given frames, in the legend's order."""
+    present = set()
+    for f in frames:
+        for v in f.to_numpy().ravel():
+            if isinstance(v, str):
+                for s in SHORTHAND:
+                    if s in v:
+                        present.add(s)
+    return [s for s in SHORTHAND if s in present]
+
+
+def pivot_districts(t: PublicationTable, words, part: int = PIVOT_PART) -> list:
+    """A district x criterion table (rows ``criterion, area, district``) pivoted for reading.
+
+    Returns
+    -------
+    list of (title suffix, DataFrame)
+        One frame per group of ``part`` criteria: columns ``Area``, ``District`` and one
+        column per criterion (its description) holding the published compliance
+        percentage, with a band mark (:data:`BAND_MARKS`) when the district is outside
+        the 99.8% funnel limits. Rows keep the table's order (districts by area, the
+        area rows, then Kent).
+    """
+    disp = csv_frame(t)
+    crits = list(dict.fromkeys(disp["criterion"]))
+    keys = list(dict.fromkeys(zip(disp["area"], disp["district"])))
+    has_band = "funnel_band" in disp.columns
+    cell = {}
+    for i in range(len(disp)):
+        v = disp.at[i, "estimate"]
+        txt = v if isinstance(v, str) else f"{float(v):.1f}"
+        if has_band:
+            txt += BAND_MARKS.get(str(disp.at[i, "funnel_band"]), "")
+        cell[(disp.at[i, "criterion"], disp.at[i, "area"], disp.at[i, "district"])] = txt
+    parts = []
+    for k in range(0, len(crits), part):
+        group = crits[k:k + part]
+        rows = []
+        for area, dist in keys:
+            r = {"Area": area, "District": "All districts in the area" if dist == "All districts" and area != "Kent"
+                 else ("All of Kent" if area == "Kent" else dist)}
+            for c in group:
+                r[reader_value("criterion", c, words)] = cell.get((c, area, dist), "[x]")
+            rows.append(r)
+        n = len(crits)
+        suffix = (f"criteria {k + 1} to {min(k + part, n)} of {n}" if n > part else "")
+        parts.append((suffix, pd.DataFrame(rows)))
+    return parts

@@ -1,0 +1,287 @@
+"""One display layer for every table a person reads in a notebook or reviewer page.
+
+Results tables stay tidy and unrounded (``docs/results.md``); this module only
+changes how they look, in the spirit of gtsummary:
+
+* **human headers** from the column dictionary ``kentaudit/data/columns.csv``
+  (one row per column documented in ``docs/results.md``: its header, its
+  format and whether it describes the method rather than the row);
+* **estimates with their intervals** in one cell, ``63.3 (50.7 to 74.4)``, the
+  header saying the unit and the level (``Estimate, % (95% CI)``);
+* **p-values formatted** (:func:`kentaudit.core.formatting.format_p`): ``<0.001``,
+  otherwise three decimals; a test that
+  could not be done (no p-value) shows an en dash;
+* **the method said once**: a method column whose value is the same on every
+  row (interval method, confidence level, adjustment, test policy, ...) leaves the
+  table and is stated in the caption; one that varies stays, with a header;
+* **no index column**; **long tables collapsed** (``<details>``) behind a summary
+  line saying how many rows there are and how many are flagged.
+
+:func:`style_table` returns a :class:`TableView` that notebooks display
+(``_repr_html_``); :meth:`TableView.to_html` gives the HTML. The formatting
+numbers themselves are written by :mod:`kentaudit.core.formatting`, the one formatter
+every output uses; :func:`header` is public so other modules use the same headers.
+"""
+from __future__ import annotations
+
+import csv
+import html
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import pandas as pd
+
+from kentaudit.core.formatting import format_interval, format_value, level_text
+
+__all__ = ["FORMATS", "column_info", "header", "style_table", "TableView", "MAX_ROWS"]
+
+#: the closed set of column formats of ``columns.csv``
+FORMATS = ("count", "percent", "pp", "p", "number", "bool", "text")
+
+#: tables longer than this are collapsed behind a summary
+MAX_ROWS = 25
+
+#: estimate column -> (lower, upper) columns shown with it as one cell
+_INTERVALS = (
+    ("estimate", "conf_low", "conf_high"), ("difference", "conf_low", "conf_high"),
+    ("kappa", "conf_low", "conf_high"), ("odds_ratio", "conf_low", "conf_high"),
+    ("coef", "conf_low", "conf_high"),
+    ("difference", "difference_conf_low", "difference_conf_high"),
+    ("change", "change_conf_low", "change_conf_high"),
+    ("estimate_before", "conf_low_before", "conf_high_before"),
+    ("estimate_after", "conf_low_after", "conf_high_after"),
+    ("estimate_a", "conf_low_a", "conf_high_a"), ("estimate_b", "conf_low_b", "conf_high_b"),
+)
+#: the same column means another thing in these tables
+_TABLE_FORMATS = {
+    "moderation_kappa": {"estimate": "number", "conf_low": "number", "conf_high": "number"},
+    "auditor_agreement": {"conf_low": "number", "conf_high": "number"},
+    "grade_comparison": {"estimate": "number", "conf_low": "number", "conf_high": "number"},
+    "profile_grade_test": {"estimate": "number", "conf_low": "number", "conf_high": "number"},
+    "casemix_odds_ratios": {"conf_low": "number", "conf_high": "number"},
+    "reaudit_grades": {"estimate": "number"},
+}
+_FLAG_COLUMNS = ("flag_99_8", "funnel_band", "point_type")
+
+
+@dataclass(frozen=True)
+class ColumnInfo:
+    """A column of the dictionary: ``header`` (what a reader sees), ``format`` (one of
+    :data:`FORMATS`) and ``role`` (``"method"`` for columns describing how the row was
+    computed, ``"detail"`` for identifiers a reader does not need, else ``""``)."""
+
+    column: str
+    header: str
+    format: str
+    role: str = ""
+
+
+@lru_cache(maxsize=1)
+def _dictionary() -> dict[str, ColumnInfo]:
+    text = (resources.files("kentaudit") / "data" / "columns.csv").read_text(encoding="utf-8")
+    out = {}
+    for r in csv.DictReader(text.splitlines()):
+        if r["format"] not in FORMATS:
+            raise ValueError(f"kentaudit/data/columns.csv: column {r['column']!r} has unknown "
+                             f"format {r['format']!r}; use one of {FORMATS}.")
+        out[r["column"]] = ColumnInfo(r["column"], r["header"], r["format"], r["role"])
+    return out
+
+
+def column_info(column: str, table: str | None = None) -> ColumnInfo:
+    """The dictionary entry of ``column`` (in results table ``table``, whose own
+    formats win); an undocumented column gets its name in words and format ``text``."""
+    info = _dictionary().get(column) or ColumnInfo(column, column.replace("_", " ").strip().capitalize(),
+                                                  "text")
+    fmt = _TABLE_FORMATS.get(table or "", {}).get(column)
+    return ColumnInfo(info.column, info.header, fmt, info.role) if fmt else info
+
+
+def header(column: str, table: str | None = None) -> str:
+    """The header a reader sees for ``column`` (never a snake_case name)."""
+    return column_info(column, table).header
+
+
+def _unit_suffix(fmt: str) -> str:
+    return {"percent": ", %", "pp": ", percentage points"}.get(fmt, "")
+
+
+def _level(df: pd.DataFrame) -> str:
+    if "conf_level" in df.columns:
+        lv = pd.to_numeric(df["conf_level"], errors="coerce").dropna().unique()
+        if len(lv) == 1:
+            return f"{level_text(lv[0])} CI"
+    return "CI"
+
+
+def _constant(s: pd.Series):
+    vals = s.dropna().astype(str).unique()
+    return vals[0] if len(vals) == 1 and s.notna().all() else None
+
+
+def _method_text(col: str, value, table: str | None) -> str:
+    info = column_info(col, table)
+    if col == "conf_level":
+        value = level_text(value)
+    elif info.format == "percent":
+        try:
+            value = level_text(value)
+        except ValueError:
+            pass
+    return f"{info.header}: {value}"
+
+
+class TableView:
+    """A results table as a reader sees it (see the module docstring).
+
+    Attributes
+    ----------
+    frame : DataFrame
+        The displayed cells, all text, with human headers.
+    caption : str
+        Title and the method stated once.
+    n_rows : int
+    summary : str or None
+        The line shown above a collapsed table (None when not collapsed).
+    """
+
+    def __init__(self, frame: pd.DataFrame, caption: str, n_rows: int, summary: str | None,
+                 uuid: str, numeric: set):
+        self.frame, self.caption, self.n_rows, self.summary = frame, caption, n_rows, summary
+        self._uuid, self._numeric = uuid, numeric
+
+    def to_html(self) -> str:
+        """The table as accessible HTML: ``<caption>``, ``<th scope="col">`` headers
+        with text, the first column as row headers, numbers right-aligned."""
+        e = html.escape
+        cols = list(self.frame.columns)
+        out = [f'<table class="kentaudit-table" id="T_{e(self._uuid)}">',
+               f"<caption>{e(self.caption)}</caption>", "<thead><tr>"]
+        for c in cols:
+            cls = ' class="num"' if c in self._numeric else ""
+            out.append(f'<th scope="col"{cls}>{e(str(c))}</th>')
+        out.append("</tr></thead><tbody>")
+        for row in self.frame.itertuples(index=False):
+            out.append("<tr>")
+            for j, (c, v) in enumerate(zip(cols, row)):
+                cls = ' class="num"' if c in self._numeric else ""
+                tag = "th" if j == 0 else "td"
+                scope = ' scope="row"' if j == 0 else ""
+                out.append(f"<{tag}{scope}{cls}>{e(str(v))}</{tag}>")
+            out.append("</tr>")
+        out.append("</tbody></table>")
+        table = "".join(out)
+        style = ("<style>.kentaudit-table{border-collapse:collapse;font-size:.9em;margin:.5em 0}"
+                 ".kentaudit-table caption{text-align:left;font-weight:600;padding:.3em 0}"
+                 ".kentaudit-table th,.kentaudit-table td{border-bottom:1px solid #c8c8c8;"
+                 "padding:.25em .6em;text-align:left!important;vertical-align:top}"
+                 ".kentaudit-table thead th{border-bottom:2px solid #505050}"
+                 ".kentaudit-table .num{text-align:right!important;font-variant-numeric:tabular-nums}"
+                 ".kentaudit-table tbody th{font-weight:normal}"
+                 "details.kentaudit-long>summary{cursor:pointer;padding:.4em 0;min-height:24px}"
+                 "</style>")
+        if self.summary:
+            return (f'{style}<details class="kentaudit-long"><summary>{e(self.summary)}</summary>'
+                    f"{table}</details>")
+        return style + table
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
+
+    def __repr__(self) -> str:
+        return f"TableView({self.caption!r}, {self.n_rows} rows)"
+
+
+def _title(name: str | None) -> str:
+    if not name:
+        return "Table"
+    base, _, code = name.partition("__")
+    t = base.replace("_", " ")
+    return t[:1].upper() + t[1:] + (f" ({code})" if code else "")
+
+
+def style_table(df: pd.DataFrame, name: str | None = None, *, caption: str | None = None,
+                max_rows: int = MAX_ROWS, decimals: int | None = None,
+                hide: tuple = ()) -> TableView:
+    """Display a tidy results table for reading.
+
+    Parameters
+    ----------
+    df : DataFrame
+        A results table (unrounded, machine column names).
+    name : str, optional
+        Its results-table name (``docs/results.md``); picks table-specific formats
+        and the default caption.
+    caption : str, optional
+        Title of the table (default: the name in words).
+    max_rows : int
+        Longer tables are collapsed behind a summary line.
+    decimals : int, optional
+        Decimals for percentages and numbers (default 1 and 3 significant figures).
+    hide : tuple of str
+        Columns not to show.
+
+    Returns
+    -------
+    TableView
+        ``frame`` holds the displayed text cells with human headers; constant method
+        columns are stated once in ``caption``; detail columns (hashes) are left out.
+    """
+    df = df.reset_index(drop=True)
+    cols = [c for c in df.columns if c not in hide]
+    used: set = set()
+    out: dict = {}
+    numeric: set = set()
+    methods: list = []
+    level = _level(df)
+    # criterion id next to its label: the label is what a reader reads
+    if "criterion_label" in cols and "criterion" in cols:
+        used.add("criterion")
+    for c in cols:
+        if c in used:
+            continue
+        info = column_info(c, name)
+        if info.role == "detail":
+            used.add(c)
+            continue
+        if info.role == "method" or c == "conf_level":
+            v = _constant(df[c])
+            if v is not None or df[c].isna().all():
+                if v is not None:
+                    methods.append(_method_text(c, v, name))
+                used.add(c)
+                continue
+        trio = next(((e, lo, up) for e, lo, up in _INTERVALS
+                     if e == c and lo in df.columns and up in df.columns
+                     and lo not in used and up not in used), None)
+        if trio is not None:
+            e, lo, up = trio
+            fmt = info.format
+            head = f"{info.header}{_unit_suffix(fmt)} ({level})"
+            out[head] = [format_interval(a, b, d, fmt, decimals)
+                         for a, b, d in zip(df[e], df[lo], df[up])]
+            numeric.add(head)
+            used.update(trio)
+            continue
+        head = info.header + (_unit_suffix(info.format) if info.format in ("percent", "pp") else "")
+        while head in out:
+            head += " "
+        out[head] = [format_value(v, info.format, decimals) for v in df[c]]
+        if info.format in ("count", "percent", "pp", "p", "number"):
+            numeric.add(head)
+        used.add(c)
+    frame = pd.DataFrame(out) if out else pd.DataFrame(index=range(len(df)))
+    cap = caption or _title(name)
+    if methods:
+        cap += ". " + "; ".join(dict.fromkeys(methods)) + "."
+    summary = None
+    if len(df) > max_rows:
+        summary = f"{len(df)} rows: select to show the whole table"
+        flag = next((c for c in _FLAG_COLUMNS if c in df.columns), None)
+        if flag is not None:
+            vals = df[flag].astype(str)
+            n_flag = int((~vals.isin(["within", "not assessed", "common_cause", "nan", "missing"])).sum())
+            summary = f"{len(df)} rows, {n_flag} flagged ({header(flag, name).lower()}): select to show the whole table"
+    uuid = (name or "table").replace("__", "_")
+    return TableView(frame, cap, len(df), summary, uuid, numeric)

@@ -1,0 +1,331 @@
+"""Reviewer HTML: executed notebooks as self-contained pages without code.
+
+Committee reviewers read the executed notebooks as HTML. Each page
+
+- hides every code cell (nbconvert's ``HTMLExporter`` with ``exclude_input``);
+- opens with the run's provenance (cycle, notebook, district, status, run
+  times, git commit, parameter file and its SHA-256, the parameters, and the
+  SHA-256 of every input file) and a contents list linking to the headings;
+- has **no network dependency**: CSS is inlined by nbconvert's ``lab``
+  template, every ``<script>`` is removed (reviewer pages need none; the
+  template's scripts would load MathJax, require.js and Mermaid from a CDN),
+  images are embedded as ``data:`` URIs, and a Content-Security-Policy meta tag
+  blocks any load from elsewhere, so the page renders the same offline;
+- shows figures with alt text: notebooks display figures with
+  :func:`kentaudit.report.results.show_figure`; images without alt text (plain
+  matplotlib output) are counted and reported so they can be fixed.
+
+Consequence of removing scripts: LaTeX in markdown is shown as source text.
+
+:func:`build_index` writes ``index.html`` linking every page with its status.
+"""
+from __future__ import annotations
+
+import html
+import re
+import threading
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterable
+
+import nbconvert.exporters.html as html_mod
+import nbformat
+from nbconvert import HTMLExporter
+
+from kentaudit.core.errors import KentauditError
+
+__all__ = ["export_notebook_html", "build_index", "find_external_loads", "NO_ALT_PLACEHOLDER", "CSP"]
+
+#: The alt text nbconvert gives images that have none.
+NO_ALT_PLACEHOLDER = "No description has been provided for this image"
+
+#: Content-Security-Policy of every reviewer page: nothing may be fetched from anywhere.
+CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; font-src data:"
+
+_SCRIPT = re.compile(r"<script\b[^>]*>.*?</script\s*>", re.S | re.I)
+_HEADING = re.compile(r"<h([1-6])\b[^>]*\bid=\"([^\"]+)\"[^>]*>(.*?)</h\1>", re.S | re.I)
+_TAG = re.compile(r"<[^>]+>")
+_IMG = re.compile(r"<img\b[^>]*>", re.I)
+_ALT = re.compile(r"\balt\s*=\s*(\"([^\"]*)\"|'([^']*)')", re.I)
+_EXTERNAL = re.compile(
+    r"""(?:\b(?:src|href|action|data|poster)\s*=\s*["']?\s*(?:https?:)?//)|(?:url\(\s*["']?\s*(?:https?:)?//)|(?:@import\s+["']?(?:url\()?\s*["']?(?:https?:)?//)""",
+    re.I)
+
+_CSS = """
+.kentaudit-provenance{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;
+  max-width:1100px;margin:1em auto;padding:1em 1.5em;border:1px solid #767676;border-radius:4px;
+  background:#f7f7f7;color:#1a1a1a}
+.kentaudit-provenance h1{font-size:1.5em;margin:0 0 .4em}
+.kentaudit-provenance table{border-collapse:collapse;margin:.4em 0 1em;font-size:.9em}
+.kentaudit-provenance th,.kentaudit-provenance td{border:1px solid #b0b0b0;padding:.2em .6em;
+  text-align:left;vertical-align:top}
+.kentaudit-provenance code{word-break:break-all}
+.kentaudit-restricted{font-weight:bold;color:#8b0000}
+.kentaudit-status-ok{color:#00703c;font-weight:bold}
+.kentaudit-status-failed,.kentaudit-status-interrupted{color:#b10e1e;font-weight:bold}
+.kentaudit-toc{max-width:1100px;margin:0 auto 1em;padding:0 1.5em;font-family:system-ui,Arial,sans-serif}
+.kentaudit-figure img{max-width:100%;height:auto}
+a.anchor-link{display:inline-block;min-width:24px;min-height:24px;line-height:24px;text-align:center}
+.kentaudit-toc a{display:inline-block;min-height:24px;line-height:24px}
+"""
+
+#: markdown that explains code, dropped from pages that hide the code
+_CODE_ONLY = re.compile(r"tagged\s+`?parameters`?|the cell below", re.I)
+
+
+#: opening tags of the elements nbconvert makes keyboard-focusable (``tabindex="0"``):
+#: cell input wrappers and output areas, so that a reader can scroll a wide output
+#: with the keyboard (axe: scrollable-region-focusable)
+_FOCUSABLE = re.compile(r'<div\b(?=[^>]*\bclass="[^"]*\b(?:jp-Cell-inputWrapper|jp-OutputArea-output)\b)'
+                        r'(?![^>]*\btabindex=)([^>]*)>')
+
+
+def _focusable(page: str) -> str:
+    """``tabindex="0"`` on the elements nbconvert's exporter makes focusable."""
+    return _FOCUSABLE.sub(r'<div\1 tabindex="0">', page)
+
+
+class _Unparsed(str):
+    """Stands in for BeautifulSoup in the last step of nbconvert's HTML export: selects
+    no element and prints the page unchanged."""
+
+    def __new__(cls, markup, *_args, **_kw):
+        return str.__new__(cls, markup)
+
+    def select(self, _selector):
+        return []
+
+
+_SWAP = threading.Lock()
+
+
+@lru_cache(maxsize=1)
+def _exporter():
+    # Building the exporter loads the template and its CSS (most of the export time):
+    # one per process is enough, the configuration never changes.
+
+    class ReviewerExporter(HTMLExporter):
+        """nbconvert's HTML exporter without the BeautifulSoup pass that ends its
+        ``from_notebook_node`` (nbconvert 7). That pass parses the whole page with
+        html.parser (0.6 s for a 2 MB page, more than half of an export) only to give
+        images without alt text a placeholder and to add ``tabindex="0"`` to inputs and
+        outputs. Here nbconvert's own ``from_notebook_node`` runs (its filters, its
+        template) with :class:`_Unparsed` in the parser's place; images without alt text
+        keep none (they are counted, and fail the run) and :func:`_focusable` adds the
+        attribute to the same elements. Tested to give nbconvert's page, element for
+        element, apart from the placeholder."""
+
+        def from_notebook_node(self, nb, resources=None, **kw):
+
+            with _SWAP:
+                real = html_mod.BeautifulSoup
+                html_mod.BeautifulSoup = _Unparsed
+                try:
+                    page, res = super().from_notebook_node(nb, resources, **kw)
+                finally:
+                    html_mod.BeautifulSoup = real
+            return _focusable(str(page)), res
+
+    return ReviewerExporter(
+        template_name="lab", exclude_input=True, exclude_input_prompt=True,
+        exclude_output_prompt=True, embed_images=True, anchor_link_text="¶",
+        mathjax_url="", require_js_url="", jquery_url="", widget_renderer_url="",
+    )
+
+
+def find_external_loads(text: str) -> list[str]:
+    """Snippets of ``text`` that would make a browser fetch something from the network."""
+    return [text[max(0, m.start() - 40): m.end() + 60] for m in _EXTERNAL.finditer(text)]
+
+
+def _strip_tags(s: str) -> str:
+    return html.unescape(_TAG.sub("", s)).replace("¶", "").strip()
+
+
+def _rows(pairs: Iterable[tuple[str, Any]], *, code: bool = False) -> str:
+    out = []
+    for k, v in pairs:
+        v = "" if v is None else str(v)
+        cell = f"<code>{html.escape(v)}</code>" if code else html.escape(v)
+        out.append(f"<tr><th scope=\"row\">{html.escape(str(k))}</th><td>{cell}</td></tr>")
+    return "".join(out)
+
+
+def _provenance_html(title: str, prov: dict[str, Any]) -> str:
+    status = str(prov.get("status", "ok"))
+    params = prov.get("params") or {}
+    flat = []
+    for k, v in params.items():
+        if isinstance(v, dict):
+            for ik, iv in v.items():
+                flat.append((f"{k}.{ik}", ", ".join(map(str, iv)) if isinstance(iv, list) else iv))
+        else:
+            flat.append((k, ", ".join(map(str, v)) if isinstance(v, list) else v))
+    run = [
+        ("Cycle", prov.get("cycle")),
+        ("Notebook", prov.get("notebook")),
+        ("District", prov.get("district") or "(all districts)"),
+        ("Status", None),
+        ("Run started (UTC)", prov.get("started_utc")),
+        ("Run finished (UTC)", prov.get("finished_utc")),
+        ("Git commit", prov.get("git_commit") or "unknown (not a git checkout)"),
+        ("Parameter file", prov.get("params_file")),
+        ("Parameter file SHA-256", prov.get("params_sha256")),
+        ("kentaudit version", prov.get("kentaudit_version")),
+    ]
+    run_rows = []
+    for k, v in run:
+        if k == "Status":
+            err = prov.get("error")
+            txt = html.escape(status) + (f": {html.escape(str(err))}" if err else "")
+            run_rows.append(f"<tr><th scope=\"row\">Status</th><td class=\"kentaudit-status-{html.escape(status)}\">{txt}</td></tr>")
+        else:
+            run_rows.append(_rows([(k, v)]))
+    hashes = prov.get("input_hashes") or {}
+    return (
+        '<header class="kentaudit-provenance" role="banner">'
+        f"<h1>{html.escape(title)}</h1>"
+        '<p class="kentaudit-restricted">Restricted: executed notebook for internal review. '
+        "It may show unsuppressed counts; do not publish it.</p>"
+        "<details open><summary>Run and provenance</summary>"
+        f"<table><caption>Run</caption>{''.join(run_rows)}</table>"
+        f"<table><caption>Parameters</caption>{_rows(flat)}</table>"
+        f"<table><caption>Input files (SHA-256)</caption>{_rows(hashes.items(), code=True)}</table>"
+        "</details></header>"
+    )
+
+
+def _toc_html(body: str) -> tuple[str, int]:
+    items = []
+    for level, hid, inner in _HEADING.findall(body):
+        text = _strip_tags(inner)
+        if text:
+            items.append((int(level), hid, text))
+    if not items:
+        return '<nav class="kentaudit-toc" aria-label="Contents"><h2>Contents</h2><p>This notebook has no headings.</p></nav>', 0
+    top = min(lv for lv, _, _ in items)
+    lis = "".join(
+        f'<li style="margin-left:{(lv - top) * 1.2}em"><a href="#{html.escape(hid, quote=True)}">{html.escape(t)}</a></li>'
+        for lv, hid, t in items)
+    return f'<nav class="kentaudit-toc" aria-label="Contents"><h2>Contents</h2><ul>{lis}</ul></nav>', len(items)
+
+
+def export_notebook_html(notebook_path: str | Path, html_path: str | Path, *,
+                         provenance: dict[str, Any] | None = None, title: str | None = None) -> dict[str, Any]:
+    """Export an executed notebook to a self-contained reviewer HTML page.
+
+    Parameters
+    ----------
+    notebook_path : str or Path
+        Executed ``.ipynb``.
+    html_path : str or Path
+        Page to write.
+    provenance : dict, optional
+        Shown at the top: keys ``cycle``, ``notebook``, ``district``, ``status``,
+        ``error``, ``started_utc``, ``finished_utc``, ``git_commit``,
+        ``params_file``, ``params_sha256``, ``kentaudit_version``, ``params``
+        (:meth:`CycleParams.to_dict`) and ``input_hashes``.
+    title : str, optional
+        Page title; default the notebook's file name.
+
+    Returns
+    -------
+    dict
+        ``html`` (path), ``headings`` (number in the contents list), ``images``,
+        ``images_without_alt`` (images with no or placeholder alt text) and
+        ``external_loads`` (always 0 after export; the page is checked).
+    """
+    notebook_path, html_path = Path(notebook_path), Path(html_path)
+    prov = dict(provenance or {})
+    title = title or prov.get("title") or notebook_path.stem
+    nb = nbformat.read(notebook_path, as_version=4)
+    # the page hides code, so markdown explaining a code cell (the parameters cell) goes too
+    nb.cells = [c for c in nb.cells if not (c.cell_type == "markdown" and _CODE_ONLY.search(c.source))]
+    body, _ = _exporter().from_notebook_node(nb, resources={"metadata": {"name": title}})
+    body = _SCRIPT.sub("", body)
+    head_extra = (f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
+                  f"<style>{_CSS}</style>")
+    body = re.sub(r"<title>.*?</title>", f"<title>{html.escape(title)}</title>{head_extra}", body,
+                  count=1, flags=re.S)
+    toc, n_head = _toc_html(body)
+    banner = _provenance_html(title, prov)
+    if "<main>" in body:
+        body = body.replace("<main>", f"{banner}{toc}<main>", 1)
+    else:  # pragma: no cover - depends on the nbconvert template
+        body = re.sub(r"(<body\b[^>]*>)", lambda m: m.group(1) + banner + toc, body, count=1)
+    imgs = _IMG.findall(body)
+    no_alt = 0
+    for tag in imgs:
+        m = _ALT.search(tag)
+        alt = (m.group(2) if m and m.group(2) is not None else (m.group(3) if m else "")) or ""
+        if not alt.strip() or alt.strip() == NO_ALT_PLACEHOLDER:
+            no_alt += 1
+    ext = find_external_loads(body)
+    if ext:
+        # No silent fallback: a page that would load from the network is not written.
+
+        raise KentauditError(f"{notebook_path.name}: reviewer HTML would load from the network: {ext[:3]}")
+    html_path.parent.mkdir(parents=True, exist_ok=True)
+    html_path.write_text(body, encoding="utf-8")
+    return {"html": str(html_path), "headings": n_head, "images": len(imgs),
+            "images_without_alt": no_alt, "external_loads": 0}
+
+
+def build_index(html_dir: str | Path, pages: list[dict[str, Any]], *, title: str,
+                provenance: dict[str, Any] | None = None) -> Path:
+    """Write ``index.html`` linking every reviewer page of a cycle with its status.
+
+    Parameters
+    ----------
+    html_dir : str or Path
+        The cycle's ``html/`` folder.
+    pages : list of dict
+        One per executed notebook: ``notebook``, ``district`` (or None),
+        ``status``, ``seconds``, ``error`` and ``html`` (file name in
+        ``html_dir``, or None if no page was written).
+    title : str
+        Cycle title.
+    provenance : dict, optional
+        As for :func:`export_notebook_html`, shown at the top.
+
+    Returns
+    -------
+    Path
+        The index page.
+    """
+    html_dir = Path(html_dir)
+    rows = []
+    for p in pages:
+        name = p["notebook"] + (f" ({p['district']})" if p.get("district") else "")
+        link = (f'<a href="{html.escape(p["html"], quote=True)}">{html.escape(name)}</a>'
+                if p.get("html") else html.escape(name))
+        status = str(p.get("status"))
+        secs = p.get("seconds")
+        rows.append(
+            f"<tr><td>{link}</td><td class=\"kentaudit-status-{html.escape(status)}\">{html.escape(status)}</td>"
+            f"<td>{'' if secs is None else f'{secs:.1f}'}</td>"
+            f"<td>{html.escape(str(p.get('error') or ''))}</td></tr>")
+    n_fail = sum(p.get("status") != "ok" for p in pages)
+    summary = (f"All {len(pages)} notebooks ran successfully." if n_fail == 0
+               else f"{n_fail} of {len(pages)} notebooks did not complete; see the table.")
+    prov = dict(provenance or {})
+    prov.setdefault("notebook", "index")
+    page = (
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{html.escape(title)}: reviewer pages</title><style>{_CSS}"
+        "body{font-family:system-ui,Arial,sans-serif;margin:0 1em}"
+        ".kentaudit-pages{border-collapse:collapse;max-width:1100px;margin:1em auto}"
+        ".kentaudit-pages th,.kentaudit-pages td{border:1px solid #b0b0b0;padding:.3em .7em;text-align:left}"
+        "</style></head><body>"
+        f"{_provenance_html(title, prov)}<main><h2 id=\"pages\">Reviewer pages</h2><p>{html.escape(summary)}</p>"
+        '<table class="kentaudit-pages"><caption>Executed notebooks of this cycle</caption>'
+        "<thead><tr><th scope=\"col\">Notebook</th><th scope=\"col\">Status</th>"
+        "<th scope=\"col\">Seconds</th><th scope=\"col\">Error</th></tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table></main></body></html>\n"
+    )
+    html_dir.mkdir(parents=True, exist_ok=True)
+    out = html_dir / "index.html"
+    out.write_text(page, encoding="utf-8")
+    return out

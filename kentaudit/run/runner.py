@@ -1,0 +1,1043 @@
+"""The batch runner: one command regenerates a QA cycle for every district.
+
+:func:`run_cycle` (``kentaudit run params/<cycle>.yaml``) validates the
+parameters, then executes each notebook of the cycle through the papermill
+Python API in a process pool (papermill is not thread-safe), per-district
+notebooks (names starting ``district_``) once per district. Kernels talk to
+the runner over IPC sockets (:class:`kentaudit.run.kernels.IPCKernelManager`).
+By default kernels are forked from a pre-warmed process that has already
+imported the libraries (:mod:`kentaudit.run.zygote`), started for the run and
+stopped at its end; the manifest records it under ``kernel_zygote`` and each
+notebook's ``kernel_start`` ("zygote" or "direct").
+
+Outputs are written atomically. A run builds everything in
+``<output_dir>/.staging-<cycle>-<pid>/`` and, only if every notebook, the
+appendix and the reviewer HTML succeeded, swaps it in as
+``<output_dir>/<cycle>/`` by renames (old folder aside, staging into place,
+old folder deleted). Otherwise the last good ``<cycle>/`` is untouched and the
+staging folder is kept for inspection as ``<cycle>.failed-<UTC time>/`` (or
+``<cycle>.interrupted-<UTC time>/`` after Ctrl-C or SIGTERM), with its
+manifest. A run restricted with ``districts=``/``notebooks=`` publishes to
+``<cycle>-partial/`` instead, so it never replaces a full cycle's outputs.
+See ``docs/running.md``.
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import multiprocessing
+import os
+import shutil
+import signal
+import sys
+import threading
+import time
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from datetime import datetime, timezone
+from multiprocessing import forkserver
+from pathlib import Path
+from typing import Any
+
+import zmq
+
+from kentaudit.core.errors import InputError, ParamsError, RunError
+from kentaudit.inputs.params import CycleParams, load_params
+from kentaudit.run import folders as rundirs
+from kentaudit.run.deathsig import die_with_parent
+from kentaudit.run.manifest import new_manifest, read_manifest, utc_now, write_manifest
+from kentaudit.run.skip_imports import skip_unused_optional_imports
+from kentaudit.run.zygote import (
+    NO_FORK_ENV,
+    PRELOAD,
+    ZYGOTE_ENV,
+    start_zygote,
+    unavailable_reason,
+)
+
+try:  # POSIX
+    import fcntl
+except ImportError:  # Windows: no advisory file locks
+    fcntl = None
+
+__all__ = ["run_cycle", "build_jobs", "DEFAULT_KERNEL_MANAGER", "MAX_START_RETRIES"]
+
+DEFAULT_KERNEL_MANAGER = "kentaudit.run.kernels.IPCKernelManager"
+#: Retries after a kernel start-up failure (never after an error in a cell).
+MAX_START_RETRIES = 2
+_START_TIMEOUT = 60
+_EXIT_INTERRUPTED = {signal.SIGINT: 130, signal.SIGTERM: 143}
+
+log = logging.getLogger("kentaudit.run.runner")
+
+
+class _Interrupted(BaseException):
+    """Raised in the main process when the run receives SIGINT or SIGTERM."""
+
+    def __init__(self, signum: int):
+        self.signum = signum
+        super().__init__(signal.Signals(signum).name)
+
+
+# --------------------------------------------------------------------------- jobs
+
+def build_jobs(params: CycleParams, *, districts=None, notebooks=None) -> list[dict[str, Any]]:
+    """The list of notebook executions of a run, in a stable order.
+
+    Each notebook runs once, except notebooks whose names start with
+    ``district_``, which run once per district. Returns dicts with keys
+    ``notebook``, ``district`` (name or None), ``district_code`` and ``stem``
+    (output file stem: ``<notebook>`` or ``<notebook>__<district code>``).
+    """
+    # deferred: pandas 0.3 s: the runner's parent process plans and supervises without pandas
+    from kentaudit.inputs.reference import districts as _districts
+
+    table = _districts(params.inputs.districts)
+    codes = dict(zip(table["district"], table["district_code"]))
+    districts = (list(params.districts) if districts is None else
+                 _chosen_districts(districts, table, params))
+    notebooks = (list(params.notebooks) if notebooks is None else
+                 _chosen(notebooks, sorted(p.stem for p in params.notebooks_dir.glob("*.ipynb")),
+                         params, "notebook", "notebooks", "available"))
+    jobs = []
+    for nb in notebooks:
+        if nb.startswith("district_"):
+            for d in districts:
+                jobs.append({"notebook": nb, "district": d, "district_code": codes[d],
+                             "stem": f"{nb}__{codes[d]}"})
+        else:
+            jobs.append({"notebook": nb, "district": None, "district_code": None, "stem": nb})
+    return jobs
+
+
+def _chosen_districts(given, table, params: CycleParams) -> list:
+    """``--districts`` as district names: names or codes in any case, as ingest accepts;
+    every unknown one reported at once."""
+    # deferred: pandas 0.3 s: the runner's parent process plans and supervises without pandas
+    from kentaudit.inputs.reference import resolve_district
+
+    names, bad = [], []
+    for g in given:
+        try:
+            name = resolve_district(g, table)
+        except InputError:
+            bad.append(repr(str(g)))
+            continue
+        if name not in names:
+            names.append(name)
+    if bad:
+        valid = ", ".join(f"{n} ({c})" for n, c in zip(table["district"], table["district_code"]))
+        raise ParamsError(f"unknown district{'s' if len(bad) > 1 else ''} {', '.join(bad)} in --districts; "
+                          f"give names or codes, in any case: {valid}", file=params.source, key="districts")
+    return names
+
+
+def _chosen(given, allowed: list, params: CycleParams, what: str, key: str, word: str) -> list:
+    """``given`` (from ``--<key>``) as a list, each checked against ``allowed``."""
+    given = list(given)
+    for g in given:
+        if g not in allowed:
+            raise ParamsError(f"unknown {what} {g!r} in --{key}; {word}: {', '.join(allowed)}",
+                              file=params.source, key=key)
+    return given
+
+
+def _is_startup_failure(exc: BaseException) -> bool:
+    # deferred: papermill 1.9 s (with jupyter_client): imported in the worker processes only
+    from jupyter_client.kernelspec import NoSuchKernel
+
+    # deferred: papermill 1.9 s: imported in the worker processes (the forkserver preloads it), not the parent
+    from papermill.exceptions import PapermillException
+
+    if isinstance(exc, (PapermillException, NoSuchKernel)):
+        return False
+
+    return isinstance(exc, (RuntimeError, TimeoutError, OSError, zmq.ZMQError))
+
+
+def _error_line(exc: BaseException) -> str:
+    # deferred: papermill 1.9 s: imported in the worker processes (the forkserver preloads it), not the parent
+    from papermill.exceptions import PapermillExecutionError
+
+    if isinstance(exc, PapermillExecutionError):
+        return f"cell {exc.cell_index}: {exc.ename}: {exc.evalue}".strip()
+    msg = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {msg[0] if msg else ''}".strip()
+
+
+def _execute_job(job: dict[str, Any]) -> dict[str, Any]:
+    """Run one notebook in this worker process; never raises for notebook errors.
+
+    A kernel start-up failure (an error before the kernel client is ready:
+    RuntimeError, TimeoutError, OSError or a ZeroMQ error, but not a missing
+    kernel spec) is retried up to ``job["max_retries"]`` times; an error in a
+    cell never is.
+    """
+    # deferred: papermill 1.9 s: imported in the worker processes (the forkserver preloads it), not the parent
+    import papermill as pm
+
+    # deferred: jupyter_client 0.14 s: kernels are managed in the worker processes only
+    from kentaudit.run import kernels
+
+    t0 = time.monotonic()
+    del kernels.LAUNCHES[:]
+    retry_errors: list[str] = []
+    while True:
+        started = {"ok": False}
+
+        def _on_start(**_kw):
+            started["ok"] = True
+
+        try:
+            pm.execute_notebook(
+                job["input_path"], job["output_path"], parameters=job["parameters"],
+                progress_bar=False, log_output=False, request_save_on_cell_execute=True,
+                start_timeout=job["start_timeout"], execution_timeout=job["cell_timeout"],
+                kernel_manager_class=job["kernel_manager_class"], on_notebook_start=_on_start,
+                cwd=job["cwd"],
+            )
+            status, error = "ok", None
+        except Exception as exc:  # noqa: BLE001 - every failure is recorded, none stops the batch
+            if (not started["ok"] and _is_startup_failure(exc)
+                    and len(retry_errors) < job["max_retries"]):
+                retry_errors.append(f"kernel start-up failed: {_error_line(exc)}")
+                time.sleep(0.25 * len(retry_errors))
+                continue
+            status, error = "failed", _error_line(exc)
+            if not started["ok"]:
+                error = f"kernel start-up failed: {error}" if _is_startup_failure(exc) else error
+        result = {"stem": job["stem"], "status": status, "error": error,
+                  "seconds": round(time.monotonic() - t0, 3), "retries": len(retry_errors),
+                  "retry_errors": retry_errors, "kernel_launches": list(kernels.LAUNCHES)}
+        page = job.get("html")
+        if page and Path(job["output_path"]).exists():
+            # The reviewer page is exported here, in the worker, as soon as the notebook
+            # has run: the pages are made in parallel instead of one by one at the end.
+            # deferred: nbconvert 1.5 s: reviewer pages are exported in the worker processes only
+            from kentaudit.run.reviewer import export_notebook_html
+
+            prov = {**page["provenance"], "status": status, "error": error,
+                    "finished_utc": utc_now()}
+            try:
+                info = export_notebook_html(job["output_path"], page["path"], provenance=prov,
+                                            title=page["title"])
+            except Exception as exc:  # noqa: BLE001 - recorded; the run then fails
+                result["html_error"] = _error_line(exc)
+            else:
+                result["html"] = page["rel"]
+                result["images_without_alt"] = info["images_without_alt"]
+        return result
+
+
+def _worker_init(kernel_dir: str, zygote_path: str | None = None) -> None:
+    # A worker dies with its parent (the forkserver, which dies with the runner),
+    # even if the runner is killed with SIGKILL.
+
+    die_with_parent(signal.SIGKILL)
+
+    skip_unused_optional_imports()  # a worker reads notebooks; also under spawn (no forkserver)
+    # Ctrl-C is handled by the main process, which stops the workers itself.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    os.environ["KENTAUDIT_KERNEL_DIR"] = kernel_dir
+
+    if zygote_path:
+        os.environ[ZYGOTE_ENV] = zygote_path
+    else:
+        os.environ.pop(ZYGOTE_ENV, None)
+
+
+def _mp_context():
+    """forkserver where the platform has it, else spawn (Windows, or KENTAUDIT_NO_FORK=1)."""
+
+    methods = multiprocessing.get_all_start_methods()
+    no_fork = os.environ.get(NO_FORK_ENV, "") == "1"
+    return multiprocessing.get_context("forkserver" if "forkserver" in methods and not no_fork else "spawn")
+
+
+#: What the run's forkserver imports before it forks the workers and the appendix's
+#: process, each of which would import it again (papermill and the reviewer pages in
+#: each notebook worker; the appendix's writers, pandas, scipy and matplotlib in the
+#: appendix's process: 2.6 s). It starts beside the kernel zygote, whose imports the
+#: first notebooks wait for anyway. A module that fails to import is skipped (the
+#: process then imports it itself, as before).
+FORKSERVER_PRELOAD = ("kentaudit.run._forkserver_preload", "papermill", "kentaudit.run.reviewer",
+                      "kentaudit.publication.appendix")
+
+
+@contextlib.contextmanager
+def _private_multiprocessing(run_tmp: str):
+    """The run's own forkserver, dying with the runner, with its files in the run's folder.
+
+    The forkserver is (re)started for the run with :mod:`kentaudit.run._forkserver_preload`
+    (it sets the forkserver's parent-death signal) and stopped at the end;
+    multiprocessing's temporary folder (``pymp-*``, holding the forkserver's
+    socket) is made inside the run's private folder, so a killed run leaves
+    nothing in the system's temporary folder that the next run does not remove.
+    """
+    ctx = _mp_context()
+    fs = None
+    cfg = getattr(multiprocessing.process.current_process(), "_config", None)
+    missing = object()
+    old_tmp = cfg.get("tempdir", missing) if cfg is not None else missing
+    if ctx.get_start_method() == "forkserver":
+
+        fs = getattr(forkserver, "_forkserver", None)
+        with contextlib.suppress(Exception):
+            fs._stop()
+        ctx.set_forkserver_preload(["__main__", *FORKSERVER_PRELOAD])
+    if cfg is not None:
+        pymp = os.path.join(run_tmp, "pymp")
+        os.mkdir(pymp, 0o700)
+        cfg["tempdir"] = pymp
+    try:
+        yield ctx
+    finally:
+        if fs is not None:
+            with contextlib.suppress(Exception):
+                fs._stop()
+        if cfg is not None:
+            if old_tmp is missing:
+                cfg.pop("tempdir", None)
+            else:
+                cfg["tempdir"] = old_tmp
+
+
+def _stop_workers(executor: ProcessPoolExecutor, grace: float = 5.0) -> None:
+    """Terminate the pool's worker processes by pid (SIGTERM, then SIGKILL after ``grace``).
+
+    Each kernel notices that its parent (the worker) has gone and exits
+    (ipykernel's parent poller), and the run's kernel folder is removed.
+    """
+    procs = list(getattr(executor, "_processes", {}).values())
+    executor.shutdown(wait=False, cancel_futures=True)
+    for p in procs:
+        with contextlib.suppress(Exception):
+            p.terminate()
+    deadline = time.monotonic() + grace
+    for p in procs:
+        p.join(max(0.0, deadline - time.monotonic()))
+        if p.is_alive():
+            with contextlib.suppress(Exception):
+                p.kill()
+                p.join(2)
+
+
+# ------------------------------------------------------------------- folders
+
+def _stamp() -> str:
+    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+
+
+def _publish(staging: Path, final: Path, run_id: str, cycle: str | None = None) -> None:
+    """Replace ``final`` by ``staging`` with renames (same filesystem).
+
+    ``final`` is replaced only if a kentaudit run made it
+    (:func:`kentaudit.run.folders.check_replaceable`); the cycle folder is made
+    ``0755`` with its private sub-folders ``0700`` before it appears.
+    """
+    rundirs.confined(final, final.parent)
+    old = rundirs.confined(final.parent / f".old-{final.name}-{run_id}", final.parent)
+    rundirs.check_replaceable(final, cycle if cycle is not None else final.name.removesuffix("-partial"))
+    rundirs.apply_permissions(staging)
+    if final.exists():
+        os.replace(final, old)
+    try:
+        os.replace(staging, final)
+    except BaseException:
+        if old.exists() and not final.exists():
+            os.replace(old, final)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _set_aside(staging: Path, output_dir: Path, name: str, status: str) -> Path:
+    dest = output_dir / f"{name}.{status}-{_stamp()}"
+    n = 1
+    while dest.exists():
+        n += 1
+        dest = output_dir / f"{name}.{status}-{_stamp()}-{n}"
+    rundirs.confined(dest, output_dir)
+    rundirs.make_private(staging)  # a kept run holds unsuppressed tables: private (0700)
+    os.replace(staging, dest)
+    return dest
+
+
+@contextlib.contextmanager
+def _cycle_lock(output_dir: Path, name: str, params_file: Path):
+    """Refuse a second concurrent run of the same cycle (POSIX advisory lock)."""
+    path = output_dir / f".{name}.lock"
+    try:
+        f = open(path, "a+")
+    except OSError as exc:
+        raise RunError(f"cannot write to the output folder {output_dir} ({exc.strerror or exc}); choose an "
+                       "output_dir you can write to.") from None
+    try:
+        try:
+
+            try:
+                fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise RunError(f"another run of {name!r} is writing to {output_dir}; wait for it to "
+                               f"finish (lock file {path})") from None
+        except ImportError:  # pragma: no cover - Windows: no lock
+            pass
+        yield
+    finally:
+        f.close()
+
+
+@contextlib.contextmanager
+def _signals_raise():
+    """Turn SIGTERM (and SIGINT) into :class:`_Interrupted` in the main thread."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum, _frame):
+        raise _Interrupted(signum)
+
+    old = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
+
+
+@contextlib.contextmanager
+def _run_log(path: Path):
+    handler = logging.FileHandler(path, encoding="utf-8")
+    fmt = logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%Y-%m-%dT%H:%M:%S%z")
+    fmt.converter = time.gmtime
+    handler.setFormatter(fmt)
+    log.addHandler(handler)
+    old_level = log.level
+    log.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        log.removeHandler(handler)
+        log.setLevel(old_level)
+        handler.close()
+
+
+# ---------------------------------------------------------------------- summary
+
+def _summary_table(entries: list[dict[str, Any]]) -> str:
+    head = ("notebook", "district", "status", "seconds", "retries", "error")
+    rows = [(e["notebook"], e["district"] or "-", e["status"],
+             "" if e["seconds"] is None else f"{e['seconds']:.1f}", str(e["retries"]),
+             (e["error"] or "")[:100]) for e in entries]
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(head)]
+    line = lambda r: "  ".join(str(v).ljust(w) for v, w in zip(r, widths)).rstrip()  # noqa: E731
+    return "\n".join([line(head), line(["-" * w for w in widths]), *map(line, rows)])
+
+
+# ------------------------------------------------------------------------- run
+
+def run_cycle(params, *, districts=None, notebooks=None, jobs=None, cell_timeout=600,
+              appendix=True, kernel_manager_class: str | None = None, zygote: bool | None = None) -> int:
+    """Run a QA cycle's notebooks through papermill and publish the outputs atomically.
+
+    Parameters
+    ----------
+    params : str, Path or CycleParams
+        ``params/<cycle>.yaml`` (validated with :func:`~kentaudit.inputs.params.load_params`
+        before anything runs) or already-loaded parameters.
+    districts : list of str, optional
+        District names for the per-district notebooks (default: the file's).
+        A restricted run publishes to ``<cycle>-partial/``.
+    notebooks : list of str, optional
+        Notebook names (default: the file's). Restricts the run likewise.
+    jobs : int, optional
+        Worker processes (default: ``jobs`` in the file, else the CPU count).
+    cell_timeout : int, optional
+        Seconds allowed per cell; None takes ``cell_timeout`` from the file.
+        (The CLI passes 600 unless ``--cell-timeout`` is given.)
+    appendix : bool
+        Build the appendix with :func:`kentaudit.publication.appendix.build_appendix` after
+        a fully successful full run.
+    kernel_manager_class : str, optional
+        Dotted name of the kernel manager class (default
+        :data:`DEFAULT_KERNEL_MANAGER`); for tests and special platforms.
+    zygote : bool, optional
+        Fork kernels from a pre-warmed process (:mod:`kentaudit.run.zygote`) that
+        imports the heavy libraries once per run. Default: yes, unless the
+        environment variable ``KENTAUDIT_NO_ZYGOTE`` is ``1``. If the zygote
+        cannot start, kernels start normally and the manifest says why.
+
+    Returns
+    -------
+    int
+        0 if every notebook (and the appendix and HTML) succeeded, 1 if any
+        failed, 130/143 if interrupted by SIGINT/SIGTERM.
+
+    Raises
+    ------
+    ParamsError
+        Invalid parameters, before anything runs.
+    RunError
+        Another run of the same cycle is in progress.
+    """
+    if not isinstance(params, CycleParams):
+        params = load_params(params)
+    job_list = build_jobs(params, districts=districts, notebooks=notebooks)
+    if districts is not None:  # names or codes in any case -> the district names
+        # deferred: pandas 0.3 s: the runner's parent process plans and supervises without pandas
+        from kentaudit.inputs.reference import districts as _districts
+
+        districts = _chosen_districts(districts, _districts(params.inputs.districts), params)
+    partial = (districts is not None and list(districts) != list(params.districts)) or (
+        notebooks is not None and list(notebooks) != list(params.notebooks))
+    n_jobs = jobs if jobs is not None else (params.jobs or os.cpu_count() or 1)
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs < 1:
+        raise ParamsError(f"jobs must be a positive integer, got {n_jobs!r}", file=params.source, key="jobs")
+    timeout = params.cell_timeout if cell_timeout is None else cell_timeout
+    if isinstance(timeout, bool) or not isinstance(timeout, int) or timeout < 1:
+        raise ParamsError(f"cell_timeout must be a positive integer of seconds, got {timeout!r}",
+                          file=params.source, key="cell_timeout")
+    kmc = kernel_manager_class or DEFAULT_KERNEL_MANAGER
+    if zygote is None:
+        zygote = os.environ.get("KENTAUDIT_NO_ZYGOTE", "") != "1"
+    # deferred: jupyter_client 0.1 s: kernels are managed in the worker processes only
+    from kentaudit.run.kernels import chosen_transport
+
+    checks = check_data(params)
+    for w in checks.get("warnings", []):
+        print(f"kentaudit: warning: {w}", file=sys.stderr)
+    out_dir = params.output_dir
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise RunError(f"cannot create the output folder {out_dir} ({exc.strerror or exc}); choose an "
+                       "output_dir you can write to.") from None
+    name = params.cycle + ("-partial" if partial else "")
+    with _cycle_lock(out_dir, name, params.source):
+        # refused before anything runs: a folder kentaudit did not make is never replaced
+        rundirs.check_replaceable(out_dir / name, params.cycle)
+        cleaned = rundirs.clean_stale(out_dir, name)
+        for m in cleaned:
+            print(f"kentaudit: {m}", file=sys.stderr)
+        try:
+            with rundirs.run_temp_dir() as run_tmp, _private_multiprocessing(run_tmp):
+                return _run_locked(params, job_list, name=name, partial=partial, n_jobs=n_jobs,
+                                   timeout=timeout, appendix=appendix, kmc=kmc,
+                                   transport=chosen_transport(), zygote=bool(zygote), kernel_dir=run_tmp,
+                                   extra={"data_checks": checks, "stale_cleaned": cleaned})
+        except OSError as exc:  # e.g. the disk filled up: a clean failed run, never a traceback
+            return _failed_on_os_error(exc, out_dir, name)
+
+
+def _failed_on_os_error(exc: OSError, out_dir: Path, name: str) -> int:
+    """End a run that an operating-system error stopped: keep the last good outputs, free the disk."""
+    staging = out_dir / f".staging-{name}-{os.getpid()}"
+    full = rundirs.is_disk_full(exc)
+    why = (f"the disk is full ({exc.filename or out_dir}): free some space and run again" if full
+           else f"{type(exc).__name__}: {exc}")
+    kept = None
+    if staging.exists():
+        with contextlib.suppress(Exception):
+
+            m = read_manifest(staging / "manifest.json")
+            m.update({"status": "failed", "exit_code": 1, "error": why, "finished_utc": utc_now()})
+            write_manifest(staging / "manifest.json", m)
+        if full and rundirs.low_on_space(out_dir):
+            # keep only the manifest and log, so the failed run does not keep the disk full
+            rundirs.trim_for_disk_full(staging)
+        try:
+            kept = _set_aside(staging, out_dir, name, "failed")
+        except OSError:
+            shutil.rmtree(staging, ignore_errors=True)
+    final = out_dir / name
+    print(f"run failed: {why}; " + (f"the last good outputs in {final} were left untouched" if final.exists()
+                                     else "nothing published")
+          + (f"; this run's manifest and log are in {kept}" if kept else ""))
+    print(f"kentaudit: error: run failed: {why}", file=sys.stderr)
+    return 1
+
+
+def check_data(params: CycleParams) -> dict[str, Any]:
+    """Check the parameter file against the audits, before any notebook runs.
+
+    Raises :class:`ParamsError` when the cycle id is not the cycle of any audit
+    in ``inputs.audits``, or a listed sample has no audit of that cycle (the
+    notebooks would fail or publish the wrong cycle). Returns what the manifest
+    records under ``data_checks``: ``cycles`` and ``samples`` found (accepted
+    audits), ``other_cycle_rows`` (rows of another cycle, rejected when the
+    notebooks read the cycle), ``unpaired_reaudits`` and ``warnings``. An
+    export that cannot be read at all is recorded (``error``) and left to the
+    notebooks, which report it with the file and rule.
+    """
+    # deferred: pandas 0.3 s: the runner's parent process plans and supervises without pandas
+    from kentaudit.inputs import ingest
+
+    try:
+        res = ingest.read_audits(list(params.inputs.audits), synthetic=params.synthetic,
+                                 criteria_file=params.inputs.criteria,
+                                 districts_file=params.inputs.districts)
+    except InputError as exc:
+        return {"error": str(exc), "warnings": [f"the audits could not be checked against the parameter "
+                                                f"file: {exc}"]}
+    acc = res.accepted
+    cycles = acc["cycle"].astype(object).value_counts().sort_index()
+    out: dict[str, Any] = {"cycles": {str(k): int(v) for k, v in cycles.items()}, "warnings": []}
+    if len(acc) and params.cycle not in out["cycles"]:
+        raise ParamsError(f"cycle {params.cycle!r} is not the cycle of any audit in inputs.audits (they hold "
+                          f"cycle(s) {', '.join(out['cycles'])}); set cycle to the cycle of the exports, or "
+                          "give this cycle's exports", file=params.source, key="cycle")
+    mine = acc[acc["cycle"].astype(object) == params.cycle]
+    samples = mine["sample"].astype(object).value_counts()
+    out["samples"] = {str(k): int(v) for k, v in samples.items()}
+    if len(mine):
+        absent = [s for s in params.samples if s not in out["samples"]]
+        if absent:
+            raise ParamsError(f"samples lists {', '.join(map(repr, absent))} but the cycle {params.cycle} audits "
+                              f"hold none (they hold {', '.join(out['samples']) or 'no sample'}); list only "
+                              "samples the exports hold", file=params.source, key="samples")
+    other = int(len(acc) - len(mine))
+    out["other_cycle_rows"] = other
+    if other:
+        out["warnings"].append(f"{other} audit(s) in inputs.audits belong to another cycle than {params.cycle}; "
+                               "they are rejected (rule cycle_mismatch) and shown in the data quality notebook")
+    lone = mine[mine["sample"].astype(object) == "reaudit"]
+    ini = set(mine.loc[mine["sample"].astype(object) == "initial", "case_ref"].astype(object))
+    out["unpaired_reaudits"] = int(sum(r not in ini for r in lone["case_ref"].astype(object)))
+    if out["unpaired_reaudits"]:
+        out["warnings"].append(f"{out['unpaired_reaudits']} re-audit(s) of cycle {params.cycle} have no initial "
+                               "audit of the same case and cannot be paired [rule: unpaired_reaudit]")
+    out["rejected_rows"] = int(res.reconciliation["rejected"].sum())
+    return out
+
+
+def _run_locked(params: CycleParams, job_list, *, name, partial, n_jobs, timeout, appendix, kmc,
+                transport, zygote=False, kernel_dir: str, extra: dict | None = None) -> int:
+    # deferred: tqdm 0.03 s and IPython: only a run with a terminal or notebook shows progress
+    from tqdm.auto import tqdm
+
+    out_dir = params.output_dir
+    run_id = f"{_stamp()}-{os.getpid()}"
+    staging = rundirs.confined(out_dir / f".staging-{name}-{os.getpid()}", out_dir)
+    if staging.exists():
+        shutil.rmtree(staging)
+    staging.mkdir(mode=0o700)
+    os.chmod(staging, 0o700)  # private while the run builds it, whatever the umask
+    for sub in ("notebooks", "results", "figures", "html"):
+        (staging / sub).mkdir(mode=0o700)
+    manifest = new_manifest(params, jobs=n_jobs, cell_timeout=timeout, transport=transport,
+                            appendix=appendix, run_id=run_id)
+    manifest["partial"] = partial
+    manifest.update(extra or {})
+    if kmc != DEFAULT_KERNEL_MANAGER:
+        manifest["kernel_manager_class"] = kmc
+    entries = {j["stem"]: {"notebook": j["notebook"], "district": j["district"],
+                           "district_code": j["district_code"],
+                           "output": f"notebooks/{j['stem']}.ipynb", "html": None,
+                           "status": "pending", "seconds": None, "retries": 0,
+                           "retry_errors": [], "error": None} for j in job_list}
+    manifest["notebooks"] = list(entries.values())
+    write_manifest(staging / "manifest.json", manifest)
+    t_start = time.monotonic()
+    interrupted: _Interrupted | None = None
+    failed = False
+    app_res: dict[str, Any] = {}
+    zyg = None
+    zinfo: dict[str, Any] = {"requested": zygote, "used": False}
+    manifest["kernel_zygote"] = zinfo
+    manifest["process_start_method"] = _mp_context().get_start_method()
+
+    with _run_log(staging / "run.log"):
+        log.info("run %s of cycle %s (%s): %d notebook executions, %d processes, kernel transport %s, "
+                 "cell timeout %ss", run_id, params.cycle, params.source, len(job_list), n_jobs,
+                 transport, timeout)
+        if transport != "ipc":
+            log.warning("kernels use TCP on the loopback interface (127.0.0.1), connection files in a "
+                        "private folder: %s", "forced by KENTAUDIT_KERNEL_TRANSPORT" if
+                        os.environ.get("KENTAUDIT_KERNEL_TRANSPORT") else "IPC sockets are not available here")
+        for m in manifest.get("stale_cleaned") or []:
+            log.warning(m)
+        for w in (manifest.get("data_checks") or {}).get("warnings", []):
+            log.warning(w)
+        work = []
+        for j in job_list:
+            work.append({
+                **j,
+                "input_path": str(params.notebooks_dir / f"{j['notebook']}.ipynb"),
+                "output_path": str(staging / "notebooks" / f"{j['stem']}.ipynb"),
+                "parameters": {"params_file": str(params.source),
+                               "results_dir": str(staging / "results"),
+                               "figures_dir": str(staging / "figures"),
+                               "district": j["district"]},
+                "cwd": str(params.notebooks_dir),
+                "kernel_manager_class": kmc,
+                "cell_timeout": timeout,
+                "start_timeout": _START_TIMEOUT,
+                "max_retries": MAX_START_RETRIES,
+                "html": {"provenance": {**_html_base(manifest), "notebook": j["notebook"],
+                                        "district": j["district"]},
+                         "path": str(staging / "html" / f"{j['stem']}.html"),
+                         "rel": f"html/{j['stem']}.html",
+                         "title": f"{params.title}: {j['notebook']}"
+                                  + (f" ({j['district']})" if j["district"] else "")},
+            })
+        work = _longest_first(work, out_dir / name / "manifest.json")
+        early = bool(appendix) and not partial and n_jobs > 1
+        if early:  # the notebooks the appendix reads first, so that it can start beside the rest
+            work = [w for w in work if w["district"] is None] + [w for w in work if w["district"] is not None]
+        needed = {w["stem"] for w in work if w["district"] is None}
+        if zygote:
+
+            why = unavailable_reason()
+            if why:
+                zygote = False
+                zinfo["error"] = why
+                log.info("kernels start normally (no pre-warmed zygote): %s", why)
+        if zygote:
+            # Started before the pool, so its imports overlap the workers' start-up.
+
+            try:
+                zyg = start_zygote()
+                zinfo["preloaded"] = list(PRELOAD)
+            except Exception as exc:  # noqa: BLE001 - kernels then start normally; recorded
+                zinfo["error"] = _error_line(exc)
+                log.warning("kernel zygote did not start (%s): kernels start normally", zinfo["error"])
+        executor = None
+        app_exec = app_fut = None  # the appendix, built beside the district notebooks
+        bar = tqdm(total=len(work), desc=f"cycle {params.cycle}", unit="notebook", file=sys.stderr,
+                   dynamic_ncols=True)
+        try:
+            executor = ProcessPoolExecutor(max_workers=min(n_jobs, max(1, len(work))),
+                                           mp_context=_mp_context(), initializer=_worker_init,
+                                           initargs=(kernel_dir, zyg.path if zyg else None))
+            with _signals_raise():
+                try:
+                    futures = {executor.submit(_execute_job, w): w["stem"] for w in work}
+                    for stem in entries:
+                        entries[stem]["status"] = "running"
+                    pending = set(futures)
+                    while pending:
+                        if (early and app_fut is None and not failed
+                                and all(entries[s_]["status"] == "ok" for s_ in needed)):
+                            app_exec, app_fut = _start_appendix(params, staging, kernel_dir, len(pending))
+                        done, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
+                        for fut in done:
+                            stem = futures[fut]
+                            e = entries[stem]
+                            try:
+                                res = fut.result()
+                            except Exception as exc:  # the worker process itself died
+                                res = {"status": "failed", "error": f"worker process failed: {exc!r}",
+                                       "seconds": None, "retries": 0, "retry_errors": []}
+                            e.update({k: res[k] for k in ("status", "error", "seconds", "retries",
+                                                          "retry_errors")})
+                            e.update({k: res[k] for k in ("html", "images_without_alt", "html_error")
+                                      if k in res})
+                            launches = res.get("kernel_launches") or []
+                            if launches:
+                                e["kernel_start"] = launches[-1]["mode"]
+                                if launches[-1]["reason"]:
+                                    e["kernel_start_reason"] = launches[-1]["reason"]
+                            for r in e["retry_errors"]:
+                                log.warning("%s: retried after %s", stem, r)
+                            if e["status"] == "ok":
+                                log.info("%s: ok in %.1f s", stem, e["seconds"])
+                            else:
+                                failed = True
+                                log.error("%s: FAILED after %s s: %s", stem, e["seconds"], e["error"])
+                            bar.update(1)
+                            bar.set_postfix_str(f"{stem}: {e['status']}")
+                    executor.shutdown(wait=True)
+                except _Interrupted as exc:
+                    interrupted = exc
+                except KeyboardInterrupt:
+                    interrupted = _Interrupted(signal.SIGINT)
+                if interrupted is None and app_fut is not None:
+                    try:
+                        if failed:  # nothing will be published: stop building it
+                            _stop_workers(app_exec)
+                        else:
+                            app_res = _appendix_outcome(app_fut)
+                    except _Interrupted as exc:
+                        interrupted = exc
+                    except KeyboardInterrupt:
+                        interrupted = _Interrupted(signal.SIGINT)
+                if interrupted is not None:
+                    log.error("interrupted by %s: stopping workers and kernels", interrupted)
+                    _stop_workers(executor)
+                    if app_exec is not None:
+                        _stop_workers(app_exec)
+        finally:
+            bar.close()
+            if app_exec is not None:
+                app_exec.shutdown(wait=bool(app_res), cancel_futures=True)
+            if zyg is not None:
+                zinfo.update(_stop_zygote(zyg, entries))
+
+        for e in entries.values():
+            if e["status"] in ("pending", "running"):
+                e["status"] = "interrupted" if interrupted else "not run"
+                failed = True
+            if not (staging / e["output"]).exists():
+                e["output"] = None
+
+        # Appendix: only for a complete, fully successful full run. Built beside the district
+        # notebooks once the notebooks it reads were done (then discarded if one failed),
+        # else here.
+        if app_fut is not None and (interrupted is not None or failed):
+            _discard_appendix(staging)
+        if interrupted is None and not failed:
+            manifest["appendix"].update(app_res if app_fut is not None else
+                                        _build_appendix(params, staging, appendix, partial))
+            if manifest["appendix"].get("error"):
+                failed = True
+        elif appendix and not partial:
+            manifest["appendix"]["reason"] = ("not built: " + _why_failed(entries) if interrupted is None
+                                              else "not built: the run was interrupted")
+
+        # Reviewer HTML for every executed notebook (also for failed runs, for inspection).
+        if interrupted is None:
+            if not _export_html(params, staging, manifest, entries):
+                failed = True
+
+        status = "interrupted" if interrupted else ("failed" if failed else "complete")
+        manifest.update({"status": status, "finished_utc": utc_now(),
+                         "seconds": round(time.monotonic() - t_start, 3)})
+        code = _EXIT_INTERRUPTED.get(interrupted.signum, 130) if interrupted else (1 if failed else 0)
+        manifest["exit_code"] = code
+        log.info("run finished: %s (exit code %d)", status, code)
+        write_manifest(staging / "manifest.json", manifest)
+
+    summary = _summary_table(list(entries.values()))
+    final = out_dir / name
+    publish_error = None
+    if status == "complete":
+        try:
+            _publish(staging, final, run_id, params.cycle)
+            where = (f"partial run (--districts/--notebooks): its outputs are in {final}; the full "
+                     f"cycle's outputs in {out_dir / params.cycle} were not changed and no appendix was "
+                     "built" if partial else f"outputs published to {final}")
+        except (OSError, RunError) as exc:  # e.g. disk full: a failed publish is a failed run, not a traceback
+            publish_error = f"could not move this run's outputs into {final}: {exc}"
+            log.error(publish_error)
+            status, code = "failed", 1
+            manifest.update({"status": status, "exit_code": code, "publish_error": publish_error})
+            try:
+                write_manifest(staging / "manifest.json", manifest)
+            except OSError:
+                pass
+    trimmed = False
+    if status != "complete" and rundirs.low_on_space(out_dir):
+        # the disk is (nearly) full: keep only this run's manifest and log, so the
+        # failed run does not keep it full and the rerun can complete once space is freed
+        with contextlib.suppress(OSError):
+            rundirs.trim_for_disk_full(staging)
+            trimmed = True
+    if status != "complete":
+        try:
+            kept = _set_aside(staging, out_dir, name, status)
+        except OSError as exc:
+            kept = staging
+            log.error("could not set this run's folder aside (%s); it is left at %s", exc, staging)
+        where = (f"run {status}: the last good outputs in {final} were left untouched; "
+                 f"this run's files and manifest are in {kept}" if final.exists() else
+                 f"run {status}: nothing published; this run's files and manifest are in {kept}")
+        if publish_error:
+            where += f"\n{publish_error}"
+        why = _why_failed(entries)
+        if status == "failed" and why:
+            where += f"\nwhy: {why}"
+        if manifest["appendix"].get("error"):
+            where += f"\nthe appendix could not be built: {manifest['appendix']['error']}"
+        if trimmed:
+            where += ("\nthe disk is nearly full, so only this run's manifest and log were kept; free some "
+                      "space and run again")
+    # a complete run too: which tables or figures its appendix could not publish, and why
+    for s_ in manifest["appendix"].get("not_published") or ():
+        where += f"\nappendix: {s_['id']} ({s_['title']}) not published: {s_['reason']}"
+    print(summary)
+    print(where)
+    return code
+
+
+def _why_failed(entries: dict) -> str:
+    """One line: which notebooks failed and why (each distinct error once, with its notebooks)."""
+    by_error: dict[str, list[str]] = {}
+    for e in entries.values():
+        if e["status"] not in ("ok", "pending", "running"):
+            label = e["notebook"] + (f" ({e['district']})" if e["district"] else "")
+            by_error.setdefault(e["error"] or e["status"], []).append(label)
+    if not by_error:
+        return ""
+    parts = []
+    for err, names in by_error.items():
+        shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+        parts.append(f"{shown}: {err}")
+    return f"{sum(map(len, by_error.values()))} notebook(s) failed, so the appendix was not built; " + "; ".join(parts)
+
+
+def _stop_zygote(zyg, entries: dict) -> dict[str, Any]:
+    """Stop the run's zygote; what to record in the manifest under ``kernel_zygote``."""
+    info = zyg.stop()
+    starts = [e.get("kernel_start") for e in entries.values()]
+    res = {"used": starts.count("zygote") > 0, "ready": info["ready"],
+           "preload_seconds": info.get("preload_seconds"),
+           "kernels_forked": starts.count("zygote"), "kernels_direct": starts.count("direct")}
+    if info.get("stderr"):
+        res["stderr"] = info["stderr"]
+        log.warning("kernel zygote wrote to stderr: %s", info["stderr"])
+    log.info("kernel zygote stopped: %d kernel(s) forked from it, %d started directly",
+             res["kernels_forked"], res["kernels_direct"])
+    return res
+
+
+#: Typical seconds of each bundled notebook on the default cycles (2 cores), for the
+#: order of a first run: the districts notebook takes several times longer than any
+#: other, so it starts first. Only the order of submission depends on these.
+TYPICAL_SECONDS = {"districts": 25.0, "trends": 5.5, "data_quality": 5.0, "initial_vs_extended": 4.0,
+                   "compliance": 3.5, "district_profile": 3.5}
+
+
+def _longest_first(work: list[dict[str, Any]], last_manifest: Path) -> list[dict[str, Any]]:
+    """Order jobs longest first by the last good run's timings (LPT scheduling).
+
+    With two processes and one notebook that takes several times longer than
+    the others, starting it first keeps it from running alone at the end.
+    Without a previous run, the typical timings of the bundled notebooks
+    (:data:`TYPICAL_SECONDS`) order them, and other notebooks keep the parameter
+    file's order. Only the order of submission changes; results do not depend on it.
+    """
+    try:
+        seconds = {(n["notebook"], n.get("district")): float(n["seconds"])
+                   for n in json.loads(last_manifest.read_text())["notebooks"] if n.get("seconds")}
+    except (OSError, ValueError, KeyError, TypeError):
+        seconds = {}
+    return sorted(work, key=lambda w: -seconds.get((w["notebook"], w["district"]),
+                                                    TYPICAL_SECONDS.get(w["notebook"], 0.0)))
+
+
+def _start_appendix(params, staging: Path, kernel_dir: str, left: int):
+    """Start building the appendix in a process of its own, beside the notebooks still
+    running: the notebooks it reads (every notebook run once for the cycle; the district
+    notebooks' tables carry their district's code) are done. Returns the executor and future."""
+    log.info("building the appendix (%d district notebook(s) still to finish)", left)
+    ex = ProcessPoolExecutor(max_workers=1, mp_context=_mp_context(), initializer=_worker_init,
+                             initargs=(kernel_dir, None))
+    return ex, ex.submit(_appendix_job, params, str(staging))
+
+
+def _appendix_job(params, staging: str) -> tuple[dict[str, Any], list[tuple[int, str]]]:
+    """In the appendix's process: :func:`_build_appendix`, and its log records for the run log."""
+    records: list[tuple[int, str]] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record):
+            records.append((record.levelno, self.format(record)))
+
+    handler = Keep(logging.INFO)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    level = log.level
+    log.setLevel(logging.INFO)  # as the run log records them (this process has no run log)
+    log.addHandler(handler)
+    try:
+        return _build_appendix(params, Path(staging), True, False, announce=False), records
+    finally:
+        log.removeHandler(handler)
+        log.setLevel(level)
+
+
+def _appendix_outcome(fut) -> dict[str, Any]:
+    """The manifest entry of an appendix built beside the notebooks (waits for it)."""
+    try:
+        res, records = fut.result()
+    except Exception as exc:  # noqa: BLE001 - its process died: recorded, the run fails
+        res, records = {"built": False, "reason": "failed", "error": f"appendix process failed: {exc!r}"}, []
+    for level, msg in records:
+        log.log(level, msg)
+    return res
+
+
+def _discard_appendix(staging: Path) -> None:
+    """A run that failed or was interrupted publishes nothing: the appendix built beside
+    its notebooks is removed (what it wrote to ``restricted/`` stays, private, with the
+    run's other files)."""
+    for sub in ("publish", "publish.staging", "publish_rejected"):
+        shutil.rmtree(staging / sub, ignore_errors=True)
+
+
+def _build_appendix(params, staging: Path, requested: bool, partial: bool, *,
+                    announce: bool = True) -> dict[str, Any]:
+    if not requested:
+        return {"built": False, "reason": "not requested (--no-appendix)"}
+    if partial:
+        return {"built": False, "reason": "partial run (--districts/--notebooks): the appendix needs every table"}
+    try:
+        # deferred: kentaudit.publication.appendix 1.6 s: built in a process of its own
+        from kentaudit.publication.appendix import build_appendix
+    except ModuleNotFoundError as exc:
+        if exc.name not in ("kentaudit.publication.appendix",):
+            raise
+        msg = ("kentaudit.publication.appendix is not available in this installation, so the appendix was "
+               "not built; build it later with `kentaudit appendix`")
+        log.warning(msg)
+        print(f"kentaudit: warning: {msg}", file=sys.stderr)
+        return {"built": False, "reason": msg}
+    if announce:
+        log.info("building the appendix")
+    try:
+        res = build_appendix(params, results_dir=staging)
+    except Exception as exc:  # noqa: BLE001 - recorded; the run fails and keeps the last good outputs
+        log.exception("appendix failed")
+        return {"built": False, "reason": "failed", "error": _error_line(exc)}
+    # what the data (or the cycle's design) could not support: said in the manifest and the
+    # summary, table by table, so a thin appendix is never mistaken for a complete one
+    not_published = [{"id": i, "title": t, "reason": r} for i, t, r in getattr(res, "skipped", None) or ()]
+    for s in not_published:
+        log.info("appendix: %s (%s) not published: %s", s["id"], s["title"], s["reason"])
+    return {"built": True, "reason": None, "tables": list(getattr(res, "tables", None) or ()),
+            "figures": list(getattr(res, "figures", None) or ()),
+            "not_published": not_published}
+
+
+def _html_base(manifest: dict) -> dict[str, Any]:
+    """Provenance shown at the top of every reviewer page (from the manifest)."""
+    base = {k: manifest.get(k) for k in ("cycle", "started_utc", "git_commit", "params_file",
+                                         "params_sha256", "params", "input_hashes")}
+    base["kentaudit_version"] = manifest["packages"].get("kentaudit")
+    return base
+
+
+def _export_html(params, staging: Path, manifest: dict, entries: dict) -> bool:
+    # deferred: nbconvert 1.5 s: reviewer pages are exported in the worker processes only
+    from kentaudit.run.reviewer import build_index, export_notebook_html
+
+    base = {**_html_base(manifest), "finished_utc": utc_now()}
+    ok, no_alt, pages = True, 0, []
+    for stem, e in entries.items():
+        if e.get("html_error"):
+            ok = False
+            log.error("%s: reviewer HTML export failed: %s", stem, e["html_error"])
+        elif e.get("html"):  # exported by the worker right after the notebook ran
+            no_alt += int(e.get("images_without_alt") or 0)
+        elif e["output"]:
+            prov = {**base, "notebook": e["notebook"], "district": e["district"],
+                    "status": e["status"], "error": e["error"]}
+            title = f"{params.title}: {e['notebook']}" + (f" ({e['district']})" if e["district"] else "")
+            try:
+                info = export_notebook_html(staging / e["output"], staging / "html" / f"{stem}.html",
+                                            provenance=prov, title=title)
+            except Exception as exc:  # noqa: BLE001
+                ok = False
+                log.error("%s: reviewer HTML export failed: %s", stem, _error_line(exc))
+                e["html_error"] = _error_line(exc)
+            else:
+                e["html"] = f"html/{stem}.html"
+                no_alt += info["images_without_alt"]
+                if info["images_without_alt"]:
+                    log.warning("%s: %d image(s) without alt text (display figures with "
+                                "kentaudit.report.results.show_figure)", stem, info["images_without_alt"])
+        pages.append({**e, "html": f"{stem}.html" if e["html"] else None})
+    build_index(staging / "html", pages, title=params.title,
+                provenance={**base, "notebook": "index", "status": "failed" if not ok or any(
+                    e["status"] != "ok" for e in entries.values()) else "ok"})
+    manifest["html"] = {"index": "html/index.html", "pages": sum(1 for e in entries.values() if e["html"]),
+                        "images_without_alt": no_alt}
+    return ok
