@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 from kentaudit.report import tables as display
-from kentaudit.report.tables import format_interval, format_p, header, style_table
+from kentaudit.core.formatting import format_interval, format_p
+from kentaudit.report.tables import header, style_table
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -22,7 +22,6 @@ from kentaudit.stats import independent as compare
 from kentaudit.stats import flag_rates as flag_oc
 from kentaudit.stats import funnel
 from kentaudit.analysis import groups
-from kentaudit.stats import interrater
 from kentaudit.stats import leniency
 from kentaudit.stats import multiplicity
 from kentaudit.stats import ordinal
