@@ -13,6 +13,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from kentaudit.report.results import save_table
 from statsmodels.stats.proportion import proportion_confint
 
 from kentaudit.inputs import reference
@@ -190,7 +192,7 @@ def write_fake_cycle(out_dir, *, seed=1, samples=("initial", "extended", "reaudi
     df = fake_audits(seed)
     prev = fake_audits(seed + 100, cycle="2008") if previous else None
     for name, t in results_tables(df, samples, prev).items():
-        t.to_csv(out_dir / "results" / f"{name}.csv", index=False)
+        save_table(t, name, out_dir / "results")
     (out_dir / "figures" / "funnel_compliance.png").write_bytes(_PNG)
     (out_dir / "figures" / "funnel_compliance.json").write_text(json.dumps({
         "alt": "Funnel plot of compliance by district: every district lies within the 99.8% limits.",

@@ -9,6 +9,7 @@ import kentaudit.publication.appendix as appendix_mod
 from appendix_fake import write_fake_cycle
 from kentaudit.publication.appendix import build_appendix, load_spec
 from kentaudit.cli import main
+from kentaudit.report.results import load_table, save_table
 from kentaudit.core.errors import PublicationCheckError
 from kentaudit.publication.table import PublicationTableError
 
@@ -96,6 +97,7 @@ def test_absent_results_table_is_skipped_with_note(tmp_path):
     out = tmp_path / "2009"
     params = write_fake_cycle(out)
     (out / "results" / "grades.csv").unlink()
+    (out / "results" / "grades.parquet").unlink()
     res = build_appendix(params, out)
     assert ("T8", "Overall grades by sample", "results table 'grades' was not produced") in res.skipped
 
@@ -103,8 +105,9 @@ def test_absent_results_table_is_skipped_with_note(tmp_path):
 def test_results_table_missing_a_column_is_an_error(tmp_path):
     out = tmp_path / "2009"
     params = write_fake_cycle(out)
-    f = out / "results" / "compliance_by_criterion.csv"
-    pd.read_csv(f).drop(columns=["n_missing"]).to_csv(f, index=False)
+    res = out / "results"
+    save_table(load_table("compliance_by_criterion", res).drop(columns=["n_missing"]),
+               "compliance_by_criterion", res)
     with pytest.raises(PublicationTableError, match="n_missing"):
         build_appendix(params, out)
 
@@ -130,8 +133,7 @@ def test_rebuild_replaces_the_previous_publication(built):
 def test_cli_builds_the_appendix(tmp_path, monkeypatch, capsys):
     out = tmp_path / "2009"
     params = write_fake_cycle(out)
-    import kentaudit.inputs.params
-    monkeypatch.setattr(kentaudit.inputs.params, "load_params", lambda path: params)
+    monkeypatch.setattr(appendix_mod, "load_params", lambda path: params)
     pfile = tmp_path / "x.yaml"   # the CLI checks the file exists; the loader above stands in
     pfile.write_text("cycle: '2009'\n")
     assert main(["appendix", str(pfile), "--results", str(out)]) == 0

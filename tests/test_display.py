@@ -25,7 +25,7 @@ def test_every_column_documented_in_results_md_has_a_human_header():
 
 
 def test_p_values_are_formatted_for_reading():
-    assert format_p(0.0000001) == "< 0.001"
+    assert format_p(0.0000001) == "<0.001"
     assert format_p(0.0000001, prefix=True) == "p < 0.001"
     assert format_p(0.04213) == "0.042"
     assert format_p(np.nan) == "\u2013"
@@ -49,7 +49,7 @@ def test_style_table_uses_words_intervals_and_states_the_method_once(compliance)
     v = style_table(compliance, "compliance_by_criterion", caption="Compliance by criterion")
     assert list(v.frame.columns) == ["Criterion", "Yes", "Answered yes or no",
                                      "Estimate, % (95% CI)", "p-value"]
-    assert v.frame.iloc[0].tolist() == ["Child seen", "38", "60", "63.3 (50.7 to 74.4)", "< 0.001"]
+    assert v.frame.iloc[0].tolist() == ["Child seen", "38", "60", "63.3 (50.7 to 74.4)", "<0.001"]
     assert "Method: wilson" in v.caption and "Confidence level: 95%" in v.caption
     html = v.to_html()
     assert "<caption>" in html and 'scope="col"' in html and "<th></th>" not in html

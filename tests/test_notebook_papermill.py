@@ -81,7 +81,7 @@ def test_help_notebook_shows_a_type_and_help_for_every_parameter(path):
 def test_every_notebook_checks_its_parameters_right_after_declaring_them(path):
     nb = nbformat.read(path, 4)
     i = next(i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", []))
-    assert "notebook.check_parameters(globals())" in nb.cells[i + 1].source
+    assert "analysis.check_parameters(globals())" in nb.cells[i + 1].source
 
 
 # ----------------------------------------------------------------------------- the library calls

@@ -69,7 +69,7 @@ def _third_party_imports() -> set[str]:
     import sys
 
     found = set()
-    for path in (ROOT / "kentaudit").glob("*.py"):
+    for path in (ROOT / "kentaudit").rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Import):
                 found |= {a.name.split(".")[0] for a in node.names}

@@ -43,7 +43,7 @@ def test_key_argument_wins_over_file_and_environment(tmp_path):
 
 
 def test_no_key_is_refused_with_how_to_make_one():
-    with pytest.raises(PseudonymKeyError, match=r"python -m kentaudit\.pseudonym"):
+    with pytest.raises(PseudonymKeyError, match=r"python -m kentaudit\.inputs\.pseudonym"):
         load_key(environ={})
 
 

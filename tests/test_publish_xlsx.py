@@ -8,6 +8,7 @@ import pytest
 from appendix_fake import write_fake_cycle
 from kentaudit.publication.appendix import build_appendix
 from kentaudit.publication.views import reader_value
+from kentaudit.report.results import load_table, save_table
 
 
 @pytest.fixture(scope="module")
@@ -98,10 +99,9 @@ def test_note_numbers_follow_reading_order_and_match_notes_sheet(wb):
 def test_formula_text_is_neutralised(tmp_path):
     out = tmp_path / "2009"
     params = write_fake_cycle(out)
-    f = out / "results" / "reconciliation.csv"
-    df = pd.read_csv(f)
+    df = load_table("reconciliation", out / "results")
     df.loc[1, "outcome"] = '=HYPERLINK("http://example.org","x")'
-    df.to_csv(f, index=False)
+    save_table(df, "reconciliation", out / "results")
     res = build_appendix(params, out)
     wb = openpyxl.load_workbook(res.publish_dir / "appendix.xlsx")
     vals = [v for r in wb["T2"].iter_rows(values_only=True) for v in r if isinstance(v, str)]

@@ -195,9 +195,9 @@ def test_figure_html_embeds_png_with_escaped_alt_and_caption():
 
 def test_show_figure_displays_html_with_alt_and_closes_figure(monkeypatch):
     shown = []
-    import IPython.display
+    from kentaudit.report import results
 
-    monkeypatch.setattr(IPython.display, "display", lambda obj, raw=False: shown.append((obj, raw)))
+    monkeypatch.setattr(results, "display", lambda obj, raw=False: shown.append((obj, raw)))
     from kentaudit.report.results import show_figure
 
     chart = FakeChart()

@@ -25,6 +25,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from kentaudit.core.errors import ParamsError
+from kentaudit.core.paths import source_checkout
 
 __all__ = ["NOTEBOOK_PARAMETERS", "check_parameters", "resolve_params_file"]
 
@@ -67,12 +68,6 @@ def check_parameters(namespace: Mapping, declared: Iterable[str] = NOTEBOOK_PARA
                       f"{', '.join(declared)} (papermill -p NAME VALUE)")
 
 
-def _repository() -> Path | None:
-    """The repository an editable install of kentaudit lives in (None for a wheel)."""
-    root = Path(__file__).resolve().parents[1]
-    return root if (root / "params").is_dir() and (root / "notebooks").is_dir() else None
-
-
 def resolve_params_file(path: str | os.PathLike) -> Path:
     """The parameter file ``path`` names, wherever the notebook is run from.
 
@@ -94,7 +89,7 @@ def resolve_params_file(path: str | os.PathLike) -> Path:
     session = os.environ.get("JPY_SESSION_NAME")
     if session:
         starts.append(Path(session).expanduser().resolve().parent)
-    repo = _repository()
+    repo = source_checkout()
     if repo is not None:
         starts += [repo / "notebooks", repo]
     looked: list[Path] = []

@@ -32,6 +32,7 @@ import yaml
 
 from kentaudit.core.errors import InputError, MethodError, ParamsError
 from kentaudit.core.methods import check_method
+from kentaudit.core.paths import source_checkout
 from kentaudit.core.safeio import read_regular
 
 __all__ = [
@@ -505,10 +506,7 @@ def _repository_root(folder: Path) -> Path:
     for d in (folder, *folder.parents):
         if (d / "notebooks").is_dir() and any((d / "notebooks").glob("*.ipynb")):
             return d
-    repo = Path(__file__).resolve().parents[1]
-    if (repo / "notebooks").is_dir():
-        return repo
-    return folder
+    return source_checkout() or folder
 
 
 def _check_members(c, key: str, what: str, values: list, allowed) -> None:

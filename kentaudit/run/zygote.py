@@ -59,10 +59,6 @@ import threading
 import time
 import traceback
 
-import zmq
-
-from kentaudit.run.deathsig import die_with_parent
-
 __all__ = ["ZYGOTE_ENV", "NO_FORK_ENV", "PRELOAD", "Zygote", "start_zygote", "ping", "shim_command", "unavailable_reason",
            "is_ipykernel_command"]
 
@@ -357,7 +353,7 @@ def _become_kernel(req: dict, fds: list[int], zygote_pid: int) -> None:
         os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
     if "matplotlib" in sys.modules:
         sys.modules["matplotlib"].rcParams["backend"] = os.environ["MPLBACKEND"]
-    # deferred: ipykernel 0.2 s: only the zygote process serves kernels; the runner imports this module to start it
+    # deferred: ipykernel 0.2 s, and the launcher shim runs this file as `python -I -S` (standard library only, 0.08 s a kernel)
     from ipykernel.kernelapp import IPKernelApp
 
     # IPKernelApp reads these two from the environment when ipykernel is imported,
@@ -381,6 +377,8 @@ def _serve(path: str) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the runner stops us with SIGTERM
     # If the runner dies (even by SIGKILL) the kernel sends us SIGTERM at once, so we stop
     # our kernels and remove our folder without waiting for the next parent check.
+    # deferred: the launcher shim runs this file as `python -I -S` (standard library only, 0.08 s a kernel)
+    from kentaudit.run.deathsig import die_with_parent
 
     die_with_parent(signal.SIGTERM, expected_parent=parent)
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -400,6 +398,8 @@ def _serve(path: str) -> None:
         raise RuntimeError(f"the zygote has {threading.active_count()} Python threads after its "
                            "imports; forking it would be unsafe")
     try:
+        # deferred: the launcher shim runs this file as `python -I -S` (standard library only, 0.08 s a kernel)
+        import zmq
 
         if zmq.Context._instance is not None:
             raise RuntimeError("a ZeroMQ context exists in the zygote; forking it would be unsafe")
