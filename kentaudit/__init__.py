@@ -15,14 +15,8 @@ from __future__ import annotations
 
 import importlib
 
-from kentaudit.core.errors import (
-    EmptyInputError,
-    InputError,
-    KentauditError,
-    MethodError,
-    ParamsError,
-    RunError,
-)
+from kentaudit.core.errors import (EmptyInputError, InputError, KentauditError, MethodError,
+                                   ParamsError, RunError)
 from kentaudit.core.version import __version__
 
 # public name -> module that defines it

@@ -275,42 +275,37 @@ def _planted(tmp_path, files: dict[str, str]) -> dict[str, Module]:
     return read_package(root)
 
 
-def test_planted_upward_import_is_named(tmp_path):
-    pkg = _planted(tmp_path, {"stats/funnel.py": "from kentaudit.publication.table import Column\n",
-                              "publication/table.py": "Column = 1\n"})
-    assert upward_imports(pkg) == ["kentaudit.stats.funnel:1 imports kentaudit.publication.table "
-                                   "from a higher layer (stats < publication)"]
-
-
-def test_planted_circle_through_a_function_is_found(tmp_path):
-    pkg = _planted(tmp_path, {
+PLANTED = {
+    "upward import": (upward_imports, {
+        "stats/funnel.py": "from kentaudit.publication.table import Column\n",
+        "publication/table.py": "Column = 1\n"},
+        ["kentaudit.stats.funnel:1 imports kentaudit.publication.table from a higher layer "
+         "(stats < publication)"]),
+    "circle through a function": (import_cycles, {
         "publication/a.py": "from kentaudit.publication import b\n",
-        "publication/b.py": "def f():\n    from kentaudit.publication import a  # deferred: 1 s\n"})
-    assert import_cycles(pkg) == ["kentaudit.publication.a -> kentaudit.publication.b -> "
-                                  "kentaudit.publication.a"]
-
-
-def test_planted_private_imports_are_named(tmp_path):
-    pkg = _planted(tmp_path, {
+        "publication/b.py": "def f():\n    from kentaudit.publication import a  # deferred: 1 s\n"},
+        ["kentaudit.publication.a -> kentaudit.publication.b -> kentaudit.publication.a"]),
+    "private names": (private_imports, {
         "report/charts.py": "def _wrap():\n    pass\n",
         "report/caterpillar.py": "from kentaudit.report.charts import _wrap\n",
-        "report/other.py": "from kentaudit.report import charts\nx = charts._wrap\n"})
-    assert sorted(private_imports(pkg)) == [
-        "kentaudit.report.caterpillar:1 imports the private name _wrap from kentaudit.report.charts",
-        "kentaudit.report.other:2 reads the private name _wrap of kentaudit.report.charts"]
+        "report/other.py": "from kentaudit.report import charts\nx = charts._wrap\n"},
+        ["kentaudit.report.caterpillar:1 imports the private name _wrap from kentaudit.report.charts",
+         "kentaudit.report.other:2 reads the private name _wrap of kentaudit.report.charts"]),
+    "inner import without a reason": (inner_imports, {
+        "core/a.py": "def f():\n    import json\n",
+        "core/b.py": "def f():\n    # deferred: pyarrow costs 0.4 s\n    import json\n",
+        "core/c.py": "try:\n    import yaml\nexcept ImportError:\n    yaml = None\n"},
+        ["kentaudit.core.a:2 imports inside a function without a measured reason ('# deferred: ...'): "
+         "import json"]),
+    "check importing disclosure": (check_independent, {
+        "publication/check/folder.py": "from kentaudit.publication import disclosure\n",
+        "publication/disclosure.py": ""},
+        ["kentaudit.publication.check.folder:1 imports kentaudit.publication.disclosure: the publication "
+         "check may use only core, so a bug in the code it checks cannot hide itself"]),
+}
 
 
-def test_planted_inner_import_without_a_reason_is_named(tmp_path):
-    pkg = _planted(tmp_path, {"core/a.py": "def f():\n    import json\n",
-                              "core/b.py": "def f():\n    # deferred: pyarrow costs 0.4 s\n    import json\n",
-                              "core/c.py": "try:\n    import yaml\nexcept ImportError:\n    yaml = None\n"})
-    assert inner_imports(pkg) == ["kentaudit.core.a:2 imports inside a function without a measured "
-                                  "reason ('# deferred: ...'): import json"]
-
-
-def test_planted_check_importing_disclosure_is_named(tmp_path):
-    pkg = _planted(tmp_path, {"publication/check/folder.py": "from kentaudit.publication import disclosure\n",
-                              "publication/disclosure.py": ""})
-    assert check_independent(pkg) == ["kentaudit.publication.check.folder:1 imports "
-                                      "kentaudit.publication.disclosure: the publication check may use "
-                                      "only core, so a bug in the code it checks cannot hide itself"]
+@pytest.mark.parametrize("kind", PLANTED)
+def test_a_planted_breach_of_each_kind_is_named(tmp_path, kind):
+    check, files, expected = PLANTED[kind]
+    assert sorted(check(_planted(tmp_path, files))) == expected

@@ -16,7 +16,6 @@ from kentaudit.stats import multiplicity, proportions
 __all__ = ["ANSWERED", "adjust_family", "count_answers", "criterion_columns", "decision_text", "grade_label_map", "label_criteria", "notice_figure", "note_district_samples", "with_ci"]
 
 
-
 ANSWERED = "yes / (yes + no)"
 
 

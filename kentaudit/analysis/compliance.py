@@ -6,13 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from kentaudit.analysis.common import (
-    count_answers,
-    criterion_columns,
-    grade_label_map,
-    label_criteria,
-    with_ci,
-)
+from kentaudit.analysis.common import (count_answers, criterion_columns, grade_label_map,
+                                       label_criteria, with_ci)
 from kentaudit.analysis.cycle import CycleData, present_values
 from kentaudit.analysis.section import Section
 from kentaudit.inputs import reference
@@ -20,7 +15,6 @@ from kentaudit.report import charts
 from kentaudit.stats import ordinal, survey
 
 __all__ = ["compliance_summary"]
-
 
 
 # ----------------------------------------------------------------------------- compliance

@@ -10,12 +10,7 @@ import pandas as pd
 
 from kentaudit.analysis import notebook
 from kentaudit.inputs import ingest, reference
-from kentaudit.inputs.params import (
-    MAIN_SAMPLES,
-    RANDOM_SAMPLES,
-    CycleParams,
-    load_params,
-)
+from kentaudit.inputs.params import MAIN_SAMPLES, RANDOM_SAMPLES, CycleParams, load_params
 from kentaudit.report.tables import style_table
 
 __all__ = ["CycleData", "load_cycle", "present_values"]
@@ -134,8 +129,6 @@ class CycleData:
         return "overall" if t == "overall" else float(t)
 
 
-
-
 def load_cycle(params: CycleParams | str | Path) -> CycleData:
     """Read and validate a cycle's audits (and earlier cycles' for trends).
 
@@ -155,7 +148,6 @@ def load_cycle(params: CycleParams | str | Path) -> CycleData:
     previous = prev.accepted.reset_index(drop=True) if prev is not None else audits.iloc[0:0]
     return CycleData(P, audits, previous, cur, prev, reference.criteria(P.inputs.criteria),
                      reference.districts(P.inputs.districts))
-
 
 
 def present_values(values: pd.Series) -> set:

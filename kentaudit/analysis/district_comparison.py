@@ -8,13 +8,8 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from kentaudit.analysis.common import (
-    adjust_family,
-    count_answers,
-    label_criteria,
-    note_district_samples,
-    notice_figure,
-)
+from kentaudit.analysis.common import (adjust_family, count_answers, label_criteria,
+                                       note_district_samples, notice_figure)
 from kentaudit.analysis.cycle import CycleData, present_values
 from kentaudit.analysis.section import Section
 from kentaudit.core.errors import KentauditError
@@ -22,7 +17,6 @@ from kentaudit.report import charts
 from kentaudit.stats import association, casemix, funnel, proportions
 
 __all__ = ["districts"]
-
 
 
 # ----------------------------------------------------------------------------- districts

@@ -6,20 +6,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from kentaudit.analysis.common import (
-    adjust_family,
-    criterion_columns,
-    decision_text,
-    label_criteria,
-)
+from kentaudit.analysis.common import (adjust_family, criterion_columns, decision_text,
+                                       label_criteria)
 from kentaudit.analysis.cycle import CycleData, present_values
 from kentaudit.analysis.section import Section
 from kentaudit.report import charts
-from kentaudit.stats import independent as compare
-from kentaudit.stats import ordinal, paired, precision, proportions, survey
+from kentaudit.stats import independent as compare, ordinal, paired, precision, proportions, survey
 
 __all__ = ["initial_vs_extended"]
-
 
 
 # ----------------------------------------------------------------------------- initial vs extended

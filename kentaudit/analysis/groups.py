@@ -24,13 +24,7 @@ import numpy as np
 import pandas as pd
 
 from kentaudit.core.errors import InputError
-from kentaudit.core.formatting import (
-    DASH,
-    format_interval,
-    format_p,
-    level_text,
-    method_words,
-)
+from kentaudit.core.formatting import DASH, format_interval, format_p, level_text, method_words
 from kentaudit.core.methods import check_method
 from kentaudit.inputs import reference as _ref
 from kentaudit.report.tables import MAX_ROWS, TableView
@@ -302,6 +296,19 @@ def _settings(params, conf_level, interval_method, adjust):
     return float(conf_level), interval_method, adjust
 
 
+def _add_difference(out: pd.DataFrame, cmp_: pd.DataFrame, interval_method: str, conf_level: float) -> None:
+    """The difference of the two groups with its Newcombe interval and test (columns of
+    :func:`kentaudit.stats.independent.compare_independent`), after the groups' own columns."""
+    out["difference"] = cmp_["difference"].to_numpy()
+    out["conf_low"] = cmp_["conf_low"].to_numpy()
+    out["conf_high"] = cmp_["conf_high"].to_numpy()
+    out["method"] = interval_method
+    out["difference_method"] = "newcombe"
+    out["conf_level"] = conf_level
+    for col in ("test", "statistic", "df", "p_value"):
+        out[col] = cmp_[col].to_numpy()
+
+
 def _adjusted(p: np.ndarray, adjust: str, family: str):
     if adjust == "none":
         return np.full(len(p), np.nan), "none"
@@ -415,14 +422,7 @@ def compare_groups(audits, by, group=None, reference: str | Sequence = "rest", *
     cmp_ = compare_independent(ca["n_yes"].to_numpy(), ca["n_denominator"].to_numpy(),
                                cb["n_yes"].to_numpy(), cb["n_denominator"].to_numpy(),
                                conf_level=conf_level, test_policy=test_policy)
-    out["difference"] = cmp_["difference"].to_numpy()
-    out["conf_low"] = cmp_["conf_low"].to_numpy()
-    out["conf_high"] = cmp_["conf_high"].to_numpy()
-    out["method"] = interval_method
-    out["difference_method"] = "newcombe"
-    out["conf_level"] = conf_level
-    for col in ("test", "statistic", "df", "p_value"):
-        out[col] = cmp_[col].to_numpy()
+    _add_difference(out, cmp_, interval_method, conf_level)
     tested = int(out["p_value"].notna().sum())
     family = f"{tested} criteria, {name_a} against {name_b}"
     out["p_adjusted"], out["family"] = _adjusted(out["p_value"].to_numpy(float), adjust, family)
@@ -506,14 +506,7 @@ def compare_grades_by(audits, by, group=None, reference: str | Sequence = "rest"
         out["conf_low" + suffix] = ci["conf_low"].to_numpy()
         out["conf_high" + suffix] = ci["conf_high"].to_numpy()
     cmp_ = compare_independent(xa, np.full(4, na), xb, np.full(4, nb), conf_level=conf_level)
-    out["difference"] = cmp_["difference"].to_numpy()
-    out["conf_low"] = cmp_["conf_low"].to_numpy()
-    out["conf_high"] = cmp_["conf_high"].to_numpy()
-    out["method"] = interval_method
-    out["difference_method"] = "newcombe"
-    out["conf_level"] = conf_level
-    for col in ("test", "statistic", "df", "p_value"):
-        out[col] = cmp_[col].to_numpy()
+    _add_difference(out, cmp_, interval_method, conf_level)
     family = f"{int(out['p_value'].notna().sum())} grades, {name_a} against {name_b}"
     out["p_adjusted"], out["family"] = _adjusted(out["p_value"].to_numpy(float), adjust, family)
     out["adjust_method"] = adjust

@@ -6,24 +6,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from kentaudit.analysis.common import (
-    count_answers,
-    criterion_columns,
-    decision_text,
-    label_criteria,
-    note_district_samples,
-    notice_figure,
-)
+from kentaudit.analysis.common import (count_answers, criterion_columns, decision_text,
+                                       label_criteria, note_district_samples, notice_figure)
 from kentaudit.analysis.cycle import CycleData
 from kentaudit.analysis.section import Section
 from kentaudit.inputs import reference
 from kentaudit.inputs.params import MAIN_SAMPLES, CycleParams
 from kentaudit.report import charts
-from kentaudit.stats import independent as compare
-from kentaudit.stats import multiplicity, ordinal, proportions
+from kentaudit.stats import independent as compare, multiplicity, ordinal, proportions
 
 __all__ = ["district_profile"]
-
 
 
 # ----------------------------------------------------------------------------- one district

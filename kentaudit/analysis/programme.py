@@ -5,22 +5,15 @@ from __future__ import annotations
 
 import pandas as pd
 
-from kentaudit.analysis.common import (
-    adjust_family,
-    count_answers,
-    label_criteria,
-    with_ci,
-)
+from kentaudit.analysis.common import adjust_family, count_answers, label_criteria, with_ci
 from kentaudit.analysis.cycle import CycleData
 from kentaudit.analysis.section import Section
 from kentaudit.inputs.params import MAIN_SAMPLES
 from kentaudit.publication import releases
 from kentaudit.report import charts
-from kentaudit.stats import independent as compare
-from kentaudit.stats import ordinal, spc
+from kentaudit.stats import independent as compare, ordinal, spc
 
 __all__ = ["trends"]
-
 
 
 # ----------------------------------------------------------------------------- trends

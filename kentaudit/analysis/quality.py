@@ -16,7 +16,6 @@ from kentaudit.stats import interrater
 __all__ = ["data_quality"]
 
 
-
 # ----------------------------------------------------------------------------- data quality
 
 def data_quality(cd: CycleData) -> Section:

@@ -15,8 +15,7 @@ from kentaudit.analysis.cycle import CycleData
 from kentaudit.analysis.section import Section
 from kentaudit.inputs.params import MAIN_SAMPLES
 from kentaudit.report.caterpillar import plot_caterpillar
-from kentaudit.stats import flag_rates as flag_oc
-from kentaudit.stats import proportions, shrinkage, spc
+from kentaudit.stats import flag_rates as flag_oc, proportions, shrinkage, spc
 
 __all__ = ["district_ranks", "SHORTFALLS", "N_SIMS", "N_DRAWS"]
 

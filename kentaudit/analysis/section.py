@@ -12,11 +12,7 @@ from kentaudit.analysis.cycle import CycleData
 from kentaudit.core.errors import KentauditError
 from kentaudit.inputs import reference
 from kentaudit.publication.appendix import build_tables, load_spec
-from kentaudit.publication.findings import (
-    main_findings,
-    profile_findings,
-    reconciliation_findings,
-)
+from kentaudit.publication.findings import main_findings, profile_findings, reconciliation_findings
 from kentaudit.report import results
 from kentaudit.report.tables import style_table
 
@@ -48,8 +44,6 @@ TABLES = frozenset({
 FIGURES = frozenset({"grades_by_sample", "initial_vs_extended_forest", "funnel_compliance",
                      "profile_forest", "trend_compliance", "xmr_compliance",
                      "caterpillar_compliance", "caterpillar_programme", "moderation_change_chart"})
-
-
 
 
 @dataclass

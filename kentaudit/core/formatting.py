@@ -30,7 +30,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-__all__ = ["DASH", "P_FLOOR", "is_missing", "format_p", "format_value", "format_interval",
+__all__ = ["DASH", "P_FLOOR", "is_missing", "as_number", "finite_number", "format_p", "format_value", "format_interval",
            "level_text", "join_words", "wrap_lines", "wrap_title", "METHOD_WORDS", "method_words"]
 
 #: what a missing value, or a test that could not be done, reads as
@@ -45,6 +45,24 @@ def is_missing(v) -> bool:
         isinstance(v, str) and not v.strip())
 
 
+def as_number(v) -> float | None:
+    """``v`` as a float (NaN and infinities included), or None when it is not a number
+    (text that does not read as one, None, an object)."""
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return None
+
+
+def finite_number(v) -> float | None:
+    """``v`` as a float when it is a finite number and not text (a published cell such as
+    ``[c]`` is not a number), else None."""
+    if isinstance(v, str):
+        return None
+    f = as_number(v)
+    return f if f is not None and math.isfinite(f) else None
+
+
 def format_p(p, *, prefix: bool | str = False) -> str:
     """A p-value for reading: ``<0.001``, else three decimals (``0.042``).
 
@@ -55,17 +73,12 @@ def format_p(p, *, prefix: bool | str = False) -> str:
     """
     if is_missing(p):
         return DASH
-    if isinstance(p, str):
-        try:
-            p = float(p)
-        except ValueError:
-            return p
-    try:
-        p = float(p)
-    except (TypeError, ValueError):
-        return str(p)
-    if not math.isfinite(p):
+    f = as_number(p)
+    if f is None:
+        return p if isinstance(p, str) else str(p)
+    if not math.isfinite(f):
         return DASH
+    p = f
     name = "p" if prefix is True else (prefix or "")
     if p < P_FLOOR:
         return f"{name} < {P_FLOOR:g}" if name else f"<{P_FLOOR:g}"
@@ -85,9 +98,8 @@ def format_value(v, fmt: str, decimals: int | None = None) -> str:
         return format_p(v)
     if fmt == "bool":
         return "yes" if bool(v) else "no"
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
+    f = as_number(v)
+    if f is None:
         return str(v)
     if not math.isfinite(f):
         return DASH

@@ -52,26 +52,13 @@ import openpyxl
 import pandas as pd
 import pyarrow as pa
 
-from kentaudit.core.errors import (
-    EmptyInputError,
-    InputError,
-    KentauditError,
-    PseudonymKeyError,
-)
+from kentaudit.core.errors import EmptyInputError, InputError, KentauditError, PseudonymKeyError
 from kentaudit.core.safeio import read_regular
 from kentaudit.core.safetext import is_formula_text, write_csv
-from kentaudit.inputs import reference
-from kentaudit.inputs import schema as model
-from kentaudit.inputs.pseudonym import (
-    DEMO_KEY,
-    DIGEST_HEX_CHARS,
-    HOW_TO_MAKE_A_KEY,
-    SYNTHETIC_PREFIX,
-    is_synthetic_ref,
-    load_key,
-    pseudonymise,
-)
-from kentaudit.inputs.pseudonym import PREFIX as PSEUDONYM_PREFIX
+from kentaudit.inputs import reference, schema as model
+from kentaudit.inputs.pseudonym import (DEMO_KEY, DIGEST_HEX_CHARS, HOW_TO_MAKE_A_KEY,
+                                        PREFIX as PSEUDONYM_PREFIX, SYNTHETIC_PREFIX,
+                                        is_synthetic_ref, load_key, pseudonymise)
 
 WARNINGS_EXIT_CODE = 3
 

@@ -545,13 +545,57 @@ def load_params(path: str | Path) -> CycleParams:
     """
     path = Path(path).resolve()
     data = _read_yaml(path)
-    if any(not isinstance(k, str) for k in data):
-        bad = next(k for k in data if not isinstance(k, str))
-        raise ParamsError(f"keys must be names, got {_tname(bad)} {bad!r}", file=path)
+    _check_key_names(data, path)
     c = _Checker(path)
     base = path.parent             # relative paths in the file are relative to its folder
     root = _repository_root(base)  # where notebooks/ is
 
+    _check_top_keys(c, data)
+    cycle, title, synthetic = _check_cycle_keys(c, data)
+    inputs, ref_criteria, ref_districts = _check_inputs(c, data, base)
+    samples = _check_samples(c, data)
+    districts, districts_all = _check_districts(c, data, ref_districts)
+    notebooks = _check_notebooks(c, data, root)
+    grade_scale = _check_grade_scale(c, data, cycle)
+    target = _check_target(c, data)
+    headline = _check_headline(c, data, ref_criteria)
+    publication = _check_publication(c, data, synthetic)
+    district_samples = _check_district_samples(c, data, samples)
+    output_dir = _resolve_output_dir(c, data, base=base, root=root, cycle=cycle, inputs=inputs, path=path)
+    settings = _check_settings(c, data)
+    c.raise_problems()  # every problem of the file at once
+
+    return CycleParams(
+        cycle=cycle,
+        title=title,
+        synthetic=synthetic,
+        inputs=inputs,
+        samples=tuple(samples),
+        districts=districts,
+        districts_all=districts_all,
+        notebooks=notebooks,
+        grade_scale=grade_scale,
+        target=target,
+        output_dir=output_dir,
+        headline_criterion=headline,
+        publication=publication,
+        district_samples=district_samples,
+        source=path,
+        root=root,
+        **settings,
+    )
+
+
+# ------------------------------------------------------------ steps of load_params
+def _check_key_names(data: dict, path: Path) -> None:
+    """Refuse a file whose top-level keys are not all strings (raised at once, before any check)."""
+    if any(not isinstance(k, str) for k in data):
+        bad = next(k for k in data if not isinstance(k, str))
+        raise ParamsError(f"keys must be names, got {_tname(bad)} {bad!r}", file=path)
+
+
+def _check_top_keys(c: _Checker, data: dict) -> None:
+    """Record every unknown top-level key, then every missing required one."""
     unknown = [k for k in data if k not in _TOP_KEYS]
     for k in unknown:
         c.get(lambda k=k: c.fail(k, f"unknown key; allowed keys: {', '.join(_TOP_KEYS)}"))
@@ -559,189 +603,239 @@ def load_params(path: str | Path) -> CycleParams:
         if k not in data:
             c.get(lambda k=k: c.fail(k, "required key is missing"))
 
-    def _cycle():
-        cycle = c.str_("cycle", data["cycle"])
-        if not CYCLE_ID.fullmatch(cycle):
-            c.fail("cycle", f"{cycle!r} is not a cycle id: use letters, digits, '_' and '-' only, starting "
-                            "with a letter or digit (it names the output folder, so no '/', '..', spaces or "
-                            'absolute paths), for example cycle: "2009"')
-        return cycle
 
-    cycle = c.get(_cycle) if "cycle" in data else None
+def _cycle_id(c: _Checker, v) -> str:
+    """``cycle``: a non-empty string matching :data:`CYCLE_ID`."""
+    cycle = c.str_("cycle", v)
+    if not CYCLE_ID.fullmatch(cycle):
+        c.fail("cycle", f"{cycle!r} is not a cycle id: use letters, digits, '_' and '-' only, starting "
+                        "with a letter or digit (it names the output folder, so no '/', '..', spaces or "
+                        'absolute paths), for example cycle: "2009"')
+    return cycle
+
+
+def _check_cycle_keys(c: _Checker, data: dict) -> tuple:
+    """``cycle``, ``title`` and ``synthetic`` (None, None, False where missing or wrong)."""
+    cycle = c.get(lambda: _cycle_id(c, data["cycle"])) if "cycle" in data else None
     title = c.get(lambda: c.str_("title", data["title"])) if "title" in data else None
     synthetic = c.get(lambda: c.bool_("synthetic", data.get("synthetic", False)), False)
+    return cycle, title, synthetic
 
-    raw_inputs = data.get("inputs", {})
+
+def _input_parts(c: _Checker, raw_inputs, base: Path) -> dict:
+    """Each key of the ``inputs`` mapping resolved against ``base`` (None or False where wrong)."""
+    if not isinstance(raw_inputs, dict):
+        c.fail("inputs", f"must be a mapping with keys {', '.join(_INPUT_KEYS)}, got {_tname(raw_inputs)}")
+    for k in raw_inputs:
+        if k not in _INPUT_KEYS:
+            c.get(lambda k=k: c.fail(f"inputs.{k}", f"unknown key; allowed keys: {', '.join(_INPUT_KEYS)}"))
+    if "audits" not in raw_inputs:
+        c.get(lambda: c.fail("inputs.audits", "required key is missing"))
+    parts = {
+        "audits": c.get(lambda: c.files("inputs.audits", raw_inputs["audits"], base, allow_empty=False))
+        if "audits" in raw_inputs else None,
+        "previous_audits": c.get(lambda: c.files("inputs.previous_audits", raw_inputs.get("previous_audits"),
+                                                 base, allow_empty=True), ()),
+        "sampling_frame": c.get(lambda: c.file_("inputs.sampling_frame", raw_inputs.get("sampling_frame"),
+                                                base, allow_none=True)),
+        "criteria": c.get(lambda: c.file_("inputs.criteria", raw_inputs.get("criteria"), base,
+                                          allow_none=True), False),
+        "districts": c.get(lambda: c.file_("inputs.districts", raw_inputs.get("districts"), base,
+                                           allow_none=True), False),
+    }
+    return parts
+
+
+def _check_inputs(c: _Checker, data: dict, base: Path) -> tuple:
+    """``inputs``: the :class:`CycleInputs` (or None) and the criteria and districts files to check against."""
+    if "inputs" not in data:
+        return None, None, None
     inputs = None
+    parts = c.get(lambda: _input_parts(c, data.get("inputs", {}), base))
+    if parts is not None and parts["audits"] is not None:
+        inputs = CycleInputs(audits=parts["audits"], previous_audits=parts["previous_audits"],
+                             sampling_frame=parts["sampling_frame"],
+                             criteria=parts["criteria"] or None, districts=parts["districts"] or None)
+    # reference tables for the checks below: the bundled ones where a file failed
+    ref_criteria = (parts or {}).get("criteria") or None
+    ref_districts = (parts or {}).get("districts") or None
+    return inputs, ref_criteria, ref_districts
 
-    def _inputs():
-        if not isinstance(raw_inputs, dict):
-            c.fail("inputs", f"must be a mapping with keys {', '.join(_INPUT_KEYS)}, got {_tname(raw_inputs)}")
-        for k in raw_inputs:
-            if k not in _INPUT_KEYS:
-                c.get(lambda k=k: c.fail(f"inputs.{k}", f"unknown key; allowed keys: {', '.join(_INPUT_KEYS)}"))
-        if "audits" not in raw_inputs:
-            c.get(lambda: c.fail("inputs.audits", "required key is missing"))
-        parts = {
-            "audits": c.get(lambda: c.files("inputs.audits", raw_inputs["audits"], base, allow_empty=False))
-            if "audits" in raw_inputs else None,
-            "previous_audits": c.get(lambda: c.files("inputs.previous_audits", raw_inputs.get("previous_audits"),
-                                                     base, allow_empty=True), ()),
-            "sampling_frame": c.get(lambda: c.file_("inputs.sampling_frame", raw_inputs.get("sampling_frame"),
-                                                    base, allow_none=True)),
-            "criteria": c.get(lambda: c.file_("inputs.criteria", raw_inputs.get("criteria"), base,
-                                              allow_none=True), False),
-            "districts": c.get(lambda: c.file_("inputs.districts", raw_inputs.get("districts"), base,
-                                               allow_none=True), False),
-        }
-        return parts
 
-    if "inputs" in data:
-        parts = c.get(_inputs)
-        if parts is not None and parts["audits"] is not None:
-            inputs = CycleInputs(audits=parts["audits"], previous_audits=parts["previous_audits"],
-                                 sampling_frame=parts["sampling_frame"],
-                                 criteria=parts["criteria"] or None, districts=parts["districts"] or None)
-        # reference tables for the checks below: the bundled ones where a file failed
-        ref_criteria = (parts or {}).get("criteria") or None
-        ref_districts = (parts or {}).get("districts") or None
-    else:
-        ref_criteria = ref_districts = None
+def _sample_list(c: _Checker, samples) -> list:
+    """``samples``: a non-empty list (or one name) of :data:`SAMPLES`, none twice."""
+    if isinstance(samples, str):
+        samples = [samples]
+    if not isinstance(samples, list) or not samples:
+        c.fail("samples", f"must be a non-empty list drawn from {', '.join(SAMPLES)}, got {samples!r}")
+    _check_members(c, "samples", "sample", samples, SAMPLES)
+    return samples
 
-    def _samples():
-        samples = data["samples"]
-        if isinstance(samples, str):
-            samples = [samples]
-        if not isinstance(samples, list) or not samples:
-            c.fail("samples", f"must be a non-empty list drawn from {', '.join(SAMPLES)}, got {samples!r}")
-        _check_members(c, "samples", "sample", samples, SAMPLES)
-        return samples
 
-    samples = c.get(_samples) if "samples" in data else None
+def _check_samples(c: _Checker, data: dict):
+    """``samples`` as a list, or None where missing or wrong."""
+    return c.get(lambda: _sample_list(c, data["samples"])) if "samples" in data else None
 
+
+def _district_names(c: _Checker, raw_d, district_table, known_districts) -> tuple:
+    """``districts``: ``all`` or a list of names or codes, as ``(names, districts_all)``."""
+    if isinstance(raw_d, str) and raw_d != "all":
+        raw_d = [raw_d]
+    if raw_d == "all":
+        return tuple(known_districts), True
+    if not isinstance(raw_d, list) or not raw_d:
+        c.fail("districts", f'must be "all" or a non-empty list of district names or codes, got {raw_d!r}')
+    # deferred: pandas 0.3 s: the runner's parent reads parameters without pandas
+    from kentaudit.inputs.reference import resolve_district
+
+    names, bad = [], []
+    for d in raw_d:
+        try:
+            names.append(resolve_district(d, district_table))  # a name or a code, any case
+        except InputError:
+            bad.append(repr(d))
+    if bad:
+        valid = ", ".join(f"{n} ({k})" for n, k in zip(district_table["district"],
+                                                      district_table["district_code"]))
+        c.fail("districts", f"unknown district {', '.join(bad)}; allowed (names or codes, any case): {valid}")
+    if len(set(names)) != len(names):
+        c.fail("districts", "lists a district twice")
+    return tuple(names), False
+
+
+def _check_districts(c: _Checker, data: dict, ref_districts) -> tuple:
+    """``districts`` checked against the districts table, as ``(names, districts_all)``."""
     # deferred: pandas 0.3 s: the runner's parent reads parameters without pandas
     from kentaudit.inputs.reference import districts as _districts
 
+    district_table = _districts(ref_districts)
+    known_districts = list(district_table["district"])
+    return c.get(lambda: _district_names(c, data.get("districts", "all"), district_table, known_districts),
+                 ((), False))
+
+
+def _notebook_names(c: _Checker, raw_nb, nb_dir: Path, available: list) -> tuple:
+    """``notebooks``: ``all`` or a list of the notebooks in ``nb_dir``, none twice."""
+    if raw_nb == "all":
+        if not available:
+            c.fail("notebooks", f"no notebooks found in {nb_dir}")
+        return tuple(available)
+    if not isinstance(raw_nb, list) or not raw_nb:
+        c.fail("notebooks", f'must be "all" or a non-empty list of notebook names, got {raw_nb!r}')
+    missing = [n for n in raw_nb if n not in available]
+    if missing:
+        c.fail("notebooks", f"unknown notebook {', '.join(map(repr, missing))} (not in {nb_dir}); "
+                            f"available: {', '.join(available) or 'none'}")
+    if len(set(raw_nb)) != len(raw_nb):
+        c.fail("notebooks", "lists a notebook twice")
+    return tuple(raw_nb)
+
+
+def _check_notebooks(c: _Checker, data: dict, root: Path) -> tuple:
+    """``notebooks`` checked against ``<root>/notebooks`` (an empty tuple where wrong)."""
+    nb_dir = root / "notebooks"
+    available = sorted(p.stem for p in nb_dir.glob("*.ipynb")) if nb_dir.is_dir() else []
+    return c.get(lambda: _notebook_names(c, data.get("notebooks", "all"), nb_dir, available), ())
+
+
+def _scale_name(c: _Checker, data: dict, cycle, scales: list) -> str:
+    """``grade_scale`` as given, else the scale covering the cycle's year."""
+    if "grade_scale" in data:
+        grade_scale = c.str_("grade_scale", data["grade_scale"])
+        if grade_scale not in scales:
+            c.fail("grade_scale", f"unknown grade scale {grade_scale!r}; allowed: {', '.join(scales)}")
+        return grade_scale
+    # deferred: pandas 0.3 s: the runner's parent reads parameters without pandas
+    from kentaudit.inputs.reference import scale_for_cycle
+
+    if cycle is not None and not re.fullmatch(r"[0-9]{4}", cycle):
+        c.fail("cycle", f"{cycle!r} is not a four-digit year, and audit exports name their cycle by year "
+                        '(the runner checks the cycle against them): use the year, e.g. cycle: "2009"')
+    try:
+        return scale_for_cycle(cycle)
+    except (ValueError, TypeError):
+        if cycle is None:
+            raise _Bad("grade_scale") from None  # the cycle's own problem is reported
+        c.fail("grade_scale", f"no grade scale covers cycle {cycle!r}; set one of: {', '.join(scales)}")
+
+
+def _check_grade_scale(c: _Checker, data: dict, cycle):
+    """``grade_scale`` checked against the bundled grade scales (None where wrong)."""
     # deferred: pandas 0.3 s: the runner's parent reads parameters without pandas
     from kentaudit.inputs.reference import grade_scales as _grade_scales
 
-    district_table = _districts(ref_districts)
-    known_districts = list(district_table["district"])
-
-    def _district_list():
-        raw_d = data.get("districts", "all")
-        if isinstance(raw_d, str) and raw_d != "all":
-            raw_d = [raw_d]
-        if raw_d == "all":
-            return tuple(known_districts), True
-        if not isinstance(raw_d, list) or not raw_d:
-            c.fail("districts", f'must be "all" or a non-empty list of district names or codes, got {raw_d!r}')
-        # deferred: pandas 0.3 s: the runner's parent reads parameters without pandas
-        from kentaudit.inputs.reference import resolve_district
-
-        names, bad = [], []
-        for d in raw_d:
-            try:
-                names.append(resolve_district(d, district_table))  # a name or a code, any case
-            except InputError:
-                bad.append(repr(d))
-        if bad:
-            valid = ", ".join(f"{n} ({k})" for n, k in zip(district_table["district"],
-                                                          district_table["district_code"]))
-            c.fail("districts", f"unknown district {', '.join(bad)}; allowed (names or codes, any case): {valid}")
-        if len(set(names)) != len(names):
-            c.fail("districts", "lists a district twice")
-        return tuple(names), False
-
-    districts, districts_all = c.get(_district_list, ((), False))
-
-    nb_dir = root / "notebooks"
-    available = sorted(p.stem for p in nb_dir.glob("*.ipynb")) if nb_dir.is_dir() else []
-
-    def _notebooks():
-        raw_nb = data.get("notebooks", "all")
-        if raw_nb == "all":
-            if not available:
-                c.fail("notebooks", f"no notebooks found in {nb_dir}")
-            return tuple(available)
-        if not isinstance(raw_nb, list) or not raw_nb:
-            c.fail("notebooks", f'must be "all" or a non-empty list of notebook names, got {raw_nb!r}')
-        missing = [n for n in raw_nb if n not in available]
-        if missing:
-            c.fail("notebooks", f"unknown notebook {', '.join(map(repr, missing))} (not in {nb_dir}); "
-                                f"available: {', '.join(available) or 'none'}")
-        if len(set(raw_nb)) != len(raw_nb):
-            c.fail("notebooks", "lists a notebook twice")
-        return tuple(raw_nb)
-
-    notebooks = c.get(_notebooks, ())
-
     scales = list(dict.fromkeys(_grade_scales()["scale"]))
+    return c.get(lambda: _scale_name(c, data, cycle, scales))
 
-    def _scale():
-        if "grade_scale" in data:
-            grade_scale = c.str_("grade_scale", data["grade_scale"])
-            if grade_scale not in scales:
-                c.fail("grade_scale", f"unknown grade scale {grade_scale!r}; allowed: {', '.join(scales)}")
-            return grade_scale
-        # deferred: pandas 0.3 s: the runner's parent reads parameters without pandas
-        from kentaudit.inputs.reference import scale_for_cycle
 
-        if cycle is not None and not re.fullmatch(r"[0-9]{4}", cycle):
-            c.fail("cycle", f"{cycle!r} is not a four-digit year, and audit exports name their cycle by year "
-                            '(the runner checks the cycle against them): use the year, e.g. cycle: "2009"')
-        try:
-            return scale_for_cycle(cycle)
-        except (ValueError, TypeError):
-            if cycle is None:
-                raise _Bad("grade_scale") from None  # the cycle's own problem is reported
-            c.fail("grade_scale", f"no grade scale covers cycle {cycle!r}; set one of: {', '.join(scales)}")
+def _target_value(c: _Checker, target):
+    """``target``: a proportion in (0, 1] as a float, or ``"overall"``."""
+    if target != "overall":
+        if isinstance(target, bool) or not isinstance(target, (int, float)) or not 0 < float(target) <= 1:
+            c.fail("target", f'must be a proportion in (0, 1] or "overall", got {_tname(target)} {target!r}')
+        target = float(target)
+    return target
 
-    grade_scale = c.get(_scale)
 
-    def _target():
-        target = data.get("target", 0.8)
-        if target != "overall":
-            if isinstance(target, bool) or not isinstance(target, (int, float)) or not 0 < float(target) <= 1:
-                c.fail("target", f'must be a proportion in (0, 1] or "overall", got {_tname(target)} {target!r}')
-            target = float(target)
-        return target
+def _check_target(c: _Checker, data: dict):
+    """``target`` (default 0.8; None where wrong)."""
+    return c.get(lambda: _target_value(c, data.get("target", 0.8)))
 
-    target = c.get(_target)
 
+def _headline_id(c: _Checker, headline, ref_criteria) -> str:
+    """``headline_criterion``: an id of the criteria catalogue."""
     # deferred: pandas 0.3 s: the runner's parent reads parameters without pandas
     from kentaudit.inputs.reference import criteria as _criteria
 
+    c.str_("headline_criterion", headline)
+    ids = list(_criteria(ref_criteria)["id"])
+    if headline not in ids:
+        c.fail("headline_criterion", f"unknown criterion {headline!r}; choose one of the "
+                                     f"catalogue's ids: {', '.join(ids)}")
+    return headline
+
+
+def _check_headline(c: _Checker, data: dict, ref_criteria):
+    """``headline_criterion`` (None where missing or wrong)."""
     headline = data.get("headline_criterion")
-
-    def _headline():
-        c.str_("headline_criterion", headline)
-        ids = list(_criteria(ref_criteria)["id"])
-        if headline not in ids:
-            c.fail("headline_criterion", f"unknown criterion {headline!r}; choose one of the "
-                                         f"catalogue's ids: {', '.join(ids)}")
-        return headline
-
     if headline is not None:
-        headline = c.get(_headline)
-    publication = c.get(lambda: _publication(c, data.get("publication"), synthetic))
-    district_samples = c.get(lambda: _district_samples(c, data.get("district_samples", "random"),
-                                                       samples or ()), "random")
+        headline = c.get(lambda: _headline_id(c, headline, ref_criteria))
+    return headline
 
-    def _output_dir():
-        if "output_dir" not in data:  # the repository's outputs/ folder
-            return (root / "outputs").resolve()
-        out = data["output_dir"]
-        c.str_("output_dir", out)
-        if "\x00" in out:
-            c.fail("output_dir", "contains a NUL character")
-        out = Path(out).expanduser()
-        return (out if out.is_absolute() else base / out).resolve()
 
-    output_dir = c.get(_output_dir)
+def _check_publication(c: _Checker, data: dict, synthetic: bool):
+    """The ``publication`` block as a :class:`Publication` (None where wrong)."""
+    return c.get(lambda: _publication(c, data.get("publication"), synthetic))
+
+
+def _check_district_samples(c: _Checker, data: dict, samples):
+    """``district_samples`` checked against the cycle's samples (``"random"`` where wrong)."""
+    return c.get(lambda: _district_samples(c, data.get("district_samples", "random"), samples or ()), "random")
+
+
+def _output_path(c: _Checker, data: dict, base: Path, root: Path) -> Path:
+    """``output_dir`` resolved against ``base`` (default: the repository's ``outputs/``)."""
+    if "output_dir" not in data:  # the repository's outputs/ folder
+        return (root / "outputs").resolve()
+    out = data["output_dir"]
+    c.str_("output_dir", out)
+    if "\x00" in out:
+        c.fail("output_dir", "contains a NUL character")
+    out = Path(out).expanduser()
+    return (out if out.is_absolute() else base / out).resolve()
+
+
+def _resolve_output_dir(c: _Checker, data: dict, *, base: Path, root: Path, cycle, inputs, path: Path):
+    """``output_dir`` resolved, then refused by :func:`check_output_dir` where a run could damage it."""
+    output_dir = c.get(lambda: _output_path(c, data, base, root))
     if output_dir is not None and cycle is not None:
         c.get(lambda: check_output_dir(output_dir, root=root, cycle=cycle, checker=c,
                                        inputs=([p for _, p in inputs.files()] if inputs else []) + [path]))
+    return output_dir
+
+
+def _check_settings(c: _Checker, data: dict) -> dict:
+    """The statistical and run settings, keyed by their :class:`CycleParams` field (None where wrong)."""
     confidence_level = c.get(lambda: c.prob("confidence_level", data.get("confidence_level", 0.95)))
     interval_method = c.get(lambda: c.method("interval_method", data.get("interval_method", "wilson"),
                                              INTERVAL_METHODS))
@@ -754,35 +848,10 @@ def load_params(path: str | Path) -> CycleParams:
     seed = c.get(lambda: _seed(c, data["seed"])) if "seed" in data else None
     cell_timeout = c.get(lambda: c.int_("cell_timeout", data.get("cell_timeout", 600), minimum=1))
     jobs = c.get(lambda: c.int_("jobs", data.get("jobs"), minimum=1, allow_none=True))
-    c.raise_problems()  # every problem of the file at once
-
-    return CycleParams(
-        cycle=cycle,
-        title=title,
-        synthetic=synthetic,
-        inputs=inputs,
-        samples=tuple(samples),
-        districts=districts,
-        districts_all=districts_all,
-        notebooks=notebooks,
-        confidence_level=confidence_level,
-        interval_method=interval_method,
-        adjust_method=adjust_method,
-        suppression_threshold=suppression_threshold,
-        protection_width=protection_width,
-        grade_scale=grade_scale,
-        target=target,
-        funnel_method=funnel_method,
-        seed=seed,
-        output_dir=output_dir,
-        cell_timeout=cell_timeout,
-        jobs=jobs,
-        headline_criterion=headline,
-        publication=publication,
-        district_samples=district_samples,
-        source=path,
-        root=root,
-    )
+    return {"confidence_level": confidence_level, "interval_method": interval_method,
+            "adjust_method": adjust_method, "suppression_threshold": suppression_threshold,
+            "protection_width": protection_width, "funnel_method": funnel_method, "seed": seed,
+            "cell_timeout": cell_timeout, "jobs": jobs}
 
 
 def _district_samples(c: _Checker, raw, samples):

@@ -47,8 +47,7 @@ from scipy.special import expit, logit
 
 from kentaudit.core import workdays
 from kentaudit.core.errors import KentauditError
-from kentaudit.inputs import reference
-from kentaudit.inputs import schema as model
+from kentaudit.inputs import reference, schema as model
 
 __all__ = [
     "SyntheticData", "generate", "write_synthetic", "applicable", "model_probability",

@@ -34,8 +34,8 @@ from kentaudit.core.formatting import join_words, method_words
 from kentaudit.core.safetext import neutralise_frame
 from kentaudit.core.version import __version__
 from kentaudit.inputs.params import MAIN_SAMPLES, load_params
-from kentaudit.inputs.reference import AREA_ASSUMPTION, criteria, grade_labels
-from kentaudit.inputs.reference import districts as _districts
+from kentaudit.inputs.reference import (AREA_ASSUMPTION, criteria, districts as _districts,
+                                        grade_labels)
 from kentaudit.publication.cells import ACCEPTED, Universe
 from kentaudit.publication.check.folder import check_printed, check_publication
 from kentaudit.publication.disclosure import DEFAULT_WIDTH, Context, suppress
@@ -472,19 +472,66 @@ def build_appendix(params, results_dir=None, *, spec_path=None) -> AppendixResul
     DisclosureError, PublicationTableError
         Suppression or a table could not be built safely.
     """
-    cycle = str(_get(params, "cycle"))
+    b = _start(params, results_dir, spec_path)
+    tables, skipped = _tables(b)
+    d = _disclosure_control(b, tables)
+    _write_restricted(b.results_dir / "restricted", tables, d.sup.audit, d.sup.equations)
+    stage = _new_stage(b.results_dir)
+    headline = _headline(params, b.words)
+    figures, fskipped = _draw(b, tables, d.sup, stage, headline)
+    now = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    names = numbering([t.id for t in d.sup.tables] + [f.id for f in figures])
+    found = _main_findings(b, d.sup, headline, names)
+    content = _content(b, d, figures, skipped + fskipped, found, names, headline, now)
+    findings = _write_and_check(stage, content, d, _check_args(b, d))
+    final = _publish(b.results_dir, stage, findings)  # nothing published if the check found anything
+    files = sorted(p for p in final.rglob("*") if p.is_file())
+    return AppendixResult(final, b.results_dir / "restricted", [t.id for t in d.sup.tables],
+                          [f.id for f in figures], skipped + fskipped, d.sup.audit, files)
+
+
+# ------------------------------------------------------- steps of build_appendix
+@dataclass
+class _Build:
+    """What every step of :func:`build_appendix` reads: the cycle, its settings, spec and manifest."""
+
+    params: object
+    cycle: str
+    results_dir: Path
+    spec: dict
+    samples: list
+    inputs: dict
+    has_prev: bool
+    synthetic: bool
+    threshold: int
+    manifest: dict
+    words: dict
+
+
+@dataclass
+class _Disclosed:
+    """The disclosure-controlled tables and what their control was measured against."""
+
+    width: int
+    ctx: Context
+    modelled: list
+    earlier: list
+    sup: object
+
+
+def _results_folder(params, cycle: str, results_dir) -> Path:
+    """The cycle's output folder (default ``<output_dir>/<cycle>``), refused without ``results/``."""
     if results_dir is None:
         results_dir = Path(_get(params, "output_dir", "outputs")) / cycle
     results_dir = Path(results_dir)
     if not (results_dir / "results").is_dir():
         raise ParamsError(f"no results folder at {results_dir / 'results'}; run the cycle's notebooks "
                           "first (kentaudit run) or pass --results.", key="results_dir")
-    spec = load_spec(spec_path)
-    samples = list(_get(params, "samples", []) or [])
-    inputs = _inputs(params)
-    has_prev = bool(inputs.get("previous_audits"))
-    synthetic = bool(_get(params, "synthetic", False))
-    threshold = int(_get(params, "suppression_threshold", 5))
+    return results_dir
+
+
+def _read_manifest(results_dir: Path) -> dict:
+    """The run's ``manifest.json`` ({} if none), refused for a partial, failed or interrupted run."""
     mf = results_dir / "manifest.json"
     manifest = json.loads(mf.read_text(encoding="utf-8")) if mf.exists() else {}
     if manifest.get("partial") or results_dir.name.endswith("-partial"):
@@ -494,113 +541,191 @@ def build_appendix(params, results_dir=None, *, spec_path=None) -> AppendixResul
     if manifest.get("status") in ("failed", "interrupted") or ".failed-" in results_dir.name:
         raise ParamsError(f"{results_dir} holds results of a run that {manifest.get('status') or 'failed'}: "
                           "fix the failure and run the cycle again before publishing.", key="results_dir")
+    return manifest
 
+
+def _start(params, results_dir, spec_path) -> _Build:
+    """Check the results folder and read what the steps share: spec, settings, manifest and words."""
+    cycle = str(_get(params, "cycle"))
+    results_dir = _results_folder(params, cycle, results_dir)
+    spec = load_spec(spec_path)
+    samples = list(_get(params, "samples", []) or [])
+    inputs = _inputs(params)
+    has_prev = bool(inputs.get("previous_audits"))
+    synthetic = bool(_get(params, "synthetic", False))
+    threshold = int(_get(params, "suppression_threshold", 5))
+    manifest = _read_manifest(results_dir)
     words = {"criteria": _criterion_words(params)}
-    tables, skipped = build_tables(spec, results_dir, cycle=cycle, samples=samples,
-                                   has_previous=has_prev, synthetic=synthetic,
-                                   source=source_line(params, synthetic), criterion_words=words["criteria"])
-    width = _get(params, "protection_width", None)
-    width = int(DEFAULT_WIDTH if width is None else width)
-    ctx = disclosure_context(tables, results_dir, cycle=cycle, samples=samples,
-                             districts_path=inputs.get("districts"))
-    out_root = Path(_get(params, "output_dir", "outputs"))
+    return _Build(params, cycle, results_dir, spec, samples, inputs, has_prev, synthetic, threshold,
+                  manifest, words)
+
+
+def _tables(b: _Build) -> tuple:
+    """The spec's tables built from ``results/`` (unsuppressed), and those skipped with why."""
+    return build_tables(b.spec, b.results_dir, cycle=b.cycle, samples=b.samples, has_previous=b.has_prev,
+                        synthetic=b.synthetic, source=source_line(b.params, b.synthetic),
+                        criterion_words=b.words["criteria"])
+
+
+def _earlier(b: _Build, ctx: Context, width: int) -> tuple:
+    """The earlier appendices, as ``(modelled, earlier)``: those published beside this one and the
+    others modelled as they would have been published."""
+    out_root = Path(_get(b.params, "output_dir", "outputs"))
     found = [f for f in (mf.parents[1] for mf in sorted(out_root.glob("*/publish/csv/metadata.json")))
-             if f.parent.resolve() != results_dir.resolve()] if out_root.is_dir() else []
+             if f.parent.resolve() != b.results_dir.resolve()] if out_root.is_dir() else []
     # the earlier appendices not found as published, modelled as they would have been
-    modelled = model_releases(results_dir, results_dir / "restricted" / "earlier_releases", cycle=cycle,
-                              spec=spec, districts=_districts_ref(inputs), threshold=threshold,
-                              width=width, grade_labels=_grade_words(params), found=found,
-                              criterion_words=words["criteria"])
-    earlier = earlier_releases(out_root, cycle, ctx, exclude=results_dir, modelled=modelled)
-    sup = suppress(tables, threshold=threshold, context=ctx, width=width,
+    modelled = model_releases(b.results_dir, b.results_dir / "restricted" / "earlier_releases", cycle=b.cycle,
+                              spec=b.spec, districts=_districts_ref(b.inputs), threshold=b.threshold,
+                              width=width, grade_labels=_grade_words(b.params), found=found,
+                              criterion_words=b.words["criteria"])
+    earlier = earlier_releases(out_root, b.cycle, ctx, exclude=b.results_dir, modelled=modelled)
+    return modelled, earlier
+
+
+def _disclosure_control(b: _Build, tables) -> _Disclosed:
+    """Suppress the tables knowing the earlier releases, then mark untestable rows and readjust p-values."""
+    width = _get(b.params, "protection_width", None)
+    width = int(DEFAULT_WIDTH if width is None else width)
+    ctx = disclosure_context(tables, b.results_dir, cycle=b.cycle, samples=b.samples,
+                             districts_path=b.inputs.get("districts"))
+    modelled, earlier = _earlier(b, ctx, width)
+    sup = suppress(tables, threshold=b.threshold, context=ctx, width=width,
                    earlier=[(d, v) for d, v, _ in earlier])
     mark_untestable(sup.tables)  # no test possible: [z], and out of every adjustment family
-    readjust_p_values(sup.tables, _get(params, "adjust_method", "holm"))
-    _write_restricted(results_dir / "restricted", tables, sup.audit, sup.equations)
+    readjust_p_values(sup.tables, _get(b.params, "adjust_method", "holm"))
+    return _Disclosed(width, ctx, modelled, earlier, sup)
 
+
+def _new_stage(results_dir: Path) -> Path:
+    """An empty ``publish.staging/`` folder (an old one is removed)."""
     stage = results_dir / "publish.staging"
     if stage.exists():
         shutil.rmtree(stage)
     stage.mkdir(parents=True)
+    return stage
+
+
+def _draw(b: _Build, tables, sup, stage: Path, headline: str) -> tuple:
+    """Draw the figures into ``stage/figures``, each with the published table shown beside it."""
+    params = b.params
     labels = {}
     for t in tables:
         if "criterion_label" in t.data.columns:
             labels.update(zip(t.data["criterion"].astype(str), t.data["criterion_label"].astype(str)))
-    headline = _headline(params, words)
-    hl = words["criteria"].get(headline, headline)
-    spec_figs = [{**e, "title": e["title"].replace("{headline}", hl)} for e in spec.get("figures", [])]
+    hl = b.words["criteria"].get(headline, headline)
+    spec_figs = [{**e, "title": e["title"].replace("{headline}", hl)} for e in b.spec.get("figures", [])]
     figures, fskipped = draw_figures(
         spec_figs, sup.tables, stage / "figures", headline=headline, labels=labels,
         target=float(_get(params, "target", 0.8)) if not isinstance(_get(params, "target", 0.8), str) else 0.8,
-        funnel_method=_get(params, "funnel_method", "binomial-interpolated"), threshold=threshold,
-        skip_reason=lambda e: applies(e, samples, has_prev))
+        funnel_method=_get(params, "funnel_method", "binomial-interpolated"), threshold=b.threshold,
+        skip_reason=lambda e: applies(e, b.samples, b.has_prev))
     for f in figures:  # the published table shown beside each figure
         f.data_table = dict(next((e.get("data_table") for e in spec_figs if e["id"] == f.id), None) or {})
+    return figures, fskipped
 
-    notes = dict(spec.get("notes", {}))
-    if "district_samples" in notes:
-        notes["district_samples"] = district_samples_note(ctx.district_samples.get(cycle),
-                                                          [s for s in samples if s in MAIN_SAMPLES])
-    title = _get(params, "title") or f"Case-file audit {cycle}: statistical appendix"
-    now = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    names = numbering([t.id for t in sup.tables] + [f.id for f in figures])
-    conf = float(_get(params, "confidence_level", 0.95))
+
+def _main_findings(b: _Build, sup, headline: str, names: dict) -> list:
+    """The main findings, their numbers traced to table cells in ``restricted/``."""
+    conf = float(_get(b.params, "confidence_level", 0.95))
     found = main_findings(sup.tables, headline=headline, conf_level=conf,
-                          adjust_method=_get(params, "adjust_method", "holm"), names=names, words=words)
-    _write_findings(results_dir / "restricted", found)
-    content = AppendixContent(
+                          adjust_method=_get(b.params, "adjust_method", "holm"), names=names, words=b.words)
+    _write_findings(b.results_dir / "restricted", found)
+    return found
+
+
+def _notes(b: _Build, ctx: Context) -> dict:
+    """The spec's notes, the one on district samples saying which samples the comparisons read."""
+    notes = dict(b.spec.get("notes", {}))
+    if "district_samples" in notes:
+        notes["district_samples"] = district_samples_note(ctx.district_samples.get(b.cycle),
+                                                          [s for s in b.samples if s in MAIN_SAMPLES])
+    return notes
+
+
+def _content(b: _Build, d: _Disclosed, figures, skipped, found, names, headline: str, now: str) -> AppendixContent:
+    """Everything the writers print: tables, figures, notes, methods, caveats, findings and downloads."""
+    params, cycle, samples, synthetic = b.params, b.cycle, b.samples, b.synthetic
+    sup = d.sup
+    notes = _notes(b, d.ctx)
+    title = _get(params, "title") or f"Case-file audit {cycle}: statistical appendix"
+    return AppendixContent(
         title=title,
         intro=(f"Statistical appendix to the report of the {cycle} case-file audit cycle "
                f"(samples: {', '.join(SAMPLE_WORDS.get(x, x).lower() for x in samples) or 'not stated'}). "
                "Tables are numbered in reading order; each is also published as a CSV file and on a "
                "sheet of the spreadsheets, named by its reference (T1, T2, ...)."),
         tables=sup.tables, figures=figures, notes=notes,
-        methods=_methods(params, manifest, sup.tables, sup=sup, earlier=earlier, names=names,
-                         figures=figures, extra_tests=_extra_tests(spec, results_dir, sup.tables),
+        methods=_methods(params, b.manifest, sup.tables, sup=sup, earlier=d.earlier, names=names,
+                         figures=figures, extra_tests=_extra_tests(b.spec, b.results_dir, sup.tables),
                          district_note=notes.get("district_samples")),
         caveats=_caveats(params, synthetic),
-        skipped=skipped + fskipped, synthetic=synthetic,
+        skipped=skipped, synthetic=synthetic,
         generated=f"Generated by kentaudit {__version__} on {now}.",
-        findings=found, words=words,
+        findings=found, words=b.words,
         publication=_publication(params, now, headline),
         downloads=[("appendix.pdf", "PDF for printing (A4)"), ("appendix.xlsx", "Excel workbook"),
                    ("appendix.ods", "OpenDocument spreadsheet"),
                    *[(f"csv/{t.id}.csv", f"{t.id}.csv") for t in sup.tables]])
 
-    def without_pdf():
-        content.downloads = [d for d in content.downloads if d[0] != "appendix.pdf"]
-        content.skipped = content.skipped + [("P1", "PDF for printing", "Chromium was not found or "
-                                              "could not print the appendix")]
-        write_html(stage / "appendix.html", content)
 
-    extra = [Path(p) for p in (inputs.get("audits") or [])]
-    check_args = dict(restricted_dir=results_dir / "restricted", threshold=threshold,
-                      audit_files=extra, width=width,
-                      earlier=sorted({str(p) for _, _, p in earlier}) + [
-                          str(m) for m in modelled if m not in {p for _, _, p in earlier}])
+def _check_args(b: _Build, d: _Disclosed) -> dict:
+    """The publication check's arguments: restricted files, threshold, width, audits and earlier releases."""
+    extra = [Path(p) for p in (b.inputs.get("audits") or [])]
+    return dict(restricted_dir=b.results_dir / "restricted", threshold=b.threshold,
+                audit_files=extra, width=d.width,
+                earlier=sorted({str(p) for _, _, p in d.earlier}) + [
+                    str(m) for m in d.modelled if m not in {p for _, _, p in d.earlier}])
+
+
+def _without_pdf(stage: Path, content: AppendixContent) -> None:
+    """Rewrite the page without the PDF download, saying why it is missing."""
+    content.downloads = [d for d in content.downloads if d[0] != "appendix.pdf"]
+    content.skipped = content.skipped + [("P1", "PDF for printing", "Chromium was not found or "
+                                          "could not print the appendix")]
+    write_html(stage / "appendix.html", content)
+
+
+def _write_downloads(stage: Path, content: AppendixContent, d: _Disclosed) -> None:
+    """Write the spreadsheets (XLSX, ODS) and the CSV files with their metadata."""
+    write_xlsx(stage / "appendix.xlsx", content)
+    write_ods(stage / "appendix.ods", content)
+    write_csvs(stage / "csv", d.sup.tables, ctx=d.ctx, sup=d.sup, earlier=d.earlier)
+
+
+def _join_pdf(job, stage: Path, content: AppendixContent, check_args: dict, findings: list) -> list:
+    """Wait for Chromium: add the checked PDF, or check the page again without it; the findings."""
+    pdf = finish_pdf(job)
+    if pdf is None:  # the page no longer offers the PDF: checked again as changed
+        _without_pdf(stage, content)
+        findings = check_publication(stage, **check_args)
+    else:
+        shutil.move(str(pdf), str(stage / "appendix.pdf"))
+        findings += check_printed(stage / "appendix.pdf", restricted_dir=check_args["restricted_dir"],
+                                  audit_files=check_args["audit_files"])
+    return findings
+
+
+def _write_and_check(stage: Path, content: AppendixContent, d: _Disclosed, check_args: dict) -> list:
+    """Write every published file into ``stage`` while Chromium prints the PDF, and check them all."""
     write_html(stage / "appendix.html", content)
     # Chromium prints into a private folder of its own while the rest is written and the
     # folder checked; the PDF joins the folder when done and is checked then.
     printing = Path(tempfile.mkdtemp(prefix="kentaudit-pdf-"))
     try:
         job = start_pdf(stage / "appendix.html", printing / "appendix.pdf")
-        write_xlsx(stage / "appendix.xlsx", content)
-        write_ods(stage / "appendix.ods", content)
-        write_csvs(stage / "csv", sup.tables, ctx=ctx, sup=sup, earlier=earlier)
+        _write_downloads(stage, content, d)
         if job is None:
-            without_pdf()
+            _without_pdf(stage, content)
         findings = check_publication(stage, **check_args)
         if job is not None:
-            pdf = finish_pdf(job)
-            if pdf is None:  # the page no longer offers the PDF: checked again as changed
-                without_pdf()
-                findings = check_publication(stage, **check_args)
-            else:
-                shutil.move(str(pdf), str(stage / "appendix.pdf"))
-                findings += check_printed(stage / "appendix.pdf", restricted_dir=check_args["restricted_dir"],
-                                          audit_files=extra)
+            findings = _join_pdf(job, stage, content, check_args, findings)
     finally:
         shutil.rmtree(printing, ignore_errors=True)
+    return findings
+
+
+def _publish(results_dir: Path, stage: Path, findings) -> Path:
+    """Move the checked ``stage`` to ``publish/``; on findings keep it as ``publish_rejected/`` and raise."""
     final = results_dir / "publish"
     if findings:
         rej = results_dir / "publish_rejected"
@@ -611,9 +736,7 @@ def build_appendix(params, results_dir=None, *, spec_path=None) -> AppendixResul
     if final.exists():
         shutil.rmtree(final)
     stage.rename(final)
-    files = sorted(p for p in final.rglob("*") if p.is_file())
-    return AppendixResult(final, results_dir / "restricted", [t.id for t in sup.tables],
-                          [f.id for f in figures], skipped + fskipped, sup.audit, files)
+    return final
 
 
 def build_appendix_cli(params_path, results_dir=None) -> int:

@@ -29,6 +29,7 @@ import matplotlib
 import matplotlib.figure
 import numpy as np
 
+from kentaudit.core.formatting import finite_number
 from kentaudit.publication.table import Figure, round_half_away
 from kentaudit.report.charts import OKABE_ITO, house_style, place_labels
 from kentaudit.stats.funnel import funnel_limits
@@ -41,13 +42,7 @@ _HIDDEN_COLOUR = "#BBBBBB"
 
 
 def _shown(v) -> bool:
-    if isinstance(v, str):
-        return False
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return False
-    return np.isfinite(f)
+    return finite_number(v) is not None
 
 
 def _pct(x: float) -> str:

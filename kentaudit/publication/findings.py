@@ -312,6 +312,18 @@ def profile_findings(df: pd.DataFrame, alpha: float, name: str = "profile"):
     return out
 
 
+#: the comparisons the findings report, in the order of the edition: (table, topic, the
+#: sentence's opening, what differs)
+_COMPARISONS = (
+    ("T5", "extension", "The additional cases of the extended sample scored higher than the initial cases on ",
+     "difference between the samples"),
+    ("T6", "reaudit", "Re-audited from their comprehensive files, the initial cases scored higher on ",
+     "change at re-audit"),
+    ("T7", None, None, None),
+    ("T10", "change", "Compared with the previous cycle, compliance rose on ", "change since the previous cycle"),
+)
+
+
 def main_findings(tables, *, headline: str, conf_level: float = 0.95, adjust_method: str = "holm",
                   names=None, words=None) -> list:
     """The main findings of an edition from its published tables.
@@ -340,20 +352,12 @@ def main_findings(tables, *, headline: str, conf_level: float = 0.95, adjust_met
     out = []
     if "T4" in by:
         out += _headline(by["T4"], headline, conf_level)
-    if "T5" in by:
-        out += _comparison(by["T5"], "extension", alpha, adj,
-                           "The additional cases of the extended sample scored higher than the initial cases on ",
-                           "After adjustment for multiple comparisons", "difference between the samples")
-    if "T6" in by:
-        out += _comparison(by["T6"], "reaudit", alpha, adj,
-                           "Re-audited from their comprehensive files, the initial cases scored higher on ",
-                           "After adjustment for multiple comparisons", "change at re-audit")
-    if "T7" in by:
-        out += _districts(by["T7"], headline, words)
-    if "T10" in by:
-        out += _comparison(by["T10"], "change", alpha, adj,
-                           "Compared with the previous cycle, compliance rose on ",
-                           "After adjustment for multiple comparisons", "change since the previous cycle")
+    for tid, topic, intro, what in _COMPARISONS:
+        if tid == "T7" and "T7" in by:
+            out += _districts(by["T7"], headline, words)
+        elif tid in by:
+            out += _comparison(by[tid], topic, alpha, adj, intro, "After adjustment for multiple comparisons",
+                               what)
     out += _untested(tables, names)
     return out
 

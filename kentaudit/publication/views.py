@@ -26,7 +26,7 @@ import math
 
 import pandas as pd
 
-from kentaudit.core.formatting import format_p
+from kentaudit.core.formatting import as_number, format_p
 from kentaudit.publication.table import SHORTHAND, PublicationTable
 
 __all__ = ["SAMPLE_WORDS", "REAL_UNITS", "mark_untestable", "reader_p", "reader_value", "reader_frame",
@@ -57,11 +57,8 @@ def _is_p(c) -> bool:
 def format_p_cell(v):
     """A published p-value cell: shorthand kept, ``[x]`` when undefined, otherwise
     :func:`kentaudit.core.formatting.format_p` (``<0.001`` or three decimals)."""
-    if isinstance(v, str):
-        return v
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
+    f = None if isinstance(v, str) else as_number(v)
+    if f is None:
         return v
     return "[x]" if not math.isfinite(f) else format_p(f)
 

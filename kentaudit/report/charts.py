@@ -31,13 +31,7 @@ import pandas as pd
 import seaborn as sns
 
 from kentaudit.core.errors import InputError
-from kentaudit.core.formatting import (
-    format_p,
-    join_words,
-    level_text,
-    wrap_lines,
-    wrap_title,
-)
+from kentaudit.core.formatting import format_p, join_words, level_text, wrap_lines, wrap_title
 from kentaudit.core.methods import check_method
 from kentaudit.inputs.reference import grade_labels
 from kentaudit.stats.funnel import funnel_limits, level_label

@@ -34,6 +34,7 @@ import sys
 import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from multiprocessing import forkserver
 from pathlib import Path
@@ -47,13 +48,7 @@ from kentaudit.run import folders as rundirs
 from kentaudit.run.deathsig import die_with_parent
 from kentaudit.run.manifest import new_manifest, read_manifest, utc_now, write_manifest
 from kentaudit.run.skip_imports import skip_unused_optional_imports
-from kentaudit.run.zygote import (
-    NO_FORK_ENV,
-    PRELOAD,
-    ZYGOTE_ENV,
-    start_zygote,
-    unavailable_reason,
-)
+from kentaudit.run.zygote import NO_FORK_ENV, PRELOAD, ZYGOTE_ENV, start_zygote, unavailable_reason
 
 try:  # POSIX
     import fcntl
@@ -142,10 +137,88 @@ def _chosen(given, allowed: list, params: CycleParams, what: str, key: str, word
     return given
 
 
+@dataclass(frozen=True)
+class ReviewerPage:
+    """The reviewer page a worker exports as soon as its notebook has run.
+
+    Attributes
+    ----------
+    provenance : dict
+        What the page shows at its top: the run's provenance from the manifest
+        (:func:`_html_base`) with ``notebook`` and ``district``. The worker adds
+        the notebook's ``status``, ``error`` and ``finished_utc``.
+    path : str
+        Where the page is written: ``<staging>/html/<stem>.html``.
+    rel : str
+        The page's path in the run's folder, ``html/<stem>.html``, as the
+        manifest records it.
+    title : str
+        The page's title: ``<cycle title>: <notebook>``, followed by
+        `` (<district>)`` for a per-district notebook.
+    """
+
+    provenance: dict[str, Any]
+    path: str
+    rel: str
+    title: str
+
+
+@dataclass(frozen=True)
+class NotebookJob:
+    """One notebook execution, as the runner hands it to a worker process.
+
+    It crosses the process pool (forkserver or spawn), so it holds only
+    picklable values: strings, numbers and plain dicts.
+
+    Attributes
+    ----------
+    notebook : str
+        Notebook name (the file stem in the cycle's notebooks folder).
+    district : str or None
+        District name for a per-district notebook (``district_*``), else None.
+    district_code : str or None
+        That district's code, else None.
+    stem : str
+        Output file stem: ``<notebook>`` or ``<notebook>__<district code>``.
+    input_path : str
+        The notebook to run: ``<notebooks_dir>/<notebook>.ipynb``.
+    output_path : str
+        The executed notebook: ``<staging>/notebooks/<stem>.ipynb``.
+    parameters : dict
+        What papermill injects, in this order: ``params_file``, ``results_dir``,
+        ``figures_dir`` and ``district``.
+    cwd : str
+        The kernel's working folder (the notebooks folder).
+    kernel_manager_class : str
+        Dotted name of the kernel manager class.
+    cell_timeout : int
+        Seconds allowed per cell.
+    start_timeout : int
+        Seconds allowed for the kernel to start.
+    max_retries : int
+        Retries after a kernel start-up failure (never after an error in a cell).
+    page : ReviewerPage or None
+        The reviewer page to export once the notebook has run; None: none.
+    """
+
+    notebook: str
+    district: str | None
+    district_code: str | None
+    stem: str
+    input_path: str
+    output_path: str
+    parameters: dict[str, Any]
+    cwd: str
+    kernel_manager_class: str
+    cell_timeout: int
+    start_timeout: int
+    max_retries: int
+    page: ReviewerPage | None = None
+
+
 def _is_startup_failure(exc: BaseException) -> bool:
     # deferred: papermill 1.9 s (with jupyter_client): imported in the worker processes only
     from jupyter_client.kernelspec import NoSuchKernel
-
     # deferred: papermill 1.9 s: imported in the worker processes (the forkserver preloads it), not the parent
     from papermill.exceptions import PapermillException
 
@@ -165,12 +238,12 @@ def _error_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {msg[0] if msg else ''}".strip()
 
 
-def _execute_job(job: dict[str, Any]) -> dict[str, Any]:
+def _execute_job(job: NotebookJob) -> dict[str, Any]:
     """Run one notebook in this worker process; never raises for notebook errors.
 
     A kernel start-up failure (an error before the kernel client is ready:
     RuntimeError, TimeoutError, OSError or a ZeroMQ error, but not a missing
-    kernel spec) is retried up to ``job["max_retries"]`` times; an error in a
+    kernel spec) is retried up to ``job.max_retries`` times; an error in a
     cell never is.
     """
     # deferred: papermill 1.9 s: imported in the worker processes (the forkserver preloads it), not the parent
@@ -190,41 +263,41 @@ def _execute_job(job: dict[str, Any]) -> dict[str, Any]:
 
         try:
             pm.execute_notebook(
-                job["input_path"], job["output_path"], parameters=job["parameters"],
+                job.input_path, job.output_path, parameters=job.parameters,
                 progress_bar=False, log_output=False, request_save_on_cell_execute=True,
-                start_timeout=job["start_timeout"], execution_timeout=job["cell_timeout"],
-                kernel_manager_class=job["kernel_manager_class"], on_notebook_start=_on_start,
-                cwd=job["cwd"],
+                start_timeout=job.start_timeout, execution_timeout=job.cell_timeout,
+                kernel_manager_class=job.kernel_manager_class, on_notebook_start=_on_start,
+                cwd=job.cwd,
             )
             status, error = "ok", None
         except Exception as exc:  # noqa: BLE001 - every failure is recorded, none stops the batch
             if (not started["ok"] and _is_startup_failure(exc)
-                    and len(retry_errors) < job["max_retries"]):
+                    and len(retry_errors) < job.max_retries):
                 retry_errors.append(f"kernel start-up failed: {_error_line(exc)}")
                 time.sleep(0.25 * len(retry_errors))
                 continue
             status, error = "failed", _error_line(exc)
             if not started["ok"]:
                 error = f"kernel start-up failed: {error}" if _is_startup_failure(exc) else error
-        result = {"stem": job["stem"], "status": status, "error": error,
+        result = {"stem": job.stem, "status": status, "error": error,
                   "seconds": round(time.monotonic() - t0, 3), "retries": len(retry_errors),
                   "retry_errors": retry_errors, "kernel_launches": list(kernels.LAUNCHES)}
-        page = job.get("html")
-        if page and Path(job["output_path"]).exists():
+        page = job.page
+        if page and Path(job.output_path).exists():
             # The reviewer page is exported here, in the worker, as soon as the notebook
             # has run: the pages are made in parallel instead of one by one at the end.
             # deferred: nbconvert 1.5 s: reviewer pages are exported in the worker processes only
             from kentaudit.run.reviewer import export_notebook_html
 
-            prov = {**page["provenance"], "status": status, "error": error,
+            prov = {**page.provenance, "status": status, "error": error,
                     "finished_utc": utc_now()}
             try:
-                info = export_notebook_html(job["output_path"], page["path"], provenance=prov,
-                                            title=page["title"])
+                info = export_notebook_html(job.output_path, page.path, provenance=prov,
+                                            title=page.title)
             except Exception as exc:  # noqa: BLE001 - recorded; the run then fails
                 result["html_error"] = _error_line(exc)
             else:
-                result["html"] = page["rel"]
+                result["html"] = page.rel
                 result["images_without_alt"] = info["images_without_alt"]
         return result
 
@@ -609,253 +682,367 @@ def check_data(params: CycleParams) -> dict[str, Any]:
     return out
 
 
+@dataclass
+class _Run:
+    """One run's settings and its progress, handed from step to step of :func:`_run_locked`."""
+
+    # settings (from run_cycle)
+    params: CycleParams
+    plans: list[dict[str, Any]]  # build_jobs's plan, in the manifest's order
+    name: str  # the cycle folder's name: <cycle> or <cycle>-partial
+    partial: bool
+    n_jobs: int
+    timeout: int
+    appendix: bool
+    kmc: str
+    transport: str
+    zygote: bool  # requested
+    kernel_dir: str
+    extra: dict | None = None
+    # made by the steps
+    run_id: str = ""
+    staging: Path = Path()
+    manifest: dict[str, Any] = field(default_factory=dict)
+    entries: dict[str, dict[str, Any]] = field(default_factory=dict)  # the manifest's notebooks, by stem
+    t_start: float = 0.0
+    zinfo: dict[str, Any] = field(default_factory=dict)  # the manifest's kernel_zygote
+    zyg: Any = None
+    interrupted: _Interrupted | None = None
+    failed: bool = False
+    app_exec: ProcessPoolExecutor | None = None  # the appendix, built beside the district notebooks
+    app_fut: Any = None
+    app_res: dict[str, Any] = field(default_factory=dict)
+    status: str = ""
+    code: int = 0
+    publish_error: str | None = None
+
+    @property
+    def out_dir(self) -> Path:
+        return self.params.output_dir
+
+    @property
+    def early(self) -> bool:
+        """Whether the appendix may start beside the district notebooks."""
+        return bool(self.appendix) and not self.partial and self.n_jobs > 1
+
+
 def _run_locked(params: CycleParams, job_list, *, name, partial, n_jobs, timeout, appendix, kmc,
                 transport, zygote=False, kernel_dir: str, extra: dict | None = None) -> int:
-    # deferred: tqdm 0.03 s and IPython: only a run with a terminal or notebook shows progress
-    from tqdm.auto import tqdm
+    """Run the cycle in a staging folder, then publish it or set it aside; the exit code."""
+    run = _Run(params=params, plans=job_list, name=name, partial=partial, n_jobs=n_jobs, timeout=timeout,
+               appendix=appendix, kmc=kmc, transport=transport, zygote=zygote, kernel_dir=kernel_dir,
+               extra=extra)
+    _prepare_staging(run)
+    with _run_log(run.staging / "run.log"):
+        _log_run_start(run)
+        jobs = _make_jobs(run)
+        _start_kernel_zygote(run)
+        _run_pool(run, jobs)
+        _settle_entries(run)
+        _finish_appendix(run)
+        _export_reviewer_pages(run)
+        _close_manifest(run)
+    where = _publish_complete_run(run) if run.status == "complete" else None
+    if run.status != "complete":
+        where = _set_run_aside(run)
+    _print_summary(run, where)
+    return run.code
 
-    out_dir = params.output_dir
-    run_id = f"{_stamp()}-{os.getpid()}"
-    staging = rundirs.confined(out_dir / f".staging-{name}-{os.getpid()}", out_dir)
+
+def _prepare_staging(run: _Run) -> None:
+    """Make the run's private staging folder, write its first manifest and start the clock."""
+    out_dir = run.out_dir
+    run.run_id = f"{_stamp()}-{os.getpid()}"
+    staging = run.staging = rundirs.confined(out_dir / f".staging-{run.name}-{os.getpid()}", out_dir)
     if staging.exists():
         shutil.rmtree(staging)
     staging.mkdir(mode=0o700)
     os.chmod(staging, 0o700)  # private while the run builds it, whatever the umask
     for sub in ("notebooks", "results", "figures", "html"):
         (staging / sub).mkdir(mode=0o700)
-    manifest = new_manifest(params, jobs=n_jobs, cell_timeout=timeout, transport=transport,
-                            appendix=appendix, run_id=run_id)
-    manifest["partial"] = partial
-    manifest.update(extra or {})
-    if kmc != DEFAULT_KERNEL_MANAGER:
-        manifest["kernel_manager_class"] = kmc
-    entries = {j["stem"]: {"notebook": j["notebook"], "district": j["district"],
-                           "district_code": j["district_code"],
-                           "output": f"notebooks/{j['stem']}.ipynb", "html": None,
-                           "status": "pending", "seconds": None, "retries": 0,
-                           "retry_errors": [], "error": None} for j in job_list}
-    manifest["notebooks"] = list(entries.values())
+    manifest = run.manifest = new_manifest(run.params, jobs=run.n_jobs, cell_timeout=run.timeout,
+                                           transport=run.transport, appendix=run.appendix, run_id=run.run_id)
+    manifest["partial"] = run.partial
+    manifest.update(run.extra or {})
+    if run.kmc != DEFAULT_KERNEL_MANAGER:
+        manifest["kernel_manager_class"] = run.kmc
+    run.entries = {j["stem"]: {"notebook": j["notebook"], "district": j["district"],
+                               "district_code": j["district_code"],
+                               "output": f"notebooks/{j['stem']}.ipynb", "html": None,
+                               "status": "pending", "seconds": None, "retries": 0,
+                               "retry_errors": [], "error": None} for j in run.plans}
+    manifest["notebooks"] = list(run.entries.values())
     write_manifest(staging / "manifest.json", manifest)
-    t_start = time.monotonic()
-    interrupted: _Interrupted | None = None
-    failed = False
-    app_res: dict[str, Any] = {}
-    zyg = None
-    zinfo: dict[str, Any] = {"requested": zygote, "used": False}
-    manifest["kernel_zygote"] = zinfo
+    run.t_start = time.monotonic()
+    # recorded from here on (the first manifest, written above, has neither)
+    run.zinfo = {"requested": run.zygote, "used": False}
+    manifest["kernel_zygote"] = run.zinfo
     manifest["process_start_method"] = _mp_context().get_start_method()
 
-    with _run_log(staging / "run.log"):
-        log.info("run %s of cycle %s (%s): %d notebook executions, %d processes, kernel transport %s, "
-                 "cell timeout %ss", run_id, params.cycle, params.source, len(job_list), n_jobs,
-                 transport, timeout)
-        if transport != "ipc":
-            log.warning("kernels use TCP on the loopback interface (127.0.0.1), connection files in a "
-                        "private folder: %s", "forced by KENTAUDIT_KERNEL_TRANSPORT" if
-                        os.environ.get("KENTAUDIT_KERNEL_TRANSPORT") else "IPC sockets are not available here")
-        for m in manifest.get("stale_cleaned") or []:
-            log.warning(m)
-        for w in (manifest.get("data_checks") or {}).get("warnings", []):
-            log.warning(w)
-        work = []
-        for j in job_list:
-            work.append({
-                **j,
-                "input_path": str(params.notebooks_dir / f"{j['notebook']}.ipynb"),
-                "output_path": str(staging / "notebooks" / f"{j['stem']}.ipynb"),
-                "parameters": {"params_file": str(params.source),
-                               "results_dir": str(staging / "results"),
-                               "figures_dir": str(staging / "figures"),
-                               "district": j["district"]},
-                "cwd": str(params.notebooks_dir),
-                "kernel_manager_class": kmc,
-                "cell_timeout": timeout,
-                "start_timeout": _START_TIMEOUT,
-                "max_retries": MAX_START_RETRIES,
-                "html": {"provenance": {**_html_base(manifest), "notebook": j["notebook"],
-                                        "district": j["district"]},
-                         "path": str(staging / "html" / f"{j['stem']}.html"),
-                         "rel": f"html/{j['stem']}.html",
-                         "title": f"{params.title}: {j['notebook']}"
-                                  + (f" ({j['district']})" if j["district"] else "")},
-            })
-        work = _longest_first(work, out_dir / name / "manifest.json")
-        early = bool(appendix) and not partial and n_jobs > 1
-        if early:  # the notebooks the appendix reads first, so that it can start beside the rest
-            work = [w for w in work if w["district"] is None] + [w for w in work if w["district"] is not None]
-        needed = {w["stem"] for w in work if w["district"] is None}
-        if zygote:
 
-            why = unavailable_reason()
-            if why:
-                zygote = False
-                zinfo["error"] = why
-                log.info("kernels start normally (no pre-warmed zygote): %s", why)
-        if zygote:
-            # Started before the pool, so its imports overlap the workers' start-up.
+def _log_run_start(run: _Run) -> None:
+    """Open the run log: the run, its kernel transport, stale folders removed and data warnings."""
+    log.info("run %s of cycle %s (%s): %d notebook executions, %d processes, kernel transport %s, "
+             "cell timeout %ss", run.run_id, run.params.cycle, run.params.source, len(run.plans), run.n_jobs,
+             run.transport, run.timeout)
+    if run.transport != "ipc":
+        log.warning("kernels use TCP on the loopback interface (127.0.0.1), connection files in a "
+                    "private folder: %s", "forced by KENTAUDIT_KERNEL_TRANSPORT" if
+                    os.environ.get("KENTAUDIT_KERNEL_TRANSPORT") else "IPC sockets are not available here")
+    for m in run.manifest.get("stale_cleaned") or []:
+        log.warning(m)
+    for w in (run.manifest.get("data_checks") or {}).get("warnings", []):
+        log.warning(w)
 
-            try:
-                zyg = start_zygote()
-                zinfo["preloaded"] = list(PRELOAD)
-            except Exception as exc:  # noqa: BLE001 - kernels then start normally; recorded
-                zinfo["error"] = _error_line(exc)
-                log.warning("kernel zygote did not start (%s): kernels start normally", zinfo["error"])
-        executor = None
-        app_exec = app_fut = None  # the appendix, built beside the district notebooks
-        bar = tqdm(total=len(work), desc=f"cycle {params.cycle}", unit="notebook", file=sys.stderr,
-                   dynamic_ncols=True)
+
+def _make_jobs(run: _Run) -> list[NotebookJob]:
+    """The run's notebook jobs in the order they are submitted (:func:`_longest_first`)."""
+    plans = _longest_first(run.plans, run.out_dir / run.name / "manifest.json")
+    if run.early:  # the notebooks the appendix reads first, so that it can start beside the rest
+        plans = [p for p in plans if p["district"] is None] + [p for p in plans if p["district"] is not None]
+    return [_notebook_job(run, p) for p in plans]
+
+
+def _notebook_job(run: _Run, plan: dict[str, Any]) -> NotebookJob:
+    """The job of one planned notebook execution, writing into the run's staging folder."""
+    params, staging = run.params, run.staging
+    nb, district, stem = plan["notebook"], plan["district"], plan["stem"]
+    return NotebookJob(
+        notebook=nb, district=district, district_code=plan["district_code"], stem=stem,
+        input_path=str(params.notebooks_dir / f"{nb}.ipynb"),
+        output_path=str(staging / "notebooks" / f"{stem}.ipynb"),
+        parameters={"params_file": str(params.source),
+                    "results_dir": str(staging / "results"),
+                    "figures_dir": str(staging / "figures"),
+                    "district": district},
+        cwd=str(params.notebooks_dir),
+        kernel_manager_class=run.kmc,
+        cell_timeout=run.timeout,
+        start_timeout=_START_TIMEOUT,
+        max_retries=MAX_START_RETRIES,
+        page=ReviewerPage(provenance={**_html_base(run.manifest), "notebook": nb, "district": district},
+                          path=str(staging / "html" / f"{stem}.html"),
+                          rel=f"html/{stem}.html",
+                          title=f"{params.title}: {nb}" + (f" ({district})" if district else "")),
+    )
+
+
+def _start_kernel_zygote(run: _Run) -> None:
+    """Start the run's pre-warmed kernel zygote if asked for; record in the manifest why not if it cannot."""
+    if not run.zygote:
+        return
+    why = unavailable_reason()
+    if why:
+        run.zinfo["error"] = why
+        log.info("kernels start normally (no pre-warmed zygote): %s", why)
+        return
+    # Started before the pool, so its imports overlap the workers' start-up.
+    try:
+        run.zyg = start_zygote()
+        run.zinfo["preloaded"] = list(PRELOAD)
+    except Exception as exc:  # noqa: BLE001 - kernels then start normally; recorded
+        run.zinfo["error"] = _error_line(exc)
+        log.warning("kernel zygote did not start (%s): kernels start normally", run.zinfo["error"])
+
+
+def _run_pool(run: _Run, jobs: list[NotebookJob]) -> None:
+    """Run the jobs in the process pool (and the appendix beside them); on a signal, stop them all."""
+    # deferred: tqdm 0.03 s and IPython: only a run with a terminal or notebook shows progress
+    from tqdm.auto import tqdm
+
+    bar = tqdm(total=len(jobs), desc=f"cycle {run.params.cycle}", unit="notebook", file=sys.stderr,
+               dynamic_ncols=True)
+    try:
+        executor = ProcessPoolExecutor(max_workers=min(run.n_jobs, max(1, len(jobs))),
+                                       mp_context=_mp_context(), initializer=_worker_init,
+                                       initargs=(run.kernel_dir, run.zyg.path if run.zyg else None))
+        with _signals_raise():
+            run.interrupted = _until_interrupted(_run_notebooks, run, executor, jobs, bar)
+            if run.interrupted is None and run.app_fut is not None:
+                run.interrupted = _until_interrupted(_await_appendix, run)
+            if run.interrupted is not None:
+                log.error("interrupted by %s: stopping workers and kernels", run.interrupted)
+                _stop_workers(executor)
+                if run.app_exec is not None:
+                    _stop_workers(run.app_exec)
+    finally:
+        bar.close()
+        if run.app_exec is not None:
+            run.app_exec.shutdown(wait=bool(run.app_res), cancel_futures=True)
+        if run.zyg is not None:
+            run.zinfo.update(_stop_zygote(run.zyg, run.entries))
+
+
+def _until_interrupted(step, *args) -> _Interrupted | None:
+    """Run ``step(*args)``; the signal (SIGINT or SIGTERM) that stopped it, or None."""
+    try:
+        step(*args)
+    except _Interrupted as exc:
+        return exc
+    except KeyboardInterrupt:
+        return _Interrupted(signal.SIGINT)
+    return None
+
+
+def _run_notebooks(run: _Run, executor: ProcessPoolExecutor, jobs: list[NotebookJob], bar) -> None:
+    """Submit every job, record each result as it comes, and start the appendix once it can."""
+    needed = {j.stem for j in jobs if j.district is None}  # the notebooks the appendix reads
+    futures = {executor.submit(_execute_job, j): j.stem for j in jobs}
+    for stem in run.entries:
+        run.entries[stem]["status"] = "running"
+    pending = set(futures)
+    while pending:
+        if (run.early and run.app_fut is None and not run.failed
+                and all(run.entries[s_]["status"] == "ok" for s_ in needed)):
+            run.app_exec, run.app_fut = _start_appendix(run.params, run.staging, run.kernel_dir, len(pending))
+        done, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
+        for fut in done:
+            stem = futures[fut]
+            _record_result(run, stem, _job_result(fut))
+            bar.update(1)
+            bar.set_postfix_str(f"{stem}: {run.entries[stem]['status']}")
+    executor.shutdown(wait=True)
+
+
+def _job_result(fut) -> dict[str, Any]:
+    """A worker's result (:func:`_execute_job`), or a failure if the worker process itself died."""
+    try:
+        return fut.result()
+    except Exception as exc:  # the worker process itself died
+        return {"status": "failed", "error": f"worker process failed: {exc!r}",
+                "seconds": None, "retries": 0, "retry_errors": []}
+
+
+def _record_result(run: _Run, stem: str, res: dict[str, Any]) -> None:
+    """Record one notebook's result in its manifest entry and the run log."""
+    e = run.entries[stem]
+    e.update({k: res[k] for k in ("status", "error", "seconds", "retries", "retry_errors")})
+    e.update({k: res[k] for k in ("html", "images_without_alt", "html_error") if k in res})
+    launches = res.get("kernel_launches") or []
+    if launches:
+        e["kernel_start"] = launches[-1]["mode"]
+        if launches[-1]["reason"]:
+            e["kernel_start_reason"] = launches[-1]["reason"]
+    for r in e["retry_errors"]:
+        log.warning("%s: retried after %s", stem, r)
+    if e["status"] == "ok":
+        log.info("%s: ok in %.1f s", stem, e["seconds"])
+    else:
+        run.failed = True
+        log.error("%s: FAILED after %s s: %s", stem, e["seconds"], e["error"])
+
+
+def _await_appendix(run: _Run) -> None:
+    """Wait for the appendix built beside the notebooks, or stop it if a notebook failed."""
+    if run.failed:  # nothing will be published: stop building it
+        _stop_workers(run.app_exec)
+    else:
+        run.app_res = _appendix_outcome(run.app_fut)
+
+
+def _settle_entries(run: _Run) -> None:
+    """Mark the notebooks that never finished (the run then fails) and forget outputs never written."""
+    for e in run.entries.values():
+        if e["status"] in ("pending", "running"):
+            e["status"] = "interrupted" if run.interrupted else "not run"
+            run.failed = True
+        if not (run.staging / e["output"]).exists():
+            e["output"] = None
+
+
+def _finish_appendix(run: _Run) -> None:
+    """Keep, build or discard the appendix, and record it (or why it was not built) in the manifest."""
+    # Only for a complete, fully successful full run. Built beside the district notebooks
+    # once the notebooks it reads were done (then discarded if one failed), else here.
+    appendix = run.manifest["appendix"]
+    if run.app_fut is not None and (run.interrupted is not None or run.failed):
+        _discard_appendix(run.staging)
+    if run.interrupted is None and not run.failed:
+        appendix.update(run.app_res if run.app_fut is not None else
+                        _build_appendix(run.params, run.staging, run.appendix, run.partial))
+        if appendix.get("error"):
+            run.failed = True
+    elif run.appendix and not run.partial:
+        appendix["reason"] = ("not built: " + _why_failed(run.entries) if run.interrupted is None
+                              else "not built: the run was interrupted")
+
+
+def _export_reviewer_pages(run: _Run) -> None:
+    """Export the reviewer pages the workers did not, and their index (not after an interrupt)."""
+    if run.interrupted is None and not _export_html(run.params, run.staging, run.manifest, run.entries):
+        run.failed = True
+
+
+def _close_manifest(run: _Run) -> None:
+    """Set the run's status and exit code, log them and write the staging folder's final manifest."""
+    run.status = "interrupted" if run.interrupted else ("failed" if run.failed else "complete")
+    run.manifest.update({"status": run.status, "finished_utc": utc_now(),
+                         "seconds": round(time.monotonic() - run.t_start, 3)})
+    run.code = (_EXIT_INTERRUPTED.get(run.interrupted.signum, 130) if run.interrupted
+                else (1 if run.failed else 0))
+    run.manifest["exit_code"] = run.code
+    log.info("run finished: %s (exit code %d)", run.status, run.code)
+    write_manifest(run.staging / "manifest.json", run.manifest)
+
+
+def _publish_complete_run(run: _Run) -> str | None:
+    """Move a complete run's folder into place; what to tell the user, or None if that failed."""
+    final = run.out_dir / run.name
+    try:
+        _publish(run.staging, final, run.run_id, run.params.cycle)
+    except (OSError, RunError) as exc:  # e.g. disk full: a failed publish is a failed run, not a traceback
+        run.publish_error = f"could not move this run's outputs into {final}: {exc}"
+        log.error(run.publish_error)
+        run.status, run.code = "failed", 1
+        run.manifest.update({"status": run.status, "exit_code": run.code, "publish_error": run.publish_error})
         try:
-            executor = ProcessPoolExecutor(max_workers=min(n_jobs, max(1, len(work))),
-                                           mp_context=_mp_context(), initializer=_worker_init,
-                                           initargs=(kernel_dir, zyg.path if zyg else None))
-            with _signals_raise():
-                try:
-                    futures = {executor.submit(_execute_job, w): w["stem"] for w in work}
-                    for stem in entries:
-                        entries[stem]["status"] = "running"
-                    pending = set(futures)
-                    while pending:
-                        if (early and app_fut is None and not failed
-                                and all(entries[s_]["status"] == "ok" for s_ in needed)):
-                            app_exec, app_fut = _start_appendix(params, staging, kernel_dir, len(pending))
-                        done, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
-                        for fut in done:
-                            stem = futures[fut]
-                            e = entries[stem]
-                            try:
-                                res = fut.result()
-                            except Exception as exc:  # the worker process itself died
-                                res = {"status": "failed", "error": f"worker process failed: {exc!r}",
-                                       "seconds": None, "retries": 0, "retry_errors": []}
-                            e.update({k: res[k] for k in ("status", "error", "seconds", "retries",
-                                                          "retry_errors")})
-                            e.update({k: res[k] for k in ("html", "images_without_alt", "html_error")
-                                      if k in res})
-                            launches = res.get("kernel_launches") or []
-                            if launches:
-                                e["kernel_start"] = launches[-1]["mode"]
-                                if launches[-1]["reason"]:
-                                    e["kernel_start_reason"] = launches[-1]["reason"]
-                            for r in e["retry_errors"]:
-                                log.warning("%s: retried after %s", stem, r)
-                            if e["status"] == "ok":
-                                log.info("%s: ok in %.1f s", stem, e["seconds"])
-                            else:
-                                failed = True
-                                log.error("%s: FAILED after %s s: %s", stem, e["seconds"], e["error"])
-                            bar.update(1)
-                            bar.set_postfix_str(f"{stem}: {e['status']}")
-                    executor.shutdown(wait=True)
-                except _Interrupted as exc:
-                    interrupted = exc
-                except KeyboardInterrupt:
-                    interrupted = _Interrupted(signal.SIGINT)
-                if interrupted is None and app_fut is not None:
-                    try:
-                        if failed:  # nothing will be published: stop building it
-                            _stop_workers(app_exec)
-                        else:
-                            app_res = _appendix_outcome(app_fut)
-                    except _Interrupted as exc:
-                        interrupted = exc
-                    except KeyboardInterrupt:
-                        interrupted = _Interrupted(signal.SIGINT)
-                if interrupted is not None:
-                    log.error("interrupted by %s: stopping workers and kernels", interrupted)
-                    _stop_workers(executor)
-                    if app_exec is not None:
-                        _stop_workers(app_exec)
-        finally:
-            bar.close()
-            if app_exec is not None:
-                app_exec.shutdown(wait=bool(app_res), cancel_futures=True)
-            if zyg is not None:
-                zinfo.update(_stop_zygote(zyg, entries))
+            write_manifest(run.staging / "manifest.json", run.manifest)
+        except OSError:
+            pass
+        return None
+    return (f"partial run (--districts/--notebooks): its outputs are in {final}; the full "
+            f"cycle's outputs in {run.out_dir / run.params.cycle} were not changed and no appendix was "
+            "built" if run.partial else f"outputs published to {final}")
 
-        for e in entries.values():
-            if e["status"] in ("pending", "running"):
-                e["status"] = "interrupted" if interrupted else "not run"
-                failed = True
-            if not (staging / e["output"]).exists():
-                e["output"] = None
 
-        # Appendix: only for a complete, fully successful full run. Built beside the district
-        # notebooks once the notebooks it reads were done (then discarded if one failed),
-        # else here.
-        if app_fut is not None and (interrupted is not None or failed):
-            _discard_appendix(staging)
-        if interrupted is None and not failed:
-            manifest["appendix"].update(app_res if app_fut is not None else
-                                        _build_appendix(params, staging, appendix, partial))
-            if manifest["appendix"].get("error"):
-                failed = True
-        elif appendix and not partial:
-            manifest["appendix"]["reason"] = ("not built: " + _why_failed(entries) if interrupted is None
-                                              else "not built: the run was interrupted")
-
-        # Reviewer HTML for every executed notebook (also for failed runs, for inspection).
-        if interrupted is None:
-            if not _export_html(params, staging, manifest, entries):
-                failed = True
-
-        status = "interrupted" if interrupted else ("failed" if failed else "complete")
-        manifest.update({"status": status, "finished_utc": utc_now(),
-                         "seconds": round(time.monotonic() - t_start, 3)})
-        code = _EXIT_INTERRUPTED.get(interrupted.signum, 130) if interrupted else (1 if failed else 0)
-        manifest["exit_code"] = code
-        log.info("run finished: %s (exit code %d)", status, code)
-        write_manifest(staging / "manifest.json", manifest)
-
-    summary = _summary_table(list(entries.values()))
-    final = out_dir / name
-    publish_error = None
-    if status == "complete":
-        try:
-            _publish(staging, final, run_id, params.cycle)
-            where = (f"partial run (--districts/--notebooks): its outputs are in {final}; the full "
-                     f"cycle's outputs in {out_dir / params.cycle} were not changed and no appendix was "
-                     "built" if partial else f"outputs published to {final}")
-        except (OSError, RunError) as exc:  # e.g. disk full: a failed publish is a failed run, not a traceback
-            publish_error = f"could not move this run's outputs into {final}: {exc}"
-            log.error(publish_error)
-            status, code = "failed", 1
-            manifest.update({"status": status, "exit_code": code, "publish_error": publish_error})
-            try:
-                write_manifest(staging / "manifest.json", manifest)
-            except OSError:
-                pass
+def _set_run_aside(run: _Run) -> str:
+    """Keep a run that did not complete as ``<name>.<status>-<time>/``; what to tell the user."""
+    out_dir, staging, final = run.out_dir, run.staging, run.out_dir / run.name
     trimmed = False
-    if status != "complete" and rundirs.low_on_space(out_dir):
+    if rundirs.low_on_space(out_dir):
         # the disk is (nearly) full: keep only this run's manifest and log, so the
         # failed run does not keep it full and the rerun can complete once space is freed
         with contextlib.suppress(OSError):
             rundirs.trim_for_disk_full(staging)
             trimmed = True
-    if status != "complete":
-        try:
-            kept = _set_aside(staging, out_dir, name, status)
-        except OSError as exc:
-            kept = staging
-            log.error("could not set this run's folder aside (%s); it is left at %s", exc, staging)
-        where = (f"run {status}: the last good outputs in {final} were left untouched; "
-                 f"this run's files and manifest are in {kept}" if final.exists() else
-                 f"run {status}: nothing published; this run's files and manifest are in {kept}")
-        if publish_error:
-            where += f"\n{publish_error}"
-        why = _why_failed(entries)
-        if status == "failed" and why:
-            where += f"\nwhy: {why}"
-        if manifest["appendix"].get("error"):
-            where += f"\nthe appendix could not be built: {manifest['appendix']['error']}"
-        if trimmed:
-            where += ("\nthe disk is nearly full, so only this run's manifest and log were kept; free some "
-                      "space and run again")
+    try:
+        kept = _set_aside(staging, out_dir, run.name, run.status)
+    except OSError as exc:
+        kept = staging
+        log.error("could not set this run's folder aside (%s); it is left at %s", exc, staging)
+    where = (f"run {run.status}: the last good outputs in {final} were left untouched; "
+             f"this run's files and manifest are in {kept}" if final.exists() else
+             f"run {run.status}: nothing published; this run's files and manifest are in {kept}")
+    if run.publish_error:
+        where += f"\n{run.publish_error}"
+    why = _why_failed(run.entries)
+    if run.status == "failed" and why:
+        where += f"\nwhy: {why}"
+    if run.manifest["appendix"].get("error"):
+        where += f"\nthe appendix could not be built: {run.manifest['appendix']['error']}"
+    if trimmed:
+        where += ("\nthe disk is nearly full, so only this run's manifest and log were kept; free some "
+                  "space and run again")
+    return where
+
+
+def _print_summary(run: _Run, where: str) -> None:
+    """Print the summary table and where this run's outputs are (with what the appendix did not publish)."""
     # a complete run too: which tables or figures its appendix could not publish, and why
-    for s_ in manifest["appendix"].get("not_published") or ():
+    for s_ in run.manifest["appendix"].get("not_published") or ():
         where += f"\nappendix: {s_['id']} ({s_['title']}) not published: {s_['reason']}"
-    print(summary)
+    print(_summary_table(list(run.entries.values())))
     print(where)
-    return code
 
 
 def _why_failed(entries: dict) -> str:

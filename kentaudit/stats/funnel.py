@@ -328,6 +328,23 @@ def _flag(p, lower, upper):
     return np.where(p > upper, "above", np.where(p < lower, "below", "within"))
 
 
+def _describe(out: pd.DataFrame, *, adjusted, limits_method, method, overdispersion, adjust_rule,
+              alpha, winsorise, winsorise_method, dispersion_centre, test, levels, note) -> None:
+    """The columns that describe the method (the same on every row), in their published order."""
+    out["adjusted"] = adjusted
+    out["limits_method"] = limits_method
+    out["method"] = method
+    out["overdispersion"] = overdispersion
+    out["adjust_rule"] = adjust_rule
+    out["alpha"] = float(alpha)
+    out["winsorise"] = float(winsorise)
+    out["winsorise_method"] = winsorise_method
+    out["dispersion_centre"] = dispersion_centre
+    out["test"] = test
+    out["conf_levels"] = ";".join(f"{c:g}" for c in levels)
+    out["note"] = note
+
+
 def _not_testable(df, unit, p0, source, method, levels, overdispersion, adjust_rule, alpha,
                   winsorise, winsorise_method, dispersion_centre, note, dropped=()):
     """Funnel rows for units that cannot be compared: every limit, score and flag missing."""
@@ -347,17 +364,10 @@ def _not_testable(df, unit, p0, source, method, levels, overdispersion, adjust_r
     for col in ("phi", "phi_statistic", "phi_p_value", "tau2"):
         out[col] = np.nan
     out["phi_df"] = len(out)
-    out["adjusted"] = False
-    out["limits_method"] = method
-    out["method"] = method
-    out["overdispersion"] = overdispersion
-    out["adjust_rule"] = adjust_rule
-    out["alpha"] = float(alpha)
-    out["winsorise"] = float(winsorise)
-    out["winsorise_method"] = winsorise_method
-    out["test"] = "chi-square dispersion test"
-    out["conf_levels"] = ";".join(f"{c:g}" for c in levels)
-    out["note"] = note
+    _describe(out, adjusted=False, limits_method=method, method=method, overdispersion=overdispersion,
+              adjust_rule=adjust_rule, alpha=alpha, winsorise=winsorise,
+              winsorise_method=winsorise_method, dispersion_centre=dispersion_centre,
+              test="chi-square dispersion test", levels=levels, note=note)
     cols = [unit, "x", "n", "p", "target", "target_source", "z", "z_winsorised"]
     for c in levels:
         lab = level_label(c)
@@ -552,18 +562,10 @@ def funnel_table(counts_df: pd.DataFrame, x: str = "n_yes", n: str = "n_denomina
     out["phi_df"] = int(d["df"])
     out["phi_p_value"] = d["p_value"]
     out["tau2"] = d["tau2"]
-    out["adjusted"] = adjusted
-    out["limits_method"] = limits_method
-    out["method"] = method
-    out["overdispersion"] = overdispersion
-    out["adjust_rule"] = adjust_rule
-    out["alpha"] = float(alpha)
-    out["winsorise"] = float(winsorise)
-    out["winsorise_method"] = winsorise_method
-    out["dispersion_centre"] = dispersion_centre
-    out["test"] = d["test"]
-    out["conf_levels"] = ";".join(f"{c:g}" for c in levels)
-    out["note"] = note
+    _describe(out, adjusted=adjusted, limits_method=limits_method, method=method,
+              overdispersion=overdispersion, adjust_rule=adjust_rule, alpha=alpha, winsorise=winsorise,
+              winsorise_method=winsorise_method, dispersion_centre=dispersion_centre, test=d["test"],
+              levels=levels, note=note)
     # the library's vocabulary: counts and the proportion as in every compliance table
     out = out.rename(columns={"x": "n_yes", "n": "n_denominator", "p": "estimate"})
     out.attrs["dropped_units"] = dropped

@@ -447,6 +447,15 @@ def _pairs(audits, grade, moderated):
     return g1[both].astype(int), g2[both].astype(int), int((g2.notna() & g1.isna()).sum())
 
 
+def _groups(audits: pd.DataFrame, by) -> tuple[list, list]:
+    """The ``by`` columns as a list, and ``(key tuple, rows)`` for each group (one group of
+    every row when ``by`` is None)."""
+    bycols = [] if by is None else ([by] if isinstance(by, str) else list(by))
+    groups = [((), audits)] if not bycols else [
+        ((k,) if not isinstance(k, tuple) else k, g) for k, g in audits.groupby(bycols, sort=True)]
+    return bycols, groups
+
+
 def moderation_agreement(audits: pd.DataFrame, grade: str = "overall_grade",
                          moderated: str = "moderated_grade", by=None,
                          conf_level: float = 0.95) -> pd.DataFrame:
@@ -464,9 +473,7 @@ def moderation_agreement(audits: pd.DataFrame, grade: str = "overall_grade",
     The :func:`kappa_from_table` columns, with the ``by`` columns first and
     ``n_moderated_ungraded`` (moderated audits with no first grade, left out).
     """
-    bycols = [] if by is None else ([by] if isinstance(by, str) else list(by))
-    groups = [((), audits)] if not bycols else [
-        ((k,) if not isinstance(k, tuple) else k, g) for k, g in audits.groupby(bycols, sort=True)]
+    bycols, groups = _groups(audits, by)
     outs = []
     for key, g in groups:
         a, b, n_odd = _pairs(g, grade, moderated)
@@ -502,9 +509,7 @@ def regrade_direction(audits: pd.DataFrame, grade: str = "overall_grade",
     - ``test``, ``method``, ``conf_level``.
     """
     conf_level = check_conf_level(conf_level)
-    bycols = [] if by is None else ([by] if isinstance(by, str) else list(by))
-    groups = [((), audits)] if not bycols else [
-        ((k,) if not isinstance(k, tuple) else k, g) for k, g in audits.groupby(bycols, sort=True)]
+    bycols, groups = _groups(audits, by)
     rows = []
     for key, g in groups:
         a, b, _ = _pairs(g, grade, moderated)

@@ -19,14 +19,15 @@ from pathlib import Path
 
 from kentaudit.publication.numbering import reader_number
 from kentaudit.publication.table import SHORTHAND, AppendixContent, PublicationTable
-from kentaudit.publication.views import (
-    legend_symbols,
-    pivot_districts,
-    reader_frame,
-    reader_headers,
-)
+from kentaudit.publication.views import (legend_symbols, pivot_districts, reader_frame,
+                                         reader_headers)
 
 __all__ = ["render_html", "write_html"]
+
+
+def _items(texts) -> list[str]:
+    """One ``<li>`` line for each text, escaped."""
+    return [f"<li>{_e(t)}</li>" for t in texts]
 
 
 def _e(x) -> str:
@@ -221,8 +222,7 @@ def render_html(content: AppendixContent) -> str:
         p.append('<section id="findings" aria-labelledby="findings-h"><h2 id="findings-h">Main findings</h2>'
                  '<p class="meta">Written from the tables below; every number is a cell of a table '
                  "or a count of its rows.</p><ul>")
-        for f in content.findings:
-            p.append(f"<li>{_e(f.text)}</li>")
+        p += _items(f.text for f in content.findings)
         p.append("</ul></section>")
     # contents
     p.append('<nav aria-labelledby="contents-h"><h2 id="contents-h">Contents</h2><ol>')
@@ -244,8 +244,7 @@ def render_html(content: AppendixContent) -> str:
         shown += frames
     if content.skipped:
         p.append('<p>Not produced for this cycle:</p><ul>')
-        for id_, title, reason in content.skipped:
-            p.append(f"<li>{_e(title)}: {_e(reason)}</li>")
+        p += _items(f"{title}: {reason}" for _, title, reason in content.skipped)
         p.append("</ul>")
     p.append("</section>")
     if content.figures:

@@ -24,12 +24,7 @@ from odf.text import P
 from kentaudit.core.safetext import neutralise_formula
 from kentaudit.publication.table import SHORTHAND, AppendixContent
 from kentaudit.publication.views import REAL_UNITS
-from kentaudit.publication.writers.xlsx import (
-    cover_lines,
-    number_format,
-    properties,
-    sheet_frame,
-)
+from kentaudit.publication.writers.xlsx import cover_lines, number_format, properties, sheet_frame
 
 __all__ = ["write_ods"]
 

@@ -18,20 +18,11 @@ from pathlib import Path
 import gptables as gpt
 import pandas as pd
 
-from kentaudit.core.safetext import (
-    XLSXWRITER_OPTIONS,
-    neutralise_formula,
-    neutralise_frame,
-)
+from kentaudit.core.safetext import XLSXWRITER_OPTIONS, neutralise_formula, neutralise_frame
 from kentaudit.publication.numbering import reader_number
 from kentaudit.publication.table import SHORTHAND, AppendixContent, PublicationTable
-from kentaudit.publication.views import (
-    REAL_UNITS,
-    csv_frame,
-    legend_symbols,
-    reader_p,
-    reader_value,
-)
+from kentaudit.publication.views import (REAL_UNITS, csv_frame, legend_symbols, reader_p,
+                                         reader_value)
 
 __all__ = ["write_xlsx", "gptable_for", "cover_lines", "properties", "number_format", "sheet_frame"]
 
