@@ -568,8 +568,7 @@ def _tables(b: _Build) -> tuple:
 
 
 def _earlier(b: _Build, ctx: Context, width: int) -> tuple:
-    """The earlier appendices, as ``(modelled, earlier)``: those published beside this one and the
-    others modelled as they would have been published."""
+    """``(modelled, earlier)``: the earlier appendices published beside this one, the others modelled."""
     out_root = Path(_get(b.params, "output_dir", "outputs"))
     found = [f for f in (mf.parents[1] for mf in sorted(out_root.glob("*/publish/csv/metadata.json")))
              if f.parent.resolve() != b.results_dir.resolve()] if out_root.is_dir() else []
