@@ -718,6 +718,7 @@ class _Run:
 
     @property
     def out_dir(self) -> Path:
+        """The output folder (``output_dir`` in the parameter file)."""
         return self.params.output_dir
 
     @property

@@ -244,7 +244,7 @@ def render_html(content: AppendixContent) -> str:
         shown += frames
     if content.skipped:
         p.append('<p>Not produced for this cycle:</p><ul>')
-        p += _items(f"{title}: {reason}" for _, title, reason in content.skipped)
+        p += _items(f"{reader_number(i)} ({title}): {reason}" for i, title, reason in content.skipped)
         p.append("</ul>")
     p.append("</section>")
     if content.figures:

@@ -123,7 +123,7 @@ def cover_lines(content: AppendixContent) -> dict:
         about += [f.text for f in content.findings]
     about += [f"{term}: {desc}" for term, desc in content.methods]
     about.append("Assumptions and caveats: " + " ".join(content.caveats))
-    about += [f"Not produced for this cycle: {t}: {r}" for _, t, r in content.skipped]
+    about += [f"Not produced for this cycle: {reader_number(i)} ({t}): {r}" for i, t, r in content.skipped]
     contact = []
     if pub.get("contact_name"):
         contact.append(f"Contact: {pub['contact_name']}")
