@@ -13,10 +13,26 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
+#: kentaudit 0.1's module paths, kept as deprecated aliases (docs/architecture.md): not documented
+DEPRECATED = ("analyses", "notebook", "results", "params", "runner", "reference", "calibration",
+              "district_ranks", "pseudonym")
+
+
 def modules() -> list[str]:
-    """``kentaudit`` and each ``kentaudit.<module>`` (``__main__`` runs the CLI, so not it)."""
-    names = sorted(p.stem for p in (ROOT / "kentaudit").glob("*.py") if not p.stem.startswith("__"))
-    return ["kentaudit", *(f"kentaudit.{n}" for n in names)]
+    """``kentaudit``, each of its layers (``kentaudit.stats``) and each public module of a layer
+    (``kentaudit.stats.funnel``), and ``kentaudit.cli``; not ``__main__`` (it runs the CLI), not
+    private modules (``_legacy``, ``run._forkserver_preload``) and not the deprecated aliases."""
+    out = ["kentaudit"]
+    for p in sorted((ROOT / "kentaudit").rglob("*.py")):
+        parts = p.relative_to(ROOT / "kentaudit").with_suffix("").parts
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        if not parts or any(x.startswith("_") for x in parts):
+            continue
+        if len(parts) == 1 and parts[0] in DEPRECATED:
+            continue
+        out.append(".".join(("kentaudit", *parts)))
+    return out
 
 
 def build(out: Path) -> Path:

@@ -11,12 +11,20 @@ import fcntl
 import json
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
+#: the test folders mirror the package's layers (docs/architecture.md); a few tests share
+#: helpers defined beside other tests (a scratch repository, the browser check), so every
+#: layer's folder is importable from any test, whichever is collected first
+LAYERS = ("core", "inputs", "stats", "report", "publication", "analysis", "run")
+for _layer in LAYERS:
+    if str(ROOT / "tests" / _layer) not in sys.path:
+        sys.path.insert(0, str(ROOT / "tests" / _layer))
 
 
 def make_scratch_repo(dest: Path, cycle: str) -> Path:

@@ -391,7 +391,7 @@ def compare_groups(audits, by, group=None, reference: str | Sequence = "rest", *
     (:func:`kentaudit.stats.proportions.proportion_ci`,
     :func:`kentaudit.stats.independent.compare_independent`, validated against R and
     Newcombe 1998; :func:`kentaudit.stats.multiplicity.adjust`, against R's
-    ``p.adjust``). ``tests/test_groups.py`` checks each of the three
+    ``p.adjust``). ``tests/analysis/test_groups.py`` checks each of the three
     questions above against the same numbers worked out by hand.
     """
     frame, catalogue, params = _frame_and_defaults(audits, samples)

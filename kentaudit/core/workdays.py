@@ -33,7 +33,7 @@ def bank_holidays(first_year: int = _FIRST_YEAR, last_year: int = _LAST_YEAR) ->
 
     Validated against the GOV.UK list for 2011-2012 (including the royal
     wedding, 29 April 2011, and the Diamond Jubilee, 5 June 2012) in
-    ``tests/test_workdays.py``.
+    ``tests/core/test_workdays.py``.
     """
     cal = holidays.country_holidays("GB", subdiv="ENG", years=range(first_year, last_year + 1))
     return np.array(sorted(cal.keys()), dtype="datetime64[D]")

@@ -1460,7 +1460,7 @@ def read_audits(paths, *, synthetic=False, key=None, key_file=None, criteria_fil
     -----
     Every rule is listed in :data:`RULES` and ``docs/data-dictionary.md``. The
     behaviour is checked against the bad-input corpus in ``tests/bad_input``
-    and by property tests (``tests/test_ingest_properties.py``).
+    and by property tests (``tests/inputs/test_ingest_properties.py``).
     """
     return _ingest(paths, synthetic=synthetic, key=key, key_file=key_file,
                    criteria_file=criteria_file, districts_file=districts_file,

@@ -638,8 +638,8 @@ def generate(seed: int = 1) -> SyntheticData:
     Notes
     -----
     The model and the sources of its priors are in ``docs/synthetic-data.md``.
-    Tests: ``tests/test_synth.py`` (sizes, rules, determinism) and
-    ``tests/test_synth_recovery.py`` (Wilson intervals of sample proportions
+    Tests: ``tests/inputs/test_synthetic.py`` (sizes, rules, determinism) and
+    ``tests/inputs/test_synthetic_recovery.py`` (Wilson intervals of sample proportions
     cover the true values at about the nominal rate over many seeds).
     """
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:

@@ -100,7 +100,7 @@ def derive_timeliness(accepted: pd.DataFrame, criteria=None) -> pd.DataFrame:
     Notes
     -----
     Working-day counts are validated by hand against the GOV.UK list of bank
-    holidays in ``tests/test_timeliness.py`` (Diamond Jubilee 2012, Easter).
+    holidays in ``tests/inputs/test_timeliness.py`` (Diamond Jubilee 2012, Easter).
     """
     rules = timeliness_rules(criteria)
     frames = []

@@ -5,7 +5,7 @@ from - a cell of a published (disclosure-controlled) table (``table``, ``row``,
 ``column``), a count of the rows of a table meeting a stated condition
 (``kind="rows"``), or a parameter of the run (the confidence level). So the
 findings can disclose nothing the tables do not, and a test can check each number
-against the tables (``tests/test_findings.py``). The bindings are written to the
+against the tables (``tests/publication/test_findings.py``). The bindings are written to the
 restricted folder beside the appendix (``RESTRICTED_findings.csv``).
 
 Templates (each gives nothing when its table is not in the edition):

@@ -48,7 +48,8 @@ from kentaudit.run import folders as rundirs
 from kentaudit.run.deathsig import die_with_parent
 from kentaudit.run.manifest import new_manifest, read_manifest, utc_now, write_manifest
 from kentaudit.run.skip_imports import skip_unused_optional_imports
-from kentaudit.run.zygote import NO_FORK_ENV, PRELOAD, ZYGOTE_ENV, start_zygote, unavailable_reason
+from kentaudit.run import zygote as kernel_zygote
+from kentaudit.run.zygote import NO_FORK_ENV, ZYGOTE_ENV
 
 try:  # POSIX
     import fcntl
@@ -832,15 +833,15 @@ def _start_kernel_zygote(run: _Run) -> None:
     """Start the run's pre-warmed kernel zygote if asked for; record in the manifest why not if it cannot."""
     if not run.zygote:
         return
-    why = unavailable_reason()
+    why = kernel_zygote.unavailable_reason()
     if why:
         run.zinfo["error"] = why
         log.info("kernels start normally (no pre-warmed zygote): %s", why)
         return
     # Started before the pool, so its imports overlap the workers' start-up.
     try:
-        run.zyg = start_zygote()
-        run.zinfo["preloaded"] = list(PRELOAD)
+        run.zyg = kernel_zygote.start_zygote()
+        run.zinfo["preloaded"] = list(kernel_zygote.PRELOAD)
     except Exception as exc:  # noqa: BLE001 - kernels then start normally; recorded
         run.zinfo["error"] = _error_line(exc)
         log.warning("kernel zygote did not start (%s): kernels start normally", run.zinfo["error"])

@@ -24,7 +24,7 @@ Rules (closed set :data:`FLAG_RULES`):
 :func:`spc_operating_characteristics` does the same for the special-cause rules of a
 p-chart (:func:`kentaudit.stats.spc.p_chart`) and the Anhoej rules of a run chart on the same
 series. Each simulated flag is checked against the library's own function on sampled
-replicates in ``tests/test_flag_oc.py``.
+replicates in ``tests/stats/test_flag_rates.py``.
 """
 from __future__ import annotations
 

@@ -481,7 +481,7 @@ def funnel_table(counts_df: pd.DataFrame, x: str = "n_yes", n: str = "n_denomina
       missing and the limits are not adjusted).
 
     Validated against: R (``tests/r/reference_funnel.R``) for limits, phi, p-value,
-    tau2 and the adjusted limits; published limits cited in ``tests/test_funnel.py``.
+    tau2 and the adjusted limits; published limits cited in ``tests/stats/test_funnel.py``.
 
     References
     ----------

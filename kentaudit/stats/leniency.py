@@ -14,7 +14,7 @@ called strict. u_auditor < 0 means fewer poor grades than the case mix predicts
 **Restricted output.** The table carries auditor codes; it is saved among the
 results (restricted, not disclosure-controlled) for internal calibration and never
 reaches ``publish/``: no appendix entry reads it, and the publication check refuses
-auditor codes (``tests/test_leniency.py`` checks a real run's ``publish/``).
+auditor codes (``tests/stats/test_leniency.py`` checks a real run's ``publish/``).
 
 The model is fitted by statsmodels ``BinomialBayesMixedGLM.fit_vb`` (variational Bayes
 posterior means, weak priors: fixed effects N(0, 10^2), log SD of the auditor effect

@@ -39,7 +39,7 @@ def _holm(p: np.ndarray) -> np.ndarray:
     ``multipletests(method="holm")`` calls ``gc.collect()`` on every call,
     which costs about 0.2 s each in a notebook holding figures (8 s for one
     district analysis). Same formula as R ``p.adjust(method = "holm")``;
-    tested against it in ``tests/test_multiplicity.py``.
+    tested against it in ``tests/stats/test_multiplicity.py``.
     """
     m = len(p)
     order = np.argsort(p, kind="stable")

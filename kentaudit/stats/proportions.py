@@ -149,7 +149,7 @@ def criterion_counts(audits: pd.DataFrame, by: str | Sequence[str] | None = None
 
     Notes
     -----
-    Validated by hand-counted fixtures in ``tests/test_proportions.py``.
+    Validated by hand-counted fixtures in ``tests/stats/test_proportions.py``.
     """
     if not isinstance(audits, pd.DataFrame):
         raise InputError("criterion_counts needs a pandas DataFrame of audits")

@@ -22,7 +22,7 @@ with few files moves most.
 - ``"hierarchical"`` (default): the same model with a and b integrated over their
   posterior on a grid (uniform priors on mu and on rho), so that the intervals carry
   the uncertainty of the hyperparameters; with a dozen districts this is what brings
-  the coverage of the intervals near the nominal level (``tests/test_shrinkage.py``
+  the coverage of the intervals near the nominal level (``tests/stats/test_shrinkage.py``
   reports it over seeds).
 
 Ranks are simulated from the posterior (seeded): rank 1 is the **lowest** compliance.
@@ -204,7 +204,7 @@ def shrink(counts: pd.DataFrame, x: str = "n_yes", n: str = "n_denominator",
     Validated against R ``VGAM`` (the fit; the empirical-Bayes posterior means and Beta
     quantile intervals computed from it in ``tests/r/reference_shrinkage.R``, within
     1e-6) and by recovery of simulated and synthetic truths over seeds
-    (``tests/test_shrinkage.py``).
+    (``tests/stats/test_shrinkage.py``).
 
     References
     ----------

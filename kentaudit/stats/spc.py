@@ -431,7 +431,7 @@ def p_chart(data: pd.DataFrame, x: str = "x", n: str = "n", period: str = "perio
     (binomial standard error at pbar), and ``chart`` = ``"p"``. ``trial`` is true when
     fewer than 13 periods form the centre line.
 
-    Validated against: the binomial formula checked in R (``tests/test_spc.py``
+    Validated against: the binomial formula checked in R (``tests/stats/test_spc.py``
     documents the R call beside the value).
 
     References

@@ -1,0 +1,54 @@
+"""One identity per table and figure: the number a reader sees is the id, in every format.
+
+The unit tests pin the rule; the cycle tests read the files the runner wrote.
+"""
+from __future__ import annotations
+
+import json
+import re
+
+import openpyxl
+import pytest
+
+from kentaudit.publication.numbering import numbering, reader_number
+
+
+def test_the_number_a_reader_sees_is_the_id():
+    assert reader_number("T7") == "Table 7"
+    assert reader_number("F4") == "Figure 4"
+    assert reader_number("T3a") == "Table 3a"
+
+
+def test_a_missing_table_leaves_its_number_unused_instead_of_renumbering_the_rest():
+    assert numbering(["T1", "T2", "T7", "F2"]) == {"T1": "Table 1", "T2": "Table 2", "T7": "Table 7",
+                                                    "F2": "Figure 2"}
+
+
+@pytest.mark.parametrize("bad", ["Table 7", "t7", "T", "X7", "T7 "])
+def test_what_is_not_an_id_is_refused(bad):
+    with pytest.raises(ValueError, match="not a table or figure id"):
+        reader_number(bad)
+
+
+@pytest.mark.parametrize("cycle", ["cycle_2009", "cycle_2013"])
+def test_every_published_table_is_named_by_its_id_in_the_html_the_workbook_and_the_csvs(cycle, request):
+    pub = request.getfixturevalue(cycle)["cycle_dir"] / "publish"
+    html = (pub / "appendix.html").read_text(encoding="utf-8")
+    ids = [t["id"] for t in json.loads((pub / "csv" / "metadata.json").read_text())["tables"]]
+    assert ids and sorted(p.stem for p in (pub / "csv").glob("T*.csv")) == sorted(ids)
+    for tid in ids:
+        heading = re.search(rf'<h3 id="{tid}-h">([^<:]+):', html)
+        assert heading and heading.group(1) == f"Table {tid[1:]}", tid
+    # every "Table N" the page mentions is a table of the edition, or one it lists as not produced
+    mentioned = set(re.findall(r"Table (\d+)", html))
+    skipped = set(re.findall(r"<li>Table (\d+) \(", html))
+    assert mentioned <= {t[1:] for t in ids} | skipped
+    wb = openpyxl.load_workbook(pub / "appendix.xlsx", read_only=True)
+    for tid in ids:
+        assert wb[tid]["A1"].value.startswith(f"Table {tid[1:]}: ")
+
+
+def test_the_annual_edition_says_which_numbers_it_does_not_use(cycle_2013):
+    html = (cycle_2013["cycle_dir"] / "publish" / "appendix.html").read_text(encoding="utf-8")
+    assert re.search(r"<li>Table 5 \([^)]*\): the cycle has no (initial|extended)", html)
+    assert re.search(r"<li>Table 6 \([^)]*\): the cycle has no reaudit sample", html)

@@ -1,0 +1,285 @@
+"""Reviewer HTML: no code, provenance and contents at the top, alt text, no network.
+
+The browser tests load the pages in Debian's headless Chromium through npm's
+playwright-core (tests/browser/check_pages.cjs). They skip, saying how to
+enable them, where Chromium or the node modules are missing.
+"""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import nbformat  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output  # noqa: E402
+
+from kentaudit.core.errors import KentauditError  # noqa: E402
+from kentaudit.report.results import figure_html  # noqa: E402
+from kentaudit.run.reviewer import CSP, build_index, export_notebook_html, find_external_loads  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[2]
+TOOLS = REPO / "tools" / "browser"
+CHECKER = Path(__file__).parents[1] / "browser" / "check_pages.cjs"
+SECRET_CODE = "hidden_variable_name_xyz = 42"
+
+PROVENANCE = {
+    "cycle": "2009", "notebook": "summary", "district": None, "status": "ok", "error": None,
+    "started_utc": "2009-02-12T09:00:00+00:00", "finished_utc": "2009-02-12T09:05:00+00:00",
+    "git_commit": "0123456789abcdef0123456789abcdef01234567", "params_file": "params/cycle-2009.yaml",
+    "params_sha256": "ab" * 32, "kentaudit_version": "0.1.0",
+    "params": {"cycle": "2009", "interval_method": "wilson", "confidence_level": 0.95,
+               "inputs": {"audits": ["data/synthetic/audits_2009.csv"]}},
+    "input_hashes": {"data/synthetic/audits_2009.csv": "cd" * 32},
+}
+
+
+class Chart:
+    def __init__(self):
+        self.figure, ax = plt.subplots(figsize=(3, 2))
+        ax.bar(["A", "B"], [3, 5])
+        self.alt_text = "Bar chart: group A has 3 audits and group B 5."
+        self.caption = "Figure 1. Audits by group."
+
+
+def executed_notebook(path: Path, *, plain_image=False, extra_html=None) -> Path:
+    chart = Chart()
+    fig_html = figure_html(chart)
+    png_b64 = re.search(r"base64,([^\"]+)", fig_html).group(1)
+    plt.close(chart.figure)
+    table = pd.DataFrame({"district": ["Ashford", "Dover"], "rate": [0.8, 0.75]}).to_html(index=False)
+    outputs = [new_output("display_data", data={"text/html": fig_html, "text/plain": "[figure]"})]
+    if plain_image:
+        outputs.append(new_output("display_data", data={"image/png": png_b64, "text/plain": "<Figure>"}))
+    if extra_html:
+        outputs.append(new_output("display_data", data={"text/html": extra_html, "text/plain": "x"}))
+    nb = new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                               "language": "python"}})
+    nb.cells = [
+        new_markdown_cell("# Data quality\n\nRows in, accepted and rejected.\n\n## Rows by district\n\n$p = x/n$"),
+        new_code_cell(SECRET_CODE, metadata={"tags": ["parameters"]}),
+        new_code_cell("rows", execution_count=2, outputs=[
+            new_output("execute_result", data={"text/html": table, "text/plain": "table"}, execution_count=2)]),
+        new_markdown_cell("## Chart of rows\n\n### A sub-section"),
+        new_code_cell("show_figure(chart)", execution_count=3, outputs=outputs),
+    ]
+    nbformat.write(nb, path)
+    return path
+
+
+@pytest.fixture
+def page(tmp_path):
+    nb = executed_notebook(tmp_path / "summary.ipynb")
+    info = export_notebook_html(nb, tmp_path / "html" / "summary.html", provenance=PROVENANCE,
+                                title="Cycle 2009: summary")
+    return info, (tmp_path / "html" / "summary.html").read_text(encoding="utf-8")
+
+
+def test_code_cells_are_not_shown(page):
+    _, text = page
+    assert SECRET_CODE not in text and "hidden_variable_name_xyz" not in text
+    assert "show_figure(chart)" not in text
+
+
+def test_outputs_and_markdown_are_shown(page):
+    _, text = page
+    assert "Rows in, accepted and rejected." in text
+    assert "<td>Ashford</td>" in text
+
+
+def test_provenance_comes_before_the_notebook_content(page):
+    _, text = page
+    top = text.index('class="kentaudit-provenance"')
+    assert top < text.index("Rows in, accepted and rejected.")
+    for value in (PROVENANCE["git_commit"], PROVENANCE["params_sha256"], "cd" * 32,
+                  "data/synthetic/audits_2009.csv", "wilson", "2009-02-12T09:00:00+00:00",
+                  "params/cycle-2009.yaml"):
+        assert value in text[top:text.index("<main>")]
+
+
+def test_contents_list_links_every_heading(page):
+    info, text = page
+    nav = text[text.index('<nav class="kentaudit-toc"'):text.index("</nav>")]
+    links = re.findall(r'href="#([^"]+)"', nav)
+    assert len(links) == info["headings"] == 4
+    for hid in links:
+        assert f'id="{hid}"' in text
+    assert ">Data quality<" in nav and ">A sub-section<" in nav
+
+
+def test_page_has_no_scripts_and_no_network_loads(page):
+    _, text = page
+    assert "<script" not in text.lower()
+    assert find_external_loads(text) == []
+    assert f'<meta http-equiv="Content-Security-Policy" content="{CSP}">' in text
+
+
+def test_figures_carry_their_alt_text(page):
+    info, text = page
+    assert 'alt="Bar chart: group A has 3 audits and group B 5."' in text
+    assert info["images"] == 1 and info["images_without_alt"] == 0
+
+
+def test_plain_matplotlib_image_is_counted_as_missing_alt(tmp_path):
+    nb = executed_notebook(tmp_path / "n.ipynb", plain_image=True)
+    info = export_notebook_html(nb, tmp_path / "n.html")
+    assert info["images"] == 2 and info["images_without_alt"] == 1
+
+
+def test_output_that_would_load_from_the_internet_is_refused(tmp_path):
+    nb = executed_notebook(tmp_path / "n.ipynb", extra_html='<img alt="x" src="https://example.org/a.png">')
+    with pytest.raises(KentauditError, match="would load from the network"):
+        export_notebook_html(nb, tmp_path / "n.html")
+    assert not (tmp_path / "n.html").exists()
+
+
+@pytest.mark.parametrize("snippet", [
+    '<script src="https://cdn.example/x.js"></script>', "<link href='//cdn.example/x.css'>",
+    "<style>@import url(https://x/y.css);</style>", '<div style="background:url( http://x/y.png)">',
+])
+def test_external_load_finder_catches_each_form(snippet):
+    assert find_external_loads(snippet)
+
+
+def test_failed_status_and_error_are_shown(tmp_path):
+    nb = executed_notebook(tmp_path / "n.ipynb")
+    prov = {**PROVENANCE, "status": "failed", "error": "cell 5: ValueError: boom"}
+    export_notebook_html(nb, tmp_path / "n.html", provenance=prov)
+    text = (tmp_path / "n.html").read_text()
+    assert 'class="kentaudit-status-failed">failed: cell 5: ValueError: boom' in text
+
+
+def test_index_links_every_page_with_status(tmp_path):
+    pages = [
+        {"notebook": "summary", "district": None, "status": "ok", "seconds": 1.25, "error": None,
+         "html": "summary.html"},
+        {"notebook": "district_profile", "district": "Dover", "status": "failed", "seconds": 2.0,
+         "error": "ValueError: boom", "html": "district_profile__DOV.html"},
+        {"notebook": "trends", "district": None, "status": "not run", "seconds": None, "error": None,
+         "html": None},
+    ]
+    out = build_index(tmp_path, pages, title="Cycle 2009", provenance=PROVENANCE)
+    text = out.read_text()
+    assert '<a href="summary.html">summary</a>' in text
+    assert '<a href="district_profile__DOV.html">district_profile (Dover)</a>' in text
+    assert "2 of 3 notebooks did not complete" in text
+    assert "ValueError: boom" in text and "<script" not in text and not find_external_loads(text)
+
+
+# ---------------------------------------------------------------- real browser
+
+def _browser_or_skip() -> str:
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    node = shutil.which("node")
+    if not chromium or not node or not (TOOLS / "node_modules" / "playwright-core").is_dir():
+        pytest.skip("needs Chromium, node and playwright-core: "
+                    "apt-get install -y chromium chromium-driver && make browser-tools")
+    return chromium
+
+
+def run_browser(files: list[Path]) -> list[dict]:
+    chromium = _browser_or_skip()
+    # generous timeout: under a loaded 2-core CI machine Chromium can take a while to start
+    res = subprocess.run(["node", str(CHECKER), chromium, str(TOOLS), *map(str, files)],
+                         capture_output=True, text=True, timeout=600)
+    assert res.returncode == 0, res.stderr
+    return json.loads(res.stdout)["pages"]
+
+
+@pytest.fixture(scope="module")
+def browser_pages(tmp_path_factory):
+    _browser_or_skip()
+    d = tmp_path_factory.mktemp("pages")
+    nb = executed_notebook(d / "summary.ipynb")
+    export_notebook_html(nb, d / "html" / "summary.html", provenance=PROVENANCE, title="Cycle 2009: summary")
+    build_index(d / "html", [{"notebook": "summary", "district": None, "status": "ok", "seconds": 1.0,
+                              "error": None, "html": "summary.html"}], title="Cycle 2009", provenance=PROVENANCE)
+    bad = d / "html" / "bad.html"  # a page that needs the internet: the check must catch it
+    bad.write_text('<!DOCTYPE html><html lang="en"><head><title>bad</title>'
+                   '<link rel="stylesheet" href="https://cdn.example.invalid/x.css"></head>'
+                   '<body><img src="https://cdn.example.invalid/a.png"></body></html>')
+    pages = run_browser([d / "html" / "summary.html", d / "html" / "index.html", bad])
+    return {Path(p["file"]).name: p for p in pages}
+
+
+@pytest.mark.browser
+def test_browser_page_loads_with_no_failed_or_external_requests(browser_pages):
+    for name in ("summary.html", "index.html"):
+        p = browser_pages[name]
+        assert p["external"] == [] and p["failed"] == [], p
+        assert p["consoleErrors"] == [], p
+        assert all(u.startswith(("file:", "data:")) for u in p["requests"])
+
+
+@pytest.mark.browser
+def test_browser_shows_tables_and_figures_with_alt_text(browser_pages):
+    p = browser_pages["summary.html"]
+    assert p["visibleTables"] == p["tables"] >= 4  # 3 provenance tables + the results table
+    assert p["visibleImages"] == p["images"] == 1
+    assert p["imagesWithoutAlt"] == 0
+    assert p["brokenAnchors"] == []
+    assert p["title"] == "Cycle 2009: summary"
+
+
+@pytest.mark.browser
+def test_browser_index_page_lists_pages(browser_pages):
+    p = browser_pages["index.html"]
+    assert p["visibleTables"] == p["tables"] >= 2
+
+
+@pytest.mark.browser
+def test_browser_check_detects_a_page_that_needs_the_network(browser_pages):
+    p = browser_pages["bad.html"]
+    assert len(p["external"]) == 2
+    assert p["imagesWithoutAlt"] == 1
+
+
+def _stock_exporter():
+    from nbconvert import HTMLExporter
+
+    return HTMLExporter(template_name="lab", exclude_input=True, exclude_input_prompt=True,
+                        exclude_output_prompt=True, embed_images=True, anchor_link_text="¶",
+                        mathjax_url="", require_js_url="", jquery_url="", widget_renderer_url="")
+
+
+def test_reviewer_export_is_nbconverts_page_element_for_element(tmp_path):
+    from bs4 import BeautifulSoup
+
+    from kentaudit.run.reviewer import _exporter
+
+    nb = nbformat.read(executed_notebook(tmp_path / "n.ipynb", extra_html='<div style="overflow:auto">'
+                                         '<table><tr><td>wide</td></tr></table></div>'), as_version=4)
+    res = {"metadata": {"name": "t"}}
+    ours, _ = _exporter().from_notebook_node(nb, resources=dict(res))
+    stock, _ = _stock_exporter().from_notebook_node(nb, resources=dict(res))
+    assert BeautifulSoup(ours, "html.parser") == BeautifulSoup(stock, "html.parser")
+    # every output area focusable, as nbconvert makes them (a wide output can be scrolled
+    # with the keyboard)
+    assert ours.count('tabindex="0"') == stock.count('tabindex="0"') >= 2
+
+
+def test_an_image_without_alt_text_keeps_none_and_is_counted(tmp_path):
+    from bs4 import BeautifulSoup
+
+    nb = executed_notebook(tmp_path / "n.ipynb", plain_image=True)
+    info = export_notebook_html(nb, tmp_path / "n.html")
+    text = (tmp_path / "n.html").read_text(encoding="utf-8")
+    imgs = BeautifulSoup(text, "html.parser").find_all("img")
+    assert len(imgs) == 2 and sum(not i.get("alt") for i in imgs) == 1
+    assert "No description has been provided" not in text  # nbconvert's placeholder is not added
+    assert info["images_without_alt"] == 1
+
+
+def test_the_export_leaves_nbconverts_parser_in_place(tmp_path):
+    import bs4
+    import nbconvert.exporters.html as html_mod
+
+    export_notebook_html(executed_notebook(tmp_path / "n.ipynb"), tmp_path / "n.html")
+    assert html_mod.BeautifulSoup is bs4.BeautifulSoup

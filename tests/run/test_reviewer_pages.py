@@ -1,0 +1,76 @@
+"""Every page a person reads, from a real run of both default cycles: axe finds no serious or
+critical issue, tables are read through the display layer, and code-only text is gone."""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
+NODE = shutil.which("node")
+MODULES = ROOT / "tools" / "browser" / "node_modules"
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("cycles")]
+
+
+@pytest.fixture(scope="module", params=["2009", "2013"])
+def cycle(request):
+    return request.getfixturevalue(f"cycle_{request.param}") | {"cycle": request.param}
+
+
+def _pages(d: Path) -> list:
+    return [d / "publish" / "appendix.html", *sorted((d / "html").glob("*.html"))]
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(CHROMIUM is None or NODE is None or not (MODULES / "axe-core").is_dir(),
+                    reason="chromium, node or axe-core missing: `make browser-tools`")
+def test_axe_finds_no_serious_or_critical_issue_on_any_page(cycle, tmp_path):
+    files = _pages(cycle["cycle_dir"])
+    p = subprocess.run([NODE, str(ROOT / "tests" / "browser" / "axe_pages.js"), CHROMIUM,
+                        str(tmp_path / "prof"), *map(str, files)], capture_output=True, text=True, timeout=1800)
+    assert p.returncode == 0, p.stderr
+    pages = json.loads(p.stdout.strip().splitlines()[-1])["pages"]
+    assert len(pages) == len(files) >= 15
+    bad = {Path(pg["file"]).name: [v for v in pg["violations"] if v["impact"] in ("serious", "critical")]
+           for pg in pages}
+    assert {k: v for k, v in bad.items() if v} == {}
+    assert all(pg["passes"] > 10 and pg["external"] == [] for pg in pages)
+
+
+def test_reviewer_tables_have_words_not_column_names(cycle):
+    for page in sorted((cycle["cycle_dir"] / "html").glob("*.html")):
+        text = page.read_text(encoding="utf-8")
+        heads = re.findall(r'<th scope="col"[^>]*>([^<]*)</th>', text)
+        assert heads, page.name
+        assert not [h for h in heads if "_" in h], page.name
+        assert "<th></th>" not in text and 'class="blank' not in text, page.name
+
+
+def test_reviewer_pages_show_p_values_and_intervals_for_reading(cycle_2009):
+    text = (cycle_2009["cycle_dir"] / "html" / "initial_vs_extended.html").read_text(encoding="utf-8")
+    assert re.search(r"\d+\.\d \(-?\d+\.\d to -?\d+\.\d\)", text)  # 21.4 (11.6 to 31.3)
+    assert "&lt; 0.001" in text and "0.000<" not in text
+
+
+def test_code_only_explanations_are_not_on_pages_without_code(cycle):
+    for page in sorted((cycle["cycle_dir"] / "html").glob("*.html")):
+        assert "tagged <code>parameters</code>" not in page.read_text(encoding="utf-8"), page.name
+
+
+def test_each_reviewer_page_opens_with_main_findings(cycle):
+    for page in sorted((cycle["cycle_dir"] / "html").glob("*.html")):
+        if page.name == "index.html":
+            continue
+        text = page.read_text(encoding="utf-8")
+        assert "Main findings" in text, page.name
+
+
+def test_long_tables_are_collapsed_behind_a_summary(cycle_2013):
+    text = (cycle_2013["cycle_dir"] / "html" / "districts.html").read_text(encoding="utf-8")
+    assert re.search(r"<summary>\d+ rows, \d+ flagged", text)
