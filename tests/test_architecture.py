@@ -188,9 +188,13 @@ def inner_imports(modules) -> list[str]:
                 continue
             if _module_level(tree, node):
                 continue
-            here = lines[node.lineno - 1]
-            above = lines[node.lineno - 2] if node.lineno > 1 else ""
-            if not (DEFERRED.search(here) or DEFERRED.search(above)):
+            # the comment on the import's line, or the block of comment lines right above it
+            said = [lines[node.lineno - 1]]
+            k = node.lineno - 2
+            while k >= 0 and lines[k].strip().startswith("#"):
+                said.insert(0, lines[k].strip())
+                k -= 1
+            if not DEFERRED.search(" ".join(said)):
                 what = ast.get_source_segment(mod.source, node) or ""
                 out.append(f"{mod.name}:{node.lineno} imports inside a function without a "
                            f"measured reason ('# deferred: ...'): {what.splitlines()[0]}")

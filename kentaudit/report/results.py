@@ -352,7 +352,8 @@ def save_figure(fig_result, id: str, figures_dir: str | Path, *, alt_text: str |
     stem = figures_dir / id
     if hasattr(fig_result, "save") and fig_result is not fig:
         fig_result.save(stem)
-    # deferred: matplotlib 0.4 s, and pyplot chooses a backend when imported: only showing a figure needs it
+    # deferred: matplotlib 0.4 s, and pyplot chooses a backend when imported: only showing a figure
+    # needs it
     import matplotlib
 
     missing = [fmt for fmt in ("png", "svg") if not stem.with_suffix(f".{fmt}").exists()]
@@ -398,7 +399,8 @@ def show_figure(fig_result, *, alt_text: str | None = None, caption: str | None 
     matplotlib output has none) and closes the matplotlib figure so the inline
     backend does not display it a second time without alt text.
     """
-    # deferred: matplotlib 0.4 s, and pyplot chooses a backend when imported: only showing a figure needs it
+    # deferred: matplotlib 0.4 s, and pyplot chooses a backend when imported: only showing a figure
+    # needs it
     import matplotlib.pyplot as plt
 
     fig, alt, _ = _parts(fig_result, alt_text, caption)

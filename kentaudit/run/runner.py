@@ -220,7 +220,8 @@ class NotebookJob:
 def _is_startup_failure(exc: BaseException) -> bool:
     # deferred: papermill 1.9 s (with jupyter_client): imported in the worker processes only
     from jupyter_client.kernelspec import NoSuchKernel
-    # deferred: papermill 1.9 s: imported in the worker processes (the forkserver preloads it), not the parent
+    # deferred: papermill 1.9 s: imported in the worker processes (the forkserver preloads it), not
+    # the parent
     from papermill.exceptions import PapermillException
 
     if isinstance(exc, (PapermillException, NoSuchKernel)):
@@ -230,7 +231,8 @@ def _is_startup_failure(exc: BaseException) -> bool:
 
 
 def _error_line(exc: BaseException) -> str:
-    # deferred: papermill 1.9 s: imported in the worker processes (the forkserver preloads it), not the parent
+    # deferred: papermill 1.9 s: imported in the worker processes (the forkserver preloads it), not
+    # the parent
     from papermill.exceptions import PapermillExecutionError
 
     if isinstance(exc, PapermillExecutionError):
@@ -247,7 +249,8 @@ def _execute_job(job: NotebookJob) -> dict[str, Any]:
     kernel spec) is retried up to ``job.max_retries`` times; an error in a
     cell never is.
     """
-    # deferred: papermill 1.9 s: imported in the worker processes (the forkserver preloads it), not the parent
+    # deferred: papermill 1.9 s: imported in the worker processes (the forkserver preloads it), not
+    # the parent
     import papermill as pm
 
     # deferred: jupyter_client 0.14 s: kernels are managed in the worker processes only

@@ -353,7 +353,8 @@ def _become_kernel(req: dict, fds: list[int], zygote_pid: int) -> None:
         os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
     if "matplotlib" in sys.modules:
         sys.modules["matplotlib"].rcParams["backend"] = os.environ["MPLBACKEND"]
-    # deferred: ipykernel 0.2 s, and the launcher shim runs this file as `python -I -S` (standard library only, 0.08 s a kernel)
+    # deferred: ipykernel 0.2 s, and the launcher shim runs this file as `python -I -S` (standard
+    # library only, 0.08 s a kernel)
     from ipykernel.kernelapp import IPKernelApp
 
     # IPKernelApp reads these two from the environment when ipykernel is imported,
@@ -377,7 +378,8 @@ def _serve(path: str) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the runner stops us with SIGTERM
     # If the runner dies (even by SIGKILL) the kernel sends us SIGTERM at once, so we stop
     # our kernels and remove our folder without waiting for the next parent check.
-    # deferred: the launcher shim runs this file as `python -I -S` (standard library only, 0.08 s a kernel)
+    # deferred: the launcher shim runs this file as `python -I -S` (standard library only, 0.08 s a
+    # kernel)
     from kentaudit.run.deathsig import die_with_parent
 
     die_with_parent(signal.SIGTERM, expected_parent=parent)
@@ -398,7 +400,8 @@ def _serve(path: str) -> None:
         raise RuntimeError(f"the zygote has {threading.active_count()} Python threads after its "
                            "imports; forking it would be unsafe")
     try:
-        # deferred: the launcher shim runs this file as `python -I -S` (standard library only, 0.08 s a kernel)
+        # deferred: the launcher shim runs this file as `python -I -S` (standard library only, 0.08
+        # s a kernel)
         import zmq
 
         if zmq.Context._instance is not None:
