@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-__all__ = ["ID_PATTERN", "reader_number", "numbering"]
+__all__ = ["ID_PATTERN", "reader_number", "numbering", "numbered_title"]
 
 #: a table (``T``) or figure (``F``) id: a letter, a number, an optional part letter
 ID_PATTERN = re.compile(r"^[TF][0-9]+[a-z]?$")
@@ -30,3 +30,9 @@ def reader_number(id_: str) -> str:
 def numbering(ids: Iterable[str]) -> dict[str, str]:
     """``{id: reader-facing name}`` for an edition's tables and figures (:func:`reader_number`)."""
     return {i: reader_number(i) for i in ids}
+
+
+def numbered_title(id_: str, title: str) -> str:
+    """How a list names a table or figure: ``Table 5 (Compliance by sample)``; another output
+    (the PDF, id ``P1``) by its title alone."""
+    return f"{reader_number(id_)} ({title})" if ID_PATTERN.match(str(id_)) else title

@@ -25,6 +25,27 @@ Cohen's kappa, percent agreement and the direction of re-grades (a moderator, th
 second auditor, re-grades a subset of audits: ``moderated_grade``) are here too: kappa
 unweighted and weighted (linear and quadratic weights over the ordered grades).
 Auditor codes are never published: outputs by auditor are for internal calibration only.
+
+Inputs at the edges, one convention for every coefficient here (that of
+``kentaudit.stats``: a documented value, NaN with the reason, or a refusal; never an
+exception or warning from numpy, scipy or statsmodels):
+
+- **every rating the same grade** (for example ten pairs all graded 2): percent
+  agreement is 1 (Wilson interval); Gwet's AC1/AC2 is 1 with SE 0 and interval [1, 1]
+  (chance agreement pe = 0; irrCAC gives the same); Cohen's kappa and Krippendorff's
+  alpha are 0/0, **undefined**: estimate, SE, interval (and kappa's z and p-value) are
+  NaN, never an interval clipped to [-1, 1] around a missing estimate, and the row's
+  ``method`` says why (kappa's ``test`` says ``not testable: ...``), as R
+  ``vcd::Kappa`` and the coincidence-matrix alpha give NaN;
+- **one unit (one pair)**: the coefficients are given; their SE and interval are
+  NaN (the linearisation variance needs two units) and ``method`` says so; Cohen's
+  kappa follows vcd (one discordant pair: kappa 0, ASE 0, interval [0, 0]), and its
+  z test is not testable when the SE under kappa = 0 is 0;
+- an interval end is capped with a NaN-propagating clip, so a NaN estimate or SE
+  gives a NaN interval;
+- **nothing to measure** (no pair, no unit with two ratings, an empty table, a scale
+  of one category) is refused with :class:`~kentaudit.core.errors.InputError` or
+  :class:`~kentaudit.core.errors.KentauditError` naming the reason.
 """
 from __future__ import annotations
 
@@ -115,11 +136,22 @@ def _gwet_weights(q: int, weights: str) -> np.ndarray:
     return 1 - m / m.max()
 
 
+# appended to ``method`` when a coefficient's SE (and interval) cannot be estimated
+_NO_SE_ONE_UNIT = "; SE and interval not estimable from a single unit with two or more ratings"
+# appended to ``method`` when a coefficient is 0/0 (kappa's ``test`` says so too)
+_UNDEFINED_ONE_GRADE = ("; not estimable: every rating is the same grade, so chance agreement "
+                        "is 1 and the coefficient is 0/0 (estimate, SE and interval empty)")
+# kappa's ``test`` when its SE under kappa = 0 is 0 (kappa is then 0 by construction)
+_NOT_TESTABLE_NULL_SE = ("not testable: the SE of kappa under kappa = 0 is 0 (one rater used a "
+                         "single grade, or the raters used no grade in common)")
+
+
 def _interval(est, se, df, conf_level):
-    if not np.isfinite(se) or df < 1:
+    """est -/+ t(df) se with the upper limit capped at 1; NaN when est or se is NaN or df < 1."""
+    if not (np.isfinite(est) and np.isfinite(se)) or df < 1:
         return np.nan, np.nan
     t = stats.t.ppf(0.5 + conf_level / 2, df)
-    return est - t * se, min(1.0, est + t * se)
+    return float(est - t * se), float(np.minimum(1.0, est + t * se))  # NaN-propagating cap
 
 
 def gwet_ac(counts: pd.DataFrame, weights: str = "unweighted", conf_level: float = 0.95,
@@ -152,8 +184,13 @@ def gwet_ac(counts: pd.DataFrame, weights: str = "unweighted", conf_level: float
     AC = (pa - pe) / (1 - pe). The variance is Gwet's linearisation
     (1 / (n (n - 1))) sum_i (ac*_i - AC)^2 (Gwet 2008, 2014).
 
+    Every rating in one grade gives pe = 0 and AC = 1 with SE 0 (interval [1, 1]); with
+    one unit the SE and interval are NaN and ``method`` says so. A scale of one
+    category, or no unit with two ratings, is refused with ``InputError``.
+
     Validated against the R package irrCAC (``gwet.ac1.raw``, version 1.4, from its
-    source; unrounded) within 1e-9 in ``tests/r/reference_interrater.R``.
+    source; unrounded) within 1e-9 in ``tests/r/reference_interrater.R``, and on the
+    edge cases in ``tests/r/reference_degenerate.R``.
 
     References
     ----------
@@ -197,7 +234,8 @@ def gwet_ac(counts: pd.DataFrame, weights: str = "unweighted", conf_level: float
         "weights": weights, "estimate": float(ac), "se": float(se), "conf_low": lo, "conf_high": hi,
         "p_agreement": float(pa), "p_chance": float(pe), "n_units": int(n),
         "n_units_paired": int(n2), "n_ratings": int((f * ri).sum()),
-        "method": "Gwet (2008, 2014) linearisation SE; t interval with n - 1 df, upper limit capped at 1",
+        "method": ("Gwet (2008, 2014) linearisation SE; t interval with n - 1 df, upper limit capped at 1"
+                   + (_NO_SE_ONE_UNIT if n < 2 else "")),
         "conf_level": conf_level}])
 
 
@@ -245,6 +283,13 @@ def krippendorff_alpha(counts: pd.DataFrame, level: str = "ordinal", conf_level:
     only units with two or more ratings count. The SE is Gwet's (2014, chapter 6)
     linearisation variance; the interval uses t with (all units - 1) df.
 
+    Every pairable rating in one grade: the expected disagreement is 0 and alpha is
+    0/0, **undefined**: ``estimate``, ``se`` and the interval are NaN (``p_agreement``
+    and ``p_chance`` 1) and ``method`` says why, as the coincidence-matrix formula
+    gives NaN in R. With one unit the SE and interval are NaN and ``method`` says so.
+    A scale of one category, or no unit with two ratings, is refused with
+    ``InputError``.
+
     Validated against Krippendorff's (2011) worked example (12 units, 4 coders: nominal
     0.743, interval 0.849), an independent R implementation of the coincidence-matrix
     formulas, and irrCAC ``krippen.alpha.raw`` given the same weight matrix (estimate and
@@ -260,6 +305,8 @@ def krippendorff_alpha(counts: pd.DataFrame, level: str = "ordinal", conf_level:
     conf_level = check_conf_level(conf_level)
     cats, m, f = _counts(counts, categories)
     q = len(cats)
+    if q < 2:
+        raise InputError("agreement needs a scale of at least two categories.", column="categories")
     ri_all = m.sum(1)
     n0 = f[(ri_all > 0)].sum()
     keep = (ri_all >= 2) & (f > 0)
@@ -272,6 +319,16 @@ def krippendorff_alpha(counts: pd.DataFrame, level: str = "ordinal", conf_level:
     rbar = (f * ri).sum() / n
     eps = 1 / (f * ri).sum()
     margins = (f[:, None] * m).sum(0)
+    method = (f"Krippendorff's {level} difference function; Gwet (2014) linearisation SE; "
+              "t interval, upper limit capped at 1")
+    if (margins > 0).sum() == 1:
+        # every pairable rating in one grade: D_o = D_e = 0, alpha = 0/0
+        return pd.DataFrame([{
+            "statistic": "Krippendorff's alpha", "weights": level, "estimate": np.nan,
+            "se": np.nan, "conf_low": np.nan, "conf_high": np.nan, "p_agreement": 1.0,
+            "p_chance": 1.0, "n_units": int(n0), "n_units_paired": int(n),
+            "n_ratings": int((f * ri).sum()), "method": method + _UNDEFINED_ONE_GRADE,
+            "conf_level": conf_level}])
     w = _alpha_weights(q, level, margins)
     mw = m @ w.T
     sq = (m * (mw - 1)).sum(1)
@@ -293,8 +350,7 @@ def krippendorff_alpha(counts: pd.DataFrame, level: str = "ordinal", conf_level:
         "se": float(se), "conf_low": lo, "conf_high": hi, "p_agreement": float(pa),
         "p_chance": pe, "n_units": int(n0), "n_units_paired": int(n),
         "n_ratings": int((f * ri).sum()),
-        "method": (f"Krippendorff's {level} difference function; Gwet (2014) linearisation SE; "
-                   "t interval, upper limit capped at 1"),
+        "method": method + (_NO_SE_ONE_UNIT if n < 2 else ""),
         "conf_level": conf_level}])
 
 
@@ -332,7 +388,10 @@ def agreement_coefficients(first, second, categories: Sequence = GRADES,
     rows += [krippendorff_alpha(counts, lv, conf_level) for lv in ALPHA_LEVELS]
     out = pd.concat(rows, ignore_index=True)
     out["n_pairs"] = len(a)
-    kap = kappa_from_table(agreement_table(a.astype(int), b.astype(int), categories), conf_level)
+    # integer grades may arrive as floats or objects (2.0, np.int64): compared as integers
+    whole = all(isinstance(c, (int, np.integer)) for c in categories)
+    kap = kappa_from_table(agreement_table(a.astype(int) if whole else a,
+                                           b.astype(int) if whole else b, categories), conf_level)
     out = pd.concat([out, kap], ignore_index=True)
     for c in ("n_units", "n_units_paired", "n_ratings", "n_pairs"):
         if c in out.columns:  # kappa rows have no unit counts: integers with missing values
@@ -389,6 +448,17 @@ def kappa_from_table(table, conf_level: float = 0.95) -> pd.DataFrame:
       an upper limit of 1, not 1.04; Wilson interval for percent agreement;
     - ``n_pairs``, ``method``, ``test``, ``conf_level``.
 
+    Every pair with the same grade (chance agreement 1; also a 1 x 1 table): kappa is
+    0/0, **undefined**, as R ``vcd::Kappa`` gives NaN: ``estimate``, ``se``,
+    ``se_null``, ``z``, ``p_value``, ``conf_low`` and ``conf_high`` are NaN (the
+    interval is never clipped to [-1, 1] around a missing estimate), ``method`` ends
+    with the reason and ``test`` is ``"not testable: ..."``. When the SE under kappa = 0
+    is 0 (one rater used a single grade, or the raters used no grade in common, e.g.
+    one discordant pair: kappa is then 0 by construction) kappa and its interval are
+    given (vcd: one discordant pair, kappa 0, ASE 0) but ``z`` and ``p_value`` are NaN
+    and ``test`` is ``"not testable: ..."``. An empty or non-square table, or a negative or
+    missing count, is refused with ``KentauditError``.
+
     Notes
     -----
     Computed by statsmodels ``cohens_kappa``. Validated against R
@@ -406,7 +476,7 @@ def kappa_from_table(table, conf_level: float = 0.95) -> pd.DataFrame:
     """
     conf_level = check_conf_level(conf_level)
     t = np.asarray(table, dtype=float)
-    if t.ndim != 2 or t.shape[0] != t.shape[1] or (t < 0).any():
+    if t.ndim != 2 or t.shape[0] != t.shape[1] or not np.isfinite(t).all() or (t < 0).any():
         raise KentauditError("the agreement table must be square with counts >= 0.")
     n = t.sum()
     if n == 0:
@@ -418,20 +488,36 @@ def kappa_from_table(table, conf_level: float = 0.95) -> pd.DataFrame:
              "se": np.sqrt(agree / n * (1 - agree / n) / n), "se_null": np.nan, "z": np.nan,
              "p_value": np.nan, "conf_low": float(lo), "conf_high": float(hi), "n_pairs": int(n),
              "method": "Wilson score interval", "test": "none"}]
+    method = "asymptotic SE of Fleiss, Cohen & Everitt (1969); Wald interval"
+    test = "z test of kappa = 0 with the null SE"
+    # every pair in one (diagonal) cell: chance agreement 1, kappa = 0/0 (vcd: NaN)
+    one_grade = np.trace(t) == n and t.max() == n
     for name, wt in KAPPA_WEIGHTS.items():
-        r = _sm_kappa(t, wt=wt) if wt else _sm_kappa(t)
+        if one_grade:
+            rows.append({"statistic": "Cohen's kappa", "weights": name, "estimate": np.nan,
+                         "se": np.nan, "se_null": np.nan, "z": np.nan, "p_value": np.nan,
+                         "conf_low": np.nan, "conf_high": np.nan, "n_pairs": int(n),
+                         "method": method + _UNDEFINED_ONE_GRADE,
+                         "test": "not testable: every pair has the same grade (kappa undefined)"})
+            continue
+        # statsmodels divides by the null SE for its own z, which is 0 when kappa is 0 by
+        # construction; ours is NaN then (below), so its warning says nothing
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r = _sm_kappa(t, wt=wt) if wt else _sm_kappa(t)
         k, se, se0 = float(r.kappa), float(r.std_kappa), float(r.std_kappa0)
         if np.isnan(se) and abs(float(r.var_kappa)) < 1e-12:
             se = 0.0  # perfect agreement: the variance is 0 up to rounding (R vcd: ASE 0)
+        if np.isnan(se0) and abs(float(r.var_kappa0)) < 1e-12:
+            se0 = 0.0  # likewise the null variance (kappa 0 by construction, see above)
         zz = k / se0 if se0 > 0 else np.nan
+        # clamped to kappa's range [-1, 1], as R vcd's confint.Kappa; np.clip keeps a NaN
+        lo, hi = np.clip([k - z * se, k + z * se], -1.0, 1.0)
         rows.append({"statistic": "Cohen's kappa", "weights": name, "estimate": k, "se": se,
                      "se_null": se0, "z": zz,
                      "p_value": float(2 * stats.norm.sf(abs(zz))) if np.isfinite(zz) else np.nan,
-                     # clamped to kappa's range [-1, 1], as R vcd's confint.Kappa
-                     "conf_low": max(-1.0, k - z * se), "conf_high": min(1.0, k + z * se),
-                     "n_pairs": int(n),
-                     "method": "asymptotic SE of Fleiss, Cohen & Everitt (1969); Wald interval",
-                     "test": "z test of kappa = 0 with the null SE"})
+                     "conf_low": float(lo), "conf_high": float(hi),
+                     "n_pairs": int(n), "method": method,
+                     "test": test if np.isfinite(zz) else _NOT_TESTABLE_NULL_SE})
     out = pd.DataFrame(rows)
     out["conf_level"] = conf_level
     return out
@@ -507,6 +593,10 @@ def regrade_direction(audits: pd.DataFrame, grade: str = "overall_grade",
     - ``p_value``: exact two-sided sign test of n_down vs n_up (ties dropped;
       scipy ``binomtest``, as R ``binom.test(n_down, n_down + n_up)``);
     - ``test``, ``method``, ``conf_level``.
+
+    A group with no pair has ``n_pairs`` 0 and NaN proportions, intervals and mean
+    change; with no changed grade (n_down + n_up = 0) the p-value is NaN and ``test``
+    is ``"not testable: no moderated grade changed"`` (never a p-value of 1).
     """
     conf_level = check_conf_level(conf_level)
     bycols, groups = _groups(audits, by)
@@ -528,9 +618,10 @@ def regrade_direction(audits: pd.DataFrame, grade: str = "overall_grade",
         row["mean_change"] = float(d.mean()) if n else np.nan
         m = row["n_down"] + row["n_up"]
         row["p_value"] = float(stats.binomtest(row["n_down"], m, 0.5).pvalue) if m else np.nan
+        row["test"] = ("exact sign test (n_down vs n_up, ties dropped)" if m else
+                       "not testable: no moderated grade changed")
         rows.append(row)
     out = pd.DataFrame(rows)
-    out["test"] = "exact sign test (n_down vs n_up, ties dropped)"
     out["method"] = "Wilson score intervals for the proportions"
     out["conf_level"] = conf_level
     return out
@@ -542,6 +633,8 @@ def auditor_grade_distribution(audits: pd.DataFrame, auditor: str = "auditor",
     """Grade distribution of each auditor (for calibration; never publish auditor codes).
 
     Returns the columns of :func:`kentaudit.stats.ordinal.grade_distribution` grouped
-    by ``auditor``.
+    by ``auditor``. No audits at all is refused with ``InputError``.
     """
+    if len(audits) == 0:
+        raise InputError("no audits: nothing to tabulate by auditor.", column=auditor)
     return grade_distribution(audits, by=auditor, grade=grade, conf_level=conf_level, method=method)

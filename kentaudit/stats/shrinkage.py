@@ -23,10 +23,39 @@ with few files moves most.
   posterior on a grid (uniform priors on mu and on rho), so that the intervals carry
   the uncertainty of the hyperparameters; with a dozen districts this is what brings
   the coverage of the intervals near the nominal level (``tests/stats/test_shrinkage.py``
-  reports it over seeds).
+  reports it over seeds). The priors are uniform on mu and on rho over the grid's range
+  (rho from 1e-6 to 2/3, M from 0.5 to 1e6).
 
 Ranks are simulated from the posterior (seeded): rank 1 is the **lowest** compliance.
 Nothing is rounded here.
+
+Inputs at the edges (the convention of ``kentaudit.stats``: a documented value, NaN
+with the reason, or a refusal with :class:`~kentaudit.core.errors.InputError`; never
+an exception from numpy or scipy):
+
+- **every file the same answer** (all yes, or all no, in every unit): the
+  maximum-likelihood fit sits at the edge (mu = 0 or 1) and the spread between units
+  is not identified (the method-of-moments between-unit variance is 0), so
+  ``fit_beta_binomial`` reports mu = the pooled proportion, rho = 0, ``a`` = ``b`` =
+  NaN, ``boundary`` true. The **empirical-Bayes** method then pools completely: every
+  unit's ``estimate`` is the pooled proportion (0 or 1), ``shrinkage`` 1, and its
+  interval and ``prob_below_target`` are those of the pooled Jeffreys posterior
+  Beta(X + 1/2, N - X + 1/2) of all units' files, with the limit at the observed edge
+  exactly 0 (all no) or 1 (all yes), as :func:`kentaudit.stats.proportions.proportion_ci`
+  with ``method="jeffreys"`` (Brown, Cai & DasGupta 2001); the rank draws are
+  independent draws from that posterior, so every rank is equally likely (rank 1 for
+  all, rank intervals 1 to k). All yes mirrors all no. The **hierarchical** method
+  needs no special case: its posterior under the uniform priors is proper, the
+  estimates lie strictly inside (0, 1) (a unit with more files nearer the edge) and
+  all yes mirrors all no; checked against a numerical integration in R
+  (``tests/r/reference_degenerate.R``: the 61-point grid's quadrature error in the
+  posterior means is 4e-4 there, three units of 8-12 files, against below 1e-6 on the
+  reference sets of ``tests/r/reference_shrinkage.R``);
+- **fewer than two units with files** (no rows, a single unit, every n = 0): refused
+  with ``InputError`` (there is nothing to shrink towards);
+- a unit with n = 0 among others gets the prior (its estimate is the pooled
+  proportion in the case above); counts that are missing, not whole numbers, not
+  numbers, or x > n are refused with ``InputError``.
 """
 from __future__ import annotations
 
@@ -36,6 +65,7 @@ from scipy import optimize, special, stats
 
 from kentaudit.core.errors import InputError
 from kentaudit.core.methods import check_conf_level, check_method
+from kentaudit.stats.proportions import proportion_ci
 
 __all__ = ["SHRINKAGE_METHODS", "fit_beta_binomial", "shrink"]
 
@@ -46,8 +76,12 @@ _GRID = 61
 
 
 def _check_counts(x, n):
-    x = np.asarray(x, dtype=float)
-    n = np.asarray(n, dtype=float)
+    try:
+        x = np.asarray(x, dtype=float)
+        n = np.asarray(n, dtype=float)
+    except (TypeError, ValueError):
+        raise InputError("counts must be numbers (whole numbers with 0 <= x <= n).",
+                         column="x/n") from None
     if x.shape != n.shape or x.ndim != 1:
         raise InputError("x and n must be one-dimensional and of the same length.", column="x/n")
     if np.any(~np.isfinite(x)) or np.any(~np.isfinite(n)):
@@ -81,6 +115,17 @@ def fit_beta_binomial(x, n) -> dict:
     largest with no between-unit variation), ``rho`` (1 / (m + 1), 0 in that case),
     ``a``, ``b``, ``loglik`` (including the binomial coefficients, as R reports it),
     ``boundary`` (bool: rho estimated as 0), ``n_units``, ``converged``.
+
+    When every file of every unit has the same answer the likelihood is largest at
+    mu = 0 (all no) or 1 (all yes), whatever the spread: ``mu`` is then 0 or 1, ``m``
+    infinite, ``rho`` 0, ``a`` and ``b`` NaN (not identified), ``loglik`` 0 and
+    ``boundary`` true.
+
+    Raises
+    ------
+    InputError
+        Fewer than two units with n > 0, or counts that are missing, not whole
+        numbers or have x > n.
 
     Notes
     -----
@@ -195,11 +240,23 @@ def shrink(counts: pd.DataFrame, x: str = "n_yes", n: str = "n_denominator",
     - ``prob_below_target``: P(p_i < target) (empty without a target);
     - ``rank``: rank of the posterior mean (1 = lowest compliance; ties share the lower
       rank); ``rank_median``, ``rank_low``, ``rank_high``: median and equal-tailed
-      interval of the unit's rank over the posterior draws; ``prob_lowest``: share of
-      draws in which the unit is the lowest;
+      interval of the unit's rank over the posterior draws (draws equal to the
+      machine's precision, as near a posterior at 1, are ordered at random);
+      ``prob_lowest``: share of draws in which the unit is the lowest;
     - ``prior_mean`` (mu), ``prior_m`` (M = a + b; infinite when rho = 0), ``rho``
       (intra-class correlation), ``rho_boundary`` (bool) - the ML fit;
     - ``target``, ``method``, ``conf_level``, ``n_draws``, ``seed``.
+
+    Every file the same answer (all yes or all no): see the module docstring. With
+    ``method="empirical-bayes"`` every unit gets the pooled proportion (0 or 1) with the
+    pooled Jeffreys interval, so ``conf_low`` is 0 (all no) or ``conf_high`` 1 (all yes);
+    validated against base R ``qbeta``/``pbeta`` in ``tests/r/reference_degenerate.R``.
+
+    Raises
+    ------
+    InputError
+        Fewer than two units with files (an empty table, one unit, every n = 0), a
+        missing column, or bad counts (see :func:`fit_beta_binomial`).
 
     Validated against R ``VGAM`` (the fit; the empirical-Bayes posterior means and Beta
     quantile intervals computed from it in ``tests/r/reference_shrinkage.R``, within
@@ -231,7 +288,23 @@ def shrink(counts: pd.DataFrame, x: str = "n_yes", n: str = "n_denominator",
     S = int(n_draws)
     k = xs.size
     tail = (1 - c) / 2
-    if method == "empirical-bayes":
+    # every file of every unit the same answer: mu at 0 or 1, the spread not identified
+    all_same = fit["mu"] in (0.0, 1.0)
+    if method == "empirical-bayes" and all_same:
+        # complete pooling (the plug-in prior would be a point mass at 0 or 1): each unit
+        # has the pooled proportion, with the pooled Jeffreys posterior's interval
+        use = ns > 0
+        big_x, big_n = xs[use].sum(), ns[use].sum()
+        pooled = proportion_ci(big_x, big_n, method="jeffreys", conf_level=c).iloc[0]
+        a0, b0 = big_x + 0.5, big_n - big_x + 0.5
+        est = np.full(k, fit["mu"])
+        lower = np.full(k, float(pooled["conf_low"]))
+        upper = np.full(k, float(pooled["conf_high"]))
+        below = (np.full(k, special.betainc(a0, b0, float(target)))
+                 if target is not None else None)
+        draws = rng.beta(a0, b0, size=(S, k))
+        used = "empirical-bayes"
+    elif method == "empirical-bayes":
         if fit["boundary"]:
             # rho = 0: every unit's compliance is the pooled proportion (no spread)
             mu = fit["mu"]
@@ -261,8 +334,11 @@ def shrink(counts: pd.DataFrame, x: str = "n_yes", n: str = "n_denominator",
         lower = np.quantile(draws, tail, axis=0)
         upper = np.quantile(draws, 1 - tail, axis=0)
         used = "hierarchical"
-    # ranks within each draw: 1 = lowest compliance
-    ranks = draws.argsort(axis=1).argsort(axis=1) + 1
+    # ranks within each draw: 1 = lowest compliance; draws equal to the machine's
+    # precision (a posterior at 1, where doubles are sparse) are ordered at random, not
+    # by the units' order (the order of distinct draws is unchanged)
+    tie_break = rng.random(draws.shape)
+    ranks = np.lexsort((tie_break, draws), axis=-1).argsort(axis=1) + 1
     rank_lo = np.quantile(ranks, tail, axis=0, method="inverted_cdf")
     rank_hi = np.quantile(ranks, 1 - tail, axis=0, method="inverted_cdf")
     rank_med = np.quantile(ranks, 0.5, axis=0, method="inverted_cdf")

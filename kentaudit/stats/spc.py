@@ -38,6 +38,28 @@ Deviations from NHSRplotthedots, each deliberate:
   mean instead of being missing.
 - Trial limits are labelled on every point of a baseline with fewer than 13 points
   (NHSRplotthedots warns at ``n < 13`` with its default threshold).
+
+Inputs at the edges, the same for every chart here (the convention of
+``kentaudit.stats``: a documented value, NaN with the reason, or a refusal with
+:class:`~kentaudit.core.errors.InputError`; never an exception from numpy or scipy):
+
+- **an empty series** gives an empty table with every documented column of the chart
+  (as :func:`run_chart` always did);
+- **a gap** (a missing value; for the p and Laney p' charts a period with n = 0 or
+  missing counts; a skipped period) has no point (``missing``, point type
+  ``"missing"``), no limits where they depend on the period's n (the p and Laney p'
+  charts; the XmR limits are one line through the whole baseline), and no moving range
+  spans it, in :func:`xmr` and :func:`laney_p_chart` alike;
+- **no moving range** (a single point, every point missing, or every run of
+  consecutive points one long): the limits that need one are NaN (the XmR limits; the
+  Laney p' limits, with ``sigma_z`` NaN); the mean and the p-chart's binomial limits
+  are still given; every point missing gives NaN means and limits and no assurance;
+- **no variation** (a constant series; every answer yes, or every answer no, so
+  p = 0 or 1 and the binomial sigma is 0): the limits equal the centre line (zero
+  width) in every chart; for the Laney p' chart each z is 0 (the point is on the
+  centre and there is no binomial variation to standardise by), so ``sigma_z`` is 0;
+- values that are not numbers, or periods that cannot be ordered, are refused with
+  ``InputError``.
 """
 from __future__ import annotations
 
@@ -82,7 +104,11 @@ def _period_ordinals(periods: pd.Series, freq):
 
 
 def _prepare(values, periods, rebase_at, freq):
-    y = np.asarray(values, dtype=float)
+    try:
+        y = np.asarray(values, dtype=float)
+    except (TypeError, ValueError):
+        raise InputError("values must be numbers (NaN or None for a missing period).",
+                         column="values") from None
     if y.ndim != 1:
         raise InputError("values must be one-dimensional.", column="values")
     if periods is None:
@@ -97,7 +123,11 @@ def _prepare(values, periods, rebase_at, freq):
     if per.duplicated().any():
         dup = per[per.duplicated()].iloc[0]
         raise InputError("each period may appear only once.", column="periods", value=str(dup))
-    order = np.argsort(per.to_numpy(), kind="stable")
+    try:
+        order = np.argsort(per.to_numpy(), kind="stable")
+    except TypeError:
+        raise InputError("periods cannot be put in order (mixed types?).",
+                         column="periods") from None
     per = per.iloc[order].reset_index(drop=True)
     y = y[order]
     missing = ~np.isfinite(y)
@@ -308,13 +338,15 @@ def xmr(values, periods=None, improvement: str = "increase", target: float | Non
 
     Returns
     -------
-    DataFrame, one row per period, columns:
+    DataFrame, one row per period (no rows for an empty series), columns:
 
     - ``period``, ``value``, ``missing`` (bool);
     - ``rebase_group`` (0, 1, ...), ``segment`` (run of consecutive present points;
       -1 for missing);
     - ``mean``, ``lpl``, ``upl`` (process limits, mean +/- 2.66 x mean moving range),
       ``nlpl``, ``nupl`` (near limits at 2 sigma, mean +/- 1.7733 x mean moving range);
+      the limits are NaN when the baseline has no moving range (a single point, or no
+      two consecutive present points) and equal the mean when every moving range is 0;
     - ``moving_range`` (|y_i - y_(i-1)| within a segment; NaN at a segment start),
       ``moving_range_screened`` (bool: excluded from the mean moving range),
       ``mean_moving_range``;
@@ -391,7 +423,7 @@ def xmr(values, periods=None, improvement: str = "increase", target: float | Non
                         "moving_range": mr, "moving_range_screened": screened,
                         "mean_moving_range": amr, **rules, "n_baseline": n_base,
                         "trial": n_base < TRIAL_BELOW})
-    last = group == group.max()
+    last = group == (group.max() if group.size else 0)  # an empty series has no rows
     assurance = _assurance(None if target is None else float(target), improvement,
                            lpl[last][0] if size else np.nan, upl[last][0] if size else np.nan)
     out["target"] = np.nan if target is None else float(target)
@@ -426,10 +458,11 @@ def p_chart(data: pd.DataFrame, x: str = "x", n: str = "n", period: str = "perio
 
     Returns
     -------
-    DataFrame, one row per period, with the columns of :func:`xmr` (``value`` is the
-    proportion x/n; ``moving_range`` columns are absent) plus ``x``, ``n``, ``sigma``
-    (binomial standard error at pbar), and ``chart`` = ``"p"``. ``trial`` is true when
-    fewer than 13 periods form the centre line.
+    DataFrame, one row per period (no rows for empty data), with the columns of
+    :func:`xmr` (``value`` is the proportion x/n; ``moving_range`` columns are absent)
+    plus ``x``, ``n``, ``sigma`` (binomial standard error at pbar), and ``chart`` =
+    ``"p"``. ``trial`` is true when fewer than 13 periods form the centre line. When
+    pbar is 0 or 1 (every answer the same) sigma is 0 and the limits equal the centre.
 
     Validated against: the binomial formula checked in R (``tests/stats/test_spc.py``
     documents the R call beside the value).
@@ -474,14 +507,14 @@ def p_chart(data: pd.DataFrame, x: str = "x", n: str = "n", period: str = "perio
                         **rules, "n_baseline": n_base, "trial": n_base < TRIAL_BELOW})
     # assurance for a p-chart compares the target with the limits at the median
     # denominator of the last group (limits vary by period, so we say which n we used)
-    last = group == group.max()
+    last = group == (group.max() if group.size else 0)  # an empty series has no rows
     present_last = last & ~missing
     if present_last.any():
         nm = float(np.median(ns[present_last]))
         c = centre[present_last][0]
         s = np.sqrt(c * (1 - c) / nm)
         a = _assurance(None if target is None else float(target), improvement,
-                       max(0.0, c - 3 * s), min(1.0, c + 3 * s))
+                       *np.clip([c - 3 * s, c + 3 * s], 0.0, 1.0))
     else:
         a = None
     out["target"] = np.nan if target is None else float(target)
@@ -657,12 +690,25 @@ def laney_p_chart(data: pd.DataFrame, x: str = "x", n: str = "n", period: str = 
     -------
     The columns of :func:`p_chart` (``sigma`` is sigma_i x sigma_z, the p' standard
     error), plus ``sigma_binomial`` (sigma_i), ``z`` (z_i), ``sigma_z`` (same on every
-    row) and ``chart`` = ``"laney p'"``. Missing periods (n = 0) are left out of the
-    moving ranges.
+    row) and ``chart`` = ``"laney p'"``; no rows for empty data.
+
+    Notes
+    -----
+    **A gap** - a period with n = 0 or missing counts (no audits), or a skipped period -
+    has no point and no limits, and the moving ranges of z are taken only between
+    consecutive present periods, never across a gap: the rule of :func:`xmr`, and what
+    qicharts2 does (a missing z makes the moving ranges beside it missing).
+    ``sigma_z`` is NaN, and so are the limits, when there is no moving range (one
+    point, or no two consecutive present periods). When pbar is 0 or 1 (every answer
+    the same), sigma_i is 0 and every p_i equals pbar: z_i is taken as 0, so
+    ``sigma_z`` is 0 and the limits equal the centre, as in :func:`p_chart`
+    (qicharts2 gives NaN limits there, its z being 0/0).
 
     Validated against qicharts2 0.8.1 ``qic(chart = "pp")`` (``cl``, ``lcl``, ``ucl``)
     on its example data and on simulated overdispersed series
-    (``tests/r/reference_spc_short.R``).
+    (``tests/r/reference_spc_short.R``), and against Laney's formulas written in base R
+    for a gap, a single point and every answer the same
+    (``tests/r/reference_degenerate.R``).
 
     References
     ----------
@@ -678,9 +724,13 @@ def laney_p_chart(data: pd.DataFrame, x: str = "x", n: str = "n", period: str = 
     pbar = xs[present].sum() / ns[present].sum() if present.any() else np.nan
     with np.errstate(invalid="ignore", divide="ignore"):
         s_bin = np.where(present, np.sqrt(pbar * (1 - pbar) / ns), np.nan)
-        z = np.where(present, (pc["value"].to_numpy() - pbar) / s_bin, np.nan)
-    zp = z[present]
-    mr = np.abs(np.diff(zp))
+        # pbar 0 or 1: every p_i equals pbar and sigma_i is 0; z_i = 0 (on the centre)
+        z = np.where(present, np.where(s_bin > 0, (pc["value"].to_numpy() - pbar) / s_bin, 0.0),
+                     np.nan)
+    # moving ranges of z between consecutive present periods only: none spans a gap
+    seg = pc["segment"].to_numpy()
+    same = (seg[1:] >= 0) & (seg[1:] == seg[:-1])
+    mr = np.abs(np.diff(z))[same]
     amr = mr.mean() if mr.size else np.nan
     if screen_outliers and mr.size and amr > 0:
         keep = mr[mr < MR_SCREEN * amr]
@@ -689,7 +739,6 @@ def laney_p_chart(data: pd.DataFrame, x: str = "x", n: str = "n", period: str = 
     sigma = s_bin * sigma_z
     lpl, upl = np.clip(pbar - 3 * sigma, 0, 1), np.clip(pbar + 3 * sigma, 0, 1)
     nlpl, nupl = np.clip(pbar - 2 * sigma, 0, 1), np.clip(pbar + 2 * sigma, 0, 1)
-    seg = pc["segment"].to_numpy()
     rules = _apply_rules(pc["value"].to_numpy(), np.full(len(pc), pbar), lpl, upl, nlpl, nupl,
                          seg, improvement=improvement, trend_length=trend_length,
                          run_length=run_length, two_in_three=two_in_three,
@@ -703,7 +752,7 @@ def laney_p_chart(data: pd.DataFrame, x: str = "x", n: str = "n", period: str = 
     if present.any() and np.isfinite(sigma_z):
         s = np.sqrt(pbar * (1 - pbar) / float(np.median(ns[present]))) * sigma_z
         a = _assurance(None if target is None else float(target), improvement,
-                       max(0.0, pbar - 3 * s), min(1.0, pbar + 3 * s))
+                       *np.clip([pbar - 3 * s, pbar + 3 * s], 0.0, 1.0))
     else:
         a = None
     out["target"] = np.nan if target is None else float(target)
@@ -712,7 +761,7 @@ def laney_p_chart(data: pd.DataFrame, x: str = "x", n: str = "n", period: str = 
     out["chart"] = "laney p'"
     out["method"] = ("Laney p' chart: centre = pooled proportion; limits centre +/- 3 sigma_i "
                      "sigma_z, sigma_i = sqrt(p(1-p)/n_i), sigma_z = mean moving range of the "
-                     "z-scores / 1.128"
+                     "z-scores / 1.128 (no moving range spans a gap)"
                      + (" (moving ranges >= 3.267 x mean screened once)" if screen_outliers else "")
                      + "; clamped to [0, 1]; " + _rule_text(trend_length, run_length,
                                                             two_in_three, count_beyond_three_sigma))

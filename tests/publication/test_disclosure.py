@@ -7,7 +7,6 @@ everything shown, is at least the protection width. Ranges are re-checked here b
 the independent integer attack of kentaudit/publication/check/attack.py where a whole appendix is
 involved (tests/publication/test_check_attack.py).
 """
-import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings, strategies as st

@@ -10,7 +10,7 @@ import re
 import openpyxl
 import pytest
 
-from kentaudit.publication.numbering import numbering, reader_number
+from kentaudit.publication.numbering import numbered_title, numbering, reader_number
 
 
 def test_the_number_a_reader_sees_is_the_id():
@@ -22,6 +22,11 @@ def test_the_number_a_reader_sees_is_the_id():
 def test_a_missing_table_leaves_its_number_unused_instead_of_renumbering_the_rest():
     assert numbering(["T1", "T2", "T7", "F2"]) == {"T1": "Table 1", "T2": "Table 2", "T7": "Table 7",
                                                     "F2": "Figure 2"}
+
+
+def test_a_list_names_a_table_by_number_and_title_and_another_output_by_its_title():
+    assert numbered_title("T5", "Compliance by sample") == "Table 5 (Compliance by sample)"
+    assert numbered_title("P1", "PDF for printing") == "PDF for printing"
 
 
 @pytest.mark.parametrize("bad", ["Table 7", "t7", "T", "X7", "T7 "])

@@ -76,7 +76,7 @@ def test_same_data_gives_same_bytes_in_another_process(tmp_path):
     save_table(sample_df(), "t", tmp_path / "a")
     code = ("import sys; sys.path.insert(0, sys.argv[2]); from test_results import sample_df; "
             "from kentaudit.report.results import save_table; save_table(sample_df(), 't', sys.argv[1])")
-    subprocess.run([sys.executable, "-c", code, str(tmp_path / "b"), str(Path(__file__).parents[1])], check=True)
+    subprocess.run([sys.executable, "-c", code, str(tmp_path / "b"), str(Path(__file__).parent)], check=True)
     assert (tmp_path / "a" / "t.parquet").read_bytes() == (tmp_path / "b" / "t.parquet").read_bytes()
 
 

@@ -100,3 +100,73 @@ def test_kappa_limits_are_clamped_to_minus_one_and_one_as_r_vcd(i):
     assert got["conf_low"] == pytest.approx(r["ci_low"], rel=1e-6, abs=1e-9)  # R's names in the CSV
     assert got["conf_high"] == pytest.approx(r["ci_high"], rel=1e-6, abs=1e-9)
     assert -1 <= got["conf_low"] <= got["conf_high"] <= 1
+
+
+# --- kappa undefined, and other edges ----------------------------------------------------
+# tests/r/reference_degenerate.R: R vcd 1.4-11 Kappa() and confint() (which give NaN for
+# kappa, ASE and both limits when every pair has the same grade; kappa 0, ASE 0 and
+# [0, 0] for one discordant pair).
+DEGEN = pd.read_csv(Path(__file__).parents[1] / "r" / "reference_degenerate_kappa.csv")
+
+
+def _table(cells):
+    return np.array(cells.split(), dtype=float).reshape(4, 4)
+
+
+@pytest.mark.filterwarnings("error")
+@pytest.mark.parametrize("i", range(len(DEGEN)))
+def test_kappa_edges_match_r_vcd(i):
+    r = DEGEN.iloc[i]
+    got = kappa_from_table(_table(r["cells"])).set_index("weights").loc[r["weights"]]
+    for col, rcol in (("estimate", "kappa"), ("se", "ase"), ("conf_low", "ci_low"),
+                      ("conf_high", "ci_high")):
+        if np.isnan(r[rcol]):
+            assert np.isnan(got[col]), col
+        else:
+            assert got[col] == pytest.approx(r[rcol], abs=1e-12), col
+
+
+@pytest.mark.filterwarnings("error")
+def test_kappa_interval_is_nan_when_every_pair_has_the_same_grade():
+    got = kappa_from_table(_table(DEGEN["cells"].iloc[0]))
+    kap = got[got["statistic"] == "Cohen's kappa"]
+    cols = ["estimate", "se", "se_null", "z", "p_value", "conf_low", "conf_high"]
+    assert kap[cols].isna().all().all()  # never [-1, 1] around a missing estimate
+    assert got.iloc[0]["estimate"] == 1.0  # percent agreement is defined
+
+
+def test_undefined_kappa_says_why_in_method_and_test():
+    kap = kappa_from_table(_table(DEGEN["cells"].iloc[0])).iloc[1:]
+    assert kap["method"].str.contains("every rating is the same grade").all()
+    assert kap["test"].str.startswith("not testable: every pair has the same grade").all()
+
+
+@pytest.mark.filterwarnings("error")
+def test_one_discordant_pair_gives_kappa_zero_and_no_z_test():
+    t = np.zeros((4, 4))
+    t[1, 2] = 1
+    kap = kappa_from_table(t).iloc[1:]
+    assert (kap["estimate"] == 0).all() and (kap["conf_low"] == 0).all()  # vcd: 0, [0, 0]
+    assert kap["p_value"].isna().all() and kap["test"].str.startswith("not testable").all()
+
+
+@pytest.mark.filterwarnings("error")
+def test_moderation_with_every_pair_on_one_grade_gives_undefined_kappa():
+    df = pd.DataFrame({"overall_grade": pd.array([2] * 5, dtype="Int64"),
+                       "moderated_grade": pd.array([2] * 5, dtype="Int64")})
+    out = moderation_agreement(df)
+    assert out.loc[out["statistic"] == "Cohen's kappa", ["estimate", "conf_low", "conf_high"]].isna().all().all()
+
+
+def test_regrade_direction_without_a_changed_grade_is_not_testable():
+    df = pd.DataFrame({"overall_grade": pd.array([2, 3], dtype="Int64"),
+                       "moderated_grade": pd.array([2, 3], dtype="Int64")})
+    row = regrade_direction(df).iloc[0]
+    assert np.isnan(row["p_value"]) and row["test"].startswith("not testable")
+
+
+def test_kappa_table_with_a_missing_count_is_refused():
+    t = np.eye(4)
+    t[0, 1] = np.nan
+    with pytest.raises(KentauditError, match="square with counts"):
+        kappa_from_table(t)

@@ -163,3 +163,114 @@ def test_recovery_coverage_of_the_synthetic_truth_over_seeds():
     # shrinkage, stated in the methods annex)
     assert 0.92 <= hits.mean() <= 0.99
     assert hits[bigs].mean() >= 0.5
+
+
+# --- every file the same answer, and too few units ------------------------------------
+# tests/r/reference_degenerate.R (base R): the pooled Jeffreys posterior Beta(X + 1/2,
+# N - X + 1/2) with the edge limit exactly 0 or 1 (Brown, Cai & DasGupta 2001, Statistical
+# Science 16:101-133, section 4.1.2: qbeta/pbeta), the method-of-moments between-unit
+# variance, and the hierarchical posterior mean under uniform priors on mu and rho
+# integrated with R's integrate().
+EDGE = pd.read_csv(R_DIR / "reference_degenerate_shrinkage.csv")
+EDGE_SETS = ["all_no", "all_yes"]
+
+
+def _edge(name):
+    ref = EDGE[EDGE["set"] == name].sort_values("unit")
+    d = pd.DataFrame({"district": ref["unit"].to_numpy(), "n_yes": ref["x"].to_numpy(),
+                      "n_denominator": ref["n"].to_numpy()})
+    return d, ref
+
+
+@pytest.mark.filterwarnings("error")
+@pytest.mark.parametrize("name", EDGE_SETS)
+def test_all_same_answers_shrink_fully_to_the_pooled_proportion(name):
+    d, ref = _edge(name)
+    s = shrink(d, method="empirical-bayes")
+    np.testing.assert_array_equal(s["estimate"], ref["eb_estimate"])  # 0 or 1
+    assert (s["shrinkage"] == 1).all() and s["rho_boundary"].all() and (s["rho"] == 0).all()
+
+
+@pytest.mark.parametrize("name", EDGE_SETS)
+def test_all_same_answers_get_the_pooled_jeffreys_interval_as_r(name):
+    d, ref = _edge(name)
+    s = shrink(d, method="empirical-bayes")
+    # R: qbeta(c(0.025, 0.975), X + 1/2, N - X + 1/2), the observed edge exactly 0 or 1
+    np.testing.assert_allclose(s["conf_low"], ref["eb_lower"], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(s["conf_high"], ref["eb_upper"], rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", EDGE_SETS)
+@pytest.mark.parametrize("target", [0.05, 0.95])
+def test_all_same_answers_give_the_pooled_probability_below_the_standard_as_r(name, target):
+    d, ref = _edge(name)
+    s = shrink(d, method="empirical-bayes", target=target)
+    col = f"eb_prob_below_{str(target).replace('.', '_')}"  # R: pbeta(target, X + 1/2, N - X + 1/2)
+    np.testing.assert_allclose(s["prob_below_target"], ref[col], rtol=1e-9, atol=1e-15)
+
+
+def test_all_yes_mirrors_all_no_in_empirical_bayes():
+    no, yes = (shrink(_edge(n)[0], method="empirical-bayes") for n in EDGE_SETS)
+    np.testing.assert_allclose(yes["estimate"], 1 - no["estimate"], atol=1e-15)
+    np.testing.assert_allclose(yes["conf_low"], 1 - no["conf_high"], atol=1e-12)
+    np.testing.assert_allclose(yes["conf_high"], 1 - no["conf_low"], atol=1e-12)
+
+
+@pytest.mark.parametrize("name", EDGE_SETS)
+def test_all_same_answers_make_every_rank_equally_likely(name):
+    s = shrink(_edge(name)[0], method="empirical-bayes")
+    assert (s["rank"] == 1).all()  # equal estimates share the lower rank
+    assert (s["rank_low"] == 1).all() and (s["rank_high"] == len(s)).all()
+    # 4,000 draws: the SE of a share of 1/3 is 0.0075
+    np.testing.assert_allclose(s["prob_lowest"], 1 / 3, atol=0.03)
+
+
+@pytest.mark.parametrize("name", EDGE_SETS)
+def test_all_same_answers_fit_the_edge_with_no_identified_spread(name):
+    d, ref = _edge(name)
+    f = fit_beta_binomial(d["n_yes"], d["n_denominator"])
+    assert f["mu"] == ref["pooled"].iloc[0] and f["rho"] == 0.0 and f["boundary"]
+    assert np.isnan(f["a"]) and np.isnan(f["b"]) and f["loglik"] == 0.0
+    assert (ref["mom_between_variance"] == 0).all()  # R: method-of-moments spread 0
+
+
+def test_a_unit_without_files_gets_the_pooled_result_when_every_answer_is_the_same():
+    d = pd.DataFrame({"district": list("abc"), "n_yes": [0, 0, 0], "n_denominator": [10, 20, 0]})
+    s = shrink(d, method="empirical-bayes")
+    assert (s["estimate"] == 0).all() and s["conf_high"].nunique() == 1
+    assert np.isnan(s["raw"].iloc[2])
+
+
+@pytest.mark.filterwarnings("error")
+@pytest.mark.parametrize("name", EDGE_SETS)
+def test_hierarchical_all_same_answers_match_the_integrated_posterior_mean(name):
+    d, ref = _edge(name)
+    s = shrink(d, method="hierarchical")
+    # R: integrate() of the posterior mean under uniform priors on mu and rho. The
+    # 61-point grid's quadrature error is 3.9e-4 here (it falls to 2.5e-5 at 961 points);
+    # on the reference data sets above it is below 1e-6.
+    np.testing.assert_allclose(s["estimate"], ref["hierarchical_estimate"], rtol=0, atol=1e-3)
+    assert ((0 < s["estimate"]) & (s["estimate"] < 1)).all()
+    assert ((s["conf_low"] <= s["estimate"]) & (s["estimate"] <= s["conf_high"])).all()
+
+
+def test_hierarchical_all_yes_mirrors_all_no():
+    no, yes = (shrink(_edge(n)[0], target=t) for n, t in zip(EDGE_SETS, (0.05, 0.95)))
+    np.testing.assert_allclose(yes["estimate"], 1 - no["estimate"], atol=1e-12)
+    # P(p < 0.95 | all yes) = 1 - P(p < 0.05 | all no)
+    np.testing.assert_allclose(yes["prob_below_target"], 1 - no["prob_below_target"], atol=1e-9)
+
+
+@pytest.mark.parametrize("method", ["hierarchical", "empirical-bayes"])
+@pytest.mark.parametrize("x,n", [([], []), ([3], [10]), ([0, 0], [0, 0]), ([3, 0], [10, 0])],
+                         ids=["no units", "one unit", "no files", "one unit with files"])
+def test_fewer_than_two_units_with_files_are_refused(method, x, n):
+    d = pd.DataFrame({"district": list("ab")[:len(x)], "n_yes": x, "n_denominator": n})
+    with pytest.raises(InputError, match="at least two units"):
+        shrink(d, method=method)
+
+
+def test_counts_that_are_not_numbers_are_refused():
+    d = pd.DataFrame({"district": list("ab"), "n_yes": ["one", "two"], "n_denominator": [3, 4]})
+    with pytest.raises(InputError, match="numbers"):
+        shrink(d)

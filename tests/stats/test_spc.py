@@ -339,3 +339,63 @@ def test_p_chart_flags_a_period_far_below():
     assert r.point_type.iloc[17] == "special_cause_concern"
     assert not r.trial.any()
     assert r.assurance.iloc[-1] in ("consistently fails", "inconsistent")
+
+
+# --- edges: empty series, one point, every point missing, no variation ----------------
+# The documented convention (kentaudit.stats.spc module docstring): an empty table with
+# every column, NaN limits without a moving range, zero-width limits without variation.
+
+@pytest.mark.filterwarnings("error")
+def test_empty_series_gives_an_empty_xmr_table_with_the_documented_columns():
+    r = xmr([])
+    assert len(r) == 0
+    assert list(r.columns) == list(xmr([1.0, 2.0, 3.0]).columns)
+
+
+@pytest.mark.filterwarnings("error")
+def test_empty_data_gives_an_empty_p_chart_with_the_documented_columns():
+    r = p_chart(pd.DataFrame({"period": [], "x": [], "n": []}), target=0.5)
+    assert len(r) == 0
+    full = p_chart(pd.DataFrame({"period": [1, 2], "x": [3, 4], "n": [10, 10]}), target=0.5)
+    assert list(r.columns) == list(full.columns)
+
+
+@pytest.mark.filterwarnings("error")
+def test_single_point_xmr_has_its_mean_and_no_limits():
+    r = xmr([3.0], target=2.0)
+    assert _first(r, "mean") == 3.0 and bool(_first(r, "trial"))
+    assert r[["lpl", "upl", "nlpl", "nupl", "mean_moving_range"]].isna().all().all()
+    assert _first(r, "assurance") is None and not r.special_cause.any()
+
+
+@pytest.mark.filterwarnings("error")
+def test_every_point_missing_gives_no_mean_no_limits_and_no_assurance():
+    r = xmr([np.nan, None], target=1.0)
+    assert r.missing.all() and r[["mean", "lpl", "upl"]].isna().all().all()
+    assert (r.point_type == "missing").all() and r.assurance.isna().all()
+
+
+@pytest.mark.filterwarnings("error")
+@pytest.mark.parametrize("x", [[0, 0, 0], [10, 12, 8]], ids=["all no", "all yes"])
+def test_p_chart_with_every_answer_the_same_has_its_limits_on_the_centre(x):
+    r = p_chart(pd.DataFrame({"period": [1, 2, 3], "x": x, "n": [10, 12, 8]}))
+    centre = _first(r, "mean")
+    assert centre in (0.0, 1.0) and (r.sigma == 0).all()
+    assert (r.lpl == centre).all() and (r.upl == centre).all() and not r.special_cause.any()
+
+
+@pytest.mark.filterwarnings("error")
+def test_p_chart_with_every_period_empty_has_no_centre_and_no_limits():
+    r = p_chart(pd.DataFrame({"period": [1, 2], "x": [0, 0], "n": [0, 0]}), target=0.5)
+    assert r.missing.all() and r[["mean", "lpl", "upl"]].isna().all().all()
+    assert r.assurance.isna().all()
+
+
+def test_values_that_are_not_numbers_are_refused():
+    with pytest.raises(InputError, match="numbers"):
+        xmr(["high", "low"])
+
+
+def test_periods_that_cannot_be_ordered_are_refused():
+    with pytest.raises(InputError, match="order"):
+        xmr([1.0, 2.0], periods=[1, "b"])

@@ -118,3 +118,89 @@ def test_laney_chart_equals_p_chart_limits_when_sigma_z_is_one():
 def test_laney_chart_refuses_counts_above_denominator():
     with pytest.raises(InputError):
         laney_p_chart(pd.DataFrame({"x": [5, 12], "n": [10, 10], "period": [1, 2]}))
+
+
+# --- edges: a gap, one point, every answer the same, no data ---------------------------
+# tests/r/reference_degenerate.R: Laney's p' chart written in base R from Laney DB
+# (2002), Improved control charts for attributes, Quality Engineering 14:531-537; a
+# period with n = 0 is a gap that no moving range of z crosses, as qicharts2 0.8.1's
+# qic.pp (R/helper.functions.R) drops the moving ranges beside a missing z. The
+# independent check's oracle at period 1 is 0.5680 / 0.9428; a moving range across the
+# gap gives 0.5331 / 0.9776 (columns lcl_spanning, ucl_spanning).
+DEGEN = pd.read_csv(R_DIR / "reference_degenerate_laney.csv")
+
+
+def _degen(name):
+    ref = DEGEN[DEGEN["series"] == name].sort_values("i")
+    return pd.DataFrame({"x": ref["x"], "n": ref["n"], "period": ref["i"]}), ref
+
+
+@pytest.mark.filterwarnings("error")
+def test_laney_moving_ranges_do_not_span_a_gap():
+    d, ref = _degen("gap")
+    r = laney_p_chart(d)
+    assert r["lpl"].iloc[0] == pytest.approx(0.5680, abs=5e-5)  # the oracle's 4 decimals
+    assert r["upl"].iloc[0] == pytest.approx(0.9428, abs=5e-5)
+    for col, rcol in (("lpl", "lcl"), ("upl", "ucl"), ("nlpl", "lcl_95"), ("nupl", "ucl_95"),
+                      ("z", "z"), ("sigma_z", "sigma_z")):
+        np.testing.assert_allclose(r[col], ref[rcol], rtol=0, atol=1e-12, err_msg=col)
+    # the old behaviour, one moving range across the gap, is what R's spanning columns give
+    assert abs(r["lpl"].iloc[0] - ref["lcl_spanning"].iloc[0]) > 0.03
+
+
+def test_laney_gap_has_no_point_and_no_limits():
+    r = laney_p_chart(_degen("gap")[0])
+    gap = r.iloc[2]
+    assert bool(gap["missing"]) and np.isnan(gap["value"]) and np.isnan(gap["z"])
+    assert np.isnan(gap[["lpl", "upl", "nlpl", "nupl"]].astype(float)).all()
+    assert gap["point_type"] == "missing"
+
+
+def test_laney_skipped_period_is_a_gap_like_a_period_without_audits():
+    d, _ = _degen("gap")
+    skipped = laney_p_chart(d[d["n"] > 0])  # period 3 has no row at all
+    with_gap = laney_p_chart(d)
+    np.testing.assert_allclose(skipped["upl"], with_gap["upl"].drop(index=2), atol=1e-15)
+
+
+@pytest.mark.filterwarnings("error")
+@pytest.mark.parametrize("name", ["single", "gap_between_every_point"])
+def test_laney_without_a_moving_range_has_no_limits(name):
+    d, ref = _degen(name)
+    r = laney_p_chart(d, target=0.5)
+    assert ref["lcl"].isna().all() and ref["sigma_z"].isna().all()  # R: mean of no MR
+    assert r[["lpl", "upl", "nlpl", "nupl", "sigma_z"]].isna().all().all()
+    np.testing.assert_allclose(r["mean"], ref["cl"], atol=1e-15)
+    assert r["assurance"].isna().all()
+
+
+@pytest.mark.filterwarnings("error")
+@pytest.mark.parametrize("name", ["all_no", "all_yes"])
+def test_laney_all_same_answers_put_the_limits_on_the_centre(name):
+    d, ref = _degen(name)
+    r = laney_p_chart(d)
+    for col, rcol in (("lpl", "lcl"), ("upl", "ucl"), ("z", "z"), ("sigma_z", "sigma_z")):
+        np.testing.assert_array_equal(r[col], ref[rcol], err_msg=col)
+    # the same limits as the p-chart's (sigma_i = 0)
+    np.testing.assert_array_equal(r["upl"], p_chart(d)["upl"])
+
+
+@pytest.mark.filterwarnings("error")
+def test_empty_data_gives_an_empty_laney_chart_with_the_documented_columns():
+    r = laney_p_chart(pd.DataFrame({"x": [], "n": [], "period": []}))
+    assert len(r) == 0
+    assert list(r.columns) == list(laney_p_chart(_degen("gap")[0]).columns)
+
+
+@pytest.mark.filterwarnings("error")
+def test_empty_series_gives_an_empty_run_chart_with_the_documented_columns():
+    r = run_chart([])
+    assert len(r) == 0 and list(r.columns) == list(run_chart([1.0, 2.0, 3.0]).columns)
+
+
+@pytest.mark.filterwarnings("error")
+def test_single_point_run_chart_has_no_useful_point_and_no_signal():
+    r = run_chart([4.0]).iloc[0]
+    assert r["centre"] == 4.0 and r["n_useful"] == 0
+    assert np.isnan(r["longest_run_max"]) and pd.isna(r["n_crossings"])
+    assert not r["runs_signal"]

@@ -17,7 +17,7 @@ import math
 from importlib import resources
 from pathlib import Path
 
-from kentaudit.publication.numbering import reader_number
+from kentaudit.publication.numbering import numbered_title, reader_number
 from kentaudit.publication.table import SHORTHAND, AppendixContent, PublicationTable
 from kentaudit.publication.views import (legend_symbols, pivot_districts, reader_frame,
                                          reader_headers)
@@ -244,7 +244,7 @@ def render_html(content: AppendixContent) -> str:
         shown += frames
     if content.skipped:
         p.append('<p>Not produced for this cycle:</p><ul>')
-        p += _items(f"{reader_number(i)} ({title}): {reason}" for i, title, reason in content.skipped)
+        p += _items(f"{numbered_title(i, title)}: {reason}" for i, title, reason in content.skipped)
         p.append("</ul>")
     p.append("</section>")
     if content.figures:

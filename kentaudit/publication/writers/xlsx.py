@@ -19,7 +19,7 @@ import gptables as gpt
 import pandas as pd
 
 from kentaudit.core.safetext import XLSXWRITER_OPTIONS, neutralise_formula, neutralise_frame
-from kentaudit.publication.numbering import reader_number
+from kentaudit.publication.numbering import numbered_title, reader_number
 from kentaudit.publication.table import SHORTHAND, AppendixContent, PublicationTable
 from kentaudit.publication.views import (REAL_UNITS, csv_frame, legend_symbols, reader_p,
                                          reader_value)
@@ -123,7 +123,7 @@ def cover_lines(content: AppendixContent) -> dict:
         about += [f.text for f in content.findings]
     about += [f"{term}: {desc}" for term, desc in content.methods]
     about.append("Assumptions and caveats: " + " ".join(content.caveats))
-    about += [f"Not produced for this cycle: {reader_number(i)} ({t}): {r}" for i, t, r in content.skipped]
+    about += [f"Not produced for this cycle: {numbered_title(i, t)}: {r}" for i, t, r in content.skipped]
     contact = []
     if pub.get("contact_name"):
         contact.append(f"Contact: {pub['contact_name']}")
