@@ -60,7 +60,7 @@ import time
 import traceback
 
 __all__ = ["ZYGOTE_ENV", "NO_FORK_ENV", "PRELOAD", "Zygote", "start_zygote", "ping", "shim_command", "unavailable_reason",
-           "is_ipykernel_command"]
+           "is_ipykernel_command", "listening_socket"]
 
 #: Environment variable naming the zygote's socket (set by the runner in its workers).
 ZYGOTE_ENV = "KENTAUDIT_ZYGOTE"
@@ -366,6 +366,26 @@ def _become_kernel(req: dict, fds: list[int], zygote_pid: int) -> None:
 
 # --------------------------------------------------------------- the zygote
 
+def listening_socket(path: str, backlog: int = 64) -> socket.socket:
+    """A Unix socket at ``path`` (mode 0600) that is already listening when ``path`` appears.
+
+    It is bound under a temporary name in the same private folder, starts listening, and
+    only then is renamed to ``path``: whoever sees the file (:func:`start_zygote`, a kernel
+    manager, :func:`ping`) can connect at once, never meeting ECONNREFUSED in a gap
+    between ``bind`` and ``listen``.
+    """
+    tmp = os.path.join(os.path.dirname(path), f".{os.getpid()}.b")
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    old = os.umask(0o077)
+    try:
+        listener.bind(tmp)
+    finally:
+        os.umask(old)
+    listener.listen(backlog)
+    os.rename(tmp, path)
+    return listener
+
+
 def _serve(path: str) -> None:
     started = time.monotonic()
     parent = os.getppid()
@@ -383,13 +403,7 @@ def _serve(path: str) -> None:
     from kentaudit.run.deathsig import die_with_parent
 
     die_with_parent(signal.SIGTERM, expected_parent=parent)
-    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    old = os.umask(0o077)
-    try:
-        listener.bind(path)
-    finally:
-        os.umask(old)
-    listener.listen(64)  # clients queue here while the imports run
+    listener = listening_socket(path)  # clients queue here while the imports run
     os.environ.pop("MPLBACKEND", None)  # each kernel sets the backend from its own environment
 
     _PATH_BEFORE_PRELOAD[:] = sys.path
@@ -654,8 +668,8 @@ def start_zygote(base: str | None = None) -> Zygote:
                                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log,
                                 text=True, start_new_session=True, close_fds=True)
     z = Zygote(proc, folder, path, log_path)
-    # Wait for the socket (bound before the imports, within a fraction of a second),
-    # so a kernel manager that finds no socket knows there is no zygote.
+    # Wait for the socket (listening before the imports, within a fraction of a second: see
+    # listening_socket), so a kernel manager that finds no socket knows there is no zygote.
     deadline = time.monotonic() + 15
     while not os.path.exists(path):
         if proc.poll() is not None or time.monotonic() > deadline:

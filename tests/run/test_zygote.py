@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
+import stat
 import sys
 import time
 from pathlib import Path
@@ -349,3 +351,18 @@ def test_zygote_removes_its_private_folder_when_its_runner_is_killed(tmp_path):
     while Path(folder).exists() and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not Path(folder).exists(), "the zygote left its private folder behind"
+
+
+def test_the_zygote_socket_appears_only_once_it_listens(tmp_path):
+    # bind and listen happen under a temporary name; the path a client waits for is made by
+    # the rename, so a connect the moment it exists never meets ECONNREFUSED
+    path = str(tmp_path / "z.sock")
+    listener = zygote.listening_socket(path)
+    try:
+        assert sorted(os.listdir(tmp_path)) == ["z.sock"]  # no temporary name left behind
+        assert stat.S_IMODE(os.stat(path).st_mode) & 0o077 == 0
+        client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        client.connect(path)  # no accept yet: the backlog holds it
+        client.close()
+    finally:
+        listener.close()
