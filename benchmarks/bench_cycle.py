@@ -48,7 +48,7 @@ def prepare(params_file: Path, notebooks_dir: Path, *, districts=None, notebooks
     (WORK / "notebooks").symlink_to(notebooks_dir.resolve(), target_is_directory=True)
     src = Path(params_file).resolve()
     data = yaml.safe_load(src.read_text(encoding="utf-8"))
-    base = src.parent.parent
+    base = src.parent  # relative inputs are relative to the parameter file's folder (docs/running.md)
 
     def absolute(p):
         return None if p is None else str((base / p).resolve()) if not Path(p).is_absolute() else p
