@@ -122,6 +122,16 @@ def _counts(counts, categories):
     return cats, m, f
 
 
+def _scale(counts, categories, conf_level):
+    """The checked confidence level, the categories and the counts (:func:`_counts`) of a
+    coefficient; refused for a scale of fewer than two categories."""
+    conf_level = check_conf_level(conf_level)
+    cats, m, f = _counts(counts, categories)
+    if len(cats) < 2:
+        raise InputError("agreement needs a scale of at least two categories.", column="categories")
+    return conf_level, cats, m, f
+
+
 def _gwet_weights(q: int, weights: str) -> np.ndarray:
     k = np.arange(q, dtype=float)
     d = np.abs(k[:, None] - k[None, :])
@@ -200,11 +210,8 @@ def gwet_ac(counts: pd.DataFrame, weights: str = "unweighted", conf_level: float
     2. Gwet KL (2014). Handbook of Inter-Rater Reliability, 4th ed. Advanced Analytics.
     """
     check_method(weights, AC_WEIGHTS, "weights")
-    conf_level = check_conf_level(conf_level)
-    cats, m, f = _counts(counts, categories)
+    conf_level, cats, m, f = _scale(counts, categories, conf_level)
     q = len(cats)
-    if q < 2:
-        raise InputError("agreement needs a scale of at least two categories.", column="categories")
     keep = (m.sum(1) > 0) & (f > 0)
     m, f = m[keep], f[keep]
     n = f.sum()
@@ -302,11 +309,8 @@ def krippendorff_alpha(counts: pd.DataFrame, level: str = "ordinal", conf_level:
     2. Gwet KL (2014). Handbook of Inter-Rater Reliability, 4th ed., chapter 6.
     """
     check_method(level, ALPHA_LEVELS, "level")
-    conf_level = check_conf_level(conf_level)
-    cats, m, f = _counts(counts, categories)
+    conf_level, cats, m, f = _scale(counts, categories, conf_level)
     q = len(cats)
-    if q < 2:
-        raise InputError("agreement needs a scale of at least two categories.", column="categories")
     ri_all = m.sum(1)
     n0 = f[(ri_all > 0)].sum()
     keep = (ri_all >= 2) & (f > 0)

@@ -131,20 +131,8 @@ tabs <- list(
   all_grade_2 = { t <- matrix(0, 4, 4); t[2, 2] <- 10; t },
   all_grade_4 = { t <- matrix(0, 4, 4); t[4, 4] <- 7; t },
   one_discordant_pair = { t <- matrix(0, 4, 4); t[2, 3] <- 1; t })
-rows <- list()
-for (nm in names(tabs)) {
-  t <- tabs[[nm]]
-  for (w in c("unweighted", "linear", "quadratic")) {
-    k <- Kappa(t, weights = if (w == "quadratic") "Fleiss-Cohen" else "Equal-Spacing")
-    ci <- confint(k)
-    which <- if (w == "unweighted") 1 else 2
-    v <- if (w == "unweighted") k$Unweighted else k$Weighted
-    rows[[length(rows) + 1]] <- data.frame(table = nm, cells = paste(as.vector(t(t)), collapse = " "),
-                                           weights = w, kappa = v[["value"]], ase = v[["ASE"]],
-                                           ci_low = ci[which, 1], ci_high = ci[which, 2])
-  }
-}
-out(do.call(rbind, rows), "kappa")
+source("tests/r/kappa_rows.R")
+out(kappa_rows(tabs), "kappa")
 
 ## ---- 4. Gwet's AC1/AC2 and Krippendorff's alpha on the same inputs ----
 ## Gwet's AC: the formulas of irrCAC 1.4 gwet.ac1.raw (github kgwet/irrCAC, commit

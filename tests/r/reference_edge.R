@@ -43,20 +43,8 @@ tabs <- list(
   t13 = matrix(c(4, 0, 0, 0,  0, 4, 0, 0,  0, 0, 3, 1,  0, 0, 0, 1), 4, byrow = TRUE),
   perfect = matrix(c(3, 0, 0, 0,  0, 4, 0, 0,  0, 0, 3, 0,  0, 0, 0, 2), 4, byrow = TRUE),
   opposite = matrix(c(0, 0, 0, 3,  0, 0, 2, 0,  0, 2, 0, 0,  3, 0, 0, 0), 4, byrow = TRUE))
-rows <- list()
-for (nm in names(tabs)) {
-  t <- tabs[[nm]]
-  for (w in c("unweighted", "linear", "quadratic")) {
-    k <- Kappa(t, weights = if (w == "quadratic") "Fleiss-Cohen" else "Equal-Spacing")
-    ci <- confint(k)
-    which <- if (w == "unweighted") 1 else 2
-    v <- if (w == "unweighted") k$Unweighted else k$Weighted
-    rows[[length(rows) + 1]] <- data.frame(table = nm, cells = paste(as.vector(t(t)), collapse = " "),
-                                           weights = w, kappa = v[["value"]], ase = v[["ASE"]],
-                                           ci_low = ci[which, 1], ci_high = ci[which, 2])
-  }
-}
-out(do.call(rbind, rows), "kappa")
+source("tests/r/kappa_rows.R")
+out(kappa_rows(tabs), "kappa")
 
 ## ---- 3. separation across several columns of a case-mix logistic model ----
 ## Every audit of a child aged 16-17 or with risk_a answered Y; risk_b and the
