@@ -30,13 +30,15 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-__all__ = ["DASH", "P_FLOOR", "is_missing", "as_number", "finite_number", "format_p", "format_value", "format_interval",
+__all__ = ["DASH", "P_FLOOR", "P_FLOOR_CELL", "is_missing", "as_number", "finite_number", "format_p", "format_value", "format_interval",
            "level_text", "join_words", "wrap_lines", "wrap_title", "METHOD_WORDS", "method_words"]
 
 #: what a missing value, or a test that could not be done, reads as
 DASH = "\u2013"
 #: p-values below this read as ``<0.001``
 P_FLOOR = 0.001
+#: what a p-value below the floor reads as in a cell (and the legends that explain it)
+P_FLOOR_CELL = f"<{P_FLOOR:g}"
 
 
 def is_missing(v) -> bool:
@@ -81,7 +83,7 @@ def format_p(p, *, prefix: bool | str = False) -> str:
     p = f
     name = "p" if prefix is True else (prefix or "")
     if p < P_FLOOR:
-        return f"{name} < {P_FLOOR:g}" if name else f"<{P_FLOOR:g}"
+        return f"{name} < {P_FLOOR:g}" if name else P_FLOOR_CELL
     return f"{name} = {p:.3f}" if name else f"{p:.3f}"
 
 

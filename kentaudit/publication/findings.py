@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from kentaudit.core.formatting import format_p, method_words
+from kentaudit.core.formatting import P_FLOOR_CELL, format_p, method_words
 from kentaudit.publication.views import csv_frame
 
 __all__ = ["Binding", "Finding", "main_findings", "reconciliation_findings", "profile_findings",
@@ -97,13 +97,13 @@ def _rows(tid, n, cond) -> Binding:
 def _p_text(b: Binding) -> str:
     """A p-value cell (as the CSV holds it) in words: ``adjusted p < 0.001`` or ``= 0.004``."""
     f = _num(b.value)
-    if f is None and b.value != format_p(0.0):
+    if f is None and b.value != P_FLOOR_CELL:
         return f"adjusted p {b.value}"
     return format_p(b.value, prefix="adjusted p")
 
 
 def _significant(v, alpha) -> bool:
-    if v == format_p(0.0):  # below the floor: the cell says "<0.001"
+    if v == P_FLOOR_CELL:
         return True
     f = _num(v)
     return f is not None and f < alpha
@@ -339,7 +339,7 @@ def main_findings(tables, *, headline: str, conf_level: float = 0.95, adjust_met
     adjust_method : str
         Multiple-comparison method, named in words.
     names : dict, optional
-        Reader-facing table numbers (``{"T7": "Table 5"}``).
+        Reader-facing table numbers (``{"T7": "Table 7"}``).
 
     Returns
     -------

@@ -17,6 +17,7 @@ import math
 from importlib import resources
 from pathlib import Path
 
+from kentaudit.core.formatting import P_FLOOR, P_FLOOR_CELL
 from kentaudit.publication.numbering import numbered_title, reader_number
 from kentaudit.publication.table import SHORTHAND, AppendixContent, PublicationTable
 from kentaudit.publication.views import (legend_symbols, pivot_districts, reader_frame,
@@ -267,7 +268,8 @@ def render_html(content: AppendixContent) -> str:
     p.append("<dl>" + "".join(f"<dt>{_e(s)}</dt><dd>{_e(m)}</dd>" for s, m in SHORTHAND.items()
                               if s in used)
              + "<dt>\u25bc, \u25b2</dt><dd>below, above the 99.8% funnel limits around the audit standard "
-               "(district tables)</dd><dt>&lt;0.001</dt><dd>a p-value below 0.001</dd></dl></section>")
+               f"(district tables)</dd><dt>{_e(P_FLOOR_CELL)}</dt><dd>a p-value below {P_FLOOR:g}</dd></dl>"
+               "</section>")
     p.append('<section id="methods" aria-labelledby="methods-h"><h2 id="methods-h">Methods</h2><dl>')
     for term, desc in content.methods:
         p.append(f"<dt>{_e(term)}</dt><dd>{_e(desc)}</dd>")

@@ -21,6 +21,7 @@ from odf.style import Style, TableCellProperties, TableColumnProperties, TextPro
 from odf.table import Table, TableCell, TableColumn, TableRow
 from odf.text import P
 
+from kentaudit.core.formatting import P_FLOOR, P_FLOOR_CELL
 from kentaudit.core.safetext import neutralise_formula
 from kentaudit.publication.table import SHORTHAND, AppendixContent
 from kentaudit.publication.views import REAL_UNITS
@@ -139,8 +140,8 @@ def write_ods(path, content: AppendixContent) -> Path:
         for s, m in SHORTHAND.items():
             if s in present:
                 tab.addElement(_row([_text_cell(f"{s} = {m}")]))
-        if "<0.001" in present:
-            tab.addElement(_row([_text_cell("<0.001 = a p-value below 0.001")]))
+        if P_FLOOR_CELL in present:
+            tab.addElement(_row([_text_cell(f"{P_FLOOR_CELL} = a p-value below {P_FLOOR:g}")]))
         if t.scope:
             tab.addElement(_row([_text_cell(f"Scope: {t.scope}")]))
         if t.source:

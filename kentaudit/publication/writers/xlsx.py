@@ -18,6 +18,7 @@ from pathlib import Path
 import gptables as gpt
 import pandas as pd
 
+from kentaudit.core.formatting import P_FLOOR, P_FLOOR_CELL
 from kentaudit.core.safetext import XLSXWRITER_OPTIONS, neutralise_formula, neutralise_frame
 from kentaudit.publication.numbering import numbered_title, reader_number
 from kentaudit.publication.table import SHORTHAND, AppendixContent, PublicationTable
@@ -75,8 +76,8 @@ def gptable_for(t: PublicationTable, name: str | None = None, words=None) -> gpt
     units = {labels[c.name]: REAL_UNITS[c.unit] for c in t.columns if c.unit in REAL_UNITS}
     title = f"{name or reader_number(t.id)}: {t.title}" + "".join(f"$${k}$$" for k in t.notes)
     legend = [f"{s} = {SHORTHAND[s]}" for s in legend_symbols([disp])]
-    if any(isinstance(v, str) and v == "<0.001" for v in disp.to_numpy().ravel()):
-        legend.append("<0.001 = a p-value below 0.001")
+    if any(isinstance(v, str) and v == P_FLOOR_CELL for v in disp.to_numpy().ravel()):
+        legend.append(f"{P_FLOOR_CELL} = a p-value below {P_FLOOR:g}")
     label_cols = [i for i, c in enumerate(t.columns) if c.kind == "label"][:3]
     index_columns = {lvl: pos for lvl, pos in zip((1, 2, 3)[-len(label_cols):] if label_cols else (), label_cols)}
     fmts = []
