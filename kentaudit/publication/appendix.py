@@ -41,7 +41,7 @@ from kentaudit.publication.check.folder import check_printed, check_publication
 from kentaudit.publication.disclosure import DEFAULT_WIDTH, Context, suppress
 from kentaudit.publication.figures import draw_figures
 from kentaudit.publication.findings import bindings_frame, main_findings
-from kentaudit.publication.numbering import numbering
+from kentaudit.publication.numbering import ID_PATTERN, numbering, reader_number
 from kentaudit.publication.releases import earlier_releases, model_releases
 from kentaudit.publication.spec import applies, build_tables, load_spec, read_results
 from kentaudit.publication.table import AppendixContent
@@ -641,6 +641,16 @@ def _notes(b: _Build, ctx: Context) -> dict:
     return notes
 
 
+def _unused_numbers(skipped) -> str:
+    """The numbers of the tables an edition does not have, in words: ``Tables 5 and 6 are``."""
+    nums = [reader_number(i) for i, _, _ in skipped if str(i).startswith("T") and ID_PATTERN.match(str(i))]
+    if not nums:
+        return ""
+    if len(nums) == 1:
+        return f"{nums[0]} is"
+    return "Tables " + join_words(n.split(" ", 1)[1] for n in nums) + " are"
+
+
 def _content(b: _Build, d: _Disclosed, figures, skipped, found, names, headline: str, now: str) -> AppendixContent:
     """Everything the writers print: tables, figures, notes, methods, caveats, findings and downloads."""
     params, cycle, samples, synthetic = b.params, b.cycle, b.samples, b.synthetic
@@ -651,8 +661,10 @@ def _content(b: _Build, d: _Disclosed, figures, skipped, found, names, headline:
         title=title,
         intro=(f"Statistical appendix to the report of the {cycle} case-file audit cycle "
                f"(samples: {', '.join(SAMPLE_WORDS.get(x, x).lower() for x in samples) or 'not stated'}). "
-               "Tables are numbered in reading order; each is also published as a CSV file and on a "
-               "sheet of the spreadsheets, named by its reference (T1, T2, ...)."),
+               "Each table keeps its number in every edition of the programme and is also published "
+               "as a CSV file and on a sheet of the spreadsheets named after it (Table 4 is T4.csv "
+               "and sheet T4)" + (f"; {_unused_numbers(skipped)} not in this edition (see the end of "
+                                  "the tables)." if _unused_numbers(skipped) else ".")),
         tables=sup.tables, figures=figures, notes=notes,
         methods=_methods(params, b.manifest, sup.tables, sup=sup, earlier=d.earlier, names=names,
                          figures=figures, extra_tests=_extra_tests(b.spec, b.results_dir, sup.tables),

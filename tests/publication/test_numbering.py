@@ -57,3 +57,4 @@ def test_the_annual_edition_says_which_numbers_it_does_not_use(cycle_2013):
     html = (cycle_2013["cycle_dir"] / "publish" / "appendix.html").read_text(encoding="utf-8")
     assert re.search(r"<li>Table 5 \([^)]*\): the cycle has no (initial|extended)", html)
     assert re.search(r"<li>Table 6 \([^)]*\): the cycle has no reaudit sample", html)
+    assert "(Table 4 is T4.csv and sheet T4); Tables 5 and 6 are not in this edition" in html
