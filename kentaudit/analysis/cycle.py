@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from kentaudit.analysis import notebook
-from kentaudit.inputs import ingest, reference
+from kentaudit.inputs import accounting, ingest, reference
 from kentaudit.inputs.params import MAIN_SAMPLES, RANDOM_SAMPLES, CycleParams, load_params
 from kentaudit.report.tables import style_table
 
@@ -138,10 +138,10 @@ def load_cycle(params: CycleParams | str | Path) -> CycleData:
     # a relative path is found from the notebook's folder or the repository as well as the
     # current folder, so a notebook runs under papermill from anywhere
     P = params if isinstance(params, CycleParams) else load_params(notebook.resolve_params_file(params))
-    kw = dict(synthetic=P.synthetic, criteria_file=P.inputs.criteria, districts_file=P.inputs.districts)
-    # rows of another cycle in this cycle's exports are rejected (rule cycle_mismatch)
-    cur = ingest.read_audits(list(P.inputs.audits), cycle=P.cycle, **kw)
-    prev = ingest.read_audits(list(P.inputs.previous_audits), **kw) if P.inputs.previous_audits else None
+    # read as the run's check read them (rows of another cycle in this cycle's exports are
+    # rejected, rule cycle_mismatch), so the counts the run printed are the notebooks' counts
+    read = accounting.read_cycle(P)
+    cur, prev = read.current, read.previous
     keep = cur.accepted["sample"].isin(P.samples)
     # all rows kept (the usual case): the same frame, not a copy of it
     audits = cur.accepted if keep.all() else cur.accepted[keep].reset_index(drop=True)

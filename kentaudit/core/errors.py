@@ -17,6 +17,7 @@ __all__ = [
     "DisclosureError",
     "PublicationCheckError",
     "RunError",
+    "RejectedRowsError",
 ]
 
 
@@ -102,3 +103,25 @@ class PublicationCheckError(KentauditError):
 
 class RunError(KentauditError):
     """A batch run finished with failures (details in the manifest)."""
+
+
+class RejectedRowsError(KentauditError):
+    """A cycle's exports had more rejected rows than its parameter file accepts.
+
+    Parameters
+    ----------
+    message : str
+        The whole explanation (counts per rule, where the report is, how to go on).
+    rejected : int
+        Input rows rejected (each under the first rule it broke).
+    accepted_limit : int
+        ``accept_rejected_rows`` of the parameter file.
+    by_rule : dict
+        ``{rule: rows}``.
+    report : str or None
+        The folder holding ``reconciliation.csv``, ``rejected.csv`` and ``file_errors.csv``.
+    """
+
+    def __init__(self, message: str, *, rejected: int, accepted_limit: int, by_rule: dict, report=None):
+        self.rejected, self.accepted_limit, self.by_rule, self.report = rejected, accepted_limit, by_rule, report
+        super().__init__(message)

@@ -65,7 +65,8 @@ WARNINGS_EXIT_CODE = 3
 __all__ = [
     "WARNINGS_EXIT_CODE",
     "IngestResult", "read_audits", "validate_paths", "RULES", "ANSWER_SPELLINGS",
-    "HEADER_ALIASES", "normalise_header", "normalise_answer", "canonical_dtypes",
+    "HEADER_ALIASES", "normalise_header", "normalise_answer", "canonical_dtypes", "audit_window",
+    "write_report",
 ]
 
 #: Every rule id ingest uses, with its meaning. ``level`` is ``file`` (the
@@ -93,6 +94,7 @@ RULES: dict[str, tuple[str, str]] = {
     "date_range": ("row", "A date is before 1990-01-01 (MIN_DATE) or, for a process date, after the day of ingest."),
     "cycle_mismatch": ("row", "cycle differs from the cycle being read (the cycle of the parameter file)."),
     "audit_date_future": ("row", "audit_date is after the day of ingest."),
+    "audit_date_window": ("row", "audit_date is outside the audit window of the row's cycle: the calendar year of a four-digit cycle (2009: 2009-01-01 to 2009-12-31), unless the parameter file sets audit_window."),
     "icpc_before_strategy": ("row", "icpc_date is before strategy_date."),
     "core_group_before_icpc": ("row", "first_core_group_date is before icpc_date."),
     "review_before_icpc": ("row", "first_review_date is before icpc_date."),
@@ -757,13 +759,41 @@ def _parse_grade(text: str):
     return g
 
 
+def audit_window(cycle: str, windows=None) -> tuple[_dt.date, _dt.date] | None:
+    """The dates every ``audit_date`` of ``cycle`` must lie in (both included; rule
+    ``audit_date_window``).
+
+    Parameters
+    ----------
+    cycle : str
+        A cycle id as ingest accepts it (four ASCII digits).
+    windows : mapping, optional
+        ``{cycle: (start, end)}`` (dates or ISO strings) overriding the default, e.g. the
+        parameter file's ``audit_window`` for its own cycle.
+
+    Returns
+    -------
+    (datetime.date, datetime.date) or None
+        The window; by default the cycle's calendar year. None for a cycle id that has
+        no window (such a row is rejected by rule ``cycle_format`` first).
+    """
+    if windows and cycle in windows:
+        start, end = windows[cycle]
+        return (_dt.date.fromisoformat(str(start)), _dt.date.fromisoformat(str(end)))
+    if not _CYCLE.match(cycle or ""):
+        return None
+    year = int(cycle)
+    return _dt.date(year, 1, 1), _dt.date(year, 12, 31)
+
+
 def _category_lookup(allowed) -> dict[str, str]:
     return {_code_key(a): a for a in allowed}
 
 
 class _Validator:
-    def __init__(self, criteria, districts, key, as_of, cycle=None):
+    def __init__(self, criteria, districts, key, as_of, cycle=None, windows=None):
         self.criteria = criteria
+        self.windows = dict(windows or {})
         self.cols = {c.name: c for c in model.columns(criteria)}
         self.crit_ids = set(criteria["id"])
         self.key = key
@@ -861,6 +891,12 @@ class _Validator:
             if vals["audit_date"] > self.as_of:
                 problems.append(("audit_date", raw_of["audit_date"], "audit_date_future",
                                  f"audit_date {vals['audit_date']} is in the future (today is {self.as_of})"))
+            win = audit_window(vals["cycle"], self.windows) if ok("cycle") else None
+            if win is not None and not win[0] <= vals["audit_date"] <= win[1]:
+                problems.append(("audit_date", raw_of["audit_date"], "audit_date_window",
+                                 f"audit_date {vals['audit_date']} is outside the audit window of cycle "
+                                 f"{vals['cycle']} ({win[0]} to {win[1]}); check the date and the cycle, or "
+                                 "set audit_window in the parameter file"))
             for d in model.PROCESS_DATES:
                 if ok(d) and vals[d] > vals["audit_date"]:
                     problems.append((d, raw_of[d], "process_date_after_audit",
@@ -1042,6 +1078,13 @@ class _Run:
             ga = given("audit_date")
             bad |= ga & a.rows([_given(x) and x > v.as_of for x in a.vals_u])
             oa = ordinal("audit_date")
+            if "cycle" in cols:
+                cy = cols["cycle"]
+                wins = [audit_window(x, v.windows) if _given(x) else None for x in cy.vals_u]
+                has = cy.rows([w is not None for w in wins])
+                lo = cy.rows([w[0].toordinal() if w else 0 for w in wins])
+                hi = cy.rows([w[1].toordinal() if w else 0 for w in wins])
+                bad |= ga & has & ((oa < lo) | (oa > hi))
             for d in model.PROCESS_DATES:
                 if d in cols:
                     bad |= ga & given(d) & (ordinal(d) > oa)
@@ -1309,7 +1352,7 @@ _LIBC = _load_libc()
 
 
 def _ingest(paths, *, synthetic, key, key_file, criteria_file, districts_file, collect, as_of,
-            cycle=None):
+            cycle=None, windows=None):
     criteria = reference.criteria(criteria_file)
     districts = reference.districts(districts_file)
     warnings: list[str] = []
@@ -1353,7 +1396,7 @@ def _ingest(paths, *, synthetic, key, key_file, criteria_file, districts_file, c
                     "real case references need your own secret key. " + HOW_TO_MAKE_A_KEY)
 
     v = _Validator(criteria, districts, k, as_of or _dt.date.today(),
-                   None if cycle is None else str(cycle))
+                   None if cycle is None else str(cycle), windows=windows)
     dtypes = canonical_dtypes(criteria, districts)
     text_cols = [c.name for c in cols.values() if c.kind in _ID_TEXT_KINDS and c.name != "case_ref"]
     run = _Run(v, k, dtypes, text_cols, sum(rf.n_records for rf, _ in raws))
@@ -1419,7 +1462,7 @@ def _quality(accepted: pd.DataFrame, warnings: list) -> dict:
 
 
 def read_audits(paths, *, synthetic=False, key=None, key_file=None, criteria_file=None,
-                districts_file=None, as_of=None, cycle=None) -> IngestResult:
+                districts_file=None, as_of=None, cycle=None, windows=None) -> IngestResult:
     """Read and validate audit exports.
 
     Parameters
@@ -1441,6 +1484,9 @@ def read_audits(paths, *, synthetic=False, key=None, key_file=None, criteria_fil
     cycle : str, optional
         The cycle being read (the parameter file's ``cycle``): a row of any
         other cycle is rejected (rule ``cycle_mismatch``). Default: any cycle.
+    windows : mapping, optional
+        ``{cycle: (start, end)}``: the audit window of a cycle where it is not the default
+        (its calendar year); see :func:`audit_window` (rule ``audit_date_window``).
 
     Returns
     -------
@@ -1464,7 +1510,39 @@ def read_audits(paths, *, synthetic=False, key=None, key_file=None, criteria_fil
     """
     return _ingest(paths, synthetic=synthetic, key=key, key_file=key_file,
                    criteria_file=criteria_file, districts_file=districts_file,
-                   collect=False, as_of=as_of, cycle=cycle)
+                   collect=False, as_of=as_of, cycle=cycle, windows=windows)
+
+
+def write_report(results, report_dir) -> Path:
+    """Write the ingest report of one or more :class:`IngestResult` to ``report_dir``.
+
+    Writes ``reconciliation.csv``, ``rejected.csv`` and ``file_errors.csv`` (one row per file,
+    rejection problem and unreadable file; the results' rows one after the other), text
+    neutralised against formulas. The report holds rejected values as typed (notes, team
+    names), so the folder is private (0700) and its files 0600. Returns the folder.
+
+    Raises
+    ------
+    KentauditError
+        The folder cannot be written.
+    """
+    out = Path(report_dir)
+    results = [r for r in results if r is not None]
+    fe = pd.DataFrame([(e.file, e.row, e.column, e.rule, e.message) for r in results for e in r.file_errors],
+                      columns=["file", "row", "column", "rule", "message"], dtype=object)
+    frames = {"reconciliation.csv": pd.concat([r.reconciliation for r in results], ignore_index=True),
+              "rejected.csv": pd.concat([r.rejected for r in results], ignore_index=True),
+              "file_errors.csv": fe}
+    try:
+        out.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.chmod(out, 0o700)
+        for fname, frame in frames.items():
+            write_csv(frame, out / fname, index=False)
+            os.chmod(out / fname, 0o600)
+    except OSError as e:
+        raise KentauditError(f"cannot write the report to {str(out)!r} ({e.strerror or e}); "
+                             "choose a folder you can write to.") from None
+    return out
 
 
 def validate_paths(paths, *, synthetic=False, key_file=None, report_dir=None, criteria_file=None,
@@ -1492,19 +1570,7 @@ def validate_paths(paths, *, synthetic=False, key_file=None, report_dir=None, cr
     for e in res.file_errors:  # each once, on standard error
         print(f"kentaudit: error: {e}", file=sys.stderr)
     if report_dir is not None:
-        out = Path(report_dir)
-        fe = pd.DataFrame([(e.file, e.row, e.column, e.rule, e.message) for e in res.file_errors],
-                          columns=["file", "row", "column", "rule", "message"], dtype=object)
-        try:
-            # the report holds rejected values as typed (notes, team names): private, 0700/0600
-            out.mkdir(mode=0o700, parents=True, exist_ok=True)
-            for fname, frame in (("reconciliation.csv", res.reconciliation), ("rejected.csv", res.rejected),
-                                 ("file_errors.csv", fe)):
-                write_csv(frame, out / fname, index=False)
-                os.chmod(out / fname, 0o600)
-        except OSError as e:
-            raise KentauditError(f"cannot write the report to {str(out)!r} ({e.strerror or e}); "
-                                 "choose a folder you can write to with --report.") from None
+        out = write_report([res], report_dir)
         print(f"Report written to {out}/ (reconciliation.csv, rejected.csv, file_errors.csv)")
     if res.file_errors:
         return InputError.exit_code

@@ -21,6 +21,7 @@ the inputs, the parameter file or the notebooks.
 """
 from __future__ import annotations
 
+import datetime as _dt
 import hashlib
 import re
 import subprocess
@@ -82,6 +83,7 @@ _TOP_KEYS = (
     "confidence_level", "interval_method", "adjust_method", "suppression_threshold",
     "protection_width", "grade_scale", "target", "funnel_method", "seed", "output_dir", "cell_timeout", "jobs",
     "headline_criterion", "publication", "district_samples",
+    "accept_rejected_rows", "audit_window",
 )
 _PUBLICATION_KEYS = ("producer", "contact_name", "contact_email", "publication_date", "next_update",
                      "status")
@@ -168,6 +170,11 @@ class CycleParams:
     headline_criterion: str | None = None
     publication: Publication = field(default_factory=Publication)
     district_samples: str | tuple[str, ...] = "random"
+    #: How many input rows ingest may reject before the run refuses to publish (docs/running.md).
+    accept_rejected_rows: int = 0
+    #: ``(start, end)`` ISO dates every audit_date of the cycle must lie in (both included);
+    #: None: the cycle's default window (:func:`kentaudit.inputs.ingest.audit_window`).
+    audit_window: tuple[str, str] | None = None
 
     @property
     def notebooks_dir(self) -> Path:
@@ -848,7 +855,10 @@ def _check_settings(c: _Checker, data: dict) -> dict:
     seed = c.get(lambda: _seed(c, data["seed"])) if "seed" in data else None
     cell_timeout = c.get(lambda: c.int_("cell_timeout", data.get("cell_timeout", 600), minimum=1))
     jobs = c.get(lambda: c.int_("jobs", data.get("jobs"), minimum=1, allow_none=True))
-    return {"confidence_level": confidence_level, "interval_method": interval_method,
+    accept_rejected = c.get(lambda: c.int_("accept_rejected_rows", data.get("accept_rejected_rows", 0),
+                                           minimum=0), 0)
+    window = c.get(lambda: _audit_window(c, data.get("audit_window")))
+    return {"accept_rejected_rows": accept_rejected, "audit_window": window, "confidence_level": confidence_level, "interval_method": interval_method,
             "adjust_method": adjust_method, "suppression_threshold": suppression_threshold,
             "protection_width": protection_width, "funnel_method": funnel_method, "seed": seed,
             "cell_timeout": cell_timeout, "jobs": jobs}
@@ -906,3 +916,27 @@ def _publication(c: _Checker, raw, synthetic: bool) -> Publication:
         c.fail("publication.status", "synthetic data can only be published as 'synthetic demonstration data'")
     out["status"] = status
     return Publication(**out)
+
+
+def _audit_window(c: _Checker, raw) -> tuple[str, str] | None:
+    """``audit_window``: ``{start: YYYY-MM-DD, end: YYYY-MM-DD}``, real calendar dates, start <= end."""
+    if raw is None:
+        return None
+    if not isinstance(raw, dict) or set(raw) != {"start", "end"}:
+        c.fail("audit_window", f"must be a mapping with keys start and end (dates YYYY-MM-DD), got {raw!r}")
+    out = []
+    for k in ("start", "end"):
+        v = raw[k]
+        if isinstance(v, _dt.datetime):
+            v = v.date()
+        if isinstance(v, str) and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", v):
+            try:
+                v = _dt.date.fromisoformat(v)
+            except ValueError:
+                c.fail(f"audit_window.{k}", f"{v!r} is not a real calendar date")
+        if not isinstance(v, _dt.date):
+            c.fail(f"audit_window.{k}", f"must be a date written YYYY-MM-DD, got {v!r}")
+        out.append(v)
+    if out[0] > out[1]:
+        c.fail("audit_window", f"start {out[0]} is after end {out[1]}")
+    return out[0].isoformat(), out[1].isoformat()

@@ -636,33 +636,32 @@ def _failed_on_os_error(exc: OSError, out_dir: Path, name: str) -> int:
 def check_data(params: CycleParams) -> dict[str, Any]:
     """Check the parameter file against the audits, before any notebook runs.
 
-    Raises :class:`ParamsError` when the cycle id is not the cycle of any audit
-    in ``inputs.audits``, or a listed sample has no audit of that cycle (the
+    Reads the exports as every notebook does (:func:`kentaudit.inputs.accounting.read_cycle`)
+    and accounts for every row: raises :class:`RejectedRowsError` when more rows were
+    rejected than the parameter file's ``accept_rejected_rows`` (the report of every
+    rejected row written first), :class:`ParamsError` when the cycle id is not the cycle of
+    any audit in ``inputs.audits``, or a listed sample has no audit of that cycle (the
     notebooks would fail or publish the wrong cycle). Returns what the manifest
     records under ``data_checks``: ``cycles`` and ``samples`` found (accepted
-    audits), ``other_cycle_rows`` (rows of another cycle, rejected when the
-    notebooks read the cycle), ``unpaired_reaudits`` and ``warnings``. An
-    export that cannot be read at all is recorded (``error``) and left to the
-    notebooks, which report it with the file and rule.
+    audits), ``rows_read``, ``accepted_rows``, ``rejected_rows``, ``rejected_by_rule``,
+    ``accept_rejected_rows``, ``rejections_report``, ``other_cycle_rows`` (rows of
+    another cycle, rejected under rule cycle_mismatch), ``unpaired_reaudits`` and
+    ``warnings``. An export that cannot be read at all is recorded (``error``) and left
+    to the notebooks, which report it with the file and rule.
     """
     # deferred: pandas 0.3 s: the runner's parent process plans and supervises without pandas
-    from kentaudit.inputs import ingest
+    from kentaudit.inputs import accounting
 
     try:
-        res = ingest.read_audits(list(params.inputs.audits), synthetic=params.synthetic,
-                                 criteria_file=params.inputs.criteria,
-                                 districts_file=params.inputs.districts)
+        read = accounting.read_cycle(params)
     except InputError as exc:
         return {"error": str(exc), "warnings": [f"the audits could not be checked against the parameter "
                                                 f"file: {exc}"]}
-    acc = res.accepted
-    cycles = acc["cycle"].astype(object).value_counts().sort_index()
-    out: dict[str, Any] = {"cycles": {str(k): int(v) for k, v in cycles.items()}, "warnings": []}
-    if len(acc) and params.cycle not in out["cycles"]:
-        raise ParamsError(f"cycle {params.cycle!r} is not the cycle of any audit in inputs.audits (they hold "
-                          f"cycle(s) {', '.join(out['cycles'])}); set cycle to the cycle of the exports, or "
-                          "give this cycle's exports", file=params.source, key="cycle")
-    mine = acc[acc["cycle"].astype(object) == params.cycle]
+    res = read.current
+    _cycle_of_exports(params, res)
+    rows = accounting.check_rejections(params, read)  # RejectedRowsError: more rejected than accepted
+    mine = res.accepted  # read as the cycle: every accepted row is of this cycle
+    out: dict[str, Any] = {"cycles": {params.cycle: int(len(mine))} if len(mine) else {}, "warnings": []}
     samples = mine["sample"].astype(object).value_counts()
     out["samples"] = {str(k): int(v) for k, v in samples.items()}
     if len(mine):
@@ -671,19 +670,36 @@ def check_data(params: CycleParams) -> dict[str, Any]:
             raise ParamsError(f"samples lists {', '.join(map(repr, absent))} but the cycle {params.cycle} audits "
                               f"hold none (they hold {', '.join(out['samples']) or 'no sample'}); list only "
                               "samples the exports hold", file=params.source, key="samples")
-    other = int(len(acc) - len(mine))
-    out["other_cycle_rows"] = other
-    if other:
-        out["warnings"].append(f"{other} audit(s) in inputs.audits belong to another cycle than {params.cycle}; "
-                               "they are rejected (rule cycle_mismatch) and shown in the data quality notebook")
+    out["other_cycle_rows"] = int(rows["by_rule"].get("cycle_mismatch", 0))
     lone = mine[mine["sample"].astype(object) == "reaudit"]
     ini = set(mine.loc[mine["sample"].astype(object) == "initial", "case_ref"].astype(object))
     out["unpaired_reaudits"] = int(sum(r not in ini for r in lone["case_ref"].astype(object)))
     if out["unpaired_reaudits"]:
         out["warnings"].append(f"{out['unpaired_reaudits']} re-audit(s) of cycle {params.cycle} have no initial "
                                "audit of the same case and cannot be paired [rule: unpaired_reaudit]")
-    out["rejected_rows"] = int(res.reconciliation["rejected"].sum())
+    out.update({"rows_read": rows["rows_read"], "accepted_rows": rows["accepted"],
+                "rejected_rows": rows["rejected"], "rejected_by_rule": rows["by_rule"],
+                "accept_rejected_rows": rows["accept_rejected_rows"], "rejections_report": rows["report"]})
+    if rows["rejected"]:
+        out["warnings"].append(
+            f"{rows['rejected']:,} of {rows['rows_read']:,} input rows were rejected ("
+            + ", ".join(f"{r} {n:,}" for r, n in rows["by_rule"].items())
+            + f"); the parameter file accepts {rows['accept_rejected_rows']:,} (accept_rejected_rows), so the "
+            f"cycle goes on without them; every rejected row is in {rows['report']}/rejected.csv (private)")
     return out
+
+
+def _cycle_of_exports(params: CycleParams, res) -> None:
+    """Refuse a parameter file whose cycle is the cycle of none of its exports' rows."""
+    if len(res.accepted):
+        return
+    rej = res.rejected
+    other = rej.loc[rej["rule"].astype(str) == "cycle_mismatch", "value"].astype(str).str.strip()
+    if len(other):
+        held = ", ".join(sorted(set(other)))
+        raise ParamsError(f"cycle {params.cycle!r} is not the cycle of any audit in inputs.audits (they hold "
+                          f"cycle(s) {held}); set cycle to the cycle of the exports, or give this cycle's "
+                          "exports", file=params.source, key="cycle")
 
 
 @dataclass
@@ -1047,7 +1063,21 @@ def _print_summary(run: _Run, where: str) -> None:
     for s_ in run.manifest["appendix"].get("not_published") or ():
         where += f"\nappendix: {s_['id']} ({s_['title']}) not published: {s_['reason']}"
     print(_summary_table(list(run.entries.values())))
+    print(_rows_line(run.manifest.get("data_checks") or {}))
     print(where)
+
+
+def _rows_line(checks: dict) -> str:
+    """One line: every input row accounted for (the manifest's ``data_checks``)."""
+    if "rows_read" not in checks:
+        return "input rows: not checked (" + (checks.get("error") or "no data check") + ")"
+    line = (f"input rows: {checks['rows_read']:,} read = {checks['accepted_rows']:,} accepted + "
+            f"{checks['rejected_rows']:,} rejected")
+    if checks["rejected_rows"]:
+        line += (" (" + ", ".join(f"{r} {n:,}" for r, n in checks["rejected_by_rule"].items())
+                 + f"; accepted by accept_rejected_rows: {checks['accept_rejected_rows']:,}; report: "
+                 f"{checks['rejections_report']})")
+    return line
 
 
 def _why_failed(entries: dict) -> str:

@@ -117,11 +117,12 @@ def export_cases(d: Path) -> list[Case]:
             ("risk_under1", "NA", "unknown_flag_code"), ("district", "Medway", "unknown_district"),
             ("sample", "ｉｎｉｔｉａｌ", "unknown_category"), ("audit_date", "2012-02-30", "date_format"),
             ("cycle", "12", "cycle_format"), ("cycle", "20123", "cycle_format"),
-            ("audit_date", "2099-01-01", "audit_date_future")]):
+            ("audit_date", "2099-01-01", "audit_date_future"),
+            ("audit_date", "2011-06-01", "audit_date_window"), ("audit_date", "1995-06-01", "audit_date_window")]):
         p = _csv(d / f"value_{i}_{col}.csv", _rows(**{f"1__{col}": value}))
         refuse(f"value {col}={value!r}", p, rule, re.escape(p.name), r"row 3", re.escape(col))
     # a row of another cycle in the export of a cycle
-    p = _csv(d / "other_cycle_row.csv", _rows(**{"2__cycle": "2013"}))
+    p = _csv(d / "other_cycle_row.csv", _rows(**{"2__cycle": "2013", "2__audit_date": "2013-02-01"}))
     refuse("2013 row in a 2012 export", p, "cycle_mismatch", r"row 4", extra=("--cycle", "2012"))
     cases.append(Case("export:mixed cycles warned", ["validate", "--synthetic", str(p)], "refuse", (3,),
                       (r"\[rule: mixed_cycles\]", "2013: 1")))
