@@ -160,6 +160,13 @@ def _cmd_appendix(a):
     # deferred: kentaudit.publication.appendix takes 1.6 s to import; other commands and `kentaudit
     # --help` need none of it
     from kentaudit.publication.appendix import build_appendix_cli
+    from kentaudit.inputs.params import load_params
+    from kentaudit.run.completeness import require_complete_results
+
+    params = load_params(a.params)
+    # only a complete full run publishes (a staging folder of a killed run, a failed,
+    # interrupted or partial run, or one without the notebooks the appendix reads: refused)
+    require_complete_results(params, a.results if a.results else params.cycle_dir)
     return build_appendix_cli(a.params, results_dir=a.results)
 
 

@@ -52,8 +52,8 @@ def read_cycle(params) -> CycleRead:
     -------
     CycleRead
     """
-    kw = dict(synthetic=params.synthetic, criteria_file=params.inputs.criteria,
-              districts_file=params.inputs.districts)
+    kw = {"synthetic": params.synthetic, "criteria_file": params.inputs.criteria,
+          "districts_file": params.inputs.districts}
     window = getattr(params, "audit_window", None)
     windows = {params.cycle: window} if window else None
     cur = ingest.read_audits(list(params.inputs.audits), cycle=params.cycle, windows=windows, **kw)

@@ -49,7 +49,7 @@ from kentaudit.publication.views import SAMPLE_WORDS, mark_untestable
 from kentaudit.publication.writers.csv import release_list, write_csvs
 from kentaudit.publication.writers.html import write_html
 from kentaudit.publication.writers.ods import write_ods
-from kentaudit.publication.writers.pdf import finish_pdf, start_pdf
+from kentaudit.publication.writers.pdf import finish_pdf, start_pdf, stop_pdf
 from kentaudit.publication.writers.xlsx import write_xlsx
 from kentaudit.stats.multiplicity import adjust
 
@@ -722,6 +722,7 @@ def _write_and_check(stage: Path, content: AppendixContent, d: _Disclosed, check
     # Chromium prints into a private folder of its own while the rest is written and the
     # folder checked; the PDF joins the folder when done and is checked then.
     printing = Path(tempfile.mkdtemp(prefix="kentaudit-pdf-"))
+    job = None
     try:
         job = start_pdf(stage / "appendix.html", printing / "appendix.pdf")
         _write_downloads(stage, content, d)
@@ -730,6 +731,9 @@ def _write_and_check(stage: Path, content: AppendixContent, d: _Disclosed, check
         findings = check_publication(stage, **check_args)
         if job is not None:
             findings = _join_pdf(job, stage, content, check_args, findings)
+    except BaseException:  # an error, or a signal stopping the run: Chromium must not outlive it
+        stop_pdf(job)
+        raise
     finally:
         shutil.rmtree(printing, ignore_errors=True)
     return findings

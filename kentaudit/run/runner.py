@@ -45,6 +45,7 @@ import zmq
 from kentaudit.core.errors import InputError, ParamsError, RunError
 from kentaudit.inputs.params import CycleParams, load_params
 from kentaudit.run import folders as rundirs
+from kentaudit.run.completeness import check_notebooks_for_appendix
 from kentaudit.run.deathsig import die_with_parent
 from kentaudit.run.manifest import new_manifest, read_manifest, utc_now, write_manifest
 from kentaudit.run.skip_imports import skip_unused_optional_imports
@@ -579,6 +580,8 @@ def run_cycle(params, *, districts=None, notebooks=None, jobs=None, cell_timeout
     # deferred: jupyter_client 0.1 s: kernels are managed in the worker processes only
     from kentaudit.run.kernels import chosen_transport
 
+    if appendix and not partial:  # refused before anything runs: never a thin appendix
+        check_notebooks_for_appendix(params)
     checks = check_data(params)
     for w in checks.get("warnings", []):
         print(f"kentaudit: warning: {w}", file=sys.stderr)
@@ -759,15 +762,68 @@ def _run_locked(params: CycleParams, job_list, *, name, partial, n_jobs, timeout
         jobs = _make_jobs(run)
         _start_kernel_zygote(run)
         _run_pool(run, jobs)
-        _settle_entries(run)
-        _finish_appendix(run)
-        _export_reviewer_pages(run)
-        _close_manifest(run)
-    where = _publish_complete_run(run) if run.status == "complete" else None
-    if run.status != "complete":
-        where = _set_run_aside(run)
+        # SIGINT/SIGTERM at any moment after the notebooks (the appendix built here, the
+        # reviewer pages) stop the run as interrupted: nothing half-built is published
+        with _signals_raise():
+            stop = _until_interrupted(_after_pool, run)
+        if stop is not None:
+            _interrupted_after_pool(run, stop)
+        # from here the run only records and moves folders: a signal waits until the
+        # outputs are published or set aside, then ends the process with its exit code
+        with _signals_deferred() as pending:
+            _close_manifest(run)
+    with _signals_deferred() as pending_publish:
+        where = _publish_complete_run(run) if run.status == "complete" else None
+        if run.status != "complete":
+            where = _set_run_aside(run)
     _print_summary(run, where)
+    late = pending or pending_publish
+    if late:
+        print(f"kentaudit: {signal.Signals(late[0]).name} received while this run's outputs were being "
+              "recorded; they were recorded first (see above)", file=sys.stderr)
+        return _EXIT_INTERRUPTED.get(late[0], 130) if run.code == 0 else run.code
     return run.code
+
+
+def _after_pool(run: _Run) -> None:
+    """What follows the notebooks: settle their entries, build the appendix, export reviewer pages."""
+    _settle_entries(run)
+    _finish_appendix(run)
+    _export_reviewer_pages(run)
+
+
+def _interrupted_after_pool(run: _Run, stop: _Interrupted) -> None:
+    """A signal after the notebooks: the run is interrupted and what was half-built is removed."""
+    log.error("interrupted by %s after the notebooks: the appendix and reviewer pages are not published",
+              stop)
+    run.interrupted = run.interrupted or stop
+    _settle_entries(run)
+    _discard_appendix(run.staging)
+    run.manifest["appendix"].update({"built": False, "reason": "not built: the run was interrupted"})
+
+
+@contextlib.contextmanager
+def _signals_deferred():
+    """Hold SIGINT and SIGTERM back (main thread only); yields a list that holds, afterwards,
+    the signals that arrived meanwhile (each taken, so it does not end the process)."""
+    got: list[int] = []
+    sigs = {signal.SIGINT, signal.SIGTERM}
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "pthread_sigmask"):
+        yield got
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, sigs)
+    try:
+        yield got
+    finally:
+        while True:
+            waiting = signal.sigpending() & sigs
+            if not waiting:
+                break
+            info = signal.sigtimedwait(waiting, 0)
+            if info is None:
+                break
+            got.append(info.si_signo)
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
 def _prepare_staging(run: _Run) -> None:

@@ -21,7 +21,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-__all__ = ["find_chromium", "start_pdf", "finish_pdf", "write_pdf", "PDF_TIMEOUT"]
+__all__ = ["find_chromium", "start_pdf", "finish_pdf", "stop_pdf", "write_pdf", "PDF_TIMEOUT"]
 
 #: seconds Chromium may take to print the appendix
 PDF_TIMEOUT = 180
@@ -72,12 +72,26 @@ def finish_pdf(job: _Job | None, timeout: float = PDF_TIMEOUT) -> Path | None:
     except subprocess.TimeoutExpired:
         job.proc.kill()
         job.proc.wait()
+    except BaseException:  # a signal (the run interrupted) or an error: Chromium must not outlive it
+        job.proc.kill()
+        job.proc.wait()
+        raise
     finally:
         shutil.rmtree(job.profile, ignore_errors=True)
     ok = job.proc.returncode == 0 and job.pdf.exists() and job.pdf.stat().st_size > 0
     if not ok and job.pdf.exists():
         job.pdf.unlink()
     return job.pdf if ok else None
+
+
+def stop_pdf(job: _Job | None) -> None:
+    """Stop a :func:`start_pdf` job that is no longer wanted (the build failed or the run was
+    interrupted): Chromium runs in a session of its own, so it would outlive the run."""
+    if job is None or job.proc.returncode is not None:
+        return
+    job.proc.kill()
+    job.proc.wait()
+    shutil.rmtree(job.profile, ignore_errors=True)
 
 
 def write_pdf(html_path, pdf_path, timeout: float = PDF_TIMEOUT) -> Path | None:

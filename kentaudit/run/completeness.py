@@ -1,0 +1,101 @@
+"""Only complete runs publish: what an appendix needs from a run, checked before the run
+and before ``kentaudit appendix`` builds from a results folder.
+
+* :func:`check_notebooks_for_appendix`: a full run that is to build the appendix must list
+  every notebook the appendix reads (``notebooks:`` in the parameter file); otherwise it is
+  refused before anything runs, naming the notebooks and the tables they feed.
+* :func:`require_complete_results`: ``kentaudit appendix --results DIR`` builds only from a
+  folder whose manifest says the run completed, as a full run, with every notebook the
+  appendix reads run successfully; a staging folder of a run still going or killed
+  (status ``running``), a failed, interrupted or partial run, or a folder with no manifest
+  is refused.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from kentaudit.core.errors import ParamsError
+
+__all__ = ["appendix_notebooks", "check_notebooks_for_appendix", "require_complete_results"]
+
+
+def appendix_notebooks(params) -> dict[str, list[str]]:
+    """``{notebook: [table and figure ids]}`` the cycle's appendix reads."""
+    # deferred: pandas and yaml 0.4 s (kentaudit.publication.spec): the runner's parent plans without them
+    from kentaudit.analysis.outputs import appendix_needs
+
+    return appendix_needs(params.samples, bool(params.inputs.previous_audits))
+
+
+def _join(items) -> str:
+    """:func:`kentaudit.core.formatting.join_words`, imported when a message is written."""
+    # deferred: numpy and pandas 1.2 s (core.formatting imports them): the runner's parent and
+    # the command line start without them
+    from kentaudit.core.formatting import join_words as join
+
+    return join(items)
+
+
+def _needs_text(needs: dict[str, list[str]], notebooks) -> str:
+    return _join([f"{nb} (feeds {', '.join(needs[nb])})" for nb in notebooks])
+
+
+def check_notebooks_for_appendix(params) -> None:
+    """Refuse a parameter file whose ``notebooks:`` leaves out a notebook the appendix reads.
+
+    Raises
+    ------
+    ParamsError
+        Naming the missing notebooks, the tables and figures they feed, and the two ways on
+        (list them, or run with ``--no-appendix``).
+    """
+    needs = appendix_notebooks(params)
+    missing = [nb for nb in needs if nb not in params.notebooks]
+    if missing:
+        raise ParamsError(
+            f"notebooks leaves out {_needs_text(needs, missing)}, which the appendix reads: add "
+            f"{_join(missing)} to notebooks, or run with --no-appendix to run the notebooks without "
+            "publishing an appendix", file=params.source, key="notebooks")
+
+
+def require_complete_results(params, results_dir) -> dict:
+    """The manifest of ``results_dir`` if an appendix may be built from it, else refuse.
+
+    Raises
+    ------
+    ParamsError
+        No manifest; a run that did not complete (``running``: still going or killed;
+        ``failed``; ``interrupted``); a partial run; a run of another cycle; or a run in
+        which a notebook the appendix reads did not run successfully.
+    """
+    results_dir = Path(results_dir)
+    mf = results_dir / "manifest.json"
+    if not mf.is_file() or mf.is_symlink():
+        raise ParamsError(f"{results_dir} has no manifest.json, so nothing shows that a run completed there; "
+                          "build the appendix from a cycle's output folder written by kentaudit run",
+                          key="results_dir")
+    try:
+        manifest = json.loads(mf.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ParamsError(f"{mf} cannot be read ({exc}); run the cycle again", key="results_dir") from None
+    status = manifest.get("status")
+    if status != "complete":
+        why = {"running": "is still running or was stopped before it finished (kill -9, power cut)",
+               "failed": "failed", "interrupted": "was interrupted"}.get(status, f"has status {status!r}")
+        raise ParamsError(f"{results_dir} holds the outputs of a run that {why}: an appendix is built only from "
+                          "a complete run. Run the cycle (kentaudit run) and build from its published folder.",
+                          key="results_dir")
+    if manifest.get("partial"):
+        raise ParamsError(f"{results_dir} holds a partial run (--districts/--notebooks): an appendix needs every "
+                          "table of a full run. Run the whole cycle (kentaudit run).", key="results_dir")
+    if str(manifest.get("cycle")) != str(params.cycle):
+        raise ParamsError(f"{results_dir} holds cycle {manifest.get('cycle')!r}, not cycle {params.cycle!r} of "
+                          f"{params.source}", key="results_dir")
+    needs = appendix_notebooks(params)
+    ok = {e.get("notebook") for e in manifest.get("notebooks", []) if e.get("status") == "ok"}
+    missing = [nb for nb in needs if nb not in ok]
+    if missing:
+        raise ParamsError(f"the run in {results_dir} did not run {_needs_text(needs, missing)} successfully, "
+                          "which the appendix reads; run the whole cycle with them", key="results_dir")
+    return manifest

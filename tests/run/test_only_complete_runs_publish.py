@@ -1,0 +1,189 @@
+"""Only complete runs publish (issue 24, item 2): an appendix is built only from a results
+folder whose manifest says the full run completed with every notebook the appendix reads;
+a parameter file whose notebooks leave one out is refused before the run; a signal while
+the appendix is being built leaves the last good outputs and a run marked interrupted.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import make_scratch_repo
+
+from kentaudit.analysis.outputs import WRITES, appendix_needs, notebook_of
+from kentaudit.core.errors import ParamsError
+from kentaudit.inputs.params import load_params
+from kentaudit.publication.spec import load_spec
+from kentaudit.run.completeness import check_notebooks_for_appendix, require_complete_results
+
+
+def _kentaudit(*args, env=None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "kentaudit", *args], capture_output=True, text=True,
+                          timeout=600, env=env)
+
+
+def _params(tmp_path, cycle="2009", **changes) -> Path:
+    p = make_scratch_repo(tmp_path / "repo", cycle)
+    doc = yaml.safe_load(p.read_text())
+    doc.update(changes)
+    p.write_text(yaml.safe_dump(doc, sort_keys=False))
+    return p
+
+
+# ------------------------------------------------------------- which notebooks the appendix reads
+
+def test_every_spec_source_is_written_by_a_named_notebook():
+    spec = load_spec()
+    for entry in [*spec["tables"], *spec["figures"]]:
+        assert notebook_of(entry["source"]) is not None, entry["id"]
+
+
+def test_the_appendix_of_the_review_reads_the_extension_notebook_and_not_the_trends():
+    needs = appendix_needs(["initial", "extended", "reaudit"], has_previous=False)
+    assert "initial_vs_extended" in needs and "trends" not in needs
+    assert {"data_quality", "compliance", "districts"} <= set(needs)
+
+
+def test_the_appendix_of_an_annual_cycle_with_earlier_cycles_reads_the_trends():
+    needs = appendix_needs(["annual"], has_previous=True)
+    assert "trends" in needs and "initial_vs_extended" not in needs
+
+
+def test_the_default_parameter_files_list_every_notebook_their_appendix_reads(tmp_path):
+    for cycle in ("2009", "2013"):
+        check_notebooks_for_appendix(load_params(_params(tmp_path / cycle, cycle)))
+
+
+def test_a_notebooks_list_leaving_out_one_the_appendix_reads_is_refused_naming_it(tmp_path):
+    p = _params(tmp_path, notebooks=["data_quality", "compliance", "initial_vs_extended", "district_profile"])
+    with pytest.raises(ParamsError) as err:
+        check_notebooks_for_appendix(load_params(p))
+    msg = str(err.value)
+    assert "districts" in msg and "T7" in msg and "--no-appendix" in msg and "notebooks" in msg
+
+
+def test_the_run_refuses_it_before_anything_runs(tmp_path):
+    p = _params(tmp_path, notebooks=["data_quality", "compliance"])
+    res = _kentaudit("run", str(p))
+    assert res.returncode != 0 and "Traceback" not in res.stderr
+    assert "initial_vs_extended" in res.stderr and "districts" in res.stderr
+    out = p.parent.parent / "outputs"
+    assert not out.exists() or not any(out.iterdir())
+
+
+# ------------------------------------------------------------------ kentaudit appendix --results
+
+def _copy_results(cycle_dir: Path, dest: Path, **manifest_changes) -> Path:
+    dest.mkdir(parents=True)
+    shutil.copy2(cycle_dir / "manifest.json", dest / "manifest.json")
+    (dest / "results").mkdir()
+    m = json.loads((dest / "manifest.json").read_text())
+    m.update(manifest_changes)
+    (dest / "manifest.json").write_text(json.dumps(m))
+    return dest
+
+
+def test_a_complete_run_may_be_published(cycle_2009):
+    P = load_params(cycle_2009["params"])
+    m = require_complete_results(P, cycle_2009["cycle_dir"])
+    assert m["status"] == "complete"
+
+
+@pytest.mark.parametrize("status, words", [("running", "still running or was stopped"),
+                                           ("failed", "failed"), ("interrupted", "interrupted")])
+def test_a_run_that_did_not_complete_is_refused(cycle_2009, tmp_path, status, words):
+    d = _copy_results(cycle_2009["cycle_dir"], tmp_path / ".staging-2009-12345", status=status)
+    with pytest.raises(ParamsError) as err:
+        require_complete_results(load_params(cycle_2009["params"]), d)
+    assert words in str(err.value) and "complete" in str(err.value)
+
+
+def test_a_folder_without_a_manifest_is_refused(cycle_2009, tmp_path):
+    d = tmp_path / "results-only"
+    (d / "results").mkdir(parents=True)
+    with pytest.raises(ParamsError, match="no manifest.json"):
+        require_complete_results(load_params(cycle_2009["params"]), d)
+
+
+def test_a_partial_run_is_refused(cycle_2009, tmp_path):
+    d = _copy_results(cycle_2009["cycle_dir"], tmp_path / "2009-partial", partial=True)
+    with pytest.raises(ParamsError, match="partial run"):
+        require_complete_results(load_params(cycle_2009["params"]), d)
+
+
+def test_a_run_missing_a_notebook_the_appendix_reads_is_refused(cycle_2009, tmp_path):
+    m = json.loads((cycle_2009["cycle_dir"] / "manifest.json").read_text())
+    kept = [e for e in m["notebooks"] if e["notebook"] != "districts"]
+    d = _copy_results(cycle_2009["cycle_dir"], tmp_path / "2009", notebooks=kept)
+    with pytest.raises(ParamsError) as err:
+        require_complete_results(load_params(cycle_2009["params"]), d)
+    assert "districts" in str(err.value) and "T7" in str(err.value)
+
+
+def test_the_command_refuses_a_staging_folder_with_no_traceback(cycle_2009, tmp_path):
+    d = _copy_results(cycle_2009["cycle_dir"], tmp_path / ".staging-2009-999", status="running")
+    res = _kentaudit("appendix", str(cycle_2009["params"]), "--results", str(d))
+    assert res.returncode != 0 and "Traceback" not in res.stderr
+    assert "still running or was stopped" in res.stderr
+    assert not (d / "publish").exists()
+
+
+def test_the_map_of_notebook_outputs_names_no_table_twice():
+    seen: dict[str, str] = {}
+    for nb, names in WRITES.items():
+        for n in names:
+            assert n not in seen, f"{n} in {seen.get(n)} and {nb}"
+            seen[n] = nb
+
+
+# ------------------------------------------------------------ a signal during the appendix build
+
+@pytest.mark.slow
+def test_sigterm_while_the_appendix_is_built_leaves_a_run_marked_interrupted(tmp_path):
+    """The appendix is printed to PDF by a stand-in for Chromium that says when it has started
+    and then waits for the run to end it: the signal is sent only once the build is under way
+    (no wall-clock wait)."""
+    marker = tmp_path / "printing"
+    fake = tmp_path / "chromium"
+    fake.write_text(f"#!/bin/sh\necho $$ > {marker}.tmp && mv {marker}.tmp {marker}\n"
+                    "while true; do sleep 0.2; done\n")
+    fake.chmod(0o755)
+    doc_districts = ["Thanet"]
+    p = _params(tmp_path, "2013", districts=doc_districts, jobs=1)
+    env = {**os.environ, "KENTAUDIT_CHROMIUM": str(fake), "KENTAUDIT_NO_ZYGOTE": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "kentaudit", "run", str(p), "--jobs", "1"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        while not marker.exists():
+            assert proc.poll() is None, proc.communicate()
+            try:
+                proc.wait(timeout=0.2)
+            except subprocess.TimeoutExpired:
+                pass
+        fake_pid = int(marker.read_text())
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=300)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 143, err
+    assert "Traceback" not in err
+    outputs = p.parent.parent / "outputs"
+    assert not (outputs / "2013").exists(), "nothing may be published"
+    kept = [d for d in outputs.iterdir() if d.name.startswith("2013.interrupted-")]
+    assert len(kept) == 1, sorted(x.name for x in outputs.iterdir())
+    m = json.loads((kept[0] / "manifest.json").read_text())
+    assert m["status"] == "interrupted" and m["exit_code"] == 143
+    assert m["appendix"]["built"] is False
+    assert not (kept[0] / "publish").exists() and not (kept[0] / "publish.staging").exists()
+    assert not any(x.name.startswith(".staging-") for x in outputs.iterdir())
+    with pytest.raises(ProcessLookupError):
+        os.kill(fake_pid, 0)  # the stand-in for Chromium did not outlive the run
