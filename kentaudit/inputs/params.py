@@ -86,7 +86,10 @@ _TOP_KEYS = (
     "accept_rejected_rows", "audit_window",
 )
 _PUBLICATION_KEYS = ("producer", "contact_name", "contact_email", "publication_date", "next_update",
-                     "status")
+                     "status", "formats")
+#: The formats an appendix can be published in; a run promises those of ``publication.formats``
+#: (default all) and fails if one is not written.
+PUBLICATION_FORMATS = ("html", "pdf", "xlsx", "ods", "csv")
 #: statuses of a statistical release, as a reader would need them on the cover
 PUBLICATION_STATUSES = ("official statistics", "official statistics in development",
                         "management information", "synthetic demonstration data")
@@ -129,6 +132,7 @@ class Publication:
     publication_date: str | None = None
     next_update: str | None = None
     status: str | None = None
+    formats: tuple[str, ...] = PUBLICATION_FORMATS
 
     def to_dict(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in _PUBLICATION_KEYS}
@@ -895,9 +899,11 @@ def _publication(c: _Checker, raw, synthetic: bool) -> Publication:
     if bad:
         c.fail(f"publication.{bad[0]}", f"unknown key; allowed keys: {', '.join(_PUBLICATION_KEYS)}")
     out = {}
+    if raw.get("formats") is not None:
+        out["formats"] = _formats(c, raw["formats"])
     for k in _PUBLICATION_KEYS:
         v = raw.get(k)
-        if v is None:
+        if v is None or k == "formats":
             continue
         if hasattr(v, "isoformat"):  # YAML reads 2009-03-01 as a date
             v = v.isoformat()
@@ -940,3 +946,14 @@ def _audit_window(c: _Checker, raw) -> tuple[str, str] | None:
     if out[0] > out[1]:
         c.fail("audit_window", f"start {out[0]} is after end {out[1]}")
     return out[0].isoformat(), out[1].isoformat()
+
+
+def _formats(c: _Checker, raw) -> tuple[str, ...]:
+    """``publication.formats``: a non-empty list of :data:`PUBLICATION_FORMATS`, html always included."""
+    if not isinstance(raw, list) or not raw or not all(isinstance(f, str) for f in raw):
+        c.fail("publication.formats", f"must be a list of formats ({', '.join(PUBLICATION_FORMATS)}), got {raw!r}")
+    _check_members(c, "publication.formats", "format", raw, PUBLICATION_FORMATS)
+    if "html" not in raw:
+        c.fail("publication.formats", "must include html: the appendix page is the publication the others are "
+                                      "downloads of")
+    return tuple(f for f in PUBLICATION_FORMATS if f in raw)

@@ -786,10 +786,50 @@ def _run_locked(params: CycleParams, job_list, *, name, partial, n_jobs, timeout
 
 
 def _after_pool(run: _Run) -> None:
-    """What follows the notebooks: settle their entries, build the appendix, export reviewer pages."""
+    """What follows the notebooks: settle their entries, build the appendix, export reviewer pages,
+    and check that every output the run promises is there."""
     _settle_entries(run)
     _finish_appendix(run)
     _export_reviewer_pages(run)
+    _check_promised_outputs(run)
+
+
+def promised_outputs(params, manifest: dict) -> list[str]:
+    """The files a run promises, relative to its folder: the appendix in every format of
+    ``publication.formats`` (when the appendix was built) and a reviewer page per notebook run
+    successfully, with their index."""
+    out = []
+    if manifest.get("appendix", {}).get("built"):
+        formats = params.publication.formats
+        out.append("publish/appendix.html")
+        out += [f"publish/appendix.{f}" for f in ("pdf", "xlsx", "ods") if f in formats]
+        if "csv" in formats:
+            out += [f"publish/csv/{t}.csv" for t in manifest["appendix"].get("tables") or ()]
+    if manifest.get("html", {}).get("index"):
+        out.append(manifest["html"]["index"])
+        out += [e["html"] for e in manifest.get("notebooks", []) if e.get("status") == "ok" and e.get("html")]
+    return out
+
+
+def _check_promised_outputs(run: _Run) -> None:
+    """Fail the run (in the manifest, log, summary and exit status) for every promised output
+    that is missing: a run never reports complete without what it promises."""
+    if run.interrupted is not None or run.failed:
+        return
+    run.manifest["notebooks"] = list(run.entries.values())
+    missing = list(run.manifest["appendix"].get("missing") or [])
+    known = {m["output"] for m in missing}
+    for rel in promised_outputs(run.params, run.manifest):
+        if rel not in known and not (run.staging / rel).is_file():
+            missing.append({"output": rel, "reason": "not written"})
+    if run.manifest.get("html", {}).get("index"):
+        for stem, e in run.entries.items():
+            if e.get("status") == "ok" and not e.get("html"):
+                missing.append({"output": f"html/{stem}.html", "reason": "no reviewer page was exported"})
+    run.manifest["missing_outputs"] = missing
+    for m in missing:
+        log.error("promised output missing: %s (%s)", m["output"], m["reason"])
+        run.failed = True
 
 
 def _interrupted_after_pool(run: _Run, stop: _Interrupted) -> None:
@@ -1107,6 +1147,8 @@ def _set_run_aside(run: _Run) -> str:
         where += f"\nwhy: {why}"
     if run.manifest["appendix"].get("error"):
         where += f"\nthe appendix could not be built: {run.manifest['appendix']['error']}"
+    for m in run.manifest.get("missing_outputs") or ():
+        where += f"\npromised output missing: {m['output']}: {m['reason']}"
     if trimmed:
         where += ("\nthe disk is nearly full, so only this run's manifest and log were kept; free some "
                   "space and run again")
@@ -1272,7 +1314,8 @@ def _build_appendix(params, staging: Path, requested: bool, partial: bool, *,
         log.info("appendix: %s (%s) not published: %s", s["id"], s["title"], s["reason"])
     return {"built": True, "reason": None, "tables": list(getattr(res, "tables", None) or ()),
             "figures": list(getattr(res, "figures", None) or ()),
-            "not_published": not_published}
+            "not_published": not_published,
+            "missing": [{"output": f"publish/{name}", "reason": why} for name, why in getattr(res, "missing", ())]}
 
 
 def _html_base(manifest: dict) -> dict[str, Any]:

@@ -187,3 +187,59 @@ def test_sigterm_while_the_appendix_is_built_leaves_a_run_marked_interrupted(tmp
     assert not any(x.name.startswith(".staging-") for x in outputs.iterdir())
     with pytest.raises(ProcessLookupError):
         os.kill(fake_pid, 0)  # the stand-in for Chromium did not outlive the run
+
+
+# ------------------------------------------------------------ every promised output exists
+
+def test_a_complete_run_has_every_output_it_promises(cycle_2009):
+    from kentaudit.run.runner import promised_outputs
+
+    P = load_params(cycle_2009["params"])
+    m = json.loads((cycle_2009["cycle_dir"] / "manifest.json").read_text())
+    promised = promised_outputs(P, m)
+    assert "publish/appendix.pdf" in promised and "publish/appendix.ods" in promised
+    assert "html/index.html" in promised and any(p.startswith("html/district_profile") for p in promised)
+    assert [p for p in promised if not (cycle_2009["cycle_dir"] / p).is_file()] == []
+    assert m["missing_outputs"] == []
+
+
+def test_formats_left_out_of_the_parameter_file_are_not_promised(tmp_path):
+    from kentaudit.run.runner import promised_outputs
+
+    P = load_params(_params(tmp_path, publication={**yaml.safe_load(
+        (Path(__file__).resolve().parents[2] / "params" / "cycle-2009.yaml").read_text())["publication"],
+        "formats": ["html", "xlsx"]}))
+    m = {"appendix": {"built": True, "tables": ["T1"]}, "html": {}, "notebooks": []}
+    assert promised_outputs(P, m) == ["publish/appendix.html", "publish/appendix.xlsx"]
+
+
+@pytest.mark.parametrize("formats, words", [(["pdf"], "must include html"), (["html", "docx"], "unknown format"),
+                                            ("html", "must be a list"), (["html", "html"], "twice")])
+def test_wrong_formats_are_refused_naming_the_key(tmp_path, formats, words):
+    doc = yaml.safe_load((Path(__file__).resolve().parents[2] / "params" / "cycle-2009.yaml").read_text())
+    p = _params(tmp_path, publication={**doc["publication"], "formats": formats})
+    with pytest.raises(ParamsError) as err:
+        load_params(p)
+    assert "publication.formats" in str(err.value) and words in str(err.value)
+
+
+@pytest.mark.slow
+def test_a_run_whose_pdf_cannot_be_printed_fails_and_says_so(tmp_path):
+    """A stand-in for Chromium that cannot print: the run promised a PDF, so it fails, and the
+    manifest, the run log, the summary and the exit status all say which output is missing."""
+    fake = tmp_path / "chromium"
+    fake.write_text("#!/bin/sh\nexit 1\n")
+    fake.chmod(0o755)
+    p = _params(tmp_path, "2013", districts=["Thanet"])
+    env = {**os.environ, "KENTAUDIT_CHROMIUM": str(fake)}
+    res = _kentaudit("run", str(p), "--jobs", "2", env=env)
+    assert res.returncode == 1, res.stderr
+    assert "promised output missing: publish/appendix.pdf" in res.stdout
+    outputs = p.parent.parent / "outputs"
+    assert not (outputs / "2013").exists()
+    kept = [d for d in outputs.iterdir() if d.name.startswith("2013.failed-")]
+    assert len(kept) == 1
+    m = json.loads((kept[0] / "manifest.json").read_text())
+    assert m["status"] == "failed" and m["exit_code"] == 1
+    assert [x["output"] for x in m["missing_outputs"]] == ["publish/appendix.pdf"]
+    assert "promised output missing: publish/appendix.pdf" in (kept[0] / "run.log").read_text()
