@@ -109,7 +109,10 @@ def _formats(params) -> tuple:
 def _inputs(params) -> dict:
     inp = _get(params, "inputs", {}) or {}
     if not isinstance(inp, Mapping):
-        inp = {k: getattr(inp, k, None) for k in ("audits", "previous_audits", "sampling_frame")}
+        # every input: the reference tables too (disclosure control models the cycle's own
+        # districts and areas, never the bundled ones)
+        inp = {k: getattr(inp, k, None) for k in ("audits", "previous_audits", "sampling_frame",
+                                                  "criteria", "districts")}
     return dict(inp)
 
 

@@ -221,9 +221,7 @@ def stratified_proportion(data: pd.DataFrame, strata: str = "district", populati
     Raises
     ------
     InputError
-        If a stratum lacks a size, holds more files than its size, or has a
-        single sampled file out of several (no variance estimate; R's survey
-        fails the same way).
+        If a stratum lacks a size or holds more files than its size.
 
     Notes
     -----
@@ -243,6 +241,10 @@ def stratified_proportion(data: pd.DataFrame, strata: str = "district", populati
     design variance is zero and only ``mean`` gives an interval (of zero
     width); for the other methods the row gives NaN limits and says so (use
     :func:`kentaudit.stats.proportions.proportion_ci` for a binomial interval).
+
+    A stratum with a single sampled file out of several has no variance of its own; as
+    R's survey with ``options(survey.lonely.psu = "adjust")``, its file is centred at the
+    overall mean, and ``note`` names the stratum (``tests/r/reference_lonely.R``).
 
     Validated against R 4.2 with survey 4.1 (``tests/r/reference_core.R``),
     to rel 1e-6 (``likelihood``: 1e-3, see above; ``asin`` where R's angle
@@ -269,13 +271,13 @@ def stratified_proportion(data: pd.DataFrame, strata: str = "district", populati
             bad = g.loc[n > N, strata].iloc[0]
             raise InputError(f"stratum {bad!r} has more sampled files than its population size",
                              column=strata, value=bad)
+        # a stratum with one sampled file out of several has no variance of its own: as R's
+        # survey with options(survey.lonely.psu = "adjust"), its file is centred at the
+        # overall mean (zero for these estimating equations), and the note says so
         lonely = (n == 1) & (N > 1)
-        if lonely.any():
-            bad = g.loc[lonely, strata].iloc[0]
-            raise InputError(f"stratum {bad!r} has one sampled file out of {int(N[lonely][0])}: "
-                             "its variance cannot be estimated; merge it with a neighbouring "
-                             "stratum or sample more files", column=strata, value=bad)
+        lonely_names = [str(v) for v in g.loc[lonely, strata]]
         keep = n > 0
+        lonely = lonely[keep]
         n, m, y, N = n[keep], m[keep], y[keep], N[keep]
         m_tot = m.sum()
         h_dom = int((m > 0).sum())
@@ -296,10 +298,16 @@ def stratified_proportion(data: pd.DataFrame, strata: str = "district", populati
         sz = c * (y - m * p)
         with np.errstate(divide="ignore", invalid="ignore"):
             ss = np.where(n > 1, (sz2 - sz * sz / n) * n / (n - 1), 0.0)
+        ss = np.where(lonely, sz2, ss)
         var = float(np.sum((1 - n / N) * ss))
         se = np.sqrt(var)
         df = m_tot - h_dom
         row.update(estimate=p, se=se, population_applicable=n_dom)
+        if lonely_names:
+            row["note"] = (f"{len(lonely_names)} stratum (" if len(lonely_names) == 1 else
+                           f"{len(lonely_names)} strata (") + ", ".join(lonely_names) + (
+                ") with one sampled file: its variance is centred at the overall mean "
+                "(R survey's lonely.psu = \"adjust\")")
         if m_tot > 1 and n_dom > m_tot and 0 < p < 1:
             vsrs = m_tot / (m_tot - 1) * p * (1 - p) * (n_dom - m_tot) / (n_dom * m_tot)
             row["deff"] = var / vsrs

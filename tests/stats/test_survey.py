@@ -75,10 +75,10 @@ def test_rows_carry_method_and_conf_level():
     assert set(o.method) == {"beta"} and set(o.conf_level) == {0.9} and len(o) == 3
 
 
-def test_stratum_with_one_sampled_file_is_refused():
+def test_stratum_with_one_sampled_file_is_estimated_and_named_in_the_note():
     one = DATA[~((DATA.district == "Dover") & (DATA.index != DATA[DATA.district == "Dover"].index[0]))]
-    with pytest.raises(InputError, match="Dover"):
-        stratified_proportion(one, population="N", criteria=["c_a"])
+    res = stratified_proportion(one, population="N", criteria=["c_a"])
+    assert np.isfinite(res["se"]).all() and "Dover" in res["note"].iloc[0]
 
 
 def test_missing_stratum_size_is_refused():
@@ -139,3 +139,23 @@ def test_initial_cases_are_a_certainty_stratum_without_sampling_variance():
             assert size == n[stratum]          # taken in full: N_h = n_h, FPC 0
         else:
             assert size > n[stratum]           # random part of the district's frame
+
+
+LONELY = pd.read_csv(R / "reference_lonely.csv")
+
+
+@pytest.mark.parametrize("case, method", [(c, m) for c in ("one", "two") for m in ("logit", "mean")])
+def test_a_stratum_with_one_sampled_file_matches_r_survey_adjust(case, method):
+    """R: options(survey.lonely.psu = "adjust") (tests/r/reference_lonely.R)."""
+    lonely = LONELY.loc[LONELY["case"] == case, "lonely"].iloc[0].split(";")
+    data = DATA[~DATA["district"].isin(lonely) | ~DATA["district"].duplicated()]
+    res = stratified_proportion(data, "district", population="N", criteria=["c_a", "c_b", "c_c"],
+                                method=method).set_index("criterion")
+    for _, ref in LONELY[(LONELY["case"] == case) & (LONELY["method"] == method)].iterrows():
+        got = res.loc[ref["criterion"].removeprefix("c_")]
+        assert got["estimate"] == pytest.approx(ref["proportion"], rel=1e-9)
+        assert got["se"] == pytest.approx(ref["se"], rel=1e-9)
+        assert got["df"] == ref["df"]
+        assert got["conf_low"] == pytest.approx(ref["ci_lower"], rel=1e-6)
+        assert got["conf_high"] == pytest.approx(ref["ci_upper"], rel=1e-6)
+        assert all(name in got["note"] for name in lonely) and "lonely.psu" in got["note"]
