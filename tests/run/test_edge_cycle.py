@@ -139,3 +139,33 @@ def test_tables_the_data_cannot_support_are_named_with_their_reason_in_manifest_
     for s in ap["not_published"]:
         assert s["id"] not in published and s["reason"].strip()
         assert f"appendix: {s['id']} ({s['title']}) not published: {s['reason']}" in log
+
+
+@pytest.mark.slow
+def test_a_district_with_one_random_audit_is_estimated_with_a_note_not_a_stop(edge_run):
+    est = _table(edge_run, "authority_estimate")
+    assert len(est) and (est["note"].str.contains(edge.ONE_RANDOM)).any()
+
+
+@pytest.mark.slow
+def test_area_names_with_markup_and_formula_text_are_published_escaped_and_neutralised(edge_run):
+    import openpyxl
+
+    name = edge.AREA_RENAMED[1]
+    page = (edge_run["dir"] / "publish" / "appendix.html").read_text(encoding="utf-8")
+    assert "<b>East</b>" not in page and "&lt;b&gt;East&lt;/b&gt;" in page
+    wb = openpyxl.load_workbook(edge_run["dir"] / "publish" / "appendix.xlsx")
+    cells = [c.value for ws in wb.worksheets for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+    assert any(name in v for v in cells)
+    assert not any(v.startswith("=") for v in cells), "formula text must be neutralised"
+    csvs = " ".join(p.read_text(encoding="utf-8") for p in (edge_run["dir"] / "publish" / "csv").glob("*.csv"))
+    assert "'=1+1" in csvs or "\"'=1+1" in csvs
+
+
+@pytest.mark.slow
+def test_disclosure_control_models_the_cycles_own_areas(edge_run):
+    areas = set(pd.read_csv(edge_run["dir"] / "results" / "compliance_by_district.csv",
+                            keep_default_na=False)["area"])
+    assert edge.AREA_RENAMED[1] in areas and edge.AREA_RENAMED[0] not in areas
+    t7 = pd.read_csv(edge_run["dir"] / "restricted" / "RESTRICTED_T7.csv", keep_default_na=False, dtype=str)
+    assert any(edge.AREA_RENAMED[1] in v for v in t7.astype(str).to_numpy().ravel())
