@@ -153,7 +153,7 @@ def test_sigterm_while_the_appendix_is_built_leaves_a_run_marked_interrupted(tmp
     marker = tmp_path / "printing"
     fake = tmp_path / "chromium"
     fake.write_text(f"#!/bin/sh\necho $$ > {marker}.tmp && mv {marker}.tmp {marker}\n"
-                    "while true; do sleep 0.2; done\n")
+                    "while kill -0 $PPID 2>/dev/null; do sleep 0.2; done\n")  # never outlives its parent
     fake.chmod(0o755)
     doc_districts = ["Thanet"]
     p = _params(tmp_path, "2013", districts=doc_districts, jobs=1)
