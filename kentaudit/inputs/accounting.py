@@ -62,21 +62,11 @@ def read_cycle(params) -> CycleRead:
     return CycleRead(cur, prev)
 
 
-def rejections(read: CycleRead) -> dict:
-    """Rows read, accepted and rejected over every export of the cycle.
-
-    Returns
-    -------
-    dict
-        ``rows_read``, ``accepted`` and ``rejected`` (rows; ``rows_read == accepted +
-        rejected``), ``by_rule`` (``{rule: rows}``, each rejected row counted once, under
-        the first rule it broke, rules in order of their count then name) and ``by_file``
-        (``{file: rejected rows}`` for files with any).
-    """
+def _count(results) -> dict:
     rows_read = accepted = rejected = 0
     by_rule: dict[str, int] = {}
     by_file: dict[str, int] = {}
-    for res in read.results():
+    for res in results:
         rec = res.reconciliation
         rows_read += int(rec["rows_read"].sum())
         accepted += int(rec["accepted"].sum())
@@ -90,6 +80,25 @@ def rejections(read: CycleRead) -> dict:
     by_rule = dict(sorted(by_rule.items(), key=lambda kv: (-kv[1], kv[0])))
     return {"rows_read": rows_read, "accepted": accepted, "rejected": rejected,
             "by_rule": by_rule, "by_file": by_file}
+
+
+def rejections(read: CycleRead) -> dict:
+    """Rows read, accepted and rejected over every export of the cycle.
+
+    Returns
+    -------
+    dict
+        ``rows_read``, ``accepted`` and ``rejected`` (rows; ``rows_read == accepted +
+        rejected``), ``by_rule`` (``{rule: rows}``, each rejected row counted once, under
+        the first rule it broke, rules in order of their count then name) and ``by_file``
+        (``{file: rejected rows}`` for files with any), over every export; and ``cycle``
+        and ``previous``, the same counts for the cycle's own exports (what the appendix's
+        reconciliation table publishes) and for the earlier cycles' (None without them).
+    """
+    out = _count(read.results())
+    out["cycle"] = _count([read.current])
+    out["previous"] = _count([read.previous]) if read.previous is not None else None
+    return out
 
 
 def report_folder(params) -> Path:

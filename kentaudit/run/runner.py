@@ -680,8 +680,13 @@ def check_data(params: CycleParams) -> dict[str, Any]:
     if out["unpaired_reaudits"]:
         out["warnings"].append(f"{out['unpaired_reaudits']} re-audit(s) of cycle {params.cycle} have no initial "
                                "audit of the same case and cannot be paired [rule: unpaired_reaudit]")
-    out.update({"rows_read": rows["rows_read"], "accepted_rows": rows["accepted"],
-                "rejected_rows": rows["rejected"], "rejected_by_rule": rows["by_rule"],
+    own, prev = rows["cycle"], rows["previous"]
+    # the cycle's own exports: what the appendix's reconciliation table publishes
+    out.update({"rows_read": own["rows_read"], "accepted_rows": own["accepted"],
+                "rejected_rows": own["rejected"], "rejected_by_rule": own["by_rule"],
+                "previous_rows": None if prev is None else {
+                    "rows_read": prev["rows_read"], "accepted_rows": prev["accepted"],
+                    "rejected_rows": prev["rejected"], "rejected_by_rule": prev["by_rule"]},
                 "accept_rejected_rows": rows["accept_rejected_rows"], "rejections_report": rows["report"]})
     if rows["rejected"]:
         out["warnings"].append(
@@ -1169,12 +1174,18 @@ def _rows_line(checks: dict) -> str:
     """One line: every input row accounted for (the manifest's ``data_checks``)."""
     if "rows_read" not in checks:
         return "input rows: not checked (" + (checks.get("error") or "no data check") + ")"
-    line = (f"input rows: {checks['rows_read']:,} read = {checks['accepted_rows']:,} accepted + "
-            f"{checks['rejected_rows']:,} rejected")
-    if checks["rejected_rows"]:
-        line += (" (" + ", ".join(f"{r} {n:,}" for r, n in checks["rejected_by_rule"].items())
-                 + f"; accepted by accept_rejected_rows: {checks['accept_rejected_rows']:,}; report: "
-                 f"{checks['rejections_report']})")
+    def one(c: dict) -> str:
+        text = (f"{c['rows_read']:,} read = {c['accepted_rows']:,} accepted + {c['rejected_rows']:,} rejected")
+        if c["rejected_rows"]:
+            text += " (" + ", ".join(f"{r} {n:,}" for r, n in c["rejected_by_rule"].items()) + ")"
+        return text
+
+    line = "input rows of this cycle: " + one(checks)
+    if checks.get("previous_rows"):
+        line += "; of the earlier cycles: " + one(checks["previous_rows"])
+    if checks["rejected_rows"] or (checks.get("previous_rows") or {}).get("rejected_rows"):
+        line += (f"; accepted by accept_rejected_rows: {checks['accept_rejected_rows']:,}; report: "
+                 f"{checks['rejections_report']}")
     return line
 
 

@@ -193,7 +193,8 @@ def test_a_clean_cycle_accounts_for_every_row_and_leaves_no_report(tmp_path):
     P = load_params(make_scratch_repo(tmp_path / "repo", "2013"))
     checks = check_data(P)
     assert checks["rejected_rows"] == 0 and checks["rejections_report"] is None
-    assert checks["rows_read"] == checks["accepted_rows"] == 1200  # 2013 and 2010-2012
+    assert checks["rows_read"] == checks["accepted_rows"] == 300  # the cycle's own, as Table 2
+    assert checks["previous_rows"]["rows_read"] == checks["previous_rows"]["accepted_rows"] == 900
     assert not accounting.report_folder(P).exists()
 
 
@@ -210,3 +211,16 @@ def test_rejection_counts_take_each_row_once_under_its_first_rule(tmp_path):
     checks = check_data(load_params(params))
     assert checks["rejected_rows"] == 1 and sum(checks["rejected_by_rule"].values()) == 1
     assert os.path.isdir(checks["rejections_report"])
+
+
+@pytest.mark.parametrize("fixture", ["cycle_2009", "cycle_2013"])
+def test_the_manifest_and_the_published_reconciliation_give_the_same_counts(fixture, request):
+    run = request.getfixturevalue(fixture)
+    import json
+
+    checks = json.loads((run["cycle_dir"] / "manifest.json").read_text())["data_checks"]
+    t2 = pd.read_csv(run["cycle_dir"] / "publish" / "csv" / "T2.csv", keep_default_na=False)
+    counts = dict(zip(t2["outcome"], t2["n_records"].astype(str)))
+    assert counts["Total"] == str(checks["rows_read"])
+    assert counts["Accepted"] == str(checks["accepted_rows"])
+    assert checks["rows_read"] == checks["accepted_rows"] + checks["rejected_rows"]
