@@ -125,6 +125,10 @@ def build_tables(spec: dict, results_dir, *, cycle: str, samples, has_previous: 
             raise PublicationTableError(
                 f"results table {e['source']!r} (for {e['id']}) lacks columns {missing}. How to fix: "
                 f"save them in the notebook that writes {e['source']!r}, or change the appendix spec.")
+        empty = _empty_reason(df, cols, e["source"])
+        if empty:  # degenerate data (every answer to the criterion not applicable): said, not a failure
+            skipped.append((e["id"], e["title"], empty))
+            continue
         notes = _note_keys(e.get("notes", []), samples)
         if synthetic and not tables:
             notes = ["synthetic"] + notes
@@ -137,6 +141,18 @@ def build_tables(spec: dict, results_dir, *, cycle: str, samples, has_previous: 
         tables[-1].adjustments = {c["name"]: {"raw": c["adjusts"], "family": list(c.get("family", ()))}
                                   for c in e["columns"] if c.get("adjusts")}
     return tables, skipped
+
+
+def _empty_reason(df: pd.DataFrame, cols, source: str) -> str | None:
+    """Why a table has nothing to publish (no rows, or no value in any of its value columns), or None."""
+    if len(df) == 0:
+        return (f"no rows for this cycle: results table {source!r} is empty (for example, no audit "
+                "had an applicable answer to the criterion it reports)")
+    values = [c.name for c in cols if c.kind != "label"]
+    if values and not df[values].notna().to_numpy().any():
+        return (f"no values for this cycle: every value of results table {source!r} is empty (for "
+                "example, no audit had an applicable answer to the criterion it reports)")
+    return None
 
 
 def _join(df: pd.DataFrame, other: pd.DataFrame | None, j: dict, tid: str) -> pd.DataFrame:
