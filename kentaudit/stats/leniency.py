@@ -227,7 +227,10 @@ def auditor_leniency(audits: pd.DataFrame, auditor: str = "auditor", grade: str 
     refused with ``InputError``; when the likelihood is largest with no spread between
     auditors the SD is 0 (its bound), every effect 0 with ``se`` 0 and ``direction``
     "not distinguishable", and the fixed effects' SEs are those of the logistic
-    regression's observed information.
+    regression's observed information. A covariate level in which every audit is on one
+    side of the cut (separation) gets a very large coefficient with a very large SE (its
+    likelihood has no maximum; as glmer, which warns), with no warning here; the auditor
+    effects are still estimated.
 
     References
     ----------

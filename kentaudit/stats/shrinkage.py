@@ -250,7 +250,7 @@ def _grid_posterior(x, n):
     # cell weight: density x trapezoid weights x the column's logit-mu step
     w = np.exp(lp - lp.max()) * tw[:, None] * tw[None, :] * ((hi - lo) / (_FINE - 1))[None, :]
     mu, m = special.expit(LM), np.exp(LMM)
-    return mu.ravel(), m.ravel(), (w / w.sum()).ravel(), (None, lM[1] - lM[0])
+    return mu.ravel(), m.ravel(), (w / w.sum()).ravel()
 
 
 def _mixture_quantiles(w, A, B, probs):
@@ -409,7 +409,7 @@ def shrink(counts: pd.DataFrame, x: str = "n_yes", n: str = "n_denominator",
         draws = rng.beta(a_post, b_post, size=(S, k))
         used = "empirical-bayes"
     else:
-        mu_g, m_g, w, _ = _grid_posterior(xs, ns)
+        mu_g, m_g, w = _grid_posterior(xs, ns)
         # the cells holding all but 1e-8 of the posterior mass (a change below 1e-8 in any
         # probability: the quantiles move by less than 1e-6)
         order = np.argsort(w)[::-1]

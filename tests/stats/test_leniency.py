@@ -106,6 +106,17 @@ def test_the_fit_is_deterministic_and_the_seed_only_recorded():
     pd.testing.assert_frame_equal(a.drop(columns="seed"), b.drop(columns="seed"), check_exact=True)
 
 
+@pytest.mark.filterwarnings("error")
+def test_a_separated_covariate_level_gets_a_huge_se_and_the_auditors_are_still_estimated():
+    x = INPUT[INPUT["set"] == "spread_0_3"].copy()
+    x.loc[x["district"] == "Thanet", "overall_grade"] = 4  # every Thanet audit graded worse
+    got = auditor_leniency(x)
+    fe = got.attrs["fixed_effects"].set_index("term")
+    assert fe.loc["district[Thanet]", "se"] > 100  # no finite maximum: said by its SE
+    assert np.isfinite(got["effect"]).all() and (got["se"] > 0).all()
+    assert 0 < got["sd_auditor"].iloc[0] < 1
+
+
 def test_audits_with_a_missing_covariate_are_counted_not_guessed():
     x = INPUT[INPUT["set"] == "spread_0_3"].copy()
     x.loc[x.index[:7], "case_status"] = None
