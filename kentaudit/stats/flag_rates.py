@@ -386,15 +386,24 @@ def summarise_operating_characteristics(oc: pd.DataFrame, unit: str = "district"
     DataFrame: ``rule``, ``scenario``, ``shortfall``, ``reference``, ``n_cells``,
     ``median_files`` (median denominator), ``n_min``, ``n_max``, ``p_flag_mean``,
     ``p_flag_min``, ``p_flag_max`` (over cells), ``expected_flags`` (sum of p_flag over
-    the cells: under the null, the false flags expected in one cycle), ``n_sims``,
+    the cells: under the null, the false flags expected in one cycle), ``mc_se_max``
+    (the largest Monte Carlo standard error of a cell's ``p_flag``), ``n_sims``,
     ``seed``, ``method``.
+
+    Simulated figures carry their error: with 400 replicates a cell's ``p_flag`` near
+    0.5 has a Monte Carlo SE of 0.025, far above the 0.1 percentage point the appendix
+    prints, and no affordable number of replicates brings it there (about a million).
+    So the summary carries ``mc_se_max``, which bounds the Monte Carlo SE of every
+    figure of the row: of each cell's ``p_flag`` (so of the lowest and highest), and of
+    their mean (the SD of a mean of correlated estimates is at most the mean of their
+    SDs). The seed is in ``seed``.
     """
     g = oc.groupby(["rule", "scenario", "shortfall"], sort=False)
     out = g.agg(reference=("reference", "first"), n_cells=("p_flag", "size"),
                 median_files=("n", "median"), n_min=("n", "min"), n_max=("n", "max"),
                 p_flag_mean=("p_flag", "mean"), p_flag_min=("p_flag", "min"),
                 p_flag_max=("p_flag", "max"), expected_flags=("p_flag", "sum"),
-                n_sims=("n_sims", "first"), seed=("seed", "first"),
+                mc_se_max=("mc_se", "max"), n_sims=("n_sims", "first"), seed=("seed", "first"),
                 method=("method", "first")).reset_index()
     return out
 

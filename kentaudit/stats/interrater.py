@@ -288,7 +288,16 @@ def krippendorff_alpha(counts: pd.DataFrame, level: str = "ordinal", conf_level:
     alpha = 1 - D_o / D_e (Krippendorff 2011), computed in Gwet's form with agreement
     weights w = 1 - delta^2 / max delta^2 (alpha does not depend on the scale of delta^2):
     only units with two or more ratings count. The SE is Gwet's (2014, chapter 6)
-    linearisation variance; the interval uses t with (all units - 1) df.
+    linearisation variance; the interval uses t with (all units - 1) df. This is **not**
+    the interval Krippendorff recommends (his bootstrap of the coincidences, Hayes &
+    Krippendorff 2007), and the two differ on small data: on Krippendorff's (2011)
+    example an independent check found a lower limit of 0.565 here against 0.462 from
+    his bootstrap. His bootstrap (resampling pairs of values from the coincidence
+    matrix with the expected disagreement held fixed) is not implemented: it is known to
+    understate the sampling variance, as it resamples pairs rather than units (Gwet
+    2015, "Standard error of Krippendorff's alpha coefficient", inter-rater-reliability
+    blog; Hughes 2022, arXiv:2210.13265, finds its intervals under-cover at small sizes),
+    so the linearisation is kept and named in ``method``.
 
     Every pairable rating in one grade: the expected disagreement is 0 and alpha is
     0/0, **undefined**: ``estimate``, ``se`` and the interval are NaN (``p_agreement``

@@ -27,9 +27,8 @@ out <- function(df, name) {
 ## observed edge exactly 0 or 1: Brown, Cai & DasGupta 2001, Statistical Science
 ## 16:101-133, section 4.1.2) and for P(p < target).
 ## The hierarchical method is the posterior mean under uniform priors on mu in (0, 1)
-## and on rho = 1 / (M + 1) in [1 / (1e6 + 1), 2 / 3] (M from 0.5 to 1e6, the range of
-## kentaudit's grid), integrated here with integrate() (nested adaptive quadrature), not
-## on kentaudit's grid.
+## and on rho = 1 / (M + 1) in (0, 1), integrated here with integrate() (nested adaptive
+## quadrature), not on kentaudit's grid (its intervals: reference_shrinkage_hier.R).
 loglik <- function(x, n, mu, m) sum(lbeta(x + mu * m, n - x + (1 - mu) * m) - lbeta(mu * m, (1 - mu) * m))
 mom_between <- function(x, n) {
   p <- x / n; pbar <- sum(x) / sum(n); k <- length(x)
@@ -43,7 +42,7 @@ hier_mean <- function(x, n, i) {
   }
   inner <- function(rho, f) sapply(rho, function(r)
     integrate(function(u) post(u, r, f), 0, 1, rel.tol = 1e-11, subdivisions = 1000L)$value)
-  lo <- 1 / (1e6 + 1); hi <- 1 / 1.5
+  lo <- 0; hi <- 1
   num <- integrate(function(r) inner(r, function(u, m) (x[i] + u * m) / (n[i] + m)), lo, hi,
                    rel.tol = 1e-10, subdivisions = 1000L)$value
   den <- integrate(function(r) inner(r, function(u, m) 1), lo, hi,

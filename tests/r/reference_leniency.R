@@ -47,3 +47,28 @@ write.csv(do.call(rbind, fe), file.path(out_dir, "reference_leniency_fixed.csv")
 write.csv(do.call(rbind, re), file.path(out_dir, "reference_leniency_auditors.csv"), row.names = FALSE)
 print(do.call(rbind, re)[1:5, ])
 cat("lme4", as.character(packageVersion("lme4")), "\n")
+
+## ---- the 2013 default cycle's first grades (synthetic data shipped with the project) ----
+# tests/r/reference_leniency_2013_input.csv holds the rows kentaudit's calibration section
+# passes to auditor_leniency for params/cycle-2013.yaml (cycles 2010-2013, annual
+# sample, with an auditor), written by the library's own loader; glmer as above.
+d13 <- read.csv(file.path(out_dir, "reference_leniency_2013_input.csv"), stringsAsFactors = FALSE,
+                na.strings = "",   # an unrecorded flag is missing: the audit is left out, as kentaudit
+                colClasses = c(cycle = "character"))
+d13$y <- as.integer(d13$overall_grade >= 3)
+d13 <- d13[complete.cases(d13), ]
+d13$risk_score <- rowSums(d13[, grep("^risk_", names(d13))] == "Y")
+for (v in c("case_status", "age_band", "cycle", "district"))
+  d13[[v]] <- factor(d13[[v]], levels = sort(unique(d13[[v]]), method = "radix"))
+f13 <- glmer(y ~ case_status + age_band + risk_score + cycle + district + (1 | auditor),
+             data = d13, family = binomial, nAGQ = 1,
+             control = glmerControl(optimizer = "bobyqa", optCtrl = list(maxfun = 1e5)))
+r13 <- ranef(f13, condVar = TRUE)$auditor
+write.csv(data.frame(set = "cycle_2013", term = names(fixef(f13)), estimate = unname(fixef(f13)),
+                     se = unname(sqrt(diag(as.matrix(vcov(f13)))))),
+          file.path(out_dir, "reference_leniency_2013_fixed.csv"), row.names = FALSE)
+write.csv(data.frame(set = "cycle_2013", auditor = rownames(r13), effect = r13[, 1],
+                     se = sqrt(attr(r13, "postVar")[1, 1, ]),
+                     sd_auditor = as.data.frame(VarCorr(f13))$sdcor[1]),
+          file.path(out_dir, "reference_leniency_2013_auditors.csv"), row.names = FALSE)
+print(VarCorr(f13)); print(logLik(f13))

@@ -168,3 +168,24 @@ def test_unknown_rule_and_too_few_simulations_are_refused():
         flag_operating_characteristics(_counts(), rules=("funnel_90",))
     with pytest.raises(InputError):
         flag_operating_characteristics(_counts(), n_sims=10)
+
+
+def test_the_summary_carries_the_largest_monte_carlo_error_of_its_cells():
+    oc = flag_operating_characteristics(_counts(), target=0.8, shortfalls=(0.1,), n_sims=400, seed=3)
+    s = summarise_operating_characteristics(oc)
+    for (rule, sc), cells in oc.groupby(["rule", "scenario"]):
+        row = s[(s["rule"] == rule) & (s["scenario"] == sc)].iloc[0]
+        assert row["mc_se_max"] == cells["mc_se"].max()
+        assert 0 < row["mc_se_max"] <= np.sqrt(0.25 / 400)  # at most 0.025 with 400 cycles
+
+
+def test_the_monte_carlo_error_describes_how_a_figure_moves_between_seeds():
+    # the published figure with its Monte Carlo SE: over 30 seeds the SD of each cell's
+    # power is the SE the table prints (within the sampling error of an SD from 30 values)
+    runs = [flag_operating_characteristics(_counts(), target=0.8, rules=("funnel_95",),
+                                           shortfalls=(0.1,), n_sims=400, seed=k)
+            for k in range(30)]
+    p = np.column_stack([r.loc[r["scenario"] == "shortfall", "p_flag"].to_numpy() for r in runs])
+    se = np.column_stack([r.loc[r["scenario"] == "shortfall", "mc_se"].to_numpy() for r in runs])
+    ratio = p.std(axis=1, ddof=1) / se.mean(axis=1)
+    assert 0.7 < np.median(ratio) < 1.3
