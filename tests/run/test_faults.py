@@ -191,7 +191,7 @@ def interrupted(repo, rerun_after_swap):
     proc = subprocess.Popen([*cmd, "run", str(repo["params"]), "--jobs", "2", "--no-appendix"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        deadline = time.monotonic() + 90
+        deadline = time.monotonic() + 900  # a guard against a hang only: the loops wait for events
         while time.monotonic() < deadline and not marker.exists() and proc.poll() is None:
             time.sleep(0.2)
         assert marker.exists(), "the sleeping notebook never started"
@@ -347,7 +347,7 @@ def test_sigint_keeps_the_last_good_outputs_and_leaves_no_staging(interrupted):
 
 
 def test_sigint_stops_the_sleeping_kernel(interrupted):
-    assert wait_gone(interrupted["kernel_pid"], 15)
+    assert wait_gone(interrupted["kernel_pid"])
 
 
 def test_rerun_after_sigint_completes(repo, rerun_after_interrupt):

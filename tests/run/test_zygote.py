@@ -200,7 +200,7 @@ def test_killing_the_shim_kills_the_kernel(use_zygote):
         km, kc, pid = await _start()
         try:
             os.kill(km.provisioner.process.pid, signal.SIGKILL)
-            assert wait_gone(pid, 5), "the forked kernel outlived its shim"
+            assert wait_gone(pid), "the forked kernel outlived its shim"
         finally:
             await _stop(km, kc)
     asyncio.run(go())
@@ -346,7 +346,7 @@ def test_zygote_removes_its_private_folder_when_its_runner_is_killed(tmp_path):
     finally:
         parent.kill()
         parent.wait()
-    assert wait_gone(int(zpid), 10), "the zygote outlived its runner"
+    assert wait_gone(int(zpid)), "the zygote outlived its runner"
     deadline = time.monotonic() + 5
     while Path(folder).exists() and time.monotonic() < deadline:
         time.sleep(0.05)
