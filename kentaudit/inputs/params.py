@@ -83,8 +83,8 @@ _TOP_KEYS = (
     "protection_width", "grade_scale", "target", "funnel_method", "seed", "output_dir", "cell_timeout", "jobs",
     "headline_criterion", "publication", "district_samples",
 )
-_PUBLICATION_KEYS = ("producer", "contact_name", "contact_email", "publication_date", "next_update",
-                     "status")
+_PUBLICATION_KEYS = ("producer", "authority", "contact_name", "contact_email", "publication_date",
+                     "next_update", "status")
 #: statuses of a statistical release, as a reader would need them on the cover
 PUBLICATION_STATUSES = ("official statistics", "official statistics in development",
                         "management information", "synthetic demonstration data")
@@ -122,6 +122,8 @@ class Publication:
     """
 
     producer: str = "Kent County Council, Children's Social Care Quality Assurance"
+    #: the authority's name as its readers know it, in "across <authority>" (None: "the authority")
+    authority: str | None = None
     contact_name: str | None = None
     contact_email: str | None = None
     publication_date: str | None = None
