@@ -597,8 +597,8 @@ def main_findings(tables, *, headline: str, conf_level: float = 0.95, adjust_met
         if tid in by:
             found = _comparison(by[tid], topic, alpha, method_words(adjust_method, "phrase"), intro,
                                 "After adjustment for multiple comparisons", what, left)
-            if tid == "T10" and trend_sig and not any(f.text.startswith("After adjustment") and
-                                                      "was statistically significant" in f.text for f in found):
+            if tid == "T10" and trend_sig and not any("the difference was statistically significant" in f.text
+                                                      for f in found):
                 found.append(Finding(topic).add(
                     "No change between the last two cycles alone was statistically significant, but the test "
                     "for a trend (above) uses every cycle of the programme and is the stronger evidence."))

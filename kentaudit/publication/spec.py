@@ -118,7 +118,7 @@ def build_tables(spec: dict, results_dir, *, cycle: str, samples, has_previous: 
                      else (frames[j["source"]].reset_index(drop=True) if j["source"] in frames else None))
             df = _join(df, other, j, e["id"])
         cols = [Column(c["name"], c["label"], c["kind"], c.get("unit"), tuple(c.get("from", ())),
-                       float(c.get("scale", 1.0)), c.get("decimals"), c.get("share_of"))
+                       float(c.get("scale", 1.0)), c.get("decimals"), c.get("share_of"), c.get("over"))
                 for c in e["columns"]]
         if "criterion_label" not in df.columns and "criterion" in df.columns and criterion_words:
             # the description of a criterion is the catalogue's: never a guess
