@@ -189,7 +189,7 @@ def _headline(by, headline, conf, authority, names):
     d4 = csv_frame(t4).astype(str) if t4 is not None else None
     i15 = _first_row(d15, "criterion", headline) if d15 is not None else None
     main_samples = ([s.strip() for s in str(d15.at[i15, "sample"]).split("+")]
-                    if i15 is not None and "sample" in d15.columns else [])
+                    if i15 is not None and "sample" in d15.columns else _main_samples(by.get("T1")))
     level = Binding(f"{100 * conf:g}%", "parameter", "params", "confidence_level", f"{conf:g}")
     if i15 is not None:
         desc = _desc(d15, i15)
@@ -222,6 +222,13 @@ def _headline(by, headline, conf, authority, names):
                 f"compliance was highest for \u2018{_desc(df, hi)}\u2019 (", _cell(t.id, df, hi, "estimate", "{}%"),
                 f") and lowest for \u2018{_desc(df, lo)}\u2019 (", _cell(t.id, df, lo, "estimate", "{}%"), ")."))
     return out
+
+
+def _main_samples(t1) -> list:
+    """The main samples of the edition as Table 1 lists them (the re-audit and the total apart)."""
+    if t1 is None or "sample" not in t1.data.columns:
+        return []
+    return [s for s in map(str, t1.data["sample"]) if s in SAMPLE_WORDS and s != "reaudit"]
 
 
 def _samples_text(samples) -> str:

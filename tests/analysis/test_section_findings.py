@@ -97,3 +97,19 @@ def test_no_significant_trend_is_said_in_words():
     trend = _texts(found, "trend")
     assert len(trend) == 1 and "no criterion of the 2 rose or fell significantly" in trend[0]
     assert not _texts(found, "not_stated")
+
+
+def test_without_a_design_based_estimate_the_sample_figure_names_its_sample_and_never_says_across():
+    samples = pd.DataFrame({"sample": ["annual", "Total"], "n_audits": [480, 480]})
+    found = section_findings({"sample_summary": samples, "compliance_by_criterion": _compliance()}, headline="a",
+                             criterion_words=CRITERIA, authority="Testshire")
+    text = " ".join(_texts(found, "headline"))
+    assert "In the random sample, 73.3% met the headline criterion" in text
+    assert "Across" not in text
+
+
+def test_without_a_design_based_estimate_samples_drawn_differently_are_not_pooled():
+    samples = pd.DataFrame({"sample": ["initial", "extended", "Total"], "n_audits": [120, 360, 480]})
+    found = section_findings({"sample_summary": samples, "compliance_by_criterion": _compliance()}, headline="a",
+                             criterion_words=CRITERIA)
+    assert "73.3% met" not in " ".join(_texts(found))
