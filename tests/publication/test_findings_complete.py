@@ -74,7 +74,7 @@ def check_significant_stated(publish: Path, restricted: Path, alpha: float) -> i
                 assert r.condition.strip(), f"{tid} row {i} is listed without a reason"
                 assert r.sentence in page and r.condition[1:] in r.sentence
     # nothing listed that is not significant
-    for (tid, i, col), r in listed.items():
+    for tid, i, col in listed:
         csv = pd.read_csv(publish / "csv" / f"{tid}.csv", dtype=str, keep_default_na=False)
         assert _significant(csv.at[i, col], alpha), f"{tid} row {i} listed but not significant"
     return n
