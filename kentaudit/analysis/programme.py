@@ -26,7 +26,8 @@ def trends(cd: CycleData) -> Section:
     trend : criterion, criterion_label, cycle, n_yes, n_denominator,
         estimate, conf_low, conf_high, method, conf_level (every cycle, main samples).
     trend_tests : Cochran-Armitage trend test over ordered cycles per
-        criterion (as R ``prop.trend.test``), raw and adjusted p-values.
+        criterion (as R ``prop.trend.test``), raw and adjusted p-values;
+        ``cycle`` is the latest cycle (the appendix shows the test on its row).
     change_since_previous : criterion, n_yes_previous, n_denominator_previous,
         estimate_previous, n_yes, n_denominator, estimate, difference (this
         cycle minus previous), conf_low, conf_high, test, p_value, p_adjusted.
@@ -60,6 +61,8 @@ def trends(cd: CycleData) -> Section:
             t = ordinal.trend_test(sub["n_yes"].to_numpy(), sub["n_denominator"].to_numpy(),
                                    scores=[int(c) for c in sub["cycle"]], labels=list(sub["cycle"]))
             t.insert(0, "criterion", crit)
+            # the latest cycle: the row of the published trend table (T11) that carries the test
+            t.insert(1, "cycle", sub["cycle"].iloc[-1])
             tests.append(t)
     if tests:
         tt = pd.concat(tests, ignore_index=True)

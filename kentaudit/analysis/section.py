@@ -115,7 +115,8 @@ def findings(cd: CycleData, section: Section) -> Findings:
     every number is a cell of one of the section's tables or a count of its rows."""
     P = cd.params
     return Findings(section_findings(section.tables, headline=cd.headline, conf_level=P.confidence_level,
-                                      adjust_method=P.adjust_method, criterion_words=cd.labels))
+                                      adjust_method=P.adjust_method, criterion_words=cd.labels,
+                                      authority=P.publication.authority))
 
 
 def unknown_name(kind: str, name: str, here, known) -> str:
@@ -135,7 +136,7 @@ class Note(str):
 
 
 def section_findings(frames: dict, *, headline: str, conf_level: float = 0.95,
-                     adjust_method: str = "holm", criterion_words=None) -> list:
+                     adjust_method: str = "holm", criterion_words=None, authority=None) -> list:
     """Findings of one notebook (reviewer page) from its own results tables (unsuppressed:
     the pages are restricted). The same templates as the appendix, on the tables the
     appendix spec builds from these results, plus the data-quality and district-profile
@@ -147,8 +148,8 @@ def section_findings(frames: dict, *, headline: str, conf_level: float = 0.95,
     if "T2" in by:
         out += reconciliation_findings(by["T2"])
     out += [f for f in main_findings([t for t in tables if t.id != "T2"], headline=headline,
-                                     conf_level=conf_level, adjust_method=adjust_method)
+                                     conf_level=conf_level, adjust_method=adjust_method, authority=authority)
             if f.topic != "untested"]
     if "profile" in frames:
-        out += profile_findings(frames["profile"].reset_index(drop=True), 1 - conf_level)
+        out += profile_findings(frames["profile"].reset_index(drop=True), 1 - conf_level, authority=authority)
     return out

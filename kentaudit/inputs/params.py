@@ -85,8 +85,8 @@ _TOP_KEYS = (
     "headline_criterion", "publication", "district_samples",
     "accept_rejected_rows", "audit_window",
 )
-_PUBLICATION_KEYS = ("producer", "contact_name", "contact_email", "publication_date", "next_update",
-                     "status", "formats")
+_PUBLICATION_KEYS = ("producer", "authority", "contact_name", "contact_email", "publication_date",
+                     "next_update", "status", "formats")
 #: The formats an appendix can be published in; a run promises those of ``publication.formats``
 #: (default all) and fails if one is not written.
 PUBLICATION_FORMATS = ("html", "pdf", "xlsx", "ods", "csv")
@@ -127,6 +127,8 @@ class Publication:
     """
 
     producer: str = "Kent County Council, Children's Social Care Quality Assurance"
+    #: the authority's name as its readers know it, in "across <authority>" (None: "the authority")
+    authority: str | None = None
     contact_name: str | None = None
     contact_email: str | None = None
     publication_date: str | None = None

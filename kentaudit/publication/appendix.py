@@ -425,6 +425,12 @@ def _headline(params, words) -> str:
     return h or next(iter(words["criteria"]), "")
 
 
+def _authority(params):
+    """The authority's name for the findings (``publication.authority``), or None."""
+    pub = _get(params, "publication")
+    return (pub.get("authority") if isinstance(pub, Mapping) else getattr(pub, "authority", None)) if pub else None
+
+
 def _publication(params, now: str, headline: str) -> dict:
     pub = _get(params, "publication")
     d = pub.to_dict() if hasattr(pub, "to_dict") else dict(pub or {})
@@ -651,7 +657,8 @@ def _main_findings(b: _Build, sup, headline: str, names: dict) -> list:
     """The main findings, their numbers traced to table cells in ``restricted/``."""
     conf = float(_get(b.params, "confidence_level", 0.95))
     found = main_findings(sup.tables, headline=headline, conf_level=conf,
-                          adjust_method=_get(b.params, "adjust_method", "holm"), names=names, words=b.words)
+                          adjust_method=_get(b.params, "adjust_method", "holm"), names=names, words=b.words,
+                          authority=_authority(b.params))
     _write_findings(b.results_dir / "restricted", found)
     return found
 

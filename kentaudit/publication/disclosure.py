@@ -36,6 +36,7 @@ the publication check runs that one). Limits: see ``docs/appendix.md``.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -422,10 +423,15 @@ def suppress(tables: list[PublicationTable], threshold: int = 5, *, context: Con
                 if c.share_of:
                     srcs += [(t.id, j, b) for j in _share_rows(t, i, c.share_of, share_cache)
                              for b in c.derived_from]
+                for ov in ([c.over] if isinstance(c.over, Mapping) else list(c.over or ())):
+                    if ov.get("table") in by_id:
+                        srcs += [(ov["table"], j, b) for j in _over_rows(t, i, by_id[ov["table"]], ov)
+                                 for b in ov.get("columns", ())]
                 hid = [s for s in srcs if s in hidden_cells]
                 if hid:
-                    derived[(t.id, i, c.name)] = ("derived", "calculated from hidden " +
-                                                  ", ".join(f"row {s[1]} {s[2]}" if s[1] != i else s[2] for s in hid))
+                    derived[(t.id, i, c.name)] = ("derived", "calculated from hidden " + ", ".join(
+                        (f"{s[0]} row {s[1]} {s[2]}" if s[0] != t.id else f"row {s[1]} {s[2]}") if s[1] != i
+                        or s[0] != t.id else s[2] for s in hid))
 
     published = []
     for t in tables:
@@ -501,6 +507,15 @@ def _share_rows(t: PublicationTable, i: int, share_of, _cache: dict) -> list[int
         _cache[key] = (idx, cols)
     idx, cols = _cache[key]
     return idx.get(tuple(cols[c][i] for c in within), [])
+
+
+def _over_rows(t: PublicationTable, i: int, other: PublicationTable, over) -> list[int]:
+    """Rows of ``other`` whose counts a figure of row ``i`` of ``t`` is computed over
+    (``over``: ``{"table", "within", "columns"}``): those agreeing with row ``i`` on ``within``."""
+    within = list(over.get("within", ()))
+    want = [str(t.data.at[i, c]) for c in within]
+    cols = [[str(v) for v in other.data[c].tolist()] for c in within]
+    return [j for j in range(len(other.data)) if all(col[j] == w for col, w in zip(cols, want))]
 
 
 def _poskey(cell, order, by_id):

@@ -29,7 +29,7 @@ import matplotlib
 import matplotlib.figure
 import numpy as np
 
-from kentaudit.core.formatting import finite_number
+from kentaudit.core.formatting import P_FLOOR_CELL, finite_number, format_p, format_value
 from kentaudit.publication.table import Figure, round_half_away
 from kentaudit.report.charts import OKABE_ITO, house_style, place_labels
 from kentaudit.stats.funnel import funnel_limits
@@ -225,11 +225,28 @@ def _trend(t11, out_dir, *, headline, label):
         ax.set_title(f"{label} over the audit programme", loc="left")
     vals = [float(df.at[i, "n_yes"]) / float(df.at[i, "n_denominator"]) for i in shown]
     cap = (f"{label} by cycle, from table T11: percentage of answered files with its confidence interval.")
+    cap += _trend_test_words(df, rows)
     if hidden:
         cap += f" Not plotted because their counts are suppressed: {', '.join(hidden)}."
     alt = (f"Chart of {label} over {len(shown)} cycles: " +
            "; ".join(f"{x} {_pct(v)}" for x, v in zip(xs, vals)) + ".")
     return "trend", fig, cap, alt, marks
+
+
+def _trend_test_words(df, rows) -> str:
+    """The test for a trend over every cycle, as T11 publishes it on the latest cycle's row
+    (shown only when all the yearly counts are): a sentence for the caption, or nothing."""
+    cols = ("trend_z", "trend_p_adjusted")
+    if not rows or not all(c in df.columns for c in cols):
+        return ""
+    last = max(rows, key=lambda i: str(df.at[i, "cycle"]))
+    z, p = df.at[last, "trend_z"], df.at[last, "trend_p_adjusted"]
+    if not (_shown(z) and (_shown(p) or str(p) == P_FLOOR_CELL)):
+        return " The test for a trend is not shown: a yearly count it uses is suppressed."
+    zf = float(z)
+    direction = "rising" if zf > 0 else ("falling" if zf < 0 else "flat")
+    return (f" Test for a steady trend over all cycles (Cochran-Armitage): z = {format_value(zf, 'number', 2)} "
+            f"({direction}), {format_p(p, prefix='adjusted p')}.")
 
 
 def _caterpillar(t12, out_dir, *, label):

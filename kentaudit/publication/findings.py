@@ -8,17 +8,30 @@ findings can disclose nothing the tables do not, and a test can check each numbe
 against the tables (``tests/publication/test_findings.py``). The bindings are written to the
 restricted folder beside the appendix (``RESTRICTED_findings.csv``).
 
+The findings say the strongest result of every analysis in the edition, and never
+stay silent on one: each statistically significant result of a published table is
+either stated (a binding on its adjusted p-value) or named in the closing list of
+"results not stated in the findings", with the reason (``kind="listed"``). At most
+:data:`MAX_NAMED` results of one analysis are stated, strongest first.
+
 Templates (each gives nothing when its table is not in the edition):
 
-* the headline criterion's compliance with its interval, and the highest and
-  lowest criteria (T4);
+* the headline: across the authority, the design-based estimate of the headline
+  criterion with its interval and its method (T15); the same criterion in each
+  sample, labelled with its sample (T5, or T4 when the main sample is one random
+  sample); the highest and lowest criteria across the authority (T15, else T4);
+* the trend over the programme: criteria with a significant rising or falling trend
+  (Cochran-Armitage, adjusted), the strongest with their first and latest
+  percentages (T11);
+* what changed since the previous cycle (T10);
 * what the extension changed: criteria higher among the additional cases, those
   significant after adjustment, with differences and adjusted p-values (T5);
 * what the re-audit from comprehensive files changed (T6);
 * districts outside the 99.8% funnel limits, on the headline criterion and over all
-  criteria (T7);
-* what changed since the previous cycle (T10);
-* what could not be tested or shown (p-values not applicable or suppressed).
+  criteria, and districts or areas that differ significantly from the rest of the
+  authority (T7);
+* what could not be tested or shown (p-values not applicable or suppressed);
+* the significant results not stated above, each with its reason.
 """
 from __future__ import annotations
 
@@ -29,8 +42,31 @@ import pandas as pd
 from kentaudit.core.formatting import P_FLOOR_CELL, format_p, method_words
 from kentaudit.publication.views import csv_frame
 
-__all__ = ["Binding", "Finding", "main_findings", "reconciliation_findings", "profile_findings",
-           "bindings_frame"]
+__all__ = ["MAX_NAMED", "SAMPLE_WORDS", "Binding", "Finding", "authority_words", "bindings_frame",
+           "main_findings", "profile_findings", "reconciliation_findings"]
+
+#: the most results of one analysis a finding states (strongest first); the others are listed
+#: as not stated, with that reason, so that no significant result goes unmentioned
+MAX_NAMED = 3
+
+#: how a finding names a sample (a figure from one sample is always labelled with it)
+SAMPLE_WORDS = {
+    "initial": "the high-risk initial cases chosen on purpose",
+    "extended": "the random (extended) sample",
+    "annual": "the random sample",
+    "reaudit": "the re-audited cases",
+}
+
+
+#: MAX_NAMED in words: a number in a finding is a binding to a table, and this one is a rule
+_NAMED_WORDS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five"}.get(MAX_NAMED, "few")
+
+
+def authority_words(authority) -> str:
+    """The authority as a finding names it: its name (``publication.authority``) or
+    ``"the authority"`` when none is given."""
+    a = (authority or "").strip() if isinstance(authority, str) else ""
+    return a or "the authority"
 
 
 @dataclass(frozen=True)
@@ -39,8 +75,11 @@ class Binding:
 
     ``kind``: ``"cell"`` (``table``, ``row`` - the row index in the published table -
     and ``column``), ``"rows"`` (the number of rows of ``table`` where ``condition``
-    holds) or ``"parameter"`` (``column`` names the parameter). ``text`` is how the
-    number is written in the sentence; ``value`` the published cell (or count) as text.
+    holds), ``"parameter"`` (``column`` names the parameter) or ``"listed"`` (a
+    significant result named as not stated: ``table``, ``row``, its adjusted p-value
+    ``column``, the reason in ``condition``; ``text`` is empty, the words are the
+    finding's). ``text`` is how the number is written in the sentence; ``value`` the
+    published cell (or count) as text.
     """
 
     text: str
@@ -54,8 +93,8 @@ class Binding:
 
 @dataclass
 class Finding:
-    """A sentence and its numbers; ``topic`` groups sentences (``headline``, ``extension``,
-    ``reaudit``, ``districts``, ``change``, ``untested``)."""
+    """A sentence and its numbers; ``topic`` groups sentences (``headline``, ``trend``,
+    ``change``, ``extension``, ``reaudit``, ``districts``, ``untested``, ``not_stated``)."""
 
     topic: str
     parts: list = field(default_factory=list)
@@ -124,39 +163,166 @@ def _list(items) -> list:
 
 
 # ---------------------------------------------------------------- templates
-def _headline(t, headline, conf):
-    df = csv_frame(t).astype(str)
+class _LeftOut(list):
+    """Significant results an analysis does not state: ``(table, row, column, what, reason)``."""
+
+    def add(self, tid, row, column, what, reason):
+        self.append((tid, int(row), column, what, reason))
+
+
+def _cell_if(df, i, col):
+    return col in df.columns and _shown(df.at[i, col])
+
+
+def _first_row(df, col, value):
+    rows = df.index[df[col] == value].tolist() if col in df.columns else []
+    return rows[0] if rows else None
+
+
+def _headline(by, headline, conf, authority, names):
+    """Across the authority: the design-based estimate (T15); each sample's own figure,
+    labelled with its sample (T5, or T4 when the main sample is one random sample)."""
     out = []
-    rows = df.index[df["criterion"] == headline].tolist()
-    if rows:
-        i = rows[0]
-        f = Finding("headline").add("Across Kent, ")
-        if _shown(df.at[i, "estimate"]):
-            f.add(_cell(t.id, df, i, "estimate", "{}%"), f" of the files where it applied met the headline "
-                  f"criterion, \u2018{_desc(df, i)}\u2019")
-            if _shown(df.at[i, "conf_low"]) and _shown(df.at[i, "conf_high"]):
-                f.add(" (", Binding(f"{100 * conf:g}%", "parameter", "params", "confidence_level", f"{conf:g}"),
-                      " confidence interval ", _cell(t.id, df, i, "conf_low", "{}%"), " to ",
-                      _cell(t.id, df, i, "conf_high", "{}%"), ")")
-            if _shown(df.at[i, "n_yes"]) and _shown(df.at[i, "n_denominator"]):
-                f.add(": ", _cell(t.id, df, i, "n_yes"), " of ", _cell(t.id, df, i, "n_denominator"), " files")
-            f.add(".")
+    where = authority_words(authority)
+    t15, t4, t5 = by.get("T15"), by.get("T4"), by.get("T5")
+    d15 = csv_frame(t15).astype(str) if t15 is not None else None
+    d4 = csv_frame(t4).astype(str) if t4 is not None else None
+    i15 = _first_row(d15, "criterion", headline) if d15 is not None else None
+    main_samples = ([s.strip() for s in str(d15.at[i15, "sample"]).split("+")]
+                    if i15 is not None and "sample" in d15.columns else _main_samples(by.get("T1")))
+    level = Binding(f"{100 * conf:g}%", "parameter", "params", "confidence_level", f"{conf:g}")
+    if i15 is not None:
+        desc = _desc(d15, i15)
+        f = Finding("headline").add(f"Across {where}, ")
+        if _shown(d15.at[i15, "estimate"]):
+            f.add("an estimated ", _cell(t15.id, d15, i15, "estimate", "{}%"),
+                  f" of the files where it applied met the headline criterion, \u2018{desc}\u2019")
+            if _cell_if(d15, i15, "conf_low") and _cell_if(d15, i15, "conf_high"):
+                f.add(" (", level, " confidence interval ", _cell(t15.id, d15, i15, "conf_low", "{}%"), " to ",
+                      _cell(t15.id, d15, i15, "conf_high", "{}%"), ")")
+            f.add(": a design-based estimate that weights each district's audited files by the children on "
+                  f"plans they stand for, with cases chosen on purpose standing only for themselves "
+                  f"({names.get(t15.id, t15.id)}).")
         else:
-            f.add(f"compliance with the headline criterion, \u2018{_desc(df, i)}\u2019, is not shown "
-                  "(suppressed to protect the people it is about).")
+            f.add(f"the estimate for the headline criterion, \u2018{desc}\u2019, is not shown (suppressed to "
+                  "protect the people it is about).")
         out.append(f)
-    est = df["estimate"].map(_num)
-    ok = est.notna()
-    if ok.sum() >= 2:
-        hi, lo = est[ok].idxmax(), est[ok].idxmin()
-        out.append(Finding("headline").add(
-            "Of the ", _rows(t.id, int(ok.sum()), "compliance shown"), " criteria with compliance shown, "
-            f"compliance was highest for \u2018{_desc(df, hi)}\u2019 (", _cell(t.id, df, hi, "estimate", "{}%"),
-            f") and lowest for \u2018{_desc(df, lo)}\u2019 (", _cell(t.id, df, lo, "estimate", "{}%"), ")."))
+    out += _by_sample(by, headline, main_samples, t4, d4, t5)
+    # the highest and lowest criteria: across the authority when it is estimated, else in the sample
+    t, df = (t15, d15) if d15 is not None else (t4, d4)
+    if df is not None:
+        est = df["estimate"].map(_num)
+        ok = est.notna()
+        if ok.sum() >= 2:
+            hi, lo = est[ok].idxmax(), est[ok].idxmin()
+            scope = (f"Across {where} (design-based estimates), of the " if t is t15
+                     else f"In the files audited ({_samples_text(main_samples)}), of the ")
+            out.append(Finding("headline").add(
+                scope, _rows(t.id, int(ok.sum()), "compliance shown"), " criteria with compliance shown, "
+                f"compliance was highest for \u2018{_desc(df, hi)}\u2019 (", _cell(t.id, df, hi, "estimate", "{}%"),
+                f") and lowest for \u2018{_desc(df, lo)}\u2019 (", _cell(t.id, df, lo, "estimate", "{}%"), ")."))
     return out
 
 
-def _comparison(t, topic, alpha, adjust_words, intro_more, intro_sig, what):
+def _main_samples(t1) -> list:
+    """The main samples of the edition as Table 1 lists them (the re-audit and the total apart)."""
+    if t1 is None or "sample" not in t1.data.columns:
+        return []
+    return [s for s in map(str, t1.data["sample"]) if s in SAMPLE_WORDS and s != "reaudit"]
+
+
+def _samples_text(samples) -> str:
+    words = [SAMPLE_WORDS.get(s, f"the {s} sample") for s in samples]
+    return " and ".join(words) if words else "all main samples"
+
+
+def _by_sample(by, headline, main_samples, t4, d4, t5):
+    """The headline criterion in each sample, labelled with the sample (never a pooled figure
+    of samples drawn differently)."""
+    if t5 is not None:
+        d5 = csv_frame(t5).astype(str)
+        i = _first_row(d5, "criterion", headline)
+        if i is None:
+            return []
+        items = []
+        for suffix, sample in (("extended", "extended"), ("initial", "initial")):
+            if _cell_if(d5, i, f"estimate_{suffix}"):
+                part = [_cell(t5.id, d5, i, f"estimate_{suffix}", "{}%"), f" of {SAMPLE_WORDS[sample]}"]
+                if _cell_if(d5, i, f"n_yes_{suffix}") and _cell_if(d5, i, f"n_denominator_{suffix}"):
+                    part += [" (", _cell(t5.id, d5, i, f"n_yes_{suffix}"), " of ",
+                             _cell(t5.id, d5, i, f"n_denominator_{suffix}"), " files answered)"]
+                items.append(part)
+        if not items:
+            return []
+        return [Finding("headline").add("Sample by sample, the headline criterion was met in ", *_list(items),
+                                        ".")]
+    if d4 is None:
+        return []
+    i = _first_row(d4, "criterion", headline)
+    if i is None or not _shown(d4.at[i, "estimate"]):
+        return []
+    if len(main_samples) > 1:
+        return []  # a pooled figure of samples drawn differently: the design-based estimate says it
+    label = _samples_text(main_samples) if main_samples else "the files audited"
+    f = Finding("headline").add(f"In {label}, ", _cell(t4.id, d4, i, "estimate", "{}%"),
+                                f" met the headline criterion, \u2018{_desc(d4, i)}\u2019")
+    if _shown(d4.at[i, "n_yes"]) and _shown(d4.at[i, "n_denominator"]):
+        f.add(" (", _cell(t4.id, d4, i, "n_yes"), " of ", _cell(t4.id, d4, i, "n_denominator"),
+              " files answered)")
+    return [f.add(".")]
+
+
+def _trend(t, alpha, adjust_words, left, names):
+    """The trend over the programme (T11): criteria rising or falling significantly."""
+    df = csv_frame(t).astype(str)
+    if "trend_p_adjusted" not in df.columns:
+        return [], False
+    tested = [i for i in df.index if _num(df.at[i, "trend_p_value"]) is not None
+              or df.at[i, "trend_p_value"] == P_FLOOR_CELL]
+    if not tested:
+        return [], False
+    cycles = sorted(df["cycle"].unique(), key=str)
+    first_i = _first_row(df, "cycle", cycles[0])
+    last_i = _first_row(df, "cycle", cycles[-1])
+    span = ["over the audit programme, cycles ", _cell(t.id, df, first_i, "cycle"), " to ",
+            _cell(t.id, df, last_i, "cycle")]
+    sig = [i for i in tested if _significant(df.at[i, "trend_p_adjusted"], alpha) and
+           _num(df.at[i, "trend_z"]) is not None]
+    up = [i for i in sig if _num(df.at[i, "trend_z"]) > 0]
+    down = [i for i in sig if _num(df.at[i, "trend_z"]) < 0]
+    out = []
+    if not sig:
+        out.append(Finding("trend").add(
+            "Tested for a steady trend ", *span, f" (Cochran-Armitage test, {adjust_words}), no criterion of the ",
+            _rows(t.id, len(tested), "trend tested"), " rose or fell significantly: the changes over the "
+            "programme could be due to chance."))
+        return out, False
+    out.append(Finding("trend").add(
+        "Tested for a steady trend ", *span, f" (Cochran-Armitage test, {adjust_words}), compliance rose on ",
+        _rows(t.id, len(up), f"trend_p_adjusted < {alpha:g} and trend_z > 0"), " and fell on ",
+        _rows(t.id, len(down), f"trend_p_adjusted < {alpha:g} and trend_z < 0"), " of the ",
+        _rows(t.id, len(tested), "trend tested"), " criteria tested."))
+    sig.sort(key=lambda i: -abs(_num(df.at[i, "trend_z"])))
+    items = []
+    for i in sig[:MAX_NAMED]:
+        crit = df.at[i, "criterion"]
+        j = df.index[(df["criterion"] == crit) & (df["cycle"] == cycles[0])].tolist()
+        p = _cell(t.id, df, i, "trend_p_adjusted")
+        part = [f"\u2018{_desc(df, i)}\u2019 ("]
+        if j and _shown(df.at[j[0], "estimate"]) and _shown(df.at[i, "estimate"]):
+            part += [_cell(t.id, df, j[0], "estimate", "{}%"), " in ", _cell(t.id, df, j[0], "cycle"), " to ",
+                     _cell(t.id, df, i, "estimate", "{}%"), " in ", _cell(t.id, df, i, "cycle"), ", "]
+        part += [Binding(_p_text(p), "cell", t.id, "trend_p_adjusted", p.value, row=p.row), ")"]
+        items.append(part)
+    out.append(Finding("trend").add(
+        "The strongest trend" + ("s were" if len(items) > 1 else " was") + " in ", *_list(items), "."))
+    for i in sig[MAX_NAMED:]:
+        left.add(t.id, i, "trend_p_adjusted", f"\u2018{_desc(df, i)}\u2019",
+                 f"trends over the programme weaker than the {_NAMED_WORDS} stated")
+    return out, True
+
+
+def _comparison(t, topic, alpha, adjust_words, intro_more, intro_sig, what, left):
     df = csv_frame(t).astype(str)
     out = []
     diff = df["difference"].map(_num)
@@ -169,21 +335,25 @@ def _comparison(t, topic, alpha, adjust_words, intro_more, intro_sig, what):
         _rows(t.id, int(shown.sum()), "difference shown"), " criteria with a difference shown."))
     sig = [i for i in df.index if _significant(df.at[i, "p_adjusted"], alpha)]
     if sig:
-        sig.sort(key=lambda i: -abs(diff[i]))
+        sig.sort(key=lambda i: -abs(diff[i]) if diff.notna()[i] else 0)
         items = []
-        for i in sig:
+        for i in sig[:MAX_NAMED]:
             p = _cell(t.id, df, i, "p_adjusted")
             items.append([f"\u2018{_desc(df, i)}\u2019 (", _cell(t.id, df, i, "difference", "{}"),
                           " percentage points, ", Binding(_p_text(p), "cell", t.id, "p_adjusted", p.value, row=p.row),
                           ")"])
+        named = ("; the largest: " if len(sig) > MAX_NAMED else ": ")
         out.append(Finding(topic).add(
             intro_sig, f" ({adjust_words}), the difference was statistically significant for ",
             _rows(t.id, len(sig), f"p_adjusted < {alpha:g}"), " criteri" + ("on" if len(sig) == 1 else "a"),
-            ": ", *_list(items), "."))
+            named, *_list(items), "."))
+        for i in sig[MAX_NAMED:]:
+            left.add(t.id, i, "p_adjusted", f"\u2018{_desc(df, i)}\u2019",
+                     f"{what}: differences smaller than the {_NAMED_WORDS} stated")
         rest = int(shown.sum()) - len(sig)
         if rest:
             out.append(Finding(topic).add(
-                f"For the other ", _rows(t.id, rest, f"difference shown and not p_adjusted < {alpha:g}"),
+                "For the other ", _rows(t.id, rest, f"difference shown and not p_adjusted < {alpha:g}"),
                 f" criteria the {what} could be due to chance."))
     else:
         out.append(Finding(topic).add(
@@ -231,6 +401,76 @@ def _districts(t, headline, words):
         _rows(t.id, int((dist["funnel_band"] == "below").sum()), "district rows below"), " below, ",
         _rows(t.id, int((dist["funnel_band"] == "above").sum()), "district rows above"), " above)."))
     return out
+
+
+def _district_tests(t, alpha, adjust_words, left, where):
+    """Districts and areas against the rest of the authority (T7's adjusted p-values)."""
+    df = csv_frame(t).astype(str)
+    if "p_adjusted" not in df.columns:
+        return []
+    tested = [i for i in df.index if _num(df.at[i, "p_adjusted"]) is not None
+              or df.at[i, "p_adjusted"] == P_FLOOR_CELL]
+    if not tested:
+        return []
+    # the authority's own row of each criterion (the total: the most files answered) gives the
+    # direction of a difference: below the whole is below the rest
+    whole = {}
+    for crit, g in df[df["district"] == "All districts"].groupby("criterion", sort=False):
+        n = g["n_denominator"].map(_num)
+        if n.notna().any() and _num(g.at[n.idxmax(), "estimate"]) is not None:
+            whole[crit] = _num(g.at[n.idxmax(), "estimate"])
+    sig = [i for i in tested if _significant(df.at[i, "p_adjusted"], alpha)]
+
+    def unit(i):
+        return (f"the {df.at[i, 'area']} area" if df.at[i, "district"] == "All districts"
+                else str(df.at[i, "district"]))
+
+    if not sig:
+        return [Finding("districts").add(
+            f"Against the rest of {where} ({adjust_words}), no district or area differed significantly on any "
+            "criterion: the differences between them could be due to chance.")]
+
+    def strength(i):
+        e, w = _num(df.at[i, "estimate"]), whole.get(df.at[i, "criterion"])
+        return -abs(e - w) if e is not None and w is not None else 0.0
+
+    sig.sort(key=lambda i: (0.0 if df.at[i, "p_adjusted"] == P_FLOOR_CELL else _num(df.at[i, "p_adjusted"]),
+                            strength(i)))
+    items = []
+    for i in sig[:MAX_NAMED]:
+        e, w = _num(df.at[i, "estimate"]), whole.get(df.at[i, "criterion"])
+        side = "" if e is None or w is None else (" lower" if e < w else " higher")
+        p = _cell(t.id, df, i, "p_adjusted")
+        part = [f"{unit(i)}{side} on \u2018{_desc(df, i)}\u2019 ("]
+        if _shown(df.at[i, "estimate"]):
+            part += [_cell(t.id, df, i, "estimate", "{}%"), ", "]
+        part += [Binding(_p_text(p), "cell", t.id, "p_adjusted", p.value, row=p.row), ")"]
+        items.append(part)
+    for i in sig[MAX_NAMED:]:
+        e, w = _num(df.at[i, "estimate"]), whole.get(df.at[i, "criterion"])
+        side = "" if e is None or w is None else (" lower" if e < w else " higher")
+        left.add(t.id, i, "p_adjusted", f"{unit(i)}{side} on \u2018{_desc(df, i)}\u2019",
+                 f"against the rest of {where}: differences less certain than the {_NAMED_WORDS} stated")
+    return [Finding("districts").add(
+        f"Against the rest of {where} ({adjust_words}), ",
+        _rows(t.id, len(sig), f"p_adjusted < {alpha:g}"), " of the ", _rows(t.id, len(tested), "p_adjusted shown"),
+        " district and area results differed significantly; the clearest: ", *_list(items), ".")]
+
+
+def _not_stated(left, names):
+    """The closing list: every significant result not stated above, with its reason."""
+    if not left:
+        return []
+    f = Finding("not_stated").add("Results not stated above (statistically significant, left out to keep the "
+                                  "findings short; each is in its table): ")
+    groups = {}
+    for tid, row, column, what, reason in left:
+        groups.setdefault((tid, reason), []).append((row, column, what))
+    for k, ((tid, reason), items) in enumerate(groups.items()):
+        f.add("; " if k else "", f"{reason[0].upper()}{reason[1:]} ({names.get(tid, tid)}): ")
+        for j, (row, column, what) in enumerate(items):
+            f.add(", " if j else "", Binding("", "listed", tid, column, "", row=row, condition=reason), what)
+    return [f.add(".")]
 
 
 def _untested(tables, names):
@@ -285,8 +525,9 @@ def reconciliation_findings(t):
     return [f]
 
 
-def profile_findings(df: pd.DataFrame, alpha: float, name: str = "profile"):
-    """A district against the rest of Kent (the ``profile`` results table, unrounded)."""
+def profile_findings(df: pd.DataFrame, alpha: float, name: str = "profile", authority: str | None = None):
+    """A district against the rest of the authority (the ``profile`` results table, unrounded)."""
+    where = authority_words(authority)
     if not len(df) or "p_adjusted" not in df.columns:
         return []
     district = str(df["district"].iloc[0])
@@ -301,31 +542,30 @@ def profile_findings(df: pd.DataFrame, alpha: float, name: str = "profile"):
                               "cell", name, "p_adjusted", format_p(df.at[i, "p_adjusted"]), row=int(i)), ")"]
                      for i in rows]
             out.append(Finding("profile").add(
-                f"{district} was significantly {side} than the rest of Kent on ",
+                f"{district} was significantly {side} than the rest of {where} on ",
                 Binding(str(len(rows)), "rows", name, "", str(len(rows)),
                         condition=f"difference {'<' if side == 'lower' else '>'} 0 and p_adjusted < {alpha:g}"),
                 f" criteri{'on' if len(rows) == 1 else 'a'}: ", *_list(items), "."))
     if not out:
         out.append(Finding("profile").add(
             f"After adjustment for multiple comparisons, {district} did not differ significantly from the "
-            "rest of Kent on any criterion."))
+            f"rest of {where} on any criterion."))
     return out
 
 
 #: the comparisons the findings report, in the order of the edition: (table, topic, the
 #: sentence's opening, what differs)
 _COMPARISONS = (
+    ("T10", "change", "Compared with the previous cycle, compliance rose on ", "change since the previous cycle"),
     ("T5", "extension", "The additional cases of the extended sample scored higher than the initial cases on ",
      "difference between the samples"),
     ("T6", "reaudit", "Re-audited from their comprehensive files, the initial cases scored higher on ",
      "change at re-audit"),
-    ("T7", None, None, None),
-    ("T10", "change", "Compared with the previous cycle, compliance rose on ", "change since the previous cycle"),
 )
 
 
 def main_findings(tables, *, headline: str, conf_level: float = 0.95, adjust_method: str = "holm",
-                  names=None, words=None) -> list:
+                  names=None, words=None, authority: str | None = None) -> list:
     """The main findings of an edition from its published tables.
 
     Parameters
@@ -340,25 +580,41 @@ def main_findings(tables, *, headline: str, conf_level: float = 0.95, adjust_met
         Multiple-comparison method, named in words.
     names : dict, optional
         Reader-facing table numbers (``{"T7": "Table 7"}``).
+    authority : str, optional
+        The authority's name (``params.publication.authority``); "the authority" if None.
 
     Returns
     -------
     list of Finding
+        In the order: headline, trend, change, extension, re-audit, districts, untested,
+        and last (``topic="not_stated"``) the significant results not stated, with reasons.
     """
     by = {t.id: t for t in tables}
     names = names or {}
     alpha = 1 - conf_level
-    adj = method_words(adjust_method, "phrase")
-    out = []
-    if "T4" in by:
-        out += _headline(by["T4"], headline, conf_level)
+    adj = "adjusted for multiple comparisons by " + method_words(adjust_method, "phrase")
+    where = authority_words(authority)
+    left = _LeftOut()
+    out = _headline(by, headline, conf_level, authority, names)
+    trend_sig = False
+    if "T11" in by:
+        found, trend_sig = _trend(by["T11"], alpha, adj, left, names)
+        out += found
     for tid, topic, intro, what in _COMPARISONS:
-        if tid == "T7" and "T7" in by:
-            out += _districts(by["T7"], headline, words)
-        elif tid in by:
-            out += _comparison(by[tid], topic, alpha, adj, intro, "After adjustment for multiple comparisons",
-                               what)
+        if tid in by:
+            found = _comparison(by[tid], topic, alpha, method_words(adjust_method, "phrase"), intro,
+                                "After adjustment for multiple comparisons", what, left)
+            if tid == "T10" and trend_sig and not any("the difference was statistically significant" in f.text
+                                                      for f in found):
+                found.append(Finding(topic).add(
+                    "No change between the last two cycles alone was statistically significant, but the test "
+                    "for a trend (above) uses every cycle of the programme and is the stronger evidence."))
+            out += found
+    if "T7" in by:
+        out += _districts(by["T7"], headline, words)
+        out += _district_tests(by["T7"], alpha, adj, left, where)
     out += _untested(tables, names)
+    out += _not_stated(left, names)
     return out
 
 

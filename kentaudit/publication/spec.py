@@ -112,9 +112,13 @@ def build_tables(spec: dict, results_dir, *, cycle: str, samples, has_previous: 
             skipped.append((e["id"], e["title"], f"results table {e['source']!r} was not produced"))
             continue
         for j in e.get("join", ()):
-            df = _join(df, read_results(results_dir, j["source"]), j, e["id"])
+            # the joined table comes from the same place as the table itself (``frames`` for a
+            # reviewer page: never the results folder of whatever the working directory is)
+            other = (read_results(results_dir, j["source"]) if frames is None
+                     else (frames[j["source"]].reset_index(drop=True) if j["source"] in frames else None))
+            df = _join(df, other, j, e["id"])
         cols = [Column(c["name"], c["label"], c["kind"], c.get("unit"), tuple(c.get("from", ())),
-                       float(c.get("scale", 1.0)), c.get("decimals"), c.get("share_of"))
+                       float(c.get("scale", 1.0)), c.get("decimals"), c.get("share_of"), c.get("over"))
                 for c in e["columns"]]
         if "criterion_label" not in df.columns and "criterion" in df.columns and criterion_words:
             # the description of a criterion is the catalogue's: never a guess

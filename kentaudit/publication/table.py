@@ -92,6 +92,11 @@ class Column:
         For a share of a total row (e.g. ``{"grade": "Total"}``): the figure is
         also calculated from that row's ``derived_from`` counts and is hidden
         with them.
+    over : mapping or list of mappings, optional
+        For a figure computed over counts of other tables (the design-based
+        estimate over the district counts): ``{"table": "T7", "within": [label
+        columns], "columns": [count columns]}``; it is hidden whenever one of those
+        counts, in a row of that table agreeing with this row on ``within``, is hidden.
     """
 
     name: str
@@ -102,6 +107,7 @@ class Column:
     scale: float = 1.0
     decimals: int | None = None
     share_of: Mapping | None = None
+    over: Mapping | tuple | None = None
 
 
 @dataclass(frozen=True)
@@ -425,7 +431,10 @@ class PublicationTable:
             "notes": list(self.notes),
             "columns": [{"name": c.name, "label": c.label, "kind": c.kind, "unit": c.unit,
                          "derived_from": list(c.derived_from),
-                         **({"share_of": dict(c.share_of)} if c.share_of else {})} for c in self.columns],
+                         **({"share_of": dict(c.share_of)} if c.share_of else {}),
+                         **({"over": ([dict(c.over)] if isinstance(c.over, Mapping)
+                                      else [dict(o) for o in c.over])} if c.over else {})}
+                        for c in self.columns],
             "defines": self.defines,
             "adjustments": self.adjustments,
             "sums": [{"total": s.total, "parts": list(s.parts)} for s in self.sums],

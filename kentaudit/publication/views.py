@@ -163,7 +163,8 @@ def reader_value(column: str, v, words) -> str:
         if column == "criterion":
             return (words.get("criteria") or {}).get(v, v)
         if column == "sample":
-            return SAMPLE_WORDS.get(v, v)
+            # samples used together ("initial + extended", the design-based estimate's) in words
+            return SAMPLE_WORDS.get(v) or " and ".join(SAMPLE_WORDS.get(p.strip(), p.strip()) for p in v.split("+"))
     return "" if v is None else str(v)
 
 

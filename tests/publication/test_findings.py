@@ -39,6 +39,15 @@ def _recount(csv: pd.DataFrame, cond: str, headline: str, alpha: float = 0.05) -
         return int(sig.sum())
     if cond == f"difference shown and not p_adjusted < {alpha:g}":
         return int((csv["difference"].map(_num).notna() & ~sig).sum())
+    if cond == "p_adjusted shown":
+        return int(csv["p_adjusted"].map(lambda v: v == "<0.001" or _num(v) is not None).sum())
+    if cond == "trend tested":
+        return int(csv["trend_p_value"].map(lambda v: v == "<0.001" or _num(v) is not None).sum())
+    m = re.fullmatch(r"trend_p_adjusted < ([\d.]+) and trend_z ([<>]) 0", cond)
+    if m:
+        tsig = csv["trend_p_adjusted"].map(lambda v: v == "<0.001" or (_num(v) is not None and _num(v) < alpha))
+        z = csv["trend_z"].map(_num)
+        return int((tsig & ((z > 0) if m.group(2) == ">" else (z < 0))).sum())
     if cond == "cells == [c]":
         return int((csv == "[c]").to_numpy().sum())
     m = re.fullmatch(r"(\w+) == \[z\]", cond)
@@ -75,11 +84,15 @@ def check_findings(publish_dir, restricted_dir, params: dict):
         for r in g.itertuples():
             if r.kind == "cell":
                 assert csvs[r.table].at[int(float(r.row)), r.column] == r.value, (sentence, r)
-                if r.column.startswith("p_"):  # p-values in words: < 0.001, else 3 decimals
+                if r.column.startswith(("p_", "trend_p_")):  # p-values in words: < 0.001, else 3 decimals
                     v = float(r.value) if r.value != "<0.001" else 0.0
                     assert (v < 0.001 and "< 0.001" in r.text) or f"= {v:.3f}" in r.text, r
                 else:
                     assert r.value in r.text
+            elif r.kind == "listed":  # a significant result named as not stated: words only, with a reason
+                assert r.text == "" and r.condition, (sentence, r)
+                v = csvs[r.table].at[int(float(r.row)), r.column]
+                assert v == "<0.001" or float(v) < 1 - params["confidence_level"], (sentence, r)
             elif r.kind == "rows":
                 assert int(r.value) == _recount(csvs[r.table], r.condition, params["headline"]), (sentence, r)
             else:
