@@ -427,7 +427,8 @@ class PublicationTable:
                          "derived_from": list(c.derived_from),
                          **({"share_of": dict(c.share_of)} if c.share_of else {})} for c in self.columns],
             "defines": self.defines,
-            "adjustments": self.adjustments,
+            # the analysis's families of adjusted p-values (kentaudit.publication.disclosure.protect_adjusted_p)
+            "adjusted_p_values": self.adjustments,
             "sums": [{"total": s.total, "parts": list(s.parts)} for s in self.sums],
             "total_rows": [{"where": dict(r.where), "within": list(r.within),
                             "parts_where": dict(r.parts_where) if r.parts_where else None,

@@ -54,6 +54,11 @@ def _recount(csv: pd.DataFrame, cond: str, headline: str, alpha: float = 0.05) -
         "district rows above": int((d["funnel_band"] == "above").sum()),
         "headline criterion, district rows in the funnel": len(h),
         "headline criterion, district rows within": int((h["funnel_band"] == "within").sum()),
+        # bands hidden because hidden counts could change them (the family the counts above leave out)
+        "district rows with band [c]": int(((csv["district"] != "All districts") & (csv["funnel_band"] == "[c]")).sum()),
+        "headline criterion, district rows with band [c]": int(((csv["district"] != "All districts")
+                                                                & (csv["funnel_band"] == "[c]")
+                                                                & (csv["criterion"] == headline)).sum()),
     }[cond]
 
 
