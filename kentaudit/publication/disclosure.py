@@ -52,7 +52,8 @@ from kentaudit.publication.table import PublicationTable, round_half_away
 from kentaudit.stats.funnel import funnel_limits
 from kentaudit.stats.multiplicity import adjust
 
-__all__ = ["SuppressionResult", "Context", "suppress", "definitions", "DEFAULT_WIDTH", "MARK"]
+__all__ = ["DEFAULT_WIDTH", "FUNNEL_DEFAULTS", "MARK", "Context", "SuppressionResult", "adjusted_p_bounds",
+           "definitions", "protect_adjusted_p", "protect_funnel_bands", "suppress"]
 
 MARK = "[c]"
 #: Default protection width: an attacker must not be able to prove a hidden count
@@ -539,7 +540,12 @@ FUNNEL_DEFAULTS = {"level": 0.998, "overdispersion": "auto", "adjust_rule": "sig
 
 
 def _finite(v) -> bool:
-    return not isinstance(v, str) and v is not None and bool(np.isfinite(float(v)))
+    if isinstance(v, str) or v is None:
+        return False
+    try:
+        return bool(np.isfinite(float(v)))
+    except (TypeError, ValueError):  # pd.NA and other non-numbers: no p-value
+        return False
 
 
 def adjusted_p_bounds(p, hidden, method: str) -> tuple[np.ndarray, np.ndarray]:
@@ -618,7 +624,7 @@ def protect_adjusted_p(published, source, method: str) -> list[dict]:
             dec = next((c.decimals for c in t.columns if c.name == col), None)
             dec = 3 if dec is None else int(dec)
 
-            def key(i):
+            def key(i, src=src, fam_cols=fam_cols):
                 return tuple((str(src.at[i, "district"]) == "All districts") if c == "district_is_total"
                              else str(src.at[i, c]) for c in fam_cols)
 

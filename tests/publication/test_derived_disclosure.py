@@ -10,8 +10,10 @@ import pandas as pd
 import pytest
 
 from kentaudit.core.errors import DisclosureError
-from kentaudit.publication.check.attack import Release, _adjusted_p_attack, _band_attack, funnel_bands
-from kentaudit.publication.disclosure import adjusted_p_bounds, protect_adjusted_p, protect_funnel_bands
+from kentaudit.publication.check.attack import (Release, _adjusted_p_attack, _band_attack,
+                                                funnel_bands)
+from kentaudit.publication.disclosure import (adjusted_p_bounds, protect_adjusted_p,
+                                              protect_funnel_bands)
 from kentaudit.publication.table import Column, PublicationTable
 from kentaudit.stats.funnel import funnel_table
 from kentaudit.stats.multiplicity import adjust
@@ -208,7 +210,7 @@ def band_attack(df):
 
 
 def test_the_band_attack_narrows_a_hidden_count_from_bands_that_depend_on_it():
-    src, pub, ft = funnel_release(X2, N2, hidden=(5,))
+    src, _, ft = funnel_release(X2, N2, hidden=(5,))
     assert ft["flag_99_8"].tolist()[:5] == ["within", "within", "below", "within", "within"]
     old = src.data.astype(str)   # every shown district's band as the analysis has it
     old.at[5, "n_yes"], old.at[5, "funnel_band"] = C, C
@@ -219,7 +221,7 @@ def test_the_band_attack_narrows_a_hidden_count_from_bands_that_depend_on_it():
 
 
 def test_the_band_attack_learns_nothing_from_protected_bands():
-    src, pub, ft = funnel_release(X2, N2, hidden=(5,))
+    src, pub, _ = funnel_release(X2, N2, hidden=(5,))
     protect_funnel_bands([pub], [src], target=0.8, method="binomial-interpolated")
     new = pub.data.astype(str)
     assert new["funnel_band"].tolist()[:6] == ["within", "within", C, "within", "within", C]

@@ -32,14 +32,14 @@ COUNT_WORDS = re.compile(r"\b(?:audits?|files?|cases?|records?|pairs?|answered|u
 WORDS = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
          "nine": 9, "ten": 10}
 WORD_NUMBER = re.compile(r"\b(" + "|".join(WORDS) + r")\b")
-CYCLE = re.compile(r"\b(?:2009|2013|default cycles?)\b", re.I)
+CYCLE = re.compile(r"\b(?:2009|2013|default cycles?)\b", re.IGNORECASE)
 
 
 def sentences(text: str) -> list[str]:
     """Sentences of a Markdown text, in paragraphs that speak of a cycle: paragraphs joined
     across line breaks and split at full stops (a table row is a sentence of its own); code
     blocks (command lines) left out."""
-    text = re.sub(r"```.*?```", "", text, flags=re.S)
+    text = re.sub(r"```.*?```", "", text, flags=re.DOTALL)
     out = []
     for para in re.split(r"\n\s*\n", text):
         if not CYCLE.search(para):

@@ -47,7 +47,7 @@ from scipy.sparse import csr_matrix
 
 from kentaudit.core.safetext import neutralise_formula
 
-__all__ = ["Release", "read_release", "attack", "AttackResult"]
+__all__ = ["AttackResult", "Release", "attack", "funnel_bands", "read_release"]
 
 HIDDEN = "[c]"
 _ALL = {"total", "all", "all samples", "all districts", "kent", "all areas", "all cycles"}
@@ -556,9 +556,9 @@ def _band_attack(r: Release, k: int, ranges: dict, width: int, file_pattern: str
                 lo, hi = kept[:, j].min(), kept[:, j].max()
                 if hi - lo < width and (lo > box[j][0] or hi < box[j][1]):
                     out.append((file_pattern.format(tid), f"line {i + 2}, column {c!r}",
-                                f"[c] narrowed to [{lo:g}, {hi:g}] by the funnel bands of criterion {crit} "
-                                f"(range {hi - lo:g} < protection width {width}; {len(kept)} of "
-                                f"{math.prod(sizes)} splits of the hidden counts reproduce the bands)"))
+                                (f"[c] narrowed to [{lo:g}, {hi:g}] by the funnel bands of criterion {crit} "
+                                 f"(range {hi - lo:g} < protection width {width}; {len(kept)} of "
+                                 f"{math.prod(sizes)} splits of the hidden counts reproduce the bands)")))
     return out
 
 
@@ -610,9 +610,9 @@ def _adjusted_p_attack(r: Release, file_pattern: str) -> list:
                     dec = len(s.split(".")[1]) if "." in s else 0
                     if round(lo[j], dec) != round(hi[j], dec):
                         out.append((file_pattern.format(tm["id"]), f"line {i + 2}, column {col!r}",
-                                    f"adjusted p-value {s} depends on the {int(hidden.sum())} hidden rows of "
-                                    f"its family (from {lo[j]:.4f} to {hi[j]:.4f} as their p-values vary): "
-                                    "it tells where they lie"))
+                                    (f"adjusted p-value {s} depends on the {int(hidden.sum())} hidden rows of "
+                                     f"its family (from {lo[j]:.4f} to {hi[j]:.4f} as their p-values vary): "
+                                     "it tells where they lie")))
     return out
 
 
