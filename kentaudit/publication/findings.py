@@ -168,6 +168,7 @@ def _comparison(t, topic, alpha, adjust_words, intro_more, intro_sig, what):
         intro_more, _rows(t.id, len(higher), "difference > 0"), " of the ",
         _rows(t.id, int(shown.sum()), "difference shown"), " criteria with a difference shown."))
     sig = [i for i in df.index if _significant(df.at[i, "p_adjusted"], alpha)]
+    hid = int((shown & (df["p_adjusted"] == "[c]")).sum())
     if sig:
         sig.sort(key=lambda i: -abs(diff[i]))
         items = []
@@ -180,15 +181,23 @@ def _comparison(t, topic, alpha, adjust_words, intro_more, intro_sig, what):
             intro_sig, f" ({adjust_words}), the difference was statistically significant for ",
             _rows(t.id, len(sig), f"p_adjusted < {alpha:g}"), " criteri" + ("on" if len(sig) == 1 else "a"),
             ": ", *_list(items), "."))
-        rest = int(shown.sum()) - len(sig)
+    # adjusted p-values hidden because hidden rows of their family could change them: neither
+    # significant nor due to chance as far as this edition can say, and counted apart (hid)
+    if sig:
+        rest = int(shown.sum()) - len(sig) - hid
         if rest:
             out.append(Finding(topic).add(
-                f"For the other ", _rows(t.id, rest, f"difference shown and not p_adjusted < {alpha:g}"),
-                f" criteria the {what} could be due to chance."))
+                f"For the other ", _rows(t.id, rest, f"difference shown, p_adjusted not [c] and not < {alpha:g}"),
+                f" criteria {'whose adjusted p-value is shown ' if hid else ''}the {what} could be due to chance."))
     else:
         out.append(Finding(topic).add(
-            f"{intro_sig} ({adjust_words}), no difference was statistically significant: the {what} "
-            "could be due to chance."))
+            f"{intro_sig} ({adjust_words}), no difference {'whose adjusted p-value is shown ' if hid else ''}"
+            f"was statistically significant: the {what} could be due to chance."))
+    if hid:
+        out.append(Finding(topic).add(
+            "For ", _rows(t.id, hid, "difference shown and p_adjusted == [c]"),
+            f" criteri{'on' if hid == 1 else 'a'} the adjusted p-value is not shown ([c]): criteria with "
+            "hidden counts are in its family and could change it."))
     return out
 
 

@@ -39,6 +39,10 @@ def _recount(csv: pd.DataFrame, cond: str, headline: str, alpha: float = 0.05) -
         return int(sig.sum())
     if cond == f"difference shown and not p_adjusted < {alpha:g}":
         return int((csv["difference"].map(_num).notna() & ~sig).sum())
+    if cond == f"difference shown, p_adjusted not [c] and not < {alpha:g}":
+        return int((csv["difference"].map(_num).notna() & ~sig & (csv["p_adjusted"] != "[c]")).sum())
+    if cond == "difference shown and p_adjusted == [c]":
+        return int((csv["difference"].map(_num).notna() & (csv["p_adjusted"] == "[c]")).sum())
     if cond == "cells == [c]":
         return int((csv == "[c]").to_numpy().sum())
     m = re.fullmatch(r"(\w+) == \[z\]", cond)
