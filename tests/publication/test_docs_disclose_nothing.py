@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+pytestmark = pytest.mark.slow  # reads both default cycles as the runner writes them (tests/conftest.py)
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = sorted((ROOT / "docs").glob("*.md")) + [ROOT / "README.md"]
 #: parts of a row label that name no particular row

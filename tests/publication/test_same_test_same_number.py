@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 C = "[c]"
+pytestmark = pytest.mark.slow  # reads both default cycles as the runner writes them (tests/conftest.py)
 #: appendix table -> results table of the analysis, and the key that matches their rows
 SOURCES = {"T5": ("initial_vs_extended", ["criterion"]), "T6": ("reaudit_paired", ["criterion"]),
            "T10": ("change_since_previous", ["criterion"])}
