@@ -26,7 +26,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from kentaudit.core.errors import ParamsError, PublicationCheckError
@@ -38,7 +37,8 @@ from kentaudit.inputs.reference import (AREA_ASSUMPTION, criteria, districts as 
                                         grade_labels)
 from kentaudit.publication.cells import ACCEPTED, Universe
 from kentaudit.publication.check.folder import check_printed, check_publication
-from kentaudit.publication.disclosure import DEFAULT_WIDTH, Context, suppress
+from kentaudit.publication.disclosure import (DEFAULT_WIDTH, Context, protect_adjusted_p,
+                                              protect_funnel_bands, suppress)
 from kentaudit.publication.figures import draw_figures
 from kentaudit.publication.findings import bindings_frame, main_findings
 from kentaudit.publication.numbering import ID_PATTERN, numbering, reader_number
@@ -51,7 +51,6 @@ from kentaudit.publication.writers.html import write_html
 from kentaudit.publication.writers.ods import write_ods
 from kentaudit.publication.writers.pdf import finish_pdf, start_pdf, stop_pdf
 from kentaudit.publication.writers.xlsx import write_xlsx
-from kentaudit.stats.multiplicity import adjust
 
 __all__ = ["AppendixResult", "load_spec", "build_tables", "build_appendix", "build_appendix_cli",
            "RESTRICTED_MARK"]
@@ -234,13 +233,14 @@ def _disclosure_text(thr, sup, earlier) -> str:
            "for every suppressed count of 1 to "
            f"{thr}, the range of values a reader can prove from everything published by linear programming "
            f"is at least {sup.width if sup else DEFAULT_WIDTH} wide (the protection width). Percentages, "
-           "intervals and test results calculated from a suppressed count are suppressed too, and "
-           "adjusted p-values are adjusted within the family of rows shown. A shown zero is a true zero; "
+           "intervals and test results calculated from a suppressed count are suppressed too, as is "
+           "an adjusted p-value or funnel band that hidden rows could change (each "
+           "is the analysis's own, over the analysis's family of tests or districts, never recomputed "
+           "over the rows shown). A shown zero is a true zero; "
            "a zero may be hidden as a complement (at the cost of a count of 1), so that a small count "
            "next to it is protected without hiding a larger total or a headline percentage.")
-    hz = int(getattr(sup, "hidden_zeros", 0) or 0) if sup is not None else 0
-    if hz:
-        txt += f" In this edition {hz} zero{'s are' if hz != 1 else ' is'} hidden so."
+    # how many zeros are hidden, and how many hidden counts are primary, is not said: with the
+    # tables it would tell a reader which [c] is a zero or a count of 1 to the threshold (issue 25)
     if earlier:
         rel = release_list(earlier)
         pub = [str(r["cycle"]) for r in rel if r["source"] == "published"]
@@ -260,8 +260,7 @@ def _disclosure_text(thr, sup, earlier) -> str:
                  for r in lo.itertuples() if r.n_hidden_counts]
         tot_h, tot_n = int(lo["n_hidden_counts"].sum()), int(lo["n_count_cells"].sum())
         txt += (f" Information loss: {tot_h} of {tot_n} published count cells are suppressed "
-                f"({100.0 * tot_h / tot_n if tot_n else 0:.1f}%; {int(lo['n_primary'].sum())} primary, "
-                f"{int(lo['n_secondary'].sum())} secondary)"
+                f"({100.0 * tot_h / tot_n if tot_n else 0:.1f}%)"
                 + (": " + "; ".join(parts) if parts else "") +
                 f"; {int(lo['n_hidden_derived'].sum())} derived figures are suppressed with them.")
     return txt
@@ -328,57 +327,23 @@ def disclosure_context(tables, results_dir: Path, *, cycle: str, samples, distri
     return Context(cycle, Universe(cycles, dist, {cycle: statuses}, criteria), main, previous, dsamp)
 
 
-def readjust_p_values(tables, method: str) -> None:
-    """Adjusted p-values recomputed within the family of rows that are shown.
-
-    For every column declared ``adjusts: <raw p column>``, the rows whose adjusted
-    p-value is hidden (derived from a hidden count) or whose raw p-value is missing
-    leave the family, and the others are adjusted again among themselves
-    (:func:`kentaudit.stats.multiplicity.adjust`), within groups of the ``family`` label
-    columns (``district_is_total`` groups district rows apart from area rows). So no
-    shown adjusted p-value depends on a hidden row's p-value or rank. The families
-    are recorded in ``table.adjustments`` (published in ``metadata.json``).
-    """
-
-    for t in tables:
-        for col, a in (t.adjustments or {}).items():
-            df = t.data
-            raw = a["raw"]
-            fam_cols = a.get("family") or []
-
-            def key(i):
-                k = []
-                for c in fam_cols:
-                    if c == "district_is_total":
-                        k.append(str(df.at[i, "district"]) == "All districts")
-                    else:
-                        k.append(str(df.at[i, c]))
-                return tuple(k)
-
-            members = {}
-            for i in range(len(df)):
-                pv, av = df.at[i, raw], df.at[i, col]
-                if isinstance(pv, str) or isinstance(av, str):
-                    continue
-                try:
-                    f = float(pv)
-                except (TypeError, ValueError):
-                    continue
-                if not np.isfinite(f):
-                    continue
-                members.setdefault(key(i), []).append(i)
-            new = df.copy()
-            for i in range(len(df)):
-                if not isinstance(df.at[i, col], str):
-                    new.at[i, col] = float("nan")
-            fams = []
-            for k, rows in members.items():
-                res = adjust(np.array([float(df.at[i, raw]) for i in rows]), method=method)
-                for i, v in zip(rows, res["p_adjusted"]):
-                    new.at[i, col] = float(v)
-                fams.append({"key": list(map(str, k)), "rows": rows})
-            t.data = new
-            a.update({"method": method, "families": fams})
+def protect_derived(sup, source, params) -> None:
+    """Adjusted p-values and funnel bands as the analysis computed them, hidden where hidden
+    rows set them (:func:`kentaudit.publication.disclosure.protect_adjusted_p` and
+    :func:`~kentaudit.publication.disclosure.protect_funnel_bands`); the cells hidden here join
+    the suppression audit (reason ``derived``) and the information loss."""
+    tgt = _get(params, "target", 0.8)
+    rows = protect_adjusted_p(sup.tables, source, _get(params, "adjust_method", "holm"))
+    rows += protect_funnel_bands(sup.tables, source, target=tgt if isinstance(tgt, str) else float(tgt),
+                                 method=_get(params, "funnel_method", "binomial-interpolated"))
+    if not rows:
+        return
+    extra = pd.DataFrame(rows)
+    sup.audit = pd.concat([sup.audit, extra], ignore_index=True)
+    if sup.loss is not None and len(sup.loss):
+        more = extra.groupby("table_id").size()
+        sup.loss["n_hidden_derived"] = [int(n) + int(more.get(t, 0))
+                                        for t, n in zip(sup.loss["table_id"], sup.loss["n_hidden_derived"])]
 
 
 # -------------------------------------------------------------------- write
@@ -612,7 +577,8 @@ def _earlier(b: _Build, ctx: Context, width: int) -> tuple:
 
 
 def _disclosure_control(b: _Build, tables) -> _Disclosed:
-    """Suppress the tables knowing the earlier releases, then mark untestable rows and readjust p-values."""
+    """Suppress the tables knowing the earlier releases, mark untestable rows, and hide the adjusted
+    p-values and funnel bands that hidden rows could change."""
     width = _get(b.params, "protection_width", None)
     width = int(DEFAULT_WIDTH if width is None else width)
     ctx = disclosure_context(tables, b.results_dir, cycle=b.cycle, samples=b.samples,
@@ -620,8 +586,8 @@ def _disclosure_control(b: _Build, tables) -> _Disclosed:
     modelled, earlier = _earlier(b, ctx, width)
     sup = suppress(tables, threshold=b.threshold, context=ctx, width=width,
                    earlier=[(d, v) for d, v, _ in earlier])
-    mark_untestable(sup.tables)  # no test possible: [z], and out of every adjustment family
-    readjust_p_values(sup.tables, _get(b.params, "adjust_method", "holm"))
+    mark_untestable(sup.tables)  # no test possible: [z]
+    protect_derived(sup, tables, b.params)
     return _Disclosed(width, ctx, modelled, earlier, sup)
 
 

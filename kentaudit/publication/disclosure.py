@@ -27,6 +27,11 @@ package protects linked tables.
    candidate that widens the range is kept.
 4. **Derived**: a percentage, interval bound or test result calculated from a
    hidden count is hidden.
+5. **Figures computed over several rows** (:func:`protect_adjusted_p`,
+   :func:`protect_funnel_bands`): an adjusted p-value keeps the analysis's value, over
+   the analysis's family, where no value of the family's hidden rows could change it,
+   and is hidden where one could; a funnel band is shown where it is the same whatever
+   the overdispersion estimated over hidden districts, and hidden where it is not.
 
 Guarantee: for the published counts and the definitions declared in the spec,
 no hidden primary count can be narrowed below ``width`` by linear programming
@@ -44,9 +49,12 @@ import pandas as pd
 
 from kentaudit.core.errors import DisclosureError
 from kentaudit.publication.cells import ACCEPTED, Definition, LinearSystem, Universe
-from kentaudit.publication.table import PublicationTable
+from kentaudit.publication.table import PublicationTable, round_half_away
+from kentaudit.stats.funnel import funnel_limits
+from kentaudit.stats.multiplicity import adjust
 
-__all__ = ["SuppressionResult", "Context", "suppress", "definitions", "DEFAULT_WIDTH", "MARK"]
+__all__ = ["DEFAULT_WIDTH", "FUNNEL_DEFAULTS", "MARK", "Context", "SuppressionResult", "adjusted_p_bounds",
+           "definitions", "protect_adjusted_p", "protect_funnel_bands", "suppress"]
 
 MARK = "[c]"
 #: Default protection width: an attacker must not be able to prove a hidden count
@@ -527,3 +535,219 @@ def _poskey(cell, order, by_id):
 def _fmt(iv) -> str:
     lo, hi = iv
     return f"[{lo:g}, {hi:g}]"
+
+
+# ------------------------------------------------ statistics computed over hidden cells
+#
+# A shown figure that is computed over several rows (an adjusted p-value over its family,
+# a funnel band whose limits use an overdispersion factor estimated from every district)
+# tells a reader something about the hidden rows it was computed from. The two functions
+# below keep the analysis's figure where it does not depend on any hidden row, whatever the
+# hidden rows hold, and hide it as [c] where it does: the appendix never recomputes a figure
+# over a smaller family than the analysis used (the same test gives the same number in the
+# notebook, the reviewer pages and the appendix).
+
+#: the funnel settings of the analysis (kentaudit.analysis.district_comparison calls
+#: kentaudit.stats.funnel.funnel_table with these defaults); written into the table's metadata
+#: so that the attack (kentaudit.publication.check.attack) can recompute the bands
+FUNNEL_DEFAULTS = {"level": 0.998, "overdispersion": "auto", "adjust_rule": "significant", "alpha": 0.05,
+                   "winsorise": 0.1, "winsorise_method": "order-statistic", "dispersion_centre": "overall"}
+
+
+def _finite(v) -> bool:
+    if isinstance(v, str) or v is None:
+        return False
+    try:
+        return bool(np.isfinite(float(v)))
+    except (TypeError, ValueError):  # pd.NA and other non-numbers: no p-value
+        return False
+
+
+def adjusted_p_bounds(p, hidden, method: str) -> tuple[np.ndarray, np.ndarray]:
+    """The smallest and largest adjusted p-value of every row of one family when the raw
+    p-values of the ``hidden`` rows may be anything from 0 to 1.
+
+    Holm's step-down, Benjamini-Hochberg's step-up and Bonferroni's adjusted p-values are
+    non-decreasing in every raw p-value (tested on random families in
+    ``tests/publication/test_derived_disclosure.py``), so the bounds are the adjustments with
+    every hidden p-value at 0 and at 1.
+
+    Parameters
+    ----------
+    p : array of float, the raw p-values of the family (the analysis's family: every testable row)
+    hidden : array of bool, rows whose p-value a reader does not see
+    method : the adjustment method (:func:`kentaudit.stats.multiplicity.adjust`)
+
+    Returns
+    -------
+    (low, high): arrays of the bounds, in the order of ``p``.
+    """
+    p = np.asarray(p, dtype=float)
+    hidden = np.asarray(hidden, dtype=bool)
+    lo = adjust(np.where(hidden, 0.0, p), method=method)["p_adjusted"].to_numpy()
+    hi = adjust(np.where(hidden, 1.0, p), method=method)["p_adjusted"].to_numpy()
+    return lo, hi
+
+
+def _hide(t, i, col, detail, audit_rows, src_value):
+    if t.data.at[i, col] == MARK:
+        return
+    t.data.at[i, col] = MARK
+    lab = " / ".join(str(t.data.at[i, c]) for c in t.label_columns)
+    audit_rows.append({"table_id": t.id, "row": i, "row_label": lab, "column": col, "value": src_value,
+                       "reason": "derived", "detail": detail,
+                       "protection_low": np.nan, "protection_high": np.nan})
+
+
+def protect_adjusted_p(published, source, method: str) -> list[dict]:
+    """Adjusted p-values as the analysis computed them, hidden where hidden rows set them.
+
+    For every column declared ``adjusts: <raw p column>`` (grouped by its ``family``
+    label columns; ``district_is_total`` keeps district rows apart from area rows), the
+    family is the analysis's: every row of the group with a raw p-value (the unsuppressed
+    ``source`` table). The shown value is the analysis's own adjusted p-value, never one
+    recomputed over the shown rows. Where a row of the family is hidden (its adjusted or raw
+    p-value is ``[c]``), a shown adjusted p-value is kept only if it is the same, at its
+    published precision, for every raw p-value the hidden rows could have
+    (:func:`adjusted_p_bounds`); otherwise it is hidden as ``[c]`` (Holm's running maximum
+    or the rank of a hidden row would tell the reader where the hidden p-value lies).
+
+    Parameters
+    ----------
+    published : list of PublicationTable, suppressed (changed in place)
+    source : list of PublicationTable, the same tables unsuppressed
+    method : the analysis's adjustment method
+
+    Returns
+    -------
+    list of dict: audit rows (``reason`` ``derived``) for the p-values hidden here. Each
+    table's ``adjustments`` records ``method``, ``basis`` and ``families`` (``key``, ``rows``:
+    every row of the analysis's family, ``n_tests``, ``hidden_rows``), published in ``metadata.json``.
+
+    Raises
+    ------
+    DisclosureError
+        When the analysis's adjusted p-values are not the adjustment of its family as
+        declared in the spec (the spec's ``family`` is wrong, or the results are).
+    """
+    by_id = {t.id: t for t in source}
+    audit_rows = []
+    for t in published:
+        src = by_id[t.id].data
+        for col, a in (t.adjustments or {}).items():
+            raw, fam_cols = a["raw"], list(a.get("family") or [])
+            dec = next((c.decimals for c in t.columns if c.name == col), None)
+            dec = 3 if dec is None else int(dec)
+
+            def key(i, src=src, fam_cols=fam_cols):
+                return tuple((str(src.at[i, "district"]) == "All districts") if c == "district_is_total"
+                             else str(src.at[i, c]) for c in fam_cols)
+
+            fams: dict = {}
+            for i in range(len(src)):
+                if _finite(src.at[i, raw]):
+                    fams.setdefault(key(i), []).append(i)
+            out = []
+            for k, rows in fams.items():
+                p = np.array([float(src.at[i, raw]) for i in rows])
+                mine = np.array([float(src.at[i, col]) if _finite(src.at[i, col]) else np.nan for i in rows])
+                again = adjust(p, method=method)["p_adjusted"].to_numpy()
+                if not np.allclose(again, mine, rtol=1e-9, atol=1e-12, equal_nan=False):
+                    raise DisclosureError(
+                        f"{t.id} {col}: the analysis's adjusted p-values are not the {method} adjustment of "
+                        f"the family {list(k)} ({len(rows)} rows) declared in the appendix spec; the spec's "
+                        "`family` must name the analysis's family.")
+                hidden = np.array([t.data.at[i, raw] == MARK or t.data.at[i, col] == MARK
+                                   for i in rows])
+                hid_rows = [i for i, h in zip(rows, hidden) if h]
+                if hidden.any():
+                    lo, hi = adjusted_p_bounds(p, hidden, method)
+                    for j, i in enumerate(rows):
+                        if hidden[j]:
+                            continue
+                        if round_half_away(float(lo[j]), dec) != round_half_away(float(hi[j]), dec):
+                            _hide(t, i, col, f"{method} adjusted p-value over a family of {len(rows)} with "
+                                  f"{len(hid_rows)} hidden rows: it would tell where their p-values lie "
+                                  f"(between {lo[j]:.4g} and {hi[j]:.4g} as they vary)", audit_rows,
+                                  src.at[i, col])
+                out.append({"key": [str(x) for x in k], "rows": rows, "n_tests": len(rows),
+                            "hidden_rows": hid_rows})
+            a.update({"method": method, "basis": "the analysis's family: every testable row, shown or hidden",
+                      "families": out})
+    return audit_rows
+
+
+def _band(p, lo, hi) -> str:
+    return "above" if p > hi else "below" if p < lo else "within"
+
+
+def protect_funnel_bands(published, source, *, target, method: str, column: str = "funnel_band",
+                         settings: dict | None = None) -> list[dict]:
+    """Funnel bands as the analysis computed them, hidden where hidden districts could change them.
+
+    A district's band (within, below or above the outer funnel limits) is set by its own
+    counts, the target and the limits; the limits are widened by the overdispersion
+    (tau-squared) that the analysis estimates over every district of the criterion, so where
+    a district of the criterion has a hidden count the band of a shown district tells the
+    reader something about the hidden counts (a reader can try every split of them and keep
+    those that reproduce the bands). Random-effects limits widen as tau-squared grows, and
+    without bound, so a band is the same for every value the hidden counts could take
+    exactly when the district lies within both the unadjusted limits (``method``) and the
+    random-effects limits at tau-squared 0 (normal): then it is shown; any other band of
+    such a criterion is hidden as ``[c]``. Criteria whose district counts are all shown keep
+    every band. With ``target == "overall"`` the target is the criterion's pooled proportion
+    (the authority's row); when that row is hidden, every band of the criterion is hidden.
+
+    Parameters
+    ----------
+    published, source : lists of PublicationTable (suppressed, changed in place; unsuppressed)
+    target : float or "overall"
+    method : the funnel limits method of the analysis
+    column : the band column (tables without it are left alone)
+    settings : the funnel settings written beside the table (default :data:`FUNNEL_DEFAULTS`)
+
+    Returns
+    -------
+    list of dict: audit rows (``reason`` ``derived``) for the bands hidden here. The table's
+    ``defines["funnel"]`` records the band's definition (column, target, method and settings)
+    for the attack.
+    """
+    settings = {**FUNNEL_DEFAULTS, **(settings or {})}
+    audit_rows = []
+    for t in published:
+        if column not in t.data.columns or "district" not in t.data.columns:
+            continue
+        df = t.data
+        t.defines = {**(t.defines or {}), "funnel": {"column": column, "target": target, "method": method,
+                                                       **settings}}
+        for crit, idx in df.groupby(df["criterion"].astype(str), sort=False).groups.items():
+            idx = list(idx)
+            dist = [i for i in idx if str(df.at[i, "district"]) != "All districts"]
+            hidden = [i for i in dist if MARK in (df.at[i, "n_yes"], df.at[i, "n_denominator"])]
+            if not hidden:
+                continue
+            p0 = target
+            if isinstance(target, str):
+                kent = [i for i in idx if str(df.at[i, "district"]) == "All districts"
+                        and str(df.at[i, "area"]) not in {str(df.at[j, "area"]) for j in dist}]
+                k = kent[0] if len(kent) == 1 else None
+                p0 = (None if k is None or MARK in (df.at[k, "n_yes"], df.at[k, "n_denominator"])
+                      or not float(df.at[k, "n_denominator"])
+                      else float(df.at[k, "n_yes"]) / float(df.at[k, "n_denominator"]))
+            for i in dist:
+                band = df.at[i, column]
+                if band not in ("within", "above", "below"):
+                    continue  # [c] already, or "not assessed"
+                keep = False
+                if p0 is not None and 0 < p0 < 1:
+                    x, n = float(df.at[i, "n_yes"]), float(df.at[i, "n_denominator"])
+                    lev = float(settings["level"])
+                    plain = funnel_limits([n], p0, (lev,), method).iloc[0]
+                    normal = funnel_limits([n], p0, (lev,), "normal").iloc[0]
+                    keep = (band == "within" and _band(x / n, plain["limit_low"], plain["limit_high"]) == "within"
+                            and _band(x / n, normal["limit_low"], normal["limit_high"]) == "within")
+                if not keep:
+                    _hide(t, i, column, f"band of criterion {crit}, where {len(hidden)} district(s) have hidden "
+                          "counts: the overdispersion of its limits is estimated over them, and this band "
+                          "is not the same for every value they could take", audit_rows, band)
+    return audit_rows

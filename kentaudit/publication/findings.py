@@ -334,6 +334,7 @@ def _comparison(t, topic, alpha, adjust_words, intro_more, intro_sig, what, left
         intro_more, _rows(t.id, len(higher), "difference > 0"), " of the ",
         _rows(t.id, int(shown.sum()), "difference shown"), " criteria with a difference shown."))
     sig = [i for i in df.index if _significant(df.at[i, "p_adjusted"], alpha)]
+    hid = int((shown & (df["p_adjusted"] == "[c]")).sum())
     if sig:
         sig.sort(key=lambda i: -abs(diff[i]) if diff.notna()[i] else 0)
         items = []
@@ -350,15 +351,23 @@ def _comparison(t, topic, alpha, adjust_words, intro_more, intro_sig, what, left
         for i in sig[MAX_NAMED:]:
             left.add(t.id, i, "p_adjusted", f"\u2018{_desc(df, i)}\u2019",
                      f"{what}: differences smaller than the {_NAMED_WORDS} stated")
-        rest = int(shown.sum()) - len(sig)
+    # adjusted p-values hidden because hidden rows of their family could change them: neither
+    # significant nor due to chance as far as this edition can say, and counted apart (hid)
+    if sig:
+        rest = int(shown.sum()) - len(sig) - hid
         if rest:
             out.append(Finding(topic).add(
-                "For the other ", _rows(t.id, rest, f"difference shown and not p_adjusted < {alpha:g}"),
-                f" criteria the {what} could be due to chance."))
+                "For the other ", _rows(t.id, rest, f"difference shown, p_adjusted not [c] and not < {alpha:g}"),
+                f" criteria {'whose adjusted p-value is shown ' if hid else ''}the {what} could be due to chance."))
     else:
         out.append(Finding(topic).add(
-            f"{intro_sig} ({adjust_words}), no difference was statistically significant: the {what} "
-            "could be due to chance."))
+            f"{intro_sig} ({adjust_words}), no difference {'whose adjusted p-value is shown ' if hid else ''}"
+            f"was statistically significant: the {what} could be due to chance."))
+    if hid:
+        out.append(Finding(topic).add(
+            "For ", _rows(t.id, hid, "difference shown and p_adjusted == [c]"),
+            f" criteri{'on' if hid == 1 else 'a'} the adjusted p-value is not shown ([c]): criteria with "
+            "hidden counts are in its family and could change it."))
     return out
 
 
@@ -370,9 +379,13 @@ def _districts(t, headline, words):
     df = csv_frame(t).astype(str)
     out = []
     dist = df[(df["district"] != "All districts") & df["funnel_band"].isin(["above", "below", "within"])]
+    # bands hidden because hidden counts could change them: the counts below say so (their family
+    # is the shown bands, not every district)
+    hid = df[(df["district"] != "All districts") & (df["funnel_band"] == "[c]")]
     if not len(dist):
         return out
     head = dist[dist["criterion"] == headline]
+    n_hid_head = int((hid["criterion"] == headline).sum())
     if len(head):
         desc = _desc(df, head.index[0])
         below = head.index[head["funnel_band"] == "below"].tolist()
@@ -380,7 +393,8 @@ def _districts(t, headline, words):
         f = Finding("districts").add(f"On the headline criterion, \u2018{desc}\u2019, ")
         if not below and not above:
             f.add("all ", _rows(t.id, len(head), "headline criterion, district rows in the funnel"),
-                  " districts lie within the ", _outer(), " funnel limits around the audit standard.")
+                  " districts whose band is shown lie within the " if n_hid_head else " districts lie within the ",
+                  _outer(), " funnel limits around the audit standard.")
         else:
             for side, rows_ in (("below", below), ("above", above)):
                 if rows_:
@@ -389,17 +403,24 @@ def _districts(t, headline, words):
                     f.add(*_list(items), f" {'lies' if len(rows_) == 1 else 'lie'} {side} the ", _outer(),
                           " funnel limits around the audit standard; ")
             f.add("the other ", _rows(t.id, len(head) - len(below) - len(above),
-                                      "headline criterion, district rows within"), " districts lie within them.")
+                                      "headline criterion, district rows within"),
+                  " districts whose band is shown lie within them." if n_hid_head else " districts lie within them.")
+        if n_hid_head:
+            f.add(" The bands of ", _rows(t.id, n_hid_head, "headline criterion, district rows with band [c]"),
+                  " districts are not shown ([c]): districts with hidden counts could change them.")
         out.append(f)
     n_out = dist["funnel_band"].isin(["above", "below"])
     crits = dist["criterion"].nunique()
     out.append(Finding("districts").add(
         "Over all ", _rows(t.id, crits, "criteria with districts in the funnel"), " criteria, ",
         _rows(t.id, int(n_out.sum()), "district rows above or below"), " of the ",
-        _rows(t.id, len(dist), "district rows in the funnel"), " district results lie outside the ", _outer(),
-        " limits (",
+        _rows(t.id, len(dist), "district rows in the funnel"),
+        " district results whose band is shown lie outside the " if len(hid) else
+        " district results lie outside the ", _outer(), " limits (",
         _rows(t.id, int((dist["funnel_band"] == "below").sum()), "district rows below"), " below, ",
-        _rows(t.id, int((dist["funnel_band"] == "above").sum()), "district rows above"), " above)."))
+        _rows(t.id, int((dist["funnel_band"] == "above").sum()), "district rows above"), " above)",
+        *(["; the bands of ", _rows(t.id, len(hid), "district rows with band [c]"),
+           " others are not shown, since districts with hidden counts could change them."] if len(hid) else ["."])))
     return out
 
 

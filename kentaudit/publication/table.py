@@ -436,7 +436,8 @@ class PublicationTable:
                                       else [dict(o) for o in c.over])} if c.over else {})}
                         for c in self.columns],
             "defines": self.defines,
-            "adjustments": self.adjustments,
+            # the analysis's families of adjusted p-values (kentaudit.publication.disclosure.protect_adjusted_p)
+            "adjusted_p_values": self.adjustments,
             "sums": [{"total": s.total, "parts": list(s.parts)} for s in self.sums],
             "total_rows": [{"where": dict(r.where), "within": list(r.within),
                             "parts_where": dict(r.parts_where) if r.parts_where else None,

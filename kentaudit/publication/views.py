@@ -93,7 +93,7 @@ def _columns(t: PublicationTable, columns) -> dict:
 def mark_untestable(tables) -> None:
     """Set ``[z]`` (not applicable) in every p-value cell whose test could not be done
     (a denominator of 0, or all its counts 0), in the tables' data - before adjusted
-    p-values are recomputed, so such a row is in no family of adjusted p-values."""
+    p-values and funnel bands are protected (:func:`kentaudit.publication.disclosure.protect_adjusted_p`)."""
     for t in tables:
         pcols = [c for c in t.columns if _is_p(c)]
         if not pcols:

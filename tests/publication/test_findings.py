@@ -48,6 +48,10 @@ def _recount(csv: pd.DataFrame, cond: str, headline: str, alpha: float = 0.05) -
         tsig = csv["trend_p_adjusted"].map(lambda v: v == "<0.001" or (_num(v) is not None and _num(v) < alpha))
         z = csv["trend_z"].map(_num)
         return int((tsig & ((z > 0) if m.group(2) == ">" else (z < 0))).sum())
+    if cond == f"difference shown, p_adjusted not [c] and not < {alpha:g}":
+        return int((csv["difference"].map(_num).notna() & ~sig & (csv["p_adjusted"] != "[c]")).sum())
+    if cond == "difference shown and p_adjusted == [c]":
+        return int((csv["difference"].map(_num).notna() & (csv["p_adjusted"] == "[c]")).sum())
     if cond == "cells == [c]":
         return int((csv == "[c]").to_numpy().sum())
     m = re.fullmatch(r"(\w+) == \[z\]", cond)
@@ -63,6 +67,11 @@ def _recount(csv: pd.DataFrame, cond: str, headline: str, alpha: float = 0.05) -
         "district rows above": int((d["funnel_band"] == "above").sum()),
         "headline criterion, district rows in the funnel": len(h),
         "headline criterion, district rows within": int((h["funnel_band"] == "within").sum()),
+        # bands hidden because hidden counts could change them (the family the counts above leave out)
+        "district rows with band [c]": int(((csv["district"] != "All districts") & (csv["funnel_band"] == "[c]")).sum()),
+        "headline criterion, district rows with band [c]": int(((csv["district"] != "All districts")
+                                                                & (csv["funnel_band"] == "[c]")
+                                                                & (csv["criterion"] == headline)).sum()),
     }[cond]
 
 

@@ -15,6 +15,21 @@ figure marks give the counts their geometry draws. Then the smallest and largest
 whole value of the hidden count are found by integer programming (HiGHS through
 :func:`scipy.optimize.milp`). A hidden count whose range is narrower than the
 protection width, or fixed, is a finding.
+
+Two relations that are not linear are attacked too, each written here from its method's
+paper, not taken from the code that published it:
+
+* **Funnel bands** (a table whose metadata has ``defines.funnel``): the band of a shown
+  district depends on the overdispersion estimated over every district of the criterion
+  (Spiegelhalter 2005: winsorised z-scores, chi-square dispersion test, DerSimonian-Laird
+  tau-squared, random-effects limits). Every split of the criterion's hidden district
+  counts within their proven ranges (and consistent with the area and authority rows) is
+  tried, the bands recomputed, and only the splits that reproduce every shown band kept;
+  a hidden count whose kept values span less than the protection width is a finding.
+* **Adjusted p-values** (``adjusted_p_values`` in a table's metadata: the analysis's
+  families, with their hidden rows): with every hidden row's raw p-value anywhere from 0
+  to 1, a shown adjusted p-value that could take more than one published value tells
+  the reader where the hidden p-values lie: a finding.
 """
 from __future__ import annotations
 
@@ -26,12 +41,13 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 from scipy.sparse import csr_matrix
 
 from kentaudit.core.safetext import neutralise_formula
 
-__all__ = ["Release", "read_release", "attack", "AttackResult"]
+__all__ = ["AttackResult", "Release", "attack", "funnel_bands", "read_release"]
 
 HIDDEN = "[c]"
 _ALL = {"total", "all", "all samples", "all districts", "kent", "all areas", "all cycles"}
@@ -411,7 +427,193 @@ def attack(publish_dir, earlier=(), *, width: int | None = None, time_limit: flo
             what = (f"recovered exactly: {lo:g}" if hi - lo < 0.5 else
                     f"narrowed to [{lo:g}, {hi:g}] (range {hi - lo:g} < protection width {width})")
             findings.append((_file(releases, k, tid), f"line {i + 2}, column {col!r}", f"[c] {what}"))
+    for k, r in enumerate(releases):
+        findings += _band_attack(r, k, ranges, width, _file(releases, k, "{}"))
+        findings += _adjusted_p_attack(r, _file(releases, k, "{}"))
     return AttackResult(ranges, findings)
+
+
+#: at most this many splits of one criterion's hidden counts are tried by the band attack
+MAX_SPLITS = 200_000
+
+
+def _interp_binomial(n, p0, tail):
+    """Spiegelhalter's interpolated binomial limits (Statistics in Medicine 2005, and his
+    funnel4 code): r = qbinom(q, n, p0), a = (P(R <= r) - q) / P(R = r); lower (r - a) / n at
+    q = tail, upper (r + 1 - a) / n at q = 1 - tail."""
+    d = stats.binom(n, p0)
+    r = d.ppf(tail)
+    lo = (r - (d.cdf(r) - tail) / d.pmf(r)) / n
+    r = d.ppf(1 - tail)
+    hi = (r + 1 - (d.cdf(r) - (1 - tail)) / d.pmf(r)) / n
+    return lo, hi
+
+
+def funnel_bands(x, n, f: dict) -> list:
+    """The band of every unit (n > 0) as a funnel of ``f`` (the table's ``defines.funnel``) draws it."""
+    x, n = np.asarray(x, dtype=float), np.asarray(n, dtype=float)
+    p = x / n
+    p0 = x.sum() / n.sum() if isinstance(f.get("target"), str) else float(f["target"])
+    if not 0 < p0 < 1:
+        return ["not testable"] * len(x)
+    level = float(f.get("level", 0.998))
+    tail = (1 - level) / 2
+    zq = stats.norm.ppf(1 - tail)
+    method = f.get("method", "binomial-interpolated")
+    centre = x.sum() / n.sum() if f.get("dispersion_centre", "overall") == "overall" else p0
+    tau2, adjusted = 0.0, False
+    if 0 < centre < 1 and len(x):
+        if method == "arcsine":
+            s = 1 / (2 * np.sqrt(n))
+            z = (np.arcsin(np.sqrt(p)) - np.arcsin(np.sqrt(centre))) / s
+        else:
+            s = np.sqrt(centre * (1 - centre) / n)
+            z = (p - centre) / s
+        frac = float(f.get("winsorise", 0.1))
+        if f.get("winsorise_method", "order-statistic") == "quantile":
+            zlo, zhi = np.quantile(z, [frac, 1 - frac])
+        else:
+            k = int(np.floor(round(len(z) * frac, 9))) + 1
+            zs = np.sort(z)
+            zlo, zhi = zs[k - 1], zs[len(z) - k]
+        i = len(z)
+        phi = float(np.mean(np.clip(z, zlo, zhi) ** 2))
+        w = 1 / s ** 2
+        den = w.sum() - (w ** 2).sum() / w.sum()
+        tau2 = max(0.0, (i * phi - (i - 1)) / den) if i > 1 and den > 0 else 0.0
+        rule = (stats.chi2.sf(i * phi, i) < float(f.get("alpha", 0.05))
+                if f.get("adjust_rule", "significant") == "significant" else phi > 1)
+        pol = f.get("overdispersion", "auto")
+        adjusted = tau2 > 0 and (pol == "always" or (pol == "auto" and bool(rule)))
+    if not adjusted:
+        tau2 = 0.0
+    if method == "binomial-interpolated" and not adjusted:
+        lo, hi = _interp_binomial(n, p0, tail)
+    elif method == "arcsine":
+        t = np.arcsin(np.sqrt(p0))
+        se = np.sqrt(1 / (4 * n) + tau2)
+        lo, hi = np.sin(np.clip(t - zq * se, 0, np.pi / 2)) ** 2, np.sin(np.clip(t + zq * se, 0, np.pi / 2)) ** 2
+    else:
+        se = np.sqrt(p0 * (1 - p0) / n + tau2)
+        lo, hi = p0 - zq * se, p0 + zq * se
+    lo, hi = np.clip(lo, 0, 1), np.clip(hi, 0, 1)
+    return ["above" if a > h else "below" if a < l_ else "within" for a, l_, h in zip(p, lo, hi)]
+
+
+def _band_attack(r: Release, k: int, ranges: dict, width: int, file_pattern: str) -> list:
+    """Splits of each criterion's hidden district counts that reproduce the shown funnel bands."""
+    out = []
+    for tm in r.meta.get("tables", []):
+        f = (tm.get("defines") or {}).get("funnel")
+        df = r.tables.get(tm["id"])
+        if not f or df is None or f.get("column") not in df.columns:
+            continue
+        col, tid = f["column"], tm["id"]
+        for crit in dict.fromkeys(df["criterion"].tolist()):
+            rows = [i for i in range(len(df)) if df.at[i, "criterion"] == crit]
+            dist = [i for i in rows if not _is_all(df.at[i, "district"])]
+            shown = {i: df.at[i, col] for i in dist if df.at[i, col] in ("within", "above", "below")}
+            var = [(i, c) for i in dist for c in ("n_yes", "n_denominator") if df.at[i, c] == HIDDEN]
+            if not var or not shown:
+                continue
+            box = [ranges.get((k, tid, i, c)) for i, c in var]
+            if any(b is None or not np.isfinite(b[1]) for b in box):
+                continue
+            sizes = [int(b[1] - b[0]) + 1 for b in box]
+            if math.prod(sizes) > MAX_SPLITS:
+                continue  # too many splits to try: this relation is not attacked (see docs/appendix.md)
+            known = {(i, c): _num(df.at[i, c]) for i in dist for c in ("n_yes", "n_denominator")
+                     if (i, c) not in var}
+            # the area rows and the authority's row: the districts add up to them
+            groups = []
+            for j in rows:
+                if not _is_all(df.at[j, "district"]):
+                    continue
+                area = df.at[j, "area"]
+                members = [i for i in dist if df.at[i, "area"] == area] or dist
+                for c in ("n_yes", "n_denominator"):
+                    v = _num(df.at[j, c])
+                    if v is not None:
+                        groups.append((members, c, v))
+            kept = []
+            grid = np.array(np.meshgrid(*[np.arange(b[0], b[1] + 1) for b in box], indexing="ij")).reshape(len(box), -1).T
+            for vals in grid:
+                cur = dict(known)
+                cur.update({v: float(x) for v, x in zip(var, vals)})
+                if any(cur[(i, "n_yes")] > cur[(i, "n_denominator")] for i in dist):
+                    continue
+                if any(abs(sum(cur[(i, c)] for i in m) - v) > 1e-9 for m, c, v in groups):
+                    continue
+                use = [i for i in dist if cur[(i, "n_denominator")] > 0]
+                bands = dict(zip(use, funnel_bands([cur[(i, "n_yes")] for i in use],
+                                                   [cur[(i, "n_denominator")] for i in use], f)))
+                if all(bands.get(i) == b for i, b in shown.items()):
+                    kept.append(vals)
+            if not kept:
+                continue  # no split reproduces the bands: this model of the funnel is not the publisher's
+            kept = np.array(kept)
+            for j, (i, c) in enumerate(var):
+                lo, hi = kept[:, j].min(), kept[:, j].max()
+                if hi - lo < width and (lo > box[j][0] or hi < box[j][1]):
+                    out.append((file_pattern.format(tid), f"line {i + 2}, column {c!r}",
+                                (f"[c] narrowed to [{lo:g}, {hi:g}] by the funnel bands of criterion {crit} "
+                                 f"(range {hi - lo:g} < protection width {width}; {len(kept)} of "
+                                 f"{math.prod(sizes)} splits of the hidden counts reproduce the bands)")))
+    return out
+
+
+def _adjust(p, method):
+    """Adjusted p-values written from the papers: Holm (1979) step-down, Benjamini and
+    Hochberg (1995) step-up, Bonferroni."""
+    p = np.asarray(p, dtype=float)
+    m = len(p)
+    order = np.argsort(p, kind="stable")
+    ps = p[order]
+    if method == "holm":
+        adj = np.minimum(1.0, np.maximum.accumulate((m - np.arange(m)) * ps))
+    elif method == "fdr_bh":
+        adj = np.minimum(1.0, np.minimum.accumulate((ps * m / np.arange(1, m + 1))[::-1])[::-1])
+    else:
+        adj = np.minimum(1.0, ps * m)
+    out = np.empty(m)
+    out[order] = adj
+    return out
+
+
+def _p_number(s):
+    """A published p-value cell as a number (``<0.001`` read as its bound)."""
+    t = str(s).strip().replace(" ", "")
+    return _num(t[1:]) if t.startswith("<") else _num(t)
+
+
+def _adjusted_p_attack(r: Release, file_pattern: str) -> list:
+    """Shown adjusted p-values that depend on the hidden rows of their family."""
+    out = []
+    for tm in r.meta.get("tables", []):
+        df = r.tables.get(tm["id"])
+        for col, a in (tm.get("adjusted_p_values") or {}).items():
+            raw = a.get("raw")
+            if df is None or col not in df.columns or raw not in df.columns:
+                continue
+            for fam in a.get("families") or []:
+                rows = [int(x) for x in fam.get("rows", [])]
+                hidden = np.array([df.at[i, raw] == HIDDEN or df.at[i, col] == HIDDEN for i in rows])
+                if not hidden.any():
+                    continue
+                p = np.array([0.0 if h else (_p_number(df.at[i, raw]) or 0.0) for i, h in zip(rows, hidden)])
+                lo = _adjust(np.where(hidden, 0.0, p), a.get("method", "holm"))
+                hi = _adjust(np.where(hidden, 1.0, p), a.get("method", "holm"))
+                for j, i in enumerate(rows):
+                    s = str(df.at[i, col]).strip()
+                    if hidden[j] or _p_number(s) is None:
+                        continue
+                    dec = len(s.split(".")[1]) if "." in s else 0
+                    if round(lo[j], dec) != round(hi[j], dec):
+                        out.append((file_pattern.format(tm["id"]), f"line {i + 2}, column {col!r}",
+                                    (f"adjusted p-value {s} depends on the {int(hidden.sum())} hidden rows of "
+                                     f"its family (from {lo[j]:.4f} to {hi[j]:.4f} as their p-values vary): "
+                                     "it tells where they lie")))
+    return out
 
 
 def _file(releases, k, tid):
