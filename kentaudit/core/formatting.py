@@ -11,7 +11,9 @@ same number reads the same everywhere:
 * **counts** whole with thousands separators, **proportions** as percentages to one
   decimal, **differences** in percentage points, other numbers to three significant
   figures;
-* **an estimate with its interval** in one cell: ``63.3 (50.7 to 74.4)``;
+* **an estimate with its interval** in one cell: ``63.3 (50.7 to 74.4)``, only when
+  the two are on one scale (:func:`format_interval` raises :class:`ScaleError`
+  otherwise); a number that rounds to zero never reads ``-0.0``;
 * **confidence levels** as ``95%``; lists as ``a, b and c``;
 * **method names in words** (:func:`method_words`): a closed registry, one entry per
   method code, in the three forms a text needs (a label, a phrase in a sentence, the
@@ -29,6 +31,8 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+
+from kentaudit.core.errors import ScaleError
 
 __all__ = ["DASH", "P_FLOOR", "P_FLOOR_CELL", "is_missing", "as_number", "finite_number", "format_p", "format_value", "format_interval",
            "level_text", "join_words", "wrap_lines", "wrap_title", "METHOD_WORDS", "method_words"]
@@ -106,21 +110,41 @@ def format_value(v, fmt: str, decimals: int | None = None) -> str:
     if not math.isfinite(f):
         return DASH
     if fmt == "count":
-        return f"{int(round(f)):,}" if f == round(f) else f"{f:,.1f}"
+        return _unsigned_zero(f"{int(round(f)):,}" if f == round(f) else f"{f:,.1f}")
     if fmt in ("percent", "pp"):
-        return f"{100 * f:.{1 if decimals is None else decimals}f}"
+        return _unsigned_zero(f"{100 * f:.{1 if decimals is None else decimals}f}")
     if fmt in ("number", "text"):  # a number in a column documented as text is still a number
         if fmt == "text" and isinstance(v, (int, np.integer)):
             return str(v)
         if decimals is not None:
-            return f"{f:.{decimals}f}"
-        return f"{f:.3g}" if abs(f) < 1000 else f"{f:,.0f}"
+            return _unsigned_zero(f"{f:.{decimals}f}")
+        return _unsigned_zero(f"{f:.3g}" if abs(f) < 1000 else f"{f:,.0f}")
     return str(v)
 
 
-def format_interval(estimate, lower, upper, fmt: str = "percent", decimals: int | None = None) -> str:
+def _unsigned_zero(text: str) -> str:
+    """``-0.0`` (a small negative number rounded to zero) reads ``0.0``: a sign on a zero
+    says a direction the shown number does not have."""
+    if text.startswith("-") and not text.strip("-0.,"):
+        return text[1:]
+    return text
+
+
+def format_interval(estimate, lower, upper, fmt: str = "percent", decimals: int | None = None, *,
+                    scale: str | None = None, interval_scale: str | None = None) -> str:
     """``63.3 (50.7 to 74.4)``: an estimate and its interval in one cell (format ``fmt``);
-    an interval that is not available is left out: ``63.3``."""
+    an interval that is not available is left out: ``63.3``.
+
+    ``scale`` is the estimate's scale and ``interval_scale`` the scale of the quantity the
+    interval belongs to (``"proportion"``, ``"difference of proportions"``, ``"odds
+    ratio"``, ``"log odds ratio"``, ``"kappa"``: ``kentaudit/data/columns.csv`` and
+    ``intervals.csv``). When they differ the pair is refused with :class:`ScaleError`:
+    a district's percentage is never shown beside the interval of its difference from the
+    rest, nor a log odds ratio beside the odds ratio's interval. Callers that know both
+    scales pass them; :func:`kentaudit.report.tables.style_table` always does.
+    """
+    if scale is not None and interval_scale is not None and scale != interval_scale:
+        raise ScaleError(scale, interval_scale)
     e = format_value(estimate, fmt, decimals)
     if is_missing(lower) or is_missing(upper):
         return e

@@ -32,9 +32,11 @@ from importlib import resources
 
 import pandas as pd
 
-from kentaudit.core.formatting import format_interval, format_value, level_text
+from kentaudit.core.errors import ScaleError
+from kentaudit.core.formatting import format_interval, format_value, level_text, method_words
 
-__all__ = ["FORMATS", "column_info", "header", "style_table", "TableView", "MAX_ROWS"]
+__all__ = ["FORMATS", "column_info", "header", "style_table", "TableView", "MAX_ROWS", "Interval",
+           "intervals", "scale_of"]
 
 #: the closed set of column formats of ``columns.csv``
 FORMATS = ("count", "percent", "pp", "p", "number", "bool", "text")
@@ -42,24 +44,25 @@ FORMATS = ("count", "percent", "pp", "p", "number", "bool", "text")
 #: tables longer than this are collapsed behind a summary
 MAX_ROWS = 25
 
-#: estimate column -> (lower, upper) columns shown with it as one cell
-_INTERVALS = (
-    ("estimate", "conf_low", "conf_high"), ("difference", "conf_low", "conf_high"),
-    ("kappa", "conf_low", "conf_high"), ("odds_ratio", "conf_low", "conf_high"),
-    ("coef", "conf_low", "conf_high"),
-    ("difference", "difference_conf_low", "difference_conf_high"),
-    ("change", "change_conf_low", "change_conf_high"),
-    ("estimate_before", "conf_low_before", "conf_high_before"),
-    ("estimate_after", "conf_low_after", "conf_high_after"),
-    ("estimate_a", "conf_low_a", "conf_high_a"), ("estimate_b", "conf_low_b", "conf_high_b"),
-)
 #: the same column means another thing in these tables
 _TABLE_FORMATS = {
     "moderation_kappa": {"estimate": "number", "conf_low": "number", "conf_high": "number"},
     "auditor_agreement": {"conf_low": "number", "conf_high": "number"},
+    "agreement_coefficients": {"estimate": "number", "conf_low": "number", "conf_high": "number"},
     "grade_comparison": {"estimate": "number", "conf_low": "number", "conf_high": "number"},
     "profile_grade_test": {"estimate": "number", "conf_low": "number", "conf_high": "number"},
     "casemix_odds_ratios": {"conf_low": "number", "conf_high": "number"},
+    "auditor_leniency": {"conf_low": "number", "conf_high": "number"},
+    "reaudit_grades": {"estimate": "number"},
+}
+#: the scale of ``estimate`` in tables where it is not a proportion (``columns.csv`` gives
+#: every other estimate column's scale)
+_TABLE_SCALES = {
+    "moderation_kappa": {"estimate": "kappa"},
+    "agreement_coefficients": {"estimate": "agreement coefficient"},
+    # the rank test's row has no interval; the model's row is a common odds ratio
+    "grade_comparison": {"estimate": "odds ratio"},
+    "profile_grade_test": {"estimate": "odds ratio"},
     "reaudit_grades": {"estimate": "number"},
 }
 _FLAG_COLUMNS = ("flag_99_8", "funnel_band", "point_type")
@@ -69,12 +72,15 @@ _FLAG_COLUMNS = ("flag_99_8", "funnel_band", "point_type")
 class ColumnInfo:
     """A column of the dictionary: ``header`` (what a reader sees), ``format`` (one of
     :data:`FORMATS`) and ``role`` (``"method"`` for columns describing how the row was
-    computed, ``"detail"`` for identifiers a reader does not need, else ``""``)."""
+    computed, ``"detail"`` for identifiers a reader does not need, else ``""``) and, for an
+    estimate, ``scale`` (``"proportion"``, ``"difference of proportions"``, ``"odds
+    ratio"``, ...: what :func:`kentaudit.core.formatting.format_interval` checks)."""
 
     column: str
     header: str
     format: str
     role: str = ""
+    scale: str = ""
 
 
 @lru_cache(maxsize=1)
@@ -85,8 +91,66 @@ def _dictionary() -> dict[str, ColumnInfo]:
         if r["format"] not in FORMATS:
             raise ValueError(f"kentaudit/data/columns.csv: column {r['column']!r} has unknown "
                              f"format {r['format']!r}; use one of {FORMATS}.")
-        out[r["column"]] = ColumnInfo(r["column"], r["header"], r["format"], r["role"])
+        out[r["column"]] = ColumnInfo(r["column"], r["header"], r["format"], r["role"],
+                                      r.get("scale") or "")
     return out
+
+
+@dataclass(frozen=True)
+class Interval:
+    """An interval of a results table (``kentaudit/data/intervals.csv``): its bounds
+    ``conf_low`` and ``conf_high`` are the interval of column ``estimate``, on ``scale``."""
+
+    table: str
+    estimate: str
+    conf_low: str
+    conf_high: str
+    scale: str
+
+
+@lru_cache(maxsize=1)
+def _interval_rows() -> tuple[Interval, ...]:
+    text = (resources.files("kentaudit") / "data" / "intervals.csv").read_text(encoding="utf-8")
+    return tuple(Interval(**r) for r in csv.DictReader(text.splitlines()))
+
+
+def _base(table: str | None) -> str:
+    """A results table's name without a district code (``profile__THA`` -> ``profile``)."""
+    return (table or "").partition("__")[0]
+
+
+def intervals(columns, table: str | None = None) -> list[Interval]:
+    """The intervals of a table with ``columns`` (results table ``table``): which estimate
+    each pair of bounds belongs to and on what scale (``kentaudit/data/intervals.csv``).
+
+    The table's own rows come first and claim their bounds (in ``district_vs_rest``,
+    ``conf_low`` and ``conf_high`` are the interval of ``difference``, not of the district's
+    ``estimate``); then the rows for every table (``*``: ``conf_low`` belongs to
+    ``estimate``, ``change_conf_low`` to ``change``, ...). Only intervals whose three
+    columns are all present are returned; a pair of bounds belongs to one estimate.
+    """
+    cols = set(columns)
+    base = _base(table)
+    out: list[Interval] = []
+    claimed: set = set()
+    for own in (True, False):
+        for iv in _interval_rows():
+            if (iv.table == base) != own or (not own and iv.table != "*"):
+                continue
+            trio = (iv.estimate, iv.conf_low, iv.conf_high)
+            if not set(trio) <= cols or {iv.conf_low, iv.conf_high} & claimed or any(
+                    o.estimate == iv.estimate for o in out):
+                continue
+            out.append(iv)
+            claimed.update((iv.conf_low, iv.conf_high))
+    return out
+
+
+def scale_of(column: str, table: str | None = None) -> str:
+    """The scale of an estimate column in results table ``table`` (``columns.csv``, with the
+    table's own scale where ``estimate`` is not a proportion); empty when not an estimate."""
+    own = _TABLE_SCALES.get(_base(table), {}).get(column)
+    return own or column_info(column).scale
 
 
 def column_info(column: str, table: str | None = None) -> ColumnInfo:
@@ -94,8 +158,8 @@ def column_info(column: str, table: str | None = None) -> ColumnInfo:
     formats win); an undocumented column gets its name in words and format ``text``."""
     info = _dictionary().get(column) or ColumnInfo(column, column.replace("_", " ").strip().capitalize(),
                                                   "text")
-    fmt = _TABLE_FORMATS.get(table or "", {}).get(column)
-    return ColumnInfo(info.column, info.header, fmt, info.role) if fmt else info
+    fmt = _TABLE_FORMATS.get(_base(table), {}).get(column)
+    return ColumnInfo(info.column, info.header, fmt, info.role, info.scale) if fmt else info
 
 
 def header(column: str, table: str | None = None) -> str:
@@ -122,6 +186,8 @@ def _constant(s: pd.Series):
 
 def _method_text(col: str, value, table: str | None) -> str:
     info = column_info(col, table)
+    if isinstance(value, str):
+        value = method_words(value, "full")
     if col == "conf_level":
         value = level_text(value)
     elif info.format == "percent":
@@ -235,6 +301,7 @@ def style_table(df: pd.DataFrame, name: str | None = None, *, caption: str | Non
     numeric: set = set()
     methods: list = []
     level = _level(df)
+    pairs = {iv.estimate: iv for iv in intervals(cols, name)}
     # criterion id next to its label: the label is what a reader reads
     if "criterion_label" in cols and "criterion" in cols:
         used.add("criterion")
@@ -252,17 +319,17 @@ def style_table(df: pd.DataFrame, name: str | None = None, *, caption: str | Non
                     methods.append(_method_text(c, v, name))
                 used.add(c)
                 continue
-        trio = next(((e, lo, up) for e, lo, up in _INTERVALS
-                     if e == c and lo in df.columns and up in df.columns
-                     and lo not in used and up not in used), None)
-        if trio is not None:
-            e, lo, up = trio
+        iv = pairs.get(c)
+        if iv is not None:
             fmt = info.format
             head = f"{info.header}{_unit_suffix(fmt)} ({level})"
-            out[head] = [format_interval(a, b, d, fmt, decimals)
-                         for a, b, d in zip(df[e], df[lo], df[up])]
+            if scale_of(c, name) != iv.scale:  # said with the table's name, even with no rows
+                raise ScaleError(scale_of(c, name), iv.scale, f"{name or 'table'}.{c}")
+            out[head] = [format_interval(a, b, d, fmt, decimals, scale=scale_of(c, name),
+                                         interval_scale=iv.scale)
+                         for a, b, d in zip(df[c], df[iv.conf_low], df[iv.conf_high])]
             numeric.add(head)
-            used.update(trio)
+            used.update((c, iv.conf_low, iv.conf_high))
             continue
         head = info.header + (_unit_suffix(info.format) if info.format in ("percent", "pp") else "")
         while head in out:
