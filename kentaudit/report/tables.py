@@ -36,7 +36,7 @@ from kentaudit.core.errors import ScaleError
 from kentaudit.core.formatting import format_interval, format_value, level_text, method_words
 
 __all__ = ["FORMATS", "column_info", "header", "style_table", "TableView", "MAX_ROWS", "Interval",
-           "intervals", "scale_of"]
+           "intervals", "scale_of", "TITLES"]
 
 #: the closed set of column formats of ``columns.csv``
 FORMATS = ("count", "percent", "pp", "p", "number", "bool", "text")
@@ -64,6 +64,67 @@ _TABLE_SCALES = {
     "grade_comparison": {"estimate": "odds ratio"},
     "profile_grade_test": {"estimate": "odds ratio"},
     "reaudit_grades": {"estimate": "number"},
+}
+#: results table -> the title a reader sees above it (``style_table``'s default caption);
+#: a table not listed gets its name in words, which a test forbids for every results table
+TITLES = {
+    "reconciliation": "Audit records received, accepted and rejected",
+    "reconciliation_by_file": "Audit records received, accepted and rejected, by file",
+    "rejections_by_rule": "Records rejected, by the rule they broke",
+    "data_quality_counts": "Accepted records that need a reader's attention",
+    "sample_summary": "Audits by sample",
+    "sample_by_district": "Audits by district and sample",
+    "completeness": "Answers yes, no, not applicable and not recorded, by criterion and sample",
+    "timeliness_agreement": "Recorded timeliness against the dates in the file",
+    "auditor_agreement": "Agreement between auditors and moderators (weighted kappa)",
+    "moderation_kappa": "Agreement between auditors and moderators, by kappa weighting",
+    "auditor_grades": "Grades given by each auditor",
+    "compliance_by_criterion": "Compliance by criterion",
+    "compliance_by_sample": "Compliance by criterion and sample",
+    "authority_estimate": "Authority-wide compliance, design-based estimate",
+    "grades": "Overall grades by sample",
+    "grade_distribution": "Overall grades by sample, with intervals",
+    "grade_collapsed": "Files graded good or better, by sample",
+    "initial_vs_extended": "Compliance in the initial and the additional cases",
+    "reaudit_paired": "Re-audit of initial cases: first audit against re-audit",
+    "reaudit_mcnemar": "Re-audit of initial cases: answers that changed",
+    "reaudit_grades": "Re-audit of initial cases: grades",
+    "reaudit_grade_table": "Re-audit of initial cases: grade at first audit against grade at re-audit",
+    "precision_gain": "What the additional cases did to the precision of the estimate",
+    "sample_size": "Files needed for a margin of error of 5 and 10 percentage points",
+    "grade_comparison": "Grades in the initial and the additional cases compared",
+    "funnel": "Each district against the standard: funnel limits and flags, by criterion",
+    "compliance_by_district": "Compliance by district and area",
+    "district_tests": "Does compliance differ between districts, or areas? Tests by criterion",
+    "district_vs_rest": "Each district against the rest of the authority",
+    "area_vs_rest": "Each area against the rest of the authority",
+    "casemix_lr": "Do districts differ once case mix is allowed for? Likelihood-ratio tests",
+    "casemix_odds_ratios": "Odds of meeting the headline criterion, by district, allowing for case mix",
+    "funnel_programme": "Each district against the standard, annual cycles pooled",
+    "profile": "The district against the rest of the authority and its previous cycle",
+    "profile_grades": "Overall grades in the district and the rest of the authority",
+    "profile_grade_test": "Are the district's grades worse than the rest's?",
+    "trend": "Compliance by cycle",
+    "trend_tests": "Trend over the programme, by criterion",
+    "change_since_previous": "Change since the previous cycle",
+    "grade_trend": "Overall grades by cycle",
+    "grade_trend_tests": "Trend in overall grades over the programme",
+    "p_chart": "Control chart of the headline criterion (p-chart)",
+    "xmr": "Control chart of the headline criterion (XmR chart)",
+    "programme_counts": "Audits by cycle",
+    "programme_grades": "Overall grades by cycle",
+    "shrunken_by_district": "Shrunken estimates by district, with rank intervals",
+    "shrunken_by_area": "Shrunken estimates by area, with rank intervals",
+    "shrunken_headline": "Shrunken estimates of the headline criterion, with rank intervals",
+    "shrunken_programme": "Shrunken estimates by district, annual cycles pooled",
+    "flag_operating_characteristics": "How often each district flag is wrong, and how often it finds a real shortfall",
+    "flag_oc_summary": "Error rates of the district flags at this cycle's numbers of files",
+    "spc_operating_characteristics": "Error rates of the control-chart rules",
+    "agreement_coefficients": "Agreement between auditors and moderators: kappa, Gwet's AC1/AC2, Krippendorff's alpha",
+    "moderation_by_cycle": "Moderated audits and grades changed, by cycle",
+    "moderation_p_chart": "Control chart of moderated grades that changed (p-chart)",
+    "moderation_run_chart": "Run chart of moderated grades that changed",
+    "auditor_leniency": "How lenient each auditor is, against the moderators",
 }
 _FLAG_COLUMNS = ("flag_99_8", "funnel_band", "point_type")
 
@@ -263,7 +324,7 @@ def _title(name: str | None) -> str:
     if not name:
         return "Table"
     base, _, code = name.partition("__")
-    t = base.replace("_", " ")
+    t = TITLES.get(base) or base.replace("_", " ")
     return t[:1].upper() + t[1:] + (f" ({code})" if code else "")
 
 

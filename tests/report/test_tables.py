@@ -134,3 +134,17 @@ def test_long_tables_are_collapsed_behind_a_summary_with_the_flag_count():
     assert v.summary.startswith("40 rows, 3 flagged")
     assert v.to_html().count("<details") == 1
     assert style_table(df.head(5)).summary is None
+
+
+def test_every_results_table_has_a_title_written_for_a_reader():
+    """No "Casemix lr" or "Flag oc summary": each results table's default caption is a title
+    in words, never its name with the underscores taken out."""
+    from kentaudit.analysis.section import TABLES
+    missing = sorted(TABLES - set(display.TITLES))
+    assert missing == []
+    for name in TABLES:
+        assert style_table(pd.DataFrame({"n": [1]}), name).caption == display.TITLES[name]
+        # no abbreviation of a name: lr, oc, spc, vs, ...
+        assert not {"lr", "oc", "spc", "vs", "p_chart", "xmr"} & set(display.TITLES[name].lower().split()), name
+    assert style_table(pd.DataFrame({"n": [1]}), "profile__THA").caption.startswith(
+        "The district against the rest of the authority and its previous cycle (THA)")
