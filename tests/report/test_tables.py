@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kentaudit.report import tables as display
 from kentaudit.core.errors import ScaleError
 from kentaudit.core.formatting import format_interval, format_p, format_value
+from kentaudit.report import tables as display
 from kentaudit.report.tables import header, style_table
 
 ROOT = Path(__file__).resolve().parents[2]
