@@ -193,6 +193,42 @@ METHOD_WORDS = {
     # tests of two proportions (kentaudit.stats.independent)
     "n-1 chi-square": ("'N-1' chi-square", "the 'N-1' chi-square test", "'N-1' chi-square test"),
     "fisher exact": ("Fisher's exact", "Fisher's exact test", "Fisher's exact test"),
+    "Fisher exact": ("Fisher's exact", "Fisher's exact test", "Fisher's exact test"),
+    "N-1 chi-square": ("'N-1' chi-square", "the 'N-1' chi-square test", "'N-1' chi-square test"),
+    "n-1-chisq-or-fisher": ("'N-1' chi-square, or Fisher's exact when counts are small",
+                            "the 'N-1' chi-square test (Fisher's exact test when an expected count is below 1)",
+                            "'N-1' chi-square test if every expected count is at least 1, else Fisher's exact test"),
+    # paired proportions (kentaudit.stats.paired)
+    "mcnemar": ("McNemar", "McNemar's test", "McNemar's test (asymptotic, no continuity correction)"),
+    "mcnemar-cc": ("McNemar, continuity corrected", "McNemar's test with continuity correction",
+                   "McNemar's test with continuity correction"),
+    "mcnemar-exact": ("McNemar exact", "McNemar's exact test", "McNemar's exact (conditional binomial) test"),
+    "mcnemar-midp": ("McNemar mid-p", "McNemar's mid-p test", "McNemar's mid-p test (Fagerland et al. 2013)"),
+    "newcombe-paired": ("Newcombe paired", "Newcombe's interval for paired proportions",
+                        "Newcombe's hybrid score interval for paired proportions (method 10)"),
+    "bowker": ("Bowker symmetry", "Bowker's test of symmetry", "Bowker's test of symmetry"),
+    "stuart-maxwell": ("Stuart-Maxwell", "the Stuart-Maxwell test of marginal homogeneity",
+                       "Stuart-Maxwell test of marginal homogeneity"),
+    "sign": ("sign test", "the sign test", "sign test"),
+    # intervals of a design-based estimate (kentaudit.stats.survey)
+    "logit": ("logit", "the logit interval", "logit interval (as R survey::svyciprop(method = \"logit\"))"),
+    # funnel plots (kentaudit.stats.funnel)
+    "binomial-interpolated": ("exact binomial, interpolated", "exact binomial limits, interpolated",
+                              "exact binomial control limits, interpolated between whole counts "
+                              "(Spiegelhalter 2005)"),
+    "normal": ("normal approximation", "normal-approximation limits", "normal-approximation control limits"),
+    "order-statistic": ("by order statistics", "winsorising by order statistics",
+                        "winsorising by order statistics"),
+    "significant": ("when significant", "adjusted when the dispersion test is significant",
+                    "limits widened for overdispersion when the dispersion test is significant"),
+    "auto": ("automatic", "chosen automatically", "chosen automatically from the data"),
+    # shrunken estimates (kentaudit.stats.shrinkage)
+    "hierarchical": ("hierarchical beta-binomial", "a hierarchical beta-binomial model",
+                     "hierarchical beta-binomial model (posterior draws)"),
+    # kappa weights (kentaudit.stats.interrater)
+    "unweighted": ("unweighted", "unweighted", "unweighted (every disagreement counts the same)"),
+    "linear": ("linear weights", "linear weights", "linear weights (disagreement by grade distance)"),
+    "quadratic": ("quadratic weights", "quadratic weights", "quadratic weights (squared grade distance)"),
     "not testable": ("not testable (a group has no answers, or all answers alike)",
                      "no test (a group has no answers, or all answers alike)",
                      "no test (a group has no answers, or all answers alike)"),

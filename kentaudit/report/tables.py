@@ -395,7 +395,11 @@ def style_table(df: pd.DataFrame, name: str | None = None, *, caption: str | Non
         head = info.header + (_unit_suffix(info.format) if info.format in ("percent", "pp") else "")
         while head in out:
             head += " "
-        out[head] = [format_value(v, info.format, decimals) for v in df[c]]
+        if info.role == "method":  # a method that varies between rows: its name in words
+            out[head] = [method_words(v) if isinstance(v, str) else format_value(v, info.format, decimals)
+                         for v in df[c]]
+        else:
+            out[head] = [format_value(v, info.format, decimals) for v in df[c]]
         if info.format in ("count", "percent", "pp", "p", "number"):
             numeric.add(head)
         used.add(c)

@@ -148,3 +148,15 @@ def test_every_results_table_has_a_title_written_for_a_reader():
         assert not {"lr", "oc", "spc", "vs", "p_chart", "xmr"} & set(display.TITLES[name].lower().split()), name
     assert style_table(pd.DataFrame({"n": [1]}), "profile__THA").caption.startswith(
         "The district against the rest of the authority and its previous cycle (THA)")
+
+
+def test_method_codes_are_shown_in_words_in_cells_and_captions():
+    t = pd.DataFrame({"criterion": ["seen", "voice"], "difference": [0.1, -0.05],
+                      "conf_low": [0.02, -0.1], "conf_high": [0.2, 0.0], "test": ["mcnemar-exact", "mcnemar"],
+                      "method": ["newcombe-paired", "newcombe-paired"], "conf_level": [0.95, 0.95]})
+    v = style_table(t, "reaudit_paired")
+    assert v.frame["Test"].tolist() == ["McNemar exact", "McNemar"]
+    assert "Newcombe's hybrid score interval for paired proportions" in v.caption
+    shown = " ".join(v.frame.astype(str).to_numpy().ravel()) + v.caption
+    for code in ("mcnemar-exact", "newcombe-paired", "wilson", "n-1 chi-square"):
+        assert code not in shown
