@@ -35,7 +35,8 @@ import pandas as pd
 from kentaudit.core.errors import ScaleError
 
 __all__ = ["DASH", "P_FLOOR", "P_FLOOR_CELL", "is_missing", "as_number", "finite_number", "format_p", "format_value", "format_interval",
-           "level_text", "join_words", "wrap_lines", "wrap_title", "METHOD_WORDS", "method_words"]
+           "level_text", "join_words", "wrap_lines", "wrap_title", "METHOD_WORDS", "method_words",
+           "SAMPLE_WORDS"]
 
 #: what a missing value, or a test that could not be done, reads as
 DASH = "\u2013"
@@ -234,6 +235,16 @@ METHOD_WORDS = {
                      "no test (a group has no answers, or all answers alike)"),
 }
 _FORMS = {"label": 0, "phrase": 1, "full": 2}
+
+#: samples as a reader writes them (tables, chart axes, captions of every output)
+SAMPLE_WORDS = {
+    "initial": "Initial sample",
+    "extended": "Additional cases (extended sample)",
+    "reaudit": "Re-audit of initial cases",
+    "annual": "Annual audit",
+    "All samples": "All samples",
+    "Total": "Total",
+}
 
 
 def method_words(code: str, form: str = "label") -> str:
