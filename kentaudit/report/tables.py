@@ -35,7 +35,7 @@ import pandas as pd
 from kentaudit.core.errors import ScaleError
 from kentaudit.core.formatting import format_interval, format_value, level_text, method_words
 
-__all__ = ["FORMATS", "column_info", "header", "style_table", "TableView", "MAX_ROWS", "Interval",
+__all__ = ["FORMATS", "column_info", "header", "style_table", "TableView", "MAX_ROWS", "MAX_SHOWN", "Interval",
            "intervals", "scale_of", "TITLES"]
 
 #: the closed set of column formats of ``columns.csv``
@@ -43,6 +43,8 @@ FORMATS = ("count", "percent", "pp", "p", "number", "bool", "text")
 
 #: tables longer than this are collapsed behind a summary
 MAX_ROWS = 25
+#: at most this many rows of a table are written into a page (the summary says where the rest are)
+MAX_SHOWN = 400
 
 #: the same column means another thing in these tables
 _TABLE_FORMATS = {
@@ -415,5 +417,12 @@ def style_table(df: pd.DataFrame, name: str | None = None, *, caption: str | Non
             vals = df[flag].astype(str)
             n_flag = int((~vals.isin(["within", "not assessed", "common_cause", "nan", "missing"])).sum())
             summary = f"{len(df)} rows, {n_flag} flagged ({header(flag, name).lower()}): select to show the whole table"
+    if len(frame) > MAX_SHOWN:
+        # a page is read, not searched: beyond MAX_SHOWN rows the page shows the first ones
+        # and says where the whole table is (a 2,160-row table made a 2 MB reviewer page)
+        where = f"the results table {name!r} (results/{name}.csv)" if name else "the results table"
+        frame = frame.iloc[:MAX_SHOWN]
+        summary = (summary or f"{len(df)} rows").replace(": select to show the whole table", "")
+        summary += (f": the first {MAX_SHOWN:,} shown; every row is in {where}")
     uuid = (name or "table").replace("__", "_")
     return TableView(frame, cap, len(df), summary, uuid, numeric)

@@ -160,3 +160,13 @@ def test_method_codes_are_shown_in_words_in_cells_and_captions():
     shown = " ".join(v.frame.astype(str).to_numpy().ravel()) + v.caption
     for code in ("mcnemar-exact", "newcombe-paired", "wilson", "n-1 chi-square"):
         assert code not in shown
+
+
+def test_a_very_long_table_shows_its_first_rows_and_says_where_the_rest_are():
+    t = pd.DataFrame({"district": [f"D{i}" for i in range(2160)], "p_flag": 0.01})
+    v = style_table(t, "flag_operating_characteristics")
+    assert len(v.frame) == display.MAX_SHOWN and v.n_rows == 2160
+    assert v.summary.startswith("2160 rows") and "results/flag_operating_characteristics.csv" in v.summary
+    assert "<details" in v.to_html() and v.to_html().count("<tr>") == display.MAX_SHOWN + 1
+    short = style_table(t.head(30), "flag_operating_characteristics")
+    assert len(short.frame) == 30 and short.summary == "30 rows: select to show the whole table"
