@@ -146,7 +146,9 @@ def test_the_z_note_names_each_table_once_with_the_reason(cycle_id, request):
     once, its count is of comparisons (rows), and the reason covers every untestable case."""
     pub = request.getfixturevalue(cycle_id)["cycle_dir"] / "publish"
     b = pd.read_csv(pub.parent / "restricted" / "RESTRICTED_findings.csv", dtype=str, keep_default_na=False)
-    z = b[b["topic"] == "untested"]
+    z = b[(b["topic"] == "untested") & b["sentence"].str.contains("(shown as [z])", regex=False)]
+    if cycle_id == "cycle_2009":  # the extension and the re-audit have untestable comparisons
+        assert not z.empty
     if z.empty:
         return
     sentence = z["sentence"].iloc[0]
