@@ -33,7 +33,7 @@ from importlib import resources
 import pandas as pd
 
 from kentaudit.core.errors import ScaleError
-from kentaudit.core.formatting import format_interval, format_value, level_text, method_words
+from kentaudit.core.formatting import format_interval, format_value, join_words, level_text, method_words
 
 __all__ = ["FORMATS", "column_info", "header", "style_table", "TableView", "MAX_ROWS", "MAX_SHOWN", "Interval",
            "intervals", "scale_of", "TITLES"]
@@ -247,9 +247,26 @@ def _constant(s: pd.Series):
     return vals[0] if len(vals) == 1 and s.notna().all() else None
 
 
+def _term_words(term: str) -> str:
+    """A model term in words: ``risk_domestic_abuse`` -> ``risk: domestic abuse``,
+    ``age_band`` -> ``age band`` (a documented column keeps its header)."""
+    if term in _dictionary():
+        return header(term).lower()
+    if term.startswith("risk_"):
+        return "risk: " + term[5:].replace("_", " ").replace("under1", "under 1")
+    return term.replace("_", " ")
+
+
 def _method_text(col: str, value, table: str | None) -> str:
     info = column_info(col, table)
-    if isinstance(value, str):
+    if col == "conf_levels" and isinstance(value, str):  # "0.95;0.998" -> "95% and 99.8%"
+        try:
+            value = join_words([level_text(float(v)) for v in value.split(";")])
+        except ValueError:
+            pass
+    elif col == "covariates" and isinstance(value, str):  # model terms in words
+        value = join_words([_term_words(v.strip()) for v in value.split(",") if v.strip()])
+    elif isinstance(value, str):
         value = method_words(value, "full")
     if col == "conf_level":
         value = level_text(value)

@@ -170,3 +170,12 @@ def test_a_very_long_table_shows_its_first_rows_and_says_where_the_rest_are():
     assert "<details" in v.to_html() and v.to_html().count("<tr>") == display.MAX_SHOWN + 1
     short = style_table(t.head(30), "flag_operating_characteristics")
     assert len(short.frame) == 30 and short.summary == "30 rows: select to show the whole table"
+
+
+def test_method_settings_in_a_caption_are_words_not_codes():
+    t = pd.DataFrame({"criterion": ["seen"], "p_value": [0.2], "conf_levels": ["0.95;0.998"],
+                      "covariates": ["case_status,age_band,risk_under1,risk_domestic_abuse"]})
+    cap = style_table(t, "casemix_lr").caption
+    assert "Limits' coverage: 95% and 99.8%" in cap
+    assert "risk: domestic abuse" in cap and "risk: under 1" in cap
+    assert "case_status" not in cap and "0.95;0.998" not in cap

@@ -105,7 +105,6 @@ def cover_lines(content: AppendixContent) -> dict:
     lines - what the release is, its status and dates, what each sheet holds, the
     main findings, how it was made and whom to ask."""
     pub = content.publication or {}
-    names = content.numbers()
     intro = []
     if content.synthetic:
         intro.append("Synthetic data: " + content.notes.get("synthetic", ""))
