@@ -27,13 +27,14 @@ from kentaudit.core.errors import InputError
 from kentaudit.core.formatting import DASH, format_interval, format_p, level_text, method_words
 from kentaudit.core.methods import check_method
 from kentaudit.inputs import reference as _ref
-from kentaudit.report.tables import MAX_ROWS, TableView
+from kentaudit.inputs.params import MAIN_SAMPLES, RANDOM_SAMPLES
+from kentaudit.report.tables import MAX_ROWS, TableView, intervals, scale_of
 from kentaudit.stats import multiplicity, ordinal
 from kentaudit.stats.independent import compare_independent
 from kentaudit.stats.proportions import CI_METHODS, criterion_counts, proportion_ci
 
 __all__ = ["ComparisonTable", "ADJUST_CHOICES", "compare_groups", "compare_grades_by",
-           "comparison_display", "comparison_view"]
+           "comparison_display", "comparison_view", "samples_text"]
 
 #: Closed set of ``adjust=`` names: the methods of :func:`kentaudit.stats.multiplicity.adjust`, or none.
 ADJUST_CHOICES = (*multiplicity.ADJUST_METHODS, "none")
@@ -106,6 +107,8 @@ def comparison_display(table: pd.DataFrame) -> pd.DataFrame:
     level = f"{level_text(table['conf_level'].dropna().iloc[0])} CI"
     adj = [m for m in table["adjust_method"].dropna().unique() if m != "none"]
     adj_words = method_words(adj[0]) if adj else "none"
+    # the interval of the difference (conf_low, conf_high), as intervals.csv declares it
+    diff_scale = next(iv.scale for iv in intervals(table.columns, "comparison") if iv.estimate == "difference")
     rows = []
     for r in table.itertuples(index=False):
         r = r._asdict()
@@ -115,7 +118,8 @@ def comparison_display(table: pd.DataFrame) -> pd.DataFrame:
             f"{a}, n / N (%)": "" if overall else _count_share(r[na], r[da]),
             f"{b}, n / N (%)": "" if overall else _count_share(r[nb], r[db]),
             f"Difference, percentage points ({level})": "" if overall else format_interval(
-                r["difference"], r["conf_low"], r["conf_high"], "pp"),
+                r["difference"], r["conf_low"], r["conf_high"], "pp", scale=scale_of("difference"),
+                interval_scale=diff_scale),
             "Test": method_words(str(r["test"])),
             "p-value": format_p(r["p_value"]),
             f"Adjusted p-value ({adj_words})": format_p(r["p_adjusted"]),
@@ -134,7 +138,8 @@ def comparison_view(table: pd.DataFrame, caption: str | None = None):
     shown = comparison_display(table)
     if table.empty:
         return TableView(shown, caption or "No rows", 0, None, "comparison", set())
-    cap = caption or f"{table['group_a'].iloc[0]} against {table['group_b'].iloc[0]}"
+    cap = caption or f"{table['group_a'].iloc[0]} against {table['group_b'].iloc[0]}" + (
+        f" (samples read: {table['samples'].iloc[0]})" if "samples" in table.columns else "")
     m = str(table["method"].dropna().iloc[0]) if table["method"].notna().any() else ""
     notes = [f"Group intervals: {method_words(m)}",
              f"difference interval: {method_words('newcombe')}",
@@ -147,8 +152,21 @@ def comparison_view(table: pd.DataFrame, caption: str | None = None):
 
 # ----------------------------------------------------------------------------- selecting the groups
 
+def _sample_rule(present: set, rule) -> list[str]:
+    """The samples the notebooks' district comparisons read under ``rule`` (the
+    ``district_samples`` parameter, :attr:`kentaudit.analysis.cycle.CycleData.district_samples`):
+    ``"random"`` the random samples present (``extended``, ``annual``: drawn the same way in
+    every group), or every main sample when the cycle has none; ``"main"`` every main sample;
+    a list: those samples."""
+    if not isinstance(rule, str):
+        return [s for s in rule if s in present]
+    main = [s for s in MAIN_SAMPLES if s in present]
+    rnd = [s for s in RANDOM_SAMPLES if s in present]
+    return (rnd or main) if rule == "random" else main
+
+
 def _frame_and_defaults(audits, samples):
-    """(audits frame, catalogue, params or None) from a DataFrame or a CycleData."""
+    """(audits frame, catalogue, params or None, samples read) from a DataFrame or a CycleData."""
     params = getattr(audits, "params", None)
     catalogue = getattr(audits, "criteria", None)
     frame = getattr(audits, "audits", audits)
@@ -156,11 +174,18 @@ def _frame_and_defaults(audits, samples):
         raise InputError("compare_groups needs a DataFrame of audits or a cycle from kentaudit.load_cycle")
     if catalogue is None:
         catalogue = _ref.criteria()
+    keep: list[str] = []
     if "sample" in frame.columns:
         present = set(frame["sample"].dropna().astype(str).unique())
-        if samples == "main":
-            keep = sorted(present - set(_REPEATS))
-        elif samples == "all":
+        if samples is None:  # the notebooks' rule: the cycle's district_samples, else "random"
+            keep = _sample_rule(present, getattr(params, "district_samples", "random"))
+            if not keep:  # no main sample at all (e.g. only a re-audit): every sample
+                keep = sorted(present)
+        elif isinstance(samples, str) and samples in ("main", "random"):
+            keep = _sample_rule(present, samples)
+            if samples == "main":  # a sample not in the catalogue of main samples is kept too
+                keep += sorted(present - set(MAIN_SAMPLES) - set(_REPEATS))
+        elif isinstance(samples, str) and samples == "all":
             keep = sorted(present)
         else:
             keep = [samples] if isinstance(samples, str) else list(samples)
@@ -169,7 +194,13 @@ def _frame_and_defaults(audits, samples):
                 raise InputError(f"no audits of sample(s) {', '.join(unknown)}; the audits hold "
                                  f"{', '.join(sorted(present))}", column="sample")
         frame = frame[frame["sample"].astype(str).isin(keep)]
-    return frame, catalogue, params
+    return frame, catalogue, params, keep
+
+
+def samples_text(keep: Sequence[str]) -> str:
+    """The samples a comparison read, for its caption: ``"extended"``, ``"initial + extended"``
+    (``"all audits"`` when the audits have no sample column)."""
+    return " + ".join(keep) if keep else "all audits"
 
 
 def _mask(frame: pd.DataFrame, where) -> pd.Series:
@@ -319,7 +350,7 @@ def _adjusted(p: np.ndarray, adjust: str, family: str):
 # ----------------------------------------------------------------------------- compliance
 
 def compare_groups(audits, by, group=None, reference: str | Sequence = "rest", *,
-                   criteria: Sequence[str] | None = None, where=None, samples="main",
+                   criteria: Sequence[str] | None = None, where=None, samples=None,
                    conf_level: float | None = None, interval_method: str | None = None,
                    adjust: str | None = None,
                    test_policy: str = "n-1-chisq-or-fisher") -> ComparisonTable:
@@ -346,9 +377,17 @@ def compare_groups(audits, by, group=None, reference: str | Sequence = "rest", *
     where : mask, callable or mapping, optional
         Restrict the audits first, e.g. ``{"age_band": "under_1"}``,
         ``lambda a: a["age_band"] == "under_1"`` or a boolean Series.
-    samples : "main", "all" or list of str
-        Samples used. ``"main"`` (default) uses every sample except the
-        re-audit, which repeats cases already counted.
+    samples : None, "random", "main", "all" or list of str
+        Samples read. ``None`` (default): the notebooks' rule, the cycle's
+        ``district_samples`` parameter (``"random"`` unless the parameter file
+        says otherwise, and for a DataFrame): the samples drawn at random in
+        every group (``extended``, ``annual``), so a group's figures do not
+        depend on how many purposively chosen initial cases it had, exactly
+        as the districts and district profile notebooks read them; every main
+        sample when the audits have no random sample. ``"main"``: every
+        sample except the re-audit, which repeats cases already counted;
+        ``"all"``: every sample; or the samples listed. The ``samples``
+        column and the caption say which were read.
     conf_level, interval_method, adjust : optional
         Confidence level; interval for each group's proportion
         (``wilson``, ``clopper-pearson``, ``jeffreys``, ``agresti-coull``);
@@ -364,6 +403,7 @@ def compare_groups(audits, by, group=None, reference: str | Sequence = "rest", *
         One row per criterion, in catalogue order, with columns
 
         * ``criterion``, ``criterion_label``; ``group_a``, ``group_b`` (names);
+          ``samples`` (the samples read, ``"extended"`` or ``"initial + extended"``);
         * ``n_yes_a``, ``n_denominator_a``, ``n_not_applicable_a``,
           ``n_missing_a``, ``estimate_a``, ``conf_low_a``, ``conf_high_a``,
           and the same for ``_b`` (counts are integers; ``estimate`` is
@@ -394,11 +434,12 @@ def compare_groups(audits, by, group=None, reference: str | Sequence = "rest", *
     ``p.adjust``). ``tests/analysis/test_groups.py`` checks each of the three
     questions above against the same numbers worked out by hand.
     """
-    frame, catalogue, params = _frame_and_defaults(audits, samples)
+    frame, catalogue, params, keep = _frame_and_defaults(audits, samples)
     conf_level, interval_method, adjust = _settings(params, conf_level, interval_method, adjust)
     frame = frame[_mask(frame, where)]
     if frame.empty:
-        raise InputError("the where= filter leaves no audits to compare")
+        raise InputError(f"the where= filter leaves no audits to compare (samples read: "
+                         f"{samples_text(keep)}; samples= chooses others)")
     ids = _criteria(frame, catalogue, criteria)
     in_a, in_b, name_a, name_b = _groups(frame, by, group, reference)
     _check_disjoint(frame, in_a, in_b)
@@ -410,7 +451,7 @@ def compare_groups(audits, by, group=None, reference: str | Sequence = "rest", *
     cb = criterion_counts(frame.loc[in_b, cols], criteria=ids).set_index("criterion").loc[ids]
     labels = dict(zip(catalogue["id"], catalogue["label"]))
     out = pd.DataFrame({"criterion": ids, "criterion_label": [labels.get(i, i) for i in ids],
-                        "group_a": name_a, "group_b": name_b})
+                        "group_a": name_a, "group_b": name_b, "samples": samples_text(keep)})
     for suffix, c in (("_a", ca), ("_b", cb)):
         ci = proportion_ci(c["n_yes"].to_numpy(), c["n_denominator"].to_numpy(),
                            method=interval_method, conf_level=conf_level)
@@ -431,14 +472,14 @@ def compare_groups(audits, by, group=None, reference: str | Sequence = "rest", *
               + ["adjust_method", "family"]]
     out["note"] = cmp_["note"].to_numpy()
     table = ComparisonTable(out)
-    table.caption = f"Compliance: {name_a} against {name_b}"
+    table.caption = f"Compliance: {name_a} against {name_b} (samples read: {samples_text(keep)})"
     return table
 
 
 # ----------------------------------------------------------------------------- grades
 
 def compare_grades_by(audits, by, group=None, reference: str | Sequence = "rest", *,
-                      grade: str = "overall_grade", where=None, samples="main",
+                      grade: str = "overall_grade", where=None, samples=None,
                       conf_level: float | None = None, interval_method: str | None = None,
                       adjust: str | None = None) -> ComparisonTable:
     """Grades of one group of audits against another, in the shape of :func:`compare_groups`.
@@ -456,7 +497,8 @@ def compare_grades_by(audits, by, group=None, reference: str | Sequence = "rest"
     ComparisonTable
         One row per grade (1 best to 4), then one row ``grade = "all"``:
 
-        * ``grade``, ``grade_label``; ``group_a``, ``group_b``;
+        * ``grade``, ``grade_label``; ``group_a``, ``group_b``; ``samples`` (as in
+          :func:`compare_groups`);
         * ``n_at_grade_a``, ``n_graded_a``, ``n_missing_a``, ``estimate_a``
           (share of a's graded audits at the grade), ``conf_low_a``,
           ``conf_high_a``, and the same for ``_b``;
@@ -473,11 +515,12 @@ def compare_grades_by(audits, by, group=None, reference: str | Sequence = "rest"
         * ``note``: on the ``all`` row, which group was graded worse
           (higher numbers: "harder").
     """
-    frame, _, params = _frame_and_defaults(audits, samples)
+    frame, _, params, keep = _frame_and_defaults(audits, samples)
     conf_level, interval_method, adjust = _settings(params, conf_level, interval_method, adjust)
     frame = frame[_mask(frame, where)]
     if frame.empty:
-        raise InputError("the where= filter leaves no audits to compare")
+        raise InputError(f"the where= filter leaves no audits to compare (samples read: "
+                         f"{samples_text(keep)}; samples= chooses others)")
     if grade not in frame.columns:
         raise InputError(f"the audits have no grade column {grade!r}", column=grade)
     in_a, in_b, name_a, name_b = _groups(frame, by, group, reference)
@@ -496,7 +539,7 @@ def compare_grades_by(audits, by, group=None, reference: str | Sequence = "rest"
     na, nb = np.int64(ga.notna().sum()), np.int64(gb.notna().sum())
     out = pd.DataFrame({"grade": [str(k) for k in grades],
                         "grade_label": [f"{k} {labels.get(k, '')}".strip() for k in grades],
-                        "group_a": name_a, "group_b": name_b})
+                        "group_a": name_a, "group_b": name_b, "samples": samples_text(keep)})
     for suffix, x, n, g in (("_a", xa, na, ga), ("_b", xb, nb, gb)):
         ci = proportion_ci(x, np.full(len(x), n), method=interval_method, conf_level=conf_level)
         out["n_at_grade" + suffix] = x
@@ -524,7 +567,7 @@ def compare_grades_by(audits, by, group=None, reference: str | Sequence = "rest"
             f"{name_b} in {100 * p_worse:.1f}% of pairs (ties counted half); rank-sum "
             f"p = {float(rs['p_value']):.3g}")
     overall = {"grade": "all", "grade_label": "All grades (distribution)", "group_a": name_a,
-               "group_b": name_b, "n_at_grade_a": na, "n_graded_a": na,
+               "group_b": name_b, "samples": samples_text(keep), "n_at_grade_a": na, "n_graded_a": na,
                "n_missing_a": int(ga.isna().sum()), "n_at_grade_b": nb, "n_graded_b": nb,
                "n_missing_b": int(gb.isna().sum()), "conf_level": conf_level,
                "test": str(rs["test"]), "statistic": u_a, "p_value": float(rs["p_value"]),
@@ -534,12 +577,12 @@ def compare_grades_by(audits, by, group=None, reference: str | Sequence = "rest"
     for c in out.columns:
         if c.startswith("n_"):
             out[c] = out[c].astype(np.int64)
-    order = ["grade", "grade_label", "group_a", "group_b"]
+    order = ["grade", "grade_label", "group_a", "group_b", "samples"]
     for s in ("_a", "_b"):
         order += [f"n_at_grade{s}", f"n_graded{s}", f"n_missing{s}", f"estimate{s}", f"conf_low{s}",
                   f"conf_high{s}"]
     order += ["difference", "conf_low", "conf_high", "method", "difference_method", "conf_level", "test",
               "statistic", "df", "p_value", "p_adjusted", "adjust_method", "family", "note"]
     table = ComparisonTable(out[order])
-    table.caption = f"Grades: {name_a} against {name_b}"
+    table.caption = f"Grades: {name_a} against {name_b} (samples read: {samples_text(keep)})"
     return table

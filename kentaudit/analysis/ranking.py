@@ -150,7 +150,9 @@ def district_ranks(cd: CycleData) -> Section:
         for sc, d in zip(summ["scenario"], summ["shortfall"])])
     tables["flag_oc_summary"] = summ
 
-    monthly = _monthly(cd)
+    # the control-chart rules' error rates mean something where control charts are read: the
+    # monitoring of an annual programme (the trends notebook), not a one-off review
+    monthly = _monthly(cd) if "annual" in set(cd.audits["sample"].dropna()) else None
     if monthly is not None and len(monthly) >= 3:
         pc = spc.p_chart(monthly, improvement="increase", freq="M")
         ok = ~pc["missing"].to_numpy()

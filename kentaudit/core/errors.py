@@ -18,6 +18,7 @@ __all__ = [
     "PublicationCheckError",
     "RunError",
     "RejectedRowsError",
+    "ScaleError",
 ]
 
 
@@ -125,3 +126,14 @@ class RejectedRowsError(KentauditError):
     def __init__(self, message: str, *, rejected: int, accepted_limit: int, by_rule: dict, report=None):
         self.rejected, self.accepted_limit, self.by_rule, self.report = rejected, accepted_limit, by_rule, report
         super().__init__(message)
+
+
+class ScaleError(KentauditError, ValueError):
+    """An estimate was to be shown beside an interval of another quantity, or on another
+    scale (a percentage beside the interval of a difference, a log odds ratio beside an
+    odds ratio's interval): :func:`kentaudit.core.formatting.format_interval` refuses it."""
+
+    def __init__(self, estimate_scale: str, interval_scale: str, what: str = ""):
+        self.estimate_scale, self.interval_scale = estimate_scale, interval_scale
+        super().__init__(f"{what + ': ' if what else ''}an estimate on the scale of a {estimate_scale} "
+                         f"cannot be shown with an interval on the scale of a {interval_scale}")

@@ -11,7 +11,9 @@ same number reads the same everywhere:
 * **counts** whole with thousands separators, **proportions** as percentages to one
   decimal, **differences** in percentage points, other numbers to three significant
   figures;
-* **an estimate with its interval** in one cell: ``63.3 (50.7 to 74.4)``;
+* **an estimate with its interval** in one cell: ``63.3 (50.7 to 74.4)``, only when
+  the two are on one scale (:func:`format_interval` raises :class:`ScaleError`
+  otherwise); a number that rounds to zero never reads ``-0.0``;
 * **confidence levels** as ``95%``; lists as ``a, b and c``;
 * **method names in words** (:func:`method_words`): a closed registry, one entry per
   method code, in the three forms a text needs (a label, a phrase in a sentence, the
@@ -30,8 +32,11 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from kentaudit.core.errors import ScaleError
+
 __all__ = ["DASH", "P_FLOOR", "P_FLOOR_CELL", "is_missing", "as_number", "finite_number", "format_p", "format_value", "format_interval",
-           "level_text", "join_words", "wrap_lines", "wrap_title", "METHOD_WORDS", "method_words"]
+           "level_text", "join_words", "wrap_lines", "wrap_title", "METHOD_WORDS", "method_words",
+           "SAMPLE_WORDS"]
 
 #: what a missing value, or a test that could not be done, reads as
 DASH = "\u2013"
@@ -106,21 +111,41 @@ def format_value(v, fmt: str, decimals: int | None = None) -> str:
     if not math.isfinite(f):
         return DASH
     if fmt == "count":
-        return f"{int(round(f)):,}" if f == round(f) else f"{f:,.1f}"
+        return _unsigned_zero(f"{int(round(f)):,}" if f == round(f) else f"{f:,.1f}")
     if fmt in ("percent", "pp"):
-        return f"{100 * f:.{1 if decimals is None else decimals}f}"
+        return _unsigned_zero(f"{100 * f:.{1 if decimals is None else decimals}f}")
     if fmt in ("number", "text"):  # a number in a column documented as text is still a number
         if fmt == "text" and isinstance(v, (int, np.integer)):
             return str(v)
         if decimals is not None:
-            return f"{f:.{decimals}f}"
-        return f"{f:.3g}" if abs(f) < 1000 else f"{f:,.0f}"
+            return _unsigned_zero(f"{f:.{decimals}f}")
+        return _unsigned_zero(f"{f:.3g}" if abs(f) < 1000 else f"{f:,.0f}")
     return str(v)
 
 
-def format_interval(estimate, lower, upper, fmt: str = "percent", decimals: int | None = None) -> str:
+def _unsigned_zero(text: str) -> str:
+    """``-0.0`` (a small negative number rounded to zero) reads ``0.0``: a sign on a zero
+    says a direction the shown number does not have."""
+    if text.startswith("-") and not text.strip("-0.,"):
+        return text[1:]
+    return text
+
+
+def format_interval(estimate, lower, upper, fmt: str = "percent", decimals: int | None = None, *,
+                    scale: str | None = None, interval_scale: str | None = None) -> str:
     """``63.3 (50.7 to 74.4)``: an estimate and its interval in one cell (format ``fmt``);
-    an interval that is not available is left out: ``63.3``."""
+    an interval that is not available is left out: ``63.3``.
+
+    ``scale`` is the estimate's scale and ``interval_scale`` the scale of the quantity the
+    interval belongs to (``"proportion"``, ``"difference of proportions"``, ``"odds
+    ratio"``, ``"log odds ratio"``, ``"kappa"``: ``kentaudit/data/columns.csv`` and
+    ``intervals.csv``). When they differ the pair is refused with :class:`ScaleError`:
+    a district's percentage is never shown beside the interval of its difference from the
+    rest, nor a log odds ratio beside the odds ratio's interval. Callers that know both
+    scales pass them; :func:`kentaudit.report.tables.style_table` always does.
+    """
+    if scale is not None and interval_scale is not None and scale != interval_scale:
+        raise ScaleError(scale, interval_scale)
     e = format_value(estimate, fmt, decimals)
     if is_missing(lower) or is_missing(upper):
         return e
@@ -169,11 +194,57 @@ METHOD_WORDS = {
     # tests of two proportions (kentaudit.stats.independent)
     "n-1 chi-square": ("'N-1' chi-square", "the 'N-1' chi-square test", "'N-1' chi-square test"),
     "fisher exact": ("Fisher's exact", "Fisher's exact test", "Fisher's exact test"),
+    "Fisher exact": ("Fisher's exact", "Fisher's exact test", "Fisher's exact test"),
+    "N-1 chi-square": ("'N-1' chi-square", "the 'N-1' chi-square test", "'N-1' chi-square test"),
+    "n-1-chisq-or-fisher": ("'N-1' chi-square, or Fisher's exact when counts are small",
+                            "the 'N-1' chi-square test (Fisher's exact test when an expected count is below 1)",
+                            "'N-1' chi-square test if every expected count is at least 1, else Fisher's exact test"),
+    # paired proportions (kentaudit.stats.paired)
+    "mcnemar": ("McNemar", "McNemar's test", "McNemar's test (asymptotic, no continuity correction)"),
+    "mcnemar-cc": ("McNemar, continuity corrected", "McNemar's test with continuity correction",
+                   "McNemar's test with continuity correction"),
+    "mcnemar-exact": ("McNemar exact", "McNemar's exact test", "McNemar's exact (conditional binomial) test"),
+    "mcnemar-midp": ("McNemar mid-p", "McNemar's mid-p test", "McNemar's mid-p test (Fagerland et al. 2013)"),
+    "newcombe-paired": ("Newcombe paired", "Newcombe's interval for paired proportions",
+                        "Newcombe's hybrid score interval for paired proportions (method 10)"),
+    "bowker": ("Bowker symmetry", "Bowker's test of symmetry", "Bowker's test of symmetry"),
+    "stuart-maxwell": ("Stuart-Maxwell", "the Stuart-Maxwell test of marginal homogeneity",
+                       "Stuart-Maxwell test of marginal homogeneity"),
+    "sign": ("sign test", "the sign test", "sign test"),
+    # intervals of a design-based estimate (kentaudit.stats.survey)
+    "logit": ("logit", "the logit interval", "logit interval (as R survey::svyciprop(method = \"logit\"))"),
+    # funnel plots (kentaudit.stats.funnel)
+    "binomial-interpolated": ("exact binomial, interpolated", "exact binomial limits, interpolated",
+                              "exact binomial control limits, interpolated between whole counts "
+                              "(Spiegelhalter 2005)"),
+    "normal": ("normal approximation", "normal-approximation limits", "normal-approximation control limits"),
+    "order-statistic": ("by order statistics", "winsorising by order statistics",
+                        "winsorising by order statistics"),
+    "significant": ("when significant", "adjusted when the dispersion test is significant",
+                    "limits widened for overdispersion when the dispersion test is significant"),
+    "auto": ("automatic", "chosen automatically", "chosen automatically from the data"),
+    # shrunken estimates (kentaudit.stats.shrinkage)
+    "hierarchical": ("hierarchical beta-binomial", "a hierarchical beta-binomial model",
+                     "hierarchical beta-binomial model (posterior draws)"),
+    # kappa weights (kentaudit.stats.interrater)
+    "unweighted": ("unweighted", "unweighted", "unweighted (every disagreement counts the same)"),
+    "linear": ("linear weights", "linear weights", "linear weights (disagreement by grade distance)"),
+    "quadratic": ("quadratic weights", "quadratic weights", "quadratic weights (squared grade distance)"),
     "not testable": ("not testable (a group has no answers, or all answers alike)",
                      "no test (a group has no answers, or all answers alike)",
                      "no test (a group has no answers, or all answers alike)"),
 }
 _FORMS = {"label": 0, "phrase": 1, "full": 2}
+
+#: samples as a reader writes them (tables, chart axes, captions of every output)
+SAMPLE_WORDS = {
+    "initial": "Initial sample",
+    "extended": "Additional cases (extended sample)",
+    "reaudit": "Re-audit of initial cases",
+    "annual": "Annual audit",
+    "All samples": "All samples",
+    "Total": "Total",
+}
 
 
 def method_words(code: str, form: str = "label") -> str:

@@ -41,7 +41,8 @@ from kentaudit.publication.disclosure import (DEFAULT_WIDTH, Context, protect_ad
                                               protect_funnel_bands, suppress)
 from kentaudit.publication.figures import draw_figures
 from kentaudit.publication.findings import bindings_frame, main_findings
-from kentaudit.publication.numbering import ID_PATTERN, numbering, reader_number
+from kentaudit.publication.numbering import (ID_PATTERN, csv_name, numbering, reader_number,
+                                             sheet_name)
 from kentaudit.publication.releases import earlier_releases, model_releases
 from kentaudit.publication.spec import applies, build_tables, load_spec, read_results
 from kentaudit.publication.table import AppendixContent
@@ -659,8 +660,8 @@ def _content(b: _Build, d: _Disclosed, figures, skipped, found, names, headline:
         intro=(f"Statistical appendix to the report of the {cycle} case-file audit cycle "
                f"(samples: {', '.join(SAMPLE_WORDS.get(x, x).lower() for x in samples) or 'not stated'}). "
                "Each table keeps its number in every edition of the programme and is also published "
-               "as a CSV file and on a sheet of the spreadsheets named after it (Table 4 is T4.csv "
-               "and sheet T4)" + (f"; {_unused_numbers(skipped)} not in this edition (see the end of "
+               "as a CSV file and on a sheet of the spreadsheets named after it (Table 4 is "
+               f"{csv_name('T4')} and sheet {sheet_name('T4')})" + (f"; {_unused_numbers(skipped)} not in this edition (see the end of "
                                   "the tables)." if _unused_numbers(skipped) else ".")),
         tables=sup.tables, figures=figures, notes=notes,
         methods=_methods(params, b.manifest, sup.tables, sup=sup, earlier=d.earlier, names=names,

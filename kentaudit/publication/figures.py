@@ -30,6 +30,7 @@ import matplotlib.figure
 import numpy as np
 
 from kentaudit.core.formatting import P_FLOOR_CELL, finite_number, format_p, format_value
+from kentaudit.publication.numbering import reader_number
 from kentaudit.publication.table import Figure, round_half_away
 from kentaudit.report.charts import OKABE_ITO, house_style, place_labels
 from kentaudit.stats.funnel import funnel_limits
@@ -111,9 +112,9 @@ def _funnel(t7, out_dir, *, headline, label, target, method, threshold):
         place_labels(ax, n[flagged], 100 * y[flagged], [str(df.at[shown[k], "district"]) for k in flagged])
     out = [float(y[k]) for k in range(len(shown))]
     cap = (f"Funnel plot of {label}: each point is one district's percentage against its number of "
-           f"files answered, from table T7; target {_pct(target)}; 95% and 99.8% limits ({method}).")
+           f"files answered, from {reader_number(t7.id)}; target {_pct(target)}; 95% and 99.8% limits ({method}).")
     if hidden:
-        cap += (f" Not plotted because their counts are suppressed in T7: {', '.join(hidden)}.")
+        cap += (f" Not plotted because their counts are suppressed in {reader_number(t7.id)}: {', '.join(hidden)}.")
     alt = (f"Funnel plot of {label} for {len(shown)} districts with between {int(n.min())} and "
            f"{int(n.max())} files answered; percentages from {_pct(min(out))} to {_pct(max(out))}; "
            f"target {_pct(target)}." + (f" {len(hidden)} district(s) not plotted: counts suppressed." if hidden else ""))
@@ -186,10 +187,10 @@ def _grades(t8, out_dir):
         ax.set_xlabel("Percentage of graded audits")
         ax.set_title("Overall grades by sample", loc="left")
         ax.legend(ncols=3, loc="upper center", bbox_to_anchor=(0.5, -0.2), frameon=False)
-    cap = ("Overall grades by sample, from table T8: percentage of graded audits at each grade; "
+    cap = (f"Overall grades by sample, from {reader_number(t8.id)}: percentage of graded audits at each grade; "
            "n = graded audits in each bar.")
     if any_hidden:
-        cap += " Grades whose counts are suppressed in T8 are drawn together as one grey segment."
+        cap += " Grades whose counts are suppressed in the table are drawn together as one grey segment."
     if skipped:
         cap += f" Not drawn because their totals are suppressed: {', '.join(skipped)}."
     alt = (f"Stacked bar chart of overall grades for {len(bars)} samples ("
@@ -224,7 +225,7 @@ def _trend(t11, out_dir, *, headline, label):
         ax.set_xlabel("Cycle")
         ax.set_title(f"{label} over the audit programme", loc="left")
     vals = [float(df.at[i, "n_yes"]) / float(df.at[i, "n_denominator"]) for i in shown]
-    cap = (f"{label} by cycle, from table T11: percentage of answered files with its confidence interval.")
+    cap = (f"{label} by cycle, from {reader_number(t11.id)}: percentage of answered files with its confidence interval.")
     cap += _trend_test_words(df, rows)
     if hidden:
         cap += f" Not plotted because their counts are suppressed: {', '.join(hidden)}."
@@ -270,7 +271,7 @@ def _caterpillar(t12, out_dir, *, label):
         ax.set_xlim(0, 100)
         ax.set_xlabel(f"{label}: shrunken estimate (% of files)")
         ax.set_title(f"{label}: shrunken estimates by district", loc="left")
-    cap = ("Shrunken estimates by district with 95% posterior intervals, from table T12.")
+    cap = (f"Shrunken estimates by district with 95% posterior intervals, from {reader_number(t12.id)}.")
     if hidden:
         cap += f" Not plotted because their figures are suppressed: {', '.join(hidden)}."
     alt = (f"Dot plot of shrunken estimates of {label} for {len(rows)} districts, from "

@@ -502,18 +502,19 @@ def _untested(tables, names):
         if not pcols:
             continue
         df = csv_frame(t).astype(str)
-        for col in pcols:
-            z = int((df[col] == "[z]").sum())
-            c = int((df[col] == "[c]").sum())
-            if z:
-                parts.append([_rows(t.id, z, f"{col} == [z]"), f" in {names.get(t.id, t.id)}"])
-            n_z += z
-            n_c += c
+        # a comparison is a row: its p-value and adjusted p-value are [z] together, counted once
+        z = int((df[pcols] == "[z]").any(axis=1).sum())
+        if z:
+            parts.append([_rows(t.id, z, f"rows with {' or '.join(pcols)} == [z]"),
+                          f" in {names.get(t.id, t.id)}"])
+        n_z += z
+        n_c += int((df[pcols] == "[c]").to_numpy().sum())
     out = []
     if parts:
         out.append(Finding("untested").add(
-            "Some comparisons could not be tested because no files applied in one of the groups "
-            "compared (shown as [z]): ", *_list(parts), "."))
+            "Some comparisons could not be tested (shown as [z]): a group had no file answered "
+            "yes or no, every answer was the same, or no answer changed between the paired "
+            "audits: ", *_list(parts), "."))
     cparts = []
     for t in tables:
         df = csv_frame(t).astype(str)

@@ -1,7 +1,8 @@
 """The one numbering of an edition's tables and figures: the number a reader sees is the id.
 
-Table ``T7`` is "Table 7" in the HTML, the PDF, the workbooks, the CSV file ``T7.csv``,
-the cross-references of the methods text and the findings. Ids are stable across
+Table ``T7`` is "Table 7" in the HTML, the PDF, the workbooks (its sheet is named
+"Table 7": :func:`sheet_name`), the CSV file ``T7.csv``, the cross-references of the
+methods text and the findings: every one of them is generated from the id, never typed. Ids are stable across
 editions (fixed by the appendix spec, ``kentaudit/data/appendix_spec.yaml``): a table
 that does not apply to a cycle (Table 5, the extension of the 2009 review, in an annual
 cycle) leaves its number unused rather than renumbering the tables after it, so "Table
@@ -13,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-__all__ = ["ID_PATTERN", "reader_number", "numbering", "numbered_title"]
+__all__ = ["ID_PATTERN", "reader_number", "numbering", "numbered_title", "sheet_name", "csv_name"]
 
 #: a table (``T``) or figure (``F``) id: a letter, a number, an optional part letter
 ID_PATTERN = re.compile(r"^[TF][0-9]+[a-z]?$")
@@ -36,3 +37,15 @@ def numbered_title(id_: str, title: str) -> str:
     """How a list names a table or figure: ``Table 5 (Compliance by sample)``; another output
     (the PDF, id ``P1``) by its title alone."""
     return f"{reader_number(id_)} ({title})" if ID_PATTERN.match(str(id_)) else title
+
+
+def sheet_name(id_: str) -> str:
+    """The workbook sheet of a table: the number a reader sees, ``T5`` -> ``Table 5`` (a
+    sheet name of at most 31 characters, without the characters a sheet name may not have)."""
+    return reader_number(id_)
+
+
+def csv_name(id_: str) -> str:
+    """The CSV file of a table: its id, ``T5`` -> ``T5.csv`` (a file name without a space)."""
+    reader_number(id_)  # refuses what is not an id
+    return f"{id_}.csv"

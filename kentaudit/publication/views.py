@@ -26,22 +26,13 @@ import math
 
 import pandas as pd
 
-from kentaudit.core.formatting import as_number, format_p
+from kentaudit.core.formatting import SAMPLE_WORDS, as_number, format_p
 from kentaudit.publication.table import SHORTHAND, PublicationTable
 
 __all__ = ["SAMPLE_WORDS", "REAL_UNITS", "mark_untestable", "reader_p", "reader_value", "reader_frame",
            "reader_headers", "csv_frame", "pivot_districts", "legend_symbols", "format_p_cell",
            "PIVOT_PART"]
 
-#: samples as a reader writes them
-SAMPLE_WORDS = {
-    "initial": "Initial sample",
-    "extended": "Additional cases (extended sample)",
-    "reaudit": "Re-audit of initial cases",
-    "annual": "Annual audit",
-    "All samples": "All samples",
-    "Total": "Total",
-}
 #: units worth showing in a header (others, such as "p-value", are what the column is)
 REAL_UNITS = {"%": "%", "percentage points": "percentage points"}
 #: criteria per part of a pivoted district x criterion table (fits A4 landscape)

@@ -31,7 +31,7 @@ import pandas as pd
 import seaborn as sns
 
 from kentaudit.core.errors import InputError
-from kentaudit.core.formatting import format_p, join_words, level_text, wrap_lines, wrap_title
+from kentaudit.core.formatting import SAMPLE_WORDS, format_p, join_words, level_text, wrap_lines, wrap_title
 from kentaudit.core.methods import check_method
 from kentaudit.inputs.reference import grade_labels
 from kentaudit.stats.funnel import funnel_limits, level_label
@@ -735,7 +735,12 @@ def plot_forest(table: pd.DataFrame, label: str = "label", estimate: str = "esti
         conf_level = float(table["conf_level"].iloc[0])
     scale = 100 if percent else 1
     k = len(table)
-    fig, ax = _new_figure((10, max(2.5, 0.42 * k + 1.4)))
+    ticks = ["\n".join(wrap_lines(t, 38)) for t in table[label].astype(str)]
+    # each row as tall as its longest label (9-point lines, about 0.16 inch each), so that
+    # wrapped labels never overlap their neighbours
+    row = max(0.42, 0.16 * max((t.count("\n") + 1 for t in ticks), default=1) + 0.12)
+    height = max(2.5, row * k + 1.4)
+    fig, ax = _new_figure((10, height))
     y = np.arange(k)[::-1]
     with house_style():
         est = scale * table[estimate].to_numpy(dtype=float)
@@ -764,10 +769,9 @@ def plot_forest(table: pd.DataFrame, label: str = "label", estimate: str = "esti
                 ax.scatter(est[st], y[st], color=colours[st], marker=mk, s=45, zorder=3, label=nm)
         if reference is not None:
             ax.axvline(scale * reference, color=OKABE_ITO["black"], lw=1)
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.9 / max(2.5, 0.42 * k + 1.4)),
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.9 / height),
                   ncols=3, frameon=False, fontsize=9)
-        ax.set_yticks(y, ["\n".join(wrap_lines(t, 38)) for t in table[label].astype(str)],
-                      fontsize=9)
+        ax.set_yticks(y, ticks, fontsize=9)
         ax.grid(axis="y", visible=False)
         ax.set_xlabel(x_label)
         ax.set_title(wrap_title(title), loc="left")
@@ -830,6 +834,9 @@ def plot_grade_distribution(table: pd.DataFrame, group: str = "district", grade:
     totals = wide.sum(axis=1)
     if (totals == 0).any():
         raise InputError("a group has no graded files; drop it before plotting.", column=count)
+    if group == "sample":  # samples as a reader writes them ("Annual audit", not "annual")
+        wide.index = [SAMPLE_WORDS.get(str(v), str(v)) for v in wide.index]
+        totals = wide.sum(axis=1)
     share = wide.div(totals, axis=0)
     k = len(wide)
     fig, ax = _new_figure((8.5, max(2.5, 0.42 * k + 1.6)))

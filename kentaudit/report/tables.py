@@ -32,35 +32,101 @@ from importlib import resources
 
 import pandas as pd
 
-from kentaudit.core.formatting import format_interval, format_value, level_text
+from kentaudit.core.errors import ScaleError
+from kentaudit.core.formatting import format_interval, format_value, join_words, level_text, method_words
 
-__all__ = ["FORMATS", "column_info", "header", "style_table", "TableView", "MAX_ROWS"]
+__all__ = ["FORMATS", "column_info", "header", "style_table", "TableView", "MAX_ROWS", "MAX_SHOWN", "Interval",
+           "intervals", "scale_of", "TITLES"]
 
 #: the closed set of column formats of ``columns.csv``
 FORMATS = ("count", "percent", "pp", "p", "number", "bool", "text")
 
 #: tables longer than this are collapsed behind a summary
 MAX_ROWS = 25
+#: at most this many rows of a table are written into a page (the summary says where the rest are)
+MAX_SHOWN = 400
 
-#: estimate column -> (lower, upper) columns shown with it as one cell
-_INTERVALS = (
-    ("estimate", "conf_low", "conf_high"), ("difference", "conf_low", "conf_high"),
-    ("kappa", "conf_low", "conf_high"), ("odds_ratio", "conf_low", "conf_high"),
-    ("coef", "conf_low", "conf_high"),
-    ("difference", "difference_conf_low", "difference_conf_high"),
-    ("change", "change_conf_low", "change_conf_high"),
-    ("estimate_before", "conf_low_before", "conf_high_before"),
-    ("estimate_after", "conf_low_after", "conf_high_after"),
-    ("estimate_a", "conf_low_a", "conf_high_a"), ("estimate_b", "conf_low_b", "conf_high_b"),
-)
 #: the same column means another thing in these tables
 _TABLE_FORMATS = {
     "moderation_kappa": {"estimate": "number", "conf_low": "number", "conf_high": "number"},
     "auditor_agreement": {"conf_low": "number", "conf_high": "number"},
+    "agreement_coefficients": {"estimate": "number", "conf_low": "number", "conf_high": "number"},
     "grade_comparison": {"estimate": "number", "conf_low": "number", "conf_high": "number"},
     "profile_grade_test": {"estimate": "number", "conf_low": "number", "conf_high": "number"},
     "casemix_odds_ratios": {"conf_low": "number", "conf_high": "number"},
+    "auditor_leniency": {"conf_low": "number", "conf_high": "number"},
     "reaudit_grades": {"estimate": "number"},
+}
+#: the scale of ``estimate`` in tables where it is not a proportion (``columns.csv`` gives
+#: every other estimate column's scale)
+_TABLE_SCALES = {
+    "moderation_kappa": {"estimate": "kappa"},
+    "agreement_coefficients": {"estimate": "agreement coefficient"},
+    # the rank test's row has no interval; the model's row is a common odds ratio
+    "grade_comparison": {"estimate": "odds ratio"},
+    "profile_grade_test": {"estimate": "odds ratio"},
+    "reaudit_grades": {"estimate": "number"},
+}
+#: results table -> the title a reader sees above it (``style_table``'s default caption);
+#: a table not listed gets its name in words, which a test forbids for every results table
+TITLES = {
+    "reconciliation": "Audit records received, accepted and rejected",
+    "reconciliation_by_file": "Audit records received, accepted and rejected, by file",
+    "rejections_by_rule": "Records rejected, by the rule they broke",
+    "data_quality_counts": "Accepted records that need a reader's attention",
+    "sample_summary": "Audits by sample",
+    "sample_by_district": "Audits by district and sample",
+    "completeness": "Answers yes, no, not applicable and not recorded, by criterion and sample",
+    "timeliness_agreement": "Recorded timeliness against the dates in the file",
+    "auditor_agreement": "Agreement between auditors and moderators (weighted kappa)",
+    "moderation_kappa": "Agreement between auditors and moderators, by kappa weighting",
+    "auditor_grades": "Grades given by each auditor",
+    "compliance_by_criterion": "Compliance by criterion",
+    "compliance_by_sample": "Compliance by criterion and sample",
+    "authority_estimate": "Authority-wide compliance, design-based estimate",
+    "grades": "Overall grades by sample",
+    "grade_distribution": "Overall grades by sample, with intervals",
+    "grade_collapsed": "Files graded good or better, by sample",
+    "initial_vs_extended": "Compliance in the initial and the additional cases",
+    "reaudit_paired": "Re-audit of initial cases: first audit against re-audit",
+    "reaudit_mcnemar": "Re-audit of initial cases: answers that changed",
+    "reaudit_grades": "Re-audit of initial cases: grades",
+    "reaudit_grade_table": "Re-audit of initial cases: grade at first audit against grade at re-audit",
+    "precision_gain": "What the additional cases did to the precision of the estimate",
+    "sample_size": "Files needed for a margin of error of 5 and 10 percentage points",
+    "grade_comparison": "Grades in the initial and the additional cases compared",
+    "funnel": "Each district against the standard: funnel limits and flags, by criterion",
+    "compliance_by_district": "Compliance by district and area",
+    "district_tests": "Does compliance differ between districts, or areas? Tests by criterion",
+    "district_vs_rest": "Each district against the rest of the authority",
+    "area_vs_rest": "Each area against the rest of the authority",
+    "casemix_lr": "Do districts differ once case mix is allowed for? Likelihood-ratio tests",
+    "casemix_odds_ratios": "Odds of meeting the headline criterion, by district, allowing for case mix",
+    "funnel_programme": "Each district against the standard, annual cycles pooled",
+    "profile": "The district against the rest of the authority and its previous cycle",
+    "profile_grades": "Overall grades in the district and the rest of the authority",
+    "profile_grade_test": "Are the district's grades worse than the rest's?",
+    "trend": "Compliance by cycle",
+    "trend_tests": "Trend over the programme, by criterion",
+    "change_since_previous": "Change since the previous cycle",
+    "grade_trend": "Overall grades by cycle",
+    "grade_trend_tests": "Trend in overall grades over the programme",
+    "p_chart": "Control chart of the headline criterion (p-chart)",
+    "xmr": "Control chart of the headline criterion (XmR chart)",
+    "programme_counts": "Audits by cycle",
+    "programme_grades": "Overall grades by cycle",
+    "shrunken_by_district": "Shrunken estimates by district, with rank intervals",
+    "shrunken_by_area": "Shrunken estimates by area, with rank intervals",
+    "shrunken_headline": "Shrunken estimates of the headline criterion, with rank intervals",
+    "shrunken_programme": "Shrunken estimates by district, annual cycles pooled",
+    "flag_operating_characteristics": "How often each district flag is wrong, and how often it finds a real shortfall",
+    "flag_oc_summary": "Error rates of the district flags at this cycle's numbers of files",
+    "spc_operating_characteristics": "Error rates of the control-chart rules",
+    "agreement_coefficients": "Agreement between auditors and moderators: kappa, Gwet's AC1/AC2, Krippendorff's alpha",
+    "moderation_by_cycle": "Moderated audits and grades changed, by cycle",
+    "moderation_p_chart": "Control chart of moderated grades that changed (p-chart)",
+    "moderation_run_chart": "Run chart of moderated grades that changed",
+    "auditor_leniency": "How lenient each auditor is, against the moderators",
 }
 _FLAG_COLUMNS = ("flag_99_8", "funnel_band", "point_type")
 
@@ -69,12 +135,15 @@ _FLAG_COLUMNS = ("flag_99_8", "funnel_band", "point_type")
 class ColumnInfo:
     """A column of the dictionary: ``header`` (what a reader sees), ``format`` (one of
     :data:`FORMATS`) and ``role`` (``"method"`` for columns describing how the row was
-    computed, ``"detail"`` for identifiers a reader does not need, else ``""``)."""
+    computed, ``"detail"`` for identifiers a reader does not need, else ``""``) and, for an
+    estimate, ``scale`` (``"proportion"``, ``"difference of proportions"``, ``"odds
+    ratio"``, ...: what :func:`kentaudit.core.formatting.format_interval` checks)."""
 
     column: str
     header: str
     format: str
     role: str = ""
+    scale: str = ""
 
 
 @lru_cache(maxsize=1)
@@ -85,8 +154,66 @@ def _dictionary() -> dict[str, ColumnInfo]:
         if r["format"] not in FORMATS:
             raise ValueError(f"kentaudit/data/columns.csv: column {r['column']!r} has unknown "
                              f"format {r['format']!r}; use one of {FORMATS}.")
-        out[r["column"]] = ColumnInfo(r["column"], r["header"], r["format"], r["role"])
+        out[r["column"]] = ColumnInfo(r["column"], r["header"], r["format"], r["role"],
+                                      r.get("scale") or "")
     return out
+
+
+@dataclass(frozen=True)
+class Interval:
+    """An interval of a results table (``kentaudit/data/intervals.csv``): its bounds
+    ``conf_low`` and ``conf_high`` are the interval of column ``estimate``, on ``scale``."""
+
+    table: str
+    estimate: str
+    conf_low: str
+    conf_high: str
+    scale: str
+
+
+@lru_cache(maxsize=1)
+def _interval_rows() -> tuple[Interval, ...]:
+    text = (resources.files("kentaudit") / "data" / "intervals.csv").read_text(encoding="utf-8")
+    return tuple(Interval(**r) for r in csv.DictReader(text.splitlines()))
+
+
+def _base(table: str | None) -> str:
+    """A results table's name without a district code (``profile__THA`` -> ``profile``)."""
+    return (table or "").partition("__")[0]
+
+
+def intervals(columns, table: str | None = None) -> list[Interval]:
+    """The intervals of a table with ``columns`` (results table ``table``): which estimate
+    each pair of bounds belongs to and on what scale (``kentaudit/data/intervals.csv``).
+
+    The table's own rows come first and claim their bounds (in ``district_vs_rest``,
+    ``conf_low`` and ``conf_high`` are the interval of ``difference``, not of the district's
+    ``estimate``); then the rows for every table (``*``: ``conf_low`` belongs to
+    ``estimate``, ``change_conf_low`` to ``change``, ...). Only intervals whose three
+    columns are all present are returned; a pair of bounds belongs to one estimate.
+    """
+    cols = set(columns)
+    base = _base(table)
+    out: list[Interval] = []
+    claimed: set = set()
+    for own in (True, False):
+        for iv in _interval_rows():
+            if (iv.table == base) != own or (not own and iv.table != "*"):
+                continue
+            trio = (iv.estimate, iv.conf_low, iv.conf_high)
+            if not set(trio) <= cols or {iv.conf_low, iv.conf_high} & claimed or any(
+                    o.estimate == iv.estimate for o in out):
+                continue
+            out.append(iv)
+            claimed.update((iv.conf_low, iv.conf_high))
+    return out
+
+
+def scale_of(column: str, table: str | None = None) -> str:
+    """The scale of an estimate column in results table ``table`` (``columns.csv``, with the
+    table's own scale where ``estimate`` is not a proportion); empty when not an estimate."""
+    own = _TABLE_SCALES.get(_base(table), {}).get(column)
+    return own or column_info(column).scale
 
 
 def column_info(column: str, table: str | None = None) -> ColumnInfo:
@@ -94,8 +221,8 @@ def column_info(column: str, table: str | None = None) -> ColumnInfo:
     formats win); an undocumented column gets its name in words and format ``text``."""
     info = _dictionary().get(column) or ColumnInfo(column, column.replace("_", " ").strip().capitalize(),
                                                   "text")
-    fmt = _TABLE_FORMATS.get(table or "", {}).get(column)
-    return ColumnInfo(info.column, info.header, fmt, info.role) if fmt else info
+    fmt = _TABLE_FORMATS.get(_base(table), {}).get(column)
+    return ColumnInfo(info.column, info.header, fmt, info.role, info.scale) if fmt else info
 
 
 def header(column: str, table: str | None = None) -> str:
@@ -120,8 +247,27 @@ def _constant(s: pd.Series):
     return vals[0] if len(vals) == 1 and s.notna().all() else None
 
 
+def _term_words(term: str) -> str:
+    """A model term in words: ``risk_domestic_abuse`` -> ``risk: domestic abuse``,
+    ``age_band`` -> ``age band`` (a documented column keeps its header)."""
+    if term in _dictionary():
+        return header(term).lower()
+    if term.startswith("risk_"):
+        return "risk: " + term[5:].replace("_", " ").replace("under1", "under 1")
+    return term.replace("_", " ")
+
+
 def _method_text(col: str, value, table: str | None) -> str:
     info = column_info(col, table)
+    if col == "conf_levels" and isinstance(value, str):  # "0.95;0.998" -> "95% and 99.8%"
+        try:
+            value = join_words([level_text(float(v)) for v in value.split(";")])
+        except ValueError:
+            pass
+    elif col == "covariates" and isinstance(value, str):  # model terms in words
+        value = join_words([_term_words(v.strip()) for v in value.split(",") if v.strip()])
+    elif isinstance(value, str):
+        value = method_words(value, "full")
     if col == "conf_level":
         value = level_text(value)
     elif info.format == "percent":
@@ -197,7 +343,7 @@ def _title(name: str | None) -> str:
     if not name:
         return "Table"
     base, _, code = name.partition("__")
-    t = base.replace("_", " ")
+    t = TITLES.get(base) or base.replace("_", " ")
     return t[:1].upper() + t[1:] + (f" ({code})" if code else "")
 
 
@@ -235,6 +381,7 @@ def style_table(df: pd.DataFrame, name: str | None = None, *, caption: str | Non
     numeric: set = set()
     methods: list = []
     level = _level(df)
+    pairs = {iv.estimate: iv for iv in intervals(cols, name)}
     # criterion id next to its label: the label is what a reader reads
     if "criterion_label" in cols and "criterion" in cols:
         used.add("criterion")
@@ -252,22 +399,26 @@ def style_table(df: pd.DataFrame, name: str | None = None, *, caption: str | Non
                     methods.append(_method_text(c, v, name))
                 used.add(c)
                 continue
-        trio = next(((e, lo, up) for e, lo, up in _INTERVALS
-                     if e == c and lo in df.columns and up in df.columns
-                     and lo not in used and up not in used), None)
-        if trio is not None:
-            e, lo, up = trio
+        iv = pairs.get(c)
+        if iv is not None:
             fmt = info.format
             head = f"{info.header}{_unit_suffix(fmt)} ({level})"
-            out[head] = [format_interval(a, b, d, fmt, decimals)
-                         for a, b, d in zip(df[e], df[lo], df[up])]
+            if scale_of(c, name) != iv.scale:  # said with the table's name, even with no rows
+                raise ScaleError(scale_of(c, name), iv.scale, f"{name or 'table'}.{c}")
+            out[head] = [format_interval(a, b, d, fmt, decimals, scale=scale_of(c, name),
+                                         interval_scale=iv.scale)
+                         for a, b, d in zip(df[c], df[iv.conf_low], df[iv.conf_high])]
             numeric.add(head)
-            used.update(trio)
+            used.update((c, iv.conf_low, iv.conf_high))
             continue
         head = info.header + (_unit_suffix(info.format) if info.format in ("percent", "pp") else "")
         while head in out:
             head += " "
-        out[head] = [format_value(v, info.format, decimals) for v in df[c]]
+        if info.role == "method":  # a method that varies between rows: its name in words
+            out[head] = [method_words(v) if isinstance(v, str) else format_value(v, info.format, decimals)
+                         for v in df[c]]
+        else:
+            out[head] = [format_value(v, info.format, decimals) for v in df[c]]
         if info.format in ("count", "percent", "pp", "p", "number"):
             numeric.add(head)
         used.add(c)
@@ -283,5 +434,12 @@ def style_table(df: pd.DataFrame, name: str | None = None, *, caption: str | Non
             vals = df[flag].astype(str)
             n_flag = int((~vals.isin(["within", "not assessed", "common_cause", "nan", "missing"])).sum())
             summary = f"{len(df)} rows, {n_flag} flagged ({header(flag, name).lower()}): select to show the whole table"
+    if len(frame) > MAX_SHOWN:
+        # a page is read, not searched: beyond MAX_SHOWN rows the page shows the first ones
+        # and says where the whole table is (a 2,160-row table made a 2 MB reviewer page)
+        where = f"the results table {name!r} (results/{name}.csv)" if name else "the results table"
+        frame = frame.iloc[:MAX_SHOWN]
+        summary = (summary or f"{len(df)} rows").replace(": select to show the whole table", "")
+        summary += (f": the first {MAX_SHOWN:,} shown; every row is in {where}")
     uuid = (name or "table").replace("__", "_")
     return TableView(frame, cap, len(df), summary, uuid, numeric)

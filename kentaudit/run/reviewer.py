@@ -17,7 +17,13 @@ Committee reviewers read the executed notebooks as HTML. Each page
 
 Consequence of removing scripts: LaTeX in markdown is shown as source text.
 
-:func:`build_index` writes ``index.html`` linking every page with its status.
+- links back to the cycle's reviewer index (``index.html``) and to the published
+  appendix (``../publish/appendix.html``) above and below its content;
+- says in two ``<meta>`` tags what it holds (its title and section headings) and its
+  main finding (the first item under "Main findings"), which the index shows.
+
+:func:`build_index` writes ``index.html`` linking every page with its status, what it
+holds and its main finding.
 """
 from __future__ import annotations
 
@@ -34,7 +40,13 @@ from nbconvert import HTMLExporter
 
 from kentaudit.core.errors import KentauditError
 
-__all__ = ["export_notebook_html", "build_index", "find_external_loads", "NO_ALT_PLACEHOLDER", "CSP"]
+__all__ = ["export_notebook_html", "build_index", "find_external_loads", "page_summary",
+           "NO_ALT_PLACEHOLDER", "CSP", "INDEX_LINK", "APPENDIX_LINK"]
+
+#: where a reviewer page links back to: the cycle's index (beside it in ``html/``) and the
+#: published appendix (``publish/`` beside ``html/``, docs/running.md)
+INDEX_LINK = "index.html"
+APPENDIX_LINK = "../publish/appendix.html"
 
 #: The alt text nbconvert gives images that have none.
 NO_ALT_PLACEHOLDER = "No description has been provided for this image"
@@ -67,7 +79,50 @@ _CSS = """
 .kentaudit-figure img{max-width:100%;height:auto}
 a.anchor-link{display:inline-block;min-width:24px;min-height:24px;line-height:24px;text-align:center}
 .kentaudit-toc a{display:inline-block;min-height:24px;line-height:24px}
+.kentaudit-nav{max-width:1100px;margin:.5em auto;padding:0 1.5em;font-family:system-ui,Arial,sans-serif}
+.kentaudit-nav a{display:inline-block;min-height:24px;line-height:24px;margin-right:1.5em}
 """
+
+
+_META = re.compile(r'<meta name="kentaudit-(holds|finding)" content="([^"]*)">')
+_FINDINGS_HEAD = re.compile(r"<h2\b[^>]*\bid=\"Main-findings\"", re.I)
+_LI = re.compile(r"<li\b[^>]*>(.*?)</li>", re.S | re.I)
+
+
+def _nav_html(where: str) -> str:
+    return (f'<nav class="kentaudit-nav" aria-label="{html.escape(where)}">'
+            f'<a href="{INDEX_LINK}">All reviewer pages of this cycle</a>'
+            f'<a href="{APPENDIX_LINK}">The published appendix</a></nav>')
+
+
+def _holds_and_finding(body: str) -> tuple[str, str]:
+    """What a page holds (its first heading, then its second-level headings) and its main
+    finding (the first list item after the "Main findings" heading), as plain text."""
+    heads = [(int(lv), _strip_tags(inner)) for lv, _, inner in _HEADING.findall(body)]
+    heads = [(lv, t) for lv, t in heads if t]
+    title = next((t for lv, t in heads if lv == 1), "")
+    parts = [t for lv, t in heads if lv == 2 and t not in ("Main findings", "Parameters")]
+    holds = title + (": " + "; ".join(parts) if parts else "")
+    finding = ""
+    m = _FINDINGS_HEAD.search(body)
+    if m:
+        nxt = _HEADING.search(body, m.end())
+        li = _LI.search(body, m.end(), nxt.start() if nxt else len(body))
+        if li:
+            finding = " ".join(_strip_tags(li.group(1)).split())
+    return holds, finding
+
+
+def page_summary(page: str | Path) -> dict[str, str]:
+    """``{"holds": ..., "finding": ...}`` of a reviewer page written by
+    :func:`export_notebook_html` (empty strings when the page does not say)."""
+    try:
+        text = Path(page).read_text(encoding="utf-8")
+    except OSError:
+        return {"holds": "", "finding": ""}
+    found = {k: html.unescape(v) for k, v in _META.findall(text[:200_000])}
+    return {"holds": found.get("holds", ""), "finding": found.get("finding", "")}
+
 
 #: markdown that explains code, dropped from pages that hide the code
 _CODE_ONLY = re.compile(r"tagged\s+`?parameters`?|the cell below", re.I)
@@ -243,16 +298,21 @@ def export_notebook_html(notebook_path: str | Path, html_path: str | Path, *,
     nb.cells = [c for c in nb.cells if not (c.cell_type == "markdown" and _CODE_ONLY.search(c.source))]
     body, _ = _exporter().from_notebook_node(nb, resources={"metadata": {"name": title}})
     body = _SCRIPT.sub("", body)
+    holds, finding = _holds_and_finding(body)
     head_extra = (f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
+                  f'<meta name="kentaudit-holds" content="{html.escape(holds, quote=True)}">'
+                  f'<meta name="kentaudit-finding" content="{html.escape(finding, quote=True)}">'
                   f"<style>{_CSS}</style>")
     body = re.sub(r"<title>.*?</title>", f"<title>{html.escape(title)}</title>{head_extra}", body,
                   count=1, flags=re.S)
     toc, n_head = _toc_html(body)
     banner = _provenance_html(title, prov)
+    top = _nav_html("Other pages (top)") + banner
     if "<main>" in body:
-        body = body.replace("<main>", f"{banner}{toc}<main>", 1)
+        body = body.replace("<main>", f"{top}{toc}<main>", 1)
     else:  # pragma: no cover - depends on the nbconvert template
-        body = re.sub(r"(<body\b[^>]*>)", lambda m: m.group(1) + banner + toc, body, count=1)
+        body = re.sub(r"(<body\b[^>]*>)", lambda m: m.group(1) + top + toc, body, count=1)
+    body = body.replace("</main>", "</main>" + _nav_html("Other pages (end)"), 1)
     imgs = _IMG.findall(body)
     no_alt = 0
     for tag in imgs:
@@ -299,10 +359,13 @@ def build_index(html_dir: str | Path, pages: list[dict[str, Any]], *, title: str
         name = p["notebook"] + (f" ({p['district']})" if p.get("district") else "")
         link = (f'<a href="{html.escape(p["html"], quote=True)}">{html.escape(name)}</a>'
                 if p.get("html") else html.escape(name))
+        about = page_summary(html_dir / p["html"]) if p.get("html") else {"holds": "", "finding": ""}
         status = str(p.get("status"))
         secs = p.get("seconds")
         rows.append(
-            f"<tr><td>{link}</td><td class=\"kentaudit-status-{html.escape(status)}\">{html.escape(status)}</td>"
+            f"<tr><td>{link}</td><td>{html.escape(about['holds'])}</td>"
+            f"<td>{html.escape(about['finding'])}</td>"
+            f"<td class=\"kentaudit-status-{html.escape(status)}\">{html.escape(status)}</td>"
             f"<td>{'' if secs is None else f'{secs:.1f}'}</td>"
             f"<td>{html.escape(str(p.get('error') or ''))}</td></tr>")
     n_fail = sum(p.get("status") != "ok" for p in pages)
@@ -320,8 +383,11 @@ def build_index(html_dir: str | Path, pages: list[dict[str, Any]], *, title: str
         ".kentaudit-pages th,.kentaudit-pages td{border:1px solid #b0b0b0;padding:.3em .7em;text-align:left}"
         "</style></head><body>"
         f"{_provenance_html(title, prov)}<main><h2 id=\"pages\">Reviewer pages</h2><p>{html.escape(summary)}</p>"
+        f'<p><a href="{APPENDIX_LINK}">The published appendix</a> (tables and figures after '
+        "disclosure control)</p>"
         '<table class="kentaudit-pages"><caption>Executed notebooks of this cycle</caption>'
-        "<thead><tr><th scope=\"col\">Notebook</th><th scope=\"col\">Status</th>"
+        "<thead><tr><th scope=\"col\">Notebook</th><th scope=\"col\">What it holds</th>"
+        "<th scope=\"col\">Main finding</th><th scope=\"col\">Status</th>"
         "<th scope=\"col\">Seconds</th><th scope=\"col\">Error</th></tr></thead>"
         f"<tbody>{''.join(rows)}</tbody></table></main></body></html>\n"
     )

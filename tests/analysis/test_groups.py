@@ -33,8 +33,10 @@ def cycle():
 
 @pytest.fixture(scope="module")
 def main(cycle):
+    """The audits the notebooks' district comparisons read: the random (extended) sample of
+    2009, not the purposively chosen initial cases nor the re-audit (district_samples: random)."""
     a = cycle.audits
-    return a[a["sample"] != "reaudit"]  # the re-audit repeats cases
+    return a[a["sample"] == "extended"]
 
 
 def _by_hand(ga: pd.DataFrame, gb: pd.DataFrame, ids: list[str]) -> pd.DataFrame:
@@ -138,9 +140,10 @@ def test_a_district_may_be_named_by_code_in_any_case(cycle):
 
 def test_any_filter_gives_the_same_answer_as_a_dict_a_function_or_a_mask(cycle):
     a = cycle.audits
-    as_dict = kentaudit.compare_groups(cycle, by="district", group="Dover", where={"record_source": "electronic"})
-    as_func = kentaudit.compare_groups(cycle, by="district", group="Dover", where=lambda d: d["record_source"] == "electronic")
-    as_mask = kentaudit.compare_groups(cycle, by="district", group="Dover", where=a["record_source"] == "electronic")
+    kw = dict(by="district", group="Dover", samples="main")  # the electronic record: the initial cases
+    as_dict = kentaudit.compare_groups(cycle, **kw, where={"record_source": "electronic"})
+    as_func = kentaudit.compare_groups(cycle, **kw, where=lambda d: d["record_source"] == "electronic")
+    as_mask = kentaudit.compare_groups(cycle, **kw, where=a["record_source"] == "electronic")
     pd.testing.assert_frame_equal(as_dict.tidy(), as_func.tidy())
     pd.testing.assert_frame_equal(as_dict.tidy(), as_mask.tidy())
 
@@ -177,6 +180,37 @@ def test_unknown_column_criterion_or_method_is_refused(cycle):
         kentaudit.compare_groups(cycle, by="district", group="Thanet", criteria=["sen"])
     with pytest.raises(MethodError):
         kentaudit.compare_groups(cycle, by="district", group="Thanet", adjust="holmes")
+
+
+def test_by_default_a_comparison_reads_the_samples_the_notebooks_read(cycle):
+    """README's example: Thanet against the rest reads the random sample (as the districts
+    notebook's compliance_by_district), says so in a samples column and in its caption;
+    samples="main" pools the initial cases as before, and says that instead."""
+    got = kentaudit.compare_groups(cycle, by="district", group="Thanet", criteria=["seen"])
+    cbd = kentaudit.analysis.districts(cycle).tables["compliance_by_district"]
+    want = cbd[(cbd["criterion"] == "seen") & (cbd["district"] == "Thanet")].iloc[0]
+    assert (got["n_yes_a"].iloc[0], got["n_denominator_a"].iloc[0]) == (want["n_yes"], want["n_denominator"])
+    assert set(got["samples"]) == {"extended"}
+    assert "samples read: extended" in got.caption
+    assert "samples read: extended" in got.style().caption
+    pooled = kentaudit.compare_groups(cycle, by="district", group="Thanet", criteria=["seen"], samples="main")
+    assert set(pooled["samples"]) == {"initial + extended"}
+    assert pooled["n_denominator_a"].iloc[0] > got["n_denominator_a"].iloc[0]
+    grades = kentaudit.compare_grades_by(cycle, by="district", group="Thanet")
+    assert set(grades["samples"]) == {"extended"} and "samples read: extended" in grades.caption
+
+
+def test_a_data_frame_without_parameters_follows_the_same_rule(cycle):
+    got = kentaudit.compare_groups(cycle.audits, by="district", group="Thanet", criteria=["seen"])
+    assert set(got["samples"]) == {"extended"}
+    annual = cycle.audits[cycle.audits["sample"] == "initial"]  # no random sample: every main sample
+    got = kentaudit.compare_groups(annual, by="district", group="Thanet", criteria=["seen"])
+    assert set(got["samples"]) == {"initial"}
+
+
+def test_a_filter_that_leaves_nothing_names_the_samples_read(cycle):
+    with pytest.raises(InputError, match="samples read: extended"):
+        kentaudit.compare_groups(cycle, by="district", group="Dover", where={"record_source": "electronic"})
 
 
 def test_a_case_counted_twice_is_refused(cycle):

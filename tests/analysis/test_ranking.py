@@ -108,3 +108,12 @@ def test_real_run_publishes_shrunken_estimates_error_rates_and_the_caterpillar(c
     html = (pub / "appendix.html").read_text()
     assert "Shrunken estimates" in html and "Error rates of the flags" in html
     assert (pub / "figures" / "F4.svg").exists() and 'id="F4"' in html
+
+
+def test_a_one_off_review_has_no_control_chart_rule_error_rates():
+    """The 2009 review has no control chart (no annual programme to monitor): the rules'
+    error rates are not computed, and the notebook says the table is not there."""
+    ranks09 = district_ranks(analyses.load_cycle(ROOT / "params" / "cycle-2009.yaml"))
+    assert "spc_operating_characteristics" not in ranks09.tables
+    assert "flag_oc_summary" in ranks09.tables  # the district flags are read in every cycle
+    assert "No table" in ranks09.show("spc_operating_characteristics")

@@ -4,6 +4,8 @@ the method in the methods section. They are simulated from the cycle's own numbe
 files (kentaudit.stats.flag_rates.spc_operating_characteristics, seeded)."""
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pytest
 
@@ -35,3 +37,13 @@ def test_methods_section_describes_the_simulation(cycle_2013):
     html = (cycle_2013["cycle_dir"] / "publish" / "appendix.html").read_text(encoding="utf-8")
     assert "Error rates of the control-chart rules" in html
     assert "false-alarm rate on a stable process" in html
+
+
+def test_a_one_off_review_has_no_control_chart_error_rates(cycle_2009):
+    """Table 14 rates the rules of the monthly control chart an annual programme reads; the
+    2009 review has no such chart, so its edition leaves the number unused and says why."""
+    d = cycle_2009["cycle_dir"]
+    assert not (d / "publish" / "csv" / "T14.csv").exists()
+    assert not (d / "results" / "spc_operating_characteristics.csv").exists()
+    html = (d / "publish" / "appendix.html").read_text(encoding="utf-8")
+    assert re.search(r"<li>Table 14 \([^)]*\): the cycle has no annual sample", html)

@@ -188,7 +188,7 @@ def test_cell_shown_in_the_workbook_but_hidden_in_the_csv_caught(pub2009):
     import openpyxl
     pub, cdir = pub2009
     wb = openpyxl.load_workbook(pub / "appendix.xlsx")
-    ws = wb["T3"]
+    ws = wb["Table 3"]
     cell = next(c for row in ws.iter_rows() for c in row if c.value == C)
     cell.value = 3
     wb.save(pub / "appendix.xlsx")

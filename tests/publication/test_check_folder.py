@@ -58,7 +58,7 @@ def xlsx_set(pub, sheet, label, col_header_start, value):
     """Set the cell in the row whose first cell is ``label`` and the column whose header starts so."""
     f = pub / "appendix.xlsx"
     wb = openpyxl.load_workbook(f)
-    ws = wb[sheet]
+    ws = wb[f"Table {sheet[1:]}"]  # the sheet of table T4 is "Table 4"
     hdr = next(r for r in ws.iter_rows() if sum(c.value is not None for c in r) >= 2)
     j = next(c.column for c in hdr if str(c.value).startswith(col_header_start))
     row = next(r for r in ws.iter_rows(min_row=hdr[0].row + 1) if r[0].value == label)
@@ -331,3 +331,9 @@ def test_an_unreadable_pdf_is_a_finding(tmp_path):
 
     (tmp_path / "appendix.pdf").write_bytes(b"not a pdf")
     assert [f.kind for f in check_printed(tmp_path / "appendix.pdf")] == ["unreadable"]
+
+
+def test_a_sheet_named_by_its_table_number_is_checked_as_that_table():
+    from kentaudit.publication.check.folder import sheet_table_id
+    assert sheet_table_id("Table 3") == "T3" and sheet_table_id("Table 3a") == "T3a"
+    assert sheet_table_id("Contents") == "Contents" and sheet_table_id("Table 3 extra") == "Table 3 extra"

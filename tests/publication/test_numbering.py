@@ -8,9 +8,11 @@ import json
 import re
 
 import openpyxl
+import pandas as pd
 import pytest
 
-from kentaudit.publication.numbering import numbered_title, numbering, reader_number
+from kentaudit.publication.numbering import (csv_name, numbered_title, numbering, reader_number,
+                                             sheet_name)
 
 
 def test_the_number_a_reader_sees_is_the_id():
@@ -27,6 +29,12 @@ def test_a_missing_table_leaves_its_number_unused_instead_of_renumbering_the_res
 def test_a_list_names_a_table_by_number_and_title_and_another_output_by_its_title():
     assert numbered_title("T5", "Compliance by sample") == "Table 5 (Compliance by sample)"
     assert numbered_title("P1", "PDF for printing") == "PDF for printing"
+
+
+def test_a_table_s_csv_file_and_sheet_are_named_from_its_id():
+    assert csv_name("T5") == "T5.csv" and sheet_name("T5") == "Table 5"
+    with pytest.raises(ValueError):
+        csv_name("Table 5")
 
 
 @pytest.mark.parametrize("bad", ["Table 7", "t7", "T", "X7", "T7 "])
@@ -49,12 +57,19 @@ def test_every_published_table_is_named_by_its_id_in_the_html_the_workbook_and_t
     skipped = set(re.findall(r"<li>Table (\d+) \(", html))
     assert mentioned <= {t[1:] for t in ids} | skipped
     wb = openpyxl.load_workbook(pub / "appendix.xlsx", read_only=True)
+    assert wb.sheetnames[3:] == [f"Table {tid[1:]}" for tid in ids]
     for tid in ids:
-        assert wb[tid]["A1"].value.startswith(f"Table {tid[1:]}: ")
+        assert wb[f"Table {tid[1:]}"]["A1"].value.startswith(f"Table {tid[1:]}: ")
+    ods = pd.read_excel(pub / "appendix.ods", sheet_name=None, header=None, engine="odf")
+    assert list(ods)[3:] == [f"Table {tid[1:]}" for tid in ids]
+    # the figures' data tables and captions name the tables they come from by the same number
+    for ref in re.findall(r"from (?:table|Table) (T?\d+)", html):
+        assert not ref.startswith("T"), ref
+        assert f"T{ref}" in ids, ref
 
 
 def test_the_annual_edition_says_which_numbers_it_does_not_use(cycle_2013):
     html = (cycle_2013["cycle_dir"] / "publish" / "appendix.html").read_text(encoding="utf-8")
     assert re.search(r"<li>Table 5 \([^)]*\): the cycle has no (initial|extended)", html)
     assert re.search(r"<li>Table 6 \([^)]*\): the cycle has no reaudit sample", html)
-    assert "(Table 4 is T4.csv and sheet T4); Tables 5 and 6 are not in this edition" in html
+    assert "(Table 4 is T4.csv and sheet Table 4); Tables 5 and 6 are not in this edition" in html

@@ -4,9 +4,10 @@ import json
 import openpyxl
 import pandas as pd
 import pytest
-
 from appendix_fake import write_fake_cycle
+
 from kentaudit.publication.appendix import build_appendix
+from kentaudit.publication.numbering import sheet_name
 from kentaudit.publication.views import reader_value
 from kentaudit.report.results import load_table, save_table
 
@@ -29,7 +30,7 @@ def header_row(ws):
 
 def test_workbook_has_cover_contents_notes_then_one_sheet_per_table(built, wb):
     assert wb.sheetnames[:3] == ["Cover", "Contents", "Notes"]
-    assert wb.sheetnames[3:] == built.tables
+    assert wb.sheetnames[3:] == [f"Table {t[1:]}" for t in built.tables]  # Table 4 is sheet "Table 4"
 
 
 def test_no_merged_cells(wb):
@@ -38,18 +39,18 @@ def test_no_merged_cells(wb):
 
 def test_each_table_sheet_holds_exactly_one_table(built, wb):
     for sid in built.tables:
-        assert len(wb[sid].tables) == 1, sid
+        assert len(wb[sheet_name(sid)].tables) == 1, sid
 
 
 def test_contents_lists_every_table(built, wb):
     ws = wb["Contents"]
     names = [r[0] for r in ws.iter_rows(min_row=header_row(ws) + 1, values_only=True) if r[0]]
-    assert names == built.tables
+    assert names == [sheet_name(t) for t in built.tables]
 
 
 def test_numbers_equal_the_tidy_csvs(built, wb):
     for sid in built.tables:
-        ws = wb[sid]
+        ws = wb[sheet_name(sid)]
         h = header_row(ws)
         csv = pd.read_csv(built.publish_dir / "csv" / f"{sid}.csv", dtype=str, keep_default_na=False)
         rows = [r[:csv.shape[1]] for r in ws.iter_rows(min_row=h + 1, values_only=True)
@@ -71,7 +72,7 @@ def test_suppressed_cells_shown_as_c_with_a_legend(built, wb):
     meta = {t["id"]: t for t in json.loads((built.publish_dir / "csv" / "metadata.json").read_text())["tables"]}
     found = False
     for sid in built.tables:
-        ws = wb[sid]
+        ws = wb[sheet_name(sid)]
         vals = [v for r in ws.iter_rows(min_row=header_row(ws) + 1, values_only=True) for v in r]
         above = [r[0] for r in ws.iter_rows(max_row=header_row(ws) - 1, values_only=True) if r[0]]
         if "[c]" in vals:
@@ -82,7 +83,7 @@ def test_suppressed_cells_shown_as_c_with_a_legend(built, wb):
 
 
 def test_units_are_in_headers(wb):
-    ws = wb["T4"]
+    ws = wb["Table 4"]
     hdr = next(ws.iter_rows(min_row=header_row(ws), max_row=header_row(ws), values_only=True))
     # real units only: a count needs no "(count)", a percentage says %
     assert "Yes" in hdr and "Compliance\n(%)" in hdr
@@ -93,7 +94,7 @@ def test_note_numbers_follow_reading_order_and_match_notes_sheet(wb):
     ws = wb["Notes"]
     nums = [r[0] for r in ws.iter_rows(min_row=header_row(ws) + 1, values_only=True) if r[0] is not None]
     assert nums == list(range(1, len(nums) + 1))
-    assert wb["T1"]["A1"].value.endswith("[note 1][note 2]")  # synthetic, suppression
+    assert wb["Table 1"]["A1"].value.endswith("[note 1][note 2]")  # synthetic, suppression
 
 
 def test_formula_text_is_neutralised(tmp_path):
@@ -104,6 +105,6 @@ def test_formula_text_is_neutralised(tmp_path):
     save_table(df, "reconciliation", out / "results")
     res = build_appendix(params, out)
     wb = openpyxl.load_workbook(res.publish_dir / "appendix.xlsx")
-    vals = [v for r in wb["T2"].iter_rows(values_only=True) for v in r if isinstance(v, str)]
+    vals = [v for r in wb["Table 2"].iter_rows(values_only=True) for v in r if isinstance(v, str)]
     assert not any(v.startswith("=") for v in vals)
     assert "'=HYPERLINK" in (res.publish_dir / "csv" / "T2.csv").read_text()

@@ -135,7 +135,7 @@ def test_xlsx_cover_names_producer_contact_dates_status_and_every_sheet(built):
                  "Status: synthetic demonstration data"):
         assert want in text
     for sid in built.tables:
-        assert f"Sheet {sid}: Table " in text
+        assert f"Sheet Table {sid[1:]}: " in text
 
 
 def test_xlsx_workbook_properties_are_set(built):
@@ -149,7 +149,7 @@ def test_xlsx_workbook_properties_are_set(built):
 def test_xlsx_number_formats_follow_the_column_kind(built):
     wb = openpyxl.load_workbook(built.publish_dir / "appendix.xlsx")
     meta = {t["id"]: t for t in json.loads((built.publish_dir / "csv" / "metadata.json").read_text())["tables"]}
-    ws = wb["T4"]
+    ws = wb["Table 4"]
     cols = [c["name"] for c in meta["T4"]["columns"]]
     hdr = next(k for k, r in enumerate(ws.iter_rows(values_only=True), 1) if sum(v is not None for v in r) >= 2)
     row = list(ws.iter_rows(min_row=hdr + 1, max_row=hdr + 1))[0]
@@ -176,7 +176,7 @@ def test_ods_cover_and_numbers(built):
     assert "Producer: Kent County Council QA" in cover and "Email: qa@example.org" in cover
     assert "Status: synthetic demonstration data" in cover
     csv = pd.read_csv(built.publish_dir / "csv" / "T4.csv", dtype=str, keep_default_na=False)
-    t4 = sheets["T4"]
+    t4 = sheets["Table 4"]
     hdr = next(k for k in range(len(t4)) if t4.iloc[k].notna().sum() >= 2)
     body = t4.iloc[hdr + 1:hdr + 1 + len(csv)].reset_index(drop=True)
     j = list(csv.columns).index("estimate")

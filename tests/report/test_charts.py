@@ -338,3 +338,44 @@ def test_a_saved_chart_embeds_the_png_file_it_wrote_in_its_html(tmp_path, funnel
     assert base64.b64decode(shown) == (tmp_path / "funnel_seen_alone.png").read_bytes()
     assert shown != unsaved  # before saving, drawn at 100 dpi instead
     assert set(paths) == {"png", "svg", "json"}
+
+
+
+def _overlaps(boxes) -> list:
+    return [(i, j) for i in range(len(boxes)) for j in range(i + 1, len(boxes))
+            if boxes[i].overlaps(boxes[j])]
+
+
+def test_forest_plot_labels_never_overlap_even_when_wrapped():
+    """Criterion wordings long enough to wrap onto three lines, 20 rows (issue 23: overlapping
+    forest-plot labels): no two tick labels share a pixel once drawn."""
+    long = "Initial child protection conference within 15 working days of the strategy discussion"
+    t = pd.DataFrame({"label": [f"{long} ({i})" for i in range(20)], "estimate": 0.05,
+                      "conf_low": -0.05, "conf_high": 0.15})
+    fig = plot_forest(t)
+    fig.figure.draw_without_rendering()
+    ax = fig.figure.axes[0]
+    boxes = [lab.get_window_extent() for lab in ax.get_yticklabels()]
+    assert len(boxes) == 20 and _overlaps(boxes) == []
+
+
+def test_funnel_outliers_are_labelled_and_their_labels_do_not_overlap():
+    n = np.array([40, 41, 40, 60, 20, 25, 30, 50, 45, 35])
+    x = np.array([10, 10, 34, 51, 17, 21, 26, 43, 38, 30])  # A and B (close together) far below
+    t = funnel_table(pd.DataFrame({"district": [f"District {c}" for c in "ABCDEFGHIJ"], "x": x, "n": n}),
+                     x="x", n="n", unit="district", target=0.85)
+    fig = plot_funnel(t, unit_label="district")
+    ax = fig.figure.axes[0]
+    labels = [a for a in ax.texts if a.get_text().startswith("District ")]
+    flagged = set(t.loc[(t["flag_95"] != "within") | (t["flag_99_8"] != "within"), "district"])
+    assert flagged == {"District A", "District B"} and {a.get_text() for a in labels} >= flagged
+    fig.figure.draw_without_rendering()
+    # the labels' text (a leader line may pass a label's corner)
+    assert _overlaps([matplotlib.text.Text.get_window_extent(a) for a in labels]) == []
+
+
+def test_samples_on_a_chart_axis_are_written_in_words():
+    rows = [{"sample": s, "grade": g, "n": 5} for s in ("annual", "initial") for g in (1, 2, 3, 4)]
+    fig = plot_grade_distribution(pd.DataFrame(rows), group="sample")
+    ticks = [t.get_text() for t in fig.figure.axes[0].get_yticklabels()]
+    assert sorted(ticks) == ["Annual audit", "Initial sample"]

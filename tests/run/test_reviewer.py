@@ -106,7 +106,8 @@ def test_provenance_comes_before_the_notebook_content(page):
 
 def test_contents_list_links_every_heading(page):
     info, text = page
-    nav = text[text.index('<nav class="kentaudit-toc"'):text.index("</nav>")]
+    start = text.index('<nav class="kentaudit-toc"')
+    nav = text[start:text.index("</nav>", start)]
     links = re.findall(r'href="#([^"]+)"', nav)
     assert len(links) == info["headings"] == 4
     for hid in links:
@@ -154,6 +155,44 @@ def test_failed_status_and_error_are_shown(tmp_path):
     export_notebook_html(nb, tmp_path / "n.html", provenance=prov)
     text = (tmp_path / "n.html").read_text()
     assert 'class="kentaudit-status-failed">failed: cell 5: ValueError: boom' in text
+
+
+def test_a_page_links_back_to_the_index_and_the_appendix(page):
+    _, text = page
+    navs = re.findall(r'<nav class="kentaudit-nav"[^>]*>(.*?)</nav>', text, re.S)
+    assert len(navs) == 2  # above the provenance and after the content
+    for nav in navs:
+        assert '<a href="index.html">' in nav and '<a href="../publish/appendix.html">' in nav
+    assert text.index(navs[0]) < text.index('class="kentaudit-provenance"')
+    assert text.rindex(navs[1]) > text.index("</main>")
+
+
+def _with_findings(path: Path) -> Path:
+    nb = nbformat.read(executed_notebook(path), as_version=4)
+    nb.cells.insert(2, new_markdown_cell("## Main findings"))
+    nb.cells.insert(3, new_code_cell("findings", execution_count=9, outputs=[new_output(
+        "display_data", data={"text/markdown": "- Compliance rose from 70.0% to 80.0%.\n- Second.",
+                              "text/plain": "x"})]))
+    nbformat.write(nb, path)
+    return path
+
+
+def test_the_index_says_what_each_page_holds_and_its_main_finding(tmp_path):
+    nb = _with_findings(tmp_path / "summary.ipynb")
+    export_notebook_html(nb, tmp_path / "summary.html", provenance=PROVENANCE)
+    pages = [{"notebook": "summary", "district": None, "status": "ok", "seconds": 1.0, "error": None,
+              "html": "summary.html"}]
+    text = build_index(tmp_path, pages, title="Cycle 2009", provenance=PROVENANCE).read_text()
+    row = re.search(r'<tr><td><a href="summary.html">summary</a></td>(.*?)</tr>', text).group(1)
+    assert "<td>Data quality: Rows by district; Chart of rows</td>" in row
+    assert "<td>Compliance rose from 70.0% to 80.0%.</td>" in row
+    assert '<a href="../publish/appendix.html">' in text
+
+
+def test_a_page_without_main_findings_says_none_rather_than_guessing(page, tmp_path):
+    from kentaudit.run.reviewer import page_summary
+    assert page_summary(tmp_path / "html" / "summary.html")["finding"] == ""
+    assert page_summary(tmp_path / "missing.html") == {"holds": "", "finding": ""}
 
 
 def test_index_links_every_page_with_status(tmp_path):

@@ -65,7 +65,7 @@ import pypdfium2 as pdfium
 
 from kentaudit.publication.check.attack import attack
 
-__all__ = ["Finding", "KINDS", "check_publication", "check_printed", "check_publication_cli"]
+__all__ = ["Finding", "KINDS", "check_publication", "check_printed", "check_publication_cli", "sheet_table_id"]
 
 KINDS = ("notebook", "case_reference", "auditor", "row_level", "small_count",
          "total_gives_away", "narrowed", "figure", "derived", "unexpected_file", "unreadable")
@@ -226,6 +226,17 @@ def _csv_tables(path: Path, rel: str, meta) -> list[_Table]:
                    lambda i, j, h=headers: f"line {i + 2}, column {h[j]!r}")]
 
 
+_SHEET_NUMBER_RE = re.compile(r"^Table (\d+[a-z]?)$")
+
+
+def sheet_table_id(title: str) -> str:
+    """The table a workbook sheet holds: sheet "Table 3" is table ``T3`` (the writers name a
+    sheet by the number a reader sees); any other sheet keeps its title. Parsed here, not
+    imported from the numbering it checks, so that a numbering bug cannot hide itself."""
+    m = _SHEET_NUMBER_RE.match(str(title))
+    return f"T{m.group(1)}" if m else str(title)
+
+
 def _xlsx_tables(path: Path, rel: str, meta, scanner) -> tuple[list[_Table], list[Finding]]:
     wb = openpyxl.load_workbook(path, read_only=False, data_only=False)
     tables, findings = [], []
@@ -245,7 +256,7 @@ def _xlsx_tables(path: Path, rel: str, meta, scanner) -> tuple[list[_Table], lis
         if grid is None:
             continue
         hdr, headers, cells = grid
-        tid = ws.title
+        tid = sheet_table_id(ws.title)
         m = meta.get(tid)
         names = ([c["name"] for c in m["columns"]] if m and len(m["columns"]) == len(headers)
                  else [_norm(h) for h in headers])
@@ -275,10 +286,10 @@ def _ods_tables(path: Path, rel: str, meta, scanner) -> tuple[list[_Table], list
         if grid is None:
             continue
         hdr, headers, cells = grid
-        m = meta.get(title)
+        m = meta.get(sheet_table_id(title))
         names = ([c["name"] for c in m["columns"]] if m and len(m["columns"]) == len(headers)
                  else [_norm(h) for h in headers])
-        tables.append(_Table(rel, title, names, headers, cells,
+        tables.append(_Table(rel, sheet_table_id(title), names, headers, cells,
                              lambda i, j, h=hdr, t=title: f"sheet {t!r}, row {h + i + 2}, column {j + 1}"))
     return tables, findings
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from kentaudit.core.safetext import neutralise_frame
+from kentaudit.publication.numbering import csv_name
 from kentaudit.publication.views import csv_frame
 
 __all__ = ["write_csvs", "release_list"]
@@ -26,7 +27,7 @@ def write_csvs(cdir: Path, tables, *, ctx=None, sup=None, earlier=()):
     ``earlier`` the releases the protection covers."""
     cdir.mkdir(parents=True, exist_ok=True)
     for t in tables:
-        neutralise_frame(csv_frame(t)).to_csv(cdir / f"{t.id}.csv", index=False)
+        neutralise_frame(csv_frame(t)).to_csv(cdir / csv_name(t.id), index=False)
     meta = {"tables": [t.metadata() for t in tables]}
     if ctx is not None:
         u = ctx.universe

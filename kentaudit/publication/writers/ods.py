@@ -23,6 +23,7 @@ from odf.text import P
 
 from kentaudit.core.formatting import P_FLOOR, P_FLOOR_CELL
 from kentaudit.core.safetext import neutralise_formula
+from kentaudit.publication.numbering import sheet_name
 from kentaudit.publication.table import SHORTHAND, AppendixContent
 from kentaudit.publication.views import REAL_UNITS
 from kentaudit.publication.writers.xlsx import cover_lines, number_format, properties, sheet_frame
@@ -122,7 +123,7 @@ def write_ods(path, content: AppendixContent) -> Path:
     doc.spreadsheet.addElement(_lines_sheet("Cover", lines, st))
     doc.spreadsheet.addElement(_grid_sheet(
         "Contents", "Table of contents", ["Sheet name", "Table description", "Scope"],
-        [[t.id, f"{names[t.id]}: {t.title}", t.scope or ""] for t in content.tables], st))
+        [[sheet_name(t.id), f"{names[t.id]}: {t.title}", t.scope or ""] for t in content.tables], st))
     ordered = sorted(numbers, key=numbers.get)
     doc.spreadsheet.addElement(_grid_sheet(
         "Notes", "Notes", ["Note number", "Note text"],
@@ -130,7 +131,7 @@ def write_ods(path, content: AppendixContent) -> Path:
 
     for t in content.tables:
         frame = sheet_frame(t, content.words)
-        tab = Table(name=t.id)
+        tab = Table(name=sheet_name(t.id))
         tab.addElement(TableColumn(stylename=st.wide, numbercolumnsrepeated=len(t.columns)))
         notes = "".join(f" [note {numbers[k]}]" for k in t.notes if k in numbers)
         tab.addElement(_row([_text_cell(f"{names[t.id]}: {t.title}{notes}", st.title)]))

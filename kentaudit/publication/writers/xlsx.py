@@ -20,7 +20,7 @@ import pandas as pd
 
 from kentaudit.core.formatting import P_FLOOR, P_FLOOR_CELL
 from kentaudit.core.safetext import XLSXWRITER_OPTIONS, neutralise_formula, neutralise_frame
-from kentaudit.publication.numbering import numbered_title, reader_number
+from kentaudit.publication.numbering import numbered_title, reader_number, sheet_name
 from kentaudit.publication.table import SHORTHAND, AppendixContent, PublicationTable
 from kentaudit.publication.views import (REAL_UNITS, csv_frame, legend_symbols, reader_p,
                                          reader_value)
@@ -105,7 +105,6 @@ def cover_lines(content: AppendixContent) -> dict:
     lines - what the release is, its status and dates, what each sheet holds, the
     main findings, how it was made and whom to ask."""
     pub = content.publication or {}
-    names = content.numbers()
     intro = []
     if content.synthetic:
         intro.append("Synthetic data: " + content.notes.get("synthetic", ""))
@@ -118,7 +117,7 @@ def cover_lines(content: AppendixContent) -> dict:
               "Figures are in the HTML and PDF versions of this appendix."]
     about = ["Sheets in this workbook: Cover (this sheet); Contents (a list of the tables); "
              "Notes (the notes the tables refer to)"]
-    about += [f"Sheet {t.id}: {names[t.id]}: {t.title}" for t in content.tables]
+    about += [f"Sheet {sheet_name(t.id)}: {t.title}" for t in content.tables]
     if content.findings:
         about.append("Main findings:")
         about += [f.text for f in content.findings]
@@ -166,7 +165,7 @@ def write_xlsx(path, content: AppendixContent) -> Path:
     path = Path(path)
     numbers = content.note_numbers()
     names = content.numbers()
-    sheets = {t.id: gptable_for(t, names[t.id], content.words) for t in content.tables}
+    sheets = {sheet_name(t.id): gptable_for(t, names[t.id], content.words) for t in content.tables}
     cl = cover_lines(content)
     cover = gpt.Cover(title=_txt(content.title), intro=cl["intro"], about=cl["about"], contact=cl["contact"])
     ordered = sorted(numbers, key=numbers.get)
