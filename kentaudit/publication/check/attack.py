@@ -597,7 +597,9 @@ def _adjusted_p_attack(r: Release, file_pattern: str) -> list:
                 continue
             for fam in a.get("families") or []:
                 rows = [int(x) for x in fam.get("rows", [])]
-                hidden = np.array([df.at[i, raw] == HIDDEN or df.at[i, col] == HIDDEN for i in rows])
+                # a row whose raw p-value is shown is known to the reader (its adjusted value
+                # may be hidden for this very reason); only a hidden raw p-value can vary
+                hidden = np.array([df.at[i, raw] == HIDDEN for i in rows])
                 if not hidden.any():
                     continue
                 p = np.array([0.0 if h else (_p_number(df.at[i, raw]) or 0.0) for i, h in zip(rows, hidden)])
