@@ -186,11 +186,14 @@ def date_problem(value: str, *, earliest: _dt.date | None = None, latest: _dt.da
     """The rule a date written ``YYYY-MM-DD`` breaks, or None (see :func:`check_date`)."""
     text = str(value).strip()
     if not _ISO.fullmatch(text):
-        nfkc = unicodedata.normalize("NFKC", text)
+        # NFKC maps full-width digits and hyphens; other scripts' decimal digits (Arabic-Indic,
+        # Devanagari, ...) are read by their Unicode decimal value: named, never used
+        nfkc = "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() and not ch.isascii() else ch
+                       for ch in unicodedata.normalize("NFKC", text))
         if nfkc != text and _ISO.fullmatch(nfkc):
-            return "not_a_date", (f"is written with full-width or other non-ASCII characters (NFKC reads "
+            return "not_a_date", (f"is written with full-width or other non-ASCII digits (NFKC reads "
                                   f"it as {nfkc}); write the {what} in ASCII digits, YYYY-MM-DD")
-        return "not_a_date", f"must be a date written YYYY-MM-DD in ASCII digits"
+        return "not_a_date", "must be a date written YYYY-MM-DD in ASCII digits"
     try:
         d = _dt.date.fromisoformat(text)
     except ValueError as e:
