@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from kentaudit.core.errors import InputError
-from kentaudit.core.textpolicy import (BIDI_CONTROLS, LIMITS, TEXT_RULES, check_code, check_date, check_text,
-                                       code_problem, date_problem, match_key, shown, text_problem)
+from kentaudit.core.textpolicy import (BIDI_CONTROLS, LIMITS, TEXT_RULES, check_code, check_date,
+                                       check_text, code_problem, date_problem, match_key, shown,
+                                       text_problem)
 
 DOC = (Path(__file__).resolve().parents[2] / "docs" / "data-dictionary.md").read_text(encoding="utf-8")
 

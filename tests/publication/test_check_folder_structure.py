@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from appendix_fake import write_fake_cycle
+
 from kentaudit.cli import main
 from kentaudit.publication.appendix import build_appendix
 from kentaudit.publication.check.folder import KINDS, check_publication
@@ -36,7 +36,9 @@ def built(tmp_path_factory):
 
 @pytest.fixture
 def pub(built, tmp_path):
-    dst = tmp_path / "publish"
+    # <output_dir>/<cycle>/publish with no other cycle beside it: the command line attacks
+    # the programme's other releases found there, and there are none
+    dst = tmp_path / "outputs" / "2009" / "publish"
     shutil.copytree(built.publish_dir, dst)
     return dst
 
@@ -197,11 +199,28 @@ def test_cli_takes_threshold_and_width_from_params(pub, tmp_path, capsys):
 
 
 def test_cli_command_line_values_win_over_params(pub, tmp_path, capsys):
-    _set_disclosure(pub, threshold=6)
-    p = _params_file(tmp_path)
+    p = _params_file(tmp_path, suppression_threshold=6)  # the appendix was protected with 5
     assert main(["check-publication", str(pub), "--params", str(p)]) == 1
-    assert main(["check-publication", str(pub), "--params", str(p), "--threshold", "6"]) == 0
-    assert "given on the command line" in capsys.readouterr().out
+    assert "metadata: states suppression threshold 5, but the cycle's is 6" in capsys.readouterr().out
+    assert main(["check-publication", str(pub), "--params", str(p), "--threshold", "5"]) == 0
+    assert "threshold 5 and protection width 3 (--threshold/--width given on the command line" in \
+        capsys.readouterr().out
+
+
+def test_a_fifo_beside_the_folder_in_another_release_is_a_finding_not_a_hang(pub):
+    # the command line attacks the other cycles' publish/ folders beside the one checked:
+    # one whose metadata is a FIFO is never read, and a link in another is named
+    other = pub.parents[1] / "2013" / "publish" / "csv"
+    other.mkdir(parents=True)
+    os.mkfifo(other / "metadata.json")
+    third = pub.parents[1] / "2011" / "publish"
+    shutil.copytree(pub, third)
+    (third / "extra").symlink_to(pub.parents[1], target_is_directory=True)
+    from kentaudit.publication.check.folder import programme_releases
+    earlier = programme_releases(pub)
+    assert earlier == [third]
+    f = check_publication(pub, earlier=earlier)
+    assert [(x.file, x.kind) for x in f] == [(f"{third}/extra", "link")]
 
 
 def test_cli_refuses_a_link_with_exit_1(built, pub, capsys):

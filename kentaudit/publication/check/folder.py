@@ -699,6 +699,14 @@ def check_publication(publish_dir, *, restricted_dir=None, threshold: int | None
     threshold = DEFAULT_THRESHOLD if threshold is None else int(threshold)
     width = DEFAULT_WIDTH if width is None else int(width)
     files, structure, stop = _walk(root)
+    safe_earlier = []
+    for e in earlier:  # the programme's other releases are read too: the same rule for them
+        _, e_structure, e_stop = _walk(Path(e))
+        structure += [Finding(f"{e}/{f.file}", f.location, f.kind, f.detail + " (in an earlier release "
+                              "the attack reads)") for f in e_structure]
+        if not e_stop:
+            safe_earlier.append(e)
+    earlier = safe_earlier
     if stop:
         return structure  # nothing is read: it could follow a link out of the folder or block
     ids, people = _known_identifiers(restricted_dir, audit_files)
@@ -806,11 +814,19 @@ def programme_releases(publish_dir, restricted_dir=None) -> list[Path]:
     (``<restricted_dir>/earlier_releases/<cycle>``, :mod:`kentaudit.publication.releases`)."""
     root = Path(publish_dir).resolve()
     out = [mf.parents[1] for mf in sorted(root.parent.parent.glob("*/publish/csv/metadata.json"))
-           if mf.parents[1].resolve() != root]
+           if _plain_file(mf) and mf.parents[1].resolve() != root]
     if restricted_dir is not None:
         out += [f for f in sorted((Path(restricted_dir) / "earlier_releases").glob("*"))
-                if (f / "csv" / "metadata.json").is_file()]
+                if _plain_file(f / "csv" / "metadata.json")]
     return out
+
+
+def _plain_file(path: Path) -> bool:
+    """A regular file, not a link to one (never a FIFO, which would block its reader)."""
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
 
 
 def check_publication_cli(path, restricted=None, threshold=None, width=None, earlier=(),
