@@ -613,6 +613,15 @@ def text_cases(d: Path) -> list[Case]:
                 publication__next_update="2010-02-29")
     params_case("district with RLO", "key 'districts'", re.escape("<U+202E>"), districts=[f"Than{RLO}et"])
     params_case("district ../", "key 'districts'", "'../THA'", districts=["../THA"])
+    hostile_table = d / "districts_dotdot_for_run.csv"
+    hostile_table.write_text(_districts_with("Ashford,../ASH,South,118"), encoding="utf-8")
+    doc = yaml.safe_load(yaml.safe_dump(BASE_PARAMS))
+    doc["inputs"]["districts"] = str(hostile_table)
+    p = repo / "params" / "text_districts_table.yaml"
+    p.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+    refuse("params inputs.districts with code ../ refused before any kernel", ["run", str(p)],
+           re.escape(hostile_table.name), "row 2", "column 'district_code'", "value '../ASH'",
+           r"\[rule: unsafe_code\]")
     refuse("run --districts with ../", ["run", str(ROOT / "params" / "cycle-2009.yaml"), "--districts", "../THA"],
            "--districts", "'../THA'")
 
