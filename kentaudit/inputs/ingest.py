@@ -55,7 +55,7 @@ import pyarrow as pa
 from kentaudit.core.errors import EmptyInputError, InputError, KentauditError, PseudonymKeyError
 from kentaudit.core.safeio import read_regular
 from kentaudit.core.safetext import is_formula_text, write_csv
-from kentaudit.core.textpolicy import TEXT_RULES, match_key, text_problem
+from kentaudit.core.textpolicy import TEXT_RULES, match_key, shown, text_problem
 from kentaudit.inputs import reference, schema as model
 from kentaudit.inputs.pseudonym import (DEMO_KEY, DIGEST_HEX_CHARS, HOW_TO_MAKE_A_KEY,
                                         PREFIX as PSEUDONYM_PREFIX, SYNTHETIC_PREFIX,
@@ -302,7 +302,7 @@ def _format_problem(file, row, column, value, message, rule) -> str:
         return x is not None and not (isinstance(x, float) and pd.isna(x)) and x is not pd.NA
     return str(InputError(message, file=file, row=int(row) if given(row) else None,
                           column=column if given(column) else None,
-                          value=value if given(value) else None, rule=rule))
+                          value=shown(value, 80) if given(value) else None, rule=rule))
 
 
 # --------------------------------------------------------------------------- reading

@@ -238,3 +238,21 @@ def test_free_text_notes_are_kept_verbatim_never_refused(tmp_path):
     f.write_text(to_csv_text(rows), encoding="utf-8")
     res = read_audits([f], synthetic=True)
     assert len(res.accepted) == 2 and res.accepted["notes"].iloc[0] == "seen\u200b alone \u202e"
+
+
+def test_a_refused_export_value_is_printed_safely_and_short(tmp_path, capsys):
+    import sys
+    sys.path.insert(0, str(ROOT / "tests" / "bad_input"))
+    from make_corpus import to_csv_text, valid_rows
+
+    from kentaudit.inputs.ingest import validate_paths
+    rows = valid_rows(3)
+    rows[1]["team"] = "T" * 40_000
+    rows[2]["audit_id"] = "A\u202e0003"
+    f = tmp_path / "a.csv"
+    f.write_text(to_csv_text(rows), encoding="utf-8")
+    assert validate_paths([str(f)], synthetic=True) == 1
+    out = capsys.readouterr().out
+    team = next(line for line in out.splitlines() if "column 'team'" in line)
+    assert len(team) < 400 and "... (40,000 characters)" in team and "[rule: text_too_long]" in team
+    assert "value 'A<U+202E>0003'" in out and "\u202e" not in out
