@@ -614,7 +614,12 @@ def _walk(root: Path) -> tuple[list[Path], list[Finding], bool]:
         for e in entries:
             path = Path(e.path)
             rel = path.relative_to(root).as_posix()
-            st = e.stat(follow_symlinks=False)
+            try:
+                st = e.stat(follow_symlinks=False)
+            except OSError as err:  # removed or unreadable while listed: not shown to be safe
+                findings.append(Finding(rel, "-", "unreadable", f"cannot be examined ({err.strerror or err})"))
+                stop = True
+                continue
             if stat.S_ISLNK(st.st_mode):
                 try:
                     target = os.readlink(path)
