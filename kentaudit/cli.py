@@ -174,8 +174,21 @@ def _cmd_check(a):
     # deferred: the publication check (pandas, openpyxl, pypdfium2) takes 0.6 s to import; other
     # commands and `kentaudit --help` need none of it
     from kentaudit.publication.check.folder import check_publication_cli
-    return check_publication_cli(a.path, restricted=a.restricted, threshold=a.threshold,
-                                 width=a.width, earlier=a.earlier)
+    threshold, width, source = a.threshold, a.width, []
+    if a.params is not None:
+        # the cycle's own values, never only the metadata being checked (a metadata file
+        # stating other values is a finding of the check)
+        # deferred: kentaudit.inputs.params (yaml) takes 0.06-0.1 s to import; only --params needs it
+        from kentaudit.inputs.params import load_params
+        p = load_params(a.params)
+        threshold = p.suppression_threshold if threshold is None else threshold
+        width = p.protection_width if width is None else width
+        source.append(f"from {a.params}")
+    if a.threshold is not None or a.width is not None:
+        source.insert(0, "given on the command line" if a.params is None else
+                      "--threshold/--width given on the command line, the rest")
+    return check_publication_cli(a.path, restricted=a.restricted, threshold=threshold,
+                                 width=width, earlier=a.earlier, source=" ".join(source) or None)
 
 
 #: Exit codes every command shares (printed in each command's help).
@@ -196,8 +209,10 @@ _EPILOGS = {
             "  1   a notebook, the appendix or the reviewer HTML failed: nothing published\n"
             "  130 interrupted (Ctrl-C); 143 terminated (SIGTERM)"),
     "appendix": ("kentaudit appendix params/cycle-2009.yaml", "  0   built and checked"),
-    "check-publication": ("kentaudit check-publication outputs/2009/publish --restricted outputs/2009/restricted",
-                          "  0   no leak found\n  1   a leak found (each finding listed)"),
+    "check-publication": ("kentaudit check-publication outputs/2009/publish --params params/cycle-2009.yaml "
+                          "--restricted outputs/2009/restricted",
+                          "  0   no leak found\n  1   a leak found, a link or special file in the folder, or "
+                          "metadata stating another threshold or width (each finding listed)"),
 }
 
 
@@ -276,10 +291,14 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("path", type=_existing_folder, help="the publish/ folder to check")
     c.add_argument("--restricted", type=_existing_folder,
                    help="the restricted/ folder, to look for known case references")
-    c.add_argument("--threshold", type=_int_type(1, 1000), default=5,
-                   help="counts from 1 to this are disclosive (default 5; from 1 to 1000)")
+    c.add_argument("--params", type=_existing_file, default=None,
+                   help="the cycle's parameter file: its suppression_threshold and protection_width are "
+                        "checked (recommended; the metadata being checked must agree with them)")
+    c.add_argument("--threshold", type=_int_type(1, 1000), default=None,
+                   help="counts from 1 to this are disclosive (default: --params, else 5; from 1 to 1000)")
     c.add_argument("--width", type=_int_type(0, 1000), default=None,
-                   help="protection width the attack requires (default: as the metadata states, else 3)")
+                   help="protection width the attack requires (default: --params, else 3); never "
+                        "taken from the metadata being checked")
     c.add_argument("--earlier", action="append", default=[], metavar="DIR",
                    help="publish/ folder of an earlier appendix of the programme (repeatable); default: "
                         "the other cycles' publish/ folders beside PATH and the earlier appendices "

@@ -55,6 +55,7 @@ import pyarrow as pa
 from kentaudit.core.errors import EmptyInputError, InputError, KentauditError, PseudonymKeyError
 from kentaudit.core.safeio import read_regular
 from kentaudit.core.safetext import is_formula_text, write_csv
+from kentaudit.core.textpolicy import TEXT_RULES, match_key, shown, text_problem
 from kentaudit.inputs import reference, schema as model
 from kentaudit.inputs.pseudonym import (DEMO_KEY, DIGEST_HEX_CHARS, HOW_TO_MAKE_A_KEY,
                                         PREFIX as PSEUDONYM_PREFIX, SYNTHETIC_PREFIX,
@@ -101,6 +102,9 @@ RULES: dict[str, tuple[str, str]] = {
     "process_date_after_audit": ("row", "A process date is after audit_date."),
     "moderated_without_moderator": ("row", "moderated_grade is given but moderator is blank."),
     "cp_category_without_plan": ("row", "cp_category is given but case_status is not cp_plan."),
+    "bidi_control": ("row", TEXT_RULES["bidi_control"] + " (audit_id, team, auditor, moderator; kentaudit.core.textpolicy)"),
+    "invisible_character": ("row", TEXT_RULES["invisible_character"] + " (audit_id, team, auditor, moderator)"),
+    "text_too_long": ("row", "audit_id, auditor or moderator longer than 64 characters, or team longer than 100 (kentaudit.core.textpolicy.LIMITS)."),
     "duplicate_audit_id": ("row", "audit_id already appeared earlier (in any file read together); every later occurrence is rejected."),
     "duplicate_case_in_sample": ("row", "The same case_ref appears again in the same cycle and sample; every later occurrence is rejected."),
     "unknown_column": ("warning", "A column is not in the data model; it is dropped and named in a warning."),
@@ -300,7 +304,7 @@ def _format_problem(file, row, column, value, message, rule) -> str:
         return x is not None and not (isinstance(x, float) and pd.isna(x)) and x is not pd.NA
     return str(InputError(message, file=file, row=int(row) if given(row) else None,
                           column=column if given(column) else None,
-                          value=value if given(value) else None, rule=rule))
+                          value=shown(value, 80) if given(value) else None, rule=rule))
 
 
 # --------------------------------------------------------------------------- reading
@@ -799,12 +803,9 @@ class _Validator:
         self.key = key
         self.as_of = as_of
         self.cycle = cycle
-        self.district_lookup = {}
-        self.area = {}
-        for _, r in districts.iterrows():
-            self.district_lookup[_code_key(r["district"])] = r["district"]
-            self.district_lookup[_code_key(r["district_code"])] = r["district"]
-            self.area[r["district"]] = r["area"]
+        # the one resolution of a typed district (also --districts and the parameter file)
+        self.district_lookup = reference.district_lookup(districts)
+        self.area = dict(zip(districts["district"], districts["area"]))
         self.categories = {n: _category_lookup(c.allowed) for n, c in self.cols.items()
                            if c.kind == "category" and c.allowed and n != "district"}
 
@@ -839,7 +840,7 @@ class _Validator:
                                              "check the year")
             return d
         if col.name == "district":
-            d = self.district_lookup.get(_code_key(text))
+            d = self.district_lookup.get(match_key(text))
             if d is None:
                 raise _Problem("unknown_district", "not one of Kent's 12 districts of the reference table "
                                                    "(name or 3-letter code)")
@@ -859,6 +860,10 @@ class _Validator:
             return v
         if col.free_text:
             return raw  # notes are kept verbatim (only blank becomes missing)
+        # ids and names that reach outputs obey the one text policy (kentaudit.core.textpolicy)
+        bad = text_problem(text, "name" if col.name == "team" else "identifier")
+        if bad is not None:
+            raise _Problem(*bad)
         return text
 
     def row(self, fields: list[str], mapping: dict[str, int]):

@@ -21,10 +21,11 @@ the inputs, the parameter file or the notebooks.
 """
 from __future__ import annotations
 
-import datetime as _dt
+import datetime as dt
 import hashlib
 import re
 import subprocess
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,7 @@ from kentaudit.core.errors import InputError, MethodError, ParamsError
 from kentaudit.core.methods import check_method
 from kentaudit.core.paths import source_checkout
 from kentaudit.core.safeio import read_regular
+from kentaudit.core.textpolicy import date_problem, shown, text_problem
 
 __all__ = [
     "CYCLE_ID",
@@ -322,6 +324,21 @@ class _Checker:
             self.fail(key, f"must be a non-empty string, got {_tname(v)} {v!r}{hint}")
         return v
 
+    def text(self, key, v, kind):
+        """A string obeying the one text policy for ``kind`` (:mod:`kentaudit.core.textpolicy`)."""
+        self.str_(key, v)
+        bad = text_problem(v.strip(), kind)
+        if bad is not None:
+            self.fail(key, f"value {shown(v)!r} {bad[1]} [rule: {bad[0]}]")
+        return v
+
+    def date(self, key, v, *, earliest, latest, what):
+        """A real calendar date ``YYYY-MM-DD`` in ASCII digits from ``earliest`` to ``latest``."""
+        bad = date_problem(v, earliest=earliest, latest=latest, what=what)
+        if bad is not None:
+            self.fail(key, f"value {shown(v)!r} {bad[1]} [rule: {bad[0]}]")
+        return v
+
     def bool_(self, key, v):
         if not isinstance(v, bool):
             self.fail(key, f"must be true or false, got {_tname(v)} {v!r}")
@@ -572,7 +589,7 @@ def load_params(path: str | Path) -> CycleParams:
     grade_scale = _check_grade_scale(c, data, cycle)
     target = _check_target(c, data)
     headline = _check_headline(c, data, ref_criteria)
-    publication = _check_publication(c, data, synthetic)
+    publication = _check_publication(c, data, synthetic, cycle)
     district_samples = _check_district_samples(c, data, samples)
     output_dir = _resolve_output_dir(c, data, base=base, root=root, cycle=cycle, inputs=inputs, path=path)
     settings = _check_settings(c, data)
@@ -630,7 +647,7 @@ def _cycle_id(c: _Checker, v) -> str:
 def _check_cycle_keys(c: _Checker, data: dict) -> tuple:
     """``cycle``, ``title`` and ``synthetic`` (None, None, False where missing or wrong)."""
     cycle = c.get(lambda: _cycle_id(c, data["cycle"])) if "cycle" in data else None
-    title = c.get(lambda: c.str_("title", data["title"])) if "title" in data else None
+    title = c.get(lambda: c.text("title", data["title"], "label")) if "title" in data else None
     synthetic = c.get(lambda: c.bool_("synthetic", data.get("synthetic", False)), False)
     return cycle, title, synthetic
 
@@ -706,7 +723,7 @@ def _district_names(c: _Checker, raw_d, district_table, known_districts) -> tupl
         try:
             names.append(resolve_district(d, district_table))  # a name or a code, any case
         except InputError:
-            bad.append(repr(d))
+            bad.append(repr(shown(d)))
     if bad:
         valid = ", ".join(f"{n} ({k})" for n, k in zip(district_table["district"],
                                                       district_table["district_code"]))
@@ -816,9 +833,9 @@ def _check_headline(c: _Checker, data: dict, ref_criteria):
     return headline
 
 
-def _check_publication(c: _Checker, data: dict, synthetic: bool):
+def _check_publication(c: _Checker, data: dict, synthetic: bool, cycle=None):
     """The ``publication`` block as a :class:`Publication` (None where wrong)."""
-    return c.get(lambda: _publication(c, data.get("publication"), synthetic))
+    return c.get(lambda: _publication(c, data.get("publication"), synthetic, cycle))
 
 
 def _check_district_samples(c: _Checker, data: dict, samples):
@@ -891,7 +908,25 @@ def _district_samples(c: _Checker, raw, samples):
     return tuple(raw)
 
 
-def _publication(c: _Checker, raw, synthetic: bool) -> Publication:
+#: Text kind of each ``publication`` value (:data:`kentaudit.core.textpolicy.LIMITS`).
+_PUBLICATION_KINDS = {"producer": "label", "contact_name": "name", "contact_email": "name",
+                      "next_update": "label", "status": "label", "publication_date": "label",
+                      "authority": "name"}
+#: Years after its cycle's year an appendix may still be published.
+PUBLICATION_YEARS_AFTER = 5
+
+
+def publication_window(cycle) -> tuple:
+    """``(earliest, latest)`` publication date of a cycle: from 1 January of the cycle's year
+    to 31 December :data:`PUBLICATION_YEARS_AFTER` years after it (a cycle id that is not a
+    year: 1990-01-01 to 2100-12-31)."""
+    if isinstance(cycle, str) and re.fullmatch(r"[0-9]{4}", cycle, re.ASCII):
+        y = int(cycle)
+        return dt.date(y, 1, 1), dt.date(y + PUBLICATION_YEARS_AFTER, 12, 31)
+    return dt.date(1990, 1, 1), dt.date(2100, 12, 31)
+
+
+def _publication(c: _Checker, raw, synthetic: bool, cycle=None) -> Publication:
     """The ``publication`` block: producer, contact, dates and status of the release."""
     if raw is None:
         raw = {}
@@ -909,14 +944,23 @@ def _publication(c: _Checker, raw, synthetic: bool) -> Publication:
             continue
         if hasattr(v, "isoformat"):  # YAML reads 2009-03-01 as a date
             v = v.isoformat()
-        c.str_(f"publication.{k}", v)
+        c.text(f"publication.{k}", v, _PUBLICATION_KINDS[k])
         out[k] = v.strip()
     email = out.get("contact_email")
     if email is not None and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
         c.fail("publication.contact_email", f"is not an email address: {email!r}")
-    for k in ("publication_date",):
-        if k in out and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", out[k]):
-            c.fail(f"publication.{k}", f"must be a date YYYY-MM-DD, got {out[k]!r}")
+    earliest, latest = publication_window(cycle)
+    if "publication_date" in out:
+        c.date("publication.publication_date", out["publication_date"], earliest=earliest, latest=latest,
+               what=f"publication date of cycle {cycle}")
+    nxt = out.get("next_update")
+    # a next update written as a date is a real date after the publication (else free text
+    # such as "To be announced"); a date in other digits is refused as such, never read as text
+    if nxt is not None and re.match(r"\d", unicodedata.normalize("NFKC", nxt)):
+        after = (dt.date.fromisoformat(out["publication_date"]) if "publication_date" in out else earliest)
+        if re.fullmatch(r"\S+", nxt):
+            c.date("publication.next_update", nxt, earliest=after, latest=dt.date(2100, 12, 31),
+                   what="next update (on or after the publication date)")
     status = out.get("status") or ("synthetic demonstration data" if synthetic else None)
     if status is not None and status not in PUBLICATION_STATUSES:
         c.fail("publication.status", f"unknown status {status!r}; allowed: {', '.join(PUBLICATION_STATUSES)}")
@@ -935,14 +979,14 @@ def _audit_window(c: _Checker, raw) -> tuple[str, str] | None:
     out = []
     for k in ("start", "end"):
         v = raw[k]
-        if isinstance(v, _dt.datetime):
+        if isinstance(v, dt.datetime):
             v = v.date()
         if isinstance(v, str) and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", v):
             try:
-                v = _dt.date.fromisoformat(v)
+                v = dt.date.fromisoformat(v)
             except ValueError:
                 c.fail(f"audit_window.{k}", f"{v!r} is not a real calendar date")
-        if not isinstance(v, _dt.date):
+        if not isinstance(v, dt.date):
             c.fail(f"audit_window.{k}", f"must be a date written YYYY-MM-DD, got {v!r}")
         out.append(v)
     if out[0] > out[1]:

@@ -17,9 +17,18 @@ import pandas as pd
 
 from kentaudit.core.errors import InputError, MethodError
 from kentaudit.core.safeio import read_regular_text
+from kentaudit.core.textpolicy import check_code, check_text, match_key, shown
 
-__all__ = ["districts", "resolve_district", "criteria", "grade_scales", "grade_labels", "scale_for_cycle",
-           "AREA_ASSUMPTION"]
+__all__ = ["districts", "resolve_district", "district_lookup", "criteria", "grade_scales", "grade_labels",
+           "scale_for_cycle", "AREA_ASSUMPTION", "CRITERION_KINDS", "CRITERION_EVIDENCE", "CRITERION_DOMAINS"]
+
+#: Closed sets of the criteria catalogue's coded columns (``docs/data-dictionary.md``).
+#: ``CRITERION_DOMAINS`` are the domains graded in an audit (``grade_<domain>``, the same
+#: tuple as :data:`kentaudit.inputs.schema.DOMAINS`, tested).
+CRITERION_KINDS = ("compliance", "quality")
+CRITERION_EVIDENCE = ("ics", "hard_copy", "both")
+CRITERION_DOMAINS = ("voice", "assessment", "history", "protection", "planning", "oversight",
+                     "multi_agency", "recording")
 
 AREA_ASSUMPTION = (
     "The grouping of districts into four areas (North, West, South, East) is an "
@@ -84,38 +93,77 @@ def districts(path: str | Path | None = None) -> pd.DataFrame:
     ``children_on_plans`` (int; the sampling frame size, about 1,360 in all,
     as at August 2010).
     """
-    df = _read(str(path or _bundled("districts.csv"))).copy()
-    if path is not None:
+    return _districts_checked(str(path or _bundled("districts.csv"))).copy()
 
-        _check_table(df, path, "districts", ("district", "district_code", "area", "children_on_plans"),
-                     ("district", "district_code"))
-        for i, (v, a) in enumerate(zip(df["children_on_plans"], df["area"])):
-            if not re.fullmatch(r"[0-9]+", v.strip(), re.ASCII):
-                raise InputError("children_on_plans must be a whole number written in ASCII digits.",
-                                 file=str(path), row=i + 2, column="children_on_plans", value=v,
-                                 rule="reference_table")
-            if not a.strip():
-                raise InputError("area is blank.", file=str(path), row=i + 2, column="area",
-                                 rule="reference_table")
+
+@lru_cache(maxsize=8)
+def _districts_checked(where: str) -> pd.DataFrame:
+    """The districts table of ``where``, every rule checked once per file (as read once by :func:`_read`)."""
+    df = _read(where).copy()
+    _check_table(df, where, "districts", ("district", "district_code", "area", "children_on_plans"),
+                 ("district", "district_code"))
+    for i, (v, a) in enumerate(zip(df["children_on_plans"], df["area"])):
+        if not re.fullmatch(r"[0-9]+", v.strip(), re.ASCII):
+            raise InputError("children_on_plans must be a whole number written in ASCII digits.",
+                             file=where, row=i + 2, column="children_on_plans", value=v,
+                             rule="reference_table")
+        if not a.strip():
+            raise InputError("area is blank.", file=where, row=i + 2, column="area",
+                             rule="reference_table")
+    _check_district_texts(df, where)
     df["children_on_plans"] = df["children_on_plans"].astype(int)
     return df
+
+
+def _check_district_texts(df: pd.DataFrame, where: str) -> None:
+    """Names and areas obey the text policy, codes are safe, and no two districts share a
+    name or code once matched as people type them (:func:`~kentaudit.core.textpolicy.match_key`:
+    ``tha`` and ``THA``, or a code equal to another district's name)."""
+    seen: dict[str, tuple[int, str, str]] = {}
+    for i, r in enumerate(df.itertuples(index=False)):
+        row = i + 2
+        check_text(r.district, kind="name", file=where, row=row, column="district")
+        check_text(r.area, kind="name", file=where, row=row, column="area")
+        check_code(r.district_code, file=where, row=row, column="district_code")
+        for col, v in (("district", r.district), ("district_code", r.district_code)):
+            k = match_key(v)
+            if k in seen and seen[k][2] != r.district:
+                first_row, first_col, first_name = seen[k]
+                raise InputError(f"{col} {shown(v)!r} matches {first_col} {first_name!r} of row {first_row} "
+                                 "when matched ignoring case, spaces, '_' and '-' (as audit exports and "
+                                 "--districts are read): every name and code must name one district.",
+                                 file=where, row=row, column=col, value=shown(v), rule="district_key_collision")
+            seen.setdefault(k, (row, col, r.district))
+
+
+def district_lookup(table: pd.DataFrame | None = None) -> dict[str, str]:
+    """``{match key: district name}`` for every name and code of the districts table: the one
+    way a district typed by a person (an export's ``district`` column, ``--districts``, the
+    parameter file's ``districts``) is resolved (:func:`~kentaudit.core.textpolicy.match_key`)."""
+    t = districts() if table is None else table
+    out = {}
+    for name, code in zip(t["district"], t["district_code"]):
+        out[match_key(name)] = str(name)
+        out[match_key(code)] = str(name)
+    return out
 
 
 def resolve_district(value, table: pd.DataFrame | None = None) -> str:
     """The district name for a name or a code in any case (``"THA"``, ``"thanet"`` -> ``"Thanet"``).
 
-    Surrounding spaces are ignored. Raises :class:`kentaudit.core.errors.InputError`
-    naming the valid names and codes when ``value`` is neither.
+    Matched as ingest matches an export's ``district`` (:func:`district_lookup`): case,
+    surrounding spaces and runs of spaces, ``_`` and ``-`` are ignored. Raises
+    :class:`kentaudit.core.errors.InputError` naming the valid names and codes when
+    ``value`` is neither.
     """
 
     t = districts() if table is None else table
-    key = str(value).strip().casefold()
-    for name, code in zip(t["district"], t["district_code"]):
-        if key in (str(name).casefold(), str(code).casefold()):
-            return str(name)
+    name = district_lookup(t).get(match_key(str(value)))
+    if name is not None:
+        return name
     valid = ", ".join(f"{n} ({c})" for n, c in zip(t["district"], t["district_code"]))
-    raise InputError(f"unknown district {value!r}; use a name or code (any case): {valid}",
-                     column="district", value=str(value))
+    raise InputError(f"unknown district {shown(value)!r}; use a name or code (any case): {valid}",
+                     column="district", value=shown(value))
 
 
 def criteria(path: str | Path | None = None) -> pd.DataFrame:
@@ -128,19 +176,50 @@ def criteria(path: str | Path | None = None) -> pd.DataFrame:
     lives), ``applies_when`` (human-readable rule) and ``derived_from``
     (for timeliness criteria that can be derived from process dates).
     """
-    df = _read(str(path or _bundled("criteria.csv"))).copy()
-    if path is not None:
+    return _criteria_checked(str(path or _bundled("criteria.csv"))).copy()
 
-        _check_table(df, path, "criteria", ("id", "label", "domain", "kind", "evidence", "applies_when"),
-                     ("id",))
-        for i, v in enumerate(df["id"]):
-            if not _ID.fullmatch(v.strip()):
-                raise InputError("a criterion id must be lower-case ASCII letters, digits and _ "
-                                 "(it names the column c_<id>).", file=str(path), row=i + 2, column="id",
-                                 value=v, rule="reference_table")
-        if "derived_from" not in df.columns:
-            df["derived_from"] = ""
+
+@lru_cache(maxsize=8)
+def _criteria_checked(where: str) -> pd.DataFrame:
+    """The criteria catalogue of ``where``, every rule checked once per file."""
+    df = _read(where).copy()
+    _check_table(df, where, "criteria", ("id", "label", "domain", "kind", "evidence", "applies_when"),
+                 ("id",))
+    for i, v in enumerate(df["id"]):
+        if not _ID.fullmatch(v.strip()):
+            raise InputError("a criterion id must be lower-case ASCII letters, digits and _ "
+                             "(it names the column c_<id>).", file=where, row=i + 2, column="id",
+                             value=shown(v), rule="reference_table")
+    if "derived_from" not in df.columns:
+        df["derived_from"] = ""
+    _check_criteria_texts(df, where)
     return df
+
+
+def _check_criteria_texts(df: pd.DataFrame, where: str) -> None:
+    """Labels and rules obey the text policy, no label is given twice (ignoring case and
+    spacing: two criteria a reader cannot tell apart), and ``domain``, ``kind`` and
+    ``evidence`` come from their closed sets."""
+    labels: dict[str, int] = {}
+    closed = (("domain", CRITERION_DOMAINS), ("kind", CRITERION_KINDS), ("evidence", CRITERION_EVIDENCE))
+    for i, r in enumerate(df.to_dict("records")):
+        row = i + 2
+        check_text(r["label"], kind="label", file=where, row=row, column="label")
+        for col in ("applies_when", "derived_from"):  # optional rules: checked where given
+            if str(r.get(col) or "").strip():
+                check_text(r[col], kind="label", file=where, row=row, column=col)
+        for col, allowed in closed:
+            if r[col] not in allowed:
+                raise InputError(f"{col} must be one of {', '.join(allowed)} (docs/data-dictionary.md).",
+                                 file=where, row=row, column=col, value=shown(r[col]),
+                                 rule="unknown_catalogue_value")
+        k = " ".join(r["label"].casefold().split())
+        if k in labels:
+            raise InputError(f"the label is the same as row {labels[k]}'s (ignoring case and spacing): a "
+                             "reader could not tell the two criteria apart; give each its own label.",
+                             file=where, row=row, column="label", value=shown(r["label"]),
+                             rule="duplicate_label")
+        labels[k] = row
 
 
 def grade_scales(path: str | Path | None = None) -> pd.DataFrame:

@@ -20,6 +20,7 @@ a case is about real references.
 """
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -475,6 +476,186 @@ def cli_cases(d: Path) -> list[Case]:
     refuse("unknown command", ["frobnicate"], "invalid choice")
     return cases
 
+
+
+# ----------------------------------------------------------------------------- text and the check (issue 24)
+
+RLO, ZWSP = "\u202e", "\u200b"
+DISTRICTS_HEAD = "district,district_code,area,children_on_plans\n"
+CRITERIA = (ROOT / "kentaudit" / "data" / "criteria.csv").read_text(encoding="utf-8")
+
+
+def _districts_with(first_row: str) -> str:
+    """The bundled districts table with its first data row replaced."""
+    lines = (ROOT / "kentaudit" / "data" / "districts.csv").read_text(encoding="utf-8").splitlines()
+    return "\n".join([lines[0], first_row, *lines[2:]]) + "\n"
+
+
+def _criteria_with(row: int, column: str, value: str) -> str:
+    import csv
+    import io
+    rows = list(csv.DictReader(io.StringIO(CRITERIA)))
+    rows[row][column] = value
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
+    w.writeheader()
+    w.writerows(rows)
+    return buf.getvalue()
+
+
+def text_cases(d: Path) -> list[Case]:
+    """Unsafe or absurd text (issue 24 item 4) and a check fooled by its input (item 3).
+
+    Each class of the issue, with cases of its own: bidirectional controls and invisible
+    characters (exports, reference tables, parameters), lengths, dates, district codes
+    (unsafe characters, collisions after case folding), catalogue closed sets, duplicate
+    labels; and links, FIFOs and edited metadata in a folder to publish. Every refusal
+    names the file, the row or key, the column, the value and the rule.
+    """
+    d.mkdir(parents=True, exist_ok=True)
+    cases: list[Case] = []
+    valid = str(HERE / "valid.xlsx")
+
+    def refuse(name, argv, *says, codes=(2,)):
+        cases.append(Case(f"text:{name}", argv, "refuse", codes, says))
+
+    # --- exports: ids and names that reach outputs
+    for col, value, rule in (("audit_id", f"A{RLO}00001", "bidi_control"),
+                             ("audit_id", f"A0{ZWSP}0001", "invisible_character"),
+                             ("team", f"Team{chr(0x2066)} 1", "bidi_control"),
+                             ("team", "Team \ufeff1", "invisible_character"),
+                             ("auditor", "AU" + "9" * 70, "text_too_long"),
+                             ("team", "T" * 40_000, "text_too_long"),
+                             ("moderator", f"AU01{chr(0x200f)}", "bidi_control")):
+        p = _csv(d / f"export_{col}_{rule}_{len(cases)}.csv", _rows(**{f"1__{col}": value}))
+        refuse(f"export {col} {rule}", ["validate", "--synthetic", str(p)], re.escape(p.name), r"row 3",
+               re.escape(f"column '{col}'"), rf"\[rule: {rule}\]", codes=(1,))
+
+    # --- the districts table: names, areas and codes
+    def districts_case(name, row, rule, says_column, says_value):
+        p = d / f"districts_{len(cases)}.csv"
+        p.write_text(_districts_with(row), encoding="utf-8")
+        refuse(f"districts {name}", ["validate", "--synthetic", "--districts", str(p), valid],
+               re.escape(p.name), r"row 2", re.escape(f"column '{says_column}'"), re.escape(says_value),
+               rf"\[rule: {rule}\]")
+
+    districts_case("name with RLO", f"Ash{RLO}ford,ASH,South,118", "bidi_control", "district", "Ash<U+202E>ford")
+    districts_case("area with zero-width space", f"Ashford,ASH,So{ZWSP}uth,118", "invisible_character", "area",
+                   "So<U+200B>uth")
+    districts_case("40,000-character name", "A" * 40_000 + ",ASH,South,118", "text_too_long", "district",
+                   "40,000 characters")
+    districts_case("code ../", "Ashford,../ASH,South,118", "unsafe_code", "district_code", "../ASH")
+    districts_case("code a/b", "Ashford,a/b,South,118", "unsafe_code", "district_code", "a/b")
+    districts_case("code with a space", "Ashford,AS H,South,118", "unsafe_code", "district_code", "AS H")
+    p = d / "districts_case_collision.csv"
+    p.write_text(DISTRICTS_HEAD + "Thanet,THA,East,176\nThanet East,tha,East,10\n", encoding="utf-8")
+    refuse("districts codes tha and THA", ["validate", "--synthetic", "--districts", str(p), valid],
+           re.escape(p.name), r"row 3", "column 'district_code'", "value 'tha'", "THA|Thanet",
+           r"\[rule: district_key_collision\]")
+    p = d / "districts_code_is_a_name.csv"
+    p.write_text(DISTRICTS_HEAD + "Dover,DOV,South,121\nDover Town,dover,South,10\n", encoding="utf-8")
+    refuse("districts code equal to another's name", ["validate", "--synthetic", "--districts", str(p), valid],
+           re.escape(p.name), r"row 3", "value 'dover'", r"\[rule: district_key_collision\]")
+
+    # --- the criteria catalogue
+    def criteria_case(name, row, column, value, rule, says_value):
+        p = d / f"criteria_{len(cases)}.csv"
+        p.write_text(_criteria_with(row, column, value), encoding="utf-8")
+        refuse(f"criteria {name}", ["validate", "--synthetic", "--criteria", str(p), valid],
+               re.escape(p.name), rf"row {row + 2}", re.escape(f"column '{column}'"), re.escape(says_value),
+               rf"\[rule: {rule}\]")
+
+    criteria_case("label with RLO", 1, "label", f"Child seen {RLO}enola", "bidi_control", "<U+202E>")
+    criteria_case("label with zero-width joiner", 2, "label", "Child's\u200d wishes", "invisible_character",
+                  "<U+200D>")
+    criteria_case("label of 32,768 characters", 3, "label", "L" * 32_768, "text_too_long", "32,768 characters")
+    criteria_case("duplicate label", 1, "label", "child seen during the  assessment or visit period",
+                  "duplicate_label", "child seen")
+    criteria_case("unknown kind", 0, "kind", "mandatory", "unknown_catalogue_value", "mandatory")
+    criteria_case("unknown evidence", 0, "evidence", "paper", "unknown_catalogue_value", "paper")
+    criteria_case("unknown domain", 0, "domain", "safety", "unknown_catalogue_value", "safety")
+
+    # --- parameter files: refused before anything runs
+    repo = scratch_repo(d / "repo")
+    n = [0]
+
+    def params_case(name, *says, **change):
+        doc = yaml.safe_load(yaml.safe_dump(BASE_PARAMS))
+        for k, v in change.items():
+            if k.startswith("publication__"):
+                doc.setdefault("publication", {})[k[13:]] = v
+            else:
+                doc[k] = v
+        n[0] += 1
+        p = repo / "params" / f"text_{n[0]:03d}.yaml"
+        p.write_text(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True), encoding="utf-8")
+        refuse(f"params {name}", ["run", str(p)], re.escape(p.name), *says)
+
+    params_case("title with RLO", "key 'title'", r"\[rule: bidi_control\]", title=f"Audit {RLO}9002")
+    params_case("next_update with zero-width space", "key 'publication.next_update'",
+                r"\[rule: invisible_character\]", publication__next_update=f"To be{ZWSP} announced")
+    params_case("producer of 100,000 characters", "key 'publication.producer'", "100,000 characters",
+                r"\[rule: text_too_long\]", publication__producer="P" * 100_000)
+    params_case("contact_name of 101 characters", "key 'publication.contact_name'", r"\[rule: text_too_long\]",
+                publication__contact_name="C" * 101)
+    params_case("publication_date 2009-02-30", "key 'publication.publication_date'", "2009-02-30",
+                "not a real calendar date", r"\[rule: not_a_date\]", publication__publication_date="2009-02-30")
+    params_case("publication_date in full-width digits", "key 'publication.publication_date'",
+                "NFKC reads it as 2009-06-30", r"\[rule: not_a_date\]",
+                publication__publication_date="２００９-０６-３０")
+    params_case("publication_date 1900-01-01", "key 'publication.publication_date'", "1900-01-01",
+                r"\[rule: date_range\]", publication__publication_date="1900-01-01")
+    params_case("publication_date before the cycle", "key 'publication.publication_date'", "2008-12-31",
+                r"\[rule: date_range\]", publication__publication_date="2008-12-31")
+    params_case("next_update before the publication", "key 'publication.next_update'", "2009-01-02",
+                r"\[rule: date_range\]", publication__publication_date="2009-06-30",
+                publication__next_update="2009-01-02")
+    params_case("next_update 2010-02-29", "key 'publication.next_update'", r"\[rule: not_a_date\]",
+                publication__next_update="2010-02-29")
+    params_case("district with RLO", "key 'districts'", re.escape("<U+202E>"), districts=[f"Than{RLO}et"])
+    params_case("district ../", "key 'districts'", "'../THA'", districts=["../THA"])
+    hostile_table = d / "districts_dotdot_for_run.csv"
+    hostile_table.write_text(_districts_with("Ashford,../ASH,South,118"), encoding="utf-8")
+    doc = yaml.safe_load(yaml.safe_dump(BASE_PARAMS))
+    doc["inputs"]["districts"] = str(hostile_table)
+    p = repo / "params" / "text_districts_table.yaml"
+    p.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+    refuse("params inputs.districts with code ../ refused before any kernel", ["run", str(p)],
+           re.escape(hostile_table.name), "row 2", "column 'district_code'", "value '../ASH'",
+           r"\[rule: unsafe_code\]")
+    refuse("run --districts with ../", ["run", str(ROOT / "params" / "cycle-2009.yaml"), "--districts", "../THA"],
+           "--districts", "'../THA'")
+
+    # --- the publication check fooled by its input (item 3)
+    restricted = d / "restricted"
+    restricted.mkdir()
+    (restricted / "audits.csv").write_text("audit_id,case_ref\nA1,SYN-0000001\n")
+    pub = d / "pub_link"
+    pub.mkdir()
+    (pub / "t.csv").write_text("a,n\nx,30\n")
+    (pub / "extra").symlink_to("../restricted")
+    refuse("check-publication folder link to restricted", ["check-publication", str(pub), "--restricted",
+                                                           str(restricted)],
+           r"extra \[-\] link: a symbolic link to '../restricted'", codes=(1,))
+    pub = d / "pub_file_link"
+    pub.mkdir()
+    (pub / "t.csv").symlink_to(restricted / "audits.csv")
+    refuse("check-publication file link", ["check-publication", str(pub)], r"t.csv \[-\] link", codes=(1,))
+    pub = d / "pub_fifo"
+    pub.mkdir()
+    os.mkfifo(pub / "t.csv")
+    refuse("check-publication FIFO", ["check-publication", str(pub)], r"t.csv \[-\] special_file: a FIFO",
+           codes=(1,))
+    pub = d / "pub_meta"
+    (pub / "csv").mkdir(parents=True)
+    (pub / "csv" / "metadata.json").write_text(json.dumps(
+        {"tables": [], "disclosure": {"threshold": 5, "protection_width": 0}}))
+    refuse("check-publication metadata width 0", ["check-publication", str(pub)],
+           r"metadata: states protection width 0", codes=(1,))
+    refuse("check-publication metadata width 0 with --params",
+           ["check-publication", str(pub), "--params", str(ROOT / "params" / "cycle-2009.yaml")],
+           r"metadata: states protection width 0", r"from .*cycle-2009.yaml", codes=(1,))
+    return cases
 
 
 def check(case: Case, proc: subprocess.CompletedProcess) -> list[str]:

@@ -48,11 +48,32 @@ What it finds (``Finding.kind``):
     and PNG images may be published).
 ``unreadable``
     a file of a known type that could not be parsed.
+``link``
+    a symbolic link (to a file or a folder) anywhere in the folder, or a file with more
+    than one name (a hard link). A link is never published: a copy that follows links
+    (``cp -rL``, a zip tool, a web server) publishes what it points to, which may be the
+    restricted folder, and a hard-linked file can be changed through its other name
+    after the check. Links are never followed, so the check never reads outside the
+    folder.
+``special_file``
+    anything that is neither a plain file nor a folder: a FIFO, a socket, a character or
+    block device. Never opened (a FIFO would block the check).
+``metadata``
+    ``csv/metadata.json`` states a suppression threshold or protection width other than
+    those the check was given (from the cycle's parameter file or the command line):
+    the check never takes them only from the metadata it checks, so a metadata file
+    edited to width 0 cannot make an unsafe folder pass.
+
+With a ``link`` or ``special_file`` finding the check stops there: the folder is not a
+publication until they are removed, and nothing in it is read (reading could follow a
+link out of the folder or block on a FIFO).
 """
 from __future__ import annotations
 
 import json
+import os
 import re
+import stat
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -68,7 +89,13 @@ from kentaudit.publication.check.attack import attack
 __all__ = ["Finding", "KINDS", "check_publication", "check_printed", "check_publication_cli", "sheet_table_id"]
 
 KINDS = ("notebook", "case_reference", "auditor", "row_level", "small_count",
-         "total_gives_away", "narrowed", "figure", "derived", "unexpected_file", "unreadable")
+         "total_gives_away", "narrowed", "figure", "derived", "unexpected_file", "unreadable",
+         "link", "special_file", "metadata")
+#: What the check assumes when neither the parameter file nor the command line gives a
+#: value: the defaults of a cycle's parameter file (``suppression_threshold``,
+#: ``protection_width``; ``docs/running.md``). Never the metadata's own statement.
+DEFAULT_THRESHOLD = 5
+DEFAULT_WIDTH = 3
 
 CASE_REF_RE = re.compile(r"SYN-\d{7}|\bpx_[0-9a-f]+\b")
 AUDITOR_RE = re.compile(r"\bAUD\d+\b")
@@ -571,9 +598,89 @@ def _total_leaks(tables: dict, meta: dict) -> list[Finding]:
     return out
 
 
+# ------------------------------------------------------------------- the folder itself
+_SPECIAL = ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISSOCK, "a socket"),
+            (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"))
+
+
+def _walk(root: Path) -> tuple[list[Path], list[Finding], bool]:
+    """Every plain file under ``root`` (sorted), never following a link; a finding for
+    every link, hard-linked file and thing that is neither a plain file nor a folder; and
+    whether nothing may be read (a symbolic link or a special file was found).
+
+    Written with :func:`os.scandir` and ``lstat`` rather than :meth:`Path.rglob`, whose
+    handling of links to folders differs between Python versions and which reports a FIFO
+    as nothing at all.
+    """
+    files, findings, stop = [], [], False
+    stack = [root]
+    while stack:
+        folder = stack.pop()
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError as e:
+            findings.append(Finding(Path(folder).relative_to(root).as_posix() or ".", "-", "unreadable",
+                                    f"the folder cannot be listed ({e.strerror or e})"))
+            continue
+        for e in entries:
+            path = Path(e.path)
+            rel = path.relative_to(root).as_posix()
+            try:
+                st = e.stat(follow_symlinks=False)
+            except OSError as err:  # removed or unreadable while listed: not shown to be safe
+                findings.append(Finding(rel, "-", "unreadable", f"cannot be examined ({err.strerror or err})"))
+                stop = True
+                continue
+            if stat.S_ISLNK(st.st_mode):
+                try:
+                    target = os.readlink(path)
+                except OSError:
+                    target = "?"
+                stop = True
+                what = "a folder" if path.is_dir() else "a file" if path.exists() else "nothing (a broken link)"
+                findings.append(Finding(rel, "-", "link",
+                                        f"a symbolic link to {target!r} ({what}): links are never published "
+                                        "(a copy that follows links, such as cp -rL or a zip tool, publishes "
+                                        "what it points to, which this check does not read); put the file "
+                                        "itself there or remove the link"))
+            elif stat.S_ISDIR(st.st_mode):
+                stack.append(path)
+            elif stat.S_ISREG(st.st_mode):
+                if st.st_nlink > 1:
+                    findings.append(Finding(rel, "-", "link",
+                                            f"a file with {st.st_nlink} names (a hard link): it can be changed "
+                                            "through another name after the check; publish a copy"))
+                files.append(path)
+            else:
+                stop = True
+                what = next((w for test, w in _SPECIAL if test(st.st_mode)), "neither a file nor a folder")
+                findings.append(Finding(rel, "-", "special_file",
+                                        f"{what}, not a plain file: only files and folders are published "
+                                        "(it was not opened); remove it"))
+    return sorted(files), findings, stop
+
+
+def _metadata_disagrees(meta_file: Path, threshold: int, width: int) -> list[Finding]:
+    """A finding for each disclosure parameter ``csv/metadata.json`` states other than the given one."""
+    try:
+        disclosure = json.loads(meta_file.read_text(encoding="utf-8")).get("disclosure") or {}
+    except (OSError, ValueError, AttributeError):
+        return []  # unreadable metadata is reported where the tables are read
+    out = []
+    rel = "csv/metadata.json"
+    for key, given, what in (("threshold", threshold, "suppression threshold"),
+                             ("protection_width", width, "protection width")):
+        if key in disclosure and disclosure[key] != given:
+            out.append(Finding(rel, f"disclosure.{key}", "metadata",
+                               f"states {what} {disclosure[key]!r}, but the cycle's is {given} (from its "
+                               "parameter file or the command line): the tables were not protected as the "
+                               f"cycle requires, or the metadata was changed; checked with {given}"))
+    return out
+
+
 # ------------------------------------------------------------------- driver
-def check_publication(publish_dir, *, restricted_dir=None, threshold: int = 5,
-                      audit_files=(), width: int | None = None, earlier=()) -> list[Finding]:
+def check_publication(publish_dir, *, restricted_dir=None, threshold: int | None = DEFAULT_THRESHOLD,
+                      audit_files=(), width: int | None = DEFAULT_WIDTH, earlier=()) -> list[Finding]:
     """Scan every file under ``publish_dir`` for disclosure leaks.
 
     Parameters
@@ -584,11 +691,14 @@ def check_publication(publish_dir, *, restricted_dir=None, threshold: int = 5,
         A restricted folder whose files' ``case_ref``/``audit_id`` and
         ``auditor``/``moderator`` values must not appear in anything published.
     threshold : int, default 5
-        Counts from 1 to ``threshold`` must not be shown.
+        Counts from 1 to ``threshold`` must not be shown: the cycle's
+        ``suppression_threshold`` (None: :data:`DEFAULT_THRESHOLD`).
     audit_files : iterable of path-like
         Audit data files (CSV/XLSX) to take identifiers from, like ``restricted_dir``.
-    width : int, optional
-        Protection width the attack requires (default: as stated in ``metadata.json``).
+    width : int, default 3
+        Protection width the attack requires: the cycle's ``protection_width`` (None:
+        :data:`DEFAULT_WIDTH`). Never taken from ``metadata.json``: where the metadata
+        states another threshold or width, that is a ``metadata`` finding.
     earlier : iterable of path-like
         ``publish/`` folders of earlier appendices of the programme: the attack
         uses their counts too.
@@ -602,6 +712,19 @@ def check_publication(publish_dir, *, restricted_dir=None, threshold: int = 5,
     root = Path(publish_dir)
     if not root.is_dir():
         return [Finding(str(root), "-", "unreadable", "the folder to check does not exist")]
+    threshold = DEFAULT_THRESHOLD if threshold is None else int(threshold)
+    width = DEFAULT_WIDTH if width is None else int(width)
+    files, structure, stop = _walk(root)
+    safe_earlier = []
+    for e in earlier:  # the programme's other releases are read too: the same rule for them
+        _, e_structure, e_stop = _walk(Path(e))
+        structure += [Finding(f"{e}/{f.file}", f.location, f.kind, f.detail + " (in an earlier release "
+                              "the attack reads)") for f in e_structure]
+        if not e_stop:
+            safe_earlier.append(e)
+    earlier = safe_earlier
+    if stop:
+        return structure  # nothing is read: it could follow a link out of the folder or block
     ids, people = _known_identifiers(restricted_dir, audit_files)
     scanner = _Scanner(ids, people)
     meta = {}
@@ -611,9 +734,11 @@ def check_publication(publish_dir, *, restricted_dir=None, threshold: int = 5,
             meta = {t["id"]: t for t in json.loads(mf.read_text(encoding="utf-8")).get("tables", [])}
         except (ValueError, KeyError, TypeError):
             meta = {}
-    findings: list[Finding] = []
+    findings: list[Finding] = list(structure)  # hard links (the files are still read)
+    if mf.is_file():
+        findings += _metadata_disagrees(mf, threshold, width)
     by_format: dict[str, dict] = {}
-    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+    for path in files:
         rel = path.relative_to(root).as_posix()
         ext = path.suffix.lower()
         if ext == ".ipynb":
@@ -705,18 +830,34 @@ def programme_releases(publish_dir, restricted_dir=None) -> list[Path]:
     (``<restricted_dir>/earlier_releases/<cycle>``, :mod:`kentaudit.publication.releases`)."""
     root = Path(publish_dir).resolve()
     out = [mf.parents[1] for mf in sorted(root.parent.parent.glob("*/publish/csv/metadata.json"))
-           if mf.parents[1].resolve() != root]
+           if _plain_file(mf) and mf.parents[1].resolve() != root]
     if restricted_dir is not None:
         out += [f for f in sorted((Path(restricted_dir) / "earlier_releases").glob("*"))
-                if (f / "csv" / "metadata.json").is_file()]
+                if _plain_file(f / "csv" / "metadata.json")]
     return out
 
 
-def check_publication_cli(path, restricted=None, threshold=5, width=None, earlier=()) -> int:
+def _plain_file(path: Path) -> bool:
+    """A regular file, not a link to one (never a FIFO, which would block its reader)."""
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
+def check_publication_cli(path, restricted=None, threshold=None, width=None, earlier=(),
+                          source: str | None = None) -> int:
     """``kentaudit check-publication``: print the findings; 1 if any, else 0.
 
-    Without ``earlier``, the programme's other releases found beside ``path``
+    ``threshold`` and ``width`` are the cycle's (the command line reads them from
+    ``--params`` or ``--threshold``/``--width``; None: :data:`DEFAULT_THRESHOLD`,
+    :data:`DEFAULT_WIDTH`); ``source`` says where they came from, printed first. Without
+    ``earlier``, the programme's other releases found beside ``path``
     (:func:`programme_releases`) are attacked with it, and named."""
+    threshold = DEFAULT_THRESHOLD if threshold is None else threshold
+    width = DEFAULT_WIDTH if width is None else width
+    print(f"checked with suppression threshold {threshold} and protection width {width} "
+          f"({source or 'the defaults of a parameter file: give --params to check a cycle as it was run'})")
     if not earlier:
         earlier = programme_releases(path, restricted)
         if earlier:

@@ -1,0 +1,230 @@
+"""The publication check cannot be fooled by its own input (issue 24, item 3).
+
+A folder to publish holds plain files and folders only: a symbolic link (to a file or to
+the restricted folder), a hard link, a FIFO, a socket or a device is a named finding
+(each planted into a copy of a clean appendix), and the check never reads through a link
+or opens a FIFO. The suppression threshold and protection width come from the cycle's
+parameter file or the command line, never only from the ``metadata.json`` being checked:
+metadata stating other values is a finding.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import stat
+from pathlib import Path
+
+import pytest
+import yaml
+from appendix_fake import write_fake_cycle
+
+from kentaudit.cli import main
+from kentaudit.publication.appendix import build_appendix
+from kentaudit.publication.check.folder import KINDS, check_publication
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    out = tmp_path_factory.mktemp("cycle") / "2009"
+    params = write_fake_cycle(out)
+    return build_appendix(params, out)
+
+
+@pytest.fixture
+def pub(built, tmp_path):
+    # <output_dir>/<cycle>/publish with no other cycle beside it: the command line attacks
+    # the programme's other releases found there, and there are none
+    dst = tmp_path / "outputs" / "2009" / "publish"
+    shutil.copytree(built.publish_dir, dst)
+    return dst
+
+
+def kinds(findings):
+    return {f.kind for f in findings}
+
+
+def test_new_kinds_are_declared():
+    assert {"link", "special_file", "metadata"} <= set(KINDS)
+
+
+def test_the_clean_copy_passes(pub):
+    assert check_publication(pub, threshold=5, width=3) == []
+
+
+# ------------------------------------------------------------------ links
+def test_a_link_to_the_restricted_folder_is_a_finding_and_is_not_followed(built, pub):
+    (pub / "extra").symlink_to(built.restricted_dir, target_is_directory=True)
+    f = check_publication(pub, restricted_dir=built.restricted_dir)
+    assert [(x.file, x.kind) for x in f] == [("extra", "link")]
+    assert str(built.restricted_dir) in f[0].detail and "a folder" in f[0].detail
+
+
+def test_a_relative_folder_link_as_in_the_issue_is_a_finding(tmp_path):
+    (tmp_path / "restricted").mkdir()
+    (tmp_path / "restricted" / "audits.csv").write_text("audit_id,n\nA1,3\n")
+    pub = tmp_path / "publish"
+    pub.mkdir()
+    (pub / "extra").symlink_to("../restricted")
+    f = check_publication(pub)
+    assert [(x.file, x.kind) for x in f] == [("extra", "link")]
+    assert "'../restricted'" in f[0].detail
+
+
+def test_a_link_to_a_file_is_a_finding(pub, tmp_path):
+    secret = tmp_path / "secret.csv"
+    secret.write_text("case_ref\nSYN-0000001\n")
+    (pub / "csv" / "T99.csv").symlink_to(secret)
+    f = check_publication(pub)
+    assert [(x.file, x.kind) for x in f] == [("csv/T99.csv", "link")]
+    assert "a file" in f[0].detail
+
+
+def test_a_broken_link_is_a_finding(pub):
+    (pub / "gone.csv").symlink_to(pub / "no-such-file.csv")
+    f = check_publication(pub)
+    assert [(x.file, x.kind) for x in f] == [("gone.csv", "link")]
+    assert "broken" in f[0].detail
+
+
+def test_a_link_in_a_subfolder_is_found(pub, tmp_path):
+    (pub / "figures" / "deep").mkdir(parents=True, exist_ok=True)
+    (pub / "figures" / "deep" / "up").symlink_to(tmp_path, target_is_directory=True)
+    assert [(x.file, x.kind) for x in check_publication(pub)] == [("figures/deep/up", "link")]
+
+
+def test_a_hard_linked_file_is_a_finding(pub, tmp_path):
+    os.link(pub / "appendix.html", tmp_path / "other-name.html")
+    f = check_publication(pub)
+    assert [(x.file, x.kind) for x in f] == [("appendix.html", "link")]
+    assert "2 names" in f[0].detail
+
+
+# ------------------------------------------------------------------ special files
+def test_a_fifo_is_a_finding_and_is_never_opened(pub):
+    # opening a FIFO for reading blocks until a writer comes: the check returning at all
+    # shows it was not opened
+    os.mkfifo(pub / "csv" / "T1.csv.pipe")
+    os.mkfifo(pub / "csv" / "metadata2.json")
+    f = check_publication(pub)
+    assert {(x.file, x.kind) for x in f} == {("csv/T1.csv.pipe", "special_file"),
+                                             ("csv/metadata2.json", "special_file")}
+    assert all("FIFO" in x.detail for x in f)
+
+
+def test_a_fifo_in_place_of_the_metadata_does_not_block(pub):
+    (pub / "csv" / "metadata.json").unlink()
+    os.mkfifo(pub / "csv" / "metadata.json")
+    assert [(x.file, x.kind) for x in check_publication(pub)] == [("csv/metadata.json", "special_file")]
+
+
+def test_a_socket_is_a_finding(pub, monkeypatch):
+    monkeypatch.chdir(pub)  # a relative name: a socket path is limited to 108 bytes
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        s.bind("sock")
+        f = check_publication(pub)
+    finally:
+        s.close()
+    assert [(x.file, x.kind) for x in f] == [("sock", "special_file")]
+    assert "socket" in f[0].detail
+
+
+@pytest.mark.parametrize("mode,what", [(stat.S_IFCHR, "character device"), (stat.S_IFBLK, "block device")])
+def test_a_device_is_a_finding(pub, mode, what):
+    try:
+        os.mknod(pub / "dev", 0o600 | mode, os.makedev(1, 3))
+    except PermissionError:
+        pytest.skip("creating a device needs CAP_MKNOD")
+    f = check_publication(pub)
+    assert [(x.file, x.kind) for x in f] == [("dev", "special_file")]
+    assert what in f[0].detail
+
+
+# ------------------------------------------------------------------ threshold and width
+def _set_disclosure(pub, **values):
+    mf = pub / "csv" / "metadata.json"
+    meta = json.loads(mf.read_text(encoding="utf-8"))
+    meta["disclosure"].update(values)
+    mf.write_text(json.dumps(meta), encoding="utf-8")
+
+
+def test_metadata_edited_to_width_0_is_a_finding(pub):
+    _set_disclosure(pub, protection_width=0)
+    f = check_publication(pub, threshold=5, width=3)
+    assert [(x.file, x.location, x.kind) for x in f] == [
+        ("csv/metadata.json", "disclosure.protection_width", "metadata")]
+    assert "states protection width 0" in f[0].detail and "checked with 3" in f[0].detail
+
+
+def test_metadata_edited_threshold_is_a_finding(pub):
+    _set_disclosure(pub, threshold=0)
+    f = check_publication(pub, threshold=5, width=3)
+    assert [(x.location, x.kind) for x in f] == [("disclosure.threshold", "metadata")]
+
+
+def test_width_defaults_to_the_parameter_files_default_not_the_metadata(pub):
+    # with no width given the check uses 3 (a parameter file's default), so metadata
+    # stating 0 cannot lower it
+    _set_disclosure(pub, protection_width=0)
+    assert "metadata" in kinds(check_publication(pub))
+
+
+def test_a_wider_width_than_the_appendix_was_protected_with_is_found(pub):
+    # the cycle asks for width 4; the appendix was protected with 3: the metadata says so
+    assert "metadata" in kinds(check_publication(pub, threshold=5, width=4))
+
+
+def _params_file(tmp_path, **change) -> Path:
+    doc = yaml.safe_load((ROOT / "params" / "cycle-2009.yaml").read_text(encoding="utf-8"))
+    doc["inputs"] = {"audits": [str(ROOT / "data" / "synthetic" / "audits_2009.csv")]}
+    doc["output_dir"] = str(tmp_path / "outputs")
+    doc.update(change)
+    p = tmp_path / "cycle.yaml"
+    p.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    return p
+
+
+def test_cli_takes_threshold_and_width_from_params(pub, tmp_path, capsys):
+    assert main(["check-publication", str(pub), "--params", str(_params_file(tmp_path))]) == 0
+    out = capsys.readouterr().out
+    assert "suppression threshold 5 and protection width 3 (from " in out and "is clean" in out
+    # a cycle whose parameter file asks for width 4: this appendix was not protected so
+    assert main(["check-publication", str(pub), "--params",
+                 str(_params_file(tmp_path, protection_width=4))]) == 1
+    assert "metadata: states protection width 3" in capsys.readouterr().out
+
+
+def test_cli_command_line_values_win_over_params(pub, tmp_path, capsys):
+    p = _params_file(tmp_path, suppression_threshold=6)  # the appendix was protected with 5
+    assert main(["check-publication", str(pub), "--params", str(p)]) == 1
+    assert "metadata: states suppression threshold 5, but the cycle's is 6" in capsys.readouterr().out
+    assert main(["check-publication", str(pub), "--params", str(p), "--threshold", "5"]) == 0
+    assert "threshold 5 and protection width 3 (--threshold/--width given on the command line" in \
+        capsys.readouterr().out
+
+
+def test_a_fifo_beside_the_folder_in_another_release_is_a_finding_not_a_hang(pub):
+    # the command line attacks the other cycles' publish/ folders beside the one checked:
+    # one whose metadata is a FIFO is never read, and a link in another is named
+    other = pub.parents[1] / "2013" / "publish" / "csv"
+    other.mkdir(parents=True)
+    os.mkfifo(other / "metadata.json")
+    third = pub.parents[1] / "2011" / "publish"
+    shutil.copytree(pub, third)
+    (third / "extra").symlink_to(pub.parents[1], target_is_directory=True)
+    from kentaudit.publication.check.folder import programme_releases
+    earlier = programme_releases(pub)
+    assert earlier == [third]
+    f = check_publication(pub, earlier=earlier)
+    assert [(x.file, x.kind) for x in f] == [(f"{third}/extra", "link")]
+
+
+def test_cli_refuses_a_link_with_exit_1(built, pub, capsys):
+    (pub / "extra").symlink_to(built.restricted_dir, target_is_directory=True)
+    assert main(["check-publication", str(pub), "--restricted", str(built.restricted_dir)]) == 1
+    out = capsys.readouterr().out
+    assert "extra [-] link: a symbolic link" in out and "1 finding(s)" in out
