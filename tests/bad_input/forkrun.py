@@ -44,6 +44,7 @@ def _child(req: dict) -> None:
     try:
         os.setpgid(0, 0)  # its own group: a timeout kills whatever it started as well
         os.chdir(req["cwd"])
+        sys.path[0] = os.getcwd()  # as ``python -m`` puts the working folder first
         os.environ.clear()
         os.environ.update(req["env"])
         null = os.open(os.devnull, os.O_RDONLY)
