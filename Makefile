@@ -1,6 +1,7 @@
 # kentaudit: two commands on a fresh machine with Python 3.11+ and make:
 #   make cycle   # set up .venv, run the default synthetic cycle, print where outputs are
-#   make test    # set up .venv, run the whole test suite
+#   make test    # set up .venv, run the whole test suite (at most 5 minutes on 2 idle cores)
+#   make test-fast  # everything but the end-to-end runs (tests marked slow): under 90 s
 #   make docs    # the API reference from the docstrings, in docs/api/index.html
 # Without make (Windows, conda): see docs/running.md, "Without make".
 # conda users: conda env create -f environment.yml; conda activate kentaudit;
@@ -19,7 +20,7 @@ PIP_FLAGS := $(if $(wildcard $(VENV)/conda-meta),--no-deps,)
 # extra uv flags for `make lock`, e.g. LOCK_FLAGS="-c constraints.txt" to lock what is installed
 LOCK_FLAGS ?=
 
-.PHONY: install test cycle bench docs browser-tools clean lock
+.PHONY: install test test-fast cycle bench docs browser-tools clean lock
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -35,8 +36,15 @@ $(STAMP): pyproject.toml requirements.lock | $(PY)
 
 install: $(STAMP)
 
+# the whole suite; CI (.ci/run) runs this. Executed cycles are shared across tests
+# (tests/conftest.py), so each distinct configuration runs once per session
 test: install
 	$(PY) -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
+
+# the tier to run before each commit: every test but the end-to-end runs of notebooks
+# and whole cycles (marked slow; see docs/running.md, "Tests in tiers")
+test-fast: install
+	$(PY) -m pytest -n 2 --dist loadfile -m "not slow" $(PYTEST_ARGS)
 
 cycle: install
 	@for c in $(CYCLES); do $(PY) -m kentaudit run $$c || exit $$?; done

@@ -134,15 +134,18 @@ def time_imports_alone() -> float:
 
 
 def run(repeats: int, loop_repeats: int, *, params_file: Path, notebooks_dir: Path,
-        districts=None, notebooks=None, jobs: int = 2, appendix: bool = True) -> dict:
-    """Time the runner (``repeats``), the loop (``loop_repeats``) and the floor."""
+        districts=None, notebooks=None, jobs: int = 2, appendix: bool = True,
+        kernel_repeats: int | None = None) -> dict:
+    """Time the runner (``repeats``), the loop (``loop_repeats``) and the floor (kernel starts
+    ``kernel_repeats`` times, default ``max(3, repeats)``)."""
     from kentaudit.inputs.params import load_params
     from kentaudit.run.runner import build_jobs
 
     p = prepare(params_file, notebooks_dir, districts=districts, notebooks=notebooks)
     n_nb = len(build_jobs(load_params(p)))
-    kernel = [time_kernel_start_and_imports() for _ in range(max(3, repeats))]
-    imports = [time_imports_alone() for _ in range(max(3, repeats))]
+    kr = max(3, repeats) if kernel_repeats is None else kernel_repeats
+    kernel = [time_kernel_start_and_imports() for _ in range(kr)]
+    imports = [time_imports_alone() for _ in range(kr)]
     runner, loop = [], []
     # interleave the two sides so drift in machine load hits both
     for i in range(max(repeats, loop_repeats)):

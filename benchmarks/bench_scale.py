@@ -144,6 +144,7 @@ def measure(path: Path | None) -> dict:
         result = json.loads(out.read().decode().strip().splitlines()[-1])
     result["wall"] = wall
     result["ru_maxrss_mib"] = usage.ru_maxrss / 1024  # Linux: KiB
+    result["cpu_s"] = usage.ru_utime + usage.ru_stime  # the child's own CPU time (user + system)
     hwm = result.get("vmhwm_kib")
     result["peak_rss_mib"] = hwm / 1024 if hwm else result["ru_maxrss_mib"]
     return result
@@ -162,6 +163,7 @@ def run(sizes=(10_000, 100_000, 1_000_000), repeats: int = 1) -> dict:
         csv = path.parent.parent / f"audits_{n}.csv"
         med = {k: float(np.median([r["times"][k] for r in runs])) for k in runs[0]["times"]}
         out["sizes"][n] = {"times": med, "peak_rss_mib": max(r["peak_rss_mib"] for r in runs),
+                           "cpu_s": float(np.median([r["cpu_s"] for r in runs])),
                            "rows_read": runs[0]["rows_read"], "accepted": runs[0]["accepted"],
                            "rejected": runs[0]["rejected"], "table_rows": runs[0]["table_rows"],
                            "n_tables": runs[0]["n_tables"],

@@ -57,7 +57,8 @@ def kentaudit_summary(df: pd.DataFrame) -> pd.DataFrame:
     counts = criterion_counts(df, by="district")
     ci = proportion_ci(counts["n_yes"].to_numpy(), counts["n_denominator"].to_numpy(),
                        method="wilson", conf_level=0.95)
-    summary = pd.concat([counts, ci.drop(columns=["count", "nobs"]).set_index(counts.index)], axis=1)
+    # proportion_ci repeats the counts it was given (n_yes, n_denominator): kept once, from counts
+    summary = pd.concat([counts, ci.drop(columns=["n_yes", "n_denominator"]).set_index(counts.index)], axis=1)
     tests = []
     for crit, block in summary.groupby("criterion", sort=False):
         t = independence_test(block.set_index("district")[["n_yes", "n_no"]], method="auto")

@@ -23,14 +23,16 @@ import yaml
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 CYCLES = ("cycle-2009.yaml", "cycle-2013.yaml")
+#: where this checkout's side writes its outputs (``run.py --work`` moves it)
+WORK = HERE / ".work" / "versions"
 #: the state of main before the issues of 2026-12-01 (disclosure by derived relations,
 #: hostile-input hardening, readers' outputs, shrinkage and agreement) landed
 DEFAULT_BASE = "8077ce6"
 
 
-def _stage(root: Path, work: Path, name: str) -> Path:
+def _stage(root: Path, work: Path, name: str, districts=None) -> Path:
     """A parameter file of ``root`` with absolute inputs, in ``work/params`` beside a link
-    to ``root``'s notebooks, writing to ``work/outputs``."""
+    to ``root``'s notebooks, writing to ``work/outputs`` (``districts``: only those)."""
     (work / "params").mkdir(parents=True, exist_ok=True)
     nb = work / "notebooks"
     if not nb.exists():
@@ -48,16 +50,18 @@ def _stage(root: Path, work: Path, name: str) -> Path:
     data["inputs"] = {k: [absolute(x) for x in v] if isinstance(v, list) else absolute(v)
                       for k, v in data["inputs"].items()}
     data["output_dir"] = "outputs"
+    if districts is not None:
+        data["districts"] = list(districts)
     out = work / "params" / name
     out.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     return out
 
 
-def _run_side(root: Path, work: Path) -> dict[str, float]:
+def _run_side(root: Path, work: Path, cycles=CYCLES, districts=None) -> dict[str, float]:
     env = {**os.environ, "PYTHONPATH": str(root)}
     times = {}
-    for name in CYCLES:
-        p = _stage(root, work, name)
+    for name in cycles:
+        p = _stage(root, work, name, districts)
         shutil.rmtree(work / "outputs", ignore_errors=True)
         t0 = time.perf_counter()
         r = subprocess.run([sys.executable, "-m", "kentaudit", "run", str(p)], cwd=root, env=env,
@@ -68,33 +72,36 @@ def _run_side(root: Path, work: Path) -> dict[str, float]:
     return times
 
 
-def run(repeats: int = 2, base: str = DEFAULT_BASE) -> dict:
+def run(repeats: int = 2, base: str = DEFAULT_BASE, *, cycles=CYCLES, districts=None) -> dict:
     """Time both default cycles at ``base`` and at this checkout, alternating.
 
-    Returns a dict with ``base``, ``base_commit``, per-side lists of per-run totals
-    (``base_s``, ``head_s``), per-cycle medians, the medians and ``ratio`` (head / base)."""
+    ``cycles`` and ``districts`` narrow the comparison (``run.py --quick``: the 2009 cycle,
+    one district). Returns a dict with ``base``, ``base_commit``, ``cycles``, ``districts``,
+    per-side lists of per-run totals (``base_s``, ``head_s``), per-cycle medians
+    (``base_by_cycle``, ``head_by_cycle``), the medians and ``ratio`` (head / base)."""
     commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", base], check=True,
                             capture_output=True, text=True).stdout.strip()
     tmp = Path(tempfile.mkdtemp(prefix="kentaudit-bench-base-"))
     tree = tmp / "tree"
     subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(tree), commit],
                    check=True, capture_output=True)
-    works = {"base": tmp / "work", "head": HERE / ".work" / "versions"}
+    works = {"base": tmp / "work", "head": WORK}
     roots = {"base": tree, "head": ROOT}
     runs: dict[str, list[dict[str, float]]] = {"base": [], "head": []}
     try:
         for i in range(repeats):
             for side in (("base", "head") if i % 2 == 0 else ("head", "base")):
-                runs[side].append(_run_side(roots[side], works[side]))
+                runs[side].append(_run_side(roots[side], works[side], cycles, districts))
     finally:
         subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)],
                        capture_output=True)
         shutil.rmtree(tmp, ignore_errors=True)
         shutil.rmtree(works["head"], ignore_errors=True)
-    out = {"base": base, "base_commit": commit, "repeats": repeats}
+    out = {"base": base, "base_commit": commit, "repeats": repeats, "cycles": list(cycles),
+           "districts": None if districts is None else list(districts)}
     for side in ("base", "head"):
         out[f"{side}_s"] = [sum(r.values()) for r in runs[side]]
-        out[f"{side}_by_cycle"] = {c: statistics.median(r[c] for r in runs[side]) for c in CYCLES}
+        out[f"{side}_by_cycle"] = {c: statistics.median(r[c] for r in runs[side]) for c in cycles}
         out[f"{side}_median"] = statistics.median(out[f"{side}_s"])
     out["ratio"] = out["head_median"] / out["base_median"]
     return out

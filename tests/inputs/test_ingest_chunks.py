@@ -158,3 +158,51 @@ def test_lines_decoded_in_blocks_are_the_whole_text_lines(tmp_path_factory, text
     finally:
         ingest._BLOCK_BYTES = old
     assert got == list(io.StringIO(text, newline=""))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(alphabet="ab,é\r\n", min_size=1, max_size=40), st.integers(1, 7))
+def test_the_first_reading_in_blocks_finds_the_whole_text_lines(text, block):
+    # the first pass (file checks) decodes the bytes it holds block by block, never whole
+    raw = text.encode("utf-8")
+    old = ingest._BLOCK_BYTES
+    ingest._BLOCK_BYTES = block
+    try:
+        got = list(ingest._block_lines(ingest._memory_blocks(raw), "utf-8", ValueError("changed")))
+    finally:
+        ingest._BLOCK_BYTES = old
+    assert got == list(io.StringIO(text, newline=""))
+
+
+def test_a_whitespace_only_file_read_in_blocks_is_empty(tmp_path, monkeypatch):
+    p = tmp_path / "blank.csv"
+    p.write_bytes(b"\xef\xbb\xbf" + b" \r\n\t\n" * 50)
+    monkeypatch.setattr(ingest, "_BLOCK_BYTES", 7)
+    with pytest.raises(ingest.EmptyInputError) as e:
+        read_audits(p, synthetic=True, as_of=AS_OF)
+    assert e.value.rule == "empty_file"
+
+
+@pytest.mark.parametrize("n_teams", [127, 128, 300, 40_000])
+def test_a_coded_column_with_many_distinct_values_keeps_every_value(tmp_path, monkeypatch, n_teams):
+    # codes are int8 while a column has at most 127 distinct values, widened past that
+    header, rows = _rows()
+    col = {h: i for i, h in enumerate(header)}
+    base = [list(r) for r in rows if r[col["sample"]] != "reaudit"]
+    out = []
+    for i in range(max(n_teams, len(base))):
+        r = list(base[i % len(base)])
+        r[col["audit_id"]] = f"W{i:06d}"
+        r[col["case_ref"]] = f"SYN-W{i:06d}"
+        r[col["team"]] = f"Team {i % n_teams:05d}"
+        out.append(r)
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(header)
+    w.writerows(out)
+    p = tmp_path / "teams.csv"
+    p.write_text(buf.getvalue(), encoding="utf-8")
+    res = _read(p, 1000, 1 << 16, monkeypatch)
+    assert len(res.rejected) == 0
+    assert res.accepted["team"].tolist() == [r[col["team"]] for r in out]
+    assert res.accepted["team"].nunique() == n_teams

@@ -1,47 +1,25 @@
 """Two runs of the same cycle give byte-identical results tables and appendix CSVs (issue 7).
 
-The real parameter file ``params/cycle-2009.yaml`` and the real notebooks run
-twice, each into its own folder: a copy of the repository's ``params/`` file
-(inputs made absolute, ``districts: [Thanet]`` to keep the run short, every
-other key unchanged) in ``<tmp>/run-a/params/`` and ``<tmp>/run-b/params/``,
-beside a ``notebooks`` link to the repository's notebooks, because
-:func:`kentaudit.inputs.params.load_params` finds the notebooks and resolves
-``output_dir`` against the parent of the folder holding the file. Both copies
-are byte-identical, so both runs see the same parameters; only the folders differ.
+The real parameter file ``params/cycle-2009.yaml`` and the real notebooks run twice,
+each in its own scratch repository (``conftest.make_scratch_repo``: a copy of the
+parameter file with ``output_dir: ../outputs`` in ``<folder>/params/`` beside links to
+the repository's ``data`` and ``notebooks``), so both runs read byte-identical
+parameter files and only the folders differ. The two runs are the session's shared
+runs (``conftest.py``): ``cycle_2009`` (the default process model: forked workers,
+kernels from the pre-warmed zygote, IPC) and ``cycle_2009_fallback`` (spawned
+workers, plain kernel starts, TCP), so the suite executes the cycle twice rather than
+four times, and the comparison also shows that the process model leaves no trace
+in a results table or the appendix.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-import yaml
 
 from kentaudit.run.manifest import read_manifest
-from kentaudit.run.runner import run_cycle
 
-pytestmark = pytest.mark.slow
-
-ROOT = Path(__file__).resolve().parents[2]
-PARAMS = ROOT / "params" / "cycle-2009.yaml"
-
-
-def copy_cycle(dest: Path, *, districts=None) -> Path:
-    """Copy the 2009 parameter file to ``dest/params`` with absolute inputs; link the notebooks."""
-    (dest / "params").mkdir(parents=True)
-    (dest / "notebooks").symlink_to(ROOT / "notebooks", target_is_directory=True)
-    data = yaml.safe_load(PARAMS.read_text(encoding="utf-8"))
-
-    def absolute(p):
-        return p if p is None or Path(p).is_absolute() else str((PARAMS.parent / p).resolve())
-
-    data["inputs"] = {k: [absolute(x) for x in v] if isinstance(v, list) else absolute(v)
-                      for k, v in data["inputs"].items()}
-    data["output_dir"] = "../outputs"
-    if districts is not None:
-        data["districts"] = list(districts)
-    p = dest / "params" / PARAMS.name
-    p.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-    return p
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("cycles")]
 
 
 def compared_files(cycle_dir: Path) -> dict[str, bytes]:
@@ -55,14 +33,11 @@ def compared_files(cycle_dir: Path) -> dict[str, bytes]:
 
 
 @pytest.fixture(scope="module")
-def two_runs(tmp_path_factory):
+def two_runs(cycle_2009, cycle_2009_fallback):
     runs = []
-    for name in ("run-a", "run-b"):
-        root = tmp_path_factory.mktemp(name)
-        p = copy_cycle(root, districts=["Thanet"])
-        code = run_cycle(p, jobs=2)
-        cycle_dir = root / "outputs" / "2009"
-        runs.append({"code": code, "params": p, "dir": cycle_dir,
+    for run in (cycle_2009, cycle_2009_fallback):
+        cycle_dir = Path(run["cycle_dir"])
+        runs.append({"code": run["code"], "params": Path(run["params"]), "dir": cycle_dir,
                      "manifest": read_manifest(cycle_dir / "manifest.json") if cycle_dir.exists() else None,
                      "files": compared_files(cycle_dir) if cycle_dir.exists() else {}})
     return runs

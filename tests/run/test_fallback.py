@@ -18,8 +18,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from conftest import make_scratch_repo
-
 ROOT = Path(__file__).resolve().parents[2]
 
 _START_STOP = textwrap.dedent("""
@@ -89,14 +87,13 @@ def _tables(results: Path) -> dict[str, pd.DataFrame]:
 
 @pytest.mark.slow
 @pytest.mark.xdist_group("cycles")
-def test_a_cycle_run_with_the_fallback_gives_the_same_results_tables(tmp_path, cycle_2009):
-    params = make_scratch_repo(tmp_path / "repo", "2009")
-    env = {**os.environ, "KENTAUDIT_NO_FORK": "1", "KENTAUDIT_KERNEL_TRANSPORT": "tcp"}
-    res = subprocess.run([sys.executable, "-m", "kentaudit", "run", str(params), "--jobs", "2"],
-                         capture_output=True, text=True, timeout=2400, env=env, cwd=tmp_path)
-    assert res.returncode == 0, res.stderr[-3000:]
-    assert "KeyboardInterrupt" not in res.stderr
-    out = tmp_path / "repo" / "outputs" / "2009"
+def test_a_cycle_run_with_the_fallback_gives_the_same_results_tables(cycle_2009_fallback, cycle_2009):
+    # the fallback run (kentaudit run --jobs 2 with KENTAUDIT_NO_FORK=1 and
+    # KENTAUDIT_KERNEL_TRANSPORT=tcp) is shared with tests/run/test_determinism.py
+    run = cycle_2009_fallback
+    assert run["code"] == 0, run["stderr"][-3000:]
+    assert "KeyboardInterrupt" not in run["stderr"]
+    out = run["cycle_dir"]
     m = json.loads((out / "manifest.json").read_text())
     assert m["kernel_transport"] == "tcp" and m["process_start_method"] == "spawn"
     assert m["kernel_zygote"]["used"] is False and "fork() treated as unavailable" in m["kernel_zygote"]["error"]

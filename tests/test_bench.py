@@ -1,0 +1,85 @@
+"""``make bench`` runs every benchmark and writes every table of ``benchmarks/results.md``.
+
+The benchmarks are not timed tests (nothing fails when a target is missed); what is tested
+is that they run at all: ``benchmarks/run.py --quick`` (every benchmark at small sizes, one
+run of each) into a scratch folder, as ``make bench`` would, and the report it writes.
+The "Reruns" slot runs ``benchmarks/bench_rerun.py`` when that file exists and says it
+was not measured when it does not.
+"""
+from __future__ import annotations
+
+import importlib.util
+import re
+import subprocess
+import sys
+import types
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+# benchmarks/run.py under its own name ("run" is also tests/run/, a folder on the path)
+_spec = importlib.util.spec_from_file_location("bench_run", ROOT / "benchmarks" / "run.py")
+bench_run = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(bench_run)
+
+#: the heading of every section results.md holds after a run of every benchmark
+SECTIONS = ("## Machine", "## Summary", "## District-by-criterion summary", "## Cycle:",
+            "## Scale:", "## Reruns", "## This checkout against")
+
+
+def test_every_benchmark_is_run_by_default():
+    a = bench_run.BENCHES
+    assert set(a) == {"summary", "cycle", "scale", "rerun", "versions"}
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    assert re.search(r"^bench: install\n\t\$\(PY\) benchmarks/run\.py$", makefile, re.M)
+
+
+def test_the_million_row_target_is_700_mib():
+    assert bench_run.TARGETS["scale_mib"] == 700.0
+
+
+def test_the_reruns_section_says_why_it_is_missing_without_bench_rerun():
+    text = bench_run.rerun_missing_section()
+    assert text.startswith("## Reruns") and "bench_rerun.py" in text and "not in this checkout" in text
+
+
+def test_the_reruns_section_is_the_benchmarks_own_when_it_formats_itself():
+    mod = types.SimpleNamespace(section=lambda r: f"## Reruns\n\n{r['executed']} notebooks",
+                                summary_rows=lambda r: [("Rerun, nothing changed", "kentaudit run", "1.0 s", 1,
+                                                         f"{r['executed']} notebooks executed")])
+    text, rows = bench_run.rerun_section(mod, {"executed": 0})
+    assert text == "## Reruns\n\n0 notebooks"
+    assert rows == [("Rerun, nothing changed", "kentaudit run", "1.0 s", 1, "0 notebooks executed")]
+
+
+def test_the_reruns_section_tabulates_a_plain_result():
+    text, rows = bench_run.rerun_section(types.SimpleNamespace(), {"executed": 0, "seconds": 1.5,
+                                                                   "per_notebook": {"a": 1}})
+    assert text.splitlines()[0] == "## Reruns"
+    assert "| executed | 0 |" in text and "| seconds | 1.5 |" in text and "per_notebook" not in text
+    assert len(rows) == 1
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("cycles")
+def test_quick_mode_runs_every_benchmark_and_writes_every_table(tmp_path):
+    out = tmp_path / "results.md"
+    res = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "run.py"), "--quick",
+                          "--work", str(tmp_path / "work"), "--out", str(out)],
+                         capture_output=True, text=True, timeout=1800, cwd=tmp_path)
+    assert res.returncode == 0, (res.stdout + res.stderr)[-4000:]
+    md = out.read_text(encoding="utf-8")
+    headings = [line for line in md.splitlines() if line.startswith("## ")]
+    for section in SECTIONS:
+        assert any(h.startswith(section) for h in headings), (section, headings)
+    # the scale table has a row, with a peak in MiB, for each quick size
+    for n in bench_run.QUICK["scale_sizes"]:
+        assert re.search(rf"^\| {n:,} \| .* \| \d+ MiB \| [\d,]+ \|$", md, re.M), n
+    # the summary table names every benchmark that ran
+    summary = md.split("## Summary", 1)[1].split("## ", 1)[0]
+    for label in ("District x criterion summary", "Cycle cycle-2009.yaml", "Scale, 2,000 rows",
+                  "(kentaudit run)"):
+        assert label in summary, label
+    assert (tmp_path / "work" / "results.json").is_file()
