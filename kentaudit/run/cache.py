@@ -57,6 +57,8 @@ NOTEBOOK_FOLDERS = ("results", "figures", "notebooks", "html")
 NOT_CACHED = {"results/index.json", "html/index.html"}
 #: Parameters that do not change any result (how the run is executed).
 _NOT_IN_KEY = ("jobs", "cell_timeout")
+#: Columns of the loaded audits that are not data: the path of the export a row came from.
+_NOT_DATA = ("source_file",)
 #: What each key part is, in the words of a manifest's ``reason``.
 PART_WORDS = {"notebook": "the notebook file", "code": "the kentaudit code or a package version",
               "params": "the parameters", "data": "the data it reads", "kernel": "the kernel manager",
@@ -119,6 +121,8 @@ def _frame_digest(df) -> str:
     # deferred: pandas 0.3 s: only a run that checks its keys reads the cycle
     import pandas as pd
 
+    # where an export sits is not what it holds: a copied or moved cycle keeps its keys
+    df = df.drop(columns=[c for c in _NOT_DATA if c in df.columns])
     rows = pd.util.hash_pandas_object(df, index=False, categorize=True).to_numpy()
     head = _canonical([[str(c), str(t)] for c, t in df.dtypes.items()])
     return _sha(head + b"\0" + rows.astype("<u8").tobytes())

@@ -911,7 +911,7 @@ def _run_notebooks(run: _Run, executor: ProcessPoolExecutor, jobs: list[Notebook
     """Submit every job, record each result as it comes, and start the appendix once it can."""
     needed = {j.stem for j in jobs if j.district is None}  # the notebooks the appendix reads
     futures = {executor.submit(_execute_job, j): j.stem for j in jobs}
-    for stem in run.entries:
+    for stem in futures.values():  # (a reused execution is already ok)
         run.entries[stem]["status"] = "running"
     pending = set(futures)
     while pending:
