@@ -36,14 +36,34 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
-__all__ = ["KEY_VERSION", "CYCLE_GROUP", "APPENDIX_GROUP", "Decision", "code_digest", "params_digest",
-           "cycle_data_digest", "district_data_digests", "job_keys", "combine", "group_of_job",
-           "group_of_file", "decide", "appendix_key", "decide_appendix", "output_files",
-           "verify_files", "copy_files", "seed_results_index", "cache_record", "PART_WORDS"]
+__all__ = [
+    "APPENDIX_GROUP",
+    "CYCLE_GROUP",
+    "KEY_VERSION",
+    "PART_WORDS",
+    "Decision",
+    "appendix_key",
+    "cache_record",
+    "code_digest",
+    "combine",
+    "copy_files",
+    "cycle_data_digest",
+    "decide",
+    "decide_appendix",
+    "district_data_digests",
+    "group_of_file",
+    "group_of_job",
+    "job_keys",
+    "output_files",
+    "params_digest",
+    "seed_results_index",
+    "verify_files",
+]
 
 #: Bumped when the meaning of a key changes, so that no earlier key ever matches.
 KEY_VERSION = 1
@@ -165,7 +185,7 @@ def district_data_digests(cycle, input_hashes: dict[str, str], audit_files: Iter
     audit_files = set(audit_files)
     shared = combine({
         "comparable": _frame_digest(cycle.comparable),
-        "counts": [int(len(cycle.audits)), int(len(cycle.previous)),
+        "counts": [len(cycle.audits), len(cycle.previous),
                    int(cycle.ingest.reconciliation["rejected"].sum())],
         "other_inputs": {k: v for k, v in sorted(input_hashes.items()) if k not in audit_files},
     })

@@ -44,11 +44,10 @@ import zmq
 
 from kentaudit.core.errors import InputError, ParamsError, RunError
 from kentaudit.inputs.params import CycleParams, load_params, sha256_file
-from kentaudit.run import cache, folders as rundirs
+from kentaudit.run import cache, folders as rundirs, zygote as kernel_zygote
 from kentaudit.run.deathsig import die_with_parent
 from kentaudit.run.manifest import new_manifest, read_manifest, utc_now, write_manifest
 from kentaudit.run.skip_imports import skip_unused_optional_imports
-from kentaudit.run import zygote as kernel_zygote
 from kentaudit.run.zygote import NO_FORK_ENV, ZYGOTE_ENV
 
 try:  # POSIX

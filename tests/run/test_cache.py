@@ -5,14 +5,12 @@ What a run does with them is tested on real runs in test_cache_runs.py.
 from __future__ import annotations
 
 import copy
-from pathlib import Path
 
 import pytest
+from cache_cycle import audits, make_cycle, write_audits
 
 from kentaudit.analysis.cycle import load_cycle
 from kentaudit.run import cache
-
-from cache_cycle import audits, make_cycle, write_audits
 
 PLANS = [{"notebook": "overview", "district": None, "district_code": None, "stem": "overview"},
          {"notebook": "summary", "district": None, "district_code": None, "stem": "summary"},
