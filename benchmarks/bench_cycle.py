@@ -68,7 +68,9 @@ def prepare(params_file: Path, notebooks_dir: Path, *, districts=None, notebooks
 
 def time_runner(params_file: Path, jobs: int, appendix: bool = True) -> float:
     """Wall time of ``kentaudit run <params> --jobs <jobs>`` (exit code must be 0)."""
-    cmd = [str(BIN / "kentaudit"), "run", str(params_file), "--jobs", str(jobs)]
+    # --no-reuse: every repeat executes every notebook (a rerun would otherwise reuse the last
+    # complete run's outputs; bench_rerun.py measures that)
+    cmd = [str(BIN / "kentaudit"), "run", str(params_file), "--jobs", str(jobs), "--no-reuse"]
     if not appendix:
         cmd.append("--no-appendix")
     t0 = time.perf_counter()

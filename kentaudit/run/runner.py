@@ -60,6 +60,8 @@ __all__ = ["run_cycle", "build_jobs", "DEFAULT_KERNEL_MANAGER", "MAX_START_RETRI
 DEFAULT_KERNEL_MANAGER = "kentaudit.run.kernels.IPCKernelManager"
 #: Retries after a kernel start-up failure (never after an error in a cell).
 MAX_START_RETRIES = 2
+#: Set to ``1``: every run executes every notebook (as ``--no-reuse``).
+NO_REUSE_ENV = "KENTAUDIT_NO_REUSE"
 _START_TIMEOUT = 60
 _EXIT_INTERRUPTED = {signal.SIGINT: 130, signal.SIGTERM: 143}
 
@@ -514,7 +516,7 @@ def _summary_table(entries: list[dict[str, Any]]) -> str:
 
 def run_cycle(params, *, districts=None, notebooks=None, jobs=None, cell_timeout=600,
               appendix=True, kernel_manager_class: str | None = None, zygote: bool | None = None,
-              reuse: bool = True) -> int:
+              reuse: bool | None = None) -> int:
     """Run a QA cycle's notebooks through papermill and publish the outputs atomically.
 
     Parameters
@@ -543,10 +545,11 @@ def run_cycle(params, *, districts=None, notebooks=None, jobs=None, cell_timeout
         imports the heavy libraries once per run. Default: yes, unless the
         environment variable ``KENTAUDIT_NO_ZYGOTE`` is ``1``. If the zygote
         cannot start, kernels start normally and the manifest says why.
-    reuse : bool
+    reuse : bool, optional
         Reuse the outputs of the last complete run whose keys match
         (:mod:`kentaudit.run.cache`; ``docs/running.md``, "Reruns"). False
         (``--no-reuse``) executes every notebook and builds the appendix again.
+        Default: yes, unless the environment variable ``KENTAUDIT_NO_REUSE`` is ``1``.
 
     Returns
     -------
@@ -581,6 +584,8 @@ def run_cycle(params, *, districts=None, notebooks=None, jobs=None, cell_timeout
     kmc = kernel_manager_class or DEFAULT_KERNEL_MANAGER
     if zygote is None:
         zygote = os.environ.get("KENTAUDIT_NO_ZYGOTE", "") != "1"
+    if reuse is None:
+        reuse = os.environ.get(NO_REUSE_ENV, "") != "1"
     # deferred: jupyter_client 0.1 s: kernels are managed in the worker processes only
     from kentaudit.run.kernels import chosen_transport
 
