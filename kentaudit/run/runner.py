@@ -307,7 +307,8 @@ def _execute_job(job: NotebookJob) -> dict[str, Any]:
         return result
 
 
-def _worker_init(kernel_dir: str, zygote_path: str | None = None) -> None:
+def _worker_init(kernel_dir: str, zygote_path: str | None = None,
+                 snapshot: tuple[str, str] | None = None) -> None:
     # A worker dies with its parent (the forkserver, which dies with the runner),
     # even if the runner is killed with SIGKILL.
 
@@ -322,6 +323,10 @@ def _worker_init(kernel_dir: str, zygote_path: str | None = None) -> None:
         os.environ[ZYGOTE_ENV] = zygote_path
     else:
         os.environ.pop(ZYGOTE_ENV, None)
+    # the cycle loaded once by the runner, for every kernel's load_cycle (analysis.cycle.write_snapshot):
+    # (the variable's name, the file)
+    if snapshot:
+        os.environ[snapshot[0]] = snapshot[1]
 
 
 def _mp_context():
@@ -735,6 +740,8 @@ class _Run:
     app_key: str | None = None
     reused: list[str] = field(default_factory=list)
     appendix_reused: bool = False
+    cycle_data: Any = None  # the cycle loaded once in this process (kentaudit.analysis.cycle.load_cycle)
+    snapshot: tuple[str, str] | None = None  # its snapshot for the kernels: (variable, file in the run's folder)
 
     @property
     def out_dir(self) -> Path:
@@ -757,10 +764,13 @@ def _run_locked(params: CycleParams, job_list, *, name, partial, n_jobs, timeout
     with _run_log(run.staging / "run.log"):
         _log_run_start(run)
         jobs = _make_jobs(run)
+        _start_kernel_zygote(run)  # first: its imports overlap the reading of the cycle for the keys
         jobs = _reuse_earlier_outputs(run, jobs)  # cache hook: what the last complete run made
         if jobs:
-            _start_kernel_zygote(run)
+            _write_cycle_snapshot(run)
             _run_pool(run, jobs)
+        elif run.zyg is not None:  # nothing to execute
+            run.zinfo.update(_stop_zygote(run.zyg, run.entries))
         _settle_entries(run)
         if run.appendix_reused:  # cache hook
             _keep_reused_appendix(run)
@@ -882,7 +892,8 @@ def _run_pool(run: _Run, jobs: list[NotebookJob]) -> None:
     try:
         executor = ProcessPoolExecutor(max_workers=min(run.n_jobs, max(1, len(jobs))),
                                        mp_context=_mp_context(), initializer=_worker_init,
-                                       initargs=(run.kernel_dir, run.zyg.path if run.zyg else None))
+                                       initargs=(run.kernel_dir, run.zyg.path if run.zyg else None,
+                                                 run.snapshot))
         with _signals_raise():
             run.interrupted = _until_interrupted(_run_notebooks, run, executor, jobs, bar)
             if run.interrupted is None and run.app_fut is not None:
@@ -1274,17 +1285,18 @@ def _cache_parts(run: _Run) -> tuple[dict[str, dict[str, Any]], str, str]:
     par = cache.params_digest(m["params"], m["params_file"])  # the file's path relative to the repository
     hashes = m.get("input_hashes") or {}
     district_data = None
-    if any(p["district"] is not None for p in run.plans):
-        # deferred: pandas and ingest 1-2 s: only a run with per-district notebooks splits the data
-        from kentaudit.analysis.cycle import load_cycle
+    # deferred: pandas and ingest 1 s: the cycle is read once here, for the keys and the kernels
+    from kentaudit.analysis.cycle import load_cycle
 
-        try:
-            cd = load_cycle(params)
-            ins = m["params"]["inputs"]  # paths as input_hashes names them
-            district_data = cache.district_data_digests(cd, hashes, [*ins["audits"], *ins["previous_audits"]])
-        except Exception as exc:  # noqa: BLE001 - keys then cover every input: sound, only slower
-            log.info("the cycle could not be read to key each district's notebooks on its own rows "
-                     "(%s): they rerun on any change to an input", _error_line(exc))
+    try:
+        run.cycle_data = load_cycle(params)
+    except Exception as exc:  # noqa: BLE001 - keys then cover every input: sound, only slower
+        log.info("the cycle could not be read once for every notebook (%s): each notebook reads it, and "
+                 "per-district notebooks rerun on any change to an input", _error_line(exc))
+    if run.cycle_data is not None and any(p["district"] is not None for p in run.plans):
+        ins = m["params"]["inputs"]  # paths as input_hashes names them
+        district_data = cache.district_data_digests(run.cycle_data, hashes,
+                                                    [*ins["audits"], *ins["previous_audits"]])
     nb_hashes = {p["notebook"]: sha256_file(params.notebooks_dir / f"{p['notebook']}.ipynb") for p in run.plans}
     keys = cache.job_keys(run.plans, notebook_hashes=nb_hashes, code=code, params=par,
                           cycle_data=cache.cycle_data_digest(hashes), district_data=district_data,
@@ -1409,3 +1421,22 @@ def _reuse_summary(run: _Run) -> str:
         return (f"nothing changed since the last complete run: no notebook executed ({k} reused), "
                 f"{app_text}")
     return f"{n - k} notebook execution(s) executed, {k} reused from the last complete run; {app_text}"
+
+
+def _write_cycle_snapshot(run: _Run) -> None:
+    """Write the cycle loaded for the keys into the run's private folder, for every kernel's
+    ``load_cycle`` to read instead of ingesting the exports again (about 1 s of CPU each)."""
+    if run.cycle_data is None:
+        return
+    # deferred: kentaudit.analysis 2 s: the runner's parent process imports only the cycle loader's
+    # module, which _cache_parts has imported already
+    from kentaudit.analysis.cycle import SNAPSHOT_ENV, write_snapshot
+
+    path = os.path.join(run.kernel_dir, "cycle.pickle")
+    try:
+        write_snapshot(run.cycle_data, path)
+    except (OSError, TypeError, ValueError) as exc:  # the kernels then read the cycle themselves
+        log.info("the loaded cycle could not be shared with the kernels (%s)", exc)
+        return
+    run.snapshot = (SNAPSHOT_ENV, path)
+    run.manifest["cycle_snapshot"] = True

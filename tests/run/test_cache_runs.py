@@ -15,6 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from cache_cycle import audits, copy_cycle, make_cycle, write_audits
 
@@ -79,6 +80,17 @@ def test_the_first_run_computes_everything_and_records_its_keys_and_files(base):
     assert all(reasons(m)[s] == "no earlier complete run of this cycle" for s in STEMS)
     assert set(m["cache"]["groups"]) == {"cycle", "ASH", "THA"}
     assert "results/rows__THA.csv" in m["cache"]["groups"]["THA"]
+
+
+def test_the_kernels_read_the_cycle_the_runner_loaded_once(base):
+    from kentaudit.analysis.cycle import load_cycle
+
+    assert base["manifest"]["cycle_snapshot"] is True
+    cd = load_cycle(base["root"] / "params" / "cycle.yaml")
+    for code, name in (("ASH", "Ashford"), ("THA", "Thanet")):
+        row = pd.read_csv(base["out"] / "results" / f"rows__{code}.csv").iloc[0]
+        assert row["audits"] == int((cd.audits["district"] == name).sum())
+        assert row["rest"] == len(cd.audits) - row["audits"]
 
 
 def test_a_rerun_with_nothing_changed_executes_no_notebook(base, copy):
