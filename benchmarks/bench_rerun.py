@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "benchmarks" / ".work" / "rerun"
 BIN = Path(sys.executable).parent
 
-__all__ = ["prepare", "step", "run"]
+__all__ = ["prepare", "run", "step"]
 
 
 def prepare(params_file: Path) -> Path:

@@ -12,10 +12,11 @@ import pandas as pd
 
 from kentaudit.analysis import notebook
 from kentaudit.inputs import ingest, reference
-from kentaudit.inputs.params import MAIN_SAMPLES, RANDOM_SAMPLES, CycleParams, load_params, sha256_file
+from kentaudit.inputs.params import (MAIN_SAMPLES, RANDOM_SAMPLES, CycleParams, load_params,
+                                     sha256_file)
 from kentaudit.report.tables import style_table
 
-__all__ = ["CycleData", "load_cycle", "present_values", "write_snapshot", "SNAPSHOT_ENV"]
+__all__ = ["SNAPSHOT_ENV", "CycleData", "load_cycle", "present_values", "write_snapshot"]
 
 #: Environment variable naming a snapshot of the loaded cycle (:func:`write_snapshot`) that
 #: :func:`load_cycle` reads instead of ingesting the exports again (set by ``kentaudit run``

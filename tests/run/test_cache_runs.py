@@ -11,6 +11,7 @@ import contextlib
 import io
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -190,3 +191,30 @@ def test_districts_reuses_the_full_runs_results_when_their_keys_match(base, copy
     assert executed(m) == set()
     assert {e["cache"]["reused_from"] for e in m["notebooks"]} == {base["manifest"]["run_id"]}
     assert {Path(e["output"]).stem for e in m["notebooks"]} == {"overview", "district_rows__THA"}
+
+
+@pytest.mark.xdist_group("cycles")
+def test_the_default_cycle_rerun_with_nothing_changed_executes_nothing_and_reuses_the_appendix(
+        cycle_2009, tmp_path):
+    # a copy of the session's 2009 run (its inputs and notebooks are the checkout's, linked)
+    src = cycle_2009["params"].parent.parent
+    dest = tmp_path / "repo"
+    shutil.copytree(src, dest, symlinks=True)
+    params = dest / "params" / cycle_2009["params"].name
+    params.write_text(params.read_text().replace(str(src / "outputs"), str(dest / "outputs")))
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        code = run_cycle(params, jobs=2)
+    out = dest / "outputs" / "2009"
+    m = read_manifest(out / "manifest.json")
+    first = read_manifest(cycle_2009["cycle_dir"] / "manifest.json")
+    assert code == 0 and m["status"] == "complete"
+    assert executed(m) == set() and kernels_started(m) == 0
+    assert m["appendix"]["reused_from"] == first["run_id"] and m["appendix"]["built"] is True
+    assert m["appendix"]["cache"]["decision"] == "reused"
+    assert "nothing changed since the last complete run: no notebook executed (16 reused), the appendix reused" \
+        in buf.getvalue()
+    published = sorted(p.relative_to(out).as_posix() for p in (out / "publish").rglob("*") if p.is_file())
+    assert published
+    for rel in published:
+        assert (out / rel).read_bytes() == (cycle_2009["cycle_dir"] / rel).read_bytes()

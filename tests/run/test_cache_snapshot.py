@@ -9,10 +9,9 @@ import stat
 
 import pandas as pd
 import pytest
+from cache_cycle import audits, make_cycle, write_audits
 
 from kentaudit.analysis.cycle import SNAPSHOT_ENV, load_cycle, write_snapshot
-
-from cache_cycle import audits, make_cycle, write_audits
 
 
 @pytest.fixture
