@@ -21,7 +21,6 @@ the notebooks folder against the parent of the folder holding the file.
 """
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
@@ -35,7 +34,14 @@ ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "benchmarks" / ".work" / "cycle"
 BIN = Path(sys.executable).parent
 
-__all__ = ["prepare", "time_runner", "time_papermill_loop", "time_kernel_start_and_imports", "run"]
+__all__ = [
+    "prepare",
+    "run",
+    "time_compute_floor",
+    "time_kernel_start_and_imports",
+    "time_papermill_loop",
+    "time_runner",
+]
 
 IMPORTS = "import pandas, seaborn, scipy.stats, statsmodels.api"
 
@@ -68,11 +74,13 @@ def prepare(params_file: Path, notebooks_dir: Path, *, districts=None, notebooks
 
 def time_runner(params_file: Path, jobs: int, appendix: bool = True) -> float:
     """Wall time of ``kentaudit run <params> --jobs <jobs>`` (exit code must be 0)."""
-    cmd = [str(BIN / "kentaudit"), "run", str(params_file), "--jobs", str(jobs)]
+    # --no-reuse: every repeat executes every notebook (a rerun would otherwise reuse the last
+    # complete run's outputs; bench_rerun.py measures that)
+    cmd = [str(BIN / "kentaudit"), "run", str(params_file), "--jobs", str(jobs), "--no-reuse"]
     if not appendix:
         cmd.append("--no-appendix")
     t0 = time.perf_counter()
-    res = subprocess.run(cmd, capture_output=True, text=True)
+    res = subprocess.run(cmd, capture_output=True, text=True, check=False)
     dt = time.perf_counter() - t0
     if res.returncode != 0:
         raise RuntimeError(f"kentaudit run failed ({res.returncode}):\n{res.stdout[-3000:]}\n{res.stderr[-3000:]}")
@@ -104,7 +112,7 @@ def time_papermill_loop(params_file: Path) -> float:
                      "--execution-timeout", str(params.cell_timeout)])
     t0 = time.perf_counter()
     for cmd in cmds:
-        res = subprocess.run(cmd, capture_output=True, text=True)
+        res = subprocess.run(cmd, capture_output=True, text=True, check=False)
         if res.returncode != 0:
             raise RuntimeError(f"papermill failed: {' '.join(cmd)}\n{res.stderr[-3000:]}")
     return time.perf_counter() - t0
@@ -133,6 +141,59 @@ def time_imports_alone() -> float:
     return time.perf_counter() - t0
 
 
+def time_compute_floor(params_file: Path) -> dict:
+    """The compute floor: every notebook execution's code run in one warm process.
+
+    In a child process (so that this one stays clean): import kentaudit's analysis layer,
+    load the cycle once (the runner also loads it once and its kernels read the snapshot),
+    warm up by running the first notebook once, then run the code cells of every planned
+    execution, in order, with the runner's four parameters, without a kernel and without
+    rendering the cells' displayed values. Returns the child's CPU seconds and wall seconds
+    of the timed part; divided by the cores it is the least a run on that many cores could take.
+    """
+    code = f"""
+import json, os, sys, time
+import matplotlib
+matplotlib.use("Agg")
+import nbformat
+from kentaudit.analysis.cycle import SNAPSHOT_ENV, load_cycle, write_snapshot
+from kentaudit.inputs.params import load_params
+from kentaudit.run.runner import build_jobs
+params = load_params({str(params_file)!r})
+work = {str(WORK / "floor")!r}
+os.makedirs(work, exist_ok=True)
+snap = os.path.join(work, "cycle.pickle")
+if os.path.exists(snap):
+    os.remove(snap)
+write_snapshot(load_cycle(params), snap)
+os.environ[SNAPSHOT_ENV] = snap
+os.chdir(params.notebooks_dir)
+plan = build_jobs(params)
+def cells(name):
+    nb = nbformat.read(str(params.notebooks_dir / (name + ".ipynb")), as_version=4)
+    return [compile(c.source, name, "exec") for c in nb.cells
+            if c.cell_type == "code" and "parameters" not in c.metadata.get("tags", [])]
+def execute(j, i):
+    ns = {{"params_file": str(params.source), "results_dir": os.path.join(work, "results" + str(i)),
+          "figures_dir": os.path.join(work, "figures" + str(i)), "district": j["district"]}}
+    for c in cells(j["notebook"]):
+        exec(c, ns)
+    matplotlib.pyplot.close("all")
+execute(plan[0], 0)  # warm-up: first-call costs
+c0, t0 = time.process_time(), time.perf_counter()
+for j in plan:
+    execute(j, 1)
+print(json.dumps({{"cpu_s": time.process_time() - c0, "wall_s": time.perf_counter() - t0,
+                  "executions": len(plan)}}))
+"""
+    import json
+
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    if res.returncode != 0:
+        raise RuntimeError(f"compute floor failed:\n{res.stderr[-3000:]}")
+    return json.loads(res.stdout.strip().splitlines()[-1])
+
+
 def run(repeats: int, loop_repeats: int, *, params_file: Path, notebooks_dir: Path,
         districts=None, notebooks=None, jobs: int = 2, appendix: bool = True,
         kernel_repeats: int | None = None) -> dict:
@@ -146,14 +207,26 @@ def run(repeats: int, loop_repeats: int, *, params_file: Path, notebooks_dir: Pa
     kr = max(3, repeats) if kernel_repeats is None else kernel_repeats
     kernel = [time_kernel_start_and_imports() for _ in range(kr)]
     imports = [time_imports_alone() for _ in range(kr)]
-    runner, loop = [], []
+    runner, loop, runner_cpu, loop_cpu = [], [], [], []
+
+    def cpu():  # user + system seconds of the finished child processes (the commands timed)
+        import resource
+
+        r = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return r.ru_utime + r.ru_stime
+
     # interleave the two sides so drift in machine load hits both
     for i in range(max(repeats, loop_repeats)):
         if i < repeats:
+            c0 = cpu()
             runner.append(time_runner(p, jobs, appendix))
+            runner_cpu.append(cpu() - c0)
         if i < loop_repeats:
+            c0 = cpu()
             loop.append(time_papermill_loop(p))
+            loop_cpu.append(cpu() - c0)
     floor = n_nb * float(np.median(kernel)) / jobs
+    compute = time_compute_floor(p)
     # where the runner's time went, from the last run's manifest
     import json
 
@@ -163,10 +236,13 @@ def run(repeats: int, loop_repeats: int, *, params_file: Path, notebooks_dir: Pa
               for e in m["notebooks"]}
     return {"params_file": str(Path(params_file)), "notebooks_dir": str(notebooks_dir),
             "n_executions": n_nb, "jobs": jobs, "appendix": appendix,
-            "runner_s": runner, "loop_s": loop, "kernel_import_s": kernel, "imports_alone_s": imports,
+            "runner_s": runner, "loop_s": loop, "runner_cpu_s": runner_cpu, "loop_cpu_s": loop_cpu, "kernel_import_s": kernel, "imports_alone_s": imports,
             "runner_median": float(np.median(runner)), "loop_median": float(np.median(loop)),
             "kernel_import_median": float(np.median(kernel)),
             "imports_alone_median": float(np.median(imports)),
             "runner_manifest_seconds": m["seconds"], "notebook_seconds": per_nb,
             "floor": floor, "speedup": float(np.median(loop) / np.median(runner)),
-            "vs_floor": float(np.median(runner) / floor)}
+            "vs_floor": float(np.median(runner) / floor),
+            # all analyses in one warm process (no kernels), divided by the cores
+            "compute_cpu_s": compute["cpu_s"], "compute_floor": compute["cpu_s"] / jobs,
+            "vs_compute_floor": float(np.median(runner) / (compute["cpu_s"] / jobs))}

@@ -153,7 +153,8 @@ def _cmd_run(a):
     # `kentaudit --help` need none of it
     from kentaudit.run.runner import run_cycle
     return run_cycle(a.params, districts=a.districts, notebooks=a.notebooks,
-                     jobs=a.jobs, cell_timeout=a.cell_timeout, appendix=not a.no_appendix)
+                     jobs=a.jobs, cell_timeout=a.cell_timeout, appendix=not a.no_appendix,
+                     reuse=not a.no_reuse)
 
 
 def _cmd_appendix(a):
@@ -279,6 +280,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--jobs", type=_POSITIVE, help="notebooks run at once (default: jobs in the file, else the number of CPUs)")
     r.add_argument("--cell-timeout", type=_POSITIVE, default=None, help="seconds per cell (default: cell_timeout in the parameter file)")
     r.add_argument("--no-appendix", action="store_true", help="skip building the appendix at the end")
+    r.add_argument("--no-reuse", "--force", dest="no_reuse", action="store_true",
+                   help="execute every notebook and build the appendix again, even where the last complete "
+                        "run's outputs could be reused (docs/running.md, 'Reruns')")
     r.set_defaults(func=_cmd_run)
 
     ap = _add(sub, "appendix", "build the disclosure-controlled statistical appendix of a cycle")

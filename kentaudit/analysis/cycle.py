@@ -3,6 +3,8 @@ reference tables in use (:func:`load_cycle`, :class:`CycleData`).
 """
 from __future__ import annotations
 
+import os
+import pickle
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,10 +12,16 @@ import pandas as pd
 
 from kentaudit.analysis import notebook
 from kentaudit.inputs import accounting, ingest, reference
-from kentaudit.inputs.params import MAIN_SAMPLES, RANDOM_SAMPLES, CycleParams, load_params
+from kentaudit.inputs.params import (MAIN_SAMPLES, RANDOM_SAMPLES, CycleParams, load_params,
+                                     sha256_file)
 from kentaudit.report.tables import style_table
 
-__all__ = ["CycleData", "load_cycle", "present_values"]
+__all__ = ["SNAPSHOT_ENV", "CycleData", "load_cycle", "present_values", "write_snapshot"]
+
+#: Environment variable naming a snapshot of the loaded cycle (:func:`write_snapshot`) that
+#: :func:`load_cycle` reads instead of ingesting the exports again (set by ``kentaudit run``
+#: for its kernels).
+SNAPSHOT_ENV = "KENTAUDIT_CYCLE_SNAPSHOT"
 
 #: samples in which each case is audited once (the re-audit repeats initial cases)
 #: columns :attr:`CycleData.main` leaves out (with the ``*_date`` columns)
@@ -138,6 +146,13 @@ def load_cycle(params: CycleParams | str | Path) -> CycleData:
     # a relative path is found from the notebook's folder or the repository as well as the
     # current folder, so a notebook runs under papermill from anywhere
     P = params if isinstance(params, CycleParams) else load_params(notebook.resolve_params_file(params))
+    snap = _from_snapshot(P)
+    if snap is not None:
+        return snap
+    return _load(P)
+
+
+def _load(P: CycleParams) -> CycleData:
     # read as the run's check read them (rows of another cycle in this cycle's exports are
     # rejected, rule cycle_mismatch), so the counts the run printed are the notebooks' counts
     read = accounting.read_cycle(P)
@@ -153,3 +168,42 @@ def load_cycle(params: CycleParams | str | Path) -> CycleData:
 def present_values(values: pd.Series) -> set:
     """The distinct non-missing values of a column (without one Python object per row)."""
     return set(values.dropna().unique())
+
+
+def _snapshot_id(P: CycleParams) -> dict:
+    """What a snapshot must match to stand for ``load_cycle(P)``: the parameter file (path and
+    SHA-256) and the SHA-256 of every input file, now."""
+    return {"source": str(P.source), "params_sha256": sha256_file(P.source), "inputs": P.input_hashes()}
+
+
+def write_snapshot(cycle: CycleData, path: str | Path) -> None:
+    """Write ``cycle`` (from :func:`load_cycle`) to ``path`` (a new file, mode 0600), for the
+    kernels of one run to read instead of ingesting the exports again.
+
+    ``kentaudit run`` loads the cycle once, writes it into its private run folder (0700,
+    removed at the end of the run) and names it in :data:`SNAPSHOT_ENV`. A kernel's
+    :func:`load_cycle` returns the snapshot only if the parameter file and every input file
+    still have the SHA-256 the snapshot was written with, else it ingests as usual. The
+    format is pickle (protocol 5: the frames' buffers are copied once, not re-parsed); a
+    pickle runs code when read, which is why it is only ever read from the run's own private
+    folder, never from a path a user gives.
+    """
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        pickle.dump(_snapshot_id(cycle.params), f, protocol=5)
+        pickle.dump(cycle, f, protocol=5)
+
+
+def _from_snapshot(P: CycleParams) -> CycleData | None:
+    """The cycle from the run's snapshot, if :data:`SNAPSHOT_ENV` names one made for ``P``."""
+    path = os.environ.get(SNAPSHOT_ENV)
+    if not path:
+        return None
+    try:
+        with open(path, "rb") as f:
+            if pickle.load(f) != _snapshot_id(P):
+                return None
+            cd = pickle.load(f)
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError, ValueError):
+        return None  # no usable snapshot: ingest as usual (same result, slower)
+    return cd if isinstance(cd, CycleData) else None

@@ -43,13 +43,12 @@ from typing import Any
 import zmq
 
 from kentaudit.core.errors import InputError, ParamsError, RunError
-from kentaudit.inputs.params import CycleParams, load_params
-from kentaudit.run import folders as rundirs
+from kentaudit.inputs.params import CycleParams, load_params, sha256_file
+from kentaudit.run import cache, folders as rundirs, zygote as kernel_zygote
 from kentaudit.run.completeness import check_notebooks_for_appendix
 from kentaudit.run.deathsig import die_with_parent
 from kentaudit.run.manifest import new_manifest, read_manifest, utc_now, write_manifest
 from kentaudit.run.skip_imports import skip_unused_optional_imports
-from kentaudit.run import zygote as kernel_zygote
 from kentaudit.run.zygote import NO_FORK_ENV, ZYGOTE_ENV
 
 try:  # POSIX
@@ -62,6 +61,8 @@ __all__ = ["run_cycle", "build_jobs", "DEFAULT_KERNEL_MANAGER", "MAX_START_RETRI
 DEFAULT_KERNEL_MANAGER = "kentaudit.run.kernels.IPCKernelManager"
 #: Retries after a kernel start-up failure (never after an error in a cell).
 MAX_START_RETRIES = 2
+#: Set to ``1``: every run executes every notebook (as ``--no-reuse``).
+NO_REUSE_ENV = "KENTAUDIT_NO_REUSE"
 _START_TIMEOUT = 60
 _EXIT_INTERRUPTED = {signal.SIGINT: 130, signal.SIGTERM: 143}
 
@@ -307,7 +308,8 @@ def _execute_job(job: NotebookJob) -> dict[str, Any]:
         return result
 
 
-def _worker_init(kernel_dir: str, zygote_path: str | None = None) -> None:
+def _worker_init(kernel_dir: str, zygote_path: str | None = None,
+                 snapshot: tuple[str, str] | None = None) -> None:
     # A worker dies with its parent (the forkserver, which dies with the runner),
     # even if the runner is killed with SIGKILL.
 
@@ -322,6 +324,10 @@ def _worker_init(kernel_dir: str, zygote_path: str | None = None) -> None:
         os.environ[ZYGOTE_ENV] = zygote_path
     else:
         os.environ.pop(ZYGOTE_ENV, None)
+    # the cycle loaded once by the runner, for every kernel's load_cycle (analysis.cycle.write_snapshot):
+    # (the variable's name, the file)
+    if snapshot:
+        os.environ[snapshot[0]] = snapshot[1]
 
 
 def _mp_context():
@@ -503,7 +509,8 @@ def _run_log(path: Path):
 
 def _summary_table(entries: list[dict[str, Any]]) -> str:
     head = ("notebook", "district", "status", "seconds", "retries", "error")
-    rows = [(e["notebook"], e["district"] or "-", e["status"],
+    rows = [(e["notebook"], e["district"] or "-",
+             e["status"] + (" (reused)" if (e.get("cache") or {}).get("decision") == "reused" else ""),
              "" if e["seconds"] is None else f"{e['seconds']:.1f}", str(e["retries"]),
              (e["error"] or "")[:100]) for e in entries]
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(head)]
@@ -514,7 +521,8 @@ def _summary_table(entries: list[dict[str, Any]]) -> str:
 # ------------------------------------------------------------------------- run
 
 def run_cycle(params, *, districts=None, notebooks=None, jobs=None, cell_timeout=600,
-              appendix=True, kernel_manager_class: str | None = None, zygote: bool | None = None) -> int:
+              appendix=True, kernel_manager_class: str | None = None, zygote: bool | None = None,
+              reuse: bool | None = None) -> int:
     """Run a QA cycle's notebooks through papermill and publish the outputs atomically.
 
     Parameters
@@ -543,6 +551,11 @@ def run_cycle(params, *, districts=None, notebooks=None, jobs=None, cell_timeout
         imports the heavy libraries once per run. Default: yes, unless the
         environment variable ``KENTAUDIT_NO_ZYGOTE`` is ``1``. If the zygote
         cannot start, kernels start normally and the manifest says why.
+    reuse : bool, optional
+        Reuse the outputs of the last complete run whose keys match
+        (:mod:`kentaudit.run.cache`; ``docs/running.md``, "Reruns"). False
+        (``--no-reuse``) executes every notebook and builds the appendix again.
+        Default: yes, unless the environment variable ``KENTAUDIT_NO_REUSE`` is ``1``.
 
     Returns
     -------
@@ -577,6 +590,8 @@ def run_cycle(params, *, districts=None, notebooks=None, jobs=None, cell_timeout
     kmc = kernel_manager_class or DEFAULT_KERNEL_MANAGER
     if zygote is None:
         zygote = os.environ.get("KENTAUDIT_NO_ZYGOTE", "") != "1"
+    if reuse is None:
+        reuse = os.environ.get(NO_REUSE_ENV, "") != "1"
     # deferred: jupyter_client 0.1 s: kernels are managed in the worker processes only
     from kentaudit.run.kernels import chosen_transport
 
@@ -603,7 +618,7 @@ def run_cycle(params, *, districts=None, notebooks=None, jobs=None, cell_timeout
                 return _run_locked(params, job_list, name=name, partial=partial, n_jobs=n_jobs,
                                    timeout=timeout, appendix=appendix, kmc=kmc,
                                    transport=chosen_transport(), zygote=bool(zygote), kernel_dir=run_tmp,
-                                   extra={"data_checks": checks, "stale_cleaned": cleaned})
+                                   extra={"data_checks": checks, "stale_cleaned": cleaned}, reuse=bool(reuse))
         except OSError as exc:  # e.g. the disk filled up: a clean failed run, never a traceback
             return _failed_on_os_error(exc, out_dir, name)
 
@@ -727,6 +742,7 @@ class _Run:
     zygote: bool  # requested
     kernel_dir: str
     extra: dict | None = None
+    reuse: bool = True  # reuse the last complete run's outputs where keys match (kentaudit.run.cache)
     # made by the steps
     run_id: str = ""
     staging: Path = Path()
@@ -743,6 +759,13 @@ class _Run:
     status: str = ""
     code: int = 0
     publish_error: str | None = None
+    # incremental reruns (kentaudit.run.cache): keys by stem, the appendix's key, and what was reused
+    cache_keys: dict[str, dict[str, Any]] = field(default_factory=dict)
+    app_key: str | None = None
+    reused: list[str] = field(default_factory=list)
+    appendix_reused: bool = False
+    cycle_data: Any = None  # the cycle loaded once in this process (kentaudit.analysis.cycle.load_cycle)
+    snapshot: tuple[str, str] | None = None  # its snapshot for the kernels: (variable, file in the run's folder)
 
     @property
     def out_dir(self) -> Path:
@@ -752,21 +775,26 @@ class _Run:
     @property
     def early(self) -> bool:
         """Whether the appendix may start beside the district notebooks."""
-        return bool(self.appendix) and not self.partial and self.n_jobs > 1
+        return bool(self.appendix) and not self.partial and self.n_jobs > 1 and not self.appendix_reused
 
 
 def _run_locked(params: CycleParams, job_list, *, name, partial, n_jobs, timeout, appendix, kmc,
-                transport, zygote=False, kernel_dir: str, extra: dict | None = None) -> int:
+                transport, zygote=False, kernel_dir: str, extra: dict | None = None, reuse: bool = True) -> int:
     """Run the cycle in a staging folder, then publish it or set it aside; the exit code."""
     run = _Run(params=params, plans=job_list, name=name, partial=partial, n_jobs=n_jobs, timeout=timeout,
                appendix=appendix, kmc=kmc, transport=transport, zygote=zygote, kernel_dir=kernel_dir,
-               extra=extra)
+               extra=extra, reuse=reuse)
     _prepare_staging(run)
     with _run_log(run.staging / "run.log"):
         _log_run_start(run)
         jobs = _make_jobs(run)
-        _start_kernel_zygote(run)
-        _run_pool(run, jobs)
+        _start_kernel_zygote(run)  # first: its imports overlap the reading of the cycle for the keys
+        jobs = _reuse_earlier_outputs(run, jobs)  # cache hook: what the last complete run made
+        if jobs:
+            _write_cycle_snapshot(run)
+            _run_pool(run, jobs)
+        elif run.zyg is not None:  # nothing to execute
+            run.zinfo.update(_stop_zygote(run.zyg, run.entries))
         # SIGINT/SIGTERM at any moment after the notebooks (the appendix built here, the
         # reviewer pages) stop the run as interrupted: nothing half-built is published
         with _signals_raise():
@@ -776,6 +804,7 @@ def _run_locked(params: CycleParams, job_list, *, name, partial, n_jobs, timeout
         # from here the run only records and moves folders: a signal waits until the
         # outputs are published or set aside, then ends the process with its exit code
         with _signals_deferred() as pending:
+            _record_cache(run)  # cache hook: the files the next run may reuse
             _close_manifest(run)
     with _signals_deferred() as pending_publish:
         where = _publish_complete_run(run) if run.status == "complete" else None
@@ -794,7 +823,10 @@ def _after_pool(run: _Run) -> None:
     """What follows the notebooks: settle their entries, build the appendix, export reviewer pages,
     and check that every output the run promises is there."""
     _settle_entries(run)
-    _finish_appendix(run)
+    if run.appendix_reused:  # cache hook
+        _keep_reused_appendix(run)
+    else:
+        _finish_appendix(run)
     _export_reviewer_pages(run)
     _check_promised_outputs(run)
 
@@ -977,7 +1009,8 @@ def _run_pool(run: _Run, jobs: list[NotebookJob]) -> None:
     try:
         executor = ProcessPoolExecutor(max_workers=min(run.n_jobs, max(1, len(jobs))),
                                        mp_context=_mp_context(), initializer=_worker_init,
-                                       initargs=(run.kernel_dir, run.zyg.path if run.zyg else None))
+                                       initargs=(run.kernel_dir, run.zyg.path if run.zyg else None,
+                                                 run.snapshot))
         with _signals_raise():
             run.interrupted = _until_interrupted(_run_notebooks, run, executor, jobs, bar)
             if run.interrupted is None and run.app_fut is not None:
@@ -1010,7 +1043,7 @@ def _run_notebooks(run: _Run, executor: ProcessPoolExecutor, jobs: list[Notebook
     """Submit every job, record each result as it comes, and start the appendix once it can."""
     needed = {j.stem for j in jobs if j.district is None}  # the notebooks the appendix reads
     futures = {executor.submit(_execute_job, j): j.stem for j in jobs}
-    for stem in run.entries:
+    for stem in futures.values():  # (a reused execution is already ok)
         run.entries[stem]["status"] = "running"
     pending = set(futures)
     while pending:
@@ -1167,6 +1200,8 @@ def _print_summary(run: _Run, where: str) -> None:
         where += f"\nappendix: {s_['id']} ({s_['title']}) not published: {s_['reason']}"
     print(_summary_table(list(run.entries.values())))
     print(_rows_line(run.manifest.get("data_checks") or {}))
+    if run.cache_keys:
+        where = _reuse_summary(run) + "\n" + where
     print(where)
 
 
@@ -1237,8 +1272,11 @@ def _longest_first(work: list[dict[str, Any]], last_manifest: Path) -> list[dict
     file's order. Only the order of submission changes; results do not depend on it.
     """
     try:
-        seconds = {(n["notebook"], n.get("district")): float(n["seconds"])
-                   for n in json.loads(last_manifest.read_text())["notebooks"] if n.get("seconds")}
+        # a reused execution took no time: its time is the one it was computed in
+        seconds = {(n["notebook"], n.get("district")):
+                   float((n.get("cache") or {}).get("computed_seconds") or n["seconds"])
+                   for n in json.loads(last_manifest.read_text())["notebooks"]
+                   if (n.get("cache") or {}).get("computed_seconds") or n.get("seconds")}
     except (OSError, ValueError, KeyError, TypeError):
         seconds = {}
     return sorted(work, key=lambda w: -seconds.get((w["notebook"], w["district"]),
@@ -1373,3 +1411,172 @@ def _export_html(params, staging: Path, manifest: dict, entries: dict) -> bool:
     manifest["html"] = {"index": "html/index.html", "pages": sum(1 for e in entries.values() if e["html"]),
                         "images_without_alt": no_alt}
     return ok
+
+
+# ------------------------------------------------------- incremental reruns (hooks)
+# The decisions are kentaudit.run.cache's pure functions; these hooks only read the
+# earlier runs' manifests, verify and copy their files, and record what was done.
+
+def _cache_parts(run: _Run) -> tuple[dict[str, dict[str, Any]], str, str]:
+    """Every planned execution's key (:func:`kentaudit.run.cache.job_keys`), the code's and the
+    parameters' digests."""
+    params, m = run.params, run.manifest
+    code = cache.code_digest(Path(__file__).resolve().parents[1], m["packages"])
+    par = cache.params_digest(m["params"], m["params_file"])  # the file's path relative to the repository
+    hashes = m.get("input_hashes") or {}
+    district_data = None
+    # deferred: pandas and ingest 1 s: the cycle is read once here, for the keys and the kernels
+    from kentaudit.analysis.cycle import load_cycle
+
+    try:
+        run.cycle_data = load_cycle(params)
+    except Exception as exc:  # noqa: BLE001 - keys then cover every input: sound, only slower
+        log.info("the cycle could not be read once for every notebook (%s): each notebook reads it, and "
+                 "per-district notebooks rerun on any change to an input", _error_line(exc))
+    if run.cycle_data is not None and any(p["district"] is not None for p in run.plans):
+        ins = m["params"]["inputs"]  # paths as input_hashes names them
+        district_data = cache.district_data_digests(run.cycle_data, hashes,
+                                                    [*ins["audits"], *ins["previous_audits"]])
+    nb_hashes = {p["notebook"]: sha256_file(params.notebooks_dir / f"{p['notebook']}.ipynb") for p in run.plans}
+    keys = cache.job_keys(run.plans, notebook_hashes=nb_hashes, code=code, params=par,
+                          cycle_data=cache.cycle_data_digest(hashes), district_data=district_data,
+                          kernel=run.kmc)
+    return keys, code, par
+
+
+def _candidate_runs(run: _Run) -> list[tuple[Path, dict]]:
+    """The published folders whose outputs may be reused, most relevant first."""
+    out_dir, cycle = run.out_dir, run.params.cycle
+    names = list(dict.fromkeys([run.name, cycle, f"{cycle}-partial"]))
+    return cache.read_candidates([out_dir / n for n in names], read_manifest)
+
+
+def _reuse_earlier_outputs(run: _Run, jobs: list[NotebookJob]) -> list[NotebookJob]:
+    """Copy into the staging folder the outputs of every group whose keys match the last
+    complete run (verified by SHA-256 first); the jobs left to execute."""
+    keys, code, par = _cache_parts(run)
+    run.cache_keys = keys
+    run.app_key = cache.appendix_key(keys, code, par)
+    cands = _candidate_runs(run) if run.reuse else []
+    decisions = cache.decide(run.plans, keys, [m for _, m in cands], reuse=run.reuse)
+    index: dict[str, Any] = {"tables": {}}
+    for d in decisions.values():
+        if not d.reuse:
+            continue
+        src, m = cands[d.source]
+        bad = cache.verify_files(src, d.files)
+        if bad:
+            why = (f"its outputs in {src} changed or went missing since run {m.get('run_id')} recorded "
+                   f"them ({', '.join(bad[:3])}{' ...' if len(bad) > 3 else ''})")
+            d.reuse, d.reasons = False, {s: why for s in d.stems}
+            continue
+        cache.copy_files(src, run.staging, d.files)
+        with contextlib.suppress(OSError, ValueError):
+            old = json.loads((src / "results" / "index.json").read_text(encoding="utf-8"))
+            index["tables"].update(cache.seed_results_index(old, {d.group})["tables"])
+        prev = {Path(e.get("output") or "").stem: e for e in m.get("notebooks") or []}
+        for s in d.stems:
+            e, pe = run.entries[s], prev[s]
+            e.update({"status": "ok", "seconds": 0.0, "error": None,
+                      "html": pe.get("html") if pe.get("html") in d.files else None,
+                      "images_without_alt": pe.get("images_without_alt", 0)})
+            e["cache"] = {"decision": "reused", "reason": d.reasons[s], "reused_from": m.get("run_id"),
+                          "computed_seconds": (pe.get("cache") or {}).get("computed_seconds") or pe.get("seconds")}
+            run.reused.append(s)
+    if index["tables"]:
+        (run.staging / "results" / "index.json").write_text(
+            json.dumps({"tables": dict(sorted(index["tables"].items()))}, indent=2, sort_keys=True,
+                       ensure_ascii=False) + "\n", encoding="utf-8")
+    for d in decisions.values():
+        for s in d.stems:
+            e = run.entries[s]
+            if not d.reuse:
+                e["cache"] = {"decision": "recomputed", "reason": d.reasons.get(s, "")}
+            e["cache"].update(keys[s])
+    _decide_appendix_reuse(run, decisions, dict(cands))
+    left = [j for j in jobs if j.stem not in set(run.reused)]
+    log.info("reruns: %d of %d notebook execution(s) reused from the last complete run, %d to execute%s",
+             len(run.reused), len(run.plans), len(left),
+             "" if run.reuse else " (reuse turned off: --no-reuse)")
+    for j in left:
+        log.info("%s: executed: %s", j.stem, run.entries[j.stem]["cache"]["reason"])
+    write_manifest(run.staging / "manifest.json", run.manifest)
+    return left
+
+
+def _decide_appendix_reuse(run: _Run, decisions: dict, cands: dict) -> None:
+    """Reuse the full cycle's appendix when every notebook was reused and its key is unchanged."""
+    full = run.out_dir / run.params.cycle
+    wanted = bool(run.appendix) and not run.partial and run.reuse
+    ok, why, files = cache.decide_appendix(run.app_key, decisions, cands.get(full), wanted=wanted)
+    if ok:
+        bad = cache.verify_files(full, files)
+        if bad:
+            ok, why = False, f"its files in {full} changed or went missing ({', '.join(bad[:3])})"
+        else:
+            cache.copy_files(full, run.staging, files)
+            prev = cands[full]
+            run.manifest["appendix"] = {**(prev.get("appendix") or {}), "requested": True,
+                                        "reused_from": prev.get("run_id")}
+            run.appendix_reused = True
+            log.info("the appendix is reused: %s", why)
+    if not ok and wanted:
+        log.info("the appendix is built: %s", why)
+    if run.appendix and not run.partial:
+        run.manifest["appendix"]["cache"] = {"decision": "reused" if ok else "recomputed", "reason": why,
+                                             "key": run.app_key}
+
+
+def _keep_reused_appendix(run: _Run) -> None:
+    """A run that reused the appendix and then failed publishes nothing: remove it as
+    :func:`_finish_appendix` removes one built beside the notebooks."""
+    if run.interrupted is not None or run.failed:
+        _discard_appendix(run.staging)
+        run.manifest["appendix"].update({"built": False, "reason": "not built: " + (
+            "the run was interrupted" if run.interrupted is not None else _why_failed(run.entries))})
+
+
+def _record_cache(run: _Run) -> None:
+    """Record in the manifest every group's files and their SHA-256, for the next run (only a
+    run that succeeded: reuse never crosses a failed or interrupted run)."""
+    if run.interrupted is not None or run.failed or not run.cache_keys:
+        return
+    for e in run.entries.values():
+        c = e.get("cache")
+        if c is not None and c.get("decision") == "recomputed":
+            c["computed_seconds"] = e.get("seconds")
+    built = bool(run.manifest["appendix"].get("built"))
+    run.manifest["cache"] = cache.cache_record(run.cache_keys, cache.output_files(run.staging),
+                                               run.app_key if built else None, reused=len(run.reused),
+                                               executed=len(run.plans) - len(run.reused))
+
+
+def _reuse_summary(run: _Run) -> str:
+    """One line: how many executions were reused, how many executed, and the appendix."""
+    n, k = len(run.plans), len(run.reused)
+    app = run.manifest["appendix"]
+    app_text = ("the appendix reused" if run.appendix_reused else
+                "the appendix built" if app.get("built") else "no appendix")
+    if k == n and (run.appendix_reused or not app.get("requested") or run.partial):
+        return (f"nothing changed since the last complete run: no notebook executed ({k} reused), "
+                f"{app_text}")
+    return f"{n - k} notebook execution(s) executed, {k} reused from the last complete run; {app_text}"
+
+
+def _write_cycle_snapshot(run: _Run) -> None:
+    """Write the cycle loaded for the keys into the run's private folder, for every kernel's
+    ``load_cycle`` to read instead of ingesting the exports again (about 1 s of CPU each)."""
+    if run.cycle_data is None:
+        return
+    # deferred: kentaudit.analysis 2 s: the runner's parent process imports only the cycle loader's
+    # module, which _cache_parts has imported already
+    from kentaudit.analysis.cycle import SNAPSHOT_ENV, write_snapshot
+
+    path = os.path.join(run.kernel_dir, "cycle.pickle")
+    try:
+        write_snapshot(run.cycle_data, path)
+    except (OSError, TypeError, ValueError) as exc:  # the kernels then read the cycle themselves
+        log.info("the loaded cycle could not be shared with the kernels (%s)", exc)
+        return
+    run.snapshot = (SNAPSHOT_ENV, path)
+    run.manifest["cycle_snapshot"] = True

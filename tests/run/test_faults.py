@@ -96,6 +96,16 @@ def make_repo(root: Path) -> Path:
     return p
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _every_run_executes():
+    """The faults are injected through a file no notebook key covers (faults.json), so a
+    rerun with the same inputs would reuse the last good outputs instead of meeting them:
+    every run of these tests executes its notebooks (KENTAUDIT_NO_REUSE, as --no-reuse)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("KENTAUDIT_NO_REUSE", "1")
+        yield
+
+
 def set_faults(params_file: Path, faults: dict) -> None:
     params_file.with_name("faults.json").write_text(json.dumps({"faults": faults}), encoding="utf-8")
 
