@@ -154,7 +154,7 @@ def _cmd_run(a):
     from kentaudit.run.runner import run_cycle
     return run_cycle(a.params, districts=a.districts, notebooks=a.notebooks,
                      jobs=a.jobs, cell_timeout=a.cell_timeout, appendix=not a.no_appendix,
-                     reuse=not a.no_reuse)
+                     reuse=False if a.no_reuse else None)  # None: KENTAUDIT_NO_REUSE decides
 
 
 def _cmd_appendix(a):

@@ -42,7 +42,8 @@ def _needs_text(needs: dict[str, list[str]], notebooks) -> str:
 
 
 def check_notebooks_for_appendix(params) -> None:
-    """Refuse a parameter file whose ``notebooks:`` leaves out a notebook the appendix reads.
+    """Refuse a parameter file whose ``notebooks:`` leaves out a notebook the appendix reads
+    (one that the repository's ``notebooks/`` folder holds).
 
     Raises
     ------
@@ -51,7 +52,10 @@ def check_notebooks_for_appendix(params) -> None:
         (list them, or run with ``--no-appendix``).
     """
     needs = appendix_notebooks(params)
-    missing = [nb for nb in needs if nb not in params.notebooks]
+    # the notebooks of the repository the cycle runs from: one that it does not have (a
+    # repository of its own notebooks) cannot be listed, and the appendix says what it lacks
+    missing = [nb for nb in needs if nb not in params.notebooks
+               and (params.notebooks_dir / f"{nb}.ipynb").is_file()]
     if missing:
         raise ParamsError(
             f"notebooks leaves out {_needs_text(needs, missing)}, which the appendix reads: add "

@@ -132,7 +132,7 @@ def repo(tmp_path_factory):
 @pytest.fixture(scope="module")
 def good(repo):
     set_faults(repo["params"], {})
-    code = run_cycle(repo["params"], jobs=2, appendix=False)
+    code = run_cycle(repo["params"], jobs=2, appendix=False, reuse=False)
     final = repo["out"] / "2009"
     return {"code": code, "manifest": read_manifest(final / "manifest.json"), "files": snapshot(final)}
 
@@ -142,7 +142,7 @@ def faulty(repo, good):
     """One run: Ashford's kernel is killed, Dover's staging write fails with ENOSPC,
     Swale's notebook raises."""
     set_faults(repo["params"], {"Ashford": "kill", "Dover": "enospc", "Swale": "raise"})
-    code = run_cycle(repo["params"], jobs=2, appendix=False)
+    code = run_cycle(repo["params"], jobs=2, appendix=False, reuse=False)
     (kept,) = kept_folders(repo["out"], "failed")
     return {"code": code, "kept": kept, "manifest": read_manifest(kept / "manifest.json"),
             "final": snapshot(repo["out"] / "2009")}
@@ -151,7 +151,7 @@ def faulty(repo, good):
 @pytest.fixture(scope="module")
 def rerun_after_faults(repo, faulty):
     set_faults(repo["params"], {})
-    code = run_cycle(repo["params"], jobs=2, appendix=False)
+    code = run_cycle(repo["params"], jobs=2, appendix=False, reuse=False)
     return {"code": code, "manifest": read_manifest(repo["out"] / "2009" / "manifest.json")}
 
 
@@ -173,7 +173,7 @@ def swap_full(repo, rerun_after_faults):
     mp.setattr(os, "replace", replace)
     try:
         try:
-            code, error = run_cycle(repo["params"], jobs=2, appendix=False), None
+            code, error = run_cycle(repo["params"], jobs=2, appendix=False, reuse=False), None
         except OSError as exc:  # recorded; the tests below say what should have happened
             code, error = None, exc
     finally:
@@ -185,7 +185,7 @@ def swap_full(repo, rerun_after_faults):
 
 @pytest.fixture(scope="module")
 def rerun_after_swap(repo, swap_full):
-    code = run_cycle(repo["params"], jobs=2, appendix=False)
+    code = run_cycle(repo["params"], jobs=2, appendix=False, reuse=False)
     return {"code": code, "manifest": read_manifest(repo["out"] / "2009" / "manifest.json")}
 
 
@@ -198,7 +198,7 @@ def interrupted(repo, rerun_after_swap):
     marker = repo["params"].with_name("sleeping-Thanet")
     kentaudit = Path(sys.executable).with_name("kentaudit")
     cmd = [str(kentaudit)] if kentaudit.exists() else [sys.executable, "-m", "kentaudit"]
-    proc = subprocess.Popen([*cmd, "run", str(repo["params"]), "--jobs", "2", "--no-appendix"],
+    proc = subprocess.Popen([*cmd, "run", str(repo["params"]), "--jobs", "2", "--no-appendix", "--no-reuse"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 900  # a guard against a hang only: the loops wait for events
@@ -230,7 +230,7 @@ def interrupted(repo, rerun_after_swap):
 @pytest.fixture(scope="module")
 def rerun_after_interrupt(repo, interrupted):
     set_faults(repo["params"], {})
-    code = run_cycle(repo["params"], jobs=2, appendix=False)
+    code = run_cycle(repo["params"], jobs=2, appendix=False, reuse=False)
     return {"code": code, "manifest": read_manifest(repo["out"] / "2009" / "manifest.json")}
 
 

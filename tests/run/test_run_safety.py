@@ -79,7 +79,7 @@ def repo(tmp_path_factory):
     root = tmp_path_factory.mktemp("safety")
     p = make_repo(root)
     set_faults(p, {})
-    assert run_cycle(p, jobs=2, appendix=False) == 0
+    assert run_cycle(p, jobs=2, appendix=False, reuse=False) == 0
     return {"root": root, "params": p, "out": root / "outputs"}
 
 
@@ -92,7 +92,7 @@ def killed(repo):
     marker = repo["params"].with_name("sleeping-Thanet")
     marker.unlink(missing_ok=True)
     env = {**os.environ, "KENTAUDIT_NO_ZYGOTE": "0"}
-    proc = subprocess.Popen([*_kentaudit_cmd(), "run", str(repo["params"]), "--jobs", "2", "--no-appendix"],
+    proc = subprocess.Popen([*_kentaudit_cmd(), "run", str(repo["params"]), "--jobs", "2", "--no-appendix", "--no-reuse"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:
         # a guard against a hang only (the loop ends as soon as the kernel writes its marker):
@@ -100,7 +100,8 @@ def killed(repo):
         deadline = time.monotonic() + 900
         while time.monotonic() < deadline and not marker.exists() and proc.poll() is None:
             time.sleep(0.2)
-        assert marker.exists(), "the sleeping notebook never started"
+        assert marker.exists(), ("the sleeping notebook never started: "
+                                 + ("\n".join(proc.communicate())[-3000:] if proc.poll() is not None else "still running"))
         family = _descendants(proc.pid)
         staging = sorted(repo["out"].glob(".staging-2009-*"))
         tmp = sorted(Path(tempfile.gettempdir()).glob(f"ka-run-{proc.pid}-*"))
@@ -120,7 +121,7 @@ def killed(repo):
 
 @pytest.fixture(scope="module")
 def rerun_after_kill(repo, killed):
-    out = subprocess.run([*_kentaudit_cmd(), "run", str(repo["params"]), "--jobs", "2", "--no-appendix"],
+    out = subprocess.run([*_kentaudit_cmd(), "run", str(repo["params"]), "--jobs", "2", "--no-appendix", "--no-reuse"],
                          capture_output=True, text=True, timeout=300)
     return {"code": out.returncode, "out": out.stdout + out.stderr,
             "left": sorted(p.name for p in repo["out"].iterdir())}
@@ -191,7 +192,7 @@ def failed_run(repo):
     buf = io.StringIO()
     try:
         with contextlib.redirect_stdout(buf):
-            code = run_cycle(repo["params"], jobs=2)
+            code = run_cycle(repo["params"], jobs=2, reuse=False)
     finally:
         set_faults(repo["params"], {})
     kept = sorted(repo["out"].glob("2009.failed-*"))[-1]
@@ -277,7 +278,7 @@ def full_disk(tmpfs, tmp_path_factory):
     set_faults(p, {})
     text = p.read_text(encoding="utf-8") + f"output_dir: {tmpfs / 'outputs'}\n"
     p.write_text(text, encoding="utf-8")
-    assert run_cycle(p, jobs=2, appendix=False) == 0
+    assert run_cycle(p, jobs=2, appendix=False, reuse=False) == 0
     final = tmpfs / "outputs" / "2009"
     good = snapshot(final)
     used = sum(len(v) for v in good.values())
@@ -295,13 +296,13 @@ def full_disk(tmpfs, tmp_path_factory):
                 f.flush()
             except OSError:
                 pass
-        proc = subprocess.run([*_kentaudit_cmd(), "run", str(p), "--jobs", "2", "--no-appendix"],
+        proc = subprocess.run([*_kentaudit_cmd(), "run", str(p), "--jobs", "2", "--no-appendix", "--no-reuse"],
                               capture_output=True, text=True, timeout=300)
         runs.append({"free": free, "code": proc.returncode, "out": proc.stdout + proc.stderr,
                      "after": snapshot(final),
                      "left": sorted(x.name for x in (tmpfs / "outputs").iterdir())})
         ballast.unlink()
-    rerun = subprocess.run([*_kentaudit_cmd(), "run", str(p), "--jobs", "2", "--no-appendix"],
+    rerun = subprocess.run([*_kentaudit_cmd(), "run", str(p), "--jobs", "2", "--no-appendix", "--no-reuse"],
                            capture_output=True, text=True, timeout=300)
     return {"good": good, "runs": runs, "rerun": rerun, "final": final}
 
