@@ -139,7 +139,8 @@ class Publication:
     formats: tuple[str, ...] = PUBLICATION_FORMATS
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in _PUBLICATION_KEYS}
+        return {k: list(v) if isinstance(v, tuple) else v
+                for k, v in ((k, getattr(self, k)) for k in _PUBLICATION_KEYS)}
 
 
 @dataclass(frozen=True)

@@ -134,6 +134,13 @@ def test_cli_builds_the_appendix(tmp_path, monkeypatch, capsys):
     out = tmp_path / "2009"
     params = write_fake_cycle(out)
     monkeypatch.setattr(appendix_mod, "load_params", lambda path: params)
+    # the fake cycle has no run behind it: the loader and the completeness check (tested in
+    # tests/run/test_only_complete_runs_publish.py) stand aside
+    import kentaudit.inputs.params as params_mod
+    import kentaudit.run.completeness as completeness
+
+    monkeypatch.setattr(params_mod, "load_params", lambda path: params)
+    monkeypatch.setattr(completeness, "require_complete_results", lambda p, d: {})
     pfile = tmp_path / "x.yaml"   # the CLI checks the file exists; the loader above stands in
     pfile.write_text("cycle: '2009'\n")
     assert main(["appendix", str(pfile), "--results", str(out)]) == 0
