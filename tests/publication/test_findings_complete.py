@@ -48,8 +48,8 @@ def _bindings(restricted: Path) -> pd.DataFrame:
 def _adjusted_columns(publish: Path) -> dict:
     """``{table id: [adjusted p-value columns]}`` as the published metadata declares them."""
     meta = json.loads((publish / "csv" / "metadata.json").read_text())
-    return {t["id"]: sorted((t.get("adjustments") or {}).keys()) for t in meta["tables"]
-            if t.get("adjustments")}
+    return {t["id"]: sorted((t.get("adjusted_p_values") or {}).keys()) for t in meta["tables"]
+            if t.get("adjusted_p_values")}
 
 
 # --------------------------------------------------------------- item 3: stated or listed

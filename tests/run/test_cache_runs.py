@@ -71,7 +71,9 @@ def copy(base, tmp_path):
 def edit_audits(params: Path, district: str, column: str, value: str, sample: str = "extended") -> None:
     a = audits()
     row = a.index[(a["district"] == district) & (a["sample"] == sample)][0]
-    a.loc[row, column] = value if a.loc[row, column] != value else value + " (edited)"
+    if a.loc[row, column] == value:  # a change all the same: the other answer, or an edited text
+        value = {"Y": "N", "N": "Y"}.get(value, value + " (edited)")
+    a.loc[row, column] = value
     write_audits(params.parent.parent, a)
 
 

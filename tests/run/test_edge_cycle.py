@@ -166,6 +166,7 @@ def test_area_names_with_markup_and_formula_text_are_published_escaped_and_neutr
 def test_disclosure_control_models_the_cycles_own_areas(edge_run):
     areas = set(pd.read_csv(edge_run["dir"] / "results" / "compliance_by_district.csv",
                             keep_default_na=False)["area"])
-    assert edge.AREA_RENAMED[1] in areas and edge.AREA_RENAMED[0] not in areas
+    # the results CSV neutralises formula text with a leading quote (its Parquet twin keeps it)
+    assert {edge.AREA_RENAMED[1], "'" + edge.AREA_RENAMED[1]} & areas and edge.AREA_RENAMED[0] not in areas
     t7 = pd.read_csv(edge_run["dir"] / "restricted" / "RESTRICTED_T7.csv", keep_default_na=False, dtype=str)
     assert any(edge.AREA_RENAMED[1] in v for v in t7.astype(str).to_numpy().ravel())
