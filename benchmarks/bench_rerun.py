@@ -40,8 +40,9 @@ BIN = Path(sys.executable).parent
 __all__ = ["prepare", "run", "step"]
 
 
-def prepare(params_file: Path) -> Path:
-    """The scratch parameter file: absolute inputs, the audits copied under WORK, output_dir there."""
+def prepare(params_file: Path, districts=None) -> Path:
+    """The scratch parameter file: absolute inputs, the audits copied under WORK, output_dir there
+    (and, in quick mode, the cycle's districts cut to ``districts``)."""
     if WORK.exists():
         shutil.rmtree(WORK)
     (WORK / "params").mkdir(parents=True)
@@ -64,6 +65,8 @@ def prepare(params_file: Path) -> Path:
         copied.append(str(dest))
     inputs["audits"] = copied
     data["output_dir"] = str(WORK / "outputs")
+    if districts:
+        data["districts"] = list(districts)
     out = WORK / "params" / src.name
     out.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     return out
@@ -108,11 +111,22 @@ def _edit(params_file: Path, district: str, column: str, sample: str | None, val
     d.to_csv(path, index=False)
 
 
-def run(params_file: Path = ROOT / "params" / "cycle-2009.yaml", district: str = "Thanet") -> dict:
-    """Every step above, in order; a list of their results and the expectations met."""
-    p = prepare(params_file)
+def run(params_file: Path = ROOT / "params" / "cycle-2009.yaml", district: str = "Thanet", *,
+        quick: bool = False, work=None) -> dict:
+    """Every step above, in order; a list of their results and the expectations met.
+
+    ``quick`` (``benchmarks/run.py --quick``, run by the test suite): the cycle cut to one
+    district, and only the first run and the no-change rerun. ``work``: the scratch folder."""
+    global WORK
+    if work is not None:
+        WORK = Path(work)
+    p = prepare(params_file, [district] if quick else None)
     steps = [step(p, name="first run")]
     steps.append(step(p, name="no change"))
+    if quick:
+        return {"params_file": str(params_file), "steps": steps, "quick": True,
+                "expectations": {"no change executes 0 notebooks": steps[1]["n_executed"] == 0},
+                "load_average": os.getloadavg()}
     _edit(p, district, "notes", None, lambda old: (old or "") + " (corrected)")
     steps.append(step(p, name=f"one district's note ({district})"))
     _edit(p, district, "c_seen", "extended", lambda old: "N" if old == "Y" else "Y")
