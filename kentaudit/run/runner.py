@@ -488,9 +488,17 @@ def _signals_raise():
             signal.signal(s, h)
 
 
+class _RunLogHandler(logging.FileHandler):
+    """The run log's handler: a line that cannot be written (the disk is full) is lost quietly,
+    never a traceback on the terminal; the run reports the full disk itself."""
+
+    def handleError(self, record):  # noqa: N802 - logging's name
+        pass
+
+
 @contextlib.contextmanager
 def _run_log(path: Path):
-    handler = logging.FileHandler(path, encoding="utf-8")
+    handler = _RunLogHandler(path, encoding="utf-8")
     fmt = logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%Y-%m-%dT%H:%M:%S%z")
     fmt.converter = time.gmtime
     handler.setFormatter(fmt)
