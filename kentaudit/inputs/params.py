@@ -37,6 +37,7 @@ from kentaudit.core.methods import check_method
 from kentaudit.core.paths import source_checkout
 from kentaudit.core.safeio import read_regular
 from kentaudit.core.textpolicy import date_problem, shown, text_problem
+from kentaudit.inputs.profile import Profile, Words, bundled_profile, load_profile
 
 __all__ = [
     "CYCLE_ID",
@@ -85,7 +86,7 @@ _TOP_KEYS = (
     "confidence_level", "interval_method", "adjust_method", "suppression_threshold",
     "protection_width", "grade_scale", "target", "funnel_method", "seed", "output_dir", "cell_timeout", "jobs",
     "headline_criterion", "publication", "district_samples",
-    "accept_rejected_rows", "audit_window",
+    "accept_rejected_rows", "audit_window", "profile",
 )
 _PUBLICATION_KEYS = ("producer", "authority", "contact_name", "contact_email", "publication_date",
                      "next_update", "status", "formats")
@@ -184,6 +185,13 @@ class CycleParams:
     #: ``(start, end)`` ISO dates every audit_date of the cycle must lie in (both included);
     #: None: the cycle's default window (:func:`kentaudit.inputs.ingest.audit_window`).
     audit_window: tuple[str, str] | None = None
+    #: The authority's profile (``profile:``; None in the file: the bundled example, Kent's).
+    profile: Profile = field(default_factory=bundled_profile)
+
+    @property
+    def words(self) -> Words:
+        """The authority's words (:class:`kentaudit.inputs.profile.Words`) of the cycle's profile."""
+        return self.profile.words
 
     @property
     def notebooks_dir(self) -> Path:
@@ -249,6 +257,7 @@ class CycleParams:
             "district_samples": (self.district_samples if isinstance(self.district_samples, str)
                                  else list(self.district_samples)),
             "params_file": self._rel(self.source),
+            "profile": self._rel(self.profile.source),
         }
 
 
@@ -583,14 +592,15 @@ def load_params(path: str | Path) -> CycleParams:
 
     _check_top_keys(c, data)
     cycle, title, synthetic = _check_cycle_keys(c, data)
-    inputs, ref_criteria, ref_districts = _check_inputs(c, data, base)
+    profile = _check_profile(c, data, base)
+    inputs, ref_criteria, ref_districts = _check_inputs(c, data, base, profile)
     samples = _check_samples(c, data)
     districts, districts_all = _check_districts(c, data, ref_districts)
     notebooks = _check_notebooks(c, data, root)
     grade_scale = _check_grade_scale(c, data, cycle)
     target = _check_target(c, data)
     headline = _check_headline(c, data, ref_criteria)
-    publication = _check_publication(c, data, synthetic, cycle)
+    publication = _check_publication(c, data, synthetic, cycle, profile)
     district_samples = _check_district_samples(c, data, samples)
     output_dir = _resolve_output_dir(c, data, base=base, root=root, cycle=cycle, inputs=inputs, path=path)
     settings = _check_settings(c, data)
@@ -613,6 +623,7 @@ def load_params(path: str | Path) -> CycleParams:
         district_samples=district_samples,
         source=path,
         root=root,
+        profile=profile or bundled_profile(),
         **settings,
     )
 
@@ -677,12 +688,35 @@ def _input_parts(c: _Checker, raw_inputs, base: Path) -> dict:
     return parts
 
 
-def _check_inputs(c: _Checker, data: dict, base: Path) -> tuple:
-    """``inputs``: the :class:`CycleInputs` (or None) and the criteria and districts files to check against."""
+def _check_profile(c: _Checker, data: dict, base: Path) -> Profile | None:
+    """``profile``: the authority profile's path (relative to the parameter file's folder), read
+    and validated; None in the file (or no key) is the bundled example profile."""
+    raw = data.get("profile")
+    if raw is None:
+        return bundled_profile()
+    p = c.get(lambda: c.file_("profile", raw, base))
+    if not p:
+        return None
+    try:
+        return load_profile(p)
+    except InputError as e:
+        c.get(lambda: c.fail("profile", str(e)))
+        return None
+
+
+def _check_inputs(c: _Checker, data: dict, base: Path, profile: Profile | None = None) -> tuple:
+    """``inputs``: the :class:`CycleInputs` (or None) and the criteria and districts files to check against.
+
+    A table the file does not name is the profile's (the bundled table for the bundled profile,
+    recorded as None so that Kent's cycles name no reference input)."""
     if "inputs" not in data:
         return None, None, None
     inputs = None
     parts = c.get(lambda: _input_parts(c, data.get("inputs", {}), base))
+    if parts is not None and profile is not None and profile.source != bundled_profile().source:
+        for key, table in (("criteria", profile.criteria), ("districts", profile.units)):
+            if parts.get(key) is None and table is not None:
+                parts[key] = table
     if parts is not None and parts["audits"] is not None:
         inputs = CycleInputs(audits=parts["audits"], previous_audits=parts["previous_audits"],
                              sampling_frame=parts["sampling_frame"],
@@ -834,9 +868,9 @@ def _check_headline(c: _Checker, data: dict, ref_criteria):
     return headline
 
 
-def _check_publication(c: _Checker, data: dict, synthetic: bool, cycle=None):
+def _check_publication(c: _Checker, data: dict, synthetic: bool, cycle=None, profile: Profile | None = None):
     """The ``publication`` block as a :class:`Publication` (None where wrong)."""
-    return c.get(lambda: _publication(c, data.get("publication"), synthetic, cycle))
+    return c.get(lambda: _publication(c, data.get("publication"), synthetic, cycle, profile))
 
 
 def _check_district_samples(c: _Checker, data: dict, samples):
@@ -927,8 +961,10 @@ def publication_window(cycle) -> tuple:
     return dt.date(1990, 1, 1), dt.date(2100, 12, 31)
 
 
-def _publication(c: _Checker, raw, synthetic: bool, cycle=None) -> Publication:
-    """The ``publication`` block: producer, contact, dates and status of the release."""
+def _publication(c: _Checker, raw, synthetic: bool, cycle=None, profile: Profile | None = None) -> Publication:
+    """The ``publication`` block: producer, contact, dates and status of the release.
+
+    ``producer`` and ``authority`` default to the profile's ``name`` and ``short_name``."""
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
@@ -968,6 +1004,9 @@ def _publication(c: _Checker, raw, synthetic: bool, cycle=None) -> Publication:
     if synthetic and status != "synthetic demonstration data":
         c.fail("publication.status", "synthetic data can only be published as 'synthetic demonstration data'")
     out["status"] = status
+    if profile is not None and profile.source != bundled_profile().source:
+        out.setdefault("producer", profile.name)
+        out.setdefault("authority", profile.short_name)
     return Publication(**out)
 
 
