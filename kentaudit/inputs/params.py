@@ -700,8 +700,9 @@ def _check_profile(c: _Checker, data: dict, base: Path) -> Profile | None:
     try:
         return load_profile(p)
     except InputError as e:
-        c.get(lambda: c.fail("profile", str(e)))
-        return None
+        message = str(e)
+    c.get(lambda: c.fail("profile", message))
+    return None
 
 
 def _check_inputs(c: _Checker, data: dict, base: Path, profile: Profile | None = None) -> tuple:

@@ -20,7 +20,7 @@ from kentaudit.core.errors import InputError
 from kentaudit.core.safeio import read_regular_text
 from kentaudit.core.textpolicy import text_problem
 
-__all__ = ["Words", "Profile", "load_profile", "bundled_profile", "PROFILE_KEYS", "WORD_KEYS"]
+__all__ = ["PROFILE_KEYS", "WORD_KEYS", "Profile", "Words", "bundled_profile", "load_profile"]
 
 #: Keys of a profile file (``docs/profile.md``); the first three are required.
 PROFILE_KEYS = ("profile_version", "name", "short_name", "words", "units", "criteria", "grade_scales")
@@ -47,17 +47,17 @@ class Words:
     population: str = "children whose case files were audited"
 
     @property
-    def Unit(self) -> str:  # noqa: N802 (the capitalised word, as a title or column header uses it)
+    def Unit(self) -> str:
         """``unit`` capitalised for a heading ("District")."""
         return _cap(self.unit)
 
     @property
-    def Units(self) -> str:  # noqa: N802
+    def Units(self) -> str:
         """``units`` capitalised ("Districts")."""
         return _cap(self.units)
 
     @property
-    def Area(self) -> str:  # noqa: N802
+    def Area(self) -> str:
         """``area`` capitalised ("Area")."""
         return _cap(self.area)
 
@@ -67,7 +67,7 @@ class Words:
         return f"rest of {self.authority}"
 
     @property
-    def Rest(self) -> str:  # noqa: N802
+    def Rest(self) -> str:
         """"Rest of Kent", as a group's name in a table."""
         return f"Rest of {self.authority}"
 

@@ -71,3 +71,13 @@ def test_a_missing_units_table_is_refused_in_the_parameter_file(tmp_path):
                       "samples: [annual]\nseed: 1\noutput_dir: out\n", encoding="utf-8")
     with pytest.raises(ParamsError, match="nowhere.csv"):
         load_params(params)
+
+
+def test_a_broken_profile_is_reported_as_a_problem_of_the_parameter_file(tmp_path):
+    prof = _profile(tmp_path, GOOD.replace("profile_version: 1", "profile_version: 7"))
+    (tmp_path / "a.csv").write_text("x\n", encoding="utf-8")
+    params = tmp_path / "cycle.yaml"
+    params.write_text(f"cycle: '2025'\ntitle: t\nprofile: {prof.name}\ninputs: {{audits: [a.csv]}}\n"
+                      "samples: [annual]\nseed: 1\noutput_dir: out\n", encoding="utf-8")
+    with pytest.raises(ParamsError, match="profile_version"):
+        load_params(params)
