@@ -58,6 +58,7 @@ from kentaudit.core.safeio import read_regular
 from kentaudit.core.safetext import is_formula_text, write_csv
 from kentaudit.core.textpolicy import TEXT_RULES, match_key, shown, text_problem
 from kentaudit.inputs import reference, schema as model
+from kentaudit.inputs.mapping import Mapping, header_key, load_mapping, value_key
 from kentaudit.inputs.pseudonym import (DEMO_KEY, DIGEST_HEX_CHARS, HOW_TO_MAKE_A_KEY,
                                         PREFIX as PSEUDONYM_PREFIX, SYNTHETIC_PREFIX,
                                         is_synthetic_ref, load_key, pseudonymise)
@@ -85,14 +86,19 @@ RULES: dict[str, tuple[str, str]] = {
     "duplicate_column": ("file", "Two headers normalise to the same column name."),
     "field_count": ("row", "The row has a different number of fields from the header."),
     "required_value": ("row", "A required value is blank."),
-    "cycle_format": ("row", "cycle is not a four-digit year such as 2009 (ASCII digits)."),
+    "cycle_format": ("row", "cycle is not a four-digit year such as 2009 (ASCII digits), or for a profile whose cycles are financial years YYYY/YY such as 2025/26."),
+    "unmapped_header": ("file", "With a mapping: a header of the export is neither mapped, nor ignored, nor a kentaudit column name (every one is named once)."),
+    "mapping": ("file", "The mapping file is not readable, or maps to a column the data model does not have or to a code its column does not allow."),
+    "unmapped_value": ("row", "With a mapping: a value of a column that has a value map is not in that map (reported once per value, with its count and first rows)."),
+    "age_not_number": ("row", "With a mapping whose ages are years: age_band is not an age in years (ASCII digits, a decimal point allowed)."),
+    "age_out_of_bands": ("row", "With a mapping whose ages are years: the age falls in none of the profile's age bands."),
     "unknown_district": ("row", "district is not one of the districts of the reference table (name or 3-letter code)."),
     "unknown_category": ("row", "A coded column (sample, case_status, cp_category, age_band, record_source) has a value outside its allowed set."),
     "unknown_answer_code": ("row", "A criterion answer is not one of the spellings of Y, N or NA (blank = missing)."),
     "unknown_flag_code": ("row", "A risk flag is not one of the spellings of Y or N (blank = missing)."),
     "grade_not_integer": ("row", "A grade is not a whole number written in ASCII digits."),
-    "grade_range": ("row", "A grade is outside 1-4."),
-    "date_format": ("row", "A date is not a real calendar date written YYYY-MM-DD or DD/MM/YYYY (ASCII digits)."),
+    "grade_range": ("row", "A grade is outside 1 to the number of grades of the scale (1-4 for the bundled scales)."),
+    "date_format": ("row", "A date is not a real calendar date written YYYY-MM-DD or DD/MM/YYYY (ASCII digits), or in the format a mapping declares."),
     "date_range": ("row", "A date is before 1990-01-01 (MIN_DATE) or, for a process date, after the day of ingest."),
     "cycle_mismatch": ("row", "cycle differs from the cycle being read (the cycle of the parameter file)."),
     "audit_date_future": ("row", "audit_date is after the day of ingest."),
@@ -163,6 +169,8 @@ _DATE_ISO = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})(?:[ T]00:00(?::00(?:\
 _DATE_UK = re.compile(r"^([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})$")
 _INTEGER = re.compile(r"^[+-]?[0-9]+(?:\.0+)?$")
 _CYCLE = re.compile(r"^[0-9]{4}$")
+_FINANCIAL_YEAR = re.compile(r"^([0-9]{4})[/-]([0-9]{2})$")
+_AGE = re.compile(r"^[0-9]{1,3}(?:\.[0-9]+)?$")
 _RECON_COLUMNS = ["file", "sha256", "encoding", "rows_read", "accepted", "rejected"]
 _REJECT_COLUMNS = ["file", "row", "column", "value", "rule", "message"]
 
@@ -195,7 +203,7 @@ def _code_key(text: str) -> str:
     return re.sub(r"[\s_\-]+", "_", text.strip().lower().replace("&", "and"))
 
 
-def canonical_dtypes(criteria=None, districts=None) -> dict:
+def canonical_dtypes(criteria=None, districts=None, profile=None) -> dict:
     """The dtype of every column of ``IngestResult.accepted``, in order.
 
     Coded columns whose values come from a closed list (``sample``,
@@ -217,10 +225,13 @@ def canonical_dtypes(criteria=None, districts=None) -> dict:
     criteria, districts : DataFrame, optional
         Reference tables (default: the bundled ones); they set the ``c_*``
         columns and the ``district``/``area`` categories.
+    profile : kentaudit.inputs.profile.Profile, optional
+        The authority's profile: its closed sets and graded domains (default: the
+        bundled example's, :mod:`kentaudit.inputs.schema`).
     """
     ref = reference.districts() if districts is None else districts
     out: dict = {}
-    for c in model.columns(criteria):
+    for c in model.columns(criteria, profile):
         if c.kind in ("date", "grade"):
             out[c.name] = {"date": "datetime64[ns]", "grade": "Int8"}[c.kind]
         elif c.name == "district":
@@ -291,14 +302,44 @@ class IngestResult:
             lines += [f"  {e}" for e in self.file_errors]
         if not self.rejected.empty:
             n_rows = self.rejected[["file", "row"]].drop_duplicates().shape[0]
-            lines.append(f"Rejected: {n_rows} row(s), {len(self.rejected)} problem(s):")
-            for _, r in self.rejected.iterrows():
-                lines.append("  " + _format_problem(r["file"], r["row"], r["column"], r["value"],
-                                                    r["message"], r["rule"]))
+            by_rule = self.rejected["rule"].astype(str).value_counts()
+            counts = ", ".join(f"{rule} {n}" for rule, n in sorted(by_rule.items(), key=lambda kv: (-kv[1], kv[0])))
+            lines.append(f"Rejected: {n_rows} row(s), {len(self.rejected)} problem(s) ({counts}):")
+            lines += ["  " + x for x in _grouped_problems(self.rejected)]
         if self.warnings:
             lines.append(f"Warnings ({len(self.warnings)}):")
             lines += [f"  {w}" for w in self.warnings]
         return "\n".join(lines)
+
+
+#: Rows named for a problem repeated over many rows (the rest are counted).
+ROWS_SHOWN = 5
+
+
+def _grouped_problems(rejected: pd.DataFrame) -> list[str]:
+    """One line per problem, but a problem of the same file, column, value and rule met in
+    several rows once, with its count and first rows (an unmapped "Partly" in 3,000 rows is
+    one line, not 3,000)."""
+    out = []
+    key = rejected[["file", "column", "value", "rule"]].astype(object).where(rejected[["file", "column", "value", "rule"]].notna(), None)
+    groups: dict[tuple, list[int]] = {}
+    for i, k in enumerate(map(tuple, key.itertuples(index=False))):
+        groups.setdefault(k, []).append(i)
+    for k, idx in groups.items():
+        r = rejected.iloc[idx[0]]
+        line = _format_problem(r["file"], r["row"], r["column"], r["value"], r["message"], r["rule"])
+        if len(idx) > 1 and k[3] not in ("duplicate_audit_id", "duplicate_case_in_sample"):
+            rows = [int(rejected.iloc[j]["row"]) for j in idx[:ROWS_SHOWN] if pd.notna(rejected.iloc[j]["row"])]
+            more = f" and {len(idx) - ROWS_SHOWN} more" if len(idx) > ROWS_SHOWN else ""
+            line += f" - in {len(idx)} rows: {', '.join(map(str, rows))}{more}"
+            out.append(line)
+        elif len(idx) > 1:
+            out += [_format_problem(rejected.iloc[j]["file"], rejected.iloc[j]["row"], rejected.iloc[j]["column"],
+                                    rejected.iloc[j]["value"], rejected.iloc[j]["message"],
+                                    rejected.iloc[j]["rule"]) for j in idx]
+        else:
+            out.append(line)
+    return out
 
 
 def _format_problem(file, row, column, value, message, rule) -> str:
@@ -592,7 +633,7 @@ def _check_zip(raw: bytes, name: str) -> None:
                              "not read. Save the audits as CSV.", file=name, rule="unreadable_file")
 
 
-def _read_xlsx(raw: bytes, name: str) -> _RawFile:
+def _read_xlsx(raw: bytes, name: str, sheet: str | None = None) -> _RawFile:
 
 
     sha = hashlib.sha256(raw).hexdigest()
@@ -607,7 +648,7 @@ def _read_xlsx(raw: bytes, name: str) -> _RawFile:
                          file=name, rule="unreadable_file") from None
     deadline = time.monotonic() + MAX_XLSX_SECONDS
     try:
-        return _xlsx_records(wb, raw, sha, name, deadline)
+        return _xlsx_records(wb, raw, sha, name, deadline, sheet)
     except InputError:
         raise
     except (ParseError, Exception) as e:  # noqa: BLE001 - corrupt sheet XML and the like
@@ -622,12 +663,18 @@ def _first_line(e: BaseException) -> str:
     return lines[0][:200] if lines else ""
 
 
-def _xlsx_records(wb, raw, sha, name, deadline) -> _RawFile:
+def _xlsx_records(wb, raw, sha, name, deadline, wanted=None) -> _RawFile:
 
     names = wb.sheetnames
     if not names:
         raise EmptyInputError("the workbook has no sheet.", file=name, rule="empty_file")
-    sheet = next((s for s in names if s.strip().lower() == "audits"), names[0])
+    if wanted is not None:
+        sheet = next((s for s in names if s.strip().casefold() == wanted.strip().casefold()), None)
+        if sheet is None:
+            raise InputError(f"the workbook has no sheet {wanted!r} (the mapping's sheet); its sheets: "
+                             f"{', '.join(map(repr, names))}.", file=name, rule="mapping")
+    else:
+        sheet = next((s for s in names if s.strip().lower() == "audits"), names[0])
     ws = wb[sheet]
     # The sheet's recorded dimension may be wrong (openpyxl would then drop rows
     # below it and pad every row to its width): read the cells that are there.
@@ -672,7 +719,7 @@ def _xlsx_records(wb, raw, sha, name, deadline) -> _RawFile:
     return rf
 
 
-def _read_raw(path) -> _RawFile:
+def _read_raw(path, sheet: str | None = None) -> _RawFile:
     name = str(path)
     p = Path(path)
     raw = read_regular(path, name)
@@ -683,7 +730,7 @@ def _read_raw(path) -> _RawFile:
         raise EmptyInputError("the file is empty (0 bytes); export the audits again.",
                               file=name, rule="empty_file")
     if p.suffix.lower() in (".xlsx", ".xlsm") or raw.startswith(b"PK\x03\x04"):
-        rf = _read_xlsx(raw, name)
+        rf = _read_xlsx(raw, name, sheet)
     else:
         rf = _read_csv(raw, name)
     rf.path = path
@@ -725,15 +772,34 @@ def _expand(paths, file_errors=None) -> list:
 # --------------------------------------------------------------------------- headers
 
 
-def _map_headers(rf: _RawFile, cols: dict, crit_ids: set, warnings: list) -> dict[str, int]:
-    """Model column name -> field index; unknown columns go to warnings."""
+def _map_headers(rf: _RawFile, cols: dict, crit_ids: set, warnings: list,
+                 export_map: Mapping | None = None) -> dict[str, int]:
+    """Model column name -> field index; unknown columns go to warnings.
+
+    With a mapping, a header is its mapped column, ignored on purpose, or already a column
+    name; any other header is named (every one, once) in a file error ``unmapped_header``."""
     mapping: dict[str, int] = {}
     original: dict[str, str] = {}
     unknown = []
+    unmapped = []
     for i, h in enumerate(rf.header):
         key = normalise_header(h)
         if key == "" and i not in rf.filled:
             continue  # an unnamed, empty trailing column of a spreadsheet
+        if export_map is not None:
+            hk = header_key(h)
+            if hk in export_map.ignore:
+                continue
+            if hk in export_map.columns:
+                key = export_map.columns[hk]
+                if key not in cols:
+                    raise InputError(f"the mapping maps header {h!r} to {key!r}, which is not a column of "
+                                     "this cycle's data model (docs/data-dictionary.md; criteria are c_<id> "
+                                     "of the catalogue, grades grade_<domain> of the profile).",
+                                     file=str(export_map.source), column=h, value=key, rule="mapping")
+            elif key not in cols:
+                unmapped.append(h)
+                continue
         key = HEADER_ALIASES.get(key, key)
         if key not in cols:
             if key in crit_ids:
@@ -748,6 +814,11 @@ def _map_headers(rf: _RawFile, cols: dict, crit_ids: set, warnings: list) -> dic
                              "keep one of them.", file=rf.name, column=key, rule="duplicate_column")
         mapping[key] = i
         original[key] = h
+    if unmapped:
+        raise InputError(f"{len(unmapped)} header(s) of the export are not in the mapping "
+                         f"{export_map.source.name}: {', '.join(map(repr, unmapped))}. Map each to a kentaudit "
+                         "column under columns:, or list it under ignore: to drop it on purpose.",
+                         file=rf.name, column=unmapped[0], rule="unmapped_header")
     if unknown:
         warnings.append(f"{rf.name}: {len(unknown)} column(s) not in the data model were ignored and "
                         f"dropped: {', '.join(unknown)} [rule: unknown_column]")
@@ -783,10 +854,18 @@ class _Problem(Exception):
         self.rule, self.message = rule, message
 
 
-def _parse_date(text: str):
+def _parse_date(text: str, declared=None):
+    """A date of ISO text or, by default, DD/MM/YYYY; with a mapping's ``declared`` format
+    ``(regex, order)``, ISO or that format only."""
     m = _DATE_ISO.match(text)
     if m:
         y, mo, d = int(m[1]), int(m[2]), int(m[3])
+    elif declared is not None:
+        m = declared[0].fullmatch(text)
+        if not m:
+            raise _Problem("date_format", "not a date in the mapping's date format (or YYYY-MM-DD)")
+        a, b, c = int(m[1]), int(m[2]), int(m[3])
+        d, mo, y = {"dmy": (a, b, c), "mdy": (b, a, c), "ymd": (c, b, a)}[declared[1]]
     else:
         m = _DATE_UK.match(text)
         if not m:
@@ -798,12 +877,12 @@ def _parse_date(text: str):
         raise _Problem("date_format", f"not a real calendar date ({e})") from None
 
 
-def _parse_grade(text: str):
+def _parse_grade(text: str, top: int = 4):
     if not _INTEGER.match(text):
-        raise _Problem("grade_not_integer", "a grade must be a whole number from 1 (best) to 4")
+        raise _Problem("grade_not_integer", f"a grade must be a whole number from 1 to {top}")
     g = int(float(text))
-    if not 1 <= g <= 4:
-        raise _Problem("grade_range", f"grade {g} is outside 1-4 (1 = Outstanding, 4 = Inadequate)")
+    if not 1 <= g <= top:
+        raise _Problem("grade_range", f"grade {g} is outside 1-{top} (the grades of the scale)")
     return g
 
 
@@ -814,7 +893,8 @@ def audit_window(cycle: str, windows=None) -> tuple[_dt.date, _dt.date] | None:
     Parameters
     ----------
     cycle : str
-        A cycle id as ingest accepts it (four ASCII digits).
+        A cycle id as ingest accepts it: four ASCII digits (the calendar year), or a financial
+        year ``YYYY-YY`` (1 April to 31 March).
     windows : mapping, optional
         ``{cycle: (start, end)}`` (dates or ISO strings) overriding the default, e.g. the
         parameter file's ``audit_window`` for its own cycle.
@@ -828,10 +908,20 @@ def audit_window(cycle: str, windows=None) -> tuple[_dt.date, _dt.date] | None:
     if windows and cycle in windows:
         start, end = windows[cycle]
         return (_dt.date.fromisoformat(str(start)), _dt.date.fromisoformat(str(end)))
+    fy = _FINANCIAL_YEAR.match(cycle or "")
+    if fy and (int(fy[1]) + 1) % 100 == int(fy[2]):  # a financial year: 1 April to 31 March
+        return _dt.date(int(fy[1]), 4, 1), _dt.date(int(fy[1]) + 1, 3, 31)
     if not _CYCLE.match(cycle or ""):
         return None
     year = int(cycle)
     return _dt.date(year, 1, 1), _dt.date(year, 12, 31)
+
+
+def _top_grade(profile) -> int:
+    """The most grades a scale of the profile has (4 for the bundled scales)."""
+    if profile is None:
+        return 4
+    return int(reference.grade_scales(profile.grade_scales)["grade"].max())
 
 
 def _category_lookup(allowed) -> dict[str, str]:
@@ -839,10 +929,26 @@ def _category_lookup(allowed) -> dict[str, str]:
 
 
 class _Validator:
-    def __init__(self, criteria, districts, key, as_of, cycle=None, windows=None):
+    def __init__(self, criteria, districts, key, as_of, cycle=None, windows=None, profile=None,
+                 export_map: Mapping | None = None):
         self.criteria = criteria
         self.windows = dict(windows or {})
-        self.cols = {c.name: c for c in model.columns(criteria)}
+        self.profile = profile
+        self.export_map = export_map
+        self.cols = {c.name: c for c in model.columns(criteria, profile)}
+        self.n_units = len(districts)
+        self.units_word = profile.words.units if profile is not None else "districts"
+        self.plan = profile.plan_case_type if profile is not None else "cp_plan"
+        self.financial = profile is not None and profile.cycles == "financial_year"
+        self.top_grade = _top_grade(profile)
+        self.answer_lookup = dict(_ANSWER_LOOKUP)
+        if profile is not None and profile.answers.partial is not None:
+            part = profile.answers.partial
+            self.answer_lookup.update({part.lower(): part, profile.answers.labels[part].lower(): part})
+        self.declared_dates = export_map.date_pattern() if export_map is not None else None
+        self.bands = profile.age_bands if profile is not None else ()
+        self.value_maps = ({n: export_map.value_map(n, c.kind) for n, c in self.cols.items()}
+                           if export_map is not None else {})
         self.crit_ids = set(criteria["id"])
         self.key = key
         self.as_of = as_of
@@ -856,13 +962,28 @@ class _Validator:
     def value(self, col: model.Column, raw: str):
         """Normalised value of one cell, or raise _Problem."""
         text = raw.strip()
+        vmap = self.value_maps.get(col.name)
+        if text and (vmap is not None or (col.name == "age_band" and self.export_map is not None
+                                          and self.export_map.ages)):
+            code = vmap.get(value_key(text)) if vmap is not None else None
+            if code is None and col.name == "age_band" and self.export_map.ages:
+                code = self._band(text)
+            if code is None:
+                raise _Problem("unmapped_value", f"{text!r} is not in the mapping's values for "
+                                                 f"{col.name}; add it to {self.export_map.source.name} "
+                                                 "(values match ignoring case and spacing)")
+            raw = text = code
         if col.kind == "answer":
-            try:
-                return normalise_answer(raw)
-            except KeyError:
+            if text == "":
+                return pd.NA
+            code = self.answer_lookup.get(text.lower())
+            if code is None or code not in col.allowed:
+                part = self.profile.answers.partial if self.profile is not None else None
+                also = f", {part}/{self.profile.answers.labels[part]}" if part else ""
                 raise _Problem("unknown_answer_code",
-                               "not an answer code; use Y/Yes/1/TRUE, N/No/0/FALSE, NA/N/A/Not applicable, "
-                               "or leave blank for missing") from None
+                               f"not an answer code; use Y/Yes/1/TRUE, N/No/0/FALSE, NA/N/A/Not applicable{also}, "
+                               "or leave blank for missing")
+            return code
         if text == "":
             if col.required:
                 raise _Problem("required_value", f"{col.name} is required and is blank")
@@ -873,9 +994,9 @@ class _Validator:
                 raise _Problem("unknown_flag_code", "a risk flag must be Y/Yes/1/TRUE or N/No/0/FALSE, or blank")
             return code
         if col.kind == "grade":
-            return _parse_grade(text)
+            return _parse_grade(text, self.top_grade)
         if col.kind == "date":
-            d = _parse_date(text)
+            d = _parse_date(text, self.declared_dates)
             if d < MIN_DATE:
                 raise _Problem("date_range", f"{col.name} {d} is before {MIN_DATE} (the earliest date "
                                              "kentaudit accepts); check the year")
@@ -886,11 +1007,16 @@ class _Validator:
         if col.name == "district":
             d = self.district_lookup.get(match_key(text))
             if d is None:
-                raise _Problem("unknown_district", "not one of Kent's 12 districts of the reference table "
-                                                   "(name or 3-letter code)")
+                raise _Problem("unknown_district", f"not one of the {self.n_units} {self.units_word} of the units "
+                                                   "table (name or code)")
             return d
         if col.name == "cycle":
-            if not _CYCLE.match(text):
+            fy = _FINANCIAL_YEAR.match(text) if self.financial else None
+            if fy and (int(fy[1]) + 1) % 100 == int(fy[2]):
+                text = f"{fy[1]}-{fy[2]}"  # the cycle's id: its label with '/' as '-'
+            elif self.financial:
+                raise _Problem("cycle_format", "cycle must be a financial year written YYYY/YY such as 2025/26")
+            elif not _CYCLE.match(text):
                 raise _Problem("cycle_format", "cycle must be a four-digit year such as 2009")
             if self.cycle is not None and text != self.cycle:
                 raise _Problem("cycle_mismatch", f"this row is an audit of cycle {text}, but cycle "
@@ -910,6 +1036,17 @@ class _Validator:
             raise _Problem(*bad)
         return text
 
+    def _band(self, text: str):
+        """The age band code of an age in years (None where it is not one: the caller rejects it)."""
+        if not _AGE.match(text):
+            raise _Problem("age_not_number", "not an age in years (ASCII digits); map words such as "
+                                             "'Unborn' under values: age_band")
+        age = float(text)
+        for b in self.bands:
+            if b.low is not None and b.low <= age < b.high + 1:
+                return b.code
+        raise _Problem("age_out_of_bands", f"age {text} is in none of the profile's age bands")
+
     def row(self, fields: list[str], mapping: dict[str, int]):
         """(values, problems, raw) for one record; problems are (column, raw, rule, message)."""
         vals, problems, raw_of = {}, [], {}
@@ -923,9 +1060,9 @@ class _Validator:
                 problems.append((name, raw, p.rule, p.message))
         def ok(n):
             return _given(vals.get(n))
-        if ok("cp_category") and ok("case_status") and vals["case_status"] != "cp_plan":
+        if ok("cp_category") and ok("case_status") and vals["case_status"] != self.plan:
             problems.append(("cp_category", raw_of["cp_category"], "cp_category_without_plan",
-                             f"cp_category is given but case_status is {vals['case_status']!r}, not 'cp_plan'; "
+                             f"cp_category is given but case_status is {vals['case_status']!r}, not {self.plan!r}; "
                              "leave cp_category blank unless the child is on a plan"))
         if ok("moderated_grade") and vals.get("moderator") is pd.NA:
             problems.append(("moderated_grade", raw_of["moderated_grade"], "moderated_without_moderator",
@@ -1117,7 +1254,7 @@ class _Run:
         # re-run through _Validator.row, which writes the messages
         if "cp_category" in cols and "case_status" in cols:
             cs = cols["case_status"]
-            bad |= given("cp_category") & cs.rows([_given(x) and x != "cp_plan" for x in cs.vals_u])
+            bad |= given("cp_category") & cs.rows([_given(x) and x != v.plan for x in cs.vals_u])
         if "moderated_grade" in cols and "moderator" in cols:
             m = cols["moderator"]
             bad |= given("moderated_grade") & m.rows([x is pd.NA for x in m.vals_u])
@@ -1410,21 +1547,24 @@ _LIBC = _load_libc()
 
 
 def _ingest(paths, *, synthetic, key, key_file, criteria_file, districts_file, collect, as_of,
-            cycle=None, windows=None):
+            cycle=None, windows=None, profile=None, mapping=None):
     criteria = reference.criteria(criteria_file)
     districts = reference.districts(districts_file)
+    export_map = load_mapping(mapping) if isinstance(mapping, (str, Path)) else mapping
     warnings: list[str] = []
     file_errors: list[InputError] = []
     raws: list[tuple[_RawFile, dict]] = []
-    cols = {c.name: c for c in model.columns(criteria)}
+    cols = {c.name: c for c in model.columns(criteria, profile)}
+    if export_map is not None:
+        _check_mapping_codes(export_map, cols, profile)
     crit_ids = set(criteria["id"])
     paths = _expand(paths, file_errors if collect else None)
     if not paths and not file_errors:
         raise EmptyInputError("no audit export was given to read.", rule="no_files")
     for path in paths:
         try:
-            rf = _read_raw(path)
-            mapping = _map_headers(rf, cols, crit_ids, warnings)
+            rf = _read_raw(path, export_map.sheet if export_map is not None else None)
+            mapping = _map_headers(rf, cols, crit_ids, warnings, export_map)
         except InputError as e:
             if not collect:
                 raise
@@ -1454,8 +1594,9 @@ def _ingest(paths, *, synthetic, key, key_file, criteria_file, districts_file, c
                     "real case references need your own secret key. " + HOW_TO_MAKE_A_KEY)
 
     v = _Validator(criteria, districts, k, as_of or _dt.date.today(),
-                   None if cycle is None else str(cycle), windows=windows)
-    dtypes = canonical_dtypes(criteria, districts)
+                   None if cycle is None else str(cycle), windows=windows, profile=profile,
+                   export_map=export_map)
+    dtypes = canonical_dtypes(criteria, districts, profile)
     text_cols = [c.name for c in cols.values() if c.kind in _ID_TEXT_KINDS and c.name != "case_ref"]
     run = _Run(v, k, dtypes, text_cols, sum(rf.n_records for rf, _ in raws))
     files = [rf for rf, _ in raws]
@@ -1481,6 +1622,36 @@ def _ingest(paths, *, synthetic, key, key_file, criteria_file, districts_file, c
         {"file": "string", "sha256": "string", "encoding": "string",
          "rows_read": "int64", "accepted": "int64", "rejected": "int64"})
     return IngestResult(accepted, rejected, reconciliation, warnings, file_errors, quality)
+
+
+def _check_mapping_codes(export_map: Mapping, cols: dict, profile) -> None:
+    """Every code a mapping maps values to is one its column accepts (a file error, rule ``mapping``,
+    naming the mapping file, the column and the code): a wrong code in a mapping is found before
+    any row is read, not as thousands of rejected rows."""
+    groups = {"answers": "answer", "grades": "grade", "flags": "flag"}
+    top = _top_grade(profile)
+    codes_of = {"answer": profile.answers.codes if profile is not None else model.ANSWER_CODES,
+                "flag": model.FLAG_CODES}
+    for target, vm in export_map.values.items():
+        kind = groups.get(target) or (cols[target].kind if target in cols else None)
+        if kind is None:
+            raise InputError(f"values: {target!r} is neither a column of this cycle's data model nor one of "
+                             f"{', '.join(groups)}.", file=str(export_map.source), column=target,
+                             rule="mapping")
+        for written, code in vm.items():
+            if kind == "grade":
+                ok = bool(_INTEGER.match(code)) and 1 <= int(float(code)) <= top
+                allowed = f"1 to {top}"
+            elif kind in codes_of:
+                ok, allowed = code in codes_of[kind], ", ".join(codes_of[kind])
+            elif kind == "category" and cols[target].allowed:
+                ok, allowed = code in cols[target].allowed, ", ".join(cols[target].allowed)
+            else:
+                ok, allowed = True, ""
+            if not ok:
+                raise InputError(f"values: {target}: {written!r} maps to {code!r}, which is not a code of "
+                                 f"{target} (allowed: {allowed}).", file=str(export_map.source),
+                                 column=target, value=code, rule="mapping")
 
 
 def _quality(accepted: pd.DataFrame, warnings: list) -> dict:
@@ -1528,7 +1699,8 @@ def _quality(accepted: pd.DataFrame, warnings: list) -> dict:
 
 
 def read_audits(paths, *, synthetic=False, key=None, key_file=None, criteria_file=None,
-                districts_file=None, as_of=None, cycle=None, windows=None) -> IngestResult:
+                districts_file=None, as_of=None, cycle=None, windows=None, profile=None,
+                mapping=None) -> IngestResult:
     """Read and validate audit exports.
 
     Parameters
@@ -1553,6 +1725,11 @@ def read_audits(paths, *, synthetic=False, key=None, key_file=None, criteria_fil
     windows : mapping, optional
         ``{cycle: (start, end)}``: the audit window of a cycle where it is not the default
         (its calendar year); see :func:`audit_window` (rule ``audit_date_window``).
+    profile : kentaudit.inputs.profile.Profile, optional
+        The authority's profile: the closed sets, answer codes (a partial answer), graded
+        domains, grade range and cycle labels of the data model (default: the bundled example's).
+    mapping : path or kentaudit.inputs.mapping.Mapping, optional
+        The export's mapping (``docs/profile.md``): headers to columns and values to codes.
 
     Returns
     -------
@@ -1576,7 +1753,8 @@ def read_audits(paths, *, synthetic=False, key=None, key_file=None, criteria_fil
     """
     return _ingest(paths, synthetic=synthetic, key=key, key_file=key_file,
                    criteria_file=criteria_file, districts_file=districts_file,
-                   collect=False, as_of=as_of, cycle=cycle, windows=windows)
+                   collect=False, as_of=as_of, cycle=cycle, windows=windows, profile=profile,
+                   mapping=mapping)
 
 
 def write_report(results, report_dir) -> Path:
@@ -1612,7 +1790,7 @@ def write_report(results, report_dir) -> Path:
 
 
 def validate_paths(paths, *, synthetic=False, key_file=None, report_dir=None, criteria_file=None,
-                   districts_file=None, cycle=None) -> int:
+                   districts_file=None, cycle=None, profile=None, mapping=None) -> int:
     """Validate exports and print the report; what ``kentaudit validate`` runs.
 
     Prints the reconciliation, every rejection as ``FILE, row R, column 'C',
@@ -1631,7 +1809,7 @@ def validate_paths(paths, *, synthetic=False, key_file=None, report_dir=None, cr
     """
     res = _ingest(paths, synthetic=synthetic, key=None, key_file=key_file,
                   criteria_file=criteria_file, districts_file=districts_file,
-                  collect=True, as_of=None, cycle=cycle)
+                  collect=True, as_of=None, cycle=cycle, profile=profile, mapping=mapping)
     print(res.report(file_errors=False))
     for e in res.file_errors:  # each once, on standard error
         print(f"kentaudit: error: {e}", file=sys.stderr)

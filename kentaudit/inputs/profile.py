@@ -8,8 +8,11 @@ The format is documented in ``docs/profile.md``.
 """
 from __future__ import annotations
 
+import csv
 import hashlib
-from dataclasses import dataclass
+import io
+import re
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -20,10 +23,23 @@ from kentaudit.core.errors import InputError
 from kentaudit.core.safeio import read_regular_text
 from kentaudit.core.textpolicy import text_problem
 
-__all__ = ["PROFILE_KEYS", "WORD_KEYS", "Profile", "Words", "bundled_profile", "load_profile"]
+__all__ = ["PROFILE_KEYS", "WORD_KEYS", "PARTIAL_RULES", "CYCLE_STYLES", "SAMPLE_DESIGNS", "AgeBand",
+           "Answers", "Profile", "Sample", "Words", "bundled_profile", "compliance_answers", "cycle_id",
+           "load_profile"]
 
-#: Keys of a profile file (``docs/profile.md``); the first three are required.
-PROFILE_KEYS = ("profile_version", "name", "short_name", "words", "units", "criteria", "grade_scales")
+#: Keys of a profile file (``docs/profile.md``); those of ``_REQUIRED`` are required, the others
+#: default to Kent's values (the bundled example) so that a short profile is enough to start.
+PROFILE_KEYS = ("profile_version", "name", "short_name", "words", "units", "criteria", "grade_scales",
+                "answers", "domains", "graded_domains", "grade_best", "samples", "case_types",
+                "plan_case_type", "plan_categories", "age_bands", "record_sources", "evidence", "cycles",
+                "text")
+#: How a partial answer counts in a compliance proportion (``answers.partial.counts_as``).
+PARTIAL_RULES = ("no", "yes", "excluded")
+#: How cycles are labelled (``cycles``): ``year`` "2009"; ``financial_year`` "2025/26" (1 April to 31 March).
+CYCLE_STYLES = ("year", "financial_year")
+#: A sample's design (``samples.<name>.design``).
+SAMPLE_DESIGNS = ("random", "purposive")
+_TEXT_KEYS = ("scope", "source", "publication")
 _REQUIRED = ("profile_version", "name", "short_name", "words", "units")
 #: Keys of ``words:``; ``unit`` and ``area`` are required, plurals default to the regular English plural.
 WORD_KEYS = ("unit", "units", "area", "areas", "population")
@@ -92,12 +108,59 @@ def _cap(word: str) -> str:
 
 
 @dataclass(frozen=True)
+class Answers:
+    """The answer scheme of the criteria (``answers:`` of a profile).
+
+    ``labels`` maps each code to its label: ``Y``, ``N`` and ``NA`` (not applicable) always,
+    and the partial answer's code where the form has one (``partial``, e.g. ``P``
+    "Partially"). A partial answer is kept as its own code in the data; ``partial_counts_as``
+    (``no``, ``yes`` or ``excluded``) states how it counts in a compliance proportion
+    (:func:`compliance_answers`).
+    """
+
+    labels: dict
+    partial: str | None = None
+    partial_counts_as: str = "excluded"
+
+    @property
+    def codes(self) -> tuple:
+        """Every answer code, ``Y``, ``N``, ``NA`` then the partial one."""
+        return tuple(self.labels)
+
+
+@dataclass(frozen=True)
+class Sample:
+    """A sample of the authority's audit programme: its design (``random`` or ``purposive``)
+    and, where the design names them, the records the auditors read (``electronic``,
+    ``comprehensive``, ...; None: not part of the design)."""
+
+    name: str
+    design: str
+    records: str | None = None
+    label: str | None = None
+
+
+@dataclass(frozen=True)
+class AgeBand:
+    """An age band: its code, label and the whole years it covers (``low``..``high``
+    inclusive; both None for a band with no age, such as ``unborn``)."""
+
+    code: str
+    label: str
+    low: int | None = None
+    high: int | None = None
+
+
+@dataclass(frozen=True)
 class Profile:
     """An authority's profile (``docs/profile.md``).
 
     ``units``, ``criteria`` and ``grade_scales`` are absolute paths of the reference
     tables (None: the bundled table of that kind); ``source`` the profile file and
-    ``sha256`` its hash (recorded with a run's inputs).
+    ``sha256`` its hash (recorded with a run's inputs). The closed sets of the audit
+    record (samples, case types, plan categories, age bands, record sources, answer codes,
+    graded domains) come from the profile; a key the file leaves out takes the bundled
+    example's value (``docs/profile.md``).
     """
 
     name: str
@@ -108,6 +171,35 @@ class Profile:
     grade_scales: Path | None
     source: Path
     sha256: str
+    answers: Answers = None
+    domains: tuple | None = None
+    graded_domains: tuple | None = None
+    grade_best: str = "lowest"
+    samples: tuple = ()
+    case_types: dict = field(default_factory=dict)
+    plan_case_type: str | None = None
+    plan_categories: dict = field(default_factory=dict)
+    age_bands: tuple = ()
+    record_sources: dict = field(default_factory=dict)
+    evidence: dict = field(default_factory=dict)
+    cycles: str = "year"
+    text: dict = field(default_factory=dict)
+
+    @property
+    def sample_names(self) -> tuple:
+        """The names of the samples, in the profile's order."""
+        return tuple(s.name for s in self.samples)
+
+    @property
+    def random_samples(self) -> tuple:
+        """The samples drawn at random (the same design in every unit)."""
+        return tuple(s.name for s in self.samples if s.design == "random")
+
+    @property
+    def record_source_required(self) -> bool:
+        """Whether audits must say which records were read: only where a sample's design names
+        them (Kent's 2009 electronic-versus-comprehensive design)."""
+        return any(s.records for s in self.samples)
 
     def to_dict(self) -> dict:
         """JSON-serialisable summary (recorded in the manifest and the metadata)."""
@@ -117,7 +209,11 @@ class Profile:
                 "units": str(self.units) if self.units else None,
                 "criteria": str(self.criteria) if self.criteria else None,
                 "grade_scales": str(self.grade_scales) if self.grade_scales else None,
-                "source": str(self.source), "sha256": self.sha256}
+                "answers": {"labels": dict(self.answers.labels), "partial": self.answers.partial,
+                            "partial_counts_as": self.answers.partial_counts_as},
+                "graded_domains": list(self.graded_domains or ()), "grade_best": self.grade_best,
+                "samples": {s.name: {"design": s.design, "records": s.records} for s in self.samples},
+                "cycles": self.cycles, "source": str(self.source), "sha256": self.sha256}
 
 
 def bundled_profile() -> Profile:
@@ -198,6 +294,220 @@ def _load(where: str) -> Profile:
             fail(key, f"table file not found: {p}", v)
         return p
 
-    return Profile(name=name, short_name=short, words=words, units=table("units"),
-                   criteria=table("criteria"), grade_scales=table("grade_scales"), source=path,
-                   sha256=hashlib.sha256(raw_text.encode("utf-8")).hexdigest())
+    criteria = table("criteria")
+    grade_scales = table("grade_scales")
+    defaults = {} if path == _BUNDLED_PATH else _bundled_data()
+
+    def opt(key):
+        return data[key] if key in data else defaults.get(key)
+
+    def ident(key, v):
+        if not isinstance(v, str) or not _CODE.fullmatch(v):
+            fail(key, "must be a code: lower-case ASCII letters, digits, '_' and '-', starting with a letter "
+                      "or digit (it is stored in the data and may name a column).", v)
+        return v
+
+    def coded(key, raw, *, labels=True):
+        """A mapping code -> label (or a list of codes, each its own label)."""
+        if isinstance(raw, list):
+            raw = {c: c for c in raw}
+        if not isinstance(raw, dict) or not raw:
+            fail(key, "must be a non-empty mapping of code: label (or a list of codes).", raw)
+        return {ident(f"{key}.{c}", str(c)): text(f"{key}.{c}", str(lab), "label") for c, lab in raw.items()}
+
+    answers = _answers(opt("answers") or {}, fail, text)
+    if "domains" in data or "criteria" not in data:
+        domains = tuple(coded("domains", opt("domains")))
+    else:  # the profile's own catalogue names its domains, in order of first appearance
+        domains = _catalogue_domains(criteria) if criteria is not None else ()
+    graded = tuple(coded("graded_domains", data["graded_domains"])) if "graded_domains" in data else (
+        domains if ("domains" in data or "criteria" in data) else tuple(coded("graded_domains",
+                                                                              opt("graded_domains"))))
+    for d in graded:
+        if d not in domains:
+            fail("graded_domains", f"{d!r} is not one of domains ({', '.join(domains)}).", d)
+    best = opt("grade_best") or "lowest"
+    if best not in ("lowest", "highest"):
+        fail("grade_best", "must be lowest (grade 1 is best) or highest (the highest grade is best).", best)
+    samples = _samples(opt("samples"), fail, ident, text)
+    case_types = coded("case_types", opt("case_types"))
+    plan = opt("plan_case_type")
+    if plan is not None and plan not in case_types:
+        fail("plan_case_type", f"must be one of case_types ({', '.join(case_types)}).", plan)
+    plan_categories = coded("plan_categories", opt("plan_categories")) if opt("plan_categories") else {}
+    age_bands = _age_bands(opt("age_bands"), fail, ident, text)
+    record_sources = coded("record_sources", opt("record_sources")) if opt("record_sources") else {}
+    for smp in samples:
+        if smp.records is not None and smp.records not in record_sources:
+            fail(f"samples.{smp.name}.records", f"must be one of record_sources ({', '.join(record_sources)}).",
+                 smp.records)
+    evidence = coded("evidence", opt("evidence")) if opt("evidence") else {}
+    cycles = opt("cycles") or "year"
+    if cycles not in CYCLE_STYLES:
+        fail("cycles", f"must be one of {', '.join(CYCLE_STYLES)}.", cycles)
+    raw_text_block = data.get("text") or {}
+    if not isinstance(raw_text_block, dict):
+        fail("text", f"must be a mapping with keys {', '.join(_TEXT_KEYS)}.", raw_text_block)
+    for k in raw_text_block:
+        if k not in _TEXT_KEYS:
+            fail(f"text.{k}", f"unknown key; allowed keys: {', '.join(_TEXT_KEYS)}.", k)
+    texts = {k: text(f"text.{k}", v, "text") for k, v in raw_text_block.items()}
+    profile = Profile(name=name, short_name=short, words=words, units=table("units"),
+                      criteria=criteria, grade_scales=grade_scales, source=path,
+                      sha256=hashlib.sha256(raw_text.encode("utf-8")).hexdigest(), answers=answers,
+                      domains=domains, graded_domains=graded, grade_best=best,
+                      samples=samples, case_types=case_types, plan_case_type=plan,
+                      plan_categories=plan_categories, age_bands=age_bands, record_sources=record_sources,
+                      evidence=evidence, cycles=cycles, text=texts)
+    _register(profile, fail)
+    return profile
+
+
+_BUNDLED_PATH = Path(str(resources.files("kentaudit") / "data" / "profiles" / "kent.yaml")).resolve()
+_CODE = re.compile(r"[a-z0-9][a-z0-9_-]{0,31}", re.ASCII)
+_ANSWER_CODE = re.compile(r"[A-Z][A-Z0-9_]{0,7}", re.ASCII)
+
+
+@lru_cache(maxsize=1)
+def _bundled_data() -> dict:
+    return yaml.safe_load(read_regular_text(str(_BUNDLED_PATH), rule=_RULE))
+
+
+def _catalogue_domains(criteria: Path) -> tuple:
+    """The domains a criteria catalogue names, in order of first appearance."""
+    rows = csv.DictReader(io.StringIO(read_regular_text(str(criteria), rule=_RULE)))
+    return tuple(dict.fromkeys(r["domain"].strip() for r in rows if (r.get("domain") or "").strip()))
+
+
+def _answers(raw, fail, text) -> Answers:
+    """``answers:``: ``labels`` of Y, N and NA, and an optional ``partial`` answer."""
+    if not isinstance(raw, dict):
+        fail("answers", "must be a mapping with keys labels and partial.", raw)
+    for k in raw:
+        if k not in ("labels", "partial"):
+            fail(f"answers.{k}", "unknown key; allowed keys: labels, partial.", k)
+    labels = {"Y": "Yes", "N": "No", "NA": "Not applicable"}
+    given = raw.get("labels") or {}
+    if not isinstance(given, dict):
+        fail("answers.labels", "must be a mapping of Y, N and NA to their labels.", given)
+    for code, lab in given.items():
+        if code not in labels:
+            fail(f"answers.labels.{code}", "the fixed codes are Y, N and NA (a partial answer goes under "
+                                           "answers.partial).", code)
+        labels[code] = text(f"answers.labels.{code}", lab, "label")
+    part = raw.get("partial")
+    if part is None:
+        return Answers(labels=labels)
+    if not isinstance(part, dict) or set(part) - {"code", "label", "counts_as"} or "counts_as" not in part:
+        fail("answers.partial", "must be a mapping with code (default P), label and counts_as "
+                                f"({', '.join(PARTIAL_RULES)}).", part)
+    code = str(part.get("code", "P"))
+    if not _ANSWER_CODE.fullmatch(code) or code in labels:
+        fail("answers.partial.code", "must be a short upper-case code other than Y, N and NA (e.g. P).", code)
+    if part["counts_as"] not in PARTIAL_RULES:
+        fail("answers.partial.counts_as", f"must be one of {', '.join(PARTIAL_RULES)}: how a partial answer "
+                                          "counts in a compliance proportion.", part["counts_as"])
+    labels[code] = text("answers.partial.label", part.get("label", "Partially"), "label")
+    return Answers(labels=labels, partial=code, partial_counts_as=part["counts_as"])
+
+
+def _samples(raw, fail, ident, text) -> tuple:
+    """``samples:``: ``name: {design: random|purposive, records: <record source>, label: ...}``."""
+    if not isinstance(raw, dict) or not raw:
+        fail("samples", "must be a non-empty mapping of sample name: {design: random | purposive}.", raw)
+    out = []
+    for name, spec in raw.items():
+        ident(f"samples.{name}", str(name))
+        spec = spec if isinstance(spec, dict) else {"design": spec}
+        for k in spec:
+            if k not in ("design", "records", "label"):
+                fail(f"samples.{name}.{k}", "unknown key; allowed keys: design, records, label.", k)
+        if spec.get("design") not in SAMPLE_DESIGNS:
+            fail(f"samples.{name}.design", f"must be one of {', '.join(SAMPLE_DESIGNS)}.", spec.get("design"))
+        label = text(f"samples.{name}.label", spec["label"], "label") if spec.get("label") else None
+        out.append(Sample(str(name), spec["design"], spec.get("records"), label))
+    return tuple(out)
+
+
+def _age_bands(raw, fail, ident, text) -> tuple:
+    """``age_bands:``: a list of ``{code, label, from, to}`` (whole years, inclusive), in order."""
+    if not isinstance(raw, list) or not raw:
+        fail("age_bands", "must be a non-empty list of {code, label, from, to}.", raw)
+    out, last = [], None
+    for i, b in enumerate(raw):
+        key = f"age_bands[{i}]"
+        if not isinstance(b, dict) or "code" not in b or set(b) - {"code", "label", "from", "to"}:
+            fail(key, "must be a mapping with code, label and (for a band of ages) from and to.", b)
+        code = ident(f"{key}.code", str(b["code"]))
+        lo, hi = b.get("from"), b.get("to")
+        if (lo is None) != (hi is None):
+            fail(key, "give both from and to (whole years, inclusive), or neither (a band with no age).", b)
+        if lo is not None:
+            if not all(isinstance(x, int) and not isinstance(x, bool) and x >= 0 for x in (lo, hi)) or lo > hi:
+                fail(key, "from and to are whole years, 0 or more, from <= to.", b)
+            if last is not None and lo <= last:
+                fail(key, "bands must be in order of age and must not overlap.", b)
+            last = hi
+        out.append(AgeBand(code, text(f"{key}.label", str(b.get("label", code)), "label"), lo, hi))
+    if len({b.code for b in out}) != len(out):
+        fail("age_bands", "lists a code twice.", [b.code for b in out])
+    return tuple(out)
+
+
+def _register(profile: Profile, fail) -> None:
+    """Tell the reference tables which domains and evidence codes the profile's catalogue may use
+    and which grade scales it adds, so that every step reading the catalogue by its path checks
+    it against the profile (:func:`kentaudit.inputs.reference.register_profile`)."""
+    # deferred: pandas 0.3 s: the runner's parent reads a profile without pandas
+    from kentaudit.inputs import reference
+
+    try:
+        reference.register_profile(profile)
+    except InputError as e:
+        fail("criteria" if e.column in ("domain", "evidence", "kind") else "grade_scales", str(e), e.value)
+
+
+def cycle_id(label: str, style: str = "year") -> str:
+    """The cycle id (a safe folder name) of a cycle label: ``"2025/26"`` -> ``"2025-26"``.
+
+    A ``/`` (the only character of a label that cannot be in a folder name) becomes ``-``;
+    everything else is kept, and the id must still be a plain folder name
+    (:data:`kentaudit.inputs.params.CYCLE_ID`). A financial-year label must be ``YYYY/YY`` with
+    the second year following the first.
+    """
+    out = str(label).strip().replace("/", "-")
+    if style == "financial_year":
+        m = re.fullmatch(r"([0-9]{4})-([0-9]{2})", out, re.ASCII)
+        if not m or (int(m[1]) + 1) % 100 != int(m[2]):
+            raise ValueError(f"{label!r} is not a financial year written YYYY/YY (such as 2025/26)")
+    return out
+
+
+def compliance_answers(answers_frame, answers: Answers):
+    """Answer columns as a compliance proportion counts them: the partial code read as its rule says.
+
+    Parameters
+    ----------
+    answers_frame : DataFrame
+        Columns of answer codes (``c_*``).
+    answers : Answers
+        The profile's answer scheme.
+
+    Returns
+    -------
+    DataFrame
+        The same columns, with the partial code replaced by ``Y`` (``counts_as: yes``), ``N``
+        (``no``) or left as its own code (``excluded``: outside the Y + N denominator, counted
+        on its own). Without a partial answer the frame is returned unchanged.
+    """
+    if answers.partial is None or answers.partial_counts_as == "excluded":
+        return answers_frame
+    to = "Y" if answers.partial_counts_as == "yes" else "N"
+    out = answers_frame.copy()
+    for c in out.columns:
+        col = out[c]
+        if hasattr(col, "cat"):
+            out[c] = col.astype(object).where(col.astype(object) != answers.partial, to).astype(col.dtype)
+        else:
+            out[c] = col.where(col != answers.partial, to)
+    return out

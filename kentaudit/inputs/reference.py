@@ -20,7 +20,7 @@ from kentaudit.core.safeio import read_regular_text
 from kentaudit.core.textpolicy import check_code, check_text, match_key, shown
 
 __all__ = ["districts", "resolve_district", "district_lookup", "criteria", "grade_scales", "grade_labels",
-           "scale_for_cycle", "AREA_ASSUMPTION", "CRITERION_KINDS", "CRITERION_EVIDENCE", "CRITERION_DOMAINS"]
+           "scale_for_cycle", "register_profile", "AREA_ASSUMPTION", "CRITERION_KINDS", "CRITERION_EVIDENCE", "CRITERION_DOMAINS"]
 
 #: Closed sets of the criteria catalogue's coded columns (``docs/data-dictionary.md``).
 #: ``CRITERION_DOMAINS`` are the domains graded in an audit (``grade_<domain>``, the same
@@ -166,6 +166,38 @@ def resolve_district(value, table: pd.DataFrame | None = None) -> str:
                      column="district", value=shown(value))
 
 
+#: What each profile read in this process says of its reference tables (:func:`register_profile`):
+#: resolved criteria path -> (domains, evidence codes); grade-scale tables beside the bundled one.
+_PROFILE_CATALOGUES: dict[str, tuple[tuple, tuple]] = {}
+_PROFILE_SCALES: list[str] = []
+
+
+def register_profile(profile) -> None:
+    """Record what a profile says of its reference tables, and check its catalogue against it.
+
+    Every step reads the catalogue by its path (``criteria(P.inputs.criteria)``), so the closed
+    sets a profile gives its catalogue (its ``domains`` and ``evidence`` codes) are recorded
+    here by path when the profile is read (:func:`kentaudit.inputs.profile.load_profile` calls
+    this), and the profile's grade scales are found by name by :func:`grade_labels`. A table a
+    profile does not own keeps the bundled closed sets.
+
+    Raises
+    ------
+    InputError
+        The profile's catalogue breaks a rule (``unknown_catalogue_value`` for a domain or
+        evidence code the profile does not list), or its grade scales table is not readable.
+    """
+    if profile.criteria is not None:
+        key = str(Path(profile.criteria).resolve())
+        _PROFILE_CATALOGUES[key] = (tuple(profile.domains or ()), tuple(profile.evidence or ()))
+        criteria(key)  # checked now, so a broken catalogue is the profile's problem
+    if profile.grade_scales is not None:
+        where = str(Path(profile.grade_scales).resolve())
+        grade_scales(where)
+        if where not in _PROFILE_SCALES and where != str(_bundled("grade_scales.csv").resolve()):
+            _PROFILE_SCALES.append(where)
+
+
 def criteria(path: str | Path | None = None) -> pd.DataFrame:
     """The criteria catalogue.
 
@@ -176,15 +208,23 @@ def criteria(path: str | Path | None = None) -> pd.DataFrame:
     lives), ``applies_when`` (human-readable rule) and ``derived_from``
     (for timeliness criteria that can be derived from process dates).
     """
-    return _criteria_checked(str(path or _bundled("criteria.csv"))).copy()
+    where = str(path or _bundled("criteria.csv"))
+    domains, evidence = _PROFILE_CATALOGUES.get(str(Path(where).resolve()),
+                                                (CRITERION_DOMAINS, CRITERION_EVIDENCE))
+    return _criteria_checked(where, domains, evidence).copy()
 
 
 @lru_cache(maxsize=8)
-def _criteria_checked(where: str) -> pd.DataFrame:
-    """The criteria catalogue of ``where``, every rule checked once per file."""
+def _criteria_checked(where: str, domains: tuple = CRITERION_DOMAINS,
+                      evidence: tuple = CRITERION_EVIDENCE) -> pd.DataFrame:
+    """The criteria catalogue of ``where``, every rule checked once per file. ``domains`` and
+    ``evidence`` are the closed sets (a profile's, else the bundled ones); with no evidence codes
+    the ``evidence`` column is optional and not checked."""
     df = _read(where).copy()
-    _check_table(df, where, "criteria", ("id", "label", "domain", "kind", "evidence", "applies_when"),
-                 ("id",))
+    need = ("id", "label", "domain", "kind", "applies_when") + (("evidence",) if evidence else ())
+    _check_table(df, where, "criteria", need, ("id",))
+    if "evidence" not in df.columns:
+        df.insert(list(df.columns).index("kind") + 1, "evidence", "")
     for i, v in enumerate(df["id"]):
         if not _ID.fullmatch(v.strip()):
             raise InputError("a criterion id must be lower-case ASCII letters, digits and _ "
@@ -192,16 +232,17 @@ def _criteria_checked(where: str) -> pd.DataFrame:
                              value=shown(v), rule="reference_table")
     if "derived_from" not in df.columns:
         df["derived_from"] = ""
-    _check_criteria_texts(df, where)
+    _check_criteria_texts(df, where, domains, evidence)
     return df
 
 
-def _check_criteria_texts(df: pd.DataFrame, where: str) -> None:
+def _check_criteria_texts(df: pd.DataFrame, where: str, domains: tuple = CRITERION_DOMAINS,
+                          evidence: tuple = CRITERION_EVIDENCE) -> None:
     """Labels and rules obey the text policy, no label is given twice (ignoring case and
     spacing: two criteria a reader cannot tell apart), and ``domain``, ``kind`` and
     ``evidence`` come from their closed sets."""
     labels: dict[str, int] = {}
-    closed = (("domain", CRITERION_DOMAINS), ("kind", CRITERION_KINDS), ("evidence", CRITERION_EVIDENCE))
+    closed = (("domain", domains), ("kind", CRITERION_KINDS)) + ((("evidence", evidence),) if evidence else ())
     for i, r in enumerate(df.to_dict("records")):
         row = i + 2
         check_text(r["label"], kind="label", file=where, row=row, column="label")
@@ -223,25 +264,49 @@ def _check_criteria_texts(df: pd.DataFrame, where: str) -> None:
 
 
 def grade_scales(path: str | Path | None = None) -> pd.DataFrame:
-    """Grade scales by era: ``scale``, ``first_cycle``, ``last_cycle``, ``grade``, ``label``."""
-    df = _read(str(path or _bundled("grade_scales.csv"))).copy()
+    """Grade scales by era: ``scale``, ``first_cycle``, ``last_cycle``, ``grade``, ``label``.
+
+    Without ``path``: the bundled scales, then those of every profile read in this process
+    (:func:`register_profile`). A scale may have any number of grades (1 to n)."""
+    if path is not None:
+        return _scales_checked(str(path)).copy()
+    frames = [_scales_checked(str(_bundled("grade_scales.csv")))]
+    frames += [_scales_checked(w) for w in _PROFILE_SCALES]
+    out = pd.concat(frames, ignore_index=True)
+    return out.drop_duplicates(["scale", "grade"], keep="first").reset_index(drop=True)
+
+
+@lru_cache(maxsize=8)
+def _scales_checked(where: str) -> pd.DataFrame:
+    df = _read(where).copy()
+    _check_table(df, where, "grade scales", ("scale", "first_cycle", "last_cycle", "grade", "label"), ())
+    for i, (g, lab) in enumerate(zip(df["grade"], df["label"])):
+        if not re.fullmatch(r"[0-9]{1,2}", g.strip(), re.ASCII) or int(g) < 1:
+            raise InputError("grade must be a whole number 1 or more.", file=where, row=i + 2, column="grade",
+                             value=shown(g), rule="reference_table")
+        check_text(lab, kind="label", file=where, row=i + 2, column="label")
     df["grade"] = df["grade"].astype(int)
+    for name, sub in df.groupby("scale", sort=False):
+        if sorted(sub["grade"]) != list(range(1, len(sub) + 1)):
+            raise InputError(f"scale {name!r} must have grades 1 to n, each once.", file=where,
+                             column="grade", value=shown(name), rule="reference_table")
     return df
 
 
-def scale_for_cycle(cycle: int | str) -> str:
-    """Name of the grade scale in force for a cycle (year)."""
+def scale_for_cycle(cycle: int | str, path: str | Path | None = None) -> str:
+    """Name of the grade scale in force for a cycle (its first four digits are its year)."""
     year = int(str(cycle)[:4])
-    gs = grade_scales().drop_duplicates("scale")
+    gs = grade_scales(path).drop_duplicates("scale")
     for _, r in gs.iterrows():
         if int(r["first_cycle"]) <= year and (r["last_cycle"] == "" or year <= int(r["last_cycle"])):
             return r["scale"]
     raise ValueError(f"no grade scale covers cycle {cycle!r}")
 
 
-def grade_labels(scale: str = "ofsted_2009") -> dict[int, str]:
-    """Mapping grade (1-4, 1 best) to its label for a scale."""
-    gs = grade_scales()
+def grade_labels(scale: str = "ofsted_2009", path: str | Path | None = None) -> dict[int, str]:
+    """Mapping grade (1 to n) to its label for a scale (of ``path``, else the bundled and the
+    profiles' scales)."""
+    gs = grade_scales(path)
     sub = gs[gs["scale"] == scale]
     if sub.empty:
         raise MethodError("scale", scale, gs["scale"].unique())

@@ -71,13 +71,21 @@ def criterion_columns(criteria=None) -> list[str]:
     return [f"c_{i}" for i in cat["id"]]
 
 
-def grade_columns() -> list[str]:
-    """Domain grade column names, ``grade_<domain>``."""
-    return [f"grade_{d}" for d in DOMAINS]
+def grade_columns(profile=None) -> list[str]:
+    """Domain grade column names, ``grade_<domain>``, of the profile's graded domains
+    (default: the bundled example's, :data:`DOMAINS`)."""
+    domains = DOMAINS if profile is None or profile.graded_domains is None else profile.graded_domains
+    return [f"grade_{d}" for d in domains]
 
 
-def columns(criteria=None) -> list[Column]:
-    """Every column of the model, in the canonical order of an export."""
+def columns(criteria=None, profile=None) -> list[Column]:
+    """Every column of the model, in the canonical order of an export.
+
+    ``profile`` (:class:`kentaudit.inputs.profile.Profile`) gives the closed sets (samples,
+    case types, plan categories, age bands, record sources, answer codes) and the graded
+    domains; without it, the bundled example's (the constants of this module)."""
+    if profile is not None:
+        return _profile_columns(criteria, profile)
     cols = [
         Column("audit_id", "id", True, "Unique identifier of this audit (one audit of one case file)."),
         Column("case_ref", "id", True, "Case reference. Pseudonymised on ingest with a keyed hash; the raw reference never leaves ingest."),
@@ -107,6 +115,48 @@ def columns(criteria=None) -> list[Column]:
     return cols
 
 
-def required_columns(criteria=None) -> list[str]:
+def required_columns(criteria=None, profile=None) -> list[str]:
     """Names of the columns every export must have."""
-    return [c.name for c in columns(criteria) if c.required]
+    return [c.name for c in columns(criteria, profile) if c.required]
+
+
+def _profile_columns(criteria, profile) -> list[Column]:
+    """:func:`columns` from a profile's closed sets (``docs/profile.md``)."""
+    w = profile.words
+    codes = profile.answers.codes
+    answer_words = "/".join(codes)
+    plan = profile.plan_case_type
+    cols = [
+        Column("audit_id", "id", True, "Unique identifier of this audit (one audit of one case file)."),
+        Column("case_ref", "id", True, "Case reference. Pseudonymised on ingest with a keyed hash; the raw reference never leaves ingest."),
+        Column("cycle", "category", True, "QA cycle id: the cycle the audit belongs to (its label or id)."),
+        Column("sample", "category", True, "The sample the audit belongs to (the profile's samples).",
+               profile.sample_names),
+        Column("district", "category", True, f"The {w.unit} holding the case (units table: name or code)."),
+        Column("team", "text", True, "Team holding the case."),
+        Column("case_status", "category", True, "Case type (the profile's case_types).",
+               tuple(profile.case_types)),
+        Column("cp_category", "category", False, f"Category of plan; blank unless case_status is {plan}.",
+               tuple(profile.plan_categories)),
+        Column("age_band", "category", True, "Child's age band at audit (the profile's age_bands).",
+               tuple(b.code for b in profile.age_bands)),
+        Column("record_source", "category", profile.record_source_required,
+               "What the auditor read (the profile's record_sources).", tuple(profile.record_sources)),
+        Column("auditor", "text", True, "Auditor code. Never published."),
+        Column("audit_date", "date", True, "Date of the audit; not in the future."),
+        Column("overall_grade", "grade", True, "Overall grade (the cycle's grade scale)."),
+    ]
+    cols += [Column(g, "grade", False, f"Domain grade for {g[6:]} (blank if not graded).")
+             for g in grade_columns(profile)]
+    cat = reference.criteria() if criteria is None else criteria
+    for _, r in cat.iterrows():
+        cols.append(Column(f"c_{r['id']}", "answer", True, f"{r['label']} ({answer_words}; blank = missing).",
+                           codes))
+    cols += [
+        Column("moderator", "text", False, "Moderating (second) auditor's code, if moderated. Never published."),
+        Column("moderated_grade", "grade", False, "Overall grade after moderation; needs a moderator."),
+    ]
+    cols += [Column(d, "date", False, f"Process date: {d.replace('_', ' ')}.") for d in PROCESS_DATES]
+    cols += [Column(f, "flag", False, f"Risk flag {f[5:].replace('_', ' ')} (Y/N).", FLAG_CODES) for f in RISK_FLAGS]
+    cols.append(Column("notes", "text", False, "Auditor's free-text note. Never published; formula text is neutralised on spreadsheet output.", free_text=True))
+    return cols

@@ -1,0 +1,180 @@
+"""A mapping per export: a council's own headers and words read as kentaudit's columns and codes.
+
+A form tool writes its own headers ("Q2. Is there an up-to-date chronology?") and its own
+words ("Partially", "Child Protection", "Good", ages in years, dates as DD/MM/YYYY). A
+mapping file (YAML, ``docs/mapping.md`` section of ``docs/profile.md``) says, once per
+export format, which header is which kentaudit column and which word is which code; ingest
+then reads the export as it comes (:func:`kentaudit.inputs.ingest.read_audits` with
+``mapping=``), with no edit of the data.
+
+Nothing is guessed: with a mapping, every header of the export is mapped, listed under
+``ignore``, or already a kentaudit column name, else the file is refused naming every
+unmapped header once (rule ``unmapped_header``); a value of a column that has a value map
+and is not in it rejects its row (rule ``unmapped_value``), reported once per value with its
+count and first rows (:meth:`kentaudit.inputs.ingest.IngestResult.report`).
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from kentaudit.core.errors import InputError
+from kentaudit.core.safeio import read_regular_text
+
+__all__ = ["DATE_FORMATS", "MAPPING_KEYS", "VALUE_GROUPS", "Mapping", "header_key", "load_mapping",
+           "value_key"]
+
+#: Keys of a mapping file.
+MAPPING_KEYS = ("mapping_version", "sheet", "columns", "ignore", "values", "dates", "ages")
+#: Value maps that apply to every column of a kind: ``answers`` (every criterion ``c_*``),
+#: ``grades`` (``overall_grade``, ``moderated_grade`` and every ``grade_*``), ``flags`` (``risk_*``).
+VALUE_GROUPS = ("answers", "grades", "flags")
+#: Date formats a mapping can declare (``dates:``); ISO ``YYYY-MM-DD`` and a spreadsheet's own
+#: date cells are always read as well, as they cannot be misread.
+DATE_FORMATS = {"DD/MM/YYYY": r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})",
+                "MM/DD/YYYY": r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})",
+                "DD-MM-YYYY": r"([0-9]{1,2})-([0-9]{1,2})-([0-9]{4})",
+                "DD.MM.YYYY": r"([0-9]{1,2})\.([0-9]{1,2})\.([0-9]{4})",
+                "YYYY-MM-DD": r"([0-9]{4})-([0-9]{2})-([0-9]{2})"}
+_RULE = "mapping"
+
+
+def header_key(header) -> str:
+    """How a header is matched: case ignored, surrounding spaces removed, runs of spaces as one."""
+    return " ".join(str(header if header is not None else "").split()).casefold()
+
+
+def value_key(value) -> str:
+    """How a value is matched: case ignored, surrounding spaces removed, runs of spaces as one."""
+    return " ".join(str(value).split()).casefold()
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """A validated mapping file.
+
+    ``columns``: header key (:func:`header_key`) -> kentaudit column; ``headers``: header key ->
+    the header as the mapping writes it; ``ignore``: header keys read and dropped on purpose;
+    ``values``: column name or group (:data:`VALUE_GROUPS`) -> {value key: code as text};
+    ``dates``: the declared date format (None: kentaudit's defaults); ``ages``: the
+    ``age_band`` column holds ages in whole or decimal years, banded by the profile's
+    ``age_bands``; ``sheet``: the XLSX sheet to read (None: ``audits``, else the first).
+    """
+
+    source: Path
+    sha256: str
+    columns: dict = field(default_factory=dict)
+    headers: dict = field(default_factory=dict)
+    ignore: frozenset = frozenset()
+    values: dict = field(default_factory=dict)
+    dates: str | None = None
+    ages: bool = False
+    sheet: str | None = None
+
+    def value_map(self, column: str, kind: str) -> dict | None:
+        """The value map of a column: its own, else its kind's group, else None."""
+        if column in self.values:
+            return self.values[column]
+        group = {"answer": "answers", "grade": "grades", "flag": "flags"}.get(kind)
+        return self.values.get(group)
+
+    def date_pattern(self):
+        """The declared format as ``(compiled regex, order)``, order ``dmy``, ``mdy`` or ``ymd``."""
+        if self.dates is None:
+            return None
+        order = {"DD": "dmy", "MM": "mdy", "YY": "ymd"}[self.dates[:2]]
+        return re.compile(DATE_FORMATS[self.dates], re.ASCII), order
+
+
+def load_mapping(path: str | Path) -> Mapping:
+    """Read and validate a mapping file (``docs/profile.md``, "A mapping per export").
+
+    Raises
+    ------
+    InputError
+        Naming the file, the key (as ``column``), the value and the rule ``mapping``: an unknown
+        key, a header mapped twice or both mapped and ignored, a value mapped twice, an unknown
+        date format. (Whether each target is a column of the cycle's data model, and each code
+        one of its column's codes, is checked when an export is read with it.)
+    """
+    return _load(str(Path(path).resolve()))
+
+
+@lru_cache(maxsize=16)
+def _load(where: str) -> Mapping:
+    text = read_regular_text(where, rule=_RULE)
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise InputError(f"not a readable YAML file{at}.", file=where, rule=_RULE) from None
+    if not isinstance(data, dict):
+        raise InputError("a mapping file is a YAML mapping of keys (docs/profile.md).", file=where, rule=_RULE)
+
+    def fail(key, message, value=None):
+        raise InputError(message, file=where, column=key, value=value, rule=_RULE)
+
+    for k in data:
+        if k not in MAPPING_KEYS:
+            fail(k, f"unknown key; allowed keys: {', '.join(MAPPING_KEYS)}.", k)
+    if data.get("mapping_version") != 1:
+        fail("mapping_version", "this kentaudit reads mapping_version 1.", data.get("mapping_version"))
+    cols, headers = {}, {}
+    raw_cols = data.get("columns") or {}
+    if not isinstance(raw_cols, dict):
+        fail("columns", "must be a mapping of export header: kentaudit column.", raw_cols)
+    for h, target in raw_cols.items():
+        k = header_key(h)
+        if not k:
+            fail("columns", "a header is blank.", h)
+        if not isinstance(target, str) or not re.fullmatch(r"[a-z][a-z0-9_]*", target, re.ASCII):
+            fail(f"columns.{h}", "must name a kentaudit column (docs/data-dictionary.md).", target)
+        if k in cols:
+            fail(f"columns.{h}", f"header {headers[k]!r} is already mapped (headers match ignoring case and "
+                                 "spacing).", h)
+        if target in cols.values():
+            other = next(headers[x] for x, t in cols.items() if t == target)
+            fail(f"columns.{h}", f"headers {other!r} and {h!r} both map to {target!r}; keep one.", target)
+        cols[k], headers[k] = target, str(h)
+    raw_ignore = data.get("ignore") or []
+    if not isinstance(raw_ignore, list):
+        fail("ignore", "must be a list of export headers read and dropped on purpose.", raw_ignore)
+    ignore = frozenset(header_key(h) for h in raw_ignore)
+    both = sorted(ignore & set(cols))
+    if both:
+        fail("ignore", f"header {headers[both[0]]!r} is both mapped and ignored.", headers[both[0]])
+    values = {}
+    raw_values = data.get("values") or {}
+    if not isinstance(raw_values, dict):
+        fail("values", "must be a mapping of column (or answers, grades, flags): {value: code}.", raw_values)
+    for col, vm in raw_values.items():
+        if not isinstance(vm, dict) or not vm:
+            fail(f"values.{col}", "must be a non-empty mapping of value as written: code.", vm)
+        out = {}
+        for v, code in vm.items():
+            k = value_key(v)
+            if not k:
+                fail(f"values.{col}", "a blank value is missing and cannot be mapped.", v)
+            if k in out:
+                fail(f"values.{col}", "a value is listed twice (values match ignoring case and spacing).", v)
+            if code is None or isinstance(code, (bool, float, list, dict)):
+                fail(f"values.{col}.{v}", "must map to a code (quote Y, N, NA and numbers).", code)
+            out[k] = str(code)
+        values[str(col)] = out
+    dates = data.get("dates")
+    if dates is not None and dates not in DATE_FORMATS:
+        fail("dates", f"unknown date format; allowed: {', '.join(DATE_FORMATS)}.", dates)
+    ages = data.get("ages")
+    if ages not in (None, "years", "bands"):
+        fail("ages", "must be years (age_band holds ages in years, banded by the profile) or bands.", ages)
+    sheet = data.get("sheet")
+    if sheet is not None and (not isinstance(sheet, str) or not sheet.strip()):
+        fail("sheet", "must be the name of the workbook's sheet to read.", sheet)
+    return Mapping(source=Path(where), sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(), columns=cols,
+                   headers=headers, ignore=ignore, values=values, dates=dates, ages=ages == "years", sheet=sheet)
