@@ -110,9 +110,11 @@ def _date(text: str) -> str:
 
 def _cycle(text: str) -> str:
 
-    if not re.fullmatch(r"[0-9]{4}", text.strip(), re.ASCII):
-        raise argparse.ArgumentTypeError(f"{text!r} is not a cycle: give a four-digit year such as 2009")
-    return text.strip()
+    t = text.strip()
+    if not re.fullmatch(r"[0-9]{4}(?:[/-][0-9]{2})?", t, re.ASCII):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a cycle: give a four-digit year such as 2009 "
+                                         "(or a financial year such as 2025/26)")
+    return t.replace("/", "-")  # a label's id (docs/profile.md)
 
 
 _POSITIVE = _int_type(1)
@@ -124,9 +126,34 @@ def _cmd_validate(a):
     # deferred: kentaudit.inputs.ingest (pandas, openpyxl) takes 0.4 s to import; other commands and
     # `kentaudit --help` need none of it
     from kentaudit.inputs.ingest import validate_paths
+    profile = None
+    if a.profile is not None:
+        # deferred: only --profile needs the profile reader (yaml)
+        from kentaudit.inputs.profile import load_profile
+        profile = load_profile(a.profile)
     return validate_paths(a.paths, synthetic=a.synthetic, key_file=a.key_file,
-                          report_dir=a.report, criteria_file=a.criteria,
-                          districts_file=a.districts, cycle=a.cycle)
+                          report_dir=a.report, criteria_file=a.criteria or (profile and profile.criteria),
+                          districts_file=a.districts or (profile and profile.units), cycle=a.cycle,
+                          profile=profile, mapping=a.mapping)
+
+
+def _cmd_init(a):
+    # deferred: kentaudit.inputs.adopt imports ingest (pandas, openpyxl), 0.4 s that other commands
+    # and `kentaudit --help` do not need
+    from kentaudit.inputs.adopt import propose, write_proposal
+
+    proposal = propose(a.export, name=a.name, short_name=a.short_name)
+    written = write_proposal(proposal, a.out, force=a.force)
+    print("Written (edit them; docs/adopting.md):")
+    for p in written:
+        print(f"  {p}")
+    print(f"Decided ({len(proposal.decided)}):")
+    for line in proposal.decided:
+        print(f"  {line}")
+    print(f"Not decided: check these ({len(proposal.undecided)}):")
+    for line in proposal.undecided:
+        print(f"  {line}")
+    return 0
 
 
 def _cmd_synth(a):
@@ -204,6 +231,8 @@ _EPILOGS = {
                  "  0   every row accepted\n  1   some rows rejected (listed, with file, row, column, value and rule)\n"
                  "  3   every row accepted, with warnings to look at"),
     "synth": ("kentaudit synth --out data/synthetic --seed 1", "  0   written"),
+    "init": ("kentaudit init export.xlsx --out fenmarsh --name 'Fenmarsh County Council' --short-name Fenmarsh",
+             "  0   written, with what it decided and what it could not decide listed"),
     "sample": ("kentaudit sample --frame frame.csv --out outputs/sample --n 120 --seed 20090212",
                "  0   drawn and written"),
     "run": ("kentaudit run params/cycle-2009.yaml --districts Thanet SWA --notebooks district_profile",
@@ -248,7 +277,17 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--criteria", type=_existing_file, help="criteria catalogue CSV (default: bundled)")
     v.add_argument("--districts", type=_existing_file, help="districts reference CSV (default: bundled)")
     v.add_argument("--cycle", type=_cycle, help="the cycle the files hold (four-digit year): rows of another cycle are rejected")
+    v.add_argument("--profile", type=_existing_file, help="the authority's profile YAML (docs/profile.md): its closed sets and tables")
+    v.add_argument("--mapping", type=_existing_file, help="the export's mapping YAML (docs/profile.md): headers and values as the form tool writes them")
     v.set_defaults(func=_cmd_validate)
+
+    i = _add(sub, "init", "propose a mapping and a profile skeleton from a council's own export, for the analyst to edit")
+    i.add_argument("export", type=_existing_file, help="the export as the form tool wrote it (CSV or XLSX)")
+    i.add_argument("--out", default=".", type=_output_folder, help="folder to write mapping.yaml, profile.yaml and the tables to (default: here)")
+    i.add_argument("--name", help="the authority's full name, e.g. 'Fenmarsh County Council'")
+    i.add_argument("--short-name", help="the name readers know, e.g. 'Fenmarsh'")
+    i.add_argument("--force", action="store_true", help="overwrite files of an earlier init in that folder")
+    i.set_defaults(func=_cmd_init)
 
     s = _add(sub, "synth", "write the synthetic Kent audit data set")
     s.add_argument("--seed", type=_SEED, default=1, help="random seed of the synthetic data (default 1, the bundled set)")

@@ -44,7 +44,7 @@ def read_cycle(params) -> CycleRead:
     Parameters
     ----------
     params : kentaudit.inputs.params.CycleParams
-        The cycle: its inputs, reference tables, ``synthetic``, ``cycle`` and
+        The cycle: its inputs, reference tables, mapping, profile, ``synthetic``, ``cycle`` and
         ``audit_window`` (the window of the cycle's own audit dates, rule
         ``audit_date_window``; earlier cycles keep their default windows).
 
@@ -53,7 +53,8 @@ def read_cycle(params) -> CycleRead:
     CycleRead
     """
     kw = {"synthetic": params.synthetic, "criteria_file": params.inputs.criteria,
-          "districts_file": params.inputs.districts}
+          "districts_file": params.inputs.districts, "profile": getattr(params, "profile", None),
+          "mapping": getattr(params.inputs, "mapping", None)}
     window = getattr(params, "audit_window", None)
     windows = {params.cycle: window} if window else None
     cur = ingest.read_audits(list(params.inputs.audits), cycle=params.cycle, windows=windows, **kw)

@@ -69,7 +69,7 @@ __all__ = [
     "WARNINGS_EXIT_CODE",
     "IngestResult", "read_audits", "validate_paths", "RULES", "ANSWER_SPELLINGS",
     "HEADER_ALIASES", "normalise_header", "normalise_answer", "canonical_dtypes", "audit_window",
-    "write_report",
+    "write_report", "read_table",
 ]
 
 #: Every rule id ingest uses, with its meaning. ``level`` is ``file`` (the
@@ -737,6 +737,25 @@ def _read_raw(path, sheet: str | None = None) -> _RawFile:
     if not rf.n_records:
         raise EmptyInputError("the file has a header but no data rows.", file=name, rule="header_only")
     return rf
+
+
+def read_table(path, sheet: str | None = None) -> tuple[list[str], list[tuple[int, list[str]]], str]:
+    """An export as text, read as ingest reads it (same encodings, sheet choice and limits), for
+    tools that look at an export before a mapping exists (``kentaudit init``).
+
+    Returns
+    -------
+    (header, records, encoding)
+        The header fields; every non-blank record as ``(row, fields)`` (row: the line of the
+        file with the header as line 1, or the sheet row); ``utf-8``, ``cp1252`` or ``xlsx:<sheet>``.
+
+    Raises
+    ------
+    InputError
+        The file cannot be read (the rules of :data:`RULES` at file level).
+    """
+    rf = _read_raw(path, sheet)
+    return list(rf.header), list(_iter_records(rf)), rf.encoding
 
 
 def _expand(paths, file_errors=None) -> list:

@@ -37,7 +37,7 @@ from kentaudit.core.methods import check_method
 from kentaudit.core.paths import source_checkout
 from kentaudit.core.safeio import read_regular
 from kentaudit.core.textpolicy import date_problem, shown, text_problem
-from kentaudit.inputs.profile import Profile, Words, bundled_profile, load_profile
+from kentaudit.inputs.profile import Profile, Words, bundled_profile, cycle_id, load_profile
 
 __all__ = [
     "CYCLE_ID",
@@ -97,7 +97,7 @@ PUBLICATION_FORMATS = ("html", "pdf", "xlsx", "ods", "csv")
 PUBLICATION_STATUSES = ("official statistics", "official statistics in development",
                         "management information", "synthetic demonstration data")
 _REQUIRED = ("cycle", "title", "inputs", "samples", "seed")
-_INPUT_KEYS = ("audits", "previous_audits", "sampling_frame", "criteria", "districts")
+_INPUT_KEYS = ("audits", "previous_audits", "sampling_frame", "criteria", "districts", "mapping")
 
 
 @dataclass(frozen=True)
@@ -109,12 +109,15 @@ class CycleInputs:
     sampling_frame: Path | None = None
     criteria: Path | None = None
     districts: Path | None = None
+    #: The exports' mapping (``inputs.mapping``, ``docs/profile.md``): every export of the cycle
+    #: (``audits`` and ``previous_audits``) is read through it. None: exports in kentaudit's columns.
+    mapping: Path | None = None
 
     def files(self) -> list[tuple[str, Path]]:
         """Every input file as ``(role, path)``, in a fixed order."""
         out = [("audits", p) for p in self.audits]
         out += [("previous_audits", p) for p in self.previous_audits]
-        for role in ("sampling_frame", "criteria", "districts"):
+        for role in ("sampling_frame", "criteria", "districts", "mapping"):
             p = getattr(self, role)
             if p is not None:
                 out.append((role, p))
@@ -187,6 +190,14 @@ class CycleParams:
     audit_window: tuple[str, str] | None = None
     #: The authority's profile (``profile:``; None in the file: the bundled example, Kent's).
     profile: Profile = field(default_factory=bundled_profile)
+    #: The cycle's label as the parameter file writes it ("2025/26"), where it differs from
+    #: :attr:`cycle`, the id that names folders ("2025-26"); None: the label is the id.
+    cycle_label: str | None = None
+
+    @property
+    def label(self) -> str:
+        """The cycle as readers know it ("2025/26", "2009")."""
+        return self.cycle_label or self.cycle
 
     @property
     def words(self) -> Words:
@@ -235,7 +246,9 @@ class CycleParams:
                 "sampling_frame": self._rel(i.sampling_frame) if i.sampling_frame else None,
                 "criteria": self._rel(i.criteria) if i.criteria else None,
                 "districts": self._rel(i.districts) if i.districts else None,
+                "mapping": self._rel(i.mapping) if i.mapping else None,
             },
+            "cycle_label": self.label,
             "samples": list(self.samples),
             "districts": "all" if self.districts_all else list(self.districts),
             "districts_run": list(self.districts),
@@ -593,11 +606,12 @@ def load_params(path: str | Path) -> CycleParams:
     _check_top_keys(c, data)
     cycle, title, synthetic = _check_cycle_keys(c, data)
     profile = _check_profile(c, data, base)
+    cycle, cycle_label = _check_cycle_label(c, cycle, profile)
     inputs, ref_criteria, ref_districts = _check_inputs(c, data, base, profile)
-    samples = _check_samples(c, data)
+    samples = _check_samples(c, data, profile)
     districts, districts_all = _check_districts(c, data, ref_districts)
     notebooks = _check_notebooks(c, data, root)
-    grade_scale = _check_grade_scale(c, data, cycle)
+    grade_scale = _check_grade_scale(c, data, cycle, profile)
     target = _check_target(c, data)
     headline = _check_headline(c, data, ref_criteria)
     publication = _check_publication(c, data, synthetic, cycle, profile)
@@ -624,6 +638,7 @@ def load_params(path: str | Path) -> CycleParams:
         source=path,
         root=root,
         profile=profile or bundled_profile(),
+        cycle_label=cycle_label,
         **settings,
     )
 
@@ -647,13 +662,29 @@ def _check_top_keys(c: _Checker, data: dict) -> None:
 
 
 def _cycle_id(c: _Checker, v) -> str:
-    """``cycle``: a non-empty string matching :data:`CYCLE_ID`."""
+    """``cycle``: a non-empty string matching :data:`CYCLE_ID` once each ``/`` is read as ``-``
+    (a label "2025/26" is kept as the label; its id "2025-26" names the folder)."""
     cycle = c.str_("cycle", v)
-    if not CYCLE_ID.fullmatch(cycle):
+    if not CYCLE_ID.fullmatch(cycle.replace("/", "-")) or "//" in cycle or cycle.endswith("/"):
         c.fail("cycle", f"{cycle!r} is not a cycle id: use letters, digits, '_' and '-' only, starting "
                         "with a letter or digit (it names the output folder, so no '/', '..', spaces or "
                         'absolute paths), for example cycle: "2009"')
     return cycle
+
+
+def _check_cycle_label(c: _Checker, cycle, profile) -> tuple:
+    """``(id, label)`` of the cycle: a label with ``/`` ("2025/26") has the id with ``-``
+    ("2025-26", :func:`kentaudit.inputs.profile.cycle_id`); a profile whose cycles are financial
+    years needs ``YYYY/YY`` (or ``YYYY-YY``)."""
+    if cycle is None:
+        return None, None
+    style = profile.cycles if profile is not None else "year"
+    try:
+        ident = cycle_id(cycle, style)
+    except ValueError as e:
+        c.get(lambda: c.fail("cycle", f"{e}: the profile's cycles are {style}"))
+        return None, None
+    return ident, (cycle if ident != cycle else None)
 
 
 def _check_cycle_keys(c: _Checker, data: dict) -> tuple:
@@ -684,8 +715,24 @@ def _input_parts(c: _Checker, raw_inputs, base: Path) -> dict:
                                           allow_none=True), False),
         "districts": c.get(lambda: c.file_("inputs.districts", raw_inputs.get("districts"), base,
                                            allow_none=True), False),
+        "mapping": c.get(lambda: _mapping_file(c, raw_inputs.get("mapping"), base)),
     }
     return parts
+
+
+def _mapping_file(c: _Checker, raw, base: Path):
+    """``inputs.mapping``: the exports' mapping file, read and validated (None: no mapping)."""
+    p = c.file_("inputs.mapping", raw, base, allow_none=True)
+    if p is None:
+        return None
+    # deferred: the mapping reader is small, but only a cycle with a mapping needs it
+    from kentaudit.inputs.mapping import load_mapping
+
+    try:
+        load_mapping(p)
+    except InputError as e:
+        c.fail("inputs.mapping", str(e))
+    return p
 
 
 def _check_profile(c: _Checker, data: dict, base: Path) -> Profile | None:
@@ -721,26 +768,28 @@ def _check_inputs(c: _Checker, data: dict, base: Path, profile: Profile | None =
     if parts is not None and parts["audits"] is not None:
         inputs = CycleInputs(audits=parts["audits"], previous_audits=parts["previous_audits"],
                              sampling_frame=parts["sampling_frame"],
-                             criteria=parts["criteria"] or None, districts=parts["districts"] or None)
+                             criteria=parts["criteria"] or None, districts=parts["districts"] or None,
+                             mapping=parts.get("mapping"))
     # reference tables for the checks below: the bundled ones where a file failed
     ref_criteria = (parts or {}).get("criteria") or None
     ref_districts = (parts or {}).get("districts") or None
     return inputs, ref_criteria, ref_districts
 
 
-def _sample_list(c: _Checker, samples) -> list:
-    """``samples``: a non-empty list (or one name) of :data:`SAMPLES`, none twice."""
+def _sample_list(c: _Checker, samples, allowed=SAMPLES) -> list:
+    """``samples``: a non-empty list (or one name) of the profile's samples, none twice."""
     if isinstance(samples, str):
         samples = [samples]
     if not isinstance(samples, list) or not samples:
-        c.fail("samples", f"must be a non-empty list drawn from {', '.join(SAMPLES)}, got {samples!r}")
-    _check_members(c, "samples", "sample", samples, SAMPLES)
+        c.fail("samples", f"must be a non-empty list drawn from {', '.join(allowed)}, got {samples!r}")
+    _check_members(c, "samples", "sample", samples, allowed)
     return samples
 
 
-def _check_samples(c: _Checker, data: dict):
-    """``samples`` as a list, or None where missing or wrong."""
-    return c.get(lambda: _sample_list(c, data["samples"])) if "samples" in data else None
+def _check_samples(c: _Checker, data: dict, profile: Profile | None = None):
+    """``samples`` as a list (of the profile's samples), or None where missing or wrong."""
+    allowed = profile.sample_names if profile is not None and profile.samples else SAMPLES
+    return c.get(lambda: _sample_list(c, data["samples"], allowed)) if "samples" in data else None
 
 
 def _district_names(c: _Checker, raw_d, district_table, known_districts) -> tuple:
@@ -804,7 +853,7 @@ def _check_notebooks(c: _Checker, data: dict, root: Path) -> tuple:
     return c.get(lambda: _notebook_names(c, data.get("notebooks", "all"), nb_dir, available), ())
 
 
-def _scale_name(c: _Checker, data: dict, cycle, scales: list) -> str:
+def _scale_name(c: _Checker, data: dict, cycle, scales: list, path=None) -> str:
     """``grade_scale`` as given, else the scale covering the cycle's year."""
     if "grade_scale" in data:
         grade_scale = c.str_("grade_scale", data["grade_scale"])
@@ -814,24 +863,26 @@ def _scale_name(c: _Checker, data: dict, cycle, scales: list) -> str:
     # deferred: pandas 0.3 s: the runner's parent reads parameters without pandas
     from kentaudit.inputs.reference import scale_for_cycle
 
-    if cycle is not None and not re.fullmatch(r"[0-9]{4}", cycle):
-        c.fail("cycle", f"{cycle!r} is not a four-digit year, and audit exports name their cycle by year "
-                        '(the runner checks the cycle against them): use the year, e.g. cycle: "2009"')
+    if cycle is not None and not re.fullmatch(r"[0-9]{4}(?:-[0-9]{2})?", cycle):
+        c.fail("cycle", f"{cycle!r} is not a four-digit year (or a financial year such as 2025/26), and audit "
+                        "exports name their cycle by year (the runner checks the cycle against them): use the "
+                        'year, e.g. cycle: "2009"')
     try:
-        return scale_for_cycle(cycle)
+        return scale_for_cycle(cycle, path)
     except (ValueError, TypeError):
         if cycle is None:
             raise _Bad("grade_scale") from None  # the cycle's own problem is reported
         c.fail("grade_scale", f"no grade scale covers cycle {cycle!r}; set one of: {', '.join(scales)}")
 
 
-def _check_grade_scale(c: _Checker, data: dict, cycle):
-    """``grade_scale`` checked against the bundled grade scales (None where wrong)."""
+def _check_grade_scale(c: _Checker, data: dict, cycle, profile: Profile | None = None):
+    """``grade_scale`` checked against the profile's grade scales (None where wrong)."""
     # deferred: pandas 0.3 s: the runner's parent reads parameters without pandas
     from kentaudit.inputs.reference import grade_scales as _grade_scales
 
-    scales = list(dict.fromkeys(_grade_scales()["scale"]))
-    return c.get(lambda: _scale_name(c, data, cycle, scales))
+    path = profile.grade_scales if profile is not None else None
+    scales = list(dict.fromkeys(_grade_scales(path)["scale"]))
+    return c.get(lambda: _scale_name(c, data, cycle, scales, path))
 
 
 def _target_value(c: _Checker, target):

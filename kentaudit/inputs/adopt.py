@@ -1,0 +1,445 @@
+"""From a council's own export to a first profile and mapping (``kentaudit init EXPORT``).
+
+:func:`propose` reads an export (CSV or XLSX, as ingest reads it) and proposes
+
+* a **mapping** (``docs/profile.md``, "A mapping per export"): each header matched to a
+  kentaudit column by its name (a list of the names audit tools use, then similarity);
+  questions such as "Q2. Is there an up-to-date chronology?" become criteria with their
+  wording and a generated id; answer words recognised (Yes, No, Partially, N/A, ...); grade
+  words matched to a scale by their labels; the date format detected from the dates; ages in
+  years recognised;
+* a **profile skeleton**: a units table from the distinct unit values (areas to fill in), the
+  criteria catalogue, the grade scale, samples, case types, plan categories, age bands and the
+  cycle style seen in the data.
+
+:func:`write_proposal` writes them (``mapping.yaml``, ``profile.yaml``, ``units.csv``,
+``criteria.csv``, ``grade_scales.csv``) for the analyst to edit, never over an existing file
+unless told to. What it could not decide is listed (:attr:`Proposal.undecided`), never guessed
+silently: a header it does not recognise is listed under ``ignore:`` and named; a value it does
+not recognise is left out of the value map (so ingest rejects it, rule ``unmapped_value``) and
+named.
+
+Name matching is written here (``difflib`` of the standard library for similarity) rather than
+with a fuzzy-matching package: the lists are short and the rule must be stated exactly.
+"""
+from __future__ import annotations
+
+import csv
+import difflib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from kentaudit.core.errors import KentauditError
+from kentaudit.inputs.ingest import read_table
+from kentaudit.inputs.reference import grade_scales
+
+__all__ = ["COLUMN_NAMES", "GRADE_WORDS", "Proposal", "criterion_id", "propose", "write_proposal"]
+
+#: Names audit tools give each kentaudit column (matched after :func:`_words`), first exactly,
+#: then by similarity (:data:`SIMILARITY`).
+COLUMN_NAMES: dict[str, tuple[str, ...]] = {
+    "audit_id": ("audit id", "id", "response id", "audit number", "audit no", "audit ref", "submission id"),
+    "case_ref": ("case ref", "case reference", "case number", "case no", "case id", "child id", "person id",
+                 "client id", "child reference"),
+    "cycle": ("cycle", "audit year", "qa cycle", "year", "financial year", "audit cycle", "audit period"),
+    "sample": ("sample", "audit type", "sample type", "type of audit"),
+    "district": ("district", "locality", "unit", "area office", "service area", "patch"),
+    "team": ("team", "team name", "social work team"),
+    "case_status": ("case status", "case type", "status", "type of case", "legal status"),
+    "cp_category": ("cp category", "category of plan", "plan category", "category of abuse",
+                    "cp plan category"),
+    "age_band": ("age band", "age", "age of child", "child age", "childs age", "age group", "age in years"),
+    "record_source": ("record source", "records read", "records audited"),
+    "auditor": ("auditor", "auditor name", "audited by", "auditor code"),
+    "audit_date": ("audit date", "date of audit", "date audited", "date audit completed"),
+    "overall_grade": ("overall grade", "overall judgement", "overall", "overall rating", "overall judgment"),
+    "moderator": ("moderator", "moderated by", "moderator name"),
+    "moderated_grade": ("moderated grade", "grade after moderation", "moderated overall grade",
+                        "moderated judgement"),
+    "notes": ("notes", "comments", "auditor comments", "any other comments", "auditor notes"),
+    "strategy_date": ("strategy date", "strategy discussion date"),
+    "icpc_date": ("icpc date", "initial conference date", "initial child protection conference date"),
+    "first_core_group_date": ("first core group date", "core group date"),
+    "first_review_date": ("first review date", "review conference date"),
+}
+#: How similar (difflib ratio) a header must be to a name of :data:`COLUMN_NAMES` to be matched.
+SIMILARITY = 0.86
+#: Grade words in order, best first, for ordering a scale the bundled scales do not have.
+GRADE_WORDS = ("outstanding", "excellent", "very good", "good", "satisfactory", "adequate",
+               "requires improvement", "requires improvement to be good", "poor", "weak", "inadequate",
+               "unsatisfactory")
+_ANSWER_WORDS = {"Y": ("yes", "y", "true", "met", "fully", "fully met"),
+                 "N": ("no", "n", "false", "not met"),
+                 "NA": ("n/a", "na", "n.a.", "not applicable", "not relevant"),
+                 "P": ("partially", "partial", "partly", "in part", "partially met", "somewhat")}
+_QUESTION = re.compile(r"^\s*(?:q(?:uestion)?\s*\d+[a-z]?\b\s*[.:)\-]?\s*)(.*)$|^(.*\?)\s*$", re.I | re.S)
+_STOP = frozenset("a an the is are was were be been has have had does do did there any of on in for with "
+                  "and that this it its where when at by from all".split())
+_DATES = {"dmy": "DD/MM/YYYY", "mdy": "MM/DD/YYYY"}
+_SLASH_DATE = re.compile(r"^([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})$")
+_NUMBER = re.compile(r"^[0-9]{1,3}(?:\.[0-9]+)?$")
+_FY = re.compile(r"^([0-9]{4})[/-]([0-9]{2})$")
+#: The age bands proposed for ages in years (children's services' usual bands), extended to the
+#: oldest age seen.
+_BANDS = ((0, 0, "under_1", "Under 1"), (1, 4, "1-4", "1 to 4"), (5, 9, "5-9", "5 to 9"),
+          (10, 15, "10-15", "10 to 15"), (16, 17, "16-17", "16 to 17"), (18, 25, "18-25", "18 to 25"))
+
+
+def _words(text) -> str:
+    """A header as words: lower case, every run of other characters a space."""
+    return " ".join(re.sub(r"[^0-9a-z]+", " ", str(text or "").lower().replace("'", "")).split())
+
+
+def _slug(text) -> str:
+    s = re.sub(r"[^0-9a-z]+", "_", str(text).lower().replace("'", "")).strip("_")
+    return s[:32].strip("_") or "x"
+
+
+def criterion_id(question: str, taken=()) -> str:
+    """A criterion id from a question's wording: its number and small words dropped, the first
+    four words joined with ``_`` ("Q2. Is there an up-to-date chronology?" ->
+    ``up_to_date_chronology``), made unique against ``taken`` with ``_2``, ``_3``, ..."""
+    m = _QUESTION.match(question)
+    text = (m.group(1) or m.group(2)) if m else question
+    words = re.findall(r"[a-z0-9]+", text.lower().replace("'s", "").replace("'", ""))
+    keep = [w for w in words if w not in _STOP] or words or ["criterion"]
+    base = "_".join(keep[:4])[:40].strip("_")
+    if not base[0].isalpha():
+        base = "q_" + base
+    out, k = base, 2
+    while out in taken:
+        out, k = f"{base}_{k}", k + 1
+    return out
+
+
+def _label(question: str) -> str:
+    m = _QUESTION.match(question)
+    text = (m.group(1) or m.group(2)) if m else question
+    return " ".join(text.split()) or " ".join(question.split())
+
+
+@dataclass
+class Proposal:
+    """What :func:`propose` proposes: the mapping and profile (YAML-ready mappings), the
+    reference tables (rows), what it decided and how (``decided``) and what the analyst must
+    decide (``undecided``), each a sentence."""
+
+    export: Path
+    mapping: dict
+    profile: dict
+    units: list = field(default_factory=list)
+    criteria: list = field(default_factory=list)
+    grade_scales: list = field(default_factory=list)
+    decided: list = field(default_factory=list)
+    undecided: list = field(default_factory=list)
+
+
+def _match_column(header: str, taken: set) -> tuple[str | None, str]:
+    w = _words(header)
+    for col, names in COLUMN_NAMES.items():
+        if w == col.replace("_", " ") or w in names:
+            return (col, "by name") if col not in taken else (None, f"also means {col}")
+    best, score = None, 0.0
+    for col, names in COLUMN_NAMES.items():
+        for n in (col.replace("_", " "), *names):
+            r = difflib.SequenceMatcher(None, w, n).ratio()
+            if r > score:
+                best, score = col, r
+    if best is not None and score >= SIMILARITY and best not in taken:
+        return best, f"by similarity to {best!r} ({score:.2f})"
+    return None, ""
+
+
+def _known_scale(words: list[str]):
+    """A bundled scale whose labels are exactly these words (ignoring case), as (name, {word: grade})."""
+    gs = grade_scales()
+    for name, sub in gs.groupby("scale", sort=False):
+        labels = {str(lab).casefold(): int(g) for g, lab in zip(sub["grade"], sub["label"])}
+        if {w.casefold() for w in words} <= set(labels) and len(words) >= len(labels) - 1:
+            return name, {w: labels[w.casefold()] for w in words}
+    return None
+
+
+def propose(export, *, name: str | None = None, short_name: str | None = None) -> Proposal:
+    """Propose a mapping and a profile skeleton for an export.
+
+    Parameters
+    ----------
+    export : path
+        A CSV or XLSX export as the form tool wrote it.
+    name, short_name : str, optional
+        The authority's name ("Fenmarsh County Council") and short name ("Fenmarsh"); left
+        for the analyst to fill in (and listed as undecided) when not given.
+
+    Returns
+    -------
+    Proposal
+    """
+    header, records, encoding = read_table(export)
+    decided, undecided = [], []
+    columns, ignore, taken = {}, [], set()
+    questions, graded = [], []
+    crit_ids: list[str] = []
+    for i, h in enumerate(header):
+        if not str(h).strip():
+            continue
+        if _QUESTION.match(str(h)) and not _match_column(h, set())[0]:
+            cid = criterion_id(str(h), crit_ids)
+            crit_ids.append(cid)
+            questions.append((i, h, cid))
+            columns[h] = f"c_{cid}"
+            continue
+        w = _words(h)
+        col, how = _match_column(h, taken)
+        if col is None and re.search(r"\bgrade\b", w) and "overall" not in w and "moderat" not in w:
+            dom = _slug(re.sub(r"\bgrade\b", " ", w))
+            col, how = f"grade_{dom}", "a domain grade (its header names a grade)"
+            graded.append(dom)
+        if col is None:
+            ignore.append(h)
+            undecided.append(f"header {h!r}: not recognised; listed under ignore: (map it under columns: "
+                             "if it is a kentaudit column)" + (f" - it {how}" if how else ""))
+            continue
+        taken.add(col)
+        columns[h] = col
+        decided.append(f"header {h!r} -> {col} ({how})")
+
+    by_col = {c: [i for i, h in enumerate(header) if columns.get(h) == c] for c in set(columns.values())}
+
+    def distinct(col_names):
+        seen = {}
+        for c in col_names:
+            for i in by_col.get(c, []):
+                for _, f in records:
+                    v = " ".join(f[i].split()) if i < len(f) else ""
+                    if v:
+                        seen.setdefault(v, 0)
+                        seen[v] += 1
+        return seen
+
+    values: dict = {}
+    profile: dict = {"profile_version": 1, "name": name or "Authority name (edit)",
+                     "short_name": short_name or "Authority (edit)"}
+    if not name:
+        undecided.append("profile name and short_name: give them (kentaudit init --name ... --short-name ...)")
+    unit_header = next((h for h, c in columns.items() if c == "district"), None)
+    unit_word = _words(unit_header) if unit_header else "unit"
+    profile["words"] = {"unit": unit_word, "area": "area"}
+    profile["units"] = "units.csv"
+    profile["criteria"] = "criteria.csv"
+
+    # answers
+    answers = distinct([f"c_{c}" for c in crit_ids])
+    amap, partial = {}, None
+    for v in answers:
+        code = next((k for k, ws in _ANSWER_WORDS.items() if v.casefold() in ws), None)
+        if code is None:
+            undecided.append(f"answer {v!r} ({answers[v]} answers): not recognised; add it under values: answers:")
+            continue
+        amap[v] = code
+        if code == "P":
+            partial = v
+    if amap:
+        values["answers"] = amap
+    profile["answers"] = {"labels": {"Y": "Yes", "N": "No", "NA": "Not applicable"}}
+    if partial:
+        profile["answers"]["partial"] = {"code": "P", "label": partial, "counts_as": "excluded"}
+        undecided.append(f"answer {partial!r} is a partial answer, kept as code P; decide how it counts "
+                         "(answers.partial.counts_as: no, yes or excluded; proposed: excluded)")
+
+    # cycle (first: a proposed grade scale starts with the cycle's year)
+    cvals = distinct(["cycle"])
+    years = sorted(int(v[:4]) for v in cvals if re.match(r"[0-9]{4}", v))
+    first_year = str(years[0]) if years else "2000"
+
+    # grades
+    grade_cols = [c for c in by_col if c in ("overall_grade", "moderated_grade") or c.startswith("grade_")]
+    gvals = distinct(grade_cols)
+    scale_rows = []
+    if gvals and not all(re.fullmatch(r"[0-9]+", v) for v in gvals):
+        words = list(gvals)
+        known = _known_scale(words)
+        if known:
+            scale_name, gmap = known
+            decided.append(f"grade words match the bundled scale {scale_name!r}")
+        else:
+            unknown = [w for w in words if w.casefold() not in GRADE_WORDS]
+            ordered = sorted([w for w in words if w.casefold() in GRADE_WORDS],
+                             key=lambda w: GRADE_WORDS.index(w.casefold()))
+            if unknown:
+                undecided.append(f"grade words {', '.join(map(repr, unknown))}: not in the list of grade words; "
+                                 "place them in grade_scales.csv and values: grades:")
+            scale_name = f"{_slug(short_name or 'authority')}_{len(ordered)}"
+            gmap = {w: k + 1 for k, w in enumerate(ordered)}
+            scale_rows = [{"scale": scale_name, "first_cycle": first_year, "last_cycle": "", "grade": k + 1,
+                           "label": w}
+                          for k, w in enumerate(ordered)]
+            decided.append(f"grade words ordered best first as a {len(ordered)}-point scale {scale_name!r}: "
+                           + ", ".join(ordered))
+        values["grades"] = {w: str(g) for w, g in gmap.items()}
+    elif gvals:
+        decided.append("grades are numbers: read as grades of the scale")
+
+    # dates
+    date_cols = [c for c in by_col if c.endswith("_date")]
+    dvals = distinct(date_cols)
+    slash = [_SLASH_DATE.match(v) for v in dvals]
+    slash = [m for m in slash if m]
+    if slash:
+        first_big = any(int(m[1]) > 12 for m in slash)
+        second_big = any(int(m[2]) > 12 for m in slash)
+        if second_big and not first_big:
+            values_dates = "MM/DD/YYYY"
+        else:
+            values_dates = "DD/MM/YYYY"
+            if not first_big:
+                undecided.append("dates: every day is 12 or less, so the order is not certain; proposed DD/MM/YYYY")
+        decided.append(f"dates written {values_dates}")
+    else:
+        values_dates = None
+
+    # cycle style
+    if cvals and all(_FY.match(v) and (int(_FY.match(v)[1]) + 1) % 100 == int(_FY.match(v)[2]) for v in cvals):
+        profile["cycles"] = "financial_year"
+        decided.append(f"cycles are financial years ({', '.join(cvals)})")
+    else:
+        profile["cycles"] = "year"
+        if cvals and not all(re.fullmatch(r"[0-9]{4}", v) for v in cvals):
+            undecided.append(f"cycle values {', '.join(map(repr, cvals))}: not years or financial years; "
+                             "map them under values: cycle:")
+
+    # coded columns: samples, case types, plan categories, record sources
+    def codes(col, what):
+        vals = distinct([col])
+        if not vals:
+            return {}
+        out = {v: _slug(v) for v in vals}
+        if len(set(out.values())) != len(out):
+            undecided.append(f"{what}: two values give the same code; edit values: {col}:")
+        values[col] = out
+        return out
+
+    smap = codes("sample", "samples")
+    profile["samples"] = {c: {"design": "random" if "random" in v.lower() else "purposive", "label": v}
+                          for v, c in smap.items()} or {"annual": {"design": "random"}}
+    if smap:
+        undecided.append("samples: design proposed from the words (random where the value says 'random', "
+                         "else purposive); check samples: in profile.yaml")
+    else:
+        undecided.append("no sample column: every audit needs a sample; add one to the export's mapping")
+    cmap = codes("case_status", "case types")
+    profile["case_types"] = {c: v for v, c in cmap.items()} or {"case": "Case"}
+    plan = next((c for v, c in cmap.items() if "protection" in v.lower()), None)
+    if plan:
+        profile["plan_case_type"] = plan
+    pmap = codes("cp_category", "plan categories")
+    profile["plan_categories"] = {c: v for v, c in pmap.items()} or {}
+    rmap = codes("record_source", "record sources")
+    profile["record_sources"] = {c: v for v, c in rmap.items()}
+    profile["evidence"] = {}
+
+    # ages
+    avals = distinct(["age_band"])
+    nums = [float(v) for v in avals if _NUMBER.match(v)]
+    if avals and len(nums) >= 0.9 * len(avals):
+        words = [v for v in avals if not _NUMBER.match(v)]
+        top = max(nums) if nums else 17
+        bands = [{"code": w.lower().replace(" ", "_"), "label": w} for w in words]
+        bands += [{"code": c, "label": lab, "from": lo, "to": hi} for lo, hi, c, lab in _BANDS if lo <= top]
+        profile["age_bands"] = bands
+        mapping_ages = "years"
+        if words:
+            values["age_band"] = {w: w.lower().replace(" ", "_") for w in words}
+        decided.append(f"ages in years (up to {top:g}), banded by the proposed age_bands"
+                       + (f"; {', '.join(map(repr, words))} as bands of their own" if words else ""))
+    else:
+        mapping_ages = None
+        amap2 = codes("age_band", "age bands")
+        profile["age_bands"] = [{"code": c, "label": v} for v, c in amap2.items()] or [{"code": "all", "label": "All"}]
+
+    # graded domains and criteria
+    domains = ["general", *[d for d in graded if d != "general"]]
+    profile["domains"] = domains
+    profile["graded_domains"] = list(graded)
+    profile["grade_best"] = "lowest"
+    if scale_rows:
+        profile["grade_scales"] = "grade_scales.csv"
+    criteria = [{"id": cid, "label": _label(str(h)), "domain": "general", "kind": "compliance",
+                 "applies_when": "all", "derived_from": ""} for _, h, cid in questions]
+    if questions:
+        undecided.append(f"criteria: {len(questions)} questions became criteria in domain 'general', kind "
+                         "'compliance', applying to all; set their domain, kind and applies_when in criteria.csv")
+
+    # units
+    units = []
+    used = set()
+    for v in sorted(distinct(["district"])):
+        base = re.sub(r"[^A-Z]", "", v.upper())[:3] or "U"
+        code, k = base, 2
+        while code in used:
+            code, k = f"{base}{k}", k + 1
+        used.add(code)
+        units.append({"district": v, "district_code": code, "area": "Area to fill in", "children_on_plans": 0})
+    if units:
+        undecided.append(f"units: {len(units)} {unit_word} values; give each its area and the number of children "
+                         "in scope (children_on_plans) in units.csv")
+
+    mapping: dict = {"mapping_version": 1}
+    if encoding.startswith("xlsx:"):
+        mapping["sheet"] = encoding[5:]
+    mapping["columns"] = columns
+    mapping["ignore"] = ignore
+    mapping["values"] = values
+    if values_dates:
+        mapping["dates"] = values_dates
+    if mapping_ages:
+        mapping["ages"] = mapping_ages
+    required = ("audit_id", "case_ref", "cycle", "sample", "district", "team", "case_status", "age_band",
+                "auditor", "audit_date", "overall_grade")
+    for r in required:
+        if r not in taken:
+            undecided.append(f"required column {r}: no header was recognised as it; map one under columns:")
+    return Proposal(Path(export), mapping, profile, units, criteria, scale_rows, decided, undecided)
+
+
+_FILES = ("mapping.yaml", "profile.yaml", "units.csv", "criteria.csv", "grade_scales.csv")
+
+
+def write_proposal(p: Proposal, folder, *, force: bool = False) -> list[Path]:
+    """Write the proposal's files into ``folder``; returns their paths.
+
+    Raises
+    ------
+    KentauditError
+        A file it would write exists already and ``force`` is not set (nothing is written).
+    """
+    folder = Path(folder)
+    names = [f for f in _FILES if f != "grade_scales.csv" or p.grade_scales]
+    existing = [folder / f for f in names if (folder / f).exists()]
+    if existing and not force:
+        raise KentauditError(f"{', '.join(str(e) for e in existing)} already exist(s); kentaudit init never "
+                             "overwrites a file: choose another folder (--out) or give --force.")
+    folder.mkdir(parents=True, exist_ok=True)
+    head = (f"# Proposed by kentaudit init from {p.export.name}: edit it (docs/profile.md).\n")
+
+    def dump(obj):
+        return yaml.safe_dump(obj, sort_keys=False, allow_unicode=True, width=110)
+
+    out = []
+    (folder / "mapping.yaml").write_text(head + dump(p.mapping), encoding="utf-8")
+    (folder / "profile.yaml").write_text(head + dump(p.profile), encoding="utf-8")
+    tables = {"units.csv": (["district", "district_code", "area", "children_on_plans"], p.units),
+              "criteria.csv": (["id", "label", "domain", "kind", "applies_when", "derived_from"], p.criteria)}
+    if p.grade_scales:
+        tables["grade_scales.csv"] = (["scale", "first_cycle", "last_cycle", "grade", "label"], p.grade_scales)
+    for fname, (cols, rows) in tables.items():
+        with open(folder / fname, "w", encoding="utf-8", newline="") as f:
+            w = csv.DictWriter(f, fieldnames=cols)
+            w.writeheader()
+            w.writerows(rows)
+    for f in names:
+        out.append(folder / f)
+    return out
