@@ -28,6 +28,7 @@ import csv
 import difflib
 import re
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 
 import yaml
@@ -75,9 +76,10 @@ _ANSWER_WORDS = {"Y": ("yes", "y", "true", "met", "fully", "fully met"),
                  "N": ("no", "n", "false", "not met"),
                  "NA": ("n/a", "na", "n.a.", "not applicable", "not relevant"),
                  "P": ("partially", "partial", "partly", "in part", "partially met", "somewhat")}
-_QUESTION = re.compile(r"^\s*(?:q(?:uestion)?\s*\d+[a-z]?\b\s*[.:)\-]?\s*)(.*)$|^(.*\?)\s*$", re.I | re.S)
-_STOP = frozenset("a an the is are was were be been has have had does do did there any of on in for with "
-                  "and that this it its where when at by from all".split())
+_QUESTION = re.compile(r"^\s*(?:q(?:uestion)?\s*\d+[a-z]?\b\s*[.:)\-]?\s*)(.*)$|^(.*\?)\s*$", re.IGNORECASE | re.DOTALL)
+_STOP = frozenset(("a", "an", "the", "is", "are", "was", "were", "be", "been", "has", "have", "had", "does",
+                   "do", "did", "there", "any", "of", "on", "in", "for", "with", "and", "that", "this", "it",
+                   "its", "where", "when", "at", "by", "from", "all"))
 _DATES = {"dmy": "DD/MM/YYYY", "mdy": "MM/DD/YYYY"}
 _SLASH_DATE = re.compile(r"^([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})$")
 _NUMBER = re.compile(r"^[0-9]{1,3}(?:\.[0-9]+)?$")
@@ -155,7 +157,7 @@ def _match_column(header: str, taken: set) -> tuple[str | None, str]:
 
 def _known_scale(words: list[str]):
     """A bundled scale whose labels are exactly these words (ignoring case), as (name, {word: grade})."""
-    gs = grade_scales()
+    gs = grade_scales(Path(str(resources.files("kentaudit") / "data" / "grade_scales.csv")))
     for name, sub in gs.groupby("scale", sort=False):
         labels = {str(lab).casefold(): int(g) for g, lab in zip(sub["grade"], sub["label"])}
         if {w.casefold() for w in words} <= set(labels) and len(words) >= len(labels) - 1:

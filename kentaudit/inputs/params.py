@@ -37,6 +37,7 @@ from kentaudit.core.methods import check_method
 from kentaudit.core.paths import source_checkout
 from kentaudit.core.safeio import read_regular
 from kentaudit.core.textpolicy import date_problem, shown, text_problem
+from kentaudit.inputs.mapping import load_mapping
 from kentaudit.inputs.profile import Profile, Words, bundled_profile, cycle_id, load_profile
 
 __all__ = [
@@ -682,9 +683,11 @@ def _check_cycle_label(c: _Checker, cycle, profile) -> tuple:
     try:
         ident = cycle_id(cycle, style)
     except ValueError as e:
-        c.get(lambda: c.fail("cycle", f"{e}: the profile's cycles are {style}"))
-        return None, None
-    return ident, (cycle if ident != cycle else None)
+        why = f"{e}: the profile's cycles are {style}"
+    else:
+        return ident, (cycle if ident != cycle else None)
+    c.get(lambda: c.fail("cycle", why))
+    return None, None
 
 
 def _check_cycle_keys(c: _Checker, data: dict) -> tuple:
@@ -725,9 +728,6 @@ def _mapping_file(c: _Checker, raw, base: Path):
     p = c.file_("inputs.mapping", raw, base, allow_none=True)
     if p is None:
         return None
-    # deferred: the mapping reader is small, but only a cycle with a mapping needs it
-    from kentaudit.inputs.mapping import load_mapping
-
     try:
         load_mapping(p)
     except InputError as e:

@@ -341,7 +341,9 @@ def _load(where: str) -> Profile:
         if smp.records is not None and smp.records not in record_sources:
             fail(f"samples.{smp.name}.records", f"must be one of record_sources ({', '.join(record_sources)}).",
                  smp.records)
-    evidence = coded("evidence", opt("evidence")) if opt("evidence") else {}
+    # an own catalogue has no evidence codes unless the profile lists them (Kent's are ICS and paper)
+    ev = data.get("evidence") if ("evidence" in data or "criteria" in data) else opt("evidence")
+    evidence = coded("evidence", ev) if ev else {}
     cycles = opt("cycles") or "year"
     if cycles not in CYCLE_STYLES:
         fail("cycles", f"must be one of {', '.join(CYCLE_STYLES)}.", cycles)
@@ -404,6 +406,8 @@ def _answers(raw, fail, text) -> Answers:
     code = str(part.get("code", "P"))
     if not _ANSWER_CODE.fullmatch(code) or code in labels:
         fail("answers.partial.code", "must be a short upper-case code other than Y, N and NA (e.g. P).", code)
+    if isinstance(part["counts_as"], bool):  # YAML 1.1 reads an unquoted yes / no as true / false
+        part = {**part, "counts_as": "yes" if part["counts_as"] else "no"}
     if part["counts_as"] not in PARTIAL_RULES:
         fail("answers.partial.counts_as", f"must be one of {', '.join(PARTIAL_RULES)}: how a partial answer "
                                           "counts in a compliance proportion.", part["counts_as"])

@@ -1,0 +1,230 @@
+"""A mapping per export: a council's headers and words read as kentaudit's columns and codes
+(docs/profile.md, "A mapping per export"; issue 22)."""
+import datetime as dt
+
+import pytest
+
+from kentaudit.core.errors import InputError, ParamsError
+from kentaudit.inputs.accounting import read_cycle
+from kentaudit.inputs.ingest import read_audits
+from kentaudit.inputs.mapping import load_mapping
+from kentaudit.inputs.params import load_params
+from kentaudit.inputs.profile import load_profile
+
+KEY = "3f9a0c7e1b2d4f6a8c0e2b4d6f8a1c3e5b7d9f0a2c4e6b8d0f1a3c5e7b9d2f4a"
+
+UNITS = "district,district_code,area,children_on_plans\nNorthfen,NOR,Fens,10\nWestmere,WES,Fens,12\n"
+CRITERIA = ("id,label,domain,kind,applies_when\n"
+            "chronology,Is there an up-to-date chronology?,history,compliance,all\n"
+            "plan,Is there a plan?,planning,compliance,all\n")
+SCALES = ("scale,first_cycle,last_cycle,grade,label\n" + "".join(
+    f"five,2020,,{g},{lab}\n" for g, lab in enumerate(
+        ("Excellent", "Good", "Adequate", "Requires improvement", "Inadequate"), start=1)))
+PROFILE = """profile_version: 1
+name: Fenmarsh County Council
+short_name: Fenmarsh
+words: {unit: locality, area: area}
+units: units.csv
+criteria: criteria.csv
+grade_scales: scales.csv
+answers: {partial: {code: P, label: Partially, counts_as: excluded}}
+graded_domains: [planning]
+samples: {random: {design: random}}
+case_types: {child_protection: Child protection, care_leaver: Care leaver}
+plan_case_type: child_protection
+plan_categories: {neglect: Neglect}
+age_bands:
+  - {code: unborn, label: Unborn}
+  - {code: "0-9", label: 0 to 9, from: 0, to: 9}
+  - {code: "10-17", label: 10 to 17, from: 10, to: 17}
+  - {code: "18-25", label: 18 to 25, from: 18, to: 25}
+record_sources: {}
+evidence: {}
+cycles: financial_year
+"""
+MAPPING = """mapping_version: 1
+columns:
+  Response ID: audit_id
+  Case number: case_ref
+  Audit year: cycle
+  Audit type: sample
+  Locality: district
+  Team: team
+  Case type: case_status
+  Age of child: age_band
+  Date of audit: audit_date
+  Auditor: auditor
+  Overall grade: overall_grade
+  Planning grade: grade_planning
+  "Q1. Is there an up-to-date chronology?": c_chronology
+  "Q2. Is there a plan?": c_plan
+ignore: [Email]
+values:
+  answers: {"Yes": Y, "No": N, Partially: P, N/A: NA}
+  grades: {Excellent: "1", Good: "2", Adequate: "3", Requires improvement: "4", Inadequate: "5"}
+  sample: {Random sample: random}
+  case_status: {Child Protection: child_protection, Care Leaver: care_leaver}
+  age_band: {Unborn: unborn}
+dates: DD/MM/YYYY
+ages: years
+"""
+HEADER = ("Response ID,Case number,Audit year,Audit type,Locality,Team,Case type,Age of child,Date of audit,"
+          "Auditor,Overall grade,Planning grade,Q1. Is there an up-to-date chronology?,Q2. Is there a plan?,Email")
+
+
+def _row(i, *, answer="Yes", grade="Good", age="7", date="03/05/2025", cycle="2025/26", case="Child Protection"):
+    return (f"{i},FM{1000 + i},{cycle},Random sample,Northfen,Team A,{case},{age},{date},A1,{grade},Adequate,"
+            f"{answer},No,a{i}@x.example")
+
+
+def _setup(tmp_path, rows, *, profile=PROFILE, mapping=MAPPING, header=HEADER):
+    (tmp_path / "units.csv").write_text(UNITS, encoding="utf-8")
+    (tmp_path / "criteria.csv").write_text(CRITERIA, encoding="utf-8")
+    (tmp_path / "scales.csv").write_text(SCALES, encoding="utf-8")
+    (tmp_path / "profile.yaml").write_text(profile, encoding="utf-8")
+    (tmp_path / "mapping.yaml").write_text(mapping, encoding="utf-8")
+    (tmp_path / "export.csv").write_text(header + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    return load_profile(tmp_path / "profile.yaml")
+
+
+def _read(tmp_path, rows, **kw):
+    prof = _setup(tmp_path, rows, **kw)
+    return read_audits(tmp_path / "export.csv", key=KEY, profile=prof, mapping=tmp_path / "mapping.yaml",
+                       criteria_file=prof.criteria, districts_file=prof.units, as_of=dt.date(2026, 6, 1))
+
+
+def test_an_export_is_read_as_it_comes_through_its_mapping(tmp_path):
+    res = _read(tmp_path, [_row(1, answer="Partially", grade="Requires improvement", age="Unborn")])
+    assert res.rejected.empty, res.report()
+    r = res.accepted.iloc[0]
+    assert (r["audit_id"], r["sample"], r["case_status"], r["age_band"], r["cycle"]) == (
+        "1", "random", "child_protection", "unborn", "2025-26")
+    assert (r["c_chronology"], r["c_plan"], int(r["overall_grade"]), int(r["grade_planning"])) == ("P", "N", 4, 3)
+    assert str(r["audit_date"].date()) == "2025-05-03"
+
+
+def test_values_match_ignoring_case_and_spacing(tmp_path):
+    res = _read(tmp_path, [_row(1, answer="  partially "), _row(2, grade="requires  IMPROVEMENT")])
+    assert res.rejected.empty, res.report()
+    assert list(res.accepted["c_chronology"]) == ["P", "Y"]
+
+
+def test_an_unmapped_value_is_a_rejection_with_its_rule_never_a_guess(tmp_path):
+    res = _read(tmp_path, [_row(1, answer="Partly")])
+    assert res.accepted.empty
+    assert list(res.rejected["rule"]) == ["unmapped_value"]
+    assert (res.rejected["column"].iloc[0], res.rejected["value"].iloc[0]) == ("c_chronology", "Partly")
+
+
+def test_an_unmapped_value_in_many_rows_is_reported_once_with_its_count_and_first_rows(tmp_path):
+    res = _read(tmp_path, [_row(i, answer="Partly") for i in range(1, 301)])
+    text = res.report()
+    lines = [x for x in text.splitlines() if "[rule: unmapped_value]" in x]
+    assert len(lines) == 1  # the problem once, not 300 lines
+    assert "in 300 rows: 2, 3, 4, 5, 6 and 295 more" in lines[0]
+    assert "300 problem(s) (unmapped_value 300)" in text  # the count per rule
+    assert len(res.rejected) == 300  # every rejected row is still in the rejected table
+
+
+def test_every_unmapped_header_is_named_once_in_one_file_error(tmp_path):
+    header = HEADER + ",Start time,Name"
+    rows = [_row(1) + ",09:00,Ann", _row(2) + ",09:30,Bob"]
+    with pytest.raises(InputError) as e:
+        _read(tmp_path, rows, header=header)
+    assert e.value.rule == "unmapped_header"
+    assert "2 header(s)" in str(e.value) and "'Start time'" in str(e.value) and "'Name'" in str(e.value)
+
+
+def test_a_header_listed_under_ignore_is_dropped_without_a_warning(tmp_path):
+    res = _read(tmp_path, [_row(1)])
+    assert not any("Email" in w for w in res.warnings)
+
+
+def test_a_code_the_column_does_not_allow_is_refused_before_any_row_is_read(tmp_path):
+    bad = MAPPING.replace("Care Leaver: care_leaver", "Care Leaver: leaver")
+    with pytest.raises(InputError) as e:
+        _read(tmp_path, [_row(1)], mapping=bad)
+    assert (e.value.rule, e.value.column, e.value.value) == ("mapping", "case_status", "leaver")
+
+
+def test_a_grade_code_outside_the_scale_is_refused_in_the_mapping(tmp_path):
+    bad = MAPPING.replace('Inadequate: "5"', 'Inadequate: "6"')
+    with pytest.raises(InputError) as e:
+        _read(tmp_path, [_row(1)], mapping=bad)
+    assert e.value.rule == "mapping" and "1 to 5" in str(e.value)
+
+
+def test_a_declared_us_date_format_reads_month_first(tmp_path):
+    res = _read(tmp_path, [_row(1, date="05/03/2025")], mapping=MAPPING.replace("DD/MM/YYYY", "MM/DD/YYYY"))
+    assert str(res.accepted["audit_date"].iloc[0].date()) == "2025-05-03"
+
+
+def test_a_date_not_in_the_declared_format_is_rejected(tmp_path):
+    res = _read(tmp_path, [_row(1, date="2025.05.03")])
+    assert list(res.rejected["rule"]) == ["date_format"]
+
+
+def test_ages_in_years_are_banded_by_the_profile(tmp_path):
+    res = _read(tmp_path, [_row(1, age="0"), _row(2, age="9.5"), _row(3, age="10"), _row(4, age="19",
+                                                                                          case="Care Leaver")])
+    assert res.rejected.empty, res.report()
+    assert list(res.accepted["age_band"]) == ["0-9", "0-9", "10-17", "18-25"]
+
+
+@pytest.mark.parametrize(("age", "rule"), [("30", "age_out_of_bands"), ("seven", "age_not_number"),
+                                           ("-1", "age_not_number")])
+def test_an_age_outside_the_bands_or_not_a_number_is_rejected(tmp_path, age, rule):
+    res = _read(tmp_path, [_row(1, age=age)])
+    assert list(res.rejected["rule"]) == [rule]
+
+
+def test_an_unknown_key_in_a_mapping_file_is_refused(tmp_path):
+    p = tmp_path / "m.yaml"
+    p.write_text("mapping_version: 1\ncolour: blue\n", encoding="utf-8")
+    with pytest.raises(InputError) as e:
+        load_mapping(p)
+    assert (e.value.rule, e.value.column) == ("mapping", "colour")
+
+
+def test_a_header_mapped_twice_to_one_column_is_refused(tmp_path):
+    p = tmp_path / "m.yaml"
+    p.write_text("mapping_version: 1\ncolumns: {A: audit_id, B: audit_id}\n", encoding="utf-8")
+    with pytest.raises(InputError, match="both map to 'audit_id'"):
+        load_mapping(p)
+
+
+def test_a_cycle_naming_a_mapping_reads_its_exports_through_it(tmp_path, monkeypatch):
+    _setup(tmp_path, [_row(1), _row(2, answer="N/A")])
+    (tmp_path / "cycle.yaml").write_text(
+        'cycle: "2025/26"\ntitle: Fenmarsh case file audit\nprofile: profile.yaml\n'
+        "inputs: {audits: [export.csv], mapping: mapping.yaml}\nsamples: [random]\nseed: 1\noutput_dir: out\n",
+        encoding="utf-8")
+    P = load_params(tmp_path / "cycle.yaml")
+    assert (P.cycle, P.label, P.inputs.mapping) == ("2025-26", "2025/26", tmp_path / "mapping.yaml")
+    assert ("mapping", tmp_path / "mapping.yaml") in P.inputs.files()  # hashed with the inputs
+    monkeypatch.setenv("KENTAUDIT_KEY", KEY)
+    read = read_cycle(P)
+    assert read.current.rejected.empty, read.current.report()
+    assert list(read.current.accepted["c_chronology"]) == ["Y", "NA"]
+
+
+def test_a_row_of_another_financial_year_is_rejected_as_another_cycle(tmp_path):
+    prof = _setup(tmp_path, [_row(1, cycle="2024/25", date="03/05/2024")])
+    res = read_audits(tmp_path / "export.csv", key=KEY, profile=prof, mapping=tmp_path / "mapping.yaml",
+                      criteria_file=prof.criteria, districts_file=prof.units, cycle="2025-26")
+    assert list(res.rejected["rule"]) == ["cycle_mismatch"]
+
+
+def test_an_audit_after_31_march_is_outside_the_financial_year(tmp_path):
+    res = _read(tmp_path, [_row(1, date="01/04/2026")])
+    assert list(res.rejected["rule"]) == ["audit_date_window"]
+
+
+def test_the_mapping_file_is_named_in_a_missing_mapping_error(tmp_path):
+    _setup(tmp_path, [_row(1)])
+    (tmp_path / "cycle.yaml").write_text(
+        'cycle: "2025/26"\ntitle: t\nprofile: profile.yaml\n'
+        "inputs: {audits: [export.csv], mapping: nowhere.yaml}\nsamples: [random]\nseed: 1\noutput_dir: out\n",
+        encoding="utf-8")
+    with pytest.raises(ParamsError, match="nowhere.yaml"):
+        load_params(tmp_path / "cycle.yaml")
