@@ -23,9 +23,9 @@ from kentaudit.core.errors import InputError
 from kentaudit.core.safeio import read_regular_text
 from kentaudit.core.textpolicy import text_problem
 
-__all__ = ["PROFILE_KEYS", "WORD_KEYS", "PARTIAL_RULES", "CYCLE_STYLES", "SAMPLE_DESIGNS", "AgeBand",
-           "Answers", "Profile", "Sample", "Words", "bundled_profile", "compliance_answers", "cycle_id",
-           "load_profile"]
+__all__ = ["AgeBand", "Answers", "CYCLE_STYLES", "PARTIAL_RULES", "PROFILE_KEYS", "Profile",
+           "SAMPLE_DESIGNS", "Sample", "WORD_KEYS", "Words", "bundled_profile",
+           "compliance_answers", "cycle_id", "load_profile"]
 
 #: Keys of a profile file (``docs/profile.md``); those of ``_REQUIRED`` are required, the others
 #: default to Kent's values (the bundled example) so that a short profile is enough to start.

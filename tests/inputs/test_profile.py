@@ -185,3 +185,11 @@ def test_a_sample_the_profile_does_not_have_is_refused_in_the_parameter_file(tmp
                       "samples: [annual]\nseed: 1\noutput_dir: out\n", encoding="utf-8")
     with pytest.raises(ParamsError, match="unknown sample 'annual'"):
         load_params(params)
+
+
+def test_docs_profile_names_every_profile_key_and_mapping_key():
+    from kentaudit.inputs.mapping import MAPPING_KEYS
+    from kentaudit.inputs.profile import PROFILE_KEYS
+    doc = (REPO / "docs" / "profile.md").read_text(encoding="utf-8")
+    missing = [k for k in (*PROFILE_KEYS, *MAPPING_KEYS) if f"`{k}" not in doc]
+    assert missing == []
