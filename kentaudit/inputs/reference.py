@@ -264,16 +264,9 @@ def _check_criteria_texts(df: pd.DataFrame, where: str, domains: tuple = CRITERI
 
 
 def grade_scales(path: str | Path | None = None) -> pd.DataFrame:
-    """Grade scales by era: ``scale``, ``first_cycle``, ``last_cycle``, ``grade``, ``label``.
-
-    Without ``path``: the bundled scales, then those of every profile read in this process
-    (:func:`register_profile`). A scale may have any number of grades (1 to n)."""
-    if path is not None:
-        return _scales_checked(str(path)).copy()
-    frames = [_scales_checked(str(_bundled("grade_scales.csv")))]
-    frames += [_scales_checked(w) for w in _PROFILE_SCALES]
-    out = pd.concat(frames, ignore_index=True)
-    return out.drop_duplicates(["scale", "grade"], keep="first").reset_index(drop=True)
+    """Grade scales by era: ``scale``, ``first_cycle``, ``last_cycle``, ``grade``, ``label``
+    (of ``path``, default the bundled table). A scale may have any number of grades (1 to n)."""
+    return _scales_checked(str(path or _bundled("grade_scales.csv"))).copy()
 
 
 @lru_cache(maxsize=8)
@@ -304,10 +297,13 @@ def scale_for_cycle(cycle: int | str, path: str | Path | None = None) -> str:
 
 
 def grade_labels(scale: str = "ofsted_2009", path: str | Path | None = None) -> dict[int, str]:
-    """Mapping grade (1 to n) to its label for a scale (of ``path``, else the bundled and the
-    profiles' scales)."""
-    gs = grade_scales(path)
-    sub = gs[gs["scale"] == scale]
-    if sub.empty:
-        raise MethodError("scale", scale, gs["scale"].unique())
-    return dict(zip(sub["grade"], sub["label"]))
+    """Mapping grade (1 to n) to its label for a scale: of ``path``; else of the bundled table,
+    or, for a scale it does not have, of the grade scales of the profiles read in this process
+    (:func:`register_profile`), the latest first."""
+    tables = [path] if path is not None else [None, *reversed(_PROFILE_SCALES)]
+    for t in tables:
+        gs = grade_scales(t)
+        sub = gs[gs["scale"] == scale]
+        if not sub.empty:
+            return dict(zip(sub["grade"], sub["label"]))
+    raise MethodError("scale", scale, grade_scales(path)["scale"].unique())
