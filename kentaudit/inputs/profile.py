@@ -171,7 +171,7 @@ class Profile:
     grade_scales: Path | None
     source: Path
     sha256: str
-    answers: Answers = None
+    answers: Answers = field(default_factory=lambda: Answers({"Y": "Yes", "N": "No", "NA": "Not applicable"}))
     domains: tuple | None = None
     graded_domains: tuple | None = None
     grade_best: str = "lowest"
