@@ -201,6 +201,17 @@ class CycleParams:
         return self.cycle_label or self.cycle
 
     @property
+    def main_samples(self) -> tuple:
+        """The profile's samples of the main results (every sample that does not repeat another's
+        cases; Kent's: :data:`MAIN_SAMPLES`)."""
+        return self.profile.main_samples
+
+    @property
+    def random_samples(self) -> tuple:
+        """The profile's samples drawn at random in every unit (Kent's: :data:`RANDOM_SAMPLES`)."""
+        return self.profile.random_samples
+
+    @property
     def words(self) -> Words:
         """The authority's words (:class:`kentaudit.inputs.profile.Words`) of the cycle's profile."""
         return self.profile.words

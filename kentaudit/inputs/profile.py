@@ -138,6 +138,9 @@ class Sample:
     design: str
     records: str | None = None
     label: str | None = None
+    #: the sample whose cases this one audits again (Kent's ``reaudit`` repeats ``initial``,
+    #: paired by case); None for a sample of its own cases
+    repeats: str | None = None
 
 
 @dataclass(frozen=True)
@@ -191,6 +194,11 @@ class Profile:
         return tuple(s.name for s in self.samples)
 
     @property
+    def main_samples(self) -> tuple:
+        """The samples of the cycle's main results: every sample that does not repeat another's cases."""
+        return tuple(s.name for s in self.samples if s.repeats is None)
+
+    @property
     def random_samples(self) -> tuple:
         """The samples drawn at random (the same design in every unit)."""
         return tuple(s.name for s in self.samples if s.design == "random")
@@ -212,7 +220,8 @@ class Profile:
                 "answers": {"labels": dict(self.answers.labels), "partial": self.answers.partial,
                             "partial_counts_as": self.answers.partial_counts_as},
                 "graded_domains": list(self.graded_domains or ()), "grade_best": self.grade_best,
-                "samples": {s.name: {"design": s.design, "records": s.records} for s in self.samples},
+                "samples": {s.name: {"design": s.design, "records": s.records, "repeats": s.repeats}
+                            for s in self.samples},
                 "cycles": self.cycles, "source": str(self.source), "sha256": self.sha256}
 
 
@@ -424,12 +433,16 @@ def _samples(raw, fail, ident, text) -> tuple:
         ident(f"samples.{name}", str(name))
         spec = spec if isinstance(spec, dict) else {"design": spec}
         for k in spec:
-            if k not in ("design", "records", "label"):
-                fail(f"samples.{name}.{k}", "unknown key; allowed keys: design, records, label.", k)
+            if k not in ("design", "records", "label", "repeats"):
+                fail(f"samples.{name}.{k}", "unknown key; allowed keys: design, records, label, repeats.", k)
         if spec.get("design") not in SAMPLE_DESIGNS:
             fail(f"samples.{name}.design", f"must be one of {', '.join(SAMPLE_DESIGNS)}.", spec.get("design"))
         label = text(f"samples.{name}.label", spec["label"], "label") if spec.get("label") else None
-        out.append(Sample(str(name), spec["design"], spec.get("records"), label))
+        out.append(Sample(str(name), spec["design"], spec.get("records"), label, spec.get("repeats")))
+    names = [s.name for s in out]
+    for smp in out:
+        if smp.repeats is not None and (smp.repeats not in names or smp.repeats == smp.name):
+            fail(f"samples.{smp.name}.repeats", f"must name another sample ({', '.join(names)}).", smp.repeats)
     return tuple(out)
 
 

@@ -193,3 +193,15 @@ def test_docs_profile_names_every_profile_key_and_mapping_key():
     doc = (REPO / "docs" / "profile.md").read_text(encoding="utf-8")
     missing = [k for k in (*PROFILE_KEYS, *MAPPING_KEYS) if f"`{k}" not in doc]
     assert missing == []
+
+
+def test_kents_profile_gives_the_main_and_random_samples_the_analysis_uses():
+    from kentaudit.inputs.params import MAIN_SAMPLES, RANDOM_SAMPLES
+    p = bundled_profile()
+    assert (p.main_samples, p.random_samples) == (MAIN_SAMPLES, RANDOM_SAMPLES)
+
+
+def test_a_sample_repeating_an_unknown_sample_is_refused(tmp_path):
+    with pytest.raises(InputError) as e:
+        load_profile(_profile(tmp_path, GOOD + "samples: {again: {design: purposive, repeats: first}}\n"))
+    assert e.value.column == "samples.again.repeats"
