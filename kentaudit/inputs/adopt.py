@@ -13,7 +13,7 @@
   cycle style seen in the data.
 
 :func:`write_proposal` writes them (``mapping.yaml``, ``profile.yaml``, ``units.csv``,
-``criteria.csv``, ``grade_scales.csv``) for the analyst to edit, never over an existing file
+``criteria.csv``, ``grade_scales.csv`` and a parameter file ``cycle.yaml``) for the analyst to edit, never over an existing file
 unless told to. What it could not decide is listed (:attr:`Proposal.undecided`), never guessed
 silently: a header it does not recognise is listed under ``ignore:`` and named; a value it does
 not recognise is left out of the value map (so ingest rejects it, rule ``unmapped_value``) and
@@ -137,6 +137,8 @@ class Proposal:
     grade_scales: list = field(default_factory=list)
     decided: list = field(default_factory=list)
     undecided: list = field(default_factory=list)
+    #: a parameter file naming the export, the profile and the mapping (``cycle.yaml``)
+    params: dict = field(default_factory=dict)
 
 
 def _match_column(header: str, taken: set) -> tuple[str | None, str]:
@@ -404,10 +406,18 @@ def propose(export, *, name: str | None = None, short_name: str | None = None) -
     for r in required:
         if r not in taken:
             undecided.append(f"required column {r}: no header was recognised as it; map one under columns:")
-    return Proposal(Path(export), mapping, profile, units, criteria, scale_rows, decided, undecided)
+    label = sorted(cvals)[-1] if cvals else None
+    params = {"cycle": label or "YYYY (edit)", "title": f"{short_name or 'Authority'} case file audit {label or ''}".strip(),
+              "profile": "profile.yaml", "inputs": {"audits": [str(Path(export).resolve())], "mapping": "mapping.yaml"},
+              "samples": list(profile["samples"]), "seed": 1, "output_dir": "outputs",
+              "publication": {"status": "management information"}}
+    if len(cvals) > 1:
+        undecided.append(f"cycle: the export holds {len(cvals)} cycles ({', '.join(cvals)}); cycle.yaml names the "
+                         "last, and rows of the others are rejected (cycle_mismatch): one export per cycle")
+    return Proposal(Path(export), mapping, profile, units, criteria, scale_rows, decided, undecided, params)
 
 
-_FILES = ("mapping.yaml", "profile.yaml", "units.csv", "criteria.csv", "grade_scales.csv")
+_FILES = ("mapping.yaml", "profile.yaml", "units.csv", "criteria.csv", "grade_scales.csv", "cycle.yaml")
 
 
 def write_proposal(p: Proposal, folder, *, force: bool = False) -> list[Path]:
@@ -433,6 +443,8 @@ def write_proposal(p: Proposal, folder, *, force: bool = False) -> list[Path]:
     out = []
     (folder / "mapping.yaml").write_text(head + dump(p.mapping), encoding="utf-8")
     (folder / "profile.yaml").write_text(head + dump(p.profile), encoding="utf-8")
+    (folder / "cycle.yaml").write_text(head + "# The cycle's parameters (docs/running.md): check title, samples, seed and "
+                                       "publication.\n" + dump(p.params), encoding="utf-8")
     tables = {"units.csv": (["district", "district_code", "area", "children_on_plans"], p.units),
               "criteria.csv": (["id", "label", "domain", "kind", "applies_when", "derived_from"], p.criteria)}
     if p.grade_scales:

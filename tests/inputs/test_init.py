@@ -162,3 +162,16 @@ def test_an_unrecognised_answer_word_is_left_out_of_the_map_and_listed(tmp_path)
 def test_a_missing_required_column_is_listed(tmp_path):
     p = _csv(tmp_path, ["Audit ID", "Q1. Is there a plan?"], [["1", "Yes"]])
     assert any("required column case_ref" in u for u in propose(p).undecided)
+
+
+def test_the_parameter_file_init_writes_reads_the_export_through_the_mapping(adopted, monkeypatch):
+    from kentaudit.inputs.accounting import read_cycle
+    from kentaudit.inputs.params import load_params
+    tmp = adopted[0]
+    P = load_params(tmp / "profile" / "cycle.yaml")
+    assert (P.cycle, P.label, P.samples) == ("2025-26", "2025/26", ("random_sample", "themed_audit"))
+    assert P.inputs.mapping == tmp / "profile" / "mapping.yaml" and P.profile.short_name == fx.SHORT_NAME
+    monkeypatch.setenv("KENTAUDIT_KEY", KEY)
+    read = read_cycle(P)
+    assert read.current.rejected.empty, read.current.report()[:2000]
+    assert len(read.current.accepted) == 240
