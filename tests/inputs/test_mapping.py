@@ -228,3 +228,36 @@ def test_the_mapping_file_is_named_in_a_missing_mapping_error(tmp_path):
         encoding="utf-8")
     with pytest.raises(ParamsError, match="nowhere.yaml"):
         load_params(tmp_path / "cycle.yaml")
+
+
+def test_headers_match_ignoring_case_and_spacing(tmp_path):
+    header = HEADER.replace("Response ID", "RESPONSE   id").replace("Case number", " case Number ")
+    res = _read(tmp_path, [_row(1)], header=header)
+    assert res.rejected.empty and list(res.accepted["audit_id"]) == ["1"]
+
+
+def test_a_spreadsheets_own_date_cells_are_read_whatever_the_declared_format(tmp_path):
+    import openpyxl
+    _setup(tmp_path, [_row(1)])
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(HEADER.split(","))
+    fields = _row(1).split(",")
+    fields[8] = dt.datetime(2025, 5, 3)
+    ws.append(fields)
+    wb.save(tmp_path / "export.xlsx")
+    prof = load_profile(tmp_path / "profile.yaml")
+    res = read_audits(tmp_path / "export.xlsx", key=KEY, profile=prof, mapping=tmp_path / "mapping.yaml",
+                      criteria_file=prof.criteria, districts_file=prof.units, as_of=dt.date(2026, 6, 1))
+    assert res.rejected.empty, res.report()
+    assert str(res.accepted["audit_date"].iloc[0].date()) == "2025-05-03"
+
+
+def test_validate_reads_an_export_with_the_profile_and_mapping_it_is_given(tmp_path, capsys, monkeypatch):
+    from kentaudit import cli
+    _setup(tmp_path, [_row(1), _row(2, answer="Partially")])
+    monkeypatch.setenv("KENTAUDIT_KEY", KEY)
+    code = cli.main(["validate", str(tmp_path / "export.csv"), "--profile", str(tmp_path / "profile.yaml"),
+                     "--mapping", str(tmp_path / "mapping.yaml"), "--cycle", "2025/26"])
+    assert code == 0, capsys.readouterr()
+    assert "2 rows read = 2 accepted + 0 rejected" in capsys.readouterr().out
