@@ -26,8 +26,8 @@ import yaml
 from kentaudit.core.errors import InputError
 from kentaudit.core.safeio import read_regular_text
 
-__all__ = ["DATE_FORMATS", "MAPPING_KEYS", "VALUE_GROUPS", "Mapping", "header_key", "load_mapping",
-           "value_key"]
+__all__ = ["DATE_FORMATS", "MAPPING_KEYS", "MAX_YAML_ALIASES", "MAX_YAML_BYTES", "MAX_YAML_DEPTH", "VALUE_GROUPS",
+           "Mapping", "header_key", "load_mapping", "safe_yaml", "value_key"]
 
 #: Keys of a mapping file.
 MAPPING_KEYS = ("mapping_version", "sheet", "columns", "ignore", "values", "dates", "ages")
@@ -42,6 +42,40 @@ DATE_FORMATS = {"DD/MM/YYYY": r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})",
                 "DD.MM.YYYY": r"([0-9]{1,2})\.([0-9]{1,2})\.([0-9]{4})",
                 "YYYY-MM-DD": r"([0-9]{4})-([0-9]{2})-([0-9]{2})"}
 _RULE = "mapping"
+#: Limits of a mapping or profile file (checked on the YAML event stream before anything is built,
+#: so an alias bomb or a file nested thousands deep is refused, not expanded).
+MAX_YAML_BYTES = 1 << 20
+MAX_YAML_DEPTH = 20
+MAX_YAML_ALIASES = 50
+
+
+def safe_yaml(text: str, where: str, rule: str):
+    """``yaml.safe_load`` of a mapping or profile file, refused (InputError with ``rule``) when it is
+    larger than :data:`MAX_YAML_BYTES`, nested deeper than :data:`MAX_YAML_DEPTH` or uses more than
+    :data:`MAX_YAML_ALIASES` aliases, or is not readable YAML (with its line and column)."""
+    if len(text.encode("utf-8")) > MAX_YAML_BYTES:
+        raise InputError(f"the file is larger than {MAX_YAML_BYTES:,} bytes; a mapping or profile is a few "
+                         "kilobytes.", file=where, rule=rule)
+    try:
+        depth = aliases = 0
+        for ev in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(ev, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                depth += 1
+                if depth > MAX_YAML_DEPTH:
+                    raise InputError(f"line {ev.start_mark.line + 1}: nested more than {MAX_YAML_DEPTH} levels "
+                                     "deep.", file=where, rule=rule)
+            elif isinstance(ev, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                depth -= 1
+            elif isinstance(ev, yaml.AliasEvent):
+                aliases += 1
+                if aliases > MAX_YAML_ALIASES:
+                    raise InputError(f"line {ev.start_mark.line + 1}: more than {MAX_YAML_ALIASES} aliases "
+                                     "(*name); write the values out.", file=where, rule=rule)
+        return yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise InputError(f"not a readable YAML file{at}.", file=where, rule=rule) from None
 
 
 def header_key(header) -> str:
@@ -108,12 +142,7 @@ def load_mapping(path: str | Path) -> Mapping:
 @lru_cache(maxsize=16)
 def _load(where: str) -> Mapping:
     text = read_regular_text(where, rule=_RULE)
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise InputError(f"not a readable YAML file{at}.", file=where, rule=_RULE) from None
+    data = safe_yaml(text, where, _RULE)
     if not isinstance(data, dict):
         raise InputError("a mapping file is a YAML mapping of keys (docs/profile.md).", file=where, rule=_RULE)
 

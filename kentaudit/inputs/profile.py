@@ -22,10 +22,24 @@ import yaml
 from kentaudit.core.errors import InputError
 from kentaudit.core.safeio import read_regular_text
 from kentaudit.core.textpolicy import text_problem
+from kentaudit.inputs.mapping import safe_yaml
 
-__all__ = ["AgeBand", "Answers", "CYCLE_STYLES", "PARTIAL_RULES", "PROFILE_KEYS", "Profile",
-           "SAMPLE_DESIGNS", "Sample", "WORD_KEYS", "Words", "bundled_profile",
-           "compliance_answers", "cycle_id", "load_profile"]
+__all__ = [
+    "CYCLE_STYLES",
+    "PARTIAL_RULES",
+    "PROFILE_KEYS",
+    "SAMPLE_DESIGNS",
+    "WORD_KEYS",
+    "AgeBand",
+    "Answers",
+    "Profile",
+    "Sample",
+    "Words",
+    "bundled_profile",
+    "compliance_answers",
+    "cycle_id",
+    "load_profile",
+]
 
 #: Keys of a profile file (``docs/profile.md``); those of ``_REQUIRED`` are required, the others
 #: default to Kent's values (the bundled example) so that a short profile is enough to start.
@@ -247,12 +261,7 @@ def load_profile(path: str | Path) -> Profile:
 def _load(where: str) -> Profile:
     path = Path(where)
     raw_text = read_regular_text(where, rule=_RULE)
-    try:
-        data = yaml.safe_load(raw_text)
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise InputError(f"not a readable YAML file{at}.", file=where, rule=_RULE) from None
+    data = safe_yaml(raw_text, where, _RULE)
     if not isinstance(data, dict):
         raise InputError("a profile is a mapping of keys (docs/profile.md).", file=where, rule=_RULE)
 

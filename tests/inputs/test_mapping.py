@@ -261,3 +261,13 @@ def test_validate_reads_an_export_with_the_profile_and_mapping_it_is_given(tmp_p
                      "--mapping", str(tmp_path / "mapping.yaml"), "--cycle", "2025/26"])
     assert code == 0, capsys.readouterr()
     assert "2 rows read = 2 accepted + 0 rejected" in capsys.readouterr().out
+
+
+def test_a_mapping_file_of_yaml_aliases_is_refused_before_it_is_expanded(tmp_path):
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [*a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}]" for i in range(1, 20)]
+    p = tmp_path / "m.yaml"
+    p.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(InputError, match="more than 50 aliases") as e:
+        load_mapping(p)
+    assert e.value.rule == "mapping"
