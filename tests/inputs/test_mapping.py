@@ -271,3 +271,25 @@ def test_a_mapping_file_of_yaml_aliases_is_refused_before_it_is_expanded(tmp_pat
     with pytest.raises(InputError, match="more than 50 aliases") as e:
         load_mapping(p)
     assert e.value.rule == "mapping"
+
+
+def test_a_header_mapped_to_a_column_the_model_lacks_is_a_mapping_error(tmp_path):
+    bad = MAPPING.replace("Planning grade: grade_planning", "Planning grade: grade_impact")
+    with pytest.raises(InputError) as e:
+        _read(tmp_path, [_row(1)], mapping=bad)
+    assert (e.value.rule, e.value.value) == ("mapping", "grade_impact")
+
+
+def test_a_sheet_the_workbook_lacks_is_a_mapping_error(tmp_path):
+    import openpyxl
+    _setup(tmp_path, [_row(1)], mapping=MAPPING + "sheet: Responses\n")
+    wb = openpyxl.Workbook()
+    wb.active.title = "Form1"
+    wb.active.append(HEADER.split(","))
+    wb.active.append(_row(1).split(","))
+    wb.save(tmp_path / "export.xlsx")
+    prof = load_profile(tmp_path / "profile.yaml")
+    with pytest.raises(InputError, match="no sheet 'Responses'") as e:
+        read_audits(tmp_path / "export.xlsx", key=KEY, profile=prof, mapping=tmp_path / "mapping.yaml",
+                    criteria_file=prof.criteria, districts_file=prof.units)
+    assert e.value.rule == "mapping"
