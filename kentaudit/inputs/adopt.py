@@ -37,7 +37,7 @@ from kentaudit.core.errors import KentauditError
 from kentaudit.inputs.ingest import read_table
 from kentaudit.inputs.reference import grade_scales
 
-__all__ = ["COLUMN_NAMES", "GRADE_WORDS", "Proposal", "criterion_id", "propose", "write_proposal"]
+__all__ = ["AREA_NAMES", "COLUMN_NAMES", "GRADE_WORDS", "Proposal", "criterion_id", "propose", "write_proposal"]
 
 #: Names audit tools give each kentaudit column (matched after :func:`_words`), first exactly,
 #: then by similarity (:data:`SIMILARITY`).
@@ -66,6 +66,9 @@ COLUMN_NAMES: dict[str, tuple[str, ...]] = {
     "first_core_group_date": ("first core group date", "core group date"),
     "first_review_date": ("first review date", "review conference date"),
 }
+#: Names of a column holding each unit's group (its area): read for the units table, not stored
+#: per audit (ingest adds ``area`` from the units table), so listed under ``ignore:``.
+AREA_NAMES = ("area", "division", "quadrant", "region", "directorate", "locality group")
 #: How similar (difflib ratio) a header must be to a name of :data:`COLUMN_NAMES` to be matched.
 SIMILARITY = 0.86
 #: Grade words in order, best first, for ordering a scale the bundled scales do not have.
@@ -187,6 +190,7 @@ def propose(export, *, name: str | None = None, short_name: str | None = None) -
     columns, ignore, taken = {}, [], set()
     questions, graded = [], []
     crit_ids: list[str] = []
+    area_col = None
     for i, h in enumerate(header):
         if not str(h).strip():
             continue
@@ -197,6 +201,11 @@ def propose(export, *, name: str | None = None, short_name: str | None = None) -
             columns[h] = f"c_{cid}"
             continue
         w = _words(h)
+        if w in AREA_NAMES and area_col is None:
+            area_col = (i, h)
+            ignore.append(h)
+            decided.append(f"header {h!r}: each unit's {w}, read for the units table (listed under ignore:)")
+            continue
         col, how = _match_column(h, taken)
         if col is None and re.search(r"\bgrade\b", w) and "overall" not in w and "moderat" not in w:
             dom = _slug(re.sub(r"\bgrade\b", " ", w))
@@ -231,7 +240,7 @@ def propose(export, *, name: str | None = None, short_name: str | None = None) -
         undecided.append("profile name and short_name: give them (kentaudit init --name ... --short-name ...)")
     unit_header = next((h for h, c in columns.items() if c == "district"), None)
     unit_word = _words(unit_header) if unit_header else "unit"
-    profile["words"] = {"unit": unit_word, "area": "area"}
+    profile["words"] = {"unit": unit_word, "area": _words(area_col[1]) if area_col else "area"}
     profile["units"] = "units.csv"
     profile["criteria"] = "criteria.csv"
 
@@ -380,16 +389,30 @@ def propose(export, *, name: str | None = None, short_name: str | None = None) -
     # units
     units = []
     used = set()
+    areas_of: dict[str, set] = {}
+    unit_at = by_col.get("district", [None])[0]
+    if area_col is not None and unit_at is not None:
+        for _, f in records:
+            u = " ".join(f[unit_at].split()) if unit_at < len(f) else ""
+            a = " ".join(f[area_col[0]].split()) if area_col[0] < len(f) else ""
+            if u and a:
+                areas_of.setdefault(u, set()).add(a)
     for v in sorted(distinct(["district"])):
         base = re.sub(r"[^A-Z]", "", v.upper())[:3] or "U"
         code, k = base, 2
         while code in used:
             code, k = f"{base}{k}", k + 1
         used.add(code)
-        units.append({"district": v, "district_code": code, "area": "Area to fill in", "children_on_plans": 0})
+        seen = areas_of.get(v, set())
+        area = next(iter(seen)) if len(seen) == 1 else "Area to fill in"
+        if len(seen) > 1:
+            undecided.append(f"{unit_word} {v!r} is in {len(seen)} {area_col[1]} values "
+                             f"({', '.join(sorted(seen))}); give it one area in units.csv")
+        units.append({"district": v, "district_code": code, "area": area, "children_on_plans": 0})
     if units:
-        undecided.append(f"units: {len(units)} {unit_word} values; give each its area and the number of children "
-                         "in scope (children_on_plans) in units.csv")
+        what = "the number of children" if area_col is not None else "its area and the number of children"
+        undecided.append(f"units: {len(units)} {unit_word} values; give each {what} in scope (children_on_plans) "
+                         "in units.csv")
 
     mapping: dict = {"mapping_version": 1}
     if encoding.startswith("xlsx:"):

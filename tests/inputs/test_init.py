@@ -175,3 +175,18 @@ def test_the_parameter_file_init_writes_reads_the_export_through_the_mapping(ado
     read = read_cycle(P)
     assert read.current.rejected.empty, read.current.report()[:2000]
     assert len(read.current.accepted) == 240
+
+
+def test_each_units_area_is_read_from_an_area_column_of_the_export(tmp_path):
+    p = _csv(tmp_path, ["Audit ID", "Locality", "Quadrant"],
+             [["1", "Northfen", "North"], ["2", "Westmere", "West"], ["3", "Northfen", "North"]])
+    prop = propose(p)
+    assert {u["district"]: u["area"] for u in prop.units} == {"Northfen": "North", "Westmere": "West"}
+    assert prop.profile["words"]["area"] == "quadrant" and "Quadrant" in prop.mapping["ignore"]
+
+
+def test_a_unit_in_two_areas_is_left_for_the_analyst(tmp_path):
+    p = _csv(tmp_path, ["Audit ID", "Locality", "Area"], [["1", "Northfen", "North"], ["2", "Northfen", "East"]])
+    prop = propose(p)
+    assert prop.units[0]["area"] == "Area to fill in"
+    assert any("'Northfen' is in 2 Area values" in u for u in prop.undecided)
