@@ -429,7 +429,7 @@ def propose(export, *, name: str | None = None, short_name: str | None = None) -
     for r in required:
         if r not in taken:
             undecided.append(f"required column {r}: no header was recognised as it; map one under columns:")
-    label = sorted(cvals)[-1] if cvals else None
+    label = max(cvals) if cvals else None
     params = {"cycle": label or "YYYY (edit)", "title": f"{short_name or 'Authority'} case file audit {label or ''}".strip(),
               "profile": "profile.yaml", "inputs": {"audits": [str(Path(export).resolve())], "mapping": "mapping.yaml"},
               "samples": list(profile["samples"]), "seed": 1, "output_dir": "outputs",
