@@ -13,8 +13,8 @@ from html.parser import HTMLParser
 import pikepdf
 import pypdfium2 as pdfium
 import pytest
-
 from appendix_fake import write_fake_cycle
+
 from kentaudit.publication.appendix import build_appendix
 from kentaudit.publication.writers import pdf as pdf_writer
 
@@ -175,7 +175,7 @@ def test_pages_are_a4_portrait_or_landscape(pdf):
 def test_a_wide_table_turns_the_page_with_its_heading(pdf_path, built):
     page = (built.publish_dir / "appendix.html").read_text(encoding="utf-8")
     wide = re.findall(r'<section id="(T\d+)">\s*<h3[^>]*>([^<]+)</h3>(?:(?!</section>).)*?table-wrap wide',
-                      page, flags=re.S)
+                      page, flags=re.DOTALL)
     assert wide, "the fake cycle has no wide table"
     doc = pdfium.PdfDocument(str(pdf_path))
     for tid, heading in wide:

@@ -38,8 +38,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-__all__ = ["find_chromium", "find_engines", "start_pdf", "finish_pdf", "stop_pdf", "write_pdf",
-           "print_with_weasyprint", "PDF_TIMEOUT", "NO_PDF_REASON"]
+__all__ = ["NO_PDF_REASON", "PDF_TIMEOUT", "find_chromium", "find_engines", "finish_pdf",
+           "print_with_weasyprint", "start_pdf", "stop_pdf", "write_pdf"]
 
 #: seconds an engine may take to print the appendix
 PDF_TIMEOUT = 180
@@ -105,14 +105,13 @@ class _Job:
         self.proc = None
         self.engine = None
         self.profile = None
+        self.log: Path | None = None
         self.errors: list[str] = []
 
     def start_next(self) -> bool:
         """Start the next engine; False when none is left."""
         while self.engines:
             self.engine = self.engines.pop(0)
-            log = tempfile.NamedTemporaryFile(prefix="kentaudit-pdf-", suffix=".log", delete=False)
-            self.log = Path(log.name)
             env = None
             if self.engine == "weasyprint":
                 cmd = [sys.executable, "-c", _PRINT, str(self.html), str(self.pdf)]
@@ -126,9 +125,11 @@ class _Job:
                 self.profile = tempfile.mkdtemp(prefix="kentaudit-chromium-")
                 cmd = [exe, *_FLAGS, f"--user-data-dir={self.profile}", f"--print-to-pdf={self.pdf}",
                        self.html.as_uri()]
-            self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=log, env=env,
-                                         stdin=subprocess.DEVNULL, start_new_session=True)
-            log.close()
+            fd, name = tempfile.mkstemp(prefix="kentaudit-pdf-", suffix=".log")
+            self.log = Path(name)
+            with os.fdopen(fd, "wb") as log:  # the engine's messages, to say why it failed
+                self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=log, env=env,
+                                             stdin=subprocess.DEVNULL, start_new_session=True)
             return True
         return False
 
@@ -136,8 +137,9 @@ class _Job:
         if self.profile:
             shutil.rmtree(self.profile, ignore_errors=True)
             self.profile = None
-        if getattr(self, "log", None) is not None:
+        if self.log is not None:
             self.log.unlink(missing_ok=True)
+            self.log = None
 
     def kill(self) -> None:
         if self.proc is not None and self.proc.returncode is None:
@@ -165,7 +167,8 @@ def _wait(job: _Job, timeout: float) -> bool:
         raise
     ok = job.proc.returncode == 0 and job.pdf.exists() and job.pdf.stat().st_size > 0
     if not ok:
-        tail = job.log.read_text(errors="replace").strip().splitlines()[-1:] if job.log.exists() else []
+        tail = (job.log.read_text(errors="replace").strip().splitlines()[-1:]
+                if job.log is not None and job.log.exists() else [])
         job.errors.append(f"{job.engine}: exit {job.proc.returncode}" + (f": {tail[0][:200]}" if tail else ""))
     return ok
 
