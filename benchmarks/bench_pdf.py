@@ -5,8 +5,11 @@ Usage::
     .venv/bin/python benchmarks/bench_pdf.py outputs/2009/publish/appendix.html \
         outputs/2013/publish/appendix.html [--repeats 3] [--work DIR]
 
-Each engine prints the same ``appendix.html`` (the runner's output, print stylesheet
-``kentaudit/templates/appendix.css``) ``--repeats`` times; the median wall time is shown.
+Each engine prints the same ``appendix.html`` the way kentaudit runs it (a process of its
+own, started by ``kentaudit.publication.writers.pdf.start_pdf`` with
+``KENTAUDIT_PDF_ENGINE`` naming the engine: the wall time includes starting Chromium, or
+Python and importing WeasyPrint), ``--repeats`` times, the engines taking turns so that a
+busy machine slows both alike; the median wall time is shown, with the load average.
 The PDF of the last run is then read with pikepdf and PDFium (pypdfium2):
 
 - *tagged*: ``/MarkInfo /Marked`` true and a ``/StructTreeRoot``;
@@ -27,6 +30,7 @@ the two engines' layout by eye. Nothing fails: this is a measurement, not a test
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import statistics
 import sys
@@ -68,20 +72,27 @@ def html_facts(path: Path) -> dict:
             "headings": parser.tags["h2"] + parser.tags["h3"]}
 
 
-def chromium(html: Path, pdf: Path) -> None:
-    # the engine as kentaudit calls it (flags, profile, time limit)
+def _kentaudit(engine: str, html: Path, pdf: Path) -> None:
+    """Print as kentaudit does (its own process, flags, fetcher, time limit), one engine only."""
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from kentaudit.publication.writers import pdf as writer
-    if writer.find_chromium() is None:
-        raise SystemExit("Chromium is not installed")
-    job = writer.start_pdf(html, pdf)
-    if writer.finish_pdf(job) is None:
-        raise SystemExit(f"Chromium did not print {html}")
+    os.environ["KENTAUDIT_PDF_ENGINE"] = engine
+    try:
+        job = writer.start_pdf(html, pdf)
+        if job is None:
+            raise SystemExit(f"{engine} is not installed")
+        if writer.finish_pdf(job) is None or job.engine != engine:
+            raise SystemExit(f"{engine} did not print {html}: {job.errors}")
+    finally:
+        del os.environ["KENTAUDIT_PDF_ENGINE"]
+
+
+def chromium(html: Path, pdf: Path) -> None:
+    _kentaudit("chromium", html, pdf)
 
 
 def weasyprint(html: Path, pdf: Path) -> None:
-    import weasyprint as wp
-    wp.HTML(filename=str(html)).write_pdf(str(pdf), pdf_variant="pdf/ua-1")
+    _kentaudit("weasyprint", html, pdf)
 
 
 ENGINES = {"Chromium": chromium, "WeasyPrint (PDF/UA-1)": weasyprint}
@@ -167,23 +178,24 @@ def found_share(html_numbers: Counter, pdf_numbers: Counter) -> float:
 
 def measure(html: Path, work: Path, repeats: int) -> list[dict]:
     facts = html_facts(html)
-    rows = []
-    for name, engine in ENGINES.items():
-        slug = "chromium" if name == "Chromium" else "weasyprint"
-        pdf = work / f"{html.parent.parent.name}-{slug}.pdf"
-        times = []
-        for _ in range(repeats):
-            pdf.unlink(missing_ok=True)
+    cycle = html.parent.parent.name
+    pdfs = {name: work / f"{cycle}-{'chromium' if name == 'Chromium' else 'weasyprint'}.pdf"
+            for name in ENGINES}
+    times = {name: [] for name in ENGINES}
+    for _ in range(repeats):  # the engines take turns
+        for name, engine in ENGINES.items():
+            pdfs[name].unlink(missing_ok=True)
             start = time.perf_counter()
-            engine(html, pdf)
-            times.append(time.perf_counter() - start)
+            engine(html, pdfs[name])
+            times[name].append(time.perf_counter() - start)
+    rows = []
+    for name, pdf in pdfs.items():
         got = pdf_facts(pdf)
         render(pdf, work / pdf.stem)
         missing = [k for k, n in facts["numbers"].items() if got["numbers"][k] < n]
-        rows.append({"cycle": html.parent.parent.name, "engine": name,
-                     "seconds": statistics.median(times), "times": times, "html": facts,
-                     "pdf": got, "share": found_share(facts["numbers"], got["numbers"]),
-                     "missing": missing[:15]})
+        rows.append({"cycle": cycle, "engine": name, "seconds": statistics.median(times[name]),
+                     "times": times[name], "html": facts, "pdf": got,
+                     "share": found_share(facts["numbers"], got["numbers"]), "missing": missing[:15]})
     return rows
 
 
@@ -210,7 +222,10 @@ def main(argv=None) -> int:
     ap.add_argument("--work", type=Path, default=Path(__file__).resolve().parent / ".work" / "pdf")
     args = ap.parse_args(argv)
     args.work.mkdir(parents=True, exist_ok=True)
+    load = os.getloadavg()
     rows = [r for html in args.html for r in measure(html.resolve(), args.work, args.repeats)]
+    print(f"Load average (1, 5, 15 min) at the start: {load[0]:.2f}, {load[1]:.2f}, {load[2]:.2f} "
+          f"on {os.cpu_count()} cores; {args.repeats} runs of each engine, taking turns.")
     print(table(rows))
     for r in rows:
         print(f"{r['cycle']} {r['engine']}: times {[round(t, 1) for t in r['times']]}; "

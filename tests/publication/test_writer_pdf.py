@@ -216,3 +216,36 @@ def test_chromium_prints_when_weasyprint_cannot(tmp_path, monkeypatch, built):
     assert job.engine == "chromium" and job.errors[0].startswith("weasyprint: exit 1")
     with pikepdf.open(tmp_path / "a.pdf") as printed:
         assert bool(printed.Root.MarkInfo.Marked) and str(printed.Root.Lang) == "en-GB"
+
+
+def test_every_table_starts_on_the_page_of_its_heading(pdf_path, built):
+    page = (built.publish_dir / "appendix.html").read_text(encoding="utf-8")
+    headings = [html.unescape(h) for h in re.findall(r'<section id="T\d+">\s*<h3[^>]*>([^<]+)</h3>', page)]
+    assert headings
+    texts = [" ".join(p.get_textpage().get_text_range().split()) for p in pdfium.PdfDocument(str(pdf_path))]
+    apart = []
+    for heading in headings:
+        where = [t for t in texts if f"{heading} Scope:" in t]
+        # the caption repeats the heading above the table's first row
+        if not where or where[0].count(heading) < 2:
+            apart.append(heading)
+    assert apart == []
+
+
+@pytest.mark.parametrize("spacer_mm", range(200, 266, 6))
+def test_a_heading_and_its_scope_lines_never_end_a_page_without_their_table(tmp_path, spacer_mm):
+    from importlib import resources
+    css = (resources.files("kentaudit") / "templates" / "appendix.css").read_text(encoding="utf-8")
+    rows = "".join(f"<tr><th scope='row'>Row {i}</th><td>{i}</td></tr>" for i in range(30))
+    page = tmp_path / "page.html"
+    page.write_text(
+        f'<html lang="en"><head><style>{css}</style></head><body><main>'
+        f'<div style="height:{spacer_mm}mm">spacer</div>'
+        '<section id="T5"><h3>Table 5: Heading</h3><p class="meta">Scope: one.</p>'
+        '<p class="meta">Source: two.</p><p class="meta">Also as three.</p>'
+        '<div class="table-wrap"><table><caption>Table 5: Heading</caption><thead><tr><th>Row</th>'
+        f'<th>Value</th></tr></thead><tbody>{rows}</tbody></table></div></section></main></body></html>')
+    pdf_writer.print_with_weasyprint(page, tmp_path / "page.pdf")
+    texts = [p.get_textpage().get_text_range() for p in pdfium.PdfDocument(str(tmp_path / "page.pdf"))]
+    heading_page = next(i for i, t in enumerate(texts) if "Scope: one." in t)
+    assert "Row 0" in texts[heading_page]
