@@ -113,15 +113,21 @@ def render(path: Path, prefix: Path, scale: float = 0.7) -> None:
         page.render(scale=scale).to_pil().save(f"{prefix}-{i:02d}.png")
 
 
+def _pdfua(pdf) -> bool:
+    """Whether the XMP metadata declares PDF/UA (``pdfuaid:part``)."""
+    with pdf.open_metadata() as meta:
+        return bool(meta.get("pdfuaid:part"))
+
+
 def pdf_facts(path: Path) -> dict:
     import pikepdf
     pdf = pikepdf.open(path)
     root = pdf.Root
-    kinds, figures_alt = Counter(), 0
+    kinds, figures_alt, figures_no_alt = Counter(), 0, 0
     seen = set()
 
     def walk(node, depth=0):
-        nonlocal figures_alt
+        nonlocal figures_alt, figures_no_alt
         if depth > 300 or not isinstance(node, pikepdf.Dictionary):
             return
         key = node.objgen
@@ -132,8 +138,11 @@ def pdf_facts(path: Path) -> dict:
         s = node.get("/S")
         if s is not None:
             kinds[str(s)] += 1
-            if str(s) == "/Figure" and "/Alt" in node and str(node.Alt).strip():
-                figures_alt += 1
+            if str(s) == "/Figure":
+                if "/Alt" in node and str(node.Alt).strip():
+                    figures_alt += 1
+                else:
+                    figures_no_alt += 1
         kids = node.get("/K")
         if isinstance(kids, pikepdf.Array):
             for k in kids:
@@ -165,7 +174,8 @@ def pdf_facts(path: Path) -> dict:
     sizes = Counter((round(float(p.mediabox[2])), round(float(p.mediabox[3]))) for p in pdf.pages)
     text = pdf_text(path)
     return {"tagged": marked and tree is not None, "lang": str(root.get("/Lang", "")),
-            "kinds": kinds, "figures_alt": figures_alt, "outline": outline,
+            "kinds": kinds, "figures_alt": figures_alt, "figures_no_alt": figures_no_alt,
+            "outline": outline, "pdfua": _pdfua(pdf),
             "pages": len(pdf.pages), "sizes": dict(sizes), "bytes": path.stat().st_size,
             "fonts_embedded": fonts_ok, "numbers": Counter(NUMBER.findall(text))}
 
@@ -201,16 +211,17 @@ def measure(html: Path, work: Path, repeats: int) -> list[dict]:
 
 def table(rows: list[dict]) -> str:
     head = ("| cycle | engine | time (median) | tagged | /Lang | Table / TH elements (HTML tables / th) "
-            "| figures with /Alt (HTML img) | outline entries (HTML h2+h3) | numbers of the HTML in the "
-            "PDF text | pages | fonts embedded | size |")
-    out = [head, "|" + "|".join(["---"] * 12) + "|"]
+            "| figures with /Alt (HTML img) | /Figure without /Alt | outline entries (HTML h2+h3) "
+            "| numbers of the HTML in the PDF text | pages | PDF/UA declared | fonts embedded | size |")
+    out = [head, "|" + "|".join(["---"] * 14) + "|"]
     for r in rows:
         p, h = r["pdf"], r["html"]
         out.append(
             f"| {r['cycle']} | {r['engine']} | {r['seconds']:.1f} s | {'yes' if p['tagged'] else 'no'} "
             f"| {p['lang'] or 'none'} | {p['kinds']['/Table']} / {p['kinds']['/TH']} ({h['table']} / {h['th']}) "
-            f"| {p['figures_alt']} ({h['img']}) | {p['outline']} ({h['headings']}) "
-            f"| {100 * r['share']:.1f}% | {p['pages']} | {'yes' if p['fonts_embedded'] else 'no'} "
+            f"| {p['figures_alt']} ({h['img']}) | {p['figures_no_alt']} | {p['outline']} ({h['headings']}) "
+            f"| {100 * r['share']:.1f}% | {p['pages']} | {'yes' if p['pdfua'] else 'no'} "
+            f"| {'yes' if p['fonts_embedded'] else 'no'} "
             f"| {p['bytes'] / 1e6:.2f} MB |")
     return "\n".join(out)
 
