@@ -385,10 +385,13 @@ def build_index(html_dir: str | Path, pages: list[dict[str, Any]], *, title: str
         name = (about["heading"] or p["notebook"]) + (f" ({p['district']})" if p.get("district") else "")
         link = (f'<a href="{html.escape(p["html"], quote=True)}">{html.escape(name)}</a>'
                 if p.get("html") else html.escape(name))
+        holds = about["holds"]
+        if about["heading"] and holds.startswith(about["heading"] + ": "):  # the link says it
+            holds = holds[len(about["heading"]) + 2:]
         status = str(p.get("status"))
         secs = p.get("seconds")
         rows.append(
-            f"<tr><td>{link}</td><td>{html.escape(about['holds'])}</td>"
+            f"<tr><td>{link}</td><td>{html.escape(holds)}</td>"
             f"<td>{html.escape(about['finding'])}</td>"
             f"<td class=\"kentaudit-status-{html.escape(status)}\">{html.escape(status)}</td>"
             f"<td>{'' if secs is None else f'{secs:.1f}'}</td>"
