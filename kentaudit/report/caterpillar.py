@@ -85,7 +85,7 @@ def plot_caterpillar(table: pd.DataFrame, unit: str = "district", measure: str =
         sure = f"(probability \u2265 {probable:.0%})"
         marks = ((OKABE_ITO["vermillion"], "v", f"Probably below the standard {sure}", below.any()),
                  (OKABE_ITO["blue"], "^", f"Probably above the standard {sure}", above.any()),
-                 (_GREY, "o", "Neither", (~below & ~above).any()))
+                 (_GREY, "o", "Not clearly below or above the standard", (~below & ~above).any()))
         handles = [Line2D([], [], color=c, marker=m, lw=2, markersize=7, label=lab)
                    for c, m, lab, used in marks if used]
         handles.append(Line2D([], [], color="none", marker="D", markerfacecolor="none",

@@ -51,7 +51,7 @@ def test_the_legend_explains_every_mark_drawn():
     fig = plot_caterpillar(shrink(COUNTS, target=0.8)).figure
     labels = [t.get_text() for t in fig.legends[0].get_texts()]
     assert labels[0].startswith("Probably below the standard")  # Thanet and Swale
-    assert "Neither" in labels and "Raw proportion" in labels and "Standard 80%" in labels
+    assert "Not clearly below or above the standard" in labels and "Raw proportion" in labels and "Standard 80%" in labels
     assert not any(lab.startswith("Probably above") for lab in labels)  # no district is
 
 
