@@ -50,7 +50,7 @@ from kentaudit.publication.views import SAMPLE_WORDS, mark_untestable
 from kentaudit.publication.writers.csv import release_list, write_csvs
 from kentaudit.publication.writers.html import write_html
 from kentaudit.publication.writers.ods import write_ods
-from kentaudit.publication.writers.pdf import finish_pdf, start_pdf, stop_pdf
+from kentaudit.publication.writers.pdf import NO_PDF_REASON, finish_pdf, start_pdf, stop_pdf
 from kentaudit.publication.writers.xlsx import write_xlsx
 
 __all__ = ["AppendixResult", "load_spec", "build_tables", "build_appendix", "build_appendix_cli",
@@ -72,7 +72,7 @@ class AppendixResult:
     suppressed : DataFrame (the audit trail of suppression; restricted)
     files : list of Path (every published file)
     missing : list of (file, reason): a format the parameter file promises
-        (``publication.formats``) that could not be written (the PDF without Chromium)
+        (``publication.formats``) that could not be written (the PDF without a PDF engine)
     """
 
     publish_dir: Path
@@ -479,8 +479,7 @@ def build_appendix(params, results_dir=None, *, spec_path=None) -> AppendixResul
     findings = _write_and_check(stage, content, d, _check_args(b, d), formats)
     final = _publish(b.results_dir, stage, findings)  # nothing published if the check found anything
     files = sorted(p for p in final.rglob("*") if p.is_file())
-    missing = [(name, "Chromium was not found or could not print the appendix: install Debian's chromium "
-                      "(or set KENTAUDIT_CHROMIUM), or leave pdf out of publication.formats")
+    missing = [(name, NO_PDF_REASON)
                for fmt, (name, _) in _DOWNLOADS.items() if fmt in formats and not (final / name).is_file()]
     return AppendixResult(final, b.results_dir / "restricted", [t.id for t in d.sup.tables],
                           [f.id for f in figures], skipped + fskipped, d.sup.audit, files, missing)
@@ -689,8 +688,8 @@ def _check_args(b: _Build, d: _Disclosed) -> dict:
 def _without_pdf(stage: Path, content: AppendixContent) -> None:
     """Rewrite the page without the PDF download, saying why it is missing."""
     content.downloads = [d for d in content.downloads if d[0] != "appendix.pdf"]
-    content.skipped = content.skipped + [("P1", "PDF for printing", "Chromium was not found or "
-                                          "could not print the appendix")]
+    content.skipped = content.skipped + [("P1", "PDF for printing", "no PDF engine could print "
+                                          "the appendix")]
     write_html(stage / "appendix.html", content)
 
 

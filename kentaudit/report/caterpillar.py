@@ -11,9 +11,10 @@ from __future__ import annotations
 import matplotlib.figure
 import numpy as np
 import pandas as pd
+from matplotlib.lines import Line2D
 
 from kentaudit.core.errors import InputError
-from kentaudit.core.formatting import join_words, level_text, wrap_title
+from kentaudit.core.formatting import join_words, level_text, method_words, wrap_title
 from kentaudit.report.charts import OKABE_ITO, Figure, house_style
 
 __all__ = ["plot_caterpillar"]
@@ -59,7 +60,9 @@ def plot_caterpillar(table: pd.DataFrame, unit: str = "district", measure: str =
     colours = np.where(below, OKABE_ITO["vermillion"], np.where(above, OKABE_ITO["blue"], _GREY))
     markers = np.where(below, "v", np.where(above, "^", "o"))
     conf = float(t["conf_level"].iloc[0])
-    title = title or f"Shrunken estimates of {measure} by {unit}, with rank intervals"
+    # the measure may be a criterion's wording ("Child seen during ..."): it leads the title
+    # rather than being lower-cased into the middle of a sentence
+    title = title or f"{measure[:1].upper()}{measure[1:]}: shrunken estimates by {unit}, with rank intervals"
     with house_style():
         fig = matplotlib.figure.Figure(figsize=(10, max(3.0, 0.38 * k + 1.6)), layout="constrained")
         ax, axr = fig.subplots(1, 2, sharey=True, gridspec_kw={"width_ratios": [3, 2]})
@@ -78,7 +81,20 @@ def plot_caterpillar(table: pd.DataFrame, unit: str = "district", measure: str =
         ax.set_yticks(y, t[unit].astype(str).tolist(), fontsize=9)
         ax.grid(axis="y", visible=False)
         ax.set_xlabel(f"{measure[:1].upper()}{measure[1:]} (%)")
-        ax.legend(loc="lower right", fontsize=8, frameon=False)
+        # every mark explained in a legend below both panels, where it covers no interval
+        sure = f"(probability \u2265 {probable:.0%})"
+        marks = ((OKABE_ITO["vermillion"], "v", f"Probably below the standard {sure}", below.any()),
+                 (OKABE_ITO["blue"], "^", f"Probably above the standard {sure}", above.any()),
+                 (_GREY, "o", "Not clearly below or above the standard", (~below & ~above).any()))
+        handles = [Line2D([], [], color=c, marker=m, lw=2, markersize=7, label=lab)
+                   for c, m, lab, used in marks if used]
+        handles.append(Line2D([], [], color="none", marker="D", markerfacecolor="none",
+                              markeredgecolor=OKABE_ITO["black"], markersize=5, label="Raw proportion"))
+        if has_target:
+            handles.append(Line2D([], [], color=OKABE_ITO["black"], lw=1, ls="--",
+                                  label=f"Standard {100 * target:.0f}%"))
+        fig.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 3),
+                   fontsize=9, frameon=False)
         axr.hlines(y, t["rank_low"], t["rank_high"], color=colours, lw=2)
         axr.scatter(t["rank_median"], y, color=colours, s=30, zorder=3)
         axr.set_xlim(0.5, k + 0.5)
@@ -87,8 +103,8 @@ def plot_caterpillar(table: pd.DataFrame, unit: str = "district", measure: str =
         axr.grid(axis="y", visible=False)
         fig.suptitle(wrap_title(title), x=0.01, ha="left")
     method = str(t["method"].iloc[0])
-    caption = (f"Points are posterior means of each {unit}'s {measure} from a beta-binomial "
-               f"model ({method}), bars {level_text(conf)} posterior intervals; hollow "
+    caption = (f"Points are each {unit}'s posterior mean ({measure}) from "
+               f"{method_words(method, 'phrase')}, bars {level_text(conf)} posterior intervals; hollow "
                f"diamonds are the raw proportions. Right: median and {level_text(conf)} "
                "interval of each rank over posterior draws (seed "
                f"{int(t['seed'].iloc[0]) if 'seed' in t.columns else 'n/a'}). "
@@ -96,7 +112,7 @@ def plot_caterpillar(table: pd.DataFrame, unit: str = "district", measure: str =
                   f"being below (down) or above (up) the standard of {100 * target:.0f}%."
                   if has_target else ""))
     names = t[unit].astype(str).to_numpy()
-    parts = [f"Caterpillar plot of {k} {unit}s' shrunken {measure}, lowest first."]
+    parts = [f"Caterpillar plot of {k} {unit}s' shrunken estimates ({measure}), highest at the top."]
     parts.append(f"Lowest estimate {100 * t['estimate'].iloc[0]:.1f}% ({names[0]}), rank "
                  f"interval {int(t['rank_low'].iloc[0])} to {int(t['rank_high'].iloc[0])}; "
                  f"highest {100 * t['estimate'].iloc[-1]:.1f}% ({names[-1]}).")

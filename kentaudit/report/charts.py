@@ -24,14 +24,17 @@ from pathlib import Path
 
 import matplotlib
 import matplotlib.figure
+import matplotlib.font_manager
 import matplotlib.layout_engine
 import matplotlib.patches as mpatches
+import matplotlib.textpath
 import numpy as np
 import pandas as pd
 import seaborn as sns
 
 from kentaudit.core.errors import InputError
-from kentaudit.core.formatting import SAMPLE_WORDS, format_p, join_words, level_text, wrap_lines, wrap_title
+from kentaudit.core.formatting import (SAMPLE_WORDS, format_p, join_words, level_text, wrap_lines,
+                                       wrap_title)
 from kentaudit.core.methods import check_method
 from kentaudit.inputs.reference import grade_labels
 from kentaudit.stats.funnel import funnel_limits, level_label
@@ -259,40 +262,81 @@ def _funnel_unit(table: pd.DataFrame, unit: str | None) -> str:
     return unit
 
 
-def place_labels(ax, xs, ys, texts, *, min_gap: float = 13.0, dx: float = 6.0) -> list:
-    """Annotate points so that no two labels overlap (deterministic).
+def place_labels(ax, xs, ys, texts, *, min_gap: float = 13.0, dx: float = 6.0,
+                 avoid: tuple | None = None, fontsize: float = 9) -> list:
+    """Annotate points so that no label overlaps another label or a point, and every label
+    stays inside the axes (deterministic).
 
-    Labels start just right of their points; working up the plot, a label that would
-    sit within ``min_gap`` points (vertically) of a label whose horizontal extent it
-    shares is moved up, with a leader line to its point. Returns the annotations.
+    Labels are placed longest first. Each is tried right of its point, then left of it, at vertical offsets
+    0, +1, -1, +2, -2, ... times ``min_gap`` points; the first place inside the axes that
+    overlaps no label already placed and no point (``avoid``: the x and y of every point
+    drawn, default the labelled points) is taken, with a leader line to its point when
+    moved. Text widths are measured from the font. A place overlapping
+    nothing is always found on a plot of the size of kentaudit's figures; should none be,
+    the label goes where it overlaps the fewest. Returns the annotations.
+
+    Hand-written rather than adjustText: adjustText moves labels iteratively by forces,
+    which is neither deterministic across versions nor guaranteed free of overlaps.
     """
     if not len(texts):
         return []
     fig = ax.figure
     fig.draw_without_rendering()  # run the layout so that data -> points is final
-    trans = ax.transData
+    font = matplotlib.font_manager.FontProperties(size=fontsize)
+    measure = matplotlib.textpath.TextToPath()  # text widths in points, without a canvas
     pts_per_px = 72.0 / fig.dpi
-    disp = trans.transform(np.column_stack([xs, ys])) * pts_per_px  # in points
-    order = np.lexsort((disp[:, 0], disp[:, 1]))
-    placed: list[tuple[float, float, float]] = []  # (x0, x1, y) in points
+    xs, ys = np.asarray(xs, float), np.asarray(ys, float)
+    disp = ax.transData.transform(np.column_stack([xs, ys])) * pts_per_px  # in points
+    ax_box = ax.get_window_extent()
+    left, bottom = ax_box.x0 * pts_per_px, ax_box.y0 * pts_per_px
+    right, top = ax_box.x1 * pts_per_px, ax_box.y1 * pts_per_px
+    ax_pts = np.asarray(avoid if avoid is not None else (xs, ys), float)
+    others = ax.transData.transform(np.column_stack([ax_pts[0], ax_pts[1]])) * pts_per_px
+    marker = 7.0  # half a marker (55 points squared) with its white edge and a margin, in points
+    blocked = [(x - marker, y - marker, x + marker, y + marker) for x, y in others]
+    height = fontsize * 1.25
+
+    def clash(box, own) -> int:  # labels and points the box overlaps, its own point aside
+        return sum(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3]
+                   for b in blocked if b != own)
+
+    widths = [measure.get_text_width_height_descent(str(t), font, ismath=False)[0] + 2 for t in texts]
+    # the longest labels first (they have the fewest places), then bottom to top, left to right
+    order = np.lexsort((disp[:, 0], disp[:, 1], -np.round(widths, 1)))
     out = [None] * len(texts)
+    steps = [0] + [s for k in range(1, 40) for s in (k, -k)]
     for i in order:
-        x0 = disp[i, 0] + dx
-        width = 6.2 * len(str(texts[i])) + 4
-        y = disp[i, 1]
-        moved = True
-        while moved:  # y only increases, so this ends
-            moved = False
-            for (a0, a1, ay) in placed:
-                if x0 < a1 and a0 < x0 + width and abs(y - ay) < min_gap - 1e-6:
-                    y = ay + min_gap
-                    moved = True
-        placed.append((x0, x0 + width, y))
-        off = y - disp[i, 1]
+        text = str(texts[i])
+        own = (disp[i, 0] - marker, disp[i, 1] - marker, disp[i, 0] + marker, disp[i, 1] + marker)
+        width = widths[i]
+        best = None
+        for step in steps:
+            y = disp[i, 1] + step * min_gap
+            for side in (1, -1):
+                x0 = disp[i, 0] + dx if side == 1 else disp[i, 0] - dx - width
+                box = (x0, y - height / 2, x0 + width, y + height / 2)
+                inside = box[0] >= left and box[2] <= right and box[1] >= bottom and box[3] <= top
+                if not inside:
+                    continue
+                n = clash(box, own)
+                if best is None or n < best[0]:
+                    best = (n, box, side, y)
+                if n == 0:
+                    break
+            if best is not None and best[0] == 0:
+                break
+        if best is None:  # no place inside the axes at all: right of the point
+            x0 = disp[i, 0] + dx
+            best = (0, (x0, disp[i, 1] - height / 2, x0 + width, disp[i, 1] + height / 2), 1, disp[i, 1])
+        _, box, side, y = best
+        blocked.append(box)
+        off_x, off_y = (dx if side == 1 else -dx), y - disp[i, 1]
+        moved = abs(off_y) > 1
         out[i] = ax.annotate(
-            str(texts[i]), (xs[i], ys[i]), xytext=(dx, off), textcoords="offset points",
-            fontsize=9, va="center",
-            arrowprops=dict(arrowstyle="-", color="#6E6E6E", lw=0.6) if off > 1 else None)
+            text, (xs[i], ys[i]), xytext=(off_x, off_y), textcoords="offset points",
+            fontsize=fontsize, va="center", ha="left" if side == 1 else "right", annotation_clip=False,
+            arrowprops={"arrowstyle": "-", "color": "#6E6E6E", "lw": 0.6, "shrinkA": 0, "shrinkB": 4}
+            if moved else None)
     return out
 
 
@@ -365,7 +409,9 @@ def plot_funnel(table: pd.DataFrame, measure: str = "compliance", unit_label: st
                            color=colour, marker=marker, edgecolor="white", linewidth=0.6,
                            zorder=3, label=name)
         ax.set_xlim(0, grid[-1])
-        ax.set_ylim(-2, 102)
+        # room above 100% for the labels of units at 100% (ticks stop at 100)
+        ax.set_ylim(-2, 110)
+        ax.set_yticks(range(0, 101, 20))
         ax.set_xlabel(x_label)
         ax.set_ylabel(y_label or f"{measure[:1].upper()}{measure[1:]} (% of files)")
         title = title or f"{measure[:1].upper()}{measure[1:]} by {unit_label}: funnel plot"
@@ -377,8 +423,13 @@ def plot_funnel(table: pd.DataFrame, measure: str = "compliance", unit_label: st
         flagged = (table[f"flag_{lin}"] != "within") | (table[f"flag_{lout}"] != "within")
         show = flagged if label == "flagged" else pd.Series(label == "all", index=table.index)
         lab = table[show.to_numpy()]
-        place_labels(ax, lab["n_denominator"].to_numpy(float), 100 * lab["estimate"].to_numpy(float),
-                      lab[unit].astype(str).tolist())
+        # units drawn at the same place (the same counts) share one label: "Maidstone, Sevenoaks"
+        same = (lab.assign(_y=100 * lab["estimate"], _name=lab[unit].astype(str))
+                .groupby(["n_denominator", "_y"], sort=True)["_name"]
+                .agg(lambda names: ", ".join(sorted(names))).reset_index())
+        place_labels(ax, same["n_denominator"].to_numpy(float), same["_y"].to_numpy(float),
+                     same["_name"].tolist(),
+                     avoid=(table["n_denominator"].to_numpy(float), 100 * table["estimate"].to_numpy(float)))
 
     caption = _funnel_caption(table, measure, levels, unit_label)
     alt = _funnel_alt(table, measure, unit, unit_label, inner, outer)

@@ -84,7 +84,7 @@ a.anchor-link{display:inline-block;min-width:24px;min-height:24px;line-height:24
 """
 
 
-_META = re.compile(r'<meta name="kentaudit-(holds|finding)" content="([^"]*)">')
+_META = re.compile(r'<meta name="kentaudit-(holds|finding|heading)" content="([^"]*)">')
 _FINDINGS_HEAD = re.compile(r"<h2\b[^>]*\bid=\"Main-findings\"", re.I)
 _LI = re.compile(r"<li\b[^>]*>(.*?)</li>", re.S | re.I)
 
@@ -95,14 +95,24 @@ def _nav_html(where: str) -> str:
             f'<a href="{APPENDIX_LINK}">The published appendix</a></nav>')
 
 
-def _holds_and_finding(body: str) -> tuple[str, str]:
-    """What a page holds (its first heading, then its second-level headings) and its main
-    finding (the first list item after the "Main findings" heading), as plain text."""
+def _join_headings(parts: list[str]) -> str:
+    """Headings as one sentence: "A; B; Which is lowest? C" (a question keeps its mark and
+    takes no semicolon after it)."""
+    out = ""
+    for k, t in enumerate(parts):
+        out += t if k == 0 else (" " if out.endswith("?") else "; ") + t
+    return out
+
+
+def _holds_and_finding(body: str) -> tuple[str, str, str]:
+    """The page's first heading, what it holds (that heading, then its second-level
+    headings) and its main finding (the first list item after the "Main findings"
+    heading), as plain text."""
     heads = [(int(lv), _strip_tags(inner)) for lv, _, inner in _HEADING.findall(body)]
     heads = [(lv, t) for lv, t in heads if t]
     title = next((t for lv, t in heads if lv == 1), "")
     parts = [t for lv, t in heads if lv == 2 and t not in ("Main findings", "Parameters")]
-    holds = title + (": " + "; ".join(parts) if parts else "")
+    holds = title + (": " + _join_headings(parts) if parts else "")
     finding = ""
     m = _FINDINGS_HEAD.search(body)
     if m:
@@ -110,18 +120,19 @@ def _holds_and_finding(body: str) -> tuple[str, str]:
         li = _LI.search(body, m.end(), nxt.start() if nxt else len(body))
         if li:
             finding = " ".join(_strip_tags(li.group(1)).split())
-    return holds, finding
+    return title, holds, finding
 
 
 def page_summary(page: str | Path) -> dict[str, str]:
-    """``{"holds": ..., "finding": ...}`` of a reviewer page written by
-    :func:`export_notebook_html` (empty strings when the page does not say)."""
+    """``{"heading": ..., "holds": ..., "finding": ...}`` of a reviewer page written by
+    :func:`export_notebook_html`: its first heading, what it holds and its main finding
+    (empty strings when the page does not say)."""
     try:
         text = Path(page).read_text(encoding="utf-8")
     except OSError:
-        return {"holds": "", "finding": ""}
+        return {"heading": "", "holds": "", "finding": ""}
     found = {k: html.unescape(v) for k, v in _META.findall(text[:200_000])}
-    return {"holds": found.get("holds", ""), "finding": found.get("finding", "")}
+    return {k: found.get(k, "") for k in ("heading", "holds", "finding")}
 
 
 #: markdown that explains code, dropped from pages that hide the code
@@ -206,7 +217,9 @@ def _rows(pairs: Iterable[tuple[str, Any]], *, code: bool = False) -> str:
     return "".join(out)
 
 
-def _provenance_html(title: str, prov: dict[str, Any]) -> str:
+def _provenance_html(title: str, prov: dict[str, Any], *, index: bool = False) -> str:
+    """The banner: title, the restriction, and the run's provenance collapsed under a
+    summary (a reviewer reads the page first; the record is one select away)."""
     status = str(prov.get("status", "ok"))
     params = prov.get("params") or {}
     flat = []
@@ -218,8 +231,8 @@ def _provenance_html(title: str, prov: dict[str, Any]) -> str:
             flat.append((k, ", ".join(map(str, v)) if isinstance(v, list) else v))
     run = [
         ("Cycle", prov.get("cycle")),
-        ("Notebook", prov.get("notebook")),
-        ("District", prov.get("district") or "(all districts)"),
+        *([] if index else [("Notebook", prov.get("notebook")),
+                            ("District", prov.get("district") or "(all districts)")]),
         ("Status", None),
         ("Run started (UTC)", prov.get("started_utc")),
         ("Run finished (UTC)", prov.get("finished_utc")),
@@ -237,12 +250,19 @@ def _provenance_html(title: str, prov: dict[str, Any]) -> str:
         else:
             run_rows.append(_rows([(k, v)]))
     hashes = prov.get("input_hashes") or {}
+    err = prov.get("error")
+    status_text = html.escape(status) + (f": {html.escape(str(err))}" if err else "")
     return (
         '<header class="kentaudit-provenance" role="banner">'
         f"<h1>{html.escape(title)}</h1>"
-        '<p class="kentaudit-restricted">Restricted: executed notebook for internal review. '
-        "It may show unsuppressed counts; do not publish it.</p>"
-        "<details open><summary>Run and provenance</summary>"
+        + ('<p class="kentaudit-restricted">Restricted: reviewer pages for internal review. '
+           "They may show unsuppressed counts; do not publish them.</p>" if index else
+           '<p class="kentaudit-restricted">Restricted: executed notebook for internal review. '
+           "It may show unsuppressed counts; do not publish it.</p>")
+        # the status (and a failure's error) stays in sight; the record is collapsed
+        + f'<p>Status: <span class="kentaudit-status-{html.escape(status)}">{status_text}</span></p>'
+        "<details><summary>Run and provenance: times, git commit, parameters, input files "
+        "(SHA-256)</summary>"
         f"<table><caption>Run</caption>{''.join(run_rows)}</table>"
         f"<table><caption>Parameters</caption>{_rows(flat)}</table>"
         f"<table><caption>Input files (SHA-256)</caption>{_rows(hashes.items(), code=True)}</table>"
@@ -298,8 +318,9 @@ def export_notebook_html(notebook_path: str | Path, html_path: str | Path, *,
     nb.cells = [c for c in nb.cells if not (c.cell_type == "markdown" and _CODE_ONLY.search(c.source))]
     body, _ = _exporter().from_notebook_node(nb, resources={"metadata": {"name": title}})
     body = _SCRIPT.sub("", body)
-    holds, finding = _holds_and_finding(body)
+    heading, holds, finding = _holds_and_finding(body)
     head_extra = (f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
+                  f'<meta name="kentaudit-heading" content="{html.escape(heading, quote=True)}">'
                   f'<meta name="kentaudit-holds" content="{html.escape(holds, quote=True)}">'
                   f'<meta name="kentaudit-finding" content="{html.escape(finding, quote=True)}">'
                   f"<style>{_CSS}</style>")
@@ -355,19 +376,26 @@ def build_index(html_dir: str | Path, pages: list[dict[str, Any]], *, title: str
     """
     html_dir = Path(html_dir)
     rows = []
+    failed = any(p.get("error") for p in pages)
     for p in pages:
-        name = p["notebook"] + (f" ({p['district']})" if p.get("district") else "")
+        about = (page_summary(html_dir / p["html"]) if p.get("html")
+                 else {"heading": "", "holds": "", "finding": ""})
+        # the page's own heading names it ("District profile (Dover)"); the notebook's file
+        # name only where no page was written
+        name = (about["heading"] or p["notebook"]) + (f" ({p['district']})" if p.get("district") else "")
         link = (f'<a href="{html.escape(p["html"], quote=True)}">{html.escape(name)}</a>'
                 if p.get("html") else html.escape(name))
-        about = page_summary(html_dir / p["html"]) if p.get("html") else {"holds": "", "finding": ""}
+        holds = about["holds"]
+        if about["heading"] and holds.startswith(about["heading"] + ": "):  # the link says it
+            holds = holds[len(about["heading"]) + 2:]
         status = str(p.get("status"))
         secs = p.get("seconds")
         rows.append(
-            f"<tr><td>{link}</td><td>{html.escape(about['holds'])}</td>"
+            f"<tr><td>{link}</td><td>{html.escape(holds)}</td>"
             f"<td>{html.escape(about['finding'])}</td>"
             f"<td class=\"kentaudit-status-{html.escape(status)}\">{html.escape(status)}</td>"
             f"<td>{'' if secs is None else f'{secs:.1f}'}</td>"
-            f"<td>{html.escape(str(p.get('error') or ''))}</td></tr>")
+            + (f"<td>{html.escape(str(p.get('error') or ''))}</td>" if failed else "") + "</tr>")
     n_fail = sum(p.get("status") != "ok" for p in pages)
     summary = (f"All {len(pages)} notebooks ran successfully." if n_fail == 0
                else f"{n_fail} of {len(pages)} notebooks did not complete; see the table.")
@@ -382,13 +410,15 @@ def build_index(html_dir: str | Path, pages: list[dict[str, Any]], *, title: str
         ".kentaudit-pages{border-collapse:collapse;max-width:1100px;margin:1em auto}"
         ".kentaudit-pages th,.kentaudit-pages td{border:1px solid #b0b0b0;padding:.3em .7em;text-align:left}"
         "</style></head><body>"
-        f"{_provenance_html(title, prov)}<main><h2 id=\"pages\">Reviewer pages</h2><p>{html.escape(summary)}</p>"
+        f"{_provenance_html(title, prov, index=True)}<main><h2 id=\"pages\">Reviewer pages</h2>"
+        f"<p>{html.escape(summary)}</p>"
         f'<p><a href="{APPENDIX_LINK}">The published appendix</a> (tables and figures after '
         "disclosure control)</p>"
         '<table class="kentaudit-pages"><caption>Executed notebooks of this cycle</caption>'
-        "<thead><tr><th scope=\"col\">Notebook</th><th scope=\"col\">What it holds</th>"
+        "<thead><tr><th scope=\"col\">Page</th><th scope=\"col\">What it holds</th>"
         "<th scope=\"col\">Main finding</th><th scope=\"col\">Status</th>"
-        "<th scope=\"col\">Seconds</th><th scope=\"col\">Error</th></tr></thead>"
+        "<th scope=\"col\">Run time (seconds)</th>"
+        + ("<th scope=\"col\">Error</th>" if failed else "") + "</tr></thead>"
         f"<tbody>{''.join(rows)}</tbody></table></main></body></html>\n"
     )
     html_dir.mkdir(parents=True, exist_ok=True)

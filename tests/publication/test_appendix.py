@@ -200,10 +200,11 @@ def test_without_a_printed_pdf_the_page_does_not_offer_one_and_is_checked_as_pub
         tmp_path, monkeypatch, chromium):
     from kentaudit.publication.check.folder import check_publication
 
+    monkeypatch.setenv("KENTAUDIT_PDF_ENGINE", "chromium")  # the one engine, and it is
     monkeypatch.setenv("KENTAUDIT_CHROMIUM", chromium)  # missing, or failing to print
     out = tmp_path / "2009"
     res = build_appendix(write_fake_cycle(out), out)
     page = (res.publish_dir / "appendix.html").read_text(encoding="utf-8")
     assert not (res.publish_dir / "appendix.pdf").exists()
-    assert 'href="appendix.pdf"' not in page and "could not print the appendix" in page
+    assert 'href="appendix.pdf"' not in page and "no PDF engine could print the appendix" in page
     assert check_publication(res.publish_dir, restricted_dir=res.restricted_dir) == []

@@ -37,3 +37,26 @@ def test_saved_figure_has_png_and_svg(tmp_path):
 def test_a_table_that_is_not_a_shrinkage_table_is_refused():
     with pytest.raises(InputError, match="rank_low"):
         plot_caterpillar(COUNTS.assign(estimate=0.5, conf_low=0.4, conf_high=0.6, raw=0.5))
+
+
+def test_the_legend_sits_below_the_panels_and_covers_no_interval():
+    fig = plot_caterpillar(shrink(COUNTS, target=0.8)).figure
+    fig.draw_without_rendering()
+    assert all(ax.get_legend() is None for ax in fig.axes)
+    legend = fig.legends[0].get_window_extent()
+    assert not any(legend.overlaps(ax.get_window_extent()) for ax in fig.axes)
+
+
+def test_the_legend_explains_every_mark_drawn():
+    fig = plot_caterpillar(shrink(COUNTS, target=0.8)).figure
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert labels[0].startswith("Probably below the standard")  # Thanet and Swale
+    assert "Not clearly below or above the standard" in labels and "Raw proportion" in labels and "Standard 80%" in labels
+    assert not any(lab.startswith("Probably above") for lab in labels)  # no district is
+
+
+def test_a_criterion_wording_leads_the_title_and_is_not_put_mid_sentence():
+    fig = plot_caterpillar(shrink(COUNTS, target=0.8), measure="Child seen during the visit")
+    assert fig.title.startswith("Child seen during the visit: shrunken estimates by district")
+    assert "each district's posterior mean (Child seen during the visit)" in fig.caption
+    assert "hierarchical beta-binomial model" in fig.caption

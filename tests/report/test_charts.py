@@ -1,6 +1,8 @@
 """Tests for kentaudit.report.charts: figures, captions, alt text, deterministic files."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import matplotlib
 import matplotlib.text
 
@@ -215,9 +217,12 @@ def test_funnel_labels_of_crowded_points_do_not_overlap():
     r = FigureCanvasAgg(fig.figure).get_renderer()
     fig.figure.draw(r)
     # the text itself, without its leader line
-    boxes = [matplotlib.text.Text.get_window_extent(t, r) for t in fig.figure.axes[0].texts]
-    assert len(boxes) == 12
-    assert not any(_overlap(boxes[i], boxes[j]) for i in range(12) for j in range(i + 1, 12))
+    texts = fig.figure.axes[0].texts
+    boxes = [matplotlib.text.Text.get_window_extent(t, r) for t in texts]
+    # districts at the same place share a label ("Ashford, Canterbury, ..."): every one is named
+    assert sorted(n for t in texts for n in t.get_text().split(", ")) == sorted(NAMES)
+    k = len(boxes)
+    assert not any(_overlap(boxes[i], boxes[j]) for i in range(k) for j in range(i + 1, k))
 
 
 def test_forest_colours_by_the_decision_given_not_by_the_interval():
@@ -379,3 +384,52 @@ def test_samples_on_a_chart_axis_are_written_in_words():
     fig = plot_grade_distribution(pd.DataFrame(rows), group="sample")
     ticks = [t.get_text() for t in fig.figure.axes[0].get_yticklabels()]
     assert sorted(ticks) == ["Annual audit", "Initial sample"]
+
+
+def _top_right_crowd():
+    """The 2013 headline criterion: districts at 100% by the right edge, two at the same place."""
+    n = [24, 24, 23, 24, 25, 25, 25, 25, 25, 25, 25, 24]
+    x = [23, 23, 23, 24, 23, 25, 25, 24, 24, 24, 23, 22]
+    return funnel_table(pd.DataFrame({"district": NAMES, "x": x, "n": n}), x="x", n="n",
+                        unit="district", target=0.8, overdispersion="none")
+
+
+def test_funnel_labels_stay_inside_the_axes_and_off_every_point():
+    t = _top_right_crowd()
+    fig = plot_funnel(t, unit_label="district")
+    figure = fig.figure
+    figure.draw_without_rendering()
+    ax = figure.axes[0]
+    labels = ax.texts
+    flagged = set(t.loc[(t["flag_95"] != "within") | (t["flag_99_8"] != "within"), "district"])
+    assert flagged == {"Dartford", "Dover", "Maidstone", "Sevenoaks"}
+    assert sorted(n for a in labels for n in a.get_text().split(", ")) == sorted(flagged)
+    inside = ax.get_window_extent()
+    boxes = [matplotlib.text.Text.get_window_extent(a) for a in labels]
+    assert all(inside.x0 <= b.x0 and b.x1 <= inside.x1 and inside.y0 <= b.y0 and b.y1 <= inside.y1
+               for b in boxes), "a label leaves the axes (over the title or the axis labels)"
+    assert _overlaps(boxes) == []
+    points = ax.transData.transform(np.column_stack([t["n_denominator"], 100 * t["estimate"]]))
+    covered = [(a.get_text(), tuple(p)) for a, b in zip(labels, boxes) for p in points
+               if b.x0 - 2 < p[0] < b.x1 + 2 and b.y0 - 2 < p[1] < b.y1 + 2]
+    assert covered == []
+
+
+def test_units_at_the_same_place_share_one_label():
+    fig = plot_funnel(_top_right_crowd(), unit_label="district")
+    assert "Maidstone, Sevenoaks" in [a.get_text() for a in fig.figure.axes[0].texts]
+
+
+def test_the_written_funnel_svg_draws_the_names_of_the_units_outside_the_limits(tmp_path, funnel_tab):
+    import re
+
+    from kentaudit.report.results import save_figure
+
+    paths = save_figure(plot_funnel(funnel_tab, unit_label="district"), "funnel_x", tmp_path)
+    svg = Path(paths["svg"]).read_text(encoding="utf-8")
+    # matplotlib writes each text it draws as paths after a comment holding the text
+    drawn = set(re.findall(r"<!-- (.+?) -->", svg))
+    flagged = set(funnel_tab.loc[(funnel_tab["flag_95"] != "within")
+                                 | (funnel_tab["flag_99_8"] != "within"), "district"])
+    assert flagged and flagged <= drawn
+    assert not (set(NAMES) - flagged) & drawn

@@ -157,7 +157,8 @@ def test_sigterm_while_the_appendix_is_built_leaves_a_run_marked_interrupted(tmp
     fake.chmod(0o755)
     doc_districts = ["Thanet"]
     p = _params(tmp_path, "2013", districts=doc_districts, jobs=1)
-    env = {**os.environ, "KENTAUDIT_CHROMIUM": str(fake), "KENTAUDIT_NO_ZYGOTE": "1"}
+    env = {**os.environ, "KENTAUDIT_CHROMIUM": str(fake), "KENTAUDIT_PDF_ENGINE": "chromium",
+           "KENTAUDIT_NO_ZYGOTE": "1"}
     proc = subprocess.Popen([sys.executable, "-m", "kentaudit", "run", str(p), "--jobs", "1"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:
@@ -231,7 +232,7 @@ def test_a_run_whose_pdf_cannot_be_printed_fails_and_says_so(tmp_path):
     fake.write_text("#!/bin/sh\nexit 1\n")
     fake.chmod(0o755)
     p = _params(tmp_path, "2013", districts=["Thanet"])
-    env = {**os.environ, "KENTAUDIT_CHROMIUM": str(fake)}
+    env = {**os.environ, "KENTAUDIT_CHROMIUM": str(fake), "KENTAUDIT_PDF_ENGINE": "chromium"}
     res = _kentaudit("run", str(p), "--jobs", "2", env=env)
     assert res.returncode == 1, res.stderr
     assert "promised output missing: publish/appendix.pdf" in res.stdout

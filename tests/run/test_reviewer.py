@@ -183,8 +183,9 @@ def test_the_index_says_what_each_page_holds_and_its_main_finding(tmp_path):
     pages = [{"notebook": "summary", "district": None, "status": "ok", "seconds": 1.0, "error": None,
               "html": "summary.html"}]
     text = build_index(tmp_path, pages, title="Cycle 2009", provenance=PROVENANCE).read_text()
-    row = re.search(r'<tr><td><a href="summary.html">summary</a></td>(.*?)</tr>', text).group(1)
-    assert "<td>Data quality: Rows by district; Chart of rows</td>" in row
+    # the link reads the page's own heading, not the notebook's file name
+    row = re.search(r'<tr><td><a href="summary.html">Data quality</a></td>(.*?)</tr>', text).group(1)
+    assert "<td>Rows by district; Chart of rows</td>" in row  # the link names the page
     assert "<td>Compliance rose from 70.0% to 80.0%.</td>" in row
     assert '<a href="../publish/appendix.html">' in text
 
@@ -192,7 +193,7 @@ def test_the_index_says_what_each_page_holds_and_its_main_finding(tmp_path):
 def test_a_page_without_main_findings_says_none_rather_than_guessing(page, tmp_path):
     from kentaudit.run.reviewer import page_summary
     assert page_summary(tmp_path / "html" / "summary.html")["finding"] == ""
-    assert page_summary(tmp_path / "missing.html") == {"holds": "", "finding": ""}
+    assert page_summary(tmp_path / "missing.html") == {"heading": "", "holds": "", "finding": ""}
 
 
 def test_index_links_every_page_with_status(tmp_path):
@@ -206,10 +207,56 @@ def test_index_links_every_page_with_status(tmp_path):
     ]
     out = build_index(tmp_path, pages, title="Cycle 2009", provenance=PROVENANCE)
     text = out.read_text()
-    assert '<a href="summary.html">summary</a>' in text
+    assert '<a href="summary.html">summary</a>' in text  # no page written: the notebook's name
     assert '<a href="district_profile__DOV.html">district_profile (Dover)</a>' in text
     assert "2 of 3 notebooks did not complete" in text
     assert "ValueError: boom" in text and "<script" not in text and not find_external_loads(text)
+
+
+def test_the_index_names_each_page_by_its_heading_and_its_district(tmp_path):
+    nb = executed_notebook(tmp_path / "district_profile__DOV.ipynb")
+    export_notebook_html(nb, tmp_path / "district_profile__DOV.html", provenance=PROVENANCE)
+    pages = [{"notebook": "district_profile", "district": "Dover", "status": "ok", "seconds": 1.0,
+              "error": None, "html": "district_profile__DOV.html"}]
+    text = build_index(tmp_path, pages, title="Cycle 2009", provenance=PROVENANCE).read_text()
+    assert '<a href="district_profile__DOV.html">Data quality (Dover)</a>' in text
+    assert ">district_profile" not in text
+
+
+def test_the_index_has_no_error_column_when_nothing_failed(tmp_path):
+    pages = [{"notebook": "summary", "district": None, "status": "ok", "seconds": 1.0, "error": None,
+              "html": None}]
+    text = build_index(tmp_path, pages, title="Cycle 2009", provenance=PROVENANCE).read_text()
+    assert '<th scope="col">Error</th>' not in text
+    assert '<th scope="col">Run time (seconds)</th>' in text
+
+
+def test_the_index_is_not_described_as_a_notebook(tmp_path):
+    text = build_index(tmp_path, [], title="Cycle 2009",
+                       provenance={**PROVENANCE, "notebook": "index"}).read_text()
+    assert "Restricted: reviewer pages for internal review" in text
+    assert '<th scope="row">Notebook</th>' not in text
+
+
+def test_the_run_record_is_collapsed_and_the_status_stays_in_sight(page, tmp_path):
+    _, text = page
+    banner = text[text.index('class="kentaudit-provenance"'):text.index("</header>")]
+    assert "<details open" not in banner and "<details>" in banner
+    assert banner.index("Status: ") < banner.index("<details>")
+    nb = executed_notebook(tmp_path / "failed.ipynb")
+    export_notebook_html(nb, tmp_path / "failed.html",
+                         provenance={**PROVENANCE, "status": "failed", "error": "ValueError: boom"})
+    failed = (tmp_path / "failed.html").read_text(encoding="utf-8")
+    assert failed.index("failed: ValueError: boom") < failed.index("<details>")
+
+
+def test_what_a_page_holds_keeps_a_questions_mark_without_a_semicolon(tmp_path):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("# Districts\n\n## Funnel\n\n## Which is lowest?\n\n## Flags")]
+    nbformat.write(nb, tmp_path / "d.ipynb")
+    export_notebook_html(tmp_path / "d.ipynb", tmp_path / "d.html", provenance=PROVENANCE)
+    from kentaudit.run.reviewer import page_summary
+    assert page_summary(tmp_path / "d.html")["holds"] == "Districts: Funnel; Which is lowest? Flags"
 
 
 # ---------------------------------------------------------------- real browser
