@@ -52,13 +52,13 @@ import io
 import re
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from kentaudit.core.errors import EmptyInputError, InputError
 from kentaudit.core.safeio import read_regular_text
 from kentaudit.core.textpolicy import code_problem, date_problem, match_key, shown, text_problem
-from kentaudit.inputs.reference import criteria as criteria_table, district_lookup, districts as districts_table
+from kentaudit.inputs.reference import (criteria as criteria_table, district_lookup,
+                                        districts as districts_table)
 
 __all__ = ["REGISTER_COLUMNS", "STATUSES", "REGISTER_RULES", "ALL_UNITS", "read_register",
            "register_problems", "action_cells", "register_csv_text", "write_register"]
