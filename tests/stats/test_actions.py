@@ -203,3 +203,14 @@ def test_an_edge_gives_a_documented_value_never_a_numpy_warning(name):
         warnings.simplefilter("error")
         out = EDGES[name]()
     assert isinstance(out, pd.DataFrame) and len(out) >= 1
+
+
+def test_the_difference_net_of_rtm_removes_both_the_trend_and_the_selection():
+    base = _counts([8, 15, 16, 14, 17, 15, 16, 15, 14, 16, 15, 17], [25] * 12)
+    re = _counts([21, 17, 18, 16, 18, 17, 18, 17, 16, 18, 17, 19], [25] * 12)
+    o = A.evaluate_action(base, re, ["D00"]).iloc[0]
+    rest_change = o["change"] - o["difference"]
+    assert o["difference_net_of_rtm"] == pytest.approx(o["change_net_of_rtm"] - rest_change)
+    assert o["difference_net_of_rtm"] < o["difference"]
+    assert o["difference_net_of_rtm_conf_low"] < o["difference_net_of_rtm"] < o["difference_net_of_rtm_conf_high"]
+    assert o["improved_net"] in ("yes", "no")
