@@ -35,7 +35,7 @@ from kentaudit.report.results import load_table
 from kentaudit.stats.actions import evaluate_action, reaudit_sample_size
 from kentaudit.stats.proportions import criterion_counts
 
-__all__ = ["PROPOSAL_SOURCES", "DRAFT_OWNER", "propose_actions", "propose_actions_cli", "plan_reaudit",
+__all__ = ["EFFECT_COLUMNS", "PROPOSAL_SOURCES", "DRAFT_OWNER", "propose_actions", "propose_actions_cli", "plan_reaudit",
            "plan_reaudit_cli", "evaluate_register", "actions_section", "published_register"]
 
 #: The results tables a proposal reads, in the order they are read.
@@ -175,12 +175,27 @@ def published_register(register: pd.DataFrame) -> pd.DataFrame:
     -------
     DataFrame
         ``action_id``, ``finding``, ``criteria``, ``units``, ``owner_role``, ``agreed``,
-        ``due``, ``status``, ``target``, ``baseline_cycle``, ``reaudit_cycle``.
+        ``due`` (``YYYY-MM-DD``, empty while proposed), ``status``, ``target``,
+        ``baseline_cycle``, ``reaudit_cycle``.
     """
     r = register.copy()
     r["finding"] = r["finding_table"] + ":" + r["finding_criterion"] + ":" + r["finding_unit"]
+    for c in ("agreed", "due"):
+        r[c] = r[c].dt.strftime("%Y-%m-%d").astype("string")
     return r[["action_id", "finding", "criteria", "units", "owner_role", "agreed", "due", "status", "target",
               "baseline_cycle", "reaudit_cycle"]].reset_index(drop=True)
+
+
+#: The columns of ``action_effects`` (:func:`evaluate_register`), in order (``docs/results.md``).
+EFFECT_COLUMNS = [
+    "action_id", "criterion", "criterion_label", "units", "baseline_cycle", "reaudit_cycle", "target", "status",
+    "n_yes_baseline", "n_denominator_baseline", "n_yes_reaudit", "n_denominator_reaudit",
+    "estimate_baseline", "estimate_reaudit", "change_since_baseline", "conf_low", "conf_high",
+    "test", "statistic", "df", "p_value",
+    "difference", "difference_conf_low", "difference_conf_high", "difference_p_value",
+    "rtm_change", "change_net_of_rtm", "change_net_of_rtm_conf_low", "change_net_of_rtm_conf_high",
+    "difference_net_of_rtm", "difference_net_of_rtm_conf_low", "difference_net_of_rtm_conf_high",
+    "improved", "improved_vs_rest", "improved_net", "target_reached", "method", "did_method", "conf_level", "note"]
 
 
 def evaluate_register(cycle: CycleData, register: pd.DataFrame) -> pd.DataFrame:
@@ -193,10 +208,11 @@ def evaluate_register(cycle: CycleData, register: pd.DataFrame) -> pd.DataFrame:
         withdrawn, are left out): ``action_id``, ``criterion``, ``criterion_label``,
         ``units`` (codes, or ``all``), ``baseline_cycle``, ``reaudit_cycle``, ``target``,
         ``status``, then the columns of :func:`kentaudit.stats.actions.evaluate_action`
-        (``estimate_baseline``, ``estimate_reaudit``, ``change`` with ``conf_low``,
+        (``change`` named ``change_since_baseline``, with its interval ``conf_low``,
         ``conf_high``; ``difference`` with ``difference_conf_low``/``_high``; the regression
         to the mean; ``improved``, ``improved_vs_rest``, ``improved_net``), and
-        ``target_reached`` (``"yes"`` when the re-audit's estimate is at least the target).
+        ``target_reached`` (``"yes"`` when the re-audit's estimate is at least the target);
+        :data:`EFFECT_COLUMNS` in that order (``docs/results.md``, ``action_effects``).
     """
     P = cycle.params
     names = list(cycle.districts["district"])
@@ -220,15 +236,20 @@ def evaluate_register(cycle: CycleData, register: pd.DataFrame) -> pd.DataFrame:
             est = ev["estimate_reaudit"]
             ev["target_reached"] = "NA" if pd.isna(est) else ("yes" if est >= float(a.target) else "no")
             rows.append({**head, **ev})
-    cols = ["action_id", "criterion", "criterion_label", "units", "baseline_cycle", "reaudit_cycle", "target",
-            "status"]
-    out = pd.DataFrame(rows)
-    if out.empty:
-        return pd.DataFrame(columns=cols)
+    out = pd.DataFrame(rows, columns=EFFECT_COLUMNS if not rows else None)
+    out = out.rename(columns={"change": "change_since_baseline"}).reindex(columns=EFFECT_COLUMNS)
     for c in ("action_id", "criterion", "criterion_label", "units", "baseline_cycle", "reaudit_cycle", "status",
               "method", "test", "note", "improved", "improved_vs_rest", "improved_net", "target_reached",
               "did_method"):
         out[c] = out[c].astype("string")
+    for c in ("n_yes_baseline", "n_denominator_baseline", "n_yes_reaudit", "n_denominator_reaudit"):
+        out[c] = out[c].astype("int64")
+    for c in ("target", "estimate_baseline", "estimate_reaudit", "change_since_baseline", "conf_low", "conf_high",
+              "statistic", "df", "p_value", "difference", "difference_conf_low", "difference_conf_high",
+              "difference_p_value", "rtm_change", "change_net_of_rtm", "change_net_of_rtm_conf_low",
+              "change_net_of_rtm_conf_high", "difference_net_of_rtm", "difference_net_of_rtm_conf_low",
+              "difference_net_of_rtm_conf_high", "conf_level"):
+        out[c] = out[c].astype("float64")
     return out
 
 

@@ -36,6 +36,7 @@ WRITES: dict[str, frozenset[str]] = {
     "trends": frozenset({
         "change_since_previous", "grade_trend", "grade_trend_tests", "p_chart", "programme_counts",
         "programme_grades", "trend", "trend_compliance", "trend_tests", "xmr", "xmr_compliance"}),
+    "actions": frozenset({"action_register", "action_effects"}),
 }
 
 #: The districts notebook also saves one funnel figure per criterion: ``funnel_<criterion id>``.

@@ -39,6 +39,7 @@ from kentaudit.core.safeio import read_regular
 from kentaudit.core.textpolicy import date_problem, shown, text_problem
 
 __all__ = [
+    "ACTIONS_NOTEBOOK",
     "CYCLE_ID",
     "MAX_SEED",
     "MAX_PARAMS_BYTES",
@@ -96,7 +97,9 @@ PUBLICATION_FORMATS = ("html", "pdf", "xlsx", "ods", "csv")
 PUBLICATION_STATUSES = ("official statistics", "official statistics in development",
                         "management information", "synthetic demonstration data")
 _REQUIRED = ("cycle", "title", "inputs", "samples", "seed")
-_INPUT_KEYS = ("audits", "previous_audits", "sampling_frame", "criteria", "districts")
+_INPUT_KEYS = ("audits", "previous_audits", "sampling_frame", "criteria", "districts", "actions")
+#: The notebook that evaluates an action register: it runs only when ``inputs.actions`` is given.
+ACTIONS_NOTEBOOK = "actions"
 
 
 @dataclass(frozen=True)
@@ -108,12 +111,14 @@ class CycleInputs:
     sampling_frame: Path | None = None
     criteria: Path | None = None
     districts: Path | None = None
+    #: the action register (``docs/actions.md``); None: no action is evaluated
+    actions: Path | None = None
 
     def files(self) -> list[tuple[str, Path]]:
         """Every input file as ``(role, path)``, in a fixed order."""
         out = [("audits", p) for p in self.audits]
         out += [("previous_audits", p) for p in self.previous_audits]
-        for role in ("sampling_frame", "criteria", "districts"):
+        for role in ("sampling_frame", "criteria", "districts", "actions"):
             p = getattr(self, role)
             if p is not None:
                 out.append((role, p))
@@ -227,6 +232,7 @@ class CycleParams:
                 "sampling_frame": self._rel(i.sampling_frame) if i.sampling_frame else None,
                 "criteria": self._rel(i.criteria) if i.criteria else None,
                 "districts": self._rel(i.districts) if i.districts else None,
+                "actions": self._rel(i.actions) if i.actions else None,
             },
             "samples": list(self.samples),
             "districts": "all" if self.districts_all else list(self.districts),
@@ -586,7 +592,7 @@ def load_params(path: str | Path) -> CycleParams:
     inputs, ref_criteria, ref_districts = _check_inputs(c, data, base)
     samples = _check_samples(c, data)
     districts, districts_all = _check_districts(c, data, ref_districts)
-    notebooks = _check_notebooks(c, data, root)
+    notebooks = _check_notebooks(c, data, root, has_actions=inputs is not None and inputs.actions is not None)
     grade_scale = _check_grade_scale(c, data, cycle)
     target = _check_target(c, data)
     headline = _check_headline(c, data, ref_criteria)
@@ -673,6 +679,8 @@ def _input_parts(c: _Checker, raw_inputs, base: Path) -> dict:
                                           allow_none=True), False),
         "districts": c.get(lambda: c.file_("inputs.districts", raw_inputs.get("districts"), base,
                                            allow_none=True), False),
+        "actions": c.get(lambda: c.file_("inputs.actions", raw_inputs.get("actions"), base,
+                                         allow_none=True), False),
     }
     return parts
 
@@ -686,7 +694,8 @@ def _check_inputs(c: _Checker, data: dict, base: Path) -> tuple:
     if parts is not None and parts["audits"] is not None:
         inputs = CycleInputs(audits=parts["audits"], previous_audits=parts["previous_audits"],
                              sampling_frame=parts["sampling_frame"],
-                             criteria=parts["criteria"] or None, districts=parts["districts"] or None)
+                             criteria=parts["criteria"] or None, districts=parts["districts"] or None,
+                             actions=parts["actions"] or None)
     # reference tables for the checks below: the bundled ones where a file failed
     ref_criteria = (parts or {}).get("criteria") or None
     ref_districts = (parts or {}).get("districts") or None
@@ -745,12 +754,16 @@ def _check_districts(c: _Checker, data: dict, ref_districts) -> tuple:
                  ((), False))
 
 
-def _notebook_names(c: _Checker, raw_nb, nb_dir: Path, available: list) -> tuple:
-    """``notebooks``: ``all`` or a list of the notebooks in ``nb_dir``, none twice."""
+def _notebook_names(c: _Checker, raw_nb, nb_dir: Path, available: list, has_actions: bool = False) -> tuple:
+    """``notebooks``: ``all`` or a list of the notebooks in ``nb_dir``, none twice; the actions
+    notebook only with ``inputs.actions`` (``all`` leaves it out without one)."""
     if raw_nb == "all":
         if not available:
             c.fail("notebooks", f"no notebooks found in {nb_dir}")
-        return tuple(available)
+        return tuple(n for n in available if has_actions or n != ACTIONS_NOTEBOOK)
+    if isinstance(raw_nb, list) and ACTIONS_NOTEBOOK in raw_nb and not has_actions:
+        c.fail("notebooks", f"the {ACTIONS_NOTEBOOK!r} notebook evaluates an action register: give its file "
+                            "as inputs.actions (docs/actions.md), or leave the notebook out")
     if not isinstance(raw_nb, list) or not raw_nb:
         c.fail("notebooks", f'must be "all" or a non-empty list of notebook names, got {raw_nb!r}')
     missing = [n for n in raw_nb if n not in available]
@@ -762,11 +775,11 @@ def _notebook_names(c: _Checker, raw_nb, nb_dir: Path, available: list) -> tuple
     return tuple(raw_nb)
 
 
-def _check_notebooks(c: _Checker, data: dict, root: Path) -> tuple:
+def _check_notebooks(c: _Checker, data: dict, root: Path, has_actions: bool = False) -> tuple:
     """``notebooks`` checked against ``<root>/notebooks`` (an empty tuple where wrong)."""
     nb_dir = root / "notebooks"
     available = sorted(p.stem for p in nb_dir.glob("*.ipynb")) if nb_dir.is_dir() else []
-    return c.get(lambda: _notebook_names(c, data.get("notebooks", "all"), nb_dir, available), ())
+    return c.get(lambda: _notebook_names(c, data.get("notebooks", "all"), nb_dir, available, has_actions), ())
 
 
 def _scale_name(c: _Checker, data: dict, cycle, scales: list) -> str:

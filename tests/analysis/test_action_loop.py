@@ -4,6 +4,7 @@ bundled synthetic programme (whose truth is known: the synthetic data carry no a
 effect, while the whole authority improves from cycle to cycle)."""
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -40,6 +41,7 @@ def _params_2011(tmp_path) -> Path:
             .replace("    - ../data/synthetic/audits_2010.csv\n", f"    - {DATA / 'audits_2010.csv'}\n")
             .replace("    - ../data/synthetic/audits_2011.csv\n", "").replace("    - ../data/synthetic/audits_2012.csv\n", "")
             .replace("grade_scale: ofsted_2013", "grade_scale: ofsted_2009")
+            .replace("  actions: ../data/synthetic/actions.csv", f"  actions: {REGISTER}")
             .replace("output_dir: ../outputs", f"output_dir: {tmp_path / 'out'}"))
     p = tmp_path / "cycle-2011.yaml"
     p.write_text(text, encoding="utf-8")
@@ -69,7 +71,7 @@ def test_authority_wide_actions_show_the_authoritys_true_improvement_without_a_c
 
 def test_each_effect_carries_its_interval_and_the_regression_to_the_mean(effects):
     d = effects[effects["units"] != "all"]
-    assert (d["conf_low"] < d["change"]).all() and (d["change"] < d["conf_high"]).all()
+    assert (d["conf_low"] < d["change_since_baseline"]).all() and (d["change_since_baseline"] < d["conf_high"]).all()
     assert (d["difference_conf_low"] < d["difference"]).all()
     assert (d["rtm_change"] > 0).all()  # units chosen because they scored low
 
@@ -81,8 +83,16 @@ def test_the_section_publishes_roles_never_the_description(cycle2013):
     assert set(s.tables) == {"action_register", "action_effects"}
 
 
+def test_the_section_reads_the_register_the_parameter_file_gives(cycle2013):
+    assert cycle2013.params.inputs.actions == REGISTER
+    assert len(AA.actions_section(cycle2013).tables["action_effects"]) == 12
+
+
 def test_without_a_register_the_section_is_empty(cycle2013):
-    assert AA.actions_section(cycle2013).tables == {}
+    P = cycle2013.params
+    bare = dataclasses.replace(cycle2013, params=dataclasses.replace(
+        P, inputs=dataclasses.replace(P.inputs, actions=None)))
+    assert AA.actions_section(bare).tables == {}
 
 
 # ------------------------------------------------------------ proposals
