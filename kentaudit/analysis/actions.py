@@ -33,9 +33,9 @@ from kentaudit.inputs.reference import districts as districts_table
 from kentaudit.inputs.sampling import allocate, draw_sample, read_frame
 from kentaudit.report.results import load_table
 from kentaudit.stats.actions import evaluate_action, reaudit_sample_size
-from kentaudit.stats.proportions import criterion_counts
+from kentaudit.stats.proportions import criterion_counts, proportion_ci
 
-__all__ = ["EFFECT_COLUMNS", "PROPOSAL_SOURCES", "DRAFT_OWNER", "propose_actions", "propose_actions_cli", "plan_reaudit",
+__all__ = ["ALL_DISTRICTS", "BY_CYCLE_COLUMNS", "EFFECT_COLUMNS", "effects_by_cycle", "PROPOSAL_SOURCES", "DRAFT_OWNER", "propose_actions", "propose_actions_cli", "plan_reaudit",
            "plan_reaudit_cli", "evaluate_register", "actions_section", "published_register"]
 
 #: The results tables a proposal reads, in the order they are read.
@@ -253,20 +253,92 @@ def evaluate_register(cycle: CycleData, register: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+#: The columns of ``action_effects_by_cycle`` (:func:`effects_by_cycle`), in order.
+BY_CYCLE_COLUMNS = [
+    "action_id", "criterion", "criterion_label", "district", "cycle", "occasion", "owner_role", "status",
+    "n_yes", "n_denominator", "estimate", "conf_low", "conf_high",
+    "change_since_baseline", "change_conf_low", "change_conf_high",
+    "difference", "difference_conf_low", "difference_conf_high",
+    "difference_net_of_rtm", "difference_net_of_rtm_conf_low", "difference_net_of_rtm_conf_high",
+    "improved", "improved_vs_rest", "improved_net", "method", "conf_level"]
+#: What a district column says for an authority-wide action (the disclosure control's total).
+ALL_DISTRICTS = "All districts"
+
+
+def effects_by_cycle(cycle: CycleData, register: pd.DataFrame, effects: pd.DataFrame) -> pd.DataFrame:
+    """``action_effects`` in the shape the appendix publishes: two rows per action and criterion.
+
+    The baseline row holds the targeted unit's counts and compliance at the baseline cycle;
+    the re-audit row the same in this cycle, and the effect (the change since the baseline,
+    against the rest, net of regression to the mean, each with its interval, and the three
+    verdicts). Each count is a count of audit records of one cycle, district (or every
+    district) and criterion, so the appendix's disclosure control protects it as it
+    protects every count. Actions targeting several districts but not all (their counts are
+    pooled over districts no table names) are left out.
+
+    Returns
+    -------
+    DataFrame
+        :data:`BY_CYCLE_COLUMNS`: ``district`` is the district's name or ``All districts``;
+        ``occasion`` is ``baseline`` or ``re-audit``; ``estimate``, ``conf_low``,
+        ``conf_high`` the compliance of the row's cycle (``method``, the cycle's interval
+        method); the effect columns are empty on the baseline row.
+    """
+    P = cycle.params
+    name_of = dict(zip(cycle.districts["district_code"], cycle.districts["district"]))
+    owner = dict(zip(register["action_id"], register["owner_role"]))
+    rows = []
+    for e in effects.itertuples(index=False):
+        units = str(e.units)
+        if units != register_io.ALL_UNITS and ";" in units:
+            continue
+        district = ALL_DISTRICTS if units == register_io.ALL_UNITS else name_of[units]
+        head = {"action_id": e.action_id, "criterion": e.criterion, "criterion_label": e.criterion_label,
+                "district": district, "owner_role": owner.get(e.action_id), "status": e.status}
+        for occ, cyc, x, n in (("baseline", e.baseline_cycle, e.n_yes_baseline, e.n_denominator_baseline),
+                               ("re-audit", e.reaudit_cycle, e.n_yes_reaudit, e.n_denominator_reaudit)):
+            ci = proportion_ci(x, n, method=P.interval_method, conf_level=P.confidence_level).iloc[0]
+            row = {**head, "cycle": cyc, "occasion": occ, "n_yes": int(x), "n_denominator": int(n),
+                   "estimate": ci["estimate"], "conf_low": ci["conf_low"], "conf_high": ci["conf_high"],
+                   "method": P.interval_method, "conf_level": P.confidence_level}
+            if occ == "re-audit":
+                row.update({"change_since_baseline": e.change_since_baseline, "change_conf_low": e.conf_low,
+                            "change_conf_high": e.conf_high, "difference": e.difference,
+                            "difference_conf_low": e.difference_conf_low,
+                            "difference_conf_high": e.difference_conf_high,
+                            "difference_net_of_rtm": e.difference_net_of_rtm,
+                            "difference_net_of_rtm_conf_low": e.difference_net_of_rtm_conf_low,
+                            "difference_net_of_rtm_conf_high": e.difference_net_of_rtm_conf_high,
+                            "improved": e.improved, "improved_vs_rest": e.improved_vs_rest,
+                            "improved_net": e.improved_net})
+            rows.append(row)
+    out = pd.DataFrame(rows).reindex(columns=BY_CYCLE_COLUMNS)
+    for c in ("action_id", "criterion", "criterion_label", "district", "cycle", "occasion", "owner_role", "status",
+              "improved", "improved_vs_rest", "improved_net", "method"):
+        out[c] = out[c].astype("string")
+    for c in ("n_yes", "n_denominator"):
+        out[c] = out[c].astype("int64")
+    for c in BY_CYCLE_COLUMNS[10:22] + ["conf_level"]:
+        out[c] = out[c].astype("float64")
+    return out
+
+
 def actions_section(cycle: CycleData, register_path=None) -> Section:
     """The ``actions`` notebook's section: the register and each action's effect.
 
     With no register (``inputs.actions`` not given) the section is empty. Tables:
     ``action_register`` (:func:`published_register`: owner roles, never a description or a
-    name) and ``action_effects`` (:func:`evaluate_register`).
+    name), ``action_effects`` (:func:`evaluate_register`) and ``action_effects_by_cycle``
+    (:func:`effects_by_cycle`: what the appendix publishes as "Actions and their effect").
     """
     path = register_path if register_path is not None else getattr(cycle.params.inputs, "actions", None)
     if path is None:
         return Section()
     reg = register_io.read_register(path, criteria_file=cycle.params.inputs.criteria,
                                     districts_file=cycle.params.inputs.districts)
-    return Section(tables={"action_register": published_register(reg),
-                           "action_effects": evaluate_register(cycle, reg)})
+    effects = evaluate_register(cycle, reg)
+    return Section(tables={"action_register": published_register(reg), "action_effects": effects,
+                           "action_effects_by_cycle": effects_by_cycle(cycle, reg, effects)})
 
 
 def plan_reaudit(cycle: CycleData, register: pd.DataFrame, frame: pd.DataFrame | None = None,

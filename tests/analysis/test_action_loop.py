@@ -80,7 +80,7 @@ def test_the_section_publishes_roles_never_the_description(cycle2013):
     s = AA.actions_section(cycle2013, REGISTER)
     reg = s.tables["action_register"]
     assert "owner_role" in reg.columns and "description" not in reg.columns
-    assert set(s.tables) == {"action_register", "action_effects"}
+    assert set(s.tables) == {"action_register", "action_effects", "action_effects_by_cycle"}
 
 
 def test_the_section_reads_the_register_the_parameter_file_gives(cycle2013):
@@ -163,3 +163,29 @@ def test_plan_cli_refuses_a_power_that_is_not_a_proportion(tmp_path, capsys):
         main(["actions", "plan", str(ROOT / "params" / "cycle-2013.yaml"), "--register", str(REGISTER),
               "--frame", str(DATA / "sampling_frame.csv"), "--out", str(tmp_path), "--seed", "1", "--power", "80"])
     assert e.value.code == 2 and "strictly between 0 and 1" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------ what the appendix publishes
+def test_effects_by_cycle_has_a_baseline_and_a_reaudit_row_per_action(cycle2013, effects):
+    reg = register_io.read_register(REGISTER)
+    t = AA.effects_by_cycle(cycle2013, reg, effects)
+    assert list(t.columns) == AA.BY_CYCLE_COLUMNS and len(t) == 2 * len(effects)
+    assert (t.groupby(["action_id", "criterion"])["occasion"].apply(list) == [["baseline", "re-audit"]]).all()
+    base, re_ = t[t["occasion"] == "baseline"], t[t["occasion"] == "re-audit"]
+    assert base["change_since_baseline"].isna().all() and re_["change_since_baseline"].notna().all()
+    assert set(t.loc[t["action_id"] == "A2010-W1", "district"]) == {AA.ALL_DISTRICTS}
+    assert set(t.loc[t["action_id"] == "A2010-01", "district"]) == {"Thanet"}
+    assert list(re_["n_yes"]) == list(effects["n_yes_reaudit"])
+
+
+def test_an_action_on_several_districts_is_not_published_cell_by_cell(cycle2013, effects):
+    reg = register_io.read_register(REGISTER)
+    several = effects.assign(units=effects["units"].where(effects["action_id"] != "A2010-01", "THA;SWA"))
+    t = AA.effects_by_cycle(cycle2013, reg, several)
+    assert "A2010-01" not in set(t["action_id"]) and len(t) == 2 * (len(effects) - 1)
+
+
+def test_the_appendix_never_demands_the_optional_actions_notebook():
+    from kentaudit.analysis.outputs import OPTIONAL_NOTEBOOKS, appendix_needs
+    assert "actions" in OPTIONAL_NOTEBOOKS
+    assert "actions" not in appendix_needs(["annual"], True)
