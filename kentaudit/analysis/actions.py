@@ -105,8 +105,9 @@ def propose_actions(params: CycleParams | str | Path, results_dir=None) -> tuple
             for r in t.itertuples(index=False):
                 if pd.notna(r.conf_high) and r.conf_high < std:
                     add(name, r.criterion, register_io.ALL_UNITS, std,
-                        f"Compliance {format_interval(r.estimate, r.conf_low, r.conf_high)}% "
-                        f"({level_text(r.conf_level)} interval) is below the standard {_pct(std)}.")
+                        f"Compliance of {_pct(r.estimate)} ({level_text(r.conf_level)} interval "
+                        f"{format_value(r.conf_low, 'percent')} to {format_value(r.conf_high, 'percent')}) "
+                        f"is below the standard {_pct(std)}.")
         elif name == "funnel":
             for r in t.itertuples(index=False):
                 if r.flag_99_8 == "below" and r.district in code:
