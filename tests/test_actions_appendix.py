@@ -26,6 +26,16 @@ def test_the_2013_appendix_says_for_each_action_whether_practice_improved(cycle_
     for r in reaudit:
         for c in ("change_since_baseline", "change_conf_low", "change_conf_high"):
             assert r[c] != "", (r["action_id"], c)
+    # disclosure control: a count from 1 to 5 is [c], and the change, which the two rows'
+    # counts together give, is hidden whenever either row's counts are
+    hidden = {r["action_id"] for r in rows if "[c]" in (r["n_yes"], r["n_denominator"])}
+    assert hidden, "the synthetic programme has actions with small baseline counts"
+    for r in rows:
+        if r["n_yes"] not in ("[c]", "") and 1 <= int(r["n_yes"]) <= 5:
+            raise AssertionError(f"{r['action_id']}: a count of {r['n_yes']} is shown")
+    for r in reaudit:
+        if r["action_id"] in hidden:
+            assert r["change_since_baseline"] == "[c]" and r["difference"] in ("[c]", "[x]"), r["action_id"]
     assert {r["owner_role"] for r in rows} <= {r["owner_role"] for r in register}
     # the description is kept for the lead and never published, in any format
     html = (publish / "appendix.html").read_text(encoding="utf-8")
