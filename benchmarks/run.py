@@ -34,7 +34,7 @@ sys.path.insert(0, str(HERE))
 
 import machine  # noqa: E402
 
-BENCHES = ("summary", "cycle", "scale", "rerun", "versions")
+BENCHES = ("summary", "cycle", "scale", "rerun", "versions", "actions")
 #: scale_mib: peak at 1,000,000 rows at most 700 MiB (issue 26; 1,101 MiB before);
 #: scale_seconds: ingest + every table at 1,000,000 rows no slower than before (about 70 s
 #: on an idle machine, issue 26)
@@ -321,6 +321,17 @@ def main(argv=None) -> int:
             "",
             f"**This checkout = {r['ratio']:.2f}x the base** (target at most 1.2x: {_ok(ok)}).",
         ]))
+
+    if "actions" in a.only:
+        import bench_actions
+
+        print("[actions] truth recovery of the action evaluation ...", flush=True)
+        r = bench_actions.run(quick=a.quick)
+        raw["actions"] = r
+        rows.append(("Actions: truth recovery", f"{r['reps']:,} programmes per arm", _fmt_s(r["seconds"]), 1,
+                     f"power {100 * r['design_no_fpc_detect']:.0f}% (stated 80%), false claims net of RTM "
+                     f"{100 * r['programme_false_improved_net']:.1f}% (stated 2.5%)"))
+        sections.append(bench_actions.section(r))
 
     head = ("benchmark", "side", "median", "runs", "result")
     w = [max(len(str(r[i])) for r in [head, *rows]) for i in range(5)]

@@ -220,6 +220,31 @@ def _cmd_check(a):
                                  width=width, earlier=a.earlier, source=" ".join(source) or None)
 
 
+def _cmd_actions_propose(a):
+    # deferred: kentaudit.analysis.actions (pandas, the cycle loader) takes 0.5 s to import; other
+    # commands and `kentaudit --help` need none of it
+    from kentaudit.analysis.actions import propose_actions_cli
+    return propose_actions_cli(a.params, a.out, results_dir=a.results)
+
+
+def _cmd_actions_plan(a):
+    # deferred: kentaudit.analysis.actions (pandas, the cycle loader) takes 0.5 s to import; other
+    # commands and `kentaudit --help` need none of it
+    from kentaudit.analysis.actions import plan_reaudit_cli
+    return plan_reaudit_cli(a.params, a.register, a.frame, a.out, seed=a.seed, power=a.power, as_of=a.as_of,
+                            exclude=a.exclude, exclude_months=a.exclude_months)
+
+
+def _power(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number: give the power as a decimal (0.8)") from None
+    if not 0 < v < 1:
+        raise argparse.ArgumentTypeError(f"{v} is out of range: give a power strictly between 0 and 1 (0.8)")
+    return v
+
+
 #: Exit codes every command shares (printed in each command's help).
 _COMMON_EXIT = ("  2   an invalid argument or input (the message names it)\n"
                 "  70  an internal error (a bug: please report it)\n"
@@ -240,6 +265,13 @@ _EPILOGS = {
             "  1   a notebook, the appendix or the reviewer HTML failed: nothing published\n"
             "  130 interrupted (Ctrl-C); 143 terminated (SIGTERM)"),
     "appendix": ("kentaudit appendix params/cycle-2009.yaml", "  0   built and checked"),
+    "actions propose": ("kentaudit actions propose params/cycle-2013.yaml --out actions-draft.csv",
+                        "  0   the draft register written (it may hold no action)"),
+    "actions plan": ("kentaudit actions plan params/cycle-2013.yaml --register actions.csv --frame frame.csv "
+                     "--out outputs/reaudit --seed 20140101",
+                     "  0   the plan (and the targeted sample, when a file is to be drawn) written"),
+    "actions": ("kentaudit actions propose params/cycle-2013.yaml --out actions-draft.csv",
+                "  0   done (see each subcommand)"),
     "check-publication": ("kentaudit check-publication outputs/2009/publish --params params/cycle-2009.yaml "
                           "--restricted outputs/2009/restricted",
                           "  0   no leak found\n  1   a leak found, a link or special file in the folder, or "
@@ -330,6 +362,34 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("params", help="the cycle's parameter file, e.g. params/cycle-2009.yaml")
     ap.add_argument("--results", help="the cycle's output folder holding results/ (default outputs/<cycle>)")
     ap.set_defaults(func=_cmd_appendix)
+
+    ac = _add(sub, "actions", "close the audit loop: draft actions from a cycle's results, plan their re-audit")
+    asub = ac.add_subparsers(dest="actions_command", required=True, metavar="SUBCOMMAND",
+                             help="propose (draft actions) or plan (the re-audit and its sample)")
+    ap_ = asub.add_parser("propose", help="draft actions from a cycle's results tables (a register to edit)",
+                          description="Draft actions from a cycle's results tables (criteria below the standard, "
+                                      "districts below the funnel limit, criteria worse than the previous cycle) "
+                                      "as an action register for the quality-assurance lead to edit.",
+                          epilog=_epilog("actions propose"), formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap_.add_argument("params", type=_existing_file, help="the cycle's parameter file (the baseline cycle)")
+    ap_.add_argument("--out", required=True, help="the CSV file to write the draft register to")
+    ap_.add_argument("--results", type=_existing_folder, help="the cycle's results/ folder (default outputs/<cycle>/results)")
+    ap_.set_defaults(func=_cmd_actions_propose)
+    pl = asub.add_parser("plan", help="files to re-audit for each action, and the targeted sample",
+                         description="Files to re-audit for each action of the register whose baseline is this "
+                                     "cycle (the stated power at each unit's size), and the targeted sample drawn "
+                                     "as `kentaudit sample` draws.",
+                         epilog=_epilog("actions plan"), formatter_class=argparse.RawDescriptionHelpFormatter)
+    pl.add_argument("params", type=_existing_file, help="the baseline cycle's parameter file")
+    pl.add_argument("--register", required=True, type=_existing_file, help="the action register (CSV)")
+    pl.add_argument("--frame", required=True, type=_existing_file, help="CSV of open cases (case_ref, district, ...)")
+    pl.add_argument("--out", required=True, type=_output_folder, help="folder for plan.csv and the sample")
+    pl.add_argument("--seed", type=_SEED, required=True, help="random seed, recorded so the draw can be reproduced")
+    pl.add_argument("--power", type=_power, default=0.8, help="power wanted (default 0.8)")
+    pl.add_argument("--as-of", type=_date, help="date of the draw (YYYY-MM-DD, default today)")
+    pl.add_argument("--exclude", type=_existing_file, help="CSV of earlier audits (case_ref, audit_date) to exclude")
+    pl.add_argument("--exclude-months", type=_NONNEG, default=12, help="exclude files audited in the last N months")
+    pl.set_defaults(func=_cmd_actions_plan)
 
     c = _add(sub, "check-publication", "scan a publish/ folder for disclosure leaks")
     c.add_argument("path", type=_existing_folder, help="the publish/ folder to check")

@@ -26,12 +26,12 @@ _spec.loader.exec_module(bench_run)
 
 #: the heading of every section results.md holds after a run of every benchmark
 SECTIONS = ("## Machine", "## Summary", "## District-by-criterion summary", "## Cycle:",
-            "## Scale:", "## Reruns", "## This checkout against")
+            "## Scale:", "## Reruns", "## This checkout against", "## Actions:")
 
 
 def test_every_benchmark_is_run_by_default():
     a = bench_run.BENCHES
-    assert set(a) == {"summary", "cycle", "scale", "rerun", "versions"}
+    assert set(a) == {"summary", "cycle", "scale", "rerun", "versions", "actions"}
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
     assert re.search(r"^bench: install\n\t\$\(PY\) benchmarks/run\.py$", makefile, re.M)
 

@@ -19,10 +19,12 @@ every notebook                 :func:`load_cycle`, :func:`findings`         ``cy
                                                                             ``ranking``
 ``district_profile``           :func:`district_profile`                     ``profile``
 ``trends``                     :func:`trends`                               ``programme``
+``actions``                    :func:`actions_section`                      ``actions``
 ad-hoc questions               :func:`compare_groups`,                      ``groups``
                                :func:`compare_grades_by`
 =============================  ==========================================  ========================
 """
+from kentaudit.analysis.actions import actions_section
 from kentaudit.analysis.calibration import auditor_calibration
 from kentaudit.analysis.compliance import compliance_summary
 from kentaudit.analysis.cycle import CycleData, load_cycle
@@ -38,5 +40,5 @@ from kentaudit.analysis.section import FIGURES, TABLES, Section, findings
 
 __all__ = ["CycleData", "load_cycle", "Section", "TABLES", "FIGURES", "findings", "check_parameters",
            "resolve_params_file", "data_quality", "auditor_calibration", "compliance_summary",
-           "initial_vs_extended", "districts", "district_ranks", "district_profile", "trends",
+           "initial_vs_extended", "districts", "district_ranks", "district_profile", "trends", "actions_section",
            "compare_groups", "compare_grades_by", "ComparisonTable"]

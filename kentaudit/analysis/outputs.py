@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from kentaudit.publication.spec import applies, load_spec
 
-__all__ = ["WRITES", "PER_CRITERION_PREFIX", "notebook_of", "appendix_needs"]
+__all__ = ["WRITES", "OPTIONAL_NOTEBOOKS", "PER_CRITERION_PREFIX", "notebook_of", "appendix_needs"]
 
 #: The results tables and figures each cycle-wide notebook saves (names as in ``results/``
 #: and ``figures/``). Per-district notebooks (``district_*``) feed no appendix table.
@@ -36,7 +36,13 @@ WRITES: dict[str, frozenset[str]] = {
     "trends": frozenset({
         "change_since_previous", "grade_trend", "grade_trend_tests", "p_chart", "programme_counts",
         "programme_grades", "trend", "trend_compliance", "trend_tests", "xmr", "xmr_compliance"}),
+    "actions": frozenset({"action_register", "action_effects", "action_effects_by_cycle"}),
 }
+
+#: Notebooks that run only with an input of their own (the actions notebook: ``inputs.actions``):
+#: the appendix publishes their tables when they ran, and is never refused for their absence
+#: (a table whose results are missing is listed as not produced, with the reason).
+OPTIONAL_NOTEBOOKS = frozenset({"actions"})
 
 #: The districts notebook also saves one funnel figure per criterion: ``funnel_<criterion id>``.
 PER_CRITERION_PREFIX = {"districts": "funnel_"}
@@ -70,7 +76,8 @@ def appendix_needs(samples, has_previous: bool, spec_path=None) -> dict[str, lis
     dict
         ``{notebook: [ids]}`` for every table and figure of the spec that applies to the
         cycle (:func:`kentaudit.publication.spec.applies`), in the spec's order, through the
-        results tables they read (a table's ``source``, ``join`` and ``tests_from``).
+        results tables they read (a table's ``source``, ``join`` and ``tests_from``); never
+        one of :data:`OPTIONAL_NOTEBOOKS`.
     """
     spec = load_spec(spec_path)
     out: dict[str, list[str]] = {}
@@ -82,6 +89,8 @@ def appendix_needs(samples, has_previous: bool, spec_path=None) -> dict[str, lis
                    + list(entry.get("tests_from", []) or []))
         for src in sources:
             nb = notebook_of(src)
+            if nb in OPTIONAL_NOTEBOOKS:
+                continue
             if nb is not None and entry["id"] not in out.setdefault(nb, []):
                 out[nb].append(entry["id"])
     return out

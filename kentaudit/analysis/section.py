@@ -39,6 +39,8 @@ TABLES = frozenset({
     # calibration section (kentaudit.analysis.calibration)
     "agreement_coefficients", "moderation_by_cycle", "moderation_p_chart", "moderation_run_chart",
     "auditor_leniency",
+    # actions section (kentaudit.analysis.actions)
+    "action_register", "action_effects", "action_effects_by_cycle",
 })
 #: Every figure an analysis can save.
 FIGURES = frozenset({"grades_by_sample", "initial_vs_extended_forest", "funnel_compliance",

@@ -226,6 +226,16 @@ METHOD_WORDS = {
     # shrunken estimates (kentaudit.stats.shrinkage)
     "hierarchical": ("hierarchical beta-binomial", "a hierarchical beta-binomial model",
                      "hierarchical beta-binomial model (posterior draws)"),
+    # evaluating an action (kentaudit.stats.actions)
+    "mover-newcombe": ("MOVER from Newcombe intervals", "the MOVER combination of Newcombe's intervals",
+                       "MOVER combination of the two changes' Newcombe hybrid score intervals (Zou & Donner 2008)"),
+    "wald": ("Wald", "the Wald interval", "Wald interval (the identity-link binomial GLM's interaction)"),
+    "wald z (identity-link interaction)": ("Wald z", "the Wald z test of the difference in differences",
+                                           "Wald z test of the interaction of a binomial GLM with an identity link"),
+    "power-prop-fpc": ("normal power, finite population corrected",
+                       "the normal-approximation power formula with a finite population correction",
+                       "normal-approximation power (as R power.prop.test) with Cochran's finite population "
+                       "correction"),
     # kappa weights (kentaudit.stats.interrater)
     "unweighted": ("unweighted", "unweighted", "unweighted (every disagreement counts the same)"),
     "linear": ("linear weights", "linear weights", "linear weights (disagreement by grade distance)"),

@@ -41,6 +41,7 @@ from kentaudit.inputs.mapping import load_mapping
 from kentaudit.inputs.profile import Profile, Words, bundled_profile, cycle_id, load_profile
 
 __all__ = [
+    "ACTIONS_NOTEBOOK",
     "CYCLE_ID",
     "MAX_SEED",
     "MAX_PARAMS_BYTES",
@@ -98,7 +99,9 @@ PUBLICATION_FORMATS = ("html", "pdf", "xlsx", "ods", "csv")
 PUBLICATION_STATUSES = ("official statistics", "official statistics in development",
                         "management information", "synthetic demonstration data")
 _REQUIRED = ("cycle", "title", "inputs", "samples", "seed")
-_INPUT_KEYS = ("audits", "previous_audits", "sampling_frame", "criteria", "districts", "mapping")
+_INPUT_KEYS = ("audits", "previous_audits", "sampling_frame", "criteria", "districts", "mapping", "actions")
+#: The notebook that evaluates an action register: it runs only when ``inputs.actions`` is given.
+ACTIONS_NOTEBOOK = "actions"
 
 
 @dataclass(frozen=True)
@@ -113,12 +116,14 @@ class CycleInputs:
     #: The exports' mapping (``inputs.mapping``, ``docs/profile.md``): every export of the cycle
     #: (``audits`` and ``previous_audits``) is read through it. None: exports in kentaudit's columns.
     mapping: Path | None = None
+    #: the action register (``docs/actions.md``); None: no action is evaluated
+    actions: Path | None = None
 
     def files(self) -> list[tuple[str, Path]]:
         """Every input file as ``(role, path)``, in a fixed order."""
         out = [("audits", p) for p in self.audits]
         out += [("previous_audits", p) for p in self.previous_audits]
-        for role in ("sampling_frame", "criteria", "districts", "mapping"):
+        for role in ("sampling_frame", "criteria", "districts", "mapping", "actions"):
             p = getattr(self, role)
             if p is not None:
                 out.append((role, p))
@@ -259,6 +264,7 @@ class CycleParams:
                 "criteria": self._rel(i.criteria) if i.criteria else None,
                 "districts": self._rel(i.districts) if i.districts else None,
                 "mapping": self._rel(i.mapping) if i.mapping else None,
+                "actions": self._rel(i.actions) if i.actions else None,
             },
             "cycle_label": self.label,
             "samples": list(self.samples),
@@ -622,7 +628,7 @@ def load_params(path: str | Path) -> CycleParams:
     inputs, ref_criteria, ref_districts = _check_inputs(c, data, base, profile)
     samples = _check_samples(c, data, profile)
     districts, districts_all = _check_districts(c, data, ref_districts)
-    notebooks = _check_notebooks(c, data, root)
+    notebooks = _check_notebooks(c, data, root, has_actions=inputs is not None and inputs.actions is not None)
     grade_scale = _check_grade_scale(c, data, cycle, profile)
     target = _check_target(c, data)
     headline = _check_headline(c, data, ref_criteria)
@@ -730,6 +736,8 @@ def _input_parts(c: _Checker, raw_inputs, base: Path) -> dict:
         "districts": c.get(lambda: c.file_("inputs.districts", raw_inputs.get("districts"), base,
                                            allow_none=True), False),
         "mapping": c.get(lambda: _mapping_file(c, raw_inputs.get("mapping"), base)),
+        "actions": c.get(lambda: c.file_("inputs.actions", raw_inputs.get("actions"), base,
+                                         allow_none=True), False),
     }
     return parts
 
@@ -780,7 +788,7 @@ def _check_inputs(c: _Checker, data: dict, base: Path, profile: Profile | None =
         inputs = CycleInputs(audits=parts["audits"], previous_audits=parts["previous_audits"],
                              sampling_frame=parts["sampling_frame"],
                              criteria=parts["criteria"] or None, districts=parts["districts"] or None,
-                             mapping=parts.get("mapping"))
+                             mapping=parts.get("mapping"), actions=parts["actions"] or None)
     # reference tables for the checks below: the bundled ones where a file failed
     ref_criteria = (parts or {}).get("criteria") or None
     ref_districts = (parts or {}).get("districts") or None
@@ -840,12 +848,16 @@ def _check_districts(c: _Checker, data: dict, ref_districts) -> tuple:
                  ((), False))
 
 
-def _notebook_names(c: _Checker, raw_nb, nb_dir: Path, available: list) -> tuple:
-    """``notebooks``: ``all`` or a list of the notebooks in ``nb_dir``, none twice."""
+def _notebook_names(c: _Checker, raw_nb, nb_dir: Path, available: list, has_actions: bool = False) -> tuple:
+    """``notebooks``: ``all`` or a list of the notebooks in ``nb_dir``, none twice; the actions
+    notebook only with ``inputs.actions`` (``all`` leaves it out without one)."""
     if raw_nb == "all":
         if not available:
             c.fail("notebooks", f"no notebooks found in {nb_dir}")
-        return tuple(available)
+        return tuple(n for n in available if has_actions or n != ACTIONS_NOTEBOOK)
+    if isinstance(raw_nb, list) and ACTIONS_NOTEBOOK in raw_nb and not has_actions:
+        c.fail("notebooks", f"the {ACTIONS_NOTEBOOK!r} notebook evaluates an action register: give its file "
+                            "as inputs.actions (docs/actions.md), or leave the notebook out")
     if not isinstance(raw_nb, list) or not raw_nb:
         c.fail("notebooks", f'must be "all" or a non-empty list of notebook names, got {raw_nb!r}')
     missing = [n for n in raw_nb if n not in available]
@@ -857,11 +869,11 @@ def _notebook_names(c: _Checker, raw_nb, nb_dir: Path, available: list) -> tuple
     return tuple(raw_nb)
 
 
-def _check_notebooks(c: _Checker, data: dict, root: Path) -> tuple:
+def _check_notebooks(c: _Checker, data: dict, root: Path, has_actions: bool = False) -> tuple:
     """``notebooks`` checked against ``<root>/notebooks`` (an empty tuple where wrong)."""
     nb_dir = root / "notebooks"
     available = sorted(p.stem for p in nb_dir.glob("*.ipynb")) if nb_dir.is_dir() else []
-    return c.get(lambda: _notebook_names(c, data.get("notebooks", "all"), nb_dir, available), ())
+    return c.get(lambda: _notebook_names(c, data.get("notebooks", "all"), nb_dir, available, has_actions), ())
 
 
 def _scale_name(c: _Checker, data: dict, cycle, scales: list, path=None) -> str:

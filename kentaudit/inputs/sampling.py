@@ -25,7 +25,7 @@ from kentaudit.core.methods import check_method
 from kentaudit.core.safeio import read_regular
 from kentaudit.core.safetext import write_csv
 
-__all__ = ["ALLOCATION_METHODS", "allocate", "draw_sample", "draw_sample_cli"]
+__all__ = ["ALLOCATION_METHODS", "allocate", "draw_sample", "draw_sample_cli", "read_frame"]
 
 ALLOCATION_METHODS = ("proportional", "equal", "neyman")
 
@@ -435,6 +435,12 @@ def _read_csv(path, what: str) -> pd.DataFrame:
         first = (str(e).strip().splitlines() or [""])[0]
         raise InputError(f"the {what} file is not well-formed CSV ({first}).", file=str(p),
                          rule="unreadable_file") from None
+
+
+def read_frame(path, what: str = "sampling frame") -> pd.DataFrame:
+    """A CSV file of ``kentaudit sample`` (a sampling frame, earlier audits) as text columns,
+    read as ``kentaudit sample`` reads it (regular UTF-8 CSV files only, nothing coerced)."""
+    return _read_csv(path, what)
 
 
 def draw_sample_cli(frame, out, n, allocation="proportional", seed=None, stratum="district",

@@ -35,6 +35,7 @@ data files, fixed XLSX document dates and zip timestamps).
 """
 from __future__ import annotations
 
+import datetime as _dt
 import json
 from dataclasses import dataclass
 from functools import lru_cache
@@ -47,14 +48,14 @@ from scipy.special import expit, logit
 
 from kentaudit.core import workdays
 from kentaudit.core.errors import KentauditError
-from kentaudit.inputs import reference, schema as model
+from kentaudit.inputs import actions, reference, schema as model
 
 __all__ = [
     "SyntheticData", "generate", "write_synthetic", "applicable", "model_probability",
     "FRAME_DATE", "ANNUAL_CYCLES", "DISTRICT_EFFECTS", "CRITERION_EFFECTS",
     "LARGE_EFFECT_THRESHOLD", "district_effect", "large_effects", "CYCLE_EFFECTS",
     "CRITERION_BASELINE", "ELECTRONIC_SEES_YES", "GRADE_THRESHOLDS",
-    "SYNTHETIC_FILES",
+    "SYNTHETIC_FILES", "synthetic_register", "SYNTHETIC_REGISTER_SEED",
 ]
 
 # ---------------------------------------------------------------- parameters
@@ -199,7 +200,7 @@ DERIVED = ("icpc_15wd", "core_group_10wd", "review_3m")
 
 SYNTHETIC_FILES = tuple(
     ["audits_2009.csv"] + [f"audits_{c}.csv" for c in ANNUAL_CYCLES]
-    + ["audits_2009.xlsx", "sampling_frame.csv", "truth.json", "README.md"]
+    + ["audits_2009.xlsx", "sampling_frame.csv", "truth.json", "README.md", "actions.csv"]
 )
 FRAME_COLUMNS = ["case_ref", "district", "team", "case_status", "cp_category",
                  "age_band", "plan_start_date", *model.RISK_FLAGS]
@@ -966,6 +967,7 @@ Case references start `SYN-`; auditor codes are `AUD01`...
 | `audits_2009.csv` / `.xlsx` | 2009: `initial` (electronic records), `extended` and `reaudit` (comprehensive files) |
 | `audits_2010.csv` ... `audits_2013.csv` | annual audit programme |
 | `truth.json` | the true generating parameters and population values analyses should recover |
+| `actions.csv` | an action register for the programme (`docs/actions.md`): actions agreed after the 2010 and 2011 audits, re-audited in 2013 (its own seed, the same for every data seed) |
 
 CSV: UTF-8, ISO dates, `NA` = not applicable, blank = missing. Read with
 `keep_default_na=False`. The model and the sources of its priors are in
@@ -974,12 +976,63 @@ the same seed gives byte-identical files.
 """
 
 
+#: Seed of the bundled synthetic register (``data/synthetic/actions.csv``; independent of the data's seed).
+SYNTHETIC_REGISTER_SEED = 20090212
+#: Roles that own actions in the synthetic register (roles, never names).
+_ROLES = ("Head of Safeguarding", "District Manager", "Quality Assurance Lead", "Principal Social Worker",
+          "Service Manager")
+
+
+def synthetic_register(seed: int = SYNTHETIC_REGISTER_SEED) -> pd.DataFrame:
+    """A synthetic action register for the 2009-2013 programme of the synthetic data.
+
+    The actions answer the shortfalls the synthetic data were built with (the districts
+    and criteria of :data:`kentaudit.inputs.synthetic.CRITERION_EFFECTS` whose effect is
+    below the average), plus authority-wide actions on the criteria with the lowest
+    baseline, as a quality-assurance lead would agree them after the 2010 and 2011
+    annual audits (the district actions) and after the 2010 audit (the authority-wide ones); each is re-audited in 2013. Dates, roles and targets are drawn with
+    ``numpy.random.default_rng(seed)``: the same seed gives the same register.
+
+    Returns
+    -------
+    DataFrame
+        The register's columns (:data:`kentaudit.inputs.actions.REGISTER_COLUMNS`), as text,
+        as it is written to CSV (:func:`kentaudit.inputs.actions.write_register`).
+    """
+    rng = np.random.default_rng(seed)
+    dist = reference.districts()
+    codes = dict(zip(dist["district"], dist["district_code"]))
+    low = [(d, c) for d, eff in CRITERION_EFFECTS.items() for c, e in eff.items() if e < 0]
+    rows = []
+    counter = {"2010": 0, "2011": 0}
+    for k, (d, c) in enumerate(low):
+        base = "2010" if k % 2 == 0 else "2011"
+        agreed = _dt.date(int(base) + 1, 3, 1) + _dt.timedelta(days=int(rng.integers(0, 60)))
+        due = agreed + _dt.timedelta(days=int(rng.integers(120, 300)))
+        counter[base] += 1
+        rows.append({"action_id": f"A{base}-{counter[base]:02d}", "finding": f"compliance_by_district:{c}:{codes[d]}",
+                     "baseline_cycle": base, "reaudit_cycle": "2013", "criteria": c, "units": codes[d],
+                     "owner_role": _ROLES[int(rng.integers(0, len(_ROLES)))], "agreed": agreed.isoformat(),
+                     "due": due.isoformat(), "status": ("completed", "in_progress")[int(rng.random() < 0.2)],
+                     "target": "0.8", "description": f"Practice workshop and monthly file checks on {c}."})
+    lowest = sorted(CRITERION_BASELINE, key=lambda c: (CRITERION_BASELINE[c], c))[:2]
+    for j, c in enumerate(lowest):
+        agreed = _dt.date(2010, 3, 1) + _dt.timedelta(days=int(rng.integers(0, 60)))
+        rows.append({"action_id": f"A2010-W{j + 1}", "finding": f"compliance_by_criterion:{c}:all",
+                     "baseline_cycle": "2010", "reaudit_cycle": "2013", "criteria": c, "units": actions.ALL_UNITS,
+                     "owner_role": _ROLES[int(rng.integers(0, len(_ROLES)))], "agreed": agreed.isoformat(),
+                     "due": (agreed + _dt.timedelta(days=365)).isoformat(), "status": "completed",
+                     "target": "0.7", "description": f"Authority-wide practice standard on {c}."})
+    return pd.DataFrame(rows, columns=list(actions.REGISTER_COLUMNS)).sort_values("action_id", kind="stable",
+                                                                          ignore_index=True)
+
+
 def write_synthetic(out, *, seed: int = 1, formats=("csv", "xlsx")) -> int:
     """Generate the synthetic data set and write it to a folder.
 
     Writes ``audits_<cycle>.csv`` for 2009-2013, ``audits_2009.xlsx`` (one
-    sheet, ``audits``), ``sampling_frame.csv``, ``truth.json`` and
-    ``README.md``. ``formats`` selects which audit formats are written
+    sheet, ``audits``), ``sampling_frame.csv``, ``truth.json``,
+    ``README.md`` and ``actions.csv`` (:func:`synthetic_register`). ``formats`` selects which audit formats are written
     (``"csv"``, ``"xlsx"``); the frame, truth and README are always written.
     The same seed gives byte-identical files.
 
@@ -1010,5 +1063,6 @@ def write_synthetic(out, *, seed: int = 1, formats=("csv", "xlsx")) -> int:
     _put("sampling_frame.csv", _csv_text(data.frame))
     _put("truth.json", json.dumps(data.truth, indent=1, sort_keys=False, ensure_ascii=False) + "\n")
     _put("README.md", _README.format(seed=seed, n_frame=len(data.frame)))
+    _put("actions.csv", actions.register_csv_text(synthetic_register()))
     print(f"kentaudit: wrote {len(written)} synthetic files (seed {seed}) to {out}")
     return 0

@@ -15,7 +15,7 @@ from kentaudit.analysis.outputs import PER_CRITERION_PREFIX, WRITES
 
 ROOT = Path(__file__).resolve().parents[2]
 APPLIES = {"2009": ["data_quality", "compliance", "initial_vs_extended", "districts"],
-           "2013": ["data_quality", "compliance", "districts", "trends"]}
+           "2013": ["data_quality", "compliance", "districts", "trends", "actions"]}
 
 
 def _calls(notebook: str) -> list[str]:
