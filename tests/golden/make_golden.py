@@ -24,6 +24,7 @@ RUNS = {
     "districts": {"params_file": "../../params/cycle-2013.yaml"},
     "district_profile": {"params_file": "../../params/cycle-2013.yaml", "district": "Thanet"},
     "trends": {"params_file": "../../params/cycle-2013.yaml"},
+    "actions": {"params_file": "../../params/cycle-2013.yaml"},
 }
 
 if __name__ == "__main__":
