@@ -90,6 +90,11 @@ def districts(cd: CycleData) -> Section:
     avr = association.one_vs_rest(main, criteria=cd.criterion_ids, group="area",
                                   conf_level=P.confidence_level, adjust_method=P.adjust_method,
                                   group_label=w.areas)
+    if cd.districts["area"].nunique() < 2:
+        # one area: it is the whole authority, and there is no rest to compare it with
+        avr["test"] = "not testable"
+        avr["note"] = (f"not testable: the cycle has one {w.area}, so there is no rest of "
+                       f"{w.authority} to compare it with")
     tables["district_vs_rest"] = label_criteria(dvr, cd)
     tables["area_vs_rest"] = label_criteria(avr, cd)
     padj_d = dvr.assign(criterion=dvr["criterion"].str.replace(r"^c_", "", regex=True)).set_index(["criterion", "level"])["p_adjusted"]

@@ -282,25 +282,26 @@ def _constant(s: pd.Series):
     return vals[0] if len(vals) == 1 and s.notna().all() else None
 
 
-def _term_words(term: str) -> str:
+def _term_words(term: str, words: Words | None = None) -> str:
     """A model term in words: ``risk_domestic_abuse`` -> ``risk: domestic abuse``,
-    ``age_band`` -> ``age band`` (a documented column keeps its header)."""
+    ``age_band`` -> ``age band`` (a documented column keeps its header, in the authority's
+    ``words``: ``district`` -> "locality")."""
     if term in _dictionary():
-        return header(term).lower()
+        return header(term, words=words).lower()
     if term.startswith("risk_"):
         return "risk: " + term[5:].replace("_", " ").replace("under1", "under 1")
     return term.replace("_", " ")
 
 
-def _method_text(col: str, value, table: str | None) -> str:
-    info = column_info(col, table)
+def _method_text(col: str, value, table: str | None, words: Words | None = None) -> str:
+    info = column_info(col, table, words)
     if col == "conf_levels" and isinstance(value, str):  # "0.95;0.998" -> "95% and 99.8%"
         try:
             value = join_words([level_text(float(v)) for v in value.split(";")])
         except ValueError:
             pass
     elif col == "covariates" and isinstance(value, str):  # model terms in words
-        value = join_words([_term_words(v.strip()) for v in value.split(",") if v.strip()])
+        value = join_words([_term_words(v.strip(), words) for v in value.split(",") if v.strip()])
     elif isinstance(value, str):
         value = method_words(value, "full")
     if col == "conf_level":
@@ -435,7 +436,7 @@ def style_table(df: pd.DataFrame, name: str | None = None, *, caption: str | Non
             v = _constant(df[c])
             if v is not None or df[c].isna().all():
                 if v is not None:
-                    methods.append(_method_text(c, v, name))
+                    methods.append(_method_text(c, v, name, words))
                 used.add(c)
                 continue
         iv = pairs.get(c)
