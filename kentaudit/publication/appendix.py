@@ -621,7 +621,8 @@ def _earlier(b: _Build, ctx: Context, width: int) -> tuple:
     modelled = model_releases(b.results_dir, b.results_dir / "restricted" / "earlier_releases", cycle=b.cycle,
                               spec=b.spec, districts=_districts_ref(b.params), threshold=b.threshold,
                               width=width, grade_labels=_grade_words(b.params), found=found,
-                              criterion_words=b.words["criteria"], words=b.words["authority"])
+                              criterion_words=b.words["criteria"], words=b.words["authority"],
+                              producer=_profile(b.params).name)
     earlier = earlier_releases(out_root, b.cycle, ctx, exclude=b.results_dir, modelled=modelled)
     return modelled, earlier
 

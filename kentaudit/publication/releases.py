@@ -224,7 +224,7 @@ def release_frames(counts: pd.DataFrame, grades: pd.DataFrame, cycle: str, *, cr
 
 def model_releases(results_dir, out_dir, *, cycle: str, spec: dict, districts: pd.DataFrame,
                    threshold: int, width: int, grade_labels: dict, criterion_words=None,
-                   found=(), words: Words | None = None) -> list[Path]:
+                   found=(), words: Words | None = None, producer: str | None = None) -> list[Path]:
     """Model the programme's earlier appendices that were not found, in order of publication.
 
     For each cycle before ``cycle`` in the results table ``programme_counts`` whose
@@ -245,6 +245,7 @@ def model_releases(results_dir, out_dir, *, cycle: str, spec: dict, districts: p
     found : iterable of path-like
         Release folders (``publish/``) of earlier appendices found as published.
     words : the authority's words (its profile's; default the bundled example profile's).
+    producer : the authority's full name (its profile's), named in each table's source.
 
     Returns
     -------
@@ -288,7 +289,7 @@ def model_releases(results_dir, out_dir, *, cycle: str, spec: dict, districts: p
                                 grade_labels=grade_labels, words=words)
         tables, _ = build_tables(rspec, results_dir, cycle=y, samples=samples_of[y],
                                  has_previous=len(upto) > 1, criterion_words=criterion_words,
-                                 frames=frames, words=words)
+                                 frames=frames, words=words, producer=producer)
         earlier = []
         for p in published:
             earlier += [(d, v, p) for d, v in release_cells(_release_block(p), ctx)]

@@ -132,13 +132,13 @@ TITLES = {
     "funnel": "Each {unit} against the standard: funnel limits and flags, by criterion",
     "compliance_by_district": "Compliance by {unit} and {area}",
     "district_tests": "Does compliance differ between {units}, or {areas}? Tests by criterion",
-    "district_vs_rest": "Each {unit} against the {rest}",
-    "area_vs_rest": "Each {area} against the {rest}",
+    "district_vs_rest": "Each {unit} against the rest of the authority",
+    "area_vs_rest": "Each {area} against the rest of the authority",
     "casemix_lr": "Do {units} differ once case mix is allowed for? Likelihood-ratio tests",
     "casemix_odds_ratios": "Odds of meeting the headline criterion, by {unit}, allowing for case mix",
     "funnel_programme": "Each {unit} against the standard, annual cycles pooled",
-    "profile": "The {unit} against the {rest} and its previous cycle",
-    "profile_grades": "Overall grades in the {unit} and the {rest}",
+    "profile": "The {unit} against the rest of the authority and its previous cycle",
+    "profile_grades": "Overall grades in the {unit} and the rest of the authority",
     "profile_grade_test": "Are the {unit}'s grades worse than the rest's?",
     "trend": "Compliance by cycle",
     "trend_tests": "Trend over the programme, by criterion",
@@ -291,6 +291,24 @@ def _term_words(term: str, words: Words | None = None) -> str:
     if term.startswith("risk_"):
         return "risk: " + term[5:].replace("_", " ").replace("under1", "under 1")
     return term.replace("_", " ")
+
+
+#: columns whose values name a column of the data model (the grouping of a test, a model term):
+#: shown in the authority's words ("district" -> "locality", ``district[Brookmere]`` ->
+#: ``locality[Brookmere]``; Kent's read as saved), saved as they are
+_MODEL_NAME_COLUMNS = ("group", "variable", "term")
+_TERM = re.compile(r"^(district|area)\[(.*)\]$")
+
+
+def _model_name_words(value, words: Words | None = None):
+    if not isinstance(value, str):
+        return value
+    if value in ("district", "area"):
+        return header(value, words=words).lower()
+    m = _TERM.match(value)
+    if m:
+        return f"{header(m.group(1), words=words).lower()}[{m.group(2)}]"
+    return value
 
 
 def _method_text(col: str, value, table: str | None, words: Words | None = None) -> str:
@@ -458,7 +476,8 @@ def style_table(df: pd.DataFrame, name: str | None = None, *, caption: str | Non
             out[head] = [method_words(v) if isinstance(v, str) else format_value(v, info.format, decimals)
                          for v in df[c]]
         else:
-            out[head] = [format_value(v, info.format, decimals) for v in df[c]]
+            vals = df[c].map(lambda v: _model_name_words(v, words)) if c in _MODEL_NAME_COLUMNS else df[c]
+            out[head] = [format_value(v, info.format, decimals) for v in vals]
         if info.format in ("count", "percent", "pp", "p", "number"):
             numeric.add(head)
         used.add(c)

@@ -1015,7 +1015,7 @@ def _notebook_job(run: _Run, plan: dict[str, Any]) -> NotebookJob:
         cell_timeout=run.timeout,
         start_timeout=_START_TIMEOUT,
         max_retries=MAX_START_RETRIES,
-        page=ReviewerPage(provenance={**_html_base(run.manifest), "notebook": nb, "district": district},
+        page=ReviewerPage(provenance={**_html_base(run.manifest, params), "notebook": nb, "district": district},
                           path=str(staging / "html" / f"{stem}.html"),
                           rel=f"html/{stem}.html",
                           title=f"{params.title}: {nb}" + (f" ({district})" if district else "")),
@@ -1415,11 +1415,15 @@ def _build_appendix(params, staging: Path, requested: bool, partial: bool, *,
             "missing": [{"output": f"publish/{name}", "reason": why} for name, why in getattr(res, "missing", ())]}
 
 
-def _html_base(manifest: dict) -> dict[str, Any]:
-    """Provenance shown at the top of every reviewer page (from the manifest)."""
+def _html_base(manifest: dict, params: CycleParams | None = None) -> dict[str, Any]:
+    """Provenance shown at the top of every reviewer page (from the manifest), with the words the
+    page names a unit in (``unit_label``, ``units_label``: the cycle's profile's)."""
     base = {k: manifest.get(k) for k in ("cycle", "started_utc", "git_commit", "params_file",
                                          "params_sha256", "params", "input_hashes")}
     base["kentaudit_version"] = manifest["packages"].get("kentaudit")
+    w = getattr(params, "words", None)
+    if w is not None:
+        base["unit_label"], base["units_label"] = w.Unit, w.units
     return base
 
 
@@ -1427,7 +1431,7 @@ def _export_html(params, staging: Path, manifest: dict, entries: dict) -> bool:
     # deferred: nbconvert 1.5 s: reviewer pages are exported in the worker processes only
     from kentaudit.run.reviewer import build_index, export_notebook_html
 
-    base = {**_html_base(manifest), "finished_utc": utc_now()}
+    base = {**_html_base(manifest, params), "finished_utc": utc_now()}
     ok, no_alt, pages = True, 0, []
     for stem, e in entries.items():
         if e.get("html_error"):
