@@ -393,7 +393,7 @@ def _districts(t, headline, words):
         above = head.index[head["funnel_band"] == "above"].tolist()
         f = Finding("districts").add(f"On the headline criterion, \u2018{desc}\u2019, ")
         if not below and not above:
-            f.add("all ", _rows(t.id, len(head), "headline criterion, district rows in the funnel"),
+            f.add("all ", _rows(t.id, len(head), f"headline criterion, {w.unit} rows in the funnel"),
                   f" {w.units} whose band is shown lie within the " if n_hid_head else f" {w.units} lie within the ",
                   _outer(), " funnel limits around the audit standard.")
         else:
@@ -404,23 +404,23 @@ def _districts(t, headline, words):
                     f.add(*_list(items), f" {'lies' if len(rows_) == 1 else 'lie'} {side} the ", _outer(),
                           " funnel limits around the audit standard; ")
             f.add("the other ", _rows(t.id, len(head) - len(below) - len(above),
-                                      "headline criterion, district rows within"),
+                                      f"headline criterion, {w.unit} rows within"),
                   f" {w.units} whose band is shown lie within them." if n_hid_head else f" {w.units} lie within them.")
         if n_hid_head:
-            f.add(" The bands of ", _rows(t.id, n_hid_head, "headline criterion, district rows with band [c]"),
+            f.add(" The bands of ", _rows(t.id, n_hid_head, f"headline criterion, {w.unit} rows with band [c]"),
                   f" {w.units} are not shown ([c]): {w.units} with hidden counts could change them.")
         out.append(f)
     n_out = dist["funnel_band"].isin(["above", "below"])
     crits = dist["criterion"].nunique()
     out.append(Finding("districts").add(
-        "Over all ", _rows(t.id, crits, "criteria with districts in the funnel"), " criteria, ",
-        _rows(t.id, int(n_out.sum()), "district rows above or below"), " of the ",
-        _rows(t.id, len(dist), "district rows in the funnel"),
+        "Over all ", _rows(t.id, crits, f"criteria with {w.units} in the funnel"), " criteria, ",
+        _rows(t.id, int(n_out.sum()), f"{w.unit} rows above or below"), " of the ",
+        _rows(t.id, len(dist), f"{w.unit} rows in the funnel"),
         f" {w.unit} results whose band is shown lie outside the " if len(hid) else
         f" {w.unit} results lie outside the ", _outer(), " limits (",
-        _rows(t.id, int((dist["funnel_band"] == "below").sum()), "district rows below"), " below, ",
-        _rows(t.id, int((dist["funnel_band"] == "above").sum()), "district rows above"), " above)",
-        *(["; the bands of ", _rows(t.id, len(hid), "district rows with band [c]"),
+        _rows(t.id, int((dist["funnel_band"] == "below").sum()), f"{w.unit} rows below"), " below, ",
+        _rows(t.id, int((dist["funnel_band"] == "above").sum()), f"{w.unit} rows above"), " above)",
+        *(["; the bands of ", _rows(t.id, len(hid), f"{w.unit} rows with band [c]"),
            f" others are not shown, since {w.units} with hidden counts could change them."] if len(hid) else ["."])))
     return out
 
