@@ -226,3 +226,19 @@ def test_without_a_printed_pdf_the_page_does_not_offer_one_and_is_checked_as_pub
     assert not (res.publish_dir / "appendix.pdf").exists()
     assert 'href="appendix.pdf"' not in page and "could not print the appendix" in page
     assert check_publication(res.publish_dir, restricted_dir=res.restricted_dir) == []
+
+
+def test_the_district_samples_note_names_the_record_design_only_where_the_cycle_has_it():
+    from kentaudit.inputs.profile import Words
+    from kentaudit.publication.appendix import district_samples_note
+
+    w = Words(authority="Borsetshire", unit="locality", units="localities", area="quadrant", areas="quadrants")
+    annual = district_samples_note(["annual"], ["annual"], w)
+    assert annual == "Locality and quadrant comparisons use the annual sample, drawn at random in every locality."
+    design = district_samples_note(["extended"], ["initial", "extended"], w)
+    assert "electronic record" in design and "comprehensive files" in design
+    assert "Their Borsetshire rows are of the same sample" in design
+    # Kent's (the bundled example profile's) as the 2009 appendix has always read
+    assert district_samples_note(["extended"], ["initial", "extended"]).startswith(
+        "District and area comparisons use the additional random sample only: it was drawn at random in "
+        "every district and read from the comprehensive files")
