@@ -114,4 +114,4 @@ def auditor_calibration(cd: CycleData) -> Section:
                                                                  seed=P.seed)
     except KentauditError as e:  # too few auditors or grades: say so, do not fail the notebook
         tables["auditor_leniency"] = pd.DataFrame([{"note": str(e)}])
-    return Section(tables, figures)
+    return Section.of(cd, tables, figures)

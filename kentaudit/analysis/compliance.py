@@ -88,4 +88,4 @@ def compliance_summary(cd: CycleData) -> Section:
     fig = charts.plot_grade_distribution(gplot, group="sample", grade="grade_num", count="n_audits",
                                          labels=reference.grade_labels(P.grade_scale),
                                          title=f"Overall grades by sample, {P.cycle}")
-    return Section(tables, {"grades_by_sample": fig})
+    return Section.of(cd, tables, {"grades_by_sample": fig})

@@ -14,6 +14,7 @@ from kentaudit.analysis import notebook
 from kentaudit.inputs import accounting, ingest, reference
 from kentaudit.inputs.params import (MAIN_SAMPLES, RANDOM_SAMPLES, CycleParams, load_params,
                                      sha256_file)
+from kentaudit.inputs.profile import Words, bundled_profile
 from kentaudit.report.tables import style_table
 
 __all__ = ["SNAPSHOT_ENV", "CycleData", "load_cycle", "present_values", "write_snapshot"]
@@ -105,7 +106,7 @@ class CycleData:
         used = self.district_samples
         left = [s for s in MAIN_SAMPLES if s in present_values(self.audits["sample"]) and s not in used]
         text = " + ".join(used) if used else "none"
-        return text + (f" (not {', '.join(left)}: sampled differently between districts)"
+        return text + (f" (not {', '.join(left)}: sampled differently between {self.words.units})"
                        if left else "")
 
     @property
@@ -125,6 +126,12 @@ class CycleData:
     @property
     def labels(self) -> dict[str, str]:
         return dict(zip(self.criteria["id"], self.criteria["label"]))
+
+    @property
+    def words(self) -> Words:
+        """The authority's words (its profile's: "district", "rest of Kent"), for every label and
+        sentence a reader sees."""
+        return getattr(self.params, "words", None) or bundled_profile().words
 
     @property
     def headline(self) -> str:
@@ -161,8 +168,9 @@ def _load(P: CycleParams) -> CycleData:
     # all rows kept (the usual case): the same frame, not a copy of it
     audits = cur.accepted if keep.all() else cur.accepted[keep].reset_index(drop=True)
     previous = prev.accepted.reset_index(drop=True) if prev is not None else audits.iloc[0:0]
-    return CycleData(P, audits, previous, cur, prev, reference.criteria(P.inputs.criteria),
-                     reference.districts(P.inputs.districts))
+    # the cycle's reference tables: the parameter file's, else its profile's
+    return CycleData(P, audits, previous, cur, prev, reference.criteria(P.inputs.criteria or P.profile.criteria),
+                     reference.districts(P.inputs.districts or P.profile.units))
 
 
 def present_values(values: pd.Series) -> set:

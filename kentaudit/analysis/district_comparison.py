@@ -28,9 +28,10 @@ def _funnels(cd: CycleData, audits: pd.DataFrame) -> pd.DataFrame:
     for crit, sub in counts.groupby("criterion", sort=False):
         answered = sub[sub["n_denominator"] > 0]
         if len(answered) < 2:
-            reason = ("not testable: the criterion never applied (no yes/no answer in any district)"
+            w = cd.words
+            reason = (f"not testable: the criterion never applied (no yes/no answer in any {w.unit})"
                       if len(answered) == 0 else
-                      "not testable: fewer than two districts have yes/no answers, so there is "
+                      f"not testable: fewer than two {w.units} have yes/no answers, so there is "
                       "nothing to compare")
             ft = funnel.not_testable_table(answered if len(answered) else sub, reason, x="n_yes",
                                            n="n_denominator", unit="district", target=cd.target,
@@ -53,13 +54,16 @@ def districts(cd: CycleData) -> Section:
         tau-squared, whether limits were adjusted) - :func:`kentaudit.stats.funnel.funnel_table`.
     compliance_by_district : criterion, area, district, n_yes, n_denominator,
         estimate, conf_low, conf_high, funnel_band (99.8% flag), p_adjusted (the
-        district, or the area, against the rest of Kent), adjust_method.
-        Rows ``district == "All districts"`` are areas; ``area == "Kent"`` the authority.
+        district, or the area, against the rest of the authority), adjust_method.
+        Rows ``district == words.all_units`` ("All districts") are areas; ``area ==
+        words.authority`` ("Kent") the authority (the cycle's profile's words).
     district_tests : chi-square (or exact/Monte Carlo when sparse, seed
         recorded) of independence of compliance and district, and of area,
         per criterion, with Cramer's V and adjusted p-values across criteria.
     district_vs_rest, area_vs_rest : each district (area) against the rest of
-        Kent, per criterion, raw and adjusted p-values side by side.
+        the authority, per criterion, raw and adjusted p-values side by side; with fewer
+        than two areas, ``area_vs_rest`` is one row per criterion saying why nothing is
+        compared (``test`` "not testable", ``note``).
     casemix_lr : likelihood-ratio test for district after case-mix
         adjustment (case status, age band, risk flags), per criterion.
     casemix_odds_ratios : odds ratios for the headline criterion.
@@ -79,16 +83,25 @@ def districts(cd: CycleData) -> Section:
     tables = {"funnel": label_criteria(ft, cd)}
     flag = ft.set_index(["criterion", "district"])["flag_99_8"]
 
+    w = cd.words
     dvr = association.one_vs_rest(main, criteria=cd.criterion_ids, group="district",
-                                  conf_level=P.confidence_level, adjust_method=P.adjust_method)
+                                  conf_level=P.confidence_level, adjust_method=P.adjust_method,
+                                  group_label=w.units)
     avr = association.one_vs_rest(main, criteria=cd.criterion_ids, group="area",
-                                  conf_level=P.confidence_level, adjust_method=P.adjust_method)
+                                  conf_level=P.confidence_level, adjust_method=P.adjust_method,
+                                  group_label=w.areas)
+    if cd.districts["area"].nunique() < 2:
+        # one area: it is the whole authority, and there is no rest to compare it with
+        avr["test"] = "not testable"
+        avr["note"] = (f"not testable: the cycle has one {w.area}, so there is no rest of "
+                       f"{w.authority} to compare it with")
     tables["district_vs_rest"] = label_criteria(dvr, cd)
     tables["area_vs_rest"] = label_criteria(avr, cd)
     padj_d = dvr.assign(criterion=dvr["criterion"].str.replace(r"^c_", "", regex=True)).set_index(["criterion", "level"])["p_adjusted"]
     padj_a = avr.assign(criterion=avr["criterion"].str.replace(r"^c_", "", regex=True)).set_index(["criterion", "level"])["p_adjusted"]
 
     rows = []
+    w = cd.words
     area_of = dict(zip(cd.districts["district"], cd.districts["area"]))
     cnt_d = count_answers(main, by="district", criteria=cd.criterion_ids).set_index(["criterion", "district"])
     cnt_a = count_answers(main, by="area", criteria=cd.criterion_ids).set_index(["criterion", "area"])
@@ -103,12 +116,12 @@ def districts(cd: CycleData) -> Section:
                              "funnel_band": flag.get((crit, dist), "not assessed"),
                              "p_adjusted": padj_d.get((crit, dist), np.nan)})
             k = cnt_a.loc[(crit, area)] if (crit, area) in cnt_a.index else None  # None: no audits
-            rows.append({"criterion": crit, "area": area, "district": "All districts",
+            rows.append({"criterion": crit, "area": area, "district": w.all_units,
                          "n_yes": int(k["n_yes"]) if k is not None else 0,
                          "n_denominator": int(k["n_denominator"]) if k is not None else 0,
                          "funnel_band": "not assessed", "p_adjusted": padj_a.get((crit, area), np.nan)})
         k = cnt_k.loc[crit]
-        rows.append({"criterion": crit, "area": "Kent", "district": "All districts",
+        rows.append({"criterion": crit, "area": w.authority, "district": w.all_units,
                      "n_yes": int(k["n_yes"]), "n_denominator": int(k["n_denominator"]),
                       "funnel_band": "not assessed", "p_adjusted": np.nan})
     cbd = pd.DataFrame(rows)
@@ -131,7 +144,8 @@ def districts(cd: CycleData) -> Section:
     dt = pd.concat(tests, ignore_index=True)
     dt["p_adjusted"] = np.nan
     for group, idx in dt.groupby("group").groups.items():
-        adj = adjust_family(dt.loc[idx, "p_value"], P, f"criteria, compliance by {group}")
+        adj = adjust_family(dt.loc[idx, "p_value"], P,
+                            f"criteria, compliance by {w.unit if group == 'district' else w.area}")
         dt.loc[idx, "p_adjusted"] = adj["p_adjusted"].to_numpy()
         dt.loc[idx, "family"] = adj["family"].to_numpy()
     dt["adjust_method"] = P.adjust_method
@@ -160,7 +174,7 @@ def districts(cd: CycleData) -> Section:
             lrt["p_value"] = np.nan
         # one family with district_tests' rule: the criteria of one comparison (here district
         # after case-mix adjustment); untestable criteria (no p-value) are not in it
-        adj = adjust_family(lrt["p_value"], P, "criteria, district after case-mix adjustment")
+        adj = adjust_family(lrt["p_value"], P, f"criteria, {w.unit} after case-mix adjustment")
         lrt["p_adjusted"], lrt["adjust_method"], lrt["family"] = (
             adj["p_adjusted"].to_numpy(), P.adjust_method, adj["family"].to_numpy())
         tables["casemix_lr"] = label_criteria(lrt, cd)
@@ -195,9 +209,9 @@ def districts(cd: CycleData) -> Section:
             continue
         if crit == cd.headline:
             figures["funnel_compliance"] = charts.plot_funnel(sub, measure=cd.labels.get(crit, crit),
-                                                              unit="district", unit_label="district")
+                                                              unit="district", unit_label=cd.words.unit)
         elif (sub["flag_99_8"].isin(["above", "below"])).any():
             figures[f"funnel_{crit}"] = charts.plot_funnel(sub, measure=cd.labels.get(crit, crit),
-                                                           unit="district", unit_label="district")
+                                                           unit="district", unit_label=cd.words.unit)
     note_district_samples(tables, cd, programme=("funnel_programme",))
-    return Section(tables, figures)
+    return Section.of(cd, tables, figures)

@@ -135,12 +135,13 @@ def initial_vs_extended(cd: CycleData) -> Section:
              for i in square.index for j in square.columns])
     rows = []
     for margin in (0.05, 0.10):
-        # one row per district plus the authority-wide row ("Kent (all districts)")
+        # one row per district plus the authority-wide row ("Kent (all districts)": the profile's words)
         # the design: the initial cases (if any) are taken in full, the rest sampled at random
         certainty = (a.loc[a["sample"] == "initial", "district"].astype(str).value_counts()
                      if {"initial", "extended"} <= present else None)
         per = precision.sample_size_by_district(margin=margin, conf_level=P.confidence_level,
-                                                districts=cd.districts, certainty=certainty)
+                                                districts=cd.districts, certainty=certainty,
+                                                total_label=f"{cd.words.authority} (all {cd.words.units})")
         rows.append(per)
     tables["sample_size"] = pd.concat(rows, ignore_index=True)
-    return Section(tables, figures)
+    return Section.of(cd, tables, figures)

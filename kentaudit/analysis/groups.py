@@ -1,6 +1,6 @@
 """One-line comparisons of two groups of audits: any grouping, any filter.
 
-"Under-1s in Thanet against the rest of Kent", "Thanet against Swale on every
+"Under-1s in Thanet against the rest of the authority", "Thanet against Swale on every
 criterion", "does auditor AUD07 grade harder": each is one call.
 
 >>> import kentaudit
@@ -28,7 +28,7 @@ from kentaudit.core.formatting import DASH, format_interval, format_p, level_tex
 from kentaudit.core.methods import check_method
 from kentaudit.inputs import reference as _ref
 from kentaudit.inputs.params import MAIN_SAMPLES, RANDOM_SAMPLES
-from kentaudit.report.tables import MAX_ROWS, TableView, intervals, scale_of
+from kentaudit.report.tables import MAX_ROWS, TableView, default_words, intervals, scale_of
 from kentaudit.stats import multiplicity, ordinal
 from kentaudit.stats.independent import compare_independent
 from kentaudit.stats.proportions import CI_METHODS, criterion_counts, proportion_ci
@@ -203,7 +203,14 @@ def samples_text(keep: Sequence[str]) -> str:
     return " + ".join(keep) if keep else "all audits"
 
 
-def _mask(frame: pd.DataFrame, where) -> pd.Series:
+def _units_words(audits):
+    """The units table and words of ``audits`` when it is a cycle (its profile's); ``(None,
+    None)`` for a bare DataFrame (no cycle known: the bundled example profile's)."""
+    units = getattr(audits, "districts", None)
+    return (units if isinstance(units, pd.DataFrame) else None), getattr(audits, "words", None)
+
+
+def _mask(frame: pd.DataFrame, where, units=None) -> pd.Series:
     """A boolean row mask from ``where``: a mask, a callable or ``{column: value(s)}``."""
     if where is None:
         return pd.Series(True, index=frame.index)
@@ -217,7 +224,7 @@ def _mask(frame: pd.DataFrame, where) -> pd.Series:
                                  column=str(col))
             vals = [val] if isinstance(val, (str, int, float, bool)) else list(val)
             if col == "district":
-                vals = [_ref.resolve_district(v) for v in vals]
+                vals = [_ref.resolve_district(v, units) for v in vals]
             m &= frame[col].astype(object).isin(vals)
         return m
     m = pd.Series(where)
@@ -237,10 +244,10 @@ def _mask(frame: pd.DataFrame, where) -> pd.Series:
     return m
 
 
-def _values(frame: pd.DataFrame, by: str, values) -> list:
+def _values(frame: pd.DataFrame, by: str, values, units=None) -> list:
     vals = [values] if isinstance(values, (str, int, np.integer)) else list(values)
     if by == "district":
-        vals = [_ref.resolve_district(v) for v in vals]
+        vals = [_ref.resolve_district(v, units) for v in vals]
     present = set(frame[by].dropna().astype(object).unique())
     missing = [v for v in vals if v not in present]
     if missing:
@@ -254,8 +261,8 @@ def _name(vals) -> str:
     return " + ".join(map(str, vals))
 
 
-def _groups(frame: pd.DataFrame, by, group, reference_):
-    """Masks and names of groups a and b."""
+def _groups(frame: pd.DataFrame, by, group, reference_, units=None, words=None):
+    """Masks and names of groups a and b (the rest of the authority in the profile's ``words``)."""
     if isinstance(by, str):
         if by not in frame.columns:
             raise InputError(f"by= names column {by!r}, which the audits do not have; columns include "
@@ -263,22 +270,23 @@ def _groups(frame: pd.DataFrame, by, group, reference_):
                              column=by)
         if group is None:
             raise InputError(f"name the group to compare with group=, e.g. group={str(frame[by].dropna().iloc[0])!r}")
-        ga = _values(frame, by, group)
+        ga = _values(frame, by, group, units)
         in_a = frame[by].astype(object).isin(ga)
         name_a = _name(ga)
         if isinstance(reference_, str) and reference_ == "rest":
             in_b = frame[by].notna() & ~in_a
-            name_b = {"district": "Rest of Kent", "area": "Rest of Kent",
+            rest = (words or default_words()).Rest
+            name_b = {"district": rest, "area": rest,
                       "auditor": "Other auditors"}.get(by, f"Other {by} values")
         else:
-            gb = _values(frame, by, reference_)
+            gb = _values(frame, by, reference_, units)
             overlap = set(ga) & set(gb)
             if overlap:
                 raise InputError(f"{_name(sorted(overlap, key=str))} is in both group= and reference=")
             in_b = frame[by].astype(object).isin(gb)
             name_b = _name(gb)
         return in_a, in_b, name_a, name_b
-    mask = _mask(frame, by)
+    mask = _mask(frame, by, units)
     if not (isinstance(reference_, str) and reference_ == "rest"):
         raise InputError("with by= a mask, the reference is the rest (reference='rest')")
     return mask, ~mask, group or "Selected", "Others"
@@ -436,12 +444,13 @@ def compare_groups(audits, by, group=None, reference: str | Sequence = "rest", *
     """
     frame, catalogue, params, keep = _frame_and_defaults(audits, samples)
     conf_level, interval_method, adjust = _settings(params, conf_level, interval_method, adjust)
-    frame = frame[_mask(frame, where)]
+    units, words = _units_words(audits)
+    frame = frame[_mask(frame, where, units)]
     if frame.empty:
         raise InputError(f"the where= filter leaves no audits to compare (samples read: "
                          f"{samples_text(keep)}; samples= chooses others)")
     ids = _criteria(frame, catalogue, criteria)
-    in_a, in_b, name_a, name_b = _groups(frame, by, group, reference)
+    in_a, in_b, name_a, name_b = _groups(frame, by, group, reference, units, words)
     _check_disjoint(frame, in_a, in_b)
     if not in_a.any() or not in_b.any():
         raise InputError(f"group {name_a if not in_a.any() else name_b!r} has no audits"
@@ -517,13 +526,14 @@ def compare_grades_by(audits, by, group=None, reference: str | Sequence = "rest"
     """
     frame, _, params, keep = _frame_and_defaults(audits, samples)
     conf_level, interval_method, adjust = _settings(params, conf_level, interval_method, adjust)
-    frame = frame[_mask(frame, where)]
+    units, words = _units_words(audits)
+    frame = frame[_mask(frame, where, units)]
     if frame.empty:
         raise InputError(f"the where= filter leaves no audits to compare (samples read: "
                          f"{samples_text(keep)}; samples= chooses others)")
     if grade not in frame.columns:
         raise InputError(f"the audits have no grade column {grade!r}", column=grade)
-    in_a, in_b, name_a, name_b = _groups(frame, by, group, reference)
+    in_a, in_b, name_a, name_b = _groups(frame, by, group, reference, units, words)
     _check_disjoint(frame, in_a, in_b)
     ga = pd.to_numeric(frame.loc[in_a, grade], errors="raise").astype("Float64")
     gb = pd.to_numeric(frame.loc[in_b, grade], errors="raise").astype("Float64")

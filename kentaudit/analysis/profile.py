@@ -38,7 +38,7 @@ def _vs_rest_family(main: pd.DataFrame, cd: CycleData, P: CycleParams) -> pd.Dat
         p = r["p_value"].to_numpy(float)
         m = int(np.sum(~np.isnan(p)))
         adj = multiplicity.adjust(p, method=P.adjust_method,
-                                  family=f"{m} districts x 1 criterion (c_{crit}), each against the rest")
+                                  family=f"{m} {cd.words.units} x 1 criterion (c_{crit}), each against the rest")
         parts.append(pd.DataFrame({"criterion": crit, "district": g["district"].astype(str).to_numpy(),
                                    "p_value": p, "p_adjusted": adj["p_adjusted"].to_numpy(),
                                    "family": adj["family"].to_numpy()}))
@@ -46,13 +46,16 @@ def _vs_rest_family(main: pd.DataFrame, cd: CycleData, P: CycleParams) -> pd.Dat
 
 
 def district_profile(cd: CycleData, district: str) -> Section:
-    """One district against the rest of Kent and against its previous cycle.
+    """One district against the rest of the authority and against its previous cycle.
+
+    ``district`` is a name or code of the cycle's units table (its profile's), in any case;
+    the rest is named in the profile's words ("Rest of Kent").
 
     Tables (saved with the district code appended: ``profile__THA``)
     ------
     profile : criterion, criterion_label, n_yes, n_denominator, estimate,
         conf_low, conf_high (the district), estimate_rest, difference (district minus
-        rest of Kent), difference_conf_low, difference_conf_high (Newcombe hybrid score), test,
+        rest of the authority), difference_conf_low, difference_conf_high (Newcombe hybrid score), test,
         p_value, p_adjusted (across the criteria), estimate_previous,
         change (this cycle minus the previous one, for the district),
         change_conf_low, change_conf_high, change_p_value.
@@ -61,7 +64,7 @@ def district_profile(cd: CycleData, district: str) -> Section:
 
     Figures
     -------
-    profile_forest : differences from the rest of Kent with intervals.
+    profile_forest : differences from the rest of the authority with intervals.
     """
     P, main = cd.params, cd.comparable
     # a name or a code in any case ("THA", "thanet"), as ingest and the runner accept
@@ -110,27 +113,28 @@ def district_profile(cd: CycleData, district: str) -> Section:
         prof["change_test"], prof["change_p_value"] = ch["test"].to_numpy(), ch["p_value"].to_numpy()
     prof = label_criteria(prof, cd)
     is_d = np.asarray(main["district"] == district, dtype=bool)
-    groups = sorted([district, "Rest of Kent"])  # the order of the groups as text
+    rest_name = cd.words.Rest  # "Rest of Kent": the profile's words
+    groups = sorted([district, rest_name])  # the order of the groups as text
     grouped = main[["overall_grade", "cycle"]].assign(group=pd.Categorical.from_codes(
-        np.where(is_d, groups.index(district), groups.index("Rest of Kent")), categories=groups))
+        np.where(is_d, groups.index(district), groups.index(rest_name)), categories=groups))
     grades = ordinal.grade_distribution(grouped, by="group", conf_level=P.confidence_level,
                                         method=P.interval_method, scale=P.grade_scale)
-    gtest = ordinal.compare_grades(grouped[grouped["group"] == "Rest of Kent"],
+    gtest = ordinal.compare_grades(grouped[grouped["group"] == rest_name],
                                    grouped[grouped["group"] == district],
-                                   conf_level=P.confidence_level, names=("Rest of Kent", district))
+                                   conf_level=P.confidence_level, names=(rest_name, district))
     alpha = 1 - P.confidence_level
     forest = prof.assign(label=prof["criterion_label"], conf_low=prof["difference_conf_low"],
                          conf_high=prof["difference_conf_high"], estimate=prof["difference"],
                          significant=prof["p_adjusted"] < alpha)
-    title = f"{district} minus the rest of Kent: compliance by criterion"
+    title = f"{district} minus the {cd.words.rest}: compliance by criterion"
     if forest["estimate"].notna().any():
         fig = charts.plot_forest(forest, title=title, method="Newcombe hybrid score",
                                  conf_level=P.confidence_level, subject="criteria",
                                  decision="significant", decision_text=decision_text(P))
     else:
         fig = notice_figure(title, f"not testable: {district} has no audit with a yes/no answer "
-                                    f"in the samples compared between districts ({cd.district_samples_text}), "
+                                    f"in the samples compared between {cd.words.units} ({cd.district_samples_text}), "
                                     "so there is nothing to compare")
     tables = {"profile": prof, "profile_grades": grades, "profile_grade_test": gtest}
     note_district_samples(tables, cd)
-    return Section(tables, {"profile_forest": fig})
+    return Section.of(cd, tables, {"profile_forest": fig})

@@ -128,4 +128,4 @@ def trends(cd: CycleData) -> Section:
         xm.insert(0, "criterion", cd.headline)
         tables["xmr"] = xm
         figures["xmr_compliance"] = charts.plot_xmr(xm, measure=cd.labels[cd.headline], percent=True)
-    return Section(tables, figures)
+    return Section.of(cd, tables, figures)

@@ -70,7 +70,7 @@ def data_quality(cd: CycleData) -> Section:
         for _, r in cd.districts.iterrows():
             rows.append({"sample": s, "area": r["area"], "district": r["district"],
                          "n_audits": int(counts.get(r["district"], 0))})
-        rows.append({"sample": s, "area": "Kent", "district": "Total", "n_audits": int(counts.sum())})
+        rows.append({"sample": s, "area": cd.words.authority, "district": "Total", "n_audits": int(counts.sum())})
     by_district = pd.DataFrame(rows)
 
     comp = count_answers(a, by="sample", criteria=cd.criterion_ids)
@@ -114,9 +114,9 @@ def data_quality(cd: CycleData) -> Section:
         {"measure": "files holding audits of more than one cycle",
          "n_records": int(n_multi), "rule": "mixed_cycles"},
     ])
-    return Section({"reconciliation": recon, "reconciliation_by_file": by_file,
+    return Section.of(cd, {"reconciliation": recon, "reconciliation_by_file": by_file,
                     "rejections_by_rule": by_rule, "data_quality_counts": quality,
                     "sample_summary": summary,
                     "sample_by_district": by_district, "completeness": comp,
                     "timeliness_agreement": timely, "auditor_agreement": agree,
-                    "moderation_kappa": kappa, "auditor_grades": aud})
+                    "moderation_kappa": kappa, "auditor_grades": aud}, {})

@@ -15,6 +15,7 @@ from kentaudit.analysis.cycle import CycleData
 from kentaudit.analysis.section import Section
 from kentaudit.inputs.params import MAIN_SAMPLES
 from kentaudit.report.caterpillar import plot_caterpillar
+from kentaudit.report.tables import in_words
 from kentaudit.stats import flag_rates as flag_oc, proportions, shrinkage, spc
 
 __all__ = ["district_ranks", "SHORTFALLS", "N_SIMS", "N_DRAWS"]
@@ -35,7 +36,7 @@ N_DRAWS = 4000
 
 _RULE_LABELS = {"funnel_95": "Funnel plot, outside the 95% limits",
                 "funnel_99_8": "Funnel plot, outside the 99.8% limits",
-                "district_vs_rest": "District against the rest of Kent (adjusted p-value)"}
+                "district_vs_rest": "{Unit} against the {rest} (adjusted p-value)"}
 #: the special-cause rules of the monthly p-chart (flag_oc.SPC_RULES) in words
 _SPC_RULE_LABELS = {"outside_limits": "A point outside the process limits (3 sigma)",
                     "trend": "A trend of 7 points rising or falling",
@@ -49,15 +50,45 @@ def _counts(audits, by, cd):
     return proportions.criterion_counts(audits, by=by, criteria=cd.criterion_ids)
 
 
+#: the columns of a shrunken-estimates table (:func:`kentaudit.stats.shrinkage.shrink`) that
+#: a criterion with fewer than two answered units leaves empty
+_SHRUNK_COLUMNS = ("raw", "estimate", "conf_low", "conf_high", "shrinkage", "prob_below_target", "rank",
+                   "rank_median", "rank_low", "rank_high", "prob_lowest", "prior_mean", "prior_m", "rho",
+                   "rho_boundary", "target", "method", "conf_level", "n_draws", "seed")
+
+
+def _not_shrunk(sub: pd.DataFrame, unit: str, unit_word: str, units_word: str, target) -> pd.DataFrame:
+    """The rows of a criterion that cannot be shrunk (fewer than two ``unit``s with yes/no answers):
+    its counts, every estimate empty and ``note`` saying why, instead of an exception."""
+    answered = int((sub["n_denominator"] > 0).sum())
+    why = (f"not estimated: only one {unit_word} has yes/no answers" if answered == 1 else
+           f"not estimated: no {unit_word} has yes/no answers") if len(sub) > 1 else (
+        f"not estimated: the cycle has one {unit_word}, and shrinking towards the other "
+        f"{units_word} needs at least two")
+    out = sub[[unit, "n_yes", "n_denominator"]].reset_index(drop=True).copy()
+    for c in _SHRUNK_COLUMNS:
+        out[c] = float("nan")
+    out["raw"] = [y / n if n else float("nan") for y, n in zip(out["n_yes"], out["n_denominator"])]
+    out["target"] = float("nan") if target is None else target
+    out["note"] = why
+    return out
+
+
 def _shrunk(counts, unit, cd, extra=None):
+    """Shrunken estimates of every criterion by ``unit``; a criterion with fewer than two units
+    with yes/no answers (one area, or one answered district) gets its counts and a ``note``
+    instead of estimates (a documented result, not an error)."""
     P = cd.params
     target = None if cd.target == "overall" else float(cd.target)
+    w = cd.words
+    unit_word, units_word = (w.unit, w.units) if unit == "district" else (w.area, w.areas)
     parts = []
     for crit, sub in counts.groupby("criterion", sort=False):
         if (sub["n_denominator"] > 0).sum() < 2:
-            continue
-        s = shrinkage.shrink(sub, x="n_yes", n="n_denominator", unit=unit, target=target,
-                             conf_level=P.confidence_level, n_draws=N_DRAWS, seed=P.seed)
+            s = _not_shrunk(sub, unit, unit_word, units_word, target)
+        else:
+            s = shrinkage.shrink(sub, x="n_yes", n="n_denominator", unit=unit, target=target,
+                                 conf_level=P.confidence_level, n_draws=N_DRAWS, seed=P.seed)
         s.insert(0, "criterion", crit)
         s.insert(1, "criterion_label", cd.labels.get(crit, crit))
         parts.append(s)
@@ -90,6 +121,9 @@ def district_ranks(cd: CycleData) -> Section:
     shrunken_headline : the rows of ``shrunken_by_district`` for the headline criterion
         (published as a table of the appendix).
     shrunken_by_area : the same for areas.
+
+    A criterion with fewer than two units (areas) with yes/no answers - a cycle with one
+    area, say - has its counts, empty estimates and a ``note`` saying why, not an error.
     shrunken_programme : the same for districts on the annual cycles pooled (this cycle
         and the earlier ones), when earlier cycles are given.
     flag_operating_characteristics : per criterion, district and rule (funnel 95%, funnel
@@ -117,9 +151,12 @@ def district_ranks(cd: CycleData) -> Section:
     tables["shrunken_by_area"] = _shrunk(_counts(main, "area", cd), "area", cd)
     head = sd[sd["criterion"] == cd.headline]
     tables["shrunken_headline"] = head.reset_index(drop=True)
-    if len(head):
+    w = cd.words
+    if len(head) and head["estimate"].notna().any():
         figures["caterpillar_compliance"] = plot_caterpillar(
-            head, unit="district", measure=cd.labels.get(cd.headline, cd.headline))
+            head, unit="district", measure=cd.labels.get(cd.headline, cd.headline),
+            title=f"Shrunken estimates of {cd.labels.get(cd.headline, cd.headline)} by {w.unit}, "
+                  "with rank intervals")
 
     prev = cd.previous
     if len(prev) and (cd.audits["sample"] == "annual").any():
@@ -130,21 +167,22 @@ def district_ranks(cd: CycleData) -> Section:
         sp.insert(3, "area", sp["district"].map(area_of))
         tables["shrunken_programme"] = sp
         hp = sp[sp["criterion"] == cd.headline]
-        if len(hp):
+        if len(hp) and hp["estimate"].notna().any():
             figures["caterpillar_programme"] = plot_caterpillar(
                 hp, unit="district", measure=cd.labels.get(cd.headline, cd.headline),
-                title=f"Shrunken estimates by district, annual cycles {cycles} pooled")
+                title=f"Shrunken estimates by {w.unit}, annual cycles {cycles} pooled")
 
     oc = flag_oc.flag_operating_characteristics(
         cnt, target=cd.target, method=P.funnel_method, shortfalls=SHORTFALLS, n_sims=N_SIMS,
-        seed=P.seed, adjust_method=P.adjust_method, alpha=1 - P.confidence_level)
+        seed=P.seed, adjust_method=P.adjust_method, alpha=1 - P.confidence_level,
+        reference_label=w.rest, unit_label=w.unit, units_label=w.units)
     oc.insert(1, "criterion_label", oc["criterion"].map(cd.labels))
     tables["flag_operating_characteristics"] = oc
     summ = flag_oc.summarise_operating_characteristics(oc)
     summ["statement"] = [
-        flag_oc.power_sentence(summ, r, s) if sc == "shortfall" else ""
+        flag_oc.power_sentence(summ, r, s, unit_label=w.unit, units_label=w.units) if sc == "shortfall" else ""
         for r, sc, s in zip(summ["rule"], summ["scenario"], summ["shortfall"])]
-    summ.insert(1, "rule_label", summ["rule"].map(_RULE_LABELS))
+    summ.insert(1, "rule_label", summ["rule"].map({k: in_words(v, w) for k, v in _RULE_LABELS.items()}))
     summ.insert(3, "scenario_label", [
         "at the reference (false positive)" if sc == "null" else f"{100 * d:.0f} points below"
         for sc, d in zip(summ["scenario"], summ["shortfall"])])
@@ -167,4 +205,4 @@ def district_ranks(cd: CycleData) -> Section:
         tables["spc_operating_characteristics"] = so
     note_district_samples({k: v for k, v in tables.items() if k != "spc_operating_characteristics"},
                           cd, programme=("shrunken_programme",))
-    return Section(tables, figures)
+    return Section.of(cd, tables, figures)

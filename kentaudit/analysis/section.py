@@ -11,6 +11,7 @@ import pandas as pd
 from kentaudit.analysis.cycle import CycleData
 from kentaudit.core.errors import KentauditError
 from kentaudit.inputs import reference
+from kentaudit.inputs.profile import Words
 from kentaudit.publication.appendix import build_tables, load_spec
 from kentaudit.publication.findings import main_findings, profile_findings, reconciliation_findings
 from kentaudit.report import results
@@ -53,11 +54,21 @@ class Section:
     """Results tables and figures of one analysis.
 
     ``tables`` maps a results-table name (``docs/results.md``) to a tidy
-    DataFrame; ``figures`` maps a figure id to a :class:`kentaudit.report.charts.Figure`.
+    DataFrame; ``figures`` maps a figure id to a :class:`kentaudit.report.charts.Figure`;
+    ``words`` are the authority's words its tables are shown in and ``units`` the cycle's
+    units table (its profile's: :meth:`save` finds a unit's code there), both from the
+    cycle (:meth:`of`); None: the bundled example profile's.
     """
 
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     figures: dict[str, object] = field(default_factory=dict)
+    words: Words | None = None
+    units: pd.DataFrame | None = None
+
+    @classmethod
+    def of(cls, cd: CycleData, tables: dict, figures: dict) -> Section:
+        """A section of cycle ``cd``: shown in its profile's words, saved with its units table."""
+        return cls(tables, figures, words=getattr(cd.params, "words", None), units=cd.districts)
 
     def save(self, results_dir, figures_dir=None, district: str | None = None) -> None:
         """Save every table (CSV + Parquet) and figure (PNG + SVG + alt text).
@@ -67,15 +78,17 @@ class Section:
         if results_dir is None:
             return
         code = None
+        # the cycle's units table (its profile's); the bundled one only for a section made
+        # without a cycle
+        d = self.units if self.units is not None else reference.districts()
         if district is not None:
-            d = reference.districts()
             name = reference.resolve_district(district, d)  # a name or code, any case
             code = dict(zip(d["district"], d["district_code"]))[name]
         for name, df in self.tables.items():
-            results.save_table(df, name, results_dir, district=code)
+            results.save_table(df, name, results_dir, district=code, units=d)
         if figures_dir is not None:
             for fid, fig in self.figures.items():
-                results.save_figure(fig, fid, figures_dir, district=code)
+                results.save_figure(fig, fid, figures_dir, district=code, units=d)
 
 
     def show(self, name: str, max_rows: int = 25):
@@ -91,7 +104,7 @@ class Section:
             if name in TABLES:
                 return Note(f"No table {name!r} for this cycle (its samples or earlier cycles are not there).")
             raise KentauditError(unknown_name("table", name, self.tables, TABLES))
-        return style_table(self.tables[name], name, max_rows=max_rows)
+        return style_table(self.tables[name], name, max_rows=max_rows, words=self.words)
 
     def figure(self, fid: str):
         """Display figure ``fid`` with its alt text and caption."""
@@ -118,7 +131,7 @@ def findings(cd: CycleData, section: Section) -> Findings:
     P = cd.params
     return Findings(section_findings(section.tables, headline=cd.headline, conf_level=P.confidence_level,
                                       adjust_method=P.adjust_method, criterion_words=cd.labels,
-                                      authority=P.publication.authority))
+                                      authority=P.publication.authority, words=getattr(P, "words", None)))
 
 
 def unknown_name(kind: str, name: str, here, known) -> str:
@@ -138,19 +151,22 @@ class Note(str):
 
 
 def section_findings(frames: dict, *, headline: str, conf_level: float = 0.95,
-                     adjust_method: str = "holm", criterion_words=None, authority=None) -> list:
+                     adjust_method: str = "holm", criterion_words=None, authority=None,
+                     words: Words | None = None) -> list:
     """Findings of one notebook (reviewer page) from its own results tables (unsuppressed:
     the pages are restricted). The same templates as the appendix, on the tables the
     appendix spec builds from these results, plus the data-quality and district-profile
-    templates."""
-    tables, _ = build_tables(load_spec(), ".", cycle="", samples=("initial", "extended", "reaudit", "annual"),
-                             has_previous=True, criterion_words=criterion_words, frames=frames)
+    templates; ``words`` the authority's (the cycle's ``params.words``)."""
+    tables, _ = build_tables(load_spec(words=words), ".", cycle="",
+                             samples=("initial", "extended", "reaudit", "annual"), has_previous=True,
+                             criterion_words=criterion_words, frames=frames, words=words)
     out = []
     by = {t.id: t for t in tables}
     if "T2" in by:
         out += reconciliation_findings(by["T2"])
     out += [f for f in main_findings([t for t in tables if t.id != "T2"], headline=headline,
-                                     conf_level=conf_level, adjust_method=adjust_method, authority=authority)
+                                     conf_level=conf_level, adjust_method=adjust_method, authority=authority,
+                                     words={"authority": words} if words is not None else None)
             if f.topic != "untested"]
     if "profile" in frames:
         out += profile_findings(frames["profile"].reset_index(drop=True), 1 - conf_level, authority=authority)

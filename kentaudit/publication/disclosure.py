@@ -132,7 +132,7 @@ def _num(v):
 
 
 def _is_total(v) -> bool:
-    return str(v).strip().lower() in _TOTAL_WORDS
+    return str(v).strip().lower() in _TOTAL_WORDS or str(v).strip().lower().startswith("all ")  # "All localities": a profile's words
 
 
 def _resolve(token, row_cycle, ctx: Context):
@@ -210,7 +210,7 @@ def definitions(table: PublicationTable, ctx: Context) -> dict:
                 elif dim == "sample":
                     sets["sample"] = list(u.domain("sample", row_cycle)) if _is_total(v) else [str(v)]
                 elif dim == "district":
-                    if _is_total(v):
+                    if _is_total(v) and str(v) not in u.districts:
                         if area_val is not None and not _is_total(area_val) and str(area_val) in areas:
                             sets["district"] = areas[str(area_val)]
                     else:
@@ -640,7 +640,7 @@ def protect_adjusted_p(published, source, method: str) -> list[dict]:
             dec = 3 if dec is None else int(dec)
 
             def key(i, src=src, fam_cols=fam_cols):
-                return tuple((str(src.at[i, "district"]) == "All districts") if c == "district_is_total"
+                return tuple(_is_total(src.at[i, "district"]) if c == "district_is_total"
                              else str(src.at[i, c]) for c in fam_cols)
 
             fams: dict = {}
@@ -722,13 +722,13 @@ def protect_funnel_bands(published, source, *, target, method: str, column: str 
                                                        **settings}}
         for crit, idx in df.groupby(df["criterion"].astype(str), sort=False).groups.items():
             idx = list(idx)
-            dist = [i for i in idx if str(df.at[i, "district"]) != "All districts"]
+            dist = [i for i in idx if not _is_total(df.at[i, "district"])]
             hidden = [i for i in dist if MARK in (df.at[i, "n_yes"], df.at[i, "n_denominator"])]
             if not hidden:
                 continue
             p0 = target
             if isinstance(target, str):
-                kent = [i for i in idx if str(df.at[i, "district"]) == "All districts"
+                kent = [i for i in idx if _is_total(df.at[i, "district"])
                         and str(df.at[i, "area"]) not in {str(df.at[j, "area"]) for j in dist}]
                 k = kent[0] if len(kent) == 1 else None
                 p0 = (None if k is None or MARK in (df.at[k, "n_yes"], df.at[k, "n_denominator"])

@@ -4,7 +4,7 @@ A figure in ``publish/`` must reveal nothing its tables hide, so the appendix
 draws its own figures from the *suppressed* publication tables (never from the
 notebooks' figures, which are drawn from every record):
 
-* **F1** funnel plot of the headline criterion: one point per district whose
+* **F1** funnel plot of the headline criterion: one point per district (unit) whose
   ``Yes`` and ``Answered`` counts are both shown in T7; a district whose count is
   hidden is not plotted and the caption says so.
 * **F2** overall grades by sample, 100% stacked bars from T8: one segment per
@@ -30,9 +30,11 @@ import matplotlib.figure
 import numpy as np
 
 from kentaudit.core.formatting import P_FLOOR_CELL, finite_number, format_p, format_value
+from kentaudit.inputs.profile import Words
 from kentaudit.publication.numbering import reader_number
 from kentaudit.publication.table import Figure, round_half_away
 from kentaudit.report.charts import OKABE_ITO, house_style, place_labels
+from kentaudit.report.tables import default_words
 from kentaudit.stats.funnel import funnel_limits
 
 __all__ = ["draw_figures"]
@@ -70,10 +72,11 @@ def _save(fig, out_dir: Path, fid: str, meta: dict) -> Path:
     return svg
 
 
-def _funnel(t7, out_dir, *, headline, label, target, method, threshold):
+def _funnel(t7, out_dir, *, headline, label, target, method, threshold, words):
+    w = words
     df = t7.data
     rows = [i for i in range(len(df)) if str(df.at[i, "criterion"]) == headline
-            and str(df.at[i, "district"]) != "All districts"]
+            and str(df.at[i, "district"]) != w.all_units]
     shown = [i for i in rows if _shown(df.at[i, "n_yes"]) and _shown(df.at[i, "n_denominator"])
              and float(df.at[i, "n_denominator"]) > 0]
     hidden = [str(df.at[i, "district"]) for i in rows if i not in shown]
@@ -95,7 +98,7 @@ def _funnel(t7, out_dir, *, headline, label, target, method, threshold):
         ax.axhline(100 * target, color=OKABE_ITO["bluish_green"], lw=1.5, label=f"Target {_pct(target)}")
         for k, i in enumerate(shown):
             (pt,) = ax.plot([n[k]], [100 * y[k]], "o", color=OKABE_ITO["blue"], ms=7,
-                            label="District" if k == 0 else None)
+                            label=w.Unit if k == 0 else None)
             _mark(pt, t7.id, i, "n_yes")
             marks.append({"id": f"mark-{t7.id}-{i}-n_yes", "kind": "point", "table": t7.id, "row": i,
                           "x": {"column": "n_denominator", "value": n[k]},
@@ -104,20 +107,20 @@ def _funnel(t7, out_dir, *, headline, label, target, method, threshold):
         ax.set_ylim(-2, 102)
         ax.set_xlabel("Files where the criterion was answered (number)")
         ax.set_ylabel(f"{label} (% of files)")
-        ax.set_title(f"{label} by district: funnel plot", loc="left")
+        ax.set_title(f"{label} by {w.unit}: funnel plot", loc="left")
         ax.legend(loc="lower right")
         # districts outside the 99.8% limits (T7's published funnel band) are named, labels apart
         band = [str(df.at[i, "funnel_band"]) if "funnel_band" in df.columns else "" for i in shown]
         flagged = [k for k, b in enumerate(band) if b in ("above", "below")]
         place_labels(ax, n[flagged], 100 * y[flagged], [str(df.at[shown[k], "district"]) for k in flagged])
     out = [float(y[k]) for k in range(len(shown))]
-    cap = (f"Funnel plot of {label}: each point is one district's percentage against its number of "
+    cap = (f"Funnel plot of {label}: each point is one {w.unit}'s percentage against its number of "
            f"files answered, from {reader_number(t7.id)}; target {_pct(target)}; 95% and 99.8% limits ({method}).")
     if hidden:
         cap += (f" Not plotted because their counts are suppressed in {reader_number(t7.id)}: {', '.join(hidden)}.")
-    alt = (f"Funnel plot of {label} for {len(shown)} districts with between {int(n.min())} and "
+    alt = (f"Funnel plot of {label} for {len(shown)} {w.units} with between {int(n.min())} and "
            f"{int(n.max())} files answered; percentages from {_pct(min(out))} to {_pct(max(out))}; "
-           f"target {_pct(target)}." + (f" {len(hidden)} district(s) not plotted: counts suppressed." if hidden else ""))
+           f"target {_pct(target)}." + (f" {len(hidden)} {w.unit}(s) not plotted: counts suppressed." if hidden else ""))
     named = 0
     for side in ("below", "above"):
         ds = [str(df.at[shown[k], "district"]) for k, b in enumerate(band) if b == side]
@@ -127,9 +130,9 @@ def _funnel(t7, out_dir, *, headline, label, target, method, threshold):
             named += len(ds)
     rest = len(shown) - named
     if rest == len(shown):
-        alt += f" All {rest} districts are within the 99.8% limits."
+        alt += f" All {rest} {w.units} are within the 99.8% limits."
     elif rest:
-        alt += f" The other {rest} district{'s are' if rest > 1 else ' is'} within the 99.8% limits."
+        alt += f" The other {rest} {w.units + ' are' if rest > 1 else w.unit + ' is'} within the 99.8% limits."
     return "funnel", fig, cap, alt, marks
 
 
@@ -250,7 +253,8 @@ def _trend_test_words(df, rows) -> str:
             f"({direction}), {format_p(p, prefix='adjusted p')}.")
 
 
-def _caterpillar(t12, out_dir, *, label):
+def _caterpillar(t12, out_dir, *, label, words):
+    w = words
     df = t12.data
     rows = [i for i in range(len(df)) if all(_shown(df.at[i, c]) for c in ("estimate", "conf_low", "conf_high"))]
     hidden = [str(df.at[i, "district"]) for i in range(len(df)) if i not in rows]
@@ -270,17 +274,17 @@ def _caterpillar(t12, out_dir, *, label):
         ax.set_yticks(range(len(rows)), [str(df.at[i, "district"]) for i in rows])
         ax.set_xlim(0, 100)
         ax.set_xlabel(f"{label}: shrunken estimate (% of files)")
-        ax.set_title(f"{label}: shrunken estimates by district", loc="left")
-    cap = (f"Shrunken estimates by district with 95% posterior intervals, from {reader_number(t12.id)}.")
+        ax.set_title(f"{label}: shrunken estimates by {w.unit}", loc="left")
+    cap = (f"Shrunken estimates by {w.unit} with 95% posterior intervals, from {reader_number(t12.id)}.")
     if hidden:
         cap += f" Not plotted because their figures are suppressed: {', '.join(hidden)}."
-    alt = (f"Dot plot of shrunken estimates of {label} for {len(rows)} districts, from "
+    alt = (f"Dot plot of shrunken estimates of {label} for {len(rows)} {w.units}, from "
            f"{_pct(float(df.at[rows[0], 'estimate']))} to {_pct(float(df.at[rows[-1], 'estimate']))}.")
     return "caterpillar", fig, cap, alt, marks
 
 
 def draw_figures(spec_figures, tables, out_dir, *, headline: str, labels: dict, target: float,
-                 funnel_method: str, threshold: int, skip_reason) -> tuple[list, list]:
+                 funnel_method: str, threshold: int, skip_reason, words: Words | None = None) -> tuple[list, list]:
     """Draw the appendix figures from the published (suppressed) tables.
 
     Parameters
@@ -291,6 +295,7 @@ def draw_figures(spec_figures, tables, out_dir, *, headline: str, labels: dict, 
     headline : str - the headline criterion
     labels : dict - criterion id -> description
     skip_reason : callable(entry) -> str or None (why a figure does not apply)
+    words : the authority's words (its profile's; default the bundled example's)
 
     Returns
     -------
@@ -298,15 +303,16 @@ def draw_figures(spec_figures, tables, out_dir, *, headline: str, labels: dict, 
     skipped : list of (id, title, reason)
     """
     out_dir = Path(out_dir)
+    w = words or default_words()
     by_id = {t.id: t for t in tables}
     draw = {"funnel_compliance": ("T7", lambda t: _funnel(t, out_dir, headline=headline,
                                                           label=labels.get(headline, headline),
                                                           target=target, method=funnel_method,
-                                                          threshold=threshold)),
+                                                          threshold=threshold, words=w)),
             "grades_by_sample": ("T8", lambda t: _grades(t, out_dir)),
             "trend_compliance": ("T11", lambda t: _trend(t, out_dir, headline=headline,
                                                          label=labels.get(headline, headline))),
-            "caterpillar_compliance": ("T12", lambda t: _caterpillar(t, out_dir, label=labels.get(headline, headline)))}
+            "caterpillar_compliance": ("T12", lambda t: _caterpillar(t, out_dir, label=labels.get(headline, headline), words=w))}
     figs, skipped = [], []
     for e in spec_figures:
         why = skip_reason(e)

@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from kentaudit.core.formatting import P_FLOOR_CELL, format_p, method_words
-from kentaudit.publication.views import csv_frame
+from kentaudit.publication.views import csv_frame, profile_words
 
 __all__ = ["MAX_NAMED", "SAMPLE_WORDS", "Binding", "Finding", "authority_words", "bindings_frame",
            "main_findings", "profile_findings", "reconciliation_findings"]
@@ -179,7 +179,7 @@ def _first_row(df, col, value):
     return rows[0] if rows else None
 
 
-def _headline(by, headline, conf, authority, names):
+def _headline(by, headline, conf, authority, names, unit="district"):
     """Across the authority: the design-based estimate (T15); each sample's own figure,
     labelled with its sample (T5, or T4 when the main sample is one random sample)."""
     out = []
@@ -200,7 +200,7 @@ def _headline(by, headline, conf, authority, names):
             if _cell_if(d15, i15, "conf_low") and _cell_if(d15, i15, "conf_high"):
                 f.add(" (", level, " confidence interval ", _cell(t15.id, d15, i15, "conf_low", "{}%"), " to ",
                       _cell(t15.id, d15, i15, "conf_high", "{}%"), ")")
-            f.add(": a design-based estimate that weights each district's audited files by the children on "
+            f.add(f": a design-based estimate that weights each {unit}'s audited files by the children on "
                   f"plans they stand for, with cases chosen on purpose standing only for themselves "
                   f"({names.get(t15.id, t15.id)}).")
         else:
@@ -376,12 +376,13 @@ def _outer():
 
 
 def _districts(t, headline, words):
+    w = profile_words(words)
     df = csv_frame(t).astype(str)
     out = []
-    dist = df[(df["district"] != "All districts") & df["funnel_band"].isin(["above", "below", "within"])]
+    dist = df[(df["district"] != w.all_units) & df["funnel_band"].isin(["above", "below", "within"])]
     # bands hidden because hidden counts could change them: the counts below say so (their family
     # is the shown bands, not every district)
-    hid = df[(df["district"] != "All districts") & (df["funnel_band"] == "[c]")]
+    hid = df[(df["district"] != w.all_units) & (df["funnel_band"] == "[c]")]
     if not len(dist):
         return out
     head = dist[dist["criterion"] == headline]
@@ -392,8 +393,8 @@ def _districts(t, headline, words):
         above = head.index[head["funnel_band"] == "above"].tolist()
         f = Finding("districts").add(f"On the headline criterion, \u2018{desc}\u2019, ")
         if not below and not above:
-            f.add("all ", _rows(t.id, len(head), "headline criterion, district rows in the funnel"),
-                  " districts whose band is shown lie within the " if n_hid_head else " districts lie within the ",
+            f.add("all ", _rows(t.id, len(head), f"headline criterion, {w.unit} rows in the funnel"),
+                  f" {w.units} whose band is shown lie within the " if n_hid_head else f" {w.units} lie within the ",
                   _outer(), " funnel limits around the audit standard.")
         else:
             for side, rows_ in (("below", below), ("above", above)):
@@ -403,29 +404,31 @@ def _districts(t, headline, words):
                     f.add(*_list(items), f" {'lies' if len(rows_) == 1 else 'lie'} {side} the ", _outer(),
                           " funnel limits around the audit standard; ")
             f.add("the other ", _rows(t.id, len(head) - len(below) - len(above),
-                                      "headline criterion, district rows within"),
-                  " districts whose band is shown lie within them." if n_hid_head else " districts lie within them.")
+                                      f"headline criterion, {w.unit} rows within"),
+                  f" {w.units} whose band is shown lie within them." if n_hid_head else f" {w.units} lie within them.")
         if n_hid_head:
-            f.add(" The bands of ", _rows(t.id, n_hid_head, "headline criterion, district rows with band [c]"),
-                  " districts are not shown ([c]): districts with hidden counts could change them.")
+            f.add(" The bands of ", _rows(t.id, n_hid_head, f"headline criterion, {w.unit} rows with band [c]"),
+                  f" {w.units} are not shown ([c]): {w.units} with hidden counts could change them.")
         out.append(f)
     n_out = dist["funnel_band"].isin(["above", "below"])
     crits = dist["criterion"].nunique()
     out.append(Finding("districts").add(
-        "Over all ", _rows(t.id, crits, "criteria with districts in the funnel"), " criteria, ",
-        _rows(t.id, int(n_out.sum()), "district rows above or below"), " of the ",
-        _rows(t.id, len(dist), "district rows in the funnel"),
-        " district results whose band is shown lie outside the " if len(hid) else
-        " district results lie outside the ", _outer(), " limits (",
-        _rows(t.id, int((dist["funnel_band"] == "below").sum()), "district rows below"), " below, ",
-        _rows(t.id, int((dist["funnel_band"] == "above").sum()), "district rows above"), " above)",
-        *(["; the bands of ", _rows(t.id, len(hid), "district rows with band [c]"),
-           " others are not shown, since districts with hidden counts could change them."] if len(hid) else ["."])))
+        "Over all ", _rows(t.id, crits, f"criteria with {w.units} in the funnel"), " criteria, ",
+        _rows(t.id, int(n_out.sum()), f"{w.unit} rows above or below"), " of the ",
+        _rows(t.id, len(dist), f"{w.unit} rows in the funnel"),
+        f" {w.unit} results whose band is shown lie outside the " if len(hid) else
+        f" {w.unit} results lie outside the ", _outer(), " limits (",
+        _rows(t.id, int((dist["funnel_band"] == "below").sum()), f"{w.unit} rows below"), " below, ",
+        _rows(t.id, int((dist["funnel_band"] == "above").sum()), f"{w.unit} rows above"), " above)",
+        *(["; the bands of ", _rows(t.id, len(hid), f"{w.unit} rows with band [c]"),
+           f" others are not shown, since {w.units} with hidden counts could change them."] if len(hid) else ["."])))
     return out
 
 
-def _district_tests(t, alpha, adjust_words, left, where):
-    """Districts and areas against the rest of the authority (T7's adjusted p-values)."""
+def _district_tests(t, alpha, adjust_words, left, where, words=None):
+    """Districts and areas against the rest of the authority (T7's adjusted p-values), in the
+    authority's ``words``."""
+    w = profile_words(words)
     df = csv_frame(t).astype(str)
     if "p_adjusted" not in df.columns:
         return []
@@ -436,31 +439,31 @@ def _district_tests(t, alpha, adjust_words, left, where):
     # the authority's own row of each criterion (the total: the most files answered) gives the
     # direction of a difference: below the whole is below the rest
     whole = {}
-    for crit, g in df[df["district"] == "All districts"].groupby("criterion", sort=False):
+    for crit, g in df[df["district"] == w.all_units].groupby("criterion", sort=False):
         n = g["n_denominator"].map(_num)
         if n.notna().any() and _num(g.at[n.idxmax(), "estimate"]) is not None:
             whole[crit] = _num(g.at[n.idxmax(), "estimate"])
     sig = [i for i in tested if _significant(df.at[i, "p_adjusted"], alpha)]
 
     def unit(i):
-        return (f"the {df.at[i, 'area']} area" if df.at[i, "district"] == "All districts"
+        return (f"the {df.at[i, 'area']} {w.area}" if df.at[i, "district"] == w.all_units
                 else str(df.at[i, "district"]))
 
     if not sig:
         return [Finding("districts").add(
-            f"Against the rest of {where} ({adjust_words}), no district or area differed significantly on any "
+            f"Against the rest of {where} ({adjust_words}), no {w.unit} or {w.area} differed significantly on any "
             "criterion: the differences between them could be due to chance.")]
 
     def strength(i):
-        e, w = _num(df.at[i, "estimate"]), whole.get(df.at[i, "criterion"])
-        return -abs(e - w) if e is not None and w is not None else 0.0
+        e, whole_e = _num(df.at[i, "estimate"]), whole.get(df.at[i, "criterion"])
+        return -abs(e - whole_e) if e is not None and whole_e is not None else 0.0
 
     sig.sort(key=lambda i: (0.0 if df.at[i, "p_adjusted"] == P_FLOOR_CELL else _num(df.at[i, "p_adjusted"]),
                             strength(i)))
     items = []
     for i in sig[:MAX_NAMED]:
-        e, w = _num(df.at[i, "estimate"]), whole.get(df.at[i, "criterion"])
-        side = "" if e is None or w is None else (" lower" if e < w else " higher")
+        e, whole_e = _num(df.at[i, "estimate"]), whole.get(df.at[i, "criterion"])
+        side = "" if e is None or whole_e is None else (" lower" if e < whole_e else " higher")
         p = _cell(t.id, df, i, "p_adjusted")
         part = [f"{unit(i)}{side} on \u2018{_desc(df, i)}\u2019 ("]
         if _shown(df.at[i, "estimate"]):
@@ -468,14 +471,14 @@ def _district_tests(t, alpha, adjust_words, left, where):
         part += [Binding(_p_text(p), "cell", t.id, "p_adjusted", p.value, row=p.row), ")"]
         items.append(part)
     for i in sig[MAX_NAMED:]:
-        e, w = _num(df.at[i, "estimate"]), whole.get(df.at[i, "criterion"])
-        side = "" if e is None or w is None else (" lower" if e < w else " higher")
+        e, whole_e = _num(df.at[i, "estimate"]), whole.get(df.at[i, "criterion"])
+        side = "" if e is None or whole_e is None else (" lower" if e < whole_e else " higher")
         left.add(t.id, i, "p_adjusted", f"{unit(i)}{side} on \u2018{_desc(df, i)}\u2019",
                  f"against the rest of {where}: differences less certain than the {_NAMED_WORDS} stated")
     return [Finding("districts").add(
         f"Against the rest of {where} ({adjust_words}), ",
         _rows(t.id, len(sig), f"p_adjusted < {alpha:g}"), " of the ", _rows(t.id, len(tested), "p_adjusted shown"),
-        " district and area results differed significantly; the clearest: ", *_list(items), ".")]
+        f" {w.unit} and {w.area} results differed significantly; the clearest: ", *_list(items), ".")]
 
 
 def _not_stated(left, names):
@@ -602,6 +605,10 @@ def main_findings(tables, *, headline: str, conf_level: float = 0.95, adjust_met
         Multiple-comparison method, named in words.
     names : dict, optional
         Reader-facing table numbers (``{"T7": "Table 7"}``).
+    words : dict, optional
+        ``{"criteria": {id: description}, "authority": Words}``: the authority's words (its
+        profile's: "district", "area", "All districts") name the units and areas; default the
+        bundled example profile's.
     authority : str, optional
         The authority's name (``params.publication.authority``); "the authority" if None.
 
@@ -617,7 +624,8 @@ def main_findings(tables, *, headline: str, conf_level: float = 0.95, adjust_met
     adj = "adjusted for multiple comparisons by " + method_words(adjust_method, "phrase")
     where = authority_words(authority)
     left = _LeftOut()
-    out = _headline(by, headline, conf_level, authority, names)
+    w = profile_words(words)
+    out = _headline(by, headline, conf_level, authority, names, w.unit)
     trend_sig = False
     if "T11" in by:
         found, trend_sig = _trend(by["T11"], alpha, adj, left, names)
@@ -634,7 +642,7 @@ def main_findings(tables, *, headline: str, conf_level: float = 0.95, adjust_met
             out += found
     if "T7" in by:
         out += _districts(by["T7"], headline, words)
-        out += _district_tests(by["T7"], alpha, adj, left, where)
+        out += _district_tests(by["T7"], alpha, adj, left, where, words)
     out += _untested(tables, names)
     out += _not_stated(left, names)
     return out

@@ -31,10 +31,12 @@ import numpy as np
 import pandas as pd
 
 from kentaudit.inputs.params import MAIN_SAMPLES
+from kentaudit.inputs.profile import Words
 from kentaudit.publication.cells import ACCEPTED, Definition, Universe
 from kentaudit.publication.disclosure import Context, suppress
 from kentaudit.publication.spec import build_tables, read_results
 from kentaudit.publication.writers.csv import write_csvs
+from kentaudit.report.tables import default_words
 from kentaudit.stats import proportions
 
 __all__ = ["RELEASE_TABLES", "programme_counts", "programme_grades", "release_spec",
@@ -123,8 +125,12 @@ def _order(samples) -> list:
 
 
 def release_frames(counts: pd.DataFrame, grades: pd.DataFrame, cycle: str, *, criteria,
-                   districts: pd.DataFrame, grade_labels: dict) -> dict:
+                   districts: pd.DataFrame, grade_labels: dict, words: Words | None = None) -> dict:
     """The results tables an appendix of ``cycle`` reads, rebuilt from the programme's counts.
+
+    ``districts`` is the cycle's units table and ``words`` the authority's (its profile's:
+    the authority's rows and the rows of every unit of an area are named as the notebooks
+    name them; default the bundled example profile's).
 
     ``counts`` and ``grades`` are :func:`programme_counts` and :func:`programme_grades`
     (every cycle); the trend and change tables use the cycles up to ``cycle``. The
@@ -138,6 +144,7 @@ def release_frames(counts: pd.DataFrame, grades: pd.DataFrame, cycle: str, *, cr
     dict ``{results table name: DataFrame}``
     """
     cycle = str(cycle)
+    w = words or default_words()
     c = counts[counts["cycle"].astype(str) == cycle]
     g = grades[grades["cycle"].astype(str) == cycle]
     samples = _order(set(g["sample"]))
@@ -155,7 +162,7 @@ def release_frames(counts: pd.DataFrame, grades: pd.DataFrame, cycle: str, *, cr
         for r in dist_order.itertuples():
             rows.append({"sample": s, "area": r.area, "district": r.district,
                          "n_audits": int(per.get((s, r.district), 0))})
-        rows.append({"sample": s, "area": "Kent", "district": "Total",
+        rows.append({"sample": s, "area": w.authority, "district": "Total",
                      "n_audits": int(per.get(s, pd.Series(dtype=int)).sum())})
     frames["sample_by_district"] = pd.DataFrame(rows)
 
@@ -174,10 +181,10 @@ def release_frames(counts: pd.DataFrame, grades: pd.DataFrame, cycle: str, *, cr
                              "n_yes": int(k["n_yes"]) if k is not None else 0,
                              "n_denominator": int(k["n_denominator"]) if k is not None else 0})
             k = by_a.loc[(crit, area)] if (crit, area) in by_a.index else None
-            rows.append({"criterion": crit, "area": area, "district": "All districts",
+            rows.append({"criterion": crit, "area": area, "district": w.all_units,
                          "n_yes": int(k["n_yes"]) if k is not None else 0,
                          "n_denominator": int(k["n_denominator"]) if k is not None else 0})
-        rows.append({"criterion": crit, "area": "Kent", "district": "All districts",
+        rows.append({"criterion": crit, "area": w.authority, "district": w.all_units,
                      "n_yes": int(kent.at[crit, "n_yes"]), "n_denominator": int(kent.at[crit, "n_denominator"])})
     frames["compliance_by_district"] = pd.DataFrame(rows)
 
@@ -217,7 +224,7 @@ def release_frames(counts: pd.DataFrame, grades: pd.DataFrame, cycle: str, *, cr
 
 def model_releases(results_dir, out_dir, *, cycle: str, spec: dict, districts: pd.DataFrame,
                    threshold: int, width: int, grade_labels: dict, criterion_words=None,
-                   found=()) -> list[Path]:
+                   found=(), words: Words | None = None, producer: str | None = None) -> list[Path]:
     """Model the programme's earlier appendices that were not found, in order of publication.
 
     For each cycle before ``cycle`` in the results table ``programme_counts`` whose
@@ -237,6 +244,8 @@ def model_releases(results_dir, out_dir, *, cycle: str, spec: dict, districts: p
         publications).
     found : iterable of path-like
         Release folders (``publish/``) of earlier appendices found as published.
+    words : the authority's words (its profile's; default the bundled example profile's).
+    producer : the authority's full name (its profile's), named in each table's source.
 
     Returns
     -------
@@ -277,10 +286,10 @@ def model_releases(results_dir, out_dir, *, cycle: str, spec: dict, districts: p
                                   list(criteria)),
                       main, upto[-2] if len(upto) > 1 else None, {y: main[y]})
         frames = release_frames(counts, grades, y, criteria=criteria, districts=districts,
-                                grade_labels=grade_labels)
+                                grade_labels=grade_labels, words=words)
         tables, _ = build_tables(rspec, results_dir, cycle=y, samples=samples_of[y],
                                  has_previous=len(upto) > 1, criterion_words=criterion_words,
-                                 frames=frames)
+                                 frames=frames, words=words, producer=producer)
         earlier = []
         for p in published:
             earlier += [(d, v, p) for d, v in release_cells(_release_block(p), ctx)]

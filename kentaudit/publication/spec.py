@@ -16,8 +16,10 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from kentaudit.inputs.profile import Words, bundled_profile
 from kentaudit.publication.table import Column, PublicationTable, PublicationTableError
 from kentaudit.report.results import load_table
+from kentaudit.report.tables import default_words, in_words
 
 __all__ = ["load_spec", "build_tables", "read_results", "applies"]
 
@@ -26,13 +28,17 @@ __all__ = ["load_spec", "build_tables", "read_results", "applies"]
 _SPEC_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def load_spec(path=None) -> dict:
-    """The appendix spec (bundled ``kentaudit/data/appendix_spec.yaml`` unless ``path``)."""
+def load_spec(path=None, words: Words | None = None) -> dict:
+    """The appendix spec (bundled ``kentaudit/data/appendix_spec.yaml`` unless ``path``), its
+    texts in the authority's ``words`` (the cycle's ``params.words``; default the bundled
+    example profile's): every ``{unit}``, ``{rest}``, ``{authority}``... of a title, a column
+    label, a note or a row value the spec names (``where: {area: "{authority}"}``) is filled
+    by :func:`kentaudit.report.tables.in_words`."""
     if path is None:
         text = (resources.files("kentaudit") / "data" / "appendix_spec.yaml").read_text(encoding="utf-8")
     else:
         text = Path(path).read_text(encoding="utf-8")
-    spec = yaml.load(text, Loader=_SPEC_LOADER)  # noqa: S506 - a safe loader
+    spec = _in_words(yaml.load(text, Loader=_SPEC_LOADER), words or default_words())  # noqa: S506 - a safe loader
     ids = [t["id"] for t in spec.get("tables", [])] + [f["id"] for f in spec.get("figures", [])]
     if len(ids) != len(set(ids)):
         raise PublicationTableError(f"appendix spec {path or 'bundled'}: ids are not unique: {ids}.")
@@ -56,6 +62,17 @@ def _published_types(df: pd.DataFrame) -> pd.DataFrame:
         if conv.notna().sum() == df[c].notna().sum():
             df[c] = conv
     return df
+
+
+def _in_words(node, words: Words):
+    """Every text of the parsed spec with the authority's words filled in."""
+    if isinstance(node, str):
+        return in_words(node, words)
+    if isinstance(node, list):
+        return [_in_words(v, words) for v in node]
+    if isinstance(node, dict):
+        return {k: _in_words(v, words) for k, v in node.items()}
+    return node
 
 
 def applies(entry: dict, samples: list, has_previous: bool) -> str | None:
@@ -83,11 +100,13 @@ def _note_keys(entries, samples) -> list:
 
 def build_tables(spec: dict, results_dir, *, cycle: str, samples, has_previous: bool,
                  synthetic: bool = False, source: str | None = None, criterion_words=None,
-                 frames=None):
+                 frames=None, words: Words | None = None, producer: str | None = None):
     """Build the unsuppressed publication tables named by the spec.
 
     ``frames`` (``{results table name: DataFrame}``) replaces reading ``results_dir``
-    (the reviewer pages' findings, from a notebook's own tables).
+    (the reviewer pages' findings, from a notebook's own tables). ``words`` (the cycle's
+    profile's) name the authority in each table's scope, and ``producer`` (its full name)
+    in the default ``source``.
 
     Returns
     -------
@@ -100,6 +119,8 @@ def build_tables(spec: dict, results_dir, *, cycle: str, samples, has_previous: 
         A results table lacks a column the spec publishes.
     """
     results_dir = Path(results_dir)
+    w = words or default_words()
+    producer = producer or (bundled_profile().name if words is None else w.authority)
     tables, skipped = [], []
     for e in spec["tables"]:
         why = applies(e, list(samples), has_previous)
@@ -138,8 +159,8 @@ def build_tables(spec: dict, results_dir, *, cycle: str, samples, has_previous: 
             notes = ["synthetic"] + notes
         tables.append(PublicationTable(
             e["id"], e["title"], df[[c.name for c in cols]].reset_index(drop=True), cols,
-            scope=f"Kent case-file audit, cycle {cycle}.",
-            source=source or f"Kent County Council case-file audits, cycle {cycle}.",
+            scope=f"{w.authority} case-file audit, cycle {cycle}.",
+            source=source or f"{producer} case-file audits, cycle {cycle}.",
             notes=notes, sums=e.get("sums", ()), total_rows=e.get("total_rows", ()),
             links=e.get("links", ()), defines=e.get("defines")))
         tables[-1].adjustments = {c["name"]: {"raw": c["adjusts"], "family": list(c.get("family", ()))}

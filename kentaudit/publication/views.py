@@ -27,9 +27,11 @@ import math
 import pandas as pd
 
 from kentaudit.core.formatting import SAMPLE_WORDS, as_number, format_p
+from kentaudit.inputs.profile import Words
 from kentaudit.publication.table import SHORTHAND, PublicationTable
+from kentaudit.report.tables import default_words
 
-__all__ = ["SAMPLE_WORDS", "REAL_UNITS", "mark_untestable", "reader_p", "reader_value", "reader_frame",
+__all__ = ["profile_words", "SAMPLE_WORDS", "REAL_UNITS", "mark_untestable", "reader_p", "reader_value", "reader_frame",
            "reader_headers", "csv_frame", "pivot_districts", "legend_symbols", "format_p_cell",
            "PIVOT_PART"]
 
@@ -200,18 +202,27 @@ def legend_symbols(frames) -> list:
     return [s for s in SHORTHAND if s in present]
 
 
+def profile_words(words) -> Words:
+    """The authority's words among an appendix's ``words`` (``{"authority": Words}``, the
+    cycle's profile's); the bundled example profile's when they are not given."""
+    w = (words or {}).get("authority") if isinstance(words, dict) else None
+    return w if isinstance(w, Words) else default_words()
+
+
 def pivot_districts(t: PublicationTable, words, part: int = PIVOT_PART) -> list:
     """A district x criterion table (rows ``criterion, area, district``) pivoted for reading.
 
     Returns
     -------
     list of (title suffix, DataFrame)
-        One frame per group of ``part`` criteria: columns ``Area``, ``District`` and one
-        column per criterion (its description) holding the published compliance
-        percentage, with a band mark (:data:`BAND_MARKS`) when the district is outside
-        the 99.8% funnel limits. Rows keep the table's order (districts by area, the
-        area rows, then Kent).
+        One frame per group of ``part`` criteria: columns named by the authority's words
+        (``words["authority"]``: ``Area``, ``District``) and one column per criterion (its
+        description) holding the published compliance percentage, with a band mark
+        (:data:`BAND_MARKS`) when the district is outside the 99.8% funnel limits. Rows keep
+        the table's order (districts by area, the area rows - "All districts in the area" -,
+        then the authority's: "All of Kent").
     """
+    w = profile_words(words)
     disp = csv_frame(t)
     crits = list(dict.fromkeys(disp["criterion"]))
     keys = list(dict.fromkeys(zip(disp["area"], disp["district"])))
@@ -228,8 +239,8 @@ def pivot_districts(t: PublicationTable, words, part: int = PIVOT_PART) -> list:
         group = crits[k:k + part]
         rows = []
         for area, dist in keys:
-            r = {"Area": area, "District": "All districts in the area" if dist == "All districts" and area != "Kent"
-                 else ("All of Kent" if area == "Kent" else dist)}
+            r = {w.Area: area, w.Unit: f"{w.all_units} in the {w.area}" if dist == w.all_units
+                 and area != w.authority else (f"All of {w.authority}" if area == w.authority else dist)}
             for c in group:
                 r[reader_value("criterion", c, words)] = cell.get((c, area, dist), "[x]")
             rows.append(r)

@@ -70,20 +70,21 @@ INDEX_FILE = "index.json"
 _NAME = re.compile(r"^[a-z0-9]+(?:_[a-z0-9]+)*(?:__[A-Za-z0-9]+)?$")
 
 
-def _district_code(district: str) -> str:
-
-
-    t = districts()
+def _district_code(district: str, units: pd.DataFrame | None = None) -> str:
+    """The code of ``district`` (a name or code, any case) in ``units``, the cycle's units table
+    (its profile's); None: the bundled table (no cycle known)."""
+    t = districts() if units is None else units
     try:
         name = resolve_district(district, t)  # a name or a code, in any case
     except KentauditError:
+        where = "the cycle's units table" if units is not None else "kentaudit/data/districts.csv"
         raise KentauditError(
-            f"unknown district {district!r}; use a district name or code from "
-            f"kentaudit/data/districts.csv ({', '.join(t['district'])})") from None
+            f"unknown district {district!r}; use a name or code from "
+            f"{where} ({', '.join(t['district'])})") from None
     return str(t.loc[t["district"] == name, "district_code"].iloc[0])
 
 
-def table_name(name: str, district: str | None = None) -> str:
+def table_name(name: str, district: str | None = None, units: pd.DataFrame | None = None) -> str:
     """Validated file stem of a table or figure: ``name`` or ``name__<district code>``.
 
     Names are lower-case letters, digits and single underscores; per-district
@@ -97,7 +98,7 @@ def table_name(name: str, district: str | None = None) -> str:
     if district is not None:
         if "__" in name:
             raise KentauditError(f"name {name!r} already has a district suffix; do not also pass district=")
-        name = f"{name}__{_district_code(district)}"
+        name = f"{name}__{_district_code(district, units)}"
     return name
 
 
@@ -218,7 +219,8 @@ def _update_index(results_dir: Path, name: str, entry: dict | None) -> None:
 
 
 def save_table(df: pd.DataFrame, name: str, results_dir: str | Path, *,
-               description: str | None = None, district: str | None = None) -> dict[str, Any]:
+               description: str | None = None, district: str | None = None,
+               units: pd.DataFrame | None = None) -> dict[str, Any]:
     """Save a tidy results table as ``<name>.csv`` and ``<name>.parquet``.
 
     Parameters
@@ -235,6 +237,9 @@ def save_table(df: pd.DataFrame, name: str, results_dir: str | Path, *,
         One line saying what a row is; stored in ``index.json``.
     district : str, optional
         District name or code; appends ``__<code>`` to the name.
+    units : DataFrame, optional
+        The cycle's units table (its profile's) the district is found in; default the
+        bundled one (no cycle known). :meth:`kentaudit.analysis.Section.save` passes it.
 
     Returns
     -------
@@ -254,7 +259,7 @@ def save_table(df: pd.DataFrame, name: str, results_dir: str | Path, *,
     """
     if not isinstance(df, pd.DataFrame):
         raise KentauditError(f"save_table needs a pandas DataFrame, got {type(df).__name__}")
-    name = table_name(name, district)
+    name = table_name(name, district, units)
     if not all(isinstance(c, str) for c in df.columns) or df.columns.duplicated().any():
         raise KentauditError(f"table {name!r}: column names must be unique strings, got {list(df.columns)!r}")
     results_dir = Path(results_dir)
@@ -279,7 +284,7 @@ def save_table(df: pd.DataFrame, name: str, results_dir: str | Path, *,
 
 
 def load_table(name: str, results_dir: str | Path, *, district: str | None = None,
-               missing_ok: bool = False) -> pd.DataFrame | None:
+               missing_ok: bool = False, units: pd.DataFrame | None = None) -> pd.DataFrame | None:
     """Read a table saved by :func:`save_table` (from Parquet, so dtypes round-trip).
 
     The one reader of ``results/``: notebooks, the appendix (through
@@ -291,9 +296,10 @@ def load_table(name: str, results_dir: str | Path, *, district: str | None = Non
     ``docs/results.md`` ("Column vocabulary") and a
     :class:`kentaudit.core.vocabulary.KentauditDeprecationWarning` listing them.
     A table that was not saved raises :class:`KentauditError`, or gives None with
-    ``missing_ok=True``.
+    ``missing_ok=True``. ``district`` is found in ``units``, the cycle's units table (default
+    the bundled one).
     """
-    name = table_name(name, district)
+    name = table_name(name, district, units)
     path = Path(results_dir) / f"{name}.parquet"
     if not path.exists():
         if missing_ok:
@@ -326,7 +332,8 @@ _PNG_META = {"Software": None}
 
 
 def save_figure(fig_result, id: str, figures_dir: str | Path, *, alt_text: str | None = None,
-                caption: str | None = None, district: str | None = None) -> dict[str, str]:
+                caption: str | None = None, district: str | None = None,
+                units: pd.DataFrame | None = None) -> dict[str, str]:
     """Save a figure as ``<id>.png``, ``<id>.svg`` and ``<id>.json`` (alt text, caption).
 
     Parameters
@@ -346,7 +353,7 @@ def save_figure(fig_result, id: str, figures_dir: str | Path, *, alt_text: str |
         Paths written, keyed ``png``, ``svg``, ``json``.
     """
     fig, alt, cap = _parts(fig_result, alt_text, caption)
-    id = table_name(id, district)
+    id = table_name(id, district, units)
     figures_dir = Path(figures_dir)
     figures_dir.mkdir(parents=True, exist_ok=True)
     stem = figures_dir / id

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import csv
 import html
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -33,10 +34,12 @@ from importlib import resources
 import pandas as pd
 
 from kentaudit.core.errors import ScaleError
-from kentaudit.core.formatting import format_interval, format_value, join_words, level_text, method_words
+from kentaudit.core.formatting import (format_interval, format_value, join_words, level_text,
+                                       method_words)
+from kentaudit.inputs.profile import Words, bundled_profile
 
 __all__ = ["FORMATS", "column_info", "header", "style_table", "TableView", "MAX_ROWS", "MAX_SHOWN", "Interval",
-           "intervals", "scale_of", "TITLES"]
+           "intervals", "scale_of", "TITLES", "WORD_SLOTS", "default_words", "in_words", "table_title"]
 
 #: the closed set of column formats of ``columns.csv``
 FORMATS = ("count", "percent", "pp", "p", "number", "bool", "text")
@@ -67,15 +70,46 @@ _TABLE_SCALES = {
     "profile_grade_test": {"estimate": "odds ratio"},
     "reaudit_grades": {"estimate": "number"},
 }
-#: results table -> the title a reader sees above it (``style_table``'s default caption);
-#: a table not listed gets its name in words, which a test forbids for every results table
+#: The authority's words a text from the package may name in braces (``{unit}``, ``{rest}``):
+#: :func:`in_words` fills them from the cycle's profile (:class:`kentaudit.inputs.profile.Words`).
+WORD_SLOTS = ("unit", "units", "Unit", "Units", "area", "areas", "Area", "Areas", "authority", "rest", "Rest",
+              "all_units", "population")
+_SLOT = re.compile(r"\{(" + "|".join(WORD_SLOTS) + r")\}")
+
+
+def default_words() -> Words:
+    """The words of the bundled example profile, for a table shown with no cycle known."""
+    return bundled_profile().words
+
+
+def _slots(w: Words) -> dict:
+    return {"unit": w.unit, "units": w.units, "Unit": w.Unit, "Units": w.Units, "area": w.area,
+            "areas": w.areas, "Area": w.Area, "Areas": w.areas[:1].upper() + w.areas[1:],
+            "authority": w.authority, "rest": w.rest, "Rest": w.Rest, "all_units": w.all_units,
+            "population": w.population}
+
+
+def in_words(text, words: Words | None = None):
+    """``text`` with the authority's words in its slots (:data:`WORD_SLOTS`): ``"Each {unit}
+    against the {rest}"`` -> "Each locality against the rest of Borsetshire". Any other braces
+    (``{headline}``) are left for their own filler; a value that is not text is returned as it is.
+    ``words`` None: the bundled example profile's (:func:`default_words`)."""
+    if not isinstance(text, str) or "{" not in text:
+        return text
+    slots = _slots(words or default_words())
+    return _SLOT.sub(lambda m: slots[m.group(1)], text)
+
+
+#: results table -> the title a reader sees above it (``style_table``'s default caption), the
+#: authority's words in braces (:func:`in_words`); a table not listed gets its name in words,
+#: which a test forbids for every results table
 TITLES = {
     "reconciliation": "Audit records received, accepted and rejected",
     "reconciliation_by_file": "Audit records received, accepted and rejected, by file",
     "rejections_by_rule": "Records rejected, by the rule they broke",
     "data_quality_counts": "Accepted records that need a reader's attention",
     "sample_summary": "Audits by sample",
-    "sample_by_district": "Audits by district and sample",
+    "sample_by_district": "Audits by {unit} and sample",
     "completeness": "Answers yes, no, not applicable and not recorded, by criterion and sample",
     "timeliness_agreement": "Recorded timeliness against the dates in the file",
     "auditor_agreement": "Agreement between auditors and moderators (weighted kappa)",
@@ -95,17 +129,17 @@ TITLES = {
     "precision_gain": "What the additional cases did to the precision of the estimate",
     "sample_size": "Files needed for a margin of error of 5 and 10 percentage points",
     "grade_comparison": "Grades in the initial and the additional cases compared",
-    "funnel": "Each district against the standard: funnel limits and flags, by criterion",
-    "compliance_by_district": "Compliance by district and area",
-    "district_tests": "Does compliance differ between districts, or areas? Tests by criterion",
-    "district_vs_rest": "Each district against the rest of the authority",
-    "area_vs_rest": "Each area against the rest of the authority",
-    "casemix_lr": "Do districts differ once case mix is allowed for? Likelihood-ratio tests",
-    "casemix_odds_ratios": "Odds of meeting the headline criterion, by district, allowing for case mix",
-    "funnel_programme": "Each district against the standard, annual cycles pooled",
-    "profile": "The district against the rest of the authority and its previous cycle",
-    "profile_grades": "Overall grades in the district and the rest of the authority",
-    "profile_grade_test": "Are the district's grades worse than the rest's?",
+    "funnel": "Each {unit} against the standard: funnel limits and flags, by criterion",
+    "compliance_by_district": "Compliance by {unit} and {area}",
+    "district_tests": "Does compliance differ between {units}, or {areas}? Tests by criterion",
+    "district_vs_rest": "Each {unit} against the rest of the authority",
+    "area_vs_rest": "Each {area} against the rest of the authority",
+    "casemix_lr": "Do {units} differ once case mix is allowed for? Likelihood-ratio tests",
+    "casemix_odds_ratios": "Odds of meeting the headline criterion, by {unit}, allowing for case mix",
+    "funnel_programme": "Each {unit} against the standard, annual cycles pooled",
+    "profile": "The {unit} against the rest of the authority and its previous cycle",
+    "profile_grades": "Overall grades in the {unit} and the rest of the authority",
+    "profile_grade_test": "Are the {unit}'s grades worse than the rest's?",
     "trend": "Compliance by cycle",
     "trend_tests": "Trend over the programme, by criterion",
     "change_since_previous": "Change since the previous cycle",
@@ -115,12 +149,12 @@ TITLES = {
     "xmr": "Control chart of the headline criterion (XmR chart)",
     "programme_counts": "Audits by cycle",
     "programme_grades": "Overall grades by cycle",
-    "shrunken_by_district": "Shrunken estimates by district, with rank intervals",
-    "shrunken_by_area": "Shrunken estimates by area, with rank intervals",
+    "shrunken_by_district": "Shrunken estimates by {unit}, with rank intervals",
+    "shrunken_by_area": "Shrunken estimates by {area}, with rank intervals",
     "shrunken_headline": "Shrunken estimates of the headline criterion, with rank intervals",
-    "shrunken_programme": "Shrunken estimates by district, annual cycles pooled",
-    "flag_operating_characteristics": "How often each district flag is wrong, and how often it finds a real shortfall",
-    "flag_oc_summary": "Error rates of the district flags at this cycle's numbers of files",
+    "shrunken_programme": "Shrunken estimates by {unit}, annual cycles pooled",
+    "flag_operating_characteristics": "How often each {unit} flag is wrong, and how often it finds a real shortfall",
+    "flag_oc_summary": "Error rates of the {unit} flags at this cycle's numbers of files",
     "spc_operating_characteristics": "Error rates of the control-chart rules",
     "agreement_coefficients": "Agreement between auditors and moderators: kappa, Gwet's AC1/AC2, Krippendorff's alpha",
     "moderation_by_cycle": "Moderated audits and grades changed, by cycle",
@@ -216,18 +250,19 @@ def scale_of(column: str, table: str | None = None) -> str:
     return own or column_info(column).scale
 
 
-def column_info(column: str, table: str | None = None) -> ColumnInfo:
+def column_info(column: str, table: str | None = None, words: Words | None = None) -> ColumnInfo:
     """The dictionary entry of ``column`` (in results table ``table``, whose own
-    formats win); an undocumented column gets its name in words and format ``text``."""
+    formats win), its header in the authority's ``words`` (:func:`in_words`); an
+    undocumented column gets its name in words and format ``text``."""
     info = _dictionary().get(column) or ColumnInfo(column, column.replace("_", " ").strip().capitalize(),
                                                   "text")
     fmt = _TABLE_FORMATS.get(_base(table), {}).get(column)
-    return ColumnInfo(info.column, info.header, fmt, info.role, info.scale) if fmt else info
+    return ColumnInfo(info.column, in_words(info.header, words), fmt or info.format, info.role, info.scale)
 
 
-def header(column: str, table: str | None = None) -> str:
-    """The header a reader sees for ``column`` (never a snake_case name)."""
-    return column_info(column, table).header
+def header(column: str, table: str | None = None, words: Words | None = None) -> str:
+    """The header a reader sees for ``column`` (never a snake_case name), in the authority's words."""
+    return column_info(column, table, words).header
 
 
 def _unit_suffix(fmt: str) -> str:
@@ -247,25 +282,44 @@ def _constant(s: pd.Series):
     return vals[0] if len(vals) == 1 and s.notna().all() else None
 
 
-def _term_words(term: str) -> str:
+def _term_words(term: str, words: Words | None = None) -> str:
     """A model term in words: ``risk_domestic_abuse`` -> ``risk: domestic abuse``,
-    ``age_band`` -> ``age band`` (a documented column keeps its header)."""
+    ``age_band`` -> ``age band`` (a documented column keeps its header, in the authority's
+    ``words``: ``district`` -> "locality")."""
     if term in _dictionary():
-        return header(term).lower()
+        return header(term, words=words).lower()
     if term.startswith("risk_"):
         return "risk: " + term[5:].replace("_", " ").replace("under1", "under 1")
     return term.replace("_", " ")
 
 
-def _method_text(col: str, value, table: str | None) -> str:
-    info = column_info(col, table)
+#: columns whose values name a column of the data model (the grouping of a test, a model term):
+#: shown in the authority's words ("district" -> "locality", ``district[Brookmere]`` ->
+#: ``locality[Brookmere]``; Kent's read as saved), saved as they are
+_MODEL_NAME_COLUMNS = ("group", "variable", "term")
+_TERM = re.compile(r"^(district|area)\[(.*)\]$")
+
+
+def _model_name_words(value, words: Words | None = None):
+    if not isinstance(value, str):
+        return value
+    if value in ("district", "area"):
+        return header(value, words=words).lower()
+    m = _TERM.match(value)
+    if m:
+        return f"{header(m.group(1), words=words).lower()}[{m.group(2)}]"
+    return value
+
+
+def _method_text(col: str, value, table: str | None, words: Words | None = None) -> str:
+    info = column_info(col, table, words)
     if col == "conf_levels" and isinstance(value, str):  # "0.95;0.998" -> "95% and 99.8%"
         try:
             value = join_words([level_text(float(v)) for v in value.split(";")])
         except ValueError:
             pass
     elif col == "covariates" and isinstance(value, str):  # model terms in words
-        value = join_words([_term_words(v.strip()) for v in value.split(",") if v.strip()])
+        value = join_words([_term_words(v.strip(), words) for v in value.split(",") if v.strip()])
     elif isinstance(value, str):
         value = method_words(value, "full")
     if col == "conf_level":
@@ -339,17 +393,18 @@ class TableView:
         return f"TableView({self.caption!r}, {self.n_rows} rows)"
 
 
-def _title(name: str | None) -> str:
+def table_title(name: str | None, words: Words | None = None) -> str:
+    """The title a reader sees above results table ``name`` (:data:`TITLES`), in the authority's words."""
     if not name:
         return "Table"
     base, _, code = name.partition("__")
-    t = TITLES.get(base) or base.replace("_", " ")
+    t = in_words(TITLES.get(base) or base.replace("_", " "), words)
     return t[:1].upper() + t[1:] + (f" ({code})" if code else "")
 
 
 def style_table(df: pd.DataFrame, name: str | None = None, *, caption: str | None = None,
                 max_rows: int = MAX_ROWS, decimals: int | None = None,
-                hide: tuple = ()) -> TableView:
+                hide: tuple = (), words: Words | None = None) -> TableView:
     """Display a tidy results table for reading.
 
     Parameters
@@ -367,6 +422,9 @@ def style_table(df: pd.DataFrame, name: str | None = None, *, caption: str | Non
         Decimals for percentages and numbers (default 1 and 3 significant figures).
     hide : tuple of str
         Columns not to show.
+    words : kentaudit.inputs.profile.Words, optional
+        The authority's words for headers and the title (the cycle's ``params.words``;
+        default the bundled example profile's).
 
     Returns
     -------
@@ -388,7 +446,7 @@ def style_table(df: pd.DataFrame, name: str | None = None, *, caption: str | Non
     for c in cols:
         if c in used:
             continue
-        info = column_info(c, name)
+        info = column_info(c, name, words)
         if info.role == "detail":
             used.add(c)
             continue
@@ -396,7 +454,7 @@ def style_table(df: pd.DataFrame, name: str | None = None, *, caption: str | Non
             v = _constant(df[c])
             if v is not None or df[c].isna().all():
                 if v is not None:
-                    methods.append(_method_text(c, v, name))
+                    methods.append(_method_text(c, v, name, words))
                 used.add(c)
                 continue
         iv = pairs.get(c)
@@ -418,12 +476,13 @@ def style_table(df: pd.DataFrame, name: str | None = None, *, caption: str | Non
             out[head] = [method_words(v) if isinstance(v, str) else format_value(v, info.format, decimals)
                          for v in df[c]]
         else:
-            out[head] = [format_value(v, info.format, decimals) for v in df[c]]
+            vals = df[c].map(lambda v: _model_name_words(v, words)) if c in _MODEL_NAME_COLUMNS else df[c]
+            out[head] = [format_value(v, info.format, decimals) for v in vals]
         if info.format in ("count", "percent", "pp", "p", "number"):
             numeric.add(head)
         used.add(c)
     frame = pd.DataFrame(out) if out else pd.DataFrame(index=range(len(df)))
-    cap = caption or _title(name)
+    cap = caption or table_title(name, words)
     if methods:
         cap += ". " + "; ".join(dict.fromkeys(methods)) + "."
     summary = None
@@ -433,7 +492,7 @@ def style_table(df: pd.DataFrame, name: str | None = None, *, caption: str | Non
         if flag is not None:
             vals = df[flag].astype(str)
             n_flag = int((~vals.isin(["within", "not assessed", "common_cause", "nan", "missing"])).sum())
-            summary = f"{len(df)} rows, {n_flag} flagged ({header(flag, name).lower()}): select to show the whole table"
+            summary = f"{len(df)} rows, {n_flag} flagged ({header(flag, name, words).lower()}): select to show the whole table"
     if len(frame) > MAX_SHOWN:
         # a page is read, not searched: beyond MAX_SHOWN rows the page shows the first ones
         # and says where the whole table is (a 2,160-row table made a 2 MB reviewer page)

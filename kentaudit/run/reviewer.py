@@ -232,7 +232,8 @@ def _provenance_html(title: str, prov: dict[str, Any], *, index: bool = False) -
     run = [
         ("Cycle", prov.get("cycle")),
         *([] if index else [("Notebook", prov.get("notebook")),
-                            ("District", prov.get("district") or "(all districts)")]),
+                            (prov.get("unit_label") or "District",
+                             prov.get("district") or f"(all {prov.get('units_label') or 'districts'})")]),
         ("Status", None),
         ("Run started (UTC)", prov.get("started_utc")),
         ("Run finished (UTC)", prov.get("finished_utc")),

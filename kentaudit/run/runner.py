@@ -24,6 +24,7 @@ See ``docs/running.md``.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import logging
 import multiprocessing
@@ -44,6 +45,7 @@ import zmq
 
 from kentaudit.core.errors import InputError, ParamsError, RunError
 from kentaudit.inputs.params import CycleParams, load_params, sha256_file
+from kentaudit.inputs.profile import Words
 from kentaudit.run import cache, folders as rundirs, zygote as kernel_zygote
 from kentaudit.run.completeness import check_notebooks_for_appendix
 from kentaudit.run.deathsig import die_with_parent
@@ -56,7 +58,7 @@ try:  # POSIX
 except ImportError:  # Windows: no advisory file locks
     fcntl = None
 
-__all__ = ["run_cycle", "build_jobs", "DEFAULT_KERNEL_MANAGER", "MAX_START_RETRIES"]
+__all__ = ["notebook_in_words", "run_cycle", "build_jobs", "DEFAULT_KERNEL_MANAGER", "MAX_START_RETRIES"]
 
 DEFAULT_KERNEL_MANAGER = "kentaudit.run.kernels.IPCKernelManager"
 #: Retries after a kernel start-up failure (never after an error in a cell).
@@ -90,7 +92,7 @@ def build_jobs(params: CycleParams, *, districts=None, notebooks=None) -> list[d
     # deferred: pandas 0.3 s: the runner's parent process plans and supervises without pandas
     from kentaudit.inputs.reference import districts as _districts
 
-    table = _districts(params.inputs.districts)
+    table = _districts(params.inputs.districts or params.profile.units)  # the cycle's units (its profile's)
     codes = dict(zip(table["district"], table["district_code"]))
     districts = (list(params.districts) if districts is None else
                  _chosen_districts(districts, table, params))
@@ -202,6 +204,10 @@ class NotebookJob:
         Retries after a kernel start-up failure (never after an error in a cell).
     page : ReviewerPage or None
         The reviewer page to export once the notebook has run; None: none.
+    words : dict
+        The authority's words (its profile's :class:`kentaudit.inputs.profile.Words` as a
+        plain dict) the notebook's markdown is written in: ``{unit}``, ``{rest}``... of a
+        markdown cell are filled before it runs (:func:`notebook_in_words`); empty: as written.
     """
 
     notebook: str
@@ -217,6 +223,29 @@ class NotebookJob:
     start_timeout: int
     max_retries: int
     page: ReviewerPage | None = None
+    words: dict = field(default_factory=dict)
+
+
+def notebook_in_words(path, words):
+    """The notebook at ``path`` with the authority's ``words`` in its markdown cells.
+
+    A notebook's headings and explanations name what the authority compares in slots
+    (``## Each {unit} against the {rest}``; :data:`kentaudit.report.tables.WORD_SLOTS`),
+    filled here from the cycle's profile, so the executed notebook and its reviewer page read
+    "Each locality against the rest of Borsetshire". Code cells are left as written.
+    """
+    # deferred: nbformat 0.1 s and report.tables (pandas 0.3 s): worker processes only, where the
+    # forkserver has preloaded both (FORKSERVER_PRELOAD)
+    import nbformat
+
+    # deferred: pandas 0.3 s: worker processes only (preloaded there by the forkserver)
+    from kentaudit.report.tables import in_words
+
+    nb = nbformat.read(str(path), as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            cell.source = in_words(cell.source, words)
+    return nb
 
 
 def _is_startup_failure(exc: BaseException) -> bool:
@@ -268,8 +297,11 @@ def _execute_job(job: NotebookJob) -> dict[str, Any]:
             started["ok"] = True
 
         try:
+            source = job.input_path
+            if job.words:
+                source = notebook_in_words(job.input_path, Words(**job.words))
             pm.execute_notebook(
-                job.input_path, job.output_path, parameters=job.parameters,
+                source, job.output_path, parameters=job.parameters,
                 progress_bar=False, log_output=False, request_save_on_cell_execute=True,
                 start_timeout=job.start_timeout, execution_timeout=job.cell_timeout,
                 kernel_manager_class=job.kernel_manager_class, on_notebook_start=_on_start,
@@ -585,7 +617,8 @@ def run_cycle(params, *, districts=None, notebooks=None, jobs=None, cell_timeout
         # deferred: pandas 0.3 s: the runner's parent process plans and supervises without pandas
         from kentaudit.inputs.reference import districts as _districts
 
-        districts = _chosen_districts(districts, _districts(params.inputs.districts), params)
+        districts = _chosen_districts(districts, _districts(params.inputs.districts or params.profile.units),
+                                      params)
     partial = (districts is not None and list(districts) != list(params.districts)) or (
         notebooks is not None and list(notebooks) != list(params.notebooks))
     n_jobs = jobs if jobs is not None else (params.jobs or os.cpu_count() or 1)
@@ -982,11 +1015,18 @@ def _notebook_job(run: _Run, plan: dict[str, Any]) -> NotebookJob:
         cell_timeout=run.timeout,
         start_timeout=_START_TIMEOUT,
         max_retries=MAX_START_RETRIES,
-        page=ReviewerPage(provenance={**_html_base(run.manifest), "notebook": nb, "district": district},
+        page=ReviewerPage(provenance={**_html_base(run.manifest, params), "notebook": nb, "district": district},
                           path=str(staging / "html" / f"{stem}.html"),
                           rel=f"html/{stem}.html",
                           title=f"{params.title}: {nb}" + (f" ({district})" if district else "")),
+        words=_words_dict(params),
     )
+
+
+def _words_dict(params: CycleParams) -> dict:
+    """The cycle's words (its profile's) as a plain dict, for a job crossing the process pool."""
+    w = getattr(params, "words", None)
+    return dataclasses.asdict(w) if w is not None else {}
 
 
 def _start_kernel_zygote(run: _Run) -> None:
@@ -1375,11 +1415,15 @@ def _build_appendix(params, staging: Path, requested: bool, partial: bool, *,
             "missing": [{"output": f"publish/{name}", "reason": why} for name, why in getattr(res, "missing", ())]}
 
 
-def _html_base(manifest: dict) -> dict[str, Any]:
-    """Provenance shown at the top of every reviewer page (from the manifest)."""
+def _html_base(manifest: dict, params: CycleParams | None = None) -> dict[str, Any]:
+    """Provenance shown at the top of every reviewer page (from the manifest), with the words the
+    page names a unit in (``unit_label``, ``units_label``: the cycle's profile's)."""
     base = {k: manifest.get(k) for k in ("cycle", "started_utc", "git_commit", "params_file",
                                          "params_sha256", "params", "input_hashes")}
     base["kentaudit_version"] = manifest["packages"].get("kentaudit")
+    w = getattr(params, "words", None)
+    if w is not None:
+        base["unit_label"], base["units_label"] = w.Unit, w.units
     return base
 
 
@@ -1387,7 +1431,7 @@ def _export_html(params, staging: Path, manifest: dict, entries: dict) -> bool:
     # deferred: nbconvert 1.5 s: reviewer pages are exported in the worker processes only
     from kentaudit.run.reviewer import build_index, export_notebook_html
 
-    base = {**_html_base(manifest), "finished_utc": utc_now()}
+    base = {**_html_base(manifest, params), "finished_utc": utc_now()}
     ok, no_alt, pages = True, 0, []
     for stem, e in entries.items():
         if e.get("html_error"):
@@ -1445,7 +1489,10 @@ def _cache_parts(run: _Run) -> tuple[dict[str, dict[str, Any]], str, str]:
         ins = m["params"]["inputs"]  # paths as input_hashes names them
         district_data = cache.district_data_digests(run.cycle_data, hashes,
                                                     [*ins["audits"], *ins["previous_audits"]])
-    nb_hashes = {p["notebook"]: sha256_file(params.notebooks_dir / f"{p['notebook']}.ipynb") for p in run.plans}
+    # a notebook's key covers the words its markdown is written in (the profile's)
+    words = json.dumps(_words_dict(params), sort_keys=True)
+    nb_hashes = {p["notebook"]: sha256_file(params.notebooks_dir / f"{p['notebook']}.ipynb") + ":" + words
+                 for p in run.plans}
     keys = cache.job_keys(run.plans, notebook_hashes=nb_hashes, code=code, params=par,
                           cycle_data=cache.cycle_data_digest(hashes), district_data=district_data,
                           kernel=run.kmc)

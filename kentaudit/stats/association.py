@@ -293,7 +293,8 @@ def _finish(rows, adjust_method, family_by, alpha, family_words):
 
 def one_vs_rest(audits: pd.DataFrame, criteria=None, group: str = "district",
                 conf_level: float = 0.95, adjust_method: str = "holm",
-                family: str = "per_criterion", alpha: float = 0.05) -> pd.DataFrame:
+                family: str = "per_criterion", alpha: float = 0.05,
+                group_label: str | None = None) -> pd.DataFrame:
     """Each group (district) against the rest of the authority, for each criterion.
 
     Parameters
@@ -311,6 +312,9 @@ def one_vs_rest(audits: pd.DataFrame, criteria=None, group: str = "district",
     family : {"per_criterion", "all"}
         The family of the adjustment: the groups of one criterion
         ("12 districts x 1 criterion") or every group x criterion.
+    group_label : str, optional
+        The groups in the reader's words for the family text ("localities"; default the
+        column name with an "s": "districts").
 
     Returns
     -------
@@ -342,11 +346,12 @@ def one_vs_rest(audits: pd.DataFrame, criteria=None, group: str = "district",
                          "method": "Newcombe hybrid score (method 10)", "conf_level": conf_level})
     ngroups = audits[group].nunique()
     ncrit = len(_criteria_list(audits, criteria))
+    groups = group_label or f"{group}s"
     if family == "per_criterion":
         return _finish(rows, adjust_method, "criterion", alpha,
-                       lambda k, m: f"{m} {group}s x 1 criterion ({k}), each against the rest")
+                       lambda k, m: f"{m} {groups} x 1 criterion ({k}), each against the rest")
     return _finish(rows, adjust_method, None, alpha,
-                   lambda k, m: f"{ngroups} {group}s x {ncrit} criteria, each against the rest ({m} tests)")
+                   lambda k, m: f"{ngroups} {groups} x {ncrit} criteria, each against the rest ({m} tests)")
 
 
 # two_group_test names its second group "rest"; in a pair the groups are a and b

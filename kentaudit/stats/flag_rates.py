@@ -274,7 +274,8 @@ def flag_operating_characteristics(counts: pd.DataFrame, target="overall",
                                    shortfalls=(0.10, 0.15, 0.20), n_sims: int = 2000,
                                    seed: int = 20090101, adjust_method: str = "holm",
                                    alpha: float = 0.05, unit: str = "district",
-                                   rules=FLAG_RULES) -> pd.DataFrame:
+                                   rules=FLAG_RULES, reference_label: str = "rest of the authority",
+                                   unit_label: str = "unit", units_label: str = "units") -> pd.DataFrame:
     """False-positive rate and power of each flag, per criterion and district.
 
     Parameters
@@ -296,6 +297,9 @@ def flag_operating_characteristics(counts: pd.DataFrame, target="overall",
         (``SeedSequence(seed).spawn``), so results do not depend on the order of rules.
     adjust_method, alpha : the district-vs-rest adjustment and level.
     rules : subset of :data:`FLAG_RULES`.
+    reference_label, unit_label, units_label : the reader's words for the rest of the
+        authority ("rest of Kent"), a unit and the units (the profile's; neutral by default):
+        the district-vs-rest ``reference`` and the ``method`` in words.
 
     Returns
     -------
@@ -304,7 +308,7 @@ def flag_operating_characteristics(counts: pd.DataFrame, target="overall",
     - ``criterion``, ``<unit>``, ``n`` (the unit's denominator), ``rule``;
     - ``scenario``: ``"null"`` or ``"shortfall"``; ``shortfall`` (0 under the null);
     - ``reference``: what the rule compares with (``"standard"``, ``"overall level"``,
-      ``"rest of Kent"``); ``reference_p``: its value in the simulation (the standard,
+      ``reference_label``); ``reference_p``: its value in the simulation (the standard,
       or the criterion's pooled proportion this cycle); ``true_p``: the unit's true
       compliance in the scenario (``reference_p - shortfall``, at least 0.001);
     - ``p_flag``: share of simulated cycles in which the unit is flagged (under the
@@ -336,14 +340,14 @@ def flag_operating_characteristics(counts: pd.DataFrame, target="overall",
         k = n.size
         pooled = float(sub["n_yes"].sum() / n.sum())
         # the two funnel levels share their simulations (same reference, one dispersion
-        # calculation); district-vs-rest has its own reference (the rest of Kent)
+        # calculation); district-vs-rest has its own reference (the rest of the authority)
         groups = []
         funnels = [r for r in rules if r != "district_vs_rest"]
         if funnels:
             ref, ref_name = (float(target), "standard") if standard else (pooled, "overall level")
             groups.append((funnels, ref, ref_name))
         if "district_vs_rest" in rules:
-            groups.append((["district_vs_rest"], pooled, "rest of Kent"))
+            groups.append((["district_vs_rest"], pooled, reference_label))
         ni = n.astype(int)
         for grp, ref, ref_name in groups:
             ref = float(np.clip(ref, 0.001, 0.999))
@@ -372,8 +376,8 @@ def flag_operating_characteristics(counts: pd.DataFrame, target="overall",
     out["seed"] = int(seed)
     words = {"funnel_95": f"outside the 95% funnel limits ({method}; overdispersion adjusted when significant)",
              "funnel_99_8": f"outside the 99.8% funnel limits ({method}; overdispersion adjusted when significant)",
-             "district_vs_rest": f"district against the rest of Kent, {adjust_method}-adjusted p < {alpha:g} "
-                                 "across the districts (N-1 chi-square or Fisher exact)"}
+             "district_vs_rest": f"{unit_label} against the {reference_label}, {adjust_method}-adjusted "
+                                 f"p < {alpha:g} across the {units_label} (N-1 chi-square or Fisher exact)"}
     out["method"] = out["rule"].map(words)
     return out
 
@@ -408,12 +412,16 @@ def summarise_operating_characteristics(oc: pd.DataFrame, unit: str = "district"
     return out
 
 
-def power_sentence(summary: pd.DataFrame, rule: str = "funnel_99_8", shortfall: float = 0.15) -> str:
+def power_sentence(summary: pd.DataFrame, rule: str = "funnel_99_8", shortfall: float = 0.15,
+                   unit_label: str = "unit", units_label: str = "units") -> str:
     """The plain-words sentence for one rule and shortfall (for notebooks and the annex).
 
     "With a median of 24 answered files, a district 15 points below the standard is
     flagged in 23% of cycles (range 12-35% over districts and criteria); one exactly at
-    the standard is flagged in 0.2%."
+    the standard is flagged in 0.2%." ``unit_label``, ``units_label``: the reader's words
+    for a unit and the units (the profile's, "district"; neutral by default); a reference
+    other than the standard or the overall level is named as the summary gives it
+    ("rest of Kent": its ``reference_label``).
     """
     s = summary[(summary["rule"] == rule) & (summary["scenario"] == "shortfall")
                 & np.isclose(summary["shortfall"], shortfall)]
@@ -421,14 +429,14 @@ def power_sentence(summary: pd.DataFrame, rule: str = "funnel_99_8", shortfall: 
     if s.empty or z.empty:
         raise InputError(f"no {rule} row with shortfall {shortfall} in the summary.", column="rule")
     s, z = s.iloc[0], z.iloc[0]
-    what = {"standard": "the standard", "overall level": "the authority's level",
-            "rest of Kent": "the rest of Kent"}[s["reference"]]
+    what = {"standard": "the standard", "overall level": "the authority's level"}.get(
+        s["reference"], f"the {s['reference']}")
     rule_words = {"funnel_95": "the 95% funnel", "funnel_99_8": "the 99.8% funnel",
-                  "district_vs_rest": "the adjusted district-vs-rest test"}[rule]
-    return (f"With a median of {s['median_files']:.0f} answered files, a district "
+                  "district_vs_rest": f"the adjusted {unit_label}-vs-rest test"}[rule]
+    return (f"With a median of {s['median_files']:.0f} answered files, a {unit_label} "
             f"{100 * shortfall:.0f} points below {what} is flagged by {rule_words} in "
             f"{100 * s['p_flag_mean']:.0f}% of cycles (range {100 * s['p_flag_min']:.0f}-"
-            f"{100 * s['p_flag_max']:.0f}% over districts and criteria); a district exactly at "
+            f"{100 * s['p_flag_max']:.0f}% over {units_label} and criteria); a {unit_label} exactly at "
             f"{what} is flagged in {100 * z['p_flag_mean']:.1f}% of cycles.")
 
 

@@ -155,7 +155,7 @@ def sample_size_for_precision(margin=0.05, conf_level: float = 0.95, p=0.5,
 def sample_size_by_district(margin=0.05, conf_level: float = 0.95, p=0.5,
                             districts: pd.DataFrame | None = None,
                             frame_column: str = "children_on_plans",
-                            certainty=None) -> pd.DataFrame:
+                            certainty=None, total_label: str = "the authority (all units)") -> pd.DataFrame:
     """Sample size for a precision in each district and authority-wide.
 
     Parameters
@@ -167,12 +167,15 @@ def sample_size_by_district(margin=0.05, conf_level: float = 0.95, p=0.5,
         :func:`kentaudit.inputs.reference.districts`.
     frame_column : str
         Column holding the frame size of each district.
+    total_label : str
+        The name of the authority-wide row, in the reader's words (the profile's:
+        "Kent (all districts)"; neutral by default).
 
     Returns
     -------
     DataFrame
         One row per district plus a final row with ``district`` equal to
-        ``"Kent (all districts)"`` for the whole frame, each with ``district``
+        ``total_label`` for the whole frame, each with ``district``
         and the columns of :func:`sample_size_for_precision`. The per-district
         rows answer "how many files for this precision *within* the
         district"; their sum is far larger than the authority-wide row.
@@ -193,7 +196,7 @@ def sample_size_by_district(margin=0.05, conf_level: float = 0.95, p=0.5,
         if col not in districts.columns:
             raise InputError(f"the district table has no {col!r} column", column=col)
     sizes = districts.set_index("district")[frame_column].astype(float)
-    total = pd.Series([sizes.sum()], index=["Kent (all districts)"])
+    total = pd.Series([sizes.sum()], index=[total_label])
     frames = pd.concat([sizes, total])
     if certainty is None:
         out = sample_size_for_precision(margin, conf_level, p, population=frames)

@@ -28,13 +28,32 @@ def test_spec_ids_are_stable_and_unique():
     assert [f["id"] for f in spec["figures"]] == ["F1", "F2", "F3", "F4"]
 
 
-def test_spec_reads_the_same_with_libyaml_as_with_pyyamls_own_safe_loader():
-    from importlib import resources
-
+def test_spec_reads_the_same_with_libyaml_as_with_pyyamls_own_safe_loader(monkeypatch):
     import yaml
 
-    text = (resources.files("kentaudit") / "data" / "appendix_spec.yaml").read_text(encoding="utf-8")
-    assert load_spec() == yaml.safe_load(text)
+    from kentaudit.publication import spec as spec_module
+
+    fast = load_spec()
+    monkeypatch.setattr(spec_module, "_SPEC_LOADER", yaml.SafeLoader)
+    assert load_spec() == fast
+
+
+def test_spec_texts_are_in_the_profiles_words():
+    from kentaudit.inputs.profile import Words
+
+    kent = load_spec()  # the bundled example profile's words
+    t7 = next(t for t in kent["tables"] if t["id"] == "T7")
+    assert t7["title"] == "Compliance by district and area"
+    assert {"where": {"area": "Kent"}, "within": ["criterion"], "parts_where": {"district": "All districts"}} \
+        in t7["total_rows"]
+    other = load_spec(words=Words(authority="Borsetshire", unit="locality", units="localities",
+                                  area="quadrant", areas="quadrants"))
+    t7 = next(t for t in other["tables"] if t["id"] == "T7")
+    assert t7["title"] == "Compliance by locality and quadrant"
+    assert [c["label"] for c in t7["columns"] if c["name"] in ("area", "district")] == ["Quadrant", "Locality"]
+    assert {"where": {"area": "Borsetshire"}, "within": ["criterion"],
+            "parts_where": {"district": "All localities"}} in t7["total_rows"]
+    assert not [k for k, v in other["notes"].items() if "{" in v and k != "district_samples"]
 
 
 def test_publish_holds_html_xlsx_csvs_and_figures(built):
@@ -208,3 +227,19 @@ def test_without_a_printed_pdf_the_page_does_not_offer_one_and_is_checked_as_pub
     assert not (res.publish_dir / "appendix.pdf").exists()
     assert 'href="appendix.pdf"' not in page and "no PDF engine could print the appendix" in page
     assert check_publication(res.publish_dir, restricted_dir=res.restricted_dir) == []
+
+
+def test_the_district_samples_note_names_the_record_design_only_where_the_cycle_has_it():
+    from kentaudit.inputs.profile import Words
+    from kentaudit.publication.appendix import district_samples_note
+
+    w = Words(authority="Borsetshire", unit="locality", units="localities", area="quadrant", areas="quadrants")
+    annual = district_samples_note(["annual"], ["annual"], w)
+    assert annual == "Locality and quadrant comparisons use the annual sample, drawn at random in every locality."
+    design = district_samples_note(["extended"], ["initial", "extended"], w)
+    assert "electronic record" in design and "comprehensive files" in design
+    assert "Their Borsetshire rows are of the same sample" in design
+    # Kent's (the bundled example profile's) as the 2009 appendix has always read
+    assert district_samples_note(["extended"], ["initial", "extended"]).startswith(
+        "District and area comparisons use the additional random sample only: it was drawn at random in "
+        "every district and read from the comprehensive files")

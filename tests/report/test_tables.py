@@ -143,11 +143,30 @@ def test_every_results_table_has_a_title_written_for_a_reader():
     missing = sorted(TABLES - set(display.TITLES))
     assert missing == []
     for name in TABLES:
-        assert style_table(pd.DataFrame({"n": [1]}), name).caption == display.TITLES[name]
+        # in the bundled example profile's words (Kent's: "district", "area")
+        assert style_table(pd.DataFrame({"n": [1]}), name).caption == display.in_words(display.TITLES[name])
         # no abbreviation of a name: lr, oc, spc, vs, ...
         assert not {"lr", "oc", "spc", "vs", "p_chart", "xmr"} & set(display.TITLES[name].lower().split()), name
     assert style_table(pd.DataFrame({"n": [1]}), "profile__THA").caption.startswith(
         "The district against the rest of the authority and its previous cycle (THA)")
+
+
+def test_headers_and_titles_are_in_the_authoritys_words():
+    from kentaudit.inputs.profile import Words
+    w = Words(authority="Borsetshire", unit="locality", units="localities", area="quadrant", areas="quadrants")
+    df = pd.DataFrame({"area": ["Northern"], "district": ["Brookmere"], "n_yes_rest": [3], "tau2": [0.1]})
+    v = style_table(df, "compliance_by_district", words=w)
+    assert list(v.frame.columns)[:3] == ["Quadrant", "Locality", "Yes (rest of Borsetshire)"]
+    assert "Between-locality variance (tau\u00b2)" in v.frame.columns
+    assert v.caption == "Compliance by locality and quadrant"
+    terms = pd.DataFrame({"term": ["district[Brookmere]", "age_band"], "group": ["district", "area"]})
+    shown = style_table(terms, "casemix_odds_ratios", words=w).frame
+    assert shown.iloc[:, 0].tolist() == ["locality[Brookmere]", "age_band"]
+    assert shown.iloc[:, 1].tolist() == ["locality", "quadrant"]
+    assert style_table(terms, "casemix_odds_ratios").frame.iloc[:, 1].tolist() == ["district", "area"]
+    kent = style_table(df, "compliance_by_district")  # no words: the bundled example profile's
+    assert list(kent.frame.columns)[:3] == ["Area", "District", "Yes (rest of Kent)"]
+    assert kent.caption == "Compliance by district and area"
 
 
 def test_method_codes_are_shown_in_words_in_cells_and_captions():

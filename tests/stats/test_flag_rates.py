@@ -12,12 +12,13 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from kentaudit.stats import association
-from kentaudit.stats import funnel
-from kentaudit.stats import multiplicity
-from kentaudit.stats import spc
 from kentaudit.core.errors import InputError, MethodError
-from kentaudit.stats.flag_rates import (adjust_rows, flag_operating_characteristics, power_sentence, simulate_funnel_flags, simulate_vs_rest_flags, spc_operating_characteristics, summarise_operating_characteristics, _anhoej, _spc_flags, _vs_rest_p)
+from kentaudit.stats import association, funnel, multiplicity, spc
+from kentaudit.stats.flag_rates import (_anhoej, _spc_flags, _vs_rest_p, adjust_rows,
+                                        flag_operating_characteristics, power_sentence,
+                                        simulate_funnel_flags, simulate_vs_rest_flags,
+                                        spc_operating_characteristics,
+                                        summarise_operating_characteristics)
 
 RNG = np.random.default_rng(160)
 N12 = np.array([22, 25, 19, 24, 26, 23, 21, 25, 24, 20, 25, 18])
@@ -146,9 +147,25 @@ def test_power_grows_with_the_shortfall_and_is_seeded():
 
 def test_power_sentence_states_files_shortfall_and_rate():
     oc = flag_operating_characteristics(_counts(), target=0.8, shortfalls=(0.15,), n_sims=300)
-    text = power_sentence(summarise_operating_characteristics(oc), "funnel_99_8", 0.15)
+    text = power_sentence(summarise_operating_characteristics(oc), "funnel_99_8", 0.15,
+                          unit_label="district", units_label="districts")
     assert text.startswith("With a median of 24 answered files, a district 15 points below the standard")
-    assert "% of cycles" in text
+    assert "% of cycles" in text and "over districts and criteria" in text
+
+
+def test_power_sentence_and_method_words_are_the_callers_words_with_neutral_defaults():
+    oc = flag_operating_characteristics(_counts(), target=0.8, shortfalls=(0.15,), n_sims=300)
+    neutral = power_sentence(summarise_operating_characteristics(oc), "district_vs_rest", 0.15)
+    assert "a unit 15 points below the rest of the authority" in neutral and "over units and" in neutral
+    named = flag_operating_characteristics(_counts(), target=0.8, shortfalls=(0.15,), n_sims=300,
+                                           reference_label="rest of Borsetshire", unit_label="locality",
+                                           units_label="localities")
+    assert set(named.loc[named["rule"] == "district_vs_rest", "reference"]) == {"rest of Borsetshire"}
+    text = power_sentence(summarise_operating_characteristics(named), "district_vs_rest", 0.15,
+                          unit_label="locality", units_label="localities")
+    assert "a locality 15 points below the rest of Borsetshire" in text and "locality-vs-rest" in text
+    assert named.loc[named["rule"] == "district_vs_rest", "method"].iloc[0].startswith(
+        "locality against the rest of Borsetshire")
 
 
 def test_stable_p_chart_false_alarms_grow_with_length_and_anhoej_stays_low():

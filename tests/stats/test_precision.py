@@ -12,7 +12,8 @@ import pytest
 from scipy import stats
 
 from kentaudit.core.errors import InputError
-from kentaudit.stats.precision import interval_widths, sample_size_by_district, sample_size_for_precision
+from kentaudit.stats.precision import (interval_widths, sample_size_by_district,
+                                       sample_size_for_precision)
 from kentaudit.stats.proportions import proportion_ci
 
 R = Path(__file__).parents[1] / "r"
@@ -44,8 +45,9 @@ def test_fpc_size_gives_exactly_the_margin_with_the_hypergeometric_variance():
 
 
 def test_by_district_has_every_district_and_the_authority():
-    o = sample_size_by_district(0.10)
+    o = sample_size_by_district(0.10, total_label="Kent (all districts)")
     assert len(o) == 13 and o.district.iloc[-1] == "Kent (all districts)"
+    assert sample_size_by_district(0.10).district.iloc[-1] == "the authority (all units)"  # neutral default
     assert o.n_required.iloc[-1] == 90
     per = o.iloc[:-1]
     # DOMAIN.md: per district, +/-10 points needs a third to two thirds of the files
@@ -80,10 +82,11 @@ def test_sample_size_with_cases_taken_in_full_samples_only_the_rest_of_the_frame
     # 1,240/1,360 x the random part's, so +/-10 points needs +/-10.97 on the random part:
     # n0 = 1.959964^2 x 0.25 / (0.1 x 1360/1240)^2 = 79.8365, n = n0 / (1 + (n0 - 1)/1240) = 75.064
     import pandas as pd
+
     from kentaudit.stats.precision import sample_size_by_district
     d = pd.DataFrame({"district": ["A", "B"], "children_on_plans": [700, 660]})
     out = sample_size_by_district(0.10, districts=d, certainty={"A": 70, "B": 50}).set_index("district")
-    k = out.loc["Kent (all districts)"]
+    k = out.loc["the authority (all units)"]
     assert (k["n_certainty"], k["population_random"]) == (120, 1240)
     assert k["n0"] == pytest.approx(79.836547, rel=1e-6) and k["n"] == pytest.approx(75.064130, rel=1e-6)
     assert (k["n_required"], k["n_required_total"]) == (76, 196)

@@ -99,7 +99,7 @@ def _as_in_csv(v):
 
 
 def _is_all(v) -> bool:
-    return str(v).strip().lower() in _ALL
+    return str(v).strip().lower() in _ALL or str(v).strip().lower().startswith("all ")  # "All localities": a profile's words
 
 
 def _num(s):
@@ -181,7 +181,7 @@ def _resolve(tid, tmeta, df, rel_universe, main, this, previous, district_sample
                 elif dim == "sample":
                     sets["sample"] = frozenset(cycles.get(c_cyc, [])) if _is_all(v) else frozenset([v])
                 elif dim == "district":
-                    if not _is_all(v):
+                    if not _is_all(v) or v in rel_universe.get("districts", {}):
                         sets["district"] = frozenset([v])
                     elif area is not None and not _is_all(area) and str(area) in areas:
                         sets["district"] = frozenset(areas[str(area)])

@@ -20,8 +20,8 @@ from pathlib import Path
 from kentaudit.core.formatting import P_FLOOR, P_FLOOR_CELL
 from kentaudit.publication.numbering import numbered_title, reader_number
 from kentaudit.publication.table import SHORTHAND, AppendixContent, PublicationTable
-from kentaudit.publication.views import (legend_symbols, pivot_districts, reader_frame,
-                                         reader_headers)
+from kentaudit.publication.views import (legend_symbols, pivot_districts, profile_words,
+                                         reader_frame, reader_headers)
 
 __all__ = ["render_html", "write_html"]
 
@@ -114,15 +114,16 @@ def _table_html(t: PublicationTable, numbers: dict, names: dict, words: dict) ->
     frames = []
     if {"criterion", "area", "district", "estimate"} <= set(kinds) and t.data["criterion"].nunique() > 1:
         parts = pivot_districts(t, words)
-        out.append('<p class="meta">Compliance (%) of each district, area and Kent on each criterion, '
-                   "districts down and criteria across. \u25bc: below and \u25b2: above the 99.8% funnel "
+        w = profile_words(words)
+        out.append(f'<p class="meta">Compliance (%) of each {_e(w.unit)}, {_e(w.area)} and {_e(w.authority)} '
+                   f"on each criterion, {_e(w.units)} down and criteria across. \u25bc: below and \u25b2: above the 99.8% funnel "
                    "limits around the audit standard. Counts, intervals and adjusted p-values are in the "
                    "CSV file and the spreadsheets.</p>")
         for k, (suffix, f) in enumerate(parts, start=1):
             cap = f"{name}: {t.title}" + (f" ({suffix})" if suffix else "")
-            hk = {c: ("label" if c in ("Area", "District") else "derived") for c in f.columns}
+            hk = {c: ("label" if c in (w.Area, w.Unit) else "derived") for c in f.columns}
             # district first: it names the row
-            cols = ["District", "Area"] + [c for c in f.columns if c not in ("Area", "District")]
+            cols = [w.Unit, w.Area] + [c for c in f.columns if c not in (w.Area, w.Unit)]
             out.append(_html_table(f"{t.id}-{k}", cap, [(c, c) for c in cols], f, kinds=hk,
                                    table_id=f"{t.id}-view-{k}"))
             frames.append(f)
@@ -147,8 +148,9 @@ def _data_table_html(f, content: AppendixContent, names: dict, headline: str | N
     if spec.get("criterion") == "headline" and headline and "criterion" in t.data.columns:
         keep = [i for i in keep if str(t.data.at[i, "criterion"]) == headline]
     if "district" in t.data.columns:
-        keep = [i for i in keep if str(t.data.at[i, "district"]) != "All districts"
-                or str(t.data.at[i, "area"]) == "Kent"]
+        w = profile_words(content.words)
+        keep = [i for i in keep if str(t.data.at[i, "district"]) != w.all_units
+                or str(t.data.at[i, "area"]) == w.authority]
     frame = frame.iloc[keep].reset_index(drop=True)
     heads = [(c, h) for c, h in reader_headers(t) if not (c == "criterion_label" and spec.get("criterion"))]
     kinds = {c.name: c.kind for c in t.columns}
@@ -268,7 +270,7 @@ def render_html(content: AppendixContent) -> str:
     p.append("<dl>" + "".join(f"<dt>{_e(s)}</dt><dd>{_e(m)}</dd>" for s, m in SHORTHAND.items()
                               if s in used)
              + "<dt>\u25bc, \u25b2</dt><dd>below, above the 99.8% funnel limits around the audit standard "
-               f"(district tables)</dd><dt>{_e(P_FLOOR_CELL)}</dt><dd>a p-value below {P_FLOOR:g}</dd></dl>"
+               f"({_e(profile_words(content.words).unit)} tables)</dd><dt>{_e(P_FLOOR_CELL)}</dt><dd>a p-value below {P_FLOOR:g}</dd></dl>"
                "</section>")
     p.append('<section id="methods" aria-labelledby="methods-h"><h2 id="methods-h">Methods</h2><dl>')
     for term, desc in content.methods:

@@ -141,8 +141,9 @@ def properties(content: AppendixContent) -> dict:
     """Workbook properties (title, author, subject, language, keywords, comments)."""
     pub = content.publication or {}
     return {"title": content.title, "subject": "Statistical appendix of a case-file audit cycle",
-            "author": pub.get("producer") or "Kent County Council",
-            "company": pub.get("producer") or "Kent County Council",
+            # the producer: the appendix's cover (publication.producer, else the profile's name)
+            "author": pub.get("producer") or "not stated",
+            "company": pub.get("producer") or "not stated",
             "keywords": "child protection, case-file audit, official statistics, kentaudit",
             "comments": f"Status: {pub.get('status') or 'not stated'}. {content.generated}".strip(),
             "language": "en-GB", "category": str(pub.get("status") or "")}
