@@ -59,6 +59,7 @@ def write_authority(folder: Path, *, areas: dict | None = None, years=(2010, 201
                 "output_dir": "outputs", "publication": {"status": "synthetic demonstration data",
                                                          "publication_date": "2013-06-28",
                                                          "formats": ["html", "xlsx", "ods", "csv"]}})
+    doc["notebooks"] = [n for n in doc["notebooks"] if n != "actions"]  # no action register here
     doc["inputs"] = {"audits": [f"audits_{years[-1]}.csv"],
                      "previous_audits": [f"audits_{y}.csv" for y in years[:-1]],
                      "sampling_frame": None, "criteria": None, "districts": None}

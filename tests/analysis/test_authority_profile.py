@@ -158,9 +158,6 @@ def test_kents_notebooks_read_as_before():
     assert "## Every criterion against the rest of Kent\n\nDifference (district minus rest)" in md
 
 
-@pytest.mark.xfail(strict=True, reason="ingest still reads the bundled units table "
-                   "(kentaudit/inputs/schema.py columns(): the district column's allowed values; "
-                   "helper S's part of issue 22 item 3)")
 def test_reading_the_cycle_reads_no_bundled_table(tmp_path, monkeypatch):
     params = write_authority(tmp_path, years=(2012, 2013))
     break_bundled_tables(monkeypatch)
