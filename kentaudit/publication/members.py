@@ -49,7 +49,9 @@ CONTEXT_COLUMNS = {
     "change": RULE_COLUMNS["change"],
     "difference": ("difference", "difference_conf_low", "difference_conf_high"),
 }
-_HIDDEN = ("[c]", "[x]")
+#: A suppressed cell (disclosure control); ``[x]`` (not available) or an empty cell is not
+#: estimable
+_SUPPRESSED = "[c]"
 
 
 @dataclass(frozen=True)
@@ -99,7 +101,7 @@ def _num(v):
 
 
 def _verdict(est: str, lo: str, hi: str) -> tuple[str, str]:
-    if any(v in _HIDDEN for v in (est, lo, hi)):
+    if any(v == _SUPPRESSED for v in (est, lo, hi)):
         return "not shown", "suppressed to protect the people the figures are about: small numbers of files"
     lo_f, hi_f = _num(lo), _num(hi)
     if _num(est) is None or lo_f is None or hi_f is None:
@@ -183,7 +185,7 @@ def members_summary(tables, conf_level: float | None = None) -> dict | None:
     for a in results:
         if a.verdict in ("not shown", "not estimable"):
             worked = f"Not shown: {a.reason}" if a.verdict == "not shown" else f"Not known: {a.reason}"
-            change = "[c]" if a.verdict == "not shown" else ""
+            change = "[c]" if a.verdict == "not shown" else "[x]"
         else:
             worked = _VERDICT_WORDS[(a.rule, a.verdict)]
             change = f"{a.estimate} ({a.conf_low} to {a.conf_high})"
@@ -198,7 +200,7 @@ def members_summary(tables, conf_level: float | None = None) -> dict | None:
                   "all); for an action on every district, its change since the baseline."),
         "note": (f"The change is in percentage points with its {level}confidence interval; an action is said "
                  "to have worked when the whole interval is above zero. [c]: suppressed to protect the "
-                 "people the figures are about."),
+                 "people the figures are about; [x]: not available."),
         "headers": ["Action", "Aimed at", "Owner (role)", "Due", "Status", "Did it work?",
                     "Change (interval), percentage points"],
         "rows": rows,
