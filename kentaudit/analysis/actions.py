@@ -31,11 +31,13 @@ from kentaudit.inputs import actions as register_io
 from kentaudit.inputs.params import CycleParams, load_params
 from kentaudit.inputs.reference import districts as districts_table
 from kentaudit.inputs.sampling import allocate, draw_sample, read_frame
+from kentaudit.publication.members import ALL_DISTRICTS
 from kentaudit.report.results import load_table
+from kentaudit.stats import spc
 from kentaudit.stats.actions import evaluate_action, reaudit_sample_size
 from kentaudit.stats.proportions import criterion_counts, proportion_ci
 
-__all__ = ["ALL_DISTRICTS", "BY_CYCLE_COLUMNS", "EFFECT_COLUMNS", "effects_by_cycle", "PROPOSAL_SOURCES", "DRAFT_OWNER", "propose_actions", "propose_actions_cli", "plan_reaudit",
+__all__ = ["ALL_DISTRICTS", "BY_CYCLE_COLUMNS", "EFFECT_COLUMNS", "effects_by_cycle", "action_control_chart", "PROPOSAL_SOURCES", "DRAFT_OWNER", "propose_actions", "propose_actions_cli", "plan_reaudit",
            "plan_reaudit_cli", "evaluate_register", "actions_section", "published_register"]
 
 #: The results tables a proposal reads, in the order they are read.
@@ -196,7 +198,66 @@ EFFECT_COLUMNS = [
     "difference", "difference_conf_low", "difference_conf_high", "difference_p_value",
     "rtm_change", "change_net_of_rtm", "change_net_of_rtm_conf_low", "change_net_of_rtm_conf_high",
     "difference_net_of_rtm", "difference_net_of_rtm_conf_low", "difference_net_of_rtm_conf_high",
-    "improved", "improved_vs_rest", "improved_net", "target_reached", "method", "did_method", "conf_level", "note"]
+    "improved", "improved_vs_rest", "improved_net", "target_reached",
+    "spc_n_cycles", "spc_centre", "spc_lower_limit", "spc_upper_limit", "spc_signal", "spc_point_type",
+    "method", "did_method", "conf_level", "note"]
+
+#: What the control-chart columns say when the chart cannot be drawn.
+SPC_NOT_AVAILABLE = "NA"
+
+
+def _programme_cycles(cycle: CycleData) -> list[str]:
+    """Every cycle of the programme this cycle's inputs hold (earlier audits and this cycle), in order."""
+    cycles = set(cycle.previous["cycle"].astype(str)) if not cycle.previous.empty else set()
+    return sorted(cycles | {str(cycle.params.cycle)}, key=int)
+
+
+def action_control_chart(cycle: CycleData, criterion: str, districts, reaudit_cycle) -> tuple[pd.DataFrame, dict]:
+    """The p-chart of the programme's cycles for one action's criterion and units, and its
+    signal at the re-audit cycle.
+
+    Each cycle's point is the targeted districts' compliance pooled (the audits district
+    comparisons read, as :func:`evaluate_register` reads them); the chart is
+    :func:`kentaudit.stats.spc.p_chart` (centre: the pooled compliance over every cycle on
+    the chart, limits centre +/- 3 sigma at each cycle's files; the Making Data Count
+    rules), as qicharts2's p chart without ``freeze``.
+
+    Returns
+    -------
+    (DataFrame, dict)
+        The chart (the columns of :func:`~kentaudit.stats.spc.p_chart`, ``period`` the cycle
+        as an integer) and the re-audit point's summary: ``spc_n_cycles`` (cycles with files
+        on the chart), ``spc_centre``, ``spc_lower_limit``, ``spc_upper_limit`` (the limits at
+        the re-audit's files), ``spc_signal`` (the point's ``special_cause_type``: ``"Above
+        UCL"``, ``"2 in 3 Above CL"``, ``"7 Points Above CL"`` (a shift), ``"Common Cause"``,
+        ...; ``"NA"`` when there is no chart) and ``spc_point_type``
+        (``"special_cause_improvement"``, ``"special_cause_concern"``, ``"common_cause"``
+        or ``"NA"``), and ``note`` (why there is no chart, or which rules cannot fire on so
+        few cycles).
+    """
+    names = list(districts)
+    rows = []
+    for cyc in _programme_cycles(cycle):
+        aud = _cycle_audits(cycle, cyc)
+        c = _counts(aud, criterion, cycle.districts["district"]).set_index("district").loc[names]
+        rows.append({"period": int(cyc), "x": int(c["n_yes"].sum()), "n": int(c["n_denominator"].sum())})
+    data = pd.DataFrame(rows)
+    na = {"spc_n_cycles": int((data["n"] > 0).sum()), "spc_centre": np.nan, "spc_lower_limit": np.nan,
+          "spc_upper_limit": np.nan, "spc_signal": SPC_NOT_AVAILABLE, "spc_point_type": SPC_NOT_AVAILABLE}
+    at = data["period"] == int(reaudit_cycle)
+    if na["spc_n_cycles"] < 2 or not (data.loc[at, "n"] > 0).any():
+        na["note"] = ("no control chart: fewer than two cycles with files" if na["spc_n_cycles"] < 2
+                      else "no control chart: no files at the re-audit")
+        return data.iloc[0:0], na
+    pc = spc.p_chart(data, improvement="increase")
+    r = pc[pc["period"] == int(reaudit_cycle)].iloc[0]
+    out = {"spc_n_cycles": na["spc_n_cycles"], "spc_centre": float(r["mean"]), "spc_lower_limit": float(r["lpl"]),
+           "spc_upper_limit": float(r["upl"]), "spc_signal": str(r["special_cause_type"]),
+           "spc_point_type": str(r["point_type"]), "note": ""}
+    if out["spc_n_cycles"] < 7:
+        out["note"] = (f"the control chart has {out['spc_n_cycles']} cycles: a shift (7 cycles on one side of "
+                       "the centre) or a trend (7 rising) cannot show yet")
+    return pc, out
 
 
 def evaluate_register(cycle: CycleData, register: pd.DataFrame) -> pd.DataFrame:
@@ -212,7 +273,10 @@ def evaluate_register(cycle: CycleData, register: pd.DataFrame) -> pd.DataFrame:
         (``change`` named ``change_since_baseline``, with its interval ``conf_low``,
         ``conf_high``; ``difference`` with ``difference_conf_low``/``_high``; the regression
         to the mean; ``improved``, ``improved_vs_rest``, ``improved_net``), and
-        ``target_reached`` (``"yes"`` when the re-audit's estimate is at least the target);
+        ``target_reached`` (``"yes"`` when the re-audit's estimate is at least the target), the
+        control chart's signal at the re-audit (``spc_n_cycles``, ``spc_centre``,
+        ``spc_lower_limit``, ``spc_upper_limit``, ``spc_signal``, ``spc_point_type``:
+        :func:`action_control_chart`);
         :data:`EFFECT_COLUMNS` in that order (``docs/results.md``, ``action_effects``).
     """
     P = cycle.params
@@ -236,12 +300,16 @@ def evaluate_register(cycle: CycleData, register: pd.DataFrame) -> pd.DataFrame:
                     "target": float(a.target), "status": a.status}
             est = ev["estimate_reaudit"]
             ev["target_reached"] = "NA" if pd.isna(est) else ("yes" if est >= float(a.target) else "no")
+            _, chart = action_control_chart(cycle, crit, names if units == "all" else units, a.reaudit_cycle)
+            note = chart.pop("note")
+            ev.update(chart)
+            ev["note"] = "; ".join(x for x in (ev["note"], note) if x)
             rows.append({**head, **ev})
     out = pd.DataFrame(rows, columns=EFFECT_COLUMNS if not rows else None)
     out = out.rename(columns={"change": "change_since_baseline"}).reindex(columns=EFFECT_COLUMNS)
     for c in ("action_id", "criterion", "criterion_label", "units", "baseline_cycle", "reaudit_cycle", "status",
               "method", "test", "note", "improved", "improved_vs_rest", "improved_net", "target_reached",
-              "did_method"):
+              "did_method", "spc_signal", "spc_point_type"):
         out[c] = out[c].astype("string")
     for c in ("n_yes_baseline", "n_denominator_baseline", "n_yes_reaudit", "n_denominator_reaudit"):
         out[c] = out[c].astype("int64")
@@ -249,21 +317,24 @@ def evaluate_register(cycle: CycleData, register: pd.DataFrame) -> pd.DataFrame:
               "statistic", "df", "p_value", "difference", "difference_conf_low", "difference_conf_high",
               "difference_p_value", "rtm_change", "change_net_of_rtm", "change_net_of_rtm_conf_low",
               "change_net_of_rtm_conf_high", "difference_net_of_rtm", "difference_net_of_rtm_conf_low",
-              "difference_net_of_rtm_conf_high", "conf_level"):
+              "difference_net_of_rtm_conf_high", "spc_centre", "spc_lower_limit", "spc_upper_limit", "conf_level"):
         out[c] = out[c].astype("float64")
+    out["spc_n_cycles"] = out["spc_n_cycles"].astype("int64")
     return out
 
 
 #: The columns of ``action_effects_by_cycle`` (:func:`effects_by_cycle`), in order.
 BY_CYCLE_COLUMNS = [
-    "action_id", "criterion", "criterion_label", "district", "cycle", "occasion", "owner_role", "status",
+    "action_id", "criterion", "criterion_label", "district", "cycle", "occasion", "owner_role", "due", "status",
     "n_yes", "n_denominator", "estimate", "conf_low", "conf_high",
     "change_since_baseline", "change_conf_low", "change_conf_high",
     "difference", "difference_conf_low", "difference_conf_high",
     "difference_net_of_rtm", "difference_net_of_rtm_conf_low", "difference_net_of_rtm_conf_high",
     "improved", "improved_vs_rest", "improved_net", "method", "conf_level"]
-#: What a district column says for an authority-wide action (the disclosure control's total).
-ALL_DISTRICTS = "All districts"
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December")
+# ALL_DISTRICTS, what a district column says for an authority-wide action (the disclosure
+# control's total), is defined where the members' summary reads it (publication.members)
 
 
 def effects_by_cycle(cycle: CycleData, register: pd.DataFrame, effects: pd.DataFrame) -> pd.DataFrame:
@@ -288,6 +359,10 @@ def effects_by_cycle(cycle: CycleData, register: pd.DataFrame, effects: pd.DataF
     P = cycle.params
     name_of = dict(zip(cycle.districts["district_code"], cycle.districts["district"]))
     owner = dict(zip(register["action_id"], register["owner_role"]))
+    # the month a reader needs, in English words whatever the machine's locale (a column of
+    # YYYY-MM-DD dates is what the publication check reads as a list of audits)
+    due = {a: (f"{_MONTHS[d.month - 1]} {d.year}" if pd.notna(d) else "")
+           for a, d in zip(register["action_id"], register["due"])}
     rows = []
     for e in effects.itertuples(index=False):
         units = str(e.units)
@@ -295,7 +370,7 @@ def effects_by_cycle(cycle: CycleData, register: pd.DataFrame, effects: pd.DataF
             continue
         district = ALL_DISTRICTS if units == register_io.ALL_UNITS else name_of[units]
         head = {"action_id": e.action_id, "criterion": e.criterion, "criterion_label": e.criterion_label,
-                "district": district, "owner_role": owner.get(e.action_id), "status": e.status}
+                "district": district, "owner_role": owner.get(e.action_id), "due": due.get(e.action_id), "status": e.status}
         for occ, cyc, x, n in (("baseline", e.baseline_cycle, e.n_yes_baseline, e.n_denominator_baseline),
                                ("re-audit", e.reaudit_cycle, e.n_yes_reaudit, e.n_denominator_reaudit)):
             ci = proportion_ci(x, n, method=P.interval_method, conf_level=P.confidence_level).iloc[0]
@@ -314,12 +389,12 @@ def effects_by_cycle(cycle: CycleData, register: pd.DataFrame, effects: pd.DataF
                             "improved_net": e.improved_net})
             rows.append(row)
     out = pd.DataFrame(rows).reindex(columns=BY_CYCLE_COLUMNS)
-    for c in ("action_id", "criterion", "criterion_label", "district", "cycle", "occasion", "owner_role", "status",
-              "improved", "improved_vs_rest", "improved_net", "method"):
+    for c in ("action_id", "criterion", "criterion_label", "district", "cycle", "occasion", "owner_role", "due",
+              "status", "improved", "improved_vs_rest", "improved_net", "method"):
         out[c] = out[c].astype("string")
     for c in ("n_yes", "n_denominator"):
         out[c] = out[c].astype("int64")
-    for c in BY_CYCLE_COLUMNS[10:22] + ["conf_level"]:
+    for c in BY_CYCLE_COLUMNS[11:23] + ["conf_level"]:
         out[c] = out[c].astype("float64")
     return out
 

@@ -451,6 +451,7 @@ def _publication(params, now: str, headline: str) -> dict:
     if not d.get("publication_date"):
         d["publication_date"] = now[:10]
     d["headline_criterion"] = headline
+    d["confidence_level"] = float(_get(params, "confidence_level", 0.95))  # the members' summary names it
     return d
 
 

@@ -30,6 +30,10 @@ Templates (each gives nothing when its table is not in the edition):
 * districts outside the 99.8% funnel limits, on the headline criterion and over all
   criteria, and districts or areas that differ significantly from the rest of the
   authority (T7);
+* the actions re-audited in this cycle: for each, whether the targeted practice improved,
+  by the rule net of the other districts' change and of regression to the mean (the change
+  since the baseline for an action on every district), with its interval (T16;
+  :func:`action_findings`);
 * what could not be tested or shown (p-values not applicable or suppressed);
 * the significant results not stated above, each with its reason.
 """
@@ -40,9 +44,10 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from kentaudit.core.formatting import P_FLOOR_CELL, format_p, method_words
+from kentaudit.publication.members import CONTEXT_COLUMNS, action_results
 from kentaudit.publication.views import csv_frame, profile_words
 
-__all__ = ["MAX_NAMED", "SAMPLE_WORDS", "Binding", "Finding", "authority_words", "bindings_frame",
+__all__ = ["MAX_NAMED", "SAMPLE_WORDS", "Binding", "Finding", "action_findings", "authority_words", "bindings_frame",
            "main_findings", "profile_findings", "reconciliation_findings"]
 
 #: the most results of one analysis a finding states (strongest first); the others are listed
@@ -643,6 +648,8 @@ def main_findings(tables, *, headline: str, conf_level: float = 0.95, adjust_met
     if "T7" in by:
         out += _districts(by["T7"], headline, words)
         out += _district_tests(by["T7"], alpha, adj, left, where, words)
+    if "T16" in by:
+        out += action_findings(by["T16"], conf_level, names, authority)
     out += _untested(tables, names)
     out += _not_stated(left, names)
     return out
@@ -660,3 +667,74 @@ def bindings_frame(findings) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["finding", "topic", "sentence", "text", "kind", "table", "row",
                                        "column", "condition", "value"])
 
+
+
+def action_findings(t, conf_level: float, names=None, authority: str | None = None) -> list:
+    """For each action of Table 16, whether the targeted practice improved, with its interval.
+
+    The verdict reads the rule ``docs/actions.md`` calls honest
+    (:func:`kentaudit.publication.members.action_results`): for an action on a district, the
+    change against the other districts net of regression to the mean; for an action on every
+    district, the change since the baseline. The other rules' answers (the change since the
+    baseline, the change against the other districts) are named after it as context only.
+    Every number is a published cell: an action whose figures are suppressed is named as
+    not shown, with the reason; owners are never named in a sentence (their role is in the
+    table's own column).
+
+    Returns
+    -------
+    list of Finding
+        ``topic="actions"``: one opening sentence, then one per action and criterion.
+    """
+    names = names or {}
+    results = action_results(t)
+    if not results:
+        return []
+    df = csv_frame(t).astype(str).replace({"nan": "", "<NA>": "", "None": ""})
+    level = Binding(f"{100 * conf_level:g}%", "parameter", "params", "confidence_level", f"{conf_level:g}")
+    where = authority_words(authority)
+    tname = names.get(t.id, t.id)
+
+    def interval(i, cols):
+        est, lo, hi = cols
+        return [_cell(t.id, df, i, est), " percentage points (", level, " confidence interval ",
+                _cell(t.id, df, i, lo), " to ", _cell(t.id, df, i, hi), ")"]
+
+    def shown(i, cols):
+        return all(_shown(df.at[i, c]) for c in cols)
+
+    improved = [a for a in results if a.verdict == "improved"]
+    out = [Finding("actions").add(
+        f"Actions agreed after earlier audits ({tname}): of the ", _rows(t.id, len(results), "occasion == re-audit"),
+        " actions re-audited in this cycle, ", _rows(t.id, len(improved), "verdict == improved"),
+        " improved the targeted practice by the test that allows for the rest of ", where,
+        "'s change and for regression to the mean (for an action on every district: the change since the "
+        "baseline); an action is said to have improved practice when the whole interval is above zero.")]
+    for a in results:
+        f = Finding("actions").add(f"Action \u2018{a.action_id}\u2019, {a.aim}: ")
+        if a.verdict == "not shown":
+            out.append(f.add(f"not shown ({a.reason})."))
+            continue
+        if a.verdict == "not estimable":
+            out.append(f.add(f"no verdict ({a.reason})."))
+            continue
+        if a.rule == "net":
+            f.add({"improved": "improved more than the other districts' change and regression to the mean explain",
+                   "worse": "below what the other districts' change and regression to the mean predict",
+                   "no clear change": "no clear effect beyond the other districts' change and regression to the "
+                                      "mean"}[a.verdict],
+                  ", against the other districts net of regression to the mean ", *interval(a.row, a.columns))
+            context = [(label, CONTEXT_COLUMNS[k]) for k, label in
+                       (("change", "the change since the baseline"),
+                                         ("difference", "the change against the other districts"))
+                       if shown(a.row, CONTEXT_COLUMNS[k])]
+            if context:
+                f.add("; for context, ")
+                for k, (label, cols) in enumerate(context):
+                    f.add(" and " if k else "", f"{label} was ", *interval(a.row, cols))
+        else:
+            verdict = {"improved": "improved", "worse": "worse", "no clear change": "no clear change"}[a.verdict]
+            f.add(f"{verdict} since the baseline across every district, ", *interval(a.row, a.columns),
+                  "; with no other districts to compare, part of it may be the authority's general trend")
+        out.append(f.add("."))
+    return out

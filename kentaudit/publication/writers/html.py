@@ -18,6 +18,7 @@ from importlib import resources
 from pathlib import Path
 
 from kentaudit.core.formatting import P_FLOOR, P_FLOOR_CELL
+from kentaudit.publication.members import members_summary
 from kentaudit.publication.numbering import numbered_title, reader_number
 from kentaudit.publication.table import SHORTHAND, AppendixContent, PublicationTable
 from kentaudit.publication.views import (legend_symbols, pivot_districts, profile_words,
@@ -188,6 +189,19 @@ def _publication_html(pub: dict) -> str:
     return f'<dl class="release">{"".join(rows)}</dl>' if rows else ""
 
 
+def _members_html(m: dict) -> str:
+    """The members' one-page summary of the actions (:func:`~kentaudit.publication.members.members_summary`),
+    on a page of its own when printed."""
+    head = "".join(f'<th scope="col">{_e(h)}</th>' for h in m["headers"])
+    body = "".join("<tr>" + f'<th scope="row">{_e(r[0])}</th>' + "".join(f"<td>{_e(v)}</td>" for v in r[1:])
+                   + "</tr>" for r in m["rows"])
+    return (f'<section id="members" class="members-summary" aria-labelledby="members-h">'
+            f'<h2 id="members-h">{_e(m["title"])}</h2><p>{_e(m["intro"])}</p>'
+            f'<div class="table-wrap" role="region" aria-labelledby="members-cap" tabindex="0"><table>'
+            f'<caption id="members-cap">{_e(m["title"])}</caption><thead><tr>{head}</tr></thead>'
+            f'<tbody>{body}</tbody></table></div><p class="meta">{_e(m["note"])}</p></section>')
+
+
 def render_html(content: AppendixContent) -> str:
     """The appendix as one self-contained HTML document (string).
 
@@ -227,10 +241,15 @@ def render_html(content: AppendixContent) -> str:
                  "or a count of its rows.</p><ul>")
         p += _items(f.text for f in content.findings)
         p.append("</ul></section>")
+    members = members_summary(content.tables, (content.publication or {}).get("confidence_level"))
+    if members:
+        p.append(_members_html(members))
     # contents
     p.append('<nav aria-labelledby="contents-h"><h2 id="contents-h">Contents</h2><ol>')
     if content.findings:
         p.append('<li><a href="#findings">Main findings</a></li>')
+    if members:
+        p.append(f'<li><a href="#members">{_e(members["title"])}</a></li>')
     for t in content.tables:
         p.append(f'<li><a href="#{_e(t.id)}">{_e(names[t.id])}: {_e(t.title)}</a></li>')
     for f in content.figures:

@@ -1,0 +1,101 @@
+"""The members' summary of the actions and the findings about them, from a published Table 16:
+the verdict of the honest rule read off the published interval, nothing hidden ever stated."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from kentaudit.publication.findings import action_findings
+from kentaudit.publication.members import ALL_DISTRICTS, action_results, members_summary
+from kentaudit.publication.table import Column, PublicationTable
+
+C = "[c]"
+NET = ("difference_net_of_rtm", "difference_net_of_rtm_conf_low", "difference_net_of_rtm_conf_high")
+CHANGE = ("change_since_baseline", "change_conf_low", "change_conf_high")
+DIFF = ("difference", "difference_conf_low", "difference_conf_high")
+
+
+def t16(rows):
+    """A published Table 16: for each action (id, district, {column: value}) a baseline and a
+    re-audit row; values are proportions (shown x 100) or [c]."""
+    data = []
+    for aid, district, vals in rows:
+        head = {"action_id": aid, "criterion_label": "Chronology", "criterion": "chronology",
+                "district": district, "owner_role": "Service Manager", "due": "May 2012",
+                "status": "completed", "n_yes": 10, "n_denominator": 20}
+        data.append({**head, "cycle": "2011", "occasion": "baseline"})
+        data.append({**head, "cycle": "2013", "occasion": "re-audit", **vals})
+    df = pd.DataFrame(data)
+    for c in CHANGE + DIFF + NET:
+        if c not in df.columns:
+            df[c] = np.nan
+    cols = [Column(n, n, "label") for n in ("action_id", "criterion_label", "criterion", "district", "cycle",
+                                             "occasion")]
+    cols += [Column(n, n, "text") for n in ("owner_role", "due", "status")]
+    cols += [Column(n, n, "count", "count") for n in ("n_yes", "n_denominator")]
+    cols += [Column(n, n, "derived", "percentage points", ("n_yes", "n_denominator"), scale=100, decimals=1)
+             for n in CHANGE + DIFF + NET]
+    return PublicationTable("T16", "Actions and their effect", df[[c.name for c in cols]], cols)
+
+
+def vals(cols, est, lo, hi):
+    return dict(zip(cols, (est, lo, hi)))
+
+
+TABLE = t16([
+    ("D-UP", "Thanet", {**vals(NET, 0.2, 0.05, 0.35), **vals(CHANGE, 0.3, 0.1, 0.5), **vals(DIFF, 0.2, 0.0, 0.4)}),
+    ("D-DOWN", "Thanet", {**vals(NET, -0.2, -0.35, -0.05), **vals(CHANGE, 0.1, -0.1, 0.3)}),
+    ("D-FLAT", "Swale", vals(NET, 0.01, -0.2, 0.22)),
+    ("D-HID", "Swale", {**vals(NET, C, C, C), **vals(CHANGE, C, C, C)}),
+    ("D-NA", "Swale", vals(CHANGE, 0.1, -0.1, 0.3)),  # no net figure: not estimable
+    # every district: the change is read (it has no net figure by design)
+    ("W-UP", ALL_DISTRICTS, vals(CHANGE, 0.1, 0.04, 0.16)),
+])
+
+
+def test_the_verdict_reads_the_honest_rule_for_a_district_and_the_change_for_every_district():
+    got = {a.action_id: (a.rule, a.verdict) for a in action_results(TABLE)}
+    assert got == {"D-UP": ("net", "improved"), "D-DOWN": ("net", "worse"), "D-FLAT": ("net", "no clear change"),
+                   "D-HID": ("net", "not shown"), "D-NA": ("net", "not estimable"),
+                   "W-UP": ("change", "improved")}
+
+
+def test_a_district_whose_raw_change_rose_is_not_credited_when_the_net_interval_is_below_zero():
+    a = next(a for a in action_results(TABLE) if a.action_id == "D-DOWN")
+    assert a.verdict == "worse" and (a.estimate, a.conf_low, a.conf_high) == ("-20.0", "-35.0", "-5.0")
+
+
+def test_the_members_page_lists_every_action_with_owner_role_due_month_status_and_interval():
+    m = members_summary([TABLE], conf_level=0.95)
+    rows = {r[0]: r for r in m["rows"]}
+    assert list(rows) == ["D-UP", "D-DOWN", "D-FLAT", "D-HID", "D-NA", "W-UP"]
+    assert rows["D-UP"][1:5] == ["\u2018Chronology\u2019 in Thanet", "Service Manager", "May 2012", "completed"]
+    assert rows["D-UP"][5].startswith("Yes") and rows["D-UP"][6] == "20.0 (5.0 to 35.0)"
+    assert rows["D-DOWN"][5].startswith("No") and rows["D-FLAT"][5].startswith("Not clearly")
+    assert rows["W-UP"][1] == "\u2018Chronology\u2019 in every district" and rows["W-UP"][6] == "10.0 (4.0 to 16.0)"
+    assert "95%" in m["note"]
+
+
+def test_a_suppressed_action_is_not_shown_with_the_reason_and_no_number():
+    m = members_summary([TABLE])
+    hid = next(r for r in m["rows"] if r[0] == "D-HID")
+    assert hid[5].startswith("Not shown: suppressed") and hid[6] == C
+    f = next(f for f in action_findings(TABLE, 0.95) if "D-HID" in f.text)
+    assert "not shown (suppressed" in f.text and not f.bindings
+
+
+def test_without_table_16_there_is_no_members_page_and_no_action_finding():
+    other = PublicationTable("T1", "Audits", pd.DataFrame({"sample": ["annual"]}), [Column("sample", "Sample", "label")])
+    assert members_summary([other]) is None
+
+
+def test_each_action_finding_states_the_honest_rule_first_and_the_others_as_context():
+    found = action_findings(TABLE, 0.95, {"T16": "Table 16"}, "Kent")
+    assert found[0].text.startswith("Actions agreed after earlier audits (Table 16): of the 6 actions")
+    assert " 2 improved the targeted practice" in found[0].text
+    up = next(f.text for f in found if "D-UP" in f.text)
+    assert up.index("net of regression to the mean 20.0 percentage points") < up.index("for context")
+    assert "the change since the baseline was 30.0 percentage points (95% confidence interval 10.0 to 50.0)" in up
+    w = next(f.text for f in found if "W-UP" in f.text)
+    assert "improved since the baseline across every district, 10.0 percentage points" in w
+    assert "Service Manager" not in " ".join(f.text for f in found)  # owners never inside a sentence
