@@ -24,7 +24,8 @@ What it finds (``Finding.kind``):
     a value from 1 to ``threshold`` in a count column (metadata kind
     ``count``, a name ``n_*``, or a header with the unit ``(count)``), except in
     a table whose metadata defines its counts as ``not_records`` (simulation
-    sizes, months of a simulated chart).
+    sizes, months of a simulated chart) and except counts the metadata's definitions
+    make not sensitive (answers not recorded; records of the whole authority).
 ``total_gives_away``
     a ``[c]`` recoverable from totals: an additive relation (declared in the
     metadata, or a row labelled ``Total``/a ``n_total`` column) holding
@@ -516,12 +517,41 @@ def _row_level(t: _Table, counts: list[int]) -> list[Finding]:
     return out
 
 
-def _small_counts(t: _Table, counts: list[int], threshold: int) -> list[Finding]:
+_BRANCH_KEYS = ("answer", "answer_initial", "grade", "moderation")
+
+
+def _not_sensitive(tmeta: dict, names: list, row: list, j: int) -> bool:
+    """Whether the count in column ``j`` of ``row`` is one the metadata's definitions make
+    not sensitive (the rule of docs/appendix.md, "Which counts are sensitive", read here
+    from the published definitions, not imported from the code that suppressed): a count
+    of answers or grades not recorded only, or a count of records of the whole authority
+    (no answer, grade, moderation, unit or area restriction; its row names no unit, area
+    or grade other than a total)."""
+    d = (tmeta or {}).get("defines") or {}
+    cols = d.get("columns") or {}
+    name = names[j]
+    if name not in cols:
+        return False
+    spec = {**(d.get("fixed") or {}), **(cols.get(name) or {})}
+    branch = {k: spec[k] for k in _BRANCH_KEYS if k in spec}
+    if branch:
+        return all(isinstance(v, list) and v and all(str(x) == "missing" for x in v) for v in branch.values())
+    if "district" in spec or "area" in spec:
+        return False
+    idx = {n: k for k, n in enumerate(names)}
+    for col, dim in (d.get("labels") or {}).items():
+        if dim in ("district", "area", "grade") and col in idx and idx[col] < len(row):
+            if not TOTAL_LABEL_RE.match(str(row[idx[col]])):
+                return False
+    return True
+
+
+def _small_counts(t: _Table, counts: list[int], threshold: int, tmeta: dict | None = None) -> list[Finding]:
     out = []
     for i, r in enumerate(t.cells):
         for j in counts:
             v = _num(r[j])
-            if v is not None and v == int(v) and 1 <= v <= threshold:
+            if v is not None and v == int(v) and 1 <= v <= threshold and not _not_sensitive(tmeta, t.names, r, j):
                 out.append(Finding(t.file, t.where(i, j), "small_count",
                                    f"count {int(v)} is between 1 and {threshold} and is not suppressed"))
     return out
@@ -843,7 +873,7 @@ def check_publication(publish_dir, *, restricted_dir=None, threshold: int | None
             if not (tmeta.get("defines") or {}).get("not_records"):
                 # a table whose metadata says its counts are not of records (simulated cells,
                 # months of a simulated chart) has no person behind a small count
-                findings += _small_counts(t, counts, threshold)
+                findings += _small_counts(t, counts, threshold, tmeta)
             key = t.table_id or f"{rel}#{len(by_format.get(fmt, {}))}"
             by_format.setdefault(fmt, {})[key] = t
     full_meta = {}
