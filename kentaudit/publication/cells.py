@@ -291,7 +291,7 @@ class LinearSystem:
         return rows
 
     def intervals(self, known: dict, targets, lower_one=(), *, only=None, width=None, truth=None,
-                  check=None) -> dict:
+                  check=None, exact=True) -> dict:
         """The range of each target count an attacker can prove from the shown counts.
 
         Parameters
@@ -311,6 +311,10 @@ class LinearSystem:
             alternative table moved far enough get their exact range, two programmes each.
         check : callable, optional
             Called before each exact range (the caller's time budget: it raises to stop).
+        exact : bool, default True
+            False: a target of a large component that no alternative table showed protected
+            gets the span of the values seen (a sub-range of the attacker's range, narrower
+            than ``width``) instead of its exact range; the caller treats it as failing.
 
         Returns
         -------
@@ -339,6 +343,14 @@ class LinearSystem:
             lp = cache[cid]
             if width is not None and truth is not None and len(comps[cid]) > BATCH_MIN_VARS:
                 out.update(lp.certify({t: free_of[t] for t in ts}, truth, width, positive=set(lower_one)))
+                if not exact:
+                    # the rest are reported with the span seen (narrower than the width): the
+                    # caller looks for complements at once, and a complement search that needs
+                    # no shown count changed shows the count protected after all
+                    for t in ts:
+                        if t not in out:
+                            lo_, hi_ = lp.seen[t]
+                            out[t] = (lo_, hi_)
             for t in ts:
                 if t not in out:
                     if check is not None:
@@ -664,6 +676,7 @@ class _ComponentLP:
                 if share * len(todo) <= 2:
                     break
                 share = max(share / 4, 1.0 / max(len(todo), 1))
+        self.seen = {t: (max(0.0, lo[t]), hi[t]) for t in targets if t in truth}
         return done
 
 

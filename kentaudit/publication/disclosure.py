@@ -430,7 +430,8 @@ def suppress(tables: list[PublicationTable], threshold: int = 5, *, context: Con
 
         for _round in range(max_rounds):
             kn = known()
-            iv = system.intervals(kn, todo, lower_one=positive(), width=width, truth=truth, check=budget) if todo else {}
+            iv = system.intervals(kn, todo, lower_one=positive(), width=width, truth=truth, check=budget,
+                                exact=False) if todo else {}
             bounds.update(iv)
             failing = [k for k in todo if iv[k][1] - iv[k][0] < width - 1e-9]
             if not failing:
@@ -439,12 +440,9 @@ def suppress(tables: list[PublicationTable], threshold: int = 5, *, context: Con
             weights = {k: cost(k) for k in kn if k in value}
             added = False
             settled = set()
-            for h in failing:
-                if added:  # an earlier complement of this round may already protect h
-                    lo, hi = system.intervals(kn, [h], lower_one=positive(), width=width, truth=truth, check=budget)[h]
-                    if hi - lo >= width - 1e-9:
-                        bounds[h] = (lo, hi)
-                        continue
+            pending = list(failing)
+            while pending:
+                h = pending.pop(0)
                 # an alternative table in which h is at least `width` above its value, or at
                 # least `width` below it (while staying >= 1): either makes the attacker's range
                 # [<= value, >= value + width] or [<= value - width, >= value] wide enough. The
@@ -478,12 +476,21 @@ def suppress(tables: list[PublicationTable], threshold: int = 5, *, context: Con
                         f"shown counts widens its provable range {_fmt(iv[h])} to {width}. Publish "
                         "the table at a coarser level or lower the protection width.")
                 hc = occurrences[h][0]
+                now = False
                 for k in comp:
                     if k not in reason:
                         reason[k] = ("secondary", f"complement protecting {hc[0]} row {hc[1]} {hc[2]} "
                                                   f"(range {_fmt(iv[h])} narrower than {width})")
                         kn.pop(k, None)
-                        added = True
+                        added = now = True
+                if now and pending:
+                    # the new complements may already protect the other failing counts: look
+                    # at all of them again at once (one batch, not one programme per count)
+                    again = system.intervals(kn, pending, lower_one=positive(), width=width, truth=truth,
+                                             check=budget, exact=False)
+                    safe = {k for k in pending if again[k][1] - again[k][0] >= width - 1e-9}
+                    bounds.update({k: again[k] for k in safe})
+                    pending = [k for k in pending if k not in safe]
             if not added:
                 if set(failing) <= settled:
                     break

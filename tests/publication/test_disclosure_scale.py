@@ -70,7 +70,8 @@ def structure(n_units: int, n_areas: int, seed: int):
 
 
 def published_ranges(res, ctx):
-    """The exact range of every hidden count, from the published tables only."""
+    """The exact range of every hidden count, from the published tables only (what a reader
+    can assume: every [c] >= 1, or >= 0 when the edition says a zero is hidden)."""
     system = LinearSystem(ctx.universe, list(res.cells.values()))
     by_id = {t.id: t.data for t in res.tables}
     known, hid = {}, set()
@@ -81,7 +82,9 @@ def published_ranges(res, ctx):
             hid.add(k)
         else:
             known[k] = float(v)
-    return {k: system.intervals(known, [k], lower_one=hid)[k] for k in hid}
+    # every [c] is at least 1, unless the edition hides a zero: then a reader knows only >= 0
+    lower = hid if res.hidden_zeros == 0 else set()
+    return {k: system.intervals(known, [k], lower_one=lower)[k] for k in hid}
 
 
 @settings(max_examples=8, deadline=None)
