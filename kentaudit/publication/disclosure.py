@@ -455,8 +455,17 @@ def suppress(tables: list[PublicationTable], threshold: int = 5, *, context: Con
                 for direction, bound in (("up", value[h] + width), ("down", value[h] - width)):
                     if direction == "down" and bound < 1:
                         continue
-                    c_ = system.complements(kn, h, bound, direction, lower_one=positive(),
-                                            weights=weights, fixed_known=fixed_known, x0=x0)
+                    c_ = None
+                    if x0 is not None:
+                        # near h first, with the authority-wide counts held as shown: a region
+                        # too small to move the units around h would otherwise buy its
+                        # alternative table with a headline, however dear
+                        wide = {k for k in kn if "district" not in system.defs[k].sets}
+                        c_ = system.complements(kn, h, bound, direction, lower_one=positive(),
+                                                weights=weights, fixed_known=fixed_known | wide, x0=x0)
+                    if c_ is None:
+                        c_ = system.complements(kn, h, bound, direction, lower_one=positive(),
+                                                weights=weights, fixed_known=fixed_known)
                     if c_ is not None:
                         options.append((sum(weights.get(k, 1.0) for k in c_), direction, c_))
                 comp = min(options, key=lambda o: (o[0], o[1] != "up"))[2] if options else None
