@@ -51,7 +51,8 @@ import numpy as np
 import pandas as pd
 
 from kentaudit.core.errors import DisclosureError
-from kentaudit.publication.cells import ACCEPTED, BATCH_MIN_VARS, BRANCHES, Definition, LinearSystem, Universe
+from kentaudit.publication.cells import (ACCEPTED, BATCH_MIN_VARS, BRANCHES, Definition,
+                                         LinearSystem, Universe)
 from kentaudit.publication.table import PublicationTable, round_half_away
 from kentaudit.stats.funnel import funnel_limits
 from kentaudit.stats.multiplicity import adjust
