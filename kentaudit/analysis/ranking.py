@@ -92,6 +92,8 @@ def _shrunk(counts, unit, cd, extra=None):
         s.insert(0, "criterion", crit)
         s.insert(1, "criterion_label", cd.labels.get(crit, crit))
         parts.append(s)
+    if not parts:  # fewer than two units with answers (one area): nothing to shrink towards
+        return pd.DataFrame(columns=["criterion", "criterion_label", unit])
     out = pd.concat(parts, ignore_index=True)
     if extra:
         for k, v in extra.items():

@@ -634,6 +634,7 @@ def _disclosure_control(b: _Build, tables) -> _Disclosed:
     width = int(DEFAULT_WIDTH if width is None else width)
     ctx = disclosure_context(tables, b.results_dir, cycle=b.cycle, samples=b.samples,
                              districts_path=units_path(b.params))
+    ctx.authority = _words(b.params).authority
     modelled, earlier = _earlier(b, ctx, width)
     sup = suppress(tables, threshold=b.threshold, context=ctx, width=width,
                    earlier=[(d, v) for d, v, _ in earlier])

@@ -290,7 +290,8 @@ class LinearSystem:
             rows.append((self._lists[k], self._ones[k], float(val), k))
         return rows
 
-    def intervals(self, known: dict, targets, lower_one=(), *, only=None) -> dict:
+    def intervals(self, known: dict, targets, lower_one=(), *, only=None, width=None, truth=None,
+                  check=None, exact=True) -> dict:
         """The range of each target count an attacker can prove from the shown counts.
 
         Parameters
@@ -298,6 +299,22 @@ class LinearSystem:
         known : dict ``{definition index: value}`` (shown counts)
         targets : iterable of definition indices (hidden counts)
         lower_one : iterable of definition indices known to be >= 1 (hidden primary counts)
+        width, truth : optional
+            The protection width and the true value of every target. With both, the
+            targets of a large component (more than :data:`BATCH_MIN_VARS` free cells) are
+            first shown protected together (:meth:`_certify`): a few programmes over the
+            component each find one alternative table consistent with everything shown,
+            pushing many hidden counts at once away from their true values. A target that
+            some alternative table puts ``width`` or more from its true value is protected
+            (the attacker's range holds both values), and the range returned is the span of
+            the values seen, which lies inside the attacker's range. Only the targets no
+            alternative table moved far enough get their exact range, two programmes each.
+        check : callable, optional
+            Called before each exact range (the caller's time budget: it raises to stop).
+        exact : bool, default True
+            False: a target of a large component that no alternative table showed protected
+            gets the span of the values seen (a sub-range of the attacker's range, narrower
+            than ``width``) instead of its exact range; the caller treats it as failing.
 
         Returns
         -------
@@ -309,6 +326,8 @@ class LinearSystem:
         out = {}
         comp_of, comps = self._components(fixed, rows, [self.vectors[k] for k in set(targets) | set(lower_one)])
         cache = {}
+        by_comp = defaultdict(list)
+        free_of = {}
         for t in targets:
             vec = self._lists[t]
             const = float(sum(fixed.get(int(v), 0.0) for v in vec))
@@ -316,11 +335,28 @@ class LinearSystem:
             if not free:
                 out[t] = (const, const)
                 continue
-            cid = comp_of[free[0]]
+            free_of[t] = (free, const)
+            by_comp[comp_of[free[0]]].append(t)
+        for cid, ts in by_comp.items():
             if cid not in cache:
-                cache[cid] = self._component_lp(comps[cid], rows, fixed, lower_one)
+                cache[cid] = _ComponentLP(self, comps[cid], rows, fixed, lower_one)
             lp = cache[cid]
-            out[t] = tuple(const + x for x in lp(free))
+            if width is not None and truth is not None and len(comps[cid]) > BATCH_MIN_VARS:
+                out.update(lp.certify({t: free_of[t] for t in ts}, truth, width, positive=set(lower_one)))
+                if not exact:
+                    # the rest are reported with the span seen (narrower than the width): the
+                    # caller looks for complements at once, and a complement search that needs
+                    # no shown count changed shows the count protected after all
+                    for t in ts:
+                        if t not in out:
+                            lo_, hi_ = lp.seen[t]
+                            out[t] = (lo_, hi_)
+            for t in ts:
+                if t not in out:
+                    if check is not None:
+                        check()
+                    free, const = free_of[t]
+                    out[t] = tuple(const + x for x in lp.range(free))
         return out
 
     def reference_point(self, values: dict) -> np.ndarray:
@@ -507,7 +543,22 @@ class LinearSystem:
         comp_of = {v: r for r, vs in comps.items() for v in vs}
         return comp_of, comps
 
-    def _component_lp(self, comp, rows, fixed, lower_one):
+
+
+#: components with more free cells than this are first shown protected in batches (LinearSystem.intervals)
+BATCH_MIN_VARS = 1500
+#: at most this many batch programmes per component and call; the share of the targets pushed
+#: in each at first; when a round shows fewer than BATCH_MIN_GAIN of the rest protected, the
+#: share is quartered, and rounds stop when it would push two targets or fewer
+BATCH_ROUNDS, BATCH_SHARE, BATCH_MIN_GAIN = 80, 0.2, 0.01
+
+
+class _ComponentLP:
+    """The attacker's programme over one independent component of the system: cells
+    ``>= 0``, every shown count's equation, hidden counts known to be ``>= 1``; built once,
+    solved for as many objectives as needed (HiGHS through :func:`scipy.optimize.linprog`)."""
+
+    def __init__(self, system, comp, rows, fixed, lower_one):
         cols = sorted(comp)
         col = {v: j for j, v in enumerate(cols)}
         data, ri, ci, b = [], [], [], []
@@ -521,10 +572,9 @@ class LinearSystem:
                 ci.append(col[v])
                 data.append(c)
             b.append(rhs - sum(c * fixed[int(v)] for v, c in zip(vs, cs) if int(v) in fixed))
-        a_eq = csr_matrix((data, (ri, ci)), shape=(len(b), len(cols))) if b else None
         ub_d, ub_r, ub_c, ub_b = [], [], [], []
         for k in lower_one:
-            vec = self._lists[k]
+            vec = system._lists[k]
             free = [int(v) for v in vec if int(v) not in fixed]
             if not free or free[0] not in col:
                 continue
@@ -535,26 +585,99 @@ class LinearSystem:
                 ub_c.append(col[v])
                 ub_d.append(-1.0)
             ub_b.append(-(1.0 - const))
-        a_ub = csr_matrix((ub_d, (ub_r, ub_c)), shape=(len(ub_b), len(cols))) if ub_b else None
+        self.cols, self.col = cols, col
+        self.eq = (data, ri, ci, b)
+        self.ub = (ub_d, ub_r, ub_c, ub_b)
+        n = len(cols)
+        self.a_eq = csr_matrix((data, (ri, ci)), shape=(len(b), n)) if b else None
+        self.a_ub = csr_matrix((ub_d, (ub_r, ub_c)), shape=(len(ub_b), n)) if ub_b else None
+        self.b, self.ub_b = b, ub_b
 
-        def solve(free):
-            c = np.zeros(len(cols))
-            for v in free:
-                c[col[v]] = 1.0
-            res = []
-            for sign in (1.0, -1.0):
-                r = linprog(sign * c, A_ub=a_ub, b_ub=ub_b or None, A_eq=a_eq, b_eq=b or None,
-                            bounds=(0, None), method="highs")
-                if r.status == 3:  # unbounded
-                    res.append(-sign * np.inf)
-                elif r.status != 0:
-                    raise DisclosureError(f"the protection programme could not be solved ({r.message}); "
-                                          "report this as a bug.")
-                else:
-                    res.append(sign * r.fun)
-            return max(0.0, res[0]), res[1]
+    def range(self, free) -> tuple:
+        """(lower, upper) of the sum of cells ``free``."""
+        c = np.zeros(len(self.cols))
+        for v in free:
+            c[self.col[v]] = 1.0
+        res = []
+        for sign in (1.0, -1.0):
+            r = linprog(sign * c, A_ub=self.a_ub, b_ub=self.ub_b or None, A_eq=self.a_eq, b_eq=self.b or None,
+                        bounds=(0, None), method="highs")
+            if r.status == 3:  # unbounded
+                res.append(-sign * np.inf)
+            elif r.status != 0:
+                raise DisclosureError(f"the protection programme could not be solved ({r.message}); "
+                                      "report this as a bug.")
+            else:
+                res.append(sign * r.fun)
+        return max(0.0, res[0]), res[1]
 
-        return solve
+    def certify(self, targets: dict, truth: dict, width: float, positive=()) -> dict:
+        """Targets shown protected by alternative tables: ``{target: (lowest, highest) seen}``.
+
+        ``targets`` is ``{target: (free cells, constant)}``. Each round solves one programme
+        over the component: a random share of the targets not yet shown protected is pushed
+        up (variables ``s_t <= h_t - v_t`` and ``s_t <= width``), as many of those that can
+        fall by ``width`` are pushed down (``s_t <= v_t - h_t``), and the sum of the ``s_t`` is
+        maximised; every other cell is free. Each solution is a table consistent with
+        everything shown (an attacker cannot rule it out), so a target's range holds every
+        value it takes in any solution and its true value: when these span ``width`` the
+        target is protected. Targets pushed together compete for the same slack (a unit's
+        count rises only where its siblings fall), so when a round gains little the share
+        is quartered (:data:`BATCH_SHARE`, :data:`BATCH_MIN_GAIN`); at most
+        :data:`BATCH_ROUNDS` rounds. The random choice is seeded: the result is reproducible.
+        """
+        rng = np.random.default_rng(len(self.cols) * 7919 + len(targets))
+        lo = {t: float(truth[t]) for t in targets}
+        hi = dict(lo)
+        todo = [t for t in targets if t in truth]
+        n = len(self.cols)
+        data, ri, ci, b = self.eq
+        ub_d, ub_r, ub_c, ub_b = self.ub
+        done: dict = {}
+        share = BATCH_SHARE
+        for _ in range(BATCH_ROUNDS):
+            if not todo:
+                break
+            floor = {t: (1.0 if t in positive else 0.0) for t in todo}
+            pick = rng.random(len(todo))
+            up = [t for t, p in zip(todo, pick) if p < share]
+            down = [t for t, p in zip(todo, pick) if 1 - p < share and truth[t] - width >= floor[t] - 1e-9]
+            pushed = up + down
+            if not pushed:
+                continue
+            ud, ur, uc, ubb = list(ub_d), list(ub_r), list(ub_c), list(ub_b)
+            for j, t in enumerate(pushed):
+                free, const = targets[t]
+                r = len(ubb)
+                sign = -1.0 if j < len(up) else 1.0   # up: s - h <= -v ; down: s + h <= v
+                ur.append(r); uc.append(n + j); ud.append(1.0)
+                for v in free:
+                    ur.append(r); uc.append(self.col[v]); ud.append(sign)
+                ubb.append(sign * (float(truth[t]) - const))
+            m = len(pushed)
+            a_ub = csr_matrix((ud, (ur, uc)), shape=(len(ubb), n + m))
+            a_eq = csr_matrix((data, (ri, ci)), shape=(len(b), n + m)) if b else None
+            cost = np.concatenate([np.zeros(n), -np.ones(m)])
+            bounds = [(0, None)] * n + [(None, float(width))] * m
+            r = linprog(cost, A_ub=a_ub, b_ub=ubb, A_eq=a_eq, b_eq=b or None, bounds=bounds, method="highs")
+            if r.status != 0:
+                break
+            x = r.x[:n]
+            for t in todo:
+                free, const = targets[t]
+                h = const + float(sum(x[self.col[v]] for v in free))
+                lo[t], hi[t] = min(lo[t], h), max(hi[t], h)
+            new = [t for t in todo if hi[t] - lo[t] >= width - 1e-6]
+            for t in new:
+                done[t] = (max(0.0, lo[t]), hi[t])
+            todo = [t for t in todo if t not in done]
+            if len(new) < BATCH_MIN_GAIN * (len(todo) + len(new)):
+                # pushed targets compete for the same slack: push fewer at once, then stop
+                if share * len(todo) <= 2:
+                    break
+                share = max(share / 4, 1.0 / max(len(todo), 1))
+        self.seen = {t: (max(0.0, lo[t]), hi[t]) for t in targets if t in truth}
+        return done
 
 
 def _product(doms):

@@ -12,9 +12,11 @@ package protects linked tables.
    cycle's row of a trend table and a count repeated in another table are
    related without anyone listing them. Equal definitions are one count: it is
    shown everywhere or hidden everywhere.
-2. **Primary**: every count from 1 to ``threshold`` (default 5, as in the
+2. **Primary**: every sensitive count (:func:`sensitive`: a property of children's
+   cases, or records of a unit or area) from 1 to ``threshold`` (default 5, as in the
    Department for Education's children-in-need statistics) is hidden. Zeros are
-   true zeros and are shown.
+   true zeros and are shown; authority-wide counts of records and counts of answers not
+   recorded are not sensitive.
 3. **Protection intervals**: for every hidden primary count, the range an
    attacker can prove from everything shown (linear programming: minimise and
    maximise the count subject to every shown count, cells >= 0, hidden primary
@@ -41,6 +43,7 @@ the publication check runs that one). Limits: see ``docs/appendix.md``.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -48,13 +51,14 @@ import numpy as np
 import pandas as pd
 
 from kentaudit.core.errors import DisclosureError
-from kentaudit.publication.cells import ACCEPTED, Definition, LinearSystem, Universe
+from kentaudit.publication.cells import (ACCEPTED, BATCH_MIN_VARS, BRANCHES, Definition,
+                                         LinearSystem, Universe)
 from kentaudit.publication.table import PublicationTable, round_half_away
 from kentaudit.stats.funnel import funnel_limits
 from kentaudit.stats.multiplicity import adjust
 
 __all__ = ["DEFAULT_WIDTH", "FUNNEL_DEFAULTS", "MARK", "Context", "SuppressionResult", "adjusted_p_bounds",
-           "definitions", "protect_adjusted_p", "protect_funnel_bands", "suppress"]
+           "definitions", "protect_adjusted_p", "protect_funnel_bands", "sensitive", "suppress"]
 
 MARK = "[c]"
 #: Default protection width: an attacker must not be able to prove a hidden count
@@ -83,6 +87,14 @@ class Context:
     main: dict = field(default_factory=dict)
     previous: str | None = None
     district_samples: dict = field(default_factory=dict)
+    #: the authority's name as the results write it in the area column of its own rows
+    #: (``words.authority``: "Kent"); such a row counts every unit
+    authority: str | None = None
+
+    def is_all(self, v) -> bool:
+        """A label value meaning every value: "Total", "All ...", or the authority's name."""
+        return _is_total(v) or (self.authority is not None
+                                and str(v).strip().casefold() == self.authority.strip().casefold())
 
 
 @dataclass
@@ -156,6 +168,46 @@ def _resolve(token, row_cycle, ctx: Context):
     return [str(token)]
 
 
+def sensitive(d: Definition) -> bool:
+    """Whether a small count of definition ``d`` discloses something about children.
+
+    Primary suppression protects children in small groups: a count is sensitive when it
+    counts a property of the children's cases (an answer about the child's case, a grade,
+    a moderation outcome) or the records of a group smaller than the authority (a unit or
+    an area). Two kinds of count are not, and are shown whatever their size:
+
+    * a count of records of the whole authority (by cycle, sample or record status, with
+      no answer, grade or unit restriction): the number of audits in a sample or of
+      rejected rows is a fact about the audit programme, not about any child;
+    * a count of answers or grades **not recorded** (``answer`` or ``grade`` restricted to
+      ``missing`` only): a skipped question is a property of the audit form, not of the
+      child, and hiding it would hide the authority's headline, since "answered" =
+      "audits" - "not applicable" - "not recorded".
+
+    Both can still be hidden as complements when another count needs them. The rule reads
+    the definitions only (docs/appendix.md, "Which counts are sensitive").
+    """
+    s = d.sets
+    if d.branch is None:
+        return "district" in s
+    dims = BRANCHES[d.branch[0]]
+    restricted = {k: s[k] for k in dims if k in s}
+    if restricted and all(v <= frozenset({"missing"}) for v in restricted.values()):
+        return False
+    return True
+
+
+def _area_units(table, i, area, areas: dict) -> list:
+    """The units of ``area`` (a row of ``table`` names it), refused when the cycle's table of
+    units does not know it (a count of an unknown area would silently count every unit)."""
+    if str(area) not in areas:
+        raise DisclosureError(
+            f"{table.id} row {i}: the area {str(area)!r} is not an area of the cycle's table of units "
+            f"(areas: {', '.join(repr(a) for a in list(areas)[:6])}); the results and inputs.districts "
+            "must name the same areas: run the cycle again with the table the appendix is built with.")
+    return areas[str(area)]
+
+
 def definitions(table: PublicationTable, ctx: Context) -> dict:
     """The definition of every count cell of ``table``: ``{(row, column): Definition}``.
 
@@ -211,13 +263,19 @@ def definitions(table: PublicationTable, ctx: Context) -> dict:
                     sets["sample"] = list(u.domain("sample", row_cycle)) if _is_total(v) else [str(v)]
                 elif dim == "district":
                     if _is_total(v) and str(v) not in u.districts:
-                        if area_val is not None and not _is_total(area_val) and str(area_val) in areas:
-                            sets["district"] = areas[str(area_val)]
+                        if area_val is not None and not ctx.is_all(area_val):
+                            sets["district"] = _area_units(table, i, area_val, areas)
                     else:
+                        if str(v) not in u.districts:
+                            raise DisclosureError(
+                                f"{table.id} row {i}: the unit {str(v)!r} is not in the cycle's table of "
+                                f"units ({len(u.districts)} units, e.g. {', '.join(list(u.districts)[:3])}); "
+                                "the results and inputs.districts must name the same units: run the "
+                                "cycle again with the table the appendix is built with.")
                         sets["district"] = [str(v)]
                 elif dim == "area":
-                    if "district" not in labels.values() and not _is_total(v):
-                        sets["district"] = areas[str(v)]
+                    if "district" not in labels.values() and not ctx.is_all(v):
+                        sets["district"] = _area_units(table, i, v, areas)
                 elif dim == "grade":
                     branch = ("grade",)
                     sets["grade"] = ["1", "2", "3", "4"] if _is_total(v) else [str(v).strip()[:1]]
@@ -320,7 +378,7 @@ def suppress(tables: list[PublicationTable], threshold: int = 5, *, context: Con
     bounds: dict[int, tuple] = {}
     if threshold > 0:
         for k, v in value.items():
-            if v is not None and 1 <= v <= threshold:
+            if v is not None and 1 <= v <= threshold and sensitive(system.defs[k]):
                 reason[k] = ("primary", f"count {int(v)} is between 1 and {threshold}")
         for k in earlier_hidden:
             if k in value and k not in reason:
@@ -369,9 +427,20 @@ def suppress(tables: list[PublicationTable], threshold: int = 5, *, context: Con
             # than a reader's, who cannot tell which [c] is which)
             return {k for k in reason if value.get(k) is None or value[k] >= 1}
 
+        # the true values: alternative tables are measured against them (LinearSystem.intervals)
+        truth = {k: v for k, v in value.items() if v is not None}
+        # in a large system, complements are looked for near the failing count first, every
+        # other cell held at one table consistent with the truth (LinearSystem.complements)
+        x0 = None
+        started = time.process_time()
+
+        def budget():
+            _within_budget(started, occurrences, cell_def, system)
+
         for _round in range(max_rounds):
             kn = known()
-            iv = system.intervals(kn, todo, lower_one=positive()) if todo else {}
+            iv = system.intervals(kn, todo, lower_one=positive(), width=width, truth=truth, check=budget,
+                                exact=False) if todo else {}
             bounds.update(iv)
             failing = [k for k in todo if iv[k][1] - iv[k][0] < width - 1e-9]
             if not failing:
@@ -379,26 +448,45 @@ def suppress(tables: list[PublicationTable], threshold: int = 5, *, context: Con
             # counts known from earlier releases only are fixed: they cannot be hidden
             weights = {k: cost(k) for k in kn if k in value}
             added = False
-            for h in failing:
-                if added:  # an earlier complement of this round may already protect h
-                    lo, hi = system.intervals(kn, [h], lower_one=positive())[h]
-                    if hi - lo >= width - 1e-9:
-                        bounds[h] = (lo, hi)
-                        continue
+            settled = set()
+            pending = list(failing)
+            while pending:
+                h = pending.pop(0)
                 # an alternative table in which h is at least `width` above its value, or at
                 # least `width` below it (while staying >= 1): either makes the attacker's range
                 # [<= value, >= value + width] or [<= value - width, >= value] wide enough. The
                 # cheaper set of complements wins: near the threshold (a 5 beside a 0 outside a
                 # Kent-wide denominator) going down can hide the 0 instead of the headline.
                 options = []
+                budget()
+                if x0 is None and system.n_vars > BATCH_MIN_VARS:
+                    x0 = system.reference_point({**earlier_known, **truth})
                 for direction, bound in (("up", value[h] + width), ("down", value[h] - width)):
                     if direction == "down" and bound < 1:
                         continue
-                    c_ = system.complements(kn, h, bound, direction, lower_one=positive(),
-                                            weights=weights, fixed_known=fixed_known)
+                    c_ = None
+                    if x0 is not None:
+                        # near h first, with the authority-wide counts held as shown: a region
+                        # too small to move the units around h would otherwise buy its
+                        # alternative table with a headline, however dear
+                        wide = {k for k in kn if "district" not in system.defs[k].sets}
+                        c_ = system.complements(kn, h, bound, direction, lower_one=positive(),
+                                                weights=weights, fixed_known=fixed_known | wide, x0=x0)
+                    if c_ is None:
+                        c_ = system.complements(kn, h, bound, direction, lower_one=positive(),
+                                                weights=weights, fixed_known=fixed_known)
                     if c_ is not None:
                         options.append((sum(weights.get(k, 1.0) for k in c_), direction, c_))
                 comp = min(options, key=lambda o: (o[0], o[1] != "up"))[2] if options else None
+                if comp == []:
+                    # an alternative table with h `width` away needs no shown count changed: the
+                    # range was short only by the solvers' tolerance (1e-7), so h is protected
+                    bounds[h] = (min(iv[h][0], value[h] - width if any(o[1] == "down" and not o[2] for o in options)
+                                     else iv[h][0]),
+                                 max(iv[h][1], value[h] + width if any(o[1] == "up" and not o[2] for o in options)
+                                     else iv[h][1]))
+                    settled.add(h)
+                    continue
                 if comp is None:
                     cell = occurrences[h][0]
                     raise DisclosureError(
@@ -406,14 +494,26 @@ def suppress(tables: list[PublicationTable], threshold: int = 5, *, context: Con
                         f"shown counts widens its provable range {_fmt(iv[h])} to {width}. Publish "
                         "the table at a coarser level or lower the protection width.")
                 hc = occurrences[h][0]
+                now = False
                 for k in comp:
                     if k not in reason:
                         reason[k] = ("secondary", f"complement protecting {hc[0]} row {hc[1]} {hc[2]} "
                                                   f"(range {_fmt(iv[h])} narrower than {width})")
                         kn.pop(k, None)
-                        added = True
+                        added = now = True
+                if now and pending:
+                    # the new complements may already protect the other failing counts: look
+                    # at all of them again at once (one batch, not one programme per count)
+                    again = system.intervals(kn, pending, lower_one=positive(), width=width, truth=truth,
+                                             check=budget, exact=False)
+                    safe = {k for k in pending if again[k][1] - again[k][0] >= width - 1e-9}
+                    bounds.update({k: again[k] for k in safe})
+                    pending = [k for k in pending if k not in safe]
             if not added:
+                if set(failing) <= settled:
+                    break
                 raise DisclosureError("secondary suppression made no progress; report this as a bug.")
+            budget()
             # complements must be protected as well: a reader cannot tell them from primaries
             todo = failing + [k for k in reason if k not in bounds]
         else:  # pragma: no cover - defensive
@@ -495,6 +595,27 @@ def suppress(tables: list[PublicationTable], threshold: int = 5, *, context: Con
     cells = {cell: system.defs[system.index[d]] for cell, d in cell_def.items()}
     zeros = sum(1 for k in reason if value.get(k) == 0)
     return SuppressionResult(published, audit, int(threshold), int(width), eqs, loss, cells, zeros)
+
+
+#: CPU seconds one suppression may take before it stops with a message (a size out of reach
+#: is refused, never run for half an hour); docs/appendix.md gives the times measured
+MAX_CPU_SECONDS = 900.0
+
+
+def _within_budget(started: float, occurrences: dict, cell_def: dict, system) -> None:
+    """Stop with a message naming the sizes when the suppression has used its CPU budget."""
+    spent = time.process_time() - started
+    if spent <= MAX_CPU_SECONDS:
+        return
+    per_table: dict = {}
+    for (tid, _, _) in cell_def:
+        per_table[tid] = per_table.get(tid, 0) + 1
+    big = ", ".join(f"{t} {n:,}" for t, n in sorted(per_table.items(), key=lambda kv: -kv[1])[:3])
+    raise DisclosureError(
+        f"disclosure control stopped after {spent:.0f} CPU seconds (limit {MAX_CPU_SECONDS:.0f}): "
+        f"{len(occurrences):,} counts over {system.n_vars:,} cells of records (largest tables: {big} "
+        "count cells) are more than it can protect. Publish the unit tables at a coarser level "
+        "(fewer, larger units: merge units in inputs.districts) or audit more cases per unit.")
 
 
 def _share_rows(t: PublicationTable, i: int, share_of, _cache: dict) -> list[int]:

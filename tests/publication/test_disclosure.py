@@ -108,7 +108,7 @@ def test_same_records_in_two_tables_are_one_count_hidden_everywhere():
 
 def test_this_cycles_row_of_a_trend_table_is_the_same_count():
     c = ctx(samples=("annual",), cycles={"2008": ["annual"]})
-    t4 = answers(200, 30, 0, 2, sample="@main")
+    t4 = answers(200, 30, 2, 0, sample="@main")
     t1 = PublicationTable("T1", "By sample", pd.DataFrame({"sample": ["annual"], "n_audits": [232]}),
                           [Column("sample", "Sample", "label"), Column("n_audits", "Audits", "count", "count")],
                           defines={"labels": {"sample": "sample"}, "columns": {"n_audits": {}}})
@@ -125,9 +125,9 @@ def test_this_cycles_row_of_a_trend_table_is_the_same_count():
     assert eq[("T4", 0, "n_yes")] == eq[("T11", 1, "n_yes")]
     assert eq[("T11", 0, "n_yes")] != eq[("T11", 1, "n_yes")]                   # 2008 is other records
     t4p, tr = res.tables[1].data, res.tables[2].data
-    assert t4p.at[0, "n_missing"] == C
+    assert t4p.at[0, "n_not_applicable"] == C
     assert (t4p.at[0, "n_denominator"] == C) == (tr.at[1, "n_denominator"] == C)
-    m = res.audit[res.audit.column == "n_missing"].iloc[0]
+    m = res.audit[res.audit.column == "n_not_applicable"].iloc[0]
     assert m.protection_high - m.protection_low >= 3
 
 
@@ -158,44 +158,73 @@ def test_pooled_samples_bridge_two_tables():
 
 
 def test_kent_wide_headline_kept_when_a_smaller_cell_serves():
-    # missing = 3 is protected by not applicable (40), never by the answered count
-    res = suppress([answers(200, 50, 40, 3)], context=ctx(), width=3)
+    # not applicable = 3 is protected by not recorded (40), never by the answered count
+    res = suppress([answers(200, 50, 3, 40)], context=ctx(), width=3)
     out = res.tables[0].data
     assert out.at[0, "n_missing"] == C and out.at[0, "n_not_applicable"] == C
     assert out.at[0, "n_denominator"] != C and out.at[0, "estimate"] != C
 
 
-def test_few_unanswered_need_the_audits_or_the_answered_count_hidden():
-    # 1-5 not answered and nothing else unanswered: answered = audits - missing, so one
-    # of the two must go; the audit count (252, published once here) is the cheaper
-    res = suppress([answers(200, 50, 0, 2)], context=ctx(), width=3)
+def test_few_not_applicable_need_the_audits_or_the_answered_count_hidden():
+    # 1-5 not applicable and nothing else outside the answered: answered = audits - not
+    # applicable, so one of the two must go; the audit count (252, published once here) is the cheaper
+    res = suppress([answers(200, 50, 2, 0)], context=ctx(), width=3)
     out = res.tables[0].data
     assert out.at[0, "n_audits"] == C or out.at[0, "n_denominator"] == C
-    m = res.audit[res.audit.column == "n_missing"].iloc[0]
+    m = res.audit[res.audit.column == "n_not_applicable"].iloc[0]
     assert m.protection_high - m.protection_low >= 3
 
 
+def test_answers_not_recorded_are_not_sensitive_and_keep_the_headline():
+    # 2 of 252 audits did not record the answer: a fact about the form, not about a child.
+    # Shown, and the authority's answered count and percentage with it (before issue 22 the
+    # 2 was hidden and took the answered count or the audit count with it)
+    res = suppress([answers(200, 50, 0, 2)], context=ctx(), width=3)
+    out = res.tables[0].data
+    assert C not in out.loc[0].tolist()
+    assert res.audit.empty and res.loss.n_hidden_counts.sum() == 0
+
+
+def test_the_sensitivity_rule_reads_the_definitions():
+    from kentaudit.publication.cells import Definition
+    from kentaudit.publication.disclosure import sensitive
+    u = ctx().universe
+    assert not sensitive(Definition({"sample": ["initial"]}, None, u))                # audits of a sample
+    assert not sensitive(Definition({"status": ["rejected: x"]}, None, u))            # rejected rows
+    assert not sensitive(Definition({"answer": ["missing"]}, ("criterion", "k1"), u))  # not recorded
+    assert not sensitive(Definition({"grade": ["missing"]}, ("grade",), u))
+    assert sensitive(Definition({"district": ["A"]}, None, u))                         # a unit's audits
+    assert sensitive(Definition({"district": ["A", "B"]}, None, u))                    # an area's audits
+    assert sensitive(Definition({"answer": ["na"]}, ("criterion", "k1"), u))
+    assert sensitive(Definition({"answer": ["no"]}, ("criterion", "k1"), u))
+    assert sensitive(Definition({"answer": ["missing", "no"]}, ("criterion", "k1"), u))
+    assert sensitive(Definition({"grade": ["4"]}, ("grade",), u))
+    assert sensitive(Definition({"moderation": ["down"]}, ("moderation",), u))
+    # a unit's answers not recorded: not a property of the unit's children either
+    assert not sensitive(Definition({"district": ["A"], "answer": ["missing"]}, ("criterion", "k1"), u))
+
+
 def test_a_zero_is_hidden_rather_than_the_headline_when_that_protects_the_small_count():
-    # the 2013 case: 5 not recorded, 0 not applicable, 295 answered of 300. Hiding the 0
-    # leaves the reader only "not applicable + not recorded = 5", so not recorded is in
-    # [1, 5] (width 4): the answered count and the percentage stay shown
-    res = suppress([answers(230, 65, 0, 5)], context=ctx(), width=3)
+    # 5 not applicable, 0 not recorded, 295 answered of 300. Hiding the 0 leaves the reader
+    # only "not applicable + not recorded = 5", so not applicable is in [1, 5] (width 4):
+    # the answered count and the percentage stay shown
+    res = suppress([answers(230, 65, 5, 0)], context=ctx(), width=3)
     out = res.tables[0].data
     assert out.at[0, "n_missing"] == C and out.at[0, "n_not_applicable"] == C
     assert out.at[0, "n_denominator"] == 295 and out.at[0, "estimate"] != C
     assert res.hidden_zeros == 1
-    m = res.audit[res.audit.column == "n_missing"].iloc[0]
+    m = res.audit[res.audit.column == "n_not_applicable"].iloc[0]
     assert (m.protection_low, m.protection_high) == (1, 5)
 
 
 def test_a_zero_cannot_protect_a_count_whose_sum_with_it_is_too_small():
-    # 2 not recorded and 0 not applicable: hiding the 0 gives [1, 2], narrower than 3, so
+    # 2 not applicable and 0 not recorded: hiding the 0 gives [1, 2], narrower than 3, so
     # the answered count (or the audit count) has to go - the percentage's denominator
-    # alone would tell the reader that 2 files were not answered
-    res = suppress([answers(267, 31, 0, 2)], context=ctx(), width=3)
+    # alone would tell the reader that 2 files were not applicable
+    res = suppress([answers(267, 31, 2, 0)], context=ctx(), width=3)
     out = res.tables[0].data
     assert out.at[0, "n_audits"] == C or out.at[0, "n_denominator"] == C
-    m = res.audit[res.audit.column == "n_missing"].iloc[0]
+    m = res.audit[res.audit.column == "n_not_applicable"].iloc[0]
     assert m.protection_high - m.protection_low >= 3
 
 

@@ -24,7 +24,8 @@ What it finds (``Finding.kind``):
     a value from 1 to ``threshold`` in a count column (metadata kind
     ``count``, a name ``n_*``, or a header with the unit ``(count)``), except in
     a table whose metadata defines its counts as ``not_records`` (simulation
-    sizes, months of a simulated chart).
+    sizes, months of a simulated chart) and except counts the metadata's definitions
+    make not sensitive (answers not recorded; records of the whole authority).
 ``total_gives_away``
     a ``[c]`` recoverable from totals: an additive relation (declared in the
     metadata, or a row labelled ``Total``/a ``n_total`` column) holding
@@ -155,7 +156,10 @@ def _known_identifiers(restricted_dir, audit_files) -> tuple[set, set]:
             for c in df.columns:
                 n = _norm(c)
                 vals = {str(v).strip() for v in df[c] if isinstance(v, str)}
-                vals = {v for v in vals if len(v) >= 3 and v.upper() not in ("NA", "N/A", "NONE", "NAN")}
+                # digits-only ids of any length are kept: they are matched only where they
+                # stand as identifiers (_Scanner), so a short one cannot match a count
+                vals = {v for v in vals if (len(v) >= 3 or _is_number_id(v))
+                        and v.upper() not in ("NA", "N/A", "NONE", "NAN")}
                 if n in ("case_ref", "audit_id", "case_reference"):
                     ids |= vals
                 elif n in ("auditor", "moderator"):
@@ -202,9 +206,31 @@ class _Matcher:
         return out
 
 
+#: a number standing as an identifier in running text: after "ID", "ref", "reference",
+#: "identifier", "no." or "number", or "#" ("audit ID 123", "case ref: 17", "#204")
+_NUMBER_ID_RE = re.compile(r"(?i)(?:\b(?:id|ref|reference|identifier|no|number)\b\.?|#)\s*[:#]?\s*#?(\d+)\b")
+
+
+def _is_number_id(v: str) -> bool:
+    """An identifier made of digits only (a form tool's ids 1, 2, ... 300)."""
+    return v.isascii() and v.isdigit()
+
+
 class _Scanner:
+    """Known identifiers and people in text.
+
+    An identifier with a letter or a mark in it (``A2009-0001``) is a leak wherever it
+    stands as a whole token. An identifier made of digits only (a form tool's ids 1..300)
+    cannot be told from a count by its text: ``300`` in a count cell or in "300 audits" is
+    a number, not an id. It is a leak only where it stands as an identifier: in running
+    text after an identifier word (``audit ID 123``, ``case ref: 17``, ``#204``, see
+    :data:`_NUMBER_ID_RE`) and as the whole of a label or text cell of a table
+    (:func:`_id_cells`), where a row is named by it.
+    """
+
     def __init__(self, ids, people):
-        self._ids = _Matcher(ids, _ID_TOKEN_RE, r"[\w-]")
+        self.number_ids = frozenset(v for v in ids if _is_number_id(v))
+        self._ids = _Matcher(set(ids) - self.number_ids, _ID_TOKEN_RE, r"[\w-]")
         self._people = _Matcher(people, _WORD_TOKEN_RE, r"\w")
 
     def scan(self, text: str, file: str, location: str) -> list[Finding]:
@@ -213,11 +239,44 @@ class _Scanner:
             out.append(Finding(file, location, "case_reference", f"case reference {m.group(0)!r}"))
         for v in self._ids.finditer(text):
             out.append(Finding(file, location, "case_reference", f"identifier {v!r} from the restricted data"))
+        if self.number_ids:
+            for m in _NUMBER_ID_RE.finditer(text):
+                if m.group(1) in self.number_ids:
+                    out.append(Finding(file, location, "case_reference",
+                                       f"identifier {m.group(1)!r} from the restricted data, named as one "
+                                       f"({m.group(0).strip()!r})"))
         for m in AUDITOR_RE.finditer(text):
             out.append(Finding(file, location, "auditor", f"auditor code {m.group(0)!r}"))
         for v in self._people.finditer(text):
             out.append(Finding(file, location, "auditor", f"auditor or moderator {v!r} from the restricted data"))
         return out
+
+
+def _id_cells(t, meta, number_ids) -> list[Finding]:
+    """Label and text cells of a table that are, whole, a digits-only identifier of the
+    restricted data: a row named by an audit's id. Count and derived columns hold numbers
+    (a count that equals an id is not an id) and the cycle column holds years; both are left
+    alone, and so are one- and two-digit labels (a grade "1", a month "12"). A table without
+    metadata: its columns whose cells are mostly not numbers."""
+    if not number_ids:
+        return []
+    m = meta.get(t.table_id) if t.table_id else None
+    kinds = {c["name"]: c.get("kind") for c in m["columns"]} if m else {}
+    dims = ((m or {}).get("defines") or {}).get("labels") or {}
+    out = []
+    for j, name in enumerate(t.names):
+        if kinds:
+            if kinds.get(name) not in ("label", "text") or dims.get(name) == "cycle":
+                continue
+        else:
+            vals = [r[j] for r in t.cells if j < len(r) and r[j].strip()]
+            if not vals or sum(_num(v) is None for v in vals) * 2 <= len(vals):
+                continue
+        for i, r in enumerate(t.cells):
+            if j < len(r) and len(r[j].strip()) >= 3 and r[j].strip() in number_ids:
+                out.append(Finding(t.file, t.where(i, j), "case_reference",
+                                   f"identifier {r[j].strip()!r} from the restricted data names a row"))
+    return out
 
 
 # ------------------------------------------------------------ table readers
@@ -458,12 +517,41 @@ def _row_level(t: _Table, counts: list[int]) -> list[Finding]:
     return out
 
 
-def _small_counts(t: _Table, counts: list[int], threshold: int) -> list[Finding]:
+_BRANCH_KEYS = ("answer", "answer_initial", "grade", "moderation")
+
+
+def _not_sensitive(tmeta: dict, names: list, row: list, j: int) -> bool:
+    """Whether the count in column ``j`` of ``row`` is one the metadata's definitions make
+    not sensitive (the rule of docs/appendix.md, "Which counts are sensitive", read here
+    from the published definitions, not imported from the code that suppressed): a count
+    of answers or grades not recorded only, or a count of records of the whole authority
+    (no answer, grade, moderation, unit or area restriction; its row names no unit, area
+    or grade other than a total)."""
+    d = (tmeta or {}).get("defines") or {}
+    cols = d.get("columns") or {}
+    name = names[j]
+    if name not in cols:
+        return False
+    spec = {**(d.get("fixed") or {}), **(cols.get(name) or {})}
+    branch = {k: spec[k] for k in _BRANCH_KEYS if k in spec}
+    if branch:
+        return all(isinstance(v, list) and v and all(str(x) == "missing" for x in v) for v in branch.values())
+    if "district" in spec or "area" in spec:
+        return False
+    idx = {n: k for k, n in enumerate(names)}
+    for col, dim in (d.get("labels") or {}).items():
+        if dim in ("district", "area", "grade") and col in idx and idx[col] < len(row):
+            if not TOTAL_LABEL_RE.match(str(row[idx[col]])):
+                return False
+    return True
+
+
+def _small_counts(t: _Table, counts: list[int], threshold: int, tmeta: dict | None = None) -> list[Finding]:
     out = []
     for i, r in enumerate(t.cells):
         for j in counts:
             v = _num(r[j])
-            if v is not None and v == int(v) and 1 <= v <= threshold:
+            if v is not None and v == int(v) and 1 <= v <= threshold and not _not_sensitive(tmeta, t.names, r, j):
                 out.append(Finding(t.file, t.where(i, j), "small_count",
                                    f"count {int(v)} is between 1 and {threshold} and is not suppressed"))
     return out
@@ -780,11 +868,12 @@ def check_publication(publish_dir, *, restricted_dir=None, threshold: int | None
         for t in tabs:
             counts = _count_columns(t, meta)
             findings += _row_level(t, counts)
+            findings += _id_cells(t, meta, scanner.number_ids)
             tmeta = (meta.get(t.table_id) if t.table_id else None) or {}
             if not (tmeta.get("defines") or {}).get("not_records"):
                 # a table whose metadata says its counts are not of records (simulated cells,
                 # months of a simulated chart) has no person behind a small count
-                findings += _small_counts(t, counts, threshold)
+                findings += _small_counts(t, counts, threshold, tmeta)
             key = t.table_id or f"{rel}#{len(by_format.get(fmt, {}))}"
             by_format.setdefault(fmt, {})[key] = t
     full_meta = {}
