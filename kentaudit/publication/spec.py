@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from kentaudit.core.formatting import SAMPLE_WORDS
 from kentaudit.inputs.profile import Words, bundled_profile
 from kentaudit.publication.table import Column, PublicationTable, PublicationTableError
 from kentaudit.report.results import load_table
@@ -79,9 +80,10 @@ def applies(entry: dict, samples: list, has_previous: bool) -> str | None:
     """None if the entry applies to the cycle, else the reason it does not."""
     want = entry.get("applies_to")
     if want and not set(want) & set(samples):
-        return f"the cycle has no {' or '.join(want)} sample"
+        names = [SAMPLE_WORDS.get(s, s).lower() for s in want]
+        return f"this review has no {' or '.join(names)}"
     if entry.get("requires_previous") and not has_previous:
-        return "no earlier cycle was given (inputs.previous_audits is empty)"
+        return "this is a one-off review: there are no earlier cycles to compare it with"
     return None
 
 

@@ -131,7 +131,7 @@ def test_long_tables_are_collapsed_behind_a_summary_with_the_flag_count():
     df = pd.DataFrame({"district": [f"D{i}" for i in range(40)],
                        "flag_99_8": ["within"] * 37 + ["below"] * 3})
     v = style_table(df, "funnel")
-    assert v.summary.startswith("40 rows, 3 flagged")
+    assert "(40 rows, 3 flagged" in v.summary
     assert v.to_html().count("<details") == 1
     assert style_table(df.head(5)).summary is None
 
@@ -181,14 +181,20 @@ def test_method_codes_are_shown_in_words_in_cells_and_captions():
         assert code not in shown
 
 
+def test_a_collapsed_table_says_which_table_it_is():
+    df = pd.DataFrame({"district": [f"D{i}" for i in range(40)], "flag_99_8": ["within"] * 40})
+    assert style_table(df, "funnel").summary.startswith(display.table_title("funnel") + " (40 rows")
+    assert style_table(df, caption="Funnel of something").summary.startswith("Funnel of something (40 rows")
+
+
 def test_a_very_long_table_shows_its_first_rows_and_says_where_the_rest_are():
     t = pd.DataFrame({"district": [f"D{i}" for i in range(2160)], "p_flag": 0.01})
     v = style_table(t, "flag_operating_characteristics")
     assert len(v.frame) == display.MAX_SHOWN and v.n_rows == 2160
-    assert v.summary.startswith("2160 rows") and "results/flag_operating_characteristics.csv" in v.summary
+    assert "(2,160 rows)" in v.summary and "results/flag_operating_characteristics.csv" in v.summary
     assert "<details" in v.to_html() and v.to_html().count("<tr>") == display.MAX_SHOWN + 1
     short = style_table(t.head(30), "flag_operating_characteristics")
-    assert len(short.frame) == 30 and short.summary == "30 rows: select to show the whole table"
+    assert len(short.frame) == 30 and short.summary.endswith("(30 rows): select to show the whole table")
 
 
 def test_method_settings_in_a_caption_are_words_not_codes():

@@ -73,4 +73,29 @@ def test_each_reviewer_page_opens_with_main_findings(cycle):
 
 def test_long_tables_are_collapsed_behind_a_summary(cycle_2013):
     text = (cycle_2013["cycle_dir"] / "html" / "districts.html").read_text(encoding="utf-8")
-    assert re.search(r"<summary>\d+ rows, \d+ flagged", text)
+    assert re.search(r"<summary>[A-Z][^<]*? \([\d,]+ rows, \d+ flagged", text)  # named: which table
+    assert not re.search(r"<summary>\d", text)
+
+
+def test_a_reviewer_page_is_titled_by_its_heading_in_words_not_its_file_name(cycle):
+    for page in sorted((cycle["cycle_dir"] / "html").glob("*.html")):
+        if page.name == "index.html":
+            continue
+        text = page.read_text(encoding="utf-8")
+        title = re.search(r"<title>([^<]*)</title>", text).group(1)
+        heading = re.search(r'<meta name="kentaudit-heading" content="([^"]*)">', text).group(1)
+        assert heading and title.split(": ", 1)[-1].startswith(heading), (page.name, title)
+        stem = page.stem.split("__")[0]
+        assert stem not in title and "_" not in title, (page.name, title)
+        if "__" in page.name:  # a per-unit page names its unit
+            assert title.endswith(")"), title
+
+
+def test_what_this_notebook_read_is_in_words(cycle):
+    text = (cycle["cycle_dir"] / "html" / "compliance.html").read_text(encoding="utf-8")
+    table = re.search(r"<caption>What this notebook read.*?</table>", text, re.S).group(0)
+    heads = re.findall(r'<th scope="col"[^>]*>([^<]*)</th>', table)
+    assert heads == ["Setting", "Value"]
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", table)
+    assert not {"wilson", "holm", "annual", "initial", "extended", "reaudit"} & set(cells), cells
+    assert not [c for c in cells if re.search(r"\b(initial|extended|annual|wilson|holm)\b", c)], cells
