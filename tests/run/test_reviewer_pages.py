@@ -99,3 +99,14 @@ def test_what_this_notebook_read_is_in_words(cycle):
     cells = re.findall(r"<td[^>]*>([^<]*)</td>", table)
     assert not {"wilson", "holm", "annual", "initial", "extended", "reaudit"} & set(cells), cells
     assert not [c for c in cells if re.search(r"\b(initial|extended|annual|wilson|holm)\b", c)], cells
+
+
+def test_the_case_mix_notes_are_sentences_not_model_internals(cycle_2013):
+    text = (cycle_2013["cycle_dir"] / "html" / "districts.html").read_text(encoding="utf-8")
+    table = re.search(r'<table class="kentaudit-table" id="T_casemix_lr">.*?</table>', text, re.S).group(0)
+    heads = re.findall(r'<th scope="col"[^>]*>([^<]*)</th>', table)
+    col = heads.index("Note")
+    rows = re.findall(r"<tr><th[^>]*>.*?</tr>", table, re.S)
+    notes = [re.findall(r"<t[hd][^>]*>([^<]*)</t[hd]>", r)[col] for r in rows]
+    assert any("cannot estimate" in n for n in notes), notes
+    assert not [n for n in notes if re.search(r"\w\[|inf\)|_|Konis|aliased", n)], notes
