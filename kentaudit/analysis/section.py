@@ -73,7 +73,9 @@ class Section:
     DataFrame; ``figures`` maps a figure id to a :class:`kentaudit.report.charts.Figure`;
     ``words`` are the authority's words its tables are shown in and ``units`` the cycle's
     units table (its profile's: :meth:`save` finds a unit's code there), both from the
-    cycle (:meth:`of`); None: the bundled example profile's.
+    cycle (:meth:`of`); None: the bundled example profile's. ``one_off`` says the cycle has
+    no earlier cycles (so a table over cycles is not produced, and :meth:`show` says so in one
+    line) and ``labels`` maps criterion ids to the words :meth:`show` reads them in.
     """
 
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
@@ -81,6 +83,7 @@ class Section:
     words: Words | None = None
     units: pd.DataFrame | None = None
     one_off: bool = False
+    labels: dict | None = None
 
     @classmethod
     def of(cls, cd: CycleData, tables: dict, figures: dict) -> Section:
@@ -88,7 +91,8 @@ class Section:
         ``one_off`` when the cycle has no earlier cycles (what a table over cycles needs)."""
         previous = getattr(cd, "previous", None)
         return cls(tables, figures, words=getattr(cd.params, "words", None), units=cd.districts,
-                   one_off=previous is not None and len(previous) == 0)
+                   one_off=previous is not None and len(previous) == 0,
+                   labels=dict(getattr(cd, "labels", None) or {}) or None)
 
     def _absent(self, what: str, name: str) -> Note:
         """One line saying, in words, why table or figure ``name`` is not in this cycle."""
@@ -136,7 +140,15 @@ class Section:
             if name in TABLES:
                 return self._absent("table", name)
             raise KentauditError(unknown_name("table", name, self.tables, TABLES))
-        return style_table(self.tables[name], name, max_rows=max_rows, words=self.words)
+        df = self.tables[name]
+        if self.labels and "criterion" in df.columns and "criterion_label" not in df.columns:
+            # a table saved with criterion codes only (trend tests, control charts) is read
+            # with the criterion's label, as every other table is (the saved table is unchanged)
+            df = df.copy()
+            codes = df["criterion"].astype(str).str.replace(r"^c_", "", regex=True)
+            df.insert(df.columns.get_loc("criterion") + 1, "criterion_label",
+                      codes.map(self.labels).fillna(df["criterion"]))
+        return style_table(df, name, max_rows=max_rows, words=self.words)
 
     def figure(self, fid: str):
         """Display figure ``fid`` with its alt text and caption."""

@@ -447,9 +447,11 @@ def style_table(df: pd.DataFrame, name: str | None = None, *, caption: str | Non
     methods: list = []
     level = _level(df)
     pairs = {iv.estimate: iv for iv in intervals(cols, name)}
-    # criterion id next to its label: the label is what a reader reads
-    if "criterion_label" in cols and "criterion" in cols:
-        used.add("criterion")
+    # a code next to its label (criterion, rule, scenario; a grade grouping next to its
+    # definition): the label is what a reader reads
+    for c in cols:
+        if f"{c}_label" in cols or (c == "group" and "definition" in cols):
+            used.add(c)
     for c in cols:
         if c in used:
             continue
@@ -484,7 +486,12 @@ def style_table(df: pd.DataFrame, name: str | None = None, *, caption: str | Non
                          for v in df[c]]
         else:
             vals = df[c].map(lambda v: _model_name_words(v, words)) if c in _MODEL_NAME_COLUMNS else df[c]
-            out[head] = [format_value(v, info.format, decimals) for v in vals]
+            cells = [format_value(v, info.format, decimals) for v in vals]
+            if info.format == "text" and len(df) and any(cells == v for v in out.values()):
+                # the same words twice (a trend test's scores are its cycles): shown once
+                used.add(c)
+                continue
+            out[head] = cells
         if info.format in ("count", "percent", "pp", "p", "number"):
             numeric.add(head)
         used.add(c)

@@ -204,3 +204,21 @@ def test_method_settings_in_a_caption_are_words_not_codes():
     assert "Limits' coverage: 95% and 99.8%" in cap
     assert "risk: domestic abuse" in cap and "risk: under 1" in cap
     assert "case_status" not in cap and "0.95;0.998" not in cap
+
+
+def test_a_code_beside_its_words_is_not_shown_and_no_column_is_shown_twice():
+    t = pd.DataFrame({"rule": ["funnel_95"], "rule_label": ["Funnel plot, outside the 95% limits"],
+                      "scenario": ["null"], "scenario_label": ["at the reference"],
+                      "cycles": ["2010,2011"], "scores": ["2010,2011"]})
+    v = style_table(t, "flag_oc_summary")
+    cells = v.frame.iloc[0].tolist()
+    assert "funnel_95" not in cells and "null" not in cells and cells.count("2010,2011") == 1
+    assert list(v.frame.columns).count("Rule") == 1 and list(v.frame.columns).count("Scenario") == 1
+    g = style_table(pd.DataFrame({"group": ["good_or_better"], "definition": ["grade 1 or 2"]}), "grade_trend")
+    assert "good_or_better" not in g.frame.iloc[0].tolist()
+
+
+def test_a_test_that_varies_between_rows_is_named_in_words():
+    t = pd.DataFrame({"criterion": ["a", "b"], "change_test": ["n-1 chi-square", "fisher exact"]})
+    cells = style_table(t, "change_since_previous").frame.iloc[:, -1].tolist()
+    assert "n-1 chi-square" not in cells and "fisher exact" not in cells
