@@ -104,7 +104,7 @@ class Section:
             why = "it needs earlier cycles of the same annual audit"
         else:
             why = "the samples it needs are not in this cycle"
-        return Note(f"{title}: not produced, because {why}.")
+        return Note(f"{title}: not produced for this cycle, because {why}.")
 
     def save(self, results_dir, figures_dir=None, district: str | None = None) -> None:
         """Save every table (CSV + Parquet) and figure (PNG + SVG + alt text).
