@@ -29,7 +29,8 @@ import matplotlib
 import matplotlib.figure
 import numpy as np
 
-from kentaudit.core.formatting import SAMPLE_WORDS, P_FLOOR_CELL, finite_number, format_p, format_value
+from kentaudit.core.formatting import (P_FLOOR_CELL, SAMPLE_WORDS, finite_number, format_p,
+                                       format_value)
 from kentaudit.inputs.profile import Words
 from kentaudit.publication.numbering import reader_number
 from kentaudit.publication.table import Figure, round_half_away

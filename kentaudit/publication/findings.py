@@ -424,8 +424,8 @@ def _districts(t, headline, words):
         _rows(t.id, int((dist["funnel_band"] == "below").sum()), f"{w.unit} rows below"), " below, ",
         _rows(t.id, int((dist["funnel_band"] == "above").sum()), f"{w.unit} rows above"), " above)",
         *([f"; the band{'s' if len(hid) != 1 else ''} of ", _rows(t.id, len(hid), f"{w.unit} rows with band [c]"),
-           f" other {w.unit} result{'s are' if len(hid) != 1 else ' is'} not shown, since {w.units} with hidden "
-           "counts could change them."] if len(hid) else ["."])))
+           (f" other {w.unit} result{'s are' if len(hid) != 1 else ' is'} not shown, since {w.units} with "
+            "hidden counts could change them.")] if len(hid) else ["."])))
     return out
 
 

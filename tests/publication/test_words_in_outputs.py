@@ -60,7 +60,7 @@ def bad_grammar_and_long_lists(d: Path) -> list:
     text = re.sub(r"<[^>]+>", "", (d / "publish" / "appendix.html").read_text(encoding="utf-8"))
     bad = re.findall(r"\b1 others\b|\b1 samples\b|\bbands of 1\b", text)
     # the closing list of results not stated names at most three results per table and reason
-    m = re.search(r"Also statistically significant[^.]*?:(.*?)\.(?:\s|$)", text, re.S)
+    m = re.search(r"Also statistically significant[^.]*?:(.*?)\.(?:\s|$)", text, re.DOTALL)
     if m:
         for part in m.group(1).split(";"):
             if part.count("\u2018") > 3:

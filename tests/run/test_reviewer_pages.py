@@ -95,7 +95,7 @@ def test_a_reviewer_page_is_titled_by_its_heading_in_words_not_its_file_name(cyc
 
 def test_what_this_notebook_read_is_in_words(cycle):
     text = (cycle["cycle_dir"] / "html" / "compliance.html").read_text(encoding="utf-8")
-    table = re.search(r"<caption>What this notebook read.*?</table>", text, re.S).group(0)
+    table = re.search(r"<caption>What this notebook read.*?</table>", text, re.DOTALL).group(0)
     heads = re.findall(r'<th scope="col"[^>]*>([^<]*)</th>', table)
     assert heads == ["Setting", "Value"]
     cells = re.findall(r"<td[^>]*>([^<]*)</td>", table)
@@ -105,10 +105,10 @@ def test_what_this_notebook_read_is_in_words(cycle):
 
 def test_the_case_mix_notes_are_sentences_not_model_internals(cycle_2013):
     text = (cycle_2013["cycle_dir"] / "html" / "districts.html").read_text(encoding="utf-8")
-    table = re.search(r'<table class="kentaudit-table" id="T_casemix_lr">.*?</table>', text, re.S).group(0)
+    table = re.search(r'<table class="kentaudit-table" id="T_casemix_lr">.*?</table>', text, re.DOTALL).group(0)
     heads = re.findall(r'<th scope="col"[^>]*>([^<]*)</th>', table)
     col = heads.index("Note")
-    rows = re.findall(r"<tr><th[^>]*>.*?</tr>", table, re.S)
+    rows = re.findall(r"<tr><th[^>]*>.*?</tr>", table, re.DOTALL)
     notes = [re.findall(r"<t[hd][^>]*>([^<]*)</t[hd]>", r)[col] for r in rows]
     assert any("cannot estimate" in n for n in notes), notes
     assert not [n for n in notes if re.search(r"\w\[|inf\)|_|Konis|aliased", n)], notes
