@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from kentaudit.analysis import notebook
+from kentaudit.core.formatting import SAMPLE_WORDS, method_words
 from kentaudit.inputs import accounting, ingest, reference
 from kentaudit.inputs.params import (MAIN_SAMPLES, RANDOM_SAMPLES, CycleParams, load_params,
                                      sha256_file)
@@ -60,12 +61,14 @@ class CycleData:
         """What was read, for reading: a two-column table (setting, value) of the cycle,
         samples, audits, rejected records and the methods in use."""
         P = self.params
-        rows = [("Cycle", P.cycle), ("Title", P.title), ("Samples", ", ".join(P.samples)),
+        rows = [("Cycle", P.cycle), ("Title", P.title),
+                ("Samples", "; ".join(SAMPLE_WORDS.get(s, s) for s in P.samples)),
                 ("Audits", f"{len(self.audits):,}"), ("Earlier cycles' audits", f"{len(self.previous):,}"),
                 ("Records rejected", f"{int(self.ingest.reconciliation['rejected'].sum()):,}"),
                 ("Synthetic data", "yes" if P.synthetic else "no"),
                 ("Confidence level", f"{100 * P.confidence_level:g}%"),
-                ("Interval method", P.interval_method), ("Adjustment", P.adjust_method),
+                ("Interval method", method_words(P.interval_method)),
+                ("Adjustment for multiple comparisons", method_words(P.adjust_method)),
                 ("Headline criterion", self.labels.get(self.headline, self.headline))]
         return style_table(pd.DataFrame(rows, columns=["setting", "value"]), "cycle",
                            caption="What this notebook read")

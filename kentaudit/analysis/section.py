@@ -15,7 +15,7 @@ from kentaudit.inputs.profile import Words
 from kentaudit.publication.appendix import build_tables, load_spec
 from kentaudit.publication.findings import main_findings, profile_findings, reconciliation_findings
 from kentaudit.report import results
-from kentaudit.report.tables import style_table
+from kentaudit.report.tables import in_words, style_table, table_title
 
 __all__ = ["Section", "TABLES", "FIGURES", "findings", "section_findings", "Findings", "Note",
            "unknown_name"]
@@ -43,6 +43,22 @@ TABLES = frozenset({
     # actions section (kentaudit.analysis.actions)
     "action_register", "action_effects", "action_effects_by_cycle",
 })
+#: Tables and figures over several cycles: a one-off review (no earlier cycles) has none
+OVER_CYCLES = frozenset({
+    "funnel_programme", "shrunken_programme", "caterpillar_programme", "trend", "trend_tests",
+    "change_since_previous", "grade_trend", "grade_trend_tests", "p_chart", "xmr",
+    "programme_counts", "programme_grades", "trend_compliance", "xmr_compliance",
+    "moderation_by_cycle", "moderation_p_chart", "moderation_run_chart", "moderation_change_chart",
+    "action_effects_by_cycle"})
+#: what a figure shows, in words (the line a notebook shows when a cycle has not got it)
+FIGURE_TITLES = {
+    "grades_by_sample": "Overall grades by sample", "initial_vs_extended_forest":
+    "Compliance of the initial and extended samples", "funnel_compliance":
+    "Funnel plot of the headline criterion", "profile_forest": "{Unit} against the {rest}",
+    "trend_compliance": "Compliance over the cycles", "xmr_compliance": "Control chart of compliance",
+    "caterpillar_compliance": "Shrunken estimates by {unit}",
+    "caterpillar_programme": "Shrunken estimates by {unit}, annual cycles pooled",
+    "moderation_change_chart": "Moderators' changes over the cycles"}
 #: Every figure an analysis can save.
 FIGURES = frozenset({"grades_by_sample", "initial_vs_extended_forest", "funnel_compliance",
                      "profile_forest", "trend_compliance", "xmr_compliance",
@@ -57,18 +73,38 @@ class Section:
     DataFrame; ``figures`` maps a figure id to a :class:`kentaudit.report.charts.Figure`;
     ``words`` are the authority's words its tables are shown in and ``units`` the cycle's
     units table (its profile's: :meth:`save` finds a unit's code there), both from the
-    cycle (:meth:`of`); None: the bundled example profile's.
+    cycle (:meth:`of`); None: the bundled example profile's. ``one_off`` says the cycle has
+    no earlier cycles (so a table over cycles is not produced, and :meth:`show` says so in one
+    line) and ``labels`` maps criterion ids to the words :meth:`show` reads them in.
     """
 
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     figures: dict[str, object] = field(default_factory=dict)
     words: Words | None = None
     units: pd.DataFrame | None = None
+    one_off: bool = False
+    labels: dict | None = None
 
     @classmethod
     def of(cls, cd: CycleData, tables: dict, figures: dict) -> Section:
-        """A section of cycle ``cd``: shown in its profile's words, saved with its units table."""
-        return cls(tables, figures, words=getattr(cd.params, "words", None), units=cd.districts)
+        """A section of cycle ``cd``: shown in its profile's words, saved with its units table;
+        ``one_off`` when the cycle has no earlier cycles (what a table over cycles needs)."""
+        previous = getattr(cd, "previous", None)
+        return cls(tables, figures, words=getattr(cd.params, "words", None), units=cd.districts,
+                   one_off=previous is not None and len(previous) == 0,
+                   labels=dict(getattr(cd, "labels", None) or {}) or None)
+
+    def _absent(self, what: str, name: str) -> Note:
+        """One line saying, in words, why table or figure ``name`` is not in this cycle."""
+        title = (table_title(name, self.words) if what == "table"
+                 else in_words(FIGURE_TITLES.get(name, name.replace("_", " ").capitalize()), self.words))
+        if name in OVER_CYCLES and self.one_off:
+            why = "this is a one-off review, with no earlier cycles to compare or pool"
+        elif name in OVER_CYCLES:
+            why = "it needs earlier cycles of the same annual audit"
+        else:
+            why = "the samples it needs are not in this cycle"
+        return Note(f"{title}: not produced for this cycle, because {why}.")
 
     def save(self, results_dir, figures_dir=None, district: str | None = None) -> None:
         """Save every table (CSV + Parquet) and figure (PNG + SVG + alt text).
@@ -102,15 +138,23 @@ class Section:
         """
         if name not in self.tables:
             if name in TABLES:
-                return Note(f"No table {name!r} for this cycle (its samples or earlier cycles are not there).")
+                return self._absent("table", name)
             raise KentauditError(unknown_name("table", name, self.tables, TABLES))
-        return style_table(self.tables[name], name, max_rows=max_rows, words=self.words)
+        df = self.tables[name]
+        if self.labels and "criterion" in df.columns and "criterion_label" not in df.columns:
+            # a table saved with criterion codes only (trend tests, control charts) is read
+            # with the criterion's label, as every other table is (the saved table is unchanged)
+            df = df.copy()
+            codes = df["criterion"].astype(str).str.replace(r"^c_", "", regex=True)
+            df.insert(df.columns.get_loc("criterion") + 1, "criterion_label",
+                      codes.map(self.labels).fillna(df["criterion"]))
+        return style_table(df, name, max_rows=max_rows, words=self.words)
 
     def figure(self, fid: str):
         """Display figure ``fid`` with its alt text and caption."""
         if fid not in self.figures:
             if fid in FIGURES:
-                return Note(f"No figure {fid!r} for this cycle.")
+                return self._absent("figure", fid)
             raise KentauditError(unknown_name("figure", fid, self.figures, FIGURES))
         results.show_figure(self.figures[fid])
         return None

@@ -240,6 +240,9 @@ METHOD_WORDS = {
     "unweighted": ("unweighted", "unweighted", "unweighted (every disagreement counts the same)"),
     "linear": ("linear weights", "linear weights", "linear weights (disagreement by grade distance)"),
     "quadratic": ("quadratic weights", "quadratic weights", "quadratic weights (squared grade distance)"),
+    # what a funnel's units are compared with (kentaudit.stats.funnel, ``target_source``)
+    "standard": ("the audit standard", "the audit standard", "the audit standard"),
+    "overall": ("the overall rate", "the overall rate", "the overall rate of every unit pooled"),
     "not testable": ("not testable (a group has no answers, or all answers alike)",
                      "no test (a group has no answers, or all answers alike)",
                      "no test (a group has no answers, or all answers alike)"),

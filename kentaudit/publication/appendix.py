@@ -465,7 +465,7 @@ def _extra_tests(spec, results_dir: Path, tables) -> dict:
             for src in e["tests_from"]:
                 df = read_results(results_dir, src)
                 if df is not None and "test" in df.columns:
-                    names |= {str(v) for v in df["test"].dropna()}
+                    names |= {method_words(str(v), "full") for v in df["test"].dropna()}
             out[e["id"]] = sorted(names)
     return out
 

@@ -29,7 +29,8 @@ import matplotlib
 import matplotlib.figure
 import numpy as np
 
-from kentaudit.core.formatting import P_FLOOR_CELL, finite_number, format_p, format_value
+from kentaudit.core.formatting import (P_FLOOR_CELL, SAMPLE_WORDS, finite_number, format_p,
+                                       format_value)
 from kentaudit.inputs.profile import Words
 from kentaudit.publication.numbering import reader_number
 from kentaudit.publication.table import Figure, round_half_away
@@ -185,7 +186,7 @@ def _grades(t8, out_dir):
                               "total": {"row": ti, "column": "n_audits", "value": total},
                               "width_percent": 100 * hidden_n / total})
             ax.text(101, yv, f"n={int(total)}", va="center", fontsize=9)
-        ax.set_yticks(ys, [b[0] for b in bars])
+        ax.set_yticks(ys, [_sample_words(b[0]) for b in bars])
         ax.set_xlim(0, 112)
         ax.set_xlabel("Percentage of graded audits")
         ax.set_title("Overall grades by sample", loc="left")
@@ -195,11 +196,24 @@ def _grades(t8, out_dir):
     if any_hidden:
         cap += " Grades whose counts are suppressed in the table are drawn together as one grey segment."
     if skipped:
-        cap += f" Not drawn because their totals are suppressed: {', '.join(skipped)}."
-    alt = (f"Stacked bar chart of overall grades for {len(bars)} samples ("
-           + "; ".join(f"{s}: {int(t)} audits" for s, _, _, t in bars) + ")."
+        cap += f" Not drawn because their totals are suppressed: {', '.join(map(_sample_words, skipped))}."
+    # the alt text gives what the bars show: each sample's grade shares, as the table's cells
+    shares = {}
+    for m in marks:
+        if m["kind"] == "segment":
+            g = str(df.at[m["row"], "grade"])
+            shares.setdefault(m["bar"], []).append(f"{g} {_pct(m['width_percent'] / 100)}")
+    alt = (f"Stacked bar chart of overall grades for {len(bars)} sample{'s' if len(bars) != 1 else ''}. "
+           + " ".join(f"{_sample_words(s)} ({int(t)} graded audits): "
+                      + (", ".join(shares.get(s, [])) or "every grade suppressed") + "."
+                      for s, _, _, t in bars)
            + (" Suppressed grades are shown as one grey segment." if any_hidden else ""))
     return "grades", fig, cap, alt, marks
+
+
+def _sample_words(sample: str) -> str:
+    """A sample as a reader names it (``reaudit`` is "Re-audit of initial cases")."""
+    return SAMPLE_WORDS.get(sample, sample)
 
 
 def _trend(t11, out_dir, *, headline, label):
@@ -253,8 +267,9 @@ def _trend_test_words(df, rows) -> str:
             f"({direction}), {format_p(p, prefix='adjusted p')}.")
 
 
-def _caterpillar(t12, out_dir, *, label, words):
+def _caterpillar(t12, out_dir, *, label, words, target=None):
     w = words
+    target = finite_number(target)
     df = t12.data
     rows = [i for i in range(len(df)) if all(_shown(df.at[i, c]) for c in ("estimate", "conf_low", "conf_high"))]
     hidden = [str(df.at[i, "district"]) for i in range(len(df)) if i not in rows]
@@ -272,14 +287,35 @@ def _caterpillar(t12, out_dir, *, label, words):
             marks.append({"id": f"mark-{t12.id}-{i}-estimate", "kind": "point", "table": t12.id, "row": i,
                           "y": {"column": "estimate", "value": est, "unit": "%"}})
         ax.set_yticks(range(len(rows)), [str(df.at[i, "district"]) for i in rows])
-        ax.set_xlim(0, 100)
+        # the axis spans the intervals (and the standard), not 0-100: intervals a few points
+        # wide drawn on 0-100 are squeezed into a corner where no difference can be seen
+        lo = min(100 * float(df.at[i, "conf_low"]) for i in rows)
+        hi = max(100 * float(df.at[i, "conf_high"]) for i in rows)
+        if target is not None and np.isfinite(target):
+            lo, hi = min(lo, 100 * target), max(hi, 100 * target)
+            ax.axvline(100 * target, color=OKABE_ITO["vermillion"],
+                       ls="--", lw=1.2, label=f"Audit standard ({_pct(target)})")
+            ax.legend(loc="lower right")
+        pad = max(2.0, 0.05 * (hi - lo))
+        ax.set_xlim(max(0.0, lo - pad), min(100.0, hi + pad))
         ax.set_xlabel(f"{label}: shrunken estimate (% of files)")
-        ax.set_title(f"{label}: shrunken estimates by {w.unit}", loc="left")
-    cap = (f"Shrunken estimates by {w.unit} with 95% posterior intervals, from {reader_number(t12.id)}.")
+        ax.set_title(f"{label}: shrunken estimates by {w.unit} with 95% intervals", loc="left")
+    cap = (f"Shrunken estimates by {w.unit} with 95% posterior intervals, from {reader_number(t12.id)}; "
+           f"the {w.units} are ordered from the lowest estimate to the highest (their rank intervals are "
+           f"in {reader_number(t12.id)}).")
     if hidden:
         cap += f" Not plotted because their figures are suppressed: {', '.join(hidden)}."
-    alt = (f"Dot plot of shrunken estimates of {label} for {len(rows)} {w.units}, from "
-           f"{_pct(float(df.at[rows[0], 'estimate']))} to {_pct(float(df.at[rows[-1], 'estimate']))}.")
+    first, last = rows[0], rows[-1]
+    alt = (f"Dot plot of shrunken estimates of {label} for {len(rows)} {w.units}, each with its 95% interval; "
+           f"lowest {df.at[first, 'district']} at {_pct(float(df.at[first, 'estimate']))} "
+           f"({_pct(float(df.at[first, 'conf_low']))} to {_pct(float(df.at[first, 'conf_high']))}), "
+           f"highest {df.at[last, 'district']} at {_pct(float(df.at[last, 'estimate']))} "
+           f"({_pct(float(df.at[last, 'conf_low']))} to {_pct(float(df.at[last, 'conf_high']))}).")
+    if target is not None and np.isfinite(target):
+        below = sum(float(df.at[i, "conf_high"]) < target for i in rows)
+        alt += (f" The audit standard is {_pct(target)}; "
+                + (f"{below} {w.unit if below == 1 else w.units} lie{'s' if below == 1 else ''} wholly below it."
+                   if below else f"no {w.unit}'s interval lies wholly below it."))
     return "caterpillar", fig, cap, alt, marks
 
 
@@ -312,7 +348,8 @@ def draw_figures(spec_figures, tables, out_dir, *, headline: str, labels: dict, 
             "grades_by_sample": ("T8", lambda t: _grades(t, out_dir)),
             "trend_compliance": ("T11", lambda t: _trend(t, out_dir, headline=headline,
                                                          label=labels.get(headline, headline))),
-            "caterpillar_compliance": ("T12", lambda t: _caterpillar(t, out_dir, label=labels.get(headline, headline), words=w))}
+            "caterpillar_compliance": ("T12", lambda t: _caterpillar(t, out_dir, label=labels.get(headline, headline),
+                                                                     words=w, target=target))}
     figs, skipped = [], []
     for e in spec_figures:
         why = skip_reason(e)

@@ -55,6 +55,9 @@ __all__ = ["MAX_NAMED", "SAMPLE_WORDS", "Binding", "Finding", "action_findings",
 MAX_NAMED = 3
 
 #: how a finding names a sample (a figure from one sample is always labelled with it)
+#: at most this many results are named in the closing list for one table and reason; the
+#: rest are counted and found in the table
+MAX_LISTED = 3
 SAMPLE_WORDS = {
     "initial": "the high-risk initial cases chosen on purpose",
     "extended": "the random (extended) sample",
@@ -425,8 +428,9 @@ def _districts(t, headline, words):
         f" {w.unit} results lie outside the ", _outer(), " limits (",
         _rows(t.id, int((dist["funnel_band"] == "below").sum()), f"{w.unit} rows below"), " below, ",
         _rows(t.id, int((dist["funnel_band"] == "above").sum()), f"{w.unit} rows above"), " above)",
-        *(["; the bands of ", _rows(t.id, len(hid), f"{w.unit} rows with band [c]"),
-           f" others are not shown, since {w.units} with hidden counts could change them."] if len(hid) else ["."])))
+        *([f"; the band{'s' if len(hid) != 1 else ''} of ", _rows(t.id, len(hid), f"{w.unit} rows with band [c]"),
+           (f" other {w.unit} result{'s are' if len(hid) != 1 else ' is'} not shown, since {w.units} with "
+            "hidden counts could change them.")] if len(hid) else ["."])))
     return out
 
 
@@ -490,15 +494,22 @@ def _not_stated(left, names):
     """The closing list: every significant result not stated above, with its reason."""
     if not left:
         return []
-    f = Finding("not_stated").add("Results not stated above (statistically significant, left out to keep the "
-                                  "findings short; each is in its table): ")
+    f = Finding("not_stated").add("Also statistically significant, and left out to keep the findings short: ")
     groups = {}
     for tid, row, column, what, reason in left:
         groups.setdefault((tid, reason), []).append((row, column, what))
     for k, ((tid, reason), items) in enumerate(groups.items()):
         f.add("; " if k else "", f"{reason[0].upper()}{reason[1:]} ({names.get(tid, tid)}): ")
+        if len(items) > MAX_LISTED:
+            # a long run of names is not read: the count, the table, and the first few; every
+            # result is still bound to its row (the completeness check reads the bindings)
+            f.add(f"{len(items)} results, among them ")
         for j, (row, column, what) in enumerate(items):
-            f.add(", " if j else "", Binding("", "listed", tid, column, "", row=row, condition=reason), what)
+            shown = j < MAX_LISTED
+            f.add(", " if j and shown else "", Binding("", "listed", tid, column, "", row=row, condition=reason),
+                  what if shown else "")
+        if len(items) > MAX_LISTED:
+            f.add(f" (the others are in {names.get(tid, tid)})")
     return [f.add(".")]
 
 

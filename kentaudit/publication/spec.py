@@ -16,10 +16,11 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from kentaudit.core.formatting import SAMPLE_WORDS, method_words
 from kentaudit.inputs.profile import Words, bundled_profile
 from kentaudit.publication.table import Column, PublicationTable, PublicationTableError
 from kentaudit.report.results import load_table
-from kentaudit.report.tables import default_words, in_words
+from kentaudit.report.tables import column_info, default_words, in_words
 
 __all__ = ["load_spec", "build_tables", "read_results", "applies"]
 
@@ -79,9 +80,10 @@ def applies(entry: dict, samples: list, has_previous: bool) -> str | None:
     """None if the entry applies to the cycle, else the reason it does not."""
     want = entry.get("applies_to")
     if want and not set(want) & set(samples):
-        return f"the cycle has no {' or '.join(want)} sample"
+        names = [SAMPLE_WORDS.get(s, s).lower() for s in want]
+        return f"this review has no {' or '.join(names)}"
     if entry.get("requires_previous") and not has_previous:
-        return "no earlier cycle was given (inputs.previous_audits is empty)"
+        return "this is a one-off review: there are no earlier cycles to compare it with"
     return None
 
 
@@ -150,6 +152,7 @@ def build_tables(spec: dict, results_dir, *, cycle: str, samples, has_previous: 
             raise PublicationTableError(
                 f"results table {e['source']!r} (for {e['id']}) lacks columns {missing}. How to fix: "
                 f"save them in the notebook that writes {e['source']!r}, or change the appendix spec.")
+        df = _methods_in_words(df, cols)
         empty = _empty_reason(df, cols, e["source"])
         if empty:  # degenerate data (every answer to the criterion not applicable): said, not a failure
             skipped.append((e["id"], e["title"], empty))
@@ -166,6 +169,18 @@ def build_tables(spec: dict, results_dir, *, cycle: str, samples, has_previous: 
         tables[-1].adjustments = {c["name"]: {"raw": c["adjusts"], "family": list(c.get("family", ()))}
                                   for c in e["columns"] if c.get("adjusts")}
     return tables, skipped
+
+
+def _methods_in_words(df: pd.DataFrame, cols) -> pd.DataFrame:
+    """A published text column naming a method (its role in ``columns.csv``: ``method``, as
+    ``method`` and ``test``) reads in words ("Wilson score interval", never ``wilson``)."""
+    named = [c.name for c in cols if c.kind == "text" and column_info(c.name).role == "method"]
+    if not named:
+        return df
+    df = df.copy()
+    for c in named:
+        df[c] = df[c].map(lambda v: method_words(v, "full") if isinstance(v, str) else v)
+    return df
 
 
 def _empty_reason(df: pd.DataFrame, cols, source: str) -> str | None:

@@ -59,6 +59,8 @@ _TABLE_FORMATS = {
     "casemix_odds_ratios": {"conf_low": "number", "conf_high": "number"},
     "auditor_leniency": {"conf_low": "number", "conf_high": "number"},
     "reaudit_grades": {"estimate": "number"},
+    # what a notebook read (``Cycle.describe``): settings in words, none of them a percentage
+    "cycle": {"value": "text"},
 }
 #: the scale of ``estimate`` in tables where it is not a proportion (``columns.csv`` gives
 #: every other estimate column's scale)
@@ -69,6 +71,8 @@ _TABLE_SCALES = {
     "grade_comparison": {"estimate": "odds ratio"},
     "profile_grade_test": {"estimate": "odds ratio"},
     "reaudit_grades": {"estimate": "number"},
+    # what a notebook read (``Cycle.describe``): settings in words, none of them a percentage
+    "cycle": {"value": "text"},
 }
 #: The authority's words a text from the package may name in braces (``{unit}``, ``{rest}``):
 #: :func:`in_words` fills them from the cycle's profile (:class:`kentaudit.inputs.profile.Words`).
@@ -161,6 +165,9 @@ TITLES = {
     "moderation_p_chart": "Control chart of moderated grades that changed (p-chart)",
     "moderation_run_chart": "Run chart of moderated grades that changed",
     "auditor_leniency": "How lenient each auditor is, against the moderators",
+    "action_register": "Actions agreed after earlier audits",
+    "action_effects": "Compliance before and after each action, on the criteria it targets",
+    "action_effects_by_cycle": "Compliance on each action's criteria, cycle by cycle",
 }
 _FLAG_COLUMNS = ("flag_99_8", "funnel_band", "point_type")
 
@@ -440,9 +447,11 @@ def style_table(df: pd.DataFrame, name: str | None = None, *, caption: str | Non
     methods: list = []
     level = _level(df)
     pairs = {iv.estimate: iv for iv in intervals(cols, name)}
-    # criterion id next to its label: the label is what a reader reads
-    if "criterion_label" in cols and "criterion" in cols:
-        used.add("criterion")
+    # a code next to its label (criterion, rule, scenario; a grade grouping next to its
+    # definition): the label is what a reader reads
+    for c in cols:
+        if f"{c}_label" in cols or (c == "group" and "definition" in cols):
+            used.add(c)
     for c in cols:
         if c in used:
             continue
@@ -477,28 +486,36 @@ def style_table(df: pd.DataFrame, name: str | None = None, *, caption: str | Non
                          for v in df[c]]
         else:
             vals = df[c].map(lambda v: _model_name_words(v, words)) if c in _MODEL_NAME_COLUMNS else df[c]
-            out[head] = [format_value(v, info.format, decimals) for v in vals]
+            cells = [format_value(v, info.format, decimals) for v in vals]
+            if info.format == "text" and len(df) and any(cells == v for v in out.values()):
+                # the same words twice (a trend test's scores are its cycles): shown once
+                used.add(c)
+                continue
+            out[head] = cells
         if info.format in ("count", "percent", "pp", "p", "number"):
             numeric.add(head)
         used.add(c)
     frame = pd.DataFrame(out) if out else pd.DataFrame(index=range(len(df)))
-    cap = caption or table_title(name, words)
+    title = cap = caption or table_title(name, words)
     if methods:
         cap += ". " + "; ".join(dict.fromkeys(methods)) + "."
     summary = None
     if len(df) > max_rows:
-        summary = f"{len(df)} rows: select to show the whole table"
+        # the line a reader sees in place of a collapsed table names the table: a page with
+        # several collapsed tables otherwise shows "240 rows" twice with nothing to tell them apart
+        summary = f"{title} ({len(df):,} rows): select to show the whole table"
         flag = next((c for c in _FLAG_COLUMNS if c in df.columns), None)
         if flag is not None:
             vals = df[flag].astype(str)
             n_flag = int((~vals.isin(["within", "not assessed", "common_cause", "nan", "missing"])).sum())
-            summary = f"{len(df)} rows, {n_flag} flagged ({header(flag, name, words).lower()}): select to show the whole table"
+            summary = (f"{title} ({len(df):,} rows, {n_flag:,} flagged: "
+                       f"{header(flag, name, words).lower()}): select to show the whole table")
     if len(frame) > MAX_SHOWN:
         # a page is read, not searched: beyond MAX_SHOWN rows the page shows the first ones
         # and says where the whole table is (a 2,160-row table made a 2 MB reviewer page)
         where = f"the results table {name!r} (results/{name}.csv)" if name else "the results table"
         frame = frame.iloc[:MAX_SHOWN]
-        summary = (summary or f"{len(df)} rows").replace(": select to show the whole table", "")
+        summary = (summary or f"{title} ({len(df):,} rows)").replace(": select to show the whole table", "")
         summary += (f": the first {MAX_SHOWN:,} shown; every row is in {where}")
     uuid = (name or "table").replace("__", "_")
     return TableView(frame, cap, len(df), summary, uuid, numeric)

@@ -287,7 +287,8 @@ def _toc_html(body: str) -> tuple[str, int]:
 
 
 def export_notebook_html(notebook_path: str | Path, html_path: str | Path, *,
-                         provenance: dict[str, Any] | None = None, title: str | None = None) -> dict[str, Any]:
+                         provenance: dict[str, Any] | None = None, title: str | None = None,
+                         cycle_title: str | None = None) -> dict[str, Any]:
     """Export an executed notebook to a self-contained reviewer HTML page.
 
     Parameters
@@ -303,6 +304,11 @@ def export_notebook_html(notebook_path: str | Path, html_path: str | Path, *,
         (:meth:`CycleParams.to_dict`) and ``input_hashes``.
     title : str, optional
         Page title; default the notebook's file name.
+    cycle_title : str, optional
+        The cycle's title: when given (and ``title`` is not), the page's title is
+        ``<cycle_title>: <the page's first heading>``, followed by `` (<district>)``
+        (``provenance["district"]``) when the heading does not name it, so a reader
+        sees the page's subject in words, never the notebook's file name.
 
     Returns
     -------
@@ -313,6 +319,7 @@ def export_notebook_html(notebook_path: str | Path, html_path: str | Path, *,
     """
     notebook_path, html_path = Path(notebook_path), Path(html_path)
     prov = dict(provenance or {})
+    by_heading = cycle_title is not None and not (title or prov.get("title"))
     title = title or prov.get("title") or notebook_path.stem
     nb = nbformat.read(notebook_path, as_version=4)
     # the page hides code, so markdown explaining a code cell (the parameters cell) goes too
@@ -320,6 +327,10 @@ def export_notebook_html(notebook_path: str | Path, html_path: str | Path, *,
     body, _ = _exporter().from_notebook_node(nb, resources={"metadata": {"name": title}})
     body = _SCRIPT.sub("", body)
     heading, holds, finding = _holds_and_finding(body)
+    if by_heading:
+        where = str(prov.get("district") or "")
+        name = heading or notebook_path.stem.replace("_", " ").capitalize()
+        title = f"{cycle_title}: {name}" + (f" ({where})" if where and where not in name else "")
     head_extra = (f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
                   f'<meta name="kentaudit-heading" content="{html.escape(heading, quote=True)}">'
                   f'<meta name="kentaudit-holds" content="{html.escape(holds, quote=True)}">'

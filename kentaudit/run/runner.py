@@ -158,8 +158,9 @@ class ReviewerPage:
         The page's path in the run's folder, ``html/<stem>.html``, as the
         manifest records it.
     title : str
-        The page's title: ``<cycle title>: <notebook>``, followed by
-        `` (<district>)`` for a per-district notebook.
+        The cycle's title; the page is titled ``<cycle title>: <its first heading>``,
+        followed by `` (<district>)`` for a per-district notebook
+        (:func:`kentaudit.run.reviewer.export_notebook_html`'s ``cycle_title``).
     """
 
     provenance: dict[str, Any]
@@ -331,7 +332,7 @@ def _execute_job(job: NotebookJob) -> dict[str, Any]:
                     "finished_utc": utc_now()}
             try:
                 info = export_notebook_html(job.output_path, page.path, provenance=prov,
-                                            title=page.title)
+                                            cycle_title=page.title)
             except Exception as exc:  # noqa: BLE001 - recorded; the run then fails
                 result["html_error"] = _error_line(exc)
             else:
@@ -1018,7 +1019,7 @@ def _notebook_job(run: _Run, plan: dict[str, Any]) -> NotebookJob:
         page=ReviewerPage(provenance={**_html_base(run.manifest, params), "notebook": nb, "district": district},
                           path=str(staging / "html" / f"{stem}.html"),
                           rel=f"html/{stem}.html",
-                          title=f"{params.title}: {nb}" + (f" ({district})" if district else "")),
+                          title=params.title),
         words=_words_dict(params),
     )
 
@@ -1442,10 +1443,9 @@ def _export_html(params, staging: Path, manifest: dict, entries: dict) -> bool:
         elif e["output"]:
             prov = {**base, "notebook": e["notebook"], "district": e["district"],
                     "status": e["status"], "error": e["error"]}
-            title = f"{params.title}: {e['notebook']}" + (f" ({e['district']})" if e["district"] else "")
             try:
                 info = export_notebook_html(staging / e["output"], staging / "html" / f"{stem}.html",
-                                            provenance=prov, title=title)
+                                            provenance=prov, cycle_title=params.title)
             except Exception as exc:  # noqa: BLE001
                 ok = False
                 log.error("%s: reviewer HTML export failed: %s", stem, _error_line(exc))

@@ -220,6 +220,23 @@ def _untestable(y, X, district) -> str:
     return ""
 
 
+def _term_words(term: str) -> str:
+    """A model term as a reader names it: ``district[Dartford]`` is "Dartford",
+    ``age_band[16-17]`` "age band 16-17", ``risk_under1`` "risk under1", ``const`` "the baseline"."""
+    if term == "const":
+        return "the baseline"
+    var, _, level = term.partition("[")
+    if level and var in ("district", "area"):  # a unit's own name says it
+        return level.rstrip("]")
+    words = var.replace("_", " ")
+    return f"{words} {level.rstrip(']').replace('_', ' ')}" if level else words
+
+
+def _listed(terms) -> str:
+    terms = [_term_words(t) for t in terms]
+    return terms[0] if len(terms) == 1 else ", ".join(terms[:-1]) + " and " + terms[-1]
+
+
 def _fit(y, X, weights=None):
     """Binomial GLM of ``y`` on ``X`` (``weights``: frequency weights, one per row)."""
     notes = []
@@ -228,7 +245,7 @@ def _fit(y, X, weights=None):
         zero = [c for c in X.columns if c != "const" and X[c].abs().sum() == 0]
         if zero:
             X = X.drop(columns=zero)
-            notes.append(f"dropped terms with no audits: {', '.join(zero)}")
+            notes.append(f"{_listed(zero)} left out of the model: no audit had {'it' if len(zero) == 1 else 'them'}.")
         kept = _independent_columns(X.to_numpy())
         if len(kept) < X.shape[1]:
             # aliased terms (e.g. risk_under1 determined by age band): keep each column only if
@@ -237,7 +254,9 @@ def _fit(y, X, weights=None):
             X = X.iloc[:, kept]
             msg = (f"aliased terms dropped (determined by earlier terms, as R glm reports NA): "
                    f"{', '.join(aliased)}")
-            notes.append(msg)
+            # the results table's note is read by people: what was left out and why, in words
+            notes.append(f"{_listed(aliased)} left out of the model: the other terms already "
+                         "determine it.")
             warnings.warn(msg, UserWarning, stacklevel=3)
     with warnings.catch_warnings(record=True) as w:
         warnings.simplefilter("always")
@@ -249,7 +268,11 @@ def _fit(y, X, weights=None):
         msg = ("separation (quasi-complete, found by linear programming as Konis 2007): the "
                f"maximum-likelihood estimates of {which} are infinite; their odds ratios, SEs, "
                "p-values and intervals are left missing")
-        notes.append(msg)
+        terms = [c for c, d in zip(X.columns, direction) if d != 0]
+        notes.append(f"The model cannot estimate {_listed(terms)}: there, every audit met the "
+                     "criterion or every audit missed it (separation), so "
+                     f"{'its odds ratio and interval are' if len(terms) == 1 else 'their odds ratios and intervals are'}"
+                     " left blank.")
         warnings.warn(msg, SeparationWarning, stacklevel=3)
     return res, X, notes, flagged
 
@@ -345,7 +368,7 @@ def _finish_or(out, info, conf_level, notes):
     out["method"] = "logistic regression (GLM binomial, logit link), ML"
     out["test"] = "Wald z"
     out["conf_level"] = conf_level
-    out["note"] = "; ".join(notes)
+    out["note"] = " ".join(notes)
     return out
 
 
@@ -389,5 +412,8 @@ def casemix_lr_test(audits: pd.DataFrame, criterion: str, district: str = "distr
         "statistic": stat, "df": df, "p_value": float(stats.chi2.sf(stat, df)) if df else np.nan,
         "deviance_full": float(full.deviance), "deviance_reduced": float(red.deviance),
         "n_used": info["n_used"], "covariates": ",".join(covariates), "separation": bool(flagged),
-        "note": "; ".join(dict.fromkeys(notes + notes_r)),
+        # the reduced model's own separation is said only when the full model has none (it is
+        # then the same terms, said once)
+        "note": " ".join(dict.fromkeys(notes + [f"In the model without the groups compared, {n[:1].lower()}{n[1:]}"
+                                                for n in notes_r if n not in notes and not flagged])),
     }])

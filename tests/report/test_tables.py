@@ -131,7 +131,7 @@ def test_long_tables_are_collapsed_behind_a_summary_with_the_flag_count():
     df = pd.DataFrame({"district": [f"D{i}" for i in range(40)],
                        "flag_99_8": ["within"] * 37 + ["below"] * 3})
     v = style_table(df, "funnel")
-    assert v.summary.startswith("40 rows, 3 flagged")
+    assert "(40 rows, 3 flagged" in v.summary
     assert v.to_html().count("<details") == 1
     assert style_table(df.head(5)).summary is None
 
@@ -181,14 +181,20 @@ def test_method_codes_are_shown_in_words_in_cells_and_captions():
         assert code not in shown
 
 
+def test_a_collapsed_table_says_which_table_it_is():
+    df = pd.DataFrame({"district": [f"D{i}" for i in range(40)], "flag_99_8": ["within"] * 40})
+    assert style_table(df, "funnel").summary.startswith(display.table_title("funnel") + " (40 rows")
+    assert style_table(df, caption="Funnel of something").summary.startswith("Funnel of something (40 rows")
+
+
 def test_a_very_long_table_shows_its_first_rows_and_says_where_the_rest_are():
     t = pd.DataFrame({"district": [f"D{i}" for i in range(2160)], "p_flag": 0.01})
     v = style_table(t, "flag_operating_characteristics")
     assert len(v.frame) == display.MAX_SHOWN and v.n_rows == 2160
-    assert v.summary.startswith("2160 rows") and "results/flag_operating_characteristics.csv" in v.summary
+    assert "(2,160 rows)" in v.summary and "results/flag_operating_characteristics.csv" in v.summary
     assert "<details" in v.to_html() and v.to_html().count("<tr>") == display.MAX_SHOWN + 1
     short = style_table(t.head(30), "flag_operating_characteristics")
-    assert len(short.frame) == 30 and short.summary == "30 rows: select to show the whole table"
+    assert len(short.frame) == 30 and short.summary.endswith("(30 rows): select to show the whole table")
 
 
 def test_method_settings_in_a_caption_are_words_not_codes():
@@ -198,3 +204,21 @@ def test_method_settings_in_a_caption_are_words_not_codes():
     assert "Limits' coverage: 95% and 99.8%" in cap
     assert "risk: domestic abuse" in cap and "risk: under 1" in cap
     assert "case_status" not in cap and "0.95;0.998" not in cap
+
+
+def test_a_code_beside_its_words_is_not_shown_and_no_column_is_shown_twice():
+    t = pd.DataFrame({"rule": ["funnel_95"], "rule_label": ["Funnel plot, outside the 95% limits"],
+                      "scenario": ["null"], "scenario_label": ["at the reference"],
+                      "cycles": ["2010,2011"], "scores": ["2010,2011"]})
+    v = style_table(t, "flag_oc_summary")
+    cells = v.frame.iloc[0].tolist()
+    assert "funnel_95" not in cells and "null" not in cells and cells.count("2010,2011") == 1
+    assert list(v.frame.columns).count("Rule") == 1 and list(v.frame.columns).count("Scenario") == 1
+    g = style_table(pd.DataFrame({"group": ["good_or_better"], "definition": ["grade 1 or 2"]}), "grade_trend")
+    assert "good_or_better" not in g.frame.iloc[0].tolist()
+
+
+def test_a_test_that_varies_between_rows_is_named_in_words():
+    t = pd.DataFrame({"criterion": ["a", "b"], "change_test": ["n-1 chi-square", "fisher exact"]})
+    cells = style_table(t, "change_since_previous").frame.iloc[:, -1].tolist()
+    assert "n-1 chi-square" not in cells and "fisher exact" not in cells

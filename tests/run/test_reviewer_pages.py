@@ -73,4 +73,42 @@ def test_each_reviewer_page_opens_with_main_findings(cycle):
 
 def test_long_tables_are_collapsed_behind_a_summary(cycle_2013):
     text = (cycle_2013["cycle_dir"] / "html" / "districts.html").read_text(encoding="utf-8")
-    assert re.search(r"<summary>\d+ rows, \d+ flagged", text)
+    assert re.search(r"<summary>[A-Z][^<]*? \([\d,]+ rows, \d+ flagged", text)  # named: which table
+    assert not re.search(r"<summary>\d", text)
+
+
+def test_a_reviewer_page_is_titled_by_its_heading_in_words_not_its_file_name(cycle):
+    for page in sorted((cycle["cycle_dir"] / "html").glob("*.html")):
+        if page.name == "index.html":
+            continue
+        text = page.read_text(encoding="utf-8")
+        title = re.search(r"<title>([^<]*)</title>", text).group(1)
+        heading = re.search(r'<meta name="kentaudit-heading" content="([^"]*)">', text).group(1)
+        assert heading and f": {heading}" in title, (page.name, title)
+        stem = page.stem.split("__")[0]
+        assert not title.endswith(f": {stem}") and stem + " (" not in title and "_" not in title, (page.name, title)
+        if "__" in page.name:  # a per-unit page names its unit
+            assert title.startswith(title.split(f": {heading}")[0]) and title.endswith(")"), title
+        else:
+            assert title.endswith(f": {heading}"), title
+
+
+def test_what_this_notebook_read_is_in_words(cycle):
+    text = (cycle["cycle_dir"] / "html" / "compliance.html").read_text(encoding="utf-8")
+    table = re.search(r"<caption>What this notebook read.*?</table>", text, re.DOTALL).group(0)
+    heads = re.findall(r'<th scope="col"[^>]*>([^<]*)</th>', table)
+    assert heads == ["Setting", "Value"]
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", table)
+    assert not {"wilson", "holm", "annual", "initial", "extended", "reaudit"} & set(cells), cells
+    assert "Holm" in cells and "Wilson" in cells  # the methods by their names
+
+
+def test_the_case_mix_notes_are_sentences_not_model_internals(cycle_2013):
+    text = (cycle_2013["cycle_dir"] / "html" / "districts.html").read_text(encoding="utf-8")
+    table = re.search(r'<table class="kentaudit-table" id="T_casemix_lr">.*?</table>', text, re.DOTALL).group(0)
+    heads = re.findall(r'<th scope="col"[^>]*>([^<]*)</th>', table)
+    col = heads.index("Note")
+    rows = re.findall(r"<tr><th[^>]*>.*?</tr>", table, re.DOTALL)
+    notes = [re.findall(r"<t[hd][^>]*>([^<]*)</t[hd]>", r)[col] for r in rows]
+    assert any("cannot estimate" in n for n in notes), notes
+    assert not [n for n in notes if re.search(r"\w\[|inf\)|_|Konis|aliased", n)], notes
