@@ -35,7 +35,7 @@ from kentaudit.core.version import __version__
 from kentaudit.inputs.params import MAIN_SAMPLES, load_params
 from kentaudit.inputs.profile import Profile, Words, bundled_profile
 from kentaudit.inputs.reference import (AREA_ASSUMPTION, criteria, districts as _districts,
-                                        grade_labels)
+                                        grade_labels, register_profile)
 from kentaudit.publication.cells import ACCEPTED, Universe
 from kentaudit.publication.check.folder import check_printed, check_publication
 from kentaudit.publication.disclosure import (DEFAULT_WIDTH, Context, protect_adjusted_p,
@@ -509,6 +509,11 @@ def build_appendix(params, results_dir=None, *, spec_path=None) -> AppendixResul
     DisclosureError, PublicationTableError
         Suppression or a table could not be built safely.
     """
+    profile = _get(params, "profile", None)
+    if isinstance(profile, Profile):
+        # a profile passed to another process (the runner builds the appendix in one of its
+        # own) arrives without its reference tables registered there: register them again
+        register_profile(profile)
     b = _start(params, results_dir, spec_path)
     tables, skipped = _tables(b)
     d = _disclosure_control(b, tables)
