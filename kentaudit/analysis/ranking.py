@@ -154,6 +154,7 @@ def district_ranks(cd: CycleData) -> Section:
     if len(head) and head["estimate"].notna().any():
         figures["caterpillar_compliance"] = plot_caterpillar(
             head, unit="district", measure=cd.labels.get(cd.headline, cd.headline),
+            unit_label=w.unit, units_label=w.units,
             title=f"Shrunken estimates of {cd.labels.get(cd.headline, cd.headline)} by {w.unit}, "
                   "with rank intervals")
 
@@ -169,6 +170,7 @@ def district_ranks(cd: CycleData) -> Section:
         if len(hp) and hp["estimate"].notna().any():
             figures["caterpillar_programme"] = plot_caterpillar(
                 hp, unit="district", measure=cd.labels.get(cd.headline, cd.headline),
+                unit_label=w.unit, units_label=w.units,
                 title=f"Shrunken estimates by {w.unit}, annual cycles {cycles} pooled")
 
     oc = flag_oc.flag_operating_characteristics(

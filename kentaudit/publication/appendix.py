@@ -87,6 +87,11 @@ class AppendixResult:
 
 
 # ------------------------------------------------------------------ params
+def _main_samples(params) -> tuple:
+    """The samples of the main results: the cycle's profile's (Kent's for a mapping of parameters)."""
+    return tuple(_get(params, "main_samples", None) or MAIN_SAMPLES)
+
+
 def _get(params, key, default=None):
     if isinstance(params, Mapping):
         return params.get(key, default)
@@ -328,14 +333,16 @@ def _caveats(params, synthetic: bool) -> list:
 EARLIER_MAIN = ("annual",)
 
 
-def disclosure_context(tables, results_dir: Path, *, cycle: str, samples, districts_path=None) -> Context:
+def disclosure_context(tables, results_dir: Path, *, cycle: str, samples, districts_path=None,
+                       main_samples=MAIN_SAMPLES) -> Context:
     """The universe of records an appendix's counts are about, and what ``@`` references mean.
 
     Cycles: this one (its samples from the parameters) and every cycle named in the
     tables (trend rows, the previous cycle of the change table), whose records are
     annual audits. Districts and areas from the district reference. Record statuses
     (accepted, or each rejection rule) from the reconciliation table. Criteria from
-    the tables' criterion labels.
+    the tables' criterion labels. ``main_samples``: the cycle's profile's samples of the main
+    results (``CycleParams.main_samples``; Kent's by default).
     """
     dref = _districts(districts_path) if districts_path else _districts()
     dist = {str(r.district): str(r.area) for r in dref.itertuples()}
@@ -361,7 +368,7 @@ def disclosure_context(tables, results_dir: Path, *, cycle: str, samples, distri
         previous = earlier[-1] if earlier else None
     if previous is not None:
         cycles.setdefault(previous, list(EARLIER_MAIN))
-    main = {c: ([s for s in v if s in MAIN_SAMPLES] if c == cycle else list(EARLIER_MAIN))
+    main = {c: ([s for s in v if s in main_samples] if c == cycle else list(EARLIER_MAIN))
             for c, v in cycles.items()}
     # the samples the district comparisons read, as the results say (their ``samples`` column)
     dsamp = {}
@@ -637,6 +644,7 @@ def _disclosure_control(b: _Build, tables) -> _Disclosed:
     width = _get(b.params, "protection_width", None)
     width = int(DEFAULT_WIDTH if width is None else width)
     ctx = disclosure_context(tables, b.results_dir, cycle=b.cycle, samples=b.samples,
+                             main_samples=_main_samples(b.params),
                              districts_path=units_path(b.params))
     modelled, earlier = _earlier(b, ctx, width)
     sup = suppress(tables, threshold=b.threshold, context=ctx, width=width,
@@ -689,7 +697,7 @@ def _notes(b: _Build, ctx: Context) -> dict:
     notes = dict(b.spec.get("notes", {}))
     if "district_samples" in notes:
         notes["district_samples"] = district_samples_note(ctx.district_samples.get(b.cycle),
-                                                          [s for s in b.samples if s in MAIN_SAMPLES],
+                                                          [s for s in b.samples if s in _main_samples(b.params)],
                                                           b.words["authority"])
     return notes
 

@@ -433,3 +433,10 @@ def test_the_written_funnel_svg_draws_the_names_of_the_units_outside_the_limits(
                                  | (funnel_tab["flag_99_8"] != "within"), "district"])
     assert flagged and flagged <= drawn
     assert not (set(NAMES) - flagged) & drawn
+
+
+def test_funnel_alt_text_says_the_authoritys_plural(funnel_tab):
+    fig = plot_funnel(funnel_tab, measure="child seen alone", unit_label="locality", units_label="localities")
+    assert "12 localities" in fig.alt_text and "localitys" not in fig.alt_text
+    # without a plural given, the regular English plural, never "localitys"
+    assert "12 localities" in plot_funnel(funnel_tab, measure="child seen alone", unit_label="locality").alt_text
