@@ -59,7 +59,9 @@ class CycleData:
         """What was read, for reading: a two-column table (setting, value) of the cycle,
         samples, audits, rejected records and the methods in use."""
         P = self.params
-        rows = [("Cycle", P.cycle), ("Title", P.title), ("Samples", ", ".join(P.samples)),
+        # the cycle as readers see it ("2025/26"), not its folder id ("2025-26")
+        rows = [("Cycle", getattr(P, "label", None) or P.cycle), ("Title", P.title),
+                ("Samples", ", ".join(P.samples)),
                 ("Audits", f"{len(self.audits):,}"), ("Earlier cycles' audits", f"{len(self.previous):,}"),
                 ("Records rejected", f"{int(self.ingest.reconciliation['rejected'].sum()):,}"),
                 ("Synthetic data", "yes" if P.synthetic else "no"),
