@@ -870,6 +870,22 @@ def plot_forest(table: pd.DataFrame, label: str = "label", estimate: str = "esti
 
 # --- grade distribution --------------------------------------------------------------------
 
+#: colours of a scale of more than four grades, best to worst (Okabe-Ito: told apart with any
+#: colour vision), each grade after the first two also hatched
+_GRADE_COLOURS_LONG = [OKABE_ITO["blue"], OKABE_ITO["bluish_green"], OKABE_ITO["yellow"], OKABE_ITO["orange"],
+                       OKABE_ITO["vermillion"], OKABE_ITO["reddish_purple"], OKABE_ITO["sky_blue"]]
+_GRADE_HATCHES_LONG = ["", "", "..", "//", "xx", "\\\\", "++"]
+
+
+def _grade_style(j: int, n: int) -> tuple:
+    """(colour, hatch) of the ``j``-th of ``n`` grades: Kent's four as they always were, a longer
+    scale (a five-point one) with a colour and hatch per grade, so no two grades look alike up
+    to seven grades."""
+    if n <= 4:
+        return _GRADE_COLOURS[j], ["", "", "//", "xx"][j]
+    return _GRADE_COLOURS_LONG[j % 7], _GRADE_HATCHES_LONG[j % 7] + ("/" if j >= 7 else "")
+
+
 def plot_grade_distribution(table: pd.DataFrame, group: str = "district", grade: str = "grade",
                             count: str = "n", labels: Mapping[int, str] | None = None,
                             title: str = "Overall grades", subject: str = "audited files") -> Figure:
@@ -902,9 +918,9 @@ def plot_grade_distribution(table: pd.DataFrame, group: str = "district", grade:
         left = np.zeros(k)
         for j, g in enumerate(share.columns):
             vals = 100 * share[g].to_numpy()
-            ax.barh(y, vals, left=left, color=_GRADE_COLOURS[j % 4], edgecolor="white",
-                    label=f"{g} {labels[g]}", height=0.7,
-                    hatch=["", "", "//", "xx"][j % 4])
+            colour, hatch = _grade_style(j, len(share.columns))
+            ax.barh(y, vals, left=left, color=colour, edgecolor="white",
+                    label=f"{g} {labels[g]}", height=0.7, hatch=hatch)
             left += vals
         for yi, n in zip(y, totals):
             ax.text(101, yi, f"n={int(n)}", va="center", fontsize=9)
