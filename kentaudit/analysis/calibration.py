@@ -14,7 +14,6 @@ import pandas as pd
 from kentaudit.analysis.cycle import CycleData
 from kentaudit.analysis.section import Section
 from kentaudit.core.errors import KentauditError
-from kentaudit.inputs.params import MAIN_SAMPLES
 from kentaudit.report import charts
 from kentaudit.stats import interrater, leniency, spc
 
@@ -56,7 +55,7 @@ def auditor_calibration(cd: CycleData) -> Section:
     tables, figures = {}, {}
     a = cd.audits
     rows = []
-    groups = [(s, a[a["sample"] == s]) for s in ("initial", "extended", "reaudit", "annual")
+    groups = [(s, a[a["sample"] == s]) for s in P.profile.sample_names
               if (a["sample"] == s).any()] + [("All samples", a)]
     for s, sub in groups:
         g1, g2, _ = _moderated(sub)
@@ -70,7 +69,7 @@ def auditor_calibration(cd: CycleData) -> Section:
         tables["agreement_coefficients"] = pd.concat(rows, ignore_index=True)
 
     allm = pd.concat([cd.previous, cd.audits], ignore_index=True)
-    allm = allm[allm["sample"].isin(MAIN_SAMPLES)]
+    allm = allm[allm["sample"].isin(P.main_samples)]
     allm = allm.assign(cycle=allm["cycle"].astype(str))
     mrows = []
     for cyc, sub in allm.groupby("cycle", sort=True):

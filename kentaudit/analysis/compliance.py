@@ -48,7 +48,11 @@ def compliance_summary(cd: CycleData) -> Section:
     by_crit = label_criteria(with_ci(count_answers(main, criteria=cd.criterion_ids), P), cd)
     by_sample = label_criteria(with_ci(count_answers(a, by="sample", criteria=cd.criterion_ids), P), cd)
 
-    rep = "extended" if "extended" in present_values(a["sample"]) else ("annual" if "annual" in present_values(a["sample"]) else None)
+    # the authority-wide estimate: Kent's 2009 design (initial cases a certainty stratum, the
+    # extended sample random from the rest), else the first of the profile's random samples
+    present = present_values(a["sample"])
+    rep = "extended" if {"initial", "extended"} <= present else next(
+        (s for s in P.random_samples if s in present), None)
     tables = {"compliance_by_criterion": by_crit, "compliance_by_sample": by_sample}
     if rep is not None:
         frame = cd.districts.set_index("district")["children_on_plans"].astype(float)
@@ -70,7 +74,7 @@ def compliance_summary(cd: CycleData) -> Section:
         tables["authority_estimate"] = label_criteria(est, cd)
 
     labels = grade_label_map(cd)
-    order = [s for s in ("initial", "extended", "reaudit", "annual") if s in present_values(a["sample"])]
+    order = [s for s in P.profile.sample_names if s in present_values(a["sample"])]
     rows = []
     for s in order:
         g = a.loc[a["sample"] == s, "overall_grade"].dropna().astype(int)

@@ -13,9 +13,8 @@ import pandas as pd
 from kentaudit.analysis import notebook
 from kentaudit.core.formatting import SAMPLE_WORDS, method_words
 from kentaudit.inputs import accounting, ingest, reference
-from kentaudit.inputs.params import (MAIN_SAMPLES, RANDOM_SAMPLES, CycleParams, load_params,
-                                     sha256_file)
-from kentaudit.inputs.profile import Words, bundled_profile
+from kentaudit.inputs.params import CycleParams, load_params, sha256_file
+from kentaudit.inputs.profile import Words, bundled_profile, compliance_answers
 from kentaudit.report.tables import style_table
 
 __all__ = ["SNAPSHOT_ENV", "CycleData", "load_cycle", "present_values", "write_snapshot"]
@@ -61,7 +60,8 @@ class CycleData:
         """What was read, for reading: a two-column table (setting, value) of the cycle,
         samples, audits, rejected records and the methods in use."""
         P = self.params
-        rows = [("Cycle", P.cycle), ("Title", P.title),
+        # the cycle as readers see it ("2025/26"), not its folder id ("2025-26")
+        rows = [("Cycle", getattr(P, "label", None) or P.cycle), ("Title", P.title),
                 ("Samples", "; ".join(SAMPLE_WORDS.get(s, s) for s in P.samples)),
                 ("Audits", f"{len(self.audits):,}"), ("Earlier cycles' audits", f"{len(self.previous):,}"),
                 ("Records rejected", f"{int(self.ingest.reconciliation['rejected'].sum()):,}"),
@@ -80,7 +80,7 @@ class CycleData:
         identifiers other than ``case_ref``, source); the audits themselves when
         every audit is in a main sample. Not kept: each call selects afresh, so
         the copy lives only as long as the analysis using it."""
-        keep = self.audits["sample"].isin(MAIN_SAMPLES)
+        keep = self.audits["sample"].isin(self.params.main_samples)
         if keep.all():
             return self.audits
         cols = [c for c in self.audits.columns if c not in _NOT_IN_MAIN and not c.endswith("_date")]
@@ -91,7 +91,8 @@ class CycleData:
         """The samples district comparisons use (the ``district_samples`` parameter).
 
         ``random`` (default): the main samples drawn at random within every district
-        (``extended``, ``annual``) present in the cycle: the same design and record
+        (the profile's ``design: random`` samples, :attr:`CycleParams.random_samples`; Kent's
+        ``extended``, ``annual``) present in the cycle: the same design and record
         source in each district, so a district's figures do not depend on how many
         initial high-risk cases it had; if the cycle has none, every main sample.
         ``main``: every main sample pooled. Or the listed samples."""
@@ -99,15 +100,15 @@ class CycleData:
         rule = self.params.district_samples
         if not isinstance(rule, str):
             return [s for s in rule if s in present]
-        main = [s for s in MAIN_SAMPLES if s in present]
-        rnd = [s for s in RANDOM_SAMPLES if s in present]
+        main = [s for s in self.params.main_samples if s in present]
+        rnd = [s for s in self.params.random_samples if s in present]
         return rnd or main if rule == "random" else main
 
     @property
     def district_samples_text(self) -> str:
         """The samples of the district comparisons in words, for tables and methods text."""
         used = self.district_samples
-        left = [s for s in MAIN_SAMPLES if s in present_values(self.audits["sample"]) and s not in used]
+        left = [s for s in self.params.main_samples if s in present_values(self.audits["sample"]) and s not in used]
         text = " + ".join(used) if used else "none"
         return text + (f" (not {', '.join(left)}: sampled differently between {self.words.units})"
                        if left else "")
@@ -171,9 +172,27 @@ def _load(P: CycleParams) -> CycleData:
     # all rows kept (the usual case): the same frame, not a copy of it
     audits = cur.accepted if keep.all() else cur.accepted[keep].reset_index(drop=True)
     previous = prev.accepted.reset_index(drop=True) if prev is not None else audits.iloc[0:0]
+    # the profile's partial rule (docs/profile.md, "The answer scheme"): counted as N or Y it is
+    # read so by every analysis; "excluded" keeps its code, which the counter counts on its own
+    # outside the denominator (kentaudit.stats.proportions.criterion_counts)
+    audits, previous = _partial_rule(audits, P), _partial_rule(previous, P)
     # the cycle's reference tables: the parameter file's, else its profile's
     return CycleData(P, audits, previous, cur, prev, reference.criteria(P.inputs.criteria or P.profile.criteria),
                      reference.districts(P.inputs.districts or P.profile.units))
+
+
+def _partial_rule(audits: pd.DataFrame, P: CycleParams) -> pd.DataFrame:
+    """``audits`` with the profile's partial answers read as its rule says
+    (:func:`kentaudit.inputs.profile.compliance_answers`); the same frame where nothing changes."""
+    answers = P.profile.answers
+    if answers.partial is None or answers.partial_counts_as == "excluded":
+        return audits
+    cols = [c for c in audits.columns if isinstance(c, str) and c.startswith("c_")]
+    if not cols:
+        return audits
+    out = audits.copy()
+    out[cols] = compliance_answers(audits[cols], answers)
+    return out
 
 
 def present_values(values: pd.Series) -> set:

@@ -209,9 +209,11 @@ def districts(cd: CycleData) -> Section:
             continue
         if crit == cd.headline:
             figures["funnel_compliance"] = charts.plot_funnel(sub, measure=cd.labels.get(crit, crit),
-                                                              unit="district", unit_label=cd.words.unit)
+                                                              unit="district", unit_label=cd.words.unit,
+                                                              units_label=cd.words.units)
         elif (sub["flag_99_8"].isin(["above", "below"])).any():
             figures[f"funnel_{crit}"] = charts.plot_funnel(sub, measure=cd.labels.get(crit, crit),
-                                                           unit="district", unit_label=cd.words.unit)
+                                                           unit="district", unit_label=cd.words.unit,
+                                                              units_label=cd.words.units)
     note_district_samples(tables, cd, programme=("funnel_programme",))
     return Section.of(cd, tables, figures)

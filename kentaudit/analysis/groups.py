@@ -152,16 +152,18 @@ def comparison_view(table: pd.DataFrame, caption: str | None = None):
 
 # ----------------------------------------------------------------------------- selecting the groups
 
-def _sample_rule(present: set, rule) -> list[str]:
+def _sample_rule(present: set, rule, params=None) -> list[str]:
     """The samples the notebooks' district comparisons read under ``rule`` (the
     ``district_samples`` parameter, :attr:`kentaudit.analysis.cycle.CycleData.district_samples`):
     ``"random"`` the random samples present (``extended``, ``annual``: drawn the same way in
     every group), or every main sample when the cycle has none; ``"main"`` every main sample;
-    a list: those samples."""
+    a list: those samples. The main and random samples are the cycle's profile's (``params``),
+    Kent's without a cycle."""
     if not isinstance(rule, str):
         return [s for s in rule if s in present]
-    main = [s for s in MAIN_SAMPLES if s in present]
-    rnd = [s for s in RANDOM_SAMPLES if s in present]
+    main_samples = getattr(params, "main_samples", MAIN_SAMPLES)
+    main = [s for s in main_samples if s in present]
+    rnd = [s for s in getattr(params, "random_samples", RANDOM_SAMPLES) if s in present]
     return (rnd or main) if rule == "random" else main
 
 
@@ -178,13 +180,13 @@ def _frame_and_defaults(audits, samples):
     if "sample" in frame.columns:
         present = set(frame["sample"].dropna().astype(str).unique())
         if samples is None:  # the notebooks' rule: the cycle's district_samples, else "random"
-            keep = _sample_rule(present, getattr(params, "district_samples", "random"))
+            keep = _sample_rule(present, getattr(params, "district_samples", "random"), params)
             if not keep:  # no main sample at all (e.g. only a re-audit): every sample
                 keep = sorted(present)
         elif isinstance(samples, str) and samples in ("main", "random"):
-            keep = _sample_rule(present, samples)
+            keep = _sample_rule(present, samples, params)
             if samples == "main":  # a sample not in the catalogue of main samples is kept too
-                keep += sorted(present - set(MAIN_SAMPLES) - set(_REPEATS))
+                keep += sorted(present - set(getattr(params, "main_samples", MAIN_SAMPLES)) - set(_REPEATS))
         elif isinstance(samples, str) and samples == "all":
             keep = sorted(present)
         else:

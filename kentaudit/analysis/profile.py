@@ -11,7 +11,7 @@ from kentaudit.analysis.common import (count_answers, criterion_columns, decisio
 from kentaudit.analysis.cycle import CycleData
 from kentaudit.analysis.section import Section
 from kentaudit.inputs import reference
-from kentaudit.inputs.params import MAIN_SAMPLES, CycleParams
+from kentaudit.inputs.params import CycleParams
 from kentaudit.report import charts
 from kentaudit.stats import independent as compare, multiplicity, ordinal, proportions
 
@@ -100,7 +100,7 @@ def district_profile(cd: CycleData, district: str) -> Section:
     prev = cd.previous
     if len(prev):
         last = sorted(prev["cycle"].astype(str).unique())[-1]
-        pv = prev[(prev["cycle"].astype(str) == last) & prev["sample"].isin(MAIN_SAMPLES)
+        pv = prev[(prev["cycle"].astype(str) == last) & prev["sample"].isin(P.main_samples)
                   & (prev["district"] == district)]
         pc = count_answers(pv, criteria=ids).set_index("criterion").reindex(ids)
         xp, np_ = pc["n_yes"].fillna(0).to_numpy(int), pc["n_denominator"].fillna(0).to_numpy(int)

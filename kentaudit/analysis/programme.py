@@ -8,7 +8,6 @@ import pandas as pd
 from kentaudit.analysis.common import adjust_family, count_answers, label_criteria, with_ci
 from kentaudit.analysis.cycle import CycleData
 from kentaudit.analysis.section import Section
-from kentaudit.inputs.params import MAIN_SAMPLES
 from kentaudit.publication import releases
 from kentaudit.report import charts
 from kentaudit.stats import independent as compare, ordinal, spc
@@ -48,7 +47,7 @@ def trends(cd: CycleData) -> Section:
     """
     P = cd.params
     allm = pd.concat([cd.previous, cd.audits], ignore_index=True)
-    allm = allm[allm["sample"].isin(MAIN_SAMPLES)].copy()
+    allm = allm[allm["sample"].isin(P.main_samples)].copy()
     allm["cycle"] = allm["cycle"].astype(str)
     cycles = sorted(allm["cycle"].unique())
     tr = label_criteria(with_ci(count_answers(allm, by="cycle", criteria=cd.criterion_ids), P), cd)

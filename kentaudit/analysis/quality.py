@@ -61,7 +61,7 @@ def data_quality(cd: CycleData) -> Section:
         by_rule = pd.DataFrame(columns=["rule", "column", "n_problems", "n_rows"])
 
     a = cd.audits
-    order = [s for s in ("initial", "extended", "reaudit", "annual") if s in present_values(a["sample"])]
+    order = [s for s in cd.params.profile.sample_names if s in present_values(a["sample"])]
     summary = pd.DataFrame([{"sample": s, "n_audits": int((a["sample"] == s).sum())} for s in order]
                            + [{"sample": "Total", "n_audits": len(a)}])
     rows = []

@@ -13,7 +13,6 @@ import pandas as pd
 from kentaudit.analysis.common import note_district_samples
 from kentaudit.analysis.cycle import CycleData
 from kentaudit.analysis.section import Section
-from kentaudit.inputs.params import MAIN_SAMPLES
 from kentaudit.report.caterpillar import plot_caterpillar
 from kentaudit.report.tables import in_words
 from kentaudit.stats import flag_rates as flag_oc, proportions, shrinkage, spc
@@ -104,7 +103,7 @@ def _shrunk(counts, unit, cd, extra=None):
 def _monthly(cd):
     head = f"c_{cd.headline}"
     allm = pd.concat([cd.previous, cd.audits], ignore_index=True)
-    m = allm[allm["sample"].isin(MAIN_SAMPLES) & allm[head].isin(["Y", "N"])]
+    m = allm[allm["sample"].isin(cd.params.main_samples) & allm[head].isin(["Y", "N"])]
     if len(m) == 0:
         return None
     period = m["audit_date"].dt.to_period("M").dt.to_timestamp()
@@ -157,6 +156,7 @@ def district_ranks(cd: CycleData) -> Section:
     if len(head) and head["estimate"].notna().any():
         figures["caterpillar_compliance"] = plot_caterpillar(
             head, unit="district", measure=cd.labels.get(cd.headline, cd.headline),
+            unit_label=w.unit, units_label=w.units,
             title=f"Shrunken estimates of {cd.labels.get(cd.headline, cd.headline)} by {w.unit}, "
                   "with rank intervals")
 
@@ -172,6 +172,7 @@ def district_ranks(cd: CycleData) -> Section:
         if len(hp) and hp["estimate"].notna().any():
             figures["caterpillar_programme"] = plot_caterpillar(
                 hp, unit="district", measure=cd.labels.get(cd.headline, cd.headline),
+                unit_label=w.unit, units_label=w.units,
                 title=f"Shrunken estimates by {w.unit}, annual cycles {cycles} pooled")
 
     oc = flag_oc.flag_operating_characteristics(

@@ -39,6 +39,7 @@ __all__ = [
     "compliance_answers",
     "cycle_id",
     "load_profile",
+    "plural",
 ]
 
 #: Keys of a profile file (``docs/profile.md``); those of ``_REQUIRED`` are required, the others
@@ -107,7 +108,7 @@ class Words:
         return f"All {self.units}"
 
 
-def _plural(word: str) -> str:
+def plural(word: str) -> str:
     """The regular English plural of the last word ("locality" -> "localities", "team" -> "teams");
     a profile names an irregular one in ``words.units`` / ``words.areas``."""
     if len(word) > 1 and word.endswith("y") and word[-2].lower() not in "aeiou":
@@ -115,6 +116,9 @@ def _plural(word: str) -> str:
     if word.endswith(("s", "x", "z", "ch", "sh")):
         return word + "es"
     return word + "s"
+
+
+_plural = plural
 
 
 def _cap(word: str) -> str:

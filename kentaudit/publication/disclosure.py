@@ -480,13 +480,15 @@ def suppress(tables: list[PublicationTable], threshold: int = 5, *, context: Con
                 comp = min(options, key=lambda o: (o[0], o[1] != "up"))[2] if options else None
                 if comp == []:
                     # an alternative table with h `width` away needs no shown count changed: the
-                    # range was short only by the solvers' tolerance (1e-7), so h is protected
-                    bounds[h] = (min(iv[h][0], value[h] - width if any(o[1] == "down" and not o[2] for o in options)
-                                     else iv[h][0]),
-                                 max(iv[h][1], value[h] + width if any(o[1] == "up" and not o[2] for o in options)
-                                     else iv[h][1]))
-                    settled.add(h)
-                    continue
+                    # range was short only by the solvers' tolerance (1e-7). Settled only when the
+                    # exact range (one programme each way, every hidden count >= 1 where the reader
+                    # knows it) confirms it; otherwise the count cannot be protected: refused below
+                    lo, hi = system.intervals(kn, [h], lower_one=positive())[h]
+                    if hi - lo >= width - 1e-6:
+                        bounds[h] = (lo, hi)
+                        settled.add(h)
+                        continue
+                    comp = None
                 if comp is None:
                     cell = occurrences[h][0]
                     raise DisclosureError(

@@ -102,11 +102,13 @@ def _note_keys(entries, samples) -> list:
 
 def build_tables(spec: dict, results_dir, *, cycle: str, samples, has_previous: bool,
                  synthetic: bool = False, source: str | None = None, criterion_words=None,
-                 frames=None, words: Words | None = None, producer: str | None = None):
+                 frames=None, words: Words | None = None, producer: str | None = None,
+                 cycle_label: str | None = None):
     """Build the unsuppressed publication tables named by the spec.
 
     ``frames`` (``{results table name: DataFrame}``) replaces reading ``results_dir``
-    (the reviewer pages' findings, from a notebook's own tables). ``words`` (the cycle's
+    (the reviewer pages' findings, from a notebook's own tables). ``cycle_label``: the cycle as
+    readers see it ("2025/26", ``CycleParams.label``; default ``cycle``). ``words`` (the cycle's
     profile's) name the authority in each table's scope, and ``producer`` (its full name)
     in the default ``source``.
 
@@ -162,8 +164,8 @@ def build_tables(spec: dict, results_dir, *, cycle: str, samples, has_previous: 
             notes = ["synthetic"] + notes
         tables.append(PublicationTable(
             e["id"], e["title"], df[[c.name for c in cols]].reset_index(drop=True), cols,
-            scope=f"{w.authority} case-file audit, cycle {cycle}.",
-            source=source or f"{producer} case-file audits, cycle {cycle}.",
+            scope=f"{w.authority} case-file audit, cycle {cycle_label or cycle}.",
+            source=source or f"{producer} case-file audits, cycle {cycle_label or cycle}.",
             notes=notes, sums=e.get("sums", ()), total_rows=e.get("total_rows", ()),
             links=e.get("links", ()), defines=e.get("defines")))
         tables[-1].adjustments = {c["name"]: {"raw": c["adjusts"], "family": list(c.get("family", ()))}

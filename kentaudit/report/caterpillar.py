@@ -15,6 +15,7 @@ from matplotlib.lines import Line2D
 
 from kentaudit.core.errors import InputError
 from kentaudit.core.formatting import join_words, level_text, method_words, wrap_title
+from kentaudit.inputs.profile import plural
 from kentaudit.report.charts import OKABE_ITO, Figure, house_style
 
 __all__ = ["plot_caterpillar"]
@@ -25,7 +26,8 @@ _COLUMNS = ("estimate", "conf_low", "conf_high", "raw", "rank_low", "rank_high",
 
 
 def plot_caterpillar(table: pd.DataFrame, unit: str = "district", measure: str = "compliance",
-                     title: str | None = None, probable: float = 0.95) -> Figure:
+                     title: str | None = None, probable: float = 0.95, unit_label: str | None = None,
+                     units_label: str | None = None) -> Figure:
     """Caterpillar plot: shrunken estimates with intervals, beside their rank intervals.
 
     Parameters
@@ -36,6 +38,9 @@ def plot_caterpillar(table: pd.DataFrame, unit: str = "district", measure: str =
         The unit column (``district`` or ``area``).
     measure : str
         What is estimated, for the title and alt text.
+    unit_label, units_label : str, optional
+        The authority's words for one unit and for several (its profile's ``words``: "locality",
+        "localities"); default the unit column's name and its regular English plural.
     probable : float
         A unit is called "probably below the standard" when
         ``prob_below_target`` >= ``probable`` (and "probably above" when <= 1 - probable).
@@ -50,6 +55,8 @@ def plot_caterpillar(table: pd.DataFrame, unit: str = "district", measure: str =
                              column=col)
     if len(table) == 0:
         raise InputError("the table has no rows.", column=unit)
+    one = unit_label or unit
+    many = units_label or plural(one)
     t = table.sort_values(["estimate", unit], kind="stable").reset_index(drop=True)
     k = len(t)
     target = t["target"].iloc[0] if "target" in t.columns else np.nan
@@ -62,7 +69,7 @@ def plot_caterpillar(table: pd.DataFrame, unit: str = "district", measure: str =
     conf = float(t["conf_level"].iloc[0])
     # the measure may be a criterion's wording ("Child seen during ..."): it leads the title
     # rather than being lower-cased into the middle of a sentence
-    title = title or f"{measure[:1].upper()}{measure[1:]}: shrunken estimates by {unit}, with rank intervals"
+    title = title or f"{measure[:1].upper()}{measure[1:]}: shrunken estimates by {one}, with rank intervals"
     with house_style():
         fig = matplotlib.figure.Figure(figsize=(10, max(3.0, 0.38 * k + 1.6)), layout="constrained")
         ax, axr = fig.subplots(1, 2, sharey=True, gridspec_kw={"width_ratios": [3, 2]})
@@ -103,16 +110,16 @@ def plot_caterpillar(table: pd.DataFrame, unit: str = "district", measure: str =
         axr.grid(axis="y", visible=False)
         fig.suptitle(wrap_title(title), x=0.01, ha="left")
     method = str(t["method"].iloc[0])
-    caption = (f"Points are each {unit}'s posterior mean ({measure}) from "
+    caption = (f"Points are each {one}'s posterior mean ({measure}) from "
                f"{method_words(method, 'phrase')}, bars {level_text(conf)} posterior intervals; hollow "
                f"diamonds are the raw proportions. Right: median and {level_text(conf)} "
                "interval of each rank over posterior draws (seed "
                f"{int(t['seed'].iloc[0]) if 'seed' in t.columns else 'n/a'}). "
-               + (f"Triangles mark {unit}s with a probability of at least {probable:.0%} of "
+               + (f"Triangles mark {many} with a probability of at least {probable:.0%} of "
                   f"being below (down) or above (up) the standard of {100 * target:.0f}%."
                   if has_target else ""))
     names = t[unit].astype(str).to_numpy()
-    parts = [f"Caterpillar plot of {k} {unit}s' shrunken estimates ({measure}), highest at the top."]
+    parts = [f"Caterpillar plot of {k} {many}' shrunken estimates ({measure}), highest at the top."]
     parts.append(f"Lowest estimate {100 * t['estimate'].iloc[0]:.1f}% ({names[0]}), rank "
                  f"interval {int(t['rank_low'].iloc[0])} to {int(t['rank_high'].iloc[0])}; "
                  f"highest {100 * t['estimate'].iloc[-1]:.1f}% ({names[-1]}).")

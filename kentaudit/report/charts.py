@@ -36,6 +36,7 @@ from kentaudit.core.errors import InputError
 from kentaudit.core.formatting import (SAMPLE_WORDS, format_p, join_words, level_text, wrap_lines,
                                        wrap_title)
 from kentaudit.core.methods import check_method
+from kentaudit.inputs.profile import plural
 from kentaudit.inputs.reference import grade_labels
 from kentaudit.stats.funnel import funnel_limits, level_label
 
@@ -343,7 +344,8 @@ def place_labels(ax, xs, ys, texts, *, min_gap: float = 13.0, dx: float = 6.0,
 def plot_funnel(table: pd.DataFrame, measure: str = "compliance", unit_label: str | None = None,
                 label: str = "flagged", title: str | None = None,
                 x_label: str = "Files audited where the criterion applied (number)",
-                y_label: str | None = None, unit: str | None = None) -> Figure:
+                y_label: str | None = None, unit: str | None = None,
+                units_label: str | None = None) -> Figure:
     """Funnel plot of a :func:`kentaudit.stats.funnel.funnel_table` result.
 
     Parameters
@@ -354,6 +356,9 @@ def plot_funnel(table: pd.DataFrame, measure: str = "compliance", unit_label: st
         (for example ``"child seen alone"``).
     unit_label : str, optional
         Singular noun for the units (default: the table's unit column name).
+    units_label : str, optional
+        Its plural (the profile's ``words.units``: "localities"; default the regular English
+        plural of ``unit_label``).
     label : {"flagged", "all", "none"}
         Which points get a text label.
     title, x_label, y_label : str, optional
@@ -432,7 +437,7 @@ def plot_funnel(table: pd.DataFrame, measure: str = "compliance", unit_label: st
                      avoid=(table["n_denominator"].to_numpy(float), 100 * table["estimate"].to_numpy(float)))
 
     caption = _funnel_caption(table, measure, levels, unit_label)
-    alt = _funnel_alt(table, measure, unit, unit_label, inner, outer)
+    alt = _funnel_alt(table, measure, unit, unit_label, inner, outer, units_label)
     return Figure(fig, caption, alt, title, "funnel",
                   meta={"unit": unit, "units": table[unit].astype(str).tolist()})
 
@@ -463,10 +468,11 @@ def _funnel_caption(table, measure, levels, unit_label=None) -> str:
             f"tau\u00b2 = {tau2:.3g}; {adj}; policy: {rule}.")
 
 
-def _funnel_alt(table, measure, unit, unit_label, inner, outer) -> str:
+def _funnel_alt(table, measure, unit, unit_label, inner, outer, units_label=None) -> str:
+    units_label = units_label or plural(unit_label)
     lin, lout = level_label(inner), level_label(outer)
     k = len(table)
-    parts = [f"Funnel plot of {measure} for {k} {unit_label}s, with between "
+    parts = [f"Funnel plot of {measure} for {k} {units_label}, with between "
              f"{int(table['n_denominator'].min())} and {int(table['n_denominator'].max())} applicable files each. "
              f"The target line is at {_pct(float(table['target'].iloc[0]))}."]
     counted = np.zeros(k, dtype=bool)  # rows described so far (rows, not names)
@@ -485,9 +491,9 @@ def _funnel_alt(table, measure, unit, unit_label, inner, outer) -> str:
             counted |= sel
     rest = k - int(counted.sum())
     if rest == k:
-        parts.append(f"All {k} {unit_label}s are within the {level_text(inner)} limits.")
+        parts.append(f"All {k} {units_label} are within the {level_text(inner)} limits.")
     elif rest:
-        parts.append(f"The other {rest} {unit_label}{'s are' if rest > 1 else ' is'} within "
+        parts.append(f"The other {rest} {units_label + ' are' if rest > 1 else unit_label + ' is'} within "
                      f"the {level_text(inner)} limits.")
     if bool(table["adjusted"].iloc[0]):
         parts.append("Limits are widened for overdispersion.")
@@ -864,6 +870,22 @@ def plot_forest(table: pd.DataFrame, label: str = "label", estimate: str = "esti
 
 # --- grade distribution --------------------------------------------------------------------
 
+#: colours of a scale of more than four grades, best to worst (Okabe-Ito: told apart with any
+#: colour vision), each grade after the first two also hatched
+_GRADE_COLOURS_LONG = [OKABE_ITO["blue"], OKABE_ITO["bluish_green"], OKABE_ITO["yellow"], OKABE_ITO["orange"],
+                       OKABE_ITO["vermillion"], OKABE_ITO["reddish_purple"], OKABE_ITO["sky_blue"]]
+_GRADE_HATCHES_LONG = ["", "", "..", "//", "xx", "\\\\", "++"]
+
+
+def _grade_style(j: int, n: int) -> tuple:
+    """(colour, hatch) of the ``j``-th of ``n`` grades: Kent's four as they always were, a longer
+    scale (a five-point one) with a colour and hatch per grade, so no two grades look alike up
+    to seven grades."""
+    if n <= 4:
+        return _GRADE_COLOURS[j], ["", "", "//", "xx"][j]
+    return _GRADE_COLOURS_LONG[j % 7], _GRADE_HATCHES_LONG[j % 7] + ("/" if j >= 7 else "")
+
+
 def plot_grade_distribution(table: pd.DataFrame, group: str = "district", grade: str = "grade",
                             count: str = "n", labels: Mapping[int, str] | None = None,
                             title: str = "Overall grades", subject: str = "audited files") -> Figure:
@@ -896,9 +918,9 @@ def plot_grade_distribution(table: pd.DataFrame, group: str = "district", grade:
         left = np.zeros(k)
         for j, g in enumerate(share.columns):
             vals = 100 * share[g].to_numpy()
-            ax.barh(y, vals, left=left, color=_GRADE_COLOURS[j % 4], edgecolor="white",
-                    label=f"{g} {labels[g]}", height=0.7,
-                    hatch=["", "", "//", "xx"][j % 4])
+            colour, hatch = _grade_style(j, len(share.columns))
+            ax.barh(y, vals, left=left, color=colour, edgecolor="white",
+                    label=f"{g} {labels[g]}", height=0.7, hatch=hatch)
             left += vals
         for yi, n in zip(y, totals):
             ax.text(101, yi, f"n={int(n)}", va="center", fontsize=9)
@@ -916,7 +938,7 @@ def plot_grade_distribution(table: pd.DataFrame, group: str = "district", grade:
     overall = wide.sum(axis=0) / totals.sum()
     hi = share[worst].idxmax()
     good = share[[g for g in share.columns if g <= 2]].sum(axis=1)
-    alt = (f"Stacked bar chart of {subject} by grade for {k} {group}s "
+    alt = (f"Stacked bar chart of {subject} by grade for {k} {plural(group)} "
            f"({int(totals.sum())} files). Overall {_pct(float(good.mul(totals).sum() / totals.sum()), 0)} "
            f"are {labels[1]} or {labels[2]} and {_pct(float(overall[worst]), 0)} {labels[worst]}. "
            f"{hi} has the largest share {labels[worst]} ({_pct(float(share.loc[hi, worst]), 0)} "

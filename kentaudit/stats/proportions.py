@@ -54,6 +54,13 @@ _SM_METHOD = {"wilson": "wilson", "clopper-pearson": "beta", "jeffreys": "jeffre
 
 _CODES = ("Y", "N", "NA")  # category codes 0, 1, 2; missing -> 3
 
+#: The partial answer's code the counter counts on its own (a profile's ``answers.partial``,
+#: docs/profile.md; ingest admits it only where the cycle's profile has a partial answer).
+PARTIAL = "P"
+
+#: The denominator rule where the partial answers are counted on their own.
+DENOMINATOR_PARTIAL = "yes / (yes + no); partial answers counted on their own, outside the denominator"
+
 
 def criterion_ids(audits: pd.DataFrame, criteria: Sequence[str] | None = None) -> list[str]:
     """Criterion column names (``c_<id>``) to analyse.
@@ -79,14 +86,18 @@ def criterion_ids(audits: pd.DataFrame, criteria: Sequence[str] | None = None) -
     return cols
 
 
-def answer_codes(col: pd.Series) -> np.ndarray:
-    """Codes 0 = Y, 1 = N, 2 = NA (not applicable), 3 = missing; raise on anything else."""
+def answer_codes(col: pd.Series, partial: str | None = None) -> np.ndarray:
+    """Codes 0 = Y, 1 = N, 2 = NA (not applicable), 3 = missing, and 4 = the partial answer
+    ``partial`` where one is given; raise on anything else."""
     # A hashed, vectorised lookup of the codes: much faster than comparing
     # strings one code at a time or melting (count first, then compute).
     raw, uniques = pd.factorize(col, use_na_sentinel=True)
     lookup = np.empty(len(uniques) + 1, dtype=np.int64)
     lookup[-1] = 3  # factorize marks missing with -1, which indexes the last slot
     for i, u in enumerate(uniques):
+        if partial is not None and u == partial:
+            lookup[i] = 4
+            continue
         if u not in _CODES:
             pos = int(np.flatnonzero(raw == i)[0])
             raise InputError("criterion answers must be 'Y', 'N', 'NA' (not applicable) "
@@ -109,7 +120,7 @@ def _group_ids(audits: pd.DataFrame, by: list[str]) -> tuple[np.ndarray, pd.Data
 
 
 def criterion_counts(audits: pd.DataFrame, by: str | Sequence[str] | None = None,
-                     criteria: Sequence[str] | None = None) -> pd.DataFrame:
+                     criteria: Sequence[str] | None = None, partial: str | None = PARTIAL) -> pd.DataFrame:
     """Count yes, no, not applicable and missing answers for each criterion.
 
     Counting is vectorised (codes and ``numpy.bincount``), so a frame of
@@ -126,6 +137,10 @@ def criterion_counts(audits: pd.DataFrame, by: str | Sequence[str] | None = None
         key are kept as their own group.
     criteria : list of str, optional
         Criterion ids or ``c_<id>`` column names; default every ``c_*`` column.
+    partial : str or None
+        The code of a partial answer (a profile's ``answers.partial`` with ``counts_as:
+        excluded``, docs/profile.md), counted on its own and left out of the denominator like
+        not applicable; ``None`` refuses every code but Y, N and NA.
 
     Returns
     -------
@@ -139,8 +154,11 @@ def criterion_counts(audits: pd.DataFrame, by: str | Sequence[str] | None = None
         * ``n_denominator`` - ``n_yes + n_no``, the denominator;
         * ``n_not_applicable`` - answers ``"NA"``;
         * ``n_missing`` - blank answers (``pd.NA``);
+        * ``n_partial`` - partial answers (only where the frame holds any: a profile with a
+          partial answer counted on its own);
         * ``n_audits`` - all rows in the group;
-        * ``denominator`` - the rule ``"yes / (yes + no)"``.
+        * ``denominator`` - the rule ``"yes / (yes + no)"`` (:data:`DENOMINATOR`), or
+          :data:`DENOMINATOR_PARTIAL` where partial answers are counted.
 
     Raises
     ------
@@ -157,11 +175,12 @@ def criterion_counts(audits: pd.DataFrame, by: str | Sequence[str] | None = None
     cols = criterion_ids(audits, criteria)
     gid, keys = _group_ids(audits, by)
     n_groups = len(keys)
-    counts = np.empty((n_groups, len(cols), 4), dtype=np.int64)
+    counts = np.empty((n_groups, len(cols), 5), dtype=np.int64)
     for j, col in enumerate(cols):
-        codes = answer_codes(audits[col])
-        counts[:, j, :] = np.bincount(gid * 4 + codes, minlength=n_groups * 4).reshape(n_groups, 4)
-    flat = counts.reshape(n_groups * len(cols), 4)
+        codes = answer_codes(audits[col], partial)
+        counts[:, j, :] = np.bincount(gid * 5 + codes, minlength=n_groups * 5).reshape(n_groups, 5)
+    flat = counts.reshape(n_groups * len(cols), 5)
+    has_partial = bool(flat[:, 4].any())
     out = keys.loc[np.repeat(np.arange(n_groups), len(cols))].reset_index(drop=True)
     out["criterion"] = np.tile([c[2:] for c in cols], n_groups)
     out["n_yes"] = flat[:, 0]
@@ -169,8 +188,10 @@ def criterion_counts(audits: pd.DataFrame, by: str | Sequence[str] | None = None
     out["n_denominator"] = flat[:, 0] + flat[:, 1]
     out["n_not_applicable"] = flat[:, 2]
     out["n_missing"] = flat[:, 3]
+    if has_partial:
+        out["n_partial"] = flat[:, 4]
     out["n_audits"] = flat.sum(axis=1)
-    out["denominator"] = DENOMINATOR
+    out["denominator"] = DENOMINATOR_PARTIAL if has_partial else DENOMINATOR
     return out
 
 

@@ -60,3 +60,10 @@ def test_a_criterion_wording_leads_the_title_and_is_not_put_mid_sentence():
     assert fig.title.startswith("Child seen during the visit: shrunken estimates by district")
     assert "each district's posterior mean (Child seen during the visit)" in fig.caption
     assert "hierarchical beta-binomial model" in fig.caption
+
+
+def test_the_authoritys_words_name_the_units_in_caption_and_alt_text():
+    fig = plot_caterpillar(shrink(COUNTS, target=0.8), unit_label="locality", units_label="localities")
+    assert "Caterpillar plot of 5 localities' shrunken estimates" in fig.alt_text
+    assert "each locality's posterior mean" in fig.caption and "Triangles mark localities" in fig.caption
+    assert "localitys" not in fig.alt_text + fig.caption and "district" not in fig.alt_text + fig.caption

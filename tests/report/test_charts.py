@@ -433,3 +433,21 @@ def test_the_written_funnel_svg_draws_the_names_of_the_units_outside_the_limits(
                                  | (funnel_tab["flag_99_8"] != "within"), "district"])
     assert flagged and flagged <= drawn
     assert not (set(NAMES) - flagged) & drawn
+
+
+def test_funnel_alt_text_says_the_authoritys_plural(funnel_tab):
+    fig = plot_funnel(funnel_tab, measure="child seen alone", unit_label="locality", units_label="localities")
+    assert "12 localities" in fig.alt_text and "localitys" not in fig.alt_text
+    # without a plural given, the regular English plural, never "localitys"
+    assert "12 localities" in plot_funnel(funnel_tab, measure="child seen alone", unit_label="locality").alt_text
+
+
+def test_a_five_point_scale_gets_five_bars_that_look_different():
+    labels = {1: "Excellent", 2: "Good", 3: "Adequate", 4: "Requires improvement", 5: "Inadequate"}
+    rows = [{"district": d, "grade": g, "n": n} for d in ("Northfen", "Westmere")
+            for g, n in zip(range(1, 6), (3, 5, 4, 2, 1))]
+    fig = plot_grade_distribution(pd.DataFrame(rows), labels=labels)
+    ax = fig.figure.axes[0]
+    styles = {(tuple(p.get_facecolor()), p.get_hatch()) for p in ax.patches}
+    assert len(styles) == 5
+    assert "5 = Inadequate" in fig.caption and "Inadequate" in fig.alt_text

@@ -152,3 +152,22 @@ def test_compliance_joins_counts_and_interval():
 def test_compliance_needs_a_population_for_every_group():
     with pytest.raises(InputError, match="B"):
         compliance(_audits(), by="district", population={"A": 50})
+
+
+def test_partial_answers_are_counted_on_their_own_outside_the_denominator():
+    # a profile's partial answer with counts_as: excluded (docs/profile.md): kept as its code P
+    a = _audits().assign(c_seen=["Y", "P", "NA", "Y", "P", pd.NA, "N"])
+    c = criterion_counts(a).set_index("criterion")
+    assert c.loc["seen", ["n_yes", "n_no", "n_denominator", "n_not_applicable", "n_missing", "n_partial",
+                          "n_audits"]].tolist() == [2, 1, 3, 1, 1, 2, 7]
+    assert set(c["denominator"]) == {"yes / (yes + no); partial answers counted on their own, outside the denominator"}
+
+
+def test_without_partial_answers_there_is_no_partial_column():
+    assert "n_partial" not in criterion_counts(_audits()).columns
+
+
+def test_a_partial_answer_is_refused_where_the_scheme_has_none():
+    a = _audits().assign(c_seen=["Y", "P", "NA", "Y", "P", pd.NA, "N"])
+    with pytest.raises(InputError, match="c_seen"):
+        criterion_counts(a, partial=None)
