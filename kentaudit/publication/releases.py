@@ -284,7 +284,8 @@ def model_releases(results_dir, out_dir, *, cycle: str, spec: dict, districts: p
         main = {x: [s for s in samples_of[x] if s in MAIN_SAMPLES] or samples_of[x] for x in upto}
         ctx = Context(y, Universe({x: list(samples_of[x]) for x in upto}, dict(dist), {y: [ACCEPTED]},
                                   list(criteria)),
-                      main, upto[-2] if len(upto) > 1 else None, {y: main[y]})
+                      main, upto[-2] if len(upto) > 1 else None, {y: main[y]},
+                      authority=words.authority if words is not None else None)
         frames = release_frames(counts, grades, y, criteria=criteria, districts=districts,
                                 grade_labels=grade_labels, words=words)
         tables, _ = build_tables(rspec, results_dir, cycle=y, samples=samples_of[y],
