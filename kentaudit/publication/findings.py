@@ -501,9 +501,10 @@ def _not_stated(left, names):
     for k, ((tid, reason), items) in enumerate(groups.items()):
         f.add("; " if k else "", f"{reason[0].upper()}{reason[1:]} ({names.get(tid, tid)}): ")
         if len(items) > MAX_LISTED:
-            # a long run of names is not read: the count, the table, and the first few; every
-            # result is still bound to its row (the completeness check reads the bindings)
-            f.add(f"{len(items)} results, among them ")
+            # a long run of names is not read: the table and the first few (no count: every
+            # number in the findings is a published cell's); every result is still bound to
+            # its row (the completeness check reads the bindings)
+            f.add("among others, ")
         for j, (row, column, what) in enumerate(items):
             shown = j < MAX_LISTED
             f.add(", " if j and shown else "", Binding("", "listed", tid, column, "", row=row, condition=reason),
