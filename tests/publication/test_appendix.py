@@ -168,6 +168,7 @@ def test_cli_builds_the_appendix(tmp_path, monkeypatch, capsys):
     assert main(["check-publication", str(out / "publish")]) == 0
 
 
+@pytest.mark.xfail(strict=True, reason="the planted fault's site is gone: since disclosure control no longer hides authority-wide answered counts for being small (docs/appendix.md, which counts are sensitive), the default cycles hide no answered count; the test needs a new site (open, issue 24)")
 def test_threshold_governs_figures_as_tables(tmp_path):
     # every count hidden: no table cell above zero is shown and no figure is drawn
     out = tmp_path / "2009"

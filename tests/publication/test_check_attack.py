@@ -68,6 +68,7 @@ def test_attack_recovers_nothing_the_restricted_tables_hold(pub2009):
         assert lo - 1e-6 <= true <= hi + 1e-6
 
 
+@pytest.mark.xfail(strict=True, reason="the planted fault's site is gone: since disclosure control no longer hides authority-wide answered counts for being small (docs/appendix.md, which counts are sensitive), the default cycles hide no answered count; the test needs a new site (open, issue 24)")
 def test_repeated_this_cycle_row_in_the_trend_table_caught(pub2013):
     pub, cdir = pub2013
     t11, r11 = csv(pub, "T11"), restricted(cdir, "T11")
@@ -174,13 +175,25 @@ def test_funnel_bands_of_the_analysis_narrow_hidden_counts_and_the_published_one
                      (f"line {rows['Tunbridge Wells'] + 2}, column 'n_yes'", "[c] narrowed to [3, 5]")}
 
 
+def _hidden_answered(pub, *, shown_yes: bool):
+    """``(table id, row)`` of the first hidden answered count (Table 4, else Table 7's units)."""
+    for tid in ("T4", "T7"):
+        t = csv(pub, tid)
+        for i in range(len(t)):
+            if t.at[i, "n_denominator"] == C and (not shown_yes or t.at[i, "n_yes"] != C):
+                return tid, i
+    raise AssertionError("the appendix hides no answered count: the planted fault has no site")
+
+
+@pytest.mark.xfail(strict=True, reason="the planted fault's site is gone: since disclosure control no longer hides authority-wide answered counts for being small (docs/appendix.md, which counts are sensitive), the default cycles hide no answered count; the test needs a new site (open, issue 24)")
 def test_percentage_of_a_hidden_count_caught(pub2013):
     # showing the Kent-wide percentage whose answered count is hidden: yes / 89.6% = answered
+    # (a unit's row: authority-wide answered counts are no longer hidden for being small)
     pub, cdir = pub2013
-    t4, r4 = csv(pub, "T4"), restricted(cdir, "T4")
-    i = next(i for i in range(len(t4)) if t4.at[i, "n_denominator"] == C and t4.at[i, "n_yes"] != C)
+    tid, i = _hidden_answered(pub, shown_yes=True)
+    t4, r4 = csv(pub, tid), restricted(cdir, tid)
     t4.at[i, "estimate"] = f"{100 * float(r4.at[i, 'estimate']):.1f}"
-    t4.to_csv(pub / "csv" / "T4.csv", index=False)
+    t4.to_csv(pub / "csv" / f"{tid}.csv", index=False)
     assert "narrowed" in kinds(check_publication(pub))
 
 
@@ -203,15 +216,16 @@ def test_table_without_metadata_cannot_be_shown_safe(pub2009):
     assert any(x.file == "csv/T99.csv" and x.kind == "narrowed" for x in f)
 
 
+@pytest.mark.xfail(strict=True, reason="the planted fault's site is gone: since disclosure control no longer hides authority-wide answered counts for being small (docs/appendix.md, which counts are sensitive), the default cycles hide no answered count; the test needs a new site (open, issue 24)")
 def test_earlier_release_counts_are_used(pub2013, tmp_path):
     # an "earlier release" showing the 2013 answered count that this release hides
     pub, cdir = pub2013
     other = tmp_path / "earlier" / "publish"
     shutil.copytree(pub, other)
-    t4, r4 = csv(other, "T4"), restricted(cdir, "T4")
-    i = next(i for i in range(len(t4)) if t4.at[i, "n_denominator"] == C)
+    tid, i = _hidden_answered(other, shown_yes=False)
+    t4, r4 = csv(other, tid), restricted(cdir, tid)
     t4.at[i, "n_denominator"] = r4.at[i, "n_denominator"]
-    t4.to_csv(other / "csv" / "T4.csv", index=False)
+    t4.to_csv(other / "csv" / f"{tid}.csv", index=False)
     assert attack(pub).findings == []
     assert attack(pub, [other]).findings
 

@@ -99,6 +99,7 @@ def test_modelled_releases_are_kept_out_of_publish(run13):
     assert not any("earlier_releases" in str(p) for p in (run13 / "publish").rglob("*"))
 
 
+@pytest.mark.xfail(strict=True, reason="the planted fault's site is gone: since disclosure control no longer hides authority-wide answered counts for being small (docs/appendix.md, which counts are sensitive), the default cycles hide no answered count; the test needs a new site (open, issue 24)")
 def test_a_count_hidden_by_a_modelled_earlier_appendix_is_hidden_in_the_trend_table(run13):
     t11 = pd.read_csv(run13 / "publish" / "csv" / "T11.csv", dtype=str, keep_default_na=False)
     code, cyc = "criterion", "cycle"
@@ -124,6 +125,7 @@ def test_a_count_hidden_by_a_modelled_earlier_appendix_is_hidden_in_the_trend_ta
     assert checked >= 1
 
 
+@pytest.mark.xfail(strict=True, reason="the planted fault's site is gone: since disclosure control no longer hides authority-wide answered counts for being small (docs/appendix.md, which counts are sensitive), the default cycles hide no answered count; the test needs a new site (open, issue 24)")
 def test_check_publication_catches_a_trend_count_an_earlier_appendix_hid(run13, tmp_path):
     # plant: show in T11 a 2010-2012 Kent-wide count that the modelled appendix of its
     # cycle hid; the check, attacking with the modelled releases, must fail
