@@ -7,6 +7,7 @@ under ``tests/golden/`` and are not checked here.
 from __future__ import annotations
 
 import ast
+import json
 from pathlib import Path
 
 import nbformat
@@ -77,6 +78,15 @@ def output_problems(nb) -> list[str]:
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids)
 def test_notebook_is_valid_nbformat(path):
     nbformat.validate(nbformat.read(path, as_version=4))
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids)
+def test_every_cell_has_its_id_in_the_committed_file(path):
+    # nbformat 4.5 requires a cell id; one missing is filled at random on each read (with a
+    # MissingIDFieldWarning printed into every run), so an executed notebook would differ run to run
+    raw = json.loads(Path(path).read_text(encoding="utf-8"))
+    assert (raw["nbformat"], raw["nbformat_minor"]) >= (4, 5)
+    assert [i for i, c in enumerate(raw["cells"]) if not c.get("id")] == []
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids)
