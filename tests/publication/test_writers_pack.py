@@ -196,3 +196,13 @@ def test_ods_shows_one_decimal_for_percentages_and_has_properties(built):
 def test_publication_check_passes_on_the_pack(built):
     from kentaudit.publication.check.folder import check_publication
     assert check_publication(built.publish_dir, restricted_dir=built.restricted_dir) == []
+
+
+def test_workbook_keywords_state_the_release_status_and_claim_no_other(built):
+    # the pack is synthetic demonstration data: its keywords must not call it official statistics
+    wb = openpyxl.load_workbook(built.publish_dir / "appendix.xlsx", read_only=True)
+    keywords = wb.properties.keywords
+    assert "synthetic demonstration data" in keywords and "official statistics" not in keywords
+    with zipfile.ZipFile(built.publish_dir / "appendix.ods") as z:
+        meta = z.read("meta.xml").decode()
+    assert "synthetic demonstration data" in meta and "official statistics" not in meta

@@ -144,7 +144,9 @@ def properties(content: AppendixContent) -> dict:
             # the producer: the appendix's cover (publication.producer, else the profile's name)
             "author": pub.get("producer") or "not stated",
             "company": pub.get("producer") or "not stated",
-            "keywords": "child protection, case-file audit, official statistics, kentaudit",
+            # the release's own status, never a claim it does not make ("official statistics")
+            "keywords": ", ".join(["child protection", "case-file audit",
+                                   *([str(pub["status"])] if pub.get("status") else []), "kentaudit"]),
             "comments": f"Status: {pub.get('status') or 'not stated'}. {content.generated}".strip(),
             "language": "en-GB", "category": str(pub.get("status") or "")}
 
