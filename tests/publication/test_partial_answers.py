@@ -28,7 +28,7 @@ UNITS = {"A": "North", "B": "North", "C": "South", "D": "South"}
 #: answers to criterion k1 by unit: Y, N, P (partially), NA, missing. Unit A has 2 partial
 #: answers: a sensitive count of 1..5, hidden
 K1 = {"A": (20, 8, 2, 3, 1), "B": (18, 9, 7, 2, 0), "C": (25, 6, 9, 1, 1), "D": (17, 12, 8, 4, 0)}
-K2 = {"A": (22, 6, 6, 0, 0), "B": (21, 6, 8, 1, 0), "C": (28, 7, 6, 1, 0), "D": (24, 9, 7, 1, 0)}
+K2 = {"A": (22, 6, 6, 0, 0), "B": (22, 6, 8, 0, 0), "C": (29, 7, 6, 0, 0), "D": (25, 9, 7, 0, 0)}
 #: overall grades on a five-point scale: (grade, audits)
 GRADES5 = {1: 20, 2: 60, 3: 40, 4: 15, 5: 9}
 SAMPLE = "random_sample"
@@ -207,25 +207,27 @@ def test_a_partial_count_derivable_from_the_counts_shown_around_it_is_caught(pub
     _write(copy, "T90", t90)
     found = check_publication(copy, threshold=5, width=3)
     i = t90.index[(t90["criterion"] == "k1") & (t90["district"] == "A")][0]
-    assert any(f.kind == "narrowed" and "T90" in f.file and f"line {i + 2}" in f.where
-               and "n_partial" in f.where for f in found), found
+    assert any(f.kind == "narrowed" and "T90" in f.file and f"line {i + 2}" in f.location
+               and "n_partial" in f.location for f in found), found
 
 
 def test_the_attack_reads_the_partial_level_from_the_definitions_not_only_the_universe(published, tmp_path):
-    """Metadata that leaves the partial answer out of its universe does not blind the attack: a
-    count's definition names it, so the same planted leak is still found."""
+    """Metadata that leaves the partial answer out of its universe does not mislead the attack: a
+    count's definition names it, so the folder still reads as consistent and safe (no finding),
+    and the same planted leak is still found."""
     copy = _planted(published, tmp_path)
     mf = copy / "csv" / "metadata.json"
     meta = json.loads(mf.read_text(encoding="utf-8"))
     meta["universe"]["answers"] = ["yes", "no", "na", "missing"]
     mf.write_text(json.dumps(meta), encoding="utf-8")
+    assert check_publication(copy, threshold=5, width=3) == []
     audit = published.sup.audit
     t90 = _csv(copy, "T90")
     for _, r in audit[(audit["table_id"] == "T90") & (audit["reason"] == "secondary")].iterrows():
         t90.at[int(r["row"]), r["column"]] = str(int(r["value"]))
     _write(copy, "T90", t90)
     found = check_publication(copy, threshold=5, width=3)
-    assert any(f.kind == "narrowed" and "n_partial" in f.where for f in found), found
+    assert any(f.kind == "narrowed" and "n_partial" in f.location for f in found), found
 
 
 # ------------------------------------------------------------------ a five-point grade scale
