@@ -19,13 +19,35 @@ __all__ = ["compliance_summary"]
 
 # ----------------------------------------------------------------------------- compliance
 
+def partial_apart(counts: pd.DataFrame, cd: CycleData) -> pd.DataFrame:
+    """``counts`` (one row per criterion, over the main samples) with the partial answers counted
+    apart as ``n_partial`` where the profile's rule folds them (``counts_as: yes`` or ``no``:
+    :mod:`kentaudit.analysis.cycle` reads a partial answer as ``Y`` or ``N`` before any count, so
+    ``n_partial`` is then a part of ``n_yes`` or ``n_no``), counted from the accepted audits as
+    received. Unchanged without a partial answer, with ``excluded`` (the counter already counts
+    them apart) and where no audit gave one (as :func:`kentaudit.stats.proportions.criterion_counts`)."""
+    ans = cd.params.profile.answers
+    if ans.partial is None or ans.partial_counts_as == "excluded" or "n_partial" in counts.columns:
+        return counts
+    raw = cd.ingest.accepted
+    raw = raw[raw["sample"].isin(cd.params.samples) & raw["sample"].isin(cd.params.main_samples)]
+    n = {c: int((raw[f"c_{c}"].astype(object) == ans.partial).sum()) if f"c_{c}" in raw.columns else 0
+         for c in counts["criterion"].astype(str)}
+    if not any(n.values()):
+        return counts
+    out = counts.copy()
+    out.insert(out.columns.get_loc("n_missing") + 1, "n_partial", out["criterion"].astype(str).map(n))
+    return out
+
+
 def compliance_summary(cd: CycleData) -> Section:
     """Compliance by criterion with intervals, the design-based estimate, and grades.
 
     Tables
     ------
     compliance_by_criterion : criterion, criterion_label, n_audits, n_yes, n_no,
-        n_denominator, n_not_applicable, n_missing, estimate, conf_low, conf_high,
+        n_denominator, n_not_applicable, n_missing, (n_partial where the profile has a partial
+        answer and an audit gave one: :func:`partial_apart`), estimate, conf_low, conf_high,
         method, conf_level, denominator - over the main samples.
     compliance_by_sample : the same by sample (re-audit included, as its own sample).
     authority_estimate : design-based authority-wide proportion per criterion.
@@ -45,7 +67,7 @@ def compliance_summary(cd: CycleData) -> Section:
     """
     P, a = cd.params, cd.audits
     main = cd.main
-    by_crit = label_criteria(with_ci(count_answers(main, criteria=cd.criterion_ids), P), cd)
+    by_crit = partial_apart(label_criteria(with_ci(count_answers(main, criteria=cd.criterion_ids), P), cd), cd)
     by_sample = label_criteria(with_ci(count_answers(a, by="sample", criteria=cd.criterion_ids), P), cd)
 
     # the authority-wide estimate: Kent's 2009 design (initial cases a certainty stratum, the

@@ -36,7 +36,7 @@ from kentaudit.inputs.params import MAIN_SAMPLES, load_params
 from kentaudit.inputs.profile import Profile, Words, bundled_profile
 from kentaudit.inputs.reference import (AREA_ASSUMPTION, criteria, districts as _districts,
                                         grade_labels, register_profile)
-from kentaudit.publication.cells import ACCEPTED, Universe
+from kentaudit.publication.cells import ACCEPTED, Universe, answer_domain, grade_domain
 from kentaudit.publication.check.folder import check_printed, check_publication
 from kentaudit.publication.disclosure import (DEFAULT_WIDTH, Context, protect_adjusted_p,
                                               protect_funnel_bands, suppress)
@@ -45,7 +45,7 @@ from kentaudit.publication.findings import bindings_frame, main_findings
 from kentaudit.publication.numbering import (ID_PATTERN, csv_name, numbering, reader_number,
                                              sheet_name)
 from kentaudit.publication.releases import earlier_releases, model_releases
-from kentaudit.publication.spec import applies, build_tables, load_spec, read_results
+from kentaudit.publication.spec import answer_scheme, applies, build_tables, load_spec, read_results
 from kentaudit.publication.table import AppendixContent
 from kentaudit.publication.views import SAMPLE_WORDS, mark_untestable
 from kentaudit.publication.writers.csv import release_list, write_csvs
@@ -614,7 +614,8 @@ def _start(params, results_dir, spec_path) -> _Build:
     """Check the results folder and read what the steps share: spec, settings, manifest and words."""
     cycle = str(_get(params, "cycle"))
     results_dir = _results_folder(params, cycle, results_dir)
-    spec = load_spec(spec_path, words=_words(params))
+    # the cycle's answer scheme: a partial answer counted by its rule, shown as n_partial
+    spec = answer_scheme(load_spec(spec_path, words=_words(params)), _profile(params).answers)
     if not _assumed_areas(params):
         spec = without_note(spec, "area_assumption")  # the cycle's own areas: nothing assumed
     samples = list(_get(params, "samples", []) or [])
@@ -661,6 +662,9 @@ def _disclosure_control(b: _Build, tables) -> _Disclosed:
                              main_samples=_main_samples(b.params),
                              districts_path=units_path(b.params))
     ctx.authority = _words(b.params).authority
+    # the cycle's answers (a partial answer its own level) and grade scale (any length)
+    ctx.universe.answers = answer_domain(_profile(b.params).answers.partial is not None)
+    ctx.universe.grades = grade_domain(_grade_words(b.params))
     modelled, earlier = _earlier(b, ctx, width)
     sup = suppress(tables, threshold=b.threshold, context=ctx, width=width,
                    earlier=[(d, v) for d, v, _ in earlier])

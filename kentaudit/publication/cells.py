@@ -34,18 +34,40 @@ from scipy.sparse import csr_matrix
 
 from kentaudit.core.errors import DisclosureError
 
-__all__ = ["DIMENSIONS", "BRANCHES", "Universe", "Definition", "LinearSystem"]
+__all__ = ["DIMENSIONS", "BRANCHES", "ANSWERS", "PARTIAL", "GRADES", "MISSING", "Universe", "Definition",
+           "LinearSystem", "answer_domain", "grade_domain"]
 
 #: Base dimensions of a record, then the branch dimensions (one branch per count at most).
 BASE_DIMENSIONS = ("cycle", "status", "sample", "district")
 BRANCHES = {"criterion": ("answer", "answer_initial"), "grade": ("grade",), "moderation": ("moderation",)}
 DIMENSIONS = BASE_DIMENSIONS + ("criterion", "answer", "answer_initial", "grade", "moderation")
 
+#: The answers every answer scheme has (``Y``, ``N``, ``NA`` and not recorded); a scheme with a
+#: partial answer (a profile's ``answers.partial``) has :data:`PARTIAL` as well (:func:`answer_domain`).
 ANSWERS = ("yes", "no", "na", "missing")
-PAIR_ANSWERS = ("yes", "no", "na", "missing")
-GRADES = ("1", "2", "3", "4", "missing")
+#: The partial answer's value in count definitions ("Partially": its own level, whatever its rule).
+PARTIAL = "partial"
+PAIR_ANSWERS = ANSWERS
+MISSING = "missing"
+#: The grades of the default (four-point) scale; a cycle's own scale: :func:`grade_domain`.
+GRADES = ("1", "2", "3", "4", MISSING)
 MODERATION = ("none", "agreed", "down", "up")
 ACCEPTED = "accepted"
+
+
+def answer_domain(partial: bool = False) -> tuple:
+    """The answer dimension: yes, no, not applicable, not recorded, and the partial answer
+    where the cycle's answer scheme has one (whatever its ``counts_as`` rule: the rule says
+    which answers a count counts, docs/appendix.md "Partial answers")."""
+    return ANSWERS + ((PARTIAL,) if partial else ())
+
+
+def grade_domain(grades) -> tuple:
+    """The grade dimension of a scale: its grades as written (``"1"`` .. ``"n"``), then not recorded."""
+    out = tuple(dict.fromkeys(str(g).strip() for g in grades))
+    if not out or MISSING in out:
+        raise DisclosureError(f"a grade scale needs one or more grades other than {MISSING!r}; got {list(grades)}.")
+    return out + (MISSING,)
 
 
 @dataclass
@@ -59,12 +81,16 @@ class Universe:
     statuses : dict ``{cycle: [statuses]}`` (``accepted`` plus ``rejected: <rule>``
         values; a cycle not listed has only ``accepted`` records)
     criteria : list of criterion ids
+    answers : tuple, the answer dimension (:func:`answer_domain`; default without a partial answer)
+    grades : tuple, the grade dimension (:func:`grade_domain`; default the four-point scale)
     """
 
     cycles: dict
     districts: dict
     statuses: dict
     criteria: list
+    answers: tuple = ANSWERS
+    grades: tuple = GRADES
 
     def domain(self, dim: str, cycle: str | None = None) -> tuple:
         if dim == "cycle":
@@ -79,8 +105,8 @@ class Universe:
                 tuple(dict.fromkeys([ACCEPTED, *(s for v in self.statuses.values() for s in v)]))
         if dim == "criterion":
             return tuple(self.criteria)
-        return {"answer": ANSWERS, "answer_initial": PAIR_ANSWERS, "grade": GRADES,
-                "moderation": MODERATION}[dim]
+        return {"answer": tuple(self.answers), "answer_initial": tuple(self.answers),
+                "grade": tuple(self.grades), "moderation": MODERATION}[dim]
 
     def areas(self) -> dict:
         out: dict = {}
@@ -217,7 +243,8 @@ class LinearSystem:
                                    and ("sample" not in d.sets or d.sets["sample"] & sc) for d in self.defs)
                         groups = [(dc, [bvs[dc]]) for dc in dclasses] if by_d else [(None, list(bvs.values()))]
                         dims = BRANCHES[br[0]]
-                        doms = [(PAIR_ANSWERS if sc == frozenset({"reaudit"}) else ("-",)) if dim == "answer_initial"
+                        doms = [(u.domain("answer_initial") if sc == frozenset({"reaudit"}) else ("-",))
+                                if dim == "answer_initial"
                                 else u.domain(dim) for dim in dims]
                         for dc, bases in groups:
                             b = (c, st, sc, dc)

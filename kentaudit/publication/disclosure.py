@@ -43,6 +43,7 @@ the publication check runs that one). Limits: see ``docs/appendix.md``.
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -51,7 +52,7 @@ import numpy as np
 import pandas as pd
 
 from kentaudit.core.errors import DisclosureError
-from kentaudit.publication.cells import (ACCEPTED, BATCH_MIN_VARS, BRANCHES, Definition,
+from kentaudit.publication.cells import (ACCEPTED, BATCH_MIN_VARS, BRANCHES, MISSING, Definition,
                                          LinearSystem, Universe)
 from kentaudit.publication.table import PublicationTable, round_half_away
 from kentaudit.stats.funnel import funnel_limits
@@ -208,6 +209,30 @@ def _area_units(table, i, area, areas: dict) -> list:
     return areas[str(area)]
 
 
+#: a grade row's label: the grade's number, then its words ("5 Inadequate"); "missing" or
+#: "Not recorded" for audits without a grade
+_GRADE_LABEL = re.compile(r"\s*(\d+)(?!\d)")
+_NOT_RECORDED = {"missing", "not recorded", "no grade recorded", "not graded"}
+
+
+def _grades_of(table, i, v, u: Universe) -> list:
+    """The grades a grade row counts: every grade of the cycle's scale for a total row, else the
+    row's own grade (its leading number), refused when the scale has no such grade (a count of
+    a grade the universe lacks would silently count nothing)."""
+    scale = [g for g in u.domain("grade") if g != MISSING]
+    if _is_total(v):
+        return scale
+    text = str(v).strip()
+    if text.casefold() in _NOT_RECORDED:
+        return [MISSING]
+    m = _GRADE_LABEL.match(text)
+    if m is None or m.group(1) not in scale:
+        raise DisclosureError(
+            f"{table.id} row {i}: the grade {text!r} is not a grade of the cycle's scale "
+            f"({', '.join(scale)}); the grades table and the cycle's grade scale must agree.")
+    return [m.group(1)]
+
+
 def definitions(table: PublicationTable, ctx: Context) -> dict:
     """The definition of every count cell of ``table``: ``{(row, column): Definition}``.
 
@@ -278,7 +303,7 @@ def definitions(table: PublicationTable, ctx: Context) -> dict:
                         sets["district"] = _area_units(table, i, v, areas)
                 elif dim == "grade":
                     branch = ("grade",)
-                    sets["grade"] = ["1", "2", "3", "4"] if _is_total(v) else [str(v).strip()[:1]]
+                    sets["grade"] = _grades_of(table, i, v, u)
                 elif dim == "status":
                     sets["status"] = (list(u.domain("status", row_cycle)) if _is_total(v) else
                                       [ACCEPTED if str(v).strip().lower() == "accepted" else str(v)])

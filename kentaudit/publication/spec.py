@@ -22,7 +22,7 @@ from kentaudit.publication.table import Column, PublicationTable, PublicationTab
 from kentaudit.report.results import load_table
 from kentaudit.report.tables import column_info, default_words, in_words
 
-__all__ = ["load_spec", "build_tables", "read_results", "applies"]
+__all__ = ["load_spec", "build_tables", "read_results", "applies", "answer_scheme"]
 
 #: libyaml's safe loader where PyYAML was built with it (8 times faster on the bundled
 #: spec, which every notebook's findings read; the same data, tested), else PyYAML's own.
@@ -44,6 +44,67 @@ def load_spec(path=None, words: Words | None = None) -> dict:
     if len(ids) != len(set(ids)):
         raise PublicationTableError(f"appendix spec {path or 'bundled'}: ids are not unique: {ids}.")
     return spec
+
+
+#: the partial answer's value in count definitions (``kentaudit.publication.cells.PARTIAL``)
+PARTIAL = "partial"
+
+
+def answer_scheme(spec: dict, answers) -> dict:
+    """The spec with the cycle's partial answer (a profile's ``answers.partial``, docs/profile.md)
+    in what every count counts, and an ``n_partial`` column in every table that counts each
+    kind of answer (those with an ``n_not_applicable`` count: Table 4).
+
+    The rule is the one the analysis counts by (:mod:`kentaudit.analysis.cycle`,
+    :func:`kentaudit.stats.proportions.criterion_counts`), docs/appendix.md "Partial answers":
+
+    * ``excluded``: a partial answer is neither yes nor no: ``n_yes`` and ``n_no`` count ``Y``
+      and ``N`` only, the denominator is yes + no, and ``n_partial`` counts the partial
+      answers apart (audits = yes + no + partial + not applicable + not recorded);
+    * ``no`` (``yes``): the analysis reads a partial answer as ``N`` (``Y``): ``n_no``
+      (``n_yes``) and every denominator count the partial answers too, and ``n_partial``,
+      where the results table carries it, counts them apart (a part of ``n_no`` or ``n_yes``).
+
+    ``n_partial`` is published only where the results table has it (``optional``). Without a
+    partial answer the spec is returned unchanged.
+    """
+    code = getattr(answers, "partial", None)
+    if code is None:
+        return spec
+    rule = answers.partial_counts_as
+    label = str(answers.labels.get(code, "Partially"))
+    folded = {"yes": "yes", "no": "no"}.get(rule)
+    out = dict(spec)
+    tables = []
+    for e in spec.get("tables", []):
+        e = dict(e)
+        d = e.get("defines")
+        if d and d.get("columns"):
+            cols = {}
+            for name, sets in d["columns"].items():
+                sets = dict(sets or {})
+                for dim in ("answer", "answer_initial"):
+                    vals = [str(v) for v in sets.get(dim, ()) or ()]
+                    if folded is not None and folded in vals and PARTIAL not in vals:
+                        sets[dim] = [*vals, PARTIAL]
+                cols[name] = sets
+            if "n_not_applicable" in cols and "n_partial" not in cols:
+                cols["n_partial"] = {"answer": [PARTIAL]}
+                names = [c["name"] for c in e["columns"]]
+                at = names.index("n_not_applicable")
+                e["columns"] = [*e["columns"][:at],
+                                {"name": "n_partial", "label": label, "kind": "count", "unit": "count",
+                                 "optional": True},
+                                *e["columns"][at:]]
+                if rule == "excluded":
+                    # the reader's description of the additive structure: partial answers are
+                    # outside the denominator and part of the audits
+                    e["sums"] = [{**s, "parts": [*s["parts"], "n_partial"]} if "n_not_applicable" in s.get("parts", ())
+                                 else s for s in e.get("sums", ())]
+            e["defines"] = {**d, "columns": cols}
+        tables.append(e)
+    out["tables"] = tables
+    return out
 
 
 def read_results(results_dir, name: str) -> pd.DataFrame | None:
@@ -144,7 +205,7 @@ def build_tables(spec: dict, results_dir, *, cycle: str, samples, has_previous: 
             df = _join(df, other, j, e["id"])
         cols = [Column(c["name"], c["label"], c["kind"], c.get("unit"), tuple(c.get("from", ())),
                        float(c.get("scale", 1.0)), c.get("decimals"), c.get("share_of"), c.get("over"))
-                for c in e["columns"]]
+                for c in e["columns"] if not (c.get("optional") and c["name"] not in df.columns)]
         if "criterion_label" not in df.columns and "criterion" in df.columns and criterion_words:
             # the description of a criterion is the catalogue's: never a guess
             df.insert(df.columns.get_loc("criterion") + 1, "criterion_label",
@@ -166,11 +227,20 @@ def build_tables(spec: dict, results_dir, *, cycle: str, samples, has_previous: 
             e["id"], e["title"], df[[c.name for c in cols]].reset_index(drop=True), cols,
             scope=f"{w.authority} case-file audit, cycle {cycle_label or cycle}.",
             source=source or f"{producer} case-file audits, cycle {cycle_label or cycle}.",
-            notes=notes, sums=e.get("sums", ()), total_rows=e.get("total_rows", ()),
+            notes=notes, sums=_sums_shown(e, cols), total_rows=e.get("total_rows", ()),
             links=e.get("links", ()), defines=e.get("defines")))
         tables[-1].adjustments = {c["name"]: {"raw": c["adjusts"], "family": list(c.get("family", ()))}
                                   for c in e["columns"] if c.get("adjusts")}
     return tables, skipped
+
+
+def _sums_shown(e: dict, cols) -> list:
+    """The spec's sum rules over the columns published (an optional column the results lack,
+    such as ``n_partial`` (:func:`answer_scheme`), leaves the rules it is part of)."""
+    shown = {c.name for c in cols}
+    dropped = {c["name"] for c in e["columns"]} - shown
+    return [{**s, "parts": [p for p in s["parts"] if p not in dropped]}
+            for s in e.get("sums", ()) if s["total"] not in dropped]
 
 
 def _methods_in_words(df: pd.DataFrame, cols) -> pd.DataFrame:

@@ -62,12 +62,10 @@ def fenmarsh(tmp_path_factory):
         w = csv.DictWriter(fh, fieldnames=list(rows[0]))
         w.writeheader()
         w.writerows(rows)
-    # docs/adopting.md step 5: the analyst decides how "Partially" counts in a compliance
-    # proportion; Fenmarsh's standard is "fully met", so a partial answer counts as No
+    # docs/adopting.md step 5: the analyst keeps init's proposal for "Partially": a partial
+    # answer is neither compliant nor non-compliant (counts_as: excluded), counted on its own
     profile = tmp / "fenmarsh" / "profile.yaml"
-    text = profile.read_text(encoding="utf-8")
-    assert "counts_as: excluded" in text
-    profile.write_text(text.replace("counts_as: excluded", 'counts_as: "no"'), encoding="utf-8")
+    assert re.search(r'counts_as: "?excluded"?', profile.read_text(encoding="utf-8"))
     params = tmp / "fenmarsh" / "cycle.yaml"
     run = _kentaudit("run", params, "--jobs", "2", cwd=tmp)
     cycle_dir = tmp / "fenmarsh" / "outputs" / "2025-26"
@@ -124,20 +122,45 @@ def test_the_outputs_name_fenmarsh_its_localities_and_its_scale_and_never_kent(f
     assert not DISTRICT.search(text), DISTRICT.search(text).string[max(0, DISTRICT.search(text).start() - 200):][:400]
 
 
-def test_partial_answers_are_counted_by_the_profiles_rule(fenmarsh):
-    from kentaudit.report.results import load_table
+def test_partial_answers_are_published_apart_and_outside_the_denominator(fenmarsh):
+    """counts_as: excluded, as init proposes: Table 4 as published shows every question's
+    "Partially" answers in its own column (n_partial), the export's own counts, and the
+    compliance proportion is yes / (yes + no): the partial answers are outside it."""
     assert fenmarsh["run"].returncode == 0
-    t = load_table("compliance_by_criterion", fenmarsh["dir"] / "results")
-    # counts_as: no: every "Partially" of the export is a No of the compliance proportion, for
-    # every question (the export's own counts, question by question)
+    t4 = pd.read_csv(fenmarsh["dir"] / "publish" / "csv" / "T4.csv", dtype=str, keep_default_na=False)
+    assert "n_partial" in t4.columns
     export = fx.rows()
-    for q, (_, row) in zip(fx.QUESTIONS, t.iterrows()):
+    labels = dict(zip(t4["criterion_label"], range(len(t4))))
+    shown = 0
+    for q in fx.QUESTIONS:
+        row = t4.iloc[labels[q.split(". ", 1)[1]]]
         said = [r[q] for r in export]
-        assert int(row["n_yes"]) == said.count("Yes"), q
-        assert int(row["n_no"]) == said.count("No") + said.count("Partially"), q
-        assert int(row["n_not_applicable"]) == said.count("N/A"), q
-        assert int(row["n_missing"]) == said.count(None), q
-    assert "n_partial" not in t.columns
+        expect = {"n_yes": said.count("Yes"), "n_no": said.count("No"), "n_partial": said.count("Partially"),
+                  "n_not_applicable": said.count("N/A"), "n_missing": said.count(None),
+                  "n_denominator": said.count("Yes") + said.count("No"), "n_audits": len(said)}
+        for col, n in expect.items():
+            if row[col] != "[c]":
+                assert int(row[col]) == n, (q, col, row[col], n)
+        if "[c]" not in (row["n_yes"], row["n_denominator"], row["estimate"]):
+            shown += 1
+            assert float(row["estimate"]) == pytest.approx(100 * said.count("Yes") / expect["n_denominator"], abs=0.05)
+    assert shown == len(fx.QUESTIONS)
+    # the published description of Table 4 says so too: partial answers are their own level
+    meta = json.loads((fenmarsh["dir"] / "publish" / "csv" / "metadata.json").read_text(encoding="utf-8"))
+    assert "partial" in meta["universe"]["answers"]
+    t4m = next(t for t in meta["tables"] if t["id"] == "T4")
+    assert t4m["defines"]["columns"]["n_denominator"] == {"answer": ["yes", "no"]}
+    assert t4m["defines"]["columns"]["n_partial"] == {"answer": ["partial"]}
+
+
+def test_the_five_point_scale_is_the_grade_dimension_of_disclosure_control(fenmarsh):
+    """Table 8 shows Fenmarsh's five grades, each counted as its own grade (the fifth is no
+    longer outside the model), and the published universe names the scale."""
+    assert fenmarsh["run"].returncode == 0
+    meta = json.loads((fenmarsh["dir"] / "publish" / "csv" / "metadata.json").read_text(encoding="utf-8"))
+    assert meta["universe"]["grades"] == ["1", "2", "3", "4", "5", "missing"]
+    t8 = pd.read_csv(fenmarsh["dir"] / "publish" / "csv" / "T8.csv", dtype=str, keep_default_na=False)
+    assert {g.split(" ", 1)[0] for g in t8["grade"] if g != "Total"} == {"1", "2", "3", "4", "5"}
 
 
 def test_reviewer_pages_and_manifest_say_the_label_not_the_id(fenmarsh):

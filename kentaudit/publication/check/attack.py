@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,8 +52,13 @@ __all__ = ["AttackResult", "Release", "attack", "funnel_bands", "read_release"]
 
 HIDDEN = "[c]"
 _ALL = {"total", "all", "all samples", "all districts", "kent", "all areas", "all cycles"}
+#: the answers of every scheme; a partial answer ("partial") where the published universe or a
+#: count's definition names one (:func:`_answers_of`)
 _ANSWERS = ("yes", "no", "na", "missing")
+#: the grades of a release that names no scale (older metadata): the four-point scale
 _GRADES = ("1", "2", "3", "4", "missing")
+_GRADE_LABEL = re.compile(r"\s*(\d+)(?!\d)")
+_NOT_RECORDED = {"missing", "not recorded", "no grade recorded", "not graded"}
 _MODERATION = ("none", "agreed", "down", "up")
 
 
@@ -190,7 +196,7 @@ def _resolve(tid, tmeta, df, rel_universe, main, this, previous, district_sample
                         sets["district"] = frozenset(areas.get(v, []))
                 elif dim == "grade":
                     branch = ("grade",)
-                    sets["grade"] = frozenset(["1", "2", "3", "4"]) if _is_all(v) else frozenset([v.strip()[:1]])
+                    sets["grade"] = _grade_set(v, rel_universe.get("grades") or _GRADES)
                 elif dim == "status":
                     sets["status"] = (frozenset(statuses.get(c_cyc, ["accepted"])) if _is_all(v) else
                                       frozenset(["accepted" if v.strip().lower() == "accepted" else v]))
@@ -205,6 +211,49 @@ def _resolve(tid, tmeta, df, rel_universe, main, this, previous, district_sample
     return out
 
 
+def _grade_set(v, grades) -> frozenset:
+    """The grades a grade row counts, read from its label: every grade of the scale for a total,
+    else the label's leading number ("5 Inadequate"), or not recorded."""
+    if _is_all(v):
+        return frozenset(g for g in grades if g != "missing")
+    text = str(v).strip()
+    if text.casefold() in _NOT_RECORDED:
+        return frozenset(["missing"])
+    m = _GRADE_LABEL.match(text)
+    return frozenset([m.group(1) if m else text])
+
+
+def _answers_of(releases) -> list:
+    """The answer dimension: the base answers, every answer a release's universe lists, and every
+    answer a count's definition names (a partial answer is a level of its own wherever any
+    count counts it: the attack does not take the metadata's word that there is none)."""
+    out = list(_ANSWERS)
+    for r in releases:
+        out += [str(a) for a in ((r.meta.get("universe") or {}).get("answers") or ())]
+        for t in r.meta.get("tables", []):
+            d = t.get("defines") or {}
+            for sets in [d.get("fixed") or {}, *((d.get("columns") or {}).values())]:
+                for dim in ("answer", "answer_initial"):
+                    vals = (sets or {}).get(dim) or ()
+                    out += [str(a) for a in ([vals] if isinstance(vals, str) else vals)]
+    return list(dict.fromkeys(out))
+
+
+def _grades_of(releases) -> list:
+    """The grade dimension: the grades each release's universe lists (the four-point scale for a
+    release that lists none) and every grade a published grade row names, then not recorded."""
+    out = []
+    for r in releases:
+        out += [str(g) for g in ((r.meta.get("universe") or {}).get("grades") or _GRADES)]
+        for t in r.meta.get("tables", []):
+            labels = (t.get("defines") or {}).get("labels") or {}
+            df = r.tables.get(t.get("id"))
+            for c, dim in labels.items():
+                if dim == "grade" and df is not None and c in df.columns:
+                    out += [m.group(1) for m in (_GRADE_LABEL.match(str(v)) for v in df[c]) if m]
+    return [g for g in dict.fromkeys(out) if g != "missing"] + ["missing"]
+
+
 class _Model:
     """Variables and rows of the attack."""
 
@@ -212,6 +261,8 @@ class _Model:
         self.cycles = {str(c): list(v) for c, v in universe.get("cycles", {}).items()}
         self.districts = list(universe.get("districts", {}))
         self.statuses = {str(c): list(v) for c, v in universe.get("statuses", {}).items()}
+        answers = tuple(universe.get("answers") or _ANSWERS)
+        grades = tuple(universe.get("grades") or _GRADES)
         self.nv = 0
         self.eq = []    # (vars, coefs, rhs)
         self.base = {}  # (cycle, status, sample, district) -> var
@@ -236,9 +287,9 @@ class _Model:
                         self.base[(c, st, s, d)] = self._v()
                     for br in sorted(by_cycle[c]):
                         if br[0] == "criterion":
-                            dims = [_ANSWERS, _ANSWERS if s == "reaudit" else ("-",)]
+                            dims = [answers, answers if s == "reaudit" else ("-",)]
                         elif br[0] == "grade":
-                            dims = [_GRADES]
+                            dims = [grades]
                         else:
                             dims = [_MODERATION]
                         combos = [()]
@@ -346,7 +397,8 @@ def attack(publish_dir, earlier=(), *, width: int | None = None, time_limit: flo
     releases = [read_release(publish_dir)] + [read_release(p) for p in earlier]
     main_meta = releases[0].meta
     width = int(width if width is not None else (main_meta.get("disclosure") or {}).get("protection_width", 3))
-    universe = {"cycles": {}, "districts": {}, "statuses": {}}
+    universe = {"cycles": {}, "districts": {}, "statuses": {}, "answers": _answers_of(releases),
+                "grades": _grades_of(releases)}
     for r in releases:
         u = r.meta.get("universe") or {}
         for c, v in (u.get("cycles") or {}).items():
@@ -372,7 +424,8 @@ def attack(publish_dir, earlier=(), *, width: int | None = None, time_limit: flo
                 continue
             if (tm.get("defines") or {}).get("not_records"):
                 continue  # counts of something other than records (e.g. simulated cells)
-            defs = _resolve(tid, tm, df, u, main, str(u.get("cycle")), u.get("previous"), dsamp)
+            defs = _resolve(tid, tm, df, {**u, "grades": universe["grades"]}, main, str(u.get("cycle")),
+                            u.get("previous"), dsamp)
             for (i, col), d in defs.items():
                 txt = str(df.at[i, col]).strip() if col in df.columns else ""
                 if d is None:

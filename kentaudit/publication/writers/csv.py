@@ -34,7 +34,9 @@ def write_csvs(cdir: Path, tables, *, ctx=None, sup=None, earlier=()):
         meta["universe"] = {"cycle": ctx.cycle, "cycles": u.cycles, "main": ctx.main,
                             "district_samples": ctx.district_samples,
                             "previous": ctx.previous, "districts": u.districts,
-                            "statuses": u.statuses, "criteria": u.criteria}
+                            "statuses": u.statuses, "criteria": u.criteria,
+                            # the answer and grade dimensions: a partial answer, a scale's grades
+                            "answers": list(u.answers), "grades": list(u.grades)}
     if sup is not None:
         meta["disclosure"] = {"threshold": sup.threshold, "protection_width": sup.width,
                               # what a reader may assume of every [c]: at least 1, or at least 0
