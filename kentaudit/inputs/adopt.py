@@ -87,7 +87,7 @@ _ANSWER_WORDS = {"Y": ("yes", "y", "true", "met", "fully", "fully met", "achieve
                        "met in part", "some", "somewhat", "partially achieved", "partly achieved")}
 #: Words of a header naming the unit compared (in the order preferred as the profile's unit word when a
 #: header names two, such as "Locality/Team"): matched as whole words after :func:`_words`.
-UNIT_WORDS = ("team", "locality", "district", "unit", "hub", "patch", "service")
+UNIT_WORDS = ("team", "locality", "district", "unit", "hub", "patch")
 #: Words of a header naming who audited (its identity: an e-mail address is pseudonymised on ingest).
 AUDITOR_WORDS = ("auditor", "reviewer", "audited by", "reviewed by", "completed by")
 _QUESTION = re.compile(r"^\s*(?:q(?:uestion)?\s*\d+[a-z]?\b\s*[.:)\-]?\s*)(.*)$|^(.*\?)\s*$", re.IGNORECASE | re.DOTALL)
@@ -309,6 +309,8 @@ def propose(export, *, name: str | None = None, short_name: str | None = None) -
             ignore.remove(alt)
             area_col = None
         if alt is not None:
+            if columns.get(alt) == "team":
+                taken.discard("team")  # the team column is the unit: it stands for both (below)
             columns[alt] = "district"
             taken.add("district")
             decided.append(f"header {alt!r} -> district (the only column naming a unit: the units compared)")

@@ -65,15 +65,22 @@ def test_the_date_format_is_read_from_the_dates_and_the_header(prop):
 
 
 @pytest.mark.parametrize(("header", "column"), [
-    ("Team", "district"), ("Hub", "district"), ("Social work team", "district"), ("District", "district"),
-    ("Reviewer", "auditor"), ("Auditor email", "auditor"), ("Date of review (dd/mm/yyyy)", "audit_date"),
-    ("Date audit completed", "audit_date")])
+    ("Team", ["district", "team"]), ("Hub", ["district", "team"]), ("Social work team", ["district", "team"]),
+    ("District", ["district", "team"]), ("Reviewer", "auditor"), ("Auditor email", "auditor"),
+    ("Date of review (dd/mm/yyyy)", "audit_date"), ("Date audit completed", "audit_date")])
 def test_header_words_name_the_unit_the_auditor_and_the_audit_date(tmp_path, header, column):
     p = tmp_path / "e.csv"
     p.write_text(f"Audit ID,{header}\n1,x\n", encoding="utf-8")
     cols = propose(p).mapping["columns"]
-    got = cols.get(header)
-    assert got == column or (isinstance(got, list) and got[0] == column), cols
+    assert cols.get(header) == column, cols
+
+
+def test_a_team_column_alone_is_the_unit_and_the_team_and_names_the_unit_word(tmp_path):
+    p = tmp_path / "e.csv"
+    p.write_text("Audit ID,Team\n1,North A\n", encoding="utf-8")
+    prop = propose(p)
+    assert prop.mapping["columns"]["Team"] == ["district", "team"]
+    assert prop.profile["words"]["unit"] == "team"
 
 
 def test_a_header_naming_a_manager_of_a_team_is_not_a_unit(tmp_path):
