@@ -35,9 +35,12 @@ import yaml
 
 from kentaudit.core.errors import KentauditError
 from kentaudit.inputs.ingest import read_table
+from kentaudit.inputs.mapping import value_key
+from kentaudit.inputs.profile import plural
 from kentaudit.inputs.reference import grade_scales
 
-__all__ = ["AREA_NAMES", "COLUMN_NAMES", "GRADE_WORDS", "Proposal", "criterion_id", "propose", "write_proposal"]
+__all__ = ["AREA_NAMES", "AUDITOR_WORDS", "COLUMN_NAMES", "GRADE_WORDS", "UNIT_WORDS", "Proposal", "criterion_id",
+           "propose", "write_proposal"]
 
 #: Names audit tools give each kentaudit column (matched after :func:`_words`), first exactly,
 #: then by similarity (:data:`SIMILARITY`).
@@ -47,15 +50,15 @@ COLUMN_NAMES: dict[str, tuple[str, ...]] = {
                  "client id", "child reference"),
     "cycle": ("cycle", "audit year", "qa cycle", "year", "financial year", "audit cycle", "audit period"),
     "sample": ("sample", "audit type", "sample type", "type of audit"),
-    "district": ("district", "locality", "unit", "area office", "service area", "patch"),
+    "district": ("district", "locality", "unit", "area office", "service area", "patch", "hub"),
     "team": ("team", "team name", "social work team"),
     "case_status": ("case status", "case type", "status", "type of case", "legal status"),
     "cp_category": ("cp category", "category of plan", "plan category", "category of abuse",
                     "cp plan category"),
     "age_band": ("age band", "age", "age of child", "child age", "childs age", "age group", "age in years"),
     "record_source": ("record source", "records read", "records audited"),
-    "auditor": ("auditor", "auditor name", "audited by", "auditor code"),
-    "audit_date": ("audit date", "date of audit", "date audited", "date audit completed"),
+    "auditor": ("auditor", "auditor name", "audited by", "auditor code", "reviewer", "auditor email"),
+    "audit_date": ("audit date", "date of audit", "date audited", "date audit completed", "audit completed"),
     "overall_grade": ("overall grade", "overall judgement", "overall", "overall rating", "overall judgment"),
     "moderator": ("moderator", "moderated by", "moderator name"),
     "moderated_grade": ("moderated grade", "grade after moderation", "moderated overall grade",
@@ -75,16 +78,25 @@ SIMILARITY = 0.86
 GRADE_WORDS = ("outstanding", "excellent", "very good", "good", "satisfactory", "adequate",
                "requires improvement", "requires improvement to be good", "poor", "weak", "inadequate",
                "unsatisfactory")
-_ANSWER_WORDS = {"Y": ("yes", "y", "true", "met", "fully", "fully met"),
-                 "N": ("no", "n", "false", "not met"),
-                 "NA": ("n/a", "na", "n.a.", "not applicable", "not relevant"),
-                 "P": ("partially", "partial", "partly", "in part", "partially met", "somewhat")}
+#: Answer words (matched as :func:`kentaudit.inputs.mapping.value_key` matches them: case and spacing
+#: ignored) and the code each is proposed as; ``P`` is the partial answer (``answers.partial``).
+_ANSWER_WORDS = {"Y": ("yes", "y", "true", "met", "fully", "fully met", "achieved", "in place"),
+                 "N": ("no", "n", "false", "not met", "not achieved", "not in place"),
+                 "NA": ("n/a", "na", "n.a.", "not applicable", "not relevant", "n/a - not applicable"),
+                 "P": ("partially", "partial", "partly", "in part", "partially met", "partly met", "part met",
+                       "met in part", "some", "somewhat", "partially achieved", "partly achieved")}
+#: Words of a header naming the unit compared (in the order preferred as the profile's unit word when a
+#: header names two, such as "Locality/Team"): matched as whole words after :func:`_words`.
+UNIT_WORDS = ("team", "locality", "district", "unit", "hub", "patch")
+#: Words of a header naming who audited (its identity: an e-mail address is pseudonymised on ingest).
+AUDITOR_WORDS = ("auditor", "reviewer", "audited by", "reviewed by", "completed by")
 _QUESTION = re.compile(r"^\s*(?:q(?:uestion)?\s*\d+[a-z]?\b\s*[.:)\-]?\s*)(.*)$|^(.*\?)\s*$", re.IGNORECASE | re.DOTALL)
 _STOP = frozenset(("a", "an", "the", "is", "are", "was", "were", "be", "been", "has", "have", "had", "does",
                    "do", "did", "there", "any", "of", "on", "in", "for", "with", "and", "that", "this", "it",
                    "its", "where", "when", "at", "by", "from", "all"))
-_DATES = {"dmy": "DD/MM/YYYY", "mdy": "MM/DD/YYYY"}
-_SLASH_DATE = re.compile(r"^([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})$")
+_DATE = re.compile(r"^([0-9]{1,2})([/.-])([0-9]{1,2})\2([0-9]{4})$")
+#: A date format written in a header ("Date audited (dd.mm.yyyy)").
+_HEADER_FORMAT = re.compile(r"\b(dd|mm)([/.-])(mm|dd)\2(yyyy)\b", re.IGNORECASE)
 _NUMBER = re.compile(r"^[0-9]{1,3}(?:\.[0-9]+)?$")
 _FY = re.compile(r"^([0-9]{4})[/-]([0-9]{2})$")
 #: The age bands proposed for ages in years (children's services' usual bands), extended to the
@@ -144,8 +156,13 @@ class Proposal:
     params: dict = field(default_factory=dict)
 
 
-def _match_column(header: str, taken: set) -> tuple[str | None, str]:
-    w = _words(header)
+def _header_words(header) -> str:
+    """A header as words with a parenthesised hint left out ("Date audited (dd.mm.yyyy)" -> "date audited")."""
+    return _words(re.sub(r"\([^)]*\)", " ", str(header or "")))
+
+
+def _match_column(header: str, taken: set, by_words: bool = True) -> tuple[str | None, str]:
+    w = _header_words(header)
     for col, names in COLUMN_NAMES.items():
         if w == col.replace("_", " ") or w in names:
             return (col, "by name") if col not in taken else (None, f"also means {col}")
@@ -157,16 +174,80 @@ def _match_column(header: str, taken: set) -> tuple[str | None, str]:
                 best, score = col, r
     if best is not None and score >= SIMILARITY and best not in taken:
         return best, f"by similarity to {best!r} ({score:.2f})"
+    return _by_words(w, taken) if by_words else (None, "")
+
+
+#: Words that may stand beside a unit word in a unit column's header ("Locality/Team", "Team name").
+_UNIT_FILLER = frozenset(("name", "social", "work", "office", "area", "or", "and", "the", "of", "case", "holding"))
+#: Words that make a header about an auditor something else (a comment, a date, a grade).
+_NOT_AUDITOR = frozenset(("comment", "comments", "note", "notes", "date", "grade", "role", "team", "moderator",
+                          "signature", "signed"))
+
+
+def _by_words(w: str, taken: set) -> tuple[str | None, str]:
+    """A header recognised by the words it is made of, where no name of :data:`COLUMN_NAMES` matched
+    (a form tool's own header): a unit column ("Locality/Team": every word a unit word such as team,
+    locality, district, unit or hub, or a filler such as name), the auditor ("Auditor email",
+    "Reviewer"), the date of the audit ("Date audited (dd.mm.yyyy)")."""
+    words = w.split()
+    tokens = set(words)
+    if tokens & set(UNIT_WORDS) and tokens <= set(UNIT_WORDS) | _UNIT_FILLER:
+        col = "district" if "district" not in taken else ("team" if "team" in tokens else None)
+        if col is not None and col not in taken:
+            return col, "by its words (a unit: " + ", ".join(x for x in words if x in UNIT_WORDS) + ")"
+    if any(re.search(rf"\b{a}\b", w) for a in AUDITOR_WORDS) and not tokens & _NOT_AUDITOR \
+            and "auditor" not in taken:
+        return "auditor", "by its words (who audited)"
+    if "date" in tokens and tokens & {"audit", "audited", "review", "reviewed", "completed"} and \
+            not tokens & {"moderated", "moderation", "conference", "next"} and "audit_date" not in taken:
+        return "audit_date", "by its words (the date of the audit)"
     return None, ""
 
 
+def _age_order(label: str) -> float:
+    """Where an age band's words put it ("Unborn", "Under 5" first, then by the first age named)."""
+    w = _words(label)
+    if w.startswith(("unborn", "pre birth", "prebirth")):
+        return -2.0
+    m = re.search(r"[0-9]+", w)
+    if w.startswith(("under", "below", "less than")):
+        return -1.0 + (float(m[0]) / 1000 if m else 0)
+    return float(m[0]) if m else 1000.0
+
+
+def _partly_bundled(words: list[str]):
+    """(scale, its number of grades, its labels not among ``words``) of a bundled scale whose labels
+    include every word but which has more grades (Ofsted's four for "Good / Requires improvement /
+    Inadequate"), else None."""
+    gs = grade_scales(Path(str(resources.files("kentaudit") / "data" / "grade_scales.csv")))
+    keys = {value_key(w) for w in words}
+    for name, sub in gs.groupby("scale", sort=False):
+        labels = [str(lab) for lab in sub["label"]]
+        if keys < {value_key(lab) for lab in labels}:
+            return name, len(labels), [lab for lab in labels if value_key(lab) not in keys]
+    return None
+
+
+def _unit_word(header: str, team_too: bool) -> str:
+    """The profile's unit word from the unit column's header: its unit word ("Locality" -> locality); of a
+    header naming two ("Locality/Team"), the team where the column stands for the team too, else the other."""
+    words = _header_words(header).split()
+    found = [w for w in UNIT_WORDS if w in words]
+    if team_too and "team" in found:
+        return "team"
+    found = [w for w in found if w != "team"] or found
+    return found[0] if found else _header_words(header)
+
+
 def _known_scale(words: list[str]):
-    """A bundled scale whose labels are exactly these words (ignoring case), as (name, {word: grade})."""
+    """A bundled scale whose labels are exactly these words, every one (ignoring case and spacing), as
+    (name, {word: grade}). Three of Ofsted's four words are not Ofsted's scale: they are proposed as a
+    scale of the authority's own (:func:`_partly_bundled` says so), never as its grades 2 to 4."""
     gs = grade_scales(Path(str(resources.files("kentaudit") / "data" / "grade_scales.csv")))
     for name, sub in gs.groupby("scale", sort=False):
-        labels = {str(lab).casefold(): int(g) for g, lab in zip(sub["grade"], sub["label"])}
-        if {w.casefold() for w in words} <= set(labels) and len(words) >= len(labels) - 1:
-            return name, {w: labels[w.casefold()] for w in words}
+        labels = {value_key(lab): int(g) for g, lab in zip(sub["grade"], sub["label"])}
+        if {value_key(w) for w in words} == set(labels):
+            return name, {w: labels[value_key(w)] for w in words}
     return None
 
 
@@ -194,7 +275,7 @@ def propose(export, *, name: str | None = None, short_name: str | None = None) -
     for i, h in enumerate(header):
         if not str(h).strip():
             continue
-        if _QUESTION.match(str(h)) and not _match_column(h, set())[0]:
+        if _QUESTION.match(str(h)) and not _match_column(h, set(), by_words=False)[0]:
             cid = criterion_id(str(h), crit_ids)
             crit_ids.append(cid)
             questions.append((i, h, cid))
@@ -220,55 +301,112 @@ def propose(export, *, name: str | None = None, short_name: str | None = None) -
         columns[h] = col
         decided.append(f"header {h!r} -> {col} ({how})")
 
-    by_col = {c: [i for i, h in enumerate(header) if columns.get(h) == c] for c in set(columns.values())}
+    # the unit: a unit column, else a team column, else the area column stands for it
+    if "district" not in taken:
+        alt = next((h for h, c in columns.items() if c == "team"), None)
+        if alt is None and area_col is not None:
+            alt = area_col[1]
+            ignore.remove(alt)
+            area_col = None
+        if alt is not None:
+            if columns.get(alt) == "team":
+                taken.discard("team")  # the team column is the unit: it stands for both (below)
+            columns[alt] = "district"
+            taken.add("district")
+            decided.append(f"header {alt!r} -> district (the only column naming a unit: the units compared)")
+    unit_header = next((h for h, c in columns.items() if c == "district"), None)
+    team_too = unit_header is not None and "team" not in taken
+    if team_too:
+        # one column for the unit and the team (docs/profile.md, "A mapping per export")
+        columns[unit_header] = ["district", "team"]
+        taken.add("team")
+        undecided.append(f"header {unit_header!r} is mapped to both district and team (the export has no other "
+                         "team column, so each unit is its own team); if the export has a team column, map it to "
+                         "team and map this header to district only")
+    # who audited: an e-mail address of the form's respondent where nothing else names the auditor
+    if "auditor" not in taken:
+        mail = next((h for h in ignore if "email" in _words(h).replace("e mail", "email").split()), None)
+        if mail is not None:
+            ignore.remove(mail)
+            undecided = [u for u in undecided if not u.startswith(f"header {mail!r}:")]
+            columns[mail] = "auditor"
+            taken.add("auditor")
+            undecided.append(f"header {mail!r} -> auditor: no other column names who audited, so the e-mail address "
+                             "of who filled in the form is proposed as the auditor; check it")
+
+    def targets(h):
+        t = columns.get(h)
+        return t if isinstance(t, list) else [t] if t else []
+
+    by_col: dict = {}
+    for i, h in enumerate(header):
+        for c in targets(h):
+            by_col.setdefault(c, []).append(i)
 
     def distinct(col_names):
-        seen = {}
+        """Distinct values of columns, each once as value maps match them (case and spacing ignored),
+        written as its most frequent spelling, with its count."""
+        spell: dict = {}
         for c in col_names:
             for i in by_col.get(c, []):
                 for _, f in records:
                     v = " ".join(f[i].split()) if i < len(f) else ""
                     if v:
-                        seen.setdefault(v, 0)
-                        seen[v] += 1
-        return seen
+                        sp = spell.setdefault(value_key(v), {})
+                        sp[v] = sp.get(v, 0) + 1
+        # the most frequent spelling, ties broken by first seen (dicts keep order)
+        return {max(sp, key=lambda x: (sp[x], -list(sp).index(x))): sum(sp.values()) for sp in spell.values()}
+
+    # an auditor identity that is an e-mail address is pseudonymised on ingest, never kept or published
+    aud = distinct(["auditor"])
+    aud_header = next((h for h in columns if "auditor" in targets(h)), None)
+    if aud and (sum("@" in v for v in aud) >= len(aud) / 2 or "email" in _words(aud_header).split()):
+        pseudonymise = ["auditor"]
+        decided.append(f"header {aud_header!r} holds e-mail addresses: the auditor is pseudonymised on ingest "
+                       "(pseudonymise: [auditor]); the address is never kept or published")
+    else:
+        pseudonymise = []
 
     values: dict = {}
     profile: dict = {"profile_version": 1, "name": name or "Authority name (edit)",
                      "short_name": short_name or "Authority (edit)"}
     if not name:
         undecided.append("profile name and short_name: give them (kentaudit init --name ... --short-name ...)")
-    unit_header = next((h for h, c in columns.items() if c == "district"), None)
-    unit_word = _words(unit_header) if unit_header else "unit"
+    unit_word = _unit_word(unit_header, team_too) if unit_header else "unit"
     profile["words"] = {"unit": unit_word, "area": _words(area_col[1]) if area_col else "area"}
     profile["units"] = "units.csv"
     profile["criteria"] = "criteria.csv"
 
-    # answers
+    # answers: each word once (as validate matches it), the profile's labels in the export's own words
     answers = distinct([f"c_{c}" for c in crit_ids])
     amap, partial = {}, None
+    labels = {"Y": "Yes", "N": "No", "NA": "Not applicable"}
     for v in answers:
-        code = next((k for k, ws in _ANSWER_WORDS.items() if v.casefold() in ws), None)
+        code = next((k for k, ws in _ANSWER_WORDS.items() if value_key(v) in ws), None)
         if code is None:
             undecided.append(f"answer {v!r} ({answers[v]} answers): not recognised; add it under values: answers:")
             continue
         amap[v] = code
         if code == "P":
-            partial = v
+            partial = partial or v
+        elif len(v) > 2 and "/" not in v and code in labels and labels[code] in ("Yes", "No", "Not applicable") \
+                and value_key(v) not in ("yes", "no", "true", "false"):
+            labels[code] = v[:1].upper() + v[1:]
     if amap:
         values["answers"] = amap
-    profile["answers"] = {"labels": {"Y": "Yes", "N": "No", "NA": "Not applicable"}}
+    profile["answers"] = {"labels": labels}
     if partial:
         profile["answers"]["partial"] = {"code": "P", "label": partial, "counts_as": "excluded"}
+        decided.append(f"answer {partial!r} is the partial answer: code P, written into answers.partial")
         undecided.append(f"answer {partial!r} is a partial answer, kept as code P; decide how it counts "
                          "(answers.partial.counts_as: no, yes or excluded; proposed: excluded)")
 
-    # cycle (first: a proposed grade scale starts with the cycle's year)
+    # cycle (first: a proposed grade scale starts with the cycle)
     cvals = distinct(["cycle"])
-    years = sorted(int(v[:4]) for v in cvals if re.match(r"[0-9]{4}", v))
-    first_year = str(years[0]) if years else "2000"
+    first = sorted(v for v in cvals if re.match(r"[0-9]{4}", v))
+    first_cycle = first[0] if first else "2000"
 
-    # grades
+    # grades: the bundled scale whose labels are exactly the words, else a scale of the authority's own
     grade_cols = [c for c in by_col if c in ("overall_grade", "moderated_grade") or c.startswith("grade_")]
     gvals = distinct(grade_cols)
     scale_rows = []
@@ -279,19 +417,27 @@ def propose(export, *, name: str | None = None, short_name: str | None = None) -
             scale_name, gmap = known
             decided.append(f"grade words match the bundled scale {scale_name!r}")
         else:
-            unknown = [w for w in words if w.casefold() not in GRADE_WORDS]
-            ordered = sorted([w for w in words if w.casefold() in GRADE_WORDS],
-                             key=lambda w: GRADE_WORDS.index(w.casefold()))
-            if unknown:
-                undecided.append(f"grade words {', '.join(map(repr, unknown))}: not in the list of grade words; "
-                                 "place them in grade_scales.csv and values: grades:")
+            unknown = [w for w in words if value_key(w) not in GRADE_WORDS]
+            ordered = sorted([w for w in words if value_key(w) in GRADE_WORDS],
+                             key=lambda w: GRADE_WORDS.index(value_key(w))) + unknown
             scale_name = f"{_slug(short_name or 'authority')}_{len(ordered)}"
             gmap = {w: k + 1 for k, w in enumerate(ordered)}
-            scale_rows = [{"scale": scale_name, "first_cycle": first_year, "last_cycle": "", "grade": k + 1,
+            scale_rows = [{"scale": scale_name, "first_cycle": first_cycle, "last_cycle": "", "grade": k + 1,
                            "label": w}
                           for k, w in enumerate(ordered)]
-            decided.append(f"grade words ordered best first as a {len(ordered)}-point scale {scale_name!r}: "
-                           + ", ".join(ordered))
+            decided.append(f"grade words are a {len(ordered)}-point scale of the authority's own, {scale_name!r} "
+                           "(grade_scales.csv)")
+            partly = _partly_bundled(words)
+            if partly:
+                undecided.append(f"grade words: {len(words)} of the {partly[1]} grades of the bundled scale "
+                                 f"{partly[0]!r} (not {', '.join(map(repr, partly[2]))}); proposed as a "
+                                 f"{len(ordered)}-point scale of your own. If your scale has those grades too, "
+                                 "add them to grade_scales.csv")
+            undecided.append("CHECK THE ORDER OF THE GRADES: best first, inferred from common inspection words: "
+                             + " > ".join(f"{k + 1} {w}" for k, w in enumerate(ordered))
+                             + (f"; {', '.join(map(repr, unknown))} not a common grade word, placed last"
+                                if unknown else "")
+                             + "; reorder grade_scales.csv and values: grades: together if this is wrong")
         values["grades"] = {w: str(g) for w, g in gmap.items()}
     elif gvals:
         decided.append("grades are numbers: read as grades of the scale")
@@ -299,20 +445,27 @@ def propose(export, *, name: str | None = None, short_name: str | None = None) -
     # dates
     date_cols = [c for c in by_col if c.endswith("_date")]
     dvals = distinct(date_cols)
-    slash = [_SLASH_DATE.match(v) for v in dvals]
-    slash = [m for m in slash if m]
-    if slash:
-        first_big = any(int(m[1]) > 12 for m in slash)
-        second_big = any(int(m[2]) > 12 for m in slash)
-        if second_big and not first_big:
+    found = [m for m in (_DATE.match(v) for v in dvals) if m]
+    hinted = next((m for h in columns if set(targets(h)) & set(date_cols)
+                   for m in [_HEADER_FORMAT.search(str(h))] if m), None)
+    values_dates = None
+    if found:
+        sep = max({m[2] for m in found}, key=lambda x: sum(m[2] == x for m in found))
+        first_big = any(int(m[1]) > 12 for m in found)
+        second_big = any(int(m[3]) > 12 for m in found)
+        month_first = (second_big and not first_big) or (
+            hinted is not None and hinted[1].lower() == "mm" and not first_big)
+        if month_first and sep == "/":
             values_dates = "MM/DD/YYYY"
+        elif month_first:
+            undecided.append(f"dates: written month first with {sep!r}, which kentaudit does not read; export them "
+                             "as YYYY-MM-DD or DD/MM/YYYY")
         else:
-            values_dates = "DD/MM/YYYY"
-            if not first_big:
-                undecided.append("dates: every day is 12 or less, so the order is not certain; proposed DD/MM/YYYY")
-        decided.append(f"dates written {values_dates}")
-    else:
-        values_dates = None
+            values_dates = f"DD{sep}MM{sep}YYYY"
+            if not first_big and hinted is None:
+                undecided.append(f"dates: every day is 12 or less, so the order is not certain; proposed {values_dates}")
+        if values_dates:
+            decided.append(f"dates written {values_dates}" + (f" (as the header {hinted[0]!r} says)" if hinted else ""))
 
     # cycle style
     if cvals and all(_FY.match(v) and (int(_FY.match(v)[1]) + 1) % 100 == int(_FY.match(v)[2]) for v in cvals):
@@ -346,8 +499,10 @@ def propose(export, *, name: str | None = None, short_name: str | None = None) -
     cmap = codes("case_status", "case types")
     profile["case_types"] = {c: v for v, c in cmap.items()} or {"case": "Case"}
     plan = next((c for v, c in cmap.items() if "protection" in v.lower()), None)
-    if plan:
-        profile["plan_case_type"] = plan
+    profile["plan_case_type"] = plan  # None: no case type is a plan's (no plan category is given)
+    if plan is None and cmap:
+        undecided.append("plan_case_type: no case type says 'protection'; name the case type plan categories belong "
+                         "to in profile.yaml, if any")
     pmap = codes("cp_category", "plan categories")
     profile["plan_categories"] = {c: v for v, c in pmap.items()} or {}
     rmap = codes("record_source", "record sources")
@@ -371,7 +526,8 @@ def propose(export, *, name: str | None = None, short_name: str | None = None) -
     else:
         mapping_ages = None
         amap2 = codes("age_band", "age bands")
-        profile["age_bands"] = [{"code": c, "label": v} for v, c in amap2.items()] or [{"code": "all", "label": "All"}]
+        profile["age_bands"] = sorted(([{"code": c, "label": v} for v, c in amap2.items()]
+                                       or [{"code": "all", "label": "All"}]), key=lambda b: _age_order(b["label"]))
 
     # graded domains and criteria
     domains = ["general", *[d for d in graded if d != "general"]]
@@ -396,23 +552,23 @@ def propose(export, *, name: str | None = None, short_name: str | None = None) -
             u = " ".join(f[unit_at].split()) if unit_at < len(f) else ""
             a = " ".join(f[area_col[0]].split()) if area_col[0] < len(f) else ""
             if u and a:
-                areas_of.setdefault(u, set()).add(a)
-    for v in sorted(distinct(["district"])):
+                areas_of.setdefault(value_key(u), set()).add(a)
+    for v in sorted(distinct(["district"]), key=value_key):
         base = re.sub(r"[^A-Z]", "", v.upper())[:3] or "U"
         code, k = base, 2
         while code in used:
             code, k = f"{base}{k}", k + 1
         used.add(code)
-        seen = areas_of.get(v, set())
-        area = next(iter(seen)) if len(seen) == 1 else "Area to fill in"
+        seen = areas_of.get(value_key(v), set())
+        area = next(iter(seen)) if len(seen) == 1 else ""  # blank: the analyst's to fill in
         if len(seen) > 1:
             undecided.append(f"{unit_word} {v!r} is in {len(seen)} {area_col[1]} values "
                              f"({', '.join(sorted(seen))}); give it one area in units.csv")
         units.append({"district": v, "district_code": code, "area": area, "children_on_plans": 0})
     if units:
-        what = "the number of children" if area_col is not None else "its area and the number of children"
-        undecided.append(f"units: {len(units)} {unit_word} values; give each {what} in scope (children_on_plans) "
-                         "in units.csv")
+        what = "the number of children" if area_col is not None else "its area (left blank) and the number of children"
+        undecided.append(f"units: {len(units)} {plural(unit_word)} from the {unit_header!r} column, each with a proposed "
+                         f"code; give each {what} in scope (children_on_plans) in units.csv")
 
     mapping: dict = {"mapping_version": 1}
     if encoding.startswith("xlsx:"):
@@ -424,6 +580,8 @@ def propose(export, *, name: str | None = None, short_name: str | None = None) -
         mapping["dates"] = values_dates
     if mapping_ages:
         mapping["ages"] = mapping_ages
+    if pseudonymise:
+        mapping["pseudonymise"] = pseudonymise
     required = ("audit_id", "case_ref", "cycle", "sample", "district", "team", "case_status", "age_band",
                 "auditor", "audit_date", "overall_grade")
     for r in required:

@@ -64,9 +64,11 @@ from kentaudit.inputs.pseudonym import (DEMO_KEY, DIGEST_HEX_CHARS, HOW_TO_MAKE_
                                         is_synthetic_ref, load_key, pseudonymise)
 
 WARNINGS_EXIT_CODE = 3
+#: Prefix of the pseudonym of an auditor or moderator a mapping has pseudonymised (``pseudonymise:``).
+STAFF_PREFIX = "au_"
 
 __all__ = [
-    "WARNINGS_EXIT_CODE",
+    "WARNINGS_EXIT_CODE", "STAFF_PREFIX",
     "IngestResult", "read_audits", "validate_paths", "RULES", "ANSWER_SPELLINGS",
     "HEADER_ALIASES", "normalise_header", "normalise_answer", "canonical_dtypes", "audit_window",
     "write_report", "read_table",
@@ -805,34 +807,37 @@ def _map_headers(rf: _RawFile, cols: dict, crit_ids: set, warnings: list,
         key = normalise_header(h)
         if key == "" and i not in rf.filled:
             continue  # an unnamed, empty trailing column of a spreadsheet
+        keys = (key,)
         if export_map is not None:
             hk = header_key(h)
             if hk in export_map.ignore:
                 continue
             if hk in export_map.columns:
-                key = export_map.columns[hk]
-                if key not in cols:
-                    raise InputError(f"the mapping maps header {h!r} to {key!r}, which is not a column of "
-                                     "this cycle's data model (docs/data-dictionary.md; criteria are c_<id> "
-                                     "of the catalogue, grades grade_<domain> of the profile).",
-                                     file=str(export_map.source), column=h, value=key, rule="mapping")
+                keys = export_map.columns[hk]  # one column, or several the header stands for
+                for k in keys:
+                    if k not in cols:
+                        raise InputError(f"the mapping maps header {h!r} to {k!r}, which is not a column of "
+                                         "this cycle's data model (docs/data-dictionary.md; criteria are c_<id> "
+                                         "of the catalogue, grades grade_<domain> of the profile).",
+                                         file=str(export_map.source), column=h, value=k, rule="mapping")
             elif key not in cols:
                 unmapped.append(h)
                 continue
-        key = HEADER_ALIASES.get(key, key)
-        if key not in cols:
-            if key in crit_ids:
-                key = f"c_{key}"
-            elif key.endswith("_grade") and f"grade_{key[:-6]}" in cols:
-                key = f"grade_{key[:-6]}"
-        if key not in cols:
-            unknown.append(f"{h!r}" + (f" (read as {key!r})" if key != h else ""))
-            continue
-        if key in mapping:
-            raise InputError(f"headers {original[key]!r} and {h!r} both mean column {key!r}; "
-                             "keep one of them.", file=rf.name, column=key, rule="duplicate_column")
-        mapping[key] = i
-        original[key] = h
+        for key in keys:
+            key = HEADER_ALIASES.get(key, key)
+            if key not in cols:
+                if key in crit_ids:
+                    key = f"c_{key}"
+                elif key.endswith("_grade") and f"grade_{key[:-6]}" in cols:
+                    key = f"grade_{key[:-6]}"
+            if key not in cols:
+                unknown.append(f"{h!r}" + (f" (read as {key!r})" if key != h else ""))
+                continue
+            if key in mapping:
+                raise InputError(f"headers {original[key]!r} and {h!r} both mean column {key!r}; "
+                                 "keep one of them.", file=rf.name, column=key, rule="duplicate_column")
+            mapping[key] = i
+            original[key] = h
     if unmapped:
         raise InputError(f"{len(unmapped)} header(s) of the export are not in the mapping "
                          f"{export_map.source.name}: {', '.join(map(repr, unmapped))}. Map each to a kentaudit "
@@ -1004,9 +1009,9 @@ class _Validator:
                                "or leave blank for missing")
             return code
         if text == "":
-            if col.required:
+            if col.required and not col.blank_ok:
                 raise _Problem("required_value", f"{col.name} is required and is blank")
-            return pd.NA
+            return pd.NA  # missing; for the overall grade, not recorded (model.Column.blank_ok)
         if col.kind == "flag":
             code = _ANSWER_LOOKUP.get(text.lower())
             if code not in ("Y", "N"):
@@ -1049,6 +1054,11 @@ class _Validator:
             return v
         if col.free_text:
             return raw  # notes are kept verbatim (only blank becomes missing)
+        if self.export_map is not None and col.name in self.export_map.pseudonymise:
+            # who audited, named by an identity such as an e-mail address: replaced here by a keyed
+            # pseudonym (the same person as auditor and as moderator gets the same one); the
+            # identity never leaves ingest
+            return STAFF_PREFIX + pseudonymise(f"staff\x00{value_key(text)}", self.key)[len(PSEUDONYM_PREFIX):]
         # ids and names that reach outputs obey the one text policy (kentaudit.core.textpolicy)
         bad = text_problem(text, "name" if col.name == "team" else "identifier")
         if bad is not None:
@@ -1668,8 +1678,15 @@ def _check_mapping_codes(export_map: Mapping, cols: dict, profile) -> None:
             else:
                 ok, allowed = True, ""
             if not ok:
+                hint = ""
+                if kind == "answer" and (profile is None or profile.answers.partial is None):
+                    where = f"the profile file {profile.source}" if profile is not None else \
+                        "the cycle's profile (docs/profile.md; this cycle names none)"
+                    hint = (f" A partial answer needs its own level in the profile: add answers.partial to {where}, "
+                            f"e.g. answers: {{partial: {{code: {code}, label: {written}, counts_as: no}}}} "
+                            "(counts_as: no, yes or excluded; docs/profile.md, \"The answer scheme\").")
                 raise InputError(f"values: {target}: {written!r} maps to {code!r}, which is not a code of "
-                                 f"{target} (allowed: {allowed}).", file=str(export_map.source),
+                                 f"{target} (allowed: {allowed}).{hint}", file=str(export_map.source),
                                  column=target, value=code, rule="mapping")
 
 

@@ -26,11 +26,14 @@ import yaml
 from kentaudit.core.errors import InputError
 from kentaudit.core.safeio import read_regular_text
 
-__all__ = ["DATE_FORMATS", "MAPPING_KEYS", "MAX_YAML_ALIASES", "MAX_YAML_BYTES", "MAX_YAML_DEPTH", "VALUE_GROUPS",
+__all__ = ["DATE_FORMATS", "MAPPING_KEYS", "PSEUDONYMISED_COLUMNS", "MAX_YAML_ALIASES", "MAX_YAML_BYTES", "MAX_YAML_DEPTH", "VALUE_GROUPS",
            "Mapping", "header_key", "load_mapping", "safe_yaml", "value_key"]
 
 #: Keys of a mapping file.
-MAPPING_KEYS = ("mapping_version", "sheet", "columns", "ignore", "values", "dates", "ages")
+MAPPING_KEYS = ("mapping_version", "sheet", "columns", "ignore", "values", "dates", "ages", "pseudonymise")
+#: Columns a mapping may have pseudonymised on ingest (``pseudonymise:``): who audited and who moderated,
+#: where the export names them by an identity such as an e-mail address (``case_ref`` always is).
+PSEUDONYMISED_COLUMNS = ("auditor", "moderator")
 #: Value maps that apply to every column of a kind: ``answers`` (every criterion ``c_*``),
 #: ``grades`` (``overall_grade``, ``moderated_grade`` and every ``grade_*``), ``flags`` (``risk_*``).
 VALUE_GROUPS = ("answers", "grades", "flags")
@@ -92,12 +95,15 @@ def value_key(value) -> str:
 class Mapping:
     """A validated mapping file.
 
-    ``columns``: header key (:func:`header_key`) -> kentaudit column; ``headers``: header key ->
+    ``columns``: header key (:func:`header_key`) -> the kentaudit columns it is read as (a tuple: one
+    column, or two where one header stands for both, such as a unit column that is also the team:
+    ``Locality/Team: [district, team]``); ``headers``: header key ->
     the header as the mapping writes it; ``ignore``: header keys read and dropped on purpose;
     ``values``: column name or group (:data:`VALUE_GROUPS`) -> {value key: code as text};
     ``dates``: the declared date format (None: kentaudit's defaults); ``ages``: the
     ``age_band`` column holds ages in whole or decimal years, banded by the profile's
-    ``age_bands``; ``sheet``: the XLSX sheet to read (None: ``audits``, else the first).
+    ``age_bands``; ``sheet``: the XLSX sheet to read (None: ``audits``, else the first);
+    ``pseudonymise``: columns of :data:`PSEUDONYMISED_COLUMNS` replaced on ingest by a keyed pseudonym.
     """
 
     source: Path
@@ -109,6 +115,7 @@ class Mapping:
     dates: str | None = None
     ages: bool = False
     sheet: str | None = None
+    pseudonymise: frozenset = frozenset()
 
     def value_map(self, column: str, kind: str) -> dict | None:
         """The value map of a column: its own, else its kind's group, else None."""
@@ -162,15 +169,21 @@ def _load(where: str) -> Mapping:
         k = header_key(h)
         if not k:
             fail("columns", "a header is blank.", h)
-        if not isinstance(target, str) or not re.fullmatch(r"[a-z][a-z0-9_]*", target, re.ASCII):
-            fail(f"columns.{h}", "must name a kentaudit column (docs/data-dictionary.md).", target)
+        targets = tuple(target) if isinstance(target, list) else (target,)
+        if not targets or not all(isinstance(t, str) and re.fullmatch(r"[a-z][a-z0-9_]*", t, re.ASCII)
+                                  for t in targets):
+            fail(f"columns.{h}", "must name a kentaudit column, or a list of columns the header stands for "
+                                 "(docs/data-dictionary.md).", target)
+        if len(set(targets)) != len(targets):
+            fail(f"columns.{h}", "lists a column twice.", target)
         if k in cols:
             fail(f"columns.{h}", f"header {headers[k]!r} is already mapped (headers match ignoring case and "
                                  "spacing).", h)
-        if target in cols.values():
-            other = next(headers[x] for x, t in cols.items() if t == target)
-            fail(f"columns.{h}", f"headers {other!r} and {h!r} both map to {target!r}; keep one.", target)
-        cols[k], headers[k] = target, str(h)
+        for t in targets:
+            other = next((headers[x] for x, ts in cols.items() if t in ts), None)
+            if other is not None:
+                fail(f"columns.{h}", f"headers {other!r} and {h!r} both map to {t!r}; keep one.", t)
+        cols[k], headers[k] = targets, str(h)
     raw_ignore = data.get("ignore") or []
     if not isinstance(raw_ignore, list):
         fail("ignore", "must be a list of export headers read and dropped on purpose.", raw_ignore)
@@ -205,5 +218,10 @@ def _load(where: str) -> Mapping:
     sheet = data.get("sheet")
     if sheet is not None and (not isinstance(sheet, str) or not sheet.strip()):
         fail("sheet", "must be the name of the workbook's sheet to read.", sheet)
+    pseud = data.get("pseudonymise") or []
+    if not isinstance(pseud, list) or any(c not in PSEUDONYMISED_COLUMNS for c in pseud):
+        fail("pseudonymise", f"must be a list of columns among {', '.join(PSEUDONYMISED_COLUMNS)} (case_ref is "
+                             "always pseudonymised).", pseud)
     return Mapping(source=Path(where), sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(), columns=cols,
-                   headers=headers, ignore=ignore, values=values, dates=dates, ages=ages == "years", sheet=sheet)
+                   headers=headers, ignore=ignore, values=values, dates=dates, ages=ages == "years", sheet=sheet,
+                   pseudonymise=frozenset(pseud))

@@ -342,7 +342,9 @@ def _load(where: str) -> Profile:
         domains = tuple(coded("domains", opt("domains")))
     else:  # the profile's own catalogue names its domains, in order of first appearance
         domains = _catalogue_domains(criteria) if criteria is not None else ()
-    graded = tuple(coded("graded_domains", data["graded_domains"])) if "graded_domains" in data else (
+    # an empty list: only the overall grade is given (no domain is graded)
+    graded = (tuple(coded("graded_domains", data["graded_domains"])) if data["graded_domains"] else ()) \
+        if "graded_domains" in data else (
         domains if ("domains" in data or "criteria" in data) else tuple(coded("graded_domains",
                                                                               opt("graded_domains"))))
     for d in graded:
@@ -376,7 +378,10 @@ def _load(where: str) -> Profile:
         if k not in _TEXT_KEYS:
             fail(f"text.{k}", f"unknown key; allowed keys: {', '.join(_TEXT_KEYS)}.", k)
     texts = {k: text(f"text.{k}", v, "text") for k, v in raw_text_block.items()}
-    profile = Profile(name=name, short_name=short, words=words, units=table("units"),
+    units = table("units")
+    if units is not None:
+        _check_units_rows(units, words, fail)
+    profile = Profile(name=name, short_name=short, words=words, units=units,
                       criteria=criteria, grade_scales=grade_scales, source=path,
                       sha256=hashlib.sha256(raw_text.encode("utf-8")).hexdigest(), answers=answers,
                       domains=domains, graded_domains=graded, grade_best=best,
@@ -395,6 +400,17 @@ _ANSWER_CODE = re.compile(r"[A-Z][A-Z0-9_]{0,7}", re.ASCII)
 @lru_cache(maxsize=1)
 def _bundled_data() -> dict:
     return yaml.safe_load(read_regular_text(str(_BUNDLED_PATH), rule=_RULE))
+
+
+def _check_units_rows(units: Path, words: Words, fail) -> None:
+    """The units table lists at least one unit: said in the profile's own words, with what to do (the
+    table's other rules are checked where it is read, :func:`kentaudit.inputs.reference.districts`)."""
+    rows = list(csv.reader(io.StringIO(read_regular_text(str(units), rule=_RULE))))
+    if len([r for r in rows[1:] if any(x.strip() for x in r)]) == 0:
+        fail("units", f"the units table {units.name} lists no {words.units}: add one row per {words.unit} "
+                      f"(district: the {words.unit}'s name as the export writes it, district_code: a short code, "
+                      f"area: its {words.area}, children_on_plans: the children in scope); kentaudit init fills "
+                      f"it from the export's {words.unit} column (docs/profile.md).", units.name)
 
 
 def _catalogue_domains(criteria: Path) -> tuple:

@@ -108,7 +108,8 @@ def _districts_checked(where: str) -> pd.DataFrame:
                              file=where, row=i + 2, column="children_on_plans", value=v,
                              rule="reference_table")
         if not a.strip():
-            raise InputError("area is blank.", file=where, row=i + 2, column="area",
+            raise InputError("area is blank: give every unit the area it belongs to (one area for the whole "
+                             "authority is allowed).", file=where, row=i + 2, column="area",
                              rule="reference_table")
     _check_district_texts(df, where)
     df["children_on_plans"] = df["children_on_plans"].astype(int)
@@ -279,6 +280,13 @@ def _scales_checked(where: str) -> pd.DataFrame:
                              value=shown(g), rule="reference_table")
         check_text(lab, kind="label", file=where, row=i + 2, column="label")
     df["grade"] = df["grade"].astype(int)
+    for i, r in enumerate(df.to_dict("records")):
+        for col in ("first_cycle", "last_cycle"):
+            v = str(r[col]).strip()
+            if (v or col == "first_cycle") and _cycle_year(v) is None:
+                raise InputError(f"{col} must be a cycle: a year (2026) or a financial year's label (2026/27 or "
+                                 "2026-27)" + ("; blank: still in force" if col == "last_cycle" else "") + ".",
+                                 file=where, row=i + 2, column=col, value=shown(v), rule="reference_table")
     for name, sub in df.groupby("scale", sort=False):
         if sorted(sub["grade"]) != list(range(1, len(sub) + 1)):
             raise InputError(f"scale {name!r} must have grades 1 to n, each once.", file=where,
@@ -286,12 +294,29 @@ def _scales_checked(where: str) -> pd.DataFrame:
     return df
 
 
+_CYCLE_FORM = re.compile(r"([0-9]{4})(?:[/-]([0-9]{2}))?", re.ASCII)
+
+
+def _cycle_year(text: str) -> int | None:
+    """The year a cycle starts in, of a year ("2026") or a financial year's label or id ("2026/27",
+    "2026-27", the second year following the first); None for anything else."""
+    m = _CYCLE_FORM.fullmatch(str(text).strip())
+    if m is None or (m[2] is not None and (int(m[1]) + 1) % 100 != int(m[2])):
+        return None
+    return int(m[1])
+
+
 def scale_for_cycle(cycle: int | str, path: str | Path | None = None) -> str:
-    """Name of the grade scale in force for a cycle (its first four digits are its year)."""
+    """Name of the grade scale in force for a cycle (its first four digits are its year).
+
+    A scale's ``first_cycle`` and ``last_cycle`` are cycles written as a year ("2013") or as a
+    financial year's label ("2026/27") or id ("2026-27"); a financial year is compared by the
+    year it starts in, so ``first_cycle: 2026/27`` covers cycle ``2026-27`` and later."""
     year = int(str(cycle)[:4])
     gs = grade_scales(path).drop_duplicates("scale")
     for _, r in gs.iterrows():
-        if int(r["first_cycle"]) <= year and (r["last_cycle"] == "" or year <= int(r["last_cycle"])):
+        last = str(r["last_cycle"]).strip()
+        if _cycle_year(r["first_cycle"]) <= year and (last == "" or year <= _cycle_year(last)):
             return r["scale"]
     raise ValueError(f"no grade scale covers cycle {cycle!r}")
 

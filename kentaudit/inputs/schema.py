@@ -54,7 +54,10 @@ class Column:
     """One column of the audit record.
 
     ``kind`` is one of ``id``, ``text``, ``category``, ``date``, ``grade``,
-    ``answer`` (Y/N/NA, blank = missing) or ``flag`` (Y/N).
+    ``answer`` (Y/N/NA, blank = missing) or ``flag`` (Y/N). ``blank_ok``: a column every
+    export must have whose value may be blank, read as **not recorded** (the overall grade:
+    an audit whose grade was not recorded still carries its answers; the grade analyses leave
+    it out and the data-quality tables count it as not recorded).
     """
 
     name: str
@@ -63,6 +66,7 @@ class Column:
     description: str
     allowed: tuple = field(default=())
     free_text: bool = False
+    blank_ok: bool = False
 
 
 def criterion_columns(criteria=None) -> list[str]:
@@ -99,7 +103,7 @@ def columns(criteria=None, profile=None) -> list[Column]:
         Column("record_source", "category", True, "What the auditor read: electronic (ICS), hard_copy or comprehensive (both).", RECORD_SOURCES),
         Column("auditor", "text", True, "Auditor code. Never published."),
         Column("audit_date", "date", True, "Date of the audit; not in the future."),
-        Column("overall_grade", "grade", True, "Overall grade 1-4 (1 best)."),
+        Column("overall_grade", "grade", True, "Overall grade 1-4 (1 best); blank = not recorded.", blank_ok=True),
     ]
     cols += [Column(g, "grade", False, f"Domain grade for {g[6:]} (1-4, blank if not graded).") for g in grade_columns()]
     cat = reference.criteria() if criteria is None else criteria
@@ -144,7 +148,8 @@ def _profile_columns(criteria, profile) -> list[Column]:
                "What the auditor read (the profile's record_sources).", tuple(profile.record_sources)),
         Column("auditor", "text", True, "Auditor code. Never published."),
         Column("audit_date", "date", True, "Date of the audit; not in the future."),
-        Column("overall_grade", "grade", True, "Overall grade (the cycle's grade scale)."),
+        Column("overall_grade", "grade", True, "Overall grade (the cycle's grade scale); blank = not recorded.",
+               blank_ok=True),
     ]
     cols += [Column(g, "grade", False, f"Domain grade for {g[6:]} (blank if not graded).")
              for g in grade_columns(profile)]

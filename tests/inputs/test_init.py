@@ -19,6 +19,18 @@ import second_authority as fx
 KEY = "3f9a0c7e1b2d4f6a8c0e2b4d6f8a1c3e5b7d9f0a2c4e6b8d0f1a3c5e7b9d2f4a"
 
 
+def _fill_areas(units):
+    """docs/adopting.md step 3: the analyst gives each unit its area (init leaves it blank)."""
+    with open(units, encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    for r in rows:
+        r["area"] = fx.LOCALITIES[r["district"]][0]
+    with open(units, "w", encoding="utf-8", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+
+
 @pytest.fixture(scope="module")
 def adopted(tmp_path_factory):
     """The second authority's export, ``kentaudit init`` run on it, and the export read through
@@ -28,6 +40,7 @@ def adopted(tmp_path_factory):
     code = cli.main(["init", str(export), "--out", str(tmp / "profile"), "--name", fx.NAME,
                      "--short-name", fx.SHORT_NAME])
     assert code == 0
+    _fill_areas(tmp / "profile" / "units.csv")
     prof = load_profile(tmp / "profile" / "profile.yaml")
     res = read_audits(export, key=KEY, profile=prof, mapping=tmp / "profile" / "mapping.yaml",
                       criteria_file=prof.criteria, districts_file=prof.units, cycle="2025-26",
@@ -86,12 +99,12 @@ def test_grade_words_become_a_five_point_scale_best_first(adopted):
     assert prof.graded_domains == ("voice_of_the_child", "planning", "management_oversight")
 
 
-def test_the_units_table_lists_every_unit_with_its_area_to_fill_in(adopted):
-    tmp = adopted[0]
-    with open(tmp / "profile" / "units.csv", encoding="utf-8") as f:
-        units = list(csv.DictReader(f))
-    assert sorted(u["district"] for u in units) == sorted(fx.LOCALITIES)
-    assert {u["area"] for u in units} == {"Area to fill in"}
+def test_the_units_table_lists_every_unit_with_its_area_left_blank_for_the_analyst(tmp_path):
+    export = fx.write_export(tmp_path)
+    prop = propose(export)
+    assert sorted(u["district"] for u in prop.units) == sorted(fx.LOCALITIES)
+    assert {u["area"] for u in prop.units} == {""}
+    assert any("give each its area (left blank)" in u for u in prop.undecided)
 
 
 def test_the_profile_names_the_authority_its_unit_word_and_financial_years(adopted):
@@ -188,5 +201,5 @@ def test_each_units_area_is_read_from_an_area_column_of_the_export(tmp_path):
 def test_a_unit_in_two_areas_is_left_for_the_analyst(tmp_path):
     p = _csv(tmp_path, ["Audit ID", "Locality", "Area"], [["1", "Northfen", "North"], ["2", "Northfen", "East"]])
     prop = propose(p)
-    assert prop.units[0]["area"] == "Area to fill in"
+    assert prop.units[0]["area"] == ""
     assert any("'Northfen' is in 2 Area values" in u for u in prop.undecided)
