@@ -1,7 +1,9 @@
 """The publication check attacks: real appendices pass, and every leak class planted in a copy is caught.
 
-The default cycles are run once per session (tests/conftest.py). Each test copies a
-real ``publish/`` folder, plants one leak of a class the issue names (a repeated
+The default cycles are run once per session (tests/conftest.py), and so is the structure
+``rare_no`` (the 2013 cycle with a criterion answered "no" in only 3 audits: the one
+appendix here hiding an authority-wide count of a criterion's answers, which the default
+cycles no longer hide). Each test copies a real ``publish/`` folder, plants one leak of a class the issue names (a repeated
 this-cycle row in the trend table, an undeclared total, a pooled-sample bridge, chart
 geometry, an adjusted-p rank, a percentage of a hidden count, a cell shown in one
 format and hidden in another) using the true values from ``restricted/``, and checks
@@ -11,11 +13,14 @@ suppression code) names it.
 import json
 import shutil
 
+import numpy as np
 import pandas as pd
 import pytest
+from test_disclosure_structures import run_structure
 
-from kentaudit.publication.check.attack import attack
+from kentaudit.publication.check.attack import Release, _adjusted_p_attack, attack
 from kentaudit.publication.check.folder import check_publication
+from kentaudit.stats.multiplicity import adjust
 
 C = "[c]"
 
@@ -34,6 +39,18 @@ def pub2013(cycle_2013, tmp_path):
     dst = tmp_path / "publish"
     shutil.copytree(cycle_2013["cycle_dir"] / "publish", dst)
     return dst, cycle_2013["cycle_dir"]
+
+
+@pytest.fixture
+def pub_rare(shared_tmp, tmp_path):
+    """The 2013 cycle with one criterion answered "no" in only 3 audits in 2012 and in 2013
+    (structure ``rare_no``, tests/fixtures/structures/make_structure.py): the default cycles
+    hide no authority-wide count of a criterion's answers, this one must."""
+    run = run_structure(shared_tmp, "rare_no", "2013")
+    assert run["code"] == 0
+    dst = tmp_path / "publish"
+    shutil.copytree(run["dir"] / "publish", dst)
+    return dst, run["dir"]
 
 
 def csv(pub, tid):
@@ -68,15 +85,23 @@ def test_attack_recovers_nothing_the_restricted_tables_hold(pub2009):
         assert lo - 1e-6 <= true <= hi + 1e-6
 
 
-@pytest.mark.xfail(strict=True, reason="the planted fault's site is gone: since disclosure control no longer hides authority-wide answered counts for being small (docs/appendix.md, which counts are sensitive), the default cycles hide no answered count; the test needs a new site (open, issue 24)")
-def test_repeated_this_cycle_row_in_the_trend_table_caught(pub2013):
-    pub, cdir = pub2013
+@pytest.mark.slow
+def test_repeated_this_cycle_row_in_the_trend_table_caught(pub_rare):
+    # Table 11's row for this cycle repeats Table 4's authority-wide counts: showing there the
+    # count Table 4 hides (of genogram, with 3 "no" answers) shows it everywhere
+    pub, cdir = pub_rare
+    assert check_publication(pub) == []
     t11, r11 = csv(pub, "T11"), restricted(cdir, "T11")
-    i = next(i for i in range(len(t11)) if t11.at[i, "cycle"] == "2013" and t11.at[i, "n_denominator"] == C)
-    t11.at[i, "n_denominator"] = r11.at[i, "n_denominator"]
+    i, col = next((i, col) for i in range(len(t11)) for col in ("n_denominator", "n_yes")
+                  if t11.at[i, "cycle"] == "2013" and t11.at[i, col] == C)
+    assert t11.at[i, "criterion"] == "genogram"
+    t4 = csv(pub, "T4")
+    assert t4.loc[t4["criterion"] == "genogram", col].tolist() == [C]
+    t11.at[i, col] = r11.at[i, col]
     t11.to_csv(pub / "csv" / "T11.csv", index=False)
     f = [x for x in check_publication(pub) if x.kind == "narrowed"]
-    assert any(x.file == "csv/T4.csv" and "shown elsewhere" in x.detail for x in f)
+    assert any(x.file == "csv/T4.csv" and f"column {col!r}" in x.location and "shown elsewhere" in x.detail
+               for x in f), f
 
 
 def test_undeclared_total_row_caught(pub2009):
@@ -175,26 +200,30 @@ def test_funnel_bands_of_the_analysis_narrow_hidden_counts_and_the_published_one
                      (f"line {rows['Tunbridge Wells'] + 2}, column 'n_yes'", "[c] narrowed to [3, 5]")}
 
 
-def _hidden_answered(pub, *, shown_yes: bool):
-    """``(table id, row)`` of the first hidden answered count (Table 4, else Table 7's units)."""
-    for tid in ("T4", "T7"):
-        t = csv(pub, tid)
-        for i in range(len(t)):
-            if t.at[i, "n_denominator"] == C and (not shown_yes or t.at[i, "n_yes"] != C):
-                return tid, i
-    raise AssertionError("the appendix hides no answered count: the planted fault has no site")
+def _hidden_unit_yes(pub):
+    """Rows of Table 7 whose yes count is hidden while the unit's answered count is shown (the
+    default 2009 cycle has such rows: units whose yes count is 1 to 5, or a complement)."""
+    t7 = csv(pub, "T7")
+    rows = [i for i in range(len(t7)) if t7.at[i, "n_yes"] == C and t7.at[i, "n_denominator"] != C]
+    assert rows, "the 2009 appendix hides no unit's yes count beside a shown answered count: no site"
+    return rows
 
 
-@pytest.mark.xfail(strict=True, reason="the planted fault's site is gone: since disclosure control no longer hides authority-wide answered counts for being small (docs/appendix.md, which counts are sensitive), the default cycles hide no answered count; the test needs a new site (open, issue 24)")
-def test_percentage_of_a_hidden_count_caught(pub2013):
-    # showing the Kent-wide percentage whose answered count is hidden: yes / 89.6% = answered
-    # (a unit's row: authority-wide answered counts are no longer hidden for being small)
-    pub, cdir = pub2013
-    tid, i = _hidden_answered(pub, shown_yes=True)
-    t4, r4 = csv(pub, tid), restricted(cdir, tid)
-    t4.at[i, "estimate"] = f"{100 * float(r4.at[i, 'estimate']):.1f}"
-    t4.to_csv(pub / "csv" / f"{tid}.csv", index=False)
-    assert "narrowed" in kinds(check_publication(pub))
+def test_percentage_of_a_hidden_count_caught(pub2009):
+    # showing a unit's percentage beside its shown answered count, where its yes count is
+    # hidden: yes = answered x percentage (the percentage to one decimal pins it). The
+    # relation is the shown percentage of two counts, one of them hidden (whichever: it was the
+    # answered count when authority-wide answered counts were hidden, docs/appendix.md)
+    pub, cdir = pub2009
+    t7, r7 = csv(pub, "T7"), restricted(cdir, "T7")
+    i = _hidden_unit_yes(pub)[0]
+    assert t7.at[i, "estimate"] == C
+    t7.at[i, "estimate"] = f"{100 * float(r7.at[i, 'estimate']):.1f}"
+    t7.to_csv(pub / "csv" / "T7.csv", index=False)
+    f = [x for x in check_publication(pub) if x.kind == "narrowed"]
+    true = int(r7.at[i, "n_yes"])
+    assert any(x.file == "csv/T7.csv" and x.location == f"line {i + 2}, column 'n_yes'"
+               and f"recovered exactly: {true}" in x.detail for x in f), f
 
 
 def test_cell_shown_in_the_workbook_but_hidden_in_the_csv_caught(pub2009):
@@ -216,22 +245,25 @@ def test_table_without_metadata_cannot_be_shown_safe(pub2009):
     assert any(x.file == "csv/T99.csv" and x.kind == "narrowed" for x in f)
 
 
-@pytest.mark.xfail(strict=True, reason="the planted fault's site is gone: since disclosure control no longer hides authority-wide answered counts for being small (docs/appendix.md, which counts are sensitive), the default cycles hide no answered count; the test needs a new site (open, issue 24)")
-def test_earlier_release_counts_are_used(pub2013, tmp_path):
-    # an "earlier release" showing the 2013 answered count that this release hides
-    pub, cdir = pub2013
+def test_earlier_release_counts_are_used(pub2009, tmp_path):
+    # an "earlier release" showing a count that this release hides (a unit's yes count of
+    # Table 7, its true value from restricted/): the attack knows it from that release
+    pub, cdir = pub2009
     other = tmp_path / "earlier" / "publish"
     shutil.copytree(pub, other)
-    tid, i = _hidden_answered(other, shown_yes=False)
-    t4, r4 = csv(other, tid), restricted(cdir, tid)
-    t4.at[i, "n_denominator"] = r4.at[i, "n_denominator"]
-    t4.to_csv(other / "csv" / f"{tid}.csv", index=False)
+    i = _hidden_unit_yes(other)[0]
+    t7, r7 = csv(other, "T7"), restricted(cdir, "T7")
+    t7.at[i, "n_yes"] = r7.at[i, "n_yes"]
+    t7.to_csv(other / "csv" / "T7.csv", index=False)
     assert attack(pub).findings == []
-    assert attack(pub, [other]).findings
+    found = attack(pub, [other]).findings
+    assert ("csv/T7.csv", f"line {i + 2}, column 'n_yes'",
+            f"[c] counts the same records as a count shown elsewhere as {int(r7.at[i, 'n_yes'])}") in found, found
 
 
 def test_attack_and_check_import_nothing_of_the_suppression_code():
     import ast
+
     import kentaudit.publication.check.attack
     import kentaudit.publication.check.folder
     for mod in (kentaudit.publication.check.attack, kentaudit.publication.check.folder):
@@ -239,3 +271,30 @@ def test_attack_and_check_import_nothing_of_the_suppression_code():
         names = {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
         names |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
         assert not {x for x in names if any(k in x for k in ("disclosure", "cellmodel", "pubtable", "appendix"))}
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
+    "known bug (issue 24, reported by helper E): the adjusted-p attack reads the shown raw "
+    "p-values, rounded to 4 decimals, as exact; so the rare_no structure under Holm does not "
+    "publish: the check calls Table 11's 0.003 dependent on the hidden row (0.0024 to 0.0030 "
+    "from the rounded raw p-values) when, with the true raw p-values, it is 0.003 for every "
+    "value of the hidden one (0.00258 to 0.00323), so no value of the hidden p-value is excluded"))
+def test_an_adjusted_p_value_the_same_for_every_hidden_p_value_is_not_a_finding():
+    # Table 11 of the structure rare_no under Holm, as the suppression published it (trend
+    # tests of the 20 criteria; genogram's row hidden); exact raw p-value of core_group_10wd
+    # 0.000646, adjusted 0.00258 with the hidden p-value at 0 and 0.00323 at 1: both 0.003
+    raw = ["0.0000"] * 7 + [C, "0.0010", "0.0001", "0.0006", "0.3466", "0.0002", "0.0000", "0.0000",
+                             "0.0021", "0.0000", "0.0000", "0.0000", "0.0000"]
+    adj = ["0.000"] * 7 + [C, C, "0.000", "0.003", C, "0.001", "0.000", "0.000", C, "0.000", "0.000",
+                           "0.000", "0.000"]
+    true = [4.03e-07, 2.28e-08, 1.78e-07, 1.98e-07, 4.62e-06, 7.57e-07, 1.49e-15, 8.2e-43, 0.000953,
+            5.29e-05, 0.000646, 0.3466, 0.000168, 3.17e-08, 7.35e-10, 0.00214, 4.13e-05, 2.30e-06,
+            3.96e-11, 1.81e-09]
+    for h in (0.0, 1.0):
+        p = np.array(true)
+        p[7] = h
+        assert f"{adjust(p, method='holm')['p_adjusted'].to_numpy()[10]:.3f}" == "0.003"
+    df = pd.DataFrame({"criterion": [f"c{k}" for k in range(20)], "trend_p_value": raw, "trend_p_adjusted": adj})
+    meta = {"tables": [{"id": "T11", "adjusted_p_values": {"trend_p_adjusted": {
+        "raw": "trend_p_value", "method": "holm", "families": [{"rows": list(range(20))}]}}}]}
+    assert _adjusted_p_attack(Release(None, meta, {"T11": df}), "csv/{}.csv") == []

@@ -146,10 +146,12 @@ def test_the_map_of_notebook_outputs_names_no_table_twice():
 # ------------------------------------------------------------ a signal during the appendix build
 
 @pytest.mark.slow
-def test_sigterm_while_the_appendix_is_built_leaves_a_run_marked_interrupted(tmp_path):
+@pytest.mark.parametrize("sig,code", [(signal.SIGTERM, 143), (signal.SIGINT, 130)], ids=["SIGTERM", "SIGINT"])
+def test_sigterm_while_the_appendix_is_built_leaves_a_run_marked_interrupted(tmp_path, sig, code):
     """The appendix is printed to PDF by a stand-in for Chromium that says when it has started
     and then waits for the run to end it: the signal is sent only once the build is under way
-    (no wall-clock wait)."""
+    (no wall-clock wait). SIGTERM (a service stopping) and SIGINT (Ctrl-C) alike (issue 24
+    item 2: "SIGTERM and SIGINT at any moment, including during the appendix build")."""
     marker = tmp_path / "printing"
     fake = tmp_path / "chromium"
     fake.write_text(f"#!/bin/sh\necho $$ > {marker}.tmp && mv {marker}.tmp {marker}\n"
@@ -169,20 +171,20 @@ def test_sigterm_while_the_appendix_is_built_leaves_a_run_marked_interrupted(tmp
             except subprocess.TimeoutExpired:
                 pass
         fake_pid = int(marker.read_text())
-        proc.send_signal(signal.SIGTERM)
+        proc.send_signal(sig)
         out, err = proc.communicate(timeout=300)
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.communicate()
-    assert proc.returncode == 143, err
+    assert proc.returncode == code, err
     assert "Traceback" not in err
     outputs = p.parent.parent / "outputs"
     assert not (outputs / "2013").exists(), "nothing may be published"
     kept = [d for d in outputs.iterdir() if d.name.startswith("2013.interrupted-")]
     assert len(kept) == 1, sorted(x.name for x in outputs.iterdir())
     m = json.loads((kept[0] / "manifest.json").read_text())
-    assert m["status"] == "interrupted" and m["exit_code"] == 143
+    assert m["status"] == "interrupted" and m["exit_code"] == code
     assert m["appendix"]["built"] is False
     assert not (kept[0] / "publish").exists() and not (kept[0] / "publish.staging").exists()
     assert not any(x.name.startswith(".staging-") for x in outputs.iterdir())

@@ -174,8 +174,12 @@ def test_interrupt_reaches_a_forked_kernel(use_zygote):
             assert kernels.LAUNCHES[-1]["mode"] == "zygote"
             assert pid != km.provisioner.process.pid  # the shim stands in for the forked kernel
             msg_id = kc.execute("import time; time.sleep(60)")
-            await asyncio.sleep(1.0)
-            t0 = time.monotonic()
+            # interrupt once the kernel has started the cell (its execute_input), not after a
+            # fixed wait that a loaded machine may outrun (issue 24 item 6)
+            while True:
+                msg = await kc.get_iopub_msg(timeout=600)  # a hang guard only
+                if msg["parent_header"].get("msg_id") == msg_id and msg["msg_type"] == "execute_input":
+                    break
             await km.interrupt_kernel()
             ename = None
             while True:
@@ -186,8 +190,7 @@ def test_interrupt_reaches_a_forked_kernel(use_zygote):
                     ename = msg["content"]["ename"]
                 if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
                     break
-            assert ename == "KeyboardInterrupt"
-            assert time.monotonic() - t0 < 10
+            assert ename == "KeyboardInterrupt"  # the 60 s sleep was cut short, not waited out
             assert (await _run(kc, "print(6 * 7)"))["text"] == "42\n"  # still usable
         finally:
             await _stop(km, kc)
