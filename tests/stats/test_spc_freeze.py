@@ -67,13 +67,13 @@ def test_without_freeze_the_chart_is_unchanged():
 
 
 def test_a_baseline_of_one_period_centres_the_chart_on_it():
-    ref, got = _case("one_point")
+    _, got = _case("one_point")
     assert (got["mean"] == 12 / 25).all() and (got["n_baseline"] == 1).all()
 
 
 @pytest.mark.parametrize("case, level", [("pbar_zero", 0.0), ("pbar_one", 1.0)])
 def test_a_baseline_with_every_answer_the_same_has_zero_width_limits(case, level):
-    ref, got = _case(case)
+    _, got = _case(case)
     assert (got["lpl"] == level).all() and (got["upl"] == level).all() and (got["sigma"] == 0).all()
     # any later period with another proportion is outside them
     moved = got["value"] != level
@@ -81,14 +81,14 @@ def test_a_baseline_with_every_answer_the_same_has_zero_width_limits(case, level
 
 
 def test_a_period_without_files_has_no_point_and_no_limits_before_or_after_the_baseline():
-    ref, got = _case("empty_periods")
+    _, got = _case("empty_periods")
     assert list(got["missing"]) == [False, True, False, False, True, False]
     assert got.loc[got["missing"], ["lpl", "upl", "sigma"]].isna().all().all()
     assert (got["n_baseline"] == 2).all() and got["mean"].iloc[0] == pytest.approx(17 / 25)
 
 
 def test_a_baseline_without_files_gives_no_centre_no_limits_and_no_signal():
-    ref, got = _case("empty_baseline")
+    _, got = _case("empty_baseline")
     assert got[["mean", "lpl", "upl"]].isna().all().all()
     assert list(got["special_cause_type"]) == ["Missing", "Common Cause", "Common Cause"]
     assert (got["relative_to_mean"] == 0).all()
