@@ -718,9 +718,14 @@ def action_findings(t, conf_level: float, names=None, authority: str | None = No
         return all(_shown(df.at[i, c]) for c in cols)
 
     improved = [a for a in results if a.verdict == "improved"]
+    n_actions = len({a.action_id for a in results})
+    # an action on several criteria or units has a result for each of them
+    counted = [" actions re-audited in this cycle, "] if n_actions == len(results) else [
+        f" results re-audited in this cycle (one for each criterion and {w.unit} of the ",
+        _rows(t.id, n_actions, "distinct action_id with occasion == re-audit"), " actions), "]
     out = [Finding("actions").add(
         f"Actions agreed after earlier audits ({tname}): of the ", _rows(t.id, len(results), "occasion == re-audit"),
-        " actions re-audited in this cycle, ", _rows(t.id, len(improved), "verdict == improved"),
+        *counted, _rows(t.id, len(improved), "verdict == improved"),
         " improved the targeted practice by the test that allows for the rest of ", where,
         f"'s change and for regression to the mean (for an action on every {w.unit}: the change since the "
         "baseline); an action is said to have improved practice when the whole interval is above zero.")]

@@ -142,3 +142,13 @@ def test_the_notes_name_each_action_the_table_leaves_out_with_its_reason():
     assert "district" not in note
     assert left_out_note(register.iloc[:1], shown, "2013", BORSET) == ""
     assert left_out_note(None, None, "2013") == ""
+
+
+def test_the_opening_finding_counts_results_and_actions_apart_when_an_action_has_several_units():
+    two = t16([("S1", "Thanet", vals(NET, 0.2, 0.05, 0.35)), ("S1", "Swale", vals(NET, 0.01, -0.2, 0.22)),
+               ("W-UP", ALL_DISTRICTS, vals(CHANGE, 0.1, 0.04, 0.16))])
+    first = action_findings(two, 0.95, {"T16": "Table 16"}, "Kent")[0]
+    assert first.text.startswith("Actions agreed after earlier audits (Table 16): of the 3 results re-audited in "
+                                 "this cycle (one for each criterion and district of the 2 actions), 2 improved")
+    assert [b.condition for b in first.bindings if b.kind == "rows"] == [
+        "occasion == re-audit", "distinct action_id with occasion == re-audit", "verdict == improved"]
