@@ -441,12 +441,13 @@ def actions_section(cycle: CycleData, register_path=None) -> Section:
     """
     path = register_path if register_path is not None else getattr(cycle.params.inputs, "actions", None)
     if path is None:
-        return Section()
+        return Section.of(cycle, {}, {})
     reg = register_io.read_register(path, criteria_file=cycle.params.inputs.criteria,
                                     districts_file=cycle.params.inputs.districts)
     effects = evaluate_register(cycle, reg)
-    return Section(tables={"action_register": published_register(reg), "action_effects": effects,
-                           "action_effects_by_cycle": effects_by_cycle(cycle, reg, effects)})
+    # shown in the cycle's profile's words (Section.of), as every section
+    return Section.of(cycle, {"action_register": published_register(reg), "action_effects": effects,
+                              "action_effects_by_cycle": effects_by_cycle(cycle, reg, effects)}, {})
 
 
 def plan_reaudit(cycle: CycleData, register: pd.DataFrame, frame: pd.DataFrame | None = None,

@@ -68,7 +68,11 @@ def test_the_actions_notebook_and_its_reviewer_page_say_localities_never_distric
     assert "the rest of Borsetshire" in md and "localities" in md and "{" not in md
     assert not DISTRICT.search(md)
     page = _text(out / "html" / "actions.html")
-    assert "localities" in page and not DISTRICT.search(page)
+    # headers, sentences and labels (the parameter listing keeps its keys: inputs.districts)
+    assert "Localities targeted" in page and "Locality evaluated" in page and "every locality" in page
+    assert not re.search(r"\bDistricts?\b", page)
+    sentences = re.findall(r"Action \u2018B-[^.]*\.", page)
+    assert len(sentences) >= 3 and not any(DISTRICT.search(x) for x in sentences), sentences
 
 
 def test_table_16s_source_names_each_locality_and_every_locality_in_the_profiles_words(run):
