@@ -250,7 +250,7 @@ def action_control_chart(cycle: CycleData, criterion: str, districts, reaudit_cy
         c = _counts(aud, criterion, cycle.districts["district"]).set_index("district").loc[names]
         rows.append({"period": int(cyc), "x": int(c["n_yes"].sum()), "n": int(c["n_denominator"].sum())})
     data = pd.DataFrame(rows)
-    base = (data["period"] <= int(baseline_cycle)) if baseline_cycle is not None else data["period"] > -1
+    base = (data["period"] <= int(baseline_cycle)) if baseline_cycle is not None else pd.Series(True, data.index)
     na = {"spc_n_cycles": int((data["n"] > 0).sum()), "spc_n_baseline": int((data.loc[base, "n"] > 0).sum()),
           "spc_centre": np.nan, "spc_lower_limit": np.nan, "spc_upper_limit": np.nan,
           "spc_signal": SPC_NOT_AVAILABLE, "spc_point_type": SPC_NOT_AVAILABLE}

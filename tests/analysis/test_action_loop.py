@@ -95,6 +95,23 @@ def test_without_a_register_the_section_is_empty(cycle2013):
     assert AA.actions_section(bare).tables == {}
 
 
+def test_the_control_chart_is_frozen_on_the_cycles_up_to_the_actions_baseline(cycle2013, effects):
+    names = list(cycle2013.districts["district"])
+    chart, frozen = AA.action_control_chart(cycle2013, "chronology", names, "2013", "2010")
+    _, everything = AA.action_control_chart(cycle2013, "chronology", names, "2013")
+    # the centre is 2010's compliance alone: the rise of 2011-2013 is judged, not absorbed
+    first = chart[chart["period"] == 2010].iloc[0]
+    assert frozen["spc_n_baseline"] == 1 and everything["spc_n_baseline"] == 4
+    assert frozen["spc_centre"] == pytest.approx(first["x"] / first["n"])
+    assert frozen["spc_centre"] < everything["spc_centre"] - 0.1
+    w1 = effects[effects["action_id"] == "A2010-W1"].iloc[0]
+    assert (w1.spc_centre, w1.spc_upper_limit, w1.spc_signal) == (
+        pytest.approx(frozen["spc_centre"]), pytest.approx(frozen["spc_upper_limit"]), frozen["spc_signal"])
+    # an action agreed after 2011 is frozen on 2010 and 2011
+    a = effects[effects["action_id"] == "A2011-01"].iloc[0]
+    assert a.spc_n_baseline == 2 and a.spc_n_cycles == 4
+
+
 # ------------------------------------------------------------ proposals
 def _results(tmp_path) -> Path:
     rd = tmp_path / "results"
