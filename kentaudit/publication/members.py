@@ -164,6 +164,8 @@ def action_results(t, words=None) -> list[ActionResult]:
 #: The status of an action in words.
 STATUS_WORDS = {"proposed": "proposed", "agreed": "agreed", "in_progress": "in progress",
                 "completed": "completed", "not_completed": "not completed", "withdrawn": "withdrawn"}
+
+
 def _verdict_words(rule: str, verdict: str, w: Words) -> str:
     """The verdict in words, by rule, naming the authority's units."""
     other = f"the other {w.units}'"
