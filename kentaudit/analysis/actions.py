@@ -199,7 +199,8 @@ EFFECT_COLUMNS = [
     "rtm_change", "change_net_of_rtm", "change_net_of_rtm_conf_low", "change_net_of_rtm_conf_high",
     "difference_net_of_rtm", "difference_net_of_rtm_conf_low", "difference_net_of_rtm_conf_high",
     "improved", "improved_vs_rest", "improved_net", "target_reached",
-    "spc_n_cycles", "spc_n_baseline", "spc_centre", "spc_lower_limit", "spc_upper_limit", "spc_signal", "spc_point_type",
+    "spc_n_cycles", "spc_n_baseline", "spc_centre", "spc_lower_limit", "spc_upper_limit", "spc_signal",
+    "spc_point_type",
     "method", "did_method", "conf_level", "note"]
 
 #: What the control-chart columns say when the chart cannot be drawn.
