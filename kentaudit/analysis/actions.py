@@ -31,13 +31,12 @@ from kentaudit.inputs import actions as register_io
 from kentaudit.inputs.params import CycleParams, load_params
 from kentaudit.inputs.reference import districts as districts_table
 from kentaudit.inputs.sampling import allocate, draw_sample, read_frame
-from kentaudit.publication.members import ALL_DISTRICTS
 from kentaudit.report.results import load_table
 from kentaudit.stats import spc
 from kentaudit.stats.actions import evaluate_action, reaudit_sample_size
 from kentaudit.stats.proportions import criterion_counts, proportion_ci
 
-__all__ = ["ALL_DISTRICTS", "BY_CYCLE_COLUMNS", "EFFECT_COLUMNS", "effects_by_cycle", "action_control_chart", "PROPOSAL_SOURCES", "DRAFT_OWNER", "propose_actions", "propose_actions_cli", "plan_reaudit",
+__all__ = ["POOLED", "BY_CYCLE_COLUMNS", "EFFECT_COLUMNS", "effects_by_cycle", "action_control_chart", "PROPOSAL_SOURCES", "DRAFT_OWNER", "propose_actions", "propose_actions_cli", "plan_reaudit",
            "plan_reaudit_cli", "evaluate_register", "actions_section", "published_register"]
 
 #: The results tables a proposal reads, in the order they are read.
@@ -191,7 +190,8 @@ def published_register(register: pd.DataFrame) -> pd.DataFrame:
 
 #: The columns of ``action_effects`` (:func:`evaluate_register`), in order (``docs/results.md``).
 EFFECT_COLUMNS = [
-    "action_id", "criterion", "criterion_label", "units", "baseline_cycle", "reaudit_cycle", "target", "status",
+    "action_id", "criterion", "criterion_label", "units", "unit", "baseline_cycle", "reaudit_cycle", "target",
+    "status",
     "n_yes_baseline", "n_denominator_baseline", "n_yes_reaudit", "n_denominator_reaudit",
     "estimate_baseline", "estimate_reaudit", "change_since_baseline", "conf_low", "conf_high",
     "test", "statistic", "df", "p_value",
@@ -199,11 +199,14 @@ EFFECT_COLUMNS = [
     "rtm_change", "change_net_of_rtm", "change_net_of_rtm_conf_low", "change_net_of_rtm_conf_high",
     "difference_net_of_rtm", "difference_net_of_rtm_conf_low", "difference_net_of_rtm_conf_high",
     "improved", "improved_vs_rest", "improved_net", "target_reached",
-    "spc_n_cycles", "spc_centre", "spc_lower_limit", "spc_upper_limit", "spc_signal", "spc_point_type",
+    "spc_n_cycles", "spc_n_baseline", "spc_centre", "spc_lower_limit", "spc_upper_limit", "spc_signal",
+    "spc_point_type",
     "method", "did_method", "conf_level", "note"]
 
 #: What the control-chart columns say when the chart cannot be drawn.
 SPC_NOT_AVAILABLE = "NA"
+#: The ``unit`` of an ``action_effects`` row that evaluates an action's several units together.
+POOLED = "pooled"
 
 
 def _programme_cycles(cycle: CycleData) -> list[str]:
@@ -212,23 +215,29 @@ def _programme_cycles(cycle: CycleData) -> list[str]:
     return sorted(cycles | {str(cycle.params.cycle)}, key=int)
 
 
-def action_control_chart(cycle: CycleData, criterion: str, districts, reaudit_cycle) -> tuple[pd.DataFrame, dict]:
-    """The p-chart of the programme's cycles for one action's criterion and units, and its
-    signal at the re-audit cycle.
+def action_control_chart(cycle: CycleData, criterion: str, districts, reaudit_cycle,
+                         baseline_cycle=None) -> tuple[pd.DataFrame, dict]:
+    """The p-chart of the programme's cycles for one action's criterion and units, with its
+    limits frozen on the cycles up to the action's baseline, and its signal at the re-audit.
 
     Each cycle's point is the targeted districts' compliance pooled (the audits district
     comparisons read, as :func:`evaluate_register` reads them); the chart is
-    :func:`kentaudit.stats.spc.p_chart` (centre: the pooled compliance over every cycle on
-    the chart, limits centre +/- 3 sigma at each cycle's files; the Making Data Count
-    rules), as qicharts2's p chart without ``freeze``.
+    :func:`kentaudit.stats.spc.p_chart` with ``freeze`` at the baseline: the centre is the
+    pooled compliance of the cycles up to and including ``baseline_cycle`` (the audits before
+    the action was agreed), and the limits centre +/- 3 sigma at each cycle's files, so the
+    cycles after it (the action's effect, if any) are judged against what practice was
+    before, not against limits that have absorbed the change (qicharts2's ``freeze``,
+    NHSRplotthedots' ``fix_after_n_points``). ``baseline_cycle`` None: every cycle forms the
+    centre (the chart without ``freeze``).
 
     Returns
     -------
     (DataFrame, dict)
         The chart (the columns of :func:`~kentaudit.stats.spc.p_chart`, ``period`` the cycle
         as an integer) and the re-audit point's summary: ``spc_n_cycles`` (cycles with files
-        on the chart), ``spc_centre``, ``spc_lower_limit``, ``spc_upper_limit`` (the limits at
-        the re-audit's files), ``spc_signal`` (the point's ``special_cause_type``: ``"Above
+        on the chart), ``spc_n_baseline`` (cycles with files the limits are frozen on),
+        ``spc_centre``, ``spc_lower_limit``, ``spc_upper_limit`` (the frozen limits at the
+        re-audit's files), ``spc_signal`` (the point's ``special_cause_type``: ``"Above
         UCL"``, ``"2 in 3 Above CL"``, ``"7 Points Above CL"`` (a shift), ``"Common Cause"``,
         ...; ``"NA"`` when there is no chart) and ``spc_point_type``
         (``"special_cause_improvement"``, ``"special_cause_concern"``, ``"common_cause"``
@@ -242,16 +251,20 @@ def action_control_chart(cycle: CycleData, criterion: str, districts, reaudit_cy
         c = _counts(aud, criterion, cycle.districts["district"]).set_index("district").loc[names]
         rows.append({"period": int(cyc), "x": int(c["n_yes"].sum()), "n": int(c["n_denominator"].sum())})
     data = pd.DataFrame(rows)
-    na = {"spc_n_cycles": int((data["n"] > 0).sum()), "spc_centre": np.nan, "spc_lower_limit": np.nan,
-          "spc_upper_limit": np.nan, "spc_signal": SPC_NOT_AVAILABLE, "spc_point_type": SPC_NOT_AVAILABLE}
+    base = (data["period"] <= int(baseline_cycle)) if baseline_cycle is not None else pd.Series(True, data.index)
+    na = {"spc_n_cycles": int((data["n"] > 0).sum()), "spc_n_baseline": int((data.loc[base, "n"] > 0).sum()),
+          "spc_centre": np.nan, "spc_lower_limit": np.nan, "spc_upper_limit": np.nan,
+          "spc_signal": SPC_NOT_AVAILABLE, "spc_point_type": SPC_NOT_AVAILABLE}
     at = data["period"] == int(reaudit_cycle)
-    if na["spc_n_cycles"] < 2 or not (data.loc[at, "n"] > 0).any():
-        na["note"] = ("no control chart: fewer than two cycles with files" if na["spc_n_cycles"] < 2
-                      else "no control chart: no files at the re-audit")
+    if na["spc_n_baseline"] < 1:
+        na["note"] = "no control chart: no files at the baseline cycles its limits are frozen on"
         return data.iloc[0:0], na
-    pc = spc.p_chart(data, improvement="increase")
+    if not (data.loc[at, "n"] > 0).any():
+        na["note"] = "no control chart: no files at the re-audit"
+        return data.iloc[0:0], na
+    pc = spc.p_chart(data, improvement="increase", freeze=int(base.sum()))
     r = pc[pc["period"] == int(reaudit_cycle)].iloc[0]
-    out = {"spc_n_cycles": na["spc_n_cycles"], "spc_centre": float(r["mean"]), "spc_lower_limit": float(r["lpl"]),
+    out = {**na, "spc_centre": float(r["mean"]), "spc_lower_limit": float(r["lpl"]),
            "spc_upper_limit": float(r["upl"]), "spc_signal": str(r["special_cause_type"]),
            "spc_point_type": str(r["point_type"]), "note": ""}
     if out["spc_n_cycles"] < 7:
@@ -266,15 +279,21 @@ def evaluate_register(cycle: CycleData, register: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        One row per action and targeted criterion (actions re-audited in another cycle, or
-        withdrawn, are left out): ``action_id``, ``criterion``, ``criterion_label``,
-        ``units`` (codes, or ``all``), ``baseline_cycle``, ``reaudit_cycle``, ``target``,
+        One row per action, targeted criterion and evaluated unit (actions re-audited in
+        another cycle, or withdrawn, are left out): an action on one unit or on every unit
+        has one row per criterion; an action on several units has a row of its units pooled
+        (``unit`` is :data:`POOLED`) and a row for each unit, compared with the units the
+        action did not target (so every row of the published Table 16 is a cell of one unit,
+        or of the authority). Columns: ``action_id``, ``criterion``, ``criterion_label``,
+        ``units`` (the register's: codes, or ``all``), ``unit`` (the row's: a code, ``all``
+        or ``pooled``), ``baseline_cycle``, ``reaudit_cycle``, ``target``,
         ``status``, then the columns of :func:`kentaudit.stats.actions.evaluate_action`
         (``change`` named ``change_since_baseline``, with its interval ``conf_low``,
         ``conf_high``; ``difference`` with ``difference_conf_low``/``_high``; the regression
         to the mean; ``improved``, ``improved_vs_rest``, ``improved_net``), and
         ``target_reached`` (``"yes"`` when the re-audit's estimate is at least the target), the
-        control chart's signal at the re-audit (``spc_n_cycles``, ``spc_centre``,
+        control chart's signal at the re-audit, against limits frozen on the cycles up to the
+        action's baseline (``spc_n_cycles``, ``spc_n_baseline``, ``spc_centre``,
         ``spc_lower_limit``, ``spc_upper_limit``, ``spc_signal``, ``spc_point_type``:
         :func:`action_control_chart`);
         :data:`EFFECT_COLUMNS` in that order (``docs/results.md``, ``action_effects``).
@@ -291,24 +310,36 @@ def evaluate_register(cycle: CycleData, register: pd.DataFrame) -> pd.DataFrame:
             raise InputError(f"action {a.action_id}: no audits of its baseline cycle {a.baseline_cycle} are "
                              "among this cycle's inputs; add them to inputs.previous_audits.",
                              column="baseline_cycle", value=str(a.baseline_cycle))
-        units = "all" if a.units == register_io.ALL_UNITS else [by_code[u] for u in str(a.units).split(";")]
+        if a.units == register_io.ALL_UNITS:
+            groups = [(register_io.ALL_UNITS, "all", None, "")]
+        else:
+            codes = str(a.units).split(";")
+            targeted = [by_code[u] for u in codes]
+            groups = [(codes[0], targeted, None, "")] if len(codes) == 1 else (
+                [(POOLED, targeted, None, f"the action's {len(codes)} units pooled")]
+                + [(u, [by_code[u]], [d for d in names if d not in targeted],
+                    f"one of the action's {len(codes)} units, compared with the units it did not target")
+                   for u in codes])
         for crit in str(a.criteria).split(";"):
-            ev = evaluate_action(_counts(base_aud, crit, names), _counts(cycle.comparable, crit, names), units,
-                                 conf_level=P.confidence_level).iloc[0].to_dict()
-            head = {"action_id": a.action_id, "criterion": crit, "criterion_label": cycle.labels.get(crit, crit),
-                    "units": a.units, "baseline_cycle": a.baseline_cycle, "reaudit_cycle": a.reaudit_cycle,
-                    "target": float(a.target), "status": a.status}
-            est = ev["estimate_reaudit"]
-            ev["target_reached"] = "NA" if pd.isna(est) else ("yes" if est >= float(a.target) else "no")
-            _, chart = action_control_chart(cycle, crit, names if units == "all" else units, a.reaudit_cycle)
-            note = chart.pop("note")
-            ev.update(chart)
-            ev["note"] = "; ".join(x for x in (ev["note"], note) if x)
-            rows.append({**head, **ev})
+            b_counts, r_counts = _counts(base_aud, crit, names), _counts(cycle.comparable, crit, names)
+            for unit, targeted, comparison, what in groups:
+                ev = evaluate_action(b_counts, r_counts, targeted, conf_level=P.confidence_level,
+                                     comparison=comparison).iloc[0].to_dict()
+                head = {"action_id": a.action_id, "criterion": crit, "criterion_label": cycle.labels.get(crit, crit),
+                        "units": a.units, "unit": unit, "baseline_cycle": a.baseline_cycle,
+                        "reaudit_cycle": a.reaudit_cycle, "target": float(a.target), "status": a.status}
+                est = ev["estimate_reaudit"]
+                ev["target_reached"] = "NA" if pd.isna(est) else ("yes" if est >= float(a.target) else "no")
+                _, chart = action_control_chart(cycle, crit, names if targeted == "all" else targeted,
+                                                a.reaudit_cycle, a.baseline_cycle)
+                note = chart.pop("note")
+                ev.update(chart)
+                ev["note"] = "; ".join(x for x in (what, ev["note"], note) if x)
+                rows.append({**head, **ev})
     out = pd.DataFrame(rows, columns=EFFECT_COLUMNS if not rows else None)
     out = out.rename(columns={"change": "change_since_baseline"}).reindex(columns=EFFECT_COLUMNS)
-    for c in ("action_id", "criterion", "criterion_label", "units", "baseline_cycle", "reaudit_cycle", "status",
-              "method", "test", "note", "improved", "improved_vs_rest", "improved_net", "target_reached",
+    for c in ("action_id", "criterion", "criterion_label", "units", "unit", "baseline_cycle", "reaudit_cycle",
+              "status", "method", "test", "note", "improved", "improved_vs_rest", "improved_net", "target_reached",
               "did_method", "spc_signal", "spc_point_type"):
         out[c] = out[c].astype("string")
     for c in ("n_yes_baseline", "n_denominator_baseline", "n_yes_reaudit", "n_denominator_reaudit"):
@@ -319,7 +350,8 @@ def evaluate_register(cycle: CycleData, register: pd.DataFrame) -> pd.DataFrame:
               "change_net_of_rtm_conf_high", "difference_net_of_rtm", "difference_net_of_rtm_conf_low",
               "difference_net_of_rtm_conf_high", "spc_centre", "spc_lower_limit", "spc_upper_limit", "conf_level"):
         out[c] = out[c].astype("float64")
-    out["spc_n_cycles"] = out["spc_n_cycles"].astype("int64")
+    for c in ("spc_n_cycles", "spc_n_baseline"):
+        out[c] = out[c].astype("int64")
     return out
 
 
@@ -333,25 +365,25 @@ BY_CYCLE_COLUMNS = [
     "improved", "improved_vs_rest", "improved_net", "method", "conf_level"]
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
            "November", "December")
-# ALL_DISTRICTS, what a district column says for an authority-wide action (the disclosure
-# control's total), is defined where the members' summary reads it (publication.members)
 
 
 def effects_by_cycle(cycle: CycleData, register: pd.DataFrame, effects: pd.DataFrame) -> pd.DataFrame:
-    """``action_effects`` in the shape the appendix publishes: two rows per action and criterion.
+    """``action_effects`` in the shape the appendix publishes: two rows per action, criterion and unit.
 
-    The baseline row holds the targeted unit's counts and compliance at the baseline cycle;
+    The baseline row holds the evaluated unit's counts and compliance at the baseline cycle;
     the re-audit row the same in this cycle, and the effect (the change since the baseline,
     against the rest, net of regression to the mean, each with its interval, and the three
-    verdicts). Each count is a count of audit records of one cycle, district (or every
-    district) and criterion, so the appendix's disclosure control protects it as it
-    protects every count. Actions targeting several districts but not all (their counts are
-    pooled over districts no table names) are left out.
+    verdicts). Each count is a count of audit records of one cycle, unit (or every unit)
+    and criterion, so the appendix's disclosure control protects it as it protects every
+    count. An action on several units appears once for each of them (``action_effects``'
+    rows of one unit); its pooled row (:data:`POOLED`), whose counts belong to no cell a
+    table names, is left out here and shown on the reviewer page.
 
     Returns
     -------
     DataFrame
-        :data:`BY_CYCLE_COLUMNS`: ``district`` is the district's name or ``All districts``;
+        :data:`BY_CYCLE_COLUMNS`: ``district`` is the unit's name, or the authority's words for
+        every unit (``words.all_units``, "All districts", "All localities");
         ``occasion`` is ``baseline`` or ``re-audit``; ``estimate``, ``conf_low``,
         ``conf_high`` the compliance of the row's cycle (``method``, the cycle's interval
         method); the effect columns are empty on the baseline row.
@@ -363,12 +395,13 @@ def effects_by_cycle(cycle: CycleData, register: pd.DataFrame, effects: pd.DataF
     # YYYY-MM-DD dates is what the publication check reads as a list of audits)
     due = {a: (f"{_MONTHS[d.month - 1]} {d.year}" if pd.notna(d) else "")
            for a, d in zip(register["action_id"], register["due"])}
+    every = cycle.words.all_units
     rows = []
     for e in effects.itertuples(index=False):
-        units = str(e.units)
-        if units != register_io.ALL_UNITS and ";" in units:
+        unit = str(e.unit)
+        if unit == POOLED:
             continue
-        district = ALL_DISTRICTS if units == register_io.ALL_UNITS else name_of[units]
+        district = every if unit == register_io.ALL_UNITS else name_of[unit]
         head = {"action_id": e.action_id, "criterion": e.criterion, "criterion_label": e.criterion_label,
                 "district": district, "owner_role": owner.get(e.action_id), "due": due.get(e.action_id), "status": e.status}
         for occ, cyc, x, n in (("baseline", e.baseline_cycle, e.n_yes_baseline, e.n_denominator_baseline),
@@ -409,12 +442,13 @@ def actions_section(cycle: CycleData, register_path=None) -> Section:
     """
     path = register_path if register_path is not None else getattr(cycle.params.inputs, "actions", None)
     if path is None:
-        return Section()
+        return Section.of(cycle, {}, {})
     reg = register_io.read_register(path, criteria_file=cycle.params.inputs.criteria,
                                     districts_file=cycle.params.inputs.districts)
     effects = evaluate_register(cycle, reg)
-    return Section(tables={"action_register": published_register(reg), "action_effects": effects,
-                           "action_effects_by_cycle": effects_by_cycle(cycle, reg, effects)})
+    # shown in the cycle's profile's words (Section.of), as every section
+    return Section.of(cycle, {"action_register": published_register(reg), "action_effects": effects,
+                              "action_effects_by_cycle": effects_by_cycle(cycle, reg, effects)}, {})
 
 
 def plan_reaudit(cycle: CycleData, register: pd.DataFrame, frame: pd.DataFrame | None = None,
@@ -538,5 +572,6 @@ def plan_reaudit_cli(params, register, frame, out, seed: int, power: float = 0.8
               "as_of": str(sel["as_of"].iloc[0])[:10] if len(sel) else None,
               "by_district": need, "outputs": ["plan.csv", "selection.csv", "allocation.csv"]}
     (outp / "draw.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
-    print(f"drew {len(sel)} file(s) in {len(need)} district(s), seed {seed}: {outp / 'selection.csv'}")
+    print(f"drew {len(sel)} file(s) in {len(need)} {cycle.words.unit if len(need) == 1 else cycle.words.units}, "
+          f"seed {seed}: {outp / 'selection.csv'}")
     return 0

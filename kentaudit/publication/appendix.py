@@ -42,6 +42,7 @@ from kentaudit.publication.disclosure import (DEFAULT_WIDTH, Context, protect_ad
                                               protect_funnel_bands, suppress)
 from kentaudit.publication.figures import draw_figures
 from kentaudit.publication.findings import bindings_frame, main_findings
+from kentaudit.publication.members import left_out_note
 from kentaudit.publication.numbering import (ID_PATTERN, csv_name, numbering, reader_number,
                                              sheet_name)
 from kentaudit.publication.releases import earlier_releases, model_releases
@@ -712,12 +713,17 @@ def _main_findings(b: _Build, sup, headline: str, names: dict) -> list:
 
 
 def _notes(b: _Build, ctx: Context) -> dict:
-    """The spec's notes, the one on district samples saying which samples the comparisons read."""
+    """The spec's notes, the one on district samples saying which samples the comparisons read, the
+    one on actions naming the actions Table 16 leaves out."""
     notes = dict(b.spec.get("notes", {}))
     if "district_samples" in notes:
         notes["district_samples"] = district_samples_note(ctx.district_samples.get(b.cycle),
                                                           [s for s in b.samples if s in _main_samples(b.params)],
                                                           b.words["authority"])
+    if "actions" in notes:  # the register's actions Table 16 leaves out, each with its reason
+        extra = left_out_note(read_results(b.results_dir, "action_register"),
+                              read_results(b.results_dir, "action_effects_by_cycle"), b.cycle, b.words)
+        notes["actions"] = " ".join(x for x in (notes["actions"], extra) if x)
     return notes
 
 

@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from kentaudit.core.formatting import P_FLOOR_CELL, format_p, method_words
-from kentaudit.publication.members import CONTEXT_COLUMNS, action_results
+from kentaudit.publication.members import CONTEXT_COLUMNS, action_results, unit_words
 from kentaudit.publication.views import csv_frame, profile_words
 
 __all__ = ["MAX_NAMED", "SAMPLE_WORDS", "Binding", "Finding", "action_findings", "authority_words", "bindings_frame",
@@ -661,7 +661,7 @@ def main_findings(tables, *, headline: str, conf_level: float = 0.95, adjust_met
         out += _districts(by["T7"], headline, words)
         out += _district_tests(by["T7"], alpha, adj, left, where, words)
     if "T16" in by:
-        out += action_findings(by["T16"], conf_level, names, authority)
+        out += action_findings(by["T16"], conf_level, names, authority, words)
     out += _untested(tables, names)
     out += _not_stated(left, names)
     return out
@@ -681,14 +681,15 @@ def bindings_frame(findings) -> pd.DataFrame:
 
 
 
-def action_findings(t, conf_level: float, names=None, authority: str | None = None) -> list:
+def action_findings(t, conf_level: float, names=None, authority: str | None = None, words=None) -> list:
     """For each action of Table 16, whether the targeted practice improved, with its interval.
 
     The verdict reads the rule ``docs/actions.md`` calls honest
-    (:func:`kentaudit.publication.members.action_results`): for an action on a district, the
-    change against the other districts net of regression to the mean; for an action on every
-    district, the change since the baseline. The other rules' answers (the change since the
-    baseline, the change against the other districts) are named after it as context only.
+    (:func:`kentaudit.publication.members.action_results`): for an action on a unit, the
+    change against the other units net of regression to the mean; for an action on every
+    unit, the change since the baseline. The other rules' answers (the change since the
+    baseline, the change against the other units) are named after it as context only. The
+    units are named in the authority's words (``words``, as :func:`main_findings` takes them).
     Every number is a published cell: an action whose figures are suppressed is named as
     not shown, with the reason; owners are never named in a sentence (their role is in the
     table's own column).
@@ -699,7 +700,8 @@ def action_findings(t, conf_level: float, names=None, authority: str | None = No
         ``topic="actions"``: one opening sentence, then one per action and criterion.
     """
     names = names or {}
-    results = action_results(t)
+    w = unit_words(words)
+    results = action_results(t, w)
     if not results:
         return []
     df = csv_frame(t).astype(str).replace({"nan": "", "<NA>": "", "None": ""})
@@ -716,11 +718,16 @@ def action_findings(t, conf_level: float, names=None, authority: str | None = No
         return all(_shown(df.at[i, c]) for c in cols)
 
     improved = [a for a in results if a.verdict == "improved"]
+    n_actions = len({a.action_id for a in results})
+    # an action on several criteria or units has a result for each of them
+    counted = [" actions re-audited in this cycle, "] if n_actions == len(results) else [
+        f" results re-audited in this cycle (one for each criterion and {w.unit} of the ",
+        _rows(t.id, n_actions, "distinct action_id with occasion == re-audit"), " actions), "]
     out = [Finding("actions").add(
         f"Actions agreed after earlier audits ({tname}): of the ", _rows(t.id, len(results), "occasion == re-audit"),
-        " actions re-audited in this cycle, ", _rows(t.id, len(improved), "verdict == improved"),
+        *counted, _rows(t.id, len(improved), "verdict == improved"),
         " improved the targeted practice by the test that allows for the rest of ", where,
-        "'s change and for regression to the mean (for an action on every district: the change since the "
+        f"'s change and for regression to the mean (for an action on every {w.unit}: the change since the "
         "baseline); an action is said to have improved practice when the whole interval is above zero.")]
     for a in results:
         f = Finding("actions").add(f"Action \u2018{a.action_id}\u2019, {a.aim}: ")
@@ -731,14 +738,15 @@ def action_findings(t, conf_level: float, names=None, authority: str | None = No
             out.append(f.add(f"no verdict ({a.reason})."))
             continue
         if a.rule == "net":
-            f.add({"improved": "improved more than the other districts' change and regression to the mean explain",
-                   "worse": "below what the other districts' change and regression to the mean predict",
-                   "no clear change": "no clear effect beyond the other districts' change and regression to the "
+            other = f"the other {w.units}"
+            f.add({"improved": f"improved more than {other}' change and regression to the mean explain",
+                   "worse": f"below what {other}' change and regression to the mean predict",
+                   "no clear change": f"no clear effect beyond {other}' change and regression to the "
                                       "mean"}[a.verdict],
-                  ", against the other districts net of regression to the mean ", *interval(a.row, a.columns))
+                  f", against {other} net of regression to the mean ", *interval(a.row, a.columns))
             context = [(label, CONTEXT_COLUMNS[k]) for k, label in
                        (("change", "the change since the baseline"),
-                                         ("difference", "the change against the other districts"))
+                        ("difference", f"the change against {other}"))
                        if shown(a.row, CONTEXT_COLUMNS[k])]
             if context:
                 f.add("; for context, ")
@@ -746,7 +754,7 @@ def action_findings(t, conf_level: float, names=None, authority: str | None = No
                     f.add(" and " if k else "", f"{label} was ", *interval(a.row, cols))
         else:
             verdict = {"improved": "improved", "worse": "worse", "no clear change": "no clear change"}[a.verdict]
-            f.add(f"{verdict} since the baseline across every district, ", *interval(a.row, a.columns),
-                  "; with no other districts to compare, part of it may be the authority's general trend")
+            f.add(f"{verdict} since the baseline across every {w.unit}, ", *interval(a.row, a.columns),
+                  f"; with no other {w.units} to compare, part of it may be the authority's general trend")
         out.append(f.add("."))
     return out

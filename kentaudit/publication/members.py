@@ -1,19 +1,22 @@
 """Actions and their effect, for members: one page from the published Table 16.
 
 The appendix's Table 16 ("Actions and their effect", ``action_effects_by_cycle``) gives two
-rows per action and criterion, the baseline and the re-audit. Members read one line per
-action: what it aimed at (the criterion and the district, or every district), the role
+rows per action, criterion and unit, the baseline and the re-audit. Members read one line per
+action and unit: what it aimed at (the criterion and the unit, or every unit), the role
 that owns it, when it was due, its status, and whether the targeted practice improved, with
 the interval. This module reads those lines from the **published** (disclosure-controlled)
 cells only, so the page can show nothing the table hides: an action whose change is
 suppressed is listed as "not shown", with the reason.
 
+The units are named in the authority's words (its profile's ``Words``: "district",
+"locality", "All localities"), never in a word written here.
+
 Which answer is "whether it worked" (``docs/actions.md``, "Did it work?"): for an action on
-one district, the change against the other districts **net of regression to the mean**
+a unit, the change against the other units **net of regression to the mean**
 (``difference_net_of_rtm``), the only one of the three rules that kept false claims within
-the stated rate on the truth-known programme (a district chosen because it scored low rises
+the stated rate on the truth-known programme (a unit chosen because it scored low rises
 with no action at all, and the whole authority improved); for an authority-wide action
-(every district) there is no comparison and no selection, so the change since the baseline
+(every unit) there is no comparison and no selection, so the change since the baseline
 (``change_since_baseline``) is read. The verdict is read off the interval: its lower limit
 above 0 is "improved", its upper limit below 0 "worse", otherwise "no clear change".
 
@@ -25,16 +28,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kentaudit.core.formatting import level_text
-from kentaudit.publication.views import csv_frame
+import pandas as pd
 
-__all__ = ["ACTIONS_TABLE", "ALL_DISTRICTS", "CONTEXT_COLUMNS", "RULE_COLUMNS", "STATUS_WORDS", "SUMMARY_TITLE",
-           "ActionResult", "action_results", "members_summary"]
+from kentaudit.core.formatting import join_words, level_text
+from kentaudit.inputs.profile import Words
+from kentaudit.publication.views import csv_frame, profile_words
+
+__all__ = ["ACTIONS_TABLE", "CONTEXT_COLUMNS", "RULE_COLUMNS", "STATUS_WORDS", "SUMMARY_TITLE",
+           "ActionResult", "action_results", "members_summary", "left_out_note", "unit_words"]
 
 #: The published table the summary is read from.
 ACTIONS_TABLE = "T16"
-#: What Table 16's district column says for an authority-wide action.
-ALL_DISTRICTS = "All districts"
 #: The heading of the members' page.
 SUMMARY_TITLE = "Actions and their effect: summary for members"
 #: The columns of the estimate and interval each rule reads: ``net`` for an action on
@@ -52,6 +56,13 @@ CONTEXT_COLUMNS = {
 #: A suppressed cell (disclosure control); ``[x]`` (not available) or an empty cell is not
 #: estimable
 _SUPPRESSED = "[c]"
+
+
+def unit_words(words=None) -> Words:
+    """The authority's words: ``words`` itself (a :class:`~kentaudit.inputs.profile.Words`), or
+    the ``"authority"`` entry of an appendix's words (``{"authority": Words}``); the bundled
+    example profile's when neither is given."""
+    return words if isinstance(words, Words) else profile_words(words)
 
 
 @dataclass(frozen=True)
@@ -81,6 +92,8 @@ class ActionResult:
     conf_high: str
     verdict: str
     reason: str = ""
+    #: the unit in words: its name, or "every district" ("every locality") for the authority
+    where: str = ""
 
     @property
     def columns(self) -> tuple:
@@ -89,8 +102,7 @@ class ActionResult:
     @property
     def aim(self) -> str:
         """What the action aimed at, in words."""
-        where = "every district" if self.district == ALL_DISTRICTS else self.district
-        return f"\u2018{self.criterion_label}\u2019 in {where}"
+        return f"\u2018{self.criterion_label}\u2019 in {self.where or self.district}"
 
 
 def _num(v):
@@ -113,26 +125,31 @@ def _verdict(est: str, lo: str, hi: str) -> tuple[str, str]:
     return "no clear change", ""
 
 
-def action_results(t) -> list[ActionResult]:
-    """Each action and criterion of the published Table 16, with the verdict of the honest rule.
+def action_results(t, words=None) -> list[ActionResult]:
+    """Each action, criterion and unit of the published Table 16, with the verdict of the honest rule.
 
     Parameters
     ----------
     t : PublicationTable
         Table 16 as published (after disclosure control).
+    words : Words or dict, optional
+        The authority's words (:func:`unit_words`): its ``all_units`` ("All localities") marks
+        an authority-wide action's rows.
 
     Returns
     -------
     list of ActionResult
         In the table's order, one per re-audit row.
     """
+    w = unit_words(words)
     df = csv_frame(t).astype(str).replace({"nan": "", "<NA>": "", "None": ""})
     out = []
     for i in df.index[df["occasion"] == "re-audit"]:
         r = df.loc[i]
         base = df.index[(df["occasion"] == "baseline") & (df["action_id"] == r["action_id"])
-                        & (df["criterion"] == r["criterion"])].tolist()
-        rule = "change" if r["district"] == ALL_DISTRICTS else "net"
+                        & (df["criterion"] == r["criterion"]) & (df["district"] == r["district"])].tolist()
+        everywhere = r["district"] == w.all_units
+        rule = "change" if everywhere else "net"
         est, lo, hi = (str(r.get(c, "")) for c in RULE_COLUMNS[rule])
         verdict, reason = _verdict(est, lo, hi)
         out.append(ActionResult(
@@ -140,27 +157,30 @@ def action_results(t) -> list[ActionResult]:
             criterion=r["criterion"], criterion_label=r.get("criterion_label", r["criterion"]),
             district=r["district"], owner_role=r.get("owner_role", ""), due=r.get("due", ""),
             status=r.get("status", ""), rule=rule, estimate=est, conf_low=lo, conf_high=hi, verdict=verdict,
-            reason=reason))
+            reason=reason, where=f"every {w.unit}" if everywhere else r["district"]))
     return out
 
 
 #: The status of an action in words.
 STATUS_WORDS = {"proposed": "proposed", "agreed": "agreed", "in_progress": "in progress",
                 "completed": "completed", "not_completed": "not completed", "withdrawn": "withdrawn"}
-#: The verdict in words, by rule.
-_VERDICT_WORDS = {
-    ("net", "improved"): "Yes: improved more than the other districts' change and regression to the mean explain",
-    ("net", "worse"): "No: below what the other districts' change and regression to the mean predict",
-    ("net", "no clear change"): "Not clearly: no clear effect beyond the other districts' change and regression "
-                                "to the mean",
-    ("change", "improved"): "Yes: improved since the baseline",
-    ("change", "worse"): "No: worse than at the baseline",
-    ("change", "no clear change"): "Not clearly: no clear change since the baseline",
-}
 
 
-def members_summary(tables, conf_level: float | None = None) -> dict | None:
-    """The members' page: one row per action, in plain words, from the published Table 16.
+def _verdict_words(rule: str, verdict: str, w: Words) -> str:
+    """The verdict in words, by rule, naming the authority's units."""
+    other = f"the other {w.units}'"
+    return {
+        ("net", "improved"): f"Yes: improved more than {other} change and regression to the mean explain",
+        ("net", "worse"): f"No: below what {other} change and regression to the mean predict",
+        ("net", "no clear change"): f"Not clearly: no clear effect beyond {other} change and regression to the mean",
+        ("change", "improved"): "Yes: improved since the baseline",
+        ("change", "worse"): "No: worse than at the baseline",
+        ("change", "no clear change"): "Not clearly: no clear change since the baseline",
+    }[(rule, verdict)]
+
+
+def members_summary(tables, conf_level: float | None = None, words=None) -> dict | None:
+    """The members' page: one row per action and unit, in plain words, from the published Table 16.
 
     Parameters
     ----------
@@ -168,6 +188,8 @@ def members_summary(tables, conf_level: float | None = None) -> dict | None:
         The published tables; the page is made only when Table 16 is among them.
     conf_level : float, optional
         The confidence level of the intervals, named in the page's note.
+    words : Words or dict, optional
+        The authority's words (:func:`unit_words`; the cycle's profile's).
 
     Returns
     -------
@@ -179,7 +201,8 @@ def members_summary(tables, conf_level: float | None = None) -> dict | None:
     t = next((x for x in tables if x.id == ACTIONS_TABLE), None)
     if t is None:
         return None
-    results = action_results(t)
+    w = unit_words(words)
+    results = action_results(t, w)
     level = f"{level_text(conf_level)} " if conf_level is not None else ""
     rows = []
     for a in results:
@@ -187,17 +210,18 @@ def members_summary(tables, conf_level: float | None = None) -> dict | None:
             worked = f"Not shown: {a.reason}" if a.verdict == "not shown" else f"Not known: {a.reason}"
             change = "[c]" if a.verdict == "not shown" else "[x]"
         else:
-            worked = _VERDICT_WORDS[(a.rule, a.verdict)]
+            worked = _verdict_words(a.rule, a.verdict, w)
             change = f"{a.estimate} ({a.conf_low} to {a.conf_high})"
         rows.append([a.action_id, a.aim, a.owner_role, a.due or "not set",
                      STATUS_WORDS.get(a.status, a.status), worked, change])
     return {
         "title": SUMMARY_TITLE,
-        "intro": ("The actions agreed after earlier audits and re-audited in this cycle, one line each, from "
-                  "Table 16. Owners are named by their role. \u2018Did it work?\u2019 reads, for an action on "
-                  "one district, its change against the other districts net of regression to the mean (a "
-                  "district chosen because it scored low tends to score higher next time with no action at "
-                  "all); for an action on every district, its change since the baseline."),
+        "intro": ("The actions agreed after earlier audits and re-audited in this cycle, one line for each "
+                  f"{w.unit} an action aimed at, from Table 16. Owners are named by their role. \u2018Did it "
+                  f"work?\u2019 reads, for an action on a {w.unit}, its change against the other {w.units} net "
+                  f"of regression to the mean (a {w.unit} chosen because it scored low tends to score higher "
+                  f"next time with no action at all); for an action on every {w.unit}, its change since the "
+                  "baseline."),
         "note": (f"The change is in percentage points with its {level}confidence interval; an action is said "
                  "to have worked when the whole interval is above zero. [c]: suppressed to protect the "
                  "people the figures are about; [x]: not available."),
@@ -205,3 +229,45 @@ def members_summary(tables, conf_level: float | None = None) -> dict | None:
                     "Change (interval), percentage points"],
         "rows": rows,
     }
+
+
+def left_out_note(register, shown, cycle, words=None) -> str:
+    """What Table 16's notes say about the register's actions the table does not show.
+
+    Parameters
+    ----------
+    register : DataFrame or None
+        The ``action_register`` results table (``action_id``, ``units``, ``status``,
+        ``reaudit_cycle``).
+    shown : DataFrame or None
+        The ``action_effects_by_cycle`` results table (Table 16's source: ``action_id``).
+    cycle : str
+        This cycle.
+    words : Words or dict, optional
+        The authority's words.
+
+    Returns
+    -------
+    str
+        Sentences naming each action re-audited in this cycle that the table leaves out,
+        with its reason (withdrawn: not evaluated; otherwise not evaluated), and saying how
+        an action on several units is shown; empty when there is nothing to say.
+    """
+    if register is None or not len(register):
+        return ""
+    w = unit_words(words)
+    ids = set() if shown is None else set(shown["action_id"].astype(str))
+    here = register[register["reaudit_cycle"].astype(str) == str(cycle)]
+    out = []
+    gone = [(str(a), "withdrawn before its re-audit: not evaluated" if str(st) == "withdrawn"
+             else "not evaluated") for a, st in zip(here["action_id"], here["status"]) if str(a) not in ids]
+    if gone:
+        items = [f"\u2018{a}\u2019 ({why})" for a, why in gone]
+        out.append(f"Not in the table, of the actions re-audited in this cycle: {join_words(items)}.")
+    several = [str(a) for a, u in zip(here["action_id"], here["units"])
+               if str(a) in ids and not pd.isna(u) and ";" in str(u)]
+    if several:
+        out.append(f"An action on several {w.units} ({join_words(several)}) is shown for each of its {w.units}, "
+                   f"each against the {w.units} the action did not target; its {w.units} pooled are "
+                   "evaluated on the reviewer page only, their counts belonging to no published cell.")
+    return " ".join(out)

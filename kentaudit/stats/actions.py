@@ -409,7 +409,8 @@ def regression_to_mean(counts: pd.DataFrame, selected, x: str = "n_yes", n: str 
 
 
 def evaluate_action(baseline: pd.DataFrame, reaudit: pd.DataFrame, targeted, unit: str = "district",
-                    conf_level: float = 0.95, did_method: str = "mover-newcombe") -> pd.DataFrame:
+                    conf_level: float = 0.95, did_method: str = "mover-newcombe",
+                    comparison=None) -> pd.DataFrame:
     """Whether one action's targeted practice improved: change, against the rest, net of RTM.
 
     Parameters
@@ -424,6 +425,12 @@ def evaluate_action(baseline: pd.DataFrame, reaudit: pd.DataFrame, targeted, uni
         regression to the mean are empty, with the reason in ``note``).
     conf_level, did_method
         As in :func:`difference_in_differences`.
+    comparison : iterable of str, optional
+        The units the targeted ones are compared with (the "rest"). Default: every other
+        unit. An action on several units evaluated one unit at a time compares each with
+        the units the action did not target (its other units had the action too, so they
+        are no comparison); the regression to the mean is still fitted to every unit's
+        baseline.
 
     Returns
     -------
@@ -468,7 +475,8 @@ def evaluate_action(baseline: pd.DataFrame, reaudit: pd.DataFrame, targeted, uni
         if t not in b.index or t not in r.index:
             raise InputError(f"the targeted unit {t!r} has no counts at the baseline or the re-audit.",
                              column=unit, value=t)
-    rest = [u for u in b.index if u not in tgt and u in r.index]
+    pool = list(b.index) if comparison is None else [str(u) for u in comparison]
+    rest = [u for u in pool if u in b.index and u not in tgt and u in r.index]
     xt0, nt0 = b.loc[tgt, "n_yes"].sum(), b.loc[tgt, "n_denominator"].sum()
     xt1, nt1 = r.loc[tgt, "n_yes"].sum(), r.loc[tgt, "n_denominator"].sum()
     ch = action_change(xt0, nt0, xt1, nt1, conf_level=c)

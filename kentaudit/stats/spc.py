@@ -194,7 +194,8 @@ def _apply_rules(y, mean, lpl, upl, nlpl, nupl, seg, *, improvement, trend_lengt
     idx = np.flatnonzero(present)
     with np.errstate(invalid="ignore"):
         outside = present & ((y > upl) | (y < lpl))
-        rtm = np.where(present, np.sign(y - mean), 0).astype(int)
+        # no centre line (a frozen baseline without files): no side, so no run
+        rtm = np.where(present & np.isfinite(y - mean), np.sign(y - mean), 0).astype(int)
         beyond_near = present & ((y < nlpl) | (y > nupl))
     close = beyond_near & ~outside
 
@@ -442,18 +443,38 @@ def p_chart(data: pd.DataFrame, x: str = "x", n: str = "n", period: str = "perio
             improvement: str = "increase", target: float | None = None,
             rebase_at: Sequence | None = None, trend_length: int = 7, run_length: int = 7,
             two_in_three: bool = True, count_beyond_three_sigma: bool = False,
-            freq: str | None = None) -> pd.DataFrame:
+            freq: str | None = None, freeze: int | None = None) -> pd.DataFrame:
     """p-chart for a proportion per period, with limits varying with each denominator.
 
     Centre = pooled proportion pbar = sum(x) / sum(n) over the present periods of each
-    rebase group; sigma_i = sqrt(pbar (1 - pbar) / n_i); process limits pbar +/- 3 sigma_i
-    and near limits pbar +/- 2 sigma_i, clamped to [0, 1]. The special-cause rules of
-    :func:`xmr` (module docstring) apply, with the same gap handling. A period with
-    n = 0 or missing counts is a missing period.
+    rebase group (or, with ``freeze``, of the baseline periods only); sigma_i =
+    sqrt(pbar (1 - pbar) / n_i); process limits pbar +/- 3 sigma_i and near limits
+    pbar +/- 2 sigma_i, clamped to [0, 1]. The special-cause rules of :func:`xmr` (module
+    docstring) apply, with the same gap handling. A period with n = 0 or missing counts is
+    a missing period.
 
     Parameters
     ----------
     data : DataFrame with columns ``x`` (numerator), ``n`` (denominator), ``period``.
+    freeze : int, optional
+        Freeze the centre line and the limits on the baseline: the first ``freeze``
+        periods in period order (qicharts2's ``freeze``, "the last data point to include
+        in the calculation of baseline parameters"; NHSRplotthedots' ``fix_after_n_points``
+        counts points the same way when none is missing). pbar is pooled over the present
+        baseline periods only, and every later period is judged against the limits
+        pbar +/- 3 sqrt(pbar (1 - pbar) / n_i) at its own n_i, so a shift after the
+        baseline (an action's effect) is not absorbed into the centre line. The rules run
+        over the whole series against those frozen limits, as NHSRplotthedots applies them
+        after ``fix_after_n_points`` (a run may start in the baseline). ``None`` (default):
+        every present period forms the centre, as before. Whole number from 1 to the number
+        of periods; not with ``rebase_at``. Edges: a baseline of one period gives that
+        period's proportion as the centre; a baseline with pbar = 0 or 1 gives zero-width
+        limits on the centre, so any later period with another proportion is outside them
+        (the binomial formula: with no variation at the baseline, any variation is special);
+        a baseline whose periods all have n = 0 gives no centre and no limits (NaN) for any
+        period, so no point is outside a limit or on a side of the centre (only a trend,
+        which needs no centre line, can still signal), without a numpy warning; a period with
+        n_i = 0 is missing, before or after the baseline.
     Other parameters as :func:`xmr`.
 
     Returns
@@ -461,11 +482,16 @@ def p_chart(data: pd.DataFrame, x: str = "x", n: str = "n", period: str = "perio
     DataFrame, one row per period (no rows for empty data), with the columns of
     :func:`xmr` (``value`` is the proportion x/n; ``moving_range`` columns are absent)
     plus ``x``, ``n``, ``sigma`` (binomial standard error at pbar), and ``chart`` =
-    ``"p"``. ``trial`` is true when fewer than 13 periods form the centre line. When
-    pbar is 0 or 1 (every answer the same) sigma is 0 and the limits equal the centre.
+    ``"p"``. ``n_baseline`` is the number of present periods the centre line is pooled
+    over (with ``freeze``: the present baseline periods); ``trial`` is true when fewer than
+    13 periods form the centre line. When pbar is 0 or 1 (every answer the same) sigma is 0
+    and the limits equal the centre.
 
-    Validated against: the binomial formula checked in R (``tests/stats/test_spc.py``
-    documents the R call beside the value).
+    Validated against: the binomial formula checked in R (``tests/r/reference_spc.R``,
+    ``tests/r/reference_p_chart.csv``); with ``freeze``, the frozen-limit p-chart written
+    from the formula in base R (``tests/r/reference_p_chart_freeze.R``, its CSVs; qicharts2
+    is not installed where the references were computed, so its ``freeze`` is reproduced
+    from the formula, not called).
 
     References
     ----------
@@ -477,6 +503,14 @@ def p_chart(data: pd.DataFrame, x: str = "x", n: str = "n", period: str = "perio
         if col not in data.columns:
             raise InputError(f"column {col!r} not found; columns are {list(data.columns)}.",
                              column=col)
+    if freeze is not None:
+        if isinstance(freeze, bool) or not isinstance(freeze, (int, np.integer)) \
+                or not 1 <= int(freeze) <= len(data):
+            raise InputError(f"freeze must be a whole number of periods from 1 to {len(data)} "
+                             "(the baseline the limits are frozen on).", column="freeze",
+                             value=str(freeze))
+        if rebase_at is not None:
+            raise InputError("give freeze or rebase_at, not both.", column="freeze")
     xs = pd.to_numeric(data[x], errors="coerce").to_numpy(dtype=float)
     ns = pd.to_numeric(data[n], errors="coerce").to_numpy(dtype=float)
     ok = np.isfinite(xs) & np.isfinite(ns)
@@ -490,7 +524,8 @@ def p_chart(data: pd.DataFrame, x: str = "x", n: str = "n", period: str = "perio
     n_base = np.zeros(y.size, dtype=int)
     for g in np.unique(group):
         rows = np.flatnonzero(group == g)
-        present = rows[~missing[rows]]
+        base = rows if freeze is None else rows[:int(freeze)]  # rows are in period order
+        present = base[~missing[base]]
         centre[rows] = xs[present].sum() / ns[present].sum() if present.size else np.nan
         n_base[rows] = present.size
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -521,7 +556,9 @@ def p_chart(data: pd.DataFrame, x: str = "x", n: str = "n", period: str = "perio
     out["assurance"] = pd.Series([a if lt else None for lt in last], dtype=object)
     out["improvement"] = improvement
     out["chart"] = "p"
-    out["method"] = ("p-chart: centre = pooled proportion; limits centre +/- 3 sigma (near "
+    out["method"] = ("p-chart: centre = pooled proportion"
+                     + ("" if freeze is None else f" of the first {int(freeze)} periods (frozen baseline)")
+                     + "; limits centre +/- 3 sigma (near "
                      "limits 2 sigma), sigma = sqrt(p(1-p)/n) for each period's n, clamped "
                      "to [0, 1]; assurance uses the limits at the median n of the last "
                      "baseline; " + _rule_text(trend_length, run_length, two_in_three,

@@ -95,6 +95,23 @@ def test_without_a_register_the_section_is_empty(cycle2013):
     assert AA.actions_section(bare).tables == {}
 
 
+def test_the_control_chart_is_frozen_on_the_cycles_up_to_the_actions_baseline(cycle2013, effects):
+    names = list(cycle2013.districts["district"])
+    chart, frozen = AA.action_control_chart(cycle2013, "chronology", names, "2013", "2010")
+    _, everything = AA.action_control_chart(cycle2013, "chronology", names, "2013")
+    # the centre is 2010's compliance alone: the rise of 2011-2013 is judged, not absorbed
+    first = chart[chart["period"] == 2010].iloc[0]
+    assert frozen["spc_n_baseline"] == 1 and everything["spc_n_baseline"] == 4
+    assert frozen["spc_centre"] == pytest.approx(first["x"] / first["n"])
+    assert frozen["spc_centre"] < everything["spc_centre"] - 0.1
+    w1 = effects[effects["action_id"] == "A2010-W1"].iloc[0]
+    assert (w1.spc_centre, w1.spc_upper_limit, w1.spc_signal) == (
+        pytest.approx(frozen["spc_centre"]), pytest.approx(frozen["spc_upper_limit"]), frozen["spc_signal"])
+    # an action agreed after 2011 is frozen on 2010 and 2011
+    a = effects[effects["action_id"] == "A2011-01"].iloc[0]
+    assert a.spc_n_baseline == 2 and a.spc_n_cycles == 4
+
+
 # ------------------------------------------------------------ proposals
 def _results(tmp_path) -> Path:
     rd = tmp_path / "results"
@@ -174,16 +191,60 @@ def test_effects_by_cycle_has_a_baseline_and_a_reaudit_row_per_action(cycle2013,
     assert all(p == ["baseline", "re-audit"] for p in pairs)
     base, re_ = t[t["occasion"] == "baseline"], t[t["occasion"] == "re-audit"]
     assert base["change_since_baseline"].isna().all() and re_["change_since_baseline"].notna().all()
-    assert set(t.loc[t["action_id"] == "A2010-W1", "district"]) == {AA.ALL_DISTRICTS}
+    assert set(t.loc[t["action_id"] == "A2010-W1", "district"]) == {cycle2013.words.all_units}
     assert set(t.loc[t["action_id"] == "A2010-01", "district"]) == {"Thanet"}
     assert list(re_["n_yes"]) == list(effects["n_yes_reaudit"])
 
 
-def test_an_action_on_several_districts_is_not_published_cell_by_cell(cycle2013, effects):
-    reg = register_io.read_register(REGISTER)
-    several = effects.assign(units=effects["units"].where(effects["action_id"] != "A2010-01", "THA;SWA"))
-    t = AA.effects_by_cycle(cycle2013, reg, several)
-    assert "A2010-01" not in set(t["action_id"]) and len(t) == 2 * (len(effects) - 1)
+def _register_with(tmp_path, rows) -> pd.DataFrame:
+    """The synthetic register with ``rows`` (dicts of register columns) added."""
+    reg = pd.read_csv(REGISTER, dtype=str, keep_default_na=False)
+    reg = pd.concat([reg, pd.DataFrame(rows)], ignore_index=True).fillna("")
+    path = tmp_path / "actions.csv"
+    path.write_bytes(register_io.register_csv_text(reg[list(register_io.REGISTER_COLUMNS)]).encode("utf-8"))
+    return register_io.read_register(path)
+
+
+SEVERAL = {"action_id": "A2011-S1", "finding": "compliance_by_district:chronology:THA", "baseline_cycle": "2011",
+           "reaudit_cycle": "2013", "criteria": "chronology;genogram", "units": "THA;SWA;DOV",
+           "owner_role": "Head of Service", "agreed": "2012-03-01", "due": "2012-12-01", "status": "completed",
+           "target": "0.8", "description": "Several districts, two criteria."}
+
+
+def test_an_action_on_several_units_and_criteria_is_evaluated_for_each_unit_and_pooled(cycle2013, tmp_path):
+    reg = _register_with(tmp_path, [SEVERAL])
+    eff = AA.evaluate_register(cycle2013, reg)
+    mine = eff[eff["action_id"] == "A2011-S1"]
+    # two criteria x (the three units pooled + each unit)
+    assert len(mine) == 8
+    assert sorted(mine["unit"].unique()) == sorted(["pooled", "THA", "SWA", "DOV"])
+    assert set(mine["criterion"]) == {"chronology", "genogram"}
+    # each unit is compared with the units the action did not target: its own change against the
+    # rest's, where the rest leaves out the other targeted units
+    one = mine[(mine["unit"] == "THA") & (mine["criterion"] == "chronology")].iloc[0]
+    (tmp_path / "alone").mkdir()
+    alone = AA.evaluate_register(cycle2013, _register_with(tmp_path / "alone", [{**SEVERAL, "units": "THA"}]))
+    solo = alone[(alone["action_id"] == "A2011-S1") & (alone["criterion"] == "chronology")].iloc[0]
+    assert (one.n_yes_baseline, one.n_yes_reaudit) == (solo.n_yes_baseline, solo.n_yes_reaudit)
+    assert one.change_since_baseline == pytest.approx(solo.change_since_baseline)
+    assert one.difference != pytest.approx(solo.difference)  # fewer units in its comparison
+    assert "compared with the units it did not target" in one.note
+    pooled = mine[(mine["unit"] == "pooled") & (mine["criterion"] == "chronology")].iloc[0]
+    each = mine[(mine["unit"] != "pooled") & (mine["criterion"] == "chronology")]
+    assert pooled.n_yes_reaudit == each["n_yes_reaudit"].sum()
+
+
+def test_table_16_has_a_baseline_and_a_reaudit_row_for_each_unit_of_an_action_on_several(cycle2013, tmp_path):
+    reg = _register_with(tmp_path, [SEVERAL])
+    eff = AA.evaluate_register(cycle2013, reg)
+    t = AA.effects_by_cycle(cycle2013, reg, eff)
+    mine = t[t["action_id"] == "A2011-S1"]
+    assert len(mine) == 2 * 2 * 3  # occasions x criteria x units; the pooled rows are left out
+    assert set(mine["district"]) == {"Thanet", "Swale", "Dover"}
+    pairs = mine.groupby(["criterion", "district"])["occasion"].apply(list)
+    assert len(pairs) == 6 and all(p == ["baseline", "re-audit"] for p in pairs)
+    # every evaluated row but the pooled ones is published
+    assert len(t) == 2 * int((eff["unit"] != "pooled").sum())
 
 
 def test_the_appendix_never_demands_the_optional_actions_notebook():

@@ -54,6 +54,8 @@ def _recount(csv: pd.DataFrame, cond: str, headline: str, alpha: float = 0.05) -
         return int((csv["difference"].map(_num).notna() & (csv["p_adjusted"] == "[c]")).sum())
     if cond == "occasion == re-audit":
         return int((csv["occasion"] == "re-audit").sum())
+    if cond == "distinct action_id with occasion == re-audit":
+        return int(csv.loc[csv["occasion"] == "re-audit", "action_id"].nunique())
     if cond == "verdict == improved":  # Table 16: net of regression to the mean, or the change for every district
         re_ = csv[csv["occasion"] == "re-audit"]
         low = re_["difference_net_of_rtm_conf_low"].where(re_["district"] != "All districts", re_["change_conf_low"])

@@ -5,11 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from kentaudit.inputs.profile import Words
 from kentaudit.publication.findings import action_findings
-from kentaudit.publication.members import ALL_DISTRICTS, action_results, members_summary
+from kentaudit.publication.members import action_results, left_out_note, members_summary
 from kentaudit.publication.table import Column, PublicationTable
 
 C = "[c]"
+ALL_DISTRICTS = "All districts"  # the bundled example profile's words for every unit
 NET = ("difference_net_of_rtm", "difference_net_of_rtm_conf_low", "difference_net_of_rtm_conf_high")
 CHANGE = ("change_since_baseline", "change_conf_low", "change_conf_high")
 DIFF = ("difference", "difference_conf_low", "difference_conf_high")
@@ -99,3 +101,54 @@ def test_each_action_finding_states_the_honest_rule_first_and_the_others_as_cont
     w = next(f.text for f in found if "W-UP" in f.text)
     assert "improved since the baseline across every district, 10.0 percentage points" in w
     assert "Service Manager" not in " ".join(f.text for f in found)  # owners never inside a sentence
+
+
+# ---------------------------------------------------------------- another authority's words
+BORSET = Words(authority="Borsetshire", unit="locality", units="localities", area="quadrant", areas="quadrants")
+LOCAL = t16([
+    ("L-UP", "Brookmere", {**vals(NET, 0.2, 0.05, 0.35), **vals(CHANGE, 0.3, 0.1, 0.5), **vals(DIFF, 0.2, 0.0, 0.4)}),
+    ("L-FLAT", "Denholm", vals(NET, 0.01, -0.2, 0.22)),
+    ("W-UP", "All localities", vals(CHANGE, 0.1, 0.04, 0.16)),
+])
+
+
+def test_the_members_page_and_the_findings_speak_the_authoritys_words_never_district():
+    m = members_summary([LOCAL], conf_level=0.95, words=BORSET)
+    found = action_findings(LOCAL, 0.95, {"T16": "Table 16"}, "Borsetshire", {"authority": BORSET})
+    text = " ".join([m["intro"], m["note"], *m["headers"], *(c for r in m["rows"] for c in r)]
+                    + [f.text for f in found])
+    assert "district" not in text.lower()
+    rows = {r[0]: r for r in m["rows"]}
+    assert rows["W-UP"][1] == "\u2018Chronology\u2019 in every locality"
+    assert rows["L-UP"][5].startswith("Yes: improved more than the other localities' change")
+    assert "for an action on a locality" in m["intro"]
+    w = next(f.text for f in found if "W-UP" in f.text)
+    assert "across every locality" in w and "no other localities to compare" in w
+    up = next(f.text for f in found if "L-UP" in f.text)
+    assert "against the other localities net of regression to the mean" in up
+    # the authority-wide action is recognised by the profile's words, so it reads the change
+    assert {a.action_id: a.rule for a in action_results(LOCAL, BORSET)}["W-UP"] == "change"
+
+
+def test_the_notes_name_each_action_the_table_leaves_out_with_its_reason():
+    register = pd.DataFrame({"action_id": ["A1", "A2", "A3", "A4"], "units": ["BRM", "BRM;DNH", "all", "BRM"],
+                             "status": ["completed", "completed", "withdrawn", "completed"],
+                             "reaudit_cycle": [2013, 2013, 2013, 2014]})
+    shown = pd.DataFrame({"action_id": ["A1", "A1", "A2", "A2", "A2", "A2"]})
+    note = left_out_note(register, shown, "2013", BORSET)
+    assert "\u2018A3\u2019 (withdrawn before its re-audit: not evaluated)" in note
+    assert "A4" not in note  # re-audited in another cycle
+    assert "An action on several localities (A2) is shown for each of its localities" in note
+    assert "district" not in note
+    assert left_out_note(register.iloc[:1], shown, "2013", BORSET) == ""
+    assert left_out_note(None, None, "2013") == ""
+
+
+def test_the_opening_finding_counts_results_and_actions_apart_when_an_action_has_several_units():
+    two = t16([("S1", "Thanet", vals(NET, 0.2, 0.05, 0.35)), ("S1", "Swale", vals(NET, 0.01, -0.2, 0.22)),
+               ("W-UP", ALL_DISTRICTS, vals(CHANGE, 0.1, 0.04, 0.16))])
+    first = action_findings(two, 0.95, {"T16": "Table 16"}, "Kent")[0]
+    assert first.text.startswith("Actions agreed after earlier audits (Table 16): of the 3 results re-audited in "
+                                 "this cycle (one for each criterion and district of the 2 actions), 2 improved")
+    assert [b.condition for b in first.bindings if b.kind == "rows"] == [
+        "occasion == re-audit", "distinct action_id with occasion == re-audit", "verdict == improved"]

@@ -241,7 +241,8 @@ def render_html(content: AppendixContent) -> str:
                  "or a count of its rows.</p><ul>")
         p += _items(f.text for f in content.findings)
         p.append("</ul></section>")
-    members = members_summary(content.tables, (content.publication or {}).get("confidence_level"))
+    members = members_summary(content.tables, (content.publication or {}).get("confidence_level"),
+                              content.words)
     if members:
         p.append(_members_html(members))
     # contents
