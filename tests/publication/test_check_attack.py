@@ -273,12 +273,6 @@ def test_attack_and_check_import_nothing_of_the_suppression_code():
         assert not {x for x in names if any(k in x for k in ("disclosure", "cellmodel", "pubtable", "appendix"))}
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "known bug (issue 24, reported by helper E): the adjusted-p attack reads the shown raw "
-    "p-values, rounded to 4 decimals, as exact; so the rare_no structure under Holm does not "
-    "publish: the check calls Table 11's 0.003 dependent on the hidden row (0.0024 to 0.0030 "
-    "from the rounded raw p-values) when, with the true raw p-values, it is 0.003 for every "
-    "value of the hidden one (0.00258 to 0.00323), so no value of the hidden p-value is excluded"))
 def test_an_adjusted_p_value_the_same_for_every_hidden_p_value_is_not_a_finding():
     # Table 11 of the structure rare_no under Holm, as the suppression published it (trend
     # tests of the 20 criteria; genogram's row hidden); exact raw p-value of core_group_10wd

@@ -639,8 +639,33 @@ def _p_number(s):
     return _num(t[1:]) if t.startswith("<") else _num(t)
 
 
+def _p_interval(s):
+    """What a reader knows of a published p-value: the interval its printed digits round
+    from (``0.0006`` is [0.00055, 0.00065]; ``<0.001`` is [0, 0.001]; ``1.000`` is at most 1),
+    or None for a cell that is not a p-value."""
+    t = str(s).strip().replace(" ", "")
+    v = _num(t[1:] if t.startswith("<") else t)
+    if v is None:
+        return None
+    if t.startswith("<"):
+        return 0.0, v
+    half = 0.5 * 10.0 ** -(len(t.split(".")[1]) if "." in t else 0)
+    return max(0.0, v - half), min(1.0, v + half)
+
+
 def _adjusted_p_attack(r: Release, file_pattern: str) -> list:
-    """Shown adjusted p-values that depend on the hidden rows of their family."""
+    """Shown adjusted p-values that rule out some values of the hidden raw p-values of their family.
+
+    Holm's, Benjamini and Hochberg's and Bonferroni's adjusted p-values never fall when a raw
+    p-value rises, so the reader's extremes are the two corners: every hidden raw p-value at 0
+    with every shown one at the top of its rounding interval (the largest adjusted value the
+    hidden rows at 0 allow), and every hidden one at 1 with the shown ones at the bottoms (the
+    smallest the hidden rows at 1 allow). A shown adjusted value tells where the hidden rows lie
+    exactly when the first corner falls below the interval its own digits round from (hidden
+    values near 0 are ruled out) or the second above it (values near 1 are ruled out);
+    otherwise every value of the hidden p-values is consistent with what is shown (the adjusted
+    value moves continuously between the corners), and nothing is learnt. Reading the shown raw p-values as exact would
+    flag adjusted values that the hidden rows cannot move beyond their rounding."""
     out = []
     for tm in r.meta.get("tables", []):
         df = r.tables.get(tm["id"])
@@ -648,6 +673,7 @@ def _adjusted_p_attack(r: Release, file_pattern: str) -> list:
             raw = a.get("raw")
             if df is None or col not in df.columns or raw not in df.columns:
                 continue
+            method = a.get("method", "holm")
             for fam in a.get("families") or []:
                 rows = [int(x) for x in fam.get("rows", [])]
                 # a row whose raw p-value is shown is known to the reader (its adjusted value
@@ -655,19 +681,21 @@ def _adjusted_p_attack(r: Release, file_pattern: str) -> list:
                 hidden = np.array([df.at[i, raw] == HIDDEN for i in rows])
                 if not hidden.any():
                     continue
-                p = np.array([0.0 if h else (_p_number(df.at[i, raw]) or 0.0) for i, h in zip(rows, hidden)])
-                lo = _adjust(np.where(hidden, 0.0, p), a.get("method", "holm"))
-                hi = _adjust(np.where(hidden, 1.0, p), a.get("method", "holm"))
+                known = [None if h else _p_interval(df.at[i, raw]) for i, h in zip(rows, hidden)]
+                low = np.array([0.0 if k is None else k[0] for k in known])
+                high = np.array([1.0 if k is None else k[1] for k in known])
+                lo = _adjust(np.where(hidden, 0.0, high), method)
+                hi = _adjust(np.where(hidden, 1.0, low), method)
                 for j, i in enumerate(rows):
-                    s = str(df.at[i, col]).strip()
-                    if hidden[j] or _p_number(s) is None:
+                    shown = None if hidden[j] else _p_interval(df.at[i, col])
+                    if shown is None:
                         continue
-                    dec = len(s.split(".")[1]) if "." in s else 0
-                    if round(lo[j], dec) != round(hi[j], dec):
+                    eps = 1e-12
+                    if lo[j] < shown[0] - eps or hi[j] > shown[1] + eps:
                         out.append((file_pattern.format(tm["id"]), f"line {i + 2}, column {col!r}",
-                                    (f"adjusted p-value {s} depends on the {int(hidden.sum())} hidden rows of "
-                                     f"its family (from {lo[j]:.4f} to {hi[j]:.4f} as their p-values vary): "
-                                     "it tells where they lie")))
+                                    (f"adjusted p-value {str(df.at[i, col]).strip()} rules out some values "
+                                     f"of the {int(hidden.sum())} hidden rows of its family (with them at 0 it would be at "
+                                     f"most {lo[j]:.4f}, at 1 at least {hi[j]:.4f}): it tells where they lie")))
     return out
 
 
