@@ -29,6 +29,7 @@ from kentaudit.core.formatting import format_interval, format_value, level_text
 from kentaudit.core.safetext import write_csv
 from kentaudit.inputs import actions as register_io
 from kentaudit.inputs.params import CycleParams, load_params
+from kentaudit.inputs.profile import cycle_year, next_cycle
 from kentaudit.inputs.reference import districts as districts_table
 from kentaudit.inputs.sampling import allocate, draw_sample, read_frame
 from kentaudit.report.results import load_table
@@ -80,7 +81,7 @@ def propose_actions(params: CycleParams | str | Path, results_dir=None) -> tuple
     rdir = Path(results_dir) if results_dir is not None else P.cycle_dir / "results"
     dist = districts_table(P.inputs.districts)
     code = dict(zip(dist["district"], dist["district_code"]))
-    nxt = str(int(P.cycle) + 1)
+    nxt = next_cycle(P.cycle) or f"after {P.cycle}"
     rows, seen, log = [], set(), []
 
     def add(table, crit, unit, target, why):
@@ -212,7 +213,7 @@ POOLED = "pooled"
 def _programme_cycles(cycle: CycleData) -> list[str]:
     """Every cycle of the programme this cycle's inputs hold (earlier audits and this cycle), in order."""
     cycles = set(cycle.previous["cycle"].astype(str)) if not cycle.previous.empty else set()
-    return sorted(cycles | {str(cycle.params.cycle)}, key=int)
+    return sorted(cycles | {str(cycle.params.cycle)}, key=lambda c: (cycle_year(c) is None, cycle_year(c) or 0, c))
 
 
 def action_control_chart(cycle: CycleData, criterion: str, districts, reaudit_cycle,
@@ -249,13 +250,13 @@ def action_control_chart(cycle: CycleData, criterion: str, districts, reaudit_cy
     for cyc in _programme_cycles(cycle):
         aud = _cycle_audits(cycle, cyc)
         c = _counts(aud, criterion, cycle.districts["district"]).set_index("district").loc[names]
-        rows.append({"period": int(cyc), "x": int(c["n_yes"].sum()), "n": int(c["n_denominator"].sum())})
+        rows.append({"period": cycle_year(cyc), "x": int(c["n_yes"].sum()), "n": int(c["n_denominator"].sum())})
     data = pd.DataFrame(rows)
-    base = (data["period"] <= int(baseline_cycle)) if baseline_cycle is not None else pd.Series(True, data.index)
+    base = (data["period"] <= cycle_year(baseline_cycle)) if baseline_cycle is not None else pd.Series(True, data.index)
     na = {"spc_n_cycles": int((data["n"] > 0).sum()), "spc_n_baseline": int((data.loc[base, "n"] > 0).sum()),
           "spc_centre": np.nan, "spc_lower_limit": np.nan, "spc_upper_limit": np.nan,
           "spc_signal": SPC_NOT_AVAILABLE, "spc_point_type": SPC_NOT_AVAILABLE}
-    at = data["period"] == int(reaudit_cycle)
+    at = data["period"] == cycle_year(reaudit_cycle)
     if na["spc_n_baseline"] < 1:
         na["note"] = "no control chart: no files at the baseline cycles its limits are frozen on"
         return data.iloc[0:0], na
@@ -263,7 +264,7 @@ def action_control_chart(cycle: CycleData, criterion: str, districts, reaudit_cy
         na["note"] = "no control chart: no files at the re-audit"
         return data.iloc[0:0], na
     pc = spc.p_chart(data, improvement="increase", freeze=int(base.sum()))
-    r = pc[pc["period"] == int(reaudit_cycle)].iloc[0]
+    r = pc[pc["period"] == cycle_year(reaudit_cycle)].iloc[0]
     out = {**na, "spc_centre": float(r["mean"]), "spc_lower_limit": float(r["lpl"]),
            "spc_upper_limit": float(r["upl"]), "spc_signal": str(r["special_cause_type"]),
            "spc_point_type": str(r["point_type"]), "note": ""}

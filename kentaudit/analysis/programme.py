@@ -8,6 +8,7 @@ import pandas as pd
 from kentaudit.analysis.common import adjust_family, count_answers, label_criteria, with_ci
 from kentaudit.analysis.cycle import CycleData
 from kentaudit.analysis.section import Section
+from kentaudit.inputs.profile import cycle_year
 from kentaudit.publication import releases
 from kentaudit.report import charts
 from kentaudit.stats import independent as compare, ordinal, spc
@@ -16,6 +17,13 @@ __all__ = ["trends"]
 
 
 # ----------------------------------------------------------------------------- trends
+
+
+def _cycle_scores(cycles) -> list:
+    """The trend test's scores of the cycles: the year each starts in (2013; 2025 for 2025-26),
+    so that a gap of a year weighs as one; their order (1, 2, ...) when an id is not a year."""
+    years = [cycle_year(c) for c in cycles]
+    return years if None not in years else list(range(1, len(years) + 1))
 
 def trends(cd: CycleData) -> Section:
     """Change since the previous cycle, trend over the programme, control charts.
@@ -58,7 +66,7 @@ def trends(cd: CycleData) -> Section:
         sub = sub.sort_values("cycle")
         if len(sub) >= 2 and (sub["n_denominator"] > 0).all():
             t = ordinal.trend_test(sub["n_yes"].to_numpy(), sub["n_denominator"].to_numpy(),
-                                   scores=[int(c) for c in sub["cycle"]], labels=list(sub["cycle"]))
+                                   scores=_cycle_scores(sub["cycle"]), labels=list(sub["cycle"]))
             t.insert(0, "criterion", crit)
             # the latest cycle: the row of the published trend table (T11) that carries the test
             t.insert(1, "cycle", sub["cycle"].iloc[-1])
@@ -104,7 +112,7 @@ def trends(cd: CycleData) -> Section:
         sub = sub.sort_values("cycle")
         if len(sub) >= 2:
             t = ordinal.trend_test(sub["n"].to_numpy(), sub["n_graded"].to_numpy(),
-                                   scores=[int(c) for c in sub["cycle"]], labels=list(sub["cycle"]))
+                                   scores=_cycle_scores(sub["cycle"]), labels=list(sub["cycle"]))
             t.insert(0, "collapse", col)
             gt.append(t)
     if gt:

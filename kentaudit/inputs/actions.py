@@ -57,6 +57,7 @@ import pandas as pd
 from kentaudit.core.errors import EmptyInputError, InputError
 from kentaudit.core.safeio import read_regular_text
 from kentaudit.core.textpolicy import code_problem, date_problem, match_key, shown, text_problem
+from kentaudit.inputs.profile import cycle_id, cycle_year
 from kentaudit.inputs.reference import (criteria as criteria_table, district_lookup,
                                         districts as districts_table)
 
@@ -78,7 +79,7 @@ REGISTER_RULES = {
                    "of the catalogue and a district or 'all'.",
     "finding_not_targeted": "The finding's criterion is not among the action's criteria, or its unit not "
                             "among its units.",
-    "bad_cycle": "A cycle that is not a four-digit year.",
+    "bad_cycle": "A cycle that is neither a year (2013) nor a financial year (2025/26 or 2025-26).",
     "cycle_order": "A re-audit cycle not later than the baseline cycle.",
     "unknown_criterion": "A criterion id that is not in the criteria catalogue, or listed twice.",
     "unknown_unit": "A unit that is not a district name or code or 'all', or listed twice.",
@@ -89,7 +90,6 @@ REGISTER_RULES = {
 }
 
 _TABLE = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*", re.ASCII)
-_CYCLE = re.compile(r"[0-9]{4}", re.ASCII)
 _TARGET = re.compile(r"(?:0(?:\.[0-9]+)?|\.[0-9]+|1(?:\.0+)?)", re.ASCII)
 _EARLIEST, _LATEST = _dt.date(1990, 1, 1), _dt.date(2100, 12, 31)
 #: the text kind of each column (:data:`kentaudit.core.textpolicy.LIMITS`)
@@ -137,11 +137,13 @@ def _row_problems(rec: dict, line: int, name: str, crit_ids: set, lookup: dict) 
     p = code_problem(rec["action_id"])
     if p is not None:
         bad("action_id", f"the action id: {p[1]}.", p[0])
+    years = {}
     for col in ("baseline_cycle", "reaudit_cycle"):
-        if not _CYCLE.fullmatch(rec[col].strip()):
-            bad(col, "a cycle is a four-digit year (2013).", "bad_cycle")
-    if (_CYCLE.fullmatch(rec["baseline_cycle"].strip()) and _CYCLE.fullmatch(rec["reaudit_cycle"].strip())
-            and int(rec["reaudit_cycle"]) <= int(rec["baseline_cycle"])):
+        years[col] = cycle_year(rec[col].strip())
+        if years[col] is None:
+            bad(col, "a cycle is a year (2013) or a financial year (2025/26 or 2025-26).", "bad_cycle")
+    if (None not in years.values()
+            and years["reaudit_cycle"] <= years["baseline_cycle"]):
         bad("reaudit_cycle", f"the re-audit cycle must be later than the baseline cycle "
                              f"{rec['baseline_cycle'].strip()}.", "cycle_order")
     crits = _split(rec["criteria"])
@@ -271,7 +273,9 @@ def register_problems(path, *, criteria_file=None, districts_file=None, name: st
             "action_id": rec["action_id"].strip(),
             "finding_table": t, "finding_criterion": c,
             "finding_unit": u if u == ALL_UNITS else code_of[lookup[match_key(u)]],
-            "baseline_cycle": rec["baseline_cycle"].strip(), "reaudit_cycle": rec["reaudit_cycle"].strip(),
+            # a financial year's label (2025/26) is the cycle id 2025-26, as a parameter file's is
+            "baseline_cycle": cycle_id(rec["baseline_cycle"].strip()),
+            "reaudit_cycle": cycle_id(rec["reaudit_cycle"].strip()),
             "criteria": ";".join(_split(rec["criteria"])),
             "units": ALL_UNITS if units == [ALL_UNITS] else ";".join(code_of[lookup[match_key(x)]] for x in units),
             "owner_role": rec["owner_role"].strip(),

@@ -38,7 +38,9 @@ __all__ = [
     "bundled_profile",
     "compliance_answers",
     "cycle_id",
+    "cycle_year",
     "load_profile",
+    "next_cycle",
     "plural",
 ]
 
@@ -527,6 +529,27 @@ def cycle_id(label: str, style: str = "year") -> str:
         if not m or (int(m[1]) + 1) % 100 != int(m[2]):
             raise ValueError(f"{label!r} is not a financial year written YYYY/YY (such as 2025/26)")
     return out
+
+
+_CYCLE_YEAR = re.compile(r"([0-9]{4})(?:-([0-9]{2}))?", re.ASCII)
+
+
+def cycle_year(cycle) -> int | None:
+    """The year a cycle id starts in, which orders the cycles of a programme: ``"2013"`` -> 2013,
+    ``"2025-26"`` (the financial year 2025/26) -> 2025. None for an id that is neither."""
+    m = _CYCLE_YEAR.fullmatch(str(cycle).strip().replace("/", "-"))
+    if not m or (m[2] is not None and (int(m[1]) + 1) % 100 != int(m[2])):
+        return None
+    return int(m[1])
+
+
+def next_cycle(cycle) -> str | None:
+    """The id of the cycle after ``cycle`` in the same style: ``"2013"`` -> ``"2014"``,
+    ``"2025-26"`` -> ``"2026-27"``; None for an id :func:`cycle_year` cannot read."""
+    y = cycle_year(cycle)
+    if y is None:
+        return None
+    return str(y + 1) if "-" not in str(cycle).replace("/", "-") else f"{y + 1}-{(y + 2) % 100:02d}"
 
 
 def compliance_answers(answers_frame, answers: Answers):

@@ -79,6 +79,8 @@ def test_action_cells_has_one_row_per_action_criterion_and_unit(tmp_path):
     ("finding", "compliance_by_district:genogram:THA", "finding_not_targeted"),
     ("finding", "compliance_by_district:chronology:DOV", "finding_not_targeted"),
     ("baseline_cycle", "10", "bad_cycle"),
+    ("baseline_cycle", "2010/12", "bad_cycle"),  # not a financial year: 2011 does not follow 2010 by two
+    ("reaudit_cycle", "2009/10", "cycle_order"),  # the financial year 2009/10 starts before 2010
     ("reaudit_cycle", "2010", "cycle_order"),
     ("action_id", "A/1", "unsafe_code"),
     ("description", "x" * 2001, "text_too_long"),
@@ -162,3 +164,9 @@ def test_writing_and_reading_a_register_round_trips(tmp_path):
     reg = synthetic_register()
     p = actions.write_register(reg, tmp_path / "r.csv")
     assert p.read_bytes() == BUNDLED.read_bytes()
+
+
+def test_financial_year_cycles_are_read_as_their_ids(tmp_path):
+    # an authority whose cycles are financial years writes them as its labels or their ids
+    df = actions.read_register(write(tmp_path, row(baseline_cycle="2024/25", reaudit_cycle="2025-26")))
+    assert (df.iloc[0].baseline_cycle, df.iloc[0].reaudit_cycle) == ("2024-25", "2025-26")
