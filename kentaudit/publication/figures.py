@@ -109,11 +109,14 @@ def _funnel(t7, out_dir, *, headline, label, target, method, threshold, words):
         ax.set_xlabel("Files where the criterion was answered (number)")
         ax.set_ylabel(f"{label} (% of files)")
         ax.set_title(f"{label} by {w.unit}: funnel plot", loc="left")
-        ax.legend(loc="lower right")
-        # districts outside the 99.8% limits (T7's published funnel band) are named, labels apart
+        # the legend below the plot, where it cannot hide a point or a label
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncols=2, frameon=False, fontsize=9)
+        # districts outside the 99.8% limits (T7's published funnel band) are named; a label
+        # overlaps no other label, no point and no limit or target line
         band = [str(df.at[i, "funnel_band"]) if "funnel_band" in df.columns else "" for i in shown]
         flagged = [k for k, b in enumerate(band) if b in ("above", "below")]
-        place_labels(ax, n[flagged], 100 * y[flagged], [str(df.at[shown[k], "district"]) for k in flagged])
+        place_labels(ax, n[flagged], 100 * y[flagged], [str(df.at[shown[k], "district"]) for k in flagged],
+                     avoid=(n, 100 * y))
     out = [float(y[k]) for k in range(len(shown))]
     cap = (f"Funnel plot of {label}: each point is one {w.unit}'s percentage against its number of "
            f"files answered, from {reader_number(t7.id)}; target {_pct(target)}; 95% and 99.8% limits ({method}).")

@@ -263,18 +263,57 @@ def _funnel_unit(table: pd.DataFrame, unit: str | None) -> str:
     return unit
 
 
-def place_labels(ax, xs, ys, texts, *, min_gap: float = 13.0, dx: float = 6.0,
-                 avoid: tuple | None = None, fontsize: float = 9) -> list:
-    """Annotate points so that no label overlaps another label or a point, and every label
-    stays inside the axes (deterministic).
+def _segments_cross_box(seg: np.ndarray, box: tuple) -> bool:
+    """Whether any of the line segments ``seg`` (an array of ``[[x0, y0, x1, y1], ...]``)
+    passes through the rectangle ``box`` ``(x0, y0, x1, y1)`` (Liang-Barsky clipping,
+    vectorised). Segments with a missing end are ignored (a gap in the line)."""
+    if not len(seg):
+        return False
+    x0, y0, x1, y1 = seg[:, 0], seg[:, 1], seg[:, 2], seg[:, 3]
+    dx, dy = x1 - x0, y1 - y0
+    t0, t1 = np.zeros(len(seg)), np.ones(len(seg))
+    ok = np.ones(len(seg), dtype=bool)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for p, q in ((-dx, x0 - box[0]), (dx, box[2] - x0), (-dy, y0 - box[1]), (dy, box[3] - y0)):
+            par = p == 0
+            ok &= ~(par & (q < 0))  # parallel to this edge and outside it
+            r = q / p
+            t0 = np.where(~par & (p < 0), np.maximum(t0, r), t0)
+            t1 = np.where(~par & (p > 0), np.minimum(t1, r), t1)
+    return bool((ok & (t0 <= t1)).any())
 
-    Labels are placed longest first. Each is tried right of its point, then left of it, at vertical offsets
-    0, +1, -1, +2, -2, ... times ``min_gap`` points; the first place inside the axes that
-    overlaps no label already placed and no point (``avoid``: the x and y of every point
-    drawn, default the labelled points) is taken, with a leader line to its point when
-    moved. Text widths are measured from the font. A place overlapping
-    nothing is always found on a plot of the size of kentaudit's figures; should none be,
-    the label goes where it overlaps the fewest. Returns the annotations.
+
+def _line_segments(ax, pts_per_px: float) -> np.ndarray:
+    """The segments of every drawn line of ``ax`` (limits, target), in points: ``[[x0, y0,
+    x1, y1], ...]``. Lines drawn as markers only (no line style) are points, not lines."""
+    out = []
+    for line in ax.get_lines():
+        if not line.get_visible() or line.get_linestyle() in ("None", "none", "", " "):
+            continue
+        xy = np.asarray(line.get_transform().transform(np.asarray(line.get_xydata(), float)))
+        xy = xy * pts_per_px
+        if len(xy) < 2:
+            continue
+        seg = np.column_stack([xy[:-1], xy[1:]])
+        out.append(seg[np.isfinite(seg).all(axis=1)])
+    return np.concatenate(out) if out else np.empty((0, 4))
+
+
+def place_labels(ax, xs, ys, texts, *, min_gap: float = 13.0, dx: float = 6.0,
+                 avoid: tuple | None = None, fontsize: float = 9, lines: bool = True) -> list:
+    """Annotate points so that no label overlaps another label, a point or a drawn line, and
+    every label stays inside the axes (deterministic).
+
+    Labels are placed longest first. Each is tried right of its point, then left of it, at
+    vertical offsets 0, +1, -1, +2, -2, ... times ``min_gap`` points and, where no such place
+    is free, further out to the side (1, 2, 3 ... times ``min_gap`` more), nearest places
+    first. The first place is taken that is inside the axes and overlaps no label already
+    placed, no point (``avoid``: the x and y of every point drawn, default the labelled
+    points), not the legend and, with ``lines`` (the default), no line drawn on the axes
+    (funnel limits, the target; with a margin for the line's width); a moved label gets a
+    leader line to its point. Text widths are measured from the font. Should no place be
+    free, the label goes where it overlaps the fewest. Returns the annotations; draw the
+    lines and the legend before placing the labels.
 
     Hand-written rather than adjustText: adjustText moves labels iteratively by forces,
     which is neither deterministic across versions nor guaranteed free of overlaps.
@@ -295,44 +334,57 @@ def place_labels(ax, xs, ys, texts, *, min_gap: float = 13.0, dx: float = 6.0,
     others = ax.transData.transform(np.column_stack([ax_pts[0], ax_pts[1]])) * pts_per_px
     marker = 7.0  # half a marker (55 points squared) with its white edge and a margin, in points
     blocked = [(x - marker, y - marker, x + marker, y + marker) for x, y in others]
+    legend = ax.get_legend()
+    if legend is not None and legend.get_visible():  # a legend inside the axes is no place either
+        lb = legend.get_window_extent()
+        blocked.append((lb.x0 * pts_per_px, lb.y0 * pts_per_px, lb.x1 * pts_per_px, lb.y1 * pts_per_px))
+    segments = _line_segments(ax, pts_per_px) if lines else np.empty((0, 4))
+    line_pad = 2.0  # half the widest line (1.6 points) and a margin, in points
     height = fontsize * 1.25
 
-    def clash(box, own) -> int:  # labels and points the box overlaps, its own point aside
-        return sum(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3]
-                   for b in blocked if b != own)
+    def clash(box, own) -> int:  # labels, points and lines the box overlaps, its own point aside
+        n = sum(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3]
+                for b in blocked if b != own)
+        padded = (box[0] - line_pad, box[1] - line_pad, box[2] + line_pad, box[3] + line_pad)
+        return n + _segments_cross_box(segments, padded)
 
     widths = [measure.get_text_width_height_descent(str(t), font, ismath=False)[0] + 2 for t in texts]
     # the longest labels first (they have the fewest places), then bottom to top, left to right
     order = np.lexsort((disp[:, 0], disp[:, 1], -np.round(widths, 1)))
     out = [None] * len(texts)
+    # places nearest the point first: vertical steps, then further out to the side
     steps = [0] + [s for k in range(1, 40) for s in (k, -k)]
+    places = sorted(((abs(v) + h, h, v) for h in range(8) for v in steps),
+                    key=lambda t: (t[0], t[1], steps.index(t[2])))
     for i in order:
         text = str(texts[i])
         own = (disp[i, 0] - marker, disp[i, 1] - marker, disp[i, 0] + marker, disp[i, 1] + marker)
         width = widths[i]
         best = None
-        for step in steps:
+        for _, h, step in places:
             y = disp[i, 1] + step * min_gap
+            out_x = dx + h * min_gap
             for side in (1, -1):
-                x0 = disp[i, 0] + dx if side == 1 else disp[i, 0] - dx - width
+                x0 = disp[i, 0] + out_x if side == 1 else disp[i, 0] - out_x - width
                 box = (x0, y - height / 2, x0 + width, y + height / 2)
                 inside = box[0] >= left and box[2] <= right and box[1] >= bottom and box[3] <= top
                 if not inside:
                     continue
                 n = clash(box, own)
                 if best is None or n < best[0]:
-                    best = (n, box, side, y)
+                    best = (n, box, side, y, out_x)
                 if n == 0:
                     break
             if best is not None and best[0] == 0:
                 break
         if best is None:  # no place inside the axes at all: right of the point
             x0 = disp[i, 0] + dx
-            best = (0, (x0, disp[i, 1] - height / 2, x0 + width, disp[i, 1] + height / 2), 1, disp[i, 1])
-        _, box, side, y = best
+            best = (0, (x0, disp[i, 1] - height / 2, x0 + width, disp[i, 1] + height / 2), 1,
+                    disp[i, 1], dx)
+        _, box, side, y, out_x = best
         blocked.append(box)
-        off_x, off_y = (dx if side == 1 else -dx), y - disp[i, 1]
-        moved = abs(off_y) > 1
+        off_x, off_y = (out_x if side == 1 else -out_x), y - disp[i, 1]
+        moved = abs(off_y) > 1 or out_x > dx
         out[i] = ax.annotate(
             text, (xs[i], ys[i]), xytext=(off_x, off_y), textcoords="offset points",
             fontsize=fontsize, va="center", ha="left" if side == 1 else "right", annotation_clip=False,
