@@ -33,8 +33,8 @@ import pandas as pd
 import seaborn as sns
 
 from kentaudit.core.errors import InputError
-from kentaudit.core.formatting import (SAMPLE_WORDS, format_p, join_words, level_text, wrap_lines,
-                                       wrap_title)
+from kentaudit.core.formatting import (SAMPLE_WORDS, format_p, join_words, level_text, method_words,
+                                       wrap_lines, wrap_title)
 from kentaudit.core.methods import check_method
 from kentaudit.inputs.profile import plural
 from kentaudit.inputs.reference import grade_labels
@@ -495,29 +495,35 @@ def plot_funnel(table: pd.DataFrame, measure: str = "compliance", unit_label: st
 
 
 def _funnel_caption(table, measure, levels, unit_label=None) -> str:
-    method_text = table.attrs.get("method_text") or table["limits_method"].iloc[0]
+    """The funnel plot's caption in words: what a point is, the target, the limits and what
+    they mean, and the spread between units beyond chance (overdispersion), each technical
+    term explained once where it is used."""
+    method_text = table.attrs.get("method_text") or method_words(str(table["limits_method"].iloc[0]), "phrase")
     target = float(table["target"].iloc[0])
     source = table["target_source"].iloc[0]
     tgt = (f"target {_pct(target)} (the authority-wide proportion)" if source == "overall"
            else f"target {_pct(target)} (audit standard)")
     lv = " and ".join(level_text(c) for c in levels)
     phi, p, tau2 = (float(table[c].iloc[0]) for c in ("phi", "phi_p_value", "tau2"))
-    rule = ("adjust only when phi is significantly above 1 (chi-square test at "
+    rule = ("limits are widened only when phi is significantly above 1 (chi-square test at "
             f"{float(table['alpha'].iloc[0]):g})" if table["adjust_rule"].iloc[0] == "significant"
-            else "adjust whenever phi > 1")
-    wins = (f"{_pct(float(table['winsorise'].iloc[0]), 0)} winsorised z-scores, "
-            f"{table['winsorise_method'].iloc[0]} rule")
+            else "limits are widened whenever phi is above 1")
+    wins = (f"from z-scores with the most extreme {_pct(float(table['winsorise'].iloc[0]), 0)} "
+            f"pulled in ({method_words(str(table['winsorise_method'].iloc[0]), 'phrase')})")
     if bool(table["adjusted"].iloc[0]):
-        adj = f"limits adjusted with random effects (tau\u00b2 = {tau2:.3g})"
+        adj = f"limits adjusted with random effects (widened; tau\u00b2 = {tau2:.3g})"
     else:
         policy = table["overdispersion"].iloc[0]
         adj = ("limits not adjusted (overdispersion adjustment switched off)"
                if policy == "none" else "limits not adjusted")
     unit = unit_label or table.attrs.get("unit") or "unit"
     return (f"Funnel plot of {measure}: each point is one {unit}'s proportion against its "
-            f"number of applicable files; {tgt}; {lv} control limits, {method_text}. "
-            f"Overdispersion: phi = {phi:.2f} ({wins}), chi-square {format_p(p, prefix=True)}, "
-            f"tau\u00b2 = {tau2:.3g}; {adj}; policy: {rule}.")
+            f"number of applicable files; {tgt}; {lv} control limits, {method_text}: a {unit} "
+            f"between the limits differs from the target by no more than chance alone would make "
+            f"it. Overdispersion (spread between {plural(unit)} beyond what chance gives): "
+            f"phi = {phi:.2f}, where 1 is the spread of chance alone ({wins}), chi-square "
+            f"{format_p(p, prefix=True)}; between-{unit} variance tau\u00b2 = {tau2:.3g}; {adj}; "
+            f"policy: {rule}.")
 
 
 def _funnel_alt(table, measure, unit, unit_label, inner, outer, units_label=None) -> str:
@@ -665,6 +671,10 @@ def _control_chart(table, kind, measure, y_label, title, percent):
                 ax.scatter(x[sel], scale * table.loc[sel, "value"], color=colour, marker=marker,
                            s=50, zorder=3, edgecolor="white", linewidth=0.6, label=name)
         ax.set_ylabel(y_label)
+        if pd.api.types.is_integer_dtype(table["period"]):
+            # cycles (2010, 2011, ...): one tick a cycle, never 2010.5
+            ax.set_xticks(sorted(table["period"].unique()),
+                          [str(v) for v in sorted(table["period"].unique())])
         ax.set_xlabel("Period")
         ax.set_title(wrap_title(title), loc="left")
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncols=3, frameon=False,
@@ -981,8 +991,9 @@ def plot_grade_distribution(table: pd.DataFrame, group: str = "district", grade:
         ax.set_xlabel(f"Percentage of {subject}")
         ax.grid(axis="y", visible=False)
         ax.set_title(wrap_title(title), loc="left")
-        ax.legend(ncols=min(4, len(labels)), loc="upper center", bbox_to_anchor=(0.5, -0.15),
-                  frameon=False)
+        # the legend below the axis label, placed by the layout so that they never overlap
+        fig.legend(*ax.get_legend_handles_labels(), ncols=min(4, len(labels)),
+                   loc="outside lower center", frameon=False)
     worst = max(labels)
     order = ", ".join(f"{g} = {labels[g]}" for g in sorted(labels))
     caption = (f"{title}: percentage of {subject} at each grade by {group} ({order}); "

@@ -519,3 +519,42 @@ def test_the_line_check_finds_a_label_placed_on_a_line(funnel_tab):
     ax = fig.figure.axes[0]
     ax.annotate("Planted", (30, 80), fontsize=9, va="center")
     assert ("Planted", "Target 80.0%") in _label_line_crossings(fig.figure, ax)
+
+
+def test_funnel_caption_is_in_words_even_when_the_table_lost_its_attributes(funnel_tab):
+    """A funnel table read back from results/ has lost ``attrs`` (its method in words): the
+    caption still names no code ("binomial-interpolated", "order-statistic") and says what
+    the limits and overdispersion mean, once."""
+    t = funnel_tab.copy()
+    t.attrs = {}
+    cap = plot_funnel(t, unit="district", unit_label="district").caption
+    for code in ("binomial-interpolated", "order-statistic", "winsorised z-scores"):
+        assert code not in cap, code
+    assert "exact binomial limits, interpolated" in cap
+    assert "no more than chance alone would make it" in cap
+    assert "Overdispersion (spread between districts beyond what chance gives)" in cap
+    assert cap.count("Overdispersion") == 1
+
+
+def test_a_chart_of_cycles_has_one_tick_a_cycle_never_half_a_year():
+    """Issue 23 image review: the moderation p-chart over cycles 2010-2013 had ticks 2010.0,
+    2010.5, 2011.0, ..."""
+    tab = p_chart(pd.DataFrame({"x": [20, 15, 25, 27], "n": [80, 95, 80, 86],
+                                "period": [2010, 2011, 2012, 2013]}))
+    fig = plot_p_chart(tab, measure="grades changed")
+    fig.figure.draw_without_rendering()
+    ticks = [t.get_text() for t in fig.figure.axes[0].get_xticklabels()]
+    assert ticks == ["2010", "2011", "2012", "2013"]
+
+
+def test_grade_legend_never_covers_the_axis_label():
+    """Issue 23 image review: with one bar (an annual audit) the legend lay over "Percentage
+    of audited files"."""
+    rows = [{"sample": "annual", "grade": g, "n": n} for g, n in zip((1, 2, 3, 4), (26, 138, 96, 40))]
+    fig = plot_grade_distribution(pd.DataFrame(rows), group="sample")
+    figure = fig.figure
+    figure.draw_without_rendering()
+    ax = figure.axes[0]
+    legend = figure.legends[0].get_window_extent()
+    assert not legend.overlaps(ax.xaxis.label.get_window_extent())
+    assert not any(legend.overlaps(t.get_window_extent()) for t in ax.get_xticklabels())
