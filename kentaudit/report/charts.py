@@ -213,6 +213,19 @@ def _num(v: float, digits: int = 3) -> str:
     return f"{v:.{digits}g}" if abs(v) < 1000 else f"{v:,.0f}"
 
 
+#: a measure longer than this is named in the title, and the axis says only what is plotted:
+#: a criterion's wording on the axis ran past the plot's height
+AXIS_MEASURE_MAX = 32
+
+
+def _axis_label(measure: str, unit: str, proportion: bool = True) -> str:
+    """The y-axis label of a chart of ``measure``: the measure itself when short, else
+    "Compliance" (a proportion) or "Value" (the title names the measure)."""
+    if len(measure) > AXIS_MEASURE_MAX:
+        return ("Compliance" if proportion else "Value") + unit
+    return f"{measure[:1].upper()}{measure[1:]}{unit}"
+
+
 def _new_figure(figsize=(8, 5.5)):
     with house_style():
         fig = matplotlib.figure.Figure(figsize=figsize, layout="constrained")
@@ -470,7 +483,7 @@ def plot_funnel(table: pd.DataFrame, measure: str = "compliance", unit_label: st
         ax.set_ylim(-2, 110)
         ax.set_yticks(range(0, 101, 20))
         ax.set_xlabel(x_label)
-        ax.set_ylabel(y_label or f"{measure[:1].upper()}{measure[1:]} (% of files)")
+        ax.set_ylabel(y_label or _axis_label(measure, " (% of files)"))
         title = title or f"{measure[:1].upper()}{measure[1:]} by {unit_label}: funnel plot"
         ax.set_title(wrap_title(title), loc="left")
         # the legend below the plot, where it cannot hide a point or a label
@@ -746,7 +759,7 @@ def plot_xmr(table: pd.DataFrame, measure: str = "the measure", y_label: str | N
     """
     if (table.get("chart") is None) or table["chart"].iloc[0] != "xmr":
         raise InputError("plot_xmr needs the table returned by kentaudit.stats.spc.xmr.")
-    y_label = y_label or (f"{measure[:1].upper()}{measure[1:]}" + (" (%)" if percent else ""))
+    y_label = y_label or _axis_label(measure, " (%)" if percent else "", percent)
     title = title or f"{measure[:1].upper()}{measure[1:]}: XmR chart"
     fig = _control_chart(table, "xmr", measure, y_label, title, percent)
     raw_last = table[table["rebase_group"] == table["rebase_group"].max()].iloc[0]
@@ -791,7 +804,7 @@ def plot_p_chart(table: pd.DataFrame, measure: str = "compliance", y_label: str 
     """p-chart of a :func:`kentaudit.stats.spc.p_chart` result; limits step with each period's n."""
     if (table.get("chart") is None) or table["chart"].iloc[0] != "p":
         raise InputError("plot_p_chart needs the table returned by kentaudit.stats.spc.p_chart.")
-    y_label = y_label or f"{measure[:1].upper()}{measure[1:]} (% of files)"
+    y_label = y_label or _axis_label(measure, " (% of files)")
     title = title or f"{measure[:1].upper()}{measure[1:]}: p-chart"
     fig = _control_chart(table, "p_chart", measure, y_label, title, True)
     last = table[table["rebase_group"] == table["rebase_group"].max()]

@@ -88,3 +88,48 @@ def test_published_funnel_labels_touch_no_line_point_label_or_legend(seed, tmp_p
             if b.x0 - 2 < p[0] < b.x1 + 2 and b.y0 - 2 < p[1] < b.y1 + 2] == []
     legend = ax.get_legend().get_window_extent()
     assert not any(b.overlaps(legend) for b in boxes)
+
+
+# --- on the files the runner writes (both default cycles) ------------------------------------
+
+@pytest.fixture(scope="module", params=["2009", "2013"])
+def published(request):
+    run = request.getfixturevalue(f"cycle_{request.param}")
+    assert run["code"] == 0
+    return run["cycle_dir"] / "publish"
+
+
+@pytest.mark.slow
+def test_figure_captions_and_alt_text_name_no_method_code(published):
+    """Issue 23 image review: F1's caption ended "(binomial-interpolated)"."""
+    import json
+    for meta in sorted((published / "figures").glob("F*.json")):
+        m = json.loads(meta.read_text(encoding="utf-8"))
+        for code in ("binomial-interpolated", "normal", "order-statistic", "svyciprop", "_"):
+            assert code not in m["caption"] and code not in m["alt"], (meta.name, code)
+
+
+@pytest.mark.slow
+def test_the_html_names_each_table_sheet_as_the_workbook_does(published):
+    """Issue 23 image review: the HTML said "on sheet T1" of a workbook whose sheet is "Table 1"."""
+    import re
+
+    import openpyxl
+    text = (published / "appendix.html").read_text(encoding="utf-8")
+    named = re.findall(r'on sheet &quot;([^&]+)&quot;|on sheet "([^"]+)"', text)
+    named = {a or b for a, b in named}
+    sheets = set(openpyxl.load_workbook(published / "appendix.xlsx", read_only=True).sheetnames)
+    assert named and named <= sheets
+
+
+@pytest.mark.slow
+def test_the_re_audit_difference_is_published_with_its_interval(cycle_2009):
+    """Issue 23 image review: Table 6 gave "Difference (re-audit minus initial)" without its
+    interval. Every shown difference has both limits, and lies between them."""
+    t6 = pd.read_csv(cycle_2009["cycle_dir"] / "publish" / "csv" / "T6.csv", dtype=str)
+    assert {"conf_low", "conf_high"} <= set(t6.columns)
+    shown = t6[~t6["difference"].isin(["[c]", "[x]", "[z]"])]
+    assert len(shown) >= 5
+    for _, r in shown.iterrows():
+        assert r["conf_low"] not in ("[c]", "[x]") and r["conf_high"] not in ("[c]", "[x]")
+        assert float(r["conf_low"]) <= float(r["difference"]) <= float(r["conf_high"])

@@ -558,3 +558,22 @@ def test_grade_legend_never_covers_the_axis_label():
     legend = figure.legends[0].get_window_extent()
     assert not legend.overlaps(ax.xaxis.label.get_window_extent())
     assert not any(legend.overlaps(t.get_window_extent()) for t in ax.get_xticklabels())
+
+
+@pytest.mark.parametrize("kind", ["funnel", "p_chart"])
+def test_a_long_criterion_wording_never_runs_past_the_plot_on_the_axis(kind, funnel_tab):
+    """Issue 23 image review: "Case recording up to date (no entry outstanding more than 5
+    working days) (% of files)" on the y axis ran past the top of the plot. The wording is in
+    the title; the axis label fits beside the axes."""
+    long = "case recording up to date (no entry outstanding more than 5 working days)"
+    if kind == "funnel":
+        fig = plot_funnel(funnel_tab, measure=long, unit_label="district")
+    else:
+        tab = p_chart(pd.DataFrame({"x": [20, 15, 25, 27], "n": [80, 95, 80, 86],
+                                    "period": [2010, 2011, 2012, 2013]}))
+        fig = plot_p_chart(tab, measure=long)
+    fig.figure.draw_without_rendering()
+    ax = fig.figure.axes[0]
+    label, box = ax.yaxis.label.get_window_extent(), ax.get_window_extent()
+    assert label.y0 >= box.y0 - 1 and label.y1 <= box.y1 + 1
+    assert long[:20].lower() in fig.title.lower()
