@@ -74,7 +74,7 @@ def test_published_funnel_labels_touch_no_line_point_label_or_legend(seed, tmp_p
     limits is named, and on the drawn figure no name touches a limit or target line, another
     name, any district's point or the legend."""
     t7 = _t7(seed)
-    kind, fig, cap, alt, marks = pubfigures._funnel(
+    _, fig, _, _, _ = pubfigures._funnel(
         t7, tmp_path, headline="seen", label="Child seen", target=0.8,
         method="binomial-interpolated", threshold=5, words=default_words())
     ax = fig.axes[0]
