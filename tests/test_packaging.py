@@ -60,7 +60,7 @@ def test_design_card_core_packages_are_dependencies():
 
 # import name -> distribution name, where they differ
 _DISTRIBUTION = {"yaml": "pyyaml", "zmq": "pyzmq", "jupyter_client": "jupyter-client", "IPython": "ipython",
-                 "odf": "odfpy"}
+                 "odf": "odfpy", "PIL": "pillow"}
 
 
 def _third_party_imports() -> set[str]:

@@ -30,7 +30,7 @@ import matplotlib.figure
 import numpy as np
 
 from kentaudit.core.formatting import (P_FLOOR_CELL, SAMPLE_WORDS, finite_number, format_p,
-                                       format_value)
+                                       format_value, method_words, wrap_title)
 from kentaudit.inputs.profile import Words
 from kentaudit.publication.numbering import reader_number
 from kentaudit.publication.table import Figure, round_half_away
@@ -42,6 +42,7 @@ __all__ = ["draw_figures"]
 
 SUPPRESSED = "[c]"
 _GRADE_COLOURS = [OKABE_ITO["blue"], OKABE_ITO["bluish_green"], OKABE_ITO["orange"], OKABE_ITO["vermillion"]]
+_GRADE_HATCHES = ["", "", "//", "xx"]  # as the notebooks' grade chart (kentaudit.report.charts)
 _HIDDEN_COLOUR = "#BBBBBB"
 
 
@@ -107,16 +108,24 @@ def _funnel(t7, out_dir, *, headline, label, target, method, threshold, words):
         ax.set_xlim(0, grid[-1])
         ax.set_ylim(-2, 102)
         ax.set_xlabel("Files where the criterion was answered (number)")
-        ax.set_ylabel(f"{label} (% of files)")
-        ax.set_title(f"{label} by {w.unit}: funnel plot", loc="left")
-        ax.legend(loc="lower right")
-        # districts outside the 99.8% limits (T7's published funnel band) are named, labels apart
+        # the criterion is in the title; the axis says what is measured (a long criterion
+        # wording on the axis ran past the plot)
+        ax.set_ylabel("Compliance (% of files)")
+        ax.set_title(wrap_title(f"{label} by {w.unit}: funnel plot"), loc="left")
+        # the legend below the plot, where it cannot hide a point or a label
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncols=2, frameon=False, fontsize=9)
+        # districts outside the 99.8% limits (T7's published funnel band) are named; a label
+        # overlaps no other label, no point and no limit or target line
         band = [str(df.at[i, "funnel_band"]) if "funnel_band" in df.columns else "" for i in shown]
         flagged = [k for k, b in enumerate(band) if b in ("above", "below")]
-        place_labels(ax, n[flagged], 100 * y[flagged], [str(df.at[shown[k], "district"]) for k in flagged])
+        place_labels(ax, n[flagged], 100 * y[flagged], [str(df.at[shown[k], "district"]) for k in flagged],
+                     avoid=(n, 100 * y))
     out = [float(y[k]) for k in range(len(shown))]
     cap = (f"Funnel plot of {label}: each point is one {w.unit}'s percentage against its number of "
-           f"files answered, from {reader_number(t7.id)}; target {_pct(target)}; 95% and 99.8% limits ({method}).")
+           f"files answered, from {reader_number(t7.id)}; target {_pct(target)} (the audit standard); "
+           f"95% and 99.8% control limits ({method_words(method, 'phrase')}): a {w.unit} between the "
+           f"99.8% limits differs from the standard by no more than chance alone would make it, and "
+           f"{w.units} outside them are named.")
     if hidden:
         cap += (f" Not plotted because their counts are suppressed in {reader_number(t7.id)}: {', '.join(hidden)}.")
     alt = (f"Funnel plot of {label} for {len(shown)} {w.units} with between {int(n.min())} and "
@@ -168,8 +177,10 @@ def _grades(t8, out_dir):
                 hidden_n -= float(v)
                 w = 100 * float(v) / total
                 g = str(df.at[i, "grade"])
+                # grades told apart by hatching too, never by colour alone
                 (bar,) = ax.barh([yv], [w], left=[left], height=0.65, color=_GRADE_COLOURS[j % 4],
-                                 edgecolor="white", label=g if g not in labelled else None)
+                                 hatch=_GRADE_HATCHES[j % 4], edgecolor="white",
+                                 label=g if g not in labelled else None)
                 labelled.add(g)
                 _mark(bar, t8.id, i, "n_audits")
                 marks.append({"id": f"mark-{t8.id}-{i}-n_audits", "kind": "segment", "table": t8.id, "row": i,
@@ -187,6 +198,7 @@ def _grades(t8, out_dir):
                               "width_percent": 100 * hidden_n / total})
             ax.text(101, yv, f"n={int(total)}", va="center", fontsize=9)
         ax.set_yticks(ys, [_sample_words(b[0]) for b in bars])
+        ax.grid(axis="y", visible=False)  # no grid line through the bars' "n=" labels
         ax.set_xlim(0, 112)
         ax.set_xlabel("Percentage of graded audits")
         ax.set_title("Overall grades by sample", loc="left")
@@ -238,9 +250,9 @@ def _trend(t11, out_dir, *, headline, label):
                           "y": {"columns": ["n_yes", "n_denominator"], "value": 100 * p, "unit": "%"}})
         ax.set_xticks(range(len(xs)), xs)
         ax.set_ylim(0, 100)
-        ax.set_ylabel(f"{label} (% of files)")
+        ax.set_ylabel("Compliance (% of files)")
         ax.set_xlabel("Cycle")
-        ax.set_title(f"{label} over the audit programme", loc="left")
+        ax.set_title(wrap_title(f"{label} over the audit programme"), loc="left")
     vals = [float(df.at[i, "n_yes"]) / float(df.at[i, "n_denominator"]) for i in shown]
     cap = (f"{label} by cycle, from {reader_number(t11.id)}: percentage of answered files with its confidence interval.")
     cap += _trend_test_words(df, rows)
@@ -295,11 +307,12 @@ def _caterpillar(t12, out_dir, *, label, words, target=None):
             lo, hi = min(lo, 100 * target), max(hi, 100 * target)
             ax.axvline(100 * target, color=OKABE_ITO["vermillion"],
                        ls="--", lw=1.2, label=f"Audit standard ({_pct(target)})")
-            ax.legend(loc="lower right")
+            # below the plot, where it covers no interval
+            ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), frameon=False, fontsize=9)
         pad = max(2.0, 0.05 * (hi - lo))
         ax.set_xlim(max(0.0, lo - pad), min(100.0, hi + pad))
-        ax.set_xlabel(f"{label}: shrunken estimate (% of files)")
-        ax.set_title(f"{label}: shrunken estimates by {w.unit} with 95% intervals", loc="left")
+        ax.set_xlabel("Shrunken estimate of compliance (% of files)")
+        ax.set_title(wrap_title(f"{label}: shrunken estimates by {w.unit} with 95% intervals"), loc="left")
     cap = (f"Shrunken estimates by {w.unit} with 95% posterior intervals, from {reader_number(t12.id)}; "
            f"the {w.units} are ordered from the lowest estimate to the highest (their rank intervals are "
            f"in {reader_number(t12.id)}).")

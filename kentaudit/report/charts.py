@@ -33,8 +33,8 @@ import pandas as pd
 import seaborn as sns
 
 from kentaudit.core.errors import InputError
-from kentaudit.core.formatting import (SAMPLE_WORDS, format_p, join_words, level_text, wrap_lines,
-                                       wrap_title)
+from kentaudit.core.formatting import (SAMPLE_WORDS, format_p, join_words, level_text, method_words,
+                                       wrap_lines, wrap_title)
 from kentaudit.core.methods import check_method
 from kentaudit.inputs.profile import plural
 from kentaudit.inputs.reference import grade_labels
@@ -213,6 +213,19 @@ def _num(v: float, digits: int = 3) -> str:
     return f"{v:.{digits}g}" if abs(v) < 1000 else f"{v:,.0f}"
 
 
+#: a measure longer than this is named in the title, and the axis says only what is plotted:
+#: a criterion's wording on the axis ran past the plot's height
+AXIS_MEASURE_MAX = 32
+
+
+def _axis_label(measure: str, unit: str, proportion: bool = True) -> str:
+    """The y-axis label of a chart of ``measure``: the measure itself when short, else
+    "Compliance" (a proportion) or "Value" (the title names the measure)."""
+    if len(measure) > AXIS_MEASURE_MAX:
+        return ("Compliance" if proportion else "Value") + unit
+    return f"{measure[:1].upper()}{measure[1:]}{unit}"
+
+
 def _new_figure(figsize=(8, 5.5)):
     with house_style():
         fig = matplotlib.figure.Figure(figsize=figsize, layout="constrained")
@@ -263,18 +276,57 @@ def _funnel_unit(table: pd.DataFrame, unit: str | None) -> str:
     return unit
 
 
-def place_labels(ax, xs, ys, texts, *, min_gap: float = 13.0, dx: float = 6.0,
-                 avoid: tuple | None = None, fontsize: float = 9) -> list:
-    """Annotate points so that no label overlaps another label or a point, and every label
-    stays inside the axes (deterministic).
+def _segments_cross_box(seg: np.ndarray, box: tuple) -> bool:
+    """Whether any of the line segments ``seg`` (an array of ``[[x0, y0, x1, y1], ...]``)
+    passes through the rectangle ``box`` ``(x0, y0, x1, y1)`` (Liang-Barsky clipping,
+    vectorised). Segments with a missing end are ignored (a gap in the line)."""
+    if not len(seg):
+        return False
+    x0, y0, x1, y1 = seg[:, 0], seg[:, 1], seg[:, 2], seg[:, 3]
+    dx, dy = x1 - x0, y1 - y0
+    t0, t1 = np.zeros(len(seg)), np.ones(len(seg))
+    ok = np.ones(len(seg), dtype=bool)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for p, q in ((-dx, x0 - box[0]), (dx, box[2] - x0), (-dy, y0 - box[1]), (dy, box[3] - y0)):
+            par = p == 0
+            ok &= ~(par & (q < 0))  # parallel to this edge and outside it
+            r = q / p
+            t0 = np.where(~par & (p < 0), np.maximum(t0, r), t0)
+            t1 = np.where(~par & (p > 0), np.minimum(t1, r), t1)
+    return bool((ok & (t0 <= t1)).any())
 
-    Labels are placed longest first. Each is tried right of its point, then left of it, at vertical offsets
-    0, +1, -1, +2, -2, ... times ``min_gap`` points; the first place inside the axes that
-    overlaps no label already placed and no point (``avoid``: the x and y of every point
-    drawn, default the labelled points) is taken, with a leader line to its point when
-    moved. Text widths are measured from the font. A place overlapping
-    nothing is always found on a plot of the size of kentaudit's figures; should none be,
-    the label goes where it overlaps the fewest. Returns the annotations.
+
+def _line_segments(ax, pts_per_px: float) -> np.ndarray:
+    """The segments of every drawn line of ``ax`` (limits, target), in points: ``[[x0, y0,
+    x1, y1], ...]``. Lines drawn as markers only (no line style) are points, not lines."""
+    out = []
+    for line in ax.get_lines():
+        if not line.get_visible() or line.get_linestyle() in ("None", "none", "", " "):
+            continue
+        xy = np.asarray(line.get_transform().transform(np.asarray(line.get_xydata(), float)))
+        xy = xy * pts_per_px
+        if len(xy) < 2:
+            continue
+        seg = np.column_stack([xy[:-1], xy[1:]])
+        out.append(seg[np.isfinite(seg).all(axis=1)])
+    return np.concatenate(out) if out else np.empty((0, 4))
+
+
+def place_labels(ax, xs, ys, texts, *, min_gap: float = 13.0, dx: float = 6.0,
+                 avoid: tuple | None = None, fontsize: float = 9, lines: bool = True) -> list:
+    """Annotate points so that no label overlaps another label, a point or a drawn line, and
+    every label stays inside the axes (deterministic).
+
+    Labels are placed longest first. Each is tried right of its point, then left of it, at
+    vertical offsets 0, +1, -1, +2, -2, ... times ``min_gap`` points and, where no such place
+    is free, further out to the side (1, 2, 3 ... times ``min_gap`` more), nearest places
+    first. The first place is taken that is inside the axes and overlaps no label already
+    placed, no point (``avoid``: the x and y of every point drawn, default the labelled
+    points), not the legend and, with ``lines`` (the default), no line drawn on the axes
+    (funnel limits, the target; with a margin for the line's width); a moved label gets a
+    leader line to its point. Text widths are measured from the font. Should no place be
+    free, the label goes where it overlaps the fewest. Returns the annotations; draw the
+    lines and the legend before placing the labels.
 
     Hand-written rather than adjustText: adjustText moves labels iteratively by forces,
     which is neither deterministic across versions nor guaranteed free of overlaps.
@@ -295,44 +347,57 @@ def place_labels(ax, xs, ys, texts, *, min_gap: float = 13.0, dx: float = 6.0,
     others = ax.transData.transform(np.column_stack([ax_pts[0], ax_pts[1]])) * pts_per_px
     marker = 7.0  # half a marker (55 points squared) with its white edge and a margin, in points
     blocked = [(x - marker, y - marker, x + marker, y + marker) for x, y in others]
+    legend = ax.get_legend()
+    if legend is not None and legend.get_visible():  # a legend inside the axes is no place either
+        lb = legend.get_window_extent()
+        blocked.append((lb.x0 * pts_per_px, lb.y0 * pts_per_px, lb.x1 * pts_per_px, lb.y1 * pts_per_px))
+    segments = _line_segments(ax, pts_per_px) if lines else np.empty((0, 4))
+    line_pad = 2.0  # half the widest line (1.6 points) and a margin, in points
     height = fontsize * 1.25
 
-    def clash(box, own) -> int:  # labels and points the box overlaps, its own point aside
-        return sum(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3]
-                   for b in blocked if b != own)
+    def clash(box, own) -> int:  # labels, points and lines the box overlaps, its own point aside
+        n = sum(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3]
+                for b in blocked if b != own)
+        padded = (box[0] - line_pad, box[1] - line_pad, box[2] + line_pad, box[3] + line_pad)
+        return n + _segments_cross_box(segments, padded)
 
     widths = [measure.get_text_width_height_descent(str(t), font, ismath=False)[0] + 2 for t in texts]
     # the longest labels first (they have the fewest places), then bottom to top, left to right
     order = np.lexsort((disp[:, 0], disp[:, 1], -np.round(widths, 1)))
     out = [None] * len(texts)
+    # places nearest the point first: vertical steps, then further out to the side
     steps = [0] + [s for k in range(1, 40) for s in (k, -k)]
+    places = sorted(((abs(v) + h, h, v) for h in range(8) for v in steps),
+                    key=lambda t: (t[0], t[1], steps.index(t[2])))
     for i in order:
         text = str(texts[i])
         own = (disp[i, 0] - marker, disp[i, 1] - marker, disp[i, 0] + marker, disp[i, 1] + marker)
         width = widths[i]
         best = None
-        for step in steps:
+        for _, h, step in places:
             y = disp[i, 1] + step * min_gap
+            out_x = dx + h * min_gap
             for side in (1, -1):
-                x0 = disp[i, 0] + dx if side == 1 else disp[i, 0] - dx - width
+                x0 = disp[i, 0] + out_x if side == 1 else disp[i, 0] - out_x - width
                 box = (x0, y - height / 2, x0 + width, y + height / 2)
                 inside = box[0] >= left and box[2] <= right and box[1] >= bottom and box[3] <= top
                 if not inside:
                     continue
                 n = clash(box, own)
                 if best is None or n < best[0]:
-                    best = (n, box, side, y)
+                    best = (n, box, side, y, out_x)
                 if n == 0:
                     break
             if best is not None and best[0] == 0:
                 break
         if best is None:  # no place inside the axes at all: right of the point
             x0 = disp[i, 0] + dx
-            best = (0, (x0, disp[i, 1] - height / 2, x0 + width, disp[i, 1] + height / 2), 1, disp[i, 1])
-        _, box, side, y = best
+            best = (0, (x0, disp[i, 1] - height / 2, x0 + width, disp[i, 1] + height / 2), 1,
+                    disp[i, 1], dx)
+        _, box, side, y, out_x = best
         blocked.append(box)
-        off_x, off_y = (dx if side == 1 else -dx), y - disp[i, 1]
-        moved = abs(off_y) > 1
+        off_x, off_y = (out_x if side == 1 else -out_x), y - disp[i, 1]
+        moved = abs(off_y) > 1 or out_x > dx
         out[i] = ax.annotate(
             text, (xs[i], ys[i]), xytext=(off_x, off_y), textcoords="offset points",
             fontsize=fontsize, va="center", ha="left" if side == 1 else "right", annotation_clip=False,
@@ -418,7 +483,7 @@ def plot_funnel(table: pd.DataFrame, measure: str = "compliance", unit_label: st
         ax.set_ylim(-2, 110)
         ax.set_yticks(range(0, 101, 20))
         ax.set_xlabel(x_label)
-        ax.set_ylabel(y_label or f"{measure[:1].upper()}{measure[1:]} (% of files)")
+        ax.set_ylabel(y_label or _axis_label(measure, " (% of files)"))
         title = title or f"{measure[:1].upper()}{measure[1:]} by {unit_label}: funnel plot"
         ax.set_title(wrap_title(title), loc="left")
         # the legend below the plot, where it cannot hide a point or a label
@@ -443,29 +508,35 @@ def plot_funnel(table: pd.DataFrame, measure: str = "compliance", unit_label: st
 
 
 def _funnel_caption(table, measure, levels, unit_label=None) -> str:
-    method_text = table.attrs.get("method_text") or table["limits_method"].iloc[0]
+    """The funnel plot's caption in words: what a point is, the target, the limits and what
+    they mean, and the spread between units beyond chance (overdispersion), each technical
+    term explained once where it is used."""
+    method_text = table.attrs.get("method_text") or method_words(str(table["limits_method"].iloc[0]), "phrase")
     target = float(table["target"].iloc[0])
     source = table["target_source"].iloc[0]
     tgt = (f"target {_pct(target)} (the authority-wide proportion)" if source == "overall"
            else f"target {_pct(target)} (audit standard)")
     lv = " and ".join(level_text(c) for c in levels)
     phi, p, tau2 = (float(table[c].iloc[0]) for c in ("phi", "phi_p_value", "tau2"))
-    rule = ("adjust only when phi is significantly above 1 (chi-square test at "
+    rule = ("limits are widened only when phi is significantly above 1 (chi-square test at "
             f"{float(table['alpha'].iloc[0]):g})" if table["adjust_rule"].iloc[0] == "significant"
-            else "adjust whenever phi > 1")
-    wins = (f"{_pct(float(table['winsorise'].iloc[0]), 0)} winsorised z-scores, "
-            f"{table['winsorise_method'].iloc[0]} rule")
+            else "limits are widened whenever phi is above 1")
+    wins = (f"from z-scores with the most extreme {_pct(float(table['winsorise'].iloc[0]), 0)} "
+            f"pulled in ({method_words(str(table['winsorise_method'].iloc[0]), 'phrase')})")
     if bool(table["adjusted"].iloc[0]):
-        adj = f"limits adjusted with random effects (tau\u00b2 = {tau2:.3g})"
+        adj = f"limits adjusted with random effects (widened; tau\u00b2 = {tau2:.3g})"
     else:
         policy = table["overdispersion"].iloc[0]
         adj = ("limits not adjusted (overdispersion adjustment switched off)"
                if policy == "none" else "limits not adjusted")
     unit = unit_label or table.attrs.get("unit") or "unit"
     return (f"Funnel plot of {measure}: each point is one {unit}'s proportion against its "
-            f"number of applicable files; {tgt}; {lv} control limits, {method_text}. "
-            f"Overdispersion: phi = {phi:.2f} ({wins}), chi-square {format_p(p, prefix=True)}, "
-            f"tau\u00b2 = {tau2:.3g}; {adj}; policy: {rule}.")
+            f"number of applicable files; {tgt}; {lv} control limits, {method_text}: a {unit} "
+            f"between the limits differs from the target by no more than chance alone would make "
+            f"it. Overdispersion (spread between {plural(unit)} beyond what chance gives): "
+            f"phi = {phi:.2f}, where 1 is the spread of chance alone ({wins}), chi-square "
+            f"{format_p(p, prefix=True)}; between-{unit} variance tau\u00b2 = {tau2:.3g}; {adj}; "
+            f"policy: {rule}.")
 
 
 def _funnel_alt(table, measure, unit, unit_label, inner, outer, units_label=None) -> str:
@@ -613,6 +684,10 @@ def _control_chart(table, kind, measure, y_label, title, percent):
                 ax.scatter(x[sel], scale * table.loc[sel, "value"], color=colour, marker=marker,
                            s=50, zorder=3, edgecolor="white", linewidth=0.6, label=name)
         ax.set_ylabel(y_label)
+        if pd.api.types.is_integer_dtype(table["period"]):
+            # cycles (2010, 2011, ...): one tick a cycle, never 2010.5
+            ax.set_xticks(sorted(table["period"].unique()),
+                          [str(v) for v in sorted(table["period"].unique())])
         ax.set_xlabel("Period")
         ax.set_title(wrap_title(title), loc="left")
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncols=3, frameon=False,
@@ -684,7 +759,7 @@ def plot_xmr(table: pd.DataFrame, measure: str = "the measure", y_label: str | N
     """
     if (table.get("chart") is None) or table["chart"].iloc[0] != "xmr":
         raise InputError("plot_xmr needs the table returned by kentaudit.stats.spc.xmr.")
-    y_label = y_label or (f"{measure[:1].upper()}{measure[1:]}" + (" (%)" if percent else ""))
+    y_label = y_label or _axis_label(measure, " (%)" if percent else "", percent)
     title = title or f"{measure[:1].upper()}{measure[1:]}: XmR chart"
     fig = _control_chart(table, "xmr", measure, y_label, title, percent)
     raw_last = table[table["rebase_group"] == table["rebase_group"].max()].iloc[0]
@@ -729,7 +804,7 @@ def plot_p_chart(table: pd.DataFrame, measure: str = "compliance", y_label: str 
     """p-chart of a :func:`kentaudit.stats.spc.p_chart` result; limits step with each period's n."""
     if (table.get("chart") is None) or table["chart"].iloc[0] != "p":
         raise InputError("plot_p_chart needs the table returned by kentaudit.stats.spc.p_chart.")
-    y_label = y_label or f"{measure[:1].upper()}{measure[1:]} (% of files)"
+    y_label = y_label or _axis_label(measure, " (% of files)")
     title = title or f"{measure[:1].upper()}{measure[1:]}: p-chart"
     fig = _control_chart(table, "p_chart", measure, y_label, title, True)
     last = table[table["rebase_group"] == table["rebase_group"].max()]
@@ -929,8 +1004,9 @@ def plot_grade_distribution(table: pd.DataFrame, group: str = "district", grade:
         ax.set_xlabel(f"Percentage of {subject}")
         ax.grid(axis="y", visible=False)
         ax.set_title(wrap_title(title), loc="left")
-        ax.legend(ncols=min(4, len(labels)), loc="upper center", bbox_to_anchor=(0.5, -0.15),
-                  frameon=False)
+        # the legend below the axis label, placed by the layout so that they never overlap
+        fig.legend(*ax.get_legend_handles_labels(), ncols=min(4, len(labels)),
+                   loc="outside lower center", frameon=False)
     worst = max(labels)
     order = ", ".join(f"{g} = {labels[g]}" for g in sorted(labels))
     caption = (f"{title}: percentage of {subject} at each grade by {group} ({order}); "

@@ -200,6 +200,24 @@ def _dictionary() -> dict[str, ColumnInfo]:
     return out
 
 
+@lru_cache(maxsize=1)
+def _value_dictionary() -> dict[tuple[str, str], str]:
+    """``kentaudit/data/values.csv``: codes a results table holds as values (a control chart's
+    point types and rules, a flag's reference, a factor's levels) in words, by column."""
+    text = (resources.files("kentaudit") / "data" / "values.csv").read_text(encoding="utf-8")
+    return {(r["column"], r["value"]): r["words"] for r in csv.DictReader(text.splitlines())}
+
+
+def _value_words(column: str, value, words: Words | None = None):
+    """A cell of results-table column ``column`` as a reader reads it: a code listed in
+    ``kentaudit/data/values.csv`` in words (``common_cause`` -> "Common cause"), in the
+    authority's ``words``; any other value unchanged."""
+    if not isinstance(value, str):
+        return value
+    w = _value_dictionary().get((column, value))
+    return value if w is None else in_words(w, words)
+
+
 @dataclass(frozen=True)
 class Interval:
     """An interval of a results table (``kentaudit/data/intervals.csv``): its bounds
@@ -328,6 +346,7 @@ def _method_text(col: str, value, table: str | None, words: Words | None = None)
     elif col == "covariates" and isinstance(value, str):  # model terms in words
         value = join_words([_term_words(v.strip(), words) for v in value.split(",") if v.strip()])
     elif isinstance(value, str):
+        value = _value_words(col, value, words)
         value = method_words(value, "full")
     if col == "conf_level":
         value = level_text(value)
@@ -485,7 +504,8 @@ def style_table(df: pd.DataFrame, name: str | None = None, *, caption: str | Non
             out[head] = [method_words(v) if isinstance(v, str) else format_value(v, info.format, decimals)
                          for v in df[c]]
         else:
-            vals = df[c].map(lambda v: _model_name_words(v, words)) if c in _MODEL_NAME_COLUMNS else df[c]
+            vals = (df[c].map(lambda v: _model_name_words(v, words)) if c in _MODEL_NAME_COLUMNS
+                    else df[c].map(lambda v, c=c: _value_words(c, v, words)))
             cells = [format_value(v, info.format, decimals) for v in vals]
             if info.format == "text" and len(df) and any(cells == v for v in out.values()):
                 # the same words twice (a trend test's scores are its cycles): shown once

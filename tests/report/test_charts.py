@@ -1,6 +1,7 @@
 """Tests for kentaudit.report.charts: figures, captions, alt text, deterministic files."""
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import matplotlib
@@ -451,3 +452,128 @@ def test_a_five_point_scale_gets_five_bars_that_look_different():
     styles = {(tuple(p.get_facecolor()), p.get_hatch()) for p in ax.patches}
     assert len(styles) == 5
     assert "5 = Inadequate" in fig.caption and "Inadequate" in fig.alt_text
+
+
+def _label_line_crossings(fig, ax) -> list:
+    """(label, line) pairs where a label's drawn text box touches a drawn line, found by
+    walking each line in steps of a quarter of a pixel (independent of the clipping test
+    the placement uses)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    r = FigureCanvasAgg(fig).get_renderer()
+    fig.draw(r)
+    found = []
+    for a in ax.texts:
+        b = matplotlib.text.Text.get_window_extent(a, r)
+        for line in ax.get_lines():
+            if line.get_linestyle() in ("None", "none", "", " "):
+                continue
+            xy = line.get_transform().transform(np.asarray(line.get_xydata(), float))
+            pad = line.get_linewidth() * fig.dpi / 72 / 2  # half the line's width, in pixels
+            for (x0, y0), (x1, y1) in itertools.pairwise(xy):
+                if not np.isfinite([x0, y0, x1, y1]).all():
+                    continue
+                steps = int(max(abs(x1 - x0), abs(y1 - y0)) * 4) + 2
+                t = np.linspace(0, 1, steps)
+                px, py = x0 + t * (x1 - x0), y0 + t * (y1 - y0)
+                if ((px > b.x0 - pad) & (px < b.x1 + pad) & (py > b.y0 - pad) & (py < b.y1 + pad)).any():
+                    found.append((a.get_text(), line.get_label()))
+                    break
+    return found
+
+
+def _near_the_limits(seed: int):
+    """Twelve districts, several just outside the 99.8% limits where the limit lines run
+    close to the points (the labels' first places cross the lines)."""
+    rng = np.random.default_rng(seed)
+    n = rng.integers(15, 60, size=12)
+    target = 0.8
+    out = funnel_table(pd.DataFrame({"district": NAMES, "x": np.round(n * target).astype(int), "n": n}),
+                       x="x", n="n", unit="district", target=target, overdispersion="none")
+    x = np.round(n * target).astype(int)
+    # push four districts just past the lower 99.8% limit and two just past the upper
+    for k, side in zip(range(6), ("low", "low", "low", "low", "high", "high")):
+        lim = out.loc[k, "limit_low_99_8" if side == "low" else "limit_high_99_8"]
+        x[k] = int(np.floor(lim * n[k]) - 1) if side == "low" else min(int(n[k]), int(np.ceil(lim * n[k]) + 1))
+    return funnel_table(pd.DataFrame({"district": NAMES, "x": x, "n": n}), x="x", n="n",
+                        unit="district", target=target, overdispersion="none")
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
+def test_funnel_labels_never_touch_a_limit_or_target_line(seed):
+    """Issue 23: an outlier's label crossed the 99.8% limit line. On the drawn figure, no
+    label's text touches any drawn line (limits, target), another label or a point."""
+    t = _near_the_limits(seed)
+    fig = plot_funnel(t, unit_label="district", label="all")
+    figure, ax = fig.figure, fig.figure.axes[0]
+    assert _label_line_crossings(figure, ax) == []
+    boxes = [matplotlib.text.Text.get_window_extent(a) for a in ax.texts]
+    assert _overlaps(boxes) == []
+    points = ax.transData.transform(np.column_stack([t["n_denominator"], 100 * t["estimate"]]))
+    assert [(a.get_text(), tuple(p)) for a, b in zip(ax.texts, boxes) for p in points
+            if b.x0 - 2 < p[0] < b.x1 + 2 and b.y0 - 2 < p[1] < b.y1 + 2] == []
+
+
+def test_the_line_check_finds_a_label_placed_on_a_line(funnel_tab):
+    """The check above fails on a planted fault: a label put on the target line."""
+    fig = plot_funnel(funnel_tab, unit_label="district", label="none")
+    ax = fig.figure.axes[0]
+    ax.annotate("Planted", (30, 80), fontsize=9, va="center")
+    assert ("Planted", "Target 80.0%") in _label_line_crossings(fig.figure, ax)
+
+
+def test_funnel_caption_is_in_words_even_when_the_table_lost_its_attributes(funnel_tab):
+    """A funnel table read back from results/ has lost ``attrs`` (its method in words): the
+    caption still names no code ("binomial-interpolated", "order-statistic") and says what
+    the limits and overdispersion mean, once."""
+    t = funnel_tab.copy()
+    t.attrs = {}
+    cap = plot_funnel(t, unit="district", unit_label="district").caption
+    for code in ("binomial-interpolated", "order-statistic", "winsorised z-scores"):
+        assert code not in cap, code
+    assert "exact binomial limits, interpolated" in cap
+    assert "no more than chance alone would make it" in cap
+    assert "Overdispersion (spread between districts beyond what chance gives)" in cap
+    assert cap.count("Overdispersion") == 1
+
+
+def test_a_chart_of_cycles_has_one_tick_a_cycle_never_half_a_year():
+    """Issue 23 image review: the moderation p-chart over cycles 2010-2013 had ticks 2010.0,
+    2010.5, 2011.0, ..."""
+    tab = p_chart(pd.DataFrame({"x": [20, 15, 25, 27], "n": [80, 95, 80, 86],
+                                "period": [2010, 2011, 2012, 2013]}))
+    fig = plot_p_chart(tab, measure="grades changed")
+    fig.figure.draw_without_rendering()
+    ticks = [t.get_text() for t in fig.figure.axes[0].get_xticklabels()]
+    assert ticks == ["2010", "2011", "2012", "2013"]
+
+
+def test_grade_legend_never_covers_the_axis_label():
+    """Issue 23 image review: with one bar (an annual audit) the legend lay over "Percentage
+    of audited files"."""
+    rows = [{"sample": "annual", "grade": g, "n": n} for g, n in zip((1, 2, 3, 4), (26, 138, 96, 40))]
+    fig = plot_grade_distribution(pd.DataFrame(rows), group="sample")
+    figure = fig.figure
+    figure.draw_without_rendering()
+    ax = figure.axes[0]
+    legend = figure.legends[0].get_window_extent()
+    assert not legend.overlaps(ax.xaxis.label.get_window_extent())
+    assert not any(legend.overlaps(t.get_window_extent()) for t in ax.get_xticklabels())
+
+
+@pytest.mark.parametrize("kind", ["funnel", "p_chart"])
+def test_a_long_criterion_wording_never_runs_past_the_plot_on_the_axis(kind, funnel_tab):
+    """Issue 23 image review: "Case recording up to date (no entry outstanding more than 5
+    working days) (% of files)" on the y axis ran past the top of the plot. The wording is in
+    the title; the axis label fits beside the axes."""
+    long = "case recording up to date (no entry outstanding more than 5 working days)"
+    if kind == "funnel":
+        fig = plot_funnel(funnel_tab, measure=long, unit_label="district")
+    else:
+        tab = p_chart(pd.DataFrame({"x": [20, 15, 25, 27], "n": [80, 95, 80, 86],
+                                    "period": [2010, 2011, 2012, 2013]}))
+        fig = plot_p_chart(tab, measure=long)
+    fig.figure.draw_without_rendering()
+    ax = fig.figure.axes[0]
+    label, box = ax.yaxis.label.get_window_extent(), ax.get_window_extent()
+    assert label.y0 >= box.y0 - 1 and label.y1 <= box.y1 + 1
+    assert long[:20].lower() in fig.title.lower()

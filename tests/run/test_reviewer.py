@@ -369,3 +369,101 @@ def test_the_export_leaves_nbconverts_parser_in_place(tmp_path):
 
     export_notebook_html(executed_notebook(tmp_path / "n.ipynb"), tmp_path / "n.html")
     assert html_mod.BeautifulSoup is bs4.BeautifulSoup
+
+
+# --- light pages: large figures are embedded lighter (issue 23) -----------------------------
+
+def _tall_chart_png(rows: int) -> bytes:
+    """A forest-like chart as tall as a caterpillar plot of ``rows`` units, saved as the
+    notebooks save figures (150 dpi)."""
+    import io
+
+    import numpy as np
+    fig, ax = plt.subplots(figsize=(10, 0.38 * rows + 1.6))
+    y = np.arange(rows)
+    rng = np.random.default_rng(1)
+    est = rng.uniform(60, 95, rows)
+    ax.hlines(y, est - 8, est + 8, color="#6E6E6E", lw=2)
+    ax.scatter(est, y, color="#0072B2", s=40, zorder=3)
+    ax.set_yticks(y, [f"Unit number {i}" for i in y], fontsize=9)
+    ax.set_xlabel("Compliance (%)")
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=150, bbox_inches="tight")
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def _page_with(png: bytes, tmp_path: Path, stem: str = "profile") -> tuple[str, dict]:
+    import base64
+    html_ = (f'<figure class="kentaudit-figure"><img src="data:image/png;base64,'
+             f'{base64.b64encode(png).decode()}" alt="A tall chart of every unit."></figure>')
+    nb = new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                               "language": "python"}})
+    nb.cells = [new_markdown_cell("# Profile"),
+                new_code_cell("show(chart)", execution_count=1, outputs=[
+                    new_output("display_data", data={"text/html": html_, "text/plain": "[figure]"})])]
+    path = tmp_path / f"{stem}.ipynb"
+    nbformat.write(nb, path)
+    info = export_notebook_html(path, tmp_path / "html" / f"{stem}.html", provenance=PROVENANCE,
+                                title="Cycle 2009: profile")
+    return (tmp_path / "html" / f"{stem}.html").read_text(encoding="utf-8"), info
+
+
+def _embedded(text: str) -> list:
+    import base64
+    return [base64.b64decode(b) for b in re.findall(r'src="data:image/png;base64,([^"]+)"', text)]
+
+
+def test_a_figure_within_the_budget_is_embedded_as_saved(tmp_path):
+    from kentaudit.run.reviewer import IMAGE_BUDGET
+    png = _tall_chart_png(4)
+    assert len(png) <= IMAGE_BUDGET
+    text, info = _page_with(png, tmp_path)
+    assert _embedded(text) == [png] and info["images_lightened"] == 0
+
+
+def test_a_large_figure_is_embedded_as_a_palette_png_that_looks_the_same(tmp_path):
+    """A district profile's forest plot (about 210 kB) went into every profile page as saved;
+    it is embedded within the budget, as a palette PNG of the same size in pixels, no pixel
+    off by more than 16 of 255."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from kentaudit.run.reviewer import IMAGE_BUDGET
+    png = _tall_chart_png(60)
+    assert len(png) > IMAGE_BUDGET
+    text, info = _page_with(png, tmp_path)
+    (shown,) = _embedded(text)
+    assert len(shown) <= IMAGE_BUDGET and info["images_lightened"] == 1
+    a, b = Image.open(io.BytesIO(png)), Image.open(io.BytesIO(shown))
+    assert b.mode == "P" and a.size == b.size
+    diff = np.abs(np.asarray(a.convert("RGB"), int) - np.asarray(b.convert("RGB"), int))
+    assert diff.max() <= 16
+    assert info["image_bytes_before"] == len(png) and info["image_bytes_after"] == len(shown)
+
+
+def test_a_very_large_figure_is_scaled_shown_at_its_size_and_linked_in_full(tmp_path):
+    """A caterpillar plot of 200 units is about 800 kB of PNG: the page embeds a scaled
+    copy within the budget, shown as wide as the saved figure, and links the saved file."""
+    import io
+
+    from PIL import Image
+
+    from kentaudit.run.reviewer import IMAGE_BUDGET, IMAGE_MIN_SCALE
+    png = _tall_chart_png(200)
+    (tmp_path / "figures").mkdir()
+    (tmp_path / "figures" / "caterpillar_compliance.png").write_bytes(png)
+    text, info = _page_with(png, tmp_path)
+    (shown,) = _embedded(text)
+    width = Image.open(io.BytesIO(png)).size[0]
+    small = Image.open(io.BytesIO(shown)).size[0]
+    assert len(shown) < len(png) / 2
+    assert IMAGE_MIN_SCALE * width <= small + 1 and small < width
+    assert len(shown) <= IMAGE_BUDGET or small <= IMAGE_MIN_SCALE * width + 1
+    assert f'<img width="{width}"' in text
+    link = re.search(r'<a href="([^"]+)">Full-size image \(([\d.]+) MB PNG\)</a>', text)
+    assert link and link.group(1) == "../figures/caterpillar_compliance.png"
+    assert (tmp_path / "html" / link.group(1)).resolve().read_bytes() == png
+    assert find_external_loads(text) == []

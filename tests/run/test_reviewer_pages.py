@@ -112,3 +112,38 @@ def test_the_case_mix_notes_are_sentences_not_model_internals(cycle_2013):
     notes = [re.findall(r"<t[hd][^>]*>([^<]*)</t[hd]>", r)[col] for r in rows]
     assert any("cannot estimate" in n for n in notes), notes
     assert not [n for n in notes if re.search(r"\w\[|inf\)|_|Konis|aliased", n)], notes
+
+
+def test_no_reviewer_page_embeds_a_figure_above_the_budget(cycle):
+    """Issue 23: pages stay light. Every PNG a reviewer page embeds, as the runner wrote it, is
+    within the budget (the district profiles' forest plots were about 210 kB each)."""
+    import base64
+
+    from kentaudit.run.reviewer import IMAGE_BUDGET
+    sizes = {}
+    for page in sorted((cycle["cycle_dir"] / "html").glob("*.html")):
+        for b in re.findall(r'src="data:image/png;base64,([^"]+)"', page.read_text(encoding="utf-8")):
+            sizes.setdefault(page.name, []).append(len(base64.b64decode(b)))
+    assert sizes, "no page embeds a figure"
+    assert {k: v for k, v in sizes.items() if max(v) > IMAGE_BUDGET} == {}
+
+
+def test_no_reviewer_table_cell_or_caption_is_a_code_with_words(cycle):
+    """Issue 23 image review: control-chart tables showed "common_cause" and "7 Points Above CL",
+    flag tables "standard", captions "Samples compared: extended". No cell of a reviewer page's
+    table is a code that kentaudit/data/values.csv gives words for."""
+    import csv
+    import html as html_
+    from importlib import resources
+    text = (resources.files("kentaudit") / "data" / "values.csv").read_text(encoding="utf-8")
+    codes = {r["value"] for r in csv.DictReader(text.splitlines()) if len(r["value"]) > 2}
+    found = {}
+    for page in sorted((cycle["cycle_dir"] / "html").glob("*.html")):
+        body = page.read_text(encoding="utf-8").split("<main>", 1)[-1]  # not the provenance
+        cells = {html_.unescape(c).strip() for c in re.findall(r"<td[^>]*>([^<]{1,80})</td>", body)}
+        bad = sorted(cells & codes)
+        if bad:
+            found[page.name] = bad
+    assert found == {}
+    assert not [p.name for p in (cycle["cycle_dir"] / "html").glob("*.html")
+                if "Samples compared: extended" in p.read_text(encoding="utf-8")]

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from kentaudit.core.formatting import P_FLOOR, P_FLOOR_CELL
 from kentaudit.publication.members import members_summary
-from kentaudit.publication.numbering import numbered_title, reader_number
+from kentaudit.publication.numbering import numbered_title, reader_number, sheet_name
 from kentaudit.publication.table import SHORTHAND, AppendixContent, PublicationTable
 from kentaudit.publication.views import (legend_symbols, pivot_districts, profile_words,
                                          reader_frame, reader_headers)
@@ -109,7 +109,7 @@ def _table_html(t: PublicationTable, numbers: dict, names: dict, words: dict) ->
     if t.source:
         out.append(f'<p class="meta">Source: {_e(t.source)}</p>')
     out.append(f'<p class="meta">Also as <a href="csv/{_e(t.id)}.csv">csv/{_e(t.id)}.csv</a> and on sheet '
-               f'{_e(t.id)} of the spreadsheets.</p>')
+               f'"{_e(sheet_name(t.id))}" of the spreadsheets.</p>')
     out.append(_note_refs(t.notes, numbers))
     kinds = {c.name: c.kind for c in t.columns}
     frames = []
