@@ -86,10 +86,11 @@ def compliance_summary(cd: CycleData) -> Section:
     tables["grade_distribution"] = ordinal.grade_distribution(
         a, by="sample", conf_level=P.confidence_level, method=P.interval_method, scale=P.grade_scale)
     tables["grade_collapsed"] = ordinal.collapse_grades(
-        a, by="sample", conf_level=P.confidence_level, method=P.interval_method)
+        a, by="sample", conf_level=P.confidence_level, method=P.interval_method, best=P.profile.grade_best)
     gplot = tables["grades"][tables["grades"]["grade"] != "Total"].copy()
     gplot["grade_num"] = gplot["grade"].str.slice(0, 1).astype(int)
     fig = charts.plot_grade_distribution(gplot, group="sample", grade="grade_num", count="n_audits",
                                          labels=reference.grade_labels(P.grade_scale),
-                                         title=f"Overall grades by sample, {P.cycle}")
+                                         title=f"Overall grades by sample, {P.cycle}", best=P.profile.grade_best,
+                                         group_labels={s.name: s.label for s in P.profile.samples if s.label})
     return Section.of(cd, tables, {"grades_by_sample": fig})

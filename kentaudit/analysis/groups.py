@@ -566,15 +566,18 @@ def compare_grades_by(audits, by, group=None, reference: str | Sequence = "rest"
     out["p_adjusted"], out["family"] = _adjusted(out["p_value"].to_numpy(float), adjust, family)
     out["adjust_method"] = adjust
     out["note"] = cmp_["note"].to_numpy()
-    # the whole distribution: rank-sum test (grade 1 best, so "higher" is harder)
+    # the whole distribution: rank-sum test ("worse" by the profile's grade_best: with grade 1
+    # best, a higher grade is harder)
+    best = getattr(getattr(params, "profile", None), "grade_best", "lowest")
     rank = ordinal.compare_grades(ga.dropna().astype(int).to_numpy(), gb.dropna().astype(int).to_numpy(),
-                                  conf_level=conf_level, names=(name_a, name_b))
+                                  conf_level=conf_level, names=(name_a, name_b), best=best)
     rs = rank[rank["test"].str.startswith("Wilcoxon")].iloc[0]
     # compare_grades reports U of its second sample; here U of group a = n_a n_b - U_b
     u_a = float(na) * float(nb) - float(rs["statistic"])
     p_worse = u_a / (float(na) * float(nb))
-    way = ("worse (higher: harder)" if p_worse > 0.5 else
-           "better (lower: more lenient)" if p_worse < 0.5 else "neither worse nor better")
+    harder, softer = ("higher", "lower") if best == "lowest" else ("lower", "higher")
+    way = (f"worse ({harder}: harder)" if p_worse > 0.5 else
+           f"better ({softer}: more lenient)" if p_worse < 0.5 else "neither worse nor better")
     note = (f"{name_a}'s grades are {way} than {name_b}'s: a grade of {name_a} is worse than one of "
             f"{name_b} in {100 * p_worse:.1f}% of pairs (ties counted half); rank-sum "
             f"p = {float(rs['p_value']):.3g}")
