@@ -13,7 +13,7 @@ from kentaudit.inputs.params import CycleParams
 from kentaudit.report import charts
 from kentaudit.stats import multiplicity, proportions
 
-__all__ = ["ANSWERED", "adjust_family", "count_answers", "criterion_columns", "decision_text", "grade_label_map", "label_criteria", "notice_figure", "note_district_samples", "programme_samples", "with_ci"]
+__all__ = ["ANSWERED", "adjust_family", "count_answers", "criterion_columns", "decision_text", "grade_label_map", "label_criteria", "notice_figure", "note_district_samples", "programme_samples", "sample_design", "with_ci"]
 
 
 ANSWERED = "yes / (yes + no)"
@@ -101,6 +101,27 @@ def programme_samples(cd: CycleData) -> tuple:
         return ()
     now, before = present_values(cd.audits["sample"]), present_values(prev["sample"])
     return tuple(s for s in cd.params.random_samples if s in now and s in before)
+
+
+def sample_design(cd: CycleData) -> tuple:
+    """``(chosen, extra, repeat)``: the cycle's samples in the design this section compares, read
+    from the profile, never by name.
+
+    ``chosen``: the first of the profile's main samples chosen on purpose (``design: purposive``)
+    audited this cycle (Kent's ``initial``); ``extra``: the first of its random main samples
+    audited this cycle (Kent's ``extended``: drawn beside the cases chosen on purpose);
+    ``repeat``: the sample repeating ``chosen``'s cases (``repeats:``; Kent's ``reaudit``). Each
+    None where the cycle has no such sample. The results tables keep their names and columns
+    (``initial_vs_extended``, ``n_yes_initial``, ``estimate_reaudit``: the data model,
+    ``docs/results.md``); their rows are of these samples.
+    """
+    present = present_values(cd.audits["sample"])
+    samples = [s for s in cd.params.profile.samples if s.name in present]
+    main = [s for s in samples if s.repeats is None]
+    chosen = next((s.name for s in main if s.design == "purposive"), None)
+    extra = next((s.name for s in main if s.design == "random"), None)
+    repeat = next((s.name for s in samples if chosen is not None and s.repeats == chosen), None)
+    return chosen, extra, repeat
 
 
 def note_district_samples(tables: dict, cd: CycleData, programme=()) -> None:

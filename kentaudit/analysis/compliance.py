@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from kentaudit.analysis.common import (count_answers, criterion_columns, grade_label_map,
-                                       label_criteria, with_ci)
+                                       label_criteria, sample_design, with_ci)
 from kentaudit.analysis.cycle import CycleData, present_values
 from kentaudit.analysis.section import Section
 from kentaudit.inputs import reference
@@ -51,19 +51,21 @@ def compliance_summary(cd: CycleData) -> Section:
     # the authority-wide estimate: Kent's 2009 design (initial cases a certainty stratum, the
     # extended sample random from the rest), else the first of the profile's random samples
     present = present_values(a["sample"])
-    rep = "extended" if {"initial", "extended"} <= present else next(
-        (s for s in P.random_samples if s in present), None)
+    chosen, extra, _ = sample_design(cd)  # the profile's purposive and random samples (Kent's 2009 design)
+    design = chosen is not None and extra is not None
+    rep = extra if design else next((s for s in P.random_samples if s in present), None)
     tables = {"compliance_by_criterion": by_crit, "compliance_by_sample": by_sample}
     if rep is not None:
         frame = cd.districts.set_index("district")["children_on_plans"].astype(float)
-        if rep == "extended":
-            # the design: the initial (high-risk) cases a stratum taken in full, the extended
-            # sample random from the rest of each district's frame - the whole frame covered
-            sub = a.loc[a["sample"].isin(["initial", "extended"]),
+        if design:
+            # the design: the cases chosen on purpose (Kent's initial, high-risk) a stratum taken
+            # in full, the random sample from the rest of each district's frame - the whole frame covered
+            sub = a.loc[a["sample"].isin([chosen, extra]),
                         ["sample", "district", *criterion_columns(a, cd)]]
             est = survey.authority_proportion(sub, frame.to_dict(), criteria=cd.criterion_ids,
+                                              certainty=chosen, random=extra,
                                               method="logit", conf_level=P.confidence_level)
-            rep = "initial + extended"
+            rep = f"{chosen} + {extra}"
         else:
             sub = a.loc[a["sample"] == rep, ["district", *criterion_columns(a, cd)]]
             frame = frame[frame.index.isin(sub["district"].unique())]

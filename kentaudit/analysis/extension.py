@@ -7,34 +7,14 @@ import numpy as np
 import pandas as pd
 
 from kentaudit.analysis.common import (adjust_family, criterion_columns, decision_text,
-                                       label_criteria)
-from kentaudit.analysis.cycle import CycleData, present_values
+                                       label_criteria, sample_design)
+from kentaudit.analysis.cycle import CycleData
 from kentaudit.analysis.section import Section
 from kentaudit.report import charts
 from kentaudit.stats import independent as compare, ordinal, paired, precision, proportions, survey
 
-__all__ = ["initial_vs_extended", "sample_design"]
+__all__ = ["initial_vs_extended"]
 
-
-def sample_design(cd: CycleData) -> tuple:
-    """``(chosen, extra, repeat)``: the cycle's samples in the design this section compares, read
-    from the profile, never by name.
-
-    ``chosen``: the first of the profile's main samples chosen on purpose (``design: purposive``)
-    audited this cycle (Kent's ``initial``); ``extra``: the first of its random main samples
-    audited this cycle (Kent's ``extended``: drawn beside the cases chosen on purpose);
-    ``repeat``: the sample repeating ``chosen``'s cases (``repeats:``; Kent's ``reaudit``). Each
-    None where the cycle has no such sample. The results tables keep their names and columns
-    (``initial_vs_extended``, ``n_yes_initial``, ``estimate_reaudit``: the data model,
-    ``docs/results.md``); their rows are of these samples.
-    """
-    present = present_values(cd.audits["sample"])
-    samples = [s for s in cd.params.profile.samples if s.name in present]
-    main = [s for s in samples if s.repeats is None]
-    chosen = next((s.name for s in main if s.design == "purposive"), None)
-    extra = next((s.name for s in main if s.design == "random"), None)
-    repeat = next((s.name for s in samples if chosen is not None and s.repeats == chosen), None)
-    return chosen, extra, repeat
 
 
 # ----------------------------------------------------------------------------- initial vs extended

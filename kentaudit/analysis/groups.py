@@ -28,6 +28,7 @@ from kentaudit.core.formatting import DASH, format_interval, format_p, level_tex
 from kentaudit.core.methods import check_method
 from kentaudit.inputs import reference as _ref
 from kentaudit.inputs.params import MAIN_SAMPLES, RANDOM_SAMPLES
+from kentaudit.inputs.profile import bundled_profile
 from kentaudit.report.tables import MAX_ROWS, TableView, default_words, intervals, scale_of
 from kentaudit.stats import multiplicity, ordinal
 from kentaudit.stats.independent import compare_independent
@@ -40,7 +41,6 @@ __all__ = ["ComparisonTable", "ADJUST_CHOICES", "compare_groups", "compare_grade
 ADJUST_CHOICES = (*multiplicity.ADJUST_METHODS, "none")
 
 # samples that repeat cases already counted (never pooled with the main samples)
-_REPEATS = ("reaudit",)
 
 
 class ComparisonTable(pd.DataFrame):
@@ -186,7 +186,9 @@ def _frame_and_defaults(audits, samples):
         elif isinstance(samples, str) and samples in ("main", "random"):
             keep = _sample_rule(present, samples, params)
             if samples == "main":  # a sample not in the catalogue of main samples is kept too
-                keep += sorted(present - set(getattr(params, "main_samples", MAIN_SAMPLES)) - set(_REPEATS))
+                profile = getattr(params, "profile", None) or bundled_profile()
+                repeats = {x.name for x in profile.samples if x.repeats is not None}
+                keep += sorted(present - set(getattr(params, "main_samples", MAIN_SAMPLES)) - repeats)
         elif isinstance(samples, str) and samples == "all":
             keep = sorted(present)
         else:

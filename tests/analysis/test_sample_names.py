@@ -23,8 +23,7 @@ import yaml
 from other_authority import write_authority
 
 from kentaudit import analysis
-from kentaudit.analysis.common import programme_samples
-from kentaudit.analysis.extension import sample_design
+from kentaudit.analysis.common import programme_samples, sample_design
 from kentaudit.publication.appendix import build_appendix
 
 #: the sections of the cycle's notebooks (the district profile of one locality besides)
@@ -186,3 +185,26 @@ def test_nothing_a_reader_receives_names_kents_samples(loamshire):
                                        "and lists them as not produced with Kent's titles and sample words")
 def test_the_list_of_tables_not_produced_names_no_sample_of_kents(loamshire):
     assert _found(loamshire, listed=True) == []
+
+
+def test_earlier_releases_are_rebuilt_with_the_profiles_sample_order_and_main_samples(loamshire):
+    from kentaudit.publication import releases
+
+    cd, res = loamshire["cd"], loamshire["out"] / "results"
+    counts = pd.read_csv(res / "programme_counts.csv", dtype={"cycle": str})
+    grades = pd.read_csv(res / "programme_grades.csv", dtype={"cycle": str, "grade": str})
+    crit = list(dict.fromkeys(counts["criterion"]))
+    prof = cd.params.profile
+    fr = releases.release_frames(counts, grades, "2013", criteria=crit, districts=cd.districts,
+                                 grade_labels=dict(enumerate(GRADES, 1)), words=cd.words,
+                                 sample_order=prof.sample_names, main_samples=prof.main_samples)
+    assert list(fr["sample_summary"]["sample"]) == ["spring", "autumn", "themed", "Total"]
+    # the earlier cycle's trend counts every main sample of the profile (none of them is Kent's)
+    t12 = fr["trend"][fr["trend"]["cycle"] == "2012"].set_index("criterion")["n_denominator"]
+    c12 = counts[counts["cycle"] == "2012"].groupby("criterion")["n_denominator"].sum()
+    assert (t12.loc[c12.index] == c12).all() and c12.sum() > 0
+    # with the bundled example's (Kent's) main samples the earlier cycle would count nothing
+    kent = releases.release_frames(counts, grades, "2013", criteria=crit, districts=cd.districts,
+                                   grade_labels=dict(enumerate(GRADES, 1)), words=cd.words)
+    assert kent["trend"].loc[kent["trend"]["cycle"] == "2012", "n_denominator"].sum() == 0
+    assert (loamshire["out"] / "restricted" / "earlier_releases" / "2012").is_dir()
