@@ -52,7 +52,9 @@ def compliance_summary(cd: CycleData) -> Section:
     # extended sample random from the rest), else the first of the profile's random samples
     present = present_values(a["sample"])
     chosen, extra, _ = sample_design(cd)  # the profile's purposive and random samples (Kent's 2009 design)
-    design = chosen is not None and extra is not None
+    # a certainty stratum and one random sample from the rest of each frame (two random rounds
+    # would each stand for the whole frame: then the first of them, stratified by district)
+    design = chosen is not None and extra is not None and [x for x in P.random_samples if x in present] == [extra]
     rep = extra if design else next((s for s in P.random_samples if s in present), None)
     tables = {"compliance_by_criterion": by_crit, "compliance_by_sample": by_sample}
     if rep is not None:

@@ -55,7 +55,6 @@ __all__ = [
     "INTERVAL_METHODS",
     "ADJUST_METHODS",
     "FUNNEL_METHODS",
-    "SAMPLES",  # noqa: F822 (module __getattr__: the bundled profile's sample names)
     "Publication",
     "PUBLICATION_STATUSES",
 ]
