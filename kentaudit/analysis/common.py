@@ -6,14 +6,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from kentaudit.analysis.cycle import CycleData
+from kentaudit.analysis.cycle import CycleData, present_values
 from kentaudit.core.formatting import method_words, wrap_lines
 from kentaudit.inputs import reference
 from kentaudit.inputs.params import CycleParams
 from kentaudit.report import charts
 from kentaudit.stats import multiplicity, proportions
 
-__all__ = ["ANSWERED", "adjust_family", "count_answers", "criterion_columns", "decision_text", "grade_label_map", "label_criteria", "notice_figure", "note_district_samples", "with_ci"]
+__all__ = ["ANSWERED", "adjust_family", "count_answers", "criterion_columns", "decision_text", "grade_label_map", "label_criteria", "notice_figure", "note_district_samples", "programme_samples", "sample_design", "with_ci"]
 
 
 ANSWERED = "yes / (yes + no)"
@@ -90,11 +90,46 @@ def notice_figure(title: str, reason: str):
     return charts.Figure(fig, f"{title}. {reason}.", f"{title}: no chart. {reason}.", title, "notice")
 
 
+def programme_samples(cd: CycleData) -> tuple:
+    """The samples of the audit programme this cycle continues, pooled across its cycles: the
+    profile's samples drawn at random (``CycleParams.random_samples``) audited both in this cycle
+    and in an earlier one (Kent's ``annual``), in the profile's order. Empty for a one-off review
+    (no earlier cycles, or no random sample in common with them).
+    """
+    prev = cd.previous
+    if prev is None or not len(prev) or "sample" not in prev.columns:
+        return ()
+    now, before = present_values(cd.audits["sample"]), present_values(prev["sample"])
+    return tuple(s for s in cd.params.random_samples if s in now and s in before)
+
+
+def sample_design(cd: CycleData) -> tuple:
+    """``(chosen, extra, repeat)``: the cycle's samples in the design this section compares, read
+    from the profile, never by name.
+
+    ``chosen``: the first of the profile's main samples chosen on purpose (``design: purposive``)
+    audited this cycle (Kent's ``initial``); ``extra``: the first of its random main samples
+    audited this cycle (Kent's ``extended``: drawn beside the cases chosen on purpose);
+    ``repeat``: the sample repeating ``chosen``'s cases (``repeats:``; Kent's ``reaudit``). Each
+    None where the cycle has no such sample. The results tables keep their names and columns
+    (``initial_vs_extended``, ``n_yes_initial``, ``estimate_reaudit``: the data model,
+    ``docs/results.md``); their rows are of these samples.
+    """
+    present = present_values(cd.audits["sample"])
+    samples = [s for s in cd.params.profile.samples if s.name in present]
+    main = [s for s in samples if s.repeats is None]
+    chosen = next((s.name for s in main if s.design == "purposive"), None)
+    extra = next((s.name for s in main if s.design == "random"), None)
+    repeat = next((s.name for s in samples if chosen is not None and s.repeats == chosen), None)
+    return chosen, extra, repeat
+
+
 def note_district_samples(tables: dict, cd: CycleData, programme=()) -> None:
     """Give every district-comparison table a ``samples`` column: the samples it reads
-    (:attr:`CycleData.district_samples`, ``annual`` for the ``programme`` tables of the
-    annual cycles pooled), so no table is read without its part of the sample design."""
+    (:attr:`CycleData.district_samples`; :func:`programme_samples` for the ``programme`` tables
+    of the programme's cycles pooled), so no table is read without its part of the sample design."""
     used = " + ".join(cd.district_samples)
+    pooled = " + ".join(programme_samples(cd)) or used
     for name, t in tables.items():
         if "samples" not in t.columns:
-            t["samples"] = "annual" if name in programme else used
+            t["samples"] = pooled if name in programme else used

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from kentaudit.analysis.common import (count_answers, criterion_columns, grade_label_map,
-                                       label_criteria, with_ci)
+                                       label_criteria, sample_design, with_ci)
 from kentaudit.analysis.cycle import CycleData, present_values
 from kentaudit.analysis.section import Section
 from kentaudit.inputs import reference
@@ -73,19 +73,23 @@ def compliance_summary(cd: CycleData) -> Section:
     # the authority-wide estimate: Kent's 2009 design (initial cases a certainty stratum, the
     # extended sample random from the rest), else the first of the profile's random samples
     present = present_values(a["sample"])
-    rep = "extended" if {"initial", "extended"} <= present else next(
-        (s for s in P.random_samples if s in present), None)
+    chosen, extra, _ = sample_design(cd)  # the profile's purposive and random samples (Kent's 2009 design)
+    # a certainty stratum and one random sample from the rest of each frame (two random rounds
+    # would each stand for the whole frame: then the first of them, stratified by district)
+    design = chosen is not None and extra is not None and [x for x in P.random_samples if x in present] == [extra]
+    rep = extra if design else next((s for s in P.random_samples if s in present), None)
     tables = {"compliance_by_criterion": by_crit, "compliance_by_sample": by_sample}
     if rep is not None:
         frame = cd.districts.set_index("district")["children_on_plans"].astype(float)
-        if rep == "extended":
-            # the design: the initial (high-risk) cases a stratum taken in full, the extended
-            # sample random from the rest of each district's frame - the whole frame covered
-            sub = a.loc[a["sample"].isin(["initial", "extended"]),
+        if design:
+            # the design: the cases chosen on purpose (Kent's initial, high-risk) a stratum taken
+            # in full, the random sample from the rest of each district's frame - the whole frame covered
+            sub = a.loc[a["sample"].isin([chosen, extra]),
                         ["sample", "district", *criterion_columns(a, cd)]]
             est = survey.authority_proportion(sub, frame.to_dict(), criteria=cd.criterion_ids,
+                                              certainty=chosen, random=extra,
                                               method="logit", conf_level=P.confidence_level)
-            rep = "initial + extended"
+            rep = f"{chosen} + {extra}"
         else:
             sub = a.loc[a["sample"] == rep, ["district", *criterion_columns(a, cd)]]
             frame = frame[frame.index.isin(sub["district"].unique())]
@@ -108,10 +112,11 @@ def compliance_summary(cd: CycleData) -> Section:
     tables["grade_distribution"] = ordinal.grade_distribution(
         a, by="sample", conf_level=P.confidence_level, method=P.interval_method, scale=P.grade_scale)
     tables["grade_collapsed"] = ordinal.collapse_grades(
-        a, by="sample", conf_level=P.confidence_level, method=P.interval_method)
+        a, by="sample", conf_level=P.confidence_level, method=P.interval_method, best=P.profile.grade_best)
     gplot = tables["grades"][tables["grades"]["grade"] != "Total"].copy()
     gplot["grade_num"] = gplot["grade"].str.slice(0, 1).astype(int)
     fig = charts.plot_grade_distribution(gplot, group="sample", grade="grade_num", count="n_audits",
                                          labels=reference.grade_labels(P.grade_scale),
-                                         title=f"Overall grades by sample, {P.cycle}")
+                                         title=f"Overall grades by sample, {P.cycle}", best=P.profile.grade_best,
+                                         group_labels={s.name: s.label for s in P.profile.samples if s.label})
     return Section.of(cd, tables, {"grades_by_sample": fig})

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 
 from kentaudit.analysis.common import (adjust_family, count_answers, label_criteria,
-                                       note_district_samples, notice_figure)
-from kentaudit.analysis.cycle import CycleData, present_values
+                                       note_district_samples, notice_figure, programme_samples)
+from kentaudit.analysis.cycle import CycleData
 from kentaudit.analysis.section import Section
 from kentaudit.core.errors import KentauditError
 from kentaudit.report import charts
@@ -187,12 +187,13 @@ def districts(cd: CycleData) -> Section:
         tables["casemix_odds_ratios"] = label_criteria(ors, cd)
 
     prev = cd.previous
-    if len(prev) and "annual" in present_values(cd.audits["sample"]):
-        # The programme to date: annual cycles pooled. With ~25 files per district a
-        # year a single cycle detects only large differences; pooling the cycles
+    pooled_samples = programme_samples(cd)
+    if pooled_samples:
+        # The programme to date: its random samples of every cycle pooled. With ~25 files per
+        # district a year a single cycle detects only large differences; pooling the cycles
         # gives each district ~100 files (docs/synthetic-data.md shows the effect).
-        pooled = pd.concat([prev[prev["sample"] == "annual"], cd.audits[cd.audits["sample"] == "annual"]],
-                           ignore_index=True)
+        pooled = pd.concat([prev[prev["sample"].isin(pooled_samples)],
+                            cd.audits[cd.audits["sample"].isin(pooled_samples)]], ignore_index=True)
         fp = _funnels(cd, pooled)
         fp.insert(1, "cycles", ", ".join(sorted(pooled["cycle"].astype(str).unique())))
         tables["funnel_programme"] = label_criteria(fp, cd)

@@ -7,13 +7,14 @@ import numpy as np
 import pandas as pd
 
 from kentaudit.analysis.common import (adjust_family, criterion_columns, decision_text,
-                                       label_criteria)
-from kentaudit.analysis.cycle import CycleData, present_values
+                                       label_criteria, sample_design)
+from kentaudit.analysis.cycle import CycleData
 from kentaudit.analysis.section import Section
 from kentaudit.report import charts
 from kentaudit.stats import independent as compare, ordinal, paired, precision, proportions, survey
 
 __all__ = ["initial_vs_extended"]
+
 
 
 # ----------------------------------------------------------------------------- initial vs extended
@@ -29,8 +30,9 @@ def initial_vs_extended(cd: CycleData) -> Section:
         initial), conf_low, conf_high (Newcombe hybrid score), test (chosen by the
         stated small-count policy), statistic, p_value, p_adjusted,
         adjust_method, family, method, conf_level, test_policy.
-        Only the **additional** cases (``sample == "extended"``) are compared
-        with the initial cases: the full extended sample contains the initial one.
+        Only the **additional** cases (the random sample drawn beside the cases chosen on
+        purpose, :func:`sample_design`) are compared with the initial cases: the full
+        extended sample contains the initial one.
     reaudit_paired : criterion, criterion_label, n_pairs, n_yes_yes, n_yes_no,
         n_no_yes, n_no_no, difference (re-audit minus initial), conf_low, conf_high
         (Newcombe's paired method 10), test (exact McNemar), p_value,
@@ -52,10 +54,10 @@ def initial_vs_extended(cd: CycleData) -> Section:
     initial_vs_extended_forest : differences with intervals.
     """
     P, a = cd.params, cd.audits
-    present = present_values(a["sample"])
+    chosen, extra, repeat = sample_design(cd)
     tables, figures = {}, {}
-    if {"initial", "extended"} <= present:
-        cmp_ = compare.compare_samples(a, a="extended", b="initial", criteria=cd.criterion_ids,
+    if chosen is not None and extra is not None:
+        cmp_ = compare.compare_samples(a, a=extra, b=chosen, criteria=cd.criterion_ids,
                                        conf_level=P.confidence_level)
         adj = adjust_family(cmp_["p_value"], P, "criteria, additional against initial cases")
         t = pd.DataFrame({
@@ -81,9 +83,9 @@ def initial_vs_extended(cd: CycleData) -> Section:
             decision="significant", decision_text=decision_text(P))
 
         crit_cols = criterion_columns(a, cd)
-        ini_c = proportions.criterion_counts(a.loc[a["sample"] == "initial", crit_cols],
+        ini_c = proportions.criterion_counts(a.loc[a["sample"] == chosen, crit_cols],
                                              criteria=cd.criterion_ids)
-        ext_c = proportions.criterion_counts(a.loc[a["sample"].isin(["initial", "extended"]), crit_cols],
+        ext_c = proportions.criterion_counts(a.loc[a["sample"].isin([chosen, extra]), crit_cols],
                                              criteria=cd.criterion_ids)
         widths = precision.interval_widths(ini_c, ext_c, method=P.interval_method,
                                            conf_level=P.confidence_level)
@@ -92,8 +94,8 @@ def initial_vs_extended(cd: CycleData) -> Section:
         # additional pooled as if one simple random sample
         frame = cd.districts.set_index("district")["children_on_plans"].astype(float).to_dict()
         design = survey.authority_proportion(
-            a.loc[a["sample"].isin(["initial", "extended"]), ["sample", "district", *crit_cols]],
-            frame, criteria=cd.criterion_ids, method="logit",
+            a.loc[a["sample"].isin([chosen, extra]), ["sample", "district", *crit_cols]],
+            frame, criteria=cd.criterion_ids, certainty=chosen, random=extra, method="logit",
             conf_level=P.confidence_level).set_index("criterion").reindex(widths["criterion"])
         widths["n_denominator_after"] = design["n_denominator"].astype("Int64").array
         widths["estimate_after"] = design["estimate"].to_numpy()
@@ -107,12 +109,12 @@ def initial_vs_extended(cd: CycleData) -> Section:
                             "design-based (survey.authority_proportion)")
         widths["design_after"] = survey.AUTHORITY_DESIGN
         tables["precision_gain"] = label_criteria(widths, cd)
-        ga = a.loc[a["sample"] == "initial", ["overall_grade", "cycle"]]
-        gb = a.loc[a["sample"] == "extended", ["overall_grade", "cycle"]]
+        ga = a.loc[a["sample"] == chosen, ["overall_grade", "cycle"]]
+        gb = a.loc[a["sample"] == extra, ["overall_grade", "cycle"]]
         tables["grade_comparison"] = ordinal.compare_grades(ga, gb, conf_level=P.confidence_level,
-                                                            names=("initial", "extended"))
-    if {"initial", "reaudit"} <= present:
-        pb = paired.paired_binary(a, first="initial", second="reaudit", criteria=cd.criterion_ids,
+                                                            names=(chosen, extra), best=P.profile.grade_best)
+    if repeat is not None:
+        pb = paired.paired_binary(a, first=chosen, second=repeat, criteria=cd.criterion_ids,
                                   conf_level=P.confidence_level)
         exact = pb[pb["test"] == "mcnemar-exact"].reset_index(drop=True)
         adj = adjust_family(exact["p_value"], P, "criteria, re-audit against initial audit")
@@ -128,8 +130,8 @@ def initial_vs_extended(cd: CycleData) -> Section:
             "n_excluded": exact["n_excluded"].astype(int), "note": exact["note"]})
         tables["reaudit_paired"] = label_criteria(t, cd)
         tables["reaudit_mcnemar"] = label_criteria(pb, cd)
-        tables["reaudit_grades"] = paired.paired_grades(a, first="initial", second="reaudit")
-        square = paired.paired_grade_table(a, first="initial", second="reaudit")
+        tables["reaudit_grades"] = paired.paired_grades(a, first=chosen, second=repeat)
+        square = paired.paired_grade_table(a, first=chosen, second=repeat)
         tables["reaudit_grade_table"] = pd.DataFrame(
             [{"initial_grade": int(i), "reaudit_grade": int(j), "n_pairs": int(square.loc[i, j])}
              for i in square.index for j in square.columns])
@@ -137,8 +139,8 @@ def initial_vs_extended(cd: CycleData) -> Section:
     for margin in (0.05, 0.10):
         # one row per district plus the authority-wide row ("Kent (all districts)": the profile's words)
         # the design: the initial cases (if any) are taken in full, the rest sampled at random
-        certainty = (a.loc[a["sample"] == "initial", "district"].astype(str).value_counts()
-                     if {"initial", "extended"} <= present else None)
+        certainty = (a.loc[a["sample"] == chosen, "district"].astype(str).value_counts()
+                     if chosen is not None and extra is not None else None)
         per = precision.sample_size_by_district(margin=margin, conf_level=P.confidence_level,
                                                 districts=cd.districts, certainty=certainty,
                                                 total_label=f"{cd.words.authority} (all {cd.words.units})")

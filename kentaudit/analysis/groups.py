@@ -28,6 +28,7 @@ from kentaudit.core.formatting import DASH, format_interval, format_p, level_tex
 from kentaudit.core.methods import check_method
 from kentaudit.inputs import reference as _ref
 from kentaudit.inputs.params import MAIN_SAMPLES, RANDOM_SAMPLES
+from kentaudit.inputs.profile import bundled_profile
 from kentaudit.report.tables import MAX_ROWS, TableView, default_words, intervals, scale_of
 from kentaudit.stats import multiplicity, ordinal
 from kentaudit.stats.independent import compare_independent
@@ -40,7 +41,6 @@ __all__ = ["ComparisonTable", "ADJUST_CHOICES", "compare_groups", "compare_grade
 ADJUST_CHOICES = (*multiplicity.ADJUST_METHODS, "none")
 
 # samples that repeat cases already counted (never pooled with the main samples)
-_REPEATS = ("reaudit",)
 
 
 class ComparisonTable(pd.DataFrame):
@@ -186,7 +186,9 @@ def _frame_and_defaults(audits, samples):
         elif isinstance(samples, str) and samples in ("main", "random"):
             keep = _sample_rule(present, samples, params)
             if samples == "main":  # a sample not in the catalogue of main samples is kept too
-                keep += sorted(present - set(getattr(params, "main_samples", MAIN_SAMPLES)) - set(_REPEATS))
+                profile = getattr(params, "profile", None) or bundled_profile()
+                repeats = {x.name for x in profile.samples if x.repeats is not None}
+                keep += sorted(present - set(getattr(params, "main_samples", MAIN_SAMPLES)) - repeats)
         elif isinstance(samples, str) and samples == "all":
             keep = sorted(present)
         else:
@@ -566,15 +568,18 @@ def compare_grades_by(audits, by, group=None, reference: str | Sequence = "rest"
     out["p_adjusted"], out["family"] = _adjusted(out["p_value"].to_numpy(float), adjust, family)
     out["adjust_method"] = adjust
     out["note"] = cmp_["note"].to_numpy()
-    # the whole distribution: rank-sum test (grade 1 best, so "higher" is harder)
+    # the whole distribution: rank-sum test ("worse" by the profile's grade_best: with grade 1
+    # best, a higher grade is harder)
+    best = getattr(getattr(params, "profile", None), "grade_best", "lowest")
     rank = ordinal.compare_grades(ga.dropna().astype(int).to_numpy(), gb.dropna().astype(int).to_numpy(),
-                                  conf_level=conf_level, names=(name_a, name_b))
+                                  conf_level=conf_level, names=(name_a, name_b), best=best)
     rs = rank[rank["test"].str.startswith("Wilcoxon")].iloc[0]
     # compare_grades reports U of its second sample; here U of group a = n_a n_b - U_b
     u_a = float(na) * float(nb) - float(rs["statistic"])
     p_worse = u_a / (float(na) * float(nb))
-    way = ("worse (higher: harder)" if p_worse > 0.5 else
-           "better (lower: more lenient)" if p_worse < 0.5 else "neither worse nor better")
+    harder, softer = ("higher", "lower") if best == "lowest" else ("lower", "higher")
+    way = (f"worse ({harder}: harder)" if p_worse > 0.5 else
+           f"better ({softer}: more lenient)" if p_worse < 0.5 else "neither worse nor better")
     note = (f"{name_a}'s grades are {way} than {name_b}'s: a grade of {name_a} is worse than one of "
             f"{name_b} in {100 * p_worse:.1f}% of pairs (ties counted half); rank-sum "
             f"p = {float(rs['p_value']):.3g}")

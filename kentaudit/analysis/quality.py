@@ -108,9 +108,11 @@ def data_quality(cd: CycleData) -> Section:
                                                method=P.interval_method)
     q = cd.ingest.quality or {}
     n_multi = len(q.get("cycles_by_file") or {})  # ingest lists only files with more than one cycle
+    # the unpaired re-audits only where the profile has a sample repeating another's cases
+    repeats = any(x.repeats is not None for x in P.profile.samples)
     quality = pd.DataFrame([
-        {"measure": "re-audits with no initial audit of the same case (kept, not paired)",
-         "n_records": int(q.get("unpaired_reaudits", 0)), "rule": "unpaired_reaudit"},
+        *([{"measure": "re-audits with no initial audit of the same case (kept, not paired)",
+            "n_records": int(q.get("unpaired_reaudits", 0)), "rule": "unpaired_reaudit"}] if repeats else []),
         {"measure": "files holding audits of more than one cycle",
          "n_records": int(n_multi), "rule": "mixed_cycles"},
     ])

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from kentaudit.analysis.common import note_district_samples
+from kentaudit.analysis.common import note_district_samples, programme_samples
 from kentaudit.analysis.cycle import CycleData
 from kentaudit.analysis.section import Section
 from kentaudit.report.caterpillar import plot_caterpillar
@@ -161,9 +161,10 @@ def district_ranks(cd: CycleData) -> Section:
                   "with rank intervals")
 
     prev = cd.previous
-    if len(prev) and (cd.audits["sample"] == "annual").any():
-        pooled = pd.concat([prev.loc[prev["sample"] == "annual"],
-                            cd.audits.loc[cd.audits["sample"] == "annual"]], ignore_index=True)
+    pooled_samples = programme_samples(cd)
+    if pooled_samples:
+        pooled = pd.concat([prev.loc[prev["sample"].isin(pooled_samples)],
+                            cd.audits.loc[cd.audits["sample"].isin(pooled_samples)]], ignore_index=True)
         cycles = ", ".join(sorted(pooled["cycle"].astype(str).unique()))
         sp = _shrunk(_counts(pooled, "district", cd), "district", cd, extra={"cycles": cycles})
         sp.insert(3, "area", sp["district"].map(area_of))
@@ -173,7 +174,7 @@ def district_ranks(cd: CycleData) -> Section:
             figures["caterpillar_programme"] = plot_caterpillar(
                 hp, unit="district", measure=cd.labels.get(cd.headline, cd.headline),
                 unit_label=w.unit, units_label=w.units,
-                title=f"Shrunken estimates by {w.unit}, annual cycles {cycles} pooled")
+                title=f"Shrunken estimates by {w.unit}, {' and '.join(pooled_samples)} cycles {cycles} pooled")
 
     oc = flag_oc.flag_operating_characteristics(
         cnt, target=cd.target, method=P.funnel_method, shortfalls=SHORTFALLS, n_sims=N_SIMS,
@@ -193,7 +194,7 @@ def district_ranks(cd: CycleData) -> Section:
 
     # the control-chart rules' error rates mean something where control charts are read: the
     # monitoring of an annual programme (the trends notebook), not a one-off review
-    monthly = _monthly(cd) if "annual" in set(cd.audits["sample"].dropna()) else None
+    monthly = _monthly(cd) if pooled_samples else None
     if monthly is not None and len(monthly) >= 3:
         pc = spc.p_chart(monthly, improvement="increase", freq="M")
         ok = ~pc["missing"].to_numpy()

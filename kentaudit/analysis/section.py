@@ -11,7 +11,7 @@ import pandas as pd
 from kentaudit.analysis.cycle import CycleData
 from kentaudit.core.errors import KentauditError
 from kentaudit.inputs import reference
-from kentaudit.inputs.profile import Words
+from kentaudit.inputs.profile import Words, bundled_profile
 from kentaudit.publication.appendix import build_tables, load_spec
 from kentaudit.publication.findings import main_findings, profile_findings, reconciliation_findings
 from kentaudit.report import results
@@ -175,7 +175,8 @@ def findings(cd: CycleData, section: Section) -> Findings:
     P = cd.params
     return Findings(section_findings(section.tables, headline=cd.headline, conf_level=P.confidence_level,
                                       adjust_method=P.adjust_method, criterion_words=cd.labels,
-                                      authority=P.publication.authority, words=getattr(P, "words", None)))
+                                      authority=P.publication.authority, words=getattr(P, "words", None),
+                                      samples=P.profile.samples))
 
 
 def unknown_name(kind: str, name: str, here, known) -> str:
@@ -196,13 +197,17 @@ class Note(str):
 
 def section_findings(frames: dict, *, headline: str, conf_level: float = 0.95,
                      adjust_method: str = "holm", criterion_words=None, authority=None,
-                     words: Words | None = None) -> list:
+                     words: Words | None = None, samples=None) -> list:
     """Findings of one notebook (reviewer page) from its own results tables (unsuppressed:
     the pages are restricted). The same templates as the appendix, on the tables the
     appendix spec builds from these results, plus the data-quality and district-profile
-    templates; ``words`` the authority's (the cycle's ``params.words``)."""
+    templates; ``words`` the authority's (the cycle's ``params.words``); ``samples`` the profile's
+    samples (``Profile.samples``, named as :func:`kentaudit.publication.findings.sample_phrases` says;
+    default the bundled example profile's)."""
+    # every table the results can build: the spec names the bundled example's samples
+    every = (*bundled_profile().sample_names, *(x.name for x in samples or ()))
     tables, _ = build_tables(load_spec(words=words), ".", cycle="",
-                             samples=("initial", "extended", "reaudit", "annual"), has_previous=True,
+                             samples=every, has_previous=True,
                              criterion_words=criterion_words, frames=frames, words=words)
     out = []
     by = {t.id: t for t in tables}
@@ -210,7 +215,8 @@ def section_findings(frames: dict, *, headline: str, conf_level: float = 0.95,
         out += reconciliation_findings(by["T2"])
     out += [f for f in main_findings([t for t in tables if t.id != "T2"], headline=headline,
                                      conf_level=conf_level, adjust_method=adjust_method, authority=authority,
-                                     words={"authority": words} if words is not None else None)
+                                     words={"authority": words} if words is not None else None,
+                                     samples=samples)
             if f.topic != "untested"]
     if "profile" in frames:
         out += profile_findings(frames["profile"].reset_index(drop=True), 1 - conf_level, authority=authority)

@@ -55,7 +55,6 @@ __all__ = [
     "INTERVAL_METHODS",
     "ADJUST_METHODS",
     "FUNNEL_METHODS",
-    "SAMPLES",
     "Publication",
     "PUBLICATION_STATUSES",
 ]
@@ -63,11 +62,23 @@ __all__ = [
 INTERVAL_METHODS = ("wilson", "clopper-pearson", "jeffreys", "agresti-coull")
 ADJUST_METHODS = ("holm", "fdr_bh", "bonferroni")
 FUNNEL_METHODS = ("binomial-interpolated", "normal", "arcsine")
-SAMPLES = ("initial", "extended", "reaudit", "annual")
-#: Samples of a cycle's main results, and those of them drawn at random within every
-#: district (the same design in each district, so comparable between districts).
-MAIN_SAMPLES = ("initial", "extended", "annual")
-RANDOM_SAMPLES = ("extended", "annual")
+#: ``SAMPLES``, ``MAIN_SAMPLES`` and ``RANDOM_SAMPLES`` (read through the module's ``__getattr__``)
+#: are kept for back-compatibility only: they are the bundled example profile's (Kent's) sample
+#: names, main samples and random samples, read from that profile, never a list of their own. Code
+#: that knows its cycle reads the cycle's profile (``CycleParams.main_samples``,
+#: ``CycleParams.random_samples``, ``CycleParams.profile.sample_names``).
+_BUNDLED_SAMPLE_NAMES = {"SAMPLES": "sample_names", "MAIN_SAMPLES": "main_samples",
+                         "RANDOM_SAMPLES": "random_samples"}
+
+
+def __getattr__(name):
+    """The back-compatible sample constants, read from the bundled example profile when asked for
+    (the profile is read lazily: importing this module reads no profile)."""
+    if name in _BUNDLED_SAMPLE_NAMES:
+        return getattr(bundled_profile(), _BUNDLED_SAMPLE_NAMES[name])
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 #: ``district_samples`` choices besides an explicit list of samples.
 DISTRICT_SAMPLE_RULES = ("random", "main")
 
@@ -633,7 +644,7 @@ def load_params(path: str | Path) -> CycleParams:
     target = _check_target(c, data)
     headline = _check_headline(c, data, ref_criteria)
     publication = _check_publication(c, data, synthetic, cycle, profile)
-    district_samples = _check_district_samples(c, data, samples)
+    district_samples = _check_district_samples(c, data, samples, profile)
     output_dir = _resolve_output_dir(c, data, base=base, root=root, cycle=cycle, inputs=inputs, path=path)
     settings = _check_settings(c, data)
     c.raise_problems()  # every problem of the file at once
@@ -795,7 +806,7 @@ def _check_inputs(c: _Checker, data: dict, base: Path, profile: Profile | None =
     return inputs, ref_criteria, ref_districts
 
 
-def _sample_list(c: _Checker, samples, allowed=SAMPLES) -> list:
+def _sample_list(c: _Checker, samples, allowed) -> list:
     """``samples``: a non-empty list (or one name) of the profile's samples, none twice."""
     if isinstance(samples, str):
         samples = [samples]
@@ -807,7 +818,8 @@ def _sample_list(c: _Checker, samples, allowed=SAMPLES) -> list:
 
 def _check_samples(c: _Checker, data: dict, profile: Profile | None = None):
     """``samples`` as a list (of the profile's samples), or None where missing or wrong."""
-    allowed = profile.sample_names if profile is not None and profile.samples else SAMPLES
+    profile = profile if profile is not None and profile.samples else bundled_profile()
+    allowed = profile.sample_names
     return c.get(lambda: _sample_list(c, data["samples"], allowed)) if "samples" in data else None
 
 
@@ -948,9 +960,11 @@ def _check_publication(c: _Checker, data: dict, synthetic: bool, cycle=None, pro
     return c.get(lambda: _publication(c, data.get("publication"), synthetic, cycle, profile))
 
 
-def _check_district_samples(c: _Checker, data: dict, samples):
+def _check_district_samples(c: _Checker, data: dict, samples, profile: Profile | None = None):
     """``district_samples`` checked against the cycle's samples (``"random"`` where wrong)."""
-    return c.get(lambda: _district_samples(c, data.get("district_samples", "random"), samples or ()), "random")
+    main = (profile if profile is not None and profile.samples else bundled_profile()).main_samples
+    return c.get(lambda: _district_samples(c, data.get("district_samples", "random"), samples or (), main),
+                 "random")
 
 
 def _output_path(c: _Checker, data: dict, base: Path, root: Path) -> Path:
@@ -997,24 +1011,24 @@ def _check_settings(c: _Checker, data: dict) -> dict:
             "cell_timeout": cell_timeout, "jobs": jobs}
 
 
-def _district_samples(c: _Checker, raw, samples):
+def _district_samples(c: _Checker, raw, samples, main):
     """``district_samples``: which samples district comparisons use.
 
-    ``random`` (default): the main samples drawn at random within every district
-    (``extended``, ``annual``), which follow the same design in each district; if the
-    cycle has none, every main sample. ``main``: every main sample pooled (the initial
-    high-risk cases too, so a district's share of them affects its figures). Or a list
-    of main samples of the cycle.
+    ``random`` (default): the main samples drawn at random within every district (the
+    profile's samples of design ``random``), which follow the same design in each district;
+    if the cycle has none, every main sample. ``main``: every main sample pooled (purposive
+    samples too, so a district's share of them affects its figures). Or a list of main
+    samples of the cycle (``main``: the profile's main samples).
     """
     if isinstance(raw, str):
         if raw not in DISTRICT_SAMPLE_RULES:
             c.fail("district_samples", f'must be "random", "main" or a list of main samples of the cycle '
-                                       f"({', '.join(s for s in samples if s in MAIN_SAMPLES)}), got {raw!r}")
+                                       f"({', '.join(s for s in samples if s in main)}), got {raw!r}")
         return raw
     if not isinstance(raw, list) or not raw:
         c.fail("district_samples", f'must be "random", "main" or a non-empty list of samples, got {_tname(raw)} {raw!r}')
     _check_members(c, "district_samples", "main sample of the cycle", raw,
-                   [s for s in samples if s in MAIN_SAMPLES])
+                   [s for s in samples if s in main])
     return tuple(raw)
 
 

@@ -161,6 +161,18 @@ class Sample:
     #: the sample whose cases this one audits again (Kent's ``reaudit`` repeats ``initial``,
     #: paired by case); None for a sample of its own cases
     repeats: str | None = None
+    #: how a sentence names the sample's cases ("the additional random sample"); None: from the label
+    phrase: str | None = None
+
+    @property
+    def said(self) -> str:
+        """The sample in a sentence: its ``phrase``, else "the " and its label ("the themed audit"),
+        else "the <name> sample"."""
+        if self.phrase:
+            return self.phrase
+        if self.label:
+            return "the " + (self.label if self.label[:2].isupper() else self.label[:1].lower() + self.label[1:])
+        return f"the {self.name} sample"
 
 
 @dataclass(frozen=True)
@@ -464,12 +476,13 @@ def _samples(raw, fail, ident, text) -> tuple:
         ident(f"samples.{name}", str(name))
         spec = spec if isinstance(spec, dict) else {"design": spec}
         for k in spec:
-            if k not in ("design", "records", "label", "repeats"):
-                fail(f"samples.{name}.{k}", "unknown key; allowed keys: design, records, label, repeats.", k)
+            if k not in ("design", "records", "label", "repeats", "phrase"):
+                fail(f"samples.{name}.{k}", "unknown key; allowed keys: design, records, label, repeats, phrase.", k)
         if spec.get("design") not in SAMPLE_DESIGNS:
             fail(f"samples.{name}.design", f"must be one of {', '.join(SAMPLE_DESIGNS)}.", spec.get("design"))
         label = text(f"samples.{name}.label", spec["label"], "label") if spec.get("label") else None
-        out.append(Sample(str(name), spec["design"], spec.get("records"), label, spec.get("repeats")))
+        phrase = text(f"samples.{name}.phrase", spec["phrase"], "label") if spec.get("phrase") else None
+        out.append(Sample(str(name), spec["design"], spec.get("records"), label, spec.get("repeats"), phrase))
     names = [s.name for s in out]
     for smp in out:
         if smp.repeats is not None and (smp.repeats not in names or smp.repeats == smp.name):

@@ -44,26 +44,51 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from kentaudit.core.formatting import P_FLOOR_CELL, format_p, method_words
+from kentaudit.inputs.profile import bundled_profile
 from kentaudit.publication.members import CONTEXT_COLUMNS, action_results, unit_words
 from kentaudit.publication.views import csv_frame, profile_words
 
-__all__ = ["MAX_NAMED", "SAMPLE_WORDS", "Binding", "Finding", "action_findings", "authority_words", "bindings_frame",
-           "main_findings", "profile_findings", "reconciliation_findings"]
+__all__ = ["MAX_NAMED", "Binding", "Finding", "action_findings", "authority_words", "bindings_frame",
+           "main_findings", "profile_findings", "reconciliation_findings", "sample_phrases"]
 
 #: the most results of one analysis a finding states (strongest first); the others are listed
 #: as not stated, with that reason, so that no significant result goes unmentioned
 MAX_NAMED = 3
 
-#: how a finding names a sample (a figure from one sample is always labelled with it)
 #: at most this many results are named in the closing list for one table and reason; the
 #: rest are counted and found in the table
 MAX_LISTED = 3
-SAMPLE_WORDS = {
-    "initial": "the high-risk initial cases chosen on purpose",
-    "extended": "the random (extended) sample",
-    "annual": "the random sample",
-    "reaudit": "the re-audited cases",
-}
+
+
+def sample_phrases(samples=None, present=()) -> dict:
+    """How a finding names each sample of the profile (a figure from one sample is always
+    labelled with it), by the sample's design.
+
+    Parameters
+    ----------
+    samples : tuple of :class:`kentaudit.inputs.profile.Sample`, optional
+        The profile's samples (``Profile.samples``; default the bundled example profile's).
+    present : iterable of str
+        The main samples of the edition: a random sample is "the random sample" when it is the
+        edition's only main sample, else "the random (<name>) sample".
+
+    Returns
+    -------
+    dict ``{sample name: phrase}``: a random sample as above; a sample repeating another's cases
+    by its phrase, else "the re-audited cases"; any other (chosen on purpose) by its phrase
+    (:attr:`kentaudit.inputs.profile.Sample.said`) and "chosen on purpose".
+    """
+    samples = bundled_profile().samples if samples is None else samples
+    present = [str(x) for x in present]
+    out = {}
+    for smp in samples:
+        if smp.repeats is not None:
+            out[smp.name] = smp.phrase or "the re-audited cases"
+        elif smp.design == "random":
+            out[smp.name] = "the random sample" if present == [smp.name] else f"the random ({smp.name}) sample"
+        else:
+            out[smp.name] = f"{smp.said} chosen on purpose"
+    return out
 
 
 #: MAX_NAMED in words: a number in a finding is a binding to a table, and this one is a rule
@@ -187,7 +212,7 @@ def _first_row(df, col, value):
     return rows[0] if rows else None
 
 
-def _headline(by, headline, conf, authority, names, unit="district"):
+def _headline(by, headline, conf, authority, names, unit="district", samples=None):
     """Across the authority: the design-based estimate (T15); each sample's own figure,
     labelled with its sample (T5, or T4 when the main sample is one random sample)."""
     out = []
@@ -197,7 +222,7 @@ def _headline(by, headline, conf, authority, names, unit="district"):
     d4 = csv_frame(t4).astype(str) if t4 is not None else None
     i15 = _first_row(d15, "criterion", headline) if d15 is not None else None
     main_samples = ([s.strip() for s in str(d15.at[i15, "sample"]).split("+")]
-                    if i15 is not None and "sample" in d15.columns else _main_samples(by.get("T1")))
+                    if i15 is not None and "sample" in d15.columns else _main_samples(by.get("T1"), samples))
     level = Binding(f"{100 * conf:g}%", "parameter", "params", "confidence_level", f"{conf:g}")
     if i15 is not None:
         desc = _desc(d15, i15)
@@ -215,7 +240,7 @@ def _headline(by, headline, conf, authority, names, unit="district"):
             f.add(f"the estimate for the headline criterion, \u2018{desc}\u2019, is not shown (suppressed to "
                   "protect the people it is about).")
         out.append(f)
-    out += _by_sample(by, headline, main_samples, t4, d4, t5)
+    out += _by_sample(by, headline, main_samples, t4, d4, t5, samples)
     # the highest and lowest criteria: across the authority when it is estimated, else in the sample
     t, df = (t15, d15) if d15 is not None else (t4, d4)
     if df is not None:
@@ -224,7 +249,7 @@ def _headline(by, headline, conf, authority, names, unit="district"):
         if ok.sum() >= 2:
             hi, lo = est[ok].idxmax(), est[ok].idxmin()
             scope = (f"Across {where} (design-based estimates), of the " if t is t15
-                     else f"In the files audited ({_samples_text(main_samples)}), of the ")
+                     else f"In the files audited ({_samples_text(main_samples, samples)}), of the ")
             out.append(Finding("headline").add(
                 scope, _rows(t.id, int(ok.sum()), "compliance shown"), " criteria with compliance shown, "
                 f"compliance was highest for \u2018{_desc(df, hi)}\u2019 (", _cell(t.id, df, hi, "estimate", "{}%"),
@@ -232,19 +257,22 @@ def _headline(by, headline, conf, authority, names, unit="district"):
     return out
 
 
-def _main_samples(t1) -> list:
-    """The main samples of the edition as Table 1 lists them (the re-audit and the total apart)."""
+def _main_samples(t1, samples=None) -> list:
+    """The main samples of the edition as Table 1 lists them (a sample repeating another's cases
+    and the total apart)."""
     if t1 is None or "sample" not in t1.data.columns:
         return []
-    return [s for s in map(str, t1.data["sample"]) if s in SAMPLE_WORDS and s != "reaudit"]
+    main = {x.name for x in (bundled_profile().samples if samples is None else samples) if x.repeats is None}
+    return [s for s in map(str, t1.data["sample"]) if s in main]
 
 
-def _samples_text(samples) -> str:
-    words = [SAMPLE_WORDS.get(s, f"the {s} sample") for s in samples]
+def _samples_text(main_samples, samples=None) -> str:
+    said = sample_phrases(samples, main_samples)
+    words = [said.get(s, f"the {s} sample") for s in main_samples]
     return " and ".join(words) if words else "all main samples"
 
 
-def _by_sample(by, headline, main_samples, t4, d4, t5):
+def _by_sample(by, headline, main_samples, t4, d4, t5, samples=None):
     """The headline criterion in each sample, labelled with the sample (never a pooled figure
     of samples drawn differently)."""
     if t5 is not None:
@@ -253,9 +281,14 @@ def _by_sample(by, headline, main_samples, t4, d4, t5):
         if i is None:
             return []
         items = []
-        for suffix, sample in (("extended", "extended"), ("initial", "initial")):
+        profile_samples = bundled_profile().samples if samples is None else samples
+        # the table's samples (its estimate_<sample> columns): those drawn at random first
+        ordered = sorted((x for x in profile_samples if x.repeats is None), key=lambda x: x.design != "random")
+        shown = [x.name for x in ordered if f"estimate_{x.name}" in d5.columns]
+        said = sample_phrases(profile_samples, shown)
+        for suffix in shown:
             if _cell_if(d5, i, f"estimate_{suffix}"):
-                part = [_cell(t5.id, d5, i, f"estimate_{suffix}", "{}%"), f" of {SAMPLE_WORDS[sample]}"]
+                part = [_cell(t5.id, d5, i, f"estimate_{suffix}", "{}%"), f" of {said[suffix]}"]
                 if _cell_if(d5, i, f"n_yes_{suffix}") and _cell_if(d5, i, f"n_denominator_{suffix}"):
                     part += [" (", _cell(t5.id, d5, i, f"n_yes_{suffix}"), " of ",
                              _cell(t5.id, d5, i, f"n_denominator_{suffix}"), " files answered)"]
@@ -271,7 +304,7 @@ def _by_sample(by, headline, main_samples, t4, d4, t5):
         return []
     if len(main_samples) > 1:
         return []  # a pooled figure of samples drawn differently: the design-based estimate says it
-    label = _samples_text(main_samples) if main_samples else "the files audited"
+    label = _samples_text(main_samples, samples) if main_samples else "the files audited"
     f = Finding("headline").add(f"In {label}, ", _cell(t4.id, d4, i, "estimate", "{}%"),
                                 f" met the headline criterion, \u2018{_desc(d4, i)}\u2019")
     if _shown(d4.at[i, "n_yes"]) and _shown(d4.at[i, "n_denominator"]):
@@ -607,7 +640,7 @@ _COMPARISONS = (
 
 
 def main_findings(tables, *, headline: str, conf_level: float = 0.95, adjust_method: str = "holm",
-                  names=None, words=None, authority: str | None = None) -> list:
+                  names=None, words=None, authority: str | None = None, samples=None) -> list:
     """The main findings of an edition from its published tables.
 
     Parameters
@@ -628,6 +661,9 @@ def main_findings(tables, *, headline: str, conf_level: float = 0.95, adjust_met
         bundled example profile's.
     authority : str, optional
         The authority's name (``params.publication.authority``); "the authority" if None.
+    samples : tuple of :class:`kentaudit.inputs.profile.Sample`, optional
+        The profile's samples, named as :func:`sample_phrases` says; default the bundled
+        example profile's.
 
     Returns
     -------
@@ -642,7 +678,7 @@ def main_findings(tables, *, headline: str, conf_level: float = 0.95, adjust_met
     where = authority_words(authority)
     left = _LeftOut()
     w = profile_words(words)
-    out = _headline(by, headline, conf_level, authority, names, w.unit)
+    out = _headline(by, headline, conf_level, authority, names, w.unit, samples)
     trend_sig = False
     if "T11" in by:
         found, trend_sig = _trend(by["T11"], alpha, adj, left, names)

@@ -30,8 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from kentaudit.inputs.params import MAIN_SAMPLES
-from kentaudit.inputs.profile import Words
+from kentaudit.inputs.profile import Words, bundled_profile
 from kentaudit.publication.cells import ACCEPTED, Definition, Universe
 from kentaudit.publication.disclosure import Context, suppress
 from kentaudit.publication.spec import build_tables, read_results
@@ -44,8 +43,6 @@ __all__ = ["RELEASE_TABLES", "programme_counts", "programme_grades", "release_sp
 
 #: The tables an earlier annual appendix would publish that count its records.
 RELEASE_TABLES = ("T1", "T3", "T4", "T7", "T8", "T10", "T11")
-#: Sample order in published tables.
-SAMPLE_ORDER = ("initial", "extended", "reaudit", "annual")
 #: Grade values of ``programme_grades`` (``missing``: no overall grade recorded).
 GRADE_VALUES = ("1", "2", "3", "4", "missing")
 
@@ -120,17 +117,32 @@ def release_spec(spec: dict) -> dict:
     return out
 
 
-def _order(samples) -> list:
-    return [s for s in SAMPLE_ORDER if s in samples] + sorted(s for s in samples if s not in SAMPLE_ORDER)
+def _order(samples, order) -> list:
+    """``samples`` in the profile's order of samples (``order``), then any it does not name, sorted."""
+    return [s for s in order if s in samples] + sorted(s for s in samples if s not in order)
+
+
+def _programme(sample_order, main_samples) -> tuple:
+    """The profile's sample order and main samples; None: the bundled example profile's (the
+    back-compatible default of a caller that names no profile)."""
+    if sample_order is None or main_samples is None:
+        p = bundled_profile()
+        sample_order = p.sample_names if sample_order is None else sample_order
+        main_samples = p.main_samples if main_samples is None else main_samples
+    return tuple(sample_order), tuple(main_samples)
 
 
 def release_frames(counts: pd.DataFrame, grades: pd.DataFrame, cycle: str, *, criteria,
-                   districts: pd.DataFrame, grade_labels: dict, words: Words | None = None) -> dict:
+                   districts: pd.DataFrame, grade_labels: dict, words: Words | None = None,
+                   sample_order=None, main_samples=None) -> dict:
     """The results tables an appendix of ``cycle`` reads, rebuilt from the programme's counts.
 
     ``districts`` is the cycle's units table and ``words`` the authority's (its profile's:
     the authority's rows and the rows of every unit of an area are named as the notebooks
-    name them; default the bundled example profile's).
+    name them; default the bundled example profile's). ``sample_order`` is the profile's
+    samples in order (``Profile.sample_names``: the order of samples in published tables) and
+    ``main_samples`` its main samples (``Profile.main_samples``: those the trend counts, in
+    every cycle); None: the bundled example profile's.
 
     ``counts`` and ``grades`` are :func:`programme_counts` and :func:`programme_grades`
     (every cycle); the trend and change tables use the cycles up to ``cycle``. The
@@ -147,8 +159,9 @@ def release_frames(counts: pd.DataFrame, grades: pd.DataFrame, cycle: str, *, cr
     w = words or default_words()
     c = counts[counts["cycle"].astype(str) == cycle]
     g = grades[grades["cycle"].astype(str) == cycle]
-    samples = _order(set(g["sample"]))
-    main = [s for s in samples if s in MAIN_SAMPLES] or samples
+    sample_order, main_samples = _programme(sample_order, main_samples)
+    samples = _order(set(g["sample"]), sample_order)
+    main = [s for s in samples if s in main_samples] or samples
     ref = districts[["district", "area"]].astype(str)
     dist_order = ref.sort_values("district")
     frames = {}
@@ -203,10 +216,10 @@ def release_frames(counts: pd.DataFrame, grades: pd.DataFrame, cycle: str, *, cr
     before = [x for x in before if x < cycle]
     if before:
         cyc = before + [cycle]
-        # earlier cycles of the programme are annual audits; this one's main samples
+        # this cycle's main samples, and every earlier cycle's samples that are main samples of the profile
         tr = counts[counts["cycle"].astype(str).isin(cyc)]
         tr = tr[(tr["cycle"].astype(str) == cycle) & tr["sample"].isin(main)
-                | (tr["cycle"].astype(str) != cycle) & tr["sample"].isin(MAIN_SAMPLES)]
+                | (tr["cycle"].astype(str) != cycle) & tr["sample"].isin(main_samples)]
         t = tr.groupby(["cycle", "criterion"])[["n_yes", "n_denominator"]].sum()
         rows = [{"criterion": crit, "cycle": y,
                  "n_yes": int(t["n_yes"].get((y, crit), 0)), "n_denominator": int(t["n_denominator"].get((y, crit), 0))}
@@ -224,7 +237,8 @@ def release_frames(counts: pd.DataFrame, grades: pd.DataFrame, cycle: str, *, cr
 
 def model_releases(results_dir, out_dir, *, cycle: str, spec: dict, districts: pd.DataFrame,
                    threshold: int, width: int, grade_labels: dict, criterion_words=None,
-                   found=(), words: Words | None = None, producer: str | None = None) -> list[Path]:
+                   found=(), words: Words | None = None, producer: str | None = None,
+                   sample_order=None, main_samples=None) -> list[Path]:
     """Model the programme's earlier appendices that were not found, in order of publication.
 
     For each cycle before ``cycle`` in the results table ``programme_counts`` whose
@@ -246,6 +260,8 @@ def model_releases(results_dir, out_dir, *, cycle: str, spec: dict, districts: p
         Release folders (``publish/``) of earlier appendices found as published.
     words : the authority's words (its profile's; default the bundled example profile's).
     producer : the authority's full name (its profile's), named in each table's source.
+    sample_order, main_samples : the profile's samples in order and its main samples
+        (:func:`release_frames`; None: the bundled example profile's).
 
     Returns
     -------
@@ -271,7 +287,8 @@ def model_releases(results_dir, out_dir, *, cycle: str, spec: dict, districts: p
             found_cycles[str(rel["cycle"])] = p
     rspec = release_spec(spec)
     dist = dict(zip(districts["district"].astype(str), districts["area"].astype(str)))
-    samples_of = {y: _order(set(grades.loc[grades["cycle"] == y, "sample"])) for y in cycles}
+    sample_order, main_samples = _programme(sample_order, main_samples)
+    samples_of = {y: _order(set(grades.loc[grades["cycle"] == y, "sample"]), sample_order) for y in cycles}
     out: list[Path] = []
     published: list[Path] = []
     if out_dir.exists():
@@ -281,13 +298,14 @@ def model_releases(results_dir, out_dir, *, cycle: str, spec: dict, districts: p
             published.append(found_cycles[y])
             continue
         upto = [x for x in cycles if x <= y]
-        main = {x: [s for s in samples_of[x] if s in MAIN_SAMPLES] or samples_of[x] for x in upto}
+        main = {x: [s for s in samples_of[x] if s in main_samples] or samples_of[x] for x in upto}
         ctx = Context(y, Universe({x: list(samples_of[x]) for x in upto}, dict(dist), {y: [ACCEPTED]},
                                   list(criteria)),
                       main, upto[-2] if len(upto) > 1 else None, {y: main[y]},
                       authority=words.authority if words is not None else None)
         frames = release_frames(counts, grades, y, criteria=criteria, districts=districts,
-                                grade_labels=grade_labels, words=words)
+                                grade_labels=grade_labels, words=words, sample_order=sample_order,
+                                main_samples=main_samples)
         tables, _ = build_tables(rspec, results_dir, cycle=y, samples=samples_of[y],
                                  has_previous=len(upto) > 1, criterion_words=criterion_words,
                                  frames=frames, words=words, producer=producer)

@@ -963,27 +963,36 @@ def _grade_style(j: int, n: int) -> tuple:
 
 def plot_grade_distribution(table: pd.DataFrame, group: str = "district", grade: str = "grade",
                             count: str = "n", labels: Mapping[int, str] | None = None,
-                            title: str = "Overall grades", subject: str = "audited files") -> Figure:
-    """100% stacked horizontal bars of grade counts per group (1 = best).
+                            title: str = "Overall grades", subject: str = "audited files",
+                            best: str = "lowest", group_labels: Mapping[str, str] | None = None) -> Figure:
+    """100% stacked horizontal bars of grade counts per group, the best grade first.
 
     Parameters
     ----------
     table : tidy DataFrame with one row per (group, grade) and a count column.
     labels : mapping grade -> label, default :func:`kentaudit.inputs.reference.grade_labels`.
+    best : ``lowest`` (grade 1 is best, default) or ``highest`` (the profile's ``grade_best``):
+        the bars, legend and caption run from the best grade to the worst, and the text
+        alternative names the two best grades and the worst.
+    group_labels : mapping group value -> how a reader writes it (the profile's sample labels
+        when ``group="sample"``; default the formatter's words of samples, else the value).
     """
     for col in (group, grade, count):
         if col not in table.columns:
             raise InputError(f"column {col!r} not found.", column=col)
     if labels is None:
         labels = grade_labels()
+    check_method(best, ("lowest", "highest"), "best")
+    order = sorted(labels, reverse=best == "highest")  # the best grade first
     wide = (table.pivot_table(index=group, columns=grade, values=count, aggfunc="sum",
                               fill_value=0, observed=True)
-            .reindex(columns=sorted(labels), fill_value=0))
+            .reindex(columns=order, fill_value=0))
     totals = wide.sum(axis=1)
     if (totals == 0).any():
         raise InputError("a group has no graded files; drop it before plotting.", column=count)
-    if group == "sample":  # samples as a reader writes them ("Annual audit", not "annual")
-        wide.index = [SAMPLE_WORDS.get(str(v), str(v)) for v in wide.index]
+    if group == "sample" or group_labels:  # samples as a reader writes them ("Annual audit", not "annual")
+        said = dict(group_labels) if group_labels else SAMPLE_WORDS
+        wide.index = [said.get(str(v), str(v)) for v in wide.index]
         totals = wide.sum(axis=1)
     share = wide.div(totals, axis=0)
     k = len(wide)
@@ -1007,17 +1016,18 @@ def plot_grade_distribution(table: pd.DataFrame, group: str = "district", grade:
         # the legend below the axis label, placed by the layout so that they never overlap
         fig.legend(*ax.get_legend_handles_labels(), ncols=min(4, len(labels)),
                    loc="outside lower center", frameon=False)
-    worst = max(labels)
-    order = ", ".join(f"{g} = {labels[g]}" for g in sorted(labels))
-    caption = (f"{title}: percentage of {subject} at each grade by {group} ({order}); "
+    worst, top = order[-1], order[:2]
+    said = ", ".join(f"{g} = {labels[g]}" for g in order)
+    caption = (f"{title}: percentage of {subject} at each grade by {group} ({said}); "
                f"n = number of graded files in each bar.")
     overall = wide.sum(axis=0) / totals.sum()
     hi = share[worst].idxmax()
-    good = share[[g for g in share.columns if g <= 2]].sum(axis=1)
+    good = share[[g for g in share.columns if g in top]].sum(axis=1)
+    good_words = " or ".join(labels[g] for g in top)
     alt = (f"Stacked bar chart of {subject} by grade for {k} {plural(group)} "
            f"({int(totals.sum())} files). Overall {_pct(float(good.mul(totals).sum() / totals.sum()), 0)} "
-           f"are {labels[1]} or {labels[2]} and {_pct(float(overall[worst]), 0)} {labels[worst]}. "
+           f"are {good_words} and {_pct(float(overall[worst]), 0)} {labels[worst]}. "
            f"{hi} has the largest share {labels[worst]} ({_pct(float(share.loc[hi, worst]), 0)} "
-           f"of {int(totals[hi])}); {good.idxmax()} has the largest share {labels[1]} or "
-           f"{labels[2]} ({_pct(float(good.max()), 0)} of {int(totals[good.idxmax()])}).")
+           f"of {int(totals[hi])}); {good.idxmax()} has the largest share {good_words} "
+           f"({_pct(float(good.max()), 0)} of {int(totals[good.idxmax()])}).")
     return Figure(fig, caption, alt, title, "grade_distribution")

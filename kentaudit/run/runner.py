@@ -731,9 +731,12 @@ def check_data(params: CycleParams) -> dict[str, Any]:
                               f"hold none (they hold {', '.join(out['samples']) or 'no sample'}); list only "
                               "samples the exports hold", file=params.source, key="samples")
     out["other_cycle_rows"] = int(rows["by_rule"].get("cycle_mismatch", 0))
-    lone = mine[mine["sample"].astype(object) == "reaudit"]
-    ini = set(mine.loc[mine["sample"].astype(object) == "initial", "case_ref"].astype(object))
-    out["unpaired_reaudits"] = int(sum(r not in ini for r in lone["case_ref"].astype(object)))
+    # a sample repeating another's cases (the profile's ``repeats``: Kent's reaudit of initial) pairs by case
+    out["unpaired_reaudits"] = 0
+    for smp in (x for x in params.profile.samples if x.repeats is not None):
+        lone = mine[mine["sample"].astype(object) == smp.name]
+        ini = set(mine.loc[mine["sample"].astype(object) == smp.repeats, "case_ref"].astype(object))
+        out["unpaired_reaudits"] += int(sum(r not in ini for r in lone["case_ref"].astype(object)))
     if out["unpaired_reaudits"]:
         out["warnings"].append(f"{out['unpaired_reaudits']} re-audit(s) of cycle {params.cycle} have no initial "
                                "audit of the same case and cannot be paired [rule: unpaired_reaudit]")
@@ -1425,6 +1428,8 @@ def _html_base(manifest: dict, params: CycleParams | None = None) -> dict[str, A
     w = getattr(params, "words", None)
     if w is not None:
         base["unit_label"], base["units_label"] = w.Unit, w.units
+    if getattr(params, "label", None):  # the cycle as readers know it ("2025/26"), not its folder id
+        base["cycle"] = params.label
     return base
 
 

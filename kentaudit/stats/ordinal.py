@@ -1,4 +1,5 @@
-"""Ordinal grades (1-4, 1 = best): distributions, collapses, two-sample comparisons, trends.
+"""Ordinal grades (1-4; 1 = best unless ``best="highest"``, the profile's ``grade_best``):
+distributions, collapses, two-sample comparisons, trends.
 
 Grades are ordinal, so comparisons use rank and proportional-odds methods and
 never a test for unordered categories. Labels follow the era of the grade
@@ -19,10 +20,13 @@ from kentaudit.core.errors import KentauditError
 from kentaudit.core.methods import check_conf_level, check_method
 from kentaudit.inputs import reference
 
-__all__ = ["CI_METHODS", "TREND_METHODS", "grade_series", "grade_distribution", "collapse_grades",
+__all__ = ["BEST", "CI_METHODS", "TREND_METHODS", "best_first", "grade_series", "grade_distribution", "collapse_grades",
            "compare_grades", "trend_test"]
 
 GRADES = (1, 2, 3, 4)
+#: which end of the scale is best (the profile's ``grade_best``): ``lowest`` (grade 1, Kent's
+#: Outstanding) or ``highest``
+BEST = ("lowest", "highest")
 #: interval methods passed to statsmodels ``proportion_confint`` (closed set)
 CI_METHODS = {"wilson": "wilson", "clopper-pearson": "beta", "jeffreys": "jeffreys",
               "agresti-coull": "agresti_coull"}
@@ -152,14 +156,18 @@ def grade_distribution(audits: pd.DataFrame, by=None, grade: str = "overall_grad
 
 
 def collapse_grades(audits: pd.DataFrame, by=None, grade: str = "overall_grade",
-                    conf_level: float = 0.95, method: str = "wilson") -> pd.DataFrame:
-    """Share of audits "good or better" (grade <= 2) and "inadequate" (grade 4).
+                    conf_level: float = 0.95, method: str = "wilson", best: str = "lowest") -> pd.DataFrame:
+    """Share of audits "good or better" (the two best grades) and "inadequate" (the worst grade).
+
+    ``best`` (the profile's ``grade_best``) says which end of the 1-4 scale is best: ``lowest``
+    (default: grades 1-2 are good or better, 4 inadequate) or ``highest`` (grades 4-3 are good or
+    better, 1 inadequate).
 
     Returns
     -------
     DataFrame, two rows per group, with the ``by`` columns then
 
-    - ``collapse``: ``"good_or_better"`` (grades 1-2) or ``"inadequate"`` (grade 4);
+    - ``collapse``: ``"good_or_better"`` (the two best grades) or ``"inadequate"`` (the worst);
     - ``definition``: the rule in words;
     - ``n``: audits meeting the rule; ``n_graded``: denominator; ``n_missing``;
     - ``estimate``, ``conf_low``, ``conf_high``, ``method``, ``conf_level``.
@@ -170,24 +178,36 @@ def collapse_grades(audits: pd.DataFrame, by=None, grade: str = "overall_grade",
     ``tests/r/reference_more.R``.
     """
     check_method(method, CI_METHODS)
+    check_method(best, BEST, "best")
     conf_level = check_conf_level(conf_level)
     bycols = [] if by is None else ([by] if isinstance(by, str) else list(by))
+    order = best_first(GRADES, best)
+    good, worst = order[:2], order[-1]
     rows = []
     for key, g in _groups(audits, by, grade):
         s = grade_series(g, grade)
         graded = s.dropna().astype(int)
         base = {**dict(zip(bycols, key)), "n_graded": int(len(graded)), "n_missing": int(s.isna().sum())}
-        rows.append({**base, "collapse": "good_or_better", "definition": "grade 1 or 2 (good or better)",
-                     "n": int((graded <= 2).sum())})
-        rows.append({**base, "collapse": "inadequate", "definition": "grade 4 (inadequate)",
-                     "n": int((graded == 4).sum())})
+        rows.append({**base, "collapse": "good_or_better",
+                     "definition": f"grade {good[0]} or {good[1]} (good or better)",
+                     "n": int(graded.isin(good).sum())})
+        rows.append({**base, "collapse": "inadequate", "definition": f"grade {worst} (inadequate)",
+                     "n": int((graded == worst).sum())})
     out = pd.DataFrame(rows)
     out = out[bycols + ["collapse", "definition", "n", "n_graded", "n_missing"]]
     return _with_proportions(out, conf_level, method)
 
 
+def best_first(grades, best: str = "lowest") -> list:
+    """The grades from the best to the worst: ascending where the lowest grade is best (Kent's
+    1 = Outstanding), descending where the highest is (``best``: the profile's ``grade_best``)."""
+    check_method(best, BEST, "best")
+    return sorted(grades, reverse=best == "highest")
+
+
 def compare_grades(a, b, grade: str = "overall_grade", conf_level: float = 0.95,
-                   correction: bool = True, names: tuple[str, str] = ("a", "b")) -> pd.DataFrame:
+                   correction: bool = True, names: tuple[str, str] = ("a", "b"),
+                   best: str = "lowest") -> pd.DataFrame:
     """Compare the grades of two independent samples (rank test and proportional odds).
 
     Parameters
@@ -204,6 +224,11 @@ def compare_grades(a, b, grade: str = "overall_grade", conf_level: float = 0.95,
         ``wilcox.test(correct = TRUE)`` default).
     names : (str, str)
         Names of the samples for the output.
+    best : {"lowest", "highest"}
+        Which end of the scale is best (the profile's ``grade_best``). "Worse" below means
+        a higher number where the lowest grade is best (default), a lower number where the
+        highest is: the grades are then compared negated, so every estimate keeps its
+        orientation (above 0.5 or 1: sample b has worse grades).
 
     Returns
     -------
@@ -246,8 +271,12 @@ def compare_grades(a, b, grade: str = "overall_grade", conf_level: float = 0.95,
        nonparametric correlation. Comprehensive Psychology 3:11.IT.3.1.
     """
     conf_level = check_conf_level(conf_level)
+    check_method(best, BEST, "best")
     ga, gb = grade_series(a, grade), grade_series(b, grade)
     xa, xb = ga.dropna().astype(int).to_numpy(), gb.dropna().astype(int).to_numpy()
+    if best == "highest":  # worse = lower-numbered: negated, worse is again the larger value
+        xa, xb = -xa, -xb
+    numbered = "higher-numbered" if best == "lowest" else "lower-numbered"
     base = {"sample_a": names[0], "sample_b": names[1], "n_graded_a": len(xa), "n_graded_b": len(xb),
             "n_missing_a": int(ga.isna().sum()), "n_missing_b": int(gb.isna().sum())}
     if len(xa) == 0 or len(xb) == 0:
@@ -277,7 +306,7 @@ def compare_grades(a, b, grade: str = "overall_grade", conf_level: float = 0.95,
     row = {**base, "test": "proportional odds (cumulative logit)",
            "method": "statsmodels OrderedModel(distr='logit'), ML; Wald interval and test",
            "rank_biserial": np.nan,
-           "direction": f"odds ratio > 1 means {names[1]} has worse (higher-numbered) grades than {names[0]}",
+           "direction": f"odds ratio > 1 means {names[1]} has worse ({numbered}) grades than {names[0]}",
            "note": ""}
     if len(levels) < 2:
         rows.append({**row, "statistic": np.nan, "p_value": np.nan, "estimate": np.nan, "conf_low": np.nan,

@@ -90,7 +90,7 @@ def test_an_explicit_list_must_name_main_samples_of_the_cycle(tmp_path):
 
 def test_note_says_the_initial_cases_are_left_out_and_why():
     txt = district_samples_note(["extended"], ["initial", "extended"])
-    assert "additional random sample only" in txt and "initial high-risk cases" in txt
+    assert "additional random sample only" in txt and "the high-risk initial cases were chosen differently" in txt
     assert "pool" in district_samples_note(["initial", "extended"], ["initial", "extended"])
     assert district_samples_note(["annual"], ["annual"]).startswith("District and area comparisons use "
                                                                     "the annual sample")

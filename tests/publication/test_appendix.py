@@ -259,9 +259,10 @@ def test_the_district_samples_note_names_the_record_design_only_where_the_cycle_
     annual = district_samples_note(["annual"], ["annual"], w)
     assert annual == "Locality and quadrant comparisons use the annual sample, drawn at random in every locality."
     design = district_samples_note(["extended"], ["initial", "extended"], w)
-    assert "electronic record" in design and "comprehensive files" in design
+    assert "read from the electronic record" in design and "read from the comprehensive file" in design
     assert "Their Borsetshire rows are of the same sample" in design
-    # Kent's (the bundled example profile's) as the 2009 appendix has always read
+    # Kent's (the bundled example profile's): its samples' phrases and records from its profile
     assert district_samples_note(["extended"], ["initial", "extended"]).startswith(
         "District and area comparisons use the additional random sample only: it was drawn at random in "
-        "every district and read from the comprehensive files")
+        "every district and read from the comprehensive file, while the high-risk initial cases were chosen "
+        "differently between districts and read from the electronic record.")

@@ -25,7 +25,11 @@ import pandas as pd
 import pypdfium2 as pdfium
 import pytest
 
-from kentaudit.publication.findings import SAMPLE_WORDS
+from kentaudit.publication.findings import sample_phrases
+
+#: every phrase a finding names one of Kent's samples by, in a cycle of one main sample or of two
+SAMPLE_WORDS = {f"{k}@{len(p)}": v for p in (("annual",), ("initial", "extended"))
+                for k, v in sample_phrases(None, p).items()}
 
 P_FLOOR = "<0.001"
 

@@ -577,3 +577,23 @@ def test_a_long_criterion_wording_never_runs_past_the_plot_on_the_axis(kind, fun
     label, box = ax.yaxis.label.get_window_extent(), ax.get_window_extent()
     assert label.y0 >= box.y0 - 1 and label.y1 <= box.y1 + 1
     assert long[:20].lower() in fig.title.lower()
+
+
+def test_where_the_highest_grade_is_best_the_bars_caption_and_alt_text_run_from_the_highest():
+    labels = {1: "Inadequate", 2: "Requires improvement", 3: "Good", 4: "Outstanding"}
+    rows = []
+    for d, counts in {"Northfen": [9, 10, 5, 1], "Westmere": [1, 4, 15, 5]}.items():
+        rows += [{"district": d, "grade": g + 1, "n": c} for g, c in enumerate(counts)]
+    fig = plot_grade_distribution(pd.DataFrame(rows), labels=labels, best="highest")
+    assert "(4 = Outstanding, 3 = Good, 2 = Requires improvement, 1 = Inadequate)" in fig.caption
+    assert "Northfen has the largest share Inadequate (36% of 25)" in fig.alt_text
+    assert "Westmere has the largest share Outstanding or Good (80% of 25)" in fig.alt_text
+    legend = [t.get_text() for t in fig.figure.axes[0].get_legend().get_texts()]
+    assert legend == ["4 Outstanding", "3 Good", "2 Requires improvement", "1 Inadequate"]
+
+
+def test_grade_chart_names_samples_by_the_profiles_labels():
+    rows = [{"sample": s, "grade": g, "n": 3} for s in ("spring", "themed") for g in range(1, 5)]
+    fig = plot_grade_distribution(pd.DataFrame(rows), group="sample",
+                                  group_labels={"spring": "Spring round", "themed": "Themed audit"})
+    assert [t.get_text() for t in fig.figure.axes[0].get_yticklabels()] == ["Spring round", "Themed audit"]

@@ -467,3 +467,22 @@ def test_a_very_large_figure_is_scaled_shown_at_its_size_and_linked_in_full(tmp_
     assert link and link.group(1) == "../figures/caterpillar_compliance.png"
     assert (tmp_path / "html" / link.group(1)).resolve().read_bytes() == png
     assert find_external_loads(text) == []
+
+
+def test_reviewer_pages_provenance_shows_the_cycles_label_not_its_folder_id(tmp_path):
+    """A cycle labelled "2025/26" runs in the folder 2025-26; its reviewer pages show "2025/26"."""
+    import types
+
+    from kentaudit.inputs.profile import Words
+    from kentaudit.run import runner
+
+    params = types.SimpleNamespace(label="2025/26", cycle="2025-26",
+                                   words=Words(authority="Fenmarsh", unit="locality"))
+    manifest = {"cycle": "2025-26", "packages": {"kentaudit": "0"}}
+    base = runner._html_base(manifest, params)
+    assert base["cycle"] == "2025/26"
+    page = build_index(tmp_path, [], title="Fenmarsh 2025/26", provenance=base)
+    text = page.read_text(encoding="utf-8")
+    assert re.search(r"<th scope=\"row\">Cycle</th>\s*<td>2025/26</td>", text) and "2025-26" not in text
+    # a cycle without a label (Kent's "2013") shows the cycle as before
+    assert runner._html_base({"cycle": "2013", "packages": {}}, types.SimpleNamespace(label="2013"))["cycle"] == "2013"

@@ -161,3 +161,55 @@ def test_a_sample_without_graded_audits_is_not_testable_rather_than_an_error():
                          names=("Rest of Kent", "Dover"))
     assert len(out) == 2 and out["p_value"].isna().all() and out["estimate"].isna().all()
     assert (out["note"] == "not testable: no graded audit in Dover").all()
+
+
+# ---- grade_best: highest (a profile whose highest grade is best) -------------------------------
+#: tests/r/reference_grade_best.R -> tests/r/reference_grade_best.csv
+R_BEST = pd.read_csv(Path(__file__).parents[1] / "r" / "reference_grade_best.csv")
+
+
+def ref_best(case, name):
+    return float(R_BEST.loc[(R_BEST["case"] == case) & (R_BEST["name"] == name), "value"].iloc[0])
+
+
+def test_where_the_highest_grade_is_best_the_rank_test_calls_lower_grades_worse_as_r_does():
+    # R: wilcox.test(-gb, -ga, correct = TRUE, exact = FALSE)
+    row = compare_grades(GA, GB, best="highest").iloc[0]
+    assert row["statistic"] == pytest.approx(ref_best("wilcox_highest_best", "W"), rel=1e-12)
+    assert row["p_value"] == pytest.approx(ref_best("wilcox_highest_best", "p_value"), rel=1e-6)
+    # GB's grades are higher, so better: P(GB worse) is below one half
+    assert row["estimate"] < 0.5 and "worse" in row["direction"]
+
+
+def test_where_the_highest_grade_is_best_the_proportional_odds_model_matches_r_polr_on_reversed_levels():
+    row = compare_grades(GA, GB, best="highest").iloc[1]
+    b, se = ref_best("polr_highest_best", "coef"), ref_best("polr_highest_best", "se")
+    assert np.log(row["estimate"]) == pytest.approx(b, rel=1e-6)
+    assert row["se"] == pytest.approx(se, rel=1e-5)
+    assert row["estimate"] < 1 and "lower-numbered" in row["direction"]
+
+
+def test_the_direction_turns_the_comparison_round_and_nothing_else():
+    low, high = compare_grades(GA, GB), compare_grades(GA, GB, best="highest")
+    assert high["p_value"].to_numpy() == pytest.approx(low["p_value"].to_numpy(), rel=1e-6)
+    assert high["estimate"].iloc[0] == pytest.approx(1 - low["estimate"].iloc[0], rel=1e-12)
+    assert high["estimate"].iloc[1] == pytest.approx(1 / low["estimate"].iloc[1], rel=1e-6)
+    assert "higher-numbered" in low["direction"].iloc[1]
+
+
+def test_where_the_highest_grade_is_best_good_or_better_is_grades_4_and_3_and_inadequate_is_1():
+    out = collapse_grades(audits(GA), conf_level=0.9, best="highest").set_index("collapse")
+    for key, case in (("good_or_better", "a_good_or_better_90_highest_best"),
+                      ("inadequate", "a_inadequate_90_highest_best")):
+        assert out.loc[key, "n"] == ref_best(case, "n")
+        assert out.loc[key, "conf_low"] == pytest.approx(ref_best(case, "ci_low"), rel=1e-6)
+        assert out.loc[key, "conf_high"] == pytest.approx(ref_best(case, "ci_high"), rel=1e-6)
+    assert out.loc["good_or_better", "definition"] == "grade 4 or 3 (good or better)"
+    assert out.loc["inadequate", "definition"] == "grade 1 (inadequate)"
+    low = collapse_grades(audits(GA)).set_index("collapse")["definition"]
+    assert list(low) == ["grade 1 or 2 (good or better)", "grade 4 (inadequate)"]
+
+
+def test_an_unknown_direction_is_refused_naming_the_choices():
+    with pytest.raises(MethodError, match="highest"):
+        compare_grades(GA, GB, best="top")
