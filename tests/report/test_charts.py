@@ -588,7 +588,8 @@ def test_where_the_highest_grade_is_best_the_bars_caption_and_alt_text_run_from_
     assert "(4 = Outstanding, 3 = Good, 2 = Requires improvement, 1 = Inadequate)" in fig.caption
     assert "Northfen has the largest share Inadequate (36% of 25)" in fig.alt_text
     assert "Westmere has the largest share Outstanding or Good (80% of 25)" in fig.alt_text
-    legend = [t.get_text() for t in fig.figure.axes[0].get_legend().get_texts()]
+    # the legend is the figure's, below the axis label
+    legend = [t.get_text() for t in fig.figure.legends[0].get_texts()]
     assert legend == ["4 Outstanding", "3 Good", "2 Requires improvement", "1 Inadequate"]
 
 
