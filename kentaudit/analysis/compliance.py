@@ -48,24 +48,33 @@ def compliance_summary(cd: CycleData) -> Section:
     by_crit = label_criteria(with_ci(count_answers(main, criteria=cd.criterion_ids), P), cd)
     by_sample = label_criteria(with_ci(count_answers(a, by="sample", criteria=cd.criterion_ids), P), cd)
 
-    # the authority-wide estimate: Kent's 2009 design (initial cases a certainty stratum, the
-    # extended sample random from the rest), else the first of the profile's random samples
+    # the authority-wide estimate (the design-based headline), whenever a main sample was drawn
+    # at random in every unit (the profile's `design: random`): the random sample stratified
+    # by unit over the frame; the main samples chosen on purpose, where there are any, a
+    # stratum taken in full standing only for themselves (Kent 2009: initial + extended)
     present = present_values(a["sample"])
-    rep = "extended" if {"initial", "extended"} <= present else next(
-        (s for s in P.random_samples if s in present), None)
+    main_present = [s for s in P.profile.sample_names if s in P.main_samples and s in present]
+    rand = [s for s in main_present if s in P.random_samples]
+    purposive = [s for s in main_present if s not in rand]
     tables = {"compliance_by_criterion": by_crit, "compliance_by_sample": by_sample}
-    if rep is not None:
+    if rand:
         frame = cd.districts.set_index("district")["children_on_plans"].astype(float)
-        if rep == "extended":
-            # the design: the initial (high-risk) cases a stratum taken in full, the extended
-            # sample random from the rest of each district's frame - the whole frame covered
-            sub = a.loc[a["sample"].isin(["initial", "extended"]),
-                        ["sample", "district", *criterion_columns(a, cd)]]
+        rep = " + ".join(purposive + rand)
+        if purposive:
+            # two random samples of one cycle are pooled as one random sample of each unit's
+            # frame, and every purposive sample is one certainty stratum (weight 1)
+            sub = a.loc[a["sample"].isin(main_present), ["sample", "district", *criterion_columns(a, cd)]]
+            sub = sub.assign(sample=np.where(sub["sample"].isin(rand), "random", "certainty"))
             est = survey.authority_proportion(sub, frame.to_dict(), criteria=cd.criterion_ids,
+                                              certainty="certainty", random="random",
                                               method="logit", conf_level=P.confidence_level)
-            rep = "initial + extended"
+            est["design"] = (f"stratified by {cd.words.unit} and sample: the cases chosen on purpose "
+                             f"({', '.join(purposive)}) a certainty stratum taken in full in each "
+                             f"{cd.words.unit} (weight 1, no sampling error), the random sample "
+                             f"({', '.join(rand)}) a simple random sample without replacement of the "
+                             f"rest of the {cd.words.unit}'s frame (weights N_h/n_h, FPC 1 - n_h/N_h)")
         else:
-            sub = a.loc[a["sample"] == rep, ["district", *criterion_columns(a, cd)]]
+            sub = a.loc[a["sample"].isin(rand), ["district", *criterion_columns(a, cd)]]
             frame = frame[frame.index.isin(sub["district"].unique())]
             est = survey.stratified_proportion(sub, strata="district", population=frame.to_dict(),
                                                criteria=cd.criterion_ids, method="logit",
@@ -86,9 +95,9 @@ def compliance_summary(cd: CycleData) -> Section:
     tables["grade_distribution"] = ordinal.grade_distribution(
         a, by="sample", conf_level=P.confidence_level, method=P.interval_method, scale=P.grade_scale)
     tables["grade_collapsed"] = ordinal.collapse_grades(
-        a, by="sample", conf_level=P.confidence_level, method=P.interval_method)
+        a, by="sample", conf_level=P.confidence_level, method=P.interval_method, scale=P.grade_scale)
     gplot = tables["grades"][tables["grades"]["grade"] != "Total"].copy()
-    gplot["grade_num"] = gplot["grade"].str.slice(0, 1).astype(int)
+    gplot["grade_num"] = gplot["grade"].str.split(" ", n=1).str[0].astype(int)
     fig = charts.plot_grade_distribution(gplot, group="sample", grade="grade_num", count="n_audits",
                                          labels=reference.grade_labels(P.grade_scale),
                                          title=f"Overall grades by sample, {P.cycle}")

@@ -121,7 +121,8 @@ def district_profile(cd: CycleData, district: str) -> Section:
                                         method=P.interval_method, scale=P.grade_scale)
     gtest = ordinal.compare_grades(grouped[grouped["group"] == rest_name],
                                    grouped[grouped["group"] == district],
-                                   conf_level=P.confidence_level, names=(rest_name, district))
+                                   conf_level=P.confidence_level, names=(rest_name, district),
+                                   scale=P.grade_scale)
     alpha = 1 - P.confidence_level
     forest = prof.assign(label=prof["criterion_label"], conf_low=prof["difference_conf_low"],
                          conf_high=prof["difference_conf_high"], estimate=prof["difference"],

@@ -97,7 +97,8 @@ def trends(cd: CycleData) -> Section:
     tables["programme_counts"] = releases.programme_counts(every, cd.criterion_ids, cd.districts)
     tables["programme_grades"] = releases.programme_grades(every, cd.districts)
 
-    gc = ordinal.collapse_grades(allm, by="cycle", conf_level=P.confidence_level, method=P.interval_method)
+    gc = ordinal.collapse_grades(allm, by="cycle", conf_level=P.confidence_level, method=P.interval_method,
+                                 scale=P.grade_scale)
     tables["grade_trend"] = gc
     gt = []
     for col, sub in gc.groupby("collapse", sort=False):

@@ -239,8 +239,15 @@ def pivot_districts(t: PublicationTable, words, part: int = PIVOT_PART) -> list:
         group = crits[k:k + part]
         rows = []
         for area, dist in keys:
-            r = {w.Area: area, w.Unit: f"{w.all_units} in the {w.area}" if dist == w.all_units
-                 and area != w.authority else (f"All of {w.authority}" if area == w.authority else dist)}
+            # a unit's row shows its unit, even in an area named like the authority (one area
+            # called "Calderbrook"); only a total row ("All teams") is named for what it adds up
+            if dist != w.all_units:
+                label = dist
+            elif area == w.authority:
+                label = f"All of {w.authority}"
+            else:
+                label = f"{w.all_units} in the {w.area}"
+            r = {w.Area: area, w.Unit: label}
             for c in group:
                 r[reader_value("criterion", c, words)] = cell.get((c, area, dist), "[x]")
             rows.append(r)

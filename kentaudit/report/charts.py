@@ -39,6 +39,7 @@ from kentaudit.core.methods import check_method
 from kentaudit.inputs.profile import plural
 from kentaudit.inputs.reference import grade_labels
 from kentaudit.stats.funnel import funnel_limits, level_label
+from kentaudit.stats.ordinal import collapse_rules
 
 __all__ = [
     "OKABE_ITO",
@@ -937,11 +938,14 @@ def plot_grade_distribution(table: pd.DataFrame, group: str = "district", grade:
                f"n = number of graded files in each bar.")
     overall = wide.sum(axis=0) / totals.sum()
     hi = share[worst].idxmax()
-    good = share[[g for g in share.columns if g <= 2]].sum(axis=1)
+    # the better half of the scale, as the tables' "good or better" (ordinal.collapse_rules)
+    better = collapse_rules(dict(labels))[0][2]
+    good = share[[g for g in share.columns if g in better]].sum(axis=1)
+    good_words = " or ".join(str(labels[g]) for g in better)
     alt = (f"Stacked bar chart of {subject} by grade for {k} {plural(group)} "
            f"({int(totals.sum())} files). Overall {_pct(float(good.mul(totals).sum() / totals.sum()), 0)} "
-           f"are {labels[1]} or {labels[2]} and {_pct(float(overall[worst]), 0)} {labels[worst]}. "
+           f"are {good_words} and {_pct(float(overall[worst]), 0)} {labels[worst]}. "
            f"{hi} has the largest share {labels[worst]} ({_pct(float(share.loc[hi, worst]), 0)} "
-           f"of {int(totals[hi])}); {good.idxmax()} has the largest share {labels[1]} or "
-           f"{labels[2]} ({_pct(float(good.max()), 0)} of {int(totals[good.idxmax()])}).")
+           f"of {int(totals[hi])}); {good.idxmax()} has the largest share {good_words} "
+           f"({_pct(float(good.max()), 0)} of {int(totals[good.idxmax()])}).")
     return Figure(fig, caption, alt, title, "grade_distribution")

@@ -39,7 +39,8 @@ from kentaudit.core.formatting import (format_interval, format_value, join_words
 from kentaudit.inputs.profile import Words, bundled_profile
 
 __all__ = ["FORMATS", "column_info", "header", "style_table", "TableView", "MAX_ROWS", "MAX_SHOWN", "Interval",
-           "intervals", "scale_of", "TITLES", "WORD_SLOTS", "default_words", "in_words", "table_title"]
+           "intervals", "scale_of", "TITLES", "WORD_SLOTS", "default_words", "in_words", "table_title",
+           "grade_scale_note"]
 
 #: the closed set of column formats of ``columns.csv``
 FORMATS = ("count", "percent", "pp", "p", "number", "bool", "text")
@@ -102,6 +103,22 @@ def in_words(text, words: Words | None = None):
         return text
     slots = _slots(words or default_words())
     return _SLOT.sub(lambda m: slots[m.group(1)], text)
+
+
+def grade_scale_note(labels, best: str = "lowest") -> str:
+    """The appendix's note on grades, from the cycle's scale (``{grade: label}``, any length;
+    ``best``: the profile's ``grade_best``): "Grades run from 1 (the best, Outstanding) to 4
+    (Inadequate) on the grade scale of the cycle." on Kent's scale, "... from 1 (the best,
+    Good) to 3 (Inadequate) ..." on a three-point one, and with ``best="highest"`` "from 1
+    (Inadequate) to 5 (the best, Excellent)". The appendix's ``grades`` note
+    (``appendix_spec.yaml``) is replaced by it."""
+    grades = sorted(labels)
+    first, last = grades[0], grades[-1]
+    if best == "highest":
+        ends = f"{first} ({labels[first]}) to {last} (the best, {labels[last]})"
+    else:
+        ends = f"{first} (the best, {labels[first]}) to {last} ({labels[last]})"
+    return f"Grades run from {ends} on the grade scale of the cycle."
 
 
 #: results table -> the title a reader sees above it (``style_table``'s default caption), the
