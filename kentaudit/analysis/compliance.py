@@ -3,6 +3,8 @@ interval, the design-based authority-wide estimate, and grades.
 """
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
@@ -10,6 +12,7 @@ from kentaudit.analysis.common import (count_answers, criterion_columns, grade_l
                                        label_criteria, with_ci)
 from kentaudit.analysis.cycle import CycleData, present_values
 from kentaudit.analysis.section import Section
+from kentaudit.core.errors import KentauditError
 from kentaudit.inputs import reference
 from kentaudit.report import charts
 from kentaudit.stats import ordinal, survey
@@ -58,29 +61,14 @@ def compliance_summary(cd: CycleData) -> Section:
     purposive = [s for s in main_present if s not in rand]
     tables = {"compliance_by_criterion": by_crit, "compliance_by_sample": by_sample}
     if rand:
-        frame = cd.districts.set_index("district")["children_on_plans"].astype(float)
-        rep = " + ".join(purposive + rand)
-        if purposive:
-            # two random samples of one cycle are pooled as one random sample of each unit's
-            # frame, and every purposive sample is one certainty stratum (weight 1)
-            sub = a.loc[a["sample"].isin(main_present), ["sample", "district", *criterion_columns(a, cd)]]
-            sub = sub.assign(sample=np.where(sub["sample"].isin(rand), "random", "certainty"))
-            est = survey.authority_proportion(sub, frame.to_dict(), criteria=cd.criterion_ids,
-                                              certainty="certainty", random="random",
-                                              method="logit", conf_level=P.confidence_level)
-            est["design"] = (f"stratified by {cd.words.unit} and sample: the cases chosen on purpose "
-                             f"({', '.join(purposive)}) a certainty stratum taken in full in each "
-                             f"{cd.words.unit} (weight 1, no sampling error), the random sample "
-                             f"({', '.join(rand)}) a simple random sample without replacement of the "
-                             f"rest of the {cd.words.unit}'s frame (weights N_h/n_h, FPC 1 - n_h/N_h)")
-        else:
-            sub = a.loc[a["sample"].isin(rand), ["district", *criterion_columns(a, cd)]]
-            frame = frame[frame.index.isin(sub["district"].unique())]
-            est = survey.stratified_proportion(sub, strata="district", population=frame.to_dict(),
-                                               criteria=cd.criterion_ids, method="logit",
-                                               conf_level=P.confidence_level)
-        est.insert(1, "sample", rep)
-        tables["authority_estimate"] = label_criteria(est, cd)
+        try:
+            tables["authority_estimate"] = label_criteria(
+                _design_based(a, cd, rand=rand, purposive=purposive,
+                              frame=cd.districts.set_index("district")["children_on_plans"].astype(float)), cd)
+        except KentauditError as exc:
+            # the units' frame sizes do not hold the audited cases (fewer children in scope
+            # than files audited): no estimate, said in the notebook; never a failed notebook
+            warnings.warn(f"no design-based (authority-wide) estimate: {exc}", UserWarning, stacklevel=2)
 
     labels = grade_label_map(cd)
     order = [s for s in P.profile.sample_names if s in present_values(a["sample"])]
@@ -102,3 +90,41 @@ def compliance_summary(cd: CycleData) -> Section:
                                          labels=reference.grade_labels(P.grade_scale),
                                          title=f"Overall grades by sample, {P.cycle}")
     return Section.of(cd, tables, {"grades_by_sample": fig})
+
+
+
+
+def _design_based(a: pd.DataFrame, cd: CycleData, *, frame: pd.Series, rand: list,
+                  purposive: list) -> pd.DataFrame:
+    """The design-based authority-wide estimate: the random main samples stratified by unit
+    over each unit's frame; the purposive main samples, where there are any, a certainty
+    stratum (weight 1) with the random sample standing for the rest of the unit's frame.
+
+    Raises
+    ------
+    KentauditError
+        A unit's frame (children in scope) does not hold its audited cases.
+    """
+    P = cd.params
+    rep = " + ".join(purposive + rand)
+    if purposive:
+        # two random samples of one cycle are pooled as one random sample of each unit's
+        # frame, and every purposive sample is one certainty stratum (weight 1)
+        sub = a.loc[a["sample"].isin(purposive + rand), ["sample", "district", *criterion_columns(a, cd)]]
+        sub = sub.assign(sample=np.where(sub["sample"].isin(rand), "random", "certainty"))
+        est = survey.authority_proportion(sub, frame.to_dict(), criteria=cd.criterion_ids,
+                                          certainty="certainty", random="random",
+                                          method="logit", conf_level=P.confidence_level)
+        est["design"] = (f"stratified by {cd.words.unit} and sample: the cases chosen on purpose "
+                         f"({', '.join(purposive)}) a certainty stratum taken in full in each "
+                         f"{cd.words.unit} (weight 1, no sampling error), the random sample "
+                         f"({', '.join(rand)}) a simple random sample without replacement of the "
+                         f"rest of the {cd.words.unit}'s frame (weights N_h/n_h, FPC 1 - n_h/N_h)")
+    else:
+        sub = a.loc[a["sample"].isin(rand), ["district", *criterion_columns(a, cd)]]
+        frame = frame[frame.index.isin(sub["district"].unique())]
+        est = survey.stratified_proportion(sub, strata="district", population=frame.to_dict(),
+                                           criteria=cd.criterion_ids, method="logit",
+                                           conf_level=P.confidence_level)
+    est.insert(1, "sample", rep)
+    return est

@@ -111,8 +111,10 @@ def applies(entry: dict, samples: list, has_previous: bool,
 
 #: why the design-based estimate (a ``design: random`` entry) is not in an edition: in the
 #: authority's words (``{units}``), naming no sample of any one authority's design
-NO_RANDOM_SAMPLE = ("no sample of this cycle was drawn at random in every {unit} (a sample with "
-                    "design: random in the authority's profile), and a design-based estimate needs one")
+NO_RANDOM_SAMPLE = ("a design-based estimate needs a sample drawn at random in every {unit} (a sample "
+                    "with design: random in the authority's profile) and each {unit}'s children in "
+                    "scope (the units table) at least as many as its audited files, and this cycle "
+                    "has not both (the compliance notebook says which)")
 
 
 def _note_keys(entries, samples) -> list:

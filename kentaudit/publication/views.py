@@ -151,13 +151,16 @@ def _isnum(v) -> bool:
 
 
 def reader_value(column: str, v, words) -> str:
-    """A label cell in words: criterion ids -> descriptions, samples -> :data:`SAMPLE_WORDS`."""
+    """A label cell in words: criterion ids -> descriptions, samples -> the profile's sample labels
+    (``words["samples"]``, ``{code: label}``, where the appendix gives them), else
+    :data:`SAMPLE_WORDS`."""
     if isinstance(v, str):
         if column == "criterion":
             return (words.get("criteria") or {}).get(v, v)
         if column == "sample":
+            names = {**SAMPLE_WORDS, **((words.get("samples") if isinstance(words, dict) else None) or {})}
             # samples used together ("initial + extended", the design-based estimate's) in words
-            return SAMPLE_WORDS.get(v) or " and ".join(SAMPLE_WORDS.get(p.strip(), p.strip()) for p in v.split("+"))
+            return names.get(v) or " and ".join(str(names.get(p.strip(), p.strip())) for p in v.split("+"))
     return "" if v is None else str(v)
 
 

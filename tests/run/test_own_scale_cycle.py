@@ -45,7 +45,8 @@ AREA = fx.SHORT_NAME  # the one area, named like the authority
 THREE = {"Excellent": "Good", "Good": "Good", "Adequate": "Requires improvement",
          "Requires improvement": "Requires improvement", "Inadequate": "Inadequate"}
 SCALE = {"Good": "1", "Requires improvement": "2", "Inadequate": "3"}
-CHILDREN = {"Northfen": 60, "Eastmarsh": 55, "Southwold Vale": 70, "Westmere": 48}
+#: children in scope of each locality (more than its 60 audited files: a frame that holds them)
+CHILDREN = {"Northfen": 140, "Eastmarsh": 120, "Southwold Vale": 160, "Westmere": 110}
 
 
 def _kentaudit(*args, cwd):
@@ -150,8 +151,8 @@ def test_table_7_html_names_each_unit_on_its_row_and_the_total_once(own):
     t7 = _html_table((folder / "publish" / "appendix.html").read_text(encoding="utf-8"), "T7")
     first = t7[:t7.index("</tbody>")]  # the first block of criteria
     rows = re.findall(r'<th scope="row">([^<]*)</th>', first)
-    assert rows[:len(fx.LOCALITIES)] == list(fx.LOCALITIES), rows
-    assert rows.count(f"All of {fx.SHORT_NAME}") == 1, rows
+    assert sorted(rows[:len(fx.LOCALITIES)]) == sorted(fx.LOCALITIES), rows
+    assert rows[len(fx.LOCALITIES):] == [f"All of {fx.SHORT_NAME}"], rows
     csv_rows = pd.read_csv(folder / "publish" / "csv" / "T7.csv", dtype=str)
     assert not csv_rows.duplicated().any(), csv_rows[csv_rows.duplicated(keep=False)]
 
@@ -191,3 +192,26 @@ def test_no_reviewer_page_states_kents_design_as_the_councils(own):
     for kent in ("120 high-risk", "electronic record (ICS)", "Paired re-audit: electronic record",
                  "annual cycles pooled"):
         assert kent not in text, kent
+
+
+@pytest.mark.xfail(strict=True, reason="needs publication/appendix.py (helper D) to pass the profile's "
+                   "sample labels: build_tables(..., sample_labels=...), applies(..., sample_labels) in "
+                   "_draw, words['samples'] for the views")
+def test_the_tables_not_in_this_edition_are_explained_in_the_councils_words(own):
+    folder = _ran(own)
+    html = (folder / "publish" / "appendix.html").read_text(encoding="utf-8")
+    reasons = re.findall(r"<li>Table (?:5|6|10|14|15) \([^)]*\): ([^<]*)</li>", html)
+    assert reasons, "no reasons found"
+    for why in reasons:
+        for kent in ("extended sample", "additional cases", "one-off review", "annual audit",
+                     "re-audit of initial"):
+            assert kent not in why, why
+
+
+@pytest.mark.xfail(strict=True, reason="needs publication/appendix.py (helper D) to write the grades "
+                   "note from the scale: notes['grades'] = report.tables.grade_scale_note(labels, best)")
+def test_the_appendix_grade_note_is_the_councils_scale(own):
+    folder = _ran(own)
+    html = (folder / "publish" / "appendix.html").read_text(encoding="utf-8")
+    assert "Grades run from 1 (the best, Good) to 3 (Inadequate)" in html
+    assert "Outstanding" not in html
