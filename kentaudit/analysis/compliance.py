@@ -3,13 +3,16 @@ interval, the design-based authority-wide estimate, and grades.
 """
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
 from kentaudit.analysis.common import (count_answers, criterion_columns, grade_label_map,
-                                       label_criteria, sample_design, with_ci)
+                                       label_criteria, with_ci)
 from kentaudit.analysis.cycle import CycleData, present_values
 from kentaudit.analysis.section import Section
+from kentaudit.core.errors import KentauditError
 from kentaudit.inputs import reference
 from kentaudit.report import charts
 from kentaudit.stats import ordinal, survey
@@ -70,34 +73,24 @@ def compliance_summary(cd: CycleData) -> Section:
     by_crit = partial_apart(label_criteria(with_ci(count_answers(main, criteria=cd.criterion_ids), P), cd), cd)
     by_sample = label_criteria(with_ci(count_answers(a, by="sample", criteria=cd.criterion_ids), P), cd)
 
-    # the authority-wide estimate: Kent's 2009 design (initial cases a certainty stratum, the
-    # extended sample random from the rest), else the first of the profile's random samples
+    # the authority-wide estimate (the design-based headline), whenever a main sample was drawn
+    # at random in every unit (the profile's `design: random`): the random sample stratified
+    # by unit over the frame; the main samples chosen on purpose, where there are any, a
+    # stratum taken in full standing only for themselves (Kent 2009: initial + extended)
     present = present_values(a["sample"])
-    chosen, extra, _ = sample_design(cd)  # the profile's purposive and random samples (Kent's 2009 design)
-    # a certainty stratum and one random sample from the rest of each frame (two random rounds
-    # would each stand for the whole frame: then the first of them, stratified by district)
-    design = chosen is not None and extra is not None and [x for x in P.random_samples if x in present] == [extra]
-    rep = extra if design else next((s for s in P.random_samples if s in present), None)
+    main_present = [s for s in P.profile.sample_names if s in P.main_samples and s in present]
+    rand = [s for s in main_present if s in P.random_samples]
+    purposive = [s for s in main_present if s not in rand]
     tables = {"compliance_by_criterion": by_crit, "compliance_by_sample": by_sample}
-    if rep is not None:
-        frame = cd.districts.set_index("district")["children_on_plans"].astype(float)
-        if design:
-            # the design: the cases chosen on purpose (Kent's initial, high-risk) a stratum taken
-            # in full, the random sample from the rest of each district's frame - the whole frame covered
-            sub = a.loc[a["sample"].isin([chosen, extra]),
-                        ["sample", "district", *criterion_columns(a, cd)]]
-            est = survey.authority_proportion(sub, frame.to_dict(), criteria=cd.criterion_ids,
-                                              certainty=chosen, random=extra,
-                                              method="logit", conf_level=P.confidence_level)
-            rep = f"{chosen} + {extra}"
-        else:
-            sub = a.loc[a["sample"] == rep, ["district", *criterion_columns(a, cd)]]
-            frame = frame[frame.index.isin(sub["district"].unique())]
-            est = survey.stratified_proportion(sub, strata="district", population=frame.to_dict(),
-                                               criteria=cd.criterion_ids, method="logit",
-                                               conf_level=P.confidence_level)
-        est.insert(1, "sample", rep)
-        tables["authority_estimate"] = label_criteria(est, cd)
+    if rand:
+        try:
+            tables["authority_estimate"] = label_criteria(
+                _design_based(a, cd, rand=rand, purposive=purposive,
+                              frame=cd.districts.set_index("district")["children_on_plans"].astype(float)), cd)
+        except KentauditError as exc:
+            # the units' frame sizes do not hold the audited cases (fewer children in scope
+            # than files audited): no estimate, said in the notebook; never a failed notebook
+            warnings.warn(f"no design-based (authority-wide) estimate: {exc}", UserWarning, stacklevel=2)
 
     labels = grade_label_map(cd)
     order = [s for s in P.profile.sample_names if s in present_values(a["sample"])]
@@ -112,11 +105,50 @@ def compliance_summary(cd: CycleData) -> Section:
     tables["grade_distribution"] = ordinal.grade_distribution(
         a, by="sample", conf_level=P.confidence_level, method=P.interval_method, scale=P.grade_scale)
     tables["grade_collapsed"] = ordinal.collapse_grades(
-        a, by="sample", conf_level=P.confidence_level, method=P.interval_method, best=P.profile.grade_best)
+        a, by="sample", conf_level=P.confidence_level, method=P.interval_method, scale=P.grade_scale,
+        best=P.profile.grade_best)
     gplot = tables["grades"][tables["grades"]["grade"] != "Total"].copy()
-    gplot["grade_num"] = gplot["grade"].str.slice(0, 1).astype(int)
+    gplot["grade_num"] = gplot["grade"].str.split(" ", n=1).str[0].astype(int)
     fig = charts.plot_grade_distribution(gplot, group="sample", grade="grade_num", count="n_audits",
                                          labels=reference.grade_labels(P.grade_scale),
                                          title=f"Overall grades by sample, {P.cycle}", best=P.profile.grade_best,
                                          group_labels={s.name: s.label for s in P.profile.samples if s.label})
     return Section.of(cd, tables, {"grades_by_sample": fig})
+
+
+
+
+def _design_based(a: pd.DataFrame, cd: CycleData, *, frame: pd.Series, rand: list,
+                  purposive: list) -> pd.DataFrame:
+    """The design-based authority-wide estimate: the random main samples stratified by unit
+    over each unit's frame; the purposive main samples, where there are any, a certainty
+    stratum (weight 1) with the random sample standing for the rest of the unit's frame.
+
+    Raises
+    ------
+    KentauditError
+        A unit's frame (children in scope) does not hold its audited cases.
+    """
+    P = cd.params
+    rep = " + ".join(purposive + rand)
+    if purposive:
+        # two random samples of one cycle are pooled as one random sample of each unit's
+        # frame, and every purposive sample is one certainty stratum (weight 1)
+        sub = a.loc[a["sample"].isin(purposive + rand), ["sample", "district", *criterion_columns(a, cd)]]
+        sub = sub.assign(sample=np.where(sub["sample"].isin(rand), "random", "certainty"))
+        est = survey.authority_proportion(sub, frame.to_dict(), criteria=cd.criterion_ids,
+                                          certainty="certainty", random="random",
+                                          method="logit", conf_level=P.confidence_level)
+        est["design"] = (f"stratified by {cd.words.unit} and sample: the cases chosen on purpose "
+                         f"({', '.join(purposive)}) a certainty stratum taken in full in each "
+                         f"{cd.words.unit} (weight 1, no sampling error), the random sample "
+                         f"({', '.join(rand)}) a simple random sample without replacement of the "
+                         f"rest of the {cd.words.unit}'s frame (weights N_h/n_h, FPC 1 - n_h/N_h)")
+    else:
+        sub = a.loc[a["sample"].isin(rand), ["district", *criterion_columns(a, cd)]]
+        frame = frame[frame.index.isin(sub["district"].unique())]
+        est = survey.stratified_proportion(sub, strata="district", population=frame.to_dict(),
+                                           criteria=cd.criterion_ids, method="logit",
+                                           conf_level=P.confidence_level)
+    est.insert(1, "sample", rep)
+    return est

@@ -546,8 +546,8 @@ def compare_grades_by(audits, by, group=None, reference: str | Sequence = "rest"
     scale = getattr(params, "grade_scale", None)
     if scale is None and "cycle" in frame.columns and frame["cycle"].notna().any():
         scale = _ref.scale_for_cycle(str(frame["cycle"].dropna().iloc[0]))
-    labels = _ref.grade_labels(scale or "ofsted_2009")
-    grades = list(ordinal.GRADES)
+    labels = ordinal.scale_labels(scale)
+    grades = list(labels)  # the scale's grades 1 to n, any length
     xa = np.array([int((ga == k).sum()) for k in grades], dtype=np.int64)
     xb = np.array([int((gb == k).sum()) for k in grades], dtype=np.int64)
     na, nb = np.int64(ga.notna().sum()), np.int64(gb.notna().sum())
@@ -562,7 +562,8 @@ def compare_grades_by(audits, by, group=None, reference: str | Sequence = "rest"
         out["estimate" + suffix] = ci["estimate"].to_numpy()
         out["conf_low" + suffix] = ci["conf_low"].to_numpy()
         out["conf_high" + suffix] = ci["conf_high"].to_numpy()
-    cmp_ = compare_independent(xa, np.full(4, na), xb, np.full(4, nb), conf_level=conf_level)
+    cmp_ = compare_independent(xa, np.full(len(grades), na), xb, np.full(len(grades), nb),
+                               conf_level=conf_level)
     _add_difference(out, cmp_, interval_method, conf_level)
     family = f"{int(out['p_value'].notna().sum())} grades, {name_a} against {name_b}"
     out["p_adjusted"], out["family"] = _adjusted(out["p_value"].to_numpy(float), adjust, family)
@@ -572,7 +573,7 @@ def compare_grades_by(audits, by, group=None, reference: str | Sequence = "rest"
     # best, a higher grade is harder)
     best = getattr(getattr(params, "profile", None), "grade_best", "lowest")
     rank = ordinal.compare_grades(ga.dropna().astype(int).to_numpy(), gb.dropna().astype(int).to_numpy(),
-                                  conf_level=conf_level, names=(name_a, name_b), best=best)
+                                  conf_level=conf_level, names=(name_a, name_b), scale=scale, best=best)
     rs = rank[rank["test"].str.startswith("Wilcoxon")].iloc[0]
     # compare_grades reports U of its second sample; here U of group a = n_a n_b - U_b
     u_a = float(na) * float(nb) - float(rs["statistic"])

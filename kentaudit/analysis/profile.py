@@ -122,7 +122,7 @@ def district_profile(cd: CycleData, district: str) -> Section:
     gtest = ordinal.compare_grades(grouped[grouped["group"] == rest_name],
                                    grouped[grouped["group"] == district],
                                    conf_level=P.confidence_level, names=(rest_name, district),
-                                   best=P.profile.grade_best)
+                                   scale=P.grade_scale, best=P.profile.grade_best)
     alpha = 1 - P.confidence_level
     forest = prof.assign(label=prof["criterion_label"], conf_low=prof["difference_conf_low"],
                          conf_high=prof["difference_conf_high"], estimate=prof["difference"],

@@ -106,7 +106,7 @@ def trends(cd: CycleData) -> Section:
     tables["programme_grades"] = releases.programme_grades(every, cd.districts)
 
     gc = ordinal.collapse_grades(allm, by="cycle", conf_level=P.confidence_level, method=P.interval_method,
-                                 best=P.profile.grade_best)
+                                 scale=P.grade_scale, best=P.profile.grade_best)
     tables["grade_trend"] = gc
     gt = []
     for col, sub in gc.groupby("collapse", sort=False):

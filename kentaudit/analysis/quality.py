@@ -11,7 +11,7 @@ from kentaudit.analysis.common import count_answers, label_criteria
 from kentaudit.analysis.cycle import CycleData, present_values
 from kentaudit.analysis.section import Section
 from kentaudit.inputs import timeliness
-from kentaudit.stats import interrater
+from kentaudit.stats import interrater, ordinal
 
 __all__ = ["data_quality"]
 
@@ -90,7 +90,8 @@ def data_quality(cd: CycleData) -> Section:
         n_mod = len(mod)
         if n_mod == 0:
             continue
-        ma = interrater.moderation_agreement(mod, conf_level=P.confidence_level)
+        ma = interrater.moderation_agreement(mod, conf_level=P.confidence_level,
+                                             grades=tuple(ordinal.scale_labels(P.grade_scale)))
         ma.insert(0, "sample", s)
         kappa_rows.append(ma)
         lin = ma[(ma["statistic"] == "Cohen's kappa") & (ma["weights"] == "linear")].iloc[0]
@@ -105,7 +106,7 @@ def data_quality(cd: CycleData) -> Section:
                                               "se_method", "conf_level"])
     kappa = pd.concat(kappa_rows, ignore_index=True) if kappa_rows else pd.DataFrame()
     aud = interrater.auditor_grade_distribution(a, conf_level=P.confidence_level,
-                                               method=P.interval_method)
+                                               method=P.interval_method, scale=P.grade_scale)
     q = cd.ingest.quality or {}
     n_multi = len(q.get("cycles_by_file") or {})  # ingest lists only files with more than one cycle
     # the unpaired re-audits only where the profile has a sample repeating another's cases

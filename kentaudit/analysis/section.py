@@ -57,7 +57,7 @@ FIGURE_TITLES = {
     "Funnel plot of the headline criterion", "profile_forest": "{Unit} against the {rest}",
     "trend_compliance": "Compliance over the cycles", "xmr_compliance": "Control chart of compliance",
     "caterpillar_compliance": "Shrunken estimates by {unit}",
-    "caterpillar_programme": "Shrunken estimates by {unit}, annual cycles pooled",
+    "caterpillar_programme": "Shrunken estimates by {unit}, cycles pooled",
     "moderation_change_chart": "Moderators' changes over the cycles"}
 #: Every figure an analysis can save.
 FIGURES = frozenset({"grades_by_sample", "initial_vs_extended_forest", "funnel_compliance",

@@ -137,15 +137,45 @@ def _in_words(node, words: Words):
     return node
 
 
-def applies(entry: dict, samples: list, has_previous: bool) -> str | None:
-    """None if the entry applies to the cycle, else the reason it does not."""
+def applies(entry: dict, samples: list, has_previous: bool,
+            sample_labels: Mapping | None = None) -> str | None:
+    """None if the entry applies to the cycle, else the reason it does not.
+
+    ``sample_labels``: the cycle's profile's samples, ``{code: label}``
+    (``Profile.samples``' labels). Given, a reason names only the samples the profile has,
+    in its words ("this cycle has no Extended sample"), and a table about samples the
+    profile does not have says so with the profile's own samples, never another
+    authority's design; without it (the bundled example's cycles), the bundled words.
+
+    An entry with ``design: random`` (the design-based estimate) is not decided by sample
+    names: it applies whenever one of the cycle's samples was drawn at random, which only
+    the notebooks know (they save its source table exactly then); when they did not,
+    :func:`build_tables` gives :data:`NO_RANDOM_SAMPLE` as the reason.
+    """
     want = entry.get("applies_to")
     if want and not set(want) & set(samples):
-        names = [SAMPLE_WORDS.get(s, s).lower() for s in want]
-        return f"this review has no {' or '.join(names)}"
+        if sample_labels is None:
+            names = [SAMPLE_WORDS.get(s, s).lower() for s in want]
+            return f"this review has no {' or '.join(names)}"
+        names = [str(sample_labels[s]) for s in want if s in sample_labels]
+        if names:
+            return f"this cycle has no {' or '.join(names)}"
+        return ("it is about samples the authority's audit programme does not have (its samples: "
+                f"{', '.join(str(v) for v in sample_labels.values())})")
     if entry.get("requires_previous") and not has_previous:
-        return "this is a one-off review: there are no earlier cycles to compare it with"
+        if sample_labels is None:
+            return "this is a one-off review: there are no earlier cycles to compare it with"
+        return ("no earlier cycle's audits were given (inputs.previous_audits), so there is nothing "
+                "to compare this cycle with")
     return None
+
+
+#: why the design-based estimate (a ``design: random`` entry) is not in an edition: in the
+#: authority's words (``{units}``), naming no sample of any one authority's design
+NO_RANDOM_SAMPLE = ("a design-based estimate needs a sample drawn at random in every {unit} (a sample "
+                    "with design: random in the authority's profile) and each {unit}'s children in "
+                    "scope (the units table) at least as many as its audited files, and this cycle "
+                    "has not both (the compliance notebook says which)")
 
 
 def _note_keys(entries, samples) -> list:
@@ -164,14 +194,15 @@ def _note_keys(entries, samples) -> list:
 def build_tables(spec: dict, results_dir, *, cycle: str, samples, has_previous: bool,
                  synthetic: bool = False, source: str | None = None, criterion_words=None,
                  frames=None, words: Words | None = None, producer: str | None = None,
-                 cycle_label: str | None = None):
+                 cycle_label: str | None = None, sample_labels: Mapping | None = None):
     """Build the unsuppressed publication tables named by the spec.
 
     ``frames`` (``{results table name: DataFrame}``) replaces reading ``results_dir``
     (the reviewer pages' findings, from a notebook's own tables). ``cycle_label``: the cycle as
     readers see it ("2025/26", ``CycleParams.label``; default ``cycle``). ``words`` (the cycle's
     profile's) name the authority in each table's scope, and ``producer`` (its full name)
-    in the default ``source``.
+    in the default ``source``. ``sample_labels`` (the profile's samples, ``{code: label}``)
+    word the reasons a table is not produced (:func:`applies`).
 
     Returns
     -------
@@ -188,14 +219,15 @@ def build_tables(spec: dict, results_dir, *, cycle: str, samples, has_previous: 
     producer = producer or (bundled_profile().name if words is None else w.authority)
     tables, skipped = [], []
     for e in spec["tables"]:
-        why = applies(e, list(samples), has_previous)
+        why = applies(e, list(samples), has_previous, sample_labels)
         if why:
             skipped.append((e["id"], e["title"], why))
             continue
         df = (read_results(results_dir, e["source"]) if frames is None
               else (frames[e["source"]].reset_index(drop=True) if e["source"] in frames else None))
         if df is None:
-            skipped.append((e["id"], e["title"], f"results table {e['source']!r} was not produced"))
+            skipped.append((e["id"], e["title"], in_words(NO_RANDOM_SAMPLE, w) if e.get("design") == "random"
+                            else f"results table {e['source']!r} was not produced"))
             continue
         for j in e.get("join", ()):
             # the joined table comes from the same place as the table itself (``frames`` for a
@@ -216,6 +248,10 @@ def build_tables(spec: dict, results_dir, *, cycle: str, samples, has_previous: 
                 f"results table {e['source']!r} (for {e['id']}) lacks columns {missing}. How to fix: "
                 f"save them in the notebook that writes {e['source']!r}, or change the appendix spec.")
         df = _methods_in_words(df, cols)
+        # a row the same as an earlier one in every published column says nothing new and
+        # reads as a mistake: one area named like the authority gives its total row twice
+        # (the area's and the authority's, both "All teams" of "Calderbrook")
+        df = df.drop_duplicates(subset=[c.name for c in cols], ignore_index=True)
         empty = _empty_reason(df, cols, e["source"])
         if empty:  # degenerate data (every answer to the criterion not applicable): said, not a failure
             skipped.append((e["id"], e["title"], empty))

@@ -151,13 +151,16 @@ def _isnum(v) -> bool:
 
 
 def reader_value(column: str, v, words) -> str:
-    """A label cell in words: criterion ids -> descriptions, samples -> :data:`SAMPLE_WORDS`."""
+    """A label cell in words: criterion ids -> descriptions, samples -> the profile's sample labels
+    (``words["samples"]``, ``{code: label}``, where the appendix gives them), else
+    :data:`SAMPLE_WORDS`."""
     if isinstance(v, str):
         if column == "criterion":
             return (words.get("criteria") or {}).get(v, v)
         if column == "sample":
+            names = {**SAMPLE_WORDS, **((words.get("samples") if isinstance(words, dict) else None) or {})}
             # samples used together ("initial + extended", the design-based estimate's) in words
-            return SAMPLE_WORDS.get(v) or " and ".join(SAMPLE_WORDS.get(p.strip(), p.strip()) for p in v.split("+"))
+            return names.get(v) or " and ".join(str(names.get(p.strip(), p.strip())) for p in v.split("+"))
     return "" if v is None else str(v)
 
 
@@ -239,8 +242,15 @@ def pivot_districts(t: PublicationTable, words, part: int = PIVOT_PART) -> list:
         group = crits[k:k + part]
         rows = []
         for area, dist in keys:
-            r = {w.Area: area, w.Unit: f"{w.all_units} in the {w.area}" if dist == w.all_units
-                 and area != w.authority else (f"All of {w.authority}" if area == w.authority else dist)}
+            # a unit's row shows its unit, even in an area named like the authority (one area
+            # called "Calderbrook"); only a total row ("All teams") is named for what it adds up
+            if dist != w.all_units:
+                label = dist
+            elif area == w.authority:
+                label = f"All of {w.authority}"
+            else:
+                label = f"{w.all_units} in the {w.area}"
+            r = {w.Area: area, w.Unit: label}
             for c in group:
                 r[reader_value("criterion", c, words)] = cell.get((c, area, dist), "[x]")
             rows.append(r)

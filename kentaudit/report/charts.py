@@ -39,6 +39,7 @@ from kentaudit.core.methods import check_method
 from kentaudit.inputs.profile import plural
 from kentaudit.inputs.reference import grade_labels
 from kentaudit.stats.funnel import funnel_limits, level_label
+from kentaudit.stats.ordinal import collapse_rules
 
 __all__ = [
     "OKABE_ITO",
@@ -1016,14 +1017,16 @@ def plot_grade_distribution(table: pd.DataFrame, group: str = "district", grade:
         # the legend below the axis label, placed by the layout so that they never overlap
         fig.legend(*ax.get_legend_handles_labels(), ncols=min(4, len(labels)),
                    loc="outside lower center", frameon=False)
-    worst, top = order[-1], order[:2]
+    worst = order[-1]
     said = ", ".join(f"{g} = {labels[g]}" for g in order)
     caption = (f"{title}: percentage of {subject} at each grade by {group} ({said}); "
                f"n = number of graded files in each bar.")
     overall = wide.sum(axis=0) / totals.sum()
     hi = share[worst].idxmax()
-    good = share[[g for g in share.columns if g in top]].sum(axis=1)
-    good_words = " or ".join(labels[g] for g in top)
+    # the better half of the scale, as the tables' "good or better" (ordinal.collapse_rules)
+    better = collapse_rules(dict(labels), best)[0][2]
+    good = share[[g for g in share.columns if g in better]].sum(axis=1)
+    good_words = " or ".join(str(labels[g]) for g in better)
     alt = (f"Stacked bar chart of {subject} by grade for {k} {plural(group)} "
            f"({int(totals.sum())} files). Overall {_pct(float(good.mul(totals).sum() / totals.sum()), 0)} "
            f"are {good_words} and {_pct(float(overall[worst]), 0)} {labels[worst]}. "

@@ -39,7 +39,8 @@ from kentaudit.core.formatting import (format_interval, format_value, join_words
 from kentaudit.inputs.profile import Words, bundled_profile
 
 __all__ = ["FORMATS", "column_info", "header", "style_table", "TableView", "MAX_ROWS", "MAX_SHOWN", "Interval",
-           "intervals", "scale_of", "TITLES", "WORD_SLOTS", "default_words", "in_words", "table_title"]
+           "intervals", "scale_of", "TITLES", "WORD_SLOTS", "default_words", "in_words", "table_title",
+           "grade_scale_note"]
 
 #: the closed set of column formats of ``columns.csv``
 FORMATS = ("count", "percent", "pp", "p", "number", "bool", "text")
@@ -104,6 +105,22 @@ def in_words(text, words: Words | None = None):
     return _SLOT.sub(lambda m: slots[m.group(1)], text)
 
 
+def grade_scale_note(labels, best: str = "lowest") -> str:
+    """The appendix's note on grades, from the cycle's scale (``{grade: label}``, any length;
+    ``best``: the profile's ``grade_best``): "Grades run from 1 (the best, Outstanding) to 4
+    (Inadequate) on the grade scale of the cycle." on Kent's scale, "... from 1 (the best,
+    Good) to 3 (Inadequate) ..." on a three-point one, and with ``best="highest"`` "from 1
+    (Inadequate) to 5 (the best, Excellent)". The appendix's ``grades`` note
+    (``appendix_spec.yaml``) is replaced by it."""
+    grades = sorted(labels)
+    first, last = grades[0], grades[-1]
+    if best == "highest":
+        ends = f"{first} ({labels[first]}) to {last} (the best, {labels[last]})"
+    else:
+        ends = f"{first} (the best, {labels[first]}) to {last} ({labels[last]})"
+    return f"Grades run from {ends} on the grade scale of the cycle."
+
+
 #: results table -> the title a reader sees above it (``style_table``'s default caption), the
 #: authority's words in braces (:func:`in_words`); a table not listed gets its name in words,
 #: which a test forbids for every results table
@@ -140,7 +157,7 @@ TITLES = {
     "area_vs_rest": "Each {area} against the rest of the authority",
     "casemix_lr": "Do {units} differ once case mix is allowed for? Likelihood-ratio tests",
     "casemix_odds_ratios": "Odds of meeting the headline criterion, by {unit}, allowing for case mix",
-    "funnel_programme": "Each {unit} against the standard, annual cycles pooled",
+    "funnel_programme": "Each {unit} against the standard, cycles pooled",
     "profile": "The {unit} against the rest of the authority and its previous cycle",
     "profile_grades": "Overall grades in the {unit} and the rest of the authority",
     "profile_grade_test": "Are the {unit}'s grades worse than the rest's?",
@@ -156,7 +173,7 @@ TITLES = {
     "shrunken_by_district": "Shrunken estimates by {unit}, with rank intervals",
     "shrunken_by_area": "Shrunken estimates by {area}, with rank intervals",
     "shrunken_headline": "Shrunken estimates of the headline criterion, with rank intervals",
-    "shrunken_programme": "Shrunken estimates by {unit}, annual cycles pooled",
+    "shrunken_programme": "Shrunken estimates by {unit}, cycles pooled",
     "flag_operating_characteristics": "How often each {unit} flag is wrong, and how often it finds a real shortfall",
     "flag_oc_summary": "Error rates of the {unit} flags at this cycle's numbers of files",
     "spc_operating_characteristics": "Error rates of the control-chart rules",

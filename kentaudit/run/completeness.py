@@ -17,7 +17,36 @@ from pathlib import Path
 
 from kentaudit.core.errors import ParamsError
 
-__all__ = ["appendix_notebooks", "check_notebooks_for_appendix", "require_complete_results"]
+__all__ = ["SKIPPED", "appendix_notebooks", "check_notebooks_for_appendix", "notebook_skip_reason",
+           "require_complete_results"]
+
+#: the status of a notebook a run does not execute because the cycle lacks its inputs
+SKIPPED = "skipped"
+
+
+def notebook_skip_reason(notebook: str, params) -> str | None:
+    """Why ``notebook`` does not apply to the cycle (its inputs are not in the cycle), else None.
+
+    A notebook whose inputs a cycle does not have is not run: the run records it with status
+    ``skipped`` and this reason (the summary, the manifest and the reviewer index), rather
+    than running it to say nothing, or something false, about the authority.
+
+    ``initial_vs_extended`` compares a sample with the cases added beside it (the samples
+    ``initial`` and ``extended``, which :mod:`kentaudit.analysis.extension` reads) and a
+    sample with its re-audit (a sample whose profile entry ``repeats`` another, both in the
+    cycle); a cycle with neither skips it. Every other notebook applies to every cycle.
+    """
+    if notebook != "initial_vs_extended":
+        return None
+    samples = set(params.samples)
+    repeats = {s.name: s.repeats for s in params.profile.samples if s.repeats}
+    paired = any(name in samples and first in samples for name, first in repeats.items())
+    if {"initial", "extended"} <= samples or paired:
+        return None
+    labels = {s.name: (s.label or s.name) for s in params.profile.samples}
+    have = ", ".join(str(labels.get(s, s)) for s in params.samples) or "none"
+    return ("not run: it compares a sample with the cases added to it and a sample with its "
+            f"re-audit (a sample that repeats another), and this cycle has neither (its samples: {have})")
 
 
 def appendix_notebooks(params) -> dict[str, list[str]]:

@@ -519,9 +519,15 @@ def build_index(html_dir: str | Path, pages: list[dict[str, Any]], *, title: str
             f"<td class=\"kentaudit-status-{html.escape(status)}\">{html.escape(status)}</td>"
             f"<td>{'' if secs is None else f'{secs:.1f}'}</td>"
             + (f"<td>{html.escape(str(p.get('error') or ''))}</td>" if failed else "") + "</tr>")
-    n_fail = sum(p.get("status") != "ok" for p in pages)
-    summary = (f"All {len(pages)} notebooks ran successfully." if n_fail == 0
-               else f"{n_fail} of {len(pages)} notebooks did not complete; see the table.")
+    # a notebook the cycle has no inputs for is not run ("skipped", with why): not a failure
+    n_skip = sum(p.get("status") == "skipped" for p in pages)
+    n_fail = sum(p.get("status") not in ("ok", "skipped") for p in pages)
+    n_run = len(pages) - n_skip
+    summary = (f"All {n_run} notebooks ran successfully." if n_fail == 0
+               else f"{n_fail} of {n_run} notebooks did not complete; see the table.")
+    if n_skip:
+        summary += (f" {n_skip} notebook{'s were' if n_skip > 1 else ' was'} not run because this cycle "
+                    "does not have what it compares; the table says why.")
     prov = dict(provenance or {})
     prov.setdefault("notebook", "index")
     page = (

@@ -47,7 +47,7 @@ from kentaudit.core.errors import InputError, ParamsError, RunError
 from kentaudit.inputs.params import CycleParams, load_params, sha256_file
 from kentaudit.inputs.profile import Words
 from kentaudit.run import cache, folders as rundirs, zygote as kernel_zygote
-from kentaudit.run.completeness import check_notebooks_for_appendix
+from kentaudit.run.completeness import SKIPPED, check_notebooks_for_appendix, notebook_skip_reason
 from kentaudit.run.deathsig import die_with_parent
 from kentaudit.run.manifest import new_manifest, read_manifest, utc_now, write_manifest
 from kentaudit.run.skip_imports import skip_unused_optional_imports
@@ -788,6 +788,8 @@ class _Run:
     kernel_dir: str
     extra: dict | None = None
     reuse: bool = True  # reuse the last complete run's outputs where keys match (kentaudit.run.cache)
+    # the notebooks the cycle has no inputs for, not run: (plan, reason), in the plan's order
+    skipped: list[tuple[dict[str, Any], str]] = field(default_factory=list)
     # made by the steps
     run_id: str = ""
     staging: Path = Path()
@@ -826,9 +828,11 @@ class _Run:
 def _run_locked(params: CycleParams, job_list, *, name, partial, n_jobs, timeout, appendix, kmc,
                 transport, zygote=False, kernel_dir: str, extra: dict | None = None, reuse: bool = True) -> int:
     """Run the cycle in a staging folder, then publish it or set it aside; the exit code."""
-    run = _Run(params=params, plans=job_list, name=name, partial=partial, n_jobs=n_jobs, timeout=timeout,
-               appendix=appendix, kmc=kmc, transport=transport, zygote=zygote, kernel_dir=kernel_dir,
-               extra=extra, reuse=reuse)
+    why = {j["stem"]: notebook_skip_reason(j["notebook"], params) for j in job_list}
+    run = _Run(params=params, plans=[j for j in job_list if not why[j["stem"]]], name=name, partial=partial,
+               n_jobs=n_jobs, timeout=timeout, appendix=appendix, kmc=kmc, transport=transport, zygote=zygote,
+               kernel_dir=kernel_dir, extra=extra, reuse=reuse,
+               skipped=[(j, why[j["stem"]]) for j in job_list if why[j["stem"]]])
     _prepare_staging(run)
     with _run_log(run.staging / "run.log"):
         _log_run_start(run)
@@ -970,6 +974,12 @@ def _prepare_staging(run: _Run) -> None:
                                "output": f"notebooks/{j['stem']}.ipynb", "html": None,
                                "status": "pending", "seconds": None, "retries": 0,
                                "retry_errors": [], "error": None} for j in run.plans}
+    for j, reason in run.skipped:  # recorded with why, never run
+        run.entries[j["stem"]] = {"notebook": j["notebook"], "district": j["district"],
+                                  "district_code": j["district_code"], "output": None, "html": None,
+                                  "status": SKIPPED, "seconds": None, "retries": 0, "retry_errors": [],
+                                  "error": reason}
+        log.info("%s: %s", j["stem"], reason)
     manifest["notebooks"] = list(run.entries.values())
     write_manifest(staging / "manifest.json", manifest)
     run.t_start = time.monotonic()
@@ -1153,7 +1163,7 @@ def _settle_entries(run: _Run) -> None:
         if e["status"] in ("pending", "running"):
             e["status"] = "interrupted" if run.interrupted else "not run"
             run.failed = True
-        if not (run.staging / e["output"]).exists():
+        if e["output"] and not (run.staging / e["output"]).exists():
             e["output"] = None
 
 
@@ -1280,7 +1290,7 @@ def _why_failed(entries: dict) -> str:
     """One line: which notebooks failed and why (each distinct error once, with its notebooks)."""
     by_error: dict[str, list[str]] = {}
     for e in entries.values():
-        if e["status"] not in ("ok", "pending", "running"):
+        if e["status"] not in ("ok", "pending", "running", SKIPPED):
             label = e["notebook"] + (f" ({e['district']})" if e["district"] else "")
             by_error.setdefault(e["error"] or e["status"], []).append(label)
     if not by_error:
@@ -1464,7 +1474,7 @@ def _export_html(params, staging: Path, manifest: dict, entries: dict) -> bool:
         pages.append({**e, "html": f"{stem}.html" if e["html"] else None})
     build_index(staging / "html", pages, title=params.title,
                 provenance={**base, "notebook": "index", "status": "failed" if not ok or any(
-                    e["status"] != "ok" for e in entries.values()) else "ok"})
+                    e["status"] not in ("ok", SKIPPED) for e in entries.values()) else "ok"})
     manifest["html"] = {"index": "html/index.html", "pages": sum(1 for e in entries.values() if e["html"]),
                         "images_without_alt": no_alt}
     return ok

@@ -536,12 +536,12 @@ def kappa_from_table(table, conf_level: float = 0.95) -> pd.DataFrame:
     return out
 
 
-def _pairs(audits, grade, moderated):
+def _pairs(audits, grade, moderated, grades=None):
     for c in (grade, moderated):
         if c not in audits.columns:
             raise KentauditError(f"the audits have no column {c!r}.")
-    g1 = grade_series(audits, grade)
-    g2 = grade_series(audits, moderated)
+    g1 = grade_series(audits, grade, grades)
+    g2 = grade_series(audits, moderated, grades)
     both = g1.notna() & g2.notna()
     return g1[both].astype(int), g2[both].astype(int), int((g2.notna() & g1.isna()).sum())
 
@@ -557,7 +557,7 @@ def _groups(audits: pd.DataFrame, by) -> tuple[list, list]:
 
 def moderation_agreement(audits: pd.DataFrame, grade: str = "overall_grade",
                          moderated: str = "moderated_grade", by=None,
-                         conf_level: float = 0.95) -> pd.DataFrame:
+                         conf_level: float = 0.95, grades: Sequence | None = None) -> pd.DataFrame:
     """Agreement between auditors' grades and moderated grades.
 
     Parameters
@@ -565,7 +565,10 @@ def moderation_agreement(audits: pd.DataFrame, grade: str = "overall_grade",
     audits : DataFrame
         Audits; rows with both ``grade`` and ``moderated`` present are the pairs.
     by : str or list of str, optional
-        Group columns (e.g. ``cycle``); the kappa table always has all four grades.
+        Group columns (e.g. ``cycle``); the kappa table always has every grade of the scale.
+    grades : sequence of int, optional
+        The grade scale's grades (1 to n; the weights of a weighted kappa depend on n);
+        default :data:`GRADES`, the bundled default scale's four.
 
     Returns
     -------
@@ -575,10 +578,10 @@ def moderation_agreement(audits: pd.DataFrame, grade: str = "overall_grade",
     bycols, groups = _groups(audits, by)
     outs = []
     for key, g in groups:
-        a, b, n_odd = _pairs(g, grade, moderated)
+        a, b, n_odd = _pairs(g, grade, moderated, grades)
         if len(a) == 0:
             continue
-        res = kappa_from_table(agreement_table(a, b), conf_level)
+        res = kappa_from_table(agreement_table(a, b, tuple(grades or GRADES)), conf_level)
         for c, v in zip(bycols, key):
             res.insert(bycols.index(c), c, v)
         res["n_moderated_ungraded"] = n_odd
@@ -642,12 +645,14 @@ def regrade_direction(audits: pd.DataFrame, grade: str = "overall_grade",
 
 def auditor_grade_distribution(audits: pd.DataFrame, auditor: str = "auditor",
                                grade: str = "overall_grade", conf_level: float = 0.95,
-                               method: str = "wilson") -> pd.DataFrame:
+                               method: str = "wilson", scale: str | None = None) -> pd.DataFrame:
     """Grade distribution of each auditor (for calibration; never publish auditor codes).
 
     Returns the columns of :func:`kentaudit.stats.ordinal.grade_distribution` grouped
-    by ``auditor``. No audits at all is refused with ``InputError``.
+    by ``auditor`` (``scale``: the cycle's grade scale, as there). No audits at all is refused
+    with ``InputError``.
     """
     if len(audits) == 0:
         raise InputError("no audits: nothing to tabulate by auditor.", column=auditor)
-    return grade_distribution(audits, by=auditor, grade=grade, conf_level=conf_level, method=method)
+    return grade_distribution(audits, by=auditor, grade=grade, conf_level=conf_level, method=method,
+                              scale=scale)

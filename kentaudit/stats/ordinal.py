@@ -1,9 +1,10 @@
-"""Ordinal grades (1-4; 1 = best unless ``best="highest"``, the profile's ``grade_best``):
+"""Ordinal grades (1 to n; 1 = best unless ``best="highest"``, the profile's ``grade_best``):
 distributions, collapses, two-sample comparisons, trends.
 
 Grades are ordinal, so comparisons use rank and proportional-odds methods and
-never a test for unordered categories. Labels follow the era of the grade
-scale (:func:`kentaudit.inputs.reference.grade_labels`).
+never a test for unordered categories. A grade scale has any number of grades
+(Kent's four, a council's own three or six): the grades and their labels are the
+cycle's scale's (:func:`kentaudit.inputs.reference.grade_labels`), never a fixed 1-4.
 """
 from __future__ import annotations
 
@@ -20,9 +21,11 @@ from kentaudit.core.errors import KentauditError
 from kentaudit.core.methods import check_conf_level, check_method
 from kentaudit.inputs import reference
 
-__all__ = ["BEST", "CI_METHODS", "TREND_METHODS", "best_first", "grade_series", "grade_distribution", "collapse_grades",
-           "compare_grades", "trend_test"]
+__all__ = ["BEST", "CI_METHODS", "TREND_METHODS", "best_first", "grade_series", "grade_distribution",
+           "collapse_grades", "compare_grades", "trend_test", "scale_labels", "collapse_rules"]
 
+#: the grades of the bundled default scale (``ofsted_2009``), used only where neither a scale
+#: nor a cycle says which scale the grades are on; every analysis passes its cycle's scale
 GRADES = (1, 2, 3, 4)
 #: which end of the scale is best (the profile's ``grade_best``): ``lowest`` (grade 1, Kent's
 #: Outstanding) or ``highest``
@@ -33,8 +36,10 @@ CI_METHODS = {"wilson": "wilson", "clopper-pearson": "beta", "jeffreys": "jeffre
 TREND_METHODS = ("cochran_armitage", "linear_by_linear")
 
 
-def grade_series(x, grade: str) -> pd.Series:
-    """Grades as a nullable Int64 Series; validate the 1-4 range."""
+def grade_series(x, grade: str, grades=None) -> pd.Series:
+    """Grades as a nullable Int64 Series, each one of ``grades`` (the scale's grades 1 to n;
+    default :data:`GRADES`, the bundled default scale's)."""
+    grades = tuple(GRADES if grades is None else grades)
     if isinstance(x, pd.DataFrame):
         if grade not in x.columns:
             raise KentauditError(f"the audits have no column {grade!r}.")
@@ -44,22 +49,67 @@ def grade_series(x, grade: str) -> pd.Series:
     try:
         s = pd.to_numeric(s, errors="raise").astype("Float64")
     except (ValueError, TypeError):
-        raise KentauditError(f"grades in {grade!r} must be whole numbers 1-4 (or missing).") from None
+        raise KentauditError(f"grades in {grade!r} must be whole numbers 1-{max(grades)} "
+                             "(or missing).") from None
     bad = s.dropna()
-    bad = bad[~bad.isin(GRADES)]
+    bad = bad[~bad.isin(grades)]
     if not bad.empty:
-        raise KentauditError(f"grade {bad.iloc[0]!r} in {grade!r} is not one of 1, 2, 3, 4.")
+        raise KentauditError(f"grade {bad.iloc[0]!r} in {grade!r} is not one of "
+                             f"{', '.join(str(g) for g in grades)} (the grade scale's grades).")
     return s.astype("Int64")
 
 
-def _labels_for(df: pd.DataFrame | None, scale: str | None) -> dict[int, str]:
+def scale_labels(scale: str | None = None, audits: pd.DataFrame | None = None) -> dict[int, str]:
+    """``{grade: label}`` of the grades 1 to n the audits are graded on, in order.
+
+    ``scale`` (the cycle's ``grade_scale``, a bundled scale or a profile's) names it; without
+    one, the scales in force for the audits' ``cycle`` values, a grade's labels joined by
+    " / " when the audits span two eras (and a grade only one scale has keeping that one's
+    label); without either, the bundled default scale (``ofsted_2009``).
+    """
     if scale is not None:
-        return reference.grade_labels(scale)
-    if df is not None and "cycle" in df.columns and df["cycle"].notna().any():
-        scales = sorted({reference.scale_for_cycle(c) for c in df["cycle"].dropna().astype(str).unique()})
+        return dict(sorted(reference.grade_labels(scale).items()))
+    if audits is not None and "cycle" in audits.columns and audits["cycle"].notna().any():
+        scales = sorted({reference.scale_for_cycle(c) for c in audits["cycle"].dropna().astype(str).unique()})
         maps = [reference.grade_labels(s) for s in scales]
-        return {g: " / ".join(dict.fromkeys(m[g] for m in maps)) for g in GRADES}
-    return reference.grade_labels("ofsted_2009")
+        grades = sorted(set().union(*maps))
+        return {g: " / ".join(dict.fromkeys(m[g] for m in maps if g in m)) for g in grades}
+    return dict(sorted(reference.grade_labels("ofsted_2009").items()))
+
+
+def _labels_for(df: pd.DataFrame | None, scale: str | None) -> dict[int, str]:
+    return scale_labels(scale, df)
+
+
+def collapse_rules(labels: dict[int, str], best: str = "lowest") -> list[tuple[str, str, tuple[int, ...]]]:
+    """The two collapses of a scale of n grades: ``(code, definition, grades)``.
+
+    ``best`` (the profile's ``grade_best``) says which end is best; below, "grade 1" is the best
+    grade where the lowest is best (default), and the half counts from grade n where the
+    highest is ("grade 4 or 3 (good or better)", "grade 1 (inadequate)").
+
+    - ``good_or_better``: the better half of the scale, grades 1 to n // 2 (at least grade
+      1): on a four-point scale grades 1 and 2 (Outstanding or Good), on a three-point one
+      grade 1 (Good), on a six-point one grades 1 to 3;
+    - ``inadequate``: the worst grade, n.
+
+    The definitions name the grades and their labels ("grade 1 or 2 (good or better)",
+    "grade 4 (inadequate)"), so a reader sees the rule on the cycle's own scale.
+    """
+    grades = best_first(labels, best)
+    n = len(grades)
+    k = max(1, n // 2)
+    good = tuple(grades[:k])
+    lab = str(labels[good[-1]]).lower()
+    if k == 1:
+        good_words = f"grade {good[0]} ({lab})"
+    elif k == 2:
+        good_words = f"grade {good[0]} or {good[1]} ({lab} or better)"
+    else:
+        good_words = f"grades {good[0]} to {good[-1]} ({lab} or better)"
+    worst = grades[-1]
+    return [("good_or_better", good_words, good),
+            ("inadequate", f"grade {worst} ({str(labels[worst]).lower()})", (worst,))]
 
 
 def _ci(count, nobs, conf_level, method):
@@ -108,7 +158,7 @@ def grade_distribution(audits: pd.DataFrame, by=None, grade: str = "overall_grad
     Parameters
     ----------
     audits : DataFrame
-        Audits (one row each) with the ``grade`` column (Int64, 1-4, 1 best).
+        Audits (one row each) with the ``grade`` column (Int64, 1 to n, 1 best).
     by : str or list of str, optional
         Columns to group by (e.g. ``"district"`` or ``["cycle", "district"]``).
     grade : str
@@ -118,14 +168,14 @@ def grade_distribution(audits: pd.DataFrame, by=None, grade: str = "overall_grad
     method : {"wilson", "clopper-pearson", "jeffreys", "agresti-coull"}
         Interval for each proportion (statsmodels ``proportion_confint``).
     scale : str, optional
-        Grade scale for labels; by default from the ``cycle`` column, with both
-        labels joined by " / " when a group spans the 2009 and 2013 scales.
+        The grade scale (its grades and labels; :func:`scale_labels`); by default from the
+        ``cycle`` column, with both labels joined by " / " when a group spans two scales.
 
     Returns
     -------
-    DataFrame, one row per group and grade 1-4, with the ``by`` columns then
+    DataFrame, one row per group and grade 1 to n of the scale, with the ``by`` columns then
 
-    - ``grade`` (int 1-4) and ``label`` (era's label);
+    - ``grade`` (int 1 to n) and ``label`` (the scale's label);
     - ``n``: audits at that grade;
     - ``n_graded``: audits with a grade (the denominator);
     - ``n_missing``: audits in the group with no grade (not in the denominator);
@@ -143,12 +193,12 @@ def grade_distribution(audits: pd.DataFrame, by=None, grade: str = "overall_grad
     rows = []
     bycols = [] if by is None else ([by] if isinstance(by, str) else list(by))
     for key, g in _groups(audits, by, grade):
-        s = grade_series(g, grade)
         labels = _labels_for(g, scale)
+        s = grade_series(g, grade, tuple(labels))
         n_missing = int(s.isna().sum())
         n_graded = int(s.notna().sum())
         counts = s.dropna().astype(int).value_counts()
-        for gr in GRADES:
+        for gr in labels:
             rows.append({**dict(zip(bycols, key)), "grade": gr, "label": labels[gr],
                          "n": int(counts.get(gr, 0)), "n_graded": n_graded, "n_missing": n_missing})
     out = pd.DataFrame(rows)
@@ -156,19 +206,22 @@ def grade_distribution(audits: pd.DataFrame, by=None, grade: str = "overall_grad
 
 
 def collapse_grades(audits: pd.DataFrame, by=None, grade: str = "overall_grade",
-                    conf_level: float = 0.95, method: str = "wilson", best: str = "lowest") -> pd.DataFrame:
-    """Share of audits "good or better" (the two best grades) and "inadequate" (the worst grade).
+                    conf_level: float = 0.95, method: str = "wilson",
+                    scale: str | None = None, best: str = "lowest") -> pd.DataFrame:
+    """Share of audits "good or better" (the better half of the scale) and "inadequate" (its
+    worst grade): grades 1-2 and 4 on a four-point scale (:func:`collapse_rules`).
 
-    ``best`` (the profile's ``grade_best``) says which end of the 1-4 scale is best: ``lowest``
-    (default: grades 1-2 are good or better, 4 inadequate) or ``highest`` (grades 4-3 are good or
-    better, 1 inadequate).
+    ``scale``: the cycle's grade scale (as :func:`grade_distribution`); by default from the
+    ``cycle`` column, else the bundled default scale. ``best`` (the profile's ``grade_best``)
+    says which end of the scale is best: ``highest`` makes the better half the highest grades
+    and "inadequate" grade 1.
 
     Returns
     -------
     DataFrame, two rows per group, with the ``by`` columns then
 
-    - ``collapse``: ``"good_or_better"`` (the two best grades) or ``"inadequate"`` (the worst);
-    - ``definition``: the rule in words;
+    - ``collapse``: ``"good_or_better"`` (grades 1 to n // 2) or ``"inadequate"`` (grade n);
+    - ``definition``: the rule in words, on the scale's grades and labels;
     - ``n``: audits meeting the rule; ``n_graded``: denominator; ``n_missing``;
     - ``estimate``, ``conf_low``, ``conf_high``, ``method``, ``conf_level``.
 
@@ -181,18 +234,15 @@ def collapse_grades(audits: pd.DataFrame, by=None, grade: str = "overall_grade",
     check_method(best, BEST, "best")
     conf_level = check_conf_level(conf_level)
     bycols = [] if by is None else ([by] if isinstance(by, str) else list(by))
-    order = best_first(GRADES, best)
-    good, worst = order[:2], order[-1]
     rows = []
     for key, g in _groups(audits, by, grade):
-        s = grade_series(g, grade)
+        labels = _labels_for(g, scale)
+        s = grade_series(g, grade, tuple(labels))
         graded = s.dropna().astype(int)
         base = {**dict(zip(bycols, key)), "n_graded": int(len(graded)), "n_missing": int(s.isna().sum())}
-        rows.append({**base, "collapse": "good_or_better",
-                     "definition": f"grade {good[0]} or {good[1]} (good or better)",
-                     "n": int(graded.isin(good).sum())})
-        rows.append({**base, "collapse": "inadequate", "definition": f"grade {worst} (inadequate)",
-                     "n": int((graded == worst).sum())})
+        for code, words, members in collapse_rules(labels, best):
+            rows.append({**base, "collapse": code, "definition": words,
+                         "n": int(graded.isin(members).sum())})
     out = pd.DataFrame(rows)
     out = out[bycols + ["collapse", "definition", "n", "n_graded", "n_missing"]]
     return _with_proportions(out, conf_level, method)
@@ -207,7 +257,7 @@ def best_first(grades, best: str = "lowest") -> list:
 
 def compare_grades(a, b, grade: str = "overall_grade", conf_level: float = 0.95,
                    correction: bool = True, names: tuple[str, str] = ("a", "b"),
-                   best: str = "lowest") -> pd.DataFrame:
+                   scale: str | None = None, best: str = "lowest") -> pd.DataFrame:
     """Compare the grades of two independent samples (rank test and proportional odds).
 
     Parameters
@@ -224,6 +274,10 @@ def compare_grades(a, b, grade: str = "overall_grade", conf_level: float = 0.95,
         ``wilcox.test(correct = TRUE)`` default).
     names : (str, str)
         Names of the samples for the output.
+    scale : str, optional
+        The grade scale the grades are on (any number of grades, 1 to n): every grade must be
+        one of its grades. By default the scale of the audits' ``cycle`` (DataFrames), else
+        the bundled default scale.
     best : {"lowest", "highest"}
         Which end of the scale is best (the profile's ``grade_best``). "Worse" below means
         a higher number where the lowest grade is best (default), a lower number where the
@@ -262,7 +316,8 @@ def compare_grades(a, b, grade: str = "overall_grade", conf_level: float = 0.95,
 
     Validated against R ``wilcox.test(b, a, correct = TRUE, exact = FALSE)``
     and ``MASS::polr(grade ~ sample, method = "logistic", Hess = TRUE)``
-    (coefficient and SE; Wald interval from them) in ``tests/r/reference_more.R``.
+    (coefficient and SE; Wald interval from them) in ``tests/r/reference_more.R`` (four
+    grades) and ``tests/r/reference_grades_any.R`` (three and six grades).
 
     References
     ----------
@@ -272,7 +327,8 @@ def compare_grades(a, b, grade: str = "overall_grade", conf_level: float = 0.95,
     """
     conf_level = check_conf_level(conf_level)
     check_method(best, BEST, "best")
-    ga, gb = grade_series(a, grade), grade_series(b, grade)
+    ga = grade_series(a, grade, tuple(_labels_for(a if isinstance(a, pd.DataFrame) else None, scale)))
+    gb = grade_series(b, grade, tuple(_labels_for(b if isinstance(b, pd.DataFrame) else None, scale)))
     xa, xb = ga.dropna().astype(int).to_numpy(), gb.dropna().astype(int).to_numpy()
     if best == "highest":  # worse = lower-numbered: negated, worse is again the larger value
         xa, xb = -xa, -xb
@@ -408,7 +464,7 @@ class _CountedOrderedModel(OrderedModel):
     weighted grade frequencies), which is exactly the log-likelihood of the
     model with one row per audit, so the estimates and the (numerical)
     Hessian are those of that model; the cost depends on the number of
-    distinct (sample, grade) rows, at most eight, not on the audits.
+    distinct (sample, grade) rows, at most twice the scale's grades, not on the audits.
     """
 
     def __init__(self, endog, exog, *, freq, **kw):

@@ -204,8 +204,10 @@ def test_where_the_highest_grade_is_best_good_or_better_is_grades_4_and_3_and_in
         assert out.loc[key, "n"] == ref_best(case, "n")
         assert out.loc[key, "conf_low"] == pytest.approx(ref_best(case, "ci_low"), rel=1e-6)
         assert out.loc[key, "conf_high"] == pytest.approx(ref_best(case, "ci_high"), rel=1e-6)
-    assert out.loc["good_or_better", "definition"] == "grade 4 or 3 (good or better)"
-    assert out.loc["inadequate", "definition"] == "grade 1 (inadequate)"
+    # the definitions name the grades and the labels of the scale the grades are on (here the
+    # bundled default's, whose grade 3 is Adequate and grade 1 Outstanding: read the other way up)
+    assert out.loc["good_or_better", "definition"] == "grade 4 or 3 (adequate or better)"
+    assert out.loc["inadequate", "definition"] == "grade 1 (outstanding)"
     low = collapse_grades(audits(GA)).set_index("collapse")["definition"]
     assert list(low) == ["grade 1 or 2 (good or better)", "grade 4 (inadequate)"]
 

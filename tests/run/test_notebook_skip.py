@@ -1,0 +1,40 @@
+"""A notebook whose inputs a cycle does not have is not run, and says why in the profile's words
+(kentaudit.run.completeness.notebook_skip_reason; the run's record of it is tested on a whole
+run in tests/run/test_own_scale_cycle.py)."""
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from kentaudit.inputs.params import load_params
+from kentaudit.run.completeness import notebook_skip_reason
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def kent_2009():
+    return load_params(ROOT / "params" / "cycle-2009.yaml")
+
+
+def test_the_comparison_of_samples_runs_where_the_cycle_has_them(kent_2009):
+    assert notebook_skip_reason("initial_vs_extended", kent_2009) is None
+
+
+def test_a_re_audit_with_the_sample_it_repeats_is_enough(kent_2009):
+    p = replace(kent_2009, samples=("initial", "reaudit"))
+    assert notebook_skip_reason("initial_vs_extended", p) is None
+
+
+def test_a_cycle_with_neither_skips_it_naming_its_own_samples(kent_2009):
+    p = replace(kent_2009, samples=("annual",))
+    why = notebook_skip_reason("initial_vs_extended", p)
+    assert why is not None and "this cycle has neither" in why and "Annual programme" in why
+
+
+def test_every_other_notebook_applies_to_every_cycle(kent_2009):
+    p = replace(kent_2009, samples=("annual",))
+    for nb in ("data_quality", "compliance", "districts", "district_profile", "trends", "actions"):
+        assert notebook_skip_reason(nb, p) is None
