@@ -54,6 +54,7 @@ from kentaudit.publication.writers.html import write_html
 from kentaudit.publication.writers.ods import write_ods
 from kentaudit.publication.writers.pdf import NO_PDF_REASON, finish_pdf, start_pdf, stop_pdf
 from kentaudit.publication.writers.xlsx import write_xlsx
+from kentaudit.report.tables import grade_scale_note
 
 __all__ = ["AppendixResult", "load_spec", "build_tables", "build_appendix", "build_appendix_cli",
            "RESTRICTED_MARK", "units_path", "without_note"]
@@ -132,6 +133,11 @@ def _profile(params) -> Profile:
     that name none)."""
     p = _get(params, "profile")
     return p if isinstance(p, Profile) else bundled_profile()
+
+
+def _sample_labels(params) -> dict:
+    """``{sample code: label}`` of the cycle's profile's samples (the words a reader sees)."""
+    return {s.name: s.label for s in _profile(params).samples if s.label}
 
 
 def _words(params) -> Words:
@@ -692,7 +698,9 @@ def _start(params, results_dir, spec_path) -> _Build:
     threshold = int(_get(params, "suppression_threshold", 5))
     manifest = _read_manifest(results_dir)
     # the catalogue's descriptions of the criteria, and the authority's words (its profile's)
-    words = {"criteria": _criterion_words(params), "authority": _words(params)}
+    # the samples as the profile names them: table cells ("Sample") and "not produced" reasons
+    words = {"criteria": _criterion_words(params), "authority": _words(params),
+             "samples": _sample_labels(params)}
     return _Build(params, cycle, results_dir, spec, samples, inputs, has_prev, synthetic, threshold,
                   manifest, words)
 
@@ -702,7 +710,8 @@ def _tables(b: _Build) -> tuple:
     return build_tables(b.spec, b.results_dir, cycle=b.cycle, samples=b.samples, has_previous=b.has_prev,
                         synthetic=b.synthetic, source=source_line(b.params, b.synthetic),
                         criterion_words=b.words["criteria"], words=b.words["authority"],
-                        producer=_profile(b.params).name, cycle_label=_label(b.params))
+                        producer=_profile(b.params).name, cycle_label=_label(b.params),
+                        sample_labels=b.words["samples"])
 
 
 def _earlier(b: _Build, ctx: Context, width: int) -> tuple:
@@ -762,7 +771,7 @@ def _draw(b: _Build, tables, sup, stage: Path, headline: str) -> tuple:
         spec_figs, sup.tables, stage / "figures", headline=headline, labels=labels,
         target=float(_get(params, "target", 0.8)) if not isinstance(_get(params, "target", 0.8), str) else 0.8,
         funnel_method=_get(params, "funnel_method", "binomial-interpolated"), threshold=b.threshold,
-        skip_reason=lambda e: applies(e, b.samples, b.has_prev), words=b.words["authority"])
+        skip_reason=lambda e: applies(e, b.samples, b.has_prev, b.words["samples"]), words=b.words["authority"])
     for f in figures:  # the published table shown beside each figure
         f.data_table = dict(next((e.get("data_table") for e in spec_figs if e["id"] == f.id), None) or {})
     return figures, fskipped
@@ -782,6 +791,9 @@ def _notes(b: _Build, ctx: Context) -> dict:
     """The spec's notes, the one on district samples saying which samples the comparisons read, the
     one on actions naming the actions Table 16 leaves out."""
     notes = dict(b.spec.get("notes", {}))
+    if "grades" in notes:  # the cycle's own scale: its length, labels and which end is best
+        scale = _get(b.params, "grade_scale", "ofsted_2009") or "ofsted_2009"
+        notes["grades"] = grade_scale_note(grade_labels(scale), _profile(b.params).grade_best)
     if "district_samples" in notes:
         notes["district_samples"] = district_samples_note(ctx.district_samples.get(b.cycle),
                                                           [s for s in b.samples if s in _main_samples(b.params)],

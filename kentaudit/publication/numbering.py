@@ -36,7 +36,10 @@ def numbering(ids: Iterable[str]) -> dict[str, str]:
 def numbered_title(id_: str, title: str) -> str:
     """How a list names a table or figure: ``Table 5 (Compliance by sample)``; another output
     (the PDF, id ``P1``) by its title alone."""
-    return f"{reader_number(id_)} ({title})" if ID_PATTERN.match(str(id_)) else title
+    if not ID_PATTERN.match(str(id_)):
+        return title
+    # no title: a table about samples this authority does not have (spec.title_for)
+    return f"{reader_number(id_)} ({title})" if title else reader_number(id_)
 
 
 def sheet_name(id_: str) -> str:

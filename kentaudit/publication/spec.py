@@ -137,6 +137,12 @@ def _in_words(node, words: Words):
     return node
 
 
+def _in_sentence(label: str) -> str:
+    """A label inside a sentence: its first letter lower case unless the word is an acronym
+    ("Additional cases" -> "additional cases"; "ICS sample" stays)."""
+    return label[:1].lower() + label[1:] if label[:2].istitle() or len(label) < 2 else label
+
+
 def applies(entry: dict, samples: list, has_previous: bool,
             sample_labels: Mapping | None = None) -> str | None:
     """None if the entry applies to the cycle, else the reason it does not.
@@ -157,7 +163,7 @@ def applies(entry: dict, samples: list, has_previous: bool,
         if sample_labels is None:
             names = [SAMPLE_WORDS.get(s, s).lower() for s in want]
             return f"this review has no {' or '.join(names)}"
-        names = [str(sample_labels[s]) for s in want if s in sample_labels]
+        names = [_in_sentence(str(sample_labels[s])) for s in want if s in sample_labels]
         if names:
             return f"this cycle has no {' or '.join(names)}"
         return ("it is about samples the authority's audit programme does not have (its samples: "
@@ -168,6 +174,16 @@ def applies(entry: dict, samples: list, has_previous: bool,
         return ("no earlier cycle's audits were given (inputs.previous_audits), so there is nothing "
                 "to compare this cycle with")
     return None
+
+
+def title_for(entry: dict, sample_labels: Mapping | None = None) -> str:
+    """The title a "not produced" list gives an entry: its own, or none ("") when the entry
+    is about samples the cycle's profile does not have at all (its title would name another
+    programme's samples, such as the bundled example's "initial and extended samples")."""
+    want = entry.get("applies_to")
+    if sample_labels is not None and want and not set(want) & set(sample_labels):
+        return ""
+    return entry["title"]
 
 
 #: why the design-based estimate (a ``design: random`` entry) is not in an edition: in the
@@ -221,7 +237,7 @@ def build_tables(spec: dict, results_dir, *, cycle: str, samples, has_previous: 
     for e in spec["tables"]:
         why = applies(e, list(samples), has_previous, sample_labels)
         if why:
-            skipped.append((e["id"], e["title"], why))
+            skipped.append((e["id"], title_for(e, sample_labels), why))
             continue
         df = (read_results(results_dir, e["source"]) if frames is None
               else (frames[e["source"]].reset_index(drop=True) if e["source"] in frames else None))

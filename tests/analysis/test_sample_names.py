@@ -180,9 +180,6 @@ def test_nothing_a_reader_receives_names_kents_samples(loamshire):
     assert _found(loamshire, listed=False) == []
 
 
-@pytest.mark.xfail(strict=True, reason="the appendix spec (kentaudit/data/appendix_spec.yaml, publication/spec.py "
-                                       "applies) selects T5, T6, T14 and T15 by the bundled example's sample names "
-                                       "and lists them as not produced with Kent's titles and sample words")
 def test_the_list_of_tables_not_produced_names_no_sample_of_kents(loamshire):
     assert _found(loamshire, listed=True) == []
 

@@ -102,7 +102,7 @@ def test_tables_of_absent_samples_are_skipped_with_reason(tmp_path):
     out = tmp_path / "2009"
     res = build_appendix(write_fake_cycle(out, samples=("initial",)), out)
     skipped = {i: why for i, _, why in res.skipped}
-    assert "T5" not in res.tables and "this review has no additional cases (extended sample)" in skipped["T5"]
+    assert "T5" not in res.tables and "this cycle has no additional cases (extended sample)" in skipped["T5"]
     assert "T6" not in res.tables and "re-audit of initial cases" in skipped["T6"]
     assert "inputs." not in skipped["T5"] + skipped["T6"]  # a reason in words
 

@@ -194,9 +194,6 @@ def test_no_reviewer_page_states_kents_design_as_the_councils(own):
         assert kent not in text, kent
 
 
-@pytest.mark.xfail(strict=True, reason="needs publication/appendix.py (helper D) to pass the profile's "
-                   "sample labels: build_tables(..., sample_labels=...), applies(..., sample_labels) in "
-                   "_draw, words['samples'] for the views")
 def test_the_tables_not_in_this_edition_are_explained_in_the_councils_words(own):
     folder = _ran(own)
     html = (folder / "publish" / "appendix.html").read_text(encoding="utf-8")
@@ -208,8 +205,6 @@ def test_the_tables_not_in_this_edition_are_explained_in_the_councils_words(own)
             assert kent not in why, why
 
 
-@pytest.mark.xfail(strict=True, reason="needs publication/appendix.py (helper D) to write the grades "
-                   "note from the scale: notes['grades'] = report.tables.grade_scale_note(labels, best)")
 def test_the_appendix_grade_note_is_the_councils_scale(own):
     folder = _ran(own)
     html = (folder / "publish" / "appendix.html").read_text(encoding="utf-8")
