@@ -46,7 +46,7 @@ from kentaudit.publication.members import left_out_note
 from kentaudit.publication.numbering import (ID_PATTERN, csv_name, numbering, reader_number,
                                              sheet_name)
 from kentaudit.publication.releases import earlier_releases, model_releases
-from kentaudit.publication.spec import answer_scheme, applies, build_tables, load_spec, read_results
+from kentaudit.publication.spec import answer_scheme, answer_words, applies, build_tables, load_spec, read_results
 from kentaudit.publication.table import AppendixContent
 from kentaudit.publication.views import SAMPLE_WORDS, mark_untestable
 from kentaudit.publication.writers.csv import release_list, write_csvs
@@ -688,7 +688,8 @@ def _start(params, results_dir, spec_path) -> _Build:
     cycle = str(_get(params, "cycle"))
     results_dir = _results_folder(params, cycle, results_dir)
     # the cycle's answer scheme: a partial answer counted by its rule, shown as n_partial
-    spec = answer_scheme(load_spec(spec_path, words=_words(params)), _profile(params).answers)
+    answers = _profile(params).answers
+    spec = answer_words(answer_scheme(load_spec(spec_path, words=_words(params)), answers), answers)
     if not _assumed_areas(params):
         spec = without_note(spec, "area_assumption")  # the cycle's own areas: nothing assumed
     samples = list(_get(params, "samples", []) or [])

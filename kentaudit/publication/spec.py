@@ -9,6 +9,8 @@ all build their tables here.
 """
 from __future__ import annotations
 
+import re
+
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
@@ -48,6 +50,37 @@ def load_spec(path=None, words: Words | None = None) -> dict:
 
 #: the partial answer's value in count definitions (``kentaudit.publication.cells.PARTIAL``)
 PARTIAL = "partial"
+
+
+#: count columns named for answers (``n_yes``, ``n_no_yes``, ``n_not_applicable``, ``n_denominator``):
+#: their labels speak the profile's answer words
+_ANSWER_COLUMN = re.compile(r"n_(?:yes|no|not_applicable|denominator)(?:_.*)?")
+
+
+def answer_words(spec: dict, answers) -> dict:
+    """The spec with the answer count columns' labels in the profile's answer words: with
+    ``Y: Met``, ``N: Not met``, ``NA: Does not apply``, Table 4's "Yes", "No", "Answered yes or
+    no" and "Not applicable" read "Met", "Not met", "Answered met or not met" and "Does not
+    apply" (Table 6's "Yes then no" likewise). The bundled example's words (Yes, No, Not
+    applicable) leave the spec unchanged."""
+    labels = getattr(answers, "labels", None) or {}
+    y, n, na = (str(labels.get(k, d)) for k, d in (("Y", "Yes"), ("N", "No"), ("NA", "Not applicable")))
+    if (y, n, na) == ("Yes", "No", "Not applicable"):
+        return spec
+
+    def said(text: str) -> str:
+        text = text.replace("Not applicable", "\0NA\0").replace("not applicable", "\0na\0")
+        # one pass, so that a label that contains another's word ("Not met") is not replaced again
+        text = re.sub(r"\b(Yes|yes|No|no)\b", lambda m: {"Yes": y, "No": n}.get(m[1]) or
+                      {"yes": y, "no": n}[m[1]].lower(), text)
+        return text.replace("\0NA\0", na).replace("\0na\0", na.lower())
+
+    out = dict(spec)
+    out["tables"] = [{**e, "columns": [{**c, "label": said(str(c["label"]))}
+                                       if _ANSWER_COLUMN.fullmatch(str(c.get("name", ""))) else c
+                                       for c in e.get("columns", ())]}
+                     for e in spec.get("tables", [])]
+    return out
 
 
 def answer_scheme(spec: dict, answers) -> dict:
