@@ -62,7 +62,7 @@ def test_show_of_a_known_table_this_cycle_lacks_explains_why():
     assert "for this cycle" in str(note) and "'trend'" not in str(note)  # the table in words
     one_off = str(Section({}, one_off=True).show("funnel_programme"))
     assert "against the standard, cycles pooled: not produced for this cycle" in one_off
-    assert "one-off review" in one_off and "_" not in one_off
+    assert "no earlier cycles to compare" in one_off and "_" not in one_off
     with pytest.raises(KentauditError, match="unknown figure"):
         Section({}).figure("funel_compliance")
 

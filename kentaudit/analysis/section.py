@@ -99,9 +99,9 @@ class Section:
         title = (table_title(name, self.words) if what == "table"
                  else in_words(FIGURE_TITLES.get(name, name.replace("_", " ").capitalize()), self.words))
         if name in OVER_CYCLES and self.one_off:
-            why = "this is a one-off review, with no earlier cycles to compare or pool"
+            why = "there are no earlier cycles to compare this one with or pool it with"
         elif name in OVER_CYCLES:
-            why = "it needs earlier cycles of the same annual audit"
+            why = "it needs earlier cycles audited the same way (the same random sample)"
         else:
             why = "the samples it needs are not in this cycle"
         return Note(f"{title}: not produced for this cycle, because {why}.")

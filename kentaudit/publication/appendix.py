@@ -286,16 +286,17 @@ def _methods(params, manifest: dict, tables, *, sup=None, earlier=(), names=None
                                           f"(interval_method = {im}); differences of proportions with "
                                           "Newcombe's hybrid score interval."))
     if tests_by:
-        m.append(("Tests", " ".join(f"{names.get(i, i)}: {', '.join(v)}." for i, v in tests_by.items())))
+        m.append(("Tests", " ".join(f"{names.get(i, i)}: {', '.join(method_words(x, 'full') for x in v)}."
+                                    for i, v in tests_by.items())))
     if any("p_adjusted" in c for c in cols.values()):
         m.append(("Adjustment for multiple comparisons",
                   f"{method_words(am, 'full')} (adjust_method = {am}), across the criteria of each table."))
     if district_note and ("T7" in cols or "T12" in cols or any(f.id in ("F1", "F4") for f in figures)):
         m.append((f"{w.Unit} comparisons and the sample design", district_note))
     if any("funnel_band" in c for c in cols.values()) or any(f.id == "F1" for f in figures):
-        m.append(("Funnel plots", f"Limits by the {_get(params, 'funnel_method', 'binomial-interpolated')} "
-                                  f"method around the audit standard ({_get(params, 'target', 0.8):.0%}), "
-                                  "at 95% and 99.8%."))
+        fm = method_words(_get(params, "funnel_method", "binomial-interpolated"), "full")
+        m.append(("Funnel plots", f"{fm[:1].upper() + fm[1:]}, around the audit standard "
+                                  f"({_get(params, 'target', 0.8):.0%}), at 95% and 99.8%."))
     if any("kappa" in c for c in cols.values()):
         m.append(("Agreement", "Cohen's kappa with linear weights and a Wald interval "
                                "(asymptotic standard error of Fleiss, Cohen and Everitt)."))
@@ -367,7 +368,7 @@ def _disclosure_text(thr, sup, earlier, words: Words | None = None) -> str:
                 f"this appendix reports: {' and '.join(parts)}; a count hidden there stays hidden here.")
     if sup is not None and sup.loss is not None and len(sup.loss):
         lo = sup.loss
-        parts = [f"{r.table_id} {int(r.n_hidden_counts)} of {int(r.n_count_cells)}"
+        parts = [f"{reader_number(r.table_id)}, {int(r.n_hidden_counts)} of {int(r.n_count_cells)}"
                  for r in lo.itertuples() if r.n_hidden_counts]
         tot_h, tot_n = int(lo["n_hidden_counts"].sum()), int(lo["n_count_cells"].sum())
         txt += (f" Information loss: {tot_h} of {tot_n} published count cells are suppressed "

@@ -204,8 +204,7 @@ def applies(entry: dict, samples: list, has_previous: bool,
     if entry.get("requires_previous") and not has_previous:
         if sample_labels is None:
             return "this is a one-off review: there are no earlier cycles to compare it with"
-        return ("no earlier cycle's audits were given (inputs.previous_audits), so there is nothing "
-                "to compare this cycle with")
+        return "there is no earlier cycle to compare this one with"
     return None
 
 

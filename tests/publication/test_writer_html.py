@@ -151,8 +151,8 @@ def test_notes_numbered_and_linked(built):
 
 def test_skipped_tables_are_listed_with_the_reason(built):
     _, text, _ = built
-    assert ("<li>Table 10 (Change in compliance since the previous cycle): this is a one-off review: "
-            "there are no earlier cycles to compare it with") in text
+    assert ("<li>Table 10 (Change in compliance since the previous cycle): there is no earlier cycle "
+            "to compare this one with") in text
 
 
 def test_numbers_equal_the_tidy_csvs(built):
