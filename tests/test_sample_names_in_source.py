@@ -43,14 +43,6 @@ ALLOWED = {
                                              "column, written into the profile skeleton for the analyst to name",
 }
 
-#: places that still select Kent's samples by name, in files of this session's other helpers:
-#: the strict xfail below fails (and so must be updated) when one is gone
-LEFTOVERS = {
-    ("kentaudit/inputs/ingest.py", "initial"), ("kentaudit/inputs/ingest.py", "reaudit"),
-    ("kentaudit/publication/cells.py", "reaudit"), ("kentaudit/publication/check/attack.py", "reaudit"),
-}
-
-
 def literals(path: Path, names) -> list[tuple[str, int]]:
     """``(literal, line)`` of every string constant of ``path`` that is one of ``names``, docstrings apart."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
@@ -82,7 +74,7 @@ def test_the_bundled_profiles_samples_are_the_names_looked_for():
 
 
 def test_no_code_names_kents_samples_except_documented_defaults(found):
-    left = [(f, s, line) for f, s, line in found if (f, s) not in ALLOWED and (f, s) not in LEFTOVERS]
+    left = [(f, s, line) for f, s, line in found if (f, s) not in ALLOWED]
     assert left == []
 
 
@@ -90,13 +82,6 @@ def test_every_allowlisted_default_is_still_there(found):
     """An allowance whose literal is gone is removed from the list (the list stays short)."""
     have = {(f, s) for f, s, _ in found}
     assert sorted(set(ALLOWED) - have) == []
-
-
-@pytest.mark.xfail(strict=True, reason="ingest.py (unpaired re-audits), "
-                                       "publication/cells.py and check/attack.py (the re-audit's paired answers) "
-                                       "still select Kent's samples by name: files outside helper D's")
-def test_no_leftovers_in_other_files(found):
-    assert sorted({(f, s) for f, s, _ in found} & LEFTOVERS) == []
 
 
 def test_a_planted_sample_name_is_found(tmp_path):

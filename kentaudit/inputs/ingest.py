@@ -59,6 +59,7 @@ from kentaudit.core.safetext import is_formula_text, write_csv
 from kentaudit.core.textpolicy import TEXT_RULES, match_key, shown, text_problem
 from kentaudit.inputs import reference, schema as model
 from kentaudit.inputs.mapping import Mapping, header_key, load_mapping, value_key
+from kentaudit.inputs.profile import bundled_profile
 from kentaudit.inputs.pseudonym import (DEMO_KEY, DIGEST_HEX_CHARS, HOW_TO_MAKE_A_KEY,
                                         PREFIX as PSEUDONYM_PREFIX, SYNTHETIC_PREFIX,
                                         is_synthetic_ref, load_key, pseudonymise)
@@ -1643,7 +1644,7 @@ def _ingest(paths, *, synthetic, key, key_file, criteria_file, districts_file, c
         n_rej = run.n_rej.get(fidx, 0)
         recon.append((rf.name, rf.sha256, rf.encoding, rf.n_records, rf.n_records - n_rej, n_rej))
     warnings += run.formula_warnings
-    quality = _quality(accepted, warnings)
+    quality = _quality(accepted, warnings, profile)
     rejected = pd.DataFrame([p for _, p in run.problems], columns=_REJECT_COLUMNS)
     rejected = rejected.astype({"file": "string", "row": "Int64", "column": "string",
                                 "value": "string", "rule": "string", "message": "string"})
@@ -1690,11 +1691,12 @@ def _check_mapping_codes(export_map: Mapping, cols: dict, profile) -> None:
                                  column=target, value=code, rule="mapping")
 
 
-def _quality(accepted: pd.DataFrame, warnings: list) -> dict:
+def _quality(accepted: pd.DataFrame, warnings: list, profile=None) -> dict:
     """Data-quality counts of the accepted audits, each with a warning when not zero.
 
-    ``unpaired_reaudits``: re-audits with no initial audit of the same case in
-    their cycle (they cannot be paired; the paired analyses leave them out).
+    ``unpaired_reaudits``: audits of a sample that repeats another (the profile's samples with
+    ``repeats``: Kent's re-audit repeats its initial sample) with no audit of the same case in
+    the repeated sample in their cycle (they cannot be paired; the paired analyses leave them out).
     ``cycles_by_file``: accepted audits by cycle, for each file holding more than one.
     """
     out: dict = {"unpaired_reaudits": 0, "cycles_by_file": {}}
@@ -1702,9 +1704,11 @@ def _quality(accepted: pd.DataFrame, warnings: list) -> dict:
         return out
     # counted on the columns as they are (category codes, Arrow strings): no Python
     # object per row (at 1,000,000 rows those were about 200 MiB at the peak)
-    is_re = (accepted["sample"] == "reaudit").to_numpy(dtype=bool, na_value=False)
+    prof = profile if profile is not None else bundled_profile()
+    repeats = {s.name: s.repeats for s in prof.samples if s.repeats}
+    is_re = accepted["sample"].isin(list(repeats)).to_numpy(dtype=bool, na_value=False)
     if is_re.any():
-        is_ini = (accepted["sample"] == "initial").to_numpy(dtype=bool, na_value=False)
+        is_ini = accepted["sample"].isin(list(set(repeats.values()))).to_numpy(dtype=bool, na_value=False)
 
         def case_keys(rows):
             # cycle + NUL + case_ref (neither holds a NUL: text is validated), one Arrow string each

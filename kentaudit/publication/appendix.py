@@ -743,6 +743,7 @@ def _disclosure_control(b: _Build, tables) -> _Disclosed:
     # the cycle's answers (a partial answer its own level) and grade scale (any length)
     ctx.universe.answers = answer_domain(_profile(b.params).answers.partial is not None)
     ctx.universe.grades = grade_domain(_grade_words(b.params))
+    ctx.universe.paired = tuple(s.name for s in _profile(b.params).samples if s.repeats)
     modelled, earlier = _earlier(b, ctx, width)
     sup = suppress(tables, threshold=b.threshold, context=ctx, width=width,
                    earlier=[(d, v) for d, v, _ in earlier])

@@ -82,6 +82,8 @@ class Universe:
         values; a cycle not listed has only ``accepted`` records)
     criteria : list of criterion ids
     answers : tuple, the answer dimension (:func:`answer_domain`; default without a partial answer)
+    paired : tuple, the samples that audit another sample's cases again (the profile's samples with
+        ``repeats``): their answers are counted with the first audit's answer beside them
     grades : tuple, the grade dimension (:func:`grade_domain`; default the four-point scale)
     """
 
@@ -91,6 +93,7 @@ class Universe:
     criteria: list
     answers: tuple = ANSWERS
     grades: tuple = GRADES
+    paired: tuple = ()
 
     def domain(self, dim: str, cycle: str | None = None) -> tuple:
         if dim == "cycle":
@@ -243,7 +246,7 @@ class LinearSystem:
                                    and ("sample" not in d.sets or d.sets["sample"] & sc) for d in self.defs)
                         groups = [(dc, [bvs[dc]]) for dc in dclasses] if by_d else [(None, list(bvs.values()))]
                         dims = BRANCHES[br[0]]
-                        doms = [(u.domain("answer_initial") if sc == frozenset({"reaudit"}) else ("-",))
+                        doms = [(u.domain("answer_initial") if len(sc) == 1 and set(sc) <= set(u.paired) else ("-",))
                                 if dim == "answer_initial"
                                 else u.domain(dim) for dim in dims]
                         for dc, bases in groups:

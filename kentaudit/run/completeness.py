@@ -31,8 +31,9 @@ def notebook_skip_reason(notebook: str, params) -> str | None:
     ``skipped`` and this reason (the summary, the manifest and the reviewer index), rather
     than running it to say nothing, or something false, about the authority.
 
-    ``initial_vs_extended`` compares a sample with the cases added beside it (the samples
-    ``initial`` and ``extended``, which :mod:`kentaudit.analysis.extension` reads) and a
+    ``initial_vs_extended`` compares a sample of cases chosen on purpose with a random sample
+    drawn beside it (the profile's purposive and random main samples, as
+    :mod:`kentaudit.analysis.extension` reads them: Kent's initial and extended) and a
     sample with its re-audit (a sample whose profile entry ``repeats`` another, both in the
     cycle); a cycle with neither skips it. Every other notebook applies to every cycle.
     """
@@ -41,7 +42,11 @@ def notebook_skip_reason(notebook: str, params) -> str | None:
     samples = set(params.samples)
     repeats = {s.name: s.repeats for s in params.profile.samples if s.repeats}
     paired = any(name in samples and first in samples for name, first in repeats.items())
-    if {"initial", "extended"} <= samples or paired:
+    # the design the extension reads (analysis.common.sample_design): cases chosen on purpose
+    # with a random sample drawn beside them, both main samples of the cycle
+    chosen = [s for s in params.main_samples if s in samples and s not in params.random_samples]
+    drawn = [s for s in params.random_samples if s in samples]
+    if (chosen and drawn) or paired:
         return None
     labels = {s.name: (s.label or s.name) for s in params.profile.samples}
     have = ", ".join(str(labels.get(s, s)) for s in params.samples) or "none"

@@ -124,6 +124,8 @@ class _Cells:
         self.cycles = {str(c): list(v) for c, v in universe.get("cycles", {}).items()}
         self.districts = dict(universe.get("districts", {}))
         self.statuses = {str(c): list(v) for c, v in universe.get("statuses", {}).items()}
+        # the samples that audit another's cases again (the publisher's profile says which)
+        self.paired = set(universe.get("paired", ()))
 
     def areas(self):
         out = defaultdict(list)
@@ -261,6 +263,8 @@ class _Model:
         self.cycles = {str(c): list(v) for c, v in universe.get("cycles", {}).items()}
         self.districts = list(universe.get("districts", {}))
         self.statuses = {str(c): list(v) for c, v in universe.get("statuses", {}).items()}
+        # the samples that audit another's cases again (the publisher's profile says which)
+        self.paired = set(universe.get("paired", ()))
         answers = tuple(universe.get("answers") or _ANSWERS)
         grades = tuple(universe.get("grades") or _GRADES)
         self.nv = 0
@@ -287,7 +291,7 @@ class _Model:
                         self.base[(c, st, s, d)] = self._v()
                     for br in sorted(by_cycle[c]):
                         if br[0] == "criterion":
-                            dims = [answers, answers if s == "reaudit" else ("-",)]
+                            dims = [answers, answers if s in self.paired else ("-",)]
                         elif br[0] == "grade":
                             dims = [grades]
                         else:

@@ -36,7 +36,9 @@ def write_csvs(cdir: Path, tables, *, ctx=None, sup=None, earlier=()):
                             "previous": ctx.previous, "districts": u.districts,
                             "statuses": u.statuses, "criteria": u.criteria,
                             # the answer and grade dimensions: a partial answer, a scale's grades
-                            "answers": list(u.answers), "grades": list(u.grades)}
+                            "answers": list(u.answers), "grades": list(u.grades),
+                            # the samples whose answers are counted beside a first audit's
+                            "paired": list(u.paired)}
     if sup is not None:
         meta["disclosure"] = {"threshold": sup.threshold, "protection_width": sup.width,
                               # what a reader may assume of every [c]: at least 1, or at least 0
