@@ -139,11 +139,7 @@ def _design_based(a: pd.DataFrame, cd: CycleData, *, frame: pd.Series, rand: lis
         est = survey.authority_proportion(sub, frame.to_dict(), criteria=cd.criterion_ids,
                                           certainty="certainty", random="random",
                                           method="logit", conf_level=P.confidence_level)
-        est["design"] = (f"stratified by {cd.words.unit} and sample: the cases chosen on purpose "
-                         f"({', '.join(purposive)}) a certainty stratum taken in full in each "
-                         f"{cd.words.unit} (weight 1, no sampling error), the random sample "
-                         f"({', '.join(rand)}) a simple random sample without replacement of the "
-                         f"rest of the {cd.words.unit}'s frame (weights N_h/n_h, FPC 1 - n_h/N_h)")
+        est["design"] = survey.authority_design(", ".join(purposive), ", ".join(rand), cd.words.unit)
     else:
         sub = a.loc[a["sample"].isin(rand), ["district", *criterion_columns(a, cd)]]
         frame = frame[frame.index.isin(sub["district"].unique())]

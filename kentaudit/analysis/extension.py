@@ -107,7 +107,7 @@ def initial_vs_extended(cd: CycleData) -> Section:
                                              widths["width_after"] / widths["width_before"], np.nan)
         widths["method"] = (f"before: {P.interval_method}, the initial cases alone; after: logit, "
                             "design-based (survey.authority_proportion)")
-        widths["design_after"] = survey.AUTHORITY_DESIGN
+        widths["design_after"] = survey.authority_design(chosen, extra, cd.words.unit)
         tables["precision_gain"] = label_criteria(widths, cd)
         ga = a.loc[a["sample"] == chosen, ["overall_grade", "cycle"]]
         gb = a.loc[a["sample"] == extra, ["overall_grade", "cycle"]]
@@ -130,8 +130,11 @@ def initial_vs_extended(cd: CycleData) -> Section:
             "n_excluded": exact["n_excluded"].astype(int), "note": exact["note"]})
         tables["reaudit_paired"] = label_criteria(t, cd)
         tables["reaudit_mcnemar"] = label_criteria(pb, cd)
-        tables["reaudit_grades"] = paired.paired_grades(a, first=chosen, second=repeat)
-        square = paired.paired_grade_table(a, first=chosen, second=repeat)
+        # the cycle's scale (any length) and which end of it is best (the profile's)
+        levels = list(ordinal.scale_labels(P.grade_scale))
+        tables["reaudit_grades"] = paired.paired_grades(a, first=chosen, second=repeat, levels=levels,
+                                                        best=P.profile.grade_best)
+        square = paired.paired_grade_table(a, first=chosen, second=repeat, levels=levels)
         tables["reaudit_grade_table"] = pd.DataFrame(
             [{"initial_grade": int(i), "reaudit_grade": int(j), "n_pairs": int(square.loc[i, j])}
              for i in square.index for j in square.columns])

@@ -299,7 +299,7 @@ def paired_grade_table(audits: pd.DataFrame, first: str = "initial", second: str
 
 def paired_grades(audits: pd.DataFrame, first: str = "initial", second: str = "reaudit",
                   grade: str = "overall_grade", cycle: str | None = None,
-                  levels: Sequence[int] = (1, 2, 3, 4)) -> pd.DataFrame:
+                  levels: Sequence[int] = (1, 2, 3, 4), best: str = "lowest") -> pd.DataFrame:
     """Marginal homogeneity, symmetry and direction of change of paired grades.
 
     Parameters
@@ -313,7 +313,10 @@ def paired_grades(audits: pd.DataFrame, first: str = "initial", second: str = "r
     cycle : str, optional
         Restrict to one cycle.
     levels : sequence of int
-        The grade scale (default 1-4).
+        The grade scale's grades (default 1-4; any length).
+    best : {"lowest", "highest"}
+        Which end of the scale is best (the profile's ``grade_best``): "worse" is a higher
+        number where the lowest grade is best (default), a lower number where the highest is.
 
     Returns
     -------
@@ -321,8 +324,8 @@ def paired_grades(audits: pd.DataFrame, first: str = "initial", second: str = "r
         Three rows, one per test, with columns
 
         * ``grade``, ``n_pairs``;
-        * ``n_worse`` (second grade a higher number than the first: graded
-          worse once the hard copy was read), ``n_same``, ``n_better``;
+        * ``n_worse`` (second grade worse than the first: a higher number where the
+          lowest grade is best), ``n_same``, ``n_better``;
         * ``test`` - ``"stuart-maxwell"`` (marginal homogeneity),
           ``"bowker"`` (symmetry) or ``"sign"`` (exact two-sided binomial
           test of n_worse out of n_worse + n_better at 1/2);
@@ -353,12 +356,14 @@ def paired_grades(audits: pd.DataFrame, first: str = "initial", second: str = "r
        43:572-574.
     """
     tab = paired_grade_table(audits, first, second, grade, cycle, levels)
-    return square_table_tests(tab.to_numpy(), levels=list(tab.index), grade=grade)
+    return square_table_tests(tab.to_numpy(), levels=list(tab.index), grade=grade, best=best)
 
 
 def square_table_tests(table, levels: Sequence[int] | None = None,
-                       grade: str = "overall_grade") -> pd.DataFrame:
-    """Tests of :func:`paired_grades` on a ready K x K count table (rows: first)."""
+                       grade: str = "overall_grade", best: str = "lowest") -> pd.DataFrame:
+    """Tests of :func:`paired_grades` on a ready K x K count table (rows: first, grades in
+    ascending order; ``best`` which end is best)."""
+    check_method(best, ("lowest", "highest"), "best")
     tab = np.asarray(table, dtype=np.float64)
     if tab.ndim != 2 or tab.shape[0] != tab.shape[1]:
         raise InputError("a paired grade table must be square (K x K)")
@@ -366,8 +371,10 @@ def square_table_tests(table, levels: Sequence[int] | None = None,
     levels = list(levels) if levels is not None else list(range(1, k + 1))
     n = tab.sum()
     iu = np.triu_indices(k, 1)
-    n_worse = int(tab[iu].sum())          # row grade < column grade: second is worse
+    n_worse = int(tab[iu].sum())          # row grade < column grade: a higher number second
     n_better = int(tab.T[iu].sum())
+    if best == "highest":  # a higher number is better there
+        n_worse, n_better = n_better, n_worse
     n_same = int(np.trace(tab))
     off = tab.sum(axis=0) + tab.sum(axis=1) - 2 * np.diag(tab)
     used = [i for i in range(k) if off[i] > 0]

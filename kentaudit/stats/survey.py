@@ -22,7 +22,7 @@ from kentaudit.core.methods import check_conf_level, check_method
 from kentaudit.inputs.reference import districts
 from kentaudit.stats.proportions import criterion_counts
 
-__all__ = ["SURVEY_METHODS", "AUTHORITY_DESIGN", "authority_proportion", "authority_strata",
+__all__ = ["SURVEY_METHODS", "AUTHORITY_DESIGN", "authority_design", "authority_proportion", "authority_strata",
            "stratified_proportion"]
 
 #: Closed set of interval methods, named as in ``survey::svyciprop``.
@@ -98,10 +98,17 @@ def _profile_interval(p: float, v: float, t: float, dispersion: float) -> tuple[
 
 
 #: the design of :func:`authority_proportion`, in words (Lohr 2022, sections 3.2 and 6.1)
-AUTHORITY_DESIGN = ("stratified by district and sample: the initial (high-risk) cases a certainty "
-                    "stratum taken in full in each district (weight 1, no sampling error), the extended "
-                    "sample a simple random sample without replacement of the rest of the district's "
-                    "frame (weights N_h/n_h, FPC 1 - n_h/N_h); covers every child in the frame")
+def authority_design(certainty: str = "initial", random: str = "extended", unit: str = "district") -> str:
+    """The design of :func:`authority_proportion` in words, naming its two samples and the
+    unit of its strata (the profile's samples and word: nothing of one authority's design)."""
+    return (f"stratified by {unit} and sample: the cases chosen on purpose ({certainty}) a certainty "
+            f"stratum taken in full in each {unit} (weight 1, no sampling error), the random sample "
+            f"({random}) a simple random sample without replacement of the rest of the {unit}'s frame "
+            "(weights N_h/n_h, FPC 1 - n_h/N_h); covers every child in the frame")
+
+
+#: the design of :func:`authority_proportion` with its default samples (kept for 0.1 callers)
+AUTHORITY_DESIGN = authority_design()
 
 
 def authority_strata(audits: pd.DataFrame, frame, certainty: str = "initial",
@@ -173,7 +180,7 @@ def authority_proportion(audits: pd.DataFrame, frame, criteria=None, certainty: 
     sel, sizes = authority_strata(audits, frame, certainty, random)
     out = stratified_proportion(sel, strata="stratum", population=sizes, criteria=criteria,
                                 method=method, conf_level=conf_level)
-    out["design"] = AUTHORITY_DESIGN
+    out["design"] = authority_design(certainty, random)
     return out
 
 

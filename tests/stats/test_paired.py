@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kentaudit.core.errors import InputError
+from kentaudit.core.errors import InputError, KentauditError
 from kentaudit.stats.paired import paired_binary, paired_grade_table, paired_grades, square_table_tests
 
 R = Path(__file__).parents[1] / "r"
@@ -171,3 +171,19 @@ def test_no_discordant_pairs_is_not_testable_with_missing_p_values():
     o = paired_binary(_pairs_frame(5, 0, 0, 9))
     assert o["p_value"].isna().all()
     assert o["note"].str.startswith("not testable").all()
+
+
+def test_where_the_highest_grade_is_best_a_higher_second_grade_is_better():
+    # rows: first grade 1..3, columns: second grade 1..3 (a three-point scale); 5 pairs moved up
+    # a number and 1 down: with grade 1 best that is 5 worse, with the highest best 5 better
+    t = np.array([[2, 3, 0], [1, 4, 2], [0, 0, 3]])
+    low = square_table_tests(t, levels=[1, 2, 3]).iloc[0]
+    high = square_table_tests(t, levels=[1, 2, 3], best="highest").iloc[0]
+    assert (low["n_worse"], low["n_better"]) == (5, 1) and (high["n_worse"], high["n_better"]) == (1, 5)
+    # the tests are symmetric in the direction: the same p-values either way
+    assert square_table_tests(t, best="highest")["p_value"].tolist() == square_table_tests(t)["p_value"].tolist()
+
+
+def test_an_unknown_direction_is_refused():
+    with pytest.raises(KentauditError):
+        square_table_tests(np.eye(3), best="middle")
