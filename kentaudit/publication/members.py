@@ -34,11 +34,15 @@ from kentaudit.core.formatting import join_words, level_text
 from kentaudit.inputs.profile import Words
 from kentaudit.publication.views import csv_frame, profile_words
 
-__all__ = ["ACTIONS_TABLE", "CONTEXT_COLUMNS", "RULE_COLUMNS", "STATUS_WORDS", "SUMMARY_TITLE",
+__all__ = ["ACTIONS_TABLE", "CONTEXT_COLUMNS", "MAX_ROWS", "RULE_COLUMNS", "STATUS_WORDS", "SUMMARY_TITLE",
            "ActionResult", "action_results", "members_summary", "left_out_note", "unit_words"]
 
 #: The published table the summary is read from.
 ACTIONS_TABLE = "T16"
+#: The most lines the members' page holds and still fits one A4 page with its note (measured on
+#: the PDF: 12 lines of the synthetic register fit, 18 did not); beyond it, an action on several
+#: units or criteria is one line, its results counted by verdict, each in Table 16
+MAX_ROWS = 14
 #: The heading of the members' page.
 SUMMARY_TITLE = "Actions and their effect: summary for members"
 #: The columns of the estimate and interval each rule reads: ``net`` for an action on
@@ -179,8 +183,29 @@ def _verdict_words(rule: str, verdict: str, w: Words) -> str:
     }[(rule, verdict)]
 
 
-def members_summary(tables, conf_level: float | None = None, words=None) -> dict | None:
+def _one_line(results: list, w: Words) -> list:
+    """One line for an action with several results (units or criteria): what it aimed at, and
+    how many of its results each verdict has, each result being in Table 16."""
+    a = results[0]
+    crits = join_words(list(dict.fromkeys(f"\u2018{r.criterion_label}\u2019" for r in results)))
+    where = join_words(list(dict.fromkeys(r.where or r.district for r in results)))
+    counts = {}
+    for r in results:
+        no_verdict = {"not shown": "not shown", "not estimable": "not known"}
+        key = no_verdict[r.verdict] if r.verdict in no_verdict else _verdict_words(r.rule, r.verdict, w)
+        counts[key] = counts.get(key, 0) + 1
+    said = "; ".join(f"{v} of {len(results)}: {k}" for k, v in counts.items())
+    return [a.action_id, f"{crits} in {where}", a.owner_role, a.due or "not set",
+            STATUS_WORDS.get(a.status, a.status), f"{said} (each in Table 16)", "see Table 16"]
+
+
+def members_summary(tables, conf_level: float | None = None, words=None,
+                    max_rows: int = MAX_ROWS) -> dict | None:
     """The members' page: one row per action and unit, in plain words, from the published Table 16.
+
+    More than ``max_rows`` lines would run over the page: then each action with several results
+    (units or criteria) is one line counting its results by verdict (each result is in Table 16),
+    and the intro says so.
 
     Parameters
     ----------
@@ -205,7 +230,15 @@ def members_summary(tables, conf_level: float | None = None, words=None) -> dict
     results = action_results(t, w)
     level = f"{level_text(conf_level)} " if conf_level is not None else ""
     rows = []
+    by_action = {}
     for a in results:
+        by_action.setdefault(a.action_id, []).append(a)
+    condensed = len(results) > max_rows and len(by_action) < len(results)
+    for a in results:
+        if condensed and len(by_action[a.action_id]) > 1:
+            if a is by_action[a.action_id][0]:
+                rows.append(_one_line(by_action[a.action_id], w))
+            continue
         if a.verdict in ("not shown", "not estimable"):
             worked = f"Not shown: {a.reason}" if a.verdict == "not shown" else f"Not known: {a.reason}"
             change = "[c]" if a.verdict == "not shown" else "[x]"
@@ -221,7 +254,9 @@ def members_summary(tables, conf_level: float | None = None, words=None) -> dict
                   f"work?\u2019 reads, for an action on a {w.unit}, its change against the other {w.units} net "
                   f"of regression to the mean (a {w.unit} chosen because it scored low tends to score higher "
                   f"next time with no action at all); for an action on every {w.unit}, its change since the "
-                  "baseline."),
+                  "baseline."
+                  + (f" An action on several {w.units} or criteria is one line here, its results counted "
+                     "by verdict; Table 16 gives each." if condensed else "")),
         "note": (f"The change is in percentage points with its {level}confidence interval; an action is said "
                  "to have worked when the whole interval is above zero. [c]: suppressed to protect the "
                  "people the figures are about; [x]: not available."),

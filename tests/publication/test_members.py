@@ -152,3 +152,22 @@ def test_the_opening_finding_counts_results_and_actions_apart_when_an_action_has
                                  "this cycle (one for each criterion and district of the 2 actions), 2 improved")
     assert [b.condition for b in first.bindings if b.kind == "rows"] == [
         "occasion == re-audit", "distinct action_id with occasion == re-audit", "verdict == improved"]
+
+
+def test_a_register_too_long_for_one_page_gives_a_several_unit_action_one_line():
+    # 12 single actions and one on 3 districts: 15 results, more than a page holds
+    rows = [(f"S{i:02d}", "Swale", vals(NET, 0.01, -0.2, 0.22)) for i in range(12)]
+    rows += [("MULTI", d, vals(NET, *v)) for d, v in (("Thanet", (0.2, 0.05, 0.35)), ("Dover", (0.01, -0.2, 0.2)),
+                                                      ("Ashford", (C, C, C)))]
+    m = members_summary([t16(rows)], conf_level=0.95)
+    assert len(m["rows"]) == 13 and [r[0] for r in m["rows"]].count("MULTI") == 1
+    multi = next(r for r in m["rows"] if r[0] == "MULTI")
+    assert "Thanet, Dover and Ashford" in multi[1]
+    assert "1 of 3: not shown" in multi[5] and "each in Table 16" in multi[5] and multi[6] == "see Table 16"
+    assert "one line here" in m["intro"]
+
+
+def test_a_register_that_fits_keeps_one_line_per_unit():
+    rows = [("MULTI", d, vals(NET, 0.2, 0.05, 0.35)) for d in ("Thanet", "Dover")]
+    m = members_summary([t16(rows)])
+    assert [r[0] for r in m["rows"]] == ["MULTI", "MULTI"] and "one line here" not in m["intro"]
