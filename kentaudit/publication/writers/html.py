@@ -55,6 +55,9 @@ def _note_refs(keys, numbers) -> str:
 
 #: tables wider than this are printed on a landscape page
 WIDE_COLUMNS = 8
+#: tables wider than this are printed on a landscape page in a fixed layout and smaller type, so
+#: that every column fits its width (Table 16's 23 columns ran past the page's edge)
+VERY_WIDE_COLUMNS = 16
 
 
 def _html_table(dom_id: str, caption: str, headers, frame, *, kinds=None, names=None,
@@ -62,7 +65,8 @@ def _html_table(dom_id: str, caption: str, headers, frame, *, kinds=None, names=
     """One accessible table: caption, column headers with text, first column as row headers."""
     kinds = kinds or {}
     names = names or {}
-    wide = " wide" if len(headers) > WIDE_COLUMNS else ""
+    wide = (" wide very-wide" if len(headers) > VERY_WIDE_COLUMNS
+            else " wide" if len(headers) > WIDE_COLUMNS else "")
     out = [f'<div class="table-wrap{wide}" role="region" aria-labelledby="{_e(dom_id)}-cap" tabindex="0">',
            f'<table data-table-id="{_e(table_id or dom_id)}">',
            f'<caption id="{_e(dom_id)}-cap">{_e(caption)}</caption>', "<thead><tr>"]
