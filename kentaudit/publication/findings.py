@@ -185,12 +185,13 @@ def _desc(df, i) -> str:
     return str(df.at[i, "criterion_label"]) if "criterion_label" in df.columns else str(df.at[i, "criterion"])
 
 
-def _list(items) -> list:
-    """Join finding parts ``[[...], [...]]`` with commas and a final 'and'."""
+def _list(items, sep: str = ", ") -> list:
+    """Join finding parts ``[[...], [...]]`` with commas (``sep``: semicolons where an item
+    holds commas of its own) and a final 'and'."""
     out = []
     for k, it in enumerate(items):
         if k:
-            out.append(" and " if k == len(items) - 1 else ", ")
+            out.append(" and " if k == len(items) - 1 else sep)
         out.extend(it)
     return out
 
@@ -363,8 +364,20 @@ def _trend(t, alpha, adjust_words, left, names):
     return out, True
 
 
-def _comparison(t, topic, alpha, adjust_words, intro_more, intro_sig, what, left):
+def _comparison(t, topic, alpha, adjust_words, intro_more, intro_sig, what, left, conf_level=None):
     df = csv_frame(t).astype(str)
+    # each difference with its own interval, where the table shows one (an estimate is never
+    # stated without it)
+    with_ci = conf_level is not None and {"conf_low", "conf_high"} <= set(df.columns)
+    level = (Binding(f"{100 * conf_level:g}%", "parameter", "params", "confidence_level", f"{conf_level:g}")
+             if with_ci else None)
+
+    def interval(i):
+        if not (with_ci and _shown(df.at[i, "conf_low"]) and _shown(df.at[i, "conf_high"])):
+            return []
+        return [" (", level, " confidence interval ", _cell(t.id, df, i, "conf_low"), " to ",
+                _cell(t.id, df, i, "conf_high"), ")"]
+
     out = []
     diff = df["difference"].map(_num)
     shown = diff.notna()
@@ -381,14 +394,14 @@ def _comparison(t, topic, alpha, adjust_words, intro_more, intro_sig, what, left
         items = []
         for i in sig[:MAX_NAMED]:
             p = _cell(t.id, df, i, "p_adjusted")
-            items.append([f"\u2018{_desc(df, i)}\u2019 (", _cell(t.id, df, i, "difference", "{}"),
-                          " percentage points, ", Binding(_p_text(p), "cell", t.id, "p_adjusted", p.value, row=p.row),
-                          ")"])
+            items.append([f"\u2018{_desc(df, i)}\u2019: ", _cell(t.id, df, i, "difference", "{}"),
+                          " percentage points", *interval(i), ", ",
+                          Binding(_p_text(p), "cell", t.id, "p_adjusted", p.value, row=p.row)])
         named = ("; the largest: " if len(sig) > MAX_NAMED else ": ")
         out.append(Finding(topic).add(
             intro_sig, f" ({adjust_words}), the difference was statistically significant for ",
             _rows(t.id, len(sig), f"p_adjusted < {alpha:g}"), " criteri" + ("on" if len(sig) == 1 else "a"),
-            named, *_list(items), "."))
+            named, *_list(items, "; "), "."))
         for i in sig[MAX_NAMED:]:
             left.add(t.id, i, "p_adjusted", f"\u2018{_desc(df, i)}\u2019",
                      f"{what}: differences smaller than the {_NAMED_WORDS} stated")
@@ -686,7 +699,7 @@ def main_findings(tables, *, headline: str, conf_level: float = 0.95, adjust_met
     for tid, topic, intro, what in _COMPARISONS:
         if tid in by:
             found = _comparison(by[tid], topic, alpha, method_words(adjust_method, "phrase"), intro,
-                                "After adjustment for multiple comparisons", what, left)
+                                "After adjustment for multiple comparisons", what, left, conf_level)
             if tid == "T10" and trend_sig and not any("the difference was statistically significant" in f.text
                                                       for f in found):
                 found.append(Finding(topic).add(

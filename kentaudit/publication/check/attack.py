@@ -124,8 +124,6 @@ class _Cells:
         self.cycles = {str(c): list(v) for c, v in universe.get("cycles", {}).items()}
         self.districts = dict(universe.get("districts", {}))
         self.statuses = {str(c): list(v) for c, v in universe.get("statuses", {}).items()}
-        # the samples that audit another's cases again (the publisher's profile says which)
-        self.paired = set(universe.get("paired", ()))
 
     def areas(self):
         out = defaultdict(list)
@@ -402,9 +400,11 @@ def attack(publish_dir, earlier=(), *, width: int | None = None, time_limit: flo
     main_meta = releases[0].meta
     width = int(width if width is not None else (main_meta.get("disclosure") or {}).get("protection_width", 3))
     universe = {"cycles": {}, "districts": {}, "statuses": {}, "answers": _answers_of(releases),
-                "grades": _grades_of(releases)}
+                "grades": _grades_of(releases), "paired": []}
     for r in releases:
         u = r.meta.get("universe") or {}
+        # the samples that audit another's cases again, as each release's publisher says
+        universe["paired"] += [s for s in u.get("paired") or () if s not in universe["paired"]]
         for c, v in (u.get("cycles") or {}).items():
             universe["cycles"].setdefault(str(c), [])
             universe["cycles"][str(c)] += [s for s in v if s not in universe["cycles"][str(c)]]
