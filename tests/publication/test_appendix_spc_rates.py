@@ -46,4 +46,4 @@ def test_a_one_off_review_has_no_control_chart_error_rates(cycle_2009):
     assert not (d / "publish" / "csv" / "T14.csv").exists()
     assert not (d / "results" / "spc_operating_characteristics.csv").exists()
     html = (d / "publish" / "appendix.html").read_text(encoding="utf-8")
-    assert re.search(r"<li>Table 14 \([^)]*\): this review has no annual audit", html)
+    assert re.search(r"<li>Table 14 \([^)]*\): this cycle has no annual audit", html)

@@ -175,7 +175,7 @@ def test_adjusted_p_rank_of_hidden_rows_caught(pub2009):
     assert planted >= 1
     t6.to_csv(pub / "csv" / "T6.csv", index=False)
     found = [x for x in check_publication(pub) if x.file == "csv/T6.csv"]
-    assert found and all("depends on the" in x.detail and "hidden rows of its family" in x.detail for x in found)
+    assert found and all("rules out some values" in x.detail and "hidden rows of its family" in x.detail for x in found)
 
 
 def test_funnel_bands_of_the_analysis_narrow_hidden_counts_and_the_published_ones_do_not(pub2009):

@@ -70,6 +70,6 @@ def test_every_published_table_is_named_by_its_id_in_the_html_the_workbook_and_t
 
 def test_the_annual_edition_says_which_numbers_it_does_not_use(cycle_2013):
     html = (cycle_2013["cycle_dir"] / "publish" / "appendix.html").read_text(encoding="utf-8")
-    assert re.search(r"<li>Table 5 \([^)]*\): this review has no (initial|additional)", html)
-    assert re.search(r"<li>Table 6 \([^)]*\): this review has no re-audit of initial cases", html)
+    assert re.search(r"<li>Table 5 \([^)]*\): this cycle has no (initial|additional)", html)
+    assert re.search(r"<li>Table 6 \([^)]*\): this cycle has no re-audit of initial cases", html)
     assert "(Table 4 is T4.csv and sheet Table 4); Tables 5 and 6 are not in this edition" in html
