@@ -8,6 +8,7 @@ import matplotlib.text
 import numpy as np
 import pandas as pd
 import pytest
+from drawn import label_line_crossings
 
 from kentaudit.publication import figures as pubfigures
 from kentaudit.publication.table import Column, PublicationTable
@@ -44,30 +45,6 @@ def _t7(seed: int) -> PublicationTable:
     return PublicationTable("T7", "Compliance by district", df, cols)
 
 
-def _crossings(fig, ax) -> list:
-    """(label, line) pairs where a label's drawn text touches a drawn line, walking each line
-    in quarter-pixel steps."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    r = FigureCanvasAgg(fig).get_renderer()
-    fig.draw(r)
-    found = []
-    for a in ax.texts:
-        b = matplotlib.text.Text.get_window_extent(a, r)
-        for line in ax.get_lines():
-            if line.get_linestyle() in ("None", "none", "", " "):
-                continue
-            xy = line.get_transform().transform(np.asarray(line.get_xydata(), float))
-            pad = line.get_linewidth() * fig.dpi / 72 / 2
-            for (x0, y0), (x1, y1) in itertools.pairwise(xy):
-                steps = int(max(abs(x1 - x0), abs(y1 - y0)) * 4) + 2
-                t = np.linspace(0, 1, steps)
-                px, py = x0 + t * (x1 - x0), y0 + t * (y1 - y0)
-                if ((px > b.x0 - pad) & (px < b.x1 + pad) & (py > b.y0 - pad) & (py < b.y1 + pad)).any():
-                    found.append((a.get_text(), line.get_label()))
-                    break
-    return found
-
-
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_published_funnel_labels_touch_no_line_point_label_or_legend(seed, tmp_path):
     """Issue 23: F1's outlier labels crossed the 99.8% limit line. Every district outside the
@@ -79,7 +56,7 @@ def test_published_funnel_labels_touch_no_line_point_label_or_legend(seed, tmp_p
         method="binomial-interpolated", threshold=5, words=default_words())
     ax = fig.axes[0]
     assert sorted(a.get_text() for a in ax.texts) == sorted(NAMES[:6])
-    assert _crossings(fig, ax) == []
+    assert label_line_crossings(fig, ax) == []
     boxes = [matplotlib.text.Text.get_window_extent(a) for a in ax.texts]
     assert not [(i, j) for i, j in itertools.combinations(range(len(boxes)), 2) if boxes[i].overlaps(boxes[j])]
     pts = ax.transData.transform(np.column_stack([t7.data["n_denominator"],

@@ -1,7 +1,6 @@
 """Tests for kentaudit.report.charts: figures, captions, alt text, deterministic files."""
 from __future__ import annotations
 
-import itertools
 from pathlib import Path
 
 import matplotlib
@@ -13,6 +12,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
+from drawn import label_line_crossings  # noqa: E402
 from kentaudit.report.charts import (OKABE_ITO, Figure, house_style, plot_forest, plot_funnel, plot_grade_distribution, plot_p_chart, plot_xmr)
 from kentaudit.core.errors import InputError  # noqa: E402
 from kentaudit.stats.funnel import funnel_table  # noqa: E402
@@ -454,33 +454,6 @@ def test_a_five_point_scale_gets_five_bars_that_look_different():
     assert "5 = Inadequate" in fig.caption and "Inadequate" in fig.alt_text
 
 
-def _label_line_crossings(fig, ax) -> list:
-    """(label, line) pairs where a label's drawn text box touches a drawn line, found by
-    walking each line in steps of a quarter of a pixel (independent of the clipping test
-    the placement uses)."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    r = FigureCanvasAgg(fig).get_renderer()
-    fig.draw(r)
-    found = []
-    for a in ax.texts:
-        b = matplotlib.text.Text.get_window_extent(a, r)
-        for line in ax.get_lines():
-            if line.get_linestyle() in ("None", "none", "", " "):
-                continue
-            xy = line.get_transform().transform(np.asarray(line.get_xydata(), float))
-            pad = line.get_linewidth() * fig.dpi / 72 / 2  # half the line's width, in pixels
-            for (x0, y0), (x1, y1) in itertools.pairwise(xy):
-                if not np.isfinite([x0, y0, x1, y1]).all():
-                    continue
-                steps = int(max(abs(x1 - x0), abs(y1 - y0)) * 4) + 2
-                t = np.linspace(0, 1, steps)
-                px, py = x0 + t * (x1 - x0), y0 + t * (y1 - y0)
-                if ((px > b.x0 - pad) & (px < b.x1 + pad) & (py > b.y0 - pad) & (py < b.y1 + pad)).any():
-                    found.append((a.get_text(), line.get_label()))
-                    break
-    return found
-
-
 def _near_the_limits(seed: int):
     """Twelve districts, several just outside the 99.8% limits where the limit lines run
     close to the points (the labels' first places cross the lines)."""
@@ -505,7 +478,7 @@ def test_funnel_labels_never_touch_a_limit_or_target_line(seed):
     t = _near_the_limits(seed)
     fig = plot_funnel(t, unit_label="district", label="all")
     figure, ax = fig.figure, fig.figure.axes[0]
-    assert _label_line_crossings(figure, ax) == []
+    assert label_line_crossings(figure, ax) == []
     boxes = [matplotlib.text.Text.get_window_extent(a) for a in ax.texts]
     assert _overlaps(boxes) == []
     points = ax.transData.transform(np.column_stack([t["n_denominator"], 100 * t["estimate"]]))
@@ -518,7 +491,7 @@ def test_the_line_check_finds_a_label_placed_on_a_line(funnel_tab):
     fig = plot_funnel(funnel_tab, unit_label="district", label="none")
     ax = fig.figure.axes[0]
     ax.annotate("Planted", (30, 80), fontsize=9, va="center")
-    assert ("Planted", "Target 80.0%") in _label_line_crossings(fig.figure, ax)
+    assert ("Planted", "Target 80.0%") in label_line_crossings(fig.figure, ax)
 
 
 def test_funnel_caption_is_in_words_even_when_the_table_lost_its_attributes(funnel_tab):
