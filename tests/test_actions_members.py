@@ -101,7 +101,7 @@ def _sentences(cycle_dir: Path) -> list[str]:
     sec = text[text.index('id="findings"'):]
     sec = sec[:sec.index("</section>")]
     items = [html.unescape(re.sub(r"<[^>]+>", "", li)) for li in re.findall(r"<li>(.*?)</li>", sec, re.DOTALL)]
-    return [s for s in items if s.startswith(("Action \u2018", "Actions agreed"))]
+    return [s for s in items if s.startswith(("The action on \u2018", "Actions agreed"))]
 
 
 def check_action_findings(cycle_dir: Path):
@@ -116,7 +116,8 @@ def check_action_findings(cycle_dir: Path):
     assert set(b.loc[b["topic"] == "actions", "sentence"]) <= set(said)
     verdicts = {}
     for r in (x for x in rows if x["occasion"] == "re-audit"):
-        s = [x for x in said if x.startswith(f"Action \u2018{r['action_id']}\u2019")]
+        # an action is named by what it aimed at, its register code in brackets
+        s = [x for x in said if f"(\u2018{r['action_id']}\u2019 in Table 16): " in x]
         assert len(s) == 1, r["action_id"]
         s = s[0]
         assert s in page

@@ -14,15 +14,23 @@ either stated (a binding on its adjusted p-value) or named in the closing list o
 "results not stated in the findings", with the reason (``kind="listed"``). At most
 :data:`MAX_NAMED` results of one analysis are stated, strongest first.
 
+A committee member reads them: every estimate stated (a percentage, a difference in
+percentage points) is followed by its own interval, bound to the cells of the same row
+(:func:`bounds_of`), or by the reason none is shown (:data:`NO_INTERVAL`); a table is named as
+the reader sees it ("Table 15", :mod:`kentaudit.publication.numbering`), never by its code; an
+action by what it aimed at, its register code only in brackets; the design of the estimate as
+it is for the cycle's samples (:func:`design_words`).
+
 Templates (each gives nothing when its table is not in the edition):
 
 * the headline: across the authority, the design-based estimate of the headline
-  criterion with its interval and its method (T15); the same criterion in each
-  sample, labelled with its sample (T5, or T4 when the main sample is one random
-  sample); the highest and lowest criteria across the authority (T15, else T4);
+  criterion with its interval and its design (T15); the same criterion in each
+  sample, labelled with its sample (T5's counts, or T4 with its interval when the main
+  sample is one random sample); the highest and lowest criteria across the authority
+  with their intervals (T15, else T4);
 * the trend over the programme: criteria with a significant rising or falling trend
   (Cochran-Armitage, adjusted), the strongest with their first and latest
-  percentages (T11);
+  percentages, each with its interval (T11);
 * what changed since the previous cycle (T10);
 * what the extension changed: criteria higher among the additional cases, those
   significant after adjustment, with differences and adjusted p-values (T5);
@@ -39,17 +47,19 @@ Templates (each gives nothing when its table is not in the edition):
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import pandas as pd
 
-from kentaudit.core.formatting import P_FLOOR_CELL, format_p, method_words
-from kentaudit.inputs.profile import bundled_profile
+from kentaudit.core.formatting import P_FLOOR_CELL, format_p, format_value, join_words, method_words
+from kentaudit.inputs.profile import Words, bundled_profile
 from kentaudit.publication.members import CONTEXT_COLUMNS, action_results, unit_words
+from kentaudit.publication.numbering import ID_PATTERN, reader_number
 from kentaudit.publication.views import csv_frame, profile_words
 
-__all__ = ["MAX_NAMED", "Binding", "Finding", "action_findings", "authority_words", "bindings_frame",
-           "main_findings", "profile_findings", "reconciliation_findings", "sample_phrases"]
+__all__ = ["MAX_NAMED", "NO_INTERVAL", "Binding", "Finding", "action_findings", "authority_words",
+           "bindings_frame", "bounds_of", "design_words", "main_findings", "profile_findings",
+           "reconciliation_findings", "sample_phrases"]
 
 #: the most results of one analysis a finding states (strongest first); the others are listed
 #: as not stated, with that reason, so that no significant result goes unmentioned
@@ -70,11 +80,12 @@ def sample_phrases(samples=None, present=()) -> dict:
         The profile's samples (``Profile.samples``; default the bundled example profile's).
     present : iterable of str
         The main samples of the edition: a random sample is "the random sample" when it is the
-        edition's only main sample, else "the random (<name>) sample".
+        edition's only main sample, else its phrase or "the random (<name>) sample".
 
     Returns
     -------
-    dict ``{sample name: phrase}``: a random sample as above; a sample repeating another's cases
+    dict ``{sample name: phrase}``: a random sample as above (beside other main samples, its
+    ``phrase`` when the profile gives one); a sample repeating another's cases
     by its phrase, else "the re-audited cases"; any other (chosen on purpose) by its phrase
     (:attr:`kentaudit.inputs.profile.Sample.said`) and "chosen on purpose".
     """
@@ -85,7 +96,10 @@ def sample_phrases(samples=None, present=()) -> dict:
         if smp.repeats is not None:
             out[smp.name] = smp.phrase or "the re-audited cases"
         elif smp.design == "random":
-            out[smp.name] = "the random sample" if present == [smp.name] else f"the random ({smp.name}) sample"
+            # beside other main samples, a random one by the profile's phrase ("the additional
+            # random sample"), else by its name: a reader must tell the samples apart
+            out[smp.name] = ("the random sample" if present == [smp.name]
+                             else smp.phrase or f"the random ({smp.name}) sample")
         else:
             out[smp.name] = f"{smp.said} chosen on purpose"
     return out
@@ -166,6 +180,73 @@ def _rows(tid, n, cond) -> Binding:
     return Binding(str(n), "rows", tid, "", str(n), condition=cond)
 
 
+def _name(names, tid) -> str:
+    """How a sentence names a table: the edition's number ("Table 15", :mod:`numbering`), never
+    its code; ``names`` (the edition's numbering) wins."""
+    got = (names or {}).get(tid)
+    if got:
+        return str(got)
+    return reader_number(tid) if ID_PATTERN.match(str(tid)) else str(tid)
+
+
+def _level(conf_level: float) -> Binding:
+    return Binding(f"{100 * conf_level:g}%", "parameter", "params", "confidence_level", f"{conf_level:g}")
+
+
+#: why a finding's estimate has no interval beside it, said in the sentence in its place
+NO_INTERVAL = {"[c]": "its interval is not shown: it would reveal small numbers of files",
+               "absent": "no interval: the table gives none for this figure",
+               "other": "no interval: it could not be calculated from these files"}
+
+
+def bounds_of(columns, column: str):
+    """The published columns holding the interval of estimate ``column`` in a table with
+    ``columns``, or None.
+
+    As ``kentaudit/data/intervals.csv`` says of the results tables (a published table keeps
+    its source's column names): bounds named after their estimate first
+    (``change_conf_low`` of ``change_since_baseline``, ``difference_conf_low`` of
+    ``difference``); then the plain ``conf_low``/``conf_high`` belong to ``difference`` in a
+    comparison (Tables 5, 6, 10: the difference's interval, never a sample's percentage), else
+    to ``estimate``. A pair of bounds belongs to one estimate only.
+    """
+    cols = set(columns)
+    own = {"change_since_baseline": ("change_conf_low", "change_conf_high")}.get(
+        column, (f"{column}_conf_low", f"{column}_conf_high"))
+    if set(own) <= cols:
+        return own
+    plain = ("conf_low", "conf_high")
+    if not set(plain) <= cols:
+        return None
+    difference_has_own = {"difference_conf_low", "difference_conf_high"} <= cols
+    owner = "difference" if "difference" in cols and not difference_has_own else "estimate"
+    return plain if column == owner else None
+
+
+def _interval(tid, df, i, column, conf_level, unit="%") -> list:
+    """The interval of the estimate in ``column`` of row ``i``, bound to its cells, as
+    `` (95% confidence interval 40.1% to 50.8%)``; where none can be shown, the reason
+    (:data:`NO_INTERVAL`) in brackets instead."""
+    pair = bounds_of(df.columns, column) if conf_level is not None else None
+    if pair is None:
+        return [f" ({NO_INTERVAL['absent']})"]
+    lo, hi = pair
+    if not (_shown(df.at[i, lo]) and _shown(df.at[i, hi])):
+        hidden = "[c]" in (str(df.at[i, lo]), str(df.at[i, hi]))
+        return [f" ({NO_INTERVAL['[c]' if hidden else 'other']})"]
+    fmt = "{}%" if unit == "%" else "{}"
+    return [" (", _level(conf_level), " confidence interval ", _cell(tid, df, i, lo, fmt), " to ",
+            _cell(tid, df, i, hi, fmt), ")"]
+
+
+def _estimate(tid, df, i, column, conf_level, unit="%") -> list:
+    """An estimate of a published table followed by its own interval from the same row (or the
+    reason none is shown): ``45.4% (95% confidence interval 39.7% to 51.2%)``; ``unit`` ``"%"``
+    or ``"percentage points"``."""
+    return [_cell(tid, df, i, column, "{}%" if unit == "%" else "{} " + unit),
+            *_interval(tid, df, i, column, conf_level, unit)]
+
+
 def _p_text(b: Binding) -> str:
     """A p-value cell (as the CSV holds it) in words: ``adjusted p < 0.001`` or ``= 0.004``."""
     f = _num(b.value)
@@ -191,7 +272,7 @@ def _list(items, sep: str = ", ") -> list:
     out = []
     for k, it in enumerate(items):
         if k:
-            out.append(" and " if k == len(items) - 1 else sep)
+            out.append((" and " if sep == ", " else f"{sep.rstrip()} and ") if k == len(items) - 1 else sep)
         out.extend(it)
     return out
 
@@ -213,10 +294,55 @@ def _first_row(df, col, value):
     return rows[0] if rows else None
 
 
-def _headline(by, headline, conf, authority, names, unit="district", samples=None):
-    """Across the authority: the design-based estimate (T15); each sample's own figure,
-    labelled with its sample (T5, or T4 when the main sample is one random sample)."""
+def _population(words) -> str:
+    """Who the design-based estimate stands for, in the authority's words (``words.population``
+    of its profile); "the children in scope" when the profile does not say."""
+    w = profile_words(words)
+    default = next(f.default for f in fields(Words) if f.name == "population")
+    pop = (w.population or "").strip()
+    return f"the {pop}" if pop and pop != default else "the children in scope"
+
+
+def design_words(main_samples, samples=None, unit: str = "unit", population: str = "the children in scope") -> str:
+    """The design of the authority-wide estimate in words, as it is for the samples in it.
+
+    Parameters
+    ----------
+    main_samples : list of str
+        The samples the estimate reads (Table 15's ``sample`` column, else Table 1's main samples).
+    samples : tuple of :class:`kentaudit.inputs.profile.Sample`, optional
+        The profile's samples (their ``design``); default the bundled example profile's.
+    unit, population : str
+        The authority's unit ("district") and who the files stand for ("the children subject to
+        child protection plans", :func:`_population`).
+
+    Returns
+    -------
+    str
+        "a design-based estimate that weights the files of <the random samples> audited in each
+        <unit> by the number of <population> in that <unit>, with a finite population
+        correction", and only where a sample chosen on purpose is in the estimate, "; <its
+        phrase> stand only for themselves".
+    """
+    prof = {x.name: x for x in (bundled_profile().samples if samples is None else samples)}
+    main = [str(s) for s in main_samples]
+    said = sample_phrases(tuple(prof.values()), main)
+    rand = [s for s in main if s in prof and prof[s].design == "random"]
+    chosen = [s for s in main if s in prof and prof[s].design != "random"]
+    which = f"the files of {join_words([said[s] for s in rand])}" if rand else "the files drawn at random"
+    text = (f"a design-based estimate that weights {which} audited in each {unit} by the number of "
+            f"{population.removeprefix('the ')} in that {unit}, with a finite population correction")
+    if chosen:
+        text += f"; {join_words([said[s] for s in chosen])} stand only for themselves"
+    return text
+
+
+def _headline(by, headline, conf, authority, names, words=None, samples=None):
+    """Across the authority: the design-based estimate (T15) and its design as it is for the
+    cycle's samples; each sample's own figure, labelled with its sample (T5, or T4 when the main
+    sample is one random sample)."""
     out = []
+    w = profile_words(words)
     where = authority_words(authority)
     t15, t4, t5 = by.get("T15"), by.get("T4"), by.get("T5")
     d15 = csv_frame(t15).astype(str) if t15 is not None else None
@@ -224,24 +350,20 @@ def _headline(by, headline, conf, authority, names, unit="district", samples=Non
     i15 = _first_row(d15, "criterion", headline) if d15 is not None else None
     main_samples = ([s.strip() for s in str(d15.at[i15, "sample"]).split("+")]
                     if i15 is not None and "sample" in d15.columns else _main_samples(by.get("T1"), samples))
-    level = Binding(f"{100 * conf:g}%", "parameter", "params", "confidence_level", f"{conf:g}")
     if i15 is not None:
         desc = _desc(d15, i15)
         f = Finding("headline").add(f"Across {where}, ")
         if _shown(d15.at[i15, "estimate"]):
             f.add("an estimated ", _cell(t15.id, d15, i15, "estimate", "{}%"),
-                  f" of the files where it applied met the headline criterion, \u2018{desc}\u2019")
-            if _cell_if(d15, i15, "conf_low") and _cell_if(d15, i15, "conf_high"):
-                f.add(" (", level, " confidence interval ", _cell(t15.id, d15, i15, "conf_low", "{}%"), " to ",
-                      _cell(t15.id, d15, i15, "conf_high", "{}%"), ")")
-            f.add(f": a design-based estimate that weights each {unit}'s audited files by the children on "
-                  f"plans they stand for, with cases chosen on purpose standing only for themselves "
-                  f"({names.get(t15.id, t15.id)}).")
+                  f" of the files where it applied met the headline criterion, \u2018{desc}\u2019",
+                  *_interval(t15.id, d15, i15, "estimate", conf),
+                  f": {design_words(main_samples, samples, w.unit, _population(words))} "
+                  f"({_name(names, t15.id)}).")
         else:
             f.add(f"the estimate for the headline criterion, \u2018{desc}\u2019, is not shown (suppressed to "
                   "protect the people it is about).")
         out.append(f)
-    out += _by_sample(by, headline, main_samples, t4, d4, t5, samples)
+    out += _by_sample(by, headline, main_samples, t4, d4, t5, samples, conf)
     # the highest and lowest criteria: across the authority when it is estimated, else in the sample
     t, df = (t15, d15) if d15 is not None else (t4, d4)
     if df is not None:
@@ -253,8 +375,8 @@ def _headline(by, headline, conf, authority, names, unit="district", samples=Non
                      else f"In the files audited ({_samples_text(main_samples, samples)}), of the ")
             out.append(Finding("headline").add(
                 scope, _rows(t.id, int(ok.sum()), "compliance shown"), " criteria with compliance shown, "
-                f"compliance was highest for \u2018{_desc(df, hi)}\u2019 (", _cell(t.id, df, hi, "estimate", "{}%"),
-                f") and lowest for \u2018{_desc(df, lo)}\u2019 (", _cell(t.id, df, lo, "estimate", "{}%"), ")."))
+                f"compliance was highest for \u2018{_desc(df, hi)}\u2019, ", *_estimate(t.id, df, hi, "estimate", conf),
+                f", and lowest for \u2018{_desc(df, lo)}\u2019, ", *_estimate(t.id, df, lo, "estimate", conf), "."))
     return out
 
 
@@ -273,9 +395,11 @@ def _samples_text(main_samples, samples=None) -> str:
     return " and ".join(words) if words else "all main samples"
 
 
-def _by_sample(by, headline, main_samples, t4, d4, t5, samples=None):
+def _by_sample(by, headline, main_samples, t4, d4, t5, samples=None, conf=None):
     """The headline criterion in each sample, labelled with the sample (never a pooled figure
-    of samples drawn differently)."""
+    of samples drawn differently). Table 5 gives each sample's figure without an interval (its
+    interval is the difference's): the sentence gives the files that met it of those answered,
+    counts that need none, and a percentage only with the reason it has no interval."""
     if t5 is not None:
         d5 = csv_frame(t5).astype(str)
         i = _first_row(d5, "criterion", headline)
@@ -288,12 +412,12 @@ def _by_sample(by, headline, main_samples, t4, d4, t5, samples=None):
         shown = [x.name for x in ordered if f"estimate_{x.name}" in d5.columns]
         said = sample_phrases(profile_samples, shown)
         for suffix in shown:
-            if _cell_if(d5, i, f"estimate_{suffix}"):
-                part = [_cell(t5.id, d5, i, f"estimate_{suffix}", "{}%"), f" of {said[suffix]}"]
-                if _cell_if(d5, i, f"n_yes_{suffix}") and _cell_if(d5, i, f"n_denominator_{suffix}"):
-                    part += [" (", _cell(t5.id, d5, i, f"n_yes_{suffix}"), " of ",
-                             _cell(t5.id, d5, i, f"n_denominator_{suffix}"), " files answered)"]
-                items.append(part)
+            if _cell_if(d5, i, f"n_yes_{suffix}") and _cell_if(d5, i, f"n_denominator_{suffix}"):
+                items.append([_cell(t5.id, d5, i, f"n_yes_{suffix}"), " of ",
+                              _cell(t5.id, d5, i, f"n_denominator_{suffix}"), f" answered files of {said[suffix]}"])
+            elif _cell_if(d5, i, f"estimate_{suffix}"):
+                items.append([_cell(t5.id, d5, i, f"estimate_{suffix}", "{}%"),
+                              *_interval(t5.id, d5, i, f"estimate_{suffix}", conf), f" of {said[suffix]}"])
         if not items:
             return []
         return [Finding("headline").add("Sample by sample, the headline criterion was met in ", *_list(items),
@@ -307,14 +431,15 @@ def _by_sample(by, headline, main_samples, t4, d4, t5, samples=None):
         return []  # a pooled figure of samples drawn differently: the design-based estimate says it
     label = _samples_text(main_samples, samples) if main_samples else "the files audited"
     f = Finding("headline").add(f"In {label}, ", _cell(t4.id, d4, i, "estimate", "{}%"),
-                                f" met the headline criterion, \u2018{_desc(d4, i)}\u2019")
+                                f" met the headline criterion, \u2018{_desc(d4, i)}\u2019",
+                                *_interval(t4.id, d4, i, "estimate", conf))
     if _shown(d4.at[i, "n_yes"]) and _shown(d4.at[i, "n_denominator"]):
-        f.add(" (", _cell(t4.id, d4, i, "n_yes"), " of ", _cell(t4.id, d4, i, "n_denominator"),
-              " files answered)")
+        f.add(", in ", _cell(t4.id, d4, i, "n_yes"), " of the ", _cell(t4.id, d4, i, "n_denominator"),
+              " files answered")
     return [f.add(".")]
 
 
-def _trend(t, alpha, adjust_words, left, names):
+def _trend(t, alpha, adjust_words, left, names, conf_level=None):
     """The trend over the programme (T11): criteria rising or falling significantly."""
     df = csv_frame(t).astype(str)
     if "trend_p_adjusted" not in df.columns:
@@ -350,14 +475,16 @@ def _trend(t, alpha, adjust_words, left, names):
         crit = df.at[i, "criterion"]
         j = df.index[(df["criterion"] == crit) & (df["cycle"] == cycles[0])].tolist()
         p = _cell(t.id, df, i, "trend_p_adjusted")
-        part = [f"\u2018{_desc(df, i)}\u2019 ("]
+        # each cycle's percentage with its own interval (the row's cells), the test's p-value after
+        part = [f"\u2018{_desc(df, i)}\u2019, "]
         if j and _shown(df.at[j[0], "estimate"]) and _shown(df.at[i, "estimate"]):
-            part += [_cell(t.id, df, j[0], "estimate", "{}%"), " in ", _cell(t.id, df, j[0], "cycle"), " to ",
-                     _cell(t.id, df, i, "estimate", "{}%"), " in ", _cell(t.id, df, i, "cycle"), ", "]
-        part += [Binding(_p_text(p), "cell", t.id, "trend_p_adjusted", p.value, row=p.row), ")"]
+            part += ["from ", *_estimate(t.id, df, j[0], "estimate", conf_level), " in ",
+                     _cell(t.id, df, j[0], "cycle"), " to ", *_estimate(t.id, df, i, "estimate", conf_level),
+                     " in ", _cell(t.id, df, i, "cycle"), ", "]
+        part += [Binding(_p_text(p), "cell", t.id, "trend_p_adjusted", p.value, row=p.row)]
         items.append(part)
     out.append(Finding("trend").add(
-        "The strongest trend" + ("s were" if len(items) > 1 else " was") + " in ", *_list(items), "."))
+        "The strongest trend" + ("s were" if len(items) > 1 else " was") + " in ", *_list(items, "; "), "."))
     for i in sig[MAX_NAMED:]:
         left.add(t.id, i, "trend_p_adjusted", f"\u2018{_desc(df, i)}\u2019",
                  f"trends over the programme weaker than the {_NAMED_WORDS} stated")
@@ -366,17 +493,10 @@ def _trend(t, alpha, adjust_words, left, names):
 
 def _comparison(t, topic, alpha, adjust_words, intro_more, intro_sig, what, left, conf_level=None):
     df = csv_frame(t).astype(str)
-    # each difference with its own interval, where the table shows one (an estimate is never
-    # stated without it)
-    with_ci = conf_level is not None and {"conf_low", "conf_high"} <= set(df.columns)
-    level = (Binding(f"{100 * conf_level:g}%", "parameter", "params", "confidence_level", f"{conf_level:g}")
-             if with_ci else None)
-
+    # each difference with its own interval (an estimate is never stated without it, or the
+    # reason it has none)
     def interval(i):
-        if not (with_ci and _shown(df.at[i, "conf_low"]) and _shown(df.at[i, "conf_high"])):
-            return []
-        return [" (", level, " confidence interval ", _cell(t.id, df, i, "conf_low"), " to ",
-                _cell(t.id, df, i, "conf_high"), ")"]
+        return _interval(t.id, df, i, "difference", conf_level, "percentage points")
 
     out = []
     diff = df["difference"].map(_num)
@@ -420,8 +540,8 @@ def _comparison(t, topic, alpha, adjust_words, intro_more, intro_sig, what, left
     if hid:
         out.append(Finding(topic).add(
             "For ", _rows(t.id, hid, "difference shown and p_adjusted == [c]"),
-            f" criteri{'on' if hid == 1 else 'a'} the adjusted p-value is not shown ([c]): criteria with "
-            "hidden counts are in its family and could change it."))
+            f" criteri{'on' if hid == 1 else 'a'} the adjusted p-value is not shown ([c]): it is adjusted "
+            "together with criteria whose counts are hidden, and they could change it."))
     return out
 
 
@@ -429,7 +549,7 @@ def _outer():
     return Binding("99.8%", "parameter", "params", "funnel_outer_limit", "0.998")
 
 
-def _districts(t, headline, words):
+def _districts(t, headline, words, conf_level=None):
     w = profile_words(words)
     df = csv_frame(t).astype(str)
     out = []
@@ -453,9 +573,9 @@ def _districts(t, headline, words):
         else:
             for side, rows_ in (("below", below), ("above", above)):
                 if rows_:
-                    items = [[str(df.at[i, "district"]), " (", _cell(t.id, df, i, "estimate", "{}%"), ")"]
+                    items = [[str(df.at[i, "district"]), ", ", *_estimate(t.id, df, i, "estimate", conf_level)]
                              for i in rows_]
-                    f.add(*_list(items), f" {'lies' if len(rows_) == 1 else 'lie'} {side} the ", _outer(),
+                    f.add(*_list(items, "; "), f" {'lies' if len(rows_) == 1 else 'lie'} {side} the ", _outer(),
                           " funnel limits around the audit standard; ")
             f.add("the other ", _rows(t.id, len(head) - len(below) - len(above),
                                       f"headline criterion, {w.unit} rows within"),
@@ -480,7 +600,7 @@ def _districts(t, headline, words):
     return out
 
 
-def _district_tests(t, alpha, adjust_words, left, where, words=None):
+def _district_tests(t, alpha, adjust_words, left, where, words=None, conf_level=None):
     """Districts and areas against the rest of the authority (T7's adjusted p-values), in the
     authority's ``words``."""
     w = profile_words(words)
@@ -520,10 +640,10 @@ def _district_tests(t, alpha, adjust_words, left, where, words=None):
         e, whole_e = _num(df.at[i, "estimate"]), whole.get(df.at[i, "criterion"])
         side = "" if e is None or whole_e is None else (" lower" if e < whole_e else " higher")
         p = _cell(t.id, df, i, "p_adjusted")
-        part = [f"{unit(i)}{side} on \u2018{_desc(df, i)}\u2019 ("]
+        part = [f"{unit(i)}{side} on \u2018{_desc(df, i)}\u2019, "]
         if _shown(df.at[i, "estimate"]):
-            part += [_cell(t.id, df, i, "estimate", "{}%"), ", "]
-        part += [Binding(_p_text(p), "cell", t.id, "p_adjusted", p.value, row=p.row), ")"]
+            part += [*_estimate(t.id, df, i, "estimate", conf_level), ", "]
+        part += [Binding(_p_text(p), "cell", t.id, "p_adjusted", p.value, row=p.row)]
         items.append(part)
     for i in sig[MAX_NAMED:]:
         e, whole_e = _num(df.at[i, "estimate"]), whole.get(df.at[i, "criterion"])
@@ -533,7 +653,7 @@ def _district_tests(t, alpha, adjust_words, left, where, words=None):
     return [Finding("districts").add(
         f"Against the rest of {where} ({adjust_words}), ",
         _rows(t.id, len(sig), f"p_adjusted < {alpha:g}"), " of the ", _rows(t.id, len(tested), "p_adjusted shown"),
-        f" {w.unit} and {w.area} results differed significantly; the clearest: ", *_list(items), ".")]
+        f" {w.unit} and {w.area} results differed significantly; the clearest: ", *_list(items, "; "), ".")]
 
 
 def _not_stated(left, names):
@@ -545,7 +665,7 @@ def _not_stated(left, names):
     for tid, row, column, what, reason in left:
         groups.setdefault((tid, reason), []).append((row, column, what))
     for k, ((tid, reason), items) in enumerate(groups.items()):
-        f.add("; " if k else "", f"{reason[0].upper()}{reason[1:]} ({names.get(tid, tid)}): ")
+        f.add("; " if k else "", f"{reason[0].upper()}{reason[1:]} ({_name(names, tid)}): ")
         if len(items) > MAX_LISTED:
             # a long run of names is not read: the table and the first few (no count: every
             # number in the findings is a published cell's); every result is still bound to
@@ -556,7 +676,7 @@ def _not_stated(left, names):
             f.add(", " if j and shown else "", Binding("", "listed", tid, column, "", row=row, condition=reason),
                   what if shown else "")
         if len(items) > MAX_LISTED:
-            f.add(f" (the others are in {names.get(tid, tid)})")
+            f.add(f" (the others are in {_name(names, tid)})")
     return [f.add(".")]
 
 
@@ -572,7 +692,7 @@ def _untested(tables, names):
         z = int((df[pcols] == "[z]").any(axis=1).sum())
         if z:
             parts.append([_rows(t.id, z, f"rows with {' or '.join(pcols)} == [z]"),
-                          f" in {names.get(t.id, t.id)}"])
+                          f" in {_name(names, t.id)}"])
         n_z += z
         n_c += int((df[pcols] == "[c]").to_numpy().sum())
     out = []
@@ -587,7 +707,7 @@ def _untested(tables, names):
         k = int((df == "[c]").to_numpy().sum())
         if k:
             cparts.append([_rows(t.id, k, "cells == [c]"), f" cell{'s' if k != 1 else ''} in "
-                           f"{names.get(t.id, t.id)}"])
+                           f"{_name(names, t.id)}"])
     if cparts:
         out.append(Finding("untested").add(
             "Figures that would reveal small numbers of files are suppressed (shown as [c]): ",
@@ -619,13 +739,27 @@ def profile_findings(df: pd.DataFrame, alpha: float, name: str = "profile", auth
     if not len(df) or "p_adjusted" not in df.columns:
         return []
     district = str(df["district"].iloc[0])
+    conf = _num(df["conf_level"].iloc[0]) if "conf_level" in df.columns else None
+    conf = conf if conf is not None else 1 - alpha
+
+    def _pp(i, col):  # a difference of proportions as the one formatter shows it
+        v = format_value(df.at[i, col], "pp")
+        return [Binding(v, "cell", name, col, v, row=int(i))]
+
+    def _pp_interval(i):  # the difference's own interval (intervals.csv), or why none is shown
+        lo, hi = "difference_conf_low", "difference_conf_high"
+        if not {lo, hi} <= set(df.columns):
+            return [f" ({NO_INTERVAL['absent']})"]
+        if _num(df.at[i, lo]) is None or _num(df.at[i, hi]) is None:
+            return [f" ({NO_INTERVAL['other']})"]
+        return [" (", _level(conf), " confidence interval ", *_pp(i, lo), " to ", *_pp(i, hi), ")"]
+
     out = []
     for side, sel in (("lower", df["difference"] < 0), ("higher", df["difference"] > 0)):
         rows = df.index[sel & (df["p_adjusted"] < alpha)].tolist()
         if rows:
-            items = [[f"\u2018{df.at[i, 'criterion_label']}\u2019 (",
-                      Binding(f"{100 * df.at[i, 'difference']:.1f}", "cell", name, "difference",
-                              f"{100 * df.at[i, 'difference']:.1f}", row=int(i)), " percentage points, ",
+            items = [[f"\u2018{df.at[i, 'criterion_label']}\u2019 (", *_pp(i, "difference"), " percentage points",
+                      *_pp_interval(i), ", ",
                       Binding(format_p(df.at[i, 'p_adjusted'], prefix="adjusted p"),
                               "cell", name, "p_adjusted", format_p(df.at[i, "p_adjusted"]), row=int(i)), ")"]
                      for i in rows]
@@ -690,11 +824,10 @@ def main_findings(tables, *, headline: str, conf_level: float = 0.95, adjust_met
     adj = "adjusted for multiple comparisons by " + method_words(adjust_method, "phrase")
     where = authority_words(authority)
     left = _LeftOut()
-    w = profile_words(words)
-    out = _headline(by, headline, conf_level, authority, names, w.unit, samples)
+    out = _headline(by, headline, conf_level, authority, names, words, samples)
     trend_sig = False
     if "T11" in by:
-        found, trend_sig = _trend(by["T11"], alpha, adj, left, names)
+        found, trend_sig = _trend(by["T11"], alpha, adj, left, names, conf_level)
         out += found
     for tid, topic, intro, what in _COMPARISONS:
         if tid in by:
@@ -707,8 +840,8 @@ def main_findings(tables, *, headline: str, conf_level: float = 0.95, adjust_met
                     "for a trend (above) uses every cycle of the programme and is the stronger evidence."))
             out += found
     if "T7" in by:
-        out += _districts(by["T7"], headline, words)
-        out += _district_tests(by["T7"], alpha, adj, left, where, words)
+        out += _districts(by["T7"], headline, words, conf_level)
+        out += _district_tests(by["T7"], alpha, adj, left, where, words, conf_level)
     if "T16" in by:
         out += action_findings(by["T16"], conf_level, names, authority, words)
     out += _untested(tables, names)
@@ -756,7 +889,7 @@ def action_findings(t, conf_level: float, names=None, authority: str | None = No
     df = csv_frame(t).astype(str).replace({"nan": "", "<NA>": "", "None": ""})
     level = Binding(f"{100 * conf_level:g}%", "parameter", "params", "confidence_level", f"{conf_level:g}")
     where = authority_words(authority)
-    tname = names.get(t.id, t.id)
+    tname = _name(names, t.id)
 
     def interval(i, cols):
         est, lo, hi = cols
@@ -779,7 +912,9 @@ def action_findings(t, conf_level: float, names=None, authority: str | None = No
         f"'s change and for regression to the mean (for an action on every {w.unit}: the change since the "
         "baseline); an action is said to have improved practice when the whole interval is above zero.")]
     for a in results:
-        f = Finding("actions").add(f"Action \u2018{a.action_id}\u2019, {a.aim}: ")
+        # named by what it aimed at (the criterion and the unit of the register's finding); its
+        # register code only in brackets, for finding it in the table
+        f = Finding("actions").add(f"The action on {a.aim} (\u2018{a.action_id}\u2019 in {tname}): ")
         if a.verdict == "not shown":
             out.append(f.add(f"not shown ({a.reason})."))
             continue

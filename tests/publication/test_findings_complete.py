@@ -182,7 +182,10 @@ ACROSS = re.compile(r"[Aa]cross (?:the authority|{name})\b[^.]*?\d[^\n]*?(?:\.(?
 PCT = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)%")
 HEADLINE = re.compile(r"an estimated (\d+\.\d)% of the files where it applied met the headline criterion, "
                       r"\u2018([^\u2019]+)\u2019 \((\d+)% confidence interval (\d+\.\d)% to (\d+\.\d)%\)")
-NAMED = re.compile(r"\u2018([^\u2019]+)\u2019 \((\d+\.\d)%\)")
+#: a criterion named with its estimate, "\u2018X\u2019, 96.4% (95% confidence interval 93.8% to 98.0%)"
+#: (or, on an older page, "\u2018X\u2019 (96.4%)")
+NAMED = re.compile(r"\u2018([^\u2019]+)\u2019(?:, | \()(\d+\.\d)%"
+                   r"(?: \((\d+)% confidence interval (\d+\.\d)% to (\d+\.\d)%\))?")
 
 
 def _text_of_html(path: Path) -> str:
@@ -260,11 +263,16 @@ def check_across(texts: dict, t15: pd.DataFrame, authority: str, results: pd.Dat
                 for shown, col in ((est, "estimate"), (lo, "conf_low"), (hi, "conf_high")):
                     assert _same(shown, getattr(r, col), u.get(col), restricted), (where, s, r)
                 accounted += 4  # the estimate, the confidence level, the two limits
-            for label, est in NAMED.findall(s):
+            for label, est, level, lo, hi in NAMED.findall(s):
                 r = rows.get(label)
                 assert r is not None, (where, s)
-                assert _same(est, r.estimate, raw.get(r.criterion, {}).get("estimate"), restricted), (where, s)
+                u = raw.get(r.criterion, {})
+                assert _same(est, r.estimate, u.get("estimate"), restricted), (where, s)
                 accounted += 1
+                if level:  # the estimate's own interval: T15's cells of the same row
+                    for shown, col in ((lo, "conf_low"), (hi, "conf_high")):
+                        assert _same(shown, getattr(r, col), u.get(col), restricted), (where, s, r)
+                    accounted += 3
             assert len(PCT.findall(s)) == accounted, f"{where}: a number across the authority not from T15: {s}"
     return n
 
