@@ -101,12 +101,21 @@ def appendix_findings(publish: Path) -> list:
 
 
 def reviewer_findings(cycle_dir: Path) -> dict:
-    """The findings each reviewer page opens with (its ``kentaudit-finding`` entries), by page."""
+    """The findings each reviewer page shows, by page: the items of its "Main findings" cell and
+    the summary the index reads (its ``kentaudit-finding`` entries)."""
     out = {}
     for page in sorted((cycle_dir / "html").glob("*.html")):
         text = page.read_text(encoding="utf-8")
-        out[page.name] = [html_lib.unescape(v) for v in
-                          re.findall(r'<meta name="kentaudit-finding" content="([^"]*)"', text)]
+        found = [html_lib.unescape(v) for v in
+                 re.findall(r'<meta name="kentaudit-finding" content="([^"]*)"', text)]
+        k = text.find('id="cell-id=cell-findings"')
+        if k >= 0:
+            cell = text[k:]
+            end = cell.find('id="cell-id=', 1)
+            cell = cell[:end] if end > 0 else cell
+            found += [html_lib.unescape(re.sub(r"<[^>]+>", "", li)).strip()
+                      for li in re.findall(r"<li>(.*?)</li>", cell, re.DOTALL)]
+        out[page.name] = found
     return out
 
 
