@@ -99,7 +99,8 @@ def check_every_action_answered(cycle_dir: Path, register: Path, cycle: str, all
                 assert said in text, (a["action_id"], said)
             else:
                 assert {est, lo, hi} <= {"[c]", "[x]", ""}, (a["action_id"], est, lo, hi)
-                assert (f"Action \u2018{a['action_id']}\u2019" in text
+                # an action is named by what it aimed at, its register code in brackets
+                assert (f"(\u2018{a['action_id']}\u2019 in Table 16): " in text
                         and ("not shown (suppressed" in text or "no verdict (" in text)), a["action_id"]
         seen[a["action_id"]] = {(r["criterion"], r["district"]) for r in reaudit}
     return seen

@@ -71,7 +71,8 @@ def test_the_actions_notebook_and_its_reviewer_page_say_localities_never_distric
     # headers, sentences and labels (the parameter listing keeps its keys: inputs.districts)
     assert "Localities targeted" in page and "Locality evaluated" in page and "every locality" in page
     assert not re.search(r"\bDistricts?\b", page)
-    sentences = re.findall(r"Action \u2018B-[^.]*\.", page)
+    # an action is named by what it aimed at, its register code in brackets
+    sentences = re.findall(r"The action on \u2018[^\u2019]*\u2019 in [^(]*\(\u2018B-[^.]*\.", page)
     assert len(sentences) >= 3 and not any(DISTRICT.search(x) for x in sentences), sentences
 
 
