@@ -597,6 +597,19 @@ def propose(export, *, name: str | None = None, short_name: str | None = None) -
     for r in required:
         if r not in taken and r not in constants:
             undecided.append(f"required column {r}: no header was recognised as it; map one under columns:")
+    # a blank in a required column rejects the whole audit (rule required_value; a blank grade does not):
+    # said here, with the rows, so the analyst is not surprised by validate
+    for r in required:
+        if r == "overall_grade":
+            continue
+        for i in by_col.get(r, [])[:1]:
+            blank = [line for line, f in records if not (f[i].strip() if i < len(f) else "")]
+            if blank:
+                head = next(h for h in columns if r in targets(h))
+                shown = ", ".join(map(str, blank[:5])) + (f" and {len(blank) - 5} more" if len(blank) > 5 else "")
+                undecided.append(f"column {r} ({head!r}) is blank in {len(blank)} row(s) ({shown}): each such audit "
+                                 "is rejected whole (required_value) by validate and run; read them, then set "
+                                 f"accept_rejected_rows: in cycle.yaml (docs/adopting.md, step 7)")
     label = max(cvals) if cvals else None
     params = {"cycle": label or "YYYY (edit)", "title": f"{short_name or 'Authority'} case file audit {label or ''}".strip(),
               "profile": "profile.yaml", "inputs": {"audits": [str(Path(export).resolve())], "mapping": "mapping.yaml"},

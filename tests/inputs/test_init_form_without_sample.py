@@ -92,3 +92,31 @@ def test_the_units_and_their_divisions_come_from_the_export(adopted):
     assert prof.words.unit == "hub" and prof.words.area == "division"
     text = (adopted[0] / "p" / "units.csv").read_text(encoding="utf-8")
     assert "Aldwick Hub,ALD,North,0" in text and "Colby Hub,COL,South,0" in text
+
+
+def test_init_names_the_rows_a_blank_required_value_will_reject_as_validate_does(tmp_path):
+    """A blank age rejects the whole audit (required_value): init says so, with the rows validate
+    will reject, before the analyst meets it at validate (the Wexmoor walk met it there)."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Form1"
+    ws.append(HEADERS)
+    for i in range(1, 9):
+        hub = list(HUBS)[i % 4]
+        ws.append([i, dt.datetime(2025, 10, 1, 9, 0), "a@council.example", "2025/26", HUBS[hub], hub,
+                   f"CH{5000 + i}", dt.date(2025, 10, 1 + i), "Child in need", "" if i in (3, 6) else 7,
+                   "Y", "N", "Good"])
+    export = tmp_path / "e.xlsx"
+    wb.save(export)
+    assert cli.main(["init", str(export), "--out", str(tmp_path / "p"), "--name", "Hubshire Council",
+                     "--short-name", "Hubshire"]) == 0
+    said = [u for u in propose(export).undecided if u.startswith("column age_band")]
+    assert said == ["column age_band (\"Child's age (years)\") is blank in 2 row(s) (4, 7): each such audit is "
+                    "rejected whole (required_value) by validate and run; read them, then set "
+                    "accept_rejected_rows: in cycle.yaml (docs/adopting.md, step 7)"]
+    prof = load_profile(tmp_path / "p" / "profile.yaml")
+    res = read_audits(export, key=KEY, profile=prof, mapping=tmp_path / "p" / "mapping.yaml",
+                      criteria_file=prof.criteria, districts_file=prof.units, cycle="2025-26",
+                      as_of=dt.date(2026, 6, 1))
+    assert sorted(res.rejected["row"]) == [4, 7] and set(res.rejected["rule"]) == {"required_value"}
+    assert len(res.accepted) == 6
