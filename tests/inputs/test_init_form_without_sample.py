@@ -111,9 +111,9 @@ def test_init_names_the_rows_a_blank_required_value_will_reject_as_validate_does
     assert cli.main(["init", str(export), "--out", str(tmp_path / "p"), "--name", "Hubshire Council",
                      "--short-name", "Hubshire"]) == 0
     said = [u for u in propose(export).undecided if u.startswith("column age_band")]
-    assert said == ["column age_band (\"Child's age (years)\") is blank in 2 row(s) (4, 7): each such audit is "
-                    "rejected whole (required_value) by validate and run; read them, then set "
-                    "accept_rejected_rows: in cycle.yaml (docs/adopting.md, step 7)"]
+    assert said == [("column age_band (\"Child's age (years)\") is blank in 2 row(s) (4, 7): each such audit is "
+                     "rejected whole (required_value) by validate and run; read them, then set "
+                     "accept_rejected_rows: in cycle.yaml (docs/adopting.md, step 7)")]
     prof = load_profile(tmp_path / "p" / "profile.yaml")
     res = read_audits(export, key=KEY, profile=prof, mapping=tmp_path / "p" / "mapping.yaml",
                       criteria_file=prof.criteria, districts_file=prof.units, cycle="2025-26",
