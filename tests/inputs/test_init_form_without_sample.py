@@ -120,3 +120,15 @@ def test_init_names_the_rows_a_blank_required_value_will_reject_as_validate_does
                       as_of=dt.date(2026, 6, 1))
     assert sorted(res.rejected["row"]) == [4, 7] and set(res.rejected["rule"]) == {"required_value"}
     assert len(res.accepted) == 6
+
+
+def test_the_parameter_file_init_writes_reads_the_form_without_a_sample_column(adopted, monkeypatch):
+    """What ``kentaudit run`` reads: the cycle init wrote, through its mapping's constants:."""
+    from kentaudit.inputs.accounting import read_cycle
+    from kentaudit.inputs.params import load_params
+    P = load_params(adopted[0] / "p" / "cycle.yaml")
+    assert (P.cycle, P.label, P.samples) == ("2025-26", "2025/26", ("annual",))
+    monkeypatch.setenv("KENTAUDIT_KEY", KEY)
+    read = read_cycle(P)
+    assert read.current.rejected.empty, read.current.report()[:2000]
+    assert len(read.current.accepted) == 40 and set(read.current.accepted["sample"]) == {"annual"}
