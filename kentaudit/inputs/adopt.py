@@ -83,7 +83,7 @@ GRADE_WORDS = ("outstanding", "excellent", "very good", "good", "satisfactory", 
 _ANSWER_WORDS = {"Y": ("yes", "y", "true", "met", "fully", "fully met", "achieved", "in place"),
                  "N": ("no", "n", "false", "not met", "not achieved", "not in place"),
                  "NA": ("n/a", "na", "n.a.", "not applicable", "not relevant", "n/a - not applicable"),
-                 "P": ("partially", "partial", "partly", "in part", "partially met", "partly met", "part met",
+                 "P": ("p", "partially", "partial", "partly", "in part", "partially met", "partly met", "part met",
                        "met in part", "some", "somewhat", "partially achieved", "partly achieved")}
 #: Words of a header naming the unit compared (in the order preferred as the profile's unit word when a
 #: header names two, such as "Locality/Team"): matched as whole words after :func:`_words`.
@@ -368,6 +368,7 @@ def propose(export, *, name: str | None = None, short_name: str | None = None) -
         pseudonymise = []
 
     values: dict = {}
+    constants: dict = {}
     profile: dict = {"profile_version": 1, "name": name or "Authority name (edit)",
                      "short_name": short_name or "Authority (edit)"}
     if not name:
@@ -396,7 +397,9 @@ def propose(export, *, name: str | None = None, short_name: str | None = None) -
         values["answers"] = amap
     profile["answers"] = {"labels": labels}
     if partial:
-        profile["answers"]["partial"] = {"code": "P", "label": partial, "counts_as": "excluded"}
+        # a one-letter code ("P") is no label for a table's column: its words are proposed instead
+        profile["answers"]["partial"] = {"code": "P", "label": partial if len(partial) > 2 else "Partly",
+                                         "counts_as": "excluded"}
         decided.append(f"answer {partial!r} is the partial answer: code P, written into answers.partial")
         undecided.append(f"answer {partial!r} is a partial answer, kept as code P; decide how it counts "
                          "(answers.partial.counts_as: no, yes or excluded; proposed: excluded)")
@@ -495,7 +498,12 @@ def propose(export, *, name: str | None = None, short_name: str | None = None) -
         undecided.append("samples: design proposed from the words (random where the value says 'random', "
                          "else purposive); check samples: in profile.yaml")
     else:
-        undecided.append("no sample column: every audit needs a sample; add one to the export's mapping")
+        # a form with no sample column audits one programme: every row is given the proposed sample by the
+        # mapping (constants:), never by an edit of the export
+        constants["sample"] = next(iter(profile["samples"]))
+        undecided.append(f"no sample column: every audit is read as sample {constants['sample']!r} (constants: in "
+                         "mapping.yaml; its design in profile.yaml samples:); if the export has a sample column, "
+                         "map it under columns: and remove the constants: line")
     cmap = codes("case_status", "case types")
     profile["case_types"] = {c: v for v, c in cmap.items()} or {"case": "Case"}
     plan = next((c for v, c in cmap.items() if "protection" in v.lower()), None)
@@ -575,6 +583,8 @@ def propose(export, *, name: str | None = None, short_name: str | None = None) -
         mapping["sheet"] = encoding[5:]
     mapping["columns"] = columns
     mapping["ignore"] = ignore
+    if constants:
+        mapping["constants"] = constants
     mapping["values"] = values
     if values_dates:
         mapping["dates"] = values_dates
@@ -585,8 +595,21 @@ def propose(export, *, name: str | None = None, short_name: str | None = None) -
     required = ("audit_id", "case_ref", "cycle", "sample", "district", "team", "case_status", "age_band",
                 "auditor", "audit_date", "overall_grade")
     for r in required:
-        if r not in taken:
+        if r not in taken and r not in constants:
             undecided.append(f"required column {r}: no header was recognised as it; map one under columns:")
+    # a blank in a required column rejects the whole audit (rule required_value; a blank grade does not):
+    # said here, with the rows, so the analyst is not surprised by validate
+    for r in required:
+        if r == "overall_grade":
+            continue
+        for i in by_col.get(r, [])[:1]:
+            blank = [line for line, f in records if not (f[i].strip() if i < len(f) else "")]
+            if blank:
+                head = next(h for h in columns if r in targets(h))
+                shown = ", ".join(map(str, blank[:5])) + (f" and {len(blank) - 5} more" if len(blank) > 5 else "")
+                undecided.append(f"column {r} ({head!r}) is blank in {len(blank)} row(s) ({shown}): each such audit "
+                                 "is rejected whole (required_value) by validate and run; read them, then set "
+                                 f"accept_rejected_rows: in cycle.yaml (docs/adopting.md, step 7)")
     label = max(cvals) if cvals else None
     params = {"cycle": label or "YYYY (edit)", "title": f"{short_name or 'Authority'} case file audit {label or ''}".strip(),
               "profile": "profile.yaml", "inputs": {"audits": [str(Path(export).resolve())], "mapping": "mapping.yaml"},

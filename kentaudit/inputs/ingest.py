@@ -847,6 +847,18 @@ def _map_headers(rf: _RawFile, cols: dict, crit_ids: set, warnings: list,
     if unknown:
         warnings.append(f"{rf.name}: {len(unknown)} column(s) not in the data model were ignored and "
                         f"dropped: {', '.join(unknown)} [rule: unknown_column]")
+    for j, col in enumerate(export_map.constants if export_map is not None else ()):
+        # a column the export does not have, the same value in every row (the mapping's constants:):
+        # read as a field past the export's own (chunk appends the values to every record)
+        if col not in cols:
+            raise InputError(f"the mapping gives {col!r} one value for every row (constants:), but it is not a "
+                             "column of this cycle's data model (docs/data-dictionary.md).",
+                             file=str(export_map.source), column=col, rule="mapping")
+        if col in mapping:
+            raise InputError(f"the export's header {original[col]!r} is read as {col}, and the mapping also gives "
+                             f"{col} one value for every row (constants:); keep one of them.",
+                             file=str(export_map.source), column=col, rule="mapping")
+        mapping[col] = len(rf.header) + j
     missing = [c.name for c in cols.values() if c.required and c.name not in mapping]
     if missing:
         sep = next(((s, name) for s, name in ((";", "semicolon"), ("\t", "tab"), ("|", "pipe"))
@@ -859,9 +871,13 @@ def _map_headers(rf: _RawFile, cols: dict, crit_ids: set, warnings: list,
                 "reads comma-separated files. Save it as 'CSV UTF-8 (Comma delimited)' and validate "
                 f"again ({len(missing)} required columns are missing as it stands).",
                 file=rf.name, column=missing[0], rule="missing_column")
+        hint = "" if export_map is None else (
+            f" With a mapping, map a header of the export to each under columns:, or, where the export has no "
+            f"such column and every row has the same value, give it under constants: in {export_map.source.name} "
+            f"(constants: {{{missing[0]}: <value>}}; docs/profile.md).")
         raise InputError(
             f"required column(s) missing: {', '.join(missing)}. Add them (see docs/data-dictionary.md; "
-            f"headers match ignoring case, spaces and hyphens).",
+            f"headers match ignoring case, spaces and hyphens).{hint}",
             file=rf.name, column=missing[0], rule="missing_column")
     return mapping
 
@@ -1264,6 +1280,10 @@ class _Run:
         n = len(lines)
         if n == 0:
             return
+        if v.export_map is not None and v.export_map.constants:
+            # the mapping's constants: the fields _map_headers placed past the export's own
+            extra = list(v.export_map.constants.values())
+            fields_list = [list(f) + extra for f in fields_list]
         lines = np.asarray(lines, dtype=np.int64)
         by_index = list(zip(*fields_list))
         cols = {cname: _Column(v, col, by_index[mapping[cname]] if cname in mapping else None, n)

@@ -26,11 +26,14 @@ import yaml
 from kentaudit.core.errors import InputError
 from kentaudit.core.safeio import read_regular_text
 
-__all__ = ["DATE_FORMATS", "MAPPING_KEYS", "PSEUDONYMISED_COLUMNS", "MAX_YAML_ALIASES", "MAX_YAML_BYTES", "MAX_YAML_DEPTH", "VALUE_GROUPS",
+__all__ = ["DATE_FORMATS", "MAPPING_KEYS", "NOT_CONSTANT", "PSEUDONYMISED_COLUMNS", "MAX_YAML_ALIASES", "MAX_YAML_BYTES", "MAX_YAML_DEPTH", "VALUE_GROUPS",
            "Mapping", "header_key", "load_mapping", "safe_yaml", "value_key"]
 
 #: Keys of a mapping file.
-MAPPING_KEYS = ("mapping_version", "sheet", "columns", "ignore", "values", "dates", "ages", "pseudonymise")
+MAPPING_KEYS = ("mapping_version", "sheet", "columns", "ignore", "constants", "values", "dates", "ages",
+                "pseudonymise")
+#: Columns a mapping may not give one value for every row (``constants:``): they identify a row.
+NOT_CONSTANT = ("audit_id", "case_ref")
 #: Columns a mapping may have pseudonymised on ingest (``pseudonymise:``): who audited and who moderated,
 #: where the export names them by an identity such as an e-mail address (``case_ref`` always is).
 PSEUDONYMISED_COLUMNS = ("auditor", "moderator")
@@ -103,7 +106,10 @@ class Mapping:
     ``dates``: the declared date format (None: kentaudit's defaults); ``ages``: the
     ``age_band`` column holds ages in whole or decimal years, banded by the profile's
     ``age_bands``; ``sheet``: the XLSX sheet to read (None: ``audits``, else the first);
-    ``pseudonymise``: columns of :data:`PSEUDONYMISED_COLUMNS` replaced on ingest by a keyed pseudonym.
+    ``pseudonymise``: columns of :data:`PSEUDONYMISED_COLUMNS` replaced on ingest by a keyed pseudonym;
+    ``constants``: column -> the value every row of the export is read with, for a column the export
+    does not have (a form with no sample column: ``constants: {sample: annual}``); the value is read
+    as if every row held it (through the column's value map, with its column's rules).
     """
 
     source: Path
@@ -116,6 +122,7 @@ class Mapping:
     ages: bool = False
     sheet: str | None = None
     pseudonymise: frozenset = frozenset()
+    constants: dict = field(default_factory=dict)
 
     def value_map(self, column: str, kind: str) -> dict | None:
         """The value map of a column: its own, else its kind's group, else None."""
@@ -191,6 +198,25 @@ def _load(where: str) -> Mapping:
     both = sorted(ignore & set(cols))
     if both:
         fail("ignore", f"header {headers[both[0]]!r} is both mapped and ignored.", headers[both[0]])
+    raw_const = data.get("constants") or {}
+    if not isinstance(raw_const, dict):
+        fail("constants", "must be a mapping of kentaudit column: the value of every row (for a column the "
+                          "export does not have, such as sample).", raw_const)
+    constants = {}
+    for col, v in raw_const.items():
+        if not isinstance(col, str) or not re.fullmatch(r"[a-z][a-z0-9_]*", col, re.ASCII):
+            fail("constants", "must name a kentaudit column (docs/data-dictionary.md).", col)
+        if col in NOT_CONSTANT:
+            fail(f"constants.{col}", f"{col} identifies an audit and differs from row to row; it cannot be the "
+                                     "same in every row.", v)
+        mapped = next((headers[x] for x, ts in cols.items() if col in ts), None)
+        if mapped is not None:
+            fail(f"constants.{col}", f"header {mapped!r} is mapped to {col} under columns:; a column comes from "
+                                     "the export or from constants:, not both.", v)
+        if v is None or isinstance(v, (bool, float, list, dict)) or not str(v).strip():
+            fail(f"constants.{col}", "must be one value, as the export would write it (quote Y, N, NA and "
+                                     "numbers).", v)
+        constants[col] = str(v)
     values = {}
     raw_values = data.get("values") or {}
     if not isinstance(raw_values, dict):
@@ -224,4 +250,4 @@ def _load(where: str) -> Mapping:
                              "always pseudonymised).", pseud)
     return Mapping(source=Path(where), sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(), columns=cols,
                    headers=headers, ignore=ignore, values=values, dates=dates, ages=ages == "years", sheet=sheet,
-                   pseudonymise=frozenset(pseud))
+                   pseudonymise=frozenset(pseud), constants=constants)

@@ -34,15 +34,13 @@ from kentaudit.core.formatting import (P_FLOOR_CELL, SAMPLE_WORDS, finite_number
 from kentaudit.inputs.profile import Words
 from kentaudit.publication.numbering import reader_number
 from kentaudit.publication.table import Figure, round_half_away
-from kentaudit.report.charts import OKABE_ITO, house_style, place_labels
+from kentaudit.report.charts import OKABE_ITO, grade_style, house_style, place_labels
 from kentaudit.report.tables import default_words
 from kentaudit.stats.funnel import funnel_limits
 
 __all__ = ["draw_figures"]
 
 SUPPRESSED = "[c]"
-_GRADE_COLOURS = [OKABE_ITO["blue"], OKABE_ITO["bluish_green"], OKABE_ITO["orange"], OKABE_ITO["vermillion"]]
-_GRADE_HATCHES = ["", "", "//", "xx"]  # as the notebooks' grade chart (kentaudit.report.charts)
 _HIDDEN_COLOUR = "#BBBBBB"
 
 
@@ -178,8 +176,11 @@ def _grades(t8, out_dir):
                 w = 100 * float(v) / total
                 g = str(df.at[i, "grade"])
                 # grades told apart by hatching too, never by colour alone
-                (bar,) = ax.barh([yv], [w], left=[left], height=0.65, color=_GRADE_COLOURS[j % 4],
-                                 hatch=_GRADE_HATCHES[j % 4], edgecolor="white",
+                # a colour and hatch per grade of a scale of any length (a five-point scale's first
+                # and fifth grades were both blue when the four colours were cycled)
+                colour, hatch = grade_style(j, len(parts))
+                (bar,) = ax.barh([yv], [w], left=[left], height=0.65, color=colour,
+                                 hatch=hatch, edgecolor="white",
                                  label=g if g not in labelled else None)
                 labelled.add(g)
                 _mark(bar, t8.id, i, "n_audits")

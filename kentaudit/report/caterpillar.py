@@ -125,7 +125,7 @@ def plot_caterpillar(table: pd.DataFrame, unit: str = "district", measure: str =
                  f"highest {100 * t['estimate'].iloc[-1]:.1f}% ({names[-1]}).")
     if has_target:
         parts.append(f"Probably below the standard of {100 * target:.0f}%: "
-                     f"{join_words(list(names[below])) or f'no {unit}'}."
+                     f"{join_words(list(names[below])) or f'no {one}'}."
                      + (f" Probably above: {join_words(list(names[above]))}." if above.any() else ""))
     wide = int(((t["rank_high"] - t["rank_low"]) >= k / 2).sum())
     parts.append(f"{wide} of {k} rank intervals span half the ranks or more: "

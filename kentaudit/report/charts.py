@@ -45,6 +45,7 @@ __all__ = [
     "OKABE_ITO",
     "Figure",
     "IMAGE_METADATA",
+    "grade_style",
     "house_style",
     "render_files",
     "plot_funnel",
@@ -953,10 +954,10 @@ _GRADE_COLOURS_LONG = [OKABE_ITO["blue"], OKABE_ITO["bluish_green"], OKABE_ITO["
 _GRADE_HATCHES_LONG = ["", "", "..", "//", "xx", "\\\\", "++"]
 
 
-def _grade_style(j: int, n: int) -> tuple:
+def grade_style(j: int, n: int) -> tuple:
     """(colour, hatch) of the ``j``-th of ``n`` grades: Kent's four as they always were, a longer
     scale (a five-point one) with a colour and hatch per grade, so no two grades look alike up
-    to seven grades."""
+    to seven grades. The appendix's grade figure (:mod:`kentaudit.publication.figures`) draws with it too."""
     if n <= 4:
         return _GRADE_COLOURS[j], ["", "", "//", "xx"][j]
     return _GRADE_COLOURS_LONG[j % 7], _GRADE_HATCHES_LONG[j % 7] + ("/" if j >= 7 else "")
@@ -1003,7 +1004,7 @@ def plot_grade_distribution(table: pd.DataFrame, group: str = "district", grade:
         left = np.zeros(k)
         for j, g in enumerate(share.columns):
             vals = 100 * share[g].to_numpy()
-            colour, hatch = _grade_style(j, len(share.columns))
+            colour, hatch = grade_style(j, len(share.columns))
             ax.barh(y, vals, left=left, color=colour, edgecolor="white",
                     label=f"{g} {labels[g]}", height=0.7, hatch=hatch)
             left += vals

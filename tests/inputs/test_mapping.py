@@ -293,3 +293,60 @@ def test_a_sheet_the_workbook_lacks_is_a_mapping_error(tmp_path):
         read_audits(tmp_path / "export.xlsx", key=KEY, profile=prof, mapping=tmp_path / "mapping.yaml",
                     criteria_file=prof.criteria, districts_file=prof.units)
     assert e.value.rule == "mapping"
+
+
+# --- a column the export does not have: one value for every row (constants:) ---------------------
+
+_NO_SAMPLE_HEADER = HEADER.replace("Audit type,", "")
+_NO_SAMPLE_MAPPING = MAPPING.replace("  Audit type: sample\n", "")
+
+
+def _no_sample_row(i, **kw):
+    return _row(i, **kw).replace("Random sample,", "", 1)
+
+
+def test_an_export_without_a_sample_column_is_read_with_the_mappings_constant(tmp_path):
+    mapping = _NO_SAMPLE_MAPPING + "constants: {sample: Random sample}\n"
+    res = _read(tmp_path, [_no_sample_row(1), _no_sample_row(2)], mapping=mapping, header=_NO_SAMPLE_HEADER)
+    assert res.rejected.empty, res.report()
+    # the constant is read as the export would write it: through the sample's value map
+    assert list(res.accepted["sample"]) == ["random", "random"]
+
+
+def test_a_missing_required_column_says_how_a_mapping_gives_it(tmp_path):
+    with pytest.raises(InputError) as e:
+        _read(tmp_path, [_no_sample_row(1)], mapping=_NO_SAMPLE_MAPPING, header=_NO_SAMPLE_HEADER)
+    assert e.value.rule == "missing_column" and e.value.column == "sample"
+    assert "constants: {sample: <value>}" in str(e.value)
+
+
+def test_a_constant_outside_its_columns_value_map_rejects_every_row_never_a_guess(tmp_path):
+    mapping = _NO_SAMPLE_MAPPING + "constants: {sample: Themed sample}\n"
+    res = _read(tmp_path, [_no_sample_row(1), _no_sample_row(2)], mapping=mapping, header=_NO_SAMPLE_HEADER)
+    assert res.accepted.empty
+    assert list(res.rejected["rule"]) == ["unmapped_value", "unmapped_value"]
+    assert set(res.rejected["column"]) == {"sample"}
+
+
+def test_a_constant_for_a_column_the_export_maps_is_refused(tmp_path):
+    (tmp_path / "mapping.yaml").write_text(MAPPING + "constants: {sample: random}\n", encoding="utf-8")
+    with pytest.raises(InputError) as e:
+        load_mapping(tmp_path / "mapping.yaml")
+    assert (e.value.rule, e.value.column) == ("mapping", "constants.sample")
+    assert "'Audit type'" in str(e.value)
+
+
+@pytest.mark.parametrize("column", ["case_ref", "audit_id"])
+def test_an_identifier_cannot_be_a_constant(tmp_path, column):
+    (tmp_path / "mapping.yaml").write_text(_NO_SAMPLE_MAPPING.replace(f": {column}\n", ": notes\n")
+                                           + f"constants: {{{column}: X1}}\n", encoding="utf-8")
+    with pytest.raises(InputError) as e:
+        load_mapping(tmp_path / "mapping.yaml")
+    assert (e.value.rule, e.value.column) == ("mapping", f"constants.{column}")
+
+
+def test_a_constant_for_a_column_the_model_lacks_is_a_mapping_error(tmp_path):
+    mapping = _NO_SAMPLE_MAPPING + "constants: {sample: Random sample, programme: annual}\n"
+    with pytest.raises(InputError) as e:
+        _read(tmp_path, [_no_sample_row(1)], mapping=mapping, header=_NO_SAMPLE_HEADER)
+    assert (e.value.rule, e.value.column) == ("mapping", "programme")

@@ -266,3 +266,15 @@ def test_the_district_samples_note_names_the_record_design_only_where_the_cycle_
         "District and area comparisons use the additional random sample only: it was drawn at random in "
         "every district and read from the comprehensive file, while the high-risk initial cases were chosen "
         "differently between districts and read from the electronic record.")
+
+
+def test_the_design_based_note_names_the_profiles_population_not_kents():
+    """A new user's walk (issue 22, Wexmoor): the note under the design-based estimate said "children
+    on child protection plans" for an authority whose files are about other children."""
+    from kentaudit.inputs.profile import Words
+
+    other = load_spec(words=Words(authority="Wexmoor", unit="hub", units="hubs", area="division",
+                                  areas="divisions", population="children receiving a social-work service"))
+    note = other["notes"]["design_based"]
+    assert "by the number of children receiving a social-work service in its hub that it stands for" in note
+    assert "protection plan" not in note

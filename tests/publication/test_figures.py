@@ -110,3 +110,22 @@ def test_the_re_audit_difference_is_published_with_its_interval(cycle_2009):
     for _, r in shown.iterrows():
         assert r["conf_low"] not in ("[c]", "[x]") and r["conf_high"] not in ("[c]", "[x]")
         assert float(r["conf_low"]) <= float(r["difference"]) <= float(r["conf_high"])
+
+
+@pytest.mark.parametrize("n_grades", [3, 4, 5, 7])
+def test_every_grade_of_a_scale_of_any_length_has_its_own_colour_and_hatch(n_grades, tmp_path):
+    """A new user's walk (issue 22, Wexmoor): on the published Figure 2 of a five-point scale,
+    "1 Outstanding" and "5 Inadequate" were drawn in the same blue, the four colours cycled.
+    Every grade of a scale of up to seven is told apart by its colour and its hatch."""
+    grades = [f"{g} Grade{g}" for g in range(1, n_grades + 1)]
+    counts = [10 + g for g in range(n_grades)]
+    df = pd.DataFrame({"sample": "annual", "grade": [*grades, "Total"], "n_audits": [*counts, sum(counts)]})
+    t8 = PublicationTable("T8", "Overall grades by sample", df,
+                          [Column("sample", "Sample", "label"), Column("grade", "Grade", "label"),
+                           Column("n_audits", "Audits", "count", "count")])
+    _, fig, _, _, marks = pubfigures._grades(t8, tmp_path)
+    bars = {p.get_gid(): p for p in fig.axes[0].patches if (p.get_gid() or "").startswith("mark-")}
+    bars = [bars[m["id"]] for m in marks]  # one segment per grade, best first
+    assert len(bars) == n_grades
+    styles = [(matplotlib.colors.to_hex(b.get_facecolor()), b.get_hatch() or "") for b in bars]
+    assert len({c for c, _ in styles}) == n_grades  # no two grades share a colour

@@ -67,3 +67,12 @@ def test_the_authoritys_words_name_the_units_in_caption_and_alt_text():
     assert "Caterpillar plot of 5 localities' shrunken estimates" in fig.alt_text
     assert "each locality's posterior mean" in fig.caption and "Triangles mark localities" in fig.caption
     assert "localitys" not in fig.alt_text + fig.caption and "district" not in fig.alt_text + fig.caption
+
+
+def test_with_no_unit_below_the_standard_the_alt_text_says_so_in_the_authoritys_word():
+    """A new user's walk (issue 22, Wexmoor, units called hubs) read "Probably below the standard of
+    80%: no district." on the districts page: the column's name, not the profile's word."""
+    good = COUNTS.assign(n_yes=[24, 24, 23, 24, 25])
+    fig = plot_caterpillar(shrink(good, target=0.8), unit_label="hub", units_label="hubs")
+    assert "Probably below the standard of 80%: no hub." in fig.alt_text
+    assert "district" not in fig.alt_text.lower()
