@@ -117,7 +117,7 @@ def test_quick_mode_runs_every_benchmark_and_writes_every_table(tmp_path):
     # changed executed no notebook and reused the appendix
     reruns = md.split("## Reruns", 1)[1].split("\n## ", 1)[0]
     assert "not in this checkout" not in reruns
-    assert re.search(r"^\| no change \| .* \| 0 of \d+ \| 0 \| reused \| none \|$", reruns, re.M), reruns
+    assert re.search(r"^\| no change \| .* \| 0 of \d+ \| 0 \| reused \| none \|$", reruns, re.MULTILINE), reruns
     assert "- no change executes 0 notebooks: met" in reruns
     assert "Reruns of cycle-2009.yaml" in summary
     assert (tmp_path / "work" / "results.json").is_file()
