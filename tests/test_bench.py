@@ -40,6 +40,10 @@ def test_the_million_row_target_is_700_mib():
     assert bench_run.TARGETS["scale_mib"] == 700.0
 
 
+def test_the_cycle_target_is_six_times_the_loop():
+    assert bench_run.TARGETS["cycle_speedup"] == 6.0
+
+
 def test_the_reruns_section_says_why_it_is_missing_without_bench_rerun():
     text = bench_run.rerun_missing_section()
     assert text.startswith("## Reruns") and "bench_rerun.py" in text and "not in this checkout" in text
@@ -111,7 +115,7 @@ def test_quick_mode_runs_every_benchmark_and_writes_every_table(tmp_path):
     # the summary table names every benchmark that ran
     summary = md.split("## Summary", 1)[1].split("## ", 1)[0]
     for label in ("District x criterion summary", "Cycle cycle-2009.yaml", "Scale, 2,000 rows",
-                  "(kentaudit run)"):
+                  "(kentaudit run)", "compute floor: analyses in one warm process / 2"):
         assert label in summary, label
     # the reruns were measured (bench_rerun.py), not reported missing: a rerun with nothing
     # changed executed no notebook and reused the appendix
