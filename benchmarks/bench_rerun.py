@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "benchmarks" / ".work" / "rerun"
 BIN = Path(sys.executable).parent
 
-__all__ = ["prepare", "run", "step"]
+__all__ = ["prepare", "run", "section", "step", "summary_rows"]
 
 
 def prepare(params_file: Path, districts=None) -> Path:
@@ -147,6 +147,66 @@ def run(params_file: Path = ROOT / "params" / "cycle-2009.yaml", district: str =
     }
     return {"params_file": str(params_file), "steps": steps, "expectations": expect,
             "load_average": os.getloadavg()}
+
+
+def _fmt_s(x: float) -> str:
+    return f"{x * 1000:.0f} ms" if x < 1 else f"{x:.1f} s"
+
+
+def _ok(flag: bool) -> str:
+    return "met" if flag else "**not met**"
+
+
+def _executed_words(s: dict, first: dict) -> str:
+    """Which executions a step ran, in words: all, none, or their stems."""
+    if s["n_executed"] == 0:
+        return "none"
+    if s["n_executed"] == s["executions"] and s["executions"] == first["executions"]:
+        return "all"
+    return ", ".join(s["executed"])
+
+
+def section(result: dict) -> str:
+    """The "Reruns" section of ``benchmarks/results.md``: one row per step, the expectations."""
+    steps = result["steps"]
+    first = steps[0]
+    la = result.get("load_average")
+    lines = [
+        "## Reruns: what `kentaudit run` executes again",
+        "",
+        f"`kentaudit run --jobs 2` on a copy of `{Path(result['params_file']).name}` whose audit export is a "
+        "copy that each step may edit" + (" (quick mode: the cycle cut to one district, the first run and the "
+                                          "no-change rerun only)" if result.get("quick") else "")
+        + ". Each step is the command a user types, timed as a subprocess; what it executed and reused is "
+        "read from the manifest it wrote (`cache.decision` of each notebook execution, `kernel_zygote`, "
+        "`appendix.reused_from`). CPU is the step's child processes' user + system time."
+        + (f" Load average (1, 5, 15 min) at the end: {', '.join(f'{x:.2f}' for x in la)}." if la else ""),
+        "",
+        "| step | wall | CPU | notebooks executed | kernels started | appendix | executed |",
+        "|---|---|---|---|---|---|---|",
+        *[f"| {s['step']} | {_fmt_s(s['wall_s'])} | {_fmt_s(s['cpu_s'])} | {s['n_executed']} of "
+          f"{s['executions']} | {s['kernels_started']} | {s['appendix']} | {_executed_words(s, first)} |"
+          for s in steps],
+        "",
+        *[f"- {k}: {_ok(v)}" for k, v in result["expectations"].items()],
+    ]
+    return "\n".join(lines)
+
+
+def summary_rows(result: dict) -> list[tuple]:
+    """Rows of ``benchmarks/results.md``'s summary table: every step after the first, against it."""
+    steps = result["steps"]
+    first = steps[0]
+    rows = [("Reruns of " + Path(result["params_file"]).name + (" (one district)" if result.get("quick") else ""),
+             first["step"], _fmt_s(first["wall_s"]), 1,
+             f"{first['n_executed']} of {first['executions']} notebooks executed")]
+    nothing = result["expectations"].get("no change executes 0 notebooks")
+    for s in steps[1:]:
+        note = f"{s['n_executed']} of {s['executions']} notebooks executed, appendix {s['appendix']}"
+        if s["step"] == "no change" and nothing is not None:
+            note += f" (target 0: {_ok(nothing)})"
+        rows.append(("", s["step"], _fmt_s(s["wall_s"]), 1, note))
+    return rows
 
 
 if __name__ == "__main__":

@@ -40,6 +40,10 @@ def test_the_million_row_target_is_700_mib():
     assert bench_run.TARGETS["scale_mib"] == 700.0
 
 
+def test_the_cycle_target_is_six_times_the_loop():
+    assert bench_run.TARGETS["cycle_speedup"] == 6.0
+
+
 def test_the_reruns_section_says_why_it_is_missing_without_bench_rerun():
     text = bench_run.rerun_missing_section()
     assert text.startswith("## Reruns") and "bench_rerun.py" in text and "not in this checkout" in text
@@ -62,6 +66,37 @@ def test_the_reruns_section_tabulates_a_plain_result():
     assert len(rows) == 1
 
 
+def _rerun_result(no_change_executed=0):
+    step = {"wall_s": 30.0, "cpu_s": 50.0, "executions": 16, "kernels_started": 16, "appendix": "built",
+            "executed": [f"nb{i}" for i in range(16)], "n_executed": 16, "n_reused": 0, "step": "first run"}
+    again = {**step, "step": "no change", "wall_s": 2.5, "cpu_s": 2.0, "kernels_started": no_change_executed,
+             "executed": [f"nb{i}" for i in range(no_change_executed)], "n_executed": no_change_executed,
+             "n_reused": 16 - no_change_executed, "appendix": "reused" if not no_change_executed else "built"}
+    return {"params_file": "/x/params/cycle-2009.yaml", "steps": [step, again],
+            "expectations": {"no change executes 0 notebooks": no_change_executed == 0},
+            "load_average": (1.0, 2.0, 3.0)}
+
+
+def test_the_reruns_benchmark_formats_its_own_section_and_summary_rows():
+    import bench_rerun
+
+    text, rows = bench_run.rerun_section(bench_rerun, _rerun_result())
+    assert text.startswith("## Reruns")
+    assert "| no change | 2.5 s | 2.0 s | 0 of 16 | 0 | reused | none |" in text
+    assert "| first run | 30.0 s | 50.0 s | 16 of 16 | 16 | built | all |" in text
+    assert "- no change executes 0 notebooks: met" in text
+    assert rows[1] == ("", "no change", "2.5 s", 1, "0 of 16 notebooks executed, appendix reused (target 0: met)")
+
+
+def test_the_reruns_section_says_not_met_when_a_no_change_rerun_executes_notebooks():
+    import bench_rerun
+
+    text, rows = bench_run.rerun_section(bench_rerun, _rerun_result(no_change_executed=3))
+    assert "- no change executes 0 notebooks: **not met**" in text
+    assert "| no change | 2.5 s | 2.0 s | 3 of 16 | 3 | built | nb0, nb1, nb2 |" in text
+    assert rows[1][-1].endswith("(target 0: **not met**)")
+
+
 @pytest.mark.slow
 @pytest.mark.xdist_group("cycles")
 def test_quick_mode_runs_every_benchmark_and_writes_every_table(tmp_path):
@@ -80,6 +115,13 @@ def test_quick_mode_runs_every_benchmark_and_writes_every_table(tmp_path):
     # the summary table names every benchmark that ran
     summary = md.split("## Summary", 1)[1].split("## ", 1)[0]
     for label in ("District x criterion summary", "Cycle cycle-2009.yaml", "Scale, 2,000 rows",
-                  "(kentaudit run)"):
+                  "(kentaudit run)", "compute floor: analyses in one warm process / 2"):
         assert label in summary, label
+    # the reruns were measured (bench_rerun.py), not reported missing: a rerun with nothing
+    # changed executed no notebook and reused the appendix
+    reruns = md.split("## Reruns", 1)[1].split("\n## ", 1)[0]
+    assert "not in this checkout" not in reruns
+    assert re.search(r"^\| no change \| .* \| 0 of \d+ \| 0 \| reused \| none \|$", reruns, re.MULTILINE), reruns
+    assert "- no change executes 0 notebooks: met" in reruns
+    assert "Reruns of cycle-2009.yaml" in summary
     assert (tmp_path / "work" / "results.json").is_file()

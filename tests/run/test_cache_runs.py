@@ -16,6 +16,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import nbformat
 import pandas as pd
 import pytest
 from cache_cycle import audits, copy_cycle, make_cycle, write_audits
@@ -220,3 +221,52 @@ def test_the_default_cycle_rerun_with_nothing_changed_executes_nothing_and_reuse
     assert published
     for rel in published:
         assert (out / rel).read_bytes() == (cycle_2009["cycle_dir"] / rel).read_bytes()
+
+
+def test_an_edited_notebook_reruns_its_own_executions_and_nothing_else(base, copy):
+    # a per-district notebook edited (one more line of code): every district's execution of it
+    # reruns; the notebook run once per cycle is reused
+    path = copy.parent.parent / "notebooks" / "district_rows.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    nb.cells[-1].source += "\nt.shape"
+    nbformat.write(nb, path)
+    m = rerun(copy)["manifest"]
+    assert executed(m) == {"district_rows__ASH", "district_rows__THA"}
+    run_id = base["manifest"]["run_id"]
+    assert reasons(m)["district_rows__ASH"] == f"changed since run {run_id}: the notebook file"
+    assert reasons(m)["overview"] == f"unchanged since run {run_id}"
+
+
+def test_a_changed_parameter_reruns_every_execution_and_says_which_part_changed(base, copy):
+    copy.write_text(copy.read_text().replace('title: "Rerun fixture cycle"', 'title: "Rerun fixture cycle, revised"'))
+    m = rerun(copy)["manifest"]
+    assert executed(m) == STEMS
+    assert set(reasons(m).values()) == {f"changed since run {base['manifest']['run_id']}: the parameters"}
+
+
+def test_districts_after_a_change_in_that_district_reruns_it_and_the_cycle_notebooks(base, copy):
+    edit_audits(copy, "Thanet", "notes", "Corrected note.")
+    res = rerun(copy, districts=["Thanet"])
+    m = res["manifest"]
+    assert res["out"].name == "2009-partial"
+    assert executed(m) == {"overview", "district_rows__THA"}
+    assert reasons(m)["overview"] == f"changed since run {base['manifest']['run_id']}: the data it reads"
+    # the full cycle's folder is the last complete full run's, untouched
+    full = read_manifest(copy.parent.parent / "outputs" / "2009" / "manifest.json")
+    assert full["run_id"] == base["manifest"]["run_id"]
+
+
+def test_a_full_run_after_a_partial_one_reuses_the_partial_runs_fresh_results(base, copy):
+    # Thanet's note corrected and Thanet rerun alone; the full run that follows takes the
+    # cycle notebook and Thanet from that partial run, Ashford from the full one: nothing executes
+    edit_audits(copy, "Thanet", "notes", "Corrected note.")
+    partial = rerun(copy, districts=["Thanet"])["manifest"]
+    m = rerun(copy)["manifest"]
+    assert executed(m) == set()
+    src = {Path(e["output"]).stem: e["cache"]["reused_from"] for e in m["notebooks"]}
+    assert src == {"overview": partial["run_id"], "district_rows__THA": partial["run_id"],
+                   "district_rows__ASH": base["manifest"]["run_id"]}
+    # and what it reused are the partial run's bytes, made from the corrected data
+    out = copy.parent.parent / "outputs"
+    assert (out / "2009" / "results" / "rows__THA.csv").read_bytes() == \
+        (out / "2009-partial" / "results" / "rows__THA.csv").read_bytes()
