@@ -178,6 +178,17 @@ def match_key(text: str) -> str:
     return re.sub(r"[\s_\-]+", "_", str(text).strip().casefold().replace("&", "and")).strip("_")
 
 
+def confusable_key(text: str) -> str:
+    """:func:`match_key` of the text's compatibility form (Unicode NFKC): full-width letters,
+    ligatures and other compatibility characters read as the letters they show
+    (``"Ｔｈａｎｅｔ"`` shares ``"thanet"``'s key).
+
+    Used to refuse two entries of a reference table that a reader could not tell apart; never
+    to resolve a value (an export's ``Ｔｈａｎｅｔ`` is not read as Thanet: nothing is guessed).
+    """
+    return match_key(unicodedata.normalize("NFKC", str(text)))
+
+
 _ISO = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})", re.ASCII)
 
 
