@@ -56,7 +56,7 @@ import unicodedata
 from kentaudit.core.errors import InputError
 
 __all__ = ["LIMITS", "MAX_CODE", "BIDI_CONTROLS", "CODE_RE", "text_problem", "check_text", "check_code",
-           "code_problem", "match_key", "shown", "date_problem", "check_date", "TEXT_RULES"]
+           "code_problem", "match_key", "confusable_key", "shown", "date_problem", "check_date", "TEXT_RULES"]
 
 #: Longest text of each kind, in characters (the same in every output format):
 #: ``label`` (a criterion label, a title, a producer, a next-update note),
