@@ -56,7 +56,7 @@ import unicodedata
 from kentaudit.core.errors import InputError
 
 __all__ = ["LIMITS", "MAX_CODE", "BIDI_CONTROLS", "CODE_RE", "text_problem", "check_text", "check_code",
-           "code_problem", "match_key", "shown", "date_problem", "check_date", "TEXT_RULES"]
+           "code_problem", "match_key", "confusable_key", "shown", "date_problem", "check_date", "TEXT_RULES"]
 
 #: Longest text of each kind, in characters (the same in every output format):
 #: ``label`` (a criterion label, a title, a producer, a next-update note),
@@ -176,6 +176,17 @@ def match_key(text: str) -> str:
     (``inputs/reference.py``), so every key names at most one entry.
     """
     return re.sub(r"[\s_\-]+", "_", str(text).strip().casefold().replace("&", "and")).strip("_")
+
+
+def confusable_key(text: str) -> str:
+    """:func:`match_key` of the text's compatibility form (Unicode NFKC): full-width letters,
+    ligatures and other compatibility characters read as the letters they show
+    (``"Ｔｈａｎｅｔ"`` shares ``"thanet"``'s key).
+
+    Used to refuse two entries of a reference table that a reader could not tell apart; never
+    to resolve a value (an export's ``Ｔｈａｎｅｔ`` is not read as Thanet: nothing is guessed).
+    """
+    return match_key(unicodedata.normalize("NFKC", str(text)))
 
 
 _ISO = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})", re.ASCII)

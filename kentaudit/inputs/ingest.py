@@ -42,6 +42,7 @@ import os
 import re
 import sys
 import time
+import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -84,6 +85,7 @@ RULES: dict[str, tuple[str, str]] = {
     "reference_table": ("file", "A replaced reference table (--criteria, --districts) is not a readable table with the columns, rows and unique ids it needs."),
     "encoding": ("file", "The file is neither UTF-8 (with or without BOM) nor Windows-1252 text (e.g. UTF-16 or binary)."),
     "empty_file": ("file", "The file (or sheet) is empty."),
+    "hidden_sheet": ("file", "XLSX: the sheet that would be read (the sheet named audits, else the first) is hidden in Excel; a hidden sheet is never read unannounced."),
     "header_only": ("file", "The file has a header but no data rows."),
     "missing_column": ("file", "A required column of the data model is missing."),
     "duplicate_column": ("file", "Two headers normalise to the same column name."),
@@ -115,7 +117,7 @@ RULES: dict[str, tuple[str, str]] = {
     "bidi_control": ("row", TEXT_RULES["bidi_control"] + " (audit_id, team, auditor, moderator; kentaudit.core.textpolicy)"),
     "invisible_character": ("row", TEXT_RULES["invisible_character"] + " (audit_id, team, auditor, moderator)"),
     "text_too_long": ("row", "audit_id, auditor or moderator longer than 64 characters, or team longer than 100 (kentaudit.core.textpolicy.LIMITS)."),
-    "duplicate_audit_id": ("row", "audit_id already appeared earlier (in any file read together); every later occurrence is rejected."),
+    "duplicate_audit_id": ("row", "audit_id already appeared earlier (in any file read together), matched ignoring case, surrounding spaces and full-width forms (NFKC); every later occurrence is rejected."),
     "duplicate_case_in_sample": ("row", "The same case_ref appears again in the same cycle and sample; every later occurrence is rejected."),
     "unknown_column": ("warning", "A column is not in the data model; it is dropped and named in a warning."),
     "formula_text": ("warning", "Free text begins with = + - @, tab or CR (spreadsheet formula text): kept as text, never evaluated, neutralised on output."),
@@ -678,6 +680,14 @@ def _xlsx_records(wb, raw, sha, name, deadline, wanted=None) -> _RawFile:
                              f"{', '.join(map(repr, names))}.", file=name, rule="mapping")
     else:
         sheet = next((s for s in names if s.strip().lower() == "audits"), names[0])
+        if getattr(wb[sheet], "sheet_state", "visible") != "visible":
+            # a hidden sheet (often a stale copy) is never read unannounced in place of what
+            # the user sees: nothing is guessed
+            shown_ = [s for s in names if getattr(wb[s], "sheet_state", "visible") == "visible"]
+            raise InputError(f"the sheet kentaudit would read, {sheet!r}, is {wb[sheet].sheet_state} in Excel; "
+                             f"the visible sheets are {', '.join(map(repr, shown_)) or 'none'}. Name the sheet "
+                             "of the audits 'audits' (or give a mapping's sheet:), or unhide or delete the "
+                             "hidden one.", file=name, rule="hidden_sheet")
     ws = wb[sheet]
     # The sheet's recorded dimension may be wrong (openpyxl would then drop rows
     # below it and pad every row to its width): read the cells that are there.
@@ -1355,7 +1365,9 @@ class _Run:
         seq = self.nseq + np.arange(n)
         self.nseq += n
         ac = cols["audit_id"]
-        aid_u = [u.strip() for u in ac.uniq]
+        # an id is matched ignoring case, surrounding spaces and compatibility forms (NFKC), as
+        # reference codes are: 'a2009-0001' and 'Ａ2009-0001' are the audit 'A2009-0001' again
+        aid_u = [unicodedata.normalize("NFKC", u.strip()).casefold() for u in ac.uniq]
         for j in np.flatnonzero(np.array([a != u for a, u in zip(aid_u, ac.uniq)], dtype=bool)):
             for r in np.flatnonzero(ac.codes == j):
                 self.raw_aid[int(seq[r])] = ac.uniq[j]
@@ -1500,7 +1512,10 @@ class _Run:
                     where = f"{files[fidx[f]].name}, row {line[f]}"
                     if order == 0:
                         raw = self.raw_aid.get(int(r), s.iat[r])
-                        prob = ("audit_id", raw, "duplicate_audit_id", f"audit_id duplicates {where}")
+                        first_raw = self.raw_aid.get(int(f), s.iat[f])
+                        typed = (f" ({first_raw!r} there; ids are matched ignoring case, surrounding spaces "
+                                 "and full-width forms)" if raw != first_raw else "")
+                        prob = ("audit_id", raw, "duplicate_audit_id", f"audit_id duplicates {where}{typed}")
                     else:
                         cycle, sample = pair_names[int(h[r]["pair"])]
                         pseudonym = f"{PSEUDONYM_PREFIX}{int(h[r]['px']):0{DIGEST_HEX_CHARS}x}"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import re
+import unicodedata
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -17,7 +18,7 @@ import pandas as pd
 
 from kentaudit.core.errors import InputError, MethodError
 from kentaudit.core.safeio import read_regular_text
-from kentaudit.core.textpolicy import check_code, check_text, match_key, shown
+from kentaudit.core.textpolicy import check_code, check_text, confusable_key, match_key, shown
 
 __all__ = ["districts", "resolve_district", "district_lookup", "criteria", "grade_scales", "grade_labels",
            "scale_for_cycle", "register_profile", "AREA_ASSUMPTION", "CRITERION_KINDS", "CRITERION_EVIDENCE", "CRITERION_DOMAINS"]
@@ -119,7 +120,9 @@ def _districts_checked(where: str) -> pd.DataFrame:
 def _check_district_texts(df: pd.DataFrame, where: str) -> None:
     """Names and areas obey the text policy, codes are safe, and no two districts share a
     name or code once matched as people type them (:func:`~kentaudit.core.textpolicy.match_key`:
-    ``tha`` and ``THA``, or a code equal to another district's name)."""
+    ``tha`` and ``THA``, or a code equal to another district's name), or once read in Unicode's
+    compatibility form (:func:`~kentaudit.core.textpolicy.confusable_key`: ``Ｔｈａｎｅｔ`` and
+    ``Thanet`` look the same to a reader)."""
     seen: dict[str, tuple[int, str, str]] = {}
     for i, r in enumerate(df.itertuples(index=False)):
         row = i + 2
@@ -127,12 +130,14 @@ def _check_district_texts(df: pd.DataFrame, where: str) -> None:
         check_text(r.area, kind="name", file=where, row=row, column="area")
         check_code(r.district_code, file=where, row=row, column="district_code")
         for col, v in (("district", r.district), ("district_code", r.district_code)):
-            k = match_key(v)
+            k = confusable_key(v)
             if k in seen and seen[k][2] != r.district:
                 first_row, first_col, first_name = seen[k]
                 raise InputError(f"{col} {shown(v)!r} matches {first_col} {first_name!r} of row {first_row} "
                                  "when matched ignoring case, spaces, '_' and '-' (as audit exports and "
-                                 "--districts are read): every name and code must name one district.",
+                                 "--districts are read) and reading full-width and other compatibility "
+                                 "characters as the letters they show (NFKC): every name and code must "
+                                 "name one district.",
                                  file=where, row=row, column=col, value=shown(v), rule="district_key_collision")
             seen.setdefault(k, (row, col, r.district))
 
@@ -255,9 +260,10 @@ def _check_criteria_texts(df: pd.DataFrame, where: str, domains: tuple = CRITERI
                 raise InputError(f"{col} must be one of {', '.join(allowed)} (docs/data-dictionary.md).",
                                  file=where, row=row, column=col, value=shown(r[col]),
                                  rule="unknown_catalogue_value")
-        k = " ".join(r["label"].casefold().split())
+        k = " ".join(unicodedata.normalize("NFKC", r["label"]).casefold().split())
         if k in labels:
-            raise InputError(f"the label is the same as row {labels[k]}'s (ignoring case and spacing): a "
+            raise InputError(f"the label is the same as row {labels[k]}'s (ignoring case, spacing and "
+                             "full-width or other compatibility forms of letters, NFKC): a "
                              "reader could not tell the two criteria apart; give each its own label.",
                              file=where, row=row, column="label", value=shown(r["label"]),
                              rule="duplicate_label")

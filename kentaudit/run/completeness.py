@@ -16,6 +16,7 @@ import json
 from pathlib import Path
 
 from kentaudit.core.errors import ParamsError
+from kentaudit.run.cache import APPENDIX_GROUP, verify_files
 
 __all__ = ["SKIPPED", "appendix_notebooks", "check_notebooks_for_appendix", "notebook_skip_reason",
            "require_complete_results"]
@@ -136,4 +137,15 @@ def require_complete_results(params, results_dir) -> dict:
     if missing:
         raise ParamsError(f"the run in {results_dir} did not run {_needs_text(needs, missing)} successfully, "
                           "which the appendix reads; run the whole cycle with them", key="results_dir")
+    # the files the notebooks wrote, as the run recorded them (path -> SHA-256): a table removed or
+    # edited since is not that complete run's result (the publish/ files are the appendix's own
+    # and are built again)
+    groups = (manifest.get("cache") or {}).get("groups") or {}
+    recorded = {rel: sha for g, files in groups.items() if g != APPENDIX_GROUP for rel, sha in files.items()}
+    bad = verify_files(results_dir, recorded)
+    if bad:
+        shown = ", ".join(bad[:5]) + (f" and {len(bad) - 5} more" if len(bad) > 5 else "")
+        raise ParamsError(f"{len(bad)} file(s) that the complete run in {results_dir} recorded are missing or "
+                          f"changed since it finished ({shown}): an appendix is built only from a run's own "
+                          "results; run the cycle again (kentaudit run)", key="results_dir")
     return manifest

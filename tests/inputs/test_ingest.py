@@ -210,6 +210,19 @@ def test_duplicate_audit_id_across_files_rejects_the_later_one_and_names_the_fir
     assert res.reconciliation["rejected"].tolist() == [0, 1]
 
 
+@pytest.mark.parametrize("again", ["a00002", " A00002 ", "Ａ00002"])
+def test_an_audit_id_given_again_in_another_case_or_full_width_is_a_duplicate(tmp_path, again):
+    # ids are matched ignoring case, surrounding spaces and compatibility forms (NFKC), as
+    # reference codes are: 'a00002' is the audit 'A00002' typed again, never a second audit
+    rows = corpus.valid_rows(3)
+    rows[2]["audit_id"] = again
+    res = read_audits(write(tmp_path, rows), synthetic=True)
+    r = res.rejected.iloc[0]
+    assert (r["row"], r["column"], r["value"], r["rule"]) == (4, "audit_id", again, "duplicate_audit_id")
+    assert "row 3" in r["message"] and "'A00002'" in r["message"]
+    assert res.reconciliation[["rows_read", "accepted", "rejected"]].values.tolist() == [[3, 2, 1]]
+
+
 def test_same_case_in_a_different_sample_is_allowed_but_not_in_the_same(tmp_path):
     rows = corpus.valid_rows(3)
     rows[1].update(case_ref=rows[0]["case_ref"], sample="reaudit")
@@ -368,6 +381,31 @@ def test_xlsx_sheet_named_audits_is_read_in_preference_to_the_first(tmp_path):
     p = _xlsx(tmp_path, corpus.valid_rows(2), first_sheet="Cover")
     res = read_audits(p, synthetic=True)
     assert len(res.accepted) == 2 and res.reconciliation.loc[0, "encoding"] == "xlsx:Audits"
+
+
+@pytest.mark.parametrize("hidden", ["hidden", "veryHidden"])
+def test_xlsx_whose_sheet_to_read_is_hidden_is_refused_naming_the_sheets(tmp_path, hidden):
+    # a hidden first sheet (a stale copy) was read instead of the visible sheet holding the audits
+    def edit(ws, cols):
+        wb = ws.parent
+        stale = wb.create_sheet("old", 0)
+        stale.append(cols)
+        stale.sheet_state = hidden
+        ws.title = "Export 2012"
+    p = _xlsx(tmp_path, corpus.valid_rows(2), edit=edit)
+    with pytest.raises(InputError) as e:
+        read_audits(p, synthetic=True)
+    err = e.value
+    assert (err.file, err.rule) == (str(p), "hidden_sheet")
+    assert "'old'" in str(err) and "'Export 2012'" in str(err)
+
+
+def test_xlsx_with_a_hidden_sheet_beside_the_audits_sheet_reads_the_audits_sheet(tmp_path):
+    def edit(ws, cols):
+        ws.parent.create_sheet("lookup", 0).sheet_state = "hidden"
+        ws.title = "audits"
+    res = read_audits(_xlsx(tmp_path, corpus.valid_rows(2), edit=edit), synthetic=True)
+    assert len(res.accepted) == 2 and res.reconciliation.loc[0, "encoding"] == "xlsx:audits"
 
 
 def test_xlsx_formula_is_read_as_its_text_and_never_evaluated(tmp_path):

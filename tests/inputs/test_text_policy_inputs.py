@@ -85,7 +85,10 @@ def test_a_40000_character_district_name_is_refused_before_any_notebook(tmp_path
 
 
 @pytest.mark.parametrize("second", ["Thanet East,tha,East,10", "thanet,TH2,East,10",
-                                    "Thanet-East,THE,East,10\nThanet East,TH3,East,1"])
+                                    "Thanet-East,THE,East,10\nThanet East,TH3,East,1",
+                                    # compatibility forms (NFKC): full-width letters look the same
+                                    "\uff34\uff48\uff41\uff4e\uff45\uff54,TH2,East,10",
+                                    "Ｔｈａｎｅｔ Ｅａｓｔ,TH2,East,10\nThanet East,TH3,East,1"])
 def test_names_and_codes_colliding_after_case_folding_are_refused(tmp_path, second):
     p = _table(tmp_path, "d.csv", "district,district_code,area,children_on_plans\nThanet,THA,East,176\n"
                                   + second + "\n")
@@ -107,6 +110,8 @@ def test_a_code_may_share_its_own_districts_name(tmp_path):
     ({"3__label": "L" * 201}, "text_too_long", 5, "label"),
     ({"4__applies_when": "all\u2069"}, "bidi_control", 6, "applies_when"),
     ({"1__label": "CHILD SEEN during the assessment  or visit period"}, "duplicate_label", 3, "label"),
+    # the same label in full-width letters (NFKC): a reader could not tell the two apart
+    ({"1__label": "Ｃｈｉｌｄ seen during the assessment or visit period"}, "duplicate_label", 3, "label"),
     ({"0__kind": "mandatory"}, "unknown_catalogue_value", 2, "kind"),
     ({"0__evidence": "paper"}, "unknown_catalogue_value", 2, "evidence"),
     ({"0__domain": "safety"}, "unknown_catalogue_value", 2, "domain"),

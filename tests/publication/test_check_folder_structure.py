@@ -228,3 +228,16 @@ def test_cli_refuses_a_link_with_exit_1(built, pub, capsys):
     assert main(["check-publication", str(pub), "--restricted", str(built.restricted_dir)]) == 1
     out = capsys.readouterr().out
     assert "extra [-] link: a symbolic link" in out and "1 finding(s)" in out
+
+
+@pytest.mark.parametrize("name", ["ok.csv\nT1.csv", "ok\r.csv", "T\u202e1.csv", "ok\x1b[2K.csv"])
+def test_a_file_name_with_a_line_break_or_control_is_reported_on_one_line_as_code_points(built, pub, capsys,
+                                                                                        name):
+    # a copied restricted table named 'ok.csv\nT1.csv' printed its findings as if T1.csv had them
+    shutil.copy(next(built.restricted_dir.rglob("*.csv")), pub / "csv" / name)
+    assert main(["check-publication", str(pub)]) == 1
+    out = capsys.readouterr().out
+    lines = [ln for ln in out.splitlines() if ln.startswith("csv/ok") or ln.startswith("csv/T<U+202E>")]
+    assert lines and all("] " in ln for ln in lines)
+    bad = next(c for c in name if not c.isprintable())
+    assert f"<U+{ord(bad):04X}>" in out and name not in out

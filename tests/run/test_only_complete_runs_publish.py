@@ -5,6 +5,7 @@ the appendix is being built leaves the last good outputs and a run marked interr
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -125,6 +126,40 @@ def test_a_run_missing_a_notebook_the_appendix_reads_is_refused(cycle_2009, tmp_
     with pytest.raises(ParamsError) as err:
         require_complete_results(load_params(cycle_2009["params"]), d)
     assert "districts" in str(err.value) and "T7" in str(err.value)
+
+
+def _complete_run(tmp_path) -> tuple:
+    """A folder whose manifest says a full run of 2009 completed, recording one results file."""
+    P = load_params(_params(tmp_path))
+    d = tmp_path / "out" / "2009"
+    (d / "results").mkdir(parents=True)
+    body = b"PAR1 the run's table"
+    (d / "results" / "compliance_by_criterion.parquet").write_bytes(body)
+    groups = {"cycle": {"results/compliance_by_criterion.parquet": hashlib.sha256(body).hexdigest()}}
+    notebooks = [{"notebook": nb, "status": "ok"} for nb in ("data_quality", "compliance", "initial_vs_extended",
+                                                             "districts", "district_profile")]
+    (d / "manifest.json").write_text(json.dumps({"status": "complete", "partial": False, "cycle": "2009",
+                                                 "notebooks": notebooks, "cache": {"groups": groups}}))
+    return P, d
+
+
+def test_a_complete_run_with_its_recorded_files_intact_may_be_published(tmp_path):
+    P, d = _complete_run(tmp_path)
+    assert require_complete_results(P, d)["status"] == "complete"
+
+
+@pytest.mark.parametrize("fault", ["removed", "edited"])
+def test_a_complete_run_whose_results_were_removed_or_edited_afterwards_is_refused(tmp_path, fault):
+    # a results table deleted after the run published an appendix without Table 4, exit 0
+    P, d = _complete_run(tmp_path)
+    f = d / "results" / "compliance_by_criterion.parquet"
+    if fault == "removed":
+        f.unlink()
+    else:
+        f.write_bytes(b"PAR1 numbers edited by hand")
+    with pytest.raises(ParamsError) as err:
+        require_complete_results(P, d)
+    assert "results/compliance_by_criterion.parquet" in str(err.value) and "run the cycle again" in str(err.value)
 
 
 def test_the_command_refuses_a_staging_folder_with_no_traceback(cycle_2009, tmp_path):

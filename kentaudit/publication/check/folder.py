@@ -75,6 +75,7 @@ import json
 import os
 import re
 import stat
+import unicodedata
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -122,7 +123,17 @@ class Finding:
     detail: str
 
     def __str__(self) -> str:
-        return f"{self.file} [{self.location}] {self.kind}: {self.detail}"
+        return f"{_one_line(self.file)} [{_one_line(self.location)}] {self.kind}: {_one_line(self.detail)}"
+
+
+def _one_line(text: str) -> str:
+    """``text`` safe to print as part of one line: a control, format (bidi, zero-width), line or
+    paragraph separator or surrogate character is written as its code point (``<U+000A>``), so
+    a file named ``ok.csv<newline>T1.csv`` cannot make a finding read as another file's.
+    Written here rather than imported: the check imports only ``core``, and
+    ``core.textpolicy.shown`` cuts to 60 characters, too short for a path."""
+    return "".join(f"<U+{ord(c):04X}>" if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp", "Cs") else c
+                   for c in str(text))
 
 
 # ----------------------------------------------------------------- known ids
