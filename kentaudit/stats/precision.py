@@ -189,6 +189,15 @@ def sample_size_by_district(margin=0.05, conf_level: float = 0.95, p=0.5,
         section 3.4). ``n0``, ``n`` and ``n_required`` are then files to draw
         at random from the N_r, and the extra columns ``n_certainty`` (c),
         ``population_random`` (N_r) and ``n_required_total`` (c + n_required) say so.
+
+        Every row has a ``note`` (empty where nothing needs saying). Units where no
+        random file can be drawn get a documented row, never an error: a unit with no
+        children in scope, or whose children are all taken in full (a census), needs
+        0 further files; where the files taken in full already give the precision
+        (the margin wanted on the random part, m N / N_r, is 1 or more) 0 files; and
+        where more files are taken in full than the unit has children in scope (the
+        units table and the audits disagree) ``n_required`` is missing (``<NA>``) and
+        the note says to check the units table.
     """
     if districts is None:
         districts = _districts()
@@ -198,27 +207,56 @@ def sample_size_by_district(margin=0.05, conf_level: float = 0.95, p=0.5,
     sizes = districts.set_index("district")[frame_column].astype(float)
     total = pd.Series([sizes.sum()], index=[total_label])
     frames = pd.concat([sizes, total])
-    if certainty is None:
-        out = sample_size_for_precision(margin, conf_level, p, population=frames)
-        out.index.name = "district"
-        return out.reset_index()
-    c = pd.Series(certainty, dtype=float).reindex(sizes.index, fill_value=0.0)
+    c = (pd.Series(0.0, index=sizes.index) if certainty is None
+         else pd.Series(certainty, dtype=float).reindex(sizes.index, fill_value=0.0))
     c = pd.concat([c, pd.Series([c.sum()], index=total.index)])
     rest = frames - c
-    if (rest < 1).any():
-        bad = rest.index[rest < 1][0]
-        raise InputError(f"{bad}: the cases taken in full leave no frame to sample from",
-                         column="certainty", value=bad)
-    part = sample_size_for_precision(np.asarray(margin, float) * frames.to_numpy() / rest.to_numpy(),
-                                     conf_level, p, population=rest)
-    part.index = frames.index
+    # the margin wanted on the random part: m N / N_r (m itself without cases taken in full)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        m_rest = np.where(rest.to_numpy() >= 1, float(margin) * frames.to_numpy() / rest.to_numpy(), np.inf)
+    ok = (rest.to_numpy() >= 1) & (m_rest < 1)
+    note = np.full(len(frames), "", dtype=object)
+    note[(frames.to_numpy() == 0)] = "no children in scope: no files to audit"
+    census = (frames.to_numpy() > 0) & (rest.to_numpy() == 0)
+    note[census] = "every child in scope is already audited in full (a census): no further files"
+    enough = (rest.to_numpy() >= 1) & (m_rest >= 1)
+    note[enough] = "the files taken in full already give this precision: no further files"
+    over = rest.to_numpy() < 0
+    note[over] = ("more files taken in full than children in scope: check the units table "
+                  "(no sample size can be given)")
+    # the rows that can be computed, then the documented rows (0 files, or missing)
+    part = pd.DataFrame(index=frames.index)
+    if ok.any():
+        part = sample_size_for_precision(m_rest[ok], conf_level, p, population=rest.to_numpy()[ok])
+        part.index = frames.index[ok]
+    part = part.reindex(frames.index)
     part["margin"] = float(margin)
+    part["conf_level"] = float(check_conf_level(conf_level))
+    part["p_assumed"] = part["p_assumed"].fillna(float(p)) if "p_assumed" in part else float(p)
+    need = pd.array([pd.NA] * len(frames), dtype="Int64")
+    if "n_required" in part:
+        need[ok] = part.loc[ok, "n_required"].astype("int64").to_numpy()
+    need[~ok & ~over] = 0
+    part["n_required"] = need
+    part["method"] = SAMPLE_SIZE_METHOD
     part["population"] = frames.to_numpy()
+    if certainty is None:
+        part["sampling_fraction"] = (part["n_required"].to_numpy(dtype=float, na_value=np.nan)
+                                     / part["population"].where(part["population"] > 0).to_numpy())
+        part["note"] = note
+        part = part[["margin", "conf_level", "p_assumed", "population", "n0", "n", "n_required",
+                     "sampling_fraction", "method", "note"]]
+        part.index.name = "district"
+        return part.reset_index()
+    part = part[["margin", "conf_level", "p_assumed", "population", "n0", "n", "n_required",
+                 "sampling_fraction", "method"]]
     part.insert(part.columns.get_loc("population") + 1, "n_certainty", c.to_numpy().astype(int))
     part.insert(part.columns.get_loc("n_certainty") + 1, "population_random", rest.to_numpy())
     part.insert(part.columns.get_loc("n_required") + 1, "n_required_total",
-                part["n_required"].to_numpy() + c.to_numpy().astype(int))
-    part["sampling_fraction"] = part["n_required"] / part["population_random"]
+                part["n_required"] + c.to_numpy().astype(int))
+    part["sampling_fraction"] = (part["n_required"].to_numpy(dtype=float, na_value=np.nan)
+                                 / part["population_random"].where(part["population_random"] > 0).to_numpy())
     part["method"] = SAMPLE_SIZE_METHOD + "; cases taken in full form a certainty stratum"
+    part["note"] = note
     part.index.name = "district"
     return part.reset_index()

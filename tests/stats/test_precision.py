@@ -90,3 +90,33 @@ def test_sample_size_with_cases_taken_in_full_samples_only_the_rest_of_the_frame
     assert (k["n_certainty"], k["population_random"]) == (120, 1240)
     assert k["n0"] == pytest.approx(79.836547, rel=1e-6) and k["n"] == pytest.approx(75.064130, rel=1e-6)
     assert (k["n_required"], k["n_required_total"]) == (76, 196)
+
+
+# ---------------------------------------------------------------- units with no frame left
+def _units(**n):
+    return pd.DataFrame({"district": list(n), "children_on_plans": list(n.values())})
+
+
+def test_a_unit_with_no_children_in_scope_needs_no_files_and_says_why():
+    o = sample_size_by_district(0.10, districts=_units(A=100, B=0)).set_index("district")
+    assert o.at["B", "n_required"] == 0 and "no children in scope" in o.at["B", "note"]
+    assert o.at["A", "n_required"] == 50 and o.at["A", "note"] == ""
+
+
+def test_a_unit_audited_in_full_is_a_census_with_no_further_files():
+    o = sample_size_by_district(0.10, districts=_units(A=100, C=20), certainty={"C": 20}).set_index("district")
+    assert o.at["C", "n_required"] == 0 and o.at["C", "n_required_total"] == 20
+    assert "census" in o.at["C", "note"]
+
+
+def test_files_taken_in_full_that_already_give_the_precision_need_no_more():
+    # N = 20, c = 19: the margin wanted on the one file left is 0.10 * 20 / 1 = 2, at least 1
+    o = sample_size_by_district(0.10, districts=_units(A=100, D=20), certainty={"D": 19}).set_index("district")
+    assert o.at["D", "n_required"] == 0 and "already give this precision" in o.at["D", "note"]
+
+
+def test_more_files_taken_in_full_than_children_in_scope_gives_no_size_and_names_the_units_table():
+    o = sample_size_by_district(0.10, districts=_units(A=100, E=10), certainty={"E": 12}).set_index("district")
+    assert pd.isna(o.at["E", "n_required"]) and "check the units table" in o.at["E", "note"]
+    # the others are computed as before
+    assert o.at["A", "n_required"] > 0 and o.at["A", "note"] == ""
