@@ -50,6 +50,9 @@ MAX_ROWS = 25
 #: a text column with a cell longer than this (characters) is a column of sentences, given the
 #: width of a short paragraph
 LONG_TEXT = 60
+#: ... and one longer than this a column of phrases ("Funnel plot, outside the 99.8% limits"),
+#: kept from wrapping a word to a line
+MID_TEXT = 25
 #: at most this many rows of a table are written into a page (the summary says where the rest are)
 MAX_SHOWN = 400
 
@@ -457,8 +460,9 @@ class TableView:
         e = html.escape
         cols = list(self.frame.columns)
         # a column of sentences (a statement, a note): wide enough to read as a paragraph
-        long = {c for c in cols if c not in self._numeric
-                and self.frame[c].astype(str).str.len().max() > LONG_TEXT} if len(self.frame) else set()
+        longest = {c: int(self.frame[c].astype(str).str.len().max()) if len(self.frame) else 0
+                   for c in cols if c not in self._numeric}
+        width = {c: ("long" if n > LONG_TEXT else "mid") for c, n in longest.items() if n > MID_TEXT}
         out = [f'<table class="kentaudit-table" id="T_{e(self._uuid)}">',
                f"<caption>{e(self.caption)}</caption>", "<thead><tr>"]
         for c in cols:
@@ -468,7 +472,7 @@ class TableView:
         for row in self.frame.itertuples(index=False):
             out.append("<tr>")
             for j, (c, v) in enumerate(zip(cols, row)):
-                cls = ' class="num"' if c in self._numeric else (' class="long"' if c in long else "")
+                cls = ' class="num"' if c in self._numeric else (f' class="{width[c]}"' if c in width else "")
                 tag = "th" if j == 0 else "td"
                 scope = ' scope="row"' if j == 0 else ""
                 out.append(f"<{tag}{scope}{cls}>{e(str(v))}</{tag}>")
@@ -484,7 +488,7 @@ class TableView:
                  # a number never wraps ("-0.5 (-16.6 to 4.1)" on one line); a sentence gets the
                  # width of a short paragraph, so it does not squeeze the table into tall rows
                  ".kentaudit-table td.num{white-space:nowrap}"
-                 ".kentaudit-table .long{min-width:22em}"
+                 ".kentaudit-table .long{min-width:22em}.kentaudit-table .mid{min-width:11em}"
                  ".kentaudit-table tbody th{font-weight:normal}"
                  "details.kentaudit-long>summary{cursor:pointer;padding:.4em 0;min-height:24px}"
                  "</style>")

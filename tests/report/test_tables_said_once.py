@@ -2,6 +2,8 @@
 value the same on every row said once above the table, a test a reader may not know explained."""
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from kentaudit.analysis.section import level_labels
@@ -71,3 +73,19 @@ def test_the_n_minus_1_chi_square_is_explained_where_a_table_shows_it():
     v = style_table(df, "district_vs_rest")
     assert "'N-1' chi-square" in v.frame.to_string()
     assert "(N-1)/N" in v.caption and "Campbell 2007" in v.caption
+
+
+def test_numbers_stay_on_one_line_and_a_column_of_sentences_gets_room_to_read():
+    """The flag-rate table was squeezed: numbers wrapped and every row was tall, because a column
+    of sentences took the width of a word."""
+    df = pd.DataFrame({"rule": ["Funnel plot, outside the 95% limits", "Funnel plot, outside the 99.8% limits"],
+                       "n": [240, 240], "statement": ["With a median of 24 answered files, a district 10 points "
+                                                      "below the standard is flagged in 15% of cycles."] * 2,
+                       "estimate": [0.1, 0.2], "conf_low": [0.05, 0.1], "conf_high": [0.2, 0.3]})
+    page = style_table(df.assign(statement=["a", "With a median of 24 answered files, a district 10 "
+                                                  "points below the standard is flagged in 15% of cycles."]),
+                       "flag_oc_summary").to_html()
+    assert ".kentaudit-table td.num{white-space:nowrap}" in page
+    assert re.search(r'<td class="long">With a median', page)
+    assert re.search(r'<th scope="row" class="mid">Funnel plot', page)
+    assert re.search(r'<td class="num">10\.0 \(5\.0 to 20\.0\)</td>', page)
