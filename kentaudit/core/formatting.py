@@ -192,14 +192,10 @@ METHOD_WORDS = {
     "newcombe": ("Newcombe hybrid score", "Newcombe's hybrid score interval",
                  "Newcombe hybrid score interval"),
     # tests of two proportions (kentaudit.stats.independent)
-    "n-1 chi-square": ("'N-1' chi-square", "the 'N-1' chi-square test",
-                       "'N-1' chi-square test (Pearson's chi-square multiplied by (N-1)/N, "
-                       "accurate for small samples; Campbell 2007)"),
+    "n-1 chi-square": ("'N-1' chi-square", "the 'N-1' chi-square test", "'N-1' chi-square test"),
     "fisher exact": ("Fisher's exact", "Fisher's exact test", "Fisher's exact test"),
     "Fisher exact": ("Fisher's exact", "Fisher's exact test", "Fisher's exact test"),
-    "N-1 chi-square": ("'N-1' chi-square", "the 'N-1' chi-square test",
-                       "'N-1' chi-square test (Pearson's chi-square multiplied by (N-1)/N, "
-                       "accurate for small samples; Campbell 2007)"),
+    "N-1 chi-square": ("'N-1' chi-square", "the 'N-1' chi-square test", "'N-1' chi-square test"),
     # a Monte Carlo p-value of a contingency table (kentaudit.stats.association)
     "Monte Carlo over tables with fixed margins (scipy random_table), p = (1 + #>=)/(B + 1)": (
         "Monte Carlo over tables with the same margins",
@@ -210,8 +206,7 @@ METHOD_WORDS = {
     "N-1 chi-square if every expected count >= 1, else Fisher exact": (
         "'N-1' chi-square, or Fisher's exact when counts are small",
         "the 'N-1' chi-square test (Fisher's exact test when an expected count is below 1)",
-        "'N-1' chi-square test (Pearson's chi-square multiplied by (N-1)/N, accurate for small "
-        "samples; Campbell 2007) if every expected count is at least 1, else Fisher's exact test"),
+        "'N-1' chi-square test if every expected count is at least 1, else Fisher's exact test"),
     "n-1-chisq-or-fisher": ("'N-1' chi-square, or Fisher's exact when counts are small",
                             "the 'N-1' chi-square test (Fisher's exact test when an expected count is below 1)",
                             "'N-1' chi-square test if every expected count is at least 1, else Fisher's exact test"),

@@ -387,8 +387,10 @@ def _model_level_words(variable, level, levels: dict | None, words: Words | None
 _FAMILY_CODE = re.compile(r"\s*\((?:c_)?([A-Za-z0-9_]+)\)")
 
 
-#: tests whose label a reader may not know: a table showing one explains it in its caption
-_EXPLAINED = ("n-1 chi-square",)
+#: tests whose name a reader may not know (:data:`kentaudit.core.formatting.METHOD_WORDS`
+#: code -> what it is): a table showing one explains it once, in its caption
+_EXPLAINED = {"n-1 chi-square": "Pearson's chi-square multiplied by (N-1)/N, accurate for small "
+                                "samples (Campbell 2007)"}
 
 
 def _family_once(df: pd.DataFrame) -> str | None:
@@ -620,12 +622,13 @@ def style_table(df: pd.DataFrame, name: str | None = None, *, caption: str | Non
         if info.format in ("count", "percent", "pp", "p", "number"):
             numeric.add(head)
         used.add(c)
-    for code in _EXPLAINED:
+    for code, what in _EXPLAINED.items():
         # a test named by a label a reader may not know ("'N-1' chi-square") is explained once
-        label, full = method_words(code, "label"), method_words(code, "full")
-        shown = any(label in str(v) for cells in out.values() for v in cells)
-        if shown and not any(full in m for m in methods):
-            methods.append(f"{label}: {full}")
+        label = method_words(code, "label")
+        shown = any(label in str(v) for cells in out.values() for v in cells) or any(
+            label in m for m in methods)
+        if shown and not any(what in m for m in methods):
+            methods.append(f"{label}: {what}")
     if len(df) >= 2:
         # the same words on every row (a family of comparisons, a one-criterion model's
         # criterion and note): said once, after the method, not repeated down the table
