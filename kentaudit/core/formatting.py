@@ -200,8 +200,8 @@ METHOD_WORDS = {
     "Monte Carlo over tables with fixed margins (scipy random_table), p = (1 + #>=)/(B + 1)": (
         "Monte Carlo over tables with the same margins",
         "a Monte Carlo p-value over random tables with the same margins",
-        "Monte Carlo p-value over random tables with the same margins, (1 + tables at least as "
-        "extreme) / (tables drawn + 1), as R chisq.test(simulate.p.value = TRUE)"),
+        ("Monte Carlo p-value over random tables with the same margins, (1 + tables at least as "
+         "extreme) / (tables drawn + 1), as R chisq.test(simulate.p.value = TRUE)")),
     # the test policy of two independent proportions (kentaudit.stats.association)
     "N-1 chi-square if every expected count >= 1, else Fisher exact": (
         "'N-1' chi-square, or Fisher's exact when counts are small",

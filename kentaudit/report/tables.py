@@ -365,6 +365,10 @@ def _model_name_words(value, words: Words | None = None):
 _TERM_PARTS = ("variable", "level")
 
 
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def _model_level_words(variable, level, levels: dict | None, words: Words | None = None):
     """A level of a model term as a reader reads it: the profile's label (``levels``:
     ``{(variable, code): label}``, e.g. ``("case_status", "cp_plan")`` -> "Child protection
@@ -375,7 +379,7 @@ def _model_level_words(variable, level, levels: dict | None, words: Words | None
     label = (levels or {}).get((variable, level))
     if label is not None:
         return in_words(label, words)
-    if variable.startswith("risk_") or variable.startswith("is_"):
+    if variable.startswith(("risk_", "is_")):
         return {"Y": "yes", "N": "no", "True": "yes", "False": "no", "1": "yes", "0": "no"}.get(level, level)
     if variable in ("district", "area"):
         return level
@@ -572,7 +576,7 @@ def style_table(df: pd.DataFrame, name: str | None = None, *, caption: str | Non
         for c in ("level", "reference"):
             if c in df.columns:
                 df[c] = [_model_level_words(v, x, levels, words) for v, x in zip(df["variable"], df[c])]
-        df["variable"] = [(lambda t: t[:1].upper() + t[1:])(_term_words(v, words)) if isinstance(v, str) else v
+        df["variable"] = [_capital(_term_words(v, words)) if isinstance(v, str) else v
                           for v in df["variable"]]
     family = _family_once(df) if "family" in cols else None
     if family is not None:

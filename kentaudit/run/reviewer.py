@@ -197,8 +197,8 @@ def lighten_images(body: str, html_dir: str | Path | None = None, *,
     return _DATA_PNG.sub(repl, body), stats
 
 
-_STYLE = re.compile(r"<style\b[^>]*>(.*?)</style\s*>", re.S | re.I)
-_CLASS_ATTR = re.compile(r"\bclass\s*=\s*(?:\"([^\"]*)\"|'([^']*)')", re.I)
+_STYLE = re.compile(r"<style\b[^>]*>(.*?)</style\s*>", re.DOTALL | re.IGNORECASE)
+_CLASS_ATTR = re.compile(r"\bclass\s*=\s*(?:\"([^\"]*)\"|'([^']*)')", re.IGNORECASE)
 _SEL_CLASS = re.compile(r"\.(-?[_a-zA-Z][\w-]*)")
 _SEL_FUNC = re.compile(r":(?:not|where|is|has)\([^)]*\)")
 _VAR_USE = re.compile(r"var\(\s*(--[\w-]+)")

@@ -79,12 +79,11 @@ def test_numbers_stay_on_one_line_and_a_column_of_sentences_gets_room_to_read():
     """The flag-rate table was squeezed: numbers wrapped and every row was tall, because a column
     of sentences took the width of a word."""
     df = pd.DataFrame({"rule": ["Funnel plot, outside the 95% limits", "Funnel plot, outside the 99.8% limits"],
-                       "n": [240, 240], "statement": ["With a median of 24 answered files, a district 10 points "
-                                                      "below the standard is flagged in 15% of cycles."] * 2,
+                       "n": [240, 240], "statement": ["A sentence."] * 2,
                        "estimate": [0.1, 0.2], "conf_low": [0.05, 0.1], "conf_high": [0.2, 0.3]})
-    page = style_table(df.assign(statement=["a", "With a median of 24 answered files, a district 10 "
-                                                  "points below the standard is flagged in 15% of cycles."]),
-                       "flag_oc_summary").to_html()
+    sentence = ("With a median of 24 answered files, a district 10 points below the standard is "
+                "flagged in 15% of cycles.")
+    page = style_table(df.assign(statement=["a", sentence]), "flag_oc_summary").to_html()
     assert ".kentaudit-table td.num{white-space:nowrap}" in page
     assert re.search(r'<td class="long">With a median', page)
     assert re.search(r'<th scope="row" class="mid">Funnel plot', page)

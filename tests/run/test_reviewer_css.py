@@ -47,7 +47,7 @@ def test_a_page_embeds_a_trimmed_stylesheet_and_each_table_style_once(tmp_path):
     nb = executed_notebook(tmp_path / "s.ipynb", extra_html=table + table)
     export_notebook_html(nb, tmp_path / "s.html", provenance=PROVENANCE, title="t")
     text = (tmp_path / "s.html").read_text(encoding="utf-8")
-    css = sum(len(s) for s in re.findall(r"<style\b[^>]*>(.*?)</style>", text, re.S))
+    css = sum(len(s) for s in re.findall(r"<style\b[^>]*>(.*?)</style>", text, re.DOTALL))
     assert css < 30_000, css  # nbconvert's lab template alone embeds about 260 kB
     assert text.count(style) == 1
     assert ".jp-RenderedHTMLCommon" in text  # the rules the page uses are still there

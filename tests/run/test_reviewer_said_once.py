@@ -15,8 +15,8 @@ from kentaudit.report.tables import _dictionary
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("cycles")]
 
 _TABLE = re.compile(r'(<details class="kentaudit-long"><summary>([^<]*)</summary>)?'
-                    r'<table class="kentaudit-table" id="T_([^"]+)">(.*?)</table>', re.S)
-_ROW = re.compile(r"<tr>(.*?)</tr>", re.S)
+                    r'<table class="kentaudit-table" id="T_([^"]+)">(.*?)</table>', re.DOTALL)
+_ROW = re.compile(r"<tr>(.*?)</tr>", re.DOTALL)
 _CELL = re.compile(r'<t([hd])\b([^>]*)>([^<]*)</t[hd]>')
 #: method codes a reader must never see (the code differs from its words): those written like a
 #: code, never the plain English words some codes are ("auto", "normal", "standard")
@@ -36,7 +36,7 @@ def cycle(request):
 def _main(page: Path) -> str:
     """What a reader reads on a page: its content without the collapsed run record, styles or images."""
     text = page.read_text(encoding="utf-8").split("<main>", 1)[-1]
-    text = re.sub(r"<style\b.*?</style>", "", text, flags=re.S)
+    text = re.sub(r"<style\b.*?</style>", "", text, flags=re.DOTALL)
     return re.sub(r"<img\b[^>]*>", "", text)
 
 
@@ -119,7 +119,7 @@ def test_the_reviewer_pages_of_a_cycle_weigh_under_5_mb(cycle):
     total = sum(p.stat().st_size for p in pages)
     assert total < 5_000_000, total
     css = {p.name: sum(len(s) for s in re.findall(r"<style\b[^>]*>(.*?)</style>",
-                                                   p.read_text(encoding="utf-8"), re.S)) for p in pages}
+                                                   p.read_text(encoding="utf-8"), re.DOTALL)) for p in pages}
     assert {k: v for k, v in css.items() if v > 40_000} == {}
 
 
