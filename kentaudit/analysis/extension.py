@@ -13,6 +13,7 @@ from kentaudit.analysis.common import (adjust_family, criterion_columns, decisio
 from kentaudit.analysis.cycle import CycleData
 from kentaudit.analysis.section import Section
 from kentaudit.core.errors import KentauditError
+from kentaudit.core.formatting import method_words
 from kentaudit.report import charts
 from kentaudit.stats import independent as compare, ordinal, paired, precision, proportions, survey
 
@@ -109,8 +110,9 @@ def initial_vs_extended(cd: CycleData) -> Section:
             with np.errstate(divide="ignore", invalid="ignore"):
                 widths["width_ratio"] = np.where(widths["width_before"] > 0,
                                                  widths["width_after"] / widths["width_before"], np.nan)
-            widths["method"] = (f"before: {P.interval_method}, the initial cases alone; after: logit, "
-                                "design-based (survey.authority_proportion)")
+            widths["method"] = (f"before: {method_words(P.interval_method, 'phrase')}, the initial cases "
+                                "alone; after: the logit interval of the design-based estimate of the "
+                                "initial and additional cases")
             widths["design_after"] = survey.authority_design(chosen, extra, cd.words.unit)
             tables["precision_gain"] = label_criteria(widths, cd)
         except KentauditError as exc:

@@ -84,6 +84,7 @@ class Section:
     units: pd.DataFrame | None = None
     one_off: bool = False
     labels: dict | None = None
+    levels: dict | None = None
 
     @classmethod
     def of(cls, cd: CycleData, tables: dict, figures: dict) -> Section:
@@ -92,7 +93,8 @@ class Section:
         previous = getattr(cd, "previous", None)
         return cls(tables, figures, words=getattr(cd.params, "words", None), units=cd.districts,
                    one_off=previous is not None and len(previous) == 0,
-                   labels=dict(getattr(cd, "labels", None) or {}) or None)
+                   labels=dict(getattr(cd, "labels", None) or {}) or None,
+                   levels=level_labels(getattr(cd.params, "profile", None)))
 
     def _absent(self, what: str, name: str) -> Note:
         """One line saying, in words, why table or figure ``name`` is not in this cycle."""
@@ -148,7 +150,7 @@ class Section:
             codes = df["criterion"].astype(str).str.replace(r"^c_", "", regex=True)
             df.insert(df.columns.get_loc("criterion") + 1, "criterion_label",
                       codes.map(self.labels).fillna(df["criterion"]))
-        return style_table(df, name, max_rows=max_rows, words=self.words)
+        return style_table(df, name, max_rows=max_rows, words=self.words, levels=self.levels)
 
     def figure(self, fid: str):
         """Display figure ``fid`` with its alt text and caption."""
@@ -158,6 +160,18 @@ class Section:
             raise KentauditError(unknown_name("figure", fid, self.figures, FIGURES))
         results.show_figure(self.figures[fid])
         return None
+
+
+def level_labels(profile) -> dict | None:
+    """``{(variable, code): label}`` of the levels a case-mix model's terms name, from the
+    authority's profile: case types (``case_status``), age bands (``age_band``) and samples
+    (``sample``); None without a profile."""
+    if profile is None:
+        return None
+    out = {("case_status", k): v for k, v in (profile.case_types or {}).items()}
+    out.update({("age_band", b.code): b.label for b in profile.age_bands or ()})
+    out.update({("sample", x.name): x.label or x.name for x in profile.samples or ()})
+    return out
 
 
 class Findings(list):

@@ -196,6 +196,17 @@ METHOD_WORDS = {
     "fisher exact": ("Fisher's exact", "Fisher's exact test", "Fisher's exact test"),
     "Fisher exact": ("Fisher's exact", "Fisher's exact test", "Fisher's exact test"),
     "N-1 chi-square": ("'N-1' chi-square", "the 'N-1' chi-square test", "'N-1' chi-square test"),
+    # a Monte Carlo p-value of a contingency table (kentaudit.stats.association)
+    "Monte Carlo over tables with fixed margins (scipy random_table), p = (1 + #>=)/(B + 1)": (
+        "Monte Carlo over tables with the same margins",
+        "a Monte Carlo p-value over random tables with the same margins",
+        ("Monte Carlo p-value over random tables with the same margins, (1 + tables at least as "
+         "extreme) / (tables drawn + 1), as R chisq.test(simulate.p.value = TRUE)")),
+    # the test policy of two independent proportions (kentaudit.stats.association)
+    "N-1 chi-square if every expected count >= 1, else Fisher exact": (
+        "'N-1' chi-square, or Fisher's exact when counts are small",
+        "the 'N-1' chi-square test (Fisher's exact test when an expected count is below 1)",
+        "'N-1' chi-square test if every expected count is at least 1, else Fisher's exact test"),
     "n-1-chisq-or-fisher": ("'N-1' chi-square, or Fisher's exact when counts are small",
                             "the 'N-1' chi-square test (Fisher's exact test when an expected count is below 1)",
                             "'N-1' chi-square test if every expected count is at least 1, else Fisher's exact test"),

@@ -47,6 +47,12 @@ FORMATS = ("count", "percent", "pp", "p", "number", "bool", "text")
 
 #: tables longer than this are collapsed behind a summary
 MAX_ROWS = 25
+#: a text column with a cell longer than this (characters) is a column of sentences, given the
+#: width of a short paragraph
+LONG_TEXT = 60
+#: ... and one longer than this a column of phrases ("Funnel plot, outside the 99.8% limits"),
+#: kept from wrapping a word to a line
+MID_TEXT = 25
 #: at most this many rows of a table are written into a page (the summary says where the rest are)
 MAX_SHOWN = 400
 
@@ -353,6 +359,66 @@ def _model_name_words(value, words: Words | None = None):
     return value
 
 
+#: a model's term column names the term as a code (``district[Canterbury]``,
+#: ``age_band[under_1]``, ``risk_substance``); a table that also has the term's variable and
+#: level shows those in words instead (:func:`_model_level_words`)
+_TERM_PARTS = ("variable", "level")
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _model_level_words(variable, level, levels: dict | None, words: Words | None = None):
+    """A level of a model term as a reader reads it: the profile's label (``levels``:
+    ``{(variable, code): label}``, e.g. ``("case_status", "cp_plan")`` -> "Child protection
+    plan"), a yes/no indicator's ``Y`` as "yes", otherwise the code with spaces for underscores
+    (``under_1`` -> "under 1"); a unit's name is unchanged."""
+    if not isinstance(level, str) or not isinstance(variable, str):
+        return level
+    label = (levels or {}).get((variable, level))
+    if label is not None:
+        return in_words(label, words)
+    if variable.startswith(("risk_", "is_")):
+        return {"Y": "yes", "N": "no", "True": "yes", "False": "no", "1": "yes", "0": "no"}.get(level, level)
+    if variable in ("district", "area"):
+        return level
+    return level.replace("_", " ")
+
+
+#: a family of comparisons named with its criterion's code (``12 districts x 1 criterion
+#: (c_seen), each against the rest``): one family per criterion, said once above the table
+_FAMILY_CODE = re.compile(r"\s*\((?:c_)?([A-Za-z0-9_]+)\)")
+
+
+#: tests whose name a reader may not know (:data:`kentaudit.core.formatting.METHOD_WORDS`
+#: code -> what it is): a table showing one explains it once, in its caption
+_EXPLAINED = {"n-1 chi-square": "Pearson's chi-square multiplied by (N-1)/N, accurate for small "
+                                "samples (Campbell 2007)"}
+
+
+def _family_once(df: pd.DataFrame) -> str | None:
+    """The ``family`` column of ``df`` said once, when it varies only by the criterion it names
+    (one family per criterion, the same size for each): "12 districts x 1 criterion, each
+    against the rest, one family for each criterion"; None when the families differ otherwise."""
+    if "family" not in df.columns or "criterion" not in df.columns or not len(df):
+        return None
+    codes = {str(c).removeprefix("c_") for c in df["criterion"].dropna()}
+    texts = set()
+    for v in df["family"]:
+        if not isinstance(v, str):
+            return None
+        texts.add(_FAMILY_CODE.sub(lambda m: "" if m.group(1) in codes else m.group(0), v))
+    if len(texts) == 1:
+        return f"{texts.pop()}, one family for each criterion"
+    if len(texts) <= 4 and len(texts) < len(df):
+        # a few families (one for each grouping): each said once, in the order of the table
+        seen = dict.fromkeys(_FAMILY_CODE.sub(lambda m: "" if m.group(1) in codes else m.group(0), v)
+                             for v in df["family"])
+        return join_words(list(seen))
+    return None
+
+
 def _method_text(col: str, value, table: str | None, words: Words | None = None) -> str:
     info = column_info(col, table, words)
     if col == "conf_levels" and isinstance(value, str):  # "0.95;0.998" -> "95% and 99.8%"
@@ -399,6 +465,10 @@ class TableView:
         with text, the first column as row headers, numbers right-aligned."""
         e = html.escape
         cols = list(self.frame.columns)
+        # a column of sentences (a statement, a note): wide enough to read as a paragraph
+        longest = {c: int(self.frame[c].astype(str).str.len().max()) if len(self.frame) else 0
+                   for c in cols if c not in self._numeric}
+        width = {c: ("long" if n > LONG_TEXT else "mid") for c, n in longest.items() if n > MID_TEXT}
         out = [f'<table class="kentaudit-table" id="T_{e(self._uuid)}">',
                f"<caption>{e(self.caption)}</caption>", "<thead><tr>"]
         for c in cols:
@@ -408,7 +478,7 @@ class TableView:
         for row in self.frame.itertuples(index=False):
             out.append("<tr>")
             for j, (c, v) in enumerate(zip(cols, row)):
-                cls = ' class="num"' if c in self._numeric else ""
+                cls = ' class="num"' if c in self._numeric else (f' class="{width[c]}"' if c in width else "")
                 tag = "th" if j == 0 else "td"
                 scope = ' scope="row"' if j == 0 else ""
                 out.append(f"<{tag}{scope}{cls}>{e(str(v))}</{tag}>")
@@ -421,6 +491,10 @@ class TableView:
                  "padding:.25em .6em;text-align:left!important;vertical-align:top}"
                  ".kentaudit-table thead th{border-bottom:2px solid #505050}"
                  ".kentaudit-table .num{text-align:right!important;font-variant-numeric:tabular-nums}"
+                 # a number never wraps ("-0.5 (-16.6 to 4.1)" on one line); a sentence gets the
+                 # width of a short paragraph, so it does not squeeze the table into tall rows
+                 ".kentaudit-table td.num{white-space:nowrap}"
+                 ".kentaudit-table .long{min-width:22em}.kentaudit-table .mid{min-width:11em}"
                  ".kentaudit-table tbody th{font-weight:normal}"
                  "details.kentaudit-long>summary{cursor:pointer;padding:.4em 0;min-height:24px}"
                  "</style>")
@@ -447,7 +521,8 @@ def table_title(name: str | None, words: Words | None = None) -> str:
 
 def style_table(df: pd.DataFrame, name: str | None = None, *, caption: str | None = None,
                 max_rows: int = MAX_ROWS, decimals: int | None = None,
-                hide: tuple = (), words: Words | None = None) -> TableView:
+                hide: tuple = (), words: Words | None = None,
+                levels: dict | None = None) -> TableView:
     """Display a tidy results table for reading.
 
     Parameters
@@ -468,12 +543,18 @@ def style_table(df: pd.DataFrame, name: str | None = None, *, caption: str | Non
     words : kentaudit.inputs.profile.Words, optional
         The authority's words for headers and the title (the cycle's ``params.words``;
         default the bundled example profile's).
+    levels : dict, optional
+        ``{(variable, code): label}``: the profile's labels of the levels a model's terms
+        name (case types, age bands, samples); a model's terms are shown by their variable and
+        level in words, never as the code ``district[Canterbury]``.
 
     Returns
     -------
     TableView
         ``frame`` holds the displayed text cells with human headers; constant method
-        columns are stated once in ``caption``; detail columns (hashes) are left out.
+        columns are stated once in ``caption``, and so is any other column with the same
+        words on every row of a table of two rows or more (a family of comparisons, the
+        criterion of a one-criterion model); detail columns (hashes) are left out.
     """
     df = df.reset_index(drop=True)
     cols = [c for c in df.columns if c not in hide]
@@ -488,6 +569,19 @@ def style_table(df: pd.DataFrame, name: str | None = None, *, caption: str | Non
     for c in cols:
         if f"{c}_label" in cols or (c == "group" and "definition" in cols):
             used.add(c)
+    if "term" in cols and set(_TERM_PARTS) <= set(cols):
+        # the term is its variable and level as a code: those two are shown in words
+        used.add("term")
+        df = df.copy()
+        for c in ("level", "reference"):
+            if c in df.columns:
+                df[c] = [_model_level_words(v, x, levels, words) for v, x in zip(df["variable"], df[c])]
+        df["variable"] = [_capital(_term_words(v, words)) if isinstance(v, str) else v
+                          for v in df["variable"]]
+    family = _family_once(df) if "family" in cols else None
+    if family is not None:
+        methods.append(f"{header('family', name, words)}: {family}")
+        used.add("family")
     for c in cols:
         if c in used:
             continue
@@ -532,10 +626,25 @@ def style_table(df: pd.DataFrame, name: str | None = None, *, caption: str | Non
         if info.format in ("count", "percent", "pp", "p", "number"):
             numeric.add(head)
         used.add(c)
+    for code, what in _EXPLAINED.items():
+        # a test named by a label a reader may not know ("'N-1' chi-square") is explained once
+        label = method_words(code, "label")
+        shown = any(label in str(v) for cells in out.values() for v in cells) or any(
+            label in m for m in methods)
+        if shown and not any(what in m for m in methods):
+            methods.append(f"{label}: {what}")
+    if len(df) >= 2:
+        # the same words on every row (a family of comparisons, a one-criterion model's
+        # criterion and note): said once, after the method, not repeated down the table
+        for head in [h for h in out if h not in numeric]:
+            cells = set(out[head])
+            if len(cells) == 1 and len(out) > 1 and next(iter(cells)) not in ("", "–"):
+                methods.append(f"{head.strip()}: {next(iter(cells))}")
+                del out[head]
     frame = pd.DataFrame(out) if out else pd.DataFrame(index=range(len(df)))
     title = cap = caption or table_title(name, words)
     if methods:
-        cap += ". " + "; ".join(dict.fromkeys(methods)) + "."
+        cap += ". " + "; ".join(dict.fromkeys(m.rstrip(". ") for m in methods)) + "."
     summary = None
     if len(df) > max_rows:
         # the line a reader sees in place of a collapsed table names the table: a page with

@@ -7,7 +7,8 @@ Committee reviewers read the executed notebooks as HTML. Each page
   times, git commit, parameter file and its SHA-256, the parameters, and the
   SHA-256 of every input file) and a contents list linking to the headings;
 - has **no network dependency**: CSS is inlined by nbconvert's ``lab``
-  template, every ``<script>`` is removed (reviewer pages need none; the
+  template (trimmed to the rules the page can use, :func:`trim_css`: nbconvert embeds
+  JupyterLab's whole stylesheet, about 260 kB, in every page), every ``<script>`` is removed (reviewer pages need none; the
   template's scripts would load MathJax, require.js and Mermaid from a CDN),
   images are embedded as ``data:`` URIs, and a Content-Security-Policy meta tag
   blocks any load from elsewhere, so the page renders the same offline;
@@ -45,13 +46,14 @@ from typing import Any, Iterable
 
 import nbconvert.exporters.html as html_mod
 import nbformat
+import tinycss2
 from nbconvert import HTMLExporter
 from PIL import Image
 
 from kentaudit.core.errors import KentauditError
 
 __all__ = ["export_notebook_html", "build_index", "find_external_loads", "page_summary",
-           "lighten_images", "NO_ALT_PLACEHOLDER", "CSP", "INDEX_LINK", "APPENDIX_LINK",
+           "lighten_images", "trim_css", "NO_ALT_PLACEHOLDER", "CSP", "INDEX_LINK", "APPENDIX_LINK",
            "IMAGE_BUDGET"]
 
 #: where a reviewer page links back to: the cycle's index (beside it in ``html/``) and the
@@ -193,6 +195,132 @@ def lighten_images(body: str, html_dir: str | Path | None = None, *,
                 f"Full-size image ({len(png) / 1e6:.1f} MB PNG)</a></p>")
 
     return _DATA_PNG.sub(repl, body), stats
+
+
+_STYLE = re.compile(r"<style\b[^>]*>(.*?)</style\s*>", re.DOTALL | re.IGNORECASE)
+_CLASS_ATTR = re.compile(r"\bclass\s*=\s*(?:\"([^\"]*)\"|'([^']*)')", re.IGNORECASE)
+_SEL_CLASS = re.compile(r"\.(-?[_a-zA-Z][\w-]*)")
+_SEL_FUNC = re.compile(r":(?:not|where|is|has)\([^)]*\)")
+_VAR_USE = re.compile(r"var\(\s*(--[\w-]+)")
+
+
+def trim_css(css: str, classes: Iterable[str]) -> str:
+    """``css`` without what cannot apply to a page whose elements carry ``classes``.
+
+    A rule is kept when one of its selectors names only classes the page has (a selector
+    naming no class, ``body`` or ``:root``, is kept; classes inside ``:not()``, ``:is()``,
+    ``:where()`` and ``:has()`` are not required); an ``@media`` or ``@supports`` block keeps
+    the rules of its own that are kept, any other at-rule is kept as it is. A custom property
+    (``--jp-ui-font-size1``) is kept only when a kept declaration uses it, directly or through
+    another custom property. So the page looks the same: a rule whose selector names a class
+    no element has matches nothing (reviewer pages have no scripts, so no class is added later).
+
+    nbconvert's ``lab`` template embeds JupyterLab's stylesheet and theme (about 260 kB) in
+    every page; a reviewer page uses about 10 kB of it. The stylesheet is parsed with tinycss2
+    (the CSS parser nbconvert's own sanitiser uses); written here because neither nbconvert nor
+    tinycss2 prunes by use.
+    """
+    have = set(classes)
+
+    def wanted(prelude) -> bool:
+        for sel in tinycss2.serialize(prelude).split(","):
+            if all(c in have for c in _SEL_CLASS.findall(_SEL_FUNC.sub("", sel))):
+                return True
+        return False
+
+    def walk(rules) -> list:
+        out = []
+        for r in rules:
+            if r.type == "qualified-rule":
+                if wanted(r.prelude):
+                    decls = [d for d in tinycss2.parse_blocks_contents(
+                        r.content, skip_comments=True, skip_whitespace=True) if d.type == "declaration"]
+                    out.append(("rule", tinycss2.serialize(r.prelude).strip(), decls))
+            elif r.type == "at-rule":
+                if r.at_keyword.lower() in ("media", "supports") and r.content is not None:
+                    inner = walk(tinycss2.parse_rule_list(r.content, skip_comments=True,
+                                                          skip_whitespace=True))
+                    if inner:
+                        out.append(("block", f"@{r.at_keyword}{tinycss2.serialize(r.prelude)}", inner))
+                else:
+                    out.append(("raw", tinycss2.serialize([r]), None))
+        return out
+
+    tree = walk(tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True))
+    defs: dict[str, list[str]] = {}
+    used: set[str] = set()
+
+    def scan(items) -> None:
+        for kind, text, body in items:
+            if kind == "rule":
+                for d in body:
+                    value = tinycss2.serialize(d.value)
+                    if d.name.startswith("--"):
+                        defs.setdefault(d.name, []).append(value)
+                    else:
+                        used.update(_VAR_USE.findall(value))
+            elif kind == "block":
+                scan(body)
+            else:
+                used.update(_VAR_USE.findall(text))
+
+    scan(tree)
+    todo = list(used)
+    while todo:
+        for value in defs.get(todo.pop(), ()):
+            for name in _VAR_USE.findall(value):
+                if name not in used:
+                    used.add(name)
+                    todo.append(name)
+
+    def emit(items) -> list:
+        out = []
+        for kind, text, body in items:
+            if kind == "rule":
+                decls = [f"{d.name}:{tinycss2.serialize(d.value).strip()}"
+                         + ("!important" if d.important else "")
+                         for d in body if not d.name.startswith("--") or d.name in used]
+                if decls:
+                    out.append(text + "{" + ";".join(decls) + "}")
+            elif kind == "block":
+                inner = emit(body)
+                if inner:
+                    out.append(text.strip() + "{" + "".join(inner) + "}")
+            else:
+                out.append(text)
+        return out
+
+    return "\n".join(emit(tree))
+
+
+def _light_styles(page: str) -> str:
+    """``page`` with its head's stylesheets as one, trimmed to what the page can use
+    (:func:`trim_css`), and each repeated ``<style>`` of its body (every table brings its own)
+    written once."""
+    head_end = page.find("</head>")
+    if head_end < 0:  # pragma: no cover - depends on the nbconvert template
+        return page
+    head, body = page[:head_end], page[head_end:]
+    blocks = list(_STYLE.finditer(head))
+    if blocks:
+        classes = {c for m in _CLASS_ATTR.finditer(page) for c in (m.group(1) or m.group(2) or "").split()}
+        css = trim_css("\n".join(m.group(1) for m in blocks), classes)
+        first, parts, at = blocks[0], [], 0
+        for m in blocks:
+            parts.append(head[at:m.start()])
+            if m is first:
+                parts.append(f"<style>{css}</style>")
+            at = m.end()
+        head = "".join(parts) + head[at:]
+    seen: set[str] = set()
+
+    def once(m: re.Match) -> str:
+        if m.group(1) in seen:
+            return ""
+        seen.add(m.group(1))
+        return m.group(0)
+
+    return head + _STYLE.sub(once, body)
 
 
 def _nav_html(where: str) -> str:
@@ -454,6 +582,7 @@ def export_notebook_html(notebook_path: str | Path, html_path: str | Path, *,
     else:  # pragma: no cover - depends on the nbconvert template
         body = re.sub(r"(<body\b[^>]*>)", lambda m: m.group(1) + top + toc, body, count=1)
     body = body.replace("</main>", "</main>" + _nav_html("Other pages (end)"), 1)
+    body = _light_styles(body)
     body, light = lighten_images(body, html_path.parent)
     imgs = _IMG.findall(body)
     no_alt = 0

@@ -35,6 +35,7 @@ import pandas as pd
 from scipy import special, stats
 
 from kentaudit.core.errors import InputError
+from kentaudit.core.formatting import method_words
 from kentaudit.core.methods import check_method
 from kentaudit.stats.funnel import LIMIT_METHODS, funnel_limits
 
@@ -374,10 +375,14 @@ def flag_operating_characteristics(counts: pd.DataFrame, target="overall",
     out["mc_se"] = np.sqrt(out["p_flag"] * (1 - out["p_flag"]) / R)
     out["n_sims"] = R
     out["seed"] = int(seed)
-    words = {"funnel_95": f"outside the 95% funnel limits ({method}; overdispersion adjusted when significant)",
-             "funnel_99_8": f"outside the 99.8% funnel limits ({method}; overdispersion adjusted when significant)",
-             "district_vs_rest": f"{unit_label} against the {reference_label}, {adjust_method}-adjusted "
-                                 f"p < {alpha:g} across the {units_label} (N-1 chi-square or Fisher exact)"}
+    # in words (methods by their names, never their codes): this column is what a reader sees
+    limits = method_words(method, "phrase")
+    words = {"funnel_95": f"outside the 95% funnel limits ({limits}; overdispersion adjusted when significant)",
+             "funnel_99_8": f"outside the 99.8% funnel limits ({limits}; overdispersion adjusted when significant)",
+             "district_vs_rest": f"{unit_label} against the {reference_label}, p adjusted by "
+                                 f"{method_words(adjust_method, 'phrase')} below {alpha:g} across the "
+                                 f"{units_label} ('N-1' chi-square test, or Fisher's exact test when "
+                                 "counts are small)"}
     out["method"] = out["rule"].map(words)
     return out
 
@@ -432,7 +437,7 @@ def power_sentence(summary: pd.DataFrame, rule: str = "funnel_99_8", shortfall: 
     what = {"standard": "the standard", "overall level": "the authority's level"}.get(
         s["reference"], f"the {s['reference']}")
     rule_words = {"funnel_95": "the 95% funnel", "funnel_99_8": "the 99.8% funnel",
-                  "district_vs_rest": f"the adjusted {unit_label}-vs-rest test"}[rule]
+                  "district_vs_rest": f"the test of each {unit_label} against the rest (adjusted p-value)"}[rule]
     return (f"With a median of {s['median_files']:.0f} answered files, a {unit_label} "
             f"{100 * shortfall:.0f} points below {what} is flagged by {rule_words} in "
             f"{100 * s['p_flag_mean']:.0f}% of cycles (range {100 * s['p_flag_min']:.0f}-"

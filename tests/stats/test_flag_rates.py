@@ -163,7 +163,8 @@ def test_power_sentence_and_method_words_are_the_callers_words_with_neutral_defa
     assert set(named.loc[named["rule"] == "district_vs_rest", "reference"]) == {"rest of Borsetshire"}
     text = power_sentence(summarise_operating_characteristics(named), "district_vs_rest", 0.15,
                           unit_label="locality", units_label="localities")
-    assert "a locality 15 points below the rest of Borsetshire" in text and "locality-vs-rest" in text
+    assert "a locality 15 points below the rest of Borsetshire" in text
+    assert "the test of each locality against the rest" in text and "-vs-" not in text  # words, not a code
     assert named.loc[named["rule"] == "district_vs_rest", "method"].iloc[0].startswith(
         "locality against the rest of Borsetshire")
 
