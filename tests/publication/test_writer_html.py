@@ -126,12 +126,17 @@ def test_html_links_its_spreadsheets_pdf_and_every_csv(built):
 
 
 def test_methods_come_from_parameters_and_manifest(built):
+    """The parameters' methods are named in words with their references, never as the
+    parameter's ``key = value`` code."""
     _, text, _ = built
-    methods = text[text.index('id="methods"'):text.index('id="caveats"')]
-    assert "95% Wilson score interval" in methods and "interval_method = wilson" in methods
-    assert "adjust_method = holm" in methods
+    methods = html.unescape(text[text.index('id="methods"'):text.index('id="caveats"')])
+    assert "95% Wilson score interval (Wilson 1927)" in methods
+    assert "Holm's step-down method (family-wise error rate; Holm 1979)" in methods
+    assert "Holm S (1979). A simple sequentially rejective multiple test procedure" in methods
+    assert not re.search(r"\b\w+ = \w+", re.sub(r"<[^>]+>", " ", methods))
+    assert "interval_method" not in methods and "adjust_method" not in methods
     assert "Counts from 1 to 5 are suppressed" in methods
-    assert "McNemar exact" in methods  # the tests named in the tables
+    assert "McNemar's exact (conditional binomial) test (McNemar 1947)" in methods  # the tests named in the tables
     assert f"pandas {pd.__version__}" in methods  # versions from the manifest
 
 
