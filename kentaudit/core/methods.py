@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from kentaudit.core.errors import InputError, MethodError
 
-__all__ = ["check_method", "check_conf_level", "MethodName", "METHODS", "REFERENCES", "method_reference"]
+__all__ = ["METHODS", "REFERENCES", "MethodName", "check_conf_level", "check_method", "method_reference"]
 
 
 def check_method(value: str, allowed: Iterable[str], param: str = "method") -> str:

@@ -58,7 +58,7 @@ def _methods(page: str) -> str:
 def _captions(d: Path) -> list[tuple[str, str]]:
     """``(where, caption)`` of every figure the run publishes or shows: the appendix's
     figcaptions, its figures' JSON and the notebooks' figures (the reviewer pages')."""
-    out = [("appendix.html", _text(c)) for c in re.findall(r"<figcaption>(.*?)</figcaption>", _page(d), re.S)]
+    out = [("appendix.html", _text(c)) for c in re.findall(r"<figcaption>(.*?)</figcaption>", _page(d), re.DOTALL)]
     for j in sorted((d / "publish" / "figures").glob("*.json")) + sorted((d / "figures").glob("*.json")):
         out.append((j.name, json.loads(j.read_text(encoding="utf-8")).get("caption", "")))
     return out
@@ -74,7 +74,7 @@ def parameter_codes(page: str) -> list:
     """``key = value`` in the methods section, the notes and the captions; snake_case codes set
     to a value anywhere in the page's text."""
     reader = _methods(page) + " " + _text(_section(page, "notes")) + " " + " ".join(
-        _text(c) for c in re.findall(r"<figcaption>(.*?)</figcaption>", page, re.S))
+        _text(c) for c in re.findall(r"<figcaption>(.*?)</figcaption>", page, re.DOTALL))
     return KEY_VALUE.findall(reader) + SNAKE_KEY_VALUE.findall(_text(page))
 
 
@@ -105,7 +105,7 @@ def table_13_units(page: str) -> list:
     if 'data-table-id="T13"' not in page:
         return []
     start = page.index('data-table-id="T13"')
-    heads = [_text(h) for h in re.findall(r"<th[^>]*>(.*?)</th>", page[start:page.index("</thead>", start)], re.S)]
+    heads = [_text(h) for h in re.findall(r"<th[^>]*>(.*?)</th>", page[start:page.index("</thead>", start)], re.DOTALL)]
     derived = [h for h in heads if "flagged" in h.lower() or "error" in h.lower()]
     bad = [h for h in derived if not h.endswith("(% of cycles)")]
     if not any(h.startswith("Pairs of a") for h in heads):
