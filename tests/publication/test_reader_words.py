@@ -20,12 +20,16 @@ from __future__ import annotations
 import html
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 from kentaudit.core.formatting import method_words
 from kentaudit.core.methods import METHODS, REFERENCES
+from kentaudit.inputs.profile import Sample, bundled_profile
+from kentaudit.publication.appendix import method_code, reaudit_pairs_note
 from kentaudit.publication.figures import sample_words
 from kentaudit.publication.views import reader_value
 
@@ -188,6 +192,28 @@ def test_samples_are_named_by_the_profile_never_by_the_bundled_examples_words():
     assert reader_value("sample", "initial+extended", {"samples": {"initial": "A", "extended": "B"}}) == "A and B"
     assert sample_words("reaudit") == "reaudit"
     assert sample_words("reaudit", {"reaudit": "Second look"}) == "Second look"
+
+
+def test_a_test_named_in_words_is_found_by_its_code():
+    assert method_code("McNemar exact") == "mcnemar-exact"
+    assert method_code("'N-1' chi-square test") in ("n-1 chi-square", "N-1 chi-square")
+    assert method_code("Cochran-Armitage trend test") == "Cochran-Armitage trend test"
+    assert method_code("two-proportion z test") == "two-proportion z test"  # unknown: as it is
+
+
+def test_the_re_audit_note_reads_the_profiles_samples():
+    """The bundled example's re-audit names its comprehensive files; another authority's names
+    its own sample and says nothing of records its profile does not name (issue 22)."""
+    kent = reaudit_pairs_note(bundled_profile())
+    assert "high-risk initial cases" in kent and "comprehensive file" in kent
+    other = SimpleNamespace(samples=(Sample("themed", "random", label="Themed audit"),
+                                     Sample("second", "purposive", label="Second look", repeats="themed")),
+                            record_sources={})
+    note = reaudit_pairs_note(other)
+    assert note.startswith("Re-audited cases are the themed audit audited again;")
+    assert "comprehensive" not in note and "electronic" not in note and "initial" not in note
+    none = SimpleNamespace(samples=(replace(other.samples[0]),), record_sources={})
+    assert reaudit_pairs_note(none) == "Each pair compares the same case's two audits."
 
 
 # --- on the files the runner writes (both default cycles) ----------------------------------
