@@ -366,13 +366,20 @@ def _methods(params, manifest: dict, tables, *, sup=None, earlier=(), names=None
                                "(asymptotic standard error of Fleiss, Cohen and Everitt): 1 is full agreement "
                                "between auditor and moderator, 0 no more than chance would give."))
         cited.add("Cohen 1968")
+    if "T15" in cols:
+        m.append((f"Compliance across {w.authority}", f"A design-based estimate ({names.get('T15', 'T15')}): "
+                  f"each audited file is weighted by the number of cases in its {w.unit} that it stands for (a "
+                  f"sample stratified by {w.unit}, with a finite population correction; cases chosen on purpose "
+                  f"are a stratum of their own, standing only for themselves), with the {_cited('logit')}."
+                  f"{_about('logit')}"))
     m.append(("Disclosure control", _disclosure_text(thr, sup, earlier, w)))
     if "T12" in cols:
         m.append(("Shrunken estimates", f"Beta-binomial model of {w.units}' compliance with the mean and spread "
                                         f"of the {w.units} integrated over a grid (uniform priors on the mean and "
                                         "the intra-class correlation); posterior means, 95% posterior intervals, "
                                         "the probability of being below the standard and rank intervals from "
-                                        f"posterior draws ({names.get('T12', 'T12')}"
+                                        f"posterior draws, as for a hierarchical binomial model in "
+                                        f"{METHODS['hierarchical'].cite} ({names.get('T12', 'T12')}"
                                         + (f", {names.get('F4', 'F4')}" if any(f.id == "F4" for f in figures) else "")
                                         + ")."))
     if "T13" in cols:
