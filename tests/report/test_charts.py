@@ -1,6 +1,7 @@
 """Tests for kentaudit.report.charts: figures, captions, alt text, deterministic files."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import matplotlib
@@ -595,3 +596,16 @@ def test_grade_chart_names_samples_by_the_profiles_labels():
     fig = plot_grade_distribution(pd.DataFrame(rows), group="sample",
                                   group_labels={"spring": "Spring round", "themed": "Themed audit"})
     assert [t.get_text() for t in fig.figure.axes[0].get_yticklabels()] == ["Spring round", "Themed audit"]
+
+
+def test_a_shown_figure_gives_its_method_apart_from_its_caption(funnel_tab):
+    """Reviewer pages and notebooks: the caption a reader reads is plain; how the chart was
+    calculated (phi, tau-squared, the reference) is a line of its own after the figure."""
+    from kentaudit.report.results import figure_html
+
+    page = figure_html(plot_funnel(funnel_tab, measure="child seen alone"))
+    cap = re.search(r"<figcaption>(.*?)</figcaption>", page, re.DOTALL).group(1)
+    how = re.search(r'<p class="kentaudit-figure-method">(.*?)</p>', page, re.DOTALL).group(1)
+    assert [j for j in JARGON if j in cap] == []
+    assert "How it was calculated" in how and "phi =" in how and "Spiegelhalter 2005" in how
+    assert page.index("</figcaption>") < page.index("kentaudit-figure-method")
