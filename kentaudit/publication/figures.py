@@ -322,8 +322,8 @@ def _caterpillar(t12, out_dir, *, label, words, target=None):
         ax.set_xlim(max(0.0, lo - pad), min(100.0, hi + pad))
         ax.set_xlabel("Shrunken estimate of compliance (% of files)")
         ax.set_title(wrap_title(f"{label}: shrunken estimates by {w.unit} with 95% intervals"), loc="left")
-    cap = (f"Each {w.unit}'s compliance with {label}, from {reader_number(t12.id)}, as a point with its 95% "
-           f"interval (the line: the range in which the {w.unit}'s compliance lies with 95% probability). "
+    cap = (f"Each {w.unit}'s compliance with {label}, from {reader_number(t12.id)}: points with their 95% "
+           f"intervals (each line is the range in which the {w.unit}'s compliance lies with 95% probability). "
            f"The estimates are shrunken: a {w.unit} with few files is pulled towards the others, because its "
            f"own percentage is less certain. The {w.units} are ordered from the lowest estimate to the highest; "
            f"how certain each position is (its rank interval) is in {reader_number(t12.id)}.")
