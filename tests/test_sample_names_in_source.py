@@ -23,9 +23,6 @@ OUTSIDE = ("kentaudit/data/profiles/", "kentaudit/inputs/synthetic.py")
 
 #: documented back-compatible defaults: ``(file, literal): why``
 ALLOWED = {
-    **{("kentaudit/core/formatting.py", s): "SAMPLE_WORDS: the formatter's words of the bundled example's "
-                                            "samples, the fallback after a profile's own labels (core reads "
-                                            "no profile)" for s in ("initial", "extended", "reaudit", "annual")},
     **{("kentaudit/inputs/schema.py", s): "schema.SAMPLES: the bundled example's sample names, kept for "
                                           "0.1 code; the schema's sample column takes the profile's" for s in
        ("initial", "extended", "reaudit", "annual")},

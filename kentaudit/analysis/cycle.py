@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from kentaudit.analysis import notebook
-from kentaudit.core.formatting import SAMPLE_WORDS, method_words
+from kentaudit.core.formatting import method_words
 from kentaudit.inputs import accounting, ingest, reference
 from kentaudit.inputs.params import CycleParams, load_params, sha256_file
 from kentaudit.inputs.profile import Words, bundled_profile, compliance_answers
@@ -62,7 +62,7 @@ class CycleData:
         P = self.params
         # the cycle as readers see it ("2025/26"), not its folder id ("2025-26")
         rows = [("Cycle", getattr(P, "label", None) or P.cycle), ("Title", P.title),
-                ("Samples", "; ".join(SAMPLE_WORDS.get(s, s) for s in P.samples)),
+                ("Samples", "; ".join(_sample_label(P, s) for s in P.samples)),
                 ("Audits", f"{len(self.audits):,}"), ("Earlier cycles' audits", f"{len(self.previous):,}"),
                 ("Records rejected", f"{int(self.ingest.reconciliation['rejected'].sum()):,}"),
                 ("Synthetic data", "yes" if P.synthetic else "no"),
@@ -237,3 +237,9 @@ def _from_snapshot(P: CycleParams) -> CycleData | None:
     except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError, ValueError):
         return None  # no usable snapshot: ingest as usual (same result, slower)
     return cd if isinstance(cd, CycleData) else None
+
+
+def _sample_label(params, sample: str) -> str:
+    """A sample as the cycle's profile labels it ("Annual audit"), else its name."""
+    s = next((x for x in getattr(getattr(params, "profile", None), "samples", ()) if x.name == sample), None)
+    return s.label if s is not None and s.label else sample

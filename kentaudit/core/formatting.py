@@ -33,10 +33,10 @@ import numpy as np
 import pandas as pd
 
 from kentaudit.core.errors import ScaleError
+from kentaudit.core.methods import METHODS
 
 __all__ = ["DASH", "P_FLOOR", "P_FLOOR_CELL", "is_missing", "as_number", "finite_number", "format_p", "format_value", "format_interval",
-           "level_text", "join_words", "wrap_lines", "wrap_title", "METHOD_WORDS", "method_words",
-           "SAMPLE_WORDS"]
+           "level_text", "join_words", "wrap_lines", "wrap_title", "METHOD_WORDS", "method_words"]
 
 #: what a missing value, or a test that could not be done, reads as
 DASH = "\u2013"
@@ -175,105 +175,23 @@ def wrap_title(title: str, width: int = 70) -> str:
     return "\n".join(textwrap.wrap(title, width)) if len(title) > width else title
 
 
-#: method code -> (label, phrase in a sentence, full name in a methods section)
-METHOD_WORDS = {
-    # adjustment for multiple comparisons (kentaudit.stats.multiplicity)
-    "holm": ("Holm", "Holm's method", "Holm's step-down method (family-wise error rate)"),
-    "fdr_bh": ("Benjamini-Hochberg", "the Benjamini-Hochberg method",
-               "Benjamini-Hochberg false discovery rate"),
-    "bonferroni": ("Bonferroni", "the Bonferroni correction", "Bonferroni correction"),
-    "none": ("none", "no adjustment", "no adjustment"),
-    # intervals for a proportion (kentaudit.stats.proportions) and a difference
-    "wilson": ("Wilson", "the Wilson score interval", "Wilson score interval"),
-    "clopper-pearson": ("Clopper-Pearson", "the Clopper-Pearson exact interval",
-                        "Clopper-Pearson exact interval"),
-    "jeffreys": ("Jeffreys", "the Jeffreys interval", "Jeffreys interval"),
-    "agresti-coull": ("Agresti-Coull", "the Agresti-Coull interval", "Agresti-Coull interval"),
-    "newcombe": ("Newcombe hybrid score", "Newcombe's hybrid score interval",
-                 "Newcombe hybrid score interval"),
-    # tests of two proportions (kentaudit.stats.independent)
-    "n-1 chi-square": ("'N-1' chi-square", "the 'N-1' chi-square test", "'N-1' chi-square test"),
-    "fisher exact": ("Fisher's exact", "Fisher's exact test", "Fisher's exact test"),
-    "Fisher exact": ("Fisher's exact", "Fisher's exact test", "Fisher's exact test"),
-    "N-1 chi-square": ("'N-1' chi-square", "the 'N-1' chi-square test", "'N-1' chi-square test"),
-    # a Monte Carlo p-value of a contingency table (kentaudit.stats.association)
-    "Monte Carlo over tables with fixed margins (scipy random_table), p = (1 + #>=)/(B + 1)": (
-        "Monte Carlo over tables with the same margins",
-        "a Monte Carlo p-value over random tables with the same margins",
-        ("Monte Carlo p-value over random tables with the same margins, (1 + tables at least as "
-         "extreme) / (tables drawn + 1), as R chisq.test(simulate.p.value = TRUE)")),
-    # the test policy of two independent proportions (kentaudit.stats.association)
-    "N-1 chi-square if every expected count >= 1, else Fisher exact": (
-        "'N-1' chi-square, or Fisher's exact when counts are small",
-        "the 'N-1' chi-square test (Fisher's exact test when an expected count is below 1)",
-        "'N-1' chi-square test if every expected count is at least 1, else Fisher's exact test"),
-    "n-1-chisq-or-fisher": ("'N-1' chi-square, or Fisher's exact when counts are small",
-                            "the 'N-1' chi-square test (Fisher's exact test when an expected count is below 1)",
-                            "'N-1' chi-square test if every expected count is at least 1, else Fisher's exact test"),
-    # paired proportions (kentaudit.stats.paired)
-    "mcnemar": ("McNemar", "McNemar's test", "McNemar's test (asymptotic, no continuity correction)"),
-    "mcnemar-cc": ("McNemar, continuity corrected", "McNemar's test with continuity correction",
-                   "McNemar's test with continuity correction"),
-    "mcnemar-exact": ("McNemar exact", "McNemar's exact test", "McNemar's exact (conditional binomial) test"),
-    "mcnemar-midp": ("McNemar mid-p", "McNemar's mid-p test", "McNemar's mid-p test (Fagerland et al. 2013)"),
-    "newcombe-paired": ("Newcombe paired", "Newcombe's interval for paired proportions",
-                        "Newcombe's hybrid score interval for paired proportions (method 10)"),
-    "bowker": ("Bowker symmetry", "Bowker's test of symmetry", "Bowker's test of symmetry"),
-    "stuart-maxwell": ("Stuart-Maxwell", "the Stuart-Maxwell test of marginal homogeneity",
-                       "Stuart-Maxwell test of marginal homogeneity"),
-    "sign": ("sign test", "the sign test", "sign test"),
-    # intervals of a design-based estimate (kentaudit.stats.survey)
-    "logit": ("logit", "the logit interval", "logit interval (as R survey::svyciprop(method = \"logit\"))"),
-    # funnel plots (kentaudit.stats.funnel)
-    "binomial-interpolated": ("exact binomial, interpolated", "exact binomial limits, interpolated",
-                              "exact binomial control limits, interpolated between whole counts "
-                              "(Spiegelhalter 2005)"),
-    "normal": ("normal approximation", "normal-approximation limits", "normal-approximation control limits"),
-    "order-statistic": ("by order statistics", "winsorising by order statistics",
-                        "winsorising by order statistics"),
-    "significant": ("when significant", "adjusted when the dispersion test is significant",
-                    "limits widened for overdispersion when the dispersion test is significant"),
-    "auto": ("automatic", "chosen automatically", "chosen automatically from the data"),
-    # shrunken estimates (kentaudit.stats.shrinkage)
-    "hierarchical": ("hierarchical beta-binomial", "a hierarchical beta-binomial model",
-                     "hierarchical beta-binomial model (posterior draws)"),
-    # evaluating an action (kentaudit.stats.actions)
-    "mover-newcombe": ("MOVER from Newcombe intervals", "the MOVER combination of Newcombe's intervals",
-                       "MOVER combination of the two changes' Newcombe hybrid score intervals (Zou & Donner 2008)"),
-    "wald": ("Wald", "the Wald interval", "Wald interval (the identity-link binomial GLM's interaction)"),
-    "wald z (identity-link interaction)": ("Wald z", "the Wald z test of the difference in differences",
-                                           "Wald z test of the interaction of a binomial GLM with an identity link"),
-    "power-prop-fpc": ("normal power, finite population corrected",
-                       "the normal-approximation power formula with a finite population correction",
-                       "normal-approximation power (as R power.prop.test) with Cochran's finite population "
-                       "correction"),
-    # kappa weights (kentaudit.stats.interrater)
-    "unweighted": ("unweighted", "unweighted", "unweighted (every disagreement counts the same)"),
-    "linear": ("linear weights", "linear weights", "linear weights (disagreement by grade distance)"),
-    "quadratic": ("quadratic weights", "quadratic weights", "quadratic weights (squared grade distance)"),
-    # what a funnel's units are compared with (kentaudit.stats.funnel, ``target_source``)
-    "standard": ("the audit standard", "the audit standard", "the audit standard"),
-    "overall": ("the overall rate", "the overall rate", "the overall rate of every unit pooled"),
-    "not testable": ("not testable (a group has no answers, or all answers alike)",
-                     "no test (a group has no answers, or all answers alike)",
-                     "no test (a group has no answers, or all answers alike)"),
-}
-_FORMS = {"label": 0, "phrase": 1, "full": 2}
-
-#: samples as a reader writes them (tables, chart axes, captions of every output)
-SAMPLE_WORDS = {
-    "initial": "Initial sample",
-    "extended": "Additional cases (extended sample)",
-    "reaudit": "Re-audit of initial cases",
-    "annual": "Annual audit",
-    "All samples": "All samples",
-    "Total": "Total",
-}
-
+#: method code -> (label, phrase in a sentence, full name in a methods section), read from the
+#: one registry, :data:`kentaudit.core.methods.METHODS` (which also holds each method's reference)
+METHOD_WORDS = {code: (m.label, m.phrase, m.full) for code, m in METHODS.items()}
+_FORMS = {"label": 0, "phrase": 1, "full": 2, "cited": 2}
 
 def method_words(code: str, form: str = "label") -> str:
     """A method code in words: ``form`` is ``"label"`` (``Holm``), ``"phrase"`` (``Holm's
-    method``, for a sentence) or ``"full"`` (the methods section's name). A code not in
-    :data:`METHOD_WORDS` is returned as it is, so no method is ever hidden."""
+    method``, for a sentence), ``"full"`` (the methods section's name) or ``"cited"`` (the full
+    name with its short citation, ``Holm's step-down method (family-wise error rate) (Holm
+    1979)``; the citation is not repeated when the name already gives it). A code not in
+    :data:`kentaudit.core.methods.METHODS` is returned as it is, so no method is ever hidden."""
     entry = METHOD_WORDS.get(code)
-    return code if entry is None else entry[_FORMS[form]]
+    if entry is None:
+        return code
+    text = entry[_FORMS[form]]
+    cite = METHODS[code].cite
+    if form == "cited" and cite and cite.replace(" and ", " & ") not in text and cite not in text:
+        # one pair of brackets: "... (family-wise error rate; Holm 1979)"
+        text = f"{text[:-1]}; {cite})" if text.endswith(")") else f"{text} ({cite})"
+    return text

@@ -30,6 +30,7 @@ import pandas as pd
 
 from kentaudit.core.errors import ParamsError, PublicationCheckError
 from kentaudit.core.formatting import join_words, method_words
+from kentaudit.core.methods import METHODS, REFERENCES
 from kentaudit.core.safetext import neutralise_frame
 from kentaudit.core.version import __version__
 from kentaudit.inputs.params import load_params
@@ -48,7 +49,7 @@ from kentaudit.publication.numbering import (ID_PATTERN, csv_name, numbering, re
 from kentaudit.publication.releases import earlier_releases, model_releases
 from kentaudit.publication.spec import answer_scheme, answer_words, applies, build_tables, load_spec, read_results
 from kentaudit.publication.table import AppendixContent
-from kentaudit.publication.views import SAMPLE_WORDS, mark_untestable
+from kentaudit.publication.views import mark_untestable
 from kentaudit.publication.writers.csv import release_list, write_csvs
 from kentaudit.publication.writers.html import write_html
 from kentaudit.publication.writers.ods import write_ods
@@ -122,10 +123,10 @@ def _label(params) -> str:
 
 
 def _sample_words(params, sample: str) -> str:
-    """A sample in words: the profile's label of it ("Themed audit"), else the formatter's words of
-    the sample, else its name."""
+    """A sample in words: the profile's label of it ("Themed audit"), else its name (never another
+    authority's words)."""
     s = next((x for x in getattr(_profile(params), "samples", ()) if x.name == sample), None)
-    return ((s.label if s is not None and s.label else None) or SAMPLE_WORDS.get(sample) or sample).lower()
+    return ((s.label if s is not None and s.label else None) or sample).lower()
 
 
 def _profile(params) -> Profile:
@@ -251,10 +252,52 @@ def district_samples_note(used, main, words: Words | None = None, profile: Profi
     chosen = [s for s in used if s in purposive]
     if chosen and len(used) > 1:
         return (f"{w.Unit} and {w.area} comparisons pool {say}, so a {w.unit}'s share of {said(chosen)} "
-                "affects its figures (district_samples = main).")
+                "affects its figures (the cycle's parameters ask for every main sample to be read).")
     if chosen:
         return f"{w.Unit} and {w.area} comparisons use {say}, chosen on purpose."
     return f"{w.Unit} and {w.area} comparisons use {say}, drawn at random in every {w.unit}."
+
+
+def _cap(text: str) -> str:
+    """``text`` with its first letter a capital (a method's name opening a sentence)."""
+    return text[:1].upper() + text[1:]
+
+
+def _cited(code: str) -> str:
+    """A method in words with its short citation (the references close the methods section)."""
+    return method_words(code, "cited")
+
+
+def _about(code: str) -> str:
+    """What a method does, in plain words, as a sentence of its own (nothing where the
+    registry has no words for it)."""
+    about = METHODS[code].about if code in METHODS else ""
+    return f" {_cap(about)}." if about else ""
+
+
+def method_code(name: str) -> str:
+    """The registry's code of a method named by its code or in words (a results table's ``test``
+    column holds either); a name the registry does not know is returned as it is."""
+    if name in METHODS:
+        return name
+    return next((c for c, mm in METHODS.items() if name in (mm.full, mm.label, mm.phrase)), name)
+
+
+def reaudit_pairs_note(profile: Profile) -> str:
+    """The note on re-audit pairs in the profile's words: which sample's cases were audited again
+    and, where the profile's samples name them, the records the second audit read (the bundled
+    example's comprehensive files); never another authority's design."""
+    again = next((s for s in profile.samples if s.repeats), None)
+    if again is None:
+        return "Each pair compares the same case's two audits."
+    by = {s.name: s for s in profile.samples}
+    first = by.get(again.repeats)
+    said = first.said if first is not None else f"the {again.repeats} sample"
+    rec = ""
+    if again.records and (first is None or first.records != again.records):
+        label = str(profile.record_sources.get(again.records, again.records))
+        rec = f" from their {label[:1].lower() + label[1:]}"
+    return f"Re-audited cases are {said} audited again{rec}; each pair compares the same case's two audits."
 
 
 def _methods(params, manifest: dict, tables, *, sup=None, earlier=(), names=None, figures=(),
@@ -280,33 +323,63 @@ def _methods(params, manifest: dict, tables, *, sup=None, earlier=(), names=None
         found |= set((extra_tests or {}).get(t.id, ()))
         if found:
             tests_by[t.id] = sorted(found)
+    cited = set()
     m = []
     if any({"conf_low", "conf_high"} & c for c in cols.values()):
-        m.append(("Confidence intervals", f"{conf:.0%} {method_words(im, 'full')} for each proportion "
-                                          f"(interval_method = {im}); differences of proportions with "
-                                          "Newcombe's hybrid score interval."))
+        m.append(("Confidence intervals", f"{conf:.0%} {_cited(im)} for each proportion.{_about(im)} "
+                                          f"Differences of proportions with {_cited('newcombe')}."
+                                          f"{_about('newcombe')}"))
     if tests_by:
-        m.append(("Tests", " ".join(f"{names.get(i, i)}: {', '.join(method_words(x, 'full') for x in v)}."
-                                    for i, v in tests_by.items())))
+        # each test named once, in words, with its reference, what it does and where it is used
+        # (two codes of one test, "n-1 chi-square" and "N-1 chi-square", are one test; a row
+        # where no test was possible names none)
+        used, about = {}, {}
+        for i, v in tests_by.items():
+            for x in v:
+                code = method_code(x)
+                if code == "not testable":
+                    continue
+                name = _cap(_cited(code))
+                if names.get(i, i) not in used.setdefault(name, []):
+                    used[name].append(names.get(i, i))
+                about.setdefault(name, _about(code))
+        if used:
+            m.append(("Tests", " ".join(f"{name}, in {join_words(tabs)}.{about[name]}"
+                                        for name, tabs in used.items())))
     if any("p_adjusted" in c for c in cols.values()):
         m.append(("Adjustment for multiple comparisons",
-                  f"{method_words(am, 'full')} (adjust_method = {am}), across the criteria of each table."))
+                  f"{_cap(_cited(am))}, across the criteria of each table.{_about(am)}"))
     if district_note and ("T7" in cols or "T12" in cols or any(f.id in ("F1", "F4") for f in figures)):
         m.append((f"{w.Unit} comparisons and the sample design", district_note))
     if any("funnel_band" in c for c in cols.values()) or any(f.id == "F1" for f in figures):
-        fm = method_words(_get(params, "funnel_method", "binomial-interpolated"), "full")
-        m.append(("Funnel plots", f"{fm[:1].upper() + fm[1:]}, around the audit standard "
-                                  f"({_get(params, 'target', 0.8):.0%}), at 95% and 99.8%."))
+        fm = _cap(_cited(_get(params, "funnel_method", "binomial-interpolated")))
+        m.append(("Funnel plots", f"{fm}, around the audit standard ({_get(params, 'target', 0.8):.0%}), at "
+                                  f"95% and 99.8%. Where the {w.units} differ more than chance alone would make "
+                                  "them (overdispersion), the funnel bands allow for it as Spiegelhalter (2005) "
+                                  "describes: the spread is measured by a dispersion factor from the "
+                                  f"{w.units}' z-scores, with the most extreme pulled in (winsorised) so that "
+                                  "one outlier does not widen the limits for the rest; when a chi-square test "
+                                  "finds it significant, the limits are widened by the variance between "
+                                  f"{w.units} (a random-effects adjustment)."))
     if any("kappa" in c for c in cols.values()):
-        m.append(("Agreement", "Cohen's kappa with linear weights and a Wald interval "
-                               "(asymptotic standard error of Fleiss, Cohen and Everitt)."))
+        m.append(("Agreement", "Cohen's weighted kappa with linear weights (Cohen 1968) and a Wald interval "
+                               "(asymptotic standard error of Fleiss, Cohen and Everitt): 1 is full agreement "
+                               "between auditor and moderator, 0 no more than chance would give."))
+        cited.add("Cohen 1968")
+    if "T15" in cols:
+        m.append((f"Compliance across {w.authority}", f"A design-based estimate ({names.get('T15', 'T15')}): "
+                  f"each audited file is weighted by the number of cases in its {w.unit} that it stands for (a "
+                  f"sample stratified by {w.unit}, with a finite population correction; cases chosen on purpose "
+                  f"are a stratum of their own, standing only for themselves), with the {_cited('logit')}."
+                  f"{_about('logit')}"))
     m.append(("Disclosure control", _disclosure_text(thr, sup, earlier, w)))
     if "T12" in cols:
         m.append(("Shrunken estimates", f"Beta-binomial model of {w.units}' compliance with the mean and spread "
                                         f"of the {w.units} integrated over a grid (uniform priors on the mean and "
                                         "the intra-class correlation); posterior means, 95% posterior intervals, "
                                         "the probability of being below the standard and rank intervals from "
-                                        f"posterior draws ({names.get('T12', 'T12')}"
+                                        f"posterior draws, as for a hierarchical binomial model in "
+                                        f"{METHODS['hierarchical'].cite} ({names.get('T12', 'T12')}"
                                         + (f", {names.get('F4', 'F4')}" if any(f.id == "F4" for f in figures) else "")
                                         + ")."))
     if "T13" in cols:
@@ -332,12 +405,16 @@ def _methods(params, manifest: dict, tables, *, sup=None, earlier=(), names=None
     m.append(("Software", ", ".join(soft) + "."))
     if manifest.get("git_commit"):
         m.append(("Code version", f"git commit {manifest['git_commit']}."))
+    refs = sorted({METHODS[c].cite for c in METHODS if METHODS[c].cite and METHODS[c].cite in
+                   " ".join(t for _, t in m)} | cited)
+    if refs:
+        m.append(("References", " ".join(REFERENCES[r] for r in refs)))
     return m
 
 
 def _disclosure_text(thr, sup, earlier, words: Words | None = None) -> str:
     if not thr:
-        return "No counts are suppressed (suppression_threshold = 0)."
+        return "No counts are suppressed (the suppression threshold is 0)."
     txt = (f"Counts from 1 to {thr} are suppressed and shown as [c]. Every count is defined by the audit "
            "records it counts, and the relations between all published counts (totals, pooled samples, "
            "the same count in two tables, this cycle's row of the trend table) are derived from those "
@@ -559,7 +636,7 @@ def _extra_tests(spec, results_dir: Path, tables) -> dict:
             for src in e["tests_from"]:
                 df = read_results(results_dir, src)
                 if df is not None and "test" in df.columns:
-                    names |= {method_words(str(v), "full") for v in df["test"].dropna()}
+                    names |= {method_code(str(v)) for v in df["test"].dropna()}
             out[e["id"]] = sorted(names)
     return out
 
@@ -774,7 +851,8 @@ def _draw(b: _Build, tables, sup, stage: Path, headline: str) -> tuple:
         spec_figs, sup.tables, stage / "figures", headline=headline, labels=labels,
         target=float(_get(params, "target", 0.8)) if not isinstance(_get(params, "target", 0.8), str) else 0.8,
         funnel_method=_get(params, "funnel_method", "binomial-interpolated"), threshold=b.threshold,
-        skip_reason=lambda e: applies(e, b.samples, b.has_prev, b.words["samples"]), words=b.words["authority"])
+        skip_reason=lambda e: applies(e, b.samples, b.has_prev, b.words["samples"]), words=b.words["authority"],
+        sample_labels=b.words["samples"])
     for f in figures:  # the published table shown beside each figure
         f.data_table = dict(next((e.get("data_table") for e in spec_figs if e["id"] == f.id), None) or {})
     return figures, fskipped
@@ -801,6 +879,8 @@ def _notes(b: _Build, ctx: Context) -> dict:
         notes["district_samples"] = district_samples_note(ctx.district_samples.get(b.cycle),
                                                           [s for s in b.samples if s in _main_samples(b.params)],
                                                           b.words["authority"], _profile(b.params))
+    if "reaudit_pairs" in notes:
+        notes["reaudit_pairs"] = reaudit_pairs_note(_profile(b.params))
     if "actions" in notes:  # the register's actions Table 16 leaves out, each with its reason
         extra = left_out_note(read_results(b.results_dir, "action_register"),
                               read_results(b.results_dir, "action_effects_by_cycle"), b.cycle, b.words)

@@ -29,8 +29,7 @@ import matplotlib
 import matplotlib.figure
 import numpy as np
 
-from kentaudit.core.formatting import (P_FLOOR_CELL, SAMPLE_WORDS, finite_number, format_p,
-                                       format_value, method_words, wrap_title)
+from kentaudit.core.formatting import P_FLOOR_CELL, finite_number, format_p, wrap_title
 from kentaudit.inputs.profile import Words
 from kentaudit.publication.numbering import reader_number
 from kentaudit.publication.table import Figure, round_half_away
@@ -119,11 +118,14 @@ def _funnel(t7, out_dir, *, headline, label, target, method, threshold, words):
         place_labels(ax, n[flagged], 100 * y[flagged], [str(df.at[shown[k], "district"]) for k in flagged],
                      avoid=(n, 100 * y))
     out = [float(y[k]) for k in range(len(shown))]
-    cap = (f"Funnel plot of {label}: each point is one {w.unit}'s percentage against its number of "
-           f"files answered, from {reader_number(t7.id)}; target {_pct(target)} (the audit standard); "
-           f"95% and 99.8% control limits ({method_words(method, 'phrase')}): a {w.unit} between the "
-           f"99.8% limits differs from the standard by no more than chance alone would make it, and "
-           f"{w.units} outside them are named.")
+    # the caption says what the reader sees and how to read it; how the limits are calculated
+    # (the method and its reference) is in the methods section
+    cap = (f"Funnel plot of {label}, from {reader_number(t7.id)}: each point is one {w.unit}, its percentage "
+           f"(up the side) against its number of files answered (along the bottom). The solid line is the "
+           f"target of {_pct(target)} (the audit standard); the dashed and dotted lines are the 95% and 99.8% "
+           f"control limits, which narrow as the number of files grows. A {w.unit} between the 99.8% limits "
+           f"differs from the standard by no more than chance alone would make it; {w.units} outside them are "
+           "named. How the limits are calculated is in the methods section.")
     if hidden:
         cap += (f" Not plotted because their counts are suppressed in {reader_number(t7.id)}: {', '.join(hidden)}.")
     alt = (f"Funnel plot of {label} for {len(shown)} {w.units} with between {int(n.min())} and "
@@ -144,7 +146,10 @@ def _funnel(t7, out_dir, *, headline, label, target, method, threshold, words):
     return "funnel", fig, cap, alt, marks
 
 
-def _grades(t8, out_dir):
+def _grades(t8, out_dir, sample_labels=None):
+    def _sample_words(sample: str) -> str:
+        return sample_words(sample, sample_labels)
+
     df = t8.data
     samples = list(dict.fromkeys(str(s) for s in df["sample"]))
     bars, skipped = [], []
@@ -205,7 +210,7 @@ def _grades(t8, out_dir):
         ax.set_title("Overall grades by sample", loc="left")
         ax.legend(ncols=3, loc="upper center", bbox_to_anchor=(0.5, -0.2), frameon=False)
     cap = (f"Overall grades by sample, from {reader_number(t8.id)}: percentage of graded audits at each grade; "
-           "n = graded audits in each bar.")
+           "the number beside each bar (n) is its number of graded audits.")
     if any_hidden:
         cap += " Grades whose counts are suppressed in the table are drawn together as one grey segment."
     if skipped:
@@ -224,9 +229,11 @@ def _grades(t8, out_dir):
     return "grades", fig, cap, alt, marks
 
 
-def _sample_words(sample: str) -> str:
-    """A sample as a reader names it (``reaudit`` is "Re-audit of initial cases")."""
-    return SAMPLE_WORDS.get(sample, sample)
+def sample_words(sample: str, labels=None) -> str:
+    """A sample as a reader names it: its label in the cycle's profile (``labels``, ``{code:
+    label}``; the bundled example's ``reaudit`` is "Re-audit of initial cases"), else the
+    sample's own name, never another authority's words."""
+    return str((labels or {}).get(sample) or sample)
 
 
 def _trend(t11, out_dir, *, headline, label):
@@ -275,9 +282,11 @@ def _trend_test_words(df, rows) -> str:
     if not (_shown(z) and (_shown(p) or str(p) == P_FLOOR_CELL)):
         return " The test for a trend is not shown: a yearly count it uses is suppressed."
     zf = float(z)
-    direction = "rising" if zf > 0 else ("falling" if zf < 0 else "flat")
-    return (f" Test for a steady trend over all cycles (Cochran-Armitage): z = {format_value(zf, 'number', 2)} "
-            f"({direction}), {format_p(p, prefix='adjusted p')}.")
+    direction = "rising" if zf > 0 else ("falling" if zf < 0 else "neither rising nor falling")
+    # the test's name, reference and z-score are in the methods section and the table
+    return (f" Test for a steady trend over all cycles: compliance {direction}, "
+            f"{format_p(p, prefix='adjusted p')} (the smaller, the stronger the evidence; the test is "
+            "described in the methods section).")
 
 
 def _caterpillar(t12, out_dir, *, label, words, target=None):
@@ -314,9 +323,11 @@ def _caterpillar(t12, out_dir, *, label, words, target=None):
         ax.set_xlim(max(0.0, lo - pad), min(100.0, hi + pad))
         ax.set_xlabel("Shrunken estimate of compliance (% of files)")
         ax.set_title(wrap_title(f"{label}: shrunken estimates by {w.unit} with 95% intervals"), loc="left")
-    cap = (f"Shrunken estimates by {w.unit} with 95% posterior intervals, from {reader_number(t12.id)}; "
-           f"the {w.units} are ordered from the lowest estimate to the highest (their rank intervals are "
-           f"in {reader_number(t12.id)}).")
+    cap = (f"Each {w.unit}'s compliance with {label}, from {reader_number(t12.id)}: points with their 95% "
+           f"intervals (each line is the range in which the {w.unit}'s compliance lies with 95% probability). "
+           f"The estimates are shrunken: a {w.unit} with few files is pulled towards the others, because its "
+           f"own percentage is less certain. The {w.units} are ordered from the lowest estimate to the highest; "
+           f"how certain each position is (its rank interval) is in {reader_number(t12.id)}.")
     if hidden:
         cap += f" Not plotted because their figures are suppressed: {', '.join(hidden)}."
     first, last = rows[0], rows[-1]
@@ -334,7 +345,8 @@ def _caterpillar(t12, out_dir, *, label, words, target=None):
 
 
 def draw_figures(spec_figures, tables, out_dir, *, headline: str, labels: dict, target: float,
-                 funnel_method: str, threshold: int, skip_reason, words: Words | None = None) -> tuple[list, list]:
+                 funnel_method: str, threshold: int, skip_reason, words: Words | None = None,
+                 sample_labels: dict | None = None) -> tuple[list, list]:
     """Draw the appendix figures from the published (suppressed) tables.
 
     Parameters
@@ -346,6 +358,7 @@ def draw_figures(spec_figures, tables, out_dir, *, headline: str, labels: dict, 
     labels : dict - criterion id -> description
     skip_reason : callable(entry) -> str or None (why a figure does not apply)
     words : the authority's words (its profile's; default the bundled example's)
+    sample_labels : dict - sample code -> label, the cycle's profile's (Figure 2's bars)
 
     Returns
     -------
@@ -359,7 +372,7 @@ def draw_figures(spec_figures, tables, out_dir, *, headline: str, labels: dict, 
                                                           label=labels.get(headline, headline),
                                                           target=target, method=funnel_method,
                                                           threshold=threshold, words=w)),
-            "grades_by_sample": ("T8", lambda t: _grades(t, out_dir)),
+            "grades_by_sample": ("T8", lambda t: _grades(t, out_dir, sample_labels)),
             "trend_compliance": ("T11", lambda t: _trend(t, out_dir, headline=headline,
                                                          label=labels.get(headline, headline))),
             "caterpillar_compliance": ("T12", lambda t: _caterpillar(t, out_dir, label=labels.get(headline, headline),

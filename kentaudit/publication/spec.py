@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from kentaudit.core.formatting import SAMPLE_WORDS, method_words
+from kentaudit.core.formatting import method_words
 from kentaudit.inputs.profile import Words, bundled_profile
 from kentaudit.publication.table import Column, PublicationTable, PublicationTableError
 from kentaudit.report.results import load_table
@@ -194,7 +194,9 @@ def applies(entry: dict, samples: list, has_previous: bool,
     want = entry.get("applies_to")
     if want and not set(want) & set(samples):
         if sample_labels is None:
-            names = [SAMPLE_WORDS.get(s, s).lower() for s in want]
+            # the bundled example's cycles: its profile's words of the samples
+            bundled = {s.name: s.label for s in bundled_profile().samples if s.label}
+            names = [str(bundled.get(s, s)).lower() for s in want]
             return f"this review has no {' or '.join(names)}"
         names = [_in_sentence(str(sample_labels[s])) for s in want if s in sample_labels]
         if names:

@@ -6,7 +6,7 @@ turns one into the table a person reads, the same way for the HTML, PDF, XLSX an
 ODS appendix:
 
 * criterion ids become the catalogue's descriptions (the CSV keeps both columns);
-  samples are named as a reader would write them (:data:`SAMPLE_WORDS`);
+  samples are named by their labels in the cycle's profile;
 * p-values read ``<0.001`` below 0.001 and three decimals otherwise; a test that
   could not be done (a denominator of 0, or no discordant pairs) is ``[z]`` (not
   applicable), never ``1.000``;
@@ -26,17 +26,18 @@ import math
 
 import pandas as pd
 
-from kentaudit.core.formatting import SAMPLE_WORDS, as_number, format_p
+from kentaudit.core.formatting import as_number, format_p
 from kentaudit.inputs.profile import Words
 from kentaudit.publication.table import SHORTHAND, PublicationTable
 from kentaudit.report.tables import default_words
 
-__all__ = ["profile_words", "SAMPLE_WORDS", "REAL_UNITS", "mark_untestable", "reader_p", "reader_value", "reader_frame",
+__all__ = ["profile_words", "REAL_UNITS", "mark_untestable", "reader_p", "reader_value", "reader_frame",
            "reader_headers", "csv_frame", "pivot_districts", "legend_symbols", "format_p_cell",
            "PIVOT_PART"]
 
 #: units worth showing in a header (others, such as "p-value", are what the column is)
-REAL_UNITS = {"%": "%", "percentage points": "percentage points"}
+REAL_UNITS = {"%": "%", "percentage points": "percentage points", "% of cycles": "% of cycles",
+              "% of charts": "% of charts"}
 #: criteria per part of a pivoted district x criterion table (fits A4 landscape)
 PIVOT_PART = 5
 #: band markers in the pivoted view, defined beside the table
@@ -152,13 +153,13 @@ def _isnum(v) -> bool:
 
 def reader_value(column: str, v, words) -> str:
     """A label cell in words: criterion ids -> descriptions, samples -> the profile's sample labels
-    (``words["samples"]``, ``{code: label}``, where the appendix gives them), else
-    :data:`SAMPLE_WORDS`."""
+    (``words["samples"]``, ``{code: label}``, which the appendix gives from the cycle's
+    profile), else the sample's own name: never another authority's words."""
     if isinstance(v, str):
         if column == "criterion":
             return (words.get("criteria") or {}).get(v, v)
         if column == "sample":
-            names = {**SAMPLE_WORDS, **((words.get("samples") if isinstance(words, dict) else None) or {})}
+            names = (words.get("samples") if isinstance(words, dict) else None) or {}
             # samples used together ("initial + extended", the design-based estimate's) in words
             return names.get(v) or " and ".join(str(names.get(p.strip(), p.strip())) for p in v.split("+"))
     return "" if v is None else str(v)

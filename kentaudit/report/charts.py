@@ -33,7 +33,7 @@ import pandas as pd
 import seaborn as sns
 
 from kentaudit.core.errors import InputError
-from kentaudit.core.formatting import (SAMPLE_WORDS, format_p, join_words, level_text, method_words,
+from kentaudit.core.formatting import (format_p, join_words, level_text, method_words,
                                        wrap_lines, wrap_title)
 from kentaudit.core.methods import check_method
 from kentaudit.inputs.profile import plural
@@ -108,8 +108,12 @@ class Figure:
     ----------
     figure : matplotlib.figure.Figure
     caption : str
-        Names the method, limits, confidence levels, target and, for funnels, phi, its
-        p-value and tau-squared.
+        What the reader sees and how to read it, in plain words (no statistic's symbol, no
+        software's name).
+    method : str
+        How the chart was calculated, for an analyst: the method and its reference, the
+        limits' formulas and, for funnels, phi, its p-value and tau-squared (shown apart from
+        the caption, :func:`kentaudit.report.results.figure_html`).
     alt_text : str
         A specific description of what the chart shows, for HTML ``alt`` attributes.
     title : str
@@ -123,6 +127,7 @@ class Figure:
     title: str = ""
     kind: str = ""
     meta: dict = field(default_factory=dict)
+    method: str = ""
 
     #: The PNG bytes written by the last :meth:`save` (what the reviewer page shows).
     saved_png: bytes | None = field(default=None, repr=False, compare=False)
@@ -506,19 +511,41 @@ def plot_funnel(table: pd.DataFrame, measure: str = "compliance", unit_label: st
     caption = _funnel_caption(table, measure, levels, unit_label)
     alt = _funnel_alt(table, measure, unit, unit_label, inner, outer, units_label)
     return Figure(fig, caption, alt, title, "funnel",
-                  meta={"unit": unit, "units": table[unit].astype(str).tolist()})
+                  meta={"unit": unit, "units": table[unit].astype(str).tolist()},
+                  method=_funnel_method(table, unit_label))
 
 
 def _funnel_caption(table, measure, levels, unit_label=None) -> str:
-    """The funnel plot's caption in words: what a point is, the target, the limits and what
-    they mean, and the spread between units beyond chance (overdispersion), each technical
-    term explained once where it is used."""
+    """The funnel plot's caption in plain words: what a point is, the target, the limits and
+    what they mean, and whether they were widened because the units differ more than chance
+    would make them; the method and its statistics are :func:`_funnel_method`'s."""
+    target = float(table["target"].iloc[0])
+    source = table["target_source"].iloc[0]
+    tgt = (f"the line across is the target of {_pct(target)} (the authority-wide proportion)" if source == "overall"
+           else f"the line across is the target of {_pct(target)} (the audit standard)")
+    lv = " and ".join(level_text(c) for c in levels)
+    unit = unit_label or table.attrs.get("unit") or "unit"
+    units = plural(unit)
+    if bool(table["adjusted"].iloc[0]):
+        spread = (f" The {units} differ from each other more than chance alone would make them, so the limits "
+                  "are widened to allow for it.")
+    else:
+        spread = ""
+    return (f"Funnel plot of {measure}: each point is one {unit}, its percentage against its number of "
+            f"applicable files; {tgt}; the curved lines are the {lv} control limits, which narrow as the "
+            f"number of files grows. A {unit} between the limits differs from the target by no more than "
+            f"chance alone would make it.{spread}")
+
+
+def _funnel_method(table, unit_label=None) -> str:
+    """How the funnel's limits were calculated, for an analyst: the limits' method, the
+    dispersion factor phi, its test, the between-unit variance tau-squared and the policy
+    (Spiegelhalter 2005, Statistics in Medicine 24:1185-1202)."""
     method_text = table.attrs.get("method_text") or method_words(str(table["limits_method"].iloc[0]), "phrase")
     target = float(table["target"].iloc[0])
     source = table["target_source"].iloc[0]
     tgt = (f"target {_pct(target)} (the authority-wide proportion)" if source == "overall"
            else f"target {_pct(target)} (audit standard)")
-    lv = " and ".join(level_text(c) for c in levels)
     phi, p, tau2 = (float(table[c].iloc[0]) for c in ("phi", "phi_p_value", "tau2"))
     rule = ("limits are widened only when phi is significantly above 1 (chi-square test at "
             f"{float(table['alpha'].iloc[0]):g})" if table["adjust_rule"].iloc[0] == "significant"
@@ -532,10 +559,8 @@ def _funnel_caption(table, measure, levels, unit_label=None) -> str:
         adj = ("limits not adjusted (overdispersion adjustment switched off)"
                if policy == "none" else "limits not adjusted")
     unit = unit_label or table.attrs.get("unit") or "unit"
-    return (f"Funnel plot of {measure}: each point is one {unit}'s proportion against its "
-            f"number of applicable files; {tgt}; {lv} control limits, {method_text}: a {unit} "
-            f"between the limits differs from the target by no more than chance alone would make "
-            f"it. Overdispersion (spread between {plural(unit)} beyond what chance gives): "
+    return (f"Control limits: {method_text} around the {tgt} (Spiegelhalter 2005). "
+            f"Overdispersion (spread between {plural(unit)} beyond what chance gives): "
             f"phi = {phi:.2f}, where 1 is the spread of chance alone ({wins}), chi-square "
             f"{format_p(p, prefix=True)}; between-{unit} variance tau\u00b2 = {tau2:.3g}; {adj}; "
             f"policy: {rule}.")
@@ -770,16 +795,22 @@ def plot_xmr(table: pd.DataFrame, measure: str = "the measure", y_label: str | N
     last = last[last["rebase_group"] == last["rebase_group"].max()].iloc[0]
     trial = bool(table["trial"].any())
     screened = "moving ranges >= 3.267" in table["method"].iloc[0]
-    caption = (f"XmR chart of {measure} (Making Data Count rules as implemented by "
-               f"NHSRplotthedots): mean {_fmt_value(last['mean'], percent)}, process limits "
-               f"{_fmt_value(last['lpl'], percent)} to {_fmt_value(last['upl'], percent)} "
-               "(mean \u00b1 2.66 \u00d7 mean moving range"
-               + (", moving ranges of 3.267 \u00d7 the mean or more screened out" if screened else "")
-               + "). "
-               f"Special-cause {_rules_caption(table['method'].iloc[0])}."
-               + (" Trial limits: fewer than 13 points in a baseline." if trial else "")
-               + (f" Rebased {table['rebase_group'].max()} time(s); limits shown are for the "
-                  "last baseline." if table["rebase_group"].max() > 0 else ""))
+    method = (f"XmR chart (Making Data Count rules as implemented by "
+              f"NHSRplotthedots): mean {_fmt_value(last['mean'], percent)}, process limits "
+              f"{_fmt_value(last['lpl'], percent)} to {_fmt_value(last['upl'], percent)} "
+              "(mean \u00b1 2.66 \u00d7 mean moving range"
+              + (", moving ranges of 3.267 \u00d7 the mean or more screened out" if screened else "")
+              + "). "
+              f"Special-cause {_rules_caption(table['method'].iloc[0])}."
+              + (" Trial limits: fewer than 13 points in a baseline." if trial else "")
+              + (f" Rebased {table['rebase_group'].max()} time(s); limits shown are for the "
+                 "last baseline." if table["rebase_group"].max() > 0 else ""))
+    caption = (f"Control chart of {measure} over time (an XmR chart): the solid line is the average "
+               f"({_fmt_value(last['mean'], percent)}), the dashed lines the range in which values vary by "
+               f"chance alone ({_fmt_value(last['lpl'], percent)} to {_fmt_value(last['upl'], percent)}). A "
+               "point outside them, or a run or trend of points, is a signal that something changed (a "
+               "special cause); coloured points mark the signals."
+               + (" The limits are provisional: there are still few points." if trial else ""))
     if capped:
         caption += (f" The calculated limits ({_fmt_value(raw_last['lpl'], True)} to "
                     f"{_fmt_value(raw_last['upl'], True)}) pass 0% or 100%; a percentage cannot, "
@@ -798,7 +829,7 @@ def plot_xmr(table: pd.DataFrame, measure: str = "the measure", y_label: str | N
         + f" Values range from {_fmt_value(present['value'].min(), percent)} to "
           f"{_fmt_value(present['value'].max(), percent)}.",
         *_signal_alt(table, percent), _icons_text(table)])
-    return Figure(fig, caption.strip(), alt.strip(), title, "xmr")
+    return Figure(fig, caption.strip(), alt.strip(), title, "xmr", method=method.strip())
 
 
 def plot_p_chart(table: pd.DataFrame, measure: str = "compliance", y_label: str | None = None,
@@ -812,12 +843,17 @@ def plot_p_chart(table: pd.DataFrame, measure: str = "compliance", y_label: str 
     last = table[table["rebase_group"] == table["rebase_group"].max()]
     present = table[~table["missing"]]
     trial = bool(table["trial"].any())
-    caption = (f"p-chart of {measure}: centre line {_pct(last['mean'].iloc[0])} (pooled "
-               f"proportion); 3-sigma binomial limits that vary with each period's number of "
-               f"files (from {int(present['n'].min())} to {int(present['n'].max())}), "
-               f"2-sigma near limits used by the two-in-three rule. Special-cause "
-               f"{_rules_caption(table['method'].iloc[0])}."
-               + (" Trial limits: fewer than 13 periods." if trial else ""))
+    method = (f"p-chart: centre line {_pct(last['mean'].iloc[0])} (pooled proportion); 3-sigma "
+              f"binomial limits for each period's number of files, 2-sigma near limits used by the "
+              f"two-in-three rule. Special-cause {_rules_caption(table['method'].iloc[0])}."
+              + (" Trial limits: fewer than 13 periods." if trial else ""))
+    caption = (f"Control chart of {measure} period by period (a p-chart): the solid line is the average "
+               f"({_pct(last['mean'].iloc[0])}); the dashed lines are the range in which the percentage "
+               f"varies by chance alone, which vary with each period's number of files (from "
+               f"{int(present['n'].min())} to {int(present['n'].max())}). A point outside them, or a run "
+               "or trend of points, is a signal that something changed (a special cause); coloured points "
+               "mark the signals."
+               + (" The limits are provisional: there are still few periods." if trial else ""))
     if pd.notna(table["target"].iloc[0]):
         caption += f" Target {_pct(float(table['target'].iloc[0]))}."
     caption += " " + _icons_text(table)
@@ -828,7 +864,7 @@ def plot_p_chart(table: pd.DataFrame, measure: str = "compliance", y_label: str 
         f"{_pct(last['mean'].iloc[0])}; values range from {_pct(present['value'].min())} to "
         f"{_pct(present['value'].max())}" + (" (trial limits)." if trial else "."),
         *_signal_alt(table, True), _icons_text(table)])
-    return Figure(fig, caption.strip(), alt.strip(), title, "p_chart")
+    return Figure(fig, caption.strip(), alt.strip(), title, "p_chart", method=method.strip())
 
 
 # --- forest --------------------------------------------------------------------------------
@@ -993,7 +1029,7 @@ def plot_grade_distribution(table: pd.DataFrame, group: str = "district", grade:
     if (totals == 0).any():
         raise InputError("a group has no graded files; drop it before plotting.", column=count)
     if group == "sample" or group_labels:  # samples as a reader writes them ("Annual audit", not "annual")
-        said = dict(group_labels) if group_labels else SAMPLE_WORDS
+        said = dict(group_labels or {})  # the caller's (the profile's) words, else the names
         wide.index = [said.get(str(v), str(v)) for v in wide.index]
         totals = wide.sum(axis=1)
     share = wide.div(totals, axis=0)

@@ -374,6 +374,8 @@ def save_figure(fig_result, id: str, figures_dir: str | Path, *, alt_text: str |
         for fmt, data in zip(missing, images):
             stem.with_suffix(f".{fmt}").write_bytes(data)
     meta = {"id": id, "alt_text": alt, "caption": cap, "png": f"{id}.png", "svg": f"{id}.svg"}
+    if getattr(fig_result, "method", ""):  # how it was calculated, apart from the plain caption
+        meta["method"] = fig_result.method
     _atomic_write(stem.with_suffix(".json"),
                   (json.dumps(meta, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8"))
     return {k: str(stem.with_suffix(f".{k}")) for k in ("png", "svg", "json")}
@@ -395,8 +397,13 @@ def figure_html(fig_result, *, alt_text: str | None = None, caption: str | None 
         png = render_files(fig, [("png", 100)], metadata={"png": _PNG_META})[0]
     b64 = base64.b64encode(png).decode("ascii")
     figcap = f"<figcaption>{html.escape(cap)}</figcaption>" if cap else ""
+    # how the chart was calculated (a chart result's ``method``): for an analyst, apart from the
+    # caption a reader reads
+    how = getattr(fig_result, "method", "") if caption is None else ""
+    how = (f'<p class="kentaudit-figure-method"><small>How it was calculated: {html.escape(how)}</small></p>'
+           if how else "")
     return (f'<figure class="kentaudit-figure"><img src="data:image/png;base64,{b64}" '
-            f'alt="{html.escape(alt, quote=True)}" style="max-width:100%;height:auto">{figcap}</figure>')
+            f'alt="{html.escape(alt, quote=True)}" style="max-width:100%;height:auto">{figcap}</figure>{how}')
 
 
 def show_figure(fig_result, *, alt_text: str | None = None, caption: str | None = None) -> None:

@@ -9,6 +9,7 @@ import pytest
 from appendix_fake import write_fake_cycle
 from kentaudit.publication.appendix import build_appendix
 from kentaudit.publication.views import reader_value
+from kentaudit.inputs.profile import bundled_profile
 from kentaudit.inputs.reference import AREA_ASSUMPTION
 
 
@@ -126,12 +127,17 @@ def test_html_links_its_spreadsheets_pdf_and_every_csv(built):
 
 
 def test_methods_come_from_parameters_and_manifest(built):
+    """The parameters' methods are named in words with their references, never as the
+    parameter's ``key = value`` code."""
     _, text, _ = built
-    methods = text[text.index('id="methods"'):text.index('id="caveats"')]
-    assert "95% Wilson score interval" in methods and "interval_method = wilson" in methods
-    assert "adjust_method = holm" in methods
+    methods = html.unescape(text[text.index('id="methods"'):text.index('id="caveats"')])
+    assert "95% Wilson score interval (Wilson 1927)" in methods
+    assert "Holm's step-down method (family-wise error rate; Holm 1979)" in methods
+    assert "Holm S (1979). A simple sequentially rejective multiple test procedure" in methods
+    assert not re.search(r"\b\w+ = \w+", re.sub(r"<[^>]+>", " ", methods))
+    assert "interval_method" not in methods and "adjust_method" not in methods
     assert "Counts from 1 to 5 are suppressed" in methods
-    assert "McNemar exact" in methods  # the tests named in the tables
+    assert "McNemar's exact (conditional binomial) test (McNemar 1947)" in methods  # the tests named in the tables
     assert f"pandas {pd.__version__}" in methods  # versions from the manifest
 
 
@@ -157,6 +163,8 @@ def test_skipped_tables_are_listed_with_the_reason(built):
 
 def test_numbers_equal_the_tidy_csvs(built):
     res, _, p = built
+    # labels in the profile's words (the fake cycle's is the bundled example's)
+    words = {"samples": {s.name: s.label for s in bundled_profile().samples if s.label}}
     for t in p.tables:
         if t["id"] not in res.tables:
             continue  # pivoted views and figure data tables hold no count
@@ -168,7 +176,7 @@ def test_numbers_equal_the_tidy_csvs(built):
             for j, v in enumerate(row):
                 want = csv.at[i, cols[j]]
                 if want in ("[c]", "[x]", "[z]", "<0.001") or not re.fullmatch(r"-?[\d.]+", want):
-                    assert v in (want, reader_value(cols[j], want, {})), (t["id"], i, cols[j])
+                    assert v in (want, reader_value(cols[j], want, words)), (t["id"], i, cols[j])
                 else:
                     assert float(v) == float(want), (t["id"], i, j)
 

@@ -1,6 +1,7 @@
 """Tests for kentaudit.report.charts: figures, captions, alt text, deterministic files."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import matplotlib
@@ -46,18 +47,32 @@ def test_funnel_alt_text_names_flagged_districts_and_counts(funnel_tab):
     assert "Maidstone" not in fig.alt_text
 
 
-def test_funnel_caption_names_method_levels_target_and_dispersion(funnel_tab):
+#: what a caption never says (issue 23: a caption says what the reader sees in plain words; the
+#: method, its statistics and the software are the figure's ``method``)
+JARGON = ("phi", "tau", "sigma", "NHSRplotthedots", "winsoris", "chi-square", "2.66", "3.267")
+
+
+def test_funnel_caption_says_what_is_drawn_in_plain_words(funnel_tab):
     cap = plot_funnel(funnel_tab, measure="child seen alone").caption
-    for part in ("Spiegelhalter's interpolation", "95% and 99.8%", "target 80.0%",
-                 "phi =", "tau\u00b2 =", "chi-square p", "not adjusted"):
+    for part in ("each point is one district", "95% and 99.8% control limits", "target of 80.0%",
+                 "differs from the target by no more than chance"):
         assert part in cap, part
+    assert [j for j in JARGON if j in cap] == []
+
+
+def test_funnel_method_names_method_levels_target_and_dispersion(funnel_tab):
+    how = plot_funnel(funnel_tab, measure="child seen alone").method
+    for part in ("Spiegelhalter's interpolation", "target 80.0%", "Spiegelhalter 2005",
+                 "phi =", "tau\u00b2 =", "chi-square p", "not adjusted"):
+        assert part in how, part
 
 
 def test_funnel_caption_says_when_limits_are_adjusted(funnel_tab):
     counts = funnel_tab.rename(columns={"x": "n_yes", "n": "n_denominator"})
     tab = funnel_table(counts, target=0.8, overdispersion="always")
     fig = plot_funnel(tab, measure="child seen alone")
-    assert "limits adjusted with random effects" in fig.caption
+    assert "limits adjusted with random effects" in fig.method
+    assert "the limits are widened" in fig.caption
     assert "widened for overdispersion" in fig.alt_text
 
 
@@ -73,15 +88,17 @@ def test_xmr_alt_text_reports_special_cause_periods_and_assurance(xmr_tab):
     assert "target of 3" in fig.alt_text
 
 
-def test_xmr_caption_names_rules_limits_and_screening(xmr_tab):
-    cap = plot_xmr(xmr_tab, measure="repeat plans").caption
-    for part in ("2.66", "3.267", "NHSRplotthedots", "trend of 7", "run of 7", "Target 3"):
-        assert part in cap, part
+def test_xmr_method_names_rules_limits_and_screening(xmr_tab):
+    fig = plot_xmr(xmr_tab, measure="repeat plans")
+    for part in ("2.66", "3.267", "NHSRplotthedots", "trend of 7", "run of 7"):
+        assert part in fig.method, part
+    assert "Target 3" in fig.caption and "a signal that something changed" in fig.caption
+    assert [j for j in JARGON if j in fig.caption] == []
 
 
 def test_xmr_caption_flags_trial_limits():
-    cap = plot_xmr(xmr([1.0, 2.0, 3.0, 2.0, 1.0]), measure="x").caption
-    assert "Trial limits" in cap
+    fig = plot_xmr(xmr([1.0, 2.0, 3.0, 2.0, 1.0]), measure="x")
+    assert "Trial limits" in fig.method and "provisional" in fig.caption
 
 
 def test_p_chart_caption_and_alt_text():
@@ -93,6 +110,7 @@ def test_p_chart_caption_and_alt_text():
                                 "x": x, "n": n}))
     fig = plot_p_chart(tab, measure="child seen")
     assert "vary with each period's number of files" in fig.caption
+    assert "3-sigma" in fig.method and [j for j in JARGON if j in fig.caption] == []
     assert "2012-06" in fig.alt_text and "concern" in fig.alt_text
 
 
@@ -380,11 +398,17 @@ def test_funnel_outliers_are_labelled_and_their_labels_do_not_overlap():
     assert _overlaps([matplotlib.text.Text.get_window_extent(a) for a in labels]) == []
 
 
-def test_samples_on_a_chart_axis_are_written_in_words():
+def test_samples_on_a_chart_axis_are_written_in_the_profiles_words():
+    """Samples are named by the labels the caller gives from the cycle's profile; without them,
+    by their own names, never by the bundled example's words (issue 22)."""
     rows = [{"sample": s, "grade": g, "n": 5} for s in ("annual", "initial") for g in (1, 2, 3, 4)]
+    fig = plot_grade_distribution(pd.DataFrame(rows), group="sample",
+                                  group_labels={"annual": "Yearly audit", "initial": "First look"})
+    ticks = [t.get_text() for t in fig.figure.axes[0].get_yticklabels()]
+    assert sorted(ticks) == ["First look", "Yearly audit"]
     fig = plot_grade_distribution(pd.DataFrame(rows), group="sample")
     ticks = [t.get_text() for t in fig.figure.axes[0].get_yticklabels()]
-    assert sorted(ticks) == ["Annual audit", "Initial sample"]
+    assert sorted(ticks) == ["annual", "initial"]
 
 
 def _top_right_crowd():
@@ -500,13 +524,14 @@ def test_funnel_caption_is_in_words_even_when_the_table_lost_its_attributes(funn
     the limits and overdispersion mean, once."""
     t = funnel_tab.copy()
     t.attrs = {}
-    cap = plot_funnel(t, unit="district", unit_label="district").caption
+    fig = plot_funnel(t, unit="district", unit_label="district")
+    cap, how = fig.caption, fig.method
     for code in ("binomial-interpolated", "order-statistic", "winsorised z-scores"):
-        assert code not in cap, code
-    assert "exact binomial limits, interpolated" in cap
+        assert code not in cap and code not in how, code
+    assert "exact binomial limits, interpolated" in how
     assert "no more than chance alone would make it" in cap
-    assert "Overdispersion (spread between districts beyond what chance gives)" in cap
-    assert cap.count("Overdispersion") == 1
+    assert "Overdispersion (spread between districts beyond what chance gives)" in how
+    assert how.count("Overdispersion") == 1
 
 
 def test_a_chart_of_cycles_has_one_tick_a_cycle_never_half_a_year():
@@ -571,3 +596,16 @@ def test_grade_chart_names_samples_by_the_profiles_labels():
     fig = plot_grade_distribution(pd.DataFrame(rows), group="sample",
                                   group_labels={"spring": "Spring round", "themed": "Themed audit"})
     assert [t.get_text() for t in fig.figure.axes[0].get_yticklabels()] == ["Spring round", "Themed audit"]
+
+
+def test_a_shown_figure_gives_its_method_apart_from_its_caption(funnel_tab):
+    """Reviewer pages and notebooks: the caption a reader reads is plain; how the chart was
+    calculated (phi, tau-squared, the reference) is a line of its own after the figure."""
+    from kentaudit.report.results import figure_html
+
+    page = figure_html(plot_funnel(funnel_tab, measure="child seen alone"))
+    cap = re.search(r"<figcaption>(.*?)</figcaption>", page, re.DOTALL).group(1)
+    how = re.search(r'<p class="kentaudit-figure-method">(.*?)</p>', page, re.DOTALL).group(1)
+    assert [j for j in JARGON if j in cap] == []
+    assert "How it was calculated" in how and "phi =" in how and "Spiegelhalter 2005" in how
+    assert page.index("</figcaption>") < page.index("kentaudit-figure-method")
