@@ -158,7 +158,7 @@ METHODS = {
         "Monte Carlo over tables with the same margins",
         "a Monte Carlo p-value over random tables with the same margins",
         "Monte Carlo p-value over random tables with the same margins, (1 + tables at least as extreme) / "
-        "(tables drawn + 1), as R chisq.test(simulate.p.value = TRUE)", "Hope 1968"),
+        "(tables drawn + 1), as R's chi-squared test with a simulated p-value", "Hope 1968"),
     # paired proportions (kentaudit.stats.paired)
     "mcnemar": MethodName("McNemar", "McNemar's test", "McNemar's test (asymptotic, no continuity correction)",
                           "McNemar 1947", "it compares the same files' two audits, using only the files whose "
