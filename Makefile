@@ -39,12 +39,12 @@ install: $(STAMP)
 # the whole suite; CI (.ci/run) runs this. Executed cycles are shared across tests
 # (tests/conftest.py), so each distinct configuration runs once per session
 test: install
-	$(PY) -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
+	$(PY) -m pytest -n 2 --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 
 # the tier to run before each commit: every test but the end-to-end runs of notebooks
 # and whole cycles (marked slow; see docs/running.md, "Tests in tiers")
 test-fast: install
-	$(PY) -m pytest -n 2 --dist loadfile -m "not slow" $(PYTEST_ARGS)
+	$(PY) -m pytest -n 2 --dist loadfile --no-loadscope-reorder -m "not slow" $(PYTEST_ARGS)
 
 cycle: install
 	@for c in $(CYCLES); do $(PY) -m kentaudit run $$c || exit $$?; done

@@ -7,18 +7,21 @@ other test (on any worker) reuses the result. One run per distinct
 configuration: the default 2009 and 2013 cycles (``cycle_2009``, ``cycle_2013``),
 the 2009 cycle again in the no-fork, TCP fallback (``cycle_2009_fallback``, which
 is also the determinism tests' second run) and the edge-case cycle
-(``tests/run/test_edge_cycle.py``). Tests that run a cycle are marked ``slow``:
-``make test-fast`` leaves them out.
+(``tests/run/test_edge_cycle.py``). Tests that run a cycle, or read one of these runs,
+are marked ``slow`` (the collection hook below marks every test whose fixtures include
+``shared_tmp``): ``make test-fast`` leaves them out. The golden notebooks are compared
+with the default cycles' executed notebooks (``tests/test_golden.py``), not executed again,
+and the fake cycle's appendix is built once per worker (``fake_appendix``).
 """
 from __future__ import annotations
 
 import fcntl
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import yaml
@@ -130,17 +133,84 @@ def cycle_2009_fallback(shared_tmp) -> dict:
     return run_fallback_once(shared_tmp, "2009")
 
 
-# Golden notebooks (tests/golden/*.ipynb) are re-run by nbval (--nbval-lax in the
-# pytest options); the fixture notebooks under tests/fixtures are run only by the
-# runner tests, never collected as tests themselves. `make test` uses
-# `--dist loadfile`, so all cells of a notebook run on one worker, in order.
-collect_ignore_glob = ["fixtures/*"]
+@pytest.fixture(scope="session")
+def fake_appendix(tmp_path_factory) -> SimpleNamespace:
+    """The appendix of the fake cycle (``tests/appendix_fake.py``, default arguments), built
+    once per worker: ``result`` (what ``build_appendix`` returned), ``params``, ``out``.
 
+    Building it takes seconds (every writer, the PDF included), and the writer and check
+    tests only read it, so they share one build instead of one each. Read-only: a test
+    that changes the published files copies them first (the ``pub`` fixtures); take a copy
+    of ``params`` before changing it."""
+    from appendix_fake import write_fake_cycle
+
+    from kentaudit.publication.appendix import build_appendix
+
+    out = tmp_path_factory.mktemp("fake-appendix") / "2009"
+    params = write_fake_cycle(out)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.delenv("KENTAUDIT_PDF_ENGINE", raising=False)  # the default engine choice
+        result = build_appendix(params, out)
+    return SimpleNamespace(result=result, params=params, out=out)
+
+
+# No notebook is collected as a test: the fixture notebooks under tests/fixtures are run
+# only by the runner tests, and the golden notebooks (tests/golden/*.ipynb) are compared
+# with the notebooks the shared default cycles executed (tests/test_golden.py) instead of
+# being executed again by nbval, one kernel each. nbval's options stay in the pytest
+# options, for a golden notebook run by hand: pytest --nbval-lax -p no:cacheprovider
+# tests/golden/trends.ipynb (the file named on the command line is collected).
+collect_ignore_glob = ["fixtures/*", "golden/*.ipynb"]
+
+
+
+def reads_a_shared_cycle(item, names=None) -> bool:
+    """Whether the test used ``shared_tmp``, statically or through ``request.getfixturevalue``:
+    the fixtures it obtained (``names``; by default those pytest recorded for it), and theirs."""
+    if names is None:
+        names = getattr(getattr(item, "_request", None), "_fixture_defs", {})
+    seen, todo = set(), list(names)
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        fixdefs = item.session._fixturemanager.getfixturedefs(name, item) or ()
+        for fd in fixdefs:
+            todo.extend(fd.argnames)
+    return "shared_tmp" in seen
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    """A test not marked ``slow`` that read a shared executed cycle fails, naming the rule:
+    the collection hook below marks the tests whose fixtures say so, but a test that asks
+    for a cycle by name (``request.getfixturevalue("cycle_2009")``) is seen only here, and
+    would otherwise make ``make test-fast`` run a whole cycle."""
+    result = yield
+    if item.get_closest_marker("slow") is None and reads_a_shared_cycle(item):
+        pytest.fail(f"{item.nodeid} reads a shared executed cycle (request.getfixturevalue) but is not "
+                    "marked slow: mark it @pytest.mark.slow (docs/running.md, 'Tests in tiers')",
+                    pytrace=False)
+    return result
 
 
 def pytest_collection_modifyitems(config, items):
-    """Every cell of a golden notebook is an end-to-end notebook run (nbval starts a
-    kernel and executes the notebook): marked ``slow``, like the runner's cycles."""
+    """Mark the end-to-end tests ``slow``, so ``make test-fast`` runs no notebook and no cycle.
+
+    Every cell of a golden notebook run by hand through nbval is an end-to-end notebook
+    run (nbval starts a kernel and executes the notebook). A test that reads a shared executed cycle needs that
+    cycle run first: every fixture that runs one (``cycle_2009``, ``cycle_2013``,
+    ``cycle_2009_fallback``, the edge, structure and register cycles) builds it in
+    ``shared_tmp``, so a test whose fixtures include ``shared_tmp`` is marked too,
+    whether or not its file remembered to (``tests/test_tiers.py`` checks the rule)."""
     for item in items:
-        if item.nodeid.endswith(".ipynb") or ".ipynb::" in item.nodeid:
+        golden = item.nodeid.endswith(".ipynb") or ".ipynb::" in item.nodeid
+        if golden or "shared_tmp" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.slow)
+    # The files with end-to-end runs first, each file's tests kept together and in order:
+    # ``--dist loadfile`` hands files to the workers in this order, so the long files start
+    # at once and the short ones fill in at the end, instead of one worker starting a
+    # cycle's file last while the other idles (longest first keeps the two workers even)
+    slow_files = {item.path for item in items if item.get_closest_marker("slow") is not None}
+    items.sort(key=lambda item: item.path not in slow_files)

@@ -11,8 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from appendix_fake import write_fake_cycle
-from kentaudit.publication.appendix import build_appendix
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
@@ -30,9 +28,8 @@ pytestmark = [
 
 
 @pytest.fixture(scope="module")
-def axe(tmp_path_factory):
-    out = tmp_path_factory.mktemp("cycle") / "2009"
-    res = build_appendix(write_fake_cycle(out), out)
+def axe(fake_appendix, tmp_path_factory):
+    res = fake_appendix.result
     user = tmp_path_factory.mktemp("chromium-profile")
     p = subprocess.run([NODE, str(SCRIPT), str(res.publish_dir / "appendix.html"), CHROMIUM, str(user)],
                        capture_output=True, text=True, timeout=600)

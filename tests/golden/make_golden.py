@@ -4,9 +4,10 @@
 
 Each notebook of ``notebooks/`` is executed with papermill on the bundled
 synthetic data, with this folder as working directory, and saved here with
-its outputs. ``pytest --nbval-lax`` (in the test suite's options) re-runs
-them and compares the outputs of the cells tagged ``nbval-check-output``
-(the key summary tables); volatile text is sanitised by ``sanitize.cfg``.
+its outputs. ``tests/test_golden.py`` compares the outputs of the cells tagged
+``nbval-check-output`` (the key summary tables) with the same notebooks as the
+session's default cycles executed them (``RUNS`` says which cycle and district),
+as ``pytest --nbval-lax`` would; volatile text is sanitised by ``sanitize.cfg``.
 Only synthetic data may ever be in these files.
 """
 from __future__ import annotations

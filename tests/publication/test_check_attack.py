@@ -65,6 +65,7 @@ def kinds(findings):
     return {f.kind for f in findings}
 
 
+@pytest.mark.slow  # reads the shared default cycles (tests/conftest.py)
 @pytest.mark.parametrize("which", ["2009", "2013"])
 def test_real_appendices_pass_the_attack(which, request):
     pub, cdir = request.getfixturevalue(f"pub{which}")

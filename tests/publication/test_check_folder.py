@@ -1,24 +1,20 @@
 """The publication check catches each kind of leak, planted into a copy of a clean appendix."""
+import copy
 import json
 import shutil
 
 import openpyxl
 import pandas as pd
 import pytest
+from hypothesis import given, settings, strategies as st
 
-from appendix_fake import write_fake_cycle
-from kentaudit.publication.appendix import build_appendix
-from hypothesis import given, settings
-from hypothesis import strategies as st
-from kentaudit.publication.check.folder import (_ID_TOKEN_RE, _WORD_TOKEN_RE, KINDS, _Matcher, check_publication, check_publication_cli)
+from kentaudit.publication.check.folder import (_ID_TOKEN_RE, _WORD_TOKEN_RE, KINDS, _Matcher,
+                                                check_publication, check_publication_cli)
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    out = tmp_path_factory.mktemp("cycle") / "2009"
-    params = write_fake_cycle(out)
-    res = build_appendix(params, out)
-    return res, params
+def built(fake_appendix):
+    return fake_appendix.result, copy.deepcopy(fake_appendix.params)
 
 
 @pytest.fixture

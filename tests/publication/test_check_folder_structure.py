@@ -18,20 +18,16 @@ from pathlib import Path
 
 import pytest
 import yaml
-from appendix_fake import write_fake_cycle
 
 from kentaudit.cli import main
-from kentaudit.publication.appendix import build_appendix
 from kentaudit.publication.check.folder import KINDS, check_publication
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    out = tmp_path_factory.mktemp("cycle") / "2009"
-    params = write_fake_cycle(out)
-    return build_appendix(params, out)
+def built(fake_appendix):
+    return fake_appendix.result
 
 
 @pytest.fixture

@@ -12,20 +12,16 @@ import shutil
 import pandas as pd
 import pytest
 
-from appendix_fake import write_fake_cycle
-from kentaudit.publication.appendix import build_appendix
 from kentaudit.publication.check.folder import check_publication
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    out = tmp_path_factory.mktemp("cycle") / "2009"
-    params = write_fake_cycle(out)
-    res = build_appendix(params, out)
+def built(fake_appendix, tmp_path_factory):
+    res, params = fake_appendix.result, fake_appendix.params
     # the same audits as a form tool exports them: ids 1, 2, ... N
     audits = pd.read_csv(params["inputs"]["audits"][0], dtype=str, keep_default_na=False)
     audits["audit_id"] = [str(k + 1) for k in range(len(audits))]
-    numbered = out.parent / "audits_numbered.csv"
+    numbered = tmp_path_factory.mktemp("numbered") / "audits_numbered.csv"
     audits.to_csv(numbered, index=False)
     return res, numbered, len(audits)
 

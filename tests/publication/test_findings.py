@@ -11,8 +11,6 @@ import re
 import pandas as pd
 import pytest
 
-from appendix_fake import write_fake_cycle
-from kentaudit.publication.appendix import build_appendix
 
 NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?")
 QUOTED = re.compile(r"\u2018[^\u2019]*\u2019|\b(?:Table|Figure) \d+")  # wording and references
@@ -119,9 +117,8 @@ def check_findings(publish_dir, restricted_dir, params: dict):
 
 
 @pytest.fixture(scope="module")
-def fake(tmp_path_factory):
-    out = tmp_path_factory.mktemp("cycle") / "2009"
-    return build_appendix(write_fake_cycle(out), out)
+def fake(fake_appendix):
+    return fake_appendix.result
 
 
 def test_findings_open_the_appendix_before_the_tables(fake):
@@ -169,6 +166,7 @@ def test_findings_of_the_default_cycles_match_their_tables(cycle_id, request):
     assert any(s.startswith("Across Kent") for s in sentences)
 
 
+@pytest.mark.slow  # reads the shared default cycles (tests/conftest.py)
 @pytest.mark.parametrize("cycle_id", ["cycle_2009", "cycle_2013"])
 def test_the_z_note_names_each_table_once_with_the_reason(cycle_id, request):
     """Issue 23: "1 in Table 5, 1 in Table 5, 5 in Table 6 and 5 in Table 6" counted a

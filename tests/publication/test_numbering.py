@@ -43,6 +43,7 @@ def test_what_is_not_an_id_is_refused(bad):
         reader_number(bad)
 
 
+@pytest.mark.slow  # reads the shared default cycles (tests/conftest.py)
 @pytest.mark.parametrize("cycle", ["cycle_2009", "cycle_2013"])
 def test_every_published_table_is_named_by_its_id_in_the_html_the_workbook_and_the_csvs(cycle, request):
     pub = request.getfixturevalue(cycle)["cycle_dir"] / "publish"

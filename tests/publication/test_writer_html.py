@@ -6,8 +6,6 @@ from html.parser import HTMLParser
 import pandas as pd
 import pytest
 
-from appendix_fake import write_fake_cycle
-from kentaudit.publication.appendix import build_appendix
 from kentaudit.publication.views import reader_value
 from kentaudit.inputs.profile import bundled_profile
 from kentaudit.inputs.reference import AREA_ASSUMPTION
@@ -59,9 +57,8 @@ class Parse(HTMLParser):
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    out = tmp_path_factory.mktemp("cycle") / "2009"
-    res = build_appendix(write_fake_cycle(out), out)
+def built(fake_appendix):
+    res = fake_appendix.result
     text = (res.publish_dir / "appendix.html").read_text(encoding="utf-8")
     p = Parse()
     p.feed(text)

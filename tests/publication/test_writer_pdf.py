@@ -13,9 +13,7 @@ from html.parser import HTMLParser
 import pikepdf
 import pypdfium2 as pdfium
 import pytest
-from appendix_fake import write_fake_cycle
 
-from kentaudit.publication.appendix import build_appendix
 from kentaudit.publication.writers import pdf as pdf_writer
 
 pytest.importorskip("weasyprint")
@@ -79,15 +77,9 @@ def _structure(pdf) -> list:
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    out = tmp_path_factory.mktemp("cycle") / "2009"
-    params = write_fake_cycle(out)
-    mp = pytest.MonkeyPatch()
-    mp.delenv("KENTAUDIT_PDF_ENGINE", raising=False)
-    try:
-        return build_appendix(params, out)
-    finally:
-        mp.undo()
+def built(fake_appendix):
+    # built with KENTAUDIT_PDF_ENGINE unset: the default engine choice
+    return fake_appendix.result
 
 
 @pytest.fixture(scope="module")

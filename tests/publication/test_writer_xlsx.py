@@ -13,9 +13,8 @@ from kentaudit.report.results import load_table, save_table
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    out = tmp_path_factory.mktemp("cycle") / "2009"
-    return build_appendix(write_fake_cycle(out), out)
+def built(fake_appendix):
+    return fake_appendix.result
 
 
 @pytest.fixture(scope="module")

@@ -213,6 +213,7 @@ def test_rejection_counts_take_each_row_once_under_its_first_rule(tmp_path):
     assert os.path.isdir(checks["rejections_report"])
 
 
+@pytest.mark.slow  # reads the shared default cycles (tests/conftest.py)
 @pytest.mark.parametrize("fixture", ["cycle_2009", "cycle_2013"])
 def test_the_manifest_and_the_published_reconciliation_give_the_same_counts(fixture, request):
     run = request.getfixturevalue(fixture)
