@@ -174,7 +174,8 @@ def separated_terms(y: np.ndarray, X: np.ndarray, tol: float = 1e-7) -> np.ndarr
     Returns
     -------
     array of int, one per column: +1 or -1 if the maximum-likelihood
-    estimate of that coefficient is +inf or -inf, 0 if it is finite.
+    estimate of that coefficient is +inf or -inf (+1 also where the data leave the
+    sign of a diverging coefficient open), 0 if it is finite.
 
     Notes
     -----
@@ -202,12 +203,41 @@ def separated_terms(y: np.ndarray, X: np.ndarray, tol: float = 1e-7) -> np.ndarr
 
     A = np.asarray(X, dtype=float) * np.where(np.asarray(y) > 0.5, 1.0, -1.0)[:, None]
     p = A.shape[1]
-    res = linprog(-A.sum(axis=0), A_ub=-A, b_ub=np.zeros(len(A)), bounds=[(-1, 1)] * p,
-                  method="highs")
-    if res.status != 0 or -res.fun <= tol * max(1.0, len(A)):
+    # One linear program finds one direction of recession, not every coefficient that
+    # diverges: its vertex can leave out terms that diverge along another direction (the
+    # case-status terms of a model whose baseline also diverges). So: grow the set S of rows
+    # some recession direction makes strictly positive (an LP over the rows not yet in S,
+    # until none is added; the sum of the directions found is one direction that separates
+    # all of S), then a coefficient is infinite exactly when it is not fixed by the rows
+    # outside S (its unit vector is not in their row space): a recession direction plus any
+    # vector of their null space is still a recession direction.
+    sep = np.zeros(len(A), dtype=bool)
+    total = np.zeros(p)
+    for _ in range(len(A)):
+        res = linprog(-A[~sep].sum(axis=0), A_ub=-A, b_ub=np.zeros(len(A)), bounds=[(-1, 1)] * p,
+                      method="highs")
+        if res.status != 0 or -res.fun <= tol * max(1.0, len(A)):
+            break
+        new = (A @ res.x > tol) & ~sep
+        if not new.any():
+            break
+        sep |= new
+        total += res.x
+    if not sep.any():
         return np.zeros(p, dtype=int)
-    d = res.x
-    return np.where(d > tol, 1, np.where(d < -tol, -1, 0)).astype(int)
+    rest = np.asarray(X, dtype=float)[~sep]
+    if len(rest):
+        # the part of each unit vector outside the row space of the rows left (least squares)
+        basis = np.linalg.svd(rest, full_matrices=False)[2]
+        rank = int((np.linalg.svd(rest, compute_uv=False) > 1e-9 * max(1.0, np.abs(rest).max())).sum())
+        basis = basis[:rank]
+        free = np.linalg.norm(np.eye(p) - basis.T @ basis, axis=0) > 1e-7
+    else:
+        free = np.ones(p, dtype=bool)
+    sign = np.where(total > tol, 1, np.where(total < -tol, -1, 0))
+    # a coefficient free in the null space but 0 in the sum of the directions found still
+    # diverges (its sign is then not fixed by the data): marked +1
+    return np.where(free, np.where(sign != 0, sign, 1), 0).astype(int)
 
 
 def _untestable(y, X, district) -> str:
