@@ -11,6 +11,7 @@ from kentaudit.analysis.common import count_answers, label_criteria
 from kentaudit.analysis.cycle import CycleData, present_values
 from kentaudit.analysis.section import Section
 from kentaudit.inputs import timeliness
+from kentaudit.inputs.ingest import rule_words
 from kentaudit.stats import interrater, ordinal
 
 __all__ = ["data_quality"]
@@ -48,7 +49,7 @@ def data_quality(cd: CycleData) -> Section:
     first = rej.drop_duplicates(["file", "row"]) if len(rej) else rej
     rows = [{"outcome": "Accepted", "n_records": int(rec["accepted"].sum())}]
     for rule, n in first.groupby("rule").size().sort_index().items() if len(first) else []:
-        rows.append({"outcome": f"Rejected: {rule}", "n_records": int(n)})
+        rows.append({"outcome": f"Rejected: {rule_words(rule)}", "n_records": int(n)})
     rows.append({"outcome": "Total", "n_records": int(rec["rows_read"].sum())})
     recon = pd.DataFrame(rows)
     by_file = rec.copy()

@@ -71,7 +71,7 @@ STAFF_PREFIX = "au_"
 
 __all__ = [
     "WARNINGS_EXIT_CODE", "STAFF_PREFIX",
-    "IngestResult", "read_audits", "validate_paths", "RULES", "ANSWER_SPELLINGS",
+    "IngestResult", "read_audits", "validate_paths", "RULES", "RULE_WORDS", "rule_words", "ANSWER_SPELLINGS",
     "HEADER_ALIASES", "normalise_header", "normalise_answer", "canonical_dtypes", "audit_window",
     "write_report", "read_table",
 ]
@@ -125,6 +125,45 @@ RULES: dict[str, tuple[str, str]] = {
     "mixed_cycles": ("warning", "One file holds audits of more than one cycle (counted by cycle in the warning)."),
     "unpaired_reaudit": ("warning", "A reaudit has no initial audit of the same case in its cycle: it cannot be paired (counted in the warning and IngestResult.quality)."),
 }
+
+#: Each row rule of :data:`RULES` as a reader of the published reconciliation (Table 2) reads
+#: it: "Rejected: a required value is blank", never the rule's id.
+RULE_WORDS: dict[str, str] = {
+    "field_count": "the row has more or fewer fields than the header",
+    "required_value": "a required value is blank",
+    "cycle_format": "the cycle is not written as the profile's cycles are",
+    "unmapped_value": "a value the mapping does not list",
+    "age_not_number": "the age is not a number of years",
+    "age_out_of_bands": "the age is in none of the age bands",
+    "unknown_district": "the unit is not in the units table",
+    "unknown_category": "a coded value outside its allowed set",
+    "unknown_answer_code": "an answer that is not one of the answer scheme's",
+    "unknown_flag_code": "a risk flag that is not yes or no",
+    "grade_not_integer": "a grade that is not a whole number",
+    "grade_range": "a grade outside the scale",
+    "date_format": "a date that is not a real calendar date in the expected format",
+    "date_range": "a date too early, or a process date after the day of ingest",
+    "cycle_mismatch": "the audit belongs to another cycle",
+    "audit_date_future": "the audit date is in the future",
+    "audit_date_window": "the audit date is outside the cycle's audit window",
+    "icpc_before_strategy": "the conference is dated before the strategy discussion",
+    "core_group_before_icpc": "the first core group is dated before the conference",
+    "review_before_icpc": "the first review is dated before the conference",
+    "process_date_after_audit": "a process date is after the audit date",
+    "moderated_without_moderator": "a moderated grade without a moderator",
+    "cp_category_without_plan": "a plan category on a case without a plan",
+    "bidi_control": "text holding a hidden direction control",
+    "invisible_character": "text holding an invisible character",
+    "text_too_long": "text longer than its limit",
+    "duplicate_audit_id": "the audit id appeared before",
+    "duplicate_case_in_sample": "the case appeared before in the same sample",
+}
+
+
+def rule_words(rule: str) -> str:
+    """A row rule in a reader's words (:data:`RULE_WORDS`); a rule without words is shown by
+    its id, so no rejection is ever hidden."""
+    return RULE_WORDS.get(rule, rule)
 
 #: Earliest date accepted in any date column (rule ``date_range``): before any audit
 #: kentaudit is for, and well inside what pandas' datetime64[ns] can hold.
