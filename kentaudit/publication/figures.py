@@ -384,15 +384,15 @@ def draw_figures(spec_figures, tables, out_dir, *, headline: str, labels: dict, 
             skipped.append((e["id"], e["title"], why))
             continue
         if e["source"] not in draw:
-            skipped.append((e["id"], e["title"], f"no published table to draw {e['source']!r} from"))
+            skipped.append((e["id"], e["title"], "no published table holds what it would draw"))
             continue
         tid, fn = draw[e["source"]]
         if tid not in by_id:
-            skipped.append((e["id"], e["title"], f"table {tid} was not produced"))
+            skipped.append((e["id"], e["title"], f"{reader_number(tid)} was not produced"))
             continue
         res = fn(by_id[tid])
         if res is None:
-            skipped.append((e["id"], e["title"], f"every unit of table {tid} it would plot is suppressed"))
+            skipped.append((e["id"], e["title"], f"every unit of {reader_number(tid)} it would plot is suppressed"))
             continue
         kind, fig, cap, alt, marks = res
         meta = {"id": e["id"], "kind": kind, "tables": [tid], "alt": alt, "caption": cap, "marks": marks}

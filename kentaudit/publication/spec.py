@@ -277,7 +277,7 @@ def build_tables(spec: dict, results_dir, *, cycle: str, samples, has_previous: 
               else (frames[e["source"]].reset_index(drop=True) if e["source"] in frames else None))
         if df is None:
             skipped.append((e["id"], e["title"], in_words(NO_RANDOM_SAMPLE, w) if e.get("design") == "random"
-                            else f"results table {e['source']!r} was not produced"))
+                            else "the analysis it comes from was not run for this cycle"))
             continue
         for j in e.get("join", ()):
             # the joined table comes from the same place as the table itself (``frames`` for a
@@ -344,12 +344,13 @@ def _methods_in_words(df: pd.DataFrame, cols) -> pd.DataFrame:
 def _empty_reason(df: pd.DataFrame, cols, source: str) -> str | None:
     """Why a table has nothing to publish (no rows, or no value in any of its value columns), or None."""
     if len(df) == 0:
-        return (f"no rows for this cycle: results table {source!r} is empty (for example, no audit "
-                "had an applicable answer to the criterion it reports)")
+        return ("no rows for this cycle: the analysis it comes from found nothing to count (for "
+                "example, no audit had an applicable answer to the criterion it reports, or no file "
+                "was moderated)")
     values = [c.name for c in cols if c.kind != "label"]
     if values and not df[values].notna().to_numpy().any():
-        return (f"no values for this cycle: every value of results table {source!r} is empty (for "
-                "example, no audit had an applicable answer to the criterion it reports)")
+        return ("no values for this cycle: every value the analysis gave is empty (for example, no "
+                "audit had an applicable answer to the criterion it reports)")
     return None
 
 

@@ -46,6 +46,7 @@ import zmq
 from kentaudit.core.errors import InputError, ParamsError, RunError
 from kentaudit.inputs.params import CycleParams, load_params, sha256_file
 from kentaudit.inputs.profile import Words
+from kentaudit.publication.numbering import ID_PATTERN, reader_number
 from kentaudit.run import cache, folders as rundirs, zygote as kernel_zygote
 from kentaudit.run.completeness import SKIPPED, check_notebooks_for_appendix, notebook_skip_reason
 from kentaudit.run.deathsig import die_with_parent
@@ -1257,7 +1258,9 @@ def _print_summary(run: _Run, where: str) -> None:
     """Print the summary table and where this run's outputs are (with what the appendix did not publish)."""
     # a complete run too: which tables or figures its appendix could not publish, and why
     for s_ in run.manifest["appendix"].get("not_published") or ():
-        where += f"\nappendix: {s_['id']} ({s_['title']}) not published: {s_['reason']}"
+        title = f" ({s_['title']})" if s_.get("title") else ""
+        name = reader_number(s_["id"]) if ID_PATTERN.match(str(s_["id"])) else s_["id"]
+        where += f"\nappendix: {name}{title} not published: {s_['reason']}"
     print(_summary_table(list(run.entries.values())))
     print(_rows_line(run.manifest.get("data_checks") or {}))
     if run.cache_keys:
