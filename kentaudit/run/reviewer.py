@@ -52,7 +52,7 @@ from PIL import Image
 
 from kentaudit.core.errors import KentauditError
 
-__all__ = ["export_notebook_html", "build_index", "find_external_loads", "page_summary",
+__all__ = ["export_notebook_html", "build_index", "find_external_loads", "unlink_external", "page_summary",
            "lighten_images", "trim_css", "NO_ALT_PLACEHOLDER", "CSP", "INDEX_LINK", "APPENDIX_LINK",
            "IMAGE_BUDGET"]
 
@@ -433,6 +433,20 @@ def _exporter():
     )
 
 
+#: a link to another site: Markdown turns a web address in a label or a finding into one
+_LINK_OUT = re.compile(r"""<a\b[^>]*?\bhref\s*=\s*["']?\s*(?:https?:)?//[^>]*>(.*?)</a\s*>""", re.I | re.S)
+
+
+def unlink_external(page: str) -> str:
+    """``page`` with every link to another site replaced by its text.
+
+    A web address written in an authority's label or an auditor's text is turned into a link
+    by the notebook's Markdown; a restricted reviewer page must not send its reader (or a
+    request) anywhere, so the address stays as text and the page stays offline. The page's
+    own links (the index, the appendix, its anchors) are relative and kept."""
+    return _LINK_OUT.sub(lambda m: m.group(1), page)
+
+
 def find_external_loads(text: str) -> list[str]:
     """Snippets of ``text`` that would make a browser fetch something from the network."""
     return [text[max(0, m.start() - 40): m.end() + 60] for m in _EXTERNAL.finditer(text)]
@@ -591,6 +605,7 @@ def export_notebook_html(notebook_path: str | Path, html_path: str | Path, *,
         alt = (m.group(2) if m and m.group(2) is not None else (m.group(3) if m else "")) or ""
         if not alt.strip() or alt.strip() == NO_ALT_PLACEHOLDER:
             no_alt += 1
+    body = unlink_external(body)
     ext = find_external_loads(body)
     if ext:
         # No silent fallback: a page that would load from the network is not written.
