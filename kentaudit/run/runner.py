@@ -707,15 +707,17 @@ def check_data(params: CycleParams) -> dict[str, Any]:
     audits), ``rows_read``, ``accepted_rows``, ``rejected_rows``, ``rejected_by_rule``,
     ``accept_rejected_rows``, ``rejections_report``, ``other_cycle_rows`` (rows of
     another cycle, rejected under rule cycle_mismatch), ``unpaired_reaudits`` and
-    ``warnings``. An export that cannot be read at all (a file-level rule: ``encoding``,
-    ``empty_file``, ``header_only``, ``missing_column``, ...) raises its
-    :class:`~kentaudit.core.errors.InputError`, naming the file and the rule: none of its rows
-    could be accounted for, and every notebook would fail on it.
+    ``warnings``. An export that cannot be read at all is recorded (``error``) and left
+    to the notebooks, which report it with the file and rule.
     """
     # deferred: pandas 0.3 s: the runner's parent process plans and supervises without pandas
     from kentaudit.inputs import accounting
 
-    read = accounting.read_cycle(params)  # InputError: an export that cannot be read stops the run here
+    try:
+        read = accounting.read_cycle(params)
+    except InputError as exc:
+        return {"error": str(exc), "warnings": [f"the audits could not be checked against the parameter "
+                                                f"file: {exc}"]}
     res = read.current
     _cycle_of_exports(params, res)
     rows = accounting.check_rejections(params, read)  # RejectedRowsError: more rejected than accepted

@@ -18,7 +18,7 @@ import yaml
 from conftest import ROOT, make_scratch_repo
 
 from kentaudit.analysis import load_cycle
-from kentaudit.core.errors import InputError, ParamsError, RejectedRowsError
+from kentaudit.core.errors import ParamsError, RejectedRowsError
 from kentaudit.inputs import accounting
 from kentaudit.inputs.params import load_params
 from kentaudit.run.runner import check_data
@@ -225,29 +225,3 @@ def test_the_manifest_and_the_published_reconciliation_give_the_same_counts(fixt
     assert counts["Total"] == str(checks["rows_read"])
     assert counts["Accepted"] == str(checks["accepted_rows"])
     assert checks["rows_read"] == checks["accepted_rows"] + checks["rejected_rows"]
-
-
-@pytest.fixture
-def unreadable_second_export(tmp_path) -> Path:
-    """The 2009 cycle with a second export that cannot be read at all (a NUL byte in a cell)."""
-    params = make_scratch_repo(tmp_path / "repo", "2009")
-    doc = yaml.safe_load(params.read_text())
-    first = (params.parent / doc["inputs"]["audits"][0]).resolve()
-    text = first.read_text(encoding="utf-8").splitlines(keepends=True)
-    bad = tmp_path / "late_returns.csv"
-    bad.write_bytes("".join(text[:1]).encode() + text[1].replace("CP Team", "CP\x00Team").encode())
-    doc["inputs"]["audits"] = [str(first), str(bad)]
-    params.write_text(yaml.safe_dump(doc, sort_keys=False))
-    return params
-
-
-def test_an_export_that_cannot_be_read_stops_the_run_before_any_notebook(unreadable_second_export):
-    # it was a warning ("could not be checked"), every notebook then failed on it: exit 1 after minutes
-    with pytest.raises(InputError) as err:
-        check_data(load_params(unreadable_second_export))
-    assert err.value.rule == "encoding" and err.value.file.endswith("late_returns.csv")
-    res = _run(unreadable_second_export)
-    assert res.returncode == 2 and "Traceback" not in res.stderr + res.stdout
-    assert "late_returns.csv" in res.stderr and "[rule: encoding]" in res.stderr
-    out = unreadable_second_export.parent.parent / "outputs"
-    assert not out.exists() or not any(p.name.startswith((".staging", "2009")) for p in out.iterdir())
