@@ -173,12 +173,14 @@ def test_interrupt_reaches_a_forked_kernel(use_zygote):
         try:
             assert kernels.LAUNCHES[-1]["mode"] == "zygote"
             assert pid != km.provisioner.process.pid  # the shim stands in for the forked kernel
-            msg_id = kc.execute("import time; time.sleep(60)")
-            # interrupt once the kernel has started the cell (its execute_input), not after a
-            # fixed wait that a loaded machine may outrun (issue 24 item 6)
+            msg_id = kc.execute("import time; print('in the cell', flush=True); time.sleep(60)")
+            # interrupt once the cell's own code is running (its first output), not at its
+            # execute_input, which ipykernel sends before the code starts: an interrupt in that
+            # gap is caught by the kernel's loop and the cell ends with no error (CI, stop 24)
             while True:
                 msg = await kc.get_iopub_msg(timeout=600)  # a hang guard only
-                if msg["parent_header"].get("msg_id") == msg_id and msg["msg_type"] == "execute_input":
+                if (msg["parent_header"].get("msg_id") == msg_id and msg["msg_type"] == "stream"
+                        and "in the cell" in msg["content"]["text"]):
                     break
             await km.interrupt_kernel()
             ename = None
