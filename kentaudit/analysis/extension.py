@@ -122,7 +122,7 @@ def initial_vs_extended(cd: CycleData) -> Section:
         ga = a.loc[a["sample"] == chosen, ["overall_grade", "cycle"]]
         gb = a.loc[a["sample"] == extra, ["overall_grade", "cycle"]]
         tables["grade_comparison"] = ordinal.compare_grades(ga, gb, conf_level=P.confidence_level,
-                                                            names=(chosen, extra), best=P.profile.grade_best)
+                                                            names=(chosen, extra), scale=P.grade_scale, best=P.profile.grade_best)
     if repeat is not None:
         pb = paired.paired_binary(a, first=chosen, second=repeat, criteria=cd.criterion_ids,
                                   conf_level=P.confidence_level)

@@ -170,6 +170,7 @@ def level_labels(profile) -> dict | None:
         return None
     out = {("case_status", k): v for k, v in (profile.case_types or {}).items()}
     out.update({("age_band", b.code): b.label for b in profile.age_bands or ()})
+    out[("age_band", "not_recorded")] = "Not recorded"  # a blank age (kentaudit.inputs.schema.AGE_NOT_RECORDED)
     out.update({("sample", x.name): x.label or x.name for x in profile.samples or ()})
     return out
 

@@ -25,6 +25,7 @@ with a fuzzy-matching package: the lists are short and the rule must be stated e
 from __future__ import annotations
 
 import csv
+import datetime as _dt
 import difflib
 import re
 from dataclasses import dataclass, field
@@ -35,7 +36,7 @@ import yaml
 
 from kentaudit.core.errors import KentauditError
 from kentaudit.inputs.ingest import read_table
-from kentaudit.inputs.mapping import value_key
+from kentaudit.inputs.mapping import MONTHS, SERIAL_EPOCH, value_key
 from kentaudit.inputs.profile import plural
 from kentaudit.inputs.reference import grade_scales
 
@@ -45,11 +46,13 @@ __all__ = ["AREA_NAMES", "AUDITOR_WORDS", "COLUMN_NAMES", "GRADE_WORDS", "UNIT_W
 #: Names audit tools give each kentaudit column (matched after :func:`_words`), first exactly,
 #: then by similarity (:data:`SIMILARITY`).
 COLUMN_NAMES: dict[str, tuple[str, ...]] = {
-    "audit_id": ("audit id", "id", "response id", "audit number", "audit no", "audit ref", "submission id"),
+    "audit_id": ("audit id", "id", "response id", "audit number", "audit no", "audit ref", "submission id",
+                 "respondent id", "response number", "respondent", "record id", "entry id", "form id"),
     "case_ref": ("case ref", "case reference", "case number", "case no", "case id", "child id", "person id",
                  "client id", "child reference"),
     "cycle": ("cycle", "audit year", "qa cycle", "year", "financial year", "audit cycle", "audit period"),
-    "sample": ("sample", "audit type", "sample type", "type of audit"),
+    "sample": ("sample", "audit type", "sample type", "type of audit", "which audit is this", "which audit",
+               "audit sample", "audit programme", "which sample"),
     "district": ("district", "locality", "unit", "area office", "service area", "patch", "hub"),
     "team": ("team", "team name", "social work team"),
     "case_status": ("case status", "case type", "status", "type of case", "legal status"),
@@ -75,9 +78,9 @@ AREA_NAMES = ("area", "division", "quadrant", "region", "directorate", "locality
 #: How similar (difflib ratio) a header must be to a name of :data:`COLUMN_NAMES` to be matched.
 SIMILARITY = 0.86
 #: Grade words in order, best first, for ordering a scale the bundled scales do not have.
-GRADE_WORDS = ("outstanding", "excellent", "very good", "good", "satisfactory", "adequate",
-               "requires improvement", "requires improvement to be good", "poor", "weak", "inadequate",
-               "unsatisfactory")
+GRADE_WORDS = ("outstanding", "excellent", "very good", "good", "satisfactory", "adequate", "fair",
+               "requires improvement", "requires improvement to be good", "weak", "poor", "very poor",
+               "inadequate", "unsatisfactory", "very weak")
 #: Answer words (matched as :func:`kentaudit.inputs.mapping.value_key` matches them: case and spacing
 #: ignored) and the code each is proposed as; ``P`` is the partial answer (``answers.partial``).
 _ANSWER_WORDS = {"Y": ("yes", "y", "true", "met", "fully", "fully met", "achieved", "in place"),
@@ -98,6 +101,10 @@ _DATE = re.compile(r"^([0-9]{1,2})([/.-])([0-9]{1,2})\2([0-9]{4})$")
 #: A date format written in a header ("Date audited (dd.mm.yyyy)").
 _HEADER_FORMAT = re.compile(r"\b(dd|mm)([/.-])(mm|dd)\2(yyyy)\b", re.IGNORECASE)
 _NUMBER = re.compile(r"^[0-9]{1,3}(?:\.[0-9]+)?$")
+#: A date with the month in words ("7 Mar 2026", "07 March 2026").
+_DATE_WORDS = re.compile(r"^([0-9]{1,2})[ -]([A-Za-z]{3,9})\.?[ -]([0-9]{4})$")
+#: Spreadsheet serial numbers taken as dates: 1 January 1990 to 31 December 2099.
+_SERIAL_RANGE = (32874, 73415)
 _FY = re.compile(r"^([0-9]{4})[/-]([0-9]{2})$")
 #: The age bands proposed for ages in years (children's services' usual bands), extended to the
 #: oldest age seen.
@@ -119,6 +126,7 @@ def criterion_id(question: str, taken=()) -> str:
     """A criterion id from a question's wording: its number and small words dropped, the first
     four words joined with ``_`` ("Q2. Is there an up-to-date chronology?" ->
     ``up_to_date_chronology``), made unique against ``taken`` with ``_2``, ``_3``, ..."""
+    question = _question_text(question)
     m = _QUESTION.match(question)
     text = (m.group(1) or m.group(2)) if m else question
     words = re.findall(r"[a-z0-9]+", text.lower().replace("'s", "").replace("'", ""))
@@ -132,7 +140,19 @@ def criterion_id(question: str, taken=()) -> str:
     return out
 
 
+#: A survey tool's instruction after a question ("(Please select one)", "(tick one)", "(required)"):
+#: not part of the criterion's wording.
+_INSTRUCTION = re.compile(r"\s*[(\[]\s*(?:please\b|select\b|choose\b|tick\b|pick\b|required\b|optional\b|"
+                          r"one answer\b|single choice\b)[^)\]]*[)\]]\s*$", re.IGNORECASE)
+
+
+def _question_text(header: str) -> str:
+    """A question header without a survey tool's trailing instruction."""
+    return _INSTRUCTION.sub("", str(header)).strip() or str(header)
+
+
 def _label(question: str) -> str:
+    question = _question_text(question)
     m = _QUESTION.match(question)
     text = (m.group(1) or m.group(2)) if m else question
     return " ".join(text.split()) or " ".join(question.split())
@@ -178,7 +198,9 @@ def _match_column(header: str, taken: set, by_words: bool = True) -> tuple[str |
 
 
 #: Words that may stand beside a unit word in a unit column's header ("Locality/Team", "Team name").
-_UNIT_FILLER = frozenset(("name", "social", "work", "office", "area", "or", "and", "the", "of", "case", "holding"))
+_UNIT_FILLER = frozenset(("name", "social", "work", "office", "area", "or", "and", "the", "of", "case", "holding",
+                          "which", "what", "is", "held", "in", "this", "allocated", "to", "childs", "child",
+                          "belongs", "does", "allocation"))
 #: Words that make a header about an auditor something else (a comment, a date, a grade).
 _NOT_AUDITOR = frozenset(("comment", "comments", "note", "notes", "date", "grade", "role", "team", "moderator",
                           "signature", "signed"))
@@ -198,10 +220,52 @@ def _by_words(w: str, taken: set) -> tuple[str | None, str]:
     if any(re.search(rf"\b{a}\b", w) for a in AUDITOR_WORDS) and not tokens & _NOT_AUDITOR \
             and "auditor" not in taken:
         return "auditor", "by its words (who audited)"
+    # a survey tool's long headers: "Overall, how would you grade the quality of practice on this case?",
+    # "Child's age at the time of audit", "What type of case is this?", "Any other comments about this case?"
+    if "overall" in tokens and tokens & {"grade", "rating", "rate", "judgement", "judgment"} and \
+            not tokens & {"moderated", "moderation", "moderator"} and "overall_grade" not in taken:
+        return "overall_grade", "by its words (the overall grade)"
+    if "age" in tokens and not tokens & {"grade", "date", "appropriate", "agency", "agencies"} and \
+            "age_band" not in taken:
+        return "age_band", "by its words (the child's age)"
+    if tokens & {"comment", "comments", "notes", "note"} and "notes" not in taken:
+        return "notes", "by its words (free text: never published)"
+    if "type" in tokens and tokens & {"case", "plan", "legal"} and "case_status" not in taken:
+        return "case_status", "by its words (the case type)"
     if "date" in tokens and tokens & {"audit", "audited", "review", "reviewed", "completed"} and \
             not tokens & {"moderated", "moderation", "conference", "next"} and "audit_date" not in taken:
         return "audit_date", "by its words (the date of the audit)"
     return None, ""
+
+
+def _holds_answers(records, i: int, header, taken: set) -> bool:
+    """Whether a header worded as a question ("Which team is the case held in?") is a criterion: its
+    cells are mostly answer words (Yes, Met, Partly met, N/A, ...), or it names no kentaudit column by
+    its words and holds a few distinct values (answers in words init does not know, listed as not
+    recognised). A question whose cells are teams, case types, samples or free text is not a criterion."""
+    cells = [" ".join(f[i].split()) for _, f in records if i < len(f) and f[i].strip()]
+    if not cells:
+        return _match_column(header, taken)[0] is None
+    known = set().union(*_ANSWER_WORDS.values())
+    if sum(value_key(c) in known for c in cells) >= len(cells) / 2:
+        return True
+    return _match_column(header, taken)[0] is None and len({value_key(c) for c in cells}) <= 6
+
+
+#: Words of a domain grade's header that do not name its domain ("How would you grade the impact of our
+#: work on the child's outcomes?" -> ``impact_work``).
+_NOT_DOMAIN = frozenset(("how", "would", "you", "your", "our", "we", "grade", "grading", "rate", "rating",
+                         "please", "select", "one", "what", "give", "overall", "childs", "child"))
+
+
+def _domain_name(words: str) -> str:
+    """A domain code from a grade header's words: a short header as it is ("Grade - quality of practice"
+    -> ``quality_of_practice``), a survey question by its first two words that name something."""
+    rest = re.sub(r"\bgrade\b", " ", words).split()
+    if len(rest) <= 4:
+        return _slug(" ".join(rest))
+    keep = [x for x in rest if x not in _STOP and x not in _NOT_DOMAIN]
+    return _slug(" ".join(keep[:2] or rest[:2]))
 
 
 def _age_order(label: str) -> float:
@@ -275,7 +339,8 @@ def propose(export, *, name: str | None = None, short_name: str | None = None) -
     for i, h in enumerate(header):
         if not str(h).strip():
             continue
-        if _QUESTION.match(str(h)) and not _match_column(h, set(), by_words=False)[0]:
+        if _QUESTION.match(str(h)) and not _match_column(h, set(), by_words=False)[0] \
+                and _holds_answers(records, i, h, taken):
             cid = criterion_id(str(h), crit_ids)
             crit_ids.append(cid)
             questions.append((i, h, cid))
@@ -289,7 +354,7 @@ def propose(export, *, name: str | None = None, short_name: str | None = None) -
             continue
         col, how = _match_column(h, taken)
         if col is None and re.search(r"\bgrade\b", w) and "overall" not in w and "moderat" not in w:
-            dom = _slug(re.sub(r"\bgrade\b", " ", w))
+            dom = _domain_name(_header_words(h))
             col, how = f"grade_{dom}", "a domain grade (its header names a grade)"
             graded.append(dom)
         if col is None:
@@ -469,6 +534,21 @@ def propose(export, *, name: str | None = None, short_name: str | None = None) -
                 undecided.append(f"dates: every day is 12 or less, so the order is not certain; proposed {values_dates}")
         if values_dates:
             decided.append(f"dates written {values_dates}" + (f" (as the header {hinted[0]!r} says)" if hinted else ""))
+    # "7 Mar 2026": the month in words
+    worded = [v for v in dvals if _DATE_WORDS.match(v) and _DATE_WORDS.match(v)[2].lower() in MONTHS]
+    if worded and values_dates is None:
+        values_dates = "D MMM YYYY"
+        decided.append(f"dates written D MMM YYYY (the month in words: {worded[0]!r})")
+    # a spreadsheet's date cell pasted into a CSV as its number (46119 is 2026-04-07): read only where
+    # declared, and said, since a number is not obviously a date
+    serial = [v for v in dvals if re.fullmatch(r"[0-9]{5}", v)
+              and _SERIAL_RANGE[0] <= int(v) <= _SERIAL_RANGE[1]]
+    if serial and not encoding.startswith("xlsx:"):
+        n = sum(dvals[v] for v in serial)
+        first = SERIAL_EPOCH + _dt.timedelta(days=int(serial[0]))
+        values_dates = [values_dates or "DD/MM/YYYY", "EXCEL SERIAL"]
+        undecided.append(f"dates: {n} date(s) are spreadsheet serial numbers ({serial[0]!r} is {first.isoformat()}), "
+                         f"read as such (dates: [{values_dates[0]}, EXCEL SERIAL]); check one against the form")
 
     # cycle style
     if cvals and all(_FY.match(v) and (int(_FY.match(v)[1]) + 1) % 100 == int(_FY.match(v)[2]) for v in cvals):
@@ -607,6 +687,10 @@ def propose(export, *, name: str | None = None, short_name: str | None = None) -
             if blank:
                 head = next(h for h in columns if r in targets(h))
                 shown = ", ".join(map(str, blank[:5])) + (f" and {len(blank) - 5} more" if len(blank) > 5 else "")
+                if r == "age_band":  # kept: kentaudit.inputs.schema.AGE_NOT_RECORDED
+                    decided.append(f"column age_band ({head!r}) is blank in {len(blank)} row(s) ({shown}): each such "
+                                   "audit is kept with its age 'not recorded' (age band not_recorded)")
+                    continue
                 undecided.append(f"column {r} ({head!r}) is blank in {len(blank)} row(s) ({shown}): each such audit "
                                  "is rejected whole (required_value) by validate and run; read them, then set "
                                  f"accept_rejected_rows: in cycle.yaml (docs/adopting.md, step 7)")

@@ -949,17 +949,16 @@ class _Problem(Exception):
 
 
 def _parse_date(text: str, declared=None):
-    """A date of ISO text or, by default, DD/MM/YYYY; with a mapping's ``declared`` format
-    ``(regex, order)``, ISO or that format only."""
+    """A date of ISO text or, by default, DD/MM/YYYY; with a mapping's ``declared`` formats (a
+    reader from ``Mapping.date_pattern``), ISO or those formats only."""
     m = _DATE_ISO.match(text)
     if m:
         y, mo, d = int(m[1]), int(m[2]), int(m[3])
     elif declared is not None:
-        m = declared[0].fullmatch(text)
-        if not m:
-            raise _Problem("date_format", "not a date in the mapping's date format (or YYYY-MM-DD)")
-        a, b, c = int(m[1]), int(m[2]), int(m[3])
-        d, mo, y = {"dmy": (a, b, c), "mdy": (b, a, c), "ymd": (c, b, a)}[declared[1]]
+        ymd = declared(text)  # kentaudit.inputs.mapping: the mapping's declared formats, in order
+        if ymd is None:
+            raise _Problem("date_format", f"not a date in the mapping's date format ({declared!r}) or YYYY-MM-DD")
+        y, mo, d = ymd
     else:
         m = _DATE_UK.match(text)
         if not m:
@@ -1079,6 +1078,8 @@ class _Validator:
                                "or leave blank for missing")
             return code
         if text == "":
+            if col.blank_as is not None:
+                return col.blank_as  # a level of its own (model.AGE_NOT_RECORDED): the audit is kept
             if col.required and not col.blank_ok:
                 raise _Problem("required_value", f"{col.name} is required and is blank")
             return pd.NA  # missing; for the overall grade, not recorded (model.Column.blank_ok)

@@ -15,6 +15,7 @@ count and first rows (:meth:`kentaudit.inputs.ingest.IngestResult.report`).
 """
 from __future__ import annotations
 
+import datetime as _dt
 import hashlib
 import re
 from dataclasses import dataclass, field
@@ -26,8 +27,23 @@ import yaml
 from kentaudit.core.errors import InputError
 from kentaudit.core.safeio import read_regular_text
 
-__all__ = ["DATE_FORMATS", "MAPPING_KEYS", "NOT_CONSTANT", "PSEUDONYMISED_COLUMNS", "MAX_YAML_ALIASES", "MAX_YAML_BYTES", "MAX_YAML_DEPTH", "VALUE_GROUPS",
-           "Mapping", "header_key", "load_mapping", "safe_yaml", "value_key"]
+__all__ = [
+    "DATE_FORMATS",
+    "MAPPING_KEYS",
+    "MAX_YAML_ALIASES",
+    "MAX_YAML_BYTES",
+    "MAX_YAML_DEPTH",
+    "MONTHS",
+    "NOT_CONSTANT",
+    "PSEUDONYMISED_COLUMNS",
+    "SERIAL_EPOCH",
+    "VALUE_GROUPS",
+    "Mapping",
+    "header_key",
+    "load_mapping",
+    "safe_yaml",
+    "value_key",
+]
 
 #: Keys of a mapping file.
 MAPPING_KEYS = ("mapping_version", "sheet", "columns", "ignore", "constants", "values", "dates", "ages",
@@ -46,7 +62,21 @@ DATE_FORMATS = {"DD/MM/YYYY": r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})",
                 "MM/DD/YYYY": r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})",
                 "DD-MM-YYYY": r"([0-9]{1,2})-([0-9]{1,2})-([0-9]{4})",
                 "DD.MM.YYYY": r"([0-9]{1,2})\.([0-9]{1,2})\.([0-9]{4})",
-                "YYYY-MM-DD": r"([0-9]{4})-([0-9]{2})-([0-9]{2})"}
+                "YYYY-MM-DD": r"([0-9]{4})-([0-9]{2})-([0-9]{2})",
+                # the month as its English name or first three letters ("7 Mar 2026", "07 March 2026",
+                # "7-Sept-2026"): a survey tool's or a person's way of writing a date
+                "D MMM YYYY": r"([0-9]{1,2})[ -]([A-Za-z]{3,9})\.?[ -]([0-9]{4})",
+                # a spreadsheet's date cell pasted into a CSV as its number: days of the 1900 date
+                # system (Excel, LibreOffice; 46119 is 2026-04-07). Read only when declared
+                "EXCEL SERIAL": r"([0-9]{5})"}
+#: English month names and their three-letter abbreviations (and "Sept"), for ``D MMM YYYY``.
+MONTHS = {m.lower(): i for i, names in enumerate(
+    (("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"), ("may",), ("june", "jun"),
+     ("july", "jul"), ("august", "aug"), ("september", "sep", "sept"), ("october", "oct"),
+     ("november", "nov"), ("december", "dec")), start=1) for m in names}
+#: Day 0 of a spreadsheet's 1900 date system as spreadsheets count it (1899-12-30: Excel's day 60 is
+#: the 29 February 1900 that never was, so every later serial is one day on from 1899-12-31).
+SERIAL_EPOCH = _dt.date(1899, 12, 30)
 _RULE = "mapping"
 #: Limits of a mapping or profile file (checked on the YAML event stream before anything is built,
 #: so an alias bomb or a file nested thousands deep is refused, not expanded).
@@ -103,7 +133,7 @@ class Mapping:
     ``Locality/Team: [district, team]``); ``headers``: header key ->
     the header as the mapping writes it; ``ignore``: header keys read and dropped on purpose;
     ``values``: column name or group (:data:`VALUE_GROUPS`) -> {value key: code as text};
-    ``dates``: the declared date format (None: kentaudit's defaults); ``ages``: the
+    ``dates``: the declared date formats, tried in order (None: kentaudit's defaults); ``ages``: the
     ``age_band`` column holds ages in whole or decimal years, banded by the profile's
     ``age_bands``; ``sheet``: the XLSX sheet to read (None: ``audits``, else the first);
     ``pseudonymise``: columns of :data:`PSEUDONYMISED_COLUMNS` replaced on ingest by a keyed pseudonym;
@@ -118,7 +148,7 @@ class Mapping:
     headers: dict = field(default_factory=dict)
     ignore: frozenset = frozenset()
     values: dict = field(default_factory=dict)
-    dates: str | None = None
+    dates: tuple | None = None
     ages: bool = False
     sheet: str | None = None
     pseudonymise: frozenset = frozenset()
@@ -132,11 +162,43 @@ class Mapping:
         return self.values.get(group)
 
     def date_pattern(self):
-        """The declared format as ``(compiled regex, order)``, order ``dmy``, ``mdy`` or ``ymd``."""
+        """A reader of the declared format(s): ``read(text) -> (year, month, day)``, or None where
+        the text is in none of them (the caller rejects it: rule ``date_format``; an impossible
+        day such as 31/02 is the caller's to refuse). None where no format is declared."""
         if self.dates is None:
             return None
-        order = {"DD": "dmy", "MM": "mdy", "YY": "ymd"}[self.dates[:2]]
-        return re.compile(DATE_FORMATS[self.dates], re.ASCII), order
+        return _DateReader(tuple(self.dates))
+
+
+class _DateReader:
+    """The declared date formats of a mapping, tried in the order written."""
+
+    def __init__(self, formats: tuple):
+        self.formats = formats
+        self.patterns = [(f, re.compile(DATE_FORMATS[f], re.ASCII)) for f in formats]
+
+    def __call__(self, text: str):
+        for f, pat in self.patterns:
+            m = pat.fullmatch(text)
+            if not m:
+                continue
+            if f == "EXCEL SERIAL":
+                try:
+                    d = SERIAL_EPOCH + _dt.timedelta(days=int(m[1]))
+                except OverflowError:  # pragma: no cover - five digits cannot overflow
+                    return None
+                return d.year, d.month, d.day
+            if f == "D MMM YYYY":
+                month = MONTHS.get(m[2].lower())
+                if month is None:
+                    continue
+                return int(m[3]), month, int(m[1])
+            a, b, c = int(m[1]), int(m[2]), int(m[3])
+            return {"DD": (c, b, a), "MM": (c, a, b), "YY": (a, b, c)}[f[:2]]
+        return None
+
+    def __repr__(self) -> str:
+        return " or ".join(self.formats)
 
 
 def load_mapping(path: str | Path) -> Mapping:
@@ -236,8 +298,21 @@ def _load(where: str) -> Mapping:
             out[k] = str(code)
         values[str(col)] = out
     dates = data.get("dates")
-    if dates is not None and dates not in DATE_FORMATS:
-        fail("dates", f"unknown date format; allowed: {', '.join(DATE_FORMATS)}.", dates)
+    if dates is not None:
+        # one format, or a list tried in order (an export with "7 Mar 2026" and, where a user pasted
+        # from a spreadsheet, 46119: [D MMM YYYY, EXCEL SERIAL])
+        listed = dates if isinstance(dates, list) else [dates]
+        for d in listed:
+            if not isinstance(d, str) or d.strip().upper() not in DATE_FORMATS:
+                fail("dates", f"unknown date format; allowed: {', '.join(DATE_FORMATS)} (one, or a list tried "
+                              "in order).", d)
+        listed = [d.strip().upper() for d in listed]
+        if not listed or len(set(listed)) != len(listed):
+            fail("dates", "must name each format once.", dates)
+        if {"DD/MM/YYYY", "MM/DD/YYYY"} <= set(listed):
+            fail("dates", "DD/MM/YYYY and MM/DD/YYYY cannot both be read: 03/04/2026 would be either; declare "
+                          "the one the export writes.", dates)
+        dates = tuple(listed)
     ages = data.get("ages")
     if ages not in (None, "years", "bands"):
         fail("ages", "must be years (age_band holds ages in years, banded by the profile) or bands.", ages)

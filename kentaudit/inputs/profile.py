@@ -500,6 +500,9 @@ def _age_bands(raw, fail, ident, text) -> tuple:
         if not isinstance(b, dict) or "code" not in b or set(b) - {"code", "label", "from", "to"}:
             fail(key, "must be a mapping with code, label and (for a band of ages) from and to.", b)
         code = ident(f"{key}.code", str(b["code"]))
+        if code == "not_recorded":  # kentaudit.inputs.schema.AGE_NOT_RECORDED: a blank age, always there
+            fail(f"{key}.code", "not_recorded is the age band of a blank age (kept, 'Not recorded'); give this "
+                                "band another code.", code)
         lo, hi = b.get("from"), b.get("to")
         if (lo is None) != (hi is None):
             fail(key, "give both from and to (whole years, inclusive), or neither (a band with no age).", b)

@@ -12,6 +12,12 @@ Conventions
   ``keep_default_na=False`` so the string ``NA`` is not turned into missing.
 * Grades are ordinal integers 1-4 where **1 is best** (Outstanding) and 4 is
   worst (Inadequate); labels depend on the era (see ``reference.grade_labels``).
+* A blank age is **not recorded**: the audit is kept (its answers and grades count) and its
+  ``age_band`` is the code ``not_recorded`` (:data:`AGE_NOT_RECORDED`), a level of its own
+  wherever ages are broken down or adjusted for, never a guessed band and never a reason to
+  drop the audit. (A blank age says nothing about the case file's quality, which is what is
+  audited; rejecting the audit would lose its answers for a fact the analysis only adjusts
+  for.)
 * Dates are ISO 8601 (``YYYY-MM-DD``) calendar dates.
 * ``sample``: ``initial`` (the 2009 high-risk sample, electronic records),
   ``extended`` (the *additional* cases drawn to extend it: the full extended
@@ -26,10 +32,24 @@ from dataclasses import dataclass, field
 from kentaudit.inputs import reference
 
 __all__ = [
-    "ANSWER_CODES", "YES", "NO", "NOT_APPLICABLE",
-    "SAMPLES", "CASE_STATUSES", "CP_CATEGORIES", "AGE_BANDS", "RECORD_SOURCES",
-    "DOMAINS", "RISK_FLAGS", "PROCESS_DATES", "Column", "columns",
-    "criterion_columns", "grade_columns", "required_columns",
+    "AGE_BANDS",
+    "AGE_NOT_RECORDED",
+    "ANSWER_CODES",
+    "CASE_STATUSES",
+    "CP_CATEGORIES",
+    "DOMAINS",
+    "NO",
+    "NOT_APPLICABLE",
+    "PROCESS_DATES",
+    "RECORD_SOURCES",
+    "RISK_FLAGS",
+    "SAMPLES",
+    "YES",
+    "Column",
+    "columns",
+    "criterion_columns",
+    "grade_columns",
+    "required_columns",
 ]
 
 YES, NO, NOT_APPLICABLE = "Y", "N", "NA"
@@ -39,6 +59,8 @@ SAMPLES = ("initial", "extended", "reaudit", "annual")
 CASE_STATUSES = ("s47", "cp_plan", "cin", "lac")
 CP_CATEGORIES = ("neglect", "emotional", "physical", "sexual", "multiple")
 AGE_BANDS = ("unborn", "under_1", "1-4", "5-9", "10-15", "16-17")
+#: The ``age_band`` of an audit whose age is blank in the export: kept, as a level of its own.
+AGE_NOT_RECORDED = "not_recorded"
 RECORD_SOURCES = ("electronic", "hard_copy", "comprehensive")
 DOMAINS = ("voice", "assessment", "history", "protection", "planning",
            "oversight", "multi_agency", "recording")
@@ -57,7 +79,9 @@ class Column:
     ``answer`` (Y/N/NA, blank = missing) or ``flag`` (Y/N). ``blank_ok``: a column every
     export must have whose value may be blank, read as **not recorded** (the overall grade:
     an audit whose grade was not recorded still carries its answers; the grade analyses leave
-    it out and the data-quality tables count it as not recorded).
+    it out and the data-quality tables count it as not recorded). ``blank_as``: the code a blank
+    is stored as, for a required column whose blank is a level of its own (``age_band``:
+    :data:`AGE_NOT_RECORDED`); the audit is kept.
     """
 
     name: str
@@ -67,6 +91,7 @@ class Column:
     allowed: tuple = field(default=())
     free_text: bool = False
     blank_ok: bool = False
+    blank_as: str | None = None
 
 
 def criterion_columns(criteria=None) -> list[str]:
@@ -99,7 +124,8 @@ def columns(criteria=None, profile=None) -> list[Column]:
         Column("team", "text", True, "Team holding the case."),
         Column("case_status", "category", True, "s47 enquiry, cp_plan, cin (child in need) or lac (looked after).", CASE_STATUSES),
         Column("cp_category", "category", False, "Category of a child-protection plan; blank unless case_status is cp_plan.", CP_CATEGORIES),
-        Column("age_band", "category", True, "Child's age band at audit.", AGE_BANDS),
+        Column("age_band", "category", True, "Child's age band at audit; blank = not recorded (not_recorded).",
+               AGE_BANDS + (AGE_NOT_RECORDED,), blank_as=AGE_NOT_RECORDED),
         Column("record_source", "category", True, "What the auditor read: electronic (ICS), hard_copy or comprehensive (both).", RECORD_SOURCES),
         Column("auditor", "text", True, "Auditor code. Never published."),
         Column("audit_date", "date", True, "Date of the audit; not in the future."),
@@ -142,8 +168,9 @@ def _profile_columns(criteria, profile) -> list[Column]:
                tuple(profile.case_types)),
         Column("cp_category", "category", False, f"Category of plan; blank unless case_status is {plan}.",
                tuple(profile.plan_categories)),
-        Column("age_band", "category", True, "Child's age band at audit (the profile's age_bands).",
-               tuple(b.code for b in profile.age_bands)),
+        Column("age_band", "category", True, "Child's age band at audit (the profile's age_bands); blank = not "
+               "recorded (not_recorded).", tuple(b.code for b in profile.age_bands) + (AGE_NOT_RECORDED,),
+               blank_as=AGE_NOT_RECORDED),
         Column("record_source", "category", profile.record_source_required,
                "What the auditor read (the profile's record_sources).", tuple(profile.record_sources)),
         Column("auditor", "text", True, "Auditor code. Never published."),

@@ -94,9 +94,10 @@ def test_the_units_and_their_divisions_come_from_the_export(adopted):
     assert "Aldwick Hub,ALD,North,0" in text and "Colby Hub,COL,South,0" in text
 
 
-def test_init_names_the_rows_a_blank_required_value_will_reject_as_validate_does(tmp_path):
-    """A blank age rejects the whole audit (required_value): init says so, with the rows validate
-    will reject, before the analyst meets it at validate (the Wexmoor walk met it there)."""
+def test_init_says_blank_ages_are_kept_as_not_recorded_and_ingest_keeps_them(tmp_path):
+    """A blank age keeps the audit with its age not recorded (schema.AGE_NOT_RECORDED): init says so,
+    naming the rows, and reading the export with what init wrote keeps every audit (the Wexmoor and
+    Aldmere walks lost 5 and 4 audits, their answers and grades, to a blank age)."""
     wb = Workbook()
     ws = wb.active
     ws.title = "Form1"
@@ -110,16 +111,15 @@ def test_init_names_the_rows_a_blank_required_value_will_reject_as_validate_does
     wb.save(export)
     assert cli.main(["init", str(export), "--out", str(tmp_path / "p"), "--name", "Hubshire Council",
                      "--short-name", "Hubshire"]) == 0
-    said = [u for u in propose(export).undecided if u.startswith("column age_band")]
+    said = [u for u in propose(export).decided if u.startswith("column age_band")]
     assert said == [("column age_band (\"Child's age (years)\") is blank in 2 row(s) (4, 7): each such audit is "
-                     "rejected whole (required_value) by validate and run; read them, then set "
-                     "accept_rejected_rows: in cycle.yaml (docs/adopting.md, step 7)")]
+                     "kept with its age 'not recorded' (age band not_recorded)")]
     prof = load_profile(tmp_path / "p" / "profile.yaml")
     res = read_audits(export, key=KEY, profile=prof, mapping=tmp_path / "p" / "mapping.yaml",
                       criteria_file=prof.criteria, districts_file=prof.units, cycle="2025-26",
                       as_of=dt.date(2026, 6, 1))
-    assert sorted(res.rejected["row"]) == [4, 7] and set(res.rejected["rule"]) == {"required_value"}
-    assert len(res.accepted) == 6
+    assert res.rejected.empty and len(res.accepted) == 8
+    assert sorted(res.accepted["age_band"].astype(str)).count("not_recorded") == 2
 
 
 def test_the_parameter_file_init_writes_reads_the_form_without_a_sample_column(adopted, monkeypatch):
