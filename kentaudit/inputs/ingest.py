@@ -362,6 +362,8 @@ class IngestResult:
 
 #: Rows named for a problem repeated over many rows (the rest are counted).
 ROWS_SHOWN = 5
+#: Distinct values shown for one problem (file, column and rule) before the rest are counted.
+VALUES_SHOWN = 5
 
 
 def _grouped_problems(rejected: pd.DataFrame) -> list[str]:
@@ -373,7 +375,17 @@ def _grouped_problems(rejected: pd.DataFrame) -> list[str]:
     groups: dict[tuple, list[int]] = {}
     for i, k in enumerate(map(tuple, key.itertuples(index=False))):
         groups.setdefault(k, []).append(i)
+    # a column whose every value is wrong the same way (232 dates "7 Mar 2026" where no format is
+    # declared) is a few lines, not one per distinct value: VALUES_SHOWN values, then their count
+    shown_of: dict[tuple, int] = {}
+    left: dict[tuple, list] = {}
     for k, idx in groups.items():
+        fcr = (k[0], k[1], k[3])
+        if k[3] not in ("duplicate_audit_id", "duplicate_case_in_sample") and k[2] is not None:
+            shown_of[fcr] = shown_of.get(fcr, 0) + 1
+            if shown_of[fcr] > VALUES_SHOWN:
+                left.setdefault(fcr, []).append(len(idx))
+                continue
         r = rejected.iloc[idx[0]]
         line = _format_problem(r["file"], r["row"], r["column"], r["value"], r["message"], r["rule"])
         if len(idx) > 1 and k[3] not in ("duplicate_audit_id", "duplicate_case_in_sample"):
@@ -387,6 +399,10 @@ def _grouped_problems(rejected: pd.DataFrame) -> list[str]:
                                     rejected.iloc[j]["rule"]) for j in idx]
         else:
             out.append(line)
+    for (file, column, rule), counts in left.items():
+        where = f"{file}, column {column!r}: " if column is not None else f"{file}: "
+        out.append(f"{where}and {len(counts)} more value(s) in {sum(counts)} row(s) with the same problem "
+                   f"[rule: {rule}] (every row: kentaudit validate --report DIR, rejected.csv)")
     return out
 
 
@@ -948,7 +964,7 @@ class _Problem(Exception):
         self.rule, self.message = rule, message
 
 
-def _parse_date(text: str, declared=None):
+def _parse_date(text: str, declared=None, mapped: bool = False):
     """A date of ISO text or, by default, DD/MM/YYYY; with a mapping's ``declared`` formats (a
     reader from ``Mapping.date_pattern``), ISO or those formats only."""
     m = _DATE_ISO.match(text)
@@ -961,6 +977,10 @@ def _parse_date(text: str, declared=None):
         y, mo, d = ymd
     else:
         m = _DATE_UK.match(text)
+        if not m and mapped:  # the export is read as it comes: its format is declared, never edited
+            raise _Problem("date_format", "not a date in YYYY-MM-DD or DD/MM/YYYY; declare the export's date "
+                                          "format under dates: in the mapping (DD.MM.YYYY, D MMM YYYY for "
+                                          "'7 Mar 2026', EXCEL SERIAL for 46119, or a list; docs/profile.md)")
         if not m:
             raise _Problem("date_format", "not a date; write YYYY-MM-DD (or DD/MM/YYYY)")
         d, mo, y = int(m[1]), int(m[2]), int(m[3])
@@ -1091,7 +1111,7 @@ class _Validator:
         if col.kind == "grade":
             return _parse_grade(text, self.top_grade)
         if col.kind == "date":
-            d = _parse_date(text, self.declared_dates)
+            d = _parse_date(text, self.declared_dates, self.export_map is not None)
             if d < MIN_DATE:
                 raise _Problem("date_range", f"{col.name} {d} is before {MIN_DATE} (the earliest date "
                                              "kentaudit accepts); check the year")

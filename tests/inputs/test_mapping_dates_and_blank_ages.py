@@ -78,3 +78,21 @@ def test_a_profile_cannot_give_a_band_the_code_of_a_blank_age(tmp_path):
     (tmp_path / "other.yaml").write_text(PROFILE.replace("code: unborn", "code: not_recorded"), encoding="utf-8")
     with pytest.raises(InputError, match="not_recorded is the age band of a blank age"):
         load_profile(tmp_path / "other.yaml")
+
+
+def test_an_undeclared_date_format_says_to_declare_it_in_the_mapping_never_to_edit_the_export(tmp_path):
+    res = _read(tmp_path, [_row(1, date="7 Mar 2026")], mapping=MAPPING.replace("dates: DD/MM/YYYY\n", ""))
+    assert list(res.rejected["rule"]) == ["date_format"]
+    assert "declare the export's date format under dates: in the mapping" in res.rejected["message"].iloc[0]
+    assert "D MMM YYYY" in res.rejected["message"].iloc[0]
+
+
+def test_a_column_wrong_in_many_distinct_values_is_five_lines_and_a_count_not_one_line_a_value(tmp_path):
+    days = [f"{d} Mar 2026" for d in range(1, 21)]
+    res = _read(tmp_path, [_row(i, date=day) for i, day in enumerate(days, start=1)],
+                mapping=MAPPING.replace("dates: DD/MM/YYYY\n", ""))
+    lines = [x for x in res.report().splitlines() if "date_format" in x and x.startswith("  ")]
+    assert len(lines) == 6
+    assert lines[-1].strip().endswith(
+        "export.csv, column 'audit_date': and 15 more value(s) in 15 row(s) with the same problem "
+        "[rule: date_format] (every row: kentaudit validate --report DIR, rejected.csv)")
