@@ -104,3 +104,16 @@ def test_every_row_is_read_through_what_init_wrote_blank_ages_kept_as_not_record
         ["not_recorded", "not_recorded"]
     assert set(res.accepted["sample"]) == {"random_monthly_audit", "themed_dip_sample_neglect"}
     assert [s.design for s in prof.samples] == ["random", "purposive"]
+
+
+def test_a_question_answered_in_words_init_does_not_know_is_still_a_criterion(tmp_path):
+    """Few distinct values and no column named by its words: a question (its words are listed for
+    the analyst to map), never dropped because init does not know "Evident"."""
+    export = tmp_path / "e.csv"
+    export.write_text("Respondent ID,Which team is the case held in?,Q1. Is the plan evident? (Please select one)\n"
+                      + "".join(f"{i},Riverside Team,{('Evident', 'Not evident')[i % 2]}\n" for i in range(1, 9)),
+                      encoding="utf-8")
+    p = propose(export)
+    assert p.mapping["columns"]["Q1. Is the plan evident? (Please select one)"] == "c_plan_evident"
+    assert [c["label"] for c in p.criteria] == ["Is the plan evident?"]
+    assert any(u.startswith("answer 'Evident' (4 answers): not recognised") for u in p.undecided)
