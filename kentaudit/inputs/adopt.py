@@ -268,6 +268,14 @@ def _domain_name(words: str) -> str:
     return _slug(" ".join(keep[:2] or rest[:2]))
 
 
+def _sample_phrase(label: str) -> str:
+    """How a sentence names a sample, from its label: "Random monthly audit" -> "the random monthly audit
+    sample" (a finding then never names it by its code: "the random (random_monthly_audit) sample")."""
+    words = " ".join(label.split())
+    words = words[:1].lower() + words[1:] if words[:2].istitle() or words[:2].islower() else words
+    return f"the {words}" + ("" if "sample" in words.lower() else " sample")
+
+
 def _age_order(label: str) -> float:
     """Where an age band's words put it ("Unborn", "Under 5" first, then by the first age named)."""
     w = _words(label)
@@ -572,7 +580,8 @@ def propose(export, *, name: str | None = None, short_name: str | None = None) -
         return out
 
     smap = codes("sample", "samples")
-    profile["samples"] = {c: {"design": "random" if "random" in v.lower() else "purposive", "label": v}
+    profile["samples"] = {c: {"design": "random" if "random" in v.lower() else "purposive", "label": v,
+                              "phrase": _sample_phrase(v)}
                           for v, c in smap.items()} or {"annual": {"design": "random"}}
     if smap:
         undecided.append("samples: design proposed from the words (random where the value says 'random', "

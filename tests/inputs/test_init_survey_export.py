@@ -104,6 +104,8 @@ def test_every_row_is_read_through_what_init_wrote_blank_ages_kept_as_not_record
         ["not_recorded", "not_recorded"]
     assert set(res.accepted["sample"]) == {"random_monthly_audit", "themed_dip_sample_neglect"}
     assert [s.design for s in prof.samples] == ["random", "purposive"]
+    # a finding names each sample in words, never by its code
+    assert [s.phrase for s in prof.samples] == ["the random monthly audit sample", "the themed dip-sample: neglect"]
 
 
 def test_a_question_answered_in_words_init_does_not_know_is_still_a_criterion(tmp_path):
