@@ -147,12 +147,17 @@ def check_rejections(params, read: CycleRead) -> dict:
     summary.update({"accept_rejected_rows": limit, "report": report})
     if summary["rejected"] > limit:
         rules = join_words([f"{_rows(n)} under rule {rule}" for rule, n in summary["by_rule"].items()])
+        mapping = getattr(getattr(params, "inputs", None), "mapping", None)
+        # an export read through a mapping is read as it comes: what it writes is mapped, never edited
+        fix = (f"Map what the exports write in {mapping} (columns:, values:, dates:, constants:; "
+               "docs/profile.md) or correct the reference tables, and run again (kentaudit validate shows "
+               "each problem once)" if mapping else "Correct the exports or the reference tables and run again")
         raise RejectedRowsError(
             f"{summary['rejected']:,} of the {summary['rows_read']:,} input rows of cycle {params.cycle} were "
             f"rejected ({rules}), and the parameter file {params.source} accepts "
             f"{limit:,} (accept_rejected_rows). Nothing was run or published. Every rejected row, with its "
-            f"file, row, column, value and rule, is in {report}/rejected.csv (private). Correct the exports or "
-            f"the reference tables and run again; or, if these rows are to be left out of the cycle, set "
+            f"file, row, column, value and rule, is in {report}/rejected.csv (private). {fix}; "
+            f"or, if these rows are to be left out of the cycle, set "
             f"accept_rejected_rows: {summary['rejected']} in the parameter file (the appendix then reports them).",
             rejected=summary["rejected"], accepted_limit=limit, by_rule=summary["by_rule"], report=report)
     return summary

@@ -96,3 +96,23 @@ def test_a_column_wrong_in_many_distinct_values_is_five_lines_and_a_count_not_on
     assert lines[-1].strip().endswith(
         "export.csv, column 'audit_date': and 15 more value(s) in 15 row(s) with the same problem "
         "[rule: date_format] (every row: kentaudit validate --report DIR, rejected.csv)")
+
+
+def test_a_refused_run_of_a_mapped_export_says_to_map_what_it_writes_never_to_edit_it(tmp_path, monkeypatch):
+    from kentaudit.core.errors import RejectedRowsError
+    from kentaudit.inputs.accounting import check_rejections, read_cycle
+    from kentaudit.inputs.params import load_params
+    from tests.inputs.test_mapping import _setup
+
+    _setup(tmp_path, [_row(1, date="7 Mar 2026"), _row(2)], mapping=MAPPING.replace("dates: DD/MM/YYYY\n", ""))
+    (tmp_path / "cycle.yaml").write_text(
+        'cycle: "2025/26"\ntitle: Fenmarsh case file audit\nprofile: profile.yaml\n'
+        "inputs: {audits: [export.csv], mapping: mapping.yaml}\nsamples: [random]\nseed: 1\noutput_dir: out\n",
+        encoding="utf-8")
+    monkeypatch.setenv("KENTAUDIT_KEY", "3f9a0c7e1b2d4f6a8c0e2b4d6f8a1c3e5b7d9f0a2c4e6b8d0f1a3c5e7b9d2f4a")
+    P = load_params(tmp_path / "cycle.yaml")
+    with pytest.raises(RejectedRowsError) as e:
+        check_rejections(P, read_cycle(P))
+    said = str(e.value)
+    assert f"Map what the exports write in {tmp_path / 'mapping.yaml'} (columns:, values:, dates:" in said
+    assert "Correct the exports" not in said
