@@ -40,6 +40,7 @@ from kentaudit.inputs.reference import (AREA_ASSUMPTION, criteria, districts as 
 from kentaudit.publication.cells import ACCEPTED, Universe, answer_domain, grade_domain
 from kentaudit.publication.check.folder import check_printed, check_publication
 from kentaudit.publication.disclosure import (DEFAULT_WIDTH, Context, protect_adjusted_p,
+                                              design_complements, protect_design_estimate,
                                               protect_funnel_bands, suppress)
 from kentaudit.publication.figures import draw_figures
 from kentaudit.publication.findings import bindings_frame, main_findings
@@ -824,8 +825,18 @@ def _disclosure_control(b: _Build, tables) -> _Disclosed:
     modelled, earlier = _earlier(b, ctx, width)
     sup = suppress(tables, threshold=b.threshold, context=ctx, width=width,
                    earlier=[(d, v) for d, v, _ in earlier])
+    # the authority-wide estimate, shown wherever it reveals no hidden count: where the unit
+    # counts hidden so far would be revealed by it, another unit's count is hidden instead
+    # (docs/appendix.md, "The authority-wide estimate and hidden unit counts")
+    frame = _districts_ref(b.params).set_index("district")["children_on_plans"].astype(float).to_dict()
+    conf = float(_get(b.params, "confidence_level", 0.95))
+    force = design_complements(sup, tables, frame=frame, conf_level=conf)
+    if force:
+        sup = suppress(tables, threshold=b.threshold, context=ctx, width=width,
+                       earlier=[(d, v) for d, v, _ in earlier], force=force)
     mark_untestable(sup.tables)  # no test possible: [z]
     protect_derived(sup, tables, b.params)
+    sup.design_checks = protect_design_estimate(sup, tables, frame=frame, conf_level=conf)
     return _Disclosed(width, ctx, modelled, earlier, sup)
 
 

@@ -42,6 +42,7 @@ the publication check runs that one). Limits: see ``docs/appendix.md``.
 """
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import time
@@ -57,9 +58,10 @@ from kentaudit.publication.cells import (ACCEPTED, BATCH_MIN_VARS, BRANCHES, MIS
 from kentaudit.publication.table import PublicationTable, round_half_away
 from kentaudit.stats.funnel import funnel_limits
 from kentaudit.stats.multiplicity import adjust
+from kentaudit.stats.survey import stratified_logit_many
 
 __all__ = ["DEFAULT_WIDTH", "FUNNEL_DEFAULTS", "MARK", "Context", "SuppressionResult", "adjusted_p_bounds",
-           "definitions", "protect_adjusted_p", "protect_funnel_bands", "sensitive", "suppress"]
+           "definitions", "design_complements", "protect_adjusted_p", "protect_design_estimate", "protect_funnel_bands", "sensitive", "suppress"]
 
 MARK = "[c]"
 #: Default protection width: an attacker must not be able to prove a hidden count
@@ -132,6 +134,14 @@ class SuppressionResult:
     loss: pd.DataFrame | None = None
     cells: dict = field(default_factory=dict)
     hidden_zeros: int = 0
+    #: the linear system, the shown counts ``{definition index: value}`` (this appendix's and the
+    #: earlier releases') and the hidden counts a reader may take as >= 1: what a figure computed
+    #: over several rows is checked against (:func:`protect_design_estimate`)
+    system: LinearSystem | None = None
+    known: dict = field(default_factory=dict)
+    positive: frozenset = frozenset()
+    #: what :func:`protect_design_estimate` found for each criterion it looked at
+    design_checks: list = field(default_factory=list)
 
 
 def _num(v):
@@ -328,7 +338,7 @@ def definitions(table: PublicationTable, ctx: Context) -> dict:
 
 def suppress(tables: list[PublicationTable], threshold: int = 5, *, context: Context | None = None,
              width: int = DEFAULT_WIDTH, earlier: list | None = None,
-             max_rounds: int = 2_000) -> SuppressionResult:
+             max_rounds: int = 2_000, force: Mapping | None = None) -> SuppressionResult:
     """Protect the counts of an appendix: primary suppression, protection intervals, derived.
 
     Parameters
@@ -346,6 +356,9 @@ def suppress(tables: list[PublicationTable], threshold: int = 5, *, context: Con
         a count hidden there stays hidden; a count shown there is known to the attacker.
     max_rounds : int
         Safety limit on the number of complements.
+    force : mapping, optional
+        ``{(table id, row, column): reason}``: counts to hide as complements whatever else
+        happens (:func:`design_complements`); protected like every complement.
 
     Returns
     -------
@@ -444,7 +457,13 @@ def suppress(tables: list[PublicationTable], threshold: int = 5, *, context: Con
         # Hiding more never narrows a range (it removes constraints), so a primary
         # count found protected stays protected: only failing ones are looked at again.
         hidden_p = sorted(primary, key=lambda k: _poskey(occurrences[k][0], order, by_id))
-        todo = hidden_p
+        forced = []
+        for cell, why in (force or {}).items():
+            k = system.index[cell_def[cell]]
+            if k not in reason and value.get(k) is not None:
+                reason[k] = ("secondary", str(why))
+                forced.append(k)
+        todo = hidden_p + forced
         fixed_known = set(earlier_known)
         def positive():
             # hidden counts a reader can be assumed to know are at least 1: every hidden count
@@ -621,7 +640,12 @@ def suppress(tables: list[PublicationTable], threshold: int = 5, *, context: Con
     loss = pd.DataFrame(loss)
     cells = {cell: system.defs[system.index[d]] for cell, d in cell_def.items()}
     zeros = sum(1 for k in reason if value.get(k) == 0)
-    return SuppressionResult(published, audit, int(threshold), int(width), eqs, loss, cells, zeros)
+    shown = {k: v for k, v in value.items() if v is not None and k not in reason}
+    for k, v in earlier_known.items():
+        shown.setdefault(k, v)
+    pos = frozenset(k for k in reason if value.get(k) is None or value[k] >= 1)
+    return SuppressionResult(published, audit, int(threshold), int(width), eqs, loss, cells, zeros,
+                             system, shown, pos)
 
 
 #: CPU seconds one suppression may take before it stops with a message (a size out of reach
@@ -899,3 +923,261 @@ def protect_funnel_bands(published, source, *, target, method: str, column: str 
                           "counts: the overdispersion of its limits is estimated over them, and this band "
                           "is not the same for every value they could take", audit_rows, band)
     return audit_rows
+
+
+# ------------------------------------------------ the design-based authority-wide estimate
+#
+# The authority-wide estimate (T15) is computed over every unit's counts (T7's rows): a
+# weighted combination of the strata, sum_h w_h y_h / sum_h w_h m_h with w_h = N_h / n_h. Hiding
+# it whenever one unit's count is hidden over-protects: a weighted sum of many strata tells a
+# reader about one stratum only when, with everything else shown, it pins that stratum's count
+# down. Like the funnel bands, the estimate is therefore checked as the relation it is (a reader
+# is assumed to know every weight: the frame sizes N_h, the files n_h, the interval method): every
+# table of the criterion's hidden counts that a reader cannot rule out from the shown counts is
+# tried, the estimate and its interval recomputed and rounded as published, and the estimate is
+# shown when the tables reproducing it still leave every hidden count a range of at least the
+# protection width. Otherwise it stays hidden, and the audit names the count it would reveal.
+
+#: at most this many tables of one criterion's hidden counts are tried (else the estimate stays hidden)
+MAX_DESIGN_TABLES = 200_000
+
+
+def _rounds_to(x, shown, dec: int, scale: float):
+    """Whether values ``x`` (array) round half away from zero, at ``dec`` decimals of ``x * scale``,
+    to the published ``shown`` (NaN where the result gave none)."""
+    x = np.asarray(x, dtype=float) * scale
+    if shown is None or (isinstance(shown, float) and np.isnan(shown)):
+        return np.isnan(x)
+    half = 0.5 * 10.0 ** (-dec)
+    with np.errstate(invalid="ignore"):
+        return (~np.isnan(x)) & (np.abs(x) >= abs(shown) - half - 1e-9) & (np.abs(x) < abs(shown) + half - 1e-9) \
+            & (np.sign(x) * np.sign(shown) >= 0)
+
+
+def _design_setup(sup, by_src, by_pub, i, frame, conf_level, estimate, strata, audits):
+    """The stratum counts behind row ``i`` of the estimate table, or a reason it is not checked."""
+    est_src = by_src[estimate].data
+    st_src = by_src[strata].data
+    au_src = by_src[audits].data
+    cols = [c for c in ("estimate", "conf_low", "conf_high") if c in est_src.columns]
+    crit, smp = str(est_src.at[i, "criterion"]), str(est_src.at[i, "sample"])
+    rows = [j for j in range(len(st_src)) if str(st_src.at[j, "criterion"]) == crit
+            and not _is_total(st_src.at[j, "district"]) and str(st_src.at[j, "district"]) in frame]
+    n_of = {str(au_src.at[j, "district"]): _num(au_src.at[j, "n_audits"]) for j in range(len(au_src))
+            if str(au_src.at[j, "sample"]) == smp and not _is_total(au_src.at[j, "district"])}
+    units = [str(st_src.at[j, "district"]) for j in rows]
+    if " + " in smp or not rows or any(not n_of.get(u) for u in units) or set(n_of) != set(units):
+        return "not the stratified estimate of one sample's unit rows: not checked"
+    y = np.array([float(st_src.at[j, "n_yes"]) for j in rows])
+    m = np.array([float(st_src.at[j, "n_denominator"]) for j in rows])
+    n = np.array([float(n_of[u]) for u in units])
+    N = np.array([float(frame[u]) for u in units])
+    truth = [float(est_src.at[i, c]) if _num(est_src.at[i, c]) is not None else np.nan for c in cols]
+    mine = stratified_logit_many(y, m, n, N, conf_level)
+    if not np.allclose([v[0] for v in mine][:len(cols)], truth, rtol=1e-9, atol=1e-12, equal_nan=True):
+        return "the estimate is not the stratified estimate of the unit rows: not checked"
+    dec = {c.name: (1 if c.decimals is None else int(c.decimals)) for c in by_pub[estimate].columns}
+    scale = {c.name: float(c.scale or 1) for c in by_pub[estimate].columns}
+    shown = {}
+    for c in cols:
+        v = _num(est_src.at[i, c])
+        shown[c] = None if v is None else round_half_away(v * scale[c], dec[c])
+    return {"crit": crit, "rows": rows, "units": units, "y": y, "m": m, "n": n, "N": N, "cols": cols,
+            "dec": dec, "scale": scale, "shown": shown}
+
+
+def _design_narrows(sup, S, hid, known, positive, conf_level):
+    """Whether the published estimate narrows a hidden count of its criterion below the width.
+
+    ``hid``: ``[(definition index, position in S["rows"], column)]`` hidden; ``known`` the shown
+    counts. Returns ``(None, n tables)`` when it narrows none, else ``((k, lo, hi), n tables)``
+    (``lo`` None: no table of counts reproduces it, or too many to try)."""
+    system, width = sup.system, float(sup.width)
+    ks = list(dict.fromkeys(k for k, _, _ in hid))
+    rng_ = system.intervals(known, ks, lower_one=[k for k in positive if k not in known])
+    spans = [range(int(np.ceil(rng_[k][0] - 1e-9)), int(np.floor(min(rng_[k][1], 10**6) + 1e-9)) + 1) for k in ks]
+    size = int(np.prod([float(len(r)) for r in spans]))
+    if size > MAX_DESIGN_TABLES or size == 0:
+        return (ks[0], None, None), size
+    grid = np.array(np.meshgrid(*spans, indexing="ij")).reshape(len(ks), -1).T
+    ys = np.repeat(S["y"][None, :], len(grid), axis=0)
+    ms = np.repeat(S["m"][None, :], len(grid), axis=0)
+    pos_k = {k: q for q, k in enumerate(ks)}
+    for k, p, c in hid:
+        (ys if c == "n_yes" else ms)[:, p] = grid[:, pos_k[k]]
+    ok = np.all((ys >= 0) & (ys <= ms) & (ms <= S["n"]), axis=1)
+    for k in ks:
+        if k in positive:
+            ok &= grid[:, pos_k[k]] >= 1
+    cand = np.flatnonzero(ok)
+    if len(cand):
+        vals = stratified_logit_many(ys[cand], ms[cand], S["n"], S["N"], conf_level)
+        keep = np.ones(len(cand), dtype=bool)
+        for c, v in zip(S["cols"], vals):
+            keep &= _rounds_to(v, S["shown"][c], S["dec"][c], S["scale"][c])
+        cand = cand[keep]
+    feasible: dict = {}
+
+    def allowed(r):
+        if r not in feasible:
+            kn = {**known, **{k: float(grid[r, pos_k[k]]) for k in ks}}
+            try:
+                system.intervals(kn, [ks[0]], lower_one=[k for k in positive if k not in kn])
+                feasible[r] = True
+            except DisclosureError:
+                feasible[r] = False
+        return feasible[r]
+
+    for k in ks:
+        order = cand[np.argsort(grid[cand, pos_k[k]], kind="stable")]
+        lo = next((grid[r, pos_k[k]] for r in order if allowed(r)), None)
+        hi = next((grid[r, pos_k[k]] for r in order[::-1] if allowed(r)), None)
+        if lo is None or hi - lo < width - 1e-9:
+            return (k, lo, hi), size
+    return None, size
+
+
+def _design_hidden(sup, S, strata, by_pub):
+    st_pub = by_pub[strata].data
+    hid = []
+    for p, j in enumerate(S["rows"]):
+        for c in ("n_yes", "n_denominator"):
+            if st_pub.at[j, c] == MARK:
+                hid.append((sup.system.index[sup.cells[(strata, j, c)]], p, c))
+    return hid
+
+
+def design_complements(sup: SuppressionResult, source, *, frame: Mapping, conf_level: float = 0.95,
+                       estimate: str = "T15", strata: str = "T7", audits: str = "T3",
+                       max_tries: int = 8) -> dict:
+    """Unit counts to hide so that the design-based estimate can be shown ("protecting a
+    different cell"): for each criterion whose estimate :func:`suppress` hid and whose published
+    estimate would narrow a hidden unit count below the width, the cheapest shown ``n_yes`` of
+    another unit of the criterion (smallest first, at most ``max_tries``) with which it no
+    longer does. A unit count costs a reader far less than the authority's headline (the cost
+    rule of :func:`suppress`, :data:`KENT_PENALTY`).
+
+    Returns
+    -------
+    dict ``{(table id, row, column): reason}``: the cells to hide (give them to :func:`suppress`
+    as ``force``, which protects them as it protects every complement).
+    """
+    by_src = {t.id: t for t in source}
+    by_pub = {t.id: t for t in sup.tables}
+    if not {estimate, strata, audits} <= set(by_src) or sup.system is None:
+        return {}
+    est_pub = by_pub[estimate].data
+    st_src = by_src[strata].data
+    out = {}
+    for i in range(len(est_pub)):
+        if est_pub.at[i, "estimate"] != MARK:
+            continue
+        S = _design_setup(sup, by_src, by_pub, i, frame, conf_level, estimate, strata, audits)
+        if isinstance(S, str):
+            continue
+        hid = _design_hidden(sup, S, strata, by_pub)
+        if not hid:
+            continue
+        narrow, _ = _design_narrows(sup, S, hid, sup.known, sup.positive, conf_level)
+        if narrow is None or narrow[1] is None:
+            continue
+        hidden_pos = {p for _, p, _ in hid}
+        cands = sorted((p for p in range(len(S["rows"])) if p not in hidden_pos and S["y"][p] > 0
+                        and sup.system.index[sup.cells[(strata, S["rows"][p], "n_yes")]] in sup.known),
+                       key=lambda p: (S["y"][p], p))[:max_tries]
+        # one more unit count, cheapest first; then two (the cheapest few in pairs)
+        sets = [(p,) for p in cands] + list(itertools.combinations(cands[:5], 2))
+        for ps in sets:
+            ks = [sup.system.index[sup.cells[(strata, S["rows"][p], "n_yes")]] for p in ps]
+            known = {kk: v for kk, v in sup.known.items() if kk not in ks}
+            try:
+                again, _ = _design_narrows(sup, S, hid + [(k, p, "n_yes") for k, p in zip(ks, ps)], known,
+                                           sup.positive | set(ks), conf_level)
+            except DisclosureError:  # pragma: no cover - defensive
+                continue
+            if again is None:
+                why = (f"complement protecting the design-based estimate of {estimate} criterion "
+                       f"{S['crit']} (it would narrow a hidden count)")
+                for p in ps:
+                    out[(strata, S["rows"][p], "n_yes")] = why
+                # the complements already hidden stay hidden: the estimate was checked with them
+                for _, q, c in hid:
+                    out.setdefault((strata, S["rows"][q], c), why)
+                break
+    return out
+
+
+def protect_design_estimate(sup: SuppressionResult, source, *, frame: Mapping, conf_level: float = 0.95,
+                            estimate: str = "T15", strata: str = "T7", audits: str = "T3") -> list[dict]:
+    """Show the design-based estimate wherever it reveals no hidden count (see above).
+
+    :func:`suppress` hides every figure of ``estimate`` whose criterion has a hidden count in
+    ``strata`` (its ``over:``). For each such criterion, when the estimate is the stratified
+    estimate of ``strata``'s unit rows of one sample (``estimate``'s ``sample`` is the one sample
+    ``audits`` counts files of, and the estimate recomputed from the unit rows is the published
+    one) this tries every table of the hidden unit counts within the ranges a reader can prove,
+    keeps those whose estimate and logit interval, rounded as published, equal the published
+    ones and that the linear system allows (shown counts, cells >= 0, hidden counts >= 1), and
+    shows the estimate and its limits when each hidden count still spans ``sup.width`` over the
+    kept tables.
+
+    Parameters
+    ----------
+    sup : the result of :func:`suppress` (changed in place: tables, audit and loss)
+    source : list of PublicationTable, unsuppressed
+    frame : ``{unit: N_h}`` the frame sizes (children in scope) the estimate weights by
+    conf_level : the confidence level of the interval
+
+    Returns
+    -------
+    list of dict, one per criterion whose estimate was looked at: ``criterion``, ``shown``
+    (bool), ``hidden_counts`` (the unit cells hidden), ``forcing`` (the count the estimate
+    would narrow, or why it was not checked), ``tables_tried``.
+    """
+    by_src = {t.id: t for t in source}
+    by_pub = {t.id: t for t in sup.tables}
+    if not {estimate, strata, audits} <= set(by_src) or sup.system is None:
+        return []
+    est_src, est_pub = by_src[estimate].data, by_pub[estimate].data
+    report, restored = [], set()
+    for i in range(len(est_pub)):
+        cols = [c for c in ("estimate", "conf_low", "conf_high") if c in est_pub.columns]
+        if not any(est_pub.at[i, c] == MARK for c in cols):
+            continue
+        rec = {"criterion": str(est_src.at[i, "criterion"]), "shown": False, "hidden_counts": [],
+               "forcing": "", "tables_tried": 0}
+        report.append(rec)
+        S = _design_setup(sup, by_src, by_pub, i, frame, conf_level, estimate, strata, audits)
+        if isinstance(S, str):
+            rec["forcing"] = S
+            continue
+        hid = _design_hidden(sup, S, strata, by_pub)
+        rec["hidden_counts"] = [f"{strata} row {S['rows'][p]} {c} ({S['units'][p]})" for _, p, c in hid]
+        if not hid:
+            rec["forcing"] = "hidden for another reason"
+            continue
+        narrow, rec["tables_tried"] = _design_narrows(sup, S, hid, sup.known, sup.positive, conf_level)
+        if narrow is not None:
+            k, lo, hi = narrow
+            p, c = next((p, c) for kk, p, c in hid if kk == k)
+            rec["forcing"] = (f"{strata} row {S['rows'][p]} {c} ({S['units'][p]}): " + (
+                f"the estimate would narrow it to [{lo:g}, {hi:g}]" if lo is not None else
+                f"{rec['tables_tried']:,} tables of the hidden counts, more than can be tried"))
+            continue
+        rec["shown"] = True
+        for c in cols:
+            if est_pub.at[i, c] == MARK:
+                est_pub.at[i, c] = est_src.at[i, c]
+                restored.add((estimate, i, c))
+    if restored:
+        keep = [(r.table_id, int(r.row), r.column) not in restored for r in sup.audit.itertuples()]
+        sup.audit = sup.audit[keep].reset_index(drop=True)
+        if sup.loss is not None and len(sup.loss):
+            sup.loss["n_hidden_derived"] = [int(v) - (sum(1 for x in restored if x[0] == t))
+                                            for t, v in zip(sup.loss["table_id"], sup.loss["n_hidden_derived"])]
+    for rec in report:
+        if not rec["shown"] and rec["forcing"]:
+            for r in sup.audit.index[(sup.audit["table_id"] == estimate) & (sup.audit["reason"] == "derived")]:
+                if str(est_src.at[int(sup.audit.at[r, "row"]), "criterion"]) == rec["criterion"]:
+                    sup.audit.at[r, "detail"] = f"{sup.audit.at[r, 'detail']}; checked as a relation: {rec['forcing']}"
+    return report
