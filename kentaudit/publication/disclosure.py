@@ -51,6 +51,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from scipy.optimize import linprog
+from scipy.sparse import csr_matrix
 
 from kentaudit.core.errors import DisclosureError
 from kentaudit.publication.cells import (ACCEPTED, BATCH_MIN_VARS, BRANCHES, MISSING, Definition,
@@ -1021,11 +1023,7 @@ def _design_narrows(sup, S, hid, known, positive, conf_level):
     def allowed(r):
         if r not in feasible:
             kn = {**known, **{k: float(grid[r, pos_k[k]]) for k in ks}}
-            try:
-                system.intervals(kn, [ks[0]], lower_one=[k for k in positive if k not in kn])
-                feasible[r] = True
-            except DisclosureError:
-                feasible[r] = False
+            feasible[r] = _feasible(system, kn, [k for k in positive if k not in kn])
         return feasible[r]
 
     for k in ks:
@@ -1035,6 +1033,32 @@ def _design_narrows(sup, S, hid, known, positive, conf_level):
         if lo is None or hi - lo < width - 1e-9:
             return (k, lo, hi), size
     return None, size
+
+
+def _feasible(system, known: dict, lower_one) -> bool:
+    """Whether a table of finest cells (>= 0) has every count of ``known`` and every count of
+    ``lower_one`` >= 1: one linear programme over every equation, nothing substituted first
+    (a count fixed by the others must agree with them)."""
+    rows = system.equations(known)
+    data, ri, ci, b = [], [], [], []
+    for r, (vs, cs, rhs, _) in enumerate(rows):
+        for v, c in zip(vs, cs):
+            ri.append(r)
+            ci.append(int(v))
+            data.append(float(c))
+        b.append(float(rhs))
+    ud, ur, uc, ub = [], [], [], []
+    for q, k in enumerate(lower_one):
+        for v in system.vectors[k]:
+            ur.append(q)
+            uc.append(int(v))
+            ud.append(-1.0)
+        ub.append(-1.0)
+    a_eq = csr_matrix((data, (ri, ci)), shape=(len(b), system.n_vars))
+    a_ub = csr_matrix((ud, (ur, uc)), shape=(len(ub), system.n_vars)) if ub else None
+    res = linprog(np.zeros(system.n_vars), A_ub=a_ub, b_ub=ub or None, A_eq=a_eq, b_eq=b,
+                  bounds=(0, None), method="highs")
+    return res.status == 0
 
 
 def _design_hidden(sup, S, strata, by_pub):
@@ -1082,9 +1106,13 @@ def design_complements(sup: SuppressionResult, source, *, frame: Mapping, conf_l
         if narrow is None or narrow[1] is None:
             continue
         hidden_pos = {p for _, p, _ in hid}
+        # units beside a hidden one first (of its area: a count alone in its area would be
+        # pinned by the area's row), then the smallest counts
+        area_of = {p: str(st_src.at[S["rows"][p], "area"]) for p in range(len(S["rows"]))}
+        hidden_areas = {area_of[p] for p in hidden_pos}
         cands = sorted((p for p in range(len(S["rows"])) if p not in hidden_pos and S["y"][p] > 0
                         and sup.system.index[sup.cells[(strata, S["rows"][p], "n_yes")]] in sup.known),
-                       key=lambda p: (S["y"][p], p))[:max_tries]
+                       key=lambda p: (area_of[p] not in hidden_areas, S["y"][p], p))[:max_tries]
         # one more unit count, cheapest first; then two (the cheapest few in pairs)
         sets = [(p,) for p in cands] + list(itertools.combinations(cands[:5], 2))
         for ps in sets:
