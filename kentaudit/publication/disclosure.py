@@ -54,16 +54,17 @@ import pandas as pd
 from scipy.optimize import linprog
 from scipy.sparse import csr_matrix
 
-from kentaudit.core.errors import DisclosureError
+from kentaudit.core.errors import DisclosureError, KentauditError
 from kentaudit.publication.cells import (ACCEPTED, BATCH_MIN_VARS, BRANCHES, MISSING, Definition,
                                          LinearSystem, Universe)
 from kentaudit.publication.table import PublicationTable, round_half_away
 from kentaudit.stats.funnel import funnel_limits
 from kentaudit.stats.multiplicity import adjust
+from kentaudit.stats.shrinkage import shrink
 from kentaudit.stats.survey import stratified_logit_many
 
 __all__ = ["DEFAULT_WIDTH", "FUNNEL_DEFAULTS", "MARK", "Context", "SuppressionResult", "adjusted_p_bounds",
-           "definitions", "design_complements", "protect_adjusted_p", "protect_design_estimate", "protect_funnel_bands", "sensitive", "suppress"]
+           "definitions", "design_complements", "protect_adjusted_p", "protect_design_estimate", "protect_funnel_bands", "protect_shrunken", "sensitive", "suppress"]
 
 MARK = "[c]"
 #: Default protection width: an attacker must not be able to prove a hidden count
@@ -1197,6 +1198,13 @@ def protect_design_estimate(sup: SuppressionResult, source, *, frame: Mapping, c
             if est_pub.at[i, c] == MARK:
                 est_pub.at[i, c] = est_src.at[i, c]
                 restored.add((estimate, i, c))
+    _restored(sup, restored, report, estimate, est_src)
+    return report
+
+
+def _restored(sup, restored: set, report: list, table: str, src: pd.DataFrame) -> None:
+    """Take the cells shown again out of the audit and the loss; name the forcing count in the
+    audit of the cells still hidden."""
     if restored:
         keep = [(r.table_id, int(r.row), r.column) not in restored for r in sup.audit.itertuples()]
         sup.audit = sup.audit[keep].reset_index(drop=True)
@@ -1204,8 +1212,139 @@ def protect_design_estimate(sup: SuppressionResult, source, *, frame: Mapping, c
             sup.loss["n_hidden_derived"] = [int(v) - (sum(1 for x in restored if x[0] == t))
                                             for t, v in zip(sup.loss["table_id"], sup.loss["n_hidden_derived"])]
     for rec in report:
-        if not rec["shown"] and rec["forcing"]:
-            for r in sup.audit.index[(sup.audit["table_id"] == estimate) & (sup.audit["reason"] == "derived")]:
-                if str(est_src.at[int(sup.audit.at[r, "row"]), "criterion"]) == rec["criterion"]:
+        if rec["forcing"]:
+            for r in sup.audit.index[(sup.audit["table_id"] == table) & (sup.audit["reason"] == "derived")]:
+                if str(src.at[int(sup.audit.at[r, "row"]), "criterion"]) == rec["criterion"]:
                     sup.audit.at[r, "detail"] = f"{sup.audit.at[r, 'detail']}; checked as a relation: {rec['forcing']}"
+
+
+#: at most this many tables of one criterion's hidden unit counts are tried for the shrunken
+#: estimates (each is a refit of the hierarchical model; else they stay hidden)
+MAX_SHRUNKEN_TABLES = 200
+#: the shrunken-estimate columns a shown unit's row publishes (each compared at its precision)
+SHRUNKEN_COLUMNS = ("estimate", "conf_low", "conf_high", "prob_below_target", "rank_low", "rank_high")
+
+
+def protect_shrunken(sup: SuppressionResult, source, *, settings: Mapping, table: str = "T12") -> list[dict]:
+    """Shrunken estimates of the units whose counts are shown, wherever they reveal no hidden count.
+
+    :func:`suppress` hides every shrunken figure of a criterion with a hidden unit count (its
+    ``share_of``): the prior is fitted over every unit, so the shown units' estimates, intervals,
+    probabilities and rank intervals depend on the hidden counts. The rule (docs/appendix.md,
+    "Shrunken estimates of units with hidden counts"):
+
+    * a unit whose count is hidden keeps every shrunken figure hidden: its posterior mean is
+      monotone in its yes count, so with the prior (which two shown units give) it reveals it;
+    * the other units' figures are shown when every table of the hidden counts within the ranges
+      a reader can prove that the linear system allows, refitted with the analysis's own model,
+      draws and seed (``settings``: ``method``, ``n_draws``, ``seed``, ``conf_level``,
+      ``target``) and reproducing every shown figure at its published precision, still leaves
+      each hidden count a range of at least the protection width; otherwise they stay hidden and
+      the audit names the count they would narrow.
+
+    Returns
+    -------
+    list of dict per criterion looked at: ``criterion``, ``shown``, ``forcing``, ``tables_tried``.
+    """
+    by_src = {t.id: t for t in source}
+    by_pub = {t.id: t for t in sup.tables}
+    if table not in by_src or sup.system is None:
+        return []
+    src, pub = by_src[table].data, by_pub[table].data
+    spec_cols = {c.name: c for c in by_pub[table].columns}
+    cols = [c for c in SHRUNKEN_COLUMNS if c in spec_cols]
+    system, width = sup.system, float(sup.width)
+    report, restored = [], set()
+    for crit, idx in src.groupby(src["criterion"].astype(str), sort=False).groups.items():
+        rows = [int(j) for j in idx if not _is_total(src.at[j, "district"])]
+        hid_rows = [j for j in rows if MARK in (pub.at[j, "n_yes"], pub.at[j, "n_denominator"])]
+        if not hid_rows or not any(pub.at[j, c] == MARK for j in rows if j not in hid_rows for c in cols):
+            continue
+        rec = {"criterion": crit, "shown": False, "forcing": "", "tables_tried": 0}
+        report.append(rec)
+
+        def fit(y, m, rows=rows):
+            counts = pd.DataFrame({"district": [str(src.at[j, "district"]) for j in rows], "n_yes": y,
+                                   "n_denominator": m})
+            return shrink(counts, target=settings.get("target"), conf_level=float(settings.get("conf_level", 0.95)),
+                          method=str(settings.get("method", "hierarchical")),
+                          n_draws=int(settings.get("n_draws", 4000)), seed=int(settings.get("seed", 20090101)))
+
+        y0 = np.array([float(src.at[j, "n_yes"]) for j in rows])
+        m0 = np.array([float(src.at[j, "n_denominator"]) for j in rows])
+        try:
+            again = fit(y0, m0)
+        except KentauditError as exc:
+            rec["forcing"] = f"the model could not be refitted ({exc}): not checked"
+            continue
+        shown_rows = [p for p, j in enumerate(rows) if j not in hid_rows]
+
+        def published(v, c):
+            v, col = _num(v), spec_cols[c]
+            return None if v is None else round_half_away(v * float(col.scale or 1),
+                                                          0 if col.decimals is None else int(col.decimals))
+
+        truth = {(p, c): published(src.at[rows[p], c], c) for p in shown_rows for c in cols}
+        if any(published(again.at[p, c], c) != truth[(p, c)] for p in shown_rows for c in cols):
+            rec["forcing"] = "the analysis's shrunken estimates are not reproduced by refitting: not checked"
+            continue
+        hid = [(system.index[sup.cells[(table, rows[p], c)]], p, c) for p in range(len(rows))
+               for c in ("n_yes", "n_denominator") if rows[p] in hid_rows and pub.at[rows[p], c] == MARK]
+        ks = list(dict.fromkeys(k for k, _, _ in hid))
+        rng_ = system.intervals(sup.known, ks, lower_one=sup.positive)
+        spans = [range(int(np.ceil(rng_[k][0] - 1e-9)), int(np.floor(min(rng_[k][1], 10**6) + 1e-9)) + 1) for k in ks]
+        size = int(np.prod([float(len(r)) for r in spans]))
+        if size > 50 * MAX_SHRUNKEN_TABLES or size == 0:
+            rec["forcing"] = f"{size:,} tables of the hidden counts: more than can be tried"
+            continue
+        grid = np.array(np.meshgrid(*spans, indexing="ij")).reshape(len(ks), -1).T
+        pos_k = {k: q for q, k in enumerate(ks)}
+        groups = [g for g in (("estimate", "conf_low", "conf_high"), ("prob_below_target",),
+                              ("rank_low", "rank_high")) if set(g) <= set(cols)]
+        kept, tried = [], 0
+        for r in range(len(grid)):
+            y, m = y0.copy(), m0.copy()
+            for k, p, c in hid:
+                (y if c == "n_yes" else m)[p] = grid[r, pos_k[k]]
+            if np.any((y < 0) | (y > m)) or any(grid[r, pos_k[k]] < 1 for k in ks if k in sup.positive):
+                continue
+            kn = {**sup.known, **{k: float(grid[r, pos_k[k]]) for k in ks}}
+            if not _feasible(system, kn, [k for k in sup.positive if k not in kn]):
+                continue
+            tried += 1
+            if tried > MAX_SHRUNKEN_TABLES:
+                break
+            f = fit(y, m)
+            kept.append((grid[r], [all(published(f.at[p, c], c) == truth[(p, c)] for p in shown_rows for c in g)
+                                   for g in groups]))
+        rec["tables_tried"] = tried
+        if tried > MAX_SHRUNKEN_TABLES:
+            rec["forcing"] = f"more than {MAX_SHRUNKEN_TABLES} tables of the hidden counts: not tried"
+            continue
+        # the columns are added a group at a time (estimates with their intervals, the probability
+        # below the standard, the rank intervals), each kept only if the hidden counts still span
+        # the width over the tables reproducing every group kept so far
+        accepted, why = [], []
+        for q, g in enumerate(groups):
+            trial = accepted + [q]
+            rows_kept = np.array([v for v, ok in kept if all(ok[t] for t in trial)])
+            narrow = next((k for k in ks if not len(rows_kept) or
+                           rows_kept[:, pos_k[k]].max() - rows_kept[:, pos_k[k]].min() < width - 1e-9), None)
+            if narrow is None:
+                accepted.append(q)
+                continue
+            p, c = next((p, c) for kk, p, c in hid if kk == narrow)
+            span = (f"[{rows_kept[:, pos_k[narrow]].min():g}, {rows_kept[:, pos_k[narrow]].max():g}]"
+                    if len(rows_kept) else "nothing")
+            why.append(f"{', '.join(g)} would narrow {table} row {rows[p]} {c} "
+                       f"({src.at[rows[p], 'district']}) to {span}")
+        rec["forcing"] = "; ".join(why)
+        rec["shown"] = bool(accepted)
+        rec["columns_shown"] = [c for q in accepted for c in groups[q]]
+        for p in shown_rows:
+            for c in rec["columns_shown"]:
+                if pub.at[rows[p], c] == MARK:
+                    pub.at[rows[p], c] = src.at[rows[p], c]
+                    restored.add((table, rows[p], c))
+    _restored(sup, restored, report, table, src)
     return report

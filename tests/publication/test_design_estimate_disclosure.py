@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 
 from kentaudit.publication.cells import Universe
-from kentaudit.publication.disclosure import (MARK, Context, design_complements, protect_design_estimate,
-                                              suppress)
+from kentaudit.publication.disclosure import (MARK, Context, design_complements,
+                                              protect_design_estimate, suppress)
 from kentaudit.publication.table import Column, PublicationTable
 from kentaudit.stats.survey import stratified_logit_many
 
