@@ -11,10 +11,12 @@ hidden, or hides it naming the count it would narrow.
 import numpy as np
 import pandas as pd
 
+from kentaudit.publication.appendix import loss_lines
 from kentaudit.publication.cells import Universe
-from kentaudit.publication.disclosure import (MARK, Context, design_complements,
-                                              protect_design_estimate, suppress)
+from kentaudit.publication.disclosure import (MARK, SHRUNKEN_COLUMNS, Context, design_complements,
+                                              protect_design_estimate, protect_shrunken, suppress)
 from kentaudit.publication.table import Column, PublicationTable
+from kentaudit.stats.shrinkage import shrink
 from kentaudit.stats.survey import stratified_logit_many
 
 AREAS = {"North": ["N1", "N2", "N3", "N4"], "Vale": ["V1", "V2", "V3", "Small"], "Coast": ["C1", "C2", "C3", "C4"]}
@@ -129,3 +131,58 @@ def test_the_estimate_is_shown_only_where_an_independent_enumeration_finds_every
     assert rep[0]["shown"] == wide or not rep[0]["shown"], kept
     if rep[0]["shown"]:
         assert wide, kept
+
+
+def test_the_loss_is_reported_table_by_table_with_the_count_that_keeps_the_estimate_hidden():
+    tables, ctx, N = fixture()
+    sup = suppress(tables, context=ctx, width=3)
+    protect_design_estimate(sup, tables, frame=N)
+    lines = loss_lines(sup)
+    t7 = next(line for line in lines if line.startswith("Table 7:"))
+    n_prim = int(sup.loss.set_index("table_id").at["T7", "n_primary"])
+    n_sec = int(sup.loss.set_index("table_id").at["T7", "n_secondary"])
+    assert f"({n_prim} primary, {n_sec} secondary)" in t7
+    t15 = next(line for line in lines if line.startswith("Table 15:"))
+    assert "would reveal a hidden count (T7 row" in t15
+
+
+def shrunken_fixture():
+    """T7's unit rows of one criterion and T12: the shrunken estimates fitted over them."""
+    tables, ctx, N = fixture()
+    t7 = tables[1].data
+    units = t7[t7["district"].isin(UNITS)].reset_index(drop=True)
+    fit = shrink(units[["district", "n_yes", "n_denominator"]], target=0.8, n_draws=500, seed=1)
+    df = units[["criterion", "area", "district", "n_yes", "n_denominator"]].copy()
+    for c in SHRUNKEN_COLUMNS:
+        df[c] = fit[c].to_numpy()
+    cols = [Column("criterion", "Criterion", "label"), Column("area", "Area", "label"),
+            Column("district", "Unit", "label"), Column("n_yes", "Yes", "count", "count"),
+            Column("n_denominator", "Answered", "count", "count")]
+    share = {"where": {}, "within": ["criterion"]}
+    for c in SHRUNKEN_COLUMNS:
+        pct = c not in ("rank_low", "rank_high")
+        cols.append(Column(c, c, "derived", "%" if pct else "rank", ("n_yes", "n_denominator"),
+                           100 if pct else 1, 1 if c in ("estimate", "conf_low", "conf_high") else 0, share_of=share))
+    t12 = PublicationTable("T12", "Shrunken", df, cols, defines=tables[1].defines)
+    return [tables[0], tables[1], t12], ctx
+
+
+def test_a_unit_with_a_hidden_count_keeps_its_shrunken_figures_hidden_and_what_stays_hidden_names_its_count():
+    tables, ctx = shrunken_fixture()
+    sup = suppress(tables, context=ctx, width=3)
+    pub = sup.tables[2].data
+    assert (pub.loc[pub["district"] == "Small", list(SHRUNKEN_COLUMNS)] == MARK).all(axis=None)
+    rep = protect_shrunken(sup, tables, settings={"target": 0.8, "n_draws": 500, "seed": 1, "conf_level": 0.95,
+                                                  "method": "hierarchical"})
+    assert rep and rep[0]["tables_tried"] > 0
+    pub = sup.tables[2].data
+    hidden_rows = pub.index[(pub["n_yes"] == MARK) | (pub["n_denominator"] == MARK)]
+    assert (pub.loc[hidden_rows, list(SHRUNKEN_COLUMNS)] == MARK).all(axis=None)
+    shown = set(rep[0].get("columns_shown", []))
+    for c in SHRUNKEN_COLUMNS:
+        if c not in shown:
+            assert c in rep[0]["forcing"]
+            details = sup.audit.loc[(sup.audit.table_id == "T12") & (sup.audit.column == c), "detail"]
+            assert details.str.contains("would narrow T12 row").all()
+        else:
+            assert (pub.loc[~pub.index.isin(hidden_rows), c] != MARK).all()
