@@ -730,9 +730,15 @@ def loss_lines(sup) -> list[str]:
         est = sup.audit[(sup.audit["table_id"] == r.table_id) & (sup.audit["column"] == "estimate")]
         forced = [d.split("checked as a relation: ", 1)[1] for d in est["detail"].astype(str)
                   if "checked as a relation: " in d]
-        if forced:
-            line += (f"; the estimate of {len(est)} row(s) is hidden because it would reveal a hidden "
-                     f"count ({forced[0]}" + (f", and {len(forced) - 1} more" if len(forced) > 1 else "") + ")")
+        revealing = [f for f in forced if "would narrow" in f]
+        unchecked = [f for f in forced if "would narrow" not in f]
+        if revealing:
+            line += (f"; the estimate of {len(revealing)} row(s) is hidden because it would reveal a hidden "
+                     f"count ({revealing[0]}" + (f", and {len(revealing) - 1} more" if len(revealing) > 1 else "")
+                     + ")")
+        if unchecked:
+            line += (f"; the estimate of {len(unchecked)} row(s) is hidden with the hidden counts it is "
+                     f"computed over, not checked as a relation ({unchecked[0]})")
         out.append(line)
     return out
 
