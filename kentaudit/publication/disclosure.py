@@ -997,6 +997,10 @@ def _design_narrows(sup, S, hid, known, positive, conf_level):
     (``lo`` None: no table of counts reproduces it, or too many to try)."""
     system, width = sup.system, float(sup.width)
     ks = list(dict.fromkeys(k for k, _, _ in hid))
+    # every hidden count is protected, so takes at least width + 1 values: too many tables to try
+    # is known before any range is solved (200 units: hundreds of hidden counts a criterion)
+    if float(max(width, 1) + 1) ** len(ks) > MAX_DESIGN_TABLES:
+        return (ks[0], None, None), int(min(float(max(width, 1) + 1) ** len(ks), 1e18))
     rng_ = system.intervals(known, ks, lower_one=[k for k in positive if k not in known])
     spans = [range(int(np.ceil(rng_[k][0] - 1e-9)), int(np.floor(min(rng_[k][1], 10**6) + 1e-9)) + 1) for k in ks]
     size = int(np.prod([float(len(r)) for r in spans]))
@@ -1291,6 +1295,9 @@ def protect_shrunken(sup: SuppressionResult, source, *, settings: Mapping, table
         hid = [(system.index[sup.cells[(table, rows[p], c)]], p, c) for p in range(len(rows))
                for c in ("n_yes", "n_denominator") if rows[p] in hid_rows and pub.at[rows[p], c] == MARK]
         ks = list(dict.fromkeys(k for k, _, _ in hid))
+        if float(max(width, 1) + 1) ** len(ks) > 50 * MAX_SHRUNKEN_TABLES:
+            rec["forcing"] = f"{len(ks)} hidden counts: more tables of them than can be tried"
+            continue
         rng_ = system.intervals(sup.known, ks, lower_one=sup.positive)
         spans = [range(int(np.ceil(rng_[k][0] - 1e-9)), int(np.floor(min(rng_[k][1], 10**6) + 1e-9)) + 1) for k in ks]
         size = int(np.prod([float(len(r)) for r in spans]))
