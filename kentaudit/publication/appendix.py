@@ -40,7 +40,8 @@ from kentaudit.inputs.reference import (AREA_ASSUMPTION, criteria, districts as 
 from kentaudit.publication.cells import ACCEPTED, Universe, answer_domain, grade_domain
 from kentaudit.publication.check.folder import check_printed, check_publication
 from kentaudit.publication.disclosure import (DEFAULT_WIDTH, Context, protect_adjusted_p,
-                                              protect_funnel_bands, suppress)
+                                              design_complements, protect_design_estimate,
+                                              protect_funnel_bands, protect_shrunken, suppress)
 from kentaudit.publication.figures import draw_figures
 from kentaudit.publication.findings import bindings_frame, main_findings
 from kentaudit.publication.members import left_out_note
@@ -87,6 +88,8 @@ class AppendixResult:
     suppressed: pd.DataFrame
     files: list = field(default_factory=list)
     missing: list = field(default_factory=list)
+    #: what disclosure control cost, one sentence a table (:func:`loss_lines`)
+    loss: list = field(default_factory=list)
 
 
 # ------------------------------------------------------------------ params
@@ -451,7 +454,8 @@ def _disclosure_text(thr, sup, earlier, words: Words | None = None) -> str:
         txt += (f" Information loss: {tot_h} of {tot_n} published count cells are suppressed "
                 f"({100.0 * tot_h / tot_n if tot_n else 0:.1f}%)"
                 + (": " + "; ".join(parts) if parts else "") +
-                f"; {int(lo['n_hidden_derived'].sum())} derived figures are suppressed with them.")
+                f"; {int(lo['n_hidden_derived'].sum())} derived figures are suppressed with them. "
+                "By table: " + ". ".join(loss_lines(sup)) + ".")
     return txt
 
 
@@ -704,7 +708,39 @@ def build_appendix(params, results_dir=None, *, spec_path=None) -> AppendixResul
     missing = [(name, NO_PDF_REASON)
                for fmt, (name, _) in _DOWNLOADS.items() if fmt in formats and not (final / name).is_file()]
     return AppendixResult(final, b.results_dir / "restricted", [t.id for t in d.sup.tables],
-                          [f.id for f in figures], skipped + fskipped, d.sup.audit, files, missing)
+                          [f.id for f in figures], skipped + fskipped, d.sup.audit, files, missing,
+                          loss_lines(d.sup))
+
+
+def loss_lines(sup) -> list[str]:
+    """What disclosure control cost, one sentence a table that lost anything: the counts hidden
+    of those published, how many as primary (1 to the threshold) and as secondary (complements,
+    and counts hidden in an earlier release), the derived figures hidden with them, and for the
+    authority-wide estimate (its ``estimate`` column) the criteria whose figure is hidden, with
+    the count that forces it (the suppression audit's detail)."""
+    out = []
+    if sup is None or sup.loss is None:
+        return out
+    for r in sup.loss.itertuples():
+        if not (r.n_hidden_counts or r.n_hidden_derived):
+            continue
+        line = (f"{reader_number(r.table_id)}: {int(r.n_hidden_counts)} of {int(r.n_count_cells)} counts hidden "
+                f"({int(r.n_primary)} primary, {int(r.n_secondary)} secondary), "
+                f"{int(r.n_hidden_derived)} derived figures hidden with them")
+        est = sup.audit[(sup.audit["table_id"] == r.table_id) & (sup.audit["column"] == "estimate")]
+        forced = [d.split("checked as a relation: ", 1)[1] for d in est["detail"].astype(str)
+                  if "checked as a relation: " in d]
+        revealing = [f for f in forced if "would narrow" in f]
+        unchecked = [f for f in forced if "would narrow" not in f]
+        if revealing:
+            line += (f"; the estimate of {len(revealing)} row(s) is hidden because it would reveal a hidden "
+                     f"count ({revealing[0]}" + (f", and {len(revealing) - 1} more" if len(revealing) > 1 else "")
+                     + ")")
+        if unchecked:
+            line += (f"; the estimate of {len(unchecked)} row(s) is hidden with the hidden counts it is "
+                     f"computed over, not checked as a relation ({unchecked[0]})")
+        out.append(line)
+    return out
 
 
 # ------------------------------------------------------- steps of build_appendix
@@ -824,8 +860,27 @@ def _disclosure_control(b: _Build, tables) -> _Disclosed:
     modelled, earlier = _earlier(b, ctx, width)
     sup = suppress(tables, threshold=b.threshold, context=ctx, width=width,
                    earlier=[(d, v) for d, v, _ in earlier])
+    # the authority-wide estimate, shown wherever it reveals no hidden count: where the unit
+    # counts hidden so far would be revealed by it, another unit's count is hidden instead
+    # (docs/appendix.md, "The authority-wide estimate and hidden unit counts")
+    frame = _districts_ref(b.params).set_index("district")["children_on_plans"].astype(float).to_dict()
+    conf = float(_get(b.params, "confidence_level", 0.95))
+    force = design_complements(sup, tables, frame=frame, conf_level=conf)
+    if force:
+        sup = suppress(tables, threshold=b.threshold, context=ctx, width=width,
+                       earlier=[(d, v) for d, v, _ in earlier], force=force)
     mark_untestable(sup.tables)  # no test possible: [z]
     protect_derived(sup, tables, b.params)
+    sup.design_checks = protect_design_estimate(sup, tables, frame=frame, conf_level=conf)
+    # the shrunken estimates of the units whose counts are shown, wherever they reveal no hidden
+    # count (docs/appendix.md, "Shrunken estimates of units with hidden counts"), refitted with
+    # the analysis's own model, draws and seed
+    sh = read_results(b.results_dir, "shrunken_headline")
+    if sh is not None and len(sh):
+        settings = {c: sh[c].iloc[0] for c in ("method", "n_draws", "seed", "conf_level", "target") if c in sh.columns}
+        if settings.get("target") is not None and pd.isna(settings["target"]):
+            settings["target"] = None
+        sup.design_checks += protect_shrunken(sup, tables, settings=settings)
     return _Disclosed(width, ctx, modelled, earlier, sup)
 
 
@@ -1015,5 +1070,7 @@ def build_appendix_cli(params_path, results_dir=None) -> int:
     print(f"appendix: {len(res.tables)} tables, {len(res.figures)} figures -> {res.publish_dir}")
     for id_, title, why in res.skipped:
         print(f"  skipped {id_} ({title}): {why}")
+    for line in res.loss:
+        print(f"  disclosure control: {line}")
     print(f"restricted (unsuppressed, internal only): {res.restricted_dir}")
     return 0

@@ -42,6 +42,7 @@ the publication check runs that one). Limits: see ``docs/appendix.md``.
 """
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import time
@@ -50,16 +51,20 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from scipy.optimize import linprog
+from scipy.sparse import csr_matrix
 
-from kentaudit.core.errors import DisclosureError
+from kentaudit.core.errors import DisclosureError, KentauditError
 from kentaudit.publication.cells import (ACCEPTED, BATCH_MIN_VARS, BRANCHES, MISSING, Definition,
                                          LinearSystem, Universe)
 from kentaudit.publication.table import PublicationTable, round_half_away
 from kentaudit.stats.funnel import funnel_limits
 from kentaudit.stats.multiplicity import adjust
+from kentaudit.stats.shrinkage import shrink
+from kentaudit.stats.survey import stratified_logit_many
 
 __all__ = ["DEFAULT_WIDTH", "FUNNEL_DEFAULTS", "MARK", "Context", "SuppressionResult", "adjusted_p_bounds",
-           "definitions", "protect_adjusted_p", "protect_funnel_bands", "sensitive", "suppress"]
+           "definitions", "design_complements", "protect_adjusted_p", "protect_design_estimate", "protect_funnel_bands", "protect_shrunken", "sensitive", "suppress"]
 
 MARK = "[c]"
 #: Default protection width: an attacker must not be able to prove a hidden count
@@ -132,6 +137,14 @@ class SuppressionResult:
     loss: pd.DataFrame | None = None
     cells: dict = field(default_factory=dict)
     hidden_zeros: int = 0
+    #: the linear system, the shown counts ``{definition index: value}`` (this appendix's and the
+    #: earlier releases') and the hidden counts a reader may take as >= 1: what a figure computed
+    #: over several rows is checked against (:func:`protect_design_estimate`)
+    system: LinearSystem | None = None
+    known: dict = field(default_factory=dict)
+    positive: frozenset = frozenset()
+    #: what :func:`protect_design_estimate` found for each criterion it looked at
+    design_checks: list = field(default_factory=list)
 
 
 def _num(v):
@@ -328,7 +341,7 @@ def definitions(table: PublicationTable, ctx: Context) -> dict:
 
 def suppress(tables: list[PublicationTable], threshold: int = 5, *, context: Context | None = None,
              width: int = DEFAULT_WIDTH, earlier: list | None = None,
-             max_rounds: int = 2_000) -> SuppressionResult:
+             max_rounds: int = 2_000, force: Mapping | None = None) -> SuppressionResult:
     """Protect the counts of an appendix: primary suppression, protection intervals, derived.
 
     Parameters
@@ -346,6 +359,9 @@ def suppress(tables: list[PublicationTable], threshold: int = 5, *, context: Con
         a count hidden there stays hidden; a count shown there is known to the attacker.
     max_rounds : int
         Safety limit on the number of complements.
+    force : mapping, optional
+        ``{(table id, row, column): reason}``: counts to hide as complements whatever else
+        happens (:func:`design_complements`); protected like every complement.
 
     Returns
     -------
@@ -444,7 +460,13 @@ def suppress(tables: list[PublicationTable], threshold: int = 5, *, context: Con
         # Hiding more never narrows a range (it removes constraints), so a primary
         # count found protected stays protected: only failing ones are looked at again.
         hidden_p = sorted(primary, key=lambda k: _poskey(occurrences[k][0], order, by_id))
-        todo = hidden_p
+        forced = []
+        for cell, why in (force or {}).items():
+            k = system.index[cell_def[cell]]
+            if k not in reason and value.get(k) is not None:
+                reason[k] = ("secondary", str(why))
+                forced.append(k)
+        todo = hidden_p + forced
         fixed_known = set(earlier_known)
         def positive():
             # hidden counts a reader can be assumed to know are at least 1: every hidden count
@@ -621,7 +643,12 @@ def suppress(tables: list[PublicationTable], threshold: int = 5, *, context: Con
     loss = pd.DataFrame(loss)
     cells = {cell: system.defs[system.index[d]] for cell, d in cell_def.items()}
     zeros = sum(1 for k in reason if value.get(k) == 0)
-    return SuppressionResult(published, audit, int(threshold), int(width), eqs, loss, cells, zeros)
+    shown = {k: v for k, v in value.items() if v is not None and k not in reason}
+    for k, v in earlier_known.items():
+        shown.setdefault(k, v)
+    pos = frozenset(k for k in reason if value.get(k) is None or value[k] >= 1)
+    return SuppressionResult(published, audit, int(threshold), int(width), eqs, loss, cells, zeros,
+                             system, shown, pos)
 
 
 #: CPU seconds one suppression may take before it stops with a message (a size out of reach
@@ -899,3 +926,432 @@ def protect_funnel_bands(published, source, *, target, method: str, column: str 
                           "counts: the overdispersion of its limits is estimated over them, and this band "
                           "is not the same for every value they could take", audit_rows, band)
     return audit_rows
+
+
+# ------------------------------------------------ the design-based authority-wide estimate
+#
+# The authority-wide estimate (T15) is computed over every unit's counts (T7's rows): a
+# weighted combination of the strata, sum_h w_h y_h / sum_h w_h m_h with w_h = N_h / n_h. Hiding
+# it whenever one unit's count is hidden over-protects: a weighted sum of many strata tells a
+# reader about one stratum only when, with everything else shown, it pins that stratum's count
+# down. Like the funnel bands, the estimate is therefore checked as the relation it is (a reader
+# is assumed to know every weight: the frame sizes N_h, the files n_h, the interval method): every
+# table of the criterion's hidden counts that a reader cannot rule out from the shown counts is
+# tried, the estimate and its interval recomputed and rounded as published, and the estimate is
+# shown when the tables reproducing it still leave every hidden count a range of at least the
+# protection width. Otherwise it stays hidden, and the audit names the count it would reveal.
+
+#: at most this many tables of one criterion's hidden counts are tried (else the estimate stays hidden)
+MAX_DESIGN_TABLES = 200_000
+
+
+def _rounds_to(x, shown, dec: int, scale: float):
+    """Whether values ``x`` (array) round half away from zero, at ``dec`` decimals of ``x * scale``,
+    to the published ``shown`` (NaN where the result gave none)."""
+    x = np.asarray(x, dtype=float) * scale
+    if shown is None or (isinstance(shown, float) and np.isnan(shown)):
+        return np.isnan(x)
+    half = 0.5 * 10.0 ** (-dec)
+    with np.errstate(invalid="ignore"):
+        return (~np.isnan(x)) & (np.abs(x) >= abs(shown) - half - 1e-9) & (np.abs(x) < abs(shown) + half - 1e-9) \
+            & (np.sign(x) * np.sign(shown) >= 0)
+
+
+def _design_setup(sup, by_src, by_pub, i, frame, conf_level, estimate, strata, audits):
+    """The stratum counts behind row ``i`` of the estimate table, or a reason it is not checked."""
+    est_src = by_src[estimate].data
+    st_src = by_src[strata].data
+    au_src = by_src[audits].data
+    cols = [c for c in ("estimate", "conf_low", "conf_high") if c in est_src.columns]
+    crit, smp = str(est_src.at[i, "criterion"]), str(est_src.at[i, "sample"])
+    rows = [j for j in range(len(st_src)) if str(st_src.at[j, "criterion"]) == crit
+            and not _is_total(st_src.at[j, "district"]) and str(st_src.at[j, "district"]) in frame]
+    n_of = {str(au_src.at[j, "district"]): _num(au_src.at[j, "n_audits"]) for j in range(len(au_src))
+            if str(au_src.at[j, "sample"]) == smp and not _is_total(au_src.at[j, "district"])}
+    units = [str(st_src.at[j, "district"]) for j in rows]
+    if " + " in smp or not rows or any(not n_of.get(u) for u in units) or set(n_of) != set(units):
+        return "not the stratified estimate of one sample's unit rows: not checked"
+    y = np.array([float(st_src.at[j, "n_yes"]) for j in rows])
+    m = np.array([float(st_src.at[j, "n_denominator"]) for j in rows])
+    n = np.array([float(n_of[u]) for u in units])
+    N = np.array([float(frame[u]) for u in units])
+    truth = [float(est_src.at[i, c]) if _num(est_src.at[i, c]) is not None else np.nan for c in cols]
+    mine = stratified_logit_many(y, m, n, N, conf_level)
+    if not np.allclose([v[0] for v in mine][:len(cols)], truth, rtol=1e-9, atol=1e-12, equal_nan=True):
+        return "the estimate is not the stratified estimate of the unit rows: not checked"
+    dec = {c.name: (1 if c.decimals is None else int(c.decimals)) for c in by_pub[estimate].columns}
+    scale = {c.name: float(c.scale or 1) for c in by_pub[estimate].columns}
+    shown = {}
+    for c in cols:
+        v = _num(est_src.at[i, c])
+        shown[c] = None if v is None else round_half_away(v * scale[c], dec[c])
+    return {"crit": crit, "rows": rows, "units": units, "y": y, "m": m, "n": n, "N": N, "cols": cols,
+            "dec": dec, "scale": scale, "shown": shown}
+
+
+def _design_narrows(sup, S, hid, known, positive, conf_level):
+    """Whether the published estimate narrows a hidden count of its criterion below the width.
+
+    ``hid``: ``[(definition index, position in S["rows"], column)]`` hidden; ``known`` the shown
+    counts. Returns ``(None, n tables)`` when it narrows none, else ``((k, lo, hi), n tables)``
+    (``lo`` None: no table of counts reproduces it, or too many to try)."""
+    system, width = sup.system, float(sup.width)
+    ks = list(dict.fromkeys(k for k, _, _ in hid))
+    # every hidden count is protected, so takes at least width + 1 values: too many tables to try
+    # is known before any range is solved (200 units: hundreds of hidden counts a criterion)
+    if float(max(width, 1) + 1) ** len(ks) > MAX_DESIGN_TABLES:
+        return (ks[0], None, None), int(min(float(max(width, 1) + 1) ** len(ks), 1e18))
+    rng_ = system.intervals(known, ks, lower_one=[k for k in positive if k not in known])
+    spans = [range(int(np.ceil(rng_[k][0] - 1e-9)), int(np.floor(min(rng_[k][1], 10**6) + 1e-9)) + 1) for k in ks]
+    size = int(np.prod([float(len(r)) for r in spans]))
+    if size > MAX_DESIGN_TABLES or size == 0:
+        return (ks[0], None, None), size
+    grid = np.array(np.meshgrid(*spans, indexing="ij")).reshape(len(ks), -1).T
+    ys = np.repeat(S["y"][None, :], len(grid), axis=0)
+    ms = np.repeat(S["m"][None, :], len(grid), axis=0)
+    pos_k = {k: q for q, k in enumerate(ks)}
+    for k, p, c in hid:
+        (ys if c == "n_yes" else ms)[:, p] = grid[:, pos_k[k]]
+    ok = np.all((ys >= 0) & (ys <= ms) & (ms <= S["n"]), axis=1)
+    for k in ks:
+        if k in positive:
+            ok &= grid[:, pos_k[k]] >= 1
+    cand = np.flatnonzero(ok)
+    if len(cand):
+        vals = stratified_logit_many(ys[cand], ms[cand], S["n"], S["N"], conf_level)
+        keep = np.ones(len(cand), dtype=bool)
+        for c, v in zip(S["cols"], vals):
+            keep &= _rounds_to(v, S["shown"][c], S["dec"][c], S["scale"][c])
+        cand = cand[keep]
+    feasible: dict = {}
+
+    def allowed(r):
+        if r not in feasible:
+            kn = {**known, **{k: float(grid[r, pos_k[k]]) for k in ks}}
+            feasible[r] = _feasible(system, kn, [k for k in positive if k not in kn])
+        return feasible[r]
+
+    for k in ks:
+        order = cand[np.argsort(grid[cand, pos_k[k]], kind="stable")]
+        lo = next((grid[r, pos_k[k]] for r in order if allowed(r)), None)
+        hi = next((grid[r, pos_k[k]] for r in order[::-1] if allowed(r)), None)
+        if lo is None or hi - lo < width - 1e-9:
+            return (k, lo, hi), size
+    return None, size
+
+
+def _feasible(system, known: dict, lower_one) -> bool:
+    """Whether a table of finest cells (>= 0) has every count of ``known`` and every count of
+    ``lower_one`` >= 1: one linear programme over every equation, nothing substituted first
+    (a count fixed by the others must agree with them)."""
+    rows = system.equations(known)
+    data, ri, ci, b = [], [], [], []
+    for r, (vs, cs, rhs, _) in enumerate(rows):
+        for v, c in zip(vs, cs):
+            ri.append(r)
+            ci.append(int(v))
+            data.append(float(c))
+        b.append(float(rhs))
+    ud, ur, uc, ub = [], [], [], []
+    for q, k in enumerate(lower_one):
+        for v in system.vectors[k]:
+            ur.append(q)
+            uc.append(int(v))
+            ud.append(-1.0)
+        ub.append(-1.0)
+    a_eq = csr_matrix((data, (ri, ci)), shape=(len(b), system.n_vars))
+    a_ub = csr_matrix((ud, (ur, uc)), shape=(len(ub), system.n_vars)) if ub else None
+    res = linprog(np.zeros(system.n_vars), A_ub=a_ub, b_ub=ub or None, A_eq=a_eq, b_eq=b,
+                  bounds=(0, None), method="highs")
+    return res.status == 0
+
+
+def _design_hidden(sup, S, strata, by_pub):
+    st_pub = by_pub[strata].data
+    hid = []
+    for p, j in enumerate(S["rows"]):
+        for c in ("n_yes", "n_denominator"):
+            if st_pub.at[j, c] == MARK:
+                hid.append((sup.system.index[sup.cells[(strata, j, c)]], p, c))
+    return hid
+
+
+def design_complements(sup: SuppressionResult, source, *, frame: Mapping, conf_level: float = 0.95,
+                       estimate: str = "T15", strata: str = "T7", audits: str = "T3",
+                       max_tries: int = 8) -> dict:
+    """Unit counts to hide so that the design-based estimate can be shown ("protecting a
+    different cell"): for each criterion whose estimate :func:`suppress` hid and whose published
+    estimate would narrow a hidden unit count below the width, the cheapest shown ``n_yes`` of
+    another unit of the criterion (smallest first, at most ``max_tries``) with which it no
+    longer does. A unit count costs a reader far less than the authority's headline (the cost
+    rule of :func:`suppress`, :data:`KENT_PENALTY`).
+
+    Returns
+    -------
+    dict ``{(table id, row, column): reason}``: the cells to hide (give them to :func:`suppress`
+    as ``force``, which protects them as it protects every complement).
+    """
+    by_src = {t.id: t for t in source}
+    by_pub = {t.id: t for t in sup.tables}
+    if not {estimate, strata, audits} <= set(by_src) or sup.system is None:
+        return {}
+    est_pub = by_pub[estimate].data
+    st_src = by_src[strata].data
+    out = {}
+    for i in range(len(est_pub)):
+        if est_pub.at[i, "estimate"] != MARK:
+            continue
+        S = _design_setup(sup, by_src, by_pub, i, frame, conf_level, estimate, strata, audits)
+        if isinstance(S, str):
+            continue
+        hid = _design_hidden(sup, S, strata, by_pub)
+        if not hid:
+            continue
+        narrow, _ = _design_narrows(sup, S, hid, sup.known, sup.positive, conf_level)
+        if narrow is None or narrow[1] is None:
+            continue
+        hidden_pos = {p for _, p, _ in hid}
+        # units beside a hidden one first (of its area: a count alone in its area would be
+        # pinned by the area's row), then the smallest counts
+        area_of = {p: str(st_src.at[S["rows"][p], "area"]) for p in range(len(S["rows"]))}
+        hidden_areas = {area_of[p] for p in hidden_pos}
+        cands = sorted((p for p in range(len(S["rows"])) if p not in hidden_pos and S["y"][p] > 0
+                        and sup.system.index[sup.cells[(strata, S["rows"][p], "n_yes")]] in sup.known),
+                       key=lambda p: (area_of[p] not in hidden_areas, S["y"][p], p))[:max_tries]
+        # one more unit count, cheapest first; then two (the cheapest few in pairs)
+        sets = [(p,) for p in cands] + list(itertools.combinations(cands[:5], 2))
+        for ps in sets:
+            ks = [sup.system.index[sup.cells[(strata, S["rows"][p], "n_yes")]] for p in ps]
+            known = {kk: v for kk, v in sup.known.items() if kk not in ks}
+            try:
+                again, _ = _design_narrows(sup, S, hid + [(k, p, "n_yes") for k, p in zip(ks, ps)], known,
+                                           sup.positive | set(ks), conf_level)
+            except DisclosureError:  # pragma: no cover - defensive
+                continue
+            if again is None:
+                why = (f"complement protecting the design-based estimate of {estimate} criterion "
+                       f"{S['crit']} (it would narrow a hidden count)")
+                for p in ps:
+                    out[(strata, S["rows"][p], "n_yes")] = why
+                # the complements already hidden stay hidden: the estimate was checked with them
+                for _, q, c in hid:
+                    out.setdefault((strata, S["rows"][q], c), why)
+                break
+    return out
+
+
+def protect_design_estimate(sup: SuppressionResult, source, *, frame: Mapping, conf_level: float = 0.95,
+                            estimate: str = "T15", strata: str = "T7", audits: str = "T3") -> list[dict]:
+    """Show the design-based estimate wherever it reveals no hidden count (see above).
+
+    :func:`suppress` hides every figure of ``estimate`` whose criterion has a hidden count in
+    ``strata`` (its ``over:``). For each such criterion, when the estimate is the stratified
+    estimate of ``strata``'s unit rows of one sample (``estimate``'s ``sample`` is the one sample
+    ``audits`` counts files of, and the estimate recomputed from the unit rows is the published
+    one) this tries every table of the hidden unit counts within the ranges a reader can prove,
+    keeps those whose estimate and logit interval, rounded as published, equal the published
+    ones and that the linear system allows (shown counts, cells >= 0, hidden counts >= 1), and
+    shows the estimate and its limits when each hidden count still spans ``sup.width`` over the
+    kept tables.
+
+    Parameters
+    ----------
+    sup : the result of :func:`suppress` (changed in place: tables, audit and loss)
+    source : list of PublicationTable, unsuppressed
+    frame : ``{unit: N_h}`` the frame sizes (children in scope) the estimate weights by
+    conf_level : the confidence level of the interval
+
+    Returns
+    -------
+    list of dict, one per criterion whose estimate was looked at: ``criterion``, ``shown``
+    (bool), ``hidden_counts`` (the unit cells hidden), ``forcing`` (the count the estimate
+    would narrow, or why it was not checked), ``tables_tried``.
+    """
+    by_src = {t.id: t for t in source}
+    by_pub = {t.id: t for t in sup.tables}
+    if not {estimate, strata, audits} <= set(by_src) or sup.system is None:
+        return []
+    est_src, est_pub = by_src[estimate].data, by_pub[estimate].data
+    report, restored = [], set()
+    for i in range(len(est_pub)):
+        cols = [c for c in ("estimate", "conf_low", "conf_high") if c in est_pub.columns]
+        if not any(est_pub.at[i, c] == MARK for c in cols):
+            continue
+        rec = {"criterion": str(est_src.at[i, "criterion"]), "shown": False, "hidden_counts": [],
+               "forcing": "", "tables_tried": 0}
+        report.append(rec)
+        S = _design_setup(sup, by_src, by_pub, i, frame, conf_level, estimate, strata, audits)
+        if isinstance(S, str):
+            rec["forcing"] = S
+            continue
+        hid = _design_hidden(sup, S, strata, by_pub)
+        rec["hidden_counts"] = [f"{strata} row {S['rows'][p]} {c} ({S['units'][p]})" for _, p, c in hid]
+        if not hid:
+            rec["forcing"] = "hidden for another reason"
+            continue
+        narrow, rec["tables_tried"] = _design_narrows(sup, S, hid, sup.known, sup.positive, conf_level)
+        if narrow is not None:
+            k, lo, hi = narrow
+            p, c = next((p, c) for kk, p, c in hid if kk == k)
+            rec["forcing"] = (f"{strata} row {S['rows'][p]} {c} ({S['units'][p]}): " + (
+                f"the estimate would narrow it to [{lo:g}, {hi:g}]" if lo is not None else
+                f"{rec['tables_tried']:,} tables of the hidden counts, more than can be tried"))
+            continue
+        rec["shown"] = True
+        for c in cols:
+            if est_pub.at[i, c] == MARK:
+                est_pub.at[i, c] = est_src.at[i, c]
+                restored.add((estimate, i, c))
+    _restored(sup, restored, report, estimate, est_src)
+    return report
+
+
+def _restored(sup, restored: set, report: list, table: str, src: pd.DataFrame) -> None:
+    """Take the cells shown again out of the audit and the loss; name the forcing count in the
+    audit of the cells still hidden."""
+    if restored:
+        keep = [(r.table_id, int(r.row), r.column) not in restored for r in sup.audit.itertuples()]
+        sup.audit = sup.audit[keep].reset_index(drop=True)
+        if sup.loss is not None and len(sup.loss):
+            sup.loss["n_hidden_derived"] = [int(v) - (sum(1 for x in restored if x[0] == t))
+                                            for t, v in zip(sup.loss["table_id"], sup.loss["n_hidden_derived"])]
+    for rec in report:
+        if rec["forcing"]:
+            for r in sup.audit.index[(sup.audit["table_id"] == table) & (sup.audit["reason"] == "derived")]:
+                if str(src.at[int(sup.audit.at[r, "row"]), "criterion"]) == rec["criterion"]:
+                    sup.audit.at[r, "detail"] = f"{sup.audit.at[r, 'detail']}; checked as a relation: {rec['forcing']}"
+
+
+#: at most this many tables of one criterion's hidden unit counts are tried for the shrunken
+#: estimates (each is a refit of the hierarchical model; else they stay hidden)
+MAX_SHRUNKEN_TABLES = 200
+#: the shrunken-estimate columns a shown unit's row publishes (each compared at its precision)
+SHRUNKEN_COLUMNS = ("estimate", "conf_low", "conf_high", "prob_below_target", "rank_low", "rank_high")
+
+
+def protect_shrunken(sup: SuppressionResult, source, *, settings: Mapping, table: str = "T12") -> list[dict]:
+    """Shrunken estimates of the units whose counts are shown, wherever they reveal no hidden count.
+
+    :func:`suppress` hides every shrunken figure of a criterion with a hidden unit count (its
+    ``share_of``): the prior is fitted over every unit, so the shown units' estimates, intervals,
+    probabilities and rank intervals depend on the hidden counts. The rule (docs/appendix.md,
+    "Shrunken estimates of units with hidden counts"):
+
+    * a unit whose count is hidden keeps every shrunken figure hidden: its posterior mean is
+      monotone in its yes count, so with the prior (which two shown units give) it reveals it;
+    * the other units' figures are shown when every table of the hidden counts within the ranges
+      a reader can prove that the linear system allows, refitted with the analysis's own model,
+      draws and seed (``settings``: ``method``, ``n_draws``, ``seed``, ``conf_level``,
+      ``target``) and reproducing every shown figure at its published precision, still leaves
+      each hidden count a range of at least the protection width; otherwise they stay hidden and
+      the audit names the count they would narrow.
+
+    Returns
+    -------
+    list of dict per criterion looked at: ``criterion``, ``shown``, ``forcing``, ``tables_tried``.
+    """
+    by_src = {t.id: t for t in source}
+    by_pub = {t.id: t for t in sup.tables}
+    if table not in by_src or sup.system is None:
+        return []
+    src, pub = by_src[table].data, by_pub[table].data
+    spec_cols = {c.name: c for c in by_pub[table].columns}
+    cols = [c for c in SHRUNKEN_COLUMNS if c in spec_cols]
+    system, width = sup.system, float(sup.width)
+    report, restored = [], set()
+    for crit, idx in src.groupby(src["criterion"].astype(str), sort=False).groups.items():
+        rows = [int(j) for j in idx if not _is_total(src.at[j, "district"])]
+        hid_rows = [j for j in rows if MARK in (pub.at[j, "n_yes"], pub.at[j, "n_denominator"])]
+        if not hid_rows or not any(pub.at[j, c] == MARK for j in rows if j not in hid_rows for c in cols):
+            continue
+        rec = {"criterion": crit, "shown": False, "forcing": "", "tables_tried": 0}
+        report.append(rec)
+
+        def fit(y, m, rows=rows):
+            counts = pd.DataFrame({"district": [str(src.at[j, "district"]) for j in rows], "n_yes": y,
+                                   "n_denominator": m})
+            return shrink(counts, target=settings.get("target"), conf_level=float(settings.get("conf_level", 0.95)),
+                          method=str(settings.get("method", "hierarchical")),
+                          n_draws=int(settings.get("n_draws", 4000)), seed=int(settings.get("seed", 20090101)))
+
+        y0 = np.array([float(src.at[j, "n_yes"]) for j in rows])
+        m0 = np.array([float(src.at[j, "n_denominator"]) for j in rows])
+        try:
+            again = fit(y0, m0)
+        except KentauditError as exc:
+            rec["forcing"] = f"the model could not be refitted ({exc}): not checked"
+            continue
+        shown_rows = [p for p, j in enumerate(rows) if j not in hid_rows]
+
+        def published(v, c):
+            v, col = _num(v), spec_cols[c]
+            return None if v is None else round_half_away(v * float(col.scale or 1),
+                                                          0 if col.decimals is None else int(col.decimals))
+
+        truth = {(p, c): published(src.at[rows[p], c], c) for p in shown_rows for c in cols}
+        if any(published(again.at[p, c], c) != truth[(p, c)] for p in shown_rows for c in cols):
+            rec["forcing"] = "the analysis's shrunken estimates are not reproduced by refitting: not checked"
+            continue
+        hid = [(system.index[sup.cells[(table, rows[p], c)]], p, c) for p in range(len(rows))
+               for c in ("n_yes", "n_denominator") if rows[p] in hid_rows and pub.at[rows[p], c] == MARK]
+        ks = list(dict.fromkeys(k for k, _, _ in hid))
+        if float(max(width, 1) + 1) ** len(ks) > 50 * MAX_SHRUNKEN_TABLES:
+            rec["forcing"] = f"{len(ks)} hidden counts: more tables of them than can be tried"
+            continue
+        rng_ = system.intervals(sup.known, ks, lower_one=sup.positive)
+        spans = [range(int(np.ceil(rng_[k][0] - 1e-9)), int(np.floor(min(rng_[k][1], 10**6) + 1e-9)) + 1) for k in ks]
+        size = int(np.prod([float(len(r)) for r in spans]))
+        if size > 50 * MAX_SHRUNKEN_TABLES or size == 0:
+            rec["forcing"] = f"{size:,} tables of the hidden counts: more than can be tried"
+            continue
+        grid = np.array(np.meshgrid(*spans, indexing="ij")).reshape(len(ks), -1).T
+        pos_k = {k: q for q, k in enumerate(ks)}
+        groups = [g for g in (("estimate", "conf_low", "conf_high"), ("prob_below_target",),
+                              ("rank_low", "rank_high")) if set(g) <= set(cols)]
+        kept, tried = [], 0
+        for r in range(len(grid)):
+            y, m = y0.copy(), m0.copy()
+            for k, p, c in hid:
+                (y if c == "n_yes" else m)[p] = grid[r, pos_k[k]]
+            if np.any((y < 0) | (y > m)) or any(grid[r, pos_k[k]] < 1 for k in ks if k in sup.positive):
+                continue
+            kn = {**sup.known, **{k: float(grid[r, pos_k[k]]) for k in ks}}
+            if not _feasible(system, kn, [k for k in sup.positive if k not in kn]):
+                continue
+            tried += 1
+            if tried > MAX_SHRUNKEN_TABLES:
+                break
+            f = fit(y, m)
+            kept.append((grid[r], [all(published(f.at[p, c], c) == truth[(p, c)] for p in shown_rows for c in g)
+                                   for g in groups]))
+        rec["tables_tried"] = tried
+        if tried > MAX_SHRUNKEN_TABLES:
+            rec["forcing"] = f"more than {MAX_SHRUNKEN_TABLES} tables of the hidden counts: not tried"
+            continue
+        # the columns are added a group at a time (estimates with their intervals, the probability
+        # below the standard, the rank intervals), each kept only if the hidden counts still span
+        # the width over the tables reproducing every group kept so far
+        accepted, why = [], []
+        for q, g in enumerate(groups):
+            trial = accepted + [q]
+            rows_kept = np.array([v for v, ok in kept if all(ok[t] for t in trial)])
+            narrow = next((k for k in ks if not len(rows_kept) or
+                           rows_kept[:, pos_k[k]].max() - rows_kept[:, pos_k[k]].min() < width - 1e-9), None)
+            if narrow is None:
+                accepted.append(q)
+                continue
+            p, c = next((p, c) for kk, p, c in hid if kk == narrow)
+            span = (f"[{rows_kept[:, pos_k[narrow]].min():g}, {rows_kept[:, pos_k[narrow]].max():g}]"
+                    if len(rows_kept) else "nothing")
+            why.append(f"{', '.join(g)} would narrow {table} row {rows[p]} {c} "
+                       f"({src.at[rows[p], 'district']}) to {span}")
+        rec["forcing"] = "; ".join(why)
+        rec["shown"] = bool(accepted)
+        rec["columns_shown"] = [c for q in accepted for c in groups[q]]
+        for p in shown_rows:
+            for c in rec["columns_shown"]:
+                if pub.at[rows[p], c] == MARK:
+                    pub.at[rows[p], c] = src.at[rows[p], c]
+                    restored.add((table, rows[p], c))
+    _restored(sup, restored, report, table, src)
+    return report

@@ -1263,6 +1263,9 @@ def _print_summary(run: _Run, where: str) -> None:
         title = f" ({s_['title']})" if s_.get("title") else ""
         name = reader_number(s_["id"]) if ID_PATTERN.match(str(s_["id"])) else s_["id"]
         where += f"\nappendix: {name}{title} not published: {s_['reason']}"
+    # what disclosure control hid, table by table (issue 22: report the loss)
+    for line in run.manifest["appendix"].get("disclosure_loss") or ():
+        where += f"\nappendix: disclosure control: {line}"
     print(_summary_table(list(run.entries.values())))
     print(_rows_line(run.manifest.get("data_checks") or {}))
     if run.cache_keys:
@@ -1426,9 +1429,12 @@ def _build_appendix(params, staging: Path, requested: bool, partial: bool, *,
     not_published = [{"id": i, "title": t, "reason": r} for i, t, r in getattr(res, "skipped", None) or ()]
     for s in not_published:
         log.info("appendix: %s (%s) not published: %s", s["id"], s["title"], s["reason"])
+    loss = list(getattr(res, "loss", None) or ())
+    for line in loss:
+        log.info("appendix: disclosure control: %s", line)
     return {"built": True, "reason": None, "tables": list(getattr(res, "tables", None) or ()),
             "figures": list(getattr(res, "figures", None) or ()),
-            "not_published": not_published,
+            "not_published": not_published, "disclosure_loss": loss,
             "missing": [{"output": f"publish/{name}", "reason": why} for name, why in getattr(res, "missing", ())]}
 
 

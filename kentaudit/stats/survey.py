@@ -23,7 +23,7 @@ from kentaudit.inputs.reference import districts
 from kentaudit.stats.proportions import criterion_counts
 
 __all__ = ["SURVEY_METHODS", "AUTHORITY_DESIGN", "authority_design", "authority_proportion", "authority_strata",
-           "stratified_proportion"]
+           "stratified_logit_many", "stratified_proportion"]
 
 #: Closed set of interval methods, named as in ``survey::svyciprop``.
 SURVEY_METHODS = ("logit", "likelihood", "beta", "mean", "xlogit", "asin")
@@ -353,3 +353,50 @@ def stratified_proportion(data: pd.DataFrame, strata: str = "district", populati
         row.update(conf_low=float(lo), conf_high=float(hi))
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def stratified_logit_many(y, m, n, N, conf_level: float = 0.95) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The estimate and logit interval of :func:`stratified_proportion` for many tables of
+    stratum counts at once (one row of ``y`` and ``m`` per table; ``n`` and ``N`` shared).
+
+    Written out (not a loop over :func:`stratified_proportion`) because disclosure control
+    recomputes the design-based estimate for every table of counts a reader could not rule out,
+    thousands at a time (``kentaudit.publication.disclosure.protect_design_estimate``); the same
+    formulas, checked equal to :func:`stratified_proportion` in ``tests/stats/test_survey_many.py``.
+
+    Parameters
+    ----------
+    y, m : array (tables x strata) of yes and applicable answers
+    n, N : array (strata) of files sampled and stratum sizes, every ``n >= 1``
+    conf_level : two-sided confidence level
+
+    Returns
+    -------
+    (estimate, conf_low, conf_high), arrays of one value per table; NaN where
+    :func:`stratified_proportion` gives none (no applicable answer; no degrees of freedom; every
+    applicable answer the same).
+    """
+    y = np.atleast_2d(np.asarray(y, dtype=np.float64))
+    m = np.atleast_2d(np.asarray(m, dtype=np.float64))
+    n = np.asarray(n, dtype=np.float64)
+    N = np.asarray(N, dtype=np.float64)
+    lonely = (n == 1) & (N > 1)
+    w = N / n
+    n_dom = (w * m).sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = (w * y).sum(axis=1) / n_dom
+        c = w / n_dom[:, None]
+        sz2 = c * c * (y * (1 - p[:, None]) ** 2 + (m - y) * p[:, None] ** 2)
+        sz = c * (y - m * p[:, None])
+        ss = np.where(n > 1, (sz2 - sz * sz / n) * n / np.maximum(n - 1, 1), 0.0)
+        ss = np.where(lonely, sz2, ss)
+        se = np.sqrt(((1 - n / N) * ss).sum(axis=1))
+        df = m.sum(axis=1) - (m > 0).sum(axis=1)
+        t = stats.t.ppf(1 - (1 - conf_level) / 2, np.where(df > 0, df, np.nan))
+        inner = (p > 0) & (p < 1) & (df > 0) & (se > 0)
+        lp = special.logit(np.where(inner, p, 0.5))
+        half = t * se / np.where(inner, p * (1 - p), 1.0)
+        lo = np.where(inner, special.expit(lp - half), np.nan)
+        hi = np.where(inner, special.expit(lp + half), np.nan)
+    p = np.where(n_dom > 0, p, np.nan)
+    return p, lo, hi
