@@ -1386,7 +1386,6 @@ class _Run:
         ref_u = [u.strip() for u in rc.uniq]
         px_u = np.array([pseudonymise(r, self.key) if r else pd.NA for r in ref_u], dtype=object)
         px = rc.rows(px_u)
-        ref = rc.rows(np.array([r if r else pd.NA for r in ref_u], dtype=object))
 
         # formula text in id/text columns (warnings in row order, then column order)
         found = []
