@@ -135,7 +135,9 @@ def _design_based(a: pd.DataFrame, cd: CycleData, *, frame: pd.Series, rand: lis
         # two random samples of one cycle are pooled as one random sample of each unit's
         # frame, and every purposive sample is one certainty stratum (weight 1)
         sub = a.loc[a["sample"].isin(purposive + rand), ["sample", "district", *criterion_columns(a, cd)]]
-        sub = sub.assign(sample=np.where(sub["sample"].isin(rand), "random", "certainty"))
+        # the two strata as a category (one byte a row), not a string a row
+        is_random = sub["sample"].isin(rand).to_numpy(dtype=np.int8)
+        sub = sub.assign(sample=pd.Categorical.from_codes(is_random, categories=["certainty", "random"]))
         est = survey.authority_proportion(sub, frame.to_dict(), criteria=cd.criterion_ids,
                                           certainty="certainty", random="random",
                                           method="logit", conf_level=P.confidence_level)

@@ -90,16 +90,26 @@ def answer_codes(col: pd.Series, partial: str | None = None) -> np.ndarray:
     """Codes 0 = Y, 1 = N, 2 = NA (not applicable), 3 = missing, and 4 = the partial answer
     ``partial`` where one is given; raise on anything else."""
     # A hashed, vectorised lookup of the codes: much faster than comparing
-    # strings one code at a time or melting (count first, then compute).
-    raw, uniques = pd.factorize(col, use_na_sentinel=True)
+    # strings one code at a time or melting (count first, then compute). A categorical
+    # column (as ingest gives it) is read through its own one-byte codes: no factorizing
+    # and no eight-byte code a row.
+    categorical = isinstance(col.dtype, pd.CategoricalDtype)
+    if categorical:
+        raw, uniques = col.cat.codes.to_numpy(), col.cat.categories
+    else:
+        raw, uniques = pd.factorize(col, use_na_sentinel=True)
     lookup = np.empty(len(uniques) + 1, dtype=np.int64)
-    lookup[-1] = 3  # factorize marks missing with -1, which indexes the last slot
+    lookup[-1] = 3  # factorize and a category mark missing with -1, which indexes the last slot
     for i, u in enumerate(uniques):
         if partial is not None and u == partial:
             lookup[i] = 4
             continue
         if u not in _CODES:
-            pos = int(np.flatnonzero(raw == i)[0])
+            at = np.flatnonzero(raw == i)
+            if categorical and not len(at):
+                lookup[i] = 3  # a category no row holds: never looked up
+                continue
+            pos = int(at[0])
             raise InputError("criterion answers must be 'Y', 'N', 'NA' (not applicable) "
                              "or missing; fix the value or re-run ingest",
                              column=str(col.name), value=col.iloc[pos], rule="answer codes")

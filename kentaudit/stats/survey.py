@@ -133,7 +133,9 @@ def authority_strata(audits: pd.DataFrame, frame, certainty: str = "initial",
         frame less its certainty cases for the random stratum.
     """
     frame = pd.Series(frame, dtype=float)
-    sel = audits[audits["sample"].isin([certainty, random])]
+    keep = audits["sample"].isin([certainty, random]).to_numpy(dtype=bool)
+    # every row of the design already (as the analyses pass them): the frame, not a copy of it
+    sel = audits if keep.all() else audits[keep]
     cnt = sel.groupby([district, "sample"], observed=True).size()
     sizes = {}
     for (d, smp), n in cnt.items():
@@ -144,11 +146,15 @@ def authority_strata(audits: pd.DataFrame, frame, certainty: str = "initial",
             if d not in frame.index:
                 raise InputError(f"no frame size for {district} {d!r}", column=district, value=d)
             sizes[key] = float(frame[d] - cnt.get((d, certainty), 0))
-    # "<district>: <sample>" once per stratum, shared by its rows (not one new string a
-    # row: at 1,000,000 audits that was about 70 MiB of text for a dozen labels)
+    # "<district>: <sample>" once per stratum, a category whose codes are the rows' (not a
+    # string a row: at 1,000,000 audits an object array of labels and its Arrow copy were
+    # about 40 MiB at the peak). The categories in text order, as the labels sort as text.
     grouped = sel.groupby([district, "sample"], observed=True, sort=True, dropna=False)
-    labels = np.array([f"{d}: {smp}" for d, smp in grouped.size().index], dtype=object)
-    return sel.assign(stratum=labels[grouped.ngroup().to_numpy()]), sizes
+    labels = [f"{d}: {smp}" for d, smp in grouped.size().index]
+    order = sorted(set(labels))
+    lut = np.array([order.index(lab) for lab in labels] + [-1], dtype=np.int32)
+    codes = lut[grouped.ngroup().to_numpy()]  # -1 (no group) indexes the last slot, missing
+    return sel.assign(stratum=pd.Categorical.from_codes(codes, categories=order)), sizes
 
 
 def authority_proportion(audits: pd.DataFrame, frame, criteria=None, certainty: str = "initial",

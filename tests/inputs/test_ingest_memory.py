@@ -83,3 +83,21 @@ def test_the_cycle_loaded_for_the_analyses_keeps_the_small_dtypes():
     for frame in (cd.audits, cd.main, cd.comparable):
         for c in frame.columns:
             assert frame[c].dtype == ingested[c].dtype, c
+
+
+def test_an_id_typed_again_in_a_later_chunk_is_shown_as_typed_in_both_places(tmp_path, monkeypatch):
+    # the spellings of ids are kept compactly across chunks (not a Python string a row), and a
+    # duplicate's message still quotes the id as typed in the later row and in the first
+    from kentaudit.inputs import ingest
+    monkeypatch.setattr(ingest, "_CHUNK_ROWS", 4)
+    lines = AUDITS.read_text(encoding="utf-8").splitlines(keepends=True)
+    first = lines[1].split(",", 1)[0]
+    again = " " + first.lower() + " "
+    lines[10] = again + "," + lines[10].split(",", 1)[1]
+    f = tmp_path / "a.csv"
+    f.write_text("".join(lines[:11]), encoding="utf-8")
+    res = read_audits(f, synthetic=True)
+    r = res.rejected.iloc[0]
+    assert (r["row"], r["value"], r["rule"]) == (11, again, "duplicate_audit_id")
+    assert f"row 2 ({first!r} there;" in r["message"]
+    assert len(res.accepted) == 9

@@ -171,3 +171,19 @@ def test_a_partial_answer_is_refused_where_the_scheme_has_none():
     a = _audits().assign(c_seen=["Y", "P", "NA", "Y", "P", pd.NA, "N"])
     with pytest.raises(InputError, match="c_seen"):
         criterion_counts(a, partial=None)
+
+
+def test_a_categorical_answer_column_is_coded_as_the_same_answers_written_out():
+    # ingest keeps answers as categories; their one-byte codes are read directly
+    from kentaudit.stats.proportions import answer_codes
+    text = pd.Series(["Y", "N", pd.NA, "NA", "Y", "P"], name="c_x", dtype=object)
+    cat = text.astype(pd.CategoricalDtype(["Y", "N", "NA", "P", "X"]))  # X: a category no row holds
+    assert answer_codes(cat, "P").tolist() == answer_codes(text, "P").tolist() == [0, 1, 3, 2, 0, 4]
+
+
+def test_a_categorical_answer_outside_the_codes_is_refused_naming_its_value():
+    from kentaudit.stats.proportions import answer_codes
+    cat = pd.Series(["Y", "maybe"], name="c_x", dtype="category")
+    with pytest.raises(InputError) as e:
+        answer_codes(cat)
+    assert e.value.value == "maybe" and e.value.column == "c_x"

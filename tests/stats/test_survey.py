@@ -159,3 +159,31 @@ def test_a_stratum_with_one_sampled_file_matches_r_survey_adjust(case, method):
         assert got["conf_low"] == pytest.approx(ref["ci_lower"], rel=1e-6)
         assert got["conf_high"] == pytest.approx(ref["ci_upper"], rel=1e-6)
         assert all(name in got["note"] for name in lonely) and "lonely.psu" in got["note"]
+
+
+def test_the_stratum_of_each_audit_is_a_category_spelled_district_colon_sample():
+    # one byte a row, not a string a row (issue 26: a million rows in 700 MiB)
+    from kentaudit.stats.survey import authority_strata
+    sel, sizes = authority_strata(DESIGN_IN, _frame())
+    assert isinstance(sel["stratum"].dtype, pd.CategoricalDtype)
+    assert list(sel["stratum"].cat.categories) == sorted(sizes)
+    assert sel["stratum"].astype(str).tolist() == (sel["district"] + ": " + sel["sample"]).tolist()
+
+
+def test_the_authority_estimate_is_the_same_with_the_stratum_written_out_in_every_row():
+    from kentaudit.stats.survey import authority_proportion, authority_strata
+    sel, sizes = authority_strata(DESIGN_IN, _frame())
+    written = sel.assign(stratum=sel["stratum"].astype(object))
+    for method in ("logit", "mean"):
+        got = authority_proportion(DESIGN_IN, _frame(), method=method).drop(columns="design")
+        ref = stratified_proportion(written, strata="stratum", population=sizes,
+                                    method=method).drop(columns="design")
+        pd.testing.assert_frame_equal(got, ref, check_exact=True)
+
+
+def test_the_design_reads_the_audits_as_the_analyses_hold_them_categorical():
+    from kentaudit.stats.survey import authority_proportion
+    coded = DESIGN_IN.astype({c: "category" for c in DESIGN_IN.columns if c != "N"})
+    got = authority_proportion(coded, _frame(), method="logit")
+    ref = authority_proportion(DESIGN_IN, _frame(), method="logit")
+    pd.testing.assert_frame_equal(got, ref, check_exact=True)
