@@ -183,3 +183,21 @@ def test_percentages_of_one_sample_with_counts_are_counts_not_unqualified_estima
     check_intervals_in_text(by_sample)
     head = _texts(found, "headline")[0]
     assert "the high-risk initial cases chosen on purpose stand only for themselves" in head
+
+
+# ------------------------------------------------------------------ one name for one sample
+def test_the_only_random_sample_is_named_as_the_profile_labels_it():
+    """A reader who sees "Annual audit" in Table 1 reads "the annual audit" in the findings, not
+    "the random sample" (the Wexmoor walk, problem 13); with no words from the profile it is
+    "the random sample"; beside another main sample, its phrase."""
+    from kentaudit.inputs.profile import Sample
+    from kentaudit.publication.findings import sample_phrases
+
+    label_only = (Sample("annual", "random", label="Annual audit"),)
+    assert sample_phrases(label_only, ["annual"]) == {"annual": "the annual audit"}
+    assert sample_phrases((Sample("annual", "random"),), ["annual"]) == {"annual": "the random sample"}
+    phrased = (Sample("annual", "random", label="Annual audit", phrase="the annual sample"),
+               Sample("spring", "random", label="Spring", phrase="the spring sample"))
+    assert sample_phrases(phrased, ["annual"])["annual"] == "the annual sample"
+    assert sample_phrases(phrased, ["annual", "spring"]) == {"annual": "the annual sample",
+                                                             "spring": "the spring sample"}
