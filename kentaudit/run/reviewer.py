@@ -465,6 +465,16 @@ def _rows(pairs: Iterable[tuple[str, Any]], *, code: bool = False) -> str:
     return "".join(out)
 
 
+def _param_rows(pairs: Iterable[tuple[str, Any]]) -> str:
+    """A parameter per row: its key as code, its value, or "not set (the default)" for an empty one."""
+    out = []
+    for k, v in pairs:
+        v = "" if v is None else str(v)
+        cell = html.escape(v) if v.strip() else "<em>not set (the default)</em>"
+        out.append(f"<tr><th scope=\"row\"><code>{html.escape(str(k))}</code></th><td>{cell}</td></tr>")
+    return "".join(out)
+
+
 def _provenance_html(title: str, prov: dict[str, Any], *, index: bool = False) -> str:
     """The banner: title, the restriction, and the run's provenance collapsed under a
     summary (a reviewer reads the page first; the record is one select away)."""
@@ -513,7 +523,10 @@ def _provenance_html(title: str, prov: dict[str, Any], *, index: bool = False) -
         "<details><summary>Run and provenance: times, git commit, parameters, input files "
         "(SHA-256)</summary>"
         f"<table><caption>Run</caption>{''.join(run_rows)}</table>"
-        f"<table><caption>Parameters</caption>{_rows(flat)}</table>"
+        # the parameter file's own keys (a record to re-run from, so named as the file names
+        # them, set in code type so no reader takes them for words), a key left out as its default
+        f"<table><caption>Parameters, as named in the parameter file</caption>"
+        f"{_param_rows(flat)}</table>"
         f"<table><caption>Input files (SHA-256)</caption>{_rows(hashes.items(), code=True)}</table>"
         "</details></header>"
     )

@@ -486,3 +486,17 @@ def test_reviewer_pages_provenance_shows_the_cycles_label_not_its_folder_id(tmp_
     assert re.search(r"<th scope=\"row\">Cycle</th>\s*<td>2025/26</td>", text) and "2025-26" not in text
     # a cycle without a label (Kent's "2013") shows the cycle as before
     assert runner._html_base({"cycle": "2013", "packages": {}}, types.SimpleNamespace(label="2013"))["cycle"] == "2013"
+
+
+def test_parameters_are_named_as_the_file_names_them_and_an_empty_one_says_default(tmp_path):
+    """The Wexmoor walk read 'districts', 'inputs.districts' in the provenance as stray codes; the
+    table says they are the parameter file's keys (set as code) and an empty one is the default,
+    never a blank cell."""
+    prov = {**PROVENANCE, "params": {**PROVENANCE["params"], "inputs": {"audits": ["a.csv"], "districts": None}}}
+    text = build_index(tmp_path, [], title="Cycle 2009", provenance=prov).read_text(encoding="utf-8")
+    table = text[text.index("<caption>Parameters"):]
+    table = table[:table.index("</table>")]
+    assert table.startswith("<caption>Parameters, as named in the parameter file</caption>")
+    assert '<th scope="row"><code>inputs.districts</code></th><td><em>not set (the default)</em></td>' in table
+    assert '<th scope="row"><code>interval_method</code></th><td>wilson</td>' in table
+    assert "<td></td>" not in table
