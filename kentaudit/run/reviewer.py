@@ -87,6 +87,9 @@ _EXTERNAL = re.compile(
     r"""(?:\b(?:src|href|action|data|poster)\s*=\s*["']?\s*(?:https?:)?//)|(?:url\(\s*["']?\s*(?:https?:)?//)|(?:@import\s+["']?(?:url\()?\s*["']?(?:https?:)?//)""",
     re.I)
 
+#: ``.kentaudit-table caption``: a wide table scrolls sideways in its output area, and its caption
+#: (what the table is, its method, its samples) ran as wide as the table, read only by scrolling;
+#: capped at the page's width it wraps where the reader is
 _CSS = """
 .kentaudit-provenance{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;
   max-width:1100px;margin:1em auto;padding:1em 1.5em;border:1px solid #767676;border-radius:4px;
@@ -105,6 +108,7 @@ a.anchor-link{display:inline-block;min-width:24px;min-height:24px;line-height:24
 .kentaudit-toc a{display:inline-block;min-height:24px;line-height:24px}
 .kentaudit-nav{max-width:1100px;margin:.5em auto;padding:0 1.5em;font-family:system-ui,Arial,sans-serif}
 .kentaudit-nav a{display:inline-block;min-height:24px;line-height:24px;margin-right:1.5em}
+.kentaudit-table caption{max-width:min(60em,calc(100vw - 6em))}
 """
 
 
