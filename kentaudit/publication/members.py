@@ -268,12 +268,21 @@ def members_summary(tables, conf_level: float | None = None, words=None,
                   + (f" An action on several {w.units} or criteria is one line here, its results counted "
                      "by verdict; Table 16 gives each." if condensed else "")),
         "note": (f"The change is in percentage points with its {level}confidence interval; an action is said "
-                 "to have worked when the whole interval is above zero. [c]: suppressed to protect the "
-                 "people the figures are about; [x]: not available."),
+                 "to have worked when the whole interval is above zero."
+                 + _shorthand_said({r[-1] for r in rows})),
         "headers": ["Action", "Aimed at", "Owner (role)", "Due", "Status", "Did it work?",
                     "Change (interval), percentage points"],
         "rows": rows,
     }
+
+
+#: the page's shorthand in words, each said only where a row shows it
+_SHORTHAND = {"[c]": "suppressed to protect the people the figures are about", "[x]": "not available"}
+
+
+def _shorthand_said(cells) -> str:
+    used = [f"{k}: {v}" for k, v in _SHORTHAND.items() if k in cells]
+    return (" " + "; ".join(used) + ".") if used else ""
 
 
 def left_out_note(register, shown, cycle, words=None) -> str:
