@@ -930,7 +930,10 @@ def plot_forest(table: pd.DataFrame, label: str = "label", estimate: str = "esti
                            np.where(above, OKABE_ITO["blue"], _GREY))
         ax.hlines(y, lo, up, color=colours, lw=2)
         dword = decision_text or "significant"
-        names = ((f"Lower, {dword}", f"Higher, {dword}", f"Not {dword}") if decision is not None
+        # the points that are not significant are labelled with the decision's negation: "Not
+        # significant (Holm-adjusted p < 0.05)" said the opposite of what it meant
+        nword = dword.replace(" p < ", " p \u2265 ").replace("(p < ", "(p \u2265 ")
+        names = ((f"Lower, {dword}", f"Higher, {dword}", f"Not {nword}") if decision is not None
                  else ("Interval wholly below the line", "Interval wholly above the line",
                        "Interval includes the line"))
         for st, mk, nm in ((below, "v", names[0]), (above, "^", names[1]),
@@ -939,6 +942,10 @@ def plot_forest(table: pd.DataFrame, label: str = "label", estimate: str = "esti
                 ax.scatter(est[st], y[st], color=colours[st], marker=mk, s=45, zorder=3, label=nm)
         if reference is not None:
             ax.axvline(scale * reference, color=OKABE_ITO["black"], lw=1)
+        # a row with no estimate says so, not an empty line a reader takes for a missing bar
+        for yy in y[np.isnan(est)]:
+            ax.annotate("no estimate", (0, yy), xycoords=("axes fraction", "data"), xytext=(6, 0),
+                        textcoords="offset points", va="center", fontsize=9, color=_GREY, style="italic")
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.9 / height),
                   ncols=3, frameon=False, fontsize=9)
         ax.set_yticks(y, ticks, fontsize=9)
@@ -963,7 +970,7 @@ def plot_forest(table: pd.DataFrame, label: str = "label", estimate: str = "esti
         none = np.isnan(est)
         rest = int((~below & ~above & ~none).sum())
         if rest:
-            parts.append(f"{rest} of {k} {'are' if rest != 1 else 'is'} not {dword}.")
+            parts.append(f"{rest} of {k} {'are' if rest != 1 else 'is'} not {nword}.")
         if none.any():
             parts.append(f"No estimate for {join_words(list(lab[none]))}.")
     elif reference is not None:
