@@ -137,7 +137,7 @@ def check_action_findings(cycle_dir: Path):
             assert s.split(": ", 1)[1].startswith(v), s
         else:
             # the honest rule first, the other rules only as context after it
-            assert s.index("net of regression to the mean") < s.index("for context"), s
+            assert s.index("net of both") < s.index("for context"), s
             words = {"improved": "improved more than expected", "worse": "worse than expected",
                      "no clear change": "no clear effect beyond"}[v]
             assert s.split(": ", 1)[1].startswith(words), s

@@ -930,7 +930,7 @@ def action_findings(t, conf_level: float, names=None, authority: str | None = No
         if a.rule == "net":
             other = f"the other {w.units}"
             f.add(NET_VERDICTS[a.verdict].format(other=f"{other}'"),
-                  ": ", *interval(a.row, a.columns), f" against {other}, net of regression to the mean")
+                  ": ", *interval(a.row, a.columns), " net of both")
             context = [(label, CONTEXT_COLUMNS[k]) for k, label in
                        (("change", "the change since the baseline"),
                         ("difference", f"the change against {other}"))

@@ -97,7 +97,7 @@ def test_each_action_finding_states_the_honest_rule_first_and_the_others_as_cont
     assert " 2 improved the targeted practice" in found[0].text
     up = next(f.text for f in found if "D-UP" in f.text)
     assert up.index("regression to the mean: 20.0 percentage points") < up.index("for context")
-    assert "against the other districts, net of regression to the mean" in up
+    assert "(95% confidence interval 5.0 to 35.0) net of both; for context" in up
     assert "the change since the baseline was 30.0 percentage points (95% confidence interval 10.0 to 50.0)" in up
     w = next(f.text for f in found if "W-UP" in f.text)
     assert "improved since the baseline across every district, 10.0 percentage points" in w
@@ -126,7 +126,7 @@ def test_the_members_page_and_the_findings_speak_the_authoritys_words_never_dist
     w = next(f.text for f in found if "W-UP" in f.text)
     assert "across every locality" in w and "no other localities to compare" in w
     up = next(f.text for f in found if "L-UP" in f.text)
-    assert "against the other localities, net of regression to the mean" in up
+    assert "the other localities' change and regression to the mean: " in up
     # the authority-wide action is recognised by the profile's words, so it reads the change
     assert {a.action_id: a.rule for a in action_results(LOCAL, BORSET)}["W-UP"] == "change"
 
