@@ -841,9 +841,13 @@ def main_findings(tables, *, headline: str, conf_level: float = 0.95, adjust_met
                                 "After adjustment for multiple comparisons", what, left, conf_level)
             if tid == "T10" and trend_sig and not any("the difference was statistically significant" in f.text
                                                       for f in found):
+                # one sentence, not two: "no difference was significant: the change could be due
+                # to chance" beside a significant trend read as a contradiction
+                found = [f for f in found if not ("no difference" in f.text and "due to chance" in f.text)]
                 found.append(Finding(topic).add(
-                    "No change between the last two cycles alone was statistically significant, but the test "
-                    "for a trend (above) uses every cycle of the programme and is the stronger evidence."))
+                    f"After adjustment for multiple comparisons ({method_words(adjust_method, 'phrase')}), no "
+                    "change between the last two cycles alone was statistically significant; the test for a "
+                    "trend (above) uses every cycle of the programme and is the stronger evidence."))
             out += found
     if "T7" in by:
         out += _districts(by["T7"], headline, words, conf_level)
