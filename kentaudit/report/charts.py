@@ -415,7 +415,7 @@ def place_labels(ax, xs, ys, texts, *, min_gap: float = 13.0, dx: float = 6.0,
 
 def plot_funnel(table: pd.DataFrame, measure: str = "compliance", unit_label: str | None = None,
                 label: str = "flagged", title: str | None = None,
-                x_label: str = "Files audited where the criterion applied (number)",
+                x_label: str = "Files where the criterion was answered (number)",
                 y_label: str | None = None, unit: str | None = None,
                 units_label: str | None = None) -> Figure:
     """Funnel plot of a :func:`kentaudit.stats.funnel.funnel_table` result.
@@ -531,8 +531,10 @@ def _funnel_caption(table, measure, levels, unit_label=None) -> str:
                   "are widened to allow for it.")
     else:
         spread = ""
+    # "answered", as the axis and the appendix's Figure 1 say: the denominator is the files
+    # answered yes or no (not applicable and not recorded are left out), not every applicable file
     return (f"Funnel plot of {measure}: each point is one {unit}, its percentage against its number of "
-            f"applicable files; {tgt}; the curved lines are the {lv} control limits, which narrow as the "
+            f"files answered; {tgt}; the curved lines are the {lv} control limits, which narrow as the "
             f"number of files grows. A {unit} between the limits differs from the target by no more than "
             f"chance alone would make it.{spread}")
 
@@ -571,7 +573,7 @@ def _funnel_alt(table, measure, unit, unit_label, inner, outer, units_label=None
     lin, lout = level_label(inner), level_label(outer)
     k = len(table)
     parts = [f"Funnel plot of {measure} for {k} {units_label}, with between "
-             f"{int(table['n_denominator'].min())} and {int(table['n_denominator'].max())} applicable files each. "
+             f"{int(table['n_denominator'].min())} and {int(table['n_denominator'].max())} files answered each. "
              f"The target line is at {_pct(float(table['target'].iloc[0]))}."]
     counted = np.zeros(k, dtype=bool)  # rows described so far (rows, not names)
     for side in ("below", "above"):

@@ -625,3 +625,19 @@ def test_a_shown_figure_gives_its_method_apart_from_its_caption(funnel_tab):
     assert [j for j in JARGON if j in cap] == []
     assert "How it was calculated" in how and "phi =" in how and "Spiegelhalter 2005" in how
     assert page.index("</figcaption>") < page.index("kentaudit-figure-method")
+
+
+def test_the_funnel_counts_files_answered_as_the_appendixs_figure_does():
+    """The reviewer funnel's axis read "Files audited where the criterion applied", the appendix's
+    Figure 1 "Files where the criterion was answered" for the same numbers (answered yes or no:
+    not applicable and not recorded left out); both say answered, in the axis, caption and alt text."""
+    from kentaudit.publication import figures as pubfig
+
+    tab = funnel_table(pd.DataFrame({"district": ["A", "B", "C"], "n_yes": [20, 30, 25],
+                                     "n_denominator": [25, 40, 30]}), target=0.8)
+    fig = plot_funnel(tab, measure="child seen")
+    ax = fig.figure.axes[0]
+    assert ax.get_xlabel() == "Files where the criterion was answered (number)"
+    assert "files answered" in fig.caption and "files answered each" in fig.alt_text
+    assert "applicable" not in fig.caption + fig.alt_text
+    assert "Files where the criterion was answered (number)" in Path(pubfig.__file__).read_text(encoding="utf-8")
