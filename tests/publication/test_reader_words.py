@@ -302,3 +302,19 @@ def test_the_members_page_reads_as_a_member_reads(cycle_dir):
     page = _page(cycle_dir)
     assert ('id="members"' in page) == (cycle_dir.name == "2013")
     assert members_faults(page) == []
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("cycles")
+def test_every_row_of_table_13_says_its_rate_in_words(cycle_dir):
+    """The review as images: Table 13's "In words" was empty on the rows at the reference."""
+    import pandas as pd
+
+    t13 = cycle_dir / "publish" / "csv" / "T13.csv"
+    if not t13.exists():
+        pytest.skip("no Table 13 in this edition")
+    t = pd.read_csv(t13, dtype=str, keep_default_na=False)
+    assert (t["statement"].str.len() > 0).all()
+    at_reference = t["scenario_label"].str.startswith("at the reference")
+    assert at_reference.sum() >= 2
+    assert (t["statement"].str.endswith("a false alarm.") == at_reference).all()
