@@ -946,8 +946,9 @@ def plot_forest(table: pd.DataFrame, label: str = "label", estimate: str = "esti
             ax.axvline(scale * reference, color=OKABE_ITO["black"], lw=1)
         # a row with no estimate says so, not an empty line a reader takes for a missing bar
         for yy in y[np.isnan(est)]:
-            ax.annotate("no estimate", (0, yy), xycoords=("axes fraction", "data"), xytext=(6, 0),
-                        textcoords="offset points", va="center", fontsize=9, color=_GREY, style="italic")
+            # set on the row's line, above it: the lowest row sits on the axis, which struck it through
+            ax.annotate("no estimate", (0, yy), xycoords=("axes fraction", "data"), xytext=(6, 1),
+                        textcoords="offset points", va="bottom", fontsize=9, color=_GREY, style="italic")
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.9 / height),
                   ncols=3, frameon=False, fontsize=9)
         ax.set_yticks(y, ticks, fontsize=9)
