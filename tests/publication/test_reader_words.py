@@ -232,10 +232,10 @@ def test_a_clean_members_page_passes():
     assert members_faults("<section id=\"notes\"></section>") == []  # an edition without actions
 
 
-@pytest.mark.parametrize("planted", [dict(status="in_progress"), dict(worked="No: below what the others predict"),
-                                     dict(note="[c]: suppressed; [x]: not available."),
-                                     dict(intro="Read by the 3-sigma rule."),
-                                     dict(worked="Not shown: suppressed to protect the people the figures are about: few")])
+@pytest.mark.parametrize("planted", [{"status": "in_progress"}, {"worked": "No: below what the others predict"},
+                                     {"note": "[c]: suppressed; [x]: not available."},
+                                     {"intro": "Read by the 3-sigma rule."},
+                                     {"worked": "Not shown: suppressed to protect the people the figures are about: few"}])
 def test_a_members_page_with_a_code_jargon_or_an_unused_shorthand_is_caught(planted):
     assert members_faults(_members(**planted))
 
