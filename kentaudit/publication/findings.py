@@ -325,9 +325,8 @@ def design_words(main_samples, samples=None, unit: str = "unit", population: str
     Returns
     -------
     str
-        "a design-based estimate that weights the files of <the random samples> audited in each
-        <unit> by the number of <population> in that <unit>, with a finite population
-        correction", and only where a sample chosen on purpose is in the estimate, "; <its
+        "a design-based estimate that weights each file of <the random samples> by the number
+        of <population> in its <unit>, with a finite population correction", and only where a sample chosen on purpose is in the estimate, "; <its
         phrase> stand only for themselves".
     """
     prof = {x.name: x for x in (bundled_profile().samples if samples is None else samples)}
@@ -335,9 +334,11 @@ def design_words(main_samples, samples=None, unit: str = "unit", population: str
     said = sample_phrases(tuple(prof.values()), main)
     rand = [s for s in main if s in prof and prof[s].design == "random"]
     chosen = [s for s in main if s in prof and prof[s].design != "random"]
-    which = f"the files of {join_words([said[s] for s in rand])}" if rand else "the files drawn at random"
-    text = (f"a design-based estimate that weights {which} audited in each {unit} by the number of "
-            f"{population.removeprefix('the ')} in that {unit}, with a finite population correction")
+    # "each file of the annual audit ... in its hub": a sample named by its label ("the annual
+    # audit") read "the files of the annual audit audited in each hub"
+    which = f"each file of {join_words([said[s] for s in rand])}" if rand else "each file drawn at random"
+    text = (f"a design-based estimate that weights {which} by the number of "
+            f"{population.removeprefix('the ')} in its {unit}, with a finite population correction")
     if chosen:
         text += f"; {join_words([said[s] for s in chosen])} stand only for themselves"
     return text
