@@ -137,8 +137,8 @@ def check_action_findings(cycle_dir: Path):
             assert s.split(": ", 1)[1].startswith(v), s
         else:
             # the honest rule first, the other rules only as context after it
-            assert s.index("net of regression to the mean") < s.index("for context"), s
-            words = {"improved": "improved more than", "worse": "below what",
+            assert s.index("net of both") < s.index("for context"), s
+            words = {"improved": "improved more than expected", "worse": "worse than expected",
                      "no clear change": "no clear effect beyond"}[v]
             assert s.split(": ", 1)[1].startswith(words), s
     # owners by role in the table's own column, never inside a sentence

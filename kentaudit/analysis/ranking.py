@@ -183,8 +183,11 @@ def district_ranks(cd: CycleData) -> Section:
     oc.insert(1, "criterion_label", oc["criterion"].map(cd.labels))
     tables["flag_operating_characteristics"] = oc
     summ = flag_oc.summarise_operating_characteristics(oc)
+    # every row in words: a shortfall row its power, the row at the reference its false alarms
+    # (an empty "In words" on those rows read as missing)
     summ["statement"] = [
-        flag_oc.power_sentence(summ, r, s, unit_label=w.unit, units_label=w.units) if sc == "shortfall" else ""
+        flag_oc.power_sentence(summ, r, s, unit_label=w.unit, units_label=w.units) if sc == "shortfall"
+        else flag_oc.false_positive_sentence(summ, r, unit_label=w.unit, units_label=w.units)
         for r, sc, s in zip(summ["rule"], summ["scenario"], summ["shortfall"])]
     summ.insert(1, "rule_label", summ["rule"].map({k: in_words(v, w) for k, v in _RULE_LABELS.items()}))
     summ.insert(3, "scenario_label", [

@@ -221,7 +221,7 @@ METHODS = {
                             "Cohen 1968"),
     # what a funnel's units are compared with (kentaudit.stats.funnel, ``target_source``)
     "standard": MethodName("the audit standard", "the audit standard", "the audit standard"),
-    "overall": MethodName("the overall rate", "the overall rate", "the overall rate of every unit pooled"),
+    "overall": MethodName("the overall rate", "the overall rate", "the overall rate, all files pooled"),
     "not testable": MethodName("not testable (a group has no answers, or all answers alike)",
                                "no test (a group has no answers, or all answers alike)",
                                "no test (a group has no answers, or all answers alike)"),

@@ -21,7 +21,7 @@ from kentaudit.core.safeio import read_regular_text
 from kentaudit.core.textpolicy import check_code, check_text, confusable_key, match_key, shown
 
 __all__ = ["districts", "resolve_district", "district_lookup", "criteria", "grade_scales", "grade_labels",
-           "scale_for_cycle", "register_profile", "AREA_ASSUMPTION", "CRITERION_KINDS", "CRITERION_EVIDENCE", "CRITERION_DOMAINS"]
+           "scale_for_cycle", "register_profile", "AREA_ASSUMPTION", "AREA_CAVEAT", "CRITERION_KINDS", "CRITERION_EVIDENCE", "CRITERION_DOMAINS"]
 
 #: Closed sets of the criteria catalogue's coded columns (``docs/data-dictionary.md``).
 #: ``CRITERION_DOMAINS`` are the domains graded in an audit (``grade_<domain>``, the same
@@ -31,11 +31,11 @@ CRITERION_EVIDENCE = ("ics", "hard_copy", "both")
 CRITERION_DOMAINS = ("voice", "assessment", "history", "protection", "planning", "oversight",
                      "multi_agency", "recording")
 
-AREA_ASSUMPTION = (
-    "The grouping of districts into four areas (North, West, South, East) is an "
-    "assumption: Kent's 2009 grouping is not published. Replace it with "
-    "districts_file in the cycle parameters."
-)
+#: the caveat a published appendix states (for its readers: no parameter name in it)
+AREA_CAVEAT = ("The grouping of districts into four areas (North, West, South, East) is an "
+               "assumption: Kent's 2009 grouping is not published.")
+#: the same for the analyst (the data dictionary), with what to do about it
+AREA_ASSUMPTION = AREA_CAVEAT + " Replace it with districts_file in the cycle parameters."
 
 
 def _bundled(name: str) -> Path:

@@ -35,7 +35,7 @@ from kentaudit.core.safetext import neutralise_frame
 from kentaudit.core.version import __version__
 from kentaudit.inputs.params import load_params
 from kentaudit.inputs.profile import Profile, Words, bundled_profile
-from kentaudit.inputs.reference import (AREA_ASSUMPTION, criteria, districts as _districts,
+from kentaudit.inputs.reference import (AREA_CAVEAT, criteria, districts as _districts,
                                         grade_labels, register_profile)
 from kentaudit.publication.cells import ACCEPTED, Universe, answer_domain, grade_domain
 from kentaudit.publication.check.folder import check_printed, check_publication
@@ -462,7 +462,7 @@ def _disclosure_text(thr, sup, earlier, words: Words | None = None) -> str:
 def _caveats(params, synthetic: bool) -> list:
     """The assumptions and caveats: the assumed grouping of the bundled example's areas only
     where the cycle uses it."""
-    c = ([AREA_ASSUMPTION] if _assumed_areas(params) else []) + [
+    c = ([AREA_CAVEAT] if _assumed_areas(params) else []) + [
          _text(params, "publication") or "Audit findings describe the recorded evidence on the files audited; "
                                          "a file may not record work that was done.",
          "Intervals describe sampling uncertainty only; they do not cover differences between "

@@ -53,7 +53,7 @@ import pandas as pd
 
 from kentaudit.core.formatting import P_FLOOR_CELL, format_p, format_value, join_words, method_words
 from kentaudit.inputs.profile import Words, bundled_profile
-from kentaudit.publication.members import CONTEXT_COLUMNS, action_results, unit_words
+from kentaudit.publication.members import CONTEXT_COLUMNS, NET_VERDICTS, action_results, unit_words
 from kentaudit.publication.numbering import ID_PATTERN, reader_number
 from kentaudit.publication.views import csv_frame, profile_words
 
@@ -79,8 +79,10 @@ def sample_phrases(samples=None, present=()) -> dict:
     samples : tuple of :class:`kentaudit.inputs.profile.Sample`, optional
         The profile's samples (``Profile.samples``; default the bundled example profile's).
     present : iterable of str
-        The main samples of the edition: a random sample is "the random sample" when it is the
-        edition's only main sample, else its phrase or "the random (<name>) sample".
+        The main samples of the edition: a random sample that is the edition's only main sample
+        is named by the profile (its phrase, else "the " and its label: "the annual audit"),
+        else "the random sample"; beside other main samples, by its phrase or "the random
+        (<name>) sample".
 
     Returns
     -------
@@ -96,10 +98,14 @@ def sample_phrases(samples=None, present=()) -> dict:
         if smp.repeats is not None:
             out[smp.name] = smp.phrase or "the re-audited cases"
         elif smp.design == "random":
-            # beside other main samples, a random one by the profile's phrase ("the additional
-            # random sample"), else by its name: a reader must tell the samples apart
-            out[smp.name] = ("the random sample" if present == [smp.name]
-                             else smp.phrase or f"the random ({smp.name}) sample")
+            # alone, by the profile's words when it has any ("the annual sample", "the annual
+            # audit": the tables label it so, and a reader must not meet two names for one
+            # sample), else "the random sample"; beside other main samples, by its phrase ("the
+            # additional random sample"), else by its name: a reader must tell the samples apart
+            if present == [smp.name]:
+                out[smp.name] = smp.said if (smp.phrase or smp.label) else "the random sample"
+            else:
+                out[smp.name] = smp.phrase or f"the random ({smp.name}) sample"
         else:
             out[smp.name] = f"{smp.said} chosen on purpose"
     return out
@@ -319,9 +325,8 @@ def design_words(main_samples, samples=None, unit: str = "unit", population: str
     Returns
     -------
     str
-        "a design-based estimate that weights the files of <the random samples> audited in each
-        <unit> by the number of <population> in that <unit>, with a finite population
-        correction", and only where a sample chosen on purpose is in the estimate, "; <its
+        "a design-based estimate that weights each file of <the random samples> by the number
+        of <population> in its <unit>, with a finite population correction", and only where a sample chosen on purpose is in the estimate, "; <its
         phrase> stand only for themselves".
     """
     prof = {x.name: x for x in (bundled_profile().samples if samples is None else samples)}
@@ -329,9 +334,11 @@ def design_words(main_samples, samples=None, unit: str = "unit", population: str
     said = sample_phrases(tuple(prof.values()), main)
     rand = [s for s in main if s in prof and prof[s].design == "random"]
     chosen = [s for s in main if s in prof and prof[s].design != "random"]
-    which = f"the files of {join_words([said[s] for s in rand])}" if rand else "the files drawn at random"
-    text = (f"a design-based estimate that weights {which} audited in each {unit} by the number of "
-            f"{population.removeprefix('the ')} in that {unit}, with a finite population correction")
+    # "each file of the annual audit ... in its hub": a sample named by its label ("the annual
+    # audit") read "the files of the annual audit audited in each hub"
+    which = f"each file of {join_words([said[s] for s in rand])}" if rand else "each file drawn at random"
+    text = (f"a design-based estimate that weights {which} by the number of "
+            f"{population.removeprefix('the ')} in its {unit}, with a finite population correction")
     if chosen:
         text += f"; {join_words([said[s] for s in chosen])} stand only for themselves"
     return text
@@ -835,9 +842,13 @@ def main_findings(tables, *, headline: str, conf_level: float = 0.95, adjust_met
                                 "After adjustment for multiple comparisons", what, left, conf_level)
             if tid == "T10" and trend_sig and not any("the difference was statistically significant" in f.text
                                                       for f in found):
+                # one sentence, not two: "no difference was significant: the change could be due
+                # to chance" beside a significant trend read as a contradiction
+                found = [f for f in found if not ("no difference" in f.text and "due to chance" in f.text)]
                 found.append(Finding(topic).add(
-                    "No change between the last two cycles alone was statistically significant, but the test "
-                    "for a trend (above) uses every cycle of the programme and is the stronger evidence."))
+                    f"After adjustment for multiple comparisons ({method_words(adjust_method, 'phrase')}), no "
+                    "change between the last two cycles alone was statistically significant; the test for a "
+                    "trend (above) uses every cycle of the programme and is the stronger evidence."))
             out += found
     if "T7" in by:
         out += _districts(by["T7"], headline, words, conf_level)
@@ -908,9 +919,9 @@ def action_findings(t, conf_level: float, names=None, authority: str | None = No
     out = [Finding("actions").add(
         f"Actions agreed after earlier audits ({tname}): of the ", _rows(t.id, len(results), "occasion == re-audit"),
         *counted, _rows(t.id, len(improved), "verdict == improved"),
-        " improved the targeted practice by the test that allows for the rest of ", where,
-        f"'s change and for regression to the mean (for an action on every {w.unit}: the change since the "
-        "baseline); an action is said to have improved practice when the whole interval is above zero.")]
+        f" improved the targeted practice: an action on one {w.unit} improved it when its change beat the "
+        "rest of ", where, f"'s change after allowing for regression to the mean, an action on every {w.unit} "
+        "when practice rose since the baseline, in both cases with the whole interval above zero.")]
     for a in results:
         # named by what it aimed at (the criterion and the unit of the register's finding); its
         # register code only in brackets, for finding it in the table
@@ -923,11 +934,8 @@ def action_findings(t, conf_level: float, names=None, authority: str | None = No
             continue
         if a.rule == "net":
             other = f"the other {w.units}"
-            f.add({"improved": f"improved more than {other}' change and regression to the mean explain",
-                   "worse": f"below what {other}' change and regression to the mean predict",
-                   "no clear change": f"no clear effect beyond {other}' change and regression to the "
-                                      "mean"}[a.verdict],
-                  f", against {other} net of regression to the mean ", *interval(a.row, a.columns))
+            f.add(NET_VERDICTS[a.verdict].format(other=f"{other}'"),
+                  ": ", *interval(a.row, a.columns), " net of both")
             context = [(label, CONTEXT_COLUMNS[k]) for k, label in
                        (("change", "the change since the baseline"),
                         ("difference", f"the change against {other}"))

@@ -35,7 +35,7 @@ from kentaudit.inputs.profile import Words
 from kentaudit.publication.views import csv_frame, profile_words
 
 __all__ = ["ACTIONS_TABLE", "CONTEXT_COLUMNS", "MAX_ROWS", "RULE_COLUMNS", "STATUS_WORDS", "SUMMARY_TITLE",
-           "ActionResult", "action_results", "members_summary", "left_out_note", "unit_words"]
+           "NET_VERDICTS", "ActionResult", "action_results", "members_summary", "left_out_note", "unit_words"]
 
 #: The published table the summary is read from.
 ACTIONS_TABLE = "T16"
@@ -118,7 +118,7 @@ def _num(v):
 
 def _verdict(est: str, lo: str, hi: str) -> tuple[str, str]:
     if any(v == _SUPPRESSED for v in (est, lo, hi)):
-        return "not shown", "suppressed to protect the people the figures are about: small numbers of files"
+        return "not shown", "suppressed to protect the people the figures are about (small numbers of files)"
     lo_f, hi_f = _num(lo), _num(hi)
     if _num(est) is None or lo_f is None or hi_f is None:
         return "not estimable", "not estimable: too few files answered at one of the audits"
@@ -170,13 +170,23 @@ STATUS_WORDS = {"proposed": "proposed", "agreed": "agreed", "in_progress": "in p
                 "completed": "completed", "not_completed": "not completed", "withdrawn": "withdrawn"}
 
 
+#: An action on one unit, by the honest rule, in words (``{other}``: "the other districts'"): said
+#: once here for the members' page and the findings, in plain comparisons a member reads
+#: ("worse than expected from ...", not "below what ... predict").
+NET_VERDICTS = {
+    "improved": "improved more than expected from {other} change and regression to the mean",
+    "worse": "worse than expected from {other} change and regression to the mean",
+    "no clear change": "no clear effect beyond {other} change and regression to the mean",
+}
+
+
 def _verdict_words(rule: str, verdict: str, w: Words) -> str:
     """The verdict in words, by rule, naming the authority's units."""
     other = f"the other {w.units}'"
     return {
-        ("net", "improved"): f"Yes: improved more than {other} change and regression to the mean explain",
-        ("net", "worse"): f"No: below what {other} change and regression to the mean predict",
-        ("net", "no clear change"): f"Not clearly: no clear effect beyond {other} change and regression to the mean",
+        ("net", "improved"): f"Yes: {NET_VERDICTS['improved'].format(other=other)}",
+        ("net", "worse"): f"No: {NET_VERDICTS['worse'].format(other=other)}",
+        ("net", "no clear change"): f"Not clearly: {NET_VERDICTS['no clear change'].format(other=other)}",
         ("change", "improved"): "Yes: improved since the baseline",
         ("change", "worse"): "No: worse than at the baseline",
         ("change", "no clear change"): "Not clearly: no clear change since the baseline",
@@ -258,12 +268,21 @@ def members_summary(tables, conf_level: float | None = None, words=None,
                   + (f" An action on several {w.units} or criteria is one line here, its results counted "
                      "by verdict; Table 16 gives each." if condensed else "")),
         "note": (f"The change is in percentage points with its {level}confidence interval; an action is said "
-                 "to have worked when the whole interval is above zero. [c]: suppressed to protect the "
-                 "people the figures are about; [x]: not available."),
+                 "to have worked when the whole interval is above zero."
+                 + _shorthand_said({r[-1] for r in rows})),
         "headers": ["Action", "Aimed at", "Owner (role)", "Due", "Status", "Did it work?",
                     "Change (interval), percentage points"],
         "rows": rows,
     }
+
+
+#: the page's shorthand in words, each said only where a row shows it
+_SHORTHAND = {"[c]": "suppressed to protect the people the figures are about", "[x]": "not available"}
+
+
+def _shorthand_said(cells) -> str:
+    used = [f"{k}: {v}" for k, v in _SHORTHAND.items() if k in cells]
+    return (" " + "; ".join(used) + ".") if used else ""
 
 
 def left_out_note(register, shown, cycle, words=None) -> str:

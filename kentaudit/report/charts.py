@@ -415,7 +415,7 @@ def place_labels(ax, xs, ys, texts, *, min_gap: float = 13.0, dx: float = 6.0,
 
 def plot_funnel(table: pd.DataFrame, measure: str = "compliance", unit_label: str | None = None,
                 label: str = "flagged", title: str | None = None,
-                x_label: str = "Files audited where the criterion applied (number)",
+                x_label: str = "Files where the criterion was answered (number)",
                 y_label: str | None = None, unit: str | None = None,
                 units_label: str | None = None) -> Figure:
     """Funnel plot of a :func:`kentaudit.stats.funnel.funnel_table` result.
@@ -531,8 +531,10 @@ def _funnel_caption(table, measure, levels, unit_label=None) -> str:
                   "are widened to allow for it.")
     else:
         spread = ""
+    # "answered", as the axis and the appendix's Figure 1 say: the denominator is the files
+    # answered yes or no (not applicable and not recorded are left out), not every applicable file
     return (f"Funnel plot of {measure}: each point is one {unit}, its percentage against its number of "
-            f"applicable files; {tgt}; the curved lines are the {lv} control limits, which narrow as the "
+            f"files answered; {tgt}; the curved lines are the {lv} control limits, which narrow as the "
             f"number of files grows. A {unit} between the limits differs from the target by no more than "
             f"chance alone would make it.{spread}")
 
@@ -571,7 +573,7 @@ def _funnel_alt(table, measure, unit, unit_label, inner, outer, units_label=None
     lin, lout = level_label(inner), level_label(outer)
     k = len(table)
     parts = [f"Funnel plot of {measure} for {k} {units_label}, with between "
-             f"{int(table['n_denominator'].min())} and {int(table['n_denominator'].max())} applicable files each. "
+             f"{int(table['n_denominator'].min())} and {int(table['n_denominator'].max())} files answered each. "
              f"The target line is at {_pct(float(table['target'].iloc[0]))}."]
     counted = np.zeros(k, dtype=bool)  # rows described so far (rows, not names)
     for side in ("below", "above"):
@@ -930,7 +932,10 @@ def plot_forest(table: pd.DataFrame, label: str = "label", estimate: str = "esti
                            np.where(above, OKABE_ITO["blue"], _GREY))
         ax.hlines(y, lo, up, color=colours, lw=2)
         dword = decision_text or "significant"
-        names = ((f"Lower, {dword}", f"Higher, {dword}", f"Not {dword}") if decision is not None
+        # the points that are not significant are labelled with the decision's negation: "Not
+        # significant (Holm-adjusted p < 0.05)" said the opposite of what it meant
+        nword = dword.replace(" p < ", " p \u2265 ").replace("(p < ", "(p \u2265 ")
+        names = ((f"Lower, {dword}", f"Higher, {dword}", f"Not {nword}") if decision is not None
                  else ("Interval wholly below the line", "Interval wholly above the line",
                        "Interval includes the line"))
         for st, mk, nm in ((below, "v", names[0]), (above, "^", names[1]),
@@ -939,6 +944,11 @@ def plot_forest(table: pd.DataFrame, label: str = "label", estimate: str = "esti
                 ax.scatter(est[st], y[st], color=colours[st], marker=mk, s=45, zorder=3, label=nm)
         if reference is not None:
             ax.axvline(scale * reference, color=OKABE_ITO["black"], lw=1)
+        # a row with no estimate says so, not an empty line a reader takes for a missing bar
+        for yy in y[np.isnan(est)]:
+            # set on the row's line, above it: the lowest row sits on the axis, which struck it through
+            ax.annotate("no estimate", (0, yy), xycoords=("axes fraction", "data"), xytext=(6, 1),
+                        textcoords="offset points", va="bottom", fontsize=9, color=_GREY, style="italic")
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.9 / height),
                   ncols=3, frameon=False, fontsize=9)
         ax.set_yticks(y, ticks, fontsize=9)
@@ -963,7 +973,7 @@ def plot_forest(table: pd.DataFrame, label: str = "label", estimate: str = "esti
         none = np.isnan(est)
         rest = int((~below & ~above & ~none).sum())
         if rest:
-            parts.append(f"{rest} of {k} {'are' if rest != 1 else 'is'} not {dword}.")
+            parts.append(f"{rest} of {k} {'are' if rest != 1 else 'is'} not {nword}.")
         if none.any():
             parts.append(f"No estimate for {join_words(list(lab[none]))}.")
     elif reference is not None:

@@ -87,6 +87,9 @@ _EXTERNAL = re.compile(
     r"""(?:\b(?:src|href|action|data|poster)\s*=\s*["']?\s*(?:https?:)?//)|(?:url\(\s*["']?\s*(?:https?:)?//)|(?:@import\s+["']?(?:url\()?\s*["']?(?:https?:)?//)""",
     re.I)
 
+#: ``.kentaudit-table caption``: a wide table scrolls sideways in its output area, and its caption
+#: (what the table is, its method, its samples) ran as wide as the table, read only by scrolling;
+#: capped at the page's width it wraps where the reader is
 _CSS = """
 .kentaudit-provenance{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;
   max-width:1100px;margin:1em auto;padding:1em 1.5em;border:1px solid #767676;border-radius:4px;
@@ -105,6 +108,7 @@ a.anchor-link{display:inline-block;min-width:24px;min-height:24px;line-height:24
 .kentaudit-toc a{display:inline-block;min-height:24px;line-height:24px}
 .kentaudit-nav{max-width:1100px;margin:.5em auto;padding:0 1.5em;font-family:system-ui,Arial,sans-serif}
 .kentaudit-nav a{display:inline-block;min-height:24px;line-height:24px;margin-right:1.5em}
+.kentaudit-table caption{max-width:min(60em,calc(100vw - 6em))}
 """
 
 
@@ -465,6 +469,16 @@ def _rows(pairs: Iterable[tuple[str, Any]], *, code: bool = False) -> str:
     return "".join(out)
 
 
+def _param_rows(pairs: Iterable[tuple[str, Any]]) -> str:
+    """A parameter per row: its key as code, its value, or "not set (the default)" for an empty one."""
+    out = []
+    for k, v in pairs:
+        v = "" if v is None else str(v)
+        cell = html.escape(v) if v.strip() else "<em>not set (the default)</em>"
+        out.append(f"<tr><th scope=\"row\"><code>{html.escape(str(k))}</code></th><td>{cell}</td></tr>")
+    return "".join(out)
+
+
 def _provenance_html(title: str, prov: dict[str, Any], *, index: bool = False) -> str:
     """The banner: title, the restriction, and the run's provenance collapsed under a
     summary (a reviewer reads the page first; the record is one select away)."""
@@ -513,7 +527,10 @@ def _provenance_html(title: str, prov: dict[str, Any], *, index: bool = False) -
         "<details><summary>Run and provenance: times, git commit, parameters, input files "
         "(SHA-256)</summary>"
         f"<table><caption>Run</caption>{''.join(run_rows)}</table>"
-        f"<table><caption>Parameters</caption>{_rows(flat)}</table>"
+        # the parameter file's own keys (a record to re-run from, so named as the file names
+        # them, set in code type so no reader takes them for words), a key left out as its default
+        f"<table><caption>Parameters, as named in the parameter file</caption>"
+        f"{_param_rows(flat)}</table>"
         f"<table><caption>Input files (SHA-256)</caption>{_rows(hashes.items(), code=True)}</table>"
         "</details></header>"
     )

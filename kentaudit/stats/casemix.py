@@ -252,14 +252,22 @@ def _untestable(y, X, district) -> str:
 
 def _term_words(term: str) -> str:
     """A model term as a reader names it: ``district[Dartford]`` is "Dartford",
-    ``age_band[16-17]`` "age band 16-17", ``risk_under1`` "risk under1", ``const`` "the baseline"."""
+    ``age_band[16-17]`` "age band 16-17", ``risk_under1`` "the risk flag 'under 1'",
+    ``const`` "the baseline"."""
     if term == "const":
         return "the baseline"
+    if term.startswith("risk_"):  # a risk flag in words, as the tables' terms read (risk: under 1)
+        return "the risk flag ‘" + term[5:].replace("_", " ").replace("under1", "under 1") + "’"
     var, _, level = term.partition("[")
     if level and var in ("district", "area"):  # a unit's own name says it
         return level.rstrip("]")
     words = var.replace("_", " ")
     return f"{words} {level.rstrip(']').replace('_', ' ')}" if level else words
+
+
+def _first_up(text: str) -> str:
+    """A note opens with a capital ("The risk flag ..."), a unit's own name as it is."""
+    return text[:1].upper() + text[1:]
 
 
 def _listed(terms) -> str:
@@ -275,7 +283,7 @@ def _fit(y, X, weights=None):
         zero = [c for c in X.columns if c != "const" and X[c].abs().sum() == 0]
         if zero:
             X = X.drop(columns=zero)
-            notes.append(f"{_listed(zero)} left out of the model: no audit had {'it' if len(zero) == 1 else 'them'}.")
+            notes.append(f"{_first_up(_listed(zero))} left out of the model: no audit had {'it' if len(zero) == 1 else 'them'}.")
         kept = _independent_columns(X.to_numpy())
         if len(kept) < X.shape[1]:
             # aliased terms (e.g. risk_under1 determined by age band): keep each column only if
@@ -285,7 +293,7 @@ def _fit(y, X, weights=None):
             msg = (f"aliased terms dropped (determined by earlier terms, as R glm reports NA): "
                    f"{', '.join(aliased)}")
             # the results table's note is read by people: what was left out and why, in words
-            notes.append(f"{_listed(aliased)} left out of the model: the other terms already "
+            notes.append(f"{_first_up(_listed(aliased))} left out of the model: the other terms already "
                          "determine it.")
             warnings.warn(msg, UserWarning, stacklevel=3)
     with warnings.catch_warnings(record=True) as w:

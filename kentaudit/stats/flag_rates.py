@@ -41,7 +41,7 @@ from kentaudit.stats.funnel import LIMIT_METHODS, funnel_limits
 
 __all__ = ["FLAG_RULES", "SPC_RULES", "simulate_funnel_flags", "simulate_vs_rest_flags",
            "adjust_rows", "flag_operating_characteristics", "summarise_operating_characteristics",
-           "spc_operating_characteristics", "power_sentence"]
+           "spc_operating_characteristics", "power_sentence", "false_positive_sentence"]
 
 FLAG_RULES = ("funnel_95", "funnel_99_8", "district_vs_rest")
 SPC_RULES = ("outside_limits", "trend", "two_in_three", "run", "any_special_cause",
@@ -443,6 +443,29 @@ def power_sentence(summary: pd.DataFrame, rule: str = "funnel_99_8", shortfall: 
             f"{100 * s['p_flag_mean']:.0f}% of cycles (range {100 * s['p_flag_min']:.0f}-"
             f"{100 * s['p_flag_max']:.0f}% over {units_label} and criteria); a {unit_label} exactly at "
             f"{what} is flagged in {100 * z['p_flag_mean']:.1f}% of cycles.")
+
+
+def false_positive_sentence(summary: pd.DataFrame, rule: str = "funnel_99_8", unit_label: str = "unit",
+                            units_label: str = "units") -> str:
+    """The plain-words sentence for one rule's false-positive row (for Table 13's "In words",
+    which was empty on these rows).
+
+    "With a median of 24 answered files, a district exactly at the standard is flagged by the
+    99.8% funnel in 0.1% of cycles (range 0.0-0.8% over districts and criteria): a false
+    alarm." The words are the caller's, as :func:`power_sentence` takes them.
+    """
+    z = summary[(summary["rule"] == rule) & (summary["scenario"] == "null")]
+    if z.empty:
+        raise InputError(f"no {rule} false-positive row in the summary.", column="rule")
+    z = z.iloc[0]
+    what = {"standard": "the standard", "overall level": "the authority's level"}.get(
+        z["reference"], f"the {z['reference']}")
+    rule_words = {"funnel_95": "the 95% funnel", "funnel_99_8": "the 99.8% funnel",
+                  "district_vs_rest": f"the test of each {unit_label} against the rest (adjusted p-value)"}[rule]
+    return (f"With a median of {z['median_files']:.0f} answered files, a {unit_label} exactly at {what} "
+            f"is flagged by {rule_words} in {100 * z['p_flag_mean']:.1f}% of cycles (range "
+            f"{100 * z['p_flag_min']:.1f}-{100 * z['p_flag_max']:.1f}% over {units_label} and criteria): "
+            "a false alarm.")
 
 
 # --- SPC rules ---------------------------------------------------------------------------------

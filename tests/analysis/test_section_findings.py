@@ -61,9 +61,11 @@ def test_without_a_name_the_headline_says_the_authority():
 
 
 def test_one_random_sample_figure_is_labelled_with_its_sample():
+    """Named as the profile names it (the bundled example's annual sample: "the annual sample"),
+    never "the random sample" beside a table that labels it otherwise (the Wexmoor walk)."""
     found = section_findings({"authority_estimate": _authority_estimate("annual"),
                               "compliance_by_criterion": _compliance()}, headline="a", criterion_words=CRITERIA)
-    assert "In the random sample, 73.3% met the headline criterion" in " ".join(_texts(found, "headline"))
+    assert "In the annual sample, 73.3% met the headline criterion" in " ".join(_texts(found, "headline"))
 
 
 def test_samples_drawn_differently_are_never_pooled_into_a_headline():
@@ -104,7 +106,7 @@ def test_without_a_design_based_estimate_the_sample_figure_names_its_sample_and_
     found = section_findings({"sample_summary": samples, "compliance_by_criterion": _compliance()}, headline="a",
                              criterion_words=CRITERIA, authority="Testshire")
     text = " ".join(_texts(found, "headline"))
-    assert "In the random sample, 73.3% met the headline criterion" in text
+    assert "In the annual sample, 73.3% met the headline criterion" in text
     assert "Across" not in text
 
 

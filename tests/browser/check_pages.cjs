@@ -2,7 +2,8 @@
 //
 // usage: node check_pages.cjs <chromium executable> <tools/browser folder> <page.html>...
 // Prints one JSON object: {pages: [{file, requests, external, failed, consoleErrors,
-// tables, visibleTables, images, visibleImages, imagesWithoutAlt, brokenAnchors, title}]}.
+// tables, visibleTables, images, visibleImages, imagesWithoutAlt, brokenAnchors, captionsBeyondView,
+// title}]}.
 // Every request that is not file: or data: is aborted and reported as external, so a
 // page that needs the network fails the check even on a machine that has network.
 "use strict";
@@ -58,6 +59,9 @@ const { chromium } = requireTools("playwright-core");
           imagesWithoutAlt: imgs.filter((i) => !(i.getAttribute("alt") || "").trim()).length,
           brokenAnchors: anchors.map((a) => decodeURIComponent(a.getAttribute("href").slice(1)))
             .filter((id) => id && !document.getElementById(id)),
+          // a caption a reader can read only by scrolling sideways (its right edge past the page's)
+          captionsBeyondView: [...document.querySelectorAll("caption")]
+            .filter((c) => visible(c) && c.getBoundingClientRect().right > document.documentElement.clientWidth + 1).length,
         };
       }));
       out.push(rec);

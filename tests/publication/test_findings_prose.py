@@ -85,7 +85,7 @@ def test_who_the_files_stand_for_is_the_profiles_population():
     found = main_findings(_tables({"authority_estimate": _authority_estimate("annual")}, w), headline="a",
                           samples=SAMPLES, words={"authority": w})
     head = _texts(found, "headline")[0]
-    assert "by the number of families with a plan in that team" in head, head
+    assert "by the number of families with a plan in its team" in head, head
     assert "children" not in head
 
 
@@ -93,7 +93,7 @@ def test_without_a_population_in_the_profile_the_files_stand_for_the_children_in
     w = Words(authority="Testshire", unit="team", units="teams")  # no population: the default
     found = main_findings(_tables({"authority_estimate": _authority_estimate("annual")}, w), headline="a",
                           samples=SAMPLES, words={"authority": w})
-    assert "by the number of children in scope in that team" in _texts(found, "headline")[0]
+    assert "by the number of children in scope in its team" in _texts(found, "headline")[0]
 
 
 # ------------------------------------------------------------------ intervals
@@ -183,3 +183,33 @@ def test_percentages_of_one_sample_with_counts_are_counts_not_unqualified_estima
     check_intervals_in_text(by_sample)
     head = _texts(found, "headline")[0]
     assert "the high-risk initial cases chosen on purpose stand only for themselves" in head
+
+
+# ------------------------------------------------------------------ one name for one sample
+def test_the_only_random_sample_is_named_as_the_profile_labels_it():
+    """A reader who sees "Annual audit" in Table 1 reads "the annual audit" in the findings, not
+    "the random sample" (the Wexmoor walk, problem 13); with no words from the profile it is
+    "the random sample"; beside another main sample, its phrase."""
+    from kentaudit.inputs.profile import Sample
+    from kentaudit.publication.findings import sample_phrases
+
+    label_only = (Sample("annual", "random", label="Annual audit"),)
+    assert sample_phrases(label_only, ["annual"]) == {"annual": "the annual audit"}
+    assert sample_phrases((Sample("annual", "random"),), ["annual"]) == {"annual": "the random sample"}
+    phrased = (Sample("annual", "random", label="Annual audit", phrase="the annual sample"),
+               Sample("spring", "random", label="Spring", phrase="the spring sample"))
+    assert sample_phrases(phrased, ["annual"])["annual"] == "the annual sample"
+    assert sample_phrases(phrased, ["annual", "spring"]) == {"annual": "the annual sample",
+                                                             "spring": "the spring sample"}
+
+
+def test_the_design_sentence_reads_with_a_sample_named_by_its_label():
+    """Wexmoor's "the annual audit" made "weights the files of the annual audit audited in each
+    hub"; the sentence weights each file, in its unit."""
+    from kentaudit.inputs.profile import Sample
+
+    text = design_words(["annual"], (Sample("annual", "random", label="Annual audit"),), "hub",
+                        "the children receiving a service")
+    assert text.startswith("a design-based estimate that weights each file of the annual audit by the number "
+                           "of children receiving a service in its hub, with a finite population correction")
+    assert "audit audited" not in text

@@ -176,3 +176,21 @@ def test_the_checks_read_the_reviewer_pages_too(cycle_2013, tmp_path):
     page.write_text(text.replace("(Table 15)", "(T15)"), encoding="utf-8")
     with pytest.raises(AssertionError, match="html/compliance.html"):
         check_no_table_codes(every_finding(copy))
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("cycles")
+def test_2013_says_the_change_since_the_previous_cycle_once_and_beside_the_trend(cycle_2013):
+    """The review as images: "no difference was statistically significant: the change since the
+    previous cycle could be due to chance", then "No change between the last two cycles alone
+    was statistically significant, but the test for a trend ..." said one thing twice, the first
+    against the significant trend just stated. One sentence says it, pointing to the trend."""
+    import html as _html
+    import re as _re
+
+    page = (cycle_2013["cycle_dir"] / "publish" / "appendix.html").read_text(encoding="utf-8")
+    start = page.index('id="findings"') if 'id="findings"' in page else 0
+    text = " ".join(_html.unescape(_re.sub(r"<[^>]+>", " ", page[start:page.index("</ul>", start)])).split())
+    assert "the change since the previous cycle could be due to chance" not in text
+    assert text.count("no change between the last two cycles alone was statistically significant; the test "
+                      "for a trend (above) uses every cycle of the programme and is the stronger evidence") == 1

@@ -96,7 +96,8 @@ def test_each_action_finding_states_the_honest_rule_first_and_the_others_as_cont
     assert found[0].text.startswith("Actions agreed after earlier audits (Table 16): of the 6 actions")
     assert " 2 improved the targeted practice" in found[0].text
     up = next(f.text for f in found if "D-UP" in f.text)
-    assert up.index("net of regression to the mean 20.0 percentage points") < up.index("for context")
+    assert up.index("regression to the mean: 20.0 percentage points") < up.index("for context")
+    assert "(95% confidence interval 5.0 to 35.0) net of both; for context" in up
     assert "the change since the baseline was 30.0 percentage points (95% confidence interval 10.0 to 50.0)" in up
     w = next(f.text for f in found if "W-UP" in f.text)
     assert "improved since the baseline across every district, 10.0 percentage points" in w
@@ -120,12 +121,12 @@ def test_the_members_page_and_the_findings_speak_the_authoritys_words_never_dist
     assert "district" not in text.lower()
     rows = {r[0]: r for r in m["rows"]}
     assert rows["W-UP"][1] == "\u2018Chronology\u2019 in every locality"
-    assert rows["L-UP"][5].startswith("Yes: improved more than the other localities' change")
+    assert rows["L-UP"][5].startswith("Yes: improved more than expected from the other localities' change")
     assert "for an action on a locality" in m["intro"]
     w = next(f.text for f in found if "W-UP" in f.text)
     assert "across every locality" in w and "no other localities to compare" in w
     up = next(f.text for f in found if "L-UP" in f.text)
-    assert "against the other localities net of regression to the mean" in up
+    assert "the other localities' change and regression to the mean: " in up
     # the authority-wide action is recognised by the profile's words, so it reads the change
     assert {a.action_id: a.rule for a in action_results(LOCAL, BORSET)}["W-UP"] == "change"
 
@@ -171,3 +172,17 @@ def test_a_register_that_fits_keeps_one_line_per_unit():
     rows = [("MULTI", d, vals(NET, 0.2, 0.05, 0.35)) for d in ("Thanet", "Dover")]
     m = members_summary([t16(rows)])
     assert [r[0] for r in m["rows"]] == ["MULTI", "MULTI"] and "one line here" not in m["intro"]
+
+
+def test_an_action_verdict_reads_as_a_plain_comparison():
+    """Issue 23's review as images: "below what the other districts' change and regression to
+    the mean predict" and "by the test that allows for" read as clunky; the verdicts say
+    better or worse than expected, and the opening says what 'improved' means in a sentence."""
+    m = members_summary([TABLE])
+    said = [r[5] for r in m["rows"]]
+    found = action_findings(TABLE, 0.95, {"T16": "Table 16"}, "Kent")
+    text = " ".join(said + [f.text for f in found])
+    for clunky in ("below what", "predict", "by the test that allows", "figures are about:"):
+        assert clunky not in text, clunky
+    assert any(s.startswith("No: worse than expected from the other districts' change") for s in said)
+    assert "when its change beat the rest of Kent's change after allowing for regression to the mean" in found[0].text

@@ -117,6 +117,28 @@ def table_13_units(page: str) -> list:
     return bad
 
 
+#: words the review as images found clunky in the members' page and the action findings
+CLUNKY = ("below what", " predict", "by the test that allows", "figures are about:")
+SNAKE = re.compile(r"\b[a-z]+(?:_[a-z0-9]+)+\b")
+
+
+def members_faults(page: str) -> list:
+    """The members' one-page summary of the actions (``<section id="members">``), read as a member
+    reads it: no code (snake_case, a status such as ``in_progress``), no methods word, none of
+    the clunky phrases, and no shorthand explained that no row shows. [] without the section."""
+    if 'id="members"' not in page:
+        return []
+    sec = _section(page, "members")
+    text = " ".join(_text(sec).split())
+    cells = [" ".join(_text(c).split()) for c in re.findall(r"<td[^>]*>(.*?)</td>", sec, re.DOTALL)]
+    bad = [("code", m) for m in SNAKE.findall(text)]
+    bad += [("methods word", m.group(0)) for m in CAPTION_JARGON.finditer(text)]
+    bad += [("clunky", c.strip()) for c in CLUNKY if c in text]
+    bad += [("shorthand explained, never shown", s) for s in ("[c]", "[x]")
+            if f"{s}:" in text and s not in cells]
+    return bad
+
+
 def _used_codes(d: Path) -> list:
     """The interval and adjustment methods of the run's parameters (its manifest's)."""
     params = json.loads((d / "manifest.json").read_text(encoding="utf-8"))["params"]
@@ -194,6 +216,30 @@ def test_samples_are_named_by_the_profile_never_by_the_bundled_examples_words():
     assert sample_words("reaudit", {"reaudit": "Second look"}) == "Second look"
 
 
+MEMBERS = ('<section id="members"><h2>Actions and their effect: summary for members</h2><p>{intro}</p>'
+           "<table><tbody><tr><td>A1</td><td>{status}</td><td>{worked}</td><td>{change}</td></tr></tbody></table>"
+           "<p>{note}</p></section>")
+
+
+def _members(intro="One line per action.", status="completed", worked="No: worse than expected",
+             change="-24.0 (-46.3 to -0.6)", note="The change is in percentage points."):
+    return MEMBERS.format(intro=intro, status=status, worked=worked, change=change, note=note)
+
+
+def test_a_clean_members_page_passes():
+    assert members_faults(_members()) == []
+    assert members_faults(_members(change="[c]", note="[c]: suppressed to protect the people.")) == []
+    assert members_faults("<section id=\"notes\"></section>") == []  # an edition without actions
+
+
+@pytest.mark.parametrize("planted", [{"status": "in_progress"}, {"worked": "No: below what the others predict"},
+                                     {"note": "[c]: suppressed; [x]: not available."},
+                                     {"intro": "Read by the 3-sigma rule."},
+                                     {"worked": "Not shown: suppressed to protect the people the figures are about: few"}])
+def test_a_members_page_with_a_code_jargon_or_an_unused_shorthand_is_caught(planted):
+    assert members_faults(_members(**planted))
+
+
 def test_a_test_named_in_words_is_found_by_its_code():
     assert method_code("McNemar exact") == "mcnemar-exact"
     assert method_code("'N-1' chi-square test") in ("n-1 chi-square", "N-1 chi-square")
@@ -247,3 +293,28 @@ def test_each_method_is_named_in_words_with_its_reference(cycle_dir):
 @pytest.mark.xdist_group("cycles")
 def test_table_13_says_what_its_numbers_count(cycle_dir):
     assert table_13_units(_page(cycle_dir)) == []
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("cycles")
+def test_the_members_page_reads_as_a_member_reads(cycle_dir):
+    """2013 has the members' page (Table 16); 2009 has none, and says nothing of it."""
+    page = _page(cycle_dir)
+    assert ('id="members"' in page) == (cycle_dir.name == "2013")
+    assert members_faults(page) == []
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("cycles")
+def test_every_row_of_table_13_says_its_rate_in_words(cycle_dir):
+    """The review as images: Table 13's "In words" was empty on the rows at the reference."""
+    import pandas as pd
+
+    t13 = cycle_dir / "publish" / "csv" / "T13.csv"
+    if not t13.exists():
+        pytest.skip("no Table 13 in this edition")
+    t = pd.read_csv(t13, dtype=str, keep_default_na=False)
+    assert (t["statement"].str.len() > 0).all()
+    at_reference = t["scenario_label"].str.startswith("at the reference")
+    assert at_reference.sum() >= 2
+    assert (t["statement"].str.endswith("a false alarm.") == at_reference).all()

@@ -12,6 +12,7 @@ from html.parser import HTMLParser
 
 import pikepdf
 import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_raw
 import pytest
 
 from kentaudit.publication.writers import pdf as pdf_writer
@@ -241,3 +242,28 @@ def test_a_heading_and_its_scope_lines_never_end_a_page_without_their_table(tmp_
     texts = [p.get_textpage().get_text_range() for p in pdfium.PdfDocument(str(tmp_path / "page.pdf"))]
     heading_page = next(i for i, t in enumerate(texts) if "Scope: one." in t)
     assert "Row 0" in texts[heading_page]
+
+
+def lone_heading_pages(pdf_path) -> list:
+    """Pages holding headings only: at most two lines of text and no image (the review as images
+    found 'Figures' alone on a blank portrait page before Figure 1's landscape page, then, with
+    the figure's own heading, alone on the landscape page before the figure)."""
+    out = []
+    for k, page in enumerate(pdfium.PdfDocument(str(pdf_path)), start=1):
+        lines = [x.strip() for x in page.get_textpage().get_text_range().splitlines() if x.strip()]
+        images = [o for o in page.get_objects(max_depth=3) if o.type == pdfium_raw.FPDF_PAGEOBJ_IMAGE]
+        if len(lines) <= 2 and not images:
+            out.append((k, lines))
+    return out
+
+
+def test_no_page_holds_a_heading_alone(pdf_path):
+    assert lone_heading_pages(pdf_path) == []
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("cycles")
+@pytest.mark.parametrize("cycle", ["2009", "2013"])
+def test_no_page_of_either_default_cycles_pdf_holds_a_heading_alone(cycle, request):
+    run = request.getfixturevalue(f"cycle_{cycle}")
+    assert lone_heading_pages(run["cycle_dir"] / "publish" / "appendix.pdf") == []

@@ -260,6 +260,22 @@ def test_forest_colours_by_the_decision_given_not_by_the_interval():
     assert "not adjusted for multiple comparisons" in fig.caption
 
 
+def test_forest_points_not_significant_are_labelled_with_the_negated_decision():
+    """The review as images: the grey points' legend read "Not significant (Holm-adjusted
+    p < 0.05)", saying the opposite of what it meant; and a criterion with no estimate left an
+    empty row with no word."""
+    t = pd.DataFrame({"label": ["a", "b", "c"], "estimate": [0.2, 0.1, np.nan],
+                      "conf_low": [0.1, -0.02, np.nan], "conf_high": [0.3, 0.2, np.nan],
+                      "sig": [True, False, False]})
+    fig = plot_forest(t, decision="sig", decision_text="significant (Holm-adjusted p < 0.05)")
+    ax = fig.figure.axes[0]
+    labels = [x.get_text() for x in ax.get_legend().get_texts()]
+    assert "Not significant (Holm-adjusted p \u2265 0.05)" in labels
+    assert not any(lab.startswith("Not") and "p <" in lab for lab in labels)
+    assert "1 of 3 is not significant (Holm-adjusted p \u2265 0.05)." in fig.alt_text
+    assert [x.get_text() for x in ax.texts] == ["no estimate"]
+
+
 def test_xmr_of_a_percentage_keeps_limits_within_0_and_100_and_says_so():
     y = [0.9, 0.98, 0.7, 0.99, 0.6, 0.95, 0.97, 0.75, 0.99, 0.92, 0.65, 0.98, 0.9, 0.97]
     tab = xmr(y, periods=pd.period_range("2012-01", periods=14, freq="M"))
@@ -609,3 +625,19 @@ def test_a_shown_figure_gives_its_method_apart_from_its_caption(funnel_tab):
     assert [j for j in JARGON if j in cap] == []
     assert "How it was calculated" in how and "phi =" in how and "Spiegelhalter 2005" in how
     assert page.index("</figcaption>") < page.index("kentaudit-figure-method")
+
+
+def test_the_funnel_counts_files_answered_as_the_appendixs_figure_does():
+    """The reviewer funnel's axis read "Files audited where the criterion applied", the appendix's
+    Figure 1 "Files where the criterion was answered" for the same numbers (answered yes or no:
+    not applicable and not recorded left out); both say answered, in the axis, caption and alt text."""
+    from kentaudit.publication import figures as pubfig
+
+    tab = funnel_table(pd.DataFrame({"district": ["A", "B", "C"], "n_yes": [20, 30, 25],
+                                     "n_denominator": [25, 40, 30]}), target=0.8)
+    fig = plot_funnel(tab, measure="child seen")
+    ax = fig.figure.axes[0]
+    assert ax.get_xlabel() == "Files where the criterion was answered (number)"
+    assert "files answered" in fig.caption and "files answered each" in fig.alt_text
+    assert "applicable" not in fig.caption + fig.alt_text
+    assert "Files where the criterion was answered (number)" in Path(pubfig.__file__).read_text(encoding="utf-8")

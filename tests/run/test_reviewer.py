@@ -486,3 +486,40 @@ def test_reviewer_pages_provenance_shows_the_cycles_label_not_its_folder_id(tmp_
     assert re.search(r"<th scope=\"row\">Cycle</th>\s*<td>2025/26</td>", text) and "2025-26" not in text
     # a cycle without a label (Kent's "2013") shows the cycle as before
     assert runner._html_base({"cycle": "2013", "packages": {}}, types.SimpleNamespace(label="2013"))["cycle"] == "2013"
+
+
+def test_parameters_are_named_as_the_file_names_them_and_an_empty_one_says_default(tmp_path):
+    """The Wexmoor walk read 'districts', 'inputs.districts' in the provenance as stray codes; the
+    table says they are the parameter file's keys (set as code) and an empty one is the default,
+    never a blank cell."""
+    prov = {**PROVENANCE, "params": {**PROVENANCE["params"], "inputs": {"audits": ["a.csv"], "districts": None}}}
+    text = build_index(tmp_path, [], title="Cycle 2009", provenance=prov).read_text(encoding="utf-8")
+    table = text[text.index("<caption>Parameters"):]
+    table = table[:table.index("</table>")]
+    assert table.startswith("<caption>Parameters, as named in the parameter file</caption>")
+    assert '<th scope="row"><code>inputs.districts</code></th><td><em>not set (the default)</em></td>' in table
+    assert '<th scope="row"><code>interval_method</code></th><td>wilson</td>' in table
+    assert "<td></td>" not in table
+
+
+@pytest.mark.browser
+def test_browser_a_wide_tables_caption_wraps_within_the_page(tmp_path):
+    """The review as images: a wide results table scrolls sideways in its output area, and its
+    caption (what it is, its method, its samples) ran as wide as the table, cut off at the
+    page's edge. Capped at the page's width it wraps where the reader is; without the cap (the
+    planted page) the check sees the caption run past the edge."""
+    _browser_or_skip()
+    wide = ('<table class="kentaudit-table"><caption>' + "A caption naming the method and the samples. " * 25
+            + "</caption><thead><tr>" + "".join(f"<th>Column {i} in words</th>" for i in range(40))
+            + "</tr></thead><tbody><tr>" + "".join(f"<td>{i}</td>" for i in range(40)) + "</tr></tbody></table>")
+    nb = executed_notebook(tmp_path / "wide.ipynb", extra_html=wide)
+    good = tmp_path / "html" / "wide.html"
+    export_notebook_html(nb, good, provenance=PROVENANCE, title="Cycle 2009: wide")
+    text = good.read_text(encoding="utf-8")
+    rule = ".kentaudit-table caption{max-width:min(60em,calc(100vw - 6em))}"
+    assert rule in text
+    bad = tmp_path / "html" / "planted.html"
+    bad.write_text(text.replace(rule, ""), encoding="utf-8")
+    pages = {Path(p["file"]).name: p for p in run_browser([good, bad])}
+    assert pages["wide.html"]["captionsBeyondView"] == 0
+    assert pages["planted.html"]["captionsBeyondView"] >= 1

@@ -86,7 +86,9 @@ def test_aliased_term_is_dropped_with_a_note():
     with pytest.warns(UserWarning, match="aliased"):
         out = casemix_odds_ratios(d, "seen")
     assert "risk_under1" not in set(out["term"])
-    assert out["note"].iloc[0] == "risk under1 left out of the model: the other terms already determine it."
+    # in words a reader knows (the tables' "risk: under 1"), never the column code "risk under1"
+    assert out["note"].iloc[0] == ("The risk flag \u2018under 1\u2019 left out of the model: the other terms "
+                                   "already determine it.")
 
 
 # ----------------------------------------------------------------------------- separation from the fit
@@ -120,7 +122,7 @@ def test_separated_terms_have_missing_estimates_and_the_rest_match_r_glm():
         else:  # quasi-complete separation: the other estimates converge (R maxit 60)
             assert row["coef"] == pytest.approx(r["coef_more_iterations"], rel=1e-6, abs=1e-8)
     note = got["note"].iloc[0]  # a sentence a reader understands, naming the terms in words
-    assert "cannot estimate" in note and "age band 16-17" in note and "risk a" in note
+    assert "cannot estimate" in note and "age band 16-17" in note and "the risk flag \u2018a\u2019" in note
     assert "[" not in note and "_" not in note and "inf" not in note
 
 
@@ -140,5 +142,5 @@ def test_lr_test_reports_separation_in_the_full_model():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         out = casemix_lr_test(d, "seen", covariates=("age_band", "risk_a", "risk_b")).iloc[0]
-    assert out["separation"] and "risk a" in out["note"] and "separation" in out["note"]
+    assert out["separation"] and "the risk flag \u2018a\u2019" in out["note"] and "separation" in out["note"]
     assert "[" not in out["note"] and "_" not in out["note"]

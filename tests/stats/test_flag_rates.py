@@ -15,7 +15,7 @@ from scipy import stats
 from kentaudit.core.errors import InputError, MethodError
 from kentaudit.stats import association, funnel, multiplicity, spc
 from kentaudit.stats.flag_rates import (_anhoej, _spc_flags, _vs_rest_p, adjust_rows,
-                                        flag_operating_characteristics, power_sentence,
+                                        flag_operating_characteristics, false_positive_sentence, power_sentence,
                                         simulate_funnel_flags, simulate_vs_rest_flags,
                                         spc_operating_characteristics,
                                         summarise_operating_characteristics)
@@ -151,6 +151,19 @@ def test_power_sentence_states_files_shortfall_and_rate():
                           unit_label="district", units_label="districts")
     assert text.startswith("With a median of 24 answered files, a district 15 points below the standard")
     assert "% of cycles" in text and "over districts and criteria" in text
+
+
+def test_the_false_positive_row_has_its_sentence_with_the_summarys_numbers():
+    """Table 13's "In words" was empty on the rows at the reference (the review as images)."""
+    oc = flag_operating_characteristics(_counts(), target=0.8, shortfalls=(0.15,), n_sims=300)
+    summ = summarise_operating_characteristics(oc)
+    z = summ[(summ["rule"] == "funnel_95") & (summ["scenario"] == "null")].iloc[0]
+    text = false_positive_sentence(summ, "funnel_95", unit_label="district", units_label="districts")
+    assert text == (f"With a median of {z['median_files']:.0f} answered files, a district exactly at the standard is "
+                    f"flagged by the 95% funnel in {100 * z['p_flag_mean']:.1f}% of cycles (range "
+                    f"{100 * z['p_flag_min']:.1f}-{100 * z['p_flag_max']:.1f}% over districts and criteria): a false alarm.")
+    with pytest.raises(InputError):
+        false_positive_sentence(summ[summ["scenario"] != "null"], "funnel_95")
 
 
 def test_power_sentence_and_method_words_are_the_callers_words_with_neutral_defaults():

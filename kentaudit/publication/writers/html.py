@@ -275,11 +275,15 @@ def render_html(content: AppendixContent) -> str:
         p.append("</ul>")
     p.append("</section>")
     if content.figures:
-        p.append('<section aria-labelledby="figures-h"><h2 id="figures-h">Figures</h2>')
-        for f in content.figures:
+        p.append('<section aria-labelledby="figures-h">')
+        for k, f in enumerate(content.figures):
             data, frames = _data_table_html(f, content, names, headline)
             shown += frames
-            p.append(f'<section id="{_e(f.id)}" class="figure-section">'
+            # the heading opens the first figure's own section, so that it is printed on that
+            # figure's page: a figure with a wide data table turns its section to a landscape
+            # page, and a heading before it was left alone on a blank portrait page
+            heading = '<h2 id="figures-h">Figures</h2>' if k == 0 else ""
+            p.append(f'<section id="{_e(f.id)}" class="figure-section">{heading}'
                      f'<h3 id="{_e(f.id)}-h">{_e(names[f.id])}: {_e(f.title)}</h3>'
                      f'<figure><img src="{_img_src(f.path)}" alt="{_e(f.alt)}">'
                      f"<figcaption>{_e(names[f.id])}: {_e(f.caption or f.title)}</figcaption>"
