@@ -41,6 +41,12 @@ def cd_main(tmp_path_factory):
     return load_cycle(_params(tmp_path_factory.mktemp("main"), district_samples="main"))
 
 
+@pytest.fixture(scope="module")
+def districts_random(cd_random):
+    """The districts section of the default cycle, computed once for the tests that read it."""
+    return districts(cd_random)
+
+
 def test_default_2009_district_comparisons_read_the_extended_sample_only(cd_random):
     assert cd_random.params.district_samples == "random"
     assert cd_random.district_samples == ["extended"]
@@ -48,19 +54,19 @@ def test_default_2009_district_comparisons_read_the_extended_sample_only(cd_rand
     assert len(cd_random.comparable) == (cd_random.audits["sample"] == "extended").sum()
 
 
-def test_funnel_counts_are_the_extended_sample_counts_by_district(cd_random):
+def test_funnel_counts_are_the_extended_sample_counts_by_district(cd_random, districts_random):
     a = cd_random.audits
     ext = a[(a["sample"] == "extended") & a["c_seen"].isin(["Y", "N"])]
     want = ext.groupby("district")["c_seen"].agg(n_yes=lambda s: int((s == "Y").sum()), n_denominator="size")
-    ft = districts(cd_random).tables["funnel"]
+    ft = districts_random.tables["funnel"]
     got = ft[ft["criterion"] == "seen"].set_index("district")[["n_yes", "n_denominator"]].astype(int)
     pd.testing.assert_frame_equal(got.sort_index(), want.sort_index(), check_names=False,
                                   check_dtype=False)
     assert set(ft["samples"]) == {"extended"}
 
 
-def test_every_district_table_names_the_samples_it_read(cd_random):
-    sec = districts(cd_random)
+def test_every_district_table_names_the_samples_it_read(cd_random, districts_random):
+    sec = districts_random
     for name, t in sec.tables.items():
         assert "samples" in t.columns, name
         assert set(t["samples"]) == {"extended"}, name

@@ -24,6 +24,12 @@ def ranks13(cycle13):
     return district_ranks(cycle13)
 
 
+@pytest.fixture(scope="module")
+def calibration13(cycle13):
+    """The auditor calibration section of the 2013 cycle, computed once for the tests that read it."""
+    return auditor_calibration(cycle13)
+
+
 def test_shrunken_estimates_cover_every_district_and_criterion(ranks13, cycle13):
     sd = ranks13.tables["shrunken_by_district"]
     assert len(sd) == 12 * len(cycle13.criterion_ids)
@@ -76,8 +82,8 @@ def test_caterpillar_figures_have_alt_text(ranks13):
         assert "rank interval" in ranks13.figures[fid].alt_text
 
 
-def test_calibration_reports_ac1_alpha_beside_kappa_and_moderation_over_cycles(cycle13):
-    c = auditor_calibration(cycle13)
+def test_calibration_reports_ac1_alpha_beside_kappa_and_moderation_over_cycles(calibration13):
+    c = calibration13
     ac = c.tables["agreement_coefficients"]
     stats_ = set(zip(ac["statistic"], ac["weights"]))
     assert {("Gwet's AC1", "unweighted"), ("Krippendorff's alpha", "ordinal"),
@@ -91,9 +97,9 @@ def test_calibration_reports_ac1_alpha_beside_kappa_and_moderation_over_cycles(c
     assert rc["n_obs"].iloc[0] == 4
 
 
-def test_synthetic_auditors_are_not_called_lenient(cycle13):
+def test_synthetic_auditors_are_not_called_lenient(calibration13):
     # the synthetic data give auditors no effect of their own: none should stand out
-    lt = auditor_calibration(cycle13).tables["auditor_leniency"]
+    lt = calibration13.tables["auditor_leniency"]
     assert len(lt) == 14 and (lt["direction"] == "not distinguishable").mean() >= 0.85
 
 

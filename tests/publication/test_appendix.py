@@ -1,5 +1,6 @@
 """Assembling the appendix from results tables: spec, skipping, restricted copy, check gate, CLI."""
 import json
+import shutil
 
 import numpy as np
 import pandas as pd
@@ -15,10 +16,10 @@ from kentaudit.report.results import load_table, save_table
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    out = tmp_path_factory.mktemp("cycle") / "2009"
-    params = write_fake_cycle(out)
-    return build_appendix(params, out), out
+def built(fake_appendix):
+    """The fake cycle's appendix (default arguments): the one build the worker shares
+    (``tests/conftest.py``), read only here; a build of its own cost seconds of CPU."""
+    return fake_appendix.result, fake_appendix.out
 
 
 def test_spec_ids_are_stable_and_unique():
@@ -143,12 +144,15 @@ def test_failed_publication_check_publishes_nothing(tmp_path, monkeypatch):
     assert not (out / "publish").exists() and (out / "publish_rejected" / "appendix.html").exists()
 
 
-def test_rebuild_replaces_the_previous_publication(built):
-    res, out = built
-    (res.publish_dir / "stale.txt").write_text("old")
+def test_rebuild_replaces_the_previous_publication(built, tmp_path):
+    # on a copy of the shared build, which other tests read
+    out = tmp_path / "2009"
+    shutil.copytree(built[1], out, symlinks=True)
+    stale = out / built[0].publish_dir.relative_to(built[1]) / "stale.txt"
+    stale.write_text("old")
     params = json.loads(json.dumps(write_fake_cycle(out)))
     res2 = build_appendix(params, out)
-    assert not (res2.publish_dir / "stale.txt").exists()
+    assert stale == res2.publish_dir / "stale.txt" and not stale.exists()
 
 
 def test_cli_builds_the_appendix(tmp_path, monkeypatch, capsys):

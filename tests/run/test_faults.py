@@ -214,7 +214,9 @@ def interrupted(repo, rerun_after_swap):
             if all(o in logs for o in others):
                 break
             time.sleep(0.2)
-        time.sleep(0.5)
+        # no wait beyond these two events: the runner writes a district's "ok" to the run log
+        # after recording it in the manifest entry, and its results are in the staging folder
+        # before its worker returns, so the interrupt finds them however loaded the machine is
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=60)
     finally:

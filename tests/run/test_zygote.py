@@ -40,6 +40,14 @@ def zyg():
         z.stop()
 
 
+@pytest.fixture(autouse=True)
+def shims_wait_for_the_kernels_status(monkeypatch):
+    """Every shim these tests start waits for its kernel's exit status as long as a test may
+    run, instead of giving up 2 s after the kernel exited: on a loaded machine a late status
+    would otherwise read as a failure (no test depends on timing)."""
+    monkeypatch.setenv("KENTAUDIT_SHIM_GIVE_UP", "3600")
+
+
 @pytest.fixture
 def use_zygote(zyg, monkeypatch):
     monkeypatch.setenv(zygote.ZYGOTE_ENV, zyg.path)
@@ -294,10 +302,12 @@ def test_runner_without_zygote_starts_kernels_directly(tmp_path):
 
 
 def test_kernel_exit_reaches_the_shim_without_waiting_for_the_zygotes_poll(monkeypatch):
-    # A zygote that otherwise wakes only every 60 s: the kernel's exit status must
-    # still reach its shim at once (SIGCHLD wakes the zygote), or the shim would give
-    # up after 2 s and exit 1 instead of with the kernel's status.
-    monkeypatch.setenv("KENTAUDIT_ZYGOTE_POLL", "60")
+    # A zygote that otherwise wakes only once an hour, and a shim that waits as long for the
+    # status (the autouse fixture): the kernel's exit status must reach the shim because
+    # SIGCHLD wakes the zygote. Were it to wait for the zygote's poll, the shim would still be
+    # running when the test's hang guard (600 s, far less than the poll) ends, and the test
+    # fails on None, not on how long anything took.
+    monkeypatch.setenv("KENTAUDIT_ZYGOTE_POLL", "3600")
     z = zygote.start_zygote()
     try:
         zygote.ping(z.path, timeout=60)
