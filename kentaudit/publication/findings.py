@@ -326,8 +326,9 @@ def design_words(main_samples, samples=None, unit: str = "unit", population: str
     -------
     str
         "a design-based estimate that weights each file of <the random samples> by the number
-        of <population> in its <unit>, with a finite population correction", and only where a sample chosen on purpose is in the estimate, "; <its
-        phrase> stand only for themselves".
+        of <population> in its <unit>, with a finite population correction", and only where a
+        sample chosen on purpose is in the estimate, "; the sample chosen on purpose (<its
+        phrase>) stands only for itself" (several: "the samples ... stand only for themselves").
     """
     prof = {x.name: x for x in (bundled_profile().samples if samples is None else samples)}
     main = [str(s) for s in main_samples]
@@ -340,7 +341,12 @@ def design_words(main_samples, samples=None, unit: str = "unit", population: str
     text = (f"a design-based estimate that weights {which} by the number of "
             f"{population.removeprefix('the ')} in its {unit}, with a finite population correction")
     if chosen:
-        text += f"; {join_words([said[s] for s in chosen])} stand only for themselves"
+        # "the sample chosen on purpose (<its words>) stands only for itself": grammatical
+        # whatever the profile's words are ("the high-risk initial cases", "the themed
+        # dip-sample: neglect"), where "<words> chosen on purpose stand ..." was not
+        names = join_words([prof[s].said for s in chosen])
+        text += (f"; the sample chosen on purpose ({names}) stands only for itself" if len(chosen) == 1
+                 else f"; the samples chosen on purpose ({names}) stand only for themselves")
     return text
 
 

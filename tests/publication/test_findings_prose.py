@@ -69,7 +69,7 @@ def test_a_cycle_of_random_samples_only_has_no_purposive_wording():
 
 def test_a_sample_chosen_on_purpose_in_the_estimate_is_said_to_stand_only_for_itself():
     text = design_words(["initial", "extended"], SAMPLES, "district", "the children in scope")
-    assert "the high-risk initial cases chosen on purpose stand only for themselves" in text
+    assert "the sample chosen on purpose (the high-risk initial cases) stands only for itself" in text
     assert "the additional random sample" in text
 
 
@@ -182,7 +182,7 @@ def test_percentages_of_one_sample_with_counts_are_counts_not_unqualified_estima
     assert "92 of 117 answered files of the high-risk initial cases chosen on purpose" in by_sample
     check_intervals_in_text(by_sample)
     head = _texts(found, "headline")[0]
-    assert "the high-risk initial cases chosen on purpose stand only for themselves" in head
+    assert "the sample chosen on purpose (the high-risk initial cases) stands only for itself" in head
 
 
 # ------------------------------------------------------------------ one name for one sample
@@ -213,3 +213,15 @@ def test_the_design_sentence_reads_with_a_sample_named_by_its_label():
     assert text.startswith("a design-based estimate that weights each file of the annual audit by the number "
                            "of children receiving a service in its hub, with a finite population correction")
     assert "audit audited" not in text
+
+
+def test_a_sample_chosen_on_purpose_named_only_by_its_label_reads_as_a_sentence():
+    # Aldmere's walk (issue 22): a label in the singular made "the themed dip-sample: neglect
+    # chosen on purpose stand only for themselves"
+    samples = (Sample("monthly", "random", label="Monthly audit"),
+               Sample("dip", "purposive", label="Themed dip-sample: neglect"))
+    text = design_words(["monthly", "dip"], samples, unit="team")
+    assert text.endswith("; the sample chosen on purpose (the themed dip-sample: neglect) stands only for itself")
+    two = design_words(["monthly", "dip", "dip2"], samples + (Sample("dip2", "purposive", label="Second dip"),))
+    assert two.endswith("; the samples chosen on purpose (the themed dip-sample: neglect and the second dip) "
+                        "stand only for themselves")
