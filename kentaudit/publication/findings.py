@@ -632,6 +632,14 @@ def _district_tests(t, alpha, adjust_words, left, where, words=None, conf_level=
         if n.notna().any() and _num(g.at[n.idxmax(), "estimate"]) is not None:
             whole[crit] = _num(g.at[n.idxmax(), "estimate"])
     sig = [i for i in tested if _significant(df.at[i, "p_adjusted"], alpha)]
+    # p-values hidden by disclosure control: said beside the count, so a reader who meets the
+    # reviewer pages' larger count (nothing hidden there) sees why the two differ; the family the
+    # p-values were adjusted over is the same (issue 23 item 5)
+    n_hid = int((df["p_adjusted"] == "[c]").sum())
+    hidden = ([f"; the p-values of ", _rows(t.id, n_hid, "p_adjusted == [c]"),
+               f" other result{'s are' if n_hid != 1 else ' is'} not shown ([c]), and all ",
+               _rows(t.id, len(tested) + n_hid, "p_adjusted shown or [c]"),
+               " were adjusted together"] if n_hid else [])
 
     def unit(i):
         return (f"the {df.at[i, 'area']} {w.area}" if df.at[i, "district"] == w.all_units
@@ -640,7 +648,7 @@ def _district_tests(t, alpha, adjust_words, left, where, words=None, conf_level=
     if not sig:
         return [Finding("districts").add(
             f"Against the rest of {where} ({adjust_words}), no {w.unit} or {w.area} differed significantly on any "
-            "criterion: the differences between them could be due to chance.")]
+            "criterion", *hidden, ": the differences between them could be due to chance.")]
 
     def strength(i):
         e, whole_e = _num(df.at[i, "estimate"]), whole.get(df.at[i, "criterion"])
@@ -666,7 +674,8 @@ def _district_tests(t, alpha, adjust_words, left, where, words=None, conf_level=
     return [Finding("districts").add(
         f"Against the rest of {where} ({adjust_words}), ",
         _rows(t.id, len(sig), f"p_adjusted < {alpha:g}"), " of the ", _rows(t.id, len(tested), "p_adjusted shown"),
-        f" {w.unit} and {w.area} results differed significantly; the clearest: ", *_list(items, "; "), ".")]
+        f" {w.unit} and {w.area} results differed significantly", *hidden, "; the clearest: ",
+        *_list(items, "; "), ".")]
 
 
 def _not_stated(left, names):

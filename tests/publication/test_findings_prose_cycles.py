@@ -194,3 +194,22 @@ def test_2013_says_the_change_since_the_previous_cycle_once_and_beside_the_trend
     assert "the change since the previous cycle could be due to chance" not in text
     assert text.count("no change between the last two cycles alone was statistically significant; the test "
                       "for a trend (above) uses every cycle of the programme and is the stronger evidence") == 1
+
+
+def test_2009_district_tests_say_the_hidden_p_values_so_the_reviewer_pages_count_adds_up(request):
+    # the reviewer page (nothing hidden) says "24 of the 320 ... results differed significantly";
+    # the appendix showed "20 of the 288" with no word of the 32 hidden (issue 23 item 5: a
+    # deliberate difference is said): shown + hidden p-values = the reviewer page's family
+    d = _dir(request, "2009")
+    pat = re.compile(r"(\d+) of the (\d+) \w+ and \w+ results differed significantly"
+                     r"(?:; the p-values of (\d+) other results? (?:are|is) not shown \(\[c\]\), and all (\d+) were"
+                     r" adjusted together)?")
+    app = [m for s in appendix_findings(d / "publish") for m in pat.finditer(s)]
+    rev = [m for s in reviewer_findings(d)["districts.html"] for m in pat.finditer(s)]
+    assert app and rev, (app, rev)
+    a, r = app[0], rev[0]
+    assert r.group(3) is None  # nothing is hidden on a reviewer page
+    shown, hidden = int(a.group(2)), int(a.group(3) or 0)
+    assert shown + hidden == int(r.group(2)), (a.group(0), r.group(0))
+    if hidden:
+        assert int(a.group(4)) == int(r.group(2))
