@@ -10,7 +10,7 @@ import pandas as pd
 
 from kentaudit.analysis.cycle import CycleData
 from kentaudit.core.errors import KentauditError
-from kentaudit.inputs import reference
+from kentaudit.inputs import actions as register_io, reference
 from kentaudit.inputs.profile import Words, bundled_profile
 from kentaudit.publication.appendix import build_tables, load_spec
 from kentaudit.publication.findings import main_findings, profile_findings, reconciliation_findings
@@ -150,7 +150,47 @@ class Section:
             codes = df["criterion"].astype(str).str.replace(r"^c_", "", regex=True)
             df.insert(df.columns.get_loc("criterion") + 1, "criterion_label",
                       codes.map(self.labels).fillna(df["criterion"]))
+        df = self._codes_in_words(df)
         return style_table(df, name, max_rows=max_rows, words=self.words, levels=self.levels)
+
+    def _codes_in_words(self, df: pd.DataFrame) -> pd.DataFrame:
+        """The action register's codes as a reader reads them, on display only: ``criteria``
+        by their labels, ``units`` by their names ("every <unit>" for all), ``finding`` as the
+        table, criterion and unit it came from ("compliance_by_district:chronology:THA" was shown
+        as it is stored; review 25 finding 15). The saved table keeps its codes."""
+        if not {"criteria", "units", "finding"} & set(df.columns):
+            return df
+        w = self.words or bundled_profile().words
+        d = self.units if self.units is not None else reference.districts()
+        names = dict(zip(d["district_code"].astype(str), d["district"].astype(str)))
+        labels = self.labels or {}
+
+        def unit(code: str) -> str:
+            return f"every {w.unit}" if code == register_io.ALL_UNITS else names.get(code, code)
+
+        def crit(code: str) -> str:
+            return labels.get(code, code)
+
+        def listed(text, fn) -> str:
+            if pd.isna(text) or str(text) == "":
+                return text
+            return "; ".join(fn(p.strip()) for p in str(text).split(";"))
+
+        def finding(text):
+            parts = str(text).split(":") if not pd.isna(text) else []
+            if len(parts) != 3:
+                return text
+            table, c, u = parts
+            return f"{table_title(table, self.words)}: {crit(c)}, {unit(u)}"
+
+        df = df.copy()
+        if "criteria" in df.columns:
+            df["criteria"] = df["criteria"].map(lambda v: listed(v, crit))
+        if "units" in df.columns:
+            df["units"] = df["units"].map(lambda v: listed(v, unit))
+        if "finding" in df.columns:
+            df["finding"] = df["finding"].map(finding)
+        return df
 
     def figure(self, fid: str):
         """Display figure ``fid`` with its alt text and caption."""

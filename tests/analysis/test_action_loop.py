@@ -5,6 +5,7 @@ effect, while the whole authority improves from cycle to cycle)."""
 from __future__ import annotations
 
 import dataclasses
+import html
 import json
 from pathlib import Path
 
@@ -251,3 +252,25 @@ def test_the_appendix_never_demands_the_optional_actions_notebook():
     from kentaudit.analysis.outputs import OPTIONAL_NOTEBOOKS, appendix_needs
     assert "actions" in OPTIONAL_NOTEBOOKS
     assert "actions" not in appendix_needs(["annual"], True)
+
+
+def _shown_html(obj) -> str:
+    return html.unescape(obj._repr_html_() if hasattr(obj, "_repr_html_") else str(obj))
+
+
+def test_the_register_is_shown_in_words_its_saved_table_keeps_its_codes(cycle2013):
+    # review 25 finding 15: the reviewer page showed "compliance_by_district:chronology:THA",
+    # criteria "chronology" and units "THA"
+    s = AA.actions_section(cycle2013, REGISTER)
+    reg = s.tables["action_register"]
+    shown = _shown_html(s.show("action_register"))
+    units = dict(zip(cycle2013.districts["district_code"], cycle2013.districts["district"]))
+    for f in reg["finding"]:
+        assert f not in shown  # no stored code "table:criterion:unit"
+    coded = reg[reg["units"] != register_io.ALL_UNITS]
+    assert len(coded)
+    for code in coded["units"]:
+        assert f">{code}<" not in shown and units[code] in shown
+    for crit in reg["criteria"]:
+        assert f">{crit}<" not in shown and cycle2013.labels[crit] in shown
+    assert reg["finding"].str.count(":").eq(2).all()  # the saved table is unchanged
