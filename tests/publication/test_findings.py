@@ -37,6 +37,10 @@ def _recount(csv: pd.DataFrame, cond: str, headline: str, alpha: float = 0.05) -
         return int(sig.sum())
     if cond == f"difference shown and not p_adjusted < {alpha:g}":
         return int((csv["difference"].map(_num).notna() & ~sig).sum())
+    if cond == "p_adjusted == [c]":
+        return int((csv["p_adjusted"] == "[c]").sum())
+    if cond == "p_adjusted shown or [c]":
+        return int(csv["p_adjusted"].map(lambda v: v in ("<0.001", "[c]") or _num(v) is not None).sum())
     if cond == "p_adjusted shown":
         return int(csv["p_adjusted"].map(lambda v: v == "<0.001" or _num(v) is not None).sum())
     if cond == "trend tested":
