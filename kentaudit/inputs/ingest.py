@@ -433,6 +433,9 @@ class _RawFile:
     #: line of the first record whose case_ref is given but not synthetic
     first_non_synthetic: int | None = None
     path: str = ""
+    #: XLSX read without a sheet asked for: the workbook's other sheets, named when the
+    #: sheet read (the first) lacks the audits' columns (a cover page before the data)
+    other_sheets: tuple = ()
 
 
 #: One physical line as io.StringIO(text, newline="") yields it: up to and
@@ -787,6 +790,8 @@ def _xlsx_records(wb, raw, sha, name, deadline, wanted=None) -> _RawFile:
     if header is None:
         raise EmptyInputError(f"sheet {sheet!r} is empty.", file=name, rule="empty_file")
     rf = _RawFile(name, sha, f"xlsx:{sheet}", header, records, blank)
+    if wanted is None and sheet.strip().lower() != "audits":
+        rf.other_sheets = tuple(s for s in names if s != sheet)
     _scan(rf, records)
     return rf
 
@@ -944,6 +949,11 @@ def _map_headers(rf: _RawFile, cols: dict, crit_ids: set, warnings: list,
             f" With a mapping, map a header of the export to each under columns:, or, where the export has no "
             f"such column and every row has the same value, give it under constants: in {export_map.source.name} "
             f"(constants: {{{missing[0]}: <value>}}; docs/profile.md).")
+        if rf.other_sheets and rf.encoding.startswith("xlsx:"):
+            # the first sheet is a cover page or notes: say which sheet was read, never guess another
+            hint += (f" kentaudit read the workbook's first sheet, {rf.encoding[5:]!r}, as no sheet is named "
+                     f"'audits'; its other sheets are {', '.join(map(repr, rf.other_sheets[:10]))}. Name the "
+                     "sheet of the audits 'audits' (or give a mapping's sheet:).")
         raise InputError(
             f"required column(s) missing: {', '.join(missing)}. Add them (see docs/data-dictionary.md; "
             f"headers match ignoring case, spaces and hyphens).{hint}",

@@ -330,6 +330,49 @@ def _construct_mapping(loader, node, deep=False):
 
 _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
+# PyYAML implements YAML 1.1, whose implicit numbers include forms nobody means in a
+# parameter file: `suppression_threshold: 010` is octal 8, `accept_rejected_rows: 1:30` is
+# base-60 90, `1_0` is 10, `0x3` is 3 (YAML 1.2, the current version, reads none of them so).
+# A disclosure setting read as another number than the one written is refused, never used.
+_PLAIN_INT = re.compile(r"[-+]?(0|[1-9][0-9]*)")
+_PLAIN_FLOAT = re.compile(r"[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN)")
+# YAML 1.1 also reads yes/no/on/off (any of three cases) as true/false: `districts: [NO]`
+# became False. Like YAML 1.2, only true/false are booleans; the rest stay the text written.
+_TRUE_FALSE = re.compile(r"true|True|TRUE|false|False|FALSE")
+
+
+def _construct_int(loader, node):
+    text = node.value
+    if not _PLAIN_INT.fullmatch(text):
+        read = yaml.SafeLoader.construct_yaml_int(loader, node)
+        raise yaml.constructor.ConstructorError(
+            None, None, f"the number {text!r} is not written as a plain decimal number: YAML 1.1 reads it "
+            f"as {read} (an octal, hexadecimal, binary, base-60 or underscored number); write it in "
+            "decimal digits without leading zeros, or quote it if it is text", node.start_mark)
+    return int(text)
+
+
+def _construct_float(loader, node):
+    text = node.value
+    if not _PLAIN_FLOAT.fullmatch(text):
+        read = yaml.SafeLoader.construct_yaml_float(loader, node)
+        raise yaml.constructor.ConstructorError(
+            None, None, f"the number {text!r} is not written as a plain decimal number: YAML 1.1 reads it "
+            f"as {read} (a base-60 or underscored number); write it in decimal digits, or quote it if it "
+            "is text", node.start_mark)
+    return yaml.SafeLoader.construct_yaml_float(loader, node)
+
+
+def _construct_bool(loader, node):
+    if not _TRUE_FALSE.fullmatch(node.value):
+        return node.value  # yes/no/on/off: the text written (YAML 1.2), never a guessed boolean
+    return yaml.SafeLoader.construct_yaml_bool(loader, node)
+
+
+_StrictLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+_StrictLoader.add_constructor("tag:yaml.org,2002:float", _construct_float)
+_StrictLoader.add_constructor("tag:yaml.org,2002:bool", _construct_bool)
+
 
 def _tname(v) -> str:
     return "null" if v is None else type(v).__name__

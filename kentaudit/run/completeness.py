@@ -17,6 +17,7 @@ from pathlib import Path
 
 from kentaudit.core.errors import ParamsError
 from kentaudit.run.cache import APPENDIX_GROUP, verify_files
+from kentaudit.run.manifest import MANIFEST_VERSION, package_versions
 
 __all__ = ["SKIPPED", "appendix_notebooks", "check_notebooks_for_appendix", "notebook_skip_reason",
            "require_complete_results"]
@@ -125,6 +126,16 @@ def require_complete_results(params, results_dir) -> dict:
         raise ParamsError(f"{results_dir} holds the outputs of a run that {why}: an appendix is built only from "
                           "a complete run. Run the cycle (kentaudit run) and build from its published folder.",
                           key="results_dir")
+    # results of another kentaudit (an older manifest format, another release) may not be the
+    # tables this kentaudit's appendix reads (columns, rules): built again, never mixed
+    made_by = (manifest.get("packages") or {}).get("kentaudit") if isinstance(manifest.get("packages"), dict) \
+        else None
+    this = package_versions().get("kentaudit")
+    if manifest.get("manifest_version") != MANIFEST_VERSION or made_by != this:
+        raise ParamsError(f"{results_dir} was written by another kentaudit (manifest format "
+                          f"{manifest.get('manifest_version')!r}, kentaudit {made_by!r}; this is manifest format "
+                          f"{MANIFEST_VERSION}, kentaudit {this!r}): its results may not be the tables this "
+                          "version's appendix reads. Run the cycle again (kentaudit run).", key="results_dir")
     if manifest.get("partial"):
         raise ParamsError(f"{results_dir} holds a partial run (--districts/--notebooks): an appendix needs every "
                           "table of a full run. Run the whole cycle (kentaudit run).", key="results_dir")

@@ -230,6 +230,9 @@ def sample_size_by_district(margin=0.05, conf_level: float = 0.95, p=0.5,
         part = sample_size_for_precision(m_rest[ok], conf_level, p, population=rest.to_numpy()[ok])
         part.index = frames.index[ok]
     part = part.reindex(frames.index)
+    for col in ("n0", "n", "sampling_fraction"):
+        if col not in part:  # no row computable (every unit documented): the columns are still there
+            part[col] = np.nan
     part["margin"] = float(margin)
     part["conf_level"] = float(check_conf_level(conf_level))
     part["p_assumed"] = part["p_assumed"].fillna(float(p)) if "p_assumed" in part else float(p)

@@ -357,6 +357,22 @@ def params_cases(repo: Path) -> list[Case]:
                        ("synthetic", "yes"), ("output_dir", 5), ("colour", "red")):
         refuse(f"{key}={value!r}", with_(**{key: value}), f"key '{key}'")
     refuse("seed missing", with_(seed=_DROP), "key 'seed'")
+    # YAML 1.1 forms nobody means in a parameter file (issue 24): PyYAML read 010 as 8, 1:30
+    # as 90 and 1_0 as 10, so a disclosure setting could be another number than the one written
+    plain = yaml.safe_dump(with_(suppression_threshold=5, protection_width=3, accept_rejected_rows=0),
+                           sort_keys=False)
+    for key, raw, read in (("suppression_threshold", "010", "8"), ("protection_width", "0x3", "3"),
+                           ("accept_rejected_rows", "1:30", "90"), ("suppression_threshold", "1_0", "10"),
+                           ("seed", "0755", "493"), ("confidence_level", "0.9_5", "0.95")):
+        text = re.sub(rf"(?m)^{key}:.*$", f"{key}: {raw}", plain) if f"\n{key}:" in plain \
+            else plain + f"{key}: {raw}\n"
+        refuse(f"YAML 1.1 number {key}: {raw}", write(text=text), r"line \d+", re.escape(repr(raw)),
+               f"reads it as {re.escape(read)}")
+    # yes/no/on/off stay the text written (YAML 1.2): `districts: [NO]` was read as False
+    refuse("YAML 1.1 boolean districts: [ASH, NO]", write(text=plain.replace("samples:", "districts: [ASH, NO]\nsamples:")),
+           "key 'districts'", "unknown district 'NO'")
+    refuse("YAML 1.1 boolean synthetic: yes", write(text=plain.replace("synthetic: true", "synthetic: yes")),
+           "key 'synthetic'", "'yes'")
     # inputs
     (repo / "bad_districts.csv").write_text("district,code\nDover,DOV\n")
     (repo / "unrelated.csv").write_text("a,b\n1,2\n")

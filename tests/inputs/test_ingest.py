@@ -408,6 +408,31 @@ def test_xlsx_with_a_hidden_sheet_beside_the_audits_sheet_reads_the_audits_sheet
     assert len(res.accepted) == 2 and res.reconciliation.loc[0, "encoding"] == "xlsx:audits"
 
 
+def test_xlsx_whose_first_sheet_is_a_cover_page_names_the_sheet_read_and_the_others(tmp_path):
+    # a council's workbook with a title page before the data: the first sheet is read (nothing
+    # guessed) and the refusal says which sheet that was and which other sheets there are
+    def edit(ws, cols):
+        ws.title = "Export"
+        cover = ws.parent.create_sheet("Cover", 0)
+        cover.append(["QA audit export"])
+        cover.append(["Prepared by", "QA team"])
+    p = _xlsx(tmp_path, corpus.valid_rows(2), edit=edit)
+    with pytest.raises(InputError) as e:
+        read_audits(p, synthetic=True)
+    assert e.value.rule == "missing_column"
+    assert "first sheet, 'Cover'" in str(e.value) and "other sheets are 'Export'" in str(e.value)
+
+
+def test_xlsx_audits_sheet_missing_columns_does_not_point_at_other_sheets(tmp_path):
+    def edit(ws, cols):
+        ws.title = "audits"
+        ws.parent.create_sheet("Notes", 0)
+        ws.delete_cols(cols.index("district") + 1)
+    with pytest.raises(InputError) as e:
+        read_audits(_xlsx(tmp_path, corpus.valid_rows(2), edit=edit), synthetic=True)
+    assert e.value.rule == "missing_column" and "other sheets" not in str(e.value)
+
+
 def test_xlsx_formula_is_read_as_its_text_and_never_evaluated(tmp_path):
     def edit(ws, cols):
         ws.cell(row=2, column=cols.index("notes") + 1, value="=1+1")

@@ -237,3 +237,24 @@ def test_a_file_name_with_a_line_break_or_control_is_reported_on_one_line_as_cod
     assert lines and all("] " in ln for ln in lines)
     bad = next(c for c in name if not c.isprintable())
     assert f"<U+{ord(bad):04X}>" in out and name not in out
+
+
+# ------------------------------------------------------------------ broken copies
+def test_a_zero_byte_table_is_an_unreadable_finding_not_an_internal_error(pub, capsys):
+    # a truncated copy of a published CSV: the attack and the figure checks, which read every
+    # table, skip it; the check names it and fails (exit 1), never exit 70
+    (pub / "csv" / "T3.csv").write_bytes(b"")
+    f = check_publication(pub, threshold=5, width=3)
+    assert [(x.file, x.kind) for x in f] == [("csv/T3.csv", "unreadable")]
+    assert main(["check-publication", str(pub), "--threshold", "5", "--width", "3"]) == 1
+    assert "csv/T3.csv" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("text", ["", "{", "[]", '{"universe": {"cycles": 5}, "tables": 3}',
+                                  '{"universe": {"cycles": 5}, "tables": []}'])
+def test_metadata_that_cannot_be_read_is_a_finding_never_clean(pub, text):
+    # emptied, truncated or reshaped metadata.json: the tables cannot be checked against it or
+    # attacked, so the release is not shown safe (it was "clean" when empty, exit 70 when reshaped)
+    (pub / "csv" / "metadata.json").write_text(text, encoding="utf-8")
+    f = check_publication(pub, threshold=5, width=3)
+    assert ("csv/metadata.json", "unreadable") in [(x.file, x.kind) for x in f]

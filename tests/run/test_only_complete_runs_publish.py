@@ -23,6 +23,7 @@ from kentaudit.core.errors import ParamsError
 from kentaudit.inputs.params import load_params
 from kentaudit.publication.spec import load_spec
 from kentaudit.run.completeness import check_notebooks_for_appendix, require_complete_results
+from kentaudit.run.manifest import MANIFEST_VERSION, package_versions
 
 
 def _kentaudit(*args, env=None) -> subprocess.CompletedProcess:
@@ -139,8 +140,23 @@ def _complete_run(tmp_path) -> tuple:
     notebooks = [{"notebook": nb, "status": "ok"} for nb in ("data_quality", "compliance", "initial_vs_extended",
                                                              "districts", "district_profile")]
     (d / "manifest.json").write_text(json.dumps({"status": "complete", "partial": False, "cycle": "2009",
-                                                 "notebooks": notebooks, "cache": {"groups": groups}}))
+                                                 "notebooks": notebooks, "cache": {"groups": groups},
+                                                 "manifest_version": MANIFEST_VERSION,
+                                                 "packages": package_versions()}))
     return P, d
+
+
+@pytest.mark.parametrize("change", [{"manifest_version": 0}, {"packages": {"kentaudit": "0.0.1"}},
+                                    {"packages": None}])
+def test_results_written_by_another_kentaudit_are_refused(tmp_path, change):
+    # an older kentaudit's results folder was accepted and an appendix built from it, exit 0
+    P, d = _complete_run(tmp_path)
+    m = json.loads((d / "manifest.json").read_text())
+    m.update(change)
+    (d / "manifest.json").write_text(json.dumps(m))
+    with pytest.raises(ParamsError) as err:
+        require_complete_results(P, d)
+    assert "another kentaudit" in str(err.value) and "Run the cycle again" in str(err.value)
 
 
 def test_a_complete_run_with_its_recorded_files_intact_may_be_published(tmp_path):

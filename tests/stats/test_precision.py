@@ -120,3 +120,14 @@ def test_more_files_taken_in_full_than_children_in_scope_gives_no_size_and_names
     assert pd.isna(o.at["E", "n_required"]) and "check the units table" in o.at["E", "note"]
     # the others are computed as before
     assert o.at["A", "n_required"] > 0 and o.at["A", "note"] == ""
+
+
+def test_one_unit_with_more_files_taken_in_full_than_children_gives_documented_rows_not_an_error():
+    # one unit whose audits include more initial (certainty) cases than its children on plans,
+    # so no row can be computed: every row is documented (n_required missing, the note says why);
+    # it was KeyError ['n0', 'n', 'sampling_fraction'] and the initial_vs_extended notebook failed
+    d = pd.DataFrame({"district": ["A"], "children_on_plans": [118]})
+    out = sample_size_by_district(0.10, districts=d, certainty={"A": 300}).set_index("district")
+    assert list(out.index) == ["A", "the authority (all units)"]
+    assert out["n_required"].isna().all() and out["n0"].isna().all()
+    assert out["note"].str.contains("check the units table").all()

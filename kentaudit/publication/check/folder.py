@@ -826,14 +826,23 @@ def check_publication(publish_dir, *, restricted_dir=None, threshold: int | None
         return structure  # nothing is read: it could follow a link out of the folder or block
     ids, people = _known_identifiers(restricted_dir, audit_files)
     scanner = _Scanner(ids, people)
-    meta = {}
-    mf = root / "csv" / "metadata.json"
-    if mf.exists():
-        try:
-            meta = {t["id"]: t for t in json.loads(mf.read_text(encoding="utf-8")).get("tables", [])}
-        except (ValueError, KeyError, TypeError):
-            meta = {}
+    meta, full_meta = {}, {}
     findings: list[Finding] = list(structure)  # hard links (the files are still read)
+    mf = root / "csv" / "metadata.json"
+    if mf.is_file():
+        try:
+            full_meta = json.loads(mf.read_text(encoding="utf-8"))
+            if not isinstance(full_meta, dict):
+                raise TypeError(f"a JSON {type(full_meta).__name__}, not an object")
+            meta = {t["id"]: t for t in full_meta.get("tables", [])}
+        except (ValueError, KeyError, TypeError, AttributeError) as e:
+            # what the tables' checks and the attack read: a release whose metadata cannot be
+            # read (emptied, truncated, another shape) is not shown safe, never called clean
+            meta, full_meta = {}, {}
+            findings.append(Finding("csv/metadata.json", "-", "unreadable",
+                                    f"the release's metadata cannot be read ({type(e).__name__}: "
+                                    f"{str(e)[:120] or 'empty'}), so its tables cannot be checked against "
+                                    "it or attacked"))
     if mf.is_file():
         findings += _metadata_disagrees(mf, threshold, width)
     by_format: dict[str, dict] = {}
@@ -887,17 +896,18 @@ def check_publication(publish_dir, *, restricted_dir=None, threshold: int | None
                 findings += _small_counts(t, counts, threshold, tmeta)
             key = t.table_id or f"{rel}#{len(by_format.get(fmt, {}))}"
             by_format.setdefault(fmt, {})[key] = t
-    full_meta = {}
-    if mf.exists():
-        try:
-            full_meta = json.loads(mf.read_text(encoding="utf-8"))
-        except ValueError:
-            full_meta = {}
     if full_meta.get("universe"):
-        res = attack(root, [Path(p) for p in earlier], width=width)
-        findings += [Finding(f, loc, "narrowed", d) for f, loc, d in res.findings]
-        findings += _figure_checks(root, full_meta)
-        findings += _pvalue_checks(root, full_meta)
+        try:
+            res = attack(root, [Path(p) for p in earlier], width=width)
+            findings += [Finding(f, loc, "narrowed", d) for f, loc, d in res.findings]
+            findings += _figure_checks(root, full_meta)
+            findings += _pvalue_checks(root, full_meta)
+        except (ValueError, KeyError, TypeError, AttributeError, IndexError) as e:
+            # metadata of another shape than kentaudit writes (edited, or of another version):
+            # the attack could not be made, so the release is not shown safe
+            findings.append(Finding("csv/metadata.json", "-", "unreadable",
+                                    f"the release could not be attacked with its metadata ({type(e).__name__}: "
+                                    f"{str(e)[:120]}): not the shape kentaudit writes"))
         findings += _cross_format(by_format)
     else:
         for tables in by_format.values():
@@ -996,11 +1006,23 @@ def _svg_marks(path: Path) -> dict:
     return out
 
 
+def _published_csv(f: Path) -> pd.DataFrame | None:
+    """A published CSV as text cells, or None when it cannot be parsed (a zero-byte or
+    truncated copy): the driver already reports that file as ``unreadable``, which fails the
+    check; the checks that read tables across the release go on with the others."""
+    try:
+        return pd.read_csv(f, dtype=str, keep_default_na=False)
+    except (ValueError, OSError):
+        return None
+
+
 def _figure_checks(root: Path, meta: dict) -> list[Finding]:
     out = []
     csv = {}
     for f in (root / "csv").glob("*.csv"):
-        csv[f.stem] = pd.read_csv(f, dtype=str, keep_default_na=False)
+        t = _published_csv(f)
+        if t is not None:
+            csv[f.stem] = t
     fdir = root / "figures"
     if not fdir.is_dir():
         return out
@@ -1124,9 +1146,9 @@ def _pvalue_checks(root: Path, meta: dict) -> list[Finding]:
         if not adjs:
             continue
         f = root / "csv" / f"{tm['id']}.csv"
-        if not f.exists():
+        t = _published_csv(f) if f.exists() else None
+        if t is None:
             continue
-        t = pd.read_csv(f, dtype=str, keep_default_na=False)
         rel = f"csv/{tm['id']}.csv"
         for col, a in adjs.items():
             raw, fams = a.get("raw"), a.get("families")
