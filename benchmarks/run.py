@@ -25,6 +25,8 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
+import re
 import statistics
 import sys
 from pathlib import Path
@@ -72,6 +74,33 @@ def rerun_missing_section() -> str:
         "Not measured: `benchmarks/bench_rerun.py` is not in this checkout. When it is, "
         "`make bench` runs it here (a rerun with nothing changed, a change to one district's "
         "rows; issue 26)."])
+
+
+def kept_sections(old_md: str, written: list[str]) -> list[str]:
+    """The sections of an earlier ``results.md`` to keep beside the ones this run wrote.
+
+    A run of some benchmarks (``--only``) rewrites their sections and keeps every other
+    section of the file as it was (the benchmarks not run, and sections written by hand such as
+    the PDF engines'), each headed by its own ``## `` line, in the order they had; "Machine" and
+    "Summary" describe this run and are always written anew. A section is replaced when this
+    run wrote one whose heading starts with the same words up to the first colon or parenthesis.
+    """
+    def key(section: str) -> str:
+        head = section.splitlines()[0]
+        return re.split(r"[:(]", head, maxsplit=1)[0].strip()
+
+    new = {key(x) for x in written} | {"## Machine", "## Summary"}
+    when = re.search(r"^Written by .*? on (\S+)\. ", old_md, re.M)
+    note = f"_Not run this time: kept from the results.md written on {when.group(1) if when else 'an earlier date'}._"
+    kept = []
+    for x in re.split(r"(?m)^(?=## )", old_md)[1:]:
+        if key(x) in new:
+            continue
+        head, _, body = x.rstrip("\n").partition("\n")
+        if not body.lstrip("\n").startswith("_Not run this time: kept from"):  # noted once, when first kept
+            body = "\n" + note + "\n" + body
+        kept.append(head + "\n" + body)
+    return kept
 
 
 def _fmt_s(x: float) -> str:
@@ -165,9 +194,11 @@ def main(argv=None) -> int:
         lr = 1 if a.quick else a.loop_repeats
         print(f"[cycle] {a.params} ({a.notebooks_dir}): kentaudit run x{rr}, papermill loop x{lr}, "
               "kernel start + imports x3 ...", flush=True)
+        load0 = os.getloadavg()
         r = bench_cycle.run(rr, lr, params_file=Path(a.params), notebooks_dir=Path(a.notebooks_dir),
                             districts=districts, notebooks=a.notebooks, jobs=2,
                             appendix=not a.no_appendix, kernel_repeats=1 if a.quick else None)
+        r["load_average"] = {"start": load0, "end": os.getloadavg()}
         raw["cycle"] = r
         label = f"Cycle {Path(a.params).name}, {r['n_executions']} notebook runs" + (
             f" ({', '.join(districts)} only)" if districts else "")
@@ -193,6 +224,11 @@ def main(argv=None) -> int:
             + ". The loop runs one `papermill IN OUT -f job.yaml --cwd notebooks` command per execution, "
             "with the same four injected parameters. Floor = executions x (start a python3 kernel, import "
             "pandas, seaborn, scipy.stats and statsmodels.api in it, shut it down) / 2 cores.",
+            "",
+            "Load average (1, 5, 15 min) when this benchmark started: "
+            + ", ".join(f"{x:.2f}" for x in r["load_average"]["start"]) + "; when it ended: "
+            + ", ".join(f"{x:.2f}" for x in r["load_average"]["end"])
+            + ". On a busy machine every side's wall time grows; compare the ratio, measured in one run.",
             "",
             "| side | median | runs (s) |",
             "|---|---|---|",
@@ -352,13 +388,19 @@ def main(argv=None) -> int:
     print()
     print(table)
 
+    out = Path(a.out)
+    kept = kept_sections(out.read_text(encoding="utf-8"), sections) if out.exists() else []
+    if kept:
+        print(f"kept from the earlier {out.name}: " + "; ".join(k.splitlines()[0][3:] for k in kept))
     md = "\n".join([
         "# kentaudit benchmarks",
         "",
         f"Written by `make bench` (`benchmarks/run.py{' ' + ' '.join(argv or sys.argv[1:]) if (argv or sys.argv[1:]) else ''}`) "
         f"on {started}. Medians of the runs shown; "
         "see `benchmarks/README.md` for what each benchmark measures. The machine is shared: the "
-        "load average below says how busy it was.",
+        "load average below says how busy it was."
+        + (" Sections of benchmarks this run did not run are kept from the earlier file (their own "
+           "text says when and how they were measured)." if kept else ""),
         "",
         "## Machine",
         "",
@@ -371,8 +413,9 @@ def main(argv=None) -> int:
         "```",
         "",
         *[s + "\n" for s in sections],
+        *[k + "\n" for k in kept],
     ])
-    Path(a.out).write_text(md, encoding="utf-8")
+    out.write_text(md, encoding="utf-8")
     (work / "results.json").write_text(json.dumps(raw, indent=1, default=str), encoding="utf-8")
     print(f"\nwritten {a.out}")
     return 0

@@ -125,3 +125,20 @@ def test_quick_mode_runs_every_benchmark_and_writes_every_table(tmp_path):
     assert "- no change executes 0 notebooks: met" in reruns
     assert "Reruns of cycle-2009.yaml" in summary
     assert (tmp_path / "work" / "results.json").is_file()
+
+
+def test_a_run_of_some_benchmarks_keeps_the_other_sections_of_results_md():
+    old = ("# kentaudit benchmarks\n\nWritten by `make bench` (`benchmarks/run.py`) on 2026-01-01T00:00:00+00:00. "
+           "Medians\n\n## Machine\n\n- old machine\n\n## Summary\n\nold table\n\n## Cycle: old\n\nold cycle\n\n"
+           "## Scale: ingest\n\nscale body\n\n## PDF engines (by hand)\n\npdf body\n")
+    kept = bench_run.kept_sections(old, ["## Cycle: `kentaudit run` against a loop\n\nnew cycle"])
+    assert [k.splitlines()[0] for k in kept] == ["## Scale: ingest", "## PDF engines (by hand)"]
+    assert all("kept from the results.md written on 2026-01-01T00:00:00+00:00" in k for k in kept)
+    assert "scale body" in kept[0] and "pdf body" in kept[1]
+
+
+def test_a_section_kept_twice_says_so_once():
+    old = "Written by `make bench` (`x`) on 2026-01-01. Medians\n\n## Scale: ingest\n\nscale body\n"
+    once = bench_run.kept_sections(old, [])
+    again = bench_run.kept_sections("Written by `make bench` (`x`) on 2026-02-02. Medians\n\n" + once[0], [])
+    assert again == once

@@ -148,25 +148,27 @@ class CycleData:
         return "overall" if t == "overall" else float(t)
 
 
-def load_cycle(params: CycleParams | str | Path) -> CycleData:
+def load_cycle(params: CycleParams | str | Path, *, read: accounting.CycleRead | None = None) -> CycleData:
     """Read and validate a cycle's audits (and earlier cycles' for trends).
 
     Rejected rows are kept in ``ingest.rejected`` and reported by
-    :func:`data_quality`; analyses use accepted rows only.
+    :func:`data_quality`; analyses use accepted rows only. ``read``: the exports as
+    :func:`kentaudit.inputs.accounting.read_cycle` already read them for these parameters (the
+    runner reads them once to check them and reuses that reading here); None: read here.
     """
     # a relative path is found from the notebook's folder or the repository as well as the
     # current folder, so a notebook runs under papermill from anywhere
     P = params if isinstance(params, CycleParams) else load_params(notebook.resolve_params_file(params))
-    snap = _from_snapshot(P)
+    snap = _from_snapshot(P) if read is None else None
     if snap is not None:
         return snap
-    return _load(P)
+    return _load(P, read)
 
 
-def _load(P: CycleParams) -> CycleData:
+def _load(P: CycleParams, read: accounting.CycleRead | None = None) -> CycleData:
     # read as the run's check read them (rows of another cycle in this cycle's exports are
     # rejected, rule cycle_mismatch), so the counts the run printed are the notebooks' counts
-    read = accounting.read_cycle(P)
+    read = accounting.read_cycle(P) if read is None else read
     cur, prev = read.current, read.previous
     keep = cur.accepted["sample"].isin(P.samples)
     # all rows kept (the usual case): the same frame, not a copy of it

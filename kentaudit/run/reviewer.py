@@ -226,41 +226,30 @@ def trim_css(css: str, classes: Iterable[str]) -> str:
     """
     have = set(classes)
 
-    def wanted(prelude) -> bool:
-        for sel in tinycss2.serialize(prelude).split(","):
-            if all(c in have for c in _SEL_CLASS.findall(_SEL_FUNC.sub("", sel))):
-                return True
-        return False
-
-    def walk(rules) -> list:
+    def keep(items) -> list:
         out = []
-        for r in rules:
-            if r.type == "qualified-rule":
-                if wanted(r.prelude):
-                    decls = [d for d in tinycss2.parse_blocks_contents(
-                        r.content, skip_comments=True, skip_whitespace=True) if d.type == "declaration"]
-                    out.append(("rule", tinycss2.serialize(r.prelude).strip(), decls))
-            elif r.type == "at-rule":
-                if r.at_keyword.lower() in ("media", "supports") and r.content is not None:
-                    inner = walk(tinycss2.parse_rule_list(r.content, skip_comments=True,
-                                                          skip_whitespace=True))
-                    if inner:
-                        out.append(("block", f"@{r.at_keyword}{tinycss2.serialize(r.prelude)}", inner))
-                else:
-                    out.append(("raw", tinycss2.serialize([r]), None))
+        for kind, text, body in items:
+            if kind == "rule":
+                if any(need <= have for need in body[0]):
+                    out.append(("rule", text, body[1]))
+            elif kind == "block":
+                inner = keep(body)
+                if inner:
+                    out.append(("block", text, inner))
+            else:
+                out.append((kind, text, body))
         return out
 
-    tree = walk(tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True))
+    tree = keep(_parsed_css(css))
     defs: dict[str, list[str]] = {}
     used: set[str] = set()
 
     def scan(items) -> None:
         for kind, text, body in items:
             if kind == "rule":
-                for d in body:
-                    value = tinycss2.serialize(d.value)
-                    if d.name.startswith("--"):
-                        defs.setdefault(d.name, []).append(value)
+                for name, value, _important in body:
+                    if name.startswith("--"):
+                        defs.setdefault(name, []).append(value)
                     else:
                         used.update(_VAR_USE.findall(value))
             elif kind == "block":
@@ -281,9 +270,8 @@ def trim_css(css: str, classes: Iterable[str]) -> str:
         out = []
         for kind, text, body in items:
             if kind == "rule":
-                decls = [f"{d.name}:{tinycss2.serialize(d.value).strip()}"
-                         + ("!important" if d.important else "")
-                         for d in body if not d.name.startswith("--") or d.name in used]
+                decls = [f"{name}:{value.strip()}" + ("!important" if important else "")
+                         for name, value, important in body if not name.startswith("--") or name in used]
                 if decls:
                     out.append(text + "{" + ";".join(decls) + "}")
             elif kind == "block":
@@ -295,6 +283,38 @@ def trim_css(css: str, classes: Iterable[str]) -> str:
         return out
 
     return "\n".join(emit(tree))
+
+
+@lru_cache(maxsize=4)
+def _parsed_css(css: str) -> tuple:
+    """``css`` parsed once (every reviewer page of a run embeds the same stylesheet, and parsing
+    it took two thirds of a page's export): items ``("rule", selector text, (classes each of
+    its selectors needs, declarations as (name, serialized value, important)))``, ``("block",
+    "@media ...", items)`` for ``@media`` and ``@supports``, ``("raw", text, None)`` for any
+    other at-rule; :func:`trim_css` keeps what a page can use."""
+
+    def needs(prelude) -> tuple:
+        return tuple(frozenset(_SEL_CLASS.findall(_SEL_FUNC.sub("", sel)))
+                     for sel in tinycss2.serialize(prelude).split(","))
+
+    def walk(rules) -> tuple:
+        out = []
+        for r in rules:
+            if r.type == "qualified-rule":
+                decls = tuple((d.name, tinycss2.serialize(d.value), d.important)
+                              for d in tinycss2.parse_blocks_contents(r.content, skip_comments=True,
+                                                                      skip_whitespace=True)
+                              if d.type == "declaration")
+                out.append(("rule", tinycss2.serialize(r.prelude).strip(), (needs(r.prelude), decls)))
+            elif r.type == "at-rule":
+                if r.at_keyword.lower() in ("media", "supports") and r.content is not None:
+                    inner = walk(tinycss2.parse_rule_list(r.content, skip_comments=True, skip_whitespace=True))
+                    out.append(("block", f"@{r.at_keyword}{tinycss2.serialize(r.prelude)}", inner))
+                else:
+                    out.append(("raw", tinycss2.serialize([r]), None))
+        return tuple(out)
+
+    return walk(tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True))
 
 
 def _light_styles(page: str) -> str:

@@ -407,6 +407,11 @@ def _private_multiprocessing(run_tmp: str):
         pymp = os.path.join(run_tmp, "pymp")
         os.mkdir(pymp, 0o700)
         cfg["tempdir"] = pymp
+    if fs is not None:
+        # started now (it would start at the first worker): its imports (about 3 s of CPU) overlap
+        # the run's planning and the zygote's imports instead of delaying the first notebook
+        with contextlib.suppress(Exception):
+            forkserver.ensure_running()
     try:
         yield ctx
     finally:
@@ -640,30 +645,43 @@ def run_cycle(params, *, districts=None, notebooks=None, jobs=None, cell_timeout
 
     if appendix and not partial:  # refused before anything runs: never a thin appendix
         check_notebooks_for_appendix(params)
-    checks = check_data(params)
-    for w in checks.get("warnings", []):
-        print(f"kentaudit: warning: {w}", file=sys.stderr)
-    out_dir = params.output_dir
+    # The zygote starts first: its imports (about 5 s of CPU) overlap the reading of the exports
+    # below and the run's planning, instead of following them on an idle core. Stopped on every
+    # path out of here (a refused run included); the run itself stops it once its notebooks are done.
+    zyg = _launch_zygote(bool(zygote))
     try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise RunError(f"cannot create the output folder {out_dir} ({exc.strerror or exc}); choose an "
-                       "output_dir you can write to.") from None
-    name = params.cycle + ("-partial" if partial else "")
-    with _cycle_lock(out_dir, name, params.source):
-        # refused before anything runs: a folder kentaudit did not make is never replaced
-        rundirs.check_replaceable(out_dir / name, params.cycle)
-        cleaned = rundirs.clean_stale(out_dir, name)
-        for m in cleaned:
-            print(f"kentaudit: {m}", file=sys.stderr)
+        # the exports are read once: for this check and, when they have not changed since (their
+        # SHA-256 before this reading and when the run's manifest records them), for the keys and
+        # the kernels' snapshot (about 1 s of ingest in the parent at 2,000 rows, 60 s at 1,000,000)
+        read = _read_once(params)
+        checks = check_data(params, read=read[1])
+        for w in checks.get("warnings", []):
+            print(f"kentaudit: warning: {w}", file=sys.stderr)
+        out_dir = params.output_dir
         try:
-            with rundirs.run_temp_dir() as run_tmp, _private_multiprocessing(run_tmp):
-                return _run_locked(params, job_list, name=name, partial=partial, n_jobs=n_jobs,
-                                   timeout=timeout, appendix=appendix, kmc=kmc,
-                                   transport=chosen_transport(), zygote=bool(zygote), kernel_dir=run_tmp,
-                                   extra={"data_checks": checks, "stale_cleaned": cleaned}, reuse=bool(reuse))
-        except OSError as exc:  # e.g. the disk filled up: a clean failed run, never a traceback
-            return _failed_on_os_error(exc, out_dir, name)
+            out_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise RunError(f"cannot create the output folder {out_dir} ({exc.strerror or exc}); choose an "
+                           "output_dir you can write to.") from None
+        name = params.cycle + ("-partial" if partial else "")
+        with _cycle_lock(out_dir, name, params.source):
+            # refused before anything runs: a folder kentaudit did not make is never replaced
+            rundirs.check_replaceable(out_dir / name, params.cycle)
+            cleaned = rundirs.clean_stale(out_dir, name)
+            for m in cleaned:
+                print(f"kentaudit: {m}", file=sys.stderr)
+            try:
+                with rundirs.run_temp_dir() as run_tmp, _private_multiprocessing(run_tmp):
+                    return _run_locked(params, job_list, name=name, partial=partial, n_jobs=n_jobs,
+                                       timeout=timeout, appendix=appendix, kmc=kmc,
+                                       transport=chosen_transport(), zygote=bool(zygote), kernel_dir=run_tmp,
+                                       extra={"data_checks": checks, "stale_cleaned": cleaned},
+                                       reuse=bool(reuse), zyg=zyg, read=read)
+            except OSError as exc:  # e.g. the disk filled up: a clean failed run, never a traceback
+                return _failed_on_os_error(exc, out_dir, name)
+    finally:
+        if zyg[0] is not None:
+            zyg[0].stop()  # idempotent: a run that used it has stopped it already
 
 
 def _failed_on_os_error(exc: OSError, out_dir: Path, name: str) -> int:
@@ -694,7 +712,7 @@ def _failed_on_os_error(exc: OSError, out_dir: Path, name: str) -> int:
     return 1
 
 
-def check_data(params: CycleParams) -> dict[str, Any]:
+def check_data(params: CycleParams, *, read=None) -> dict[str, Any]:
     """Check the parameter file against the audits, before any notebook runs.
 
     Reads the exports as every notebook does (:func:`kentaudit.inputs.accounting.read_cycle`)
@@ -708,13 +726,14 @@ def check_data(params: CycleParams) -> dict[str, Any]:
     ``accept_rejected_rows``, ``rejections_report``, ``other_cycle_rows`` (rows of
     another cycle, rejected under rule cycle_mismatch), ``unpaired_reaudits`` and
     ``warnings``. An export that cannot be read at all is recorded (``error``) and left
-    to the notebooks, which report it with the file and rule.
+    to the notebooks, which report it with the file and rule. ``read``: the exports as
+    :func:`kentaudit.inputs.accounting.read_cycle` read them already (None: read here).
     """
     # deferred: pandas 0.3 s: the runner's parent process plans and supervises without pandas
     from kentaudit.inputs import accounting
 
     try:
-        read = accounting.read_cycle(params)
+        read = accounting.read_cycle(params) if read is None else read
     except InputError as exc:
         return {"error": str(exc), "warnings": [f"the audits could not be checked against the parameter "
                                                 f"file: {exc}"]}
@@ -756,6 +775,19 @@ def check_data(params: CycleParams) -> dict[str, Any]:
             + f"); the parameter file accepts {rows['accept_rejected_rows']:,} (accept_rejected_rows), so the "
             f"cycle goes on without them; every rejected row is in {rows['report']}/rejected.csv (private)")
     return out
+
+
+def _read_once(params: CycleParams) -> tuple:
+    """``(SHA-256 of every input file, the exports as read_cycle reads them)``; the reading is
+    None when an export cannot be read (:func:`check_data` then reads and records why)."""
+    # deferred: pandas 0.3 s: the runner's parent process plans and supervises without pandas
+    from kentaudit.inputs import accounting
+
+    hashes = params.input_hashes()
+    try:
+        return hashes, accounting.read_cycle(params)
+    except InputError:
+        return hashes, None
 
 
 def _cycle_of_exports(params: CycleParams, res) -> None:
@@ -812,6 +844,9 @@ class _Run:
     app_key: str | None = None
     reused: list[str] = field(default_factory=list)
     appendix_reused: bool = False
+    # the exports as run_cycle read them to check them: (their SHA-256 before that reading, the
+    # kentaudit.inputs.accounting.CycleRead or None)
+    read: tuple | None = None
     cycle_data: Any = None  # the cycle loaded once in this process (kentaudit.analysis.cycle.load_cycle)
     snapshot: tuple[str, str] | None = None  # its snapshot for the kernels: (variable, file in the run's folder)
 
@@ -827,18 +862,19 @@ class _Run:
 
 
 def _run_locked(params: CycleParams, job_list, *, name, partial, n_jobs, timeout, appendix, kmc,
-                transport, zygote=False, kernel_dir: str, extra: dict | None = None, reuse: bool = True) -> int:
+                transport, zygote=False, kernel_dir: str, extra: dict | None = None, reuse: bool = True,
+                zyg: tuple | None = None, read: tuple | None = None) -> int:
     """Run the cycle in a staging folder, then publish it or set it aside; the exit code."""
     why = {j["stem"]: notebook_skip_reason(j["notebook"], params) for j in job_list}
     run = _Run(params=params, plans=[j for j in job_list if not why[j["stem"]]], name=name, partial=partial,
                n_jobs=n_jobs, timeout=timeout, appendix=appendix, kmc=kmc, transport=transport, zygote=zygote,
                kernel_dir=kernel_dir, extra=extra, reuse=reuse,
-               skipped=[(j, why[j["stem"]]) for j in job_list if why[j["stem"]]])
+               skipped=[(j, why[j["stem"]]) for j in job_list if why[j["stem"]]], read=read)
     _prepare_staging(run)
     with _run_log(run.staging / "run.log"):
         _log_run_start(run)
         jobs = _make_jobs(run)
-        _start_kernel_zygote(run)  # first: its imports overlap the reading of the cycle for the keys
+        _start_kernel_zygote(run, zyg)  # (started by run_cycle: its imports overlap the reading of the cycle)
         jobs = _reuse_earlier_outputs(run, jobs)  # cache hook: what the last complete run made
         if jobs:
             _write_cycle_snapshot(run)
@@ -1044,22 +1080,37 @@ def _words_dict(params: CycleParams) -> dict:
     return dataclasses.asdict(w) if w is not None else {}
 
 
-def _start_kernel_zygote(run: _Run) -> None:
-    """Start the run's pre-warmed kernel zygote if asked for; record in the manifest why not if it cannot."""
-    if not run.zygote:
-        return
+def _launch_zygote(requested: bool) -> tuple:
+    """Start a pre-warmed kernel zygote if asked for: ``(zygote or None, why not or None, failed)``.
+
+    ``why not`` is None when no zygote was asked for; else it says why kernels will start normally:
+    the platform cannot fork (``failed`` False), or the zygote did not start (``failed`` True)."""
+    if not requested:
+        return None, None, False
     why = kernel_zygote.unavailable_reason()
     if why:
-        run.zinfo["error"] = why
-        log.info("kernels start normally (no pre-warmed zygote): %s", why)
-        return
-    # Started before the pool, so its imports overlap the workers' start-up.
+        return None, why, False
     try:
-        run.zyg = kernel_zygote.start_zygote()
-        run.zinfo["preloaded"] = list(kernel_zygote.PRELOAD)
+        return kernel_zygote.start_zygote(), None, False
     except Exception as exc:  # noqa: BLE001 - kernels then start normally; recorded
-        run.zinfo["error"] = _error_line(exc)
-        log.warning("kernel zygote did not start (%s): kernels start normally", run.zinfo["error"])
+        return None, _error_line(exc), True
+
+
+def _start_kernel_zygote(run: _Run, started: tuple | None = None) -> None:
+    """Record the run's pre-warmed kernel zygote (``started`` by :func:`_launch_zygote`; started
+    here when not given), or in the manifest why there is none."""
+    if not run.zygote:
+        return
+    zyg, why, failed = started if started is not None else _launch_zygote(True)
+    if zyg is None:
+        run.zinfo["error"] = why
+        if failed:
+            log.warning("kernel zygote did not start (%s): kernels start normally", why)
+        else:
+            log.info("kernels start normally (no pre-warmed zygote): %s", why)
+        return
+    run.zyg = zyg
+    run.zinfo["preloaded"] = list(kernel_zygote.PRELOAD)
 
 
 def _run_pool(run: _Run, jobs: list[NotebookJob]) -> None:
@@ -1504,8 +1555,10 @@ def _cache_parts(run: _Run) -> tuple[dict[str, dict[str, Any]], str, str]:
     # deferred: pandas and ingest 1 s: the cycle is read once here, for the keys and the kernels
     from kentaudit.analysis.cycle import load_cycle
 
+    # the exports as run_cycle read them, if no input file has changed since (else read again)
+    read = run.read[1] if run.read is not None and run.read[0] == hashes else None
     try:
-        run.cycle_data = load_cycle(params)
+        run.cycle_data = load_cycle(params, read=read)
     except Exception as exc:  # noqa: BLE001 - keys then cover every input: sound, only slower
         log.info("the cycle could not be read once for every notebook (%s): each notebook reads it, and "
                  "per-district notebooks rerun on any change to an input", _error_line(exc))

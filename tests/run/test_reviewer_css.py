@@ -51,3 +51,16 @@ def test_a_page_embeds_a_trimmed_stylesheet_and_each_table_style_once(tmp_path):
     assert css < 30_000, css  # nbconvert's lab template alone embeds about 260 kB
     assert text.count(style) == 1
     assert ".jp-RenderedHTMLCommon" in text  # the rules the page uses are still there
+
+
+def test_the_stylesheet_is_parsed_once_for_every_page_and_each_page_keeps_its_own_rules():
+    # every reviewer page of a run embeds the same stylesheet: parsed for the first, reused after
+    from kentaudit.run import reviewer
+
+    css = CSS + "\n.jp-Only{margin:2px}\n"  # a stylesheet no other test has parsed
+    before = reviewer._parsed_css.cache_info().misses
+    here, gone = trim_css(css, {"jp-Here"}), trim_css(css, {"jp-Gone"})
+    assert reviewer._parsed_css.cache_info().misses == before + 1
+    assert ".jp-Here{color:var(--jp-via)}" in here and ".jp-Gone{color" not in here
+    assert ".jp-Gone{color:var(--jp-unused)}" in gone and ".jp-Here{color" not in gone
+    assert trim_css(css, {"jp-Here"}) == here

@@ -288,6 +288,89 @@ def test_runner_forks_kernels_from_a_zygote_and_stops_it(tmp_path, monkeypatch):
     assert not os.path.exists(z.path) and not os.path.exists(z.folder)
 
 
+def test_a_run_refused_after_the_zygote_started_stops_it(tmp_path, monkeypatch):
+    # the zygote starts before the exports are checked (its imports overlap the check): a run the
+    # check refuses must not leave it behind
+    sys.path.insert(0, str(HERE))
+    from test_runner import make_repo
+
+    from kentaudit.core.errors import ParamsError
+    from kentaudit.run import runner
+
+    started = []
+    real = zygote.start_zygote
+
+    def spy(*a, **kw):
+        z = real(*a, **kw)
+        started.append(z)
+        return z
+
+    def refuse(params, **kw):
+        assert started, "the zygote starts before the exports are checked"
+        raise ParamsError("refused by the check", file=params.source, key="samples")
+
+    monkeypatch.setattr(zygote, "start_zygote", spy)
+    monkeypatch.setattr(runner, "check_data", refuse)
+    p = make_repo(tmp_path, districts=["Ashford"], notebooks=["summary"])
+    with pytest.raises(ParamsError, match="refused by the check"):
+        runner.run_cycle(p, jobs=1, appendix=False)
+    (z,) = started
+    assert z.process.poll() is not None  # stopped
+    assert not os.path.exists(z.folder)
+    assert not (tmp_path / "outputs" / "2009").exists()
+
+
+def _count_reads(monkeypatch) -> list:
+    from kentaudit.inputs import accounting
+
+    reads = []
+    real = accounting.read_cycle
+
+    def counted(params):
+        reads.append(params.source)
+        return real(params)
+
+    monkeypatch.setattr(accounting, "read_cycle", counted)
+    return reads
+
+
+def test_the_runner_reads_the_exports_once_for_the_check_and_the_keys(tmp_path, monkeypatch):
+    from conftest import make_scratch_repo
+
+    from kentaudit.run.runner import run_cycle
+
+    reads = _count_reads(monkeypatch)
+    p = make_scratch_repo(tmp_path / "repo", "2009")
+    assert run_cycle(p, jobs=1, appendix=False, notebooks=["compliance"]) == 0
+    assert len(reads) == 1  # in this process; the kernels read the run's snapshot
+    m = read_manifest(tmp_path / "repo" / "outputs" / "2009-partial" / "manifest.json")
+    assert m["cycle_snapshot"] is True and m["data_checks"]["rows_read"] > 0
+
+
+def test_the_runner_reads_the_exports_again_when_one_changed_after_the_check(tmp_path, monkeypatch):
+    from conftest import make_scratch_repo
+
+    from kentaudit.inputs.params import CycleParams
+    from kentaudit.run import runner
+
+    reads = _count_reads(monkeypatch)
+    real_check = runner.check_data
+
+    def check_then_change(params, **kw):
+        out = real_check(params, **kw)
+        # an input file changes after the check read it: its SHA-256 is no longer the one before
+        # the reading (the data themselves are left alone: they are this checkout's)
+        real_hashes = CycleParams.input_hashes
+        monkeypatch.setattr(CycleParams, "input_hashes",
+                            lambda self: {k: "0" * 64 for k in real_hashes(self)})
+        return out
+
+    monkeypatch.setattr(runner, "check_data", check_then_change)
+    p = make_scratch_repo(tmp_path / "repo", "2009")
+    assert runner.run_cycle(p, jobs=1, appendix=False, notebooks=["compliance"]) == 0
+    assert len(reads) == 2  # the check's reading is not of the files the run records
+
+
 def test_runner_without_zygote_starts_kernels_directly(tmp_path):
     sys.path.insert(0, str(HERE))
     from test_runner import make_repo
