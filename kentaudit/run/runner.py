@@ -549,8 +549,9 @@ def _run_log(path: Path):
 
 # ---------------------------------------------------------------------- summary
 
-def _summary_table(entries: list[dict[str, Any]]) -> str:
-    head = ("notebook", "district", "status", "seconds", "retries", "error")
+def _summary_table(entries: list[dict[str, Any]], unit: str = "district") -> str:
+    """The run's notebooks, one a line; ``unit``: the profile's word for a unit (its column's head)."""
+    head = ("notebook", unit, "status", "seconds", "retries", "error")
     rows = [(e["notebook"], e["district"] or "-",
              e["status"] + (" (reused)" if (e.get("cache") or {}).get("decision") == "reused" else ""),
              "" if e["seconds"] is None else f"{e['seconds']:.1f}", str(e["retries"]),
@@ -1263,7 +1264,7 @@ def _print_summary(run: _Run, where: str) -> None:
         title = f" ({s_['title']})" if s_.get("title") else ""
         name = reader_number(s_["id"]) if ID_PATTERN.match(str(s_["id"])) else s_["id"]
         where += f"\nappendix: {name}{title} not published: {s_['reason']}"
-    print(_summary_table(list(run.entries.values())))
+    print(_summary_table(list(run.entries.values()), run.params.words.unit))
     print(_rows_line(run.manifest.get("data_checks") or {}))
     if run.cache_keys:
         where = _reuse_summary(run) + "\n" + where
