@@ -790,7 +790,8 @@ def _tables(b: _Build) -> tuple:
                         synthetic=b.synthetic, source=source_line(b.params, b.synthetic),
                         criterion_words=b.words["criteria"], words=b.words["authority"],
                         producer=_profile(b.params).name, cycle_label=_label(b.params),
-                        sample_labels=b.words["samples"])
+                        sample_labels=b.words["samples"],
+                        extension_reason=_profile(b.params).no_extension_reason(b.words["authority"].authority))
 
 
 def _earlier(b: _Build, ctx: Context, width: int) -> tuple:
