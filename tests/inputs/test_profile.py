@@ -218,11 +218,15 @@ def test_a_random_sample_beside_one_chosen_on_purpose_is_no_extension_unless_dec
     assert p.no_extension_reason() == f"no sample of {p.short_name} extends another (profile: samples.monthly.extends)"
 
 
+#: a random sample extending a re-audit (not a main sample)
+REPEAT_EXTENDED = ("{monthly: {design: random}, themed: {design: purposive}, again: {design: purposive, "
+                   "repeats: themed}, more: {design: random, extends: again}}")
+
+
 @pytest.mark.parametrize("samples, why", [
     ("{monthly: {design: random, extends: themes}, themed: {design: purposive}}", "another main sample"),
     ("{monthly: {design: random, extends: monthly}, themed: {design: purposive}}", "another main sample"),
-    ("{monthly: {design: random}, themed: {design: purposive}, again: {design: purposive, repeats: themed},"
-     " more: {design: random, extends: again}}", "another main sample"),
+    (REPEAT_EXTENDED, "another main sample"),
     ("{monthly: {design: purposive, extends: themed}, themed: {design: purposive}}", "drawn at random"),
 ])
 def test_extends_must_name_another_main_sample_and_belong_to_a_random_one(tmp_path, samples, why):

@@ -83,4 +83,4 @@ def test_every_table_a_profile_lacks_is_listed_with_a_title_naming_none_of_kents
     titles = {i: t for i, t, _ in skipped}
     assert all(titles.values()), skipped
     assert not any(w in t.lower() for t in titles.values() for w in KENT_WORDS), titles
-    assert dict((i, r) for i, _, r in skipped)["T5"] == why
+    assert {i: r for i, _, r in skipped}["T5"] == why
