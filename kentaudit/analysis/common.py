@@ -107,20 +107,29 @@ def sample_design(cd: CycleData) -> tuple:
     """``(chosen, extra, repeat)``: the cycle's samples in the design this section compares, read
     from the profile, never by name.
 
-    ``chosen``: the first of the profile's main samples chosen on purpose (``design: purposive``)
-    audited this cycle (Kent's ``initial``); ``extra``: the first of its random main samples
-    audited this cycle (Kent's ``extended``: drawn beside the cases chosen on purpose);
-    ``repeat``: the sample repeating ``chosen``'s cases (``repeats:``; Kent's ``reaudit``). Each
-    None where the cycle has no such sample. The results tables keep their names and columns
-    (``initial_vs_extended``, ``n_yes_initial``, ``estimate_reaudit``: the data model,
-    ``docs/results.md``); their rows are of these samples.
+    ``extra``: the random main sample that the profile declares drawn to extend another
+    (``samples.<name>.extends``; Kent's ``extended``) and ``chosen`` the sample it extends (Kent's
+    ``initial``), both audited this cycle; ``repeat``: the sample repeating ``chosen``'s cases
+    (``repeats:``; Kent's ``reaudit``), or, where no extension is declared, the first sample of
+    the cycle repeating another, which is then ``chosen``. Each None where the cycle has no such
+    sample. A sample chosen on purpose and a random one **without** ``extends:`` are two
+    programmes (a themed dip-sample beside a random monthly audit), never compared as an
+    extension (``Profile.no_extension_reason`` says so in words). The results tables keep their
+    names and columns (``initial_vs_extended``, ``n_yes_initial``, ``estimate_reaudit``: the data
+    model, ``docs/results.md``); their rows are of these samples.
     """
     present = present_values(cd.audits["sample"])
     samples = [s for s in cd.params.profile.samples if s.name in present]
-    main = [s for s in samples if s.repeats is None]
-    chosen = next((s.name for s in main if s.design == "purposive"), None)
-    extra = next((s.name for s in main if s.design == "random"), None)
-    repeat = next((s.name for s in samples if chosen is not None and s.repeats == chosen), None)
+    ext = cd.params.profile.extension
+    chosen = extra = None
+    if ext is not None and ext[0] in present and ext[1] in present:
+        chosen, extra = ext
+    repeats = [s for s in samples if s.repeats is not None and s.repeats in present]
+    if chosen is None:
+        repeat = repeats[0].name if repeats else None
+        chosen = repeats[0].repeats if repeats else None
+    else:
+        repeat = next((s.name for s in repeats if s.repeats == chosen), None)
     return chosen, extra, repeat
 
 

@@ -159,4 +159,14 @@ def initial_vs_extended(cd: CycleData) -> Section:
                                                 total_label=f"{cd.words.authority} (all {cd.words.units})")
         rows.append(per)
     tables["sample_size"] = pd.concat(rows, ignore_index=True)
-    return Section.of(cd, tables, figures)
+    section = Section.of(cd, tables, figures)
+    why = P.profile.no_extension_reason(cd.words.authority)
+    if extra is None and why is not None:
+        # a sample chosen on purpose beside a random one is two programmes unless the profile
+        # declares the random one drawn to extend it: the section says so, never Kent's design
+        section.reasons.update(dict.fromkeys(EXTENSION_OUTPUTS, why))
+    return section
+
+
+#: the outputs of the comparison of a sample with the cases drawn to extend it
+EXTENSION_OUTPUTS = ("initial_vs_extended", "initial_vs_extended_forest", "precision_gain", "grade_comparison")

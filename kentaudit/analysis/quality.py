@@ -12,6 +12,7 @@ from kentaudit.analysis.cycle import CycleData, present_values
 from kentaudit.analysis.section import Section
 from kentaudit.inputs import timeliness
 from kentaudit.inputs.ingest import rule_words
+from kentaudit.inputs.schema import AGE_NOT_RECORDED
 from kentaudit.stats import interrater, ordinal
 
 __all__ = ["data_quality"]
@@ -112,11 +113,15 @@ def data_quality(cd: CycleData) -> Section:
     n_multi = len(q.get("cycles_by_file") or {})  # ingest lists only files with more than one cycle
     # the unpaired re-audits only where the profile has a sample repeating another's cases
     repeats = any(x.repeats is not None for x in P.profile.samples)
+    n_no_age = int((a["age_band"].astype(str) == AGE_NOT_RECORDED).sum()) if "age_band" in a.columns else 0
     quality = pd.DataFrame([
         *([{"measure": "re-audits with no initial audit of the same case (kept, not paired)",
             "n_records": int(q.get("unpaired_reaudits", 0)), "rule": "unpaired_reaudit"}] if repeats else []),
         {"measure": "files holding audits of more than one cycle",
          "n_records": int(n_multi), "rule": "mixed_cycles"},
+        # blank ages are kept as a level of their own (schema.AGE_NOT_RECORDED): said where there are any
+        *([{"measure": "audits with no age recorded (kept, age band Not recorded)",
+            "n_records": n_no_age, "rule": "age_not_recorded"}] if n_no_age else []),
     ])
     return Section.of(cd, {"reconciliation": recon, "reconciliation_by_file": by_file,
                     "rejections_by_rule": by_rule, "data_quality_counts": quality,

@@ -85,6 +85,10 @@ class Section:
     one_off: bool = False
     labels: dict | None = None
     levels: dict | None = None
+    #: ``{table or figure name: why this cycle does not have it, in words}``, where the section
+    #: knows better than "the samples it needs are not in this cycle" (no sample ``extends:``
+    #: another in the profile)
+    reasons: dict = field(default_factory=dict)
 
     @classmethod
     def of(cls, cd: CycleData, tables: dict, figures: dict) -> Section:
@@ -100,7 +104,9 @@ class Section:
         """One line saying, in words, why table or figure ``name`` is not in this cycle."""
         title = (table_title(name, self.words) if what == "table"
                  else in_words(FIGURE_TITLES.get(name, name.replace("_", " ").capitalize()), self.words))
-        if name in OVER_CYCLES and self.one_off:
+        if name in self.reasons:
+            why = self.reasons[name]
+        elif name in OVER_CYCLES and self.one_off:
             why = "there are no earlier cycles to compare this one with or pool it with"
         elif name in OVER_CYCLES:
             why = "it needs earlier cycles audited the same way (the same random sample)"

@@ -586,6 +586,11 @@ def propose(export, *, name: str | None = None, short_name: str | None = None) -
     if smap:
         undecided.append("samples: design proposed from the words (random where the value says 'random', "
                          "else purposive); check samples: in profile.yaml")
+        designs = {v["design"] for v in profile["samples"].values()}
+        if designs == {"random", "purposive"}:
+            undecided.append("samples: a random sample and one chosen on purpose are two programmes, never "
+                             "compared, unless the random one was drawn to extend the other: then add "
+                             "extends: <that sample> to it in profile.yaml (docs/profile.md)")
     else:
         # a form with no sample column audits one programme: every row is given the proposed sample by the
         # mapping (constants:), never by an edit of the export
@@ -739,7 +744,8 @@ def write_proposal(p: Proposal, folder, *, force: bool = False) -> list[Path]:
 
     out = []
     (folder / "mapping.yaml").write_text(head + dump(p.mapping), encoding="utf-8")
-    (folder / "profile.yaml").write_text(head + dump(p.profile), encoding="utf-8")
+    (folder / "profile.yaml").write_text(head + _with_extends_comment(dump(p.profile), p.profile),
+                                         encoding="utf-8")
     (folder / "cycle.yaml").write_text(head + "# The cycle's parameters (docs/running.md): check title, samples, seed and "
                                        "publication.\n" + dump(p.params), encoding="utf-8")
     tables = {"units.csv": (["district", "district_code", "area", "children_on_plans"], p.units),
@@ -754,3 +760,19 @@ def write_proposal(p: Proposal, folder, *, force: bool = False) -> list[Path]:
     for f in names:
         out.append(folder / f)
     return out
+
+
+#: the comment init writes under ``samples:`` of a proposed profile (docs/profile.md)
+_EXTENDS_COMMENT = ("  # extends: <sample> on a random sample drawn to extend the cases chosen on purpose (one\n"
+                   "  # extended sample, compared with the cases it extends); without it, samples are separate\n"
+                   "  # programmes and never compared as an extension (docs/profile.md)\n")
+
+
+def _with_extends_comment(text: str, profile: dict) -> str:
+    """The proposed profile's YAML with :data:`_EXTENDS_COMMENT` under ``samples:`` where the
+    export has a random sample and one chosen on purpose: ``extends:`` is the analyst's to
+    declare, never proposed from the words."""
+    designs = {v.get("design") for v in (profile.get("samples") or {}).values() if isinstance(v, dict)}
+    if designs != {"random", "purposive"} or "\nsamples:\n" not in text:
+        return text
+    return text.replace("\nsamples:\n", "\nsamples:\n" + _EXTENDS_COMMENT, 1)

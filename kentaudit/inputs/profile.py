@@ -163,6 +163,10 @@ class Sample:
     repeats: str | None = None
     #: how a sentence names the sample's cases ("the additional random sample"); None: from the label
     phrase: str | None = None
+    #: the main sample this random one was drawn to extend (Kent's ``extended`` extends ``initial``:
+    #: further cases drawn at random beside the cases chosen on purpose, the two together one
+    #: sample); None: a sample of its own programme, never compared as an extension
+    extends: str | None = None
 
     @property
     def said(self) -> str:
@@ -236,6 +240,25 @@ class Profile:
         return tuple(s.name for s in self.samples if s.design == "random")
 
     @property
+    def extension(self) -> tuple | None:
+        """``(chosen, extra)``: the first sample that ``extends:`` another (``extra``, drawn at
+        random) and the sample it extends (``chosen``), else None. The initial-versus-extended
+        comparison is run only for a design the profile declares, never for any pair of a
+        sample chosen on purpose and a random one (they may be independent programmes)."""
+        return next(((s.extends, s.name) for s in self.samples if s.extends), None)
+
+    def no_extension_reason(self, authority: str | None = None) -> str | None:
+        """Why the comparison of a sample with the cases drawn to extend it is not run, in words,
+        else None (a sample ``extends:`` another): "no sample of Aldmere extends another
+        (profile: samples.random_monthly_audit.extends)". ``authority``: the name readers know
+        (default ``short_name``)."""
+        if self.extension is not None:
+            return None
+        rand = [s.name for s in self.samples if s.design == "random" and s.repeats is None]
+        key = f"samples.{rand[0]}.extends" if rand else "samples.<name>.extends"
+        return f"no sample of {authority or self.short_name} extends another (profile: {key})"
+
+    @property
     def record_source_required(self) -> bool:
         """Whether audits must say which records were read: only where a sample's design names
         them (Kent's 2009 electronic-versus-comprehensive design)."""
@@ -252,7 +275,8 @@ class Profile:
                 "answers": {"labels": dict(self.answers.labels), "partial": self.answers.partial,
                             "partial_counts_as": self.answers.partial_counts_as},
                 "graded_domains": list(self.graded_domains or ()), "grade_best": self.grade_best,
-                "samples": {s.name: {"design": s.design, "records": s.records, "repeats": s.repeats}
+                "samples": {s.name: {"design": s.design, "records": s.records, "repeats": s.repeats,
+                                     **({"extends": s.extends} if s.extends else {})}
                             for s in self.samples},
                 "cycles": self.cycles, "source": str(self.source), "sha256": self.sha256}
 
@@ -476,17 +500,35 @@ def _samples(raw, fail, ident, text) -> tuple:
         ident(f"samples.{name}", str(name))
         spec = spec if isinstance(spec, dict) else {"design": spec}
         for k in spec:
-            if k not in ("design", "records", "label", "repeats", "phrase"):
-                fail(f"samples.{name}.{k}", "unknown key; allowed keys: design, records, label, repeats, phrase.", k)
+            if k not in ("design", "records", "label", "repeats", "phrase", "extends"):
+                fail(f"samples.{name}.{k}", "unknown key; allowed keys: design, records, label, repeats, "
+                                            "phrase, extends.", k)
         if spec.get("design") not in SAMPLE_DESIGNS:
             fail(f"samples.{name}.design", f"must be one of {', '.join(SAMPLE_DESIGNS)}.", spec.get("design"))
         label = text(f"samples.{name}.label", spec["label"], "label") if spec.get("label") else None
         phrase = text(f"samples.{name}.phrase", spec["phrase"], "label") if spec.get("phrase") else None
-        out.append(Sample(str(name), spec["design"], spec.get("records"), label, spec.get("repeats"), phrase))
+        extends = None if spec.get("extends") is None else str(spec["extends"])
+        out.append(Sample(str(name), spec["design"], spec.get("records"), label, spec.get("repeats"), phrase,
+                          extends))
     names = [s.name for s in out]
+    main = [s.name for s in out if s.repeats is None]
     for smp in out:
         if smp.repeats is not None and (smp.repeats not in names or smp.repeats == smp.name):
             fail(f"samples.{smp.name}.repeats", f"must name another sample ({', '.join(names)}).", smp.repeats)
+    for smp in out:
+        if smp.extends is None:
+            continue
+        others = [n for n in main if n != smp.name]
+        if smp.design != "random" or smp.repeats is not None:
+            fail(f"samples.{smp.name}.extends", "only a main sample drawn at random (design: random, no "
+                 "repeats:) extends another: the further cases drawn to extend the cases chosen on purpose.",
+                 smp.extends)
+        if smp.extends not in others:
+            fail(f"samples.{smp.name}.extends", "must name another main sample (one that repeats none): "
+                 f"{', '.join(others) or 'none'}.", smp.extends)
+        if sum(1 for s in out if s.extends) > 1:
+            fail(f"samples.{smp.name}.extends", "only one sample may extend another (the comparison of a "
+                 "sample with the cases added to it reads one pair).", smp.extends)
     return tuple(out)
 
 

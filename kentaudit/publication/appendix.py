@@ -29,7 +29,7 @@ from pathlib import Path
 import pandas as pd
 
 from kentaudit.core.errors import ParamsError, PublicationCheckError
-from kentaudit.core.formatting import join_words, method_words
+from kentaudit.core.formatting import format_value, join_words, method_words
 from kentaudit.core.methods import METHODS, REFERENCES
 from kentaudit.core.safetext import neutralise_frame
 from kentaudit.core.version import __version__
@@ -160,6 +160,25 @@ def _assumed_areas(params) -> bool:
     bundled = bundled_profile().units
     path = units_path(params)
     return path is None or (bundled is not None and Path(path).resolve() == Path(bundled).resolve())
+
+
+def ages_not_recorded_note(quality, threshold: int) -> str | None:
+    """Table 2's note on the accepted audits with no age recorded (kept with age band "Not
+    recorded", a level of its own in breakdowns and the case-mix models), from the results table
+    ``data_quality_counts`` (its row ``age_not_recorded``); None where every audit has its age.
+
+    The count is disclosure-controlled as any published count: one below ``threshold`` (the
+    cycle's ``suppression_threshold``) is said as "fewer than <threshold>", never its value. No
+    published table breaks the audits down by age, so no other cell recovers it."""
+    if quality is None or not len(quality) or "rule" not in quality.columns:
+        return None
+    n = int(quality.loc[quality["rule"] == "age_not_recorded", "n_records"].sum())
+    if n <= 0:
+        return None
+    shown = f"fewer than {threshold}" if n < threshold else format_value(n, "count")
+    return (f"Of the accepted audits, {shown} had no age recorded: they are kept, with the age band "
+            "\"Not recorded\" as a level of its own in the breakdowns by age and in the case-mix "
+            "models, never left out or given an age.")
 
 
 def without_note(spec: dict, key: str) -> dict:
@@ -806,6 +825,10 @@ def _start(params, results_dir, spec_path) -> _Build:
     spec = answer_words(answer_scheme(load_spec(spec_path, words=_words(params)), answers), answers)
     if not _assumed_areas(params):
         spec = without_note(spec, "area_assumption")  # the cycle's own areas: nothing assumed
+    threshold_ = int(_get(params, "suppression_threshold", 5))
+    no_age = ages_not_recorded_note(read_results(results_dir, "data_quality_counts"), threshold_)
+    spec = without_note(spec, "ages_not_recorded") if no_age is None else {
+        **spec, "notes": {**spec.get("notes", {}), "ages_not_recorded": no_age}}
     samples = list(_get(params, "samples", []) or [])
     inputs = _inputs(params)
     has_prev = bool(inputs.get("previous_audits"))
@@ -826,7 +849,8 @@ def _tables(b: _Build) -> tuple:
                         synthetic=b.synthetic, source=source_line(b.params, b.synthetic),
                         criterion_words=b.words["criteria"], words=b.words["authority"],
                         producer=_profile(b.params).name, cycle_label=_label(b.params),
-                        sample_labels=b.words["samples"])
+                        sample_labels=b.words["samples"],
+                        extension_reason=_profile(b.params).no_extension_reason(b.words["authority"].authority))
 
 
 def _earlier(b: _Build, ctx: Context, width: int) -> tuple:

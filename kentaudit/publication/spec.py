@@ -211,12 +211,13 @@ def applies(entry: dict, samples: list, has_previous: bool,
 
 
 def title_for(entry: dict, sample_labels: Mapping | None = None) -> str:
-    """The title a "not produced" list gives an entry: its own, or none ("") when the entry
-    is about samples the cycle's profile does not have at all (its title would name another
-    programme's samples, such as the bundled example's "initial and extended samples")."""
+    """The title a "not produced" list gives an entry: its own, or, when the entry is about
+    samples the cycle's profile does not have at all, its ``general_title`` (a title naming
+    another programme's samples, such as the bundled example's "initial and extended samples",
+    said in general words), so every line reads "Table N (title): reason"."""
     want = entry.get("applies_to")
     if sample_labels is not None and want and not set(want) & set(sample_labels):
-        return ""
+        return entry.get("general_title", entry["title"])
     return entry["title"]
 
 
@@ -244,7 +245,8 @@ def _note_keys(entries, samples) -> list:
 def build_tables(spec: dict, results_dir, *, cycle: str, samples, has_previous: bool,
                  synthetic: bool = False, source: str | None = None, criterion_words=None,
                  frames=None, words: Words | None = None, producer: str | None = None,
-                 cycle_label: str | None = None, sample_labels: Mapping | None = None):
+                 cycle_label: str | None = None, sample_labels: Mapping | None = None,
+                 extension_reason: str | None = None):
     """Build the unsuppressed publication tables named by the spec.
 
     ``frames`` (``{results table name: DataFrame}``) replaces reading ``results_dir``
@@ -252,7 +254,11 @@ def build_tables(spec: dict, results_dir, *, cycle: str, samples, has_previous: 
     readers see it ("2025/26", ``CycleParams.label``; default ``cycle``). ``words`` (the cycle's
     profile's) name the authority in each table's scope, and ``producer`` (its full name)
     in the default ``source``. ``sample_labels`` (the profile's samples, ``{code: label}``)
-    word the reasons a table is not produced (:func:`applies`).
+    word the reasons a table is not produced (:func:`applies`). ``extension_reason``: why the
+    cycle's profile has no sample drawn to extend another
+    (``Profile.no_extension_reason``); given, an entry marked ``extension: true`` (the
+    comparison of a sample with the cases drawn to extend it) is not produced, with that reason
+    and its ``general_title``.
 
     Returns
     -------
@@ -269,6 +275,9 @@ def build_tables(spec: dict, results_dir, *, cycle: str, samples, has_previous: 
     producer = producer or (bundled_profile().name if words is None else w.authority)
     tables, skipped = [], []
     for e in spec["tables"]:
+        if e.get("extension") and extension_reason:
+            skipped.append((e["id"], e.get("general_title", e["title"]), extension_reason))
+            continue
         why = applies(e, list(samples), has_previous, sample_labels)
         if why:
             skipped.append((e["id"], title_for(e, sample_labels), why))

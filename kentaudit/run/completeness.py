@@ -33,27 +33,31 @@ def notebook_skip_reason(notebook: str, params) -> str | None:
     ``skipped`` and this reason (the summary, the manifest and the reviewer index), rather
     than running it to say nothing, or something false, about the authority.
 
-    ``initial_vs_extended`` compares a sample of cases chosen on purpose with a random sample
-    drawn beside it (the profile's purposive and random main samples, as
-    :mod:`kentaudit.analysis.extension` reads them: Kent's initial and extended) and a
-    sample with its re-audit (a sample whose profile entry ``repeats`` another, both in the
-    cycle); a cycle with neither skips it. Every other notebook applies to every cycle.
+    ``initial_vs_extended`` compares a sample of cases chosen on purpose with the random sample
+    the profile declares drawn to extend it (``samples.<name>.extends``: Kent's ``extended``
+    extends ``initial``; :mod:`kentaudit.analysis.extension`), and a sample with its re-audit (a
+    sample whose profile entry ``repeats`` another, both in the cycle); a cycle with neither
+    skips it. A sample chosen on purpose beside a random one that does not extend it (a themed
+    dip-sample beside a random monthly audit) is two programmes, not an extension: the reason
+    says which profile key would declare one. Every other notebook applies to every cycle.
     """
     if notebook != "initial_vs_extended":
         return None
     samples = set(params.samples)
     repeats = {s.name: s.repeats for s in params.profile.samples if s.repeats}
     paired = any(name in samples and first in samples for name, first in repeats.items())
-    # the design the extension reads (analysis.common.sample_design): cases chosen on purpose
-    # with a random sample drawn beside them, both main samples of the cycle
-    chosen = [s for s in params.main_samples if s in samples and s not in params.random_samples]
-    drawn = [s for s in params.random_samples if s in samples]
-    if (chosen and drawn) or paired:
+    ext = params.profile.extension
+    if (ext is not None and ext[0] in samples and ext[1] in samples) or paired:
         return None
     labels = {s.name: (s.label or s.name) for s in params.profile.samples}
     have = ", ".join(str(labels.get(s, s)) for s in params.samples) or "none"
-    return ("not run: it compares a sample with the cases added to it and a sample with its "
-            f"re-audit (a sample that repeats another), and this cycle has neither (its samples: {have})")
+    why = params.profile.no_extension_reason(params.words.authority)
+    if why is None:
+        names = " and ".join(str(labels.get(s, s)) for s in ext)
+        why = f"this cycle does not have both {names}"
+    return ("not run: it compares a sample with the cases drawn to extend it and a sample with its "
+            f"re-audit (a sample that repeats another); {why}, and no sample of this cycle repeats "
+            f"another (its samples: {have})")
 
 
 def appendix_notebooks(params) -> dict[str, list[str]]:

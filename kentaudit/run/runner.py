@@ -554,8 +554,9 @@ def _run_log(path: Path):
 
 # ---------------------------------------------------------------------- summary
 
-def _summary_table(entries: list[dict[str, Any]]) -> str:
-    head = ("notebook", "district", "status", "seconds", "retries", "error")
+def _summary_table(entries: list[dict[str, Any]], unit: str = "district") -> str:
+    """The run's notebooks, one a line; ``unit``: the profile's word for a unit (its column's head)."""
+    head = ("notebook", unit, "status", "seconds", "retries", "error")
     rows = [(e["notebook"], e["district"] or "-",
              e["status"] + (" (reused)" if (e.get("cache") or {}).get("decision") == "reused" else ""),
              "" if e["seconds"] is None else f"{e['seconds']:.1f}", str(e["retries"]),
@@ -1317,7 +1318,7 @@ def _print_summary(run: _Run, where: str) -> None:
     # what disclosure control hid, table by table (issue 22: report the loss)
     for line in run.manifest["appendix"].get("disclosure_loss") or ():
         where += f"\nappendix: disclosure control: {line}"
-    print(_summary_table(list(run.entries.values())))
+    print(_summary_table(list(run.entries.values()), run.params.words.unit))
     print(_rows_line(run.manifest.get("data_checks") or {}))
     if run.cache_keys:
         where = _reuse_summary(run) + "\n" + where

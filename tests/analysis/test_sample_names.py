@@ -15,6 +15,7 @@ import json
 import re
 import warnings
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -115,7 +116,12 @@ def test_the_cycle_reads_its_samples_designs_from_the_profile(loamshire):
     assert cd.params.random_samples == ("spring", "autumn")
     assert list(cd.district_samples) == ["spring", "autumn"]  # district comparisons: the random samples
     assert programme_samples(cd) == ("spring", "autumn")  # pooled with the earlier cycle
-    assert sample_design(cd) == ("themed", "spring", None)
+    # rounds drawn at random beside a themed audit chosen on purpose are separate programmes: no
+    # extension is compared unless the profile declares one (samples.<name>.extends)
+    assert sample_design(cd) == (None, None, None)
+    samples = tuple(replace(s, extends="themed") if s.name == "spring" else s for s in cd.params.profile.samples)
+    declared = replace(cd, params=replace(cd.params, profile=replace(cd.params.profile, samples=samples)))
+    assert sample_design(declared) == ("themed", "spring", None)
 
 
 def test_the_programme_tables_pool_the_random_rounds_of_both_cycles(loamshire):

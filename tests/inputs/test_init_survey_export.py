@@ -119,3 +119,16 @@ def test_a_question_answered_in_words_init_does_not_know_is_still_a_criterion(tm
     assert p.mapping["columns"]["Q1. Is the plan evident? (Please select one)"] == "c_plan_evident"
     assert [c["label"] for c in p.criteria] == ["Is the plan evident?"]
     assert any(u.startswith("answer 'Evident' (4 answers): not recognised") for u in p.undecided)
+
+
+def test_init_never_proposes_an_extension_and_says_what_extends_would_mean(adopted):
+    """A random monthly audit beside a themed dip-sample chosen on purpose: init cannot know that
+    the random one was drawn to extend the other, so it declares no ``extends:`` (the two are
+    separate programmes) and leaves a comment saying what the key means."""
+    tmp, _ = adopted
+    samples = _yaml(tmp, "profile.yaml")["samples"]
+    assert {s["design"] for s in samples.values()} == {"random", "purposive"}
+    assert not any("extends" in s for s in samples.values())
+    text = (tmp / "p" / "profile.yaml").read_text(encoding="utf-8")
+    assert "# extends: <sample> on a random sample drawn to extend the cases chosen on purpose" in text
+    assert load_profile(tmp / "p" / "profile.yaml").extension is None

@@ -205,3 +205,31 @@ def test_a_sample_repeating_an_unknown_sample_is_refused(tmp_path):
     with pytest.raises(InputError) as e:
         load_profile(_profile(tmp_path, GOOD + "samples: {again: {design: purposive, repeats: first}}\n"))
     assert e.value.column == "samples.again.repeats"
+
+
+def test_kents_profile_declares_its_extended_sample_drawn_to_extend_the_initial_one():
+    assert bundled_profile().extension == ("initial", "extended")
+    assert bundled_profile().no_extension_reason() is None
+
+
+def test_a_random_sample_beside_one_chosen_on_purpose_is_no_extension_unless_declared(tmp_path):
+    p = load_profile(_profile(tmp_path, GOOD + "samples: {monthly: {design: random}, themed: {design: purposive}}\n"))
+    assert p.extension is None
+    assert p.no_extension_reason() == f"no sample of {p.short_name} extends another (profile: samples.monthly.extends)"
+
+
+#: a random sample extending a re-audit (not a main sample)
+REPEAT_EXTENDED = ("{monthly: {design: random}, themed: {design: purposive}, again: {design: purposive, "
+                   "repeats: themed}, more: {design: random, extends: again}}")
+
+
+@pytest.mark.parametrize("samples, why", [
+    ("{monthly: {design: random, extends: themes}, themed: {design: purposive}}", "another main sample"),
+    ("{monthly: {design: random, extends: monthly}, themed: {design: purposive}}", "another main sample"),
+    (REPEAT_EXTENDED, "another main sample"),
+    ("{monthly: {design: purposive, extends: themed}, themed: {design: purposive}}", "drawn at random"),
+])
+def test_extends_must_name_another_main_sample_and_belong_to_a_random_one(tmp_path, samples, why):
+    with pytest.raises(InputError) as e:
+        load_profile(_profile(tmp_path, GOOD + f"samples: {samples}\n"))
+    assert e.value.column.endswith(".extends") and why in str(e.value), str(e.value)

@@ -67,3 +67,20 @@ def test_a_row_repeated_in_every_published_column_is_published_once(tmp_path):
     tables, _ = build_tables(spec, tmp_path, cycle="2026", samples=["a"], has_previous=False,
                              frames={"s": frame})
     assert tables[0].data["sample"].tolist() == ["a", "Total"]
+
+
+def test_every_table_a_profile_lacks_is_listed_with_a_title_naming_none_of_kents_samples(tmp_path):
+    """A "not produced" line reads "Table N (title): reason": a title naming the bundled example's
+    samples is replaced by the entry's general title, and Table 5 of a profile that declares no
+    extension says so, naming the profile key (Profile.no_extension_reason)."""
+    (tmp_path / "results").mkdir()
+    spec = load_spec()
+    spec = {**spec, "tables": [_entry(spec, i) for i in ("T5", "T6", "T14")]}
+    why = "no sample of Calderbrook extends another (profile: samples.monthly_random.extends)"
+    _, skipped = build_tables(spec, tmp_path, cycle="2026-27", samples=list(LABELS), has_previous=False,
+                              words=Words(authority="Calderbrook", unit="team", units="teams"),
+                              sample_labels=LABELS, extension_reason=why)
+    titles = {i: t for i, t, _ in skipped}
+    assert all(titles.values()), skipped
+    assert not any(w in t.lower() for t in titles.values() for w in KENT_WORDS), titles
+    assert {i: r for i, _, r in skipped}["T5"] == why

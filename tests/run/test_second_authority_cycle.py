@@ -172,3 +172,42 @@ def test_reviewer_pages_and_manifest_say_the_label_not_the_id(fenmarsh):
     assert "2025/26" in page
     shown = pd.Series(re.findall(r">[^<]*2025-26[^<]*<", page))
     assert shown.empty, shown.tolist()[:5]
+
+
+#: what only a declared extension (samples.<name>.extends) may say: Kent's extended sample's words
+#: (the design-based estimate's "a certainty stratum taken in full" of the compliance notebook and
+#: Table 15 is not the extension's: it is said of any sample chosen on purpose)
+EXTENSION_CLAIMS = re.compile(r"additional cases|the extended sample|scored higher than the initial|"
+                              r"initial and (?:the )?additional", re.IGNORECASE)
+
+
+def test_a_themed_audit_beside_a_random_sample_is_never_called_an_extension(fenmarsh):
+    """Fenmarsh's themed audit (chosen on purpose) and its random sample are two programmes: its
+    profile declares no ``extends:``, so nothing the runner writes compares them as an extension;
+    the notebook is not run, and the manifest, the run summary and the appendix say why, in words."""
+    run = fenmarsh["run"]
+    assert run.returncode == 0, run.stderr[-3000:]
+    why = f"no sample of {fx.SHORT_NAME} extends another (profile: samples."
+    manifest = json.loads((fenmarsh["dir"] / "manifest.json").read_text(encoding="utf-8"))
+    entry = next(e for e in manifest["notebooks"] if e["notebook"] == "initial_vs_extended")
+    assert entry["status"] == "skipped" and why in entry["error"], entry  # the manifest keeps the reason there
+    assert why in run.stdout
+    html = (fenmarsh["dir"] / "publish" / "appendix.html").read_text(encoding="utf-8")
+    assert re.search(r"<li>Table 5 \(Compliance in a sample and the cases drawn to extend it\): "
+                     + re.escape(why), html), re.findall(r"<li>Table 5[^<]*</li>", html)
+    for p in sorted(fenmarsh["dir"].rglob("*")):
+        if p.is_file() and p.suffix in (".html", ".csv", ".json", ".txt", ".md", ".ipynb", ".log"):
+            text = p.read_text(encoding="utf-8", errors="replace")
+            text = re.sub(r"Table 5 \(Compliance in a sample and the cases drawn to extend it\)", "", text)
+            found = EXTENSION_CLAIMS.findall(text)
+            assert not found, (p.relative_to(fenmarsh["dir"]), found[:5])
+
+
+def test_the_run_summary_names_the_unit_in_the_councils_word_and_titles_every_table_not_published(fenmarsh):
+    out = fenmarsh["run"].stdout
+    head = next(line for line in out.splitlines() if line.startswith("notebook "))
+    assert head.split()[:3] == ["notebook", "locality", "status"], head
+    lines = [line for line in out.splitlines() if line.startswith("appendix: ") and "not published" in line]
+    assert lines, out[-3000:]
+    for line in lines:
+        assert re.match(r"appendix: (Table|Figure) \d+ \([^)]+\) not published: \S", line), line
