@@ -212,7 +212,7 @@ def main(argv=None) -> int:
         rows.append(("", "compute floor: analyses in one warm process / 2", _fmt_s(r["compute_floor"]), 1,
                      f"runner = {r['vs_compute_floor']:.2f}x the compute floor"))
         sections.append("\n".join([
-            f"## Cycle: `kentaudit run` against a serial loop of `papermill` commands",
+            "## Cycle: `kentaudit run` against a serial loop of `papermill` commands",
             "",
             f"Parameter file: a copy of `{Path(a.params).relative_to(ROOT) if Path(a.params).is_relative_to(ROOT) else a.params}` "
             f"(output_dir under benchmarks/.work/); notebooks: `{Path(a.notebooks_dir).resolve().relative_to(ROOT) if Path(a.notebooks_dir).resolve().is_relative_to(ROOT) else a.notebooks_dir}`"

@@ -636,7 +636,7 @@ def _district_tests(t, alpha, adjust_words, left, where, words=None, conf_level=
     # reviewer pages' larger count (nothing hidden there) sees why the two differ; the family the
     # p-values were adjusted over is the same (issue 23 item 5)
     n_hid = int((df["p_adjusted"] == "[c]").sum())
-    hidden = ([f"; the p-values of ", _rows(t.id, n_hid, "p_adjusted == [c]"),
+    hidden = (["; the p-values of ", _rows(t.id, n_hid, "p_adjusted == [c]"),
                f" other result{'s are' if n_hid != 1 else ' is'} not shown ([c]), and all ",
                _rows(t.id, len(tested) + n_hid, "p_adjusted shown or [c]"),
                " were adjusted together"] if n_hid else [])

@@ -296,7 +296,7 @@ def _fit(y, X, weights=None):
             notes.append(f"{_first_up(_listed(aliased))} left out of the model: the other terms already "
                          "determine it.")
             warnings.warn(msg, UserWarning, stacklevel=3)
-    with warnings.catch_warnings(record=True) as w:
+    with warnings.catch_warnings(record=True):  # recorded, not shown: separation is found below
         warnings.simplefilter("always")
         res = sm.GLM(y, X, family=sm.families.Binomial(), freq_weights=weights).fit(tol=1e-15, maxiter=300)
     direction = separated_terms(y.to_numpy(), X.to_numpy())

@@ -8,7 +8,6 @@ their nominal rate: not one lucky seed.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from kentaudit.stats import proportions

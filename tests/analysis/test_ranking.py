@@ -3,7 +3,6 @@ the data-quality notebook's calibration section (kentaudit.analysis.calibration)
 synthetic cycles, and what a real run publishes from them."""
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import pytest
 

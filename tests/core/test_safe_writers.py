@@ -9,7 +9,6 @@ formula cell and no hyperlink other than its own contents links.
 from __future__ import annotations
 
 import csv
-import io
 from pathlib import Path
 
 import openpyxl

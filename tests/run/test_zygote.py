@@ -22,7 +22,7 @@ import pytest
 from kentaudit.run import kernels
 from kentaudit.run import zygote
 from kentaudit.run.manifest import read_manifest
-from processes import alive, wait_gone
+from processes import wait_gone
 
 pytestmark = pytest.mark.slow
 

@@ -448,7 +448,6 @@ def attack(publish_dir, earlier=(), *, width: int | None = None, time_limit: flo
     vec = {}
     for (k, tid, i, col, d, txt) in cells:
         sets, br = d
-        kk = (br, tuple(sorted((a, tuple(sorted(b))) for a, b in sets.items())))
         v = tuple(sorted(model.vector(sets, br)))
         vec[(k, tid, i, col)] = v
         key.setdefault(v, []).append((k, tid, i, col, txt))
