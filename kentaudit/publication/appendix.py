@@ -474,7 +474,7 @@ def _disclosure_text(thr, sup, earlier, words: Words | None = None) -> str:
                 f"({100.0 * tot_h / tot_n if tot_n else 0:.1f}%)"
                 + (": " + "; ".join(parts) if parts else "") +
                 f"; {int(lo['n_hidden_derived'].sum())} derived figures are suppressed with them. "
-                "By table: " + ". ".join(loss_lines(sup)) + ".")
+                "By table: " + ". ".join(loss_lines(sup, detail=False)) + ".")
     return txt
 
 
@@ -731,21 +731,26 @@ def build_appendix(params, results_dir=None, *, spec_path=None) -> AppendixResul
                           loss_lines(d.sup))
 
 
-def loss_lines(sup) -> list[str]:
+def loss_lines(sup, detail: bool = True) -> list[str]:
     """What disclosure control cost, one sentence a table that lost anything: the counts hidden
-    of those published, how many as primary (1 to the threshold) and as secondary (complements,
-    and counts hidden in an earlier release), the derived figures hidden with them, and for the
-    authority-wide estimate (its ``estimate`` column) the criteria whose figure is hidden, with
-    the count that forces it (the suppression audit's detail)."""
+    of those published, the derived figures hidden with them, and for the authority-wide estimate
+    (its ``estimate`` column) how many rows are hidden and why.
+
+    ``detail=True`` (the run's log, manifest and summary: restricted, for the analyst) adds how
+    many counts are primary (1 to the threshold) and secondary (complements, and counts hidden in
+    an earlier release), and the count that forces an estimate hidden with the values it would
+    narrow it to (the suppression audit's detail). ``detail=False`` is what the published
+    appendix says: neither, since the split tells a reader how many cells are small and the
+    detail names a hidden cell and its value."""
     out = []
     if sup is None or sup.loss is None:
         return out
     for r in sup.loss.itertuples():
         if not (r.n_hidden_counts or r.n_hidden_derived):
             continue
-        line = (f"{reader_number(r.table_id)}: {int(r.n_hidden_counts)} of {int(r.n_count_cells)} counts hidden "
-                f"({int(r.n_primary)} primary, {int(r.n_secondary)} secondary), "
-                f"{int(r.n_hidden_derived)} derived figures hidden with them")
+        split = f" ({int(r.n_primary)} primary, {int(r.n_secondary)} secondary), " if detail else ", "
+        line = (f"{reader_number(r.table_id)}: {int(r.n_hidden_counts)} of {int(r.n_count_cells)} counts hidden"
+                f"{split}{int(r.n_hidden_derived)} derived figures hidden with them")
         est = sup.audit[(sup.audit["table_id"] == r.table_id) & (sup.audit["column"] == "estimate")]
         forced = [d.split("checked as a relation: ", 1)[1] for d in est["detail"].astype(str)
                   if "checked as a relation: " in d]
@@ -753,11 +758,11 @@ def loss_lines(sup) -> list[str]:
         unchecked = [f for f in forced if "would narrow" not in f]
         if revealing:
             line += (f"; the estimate of {len(revealing)} row(s) is hidden because it would reveal a hidden "
-                     f"count ({revealing[0]}" + (f", and {len(revealing) - 1} more" if len(revealing) > 1 else "")
-                     + ")")
+                     "count" + ((f" ({revealing[0]}" + (f", and {len(revealing) - 1} more" if len(revealing) > 1
+                                                        else "") + ")") if detail else ""))
         if unchecked:
             line += (f"; the estimate of {len(unchecked)} row(s) is hidden with the hidden counts it is "
-                     f"computed over, not checked as a relation ({unchecked[0]})")
+                     "computed over" + (f", not checked as a relation ({unchecked[0]})" if detail else ""))
         out.append(line)
     return out
 

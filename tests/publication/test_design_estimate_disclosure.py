@@ -146,6 +146,21 @@ def test_the_loss_is_reported_table_by_table_with_the_count_that_keeps_the_estim
     assert "would reveal a hidden count (T7 row" in t15
 
 
+def test_the_published_loss_names_no_hidden_cell_value_or_primary_split():
+    # the appendix printed the analyst's detail: "would narrow T12 row 0 n_yes (Bramfield Hub) to
+    # [14, 14]" (a hidden count's value, Wexmoor replay, stop 25) and "(6 primary, 1 secondary)"
+    # (how many cells are small); the published lines say what was lost, never which or what
+    tables, ctx, N = fixture()
+    sup = suppress(tables, context=ctx, width=3)
+    protect_design_estimate(sup, tables, frame=N)
+    public = loss_lines(sup, detail=False)
+    assert any(line.startswith("Table 15:") and "would reveal a hidden count" in line for line in public)
+    for line in public:
+        assert " counts hidden, " in line, line
+        for leak in ("primary", "secondary", "would narrow", "[", " row ", "n_yes", "T7", "T12"):
+            assert leak not in line, (leak, line)
+
+
 def shrunken_fixture():
     """T7's unit rows of one criterion and T12: the shrunken estimates fitted over them."""
     tables, ctx, N = fixture()
