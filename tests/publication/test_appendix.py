@@ -54,8 +54,8 @@ def test_spec_texts_are_in_the_profiles_words():
     assert [c["label"] for c in t7["columns"] if c["name"] in ("area", "district")] == ["Quadrant", "Locality"]
     assert {"where": {"area": "Borsetshire"}, "within": ["criterion"],
             "parts_where": {"district": "All localities"}} in t7["total_rows"]
-    # the two notes the builder writes from the cycle (its samples, the profile's re-audit design)
-    assert not [k for k, v in other["notes"].items() if "{" in v and k not in ("district_samples", "reaudit_pairs")]
+    # the notes the builder writes from the cycle (its samples, the profile's re-audit design, ages not recorded)
+    assert not [k for k, v in other["notes"].items() if "{" in v and k not in ("district_samples", "reaudit_pairs", "ages_not_recorded")]
 
 
 def test_publish_holds_html_xlsx_csvs_and_figures(built):
