@@ -341,25 +341,25 @@ _PLAIN_FLOAT = re.compile(r"[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?|
 _TRUE_FALSE = re.compile(r"true|True|TRUE|false|False|FALSE")
 
 
-def _construct_int(loader, node):
-    text = node.value
-    if not _PLAIN_INT.fullmatch(text):
-        read = yaml.SafeLoader.construct_yaml_int(loader, node)
+def _refuse_unplain(loader, node, plain, construct, kinds: str, advice: str):
+    """Refuse a number YAML 1.1 would read as another than the one written, naming both."""
+    if not plain.fullmatch(node.value):
+        read = construct(loader, node)
         raise yaml.constructor.ConstructorError(
-            None, None, f"the number {text!r} is not written as a plain decimal number: YAML 1.1 reads it "
-            f"as {read} (an octal, hexadecimal, binary, base-60 or underscored number); write it in "
-            "decimal digits without leading zeros, or quote it if it is text", node.start_mark)
-    return int(text)
+            None, None, f"the number {node.value!r} is not written as a plain decimal number: YAML 1.1 "
+            f"reads it as {read} ({kinds}); {advice}, or quote it if it is text", node.start_mark)
+
+
+def _construct_int(loader, node):
+    _refuse_unplain(loader, node, _PLAIN_INT, yaml.SafeLoader.construct_yaml_int,
+                    "an octal, hexadecimal, binary, base-60 or underscored number",
+                    "write it in decimal digits without leading zeros")
+    return int(node.value)
 
 
 def _construct_float(loader, node):
-    text = node.value
-    if not _PLAIN_FLOAT.fullmatch(text):
-        read = yaml.SafeLoader.construct_yaml_float(loader, node)
-        raise yaml.constructor.ConstructorError(
-            None, None, f"the number {text!r} is not written as a plain decimal number: YAML 1.1 reads it "
-            f"as {read} (a base-60 or underscored number); write it in decimal digits, or quote it if it "
-            "is text", node.start_mark)
+    _refuse_unplain(loader, node, _PLAIN_FLOAT, yaml.SafeLoader.construct_yaml_float,
+                    "a base-60 or underscored number", "write it in decimal digits")
     return yaml.SafeLoader.construct_yaml_float(loader, node)
 
 
