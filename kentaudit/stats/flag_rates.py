@@ -434,10 +434,7 @@ def power_sentence(summary: pd.DataFrame, rule: str = "funnel_99_8", shortfall: 
     if s.empty or z.empty:
         raise InputError(f"no {rule} row with shortfall {shortfall} in the summary.", column="rule")
     s, z = s.iloc[0], z.iloc[0]
-    what = {"standard": "the standard", "overall level": "the authority's level"}.get(
-        s["reference"], f"the {s['reference']}")
-    rule_words = {"funnel_95": "the 95% funnel", "funnel_99_8": "the 99.8% funnel",
-                  "district_vs_rest": f"the test of each {unit_label} against the rest (adjusted p-value)"}[rule]
+    what, rule_words = _sentence_words(s["reference"], rule, unit_label)
     return (f"With a median of {s['median_files']:.0f} answered files, a {unit_label} "
             f"{100 * shortfall:.0f} points below {what} is flagged by {rule_words} in "
             f"{100 * s['p_flag_mean']:.0f}% of cycles (range {100 * s['p_flag_min']:.0f}-"
@@ -458,14 +455,21 @@ def false_positive_sentence(summary: pd.DataFrame, rule: str = "funnel_99_8", un
     if z.empty:
         raise InputError(f"no {rule} false-positive row in the summary.", column="rule")
     z = z.iloc[0]
-    what = {"standard": "the standard", "overall level": "the authority's level"}.get(
-        z["reference"], f"the {z['reference']}")
-    rule_words = {"funnel_95": "the 95% funnel", "funnel_99_8": "the 99.8% funnel",
-                  "district_vs_rest": f"the test of each {unit_label} against the rest (adjusted p-value)"}[rule]
+    what, rule_words = _sentence_words(z["reference"], rule, unit_label)
     return (f"With a median of {z['median_files']:.0f} answered files, a {unit_label} exactly at {what} "
             f"is flagged by {rule_words} in {100 * z['p_flag_mean']:.1f}% of cycles (range "
             f"{100 * z['p_flag_min']:.1f}-{100 * z['p_flag_max']:.1f}% over {units_label} and criteria): "
             "a false alarm.")
+
+
+def _sentence_words(reference: str, rule: str, unit_label: str) -> tuple[str, str]:
+    """The reader's words for a summary row's reference and for a rule (one place for both
+    sentences above)."""
+    what = {"standard": "the standard", "overall level": "the authority's level"}.get(
+        reference, f"the {reference}")
+    rule_words = {"funnel_95": "the 95% funnel", "funnel_99_8": "the 99.8% funnel",
+                  "district_vs_rest": f"the test of each {unit_label} against the rest (adjusted p-value)"}[rule]
+    return what, rule_words
 
 
 # --- SPC rules ---------------------------------------------------------------------------------
