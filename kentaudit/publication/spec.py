@@ -9,6 +9,8 @@ all build their tables here.
 """
 from __future__ import annotations
 
+import copy
+
 import re
 
 from collections.abc import Mapping
@@ -242,11 +244,45 @@ def _note_keys(entries, samples) -> list:
     return out
 
 
+def sample_roles(profile, bundled=None) -> dict:
+    """The spec's sample names that stand for a design -> the profile's samples of that design:
+    each sample of the bundled example that ``repeats`` another (Kent's ``reaudit``) -> the
+    profile's samples that repeat another (Marrowdale's ``re_audit``). The spec names the bundled
+    example's samples; an entry about re-audits is the same table for any authority's re-audit."""
+    bundled = bundled or bundled_profile()
+    again = [s.name for s in profile.samples if s.repeats]
+    return {s.name: again for s in bundled.samples if s.repeats and again}
+
+
+def _for_roles(entry: dict, roles: Mapping | None) -> dict:
+    """``entry`` with the sample names of :func:`sample_roles` replaced by the cycle's (in
+    ``applies_to`` and the ``sample`` of ``defines``), and each column's ``general_label`` as
+    its label, where a name is replaced by another; else ``entry`` itself."""
+    if not roles:
+        return entry
+    want = list(entry.get("applies_to") or ())
+    if not any(w in roles and roles[w] != [w] for w in want):
+        return entry
+
+    def swap(names):
+        return [x for n in names for x in (roles.get(n, [n]))]
+    e = copy.deepcopy(entry)
+    e["applies_to"] = swap(want)
+    d = e.get("defines") or {}
+    for part in [d.get("fixed") or {}, *(d.get("columns") or {}).values()]:
+        if "sample" in part:
+            part["sample"] = swap(part["sample"])
+    for c in e.get("columns", ()):
+        if c.get("general_label"):
+            c["label"] = c["general_label"]
+    return e
+
+
 def build_tables(spec: dict, results_dir, *, cycle: str, samples, has_previous: bool,
                  synthetic: bool = False, source: str | None = None, criterion_words=None,
                  frames=None, words: Words | None = None, producer: str | None = None,
                  cycle_label: str | None = None, sample_labels: Mapping | None = None,
-                 extension_reason: str | None = None):
+                 extension_reason: str | None = None, roles: Mapping | None = None):
     """Build the unsuppressed publication tables named by the spec.
 
     ``frames`` (``{results table name: DataFrame}``) replaces reading ``results_dir``
@@ -258,7 +294,10 @@ def build_tables(spec: dict, results_dir, *, cycle: str, samples, has_previous: 
     cycle's profile has no sample drawn to extend another
     (``Profile.no_extension_reason``); given, an entry marked ``extension: true`` (the
     comparison of a sample with the cases drawn to extend it) is not produced, with that reason
-    and its ``general_title``.
+    and its ``general_title``. ``roles``: the spec's sample names that stand for a design
+    (the bundled example's ``reaudit``, a sample that ``repeats`` another) -> the cycle's
+    samples of that design (:func:`sample_roles`): an entry about that design applies to them,
+    counts them (``defines``) and labels its columns in general words (``general_label``).
 
     Returns
     -------
@@ -275,6 +314,7 @@ def build_tables(spec: dict, results_dir, *, cycle: str, samples, has_previous: 
     producer = producer or (bundled_profile().name if words is None else w.authority)
     tables, skipped = [], []
     for e in spec["tables"]:
+        e = _for_roles(e, roles)
         if e.get("extension") and extension_reason:
             skipped.append((e["id"], e.get("general_title", e["title"]), extension_reason))
             continue
