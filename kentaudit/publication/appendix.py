@@ -48,8 +48,8 @@ from kentaudit.publication.members import left_out_note
 from kentaudit.publication.numbering import (ID_PATTERN, csv_name, numbering, reader_number,
                                              sheet_name)
 from kentaudit.publication.releases import earlier_releases, model_releases
-from kentaudit.publication.spec import (answer_scheme, answer_words, applies, build_tables, load_spec, read_results,
-                                        sample_roles)
+from kentaudit.publication.spec import (answer_scheme, answer_words, applies, build_tables,
+                                        load_spec, read_results, sample_roles)
 from kentaudit.publication.table import AppendixContent
 from kentaudit.publication.views import mark_untestable
 from kentaudit.publication.writers.csv import release_list, write_csvs

@@ -10,7 +10,6 @@ all build their tables here.
 from __future__ import annotations
 
 import copy
-
 import re
 
 from collections.abc import Mapping
@@ -26,7 +25,7 @@ from kentaudit.publication.table import Column, PublicationTable, PublicationTab
 from kentaudit.report.results import load_table
 from kentaudit.report.tables import column_info, default_words, in_words
 
-__all__ = ["load_spec", "build_tables", "read_results", "applies", "answer_scheme"]
+__all__ = ["load_spec", "build_tables", "read_results", "applies", "answer_scheme", "sample_roles"]
 
 #: libyaml's safe loader where PyYAML was built with it (8 times faster on the bundled
 #: spec, which every notebook's findings read; the same data, tested), else PyYAML's own.
