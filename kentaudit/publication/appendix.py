@@ -856,6 +856,7 @@ def _tables(b: _Build) -> tuple:
                         criterion_words=b.words["criteria"], words=b.words["authority"],
                         producer=_profile(b.params).name, cycle_label=_label(b.params),
                         sample_labels=b.words["samples"], roles=sample_roles(_profile(b.params)),
+                        main_samples=_main_samples(b.params),
                         extension_reason=_profile(b.params).no_extension_reason(b.words["authority"].authority))
 
 

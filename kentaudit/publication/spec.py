@@ -277,11 +277,27 @@ def _for_roles(entry: dict, roles: Mapping | None) -> dict:
     return e
 
 
+def _estimate_samples(entry: dict, df: pd.DataFrame, main_samples) -> dict:
+    """A design-based estimate's entry counting the samples its ``sample`` column names
+    ("monthly_random_audit", or "initial + extended": the notebook's `` + ``-joined list), where
+    they are not all the main samples; else the entry itself (``@main``, linked to Table 4)."""
+    if "sample" not in df.columns or not len(df):
+        return entry
+    read = list(dict.fromkeys(x.strip() for v in df["sample"].dropna().astype(str) for x in v.split(" + ")))
+    if set(read) == set(main_samples):
+        return entry
+    e = copy.deepcopy(entry)
+    (e.setdefault("defines", {}).setdefault("fixed", {}))["sample"] = read
+    e["links"] = [lk for lk in e.get("links", ()) if lk.get("table") != "T4"]
+    return e
+
+
 def build_tables(spec: dict, results_dir, *, cycle: str, samples, has_previous: bool,
                  synthetic: bool = False, source: str | None = None, criterion_words=None,
                  frames=None, words: Words | None = None, producer: str | None = None,
                  cycle_label: str | None = None, sample_labels: Mapping | None = None,
-                 extension_reason: str | None = None, roles: Mapping | None = None):
+                 extension_reason: str | None = None, roles: Mapping | None = None,
+                 main_samples=None):
     """Build the unsuppressed publication tables named by the spec.
 
     ``frames`` (``{results table name: DataFrame}``) replaces reading ``results_dir``
@@ -297,6 +313,10 @@ def build_tables(spec: dict, results_dir, *, cycle: str, samples, has_previous: 
     (the bundled example's ``reaudit``, a sample that ``repeats`` another) -> the cycle's
     samples of that design (:func:`sample_roles`): an entry about that design applies to them,
     counts them (``defines``) and labels its columns in general words (``general_label``).
+    ``main_samples``: the cycle's main samples; given, a design-based estimate (``design:
+    random``) whose ``sample`` column names fewer of them (a themed audit chosen on purpose
+    that no random sample extends stands only for itself: not in the estimate) counts the
+    samples it names, not ``@main``, and is not linked to Table 4's main-sample counts.
 
     Returns
     -------
@@ -327,6 +347,8 @@ def build_tables(spec: dict, results_dir, *, cycle: str, samples, has_previous: 
             skipped.append((e["id"], e["title"], in_words(NO_RANDOM_SAMPLE, w) if e.get("design") == "random"
                             else "the analysis it comes from was not run for this cycle"))
             continue
+        if e.get("design") == "random" and main_samples is not None:
+            e = _estimate_samples(e, df, main_samples)
         for j in e.get("join", ()):
             # the joined table comes from the same place as the table itself (``frames`` for a
             # reviewer page: never the results folder of whatever the working directory is)
