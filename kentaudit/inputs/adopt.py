@@ -101,6 +101,9 @@ _STOP = frozenset(("a", "an", "the", "is", "are", "was", "were", "be", "been", "
                    "do", "did", "there", "any", "of", "on", "in", "for", "with", "and", "that", "this", "it",
                    "its", "where", "when", "at", "by", "from", "all"))
 _DATE = re.compile(r"^([0-9]{1,2})([/.-])([0-9]{1,2})\2([0-9]{4})$")
+#: A part of a year as a cycle label ("Q3 2026", "Quarter 3 2026", "H1 2026", "2026 Q3"): its year.
+_PART_OF_YEAR = re.compile(r"^(?:(?:q|quarter|h|half)\s*[1-4]\s*[-/ ]?\s*([0-9]{4})|([0-9]{4})\s*[-/ ]?\s*(?:q|h)[1-4])$",
+                           re.IGNORECASE)
 #: A date with a two-digit year ("14.08.26").
 _DATE2 = re.compile(r"^([0-9]{1,2})([/.])([0-9]{1,2})\2([0-9]{2})$")
 #: An ISO date-time with a time of day (a spreadsheet's date-time cell, a form tool's timestamp).
@@ -672,12 +675,24 @@ def propose(export, *, name: str | None = None, short_name: str | None = None) -
                        "read (YYYY-MM-DD HH:MM under dates:)")
 
     # cycle style
+    part_label = None
     if cvals and all(_FY.match(v) and (int(_FY.match(v)[1]) + 1) % 100 == int(_FY.match(v)[2]) for v in cvals):
         profile["cycles"] = "financial_year"
         decided.append(f"cycles are financial years ({', '.join(cvals)})")
     else:
         profile["cycles"] = "year"
-        if cvals and not all(re.fullmatch(r"[0-9]{4}", v) for v in cvals):
+        in_year = {v: m[1] for v in cvals for m in [_PART_OF_YEAR.match(v)] if m}
+        if cvals and len(in_year) == len(cvals) and len(set(in_year.values())) == 1:
+            # one part of a year ("Q3 2026"): kentaudit's cycles are years or financial years, so the
+            # audit is the cycle of its year; the part is said in the title, never silently dropped
+            values["cycle"] = dict(in_year)
+            part_label = ", ".join(in_year)
+            cvals = {next(iter(in_year.values())): sum(cvals.values())}
+            undecided.append(f"cycle values {', '.join(map(repr, in_year))}: part of a year; read as the cycle "
+                             f"{next(iter(cvals))} (values: cycle: in mapping.yaml; the title in cycle.yaml names the "
+                             "part). Cycles are years or financial years: a second part of the same year is the "
+                             "same cycle, so give each year's audits in one run")
+        elif cvals and not all(re.fullmatch(r"[0-9]{4}", v) for v in cvals):
             undecided.append(f"cycle values {', '.join(map(repr, cvals))}: not years or financial years; "
                              "map them under values: cycle:")
 
@@ -825,7 +840,8 @@ def propose(export, *, name: str | None = None, short_name: str | None = None) -
                                  "is rejected whole (required_value) by validate and run; read them, then set "
                                  f"accept_rejected_rows: in cycle.yaml (docs/adopting.md, step 7)")
     label = max(cvals) if cvals else None
-    params = {"cycle": label or "YYYY (edit)", "title": f"{short_name or 'Authority'} case file audit {label or ''}".strip(),
+    params = {"cycle": label or "YYYY (edit)",
+              "title": f"{short_name or 'Authority'} case file audit {part_label or label or ''}".strip(),
               "profile": "profile.yaml", "inputs": {"audits": [str(Path(export).resolve())], "mapping": "mapping.yaml"},
               "samples": list(profile["samples"]), "seed": 1, "output_dir": "outputs",
               "publication": {"status": "management information"}}
