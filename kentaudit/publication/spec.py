@@ -280,7 +280,8 @@ def _for_roles(entry: dict, roles: Mapping | None) -> dict:
 def _estimate_samples(entry: dict, df: pd.DataFrame, main_samples) -> dict:
     """A design-based estimate's entry counting the samples its ``sample`` column names
     ("monthly_random_audit", or "initial + extended": the notebook's `` + ``-joined list), where
-    they are not all the main samples; else the entry itself (``@main``, linked to Table 4)."""
+    they are not all the cycle's main samples (``main_samples``: those of the cycle); else the
+    entry itself (``@main``, linked to Table 4)."""
     if "sample" not in df.columns or not len(df):
         return entry
     read = list(dict.fromkeys(x.strip() for v in df["sample"].dropna().astype(str) for x in v.split(" + ")))
@@ -348,7 +349,7 @@ def build_tables(spec: dict, results_dir, *, cycle: str, samples, has_previous: 
                             else "the analysis it comes from was not run for this cycle"))
             continue
         if e.get("design") == "random" and main_samples is not None:
-            e = _estimate_samples(e, df, main_samples)
+            e = _estimate_samples(e, df, [m for m in main_samples if m in set(samples)])
         for j in e.get("join", ()):
             # the joined table comes from the same place as the table itself (``frames`` for a
             # reviewer page: never the results folder of whatever the working directory is)

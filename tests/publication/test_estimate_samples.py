@@ -19,8 +19,9 @@ def _estimate(samples: str):
                          "conf_high": [0.8], "method": ["logit"]})
 
 
-def _t15(samples: str, main):
-    tables, skipped = build_tables(_spec(), ".", cycle="2026", samples=list(main), has_previous=False,
+def _t15(samples: str, main, cycle_samples=None):
+    tables, skipped = build_tables(_spec(), ".", cycle="2026", samples=list(cycle_samples or main),
+                                   has_previous=False,
                                    frames={"authority_estimate": _estimate(samples)}, main_samples=main)
     assert skipped == []
     return tables[0]
@@ -36,3 +37,9 @@ def test_an_estimate_over_every_main_sample_keeps_main_and_the_link_to_table_4()
     t = _t15("initial + extended", ("initial", "extended"))
     assert t.defines["fixed"] == {"sample": "@main"}
     assert [lk.table for lk in t.links] == ["T4"]
+
+
+def test_kents_2009_estimate_keeps_main_although_the_profiles_main_samples_include_annual():
+    # the profile's main samples are initial, extended and annual; the 2009 cycle has no annual sample
+    t = _t15("initial + extended", ("initial", "extended", "annual"), ("initial", "extended", "reaudit"))
+    assert t.defines["fixed"] == {"sample": "@main"} and [lk.table for lk in t.links] == ["T4"]
