@@ -17,7 +17,7 @@ from kentaudit.inputs import reference
 from kentaudit.report import charts
 from kentaudit.stats import ordinal, survey
 
-__all__ = ["compliance_summary"]
+__all__ = ["compliance_summary", "design_samples"]
 
 
 # ----------------------------------------------------------------------------- compliance
@@ -79,8 +79,7 @@ def compliance_summary(cd: CycleData) -> Section:
     # stratum taken in full standing only for themselves (Kent 2009: initial + extended)
     present = present_values(a["sample"])
     main_present = [s for s in P.profile.sample_names if s in P.main_samples and s in present]
-    rand = [s for s in main_present if s in P.random_samples]
-    purposive = [s for s in main_present if s not in rand]
+    rand, purposive = design_samples(main_present, P.random_samples, P.profile.extension)
     tables = {"compliance_by_criterion": by_crit, "compliance_by_sample": by_sample}
     if rand:
         try:
@@ -116,6 +115,20 @@ def compliance_summary(cd: CycleData) -> Section:
     return Section.of(cd, tables, {"grades_by_sample": fig})
 
 
+
+
+def design_samples(main_present, random_samples, extension) -> tuple[list, list]:
+    """``(random, certainty)``: the main samples of the authority-wide estimate. ``random``: those
+    drawn at random in every unit; ``certainty``: the sample chosen on purpose that a random one
+    was drawn to extend (the profile's ``extends:``, ``extension`` = ``(chosen, extra)``), a
+    stratum taken in full with the random sample standing for the rest of each unit's frame
+    (Kent 2009: initial + extended). A sample chosen on purpose that no random sample extends (a
+    themed audit beside a random monthly one) is a programme of its own: it stands only for
+    itself and is not in the estimate, whose random sample was drawn from the whole frame
+    (counting it as a certainty stratum would count its children twice)."""
+    rand = [s for s in main_present if s in random_samples]
+    chosen = [] if extension is None or extension[1] not in rand else [extension[0]]
+    return rand, [s for s in main_present if s not in rand and s in chosen]
 
 
 def _design_based(a: pd.DataFrame, cd: CycleData, *, frame: pd.Series, rand: list,

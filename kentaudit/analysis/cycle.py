@@ -83,7 +83,9 @@ class CycleData:
         keep = self.audits["sample"].isin(self.params.main_samples)
         if keep.all():
             return self.audits
-        cols = [c for c in self.audits.columns if c not in _NOT_IN_MAIN and not c.endswith("_date")]
+        # the record's dates go; a criterion or grade whose id ends in "date" (c_chronology_up_to_date) stays
+        cols = [c for c in self.audits.columns if c not in _NOT_IN_MAIN
+                and not (c.endswith("_date") and not c.startswith(("c_", "grade_", "risk_")))]
         return self.audits.loc[keep, cols]
 
     @property

@@ -83,8 +83,10 @@ GRADE_WORDS = ("outstanding", "excellent", "very good", "good", "satisfactory", 
                "inadequate", "unsatisfactory", "very weak")
 #: Answer words (matched as :func:`kentaudit.inputs.mapping.value_key` matches them: case and spacing
 #: ignored) and the code each is proposed as; ``P`` is the partial answer (``answers.partial``).
-_ANSWER_WORDS = {"Y": ("yes", "y", "true", "met", "fully", "fully met", "achieved", "in place"),
-                 "N": ("no", "n", "false", "not met", "not achieved", "not in place"),
+_ANSWER_WORDS = {"Y": ("yes", "y", "true", "met", "fully", "fully met", "achieved", "in place",
+                       "\u2713", "\u2714", "\u2611", "\u2705"),          # a tick: ✓ ✔ ☑ ✅
+                 "N": ("no", "n", "false", "not met", "not achieved", "not in place",
+                       "\u2717", "\u2718", "\u00d7", "\u274c", "\u2612"),  # a cross: ✗ ✘ × ❌ ☒
                  "NA": ("n/a", "na", "n.a.", "not applicable", "not relevant", "n/a - not applicable"),
                  "P": ("p", "partially", "partial", "partly", "in part", "partially met", "partly met", "part met",
                        "met in part", "some", "somewhat", "partially achieved", "partly achieved")}
@@ -93,11 +95,19 @@ _ANSWER_WORDS = {"Y": ("yes", "y", "true", "met", "fully", "fully met", "achieve
 UNIT_WORDS = ("team", "locality", "district", "unit", "hub", "patch")
 #: Words of a header naming who audited (its identity: an e-mail address is pseudonymised on ingest).
 AUDITOR_WORDS = ("auditor", "reviewer", "audited by", "reviewed by", "completed by")
-_QUESTION = re.compile(r"^\s*(?:q(?:uestion)?\s*\d+[a-z]?\b\s*[.:)\-]?\s*)(.*)$|^(.*\?)\s*$", re.IGNORECASE | re.DOTALL)
+_QUESTION = re.compile(r"^\s*(?:q(?:uestion)?\s*\d+[a-z]?\b\s*[.:)\-]?\s*)(.*)$|^(.*\?)\s*$"
+                       r"|^\s*\d{1,3}[a-z]?\s*[.:)]\s+(\S.*)$", re.IGNORECASE | re.DOTALL)
 _STOP = frozenset(("a", "an", "the", "is", "are", "was", "were", "be", "been", "has", "have", "had", "does",
                    "do", "did", "there", "any", "of", "on", "in", "for", "with", "and", "that", "this", "it",
                    "its", "where", "when", "at", "by", "from", "all"))
 _DATE = re.compile(r"^([0-9]{1,2})([/.-])([0-9]{1,2})\2([0-9]{4})$")
+#: A part of a year as a cycle label ("Q3 2026", "Quarter 3 2026", "H1 2026", "2026 Q3"): its year.
+_PART_OF_YEAR = re.compile(r"^(?:(?:q|quarter|h|half)\s*[1-4]\s*[-/ ]?\s*([0-9]{4})|([0-9]{4})\s*[-/ ]?\s*(?:q|h)[1-4])$",
+                           re.IGNORECASE)
+#: A date with a two-digit year ("14.08.26").
+_DATE2 = re.compile(r"^([0-9]{1,2})([/.])([0-9]{1,2})\2([0-9]{2})$")
+#: An ISO date-time with a time of day (a spreadsheet's date-time cell, a form tool's timestamp).
+_DATETIME = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[ T]([0-9]{2}:[0-9]{2})(?::[0-9]{2}(?:\.[0-9]+)?)?$")
 #: A date format written in a header ("Date audited (dd.mm.yyyy)").
 _HEADER_FORMAT = re.compile(r"\b(dd|mm)([/.-])(mm|dd)\2(yyyy)\b", re.IGNORECASE)
 _NUMBER = re.compile(r"^[0-9]{1,3}(?:\.[0-9]+)?$")
@@ -128,7 +138,7 @@ def criterion_id(question: str, taken=()) -> str:
     ``up_to_date_chronology``), made unique against ``taken`` with ``_2``, ``_3``, ..."""
     question = _question_text(question)
     m = _QUESTION.match(question)
-    text = (m.group(1) or m.group(2)) if m else question
+    text = (m.group(1) or m.group(2) or m.group(3)) if m else question
     words = re.findall(r"[a-z0-9]+", text.lower().replace("'s", "").replace("'", ""))
     keep = [w for w in words if w not in _STOP] or words or ["criterion"]
     base = "_".join(keep[:4])[:40].strip("_")
@@ -154,7 +164,7 @@ def _question_text(header: str) -> str:
 def _label(question: str) -> str:
     question = _question_text(question)
     m = _QUESTION.match(question)
-    text = (m.group(1) or m.group(2)) if m else question
+    text = (m.group(1) or m.group(2) or m.group(3)) if m else question
     return " ".join(text.split()) or " ".join(question.split())
 
 
@@ -323,6 +333,63 @@ def _known_scale(words: list[str]):
     return None
 
 
+def _propose_repeats(samples: dict, smap: dict, records, by_col: dict, undecided: list) -> None:
+    """``repeats: <sample>`` for a sample whose every case is a case of one other sample (a re-audit), in
+    ``samples`` (the proposed profile's), with a line to check in ``undecided``."""
+    if not by_col.get("sample") or not by_col.get("case_ref"):
+        return
+    si, ci = by_col["sample"][0], by_col["case_ref"][0]
+    keyed = {value_key(v): c for v, c in smap.items()}
+    cases: dict = {}
+    for _, f in records:
+        v = keyed.get(value_key(f[si])) if si < len(f) else None
+        c = f[ci].strip() if ci < len(f) else ""
+        if v is not None and c:
+            cases.setdefault(v, set()).add(c)
+    for s, mine in cases.items():
+        others = [o for o, theirs in cases.items() if o != s and mine <= theirs and len(mine) < len(theirs)]
+        if len(others) == 1:
+            samples[s]["repeats"] = others[0]
+            undecided.append(f"samples: every case of {s!r} is a case of {others[0]!r}: proposed as its re-audit "
+                             f"(repeats: {others[0]}, paired by case); check it in profile.yaml")
+
+
+def _holds_grade_words(records, i: int) -> bool:
+    """Whether a column's cells are grade words ("Good", "REQUIRES IMPROVEMENT"): at least 20 filled cells,
+    nine in ten of them common grade words (:data:`GRADE_WORDS`), at least two different words."""
+    cells = [value_key(f[i]) for _, f in records if i < len(f) and f[i].strip()]
+    return (len(cells) >= 20 and sum(c in GRADE_WORDS for c in cells) >= 0.9 * len(cells)
+            and len(set(cells)) >= 2)
+
+
+def _nested_in(records, i: int, j: int) -> bool:
+    """Whether column ``i`` names units within the areas of column ``j``: every row filled in both, more
+    distinct values than ``j`` (at most 200 and fewer than half the rows), each value in one area only."""
+    area_of: dict = {}
+    for _, f in records:
+        u = value_key(f[i]) if i < len(f) else ""
+        a = value_key(f[j]) if j < len(f) else ""
+        if not u or not a or area_of.setdefault(u, a) != a:
+            return False
+    n = len(area_of)
+    return len(set(area_of.values())) < n <= min(200, len(records) / 2)
+
+
+def _header_row(header: list, records: list) -> int:
+    """The row of an export's headers where a title sits above them: 1 unless the first row has at most
+    two filled cells and a row among the next ten has at least three and more than twice as many (a
+    workbook's "Council name - case file audit returns" and a blank row above the table). The rows
+    above are a title only if the table's own rows follow: the first such row is the header."""
+    filled = sum(1 for h in header if str(h).strip())
+    if filled > 2:
+        return 1
+    for row, fields in records[:10]:
+        n = sum(1 for f in fields if str(f).strip())
+        if n >= 3 and n > 2 * filled:
+            return row
+    return 1
+
+
 def propose(export, *, name: str | None = None, short_name: str | None = None) -> Proposal:
     """Propose a mapping and a profile skeleton for an export.
 
@@ -340,6 +407,13 @@ def propose(export, *, name: str | None = None, short_name: str | None = None) -
     """
     header, records, encoding = read_table(export)
     decided, undecided = [], []
+    header_row = _header_row(header, records)
+    if header_row > 1:
+        title = next((str(h).strip() for h in header if str(h).strip()), "")
+        header, records, encoding = read_table(export, encoding[5:] if encoding.startswith("xlsx:") else None,
+                                               header_row)
+        decided.append(f"the headers are on row {header_row} (header_row: {header_row} in mapping.yaml); the "
+                       f"row(s) above them, a title ({title[:60]!r}), are not read")
     columns, ignore, taken = {}, [], set()
     questions, graded = [], []
     crit_ids: list[str] = []
@@ -365,6 +439,11 @@ def propose(export, *, name: str | None = None, short_name: str | None = None) -
             dom = _domain_name(_header_words(h))
             col, how = f"grade_{dom}", "a domain grade (its header names a grade)"
             graded.append(dom)
+        if col is None and _holds_grade_words(records, i):
+            dom = _slug(" ".join([x for x in _header_words(h).split() if x not in _STOP and x not in _NOT_DOMAIN][:2])
+                        or _header_words(h))
+            col, how = f"grade_{dom}", "a domain grade (its cells are grade words)"
+            graded.append(dom)
         if col is None:
             ignore.append(h)
             undecided.append(f"header {h!r}: not recognised; listed under ignore: (map it under columns: "
@@ -375,6 +454,17 @@ def propose(export, *, name: str | None = None, short_name: str | None = None) -
         decided.append(f"header {h!r} -> {col} ({how})")
 
     # the unit: a unit column, else a team column, else the area column stands for it
+    if "district" not in taken and "team" not in taken and area_col is not None:
+        # a column of the export's own word ("Pod") whose values each sit in one area ("Quadrant"): the units
+        nested = next((h for h in ignore if h != area_col[1] and _nested_in(records, header.index(h), area_col[0])),
+                      None)
+        if nested is not None:
+            ignore.remove(nested)
+            undecided = [u for u in undecided if not u.startswith(f"header {nested!r}:")]
+            columns[nested] = "district"
+            taken.add("district")
+            decided.append(f"header {nested!r} -> district (each of its values is in one {_words(area_col[1])}: "
+                           "the units compared)")
     if "district" not in taken:
         alt = next((h for h, c in columns.items() if c == "team"), None)
         if alt is None and area_col is not None:
@@ -484,7 +574,10 @@ def propose(export, *, name: str | None = None, short_name: str | None = None) -
 
     # grades: the bundled scale whose labels are exactly the words, else a scale of the authority's own
     grade_cols = [c for c in by_col if c in ("overall_grade", "moderated_grade") or c.startswith("grade_")]
-    gvals = distinct(grade_cols)
+    # a column of numbers (an overall grade 0 to 3) apart from columns of words (the same scale in words)
+    num_cols = [c for c in grade_cols if distinct([c]) and all(re.fullmatch(r"[0-9]+", v) for v in distinct([c]))]
+    gvals = distinct([c for c in grade_cols if c not in num_cols])
+    gmap = {}
     scale_rows = []
     if gvals and not all(re.fullmatch(r"[0-9]+", v) for v in gvals):
         words = list(gvals)
@@ -515,7 +608,18 @@ def propose(export, *, name: str | None = None, short_name: str | None = None) -
                                 if unknown else "")
                              + "; reorder grade_scales.csv and values: grades: together if this is wrong")
         values["grades"] = {w: str(g) for w, g in gmap.items()}
-    elif gvals:
+    nums = sorted({int(v) for v in distinct(num_cols)})
+    if nums and nums[0] == 0:
+        # grades numbered from 0 ("0 = outstanding"): read as 1 to n, the order to check (never guessed silently)
+        n = max(len(set(gmap.values())) if gmap else 0, nums[-1] + 1)
+        heads = [h for h in columns if set(targets(h)) & set(num_cols)]
+        best = next((w for w, g in gmap.items() if g == 1), None)
+        for c in num_cols:
+            values[c] = {str(k): str(k + 1) for k in range(n)}
+        undecided.append(f"grades in {', '.join(map(repr, heads))} are numbered 0 to {n - 1}: read as grades 1 to {n} "
+                         f"(0 as 1{', ' + repr(best) if best else ''}, the best); if 0 is the worst, reverse them "
+                         f"under values: {', '.join(num_cols)}:")
+    elif nums:
         decided.append("grades are numbers: read as grades of the scale")
 
     # dates
@@ -547,6 +651,11 @@ def propose(export, *, name: str | None = None, short_name: str | None = None) -
     if worded and values_dates is None:
         values_dates = "D MMM YYYY"
         decided.append(f"dates written D MMM YYYY (the month in words: {worded[0]!r})")
+    two = [m for m in (_DATE2.match(v) for v in dvals) if m]
+    if two and values_dates is None:
+        sep = max({m[2] for m in two}, key=lambda x: sum(m[2] == x for m in two))
+        values_dates = f"DD{sep}MM{sep}YY"
+        decided.append(f"dates written {values_dates} ({two[0][0]!r}; a two-digit year is read as 20YY)")
     # a spreadsheet's date cell pasted into a CSV as its number (46119 is 2026-04-07): read only where
     # declared, and said, since a number is not obviously a date
     serial = [v for v in dvals if re.fullmatch(r"[0-9]{5}", v)
@@ -558,13 +667,32 @@ def propose(export, *, name: str | None = None, short_name: str | None = None) -
         undecided.append(f"dates: {n} date(s) are spreadsheet serial numbers ({serial[0]!r} is {first.isoformat()}), "
                          f"read as such (dates: [{values_dates[0]}, EXCEL SERIAL]); check one against the form")
 
+    timed = [v for v in dvals if _DATETIME.match(v) and _DATETIME.match(v)[1] != "00:00"]
+    if timed:
+        listed = values_dates if isinstance(values_dates, list) else [values_dates] if values_dates else []
+        values_dates = listed + ["YYYY-MM-DD HH:MM"] if listed else "YYYY-MM-DD HH:MM"
+        decided.append(f"{sum(dvals[v] for v in timed)} date(s) carry a time of day ({timed[0]!r}): their date is "
+                       "read (YYYY-MM-DD HH:MM under dates:)")
+
     # cycle style
+    part_label = None
     if cvals and all(_FY.match(v) and (int(_FY.match(v)[1]) + 1) % 100 == int(_FY.match(v)[2]) for v in cvals):
         profile["cycles"] = "financial_year"
         decided.append(f"cycles are financial years ({', '.join(cvals)})")
     else:
         profile["cycles"] = "year"
-        if cvals and not all(re.fullmatch(r"[0-9]{4}", v) for v in cvals):
+        in_year = {v: m[1] for v in cvals for m in [_PART_OF_YEAR.match(v)] if m}
+        if cvals and len(in_year) == len(cvals) and len(set(in_year.values())) == 1:
+            # one part of a year ("Q3 2026"): kentaudit's cycles are years or financial years, so the
+            # audit is the cycle of its year; the part is said in the title, never silently dropped
+            values["cycle"] = dict(in_year)
+            part_label = ", ".join(in_year)
+            cvals = {next(iter(in_year.values())): sum(cvals.values())}
+            undecided.append(f"cycle values {', '.join(map(repr, in_year))}: part of a year; read as the cycle "
+                             f"{next(iter(cvals))} (values: cycle: in mapping.yaml; the title in cycle.yaml names the "
+                             "part). Cycles are years or financial years: a second part of the same year is the "
+                             "same cycle, so give each year's audits in one run")
+        elif cvals and not all(re.fullmatch(r"[0-9]{4}", v) for v in cvals):
             undecided.append(f"cycle values {', '.join(map(repr, cvals))}: not years or financial years; "
                              "map them under values: cycle:")
 
@@ -584,6 +712,7 @@ def propose(export, *, name: str | None = None, short_name: str | None = None) -
                               "phrase": _sample_phrase(v)}
                           for v, c in smap.items()} or {"annual": {"design": "random"}}
     if smap:
+        _propose_repeats(profile["samples"], smap, records, by_col, undecided)
         undecided.append("samples: design proposed from the words (random where the value says 'random', "
                          "else purposive); check samples: in profile.yaml")
         designs = {v["design"] for v in profile["samples"].values()}
@@ -675,6 +804,8 @@ def propose(export, *, name: str | None = None, short_name: str | None = None) -
     mapping: dict = {"mapping_version": 1}
     if encoding.startswith("xlsx:"):
         mapping["sheet"] = encoding[5:]
+    if header_row > 1:
+        mapping["header_row"] = header_row
     mapping["columns"] = columns
     mapping["ignore"] = ignore
     if constants:
@@ -709,7 +840,8 @@ def propose(export, *, name: str | None = None, short_name: str | None = None) -
                                  "is rejected whole (required_value) by validate and run; read them, then set "
                                  f"accept_rejected_rows: in cycle.yaml (docs/adopting.md, step 7)")
     label = max(cvals) if cvals else None
-    params = {"cycle": label or "YYYY (edit)", "title": f"{short_name or 'Authority'} case file audit {label or ''}".strip(),
+    params = {"cycle": label or "YYYY (edit)",
+              "title": f"{short_name or 'Authority'} case file audit {part_label or label or ''}".strip(),
               "profile": "profile.yaml", "inputs": {"audits": [str(Path(export).resolve())], "mapping": "mapping.yaml"},
               "samples": list(profile["samples"]), "seed": 1, "output_dir": "outputs",
               "publication": {"status": "management information"}}

@@ -436,6 +436,8 @@ class _RawFile:
     #: XLSX read without a sheet asked for: the workbook's other sheets, named when the
     #: sheet read (the first) lacks the audits' columns (a cover page before the data)
     other_sheets: tuple = ()
+    #: the row (sheet row, or CSV line) of the header; rows above it (a title) are skipped unread
+    header_row: int = 1
 
 
 #: One physical line as io.StringIO(text, newline="") yields it: up to and
@@ -498,11 +500,13 @@ def _decode(raw: bytes, name: str) -> tuple[str, str]:
             file=name, rule="encoding") from None
 
 
-def _csv_records(lines, name: str, out: dict):
+def _csv_records(lines, name: str, out: dict, header_row: int = 1):
     """Yield (1-based line, fields) of every non-blank record after the header.
 
     ``out`` receives ``header`` and ``blank`` (blank lines skipped). The line of
     a record is the physical line it starts on (quoted fields may hold newlines).
+    Records that start before line ``header_row`` (a title above the headers; a
+    mapping's ``header_row:``) are skipped unread.
     """
     csv.field_size_limit(MAX_FIELD_CHARS)
     reader = csv.reader(lines, strict=True)
@@ -512,6 +516,8 @@ def _csv_records(lines, name: str, out: dict):
         for fields in reader:
             line = start
             start = reader.line_num + 1
+            if line < header_row:
+                continue
             if out["header"] is None:
                 out["header"] = fields
                 continue
@@ -637,15 +643,15 @@ def _scan(rf: _RawFile, records) -> None:
     rf.n_records = n
 
 
-def _read_csv(raw: bytes, name: str) -> _RawFile:
+def _read_csv(raw: bytes, name: str, header_row: int = 1) -> _RawFile:
     # the text is decoded a block at a time, never whole: at 1,000,000 rows the whole
     # text would be a second copy of the file's 250 MB beside its bytes
     encoding = _csv_encoding(raw, name)
     sha = hashlib.sha256(raw).hexdigest()
     out: dict = {}
-    rf = _RawFile(name, sha, encoding, [], None, 0)
+    rf = _RawFile(name, sha, encoding, [], None, 0, header_row=header_row)
     cannot = InputError("the file does not decode as it did a moment ago.", file=name, rule="encoding")
-    gen = _csv_records(_block_lines(_memory_blocks(raw), encoding, cannot), name, out)
+    gen = _csv_records(_block_lines(_memory_blocks(raw), encoding, cannot), name, out, header_row)
     first = next(gen, None)
     rf.header = out["header"] or []
     _scan(rf, gen if first is None else _chain(first, gen))
@@ -700,7 +706,7 @@ def _check_zip(raw: bytes, name: str) -> None:
                              "not read. Save the audits as CSV.", file=name, rule="unreadable_file")
 
 
-def _read_xlsx(raw: bytes, name: str, sheet: str | None = None) -> _RawFile:
+def _read_xlsx(raw: bytes, name: str, sheet: str | None = None, header_row: int = 1) -> _RawFile:
 
 
     sha = hashlib.sha256(raw).hexdigest()
@@ -715,7 +721,7 @@ def _read_xlsx(raw: bytes, name: str, sheet: str | None = None) -> _RawFile:
                          file=name, rule="unreadable_file") from None
     deadline = time.monotonic() + MAX_XLSX_SECONDS
     try:
-        return _xlsx_records(wb, raw, sha, name, deadline, sheet)
+        return _xlsx_records(wb, raw, sha, name, deadline, sheet, header_row)
     except InputError:
         raise
     except (ParseError, Exception) as e:  # noqa: BLE001 - corrupt sheet XML and the like
@@ -730,7 +736,7 @@ def _first_line(e: BaseException) -> str:
     return lines[0][:200] if lines else ""
 
 
-def _xlsx_records(wb, raw, sha, name, deadline, wanted=None) -> _RawFile:
+def _xlsx_records(wb, raw, sha, name, deadline, wanted=None, header_row=1) -> _RawFile:
 
     names = wb.sheetnames
     if not names:
@@ -770,11 +776,14 @@ def _xlsx_records(wb, raw, sha, name, deadline, wanted=None) -> _RawFile:
                                  "right of the data or save it as CSV.", file=name, row=i,
                                  rule="unreadable_file")
             values = values[:MAX_XLSX_COLUMNS]
+        if i < header_row:
+            continue  # a title above the headers (the mapping's header_row:), never read
         fields = [_cell_text(v) for v in values]
         if header is None:
             if all(f.strip() == "" for f in fields):
-                raise EmptyInputError(f"sheet {sheet!r} is empty (row 1 holds no header).",
-                                      file=name, rule="empty_file")
+                raise EmptyInputError(f"sheet {sheet!r} is empty (row {header_row} holds no header"
+                                      + ("; the mapping's header_row: names it" if header_row > 1 else "")
+                                      + ").", file=name, rule="empty_file")
             while fields and fields[-1].strip() == "":
                 fields.pop()
             header = fields
@@ -789,14 +798,14 @@ def _xlsx_records(wb, raw, sha, name, deadline, wanted=None) -> _RawFile:
         records.append((i, fields))
     if header is None:
         raise EmptyInputError(f"sheet {sheet!r} is empty.", file=name, rule="empty_file")
-    rf = _RawFile(name, sha, f"xlsx:{sheet}", header, records, blank)
+    rf = _RawFile(name, sha, f"xlsx:{sheet}", header, records, blank, header_row=header_row)
     if wanted is None and sheet.strip().lower() != "audits":
         rf.other_sheets = tuple(s for s in names if s != sheet)
     _scan(rf, records)
     return rf
 
 
-def _read_raw(path, sheet: str | None = None) -> _RawFile:
+def _read_raw(path, sheet: str | None = None, header_row: int = 1) -> _RawFile:
     name = str(path)
     p = Path(path)
     raw = read_regular(path, name)
@@ -807,16 +816,17 @@ def _read_raw(path, sheet: str | None = None) -> _RawFile:
         raise EmptyInputError("the file is empty (0 bytes); export the audits again.",
                               file=name, rule="empty_file")
     if p.suffix.lower() in (".xlsx", ".xlsm") or raw.startswith(b"PK\x03\x04"):
-        rf = _read_xlsx(raw, name, sheet)
+        rf = _read_xlsx(raw, name, sheet, header_row)
     else:
-        rf = _read_csv(raw, name)
+        rf = _read_csv(raw, name, header_row)
     rf.path = path
     if not rf.n_records:
         raise EmptyInputError("the file has a header but no data rows.", file=name, rule="header_only")
     return rf
 
 
-def read_table(path, sheet: str | None = None) -> tuple[list[str], list[tuple[int, list[str]]], str]:
+def read_table(path, sheet: str | None = None,
+               header_row: int = 1) -> tuple[list[str], list[tuple[int, list[str]]], str]:
     """An export as text, read as ingest reads it (same encodings, sheet choice and limits), for
     tools that look at an export before a mapping exists (``kentaudit init``).
 
@@ -824,14 +834,15 @@ def read_table(path, sheet: str | None = None) -> tuple[list[str], list[tuple[in
     -------
     (header, records, encoding)
         The header fields; every non-blank record as ``(row, fields)`` (row: the line of the
-        file with the header as line 1, or the sheet row); ``utf-8``, ``cp1252`` or ``xlsx:<sheet>``.
+        file, or the sheet row); ``utf-8``, ``cp1252`` or ``xlsx:<sheet>``. ``header_row``: the
+        row of the headers (a title above them is skipped, as a mapping's ``header_row:`` says).
 
     Raises
     ------
     InputError
         The file cannot be read (the rules of :data:`RULES` at file level).
     """
-    rf = _read_raw(path, sheet)
+    rf = _read_raw(path, sheet, header_row)
     return list(rf.header), list(_iter_records(rf)), rf.encoding
 
 
@@ -1229,7 +1240,7 @@ def _iter_records(rf: _RawFile):
     if rf.records is not None:
         yield from rf.records
         return
-    yield from _csv_records(_stream_lines(rf), rf.name, {})
+    yield from _csv_records(_stream_lines(rf), rf.name, {}, rf.header_row)
 
 
 def _chunks(records, size):
@@ -1715,7 +1726,8 @@ def _ingest(paths, *, synthetic, key, key_file, criteria_file, districts_file, c
         raise EmptyInputError("no audit export was given to read.", rule="no_files")
     for path in paths:
         try:
-            rf = _read_raw(path, export_map.sheet if export_map is not None else None)
+            rf = _read_raw(path, export_map.sheet if export_map is not None else None,
+                           export_map.header_row if export_map is not None else 1)
             mapping = _map_headers(rf, cols, crit_ids, warnings, export_map)
         except InputError as e:
             if not collect:

@@ -46,7 +46,7 @@ __all__ = [
 ]
 
 #: Keys of a mapping file.
-MAPPING_KEYS = ("mapping_version", "sheet", "columns", "ignore", "constants", "values", "dates", "ages",
+MAPPING_KEYS = ("mapping_version", "sheet", "header_row", "columns", "ignore", "constants", "values", "dates", "ages",
                 "pseudonymise")
 #: Columns a mapping may not give one value for every row (``constants:``): they identify a row.
 NOT_CONSTANT = ("audit_id", "case_ref")
@@ -62,13 +62,20 @@ DATE_FORMATS = {"DD/MM/YYYY": r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})",
                 "MM/DD/YYYY": r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})",
                 "DD-MM-YYYY": r"([0-9]{1,2})-([0-9]{1,2})-([0-9]{4})",
                 "DD.MM.YYYY": r"([0-9]{1,2})\.([0-9]{1,2})\.([0-9]{4})",
+                # two-digit years ("14.08.26"): read as 2000 to 2099, the years of audits kentaudit reads
+                "DD/MM/YY": r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{2})",
+                "DD.MM.YY": r"([0-9]{1,2})\.([0-9]{1,2})\.([0-9]{2})",
                 "YYYY-MM-DD": r"([0-9]{4})-([0-9]{2})-([0-9]{2})",
                 # the month as its English name or first three letters ("7 Mar 2026", "07 March 2026",
                 # "7-Sept-2026"): a survey tool's or a person's way of writing a date
                 "D MMM YYYY": r"([0-9]{1,2})[ -]([A-Za-z]{3,9})\.?[ -]([0-9]{4})",
                 # a spreadsheet's date cell pasted into a CSV as its number: days of the 1900 date
                 # system (Excel, LibreOffice; 46119 is 2026-04-07). Read only when declared
-                "EXCEL SERIAL": r"([0-9]{5})"}
+                "EXCEL SERIAL": r"([0-9]{5})",
+                # an ISO date-time ("2026-08-14 10:23", "2026-08-14T10:23:00", a spreadsheet's date-time
+                # cell): its date, the time of day left out because the mapping says the column holds
+                # date-times (undeclared, a time other than midnight is refused: nothing dropped unasked)
+                "YYYY-MM-DD HH:MM": r"([0-9]{4})-([0-9]{2})-([0-9]{2})[ T][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?"}
 #: English month names and their three-letter abbreviations (and "Sept"), for ``D MMM YYYY``.
 MONTHS = {m.lower(): i for i, names in enumerate(
     (("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"), ("may",), ("june", "jun"),
@@ -78,6 +85,8 @@ MONTHS = {m.lower(): i for i, names in enumerate(
 #: the 29 February 1900 that never was, so every later serial is one day on from 1899-12-31).
 SERIAL_EPOCH = _dt.date(1899, 12, 30)
 _RULE = "mapping"
+#: The lowest row a mapping's ``header_row:`` may name: a title block, not a report above a table.
+MAX_HEADER_ROW = 50
 #: Limits of a mapping or profile file (checked on the YAML event stream before anything is built,
 #: so an alias bomb or a file nested thousands deep is refused, not expanded).
 MAX_YAML_BYTES = 1 << 20
@@ -136,6 +145,8 @@ class Mapping:
     ``dates``: the declared date formats, tried in order (None: kentaudit's defaults); ``ages``: the
     ``age_band`` column holds ages in whole or decimal years, banded by the profile's
     ``age_bands``; ``sheet``: the XLSX sheet to read (None: ``audits``, else the first);
+    ``header_row``: the row of the headers (sheet row or CSV line, 1-based; rows above it, a
+    workbook's title, are skipped unread);
     ``pseudonymise``: columns of :data:`PSEUDONYMISED_COLUMNS` replaced on ingest by a keyed pseudonym;
     ``constants``: column -> the value every row of the export is read with, for a column the export
     does not have (a form with no sample column: ``constants: {sample: annual}``); the value is read
@@ -151,6 +162,7 @@ class Mapping:
     dates: tuple | None = None
     ages: bool = False
     sheet: str | None = None
+    header_row: int = 1
     pseudonymise: frozenset = frozenset()
     constants: dict = field(default_factory=dict)
 
@@ -194,6 +206,8 @@ class _DateReader:
                     continue
                 return int(m[3]), month, int(m[1])
             a, b, c = int(m[1]), int(m[2]), int(m[3])
+            if f.endswith(("/YY", ".YY")):
+                c += 2000
             return {"DD": (c, b, a), "MM": (c, a, b), "YY": (a, b, c)}[f[:2]]
         return None
 
@@ -319,10 +333,14 @@ def _load(where: str) -> Mapping:
     sheet = data.get("sheet")
     if sheet is not None and (not isinstance(sheet, str) or not sheet.strip()):
         fail("sheet", "must be the name of the workbook's sheet to read.", sheet)
+    header_row = data.get("header_row", 1)
+    if isinstance(header_row, bool) or not isinstance(header_row, int) or not 1 <= header_row <= MAX_HEADER_ROW:
+        fail("header_row", f"must be the number of the row that holds the headers (1 to {MAX_HEADER_ROW}; rows "
+                           "above it, such as a title, are skipped).", header_row)
     pseud = data.get("pseudonymise") or []
     if not isinstance(pseud, list) or any(c not in PSEUDONYMISED_COLUMNS for c in pseud):
         fail("pseudonymise", f"must be a list of columns among {', '.join(PSEUDONYMISED_COLUMNS)} (case_ref is "
                              "always pseudonymised).", pseud)
     return Mapping(source=Path(where), sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(), columns=cols,
                    headers=headers, ignore=ignore, values=values, dates=dates, ages=ages == "years", sheet=sheet,
-                   pseudonymise=frozenset(pseud), constants=constants)
+                   header_row=header_row, pseudonymise=frozenset(pseud), constants=constants)

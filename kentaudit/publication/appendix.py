@@ -48,7 +48,8 @@ from kentaudit.publication.members import left_out_note
 from kentaudit.publication.numbering import (ID_PATTERN, csv_name, numbering, reader_number,
                                              sheet_name)
 from kentaudit.publication.releases import earlier_releases, model_releases
-from kentaudit.publication.spec import answer_scheme, answer_words, applies, build_tables, load_spec, read_results
+from kentaudit.publication.spec import (answer_scheme, answer_words, applies, build_tables,
+                                        load_spec, read_results, sample_roles)
 from kentaudit.publication.table import AppendixContent
 from kentaudit.publication.views import mark_untestable
 from kentaudit.publication.writers.csv import release_list, write_csvs
@@ -854,7 +855,8 @@ def _tables(b: _Build) -> tuple:
                         synthetic=b.synthetic, source=source_line(b.params, b.synthetic),
                         criterion_words=b.words["criteria"], words=b.words["authority"],
                         producer=_profile(b.params).name, cycle_label=_label(b.params),
-                        sample_labels=b.words["samples"],
+                        sample_labels=b.words["samples"], roles=sample_roles(_profile(b.params)),
+                        main_samples=_main_samples(b.params),
                         extension_reason=_profile(b.params).no_extension_reason(b.words["authority"].authority))
 
 

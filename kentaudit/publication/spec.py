@@ -9,6 +9,7 @@ all build their tables here.
 """
 from __future__ import annotations
 
+import copy
 import re
 
 from collections.abc import Mapping
@@ -24,7 +25,7 @@ from kentaudit.publication.table import Column, PublicationTable, PublicationTab
 from kentaudit.report.results import load_table
 from kentaudit.report.tables import column_info, default_words, in_words
 
-__all__ = ["load_spec", "build_tables", "read_results", "applies", "answer_scheme"]
+__all__ = ["load_spec", "build_tables", "read_results", "applies", "answer_scheme", "sample_roles"]
 
 #: libyaml's safe loader where PyYAML was built with it (8 times faster on the bundled
 #: spec, which every notebook's findings read; the same data, tested), else PyYAML's own.
@@ -242,11 +243,62 @@ def _note_keys(entries, samples) -> list:
     return out
 
 
+def sample_roles(profile, bundled=None) -> dict:
+    """The spec's sample names that stand for a design -> the profile's samples of that design:
+    each sample of the bundled example that ``repeats`` another (Kent's ``reaudit``) -> the
+    profile's samples that repeat another (Marrowdale's ``re_audit``). The spec names the bundled
+    example's samples; an entry about re-audits is the same table for any authority's re-audit."""
+    bundled = bundled or bundled_profile()
+    again = [s.name for s in profile.samples if s.repeats]
+    return {s.name: again for s in bundled.samples if s.repeats and again}
+
+
+def _for_roles(entry: dict, roles: Mapping | None) -> dict:
+    """``entry`` with the sample names of :func:`sample_roles` replaced by the cycle's (in
+    ``applies_to`` and the ``sample`` of ``defines``), and each column's ``general_label`` as
+    its label, where a name is replaced by another; else ``entry`` itself."""
+    if not roles:
+        return entry
+    want = list(entry.get("applies_to") or ())
+    if not any(w in roles and roles[w] != [w] for w in want):
+        return entry
+
+    def swap(names):
+        return [x for n in names for x in (roles.get(n, [n]))]
+    e = copy.deepcopy(entry)
+    e["applies_to"] = swap(want)
+    d = e.get("defines") or {}
+    for part in [d.get("fixed") or {}, *(d.get("columns") or {}).values()]:
+        if "sample" in part:
+            part["sample"] = swap(part["sample"])
+    for c in e.get("columns", ()):
+        if c.get("general_label"):
+            c["label"] = c["general_label"]
+    return e
+
+
+def _estimate_samples(entry: dict, df: pd.DataFrame, main_samples) -> dict:
+    """A design-based estimate's entry counting the samples its ``sample`` column names
+    ("monthly_random_audit", or "initial + extended": the notebook's `` + ``-joined list), where
+    they are not all the cycle's main samples (``main_samples``: those of the cycle); else the
+    entry itself (``@main``, linked to Table 4)."""
+    if "sample" not in df.columns or not len(df):
+        return entry
+    read = list(dict.fromkeys(x.strip() for v in df["sample"].dropna().astype(str) for x in v.split(" + ")))
+    if set(read) == set(main_samples):
+        return entry
+    e = copy.deepcopy(entry)
+    (e.setdefault("defines", {}).setdefault("fixed", {}))["sample"] = read
+    e["links"] = [lk for lk in e.get("links", ()) if lk.get("table") != "T4"]
+    return e
+
+
 def build_tables(spec: dict, results_dir, *, cycle: str, samples, has_previous: bool,
                  synthetic: bool = False, source: str | None = None, criterion_words=None,
                  frames=None, words: Words | None = None, producer: str | None = None,
                  cycle_label: str | None = None, sample_labels: Mapping | None = None,
-                 extension_reason: str | None = None):
+                 extension_reason: str | None = None, roles: Mapping | None = None,
+                 main_samples=None):
     """Build the unsuppressed publication tables named by the spec.
 
     ``frames`` (``{results table name: DataFrame}``) replaces reading ``results_dir``
@@ -258,7 +310,14 @@ def build_tables(spec: dict, results_dir, *, cycle: str, samples, has_previous: 
     cycle's profile has no sample drawn to extend another
     (``Profile.no_extension_reason``); given, an entry marked ``extension: true`` (the
     comparison of a sample with the cases drawn to extend it) is not produced, with that reason
-    and its ``general_title``.
+    and its ``general_title``. ``roles``: the spec's sample names that stand for a design
+    (the bundled example's ``reaudit``, a sample that ``repeats`` another) -> the cycle's
+    samples of that design (:func:`sample_roles`): an entry about that design applies to them,
+    counts them (``defines``) and labels its columns in general words (``general_label``).
+    ``main_samples``: the cycle's main samples; given, a design-based estimate (``design:
+    random``) whose ``sample`` column names fewer of them (a themed audit chosen on purpose
+    that no random sample extends stands only for itself: not in the estimate) counts the
+    samples it names, not ``@main``, and is not linked to Table 4's main-sample counts.
 
     Returns
     -------
@@ -275,6 +334,7 @@ def build_tables(spec: dict, results_dir, *, cycle: str, samples, has_previous: 
     producer = producer or (bundled_profile().name if words is None else w.authority)
     tables, skipped = [], []
     for e in spec["tables"]:
+        e = _for_roles(e, roles)
         if e.get("extension") and extension_reason:
             skipped.append((e["id"], e.get("general_title", e["title"]), extension_reason))
             continue
@@ -288,6 +348,8 @@ def build_tables(spec: dict, results_dir, *, cycle: str, samples, has_previous: 
             skipped.append((e["id"], e["title"], in_words(NO_RANDOM_SAMPLE, w) if e.get("design") == "random"
                             else "the analysis it comes from was not run for this cycle"))
             continue
+        if e.get("design") == "random" and main_samples is not None:
+            e = _estimate_samples(e, df, [m for m in main_samples if m in set(samples)])
         for j in e.get("join", ()):
             # the joined table comes from the same place as the table itself (``frames`` for a
             # reviewer page: never the results folder of whatever the working directory is)
