@@ -11,13 +11,15 @@ is also the determinism tests' second run) and the edge-case cycle
 are marked ``slow`` (the collection hook below marks every test whose fixtures include
 ``shared_tmp``): ``make test-fast`` leaves them out. The golden notebooks are compared
 with the default cycles' executed notebooks (``tests/test_golden.py``), not executed again,
-and the fake cycle's appendix is built once per worker (``fake_appendix``).
+and the fake cycle's appendix is built once per session (``fake_appendix``).
 """
 from __future__ import annotations
 
+import contextlib
 import fcntl
-import json
+import io
 import os
+import pickle
 import subprocess
 import sys
 from pathlib import Path
@@ -58,35 +60,74 @@ def make_scratch_repo(dest: Path, cycle: str) -> Path:
     return out
 
 
+def kentaudit_in_process(*argv: str) -> SimpleNamespace:
+    """``kentaudit ARGV`` run in this process: ``returncode``, ``stdout`` and ``stderr`` as a
+    subprocess's would be (``python -m kentaudit`` is ``raise SystemExit(main())``).
+
+    For a command whose exit code and words are what a test reads and which stops before any
+    notebook (a refusal): a new interpreter spent seconds of CPU importing kentaudit again.
+    An exception main() lets out is not caught: the test fails with its traceback, as one
+    asserting "no Traceback on stderr" would."""
+    from kentaudit.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = main(list(argv))
+        except SystemExit as stop:  # what the interpreter makes of SystemExit
+            code = stop.code if isinstance(stop.code, int) else 0 if stop.code is None else 1
+            if not isinstance(stop.code, (int, type(None))):
+                print(stop.code, file=sys.stderr)
+    return SimpleNamespace(returncode=code, stdout=out.getvalue(), stderr=err.getvalue())
+
+
+def once_in(work: Path, compute):
+    """What ``compute(work)`` returns, computed once per session across xdist workers.
+
+    The first worker to ask runs it under a file lock in ``work`` (a folder every worker sees)
+    and pickles the result there; the others, and later askers, read the pickle. Each asker
+    gets its own unpickled copy, so a test changing it affects no other. An exception is not
+    kept: the next asker computes again."""
+    work.mkdir(parents=True, exist_ok=True)
+    done = work / "done.pickle"
+    with open(work / "lock", "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        if not done.exists():
+            part = work / "done.pickle.part"
+            part.write_bytes(pickle.dumps(compute(work)))
+            part.replace(done)
+        fcntl.flock(fh, fcntl.LOCK_UN)
+    return pickle.loads(done.read_bytes())
+
+
 def run_cycle_once(base: Path, cycle: str) -> dict:
     """Run ``cycle`` once per test session (across xdist workers); return paths and exit code."""
     from kentaudit.run.runner import run_cycle
 
+    def run(work: Path) -> dict:
+        params = make_scratch_repo(work / "repo", cycle)
+        return {"code": run_cycle(params, jobs=2), "params": params}
+
     work = base / f"cycle-{cycle}"
-    work.mkdir(parents=True, exist_ok=True)
-    done = work / "done.json"
-    with open(work / "lock", "w") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        if not done.exists():
-            params = make_scratch_repo(work / "repo", cycle)
-            code = run_cycle(params, jobs=2)
-            done.write_text(json.dumps({"code": code, "params": str(params)}))
-        fcntl.flock(fh, fcntl.LOCK_UN)
-    info = json.loads(done.read_text())
-    info["cycle_dir"] = work / "repo" / "outputs" / cycle
-    info["params"] = Path(info["params"])
-    return info
+    return {**once_in(work, run), "cycle_dir": work / "repo" / "outputs" / cycle}
+
+
+def session_folder(tmp_path_factory, name: str) -> Path:
+    """A folder ``name`` shared by every xdist worker of this session (the workers' base
+    folders are siblings, so their parent is the session's)."""
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent
+    path = base / name
+    path.mkdir(exist_ok=True)
+    return path
 
 
 @pytest.fixture(scope="session")
 def shared_tmp(tmp_path_factory) -> Path:
-    """A folder shared by every xdist worker of this session."""
-    base = tmp_path_factory.getbasetemp()
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        base = base.parent
-    path = base / "shared"
-    path.mkdir(exist_ok=True)
-    return path
+    """A folder shared by every xdist worker of this session, for the executed cycles (a test
+    whose fixtures include it is marked ``slow``)."""
+    return session_folder(tmp_path_factory, "shared")
 
 
 def run_fallback_once(base: Path, cycle: str) -> dict:
@@ -96,23 +137,15 @@ def run_fallback_once(base: Path, cycle: str) -> dict:
     ``KENTAUDIT_KERNEL_TRANSPORT=tcp``, in its own scratch repository (the same
     parameter bytes as :func:`run_cycle_once`'s); returns its exit code, stderr,
     parameter file and cycle folder."""
+    def run(work: Path) -> dict:
+        params = make_scratch_repo(work / "repo", cycle)
+        env = {**os.environ, "KENTAUDIT_NO_FORK": "1", "KENTAUDIT_KERNEL_TRANSPORT": "tcp"}
+        res = subprocess.run([sys.executable, "-m", "kentaudit", "run", str(params), "--jobs", "2"],
+                             capture_output=True, text=True, timeout=2400, env=env, cwd=work, check=False)
+        return {"code": res.returncode, "params": params, "stderr": res.stderr[-20000:]}
+
     work = base / f"cycle-{cycle}-fallback"
-    work.mkdir(parents=True, exist_ok=True)
-    done = work / "done.json"
-    with open(work / "lock", "w") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        if not done.exists():
-            params = make_scratch_repo(work / "repo", cycle)
-            env = {**os.environ, "KENTAUDIT_NO_FORK": "1", "KENTAUDIT_KERNEL_TRANSPORT": "tcp"}
-            res = subprocess.run([sys.executable, "-m", "kentaudit", "run", str(params), "--jobs", "2"],
-                                 capture_output=True, text=True, timeout=2400, env=env, cwd=work, check=False)
-            done.write_text(json.dumps({"code": res.returncode, "params": str(params),
-                                        "stderr": res.stderr[-20000:]}))
-        fcntl.flock(fh, fcntl.LOCK_UN)
-    info = json.loads(done.read_text())
-    info["cycle_dir"] = work / "repo" / "outputs" / cycle
-    info["params"] = Path(info["params"])
-    return info
+    return {**once_in(work, run), "cycle_dir": work / "repo" / "outputs" / cycle}
 
 
 @pytest.fixture(scope="session")
@@ -133,32 +166,63 @@ def cycle_2009_fallback(shared_tmp) -> dict:
     return run_fallback_once(shared_tmp, "2009")
 
 
-@pytest.fixture(scope="session")
-def fake_appendix(tmp_path_factory) -> SimpleNamespace:
-    """The appendix of the fake cycle (``tests/appendix_fake.py``, default arguments), built
-    once per worker: ``result`` (what ``build_appendix`` returned), ``params``, ``out``.
+def computed_once(tmp_path_factory, name: str, compute):
+    """What ``compute(folder)`` returns, computed once per session across xdist workers
+    (:func:`once_in`, in the session folder ``name``). For expensive in-process results several
+    test files read (an appendix build, a section of a default cycle), not for executed cycles
+    (those are built in ``shared_tmp``, which marks their readers ``slow``)."""
+    return once_in(session_folder(tmp_path_factory, name), compute)
 
-    Building it takes seconds (every writer, the PDF included), and the writer and check
-    tests only read it, so they share one build instead of one each. Read-only: a test
-    that changes the published files copies them first (the ``pub`` fixtures); take a copy
-    of ``params`` before changing it."""
+
+def _build_fake_appendix(work: Path) -> dict:
     from appendix_fake import write_fake_cycle
 
     from kentaudit.publication.appendix import build_appendix
 
-    out = tmp_path_factory.mktemp("fake-appendix") / "2009"
+    out = work / "2009"
     params = write_fake_cycle(out)
     with pytest.MonkeyPatch.context() as mp:
         mp.delenv("KENTAUDIT_PDF_ENGINE", raising=False)  # the default engine choice
         result = build_appendix(params, out)
-    return SimpleNamespace(result=result, params=params, out=out)
+    return {"result": result, "params": params, "out": out}
+
+
+@pytest.fixture(scope="session")
+def fake_appendix(tmp_path_factory) -> SimpleNamespace:
+    """The appendix of the fake cycle (``tests/appendix_fake.py``, default arguments), built
+    once per session (:func:`computed_once`): ``result`` (what ``build_appendix`` returned),
+    ``params``, ``out``.
+
+    Building it takes seconds of CPU (every writer, the PDF included), and the writer and
+    check tests only read it, so they share one build. Read-only: a test that changes the
+    published files copies them first (the ``pub`` fixtures)."""
+    return SimpleNamespace(**computed_once(tmp_path_factory, "fake-appendix", _build_fake_appendix))
+
+
+def _districts_2009(work: Path):
+    import warnings
+
+    from kentaudit import analysis
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return analysis.districts(analysis.load_cycle(ROOT / "params" / "cycle-2009.yaml"))
+
+
+@pytest.fixture(scope="session")
+def districts_2009(tmp_path_factory):
+    """The districts section (``kentaudit.analysis.districts``) of the default 2009 cycle,
+    computed in process once per session (:func:`computed_once`; about 7 s of CPU), for the
+    test files that read its tables."""
+    return computed_once(tmp_path_factory, "districts-2009", _districts_2009)
 
 
 # No notebook is collected as a test: the fixture notebooks under tests/fixtures are run
 # only by the runner tests, and the golden notebooks (tests/golden/*.ipynb) are compared
 # with the notebooks the shared default cycles executed (tests/test_golden.py) instead of
-# being executed again by nbval, one kernel each. nbval's options stay in the pytest
-# options, for a golden notebook run by hand: pytest --nbval-lax -p no:cacheprovider
+# being executed again by nbval, one kernel each. nbval is not even loaded (pyproject.toml,
+# ``-p no:nbval``); a golden notebook run by hand: pytest -p nbval --nbval-lax
+# --nbval-current-env --nbval-sanitize-with tests/golden/sanitize.cfg -p no:cacheprovider
 # tests/golden/trends.ipynb (the file named on the command line is collected).
 collect_ignore_glob = ["fixtures/*", "golden/*.ipynb"]
 

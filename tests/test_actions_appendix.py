@@ -3,7 +3,6 @@ of params/cycle-2013.yaml, disclosure-controlled as every table, with owner role
 from __future__ import annotations
 
 import csv
-import fcntl
 import html
 import json
 import re
@@ -11,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import make_scratch_repo
+from conftest import make_scratch_repo, once_in
 
 from kentaudit.run.runner import run_cycle
 
@@ -130,28 +129,23 @@ EXTRA = [
 
 def _run_with_register(base: Path) -> dict:
     """The 2013 cycle run once per session with the bundled register plus EXTRA."""
+    def run(work: Path) -> dict:
+        params = make_scratch_repo(work / "repo", "2013")
+        src = ROOT / "data" / "synthetic" / "actions.csv"
+        rows = list(csv.DictReader(src.open(encoding="utf-8")))
+        with (params.parent / "actions-extra.csv").open("w", encoding="utf-8", newline="") as f:
+            w = csv.DictWriter(f, fieldnames=list(rows[0]), lineterminator="\n")
+            w.writeheader()
+            w.writerows(rows + EXTRA)
+        doc = yaml.safe_load(params.read_text())
+        doc["inputs"]["actions"] = "actions-extra.csv"
+        params.write_text(yaml.safe_dump(doc, sort_keys=False))
+        return {"code": run_cycle(params, jobs=2), "params": params}
+
     work = base / "cycle-2013-extra-actions"
-    work.mkdir(parents=True, exist_ok=True)
-    done = work / "done.json"
-    with open(work / "lock", "w") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        if not done.exists():
-            params = make_scratch_repo(work / "repo", "2013")
-            src = ROOT / "data" / "synthetic" / "actions.csv"
-            rows = list(csv.DictReader(src.open(encoding="utf-8")))
-            with (params.parent / "actions-extra.csv").open("w", encoding="utf-8", newline="") as f:
-                w = csv.DictWriter(f, fieldnames=list(rows[0]), lineterminator="\n")
-                w.writeheader()
-                w.writerows(rows + EXTRA)
-            doc = yaml.safe_load(params.read_text())
-            doc["inputs"]["actions"] = "actions-extra.csv"
-            params.write_text(yaml.safe_dump(doc, sort_keys=False))
-            done.write_text(json.dumps({"code": run_cycle(params, jobs=2), "params": str(params)}))
-        fcntl.flock(fh, fcntl.LOCK_UN)
-    info = json.loads(done.read_text())
-    info["cycle_dir"] = work / "repo" / "outputs" / "2013"
-    info["register"] = Path(info["params"]).parent / "actions-extra.csv"
-    return info
+    info = once_in(work, run)
+    return {**info, "cycle_dir": work / "repo" / "outputs" / "2013",
+            "register": info["params"].parent / "actions-extra.csv"}
 
 
 @pytest.fixture(scope="module")

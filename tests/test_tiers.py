@@ -27,6 +27,8 @@ REFUSED_BEFORE_ANY_NOTEBOOK = {
     ("tests/run/test_row_accounting.py", "_run"): "rejected rows are refused before any notebook",
     ("tests/run/test_only_complete_runs_publish.py", "test_the_run_refuses_it_before_anything_runs"):
         "a cycle without the notebooks its appendix reads is refused before any notebook",
+    ("tests/test_tiers.py", "test_a_shared_cycle_is_run_once_and_read_by_every_later_asker"):
+        "the runner is stood in for by a fake that runs no notebook",
 }
 
 
@@ -105,10 +107,13 @@ def test_marked(ran):
     assert ran
 def test_papermill(tmp_path):
     pm.execute_notebook("a.ipynb", tmp_path / "b.ipynb")
+def test_in_process():
+    kentaudit_in_process("run", "cycle.yaml")
 def test_quick():
     assert 1
 '''
-    assert end_to_end_tests_not_marked_slow(planted, "tests/x.py") == ["test_papermill", "test_reads_the_run"]
+    assert end_to_end_tests_not_marked_slow(planted, "tests/x.py") == ["test_in_process", "test_papermill",
+                                                                        "test_reads_the_run"]
     assert end_to_end_tests_not_marked_slow("import pytest\npytestmark = pytest.mark.slow\n" + planted,
                                             "tests/x.py") == []
 
@@ -144,5 +149,41 @@ def test_the_run_time_check_sees_a_cycle_asked_for_by_name_and_what_depends_on_i
     # what request.getfixturevalue("cycle_2013") records, and a fixture that needs nothing shared
     assert reads_a_shared_cycle(request.node, {"cycle_2013"})
     assert reads_a_shared_cycle(request.node, {"cycle_2009_fallback", "tmp_path"})
-    assert not reads_a_shared_cycle(request.node, {"tmp_path", "fake_appendix"})
+    # the in-process results computed once per session (tests/conftest.py, computed_once) are
+    # no executed cycle: their readers stay in make test-fast
+    assert not reads_a_shared_cycle(request.node, {"tmp_path", "fake_appendix", "districts_2009"})
     assert not reads_a_shared_cycle(request.node)  # this test itself
+
+
+def test_a_result_computed_once_is_computed_once_and_each_asker_gets_its_own_copy(tmp_path):
+    from conftest import once_in
+
+    calls = []
+
+    def compute(work):
+        calls.append(work)
+        return {"n": [1]}
+
+    first, again = once_in(tmp_path / "x", compute), once_in(tmp_path / "x", compute)
+    assert first == again == {"n": [1]} and calls == [tmp_path / "x"]
+    first["n"].append(2)  # a test changing its copy changes no other asker's
+    assert once_in(tmp_path / "x", compute) == {"n": [1]}
+
+    def fails(work):
+        raise RuntimeError("no")
+
+    with pytest.raises(RuntimeError):
+        once_in(tmp_path / "y", fails)
+    assert once_in(tmp_path / "y", compute) == {"n": [1]}  # a failure is not kept
+
+
+def test_a_shared_cycle_is_run_once_and_read_by_every_later_asker(tmp_path, monkeypatch):
+    import kentaudit.run.runner as runner
+    from conftest import run_cycle_once
+
+    ran = []
+    monkeypatch.setattr(runner, "run_cycle", lambda params, jobs: ran.append((params, jobs)) or 0)
+    info = run_cycle_once(tmp_path, "2009")
+    assert run_cycle_once(tmp_path, "2009") == info and len(ran) == 1
+    assert info["code"] == 0 and info["params"] == ran[0][0] and info["params"].is_file()
+    assert info["cycle_dir"] == tmp_path / "cycle-2009" / "repo" / "outputs" / "2009"

@@ -42,9 +42,10 @@ def cd_main(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def districts_random(cd_random):
-    """The districts section of the default cycle, computed once for the tests that read it."""
-    return districts(cd_random)
+def districts_random(districts_2009):
+    """The districts section of the default cycle, computed once per session
+    (``tests/conftest.py``; ``cd_random`` is the same cycle, in a scratch copy)."""
+    return districts_2009
 
 
 def test_default_2009_district_comparisons_read_the_extended_sample_only(cd_random):

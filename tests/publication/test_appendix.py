@@ -17,7 +17,7 @@ from kentaudit.report.results import load_table, save_table
 
 @pytest.fixture(scope="module")
 def built(fake_appendix):
-    """The fake cycle's appendix (default arguments): the one build the worker shares
+    """The fake cycle's appendix (default arguments): the one build the session shares
     (``tests/conftest.py``), read only here; a build of its own cost seconds of CPU."""
     return fake_appendix.result, fake_appendix.out
 

@@ -9,7 +9,6 @@ figures say so. The one-district and one-row cycles run through every analysis t
 """
 from __future__ import annotations
 
-import fcntl
 import json
 import sys
 import warnings
@@ -27,17 +26,15 @@ UNTESTABLE = ("voice", "genogram", "ics_exemplars")
 
 @pytest.fixture(scope="module")
 def edge_run(shared_tmp):
+    from conftest import once_in
+
     from kentaudit.run.runner import run_cycle
+
+    def run(work: Path) -> dict:
+        return {"code": run_cycle(edge.write_cycle(work / "repo"), jobs=2)}
+
     work = shared_tmp / "cycle-edge"
-    work.mkdir(parents=True, exist_ok=True)
-    done = work / "done.json"
-    with open(work / "lock", "w") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        if not done.exists():
-            params = edge.write_cycle(work / "repo")
-            done.write_text(json.dumps({"code": run_cycle(params, jobs=2)}))
-        fcntl.flock(fh, fcntl.LOCK_UN)
-    return {"code": json.loads(done.read_text())["code"], "dir": work / "repo" / "outputs" / "2009"}
+    return {**once_in(work, run), "dir": work / "repo" / "outputs" / "2009"}
 
 
 def _table(run, name):

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import make_scratch_repo
+from conftest import kentaudit_in_process, make_scratch_repo
 
 from kentaudit.analysis.outputs import WRITES, appendix_needs, notebook_of
 from kentaudit.core.errors import ParamsError
@@ -73,7 +73,7 @@ def test_a_notebooks_list_leaving_out_one_the_appendix_reads_is_refused_naming_i
 
 def test_the_run_refuses_it_before_anything_runs(tmp_path):
     p = _params(tmp_path, notebooks=["data_quality", "compliance"])
-    res = _kentaudit("run", str(p))
+    res = kentaudit_in_process("run", str(p))  # refused before any notebook: no interpreter of its own
     assert res.returncode != 0 and "Traceback" not in res.stderr
     assert "initial_vs_extended" in res.stderr and "districts" in res.stderr
     out = p.parent.parent / "outputs"

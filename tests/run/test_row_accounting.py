@@ -8,14 +8,12 @@ import csv
 import io
 import os
 import stat
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 import yaml
-from conftest import ROOT, make_scratch_repo
+from conftest import ROOT, kentaudit_in_process, make_scratch_repo
 
 from kentaudit.analysis import load_cycle
 from kentaudit.core.errors import ParamsError, RejectedRowsError
@@ -42,9 +40,10 @@ def _write_rows(path: Path, rows: list[dict]) -> None:
         w.writerows(rows)
 
 
-def _run(params: Path, *args) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "kentaudit", "run", str(params), *args],
-                          capture_output=True, text=True, timeout=600)
+def _run(params: Path, *args):
+    # in process: the refusal comes before any notebook, and a new interpreter spent seconds of
+    # CPU importing kentaudit again (tests/conftest.py)
+    return kentaudit_in_process("run", str(params), *args)
 
 
 @pytest.fixture
