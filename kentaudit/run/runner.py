@@ -210,6 +210,12 @@ class NotebookJob:
         The authority's words (its profile's :class:`kentaudit.inputs.profile.Words` as a
         plain dict) the notebook's markdown is written in: ``{unit}``, ``{rest}``... of a
         markdown cell are filled before it runs (:func:`notebook_in_words`); empty: as written.
+    page_later : bool
+        Return as soon as the notebook has run, its result saying ``page_pending``, and leave
+        the reviewer page to a task of its own (:func:`_export_page`) that the runner submits
+        once it has recorded the result: a notebook the appendix reads, so that the appendix
+        starts without waiting for that notebook's page (the districts page, with every funnel
+        plot, took about 1.5 s of CPU on the critical path).
     """
 
     notebook: str
@@ -226,6 +232,7 @@ class NotebookJob:
     max_retries: int
     page: ReviewerPage | None = None
     words: dict = field(default_factory=dict)
+    page_later: bool = False
 
 
 def notebook_in_words(path, words):
@@ -274,6 +281,72 @@ def _error_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {msg[0] if msg else ''}".strip()
 
 
+#: The papermill engine the runner executes notebooks with (:func:`_papermill_engine`).
+ENGINE_NAME = "kentaudit"
+#: Seconds between saves of a notebook while its cells run (papermill's own autosave, which
+#: writes only when a cell's message arrives this long after the last save).
+AUTOSAVE_SECONDS = 30
+_ENGINE_REGISTERED: list[str] = []  # (this process has registered it)
+
+
+def _papermill_engine() -> str:
+    """Register (once) and name the papermill engine that saves the executed notebook when it
+    starts, every :data:`AUTOSAVE_SECONDS` while it runs, and when it ends, whatever the ending
+    (its ``finally``: an error in a cell, a timeout or a kernel that died), but not twice a cell.
+
+    papermill's ``request_save_on_cell_execute`` writes the whole notebook, every figure
+    embedded, before and after every cell: about a third of a worker's CPU on the 2009
+    cycle (``py-spy`` of ``kentaudit run``, ``benchmarks/results.md``), more for the
+    districts notebook on the critical path. The notebook written at the end is the same
+    object, so the file is the same; what is lost is only a notebook saved within a cell's
+    time of a SIGKILL. (papermill has no setting for this: its engine API is the way.)
+    """
+    # deferred: papermill 1.9 s: imported in the worker processes (the forkserver preloads it), not
+    # the parent
+    from papermill.engines import NBClientEngine, NotebookExecutionManager, papermill_engines
+
+    if _ENGINE_REGISTERED:
+        return ENGINE_NAME
+
+    class _Manager(NotebookExecutionManager):
+        def save(self, **kwargs):
+            if not getattr(self, "_per_cell", False):
+                super().save(**kwargs)
+
+        def cell_start(self, cell, cell_index=None, **kwargs):
+            self._per_cell = True
+            try:
+                super().cell_start(cell, cell_index, **kwargs)
+            finally:
+                self._per_cell = False
+
+        def cell_complete(self, cell, cell_index=None, **kwargs):
+            self._per_cell = True
+            try:
+                super().cell_complete(cell, cell_index, **kwargs)
+            finally:
+                self._per_cell = False
+
+    class _Engine(NBClientEngine):
+        @classmethod
+        def execute_notebook(cls, nb, kernel_name, output_path=None, progress_bar=True, log_output=False,
+                             autosave_cell_every=AUTOSAVE_SECONDS, **kwargs):
+            # papermill's Engine.execute_notebook with the manager above
+            nb_man = _Manager(nb, output_path=output_path, progress_bar=progress_bar, log_output=log_output,
+                              autosave_cell_every=autosave_cell_every)
+            nb_man.notebook_start()
+            try:
+                cls.execute_managed_notebook(nb_man, kernel_name, log_output=log_output, **kwargs)
+            finally:
+                nb_man.cleanup_pbar()
+                nb_man.notebook_complete()
+            return nb_man.nb
+
+    papermill_engines.register(ENGINE_NAME, _Engine)
+    _ENGINE_REGISTERED.append(ENGINE_NAME)
+    return ENGINE_NAME
+
+
 def _execute_job(job: NotebookJob) -> dict[str, Any]:
     """Run one notebook in this worker process; never raises for notebook errors.
 
@@ -307,7 +380,7 @@ def _execute_job(job: NotebookJob) -> dict[str, Any]:
                 progress_bar=False, log_output=False, request_save_on_cell_execute=True,
                 start_timeout=job.start_timeout, execution_timeout=job.cell_timeout,
                 kernel_manager_class=job.kernel_manager_class, on_notebook_start=_on_start,
-                cwd=job.cwd,
+                cwd=job.cwd, engine_name=_papermill_engine(),
             )
             status, error = "ok", None
         except Exception as exc:  # noqa: BLE001 - every failure is recorded, none stops the batch
@@ -322,24 +395,31 @@ def _execute_job(job: NotebookJob) -> dict[str, Any]:
         result = {"stem": job.stem, "status": status, "error": error,
                   "seconds": round(time.monotonic() - t0, 3), "retries": len(retry_errors),
                   "retry_errors": retry_errors, "kernel_launches": list(kernels.LAUNCHES)}
-        page = job.page
-        if page and Path(job.output_path).exists():
-            # The reviewer page is exported here, in the worker, as soon as the notebook
-            # has run: the pages are made in parallel instead of one by one at the end.
-            # deferred: nbconvert 1.5 s: reviewer pages are exported in the worker processes only
-            from kentaudit.run.reviewer import export_notebook_html
-
-            prov = {**page.provenance, "status": status, "error": error,
-                    "finished_utc": utc_now()}
-            try:
-                info = export_notebook_html(job.output_path, page.path, provenance=prov,
-                                            cycle_title=page.title)
-            except Exception as exc:  # noqa: BLE001 - recorded; the run then fails
-                result["html_error"] = _error_line(exc)
+        if job.page and Path(job.output_path).exists():
+            if job.page_later:  # the runner asks for it once it has recorded the notebook
+                result["page_pending"] = True
             else:
-                result["html"] = page.rel
-                result["images_without_alt"] = info["images_without_alt"]
+                result.update(_export_page(job, status, error))
         return result
+
+
+def _export_page(job: NotebookJob, status: str, error: str | None) -> dict[str, Any]:
+    """Export ``job``'s reviewer page in this worker process: ``html`` and ``images_without_alt``,
+    or ``html_error``.
+
+    The page is exported in a worker as soon as the notebook has run: the pages are made in
+    parallel instead of one by one at the end.
+    """
+    # deferred: nbconvert 1.5 s: reviewer pages are exported in the worker processes only
+    from kentaudit.run.reviewer import export_notebook_html
+
+    page = job.page
+    prov = {**page.provenance, "status": status, "error": error, "finished_utc": utc_now()}
+    try:
+        info = export_notebook_html(job.output_path, page.path, provenance=prov, cycle_title=page.title)
+    except Exception as exc:  # noqa: BLE001 - recorded; the run then fails
+        return {"html_error": _error_line(exc)}
+    return {"html": page.rel, "images_without_alt": info["images_without_alt"]}
 
 
 def _worker_init(kernel_dir: str, zygote_path: str | None = None,
@@ -644,13 +724,14 @@ def run_cycle(params, *, districts=None, notebooks=None, jobs=None, cell_timeout
     # deferred: jupyter_client 0.1 s: kernels are managed in the worker processes only
     from kentaudit.run.kernels import chosen_transport
 
-    if appendix and not partial:  # refused before anything runs: never a thin appendix
-        check_notebooks_for_appendix(params)
-    # The zygote starts first: its imports (about 5 s of CPU) overlap the reading of the exports
-    # below and the run's planning, instead of following them on an idle core. Stopped on every
+    # The zygote starts first: its imports (about 4 s of CPU) overlap the parent's own (the
+    # appendix's needs below import the analysis layer, about 2 s), the reading of the exports
+    # and the run's planning, instead of following them on an idle core. Stopped on every
     # path out of here (a refused run included); the run itself stops it once its notebooks are done.
     zyg = _launch_zygote(bool(zygote))
     try:
+        if appendix and not partial:  # refused before anything runs: never a thin appendix
+            check_notebooks_for_appendix(params)
         # the exports are read once: for this check and, when they have not changed since (their
         # SHA-256 before this reading and when the run's manifest records them), for the keys and
         # the kernels' snapshot (about 1 s of ingest in the parent at 2,000 rows, 60 s at 1,000,000)
@@ -845,6 +926,7 @@ class _Run:
     app_key: str | None = None
     reused: list[str] = field(default_factory=list)
     appendix_reused: bool = False
+    pages_exported: bool = False  # the reviewer pages' index is written (_export_reviewer_pages)
     # the exports as run_cycle read them to check them: (their SHA-256 before that reading, the
     # kentaudit.inputs.accounting.CycleRead or None)
     read: tuple | None = None
@@ -914,7 +996,8 @@ def _after_pool(run: _Run) -> None:
         _keep_reused_appendix(run)
     else:
         _finish_appendix(run)
-    _export_reviewer_pages(run)
+    if not run.pages_exported:  # (exported while the appendix was built beside the notebooks)
+        _export_reviewer_pages(run)
     _check_promised_outputs(run)
 
 
@@ -1072,6 +1155,8 @@ def _notebook_job(run: _Run, plan: dict[str, Any]) -> NotebookJob:
                           rel=f"html/{stem}.html",
                           title=params.title),
         words=_words_dict(params),
+        # the appendix reads this notebook's results: its page must not delay the appendix's start
+        page_later=run.early and district is None,
     )
 
 
@@ -1129,7 +1214,7 @@ def _run_pool(run: _Run, jobs: list[NotebookJob]) -> None:
         with _signals_raise():
             run.interrupted = _until_interrupted(_run_notebooks, run, executor, jobs, bar)
             if run.interrupted is None and run.app_fut is not None:
-                run.interrupted = _until_interrupted(_await_appendix, run)
+                run.interrupted = _until_interrupted(_pages_then_appendix, run)
             if run.interrupted is not None:
                 log.error("interrupted by %s: stopping workers and kernels", run.interrupted)
                 _stop_workers(executor)
@@ -1157,21 +1242,40 @@ def _until_interrupted(step, *args) -> _Interrupted | None:
 def _run_notebooks(run: _Run, executor: ProcessPoolExecutor, jobs: list[NotebookJob], bar) -> None:
     """Submit every job, record each result as it comes, and start the appendix once it can."""
     needed = {j.stem for j in jobs if j.district is None}  # the notebooks the appendix reads
+    by_stem = {j.stem: j for j in jobs}
     futures = {executor.submit(_execute_job, j): j.stem for j in jobs}
+    pages: dict = {}  # reviewer pages exported as tasks of their own (NotebookJob.page_later): stem by future
     for stem in futures.values():  # (a reused execution is already ok)
         run.entries[stem]["status"] = "running"
     pending = set(futures)
     while pending:
         if (run.early and run.app_fut is None and not run.failed
                 and all(run.entries[s_]["status"] == "ok" for s_ in needed)):
-            run.app_exec, run.app_fut = _start_appendix(run.params, run.staging, run.kernel_dir, len(pending))
+            run.app_exec, run.app_fut = _start_appendix(run.params, run.staging, run.kernel_dir,
+                                                        sum(f in futures for f in pending))
         done, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
         for fut in done:
+            if fut in pages:
+                run.entries[pages[fut]].update(_page_result(fut))
+                continue
             stem = futures[fut]
-            _record_result(run, stem, _job_result(fut))
+            res = _job_result(fut)
+            _record_result(run, stem, res)
             bar.update(1)
             bar.set_postfix_str(f"{stem}: {run.entries[stem]['status']}")
+            if res.get("page_pending"):
+                page = executor.submit(_export_page, by_stem[stem], res["status"], res["error"])
+                pages[page] = stem
+                pending.add(page)
     executor.shutdown(wait=True)
+
+
+def _page_result(fut) -> dict[str, Any]:
+    """A reviewer page's result (:func:`_export_page`), or its failure if the worker itself died."""
+    try:
+        return fut.result()
+    except Exception as exc:  # the worker process itself died
+        return {"html_error": f"worker process failed: {exc!r}"}
 
 
 def _job_result(fut) -> dict[str, Any]:
@@ -1200,6 +1304,16 @@ def _record_result(run: _Run, stem: str, res: dict[str, Any]) -> None:
     else:
         run.failed = True
         log.error("%s: FAILED after %s s: %s", stem, e["seconds"], e["error"])
+
+
+def _pages_then_appendix(run: _Run) -> None:
+    """Every notebook has run and the appendix is being built beside: write the reviewer pages'
+    index now (importing nbconvert, about 1 s of CPU in this process), while the appendix builds,
+    instead of after it, then wait for the appendix."""
+    _settle_entries(run)
+    _export_reviewer_pages(run)
+    run.pages_exported = True
+    _await_appendix(run)
 
 
 def _await_appendix(run: _Run) -> None:
