@@ -764,6 +764,19 @@ def loss_lines(sup, detail: bool = True) -> list[str]:
             line += (f"; the estimate of {len(unchecked)} row(s) is hidden with the hidden counts it is "
                      "computed over" + (f", not checked as a relation ({unchecked[0]})" if detail else ""))
         out.append(line)
+    # the estimates shown at fewer decimals (coarser rounding) rather than hidden
+    because = [r["rounded"]["because"] for r in (getattr(sup, "design_checks", None) or []) if r.get("rounded")]
+    for t in sup.tables:
+        cd = getattr(t, "cell_decimals", None) or {}
+        if not cd:
+            continue
+        rows, ds = len({i for i, _ in cd}), sorted(set(cd.values()))
+        line = (f"{reader_number(t.id)}: the estimate and its interval of {rows} row(s) are shown rounded to "
+                + " or ".join("whole numbers" if d == 0 else f"{d} decimal(s)" for d in ds)
+                + ", not hidden: at the column's precision they would reveal a hidden count")
+        if detail and because:
+            line += f" ({because[0]}" + (f", and {len(because) - 1} more" if len(because) > 1 else "") + ")"
+        out.append(line)
     return out
 
 
