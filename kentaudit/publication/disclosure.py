@@ -34,6 +34,10 @@ package protects linked tables.
    the analysis's family, where no value of the family's hidden rows could change it,
    and is hidden where one could; a funnel band is shown where it is the same whatever
    the overdispersion estimated over hidden districts, and hidden where it is not.
+   The design-based estimate (:func:`protect_design_estimate`) is checked as the relation it
+   is; where at its column's precision it would narrow a hidden count, it is published rounded
+   coarser (whole percentages) when that keeps every hidden count wide, before any unit count
+   is hidden for it (:func:`design_complements`), else hidden.
 
 Guarantee: for the published counts and the definitions declared in the spec,
 no hidden primary count can be narrowed below ``width`` by linear programming
