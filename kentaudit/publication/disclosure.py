@@ -1242,7 +1242,8 @@ def protect_design_estimate(sup: SuppressionResult, source, *, frame: Mapping, c
                 else (None, 0)
             rec["tables_tried"] += n
             if coarse is None:
-                rec["forcing"] = where + (f", and at {MIN_DESIGN_DECIMALS} decimals too" if lo is not None else "")
+                tried = lo is not None and min(S["dec"][c] for c in S["cols"]) > MIN_DESIGN_DECIMALS
+                rec["forcing"] = where + (f", and at {MIN_DESIGN_DECIMALS} decimals too" if tried else "")
                 continue
             rec["rounded"] = {"decimals": coarse, "because": where}
         rec["shown"] = True

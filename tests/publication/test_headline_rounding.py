@@ -16,7 +16,8 @@ import pandas as pd
 
 from kentaudit.publication.appendix import loss_lines
 from kentaudit.publication.cells import Universe
-from kentaudit.publication.disclosure import MARK, Context, design_complements, protect_design_estimate, suppress
+from kentaudit.publication.disclosure import (MARK, Context, design_complements,
+                                              protect_design_estimate, suppress)
 from kentaudit.publication.table import Column, PublicationTable
 from kentaudit.publication.views import csv_frame
 from kentaudit.publication.writers.xlsx import gptable_for
@@ -86,7 +87,7 @@ def kept(hidden: list, dec: int) -> np.ndarray:
     at most its answered count) keeping every area's and the authority's yes count, whose estimate
     and limits round, at ``dec`` decimals of a percentage, as the true ones do."""
     grid = np.array(list(itertools.product(*[range(1, ANSWERED[u] + 1) for u in hidden])))
-    for a, us in AREAS.items():
+    for us in AREAS.values():
         idx = [q for q, u in enumerate(hidden) if u in us]
         if idx:
             grid = grid[grid[:, idx].sum(axis=1) == sum(YES[hidden[q]] for q in idx)]
@@ -151,4 +152,17 @@ def test_the_headline_is_published_at_whole_percentages_with_a_note_and_no_unit_
     assert "Table 15" in detail and "whole numbers" in detail
     public = next(line for line in loss_lines(sup, detail=False) if "rounded" in line)
     for leak in ("V1", "[", "n_yes", "T7"):
+        assert leak not in public, (leak, public)
+
+
+def test_where_no_rounding_serves_the_appendix_names_the_hidden_cell_that_forces_it_without_its_value(monkeypatch):
+    # whole percentages forbidden (as if they too narrowed a count): the estimate stays hidden
+    monkeypatch.setattr("kentaudit.publication.disclosure.MIN_DESIGN_DECIMALS", 1)
+    tables, ctx = fixture()
+    sup = suppress(tables, context=ctx, width=3)
+    sup.design_checks = protect_design_estimate(sup, tables, frame=FRAME)
+    assert sup.tables[2].data.at[0, "estimate"] == MARK and not sup.tables[2].cell_decimals
+    public = next(line for line in loss_lines(sup, detail=False) if line.startswith("Table 15:"))
+    assert "would reveal a hidden count: the hidden yes count of V1 in Table 7" in public
+    for leak in ("[", "14", " row ", "n_yes", "T7", "primary", "secondary"):
         assert leak not in public, (leak, public)

@@ -87,8 +87,8 @@ def gptable_for(t: PublicationTable, name: str | None = None, words=None) -> gpt
             fmts.append({"column": {"columns": [j], "format": {"num_format": nf}, "include_names": False}})
     # a cell published at fewer decimals than its column (disclosure control's coarser rounding);
     # one entry a cell: gptables formats only the last cell of a list; row 0 holds the headers
-    for (i, name), d in sorted(getattr(t, "cell_decimals", {}).items()):
-        j = next(q for q, c in enumerate(t.columns) if c.name == name)
+    for (i, col), d in sorted(getattr(t, "cell_decimals", {}).items()):
+        j = next(q for q, c in enumerate(t.columns) if c.name == col)
         fmts.append({"cell": {"cells": [(int(i) + 1, j)],
                               "format": {"num_format": "0" if d == 0 else "0." + "0" * d}}})
     return gpt.GPTable(
