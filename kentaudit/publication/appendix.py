@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import re
 import shutil
 import tempfile
 from collections.abc import Mapping
@@ -758,14 +759,44 @@ def loss_lines(sup, detail: bool = True) -> list[str]:
         revealing = [f for f in forced if "would narrow" in f]
         unchecked = [f for f in forced if "would narrow" not in f]
         if revealing:
+            # published: which hidden cell forces each estimate hidden (its table, its unit and what it
+            # counts, all visible as a [c] already), never the range it would be narrowed to
+            named = list(dict.fromkeys(_forcing_words(f) for f in revealing))
             line += (f"; the estimate of {len(revealing)} row(s) is hidden because it would reveal a hidden "
                      "count" + ((f" ({revealing[0]}" + (f", and {len(revealing) - 1} more" if len(revealing) > 1
-                                                        else "") + ")") if detail else ""))
+                                                        else "") + ")") if detail else
+                                (f": {join_words(n for n in named if n)}" if any(named) else "")))
         if unchecked:
             line += (f"; the estimate of {len(unchecked)} row(s) is hidden with the hidden counts it is "
                      "computed over" + (f", not checked as a relation ({unchecked[0]})" if detail else ""))
         out.append(line)
+    # the estimates shown at fewer decimals (coarser rounding) rather than hidden
+    because = [r["rounded"]["because"] for r in (getattr(sup, "design_checks", None) or []) if r.get("rounded")]
+    for t in sup.tables:
+        cd = getattr(t, "cell_decimals", None) or {}
+        if not cd:
+            continue
+        rows, ds = len({i for i, _ in cd}), sorted(set(cd.values()))
+        line = (f"{reader_number(t.id)}: the estimate and its interval of {rows} row(s) are shown rounded to "
+                + " or ".join("whole numbers" if d == 0 else f"{d} decimal(s)" for d in ds)
+                + ", not hidden: at the column's precision they would reveal a hidden count")
+        if detail and because:
+            line += f" ({because[0]}" + (f", and {len(because) - 1} more" if len(because) > 1 else "") + ")"
+        out.append(line)
     return out
+
+
+_FORCING = re.compile(r"^(T\d+) row \d+ (n_yes|n_denominator) \((.+?)\): ")
+
+
+def _forcing_words(forcing: str) -> str:
+    """The hidden cell an estimate would narrow, in words and without its value ("the hidden yes
+    count of Tanyard Hub in Table 7"), from the suppression audit's detail; "" if not readable."""
+    m = _FORCING.match(forcing)
+    if not m:
+        return ""
+    what = "yes count" if m.group(2) == "n_yes" else "count answered"
+    return f"the hidden {what} of {m.group(3)} in {reader_number(m.group(1))}"
 
 
 # ------------------------------------------------------- steps of build_appendix

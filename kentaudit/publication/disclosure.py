@@ -34,6 +34,10 @@ package protects linked tables.
    the analysis's family, where no value of the family's hidden rows could change it,
    and is hidden where one could; a funnel band is shown where it is the same whatever
    the overdispersion estimated over hidden districts, and hidden where it is not.
+   The design-based estimate (:func:`protect_design_estimate`) is checked as the relation it
+   is; where at its column's precision it would narrow a hidden count, it is published rounded
+   coarser (whole percentages) when that keeps every hidden count wide, before any unit count
+   is hidden for it (:func:`design_complements`), else hidden.
 
 Guarantee: for the published counts and the definitions declared in the spec,
 no hidden primary count can be narrowed below ``width`` by linear programming
@@ -943,6 +947,11 @@ def protect_funnel_bands(published, source, *, target, method: str, column: str 
 
 #: at most this many tables of one criterion's hidden counts are tried (else the estimate stays hidden)
 MAX_DESIGN_TABLES = 200_000
+#: the coarsest rounding the estimate and its limits are published at (decimals of their column's
+#: scale: 0 = whole percentages) before they are hidden
+MIN_DESIGN_DECIMALS = 0
+#: the spec's note a table rounded coarser refers to
+ROUNDED_NOTE = "rounded_coarser"
 
 
 def _rounds_to(x, shown, dec: int, scale: float):
@@ -981,12 +990,34 @@ def _design_setup(sup, by_src, by_pub, i, frame, conf_level, estimate, strata, a
         return "the estimate is not the stratified estimate of the unit rows: not checked"
     dec = {c.name: (1 if c.decimals is None else int(c.decimals)) for c in by_pub[estimate].columns}
     scale = {c.name: float(c.scale or 1) for c in by_pub[estimate].columns}
-    shown = {}
-    for c in cols:
-        v = _num(est_src.at[i, c])
-        shown[c] = None if v is None else round_half_away(v * scale[c], dec[c])
+    raw = {c: _num(est_src.at[i, c]) for c in cols}
+    shown = {c: None if raw[c] is None else round_half_away(raw[c] * scale[c], dec[c]) for c in cols}
     return {"crit": crit, "rows": rows, "units": units, "y": y, "m": m, "n": n, "N": N, "cols": cols,
-            "dec": dec, "scale": scale, "shown": shown}
+            "dec": dec, "scale": scale, "shown": shown, "raw": raw}
+
+
+def _coarser(S: dict, d: int) -> dict:
+    """``S`` as published with the estimate and its limits rounded to ``d`` decimals (no more
+    than their column's)."""
+    dec = {c: min(S["dec"][c], d) for c in S["cols"]}
+    shown = {c: None if S["raw"][c] is None else round_half_away(S["raw"][c] * S["scale"][c], dec[c])
+             for c in S["cols"]}
+    return {**S, "dec": {**S["dec"], **dec}, "shown": shown}
+
+
+def _coarsest_safe(sup, S, hid, known, positive, conf_level):
+    """The most decimals, fewer than the column's and at least :data:`MIN_DESIGN_DECIMALS`, at
+    which the published estimate and limits narrow no hidden count: ``(decimals, tables tried)``,
+    or ``(None, tables tried)`` when none does."""
+    tried = 0
+    for d in range(min(S["dec"][c] for c in S["cols"]) - 1, MIN_DESIGN_DECIMALS - 1, -1):
+        narrow, n = _design_narrows(sup, _coarser(S, d), hid, known, positive, conf_level)
+        tried += n
+        if narrow is None:
+            return d, tried
+        if narrow[1] is None:  # too many tables (or none reproduces it): no coarser rounding helps
+            break
+    return None, tried
 
 
 def _design_narrows(sup, S, hid, known, positive, conf_level):
@@ -1110,6 +1141,11 @@ def design_complements(sup: SuppressionResult, source, *, frame: Mapping, conf_l
         narrow, _ = _design_narrows(sup, S, hid, sup.known, sup.positive, conf_level)
         if narrow is None or narrow[1] is None:
             continue
+        # coarser rounding of the estimate and its limits costs a reader less than hiding unit
+        # counts (each with its percentage, interval, band and tests): no complement is sought
+        # where it suffices (protect_design_estimate publishes it so)
+        if _coarsest_safe(sup, S, hid, sup.known, sup.positive, conf_level)[0] is not None:
+            continue
         hidden_pos = {p for _, p, _ in hid}
         # units beside a hidden one first (of its area: a count alone in its area would be
         # pinned by the area's row), then the smallest counts
@@ -1126,6 +1162,10 @@ def design_complements(sup: SuppressionResult, source, *, frame: Mapping, conf_l
             try:
                 again, _ = _design_narrows(sup, S, hid + [(k, p, "n_yes") for k, p in zip(ks, ps)], known,
                                            sup.positive | set(ks), conf_level)
+                if again is not None and again[1] is not None:  # or with it rounded coarser
+                    h2 = hid + [(k, p, "n_yes") for k, p in zip(ks, ps)]
+                    if _coarsest_safe(sup, S, h2, known, sup.positive | set(ks), conf_level)[0] is not None:
+                        again = None
             except DisclosureError:  # pragma: no cover - defensive
                 continue
             if again is None:
@@ -1190,18 +1230,31 @@ def protect_design_estimate(sup: SuppressionResult, source, *, frame: Mapping, c
             rec["forcing"] = "hidden for another reason"
             continue
         narrow, rec["tables_tried"] = _design_narrows(sup, S, hid, sup.known, sup.positive, conf_level)
+        coarse = None
         if narrow is not None:
             k, lo, hi = narrow
             p, c = next((p, c) for kk, p, c in hid if kk == k)
-            rec["forcing"] = (f"{strata} row {S['rows'][p]} {c} ({S['units'][p]}): " + (
+            where = (f"{strata} row {S['rows'][p]} {c} ({S['units'][p]}): " + (
                 f"the estimate would narrow it to [{lo:g}, {hi:g}]" if lo is not None else
                 f"{rec['tables_tried']:,} tables of the hidden counts, more than can be tried"))
-            continue
+            # published at fewer decimals, when that keeps every hidden count wide enough
+            coarse, n = _coarsest_safe(sup, S, hid, sup.known, sup.positive, conf_level) if lo is not None \
+                else (None, 0)
+            rec["tables_tried"] += n
+            if coarse is None:
+                tried = lo is not None and min(S["dec"][c] for c in S["cols"]) > MIN_DESIGN_DECIMALS
+                rec["forcing"] = where + (f", and at {MIN_DESIGN_DECIMALS} decimals too" if tried else "")
+                continue
+            rec["rounded"] = {"decimals": coarse, "because": where}
         rec["shown"] = True
         for c in cols:
             if est_pub.at[i, c] == MARK:
                 est_pub.at[i, c] = est_src.at[i, c]
                 restored.add((estimate, i, c))
+            if coarse is not None and S["dec"].get(c, coarse) > coarse:
+                by_pub[estimate].cell_decimals[(i, c)] = coarse
+        if coarse is not None and ROUNDED_NOTE not in by_pub[estimate].notes:
+            by_pub[estimate].notes = [*by_pub[estimate].notes, ROUNDED_NOTE]
     _restored(sup, restored, report, estimate, est_src)
     return report
 

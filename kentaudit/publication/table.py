@@ -18,7 +18,7 @@ import copy
 import math
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
@@ -199,6 +199,10 @@ class PublicationTable:
         self.defines = dict(defines) if defines else None
         #: ``{adjusted column: {"raw": column, "family": [label columns], "method": str}}``
         self.adjustments = {}
+        #: ``{(row, column): decimals}``: derived cells published at fewer decimals than their
+        #: column's, because at the column's precision they would narrow a hidden count
+        #: (disclosure control's coarser rounding: :func:`kentaudit.publication.disclosure.protect_design_estimate`)
+        self.cell_decimals = {}
 
     # ------------------------------------------------------------------ setters
     def set_id(self, value) -> None:
@@ -402,6 +406,7 @@ class PublicationTable:
         new = copy.copy(self)
         new.data = self.data.copy()
         new.notes = list(self.notes)
+        new.cell_decimals = dict(getattr(self, "cell_decimals", {}))
         return new
 
     def with_data(self, data: pd.DataFrame) -> "PublicationTable":
@@ -422,7 +427,14 @@ class PublicationTable:
         for c in self.columns:
             s = self.data[c.name]
             out[c.name] = s.map(lambda v, c=c: _display_value(v, c)).astype(object)
+        for (i, name), dec in getattr(self, "cell_decimals", {}).items():
+            c = next(c for c in self.columns if c.name == name)
+            out.at[out.index[i], name] = _display_value(self.data.at[self.data.index[i], name], replace(c, decimals=dec))
         return out
+
+    def decimals_at(self, i: int, c: Column):
+        """Decimals row ``i`` of column ``c`` is published at (:attr:`cell_decimals`, else the column's)."""
+        return getattr(self, "cell_decimals", {}).get((i, c.name), c.decimals)
 
     def metadata(self) -> dict:
         """JSON-serialisable description of columns and structure (written beside the CSVs)."""
@@ -438,6 +450,10 @@ class PublicationTable:
             "defines": self.defines,
             # the analysis's families of adjusted p-values (kentaudit.publication.disclosure.protect_adjusted_p)
             "adjusted_p_values": self.adjustments,
+            # cells published at fewer decimals than their column (coarser rounding by disclosure control)
+            **({"cell_decimals": [{"row": int(i), "column": c, "decimals": int(d)}
+                                  for (i, c), d in sorted(self.cell_decimals.items())]}
+               if getattr(self, "cell_decimals", None) else {}),
             "sums": [{"total": s.total, "parts": list(s.parts)} for s in self.sums],
             "total_rows": [{"where": dict(r.where), "within": list(r.within),
                             "parts_where": dict(r.parts_where) if r.parts_where else None,

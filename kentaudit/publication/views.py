@@ -127,8 +127,8 @@ def _csv_frame(t: PublicationTable) -> pd.DataFrame:
             disp[c.name] = ["[z]" if not isinstance(v, str) and _untestable(t, i, c, cols) else v
                             for i, v in enumerate(disp[c.name])]
         if c.kind == "derived" and c.decimals is not None:
-            disp[c.name] = [v if isinstance(v, str) else f"{float(v):.{c.decimals}f}"
-                            for v in disp[c.name]]
+            disp[c.name] = [v if isinstance(v, str) else f"{float(v):.{t.decimals_at(i, c)}f}"
+                            for i, v in enumerate(disp[c.name])]
     return disp
 
 

@@ -156,6 +156,9 @@ def write_ods(path, content: AppendixContent) -> Path:
             for c in t.columns:
                 v = values[c.name][i]
                 fmt = fmts[c.name]
+                if fmt and (i, c.name) in getattr(t, "cell_decimals", {}):  # coarser rounding of this cell
+                    d = t.cell_decimals[(i, c.name)]
+                    fmt = "0" if d == 0 else "0." + "0" * d
                 if fmt and isinstance(v, (int, float)) and not isinstance(v, bool):
                     cell = TableCell(valuetype="float", value=repr(float(v)), stylename=st.number(fmt))
                     shown = f"{float(v):,.{len(fmt.split('.')[1]) if '.' in fmt else 0}f}"

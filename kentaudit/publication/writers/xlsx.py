@@ -85,6 +85,12 @@ def gptable_for(t: PublicationTable, name: str | None = None, words=None) -> gpt
         nf = number_format(c)
         if nf:
             fmts.append({"column": {"columns": [j], "format": {"num_format": nf}, "include_names": False}})
+    # a cell published at fewer decimals than its column (disclosure control's coarser rounding);
+    # one entry a cell: gptables formats only the last cell of a list; row 0 holds the headers
+    for (i, col), d in sorted(getattr(t, "cell_decimals", {}).items()):
+        j = next(q for q, c in enumerate(t.columns) if c.name == col)
+        fmts.append({"cell": {"cells": [(int(i) + 1, j)],
+                              "format": {"num_format": "0" if d == 0 else "0." + "0" * d}}})
     return gpt.GPTable(
         table=disp.reset_index(drop=True),
         table_name=f"table_{t.id}",
