@@ -477,7 +477,7 @@ def _disclosure_text(thr, sup, earlier, words: Words | None = None) -> list:
         lo = sup.loss
         tot_h, tot_n = int(lo["n_hidden_counts"].sum()), int(lo["n_count_cells"].sum())
         lines = loss_lines(sup, detail=False)
-        out.append(("Information loss",
+        out.append(("What disclosure control cost",
                     f"Information loss: {tot_h} of {tot_n} published count cells are hidden "
                     f"({100.0 * tot_h / tot_n if tot_n else 0:.1f}%), and "
                     f"{int(lo['n_hidden_derived'].sum())} derived figures with them."

@@ -118,7 +118,7 @@ def _num(v):
 
 def _verdict(est: str, lo: str, hi: str) -> tuple[str, str]:
     if any(v == _SUPPRESSED for v in (est, lo, hi)):
-        return "not shown", "suppressed to protect the people the figures are about (small numbers of files)"
+        return "not shown", "suppressed because the numbers of files are small, to protect the people the figures are about"
     lo_f, hi_f = _num(lo), _num(hi)
     if _num(est) is None or lo_f is None or hi_f is None:
         return "not estimable", "not estimable: too few files answered at one of the audits"
