@@ -32,7 +32,7 @@ import pandas as pd
 
 from kentaudit.core.formatting import join_words, level_text
 from kentaudit.inputs.profile import Words
-from kentaudit.publication.views import csv_frame, profile_words
+from kentaudit.publication.views import STATUS_WORDS, csv_frame, profile_words
 
 __all__ = ["ACTIONS_TABLE", "CONTEXT_COLUMNS", "MAX_ROWS", "RULE_COLUMNS", "STATUS_WORDS", "SUMMARY_TITLE",
            "NET_VERDICTS", "ActionResult", "action_results", "members_summary", "left_out_note", "unit_words"]
@@ -163,11 +163,6 @@ def action_results(t, words=None) -> list[ActionResult]:
             status=r.get("status", ""), rule=rule, estimate=est, conf_low=lo, conf_high=hi, verdict=verdict,
             reason=reason, where=f"every {w.unit}" if everywhere else r["district"]))
     return out
-
-
-#: The status of an action in words.
-STATUS_WORDS = {"proposed": "proposed", "agreed": "agreed", "in_progress": "in progress",
-                "completed": "completed", "not_completed": "not completed", "withdrawn": "withdrawn"}
 
 
 #: An action on one unit, by the honest rule, in words (``{other}``: "the other districts'"): said

@@ -33,7 +33,7 @@ from kentaudit.report.tables import default_words
 
 __all__ = ["profile_words", "REAL_UNITS", "mark_untestable", "reader_p", "reader_value", "reader_frame",
            "reader_headers", "csv_frame", "pivot_districts", "legend_symbols", "format_p_cell",
-           "PIVOT_PART", "constant_columns", "column_parts", "PART_COLUMNS"]
+           "PIVOT_PART", "STATUS_WORDS", "constant_columns", "column_parts", "PART_COLUMNS"]
 
 #: units worth showing in a header (others, such as "p-value", are what the column is)
 REAL_UNITS = {"%": "%", "percentage points": "percentage points", "% of cycles": "% of cycles",
@@ -47,6 +47,10 @@ PART_COLUMNS = 14
 #: the text columns that name how a row was calculated: when every row says the same, the
 #: reader's view states it once beside the table instead (:func:`constant_columns`)
 METHOD_COLUMNS = ("method", "test")
+#: The status of an action in words (the action register's codes, :data:`kentaudit.inputs.actions.STATUSES`):
+#: Table 16 and the members' summary say "in progress", never "in_progress"
+STATUS_WORDS = {"proposed": "proposed", "agreed": "agreed", "in_progress": "in progress",
+                "completed": "completed", "not_completed": "not completed", "withdrawn": "withdrawn"}
 #: band markers in the pivoted view, defined beside the table
 BAND_MARKS = {"below": " \u25bc", "above": " \u25b2"}
 
@@ -163,6 +167,8 @@ def reader_value(column: str, v, words) -> str:
     (``words["samples"]``, ``{code: label}``, which the appendix gives from the cycle's
     profile), else the sample's own name: never another authority's words."""
     if isinstance(v, str):
+        if column == "status":  # an action's status (Table 16)
+            return STATUS_WORDS.get(v, v)
         if column == "criterion":
             return (words.get("criteria") or {}).get(v, v)
         if column == "sample":
@@ -194,6 +200,8 @@ def reader_frame(t: PublicationTable, words) -> pd.DataFrame:
     for n in cols:
         c = t.column(n)
         if c.kind == "label":
+            out[n] = [reader_value(n, v, words) for v in disp[n]]
+        elif n == "status":
             out[n] = [reader_value(n, v, words) for v in disp[n]]
         else:
             out[n] = ["" if v is None else (str(v) if not isinstance(v, float) else f"{v:g}")

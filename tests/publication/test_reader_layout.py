@@ -14,7 +14,7 @@ import pypdfium2 as pdfium
 import pytest
 import yaml
 
-from kentaudit.publication.views import PART_COLUMNS, column_parts, reader_headers
+from kentaudit.publication.views import PART_COLUMNS, column_parts, reader_headers, reader_value
 
 
 def _page(publish_dir) -> str:
@@ -199,3 +199,48 @@ def test_table_16_of_2013_is_printed_in_parts_under_one_number(cycle_2013):
     for head in ("Table 16: Actions and their effect (part 1 of 2)", "Table 16: Actions and their effect (part 2 of 2)",
                  "Change since the baseline"):
         assert head in text, head
+
+
+# ----------------------------------------------------------------- codes in words
+def test_an_actions_status_reads_in_words_as_on_the_members_page():
+    assert reader_value("status", "in_progress", {}) == "in progress"
+    assert reader_value("status", "not_completed", {}) == "not completed"
+    assert reader_value("status", "completed", {}) == "completed"
+
+
+def test_table_16_of_2013_says_an_actions_status_in_words(cycle_2013):
+    page = _page(cycle_2013["cycle_dir"] / "publish")
+    sec = page[page.index('<section id="T16">'):]
+    sec = sec[:sec.index("</section>")]
+    assert "in progress" in sec and "in_progress" not in sec
+
+
+# ----------------------------------------------------------------- brackets a reader can follow
+def nested_brackets(text: str) -> list:
+    """The bracketed phrases of ``text`` holding a bracket of their own: "(suppressed ... (small
+    numbers of files))" made a reader count closing brackets."""
+    out, depth, start = [], 0, 0
+    for k, ch in enumerate(text):
+        if ch == "(":
+            depth += 1
+            if depth == 1:
+                start = k
+            elif depth == 2:
+                out.append(text[start:text.find(")", k) + 2])
+        elif ch == ")" and depth:
+            depth -= 1
+    return out
+
+
+def test_the_bracket_check_finds_a_bracket_in_a_bracket():
+    assert nested_brackets("not shown (suppressed to protect them (small numbers of files)).") == \
+        ["(suppressed to protect them (small numbers of files))"]
+    assert nested_brackets("96.4% (95% confidence interval 93.8% to 98.0%), adjusted p < 0.001 (Holm)") == []
+
+
+def test_no_finding_of_2013_holds_a_bracket_in_a_bracket(cycle_2013):
+    page = _page(cycle_2013["cycle_dir"] / "publish")
+    sec = page[page.index('id="findings"'):]
+    sec = sec[:sec.index("</section>")]
+    items = [html.unescape(re.sub(r"<[^>]+>", "", x)) for x in re.findall(r"<li>(.*?)</li>", sec, re.DOTALL)]
+    assert items and [n for x in items for n in nested_brackets(x)] == []
