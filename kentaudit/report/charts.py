@@ -499,7 +499,9 @@ def plot_funnel(table: pd.DataFrame, measure: str = "compliance", unit_label: st
         ax.set_yticks(range(0, 101, 20))
         ax.set_xlabel(x_label)
         ax.set_ylabel(y_label or _axis_label(measure, " (% of files)"))
-        title = title or f"{measure[:1].upper()}{measure[1:]} by {unit_label}: funnel plot"
+        # what the plot is first, then the criterion: a criterion worded as a question ("Is the
+        # child's lived experience ... recorded?") read "...? by team: funnel plot"
+        title = title or f"Funnel plot by {unit_label}: {measure[:1].upper()}{measure[1:]}"
         ax.set_title(wrap_title(title), loc="left")
         # the legend below the plot, where it cannot hide a point or a label
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncols=3, frameon=False,

@@ -658,3 +658,10 @@ def test_funnel_legend_says_which_limit_a_point_lies_beyond():
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
     assert legend[-4:] == ["Within 95% limits", "Above the 99.8% limit", "Above the 95% limit, within 99.8%",
                            "Below the 99.8% limit"]
+
+
+def test_funnel_title_names_the_plot_before_a_criterion_worded_as_a_question(funnel_tab):
+    """Aldmere's criteria are questions: "Is the child's lived experience ... recorded? by team:
+    funnel plot" read as a broken sentence (review 26)."""
+    fig = plot_funnel(funnel_tab, measure="is the child's voice recorded?", unit_label="team")
+    assert fig.figure.axes[0].get_title(loc="left") == "Funnel plot by team: Is the child's voice recorded?"
