@@ -267,4 +267,3 @@ def test_no_page_holds_a_heading_alone(pdf_path):
 def test_no_page_of_either_default_cycles_pdf_holds_a_heading_alone(cycle, request):
     run = request.getfixturevalue(f"cycle_{cycle}")
     assert lone_heading_pages(run["cycle_dir"] / "publish" / "appendix.pdf") == []
-
