@@ -1185,8 +1185,9 @@ def _cross_format(by_format: dict) -> list[Finding]:
     for fmt, tables in by_format.items():
         if fmt == "csv":
             continue
-        for tid, t in tables.items():
-            c = csv.get(str(tid).split("#")[0])
+        for key, t in tables.items():
+            tid = str(key).split("#")[0]  # the table a part ("T16#3", its second part) belongs to
+            c = csv.get(tid)
             if c is None or len(c.cells) != len(t.cells):
                 continue
             # columns matched by name (a reader's view may leave out or reorder columns,
