@@ -396,7 +396,7 @@ def _methods(params, manifest: dict, tables, *, sup=None, earlier=(), names=None
                   f"sample stratified by {w.unit}, with a finite population correction; cases chosen on purpose "
                   f"are a stratum of their own, standing only for themselves), with the {_cited('logit')}."
                   f"{_about('logit')}"))
-    m.append(("Disclosure control", _disclosure_text(thr, sup, earlier, w)))
+    m += _disclosure_text(thr, sup, earlier, w)
     if "T12" in cols:
         m.append(("Shrunken estimates", f"Beta-binomial model of {w.units}' compliance with the mean and spread "
                                         f"of the {w.units} integrated over a grid (uniform priors on the mean and "
@@ -436,22 +436,29 @@ def _methods(params, manifest: dict, tables, *, sup=None, earlier=(), names=None
     return m
 
 
-def _disclosure_text(thr, sup, earlier, words: Words | None = None) -> str:
+def _disclosure_text(thr, sup, earlier, words: Words | None = None) -> list:
+    """The methods section's entries on disclosure control: ``[(term, text)]``.
+
+    First what it does, in plain words and short (a committee member's paragraph); then how
+    the hidden counts are chosen (the statistician's detail) and what it cost (the information
+    loss), each an entry of its own. One paragraph of about 230 words said all three at once
+    (review 25, finding 20)."""
     if not thr:
-        return "No counts are suppressed (the suppression threshold is 0)."
-    txt = (f"Counts from 1 to {thr} are suppressed and shown as [c]. Every count is defined by the audit "
-           "records it counts, and the relations between all published counts (totals, pooled samples, "
-           "the same count in two tables, this cycle's row of the trend table) are derived from those "
-           "definitions. Further counts are suppressed (secondary suppression, chosen at least cost) until, "
-           "for every suppressed count of 1 to "
-           f"{thr}, the range of values a reader can prove from everything published by linear programming "
-           f"is at least {sup.width if sup else DEFAULT_WIDTH} wide (the protection width). Percentages, "
-           "intervals and test results calculated from a suppressed count are suppressed too, as is "
-           "an adjusted p-value or funnel band that hidden rows could change (each "
-           f"is the analysis's own, over the analysis's family of tests or {(words or bundled_profile().words).units}, never recomputed "
-           "over the rows shown). A shown zero is a true zero; "
-           "a zero may be hidden as a complement (at the cost of a count of 1), so that a small count "
-           "next to it is protected without hiding a larger total or a headline percentage.")
+        return [("Disclosure control", "No counts are suppressed (the suppression threshold is 0).")]
+    units = (words or bundled_profile().words).units
+    out = [("Disclosure control",
+            f"No table shows a count from 1 to {thr}: such a count is shown as [c], so that no child, family "
+            "or member of staff can be recognised. Some other counts are hidden too, so that a hidden count "
+            "cannot be worked out from totals or from other tables, and so is every percentage, interval or "
+            "test worked out from a hidden count. A zero that is shown is a true zero.")]
+    how = (f"Every relation between the published counts (totals, pooled samples, the same count in two "
+           "tables, this cycle's row of the trend table) is derived from the audit records each count "
+           f"counts. Further counts are hidden, at least cost, until the range a reader could prove for each "
+           f"hidden count of 1 to {thr} from everything published (by linear programming) is at least "
+           f"{sup.width if sup else DEFAULT_WIDTH} wide. An adjusted p-value or funnel band that hidden rows "
+           "could change is hidden too: each is the analysis's own, over its whole family of tests or "
+           f"{units}, never recomputed over the rows shown. A zero may be hidden so that a small count beside "
+           "it is protected without hiding a larger total or a headline percentage.")
     # how many zeros are hidden, and how many hidden counts are primary, is not said: with the
     # tables it would tell a reader which [c] is a zero or a count of 1 to the threshold (issue 25)
     if earlier:
@@ -465,19 +472,19 @@ def _disclosure_text(thr, sup, earlier, words: Words | None = None) -> str:
             parts.append(f"the appendices of {join_words(mod)} as they would have been published (rebuilt from "
                          "those cycles' audits with the same tables, threshold and protection width, each "
                          "suppressed knowing those before it)")
-        txt += (" The protection also covers everything the programme has published about the cycles "
+        how += (" The protection also covers everything the programme has published about the cycles "
                 f"this appendix reports: {' and '.join(parts)}; a count hidden there stays hidden here.")
+    out.append(("How the hidden counts are chosen", how))
     if sup is not None and sup.loss is not None and len(sup.loss):
         lo = sup.loss
-        parts = [f"{reader_number(r.table_id)}, {int(r.n_hidden_counts)} of {int(r.n_count_cells)}"
-                 for r in lo.itertuples() if r.n_hidden_counts]
         tot_h, tot_n = int(lo["n_hidden_counts"].sum()), int(lo["n_count_cells"].sum())
-        txt += (f" Information loss: {tot_h} of {tot_n} published count cells are suppressed "
-                f"({100.0 * tot_h / tot_n if tot_n else 0:.1f}%)"
-                + (": " + "; ".join(parts) if parts else "") +
-                f"; {int(lo['n_hidden_derived'].sum())} derived figures are suppressed with them. "
-                "By table: " + ". ".join(loss_lines(sup, detail=False)) + ".")
-    return txt
+        lines = loss_lines(sup, detail=False)
+        out.append(("What disclosure control cost",
+                    f"Information loss: {tot_h} of {tot_n} published count cells are hidden "
+                    f"({100.0 * tot_h / tot_n if tot_n else 0:.1f}%), and "
+                    f"{int(lo['n_hidden_derived'].sum())} derived figures with them."
+                    + (" By table: " + ". ".join(lines) + "." if lines else "")))
+    return out
 
 
 def _caveats(params, synthetic: bool) -> list:

@@ -29,7 +29,7 @@ import matplotlib
 import matplotlib.figure
 import numpy as np
 
-from kentaudit.core.formatting import P_FLOOR_CELL, finite_number, format_p, wrap_title
+from kentaudit.core.formatting import P_FLOOR_CELL, finite_number, format_p
 from kentaudit.inputs.profile import Words
 from kentaudit.publication.numbering import reader_number
 from kentaudit.publication.table import Figure, round_half_away
@@ -62,11 +62,18 @@ def _figure(figsize):
     return fig, fig.add_subplot()
 
 
-def _save(fig, out_dir: Path, fid: str, meta: dict) -> Path:
+def _save(fig, out_dir: Path, fid: str, meta: dict, title: str | None = None) -> Path:
+    """Write the figure's SVG and its JSON sidecar. The figure's title is the appendix's heading
+    above it (``Figure 1: ...``), not drawn in the image (a reader saw it three times: heading,
+    image and caption); the SVG file names it in its metadata (``<dc:title>``), for the file
+    opened on its own."""
     out_dir.mkdir(parents=True, exist_ok=True)
     svg = out_dir / f"{fid}.svg"
+    md = {"Date": None, "Creator": None}
+    if title:
+        md["Title"] = f"{reader_number(fid)}: {title}"
     with house_style():
-        fig.savefig(svg, format="svg", metadata={"Date": None, "Creator": None}, bbox_inches="tight")
+        fig.savefig(svg, format="svg", metadata=md, bbox_inches="tight")
     (out_dir / f"{fid}.json").write_text(json.dumps(meta, indent=1, sort_keys=True), encoding="utf-8")
     return svg
 
@@ -105,10 +112,10 @@ def _funnel(t7, out_dir, *, headline, label, target, method, threshold, words):
         ax.set_xlim(0, grid[-1])
         ax.set_ylim(-2, 102)
         ax.set_xlabel("Files where the criterion was answered (number)")
-        # the criterion is in the title; the axis says what is measured (a long criterion
-        # wording on the axis ran past the plot)
+        # the criterion is in the figure's title (the appendix's heading, not drawn in the
+        # image: one visible title); the axis says what is measured (a long criterion wording
+        # on the axis ran past the plot)
         ax.set_ylabel("Compliance (% of files)")
-        ax.set_title(wrap_title(f"{label} by {w.unit}: funnel plot"), loc="left")
         # the legend below the plot, where it cannot hide a point or a label
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncols=2, frameon=False, fontsize=9)
         # districts outside the 99.8% limits (T7's published funnel band) are named; a label
@@ -120,7 +127,7 @@ def _funnel(t7, out_dir, *, headline, label, target, method, threshold, words):
     out = [float(y[k]) for k in range(len(shown))]
     # the caption says what the reader sees and how to read it; how the limits are calculated
     # (the method and its reference) is in the methods section
-    cap = (f"Funnel plot of {label}, from {reader_number(t7.id)}: each point is one {w.unit}, its percentage "
+    cap = (f"From {reader_number(t7.id)}: each point is one {w.unit}, its percentage "
            f"(up the side) against its number of files answered (along the bottom). The solid line is the "
            f"target of {_pct(target)} (the audit standard); the dashed and dotted lines are the 95% and 99.8% "
            f"control limits, which narrow as the number of files grows. A {w.unit} between the 99.8% limits "
@@ -207,9 +214,8 @@ def _grades(t8, out_dir, sample_labels=None):
         ax.grid(axis="y", visible=False)  # no grid line through the bars' "n=" labels
         ax.set_xlim(0, 112)
         ax.set_xlabel("Percentage of graded audits")
-        ax.set_title("Overall grades by sample", loc="left")
         ax.legend(ncols=3, loc="upper center", bbox_to_anchor=(0.5, -0.2), frameon=False)
-    cap = (f"Overall grades by sample, from {reader_number(t8.id)}: percentage of graded audits at each grade; "
+    cap = (f"From {reader_number(t8.id)}: percentage of graded audits at each grade; "
            "the number beside each bar (n) is its number of graded audits.")
     if any_hidden:
         cap += " Grades whose counts are suppressed in the table are drawn together as one grey segment."
@@ -260,9 +266,8 @@ def _trend(t11, out_dir, *, headline, label):
         ax.set_ylim(0, 100)
         ax.set_ylabel("Compliance (% of files)")
         ax.set_xlabel("Cycle")
-        ax.set_title(wrap_title(f"{label} over the audit programme"), loc="left")
     vals = [float(df.at[i, "n_yes"]) / float(df.at[i, "n_denominator"]) for i in shown]
-    cap = (f"{label} by cycle, from {reader_number(t11.id)}: percentage of answered files with its confidence interval.")
+    cap = (f"From {reader_number(t11.id)}: percentage of answered files in each cycle, with its confidence interval.")
     cap += _trend_test_words(df, rows)
     if hidden:
         cap += f" Not plotted because their counts are suppressed: {', '.join(hidden)}."
@@ -322,9 +327,8 @@ def _caterpillar(t12, out_dir, *, label, words, target=None):
         pad = max(2.0, 0.05 * (hi - lo))
         ax.set_xlim(max(0.0, lo - pad), min(100.0, hi + pad))
         ax.set_xlabel("Shrunken estimate of compliance (% of files)")
-        ax.set_title(wrap_title(f"{label}: shrunken estimates by {w.unit} with 95% intervals"), loc="left")
-    cap = (f"Each {w.unit}'s compliance with {label}, from {reader_number(t12.id)}: points with their 95% "
-           f"intervals (each line is the range in which the {w.unit}'s compliance lies with 95% probability). "
+    cap = (f"From {reader_number(t12.id)}: each {w.unit}'s compliance as a point with its 95% "
+           f"interval (each line is the range in which the {w.unit}'s compliance lies with 95% probability). "
            f"The estimates are shrunken: a {w.unit} with few files is pulled towards the others, because its "
            f"own percentage is less certain. The {w.units} are ordered from the lowest estimate to the highest; "
            f"how certain each position is (its rank interval) is in {reader_number(t12.id)}.")
@@ -396,6 +400,6 @@ def draw_figures(spec_figures, tables, out_dir, *, headline: str, labels: dict, 
             continue
         kind, fig, cap, alt, marks = res
         meta = {"id": e["id"], "kind": kind, "tables": [tid], "alt": alt, "caption": cap, "marks": marks}
-        path = _save(fig, out_dir, e["id"], meta)
+        path = _save(fig, out_dir, e["id"], meta, title=e["title"])
         figs.append(Figure(e["id"], e["title"], alt, cap, path, list(e.get("notes", []))))
     return figs, skipped

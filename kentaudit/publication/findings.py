@@ -477,11 +477,19 @@ def _trend(t, alpha, adjust_words, left, names, conf_level=None):
             _rows(t.id, len(tested), "trend tested"), " rose or fell significantly: the changes over the "
             "programme could be due to chance."))
         return out, False
-    out.append(Finding("trend").add(
-        "Tested for a steady trend ", *span, f" (Cochran-Armitage test, {adjust_words}), compliance rose on ",
-        _rows(t.id, len(up), f"trend_p_adjusted < {alpha:g} and trend_z > 0"), " and fell on ",
-        _rows(t.id, len(down), f"trend_p_adjusted < {alpha:g} and trend_z < 0"), " of the ",
-        _rows(t.id, len(tested), "trend tested"), " criteria tested."))
+    # "rose significantly on 19 of the 20 criteria tested and fell on none", not "fell on 0"
+    rose = _rows(t.id, len(up), f"trend_p_adjusted < {alpha:g} and trend_z > 0")
+    fell = _rows(t.id, len(down), f"trend_p_adjusted < {alpha:g} and trend_z < 0")
+    of = _rows(t.id, len(tested), "trend tested")
+    lead = ("Tested for a steady trend ", *span, f" (Cochran-Armitage test, {adjust_words}), compliance ")
+    if up and down:
+        words = ("rose significantly on ", rose, " and fell significantly on ", fell, " of the ", of,
+                 " criteria tested.")
+    elif up:
+        words = ("rose significantly on ", rose, " of the ", of, " criteria tested and fell on none.")
+    else:
+        words = ("fell significantly on ", fell, " of the ", of, " criteria tested and rose on none.")
+    out.append(Finding("trend").add(*lead, *words))
     sig.sort(key=lambda i: -abs(_num(df.at[i, "trend_z"])))
     items = []
     for i in sig[:MAX_NAMED]:

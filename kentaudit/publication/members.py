@@ -32,7 +32,7 @@ import pandas as pd
 
 from kentaudit.core.formatting import join_words, level_text
 from kentaudit.inputs.profile import Words
-from kentaudit.publication.views import csv_frame, profile_words
+from kentaudit.publication.views import STATUS_WORDS, csv_frame, profile_words
 
 __all__ = ["ACTIONS_TABLE", "CONTEXT_COLUMNS", "MAX_ROWS", "RULE_COLUMNS", "STATUS_WORDS", "SUMMARY_TITLE",
            "NET_VERDICTS", "ActionResult", "action_results", "members_summary", "left_out_note", "unit_words"]
@@ -118,7 +118,7 @@ def _num(v):
 
 def _verdict(est: str, lo: str, hi: str) -> tuple[str, str]:
     if any(v == _SUPPRESSED for v in (est, lo, hi)):
-        return "not shown", "suppressed to protect the people the figures are about (small numbers of files)"
+        return "not shown", "suppressed because the numbers of files are small, to protect the people the figures are about"
     lo_f, hi_f = _num(lo), _num(hi)
     if _num(est) is None or lo_f is None or hi_f is None:
         return "not estimable", "not estimable: too few files answered at one of the audits"
@@ -163,11 +163,6 @@ def action_results(t, words=None) -> list[ActionResult]:
             status=r.get("status", ""), rule=rule, estimate=est, conf_low=lo, conf_high=hi, verdict=verdict,
             reason=reason, where=f"every {w.unit}" if everywhere else r["district"]))
     return out
-
-
-#: The status of an action in words.
-STATUS_WORDS = {"proposed": "proposed", "agreed": "agreed", "in_progress": "in progress",
-                "completed": "completed", "not_completed": "not completed", "withdrawn": "withdrawn"}
 
 
 #: An action on one unit, by the honest rule, in words (``{other}``: "the other districts'"): said

@@ -33,13 +33,24 @@ from kentaudit.report.tables import default_words
 
 __all__ = ["profile_words", "REAL_UNITS", "mark_untestable", "reader_p", "reader_value", "reader_frame",
            "reader_headers", "csv_frame", "pivot_districts", "legend_symbols", "format_p_cell",
-           "PIVOT_PART"]
+           "PIVOT_PART", "STATUS_WORDS", "constant_columns", "column_parts", "PART_COLUMNS"]
 
 #: units worth showing in a header (others, such as "p-value", are what the column is)
 REAL_UNITS = {"%": "%", "percentage points": "percentage points", "% of cycles": "% of cycles",
               "% of charts": "% of charts"}
 #: criteria per part of a pivoted district x criterion table (fits A4 landscape)
 PIVOT_PART = 5
+#: columns of a table printed in one part at most: a wider table is shown in parts (column
+#: groups), each repeating the columns that name its rows (:func:`column_parts`); Table 16's 23
+#: columns on one landscape page needed 6.5 pt type and wrapped headers letter by letter
+PART_COLUMNS = 14
+#: the text columns that name how a row was calculated: when every row says the same, the
+#: reader's view states it once beside the table instead (:func:`constant_columns`)
+METHOD_COLUMNS = ("method", "test")
+#: The status of an action in words (the action register's codes, :data:`kentaudit.inputs.actions.STATUSES`):
+#: Table 16 and the members' summary say "in progress", never "in_progress"
+STATUS_WORDS = {"proposed": "proposed", "agreed": "agreed", "in_progress": "in progress",
+                "completed": "completed", "not_completed": "not completed", "withdrawn": "withdrawn"}
 #: band markers in the pivoted view, defined beside the table
 BAND_MARKS = {"below": " \u25bc", "above": " \u25b2"}
 
@@ -156,6 +167,8 @@ def reader_value(column: str, v, words) -> str:
     (``words["samples"]``, ``{code: label}``, which the appendix gives from the cycle's
     profile), else the sample's own name: never another authority's words."""
     if isinstance(v, str):
+        if column == "status":  # an action's status (Table 16)
+            return STATUS_WORDS.get(v, v)
         if column == "criterion":
             return (words.get("criteria") or {}).get(v, v)
         if column == "sample":
@@ -187,6 +200,8 @@ def reader_frame(t: PublicationTable, words) -> pd.DataFrame:
     for n in cols:
         c = t.column(n)
         if c.kind == "label":
+            out[n] = [reader_value(n, v, words) for v in disp[n]]
+        elif n == "status":
             out[n] = [reader_value(n, v, words) for v in disp[n]]
         else:
             out[n] = ["" if v is None else (str(v) if not isinstance(v, float) else f"{v:g}")
@@ -259,3 +274,76 @@ def pivot_districts(t: PublicationTable, words, part: int = PIVOT_PART) -> list:
         suffix = (f"criteria {k + 1} to {min(k + part, n)} of {n}" if n > part else "")
         parts.append((suffix, pd.DataFrame(rows)))
     return parts
+
+
+def constant_columns(t: PublicationTable, frame: pd.DataFrame) -> list:
+    """The method columns of a reader's view that say the same on every row.
+
+    A column naming how each row was calculated (:data:`METHOD_COLUMNS`: "Interval method",
+    "Test") that repeats one value on every row tells the reader nothing a sentence beside
+    the table does not: the HTML and PDF views leave it out and state it once (the CSV file
+    and the spreadsheets keep the column, one value a row, for machines).
+
+    Returns
+    -------
+    list of (column name, header text, value)
+        In the table's column order; empty when the table has one row or none (a column
+        then says nothing twice), or when a row's cell differs, is empty or is shorthand.
+    """
+    heads = dict(reader_headers(t))
+    out = []
+    if len(frame) < 2:
+        return out
+    for c in t.columns:
+        if c.kind != "text" or c.name not in METHOD_COLUMNS or c.name not in frame.columns:
+            continue
+        vals = {str(v).strip() for v in frame[c.name]}
+        if len(vals) == 1:
+            v = vals.pop()
+            if v and not any(s in v for s in SHORTHAND):
+                out.append((c.name, heads.get(c.name, c.label), v))
+    return out
+
+
+def column_parts(t: PublicationTable, headers: list, width: int = PART_COLUMNS) -> list:
+    """A table's reader headers cut into parts of at most ``width`` columns for reading.
+
+    Every part repeats the columns that name a row (the table's ``label`` columns), so each
+    part reads on its own; the other columns follow in their order, never
+    parting an estimate from its interval (a part never starts with a limit, a column whose
+    name holds ``conf_``): the groups are packed in order, a new part started when the next
+    group would not fit.
+
+    Parameters
+    ----------
+    t : PublicationTable
+    headers : list of (column name, header text) - the view's (:func:`reader_headers`)
+    width : int - the most columns of one part
+
+    Returns
+    -------
+    list of list of (column name, header text)
+        One part (the headers unchanged) when they fit ``width``.
+    """
+    if len(headers) <= width:
+        return [list(headers)]
+    kinds = {c.name: c.kind for c in t.columns}
+    labels = [h for h in headers if kinds.get(h[0]) == "label"]
+    rest = [h for h in headers if kinds.get(h[0]) != "label"]
+    room = max(1, width - len(labels))
+    # an estimate and the limits after it are one group; the groups are packed in order
+    groups = []
+    for h in rest:
+        if groups and "conf_" in h[0]:
+            groups[-1].append(h)
+        else:
+            groups.append([h])
+    parts, cur = [], []
+    for g in groups:
+        if cur and len(cur) + len(g) > room:
+            parts.append(cur)
+            cur = []
+        cur += g
+    if cur:
+        parts.append(cur)
+    return [labels + p for p in parts]

@@ -475,15 +475,23 @@ def plot_funnel(table: pd.DataFrame, measure: str = "compliance", unit_label: st
             ax.plot(part["n"], 100 * part["limit_high"], ls=ls, color="#333333", lw=1.3)
         ax.axhline(100 * target, color=OKABE_ITO["bluish_green"], lw=1.6,
                    label=f"Target {_pct(target)}")
-        status = table[f"flag_{lout}"].where(table[f"flag_{lout}"] != "within",
-                                             table[f"flag_{lin}"])
-        for key, (colour, marker) in _STATUS.items():
-            sel = status == key
+        # a point outside the outer limits is drawn filled, one outside the inner limits only
+        # hollow, and the legend says which limit: "Above a limit" for both read, beside
+        # findings saying every unit lies within the 99.8% limits, as a contradiction
+        out_flag, in_flag = table[f"flag_{lout}"], table[f"flag_{lin}"]
+        groups = [("within", (out_flag == "within") & (in_flag == "within"), True,
+                   f"Within {level_text(inner)} limits")]
+        for key in ("above", "below"):
+            word = "Above" if key == "above" else "Below"
+            groups.append((key, out_flag == key, True, f"{word} the {level_text(outer)} limit"))
+            groups.append((key, (out_flag == "within") & (in_flag == key), False,
+                           f"{word} the {level_text(inner)} limit, within {level_text(outer)}"))
+        for key, sel, filled, name in groups:
             if sel.any():
-                name = {"within": f"Within {level_text(inner)} limits",
-                        "above": "Above a limit", "below": "Below a limit"}[key]
+                colour, marker = _STATUS[key]
                 ax.scatter(table.loc[sel, "n_denominator"], 100 * table.loc[sel, "estimate"], s=55,
-                           color=colour, marker=marker, edgecolor="white", linewidth=0.6,
+                           color=colour if filled else "white", marker=marker,
+                           edgecolor="white" if filled else colour, linewidth=0.6 if filled else 1.5,
                            zorder=3, label=name)
         ax.set_xlim(0, grid[-1])
         # room above 100% for the labels of units at 100% (ticks stop at 100)
@@ -491,7 +499,9 @@ def plot_funnel(table: pd.DataFrame, measure: str = "compliance", unit_label: st
         ax.set_yticks(range(0, 101, 20))
         ax.set_xlabel(x_label)
         ax.set_ylabel(y_label or _axis_label(measure, " (% of files)"))
-        title = title or f"{measure[:1].upper()}{measure[1:]} by {unit_label}: funnel plot"
+        # what the plot is first, then the criterion: a criterion worded as a question ("Is the
+        # child's lived experience ... recorded?") read "...? by team: funnel plot"
+        title = title or f"Funnel plot by {unit_label}: {measure[:1].upper()}{measure[1:]}"
         ax.set_title(wrap_title(title), loc="left")
         # the legend below the plot, where it cannot hide a point or a label
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncols=3, frameon=False,

@@ -84,7 +84,7 @@ def test_the_strongest_trends_are_stated_and_the_others_listed_with_their_reason
     ps = {"a": 1e-6, "b": 1e-5, "c": 0.002, "d": 0.01, "e": 0.6}
     found = section_findings(_trend(zs, ps), headline="a", criterion_words=CRITERIA)
     trend = _texts(found, "trend")
-    assert "compliance rose on 4 and fell on 0 of the 5 criteria tested" in trend[0]
+    assert "compliance rose significantly on 4 of the 5 criteria tested and fell on none" in trend[0]
     strongest = trend[1]
     assert all(f"\u2018{CRITERIA[c]}\u2019" in strongest for c in ("a", "b", "c")[:MAX_NAMED])
     assert "Criterion D" not in strongest and "Criterion E" not in strongest

@@ -338,3 +338,26 @@ def test_a_sheet_named_by_its_table_number_is_checked_as_that_table():
     from kentaudit.publication.check.folder import sheet_table_id
     assert sheet_table_id("Table 3") == "T3" and sheet_table_id("Table 3a") == "T3a"
     assert sheet_table_id("Contents") == "Contents" and sheet_table_id("Table 3 extra") == "Table 3 extra"
+
+
+def test_a_leak_in_any_part_of_a_table_shown_in_parts_is_caught(pub):
+    """A table too wide for a page is shown in parts ("T16-part-1", "T16-part-2"): each part is
+    compared with the table's CSV, the second as well as the first (one key per table id would
+    keep only the last part read)."""
+    f = pub / "appendix.html"
+    text = f.read_text(encoding="utf-8")
+    start = text.index('<table data-table-id="T1">')
+    end = text.index("</table>", start) + len("</table>")
+    table = text[start:end]
+    parts = (table.replace('data-table-id="T1"', 'data-table-id="T1-part-1"') + "\n"
+             + table.replace('data-table-id="T1"', 'data-table-id="T1-part-2"'))
+    f.write_text(text[:start] + parts + text[end:], encoding="utf-8")
+    assert [x for x in check_publication(pub) if x.kind in ("narrowed", "derived")] == []
+    for k in (1, 2):
+        planted = parts.replace(f'data-table-id="T1-part-{k}"', 'data-table-id="PLANT"')
+        f.write_text(text[:start] + planted + text[end:], encoding="utf-8")
+        html_set(pub, "PLANT", "Initial sample", "n_audits", "[c]")
+        f.write_text(f.read_text(encoding="utf-8").replace('data-table-id="PLANT"',
+                                                            f'data-table-id="T1-part-{k}"'), encoding="utf-8")
+        found = [x for x in check_publication(pub) if x.kind in ("narrowed", "derived")]
+        assert found and any("csv/T1.csv" in x.detail for x in found), k

@@ -129,7 +129,7 @@ def test_the_trend_over_the_programme_is_published_tested_and_stated(cycle_2013)
         if (g[["n_yes", "n_denominator"]] == "[c]").any().any():
             assert not g["trend_p_value"].map(lambda v: v == P_FLOOR or _num(v) is not None).any(), crit
     sentences = _bindings(res).query("topic == 'trend'")["sentence"]
-    assert any("rose on" in s for s in sentences)
+    assert any("rose significantly on" in s for s in sentences)
     # Figure 3's caption gives the headline criterion's test
     cap = json.loads((pub / "figures" / "F3.json").read_text())["caption"]
     assert "Test for a steady trend" in cap and "adjusted p" in cap

@@ -267,3 +267,22 @@ def test_no_page_holds_a_heading_alone(pdf_path):
 def test_no_page_of_either_default_cycles_pdf_holds_a_heading_alone(cycle, request):
     run = request.getfixturevalue(f"cycle_{cycle}")
     assert lone_heading_pages(run["cycle_dir"] / "publish" / "appendix.pdf") == []
+
+
+@pytest.mark.parametrize("spacer_mm", range(248, 262, 2))
+def test_a_methods_term_never_ends_a_page_without_its_text(tmp_path, spacer_mm):
+    """The 2013 PDF ended a page with the term "Error rates of the control-chart rules" alone,
+    its text on the next page (review 26): a term stays with its description. Without the rule
+    this page breaks after the term for spacers of 252 to 258 mm."""
+    from importlib import resources
+    css = (resources.files("kentaudit") / "templates" / "appendix.css").read_text(encoding="utf-8")
+    page = tmp_path / "page.html"
+    page.write_text(
+        f'<html lang="en"><head><style>{css}</style></head><body><main>'
+        f'<div style="height:{spacer_mm}mm">spacer</div>'
+        '<section id="methods"><dl><dt>Error rates of the rules</dt><dd>'
+        + "Each rule applied to simulated charts. " * 12 + "</dd></dl></section></main></body></html>")
+    pdf_writer.print_with_weasyprint(page, tmp_path / "page.pdf")
+    texts = [p.get_textpage().get_text_range() for p in pdfium.PdfDocument(str(tmp_path / "page.pdf"))]
+    where = next(i for i, t in enumerate(texts) if "Error rates of the rules" in t)
+    assert "Each rule" in texts[where]

@@ -641,3 +641,27 @@ def test_the_funnel_counts_files_answered_as_the_appendixs_figure_does():
     assert "files answered" in fig.caption and "files answered each" in fig.alt_text
     assert "applicable" not in fig.caption + fig.alt_text
     assert "Files where the criterion was answered (number)" in Path(pubfig.__file__).read_text(encoding="utf-8")
+
+
+def test_funnel_legend_says_which_limit_a_point_lies_beyond():
+    """A unit beyond the 95% limit but within the 99.8% one is drawn hollow and named so in the
+    legend; a unit beyond the 99.8% limit filled: "Above a limit" for both read, beside findings
+    saying every unit lies within the 99.8% limits, as a contradiction (review 26)."""
+    counts = pd.DataFrame({"district": ["A", "B", "C", "D", "E", "F"],
+                           "n_yes": [25, 50, 30, 28, 29, 8], "n_denominator": [25, 50, 38, 36, 37, 30]})
+    tab = funnel_table(counts, target=0.8, overdispersion="none")
+    # A (25 of 25): above the 95% limit only; B (50 of 50): above both; F: below both
+    assert list(tab["flag_95"].iloc[[0, 1, 5]]) == ["above", "above", "below"]
+    assert list(tab["flag_99_8"].iloc[[0, 1, 5]]) == ["within", "above", "below"]
+    fig = plot_funnel(tab, measure="child seen alone", unit_label="district")
+    ax = fig.figure.axes[0]
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend[-4:] == ["Within 95% limits", "Above the 99.8% limit", "Above the 95% limit, within 99.8%",
+                           "Below the 99.8% limit"]
+
+
+def test_funnel_title_names_the_plot_before_a_criterion_worded_as_a_question(funnel_tab):
+    """Aldmere's criteria are questions: "Is the child's lived experience ... recorded? by team:
+    funnel plot" read as a broken sentence (review 26)."""
+    fig = plot_funnel(funnel_tab, measure="is the child's voice recorded?", unit_label="team")
+    assert fig.figure.axes[0].get_title(loc="left") == "Funnel plot by team: Is the child's voice recorded?"

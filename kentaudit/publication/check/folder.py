@@ -492,7 +492,9 @@ def _html_tables(path: Path, rel: str, scanner) -> tuple[list[_Table], list[Find
         tid = t["id"] or f"table {k + 1}"
         width = len(names)
         cells = [r[:width] + [""] * (width - len(r)) for r in t["rows"]]
-        tables.append(_Table(rel, t["id"], names, headers, cells,
+        # a wide table shown in parts ("T16-part-2") is checked as its table, part by part
+        base = re.sub(r"-part-\d+$", "", t["id"]) if t["id"] else t["id"]
+        tables.append(_Table(rel, base, names, headers, cells,
                              lambda i, j, tid=tid, n=names: f"table {tid}, row {i + 1}, column {n[j]!r}"))
     return tables, findings
 
@@ -895,6 +897,8 @@ def check_publication(publish_dir, *, restricted_dir=None, threshold: int | None
                 # months of a simulated chart) has no person behind a small count
                 findings += _small_counts(t, counts, threshold, tmeta)
             key = t.table_id or f"{rel}#{len(by_format.get(fmt, {}))}"
+            if key in by_format.get(fmt, {}):  # a second part of one table: compared too
+                key = f"{key}#{len(by_format[fmt])}"
             by_format.setdefault(fmt, {})[key] = t
     if full_meta.get("universe"):
         try:
@@ -1181,7 +1185,8 @@ def _cross_format(by_format: dict) -> list[Finding]:
     for fmt, tables in by_format.items():
         if fmt == "csv":
             continue
-        for tid, t in tables.items():
+        for key, t in tables.items():
+            tid = str(key).split("#")[0]  # the table a part ("T16#3", its second part) belongs to
             c = csv.get(tid)
             if c is None or len(c.cells) != len(t.cells):
                 continue

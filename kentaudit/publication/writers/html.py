@@ -21,8 +21,9 @@ from kentaudit.core.formatting import P_FLOOR, P_FLOOR_CELL
 from kentaudit.publication.members import members_summary
 from kentaudit.publication.numbering import numbered_title, reader_number, sheet_name
 from kentaudit.publication.table import SHORTHAND, AppendixContent, PublicationTable
-from kentaudit.publication.views import (legend_symbols, pivot_districts, profile_words,
-                                         reader_frame, reader_headers)
+from kentaudit.publication.views import (column_parts, constant_columns, legend_symbols,
+                                         pivot_districts, profile_words, reader_frame,
+                                         reader_headers)
 
 __all__ = ["render_html", "write_html"]
 
@@ -134,8 +135,27 @@ def _table_html(t: PublicationTable, numbers: dict, names: dict, words: dict) ->
             frames.append(f)
     else:
         frame = reader_frame(t, words)
-        out.append(_html_table(t.id, f"{name}: {t.title}", reader_headers(t), frame, kinds=kinds,
-                               names={c.name: c.name for c in t.columns}, table_id=t.id))
+        # a method column saying the same on every row is said once, above the table
+        same = constant_columns(t, frame)
+        if same:
+            out.append('<p class="meta">' + "; ".join(f"{_e(h)}, on every row: {_e(v)}" for _, h, v in same)
+                       + ".</p>")
+        drop = {c for c, _, _ in same}
+        heads = [(c, h) for c, h in reader_headers(t) if c not in drop]
+        parts = column_parts(t, heads)
+        if len(parts) > 1:
+            # a table too wide to read on one page is shown in parts, one identity: every
+            # part is the table's, its caption says which part, and each part repeats the
+            # columns that name its rows
+            first = [h for c, h in parts[0] if kinds.get(c) == "label"]
+            out.append(f'<p class="meta">{_e(name)} is shown in {len(parts)} parts, each repeating '
+                       f"the columns that name its rows ({_e(', '.join(first))}); the CSV file and the "
+                       "spreadsheets hold it whole.</p>")
+        for k, part in enumerate(parts, start=1):
+            cap = f"{name}: {t.title}" + (f" (part {k} of {len(parts)})" if len(parts) > 1 else "")
+            out.append(_html_table(t.id if len(parts) == 1 else f"{t.id}-part-{k}", cap, part, frame,
+                                   kinds=kinds, names={c.name: c.name for c in t.columns},
+                                   table_id=t.id if len(parts) == 1 else f"{t.id}-part-{k}"))
         frames.append(frame)
     out.append(_shorthand_line(frames))
     out.append("</section>")
@@ -285,9 +305,10 @@ def render_html(content: AppendixContent) -> str:
             heading = '<h2 id="figures-h">Figures</h2>' if k == 0 else ""
             p.append(f'<section id="{_e(f.id)}" class="figure-section">{heading}'
                      f'<h3 id="{_e(f.id)}-h">{_e(names[f.id])}: {_e(f.title)}</h3>'
-                     f'<figure><img src="{_img_src(f.path)}" alt="{_e(f.alt)}">'
-                     f"<figcaption>{_e(names[f.id])}: {_e(f.caption or f.title)}</figcaption>"
-                     f"</figure>{_note_refs(f.notes, numbers)}{data}</section>")
+                     f'<figure aria-labelledby="{_e(f.id)}-h"><img src="{_img_src(f.path)}" alt="{_e(f.alt)}">'
+                     # the heading above is the figure's one title: the caption says how to read it
+                     + (f"<figcaption>{_e(f.caption)}</figcaption>" if f.caption and f.caption != f.title else "")
+                     + f"</figure>{_note_refs(f.notes, numbers)}{data}</section>")
         p.append("</section>")
     p.append('<section id="notes" aria-labelledby="notes-h"><h2 id="notes-h">Notes</h2><ol>')
     for k, n in sorted(numbers.items(), key=lambda kv: kv[1]):
