@@ -468,12 +468,54 @@ def _utf8_evidence(seq: bytes) -> bool:
     return 0xA0 <= c <= 0x24F or 0x2000 <= c <= 0x206F or c in (0x20AC, 0x2122)
 
 
+def _byte_place(raw: bytes, at: int) -> tuple[int, str | None, str]:
+    """Where byte ``at`` of a CSV stands: (row, column, what), ``row`` the line its record
+    starts on (the header is row 1, as in every other message), ``column`` the header name of
+    its field (None on the header line or past the header's last column) and ``what`` a
+    phrase for the message ("in the header, field 3", "in field 9, past the header's 8").
+
+    Only the bytes before ``at`` are parsed, as CSV: its structure (commas, quotes, line
+    ends) is ASCII and so the same in UTF-8 and Windows-1252, and those bytes decode (they
+    are before the first bad one); latin-1 is the last resort because it decodes anything.
+    Only called to word a refusal."""
+    head = raw[:at]
+    for enc in ("utf-8-sig", "cp1252", "latin-1"):
+        try:
+            text = head.decode(enc)
+            break
+        except UnicodeDecodeError:
+            continue
+    reader = csv.reader(io.StringIO(text + "X", newline=""), strict=False)
+    header, last, row, start = None, [], 1, 1
+    try:
+        for rec in reader:
+            row, start = start, reader.line_num + 1
+            if header is None:
+                header = rec
+            last = rec
+    except csv.Error:  # a stray quote before the bad byte: the line is still right
+        pass
+    k = max(len(last) - 1, 0)
+    if row == 1:
+        return 1, None, f"in the header, field {k + 1}"
+    if header is not None and k < len(header):
+        return row, header[k], f"in column {k + 1}"
+    return row, None, f"in field {k + 1}, past the header's {len(header or [])}"
+
+
 def _decode(raw: bytes, name: str) -> tuple[str, str]:
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in raw:
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise InputError(
             "the file is not UTF-8 or Windows-1252 text (it contains NUL bytes: it looks like "
             "UTF-16 or a binary file). Save it again as 'CSV UTF-8 (comma delimited)'.",
             file=name, rule="encoding")
+    if b"\x00" in raw:
+        row, column, what = _byte_place(raw, raw.index(b"\x00"))
+        raise InputError(
+            f"the file is not UTF-8 or Windows-1252 text: it contains a NUL byte (0x00), first {what} "
+            "(a NUL byte anywhere means UTF-16 or a binary file, or a damaged export). Save it again as "
+            "'CSV UTF-8 (comma delimited)', or remove the byte.",
+            file=name, row=row, column=column, value="0x00", rule="encoding")
     try:
         return raw.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError as e:
@@ -486,18 +528,21 @@ def _decode(raw: bytes, name: str) -> tuple[str, str]:
     # UTF-8 for a CJK character): those are not evidence of UTF-8.
     mixed = next((m for m in _UTF8_MULTIBYTE.finditer(raw) if _utf8_evidence(m.group())), None)
     if mixed is not None:
+        row, column, what = _byte_place(raw, bad_at)
         raise InputError(
             f"the file mixes encodings: line {raw[:mixed.start()].count(chr(10).encode()) + 1} has "
             f"UTF-8 text but line {raw[:bad_at].count(chr(10).encode()) + 1} has a byte "
-            f"(0x{raw[bad_at]:02x}) that is not UTF-8. Save the whole file again as "
-            "'CSV UTF-8 (comma delimited)'.", file=name, rule="encoding")
+            f"(0x{raw[bad_at]:02x}, {what}) that is not UTF-8. Save the whole file again as "
+            "'CSV UTF-8 (comma delimited)'.", file=name, row=row, column=column,
+            value=f"0x{raw[bad_at]:02x}", rule="encoding")
     try:
         return raw.decode("cp1252"), "cp1252"
     except UnicodeDecodeError as e:
+        row, column, what = _byte_place(raw, e.start)
         raise InputError(
             f"the file is neither UTF-8 nor Windows-1252 text (byte 0x{raw[e.start]:02x} at "
-            f"offset {e.start} is undefined in both). Save it again as 'CSV UTF-8 (comma delimited)'.",
-            file=name, rule="encoding") from None
+            f"offset {e.start}, {what}, is undefined in both). Save it again as 'CSV UTF-8 (comma delimited)'.",
+            file=name, row=row, column=column, value=f"0x{raw[e.start]:02x}", rule="encoding") from None
 
 
 def _csv_records(lines, name: str, out: dict, header_row: int = 1):

@@ -97,13 +97,34 @@ MAX_YAML_ALIASES = 50
 def safe_yaml(text: str, where: str, rule: str):
     """``yaml.safe_load`` of a mapping or profile file, refused (InputError with ``rule``) when it is
     larger than :data:`MAX_YAML_BYTES`, nested deeper than :data:`MAX_YAML_DEPTH` or uses more than
-    :data:`MAX_YAML_ALIASES` aliases, or is not readable YAML (with its line and column)."""
+    :data:`MAX_YAML_ALIASES` aliases, gives one key twice in a mapping (PyYAML keeps the last
+    silently: a header mapped twice lost its first column), or is not readable YAML (with its line
+    and column)."""
     if len(text.encode("utf-8")) > MAX_YAML_BYTES:
         raise InputError(f"the file is larger than {MAX_YAML_BYTES:,} bytes; a mapping or profile is a few "
                          "kilobytes.", file=where, rule=rule)
     try:
         depth = aliases = 0
+        # per open collection: a mapping's keys so far (line of each) and whether a key comes
+        # next, or None for a sequence; PyYAML keeps the last of two equal keys without a word
+        open_: list = []
         for ev in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(ev, (yaml.ScalarEvent, yaml.AliasEvent, yaml.MappingStartEvent,
+                               yaml.SequenceStartEvent)) and open_ and open_[-1] is not None:
+                m = open_[-1]
+                if m["key"] and isinstance(ev, yaml.ScalarEvent):
+                    if ev.value in m["seen"]:
+                        raise InputError(f"line {ev.start_mark.line + 1}: the key {ev.value!r} is given twice "
+                                         f"(first on line {m['seen'][ev.value]}); YAML would keep only the last. "
+                                         "Keep one.", file=where, rule=rule)
+                    m["seen"][ev.value] = ev.start_mark.line + 1
+                m["key"] = not m["key"]
+            if isinstance(ev, yaml.MappingStartEvent):
+                open_.append({"seen": {}, "key": True})
+            elif isinstance(ev, yaml.SequenceStartEvent):
+                open_.append(None)
+            elif isinstance(ev, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                open_.pop()
             if isinstance(ev, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
                 depth += 1
                 if depth > MAX_YAML_DEPTH:

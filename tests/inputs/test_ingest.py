@@ -301,6 +301,63 @@ def test_bytes_undefined_in_utf8_and_cp1252_are_an_encoding_error(tmp_path):
     assert e.value.rule == "encoding" and "0x81" in str(e.value)
 
 
+def _bad_byte_file(tmp_path, column, byte, row_index=1, rows=3):
+    """An export of ``rows`` valid rows whose ``column`` of data row ``row_index`` (0-based)
+    holds ``byte`` in the middle of its text (the file's line row_index + 2)."""
+    rs = corpus.valid_rows(rows)
+    marker = "MARK"
+    rs[row_index][column] = "Team " + marker
+    text = corpus.to_csv_text(rs).encode("utf-8")
+    p = tmp_path / "x.csv"
+    p.write_bytes(text.replace(marker.encode(), b"A" + byte + b"B", 1))
+    return p
+
+
+@pytest.mark.parametrize("byte, what", [(b"\x00", "NUL"), (b"\x81", "undefined in UTF-8 and Windows-1252")])
+def test_an_undecodable_byte_is_refused_naming_its_row_and_column(tmp_path, byte, what):
+    # U07 (hostile corpus): a NUL in a team cell named the file and the rule but not where;
+    # a user with 50,000 rows cannot find one byte without the row and the column
+    p = _bad_byte_file(tmp_path, "team", byte, row_index=1)
+    with pytest.raises(InputError) as e:
+        read_audits(p, synthetic=True)
+    assert (e.value.file, e.value.row, e.value.column, e.value.rule) == (str(p), 3, "team", "encoding")
+    assert e.value.value == f"0x{byte[0]:02x}" and "row 3" in str(e.value) and "'team'" in str(e.value)
+
+
+def test_a_byte_not_utf8_in_a_utf8_file_names_its_row_and_column(tmp_path):
+    # a file with UTF-8 "é" (C3 A9) and a Windows-1252 "é" (E9) in the notes of row 4
+    rs = corpus.valid_rows(3)
+    rs[0]["notes"] = "Café"
+    rs[2]["notes"] = "MARK"
+    p = tmp_path / "x.csv"
+    p.write_bytes(corpus.to_csv_text(rs).encode("utf-8").replace(b"MARK", b"caf\xe9", 1))
+    with pytest.raises(InputError, match="mixes encodings") as e:
+        read_audits(p, synthetic=True)
+    assert (e.value.row, e.value.column, e.value.value) == (4, "notes", "0xe9")
+
+
+def test_a_bad_byte_in_a_record_spanning_lines_names_the_line_the_record_starts_on(tmp_path):
+    # a quoted note over two lines before the byte: the row is the record's first line (docs)
+    rs = corpus.valid_rows(3)
+    rs[0]["notes"] = "line one\nline two"
+    rs[1]["team"] = "MARK"
+    p = tmp_path / "x.csv"
+    p.write_bytes(corpus.to_csv_text(rs).encode("utf-8").replace(b"MARK", b"A\x00B", 1))
+    with pytest.raises(InputError) as e:
+        read_audits(p, synthetic=True)
+    assert (e.value.row, e.value.column) == (4, "team")
+
+
+def test_a_nul_in_the_header_names_row_1_and_no_column(tmp_path):
+    rs = corpus.valid_rows(1)
+    p = tmp_path / "x.csv"
+    p.write_bytes(b"audit\x00_id" + corpus.to_csv_text(rs).encode("utf-8")[len("audit_id"):])
+    with pytest.raises(InputError) as e:
+        read_audits(p, synthetic=True)
+    assert (e.value.row, e.value.column, e.value.rule) == (1, None, "encoding")
+    assert "in the header, field 1" in str(e.value)
+
+
 def test_utf8_with_bom_and_cp1252_are_both_read(tmp_path):
     rows = corpus.valid_rows(1)
     rows[0]["notes"] = "Café – £5"

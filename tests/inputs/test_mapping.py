@@ -193,6 +193,25 @@ def test_a_header_mapped_twice_to_one_column_is_refused(tmp_path):
         load_mapping(p)
 
 
+def test_a_header_given_twice_in_the_mapping_yaml_is_refused_naming_the_key_and_lines(tmp_path):
+    # YAML keeps the last of two equal keys without a word: 'audit_id: audit_id' then
+    # 'audit_id: case_ref' lost the audit_id column and the run failed later on a puzzle
+    # ("headers 'audit_id' and 'case_ref' both mean column 'case_ref'"; hostile corpus N55)
+    p = tmp_path / "m.yaml"
+    p.write_text("mapping_version: 1\ncolumns:\n  audit_id: audit_id\n  team: team\n  audit_id: case_ref\n",
+                 encoding="utf-8")
+    with pytest.raises(InputError) as e:
+        load_mapping(p)
+    assert (e.value.file, e.value.rule) == (str(p), "mapping")
+    assert "line 5: the key 'audit_id' is given twice (first on line 3)" in str(e.value)
+
+
+def test_the_same_key_in_two_different_mappings_of_the_file_is_not_a_duplicate(tmp_path):
+    p = tmp_path / "m.yaml"
+    p.write_text("mapping_version: 1\ncolumns: {A: audit_id}\nvalues: {sample: {A: initial}}\n", encoding="utf-8")
+    load_mapping(p)  # 'A' is a key of columns: and of values.sample: once in each
+
+
 def test_a_cycle_naming_a_mapping_reads_its_exports_through_it(tmp_path, monkeypatch):
     _setup(tmp_path, [_row(1), _row(2, answer="N/A")])
     (tmp_path / "cycle.yaml").write_text(

@@ -258,3 +258,33 @@ def test_metadata_that_cannot_be_read_is_a_finding_never_clean(pub, text):
     (pub / "csv" / "metadata.json").write_text(text, encoding="utf-8")
     f = check_publication(pub, threshold=5, width=3)
     assert ("csv/metadata.json", "unreadable") in [(x.file, x.kind) for x in f]
+
+
+def _with_units(release: Path, change) -> None:
+    m = release / "csv" / "metadata.json"
+    meta = json.loads(m.read_text(encoding="utf-8"))
+    change(meta["universe"]["districts"])
+    m.write_text(json.dumps(meta), encoding="utf-8")
+
+
+def test_only_releases_about_the_same_units_are_combined_as_other_releases(pub, capsys):
+    # check-publication attacked every sibling */publish as the programme's other releases,
+    # another authority's included; a release is of the programme when it is about the same
+    # units, each in the same area (metadata universe.districts)
+    from kentaudit.publication.check.folder import programme_releases, sibling_releases
+    out = pub.parents[1]
+    related = out / "2011" / "publish"
+    shutil.copytree(pub, related)
+    other_authority = out / "2012" / "publish"
+    shutil.copytree(pub, other_authority)
+    _with_units(other_authority, lambda d: [d.update({f"Elsewhere {k}": d.pop(k)}) for k in list(d)])
+    restructured = out / "2013" / "publish"
+    shutil.copytree(pub, restructured)
+    _with_units(restructured, lambda d: d.update({k: "Merged" for k in list(d)[:2]}))
+    assert programme_releases(pub) == [related]
+    assert sibling_releases(pub) == ([related], [other_authority, restructured])
+    assert main(["check-publication", str(pub)]) == 0
+    text = capsys.readouterr().out
+    assert f"attacked with the programme's other releases: {related}" in text
+    assert f"not combined (other units or areas, or unreadable metadata: not this programme's releases): " \
+           f"{other_authority}, {restructured}" in text

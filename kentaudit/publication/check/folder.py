@@ -59,6 +59,25 @@ What it finds (``Finding.kind``):
 ``special_file``
     anything that is neither a plain file nor a folder: a FIFO, a socket, a character or
     block device. Never opened (a FIFO would block the check).
+``hidden_value``
+    the value of a hidden (suppressed) count printed in the release's prose, tied to its cell.
+    The hidden counts are the restricted suppression audit's (``RESTRICTED_suppression_audit.csv``
+    in the restricted folder: table, row label, column, unsuppressed value). A *passage* is a
+    sentence of the HTML's text outside its tables (and its ``alt``/``title``/``aria-label``
+    texts), a sentence of the PDF's text, a text cell of an XLSX/ODS sheet or a CSV, or a string
+    of ``metadata.json``. A hidden count ``v`` of a row labelled ``L`` is a finding where, within
+    :data:`_PROSE_WINDOW` characters either side of ``v`` in one passage, stand both the row's
+    label (its last part: ``Sevenoaks`` of ``initial / North / Sevenoaks``, as whole words, any
+    case) and a word tying the number to the cell or to disclosure control: the table
+    (``T12``, ``Table 12``), a word of the column's name of four letters or more (``audits``
+    of ``n_audits``), or a word about hiding (:data:`_LOSS_WORDS_RE`: hidden, suppressed,
+    narrow, withheld, protected, primary, secondary, complement). ``v`` must stand as a whole
+    number (``[14, 14]`` and ``14 audits`` hold 14; ``14.2``, ``14%``, ``2009-03-14`` and
+    ``1,400`` do not). So a small number elsewhere in the prose is not a finding, and
+    "Sevenoaks: 14 audits" or "would narrow T12 row 0 (Bramfield Hub) to [14, 14]" is. In a
+    PDF, whose text holds the printed tables too, only a word about hiding ties (a table
+    row holds its label, its numbers and its column's words). Without the restricted folder
+    this is not checked.
 ``metadata``
     ``csv/metadata.json`` states a suppression threshold or protection width other than
     those the check was given (from the cycle's parameter file or the command line):
@@ -88,11 +107,12 @@ import pypdfium2 as pdfium
 
 from kentaudit.publication.check.attack import attack
 
-__all__ = ["Finding", "KINDS", "check_publication", "check_printed", "check_publication_cli", "sheet_table_id"]
+__all__ = ["Finding", "KINDS", "check_publication", "check_printed", "check_publication_cli", "sheet_table_id",
+           "programme_releases", "sibling_releases"]
 
 KINDS = ("notebook", "case_reference", "auditor", "row_level", "small_count",
          "total_gives_away", "narrowed", "figure", "derived", "unexpected_file", "unreadable",
-         "link", "special_file", "metadata")
+         "link", "special_file", "metadata", "hidden_value")
 #: What the check assumes when neither the parameter file nor the command line gives a
 #: value: the defaults of a cycle's parameter file (``suppression_threshold``,
 #: ``protection_width``; ``docs/running.md``). Never the metadata's own statement.
@@ -290,6 +310,149 @@ def _id_cells(t, meta, number_ids) -> list[Finding]:
     return out
 
 
+# ----------------------------------------------------------- hidden values in prose
+#: how far (characters, either side of the number) the label and the tying word may stand
+_PROSE_WINDOW = 120
+#: words of a sentence about what disclosure control hid (``[c]`` is not one: a printed table
+#: row holds it beside shown numbers)
+_LOSS_WORDS_RE = re.compile(r"(?i)\b(hidden|hide[sn]?|suppress\w*|narrow\w*|withh[oe]ld\w*|protect\w*|"
+                            r"conceal\w*|redact\w*|primary|secondary|complement\w*|disclos\w*)\b")
+_SENTENCE_END_RE = re.compile(r"(?<=[.!?;])\s+(?=\S)|\n\s*\n")
+_GENERIC_LABELS = {"total", "all", "none", "other", "not recorded", "unknown"}
+#: references that hold numbers of their own ("Table 7", "Tables 3 and 7", "T12", "Figure 2"),
+#: blanked before a hidden value is sought (the table found is kept as a tie)
+_REFERENCE_RE = re.compile(r"(?i)\b(?:tables?|figures?|charts?|sections?|pages?|annex(?:es)?|notes?)\s+\d+[a-z]?"
+                           r"(?:\s*(?:,|and|or|to|-|\u2013)\s*\d+[a-z]?)*|\b[TF]\d+[a-z]?\b")
+
+
+@dataclass(frozen=True)
+class _HiddenCell:
+    table_id: str
+    label: str        # the row label's last part, as published
+    column: str
+    value: int
+
+
+class _HiddenValues:
+    """The restricted suppression audit's hidden counts, and where prose ties one to its cell
+    (the ``hidden_value`` rule in the module docstring)."""
+
+    def __init__(self, cells: list[_HiddenCell], label_parts=()):
+        # a number inside a label ("1 Outstanding", "no entry outstanding more than 5 working
+        # days") is part of the label, not a value: label texts are blanked before numbers are sought
+        parts = sorted({p for p in label_parts if any(ch.isdigit() for ch in p)}, key=len, reverse=True)
+        self.mask_re = re.compile("|".join(re.escape(p) for p in parts), re.I) if parts else None
+        self.by_label: dict[str, list[_HiddenCell]] = {}
+        for c in cells:
+            self.by_label.setdefault(c.label.casefold(), []).append(c)
+        self.label_re = {k: re.compile(rf"(?<!\w){re.escape(k)}(?!\w)", re.I) for k in self.by_label}
+
+    @classmethod
+    def from_restricted(cls, restricted_dir) -> _HiddenValues | None:
+        if restricted_dir is None or not Path(restricted_dir).is_dir():
+            return None
+        cells, parts = [], set()
+        for f in sorted(Path(restricted_dir).glob("*suppression_audit*.csv")):
+            try:
+                df = pd.read_csv(f, dtype=str, keep_default_na=False)
+            except Exception:  # an unreadable restricted file contributes nothing (as for ids)
+                continue
+            if not {"table_id", "row_label", "column", "value"} <= set(df.columns):
+                continue
+            for t, lab, col, v in zip(df["table_id"], df["row_label"], df["column"], df["value"]):
+                n = _num(v)
+                parts |= {x.strip() for x in str(lab).split(" / ") if x.strip()}
+                leaf = str(lab).split(" / ")[-1].strip()
+                if (n is None or n != int(n) or n < 0 or len(leaf) < 3 or _num(leaf) is not None
+                        or leaf.casefold() in _GENERIC_LABELS):
+                    continue
+                cells.append(_HiddenCell(str(t), leaf, str(col), int(n)))
+        # the labels of the restricted tables (criterion labels name numbers: "more than 5 days")
+        for f in sorted(Path(restricted_dir).glob("*.csv")):
+            try:
+                df = pd.read_csv(f, dtype=str, keep_default_na=False)
+            except Exception:
+                continue
+            for col in df.columns:
+                vals = set(df[col])
+                if any(_num(v) is not None for v in vals if v.strip()):
+                    continue
+                parts |= {v.strip() for v in vals if len(v.strip()) >= 3 and len(v) <= 300}
+        return cls(cells, parts)
+
+    def _ties(self, c: _HiddenCell, window: str, pdf: bool) -> str | None:
+        m = _LOSS_WORDS_RE.search(window)
+        if m:
+            return f"the word {m.group(0)!r}"
+        if pdf:
+            return None
+        num = c.table_id[1:] if c.table_id[:1] == "T" else None
+        if re.search(rf"(?<!\w){re.escape(c.table_id)}(?!\w)", window) or (
+                num and re.search(rf"(?i)\btable\s+{re.escape(num)}(?!\w)", window)):
+            return f"the table {c.table_id}"
+        for w in re.split(r"[_\W]+", c.column):
+            if len(w) >= 4 and re.search(rf"(?i)(?<!\w){re.escape(w)}(?!\w)", window):
+                return f"the column word {w!r}"
+        return None
+
+    def scan_text(self, text: str, file: str, location: str, pdf: bool = False) -> list[Finding]:
+        """Findings in ``text`` (split into sentences first)."""
+        if not self.by_label or not text or not any(ch.isdigit() for ch in text):
+            return []
+        out = []
+        for sentence in _SENTENCE_END_RE.split(text):
+            low = sentence.casefold()
+            for key, cells in self.by_label.items():
+                if key not in low:
+                    continue
+                spots = [m.start() for m in self.label_re[key].finditer(sentence)]
+                if not spots:
+                    continue
+                seen = set()
+                bare = (self.mask_re.sub(lambda m: " " * len(m.group(0)), sentence) if self.mask_re
+                        else sentence)
+                bare = _REFERENCE_RE.sub(lambda m: " " * len(m.group(0)), bare)
+                for c in cells:
+                    for m in re.finditer(rf"(?<![\w.,/:-]){c.value}(?![\w%]|[.,:/-]\d)", bare):
+                        a, b = m.start() - _PROSE_WINDOW, m.end() + _PROSE_WINDOW
+                        if not any(a <= x <= b for x in spots) or (c, m.start()) in seen:
+                            continue
+                        tie = self._ties(c, sentence[max(a, 0):b], pdf)
+                        if tie:
+                            seen.add((c, m.start()))
+                            out.append(Finding(file, location, "hidden_value",
+                                               f"prints {c.value}, the hidden value of {c.table_id} "
+                                               f"{c.label!r} {c.column}, beside its row label and {tie}: "
+                                               f"{_one_line(sentence.strip())[:160]!r}"))
+                            break
+        return out
+
+    def scan_html(self, prose, file: str) -> list[Finding]:
+        """Findings in an HTML page's prose (text outside table cells), each located by line."""
+        text, starts = "", []
+        for line, t in prose:
+            starts.append((len(text), line))
+            text += t + " "
+        out = []
+        pos = 0
+        for sentence in _SENTENCE_END_RE.split(text):
+            at = text.find(sentence, pos)
+            pos = max(at, pos)
+            line = next((ln for off, ln in reversed(starts) if off <= pos), 1)
+            out += self.scan_text(sentence, file, f"line {line}")
+        return out
+
+    def scan_json(self, value, file: str, path: str = "") -> list[Finding]:
+        """Findings in every string of a JSON value, located by its key path."""
+        if isinstance(value, str):
+            return self.scan_text(value, file, path or "-")
+        if isinstance(value, dict):
+            return [f for k, v in value.items() for f in self.scan_json(v, file, f"{path}.{k}" if path else str(k))]
+        if isinstance(value, list):
+            return [f for i, v in enumerate(value) for f in self.scan_json(v, file, f"{path}[{i}]")]
+        return []
+
+
 # ------------------------------------------------------------ table readers
 @dataclass
 class _Table:
@@ -334,7 +497,7 @@ def sheet_table_id(title: str) -> str:
     return f"T{m.group(1)}" if m else str(title)
 
 
-def _xlsx_tables(path: Path, rel: str, meta, scanner) -> tuple[list[_Table], list[Finding]]:
+def _xlsx_tables(path: Path, rel: str, meta, scanner, hidden=None) -> tuple[list[_Table], list[Finding]]:
     wb = openpyxl.load_workbook(path, read_only=False, data_only=False)
     tables, findings = [], []
     for ws in wb.worksheets:
@@ -345,6 +508,8 @@ def _xlsx_tables(path: Path, rel: str, meta, scanner) -> tuple[list[_Table], lis
                 v = cell.value
                 if v is not None and not isinstance(v, (int, float)):
                     findings += scanner.scan(str(v), rel, f"sheet {ws.title!r}, cell {cell.coordinate}")
+                    if hidden is not None and isinstance(v, str):
+                        findings += hidden.scan_text(v, rel, f"sheet {ws.title!r}, cell {cell.coordinate}")
                 elif isinstance(v, (int, float)):
                     findings += scanner.scan(str(v), rel, f"sheet {ws.title!r}, cell {cell.coordinate}")
                 vals.append("" if v is None else (repr(v) if isinstance(v, float) else str(v)))
@@ -364,7 +529,7 @@ def _xlsx_tables(path: Path, rel: str, meta, scanner) -> tuple[list[_Table], lis
     return tables, findings
 
 
-def _ods_tables(path: Path, rel: str, meta, scanner) -> tuple[list[_Table], list[Finding]]:
+def _ods_tables(path: Path, rel: str, meta, scanner, hidden=None) -> tuple[list[_Table], list[Finding]]:
     """Tables of an OpenDocument spreadsheet, read like the XLSX sheets (every cell scanned)."""
     sheets = pd.read_excel(path, sheet_name=None, header=None, dtype=object, engine="odf")
     tables, findings = [], []
@@ -377,6 +542,8 @@ def _ods_tables(path: Path, rel: str, meta, scanner) -> tuple[list[_Table], list
                     vals.append("")
                     continue
                 findings += scanner.scan(str(v), rel, f"sheet {title!r}, row {r + 1}, column {c + 1}")
+                if hidden is not None and isinstance(v, str):
+                    findings += hidden.scan_text(v, rel, f"sheet {title!r}, row {r + 1}, column {c + 1}")
                 vals.append(repr(v) if isinstance(v, float) else str(v))
             rows.append(vals)
         grid = _sheet_grid(rows)
@@ -429,6 +596,7 @@ class _HTMLTables(HTMLParser):
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.texts = []       # (line, text)
+        self.prose = []       # (line, text) outside table cells, and alt/title/aria-label texts
         self.tables = []      # dicts
         self._cur = None
         self._cell = None
@@ -440,6 +608,8 @@ class _HTMLTables(HTMLParser):
         for k, v in attrs:
             if v and k in ("alt", "title", "aria-label", "content", "value", "href", "src") and not v.startswith("data:image"):
                 self.texts.append((line, v))
+                if k in ("alt", "title", "aria-label"):
+                    self.prose.append((line, " " + v + ". "))
             elif v and k.startswith("data-"):
                 self.texts.append((line, v))
         if tag == "table":
@@ -472,11 +642,13 @@ class _HTMLTables(HTMLParser):
 
     def handle_data(self, data):
         self.texts.append((self.getpos()[0], data))
+        if self._cell is None:
+            self.prose.append((self.getpos()[0], data))
         if self._cell is not None:
             self._cell["text"] += data
 
 
-def _html_tables(path: Path, rel: str, scanner) -> tuple[list[_Table], list[Finding]]:
+def _html_tables(path: Path, rel: str, scanner, hidden=None) -> tuple[list[_Table], list[Finding]]:
     p = _HTMLTables()
     text = path.read_text(encoding="utf-8", errors="replace")
     p.feed(text)
@@ -484,6 +656,8 @@ def _html_tables(path: Path, rel: str, scanner) -> tuple[list[_Table], list[Find
     findings = []
     for line, t in p.texts:
         findings += scanner.scan(t, rel, f"line {line}")
+    if hidden is not None:
+        findings += hidden.scan_html(p.prose, rel)
     tables = []
     for k, t in enumerate(p.tables):
         hdr = t["header"]
@@ -828,6 +1002,7 @@ def check_publication(publish_dir, *, restricted_dir=None, threshold: int | None
         return structure  # nothing is read: it could follow a link out of the folder or block
     ids, people = _known_identifiers(restricted_dir, audit_files)
     scanner = _Scanner(ids, people)
+    hidden = _HiddenValues.from_restricted(restricted_dir)
     meta, full_meta = {}, {}
     findings: list[Finding] = list(structure)  # hard links (the files are still read)
     mf = root / "csv" / "metadata.json"
@@ -858,24 +1033,41 @@ def check_publication(publish_dir, *, restricted_dir=None, threshold: int | None
             if ext == ".csv":
                 findings += scanner.scan(path.read_text(encoding="utf-8", errors="replace"), rel, "file")
                 tabs = _csv_tables(path, rel, meta)
+                if hidden is not None:
+                    for t in tabs:
+                        for i, r in enumerate(t.cells):
+                            for j, v in enumerate(r):
+                                if _num(v) is None:
+                                    findings += hidden.scan_text(v, rel, t.where(i, j))
             elif ext in (".xlsx", ".xlsm"):
-                tabs, f = _xlsx_tables(path, rel, meta, scanner)
+                tabs, f = _xlsx_tables(path, rel, meta, scanner, hidden)
                 findings += f
             elif ext in (".html", ".htm"):
-                tabs, f = _html_tables(path, rel, scanner)
+                tabs, f = _html_tables(path, rel, scanner, hidden)
                 findings += f
             elif ext == ".ods":
-                tabs, f = _ods_tables(path, rel, meta, scanner)
+                tabs, f = _ods_tables(path, rel, meta, scanner, hidden)
                 findings += f
             elif ext == ".pdf":
                 # the print of the checked HTML; its text is scanned all the same
-                findings += scanner.scan(_pdf_text(path), rel, "text")
+                text = _pdf_text(path)
+                findings += scanner.scan(text, rel, "text")
+                if hidden is not None:
+                    findings += hidden.scan_text(text.replace("\n", " "), rel, "text", pdf=True)
                 tabs = []
             elif ext in _TEXT_TYPES:
                 text = path.read_text(encoding="utf-8", errors="replace")
                 if ext == ".json" and '"nbformat"' in text:
                     findings.append(Finding(rel, "-", "notebook", "a notebook saved under another name"))
                 findings += scanner.scan(text, rel, "file")
+                if hidden is not None:
+                    if ext == ".json":
+                        try:
+                            findings += hidden.scan_json(json.loads(text), rel)
+                        except ValueError:
+                            findings += hidden.scan_text(text, rel, "file")
+                    else:
+                        findings += hidden.scan_text(text, rel, "file")
                 tabs = []
             elif ext in _IMAGE_TYPES:
                 tabs = []
@@ -937,14 +1129,51 @@ def check_printed(pdf_path, *, restricted_dir=None, audit_files=(), rel: str | N
         return [Finding(rel, "-", "unreadable", f"{type(e).__name__}: {e}")]
 
 
+def _units_of(publish_dir: Path):
+    """The units and their areas a release is about (its metadata's ``universe.districts``),
+    or None if its metadata cannot be read as kentaudit writes it."""
+    mf = Path(publish_dir) / "csv" / "metadata.json"
+    if not _plain_file(mf):
+        return None
+    try:
+        units = json.loads(mf.read_text(encoding="utf-8"))["universe"]["districts"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if isinstance(units, dict):
+        return tuple(sorted((str(k), str(v)) for k, v in units.items()))
+    if isinstance(units, list):
+        return tuple(sorted((str(k), "") for k in units))
+    return None
+
+
+def sibling_releases(publish_dir) -> tuple[list[Path], list[Path]]:
+    """The other cycles' ``publish/`` folders under the same output folder as ``publish_dir``
+    (``<output_dir>/<cycle>/publish``), split into those of the same programme and the others.
+
+    A release is of the same programme when its metadata describes the same units, each in the
+    same area, as this one's (``universe.districts``): the attack combines counts defined by the
+    records their row labels name, so only releases about the same units can narrow a hidden
+    cell. Another authority's release, or the same authority's under another unit structure,
+    copied beside this one is left out (and named by the command line); so is one whose
+    metadata cannot be read, and every sibling when this release's own metadata cannot be read
+    (the check reports that as ``unreadable``)."""
+    root = Path(publish_dir).resolve()
+    mine = _units_of(root)
+    same, other = [], []
+    for mf in sorted(root.parent.parent.glob("*/publish/csv/metadata.json")):
+        if not _plain_file(mf) or mf.parents[1].resolve() == root:
+            continue
+        rel = mf.parents[1]
+        (same if mine is not None and _units_of(rel) == mine else other).append(rel)
+    return same, other
+
+
 def programme_releases(publish_dir, restricted_dir=None) -> list[Path]:
     """The other releases of a programme beside ``publish_dir`` (``<output_dir>/<cycle>/publish``):
-    the other cycles' ``publish/`` folders under the same output folder, and the earlier
-    appendices modelled as they would have been published
-    (``<restricted_dir>/earlier_releases/<cycle>``, :mod:`kentaudit.publication.releases`)."""
-    root = Path(publish_dir).resolve()
-    out = [mf.parents[1] for mf in sorted(root.parent.parent.glob("*/publish/csv/metadata.json"))
-           if _plain_file(mf) and mf.parents[1].resolve() != root]
+    the other cycles' ``publish/`` folders under the same output folder that describe the same
+    units (:func:`sibling_releases`), and the earlier appendices modelled as they would have been
+    published (``<restricted_dir>/earlier_releases/<cycle>``, :mod:`kentaudit.publication.releases`)."""
+    out = sibling_releases(publish_dir)[0]
     if restricted_dir is not None:
         out += [f for f in sorted((Path(restricted_dir) / "earlier_releases").glob("*"))
                 if _plain_file(f / "csv" / "metadata.json")]
@@ -976,6 +1205,10 @@ def check_publication_cli(path, restricted=None, threshold=None, width=None, ear
         earlier = programme_releases(path, restricted)
         if earlier:
             print("attacked with the programme's other releases: " + ", ".join(str(e) for e in earlier))
+        unrelated = sibling_releases(path)[1]
+        if unrelated:
+            print("not combined (other units or areas, or unreadable metadata: not this programme's "
+                  "releases): " + ", ".join(_one_line(str(e)) for e in unrelated))
     findings = check_publication(path, restricted_dir=restricted, threshold=threshold, width=width,
                                  earlier=earlier)
     for f in findings:

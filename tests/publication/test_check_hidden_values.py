@@ -1,0 +1,124 @@
+"""The publication check finds a hidden cell's value printed in the release's prose.
+
+Session 25's appendix printed "would narrow T12 row 0 n_yes (Bramfield Hub) to [14, 14]": the
+value of a suppressed count, in a sentence, which no table check reads. The check now reads
+the restricted suppression audit (every hidden count: table, row label, column, value) and
+scans the prose of every published text (HTML outside its tables, sheet and CSV text cells,
+metadata.json strings, PDF text) for a hidden value standing within a window of its row's
+label and a word tying it to the cell or to suppression (the ``hidden_value`` rule of
+``kentaudit.publication.check.folder``). Each kind of planted fault below is a finding; the
+clean appendix, a small number far from any label, a label's own number and a percentage are
+not.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from kentaudit.publication.check.folder import KINDS, check_publication
+
+
+@pytest.fixture(scope="module")
+def built(fake_appendix):
+    return fake_appendix.result
+
+
+@pytest.fixture
+def pub(built, tmp_path):
+    dst = tmp_path / "outputs" / "2009" / "publish"
+    shutil.copytree(built.publish_dir, dst)
+    return dst
+
+
+@pytest.fixture(scope="module")
+def cell(built):
+    """A hidden count of the fake appendix: the largest one (a value no other label holds)."""
+    a = pd.read_csv(next(built.restricted_dir.glob("*suppression_audit*.csv")), dtype=str)
+    a = a[a["value"].str.fullmatch(r"\d+(\.0)?")]
+    a = a.assign(v=a["value"].astype(float).astype(int), leaf=a["row_label"].str.split(" / ").str[-1])
+    a = a[(a["table_id"] == "T3") & (a["v"] >= 6)].sort_values("v", ascending=False)
+    r = a.iloc[0]
+    return dict(table=r["table_id"], leaf=r["leaf"], column=r["column"], value=int(r["v"]))
+
+
+def hidden(pub, built):
+    return [f for f in check_publication(pub, restricted_dir=built.restricted_dir) if f.kind == "hidden_value"]
+
+
+def plant_html(pub, sentence):
+    f = pub / "appendix.html"
+    f.write_text(f.read_text(encoding="utf-8").replace("</body>", f"<p>{sentence}</p></body>", 1), encoding="utf-8")
+
+
+def test_the_kind_is_declared():
+    assert "hidden_value" in KINDS
+
+
+def test_the_clean_appendix_prints_no_hidden_value(built, pub):
+    assert hidden(pub, built) == []
+
+
+def test_a_hidden_value_in_the_html_prose_beside_its_label_and_column_is_found(built, pub, cell):
+    plant_html(pub, f"In {cell['leaf']} the sample held {cell['value']} audits.")
+    f = hidden(pub, built)
+    assert [(x.file, x.kind) for x in f] == [("appendix.html", "hidden_value")]
+    assert f"{cell['value']}" in f[0].detail and cell["leaf"] in f[0].detail and f[0].location.startswith("line ")
+
+
+def test_the_session_25_leak_an_interval_in_a_loss_sentence_is_found(built, pub, cell):
+    v = cell["value"]
+    plant_html(pub, f"The estimate would narrow {cell['table']} row 7 {cell['column']} ({cell['leaf']}) to [{v}, {v}].")
+    assert [x.file for x in hidden(pub, built)] == ["appendix.html"]
+
+
+def test_a_hidden_value_in_an_alt_text_is_found(built, pub, cell):
+    plant_html(pub, f'<img alt="{cell["leaf"]}: {cell["value"]} audits (hidden in the table)" src="x.png">')
+    assert [x.file for x in hidden(pub, built)] == ["appendix.html"]
+
+
+def test_a_hidden_value_in_an_xlsx_notes_sheet_is_found(built, pub, cell):
+    wb = openpyxl.load_workbook(pub / "appendix.xlsx")
+    ws = wb.create_sheet("Planted notes")
+    ws["A1"] = "Planted notes"
+    ws["A3"] = f"{cell['leaf']}: {cell['value']} counts were suppressed."
+    wb.save(pub / "appendix.xlsx")
+    f = hidden(pub, built)
+    assert [(x.file, x.location) for x in f] == [("appendix.xlsx", "sheet 'Planted notes', cell A3")]
+
+
+def test_a_hidden_value_in_a_metadata_string_is_found(built, pub, cell):
+    m = pub / "csv" / "metadata.json"
+    meta = json.loads(m.read_text(encoding="utf-8"))
+    meta["note"] = f"{cell['table']}: the {cell['leaf']} row ({cell['value']}) is protected."
+    m.write_text(json.dumps(meta), encoding="utf-8")
+    f = hidden(pub, built)
+    assert [(x.file, x.location) for x in f] == [("csv/metadata.json", "note")]
+
+
+def test_a_hidden_value_in_a_text_cell_of_a_csv_is_found(built, pub, cell):
+    (pub / "csv" / "notes.csv").write_text(
+        f"note\n\"Table 3: {cell['leaf']} had {cell['value']} audits, hidden.\"\n", encoding="utf-8")
+    assert [x.file for x in hidden(pub, built)] == ["csv/notes.csv"]
+
+
+@pytest.mark.parametrize("sentence", [
+    "The sample held {value} audits.",                         # no row label: any small number
+    "{leaf} is {value} miles from the coast.",                 # label and number, nothing ties them
+    "{leaf}: {value}% of audits were hidden.",                 # a percentage is not the count
+    "{leaf}: {value}.5 audits on average were suppressed.",    # part of a decimal
+    "{leaf} is shown in Table {value} (hidden rows marked).",  # a table's own number
+    "{leaf} (audits hidden).                                                                       "
+    "                                                     Another sentence about {value} audits.",  # other sentence
+])
+def test_a_number_not_tied_to_the_hidden_cell_is_not_a_finding(built, pub, cell, sentence):
+    plant_html(pub, sentence.format(**cell))
+    assert hidden(pub, built) == []
+
+
+def test_without_the_restricted_folder_the_prose_is_not_checked(built, pub, cell):
+    plant_html(pub, f"In {cell['leaf']} the sample held {cell['value']} audits.")
+    assert [f for f in check_publication(pub) if f.kind == "hidden_value"] == []
