@@ -55,6 +55,15 @@ def test_default_2009_district_comparisons_read_the_extended_sample_only(cd_rand
     assert len(cd_random.comparable) == (cd_random.audits["sample"] == "extended").sum()
 
 
+@pytest.mark.parametrize("which", ["cd_random", "cd_main"])
+def test_comparable_is_the_main_samples_audits_of_the_compared_samples(which, request):
+    # selected from the audits in one step (no intermediate copy of main), it is exactly the
+    # rows of main in the compared samples, with main's columns, dtypes and row labels
+    cd = request.getfixturevalue(which)
+    m = cd.main
+    pd.testing.assert_frame_equal(cd.comparable, m[m["sample"].isin(cd.district_samples)])
+
+
 def test_funnel_counts_are_the_extended_sample_counts_by_district(cd_random, districts_random):
     a = cd_random.audits
     ext = a[(a["sample"] == "extended") & a["c_seen"].isin(["Y", "N"])]
