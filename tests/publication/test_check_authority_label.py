@@ -68,3 +68,16 @@ def test_the_attack_reads_the_authoritys_row_as_every_unit(tmp_path):
     assert res.ranges[(0, "T3", 0, "n_audits")] == (3.0, 3.0)
     assert [(f, loc) for f, loc, _ in res.findings] == [("csv/T3.csv", "line 2, column 'n_audits'")]
     assert attack(_release(tmp_path / "q", rows, labels, authority=None)).findings == []
+
+
+def test_an_earlier_release_is_read_by_its_own_names(tmp_path):
+    """An earlier release published its area column as ``area`` (before the authority's words
+    were used); this one as ``quadrant``. Each is read by its own metadata, so the count the
+    earlier one showed gives away the count this one hides."""
+    earlier = _release(tmp_path / "earlier", "sample,area,n_audits\nannual,North,3\nannual,South,12\n",
+                       {"sample": "sample", "area": "area"})
+    now = _release(tmp_path / "now", "sample,quadrant,n_audits\nannual,North,[c]\nannual,South,12\n",
+                   {"sample": "sample", "quadrant": "area"})
+    res = attack(now, [earlier])
+    assert [(f, loc) for f, loc, d in res.findings if "shown elsewhere as 3" in d] == \
+        [("csv/T3.csv", "line 2, column 'n_audits'")], res.findings
