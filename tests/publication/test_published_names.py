@@ -150,3 +150,40 @@ def test_the_check_catches_a_count_planted_unsuppressed_in_a_renamed_column(pod_
     found = check_publication(pub, restricted_dir=pod_appendix.restricted_dir, threshold=5)
     assert [(f.file, f.kind) for f in found if f.location.startswith(f"line {i + 2},")] == \
         [("csv/T3.csv", "small_count")], found[:5]
+
+
+def _renamed(pub, names):
+    """``pub`` as a pod-based authority publishes it: the same files, the unit and area columns
+    named by ``names`` in every CSV and in metadata.json (the writers' one mapping)."""
+    for f in (pub / "csv").glob("*.csv"):
+        df = pd.read_csv(f, dtype=str, keep_default_na=False)
+        df.rename(columns=names).to_csv(f, index=False)
+    mf = pub / "csv" / "metadata.json"
+    meta = json.loads(mf.read_text(encoding="utf-8"))
+    meta["tables"] = [publish_table_metadata(t, names) for t in meta["tables"]]
+    mf.write_text(json.dumps(meta, indent=1), encoding="utf-8")
+    return pub
+
+
+@pytest.mark.slow
+def test_the_funnel_band_attack_reads_renamed_unit_columns(cycle_2009, tmp_path):
+    """The 2009 default cycle's Table 7 with the bands the analysis has (docs/appendix.md: they
+    narrow two hidden yes counts of supervision below the protection width), published with
+    ``pod`` and ``quadrant`` columns: the attack finds the same two narrowed counts, reading the
+    unit column by the dimension metadata.json gives it, and nothing in the published files."""
+    from kentaudit.publication.check.attack import attack
+    assert cycle_2009["code"] == 0
+    pub = tmp_path / "publish"
+    shutil.copytree(cycle_2009["cycle_dir"] / "publish", pub)
+    names = {"district": "pod", "area": "quadrant"}
+    _renamed(pub, names)
+    assert attack(pub).findings == []
+    t7 = _csv(pub, "T7")
+    true = pd.read_csv(cycle_2009["cycle_dir"] / "restricted" / "RESTRICTED_T7.csv", dtype=str,
+                       keep_default_na=False)
+    for i in t7.index:
+        if t7.at[i, "funnel_band"] == "[c]" and "[c]" not in (t7.at[i, "n_yes"], t7.at[i, "n_denominator"]):
+            t7.at[i, "funnel_band"] = true.at[i, "funnel_band"]
+    t7.to_csv(pub / "csv" / "T7.csv", index=False)
+    found = [x for x in attack(pub).findings if "funnel bands of criterion supervision" in x[2]]
+    assert len(found) == 2, found
