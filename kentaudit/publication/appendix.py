@@ -52,7 +52,7 @@ from kentaudit.publication.releases import earlier_releases, model_releases
 from kentaudit.publication.spec import (answer_scheme, answer_words, applies, build_tables,
                                         load_spec, read_results, sample_roles)
 from kentaudit.publication.table import AppendixContent
-from kentaudit.publication.views import mark_untestable
+from kentaudit.publication.views import mark_untestable, profile_words
 from kentaudit.publication.writers.csv import release_list, write_csvs
 from kentaudit.publication.writers.html import write_html
 from kentaudit.publication.writers.ods import write_ods
@@ -1069,7 +1069,8 @@ def _write_downloads(stage: Path, content: AppendixContent, d: _Disclosed, forma
     if "ods" in formats:
         write_ods(stage / "appendix.ods", content)
     if "csv" in formats:
-        write_csvs(stage / "csv", d.sup.tables, ctx=d.ctx, sup=d.sup, earlier=d.earlier)
+        write_csvs(stage / "csv", d.sup.tables, ctx=d.ctx, sup=d.sup, earlier=d.earlier,
+                   words=profile_words(content.words))
 
 
 def _join_pdf(job, stage: Path, content: AppendixContent, check_args: dict, findings: list) -> list:

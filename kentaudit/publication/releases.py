@@ -316,7 +316,7 @@ def model_releases(results_dir, out_dir, *, cycle: str, spec: dict, districts: p
                        earlier=[(d, v) for d, v, _ in earlier])
         folder = out_dir / y
         folder.mkdir(parents=True)  # under restricted/: made private (0700) with it by the runner
-        write_csvs(folder / "csv", sup.tables, ctx=ctx, sup=sup, earlier=earlier)
+        write_csvs(folder / "csv", sup.tables, ctx=ctx, sup=sup, earlier=earlier, words=words)
         out.append(folder)
         published.append(folder)
     return out

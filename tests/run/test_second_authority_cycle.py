@@ -211,3 +211,29 @@ def test_the_run_summary_names_the_unit_in_the_councils_word_and_titles_every_ta
     assert lines, out[-3000:]
     for line in lines:
         assert re.match(r"appendix: (Table|Figure) \d+ \([^)]+\) not published: \S", line), line
+
+
+def test_the_published_columns_name_the_unit_and_area_in_fenmarshs_words(fenmarsh):
+    """The CSVs, metadata.json and the HTML's data-column name the unit and area columns by the
+    profile's words in snake_case (docs/appendix.md, "Published column names"); the spreadsheets
+    head them with the words; the check read them (test_the_publication_check_is_clean)."""
+    from kentaudit.inputs.params import load_params
+    from kentaudit.publication.names import snake_case
+    assert fenmarsh["run"].returncode == 0
+    words = load_params(fenmarsh["params"]).profile.words
+    unit, area = snake_case(words.unit), snake_case(words.area)
+    assert unit != "district"
+    pub = fenmarsh["dir"] / "publish"
+    for tid in ("T3", "T7"):
+        cols = list(pd.read_csv(pub / "csv" / f"{tid}.csv", dtype=str, nrows=1).columns)
+        assert unit in cols and area in cols and "district" not in cols, (tid, cols)
+    meta = json.loads((pub / "csv" / "metadata.json").read_text(encoding="utf-8"))
+    for t in meta["tables"]:
+        names = [c["name"] for c in t["columns"]]
+        assert "district" not in names, (t["id"], names)
+        assert set((t.get("defines") or {}).get("labels") or {}) <= set(names), t["id"]
+    assert meta["universe"]["authority"] == words.authority
+    html = (pub / "appendix.html").read_text(encoding="utf-8")
+    assert f'data-column="{unit}"' in html and 'data-column="district"' not in html
+    sheet = pd.read_excel(pub / "appendix.xlsx", sheet_name="Table 3", header=None, dtype=str)
+    assert words.Unit in set(sheet.to_numpy().ravel()), words.Unit

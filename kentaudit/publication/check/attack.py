@@ -51,7 +51,9 @@ from kentaudit.core.safetext import neutralise_formula
 __all__ = ["AttackResult", "Release", "attack", "funnel_bands", "read_release"]
 
 HIDDEN = "[c]"
-_ALL = {"total", "all", "all samples", "all districts", "kent", "all areas", "all cycles"}
+#: labels of a total row; the authority's own label ("Kent") is read from each release's
+#: metadata (``universe.authority``), never written here
+_ALL = {"total", "all", "all samples", "all areas", "all cycles"}
 #: the answers of every scheme; a partial answer ("partial") where the published universe or a
 #: count's definition names one (:func:`_answers_of`)
 _ANSWERS = ("yes", "no", "na", "missing")
@@ -109,8 +111,19 @@ def _as_in_csv(v):
     return neutralise_formula(v)
 
 
-def _is_all(v) -> bool:
-    return str(v).strip().lower() in _ALL or str(v).strip().lower().startswith("all ")  # "All localities": a profile's words
+def _is_all_of(v, authority=None) -> bool:
+    """A label of every value: "Total", "All ..." ("All localities": a profile's words), or the
+    authority's label of its own rows (``universe.authority`` of the release's metadata)."""
+    t = str(v).strip().lower()
+    return (t in _ALL or t.startswith("all ")
+            or (authority is not None and t == str(authority).strip().lower()))
+
+
+def _dimension_columns(tmeta, df, dim) -> list:
+    """The published columns of ``df`` that name dimension ``dim`` (``defines.labels`` of the
+    table's metadata: a unit column is named in the authority's words, ``pod`` or ``district``)."""
+    labels = ((tmeta or {}).get("defines") or {}).get("labels") or {}
+    return [c for c, d in labels.items() if d == dim and c in df.columns]
 
 
 def _num(s):
@@ -151,6 +164,10 @@ def _resolve(tid, tmeta, df, rel_universe, main, this, previous, district_sample
     areas = defaultdict(list)
     for d, a in rel_universe.get("districts", {}).items():
         areas[a].append(d)
+    authority = rel_universe.get("authority")
+
+    def _is_all(v):
+        return _is_all_of(v, authority)
     cycles = {str(c): list(v) for c, v in rel_universe.get("cycles", {}).items()}
     statuses = {str(c): list(v) for c, v in rel_universe.get("statuses", {}).items()}
 
@@ -219,7 +236,7 @@ def _resolve(tid, tmeta, df, rel_universe, main, this, previous, district_sample
 def _grade_set(v, grades) -> frozenset:
     """The grades a grade row counts, read from its label: every grade of the scale for a total,
     else the label's leading number ("5 Inadequate"), or not recorded."""
-    if _is_all(v):
+    if _is_all_of(v):
         return frozenset(g for g in grades if g != "missing")
     text = str(v).strip()
     if text.casefold() in _NOT_RECORDED:
@@ -570,9 +587,16 @@ def _band_attack(r: Release, k: int, ranges: dict, width: int, file_pattern: str
         if not f or df is None or f.get("column") not in df.columns:
             continue
         col, tid = f["column"], tm["id"]
-        for crit in dict.fromkeys(df["criterion"].tolist()):
-            rows = [i for i in range(len(df)) if df.at[i, "criterion"] == crit]
-            dist = [i for i in rows if not _is_all(df.at[i, "district"])]
+        # the criterion, unit and area columns by their dimension (a unit column is named in
+        # the authority's words): a table without them has no bands to attack
+        crit_c, unit_c, area_c = (next(iter(_dimension_columns(tm, df, d)), None)
+                                  for d in ("criterion", "district", "area"))
+        if crit_c is None or unit_c is None or area_c is None:
+            continue
+        authority = (r.meta.get("universe") or {}).get("authority")
+        for crit in dict.fromkeys(df[crit_c].tolist()):
+            rows = [i for i in range(len(df)) if df.at[i, crit_c] == crit]
+            dist = [i for i in rows if not _is_all_of(df.at[i, unit_c], authority)]
             shown = {i: df.at[i, col] for i in dist if df.at[i, col] in ("within", "above", "below")}
             var = [(i, c) for i in dist for c in ("n_yes", "n_denominator") if df.at[i, c] == HIDDEN]
             if not var or not shown:
@@ -588,10 +612,10 @@ def _band_attack(r: Release, k: int, ranges: dict, width: int, file_pattern: str
             # the area rows and the authority's row: the districts add up to them
             groups = []
             for j in rows:
-                if not _is_all(df.at[j, "district"]):
+                if not _is_all_of(df.at[j, unit_c], authority):
                     continue
-                area = df.at[j, "area"]
-                members = [i for i in dist if df.at[i, "area"] == area] or dist
+                area = df.at[j, area_c]
+                members = [i for i in dist if df.at[i, area_c] == area] or dist
                 for c in ("n_yes", "n_denominator"):
                     v = _num(df.at[j, c])
                     if v is not None:

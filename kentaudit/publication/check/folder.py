@@ -126,7 +126,15 @@ ROW_LEVEL_COLUMNS = {"audit_id", "case_ref", "case_reference", "auditor", "moder
                      "child_name", "name", "team_manager", "social_worker"}
 PER_AUDIT_RE = re.compile(r"^(c_|grade_|overall_grade$|moderated_grade$|risk_)")
 DATE_RE = re.compile(r"^\s*(\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2})?)?|\d{1,2}/\d{1,2}/\d{2,4})\s*$")
-TOTAL_LABEL_RE = re.compile(r"^\s*(total|all\b.*|kent)\s*$", re.I)
+#: a total row's label: "Total" or "All ..."; the authority's own label ("Kent") is read from
+#: metadata.json (``universe.authority``), never written here (:func:`_is_total_label`)
+TOTAL_LABEL_RE = re.compile(r"^\s*(total|all\b.*)\s*$", re.I)
+
+
+def _is_total_label(v, authority=None) -> bool:
+    """A label of every value: "Total", "All ...", or the authority's (``universe.authority``)."""
+    return bool(TOTAL_LABEL_RE.match(str(v))) or (
+        authority is not None and str(v).strip().casefold() == str(authority).strip().casefold())
 SUPPRESSED = "[c]"
 _TEXT_TYPES = {".json", ".svg", ".txt", ".md"}
 _IMAGE_TYPES = {".png"}
@@ -707,7 +715,7 @@ def _row_level(t: _Table, counts: list[int]) -> list[Finding]:
 _BRANCH_KEYS = ("answer", "answer_initial", "grade", "moderation")
 
 
-def _not_sensitive(tmeta: dict, names: list, row: list, j: int) -> bool:
+def _not_sensitive(tmeta: dict, names: list, row: list, j: int, authority=None) -> bool:
     """Whether the count in column ``j`` of ``row`` is one the metadata's definitions make
     not sensitive (the rule of docs/appendix.md, "Which counts are sensitive", read here
     from the published definitions, not imported from the code that suppressed): a count
@@ -728,17 +736,18 @@ def _not_sensitive(tmeta: dict, names: list, row: list, j: int) -> bool:
     idx = {n: k for k, n in enumerate(names)}
     for col, dim in (d.get("labels") or {}).items():
         if dim in ("district", "area", "grade") and col in idx and idx[col] < len(row):
-            if not TOTAL_LABEL_RE.match(str(row[idx[col]])):
+            if not _is_total_label(row[idx[col]], authority):
                 return False
     return True
 
 
-def _small_counts(t: _Table, counts: list[int], threshold: int, tmeta: dict | None = None) -> list[Finding]:
+def _small_counts(t: _Table, counts: list[int], threshold: int, tmeta: dict | None = None,
+                  authority=None) -> list[Finding]:
     out = []
     for i, r in enumerate(t.cells):
         for j in counts:
             v = _num(r[j])
-            if v is not None and v == int(v) and 1 <= v <= threshold and not _not_sensitive(tmeta, t.names, r, j):
+            if v is not None and v == int(v) and 1 <= v <= threshold and not _not_sensitive(tmeta, t.names, r, j, authority):
                 out.append(Finding(t.file, t.where(i, j), "small_count",
                                    f"count {int(v)} is between 1 and {threshold} and is not suppressed"))
     return out
@@ -1087,7 +1096,8 @@ def check_publication(publish_dir, *, restricted_dir=None, threshold: int | None
             if not (tmeta.get("defines") or {}).get("not_records"):
                 # a table whose metadata says its counts are not of records (simulated cells,
                 # months of a simulated chart) has no person behind a small count
-                findings += _small_counts(t, counts, threshold, tmeta)
+                findings += _small_counts(t, counts, threshold, tmeta,
+                                          (full_meta.get("universe") or {}).get("authority"))
             key = t.table_id or f"{rel}#{len(by_format.get(fmt, {}))}"
             if key in by_format.get(fmt, {}):  # a second part of one table: compared too
                 key = f"{key}#{len(by_format[fmt])}"

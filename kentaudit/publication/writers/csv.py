@@ -13,22 +13,27 @@ from pathlib import Path
 import pandas as pd
 
 from kentaudit.core.safetext import neutralise_frame
+from kentaudit.publication.names import (publish_frame, publish_name, publish_table_metadata,
+                                         published_names)
 from kentaudit.publication.numbering import csv_name
 from kentaudit.publication.views import csv_frame
 
 __all__ = ["write_csvs", "release_list"]
 
 
-def write_csvs(cdir: Path, tables, *, ctx=None, sup=None, earlier=()):
+def write_csvs(cdir: Path, tables, *, ctx=None, sup=None, earlier=(), words=None):
     """Write ``<id>.csv`` for each table and ``metadata.json`` into ``cdir`` (created).
 
     ``ctx`` (a :class:`~kentaudit.publication.disclosure.Context`) adds the universe,
     ``sup`` (a suppression result) the disclosure parameters and the ``release`` block,
-    ``earlier`` the releases the protection covers."""
+    ``earlier`` the releases the protection covers. ``words`` (the cycle's
+    :class:`~kentaudit.inputs.profile.Words`) name the unit and area columns as published
+    (:func:`kentaudit.publication.names.published_names`); without them the internal names."""
     cdir.mkdir(parents=True, exist_ok=True)
+    names = published_names(words, {c.name for t in tables for c in t.columns})
     for t in tables:
-        neutralise_frame(csv_frame(t)).to_csv(cdir / csv_name(t.id), index=False)
-    meta = {"tables": [t.metadata() for t in tables]}
+        neutralise_frame(publish_frame(csv_frame(t), names)).to_csv(cdir / csv_name(t.id), index=False)
+    meta = {"tables": [publish_table_metadata(t.metadata(), names) for t in tables]}
     if ctx is not None:
         u = ctx.universe
         meta["universe"] = {"cycle": ctx.cycle, "cycles": u.cycles, "main": ctx.main,
@@ -39,6 +44,11 @@ def write_csvs(cdir: Path, tables, *, ctx=None, sup=None, earlier=()):
                             "answers": list(u.answers), "grades": list(u.grades),
                             # the samples whose answers are counted beside a first audit's
                             "paired": list(u.paired)}
+        authority = words.authority if words is not None else getattr(ctx, "authority", None)
+        if authority is not None:
+            # the label of the authority's own rows (in the area column), which a reader of
+            # the files (the publication check's attack) reads as every unit
+            meta["universe"]["authority"] = authority
     if sup is not None:
         meta["disclosure"] = {"threshold": sup.threshold, "protection_width": sup.width,
                               # what a reader may assume of every [c]: at least 1, or at least 0
@@ -52,7 +62,7 @@ def write_csvs(cdir: Path, tables, *, ctx=None, sup=None, earlier=()):
             v = by_id[tid].data.at[i, c]
             if isinstance(v, str) and v != "[c]" or not isinstance(v, str) and pd.isna(v):
                 continue  # [x]: not available, says nothing
-            cells.append({"table": tid, "row": i, "column": c, "definition": d.as_dict(),
+            cells.append({"table": tid, "row": i, "column": publish_name(c, names), "definition": d.as_dict(),
                           "value": None if isinstance(v, str) else int(v)})
         meta["release"] = {"cycle": ctx.cycle if ctx is not None else None, "cells": cells}
     (cdir / "metadata.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")

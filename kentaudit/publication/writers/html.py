@@ -19,6 +19,7 @@ from pathlib import Path
 
 from kentaudit.core.formatting import P_FLOOR, P_FLOOR_CELL
 from kentaudit.publication.members import members_summary
+from kentaudit.publication.names import publish_name, published_names
 from kentaudit.publication.numbering import numbered_title, reader_number, sheet_name
 from kentaudit.publication.table import SHORTHAND, AppendixContent, PublicationTable
 from kentaudit.publication.views import (column_parts, constant_columns, legend_symbols,
@@ -143,6 +144,8 @@ def _table_html(t: PublicationTable, numbers: dict, names: dict, words: dict) ->
         drop = {c for c, _, _ in same}
         heads = [(c, h) for c, h in reader_headers(t) if c not in drop]
         parts = column_parts(t, heads)
+        # data-column: the column's name as its CSV publishes it (the authority's words)
+        pub = published_names(profile_words(words), [c.name for c in t.columns])
         if len(parts) > 1:
             # a table too wide to read on one page is shown in parts, one identity: every
             # part is the table's, its caption says which part, and each part repeats the
@@ -154,7 +157,7 @@ def _table_html(t: PublicationTable, numbers: dict, names: dict, words: dict) ->
         for k, part in enumerate(parts, start=1):
             cap = f"{name}: {t.title}" + (f" (part {k} of {len(parts)})" if len(parts) > 1 else "")
             out.append(_html_table(t.id if len(parts) == 1 else f"{t.id}-part-{k}", cap, part, frame,
-                                   kinds=kinds, names={c.name: c.name for c in t.columns},
+                                   kinds=kinds, names={c.name: publish_name(c.name, pub) for c in t.columns},
                                    table_id=t.id if len(parts) == 1 else f"{t.id}-part-{k}"))
         frames.append(frame)
     out.append(_shorthand_line(frames))
@@ -180,8 +183,9 @@ def _data_table_html(f, content: AppendixContent, names: dict, headline: str | N
     heads = [(c, h) for c, h in reader_headers(t) if not (c == "criterion_label" and spec.get("criterion"))]
     kinds = {c.name: c.kind for c in t.columns}
     cap = f"Data for {names.get(f.id, f.id)}, from {names.get(t.id, t.id)}"
+    pub = published_names(profile_words(content.words), [c.name for c in t.columns])
     return _html_table(f"{f.id}-data", cap, heads, frame, kinds=kinds,
-                       names={c: c for c, _ in heads}, table_id=f"{f.id}-data"), [frame]
+                       names={c: publish_name(c, pub) for c, _ in heads}, table_id=f"{f.id}-data"), [frame]
 
 
 def _img_src(path) -> str:
