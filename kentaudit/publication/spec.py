@@ -388,6 +388,8 @@ def build_tables(spec: dict, results_dir, *, cycle: str, samples, has_previous: 
             links=e.get("links", ()), defines=e.get("defines")))
         tables[-1].adjustments = {c["name"]: {"raw": c["adjusts"], "family": list(c.get("family", ()))}
                                   for c in e["columns"] if c.get("adjusts")}
+        # cells that do not apply to some rows (a change on a baseline row): [z], not [x]
+        tables[-1].not_applicable = dict(e.get("not_applicable") or {})
     return tables, skipped
 
 

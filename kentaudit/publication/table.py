@@ -203,6 +203,10 @@ class PublicationTable:
         #: column's, because at the column's precision they would narrow a hidden count
         #: (disclosure control's coarser rounding: :func:`kentaudit.publication.disclosure.protect_design_estimate`)
         self.cell_decimals = {}
+        #: ``{"where": {column: value}, "columns": [...]}``: cells that do not apply to the rows
+        #: ``where`` picks (a change on a baseline row): published ``[z]`` (not applicable) when
+        #: blank, never ``[x]`` (not available) - the appendix spec's ``not_applicable``
+        self.not_applicable = {}
 
     # ------------------------------------------------------------------ setters
     def set_id(self, value) -> None:
@@ -417,7 +421,8 @@ class PublicationTable:
 
     def display_frame(self) -> pd.DataFrame:
         """The table as published: counts as whole numbers, derived figures scaled and
-        rounded to their ``decimals`` (display only), missing as ``[x]``, shorthand kept.
+        rounded to their ``decimals`` (display only), missing as ``[x]`` (``[z]`` where the
+        cell does not apply to the row: :attr:`not_applicable`), shorthand kept.
 
         Returns
         -------
@@ -430,6 +435,15 @@ class PublicationTable:
         for (i, name), dec in getattr(self, "cell_decimals", {}).items():
             c = next(c for c in self.columns if c.name == name)
             out.at[out.index[i], name] = _display_value(self.data.at[self.data.index[i], name], replace(c, decimals=dec))
+        na = getattr(self, "not_applicable", None) or {}
+        if na.get("columns"):
+            rows = pd.Series(True, index=self.data.index)
+            for col, value in (na.get("where") or {}).items():
+                rows &= self.data[col].astype(str) == str(value)
+            for name in na["columns"]:
+                if name in out.columns:
+                    blank = rows & self.data[name].map(_is_blank)
+                    out.loc[blank, name] = "[z]"
         return out
 
     def decimals_at(self, i: int, c: Column):
