@@ -11,8 +11,8 @@ same number reads the same everywhere:
 * **counts** whole with thousands separators, **proportions** as percentages to one
   decimal, **differences** in percentage points, other numbers to three significant
   figures;
-* **test statistics and z-scores** (format ``stat``) to a fixed :data:`STAT_DECIMALS`
-  decimals on every row, so a column of one statistic reads alike down the table (three
+* **test statistics, z-scores and design effects** (format ``stat``) to a fixed
+  :data:`STAT_DECIMALS` decimals on every row, so a column of one statistic reads alike down the table (three
   significant figures showed ``5.2`` beside ``5.07``); **estimated counts** (format
   ``whole``, a weighted population total) rounded to a whole number;
 * **an estimate with its interval** in one cell: ``63.3 (50.7 to 74.4)``, only when
@@ -42,7 +42,8 @@ from kentaudit.core.methods import METHODS
 __all__ = ["DASH", "STAT_DECIMALS", "P_FLOOR", "P_FLOOR_CELL", "is_missing", "as_number", "finite_number", "format_p", "format_value", "format_interval",
            "level_text", "join_words", "wrap_lines", "wrap_title", "METHOD_WORDS", "method_words"]
 
-#: decimals of a test statistic or z-score (format ``stat``): fixed, the same on every row
+#: decimals of a test statistic, z-score or design effect (format ``stat``): fixed, the same on
+#: every row
 STAT_DECIMALS = 2
 #: what a missing value, or a test that could not be done, reads as
 DASH = "\u2013"

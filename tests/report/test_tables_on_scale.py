@@ -29,6 +29,11 @@ def test_the_design_based_standard_error_is_shown_in_percentage_points_like_its_
     assert view.frame[col].iloc[0] == f"{100 * est['se'].iloc[0]:.1f}"
 
 
+def test_the_design_effect_has_the_same_decimals_on_every_row():
+    _, view = _authority_view()
+    assert {len(v.split(".")[1]) for v in view.frame["Design effect"]} == {STAT_DECIMALS}
+
+
 def test_the_estimated_population_is_a_whole_number_said_as_an_estimate():
     est, view = _authority_view()
     col = "Population where the criterion applies (estimated)"
