@@ -52,7 +52,9 @@ def compliance_summary(cd: CycleData) -> Section:
         n_denominator, n_not_applicable, n_missing, (n_partial where the profile has a partial
         answer and an audit gave one: :func:`partial_apart`), estimate, conf_low, conf_high,
         method, conf_level, denominator - over the main samples.
-    compliance_by_sample : the same by sample (re-audit included, as its own sample).
+    compliance_by_sample : the same by sample (re-audit included, as its own sample), only when
+        the cycle audited two or more samples: with one it is the table above, and the section
+        says so in its place (``Section.reasons``).
     authority_estimate : design-based authority-wide proportion per criterion.
         With an initial and an extended sample: the initial high-risk cases are
         a stratum taken in full in each district and the extended sample the
@@ -80,7 +82,10 @@ def compliance_summary(cd: CycleData) -> Section:
     present = present_values(a["sample"])
     main_present = [s for s in P.profile.sample_names if s in P.main_samples and s in present]
     rand, purposive = design_samples(main_present, P.random_samples, P.profile.extension)
-    tables = {"compliance_by_criterion": by_crit, "compliance_by_sample": by_sample}
+    tables = {"compliance_by_criterion": by_crit}
+    n_samples = len(present_values(a["sample"]))
+    if n_samples >= 2:
+        tables["compliance_by_sample"] = by_sample
     if rand:
         try:
             tables["authority_estimate"] = label_criteria(
@@ -112,7 +117,12 @@ def compliance_summary(cd: CycleData) -> Section:
                                          labels=reference.grade_labels(P.grade_scale),
                                          title=f"Overall grades by sample, {P.cycle}", best=P.profile.grade_best,
                                          group_labels={s.name: s.label for s in P.profile.samples if s.label})
-    return Section.of(cd, tables, {"grades_by_sample": fig})
+    section = Section.of(cd, tables, {"grades_by_sample": fig})
+    if n_samples < 2:
+        # one sample: the table by sample would repeat the table by criterion row for row
+        section.reasons["compliance_by_sample"] = (
+            "this cycle audited one sample, so compliance by sample is the table by criterion above")
+    return section
 
 
 

@@ -112,10 +112,13 @@ def data_quality(cd: CycleData) -> Section:
     q = cd.ingest.quality or {}
     n_multi = len(q.get("cycles_by_file") or {})  # ingest lists only files with more than one cycle
     # the unpaired re-audits only where the profile has a sample repeating another's cases
-    repeats = any(x.repeats is not None for x in P.profile.samples)
+    repeated = next((x.repeats for x in P.profile.samples if x.repeats is not None), None)
+    repeats = repeated is not None
+    # the first audit named by the profile's sample the re-audit repeats (Kent's "initial")
+    first = str(repeated or "").replace("_", " ")
     n_no_age = int((a["age_band"].astype(str) == AGE_NOT_RECORDED).sum()) if "age_band" in a.columns else 0
     quality = pd.DataFrame([
-        *([{"measure": "re-audits with no initial audit of the same case (kept, not paired)",
+        *([{"measure": f"re-audits with no {first} audit of the same case (kept, not paired)",
             "n_records": int(q.get("unpaired_reaudits", 0)), "rule": "unpaired_reaudit"}] if repeats else []),
         {"measure": "files holding audits of more than one cycle",
          "n_records": int(n_multi), "rule": "mixed_cycles"},

@@ -11,6 +11,10 @@ same number reads the same everywhere:
 * **counts** whole with thousands separators, **proportions** as percentages to one
   decimal, **differences** in percentage points, other numbers to three significant
   figures;
+* **test statistics, z-scores and design effects** (format ``stat``) to a fixed
+  :data:`STAT_DECIMALS` decimals on every row, so a column of one statistic reads alike down the table (three
+  significant figures showed ``5.2`` beside ``5.07``); **estimated counts** (format
+  ``whole``, a weighted population total) rounded to a whole number;
 * **an estimate with its interval** in one cell: ``63.3 (50.7 to 74.4)``, only when
   the two are on one scale (:func:`format_interval` raises :class:`ScaleError`
   otherwise); a number that rounds to zero never reads ``-0.0``;
@@ -35,9 +39,12 @@ import pandas as pd
 from kentaudit.core.errors import ScaleError
 from kentaudit.core.methods import METHODS
 
-__all__ = ["DASH", "P_FLOOR", "P_FLOOR_CELL", "is_missing", "as_number", "finite_number", "format_p", "format_value", "format_interval",
+__all__ = ["DASH", "STAT_DECIMALS", "P_FLOOR", "P_FLOOR_CELL", "is_missing", "as_number", "finite_number", "format_p", "format_value", "format_interval",
            "level_text", "join_words", "wrap_lines", "wrap_title", "METHOD_WORDS", "method_words"]
 
+#: decimals of a test statistic, z-score or design effect (format ``stat``): fixed, the same on
+#: every row
+STAT_DECIMALS = 2
 #: what a missing value, or a test that could not be done, reads as
 DASH = "\u2013"
 #: p-values below this read as ``<0.001``
@@ -96,7 +103,10 @@ def format_value(v, fmt: str, decimals: int | None = None) -> str:
     """One value in a column format: ``count`` whole with thousands separators;
     ``percent`` (a proportion) and ``pp`` (a difference of proportions) times 100 to one
     decimal; ``p`` by :func:`format_p`; ``bool`` yes/no; ``number`` to three
-    significant figures (whole above 1,000); text as it is. Missing: an en dash."""
+    significant figures (whole above 1,000); ``stat`` (a test statistic, a z-score) to
+    :data:`STAT_DECIMALS` decimals on every row; ``whole`` (an estimated count, such as a
+    weighted population) rounded to a whole number with thousands separators; text as it
+    is. Missing: an en dash."""
     if is_missing(v):
         return DASH
     if isinstance(v, str):
@@ -114,6 +124,10 @@ def format_value(v, fmt: str, decimals: int | None = None) -> str:
         return _unsigned_zero(f"{int(round(f)):,}" if f == round(f) else f"{f:,.1f}")
     if fmt in ("percent", "pp"):
         return _unsigned_zero(f"{100 * f:.{1 if decimals is None else decimals}f}")
+    if fmt == "stat":
+        return _unsigned_zero(f"{f:.{STAT_DECIMALS if decimals is None else decimals}f}")
+    if fmt == "whole":
+        return _unsigned_zero(f"{round(f):,}")
     if fmt in ("number", "text"):  # a number in a column documented as text is still a number
         if fmt == "text" and isinstance(v, (int, np.integer)):
             return str(v)

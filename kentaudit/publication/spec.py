@@ -388,6 +388,13 @@ def build_tables(spec: dict, results_dir, *, cycle: str, samples, has_previous: 
             links=e.get("links", ()), defines=e.get("defines")))
         tables[-1].adjustments = {c["name"]: {"raw": c["adjusts"], "family": list(c.get("family", ()))}
                                   for c in e["columns"] if c.get("adjusts")}
+        # cells that do not apply to some rows (a change on a baseline row): [z], not [x]
+        # ("@cycle": this cycle, the row a test over every cycle is shown on)
+        na = dict(e.get("not_applicable") or {})
+        for key in ("where", "unless"):
+            if na.get(key):
+                na[key] = {c: (cycle if v == "@cycle" else v) for c, v in na[key].items()}
+        tables[-1].not_applicable = na
     return tables, skipped
 
 

@@ -203,6 +203,11 @@ class PublicationTable:
         #: column's, because at the column's precision they would narrow a hidden count
         #: (disclosure control's coarser rounding: :func:`kentaudit.publication.disclosure.protect_design_estimate`)
         self.cell_decimals = {}
+        #: ``{"where": {column: value}, "unless": {column: value}, "columns": [...]}``: cells that
+        #: do not apply to the rows ``where`` picks and ``unless`` does not (a change on a baseline
+        #: row; a trend test on a cycle's row other than the latest): published ``[z]`` (not
+        #: applicable) when blank, never ``[x]`` (not available) - the appendix spec's ``not_applicable``
+        self.not_applicable = {}
 
     # ------------------------------------------------------------------ setters
     def set_id(self, value) -> None:
@@ -417,7 +422,8 @@ class PublicationTable:
 
     def display_frame(self) -> pd.DataFrame:
         """The table as published: counts as whole numbers, derived figures scaled and
-        rounded to their ``decimals`` (display only), missing as ``[x]``, shorthand kept.
+        rounded to their ``decimals`` (display only), missing as ``[x]`` (``[z]`` where the
+        cell does not apply to the row: :attr:`not_applicable`), shorthand kept.
 
         Returns
         -------
@@ -430,7 +436,25 @@ class PublicationTable:
         for (i, name), dec in getattr(self, "cell_decimals", {}).items():
             c = next(c for c in self.columns if c.name == name)
             out.at[out.index[i], name] = _display_value(self.data.at[self.data.index[i], name], replace(c, decimals=dec))
+        na = getattr(self, "not_applicable", None) or {}
+        if na.get("columns"):
+            rows = self.not_applicable_rows()
+            for name in na["columns"]:
+                if name in out.columns:
+                    blank = rows & self.data[name].map(_is_blank)
+                    out.loc[blank, name] = "[z]"
         return out
+
+    def not_applicable_rows(self) -> pd.Series:
+        """Rows (a boolean Series on ``data``'s index) whose :attr:`not_applicable` columns do not
+        apply to them; all False when the table has no such rule."""
+        na = getattr(self, "not_applicable", None) or {}
+        rows = pd.Series(bool(na.get("columns")), index=self.data.index)
+        for col, value in (na.get("where") or {}).items():
+            rows &= self.data[col].astype(str) == str(value)
+        for col, value in (na.get("unless") or {}).items():
+            rows &= self.data[col].astype(str) != str(value)
+        return rows
 
     def decimals_at(self, i: int, c: Column):
         """Decimals row ``i`` of column ``c`` is published at (:attr:`cell_decimals`, else the column's)."""

@@ -34,7 +34,7 @@ from importlib import resources
 import pandas as pd
 
 from kentaudit.core.errors import ScaleError
-from kentaudit.core.formatting import (format_interval, format_value, join_words, level_text,
+from kentaudit.core.formatting import (format_interval, format_value, is_missing, join_words, level_text,
                                        method_words)
 from kentaudit.inputs.profile import Words, bundled_profile
 
@@ -43,7 +43,7 @@ __all__ = ["FORMATS", "column_info", "header", "style_table", "TableView", "MAX_
            "grade_scale_note"]
 
 #: the closed set of column formats of ``columns.csv``
-FORMATS = ("count", "percent", "pp", "p", "number", "bool", "text")
+FORMATS = ("count", "percent", "pp", "p", "number", "stat", "whole", "bool", "text")
 
 #: tables longer than this are collapsed behind a summary
 MAX_ROWS = 25
@@ -66,8 +66,17 @@ _TABLE_FORMATS = {
     "casemix_odds_ratios": {"conf_low": "number", "conf_high": "number"},
     "auditor_leniency": {"conf_low": "number", "conf_high": "number"},
     "reaudit_grades": {"estimate": "number"},
+    # the design-based estimate is a percentage: its standard error on the same scale
+    "authority_estimate": {"se": "pp"},
     # what a notebook read (``Cycle.describe``): settings in words, none of them a percentage
     "cycle": {"value": "text"},
+}
+#: headers a table gives a column in place of ``columns.csv``'s: beside the previous cycle's
+#: counts and compliance, this cycle's say "this cycle" ("Estimate, %" beside "Compliance
+#: (previous cycle), %" did not say whose estimate it was)
+_TABLE_HEADERS = {
+    "change_since_previous": {"n_yes": "Yes (this cycle)", "n_denominator": "Answered (this cycle)",
+                              "estimate": "Compliance (this cycle)"},
 }
 #: the scale of ``estimate`` in tables where it is not a proportion (``columns.csv`` gives
 #: every other estimate column's scale)
@@ -305,7 +314,8 @@ def column_info(column: str, table: str | None = None, words: Words | None = Non
     info = _dictionary().get(column) or ColumnInfo(column, column.replace("_", " ").strip().capitalize(),
                                                   "text")
     fmt = _TABLE_FORMATS.get(_base(table), {}).get(column)
-    return ColumnInfo(info.column, in_words(info.header, words), fmt or info.format, info.role, info.scale)
+    head = _TABLE_HEADERS.get(_base(table), {}).get(column, info.header)
+    return ColumnInfo(info.column, in_words(head, words), fmt or info.format, info.role, info.scale)
 
 
 def header(column: str, table: str | None = None, words: Words | None = None) -> str:
@@ -596,6 +606,11 @@ def style_table(df: pd.DataFrame, name: str | None = None, *, caption: str | Non
                     methods.append(_method_text(c, v, name, words))
                 used.add(c)
                 continue
+        if info.format == "text" and len(df) and all(is_missing(v) for v in df[c]):
+            # a text column blank on every row (a note no row needed) says nothing: a column
+            # of en dashes is left out (the saved table keeps it)
+            used.add(c)
+            continue
         iv = pairs.get(c)
         if iv is not None:
             fmt = info.format
@@ -623,7 +638,7 @@ def style_table(df: pd.DataFrame, name: str | None = None, *, caption: str | Non
                 used.add(c)
                 continue
             out[head] = cells
-        if info.format in ("count", "percent", "pp", "p", "number"):
+        if info.format in ("count", "percent", "pp", "p", "number", "stat", "whole"):
             numeric.add(head)
         used.add(c)
     for code, what in _EXPLAINED.items():

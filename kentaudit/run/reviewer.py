@@ -115,6 +115,11 @@ a.anchor-link{display:inline-block;min-width:24px;min-height:24px;line-height:24
 _META = re.compile(r'<meta name="kentaudit-(holds|finding|heading)" content="([^"]*)">')
 _FINDINGS_HEAD = re.compile(r"<h2\b[^>]*\bid=\"Main-findings\"", re.I)
 _LI = re.compile(r"<li\b[^>]*>(.*?)</li>", re.S | re.I)
+#: what a section says in place of a table or figure the cycle does not have
+#: (:meth:`kentaudit.analysis.section.Section.show`)
+_NOT_PRODUCED = "not produced for this cycle"
+#: a table or figure shown in a section
+_SHOWS = re.compile(r"<table\b|<img\b|<svg\b", re.I)
 
 
 def _palette_png(png: bytes, scale: float = 1.0) -> tuple[bytes, tuple[int, int]]:
@@ -366,8 +371,21 @@ def _holds_and_finding(body: str) -> tuple[str, str, str]:
     """The page's first heading, what it holds (that heading, then its second-level
     headings) and its main finding (the first list item after the "Main findings"
     heading), as plain text."""
-    heads = [(int(lv), _strip_tags(inner)) for lv, _, inner in _HEADING.findall(body)]
-    heads = [(lv, t) for lv, t in heads if t]
+    found = list(_HEADING.finditer(body))
+    heads = []
+    for k, m in enumerate(found):
+        lv, text = int(m.group(1)), _strip_tags(m.group(3))
+        if not text:
+            continue
+        if lv == 2:
+            # a section the cycle has nothing for (its tables and figures each "not produced for
+            # this cycle") is not what the page holds: an authority whose samples do not extend
+            # one another was told the page held "Additional cases against initial cases"
+            end = next((n.start() for n in found[k + 1:] if int(n.group(1)) <= 2), len(body))
+            part = body[m.end():end]
+            if _NOT_PRODUCED in part and not _SHOWS.search(part):
+                continue
+        heads.append((lv, text))
     title = next((t for lv, t in heads if lv == 1), "")
     parts = [t for lv, t in heads if lv == 2 and t not in ("Main findings", "Parameters")]
     holds = title + (": " + _join_headings(parts) if parts else "")

@@ -545,8 +545,11 @@ def trend_test(events, totals, scores=None, method: str = "cochran_armitage", la
         stat = z ** 2
     name = {"cochran_armitage": "Cochran-Armitage trend test",
             "linear_by_linear": "linear-by-linear association test"}[method]
-    how = {"cochran_armitage": "chi-square with binomial variance p(1-p), as R prop.trend.test",
-           "linear_by_linear": "M^2 = (N-1) r^2, conditional variance (statsmodels Table.test_ordinal_association)"}[method]
+    # in words for a reader of the caption; the parity with R prop.trend.test and statsmodels
+    # Table.test_ordinal_association is stated in docs/results.md and tested
+    how = {"cochran_armitage": "chi-square statistic using the binomial variance of the pooled proportion",
+           "linear_by_linear": "chi-square statistic: one less than the number of files, times the squared "
+                               "correlation of the scores with the answers"}[method]
     return pd.DataFrame([{
         "test": name, "method": how, "statistic": stat, "df": 1,
         "p_value": float(stats.chi2.sf(stat, 1)) if np.isfinite(stat) else np.nan,

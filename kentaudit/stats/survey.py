@@ -28,7 +28,11 @@ __all__ = ["SURVEY_METHODS", "AUTHORITY_DESIGN", "authority_design", "authority_
 #: Closed set of interval methods, named as in ``survey::svyciprop``.
 SURVEY_METHODS = ("logit", "likelihood", "beta", "mean", "xlogit", "asin")
 
-DESIGN = "stratified simple random sample without replacement (weights N_h/n_h, FPC 1 - n_h/N_h)"
+#: the weights and finite population correction in words (N_h/n_h and 1 - n_h/N_h in the
+#: docstrings; a reader of a caption reads words, not symbols)
+WEIGHTS_WORDS = ("each file weighted by its stratum's population divided by the files sampled from it, "
+                 "with the finite population correction (one minus the share of the stratum sampled)")
+DESIGN = f"stratified simple random sample without replacement ({WEIGHTS_WORDS})"
 
 
 def _populations(counts: pd.DataFrame, strata: str, population) -> np.ndarray:
@@ -104,7 +108,7 @@ def authority_design(certainty: str = "initial", random: str = "extended", unit:
     return (f"stratified by {unit} and sample: the cases chosen on purpose ({certainty}) a certainty "
             f"stratum taken in full in each {unit} (weight 1, no sampling error), the random sample "
             f"({random}) a simple random sample without replacement of the rest of the {unit}'s frame "
-            "(weights N_h/n_h, FPC 1 - n_h/N_h); covers every child in the frame")
+            f"({WEIGHTS_WORDS}); covers every child in the frame")
 
 
 #: the design of :func:`authority_proportion` with its default samples (kept for 0.1 callers)

@@ -523,3 +523,29 @@ def test_browser_a_wide_tables_caption_wraps_within_the_page(tmp_path):
     pages = {Path(p["file"]).name: p for p in run_browser([good, bad])}
     assert pages["wide.html"]["captionsBeyondView"] == 0
     assert pages["planted.html"]["captionsBeyondView"] >= 1
+
+
+def test_what_a_page_holds_leaves_out_a_section_the_cycle_has_nothing_for(tmp_path):
+    # an authority whose samples do not extend one another: the comparison of added cases is
+    # not produced, the paired re-audit is; the index says the page holds the re-audit only
+    note = "*Added cases against the cases they were added to: not produced for this cycle, because no.*"
+    nb = new_notebook(cells=[
+        new_markdown_cell("# Comparing the cycle's samples"),
+        new_markdown_cell("## Additional cases against initial cases"),
+        new_code_cell("section.show('initial_vs_extended')", outputs=[
+            new_output("display_data", data={"text/markdown": note, "text/plain": note})]),
+        new_markdown_cell("## Paired re-audit"),
+        new_code_cell("section.show('reaudit_paired')", outputs=[
+            new_output("display_data", data={"text/html": "<table><tr><td>1</td></tr></table>",
+                                              "text/plain": "1"})]),
+    ])
+    nbformat.write(nb, tmp_path / "s.ipynb")
+    export_notebook_html(tmp_path / "s.ipynb", tmp_path / "s.html", provenance=PROVENANCE)
+    from kentaudit.run.reviewer import page_summary
+    assert page_summary(tmp_path / "s.html")["holds"] == "Comparing the cycle's samples: Paired re-audit"
+
+
+def test_the_sample_comparison_notebook_is_titled_for_any_authoritys_samples():
+    nb = nbformat.read(Path(__file__).resolve().parents[2] / "notebooks" / "initial_vs_extended.ipynb", as_version=4)
+    title = nb.cells[0].source.splitlines()[0]
+    assert title.startswith("# ") and not re.search(r"initial|extended|additional", title, re.I)
