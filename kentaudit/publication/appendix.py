@@ -332,6 +332,11 @@ def _estimate_samples(t15) -> list:
     return [s.strip() for s in str(t15.data["sample"].iloc[0]).split("+") if s.strip()]
 
 
+#: the clause of the spec's ``design_based`` note that :func:`design_sentence` says as it is for the cycle
+_STRATUM_NOTE = re.compile(r"\);\s+cases chosen on purpose rather than at random are a stratum\s+taken in full, "
+                           r"standing only for themselves\.")
+
+
 def design_sentence(in_estimate, main, profile: Profile) -> str:
     """What the methods say of the samples chosen on purpose in the authority-wide estimate, as it
     is for the cycle (``kentaudit.analysis.compliance.design_samples`` decides it).
@@ -431,10 +436,12 @@ def _methods(params, manifest: dict, tables, *, sup=None, earlier=(), names=None
         cited.add("Cohen 1968")
     if "T15" in cols:
         t15 = next(t for t in tables if t.id == "T15")
+        # the cycle's main samples (a sample the profile has but the cycle did not audit is not said)
+        present = [x for x in _main_samples(params) if x in set(_get(params, "samples", None) or ())]
         m.append((f"Compliance across {w.authority}", f"A design-based estimate ({names.get('T15', 'T15')}): "
                   f"each audited file is weighted by the number of cases in its {w.unit} that it stands for (a "
                   f"sample stratified by {w.unit}, with a finite population correction"
-                  f"{design_sentence(_estimate_samples(t15), _main_samples(params), _profile(params))}), "
+                  f"{design_sentence(_estimate_samples(t15), present, _profile(params))}), "
                   f"with the {_cited('logit')}.{_about('logit')}"))
     m += _disclosure_text(thr, sup, earlier, w)
     if "T12" in cols:
@@ -1045,6 +1052,13 @@ def _notes(b: _Build, ctx: Context) -> dict:
                                                           b.words["authority"], _profile(b.params))
     if "reaudit_pairs" in notes:
         notes["reaudit_pairs"] = reaudit_pairs_note(_profile(b.params))
+    if "design_based" in notes:  # the purposive cases a stratum only where the estimate reads them
+        est = read_results(b.results_dir, "authority_estimate")
+        read = ([] if est is None or "sample" not in est.columns or not len(est) else
+                [x.strip() for x in str(est["sample"].iloc[0]).split("+") if x.strip()])
+        present = [s for s in b.samples if s in _main_samples(b.params)]
+        notes["design_based"] = _STRATUM_NOTE.sub(
+            lambda m: f"){design_sentence(read, present, _profile(b.params))}.", notes["design_based"])
     if "actions" in notes:  # the register's actions Table 16 leaves out, each with its reason
         extra = left_out_note(read_results(b.results_dir, "action_register"),
                               read_results(b.results_dir, "action_effects_by_cycle"), b.cycle, b.words)

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import dataclasses
 
+import pytest
+
 from kentaudit.analysis.compliance import design_samples
 from kentaudit.inputs.profile import Sample, bundled_profile
 from kentaudit.publication.appendix import design_sentence
@@ -44,3 +46,23 @@ def test_an_independent_purposive_sample_is_not_called_a_stratum_and_stands_for_
 def test_a_cycle_of_random_samples_alone_says_nothing_of_samples_chosen_on_purpose():
     assert design_sentence(["annual"], ["annual"], KENT) == ""
     assert design_sentence(["monthly"], ["monthly"], MONTHLY) == ""
+
+
+def _methods_text(cycle_dir) -> str:
+    import html
+    import re
+
+    raw = (cycle_dir / "publish" / "appendix.html").read_text(encoding="utf-8")
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", raw)))
+
+
+@pytest.mark.slow
+def test_the_published_methods_say_stratum_only_where_the_estimate_reads_the_purposive_sample(cycle_2009,
+                                                                                             cycle_2013):
+    # 2009: the extended sample was drawn to extend the initial cases, which are in the estimate
+    assert ("the cases chosen on purpose (the high-risk initial cases) are a stratum taken in full"
+            in _methods_text(cycle_2009["cycle_dir"]))
+    # 2013: the annual sample alone; the profile's initial sample was not audited: nothing said of it
+    text = _methods_text(cycle_2013["cycle_dir"])
+    assert "with a finite population correction), with the logit interval" in text
+    assert "stratum" not in text
