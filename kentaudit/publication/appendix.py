@@ -324,6 +324,50 @@ def reaudit_pairs_note(profile: Profile) -> str:
     return f"Re-audited cases are {said} audited again{rec}; each pair compares the same case's two audits."
 
 
+def _estimate_samples(t15) -> list:
+    """The samples the authority-wide estimate reads, as Table 15 says (its ``sample`` column,
+    "initial + extended"); empty when the table does not say."""
+    if "sample" not in t15.data.columns or not len(t15.data):
+        return []
+    return [s.strip() for s in str(t15.data["sample"].iloc[0]).split("+") if s.strip()]
+
+
+#: the clause of the spec's ``design_based`` note that :func:`design_sentence` says as it is for the cycle
+_STRATUM_NOTE = re.compile(r"\);\s+cases chosen on purpose rather than at random are a stratum\s+taken in full, "
+                           r"standing only for themselves\.")
+
+
+def design_sentence(in_estimate, main, profile: Profile) -> str:
+    """What the methods say of the samples chosen on purpose in the authority-wide estimate, as it
+    is for the cycle (``kentaudit.analysis.compliance.design_samples`` decides it).
+
+    ``in_estimate``: the samples the estimate reads (Table 15's ``sample`` column); ``main``: the
+    cycle's main samples; ``profile``: its samples' designs and words. A sample chosen on purpose
+    in the estimate (one a random sample was drawn to extend, the profile's ``extends:``) is "a
+    stratum taken in full"; one not in it (no random sample extends it) is said to stand only
+    for itself, and the samples the estimate reads are named. Nothing when the cycle has no
+    sample chosen on purpose. Returned as a clause to follow "with a finite population
+    correction" ("; ..."), or "".
+    """
+    by = {s.name: s for s in profile.samples}
+    inside = [s for s in in_estimate if s in by]
+    chosen_in = [s for s in inside if by[s].design != "random"]
+    chosen_out = [s for s in main if s in by and by[s].design != "random" and by[s].repeats is None
+                  and s not in inside]
+    out = ""
+    if chosen_in:
+        names = join_words([by[s].said for s in chosen_in])
+        out += (f"; the cases chosen on purpose ({names}) are a stratum taken in full, standing only for "
+                "themselves, with the random sample standing for the rest of each "
+                f"{profile.words.unit}'s cases")
+    if chosen_out and inside:
+        rand = join_words([by[s].said for s in inside if by[s].design == "random"]) or "the random sample"
+        names = join_words([by[s].said for s in chosen_out])
+        out += (f"; the estimate reads {rand} only: the cases chosen on purpose ({names}) are not in it and "
+                f"stand only for themselves")
+    return out
+
+
 def _methods(params, manifest: dict, tables, *, sup=None, earlier=(), names=None, figures=(),
              extra_tests=None, district_note=None) -> list:
     """The methods of this edition only: a section for intervals, tests, adjustment,
@@ -391,11 +435,14 @@ def _methods(params, manifest: dict, tables, *, sup=None, earlier=(), names=None
                                "between auditor and moderator, 0 no more than chance would give."))
         cited.add("Cohen 1968")
     if "T15" in cols:
+        t15 = next(t for t in tables if t.id == "T15")
+        # the cycle's main samples (a sample the profile has but the cycle did not audit is not said)
+        present = [x for x in _main_samples(params) if x in set(_get(params, "samples", None) or ())]
         m.append((f"Compliance across {w.authority}", f"A design-based estimate ({names.get('T15', 'T15')}): "
                   f"each audited file is weighted by the number of cases in its {w.unit} that it stands for (a "
-                  f"sample stratified by {w.unit}, with a finite population correction; cases chosen on purpose "
-                  f"are a stratum of their own, standing only for themselves), with the {_cited('logit')}."
-                  f"{_about('logit')}"))
+                  f"sample stratified by {w.unit}, with a finite population correction"
+                  f"{design_sentence(_estimate_samples(t15), present, _profile(params))}), "
+                  f"with the {_cited('logit')}.{_about('logit')}"))
     m += _disclosure_text(thr, sup, earlier, w)
     if "T12" in cols:
         m.append(("Shrunken estimates", f"Beta-binomial model of {w.units}' compliance with the mean and spread "
@@ -1005,6 +1052,13 @@ def _notes(b: _Build, ctx: Context) -> dict:
                                                           b.words["authority"], _profile(b.params))
     if "reaudit_pairs" in notes:
         notes["reaudit_pairs"] = reaudit_pairs_note(_profile(b.params))
+    if "design_based" in notes:  # the purposive cases a stratum only where the estimate reads them
+        est = read_results(b.results_dir, "authority_estimate")
+        read = ([] if est is None or "sample" not in est.columns or not len(est) else
+                [x.strip() for x in str(est["sample"].iloc[0]).split("+") if x.strip()])
+        present = [s for s in b.samples if s in _main_samples(b.params)]
+        notes["design_based"] = _STRATUM_NOTE.sub(
+            lambda m: f"){design_sentence(read, present, _profile(b.params))}.", notes["design_based"])
     if "actions" in notes:  # the register's actions Table 16 leaves out, each with its reason
         extra = left_out_note(read_results(b.results_dir, "action_register"),
                               read_results(b.results_dir, "action_effects_by_cycle"), b.cycle, b.words)

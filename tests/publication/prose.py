@@ -129,3 +129,64 @@ def cycle_samples(cycle_dir: Path) -> tuple[list, list]:
     designs = {s.name: s.design for s in params.profile.samples}
     main = [s for s in params.samples if s in params.profile.main_samples]
     return main, [s for s in main if designs.get(s) != "random"]
+
+
+# ------------------------------------------------------------------ the actions, stated or listed
+#: the estimate and interval Table 16's honest rule reads: the change since the baseline for an
+#: action on every unit, the change net of the other units' and of regression to the mean otherwise
+ACTION_RULES = {"change": ("change_since_baseline", "change_conf_low", "change_conf_high"),
+                "net": ("difference_net_of_rtm", "difference_net_of_rtm_conf_low", "difference_net_of_rtm_conf_high")}
+
+
+def _f(v):
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return None
+
+
+def significant_actions(t16: pd.DataFrame, all_units: str = "All districts") -> dict:
+    """``{row: (action_id, estimate column, estimate, verdict)}``: the re-audit rows of a published
+    Table 16 (as its CSV holds it, text) whose honest rule's interval lies wholly above zero
+    ("improved") or below it ("worse")."""
+    out = {}
+    for i in t16.index[t16["occasion"] == "re-audit"]:
+        est, lo, hi = ACTION_RULES["change" if t16.at[i, "district"] == all_units else "net"]
+        low, high = _f(t16.at[i, lo]), _f(t16.at[i, hi])
+        if low is not None and high is not None and (low > 0 or high < 0):
+            out[int(i)] = (t16.at[i, "action_id"], est, _f(t16.at[i, est]), "improved" if low > 0 else "worse")
+    return out
+
+
+def check_actions_stated(b: pd.DataFrame, t16: pd.DataFrame, all_units: str = "All districts") -> int:
+    """Every significant action result of Table 16 (:func:`significant_actions`) is stated in the
+    findings (a ``cell`` or ``named`` binding on its row and estimate, in a sentence naming its
+    action) or listed as not stated with its reason; nothing else is named as significant; the one
+    stated with its estimate is the strongest. ``b``: the findings' bindings
+    (``RESTRICTED_findings.csv``, text). Returns the number of significant results."""
+    b = b[b["table"] == "T16"]
+
+    def row(v):
+        return int(float(v))
+    sig = significant_actions(t16, all_units)
+    stated = {(row(r.row), r.column): r for r in b.itertuples() if r.kind in ("cell", "named") and str(r.row) != ""}
+    listed = {(row(r.row), r.column): r for r in b.itertuples() if r.kind == "listed"}
+    for i, (aid, col, _, verdict) in sig.items():
+        if (i, col) in stated:
+            r = stated[(i, col)]
+            assert f"\u2018{aid}\u2019" in r.sentence, (aid, r.sentence)
+            if r.kind == "named":
+                assert r.condition == f"verdict == {verdict}", (aid, r.condition)
+            continue
+        assert (i, col) in listed, f"T16 row {i} ({aid}, {verdict}) is neither stated nor listed"
+        r = listed[(i, col)]
+        assert r.condition.strip(), f"T16 row {i} ({aid}) is listed without a reason"
+        assert f"\u2018{aid}\u2019" in r.sentence or "among others" in r.sentence, r.sentence
+    for i, col in [*(k for k, r in stated.items() if r.kind == "named"), *listed]:
+        assert i in sig and sig[i][1] == col, f"T16 row {i} is named as significant but is not"
+    with_number = {i for (i, col), r in stated.items() if r.kind == "cell" and i in sig and col == sig[i][1]}
+    if sig:
+        assert with_number, "no significant action is stated with its estimate"
+        strongest = max(abs(v[2]) for v in sig.values())
+        assert all(abs(sig[i][2]) == strongest for i in with_number), "a weaker action is stated with its estimate"
+    return len(sig)
