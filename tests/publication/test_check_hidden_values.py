@@ -122,3 +122,25 @@ def test_a_number_not_tied_to_the_hidden_cell_is_not_a_finding(built, pub, cell,
 def test_without_the_restricted_folder_the_prose_is_not_checked(built, pub, cell):
     plant_html(pub, f"In {cell['leaf']} the sample held {cell['value']} audits.")
     assert [f for f in check_publication(pub) if f.kind == "hidden_value"] == []
+
+
+def _pdf_of(pub, body):
+    """Replace the release's PDF with one printed from ``body`` (WeasyPrint, the appendix's
+    own PDF engine)."""
+    weasyprint = pytest.importorskip("weasyprint")
+    weasyprint.HTML(string=f"<html><body>{body}</body></html>").write_pdf(pub / "appendix.pdf")
+
+
+def test_a_hidden_value_in_the_pdf_prose_is_found(built, pub, cell):
+    _pdf_of(pub, f"<p>The count of {cell['leaf']} was hidden: it is {cell['value']}.</p>")
+    found = [f for f in hidden(pub, built) if f.file == "appendix.pdf"]
+    assert found and str(cell["value"]) in found[0].detail
+
+
+def test_a_printed_tables_numbers_beside_a_label_and_the_protection_note_are_not_a_finding(built, pub, cell):
+    # a printed table's text runs its caption, headers and rows together with no sentence end:
+    # the hidden value shown as another row's count, the label, and the [c] note's "protection"
+    rows = " ".join(f"Row {i} {10 + i} {20 + i} {cell['value']} {30 + i}" for i in range(3))
+    _pdf_of(pub, f"<p>Table 4: Compliance by criterion Criterion Audits Yes No {cell['leaf']} {rows} "
+                 "[c] not shown for disclosure protection</p>")
+    assert [f for f in hidden(pub, built) if f.file == "appendix.pdf"] == []

@@ -76,7 +76,9 @@ What it finds (``Finding.kind``):
     ``1,400`` do not). So a small number elsewhere in the prose is not a finding, and
     "Sevenoaks: 14 audits" or "would narrow T12 row 0 (Bramfield Hub) to [14, 14]" is. In a
     PDF, whose text holds the printed tables too, only a word about hiding ties (a table
-    row holds its label, its numbers and its column's words). Without the restricted folder
+    row holds its label, its numbers and its column's words), and a passage with
+    :data:`_PDF_TABLE_NUMBERS` numbers or more is a printed table's text, not scanned (the
+    page's prose is the HTML's, scanned outside its tables). Without the restricted folder
     this is not checked.
 ``metadata``
     ``csv/metadata.json`` states a suppression threshold or protection width other than
@@ -321,6 +323,10 @@ def _id_cells(t, meta, number_ids) -> list[Finding]:
 # ----------------------------------------------------------- hidden values in prose
 #: how far (characters, either side of the number) the label and the tying word may stand
 _PROSE_WINDOW = 120
+# a "sentence" of the PDF's text with this many numbers is a printed table's text (prose
+# sentences of the appendix hold a few numbers; a table's rows hold dozens)
+_PDF_TABLE_NUMBERS = 8
+_NUMBER_RE = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?(?!\w)")
 #: words of a sentence about what disclosure control hid (``[c]`` is not one: a printed table
 #: row holds it beside shown numbers)
 _LOSS_WORDS_RE = re.compile(r"(?i)\b(hidden|hide[sn]?|suppress\w*|narrow\w*|withh[oe]ld\w*|protect\w*|"
@@ -409,6 +415,12 @@ class _HiddenValues:
             return []
         out = []
         for sentence in _SENTENCE_END_RE.split(text):
+            if pdf and len(_NUMBER_RE.findall(sentence)) >= _PDF_TABLE_NUMBERS:
+                # a printed table's text (its caption, headers and every row's numbers run
+                # together, no sentence end between them): a shown count of another row beside
+                # a label and the [c] note's "protection" is not prose; the same page's prose is
+                # the HTML's, scanned outside its tables
+                continue
             low = sentence.casefold()
             for key, cells in self.by_label.items():
                 if key not in low:
