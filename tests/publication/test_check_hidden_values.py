@@ -144,3 +144,25 @@ def test_a_printed_tables_numbers_beside_a_label_and_the_protection_note_are_not
     _pdf_of(pub, f"<p>Table 4: Compliance by criterion Criterion Audits Yes No {cell['leaf']} {rows} "
                  "[c] not shown for disclosure protection</p>")
     assert [f for f in hidden(pub, built) if f.file == "appendix.pdf"] == []
+
+
+def test_a_derived_figure_hidden_with_its_counts_is_not_read_as_a_hidden_count(built, pub, cell, tmp_path):
+    # a p-value of 1 hidden with a unit's counts is a derived figure, not a count: the loss
+    # sentence "the estimate of 1 row(s) is hidden ... of <unit> in Table 7" does not print it
+    restricted = tmp_path / "restricted"
+    shutil.copytree(built.restricted_dir, restricted)
+    audit = next(restricted.glob("*suppression_audit*.csv"))
+    a = pd.read_csv(audit, dtype=str, keep_default_na=False)
+    derived = a.iloc[[0]].assign(table_id="T7", row_label=cell["leaf"], column="p_adjusted", value="1.0",
+                                 reason="derived")
+    counted = derived.assign(column="n_yes", reason="primary")
+    pd.concat([a, derived]).to_csv(audit, index=False)
+    sentence = (f"the estimate of 1 row(s) is hidden because it would reveal a hidden count: the hidden "
+                f"yes count of {cell['leaf']} in Table 7.")
+    plant_html(pub, sentence)
+    found = [f for f in check_publication(pub, restricted_dir=restricted) if f.kind == "hidden_value"]
+    assert not [f for f in found if "p_adjusted" in f.detail]
+    # the same value as a hidden count is a finding: the rule still reads counts
+    pd.concat([a, counted]).to_csv(audit, index=False)
+    found = [f for f in check_publication(pub, restricted_dir=restricted) if f.kind == "hidden_value"]
+    assert [f for f in found if "n_yes" in f.detail and "prints 1," in f.detail]

@@ -373,7 +373,12 @@ class _HiddenValues:
                 continue
             if not {"table_id", "row_label", "column", "value"} <= set(df.columns):
                 continue
-            for t, lab, col, v in zip(df["table_id"], df["row_label"], df["column"], df["value"]):
+            reasons = df["reason"] if "reason" in df.columns else [""] * len(df)
+            for t, lab, col, v, why in zip(df["table_id"], df["row_label"], df["column"], df["value"], reasons):
+                if str(why).strip() == "derived":
+                    # a figure hidden with its counts (a p-value of 1, an estimate), not a count:
+                    # "the estimate of 1 row(s) is hidden" beside a unit does not print it
+                    continue
                 n = _num(v)
                 parts |= {x.strip() for x in str(lab).split(" / ") if x.strip()}
                 leaf = str(lab).split(" / ")[-1].strip()
