@@ -390,6 +390,15 @@ def _header_row(header: list, records: list) -> int:
     return 1
 
 
+
+def _take(header: str, role: str, ignore: list, undecided: list, columns: dict, taken: set) -> list:
+    """Map an ignored ``header`` to ``role`` after all: out of ``ignore``, its "not decided"
+    line dropped (returned: the new list), mapped and marked taken."""
+    ignore.remove(header)
+    columns[header] = role
+    taken.add(role)
+    return [u for u in undecided if not u.startswith(f"header {header!r}:")]
+
 def propose(export, *, name: str | None = None, short_name: str | None = None) -> Proposal:
     """Propose a mapping and a profile skeleton for an export.
 
@@ -459,10 +468,7 @@ def propose(export, *, name: str | None = None, short_name: str | None = None) -
         nested = next((h for h in ignore if h != area_col[1] and _nested_in(records, header.index(h), area_col[0])),
                       None)
         if nested is not None:
-            ignore.remove(nested)
-            undecided = [u for u in undecided if not u.startswith(f"header {nested!r}:")]
-            columns[nested] = "district"
-            taken.add("district")
+            undecided = _take(nested, "district", ignore, undecided, columns, taken)
             decided.append(f"header {nested!r} -> district (each of its values is in one {_words(area_col[1])}: "
                            "the units compared)")
     if "district" not in taken:
@@ -490,10 +496,7 @@ def propose(export, *, name: str | None = None, short_name: str | None = None) -
     if "auditor" not in taken:
         mail = next((h for h in ignore if "email" in _words(h).replace("e mail", "email").split()), None)
         if mail is not None:
-            ignore.remove(mail)
-            undecided = [u for u in undecided if not u.startswith(f"header {mail!r}:")]
-            columns[mail] = "auditor"
-            taken.add("auditor")
+            undecided = _take(mail, "auditor", ignore, undecided, columns, taken)
             undecided.append(f"header {mail!r} -> auditor: no other column names who audited, so the e-mail address "
                              "of who filled in the form is proposed as the auditor; check it")
 
