@@ -390,7 +390,6 @@ def _header_row(header: list, records: list) -> int:
     return 1
 
 
-
 def _take(header: str, role: str, ignore: list, undecided: list, columns: dict, taken: set) -> list:
     """Map an ignored ``header`` to ``role`` after all: out of ``ignore``, its "not decided"
     line dropped (returned: the new list), mapped and marked taken."""
@@ -398,6 +397,7 @@ def _take(header: str, role: str, ignore: list, undecided: list, columns: dict, 
     columns[header] = role
     taken.add(role)
     return [u for u in undecided if not u.startswith(f"header {header!r}:")]
+
 
 def propose(export, *, name: str | None = None, short_name: str | None = None) -> Proposal:
     """Propose a mapping and a profile skeleton for an export.
