@@ -38,11 +38,10 @@ Templates (each gives nothing when its table is not in the edition):
 * districts outside the 99.8% funnel limits, on the headline criterion and over all
   criteria, and districts or areas that differ significantly from the rest of the
   authority (T7);
-* the actions re-audited in this cycle, in one or two sentences: how many improved the targeted
-  practice, by the rule net of the other districts' change and of regression to the mean (the
-  change since the baseline for an action on every district), how many were worse, and which
-  changed significantly, the strongest with its interval; each action's own line is on the
-  members' summary page and in T16 (:func:`action_findings`);
+* the actions re-audited in this cycle: for each, whether the targeted practice improved,
+  by the rule net of the other districts' change and of regression to the mean (the change
+  since the baseline for an action on every district), with its interval (T16;
+  :func:`action_findings`);
 * what could not be tested or shown (p-values not applicable or suppressed);
 * the significant results not stated above, each with its reason.
 """
@@ -54,7 +53,7 @@ import pandas as pd
 
 from kentaudit.core.formatting import P_FLOOR_CELL, format_p, format_value, join_words, method_words
 from kentaudit.inputs.profile import Words, bundled_profile
-from kentaudit.publication.members import NET_VERDICTS, SUMMARY_TITLE, action_results, unit_words
+from kentaudit.publication.members import CONTEXT_COLUMNS, NET_VERDICTS, action_results, unit_words
 from kentaudit.publication.numbering import ID_PATTERN, reader_number
 from kentaudit.publication.views import csv_frame, profile_words
 
@@ -908,7 +907,7 @@ def main_findings(tables, *, headline: str, conf_level: float = 0.95, adjust_met
         out += _districts(by["T7"], headline, words, conf_level)
         out += _district_tests(by["T7"], alpha, adj, left, where, words, conf_level)
     if "T16" in by:
-        out += action_findings(by["T16"], conf_level, names, authority, words, left)
+        out += action_findings(by["T16"], conf_level, names, authority, words)
     out += _untested(tables, names)
     out += _not_stated(left, names)
     return out
@@ -928,106 +927,79 @@ def bindings_frame(findings) -> pd.DataFrame:
 
 
 
-def action_findings(t, conf_level: float, names=None, authority: str | None = None, words=None,
-                    left=None) -> list:
-    """The actions of Table 16 in one or two sentences a member reads: how many were re-audited,
-    how many changed significantly and how, and which, the strongest with its estimate and interval.
+def action_findings(t, conf_level: float, names=None, authority: str | None = None, words=None) -> list:
+    """For each action of Table 16, whether the targeted practice improved, with its interval.
 
     The verdict reads the rule ``docs/actions.md`` calls honest
     (:func:`kentaudit.publication.members.action_results`): for an action on a unit, the
     change against the other units net of regression to the mean; for an action on every
-    unit, the change since the baseline; a result is a significant change when its whole
-    interval lies on one side of zero ("improved" or "worse"). Each action's line, with its
-    owner, status and the other rules' answers, is on the members' summary page
-    (:data:`kentaudit.publication.members.SUMMARY_TITLE`) and in Table 16: the findings point
-    there rather than repeat it (review 26: one sentence per action ran the findings over two
-    pages). The units are named in the authority's words (``words``, as :func:`main_findings`
-    takes them). Every number is a published cell or a count of Table 16's rows; a suppressed
-    result is only counted, never stated.
-
-    Every significant result is stated: the strongest (largest change, either way) with its
-    estimate and interval (``kind="cell"`` bindings), the next ones up to :data:`MAX_NAMED` by
-    what they aimed at and their verdict (``kind="named"``: no number shown, ``column`` the
-    rule's estimate, ``condition`` the verdict); the rest go to ``left`` (a list of ``(table, row,
-    column, what, reason)``: the closing list of results not stated), or, when ``left`` is None
-    (the findings of Table 16 alone), to a closing sentence of their own.
+    unit, the change since the baseline. The other rules' answers (the change since the
+    baseline, the change against the other units) are named after it as context only. The
+    units are named in the authority's words (``words``, as :func:`main_findings` takes them).
+    Every number is a published cell: an action whose figures are suppressed is named as
+    not shown, with the reason; owners are never named in a sentence (their role is in the
+    table's own column).
 
     Returns
     -------
     list of Finding
-        ``topic="actions"``: the counts and the rule, then the significant changes (none when
-        there are none); ``topic="not_stated"`` after them only when ``left`` is None.
+        ``topic="actions"``: one opening sentence, then one per action and criterion.
     """
     names = names or {}
     w = unit_words(words)
     results = action_results(t, w)
     if not results:
         return []
-    own = left is None
-    left = _LeftOut() if own else left
     df = csv_frame(t).astype(str).replace({"nan": "", "<NA>": "", "None": ""})
+    level = Binding(f"{100 * conf_level:g}%", "parameter", "params", "confidence_level", f"{conf_level:g}")
     where = authority_words(authority)
     tname = _name(names, t.id)
 
-    by = {}
-    for a in results:
-        by.setdefault(a.verdict, []).append(a)
+    def interval(i, cols):
+        est, lo, hi = cols
+        return [_cell(t.id, df, i, est), " percentage points (", level, " confidence interval ",
+                _cell(t.id, df, i, lo), " to ", _cell(t.id, df, i, hi), ")"]
+
+    def shown(i, cols):
+        return all(_shown(df.at[i, c]) for c in cols)
+
+    improved = [a for a in results if a.verdict == "improved"]
     n_actions = len({a.action_id for a in results})
     # an action on several criteria or units has a result for each of them
     counted = [" actions re-audited in this cycle, "] if n_actions == len(results) else [
         f" results re-audited in this cycle (one for each criterion and {w.unit} of the ",
         _rows(t.id, n_actions, "distinct action_id with occasion == re-audit"), " actions), "]
-    tally = [[_rows(t.id, len(by.get("improved", [])), "verdict == improved"),
-              " improved the targeted practice"]]
-    for verdict, one, several in (("worse", " was worse", " were worse"),
-                                  ("no clear change", " showed no clear change", " showed no clear change"),
-                                  ("not shown", " is not shown (suppressed: small numbers of files)",
-                                   " are not shown (suppressed: small numbers of files)"),
-                                  ("not estimable", " has no verdict (too few files answered)",
-                                   " have no verdict (too few files answered)")):
-        if by.get(verdict):
-            tally.append([_rows(t.id, len(by[verdict]), f"verdict == {verdict}"),
-                          one if len(by[verdict]) == 1 else several])
     out = [Finding("actions").add(
-        f"Actions agreed after earlier audits ({tname}; one line each on the page ‘{SUMMARY_TITLE}’): "
-        "of the ", _rows(t.id, len(results), "occasion == re-audit"), *counted, *_list(tally),
-        f". An action on one {w.unit} improved the targeted practice when its change beat the rest of ",
-        where, f"'s change after allowing for regression to the mean, an action on every {w.unit} when "
-        "practice rose since the baseline, in both cases with the whole interval above zero; worse, with "
-        "the whole interval below zero.")]
-    sig = [a for a in results if a.verdict in ("improved", "worse")]
-    if not sig:
-        return out
-    # strongest first: the largest change either way (the sentence states its interval)
-    sig.sort(key=lambda a: -abs(_num(a.estimate)))
-
-    def verdict_words(a):
+        f"Actions agreed after earlier audits ({tname}): of the ", _rows(t.id, len(results), "occasion == re-audit"),
+        *counted, _rows(t.id, len(improved), "verdict == improved"),
+        f" improved the targeted practice: an action on one {w.unit} improved it when its change beat the "
+        "rest of ", where, f"'s change after allowing for regression to the mean, an action on every {w.unit} "
+        "when practice rose since the baseline, in both cases with the whole interval above zero.")]
+    for a in results:
+        # named by what it aimed at (the criterion and the unit of the register's finding); its
+        # register code only in brackets, for finding it in the table
+        f = Finding("actions").add(f"The action on {a.aim} (\u2018{a.action_id}\u2019 in {tname}): ")
+        if a.verdict == "not shown":
+            out.append(f.add(f"not shown ({a.reason})."))
+            continue
+        if a.verdict == "not estimable":
+            out.append(f.add(f"no verdict ({a.reason})."))
+            continue
         if a.rule == "net":
-            return NET_VERDICTS[a.verdict].format(other=f"the other {w.units}'")
-        # the aim already says "in every district"
-        return "improved since the baseline" if a.verdict == "improved" else "worse than at the baseline"
-
-    def short(a):
-        return f"{a.aim} (‘{a.action_id}’)"
-
-    top = sig[0]
-    est, lo, hi = top.columns
-    f = Finding("actions").add(
-        "The significant change" + ("s were" if len(sig) > 1 else " was") + ": the action on ",
-        f"{top.aim} (‘{top.action_id}’ in {tname}), {verdict_words(top)}, ",
-        _cell(t.id, df, top.row, est), " percentage points (", _level(conf_level), " confidence interval ",
-        _cell(t.id, df, top.row, lo), " to ", _cell(t.id, df, top.row, hi), ")",
-        " net of both" if top.rule == "net" else "")
-    named = sig[1:MAX_NAMED]
-    if named:
-        items = [[Binding("", "named", t.id, a.columns[0], str(df.at[a.row, a.columns[0]]), row=a.row,
-                          condition=f"verdict == {a.verdict}"),
-                  f"{short(a)}: {'improved' if a.verdict == 'improved' else 'worse'}"] for a in named]
-        f.add("; also ", *_list(items, "; "))
-    for a in sig[MAX_NAMED:]:
-        left.append((t.id, int(a.row), a.columns[0], short(a),
-                     f"actions with a significant change smaller than the {_NAMED_WORDS} stated"))
-    out.append(f.add(f" (each in {tname})."))
-    if own:
-        out += _not_stated(left, names)
+            other = f"the other {w.units}"
+            f.add(NET_VERDICTS[a.verdict].format(other=f"{other}'"),
+                  ": ", *interval(a.row, a.columns), " net of both")
+            context = [(label, CONTEXT_COLUMNS[k]) for k, label in
+                       (("change", "the change since the baseline"),
+                        ("difference", f"the change against {other}"))
+                       if shown(a.row, CONTEXT_COLUMNS[k])]
+            if context:
+                f.add("; for context, ")
+                for k, (label, cols) in enumerate(context):
+                    f.add(" and " if k else "", f"{label} was ", *interval(a.row, cols))
+        else:
+            verdict = {"improved": "improved", "worse": "worse", "no clear change": "no clear change"}[a.verdict]
+            f.add(f"{verdict} since the baseline across every {w.unit}, ", *interval(a.row, a.columns),
+                  f"; with no other {w.units} to compare, part of it may be the authority's general trend")
+        out.append(f.add("."))
     return out

@@ -112,15 +112,15 @@ def test_actions_are_named_by_what_they_aimed_at(cycle_2013):
     b = _bindings(cycle_2013["cycle_dir"])
     t16 = pd.read_csv(cycle_2013["cycle_dir"] / "publish" / "csv" / "T16.csv", dtype=str, keep_default_na=False)
     said = b.loc[b["topic"] == "actions", "sentence"].drop_duplicates().tolist()
-    named = [s for s in said if s.startswith("The significant change")]
-    assert named
-    # each action named is "'<criterion>' in <unit> ('<code>'": what it aimed at, its code in brackets
-    found = re.findall(r"\u2018([^\u2019]+)\u2019 in (.+?) \(\u2018([^\u2019]+)\u2019", named[0])
-    assert found, named[0]
-    for label, where, code in found:
+    per_action = [s for s in said if not s.startswith("Actions agreed")]
+    assert per_action
+    for s in per_action:
+        m = re.match(r"The action on \u2018([^\u2019]+)\u2019 in (.+?) \(\u2018([^\u2019]+)\u2019 in Table 16\): ", s)
+        assert m, s
+        label, where, code = m.groups()
         rows = t16[t16["action_id"] == code]
-        assert label in set(rows["criterion_label"]), named[0]
-        assert where in set(rows["district"]) or where.startswith("every "), named[0]
+        assert label in set(rows["criterion_label"]), s
+        assert where in set(rows["district"]) or where.startswith("every "), s
 
 
 # ------------------------------------------------------------------ planted faults
