@@ -207,7 +207,10 @@ def band_attack(df):
     """The band attack on one published table, F's yes count known only to lie in [1, 12]
     (its area and authority rows left out, so that only the bands relate it to the rest)."""
     df = df[df["district"] != "All districts"].reset_index(drop=True)
-    meta = {"tables": [{"id": "T7", "defines": {"funnel": FUNNEL}}]}
+    # the published columns' dimensions, as every release's metadata declares them (the attack
+    # reads the unit and area columns from these, not from their names)
+    labels = {c: c for c in ("criterion", "area", "district") if c in df.columns}
+    meta = {"tables": [{"id": "T7", "defines": {"funnel": FUNNEL, "labels": labels}}]}
     return _band_attack(Release(None, meta, {"T7": df}), 0, {(0, "T7", 5, "n_yes"): (1.0, 12.0)}, 3,
                         "csv/{}.csv")
 
