@@ -212,6 +212,13 @@ def test_funnel_figures_the_runner_wrote_name_districts_and_count_them_right(cyc
         assert _alt_counts(alt, names) == 12, (f.name, alt)
 
 
+def test_the_run_draws_the_headline_funnel_and_no_per_criterion_funnel(cycle):
+    """Nothing the run shows or publishes reads a ``funnel_<criterion>`` figure, so the notebook
+    does not draw them (``analysis.districts(cycle, criterion_funnels=True)`` does)."""
+    names = sorted(p.name for p in (cycle["cycle_dir"] / "figures").glob("funnel_*"))
+    assert names == ["funnel_compliance.json", "funnel_compliance.png", "funnel_compliance.svg"]
+
+
 def test_published_figure_1_is_the_headline_criterion_and_names_districts(cycle):
     html = (cycle["cycle_dir"] / "publish" / "appendix.html").read_text(encoding="utf-8")
     manifest = json.loads((cycle["cycle_dir"] / "manifest.json").read_text())

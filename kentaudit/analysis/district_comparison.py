@@ -44,8 +44,15 @@ def _funnels(cd: CycleData, audits: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
-def districts(cd: CycleData) -> Section:
+def districts(cd: CycleData, *, criterion_funnels: bool = False) -> Section:
     """Districts and areas compared fairly: funnels, tests and a case-mix model.
+
+    ``criterion_funnels=True`` also draws the funnel plot of each other criterion where a
+    district lies outside the 99.8% limits (``funnel_<criterion>``), for an analyst who
+    wants to look at one. The runner's notebook does not: nothing it shows or publishes
+    reads them (the notebook shows the headline criterion's, the appendix draws its own
+    from the published tables, the ``funnel`` table holds every criterion's limits and
+    flags), and drawing them was most of the notebook's time.
 
     Tables
     ------
@@ -74,8 +81,8 @@ def districts(cd: CycleData) -> Section:
     Figures
     -------
     funnel_compliance : funnel plot of the headline criterion;
-    funnel_<criterion> : funnel plot of each other criterion where a district
-        lies outside the 99.8% limits.
+    funnel_<criterion> : with ``criterion_funnels=True`` only, the funnel plot of each
+        other criterion where a district lies outside the 99.8% limits.
     """
     P, main = cd.params, cd.comparable
     ft = _funnels(cd, main)
@@ -198,9 +205,10 @@ def districts(cd: CycleData) -> Section:
         fp.insert(1, "cycles", ", ".join(sorted(pooled["cycle"].astype(str).unique())))
         tables["funnel_programme"] = label_criteria(fp, cd)
 
-    # Drawing and saving a chart costs about 0.6 s, so beyond the headline criterion
-    # only the criteria where some district lies outside the 99.8% limits get a
-    # figure; the funnel table holds every criterion's limits and flags.
+    # Drawing and saving a funnel plot costs about 1 s of CPU, so beyond the headline
+    # criterion only an analyst who asks (criterion_funnels) gets them, and then only the
+    # criteria where some district lies outside the 99.8% limits; the funnel table holds
+    # every criterion's limits and flags.
     figures = {}
     for crit, sub in ft.groupby("criterion", sort=False):
         if (sub["flag_99_8"] == "not testable").all():
@@ -212,7 +220,7 @@ def districts(cd: CycleData) -> Section:
             figures["funnel_compliance"] = charts.plot_funnel(sub, measure=cd.labels.get(crit, crit),
                                                               unit="district", unit_label=cd.words.unit,
                                                               units_label=cd.words.units)
-        elif (sub["flag_99_8"].isin(["above", "below"])).any():
+        elif criterion_funnels and (sub["flag_99_8"].isin(["above", "below"])).any():
             figures[f"funnel_{crit}"] = charts.plot_funnel(sub, measure=cd.labels.get(crit, crit),
                                                            unit="district", unit_label=cd.words.unit,
                                                               units_label=cd.words.units)

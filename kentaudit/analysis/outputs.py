@@ -44,7 +44,8 @@ WRITES: dict[str, frozenset[str]] = {
 #: (a table whose results are missing is listed as not produced, with the reason).
 OPTIONAL_NOTEBOOKS = frozenset({"actions"})
 
-#: The districts notebook also saves one funnel figure per criterion: ``funnel_<criterion id>``.
+#: ``analysis.districts(cycle, criterion_funnels=True)`` also draws one funnel figure per flagged
+#: criterion, ``funnel_<criterion id>`` (the districts notebook does not ask for them).
 PER_CRITERION_PREFIX = {"districts": "funnel_"}
 
 
