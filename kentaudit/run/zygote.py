@@ -76,7 +76,11 @@ PRELOAD = ("numpy", "pandas", "scipy.stats", "statsmodels.api", "matplotlib", "s
            "pandas.io.formats.style", "kentaudit.report.tables", "kentaudit.publication.findings",
            "kentaudit.analysis.ranking", "kentaudit.analysis.calibration",
            # the findings of every notebook read the appendix's spec and table builders
-           "kentaudit.publication.appendix")
+           "kentaudit.publication.appendix",
+           # what saving a section imports next: the PNG and SVG writers (importing a backend
+           # module does not select matplotlib's backend) and pandas' CSV writer
+           "matplotlib.backends.backend_agg", "matplotlib.backends.backend_svg",
+           "pandas.io.formats.csvs")
 
 #: Seconds the zygote sleeps between checks that its parent is alive. Kernel
 #: exits and requests wake it at once (the tests set a long poll through
