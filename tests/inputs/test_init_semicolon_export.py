@@ -111,3 +111,16 @@ def test_a_mapping_names_only_a_known_delimiter(tmp_path):
     m.write_text("mapping_version: 1\ndelimiter: ':'\ncolumns: {}\n", encoding="utf-8")
     with pytest.raises(Exception, match="delimiter"):
         load_mapping(m)
+
+
+def test_validate_takes_the_cycle_by_its_label(adopted, tmp_path, capsys):
+    tmp, export = adopted
+    (tmp / "p" / "units.csv").write_text(
+        (tmp / "p" / "units.csv").read_text(encoding="utf-8").replace(",0\n", ",40\n"), encoding="utf-8")
+    key = tmp_path / "key"
+    key.write_text(KEY, encoding="utf-8")
+    key.chmod(0o600)
+    code = cli.main(["validate", str(export), "--profile", str(tmp / "p" / "profile.yaml"), "--mapping",
+                     str(tmp / "p" / "mapping.yaml"), "--cycle", "Spring 2026", "--key-file", str(key)])
+    out = capsys.readouterr().out
+    assert code == 3 and "48 rows read = 48 accepted + 0 rejected" in out, out  # 3: a blank row, warned
