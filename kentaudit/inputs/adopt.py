@@ -407,7 +407,10 @@ def _delimiter(export, header: list, records: list) -> tuple[str, list, list, st
     the table read with it: ``(delimiter, header, records, encoding)``. "," unless another gives at
     least three cells and more than "," does."""
     best = (_widest(header, records), ",", header, records, None)
+    seen = " ".join(str(f) for fields in [header] + [r for _, r in records[:10]] for f in fields)
     for d in DELIMITERS[1:]:
+        if d not in seen:
+            continue  # not in the first rows as read with commas: not the delimiter (no second reading)
         try:
             h, r, enc = read_table(export, delimiter=d)
         except KentauditError:
