@@ -732,10 +732,10 @@ def propose(export, *, name: str | None = None, short_name: str | None = None) -
             values["cycle"] = dict(in_year)
             part_label = ", ".join(in_year)
             cvals = {next(iter(in_year.values())): sum(cvals.values())}
-            shown = (f"shown as {part_label!r} (cycle: in cycle.yaml)" if len(in_year) == 1 else
-                     "the title in cycle.yaml names the parts")
-            undecided.append(f"cycle values {', '.join(map(repr, in_year))}: part of a year; the cycle of "
-                             f"{next(iter(cvals))} ({shown}; values: cycle: in mapping.yaml). A second part of the "
+            shown = (f"shown as {part_label!r} (cycle: in cycle.yaml" if len(in_year) == 1 else
+                     "the title in cycle.yaml naming the parts (")
+            undecided.append(f"cycle values {', '.join(map(repr, in_year))}: part of a year; the cycle "
+                             f"{next(iter(cvals))}, {shown}; values: cycle: in mapping.yaml). A second part of the "
                              "same year is the same cycle, so give each year's audits in one run")
         elif cvals and not all(re.fullmatch(r"[0-9]{4}", v) for v in cvals):
             undecided.append(f"cycle values {', '.join(map(repr, cvals))}: not years or financial years; "
