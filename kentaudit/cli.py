@@ -112,8 +112,15 @@ def _cycle(text: str) -> str:
 
     t = text.strip()
     if not re.fullmatch(r"[0-9]{4}(?:[/-][0-9]{2})?", t, re.ASCII):
+        # deferred: the profile reader (yaml) is 0.12 s on top of the CLI; only a label such as
+        # "Spring 2026" needs it
+        from kentaudit.inputs.profile import part_of_year
+
+        if part_of_year(t) is not None:
+            return str(part_of_year(t))  # "Spring 2026": the cycle of its year (docs/profile.md)
         raise argparse.ArgumentTypeError(f"{text!r} is not a cycle: give a four-digit year such as 2009 "
-                                         "(or a financial year such as 2025/26)")
+                                         "(or a financial year such as 2025/26, or a part of a year such as "
+                                         "'Spring 2026' or 'Q3 2026')")
     return t.replace("/", "-")  # a label's id (docs/profile.md)
 
 

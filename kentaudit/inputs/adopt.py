@@ -36,8 +36,8 @@ import yaml
 
 from kentaudit.core.errors import KentauditError
 from kentaudit.inputs.ingest import read_table
-from kentaudit.inputs.mapping import MONTHS, SERIAL_EPOCH, value_key
-from kentaudit.inputs.profile import plural
+from kentaudit.inputs.mapping import DELIMITERS, MONTHS, SERIAL_EPOCH, value_key
+from kentaudit.inputs.profile import part_of_year, plural
 from kentaudit.inputs.reference import grade_scales
 
 __all__ = ["AREA_NAMES", "AUDITOR_WORDS", "COLUMN_NAMES", "GRADE_WORDS", "UNIT_WORDS", "Proposal", "criterion_id",
@@ -49,11 +49,15 @@ COLUMN_NAMES: dict[str, tuple[str, ...]] = {
     "audit_id": ("audit id", "id", "response id", "audit number", "audit no", "audit ref", "submission id",
                  "respondent id", "response number", "respondent", "record id", "entry id", "form id"),
     "case_ref": ("case ref", "case reference", "case number", "case no", "case id", "child id", "person id",
-                 "client id", "child reference"),
-    "cycle": ("cycle", "audit year", "qa cycle", "year", "financial year", "audit cycle", "audit period"),
+                 "client id", "child reference",
+                 # the ids of case-management systems councils use
+                 "lcs id", "mosaic id", "eclipse id", "carefirst id", "ics id", "protocol id", "azeus id",
+                 "lcs number", "mosaic number"),
+    "cycle": ("cycle", "audit year", "qa cycle", "year", "financial year", "audit cycle", "audit period",
+              "audit round", "round", "qa round", "audit term"),
     "sample": ("sample", "audit type", "sample type", "type of audit", "which audit is this", "which audit",
                "audit sample", "audit programme", "which sample"),
-    "district": ("district", "locality", "unit", "area office", "service area", "patch", "hub"),
+    "district": ("district", "locality", "unit", "area office", "patch", "hub"),
     "team": ("team", "team name", "social work team"),
     "case_status": ("case status", "case type", "status", "type of case", "legal status"),
     "cp_category": ("cp category", "category of plan", "plan category", "category of abuse",
@@ -74,7 +78,8 @@ COLUMN_NAMES: dict[str, tuple[str, ...]] = {
 }
 #: Names of a column holding each unit's group (its area): read for the units table, not stored
 #: per audit (ingest adds ``area`` from the units table), so listed under ``ignore:``.
-AREA_NAMES = ("area", "division", "quadrant", "region", "directorate", "locality group")
+AREA_NAMES = ("area", "division", "quadrant", "region", "directorate", "locality group", "service area",
+              "service")
 #: How similar (difflib ratio) a header must be to a name of :data:`COLUMN_NAMES` to be matched.
 SIMILARITY = 0.86
 #: Grade words in order, best first, for ordering a scale the bundled scales do not have.
@@ -101,16 +106,14 @@ _STOP = frozenset(("a", "an", "the", "is", "are", "was", "were", "be", "been", "
                    "do", "did", "there", "any", "of", "on", "in", "for", "with", "and", "that", "this", "it",
                    "its", "where", "when", "at", "by", "from", "all"))
 _DATE = re.compile(r"^([0-9]{1,2})([/.-])([0-9]{1,2})\2([0-9]{4})$")
-#: A part of a year as a cycle label ("Q3 2026", "Quarter 3 2026", "H1 2026", "2026 Q3"): its year.
-_PART_OF_YEAR = re.compile(r"^(?:(?:q|quarter|h|half)\s*[1-4]\s*[-/ ]?\s*([0-9]{4})|([0-9]{4})\s*[-/ ]?\s*(?:q|h)[1-4])$",
-                           re.IGNORECASE)
 #: A date with a two-digit year ("14.08.26").
 _DATE2 = re.compile(r"^([0-9]{1,2})([/.])([0-9]{1,2})\2([0-9]{2})$")
 #: An ISO date-time with a time of day (a spreadsheet's date-time cell, a form tool's timestamp).
 _DATETIME = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[ T]([0-9]{2}:[0-9]{2})(?::[0-9]{2}(?:\.[0-9]+)?)?$")
 #: A date format written in a header ("Date audited (dd.mm.yyyy)").
 _HEADER_FORMAT = re.compile(r"\b(dd|mm)([/.-])(mm|dd)\2(yyyy)\b", re.IGNORECASE)
-_NUMBER = re.compile(r"^[0-9]{1,3}(?:\.[0-9]+)?$")
+#: An age in years, with a decimal point or a decimal comma ("7.5", "7,5": as ingest reads an age)
+_NUMBER = re.compile(r"^[0-9]{1,3}(?:[.,][0-9]+)?$")
 #: A date with the month in words ("7 Mar 2026", "07 March 2026").
 _DATE_WORDS = re.compile(r"^([0-9]{1,2})[ -]([A-Za-z]{3,9})\.?[ -]([0-9]{4})$")
 #: Spreadsheet serial numbers taken as dates: 1 January 1990 to 31 December 2099.
@@ -235,6 +238,9 @@ def _by_words(w: str, taken: set) -> tuple[str | None, str]:
     if "overall" in tokens and tokens & {"grade", "rating", "rate", "judgement", "judgment"} and \
             not tokens & {"moderated", "moderation", "moderator"} and "overall_grade" not in taken:
         return "overall_grade", "by its words (the overall grade)"
+    if "auditor" in tokens and tokens & {"grade", "rating", "judgement", "judgment"} and \
+            not tokens & {"moderated", "moderation", "moderator"} and "overall_grade" not in taken:
+        return "overall_grade", "by its words (the auditor's grade: the overall grade a moderator moderates)"
     if "age" in tokens and not tokens & {"grade", "date", "appropriate", "agency", "agencies"} and \
             "age_band" not in taken:
         return "age_band", "by its words (the child's age)"
@@ -390,6 +396,31 @@ def _header_row(header: list, records: list) -> int:
     return 1
 
 
+def _widest(header: list, records: list) -> int:
+    """The most filled cells in the header or one of the ten rows after it."""
+    return max(sum(1 for f in fields if str(f).strip()) for fields in [header] + [r for _, r in records[:10]])
+
+
+def _delimiter(export, header: list, records: list) -> tuple[str, list, list, str]:
+    """The character between a CSV's fields: the one of :data:`DELIMITERS` that splits its first rows
+    into the most cells (a spreadsheet saves ";"-delimited CSV where the decimal mark is a comma), and
+    the table read with it: ``(delimiter, header, records, encoding)``. "," unless another gives at
+    least three cells and more than "," does."""
+    best = (_widest(header, records), ",", header, records, None)
+    seen = " ".join(str(f) for fields in [header] + [r for _, r in records[:10]] for f in fields)
+    for d in DELIMITERS[1:]:
+        if d not in seen:
+            continue  # not in the first rows as read with commas: not the delimiter (no second reading)
+        try:
+            h, r, enc = read_table(export, delimiter=d)
+        except KentauditError:
+            continue  # not well-formed with this delimiter: not it
+        n = _widest(h, r)
+        if n >= 3 and n > best[0]:
+            best = (n, d, h, r, enc)
+    return best[1], best[2], best[3], best[4]
+
+
 def _take(header: str, role: str, ignore: list, undecided: list, columns: dict, taken: set) -> list:
     """Map an ignored ``header`` to ``role`` after all: out of ``ignore``, its "not decided"
     line dropped (returned: the new list), mapped and marked taken."""
@@ -416,11 +447,18 @@ def propose(export, *, name: str | None = None, short_name: str | None = None) -
     """
     header, records, encoding = read_table(export)
     decided, undecided = [], []
+    delimiter = ","
+    if not encoding.startswith("xlsx:"):
+        delimiter, header, records, enc = _delimiter(export, header, records)
+        encoding = enc or encoding
+        if delimiter != ",":
+            decided.append(f"the fields are separated by {delimiter!r}, not commas (delimiter: {delimiter!r} in "
+                           "mapping.yaml)")
     header_row = _header_row(header, records)
     if header_row > 1:
         title = next((str(h).strip() for h in header if str(h).strip()), "")
         header, records, encoding = read_table(export, encoding[5:] if encoding.startswith("xlsx:") else None,
-                                               header_row)
+                                               header_row, delimiter)
         decided.append(f"the headers are on row {header_row} (header_row: {header_row} in mapping.yaml); the "
                        f"row(s) above them, a title ({title[:60]!r}), are not read")
     columns, ignore, taken = {}, [], set()
@@ -444,6 +482,9 @@ def propose(export, *, name: str | None = None, short_name: str | None = None) -
             decided.append(f"header {h!r}: each unit's {w}, read for the units table (listed under ignore:)")
             continue
         col, how = _match_column(h, taken)
+        if col is None and "overall_grade" not in taken and re.search(r"\bauditor s? ?grade\b|\bauditors? grade\b", w) \
+                and "moderat" not in w:
+            col, how = "overall_grade", "the auditor's grade: the overall grade a moderator moderates"
         if col is None and re.search(r"\bgrade\b", w) and "overall" not in w and "moderat" not in w:
             dom = _domain_name(_header_words(h))
             col, how = f"grade_{dom}", "a domain grade (its header names a grade)"
@@ -684,17 +725,18 @@ def propose(export, *, name: str | None = None, short_name: str | None = None) -
         decided.append(f"cycles are financial years ({', '.join(cvals)})")
     else:
         profile["cycles"] = "year"
-        in_year = {v: m[1] for v in cvals for m in [_PART_OF_YEAR.match(v)] if m}
+        in_year = {v: str(y) for v in cvals for y in [part_of_year(v)] if y is not None}
         if cvals and len(in_year) == len(cvals) and len(set(in_year.values())) == 1:
-            # one part of a year ("Q3 2026"): kentaudit's cycles are years or financial years, so the
-            # audit is the cycle of its year; the part is said in the title, never silently dropped
+            # one part of a year ("Q3 2026", "Spring 2026"): the cycle of its year (its id, which orders
+            # cycles and names the folder), shown by its own label where there is one
             values["cycle"] = dict(in_year)
             part_label = ", ".join(in_year)
             cvals = {next(iter(in_year.values())): sum(cvals.values())}
-            undecided.append(f"cycle values {', '.join(map(repr, in_year))}: part of a year; read as the cycle "
-                             f"{next(iter(cvals))} (values: cycle: in mapping.yaml; the title in cycle.yaml names the "
-                             "part). Cycles are years or financial years: a second part of the same year is the "
-                             "same cycle, so give each year's audits in one run")
+            shown = (f"shown as {part_label!r} (cycle: in cycle.yaml" if len(in_year) == 1 else
+                     "the title in cycle.yaml naming the parts (")
+            undecided.append(f"cycle values {', '.join(map(repr, in_year))}: part of a year; the cycle "
+                             f"{next(iter(cvals))}, {shown}; values: cycle: in mapping.yaml). A second part of the "
+                             "same year is the same cycle, so give each year's audits in one run")
         elif cvals and not all(re.fullmatch(r"[0-9]{4}", v) for v in cvals):
             undecided.append(f"cycle values {', '.join(map(repr, cvals))}: not years or financial years; "
                              "map them under values: cycle:")
@@ -745,7 +787,7 @@ def propose(export, *, name: str | None = None, short_name: str | None = None) -
 
     # ages
     avals = distinct(["age_band"])
-    nums = [float(v) for v in avals if _NUMBER.match(v)]
+    nums = [float(v.replace(",", ".")) for v in avals if _NUMBER.match(v)]
     if avals and len(nums) >= 0.9 * len(avals):
         words = [v for v in avals if not _NUMBER.match(v)]
         top = max(nums) if nums else 17
@@ -809,6 +851,8 @@ def propose(export, *, name: str | None = None, short_name: str | None = None) -
         mapping["sheet"] = encoding[5:]
     if header_row > 1:
         mapping["header_row"] = header_row
+    if delimiter != ",":
+        mapping["delimiter"] = delimiter
     mapping["columns"] = columns
     mapping["ignore"] = ignore
     if constants:
@@ -843,6 +887,8 @@ def propose(export, *, name: str | None = None, short_name: str | None = None) -
                                  "is rejected whole (required_value) by validate and run; read them, then set "
                                  f"accept_rejected_rows: in cycle.yaml (docs/adopting.md, step 7)")
     label = max(cvals) if cvals else None
+    if part_label and ", " not in part_label:
+        label = part_label  # one part of a year: the label readers know ("Spring 2026"), its id the year
     params = {"cycle": label or "YYYY (edit)",
               "title": f"{short_name or 'Authority'} case file audit {part_label or label or ''}".strip(),
               "profile": "profile.yaml", "inputs": {"audits": [str(Path(export).resolve())], "mapping": "mapping.yaml"},

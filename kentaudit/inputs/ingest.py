@@ -95,7 +95,7 @@ RULES: dict[str, tuple[str, str]] = {
     "unmapped_header": ("file", "With a mapping: a header of the export is neither mapped, nor ignored, nor a kentaudit column name (every one is named once)."),
     "mapping": ("file", "The mapping file is not readable, or maps to a column the data model does not have or to a code its column does not allow."),
     "unmapped_value": ("row", "With a mapping: a value of a column that has a value map is not in that map (reported once per value, with its count and first rows)."),
-    "age_not_number": ("row", "With a mapping whose ages are years: age_band is not an age in years (ASCII digits, a decimal point allowed)."),
+    "age_not_number": ("row", "With a mapping whose ages are years: age_band is not an age in years (ASCII digits, a decimal point or comma allowed)."),
     "age_out_of_bands": ("row", "With a mapping whose ages are years: the age falls in none of the profile's age bands."),
     "unknown_district": ("row", "district is not one of the districts of the reference table (name or 3-letter code)."),
     "unknown_category": ("row", "A coded column (sample, case_status, cp_category, age_band, record_source) has a value outside its allowed set."),
@@ -214,7 +214,9 @@ _DATE_UK = re.compile(r"^([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})$")
 _INTEGER = re.compile(r"^[+-]?[0-9]+(?:\.0+)?$")
 _CYCLE = re.compile(r"^[0-9]{4}$")
 _FINANCIAL_YEAR = re.compile(r"^([0-9]{4})[/-]([0-9]{2})$")
-_AGE = re.compile(r"^[0-9]{1,3}(?:\.[0-9]+)?$")
+#: an age in years: a decimal point, or a decimal comma as a spreadsheet writes it where the comma is
+#: the decimal mark ("7,5"; an age has no thousands)
+_AGE = re.compile(r"^[0-9]{1,3}(?:[.,][0-9]+)?$")
 _RECON_COLUMNS = ["file", "sha256", "encoding", "rows_read", "accepted", "rejected"]
 _REJECT_COLUMNS = ["file", "row", "column", "value", "rule", "message"]
 
@@ -438,6 +440,8 @@ class _RawFile:
     other_sheets: tuple = ()
     #: the row (sheet row, or CSV line) of the header; rows above it (a title) are skipped unread
     header_row: int = 1
+    #: the character between a CSV's fields (a mapping's delimiter:)
+    delimiter: str = ","
 
 
 #: One physical line as io.StringIO(text, newline="") yields it: up to and
@@ -545,7 +549,7 @@ def _decode(raw: bytes, name: str) -> tuple[str, str]:
             file=name, row=row, column=column, value=f"0x{raw[e.start]:02x}", rule="encoding") from None
 
 
-def _csv_records(lines, name: str, out: dict, header_row: int = 1):
+def _csv_records(lines, name: str, out: dict, header_row: int = 1, delimiter: str = ","):
     """Yield (1-based line, fields) of every non-blank record after the header.
 
     ``out`` receives ``header`` and ``blank`` (blank lines skipped). The line of
@@ -554,7 +558,7 @@ def _csv_records(lines, name: str, out: dict, header_row: int = 1):
     mapping's ``header_row:``) are skipped unread.
     """
     csv.field_size_limit(MAX_FIELD_CHARS)
-    reader = csv.reader(lines, strict=True)
+    reader = csv.reader(lines, strict=True, delimiter=delimiter)
     out["header"], out["blank"] = None, 0
     start = 1
     try:
@@ -688,15 +692,15 @@ def _scan(rf: _RawFile, records) -> None:
     rf.n_records = n
 
 
-def _read_csv(raw: bytes, name: str, header_row: int = 1) -> _RawFile:
+def _read_csv(raw: bytes, name: str, header_row: int = 1, delimiter: str = ",") -> _RawFile:
     # the text is decoded a block at a time, never whole: at 1,000,000 rows the whole
     # text would be a second copy of the file's 250 MB beside its bytes
     encoding = _csv_encoding(raw, name)
     sha = hashlib.sha256(raw).hexdigest()
     out: dict = {}
-    rf = _RawFile(name, sha, encoding, [], None, 0, header_row=header_row)
+    rf = _RawFile(name, sha, encoding, [], None, 0, header_row=header_row, delimiter=delimiter)
     cannot = InputError("the file does not decode as it did a moment ago.", file=name, rule="encoding")
-    gen = _csv_records(_block_lines(_memory_blocks(raw), encoding, cannot), name, out, header_row)
+    gen = _csv_records(_block_lines(_memory_blocks(raw), encoding, cannot), name, out, header_row, delimiter)
     first = next(gen, None)
     rf.header = out["header"] or []
     _scan(rf, gen if first is None else _chain(first, gen))
@@ -850,7 +854,7 @@ def _xlsx_records(wb, raw, sha, name, deadline, wanted=None, header_row=1) -> _R
     return rf
 
 
-def _read_raw(path, sheet: str | None = None, header_row: int = 1) -> _RawFile:
+def _read_raw(path, sheet: str | None = None, header_row: int = 1, delimiter: str = ",") -> _RawFile:
     name = str(path)
     p = Path(path)
     raw = read_regular(path, name)
@@ -863,7 +867,7 @@ def _read_raw(path, sheet: str | None = None, header_row: int = 1) -> _RawFile:
     if p.suffix.lower() in (".xlsx", ".xlsm") or raw.startswith(b"PK\x03\x04"):
         rf = _read_xlsx(raw, name, sheet, header_row)
     else:
-        rf = _read_csv(raw, name, header_row)
+        rf = _read_csv(raw, name, header_row, delimiter)
     rf.path = path
     if not rf.n_records:
         raise EmptyInputError("the file has a header but no data rows.", file=name, rule="header_only")
@@ -871,7 +875,7 @@ def _read_raw(path, sheet: str | None = None, header_row: int = 1) -> _RawFile:
 
 
 def read_table(path, sheet: str | None = None,
-               header_row: int = 1) -> tuple[list[str], list[tuple[int, list[str]]], str]:
+               header_row: int = 1, delimiter: str = ",") -> tuple[list[str], list[tuple[int, list[str]]], str]:
     """An export as text, read as ingest reads it (same encodings, sheet choice and limits), for
     tools that look at an export before a mapping exists (``kentaudit init``).
 
@@ -880,14 +884,15 @@ def read_table(path, sheet: str | None = None,
     (header, records, encoding)
         The header fields; every non-blank record as ``(row, fields)`` (row: the line of the
         file, or the sheet row); ``utf-8``, ``cp1252`` or ``xlsx:<sheet>``. ``header_row``: the
-        row of the headers (a title above them is skipped, as a mapping's ``header_row:`` says).
+        row of the headers (a title above them is skipped, as a mapping's ``header_row:`` says);
+        ``delimiter``: the character between a CSV's fields (a mapping's ``delimiter:``).
 
     Raises
     ------
     InputError
         The file cannot be read (the rules of :data:`RULES` at file level).
     """
-    rf = _read_raw(path, sheet, header_row)
+    rf = _read_raw(path, sheet, header_row, delimiter)
     return list(rf.header), list(_iter_records(rf)), rf.encoding
 
 
@@ -1227,7 +1232,7 @@ class _Validator:
         if not _AGE.match(text):
             raise _Problem("age_not_number", "not an age in years (ASCII digits); map words such as "
                                              "'Unborn' under values: age_band")
-        age = float(text)
+        age = float(text.replace(",", "."))
         for b in self.bands:
             if b.low is not None and b.low <= age < b.high + 1:
                 return b.code
@@ -1285,7 +1290,7 @@ def _iter_records(rf: _RawFile):
     if rf.records is not None:
         yield from rf.records
         return
-    yield from _csv_records(_stream_lines(rf), rf.name, {}, rf.header_row)
+    yield from _csv_records(_stream_lines(rf), rf.name, {}, rf.header_row, rf.delimiter)
 
 
 def _chunks(records, size):
@@ -1777,7 +1782,8 @@ def _ingest(paths, *, synthetic, key, key_file, criteria_file, districts_file, c
     for path in paths:
         try:
             rf = _read_raw(path, export_map.sheet if export_map is not None else None,
-                           export_map.header_row if export_map is not None else 1)
+                           export_map.header_row if export_map is not None else 1,
+                           export_map.delimiter if export_map is not None else ",")
             mapping = _map_headers(rf, cols, crit_ids, warnings, export_map)
         except InputError as e:
             if not collect:

@@ -29,6 +29,7 @@ from kentaudit.core.safeio import read_regular_text
 
 __all__ = [
     "DATE_FORMATS",
+    "DELIMITERS",
     "MAPPING_KEYS",
     "MAX_YAML_ALIASES",
     "MAX_YAML_BYTES",
@@ -46,7 +47,7 @@ __all__ = [
 ]
 
 #: Keys of a mapping file.
-MAPPING_KEYS = ("mapping_version", "sheet", "header_row", "columns", "ignore", "constants", "values", "dates", "ages",
+MAPPING_KEYS = ("mapping_version", "sheet", "header_row", "delimiter", "columns", "ignore", "constants", "values", "dates", "ages",
                 "pseudonymise")
 #: Columns a mapping may not give one value for every row (``constants:``): they identify a row.
 NOT_CONSTANT = ("audit_id", "case_ref")
@@ -85,6 +86,10 @@ MONTHS = {m.lower(): i for i, names in enumerate(
 #: the 29 February 1900 that never was, so every later serial is one day on from 1899-12-31).
 SERIAL_EPOCH = _dt.date(1899, 12, 30)
 _RULE = "mapping"
+#: The characters a CSV's fields may be delimited by (a mapping's ``delimiter:``; "," where none is
+#: given). A spreadsheet saves CSV with ";" where the decimal mark is a comma.
+DELIMITERS = (",", ";", "\t", "|")
+
 #: The lowest row a mapping's ``header_row:`` may name: a title block, not a report above a table.
 MAX_HEADER_ROW = 50
 #: Limits of a mapping or profile file (checked on the YAML event stream before anything is built,
@@ -167,7 +172,9 @@ class Mapping:
     ``age_band`` column holds ages in whole or decimal years, banded by the profile's
     ``age_bands``; ``sheet``: the XLSX sheet to read (None: ``audits``, else the first);
     ``header_row``: the row of the headers (sheet row or CSV line, 1-based; rows above it, a
-    workbook's title, are skipped unread);
+    workbook's title, are skipped unread); ``delimiter``: the character between a CSV's fields
+    (:data:`DELIMITERS`: ``","``, ``";"`` as a spreadsheet writes CSV where the decimal mark is a
+    comma, a tab or ``"|"``);
     ``pseudonymise``: columns of :data:`PSEUDONYMISED_COLUMNS` replaced on ingest by a keyed pseudonym;
     ``constants``: column -> the value every row of the export is read with, for a column the export
     does not have (a form with no sample column: ``constants: {sample: annual}``); the value is read
@@ -184,6 +191,7 @@ class Mapping:
     ages: bool = False
     sheet: str | None = None
     header_row: int = 1
+    delimiter: str = ","
     pseudonymise: frozenset = frozenset()
     constants: dict = field(default_factory=dict)
 
@@ -358,10 +366,14 @@ def _load(where: str) -> Mapping:
     if isinstance(header_row, bool) or not isinstance(header_row, int) or not 1 <= header_row <= MAX_HEADER_ROW:
         fail("header_row", f"must be the number of the row that holds the headers (1 to {MAX_HEADER_ROW}; rows "
                            "above it, such as a title, are skipped).", header_row)
+    delimiter = data.get("delimiter", ",")
+    if delimiter not in DELIMITERS:
+        fail("delimiter", "must be the character between the CSV's fields: one of "
+                          + ", ".join(repr(d) for d in DELIMITERS) + " (a tab as \"\\t\").", delimiter)
     pseud = data.get("pseudonymise") or []
     if not isinstance(pseud, list) or any(c not in PSEUDONYMISED_COLUMNS for c in pseud):
         fail("pseudonymise", f"must be a list of columns among {', '.join(PSEUDONYMISED_COLUMNS)} (case_ref is "
                              "always pseudonymised).", pseud)
     return Mapping(source=Path(where), sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(), columns=cols,
                    headers=headers, ignore=ignore, values=values, dates=dates, ages=ages == "years", sheet=sheet,
-                   header_row=header_row, pseudonymise=frozenset(pseud), constants=constants)
+                   header_row=header_row, delimiter=delimiter, pseudonymise=frozenset(pseud), constants=constants)

@@ -38,7 +38,7 @@ from kentaudit.core.paths import source_checkout
 from kentaudit.core.safeio import read_regular
 from kentaudit.core.textpolicy import date_problem, shown, text_problem
 from kentaudit.inputs.mapping import load_mapping
-from kentaudit.inputs.profile import Profile, Words, bundled_profile, cycle_id, load_profile
+from kentaudit.inputs.profile import Profile, Words, bundled_profile, cycle_id, load_profile, part_of_year
 
 __all__ = [
     "ACTIONS_NOTEBOOK",
@@ -737,6 +737,8 @@ def _cycle_id(c: _Checker, v) -> str:
     """``cycle``: a non-empty string matching :data:`CYCLE_ID` once each ``/`` is read as ``-``
     (a label "2025/26" is kept as the label; its id "2025-26" names the folder)."""
     cycle = c.str_("cycle", v)
+    if part_of_year(cycle) is not None:
+        return " ".join(cycle.split())  # "Spring 2026": the label; its id is its year (profile.cycle_id)
     if not CYCLE_ID.fullmatch(cycle.replace("/", "-")) or "//" in cycle or cycle.endswith("/"):
         c.fail("cycle", f"{cycle!r} is not a cycle id: use letters, digits, '_' and '-' only, starting "
                         "with a letter or digit (it names the output folder, so no '/', '..', spaces or "

@@ -38,6 +38,7 @@ __all__ = [
     "bundled_profile",
     "compliance_answers",
     "cycle_id",
+    "part_of_year",
     "cycle_year",
     "load_profile",
     "next_cycle",
@@ -573,14 +574,32 @@ def _register(profile: Profile, fail) -> None:
         fail("criteria" if e.column in ("domain", "evidence", "kind") else "grade_scales", str(e), e.value)
 
 
+#: A part of a year as a cycle label: a quarter or half ("Q3 2026", "Quarter 3 2026", "H1 2026",
+#: "2026 Q3"), a season or a term ("Spring 2026", "Autumn term 2026"); group 1 or 2 is its year.
+PART_OF_YEAR = re.compile(
+    r"^(?:(?:q|quarter|h|half)\s*[1-4]|(?:spring|summer|autumn|fall|winter)(?:\s+(?:term|round|cycle))?)"
+    r"\s*[-/ ]?\s*([0-9]{4})$|^([0-9]{4})\s*[-/ ]?\s*(?:q|h)[1-4]$", re.IGNORECASE | re.ASCII)
+
+
+def part_of_year(label) -> int | None:
+    """The year of a cycle label that names a part of it (:data:`PART_OF_YEAR`: "Spring 2026" ->
+    2026, "Q3 2026" -> 2026); None for any other label."""
+    m = PART_OF_YEAR.fullmatch(" ".join(str(label).split()))
+    return int(m[1] or m[2]) if m else None
+
+
 def cycle_id(label: str, style: str = "year") -> str:
     """The cycle id (a safe folder name) of a cycle label: ``"2025/26"`` -> ``"2025-26"``.
 
     A ``/`` (the only character of a label that cannot be in a folder name) becomes ``-``;
     everything else is kept, and the id must still be a plain folder name
     (:data:`kentaudit.inputs.params.CYCLE_ID`). A financial-year label must be ``YYYY/YY`` with
-    the second year following the first.
+    the second year following the first. Where cycles are years, a label naming a part of a
+    year (:func:`part_of_year`: "Spring 2026", "Q3 2026") is the cycle of its year (id
+    ``"2026"``): the label is what readers see, the id orders the cycles and names the folder.
     """
+    if style == "year" and part_of_year(label) is not None:
+        return str(part_of_year(label))
     out = str(label).strip().replace("/", "-")
     if style == "financial_year":
         m = re.fullmatch(r"([0-9]{4})-([0-9]{2})", out, re.ASCII)

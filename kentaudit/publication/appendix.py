@@ -955,7 +955,8 @@ def _earlier(b: _Build, ctx: Context, width: int) -> tuple:
                               spec=b.spec, districts=_districts_ref(b.params), threshold=b.threshold,
                               width=width, grade_labels=_grade_words(b.params), found=found,
                               criterion_words=b.words["criteria"], words=b.words["authority"],
-                              producer=_profile(b.params).name)
+                              producer=_profile(b.params).name, sample_order=_profile(b.params).sample_names,
+                              main_samples=_profile(b.params).main_samples)
     earlier = earlier_releases(out_root, b.cycle, ctx, exclude=b.results_dir, modelled=modelled)
     return modelled, earlier
 

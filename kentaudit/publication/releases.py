@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from kentaudit.inputs.profile import Words, bundled_profile
-from kentaudit.publication.cells import ACCEPTED, Definition, Universe
+from kentaudit.publication.cells import ACCEPTED, Definition, Universe, grade_domain
 from kentaudit.publication.disclosure import Context, suppress
 from kentaudit.publication.spec import build_tables, read_results
 from kentaudit.publication.writers.csv import write_csvs
@@ -300,7 +300,7 @@ def model_releases(results_dir, out_dir, *, cycle: str, spec: dict, districts: p
         upto = [x for x in cycles if x <= y]
         main = {x: [s for s in samples_of[x] if s in main_samples] or samples_of[x] for x in upto}
         ctx = Context(y, Universe({x: list(samples_of[x]) for x in upto}, dict(dist), {y: [ACCEPTED]},
-                                  list(criteria)),
+                                  list(criteria), grades=grade_domain(sorted(grade_labels))),
                       main, upto[-2] if len(upto) > 1 else None, {y: main[y]},
                       authority=words.authority if words is not None else None)
         frames = release_frames(counts, grades, y, criteria=criteria, districts=districts,

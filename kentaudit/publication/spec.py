@@ -190,7 +190,9 @@ def applies(entry: dict, samples: list, has_previous: bool,
     An entry with ``design: random`` (the design-based estimate) is not decided by sample
     names: it applies whenever one of the cycle's samples was drawn at random, which only
     the notebooks know (they save its source table exactly then); when they did not,
-    :func:`build_tables` gives :data:`NO_RANDOM_SAMPLE` as the reason.
+    :func:`build_tables` gives :data:`NO_RANDOM_SAMPLE` as the reason. An entry with ``design:
+    repeated`` (the control-chart error rates) likewise applies whenever a random sample is
+    audited in this cycle and earlier ones (:data:`NO_REPEATED_SAMPLE` when it is not).
     """
     want = entry.get("applies_to")
     if want and not set(want) & set(samples):
@@ -228,6 +230,13 @@ NO_RANDOM_SAMPLE = ("a design-based estimate needs a sample drawn at random in e
                     "with design: random in the authority's profile) and each {unit}'s children in "
                     "scope (the units table) at least as many as its audited files, and this cycle "
                     "has not both (the compliance notebook says which)")
+
+
+#: why the control-chart error rates (a ``design: repeated`` entry) are not in an edition: in the
+#: authority's words, naming no sample of any one authority's design
+NO_REPEATED_SAMPLE = ("control charts are read where a sample drawn at random (design: random in the "
+                      "authority's profile) is audited in this cycle and in earlier ones, in three months "
+                      "or more, and this cycle has no such sample")
 
 
 def _note_keys(entries, samples) -> list:
@@ -346,6 +355,7 @@ def build_tables(spec: dict, results_dir, *, cycle: str, samples, has_previous: 
               else (frames[e["source"]].reset_index(drop=True) if e["source"] in frames else None))
         if df is None:
             skipped.append((e["id"], e["title"], in_words(NO_RANDOM_SAMPLE, w) if e.get("design") == "random"
+                            else NO_REPEATED_SAMPLE if e.get("design") == "repeated"
                             else "the analysis it comes from was not run for this cycle"))
             continue
         if e.get("design") == "random" and main_samples is not None:

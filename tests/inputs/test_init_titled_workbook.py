@@ -144,8 +144,9 @@ def test_a_two_digit_year_is_read_in_this_century_and_a_date_times_date_only_whe
     assert load_mapping(q).date_pattern()("2026-08-14 10:23:00") is None  # undeclared: refused by ingest
 
 
-def test_a_cycle_labelled_as_part_of_a_year_is_read_as_its_years_cycle_and_the_title_keeps_the_part(adopted):
+def test_a_cycle_labelled_as_part_of_a_year_is_read_as_its_years_cycle_and_keeps_its_label(adopted):
     tmp = adopted[0]
     assert _yaml(tmp, "mapping.yaml")["values"]["cycle"] == {"Q3 2026": "2026"}
     params = _yaml(tmp, "cycle.yaml")
-    assert params["cycle"] == "2026" and params["title"] == "Marrowdale case file audit Q3 2026"
+    # the label readers know; its id (the folder, the order of cycles) is its year (profile.cycle_id)
+    assert params["cycle"] == "Q3 2026" and params["title"] == "Marrowdale case file audit Q3 2026"

@@ -40,10 +40,11 @@ def test_methods_section_describes_the_simulation(cycle_2013):
 
 
 def test_a_one_off_review_has_no_control_chart_error_rates(cycle_2009):
-    """Table 14 rates the rules of the monthly control chart an annual programme reads; the
-    2009 review has no such chart, so its edition leaves the number unused and says why."""
+    """Table 14 rates the rules of the monthly control chart a programme reads (a random sample
+    audited in this cycle and earlier ones); the 2009 review has no such chart, so its edition
+    leaves the number unused and says why, in words naming no sample."""
     d = cycle_2009["cycle_dir"]
     assert not (d / "publish" / "csv" / "T14.csv").exists()
     assert not (d / "results" / "spc_operating_characteristics.csv").exists()
     html = (d / "publish" / "appendix.html").read_text(encoding="utf-8")
-    assert re.search(r"<li>Table 14 \([^)]*\): this cycle has no annual audit", html)
+    assert re.search(r"<li>Table 14 \([^)]*\): control charts are read where a sample drawn at random", html)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 
 from kentaudit.inputs.profile import Words
-from kentaudit.publication.spec import NO_RANDOM_SAMPLE, applies, build_tables, load_spec
+from kentaudit.publication.spec import NO_RANDOM_SAMPLE, NO_REPEATED_SAMPLE, applies, build_tables, load_spec
 
 LABELS = {"monthly_random": "Monthly random", "thematic_neglect": "Thematic - neglect"}
 KENT_WORDS = ("extended", "additional cases", "one-off", "annual", "initial", "re-audit")
@@ -20,7 +20,7 @@ def _entry(spec, id_):
 
 def test_a_table_about_samples_the_profile_lacks_is_explained_with_the_profiles_samples():
     spec = load_spec()
-    for id_ in ("T5", "T6", "T14"):
+    for id_ in ("T5", "T6"):
         why = applies(_entry(spec, id_), list(LABELS), False, LABELS)
         assert why is not None and "Monthly random, Thematic - neglect" in why, why
         assert not any(w in why.lower() for w in KENT_WORDS), why
@@ -84,3 +84,23 @@ def test_every_table_a_profile_lacks_is_listed_with_a_title_naming_none_of_kents
     assert all(titles.values()), skipped
     assert not any(w in t.lower() for t in titles.values() for w in KENT_WORDS), titles
     assert {i: r for i, _, r in skipped}["T5"] == why
+
+
+def test_the_control_chart_error_rates_are_decided_by_the_design_never_by_kents_sample_name(tmp_path):
+    """Table 14 rates the rules of a control chart, which a programme reads: a random sample audited
+    in this cycle and earlier ones, whatever the profile calls it (Kent's "annual", another's
+    "monthly_random"). Published where the notebook saved it, else the reason in general words."""
+    spec = {"tables": [_entry(load_spec(), "T14")]}
+    assert applies(spec["tables"][0], list(LABELS), True, LABELS) is None
+    words = Words(authority="Calderbrook", unit="team", units="teams")
+    (tmp_path / "results").mkdir()
+    _, skipped = build_tables(spec, tmp_path, cycle="2026-27", samples=list(LABELS), has_previous=False,
+                              words=words, sample_labels=LABELS)
+    assert [(i, r) for i, _, r in skipped] == [("T14", NO_REPEATED_SAMPLE)]
+    assert not any(w in NO_REPEATED_SAMPLE for w in KENT_WORDS)
+    frame = pd.DataFrame({"rule_label": ["Outside limits"], "scenario_label": ["stable process (false alarm)"],
+                          "n_periods": [12], "p_signal": [0.05], "mc_se": [0.01]})
+    tables, skipped = build_tables(spec, tmp_path, cycle="2027-28", samples=["monthly_random"],
+                                   has_previous=True, words=words, sample_labels=LABELS,
+                                   frames={"spc_operating_characteristics": frame})
+    assert skipped == [] and [t.id for t in tables] == ["T14"]
