@@ -58,6 +58,15 @@ def test_one_family_for_each_criterion_is_said_once_not_on_every_row():
     assert "c_seen" not in v.caption
 
 
+def test_one_family_over_every_criterion_is_said_as_one():
+    # the extension's family (review 27: it was said "one family for each criterion")
+    df = pd.DataFrame({"criterion": ["c_seen", "c_voice"], "p_value": [0.2, 0.01], "p_adjusted": [0.2, 0.02],
+                       "family": ["2 criteria, additional against initial cases"] * 2})
+    v = style_table(df, "initial_vs_extended")
+    assert "Family of comparisons: 2 criteria, additional against initial cases" in v.caption
+    assert "one family for each" not in v.caption
+
+
 def test_a_few_families_are_each_said_once():
     df = pd.DataFrame({"criterion": ["c_seen", "c_voice"] * 2, "group": ["district"] * 2 + ["area"] * 2,
                        "p_value": [0.2, 0.3, 0.04, 0.5],
