@@ -671,10 +671,13 @@ def _district_tests(t, alpha, adjust_words, left, where, words=None, conf_level=
     # reviewer pages' larger count (nothing hidden there) sees why the two differ; the family the
     # p-values were adjusted over is the same (issue 23 item 5)
     n_hid = int((df["p_adjusted"] == "[c]").sum())
+    # the families are each criterion's units (and its areas), not every row: "all 320 were
+    # adjusted together" was wrong (review 27)
     hidden = (["; the p-values of ", _rows(t.id, n_hid, "p_adjusted == [c]"),
-               f" other result{'s are' if n_hid != 1 else ' is'} not shown ([c]), and all ",
+               f" other result{'s are' if n_hid != 1 else ' is'} not shown ([c]): ",
                _rows(t.id, len(tested) + n_hid, "p_adjusted shown or [c]"),
-               " were adjusted together"] if n_hid else [])
+               f" in all, each adjusted with the other {w.units} or {w.areas} on its criterion, shown or not"]
+              if n_hid else [])
 
     def unit(i):
         return (f"the {df.at[i, 'area']} {w.area}" if df.at[i, "district"] == w.all_units
