@@ -97,3 +97,9 @@ def test_numbers_stay_on_one_line_and_a_column_of_sentences_gets_room_to_read():
     assert re.search(r'<td class="long">With a median', page)
     assert re.search(r'<th scope="row" class="mid">Funnel plot', page)
     assert re.search(r'<td class="num">10\.0 \(5\.0 to 20\.0\)</td>', page)
+
+
+def test_the_trend_tests_scores_are_a_list_a_reader_reads():
+    df = pd.DataFrame({"criterion": ["c_seen", "c_voice"], "p_value": [0.2, 0.01],
+                       "scores": ["2010,2011,2012,2013"] * 2})
+    assert "Scores: 2010, 2011, 2012 and 2013" in style_table(df, "trend_tests").caption

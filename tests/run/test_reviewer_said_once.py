@@ -150,3 +150,9 @@ def check_one_family_for_each_criterion_only_where_it_is(cycle_dir: Path):
 
 def test_a_family_over_all_criteria_is_never_said_to_be_one_for_each(cycle):
     check_one_family_for_each_criterion_only_where_it_is(cycle["cycle_dir"])
+
+
+def test_the_trend_tests_scores_read_as_a_list_not_as_code(cycle):
+    # "Scores: 2010,2011,2012,2013" (review 27)
+    for page in _pages(cycle):
+        assert not re.search(r"\d,\d{4}\b", _words(page)), page.name
