@@ -156,3 +156,9 @@ def test_the_trend_tests_scores_read_as_a_list_not_as_code(cycle):
     # "Scores: 2010,2011,2012,2013" (review 27)
     for page in _pages(cycle):
         assert not re.search(r"\d,\d{4}\b", _words(page)), page.name
+
+
+def test_the_graded_item_is_named_in_words_not_as_its_column(cycle):
+    # "overall_grade" on the re-audit's grade tests (review 27)
+    for page in _pages(cycle):
+        assert "overall_grade" not in _words(page), page.name
