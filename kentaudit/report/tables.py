@@ -246,7 +246,7 @@ def _value_words(column: str, value, words: Words | None = None):
     authority's ``words``; any other value unchanged."""
     if not isinstance(value, str):
         return value
-    if column == "scores":  # the trend test's scores "2010,2011,2012,2013" as a list a reader reads
+    if column in ("scores", "cycles"):  # the trend test's "2010,2011,2012,2013" as a list a reader reads
         return join_words([v.strip() for v in value.split(",") if v.strip()])
     w = _value_dictionary().get((column, value))
     return value if w is None else in_words(w, words)
