@@ -136,11 +136,13 @@ def check_action_findings(cycle_dir: Path):
         if r["district"] == "All districts":
             assert s.split(": ", 1)[1].startswith(v), s
         else:
-            # the honest rule first, the other rules only as context after it
-            assert s.index("net of both") < s.index("for context"), s
+            # the honest rule's verdict and its own interval only: the other rules' figures are
+            # in Table 16 and on the members' page
+            assert s.endswith("net of the other districts' change and of regression to the mean."), s
             words = {"improved": "improved more than expected", "worse": "worse than expected",
-                     "no clear change": "no clear effect beyond"}[v]
+                     "no clear change": "no clear effect"}[v]
             assert s.split(": ", 1)[1].startswith(words), s
+        assert s.count("confidence interval") == 1, s
     # owners by role in the table's own column, never inside a sentence
     for s in said:
         for a in reg:

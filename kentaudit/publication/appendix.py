@@ -416,7 +416,12 @@ def _methods(params, manifest: dict, tables, *, sup=None, earlier=(), names=None
                                         for name, tabs in used.items())))
     if any("p_adjusted" in c for c in cols.values()):
         m.append(("Adjustment for multiple comparisons",
-                  f"{_cap(_cited(am))}, across the criteria of each table.{_about(am)}"))
+                  f"{_cap(_cited(am))}, across the criteria of each table"
+                  # Table 7's families are each criterion's units (and its areas), as in the
+                  # notebooks: "across the criteria" was wrong for it (review 27)
+                  + (f"; in {names.get('T7', 'T7')}, across the {w.units} (and apart, the {w.areas}) of "
+                     "each criterion" if "T7" in cols and "p_adjusted" in cols["T7"] else "")
+                  + f".{_about(am)}"))
     if district_note and ("T7" in cols or "T12" in cols or any(f.id in ("F1", "F4") for f in figures)):
         m.append((f"{w.Unit} comparisons and the sample design", district_note))
     if any("funnel_band" in c for c in cols.values()) or any(f.id == "F1" for f in figures):

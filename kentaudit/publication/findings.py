@@ -53,7 +53,7 @@ import pandas as pd
 
 from kentaudit.core.formatting import P_FLOOR_CELL, format_p, format_value, join_words, method_words
 from kentaudit.inputs.profile import Words, bundled_profile
-from kentaudit.publication.members import CONTEXT_COLUMNS, NET_VERDICTS, action_results, unit_words
+from kentaudit.publication.members import action_results, unit_words
 from kentaudit.publication.numbering import ID_PATTERN, reader_number
 from kentaudit.publication.views import csv_frame, profile_words
 
@@ -376,9 +376,12 @@ def _headline(by, headline, conf, authority, names, words=None, samples=None):
             f.add(f"the estimate for the headline criterion, \u2018{desc}\u2019, is not shown (suppressed to "
                   "protect the people it is about).")
         out.append(f)
-    out += _by_sample(by, headline, main_samples, t4, d4, t5, samples, conf)
-    # the highest and lowest criteria: across the authority when it is estimated, else in the sample
+    out += _by_sample(by, headline, _table_samples(t4, by, samples), t4, d4, t5, samples, conf)
+    # the highest and lowest criteria: across the authority when it is estimated, else in the
+    # samples Table 4 counts (its own definition, never the estimate's samples)
     t, df = (t15, d15) if d15 is not None else (t4, d4)
+    if t is t4:
+        main_samples = _table_samples(t4, by, samples)
     if df is not None:
         est = df["estimate"].map(_num)
         ok = est.notna()
@@ -400,6 +403,26 @@ def _main_samples(t1, samples=None) -> list:
         return []
     main = {x.name for x in (bundled_profile().samples if samples is None else samples) if x.repeats is None}
     return [s for s in map(str, t1.data["sample"]) if s in main]
+
+
+def _table_samples(t, by, samples=None) -> list:
+    """The samples a published table's counts come from, by its own definition (``defines``:
+    ``fixed: {sample: ...}``): ``"@main"`` is every main sample of the edition (Table 1's, so
+    Table 4 pools a monthly random sample with a themed sample chosen on purpose where the cycle
+    has both), a list names its samples. A table that does not say counts the edition's main
+    samples (Table 4's definition in ``appendix_spec.yaml``)."""
+    if t is None:
+        return []
+    fixed = ((getattr(t, "defines", None) or {}).get("fixed") or {})
+    read = fixed.get("sample", "@main")
+    read = [read] if isinstance(read, str) else list(read)
+    out = []
+    for r in map(str, read):
+        if r == "@main":
+            out += _main_samples(by.get("T1"), samples)
+        elif not r.startswith("@"):
+            out.append(r)
+    return list(dict.fromkeys(out))
 
 
 def _samples_text(main_samples, samples=None) -> str:
@@ -440,8 +463,12 @@ def _by_sample(by, headline, main_samples, t4, d4, t5, samples=None, conf=None):
     i = _first_row(d4, "criterion", headline)
     if i is None or not _shown(d4.at[i, "estimate"]):
         return []
+    # main_samples: the samples Table 4 itself counts (:func:`_table_samples`), never those of the
+    # design-based estimate: a count pooled over two samples is never labelled with one of them
     if len(main_samples) > 1:
-        return []  # a pooled figure of samples drawn differently: the design-based estimate says it
+        # a pooled figure of samples drawn differently: the design-based estimate says what holds
+        # across the authority
+        return []
     label = _samples_text(main_samples, samples) if main_samples else "the files audited"
     f = Finding("headline").add(f"In {label}, ", _cell(t4.id, d4, i, "estimate", "{}%"),
                                 f" met the headline criterion, \u2018{_desc(d4, i)}\u2019",
@@ -644,10 +671,13 @@ def _district_tests(t, alpha, adjust_words, left, where, words=None, conf_level=
     # reviewer pages' larger count (nothing hidden there) sees why the two differ; the family the
     # p-values were adjusted over is the same (issue 23 item 5)
     n_hid = int((df["p_adjusted"] == "[c]").sum())
+    # the families are each criterion's units (and its areas), not every row: "all 320 were
+    # adjusted together" was wrong (review 27)
     hidden = (["; the p-values of ", _rows(t.id, n_hid, "p_adjusted == [c]"),
-               f" other result{'s are' if n_hid != 1 else ' is'} not shown ([c]), and all ",
+               f" other result{'s are' if n_hid != 1 else ' is'} not shown ([c]): ",
                _rows(t.id, len(tested) + n_hid, "p_adjusted shown or [c]"),
-               " were adjusted together"] if n_hid else [])
+               f" in all, each adjusted with the other {w.units} or {w.areas} on its criterion, shown or not"]
+              if n_hid else [])
 
     def unit(i):
         return (f"the {df.at[i, 'area']} {w.area}" if df.at[i, "district"] == w.all_units
@@ -899,6 +929,13 @@ def bindings_frame(findings) -> pd.DataFrame:
                                        "column", "condition", "value"])
 
 
+#: an action on one unit, its verdict by the rule net of both the other units' change and regression
+#: to the mean (said once in the opening sentence), in short
+SHORT_NET_VERDICTS = {"improved": "improved more than expected", "worse": "worse than expected",
+                      "no clear change": "no clear effect"}
+#: why an action's figures are not shown, in short (the members' page and Table 16's notes say it whole)
+SHORT_REASONS = {"not shown": "suppressed: too few files to publish"}
+
 
 def action_findings(t, conf_level: float, names=None, authority: str | None = None, words=None) -> list:
     """For each action of Table 16, whether the targeted practice improved, with its interval.
@@ -906,8 +943,9 @@ def action_findings(t, conf_level: float, names=None, authority: str | None = No
     The verdict reads the rule ``docs/actions.md`` calls honest
     (:func:`kentaudit.publication.members.action_results`): for an action on a unit, the
     change against the other units net of regression to the mean; for an action on every
-    unit, the change since the baseline. The other rules' answers (the change since the
-    baseline, the change against the other units) are named after it as context only. The
+    unit, the change since the baseline. The rule is said once, in the opening sentence; each
+    action's sentence gives its verdict and that rule's estimate with its own interval, nothing
+    else (the other rules' figures are in the table and on the members' page). The
     units are named in the authority's words (``words``, as :func:`main_findings` takes them).
     Every number is a published cell: an action whose figures are suppressed is named as
     not shown, with the reason; owners are never named in a sentence (their role is in the
@@ -916,7 +954,7 @@ def action_findings(t, conf_level: float, names=None, authority: str | None = No
     Returns
     -------
     list of Finding
-        ``topic="actions"``: one opening sentence, then one per action and criterion.
+        ``topic="actions"``: one opening sentence, then one short one per action and criterion.
     """
     names = names or {}
     w = unit_words(words)
@@ -925,7 +963,6 @@ def action_findings(t, conf_level: float, names=None, authority: str | None = No
         return []
     df = csv_frame(t).astype(str).replace({"nan": "", "<NA>": "", "None": ""})
     level = Binding(f"{100 * conf_level:g}%", "parameter", "params", "confidence_level", f"{conf_level:g}")
-    where = authority_words(authority)
     tname = _name(names, t.id)
 
     def interval(i, cols):
@@ -933,46 +970,36 @@ def action_findings(t, conf_level: float, names=None, authority: str | None = No
         return [_cell(t.id, df, i, est), " percentage points (", level, " confidence interval ",
                 _cell(t.id, df, i, lo), " to ", _cell(t.id, df, i, hi), ")"]
 
-    def shown(i, cols):
-        return all(_shown(df.at[i, c]) for c in cols)
-
     improved = [a for a in results if a.verdict == "improved"]
     n_actions = len({a.action_id for a in results})
     # an action on several criteria or units has a result for each of them
     counted = [" actions re-audited in this cycle, "] if n_actions == len(results) else [
         f" results re-audited in this cycle (one for each criterion and {w.unit} of the ",
         _rows(t.id, n_actions, "distinct action_id with occasion == re-audit"), " actions), "]
+    # the rule said once here, each action's sentence then gives its verdict and its own interval
+    # only: the other rules' figures (context) are in the table and on the members' page, and a
+    # sentence of three intervals an action was not read (review 27)
     out = [Finding("actions").add(
         f"Actions agreed after earlier audits ({tname}): of the ", _rows(t.id, len(results), "occasion == re-audit"),
         *counted, _rows(t.id, len(improved), "verdict == improved"),
-        f" improved the targeted practice: an action on one {w.unit} improved it when its change beat the "
-        "rest of ", where, f"'s change after allowing for regression to the mean, an action on every {w.unit} "
-        "when practice rose since the baseline, in both cases with the whole interval above zero.")]
+        f" improved the targeted practice, that is with the whole interval above zero: for an action on one "
+        f"{w.unit}, its change net of the other {w.units}' change and of regression to the mean; for an action on "
+        f"every {w.unit}, the change since the baseline.")]
     for a in results:
         # named by what it aimed at (the criterion and the unit of the register's finding); its
         # register code only in brackets, for finding it in the table
         f = Finding("actions").add(f"The action on {a.aim} (\u2018{a.action_id}\u2019 in {tname}): ")
         if a.verdict == "not shown":
-            out.append(f.add(f"not shown ({a.reason})."))
+            out.append(f.add(f"not shown ({SHORT_REASONS.get(a.verdict, a.reason)})."))
             continue
         if a.verdict == "not estimable":
             out.append(f.add(f"no verdict ({a.reason})."))
             continue
         if a.rule == "net":
-            other = f"the other {w.units}"
-            f.add(NET_VERDICTS[a.verdict].format(other=f"{other}'"),
-                  ": ", *interval(a.row, a.columns), " net of both")
-            context = [(label, CONTEXT_COLUMNS[k]) for k, label in
-                       (("change", "the change since the baseline"),
-                        ("difference", f"the change against {other}"))
-                       if shown(a.row, CONTEXT_COLUMNS[k])]
-            if context:
-                f.add("; for context, ")
-                for k, (label, cols) in enumerate(context):
-                    f.add(" and " if k else "", f"{label} was ", *interval(a.row, cols))
+            f.add(SHORT_NET_VERDICTS[a.verdict], ": ", *interval(a.row, a.columns),
+                  f", net of the other {w.units}' change and of regression to the mean")
         else:
-            verdict = {"improved": "improved", "worse": "worse", "no clear change": "no clear change"}[a.verdict]
-            f.add(f"{verdict} since the baseline across every {w.unit}, ", *interval(a.row, a.columns),
-                  f"; with no other {w.units} to compare, part of it may be the authority's general trend")
+            f.add(f"{a.verdict} since the baseline, ", *interval(a.row, a.columns),
+                  "; part of it may be the authority's general trend")
         out.append(f.add("."))
     return out

@@ -246,6 +246,8 @@ def _value_words(column: str, value, words: Words | None = None):
     authority's ``words``; any other value unchanged."""
     if not isinstance(value, str):
         return value
+    if column in ("scores", "cycles"):  # the trend test's "2010,2011,2012,2013" as a list a reader reads
+        return join_words([v.strip() for v in value.split(",") if v.strip()])
     w = _value_dictionary().get((column, value))
     return value if w is None else in_words(w, words)
 
@@ -410,17 +412,25 @@ _EXPLAINED = {"n-1 chi-square": "Pearson's chi-square multiplied by (N-1)/N, acc
 def _family_once(df: pd.DataFrame) -> str | None:
     """The ``family`` column of ``df`` said once, when it varies only by the criterion it names
     (one family per criterion, the same size for each): "12 districts x 1 criterion, each
-    against the rest, one family for each criterion"; None when the families differ otherwise."""
+    against the rest, one family for each criterion"; a family the same on every row, naming no
+    criterion, is said as it is ("19 criteria, additional against initial cases"); None when the
+    families differ otherwise."""
     if "family" not in df.columns or "criterion" not in df.columns or not len(df):
         return None
     codes = {str(c).removeprefix("c_") for c in df["criterion"].dropna()}
     texts = set()
+    per_criterion = False
     for v in df["family"]:
         if not isinstance(v, str):
             return None
-        texts.add(_FAMILY_CODE.sub(lambda m: "" if m.group(1) in codes else m.group(0), v))
+        said = _FAMILY_CODE.sub(lambda m: "" if m.group(1) in codes else m.group(0), v)
+        per_criterion = per_criterion or said != v
+        texts.add(said)
     if len(texts) == 1:
-        return f"{texts.pop()}, one family for each criterion"
+        # "one family for each criterion" only where each row's family named its criterion: a
+        # family the same on every row ("19 criteria, additional against initial cases") is one
+        # family of the whole table, and said so it read as 19 families of one test
+        return f"{texts.pop()}, one family for each criterion" if per_criterion else texts.pop()
     if len(texts) <= 4 and len(texts) < len(df):
         # a few families (one for each grouping): each said once, in the order of the table
         seen = dict.fromkeys(_FAMILY_CODE.sub(lambda m: "" if m.group(1) in codes else m.group(0), v)

@@ -91,17 +91,23 @@ def test_without_table_16_there_is_no_members_page_and_no_action_finding():
     assert members_summary([other]) is None
 
 
-def test_each_action_finding_states_the_honest_rule_first_and_the_others_as_context():
+def test_each_action_finding_states_the_honest_rule_and_its_own_interval_only():
     found = action_findings(TABLE, 0.95, {"T16": "Table 16"}, "Kent")
     assert found[0].text.startswith("Actions agreed after earlier audits (Table 16): of the 6 actions")
     assert " 2 improved the targeted practice" in found[0].text
+    # the rule is said once, in the opening sentence
+    assert "net of the other districts' change and of regression to the mean" in found[0].text
     up = next(f.text for f in found if "D-UP" in f.text)
-    assert up.index("regression to the mean: 20.0 percentage points") < up.index("for context")
-    assert "(95% confidence interval 5.0 to 35.0) net of both; for context" in up
-    assert "the change since the baseline was 30.0 percentage points (95% confidence interval 10.0 to 50.0)" in up
+    assert ("): improved more than expected: 20.0 percentage points (95% confidence interval 5.0 to 35.0), net of "
+            "the other districts' change and of regression to the mean.") in up
+    # the other rules' figures are context in Table 16 and on the members' page, not in the sentence
+    assert "30.0" not in up and up.count("confidence interval") == 1
     w = next(f.text for f in found if "W-UP" in f.text)
-    assert "improved since the baseline across every district, 10.0 percentage points" in w
+    assert "improved since the baseline, 10.0 percentage points (95% confidence interval 4.0 to 16.0)" in w
+    assert "general trend" in w
     assert "Service Manager" not in " ".join(f.text for f in found)  # owners never inside a sentence
+    # each sentence an action: short (the whole findings section ran to two pages of these)
+    assert all(len(f.text.split()) <= 40 for f in found[1:]), [f.text for f in found[1:]]
 
 
 # ---------------------------------------------------------------- another authority's words
@@ -124,9 +130,9 @@ def test_the_members_page_and_the_findings_speak_the_authoritys_words_never_dist
     assert rows["L-UP"][5].startswith("Yes: improved more than expected from the other localities' change")
     assert "for an action on a locality" in m["intro"]
     w = next(f.text for f in found if "W-UP" in f.text)
-    assert "across every locality" in w and "no other localities to compare" in w
+    assert "\u2018Chronology\u2019 in every locality" in w
     up = next(f.text for f in found if "L-UP" in f.text)
-    assert "the other localities' change and regression to the mean: " in up
+    assert "net of the other localities' change and of regression to the mean" in up
     # the authority-wide action is recognised by the profile's words, so it reads the change
     assert {a.action_id: a.rule for a in action_results(LOCAL, BORSET)}["W-UP"] == "change"
 
@@ -185,4 +191,5 @@ def test_an_action_verdict_reads_as_a_plain_comparison():
     for clunky in ("below what", "predict", "by the test that allows", "figures are about:"):
         assert clunky not in text, clunky
     assert any(s.startswith("No: worse than expected from the other districts' change") for s in said)
-    assert "when its change beat the rest of Kent's change after allowing for regression to the mean" in found[0].text
+    assert ("improved the targeted practice, that is with the whole interval above zero: for an action on one "
+            "district, its change net of the other districts' change and of regression to the mean") in found[0].text

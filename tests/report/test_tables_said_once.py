@@ -58,6 +58,15 @@ def test_one_family_for_each_criterion_is_said_once_not_on_every_row():
     assert "c_seen" not in v.caption
 
 
+def test_one_family_over_every_criterion_is_said_as_one():
+    # the extension's family (review 27: it was said "one family for each criterion")
+    df = pd.DataFrame({"criterion": ["c_seen", "c_voice"], "p_value": [0.2, 0.01], "p_adjusted": [0.2, 0.02],
+                       "family": ["2 criteria, additional against initial cases"] * 2})
+    v = style_table(df, "initial_vs_extended")
+    assert "Family of comparisons: 2 criteria, additional against initial cases" in v.caption
+    assert "one family for each" not in v.caption
+
+
 def test_a_few_families_are_each_said_once():
     df = pd.DataFrame({"criterion": ["c_seen", "c_voice"] * 2, "group": ["district"] * 2 + ["area"] * 2,
                        "p_value": [0.2, 0.3, 0.04, 0.5],
@@ -88,3 +97,9 @@ def test_numbers_stay_on_one_line_and_a_column_of_sentences_gets_room_to_read():
     assert re.search(r'<td class="long">With a median', page)
     assert re.search(r'<th scope="row" class="mid">Funnel plot', page)
     assert re.search(r'<td class="num">10\.0 \(5\.0 to 20\.0\)</td>', page)
+
+
+def test_the_trend_tests_scores_are_a_list_a_reader_reads():
+    df = pd.DataFrame({"criterion": ["c_seen", "c_voice"], "p_value": [0.2, 0.01],
+                       "scores": ["2010,2011,2012,2013"] * 2})
+    assert "Scores: 2010, 2011, 2012 and 2013" in style_table(df, "trend_tests").caption

@@ -133,3 +133,32 @@ def test_every_page_links_to_the_index_and_the_appendix_and_the_index_says_what_
     assert sorted(r[0] for r in rows) == sorted(p.name for p in pages)
     assert all(r[1].strip() for r in rows), rows  # what it holds
     assert sum(bool(r[2].strip()) for r in rows) >= len(rows) - 1, rows  # its main finding
+
+
+def check_one_family_for_each_criterion_only_where_it_is(cycle_dir: Path):
+    """A caption says "one family for each criterion" only where the family names one criterion
+    ("12 districts x 1 criterion, each against the rest"); the extension's and the change's one
+    family over all criteria ("19 criteria, additional against initial cases") read as 19 families
+    of one test each (review 27)."""
+    bad = []
+    for page in sorted((cycle_dir / "html").glob("*.html")):
+        for fam in re.findall(r"Family of comparisons: ([^;<]*?), one family for each criterion", _words(page)):
+            if not re.search(r"\bx 1 criterion\b", fam):
+                bad.append((page.name, fam))
+    assert not bad, bad
+
+
+def test_a_family_over_all_criteria_is_never_said_to_be_one_for_each(cycle):
+    check_one_family_for_each_criterion_only_where_it_is(cycle["cycle_dir"])
+
+
+def test_the_trend_tests_scores_read_as_a_list_not_as_code(cycle):
+    # "Scores: 2010,2011,2012,2013" (review 27)
+    for page in _pages(cycle):
+        assert not re.search(r"\d,\d{4}\b", _words(page)), page.name
+
+
+def test_the_graded_item_is_named_in_words_not_as_its_column(cycle):
+    # "overall_grade" on the re-audit's grade tests (review 27)
+    for page in _pages(cycle):
+        assert "overall_grade" not in _words(page), page.name
