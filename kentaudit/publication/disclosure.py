@@ -983,14 +983,11 @@ def _design_setup(sup, by_src, by_pub, i, frame, conf_level, estimate, strata, a
     scale = {c.name: float(c.scale or 1) for c in by_pub[estimate].columns}
     raw = {c: _num(est_src.at[i, c]) for c in cols}
     shown = {c: None if raw[c] is None else round_half_away(raw[c] * scale[c], dec[c]) for c in cols}
-    # each unit count's definition, and whether the reader sees each unit's files (Table 3)
+    # each unit count's definition (the shown sums over units are read from them)
     defs = {(p, c): sup.system.index[sup.cells[(strata, j, c)]] for p, j in enumerate(rows)
             for c in ("n_yes", "n_denominator") if (strata, j, c) in sup.cells}
-    au_pub = by_pub[audits].data
-    n_known = [any(str(au_src.at[j, "sample"]) == smp and str(au_src.at[j, "district"]) == u
-                   and au_pub.at[j, "n_audits"] != MARK for j in range(len(au_src))) for u in units]
     return {"crit": crit, "rows": rows, "units": units, "y": y, "m": m, "n": n, "N": N, "cols": cols,
-            "dec": dec, "scale": scale, "shown": shown, "raw": raw, "defs": defs, "n_known": n_known}
+            "dec": dec, "scale": scale, "shown": shown, "raw": raw, "defs": defs}
 
 
 def _coarser(S: dict, d: int) -> dict:
@@ -1045,8 +1042,7 @@ def _design_narrows(sup, S, hid, known, positive, conf_level):
                                                   [k for k in positive if k not in known and k not in ks]
                                                   + [k for k in ks if k in positive]))
     try:
-        out = narrowed(rel, width, apriori=[q for q, pos in enumerate(hidden)
-                                            if all(S["n_known"][p] for p, _ in pos)])
+        out = narrowed(rel, width)
     except SearchLimit:
         return (ks[0], None, None), rel.nodes
     if out is None:
