@@ -1200,11 +1200,12 @@ def protect_design_estimate(sup: SuppressionResult, source, *, frame: Mapping, c
     ``strata`` (its ``over:``). For each such criterion, when the estimate is the stratified
     estimate of ``strata``'s unit rows of one sample (``estimate``'s ``sample`` is the one sample
     ``audits`` counts files of, and the estimate recomputed from the unit rows is the published
-    one) this tries every table of the hidden unit counts within the ranges a reader can prove,
-    keeps those whose estimate and logit interval, rounded as published, equal the published
-    ones and that the linear system allows (shown counts, cells >= 0, hidden counts >= 1), and
-    shows the estimate and its limits when each hidden count still spans ``sup.width`` over the
-    kept tables.
+    one) this finds, by an exact search (:mod:`kentaudit.publication.design_relation`), the
+    tables of the hidden unit counts within the ranges a reader can prove whose estimate and
+    logit interval, rounded as published, equal the published ones and that the linear system
+    allows (shown counts, cells >= 0, hidden counts >= 1), and shows the estimate and its limits
+    when each hidden count still spans ``sup.width`` over them, or all of its range without the
+    estimate where that is narrower (a unit with fewer files than the width).
 
     Parameters
     ----------
@@ -1217,7 +1218,7 @@ def protect_design_estimate(sup: SuppressionResult, source, *, frame: Mapping, c
     -------
     list of dict, one per criterion whose estimate was looked at: ``criterion``, ``shown``
     (bool), ``hidden_counts`` (the unit cells hidden), ``forcing`` (the count the estimate
-    would narrow, or why it was not checked), ``tables_tried``.
+    would narrow, or why it was not checked), ``tables_tried`` (steps of the search).
     """
     by_src = {t.id: t for t in source}
     by_pub = {t.id: t for t in sup.tables}
