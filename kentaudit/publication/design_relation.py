@@ -259,7 +259,7 @@ class Relation:
         # the linear conditions and the variance's bounds first, by integer programming: no table
         # there, none at all; a table there that gives the published figures, found
         cuts = []
-        if self.limits and len(self.hidden) > MILP_MIN_COUNTS:
+        if len(self.hidden) > MILP_MIN_COUNTS:
             for _ in range(MILP_TRIES):
                 table = self._milp(fix, estimate, cuts)
                 if table is None:
