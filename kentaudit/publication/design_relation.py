@@ -372,11 +372,8 @@ class Relation:
         # of the value order only)
         f_tol = max((self.window[1] - self.window[0]) * b_t, 1e-9) if self.window is not None else 1.0
         if lim:
-            se = float(stratified_logit_many(*[a[None, :] for a in self._table(truth_vals)], self.n, self.N,
-                                             self.conf_level)[0][0])
             s_true = sum(float(np.polyval(self._unit_coef(u, truth_vals), pc)) for u in range(len(self.y)))
             s_tol = max(2 * np.sqrt(max(s_true, 0.0)) * (self.window[1] - self.window[0]) * b_t, 1e-9)
-            del se
         for j, v in fix.items():
             if lim:
                 before = sum(float(np.polyval(self._unit_coef(u, truth_vals), pc)) for u in self.var_units.get(j, ()))

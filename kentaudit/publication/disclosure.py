@@ -61,7 +61,7 @@ from scipy.sparse import csr_matrix
 from kentaudit.core.errors import DisclosureError, KentauditError
 from kentaudit.publication.cells import (ACCEPTED, BATCH_MIN_VARS, BRANCHES, MISSING, Definition,
                                          LinearSystem, Universe)
-from kentaudit.publication.design_relation import Relation, SearchLimit, narrowed, rounds_to
+from kentaudit.publication.design_relation import Relation, SearchLimit, narrowed
 from kentaudit.publication.table import PublicationTable, round_half_away
 from kentaudit.stats.funnel import funnel_limits
 from kentaudit.stats.multiplicity import adjust
