@@ -11,15 +11,24 @@ set of integer tables of the hidden counts that
 * reproduce the estimate and both limits as published (:func:`rounds_to`), and
 * are allowed by the whole linear system of the appendix (``allowed``: one linear programme).
 
-The search is depth-first over the hidden counts with interval cuts: the estimate rises with
-every yes count and falls with every answered count, so over a box of the counts not yet fixed
-it lies between two ratios of weighted sums; a box whose ratios miss the published rounding
-interval, or a group whose fixed part and box miss its shown sum, holds no table and is not
-entered. Every cut is a necessary condition, so the tables found are exactly those an
-enumeration of the whole grid keeps (``tests/publication/test_design_relation.py`` compares them
-on seeded random structures); the work grows with the tables near the boundary, not with the
-grid. A count's smallest and largest value are found by fixing it first, from its box's end
-inwards, and searching for one table that completes it.
+A count's smallest and largest value are found by fixing it, from its box's end inwards, and
+looking for one table that completes it, in three steps, each exact in what it concludes:
+
+1. a local search from the true table (:meth:`Relation.repair`) proposes tables;
+2. an integer programme over the hidden counts (:meth:`Relation._milp`) with every linear
+   condition (group sums, yes <= answered, the estimate's rounding interval as two linear
+   inequalities) and bounds on the interval's variance shows that no table exists, or proposes
+   one;
+3. a depth-first search with interval cuts (:meth:`Relation.find`): the estimate rises with
+   every yes count and falls with every answered count, so over a box of the counts not yet
+   fixed it lies between two ratios of weighted sums, and the limits between bounds computed
+   from the box; a box that misses what is published, or a group whose fixed part and box miss
+   its shown sum, holds no table and is not entered.
+
+A table proposed is kept only when it reproduces the figures and the system allows it; every cut
+and bound is a necessary condition, so what is found is what an enumeration of the whole grid
+finds (``tests/publication/test_design_relation.py`` compares them on seeded random structures);
+the work grows with the tables near the boundary, not with the grid.
 """
 from __future__ import annotations
 

@@ -197,6 +197,12 @@ def test_an_authority_with_a_two_file_unit_publishes_its_headline_where_it_narro
     t7 = sup.tables[1].data
     hidden = sorted(t7.loc[t7["district"].isin(H.UNITS) & (t7["n_yes"] == "[c]"), "district"])
     assert hidden == ["Small", "V1"]
+    # secondary suppression knows no a priori bound: every hidden count spans the width in the
+    # linear system (the 2-file unit's files and answered count are hidden with its yes count)
+    counts = sup.audit[sup.audit["reason"] != "derived"]
+    assert (counts["protection_high"] - counts["protection_low"] >= 3).all(), counts
+    assert {("T3", "Small"), ("T7", "Small")} <= {(t, lab.split(" / ")[-1]) for t, lab in
+                                                 zip(counts["table_id"], counts["row_label"])}
     rep = protect_design_estimate(sup, tables, frame=H.FRAME)
     # shown at its column's precision (until session 27 it was hidden: the 2-file unit's count can
     # never span 3, and through the area's row neither can its neighbour's)
@@ -223,3 +229,20 @@ def test_an_authority_with_a_two_file_unit_keeps_its_headline_hidden_where_it_wo
         every, kept = kept_tables(H, ["V1", "Small"], dec)
         assert any((kept[:, c].min(), kept[:, c].max()) != (every[:, c].min(), every[:, c].max())
                    for c in range(every.shape[1])), dec
+
+
+def test_an_authority_with_a_two_file_unit_publishes_its_headline_rounded_where_one_decimal_would_narrow(monkeypatch):
+    from kentaudit.publication.disclosure import protect_design_estimate, suppress
+    H = two_file_authority(monkeypatch, yes=2, frame=3.0)
+    tables, ctx = H.fixture()
+    sup = suppress(tables, context=ctx, width=3)
+    rep = protect_design_estimate(sup, tables, frame=H.FRAME)
+    assert rep[0]["shown"] and rep[0]["rounded"]["decimals"] == 0, rep
+    assert sup.tables[2].cell_decimals == {(0, c): 0 for c in COLS}
+
+    def narrowed_somewhere(dec):
+        every, kept = kept_tables(H, ["V1", "Small"], dec)
+        return any(kept[:, c].max() - kept[:, c].min() < min(3, every[:, c].max() - every[:, c].min())
+                   for c in range(every.shape[1]))
+
+    assert narrowed_somewhere(1) and not narrowed_somewhere(0)
