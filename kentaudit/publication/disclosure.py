@@ -966,8 +966,13 @@ def _design_setup(sup, by_src, by_pub, i, frame, conf_level, estimate, strata, a
     crit, smp = str(est_src.at[i, "criterion"]), str(est_src.at[i, "sample"])
     rows = [j for j in range(len(st_src)) if str(st_src.at[j, "criterion"]) == crit
             and not _is_total(st_src.at[j, "district"]) and str(st_src.at[j, "district"]) in frame]
-    n_of = {str(au_src.at[j, "district"]): _num(au_src.at[j, "n_audits"]) for j in range(len(au_src))
-            if str(au_src.at[j, "sample"]) == smp and not _is_total(au_src.at[j, "district"])}
+    au_rows = [j for j in range(len(au_src))
+               if str(au_src.at[j, "sample"]) == smp and not _is_total(au_src.at[j, "district"])]
+    n_of = {str(au_src.at[j, "district"]): _num(au_src.at[j, "n_audits"]) for j in au_rows}
+    # whether a reader sees each unit's file count: only then does it bound the unit's counts a
+    # priori (a hidden file count tells the reader nothing, so the full width applies)
+    au_pub = by_pub[audits].data
+    n_seen = {str(au_src.at[j, "district"]): au_pub.at[j, "n_audits"] != MARK for j in au_rows}
     units = [str(st_src.at[j, "district"]) for j in rows]
     if " + " in smp or not rows or any(not n_of.get(u) for u in units) or set(n_of) != set(units):
         return "not the stratified estimate of one sample's unit rows: not checked"
@@ -987,7 +992,8 @@ def _design_setup(sup, by_src, by_pub, i, frame, conf_level, estimate, strata, a
     defs = {(p, c): sup.system.index[sup.cells[(strata, j, c)]] for p, j in enumerate(rows)
             for c in ("n_yes", "n_denominator") if (strata, j, c) in sup.cells}
     return {"crit": crit, "rows": rows, "units": units, "y": y, "m": m, "n": n, "N": N, "cols": cols,
-            "dec": dec, "scale": scale, "shown": shown, "raw": raw, "defs": defs}
+            "dec": dec, "scale": scale, "shown": shown, "raw": raw, "defs": defs,
+            "n_seen": [bool(n_seen.get(u, False)) for u in units]}
 
 
 def _coarser(S: dict, d: int) -> dict:
@@ -1042,7 +1048,10 @@ def _design_narrows(sup, S, hid, known, positive, conf_level):
                                                   [k for k in positive if k not in known and k not in ks]
                                                   + [k for k in ks if k in positive]))
     try:
-        out = narrowed(rel, width)
+        # a count's a priori range may stand in for the width only where the reader sees the file
+        # count of every unit the count belongs to (docs/appendix.md, "Units with fewer files")
+        apriori = [q for q in range(len(ks)) if all(S["n_seen"][p] for p, _ in hidden[q])]
+        out = narrowed(rel, width, apriori=apriori)
     except SearchLimit:
         return (ks[0], None, None), rel.nodes
     if out is None:
