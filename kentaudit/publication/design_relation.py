@@ -32,6 +32,7 @@ the work grows with the tables near the boundary, not with the grid.
 """
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -41,7 +42,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 
 from kentaudit.stats.survey import stratified_logit_many
 
-__all__ = ["MAX_DESIGN_NODES", "Relation", "SearchLimit", "narrowed", "rounds_to"]
+__all__ = ["MAX_DESIGN_NODES", "FilesHidden", "Relation", "SearchLimit", "narrowed", "rounds_to"]
 
 #: at most this many nodes of the search over one criterion's hidden counts (else the estimate
 #: is treated as narrowing, and stays hidden); counted, never timed, so the result is reproducible
@@ -625,6 +626,156 @@ class Relation:
             if table is not None:
                 return v, table
         return stop, None
+
+
+#: tables of the hidden file counts whose local search :meth:`FilesHidden.repair` tries (nearest
+#: the true files first; a way to a table only, the exact search tries every one)
+REPAIR_FILE_TABLES = 4
+
+
+class FilesHidden:
+    """:class:`Relation` where some units' files ``n_h`` are hidden as well (``(p, "n_audits")``
+    positions in ``hidden``): the reader does not know them, so they are unknowns of the search.
+
+    A unit's files enter the estimate through its weight ``N_h / n_h``, its finite population
+    correction ``1 - n_h / N_h``, ``n_h / (n_h - 1)`` and whether it is a lonely stratum; so for each
+    table of the hidden file counts (within their boxes, keeping the shown sums over them, every
+    unit's files at least its shown answered count) the other hidden counts are searched with the
+    files fixed (a :class:`Relation`, each hidden answered count at most its unit's files). Every
+    file table is tried, so the search is as exact as :class:`Relation`'s. The same attributes and
+    methods as :class:`Relation` (``hidden``, ``box``, ``truth``, ``nodes``, :meth:`find`,
+    :meth:`repair`, :meth:`extreme`), with no file count hidden it is one :class:`Relation`.
+    """
+
+    def __init__(self, y, m, n, N, hidden, box, groups, cols, shown, dec, scale, conf_level=0.95, allowed=None):
+        self.y, self.m, self.n, self.N = (np.asarray(a, dtype=float) for a in (y, m, n, N))
+        self.hidden, self.box, self.groups = hidden, box, groups
+        self.cols, self.shown, self.dec, self.scale = cols, shown, dec, scale
+        self.conf_level, self.allowed, self.nodes = conf_level, allowed, 0
+        of = {"n_yes": self.y, "n_denominator": self.m, "n_audits": self.n}
+        self.truth = tuple(int(round(of[c][p])) for pos in hidden for p, c in pos[:1])
+        self.fq = [j for j, pos in enumerate(hidden) if any(c == "n_audits" for _, c in pos)]
+        self.oq = [j for j in range(len(hidden)) if j not in self.fq]
+        self.files_of = {p for j in self.fq for p, _ in hidden[j]}
+        self._subs: dict = {}
+        self._tables = None
+
+    def _file_tables(self) -> list:
+        """Every table of the hidden file counts a reader cannot rule out before the estimate's
+        other counts are looked at, nearest the true one first."""
+        if self._tables is not None:
+            return self._tables
+        fq = self.fq
+        at = {j: q for q, j in enumerate(fq)}
+        whole = [(js, s) for js, s in self.groups if js and all(j in at for j in js)]
+        # a unit's files are at least its shown answered count (and its shown yes count)
+        low = [max([self.box[j][0]] + [int(np.ceil(self.m[p] if (p, "n_denominator") not in self._where()
+                                                    else 0)) for p, _ in self.hidden[j]]) for j in fq]
+        high = [int(self.box[j][1]) for j in fq]
+        vals, out = [0] * len(fq), []
+
+        def dive(d):
+            if d == len(fq):
+                out.append(tuple(vals))
+                return
+            for v in range(low[d], high[d] + 1):
+                self.nodes += 1
+                if self.nodes > MAX_DESIGN_NODES:
+                    raise SearchLimit
+                vals[d] = v
+                # a shown sum over file counts: what is fixed and what is left must still reach it
+                if all(sum(vals[at[j]] for j in js if at[j] <= d) + sum(low[at[j]] for j in js if at[j] > d)
+                       <= s + 1e-9 <= sum(vals[at[j]] for j in js if at[j] <= d)
+                       + sum(high[at[j]] for j in js if at[j] > d) + 2e-9 for js, s in whole):
+                    dive(d + 1)
+
+        dive(0)
+        truth = [self.truth[j] for j in fq]
+        self._tables = sorted(out, key=lambda t: (sum(abs(a - b) for a, b in zip(t, truth)), t))
+        return self._tables
+
+    def _where(self) -> set:
+        return {(p, c) for pos in self.hidden for p, c in pos}
+
+    def _sub(self, t: tuple) -> Relation:
+        """The relation of the other hidden counts with the hidden files at ``t``."""
+        if t not in self._subs:
+            y, m, n = self.y.copy(), self.m.copy(), self.n.copy()
+            of = {"n_yes": y, "n_denominator": m, "n_audits": n}
+            for j, v in zip(self.fq, t):
+                for p, c in self.hidden[j]:
+                    of[c][p] = v
+            at = {j: q for q, j in enumerate(self.oq)}
+            box = []
+            for j in self.oq:
+                lo, hi = self.box[j]
+                for p, _ in self.hidden[j]:
+                    if p in self.files_of:
+                        hi = min(hi, int(n[p]))  # a unit's counts are at most its files
+                box.append((lo, hi))
+            groups = []
+            for js, s in self.groups:
+                mine = [at[j] for j in js if j in at]
+                if mine:  # less the hidden file counts of the sum (a sum over one column has none)
+                    groups.append((mine, s - sum(v for j, v in zip(self.fq, t) if j in js)))
+            allowed = None if self.allowed is None else (lambda vals, t=t: self.allowed(self._merge(t, vals)))
+            self._subs[t] = Relation(y, m, n, self.N, [self.hidden[j] for j in self.oq], box, groups, self.cols,
+                                     self.shown, self.dec, self.scale, self.conf_level, allowed=allowed)
+        return self._subs[t]
+
+    def _merge(self, t, vals) -> list:
+        out = [0] * len(self.hidden)
+        for j, v in zip(self.fq, t):
+            out[j] = int(v)
+        for j, v in zip(self.oq, vals):
+            out[j] = int(v)
+        return out
+
+    def _split(self, fix: dict):
+        """The file tables with the values ``fix`` has for file counts, and ``fix``'s other values
+        as the sub-relation's."""
+        at = {j: q for q, j in enumerate(self.oq)}
+        tables = [t for t in self._file_tables() if all(fix.get(j, v) == v for j, v in zip(self.fq, t))]
+        return tables, {at[j]: v for j, v in fix.items() if j in at}
+
+    def _run(self, sub: Relation, how, *args):
+        sub.nodes = self.nodes  # one count of nodes for the whole search
+        try:
+            return how(sub, *args)
+        finally:
+            self.nodes = sub.nodes
+
+    def _leaf(self, vals, estimate: bool) -> bool:
+        t = tuple(vals[j] for j in self.fq)
+        if t not in set(self._file_tables()):
+            return False
+        sub = self._sub(t)
+        rest = [vals[j] for j in self.oq]
+        return all(lo <= v <= hi for v, (lo, hi) in zip(rest, sub.box)) and sub._leaf(rest, estimate)
+
+    def find(self, fix: dict, estimate: bool = True):
+        """One table with the values ``fix`` the reader cannot rule out, or None (every file
+        table is tried)."""
+        tables, sub_fix = self._split(fix)
+        for t in tables:
+            self.nodes += 1
+            if self.nodes > MAX_DESIGN_NODES:
+                raise SearchLimit
+            got = self._run(self._sub(t), Relation.find, sub_fix, estimate)
+            if got is not None:
+                return self._merge(t, got)
+        return None
+
+    def repair(self, fix: dict, estimate: bool = True, steps: int = 80):
+        """:meth:`Relation.repair` over the file tables nearest the true one: a way to a table only."""
+        tables, sub_fix = self._split(fix)
+        for t in tables[:REPAIR_FILE_TABLES]:
+            got = self._run(self._sub(t), Relation.repair, sub_fix, estimate, steps)
+            if got is not None:
+                return self._merge(t, got)
+        return None
+
+    extreme = Relation.extreme
 
 
 def narrowed(rel: Relation, width: float, apriori=None):

@@ -61,7 +61,7 @@ from scipy.sparse import csr_matrix
 from kentaudit.core.errors import DisclosureError, KentauditError
 from kentaudit.publication.cells import (ACCEPTED, BATCH_MIN_VARS, BRANCHES, MISSING, Definition,
                                          LinearSystem, Universe)
-from kentaudit.publication.design_relation import Relation, SearchLimit, narrowed
+from kentaudit.publication.design_relation import FilesHidden, SearchLimit, narrowed
 from kentaudit.publication.table import PublicationTable, round_half_away
 from kentaudit.stats.funnel import funnel_limits
 from kentaudit.stats.multiplicity import adjust
@@ -969,10 +969,7 @@ def _design_setup(sup, by_src, by_pub, i, frame, conf_level, estimate, strata, a
     au_rows = [j for j in range(len(au_src))
                if str(au_src.at[j, "sample"]) == smp and not _is_total(au_src.at[j, "district"])]
     n_of = {str(au_src.at[j, "district"]): _num(au_src.at[j, "n_audits"]) for j in au_rows}
-    # whether a reader sees each unit's file count: only then does it bound the unit's counts a
-    # priori (a hidden file count tells the reader nothing, so the full width applies)
-    au_pub = by_pub[audits].data
-    n_seen = {str(au_src.at[j, "district"]): au_pub.at[j, "n_audits"] != MARK for j in au_rows}
+    au_row = {str(au_src.at[j, "district"]): j for j in au_rows}
     units = [str(st_src.at[j, "district"]) for j in rows]
     if " + " in smp or not rows or any(not n_of.get(u) for u in units) or set(n_of) != set(units):
         return "not the stratified estimate of one sample's unit rows: not checked"
@@ -989,11 +986,18 @@ def _design_setup(sup, by_src, by_pub, i, frame, conf_level, estimate, strata, a
     raw = {c: _num(est_src.at[i, c]) for c in cols}
     shown = {c: None if raw[c] is None else round_half_away(raw[c] * scale[c], dec[c]) for c in cols}
     # each unit count's definition (the shown sums over units are read from them)
-    defs = {(p, c): sup.system.index[sup.cells[(strata, j, c)]] for p, j in enumerate(rows)
-            for c in ("n_yes", "n_denominator") if (strata, j, c) in sup.cells}
+    # (a unit's files are a count of the audits table: hidden there, the reader does not know them)
+    cell = {(p, "n_audits"): (audits, au_row[u], "n_audits") for p, u in enumerate(units)}
+    cell.update({(p, c): (strata, j, c) for p, j in enumerate(rows) for c in ("n_yes", "n_denominator")})
+    defs = {pc: sup.system.index[sup.cells[key]] for pc, key in cell.items() if key in sup.cells}
     return {"crit": crit, "rows": rows, "units": units, "y": y, "m": m, "n": n, "N": N, "cols": cols,
-            "dec": dec, "scale": scale, "shown": shown, "raw": raw, "defs": defs,
-            "n_seen": [bool(n_seen.get(u, False)) for u in units]}
+            "dec": dec, "scale": scale, "shown": shown, "raw": raw, "defs": defs, "cell": cell}
+
+
+def _cell_name(S: dict, p: int, c: str) -> str:
+    """A unit count of the estimate's check as the audit names it ("T7 row 10 n_yes (V1)")."""
+    table, row, col = S["cell"][(p, c)]
+    return f"{table} row {row} {col} ({S['units'][p]})"
 
 
 def _coarser(S: dict, d: int) -> dict:
@@ -1036,22 +1040,23 @@ def _design_narrows(sup, S, hid, known, positive, conf_level):
     lower = [k for k in positive if k not in known]
     rng_ = system.intervals(known, ks, lower_one=lower)
     box = []
+    m_hidden = {p for pos in hidden for p, c in pos if c == "n_denominator"}
+    n_hidden = {p for pos in hidden for p, c in pos if c == "n_audits"}
     for q, k in enumerate(ks):
         lo = max(int(np.ceil(rng_[k][0] - 1e-9)), 1 if k in positive else 0)
-        # a unit's counts are at most its files; a yes count at most its shown answered count
-        m_hidden = {p for pos in hidden for p, c in pos if c == "n_denominator"}
-        cap = min(S["n"][p] if c == "n_denominator" or p in m_hidden else S["m"][p] for p, c in hidden[q])
+        # a unit's files are at most its frame, its counts at most its files (at most its frame where
+        # its files are hidden: FilesHidden caps them at each value of the files), a yes count at most
+        # its shown answered count
+        cap = min(S["N"][p] if c == "n_audits" or p in n_hidden else
+                  S["n"][p] if c == "n_denominator" or p in m_hidden else S["m"][p] for p, c in hidden[q])
         box.append((lo, int(min(np.floor(min(rng_[k][1], 10**6) + 1e-9), cap))))
-    rel = Relation(S["y"], S["m"], S["n"], S["N"], hidden, box, _design_groups(system, S, hid, known),
+    rel = FilesHidden(S["y"], S["m"], S["n"], S["N"], hidden, box, _design_groups(system, S, hid, known),
                    S["cols"], S["shown"], S["dec"], S["scale"], conf_level,
                    allowed=lambda vals: _feasible(system, {**known, **{k: float(v) for k, v in zip(ks, vals)}},
                                                   [k for k in positive if k not in known and k not in ks]
                                                   + [k for k in ks if k in positive]))
     try:
-        # a count's a priori range may stand in for the width only where the reader sees the file
-        # count of every unit the count belongs to (docs/appendix.md, "Units with fewer files")
-        apriori = [q for q in range(len(ks)) if all(S["n_seen"][p] for p, _ in hidden[q])]
-        out = narrowed(rel, width, apriori=apriori)
+        out = narrowed(rel, width)
     except SearchLimit:
         return (ks[0], None, None), rel.nodes
     if out is None:
@@ -1068,7 +1073,7 @@ def _design_groups(system, S, hid, known) -> list:
     pos_k = {k: q for q, k in enumerate(ks)}
     where = {}   # unit count definition -> (hidden position or None, value)
     for (p, c), k in S["defs"].items():
-        where[k] = (pos_k.get(k), float((S["y"] if c == "n_yes" else S["m"])[p]), c)
+        where[k] = (pos_k.get(k), float({"n_yes": S["y"], "n_denominator": S["m"], "n_audits": S["n"]}[c][p]), c)
     cells = {}
     for k in where:
         for v in system.vectors[k]:
@@ -1118,13 +1123,14 @@ def _feasible(system, known: dict, lower_one) -> bool:
     return res.status == 0
 
 
-def _design_hidden(sup, S, strata, by_pub):
-    st_pub = by_pub[strata].data
+def _design_hidden(sup, S, by_pub):
+    """The criterion's unit counts hidden: yes, answered and files (``[(definition, position, column)]``)."""
     hid = []
-    for p, j in enumerate(S["rows"]):
-        for c in ("n_yes", "n_denominator"):
-            if st_pub.at[j, c] == MARK:
-                hid.append((sup.system.index[sup.cells[(strata, j, c)]], p, c))
+    for p in range(len(S["rows"])):
+        for c in ("n_yes", "n_denominator", "n_audits"):
+            table, row, col = S["cell"][(p, c)]
+            if (table, row, col) in sup.cells and by_pub[table].data.at[row, col] == MARK:
+                hid.append((sup.system.index[sup.cells[(table, row, col)]], p, c))
     return hid
 
 
@@ -1156,7 +1162,7 @@ def design_complements(sup: SuppressionResult, source, *, frame: Mapping, conf_l
         S = _design_setup(sup, by_src, by_pub, i, frame, conf_level, estimate, strata, audits)
         if isinstance(S, str):
             continue
-        hid = _design_hidden(sup, S, strata, by_pub)
+        hid = _design_hidden(sup, S, by_pub)
         if not hid:
             continue
         narrow, _ = _design_narrows(sup, S, hid, sup.known, sup.positive, conf_level)
@@ -1196,7 +1202,7 @@ def design_complements(sup: SuppressionResult, source, *, frame: Mapping, conf_l
                     out[(strata, S["rows"][p], "n_yes")] = why
                 # the complements already hidden stay hidden: the estimate was checked with them
                 for _, q, c in hid:
-                    out.setdefault((strata, S["rows"][q], c), why)
+                    out.setdefault(S["cell"][(q, c)], why)
                 break
     return out
 
@@ -1246,8 +1252,8 @@ def protect_design_estimate(sup: SuppressionResult, source, *, frame: Mapping, c
         if isinstance(S, str):
             rec["forcing"] = S
             continue
-        hid = _design_hidden(sup, S, strata, by_pub)
-        rec["hidden_counts"] = [f"{strata} row {S['rows'][p]} {c} ({S['units'][p]})" for _, p, c in hid]
+        hid = _design_hidden(sup, S, by_pub)
+        rec["hidden_counts"] = [_cell_name(S, p, c) for _, p, c in hid]
         if not hid:
             rec["forcing"] = "hidden for another reason"
             continue
@@ -1256,7 +1262,7 @@ def protect_design_estimate(sup: SuppressionResult, source, *, frame: Mapping, c
         if narrow is not None:
             k, lo, hi = narrow
             p, c = next((p, c) for kk, p, c in hid if kk == k)
-            where = (f"{strata} row {S['rows'][p]} {c} ({S['units'][p]}): " + (
+            where = (f"{_cell_name(S, p, c)}: " + (
                 f"the estimate would narrow it to [{lo:g}, {hi:g}]" if lo is not None else
                 f"more than {rec['tables_tried'] - 1:,} steps of the search over the hidden counts, more than can be tried"))
             # published at fewer decimals, when that keeps every hidden count wide enough
