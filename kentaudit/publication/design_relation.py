@@ -778,15 +778,16 @@ class FilesHidden:
     extreme = Relation.extreme
 
 
-def narrowed(rel: Relation, width: float, apriori=None):
+def narrowed(rel, width: float):
     """The first hidden count the published estimate narrows, or None.
 
+    ``rel``: a :class:`Relation`, or a :class:`FilesHidden` where some units' files are hidden.
     A count must keep, over the tables the reader cannot rule out, a range of at least
     ``min(width, its range before the estimate)``: the estimate may not narrow a count below
-    the width, nor below what the reader knows of it already where that is narrower (a unit
-    with fewer files than the width; docs/appendix.md, "Units with fewer files than the
-    protection width"). ``apriori``: the counts whose range before the estimate is taken as
-    their a priori range (default: every count); the others must keep ``width``.
+    the width, nor below what the reader knows of it already where that is narrower (docs/
+    appendix.md, "Units with fewer files than the protection width"). The range before the
+    estimate is the same search's without the estimate, so it is what the relation's reader
+    knows: where a unit's files are hidden, a :class:`FilesHidden` reader does not know them.
 
     Returns ``(count index, lowest, highest)`` of the first count (in ``rel.hidden``'s order)
     narrowed, with ``lowest`` None when no table reproduces the estimate; raises
@@ -805,7 +806,6 @@ def narrowed(rel: Relation, width: float, apriori=None):
         for q, v in enumerate(table):
             seen[q][0], seen[q][1] = min(seen[q][0], v), max(seen[q][1], v)
 
-    apriori = set(range(k)) if apriori is None else set(apriori)
     for j in range(k):
         if seen[j][1] - seen[j][0] >= width - 1e-9:
             continue
@@ -827,12 +827,11 @@ def narrowed(rel: Relation, width: float, apriori=None):
             note(table)
         if hi - lo >= width - 1e-9:
             continue
-        if j in apriori:
-            # what the reader knows without the estimate: when the estimate leaves all of it, and
-            # that is narrower than the width, the estimate has narrowed nothing
-            plo = rel.extreme(j, "low", lo, estimate=False)[0]
-            phi = rel.extreme(j, "high", hi, estimate=False)[0]
-            if (plo, phi) == (lo, hi) and phi - plo < width - 1e-9:
-                continue
+        # what the reader knows without the estimate: when the estimate leaves all of it, and
+        # that is narrower than the width, the estimate has narrowed nothing
+        plo = rel.extreme(j, "low", lo, estimate=False)[0]
+        phi = rel.extreme(j, "high", hi, estimate=False)[0]
+        if (plo, phi) == (lo, hi) and phi - plo < width - 1e-9:
+            continue
         return j, lo, hi
     return None
