@@ -212,8 +212,11 @@ class Relation:
         """Whether no table of the box can give the published limits (outer bounds of each)."""
         if b_lo <= 0 or df_lo <= 0:
             return False
-        p0 = max(self.P[0], a_lo / b_hi)
-        p1 = min(self.P[1], a_hi / b_lo)
+        # the bounds are sums kept up to date step by step: where every count is fixed they meet,
+        # up to rounding error, which must not cut the table itself
+        r0, r1 = sorted((a_lo / b_hi, a_hi / b_lo))
+        p0 = max(self.P[0], r0 - 1e-12)
+        p1 = min(self.P[1], r1 + 1e-12)
         if p0 > p1:
             return True
         q0, q1 = _quad_range(coef, p0, p1)
