@@ -25,6 +25,10 @@ looking for one table that completes it, in three steps, each exact in what it c
    from the box; a box that misses what is published, or a group whose fixed part and box miss
    its shown sum, holds no table and is not entered.
 
+Where some units' files are hidden as well (the reader does not know them), :class:`FilesHidden`
+tries every table of them and searches the other counts with each (the files enter the estimate's
+weights and its variance).
+
 A table proposed is kept only when it reproduces the figures and the system allows it; every cut
 and bound is a necessary condition, so what is found is what an enumeration of the whole grid
 finds (``tests/publication/test_design_relation.py`` compares them on seeded random structures);

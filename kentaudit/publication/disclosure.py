@@ -940,13 +940,15 @@ def protect_funnel_bands(published, source, *, target, method: str, column: str 
 # it whenever one unit's count is hidden over-protects: a weighted sum of many strata tells a
 # reader about one stratum only when, with everything else shown, it pins that stratum's count
 # down. Like the funnel bands, the estimate is therefore checked as the relation it is (a reader
-# is assumed to know every weight: the frame sizes N_h, the files n_h, the interval method): every
+# is assumed to know the frame sizes N_h, the interval method and the files n_h that Table 3
+# shows; a file count it hides is one more hidden count, bounded by what the reader can prove and
+# by N_h, entering the weights and the variance as n_h does): every
 # table of the criterion's hidden counts that a reader cannot rule out from the shown counts is
 # tried (an exact search with interval cuts: kentaudit.publication.design_relation), the estimate
 # and its interval recomputed and rounded as published, and the estimate is shown when the tables
 # reproducing it still leave every hidden count a range of at least the protection width, or all
-# of the range a reader knows without it where that is narrower (a unit with fewer files than the
-# width). Otherwise it stays hidden, and the audit names the count it would reveal.
+# of the range a reader knows without it where that is narrower (a hidden file count bounded by
+# its frame). Otherwise it stays hidden, and the audit names the count it would reveal.
 
 # the search over one criterion's hidden counts is exact and stops past
 # kentaudit.publication.design_relation.MAX_DESIGN_NODES nodes (the estimate then stays hidden)
@@ -1026,7 +1028,9 @@ def _coarsest_safe(sup, S, hid, known, positive, conf_level):
 
 def _design_narrows(sup, S, hid, known, positive, conf_level):
     """Whether the published estimate narrows a hidden count of its criterion below the width
-    (below its a priori range where that is narrower: :func:`~kentaudit.publication.design_relation.narrowed`).
+    (below its a priori range where that is narrower: :func:`~kentaudit.publication.design_relation.narrowed`);
+    hidden files (``"n_audits"`` in ``hid``) are unknowns of the search
+    (:class:`~kentaudit.publication.design_relation.FilesHidden`).
 
     ``hid``: ``[(definition index, position in S["rows"], column)]`` hidden; ``known`` the shown
     counts. Returns ``(None, nodes searched)`` when it narrows none, else ``((k, lo, hi), nodes)``
@@ -1219,8 +1223,9 @@ def protect_design_estimate(sup: SuppressionResult, source, *, frame: Mapping, c
     tables of the hidden unit counts within the ranges a reader can prove whose estimate and
     logit interval, rounded as published, equal the published ones and that the linear system
     allows (shown counts, cells >= 0, hidden counts >= 1), and shows the estimate and its limits
-    when each hidden count still spans ``sup.width`` over them, or all of its range without the
-    estimate where that is narrower (a unit with fewer files than the width).
+    when each hidden count (yes, answered, and the files of ``audits`` it hides, unknown to the
+    reader) still spans ``sup.width`` over them, or all of its range without the estimate where
+    that is narrower (a hidden file count bounded by its frame).
 
     Parameters
     ----------
