@@ -122,7 +122,8 @@ def test_the_random_structures_exercise_both_outcomes():
     assert files_narrowed
 
 
-def test_two_hundred_units_with_dozens_of_hidden_counts_finish_well_within_the_search_limit():
+@pytest.mark.parametrize("files_hidden", [False, True])
+def test_two_hundred_units_with_dozens_of_hidden_counts_finish_well_within_the_search_limit(files_hidden):
     rng = np.random.default_rng(7)
     k = 200
     n = rng.integers(1, 6, size=k) + 1
@@ -131,7 +132,9 @@ def test_two_hundred_units_with_dozens_of_hidden_counts_finish_well_within_the_s
     N = (n * rng.integers(5, 40, size=k)).astype(float)
     areas = [list(range(a, k, 4)) for a in range(4)]
     hidden = sorted(rng.choice(k, size=60, replace=False).tolist())
-    rel = relation(y, m, n, N, hidden, areas, 1)
+    # and, the second time, the files of two hidden units (not all answered) hidden as well
+    files = [p for p in hidden if m[p] < n[p]][:2] if files_hidden else ()
+    rel = relation(y, m, n, N, hidden, areas, 1, files=files, files_box=[(1, int(n[p]) + 3) for p in files])
     grid = np.prod([float(hi - lo + 1) for lo, hi in rel.box])
     assert grid > 1e25  # an enumeration of every table could never run
     out = narrowed(rel, 3)
