@@ -845,7 +845,7 @@ def loss_lines(sup, detail: bool = True) -> list[str]:
     return out
 
 
-_FORCING = re.compile(r"^(T\d+) row \d+ (n_yes|n_denominator) \((.+?)\): ")
+_FORCING = re.compile(r"^(T\d+) row \d+ (n_yes|n_denominator|n_audits) \((.+?)\): ")
 
 
 def _forcing_words(forcing: str) -> str:
@@ -854,7 +854,7 @@ def _forcing_words(forcing: str) -> str:
     m = _FORCING.match(forcing)
     if not m:
         return ""
-    what = "yes count" if m.group(2) == "n_yes" else "count answered"
+    what = {"n_yes": "yes count", "n_denominator": "count answered", "n_audits": "count of files"}[m.group(2)]
     return f"the hidden {what} of {m.group(3)} in {reader_number(m.group(1))}"
 
 

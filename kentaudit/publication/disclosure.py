@@ -61,6 +61,7 @@ from scipy.sparse import csr_matrix
 from kentaudit.core.errors import DisclosureError, KentauditError
 from kentaudit.publication.cells import (ACCEPTED, BATCH_MIN_VARS, BRANCHES, MISSING, Definition,
                                          LinearSystem, Universe)
+from kentaudit.publication.design_relation import FilesHidden, SearchLimit, narrowed
 from kentaudit.publication.table import PublicationTable, round_half_away
 from kentaudit.stats.funnel import funnel_limits
 from kentaudit.stats.multiplicity import adjust
@@ -939,31 +940,23 @@ def protect_funnel_bands(published, source, *, target, method: str, column: str 
 # it whenever one unit's count is hidden over-protects: a weighted sum of many strata tells a
 # reader about one stratum only when, with everything else shown, it pins that stratum's count
 # down. Like the funnel bands, the estimate is therefore checked as the relation it is (a reader
-# is assumed to know every weight: the frame sizes N_h, the files n_h, the interval method): every
+# is assumed to know the frame sizes N_h, the interval method and the files n_h that Table 3
+# shows; a file count it hides is one more hidden count, bounded by what the reader can prove and
+# by N_h, entering the weights and the variance as n_h does): every
 # table of the criterion's hidden counts that a reader cannot rule out from the shown counts is
-# tried, the estimate and its interval recomputed and rounded as published, and the estimate is
-# shown when the tables reproducing it still leave every hidden count a range of at least the
-# protection width. Otherwise it stays hidden, and the audit names the count it would reveal.
+# tried (an exact search with interval cuts: kentaudit.publication.design_relation), the estimate
+# and its interval recomputed and rounded as published, and the estimate is shown when the tables
+# reproducing it still leave every hidden count a range of at least the protection width, or all
+# of the range a reader knows without it where that is narrower (a hidden file count bounded by
+# its frame). Otherwise it stays hidden, and the audit names the count it would reveal.
 
-#: at most this many tables of one criterion's hidden counts are tried (else the estimate stays hidden)
-MAX_DESIGN_TABLES = 200_000
+# the search over one criterion's hidden counts is exact and stops past
+# kentaudit.publication.design_relation.MAX_DESIGN_NODES nodes (the estimate then stays hidden)
 #: the coarsest rounding the estimate and its limits are published at (decimals of their column's
 #: scale: 0 = whole percentages) before they are hidden
 MIN_DESIGN_DECIMALS = 0
 #: the spec's note a table rounded coarser refers to
 ROUNDED_NOTE = "rounded_coarser"
-
-
-def _rounds_to(x, shown, dec: int, scale: float):
-    """Whether values ``x`` (array) round half away from zero, at ``dec`` decimals of ``x * scale``,
-    to the published ``shown`` (NaN where the result gave none)."""
-    x = np.asarray(x, dtype=float) * scale
-    if shown is None or (isinstance(shown, float) and np.isnan(shown)):
-        return np.isnan(x)
-    half = 0.5 * 10.0 ** (-dec)
-    with np.errstate(invalid="ignore"):
-        return (~np.isnan(x)) & (np.abs(x) >= abs(shown) - half - 1e-9) & (np.abs(x) < abs(shown) + half - 1e-9) \
-            & (np.sign(x) * np.sign(shown) >= 0)
 
 
 def _design_setup(sup, by_src, by_pub, i, frame, conf_level, estimate, strata, audits):
@@ -975,8 +968,10 @@ def _design_setup(sup, by_src, by_pub, i, frame, conf_level, estimate, strata, a
     crit, smp = str(est_src.at[i, "criterion"]), str(est_src.at[i, "sample"])
     rows = [j for j in range(len(st_src)) if str(st_src.at[j, "criterion"]) == crit
             and not _is_total(st_src.at[j, "district"]) and str(st_src.at[j, "district"]) in frame]
-    n_of = {str(au_src.at[j, "district"]): _num(au_src.at[j, "n_audits"]) for j in range(len(au_src))
-            if str(au_src.at[j, "sample"]) == smp and not _is_total(au_src.at[j, "district"])}
+    au_rows = [j for j in range(len(au_src))
+               if str(au_src.at[j, "sample"]) == smp and not _is_total(au_src.at[j, "district"])]
+    n_of = {str(au_src.at[j, "district"]): _num(au_src.at[j, "n_audits"]) for j in au_rows}
+    au_row = {str(au_src.at[j, "district"]): j for j in au_rows}
     units = [str(st_src.at[j, "district"]) for j in rows]
     if " + " in smp or not rows or any(not n_of.get(u) for u in units) or set(n_of) != set(units):
         return "not the stratified estimate of one sample's unit rows: not checked"
@@ -992,8 +987,19 @@ def _design_setup(sup, by_src, by_pub, i, frame, conf_level, estimate, strata, a
     scale = {c.name: float(c.scale or 1) for c in by_pub[estimate].columns}
     raw = {c: _num(est_src.at[i, c]) for c in cols}
     shown = {c: None if raw[c] is None else round_half_away(raw[c] * scale[c], dec[c]) for c in cols}
+    # each unit count's definition (the shown sums over units are read from them)
+    # (a unit's files are a count of the audits table: hidden there, the reader does not know them)
+    cell = {(p, "n_audits"): (audits, au_row[u], "n_audits") for p, u in enumerate(units)}
+    cell.update({(p, c): (strata, j, c) for p, j in enumerate(rows) for c in ("n_yes", "n_denominator")})
+    defs = {pc: sup.system.index[sup.cells[key]] for pc, key in cell.items() if key in sup.cells}
     return {"crit": crit, "rows": rows, "units": units, "y": y, "m": m, "n": n, "N": N, "cols": cols,
-            "dec": dec, "scale": scale, "shown": shown, "raw": raw}
+            "dec": dec, "scale": scale, "shown": shown, "raw": raw, "defs": defs, "cell": cell}
+
+
+def _cell_name(S: dict, p: int, c: str) -> str:
+    """A unit count of the estimate's check as the audit names it ("T7 row 10 n_yes (V1)")."""
+    table, row, col = S["cell"][(p, c)]
+    return f"{table} row {row} {col} ({S['units'][p]})"
 
 
 def _coarser(S: dict, d: int) -> dict:
@@ -1021,54 +1027,78 @@ def _coarsest_safe(sup, S, hid, known, positive, conf_level):
 
 
 def _design_narrows(sup, S, hid, known, positive, conf_level):
-    """Whether the published estimate narrows a hidden count of its criterion below the width.
+    """Whether the published estimate narrows a hidden count of its criterion below the width
+    (below its a priori range where that is narrower: :func:`~kentaudit.publication.design_relation.narrowed`);
+    hidden files (``"n_audits"`` in ``hid``) are unknowns of the search
+    (:class:`~kentaudit.publication.design_relation.FilesHidden`).
 
     ``hid``: ``[(definition index, position in S["rows"], column)]`` hidden; ``known`` the shown
-    counts. Returns ``(None, n tables)`` when it narrows none, else ``((k, lo, hi), n tables)``
-    (``lo`` None: no table of counts reproduces it, or too many to try)."""
+    counts. Returns ``(None, nodes searched)`` when it narrows none, else ``((k, lo, hi), nodes)``
+    (``lo`` None: no table of counts reproduces it, or more than the search may try)."""
     system, width = sup.system, float(sup.width)
     ks = list(dict.fromkeys(k for k, _, _ in hid))
-    # every hidden count is protected, so takes at least width + 1 values: too many tables to try
-    # is known before any range is solved (200 units: hundreds of hidden counts a criterion)
-    if float(max(width, 1) + 1) ** len(ks) > MAX_DESIGN_TABLES:
-        return (ks[0], None, None), int(min(float(max(width, 1) + 1) ** len(ks), 1e18))
-    rng_ = system.intervals(known, ks, lower_one=[k for k in positive if k not in known])
-    spans = [range(int(np.ceil(rng_[k][0] - 1e-9)), int(np.floor(min(rng_[k][1], 10**6) + 1e-9)) + 1) for k in ks]
-    size = int(np.prod([float(len(r)) for r in spans]))
-    if size > MAX_DESIGN_TABLES or size == 0:
-        return (ks[0], None, None), size
-    grid = np.array(np.meshgrid(*spans, indexing="ij")).reshape(len(ks), -1).T
-    ys = np.repeat(S["y"][None, :], len(grid), axis=0)
-    ms = np.repeat(S["m"][None, :], len(grid), axis=0)
     pos_k = {k: q for q, k in enumerate(ks)}
+    hidden = [[] for _ in ks]
     for k, p, c in hid:
-        (ys if c == "n_yes" else ms)[:, p] = grid[:, pos_k[k]]
-    ok = np.all((ys >= 0) & (ys <= ms) & (ms <= S["n"]), axis=1)
-    for k in ks:
-        if k in positive:
-            ok &= grid[:, pos_k[k]] >= 1
-    cand = np.flatnonzero(ok)
-    if len(cand):
-        vals = stratified_logit_many(ys[cand], ms[cand], S["n"], S["N"], conf_level)
-        keep = np.ones(len(cand), dtype=bool)
-        for c, v in zip(S["cols"], vals):
-            keep &= _rounds_to(v, S["shown"][c], S["dec"][c], S["scale"][c])
-        cand = cand[keep]
-    feasible: dict = {}
+        hidden[pos_k[k]].append((p, c))
+    lower = [k for k in positive if k not in known]
+    rng_ = system.intervals(known, ks, lower_one=lower)
+    box = []
+    m_hidden = {p for pos in hidden for p, c in pos if c == "n_denominator"}
+    n_hidden = {p for pos in hidden for p, c in pos if c == "n_audits"}
+    for q, k in enumerate(ks):
+        lo = max(int(np.ceil(rng_[k][0] - 1e-9)), 1 if k in positive else 0)
+        # a unit's files are at most its frame, its counts at most its files (at most its frame where
+        # its files are hidden: FilesHidden caps them at each value of the files), a yes count at most
+        # its shown answered count
+        cap = min(S["N"][p] if c == "n_audits" or p in n_hidden else
+                  S["n"][p] if c == "n_denominator" or p in m_hidden else S["m"][p] for p, c in hidden[q])
+        box.append((lo, int(min(np.floor(min(rng_[k][1], 10**6) + 1e-9), cap))))
+    rel = FilesHidden(S["y"], S["m"], S["n"], S["N"], hidden, box, _design_groups(system, S, hid, known),
+                   S["cols"], S["shown"], S["dec"], S["scale"], conf_level,
+                   allowed=lambda vals: _feasible(system, {**known, **{k: float(v) for k, v in zip(ks, vals)}},
+                                                  [k for k in positive if k not in known and k not in ks]
+                                                  + [k for k in ks if k in positive]))
+    try:
+        out = narrowed(rel, width)
+    except SearchLimit:
+        return (ks[0], None, None), rel.nodes
+    if out is None:
+        return None, rel.nodes
+    q, lo, hi = out
+    return (ks[q], lo, hi), rel.nodes
 
-    def allowed(r):
-        if r not in feasible:
-            kn = {**known, **{k: float(grid[r, pos_k[k]]) for k in ks}}
-            feasible[r] = _feasible(system, kn, [k for k in positive if k not in kn])
-        return feasible[r]
 
-    for k in ks:
-        order = cand[np.argsort(grid[cand, pos_k[k]], kind="stable")]
-        lo = next((grid[r, pos_k[k]] for r in order if allowed(r)), None)
-        hi = next((grid[r, pos_k[k]] for r in order[::-1] if allowed(r)), None)
-        if lo is None or hi - lo < width - 1e-9:
-            return (k, lo, hi), size
-    return None, size
+def _design_groups(system, S, hid, known) -> list:
+    """Shown sums over units of the criterion's unit counts (an area's or the authority's row),
+    as ``(hidden count positions, sum less the shown units' part)``: a shown count whose records
+    are exactly those of some unit counts of one column."""
+    ks = list(dict.fromkeys(k for k, _, _ in hid))
+    pos_k = {k: q for q, k in enumerate(ks)}
+    where = {}   # unit count definition -> (hidden position or None, value)
+    for (p, c), k in S["defs"].items():
+        where[k] = (pos_k.get(k), float({"n_yes": S["y"], "n_denominator": S["m"], "n_audits": S["n"]}[c][p]), c)
+    cells = {}
+    for k in where:
+        for v in system.vectors[k]:
+            cells.setdefault(int(v), []).append(k)
+    hidden_cells = {int(v) for k in ks for v in system.vectors[k]}
+    out = []
+    for K, val in known.items():
+        vec = system.vectors[K]
+        if K in where or not hidden_cells.intersection(map(int, vec)):
+            continue
+        members = {m for v in vec for m in cells.get(int(v), ())}
+        if len({where[m][2] for m in members}) != 1:
+            continue
+        got = sorted(int(v) for m in members for v in system.vectors[m])
+        if got != sorted(map(int, vec)):
+            continue  # not exactly a sum of unit counts (or they overlap)
+        js = [where[m][0] for m in members if where[m][0] is not None]
+        shown = sum(where[m][1] for m in members if where[m][0] is None)
+        if js:
+            out.append((js, float(val) - shown))
+    return out
 
 
 def _feasible(system, known: dict, lower_one) -> bool:
@@ -1097,13 +1127,14 @@ def _feasible(system, known: dict, lower_one) -> bool:
     return res.status == 0
 
 
-def _design_hidden(sup, S, strata, by_pub):
-    st_pub = by_pub[strata].data
+def _design_hidden(sup, S, by_pub):
+    """The criterion's unit counts hidden: yes, answered and files (``[(definition, position, column)]``)."""
     hid = []
-    for p, j in enumerate(S["rows"]):
-        for c in ("n_yes", "n_denominator"):
-            if st_pub.at[j, c] == MARK:
-                hid.append((sup.system.index[sup.cells[(strata, j, c)]], p, c))
+    for p in range(len(S["rows"])):
+        for c in ("n_yes", "n_denominator", "n_audits"):
+            table, row, col = S["cell"][(p, c)]
+            if (table, row, col) in sup.cells and by_pub[table].data.at[row, col] == MARK:
+                hid.append((sup.system.index[sup.cells[(table, row, col)]], p, c))
     return hid
 
 
@@ -1135,7 +1166,7 @@ def design_complements(sup: SuppressionResult, source, *, frame: Mapping, conf_l
         S = _design_setup(sup, by_src, by_pub, i, frame, conf_level, estimate, strata, audits)
         if isinstance(S, str):
             continue
-        hid = _design_hidden(sup, S, strata, by_pub)
+        hid = _design_hidden(sup, S, by_pub)
         if not hid:
             continue
         narrow, _ = _design_narrows(sup, S, hid, sup.known, sup.positive, conf_level)
@@ -1175,7 +1206,7 @@ def design_complements(sup: SuppressionResult, source, *, frame: Mapping, conf_l
                     out[(strata, S["rows"][p], "n_yes")] = why
                 # the complements already hidden stay hidden: the estimate was checked with them
                 for _, q, c in hid:
-                    out.setdefault((strata, S["rows"][q], c), why)
+                    out.setdefault(S["cell"][(q, c)], why)
                 break
     return out
 
@@ -1188,11 +1219,13 @@ def protect_design_estimate(sup: SuppressionResult, source, *, frame: Mapping, c
     ``strata`` (its ``over:``). For each such criterion, when the estimate is the stratified
     estimate of ``strata``'s unit rows of one sample (``estimate``'s ``sample`` is the one sample
     ``audits`` counts files of, and the estimate recomputed from the unit rows is the published
-    one) this tries every table of the hidden unit counts within the ranges a reader can prove,
-    keeps those whose estimate and logit interval, rounded as published, equal the published
-    ones and that the linear system allows (shown counts, cells >= 0, hidden counts >= 1), and
-    shows the estimate and its limits when each hidden count still spans ``sup.width`` over the
-    kept tables.
+    one) this finds, by an exact search (:mod:`kentaudit.publication.design_relation`), the
+    tables of the hidden unit counts within the ranges a reader can prove whose estimate and
+    logit interval, rounded as published, equal the published ones and that the linear system
+    allows (shown counts, cells >= 0, hidden counts >= 1), and shows the estimate and its limits
+    when each hidden count (yes, answered, and the files of ``audits`` it hides, unknown to the
+    reader) still spans ``sup.width`` over them, or all of its range without the estimate where
+    that is narrower (a hidden file count bounded by its frame).
 
     Parameters
     ----------
@@ -1205,7 +1238,7 @@ def protect_design_estimate(sup: SuppressionResult, source, *, frame: Mapping, c
     -------
     list of dict, one per criterion whose estimate was looked at: ``criterion``, ``shown``
     (bool), ``hidden_counts`` (the unit cells hidden), ``forcing`` (the count the estimate
-    would narrow, or why it was not checked), ``tables_tried``.
+    would narrow, or why it was not checked), ``tables_tried`` (steps of the search).
     """
     by_src = {t.id: t for t in source}
     by_pub = {t.id: t for t in sup.tables}
@@ -1224,8 +1257,8 @@ def protect_design_estimate(sup: SuppressionResult, source, *, frame: Mapping, c
         if isinstance(S, str):
             rec["forcing"] = S
             continue
-        hid = _design_hidden(sup, S, strata, by_pub)
-        rec["hidden_counts"] = [f"{strata} row {S['rows'][p]} {c} ({S['units'][p]})" for _, p, c in hid]
+        hid = _design_hidden(sup, S, by_pub)
+        rec["hidden_counts"] = [_cell_name(S, p, c) for _, p, c in hid]
         if not hid:
             rec["forcing"] = "hidden for another reason"
             continue
@@ -1234,9 +1267,9 @@ def protect_design_estimate(sup: SuppressionResult, source, *, frame: Mapping, c
         if narrow is not None:
             k, lo, hi = narrow
             p, c = next((p, c) for kk, p, c in hid if kk == k)
-            where = (f"{strata} row {S['rows'][p]} {c} ({S['units'][p]}): " + (
+            where = (f"{_cell_name(S, p, c)}: " + (
                 f"the estimate would narrow it to [{lo:g}, {hi:g}]" if lo is not None else
-                f"{rec['tables_tried']:,} tables of the hidden counts, more than can be tried"))
+                f"more than {rec['tables_tried'] - 1:,} steps of the search over the hidden counts, more than can be tried"))
             # published at fewer decimals, when that keeps every hidden count wide enough
             coarse, n = _coarsest_safe(sup, S, hid, sup.known, sup.positive, conf_level) if lo is not None \
                 else (None, 0)
