@@ -209,3 +209,15 @@ def test_a_unit_with_a_hidden_count_keeps_its_shrunken_figures_hidden_and_what_s
             assert details.str.contains("would narrow T12 row").all()
         else:
             assert (pub.loc[~pub.index.isin(hidden_rows), c] != MARK).all()
+
+
+def test_the_published_estimate_is_hidden_with_any_file_count_of_its_sample_that_table_3_hides():
+    """The design-based estimate weighs each unit by its files n_h (and n_h enters the finite
+    population correction), so it is computed over Table 3's file counts of its sample as well as
+    over Table 7's counts: a file count hidden in Table 3 hides the estimate too, until
+    protect_design_estimate has checked it as a relation over both (docs/appendix.md)."""
+    from kentaudit.publication.spec import load_spec
+    t15 = next(t for t in load_spec()["tables"] if t["id"] == "T15")
+    for name in ("estimate", "conf_low", "conf_high"):
+        col = next(c for c in t15["columns"] if c["name"] == name)
+        assert {"table": "T3", "within": ["sample"], "columns": ["n_audits"]} in col["over"], name
