@@ -210,7 +210,7 @@ def _cmd_check(a):
     # deferred: the publication check (pandas, openpyxl, pypdfium2) takes 0.6 s to import; other
     # commands and `kentaudit --help` need none of it
     from kentaudit.publication.check.folder import check_publication_cli
-    threshold, width, source = a.threshold, a.width, []
+    threshold, width, source, authority = a.threshold, a.width, [], None
     if a.params is not None:
         # the cycle's own values, never only the metadata being checked (a metadata file
         # stating other values is a finding of the check)
@@ -219,12 +219,14 @@ def _cmd_check(a):
         p = load_params(a.params)
         threshold = p.suppression_threshold if threshold is None else threshold
         width = p.protection_width if width is None else width
+        authority = p.words.authority  # the metadata's universe.authority is checked against it
         source.append(f"from {a.params}")
     if a.threshold is not None or a.width is not None:
         source.insert(0, "given on the command line" if a.params is None else
                       "--threshold/--width given on the command line, the rest")
     return check_publication_cli(a.path, restricted=a.restricted, threshold=threshold,
-                                 width=width, earlier=a.earlier, source=" ".join(source) or None)
+                                 width=width, earlier=a.earlier, source=" ".join(source) or None,
+                                 authority=authority)
 
 
 def _cmd_actions_propose(a):

@@ -17,8 +17,18 @@ Rules (each a ``rule`` id of :class:`~kentaudit.core.errors.InputError`):
 ``invisible_character``
     any other format character (Unicode category Cf: zero-width space, joiners, word
     joiner, U+FEFF, soft hyphen, ...), a control character (Cc: tab, line feed, NUL, ...),
-    a line or paragraph separator, a surrogate or a private-use character: invisible or
-    shown differently by each format, so two labels that look alike can differ.
+    a line or paragraph separator, a surrogate or a private-use character, or any other
+    default-ignorable code point (:data:`IGNORABLE`: the combining grapheme joiner U+034F,
+    Hangul fillers, variation selectors, tag characters) or noncharacter (U+FFFF): invisible or shown differently
+    by each format, so two labels that look alike can differ.
+``confusable_text``
+    text that shows other text than it holds: a word mixing letters of scripts that look
+    alike (Latin with Cyrillic, Greek, Armenian or Cherokee: ``Аshford`` with a Cyrillic
+    ``А`` looks like ``Ashford`` and is another name), more than :data:`MAX_STACKED_MARKS`
+    combining marks on one letter (they pile up over the text around them), or the
+    replacement character U+FFFD (``�``: the text was damaged by a wrong decoding); in an
+    identifier, a dash other than ``-`` or a space other than the ASCII space (``A2009‑0003``
+    with a non-breaking hyphen looks like ``A2009-0003``).
 ``text_too_long``
     longer than the limit of its kind (:data:`LIMITS`), the same in every format and far
     below the 32,767 characters an XLSX cell holds, so no format cuts a value another
@@ -27,8 +37,8 @@ Rules (each a ``rule`` id of :class:`~kentaudit.core.errors.InputError`):
     empty or only spaces.
 ``unsafe_code``
     a code (a district code: it names files and folders) not made of ASCII letters,
-    digits, ``_`` and ``-`` (so no ``/``, ``..``, spaces or other scripts), or longer than
-    :data:`MAX_CODE`.
+    digits, ``_`` and ``-`` (so no ``/``, ``..``, spaces or other scripts), longer than
+    :data:`MAX_CODE`, or a name Windows reserves for a device (``CON``, ``NUL``, ``COM1``...).
 ``not_a_date`` / ``date_range``
     a date not written ``YYYY-MM-DD`` in ASCII digits (full-width or other digits are
     named as such, with what NFKC normalisation would read), not a real calendar day
@@ -55,7 +65,7 @@ import unicodedata
 
 from kentaudit.core.errors import InputError
 
-__all__ = ["LIMITS", "MAX_CODE", "BIDI_CONTROLS", "CODE_RE", "text_problem", "check_text", "check_code",
+__all__ = ["LIMITS", "MAX_CODE", "MAX_STACKED_MARKS", "IGNORABLE", "BIDI_CONTROLS", "CODE_RE", "text_problem", "check_text", "check_code",
            "code_problem", "match_key", "confusable_key", "shown", "date_problem", "check_date", "TEXT_RULES"]
 
 #: Longest text of each kind, in characters (the same in every output format):
@@ -70,6 +80,16 @@ CODE_RE = re.compile(r"[A-Za-z0-9_-]+", re.ASCII)
 
 #: The bidirectional controls of Unicode (UAX #9): embeddings, overrides, isolates and marks.
 BIDI_CONTROLS = frozenset([*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C])
+#: Default-ignorable code points (Unicode DerivedCoreProperties, Default_Ignorable_Code_Point)
+#: that are not of a refused category: shown as nothing, yet they make two texts differ.
+IGNORABLE = frozenset([0x034F, 0x115F, 0x1160, 0x17B4, 0x17B5, *range(0x180B, 0x1810), 0x3164,
+                       *range(0xFE00, 0xFE10), 0xFFA0, *range(0xFFF0, 0xFFF9), *range(0x1BCA0, 0x1BCA4),
+                       *range(0x1D173, 0x1D17B), *range(0xE0000, 0xE1000)])
+#: Most combining marks one letter may carry (Vietnamese needs two; "Zalgo" text piles up dozens).
+MAX_STACKED_MARKS = 4
+#: Scripts whose letters look alike: a word mixing two of them is a confusable (UTS #39).
+_LOOKALIKE_SCRIPTS = frozenset(["LATIN", "CYRILLIC", "GREEK", "ARMENIAN", "CHEROKEE", "COPTIC"])
+_WORD = re.compile(r"\w+")
 #: Categories refused anywhere in a label, name or identifier (``Cn``, unassigned, is not
 #: refused: a character newer than this Python's Unicode tables would be refused on one
 #: machine and accepted on another).
@@ -81,10 +101,16 @@ TEXT_RULES = {
                     "U+061C) in a label, name, code or parameter.",
     "invisible_character": "A zero-width, format (Cf), control (Cc), separator (Zl/Zp), surrogate or "
                            "private-use character in a label, name, code or parameter.",
+    "confusable_text": "A label, name, code or parameter showing other text than it holds: a word mixing "
+                       "letters of look-alike scripts (Latin with Cyrillic, Greek, Armenian or Cherokee), more "
+                       "than 4 combining marks on one letter, the replacement character U+FFFD (damaged by a "
+                       "wrong decoding), or in an identifier a dash other than - or a space other than the ASCII "
+                       "space.",
     "text_too_long": "A label, name, identifier or text longer than its limit (labels 200, names 100, "
                      "identifiers 64, free text 2,000 characters).",
     "blank": "A label, name or code that is empty or only spaces.",
-    "unsafe_code": "A code not made of ASCII letters, digits, _ and - (at most 32 characters).",
+    "unsafe_code": "A code not made of ASCII letters, digits, _ and - (at most 32 characters), or a Windows "
+                   "device name (CON, PRN, AUX, NUL, COM1-9, LPT1-9).",
     "not_a_date": "A date not written YYYY-MM-DD in ASCII digits, or not a real calendar day.",
     "date_range": "A date outside its allowed range.",
 }
@@ -105,7 +131,55 @@ def shown(value, limit: int = 60) -> str:
 
 
 def _refused(ch: str) -> bool:
-    return ord(ch) in BIDI_CONTROLS or unicodedata.category(ch) in _REFUSED_CATEGORIES
+    return (ord(ch) in BIDI_CONTROLS or ord(ch) in IGNORABLE or _noncharacter(ch)
+            or unicodedata.category(ch) in _REFUSED_CATEGORIES)
+
+
+def _noncharacter(ch: str) -> bool:
+    """One of the 66 code points Unicode keeps forever as noncharacters (U+FDD0-U+FDEF, U+xFFFE, U+xFFFF)."""
+    o = ord(ch)
+    return 0xFDD0 <= o <= 0xFDEF or (o & 0xFFFE) == 0xFFFE
+
+
+def _lookalike_dash(value: str) -> str | None:
+    """Why an identifier shows a ``-`` or a space it does not hold (another dash or space), or None:
+    ``A2009‑0003`` with U+2011 is another id than ``A2009-0003`` and looks the same."""
+    for i, ch in enumerate(value):
+        if (unicodedata.category(ch) == "Pd" and ch != "-") or (unicodedata.category(ch) == "Zs" and ch != " "):
+            plain = "-" if unicodedata.category(ch) == "Pd" else "a space"
+            return (f"holds U+{ord(ch):04X} {unicodedata.name(ch, '')} at character {i + 1}, which shows as "
+                    f"{plain!r} and is another character, so the id looks like another; write {plain!r}")
+    return None
+
+
+def _script(ch: str) -> str:
+    return unicodedata.name(ch, "").split(" ", 1)[0]
+
+
+def _confusable(value: str) -> str | None:
+    """Why ``value`` (not ASCII) shows other text than it holds (``confusable_text``), or None."""
+    if "\ufffd" in value:
+        return ("holds the replacement character U+FFFD, left where a wrong decoding lost a character; "
+                "read the file in its own encoding and write the character meant")
+    marks = 0
+    for i, ch in enumerate(value):
+        if unicodedata.combining(ch) or unicodedata.category(ch) in ("Mn", "Me"):
+            marks += 1
+            if marks > MAX_STACKED_MARKS:
+                return (f"stacks more than {MAX_STACKED_MARKS} combining marks on one letter (at character "
+                        f"{i + 1}): they are drawn over the text around them; remove them")
+        else:
+            marks = 0
+    for word in _WORD.findall(value):
+        if word.isascii():
+            continue
+        scripts = {_script(ch) for ch in word if ch.isalpha()} & _LOOKALIKE_SCRIPTS
+        if len(scripts) > 1:
+            who = ", ".join(f"U+{ord(ch):04X} {unicodedata.name(ch, '')}" for ch in word
+                            if ch.isalpha() and _script(ch) in scripts and _script(ch) != "LATIN")[:120]
+            return (f"mixes {' and '.join(sorted(scripts))} letters in the word {shown(word, 40)!r} ({who}): it "
+                    "looks like another word and is not; write it in one script")
+    return None
 
 
 def text_problem(value: str, kind: str) -> tuple[str, str] | None:
@@ -132,6 +206,14 @@ def text_problem(value: str, kind: str) -> tuple[str, str] | None:
                 return "invisible_character", (f"holds the invisible or control character U+{ord(ch):04X} "
                                                f"{unicodedata.name(ch, '(unnamed)')} at character {i + 1}; "
                                                "remove it")
+    if not value.isascii():
+        for i, ch in enumerate(value):
+            if ord(ch) in IGNORABLE or _noncharacter(ch):
+                return "invisible_character", (f"holds the invisible (default-ignorable or noncharacter) character U+{ord(ch):04X} "
+                                               f"{unicodedata.name(ch, '(unnamed)')} at character {i + 1}; remove it")
+        why = _confusable(value) or (_lookalike_dash(value) if kind == "identifier" else None)
+        if why is not None:
+            return "confusable_text", why
     if len(value) > limit:
         return "text_too_long", (f"is {len(value):,} characters long; a {kind} may have at most {limit:,} "
                                  "(the same limit in every output format)")
@@ -156,7 +238,15 @@ def code_problem(value: str) -> tuple[str, str] | None:
     if not CODE_RE.fullmatch(value.strip()) or len(value.strip()) > MAX_CODE:
         return "unsafe_code", (f"a code must be 1 to {MAX_CODE} ASCII letters, digits, '_' or '-' (it names "
                                "files and folders: no '/', '.', spaces or other scripts)")
+    if value.strip().upper() in _DEVICE_NAMES:
+        return "unsafe_code", (f"{value.strip()!r} is a device name on Windows (CON, PRN, AUX, NUL, COM1-9, "
+                               "LPT1-9), where a file or folder of that name cannot be made; choose another code")
     return None
+
+
+#: Names Windows reserves for devices in every folder (any case, any extension).
+_DEVICE_NAMES = frozenset(["CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
+                           *(f"LPT{i}" for i in range(1, 10))])
 
 
 def check_code(value: str, *, file=None, row=None, column=None) -> str:

@@ -86,6 +86,7 @@ RULES: dict[str, tuple[str, str]] = {
     "encoding": ("file", "The file is neither UTF-8 (with or without BOM) nor Windows-1252 text (e.g. UTF-16 or binary)."),
     "empty_file": ("file", "The file (or sheet) is empty."),
     "hidden_sheet": ("file", "XLSX: the sheet that would be read (the sheet named audits, else the first) is hidden in Excel; a hidden sheet is never read unannounced."),
+    "other_sheet_rows": ("file", "XLSX: another sheet of the workbook (hidden or not) has the same headers as the sheet read and holds rows: they would be left out unannounced, so the file is refused until they are moved into the one sheet or the sheet is deleted."),
     "header_only": ("file", "The file has a header but no data rows."),
     "missing_column": ("file", "A required column of the data model is missing."),
     "duplicate_column": ("file", "Two headers normalise to the same column name."),
@@ -116,6 +117,7 @@ RULES: dict[str, tuple[str, str]] = {
     "cp_category_without_plan": ("row", "cp_category is given but case_status is not cp_plan."),
     "bidi_control": ("row", TEXT_RULES["bidi_control"] + " (audit_id, team, auditor, moderator; kentaudit.core.textpolicy)"),
     "invisible_character": ("row", TEXT_RULES["invisible_character"] + " (audit_id, team, auditor, moderator)"),
+    "confusable_text": ("row", TEXT_RULES["confusable_text"] + " (audit_id, team, auditor, moderator)"),
     "text_too_long": ("row", "audit_id, auditor or moderator longer than 64 characters, or team longer than 100 (kentaudit.core.textpolicy.LIMITS)."),
     "duplicate_audit_id": ("row", "audit_id already appeared earlier (in any file read together), matched ignoring case, surrounding spaces and full-width forms (NFKC); every later occurrence is rejected."),
     "duplicate_case_in_sample": ("row", "The same case_ref appears again in the same cycle and sample; every later occurrence is rejected."),
@@ -154,6 +156,7 @@ RULE_WORDS: dict[str, str] = {
     "cp_category_without_plan": "a plan category on a case without a plan",
     "bidi_control": "text holding a hidden direction control",
     "invisible_character": "text holding an invisible character",
+    "confusable_text": "text that looks like other text",
     "text_too_long": "text longer than its limit",
     "duplicate_audit_id": "the audit id appeared before",
     "duplicate_case_in_sample": "the case appeared before in the same sample",
@@ -847,11 +850,53 @@ def _xlsx_records(wb, raw, sha, name, deadline, wanted=None, header_row=1) -> _R
         records.append((i, fields))
     if header is None:
         raise EmptyInputError(f"sheet {sheet!r} is empty.", file=name, rule="empty_file")
+    _refuse_rows_elsewhere(wb, sheet, header, name, deadline)
     rf = _RawFile(name, sha, f"xlsx:{sheet}", header, records, blank, header_row=header_row)
     if wanted is None and sheet.strip().lower() != "audits":
         rf.other_sheets = tuple(s for s in names if s != sheet)
     _scan(rf, records)
     return rf
+
+
+def _refuse_rows_elsewhere(wb, sheet: str, header: list, name: str, deadline: float) -> None:
+    """Refuse a workbook in which another sheet (hidden or not) has the read sheet's headers
+    and rows under them (rule ``other_sheet_rows``): a second month's audits, or a hidden
+    copy, would otherwise be left out without a word. Sheets of notes, lookups or a cover
+    (other headers) are not the audits and are not read."""
+    want = [_header_key(h) for h in header]
+    for other in wb.sheetnames:
+        if other == sheet:
+            continue
+        ws = wb[other]
+        ws.reset_dimensions()
+        head, n = None, 0
+        for i, values in enumerate(ws.iter_rows(values_only=True), start=1):
+            if i % 100 == 0 and time.monotonic() > deadline:
+                raise InputError(f"reading the workbook took more than {MAX_XLSX_SECONDS:.0f} s (at sheet "
+                                 f"{other!r}, row {i:,}); save the audits as CSV.", file=name, row=i,
+                                 rule="unreadable_file")
+            fields = [_cell_text(v) for v in values[:MAX_XLSX_COLUMNS]]
+            if all(f.strip() == "" for f in fields):
+                continue
+            if head is None:
+                while fields and fields[-1].strip() == "":
+                    fields.pop()
+                head = [_header_key(f) for f in fields]
+                if head != want:
+                    break  # another table (notes, a lookup, a cover page): not the audits
+                continue
+            n += 1
+        if head == want and n:
+            state = getattr(ws, "sheet_state", "visible")
+            raise InputError(
+                f"sheet {other!r}{'' if state == 'visible' else f' ({state} in Excel)'} has the same headers as "
+                f"sheet {sheet!r}, which kentaudit reads, and holds {n:,} row(s) that would be left out. Move "
+                f"them into {sheet!r} (one sheet of audits per workbook), or delete the sheet {other!r}.",
+                file=name, rule="other_sheet_rows")
+
+
+def _header_key(h) -> str:
+    return " ".join(str(h).split()).casefold()
 
 
 def _read_raw(path, sheet: str | None = None, header_row: int = 1, delimiter: str = ",") -> _RawFile:

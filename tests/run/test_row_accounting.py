@@ -224,3 +224,36 @@ def test_the_manifest_and_the_published_reconciliation_give_the_same_counts(fixt
     assert counts["Total"] == str(checks["rows_read"])
     assert counts["Accepted"] == str(checks["accepted_rows"])
     assert checks["rows_read"] == checks["accepted_rows"] + checks["rejected_rows"]
+
+
+def _unreadable(kind: str, dest: Path) -> Path:
+    """An export that cannot be read at all, as a careless copy produces one."""
+    import zipfile
+    if kind == "xlsx_zip_of_text":
+        p = dest / "audits.xlsx"
+        with zipfile.ZipFile(p, "w") as z:
+            z.writestr("readme.txt", "not a workbook")
+    elif kind == "xlsx_truncated":
+        p = dest / "audits.xlsx"
+        p.write_bytes((ROOT / "data" / "synthetic" / "audits_2009.xlsx").read_bytes()[:20_000])
+    else:  # a CSV in an encoding kentaudit does not read
+        p = dest / "audits.csv"
+        p.write_bytes((ROOT / "data" / "synthetic" / "audits_2009.csv").read_text(encoding="utf-8").encode("utf-16"))
+    return p
+
+
+@pytest.mark.parametrize("kind,rule", [("xlsx_zip_of_text", "unreadable_file"), ("xlsx_truncated", "unreadable_file"),
+                                       ("csv_utf16", "encoding")])
+def test_an_unreadable_export_is_refused_before_any_notebook_starts(tmp_path, kind, rule):
+    # it was recorded as a warning ("could not be checked") and every notebook then failed on it
+    params = make_scratch_repo(tmp_path / "repo", "2009")
+    export = _unreadable(kind, tmp_path)
+    doc = yaml.safe_load(params.read_text())
+    doc["inputs"]["audits"] = [str(export)]
+    params.write_text(yaml.safe_dump(doc, sort_keys=False))
+    res = _run(params)
+    assert res.returncode == 2, res.stderr
+    assert "Traceback" not in res.stderr + res.stdout
+    assert str(export) in res.stderr and f"[rule: {rule}]" in res.stderr
+    out = params.parent.parent / "outputs"
+    assert not out.exists() or not any(out.iterdir()), "no run folder, staging folder or notebook"

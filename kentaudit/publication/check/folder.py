@@ -46,7 +46,14 @@ What it finds (``Finding.kind``):
     XLSX or HTML that the CSV hides.
 ``unexpected_file``
     a file type the check cannot read (only HTML, XLSX, CSV, JSON, SVG, TXT
-    and PNG images may be published).
+    and PNG images may be published); a file whose content is not what its name says
+    (a CSV named ``.png`` is never read as an image, so its rows would pass unread; a
+    workbook named ``.csv``); a hidden file (a name starting with ``.``, which file
+    browsers do not show); a copy of a file of the restricted folder (the same bytes, or
+    text carrying its ``RESTRICTED`` mark); a CSV cell holding formula text
+    (``=HYPERLINK(...)``); in HTML, a comment, a ``data-`` attribute other than the
+    writer's or an element hidden from the reader (``hidden``, ``display: none``): kentaudit
+    writes none of these, so each is an edit after the build that can carry a hidden value.
 ``unreadable``
     a file of a known type that could not be parsed.
 ``link``
@@ -92,6 +99,10 @@ link out of the folder or block on a FIFO).
 """
 from __future__ import annotations
 
+import contextlib
+import csv
+import hashlib
+import io
 import json
 import os
 import re
@@ -107,6 +118,7 @@ import openpyxl
 import pandas as pd
 import pypdfium2 as pdfium
 
+from kentaudit.core.safetext import is_formula_text
 from kentaudit.publication.check.attack import attack
 
 __all__ = ["Finding", "KINDS", "check_publication", "check_printed", "check_publication_cli", "sheet_table_id",
@@ -617,6 +629,11 @@ def _pdf_text(path: Path) -> str:
     return "\n".join(pages).replace("\r\n", "\n").replace("\r", "\n")
 
 
+#: The data attributes kentaudit's HTML writer sets (kentaudit.publication.writers.html).
+_DATA_ATTRIBUTES = frozenset(["data-column", "data-kind", "data-table-id"])
+_HIDING_STYLE_RE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*0", re.I)
+
+
 class _HTMLTables(HTMLParser):
     def __init__(self):
         super().__init__(convert_charrefs=True)
@@ -626,10 +643,22 @@ class _HTMLTables(HTMLParser):
         self._cur = None
         self._cell = None
         self._row = None
+        self.concealed = []   # (line, what): text a reader is not shown (comments, hidden elements, data-*)
+
+    def handle_comment(self, data):
+        # kentaudit writes no comment: one is text no reader sees, so it is scanned and named
+        line = self.getpos()[0]
+        self.texts.append((line, data))
+        self.concealed.append((line, f"an HTML comment ({_one_line(data.strip())[:60]!r})"))
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
         line = self.getpos()[0]
+        for k, v in attrs:
+            if k.startswith("data-") and k not in _DATA_ATTRIBUTES:
+                self.concealed.append((line, f"an attribute kentaudit does not write, {k}={_one_line(v or '')[:40]!r}"))
+            elif k == "hidden" or (k == "style" and v and _HIDING_STYLE_RE.search(v)):
+                self.concealed.append((line, f"a <{tag}> hidden from the reader ({k}={_one_line(v or '')[:40]!r})"))
         for k, v in attrs:
             if v and k in ("alt", "title", "aria-label", "content", "value", "href", "src") and not v.startswith("data:image"):
                 self.texts.append((line, v))
@@ -681,6 +710,10 @@ def _html_tables(path: Path, rel: str, scanner, hidden=None) -> tuple[list[_Tabl
     findings = []
     for line, t in p.texts:
         findings += scanner.scan(t, rel, f"line {line}")
+    for line, what in p.concealed:
+        findings.append(Finding(rel, f"line {line}", "unexpected_file",
+                                f"{what}: text no reader sees can carry a hidden value; kentaudit writes none, so "
+                                "the page was edited after the build"))
     if hidden is not None:
         findings += hidden.scan_html(p.prose, rel)
     tables = []
@@ -904,6 +937,71 @@ _SPECIAL = ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISSOCK, "a socket"),
             (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"))
 
 
+#: How a file of each published type begins (its "magic number"): a file whose bytes say
+#: otherwise is not read as its name says (a CSV of rows named ``.png`` was never opened).
+_SIGNATURES = {".png": (b"\x89PNG\r\n\x1a\n",), ".xlsx": (b"PK\x03\x04",), ".xlsm": (b"PK\x03\x04",),
+               ".ods": (b"PK\x03\x04",), ".pdf": (b"%PDF-",)}
+_BINARY_STARTS = {b"\x89PNG": "a PNG image", b"PK\x03\x04": "a zip archive (a workbook or other)",
+                  b"%PDF-": "a PDF"}
+#: The first words of every file of a restricted folder (kentaudit.publication.appendix writes
+#: them; the check does not import the code it checks, so they are written here too).
+RESTRICTED_MARK_RE = re.compile(r"RESTRICTED\s*-\s*unsuppressed", re.I)
+
+
+def _what_it_is(head: bytes) -> str | None:
+    return next((w for sig, w in _BINARY_STARTS.items() if head.startswith(sig)), None)
+
+
+def _identity_findings(root: Path, files: list[Path], restricted_dir) -> list[Finding]:
+    """Files that are not what they say: hidden names, content of another type than the
+    extension, copies of restricted files, formula text in a CSV (``unexpected_file``)."""
+    out = []
+    restricted = set()
+    if restricted_dir is not None and Path(restricted_dir).is_dir():
+        for q in Path(restricted_dir).rglob("*"):
+            if q.is_file() and not q.is_symlink():
+                with contextlib.suppress(OSError):
+                    restricted.add(hashlib.sha256(q.read_bytes()).hexdigest())
+    for path in files:
+        rel = path.relative_to(root).as_posix()
+        if any(part.startswith(".") for part in path.relative_to(root).parts):
+            out.append(Finding(rel, "-", "unexpected_file", "a hidden file (its name starts with '.'): file "
+                               "browsers do not show it, so nobody reviews what is published; remove it"))
+        try:
+            raw = path.read_bytes()
+        except OSError as e:
+            out.append(Finding(rel, "-", "unreadable", f"cannot be read ({e.strerror or e})"))
+            continue
+        ext = path.suffix.lower()
+        head = raw[:16]
+        sigs = _SIGNATURES.get(ext)
+        if sigs is not None and not head.startswith(sigs):
+            out.append(Finding(rel, "-", "unexpected_file",
+                               f"its content is {_what_it_is(head) or 'not ' + ext[1:].upper()} (it begins "
+                               f"{head[:8]!r}), not what its name says ({ext}); it is not checked as one: "
+                               "publish it under its own type or remove it"))
+        elif sigs is None and (_what_it_is(head) or b"\x00" in raw[:65536]):
+            out.append(Finding(rel, "-", "unexpected_file",
+                               f"its content is {_what_it_is(head) or 'binary data'}, not the text its name says "
+                               f"({ext or 'no extension'}); remove it or publish it under its own type"))
+        if restricted and hashlib.sha256(raw).hexdigest() in restricted:
+            out.append(Finding(rel, "-", "unexpected_file", "the same bytes as a file of the restricted folder: "
+                               "restricted files are never published"))
+        elif RESTRICTED_MARK_RE.search(raw[:4096].decode("utf-8", errors="replace")):
+            out.append(Finding(rel, "-", "unexpected_file", "carries the restricted folder's mark "
+                               "('RESTRICTED - unsuppressed ...'): a restricted file is never published"))
+        if ext == ".csv" and sigs is None and not _what_it_is(head):
+            text = raw.decode("utf-8", errors="replace")
+            for i, row in enumerate(csv.reader(io.StringIO(text)), start=1):
+                cell = next((c for c in row if is_formula_text(c)), None)
+                if cell is not None:
+                    out.append(Finding(rel, f"line {i}", "unexpected_file",
+                                       f"a cell holds formula text ({cell[:40]!r}): a spreadsheet opening the "
+                                       "CSV runs it; kentaudit writes none, so the file was edited after the build"))
+                    break
+    return out
+
+
 def _walk(root: Path) -> tuple[list[Path], list[Finding], bool]:
     """Every plain file under ``root`` (sorted), never following a link; a finding for
     every link, hard-linked file and thing that is neither a plain file nor a folder; and
@@ -961,17 +1059,32 @@ def _walk(root: Path) -> tuple[list[Path], list[Finding], bool]:
     return sorted(files), findings, stop
 
 
-def _metadata_disagrees(meta_file: Path, threshold: int, width: int) -> list[Finding]:
-    """A finding for each disclosure parameter ``csv/metadata.json`` states other than the given one."""
+def _metadata_disagrees(meta_file: Path, threshold: int, width: int, authority: str | None = None) -> list[Finding]:
+    """A finding for each disclosure parameter ``csv/metadata.json`` states other than the given
+    one, or does not state; and for an authority (``universe.authority``, the label the check
+    reads as a total of every record) other than the cycle's, when the cycle's is given."""
     try:
-        disclosure = json.loads(meta_file.read_text(encoding="utf-8")).get("disclosure") or {}
+        doc = json.loads(meta_file.read_text(encoding="utf-8"))
+        disclosure = doc.get("disclosure")
     except (OSError, ValueError, AttributeError):
         return []  # unreadable metadata is reported where the tables are read
     out = []
     rel = "csv/metadata.json"
+    if not isinstance(disclosure, dict):
+        disclosure = {}
+    universe = doc.get("universe") if isinstance(doc.get("universe"), dict) else {}
+    if authority is not None and "authority" in universe and universe["authority"] != authority:
+        out.append(Finding(rel, "universe.authority", "metadata",
+                           f"states the authority {_one_line(str(universe['authority']))[:60]!r}, but the cycle's is "
+                           f"{authority!r} (from its parameter file): a row labelled with the stated name is read as "
+                           "a total of every record and its small counts are not findings; checked with the cycle's"))
     for key, given, what in (("threshold", threshold, "suppression threshold"),
                              ("protection_width", width, "protection width")):
-        if key in disclosure and disclosure[key] != given:
+        if key not in disclosure and doc.get("tables"):
+            out.append(Finding(rel, f"disclosure.{key}", "metadata",
+                               f"states no {what}: every kentaudit release states the values it was protected "
+                               f"with, so this metadata was changed or is not kentaudit's; checked with {given}"))
+        elif key in disclosure and disclosure[key] != given:
             out.append(Finding(rel, f"disclosure.{key}", "metadata",
                                f"states {what} {disclosure[key]!r}, but the cycle's is {given} (from its "
                                "parameter file or the command line): the tables were not protected as the "
@@ -981,7 +1094,8 @@ def _metadata_disagrees(meta_file: Path, threshold: int, width: int) -> list[Fin
 
 # ------------------------------------------------------------------- driver
 def check_publication(publish_dir, *, restricted_dir=None, threshold: int | None = DEFAULT_THRESHOLD,
-                      audit_files=(), width: int | None = DEFAULT_WIDTH, earlier=()) -> list[Finding]:
+                      audit_files=(), width: int | None = DEFAULT_WIDTH, earlier=(),
+                      authority: str | None = None) -> list[Finding]:
     """Scan every file under ``publish_dir`` for disclosure leaks.
 
     Parameters
@@ -1003,6 +1117,10 @@ def check_publication(publish_dir, *, restricted_dir=None, threshold: int | None
     earlier : iterable of path-like
         ``publish/`` folders of earlier appendices of the programme: the attack
         uses their counts too.
+    authority : str, optional
+        The cycle's authority (its parameter file's ``publication.authority``): where the
+        metadata's ``universe.authority`` differs, that is a ``metadata`` finding (a row
+        with the stated label is read as a total of every record).
 
     Returns
     -------
@@ -1031,6 +1149,7 @@ def check_publication(publish_dir, *, restricted_dir=None, threshold: int | None
     hidden = _HiddenValues.from_restricted(restricted_dir)
     meta, full_meta = {}, {}
     findings: list[Finding] = list(structure)  # hard links (the files are still read)
+    findings += _identity_findings(root, files, restricted_dir)
     mf = root / "csv" / "metadata.json"
     if mf.is_file():
         try:
@@ -1047,7 +1166,7 @@ def check_publication(publish_dir, *, restricted_dir=None, threshold: int | None
                                     f"{str(e)[:120] or 'empty'}), so its tables cannot be checked against "
                                     "it or attacked"))
     if mf.is_file():
-        findings += _metadata_disagrees(mf, threshold, width)
+        findings += _metadata_disagrees(mf, threshold, width, authority)
     by_format: dict[str, dict] = {}
     for path in files:
         rel = path.relative_to(root).as_posix()
@@ -1157,19 +1276,22 @@ def check_printed(pdf_path, *, restricted_dir=None, audit_files=(), rel: str | N
 
 
 def _units_of(publish_dir: Path):
-    """The units and their areas a release is about (its metadata's ``universe.districts``),
-    or None if its metadata cannot be read as kentaudit writes it."""
+    """The authority, and the units and their areas, a release is about (its metadata's
+    ``universe.authority`` and ``universe.districts``), or None if its metadata cannot be read
+    as kentaudit writes it."""
     mf = Path(publish_dir) / "csv" / "metadata.json"
     if not _plain_file(mf):
         return None
     try:
-        units = json.loads(mf.read_text(encoding="utf-8"))["universe"]["districts"]
-    except (OSError, ValueError, KeyError, TypeError):
+        universe = json.loads(mf.read_text(encoding="utf-8"))["universe"]
+        units = universe["districts"]
+        authority = str(universe.get("authority") or "").strip().casefold()
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
     if isinstance(units, dict):
-        return tuple(sorted((str(k), str(v)) for k, v in units.items()))
+        return authority, tuple(sorted((str(k), str(v)) for k, v in units.items()))
     if isinstance(units, list):
-        return tuple(sorted((str(k), "") for k in units))
+        return authority, tuple(sorted((str(k), "") for k in units))
     return None
 
 
@@ -1177,8 +1299,9 @@ def sibling_releases(publish_dir) -> tuple[list[Path], list[Path]]:
     """The other cycles' ``publish/`` folders under the same output folder as ``publish_dir``
     (``<output_dir>/<cycle>/publish``), split into those of the same programme and the others.
 
-    A release is of the same programme when its metadata describes the same units, each in the
-    same area, as this one's (``universe.districts``): the attack combines counts defined by the
+    A release is of the same programme when its metadata names the same authority
+    (``universe.authority``) and describes the same units, each in the same area, as this
+    one's (``universe.districts``): the attack combines counts defined by the
     records their row labels name, so only releases about the same units can narrow a hidden
     cell. Another authority's release, or the same authority's under another unit structure,
     copied beside this one is left out (and named by the command line); so is one whose
@@ -1216,7 +1339,7 @@ def _plain_file(path: Path) -> bool:
 
 
 def check_publication_cli(path, restricted=None, threshold=None, width=None, earlier=(),
-                          source: str | None = None) -> int:
+                          source: str | None = None, authority: str | None = None) -> int:
     """``kentaudit check-publication``: print the findings; 1 if any, else 0.
 
     ``threshold`` and ``width`` are the cycle's (the command line reads them from
@@ -1237,7 +1360,7 @@ def check_publication_cli(path, restricted=None, threshold=None, width=None, ear
             print("not combined (other units or areas, or unreadable metadata: not this programme's "
                   "releases): " + ", ".join(_one_line(str(e)) for e in unrelated))
     findings = check_publication(path, restricted_dir=restricted, threshold=threshold, width=width,
-                                 earlier=earlier)
+                                 earlier=earlier, authority=authority)
     for f in findings:
         print(f)
     if findings:
