@@ -199,6 +199,18 @@ def fake_appendix(tmp_path_factory) -> SimpleNamespace:
     return SimpleNamespace(**computed_once(tmp_path_factory, "fake-appendix", _build_fake_appendix))
 
 
+@pytest.fixture
+def fake_pub(fake_appendix, tmp_path) -> Path:
+    """A copy of the fake appendix's ``publish/`` folder for one test to change (plant a fault
+    in), at ``<tmp>/outputs/2009/publish`` with no other cycle beside it: the command line
+    attacks the programme's other releases found beside a cycle, and there are none."""
+    import shutil
+
+    dst = tmp_path / "outputs" / "2009" / "publish"
+    shutil.copytree(fake_appendix.result.publish_dir, dst)
+    return dst
+
+
 def _districts_2009(work: Path):
     import warnings
 

@@ -30,15 +30,6 @@ def built(fake_appendix):
     return fake_appendix.result
 
 
-@pytest.fixture
-def pub(built, tmp_path):
-    # <output_dir>/<cycle>/publish with no other cycle beside it: the command line attacks
-    # the programme's other releases found there, and there are none
-    dst = tmp_path / "outputs" / "2009" / "publish"
-    shutil.copytree(built.publish_dir, dst)
-    return dst
-
-
 def kinds(findings):
     return {f.kind for f in findings}
 
@@ -47,14 +38,14 @@ def test_new_kinds_are_declared():
     assert {"link", "special_file", "metadata"} <= set(KINDS)
 
 
-def test_the_clean_copy_passes(pub):
-    assert check_publication(pub, threshold=5, width=3) == []
+def test_the_clean_copy_passes(fake_pub):
+    assert check_publication(fake_pub, threshold=5, width=3) == []
 
 
 # ------------------------------------------------------------------ links
-def test_a_link_to_the_restricted_folder_is_a_finding_and_is_not_followed(built, pub):
-    (pub / "extra").symlink_to(built.restricted_dir, target_is_directory=True)
-    f = check_publication(pub, restricted_dir=built.restricted_dir)
+def test_a_link_to_the_restricted_folder_is_a_finding_and_is_not_followed(built, fake_pub):
+    (fake_pub / "extra").symlink_to(built.restricted_dir, target_is_directory=True)
+    f = check_publication(fake_pub, restricted_dir=built.restricted_dir)
     assert [(x.file, x.kind) for x in f] == [("extra", "link")]
     assert str(built.restricted_dir) in f[0].detail and "a folder" in f[0].detail
 
@@ -70,59 +61,59 @@ def test_a_relative_folder_link_as_in_the_issue_is_a_finding(tmp_path):
     assert "'../restricted'" in f[0].detail
 
 
-def test_a_link_to_a_file_is_a_finding(pub, tmp_path):
+def test_a_link_to_a_file_is_a_finding(fake_pub, tmp_path):
     secret = tmp_path / "secret.csv"
     secret.write_text("case_ref\nSYN-0000001\n")
-    (pub / "csv" / "T99.csv").symlink_to(secret)
-    f = check_publication(pub)
+    (fake_pub / "csv" / "T99.csv").symlink_to(secret)
+    f = check_publication(fake_pub)
     assert [(x.file, x.kind) for x in f] == [("csv/T99.csv", "link")]
     assert "a file" in f[0].detail
 
 
-def test_a_broken_link_is_a_finding(pub):
-    (pub / "gone.csv").symlink_to(pub / "no-such-file.csv")
-    f = check_publication(pub)
+def test_a_broken_link_is_a_finding(fake_pub):
+    (fake_pub / "gone.csv").symlink_to(fake_pub / "no-such-file.csv")
+    f = check_publication(fake_pub)
     assert [(x.file, x.kind) for x in f] == [("gone.csv", "link")]
     assert "broken" in f[0].detail
 
 
-def test_a_link_in_a_subfolder_is_found(pub, tmp_path):
-    (pub / "figures" / "deep").mkdir(parents=True, exist_ok=True)
-    (pub / "figures" / "deep" / "up").symlink_to(tmp_path, target_is_directory=True)
-    assert [(x.file, x.kind) for x in check_publication(pub)] == [("figures/deep/up", "link")]
+def test_a_link_in_a_subfolder_is_found(fake_pub, tmp_path):
+    (fake_pub / "figures" / "deep").mkdir(parents=True, exist_ok=True)
+    (fake_pub / "figures" / "deep" / "up").symlink_to(tmp_path, target_is_directory=True)
+    assert [(x.file, x.kind) for x in check_publication(fake_pub)] == [("figures/deep/up", "link")]
 
 
-def test_a_hard_linked_file_is_a_finding(pub, tmp_path):
-    os.link(pub / "appendix.html", tmp_path / "other-name.html")
-    f = check_publication(pub)
+def test_a_hard_linked_file_is_a_finding(fake_pub, tmp_path):
+    os.link(fake_pub / "appendix.html", tmp_path / "other-name.html")
+    f = check_publication(fake_pub)
     assert [(x.file, x.kind) for x in f] == [("appendix.html", "link")]
     assert "2 names" in f[0].detail
 
 
 # ------------------------------------------------------------------ special files
-def test_a_fifo_is_a_finding_and_is_never_opened(pub):
+def test_a_fifo_is_a_finding_and_is_never_opened(fake_pub):
     # opening a FIFO for reading blocks until a writer comes: the check returning at all
     # shows it was not opened
-    os.mkfifo(pub / "csv" / "T1.csv.pipe")
-    os.mkfifo(pub / "csv" / "metadata2.json")
-    f = check_publication(pub)
+    os.mkfifo(fake_pub / "csv" / "T1.csv.pipe")
+    os.mkfifo(fake_pub / "csv" / "metadata2.json")
+    f = check_publication(fake_pub)
     assert {(x.file, x.kind) for x in f} == {("csv/T1.csv.pipe", "special_file"),
                                              ("csv/metadata2.json", "special_file")}
     assert all("FIFO" in x.detail for x in f)
 
 
-def test_a_fifo_in_place_of_the_metadata_does_not_block(pub):
-    (pub / "csv" / "metadata.json").unlink()
-    os.mkfifo(pub / "csv" / "metadata.json")
-    assert [(x.file, x.kind) for x in check_publication(pub)] == [("csv/metadata.json", "special_file")]
+def test_a_fifo_in_place_of_the_metadata_does_not_block(fake_pub):
+    (fake_pub / "csv" / "metadata.json").unlink()
+    os.mkfifo(fake_pub / "csv" / "metadata.json")
+    assert [(x.file, x.kind) for x in check_publication(fake_pub)] == [("csv/metadata.json", "special_file")]
 
 
-def test_a_socket_is_a_finding(pub, monkeypatch):
-    monkeypatch.chdir(pub)  # a relative name: a socket path is limited to 108 bytes
+def test_a_socket_is_a_finding(fake_pub, monkeypatch):
+    monkeypatch.chdir(fake_pub)  # a relative name: a socket path is limited to 108 bytes
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
         s.bind("sock")
-        f = check_publication(pub)
+        f = check_publication(fake_pub)
     finally:
         s.close()
     assert [(x.file, x.kind) for x in f] == [("sock", "special_file")]
@@ -130,48 +121,48 @@ def test_a_socket_is_a_finding(pub, monkeypatch):
 
 
 @pytest.mark.parametrize("mode,what", [(stat.S_IFCHR, "character device"), (stat.S_IFBLK, "block device")])
-def test_a_device_is_a_finding(pub, mode, what):
+def test_a_device_is_a_finding(fake_pub, mode, what):
     try:
-        os.mknod(pub / "dev", 0o600 | mode, os.makedev(1, 3))
+        os.mknod(fake_pub / "dev", 0o600 | mode, os.makedev(1, 3))
     except PermissionError:
         pytest.skip("creating a device needs CAP_MKNOD")
-    f = check_publication(pub)
+    f = check_publication(fake_pub)
     assert [(x.file, x.kind) for x in f] == [("dev", "special_file")]
     assert what in f[0].detail
 
 
 # ------------------------------------------------------------------ threshold and width
-def _set_disclosure(pub, **values):
-    mf = pub / "csv" / "metadata.json"
+def _set_disclosure(fake_pub, **values):
+    mf = fake_pub / "csv" / "metadata.json"
     meta = json.loads(mf.read_text(encoding="utf-8"))
     meta["disclosure"].update(values)
     mf.write_text(json.dumps(meta), encoding="utf-8")
 
 
-def test_metadata_edited_to_width_0_is_a_finding(pub):
-    _set_disclosure(pub, protection_width=0)
-    f = check_publication(pub, threshold=5, width=3)
+def test_metadata_edited_to_width_0_is_a_finding(fake_pub):
+    _set_disclosure(fake_pub, protection_width=0)
+    f = check_publication(fake_pub, threshold=5, width=3)
     assert [(x.file, x.location, x.kind) for x in f] == [
         ("csv/metadata.json", "disclosure.protection_width", "metadata")]
     assert "states protection width 0" in f[0].detail and "checked with 3" in f[0].detail
 
 
-def test_metadata_edited_threshold_is_a_finding(pub):
-    _set_disclosure(pub, threshold=0)
-    f = check_publication(pub, threshold=5, width=3)
+def test_metadata_edited_threshold_is_a_finding(fake_pub):
+    _set_disclosure(fake_pub, threshold=0)
+    f = check_publication(fake_pub, threshold=5, width=3)
     assert [(x.location, x.kind) for x in f] == [("disclosure.threshold", "metadata")]
 
 
-def test_width_defaults_to_the_parameter_files_default_not_the_metadata(pub):
+def test_width_defaults_to_the_parameter_files_default_not_the_metadata(fake_pub):
     # with no width given the check uses 3 (a parameter file's default), so metadata
     # stating 0 cannot lower it
-    _set_disclosure(pub, protection_width=0)
-    assert "metadata" in kinds(check_publication(pub))
+    _set_disclosure(fake_pub, protection_width=0)
+    assert "metadata" in kinds(check_publication(fake_pub))
 
 
-def test_a_wider_width_than_the_appendix_was_protected_with_is_found(pub):
+def test_a_wider_width_than_the_appendix_was_protected_with_is_found(fake_pub):
     # the cycle asks for width 4; the appendix was protected with 3: the metadata says so
-    assert "metadata" in kinds(check_publication(pub, threshold=5, width=4))
+    assert "metadata" in kinds(check_publication(fake_pub, threshold=5, width=4))
 
 
 def _params_file(tmp_path, **change) -> Path:
@@ -184,54 +175,54 @@ def _params_file(tmp_path, **change) -> Path:
     return p
 
 
-def test_cli_takes_threshold_and_width_from_params(pub, tmp_path, capsys):
-    assert main(["check-publication", str(pub), "--params", str(_params_file(tmp_path))]) == 0
+def test_cli_takes_threshold_and_width_from_params(fake_pub, tmp_path, capsys):
+    assert main(["check-publication", str(fake_pub), "--params", str(_params_file(tmp_path))]) == 0
     out = capsys.readouterr().out
     assert "suppression threshold 5 and protection width 3 (from " in out and "is clean" in out
     # a cycle whose parameter file asks for width 4: this appendix was not protected so
-    assert main(["check-publication", str(pub), "--params",
+    assert main(["check-publication", str(fake_pub), "--params",
                  str(_params_file(tmp_path, protection_width=4))]) == 1
     assert "metadata: states protection width 3" in capsys.readouterr().out
 
 
-def test_cli_command_line_values_win_over_params(pub, tmp_path, capsys):
+def test_cli_command_line_values_win_over_params(fake_pub, tmp_path, capsys):
     p = _params_file(tmp_path, suppression_threshold=6)  # the appendix was protected with 5
-    assert main(["check-publication", str(pub), "--params", str(p)]) == 1
+    assert main(["check-publication", str(fake_pub), "--params", str(p)]) == 1
     assert "metadata: states suppression threshold 5, but the cycle's is 6" in capsys.readouterr().out
-    assert main(["check-publication", str(pub), "--params", str(p), "--threshold", "5"]) == 0
+    assert main(["check-publication", str(fake_pub), "--params", str(p), "--threshold", "5"]) == 0
     assert "threshold 5 and protection width 3 (--threshold/--width given on the command line" in \
         capsys.readouterr().out
 
 
-def test_a_fifo_beside_the_folder_in_another_release_is_a_finding_not_a_hang(pub):
+def test_a_fifo_beside_the_folder_in_another_release_is_a_finding_not_a_hang(fake_pub):
     # the command line attacks the other cycles' publish/ folders beside the one checked:
     # one whose metadata is a FIFO is never read, and a link in another is named
-    other = pub.parents[1] / "2013" / "publish" / "csv"
+    other = fake_pub.parents[1] / "2013" / "publish" / "csv"
     other.mkdir(parents=True)
     os.mkfifo(other / "metadata.json")
-    third = pub.parents[1] / "2011" / "publish"
-    shutil.copytree(pub, third)
-    (third / "extra").symlink_to(pub.parents[1], target_is_directory=True)
+    third = fake_pub.parents[1] / "2011" / "publish"
+    shutil.copytree(fake_pub, third)
+    (third / "extra").symlink_to(fake_pub.parents[1], target_is_directory=True)
     from kentaudit.publication.check.folder import programme_releases
-    earlier = programme_releases(pub)
+    earlier = programme_releases(fake_pub)
     assert earlier == [third]
-    f = check_publication(pub, earlier=earlier)
+    f = check_publication(fake_pub, earlier=earlier)
     assert [(x.file, x.kind) for x in f] == [(f"{third}/extra", "link")]
 
 
-def test_cli_refuses_a_link_with_exit_1(built, pub, capsys):
-    (pub / "extra").symlink_to(built.restricted_dir, target_is_directory=True)
-    assert main(["check-publication", str(pub), "--restricted", str(built.restricted_dir)]) == 1
+def test_cli_refuses_a_link_with_exit_1(built, fake_pub, capsys):
+    (fake_pub / "extra").symlink_to(built.restricted_dir, target_is_directory=True)
+    assert main(["check-publication", str(fake_pub), "--restricted", str(built.restricted_dir)]) == 1
     out = capsys.readouterr().out
     assert "extra [-] link: a symbolic link" in out and "1 finding(s)" in out
 
 
 @pytest.mark.parametrize("name", ["ok.csv\nT1.csv", "ok\r.csv", "T\u202e1.csv", "ok\x1b[2K.csv"])
-def test_a_file_name_with_a_line_break_or_control_is_reported_on_one_line_as_code_points(built, pub, capsys,
+def test_a_file_name_with_a_line_break_or_control_is_reported_on_one_line_as_code_points(built, fake_pub, capsys,
                                                                                         name):
     # a copied restricted table named 'ok.csv\nT1.csv' printed its findings as if T1.csv had them
-    shutil.copy(next(built.restricted_dir.rglob("*.csv")), pub / "csv" / name)
-    assert main(["check-publication", str(pub)]) == 1
+    shutil.copy(next(built.restricted_dir.rglob("*.csv")), fake_pub / "csv" / name)
+    assert main(["check-publication", str(fake_pub)]) == 1
     out = capsys.readouterr().out
     lines = [ln for ln in out.splitlines() if ln.startswith("csv/ok") or ln.startswith("csv/T<U+202E>")]
     assert lines and all("] " in ln for ln in lines)
@@ -240,23 +231,23 @@ def test_a_file_name_with_a_line_break_or_control_is_reported_on_one_line_as_cod
 
 
 # ------------------------------------------------------------------ broken copies
-def test_a_zero_byte_table_is_an_unreadable_finding_not_an_internal_error(pub, capsys):
+def test_a_zero_byte_table_is_an_unreadable_finding_not_an_internal_error(fake_pub, capsys):
     # a truncated copy of a published CSV: the attack and the figure checks, which read every
     # table, skip it; the check names it and fails (exit 1), never exit 70
-    (pub / "csv" / "T3.csv").write_bytes(b"")
-    f = check_publication(pub, threshold=5, width=3)
+    (fake_pub / "csv" / "T3.csv").write_bytes(b"")
+    f = check_publication(fake_pub, threshold=5, width=3)
     assert [(x.file, x.kind) for x in f] == [("csv/T3.csv", "unreadable")]
-    assert main(["check-publication", str(pub), "--threshold", "5", "--width", "3"]) == 1
+    assert main(["check-publication", str(fake_pub), "--threshold", "5", "--width", "3"]) == 1
     assert "csv/T3.csv" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("text", ["", "{", "[]", '{"universe": {"cycles": 5}, "tables": 3}',
                                   '{"universe": {"cycles": 5}, "tables": []}'])
-def test_metadata_that_cannot_be_read_is_a_finding_never_clean(pub, text):
+def test_metadata_that_cannot_be_read_is_a_finding_never_clean(fake_pub, text):
     # emptied, truncated or reshaped metadata.json: the tables cannot be checked against it or
     # attacked, so the release is not shown safe (it was "clean" when empty, exit 70 when reshaped)
-    (pub / "csv" / "metadata.json").write_text(text, encoding="utf-8")
-    f = check_publication(pub, threshold=5, width=3)
+    (fake_pub / "csv" / "metadata.json").write_text(text, encoding="utf-8")
+    f = check_publication(fake_pub, threshold=5, width=3)
     assert ("csv/metadata.json", "unreadable") in [(x.file, x.kind) for x in f]
 
 
@@ -267,23 +258,23 @@ def _with_units(release: Path, change) -> None:
     m.write_text(json.dumps(meta), encoding="utf-8")
 
 
-def test_only_releases_about_the_same_units_are_combined_as_other_releases(pub, capsys):
+def test_only_releases_about_the_same_units_are_combined_as_other_releases(fake_pub, capsys):
     # check-publication attacked every sibling */publish as the programme's other releases,
     # another authority's included; a release is of the programme when it is about the same
     # units, each in the same area (metadata universe.districts)
     from kentaudit.publication.check.folder import programme_releases, sibling_releases
-    out = pub.parents[1]
+    out = fake_pub.parents[1]
     related = out / "2011" / "publish"
-    shutil.copytree(pub, related)
+    shutil.copytree(fake_pub, related)
     other_authority = out / "2012" / "publish"
-    shutil.copytree(pub, other_authority)
+    shutil.copytree(fake_pub, other_authority)
     _with_units(other_authority, lambda d: [d.update({f"Elsewhere {k}": d.pop(k)}) for k in list(d)])
     restructured = out / "2013" / "publish"
-    shutil.copytree(pub, restructured)
+    shutil.copytree(fake_pub, restructured)
     _with_units(restructured, lambda d: d.update({k: "Merged" for k in list(d)[:2]}))
-    assert programme_releases(pub) == [related]
-    assert sibling_releases(pub) == ([related], [other_authority, restructured])
-    assert main(["check-publication", str(pub)]) == 0
+    assert programme_releases(fake_pub) == [related]
+    assert sibling_releases(fake_pub) == ([related], [other_authority, restructured])
+    assert main(["check-publication", str(fake_pub)]) == 0
     text = capsys.readouterr().out
     assert f"attacked with the programme's other releases: {related}" in text
     assert f"not combined (other units or areas, or unreadable metadata: not this programme's releases): " \

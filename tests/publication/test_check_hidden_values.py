@@ -27,13 +27,6 @@ def built(fake_appendix):
     return fake_appendix.result
 
 
-@pytest.fixture
-def pub(built, tmp_path):
-    dst = tmp_path / "outputs" / "2009" / "publish"
-    shutil.copytree(built.publish_dir, dst)
-    return dst
-
-
 @pytest.fixture(scope="module")
 def cell(built):
     """A hidden count of the fake appendix: the largest one (a value no other label holds)."""
@@ -45,12 +38,12 @@ def cell(built):
     return dict(table=r["table_id"], leaf=r["leaf"], column=r["column"], value=int(r["v"]))
 
 
-def hidden(pub, built):
-    return [f for f in check_publication(pub, restricted_dir=built.restricted_dir) if f.kind == "hidden_value"]
+def hidden(fake_pub, built):
+    return [f for f in check_publication(fake_pub, restricted_dir=built.restricted_dir) if f.kind == "hidden_value"]
 
 
-def plant_html(pub, sentence):
-    f = pub / "appendix.html"
+def plant_html(fake_pub, sentence):
+    f = fake_pub / "appendix.html"
     f.write_text(f.read_text(encoding="utf-8").replace("</body>", f"<p>{sentence}</p></body>", 1), encoding="utf-8")
 
 
@@ -58,51 +51,52 @@ def test_the_kind_is_declared():
     assert "hidden_value" in KINDS
 
 
-def test_the_clean_appendix_prints_no_hidden_value(built, pub):
-    assert hidden(pub, built) == []
+def test_the_clean_appendix_prints_no_hidden_value(built, fake_pub):
+    assert hidden(fake_pub, built) == []
 
 
-def test_a_hidden_value_in_the_html_prose_beside_its_label_and_column_is_found(built, pub, cell):
-    plant_html(pub, f"In {cell['leaf']} the sample held {cell['value']} audits.")
-    f = hidden(pub, built)
+def test_a_hidden_value_in_the_html_prose_beside_its_label_and_column_is_found(built, fake_pub, cell):
+    plant_html(fake_pub, f"In {cell['leaf']} the sample held {cell['value']} audits.")
+    f = hidden(fake_pub, built)
     assert [(x.file, x.kind) for x in f] == [("appendix.html", "hidden_value")]
     assert f"{cell['value']}" in f[0].detail and cell["leaf"] in f[0].detail and f[0].location.startswith("line ")
 
 
-def test_the_session_25_leak_an_interval_in_a_loss_sentence_is_found(built, pub, cell):
+def test_the_session_25_leak_an_interval_in_a_loss_sentence_is_found(built, fake_pub, cell):
     v = cell["value"]
-    plant_html(pub, f"The estimate would narrow {cell['table']} row 7 {cell['column']} ({cell['leaf']}) to [{v}, {v}].")
-    assert [x.file for x in hidden(pub, built)] == ["appendix.html"]
+    plant_html(fake_pub,
+               f"The estimate would narrow {cell['table']} row 7 {cell['column']} ({cell['leaf']}) to [{v}, {v}].")
+    assert [x.file for x in hidden(fake_pub, built)] == ["appendix.html"]
 
 
-def test_a_hidden_value_in_an_alt_text_is_found(built, pub, cell):
-    plant_html(pub, f'<img alt="{cell["leaf"]}: {cell["value"]} audits (hidden in the table)" src="x.png">')
-    assert [x.file for x in hidden(pub, built)] == ["appendix.html"]
+def test_a_hidden_value_in_an_alt_text_is_found(built, fake_pub, cell):
+    plant_html(fake_pub, f'<img alt="{cell["leaf"]}: {cell["value"]} audits (hidden in the table)" src="x.png">')
+    assert [x.file for x in hidden(fake_pub, built)] == ["appendix.html"]
 
 
-def test_a_hidden_value_in_an_xlsx_notes_sheet_is_found(built, pub, cell):
-    wb = openpyxl.load_workbook(pub / "appendix.xlsx")
+def test_a_hidden_value_in_an_xlsx_notes_sheet_is_found(built, fake_pub, cell):
+    wb = openpyxl.load_workbook(fake_pub / "appendix.xlsx")
     ws = wb.create_sheet("Planted notes")
     ws["A1"] = "Planted notes"
     ws["A3"] = f"{cell['leaf']}: {cell['value']} counts were suppressed."
-    wb.save(pub / "appendix.xlsx")
-    f = hidden(pub, built)
+    wb.save(fake_pub / "appendix.xlsx")
+    f = hidden(fake_pub, built)
     assert [(x.file, x.location) for x in f] == [("appendix.xlsx", "sheet 'Planted notes', cell A3")]
 
 
-def test_a_hidden_value_in_a_metadata_string_is_found(built, pub, cell):
-    m = pub / "csv" / "metadata.json"
+def test_a_hidden_value_in_a_metadata_string_is_found(built, fake_pub, cell):
+    m = fake_pub / "csv" / "metadata.json"
     meta = json.loads(m.read_text(encoding="utf-8"))
     meta["note"] = f"{cell['table']}: the {cell['leaf']} row ({cell['value']}) is protected."
     m.write_text(json.dumps(meta), encoding="utf-8")
-    f = hidden(pub, built)
+    f = hidden(fake_pub, built)
     assert [(x.file, x.location) for x in f] == [("csv/metadata.json", "note")]
 
 
-def test_a_hidden_value_in_a_text_cell_of_a_csv_is_found(built, pub, cell):
-    (pub / "csv" / "notes.csv").write_text(
+def test_a_hidden_value_in_a_text_cell_of_a_csv_is_found(built, fake_pub, cell):
+    (fake_pub / "csv" / "notes.csv").write_text(
         f"note\n\"Table 3: {cell['leaf']} had {cell['value']} audits, hidden.\"\n", encoding="utf-8")
-    assert [x.file for x in hidden(pub, built)] == ["csv/notes.csv"]
+    assert [x.file for x in hidden(fake_pub, built)] == ["csv/notes.csv"]
 
 
 @pytest.mark.parametrize("sentence", [
@@ -114,39 +108,39 @@ def test_a_hidden_value_in_a_text_cell_of_a_csv_is_found(built, pub, cell):
     "{leaf} (audits hidden).                                                                       "
     "                                                     Another sentence about {value} audits.",  # other sentence
 ])
-def test_a_number_not_tied_to_the_hidden_cell_is_not_a_finding(built, pub, cell, sentence):
-    plant_html(pub, sentence.format(**cell))
-    assert hidden(pub, built) == []
+def test_a_number_not_tied_to_the_hidden_cell_is_not_a_finding(built, fake_pub, cell, sentence):
+    plant_html(fake_pub, sentence.format(**cell))
+    assert hidden(fake_pub, built) == []
 
 
-def test_without_the_restricted_folder_the_prose_is_not_checked(built, pub, cell):
-    plant_html(pub, f"In {cell['leaf']} the sample held {cell['value']} audits.")
-    assert [f for f in check_publication(pub) if f.kind == "hidden_value"] == []
+def test_without_the_restricted_folder_the_prose_is_not_checked(built, fake_pub, cell):
+    plant_html(fake_pub, f"In {cell['leaf']} the sample held {cell['value']} audits.")
+    assert [f for f in check_publication(fake_pub) if f.kind == "hidden_value"] == []
 
 
-def _pdf_of(pub, body):
+def _pdf_of(fake_pub, body):
     """Replace the release's PDF with one printed from ``body`` (WeasyPrint, the appendix's
     own PDF engine)."""
     weasyprint = pytest.importorskip("weasyprint")
-    weasyprint.HTML(string=f"<html><body>{body}</body></html>").write_pdf(pub / "appendix.pdf")
+    weasyprint.HTML(string=f"<html><body>{body}</body></html>").write_pdf(fake_pub / "appendix.pdf")
 
 
-def test_a_hidden_value_in_the_pdf_prose_is_found(built, pub, cell):
-    _pdf_of(pub, f"<p>The count of {cell['leaf']} was hidden: it is {cell['value']}.</p>")
-    found = [f for f in hidden(pub, built) if f.file == "appendix.pdf"]
+def test_a_hidden_value_in_the_pdf_prose_is_found(built, fake_pub, cell):
+    _pdf_of(fake_pub, f"<p>The count of {cell['leaf']} was hidden: it is {cell['value']}.</p>")
+    found = [f for f in hidden(fake_pub, built) if f.file == "appendix.pdf"]
     assert found and str(cell["value"]) in found[0].detail
 
 
-def test_a_printed_tables_numbers_beside_a_label_and_the_protection_note_are_not_a_finding(built, pub, cell):
+def test_a_printed_tables_numbers_beside_a_label_and_the_protection_note_are_not_a_finding(built, fake_pub, cell):
     # a printed table's text runs its caption, headers and rows together with no sentence end:
     # the hidden value shown as another row's count, the label, and the [c] note's "protection"
     rows = " ".join(f"Row {i} {10 + i} {20 + i} {cell['value']} {30 + i}" for i in range(3))
-    _pdf_of(pub, f"<p>Table 4: Compliance by criterion Criterion Audits Yes No {cell['leaf']} {rows} "
+    _pdf_of(fake_pub, f"<p>Table 4: Compliance by criterion Criterion Audits Yes No {cell['leaf']} {rows} "
                  "[c] not shown for disclosure protection</p>")
-    assert [f for f in hidden(pub, built) if f.file == "appendix.pdf"] == []
+    assert [f for f in hidden(fake_pub, built) if f.file == "appendix.pdf"] == []
 
 
-def test_a_derived_figure_hidden_with_its_counts_is_not_read_as_a_hidden_count(built, pub, cell, tmp_path):
+def test_a_derived_figure_hidden_with_its_counts_is_not_read_as_a_hidden_count(built, fake_pub, cell, tmp_path):
     # a p-value of 1 hidden with a unit's counts is a derived figure, not a count: the loss
     # sentence "the estimate of 1 row(s) is hidden ... of <unit> in Table 7" does not print it
     restricted = tmp_path / "restricted"
@@ -159,10 +153,10 @@ def test_a_derived_figure_hidden_with_its_counts_is_not_read_as_a_hidden_count(b
     pd.concat([a, derived]).to_csv(audit, index=False)
     sentence = (f"the estimate of 1 row(s) is hidden because it would reveal a hidden count: the hidden "
                 f"yes count of {cell['leaf']} in Table 7.")
-    plant_html(pub, sentence)
-    found = [f for f in check_publication(pub, restricted_dir=restricted) if f.kind == "hidden_value"]
+    plant_html(fake_pub, sentence)
+    found = [f for f in check_publication(fake_pub, restricted_dir=restricted) if f.kind == "hidden_value"]
     assert not [f for f in found if "p_adjusted" in f.detail]
     # the same value as a hidden count is a finding: the rule still reads counts
     pd.concat([a, counted]).to_csv(audit, index=False)
-    found = [f for f in check_publication(pub, restricted_dir=restricted) if f.kind == "hidden_value"]
+    found = [f for f in check_publication(fake_pub, restricted_dir=restricted) if f.kind == "hidden_value"]
     assert [f for f in found if "n_yes" in f.detail and "prints 1," in f.detail]

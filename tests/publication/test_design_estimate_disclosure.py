@@ -9,15 +9,14 @@ would reveal both (a weighted sum of two unknowns whose plain sum is shown). The
 hidden, or hides it naming the count it would narrow.
 """
 import numpy as np
-import pandas as pd
 
 from kentaudit.publication.appendix import loss_lines
-from kentaudit.publication.cells import Universe
-from kentaudit.publication.disclosure import (MARK, SHRUNKEN_COLUMNS, Context, design_complements,
+from kentaudit.publication.disclosure import (MARK, SHRUNKEN_COLUMNS, design_complements,
                                               protect_design_estimate, protect_shrunken, suppress)
 from kentaudit.publication.table import Column, PublicationTable
 from kentaudit.stats.shrinkage import shrink
 from kentaudit.stats.survey import stratified_logit_many
+from unit_tables import unit_tables
 
 AREAS = {"North": ["N1", "N2", "N3", "N4"], "Vale": ["V1", "V2", "V3", "Small"], "Coast": ["C1", "C2", "C3", "C4"]}
 UNITS = {u: a for a, us in AREAS.items() for u in us}
@@ -30,40 +29,11 @@ def fixture():
     N = {u: float(n[u] * rng.integers(3, 12)) for u in UNITS}
     m = {u: (8 if u == "Small" else n[u] - int(rng.integers(0, 3))) for u in UNITS}
     y = {u: (4 if u == "Small" else int(round(m[u] * rng.uniform(0.72, 0.92)))) for u in UNITS}
-    t3 = [{"sample": "annual", "area": UNITS[u], "district": u, "n_audits": n[u]} for u in UNITS]
-    t3.append({"sample": "annual", "area": "Wexmoor", "district": "Total", "n_audits": sum(n.values())})
-    t7 = []
-    for a, us in AREAS.items():
-        t7 += [{"criterion": "q1", "area": a, "district": u, "n_yes": y[u], "n_denominator": m[u]} for u in us]
-        t7.append({"criterion": "q1", "area": a, "district": "All units",
-                   "n_yes": sum(y[u] for u in us), "n_denominator": sum(m[u] for u in us)})
-    t7.append({"criterion": "q1", "area": "Wexmoor", "district": "All units",
-               "n_yes": sum(y.values()), "n_denominator": sum(m.values())})
     us = list(UNITS)
-    est, lo, hi = (v[0] for v in stratified_logit_many([[y[u] for u in us]], [[m[u] for u in us]],
-                                                       [n[u] for u in us], [N[u] for u in us]))
-    t15 = [{"criterion": "q1", "sample": "annual", "n_denominator": sum(m.values()), "estimate": est,
-            "conf_low": lo, "conf_high": hi}]
-    T3 = PublicationTable("T3", "Files", pd.DataFrame(t3), [
-        Column("sample", "Sample", "label"), Column("area", "Area", "label"), Column("district", "Unit", "label"),
-        Column("n_audits", "Audits", "count", "count")],
-        defines={"labels": {"sample": "sample", "area": "area", "district": "district"}, "columns": {"n_audits": {}}})
-    T7 = PublicationTable("T7", "Units", pd.DataFrame(t7), [
-        Column("criterion", "Criterion", "label"), Column("area", "Area", "label"),
-        Column("district", "Unit", "label"), Column("n_yes", "Yes", "count", "count"),
-        Column("n_denominator", "Answered", "count", "count")],
-        defines={"fixed": {"sample": "@main"}, "labels": {"criterion": "criterion", "area": "area", "district": "district"},
-                 "columns": {"n_yes": {"answer": ["yes"]}, "n_denominator": {"answer": ["yes", "no"]}}})
-    over = ({"table": "T7", "within": ["criterion"], "columns": ["n_yes", "n_denominator"]},)
-    T15 = PublicationTable("T15", "Authority", pd.DataFrame(t15), [
-        Column("criterion", "Criterion", "label"), Column("sample", "Samples", "label"),
-        Column("n_denominator", "Answered", "count", "count")] + [
-        Column(c, c, "derived", "%", ("n_denominator",), 100, 1, over=over) for c in ("estimate", "conf_low", "conf_high")],
-        defines={"fixed": {"sample": "@main"}, "labels": {"criterion": "criterion"},
-                 "columns": {"n_denominator": {"answer": ["yes", "no"]}}})
-    u = Universe({"2025-26": ["annual"]}, dict(UNITS), {"2025-26": ["accepted"]}, ["q1"])
-    ctx = Context("2025-26", u, {"2025-26": ["annual"]}, None, authority="Wexmoor")
-    return [T3, T7, T15], ctx, N
+    estimate = [v[0] for v in stratified_logit_many([[y[u] for u in us]], [[m[u] for u in us]],
+                                                    [n[u] for u in us], [N[u] for u in us])]
+    tables, ctx = unit_tables(AREAS, n, m, y, estimate, "Wexmoor")
+    return tables, ctx, N
 
 
 def test_one_small_unit_hides_the_authority_wide_estimate_under_over_alone():

@@ -11,7 +11,6 @@ districts notebook alone takes minutes); its times are in docs/appendix.md.
 """
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import sys
@@ -34,21 +33,17 @@ STRUCTURES = [("one_area", "2009"), ("two_by_two", "2013"), ("teams", "2013"),
 
 
 def run_structure(base: Path, kind: str, cycle: str) -> dict:
-    """Run a structure's cycle once per session (across xdist workers)."""
+    """Run a structure's cycle once per session (across xdist workers; ``once_in``)."""
+    from conftest import once_in
+
     from kentaudit.run.runner import run_cycle
+
+    def run(work: Path) -> dict:
+        params = make_structure.write_structure(kind, cycle, work / "repo")
+        return {"code": run_cycle(params, jobs=2), "params": str(params)}
+
     work = base / f"structure-{kind}-{cycle}"
-    work.mkdir(parents=True, exist_ok=True)
-    done = work / "done.json"
-    with open(work / "lock", "w") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        if not done.exists():
-            params = make_structure.write_structure(kind, cycle, work / "repo")
-            done.write_text(json.dumps({"code": run_cycle(params, jobs=2), "params": str(params)}))
-        fcntl.flock(fh, fcntl.LOCK_UN)
-    info = json.loads(done.read_text())
-    info["dir"] = work / "repo" / "outputs" / cycle
-    info["repo"] = work / "repo"
-    return info
+    return {**once_in(work, run), "dir": work / "repo" / "outputs" / cycle, "repo": work / "repo"}
 
 
 @pytest.mark.slow

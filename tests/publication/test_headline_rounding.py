@@ -12,16 +12,13 @@ where an enumeration written here finds both hidden counts still wider than the 
 import itertools
 
 import numpy as np
-import pandas as pd
 
 from kentaudit.publication.appendix import loss_lines
-from kentaudit.publication.cells import Universe
-from kentaudit.publication.disclosure import (MARK, Context, design_complements,
-                                              protect_design_estimate, suppress)
-from kentaudit.publication.table import Column, PublicationTable
+from kentaudit.publication.disclosure import MARK, design_complements, protect_design_estimate, suppress
 from kentaudit.publication.views import csv_frame
 from kentaudit.publication.writers.xlsx import gptable_for
 from kentaudit.stats.survey import stratified_logit_many
+from unit_tables import COLS, unit_tables
 
 AREAS = {"Coast": ["C1", "C2", "C3", "C4"], "Moors": ["M1", "M2", "M3", "M4"],
          "Valley": ["V1", "V2", "Small", "V4"]}
@@ -32,44 +29,12 @@ N_AUDITS = dict(zip(ORDER, [26, 31, 21, 23, 24, 27, 22, 30, 26, 25, 9, 28]))
 FRAME = dict(zip(ORDER, [77.0, 95, 66, 73, 61, 92, 58, 101, 84, 70, 31, 64]))
 ANSWERED = dict(zip(ORDER, [24, 29, 16, 19, 20, 20, 20, 26, 19, 21, 8, 21]))
 YES = dict(zip(ORDER, [23, 28, 10, 15, 15, 17, 13, 26, 14, 21, 5, 19]))
-COLS = ("estimate", "conf_low", "conf_high")
 
 
 def fixture():
     """T3 (files by unit), T7 (yes and answered by unit, area and authority) and T15."""
-    t3 = [{"sample": "annual", "area": UNITS[u], "district": u, "n_audits": N_AUDITS[u]} for u in ORDER]
-    t3.append({"sample": "annual", "area": "Authority", "district": "Total", "n_audits": sum(N_AUDITS.values())})
-    t7 = []
-    for a, us in AREAS.items():
-        t7 += [{"criterion": "q1", "area": a, "district": u, "n_yes": YES[u], "n_denominator": ANSWERED[u]}
-               for u in us]
-        t7.append({"criterion": "q1", "area": a, "district": "All units", "n_yes": sum(YES[u] for u in us),
-                   "n_denominator": sum(ANSWERED[u] for u in us)})
-    t7.append({"criterion": "q1", "area": "Authority", "district": "All units", "n_yes": sum(YES.values()),
-               "n_denominator": sum(ANSWERED.values())})
-    est, lo, hi = (v[0] for v in estimates([[YES[u] for u in ORDER]]))
-    t15 = [{"criterion": "q1", "sample": "annual", "n_denominator": sum(ANSWERED.values()), "estimate": est,
-            "conf_low": lo, "conf_high": hi}]
-    T3 = PublicationTable("T3", "Files", pd.DataFrame(t3), [
-        Column("sample", "Sample", "label"), Column("area", "Area", "label"), Column("district", "Unit", "label"),
-        Column("n_audits", "Audits", "count", "count")],
-        defines={"labels": {"sample": "sample", "area": "area", "district": "district"}, "columns": {"n_audits": {}}})
-    T7 = PublicationTable("T7", "Units", pd.DataFrame(t7), [
-        Column("criterion", "Criterion", "label"), Column("area", "Area", "label"),
-        Column("district", "Unit", "label"), Column("n_yes", "Yes", "count", "count"),
-        Column("n_denominator", "Answered", "count", "count")],
-        defines={"fixed": {"sample": "@main"}, "labels": {"criterion": "criterion", "area": "area", "district": "district"},
-                 "columns": {"n_yes": {"answer": ["yes"]}, "n_denominator": {"answer": ["yes", "no"]}}})
-    over = ({"table": "T7", "within": ["criterion"], "columns": ["n_yes", "n_denominator"]},)
-    T15 = PublicationTable("T15", "Authority", pd.DataFrame(t15), [
-        Column("criterion", "Criterion", "label"), Column("sample", "Samples", "label"),
-        Column("n_denominator", "Answered", "count", "count")] + [
-        Column(c, c, "derived", "%", ("n_denominator",), 100, 1, over=over) for c in COLS],
-        defines={"fixed": {"sample": "@main"}, "labels": {"criterion": "criterion"},
-                 "columns": {"n_denominator": {"answer": ["yes", "no"]}}})
-    u = Universe({"2025-26": ["annual"]}, dict(UNITS), {"2025-26": ["accepted"]}, ["q1"])
-    ctx = Context("2025-26", u, {"2025-26": ["annual"]}, None, authority="Authority")
-    return [T3, T7, T15], ctx
+    return unit_tables(AREAS, N_AUDITS, ANSWERED, YES, [v[0] for v in estimates([[YES[u] for u in ORDER]])],
+                       "Authority")
 
 
 def estimates(ys):

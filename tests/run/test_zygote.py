@@ -263,21 +263,27 @@ def test_shim_runs_a_normal_kernel_if_the_zygote_vanishes(tmp_path, monkeypatch)
 
 # ---------------------------------------------------------------- the runner
 
-def test_runner_forks_kernels_from_a_zygote_and_stops_it(tmp_path, monkeypatch):
+@pytest.fixture
+def started(monkeypatch) -> list:
+    """Every zygote the runner starts in this test, in order (``start_zygote`` spied on)."""
+    zygotes = []
+    real = zygote.start_zygote
+
+    def spy(*a, **kw):
+        z = real(*a, **kw)
+        zygotes.append(z)
+        return z
+
+    monkeypatch.setattr(zygote, "start_zygote", spy)
+    return zygotes
+
+
+def test_runner_forks_kernels_from_a_zygote_and_stops_it(tmp_path, started):
     sys.path.insert(0, str(HERE))
     from test_runner import make_repo
 
     from kentaudit.run.runner import run_cycle
 
-    started = []
-    real = zygote.start_zygote
-
-    def spy(*a, **kw):
-        z = real(*a, **kw)
-        started.append(z)
-        return z
-
-    monkeypatch.setattr(zygote, "start_zygote", spy)
     p = make_repo(tmp_path, districts=["Ashford"], notebooks=["summary", "district_profile"])
     assert run_cycle(p, jobs=2, appendix=False) == 0
     m = read_manifest(tmp_path / "outputs" / "2009" / "manifest.json")
@@ -288,7 +294,7 @@ def test_runner_forks_kernels_from_a_zygote_and_stops_it(tmp_path, monkeypatch):
     assert not os.path.exists(z.path) and not os.path.exists(z.folder)
 
 
-def test_a_run_refused_after_the_zygote_started_stops_it(tmp_path, monkeypatch):
+def test_a_run_refused_after_the_zygote_started_stops_it(tmp_path, monkeypatch, started):
     # the zygote starts before the exports are checked (its imports overlap the check): a run the
     # check refuses must not leave it behind
     sys.path.insert(0, str(HERE))
@@ -297,19 +303,10 @@ def test_a_run_refused_after_the_zygote_started_stops_it(tmp_path, monkeypatch):
     from kentaudit.core.errors import ParamsError
     from kentaudit.run import runner
 
-    started = []
-    real = zygote.start_zygote
-
-    def spy(*a, **kw):
-        z = real(*a, **kw)
-        started.append(z)
-        return z
-
     def refuse(params, **kw):
         assert started, "the zygote starts before the exports are checked"
         raise ParamsError("refused by the check", file=params.source, key="samples")
 
-    monkeypatch.setattr(zygote, "start_zygote", spy)
     monkeypatch.setattr(runner, "check_data", refuse)
     p = make_repo(tmp_path, districts=["Ashford"], notebooks=["summary"])
     with pytest.raises(ParamsError, match="refused by the check"):
