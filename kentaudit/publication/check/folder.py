@@ -956,12 +956,17 @@ def _identity_findings(root: Path, files: list[Path], restricted_dir) -> list[Fi
     """Files that are not what they say: hidden names, content of another type than the
     extension, copies of restricted files, formula text in a CSV (``unexpected_file``)."""
     out = []
-    restricted = set()
+    # each restricted file's bytes, with the name of the table it holds: a published table whose
+    # cells hide nothing has the same bytes as its own unsuppressed copy (RESTRICTED_T1.csv for
+    # csv/T1.csv), which is no leak; the same bytes as any other restricted file (the findings'
+    # rows, the audit of suppression, another table) are a restricted file published
+    restricted: dict = {}
     if restricted_dir is not None and Path(restricted_dir).is_dir():
         for q in Path(restricted_dir).rglob("*"):
             if q.is_file() and not q.is_symlink():
                 with contextlib.suppress(OSError):
-                    restricted.add(hashlib.sha256(q.read_bytes()).hexdigest())
+                    restricted.setdefault(hashlib.sha256(q.read_bytes()).hexdigest(), set()).add(
+                        q.name.removeprefix("RESTRICTED_"))
     for path in files:
         rel = path.relative_to(root).as_posix()
         if any(part.startswith(".") for part in path.relative_to(root).parts):
@@ -984,7 +989,7 @@ def _identity_findings(root: Path, files: list[Path], restricted_dir) -> list[Fi
             out.append(Finding(rel, "-", "unexpected_file",
                                f"its content is {_what_it_is(head) or 'binary data'}, not the text its name says "
                                f"({ext or 'no extension'}); remove it or publish it under its own type"))
-        if restricted and hashlib.sha256(raw).hexdigest() in restricted:
+        if restricted and not restricted.get(hashlib.sha256(raw).hexdigest(), {path.name}) <= {path.name}:
             out.append(Finding(rel, "-", "unexpected_file", "the same bytes as a file of the restricted folder: "
                                "restricted files are never published"))
         elif RESTRICTED_MARK_RE.search(raw[:4096].decode("utf-8", errors="replace")):
