@@ -36,7 +36,6 @@ the work grows with the tables near the boundary, not with the grid.
 """
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass, field
 
 import numpy as np

@@ -499,7 +499,7 @@ def test_xlsx_with_audit_rows_on_another_sheet_is_refused_naming_both_sheets(tmp
         read_audits(p, synthetic=True)
     err = e.value
     assert (err.file, err.rule) == (str(p), "other_sheet_rows")
-    assert f"sheet 'more'" in str(err) and f"sheet {read_sheet!r}" in str(err) and "2 row(s)" in str(err)
+    assert "sheet 'more'" in str(err) and f"sheet {read_sheet!r}" in str(err) and "2 row(s)" in str(err)
     assert (state == "visible") == ("hidden in Excel" not in str(err).replace("veryHidden", "hidden"))
 
 

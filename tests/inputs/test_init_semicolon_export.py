@@ -10,13 +10,13 @@ import csv
 import datetime as dt
 
 import pytest
-import yaml
 
 from kentaudit import cli
 from kentaudit.inputs.ingest import read_audits
 from kentaudit.inputs.mapping import load_mapping
 from kentaudit.inputs.params import load_params
 from kentaudit.inputs.profile import cycle_id, load_profile, part_of_year
+from init_proposals import proposed, run_init
 
 KEY = "3f9a0c7e1b2d4f6a8c0e2b4d6f8a1c3e5b7d9f0a2c4e6b8d0f1a3c5e7b9d2f4a"
 GROUPS = {"MASH": "Front Door & Assessment", "Assessment North": "Front Door & Assessment",
@@ -48,40 +48,35 @@ def adopted(tmp_path_factory):
                         "Priya Raman", "Ren\u00e9e Clarke", GRADES[(i // 2) % 4], "1,5",
                         "Discussed with Jo; plan agreed." if i % 4 == 0 else ""])
         w.writerow([""] * len(HEADERS))  # a blank trailing row, as a spreadsheet leaves
-    assert cli.main(["init", str(export), "--out", str(tmp / "p"), "--name", "London Borough of Thamesbury",
-                     "--short-name", "Thamesbury"]) == 0
+    run_init(export, tmp, "London Borough of Thamesbury", "Thamesbury")
     return tmp, export
 
 
-def _yaml(tmp, name):
-    return yaml.safe_load((tmp / "p" / name).read_text(encoding="utf-8"))
-
-
 def test_the_delimiter_is_found_and_written_into_the_mapping(adopted):
-    m = _yaml(adopted[0], "mapping.yaml")
+    m = proposed(adopted[0], "mapping.yaml")
     assert m["delimiter"] == ";"
     assert load_mapping(adopted[0] / "p" / "mapping.yaml").delimiter == ";"
 
 
 def test_units_nested_in_service_areas_an_auditors_grade_and_a_case_systems_id(adopted):
-    m = _yaml(adopted[0], "mapping.yaml")["columns"]
+    m = proposed(adopted[0], "mapping.yaml")["columns"]
     assert m["Practice group"] == ["district", "team"]
-    assert "Service area" in _yaml(adopted[0], "mapping.yaml")["ignore"]
+    assert "Service area" in proposed(adopted[0], "mapping.yaml")["ignore"]
     assert m["Quality of practice (auditor grade)"] == "overall_grade"
     assert m["Moderated grade"] == "moderated_grade" and m["Impact on the child"] == "grade_impact"
     assert m["LCS ID"] == "case_ref" and m["Audit round"] == "cycle" and m["Audit ref"] == "audit_id"
     units = list(csv.DictReader((adopted[0] / "p" / "units.csv").read_text(encoding="utf-8").splitlines()))
     assert {u["district"]: u["area"] for u in units} == GROUPS
-    assert _yaml(adopted[0], "profile.yaml")["words"] == {"unit": "practice group", "area": "service area"}
+    assert proposed(adopted[0], "profile.yaml")["words"] == {"unit": "practice group", "area": "service area"}
 
 
 def test_ages_with_a_decimal_comma_are_ages_in_years(adopted):
-    assert _yaml(adopted[0], "mapping.yaml")["ages"] == "years"
-    assert [b["code"] for b in _yaml(adopted[0], "profile.yaml")["age_bands"]][:2] == ["under_1", "1-4"]
+    assert proposed(adopted[0], "mapping.yaml")["ages"] == "years"
+    assert [b["code"] for b in proposed(adopted[0], "profile.yaml")["age_bands"]][:2] == ["under_1", "1-4"]
 
 
 def test_a_cycle_named_by_a_part_of_its_year_keeps_its_label(adopted):
-    assert _yaml(adopted[0], "mapping.yaml")["values"]["cycle"] == {"Spring 2026": "2026"}
+    assert proposed(adopted[0], "mapping.yaml")["values"]["cycle"] == {"Spring 2026": "2026"}
     (adopted[0] / "p" / "units.csv").write_text(
         (adopted[0] / "p" / "units.csv").read_text(encoding="utf-8").replace(",0\n", ",40\n"), encoding="utf-8")
     params = load_params(adopted[0] / "p" / "cycle.yaml")

@@ -10,12 +10,11 @@ import csv
 import datetime as dt
 
 import pytest
-import yaml
 
-from kentaudit import cli
 from kentaudit.inputs.adopt import propose
 from kentaudit.inputs.ingest import read_audits
 from kentaudit.inputs.profile import load_profile
+from init_proposals import proposed, run_init
 
 KEY = "3f9a0c7e1b2d4f6a8c0e2b4d6f8a1c3e5b7d9f0a2c4e6b8d0f1a3c5e7b9d2f4a"
 TEAMS = ("Riverside Team", "Northgate Team", "Castle Hill Team")
@@ -49,17 +48,12 @@ def adopted(tmp_path_factory):
                         _date(i), f"Auditor {i % 4}", ("Child in Need", "Child Protection")[i % 2],
                         "" if i in (5, 17) else str(i % 18), ANSWERS[i % 6], ANSWERS[(i * 5) % 6],
                         SCALE[i % 6], SCALE[(i + 1) % 6], "Drift between reviews." if i % 4 == 0 else ""])
-    assert cli.main(["init", str(export), "--out", str(tmp / "p"), "--name", "Aldmere Borough Council",
-                     "--short-name", "Aldmere"]) == 0
+    run_init(export, tmp, "Aldmere Borough Council", "Aldmere")
     return tmp, export
 
 
-def _yaml(tmp, name):
-    return yaml.safe_load((tmp / "p" / name).read_text(encoding="utf-8"))
-
-
 def test_a_survey_tools_long_headers_are_recognised_by_their_words(adopted):
-    m = _yaml(adopted[0], "mapping.yaml")["columns"]
+    m = proposed(adopted[0], "mapping.yaml")["columns"]
     assert m["Respondent ID"] == "audit_id" and m["Which audit is this?"] == "sample"
     assert m["Which team is the case held in?"] == ["district", "team"]
     assert m["What type of case is this?"] == "case_status"
@@ -80,12 +74,12 @@ def test_only_questions_answered_in_answer_words_become_criteria_without_the_too
 def test_a_six_point_scale_of_words_listed_worst_first_is_ordered_best_first(adopted):
     scale = list(csv.DictReader((adopted[0] / "p" / "grade_scales.csv").read_text(encoding="utf-8").splitlines()))
     assert [r["label"] for r in scale] == ["Excellent", "Good", "Fair", "Weak", "Poor", "Very poor"]
-    assert _yaml(adopted[0], "mapping.yaml")["values"]["grades"] == {
+    assert proposed(adopted[0], "mapping.yaml")["values"]["grades"] == {
         "Excellent": "1", "Good": "2", "Fair": "3", "Weak": "4", "Poor": "5", "Very poor": "6"}
 
 
 def test_dates_with_the_month_in_words_and_serial_numbers_are_declared_and_said(adopted):
-    assert _yaml(adopted[0], "mapping.yaml")["dates"] == ["D MMM YYYY", "EXCEL SERIAL"]
+    assert proposed(adopted[0], "mapping.yaml")["dates"] == ["D MMM YYYY", "EXCEL SERIAL"]
     said = [u for u in propose(adopted[1]).undecided if u.startswith("dates:")]
     assert len(said) == 1 and "4 date(s) are spreadsheet serial numbers" in said[0] and "check one" in said[0]
 
@@ -126,7 +120,7 @@ def test_init_never_proposes_an_extension_and_says_what_extends_would_mean(adopt
     the random one was drawn to extend the other, so it declares no ``extends:`` (the two are
     separate programmes) and leaves a comment saying what the key means."""
     tmp, _ = adopted
-    samples = _yaml(tmp, "profile.yaml")["samples"]
+    samples = proposed(tmp, "profile.yaml")["samples"]
     assert {s["design"] for s in samples.values()} == {"random", "purposive"}
     assert not any("extends" in s for s in samples.values())
     text = (tmp / "p" / "profile.yaml").read_text(encoding="utf-8")

@@ -13,11 +13,11 @@ import pytest
 import yaml
 from openpyxl import Workbook
 
-from kentaudit import cli
 from kentaudit.core.errors import InputError
 from kentaudit.inputs.ingest import read_audits, read_table
 from kentaudit.inputs.mapping import load_mapping
 from kentaudit.inputs.profile import load_profile
+from init_proposals import proposed, run_init
 
 KEY = "3f9a0c7e1b2d4f6a8c0e2b4d6f8a1c3e5b7d9f0a2c4e6b8d0f1a3c5e7b9d2f4a"
 PODS = (("Fellside", "Fellside Pod"), ("Northmoor", "Northmoor A"), ("Northmoor", "Kettleby"),
@@ -59,24 +59,19 @@ def adopted(tmp_path_factory):
     ws2.append(["Grade", "Meaning"])
     ws2.append([0, "Outstanding"])
     wb.save(export)
-    assert cli.main(["init", str(export), "--out", str(tmp / "p"), "--name", "Marrowdale County Council",
-                     "--short-name", "Marrowdale"]) == 0
+    run_init(export, tmp, "Marrowdale County Council", "Marrowdale")
     return tmp, export
 
 
-def _yaml(tmp, name):
-    return yaml.safe_load((tmp / "p" / name).read_text(encoding="utf-8"))
-
-
 def test_a_title_above_the_headers_is_found_and_the_mapping_says_which_row_holds_them(adopted):
-    m = _yaml(adopted[0], "mapping.yaml")
+    m = proposed(adopted[0], "mapping.yaml")
     assert m["sheet"] == "Audit returns" and m["header_row"] == 3
     header, records, _ = read_table(adopted[1], "Audit returns", header_row=3)
     assert header[:2] == ["Form ID", "Audit type"] and records[0][0] == 4  # the sheet's own row
 
 
 def test_the_councils_own_unit_word_is_a_column_nested_in_its_area_column(adopted):
-    m, p = _yaml(adopted[0], "mapping.yaml"), _yaml(adopted[0], "profile.yaml")
+    m, p = proposed(adopted[0], "mapping.yaml"), proposed(adopted[0], "profile.yaml")
     assert m["columns"]["Pod"] == ["district", "team"] and "Quadrant" in m["ignore"]
     assert p["words"] == {"unit": "pod", "area": "quadrant"}
     units = (adopted[0] / "p" / "units.csv").read_text(encoding="utf-8")
@@ -84,7 +79,7 @@ def test_the_councils_own_unit_word_is_a_column_nested_in_its_area_column(adopte
 
 
 def test_numbered_questions_answered_with_ticks_and_crosses_are_criteria(adopted):
-    m = _yaml(adopted[0], "mapping.yaml")
+    m = proposed(adopted[0], "mapping.yaml")
     assert m["columns"]["1. Chronology up to date"] == "c_chronology_up_to_date"
     assert m["values"]["answers"] == {"✓": "Y", "✗": "N", "n/a": "NA"}
     crit = (adopted[0] / "p" / "criteria.csv").read_text(encoding="utf-8")
@@ -92,7 +87,7 @@ def test_numbered_questions_answered_with_ticks_and_crosses_are_criteria(adopted
 
 
 def test_grades_numbered_from_0_are_read_as_1_to_n_and_a_column_of_grade_words_is_a_domain_grade(adopted):
-    m, p = _yaml(adopted[0], "mapping.yaml"), _yaml(adopted[0], "profile.yaml")
+    m, p = proposed(adopted[0], "mapping.yaml"), proposed(adopted[0], "profile.yaml")
     assert m["columns"]["Impact on the child"] == "grade_impact" and p["graded_domains"] == ["impact"]
     assert m["values"]["overall_grade"] == {"0": "1", "1": "2", "2": "3", "3": "4"}
     # the words, whatever their capitalisation, are the bundled scale's grades (one entry per word)
@@ -100,11 +95,11 @@ def test_grades_numbered_from_0_are_read_as_1_to_n_and_a_column_of_grade_words_i
 
 
 def test_two_digit_years_and_date_time_cells_are_declared(adopted):
-    assert _yaml(adopted[0], "mapping.yaml")["dates"] == ["DD.MM.YY", "YYYY-MM-DD HH:MM"]
+    assert proposed(adopted[0], "mapping.yaml")["dates"] == ["DD.MM.YY", "YYYY-MM-DD HH:MM"]
 
 
 def test_a_sample_whose_cases_are_all_another_samples_is_proposed_as_its_re_audit(adopted):
-    s = _yaml(adopted[0], "profile.yaml")["samples"]
+    s = proposed(adopted[0], "profile.yaml")["samples"]
     assert s["re_audit"]["repeats"] == "monthly_random_audit" and "repeats" not in s["monthly_random_audit"]
 
 
@@ -146,7 +141,7 @@ def test_a_two_digit_year_is_read_in_this_century_and_a_date_times_date_only_whe
 
 def test_a_cycle_labelled_as_part_of_a_year_is_read_as_its_years_cycle_and_keeps_its_label(adopted):
     tmp = adopted[0]
-    assert _yaml(tmp, "mapping.yaml")["values"]["cycle"] == {"Q3 2026": "2026"}
-    params = _yaml(tmp, "cycle.yaml")
+    assert proposed(tmp, "mapping.yaml")["values"]["cycle"] == {"Q3 2026": "2026"}
+    params = proposed(tmp, "cycle.yaml")
     # the label readers know; its id (the folder, the order of cycles) is its year (profile.cycle_id)
     assert params["cycle"] == "Q3 2026" and params["title"] == "Marrowdale case file audit Q3 2026"
