@@ -12,11 +12,10 @@ import datetime as dt
 import pytest
 
 from kentaudit import cli
-from kentaudit.inputs.ingest import read_audits
 from kentaudit.inputs.mapping import load_mapping
 from kentaudit.inputs.params import load_params
-from kentaudit.inputs.profile import cycle_id, load_profile, part_of_year
-from init_proposals import proposed, run_init
+from kentaudit.inputs.profile import cycle_id, part_of_year
+from init_proposals import proposed, read_with_proposal, run_init
 
 KEY = "3f9a0c7e1b2d4f6a8c0e2b4d6f8a1c3e5b7d9f0a2c4e6b8d0f1a3c5e7b9d2f4a"
 GROUPS = {"MASH": "Front Door & Assessment", "Assessment North": "Front Door & Assessment",
@@ -90,10 +89,7 @@ def test_every_row_is_read_through_what_init_wrote(adopted):
     tmp, export = adopted
     (tmp / "p" / "units.csv").write_text(
         (tmp / "p" / "units.csv").read_text(encoding="utf-8").replace(",0\n", ",40\n"), encoding="utf-8")
-    prof = load_profile(tmp / "p" / "profile.yaml")
-    res = read_audits(export, key=KEY, profile=prof, mapping=tmp / "p" / "mapping.yaml",
-                      criteria_file=prof.criteria, districts_file=prof.units, cycle="2026",
-                      as_of=dt.date(2027, 1, 1))
+    res = read_with_proposal(tmp, export, KEY, "2026")
     assert res.rejected.empty, res.report()[:3000]
     assert len(res.accepted) == 48
     one = res.accepted.set_index("audit_id").loc["AUD-26-0009"]  # "9,9" years, a serial date

@@ -12,9 +12,8 @@ import datetime as dt
 import pytest
 
 from kentaudit.inputs.adopt import propose
-from kentaudit.inputs.ingest import read_audits
 from kentaudit.inputs.profile import load_profile
-from init_proposals import proposed, run_init
+from init_proposals import proposed, read_with_proposal, run_init
 
 KEY = "3f9a0c7e1b2d4f6a8c0e2b4d6f8a1c3e5b7d9f0a2c4e6b8d0f1a3c5e7b9d2f4a"
 TEAMS = ("Riverside Team", "Northgate Team", "Castle Hill Team")
@@ -88,15 +87,13 @@ def test_every_row_is_read_through_what_init_wrote_blank_ages_kept_as_not_record
     tmp, export = adopted
     units = (tmp / "p" / "units.csv").read_text(encoding="utf-8").replace(",,0", ",Aldmere,40")
     (tmp / "p" / "units.csv").write_text(units, encoding="utf-8")
-    prof = load_profile(tmp / "p" / "profile.yaml")
-    res = read_audits(export, key=KEY, profile=prof, mapping=tmp / "p" / "mapping.yaml",
-                      criteria_file=prof.criteria, districts_file=prof.units, cycle="2026-27",
-                      as_of=dt.date(2027, 1, 1))
+    res = read_with_proposal(tmp, export, KEY, "2026-27")
     assert res.rejected.empty, res.report()[:3000]
     assert len(res.accepted) == 42
     assert list(res.accepted.loc[res.accepted["audit_id"].isin(["5", "17"]), "age_band"].astype(str)) == \
         ["not_recorded", "not_recorded"]
     assert set(res.accepted["sample"]) == {"random_monthly_audit", "themed_dip_sample_neglect"}
+    prof = load_profile(tmp / "p" / "profile.yaml")
     assert [s.design for s in prof.samples] == ["random", "purposive"]
     # a finding names each sample in words, never by its code
     assert [s.phrase for s in prof.samples] == ["the random monthly audit sample", "the themed dip-sample: neglect"]
