@@ -376,12 +376,9 @@ def _headline(by, headline, conf, authority, names, words=None, samples=None):
             f.add(f"the estimate for the headline criterion, \u2018{desc}\u2019, is not shown (suppressed to "
                   "protect the people it is about).")
         out.append(f)
-    out += _by_sample(by, headline, _table_samples(t4, by, samples), t4, d4, t5, samples, conf)
-    # the highest and lowest criteria: across the authority when it is estimated, else in the
-    # samples Table 4 counts (its own definition, never the estimate's samples)
+    out += _by_sample(by, headline, main_samples, t4, d4, t5, samples, conf)
+    # the highest and lowest criteria: across the authority when it is estimated, else in the sample
     t, df = (t15, d15) if d15 is not None else (t4, d4)
-    if t is t4:
-        main_samples = _table_samples(t4, by, samples)
     if df is not None:
         est = df["estimate"].map(_num)
         ok = est.notna()
@@ -403,26 +400,6 @@ def _main_samples(t1, samples=None) -> list:
         return []
     main = {x.name for x in (bundled_profile().samples if samples is None else samples) if x.repeats is None}
     return [s for s in map(str, t1.data["sample"]) if s in main]
-
-
-def _table_samples(t, by, samples=None) -> list:
-    """The samples a published table's counts come from, by its own definition (``defines``:
-    ``fixed: {sample: ...}``): ``"@main"`` is every main sample of the edition (Table 1's, so
-    Table 4 pools a monthly random sample with a themed sample chosen on purpose where the cycle
-    has both), a list names its samples. A table that does not say counts the edition's main
-    samples (Table 4's definition in ``appendix_spec.yaml``)."""
-    if t is None:
-        return []
-    fixed = ((getattr(t, "defines", None) or {}).get("fixed") or {})
-    read = fixed.get("sample", "@main")
-    read = [read] if isinstance(read, str) else list(read)
-    out = []
-    for r in map(str, read):
-        if r == "@main":
-            out += _main_samples(by.get("T1"), samples)
-        elif not r.startswith("@"):
-            out.append(r)
-    return list(dict.fromkeys(out))
 
 
 def _samples_text(main_samples, samples=None) -> str:
@@ -463,12 +440,8 @@ def _by_sample(by, headline, main_samples, t4, d4, t5, samples=None, conf=None):
     i = _first_row(d4, "criterion", headline)
     if i is None or not _shown(d4.at[i, "estimate"]):
         return []
-    # main_samples: the samples Table 4 itself counts (:func:`_table_samples`), never those of the
-    # design-based estimate: a count pooled over two samples is never labelled with one of them
     if len(main_samples) > 1:
-        # a pooled figure of samples drawn differently: the design-based estimate says what holds
-        # across the authority
-        return []
+        return []  # a pooled figure of samples drawn differently: the design-based estimate says it
     label = _samples_text(main_samples, samples) if main_samples else "the files audited"
     f = Finding("headline").add(f"In {label}, ", _cell(t4.id, d4, i, "estimate", "{}%"),
                                 f" met the headline criterion, \u2018{_desc(d4, i)}\u2019",
