@@ -794,6 +794,11 @@ def _failed_on_os_error(exc: OSError, out_dir: Path, name: str) -> int:
     return 1
 
 
+#: rules of an export that cannot be read at all: the run is refused up front for them
+UNREADABLE_RULES = frozenset({"unreadable_file", "encoding", "other_sheet_rows",
+                              "hidden_sheet", "field_too_large"})
+
+
 def check_data(params: CycleParams, *, read=None) -> dict[str, Any]:
     """Check the parameter file against the audits, before any notebook runs.
 
@@ -808,15 +813,25 @@ def check_data(params: CycleParams, *, read=None) -> dict[str, Any]:
     ``accept_rejected_rows``, ``rejections_report``, ``other_cycle_rows`` (rows of
     another cycle, rejected under rule cycle_mismatch), ``unpaired_reaudits`` and
     ``warnings``. An export that cannot be read at all (an XLSX that is a zip of something
-    else or cut short, a CSV in an unknown encoding, a file that is not there) raises
-    :class:`~kentaudit.core.errors.InputError` naming the file and rule: the run is refused
-    before any notebook starts, never left to fail in every notebook. ``read``: the exports as
+    else or cut short, a CSV in an unknown encoding, a file that is not there: the rules of
+    ``UNREADABLE_RULES``) raises :class:`~kentaudit.core.errors.InputError` naming the file
+    and rule: the run is refused before any notebook starts, never left to fail in every
+    notebook. Any other refusal of the whole file (a missing column) is recorded (``error``)
+    and left to the notebooks, which report it with the file, column and rule. ``read``: the exports as
     :func:`kentaudit.inputs.accounting.read_cycle` read them already (None: read here).
     """
     # deferred: pandas 0.3 s: the runner's parent process plans and supervises without pandas
     from kentaudit.inputs import accounting
 
-    read = accounting.read_cycle(params) if read is None else read  # InputError: refused up front
+    try:
+        read = accounting.read_cycle(params) if read is None else read
+    except InputError as exc:
+        # a file that cannot be read at all is refused before any notebook starts; any other
+        # rule the notebooks report themselves, with the file, row and column
+        if exc.rule in UNREADABLE_RULES:
+            raise
+        return {"error": str(exc), "warnings": [f"the audits could not be checked against the parameter "
+                                                f"file: {exc}"]}
     res = read.current
     _cycle_of_exports(params, res)
     rows = accounting.check_rejections(params, read)  # RejectedRowsError: more rejected than accepted
