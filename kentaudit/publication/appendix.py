@@ -821,8 +821,11 @@ def loss_lines(sup, detail: bool = True) -> list[str]:
             # published: which hidden cell forces each estimate hidden (its table, its unit and what it
             # counts, all visible as a [c] already), never the range it would be narrowed to
             named = list(dict.fromkeys(_forcing_words(f) for f in revealing))
-            line += (f"; the estimate of {len(revealing)} row(s) is hidden because it would reveal a hidden "
-                     "count" + ((f" ({revealing[0]}" + (f", and {len(revealing) - 1} more" if len(revealing) > 1
+            # the published sentence counts no rows: a count printed beside a hidden cell's name can
+            # equal its value, and a reader cannot tell the two apart (the check refuses it)
+            line += ((f"; the estimate of {len(revealing)} row(s) is hidden because it would reveal a hidden "
+                      if detail else "; estimates hidden because each would reveal a hidden ")
+                     + "count" + ((f" ({revealing[0]}" + (f", and {len(revealing) - 1} more" if len(revealing) > 1
                                                         else "") + ")") if detail else
                                 (f": {join_words(n for n in named if n)}" if any(named) else "")))
         if unchecked:
