@@ -237,7 +237,8 @@ def findings(cd: CycleData, section: Section) -> Findings:
     return Findings(section_findings(section.tables, headline=cd.headline, conf_level=P.confidence_level,
                                       adjust_method=P.adjust_method, criterion_words=cd.labels,
                                       authority=P.publication.authority, words=getattr(P, "words", None),
-                                      samples=P.profile.samples))
+                                      samples=P.profile.samples,
+                                      main_samples=[s for s in P.samples if s in P.main_samples]))
 
 
 def unknown_name(kind: str, name: str, here, known) -> str:
@@ -258,13 +259,14 @@ class Note(str):
 
 def section_findings(frames: dict, *, headline: str, conf_level: float = 0.95,
                      adjust_method: str = "holm", criterion_words=None, authority=None,
-                     words: Words | None = None, samples=None) -> list:
+                     words: Words | None = None, samples=None, main_samples=None) -> list:
     """Findings of one notebook (reviewer page) from its own results tables (unsuppressed:
     the pages are restricted). The same templates as the appendix, on the tables the
     appendix spec builds from these results, plus the data-quality and district-profile
     templates; ``words`` the authority's (the cycle's ``params.words``); ``samples`` the profile's
     samples (``Profile.samples``, named as :func:`kentaudit.publication.findings.sample_phrases` says;
-    default the bundled example profile's)."""
+    default the bundled example profile's); ``main_samples`` the cycle's main samples, those
+    its compliance by criterion counts together (default: the design-based estimate's)."""
     # every table the results can build: the spec names the bundled example's samples
     every = (*bundled_profile().sample_names, *(x.name for x in samples or ()))
     tables, _ = build_tables(load_spec(words=words), ".", cycle="",
@@ -277,7 +279,7 @@ def section_findings(frames: dict, *, headline: str, conf_level: float = 0.95,
     out += [f for f in main_findings([t for t in tables if t.id != "T2"], headline=headline,
                                      conf_level=conf_level, adjust_method=adjust_method, authority=authority,
                                      words={"authority": words} if words is not None else None,
-                                     samples=samples)
+                                     samples=samples, main_samples=main_samples)
             if f.topic != "untested"]
     if "profile" in frames:
         out += profile_findings(frames["profile"].reset_index(drop=True), 1 - conf_level, authority=authority)

@@ -350,10 +350,10 @@ def design_words(main_samples, samples=None, unit: str = "unit", population: str
     return text
 
 
-def _headline(by, headline, conf, authority, names, words=None, samples=None):
+def _headline(by, headline, conf, authority, names, words=None, samples=None, edition_samples=None):
     """Across the authority: the design-based estimate (T15) and its design as it is for the
-    cycle's samples; each sample's own figure, labelled with its sample (T5, or T4 when the main
-    sample is one random sample)."""
+    cycle's samples; each sample's own figure, labelled with its sample (T5, or T4 when Table 4
+    counts one sample: never a count pooled over several labelled with one of them)."""
     out = []
     w = profile_words(words)
     where = authority_words(authority)
@@ -376,7 +376,10 @@ def _headline(by, headline, conf, authority, names, words=None, samples=None):
             f.add(f"the estimate for the headline criterion, \u2018{desc}\u2019, is not shown (suppressed to "
                   "protect the people it is about).")
         out.append(f)
-    out += _by_sample(by, headline, main_samples, t4, d4, t5, samples, conf)
+    # Table 4's figure is labelled with the samples Table 4 counts (its ``defines``), which may be
+    # more than the design-based estimate reads (a random sample and an independent themed one)
+    out += _by_sample(by, headline, _table_samples(t4, by, samples, edition_samples) or main_samples,
+                      t4, d4, t5, samples, conf)
     # the highest and lowest criteria: across the authority when it is estimated, else in the sample
     t, df = (t15, d15) if d15 is not None else (t4, d4)
     if df is not None:
@@ -400,6 +403,25 @@ def _main_samples(t1, samples=None) -> list:
         return []
     main = {x.name for x in (bundled_profile().samples if samples is None else samples) if x.repeats is None}
     return [s for s in map(str, t1.data["sample"]) if s in main]
+
+
+def _table_samples(t, by, samples=None, edition_samples=None) -> list:
+    """The samples a published table's counts come from, by its own definition (``defines``:
+    ``fixed: {sample: ...}``): ``"@main"`` is the edition's main samples (``edition_samples``,
+    else Table 1's), a list names its samples. Empty when the table does not say and neither is
+    known: the caller falls back to the design-based estimate's samples."""
+    if t is None:
+        return []
+    fixed = (getattr(t, "defines", None) or {}).get("fixed") or {}
+    read = fixed.get("sample", "@main")
+    out = []
+    for r in map(str, [read] if isinstance(read, str) else read):
+        if r == "@main":
+            out += ([str(s) for s in edition_samples] if edition_samples is not None
+                    else _main_samples(by.get("T1"), samples))
+        elif not r.startswith("@"):
+            out.append(r)
+    return list(dict.fromkeys(out))
 
 
 def _samples_text(main_samples, samples=None) -> str:
@@ -823,7 +845,8 @@ _COMPARISONS = (
 
 
 def main_findings(tables, *, headline: str, conf_level: float = 0.95, adjust_method: str = "holm",
-                  names=None, words=None, authority: str | None = None, samples=None) -> list:
+                  names=None, words=None, authority: str | None = None, samples=None,
+                  main_samples=None) -> list:
     """The main findings of an edition from its published tables.
 
     Parameters
@@ -847,6 +870,9 @@ def main_findings(tables, *, headline: str, conf_level: float = 0.95, adjust_met
     samples : tuple of :class:`kentaudit.inputs.profile.Sample`, optional
         The profile's samples, named as :func:`sample_phrases` says; default the bundled
         example profile's.
+    main_samples : sequence of str, optional
+        The edition's main samples, those a table defined over ``"@main"`` (Table 4) counts
+        together; default Table 1's (without Table 1: the design-based estimate's).
 
     Returns
     -------
@@ -860,7 +886,7 @@ def main_findings(tables, *, headline: str, conf_level: float = 0.95, adjust_met
     adj = "adjusted for multiple comparisons by " + method_words(adjust_method, "phrase")
     where = authority_words(authority)
     left = _LeftOut()
-    out = _headline(by, headline, conf_level, authority, names, words, samples)
+    out = _headline(by, headline, conf_level, authority, names, words, samples, main_samples)
     trend_sig = False
     if "T11" in by:
         found, trend_sig = _trend(by["T11"], alpha, adj, left, names, conf_level)

@@ -115,3 +115,17 @@ def test_without_a_design_based_estimate_samples_drawn_differently_are_not_poole
     found = section_findings({"sample_summary": samples, "compliance_by_criterion": _compliance()}, headline="a",
                              criterion_words=CRITERIA)
     assert "73.3% met" not in " ".join(_texts(found))
+
+
+def test_a_figure_of_the_cycles_two_independent_samples_is_not_labelled_with_the_estimates_one():
+    """The compliance page of a random sample beside a themed one (Fenmarsh, review 27 F3): the
+    estimate reads the random sample, the compliance table counts both; given the cycle's main
+    samples, the pooled figure is never said as the random sample's."""
+    found = section_findings({"authority_estimate": _authority_estimate("annual"),
+                              "compliance_by_criterion": _compliance()}, headline="a", criterion_words=CRITERIA,
+                             main_samples=["annual", "themed"])
+    assert "343" not in " ".join(_texts(found))
+    one = section_findings({"authority_estimate": _authority_estimate("annual"),
+                            "compliance_by_criterion": _compliance()}, headline="a", criterion_words=CRITERIA,
+                           main_samples=["annual"])
+    assert "In the annual sample, 73.3% met the headline criterion" in " ".join(_texts(one, "headline"))

@@ -237,3 +237,34 @@ def test_the_published_columns_name_the_unit_and_area_in_fenmarshs_words(fenmars
     assert f'data-column="{unit}"' in html and 'data-column="district"' not in html
     sheet = pd.read_excel(pub / "appendix.xlsx", sheet_name="Table 3", header=None, dtype=str)
     assert words.Unit in set(sheet.to_numpy().ravel()), words.Unit
+
+
+def _sentences_with_files_answered(cycle_dir: Path) -> list:
+    """Every sentence saying "<k> of the <n> files answered" in the appendix's findings
+    (RESTRICTED_findings.csv) and on the reviewer pages, with its n."""
+    b = pd.read_csv(cycle_dir / "restricted" / "RESTRICTED_findings.csv", dtype=str, keep_default_na=False)
+    texts = list(dict.fromkeys(b["sentence"]))
+    for page in sorted((cycle_dir / "html").glob("*.html")):
+        words = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page.read_text(encoding="utf-8")))
+        texts += [t for t in re.split(r"(?<=\.) (?=[A-Z])", words) if "files answered" in t]
+    return [(t, int(n)) for t in texts for n in re.findall(r"of the (\d+) files answered", t)]
+
+
+def check_no_pooled_count_is_one_samples(cycle_dir: Path):
+    """No sentence states a count as one sample's when it pools several: a sentence naming one of
+    several main samples (Table 1's) never says more files answered than that sample's audits."""
+    t1 = pd.read_csv(cycle_dir / "publish" / "csv" / "T1.csv", dtype=str, keep_default_na=False)
+    audits = {r["sample"]: int(r["n_audits"]) for _, r in t1.iterrows() if r["sample"] != "Total"}
+    said = _sentences_with_files_answered(cycle_dir)
+    assert said or len(audits) > 1  # one sample: its Table 4 figure is said with its counts
+    for sentence, answered in said:
+        named = [s for s in audits if s.replace("_", " ") in sentence.lower()]
+        if len(audits) > 1 and len(named) == 1:
+            assert answered <= audits[named[0]], (sentence, named[0], audits[named[0]])
+
+
+def test_a_count_of_both_samples_is_never_stated_as_the_random_samples(fenmarsh):
+    # seen (review 27, F3): "In the random sample, 71.4% met the headline criterion ..., in 142 of
+    # the 199 files answered", where the random sample holds 191 audits and Table 4 (and the
+    # compliance page's table) pools it with the themed audit
+    check_no_pooled_count_is_one_samples(fenmarsh["dir"])
