@@ -14,7 +14,7 @@ import pandas as pd
 from matplotlib.lines import Line2D
 
 from kentaudit.core.errors import InputError
-from kentaudit.core.formatting import join_words, level_text, method_words, wrap_title
+from kentaudit.core.formatting import join_words, level_text, method_words
 from kentaudit.inputs.profile import plural
 from kentaudit.report.charts import OKABE_ITO, Figure, house_style
 
@@ -108,7 +108,6 @@ def plot_caterpillar(table: pd.DataFrame, unit: str = "district", measure: str =
         axr.set_xticks(range(1, k + 1))
         axr.set_xlabel("Rank (1 = lowest)")
         axr.grid(axis="y", visible=False)
-        fig.suptitle(wrap_title(title), x=0.01, ha="left")
     method = str(t["method"].iloc[0])
     caption = (f"Points are each {one}'s posterior mean ({measure}) from "
                f"{method_words(method, 'phrase')}, bars {level_text(conf)} posterior intervals; hollow "

@@ -34,7 +34,7 @@ import seaborn as sns
 
 from kentaudit.core.errors import InputError
 from kentaudit.core.formatting import (format_p, join_words, level_text, method_words,
-                                       wrap_lines, wrap_title)
+                                       wrap_lines)
 from kentaudit.core.methods import check_method
 from kentaudit.inputs.profile import plural
 from kentaudit.inputs.reference import grade_labels
@@ -117,6 +117,9 @@ class Figure:
     alt_text : str
         A specific description of what the chart shows, for HTML ``alt`` attributes.
     title : str
+        The figure's title: said once, by the page that shows it (the reviewer page's and the
+        notebook's caption starts with it, :func:`kentaudit.report.results.figure_html`), never
+        drawn in the image as well.
     kind : str
         ``"funnel"``, ``"xmr"``, ``"p_chart"``, ``"forest"`` or ``"grade_distribution"``.
     """
@@ -502,7 +505,6 @@ def plot_funnel(table: pd.DataFrame, measure: str = "compliance", unit_label: st
         # what the plot is first, then the criterion: a criterion worded as a question ("Is the
         # child's lived experience ... recorded?") read "...? by team: funnel plot"
         title = title or f"Funnel plot by {unit_label}: {measure[:1].upper()}{measure[1:]}"
-        ax.set_title(wrap_title(title), loc="left")
         # the legend below the plot, where it cannot hide a point or a label
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncols=3, frameon=False,
                   fontsize=9)
@@ -690,7 +692,7 @@ def _draw_icons(fig, icons) -> None:
         iax.set_title(kind.capitalize(), fontsize=7, pad=1, color="#333333")
 
 
-def _control_chart(table, kind, measure, y_label, title, percent):
+def _control_chart(table, kind, measure, y_label, percent):
     if percent:
         table = _capped(table)
     x = _x_values(table["period"])
@@ -728,7 +730,6 @@ def _control_chart(table, kind, measure, y_label, title, percent):
             ax.set_xticks(sorted(table["period"].unique()),
                           [str(v) for v in sorted(table["period"].unique())])
         ax.set_xlabel("Period")
-        ax.set_title(wrap_title(title), loc="left")
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncols=3, frameon=False,
                   fontsize=9)
         fig.get_layout_engine().set(rect=(0, 0, 0.82, 1))
@@ -800,7 +801,7 @@ def plot_xmr(table: pd.DataFrame, measure: str = "the measure", y_label: str | N
         raise InputError("plot_xmr needs the table returned by kentaudit.stats.spc.xmr.")
     y_label = y_label or _axis_label(measure, " (%)" if percent else "", percent)
     title = title or f"{measure[:1].upper()}{measure[1:]}: XmR chart"
-    fig = _control_chart(table, "xmr", measure, y_label, title, percent)
+    fig = _control_chart(table, "xmr", measure, y_label, percent)
     raw_last = table[table["rebase_group"] == table["rebase_group"].max()].iloc[0]
     capped = percent and (raw_last["upl"] > 1 or raw_last["lpl"] < 0)
     last = (_capped(table) if percent else table)
@@ -851,7 +852,7 @@ def plot_p_chart(table: pd.DataFrame, measure: str = "compliance", y_label: str 
         raise InputError("plot_p_chart needs the table returned by kentaudit.stats.spc.p_chart.")
     y_label = y_label or _axis_label(measure, " (% of files)")
     title = title or f"{measure[:1].upper()}{measure[1:]}: p-chart"
-    fig = _control_chart(table, "p_chart", measure, y_label, title, True)
+    fig = _control_chart(table, "p_chart", measure, y_label, True)
     last = table[table["rebase_group"] == table["rebase_group"].max()]
     present = table[~table["missing"]]
     trial = bool(table["trial"].any())
@@ -964,7 +965,6 @@ def plot_forest(table: pd.DataFrame, label: str = "label", estimate: str = "esti
         ax.set_yticks(y, ticks, fontsize=9)
         ax.grid(axis="y", visible=False)
         ax.set_xlabel(x_label)
-        ax.set_title(wrap_title(title), loc="left")
     lvl = f"{level_text(conf_level)} " if conf_level else ""
     caption = (f"Forest plot of {subject}: points are estimates and bars {lvl}confidence "
                f"intervals" + (f" ({method})" if method else "")
@@ -1070,7 +1070,6 @@ def plot_grade_distribution(table: pd.DataFrame, group: str = "district", grade:
         ax.set_xlim(0, 110)
         ax.set_xlabel(f"Percentage of {subject}")
         ax.grid(axis="y", visible=False)
-        ax.set_title(wrap_title(title), loc="left")
         # the legend below the axis label, placed by the layout so that they never overlap
         fig.legend(*ax.get_legend_handles_labels(), ncols=min(4, len(labels)),
                    loc="outside lower center", frameon=False)

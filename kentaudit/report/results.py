@@ -381,6 +381,20 @@ def save_figure(fig_result, id: str, figures_dir: str | Path, *, alt_text: str |
     return {k: str(stem.with_suffix(f".{k}")) for k in ("png", "svg", "json")}
 
 
+def _figcaption(title: str, cap: str) -> str:
+    """The figure's title, once, in bold at the start of its caption (the chart does not draw it:
+    a reader saw "Overall grades by sample, 2009" in the image and again below it): a caption
+    that starts with the title has it made bold; otherwise "<b>Title.</b> caption"."""
+    title = " ".join(str(title).split())
+    if not title:
+        return f"<figcaption>{html.escape(cap)}</figcaption>" if cap else ""
+    if cap.startswith(title):
+        head, rest = title, cap[len(title):]
+    else:
+        head, rest = (title if title[-1] in ".?!" else f"{title}."), (f" {cap}" if cap else "")
+    return f"<figcaption><strong>{html.escape(head)}</strong>{html.escape(rest)}</figcaption>"
+
+
 def figure_html(fig_result, *, alt_text: str | None = None, caption: str | None = None) -> str:
     """HTML ``<figure>`` with the PNG embedded as base64, its alt text and caption.
 
@@ -396,7 +410,7 @@ def figure_html(fig_result, *, alt_text: str | None = None, caption: str | None 
 
         png = render_files(fig, [("png", 100)], metadata={"png": _PNG_META})[0]
     b64 = base64.b64encode(png).decode("ascii")
-    figcap = f"<figcaption>{html.escape(cap)}</figcaption>" if cap else ""
+    figcap = _figcaption(getattr(fig_result, "title", "") or "", cap)
     # how the chart was calculated (a chart result's ``method``): for an analyst, apart from the
     # caption a reader reads
     how = getattr(fig_result, "method", "") if caption is None else ""

@@ -664,4 +664,19 @@ def test_funnel_title_names_the_plot_before_a_criterion_worded_as_a_question(fun
     """Aldmere's criteria are questions: "Is the child's lived experience ... recorded? by team:
     funnel plot" read as a broken sentence (review 26)."""
     fig = plot_funnel(funnel_tab, measure="is the child's voice recorded?", unit_label="team")
-    assert fig.figure.axes[0].get_title(loc="left") == "Funnel plot by team: Is the child's voice recorded?"
+    assert fig.title == "Funnel plot by team: Is the child's voice recorded?"
+
+
+def test_a_chart_draws_no_title_and_its_caption_says_it_once(funnel_tab):
+    """One title per figure (review 27 F8): the reviewer page's caption starts with the title in
+    bold; the image draws none ("Overall grades by sample, 2009" was in the image and below it)."""
+    from kentaudit.report.results import figure_html
+
+    rows = [{"sample": s, "grade": g, "n": 3} for s in ("a", "b") for g in range(1, 5)]
+    charts = [plot_funnel(funnel_tab, measure="child seen alone", unit_label="district"),
+              plot_grade_distribution(pd.DataFrame(rows), group="sample", title="Overall grades by sample")]
+    for fig in charts:
+        drawn = [ax.get_title(loc=w) for ax in fig.figure.axes for w in ("left", "center", "right")]
+        assert not any(drawn) and fig.figure.get_suptitle() == "", drawn
+        cap = re.search(r"<figcaption>(.*?)</figcaption>", figure_html(fig), re.DOTALL).group(1)
+        assert cap.startswith(f"<strong>{fig.title}") and cap.count(fig.title) == 1, cap
