@@ -277,11 +277,11 @@ def pivot_districts(t: PublicationTable, words, part: int = PIVOT_PART) -> list:
 
 
 def constant_columns(t: PublicationTable, frame: pd.DataFrame) -> list:
-    """The method columns of a reader's view that say the same on every row.
+    """The method and scope columns of a reader's view that say the same on every row.
 
     A column naming how each row was calculated (:data:`METHOD_COLUMNS`: "Interval method",
-    "Test") that repeats one value on every row tells the reader nothing a sentence beside
-    the table does not: the HTML and PDF views leave it out and state it once (the CSV file
+    "Test"), or a label column while another names the rows (Table 15's "Samples"), that
+    repeats one value on every row tells the reader nothing a sentence beside the table does not: the HTML and PDF views leave it out and state it once (the CSV file
     and the spreadsheets keep the column, one value a row, for machines).
 
     Returns
@@ -294,8 +294,14 @@ def constant_columns(t: PublicationTable, frame: pd.DataFrame) -> list:
     out = []
     if len(frame) < 2:
         return out
+    # a label repeating one value ("Samples" on Table 15: the same two samples on each of its 20
+    # rows; Table 12's one criterion) is the table's scope, while another label names the rows
+    labels = [c.name for c in t.columns if c.kind == "label" and c.name in frame.columns]
+    naming = [c for c in labels if frame[c].astype(str).str.strip().nunique() > 1]
     for c in t.columns:
-        if c.kind != "text" or c.name not in METHOD_COLUMNS or c.name not in frame.columns:
+        said_once = (c.kind == "text" and c.name in METHOD_COLUMNS) or (c.kind == "label" and bool(naming)
+                                                                        and c.name not in naming)
+        if not said_once or c.name not in frame.columns:
             continue
         vals = {str(v).strip() for v in frame[c.name]}
         if len(vals) == 1:
