@@ -157,8 +157,7 @@ def district_ranks(cd: CycleData) -> Section:
         figures["caterpillar_compliance"] = plot_caterpillar(
             head, unit="district", measure=cd.labels.get(cd.headline, cd.headline),
             unit_label=w.unit, units_label=w.units,
-            title=f"Shrunken estimates of {cd.labels.get(cd.headline, cd.headline)} by {w.unit}, "
-                  "with rank intervals")
+            title=f"Shrunken estimates by {w.unit}, with rank intervals: {cd.labels.get(cd.headline, cd.headline)}")
 
     prev = cd.previous
     pooled_samples = programme_samples(cd)

@@ -69,7 +69,7 @@ def plot_caterpillar(table: pd.DataFrame, unit: str = "district", measure: str =
     conf = float(t["conf_level"].iloc[0])
     # the measure may be a criterion's wording ("Child seen during ..."): it leads the title
     # rather than being lower-cased into the middle of a sentence
-    title = title or f"{measure[:1].upper()}{measure[1:]}: shrunken estimates by {one}, with rank intervals"
+    title = title or f"Shrunken estimates by {one}, with rank intervals: {measure[:1].upper()}{measure[1:]}"
     with house_style():
         fig = matplotlib.figure.Figure(figsize=(10, max(3.0, 0.38 * k + 1.6)), layout="constrained")
         ax, axr = fig.subplots(1, 2, sharey=True, gridspec_kw={"width_ratios": [3, 2]})

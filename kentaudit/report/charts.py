@@ -545,7 +545,8 @@ def _funnel_caption(table, measure, levels, unit_label=None) -> str:
         spread = ""
     # "answered", as the axis and the appendix's Figure 1 say: the denominator is the files
     # answered yes or no (not applicable and not recorded are left out), not every applicable file
-    return (f"Funnel plot of {measure}: each point is one {unit}, its percentage against its number of "
+    # the title ("Funnel plot by <unit>: <measure>") leads the caption on the page: not said again
+    return (f"Each point is one {unit}, its percentage against its number of "
             f"files answered; {tgt}; the curved lines are the {lv} control limits, which narrow as the "
             f"number of files grows. A {unit} between the limits differs from the target by no more than "
             f"chance alone would make it.{spread}")
@@ -800,7 +801,8 @@ def plot_xmr(table: pd.DataFrame, measure: str = "the measure", y_label: str | N
     if (table.get("chart") is None) or table["chart"].iloc[0] != "xmr":
         raise InputError("plot_xmr needs the table returned by kentaudit.stats.spc.xmr.")
     y_label = y_label or _axis_label(measure, " (%)" if percent else "", percent)
-    title = title or f"{measure[:1].upper()}{measure[1:]}: XmR chart"
+    # what the chart is first, then the measure: a criterion worded as a question read "...?: XmR chart"
+    title = title or f"XmR chart: {measure[:1].upper()}{measure[1:]}"
     fig = _control_chart(table, "xmr", measure, y_label, percent)
     raw_last = table[table["rebase_group"] == table["rebase_group"].max()].iloc[0]
     capped = percent and (raw_last["upl"] > 1 or raw_last["lpl"] < 0)
@@ -818,7 +820,7 @@ def plot_xmr(table: pd.DataFrame, measure: str = "the measure", y_label: str | N
               + (" Trial limits: fewer than 13 points in a baseline." if trial else "")
               + (f" Rebased {table['rebase_group'].max()} time(s); limits shown are for the "
                  "last baseline." if table["rebase_group"].max() > 0 else ""))
-    caption = (f"Control chart of {measure} over time (an XmR chart): the solid line is the average "
+    caption = ("The solid line is the average "
                f"({_fmt_value(last['mean'], percent)}), the dashed lines the range in which values vary by "
                f"chance alone ({_fmt_value(last['lpl'], percent)} to {_fmt_value(last['upl'], percent)}). A "
                "point outside them, or a run or trend of points, is a signal that something changed (a "
@@ -851,7 +853,7 @@ def plot_p_chart(table: pd.DataFrame, measure: str = "compliance", y_label: str 
     if (table.get("chart") is None) or table["chart"].iloc[0] != "p":
         raise InputError("plot_p_chart needs the table returned by kentaudit.stats.spc.p_chart.")
     y_label = y_label or _axis_label(measure, " (% of files)")
-    title = title or f"{measure[:1].upper()}{measure[1:]}: p-chart"
+    title = title or f"p-chart: {measure[:1].upper()}{measure[1:]}"
     fig = _control_chart(table, "p_chart", measure, y_label, True)
     last = table[table["rebase_group"] == table["rebase_group"].max()]
     present = table[~table["missing"]]
@@ -860,7 +862,7 @@ def plot_p_chart(table: pd.DataFrame, measure: str = "compliance", y_label: str 
               f"binomial limits for each period's number of files, 2-sigma near limits used by the "
               f"two-in-three rule. Special-cause {_rules_caption(table['method'].iloc[0])}."
               + (" Trial limits: fewer than 13 periods." if trial else ""))
-    caption = (f"Control chart of {measure} period by period (a p-chart): the solid line is the average "
+    caption = ("The solid line is the average "
                f"({_pct(last['mean'].iloc[0])}); the dashed lines are the range in which the percentage "
                f"varies by chance alone, which vary with each period's number of files (from "
                f"{int(present['n'].min())} to {int(present['n'].max())}). A point outside them, or a run "

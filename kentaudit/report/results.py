@@ -374,6 +374,8 @@ def save_figure(fig_result, id: str, figures_dir: str | Path, *, alt_text: str |
         for fmt, data in zip(missing, images):
             stem.with_suffix(f".{fmt}").write_bytes(data)
     meta = {"id": id, "alt_text": alt, "caption": cap, "png": f"{id}.png", "svg": f"{id}.svg"}
+    if getattr(fig_result, "title", ""):  # the title the image does not draw (figure_html says it)
+        meta["title"] = fig_result.title
     if getattr(fig_result, "method", ""):  # how it was calculated, apart from the plain caption
         meta["method"] = fig_result.method
     _atomic_write(stem.with_suffix(".json"),

@@ -55,9 +55,12 @@ def test_the_legend_explains_every_mark_drawn():
     assert not any(lab.startswith("Probably above") for lab in labels)  # no district is
 
 
-def test_a_criterion_wording_leads_the_title_and_is_not_put_mid_sentence():
+def test_a_criterion_wording_ends_the_title_and_is_not_put_mid_sentence():
+    """After what the plot is, as the funnel's title: a criterion worded as a question read
+    "Shrunken estimates of Was the child seen ...? by locality" (review 28)."""
+    fig = plot_caterpillar(shrink(COUNTS, target=0.8), measure="Was the child seen?")
+    assert fig.title == "Shrunken estimates by district, with rank intervals: Was the child seen?"
     fig = plot_caterpillar(shrink(COUNTS, target=0.8), measure="Child seen during the visit")
-    assert fig.title.startswith("Child seen during the visit: shrunken estimates by district")
     assert "each district's posterior mean (Child seen during the visit)" in fig.caption
     assert "hierarchical beta-binomial model" in fig.caption
 

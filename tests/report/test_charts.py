@@ -54,7 +54,7 @@ JARGON = ("phi", "tau", "sigma", "NHSRplotthedots", "winsoris", "chi-square", "2
 
 def test_funnel_caption_says_what_is_drawn_in_plain_words(funnel_tab):
     cap = plot_funnel(funnel_tab, measure="child seen alone").caption
-    for part in ("each point is one district", "95% and 99.8% control limits", "target of 80.0%",
+    for part in ("Each point is one district", "95% and 99.8% control limits", "target of 80.0%",
                  "differs from the target by no more than chance"):
         assert part in cap, part
     assert [j for j in JARGON if j in cap] == []
