@@ -37,13 +37,19 @@ def test_the_appendix_shows_no_label_column_repeating_one_value(fake_appendix):
     page = (pub / "appendix.html").read_text(encoding="utf-8")
     spec = {t["id"]: t for t in load_spec()["tables"]}
     checked = 0
-    for m in re.finditer(r'<table data-table-id="(T\d+)">.*?</thead>', page, re.DOTALL):
-        tid = m.group(1)
+    for m in re.finditer(r'<table data-table-id="(T\d+|F\d+-data)">\s*<caption[^>]*>(.*?)</caption>.*?</thead>', page,
+                         re.DOTALL):
+        # a figure's data table: the table it is from ("Data for Figure 2, from Table 8")
+        tid = m.group(1) if m.group(1).startswith("T") else "T" + m.group(2).rsplit("Table ", 1)[-1].strip()
         shown = re.findall(r'data-column="([^"]+)"', m.group(0))
         csv = pub / "csv" / f"{tid}.csv"
         if not csv.exists():
             continue
         data = pd.read_csv(csv, dtype=str, keep_default_na=False)
+        if m.group(1).endswith("-data"):  # the rows of the figure's data: its table body
+            body = page[m.end():page.index("</table>", m.end())]
+            rows = [re.findall(r'<t[dh][^>]*>(.*?)</t[dh]>', r, re.DOTALL) for r in re.findall(r"<tr.*?</tr>", body, re.DOTALL)]
+            data = pd.DataFrame(rows, columns=shown) if rows and all(len(r) == len(shown) for r in rows) else data
         kinds = {c["name"]: c["kind"] for c in spec[tid]["columns"]} if tid in spec else {}
         labels = [c for c in data.columns if kinds.get(c) == "label"]
         naming = [c for c in labels if data[c].nunique() > 1]

@@ -138,9 +138,7 @@ def _table_html(t: PublicationTable, numbers: dict, names: dict, words: dict) ->
         frame = reader_frame(t, words)
         # a method column saying the same on every row is said once, above the table
         same = constant_columns(t, frame)
-        if same:
-            out.append('<p class="meta">' + "; ".join(f"{_e(h)}, on every row: {_e(v)}" for _, h, v in same)
-                       + ".</p>")
+        out.append(_said_once_html(same))
         drop = {c for c, _, _ in same}
         heads = [(c, h) for c, h in reader_headers(t) if c not in drop]
         parts = column_parts(t, heads)
@@ -180,12 +178,24 @@ def _data_table_html(f, content: AppendixContent, names: dict, headline: str | N
         keep = [i for i in keep if str(t.data.at[i, "district"]) != w.all_units
                 or str(t.data.at[i, "area"]) == w.authority]
     frame = frame.iloc[keep].reset_index(drop=True)
-    heads = [(c, h) for c, h in reader_headers(t) if not (c == "criterion_label" and spec.get("criterion"))]
+    # as beside a table: a column saying one thing on every row of the data is said once
+    same = constant_columns(t, frame)
+    drop = {c for c, _, _ in same}
+    heads = [(c, h) for c, h in reader_headers(t)
+             if not (c == "criterion_label" and spec.get("criterion")) and c not in drop]
     kinds = {c.name: c.kind for c in t.columns}
     cap = f"Data for {names.get(f.id, f.id)}, from {names.get(t.id, t.id)}"
     pub = published_names(profile_words(content.words), [c.name for c in t.columns])
-    return _html_table(f"{f.id}-data", cap, heads, frame, kinds=kinds,
-                       names={c: publish_name(c, pub) for c, _ in heads}, table_id=f"{f.id}-data"), [frame]
+    said = _said_once_html(same)
+    return said + _html_table(f"{f.id}-data", cap, heads, frame, kinds=kinds,
+                              names={c: publish_name(c, pub) for c, _ in heads}, table_id=f"{f.id}-data"), [frame]
+
+
+def _said_once_html(same) -> str:
+    """The line that says once what a column says on every row (:func:`constant_columns`)."""
+    if not same:
+        return ""
+    return '<p class="meta">' + "; ".join(f"{_e(h)}, on every row: {_e(v)}" for _, h, v in same) + ".</p>"
 
 
 def _img_src(path) -> str:
