@@ -115,7 +115,7 @@ def compliance_summary(cd: CycleData) -> Section:
     gplot["grade_num"] = gplot["grade"].str.split(" ", n=1).str[0].astype(int)
     fig = charts.plot_grade_distribution(gplot, group="sample", grade="grade_num", count="n_audits",
                                          labels=reference.grade_labels(P.grade_scale),
-                                         title=f"Overall grades by sample, {P.cycle}", best=P.profile.grade_best,
+                                         title=f"Overall grades by sample, {P.label}", best=P.profile.grade_best,
                                          group_labels={s.name: s.label for s in P.profile.samples if s.label})
     section = Section.of(cd, tables, {"grades_by_sample": fig})
     if n_samples < 2:

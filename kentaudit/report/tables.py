@@ -539,6 +539,21 @@ def table_title(name: str | None, words: Words | None = None) -> str:
     return t[:1].upper() + t[1:] + (f" ({code})" if code else "")
 
 
+#: results-table columns whose values are sample names (docs/results.md)
+_SAMPLE_COLUMNS = ("sample", "sample_a", "sample_b", "samples")
+
+
+def _sample_words(column: str, value, levels: dict):
+    """A sample name, or names joined by " + " or ", " (the samples an estimate or a comparison
+    read), as the profile labels them (``levels[("sample", name)]``); a value
+    ``kentaudit/data/values.csv`` words, or one the profile does not label, unchanged."""
+    if not isinstance(value, str) or (column, value) in _value_dictionary():
+        return value
+    parts = [p.strip() for p in re.split(r"[+,]", value)]
+    said = [levels.get(("sample", p)) for p in parts]
+    return join_words(said) if all(said) else value
+
+
 def style_table(df: pd.DataFrame, name: str | None = None, *, caption: str | None = None,
                 max_rows: int = MAX_ROWS, decimals: int | None = None,
                 hide: tuple = (), words: Words | None = None,
@@ -598,6 +613,11 @@ def style_table(df: pd.DataFrame, name: str | None = None, *, caption: str | Non
                 df[c] = [_model_level_words(v, x, levels, words) for v, x in zip(df["variable"], df[c])]
         df["variable"] = [_capital(_term_words(v, words)) if isinstance(v, str) else v
                           for v in df["variable"]]
+    if levels and any(c in cols for c in _SAMPLE_COLUMNS):
+        # a sample is named by the profile's label (Fenmarsh's "random_sample" read as a code)
+        df = df.copy()
+        for c in (c for c in _SAMPLE_COLUMNS if c in cols):
+            df[c] = [_sample_words(c, v, levels) for v in df[c]]
     family = _family_once(df) if "family" in cols else None
     if family is not None:
         methods.append(f"{header('family', name, words)}: {family}")

@@ -268,3 +268,26 @@ def test_a_count_of_both_samples_is_never_stated_as_the_random_samples(fenmarsh)
     # the 199 files answered", where the random sample holds 191 audits and Table 4 (and the
     # compliance page's table) pools it with the themed audit
     check_no_pooled_count_is_one_samples(fenmarsh["dir"])
+
+
+def test_reviewer_pages_name_samples_and_the_cycle_as_readers_know_them(fenmarsh):
+    """Seen (review 28): the compliance page's grade tables read "random_sample" and
+    "themed_audit", the estimate's caption "Sample: random_sample", a figure "2025-26"."""
+    check_reviewer_words(fenmarsh["dir"], cycle_id="2025-26")
+
+
+def check_reviewer_words(cycle_dir: Path, cycle_id: str):
+    """No sample's name in the data (one a reader would not write: "random_sample") in a reviewer
+    page's tables, captions and findings (the provenance block lists the parameters as named),
+    and no figure captioned with the cycle's folder name instead of its label."""
+    t1 = pd.read_csv(cycle_dir / "publish" / "csv" / "T1.csv", dtype=str, keep_default_na=False)
+    codes = [s for s in t1["sample"] if s != "Total" and not re.fullmatch(r"[A-Za-z ]+", s)]
+    assert codes  # Fenmarsh's samples are named random_sample and themed_audit
+    for page in sorted((cycle_dir / "html").glob("*.html")):
+        raw = page.read_text(encoding="utf-8")
+        raw = re.sub(r"<(script|style|details)\b.*?</\1>", " ", raw, flags=re.DOTALL)
+        text = re.sub(r"data:[^\s\"']+", " ", re.sub(r"<[^>]+>", " ", raw))
+        said = [c for c in codes if re.search(rf"(?<![\w/.-]){re.escape(c)}(?![\w/.-])", text)]
+        assert not said, (page.name, said)
+        for cap in re.findall(r"<figcaption>(.*?)</figcaption>", raw, re.DOTALL):
+            assert cycle_id not in cap, (page.name, cap)
