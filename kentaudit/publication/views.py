@@ -33,7 +33,8 @@ from kentaudit.report.tables import default_words
 
 __all__ = ["profile_words", "REAL_UNITS", "mark_untestable", "reader_p", "reader_value", "reader_frame",
            "reader_headers", "csv_frame", "pivot_districts", "legend_symbols", "format_p_cell",
-           "PIVOT_PART", "STATUS_WORDS", "constant_columns", "column_parts", "PART_COLUMNS"]
+           "PIVOT_PART", "STATUS_WORDS", "constant_columns", "column_parts", "PART_COLUMNS",
+           "sparse_columns"]
 
 #: units worth showing in a header (others, such as "p-value", are what the column is)
 REAL_UNITS = {"%": "%", "percentage points": "percentage points", "% of cycles": "% of cycles",
@@ -309,6 +310,40 @@ def constant_columns(t: PublicationTable, frame: pd.DataFrame) -> list:
             if v and not any(s in v for s in SHORTHAND):
                 out.append((c.name, heads.get(c.name, c.label), v))
     return out
+
+
+def sparse_columns(t: PublicationTable, frame: pd.DataFrame, headers: list) -> tuple[list, list]:
+    """The columns of a reader's view that apply to a few rows only, and those rows.
+
+    A column that is ``[z]`` (not applicable) on most rows and has a value on the others, the
+    same rows for every such column (Table 11's trend test, on each criterion's last cycle: 60
+    of its 80 rows held three ``[z]`` cells), reads better as a part of its own holding those
+    rows only, beside the columns that name them (the CSV file and the spreadsheets keep the
+    table whole).
+
+    Returns
+    -------
+    (list of (column name, header text), list of int)
+        The sparse columns in the view's order and the positions of the rows they apply to;
+        two empty lists when no column is sparse, when the rows differ between the columns, or
+        when they apply to more than half of the rows.
+    """
+    kinds = {c.name: c.kind for c in t.columns}
+    cols, rows = [], None
+    for c, h in headers:
+        if kinds.get(c) == "label" or c not in frame.columns:
+            continue
+        vals = [str(v).strip() for v in frame[c]]
+        if "[z]" not in vals:
+            continue
+        applies = [i for i, v in enumerate(vals) if v != "[z]"]
+        if not applies or len(applies) * 2 > len(vals):
+            continue
+        if rows is not None and applies != rows:
+            return [], []
+        cols.append((c, h))
+        rows = applies
+    return (cols, rows) if cols else ([], [])
 
 
 def column_parts(t: PublicationTable, headers: list, width: int = PART_COLUMNS) -> list:

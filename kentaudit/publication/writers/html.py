@@ -24,7 +24,7 @@ from kentaudit.publication.numbering import numbered_title, reader_number, sheet
 from kentaudit.publication.table import SHORTHAND, AppendixContent, PublicationTable
 from kentaudit.publication.views import (column_parts, constant_columns, legend_symbols,
                                          pivot_districts, profile_words, reader_frame,
-                                         reader_headers)
+                                         reader_headers, sparse_columns)
 
 __all__ = ["render_html", "write_html"]
 
@@ -144,6 +144,10 @@ def _table_html(t: PublicationTable, numbers: dict, names: dict, words: dict) ->
         parts = column_parts(t, heads)
         # data-column: the column's name as its CSV publishes it (the authority's words)
         pub = published_names(profile_words(words), [c.name for c in t.columns])
+        sparse, applies = sparse_columns(t, frame, heads) if len(parts) == 1 else ([], [])
+        if sparse:
+            out.append(_sparse_parts(t, name, frame, heads, sparse, applies, kinds, pub))
+            parts = []
         if len(parts) > 1:
             # a table too wide to read on one page is shown in parts, one identity: every
             # part is the table's, its caption says which part, and each part repeats the
@@ -189,6 +193,26 @@ def _data_table_html(f, content: AppendixContent, names: dict, headline: str | N
     said = _said_once_html(same)
     return said + _html_table(f"{f.id}-data", cap, heads, frame, kinds=kinds,
                               names={c: publish_name(c, pub) for c, _ in heads}, table_id=f"{f.id}-data"), [frame]
+
+
+def _sparse_parts(t, name, frame, heads, sparse, applies, kinds, pub) -> str:
+    """A table whose columns ``sparse`` apply to the rows ``applies`` only
+    (:func:`kentaudit.publication.views.sparse_columns`): part 1 every row without them, part 2
+    those rows with the columns that name them and the sparse columns, under one number."""
+    drop = {c for c, _ in sparse}
+    first = [(c, h) for c, h in heads if c not in drop]
+    second = [(c, h) for c, h in heads if kinds.get(c) == "label"] + list(sparse)
+    said = ", ".join(h for _, h in sparse)
+    names = {c.name: publish_name(c.name, pub) for c in t.columns}
+    out = [f'<p class="meta">{_e(name)} is shown in 2 parts: {_e(said)} apply to {len(applies)} of its '
+           f"{len(frame)} rows only (not applicable on the others), shown in part 2 beside the columns that "
+           "name those rows; the CSV file and the spreadsheets hold it whole.</p>"]
+    for k, (part, rows) in enumerate(((first, frame), (second, frame.iloc[applies].reset_index(drop=True))),
+                                     start=1):
+        cap = f"{name}: {t.title} (part {k} of 2)"
+        out.append(_html_table(f"{t.id}-part-{k}", cap, part, rows, kinds=kinds, names=names,
+                               table_id=f"{t.id}-part-{k}"))
+    return "\n".join(out)
 
 
 def _said_once_html(same) -> str:
