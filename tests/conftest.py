@@ -211,6 +211,29 @@ def fake_pub(fake_appendix, tmp_path) -> Path:
     return dst
 
 
+def _build_formula_appendix(work: Path) -> dict:
+    from appendix_fake import write_fake_cycle
+
+    from kentaudit.publication.appendix import build_appendix
+    from kentaudit.report.results import load_table, save_table
+
+    out = work / "2009"
+    params = write_fake_cycle(out)
+    params["title"] = '{=HYPERLINK("http://evil.example","t")}'
+    df = load_table("reconciliation", out / "results")
+    df.loc[1, "outcome"] = '=HYPERLINK("http://example.org","x")'
+    save_table(df, "reconciliation", out / "results")
+    return {"result": build_appendix(params, out)}
+
+
+@pytest.fixture(scope="session")
+def formula_appendix(tmp_path_factory):
+    """What ``build_appendix`` returned for the fake cycle with formula text where a spreadsheet
+    would run it (the title, a reconciliation outcome), built once per session
+    (:func:`computed_once`) for the safe-writer and workbook tests. Read-only."""
+    return computed_once(tmp_path_factory, "formula-appendix", _build_formula_appendix)["result"]
+
+
 #: the attacks computed in this process, by what each read (:func:`attack_once_per_input`)
 _ATTACKS: dict = {}
 
