@@ -211,6 +211,79 @@ def fake_pub(fake_appendix, tmp_path) -> Path:
     return dst
 
 
+def _build_formula_appendix(work: Path) -> dict:
+    from appendix_fake import write_fake_cycle
+
+    from kentaudit.publication.appendix import build_appendix
+    from kentaudit.report.results import load_table, save_table
+
+    out = work / "2009"
+    params = write_fake_cycle(out)
+    params["title"] = '{=HYPERLINK("http://evil.example","t")}'
+    df = load_table("reconciliation", out / "results")
+    df.loc[1, "outcome"] = '=HYPERLINK("http://example.org","x")'
+    save_table(df, "reconciliation", out / "results")
+    return {"result": build_appendix(params, out)}
+
+
+@pytest.fixture(scope="session")
+def formula_appendix(tmp_path_factory):
+    """What ``build_appendix`` returned for the fake cycle with formula text where a spreadsheet
+    would run it (the title, a reconciliation outcome), built once per session
+    (:func:`computed_once`) for the safe-writer and workbook tests. Read-only."""
+    return computed_once(tmp_path_factory, "formula-appendix", _build_formula_appendix)["result"]
+
+
+#: the attacks computed in this process, by what each read (:func:`attack_once_per_input`)
+_ATTACKS: dict = {}
+
+
+def release_bytes(publish_dir) -> tuple | None:
+    """What the attack (``kentaudit.publication.check.attack``) reads of a release: the name and
+    bytes of each ``csv/*.csv`` and ``csv/metadata.json``; None where one of them is not a plain
+    file (a link, a FIFO, a folder), which the attack is left to meet itself."""
+    import stat
+
+    folder = Path(publish_dir) / "csv"
+    if not folder.is_dir() or folder.is_symlink():
+        return None
+    parts = []
+    for name in sorted(os.listdir(folder)):
+        if name.endswith(".csv") or name == "metadata.json":
+            if not stat.S_ISREG(os.lstat(folder / name).st_mode):
+                return None
+            parts.append((name, (folder / name).read_bytes()))
+    return tuple(parts)
+
+
+@pytest.fixture
+def attack_once_per_input(monkeypatch):
+    """The publication check's attack computed once per distinct input in this process.
+
+    The attack (about 3 s of CPU on the fake appendix, three quarters of a check) reads only the
+    published CSVs and metadata of the release and of the earlier ones, whose folders its findings
+    name; most of the check tests plant their fault elsewhere (the HTML, the workbooks, a link, a
+    file) in a copy of the same appendix. So the check's call is answered from a memo keyed by
+    those bytes, the earlier releases' folders and the arguments: a test that changes a CSV or the
+    metadata gets an attack of its own, and each caller its own copy of the result. A release
+    holding anything but plain files where the attack reads is attacked afresh."""
+    from kentaudit.publication.check import attack as attack_module
+    from kentaudit.publication.check import folder
+
+    real = attack_module.attack
+
+    def attack(publish_dir, earlier=(), **kw):
+        read = [release_bytes(p) for p in [publish_dir, *earlier]]
+        if None in read:
+            return real(publish_dir, earlier, **kw)
+        key = (tuple(read), tuple(str(p) for p in earlier), tuple(sorted(kw.items())))
+        if key not in _ATTACKS:
+            _ATTACKS[key] = pickle.dumps(real(publish_dir, earlier, **kw))
+        return pickle.loads(_ATTACKS[key])
+
+    monkeypatch.setattr(folder, "attack", attack)
+
+
 def _districts_2009(work: Path):
     import warnings
 

@@ -187,3 +187,49 @@ def test_a_shared_cycle_is_run_once_and_read_by_every_later_asker(tmp_path, monk
     assert run_cycle_once(tmp_path, "2009") == info and len(ran) == 1
     assert info["code"] == 0 and info["params"] == ran[0][0] and info["params"].is_file()
     assert info["cycle_dir"] == tmp_path / "cycle-2009" / "repo" / "outputs" / "2009"
+
+
+@pytest.fixture
+def real_attacks(monkeypatch):
+    """The attacks actually computed (set up before ``attack_once_per_input``, which wraps it)."""
+    from kentaudit.publication.check import attack as attack_module
+
+    calls, real = [], attack_module.attack
+    monkeypatch.setattr(attack_module, "attack", lambda *a, **kw: calls.append(a[0]) or real(*a, **kw))
+    return calls
+
+
+def test_the_attack_memo_answers_as_the_attack_and_attacks_a_changed_release_again(
+        real_attacks, attack_once_per_input, fake_pub, tmp_path):
+    import os
+    import shutil
+
+    import pandas as pd
+
+    from conftest import release_bytes
+    from kentaudit.publication.check import folder
+    from kentaudit.publication.check.folder import check_publication
+
+    first = folder.attack(fake_pub)  # computed: the real answer
+    copy = tmp_path / "copy" / "publish"
+    shutil.copytree(fake_pub, copy)
+    (copy / "appendix.html").write_text("<p>changed</p>", encoding="utf-8")  # not read by the attack
+    again = folder.attack(copy)
+    assert real_attacks == [fake_pub] and again == first and again is not first and first.ranges
+    # a hidden count shown in a linked table (T7's authority row repeats T4's): read again, and found
+    t4 = pd.read_csv(copy / "csv" / "T4.csv", dtype=str, keep_default_na=False)
+    i = next(i for i, v in enumerate(t4.n_yes) if v == "[c]")
+    t7 = pd.read_csv(copy / "csv" / "T7.csv", dtype=str, keep_default_na=False)
+    k = t7.index[(t7.criterion == t4.criterion[i]) & (t7.district == "All districts")][-1]
+    assert t7.at[k, "n_yes"] == "[c]"
+    t7.at[k, "n_yes"] = "119"
+    t7.to_csv(copy / "csv" / "T7.csv", index=False)
+    assert "narrowed" in {f.kind for f in check_publication(copy)}
+    assert real_attacks == [fake_pub, copy]
+    # a link or a FIFO where the attack reads: no memo (the attack meets it itself, unread here)
+    assert release_bytes(copy) is not None
+    (copy / "csv" / "T99.csv").symlink_to(copy / "csv" / "T1.csv")
+    assert release_bytes(copy) is None
+    (copy / "csv" / "T99.csv").unlink()
+    os.mkfifo(copy / "csv" / "T98.csv")
+    assert release_bytes(copy) is None

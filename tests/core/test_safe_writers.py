@@ -92,14 +92,10 @@ def test_sample_lists_are_neutralised(tmp_path, capsys):
 
 
 @pytest.fixture(scope="module")
-def hostile_appendix(tmp_path_factory):
-    from appendix_fake import write_fake_cycle
-    from kentaudit.publication.appendix import build_appendix
-
-    out = tmp_path_factory.mktemp("cycle") / "2009"
-    params = write_fake_cycle(out)
-    params["title"] = '{=HYPERLINK("http://evil.example","t")}'
-    return build_appendix(params, out)
+def hostile_appendix(formula_appendix):
+    """The fake cycle's appendix with a formula for its title (and a reconciliation outcome), built
+    once per session (tests/conftest.py, ``formula_appendix``)."""
+    return formula_appendix
 
 
 def test_appendix_csvs_are_neutralised(hostile_appendix):

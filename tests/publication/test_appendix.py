@@ -100,9 +100,20 @@ def test_suppression_audit_is_restricted_and_complete(built):
     assert len(a) == n_c and set(a.reason) <= {"primary", "secondary", "derived"}
 
 
-def test_tables_of_absent_samples_are_skipped_with_reason(tmp_path):
-    out = tmp_path / "2009"
-    res = build_appendix(write_fake_cycle(out, samples=("initial",)), out)
+@pytest.fixture(scope="module")
+def initial_only_without_grades(tmp_path_factory):
+    """One build for the two skipping tests: a cycle of the initial sample only (the extended and
+    re-audit tables skipped for their samples) whose grades results table is absent (its table
+    skipped for the analysis not run). Each build costs seconds of CPU."""
+    out = tmp_path_factory.mktemp("initial-only") / "2009"
+    params = write_fake_cycle(out, samples=("initial",))
+    (out / "results" / "grades.csv").unlink()
+    (out / "results" / "grades.parquet").unlink()
+    return build_appendix(params, out)
+
+
+def test_tables_of_absent_samples_are_skipped_with_reason(initial_only_without_grades):
+    res = initial_only_without_grades
     skipped = {i: why for i, _, why in res.skipped}
     assert "T5" not in res.tables and "this cycle has no additional cases (extended sample)" in skipped["T5"]
     assert "T6" not in res.tables and "re-audit of initial cases" in skipped["T6"]
@@ -115,13 +126,10 @@ def test_change_and_trend_tables_when_previous_cycles_given(tmp_path):
     assert {"T10", "T11"} <= set(res.tables)
 
 
-def test_absent_results_table_is_skipped_with_note(tmp_path):
-    out = tmp_path / "2009"
-    params = write_fake_cycle(out)
-    (out / "results" / "grades.csv").unlink()
-    (out / "results" / "grades.parquet").unlink()
-    res = build_appendix(params, out)
+def test_absent_results_table_is_skipped_with_note(initial_only_without_grades):
+    res = initial_only_without_grades
     assert ("T8", "Overall grades by sample", "the analysis it comes from was not run for this cycle") in res.skipped
+    assert "T8" not in res.tables
 
 
 def test_results_table_missing_a_column_is_an_error(tmp_path):
@@ -144,33 +152,50 @@ def test_failed_publication_check_publishes_nothing(tmp_path, monkeypatch):
     assert not (out / "publish").exists() and (out / "publish_rejected" / "appendix.html").exists()
 
 
-def test_rebuild_replaces_the_previous_publication(built, tmp_path):
-    # on a copy of the shared build, which other tests read
-    out = tmp_path / "2009"
-    shutil.copytree(built[1], out, symlinks=True)
-    stale = out / built[0].publish_dir.relative_to(built[1]) / "stale.txt"
-    stale.write_text("old")
-    params = json.loads(json.dumps(write_fake_cycle(out)))
-    res2 = build_appendix(params, out)
-    assert stale == res2.publish_dir / "stale.txt" and not stale.exists()
+@pytest.fixture(scope="module")
+def rebuilt_by_the_cli(built, tmp_path_factory):
+    """``kentaudit appendix`` run over a copy of the shared build, a stale file planted in its
+    published folder, then ``kentaudit check-publication`` on what it published: one build for the
+    command-line test and the rebuild test (each build costs seconds of CPU)."""
+    import contextlib
+    import io
 
-
-def test_cli_builds_the_appendix(tmp_path, monkeypatch, capsys):
-    out = tmp_path / "2009"
-    params = write_fake_cycle(out)
-    monkeypatch.setattr(appendix_mod, "load_params", lambda path: params)
-    # the fake cycle has no run behind it: the loader and the completeness check (tested in
-    # tests/run/test_only_complete_runs_publish.py) stand aside
     import kentaudit.inputs.params as params_mod
     import kentaudit.run.completeness as completeness
 
-    monkeypatch.setattr(params_mod, "load_params", lambda path: params)
-    monkeypatch.setattr(completeness, "require_complete_results", lambda p, d: {})
-    pfile = tmp_path / "x.yaml"   # the CLI checks the file exists; the loader above stands in
+    tmp = tmp_path_factory.mktemp("rebuilt")
+    out = tmp / "2009"
+    shutil.copytree(built[1], out, symlinks=True)  # a copy: other tests read the shared build
+    stale = out / built[0].publish_dir.relative_to(built[1]) / "stale.txt"
+    stale.write_text("old")
+    params = json.loads(json.dumps(write_fake_cycle(out)))
+    pfile = tmp / "x.yaml"   # the CLI checks the file exists; the loader below stands in
     pfile.write_text("cycle: '2009'\n")
-    assert main(["appendix", str(pfile), "--results", str(out)]) == 0
-    assert "9 tables" in capsys.readouterr().out
-    assert main(["check-publication", str(out / "publish")]) == 0
+    printed = io.StringIO()
+    with pytest.MonkeyPatch.context() as mp, contextlib.redirect_stdout(printed):
+        mp.setattr(appendix_mod, "load_params", lambda path: params)
+        # the fake cycle has no run behind it: the loader and the completeness check (tested in
+        # tests/run/test_only_complete_runs_publish.py) stand aside
+        mp.setattr(params_mod, "load_params", lambda path: params)
+        mp.setattr(completeness, "require_complete_results", lambda p, d: {})
+        code = main(["appendix", str(pfile), "--results", str(out)])
+        built_out = printed.getvalue()
+        check = main(["check-publication", str(out / "publish")]) if code == 0 else None
+    return {"code": code, "out": built_out, "check": check, "stale": stale}
+
+
+def test_rebuild_replaces_the_previous_publication(rebuilt_by_the_cli):
+    stale = rebuilt_by_the_cli["stale"]
+    assert rebuilt_by_the_cli["code"] == 0
+    # the rebuild published into the folder that held the stale file, and the file is gone
+    assert f"-> {stale.parent}\n" in rebuilt_by_the_cli["out"] and not stale.exists()
+    assert (stale.parent / "appendix.html").is_file()
+
+
+def test_cli_builds_the_appendix(rebuilt_by_the_cli):
+    assert rebuilt_by_the_cli["code"] == 0
+    assert "9 tables" in rebuilt_by_the_cli["out"]
+    assert rebuilt_by_the_cli["check"] == 0
 
 
 def test_threshold_governs_figures_as_tables(tmp_path):
@@ -232,26 +257,32 @@ def test_appendix_refuses_results_of_a_partial_or_failed_run(tmp_path, manifest)
     assert not (out / "publish").exists()
 
 
-@pytest.mark.parametrize("seed", [3, 4])
-def test_appendices_of_other_data_pass_the_attack(tmp_path, seed):
+@pytest.fixture(scope="module", params=[(3, "/nonexistent/chromium"), (4, "/bin/false")],
+                ids=["seed3-chromium-missing", "seed4-chromium-fails"])
+def other_data_without_a_pdf(request, tmp_path_factory):
+    """Fabricated audits of another seed, built with Chromium as the one PDF engine and it missing,
+    or failing to print: one build for the attack test and the no-PDF test of each (each build
+    costs seconds of CPU)."""
+    seed, chromium = request.param
+    out = tmp_path_factory.mktemp(f"seed{seed}") / "2009"
+    params = write_fake_cycle(out, seed=seed)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("KENTAUDIT_PDF_ENGINE", "chromium")  # the one engine, and it is
+        mp.setenv("KENTAUDIT_CHROMIUM", chromium)  # missing, or failing to print
+        return build_appendix(params, out)
+
+
+def test_appendices_of_other_data_pass_the_attack(other_data_without_a_pdf):
     # fabricated audits of other seeds and sizes: the build's own check (the attack) passes,
     # and re-run on the published folder it finds nothing
     from kentaudit.publication.check.attack import attack
-    out = tmp_path / "2009"
-    params = write_fake_cycle(out, seed=seed)
-    res = build_appendix(params, out)
-    assert attack(res.publish_dir).findings == []
+    assert attack(other_data_without_a_pdf.publish_dir).findings == []
 
 
-@pytest.mark.parametrize("chromium", ["/nonexistent/chromium", "/bin/false"])
-def test_without_a_printed_pdf_the_page_does_not_offer_one_and_is_checked_as_published(
-        tmp_path, monkeypatch, chromium):
+def test_without_a_printed_pdf_the_page_does_not_offer_one_and_is_checked_as_published(other_data_without_a_pdf):
     from kentaudit.publication.check.folder import check_publication
 
-    monkeypatch.setenv("KENTAUDIT_PDF_ENGINE", "chromium")  # the one engine, and it is
-    monkeypatch.setenv("KENTAUDIT_CHROMIUM", chromium)  # missing, or failing to print
-    out = tmp_path / "2009"
-    res = build_appendix(write_fake_cycle(out), out)
+    res = other_data_without_a_pdf
     page = (res.publish_dir / "appendix.html").read_text(encoding="utf-8")
     assert not (res.publish_dir / "appendix.pdf").exists()
     assert 'href="appendix.pdf"' not in page and "no PDF engine could print the appendix" in page

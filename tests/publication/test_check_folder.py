@@ -11,6 +11,10 @@ from hypothesis import given, settings, strategies as st
 from kentaudit.publication.check.folder import (_ID_TOKEN_RE, _WORD_TOKEN_RE, KINDS, _Matcher,
                                                 check_publication, check_publication_cli)
 
+#: the check's attack is computed once per distinct published CSVs and metadata (most faults here
+#: are planted elsewhere in a copy of one appendix): tests/conftest.py, attack_once_per_input
+pytestmark = pytest.mark.usefixtures("attack_once_per_input")
+
 
 @pytest.fixture(scope="module")
 def built(fake_appendix):

@@ -24,6 +24,10 @@ from kentaudit.publication.check.folder import KINDS, check_publication
 
 ROOT = Path(__file__).resolve().parents[2]
 
+#: the check's attack is computed once per distinct published CSVs and metadata (most faults here
+#: are planted elsewhere in a copy of one appendix): tests/conftest.py, attack_once_per_input
+pytestmark = pytest.mark.usefixtures("attack_once_per_input")
+
 
 @pytest.fixture(scope="module")
 def built(fake_appendix):

@@ -21,6 +21,10 @@ import pytest
 
 from kentaudit.publication.check.folder import KINDS, check_publication
 
+#: the check's attack is computed once per distinct published CSVs and metadata (most faults here
+#: are planted elsewhere in a copy of one appendix): tests/conftest.py, attack_once_per_input
+pytestmark = pytest.mark.usefixtures("attack_once_per_input")
+
 
 @pytest.fixture(scope="module")
 def built(fake_appendix):

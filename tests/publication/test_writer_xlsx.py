@@ -4,13 +4,10 @@ import json
 import openpyxl
 import pandas as pd
 import pytest
-from appendix_fake import write_fake_cycle
 
 from kentaudit.inputs.profile import bundled_profile
-from kentaudit.publication.appendix import build_appendix
 from kentaudit.publication.numbering import sheet_name
 from kentaudit.publication.views import reader_value
-from kentaudit.report.results import load_table, save_table
 
 
 @pytest.fixture(scope="module")
@@ -99,13 +96,9 @@ def test_note_numbers_follow_reading_order_and_match_notes_sheet(wb):
     assert wb["Table 1"]["A1"].value.endswith("[note 1][note 2]")  # synthetic, suppression
 
 
-def test_formula_text_is_neutralised(tmp_path):
-    out = tmp_path / "2009"
-    params = write_fake_cycle(out)
-    df = load_table("reconciliation", out / "results")
-    df.loc[1, "outcome"] = '=HYPERLINK("http://example.org","x")'
-    save_table(df, "reconciliation", out / "results")
-    res = build_appendix(params, out)
+def test_formula_text_is_neutralised(formula_appendix):
+    # a reconciliation outcome holding formula text (tests/conftest.py, formula_appendix)
+    res = formula_appendix
     wb = openpyxl.load_workbook(res.publish_dir / "appendix.xlsx")
     vals = [v for r in wb["Table 2"].iter_rows(values_only=True) for v in r if isinstance(v, str)]
     assert not any(v.startswith("=") for v in vals)
