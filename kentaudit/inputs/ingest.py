@@ -49,7 +49,6 @@ from pathlib import Path
 from xml.etree.ElementTree import ParseError
 
 import numpy as np
-import openpyxl
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -760,6 +759,10 @@ def _check_zip(raw: bytes, name: str) -> None:
 
 def _read_xlsx(raw: bytes, name: str, sheet: str | None = None, header_row: int = 1) -> _RawFile:
 
+
+    # deferred: openpyxl (and the lxml and Pillow it loads) is about 10 MiB resident, which a
+    # cycle read from CSV exports (and every analysis kernel) need not hold
+    import openpyxl
 
     sha = hashlib.sha256(raw).hexdigest()
     _check_zip(raw, name)
