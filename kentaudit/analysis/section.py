@@ -12,8 +12,8 @@ from kentaudit.analysis.cycle import CycleData
 from kentaudit.core.errors import KentauditError
 from kentaudit.inputs import actions as register_io, reference
 from kentaudit.inputs.profile import Words, bundled_profile
-from kentaudit.publication.appendix import build_tables, load_spec
 from kentaudit.publication.findings import main_findings, profile_findings, reconciliation_findings
+from kentaudit.publication.spec import build_tables, load_spec
 from kentaudit.report import results
 from kentaudit.report.tables import in_words, style_table, table_title
 

@@ -49,7 +49,6 @@ from pathlib import Path
 from xml.etree.ElementTree import ParseError
 
 import numpy as np
-import openpyxl
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -761,6 +760,10 @@ def _check_zip(raw: bytes, name: str) -> None:
 def _read_xlsx(raw: bytes, name: str, sheet: str | None = None, header_row: int = 1) -> _RawFile:
 
 
+    # deferred: openpyxl (and the lxml and Pillow it loads) is about 10 MiB resident, which a
+    # cycle read from CSV exports (and every analysis kernel) need not hold
+    import openpyxl
+
     sha = hashlib.sha256(raw).hexdigest()
     _check_zip(raw, name)
     try:
@@ -1407,10 +1410,23 @@ def _later_occurrences(keys, valid):
     pos = np.flatnonzero(valid)
     if not len(pos):
         return pos, pos
-    _, first_idx, inverse = np.unique(keys[pos], return_index=True, return_inverse=True)
-    first = pos[first_idx[inverse.ravel()]]
-    later = first != pos
-    return pos[later], first[later]
+    # one stable sort (equal keys stay in reading order) and a comparison of neighbours, not
+    # np.unique's index and inverse: at 1,000,000 rows about 40 MiB less at ingest's peak
+    k = keys[pos]
+    order = np.argsort(k, kind="stable")
+    k = k[order]
+    again = k[1:] == k[:-1]
+    del k
+    if not again.any():
+        return pos[:0], pos[:0]
+    # each sorted position's run start (the first row of its key), by a running maximum
+    starts = np.zeros(len(order), dtype=np.int64)
+    starts[1:] = np.where(again, 0, np.arange(1, len(order)))
+    np.maximum.accumulate(starts, out=starts)
+    later = order[1:][again]
+    first = order[starts[1:][again]]
+    by_row = np.argsort(later, kind="stable")
+    return pos[later[by_row]], pos[first[by_row]]
 
 
 class _Run:
