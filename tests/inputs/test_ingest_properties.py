@@ -72,6 +72,8 @@ def expected_value(name, raw):
         return pseudonymise(t, DEMO_KEY)
     if col.kind == "answer":
         return pd.NA if t == "" else ANSWERS[t.lower()]
+    if t == "" and name == "age_band":
+        return model.AGE_NOT_RECORDED  # a blank age is kept as its own level (kentaudit.inputs.schema)
     if t == "":
         return pd.NA
     if col.kind == "flag":
