@@ -29,6 +29,11 @@ Where some units' files are hidden as well (the reader does not know them), :cla
 tries every table of them and searches the other counts with each (the files enter the estimate's
 weights and its variance).
 
+Where the estimate leaves a count narrower than the width, whether the reader knew it as narrowly
+without the estimate is settled by the same search without the estimate; a table found by local
+search and checked (:func:`_beyond`) with the count outside what the estimate leaves is a proof
+that it did not, and spares that search.
+
 A table proposed is kept only when it reproduces the figures and the system allows it; every cut
 and bound is a necessary condition, so what is found is what an enumeration of the whole grid
 finds (``tests/publication/test_design_relation.py`` compares them on seeded random structures);
