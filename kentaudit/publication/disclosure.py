@@ -1167,26 +1167,7 @@ def _feasible(system, known: dict, lower_one) -> bool:
     """Whether a table of finest cells (>= 0) has every count of ``known`` and every count of
     ``lower_one`` >= 1: one linear programme over every equation, nothing substituted first
     (a count fixed by the others must agree with them)."""
-    rows = system.equations(known)
-    data, ri, ci, b = [], [], [], []
-    for r, (vs, cs, rhs, _) in enumerate(rows):
-        for v, c in zip(vs, cs):
-            ri.append(r)
-            ci.append(int(v))
-            data.append(float(c))
-        b.append(float(rhs))
-    ud, ur, uc, ub = [], [], [], []
-    for q, k in enumerate(lower_one):
-        for v in system.vectors[k]:
-            ur.append(q)
-            uc.append(int(v))
-            ud.append(-1.0)
-        ub.append(-1.0)
-    a_eq = csr_matrix((data, (ri, ci)), shape=(len(b), system.n_vars))
-    a_ub = csr_matrix((ud, (ur, uc)), shape=(len(ub), system.n_vars)) if ub else None
-    res = linprog(np.zeros(system.n_vars), A_ub=a_ub, b_ub=ub or None, A_eq=a_eq, b_eq=b,
-                  bounds=(0, None), method="highs")
-    return res.status == 0
+    return _Feasible(system, known, [], lower_one)(())
 
 
 def _design_hidden(sup, S, by_pub):
