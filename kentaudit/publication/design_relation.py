@@ -29,6 +29,11 @@ Where some units' files are hidden as well (the reader does not know them), :cla
 tries every table of them and searches the other counts with each (the files enter the estimate's
 weights and its variance).
 
+Where the estimate leaves a count narrower than the width, whether the reader knew it as narrowly
+without the estimate is settled by the same search without the estimate; a table found by local
+search and checked (:func:`_beyond`) with the count outside what the estimate leaves is a proof
+that it did not, and spares that search.
+
 A table proposed is kept only when it reproduces the figures and the system allows it; every cut
 and bound is a necessary condition, so what is found is what an enumeration of the whole grid
 finds (``tests/publication/test_design_relation.py`` compares them on seeded random structures);
@@ -170,6 +175,7 @@ class Relation:
         self.K = np.where(n > 1, (1 - n / N) * self.w ** 2 * n / np.maximum(n - 1, 1),
                           np.where(lonely, (1 - n / N) * self.w ** 2, 0.0))
         self.inv_n = np.where(n > 1, 1.0 / n, 0.0)
+        self._Kf, self._qf = [float(v) for v in self.K], [float(v) for v in self.inv_n]
         self.limits = (self.window is not None and ("conf_low" in self.windows or "conf_high" in self.windows))
         if not self.limits:
             return
@@ -208,8 +214,18 @@ class Relation:
 
     def _coef(self, u, yv, mv):
         """``K_h g_h(p)`` of unit ``u`` with counts ``yv``, ``mv`` as (p^2, p, 1) coefficients."""
-        k, q = self.K[u], self.inv_n[u]
-        return k * np.array([mv - mv * mv * q, -2 * yv + 2 * yv * mv * q, yv - yv * yv * q])
+        k, q = float(self.K[u]), float(self.inv_n[u])
+        yv, mv = float(yv), float(mv)
+        return np.array([k * (mv - mv * mv * q), k * (-2 * yv + 2 * yv * mv * q), k * (yv - yv * yv * q)])
+
+    def _unit_at(self, u, vals, p: float) -> float:
+        """:meth:`_unit_coef`'s quadratic at ``p`` (plain floats: the search's ordering of values
+        evaluates it at every node)."""
+        jy, jm = self.where.get((u, "n_yes")), self.where.get((u, "n_denominator"))
+        yv = float(self.y[u] if jy is None else vals[jy])
+        mv = float(self.m[u] if jm is None else vals[jm])
+        k, q = self._Kf[u], self._qf[u]
+        return k * (((mv - mv * mv * q) * p + (-2 * yv + 2 * yv * mv * q)) * p + (yv - yv * yv * q))
 
     def _limits_cut(self, a_lo, a_hi, b_lo, b_hi, coef, s_lo, s_hi, df_lo, df_hi) -> bool:
         """Whether no table of the box can give the published limits (outer bounds of each)."""
@@ -388,12 +404,12 @@ class Relation:
         # of the value order only)
         f_tol = max((self.window[1] - self.window[0]) * b_t, 1e-9) if self.window is not None else 1.0
         if lim:
-            s_true = sum(float(np.polyval(self._unit_coef(u, truth_vals), pc)) for u in range(len(self.y)))
+            s_true = sum(self._unit_at(u, truth_vals, pc) for u in range(len(self.y)))
             s_tol = max(2 * np.sqrt(max(s_true, 0.0)) * (self.window[1] - self.window[0]) * b_t, 1e-9)
         for j, v in fix.items():
             if lim:
-                before = sum(float(np.polyval(self._unit_coef(u, truth_vals), pc)) for u in self.var_units.get(j, ()))
-                after = sum(float(np.polyval(self._unit_coef(u, _cur(vals)), pc)) for u in self.var_units.get(j, ()))
+                before = sum(self._unit_at(u, truth_vals, pc) for u in self.var_units.get(j, ()))
+                after = sum(self._unit_at(u, _cur(vals), pc) for u in self.var_units.get(j, ()))
                 dev[2] += after - before
             dev[0] += self.wy[j] * (v - self.truth[j])
             dev[1] += self.wm[j] * (v - self.truth[j])
@@ -418,8 +434,8 @@ class Relation:
             def s_change(v):
                 # the change of the variance's numerator (at the middle of the estimate's window)
                 vals[j] = v
-                out = sum(float(np.polyval(self._unit_coef(u, cur) - self._unit_coef(u, base), pc))
-                          for u in units for cur, base in ((_cur(vals), truth_vals),))
+                cur = _cur(vals)
+                out = sum(self._unit_at(u, cur, pc) - self._unit_at(u, truth_vals, pc) for u in units)
                 vals[j] = None
                 return out
 
@@ -784,6 +800,17 @@ class FilesHidden:
     extreme = Relation.extreme
 
 
+def _beyond(rel, j: int, lo: int, hi: int) -> bool:
+    """Whether local search (:meth:`Relation.repair`, without the estimate) finds a table the
+    reader cannot rule out from the shown counts with count ``j`` just below ``lo`` or just above
+    ``hi``: each table it returns is checked (:meth:`Relation._leaf`), so True is a proof; False
+    proves nothing (the exact search follows)."""
+    for v in (lo - 1, hi + 1):
+        if rel.box[j][0] <= v <= rel.box[j][1] and rel.repair({j: v}, estimate=False) is not None:
+            return True
+    return False
+
+
 def narrowed(rel, width: float):
     """The first hidden count the published estimate narrows, or None.
 
@@ -834,7 +861,11 @@ def narrowed(rel, width: float):
         if hi - lo >= width - 1e-9:
             continue
         # what the reader knows without the estimate: when the estimate leaves all of it, and
-        # that is narrower than the width, the estimate has narrowed nothing
+        # that is narrower than the width, the estimate has narrowed nothing. A table the reader
+        # cannot rule out without the estimate, found by local search, with the count beyond what
+        # the estimate leaves proves that it narrows it (no exact search needed)
+        if _beyond(rel, j, lo, hi):
+            return j, lo, hi
         plo = rel.extreme(j, "low", lo, estimate=False)[0]
         phi = rel.extreme(j, "high", hi, estimate=False)[0]
         if (plo, phi) == (lo, hi) and phi - plo < width - 1e-9:

@@ -1056,9 +1056,9 @@ def _design_narrows(sup, S, hid, known, positive, conf_level):
         box.append((lo, int(min(np.floor(min(rng_[k][1], 10**6) + 1e-9), cap))))
     rel = FilesHidden(S["y"], S["m"], S["n"], S["N"], hidden, box, _design_groups(system, S, hid, known),
                    S["cols"], S["shown"], S["dec"], S["scale"], conf_level,
-                   allowed=lambda vals: _feasible(system, {**known, **{k: float(v) for k, v in zip(ks, vals)}},
-                                                  [k for k in positive if k not in known and k not in ks]
-                                                  + [k for k in ks if k in positive]))
+                   allowed=_feasibility(system, known, ks,
+                                        [k for k in positive if k not in known and k not in ks]
+                                        + [k for k in ks if k in positive]))
     try:
         out = narrowed(rel, width)
     except SearchLimit:
@@ -1101,30 +1101,73 @@ def _design_groups(system, S, hid, known) -> list:
     return out
 
 
+#: the linear systems :func:`_feasibility` built, and what each answered, by what they depend on
+#: (the system, the shown counts, the hidden counts, those at least 1): the same relation is
+#: searched again and again (at each rounding, with each complement tried); a few kept
+_FEASIBILITY: dict = {}
+_FEASIBILITY_KEPT = 16
+
+
+class _Feasible:
+    """:func:`_feasible` of the shown counts ``known`` with the hidden counts ``ks`` at given
+    values, as a callable of those values: the same linear programme (the same rows, in the same
+    order), its matrix built once and its answers kept."""
+
+    def __init__(self, system, known: dict, ks: list, lower_one):
+        order = list({**known, **{k: 0.0 for k in ks}})
+        at = {k: r for r, k in enumerate(order)}
+        rows = system.equations({k: known.get(k, 0.0) for k in order})
+        n_struct = len(rows) - len(order)
+        self.slots = [n_struct + at[k] for k in ks]
+        data, ri, ci, b = [], [], [], []
+        for r, (vs, cs, rhs, _) in enumerate(rows):
+            for v, c in zip(vs, cs):
+                ri.append(r)
+                ci.append(int(v))
+                data.append(float(c))
+            b.append(float(rhs))
+        ud, ur, uc, ub = [], [], [], []
+        for q, k in enumerate(lower_one):
+            for v in system.vectors[k]:
+                ur.append(q)
+                uc.append(int(v))
+                ud.append(-1.0)
+            ub.append(-1.0)
+        self.n_vars = system.n_vars
+        self.b = np.array(b, dtype=float)
+        self.a_eq = csr_matrix((data, (ri, ci)), shape=(len(b), system.n_vars))
+        self.a_ub = csr_matrix((ud, (ur, uc)), shape=(len(ub), system.n_vars)) if ub else None
+        self.b_ub = ub or None
+        self.answers: dict = {}
+
+    def __call__(self, vals) -> bool:
+        key = tuple(float(v) for v in vals)
+        if key not in self.answers:
+            b = self.b.copy()
+            b[self.slots] = key
+            res = linprog(np.zeros(self.n_vars), A_ub=self.a_ub, b_ub=self.b_ub, A_eq=self.a_eq, b_eq=b,
+                          bounds=(0, None), method="highs")
+            self.answers[key] = res.status == 0
+        return self.answers[key]
+
+
+def _feasibility(system, known: dict, ks: list, lower_one) -> _Feasible:
+    """The :class:`_Feasible` of these shown counts, hidden counts and counts at least 1 (one
+    built for the same ones before, with its answers, where there is one)."""
+    key = (id(system), tuple(known.items()), tuple(ks), tuple(lower_one))
+    got = _FEASIBILITY.get(key)
+    if got is None or got[0] is not system:
+        if len(_FEASIBILITY) >= _FEASIBILITY_KEPT:
+            _FEASIBILITY.pop(next(iter(_FEASIBILITY)))
+        got = _FEASIBILITY[key] = (system, _Feasible(system, known, ks, lower_one))
+    return got[1]
+
+
 def _feasible(system, known: dict, lower_one) -> bool:
     """Whether a table of finest cells (>= 0) has every count of ``known`` and every count of
     ``lower_one`` >= 1: one linear programme over every equation, nothing substituted first
     (a count fixed by the others must agree with them)."""
-    rows = system.equations(known)
-    data, ri, ci, b = [], [], [], []
-    for r, (vs, cs, rhs, _) in enumerate(rows):
-        for v, c in zip(vs, cs):
-            ri.append(r)
-            ci.append(int(v))
-            data.append(float(c))
-        b.append(float(rhs))
-    ud, ur, uc, ub = [], [], [], []
-    for q, k in enumerate(lower_one):
-        for v in system.vectors[k]:
-            ur.append(q)
-            uc.append(int(v))
-            ud.append(-1.0)
-        ub.append(-1.0)
-    a_eq = csr_matrix((data, (ri, ci)), shape=(len(b), system.n_vars))
-    a_ub = csr_matrix((ud, (ur, uc)), shape=(len(ub), system.n_vars)) if ub else None
-    res = linprog(np.zeros(system.n_vars), A_ub=a_ub, b_ub=ub or None, A_eq=a_eq, b_eq=b,
-                  bounds=(0, None), method="highs")
-    return res.status == 0
+    return _Feasible(system, known, [], lower_one)(())
 
 
 def _design_hidden(sup, S, by_pub):

@@ -295,3 +295,24 @@ def test_with_a_frame_of_three_the_reader_knows_the_hidden_files_to_fewer_values
     every, kept = kept_tables(H, ["V1", "Small"], ["C3", "Small"], 0)
     assert (every[:, 4].min(), every[:, 4].max()) == (20, 22) and (every[:, 5].min(), every[:, 5].max()) == (1, 3)
     assert (kept[:, 4].min(), kept[:, 4].max()) == (20, 22) and (kept[:, 5].min(), kept[:, 5].max()) == (1, 3)
+
+
+def thamesbury_shaped(dec):
+    """9 units in 3 areas of 3 (the outside authority's shape, issue 22): a unit of 4 files whose
+    yes count and files are hidden, a neighbour's yes count and another area's unit's files hidden
+    with them (their sums shown)."""
+    n = [4, 30, 34, 36, 28, 40, 33, 31, 38]
+    m = [4, 29, 33, 34, 28, 38, 33, 30, 36]
+    y = [3, 21, 26, 22, 19, 30, 25, 20, 27]
+    N = [35.0, 85, 80, 120, 110, 45, 70, 60, 90]
+    hidden, groups = [0, 1], [[0, 1, 2], [3, 4, 5], [6, 7, 8]]
+    return relation(y, m, n, N, hidden, groups, dec, files=(0, 5), files_box=[(4, 8), (36, 40)]), groups, hidden
+
+
+@pytest.mark.parametrize("dec", [0, 1])
+def test_a_thamesbury_shaped_authority_is_decided_as_the_enumeration_decides_within_a_thousand_steps(dec):
+    rel, groups, hidden = thamesbury_shaped(dec)
+    out = narrowed(rel, 3)
+    assert out == enumerate_first_narrowed(rel, groups, hidden, 3, (0, 5))
+    # the work is counted, never timed: the steps of the search (its nodes) stay far below the limit
+    assert rel.nodes < 1_000, rel.nodes
