@@ -862,8 +862,9 @@ def _notebook_names(c: _Checker, raw_nb, nb_dir: Path, available: list, has_acti
     if missing:
         c.fail("notebooks", f"unknown notebook {', '.join(map(repr, missing))} (not in {nb_dir}); "
                             f"available: {', '.join(available) or 'none'}")
-    if len(set(raw_nb)) != len(raw_nb):
-        c.fail("notebooks", "lists a notebook twice")
+    twice = sorted({n for n in raw_nb if raw_nb.count(n) > 1})
+    if twice:
+        c.fail("notebooks", f"lists {', '.join(map(repr, twice))} twice: list each notebook once")
     return tuple(raw_nb)
 
 
