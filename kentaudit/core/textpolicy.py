@@ -268,15 +268,30 @@ def match_key(text: str) -> str:
     return re.sub(r"[\s_\-]+", "_", str(text).strip().casefold().replace("&", "and")).strip("_")
 
 
+#: Same-script look-alikes folded by :func:`confusable_key`: the ASCII part of the skeleton of
+#: Unicode Technical Standard #39 (confusables.txt), the pairs a reader of a code or name cannot
+#: tell apart in a sans-serif font. Single characters are folded before case folding (``I`` looks
+#: like ``l``, ``i`` does not); the sequences after it (``RN`` and ``rn`` both read as ``m``).
+LOOKALIKE_CHARACTERS = {"I": "l", "1": "l", "|": "l", "0": "O"}
+LOOKALIKE_SEQUENCES = (("rn", "m"), ("vv", "w"), ("cl", "d"))
+
+
 def confusable_key(text: str) -> str:
-    """:func:`match_key` of the text's compatibility form (Unicode NFKC): full-width letters,
-    ligatures and other compatibility characters read as the letters they show
-    (``"Ｔｈａｎｅｔ"`` shares ``"thanet"``'s key).
+    """:func:`match_key` of the text's confusable skeleton: its compatibility form (Unicode
+    NFKC: full-width letters, ligatures and other compatibility characters read as the letters
+    they show, ``"Ｔｈａｎｅｔ"`` shares ``"thanet"``'s key) with same-script look-alikes folded
+    as UTS #39's skeleton folds them (:data:`LOOKALIKE_CHARACTERS`, :data:`LOOKALIKE_SEQUENCES`:
+    ``"RNB"`` and ``"MB"``, ``"AIO"``, ``"Al0"`` and ``"A1O"`` share a key).
 
     Used to refuse two entries of a reference table that a reader could not tell apart; never
-    to resolve a value (an export's ``Ｔｈａｎｅｔ`` is not read as Thanet: nothing is guessed).
+    to resolve a value (an export's ``Ｔｈａｎｅｔ`` or ``DOVEP`` is not read as anything: nothing
+    is guessed).
     """
-    return match_key(unicodedata.normalize("NFKC", str(text)))
+    folded = "".join(LOOKALIKE_CHARACTERS.get(c, c) for c in unicodedata.normalize("NFKC", str(text)))
+    key = match_key(folded)
+    for seq, one in LOOKALIKE_SEQUENCES:
+        key = key.replace(seq, one)
+    return key
 
 
 _ISO = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})", re.ASCII)

@@ -26,6 +26,7 @@ import yaml
 
 from kentaudit.core.errors import InputError
 from kentaudit.core.safeio import read_regular_text
+from kentaudit.inputs.yamlfile import TextLoader
 
 __all__ = [
     "DATE_FORMATS",
@@ -100,7 +101,9 @@ MAX_YAML_ALIASES = 50
 
 
 def safe_yaml(text: str, where: str, rule: str):
-    """``yaml.safe_load`` of a mapping or profile file, refused (InputError with ``rule``) when it is
+    """A mapping or profile file read as YAML 1.2 reads it (:class:`~kentaudit.inputs.yamlfile.TextLoader`:
+    ``yes``/``off`` and date-like values stay the text written; a number YAML 1.1 would misread, such
+    as ``010``, is refused), refused (InputError with ``rule``) when it is
     larger than :data:`MAX_YAML_BYTES`, nested deeper than :data:`MAX_YAML_DEPTH` or uses more than
     :data:`MAX_YAML_ALIASES` aliases, gives one key twice in a mapping (PyYAML keeps the last
     silently: a header mapped twice lost its first column), or is not readable YAML (with its line
@@ -113,7 +116,7 @@ def safe_yaml(text: str, where: str, rule: str):
         # per open collection: a mapping's keys so far (line of each) and whether a key comes
         # next, or None for a sequence; PyYAML keeps the last of two equal keys without a word
         open_: list = []
-        for ev in yaml.parse(text, Loader=yaml.SafeLoader):
+        for ev in yaml.parse(text, Loader=TextLoader):
             if isinstance(ev, (yaml.ScalarEvent, yaml.AliasEvent, yaml.MappingStartEvent,
                                yaml.SequenceStartEvent)) and open_ and open_[-1] is not None:
                 m = open_[-1]
@@ -142,11 +145,13 @@ def safe_yaml(text: str, where: str, rule: str):
                 if aliases > MAX_YAML_ALIASES:
                     raise InputError(f"line {ev.start_mark.line + 1}: more than {MAX_YAML_ALIASES} aliases "
                                      "(*name); write the values out.", file=where, rule=rule)
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=TextLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise InputError(f"not a readable YAML file{at}.", file=where, rule=rule) from None
+        problem = getattr(e, "problem", None) if isinstance(e, yaml.constructor.ConstructorError) else None
+        raise InputError(f"not a readable YAML file{at}" + (f": {problem}." if problem else "."),
+                         file=where, rule=rule) from None
 
 
 def header_key(header) -> str:

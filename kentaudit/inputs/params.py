@@ -39,6 +39,7 @@ from kentaudit.core.safeio import read_regular
 from kentaudit.core.textpolicy import date_problem, shown, text_problem
 from kentaudit.inputs.mapping import load_mapping
 from kentaudit.inputs.profile import Profile, Words, bundled_profile, cycle_id, load_profile, part_of_year
+from kentaudit.inputs.yamlfile import StrictLoader
 
 __all__ = [
     "ACTIONS_NOTEBOOK",
@@ -312,80 +313,6 @@ def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
     return h.hexdigest()
 
 
-class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader that refuses duplicate keys (PyYAML silently keeps the last one)."""
-
-
-def _construct_mapping(loader, node, deep=False):
-    seen = {}
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        if key in seen:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r} (first on line {seen[key] + 1})",
-                key_node.start_mark)
-        seen[key] = key_node.start_mark.line
-    return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
-
-
-_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-
-# PyYAML implements YAML 1.1, whose implicit numbers include forms nobody means in a
-# parameter file: `suppression_threshold: 010` is octal 8, `accept_rejected_rows: 1:30` is
-# base-60 90, `1_0` is 10, `0x3` is 3 (YAML 1.2, the current version, reads none of them so).
-# A disclosure setting read as another number than the one written is refused, never used.
-_PLAIN_INT = re.compile(r"[-+]?(0|[1-9][0-9]*)")
-_PLAIN_FLOAT = re.compile(r"[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN)")
-# YAML 1.1 also reads yes/no/on/off (any of three cases) as true/false: `districts: [NO]`
-# became False. Like YAML 1.2, only true/false are booleans; the rest stay the text written.
-_TRUE_FALSE = re.compile(r"true|True|TRUE|false|False|FALSE")
-
-
-def _refuse_unplain(loader, node, plain, construct, kinds: str, advice: str):
-    """Refuse a number YAML 1.1 would read as another than the one written, naming both."""
-    if not plain.fullmatch(node.value):
-        read = construct(loader, node)
-        raise yaml.constructor.ConstructorError(
-            None, None, f"the number {node.value!r} is not written as a plain decimal number: YAML 1.1 "
-            f"reads it as {read} ({kinds}); {advice}, or quote it if it is text", node.start_mark)
-
-
-def _construct_int(loader, node):
-    _refuse_unplain(loader, node, _PLAIN_INT, yaml.SafeLoader.construct_yaml_int,
-                    "an octal, hexadecimal, binary, base-60 or underscored number",
-                    "write it in decimal digits without leading zeros")
-    return int(node.value)
-
-
-def _construct_float(loader, node):
-    _refuse_unplain(loader, node, _PLAIN_FLOAT, yaml.SafeLoader.construct_yaml_float,
-                    "a base-60 or underscored number", "write it in decimal digits")
-    return yaml.SafeLoader.construct_yaml_float(loader, node)
-
-
-def _construct_bool(loader, node):
-    if not _TRUE_FALSE.fullmatch(node.value):
-        return node.value  # yes/no/on/off: the text written (YAML 1.2), never a guessed boolean
-    return yaml.SafeLoader.construct_yaml_bool(loader, node)
-
-
-def _construct_timestamp(loader, node):
-    # an unquoted 2009-02-30 or 2009-06-30 25:00:00 matches YAML 1.1's timestamp pattern and
-    # PyYAML's datetime() then raises ValueError (an internal error, not a message): refuse it here
-    try:
-        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
-    except ValueError as e:
-        raise yaml.constructor.ConstructorError(
-            None, None, f"the date {node.value!r} is not a real calendar date or time ({e}); write a real "
-            "date as YYYY-MM-DD", node.start_mark) from None
-
-
-_StrictLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
-_StrictLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
-_StrictLoader.add_constructor("tag:yaml.org,2002:float", _construct_float)
-_StrictLoader.add_constructor("tag:yaml.org,2002:bool", _construct_bool)
-
-
 def _tname(v) -> str:
     return "null" if v is None else type(v).__name__
 
@@ -510,7 +437,7 @@ def _check_yaml_shape(text: str, path: Path) -> None:
     """Refuse YAML nested too deeply or with too many aliases, from the event stream
     (iterative: a file nested 5,000 deep never reaches the recursive composer)."""
     depth = aliases = 0
-    for ev in yaml.parse(text, Loader=_StrictLoader):
+    for ev in yaml.parse(text, Loader=StrictLoader):
         if isinstance(ev, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
             depth += 1
             if depth > MAX_YAML_DEPTH:
@@ -543,7 +470,7 @@ def _read_yaml(path: Path):
         raise ParamsError(f"parameter file is not UTF-8 text ({e})", file=path) from None
     try:
         _check_yaml_shape(text, path)
-        data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+        data = yaml.load(text, Loader=StrictLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
         line = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
@@ -935,8 +862,9 @@ def _notebook_names(c: _Checker, raw_nb, nb_dir: Path, available: list, has_acti
     if missing:
         c.fail("notebooks", f"unknown notebook {', '.join(map(repr, missing))} (not in {nb_dir}); "
                             f"available: {', '.join(available) or 'none'}")
-    if len(set(raw_nb)) != len(raw_nb):
-        c.fail("notebooks", "lists a notebook twice")
+    twice = sorted({n for n in raw_nb if raw_nb.count(n) > 1})
+    if twice:
+        c.fail("notebooks", f"lists {', '.join(map(repr, twice))} twice: list each notebook once")
     return tuple(raw_nb)
 
 

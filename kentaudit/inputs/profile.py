@@ -483,7 +483,7 @@ def _answers(raw, fail, text) -> Answers:
     code = str(part.get("code", "P"))
     if not _ANSWER_CODE.fullmatch(code) or code in labels:
         fail("answers.partial.code", "must be a short upper-case code other than Y, N and NA (e.g. P).", code)
-    if isinstance(part["counts_as"], bool):  # YAML 1.1 reads an unquoted yes / no as true / false
+    if isinstance(part["counts_as"], bool):  # an unquoted true / false (yes / no stay text)
         part = {**part, "counts_as": "yes" if part["counts_as"] else "no"}
     if part["counts_as"] not in PARTIAL_RULES:
         fail("answers.partial.counts_as", f"must be one of {', '.join(PARTIAL_RULES)}: how a partial answer "

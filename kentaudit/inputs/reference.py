@@ -121,8 +121,9 @@ def _check_district_texts(df: pd.DataFrame, where: str) -> None:
     """Names and areas obey the text policy, codes are safe, and no two districts share a
     name or code once matched as people type them (:func:`~kentaudit.core.textpolicy.match_key`:
     ``tha`` and ``THA``, or a code equal to another district's name), or once read in Unicode's
-    compatibility form (:func:`~kentaudit.core.textpolicy.confusable_key`: ``Ｔｈａｎｅｔ`` and
-    ``Thanet`` look the same to a reader)."""
+    compatibility form with same-script look-alikes folded (the confusable skeleton of UTS #39,
+    :func:`~kentaudit.core.textpolicy.confusable_key`: ``Ｔｈａｎｅｔ`` and ``Thanet``, or codes
+    ``RNB`` and ``MB``, ``AIO`` and ``A1O``, ``S0T`` and ``SOT``, look the same to a reader)."""
     seen: dict[str, tuple[int, str, str]] = {}
     for i, r in enumerate(df.itertuples(index=False)):
         row = i + 2
@@ -135,9 +136,11 @@ def _check_district_texts(df: pd.DataFrame, where: str) -> None:
                 first_row, first_col, first_name = seen[k]
                 raise InputError(f"{col} {shown(v)!r} matches {first_col} {first_name!r} of row {first_row} "
                                  "when matched ignoring case, spaces, '_' and '-' (as audit exports and "
-                                 "--districts are read) and reading full-width and other compatibility "
-                                 "characters as the letters they show (NFKC): every name and code must "
-                                 "name one district.",
+                                 "--districts are read), reading full-width and other compatibility "
+                                 "characters as the letters they show (NFKC) and look-alikes as one "
+                                 "('rn' as 'm', 'I', 'l' and '1' as one, 'O' and '0' as one: the "
+                                 "confusable skeleton of Unicode TS #39): every name and code must "
+                                 "name one district a reader can tell from the others.",
                                  file=where, row=row, column=col, value=shown(v), rule="district_key_collision")
             seen.setdefault(k, (row, col, r.district))
 

@@ -794,9 +794,10 @@ def _failed_on_os_error(exc: OSError, out_dir: Path, name: str) -> int:
     return 1
 
 
-#: rules of an export that cannot be read at all: the run is refused up front for them
+#: rules of an export that cannot be read at all, or holds no audit: the run is refused up front
+#: for them (a header-only export ran every notebook to the same failure; hostile corpus, session 28)
 UNREADABLE_RULES = frozenset({"unreadable_file", "encoding", "other_sheet_rows",
-                              "hidden_sheet", "field_too_large"})
+                              "hidden_sheet", "field_too_large", "empty_file", "header_only"})
 
 
 def check_data(params: CycleParams, *, read=None) -> dict[str, Any]:
@@ -813,7 +814,8 @@ def check_data(params: CycleParams, *, read=None) -> dict[str, Any]:
     ``accept_rejected_rows``, ``rejections_report``, ``other_cycle_rows`` (rows of
     another cycle, rejected under rule cycle_mismatch), ``unpaired_reaudits`` and
     ``warnings``. An export that cannot be read at all (an XLSX that is a zip of something
-    else or cut short, a CSV in an unknown encoding, a file that is not there: the rules of
+    else or cut short, a CSV in an unknown encoding, a file that is not there, a file with no
+    data row: the rules of
     ``UNREADABLE_RULES``) raises :class:`~kentaudit.core.errors.InputError` naming the file
     and rule: the run is refused before any notebook starts, never left to fail in every
     notebook. Any other refusal of the whole file (a missing column) is recorded (``error``)

@@ -240,13 +240,29 @@ def separated_terms(y: np.ndarray, X: np.ndarray, tol: float = 1e-7) -> np.ndarr
     return np.where(free, np.where(sign != 0, sign, 1), 0).astype(int)
 
 
-def _untestable(y, X, district) -> str:
-    """Why a model cannot compare districts ("" when it can)."""
+def _untestable(y, X, w, district) -> str:
+    """Why a model cannot compare districts ("" when it can).
+
+    Besides a constant answer and a single district: half or more of the districts with usable
+    audits having one usable audit each (200 units and a few hundred audits). Each such
+    district's term is then fitted to one file, so it is separated by construction (its
+    estimate is infinite), the likelihood-ratio statistic has no chi-square reference, and
+    finding the separated terms (one linear program per term) took minutes per criterion."""
     if y.nunique() < 2:
         return (f"not testable: every used answer is {'Y' if y.iloc[0] == 1 else 'N'} "
                 "(0% or 100% compliance), so there is nothing to model")
-    if not any(c.startswith(f"{district}[") for c in X.columns):
+    dcols = [c for c in X.columns if c.startswith(f"{district}[")]
+    if not dcols:
         return f"not testable: only one {district} has usable audits"
+    dummies = X[dcols].to_numpy(dtype=float)
+    weights = np.asarray(w, dtype=float)
+    files = np.append(weights @ dummies, weights[dummies.sum(axis=1) == 0].sum())  # the reference level last
+    files = files[files > 0]
+    single = int((files == 1).sum())
+    if 2 * single >= len(files):
+        return (f"not testable: {single} of the {len(files)} {district} values with usable audits have a "
+                "single usable audit each, so their terms cannot be estimated (each one's file alone "
+                "decides it) and the test has no valid reference distribution")
     return ""
 
 
@@ -365,7 +381,7 @@ def casemix_odds_ratios(audits: pd.DataFrame, criterion: str, district: str = "d
     """
     conf_level = check_conf_level(conf_level)
     y, X, w, info = _counted_design(audits, criterion, district, covariates, reference_district)
-    why = _untestable(y, X, district)
+    why = _untestable(y, X, w, district)
     if why:
         nan = float("nan")
         out = pd.DataFrame([{"term": "", "variable": "", "level": "", "reference": "", "coef": nan,
@@ -430,7 +446,7 @@ def casemix_lr_test(audits: pd.DataFrame, criterion: str, district: str = "distr
     covariates), test = "LRT")`` in ``tests/r/reference_more.R``.
     """
     y, X, w, info = _counted_design(audits, criterion, district, covariates, reference_district)
-    why = _untestable(y, X, district)
+    why = _untestable(y, X, w, district)
     if why:
         return pd.DataFrame([{
             "criterion": info["criterion"], "term": district, "test": "not testable",

@@ -204,6 +204,11 @@ def test_unknown_notebook(repo):
     assert e.key == "notebooks" and "'gamma'" in str(e) and "district_beta" in str(e)
 
 
+def test_a_notebook_listed_twice_is_named(repo):
+    e = error(repo, replace(BASE, "notebooks", "[alpha, district_beta, alpha]"))
+    assert e.key == "notebooks" and "'alpha' twice" in str(e) and "'district_beta' twice" not in str(e)
+
+
 def test_unknown_grade_scale(repo):
     e = error(repo, replace(BASE, "grade_scale", "ofsted_2020"))
     assert e.key == "grade_scale" and "ofsted_2013" in str(e)

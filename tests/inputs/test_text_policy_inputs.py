@@ -96,6 +96,29 @@ def test_names_and_codes_colliding_after_case_folding_are_refused(tmp_path, seco
     assert err.row >= 3
 
 
+@pytest.mark.parametrize("first,second", [
+    # same-script look-alikes (the confusable skeleton of Unicode TS #39, ASCII part)
+    ("Burnham,RNB", "Barking,MB"), ("Isle,AIO", "Ealing,A1O"), ("Sutton,SOT", "Slough,S0T"),
+    ("Iwade,IWA", "lwade,LWA"), ("Wells,VVE", "Welts,WE"), ("Clyde,CLY", "Dyde,DYD"),
+    ("Orpington,ORP", "0rpington,ORX"), ("Harrow,HIR", "Hillingdon,HLR")])
+def test_codes_and_names_a_reader_cannot_tell_apart_are_refused(tmp_path, first, second):
+    p = _table(tmp_path, "d.csv", "district,district_code,area,children_on_plans\n"
+                                  f"{first},East,10\n{second},East,10\n")
+    err = _refused(lambda: reference.districts(p), "district_key_collision", file=str(p), row=3)
+    assert "Unicode TS #39" in str(err)
+
+
+def test_look_alike_folding_only_refuses_never_resolves(tmp_path):
+    # codes that differ by a digit and a letter that do not look alike stay apart, and an
+    # export's look-alike of a code is not read as that code (nothing is guessed)
+    p = _table(tmp_path, "d.csv", "district,district_code,area,children_on_plans\n"
+                                  "Unit 010,U010,East,10\nUnit 100,U100,East,10\nUnit 011,U011,East,10\n")
+    assert list(reference.districts(p)["district_code"]) == ["U010", "U100", "U011"]
+    assert reference.district_lookup(reference.districts(p)).get("uo1o") is None
+    with pytest.raises(InputError):
+        reference.resolve_district("UO1O", reference.districts(p))
+
+
 def test_a_code_may_share_its_own_districts_name(tmp_path):
     p = _table(tmp_path, "d.csv", "district,district_code,area,children_on_plans\nDover,dover,South,1\n"
                                   "Thanet,THA,East,2\n")

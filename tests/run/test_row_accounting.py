@@ -257,3 +257,18 @@ def test_an_unreadable_export_is_refused_before_any_notebook_starts(tmp_path, ki
     assert str(export) in res.stderr and f"[rule: {rule}]" in res.stderr
     out = params.parent.parent / "outputs"
     assert not out.exists() or not any(out.iterdir()), "no run folder, staging folder or notebook"
+
+
+@pytest.mark.parametrize("text,rule", [("", "empty_file"), (None, "header_only")])
+def test_an_export_without_a_data_row_is_refused_before_any_notebook(tmp_path, text, rule):
+    # a header-only export was left to the notebooks: all 16 ran and failed on it (session 28)
+    params = make_scratch_repo(tmp_path / "repo", "2009")
+    header = (ROOT / "data" / "synthetic" / "audits_2009.csv").read_text(encoding="utf-8").splitlines()[0]
+    (tmp_path / "audits.csv").write_text(header + "\n" if text is None else text, encoding="utf-8")
+    doc = yaml.safe_load(params.read_text())
+    doc["inputs"]["audits"] = [str(tmp_path / "audits.csv")]
+    params.write_text(yaml.safe_dump(doc, sort_keys=False))
+    res = _run(params)
+    assert res.returncode == 2 and f"[rule: {rule}]" in res.stderr and "Traceback" not in res.stderr
+    out = params.parent.parent / "outputs"
+    assert not out.exists() or not any(out.rglob("*.ipynb")), "no notebook may start"

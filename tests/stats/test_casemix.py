@@ -144,3 +144,29 @@ def test_lr_test_reports_separation_in_the_full_model():
         out = casemix_lr_test(d, "seen", covariates=("age_band", "risk_a", "risk_b")).iloc[0]
     assert out["separation"] and "the risk flag \u2018a\u2019" in out["note"] and "separation" in out["note"]
     assert "[" not in out["note"] and "_" not in out["note"]
+
+
+def _spread_over_units(data: pd.DataFrame, n_units: int) -> pd.DataFrame:
+    """The reference data with its audits spread over ``n_units`` units (unit i gets audit i)."""
+    d = data.copy()
+    d["district"] = [f"Unit {i % n_units:03d}" for i in range(len(d))]
+    return d
+
+
+@pytest.mark.parametrize("fn", [casemix_lr_test, casemix_odds_ratios])
+def test_units_with_mostly_single_audits_are_not_testable_with_the_reason(fn):
+    # 200 units and a few hundred audits (issue 24 item 5): each single-audit unit's term is
+    # separated by construction; the test took minutes per criterion and timed the districts
+    # notebook out. Half or more of the units with one usable audit: not testable, said why.
+    d = _spread_over_units(DATA, n_units=len(DATA) * 2 // 3)     # most units hold one audit
+    out = fn(d, "seen") if fn is casemix_odds_ratios else fn(d, "seen").iloc[0]
+    note = " ".join(out["note"]) if fn is casemix_odds_ratios else out["note"]
+    assert "single usable audit" in note and "not testable" in note
+    if fn is casemix_lr_test:
+        assert out["test"] == "not testable" and np.isnan(out["p_value"])
+
+
+def test_units_with_several_audits_each_are_still_tested():
+    d = _spread_over_units(DATA, n_units=len(DATA) // 20)        # every unit holds 20 audits
+    row = casemix_lr_test(d, "seen").iloc[0]
+    assert "single usable audit" not in row["note"]

@@ -1139,6 +1139,9 @@ def check_publication(publish_dir, *, restricted_dir=None, threshold: int | None
     threshold = DEFAULT_THRESHOLD if threshold is None else int(threshold)
     width = DEFAULT_WIDTH if width is None else int(width)
     files, structure, stop = _walk(root)
+    if not files and not structure:  # nothing checked is not a clean appendix (an emptied folder said clean)
+        return [Finding(".", "-", "unreadable", "the folder holds no file: nothing was checked, so nothing is "
+                        "shown to be safe to publish (give the publish/ folder of a run)")]
     safe_earlier = []
     for e in earlier:  # the programme's other releases are read too: the same rule for them
         _, e_structure, e_stop = _walk(Path(e))
