@@ -347,6 +347,17 @@ def _papermill_engine() -> str:
     return ENGINE_NAME
 
 
+def _literal_path(path):
+    """A path as papermill's ``execute_notebook`` reads it literally.
+
+    papermill formats its input and output paths with the notebook's parameters
+    (``str.format``), so a folder named ``{cycle}`` or ``audit {2026}`` failed every
+    notebook with "Missing parameter"; kentaudit never templates a path, so braces are
+    doubled. A notebook object (not a path) is passed through.
+    """
+    return path.replace("{", "{{").replace("}", "}}") if isinstance(path, str) else path
+
+
 def _execute_job(job: NotebookJob) -> dict[str, Any]:
     """Run one notebook in this worker process; never raises for notebook errors.
 
@@ -376,7 +387,7 @@ def _execute_job(job: NotebookJob) -> dict[str, Any]:
             if job.words:
                 source = notebook_in_words(job.input_path, Words(**job.words))
             pm.execute_notebook(
-                source, job.output_path, parameters=job.parameters,
+                _literal_path(source), _literal_path(job.output_path), parameters=job.parameters,
                 progress_bar=False, log_output=False, request_save_on_cell_execute=True,
                 start_timeout=job.start_timeout, execution_timeout=job.cell_timeout,
                 kernel_manager_class=job.kernel_manager_class, on_notebook_start=_on_start,

@@ -410,3 +410,15 @@ def test_the_appendix_process_hands_its_log_records_to_the_run_log(monkeypatch, 
     assert records == [(logging.INFO, "appendix: T6 (Paired re-audit) not published: the cycle has no "
                                       "reaudit sample"), (logging.WARNING, "a warning")]
     assert runner.log.level == logging.WARNING
+
+
+def test_a_folder_whose_name_holds_braces_runs_its_notebooks(tmp_path):
+    # papermill formats its paths with the parameters: "{cycle}" in a folder's name made
+    # every notebook fail with "Missing parameter 'cycle'"
+    root = tmp_path / "audit {cycle} {2026}}"
+    make_repo(root, districts=["Ashford"], notebooks=["summary"])
+    code = run_cycle(root / "params" / "cycle.yaml", jobs=1, appendix=False)
+    manifest = read_manifest(root / "outputs" / "2009" / "manifest.json")
+    assert code == 0
+    assert [e["status"] for e in manifest["notebooks"]] == ["ok"]
+    assert (root / "outputs" / "2009" / "notebooks" / "summary.ipynb").is_file()
